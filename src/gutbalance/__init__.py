@@ -1,0 +1,42 @@
+"""gutbalance: how well does a gut microbiome support the immune system?
+
+Read any common taxonomic profile into one :class:`Cohort`, reproduce the
+published gut health indices, and score the five ways a balanced gut supports
+immunity.  Scores explain; they do not diagnose.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from .cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, concat
+from .errors import DataError, FormatError, GutBalanceError, UnrecognizedFormatError
+from .io import read, read_batch, read_h5ad, read_metadata, write
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Cohort",
+    "DataError",
+    "FormatError",
+    "GutBalanceError",
+    "GutBalanceWarning",
+    "SampleProfile",
+    "UnrecognizedFormatError",
+    "__version__",
+    "build_cohort",
+    "concat",
+    "example_path",
+    "read",
+    "read_batch",
+    "read_h5ad",
+    "read_metadata",
+    "write",
+]
+
+
+def example_path() -> Path:
+    """Folder of the built-in example profiles (real MetaPhlAn 3 profiles
+    shipped with the package; see its README for their source)."""
+    return Path(str(resources.files("gutbalance").joinpath("data/example")))

@@ -1,0 +1,35 @@
+"""``gutbalance convert`` and ``gutbalance formats``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..io import formats as all_formats
+from ..io import read, write
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Output file: .biom (BIOM 2.1), .json (BIOM 1.0), .tsv (merged MetaPhlAn), .h5ad (lossless).")
+@click.option("--format", "format_", default=None, help="Force the input format.")
+@click.option("--to", "to", default=None, help="Force the output format (biom, biom-json, metaphlan-merged, h5ad, ...).")
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None) -> None:
+    """Read INPUTS into one cohort and write it as another format."""
+    cohort = read(list(inputs), format=format_, metadata=metadata)
+    write(cohort, out, format=to)
+    click.echo(f"{cohort.n_samples} samples, {cohort.n_taxa} taxa -> {out}", err=True)
+
+
+@click.command(name="formats")
+def list_formats() -> None:
+    """List the formats gutbalance reads and writes."""
+    for name, fmt in sorted(all_formats().items()):
+        modes = ("read" if fmt.read else "") + ("/write" if fmt.write else "")
+        click.echo(f"{name:20s} {modes:11s} {fmt.description}")
+
+
+COMMANDS = [convert, list_formats]

@@ -1,0 +1,460 @@
+"""The one in-memory data model: a :class:`Cohort` of samples x taxa.
+
+Every reader produces :class:`SampleProfile` records; :func:`build_cohort`
+harmonises them into a Cohort.  Every analysis reads a Cohort.
+
+Layout
+------
+``X``
+    Sparse (CSR) samples x taxa, the *clade* abundance of each taxon as a
+    fraction of everything sequenced in the sample (0 to 1).  Every ancestor of
+    every reported taxon is a column too, so a genus column holds the whole
+    genus whether the input reported it or only its species.  Sum over one rank,
+    never over all columns.
+``counts``
+    The same shape with read counts, where the input had them, else ``None``.
+``samples``
+    One row per sample: ``unassigned`` (fraction not assigned to any domain),
+    ``source_file``, ``source_format``, ``database``, and metadata columns.
+``taxa``
+    One row per taxon, indexed by feature id (``s__Agathobacter rectalis``):
+    ``rank``, ``name`` (current), ``original`` (as the input wrote it),
+    ``unclassified``, ``lineage`` and one column per standard rank.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from .errors import DataError
+from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
+
+Lineage = tuple[Taxon, ...]
+
+
+class GutBalanceWarning(UserWarning):
+    """Something about the input is suspicious but usable (reported, not fatal)."""
+
+
+@dataclass
+class SampleProfile:
+    """One sample as a reader found it, before harmonisation.
+
+    ``abundance`` values are fractions of the sample total (0 to 1), aligned
+    with ``lineages``.  ``counts`` are read counts where the input had them.
+    Ancestors the input did not list are added by :func:`build_cohort`, as
+    the sum of the reported clades beneath them.
+    """
+
+    sample: str
+    lineages: list[Lineage]
+    abundance: list[float]
+    unassigned: float = 0.0
+    counts: list[float] | None = None
+    source_file: str = ""
+    source_format: str = ""
+    database: str = ""
+    taxids: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# Tolerance on "sums to 100 %" before a warning: profilers round, and MetaPhlAn
+# rounds each of several thousand rows to ~1e-5.
+TOTAL_TOLERANCE = 0.02
+
+
+class Cohort:
+    """Samples x taxa abundances with lineages, metadata and provenance."""
+
+    __slots__ = ("X", "counts", "samples", "taxa")
+
+    def __init__(
+        self,
+        X: sp.csr_matrix,
+        *,
+        samples: pd.DataFrame,
+        taxa: pd.DataFrame,
+        counts: sp.csr_matrix | None = None,
+    ) -> None:
+        X = sp.csr_matrix(X, dtype=np.float64)
+        if X.shape != (len(samples), len(taxa)):
+            raise DataError(f"matrix shape {X.shape} does not match {len(samples)} samples x {len(taxa)} taxa")
+        if counts is not None:
+            counts = sp.csr_matrix(counts, dtype=np.float64)
+            if counts.shape != X.shape:
+                raise DataError("counts and abundances differ in shape")
+        if not samples.index.is_unique:
+            dup = samples.index[samples.index.duplicated()].unique().tolist()
+            raise DataError(f"duplicate sample names: {', '.join(map(str, dup[:5]))}")
+        if not taxa.index.is_unique:
+            raise DataError("duplicate taxon ids")
+        self.X = X
+        self.counts = counts
+        self.samples = samples
+        self.taxa = taxa
+
+    # --- shape ---------------------------------------------------------
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    @property
+    def n_taxa(self) -> int:
+        return self.X.shape[1]
+
+    @property
+    def sample_names(self) -> list[str]:
+        return self.samples.index.astype(str).tolist()
+
+    def __len__(self) -> int:
+        return self.n_samples
+
+    def __repr__(self) -> str:
+        ranks = self.taxa["rank"].value_counts().reindex(RANKS).dropna().astype(int)
+        parts = ", ".join(f"{r} {n}" for r, n in ranks.items())
+        return f"Cohort({self.n_samples} samples x {self.n_taxa} taxa: {parts})"
+
+    # --- views ---------------------------------------------------------
+
+    def at_rank(
+        self,
+        rank: str,
+        *,
+        include_unclassified: bool = True,
+        renormalize: bool = False,
+    ) -> pd.DataFrame:
+        """Abundances of the taxa at one rank as a dense DataFrame (samples x taxa).
+
+        Parameters
+        ----------
+        rank
+            A standard rank (``"species"``, ``"genus"``, ...).
+        include_unclassified
+            Keep placeholders such as ``Firmicutes unclassified``.
+        renormalize
+            Divide each sample by its total at this rank, so rows sum to 1
+            (rows with nothing at this rank stay 0).
+        """
+        matrix, taxa = self.rank_matrix(rank, include_unclassified=include_unclassified, renormalize=renormalize)
+        return pd.DataFrame(matrix.toarray(), index=self.samples.index, columns=taxa.index)
+
+    def rank_matrix(
+        self,
+        rank: str,
+        *,
+        include_unclassified: bool = True,
+        renormalize: bool = False,
+    ) -> tuple[sp.csr_matrix, pd.DataFrame]:
+        """Sparse version of :meth:`at_rank`: the matrix and its taxa rows."""
+        if rank not in RANK_INDEX:
+            raise DataError(f"unknown rank {rank!r}; use one of {', '.join(RANKS)}")
+        mask = (self.taxa["rank"] == rank).to_numpy()
+        if not include_unclassified:
+            mask &= ~self.taxa["unclassified"].to_numpy(dtype=bool)
+        cols = np.flatnonzero(mask)
+        matrix = self.X[:, cols].tocsr()
+        if renormalize:
+            matrix = normalize_rows(matrix)
+        return matrix, self.taxa.iloc[cols]
+
+    def classified(self) -> np.ndarray:
+        """Fraction of each sample assigned to a domain (1 - unassigned)."""
+        return 1.0 - self.samples["unassigned"].to_numpy(dtype=float)
+
+    # --- transforms (all return new objects) ---------------------------
+
+    def subset(self, samples: Sequence[str] | np.ndarray | None = None) -> Cohort:
+        """A new Cohort with only the given samples (names or boolean mask)."""
+        if samples is None:
+            return self
+        idx = np.asarray(samples)
+        if idx.dtype == bool:
+            rows = np.flatnonzero(idx)
+        else:
+            pos = pd.Index(self.samples.index).get_indexer(idx)
+            if (pos < 0).any():
+                missing = [s for s, p in zip(idx, pos, strict=True) if p < 0]
+                raise DataError(f"unknown samples: {', '.join(map(str, missing[:5]))}")
+            rows = pos
+        counts = None if self.counts is None else self.counts[rows]
+        return Cohort(self.X[rows], samples=self.samples.iloc[rows].copy(), taxa=self.taxa, counts=counts)
+
+    def with_metadata(self, metadata: pd.DataFrame, *, how: str = "left") -> Cohort:
+        """Join sample metadata (indexed by sample name) onto ``samples``."""
+        meta = metadata.copy()
+        meta.index = meta.index.astype(str)
+        clash = [c for c in meta.columns if c in self.samples.columns]
+        if clash:
+            meta = meta.drop(columns=clash)
+            warnings.warn(
+                f"metadata columns {', '.join(clash)} clash with built-in sample columns and were ignored",
+                GutBalanceWarning,
+                stacklevel=2,
+            )
+        joined = self.samples.join(meta, how="left")
+        if how == "inner":
+            missing = ~self.samples.index.isin(meta.index)
+            if missing.any():
+                names = ", ".join(self.samples.index[missing][:5])
+                raise DataError(f"no metadata for samples: {names}")
+        return Cohort(self.X, samples=joined, taxa=self.taxa, counts=self.counts)
+
+    # --- conversion ----------------------------------------------------
+
+    def to_anndata(self):  # -> anndata.AnnData
+        """The Cohort as an :class:`anndata.AnnData` (samples as obs, taxa as var)."""
+        import anndata as ad
+
+        obs = self.samples.copy()
+        obs.index = obs.index.astype(str)
+        var = self.taxa.copy()
+        layers = {} if self.counts is None else {"counts": self.counts}
+        adata = ad.AnnData(X=self.X, obs=_strings_for_h5(obs), var=_strings_for_h5(var), layers=layers)
+        adata.uns["gutbalance"] = {"model": "cohort", "version": 1}
+        return adata
+
+    @classmethod
+    def from_anndata(cls, adata) -> Cohort:
+        obs = adata.obs.copy()
+        var = adata.var.copy()
+        for frame in (obs, var):
+            for col in frame.columns:
+                if isinstance(frame[col].dtype, pd.CategoricalDtype):
+                    frame[col] = frame[col].astype(object)
+        if "unclassified" in var:
+            var["unclassified"] = var["unclassified"].astype(bool)
+        counts = adata.layers["counts"] if "counts" in adata.layers else None
+        return cls(sp.csr_matrix(adata.X), samples=obs, taxa=var, counts=counts)
+
+    def to_long(self) -> pd.DataFrame:
+        """One row per non-zero (sample, taxon): sample, taxon, rank, abundance, counts."""
+        coo = self.X.tocoo()
+        frame = pd.DataFrame(
+            {
+                "sample": self.samples.index.to_numpy()[coo.row],
+                "taxon": self.taxa.index.to_numpy()[coo.col],
+                "rank": self.taxa["rank"].to_numpy()[coo.col],
+                "abundance": coo.data,
+            }
+        )
+        if self.counts is not None:
+            frame["counts"] = np.asarray(self.counts[coo.row, coo.col]).ravel()
+        return frame
+
+    def write(self, path: str | PathLike[str], *, format: str | None = None) -> Path:
+        """Save the Cohort; see :func:`gutbalance.io.write`."""
+        from .io import write
+
+        return write(self, path, format=format)
+
+
+def normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Divide each row by its sum (rows summing to 0 stay 0)."""
+    sums = np.asarray(matrix.sum(axis=1)).ravel()
+    scale = np.divide(1.0, sums, out=np.zeros_like(sums), where=sums > 0)
+    return sp.csr_matrix(sp.diags(scale) @ matrix)
+
+
+def _strings_for_h5(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    return out
+
+
+# --- building a Cohort from reader output ----------------------------------
+
+_TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "taxid", *RANKS]
+
+
+class _TaxonIndex:
+    """Assigns each feature id a column, remembering its first-seen lineage."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.rows: list[list] = []
+        self.originals: list[set[str]] = []
+
+    def column(self, lineage: Lineage, taxid: str = "") -> int:
+        leaf = lineage[-1]
+        col = self.index.get(leaf.id)
+        if col is None:
+            col = len(self.rows)
+            self.index[leaf.id] = col
+            ranks = dict.fromkeys(RANKS, "")
+            for t in lineage:
+                ranks[t.rank] = t.name
+            self.rows.append(
+                [leaf.rank, leaf.name, leaf.original, leaf.unclassified, lineage_string(lineage), taxid, *ranks.values()]
+            )
+            self.originals.append({leaf.original})
+        else:
+            self.originals[col].add(leaf.original)
+            if taxid and not self.rows[col][5]:
+                self.rows[col][5] = taxid
+        return col
+
+    def frame(self) -> pd.DataFrame:
+        for row, originals in zip(self.rows, self.originals, strict=True):
+            if len(originals) > 1:
+                row[2] = "; ".join(sorted(originals))
+        frame = pd.DataFrame(self.rows, columns=_TAXA_COLUMNS, index=pd.Index(list(self.index), name="taxon"))
+        frame["unclassified"] = frame["unclassified"].astype(bool)
+        return frame
+
+
+def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], list[float] | None]:
+    """Add every unreported ancestor, summing the reported clades beneath it."""
+    reported = {lin: i for i, lin in enumerate(profile.lineages)}
+    extra: dict[Lineage, float] = {}
+    extra_counts: dict[Lineage, float] = {}
+    counts = profile.counts
+    for lin, i in reported.items():
+        value = profile.abundance[i]
+        count = counts[i] if counts is not None else 0.0
+        for depth in range(len(lin) - 1, 0, -1):
+            parent = lin[:depth]
+            if parent in reported:
+                break
+            extra[parent] = extra.get(parent, 0.0) + value
+            if counts is not None:
+                extra_counts[parent] = extra_counts.get(parent, 0.0) + count
+    lineages = list(profile.lineages) + list(extra)
+    abundance = list(profile.abundance) + list(extra.values())
+    new_counts = None if counts is None else list(counts) + [extra_counts[k] for k in extra]
+    return lineages, abundance, new_counts
+
+
+def _check_values(profile: SampleProfile) -> None:
+    values = np.asarray(profile.abundance, dtype=float)
+    where = profile.source_file or profile.sample
+    if np.isnan(values).any():
+        bad = profile.lineages[int(np.flatnonzero(np.isnan(values))[0])]
+        raise DataError(f"{where}: sample {profile.sample!r}: abundance of {lineage_string(bad, original=True)} is NaN")
+    if (values < 0).any():
+        i = int(np.flatnonzero(values < 0)[0])
+        raise DataError(
+            f"{where}: sample {profile.sample!r}: abundance of "
+            f"{lineage_string(profile.lineages[i], original=True)} is negative ({values[i]})"
+        )
+    if not np.isfinite(values).all():
+        raise DataError(f"{where}: sample {profile.sample!r}: infinite abundance")
+    if not 0.0 <= profile.unassigned <= 1.0 + TOTAL_TOLERANCE:
+        raise DataError(f"{where}: sample {profile.sample!r}: unassigned fraction {profile.unassigned} is outside 0-1")
+
+
+def build_cohort(profiles: Iterable[SampleProfile]) -> Cohort:
+    """Harmonise reader output into one :class:`Cohort`.
+
+    Duplicate sample names are refused; taxa that different inputs name
+    differently but that are the same after normalisation and synonyms are
+    summed into one column, with every original spelling kept.
+    """
+    index = _TaxonIndex()
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    cnts: list[np.ndarray] = []
+    any_counts = False
+    sample_rows: list[dict] = []
+    seen_samples: dict[str, str] = {}
+    for r, profile in enumerate(profiles):
+        if profile.sample in seen_samples:
+            raise DataError(
+                f"duplicate sample name {profile.sample!r} in {profile.source_file or '?'}"
+                f" (also in {seen_samples[profile.sample] or '?'})"
+            )
+        seen_samples[profile.sample] = profile.source_file
+        _check_values(profile)
+        lineages, abundance, counts = _complete_tree(profile)
+        taxids = profile.taxids or []
+        n_taxids = len(taxids)
+        c = np.fromiter(
+            (index.column(lin, taxids[i] if i < n_taxids else "") for i, lin in enumerate(lineages)),
+            dtype=np.int64,
+            count=len(lineages),
+        )
+        rows.append(np.full(len(c), r, dtype=np.int64))
+        cols.append(c)
+        vals.append(np.asarray(abundance, dtype=np.float64))
+        if counts is not None:
+            any_counts = True
+            cnts.append(np.asarray(counts, dtype=np.float64))
+        else:
+            cnts.append(np.full(len(c), np.nan))
+        top = sum(v for lin, v in zip(lineages, abundance, strict=True) if len(lin) == 1 and lin[0].rank == "domain")
+        total = top + profile.unassigned
+        if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
+            warnings.warn(
+                f"{profile.source_file or profile.sample}: sample {profile.sample!r}: abundances add up to "
+                f"{100 * total:.2f} % instead of 100 %",
+                GutBalanceWarning,
+                stacklevel=2,
+            )
+        sample_rows.append(
+            {
+                "sample": profile.sample,
+                "unassigned": float(profile.unassigned),
+                "source_file": profile.source_file,
+                "source_format": profile.source_format,
+                "database": profile.database,
+            }
+        )
+    if not sample_rows:
+        raise DataError("no samples to build a cohort from")
+    n, m = len(sample_rows), len(index.rows)
+    row = np.concatenate(rows)
+    col = np.concatenate(cols)
+    # Same taxon twice in one sample (GTDB's Firmicutes_A and Firmicutes_C, or
+    # an old and a new name): coo -> csr sums duplicates, which is what we want.
+    X = sp.coo_matrix((np.concatenate(vals), (row, col)), shape=(n, m)).tocsr()
+    X.sum_duplicates()
+    counts_matrix = None
+    if any_counts:
+        cvals = np.concatenate(cnts)
+        if np.isnan(cvals).any():
+            counts_matrix = None  # counts only for some inputs: keep none rather than a mix
+        else:
+            counts_matrix = sp.coo_matrix((cvals, (row, col)), shape=(n, m)).tocsr()
+            counts_matrix.sum_duplicates()
+    samples = pd.DataFrame(sample_rows).set_index("sample")
+    samples.index = samples.index.astype(str)
+    return Cohort(X, samples=samples, taxa=index.frame(), counts=counts_matrix)
+
+
+def concat(cohorts: Sequence[Cohort]) -> Cohort:
+    """Stack cohorts sample-wise, aligning taxa by id."""
+    if not cohorts:
+        raise DataError("nothing to concatenate")
+    if len(cohorts) == 1:
+        return cohorts[0]
+    taxa = cohorts[0].taxa
+    for c in cohorts[1:]:
+        new = c.taxa.index.difference(taxa.index, sort=False)
+        if len(new):
+            taxa = pd.concat([taxa, c.taxa.loc[new]])
+    pos = pd.Index(taxa.index)
+    blocks, count_blocks = [], []
+    for c in cohorts:
+        cols = pos.get_indexer(c.taxa.index)
+        perm = sp.csr_matrix(
+            (np.ones(len(cols)), (np.arange(len(cols)), cols)), shape=(c.n_taxa, len(taxa))
+        )
+        blocks.append(c.X @ perm)
+        count_blocks.append(None if c.counts is None else c.counts @ perm)
+    counts = None
+    if all(b is not None for b in count_blocks):
+        counts = sp.vstack(count_blocks).tocsr()
+    samples = pd.concat([c.samples for c in cohorts])
+    return Cohort(sp.vstack(blocks).tocsr(), samples=samples, taxa=taxa, counts=counts)
+

@@ -1,0 +1,87 @@
+"""One root for every error gutbalance raises on purpose.
+
+Errors from dependencies (pandas, h5py, biom, zipfile, ...) are translated at
+the boundary where they happen, so callers only ever need to catch
+:class:`GutBalanceError`.  The CLI prints ``str(error)`` and never a traceback.
+"""
+
+from __future__ import annotations
+
+from os import PathLike
+
+
+class GutBalanceError(Exception):
+    """Root of all errors raised by gutbalance."""
+
+
+# --- input ---------------------------------------------------------------
+
+
+class FormatError(GutBalanceError):
+    """A file could not be read as the format it claims (or was sniffed) to be.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words a user can act on.
+    path
+        The file.
+    line
+        1-based line number, where the problem is on a line.
+    field
+        Column or field name, where the problem is in one field.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | PathLike[str] | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.field = field
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(self.path)
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field is not None:
+            where.append(f"field {self.field!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class UnrecognizedFormatError(FormatError):
+    """No reader (or more than one) recognises the file."""
+
+
+class ArchiveError(FormatError):
+    """An archive (.qza, .zip, .gz) is unsafe or broken: too large, too many
+    members, a path that escapes the archive, or a corrupt container."""
+
+
+# --- data ----------------------------------------------------------------
+
+
+class DataError(GutBalanceError):
+    """The data were read but cannot be used as they are (for example negative
+    or NaN abundances, duplicate samples, nothing left after filtering)."""
+
+
+class TaxonomyError(DataError):
+    """A lineage or taxon name cannot be interpreted."""
+
+
+class KnowledgeBaseError(GutBalanceError):
+    """The knowledge base is inconsistent (for example a row without a source)."""
+
+
+class SimulationError(GutBalanceError):
+    """A simulation was set up wrongly (unknown intervention, bad schedule)."""

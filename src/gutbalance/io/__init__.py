@@ -1,0 +1,275 @@
+"""Reading and writing profiles.  Formats sniff themselves; see
+:mod:`gutbalance.io.registry` and the modules in :mod:`gutbalance.io.formats`.
+
+>>> import gutbalance
+>>> cohort = gutbalance.read(gutbalance.example_path())   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
+from ..errors import DataError, FormatError, GutBalanceError
+from .registry import Format, formats, get_format, sniff, verify
+from .source import Source
+
+__all__ = [
+    "BatchResult",
+    "Problem",
+    "expand_paths",
+    "formats",
+    "read",
+    "read_batch",
+    "read_metadata",
+    "read_profiles",
+    "read_source",
+    "write",
+]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One input that could not be used (``error``) or looks wrong (``warning``)."""
+
+    file: str
+    severity: str
+    message: str
+
+    def as_row(self) -> dict[str, str]:
+        return {"file": self.file, "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class BatchResult:
+    cohort: Cohort | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def expand_paths(inputs: Iterable[PathLike]) -> list[Path]:
+    """Files, folders (their files, not recursing, hidden files skipped) and
+    glob patterns, in a stable order, each once."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
+
+    for item in inputs:
+        text = os.fspath(item)
+        path = Path(text)
+        if path.is_dir():
+            for child in sorted(path.iterdir()):
+                if child.is_file() and not child.name.startswith("."):
+                    add(child)
+        elif path.exists():
+            add(path)
+        elif any(ch in text for ch in "*?["):
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise FormatError("the pattern matches no file", path=text)
+            for m in matches:
+                if Path(m).is_file():
+                    add(Path(m))
+        else:
+            raise FormatError("no such file or folder", path=text)
+    return out
+
+
+def read_source(source: Source, *, format: str | None = None) -> list[SampleProfile]:
+    """Parse one already-opened source into sample profiles."""
+    fmt: Format = get_format(format) if format else sniff(source)
+    if format:
+        verify(fmt, source)
+    assert fmt.read is not None
+    try:
+        profiles = fmt.read(source)
+    except GutBalanceError:
+        raise
+    except (ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
+        # A reader bug or an input shape it did not foresee: still the user's
+        # file that is at fault, so say which one.
+        raise FormatError(f"cannot be read as {fmt.description}: {exc}", path=source.path) from exc
+    if not profiles:
+        raise FormatError(f"no samples found in {fmt.description}", path=source.path)
+    return profiles
+
+
+def read_profiles(path: PathLike, *, format: str | None = None) -> list[SampleProfile]:
+    """Parse one file into sample profiles (the step before harmonisation)."""
+    return read_source(Source.open(path), format=format)
+
+
+def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.DataFrame:
+    """Sample metadata from a CSV/TSV file, indexed by sample name.
+
+    The sample column is ``sample_column`` if given, else the first of
+    ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run``, else the
+    first column.
+    """
+    source = Source.open(path)
+    text = source.text
+    first = text.splitlines()[0] if text else ""
+    sep = "\t" if first.count("\t") >= first.count(",") else ","
+    import io as _io
+
+    try:
+        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise FormatError(f"cannot read metadata table: {exc}", path=path) from None
+    if frame.empty:
+        raise FormatError("metadata table has no rows", path=path)
+    candidates = [sample_column] if sample_column else ["sample", "sample_id", "SampleID", "#SampleID", "run"]
+    col = next((c for c in candidates if c in frame.columns), None)
+    if sample_column and col is None:
+        raise FormatError(f"no column {sample_column!r}", path=path, field=sample_column)
+    col = col or frame.columns[0]
+    if frame[col].duplicated().any():
+        dup = frame.loc[frame[col].duplicated(), col].iloc[0]
+        raise FormatError(f"sample {dup!r} appears more than once", path=path, field=col)
+    frame = frame.set_index(col)
+    frame.index.name = "sample"
+    for c in frame.columns:
+        converted = pd.to_numeric(frame[c], errors="coerce")
+        if converted.notna().sum() == (frame[c] != "").sum() and (frame[c] != "").any():
+            frame[c] = converted
+    return frame
+
+
+def read(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    format: str | None = None,
+    metadata: PathLike | pd.DataFrame | None = None,
+) -> Cohort:
+    """Read one or more profiles (files, folders or globs) into a Cohort.
+
+    Raises the first :class:`~gutbalance.errors.GutBalanceError` met; use
+    :func:`read_batch` to keep going past bad files.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    profiles: list[SampleProfile] = []
+    for path in expand_paths(paths):
+        profiles.extend(read_profiles(path, format=format))
+    cohort = build_cohort(profiles)
+    return _with_metadata(cohort, metadata)
+
+
+def _with_metadata(cohort: Cohort, metadata: PathLike | pd.DataFrame | None) -> Cohort:
+    if metadata is None:
+        return cohort
+    frame = metadata if isinstance(metadata, pd.DataFrame) else read_metadata(metadata)
+    return cohort.with_metadata(frame)
+
+
+def read_batch(
+    paths: PathLike | Sequence[PathLike],
+    *,
+    format: str | None = None,
+    metadata: PathLike | pd.DataFrame | None = None,
+) -> BatchResult:
+    """Read what can be read; every file that cannot is listed with the reason."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    problems: list[Problem] = []
+    profiles: list[SampleProfile] = []
+    names: dict[str, str] = {}
+    try:
+        files = expand_paths(paths)
+    except FormatError as exc:
+        return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
+    for path in files:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GutBalanceWarning)
+            try:
+                found = read_profiles(path, format=format)
+                for prof in found:
+                    if prof.sample in names:
+                        raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
+                # validate values now, so one bad file cannot sink the batch later
+                build_cohort(found)
+            except GutBalanceError as exc:
+                problems.append(Problem(str(path), "error", _message(exc, path)))
+                continue
+        for w in caught:
+            if issubclass(w.category, GutBalanceWarning):
+                problems.append(Problem(str(path), "warning", str(w.message)))
+        for prof in found:
+            names[prof.sample] = str(path)
+        profiles.extend(found)
+    if not profiles:
+        return BatchResult(None, problems)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)  # already reported per file
+        cohort = build_cohort(profiles)
+    try:
+        cohort = _with_metadata(cohort, metadata)
+    except GutBalanceError as exc:
+        problems.append(Problem(str(metadata), "error", str(exc)))
+    return BatchResult(cohort, problems)
+
+
+def _message(exc: GutBalanceError, path: Path) -> str:
+    text = str(exc)
+    prefix = f"{path}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
+    """Write a Cohort.  The format follows the suffix unless given:
+    ``.h5ad`` (lossless), ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0),
+    ``.tsv``/``.txt`` (merged MetaPhlAn table), ``.csv`` (long table)."""
+    path = Path(path)
+    name = format or _format_from_suffix(path)
+    if name == "h5ad":
+        cohort.to_anndata().write_h5ad(path)
+        return path
+    fmt = get_format(name)
+    if fmt.write is None:
+        raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)
+    fmt.write(cohort, path)
+    return path
+
+
+def _format_from_suffix(path: Path) -> str:
+    suffixes = {
+        ".h5ad": "h5ad",
+        ".biom": "biom",
+        ".json": "biom-json",
+        ".tsv": "metaphlan-merged",
+        ".txt": "metaphlan-merged",
+        ".csv": "table",
+        ".qza": "qza",
+    }
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise FormatError(f"cannot tell the output format from {suffix!r}; use --to", path=path)
+    return suffixes[suffix]
+
+
+def read_h5ad(path: PathLike) -> Cohort:
+    """Load a Cohort saved with :meth:`Cohort.write` to ``.h5ad``."""
+    import anndata as ad
+
+    try:
+        adata = ad.read_h5ad(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise FormatError(f"not a readable h5ad file ({exc})", path=path) from None
+    return Cohort.from_anndata(adata)

@@ -1,0 +1,297 @@
+"""MetaPhlAn 2, 3 and 4 profiles, single-sample and merged.
+
+Single-sample output (``metaphlan ... -o S1.txt``)::
+
+    #mpa_v30_CHOCOPhlAn_201901
+    #/path/metaphlan S1.fastq ...
+    #SampleID	Metaphlan_Analysis
+    #clade_name	NCBI_tax_id	relative_abundance	additional_species
+    UNKNOWN	-1	47.50812
+    k__Bacteria	2	28.81
+    k__Bacteria|p__Bacteroidetes	2|976	20.38
+
+MetaPhlAn 2 writes two columns (clade, percent) and often no header;
+MetaPhlAn 4 adds ``t__SGB`` rows and writes ``UNCLASSIFIED`` for the unknown
+fraction; ``-t rel_ab_w_read_stats`` adds coverage and estimated read columns.
+
+Merged tables (``merge_metaphlan_tables.py``) have one column per sample::
+
+    #mpa_v30_CHOCOPhlAn_201901
+    clade_name	NCBI_tax_id	S1	S2
+    k__Bacteria	2	100.0	99.2
+
+Values are percentages of the sample; ``UNKNOWN`` is the share of reads
+MetaPhlAn could not assign (``--unknown_estimation``).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from ...cohort import SampleProfile
+from ...errors import FormatError, TaxonomyError
+from ...taxonomy import parse_lineage
+from ..registry import Format, register
+from ..source import Source, sample_name_from_path
+
+_UNKNOWN = {"UNKNOWN", "UNCLASSIFIED", "unclassified", "UNASSIGNED"}
+_SINGLE_HEADERS = {"clade_name", "#clade_name"}
+_TAXID_HEADERS = {"ncbi_tax_id", "clade_taxid", "taxid", "tax_id"}
+_VALUE_HEADERS = {"relative_abundance", "rel_abundance"}
+_DEFAULT_SAMPLE_IDS = {"", "metaphlan_analysis", "metaphlan2_analysis", "metaphlan_analysis_1"}
+
+
+def _is_clade(token: str) -> bool:
+    return token.startswith(("k__", "d__")) or token in _UNKNOWN
+
+
+def _data_lines(lines: list[str]) -> list[str]:
+    return [ln for ln in lines if ln.strip() and not ln.startswith("#")]
+
+
+def _header_fields(lines: list[str]) -> list[str] | None:
+    """The column header of a MetaPhlAn file, with or without its '#'."""
+    for ln in lines:
+        if ln.startswith("#clade_name") or ln.startswith("clade_name") or ln.startswith("ID\t"):
+            return [f.strip().lstrip("#") for f in ln.split("\t")]
+    return None
+
+
+def sniff_single(source: Source) -> bool:
+    lines = source.head_lines
+    if not lines:
+        return False
+    header = _header_fields(lines)
+    data = _data_lines(lines)
+    if not data:
+        return False
+    if header is not None:
+        if header[0] != "clade_name":
+            return False  # "ID" starts a MetaPhlAn 2 merged table
+        if not any(h.lower() in _VALUE_HEADERS for h in header[1:]):
+            return False
+    elif len(data[0].split("\t")) != 2:
+        return False
+    return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20]) and any(
+        "|" in ln.split("\t", 1)[0] or ln.startswith("k__") for ln in data[:20]
+    )
+
+
+def sniff_merged(source: Source) -> bool:
+    lines = source.head_lines
+    if not lines:
+        return False
+    header = _header_fields(lines)
+    if header is None or len(header) < 2:
+        return False
+    rest = [h.lower() for h in header[1:]]
+    if any(h in _VALUE_HEADERS for h in rest):
+        return False  # a single-sample file
+    data = _data_lines([ln for ln in lines if not ln.startswith(("clade_name", "ID\t"))])
+    if not data:
+        return False
+    return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
+
+
+def _database(lines: list[str]) -> str:
+    for ln in lines:
+        if ln.startswith("#mpa_") or ln.startswith("#v") and "CHOCOPhlAn" in ln:
+            return ln[1:].strip()
+    return ""
+
+
+def _number(token: str, path: Path, lineno: int, field: str) -> float:
+    try:
+        value = float(token)
+    except ValueError:
+        raise FormatError(f"{token!r} is not a number", path=path, line=lineno, field=field) from None
+    if math.isnan(value):
+        raise FormatError("abundance is NaN", path=path, line=lineno, field=field)
+    if value < 0:
+        raise FormatError(f"negative abundance {value}", path=path, line=lineno, field=field)
+    if math.isinf(value):
+        raise FormatError("abundance is infinite", path=path, line=lineno, field=field)
+    return value
+
+
+def _lineage(token: str, path: Path, lineno: int):
+    try:
+        return parse_lineage(token)
+    except TaxonomyError as exc:
+        raise FormatError(str(exc), path=path, line=lineno, field="clade_name") from None
+
+
+def read_single(source: Source) -> list[SampleProfile]:
+    path = source.path
+    lines = source.lines()
+    header = _header_fields(lines)
+    sample = ""
+    database = _database(lines[:10])
+    value_col, taxid_col, reads_col = 1, None, None
+    if header is not None:
+        low = [h.lower() for h in header]
+        value_col = next(i for i, h in enumerate(low) if h in _VALUE_HEADERS)
+        taxid_col = next((i for i, h in enumerate(low) if h in _TAXID_HEADERS), None)
+        reads_col = next((i for i, h in enumerate(low) if h.startswith("estimated_number_of_reads")), None)
+    for ln in lines[:10]:
+        if ln.startswith("#SampleID"):
+            parts = ln.split("\t")
+            if len(parts) > 1 and parts[1].strip().lower() not in _DEFAULT_SAMPLE_IDS:
+                sample = parts[1].strip()
+    sample = sample or sample_name_from_path(path)
+    lineages, values, taxids, reads = [], [], [], []
+    unknown = 0.0
+    seen: dict[str, int] = {}
+    ncols = None
+    for lineno, ln in enumerate(lines, start=1):
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        fields = ln.split("\t")
+        clade = fields[0].strip()
+        if len(fields) <= value_col:
+            raise FormatError(
+                f"expected at least {value_col + 1} tab-separated columns, found {len(fields)} (truncated file?)",
+                path=path,
+                line=lineno,
+            )
+        if ncols is None:
+            ncols = len(fields)
+        value = _number(fields[value_col], path, lineno, "relative_abundance")
+        if clade in _UNKNOWN:
+            unknown += value
+            continue
+        if not _is_clade(clade):
+            raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field="clade_name")
+        if clade in seen:
+            raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno, field="clade_name")
+        seen[clade] = lineno
+        lineages.append(_lineage(clade, path, lineno))
+        values.append(value / 100.0)
+        if taxid_col is not None and len(fields) > taxid_col:
+            taxids.append(fields[taxid_col].rsplit("|", 1)[-1].strip())
+        if reads_col is not None:
+            reads.append(_number(fields[reads_col], path, lineno, "estimated_number_of_reads_from_the_clade"))
+    if not lineages:
+        raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
+    return [
+        SampleProfile(
+            sample=sample,
+            lineages=lineages,
+            abundance=values,
+            unassigned=unknown / 100.0,
+            counts=reads if reads_col is not None else None,
+            source_file=str(path),
+            source_format="metaphlan",
+            database=database,
+            taxids=taxids or None,
+        )
+    ]
+
+
+def read_merged(source: Source) -> list[SampleProfile]:
+    path = source.path
+    lines = source.lines()
+    database = _database(lines[:5])
+    header_index = next(
+        i for i, ln in enumerate(lines) if ln.startswith(("clade_name", "#clade_name", "ID\t"))
+    )
+    header = [h.strip() for h in lines[header_index].split("\t")]
+    first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
+    samples = [h for h in header[first_value:]]
+    if not samples:
+        raise FormatError("merged table has no sample columns", path=path, line=header_index + 1)
+    dup = {s for s in samples if samples.count(s) > 1}
+    if dup:
+        raise FormatError(f"duplicate sample columns: {', '.join(sorted(dup))}", path=path, line=header_index + 1)
+    if any(not s for s in samples):
+        raise FormatError("a sample column has no name", path=path, line=header_index + 1)
+    lineages = []
+    columns: list[list[float]] = [[] for _ in samples]
+    unknown = [0.0] * len(samples)
+    taxids = []
+    seen: dict[str, int] = {}
+    for lineno, ln in enumerate(lines[header_index + 1 :], start=header_index + 2):
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        fields = ln.split("\t")
+        if len(fields) != len(header):
+            raise FormatError(
+                f"expected {len(header)} columns like the header, found {len(fields)}", path=path, line=lineno
+            )
+        clade = fields[0].strip()
+        vals = [_number(v, path, lineno, samples[j]) for j, v in enumerate(fields[first_value:])]
+        if clade in _UNKNOWN:
+            unknown = [u + v for u, v in zip(unknown, vals, strict=True)]
+            continue
+        if not _is_clade(clade):
+            raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field=header[0])
+        if clade in seen:
+            raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno)
+        seen[clade] = lineno
+        lineages.append(_lineage(clade, path, lineno))
+        taxids.append(fields[1].rsplit("|", 1)[-1].strip() if first_value == 2 else "")
+        for j, v in enumerate(vals):
+            columns[j].append(v / 100.0)
+    if not lineages:
+        raise FormatError("no clade rows: empty or truncated merged table", path=path)
+    out = []
+    for j, sample in enumerate(samples):
+        keep = [i for i, v in enumerate(columns[j]) if v > 0]
+        out.append(
+            SampleProfile(
+                sample=sample,
+                lineages=[lineages[i] for i in keep],
+                abundance=[columns[j][i] for i in keep],
+                unassigned=unknown[j] / 100.0,
+                source_file=str(path),
+                source_format="metaphlan-merged",
+                database=database,
+                taxids=[taxids[i] for i in keep] if first_value == 2 else None,
+            )
+        )
+    return out
+
+
+def write_single(cohort, path: Path) -> None:
+    """Write one MetaPhlAn 3-style file per sample into the folder ``path``
+    (or a single file when the cohort has one sample)."""
+    from .._write import metaphlan_lines
+
+    path = Path(path)
+    if cohort.n_samples == 1 and path.suffix:
+        path.write_text("\n".join(metaphlan_lines(cohort, 0)) + "\n", encoding="utf-8")
+        return
+    path.mkdir(parents=True, exist_ok=True)
+    for i, name in enumerate(cohort.sample_names):
+        (path / f"{name}_profile.txt").write_text("\n".join(metaphlan_lines(cohort, i)) + "\n", encoding="utf-8")
+
+
+def write_merged(cohort, path: Path) -> None:
+    from .._write import metaphlan_merged_lines
+
+    Path(path).write_text("\n".join(metaphlan_merged_lines(cohort)) + "\n", encoding="utf-8")
+
+
+register(
+    Format(
+        "metaphlan",
+        "a MetaPhlAn 2/3/4 single-sample profile",
+        sniff_single,
+        read_single,
+        write_single,
+        extensions=(".txt", ".tsv", ".profile"),
+        priority=30,
+    )
+)
+register(
+    Format(
+        "metaphlan-merged",
+        "a merged MetaPhlAn table (merge_metaphlan_tables.py)",
+        sniff_merged,
+        read_merged,
+        write_merged,
+        extensions=(".txt", ".tsv"),
+        priority=30,
+    )
+)

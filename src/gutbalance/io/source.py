@@ -1,0 +1,179 @@
+"""Opening input files safely: size limits, transparent decompression, text
+decoding that survives spreadsheets (BOM, CRLF, Latin-1), and the head of a
+file that sniffers look at."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import io
+import lzma
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from ..errors import ArchiveError, FormatError
+
+#: Largest input accepted, before and after decompression (bytes).  A stool
+#: profile is kilobytes; a merged table of 100,000 samples is a few GB at most.
+MAX_INPUT_BYTES = 4 * 1024**3
+#: Decompressed / compressed ratio above which a file is treated as a bomb.
+MAX_COMPRESSION_RATIO = 1000
+#: Bytes sniffers see.
+HEAD_BYTES = 64 * 1024
+
+_MAGIC = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bz2",
+    b"\xfd7zXZ\x00": "xz",
+}
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def compression_of(head: bytes) -> str | None:
+    for magic, name in _MAGIC.items():
+        if head.startswith(magic):
+            return name
+    return None
+
+
+def _decompress(path: Path, kind: str, limit: int) -> bytes:
+    opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
+    compressed = path.stat().st_size
+    cap = min(limit, max(compressed, 1) * MAX_COMPRESSION_RATIO)
+    try:
+        with opener(path, "rb") as fh:
+            data = fh.read(cap + 1)
+    except (OSError, EOFError, lzma.LZMAError) as exc:
+        raise FormatError(f"corrupt or truncated {kind} file ({exc})", path=path) from None
+    if len(data) > cap:
+        raise ArchiveError(
+            f"{kind} file expands beyond {cap:,} bytes (ratio limit {MAX_COMPRESSION_RATIO}:1); refusing a possible archive bomb",
+            path=path,
+        )
+    return data
+
+
+def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The file's content, decompressed if it is gzip/bz2/xz, within limits."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise ArchiveError(f"file is {size:,} bytes, over the limit of {limit:,}", path=path)
+        with path.open("rb") as fh:
+            head = fh.read(8)
+        kind = compression_of(head)
+        if kind:
+            return _decompress(path, kind, limit)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise FormatError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise FormatError("is a directory, not a file", path=path) from None
+    except PermissionError:
+        raise FormatError("permission denied", path=path) from None
+
+
+_BINARY_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
+def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
+    """Decode bytes as text: UTF-8 (with or without BOM), UTF-16 with BOM,
+    else Latin-1 (what old spreadsheets write).  Binary data is refused."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FormatError("invalid UTF-16 text", path=path) from None
+    sample = data[:HEAD_BYTES]
+    if b"\x00" in sample or len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+        raise FormatError("binary content, not a text profile", path=path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text
+
+
+@dataclass
+class Source:
+    """A file as the readers see it: its path, raw bytes and (lazily) text."""
+
+    path: Path
+    data: bytes
+
+    @classmethod
+    def open(cls, path: str | Path) -> Source:
+        return cls(Path(path), read_bytes(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "<upload>") -> Source:
+        """A source for content already in memory (uploads); compressed content is expanded."""
+        kind = compression_of(data[:8])
+        if kind:
+            opener = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[kind]
+            cap = min(MAX_INPUT_BYTES, max(len(data), 1) * MAX_COMPRESSION_RATIO)
+            try:
+                with opener(fileobj=io.BytesIO(data)) as fh:  # type: ignore[call-arg]
+                    expanded = fh.read(cap + 1)
+            except (OSError, EOFError, lzma.LZMAError) as exc:
+                raise FormatError(f"corrupt or truncated {kind} data ({exc})", path=name) from None
+            if len(expanded) > cap:
+                raise ArchiveError("compressed upload expands too far; refusing a possible archive bomb", path=name)
+            data = expanded
+        return cls(Path(name), data)
+
+    @property
+    def head(self) -> bytes:
+        return self.data[:HEAD_BYTES]
+
+    @property
+    def is_hdf5(self) -> bool:
+        return self.data.startswith(HDF5_MAGIC)
+
+    @property
+    def is_zip(self) -> bool:
+        return self.data.startswith(ZIP_MAGIC)
+
+    @cached_property
+    def text(self) -> str:
+        """The whole file as text (raises FormatError for binary content)."""
+        return decode_text(self.data, path=self.path)
+
+    @cached_property
+    def head_lines(self) -> list[str] | None:
+        """Up to 200 lines of the start of the file, or None if it is not text."""
+        if self.is_hdf5 or self.is_zip:
+            return None
+        try:
+            text = decode_text(self.head, path=self.path)
+        except FormatError:
+            return None
+        lines = text.splitlines()
+        if len(self.data) > HEAD_BYTES and lines:
+            lines = lines[:-1]  # the last line may be cut mid-way
+        return lines[:200]
+
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+
+_SAMPLE_SUFFIX = re.compile(
+    r"[._-](metaphlan\d*|mpa\d*|profiled?|profiled_metagenome|kraken\d*|kreport\d*|bracken|report|"
+    r"abundance|abundances|new|txt|tsv|csv|gz|bz2|xz|biom|qza)$",
+    re.IGNORECASE,
+)
+
+
+def sample_name_from_path(path: str | Path) -> str:
+    """A sample name from a file name, without the extensions and the
+    suffixes profilers add (``S1_metaphlan3.txt`` -> ``S1``)."""
+    name = Path(path).name
+    while True:
+        shorter = _SAMPLE_SUFFIX.sub("", name)
+        if shorter == name or not shorter:
+            return name
+        name = shorter

@@ -1,0 +1,35 @@
+"""Writing result tables atomically: a run that is interrupted never leaves
+a half-written file behind (write to a temporary file, then rename)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+
+def write_text_atomic(text: str, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def format_table(table: pd.DataFrame, *, index: bool = True) -> str:
+    """TSV with full float precision (repr), so values read back exactly."""
+    return table.to_csv(sep="\t", index=index, float_format=None, lineterminator="\n")
+
+
+def write_table_atomic(table: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
+    return write_text_atomic(format_table(table, index=index), path)

@@ -1,0 +1,23 @@
+"""Lineages on standard ranks, normalised names and the synonym table."""
+
+from .lineage import Taxon, lineage_string, parse_lineage, taxon
+from .names import is_unclassified, normalize_name
+from .ranks import PREFIX_RANK, RANK_INDEX, RANK_PREFIX, RANKS, standard_rank
+from .synonyms import SynonymTable, canonical_name, synonym_table
+
+__all__ = [
+    "PREFIX_RANK",
+    "RANKS",
+    "RANK_INDEX",
+    "RANK_PREFIX",
+    "SynonymTable",
+    "Taxon",
+    "canonical_name",
+    "is_unclassified",
+    "lineage_string",
+    "normalize_name",
+    "parse_lineage",
+    "standard_rank",
+    "synonym_table",
+    "taxon",
+]

@@ -1,0 +1,125 @@
+"""Parsing lineage strings of every common spelling onto the standard ranks."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..errors import TaxonomyError
+from .names import is_unclassified
+from .ranks import PREFIX_RANK, RANK_INDEX, RANK_PREFIX, RANKS
+from .synonyms import canonical_name
+
+# "k__Bacteria", "D_0__Bacteria" (SILVA 132), " p__Firmicutes"
+_PREFIXED = re.compile(r"^\s*(?:([a-zA-Z])|D_(\d))__(.*)$")
+_ROOT_NAMES = {"root", "cellular organisms", "r__root", "life"}
+
+
+@dataclass(frozen=True, slots=True)
+class Taxon:
+    """One node of a lineage: a standard rank, the current name and the
+    name exactly as the input wrote it."""
+
+    rank: str
+    name: str
+    original: str
+    unclassified: bool
+
+    @property
+    def id(self) -> str:
+        """Feature id used across gutbalance: rank prefix and current name."""
+        return f"{RANK_PREFIX[self.rank]}__{self.name}"
+
+
+def taxon(rank: str, original: str) -> Taxon:
+    """Build a :class:`Taxon` from a rank and a name as written."""
+    return _taxon(rank, original)
+
+
+@lru_cache(maxsize=1 << 18)
+def _taxon(rank: str, original: str) -> Taxon:
+    return Taxon(rank, canonical_name(rank, original), original, is_unclassified(original))
+
+
+def _split(text: str) -> list[str]:
+    if "|" in text:
+        return text.split("|")
+    if ";" in text:
+        return text.split(";")
+    if "," in text and "__" in text:
+        return text.split(",")
+    return [text]
+
+
+@lru_cache(maxsize=1 << 18)
+def parse_lineage(text: str) -> tuple[Taxon, ...]:
+    """Parse a lineage written the MetaPhlAn (``k__A|p__B``), Greengenes
+    (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``, ``D_0__A;D_1__B``) or plain
+    (``Bacteria;Bacillota;...``) way.
+
+    Ranks without a name (``g__``) end the lineage.  Greengenes writes only the
+    species epithet (``g__Bacteroides; s__fragilis``): the binomial is rebuilt.
+
+    >>> [t.id for t in parse_lineage("k__Bacteria|p__Firmicutes|g__Eubacterium|s__Eubacterium_rectale")]
+    ['k__Bacteria', 'p__Bacillota', 'g__Eubacterium', 's__Agathobacter rectalis']
+    """
+    parts = [p.strip() for p in _split(text.strip().strip('"'))]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise TaxonomyError(f"empty lineage {text!r}")
+    out: list[Taxon] = []
+    prefixed = [_PREFIXED.match(p) for p in parts]
+    if any(prefixed):
+        last_index = -1
+        for part, m in zip(parts, prefixed, strict=True):
+            if m is None:
+                if part.lower() in _ROOT_NAMES:
+                    continue
+                raise TaxonomyError(f"lineage {text!r}: {part!r} has no rank prefix")
+            letter, silva_level, name = m.groups()
+            if silva_level is not None:
+                level = int(silva_level)
+                rank = RANKS[level] if level < len(RANKS) else None
+            else:
+                rank = PREFIX_RANK.get(letter.lower())
+            name = name.strip()
+            if rank is None:
+                continue  # r__root, or a rank outside the standard ones
+            if not name:
+                break
+            index = RANK_INDEX[rank]
+            if index <= last_index:
+                raise TaxonomyError(f"lineage {text!r}: rank {rank} out of order")
+            last_index = index
+            if rank == "species":
+                name = _binomial(out, name)
+            out.append(_taxon(rank, name))
+    else:
+        names = [p for p in parts if p.lower() not in _ROOT_NAMES]
+        if len(names) > len(RANKS):
+            raise TaxonomyError(f"lineage {text!r}: more levels ({len(names)}) than standard ranks")
+        for rank, name in zip(RANKS, names, strict=False):
+            if rank == "species":
+                name = _binomial(out, name)
+            out.append(_taxon(rank, name))
+    if not out:
+        raise TaxonomyError(f"lineage {text!r} names no taxon at a standard rank")
+    return tuple(out)
+
+
+def _binomial(parents: list[Taxon], name: str) -> str:
+    """Rebuild ``Genus epithet`` where only the epithet was written."""
+    if " " in name or "_" in name or not name[:1].islower():
+        return name
+    genus = next((t for t in reversed(parents) if t.rank == "genus"), None)
+    if genus is None or genus.unclassified:
+        return name
+    return f"{genus.original.replace(' ', '_')}_{name}"
+
+
+def lineage_string(taxa: tuple[Taxon, ...], *, original: bool = False, sep: str = "|") -> str:
+    """Write a lineage the MetaPhlAn way (``k__Bacteria|p__Bacillota``)."""
+    if original:
+        return sep.join(f"{RANK_PREFIX[t.rank]}__{t.original.replace(' ', '_')}" for t in taxa)
+    return sep.join(f"{RANK_PREFIX[t.rank]}__{t.name.replace(' ', '_')}" for t in taxa)

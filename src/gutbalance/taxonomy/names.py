@@ -1,0 +1,75 @@
+"""Normalising the way profilers and databases spell taxon names.
+
+The same organism arrives as ``s__Eubacterium_rectale`` (MetaPhlAn),
+``[Eubacterium] rectale`` (NCBI), ``Agathobacter rectalis`` (LPSN) or
+``s__Agathobacter rectalis_A`` (GTDB).  :func:`normalize_name` removes the
+spelling differences; the synonym table (:mod:`.synonyms`) then maps old names
+onto current ones.  The original spelling is always kept by the caller.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Placeholders profilers write for "something at this rank, name unknown".
+_UNCLASSIFIED_SUFFIXES = ("_unclassified", " unclassified", "_noname", " noname")
+_UNCLASSIFIED_WORDS = {
+    "unclassified",
+    "unknown",
+    "uncultured",
+    "unidentified",
+    "metagenome",
+    "noname",
+    "unassigned",
+    "ambiguous_taxa",
+    "ambiguous taxa",
+    "incertae sedis",
+    "incertae_sedis",
+}
+
+# GTDB splits polyphyletic groups with alphabetic suffixes: Firmicutes_A,
+# Clostridium_AQ, Faecalibacterium prausnitzii_C.  One or two capitals after an
+# underscore that ends a word; numbers (strain designations) are left alone.
+_GTDB_SUFFIX = re.compile(r"(?<=[a-z])_[A-Z]{1,2}(?=$|\s)")
+_BRACKETS = re.compile(r"[\[\]]")
+_SPACES = re.compile(r"\s+")
+_CANDIDATUS = re.compile(r"^(candidatus|ca\.)\s+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 18)
+def normalize_name(raw: str) -> str:
+    """Return the comparable spelling of a taxon name.
+
+    Underscores become spaces, NCBI brackets (``[Eubacterium]``), quotes, the
+    ``Candidatus`` prefix and GTDB's alphabetic suffixes are removed, and
+    whitespace is collapsed.  Placeholders stay recognisable
+    (``Firmicutes_unclassified`` becomes ``Firmicutes unclassified``).
+
+    >>> normalize_name("[Eubacterium]_rectale")
+    'Eubacterium rectale'
+    >>> normalize_name("Firmicutes_A")
+    'Firmicutes'
+    >>> normalize_name("Candidatus_Saccharibacteria")
+    'Saccharibacteria'
+    """
+    name = raw.strip().strip("\"'")
+    name = _GTDB_SUFFIX.sub("", name)
+    name = _BRACKETS.sub("", name)
+    name = name.replace("_", " ")
+    name = _SPACES.sub(" ", name).strip()
+    name = _CANDIDATUS.sub("", name)
+    return name
+
+
+def is_unclassified(name: str) -> bool:
+    """Whether a (raw or normalised) name is a placeholder, not a taxon."""
+    low = name.strip().lower()
+    if not low:
+        return True
+    if low in _UNCLASSIFIED_WORDS:
+        return True
+    if low.endswith(_UNCLASSIFIED_SUFFIXES):
+        return True
+    first = low.replace("_", " ").split(" ", 1)[0]
+    return first in {"uncultured", "unidentified", "unknown", "metagenome"}

@@ -1,0 +1,99 @@
+"""The versioned table of renamed taxa (``data/synonyms.tsv``).
+
+Each row maps a normalised old name at one rank to the current name and cites
+the publication of the change.  Ranks matter: *Actinobacteria* the phylum is
+now Actinomycetota, while *Actinobacteria* the class is a different rename.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import TaxonomyError
+from .names import normalize_name
+from .ranks import RANKS
+
+
+@dataclass(frozen=True)
+class Synonym:
+    rank: str
+    name: str
+    canonical: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SynonymTable:
+    version: str
+    rows: tuple[Synonym, ...]
+
+    def mapping(self) -> dict[tuple[str, str], str]:
+        return {(row.rank, row.name): row.canonical for row in self.rows}
+
+
+def _parse(text: str, origin: str) -> SynonymTable:
+    version = "unversioned"
+    body = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            if line.lower().startswith("# version:"):
+                version = line.split(":", 1)[1].strip()
+            continue
+        if line.strip():
+            body.append(line)
+    reader = csv.DictReader(body, delimiter="\t")
+    rows = []
+    seen: dict[tuple[str, str], int] = {}
+    for lineno, rec in enumerate(reader, start=2):
+        rank = (rec.get("rank") or "").strip()
+        if rank not in RANKS:
+            raise TaxonomyError(f"{origin}: row {lineno}: unknown rank {rank!r}")
+        source = (rec.get("source") or "").strip()
+        if not (source.startswith("doi:") or source.startswith("pmid:")):
+            raise TaxonomyError(f"{origin}: row {lineno}: a synonym needs a doi: or pmid: source")
+        name = normalize_name(rec["name"])
+        key = (rank, name)
+        if key in seen:
+            raise TaxonomyError(f"{origin}: row {lineno}: {rank} {name!r} repeats row {seen[key]}")
+        seen[key] = lineno
+        rows.append(Synonym(rank, name, normalize_name(rec["canonical"]), source, (rec.get("note") or "").strip()))
+    return SynonymTable(version, tuple(rows))
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> SynonymTable:
+    """The synonym table shipped with gutbalance."""
+    text = resources.files("gutbalance.taxonomy").joinpath("data/synonyms.tsv").read_text("utf-8")
+    return _parse(text, "synonyms.tsv")
+
+
+@lru_cache(maxsize=1)
+def _mapping() -> dict[tuple[str, str], str]:
+    return synonym_table().mapping()
+
+
+@lru_cache(maxsize=1 << 18)
+def canonical_name(rank: str, raw: str) -> str:
+    """Normalise ``raw`` and map it to its current name at ``rank``.
+
+    >>> canonical_name("species", "s__Eubacterium_rectale".removeprefix("s__"))
+    'Agathobacter rectalis'
+    >>> canonical_name("phylum", "Firmicutes_A")
+    'Bacillota'
+    """
+    name = normalize_name(raw)
+    mapping = _mapping()
+    current = mapping.get((rank, name), name)
+    if rank == "species" and current == name and " unclassified" not in name:
+        # Strain designations and subspecies after the binomial do not change
+        # the species: "Bacteroides vulgatus ATCC 8482" is still renamed.
+        parts = name.split(" ")
+        if len(parts) > 2:
+            head = " ".join(parts[:2])
+            if (rank, head) in mapping:
+                current = " ".join([mapping[(rank, head)], *parts[2:]])
+    return current

@@ -1,0 +1,75 @@
+"""Helpers the tests share: small cohorts and profile files made on the fly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+import gutbalance
+from gutbalance.taxonomy import parse_lineage
+
+#: A small, plausible gut community (MetaPhlAn 3 lineages, percent of sample).
+SMALL_COMMUNITY: dict[str, float] = {
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia|s__Roseburia_intestinalis": 12.5,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": 20.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Lachnospiraceae_unclassified|s__Eubacterium_rectale": 10.0,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_vulgatus": 25.0,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Prevotella|s__Prevotella_copri": 15.0,
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Bifidobacterium|s__Bifidobacterium_adolescentis": 7.5,
+    "k__Bacteria|p__Verrucomicrobia|c__Verrucomicrobiae|o__Verrucomicrobiales|f__Akkermansiaceae|g__Akkermansia|s__Akkermansia_muciniphila": 5.0,
+    "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|g__Escherichia|s__Escherichia_coli": 5.0,
+}
+
+
+def metaphlan_text(species: dict[str, float], *, unknown: float | None = None, db: str = "mpa_v30_CHOCOPhlAn_201901") -> str:
+    """A MetaPhlAn 3 profile with every ancestor row, from species percentages."""
+    clades: dict[str, float] = {}
+    for lineage, value in species.items():
+        parts = lineage.split("|")
+        for depth in range(1, len(parts) + 1):
+            key = "|".join(parts[:depth])
+            clades[key] = clades.get(key, 0.0) + value
+    scale = 1.0 if unknown is None else (100.0 - unknown) / 100.0
+    lines = [f"#{db}", "#metaphlan test.fastq", "#SampleID\tMetaphlan_Analysis",
+             "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species"]
+    if unknown is not None:
+        lines.append(f"UNKNOWN\t-1\t{unknown}\t")
+    for key in sorted(clades, key=lambda k: (k.count("|"), -clades[k])):
+        lines.append(f"{key}\t\t{clades[key] * scale!r}\t")
+    return "\n".join(lines) + "\n"
+
+
+def write_metaphlan(path: Path, species: dict[str, float] | None = None, **kw) -> Path:
+    path.write_text(metaphlan_text(species or SMALL_COMMUNITY, **kw), encoding="utf-8")
+    return path
+
+
+def make_cohort(profiles: dict[str, dict[str, float]]) -> gutbalance.Cohort:
+    """A Cohort from {sample: {lineage: percent}} (lineages the MetaPhlAn way)."""
+    records = []
+    for sample, species in profiles.items():
+        records.append(
+            gutbalance.SampleProfile(
+                sample=sample,
+                lineages=[parse_lineage(k) for k in species],
+                abundance=[v / 100.0 for v in species.values()],
+                source_format="test",
+            )
+        )
+    return gutbalance.build_cohort(records)
+
+
+def species_abundances(cohort: gutbalance.Cohort) -> dict[str, dict[str, float]]:
+    """{sample: {species id: abundance}} with species renormalised to sum 1."""
+    frame = cohort.at_rank("species", renormalize=True)
+    return {s: {t: v for t, v in row.items() if v > 0} for s, row in frame.iterrows()}
+
+
+def assert_same_species(a: gutbalance.Cohort, b: gutbalance.Cohort, *, tol: float = 1e-9) -> None:
+    sa, sb = species_abundances(a), species_abundances(b)
+    assert sorted(sa) == sorted(sb)
+    for sample in sa:
+        assert set(sa[sample]) == set(sb[sample]), sample
+        for taxon, value in sa[sample].items():
+            assert np.isclose(value, sb[sample][taxon], rtol=0, atol=tol), (sample, taxon)
