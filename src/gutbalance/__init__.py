@@ -13,6 +13,7 @@ from pathlib import Path
 from .cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, concat
 from .errors import DataError, FormatError, GutBalanceError, UnrecognizedFormatError
 from .io import read, read_batch, read_h5ad, read_metadata, write
+from .scores import score
 
 __version__ = "0.1.0"
 
@@ -32,6 +33,7 @@ __all__ = [
     "read_batch",
     "read_h5ad",
     "read_metadata",
+    "score",
     "write",
 ]
 

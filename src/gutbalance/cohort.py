@@ -232,7 +232,7 @@ class Cohort:
                     frame[col] = frame[col].astype(object)
         if "unclassified" in var:
             var["unclassified"] = var["unclassified"].astype(bool)
-        counts = adata.layers["counts"] if "counts" in adata.layers else None
+        counts = adata.layers.get("counts", None)
         return cls(sp.csr_matrix(adata.X), samples=obs, taxa=var, counts=counts)
 
     def to_long(self) -> pd.DataFrame:

@@ -122,9 +122,21 @@ def _lineage(token: str, path: Path, lineno: int):
         raise FormatError(str(exc), path=path, line=lineno, field="clade_name") from None
 
 
+def _check_complete(source: Source) -> list[str]:
+    """MetaPhlAn ends every file with a newline; one that stops mid-line was cut
+    short (an interrupted copy or download), and its last row can't be trusted."""
+    text = source.text
+    lines = text.splitlines()
+    if text and not text.endswith(("\n", "\r")):
+        raise FormatError(
+            "the file ends mid-line (no final newline): it looks truncated", path=source.path, line=len(lines)
+        )
+    return lines
+
+
 def read_single(source: Source) -> list[SampleProfile]:
     path = source.path
-    lines = source.lines()
+    lines = _check_complete(source)
     header = _header_fields(lines)
     sample = ""
     database = _database(lines[:10])
@@ -191,7 +203,7 @@ def read_single(source: Source) -> list[SampleProfile]:
 
 def read_merged(source: Source) -> list[SampleProfile]:
     path = source.path
-    lines = source.lines()
+    lines = _check_complete(source)
     database = _database(lines[:5])
     header_index = next(
         i for i, ln in enumerate(lines) if ln.startswith(("clade_name", "#clade_name", "ID\t"))

@@ -1,0 +1,98 @@
+import pytest
+
+from gutbalance.errors import TaxonomyError
+from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name, parse_lineage, synonym_table
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Bacteroides_vulgatus", "Bacteroides vulgatus"),
+        ("[Eubacterium] rectale", "Eubacterium rectale"),
+        ("[Ruminococcus]_gnavus", "Ruminococcus gnavus"),
+        ("Candidatus Saccharibacteria", "Saccharibacteria"),
+        ("Firmicutes_A", "Firmicutes"),
+        ("Clostridium_AQ", "Clostridium"),
+        ("Faecalibacterium prausnitzii_C", "Faecalibacterium prausnitzii"),
+        ("Clostridium_sp_CAG_58", "Clostridium sp CAG 58"),
+        ("  Lachnospiraceae_bacterium_A4 ", "Lachnospiraceae bacterium A4"),
+        ('"Escherichia coli"', "Escherichia coli"),
+    ],
+)
+def test_normalize_name(raw, expected):
+    assert normalize_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("rank", "raw", "expected"),
+    [
+        ("species", "Eubacterium_rectale", "Agathobacter rectalis"),
+        ("species", "Ruminococcus_gnavus", "Mediterraneibacter gnavus"),
+        ("species", "[Ruminococcus] gnavus", "Mediterraneibacter gnavus"),
+        ("species", "Bacteroides_vulgatus", "Phocaeicola vulgatus"),
+        ("species", "Clostridium_ramosum", "Thomasclavelia ramosa"),
+        ("species", "Eubacterium_hallii", "Anaerobutyricum hallii"),
+        ("species", "Bacteroides vulgatus ATCC 8482", "Phocaeicola vulgatus ATCC 8482"),
+        ("phylum", "Firmicutes", "Bacillota"),
+        ("phylum", "Firmicutes_A", "Bacillota"),
+        ("phylum", "Bacteroidetes", "Bacteroidota"),
+        ("phylum", "Proteobacteria", "Pseudomonadota"),
+        ("phylum", "Actinobacteria", "Actinomycetota"),
+        # rank matters: the class Actinobacteria is not the phylum
+        ("class", "Actinobacteria", "Actinobacteria"),
+        ("species", "Faecalibacterium_prausnitzii", "Faecalibacterium prausnitzii"),
+    ],
+)
+def test_canonical_name(rank, raw, expected):
+    assert canonical_name(rank, raw) == expected
+
+
+def test_every_synonym_has_a_source():
+    table = synonym_table()
+    assert table.version != "unversioned"
+    assert len(table.rows) > 40
+    for row in table.rows:
+        assert row.source.startswith(("doi:", "pmid:")), row
+
+
+def test_unclassified_placeholders():
+    for name in ["Firmicutes_unclassified", "Clostridiales_noname", "uncultured bacterium", "unclassified", ""]:
+        assert is_unclassified(name), name
+    for name in ["Faecalibacterium_prausnitzii", "Unclassifiedia"]:
+        assert not is_unclassified(name), name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia|s__Roseburia_hominis",
+        "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Roseburia; s__hominis",
+        "d__Bacteria;p__Firmicutes_A;c__Clostridia;o__Lachnospirales;f__Lachnospiraceae;g__Roseburia;s__Roseburia hominis",
+        "D_0__Bacteria;D_1__Firmicutes;D_2__Clostridia;D_3__Clostridiales;D_4__Lachnospiraceae;D_5__Roseburia;D_6__Roseburia hominis",
+        "Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Roseburia;Roseburia hominis",
+        "Root;Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Roseburia;Roseburia hominis",
+    ],
+)
+def test_lineage_spellings_agree(text):
+    lineage = parse_lineage(text)
+    assert [t.rank for t in lineage] == ["domain", "phylum", "class", "order", "family", "genus", "species"]
+    assert lineage[1].id == "p__Bacillota"
+    assert lineage[-1].id == "s__Roseburia hominis"
+
+
+def test_lineage_keeps_original_and_stops_at_empty_rank():
+    lineage = parse_lineage("k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__; f__; g__; s__")
+    assert [t.name for t in lineage] == ["Bacteria", "Bacteroidota", "Bacteroidia"]
+    assert lineage[1].original == "Bacteroidetes"
+
+
+def test_metaphlan4_sgb_is_a_strain():
+    lineage = parse_lineage("k__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii|t__SGB15318")
+    assert lineage[-1].rank == "strain"
+    assert lineage[-1].id == "t__SGB15318"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "k__Bacteria|x", "g__Roseburia|p__Firmicutes", ";;;"])
+def test_bad_lineages_raise_taxonomy_error(bad):
+    with pytest.raises(TaxonomyError):
+        parse_lineage(bad)
