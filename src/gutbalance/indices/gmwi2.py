@@ -1,0 +1,153 @@
+r"""Gut Microbiome Wellness Index 2 (GMWI2), exactly as the reference tool.
+
+Chang D, Gupta VK, Hur B, et al. Gut Microbiome Wellness Index 2 enhances
+health status prediction from gut microbiome taxonomic profiles. Nat Commun
+2024;15:7447. doi:10.1038/s41467-024-51651-9 (reference
+``gmwi2_metaphlan_output.py``, repository danielchang2002/GMWI2).
+
+.. math::
+
+    \mathrm{GMWI2} = \sum_k \beta_k \,
+        \mathbb{1}\left[\frac{a_k}{100 - \mathrm{UNKNOWN}} > 0.00001\right]
+
+over the 95 MetaPhlAn 3 clades with a non-zero coefficient :math:`\beta_k`
+(any rank, intercept 0), with :math:`a_k` the clade's relative abundance in
+percent.  In the Cohort model abundances are fractions and ``unassigned`` is
+UNKNOWN / 100, so the presence test is ``X / (1 - unassigned) > 0.00001``.
+The comparison is strict (``df > presence_cutoff`` in the reference).
+
+Each model clade is matched to a cohort column by its terminal taxon
+(``parse_lineage(clade)[-1].id``), so renamed taxa still match
+(``s__Eubacterium_hallii`` is ``s__Anaerobutyricum hallii``).  The model was
+trained on MetaPhlAn 3 (mpa_v30) profiles only; :func:`gmwi2_table` flags
+every sample whose database is not MetaPhlAn 3 and says how many of the 95
+model clades exist in the cohort's taxonomy at all.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..cohort import Cohort
+from ..taxonomy import parse_lineage
+from ._data import read_table
+
+#: Relative abundance (fraction of assigned reads) above which a clade counts
+#: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
+PRESENCE_CUTOFF = 0.00001
+#: The model has no intercept (fit_intercept=False in the reference model).
+INTERCEPT = 0.0
+#: MetaPhlAn 3 databases (mpa_v30_CHOCOPhlAn_201901, mpa_v31_...).
+_CALIBRATED_DB = re.compile(r"^mpa_v3\d", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def model() -> pd.DataFrame:
+    """The 95 GMWI2 coefficients: ``clade`` (MetaPhlAn 3 lineage as published),
+    ``coefficient`` (float) and ``taxon`` (gutbalance feature id)."""
+    table = read_table("gmwi2_coefficients.tsv").copy()
+    table["coefficient"] = table["coefficient"].astype(float)
+    table["taxon"] = [parse_lineage(c)[-1].id for c in table["clade"]]
+    return table
+
+
+def is_calibrated_database(database: str) -> bool:
+    """Whether a profile database is one GMWI2 was calibrated on (MetaPhlAn 3)."""
+    return bool(_CALIBRATED_DB.match(str(database or "").strip()))
+
+
+def _present_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Abundance / classified fraction of the matched model clades, kept only
+    where the clade is present (CSR samples x matched clades), and the model
+    row of each column."""
+    table = model()
+    cols = cohort.taxa.index.get_indexer(table["taxon"])
+    matched = np.flatnonzero(cols >= 0)
+    classified = cohort.classified()
+    scale = np.divide(1.0, classified, out=np.zeros_like(classified), where=classified > 0)
+    A = (sp.diags(scale) @ cohort.X[:, cols[matched]]).tocsr()
+    A.data[~(A.data > PRESENCE_CUTOFF)] = 0.0
+    A.eliminate_zeros()
+    return A, matched
+
+
+def gmwi2_table(cohort: Cohort) -> pd.DataFrame:
+    """GMWI2 for every sample, with its calibration flag.
+
+    Returns
+    -------
+    DataFrame indexed like ``cohort.samples`` with ``gmwi2``,
+    ``gmwi2_taxa`` (number of contributing clades), ``gmwi2_calibrated``
+    (database is MetaPhlAn 3), ``gmwi2_clades_matched`` (how many of the 95
+    model clades exist in the cohort's taxonomy) and ``gmwi2_note``.
+    """
+    table = model()
+    A, matched = _present_abundance(cohort)
+    coef = table["coefficient"].to_numpy()[matched]
+    presence = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
+    score = INTERCEPT + presence @ coef
+    n_matched = len(matched)
+    databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else pd.Series(
+        "", index=cohort.samples.index
+    )
+    calibrated = databases.map(is_calibrated_database).to_numpy(dtype=bool)
+    notes = [
+        "" if ok else _note(db, n_matched, len(table))
+        for ok, db in zip(calibrated, databases.to_numpy(), strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "gmwi2": np.asarray(score, dtype=float) + 0.0,
+            "gmwi2_taxa": np.diff(A.indptr),
+            "gmwi2_calibrated": calibrated,
+            "gmwi2_clades_matched": n_matched,
+            "gmwi2_note": notes,
+        },
+        index=cohort.samples.index,
+    )
+
+
+def _note(database: str, matched: int, total: int) -> str:
+    where = f"database {database!r}" if database else "an unknown database"
+    return (
+        f"GMWI2 is calibrated for MetaPhlAn 3 (mpa_v30/mpa_v31) profiles; this profile comes from {where}, "
+        f"so the score is indicative only ({matched} of {total} model clades found in the cohort's taxonomy)"
+    )
+
+
+def gmwi2(cohort: Cohort) -> pd.Series:
+    """GMWI2 of every sample (a Series named ``gmwi2``)."""
+    return gmwi2_table(cohort)["gmwi2"]
+
+
+def gmwi2_contributions(cohort: Cohort) -> dict[str, list[dict]]:
+    """The model clades present in each sample (what the reference tool writes
+    to ``*_GMWI2_taxa.txt``), in the model's order.
+
+    Returns
+    -------
+    ``{sample: [{"clade", "taxon", "coefficient", "abundance"}, ...]}`` with
+    ``clade`` the MetaPhlAn 3 lineage of the model, ``taxon`` the matched
+    gutbalance feature id and ``abundance`` the relative abundance divided by
+    the classified fraction (as the reference computes it).
+    """
+    table = model()
+    A, matched = _present_abundance(cohort)
+    coo = A.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    clades = table["clade"].to_numpy()[matched]
+    taxa = table["taxon"].to_numpy()[matched]
+    coefs = table["coefficient"].to_numpy()[matched]
+    names = cohort.sample_names
+    result: dict[str, list[dict]] = {s: [] for s in names}
+    for i in order:
+        j = coo.col[i]
+        result[names[coo.row[i]]].append(
+            {"clade": clades[j], "taxon": taxa[j], "coefficient": float(coefs[j]), "abundance": float(coo.data[i])}
+        )
+    return result
