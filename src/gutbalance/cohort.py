@@ -19,7 +19,8 @@ Layout
 ``taxa``
     One row per taxon, indexed by feature id (``s__Agathobacter rectalis``):
     ``rank``, ``name`` (current), ``original`` (as the input wrote it),
-    ``unclassified``, ``lineage`` and one column per standard rank.
+    ``unclassified``, ``lineage``, ``parent`` (id of the parent taxon) and one
+    column per standard rank.
 """
 
 from __future__ import annotations
@@ -166,6 +167,43 @@ class Cohort:
             matrix = normalize_rows(matrix)
         return matrix, self.taxa.iloc[cols]
 
+    def terminal_matrix(
+        self,
+        *,
+        max_rank: str = "species",
+        domains: Sequence[str] | None = None,
+    ) -> tuple[sp.csr_matrix, pd.DataFrame]:
+        """Each sample's abundance split over its most resolved taxa.
+
+        A taxon's *own* abundance is its clade abundance minus that of its
+        children (reads a profiler placed at genus but no species, say).  The
+        own abundances of the taxa at ``max_rank`` and above partition what
+        was classified, so they add up to 1 - unassigned without double
+        counting, whatever ranks the input reported.
+
+        Parameters
+        ----------
+        max_rank
+            Deepest rank kept (strains fold into their species by default).
+        domains
+            Keep only these domains (for example ``("Bacteria", "Archaea")``).
+        """
+        depth = self.taxa["rank"].map(RANK_INDEX).to_numpy()
+        keep = depth <= RANK_INDEX[max_rank]
+        if domains is not None:
+            keep &= self.taxa["domain"].isin(list(domains)).to_numpy()
+        cols = np.flatnonzero(keep)
+        X = self.X[:, cols].tocsr()
+        taxa = self.taxa.iloc[cols]
+        pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+        child = np.flatnonzero(pos >= 0)
+        to_parent = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(len(cols), len(cols)))
+        own = (X - X @ to_parent).tocsr()
+        # Children reported above their parent by round-off give tiny negatives.
+        own.data[own.data < 1e-12] = 0.0
+        own.eliminate_zeros()
+        return own, taxa
+
     def classified(self) -> np.ndarray:
         """Fraction of each sample assigned to a domain (1 - unassigned)."""
         return 1.0 - self.samples["unassigned"].to_numpy(dtype=float)
@@ -274,7 +312,7 @@ def _strings_for_h5(frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- building a Cohort from reader output ----------------------------------
 
-_TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "taxid", *RANKS]
+_TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "parent", "taxid", *RANKS]
 
 
 class _TaxonIndex:
@@ -294,14 +332,16 @@ class _TaxonIndex:
             ranks = dict.fromkeys(RANKS, "")
             for t in lineage:
                 ranks[t.rank] = t.name
+            parent = lineage[-2].id if len(lineage) > 1 else ""
             self.rows.append(
-                [leaf.rank, leaf.name, leaf.original, leaf.unclassified, lineage_string(lineage), taxid, *ranks.values()]
+                [leaf.rank, leaf.name, leaf.original, leaf.unclassified, lineage_string(lineage), parent, taxid,
+                 *ranks.values()]
             )
             self.originals.append({leaf.original})
         else:
             self.originals[col].add(leaf.original)
-            if taxid and not self.rows[col][5]:
-                self.rows[col][5] = taxid
+            if taxid and not self.rows[col][6]:
+                self.rows[col][6] = taxid
         return col
 
     def frame(self) -> pd.DataFrame:
