@@ -17,6 +17,8 @@ References
 Shannon CE (1948) Bell Syst Tech J 27:379-423. doi:10.1002/j.1538-7305.1948.tb01338.x
 Simpson EH (1949) Nature 163:688. doi:10.1038/163688a0
 Pielou EC (1966) J Theor Biol 13:131-144. doi:10.1016/0022-5193(66)90013-0
+Chao A (1984) Scand J Stat 11:265-270 (Chao1; the bias-corrected form is
+scikit-bio's default, Chao 1987, Biometrics 43:783-791, doi:10.2307/2531532)
 """
 
 from __future__ import annotations
@@ -63,3 +65,33 @@ def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.Da
         "evenness": np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=np.zeros(n), where=richness > 1),
     }
     return pd.DataFrame({m: out[m] for m in metrics}, index=cohort.samples.index)
+
+
+def chao1(cohort: Cohort) -> pd.Series | None:
+    r"""Chao1 richness estimate from the species read counts, or ``None`` when
+    the cohort has no counts (relative abundances carry no singletons, so the
+    estimate does not exist; the scores table then has no ``chao1`` column
+    rather than a made-up value).
+
+    Bias-corrected, as :func:`skbio.diversity.alpha.chao1` by default:
+
+    .. math::
+
+        S_{chao1} = S_{obs} + \frac{F_1 (F_1 - 1)}{2 (F_2 + 1)}
+
+    with :math:`F_1`, :math:`F_2` the numbers of species seen exactly once and
+    twice, over the same classified species as the other indices.  Samples
+    without counted species get 0.
+    """
+    if cohort.counts is None:
+        return None
+    mask = (cohort.taxa["rank"] == "species").to_numpy() & ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
+    C = cohort.counts[:, np.flatnonzero(mask)].tocsr()
+    C.eliminate_zeros()
+    n = C.shape[0]
+    row = np.repeat(np.arange(n), np.diff(C.indptr))
+    observed = np.diff(C.indptr).astype(float)
+    singletons = np.bincount(row, weights=(C.data == 1), minlength=n)
+    doubletons = np.bincount(row, weights=(C.data == 2), minlength=n)
+    estimate = observed + singletons * (singletons - 1) / (2 * (doubletons + 1))
+    return pd.Series(estimate, index=cohort.samples.index, name="chao1")

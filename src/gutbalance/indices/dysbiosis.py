@@ -1,0 +1,76 @@
+r"""Dysbiosis score: Bray-Curtis dissimilarity from a healthy reference profile.
+
+Lloyd-Price et al. (2019) defined the dysbiosis score of a sample as the median
+Bray-Curtis dissimilarity to the reference samples of healthy (non-IBD)
+people (Nature 569:655-662, doi:10.1038/s41586-019-1237-9).  gutbalance has no
+reference samples, only the per-taxon medians of the healthy stool metagenomes
+behind the GMWI web tool (Chang et al. 2023, Bioinformatics 39:btad061,
+doi:10.1093/bioinformatics/btad061).  The coordinate-wise median is the
+centre of a set of compositions under the L1 distance, which is what the
+numerator of Bray-Curtis is, so the healthy medians are the natural stand-in
+for "the healthy set" under this dissimilarity.  The score is
+
+.. math::
+
+    \mathrm{dysbiosis} = \mathrm{BC}(x, r)
+        = \frac{\sum_j |x_j - r_j|}{\sum_j x_j + \sum_j r_j}
+
+(Bray & Curtis 1957, Ecol Monogr 27:325-349, doi:10.2307/1942268), with
+:math:`x` the sample's genus composition and :math:`r` the healthy reference,
+both over classified genera and renormalised to sum 1, so the score runs from
+0 (the healthy median composition) to 1 (nothing in common).
+
+Genus rank, because (1) per-species medians are zero for all but 63 species,
+gut species being largely individual, whereas the genus-level core is shared
+by healthy people, so the median profile at genus rank actually describes a
+typical healthy gut; (2) genus names are much more stable across MetaPhlAn
+versions and profilers than species names.  Placeholders (``noname``,
+``unclassified``) are left out on both sides because their content differs
+between database versions.  A sample without any classified genus scores 1.
+
+The reference table is ``indices/data/healthy_reference_genus.tsv`` (built by
+``scripts/build_reference_tables.py``); names are matched through
+:func:`gutbalance.taxonomy.canonical_name`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from ..cohort import Cohort, normalize_rows
+from ..taxonomy import canonical_name
+from ._data import read_table
+
+RANK = "genus"
+
+
+@lru_cache(maxsize=1)
+def healthy_reference() -> pd.Series:
+    """The healthy reference composition: share (sums to 1) by genus feature id."""
+    table = read_table("healthy_reference_genus.tsv")
+    ids = ["g__" + canonical_name(RANK, g) for g in table["genus"]]
+    share = pd.Series(table["reference"].astype(float).to_numpy(), index=ids, name="reference")
+    share = share.groupby(level=0, sort=False).sum()
+    return share / share.sum()
+
+
+def dysbiosis(cohort: Cohort) -> pd.Series:
+    """Bray-Curtis dissimilarity of each sample's genus composition from the
+    healthy reference (a Series named ``dysbiosis``, 0 to 1, never NaN)."""
+    matrix, taxa = cohort.rank_matrix(RANK, include_unclassified=False)
+    X = normalize_rows(matrix)
+    X.eliminate_zeros()
+    reference = healthy_reference()
+    r = reference.reindex(taxa.index, fill_value=0.0).to_numpy()
+    # sum_j |x_j - r_j| = sum_j r_j + sum_{j: x_j > 0} (|x_j - r_j| - r_j): only
+    # the non-zeros of the sparse sample matrix need visiting.
+    n = X.shape[0]
+    row = np.repeat(np.arange(n), np.diff(X.indptr))
+    r_nz = r[X.indices]
+    l1 = reference.sum() + np.bincount(row, weights=np.abs(X.data - r_nz) - r_nz, minlength=n)
+    total = np.asarray(X.sum(axis=1)).ravel() + reference.sum()
+    score = np.clip(l1 / total, 0.0, 1.0)
+    return pd.Series(score, index=cohort.samples.index, name="dysbiosis")

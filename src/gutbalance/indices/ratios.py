@@ -1,0 +1,75 @@
+r"""Taxon ratios people ask for, as base-2 log ratios with a pseudocount.
+
+.. math::
+
+    \log_2 \frac{a + \varepsilon}{b + \varepsilon}, \qquad \varepsilon = 10^{-5}
+
+with :math:`a` and :math:`b` the summed relative abundances of the two groups
+as a fraction of everything classified at that rank (each sample's rank total
+renormalised to 1, placeholders such as ``Firmicutes unclassified`` included in
+the total).
+
+Why a log ratio with a pseudocount, and only that: a plain ratio is undefined
+(0/0) or infinite whenever the denominator is absent, which is common for
+Prevotella and Bacteroides, and it is asymmetric (a 4-fold excess is 4, a 4-fold
+deficit 0.25).  The log ratio is symmetric around 0 (equal amounts), additive,
+the natural scale of compositional data (Aitchison 1986; Gloor et al. 2017,
+Front Microbiol 8:2224, doi:10.3389/fmicb.2017.02224), and with the pseudocount
+it is always finite: bounded by :math:`\pm\log_2(1/\varepsilon) \approx \pm 16.6`.
+:math:`\varepsilon = 10^{-5}` is the detection limit GMHI and GMWI2 use for
+MetaPhlAn profiles (0.001 %), so an undetected group counts as "at most the
+detection limit".  The plain ratio is ``2 ** value`` when both groups are well
+above the pseudocount.
+
+Groups (canonical names, so old and new names both count):
+
+``firmicutes_bacteroidetes_log2``
+    phylum Bacillota (Firmicutes, GTDB Firmicutes_A/B/C...) over Bacteroidota
+    (Bacteroidetes); Oren & Garrity 2021, doi:10.1099/ijsem.0.005056.
+``prevotella_bacteroides_log2``
+    genus Prevotella *sensu lato* over Bacteroides *sensu lato*.  Bacteroides
+    includes Phocaeicola (B. vulgatus, B. dorei... moved there by García-López
+    et al. 2019, doi:10.3389/fmicb.2019.02083) and Prevotella includes the four
+    genera split from it by Hitch et al. 2022 (Segatella, incl. S. copri;
+    Hoylesella; Leyella; Palleniella; doi:10.1016/j.syapm.2022.126354), so the
+    ratio means the same thing (the Prevotella/Bacteroides enterotype axis)
+    whichever database version named the taxa.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..cohort import Cohort
+
+PSEUDOCOUNT = 1e-5
+
+#: name -> (rank, numerator names, denominator names), canonical names.
+RATIOS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "firmicutes_bacteroidetes_log2": ("phylum", ("Bacillota",), ("Bacteroidota",)),
+    "prevotella_bacteroides_log2": (
+        "genus",
+        ("Prevotella", "Segatella", "Hoylesella", "Leyella", "Palleniella"),
+        ("Bacteroides", "Phocaeicola"),
+    ),
+}
+
+
+def _group_sum(matrix, taxa: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
+    cols = np.flatnonzero(taxa["name"].isin(names).to_numpy())
+    return np.asarray(matrix[:, cols].sum(axis=1)).ravel()
+
+
+def log2_ratios(cohort: Cohort) -> pd.DataFrame:
+    """Both log2 ratios for every sample (never NaN or infinite)."""
+    out = {}
+    by_rank = {}
+    for column, (rank, numerator, denominator) in RATIOS.items():
+        if rank not in by_rank:
+            by_rank[rank] = cohort.rank_matrix(rank, include_unclassified=True, renormalize=True)
+        matrix, taxa = by_rank[rank]
+        a = _group_sum(matrix, taxa, numerator)
+        b = _group_sum(matrix, taxa, denominator)
+        out[column] = np.log2((a + PSEUDOCOUNT) / (b + PSEUDOCOUNT))
+    return pd.DataFrame(out, index=cohort.samples.index)
