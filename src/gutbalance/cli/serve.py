@@ -1,0 +1,59 @@
+"""``gutbalance serve``: the web app (accounts, sample store, reports)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on.  Keep 127.0.0.1 and put a TLS proxy in front to serve others.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the SQLite database and the signing secret "
+                   "[default: $GUTBALANCE_DATA_DIR or ~/.local/share/gutbalance].")
+@click.option("--database-url", default=None, metavar="URL",
+              help="Use this database instead of SQLite in the data folder, e.g. "
+                   "postgresql+psycopg://user:password@host/dbname.")
+@click.option("--behind-tls-proxy", is_flag=True, default=None,
+              help="Served over HTTPS by a reverse proxy: Secure cookies and HSTS always, "
+                   "and the proxy's X-Forwarded-* headers are trusted from --forwarded-allow-ips.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
+              help="Proxies whose X-Forwarded-For/-Proto headers are trusted.")
+def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
+          behind_tls_proxy: bool | None, forwarded_allow_ips: str) -> None:
+    """Start the web app: register, upload profiles, read reports.
+
+    The database is created or migrated to the current schema first.
+    """
+    try:
+        import uvicorn
+
+        from ..web import create_app, load_settings
+        from ..web.db import make_engine, migrate
+    except ModuleNotFoundError as exc:  # the web extra is not installed
+        raise click.ClickException(f"the web app needs the 'web' extra (pip install 'gutbalance[web]'): {exc}") from None
+    settings = load_settings(data_dir=data_dir, database_url=database_url, behind_tls_proxy=behind_tls_proxy)
+    engine = make_engine(settings.database_url)
+    try:
+        migrate(engine)  # fail here, with a message, rather than inside the server
+    except Exception as exc:  # sqlalchemy.exc.OperationalError: no server, wrong password, ...
+        raise click.ClickException(f"cannot prepare the database: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    finally:
+        engine.dispose()
+    where = "the database URL given" if database_url else str(settings.data_dir)
+    click.echo(f"gutbalance web app on http://{host}:{port}/ (data: {where}); Ctrl-C stops it", err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        server_header=False,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+    )
+
+
+COMMANDS = [serve]

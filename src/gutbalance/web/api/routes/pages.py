@@ -1,0 +1,278 @@
+"""The server-rendered site: register, log in, upload, samples and subjects,
+reports, downloads, deletion and export.  Every form posts a CSRF value;
+every action answers with a redirect (post/redirect/get)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from ... import crud, services
+from ...core.security import make_token
+from ...reporting import sample_report_html
+from ...services import WebError
+from ...templating import SESSION_COOKIE, cookie_secure, render
+from ..deps import SESSION_AUDIENCE, Csrf, OptionalPageUser, PageUser, SessionDep, SettingsDep, client_address
+from .samples import read_upload_file
+
+router = APIRouter(include_in_schema=False)
+
+#: Messages shown after a redirect, chosen by key so no text is reflected from the URL.
+NOTICES = {
+    "deleted": "The sample was deleted.",
+    "account-deleted": "Your account and all its samples were deleted.",
+    "logged-out": "You are logged out.",
+    "uploaded": "The file was read and scored.",
+}
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths (no scheme, no host, no ``//``) are followed after login."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/samples"
+    parts = urlsplit(target)
+    return "/samples" if parts.scheme or parts.netloc else target
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _start_session(request: Request, response: Response, user_id: str) -> None:
+    settings = request.app.state.settings
+    token = make_token(settings.secret, user_id=user_id, audience=SESSION_AUDIENCE, lifetime=settings.session_seconds)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=settings.session_seconds,
+        httponly=True,
+        samesite="lax",
+        secure=cookie_secure(request),
+        path="/",
+    )
+
+
+def _own_sample(session, user, sample_id: str):
+    sample = crud.get_sample(session, owner=user, sample_id=sample_id)
+    if sample is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
+    return sample
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, user: OptionalPageUser, notice: str | None = None) -> Response:
+    if user is not None:
+        return _redirect("/samples")
+    return render(request, "index.html", {"notice": NOTICES.get(notice or "")})
+
+
+# --- accounts --------------------------------------------------------------
+
+
+@router.get("/register", response_class=HTMLResponse)
+def register_page(request: Request, user: OptionalPageUser) -> Response:
+    return render(request, "register.html", {"error": None, "username": ""})
+
+
+@router.post("/register", dependencies=[Csrf])
+def register_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    try:
+        user = services.register(
+            session, guards=request.app.state.guards, username=username, password=password, address=client_address(request)
+        )
+    except WebError as exc:
+        return render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
+    response = _redirect("/samples")
+    _start_session(request, response, user.id)
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
+    return render(request, "login.html", {"error": None, "username": "", "next": _safe_next(next)})
+
+
+@router.post("/login", dependencies=[Csrf])
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/samples",
+) -> Response:
+    try:
+        user = services.authenticate(
+            session, guards=request.app.state.guards, username=username, password=password, address=client_address(request)
+        )
+    except WebError as exc:
+        context = {"error": exc.message, "username": username, "next": _safe_next(next)}
+        response = render(request, "login.html", context, status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
+    response = _redirect(_safe_next(next))
+    _start_session(request, response, user.id)
+    return response
+
+
+@router.post("/logout", dependencies=[Csrf])
+def logout(request: Request) -> Response:
+    response = _redirect("/?notice=logged-out")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
+    return response
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: PageUser, session: SessionDep) -> Response:
+    count = len(crud.list_samples(session, owner=user))
+    return render(request, "account.html", {"sample_count": count, "error": None})
+
+
+@router.get("/account/export.zip")
+def account_export(user: PageUser, session: SessionDep) -> Response:
+    return Response(
+        services.export_zip(session, user=user),
+        media_type="application/zip",
+        headers={"Content-Disposition": 'attachment; filename="gutbalance-export.zip"'},
+    )
+
+
+@router.post("/account/delete", dependencies=[Csrf])
+def account_delete(request: Request, user: PageUser, session: SessionDep, password: Annotated[str, Form(max_length=1024)]) -> Response:
+    try:
+        services.check_password(guards=request.app.state.guards, user=user, password=password)
+    except WebError as exc:
+        count = len(crud.list_samples(session, owner=user))
+        return render(request, "account.html", {"sample_count": count, "error": exc.message}, status_code=exc.status)
+    crud.delete_user(session, user=user)
+    session.commit()
+    request.state.user = None
+    response = _redirect("/?notice=account-deleted")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
+    return response
+
+
+# --- samples -----------------------------------------------------------------
+
+
+def _samples_page(request: Request, session, user, *, error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
+    context = {
+        "samples": crud.list_samples(session, owner=user),
+        "subjects": crud.list_subjects(session, owner=user),
+        "error": error,
+        "notice": NOTICES.get(notice or ""),
+        "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+    }
+    return render(request, "samples.html", context, status_code=status_code)
+
+
+@router.get("/samples", response_class=HTMLResponse)
+def samples_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    return _samples_page(request, session, user, notice=notice)
+
+
+@router.post("/samples/upload", dependencies=[Csrf])
+def samples_upload(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File()],
+    subject: Annotated[str, Form(max_length=200)] = "",
+    collected: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        subject_value, collected_value = services.parse_upload_fields(subject, collected)
+        created = services.upload(
+            session,
+            settings=settings,
+            guards=request.app.state.guards,
+            owner=user,
+            data=read_upload_file(file, settings.max_upload_bytes),
+            filename=file.filename or "upload",
+            subject=subject_value,
+            collected=collected_value,
+        )
+    except WebError as exc:
+        response = _samples_page(request, session, user, error=exc.message, status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
+    if len(created) == 1:
+        return _redirect(f"/samples/{created[0].id}?notice=uploaded")
+    return _redirect("/samples?notice=uploaded")
+
+
+@router.get("/samples/{sample_id}", response_class=HTMLResponse)
+def sample_page(request: Request, sample_id: str, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    sample = _own_sample(session, user, sample_id)
+    return render(request, "sample.html", {"sample": sample, "notice": NOTICES.get(notice or "")})
+
+
+@router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
+def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    return HTMLResponse(sample_report_html(_own_sample(session, user, sample_id)))
+
+
+def _download_name(sample, suffix: str) -> str:
+    stem = "".join(c if c.isalnum() or c in "-_." else "_" for c in sample.name)[:80] or "sample"
+    return f'attachment; filename="{stem}.{suffix}"'
+
+
+@router.get("/samples/{sample_id}/report.html")
+def sample_report_download(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    sample = _own_sample(session, user, sample_id)
+    return HTMLResponse(sample_report_html(sample), headers={"Content-Disposition": _download_name(sample, "report.html")})
+
+
+@router.get("/samples/{sample_id}/scores.tsv")
+def sample_tsv(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    sample = _own_sample(session, user, sample_id)
+    return Response(
+        services.scores_tsv([sample]),
+        media_type="text/tab-separated-values; charset=utf-8",
+        headers={"Content-Disposition": _download_name(sample, "scores.tsv")},
+    )
+
+
+@router.get("/samples/{sample_id}/scores.json")
+def sample_json(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    sample = _own_sample(session, user, sample_id)
+    return Response(
+        json.dumps(services.sample_record(sample), indent=2),
+        media_type="application/json",
+        headers={"Content-Disposition": _download_name(sample, "scores.json")},
+    )
+
+
+@router.post("/samples/{sample_id}/delete", dependencies=[Csrf])
+def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    if not crud.delete_sample(session, owner=user, sample_id=sample_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
+    session.commit()
+    return _redirect("/samples?notice=deleted")
+
+
+@router.get("/scores.tsv")
+def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
+    return Response(
+        services.scores_tsv(crud.list_samples(session, owner=user)),
+        media_type="text/tab-separated-values; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="gutbalance-scores.tsv"'},
+    )
+
+
+@router.get("/subjects/{subject}", response_class=HTMLResponse)
+def subject_page(request: Request, subject: str, user: PageUser, session: SessionDep) -> Response:
+    samples = crud.list_samples(session, owner=user, subject=subject)
+    if not samples:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
+    columns = list(dict.fromkeys(k for s in samples for k in s.scores))
+    return render(request, "subject.html", {"subject": subject, "samples": samples, "columns": columns})

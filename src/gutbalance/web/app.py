@@ -1,0 +1,124 @@
+"""The FastAPI application: :func:`create_app` wires settings, database,
+middleware, error pages and the routers together."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from importlib import resources
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from .api.deps import LoginRequired
+from .api.routes import account, auth, pages, samples
+from .core.config import Settings, load_settings
+from .db import make_engine, migrate, session_factory
+from .middleware import BodySizeLimit, SecurityHeaders
+from .services import Guards, WebError
+from .templating import render
+
+log = logging.getLogger("gutbalance.web")
+
+#: Paths whose request bodies may be as large as an upload.
+UPLOAD_PATHS = ("/api/samples", "/samples/upload")
+
+_GENERIC = {
+    400: "The request could not be understood.",
+    401: "Please log in.",
+    403: "This action is not allowed.",
+    404: "There is nothing here.",
+    405: "This action is not allowed here.",
+    409: "That conflicts with what is stored.",
+    413: "The file is too large.",
+    422: "Some of what was sent is not valid.",
+    429: "Too many requests; please wait a little.",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"detail": message}, status_code=status, headers=headers)
+    response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    response.headers.update(headers or {})
+    return response
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from the environment, see
+    :func:`~gutbalance.web.core.config.load_settings`).
+
+    The database is migrated to the newest schema when the app starts.
+    """
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        migrate(engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="gutbalance",
+        version=__version__,
+        summary="Accounts, a sample store and per-sample reports of gut immune-support scores.",
+        docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.guards = Guards.from_settings(settings)
+
+    app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
+    app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)
+
+    static = resources.files("gutbalance.web").joinpath("static")
+    app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.include_router(auth.router)
+    app.include_router(samples.router)
+    app.include_router(account.router)
+    app.include_router(pages.router)
+
+    @app.exception_handler(WebError)
+    async def _web_error(request: Request, exc: WebError) -> Response:
+        return _error(request, exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code < 500 else _GENERIC.get(exc.status_code, "Something went wrong.")
+        return _error(request, exc.status_code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # Name the fields, never echo the input back.
+        fields = sorted({".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")) for err in exc.errors()})
+        message = "invalid or missing: " + ", ".join(f for f in fields if f) if any(fields) else _GENERIC[422]
+        return _error(request, 422, message)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error(request, 500, "Something went wrong on our side.")
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

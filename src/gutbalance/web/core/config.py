@@ -1,0 +1,128 @@
+"""Settings of the web app: where data live, the signing secret and the limits.
+
+Every field can be set from the environment (``GUTBALANCE_<FIELD>``, upper
+case), and :func:`load_settings` fills the two that depend on the data folder:
+the SQLite database and the signing secret, which is generated once and kept
+in the data folder (mode 0600) so tokens survive a restart.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+#: Default data folder (overridden by ``--data-dir`` or ``GUTBALANCE_DATA_DIR``).
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "gutbalance"
+SECRET_FILE = "secret_key"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app needs to know at start-up.
+
+    Attributes
+    ----------
+    data_dir
+        Folder for the SQLite database and the signing secret.
+    database_url
+        SQLAlchemy URL; empty means SQLite in ``data_dir``.  PostgreSQL is
+        ``postgresql+psycopg://user:password@host/db``.
+    secret_key
+        Key for signing tokens and CSRF values (hex); empty means the one
+        stored in ``data_dir``.
+    api_token_seconds, session_seconds
+        Lifetime of a bearer token and of a browser session.
+    max_upload_bytes
+        Largest upload accepted (the whole request body is capped a little above).
+    uploads_per_window, upload_window_seconds
+        Per-user upload rate limit.
+    login_failures_allowed, login_window_seconds
+        Failed logins per username and client address before a pause.
+    registrations_per_window, registration_window_seconds
+        New accounts per client address (registration hashes a password,
+        which is deliberately expensive).
+    behind_tls_proxy
+        The app is served over HTTPS by a proxy: cookies are always ``Secure``
+        and HSTS is sent.  Without it, cookies are ``Secure`` when the request
+        itself arrived over HTTPS.
+    password_hash_concurrency
+        Argon2 hashes computed at once (each takes 64 MiB and a core).
+    """
+
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    secret_key: str = ""
+    api_token_seconds: int = 3600
+    session_seconds: int = 8 * 3600
+    max_upload_bytes: int = 20 * 1024 * 1024
+    uploads_per_window: int = 20
+    upload_window_seconds: int = 60
+    login_failures_allowed: int = 5
+    login_window_seconds: int = 15 * 60
+    registrations_per_window: int = 100
+    registration_window_seconds: int = 3600
+    behind_tls_proxy: bool = False
+    password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+
+    @property
+    def secret(self) -> bytes:
+        return bytes.fromhex(self.secret_key)
+
+    @property
+    def max_request_bytes(self) -> int:
+        """The cap on a whole request body: the upload plus multipart overhead."""
+        return self.max_upload_bytes + 64 * 1024
+
+
+def _from_env(name: str, default: object) -> object:
+    raw = os.environ.get(f"GUTBALANCE_{name.upper()}")
+    if raw is None:
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    return raw
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, then ``overrides`` (``None`` values are ignored).
+
+    Creates the data folder, and the signing secret in it when none is given.
+    """
+    base = Settings()
+    values = {f.name: _from_env(f.name, getattr(base, f.name)) for f in fields(Settings)}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    values["data_dir"] = Path(values["data_dir"]).expanduser()
+    settings = replace(base, **values)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.database_url:
+        settings = replace(settings, database_url=f"sqlite:///{settings.data_dir / 'gutbalance.sqlite3'}")
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_stored_secret(settings.data_dir))
+    bytes.fromhex(settings.secret_key)  # fail at start-up, not at the first login
+    return settings
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The secret kept in ``data_dir``, created (0600, exclusively) on first use."""
+    path = data_dir / SECRET_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process may have created it a moment ago and still be writing.
+        for _ in range(50):
+            value = path.read_text(encoding="ascii").strip()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise RuntimeError(f"{path} is empty; delete it to generate a new secret") from None
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(value + "\n")
+    return value

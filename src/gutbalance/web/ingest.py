@@ -1,0 +1,111 @@
+"""From an uploaded file to rows to store, through the library only.
+
+Parsing is :func:`gutbalance.io.read_source`, harmonising
+:func:`gutbalance.build_cohort` and scoring :func:`gutbalance.scores.score`;
+this module only moves their results in and out of the database.
+
+Each sample is scored on its own (a cohort of one): a person's scores must not
+change with whatever else happened to be in the same file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+import zlib
+from typing import Any
+
+import numpy as np
+
+from .. import scores as _scores
+from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
+from ..errors import DataError
+from ..io import read_source
+from ..io.source import Source
+from ..taxonomy import lineage_string, parse_lineage
+
+PROFILE_VERSION = 1
+
+
+def read_upload(data: bytes, *, filename: str) -> list[SampleProfile]:
+    """The sample profiles in an uploaded file (any format the library reads).
+
+    Raises
+    ------
+    gutbalance.errors.GutBalanceError
+        When the file cannot be read; the message names what is wrong.
+    """
+    return read_source(Source.from_bytes(data, name=filename))
+
+
+def cohort_of(profiles: list[SampleProfile]) -> Cohort:
+    with warnings.catch_warnings():
+        # "abundances add up to 99 %" and the like are for the CLI's
+        # problems.tsv; an upload is judged by whether it can be scored.
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        return build_cohort(profiles)
+
+
+def score_profile(profile: SampleProfile) -> dict[str, float | None]:
+    """The scores row of one sample, JSON-ready (NaN and infinities become ``None``)."""
+    table = _scores.score(cohort_of([profile]))
+    if len(table) != 1:
+        raise DataError(f"scoring sample {profile.sample!r} gave {len(table)} rows")
+    return {str(k): _json_number(v) for k, v in table.iloc[0].items()}
+
+
+def _json_number(value: Any) -> Any:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return number if math.isfinite(number) else None
+
+
+def pack_profile(profile: SampleProfile) -> bytes:
+    """A profile as compressed JSON: lineages as the input spelled them, so
+    unpacking re-applies the current taxonomy (synonyms may have changed)."""
+    record = {
+        "version": PROFILE_VERSION,
+        "sample": profile.sample,
+        "lineages": [lineage_string(lin, original=True) for lin in profile.lineages],
+        "abundance": [float(v) for v in profile.abundance],
+        "unassigned": float(profile.unassigned),
+        "counts": None if profile.counts is None else [float(v) for v in profile.counts],
+        "source_file": profile.source_file,
+        "source_format": profile.source_format,
+        "database": profile.database,
+        "taxids": profile.taxids,
+        "notes": list(profile.notes),
+    }
+    return zlib.compress(json.dumps(record, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def unpack_profile(blob: bytes) -> SampleProfile:
+    record = json.loads(zlib.decompress(blob).decode("utf-8"))
+    if record.get("version") != PROFILE_VERSION:
+        raise DataError(f"stored profile has version {record.get('version')!r}, expected {PROFILE_VERSION}")
+    return SampleProfile(
+        sample=record["sample"],
+        lineages=[parse_lineage(text) for text in record["lineages"]],
+        abundance=record["abundance"],
+        unassigned=record["unassigned"],
+        counts=record["counts"],
+        source_file=record["source_file"],
+        source_format=record["source_format"],
+        database=record["database"],
+        taxids=record["taxids"],
+        notes=record["notes"],
+    )
+
+
+def profile_record(blob: bytes) -> dict[str, Any]:
+    """The stored profile as plain JSON data (for exports)."""
+    return json.loads(zlib.decompress(blob).decode("utf-8"))

@@ -1,0 +1,77 @@
+"""Bodies and responses of the JSON API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+
+def _as_utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,64}$"
+
+
+class Credentials(BaseModel):
+    """Username (3-64 letters, digits or ``_.@+-``; case does not matter) and password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_PATTERN)
+    password: str = Field(min_length=8, max_length=1024)
+
+
+class LoginBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=1024)
+
+
+class PasswordConfirmation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=1024)
+
+
+class UserOut(BaseModel):
+    id: str
+    username: str
+    created_at: UtcDatetime
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class SampleSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    subject: str | None
+    collected: date | None
+    source_file: str
+    source_format: str
+    database: str
+    created_at: UtcDatetime
+
+
+class SampleOut(SampleSummary):
+    """A sample with its scores (one value per score column; ``null`` where a
+    score cannot be computed for this sample)."""
+
+    scores: dict[str, float | int | bool | str | None]
+
+
+class SubjectOut(BaseModel):
+    subject: str
+    samples: int

@@ -1,0 +1,49 @@
+"""Server-rendered pages: one Jinja2 environment with autoescaping on for
+every template, and the CSRF cookie that forms are bound to."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from .core.security import csrf_token, new_csrf_seed
+
+CSRF_COOKIE = "gb_csrf"
+SESSION_COOKIE = "gb_session"
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(resources.files("gutbalance.web").joinpath("templates"))),
+    autoescape=True,  # everything, whatever the template's file name: uploads name samples
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def cookie_secure(request: Request) -> bool:
+    """Cookies are ``Secure`` when the request came over HTTPS (directly or,
+    with uvicorn's proxy headers, through a trusted proxy) or when the app is
+    configured as served behind a TLS proxy."""
+    return request.app.state.settings.behind_tls_proxy or request.url.scheme == "https"
+
+
+def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
+    """Render a page; every page gets the user, and a CSRF value for its forms."""
+    settings = request.app.state.settings
+    seed = request.cookies.get(CSRF_COOKIE)
+    fresh = not seed or len(seed) > 100
+    if fresh:
+        seed = new_csrf_seed()
+    values = {"user": getattr(request.state, "user", None), "csrf": csrf_token(settings.secret, seed), "request_path": request.url.path}
+    values.update(context or {})
+    html = _env.get_template(name).render(**values)
+    response = HTMLResponse(html, status_code=status_code)
+    if fresh:
+        response.set_cookie(
+            CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=cookie_secure(request), path="/"
+        )
+    return response
