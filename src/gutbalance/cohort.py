@@ -355,23 +355,27 @@ class _TaxonIndex:
 
 def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], list[float] | None]:
     """Add every unreported ancestor, summing the reported clades beneath it."""
-    reported = {lin: i for i, lin in enumerate(profile.lineages)}
-    extra: dict[Lineage, float] = {}
-    extra_counts: dict[Lineage, float] = {}
+    # Keyed by feature id (cheap to hash); a complete profile (MetaPhlAn,
+    # Kraken) finds every parent at the first look and adds nothing.
+    reported = {lin[-1].id for lin in profile.lineages}
+    extra: dict[str, list] = {}
     counts = profile.counts
-    for lin, i in reported.items():
-        value = profile.abundance[i]
-        count = counts[i] if counts is not None else 0.0
+    for i, lin in enumerate(profile.lineages):
         for depth in range(len(lin) - 1, 0, -1):
-            parent = lin[:depth]
-            if parent in reported:
+            parent = lin[depth - 1]
+            if parent.id in reported:
                 break
-            extra[parent] = extra.get(parent, 0.0) + value
+            slot = extra.get(parent.id)
+            if slot is None:
+                slot = extra[parent.id] = [lin[:depth], 0.0, 0.0]
+            slot[1] += profile.abundance[i]
             if counts is not None:
-                extra_counts[parent] = extra_counts.get(parent, 0.0) + count
-    lineages = list(profile.lineages) + list(extra)
-    abundance = list(profile.abundance) + list(extra.values())
-    new_counts = None if counts is None else list(counts) + [extra_counts[k] for k in extra]
+                slot[2] += counts[i]
+    if not extra:
+        return profile.lineages, profile.abundance, counts
+    lineages = list(profile.lineages) + [slot[0] for slot in extra.values()]
+    abundance = list(profile.abundance) + [slot[1] for slot in extra.values()]
+    new_counts = None if counts is None else list(counts) + [slot[2] for slot in extra.values()]
     return lineages, abundance, new_counts
 
 

@@ -77,8 +77,18 @@ def sniff(source: Source) -> Format:
     UnrecognizedFormatError
         When no readable format, or more than one of the same priority, accepts it.
     """
-    matches = [f for f in formats().values() if f.read is not None and _safe_sniff(f, source)]
-    if not matches:
+    # Sniff the most specific formats first: a lower-priority format (the
+    # generic table) is only asked when no higher one recognised the file.
+    by_priority: dict[int, list[Format]] = {}
+    for f in formats().values():
+        if f.read is not None:
+            by_priority.setdefault(f.priority, []).append(f)
+    top: list[Format] = []
+    for priority in sorted(by_priority, reverse=True):
+        top = [f for f in by_priority[priority] if _safe_sniff(f, source)]
+        if top:
+            break
+    if not top:
         if source.head_lines is None and not (source.is_hdf5 or source.is_zip):
             raise UnrecognizedFormatError("binary content that is not a known profile format", path=source.path)
         if not source.data.strip():
@@ -88,8 +98,6 @@ def sniff(source: Source) -> Format:
             "use --format to force one",
             path=source.path,
         )
-    best = max(f.priority for f in matches)
-    top = [f for f in matches if f.priority == best]
     if len(top) > 1:
         raise UnrecognizedFormatError(
             f"ambiguous: looks like {', '.join(f.name for f in top)}; use --format to choose", path=source.path

@@ -77,7 +77,9 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
         raise FormatError("permission denied", path=path) from None
 
 
-_BINARY_CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+# Control bytes that text files do not contain (tab, newlines, form feed and
+# escape are allowed).
+_BINARY_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
 def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
@@ -89,7 +91,8 @@ def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
         except UnicodeDecodeError:
             raise FormatError("invalid UTF-16 text", path=path) from None
     sample = data[:HEAD_BYTES]
-    if b"\x00" in sample or len(_BINARY_CONTROL.findall(sample)) > max(8, len(sample) // 100):
+    controls = len(sample) - len(sample.translate(None, _BINARY_CONTROL))
+    if b"\x00" in sample or controls > max(8, len(sample) // 100):
         raise FormatError("binary content, not a text profile", path=path)
     try:
         text = data.decode("utf-8-sig")
@@ -148,6 +151,11 @@ class Source:
         """Up to 200 lines of the start of the file, or None if it is not text."""
         if self.is_hdf5 or self.is_zip:
             return None
+        if len(self.data) <= HEAD_BYTES:
+            try:
+                return self.text.splitlines()[:200]
+            except FormatError:
+                return None
         try:
             text = decode_text(self.head, path=self.path)
         except FormatError:

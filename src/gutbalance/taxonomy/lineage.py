@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..errors import TaxonomyError
@@ -25,11 +25,11 @@ class Taxon:
     name: str
     original: str
     unclassified: bool
+    #: Feature id used across gutbalance: rank prefix and current name.
+    id: str = field(init=False, compare=False)
 
-    @property
-    def id(self) -> str:
-        """Feature id used across gutbalance: rank prefix and current name."""
-        return f"{RANK_PREFIX[self.rank]}__{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "id", f"{RANK_PREFIX[self.rank]}__{self.name}")
 
 
 def taxon(rank: str, original: str) -> Taxon:

@@ -29,6 +29,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
+
 from ...cohort import SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import parse_lineage
@@ -152,38 +154,53 @@ def read_single(source: Source) -> list[SampleProfile]:
             if len(parts) > 1 and parts[1].strip().lower() not in _DEFAULT_SAMPLE_IDS:
                 sample = parts[1].strip()
     sample = sample or sample_name_from_path(path)
-    lineages, values, taxids, reads = [], [], [], []
+    lineages, values, taxids, reads, linenos = [], [], [], [], []
     unknown = 0.0
     seen: dict[str, int] = {}
-    ncols = None
+    # The hot path of batch runs: plain loop, checks on numbers done in bulk below.
+    parse = parse_lineage
+    min_fields = value_col + 1
     for lineno, ln in enumerate(lines, start=1):
-        if not ln.strip() or ln.startswith("#"):
+        if not ln or ln[0] == "#" or not ln.strip():
             continue
         fields = ln.split("\t")
-        clade = fields[0].strip()
-        if len(fields) <= value_col:
+        if len(fields) < min_fields:
             raise FormatError(
-                f"expected at least {value_col + 1} tab-separated columns, found {len(fields)} (truncated file?)",
+                f"expected at least {min_fields} tab-separated columns, found {len(fields)} (truncated file?)",
                 path=path,
                 line=lineno,
             )
-        if ncols is None:
-            ncols = len(fields)
-        value = _number(fields[value_col], path, lineno, "relative_abundance")
+        clade = fields[0].strip()
+        try:
+            value = float(fields[value_col])
+        except ValueError:
+            raise FormatError(
+                f"{fields[value_col]!r} is not a number", path=path, line=lineno, field="relative_abundance"
+            ) from None
         if clade in _UNKNOWN:
-            unknown += value
+            unknown += _number(fields[value_col], path, lineno, "relative_abundance")
             continue
-        if not _is_clade(clade):
-            raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field="clade_name")
         if clade in seen:
             raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno, field="clade_name")
         seen[clade] = lineno
-        lineages.append(_lineage(clade, path, lineno))
-        values.append(value / 100.0)
+        try:
+            lineages.append(parse(clade))
+        except TaxonomyError as exc:
+            raise FormatError(str(exc), path=path, line=lineno, field="clade_name") from None
+        if not clade.startswith(("k__", "d__")):
+            raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field="clade_name")
+        values.append(value)
+        linenos.append(lineno)
         if taxid_col is not None and len(fields) > taxid_col:
             taxids.append(fields[taxid_col].rsplit("|", 1)[-1].strip())
         if reads_col is not None:
             reads.append(_number(fields[reads_col], path, lineno, "estimated_number_of_reads_from_the_clade"))
+    array = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(array) | (array < 0)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        _number(repr(values[i]), path, linenos[i], "relative_abundance")  # raises with the reason
+    values = (array / 100.0).tolist()
     if not lineages:
         raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
     return [
