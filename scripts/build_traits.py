@@ -1,0 +1,335 @@
+#!/usr/bin/env python3
+"""Derive gutbalance knowledge-base tables from public trait resources.
+
+Reads ``../shared/data`` (never copied into the repo) and writes, each with its
+provenance in the header:
+
+- ``knowledge/data/bugphyzz.tsv``   Gram stain, aerophilicity, COGEM pathogenicity,
+  animal pathogen, Barcenilla 2000 SCFA measurements and Asnicar 2021 health
+  association, from the bugphyzz 2024-02-19 export (CC-BY 4.0).  Each row keeps
+  bugphyzz's own per-row source, mapped to that source's DOI; rows whose
+  source has no DOI we could verify (BacMap) are left out.
+- ``knowledge/data/vital2014.tsv``  butyrate-pathway genomes (Vital et al. 2014).
+- ``knowledge/data/braccia2021_h2s.tsv``  H2S production calls (Braccia et al. 2021).
+- ``knowledge/data/gmhi.tsv``  the 7 health-prevalent and 43 health-scarce GMHI species.
+
+Run from the repository root: ``python scripts/build_traits.py``.  The outputs
+are committed; rerunning with the same inputs gives identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name  # noqa: E402
+
+OUT = ROOT / "src" / "gutbalance" / "knowledge" / "data"
+COLUMNS = ["taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note"]
+
+BUGPHYZZ_VERSION = "bugphyzz 2024-02-19 export (waldronlab/bugphyzzExports, CC-BY 4.0)"
+
+# bugphyzz Attribute_source -> (DOI of that source, evidence level when
+# bugphyzz's own code is 'unknown').  BacMap is absent on purpose: no DOI for it
+# was verified, so its rows are not imported.
+SOURCE_DOI = {
+    "Bergey's Manual": "doi:10.1002/9781118960608",
+    "ProTraits": "doi:10.1093/nar/gkw964",
+    "The Microbe Directory": "doi:10.12688/gatesopenres.12772.1",
+    "https://github.com/bacteria-archaea-traits/bacteria-archaea-traits/tree/master/output/prepared_data":
+        "doi:10.1038/s41597-020-0497-4",
+    "Barcenilla_2000": "doi:10.1128/AEM.66.4.1654-1661.2000",
+    "Asnicar_2021": "doi:10.1038/s41591-020-01183-8",
+}
+
+
+def bugphyzz_evidence(code: str, source: str) -> str:
+    """Map bugphyzz evidence codes onto our four levels.
+
+    exp -> experiment.  igc ("inferred from genomic context"): ProTraits calls are
+    machine predictions, so model_prediction; Asnicar's are metagenomic
+    associations, so genome_analysis.  'unknown'/missing evidence comes from
+    curated compilations (The Microbe Directory, bacteria-archaea-traits) of
+    literature statements: review_consensus.
+    """
+    code = (code or "").strip().lower()
+    if code == "exp":
+        return "experiment"
+    if code == "igc":
+        return "model_prediction" if source == "ProTraits" else "genome_analysis"
+    return "review_consensus"
+
+
+def _taxon(rank: str, raw: str) -> str | None:
+    name = normalize_name(str(raw))
+    if not name or is_unclassified(name):
+        return None
+    if rank == "species":
+        parts = name.split(" ")
+        if len(parts) < 2 or not parts[1][:1].islower():
+            return None
+        if parts[1] in {"sp.", "sp", "bacterium"}:
+            # "Clostridium sp CAG 58": an unnamed species as MetaPhlAn labels it;
+            # the whole label is the name profiles use, so keep it all.
+            if len(parts) < 3:
+                return None
+            name = " ".join(p.rstrip(".") if i == 1 else p for i, p in enumerate(parts))
+        elif len(parts) > 2:
+            name = " ".join(parts[:2])  # strain designations and subspecies after the binomial
+    return canonical_name(rank, name)
+
+
+def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait) -> list[dict]:
+    rows = []
+    for rec in frame.itertuples(index=False):
+        rank = str(rec.Rank)
+        name = rec.Taxon_name
+        taxid = "" if pd.isna(rec.NCBI_ID) else str(int(rec.NCBI_ID))
+        if rank == "strain" and str(getattr(rec, "Parent_rank", "")) == "species":
+            rank, name, taxid = "species", rec.Parent_name, str(int(rec.Parent_NCBI_ID))
+        if rank not in {"species", "genus"}:
+            continue
+        source = str(rec.Attribute_source)
+        if source not in SOURCE_DOI:
+            continue
+        taxon = _taxon(rank, name)
+        if taxon is None or taxon.lower().startswith("butyrate-producing"):
+            continue
+        for trait, value, qualifier, note in to_trait(rec):
+            rows.append(
+                {
+                    "taxon": taxon,
+                    "rank": rank,
+                    "ncbi_taxid": taxid,
+                    "trait": trait,
+                    "value": value,
+                    "qualifier": qualifier,
+                    "evidence": bugphyzz_evidence(str(rec.Evidence), source),
+                    "source": SOURCE_DOI[source],
+                    "note": f"{note}bugphyzz: {rec.Attribute}={rec.Attribute_value}",
+                }
+            )
+    return rows
+
+
+def build_bugphyzz(shared: Path) -> pd.DataFrame:
+    base = shared / "traits" / "bugphyzz"
+    rows: list[dict] = []
+
+    gram = pd.read_csv(base / "gram_stain.csv")
+    gram = gram[gram["Attribute_value"].astype(str).str.upper() == "TRUE"]
+
+    def gram_trait(rec):
+        if rec.Attribute == "gram stain negative":
+            yield "gram_negative", 1.0, "", ""
+        elif rec.Attribute == "gram stain positive":
+            yield "gram_negative", 0.0, "", ""
+
+    rows += _rows_from_bugphyzz(gram, gram_trait)
+
+    aero = pd.read_csv(base / "aerophilicity.csv")
+    aero = aero[aero["Attribute_value"].astype(str).str.upper() == "TRUE"]
+
+    def aero_trait(rec):
+        kind = rec.Attribute
+        if kind in {"anaerobic", "obligately anaerobic"}:
+            yield "obligate_anaerobe", 1.0, "", ""
+            yield "facultative_anaerobe", 0.0, "", ""
+        elif kind == "facultatively anaerobic":
+            yield "obligate_anaerobe", 0.0, "", ""
+            yield "facultative_anaerobe", 1.0, "", ""
+        elif kind in {"aerobic", "obligately aerobic", "microaerophilic"}:
+            yield "obligate_anaerobe", 0.0, "", ""
+
+    rows += _rows_from_bugphyzz(aero, aero_trait)
+
+    cogem = pd.read_csv(base / "COGEM_pathogenicity_rating.csv")
+
+    def cogem_trait(rec):
+        level = int(rec.Attribute_value)
+        # COGEM class 1 = no known risk; 2-4 = increasing risk for humans and
+        # animals.  Kept as a class, not turned into a yes/no: many class-2
+        # taxa are ordinary commensals that are opportunistic at most.
+        yield "pathogenicity_class", float(level), "", ""
+
+    rows += _rows_from_bugphyzz(cogem, cogem_trait)
+
+    animal = pd.read_csv(base / "animal_pathogen.csv")
+
+    def animal_trait(rec):
+        yield "pathogen", 1.0 if str(rec.Attribute_value).upper() == "TRUE" else 0.0, "", "animal pathogen; "
+
+    rows += _rows_from_bugphyzz(animal, animal_trait)
+
+    for fname, trait in (("butyrate_producing.csv", "butyrate_producer"), ("acetate_producing.csv", "acetate_producer"),
+                         ("lactate_producing.csv", "lactate_producer")):
+        table = pd.read_csv(base / fname)
+
+        def scfa_trait(rec, trait=trait):
+            mm = float(rec.Attribute_value)
+            # Barcenilla 2000 Table 2: net production (mM) in M2GSC medium;
+            # negative = net consumption.  Producer = net production > 0.
+            yield trait, 1.0 if mm > 0 else 0.0, f"mM={mm:g}", ""
+
+        rows += _rows_from_bugphyzz(table, scfa_trait)
+
+    health = pd.read_csv(base / "health_associated.csv")
+
+    def health_trait(rec):
+        favourable = str(rec.Attribute_value).upper() == "TRUE"
+        yield ("asnicar_favourable" if favourable else "asnicar_unfavourable"), 1.0, "", ""
+
+    rows += _rows_from_bugphyzz(health, health_trait)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = frame.drop_duplicates(subset=["taxon", "rank", "trait", "value", "evidence", "source"])
+    # Keep host-associated genera only (bugphyzz 'host-associated' genus set plus
+    # every genus with a gut-relevant trait row): soil and marine taxa never
+    # reach a stool profile and would only bloat a table that is reviewed.
+    host = host_associated_genera(shared) | set(frame.loc[frame["trait"].isin(
+        ["butyrate_producer", "acetate_producer", "lactate_producer", "asnicar_favourable",
+         "asnicar_unfavourable"]), "taxon"].str.split(" ").str[0])
+    genus_of = frame["taxon"].str.split(" ").str[0]
+    frame = frame[genus_of.isin(host)]
+    # Lookup uses only the strongest evidence level of a (taxon, trait); weaker
+    # rows would never be read, so they are not written.
+    order = {"experiment": 0, "genome_analysis": 1, "review_consensus": 2, "model_prediction": 3}
+    strength = frame["evidence"].map(order)
+    best = strength.groupby([frame["taxon"], frame["rank"], frame["trait"]]).transform("min")
+    return frame[strength == best]
+
+
+def host_associated_genera(shared: Path) -> set[str]:
+    """Genera bugphyzz lists as host-associated (the .gmt genus sets)."""
+    for line in (shared / "traits" / "bugphyzz" / "bugphyzz-genus-Taxon_name.gmt").read_text("utf-8").splitlines():
+        fields = line.split("\t")
+        if fields[0] == "bugphyzz:host-associated|TRUE":
+            return {canonical_name("genus", normalize_name(g)) for g in fields[2:] if g}
+    raise SystemExit("bugphyzz .gmt has no host-associated|TRUE set")
+
+
+def build_vital(shared: Path) -> pd.DataFrame:
+    table = pd.read_csv(shared / "traits" / "vital2014" / "Vital_etal_butyrate_producing_microbes.csv")
+    rows = []
+    # Known misspellings in the list as distributed; the corrected name is noted.
+    fixes = {"Anaerostipes cacae": "Anaerostipes caccae", "Allstipes putredenis": "Alistipes putredinis",
+             "Eubacterium celluloloysens": "Eubacterium cellulosolvens", "Acetomena longum": "Acetonema longum",
+             "Thermosipho aficanus": "Thermosipho africanus", "Stimatella aurantiaca": "Stigmatella aurantiaca"}
+    for rec in table.itertuples(index=False):
+        raw = str(rec.Name).replace(",", " ")
+        words = raw.split()
+        if len(words) < 2:
+            continue
+        binomial = " ".join(words[:2])
+        note = f"genome {rec.Name!s} (family as listed: {rec.Family})"
+        if binomial in fixes:
+            note += f"; listed as '{binomial}'"
+            binomial = fixes[binomial]
+        taxon = _taxon("species", binomial)
+        if taxon is None:
+            continue
+        rows.append({"taxon": taxon, "rank": "species", "ncbi_taxid": "", "trait": "butyrate_producer", "value": 1.0,
+                     "qualifier": "route=unspecified", "evidence": "genome_analysis",
+                     "source": "doi:10.1128/mBio.00889-14", "note": note})
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    # One row per species; the genomes behind it are listed in the note.
+    return (frame.groupby(["taxon"], sort=True, as_index=False)
+            .agg({c: "first" for c in COLUMNS if c not in {"taxon", "note"}} | {"note": "; ".join})[COLUMNS])
+
+
+_GTDB_RANK = re.compile(r"^([dpcofgs])__(.*)$")
+
+
+def build_braccia(shared: Path) -> pd.DataFrame:
+    base = shared / "traits" / "h2s_braccia2021"
+    cys = pd.read_csv(base / "Cysteine_Degradation_hmm.taxa_hits_hmm.tsv", sep="\t")
+    dsr = pd.read_csv(base / "Dissimilatory_Sulf_Reduction.taxa_hits.txt", sep="\t", header=None, names=["taxa_name"])
+    dsr["output_type"] = "sulfate_reduction"
+    calls = pd.concat([cys, dsr], ignore_index=True)
+    species_rows: dict[tuple[str, str], int] = {}
+    genus_dsr: dict[str, int] = {}
+    for lineage, route in zip(calls["taxa_name"], calls["output_type"], strict=True):
+        ranks = {}
+        for part in str(lineage).split(";"):
+            m = _GTDB_RANK.match(part.strip())
+            if m:
+                ranks[m.group(1)] = m.group(2)
+        route = {"primary": "cysteine_primary", "secondary": "cysteine_secondary"}.get(route, route)
+        species = ranks.get("s", "")
+        if species and not species.startswith("MGYG"):
+            taxon = _taxon("species", species)
+            if taxon:
+                species_rows[(taxon, route)] = species_rows.get((taxon, route), 0) + 1
+        if route == "sulfate_reduction" and ranks.get("g"):
+            genus = canonical_name("genus", normalize_name(ranks["g"]))
+            if not genus[:1].isupper() or "-" in genus or any(ch.isdigit() for ch in genus):
+                continue  # GTDB placeholder genera (UBA7185, CAG-...) are not names we can match
+            genus_dsr[genus] = genus_dsr.get(genus, 0) + 1
+    rows = []
+    for (taxon, route), n in sorted(species_rows.items()):
+        rows.append({"taxon": taxon, "rank": "species", "ncbi_taxid": "", "trait": "h2s_producer", "value": 1.0,
+                     "qualifier": f"route={route}", "evidence": "genome_analysis",
+                     "source": "doi:10.3389/fmicb.2021.705583", "note": f"{n} UHGG genome(s) with hits"})
+    for genus, n in sorted(genus_dsr.items()):
+        rows.append({"taxon": genus, "rank": "genus", "ncbi_taxid": "", "trait": "h2s_producer", "value": 1.0,
+                     "qualifier": "route=sulfate_reduction", "evidence": "genome_analysis",
+                     "source": "doi:10.3389/fmicb.2021.705583",
+                     "note": f"dissimilatory sulfate reduction genes in {n} UHGG genome(s) of the genus"})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def build_gmhi(shared: Path) -> pd.DataFrame:
+    rows = []
+    for fname, trait in (("MH_species.txt", "gmhi_health_prevalent"), ("MN_species.txt", "gmhi_health_scarce")):
+        for line in (shared / "gmhi" / fname).read_text("utf-8").split():
+            raw = line.strip().removeprefix("s__")
+            if not raw:
+                continue
+            taxon = canonical_name("species", raw)
+            rows.append({"taxon": taxon, "rank": "species", "ncbi_taxid": "", "trait": trait, "value": 1.0,
+                         "qualifier": "", "evidence": "genome_analysis", "source": "doi:10.1038/s41467-020-18476-8",
+                         "note": f"MetaPhlAn2 name {line.strip()}"})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def write(frame: pd.DataFrame, path: Path, header: list[str]) -> None:
+    frame = frame.sort_values(["rank", "taxon", "trait", "source", "value"], kind="stable")
+    lines = [f"# {h}" for h in header]
+    lines.append("\t".join(COLUMNS))
+    for rec in frame.itertuples(index=False):
+        values = []
+        for col, v in zip(COLUMNS, rec, strict=True):
+            text = f"{v:g}" if col == "value" else str(v)
+            values.append(text.replace("\t", " ").replace("\n", " "))
+        lines.append("\t".join(values))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{path.relative_to(ROOT)}: {len(frame)} rows")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    args = parser.parse_args()
+    shared = args.shared
+    generated = "generated by scripts/build_traits.py from ../shared/data; do not edit by hand"
+    write(build_bugphyzz(shared), OUT / "bugphyzz.tsv",
+          [f"{BUGPHYZZ_VERSION}: traits/bugphyzz/*.csv", generated,
+           "source = the DOI of bugphyzz's own per-row source; the note keeps its raw attribute and value"])
+    write(build_vital(shared), OUT / "vital2014.tsv",
+          ["Vital et al. 2014 butyrate-producing genomes (traits/vital2014, list as kept in bsantan/kg-microbe-paper)",
+           generated])
+    write(build_braccia(shared), OUT / "braccia2021_h2s.tsv",
+          ["Braccia et al. 2021 H2S production calls on UHGG genomes (traits/h2s_braccia2021)", generated])
+    write(build_gmhi(shared), OUT / "gmhi.tsv",
+          ["Gupta et al. 2020 GMHI marker species (gmhi/MH_species.txt, MN_species.txt), renamed to current names",
+           generated])
+
+
+if __name__ == "__main__":
+    main()

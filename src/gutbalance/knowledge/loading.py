@@ -1,0 +1,196 @@
+"""Reading and validating the knowledge-base tables (``knowledge/data/*.tsv``).
+
+A row is one fact: ``taxon x trait = value``, with its evidence level and the
+published source it comes from.  A row without a DOI/PMID source, with an
+unknown trait, rank or evidence level, or with a source missing from the
+bibliography is refused with :class:`~gutbalance.errors.KnowledgeBaseError`
+naming the file and line.  Nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import KnowledgeBaseError
+from ..taxonomy import canonical_name
+from .schema import EVIDENCE_WEIGHT, KB_RANKS, TRAITS
+
+FACT_COLUMNS = ("taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note")
+REQUIRED_COLUMNS = ("taxon", "rank", "trait", "value", "evidence", "source")
+SOURCE_PATTERN = re.compile(r"^(doi:10\.\d{4,9}/\S+|pmid:\d+)$")
+BIBLIOGRAPHY_FILE = "sources.tsv"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One bibliography entry: ``doi:...``/``pmid:...`` id, short label, full citation."""
+
+    id: str
+    short: str
+    citation: str
+
+
+@dataclass
+class KnowledgeBase:
+    """All facts (one DataFrame row each) and the bibliography they cite."""
+
+    facts: pd.DataFrame
+    sources: dict[str, Source]
+    files: tuple[str, ...] = ()
+    _index: dict[tuple[str, str], list[int]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, str], list[int]] = {}
+        for pos, (rank, taxon) in enumerate(zip(self.facts["rank"], self.facts["taxon"], strict=True)):
+            index.setdefault((rank, taxon), []).append(pos)
+        self._index = index
+
+    def rows(self, rank: str, taxon: str) -> pd.DataFrame:
+        """The facts keyed at exactly this rank and canonical name."""
+        return self.facts.iloc[self._index.get((rank, taxon), [])]
+
+    def has(self, rank: str, taxon: str) -> bool:
+        return (rank, taxon) in self._index
+
+    def taxa(self) -> set[tuple[str, str]]:
+        return set(self._index)
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
+def _data_dir():
+    return resources.files("gutbalance.knowledge").joinpath("data")
+
+
+def read_bibliography(text: str, origin: str = BIBLIOGRAPHY_FILE) -> dict[str, Source]:
+    """Parse the bibliography (``id``, ``short``, ``citation``)."""
+    out: dict[str, Source] = {}
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
+        sid = (rec.get("id") or "").strip()
+        citation = (rec.get("citation") or "").strip()
+        if not SOURCE_PATTERN.match(sid):
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: source id {sid!r} is not doi:... or pmid:...")
+        if not citation:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: {sid} has no citation")
+        if sid in out:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: {sid} is listed twice")
+        out[sid] = Source(sid, (rec.get("short") or "").strip(), citation)
+    return out
+
+
+def read_facts(text: str, origin: str, sources: dict[str, Source] | None = None) -> pd.DataFrame:
+    """Parse and validate one facts table; raise on the first bad row."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines:
+        return pd.DataFrame(columns=[*FACT_COLUMNS, "file", "line"])
+    header = lines[0].split("\t")
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise KnowledgeBaseError(f"{origin}: header lacks column(s) {', '.join(missing)}")
+    records = []
+    # Line numbers count only the non-comment lines (header = 1): comments
+    # carry provenance and move, so we report the data line and the row itself.
+    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
+        records.append(_validate(rec, origin, lineno, sources))
+    return pd.DataFrame.from_records(records, columns=[*FACT_COLUMNS, "file", "line"])
+
+
+def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | None) -> dict:
+    def fail(message: str) -> KnowledgeBaseError:
+        return KnowledgeBaseError(f"{origin}: data line {lineno} ({rec.get('taxon')!r} {rec.get('trait')!r}): {message}")
+
+    taxon = (rec.get("taxon") or "").strip()
+    rank = (rec.get("rank") or "").strip()
+    trait = (rec.get("trait") or "").strip()
+    evidence = (rec.get("evidence") or "").strip()
+    source = (rec.get("source") or "").strip()
+    qualifier = (rec.get("qualifier") or "").strip()
+    if not taxon:
+        raise fail("no taxon")
+    if rank not in KB_RANKS:
+        raise fail(f"unknown rank {rank!r}; use one of {', '.join(KB_RANKS)}")
+    if trait not in TRAITS:
+        raise fail(f"unknown trait {trait!r}; see gutbalance.knowledge.TRAITS")
+    if evidence not in EVIDENCE_WEIGHT:
+        raise fail(f"unknown evidence level {evidence!r}; use one of {', '.join(EVIDENCE_WEIGHT)}")
+    if not source:
+        raise fail("no source: every fact needs a doi: or pmid: source")
+    if not SOURCE_PATTERN.match(source):
+        raise fail(f"source {source!r} is not doi:10.xxxx/... or pmid:NNNN")
+    if sources is not None and source not in sources:
+        raise fail(f"source {source} is not in the bibliography ({BIBLIOGRAPHY_FILE})")
+    try:
+        value = float(rec.get("value") or "")
+    except ValueError:
+        raise fail(f"value {rec.get('value')!r} is not a number") from None
+    if qualifier:
+        allowed = TRAITS[trait].qualifiers
+        for part in qualifier.split(";"):
+            key = part.split("=", 1)[0].strip()
+            if "=" not in part or key not in allowed:
+                raise fail(f"qualifier {part!r} not allowed for {trait} (keys: {', '.join(allowed) or 'none'})")
+    current = canonical_name(rank, taxon)
+    if current != taxon:
+        raise fail(f"taxon is not the canonical name; write {current!r} (synonyms live in taxonomy/data/synonyms.tsv)")
+    return {
+        "taxon": taxon,
+        "rank": rank,
+        "ncbi_taxid": (rec.get("ncbi_taxid") or "").strip(),
+        "trait": trait,
+        "value": value,
+        "qualifier": qualifier,
+        "evidence": evidence,
+        "source": source,
+        "note": (rec.get("note") or "").strip(),
+        "file": origin,
+        "line": lineno,
+    }
+
+
+def load_tables(paths: Iterable[Path | str], bibliography: Path | str) -> KnowledgeBase:
+    """Load a knowledge base from explicit files (tests, extensions)."""
+    sources = read_bibliography(Path(bibliography).read_text("utf-8"), str(bibliography))
+    frames = []
+    names = []
+    for path in paths:
+        p = Path(path)
+        frames.append(read_facts(p.read_text("utf-8"), p.name, sources))
+        names.append(p.name)
+    return _assemble(frames, sources, tuple(names))
+
+
+def _assemble(frames: list[pd.DataFrame], sources: dict[str, Source], names: tuple[str, ...]) -> KnowledgeBase:
+    frames = [f for f in frames if len(f)]
+    facts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*FACT_COLUMNS, "file", "line"])
+    facts["value"] = facts["value"].astype(float)
+    return KnowledgeBase(facts=facts, sources=sources, files=names)
+
+
+@lru_cache(maxsize=1)
+def load_knowledge() -> KnowledgeBase:
+    """The knowledge base shipped with gutbalance (validated, cached).
+
+    Raises
+    ------
+    KnowledgeBaseError
+        If any shipped row is unsourced or malformed (a packaging bug).
+    """
+    data = _data_dir()
+    sources = read_bibliography(data.joinpath(BIBLIOGRAPHY_FILE).read_text("utf-8"))
+    frames = []
+    names = []
+    for entry in sorted(data.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".tsv") and entry.name != BIBLIOGRAPHY_FILE:
+            frames.append(read_facts(entry.read_text("utf-8"), entry.name, sources))
+            names.append(entry.name)
+    return _assemble(frames, sources, tuple(names))

@@ -1,0 +1,335 @@
+"""Looking traits up for taxa, with rank fallback and confidence.
+
+For each trait, a taxon gets the value of the most specific rank that has a
+row for it: its species row, else its genus row, else family, order, class,
+phylum.  The confidence of a call is ``RANK_CONFIDENCE[rank] *
+EVIDENCE_WEIGHT[evidence]`` (both assumed ordinal weights, documented in
+``docs/knowledge-base.md``).  Where one node has several rows for a trait, the
+strongest evidence level wins and rows of equal strength are averaged.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..errors import DataError
+from ..taxonomy import RANKS, canonical_name, is_unclassified, parse_lineage
+from .loading import KnowledgeBase, load_knowledge
+from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS
+
+#: Ranks whose rows count as "annotated" for the coverage figure.
+COVERAGE_RANKS: tuple[str, ...] = ("species", "genus")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One trait resolved at one node of the tree."""
+
+    value: float
+    evidence: str
+    sources: tuple[str, ...]
+    qualifier: str
+    note: str
+
+
+def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]:
+    """Per (rank, taxon): per trait, the call after evidence ranking (cached on the KB)."""
+    cached = getattr(kb, "_resolved", None)
+    if cached is not None:
+        return cached
+    order = {level: i for i, level in enumerate(EVIDENCE_LEVELS)}
+    out: dict[tuple[str, str], dict[str, Call]] = {}
+    facts = kb.facts
+    if len(facts):
+        frame = facts.assign(_strength=facts["evidence"].map(order))
+        for (rank, taxon, trait), group in frame.groupby(["rank", "taxon", "trait"], sort=False):
+            best = group[group["_strength"] == group["_strength"].min()]
+            call = Call(
+                value=float(best["value"].mean()),
+                evidence=str(best["evidence"].iloc[0]),
+                sources=tuple(dict.fromkeys(best["source"])),
+                qualifier="; ".join(q for q in dict.fromkeys(best["qualifier"]) if q),
+                note=" | ".join(n for n in dict.fromkeys(best["note"]) if n),
+            )
+            out.setdefault((rank, taxon), {})[trait] = call
+    object.__setattr__(kb, "_resolved", out)
+    return out
+
+
+def _looks_like_genus(word: str) -> bool:
+    # "Lachnospiraceae bacterium 8_1_57FAA": the first word is a family, not a genus.
+    low = word.lower()
+    return bool(word) and word[0].isupper() and not low.endswith(("aceae", "ales", "ia bacterium")) and low not in {
+        "candidate", "uncultured", "unclassified", "unknown", "bacterium"}
+
+
+def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
+    """Ranks -> canonical names for a taxon given by name or by full lineage.
+
+    A full lineage (``k__Bacteria|...|s__Escherichia_coli``) gives every rank;
+    a bare species name gives the species and, from its first word, the genus.
+    """
+    if "|" in name or ";" in name or "__" in name:
+        return {t.rank: t.name for t in parse_lineage(name) if not t.unclassified}
+    if rank not in RANKS:
+        raise DataError(f"unknown rank {rank!r}")
+    if is_unclassified(name):
+        return {}
+    current = canonical_name(rank, name)
+    out = {rank: current}
+    if rank == "species":
+        first = current.split(" ", 1)[0]
+        if _looks_like_genus(first) and " " in current:
+            out["genus"] = canonical_name("genus", first)
+    return out
+
+
+def _resolve(lineage: dict[str, str], traits: list[str], nodes, max_rank: str) -> dict[str, tuple[str, str, Call]]:
+    stop = KB_RANKS.index(max_rank)
+    found: dict[str, tuple[str, str, Call]] = {}
+    for rank in KB_RANKS[: stop + 1]:
+        taxon = lineage.get(rank)
+        if not taxon:
+            continue
+        calls = nodes.get((rank, taxon))
+        if not calls:
+            continue
+        for trait in traits:
+            if trait not in found and trait in calls:
+                found[trait] = (rank, taxon, calls[trait])
+        if len(found) == len(traits):
+            break
+    return found
+
+
+def lookup(
+    name: str,
+    rank: str = "species",
+    *,
+    traits: list[str] | None = None,
+    max_rank: str = "phylum",
+    kb: KnowledgeBase | None = None,
+) -> pd.DataFrame:
+    """Every trait known for one taxon, with the rank it was resolved at.
+
+    Parameters
+    ----------
+    name
+        A taxon name in any spelling (synonyms are followed) or a full
+        lineage such as ``k__Bacteria|...|s__Escherichia_coli`` (enables the
+        family-and-above fallback).
+    rank
+        Rank of ``name`` when it is a bare name.
+    traits
+        Restrict to these traits (default: all).
+    max_rank
+        Highest rank to fall back to (``"genus"`` = species or genus only).
+
+    Returns
+    -------
+    DataFrame
+        One row per trait found: ``trait, pillar, value, confidence,
+        resolved_rank, resolved_taxon, evidence, sources, qualifier, note``.
+    """
+    kb = kb or load_knowledge()
+    wanted = list(traits) if traits else list(TRAITS)
+    unknown = [t for t in wanted if t not in TRAITS]
+    if unknown:
+        raise DataError(f"unknown trait(s): {', '.join(unknown)}")
+    found = _resolve(lineage_of(name, rank), wanted, _resolved_nodes(kb), max_rank)
+    rows = []
+    for trait in wanted:
+        if trait not in found:
+            continue
+        at_rank, taxon, call = found[trait]
+        rows.append(
+            {
+                "trait": trait,
+                "pillar": TRAITS[trait].pillar,
+                "value": call.value,
+                "confidence": RANK_CONFIDENCE[at_rank] * EVIDENCE_WEIGHT[call.evidence],
+                "resolved_rank": at_rank,
+                "resolved_taxon": taxon,
+                "evidence": call.evidence,
+                "sources": ", ".join(call.sources),
+                "qualifier": call.qualifier,
+                "note": call.note,
+            }
+        )
+    columns = ["trait", "pillar", "value", "confidence", "resolved_rank", "resolved_taxon", "evidence", "sources",
+               "qualifier", "note"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass(frozen=True)
+class TraitMatrix:
+    """Trait values for a set of taxa (taxa x traits; NaN = unknown) and the
+    confidence and rank of every call."""
+
+    values: pd.DataFrame
+    confidence: pd.DataFrame
+    resolved_rank: pd.DataFrame
+
+    def filled(self, fill: float = 0.0) -> pd.DataFrame:
+        """Values with unknowns replaced (for matrix products)."""
+        return self.values.fillna(fill)
+
+    def annotated(self, ranks: tuple[str, ...] = COVERAGE_RANKS) -> pd.DataFrame:
+        """Boolean taxa x traits: a value was found at one of ``ranks``."""
+        return self.resolved_rank.isin(list(ranks))
+
+
+def _taxa_lineages(taxa: pd.DataFrame) -> list[dict[str, str]]:
+    out = []
+    rank_columns = [r for r in KB_RANKS if r in taxa.columns]
+    has_lineage = bool(rank_columns)
+    for idx, row in zip(taxa.index, taxa.itertuples(index=False), strict=True):
+        rec = row._asdict()
+        if has_lineage:
+            lineage = {}
+            for r in rank_columns:
+                value = rec.get(r)
+                if isinstance(value, str) and value and not is_unclassified(value):
+                    lineage[r] = value
+            # A species-level id whose genus column is a placeholder
+            # ("g__Lachnospiraceae_unclassified") has no genus to fall back on.
+            out.append(lineage)
+        else:
+            rank = rec.get("rank", "species") or "species"
+            name = str(idx).split("__", 1)[-1] if "__" in str(idx) else str(idx)
+            out.append(lineage_of(name, rank))
+    return out
+
+
+_MATRIX_CACHE: OrderedDict[tuple, TraitMatrix] = OrderedDict()
+_MATRIX_CACHE_SIZE = 16
+
+
+def trait_matrix(
+    taxa: pd.DataFrame,
+    traits: list[str] | None = None,
+    *,
+    max_rank: str = "phylum",
+    kb: KnowledgeBase | None = None,
+) -> TraitMatrix:
+    """Values, confidences and resolution ranks for every taxon in ``taxa``.
+
+    ``taxa`` is a Cohort's ``taxa`` table (one column per rank) or any frame
+    indexed by taxon name with an optional ``rank`` column.  The result is
+    cached per unique taxon set and trait list, so scoring many cohorts that
+    share taxa costs one lookup per taxon; scores are then a sparse product
+    ``cohort.X[:, cols] @ matrix.filled()``.
+    """
+    kb = kb or load_knowledge()
+    wanted = list(traits) if traits else list(TRAITS)
+    unknown = [t for t in wanted if t not in TRAITS]
+    if unknown:
+        raise DataError(f"unknown trait(s): {', '.join(unknown)}")
+    rank_columns = [c for c in ("rank", *KB_RANKS) if c in taxa.columns]
+    key = (
+        id(kb),
+        tuple(wanted),
+        max_rank,
+        tuple(taxa.index.astype(str)),
+        tuple(map(tuple, taxa[rank_columns].astype(str).to_numpy())) if rank_columns else (),
+    )
+    hit = _MATRIX_CACHE.get(key)
+    if hit is not None:
+        _MATRIX_CACHE.move_to_end(key)
+        return hit
+    nodes = _resolved_nodes(kb)
+    n, m = len(taxa), len(wanted)
+    values = np.full((n, m), np.nan)
+    conf = np.zeros((n, m))
+    ranks = np.full((n, m), "", dtype=object)
+    col = {t: j for j, t in enumerate(wanted)}
+    for i, lineage in enumerate(_taxa_lineages(taxa)):
+        for trait, (at_rank, _taxon, call) in _resolve(lineage, wanted, nodes, max_rank).items():
+            j = col[trait]
+            values[i, j] = call.value
+            conf[i, j] = RANK_CONFIDENCE[at_rank] * EVIDENCE_WEIGHT[call.evidence]
+            ranks[i, j] = at_rank
+    result = TraitMatrix(
+        values=pd.DataFrame(values, index=taxa.index, columns=wanted),
+        confidence=pd.DataFrame(conf, index=taxa.index, columns=wanted),
+        resolved_rank=pd.DataFrame(ranks, index=taxa.index, columns=wanted),
+    )
+    _MATRIX_CACHE[key] = result
+    if len(_MATRIX_CACHE) > _MATRIX_CACHE_SIZE:
+        _MATRIX_CACHE.popitem(last=False)
+    return result
+
+
+def annotate(taxa: pd.DataFrame, traits: list[str] | None = None, *, kb: KnowledgeBase | None = None) -> pd.DataFrame:
+    """``taxa`` with one column per trait value and ``<trait>_confidence``.
+
+    Convenient for inspection; scorers should use :func:`trait_matrix`.
+    """
+    matrix = trait_matrix(taxa, traits, kb=kb)
+    conf = matrix.confidence.add_suffix("_confidence")
+    return pd.concat([taxa, matrix.values, conf], axis=1)
+
+
+def coverage_matrix(
+    species_abundance: sp.spmatrix | np.ndarray,
+    species_taxa: pd.DataFrame,
+    *,
+    kb: KnowledgeBase | None = None,
+    ranks: tuple[str, ...] = COVERAGE_RANKS,
+) -> pd.DataFrame:
+    """Annotated share of species-level abundance per sample, overall and per pillar.
+
+    Parameters
+    ----------
+    species_abundance
+        Samples x species abundances (any scale; each row is divided by its sum).
+    species_taxa
+        The species' taxa table (same column order).
+    ranks
+        Ranks whose rows count as annotation (species and genus by default).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``annotated`` (any pillar) and one per pillar, values 0..1;
+        rows in the order of ``species_abundance``.
+    """
+    matrix = trait_matrix(species_taxa, kb=kb)
+    annotated = matrix.annotated(ranks)
+    flags = {"annotated": annotated.any(axis=1).to_numpy(dtype=float)}
+    for pillar in PILLARS:
+        cols = [t for t in annotated.columns if TRAITS[t].pillar == pillar]
+        flags[pillar] = annotated[cols].any(axis=1).to_numpy(dtype=float)
+    weights = np.column_stack(list(flags.values()))
+    X = sp.csr_matrix(species_abundance, dtype=float)
+    totals = np.asarray(X.sum(axis=1)).ravel()
+    covered = np.asarray(X @ weights)
+    share = np.divide(covered, totals[:, None], out=np.full_like(covered, np.nan), where=totals[:, None] > 0)
+    return pd.DataFrame(share, columns=list(flags))
+
+
+def cohort_coverage(cohort, *, include_viruses: bool = False, kb: KnowledgeBase | None = None) -> pd.DataFrame:
+    """Coverage of every sample of a :class:`~gutbalance.Cohort` (see :func:`coverage_matrix`).
+
+    The denominator is the sample's species-level abundance of Bacteria,
+    Archaea and Eukaryota; viruses (phages) are outside the knowledge base's
+    scope and are excluded unless ``include_viruses``.  ``viral_share`` reports
+    how much was excluded.
+    """
+    matrix, taxa = cohort.rank_matrix("species", include_unclassified=True)
+    domain = taxa["domain"].astype(str).to_numpy() if "domain" in taxa else np.full(len(taxa), "")
+    viral = np.isin(domain, ["Viruses", "Viridae"])
+    all_total = np.asarray(matrix.sum(axis=1)).ravel()
+    viral_total = np.asarray(matrix[:, np.flatnonzero(viral)].sum(axis=1)).ravel()
+    keep = np.ones(len(taxa), dtype=bool) if include_viruses else ~viral
+    cols = np.flatnonzero(keep)
+    out = coverage_matrix(matrix[:, cols], taxa.iloc[cols], kb=kb)
+    out.index = cohort.samples.index
+    out.index.name = "sample"
+    out["viral_share"] = np.divide(viral_total, all_total, out=np.zeros_like(all_total), where=all_total > 0)
+    return out

@@ -1,0 +1,108 @@
+"""The vocabulary of the knowledge base: traits, pillars, evidence levels, ranks.
+
+Every trait belongs to exactly one of the five pillars and has a documented
+value scale (see ``docs/knowledge-base.md``).  Adding a trait means adding it
+here, documenting it, and citing every row that uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: The five ways a gut microbiome supports immunity, in report order.
+PILLARS: tuple[str, ...] = ("training", "homeostasis", "nutrients", "barrier", "defense")
+
+
+@dataclass(frozen=True)
+class Trait:
+    """One trait: its pillar, what a value means, and the allowed qualifier keys."""
+
+    name: str
+    pillar: str
+    scale: str
+    qualifiers: tuple[str, ...] = ()
+
+
+def _t(name: str, pillar: str, scale: str, *qualifiers: str) -> Trait:
+    return Trait(name, pillar, scale, tuple(qualifiers))
+
+
+_BOOL = "1 = has the trait, 0 = shown to lack it"
+
+TRAITS: dict[str, Trait] = {
+    t.name: t
+    for t in (
+        # --- training: does the community teach the immune system friend from foe?
+        _t("beneficial_commensal", "training", _BOOL + " (shown to benefit immune maturation or tolerance)"),
+        _t("probiotic", "training", _BOOL + " (taxon with strains meeting the ISAPP probiotic definition)"),
+        _t("treg_induction", "training", _BOOL + " (induces colonic regulatory T cells)"),
+        _t("th17_induction", "training", _BOOL + " (induces intestinal Th17 cells)"),
+        _t("th1_induction", "training", _BOOL + " (induces intestinal Th1 cells)"),
+        _t("pathobiont", "training", _BOOL + " (commensal that can drive inflammation; strain-dependent)", "caveat"),
+        # --- homeostasis: is the response balanced?
+        _t("anti_inflammatory", "homeostasis", _BOOL + " (anti-inflammatory effect or association)"),
+        _t("pro_inflammatory", "homeostasis", _BOOL + " (pro-inflammatory effect or disease association)", "context"),
+        _t("gmhi_health_prevalent", "homeostasis", "1 = one of the 7 GMHI health-prevalent species"),
+        _t("gmhi_health_scarce", "homeostasis", "1 = one of the 43 GMHI health-scarce species"),
+        _t("asnicar_favourable", "homeostasis", "1 = one of the 15 species Asnicar et al. 2021 ranked favourable"),
+        _t("asnicar_unfavourable", "homeostasis", "1 = one of the 15 species Asnicar et al. 2021 ranked unfavourable"),
+        # --- nutrients: does it make what immune cells need?
+        _t("butyrate_producer", "nutrients", _BOOL, "route", "mM"),
+        _t("propionate_producer", "nutrients", _BOOL, "route"),
+        _t("acetate_producer", "nutrients", "1 = net acetate producer, 0 = net acetate consumer", "mM"),
+        _t("lactate_producer", "nutrients", _BOOL, "mM"),
+        _t("vitamin_b1_synthesis", "nutrients", _BOOL + " (thiamine de novo)"),
+        _t("vitamin_b2_synthesis", "nutrients", _BOOL + " (riboflavin de novo)"),
+        _t("vitamin_b3_synthesis", "nutrients", _BOOL + " (niacin / NAD de novo)"),
+        _t("vitamin_b5_synthesis", "nutrients", _BOOL + " (pantothenate de novo)"),
+        _t("vitamin_b6_synthesis", "nutrients", _BOOL + " (pyridoxine de novo)"),
+        _t("vitamin_b7_synthesis", "nutrients", _BOOL + " (biotin de novo)"),
+        _t("vitamin_b9_synthesis", "nutrients", _BOOL + " (folate de novo)"),
+        _t("vitamin_b12_synthesis", "nutrients", _BOOL + " (cobalamin de novo)"),
+        _t("menaquinone_synthesis", "nutrients", _BOOL + " (vitamin K2)"),
+        _t("ubiquinone_synthesis", "nutrients", _BOOL + " (coenzyme Q)"),
+        # --- barrier: does it keep the lining intact?
+        _t("mucin_degrader", "barrier", _BOOL),
+        _t("akkermansia", "barrier", "1 = genus Akkermansia (mucus-layer specialist)"),
+        _t("h2s_producer", "barrier", _BOOL + " (hydrogen sulfide from cysteine or sulfate/sulfite)", "route"),
+        _t("gram_negative", "barrier", "1 = Gram-stain negative, 0 = Gram-stain positive (stain, not envelope)"),
+        _t("lps_producer", "barrier", "1 = diderm with lipopolysaccharide outer membrane, 0 = no LPS"),
+        _t("lps_tlr4_agonist", "barrier", "1 = hexa-acylated, strongly TLR4-agonistic LPS; 0 = weak or antagonistic LPS"),
+        _t("obligate_anaerobe", "barrier", "1 = obligately anaerobic, 0 = tolerates or uses oxygen"),
+        _t("facultative_anaerobe", "barrier", "1 = facultatively anaerobic (blooms when the gut is oxygenated), 0 = not"),
+        # --- defense: does it resist pathogens?
+        _t("pathogen", "defense", _BOOL + " (recognised pathogen of humans or animals)", "caveat"),
+        _t("pathogenicity_class", "defense", "COGEM class 1 (no risk) to 4 (severe risk) for humans and animals"),
+        _t("enterobacteriaceae", "defense", "1 = member of the Enterobacteriaceae (bloom marker)"),
+        _t("oral_taxon", "defense", "1 = oral-cavity taxon; in stool it marks oral-gut transfer"),
+        _t("colonisation_resistance", "defense", _BOOL + " (mechanism shown to exclude pathogens)", "mechanism"),
+    )
+}
+
+#: Evidence levels, strongest first, with the weight they get in confidence.
+#: The weights are assumed (ordinal judgement, not measured); see the docs.
+EVIDENCE_WEIGHT: dict[str, float] = {
+    "experiment": 1.0,
+    "genome_analysis": 0.9,
+    "review_consensus": 0.8,
+    "model_prediction": 0.6,
+}
+EVIDENCE_LEVELS: tuple[str, ...] = tuple(EVIDENCE_WEIGHT)
+
+#: Ranks a row may be keyed at, most specific first, with the confidence a
+#: call inherited from that rank gets (assumed: fewer shared traits the
+#: further up the tree; documented in docs/knowledge-base.md).
+RANK_CONFIDENCE: dict[str, float] = {
+    "species": 1.0,
+    "genus": 0.7,
+    "family": 0.4,
+    "order": 0.3,
+    "class": 0.2,
+    "phylum": 0.1,
+}
+KB_RANKS: tuple[str, ...] = tuple(RANK_CONFIDENCE)
+
+
+def pillar_traits(pillar: str) -> list[str]:
+    """Names of the traits that feed one pillar."""
+    return [t.name for t in TRAITS.values() if t.pillar == pillar]
