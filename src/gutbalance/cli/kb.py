@@ -1,0 +1,88 @@
+"""``gutbalance kb``: inspect the knowledge base (taxa, coverage, sources)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ..errors import DataError
+from ..outputs import write_table_atomic
+
+
+@click.group()
+def kb() -> None:
+    """The evidence-backed knowledge base of taxon traits."""
+
+
+@kb.command()
+@click.argument("taxon")
+@click.option("--rank", default="species", show_default=True, help="Rank of TAXON when it is a bare name.")
+@click.option("--max-rank", default="phylum", show_default=True, help="Highest rank to fall back to.")
+def show(taxon: str, rank: str, max_rank: str) -> None:
+    """Every trait known for TAXON (a name in any spelling, or a full lineage)."""
+    from ..knowledge import lineage_of, lookup
+
+    lineage = lineage_of(taxon, rank)
+    if not lineage:
+        raise DataError(f"{taxon!r} is a placeholder, not a taxon")
+    calls = lookup(taxon, rank, max_rank=max_rank)
+    click.echo("lineage: " + "; ".join(f"{r} {n}" for r, n in lineage.items()))
+    if calls.empty:
+        click.echo("no traits known at species or any higher rank given")
+        return
+    for pillar, group in calls.groupby("pillar", sort=False):
+        click.echo(f"\n[{pillar}]")
+        for rec in group.itertuples(index=False):
+            qual = f" ({rec.qualifier})" if rec.qualifier else ""
+            click.echo(
+                f"  {rec.trait} = {rec.value:g}{qual}  confidence {rec.confidence:.2f} from {rec.resolved_rank} "
+                f"{rec.resolved_taxon}; {rec.evidence}; {rec.sources}"
+            )
+            if rec.note:
+                click.echo(f"      {rec.note}")
+
+
+@kb.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the TSV here instead of stdout.")
+@click.option("--format", "format_", default=None, help="Force an input format instead of sniffing.")
+@click.option("--include-viruses", is_flag=True, help="Count viral (phage) abundance in the denominator.")
+def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, include_viruses: bool) -> None:
+    """Share of each sample's species-level abundance annotated at species or genus level, per pillar.
+
+    Prints the median of every column to stderr.
+    """
+    from ..io import read
+    from ..knowledge import cohort_coverage
+
+    cohort = read(list(inputs), format=format_)
+    table = cohort_coverage(cohort, include_viruses=include_viruses)
+    if out is None:
+        table.to_csv(sys.stdout, sep="\t", float_format="%.6g")
+    else:
+        write_table_atomic(table, out)
+    medians = table.median()
+    summary = ", ".join(f"{k} {v:.1%}" for k, v in medians.items())
+    click.echo(f"{len(table)} samples; median annotated share: {summary}", err=True)
+
+
+@kb.command()
+def sources() -> None:
+    """The bibliography: every source a fact cites, with its number of facts."""
+    from ..knowledge import load_knowledge
+
+    base = load_knowledge()
+    counts = base.facts["source"].value_counts()
+    table = pd.DataFrame(
+        [(s.id, int(counts.get(s.id, 0)), s.citation) for s in base.sources.values()],
+        columns=["source", "facts", "citation"],
+    )
+    for rec in table.itertuples(index=False):
+        click.echo(f"{rec.source}\t{rec.facts}\t{rec.citation}")
+
+
+COMMANDS = [kb]
