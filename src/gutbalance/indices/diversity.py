@@ -42,7 +42,8 @@ def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.Da
     """Alpha diversity of every sample at species rank.
 
     Samples with no species get richness 0 and the other indices 0 (an empty
-    community has no diversity), so the table never holds NaN.
+    community has no diversity; scikit-bio gives NaN), so the table never
+    holds NaN.  A sample with one species has evenness 1, as in scikit-bio.
     """
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
@@ -62,7 +63,12 @@ def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.Da
         "shannon": np.where(has, shannon, 0.0) + 0.0,
         "simpson": np.where(has, 1.0 - dominance, 0.0),
         "inverse_simpson": np.divide(1.0, dominance, out=np.zeros(n), where=dominance > 0),
-        "evenness": np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=np.zeros(n), where=richness > 1),
+        # scikit-bio: a single species is perfectly even (1.0); an empty sample gets 0 (skbio: NaN).
+        "evenness": np.where(
+            richness == 1,
+            1.0,
+            np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=np.zeros(n), where=richness > 1),
+        ),
     }
     return pd.DataFrame({m: out[m] for m in metrics}, index=cohort.samples.index)
 

@@ -1,0 +1,86 @@
+"""Firmicutes/Bacteroidetes and Prevotella/Bacteroides log ratios; dysbiosis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.spatial.distance import braycurtis
+
+from gutbalance.indices.dysbiosis import dysbiosis, healthy_reference
+from gutbalance.indices.ratios import PSEUDOCOUNT, log2_ratios
+from tests.helpers import make_cohort
+
+FIRM = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii"
+BACT = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_uniformis"
+PHOC = "k__Bacteria|p__Bacteroidota|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Phocaeicola|s__Phocaeicola_vulgatus"
+PREV = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Prevotella|s__Prevotella_copri"
+SEGA = "k__Bacteria|p__Bacteroidota|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Segatella|s__Segatella_copri"
+GTDB_FIRM = "d__Bacteria;p__Firmicutes_A;c__Clostridia;o__Oscillospirales;f__Ruminococcaceae;g__Faecalibacterium"
+ECOLI = "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|g__Escherichia|s__Escherichia_coli"
+
+
+def _log2(a: float, b: float) -> float:
+    return float(np.log2((a + PSEUDOCOUNT) / (b + PSEUDOCOUNT)))
+
+
+def test_firmicutes_bacteroidetes_by_hand_and_across_names():
+    cohort = make_cohort(
+        {
+            "old": {FIRM: 60.0, BACT: 20.0, PREV: 20.0},
+            "new": {GTDB_FIRM: 60.0, PHOC: 20.0, SEGA: 20.0},
+        }
+    )
+    table = log2_ratios(cohort)
+    assert table.loc["old", "firmicutes_bacteroidetes_log2"] == pytest.approx(_log2(0.6, 0.4))
+    assert table.loc["new", "firmicutes_bacteroidetes_log2"] == pytest.approx(_log2(0.6, 0.4))
+    # Segatella counts as Prevotella and Phocaeicola as Bacteroides.
+    assert table.loc["old", "prevotella_bacteroides_log2"] == pytest.approx(_log2(0.5, 0.5))
+    assert table.loc["new", "prevotella_bacteroides_log2"] == pytest.approx(0.0)
+
+
+def test_ratios_are_finite_and_symmetric_when_a_group_is_absent():
+    cohort = make_cohort({"no_bact": {FIRM: 100.0}, "no_firm": {BACT: 100.0}, "neither": {ECOLI: 100.0}})
+    table = log2_ratios(cohort)
+    assert np.isfinite(table.to_numpy()).all()
+    fb = table["firmicutes_bacteroidetes_log2"]
+    assert fb["no_bact"] == pytest.approx(np.log2((1 + PSEUDOCOUNT) / PSEUDOCOUNT))
+    assert fb["no_firm"] == pytest.approx(-fb["no_bact"])
+    assert fb["neither"] == 0.0
+
+
+def test_healthy_reference_is_a_composition():
+    reference = healthy_reference()
+    assert reference.sum() == pytest.approx(1.0)
+    assert (reference > 0).all()
+    assert reference.index.is_unique
+    assert "g__Bacteroides" in reference.index
+    assert reference.idxmax() == "g__Bacteroides"
+
+
+def test_dysbiosis_is_bray_curtis_to_the_reference():
+    reference = healthy_reference()
+    genera = [g.removeprefix("g__") for g in reference.index]
+    lineage = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Fam|g__{}"
+    same = {lineage.format(g): 100.0 * v for g, v in zip(genera, reference, strict=True)}
+    half = {lineage.format(genera[0]): 50.0, ECOLI: 50.0}
+    cohort = make_cohort({"healthy_median": same, "half": half, "unrelated": {lineage.format("Sk1virus"): 100.0}})
+    score = dysbiosis(cohort)
+    assert score["healthy_median"] == pytest.approx(0.0, abs=1e-12)
+    assert score["unrelated"] == pytest.approx(1.0)
+    # Dense recomputation with scipy over the union of genera.
+    ids = list(dict.fromkeys([*reference.index, "g__Escherichia"]))
+    x = np.array([0.5 if g in (reference.index[0], "g__Escherichia") else 0.0 for g in ids])
+    r = reference.reindex(ids, fill_value=0.0).to_numpy()
+    assert score["half"] == pytest.approx(braycurtis(x, r), abs=1e-12)
+
+
+@pytest.mark.shared
+def test_dysbiosis_matches_scipy_on_real_profiles(kefir_cohort):
+    matrix, taxa = kefir_cohort.rank_matrix("genus", include_unclassified=False, renormalize=True)
+    reference = healthy_reference()
+    ids = list(dict.fromkeys(list(taxa.index) + list(reference.index)))
+    sample = np.zeros((kefir_cohort.n_samples, len(ids)))
+    sample[:, : len(taxa)] = matrix.toarray()
+    r = reference.reindex(ids, fill_value=0.0).to_numpy()
+    expected = [braycurtis(row, r) for row in sample]
+    np.testing.assert_allclose(dysbiosis(kefir_cohort).to_numpy(), expected, rtol=0, atol=1e-12)

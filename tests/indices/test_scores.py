@@ -1,0 +1,93 @@
+"""The scores table: columns, no NaN on real profiles, sample-order independence."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gutbalance
+from gutbalance.errors import UnrecognizedFormatError
+from gutbalance.scores import contributions, score
+from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+from .conftest import gmhi_table_cohort
+from .test_diversity import _random_cohort
+
+COLUMNS = [
+    "richness", "shannon", "simpson", "inverse_simpson", "evenness", "gmhi", "gmwi2",
+    "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2", "dysbiosis",
+]
+
+#: Every real data set in ../shared/data that holds profiles; the ones whose
+#: format has no reader yet are reported, not silently passed.
+REAL = [
+    "gmwi2/SRR1761667_metaphlan.txt",
+    "profiles/kefir_metaphlan3",
+    "profiles/prebiotics_metaphlan3",
+    "profiles/zeller2014_motus3_controls/profiles",
+    "formats/qiime2",
+]
+
+
+def _real_cohorts(shared) -> dict[str, gutbalance.Cohort]:
+    cohorts = {"gmhi": gmhi_table_cohort(shared)}
+    for rel in REAL:
+        try:
+            cohorts[rel] = gutbalance.read_batch([shared / rel]).cohort
+        except UnrecognizedFormatError:
+            continue
+    return {k: v for k, v in cohorts.items() if v is not None}
+
+
+@pytest.mark.shared
+def test_every_real_profile_gets_every_column_without_nan(shared_data):
+    cohorts = _real_cohorts(shared_data)
+    assert {"gmhi", "gmwi2/SRR1761667_metaphlan.txt", "profiles/kefir_metaphlan3"} <= set(cohorts)
+    for name, cohort in cohorts.items():
+        table = score(cohort)
+        assert list(table.columns[: len(COLUMNS)]) == COLUMNS, name
+        assert table.index.name == "sample"
+        assert len(table) == cohort.n_samples
+        assert np.isfinite(table.to_numpy(dtype=float)).all(), name
+        json.dumps(contributions(cohort))  # serialisable for scores.json
+
+
+def test_columns_and_chao1_only_with_counts():
+    assert list(score(make_cohort({"a": SMALL_COMMUNITY})).columns) == COLUMNS
+    with_counts = score(_random_cohort(0, counts=True))
+    assert list(with_counts.columns) == [*COLUMNS[:5], "chao1", *COLUMNS[5:]]
+    assert np.isfinite(with_counts.to_numpy()).all()
+
+
+@pytest.mark.shared
+def test_scores_do_not_depend_on_sample_order(kefir_cohort):
+    rng = np.random.default_rng(7)
+    order = rng.permutation(kefir_cohort.sample_names)
+    shuffled = kefir_cohort.subset(order)
+    a = score(kefir_cohort)
+    b = score(shuffled).loc[a.index]
+    pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
+    assert contributions(kefir_cohort) == contributions(shuffled)
+
+
+def test_scores_do_not_depend_on_sample_order_when_built_in_another_order():
+    profiles = {f"s{i}": {k: v * (1 + 0.1 * i) for k, v in SMALL_COMMUNITY.items()} for i in range(4)}
+    # Scale each to 100 %.
+    profiles = {s: {k: 100 * v / sum(p.values()) for k, v in p.items()} for s, p in profiles.items()}
+    forward = score(make_cohort(profiles))
+    backward = score(make_cohort(dict(reversed(list(profiles.items())))))
+    pd.testing.assert_frame_equal(forward, backward.loc[forward.index], rtol=0, atol=1e-12)
+
+
+@pytest.mark.shared
+def test_contributions_name_gmhi_markers_and_gmwi2_taxa(shared_data):
+    cohort = gutbalance.read(shared_data / "gmwi2" / "SRR1761667_metaphlan.txt")
+    found = contributions(cohort)["SRR1761667"]
+    assert found["gmwi2"]["calibrated"] is True
+    assert found["gmwi2"]["database"] == "mpa_v30_CHOCOPhlAn_201901"
+    assert len(found["gmwi2"]["taxa"]) == 22
+    assert sum(t["coefficient"] for t in found["gmwi2"]["taxa"]) == pytest.approx(score(cohort).loc["SRR1761667", "gmwi2"])
+    assert all(m["group"] in {"MH", "MN"} for m in found["gmhi"]["markers"])
