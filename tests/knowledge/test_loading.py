@@ -69,7 +69,8 @@ def test_shipped_knowledge_base_is_valid_and_covers_every_trait_family():
     for trait in ["probiotic", "treg_induction", "th17_induction", "pathobiont", "anti_inflammatory", "pro_inflammatory",
                   "gmhi_health_prevalent", "gmhi_health_scarce", "asnicar_favourable", "asnicar_unfavourable",
                   "butyrate_producer", "propionate_producer", "acetate_producer", "vitamin_b2_synthesis",
-                  "vitamin_b12_synthesis", "mucin_degrader", "akkermansia", "h2s_producer", "lps_producer",
+                  "vitamin_b12_synthesis", "menaquinone_synthesis", "ubiquinone_synthesis",
+                  "mucin_degrader", "akkermansia", "h2s_producer", "lps_producer",
                   "lps_tlr4_agonist", "facultative_anaerobe", "pathogen", "pathogenicity_class", "enterobacteriaceae",
                   "oral_taxon", "colonisation_resistance"]:
         assert trait in used, trait
