@@ -34,9 +34,9 @@ def metaphlan_text(species: dict[str, float], *, unknown: float | None = None, d
     lines = [f"#{db}", "#metaphlan test.fastq", "#SampleID\tMetaphlan_Analysis",
              "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species"]
     if unknown is not None:
-        lines.append(f"UNKNOWN\t-1\t{unknown}\t")
+        lines.append(f"UNKNOWN\t-1\t{float(unknown)!r}\t")
     for key in sorted(clades, key=lambda k: (k.count("|"), -clades[k])):
-        lines.append(f"{key}\t\t{clades[key] * scale!r}\t")
+        lines.append(f"{key}\t\t{float(clades[key] * scale)!r}\t")
     return "\n".join(lines) + "\n"
 
 

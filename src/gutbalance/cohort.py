@@ -473,7 +473,18 @@ def build_cohort(profiles: Iterable[SampleProfile]) -> Cohort:
             counts_matrix.sum_duplicates()
     samples = pd.DataFrame(sample_rows).set_index("sample")
     samples.index = samples.index.astype(str)
-    return Cohort(X, samples=samples, taxa=index.frame(), counts=counts_matrix)
+    # Columns in a canonical order (rank, then id), whatever order the inputs
+    # came in: each sample's sums then run over its taxa in the same order in
+    # any cohort, so a sample's scores are bit-identical however a batch is cut.
+    taxa = index.frame()
+    order = np.lexsort((taxa.index.to_numpy(dtype=str), taxa["rank"].map(RANK_INDEX).to_numpy()))
+    taxa = taxa.iloc[order]
+    X = X[:, order].tocsr()
+    X.sort_indices()
+    if counts_matrix is not None:
+        counts_matrix = counts_matrix[:, order].tocsr()
+        counts_matrix.sort_indices()
+    return Cohort(X, samples=samples, taxa=taxa, counts=counts_matrix)
 
 
 def concat(cohorts: Sequence[Cohort]) -> Cohort:

@@ -6,26 +6,44 @@ import sys
 from pathlib import Path
 
 import click
-import pandas as pd
 
-from ..io import Problem, read_batch
-from ..outputs import write_table_atomic
-from ..scores import score
+from ..io import Problem
+from ..pipeline import DEFAULT_CHUNK_FILES, run
 
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False)
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for scores.tsv, problems.tsv and reports.")
+              help="Folder for scores.tsv, scores.parquet, scores.json, problems.tsv and reports.")
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample.")
 @click.option("--example", is_flag=True, help="Analyse the built-in example profiles.")
-def analyze(inputs: tuple[str, ...], out_dir: Path, format_: str | None, metadata: Path | None, example: bool) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
+@click.option("--dask", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run on a Dask cluster: 'local' starts one here, or give a scheduler address.")
+@click.option("--chunk-files", type=click.IntRange(min=1), default=DEFAULT_CHUNK_FILES, show_default=True,
+              help="Files per unit of work (bounds memory; the unit a resumed run skips).")
+@click.option("--contributions/--no-contributions", default=True, show_default=True,
+              help="Write scores.json with the taxa behind every score.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+def analyze(
+    inputs: tuple[str, ...],
+    out_dir: Path,
+    format_: str | None,
+    metadata: Path | None,
+    example: bool,
+    jobs: int | None,
+    dask: str | None,
+    chunk_files: int,
+    contributions: bool,
+    progress: bool | None,
+) -> None:
     """Score every sample in INPUTS (files, folders or globs).
 
     Files that cannot be read are listed in problems.tsv with the reason and
     every other file is still scored; the exit status is 1 when any failed.
+    A second run into the same folder skips the inputs already scored.
     """
     from .. import example_path
 
@@ -34,26 +52,23 @@ def analyze(inputs: tuple[str, ...], out_dir: Path, format_: str | None, metadat
         paths.append(str(example_path()))
     if not paths:
         raise click.UsageError("give at least one input (or --example)")
-    out_dir.mkdir(parents=True, exist_ok=True)
-    result = read_batch(paths, format=format_, metadata=metadata)
-    problems = pd.DataFrame([p.as_row() for p in result.problems], columns=["file", "severity", "message"])
-    write_table_atomic(problems, out_dir / "problems.tsv", index=False)
-    if result.cohort is None:
-        _report_problems(result.problems)
+    summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
+                  contributions=contributions, progress=progress)
+    if summary.n_samples == 0:
+        _report_problems(summary.problems)
         click.echo("gutbalance: error: no input could be read", err=True)
         sys.exit(2)
-    table = score(result.cohort)
-    write_table_atomic(table, out_dir / "scores.tsv")
-    click.echo(f"{len(table)} samples scored -> {out_dir / 'scores.tsv'}", err=True)
-    if result.failed:
-        _report_problems(result.problems)
+    reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
+    click.echo(f"{summary.n_samples} samples scored -> {out_dir / 'scores.tsv'}{reused}", err=True)
+    if summary.failed:
+        _report_problems(summary.problems)
         sys.exit(1)
 
 
 def _report_problems(problems: list[Problem]) -> None:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        click.echo(f"{len(errors)} file(s) could not be read (see problems.tsv):", err=True)
+        click.echo(f"{len(errors)} input(s) could not be read (see problems.tsv):", err=True)
         for p in errors[:10]:
             click.echo(f"  {p.file}: {p.message}", err=True)
 

@@ -1,0 +1,6 @@
+"""``python -m gutbalance`` is the ``gutbalance`` command."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,328 @@
+"""Batch scoring of cohorts of any size, on local processes or a Dask cluster.
+
+The input files are cut into chunks; each chunk is read, harmonised and
+scored on its own (every score is a per-sample function, so chunking never
+changes a number), and its result is saved as a part file in
+``OUT/.gutbalance-parts/``.  The final tables are then assembled by streaming
+the parts in input order, so memory stays bounded by the chunk size whatever
+the cohort size.
+
+Resumable and safe to interrupt:
+
+- a part is written to a temporary file and renamed, and its JSON marker,
+  written last, carries a key of the chunk's inputs (path, size, mtime), the
+  format option and the gutbalance version; a second run skips every chunk
+  whose marker matches and recomputes the rest;
+- the outputs (``scores.tsv``, ``scores.parquet``, ``problems.tsv``,
+  ``scores.json``) are written to temporary files and renamed, so a killed
+  run leaves either the previous output or none, never half a file.
+
+The same chunk function runs in a :class:`~concurrent.futures.ProcessPoolExecutor`
+or on a Dask ``distributed`` cluster (``dask="local"`` starts a LocalCluster;
+``dask="tcp://host:port"`` connects to a running scheduler).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .errors import FormatError
+from .io import Problem, expand_paths, read_batch
+from .outputs import publish
+
+PARTS_DIR = ".gutbalance-parts"
+DEFAULT_CHUNK_FILES = 400
+
+
+@dataclass
+class RunSummary:
+    """What a run did: counts, where the outputs are, and every problem."""
+
+    out_dir: Path
+    n_files: int
+    n_samples: int
+    n_chunks: int
+    chunks_reused: int
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+# --- one chunk -------------------------------------------------------------
+
+
+def score_files(
+    files: Sequence[str], *, format: str | None = None, contributions: bool = True
+) -> tuple[pd.DataFrame, list[dict], dict]:
+    """Read and score one chunk of files (runs in a worker process).
+
+    Returns the scores table, the problems as dicts, and the per-sample
+    contributions (empty when not asked for).
+    """
+    from .scores import contributions as index_contributions
+    from .scores import score
+
+    result = read_batch(list(files), format=format)
+    problems = [p.as_row() for p in result.problems]
+    if result.cohort is None:
+        return pd.DataFrame(), problems, {}
+    table = score(result.cohort)
+    explained = index_contributions(result.cohort) if contributions else {}
+    return table, problems, explained
+
+
+def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{format}|{contributions}".encode())
+    for f in files:
+        st = f.stat()
+        digest.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        publish(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _part_paths(parts: Path, index: int) -> tuple[Path, Path]:
+    return parts / f"chunk-{index:06d}.parquet", parts / f"chunk-{index:06d}.json"
+
+
+def _save_part(parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], explained: dict) -> None:
+    data_path, marker_path = _part_paths(parts, index)
+    _atomic_write_bytes(data_path, lambda p: table.to_parquet(p, index=True))
+    marker = {"key": key, "n_samples": len(table), "problems": problems, "contributions": explained}
+    _atomic_write_bytes(marker_path, lambda p: p.write_text(json.dumps(marker), encoding="utf-8"))
+
+
+def _part_done(parts: Path, index: int, key: str) -> bool:
+    data_path, marker_path = _part_paths(parts, index)
+    if not (data_path.exists() and marker_path.exists()):
+        return False
+    try:
+        return json.loads(marker_path.read_text(encoding="utf-8")).get("key") == key
+    except (OSError, ValueError):
+        return False
+
+
+# --- executors ---------------------------------------------------------------
+
+
+def _local_executor(jobs: int | None):
+    jobs = jobs or os.cpu_count() or 1
+    return ProcessPoolExecutor(max_workers=jobs)
+
+
+class _DaskExecutor:
+    """The subset of the Executor interface the pipeline uses, on Dask."""
+
+    def __init__(self, address: str, jobs: int | None) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise FormatError("Dask is not installed: pip install 'gutbalance[dask]'") from exc
+        self._cluster = None
+        if address == "local":
+            self._cluster = LocalCluster(
+                n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+            )
+            self.client = Client(self._cluster)
+        else:
+            self.client = Client(address)
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        return self.client.submit(fn, *args, pure=False, **kwargs)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def _as_completed(futures: list, dask: bool) -> Iterator:
+    if dask:
+        from dask.distributed import as_completed as dask_as_completed
+
+        return iter(dask_as_completed(futures))
+    return as_completed(futures)
+
+
+# --- the run ---------------------------------------------------------------------
+
+
+def run(
+    inputs: Sequence[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    jobs: int | None = None,
+    dask: str | None = None,
+    chunk_files: int = DEFAULT_CHUNK_FILES,
+    contributions: bool = True,
+    progress: bool | None = None,
+) -> RunSummary:
+    """Score every input and write ``scores.tsv``, ``scores.parquet``,
+    ``problems.tsv`` and (with ``contributions``) ``scores.json`` to ``out_dir``.
+
+    Parameters
+    ----------
+    inputs
+        Files, folders or glob patterns.
+    jobs
+        Worker processes (default: all cores). ``jobs=1`` runs in this process.
+    dask
+        ``"local"`` for a LocalCluster, or a scheduler address.
+    chunk_files
+        Files per chunk: the unit of work, of resumption and of memory.
+    progress
+        Show a progress bar (default: when standard error is a terminal).
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    parts = out / PARTS_DIR
+    parts.mkdir(exist_ok=True)
+    problems: list[Problem] = []
+    try:
+        files = expand_paths(inputs)
+    except FormatError as exc:
+        problems.append(Problem(exc.path or "", "error", exc.message))
+        files = []
+    chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
+    keys = [_chunk_key(chunk, format, contributions) for chunk in chunks]
+    todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
+    reused = len(chunks) - len(todo)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=len(files),
+        initial=sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo)),
+        unit="file",
+        disable=(not _is_tty()) if progress is None else not progress,
+        desc="scoring",
+    )
+    try:
+        if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
+            for i in todo:
+                table, probs, explained = score_files([str(f) for f in chunks[i]], format=format,
+                                                      contributions=contributions)
+                _save_part(parts, i, keys[i], table, probs, explained)
+                bar.update(len(chunks[i]))
+        elif todo:
+            executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
+            with executor as pool:
+                futures = {}
+                for i in todo:
+                    fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
+                                      contributions=contributions)
+                    futures[fut] = i
+                for fut in _as_completed(list(futures), dask is not None):
+                    i = futures[fut]
+                    table, probs, explained = fut.result()
+                    _save_part(parts, i, keys[i], table, probs, explained)
+                    bar.update(len(chunks[i]))
+    finally:
+        bar.close()
+
+    n_samples = _assemble(out, parts, len(chunks), problems, contributions)
+    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems)
+
+
+def _is_tty() -> bool:
+    import sys
+
+    return sys.stderr.isatty()
+
+
+def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> int:
+    """Stream the parts, in input order, into the final outputs."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from .outputs import format_table
+
+    seen: set[str] = set()
+    columns: list[str] | None = None
+    n = 0
+    tsv_fd, tsv_tmp = tempfile.mkstemp(prefix=".scores.tsv.", dir=out)
+    pq_fd, pq_tmp = tempfile.mkstemp(prefix=".scores.parquet.", dir=out)
+    json_fd, json_tmp = tempfile.mkstemp(prefix=".scores.json.", dir=out)
+    os.close(pq_fd)
+    writer = None
+    try:
+        with os.fdopen(tsv_fd, "w", encoding="utf-8", newline="") as tsv, os.fdopen(
+            json_fd, "w", encoding="utf-8"
+        ) as js:
+            js.write("{")
+            first_json = True
+            for i in range(n_chunks):
+                data_path, marker_path = _part_paths(parts, i)
+                marker = json.loads(marker_path.read_text(encoding="utf-8"))
+                problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
+                if marker["n_samples"] == 0:
+                    continue
+                table = pd.read_parquet(data_path)
+                dup = table.index.isin(list(seen)) if seen else np.zeros(len(table), dtype=bool)
+                for name in table.index[dup]:
+                    problems.append(Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept"))
+                table = table[~dup]
+                if columns is None:
+                    columns = list(table.columns)
+                    tsv.write(format_table(table.iloc[:0]))
+                table = table.reindex(columns=columns)
+                tsv.write(format_table(table).split("\n", 1)[1])
+                arrow = pa.Table.from_pandas(table, preserve_index=True)
+                if writer is None:
+                    writer = pq.ParquetWriter(pq_tmp, arrow.schema)
+                writer.write_table(arrow.cast(writer.schema))
+                seen.update(table.index)
+                n += len(table)
+                if contributions:
+                    for sample in table.index:
+                        item = marker["contributions"].get(sample)
+                        if item is None:
+                            continue
+                        js.write(("" if first_json else ",") + "\n" + json.dumps(sample) + ":" + json.dumps(item))
+                        first_json = False
+            js.write("\n}\n")
+        if writer is not None:
+            writer.close()
+            writer = None
+            publish(pq_tmp, out / "scores.parquet")
+        if columns is not None:
+            publish(tsv_tmp, out / "scores.tsv")
+        if contributions and columns is not None:
+            publish(json_tmp, out / "scores.json")
+    finally:
+        if writer is not None:
+            writer.close()
+        for tmp in (tsv_tmp, pq_tmp, json_tmp):
+            Path(tmp).unlink(missing_ok=True)
+    frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
+    from .outputs import write_table_atomic
+
+    write_table_atomic(frame, out / "problems.tsv", index=False)
+    return n

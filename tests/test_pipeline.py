@@ -1,0 +1,90 @@
+"""The batch pipeline: chunking never changes a number, a killed run resumes
+to the same output, and Dask gives byte-identical results."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from gutbalance.pipeline import PARTS_DIR, run
+from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+
+
+def _cohort_files(folder, n, seed=0):
+    rng = np.random.default_rng(seed)
+    folder.mkdir()
+    keys = list(SMALL_COMMUNITY)
+    for i in range(n):
+        weights = rng.dirichlet(np.ones(len(keys)))
+        keep = weights > 0.02
+        species = {k: 100 * w for k, w, kept in zip(keys, weights, keep) if kept}
+        total = sum(species.values())
+        species = {k: 100 * v / total for k, v in species.items()}
+        write_metaphlan(folder / f"S{i:03d}_metaphlan.txt", species, unknown=float(rng.uniform(0, 40)))
+    return folder
+
+
+def test_chunking_does_not_change_results(tmp_path):
+    files = _cohort_files(tmp_path / "in", 12)
+    a = run([files], tmp_path / "a", jobs=1, chunk_files=100)
+    b = run([files], tmp_path / "b", jobs=2, chunk_files=5)
+    assert a.n_samples == b.n_samples == 12
+    assert (tmp_path / "a" / "scores.tsv").read_bytes() == (tmp_path / "b" / "scores.tsv").read_bytes()
+    assert (tmp_path / "a" / "scores.json").read_text() == (tmp_path / "b" / "scores.json").read_text()
+
+
+def test_second_run_reuses_chunks_and_new_inputs_are_scored(tmp_path):
+    files = _cohort_files(tmp_path / "in", 6)
+    first = run([files], tmp_path / "out", jobs=1, chunk_files=2)
+    assert first.chunks_reused == 0
+    again = run([files], tmp_path / "out", jobs=1, chunk_files=2)
+    assert again.chunks_reused == 3
+    write_metaphlan(files / "S999_metaphlan.txt")
+    more = run([files], tmp_path / "out", jobs=1, chunk_files=2)
+    assert more.n_samples == 7
+    assert more.chunks_reused == 3  # the new file sorts last: earlier chunks unchanged
+
+
+def test_killed_run_resumes_to_the_same_output(tmp_path):
+    files = _cohort_files(tmp_path / "in", 40)
+    reference = tmp_path / "reference"
+    run([files], reference, jobs=1, chunk_files=2)
+
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "gutbalance", "analyze", str(files), "-o", str(out), "--jobs", "1",
+           "--chunk-files", "2", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    parts = out / PARTS_DIR
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = len(list(parts.glob("chunk-*.json"))) if parts.exists() else 0
+        if done >= 3 or proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    killed_midway = proc.poll() is None
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert killed_midway, "the run finished before it could be killed; make the input larger"
+    # nothing half-written: either no output yet, or a complete one
+    assert not (out / "scores.tsv").exists()
+    leftovers = [p for p in parts.iterdir() if p.name.startswith(".")]
+    for p in leftovers:  # a temporary part may remain; it is never read
+        assert not p.name.startswith("chunk-")
+    summary = run([files], out, jobs=1, chunk_files=2)
+    assert summary.chunks_reused >= 3
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (out / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_is_byte_identical(tmp_path):
+    pytest.importorskip("dask.distributed")
+    files = _cohort_files(tmp_path / "in", 10)
+    run([files], tmp_path / "local", jobs=2, chunk_files=3)
+    run([files], tmp_path / "dask", dask="local", jobs=2, chunk_files=3)
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
