@@ -1,3 +1,7 @@
 """Built-in formats; importing this package registers them all."""
 
-from . import metaphlan  # noqa: F401
+from . import (
+    cami,  # noqa: F401
+    kraken,  # noqa: F401
+    metaphlan,  # noqa: F401
+)

@@ -1,0 +1,597 @@
+"""Kraken 2 reports, Bracken reports and Bracken abundance tables.
+
+Kraken 2 report (``kraken2 --report S1.kreport``), one tab-separated row per
+taxon, depth-first, children indented by two spaces per level::
+
+     20.00	2000	2000	U	0	unclassified
+     80.00	8000	10	R	1	root
+     79.90	7990	0	R1	131567	  cellular organisms
+     79.90	7990	40	D	2	    Bacteria
+     ...
+
+Columns: percent of all reads in the clade, reads in the clade, reads assigned
+to the taxon itself, rank code, NCBI taxid, indented name.  With
+``--report-minimizer-data`` two columns (minimizers, distinct minimizers) come
+between the taxon reads and the rank code.  Rank codes are U (unclassified),
+R (root), D, K, P, C, O, F, G, S, or one of those followed by a number for a
+taxon that many levels below the last coded rank (``G1`` a subgenus, ``S1`` a
+strain); Kraken 1 writes ``-`` for every rank outside the standard ones.
+
+How a report becomes a profile:
+
+* The lineage of a row is rebuilt from the indentation: its standard-rank
+  ancestors plus itself.  D is the domain, P..S are the standard ranks, S1 is
+  the strain; K (kingdom), R/R1 (root, "cellular organisms") and every other
+  numbered code are not standard ranks, so they are left out of lineages, but
+  their reads are still inside the clade reads of their standard ancestors.
+  S2 and deeper are folded into their S1 strain the same way.
+* Abundance = clade reads / total reads, total = reads of the top-level rows
+  (``unclassified`` + ``root``); counts = clade reads.
+* Unassigned = every read outside a domain clade: the unclassified reads and
+  the reads Kraken could only place at root or "cellular organisms".
+* Rows with zero clade reads (``--report-zero-counts``) are dropped.
+
+Bracken's own report (``S1_bracken_species.kreport``) has the same six
+columns (no ``unclassified`` row, every read re-estimated at one level) and is
+read by the same reader.  Bracken rounds each row's reads down to an integer,
+so a clade may differ from the sum of its rows by less than one read per child;
+the consistency check allows that.
+
+Bracken table (``bracken -o S1.bracken``)::
+
+    name	taxonomy_id	taxonomy_lvl	kraken_assigned_reads	added_reads	new_est_reads	fraction_total_reads
+    Bacteroides vulgatus	821	S	1200	310	1510	0.15100
+
+It names taxa at one level only, so each lineage is that one rank.  Abundance
+is ``new_est_reads`` over their sum (the printed fraction has five decimals);
+counts are ``new_est_reads``.
+
+Writers: :func:`write_report` writes one six-column report per sample and
+:func:`write_table` one species-level Bracken table per sample.  Reads come
+from ``cohort.counts`` when the cohort has them; otherwise abundances are
+scaled to 1,000,000 reads per sample *as floats*, so no precision is lost to
+rounding (such reports have fractional read counts).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ...cohort import SampleProfile
+from ...errors import FormatError
+from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
+from ..registry import Format, register
+from ..source import Source, sample_name_from_path
+
+#: Reads per sample when a writer has to synthesise them from abundances.
+SYNTHETIC_TOTAL_READS = 1e6
+
+_RANK_CODE = re.compile(r"^(?:([URDKPCOFGS])(\d{0,3})|-)$")
+_CODE_RANK = {"D": "domain", "P": "phylum", "C": "class", "O": "order", "F": "family", "G": "genus", "S": "species"}
+_RANK_CODE_OUT = {rank: code for code, rank in _CODE_RANK.items()} | {"strain": "S1"}
+_BRACKEN_COLUMNS = (
+    "name",
+    "taxonomy_id",
+    "taxonomy_lvl",
+    "kraken_assigned_reads",
+    "added_reads",
+    "new_est_reads",
+    "fraction_total_reads",
+)
+# Bracken names its report after the input: S1.kreport -> S1_bracken_species.kreport
+_BRACKEN_REPORT_SUFFIX = re.compile(r"_bracken_[A-Za-z0-9]+(?=\.[^.]*$|$)")
+_INTEGER = re.compile(r"^\d+$")
+
+
+def _sample_name(path: Path) -> str:
+    return sample_name_from_path(_BRACKEN_REPORT_SUFFIX.sub("", Path(path).name))
+
+
+def _standard_rank(code: str) -> str | None:
+    """The standard rank of a Kraken rank code, or None if it has none."""
+    if code == "S1":
+        return "strain"
+    return _CODE_RANK.get(code)
+
+
+def _number(token: str, path: Path, lineno: int, field: str) -> float:
+    try:
+        value = float(token)
+    except ValueError:
+        raise FormatError(f"{token.strip()!r} is not a number", path=path, line=lineno, field=field) from None
+    if math.isnan(value):
+        raise FormatError("value is NaN", path=path, line=lineno, field=field)
+    if math.isinf(value):
+        raise FormatError("value is infinite", path=path, line=lineno, field=field)
+    if value < 0:
+        raise FormatError(f"negative value {value}", path=path, line=lineno, field=field)
+    return value
+
+
+# --- Kraken report: sniffing ------------------------------------------------
+
+
+def _looks_like_report_row(fields: list[str]) -> bool:
+    if len(fields) not in (6, 8):
+        return False
+    numeric = fields[:3] if len(fields) == 6 else fields[:5]
+    code, taxid, name = fields[-3].strip(), fields[-2].strip(), fields[-1]
+    try:
+        values = [float(f) for f in numeric]
+    except ValueError:
+        return False
+    if any(math.isnan(v) or v < 0 for v in values):
+        return False
+    return bool(_RANK_CODE.match(code)) and bool(_INTEGER.match(taxid)) and bool(name.strip())
+
+
+def sniff_report(source: Source) -> bool:
+    """A Kraken (1 or 2) or Bracken report: 6 or 8 columns, rank codes,
+    integer taxids, the first row at the top level (unclassified or root).
+
+    The first row must be flawless and most of the first 50 rows well formed;
+    a report with a few broken rows is still recognised, so that the reader
+    can say which line and field is wrong.
+    """
+    lines = source.head_lines
+    if not lines:
+        return False
+    rows = [ln.split("\t") for ln in lines if ln.strip()][:50]
+    if not rows:
+        return False
+    first = rows[0]
+    if not _looks_like_report_row(first) or first[-1].startswith(" ") or first[-3].strip() not in {"U", "R", "-"}:
+        return False
+    good = sum(1 for r in rows if len(r) == len(first) and _looks_like_report_row(r))
+    return good * 2 >= len(rows)
+
+
+# --- Kraken report: reading -------------------------------------------------
+
+
+@dataclass
+class _Row:
+    lineno: int
+    parent: int | None
+    code: str
+    clade: float
+    own: float
+    taxid: str
+    name: str
+    lineage: tuple[Taxon, ...]
+    children: float = 0.0
+    n_children: int = 0
+
+
+def _report_rows(source: Source) -> list[_Row]:
+    path = source.path
+    rows: list[_Row] = []
+    stack: list[int] = []  # row index of the current ancestor at each depth
+    width = None
+    first_line = 0
+    for lineno, ln in enumerate(source.lines(), start=1):
+        if not ln.strip():
+            continue
+        fields = ln.split("\t")
+        if width is None:
+            if len(fields) not in (6, 8):
+                raise FormatError(
+                    f"expected 6 tab-separated columns (8 with --report-minimizer-data), found {len(fields)}",
+                    path=path,
+                    line=lineno,
+                )
+            width, first_line = len(fields), lineno
+        elif len(fields) != width:
+            raise FormatError(
+                f"expected {width} columns like line {first_line}, found {len(fields)} (truncated or edited file?)",
+                path=path,
+                line=lineno,
+            )
+        _number(fields[0], path, lineno, "percent")
+        clade = _number(fields[1], path, lineno, "clade_reads")
+        own = _number(fields[2], path, lineno, "taxon_reads")
+        if width == 8:
+            _number(fields[3], path, lineno, "minimizers")
+            _number(fields[4], path, lineno, "distinct_minimizers")
+        code = fields[-3].strip()
+        if not _RANK_CODE.match(code):
+            raise FormatError(f"{code!r} is not a Kraken rank code", path=path, line=lineno, field="rank")
+        taxid = fields[-2].strip()
+        if not _INTEGER.match(taxid):
+            raise FormatError(f"taxid {taxid!r} is not a whole number", path=path, line=lineno, field="taxid")
+        if own > clade * (1 + 1e-12):
+            raise FormatError(
+                f"taxon reads {own:g} exceed its clade reads {clade:g}", path=path, line=lineno, field="taxon_reads"
+            )
+        raw_name = fields[-1].rstrip()
+        name = raw_name.lstrip(" ")
+        indent = len(raw_name) - len(name)
+        if not name:
+            raise FormatError("the taxon has no name", path=path, line=lineno, field="name")
+        if indent % 2:
+            raise FormatError(
+                f"indentation of {indent} spaces is not a whole number of levels (2 spaces each)",
+                path=path,
+                line=lineno,
+                field="name",
+            )
+        depth = indent // 2
+        if depth and not stack:
+            raise FormatError(
+                "the first row is indented; a report starts at the top level", path=path, line=lineno, field="name"
+            )
+        if depth > len(stack):
+            previous = len(stack) - 1
+            raise FormatError(
+                f"indentation jumps from level {previous} to level {depth}; a row can only be one level "
+                "below the row above it",
+                path=path,
+                line=lineno,
+                field="name",
+            )
+        del stack[depth:]
+        parent = stack[-1] if stack else None
+        if parent is not None and rows[parent].code == "U":
+            raise FormatError("rows indented under 'unclassified'", path=path, line=lineno, field="name")
+        if code == "U" and depth != 0:
+            raise FormatError("the unclassified row must be at the top level", path=path, line=lineno, field="rank")
+        parent_lineage = rows[parent].lineage if parent is not None else ()
+        rank = _standard_rank(code)
+        lineage = parent_lineage
+        if rank is not None:
+            if not normalize_name(name):
+                raise FormatError(f"taxon name {name!r} is empty once normalised", path=path, line=lineno, field="name")
+            if parent_lineage and RANK_INDEX[rank] <= RANK_INDEX[parent_lineage[-1].rank]:
+                raise FormatError(
+                    f"rank code {code} ({rank}) below a {parent_lineage[-1].rank} ({parent_lineage[-1].name})",
+                    path=path,
+                    line=lineno,
+                    field="rank",
+                )
+            lineage = (*parent_lineage, taxon(rank, name))
+        rows.append(_Row(lineno, parent, code, clade, own, "" if taxid == "0" else taxid, name, lineage))
+        if parent is not None:
+            rows[parent].children += clade
+            rows[parent].n_children += 1
+        stack.append(len(rows) - 1)
+    if not rows:
+        raise FormatError("no report rows: empty or truncated Kraken report", path=path)
+    _check_sums(rows, path)
+    return rows
+
+
+def _check_sums(rows: list[_Row], path: Path) -> None:
+    """Each clade holds its own reads plus its children's.
+
+    Bracken's report rounds every row down to whole reads, so a clade may
+    differ from the sum of its rows by up to one read per child.  A leaf row
+    may hold more reads than its own (Bracken at genus level keeps the genus
+    reads but not the species rows beneath); an inner row may not: that is a
+    report cut short or filtered.
+    """
+    for row in rows:
+        slack = row.n_children + 1 + 1e-9 * row.clade
+        deficit = row.clade - row.own - row.children
+        if deficit < -slack:
+            raise FormatError(
+                f"{row.name!r}: its rows below hold {row.children + row.own:g} reads, more than its clade "
+                f"reads {row.clade:g}",
+                path=path,
+                line=row.lineno,
+                field="clade_reads",
+            )
+        if row.n_children and deficit > slack:
+            raise FormatError(
+                f"{row.name!r}: clade reads {row.clade:g} but only {row.own + row.children:g} are in the "
+                "rows below it: truncated or filtered report",
+                path=path,
+                line=row.lineno,
+                field="clade_reads",
+            )
+
+
+def read_report(source: Source) -> list[SampleProfile]:
+    """Read a Kraken 2 (or Kraken 1, Bracken) report into one sample profile."""
+    path = source.path
+    rows = _report_rows(source)
+    total = sum(r.clade for r in rows if r.parent is None)
+    if total <= 0:
+        raise FormatError("the report holds no reads", path=path)
+    lineages, abundance, counts, taxids = [], [], [], []
+    in_domains = 0.0
+    for row in rows:
+        parent_lineage = rows[row.parent].lineage if row.parent is not None else ()
+        if not row.lineage or len(row.lineage) == len(parent_lineage):
+            continue  # not a standard rank
+        if not parent_lineage:
+            in_domains += row.clade
+        if row.clade <= 0:
+            continue
+        lineages.append(row.lineage)
+        abundance.append(row.clade / total)
+        counts.append(row.clade)
+        taxids.append(row.taxid)
+    return [
+        SampleProfile(
+            sample=_sample_name(path),
+            lineages=lineages,
+            abundance=abundance,
+            unassigned=max(0.0, (total - in_domains) / total),
+            counts=counts,
+            source_file=str(path),
+            source_format="kraken",
+            database="",
+            taxids=taxids,
+        )
+    ]
+
+
+# --- Bracken table ------------------------------------------------------------
+
+
+def sniff_table(source: Source) -> bool:
+    """A Bracken abundance table: its exact seven-column header."""
+    lines = source.head_lines
+    if not lines:
+        return False
+    header = [h.strip() for h in lines[0].split("\t")]
+    return tuple(header) == _BRACKEN_COLUMNS
+
+
+def _level_rank(code: str, path: Path, lineno: int) -> str:
+    rank = _standard_rank(code)
+    if rank is None:
+        raise FormatError(
+            f"taxonomy level {code!r} is not a standard rank (D, P, C, O, F, G, S or S1)",
+            path=path,
+            line=lineno,
+            field="taxonomy_lvl",
+        )
+    return rank
+
+
+def read_table(source: Source) -> list[SampleProfile]:
+    """Read a Bracken ``.bracken`` table into one sample profile."""
+    path = source.path
+    lines = source.lines()
+    header_line = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if header_line is None:
+        raise FormatError("the file is empty", path=path)
+    header = [h.strip() for h in lines[header_line].split("\t")]
+    if tuple(header) != _BRACKEN_COLUMNS:
+        raise FormatError(
+            f"expected the Bracken header {' '.join(_BRACKEN_COLUMNS)}", path=path, line=header_line + 1
+        )
+    lineages, reads, taxids = [], [], []
+    level: tuple[str, int] | None = None
+    for lineno, ln in enumerate(lines[header_line + 1 :], start=header_line + 2):
+        if not ln.strip():
+            continue
+        fields = ln.split("\t")
+        if len(fields) != len(_BRACKEN_COLUMNS):
+            raise FormatError(
+                f"expected {len(_BRACKEN_COLUMNS)} tab-separated columns, found {len(fields)} (truncated file?)",
+                path=path,
+                line=lineno,
+            )
+        name = fields[0].strip()
+        if not normalize_name(name):
+            raise FormatError(f"taxon name {name!r} is empty", path=path, line=lineno, field="name")
+        taxid = fields[1].strip()
+        if taxid and not _INTEGER.match(taxid):
+            raise FormatError(f"taxid {taxid!r} is not a whole number", path=path, line=lineno, field="taxonomy_id")
+        code = fields[2].strip()
+        if level is None:
+            level = (code, lineno)
+        elif code != level[0]:
+            raise FormatError(
+                f"taxonomy level {code!r} differs from {level[0]!r} on line {level[1]}; a Bracken table holds one level",
+                path=path,
+                line=lineno,
+                field="taxonomy_lvl",
+            )
+        rank = _level_rank(code, path, lineno)
+        for col in (3, 4, 6):
+            _number(fields[col], path, lineno, _BRACKEN_COLUMNS[col])
+        new_est = _number(fields[5], path, lineno, "new_est_reads")
+        if new_est <= 0:
+            continue
+        lineages.append((taxon(rank, name),))
+        reads.append(new_est)
+        taxids.append(taxid)
+    total = sum(reads)
+    if not lineages or total <= 0:
+        raise FormatError("no taxa with reads: empty or truncated Bracken table", path=path)
+    return [
+        SampleProfile(
+            sample=_sample_name(path),
+            lineages=lineages,
+            abundance=[r / total for r in reads],
+            unassigned=0.0,
+            counts=reads,
+            source_file=str(path),
+            source_format="bracken",
+            database="",
+            taxids=taxids,
+        )
+    ]
+
+
+# --- writing ------------------------------------------------------------------
+
+
+def _reads_text(value: float) -> str:
+    value = float(value)
+    if value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value)
+
+
+def _safe_file_name(sample: str) -> str:
+    return re.sub(r"[/\\\x00]", "_", sample) or "sample"
+
+
+def _parents(cohort) -> np.ndarray:
+    """Column of each taxon's nearest standard-rank ancestor (-1 for none)."""
+    taxa = cohort.taxa
+    position = {tid: j for j, tid in enumerate(taxa.index)}
+    names = taxa[list(RANKS)].to_numpy(dtype=object)
+    out = np.full(len(taxa), -1, dtype=np.int64)
+    for j, rank in enumerate(taxa["rank"].to_numpy()):
+        for k in range(RANK_INDEX[rank] - 1, -1, -1):
+            name = names[j, k]
+            if isinstance(name, str) and name:
+                out[j] = position.get(f"{RANK_PREFIX[RANKS[k]]}__{name}", -1)
+                break
+    return out
+
+
+def _sample_reads(cohort, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Present columns, their abundances, their reads and the sample's total reads."""
+    start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
+    cols = cohort.X.indices[start:end]
+    vals = cohort.X.data[start:end]
+    keep = vals > 0
+    cols, vals = cols[keep], vals[keep]
+    if cohort.counts is not None:
+        row = cohort.counts.getrow(i)
+        lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
+        reads = np.array([lookup.get(int(c), 0.0) for c in cols], dtype=float)
+        if reads.sum() > 0 and vals.sum() > 0:
+            # reads per unit of abundance, taken over every present column
+            total = float(reads.sum() / vals.sum())
+            return cols, vals, reads, total
+    return cols, vals, vals * SYNTHETIC_TOTAL_READS, SYNTHETIC_TOTAL_READS
+
+
+def report_lines(cohort, i: int) -> list[str]:
+    """One sample as a six-column Kraken 2 report.
+
+    Clade reads of a parent are raised to the sum of its children where a
+    profile's ranks do not nest exactly (CAMI profiles normalise each rank on
+    its own), so the report stays a valid tree; the difference is the parent's
+    own reads otherwise.
+    """
+    taxa = cohort.taxa
+    parents = _parents(cohort)
+    cols, _vals, reads, total = _sample_reads(cohort, i)
+    present = {int(c): k for k, c in enumerate(cols)}
+    depth_rank = taxa["rank"].map(RANK_INDEX).to_numpy()
+    children: dict[int, list[int]] = {-1: []}
+    for c in present:
+        p = int(parents[c])
+        children.setdefault(p if p in present else -1, []).append(c)
+    clade = {c: float(reads[present[c]]) for c in present}
+    for c in sorted(present, key=lambda c: -depth_rank[c]):
+        below = sum(clade[k] for k in children.get(c, []))
+        clade[c] = max(clade[c], below)
+    root = sum(clade[c] for c in children[-1])
+    unassigned = float(cohort.samples["unassigned"].iloc[i]) * total
+    if cohort.counts is not None and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
+        unassigned = float(round(unassigned))  # whole reads come back whole, not 2010.0000000000005
+    grand = root + unassigned
+    names = taxa["name"].to_numpy()
+    ranks = taxa["rank"].to_numpy()
+    taxid = taxa["taxid"].to_numpy()
+
+    def pct(v: float) -> str:
+        return f"{100.0 * v / grand:.2f}" if grand > 0 else "0.00"
+
+    out = []
+    if unassigned > 0:
+        out.append(f"{pct(unassigned)}\t{_reads_text(unassigned)}\t{_reads_text(unassigned)}\tU\t0\tunclassified")
+    out.append(f"{pct(root)}\t{_reads_text(root)}\t0\tR\t1\troot")
+
+    def visit(c: int, depth: int) -> None:
+        kids = sorted(children.get(c, []), key=lambda k: (-clade[k], names[k]))
+        own = max(0.0, clade[c] - sum(clade[k] for k in kids))
+        tid = str(taxid[c]) if isinstance(taxid[c], str) and _INTEGER.match(str(taxid[c])) else "0"
+        name = str(names[c])
+        if "\t" in name or "\n" in name:
+            raise FormatError(f"taxon name {name!r} holds a tab or line break")
+        out.append(
+            f"{pct(clade[c])}\t{_reads_text(clade[c])}\t{_reads_text(own)}\t{_RANK_CODE_OUT[ranks[c]]}\t{tid}\t"
+            f"{'  ' * depth}{name}"
+        )
+        for k in kids:
+            visit(k, depth + 1)
+
+    for c in sorted(children[-1], key=lambda k: (-clade[k], names[k])):
+        visit(c, 1)
+    return out
+
+
+def table_lines(cohort, i: int) -> list[str]:
+    """One sample's species as a Bracken table (``taxonomy_lvl`` S)."""
+    taxa = cohort.taxa
+    cols, _vals, reads, _total = _sample_reads(cohort, i)
+    ranks = taxa["rank"].to_numpy()[cols]
+    species = np.flatnonzero(ranks == "species")
+    name = cohort.sample_names[i]
+    if not len(species) or reads[species].sum() <= 0:
+        raise FormatError(f"sample {name!r} has no species-level abundances; a Bracken table lists species")
+    total = float(reads[species].sum())
+    order = sorted(species, key=lambda k: -reads[k])
+    names = taxa["name"].to_numpy()
+    taxid = taxa["taxid"].to_numpy()
+    out = ["\t".join(_BRACKEN_COLUMNS)]
+    for k in order:
+        c = cols[k]
+        tid = str(taxid[c]) if isinstance(taxid[c], str) and _INTEGER.match(str(taxid[c])) else ""
+        text = _reads_text(reads[k])
+        out.append(f"{names[c]}\t{tid}\tS\t{text}\t0\t{text}\t{float(reads[k]) / total!r}")
+    return out
+
+
+def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
+    """One file when the cohort has one sample and ``path`` has a suffix,
+    else a folder ``path`` with one file per sample."""
+    from ...outputs import write_text_atomic
+
+    path = Path(path)
+    if cohort.n_samples == 1 and path.suffix:
+        write_text_atomic("\n".join(lines_of(cohort, 0)) + "\n", path)
+        return
+    texts = {name: "\n".join(lines_of(cohort, i)) + "\n" for i, name in enumerate(cohort.sample_names)}
+    path.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        write_text_atomic(text, path / f"{_safe_file_name(name)}{suffix}")
+
+
+def write_report(cohort, path: Path) -> None:
+    """Write Kraken 2 reports (six columns): one file, or a folder of ``<sample>.kreport``."""
+    _write_per_sample(cohort, path, report_lines, ".kreport")
+
+
+def write_table(cohort, path: Path) -> None:
+    """Write species-level Bracken tables: one file, or a folder of ``<sample>.bracken``."""
+    _write_per_sample(cohort, path, table_lines, ".bracken")
+
+
+register(
+    Format(
+        "kraken",
+        "a Kraken 2 report (--report, 6 or 8 columns; also Kraken 1 and Bracken .kreport)",
+        sniff_report,
+        read_report,
+        write_report,
+        extensions=(".kreport", ".kreport2", ".report", ".txt"),
+        priority=30,
+    )
+)
+register(
+    Format(
+        "bracken",
+        "a Bracken abundance table (.bracken)",
+        sniff_table,
+        read_table,
+        write_table,
+        extensions=(".bracken", ".tsv", ".txt"),
+        priority=30,
+    )
+)

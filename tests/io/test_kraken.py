@@ -1,0 +1,468 @@
+"""Kraken 2 reports, Bracken reports and Bracken tables: sniffing, lineages,
+errors, round trips and fuzzing."""
+
+import contextlib
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gutbalance
+from gutbalance.cohort import GutBalanceWarning
+from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.io import read_source
+from gutbalance.io.formats.kraken import read_report, read_table, sniff_report, sniff_table
+from gutbalance.io.registry import sniff
+from gutbalance.io.source import Source
+from gutbalance.taxonomy import parse_lineage
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, metaphlan_text
+
+
+def row(pct, clade, own, code, taxid, depth, name):
+    return f"{pct:6.2f}\t{clade}\t{own}\t{code}\t{taxid}\t{'  ' * depth}{name}"
+
+
+# A Kraken 2 report of 10,000 reads: 1,470 unclassified, 20 at root, 30 at
+# "cellular organisms".  Intermediate codes: R1, D1 (Terrabacteria group),
+# K (Fungi, not a standard rank), G1 (a species group), S1 and S2 (strain and
+# sub-strain) and P1.
+REPORT_ROWS = [
+    (14.70, 1470, 1470, "U", 0, 0, "unclassified"),
+    (85.30, 8530, 20, "R", 1, 0, "root"),
+    (84.80, 8480, 30, "R1", 131567, 1, "cellular organisms"),
+    (83.20, 8320, 20, "D", 2, 2, "Bacteria"),
+    (60.00, 6000, 0, "D1", 1783272, 3, "Terrabacteria group"),
+    (60.00, 6000, 100, "P", 1239, 4, "Firmicutes"),
+    (59.00, 5900, 0, "C", 186801, 5, "Clostridia"),
+    (59.00, 5900, 0, "O", 186802, 6, "Eubacteriales"),
+    (59.00, 5900, 400, "F", 186803, 7, "Lachnospiraceae"),
+    (45.00, 4500, 500, "G", 841, 8, "Roseburia"),
+    (40.00, 4000, 1000, "G1", 2000001, 9, "Roseburia intestinalis group"),
+    (30.00, 3000, 1800, "S", 166486, 10, "Roseburia intestinalis"),
+    (12.00, 1200, 1000, "S1", 536231, 11, "Roseburia intestinalis L1-82"),
+    (2.00, 200, 200, "S2", 9999991, 12, "Roseburia intestinalis L1-82 substrain A"),
+    (10.00, 1000, 1000, "S", 166487, 8, "Lachnospiraceae bacterium A4"),
+    (23.00, 2300, 100, "P", 976, 3, "Bacteroidetes"),
+    (22.00, 2200, 0, "C", 200643, 4, "Bacteroidia"),
+    (22.00, 2200, 0, "O", 171549, 5, "Bacteroidales"),
+    (22.00, 2200, 200, "F", 815, 6, "Bacteroidaceae"),
+    (20.00, 2000, 500, "G", 816, 7, "Bacteroides"),
+    (15.00, 1500, 1500, "S", 821, 8, "Bacteroides vulgatus"),
+    (1.30, 130, 0, "D", 2759, 2, "Eukaryota"),
+    (1.30, 130, 0, "K", 4751, 3, "Fungi"),
+    (1.30, 130, 0, "P", 4890, 4, "Ascomycota"),
+    (1.30, 130, 0, "P1", 716545, 5, "saccharomyceta"),
+    (1.30, 130, 130, "C", 4891, 6, "Saccharomycetes"),
+    (0.30, 30, 30, "D", 10239, 1, "Viruses"),
+]
+REPORT = "\n".join(row(*r) for r in REPORT_ROWS) + "\n"
+REPORT8 = (
+    "\n".join(
+        "\t".join([*line.split("\t")[:3], str(7 * i), str(3 * i), *line.split("\t")[3:]])
+        for i, line in enumerate(REPORT.splitlines())
+    )
+    + "\n"
+)
+LINE_ONE = REPORT.splitlines()[0]
+KRAKEN1 = (
+    " 11.66\t98148\t98148\tU\t0\tunclassified\n"
+    " 88.34\t743870\t996\t-\t1\troot\n"
+    " 88.22\t742874\t0\t-\t131567\t  cellular organisms\n"
+    " 88.22\t742874\t2071\tD\t2\t    Bacteria\n"
+    " 87.95\t740803\t740803\tP\t1239\t      Firmicutes\n"
+)
+# Bracken's report after species-level re-estimation: no unclassified row,
+# reads rounded down per row, so a clade can exceed the sum of its children by
+# less than a read each (Roseburia: 2001 > 1200 + 800).
+BRACKEN_REPORT = (
+    "100.00\t4001\t0\tR\t1\troot\n"
+    "100.00\t4001\t0\tR1\t131567\t  cellular organisms\n"
+    "100.00\t4001\t0\tD\t2\t    Bacteria\n"
+    " 50.01\t2001\t0\tP\t1239\t      Firmicutes\n"
+    " 50.01\t2001\t0\tC\t186801\t        Clostridia\n"
+    " 50.01\t2001\t0\tO\t186802\t          Eubacteriales\n"
+    " 50.01\t2001\t0\tF\t186803\t            Lachnospiraceae\n"
+    " 50.01\t2001\t0\tG\t841\t              Roseburia\n"
+    " 29.99\t1200\t1200\tS\t166486\t                Roseburia intestinalis\n"
+    " 19.99\t800\t800\tS\t301301\t                Roseburia hominis\n"
+    " 49.99\t2000\t0\tP\t976\t      Bacteroidetes\n"
+    " 49.99\t2000\t0\tC\t200643\t        Bacteroidia\n"
+    " 49.99\t2000\t0\tO\t171549\t          Bacteroidales\n"
+    " 49.99\t2000\t0\tF\t815\t            Bacteroidaceae\n"
+    " 49.99\t2000\t0\tG\t816\t              Bacteroides\n"
+    " 49.99\t2000\t2000\tS\t821\t                Bacteroides vulgatus\n"
+)
+BRACKEN_TABLE = (
+    "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+    "Bacteroides vulgatus\t821\tS\t1500\t500\t2000\t0.49988\n"
+    "Roseburia intestinalis\t166486\tS\t1000\t200\t1200\t0.29993\n"
+    "Roseburia hominis\t301301\tS\t700\t101\t801\t0.20020\n"
+)
+CAMI = (
+    "@SampleID:S1\n@Version:0.9.1\n@Ranks:superkingdom|phylum\n@TaxonomyID:x\n"
+    "@@TAXID\tRANK\tTAXPATH\tTAXPATHSN\tPERCENTAGE\n2\tsuperkingdom\t2\tBacteria\t100\n"
+)
+
+
+def src(text, name="S1.kreport"):
+    return Source(Path(name), text.encode() if isinstance(text, str) else text)
+
+
+def ids(profile):
+    return {lin[-1].id: (lin, v) for lin, v in zip(profile.lineages, profile.abundance, strict=True)}
+
+
+# --- sniffing -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [REPORT, REPORT8, KRAKEN1, BRACKEN_REPORT])
+def test_report_sniffer_accepts(text):
+    assert sniff_report(src(text))
+    assert not sniff_table(src(text))
+    assert sniff(src(text)).name == "kraken"
+
+
+REJECTED = [
+    "",
+    "\n\n",
+    metaphlan_text(SMALL_COMMUNITY),
+    BRACKEN_TABLE,
+    CAMI,
+    "sample,taxon,abundance\nS1,Bacteroides,0.5\n",
+    json.dumps({"id": None, "format": "Biological Observation Matrix 1.0.0", "rows": [], "columns": []}),
+    # KrakenUniq: comment lines, a header and rank words instead of codes
+    "# KrakenUniq v0.5.8\n%\treads\ttaxReads\tkmers\tdup\tcov\ttaxID\trank\ttaxName\n"
+    "85.0\t8500\t20\t100\t1.0\t0.1\t1\tno rank\troot\n",
+    # Kraken's MetaPhlAn-style report
+    "d__Bacteria\t8320\nd__Bacteria|p__Firmicutes\t6000\n",
+    # a report that starts inside the tree
+    row(60, 6000, 100, "P", 1239, 2, "Firmicutes") + "\n",
+    # the first row is not at the top level
+    REPORT.replace("\tU\t0\tunclassified", "\tS\t0\tunclassified"),
+    # most rows are not report rows
+    LINE_ONE + "\n" + "\n".join(f"{i}\t{i}\tfoo\tbar" for i in range(10)),
+    "\x00\x01\x02binary\x00",
+]
+
+
+@pytest.mark.parametrize("text", REJECTED)
+def test_report_sniffer_rejects(text):
+    assert not sniff_report(src(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [(REPORT.replace("\tR\t1\t", "\tRoot\t1\t"), 2, "rank"), (REPORT.replace("\t2\t    Bacteria", "\tx2\t    Bacteria"), 4, "taxid")],
+)
+def test_a_broken_row_is_sniffed_and_named(text, line, field):
+    assert sniff(src(text)).name == "kraken"
+    with pytest.raises(FormatError) as err:
+        read_source(src(text))
+    assert (err.value.line, err.value.field) == (line, field)
+
+
+def test_table_sniffer():
+    assert sniff_table(src(BRACKEN_TABLE, "S1.bracken"))
+    assert sniff(src(BRACKEN_TABLE, "S1.bracken")).name == "bracken"
+    others = [t for t in REJECTED if t != BRACKEN_TABLE]
+    for text in [*others, REPORT, BRACKEN_TABLE.replace("new_est_reads", "reads")]:
+        assert not sniff_table(src(text))
+
+
+# --- lineages and values ----------------------------------------------------------
+
+
+def test_lineages_from_indentation_and_rank_codes():
+    (profile,) = read_report(src(REPORT))
+    by_id = ids(profile)
+    assert profile.sample == "S1"
+    assert profile.source_format == "kraken"
+    # U + root + cellular organisms, out of U + root
+    assert profile.unassigned == pytest.approx((1470 + 20 + 30) / 10000)
+    species, value = by_id["s__Roseburia intestinalis"]
+    assert value == pytest.approx(0.30)
+    # G1 (a species group) and D1 are skipped; the species hangs from its genus
+    assert [t.rank for t in species] == ["domain", "phylum", "class", "order", "family", "genus", "species"]
+    assert [t.original for t in species][:2] == ["Bacteria", "Firmicutes"]
+    assert species[1].name == "Bacillota"  # renamed by the taxonomy module, original kept
+    # S1 is the strain; S2 is folded into it (its reads are in the S1 clade)
+    strain, value = by_id["t__Roseburia intestinalis L1-82"]
+    assert strain[-2].id == "s__Roseburia intestinalis"
+    assert value == pytest.approx(0.12)
+    assert not any("substrain" in key for key in by_id)
+    assert not any("group" in key or "saccharomyceta" in key for key in by_id)
+    # a species directly under its family (no genus in the taxonomy)
+    lineage, _ = by_id["s__Lachnospiraceae bacterium A4"]
+    assert [t.rank for t in lineage][-2:] == ["family", "species"]
+    # K (Fungi) and P1 are not standard ranks; their reads stay in the parents
+    lineage, value = by_id["c__Saccharomycetes"]
+    assert [t.original for t in lineage] == ["Eukaryota", "Ascomycota", "Saccharomycetes"]
+    assert value == pytest.approx(0.013)
+    assert by_id["k__Viruses"][1] == pytest.approx(0.003)
+    domains = sum(v for lin, v in zip(profile.lineages, profile.abundance, strict=True) if len(lin) == 1)
+    assert domains + profile.unassigned == pytest.approx(1.0)
+    counts = dict(zip([lin[-1].id for lin in profile.lineages], profile.counts, strict=True))
+    assert counts["g__Roseburia"] == 4500
+    taxids = dict(zip([lin[-1].id for lin in profile.lineages], profile.taxids, strict=True))
+    assert taxids["s__Phocaeicola vulgatus"] == "821"
+
+
+def test_cohort_from_report_sums_by_rank():
+    cohort = gutbalance.build_cohort(read_source(src(REPORT)))
+    phyla = cohort.at_rank("phylum").loc["S1"]
+    assert phyla["p__Bacillota"] == pytest.approx(0.60)
+    assert phyla["p__Bacteroidota"] == pytest.approx(0.23)
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.152)
+    assert cohort.counts is not None
+
+
+def test_eight_column_report_reads_the_same():
+    (six,) = read_report(src(REPORT))
+    (eight,) = read_report(src(REPORT8))
+    assert eight.lineages == six.lineages
+    assert eight.abundance == six.abundance
+    assert eight.unassigned == six.unassigned
+
+
+def test_kraken1_dash_codes():
+    (profile,) = read_report(src(KRAKEN1, "run7.kraken.report"))
+    assert profile.sample == "run7"
+    assert [lin[-1].id for lin in profile.lineages] == ["k__Bacteria", "p__Bacillota"]
+    assert profile.unassigned == pytest.approx((98148 + 996) / (98148 + 743870))
+
+
+def test_bracken_report():
+    (profile,) = read_source(src(BRACKEN_REPORT, "S7_bracken_species.kreport"))
+    assert profile.sample == "S7"
+    assert profile.unassigned == 0.0
+    by_id = ids(profile)
+    assert by_id["s__Roseburia intestinalis"][1] == pytest.approx(1200 / 4001)
+    assert by_id["s__Phocaeicola vulgatus"][1] == pytest.approx(2000 / 4001)
+    assert by_id["g__Roseburia"][1] == pytest.approx(2001 / 4001)
+
+
+def test_bracken_table():
+    (profile,) = read_source(src(BRACKEN_TABLE, "S3.bracken"))
+    assert profile.sample == "S3"
+    assert profile.source_format == "bracken"
+    assert all(len(lin) == 1 and lin[0].rank == "species" for lin in profile.lineages)
+    by_id = ids(profile)
+    total = 2000 + 1200 + 801
+    # recomputed from new_est_reads, not the five-decimal fraction
+    assert by_id["s__Phocaeicola vulgatus"][1] == 2000 / total
+    assert by_id["s__Roseburia hominis"][1] == 801 / total
+    assert profile.counts == [2000, 1200, 801]
+    assert profile.taxids == ["821", "166486", "301301"]
+
+
+def test_bracken_table_levels():
+    genus = BRACKEN_TABLE.replace("\tS\t", "\tG\t")
+    (profile,) = read_table(src(genus, "S3.bracken"))
+    assert {lin[0].rank for lin in profile.lineages} == {"genus"}
+    strain = BRACKEN_TABLE.replace("\tS\t", "\tS1\t")
+    (profile,) = read_table(src(strain, "S3.bracken"))
+    assert {lin[0].rank for lin in profile.lineages} == {"strain"}
+    with pytest.raises(FormatError, match="one level") as err:
+        read_table(src(BRACKEN_TABLE.replace("\t301301\tS\t", "\t301301\tG\t")))
+    assert err.value.line == 4
+    with pytest.raises(FormatError, match="standard rank") as err:
+        read_table(src(BRACKEN_TABLE.replace("\tS\t", "\tK\t")))
+    assert err.value.field == "taxonomy_lvl"
+
+
+# --- errors ---------------------------------------------------------------------------
+
+LINES = REPORT.splitlines()
+
+
+def _replace_field(lineno, col, value):
+    lines = list(LINES)
+    fields = lines[lineno - 1].split("\t")
+    fields[col] = value
+    lines[lineno - 1] = "\t".join(fields)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field", "message"),
+    [
+        (REPORT.replace("\t  cellular organisms", "\t  cellular\torganisms"), 3, None, "columns"),
+        ("\t".join(LINES[0].split("\t")[:5]) + "\n" + REPORT, 1, None, "columns"),
+        (_replace_field(4, 1, "lots"), 4, "clade_reads", "not a number"),
+        (_replace_field(4, 2, "-20"), 4, "taxon_reads", "negative"),
+        (_replace_field(4, 1, "nan"), 4, "clade_reads", "NaN"),
+        (_replace_field(4, 0, "inf"), 4, "percent", "infinite"),
+        (_replace_field(4, 4, "2a"), 4, "taxid", "whole number"),
+        (_replace_field(4, 3, "Q"), 4, "rank", "rank code"),
+        (_replace_field(6, 5, "          Firmicutes"), 6, "name", "jumps"),
+        (_replace_field(6, 5, "         Firmicutes"), 6, "name", "2 spaces"),
+        (_replace_field(1, 5, "  unclassified"), 1, "name", "first row is indented"),
+        (_replace_field(7, 3, "D"), 7, "rank", "below a phylum"),
+        (_replace_field(4, 2, "9000"), 4, "taxon_reads", "exceed"),
+        (_replace_field(6, 1, "9000"), 5, "clade_reads", "more than its clade"),
+        (_replace_field(9, 2, "0"), 9, "clade_reads", "truncated or filtered"),
+        # truncated at a line boundary: Bacteroidetes and the rest are gone
+        ("\n".join(LINES[:15]) + "\n", 2, "clade_reads", "truncated"),
+        # truncated mid-line
+        (REPORT[: REPORT.index("\t976\t") + 3], 16, None, "columns"),
+    ],
+)
+def test_report_errors(text, line, field, message):
+    with pytest.raises(FormatError, match=message) as err:
+        read_report(src(text))
+    assert err.value.path == "S1.kreport"
+    assert err.value.line == line
+    assert err.value.field == field
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "0.00\t0\t0\tU\t0\tunclassified\n"])
+def test_empty_report(text):
+    with pytest.raises(FormatError):
+        read_report(src(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (BRACKEN_TABLE.replace("\t2000\t0.49988", "\tmany\t0.49988"), 2, "new_est_reads"),
+        (BRACKEN_TABLE.replace("\t1200\t0.29993", "\t-1200\t0.29993"), 3, "new_est_reads"),
+        (BRACKEN_TABLE.replace("0.20020", "NaN"), 4, "fraction_total_reads"),
+        (BRACKEN_TABLE.replace("\t821\t", "\tB821\t"), 2, "taxonomy_id"),
+        (BRACKEN_TABLE[:-12], 4, None),
+        (BRACKEN_TABLE.replace("\t700\t", "\t700\t\t"), 4, None),
+    ],
+)
+def test_table_errors(text, line, field):
+    with pytest.raises(FormatError) as err:
+        read_table(src(text, "S3.bracken"))
+    assert err.value.line == line
+    assert err.value.field == field
+
+
+def test_table_header_only():
+    with pytest.raises(FormatError, match="empty or truncated"):
+        read_table(src(BRACKEN_TABLE.splitlines()[0] + "\n"))
+    with pytest.raises(FormatError, match="empty"):
+        read_table(src(""))
+
+
+def test_file_errors_name_the_file(tmp_path):
+    path = tmp_path / "bad.kreport"
+    path.write_text(_replace_field(4, 1, "nan"))
+    with pytest.raises(FormatError) as err:
+        gutbalance.read(path, format="kraken")
+    assert str(path) in str(err.value)
+    assert "line 4" in str(err.value)
+
+
+# --- writing and round trips ----------------------------------------------------------
+
+SECOND = {
+    lineage: value
+    for lineage, value in zip(SMALL_COMMUNITY, [30.0, 5.0, 20.0, 10.0, 15.0, 10.0, 4.0, 6.0], strict=True)
+}
+
+
+def _cohort_with_unknown():
+    records = [
+        gutbalance.SampleProfile(
+            sample=name,
+            lineages=[parse_lineage(k) for k in species],
+            abundance=[v / 100.0 * (1 - unknown) for v in species.values()],
+            unassigned=unknown,
+        )
+        for name, species, unknown in [("A", SMALL_COMMUNITY, 0.25), ("B", SECOND, 0.0)]
+    ]
+    return gutbalance.build_cohort(records)
+
+
+def test_report_round_trip(tmp_path):
+    cohort = _cohort_with_unknown()
+    out = gutbalance.write(cohort, tmp_path / "reports", format="kraken")
+    assert sorted(p.name for p in out.iterdir()) == ["A.kreport", "B.kreport"]
+    back = gutbalance.read(out)
+    assert_same_species(cohort, back)
+    assert back.samples.loc["A", "unassigned"] == pytest.approx(0.25, abs=1e-12)
+    assert back.samples.loc["B", "unassigned"] == pytest.approx(0.0, abs=1e-12)
+    phyla = back.at_rank("phylum").loc["A"]
+    assert phyla["p__Bacillota"] == pytest.approx(cohort.at_rank("phylum").loc["A", "p__Bacillota"], abs=1e-12)
+    # synthetic reads: abundances scaled to a million reads
+    text = (out / "A.kreport").read_text()
+    assert text.splitlines()[0].split("\t")[1] == "250000"
+    assert sniff_report(src(text))
+
+
+def test_report_round_trip_keeps_counts(tmp_path):
+    cohort = gutbalance.build_cohort(read_report(src(REPORT)))
+    gutbalance.write(cohort, tmp_path / "S1.kreport", format="kraken")
+    back = gutbalance.read(tmp_path / "S1.kreport")
+    assert_same_species(cohort, back)
+    assert back.samples.loc["S1", "unassigned"] == pytest.approx(cohort.samples.loc["S1", "unassigned"], abs=1e-12)
+    original = cohort.to_long().set_index("taxon")["counts"]
+    again = back.to_long().set_index("taxon")["counts"]
+    assert original.sort_index().to_dict() == again.sort_index().to_dict()
+    # whole reads stay whole
+    assert "1520\t1520\tU\t0\tunclassified" in (tmp_path / "S1.kreport").read_text()
+
+
+def test_table_round_trip(tmp_path):
+    cohort = make_cohort({"A": SMALL_COMMUNITY, "B": SECOND})
+    out = gutbalance.write(cohort, tmp_path / "tables", format="bracken")
+    back = gutbalance.read(out)
+    assert back.sample_names == ["A", "B"]
+    assert_same_species(cohort, back)
+
+
+def test_table_needs_species(tmp_path):
+    cohort = make_cohort({"A": {"k__Bacteria|p__Firmicutes": 100.0}})
+    with pytest.raises(FormatError, match="species"):
+        gutbalance.write(cohort, tmp_path / "A.bracken", format="bracken")
+
+
+@pytest.mark.shared
+def test_cami_profiles_to_kraken_and_back(shared_data, tmp_path):
+    folder = shared_data / "profiles" / "zeller2014_motus3_controls" / "profiles"
+    cohort = gutbalance.read(sorted(folder.glob("*.profile"))[:4])
+    out = gutbalance.write(cohort, tmp_path / "k", format="kraken")
+    back = gutbalance.read(out)
+    assert_same_species(cohort, back)
+
+
+# --- fuzzing -----------------------------------------------------------------------------
+
+
+def _attempt(data: bytes, fmt, name="fuzz.kreport"):
+    source = src(data, name)
+    assert sniff_report(source) in (True, False)
+    assert sniff_table(source) in (True, False)
+    readers = [lambda: read_source(source, format=fmt)] if fmt else [lambda: read_report(source), lambda: read_table(source)]
+    for reader in readers:
+        with contextlib.suppress(GutBalanceError), warnings.catch_warnings():
+            warnings.simplefilter("ignore", GutBalanceWarning)
+            cohort = gutbalance.build_cohort(reader())
+            assert np.isfinite(cohort.X.data).all()
+            assert (cohort.X.data >= 0).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([None, "kraken", "bracken"]))
+def test_random_bytes(data, fmt):
+    _attempt(data, fmt)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([REPORT, REPORT8, BRACKEN_REPORT, BRACKEN_TABLE]),
+    st.integers(0, 4000),
+    st.integers(0, 40),
+    st.text(alphabet=st.sampled_from(list("\t\n -.0123456789eEnaSGU1|")) | st.characters(), max_size=20),
+)
+def test_mutated_files(valid, pos, cut, insert):
+    pos = pos % (len(valid) + 1)
+    text = valid[:pos] + insert + valid[pos + cut :]
+    for fmt in (None, "kraken", "bracken"):
+        _attempt(text.encode("utf-8", "surrogatepass"), fmt)
