@@ -49,7 +49,11 @@ class Guards:
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
         return cls(
-            hashing=PasswordHashing(settings.password_hash_concurrency),
+            hashing=PasswordHashing(
+                concurrency=settings.password_hash_concurrency,
+                memory_kib=settings.password_hash_memory_kib,
+                time_cost=settings.password_hash_time_cost,
+            ),
             login_failures=RateLimiter(settings.login_failures_allowed, settings.login_window_seconds),
             uploads=RateLimiter(settings.uploads_per_window, settings.upload_window_seconds),
             registrations=RateLimiter(settings.registrations_per_window, settings.registration_window_seconds),

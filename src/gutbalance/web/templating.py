@@ -38,7 +38,11 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     fresh = not seed or len(seed) > 100
     if fresh:
         seed = new_csrf_seed()
-    values = {"user": getattr(request.state, "user", None), "csrf": csrf_token(settings.secret, seed), "request_path": request.url.path}
+    values = {
+        "user": getattr(request.state, "user", None),
+        "csrf": csrf_token(settings.secret, seed),
+        "notice": None,
+    }
     values.update(context or {})
     html = _env.get_template(name).render(**values)
     response = HTMLResponse(html, status_code=status_code)

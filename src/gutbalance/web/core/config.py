@@ -49,7 +49,9 @@ class Settings:
         and HSTS is sent.  Without it, cookies are ``Secure`` when the request
         itself arrived over HTTPS.
     password_hash_concurrency
-        Argon2 hashes computed at once (each takes 64 MiB and a core).
+        Argon2 hashes computed at once (each takes a core and its memory).
+    password_hash_memory_kib, password_hash_time_cost
+        Argon2id cost of new hashes (stored hashes keep their own parameters).
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -66,6 +68,8 @@ class Settings:
     registration_window_seconds: int = 3600
     behind_tls_proxy: bool = False
     password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    password_hash_memory_kib: int = 19456
+    password_hash_time_cost: int = 2
 
     @property
     def secret(self) -> bytes:

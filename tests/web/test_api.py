@@ -1,0 +1,302 @@
+"""The JSON API against SQLite and PostgreSQL: accounts, uploads, owner
+isolation, atomic uploads, deletion, export and limits."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+import gutbalance
+from gutbalance.io import read_source
+from gutbalance.io.source import Source
+from gutbalance.scores import score
+from gutbalance.web import ingest
+from tests.web.conftest import PASSWORD, count_rows, merged_metaphlan, register, single_profile, upload
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def test_upload_scores_match_the_library(client, app):
+    headers = register(client, "alice")
+    response = upload(client, headers, single_profile(), subject="P-01", collected="2024-03-05")
+    assert response.status_code == 201, response.text
+    (created,) = response.json()
+    assert created["name"] == "S1" and created["subject"] == "P-01" and created["collected"] == "2024-03-05"
+
+    expected = score(gutbalance.build_cohort(read_source(Source.from_bytes(single_profile().encode(), name="S1_metaphlan.txt"))))
+    stored = client.get(f"/api/samples/{created['id']}", headers=headers).json()["scores"]
+    assert set(stored) == set(expected.columns)
+    for column, value in expected.iloc[0].items():
+        if np.isfinite(value):
+            assert stored[column] == pytest.approx(float(value), rel=1e-12), column
+        else:
+            assert stored[column] is None
+
+    listed = client.get("/api/samples", headers=headers).json()
+    assert [s["id"] for s in listed] == [created["id"]]
+    assert client.get("/api/subjects", headers=headers).json() == [{"subject": "P-01", "samples": 1}]
+
+
+def test_stored_profile_rescores_identically(client, app):
+    headers = register(client, "alice")
+    (created,) = upload(client, headers, single_profile()).json()
+    with app.state.sessions() as session:
+        from gutbalance.web.models import Sample
+
+        row = session.get(Sample, created["id"])
+        profile = ingest.unpack_profile(row.profile)
+        assert ingest.score_profile(profile) == row.scores
+
+
+def test_merged_file_makes_one_sample_each(client, tmp_path):
+    headers = register(client, "alice")
+    response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
+    assert response.status_code == 201, response.text
+    assert sorted(s["name"] for s in response.json()) == ["A", "B", "C"]
+    assert len({s["id"] for s in response.json()}) == 3
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/samples"),
+        ("post", "/api/samples"),
+        ("get", "/api/samples/{id}"),
+        ("get", "/api/samples/{id}/report"),
+        ("get", "/api/samples/{id}/scores.tsv"),
+        ("delete", "/api/samples/{id}"),
+        ("get", "/api/subjects"),
+        ("get", "/api/account"),
+        ("get", "/api/account/export"),
+        ("delete", "/api/account"),
+    ],
+)
+def test_anonymous_gets_401(client, method, path):
+    headers = register(client, "alice")
+    (created,) = upload(client, headers, single_profile()).json()
+    response = client.request(method, path.format(id=created["id"]))
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    # and the sample is untouched
+    assert client.get(f"/api/samples/{created['id']}", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "garbage",
+        "eyJzdWIiOiJ4In0.c2ln",
+        "",
+    ],
+)
+def test_bad_tokens_get_401(client, token):
+    response = client.get("/api/samples", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_tokens_are_bound_to_secret_audience_and_time(client, app):
+    from gutbalance.web.core.security import make_token
+
+    register(client, "alice")
+    user_id = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
+    secret = app.state.settings.secret
+    with app.state.sessions() as session:
+        from gutbalance.web import crud
+
+        uid = crud.get_user_by_name(session, username="alice").id
+    assert user_id
+    good = make_token(secret, user_id=uid, audience="api", lifetime=60)
+    assert client.get("/api/samples", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+    for forged in (
+        make_token(b"another secret", user_id=uid, audience="api", lifetime=60),
+        make_token(secret, user_id=uid, audience="session", lifetime=60),  # a cookie is not an API token
+        make_token(secret, user_id=uid, audience="api", lifetime=60, now=0),  # expired
+    ):
+        assert client.get("/api/samples", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+def test_other_users_sample_is_404(client, app):
+    alice = register(client, "alice")
+    bob = register(client, "bob")
+    (sample,) = upload(client, alice, single_profile()).json()
+    for method, path in [
+        ("get", f"/api/samples/{sample['id']}"),
+        ("get", f"/api/samples/{sample['id']}/report"),
+        ("get", f"/api/samples/{sample['id']}/scores.tsv"),
+        ("delete", f"/api/samples/{sample['id']}"),
+    ]:
+        response = client.request(method, path, headers=bob)
+        assert response.status_code == 404, (method, path)
+    assert client.get("/api/samples", headers=bob).json() == []
+    assert "profiles/" not in str(zipfile.ZipFile(io.BytesIO(client.get("/api/account/export", headers=bob).content)).namelist())
+    assert count_rows(app)["samples"] == 1
+    assert client.get(f"/api/samples/{sample['id']}", headers=alice).status_code == 200
+
+
+def test_failure_mid_upload_leaves_nothing(client, app, tmp_path, monkeypatch):
+    headers = register(client, "alice")
+    calls = []
+    real_score = ingest._scores.score
+
+    def score_then_fail(cohort):
+        calls.append(cohort.sample_names)
+        if len(calls) > 1:
+            raise RuntimeError("disk on fire at /srv/secret/path")
+        return real_score(cohort)
+
+    monkeypatch.setattr(ingest._scores, "score", score_then_fail)
+    response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
+    assert len(calls) == 2, "the first sample was scored (and flushed) before the failure"
+    assert response.status_code == 500
+    body = response.text
+    assert "disk on fire" not in body and "Traceback" not in body and "/srv/secret" not in body
+    assert count_rows(app)["samples"] == 0
+    assert client.get("/api/samples", headers=headers).json() == []
+
+    monkeypatch.setattr(ingest._scores, "score", real_score)
+    assert upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv").status_code == 201
+    assert count_rows(app)["samples"] == 3
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary\x00" * 10, "binary"),
+        (b"<html><body>a web page</body></html>\n", "bad.txt"),
+        (b"#clade_name\tNCBI_tax_id\trelative_abundance\nk__Bacteria\t2\t-5\n", "negative"),
+    ],
+)
+def test_unreadable_upload_is_422_and_leaves_nothing(client, app, content, message):
+    headers = register(client, "alice")
+    response = upload(client, headers, content, filename="bad.txt")
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert count_rows(app)["samples"] == 0
+
+
+def test_concurrent_uploads_do_not_interfere(client, app, tmp_path):
+    users = {name: register(client, name) for name in ("alice", "bob")}
+    merged = merged_metaphlan(tmp_path, ["A", "B"])
+    results: list[tuple[str, int, list]] = []
+    lock = threading.Lock()
+
+    def work(name: str, index: int) -> None:
+        response = upload(client, users[name], merged, filename="merged.tsv", subject=f"{name}-{index}")
+        with lock:
+            results.append((name, response.status_code, response.json()))
+
+    threads = [threading.Thread(target=work, args=(name, i)) for name in users for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [code for _, code, _ in results] == [201] * 8
+    for name, headers in users.items():
+        listed = client.get("/api/samples", headers=headers).json()
+        assert len(listed) == 8
+        assert {s["subject"] for s in listed} == {f"{name}-{i}" for i in range(4)}
+    assert count_rows(app)["samples"] == 16
+
+
+def test_delete_really_deletes(client, app):
+    headers = register(client, "alice")
+    (sample,) = upload(client, headers, single_profile()).json()
+    (keep,) = upload(client, headers, single_profile()).json()
+    assert client.delete(f"/api/samples/{sample['id']}", headers=headers).status_code == 204
+    assert client.get(f"/api/samples/{sample['id']}", headers=headers).status_code == 404
+    assert client.delete(f"/api/samples/{sample['id']}", headers=headers).status_code == 404
+    with app.state.sessions() as session:
+        from gutbalance.web.models import Sample
+
+        assert session.get(Sample, sample["id"]) is None
+        assert session.get(Sample, keep["id"]) is not None
+
+
+def test_account_deletion_removes_user_and_samples(client, app, tmp_path):
+    alice = register(client, "alice")
+    bob = register(client, "bob")
+    upload(client, alice, merged_metaphlan(tmp_path, ["A", "B"]), filename="merged.tsv")
+    upload(client, bob, single_profile())
+    assert client.request("DELETE", "/api/account", headers=alice, json={"password": "wrong password"}).status_code == 403
+    assert count_rows(app) == {"users": 2, "samples": 3}
+    assert client.request("DELETE", "/api/account", headers=alice, json={"password": PASSWORD}).status_code == 204
+    assert count_rows(app) == {"users": 1, "samples": 1}
+    assert client.get("/api/samples", headers=alice).status_code == 401
+    assert client.post("/api/login", json={"username": "alice", "password": PASSWORD}).status_code == 401
+    # the name is free again, and the new account sees nothing of the old one
+    fresh = register(client, "alice")
+    assert client.get("/api/samples", headers=fresh).json() == []
+
+
+def test_export_holds_everything(client):
+    headers = register(client, "alice")
+    (sample,) = upload(client, headers, single_profile(), subject="P-01").json()
+    response = client.get("/api/account/export", headers=headers)
+    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == sorted(["account.json", "samples.json", "scores.tsv", f"profiles/{sample['id']}.json"])
+    assert json.loads(archive.read("account.json"))["username"] == "alice"
+    (record,) = json.loads(archive.read("samples.json"))
+    assert record["id"] == sample["id"] and record["subject"] == "P-01" and record["scores"] == sample["scores"]
+    profile = json.loads(archive.read(f"profiles/{sample['id']}.json"))
+    assert profile["sample"] == "S1" and len(profile["lineages"]) == len(profile["abundance"]) > 8
+    assert archive.read("scores.tsv").decode().splitlines()[0].split("\t")[:4] == ["id", "sample", "subject", "collected"]
+
+
+def test_register_refuses_duplicates_and_bad_input(client):
+    register(client, "alice")
+    assert client.post("/api/register", json={"username": "ALICE", "password": PASSWORD}).status_code == 409
+    assert client.post("/api/register", json={"username": "al", "password": PASSWORD}).status_code == 422
+    assert client.post("/api/register", json={"username": "carol", "password": "short"}).status_code == 422
+    response = client.post("/api/register", json={"username": XSS, "password": PASSWORD})
+    assert response.status_code == 422 and XSS not in response.text
+
+
+def test_passwords_are_stored_as_argon2(client, app):
+    register(client, "alice")
+    with app.state.sessions() as session:
+        from gutbalance.web import crud
+
+        stored = crud.get_user_by_name(session, username="alice").password_hash
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+def test_default_password_cost_is_owasp_minimum():
+    from gutbalance.web.core.security import PasswordHashing
+
+    hashing = PasswordHashing(concurrency=1)
+    stored = hashing.hash(PASSWORD)
+    assert "$m=19456,t=2,p=1$" in stored
+    assert hashing.verify(stored, PASSWORD) and not hashing.verify(stored, PASSWORD + "!")
+    assert not hashing.verify(None, PASSWORD)
+
+
+def test_openapi_schema_lists_the_api(client):
+    schema = client.get("/openapi.json").json()
+    for path, methods in {
+        "/api/register": {"post"},
+        "/api/login": {"post"},
+        "/api/samples": {"get", "post"},
+        "/api/samples/{sample_id}": {"get", "delete"},
+        "/api/samples/{sample_id}/report": {"get"},
+        "/api/account": {"get", "delete"},
+        "/api/account/export": {"get"},
+    }.items():
+        assert methods <= set(schema["paths"][path]), path
+    assert not any(p.startswith(("/samples", "/login")) for p in schema["paths"]), "pages stay out of the API schema"
+
+
+def test_migrations_match_the_models(client, app):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from gutbalance.web.models import Base
+
+    with app.state.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []

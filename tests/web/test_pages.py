@@ -1,0 +1,245 @@
+"""The server-rendered site: sessions, CSRF, escaping, headers, limits and
+error pages.  Runs on SQLite and PostgreSQL like the API tests."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.web.conftest import CHEAP_HASHING, PASSWORD, count_rows, merged_metaphlan, register, single_profile, upload
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has a form with a CSRF value"
+    return match.group(1)
+
+
+def page_register(client: TestClient, username: str = "alice", password: str = PASSWORD):
+    token = csrf_of(client.get("/register").text)
+    return client.post(
+        "/register", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
+    )
+
+
+def page_upload(client: TestClient, content, *, filename="S1_metaphlan.txt", follow=False, **fields):
+    token = csrf_of(client.get("/samples").text)
+    return client.post(
+        "/samples/upload",
+        data={"csrf_token": token, **fields},
+        files={"file": (filename, content)},
+        follow_redirects=follow,
+    )
+
+
+def test_register_upload_read_delete_through_pages(client, app):
+    response = page_register(client)
+    assert response.status_code == 303 and response.headers["location"] == "/samples"
+    response = page_upload(client, single_profile(), subject="P-01", collected="2024-05-06")
+    assert response.status_code == 303
+    sample_url = response.headers["location"].split("?")[0]
+    page = client.get(sample_url)
+    assert page.status_code == 200 and "Sample S1" in page.text and "shannon" in page.text
+    assert "P-01" in client.get("/samples").text
+    assert "S1" in client.get("/subjects/P-01").text
+    tsv = client.get(f"{sample_url}/scores.tsv")
+    assert tsv.status_code == 200 and tsv.text.splitlines()[1].split("\t")[1] == "S1"
+    assert client.get(f"{sample_url}/scores.json").json()["name"] == "S1"
+    token = csrf_of(page.text)
+    response = client.post(f"{sample_url}/delete", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert client.get(sample_url).status_code == 404
+    assert count_rows(app)["samples"] == 0
+
+
+def test_pages_need_a_session(client):
+    for path in ("/samples", "/account", "/samples/abc", "/subjects/x", "/scores.tsv", "/account/export.zip"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303, path
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_login_goes_back_but_never_off_site(client):
+    page_register(client)
+    client.cookies.delete("gb_session")
+    for target, expected in [("/account", "/account"), ("//evil.example/x", "/samples"), ("https://evil.example", "/samples"), ("/\\evil.example", "/samples")]:
+        token = csrf_of(client.get("/login").text)
+        response = client.post(
+            "/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": target}, follow_redirects=False
+        )
+        assert response.status_code == 303
+        assert response.headers["location"] == expected, target
+
+
+def test_session_cookie_flags(client):
+    response = page_register(client)
+    cookie = response.headers["set-cookie"]
+    assert "gb_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Secure" not in cookie  # plain http on a local server: a Secure cookie would never come back
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "behind_tls_proxy": True}])
+def test_cookies_are_secure_behind_tls_proxy(client, settings_overrides):
+    response = page_register(client)
+    assert "Secure" in response.headers["set-cookie"]
+    assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_cookies_are_secure_over_https(app):
+    with TestClient(app, base_url="https://testserver") as client:
+        response = page_register(client)
+        assert "Secure" in response.headers["set-cookie"]
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/register", {"username": "mallory", "password": PASSWORD}),
+        ("/login", {"username": "alice", "password": PASSWORD}),
+        ("/logout", {}),
+        ("/samples/upload", {}),
+        ("/account/delete", {"password": PASSWORD}),
+    ],
+)
+def test_forms_without_a_valid_csrf_token_are_refused(client, app, path, data):
+    page_register(client)
+    files = {"file": ("S1.txt", single_profile())} if path == "/samples/upload" else None
+    for token in (None, "forged", csrf_of(client.get("/register").text)[:-2] + "xx"):
+        payload = dict(data) if token is None else {**data, "csrf_token": token}
+        response = client.post(path, data=payload, files=files, follow_redirects=False)
+        assert response.status_code == 403, (path, token)
+    assert count_rows(app) == {"users": 1, "samples": 0}
+
+
+def test_csrf_token_is_bound_to_the_browser(client, app):
+    """A value from another browser (another CSRF cookie) does not pass."""
+    with TestClient(app) as other:
+        foreign = csrf_of(other.get("/register").text)
+    client.get("/register")
+    response = client.post("/register", data={"username": "mallory", "password": PASSWORD, "csrf_token": foreign})
+    assert response.status_code == 403
+
+
+def test_uploaded_content_is_escaped_everywhere(client, tmp_path):
+    page_register(client)
+    response = page_upload(client, merged_metaphlan(tmp_path, [XSS, "plain"]), filename=f"{XSS}.tsv", subject=XSS, follow=True)
+    assert response.status_code == 200
+    pages = [client.get("/samples").text, client.get("/subjects/" + XSS).text]
+    sample_id = re.search(r'href="/samples/([0-9a-f]{32})">&lt;img', pages[0]).group(1)
+    pages.append(client.get(f"/samples/{sample_id}").text)
+    for html in pages:
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+        assert "<img src=x" not in html and "onerror=alert(1)>" not in html
+    # a bad upload's error message names the file: escaped as well
+    response = page_upload(client, b"<script>alert(1)</script> not a profile\n", filename=f"{XSS}.txt")
+    assert response.status_code == 422
+    assert "<img src=x" not in response.text and "<script>alert" not in response.text
+
+
+def test_security_headers_everywhere(client):
+    headers_for = [client.get("/"), client.get("/login"), client.get("/api/samples"), client.get("/nowhere"), client.get("/openapi.json")]
+    register(client, "alice")
+    for response in headers_for:
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["cache-control"] == "no-store"
+    assert "server" not in client.get("/").headers or "uvicorn" not in client.get("/").headers["server"]
+
+
+def test_pages_have_no_inline_script(client):
+    page_register(client)
+    page_upload(client, single_profile())
+    for path in ("/", "/samples", "/account"):
+        html = client.get(path).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"\son[a-z]+=", html), path
+
+
+def test_error_pages_are_generic(client):
+    page = client.get("/samples/zzz", follow_redirects=False)
+    assert page.status_code == 303
+    response = client.get("/no/such/page")
+    assert response.status_code == 404 and "Traceback" not in response.text and "<h1>404</h1>" in response.text
+    response = client.post("/api/login", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422 and "not json" not in response.text
+
+
+def test_crash_gives_a_generic_500_page(client, monkeypatch):
+    from gutbalance.web import crud
+
+    page_register(client)
+
+    def explode(*args, **kwargs):
+        raise ZeroDivisionError("secret internal detail")
+
+    monkeypatch.setattr(crud, "list_samples", explode)
+    response = client.get("/samples")
+    assert response.status_code == 500
+    assert "secret internal detail" not in response.text and "ZeroDivisionError" not in response.text
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "max_upload_bytes": 4096}])
+def test_upload_size_limit(client, app, settings_overrides):
+    headers = register(client, "alice")
+    big = single_profile() + ("#" + "x" * 100 + "\n") * 100
+    assert upload(client, headers, big).status_code == 413
+    # without a Content-Length the stream is still cut off
+    body = (b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\"\r\n\r\n" + big.encode() + b"\r\n--b--\r\n")
+
+    def chunks():
+        for i in range(0, len(body), 1000):
+            yield body[i : i + 1000]
+
+    response = client.post("/api/samples", headers={**headers, "content-type": "multipart/form-data; boundary=b"}, content=chunks())
+    assert response.status_code == 413
+    assert upload(client, headers, single_profile()).status_code == 201
+    assert count_rows(app)["samples"] == 1
+    # other endpoints take small bodies only
+    assert client.post("/api/login", content=b"x" * (2 << 20), headers={"content-type": "application/json"}).status_code == 413
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "uploads_per_window": 2}])
+def test_upload_rate_limit_per_user(client, settings_overrides):
+    alice = register(client, "alice")
+    bob = register(client, "bob")
+    assert [upload(client, alice, single_profile()).status_code for _ in range(3)] == [201, 201, 429]
+    response = upload(client, alice, single_profile())
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert upload(client, bob, single_profile()).status_code == 201
+
+
+def test_login_throttling_per_username_and_address(client):
+    register(client, "alice")
+    register(client, "bob")
+    for _ in range(5):
+        assert client.post("/api/login", json={"username": "alice", "password": "wrong password"}).status_code == 401
+    response = client.post("/api/login", json={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert client.post("/api/login", json={"username": "bob", "password": PASSWORD}).status_code == 200
+    # the login page shares the same throttle
+    token = csrf_of(client.get("/login").text)
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 429
+
+
+def test_account_deletion_through_the_page(client, app):
+    page_register(client)
+    page_upload(client, single_profile())
+    other = register(client, "bob")
+    upload(client, other, single_profile())
+    token = csrf_of(client.get("/account").text)
+    wrong = client.post("/account/delete", data={"csrf_token": token, "password": "not it at all"})
+    assert wrong.status_code == 403 and count_rows(app) == {"users": 2, "samples": 2}
+    response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    assert count_rows(app) == {"users": 1, "samples": 1}
+    assert client.get("/samples", follow_redirects=False).status_code == 303
