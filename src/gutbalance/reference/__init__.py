@@ -1,0 +1,39 @@
+"""Reference populations, percentiles and change over time.
+
+>>> from gutbalance.reference import percentiles
+>>> percentiles(scores_table)            # doctest: +SKIP   '<score>_percentile' columns
+
+See ``docs/reports.md`` for where the shipped healthy reference comes from.
+"""
+
+from .core import (
+    PERCENTILE_SUFFIX,
+    Distribution,
+    Population,
+    Reference,
+    build_reference,
+    default_reference_path,
+    load_reference,
+    merge_repeated_samples,
+    percentiles,
+)
+from .timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from .variation import TechnicalVariation, technical_variation
+
+__all__ = [
+    "PERCENTILE_SUFFIX",
+    "Distribution",
+    "Population",
+    "Reference",
+    "TechnicalVariation",
+    "Timeline",
+    "build_reference",
+    "default_reference_path",
+    "load_reference",
+    "merge_repeated_samples",
+    "percentiles",
+    "subjects_from_metadata",
+    "subjects_from_names",
+    "technical_variation",
+    "timelines",
+]

@@ -1,0 +1,379 @@
+"""Reference populations: per-score distributions, percentiles, and building
+one from a labelled cohort.
+
+A :class:`Reference` stores, for every score column that
+:func:`gutbalance.scores.score` produced when it was built, the sorted values
+of one score per person of a reference population (or, for large published
+populations, 101 quantiles).  A sample's percentile is the share of the
+reference population with a lower score, counting ties as half
+(``scipy.stats.percentileofscore(kind="mean")``): 50 means "in the middle of
+the reference people", it says nothing about good or bad on its own.
+
+When the reference people were sequenced more than once (the Zeller et al.
+2014 controls were sequenced in several runs each), the reference also stores
+the *technical variation* of every score (see :mod:`.variation`), which the
+timeline uses to tell real changes from measurement noise.
+
+The shipped reference is derived by ``scripts/build_healthy_reference.py``;
+re-run that script whenever the columns of the scores table change, so every
+score has a distribution.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ..cohort import Cohort
+from ..errors import DataError, FormatError
+from .variation import TechnicalVariation, technical_variation
+
+FORMAT_NAME = "gutbalance-reference"
+FORMAT_VERSION = 1
+PERCENTILE_SUFFIX = "_percentile"
+#: Quantile levels stored for large populations (0, 1, ..., 100 %).
+QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One score's values in a reference population.
+
+    ``kind`` is ``"values"`` (every person's value, sorted) or
+    ``"quantiles"`` (``values`` at the cumulative ``levels``, for large
+    populations).  ``n`` is the number of people either way.
+    """
+
+    values: np.ndarray
+    n: int
+    kind: str = "values"
+    levels: np.ndarray | None = None
+
+    @classmethod
+    def from_values(cls, values, *, as_quantiles: bool = False) -> Distribution:
+        arr = np.asarray(values, dtype=float)
+        arr = np.sort(arr[np.isfinite(arr)])
+        if not len(arr):
+            raise DataError("a reference distribution needs at least one finite value")
+        if as_quantiles:
+            return cls(np.quantile(arr, QUANTILE_LEVELS), n=len(arr), kind="quantiles", levels=QUANTILE_LEVELS.copy())
+        return cls(arr, n=len(arr))
+
+    def percentile(self, x) -> np.ndarray:
+        """Percent of the reference below ``x`` (ties count half); NaN stays NaN."""
+        x = np.asarray(x, dtype=float)
+        out = np.full(x.shape, np.nan)
+        ok = np.isfinite(x)
+        if self.kind == "values":
+            below = np.searchsorted(self.values, x[ok], side="left")
+            upto = np.searchsorted(self.values, x[ok], side="right")
+            out[ok] = 100.0 * (below + upto) / (2.0 * self.n)
+        else:
+            # Duplicate quantile values (many zeros, say) would make the
+            # interpolation ill-defined: give each distinct value the middle of
+            # its run of levels, which is the "ties count half" rule again.
+            uniq, inverse = np.unique(self.values, return_inverse=True)
+            levels = np.asarray(self.levels, dtype=float)
+            mid = np.array([levels[inverse == k].mean() for k in range(len(uniq))])
+            out[ok] = 100.0 * np.interp(x[ok], uniq, mid, left=0.0, right=1.0)
+        return out
+
+    def quantile(self, q: float) -> float:
+        if self.kind == "values":
+            return float(np.quantile(self.values, q))
+        return float(np.interp(q, self.levels, self.values))
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "n": self.n, "values": [_round(v) for v in self.values]}
+        if self.levels is not None:
+            out["levels"] = [_round(v) for v in self.levels]
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Distribution:
+        kind = data.get("kind", "values")
+        values = np.asarray(data["values"], dtype=float)
+        levels = None if data.get("levels") is None else np.asarray(data["levels"], dtype=float)
+        if kind not in ("values", "quantiles") or (kind == "quantiles" and (levels is None or len(levels) != len(values))):
+            raise ValueError(f"bad distribution kind {kind!r}")
+        return cls(values, n=int(data.get("n", len(values))), kind=kind, levels=levels)
+
+
+@dataclass
+class Population:
+    """A group of people and the distributions of their scores."""
+
+    name: str
+    label: str
+    description: str
+    source: str
+    n_people: int
+    distributions: dict[str, Distribution]
+    #: Is this population chosen as healthy?  (Context populations mix
+    #: healthy and non-healthy people and are shown, not used for percentiles.)
+    healthy: bool = True
+    characteristics: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "description": self.description,
+            "source": self.source,
+            "n_people": self.n_people,
+            "healthy": self.healthy,
+            "characteristics": self.characteristics,
+            "distributions": {k: d.to_json() for k, d in self.distributions.items()},
+        }
+
+    @classmethod
+    def from_json(cls, name: str, data: Mapping[str, Any]) -> Population:
+        return cls(
+            name=name,
+            label=data.get("label", name),
+            description=data.get("description", ""),
+            source=data.get("source", ""),
+            n_people=int(data.get("n_people", 0)),
+            healthy=bool(data.get("healthy", True)),
+            characteristics=dict(data.get("characteristics", {})),
+            distributions={k: Distribution.from_json(v) for k, v in data.get("distributions", {}).items()},
+        )
+
+
+@dataclass
+class Reference:
+    """A reference population for percentiles, plus optional context
+    populations and the technical variation of every score.
+
+    ``primary`` gives the percentiles; ``context`` populations (for example
+    the 5,026 GMHI-webtool metagenomes, healthy and non-healthy mixed) are
+    drawn in reports for orientation only.
+    """
+
+    name: str
+    description: str
+    primary: Population
+    context: dict[str, Population] = field(default_factory=dict)
+    variation: dict[str, TechnicalVariation] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def scores(self) -> list[str]:
+        return list(self.primary.distributions)
+
+    def distribution(self, score: str) -> Distribution | None:
+        return self.primary.distributions.get(score)
+
+    def percentiles(self, scores: pd.DataFrame) -> pd.DataFrame:
+        """``<score>_percentile`` for every score column this reference knows."""
+        cols = {}
+        for name in scores.columns:
+            dist = self.primary.distributions.get(str(name))
+            if dist is None or not pd.api.types.is_numeric_dtype(scores[name]):
+                continue
+            cols[f"{name}{PERCENTILE_SUFFIX}"] = dist.percentile(scores[name].to_numpy(dtype=float))
+        return pd.DataFrame(cols, index=scores.index)
+
+    # --- persistence -----------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_NAME,
+            "version": FORMAT_VERSION,
+            "name": self.name,
+            "description": self.description,
+            "provenance": self.provenance,
+            "primary": {"name": self.primary.name, **self.primary.to_json()},
+            "context": {k: p.to_json() for k, p in self.context.items()},
+            "technical_variation": {k: v.to_json() for k, v in self.variation.items()},
+        }
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        from ..outputs import write_text_atomic
+
+        text = json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False)
+        return write_text_atomic(text + "\n", Path(path))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], *, path: str | None = None) -> Reference:
+        if data.get("format") != FORMAT_NAME:
+            raise FormatError(f"not a {FORMAT_NAME} file", path=path)
+        if int(data.get("version", 0)) > FORMAT_VERSION:
+            raise FormatError(f"reference format version {data.get('version')} is newer than this gutbalance reads", path=path)
+        try:
+            primary_data = dict(data["primary"])
+            primary = Population.from_json(primary_data.pop("name", "primary"), primary_data)
+            context = {k: Population.from_json(k, v) for k, v in data.get("context", {}).items()}
+            variation = {k: TechnicalVariation.from_json(v) for k, v in data.get("technical_variation", {}).items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise FormatError(f"broken reference file: {exc}", path=path) from None
+        return cls(
+            name=str(data.get("name", "")),
+            description=str(data.get("description", "")),
+            primary=primary,
+            context=context,
+            variation=variation,
+            provenance=dict(data.get("provenance", {})),
+        )
+
+    @classmethod
+    def load(cls, path: str | PathLike[str]) -> Reference:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise FormatError(f"cannot read reference: {exc.strerror or exc}", path=path) from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"not JSON ({exc.msg})", path=path, line=exc.lineno) from None
+        if not isinstance(data, dict):
+            raise FormatError(f"not a {FORMAT_NAME} file", path=path)
+        return cls.from_json(data, path=str(path))
+
+
+def _round(value: float) -> float:
+    """12 significant digits: exact enough for percentiles, half the file size."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise DataError("reference values must be finite")
+    return float(f"{v:.12g}")
+
+
+# --- the shipped reference -----------------------------------------------------
+
+DEFAULT_REFERENCE = "healthy_reference.json"
+_cache: dict[str, Reference] = {}
+
+
+def default_reference_path() -> Path:
+    """The healthy reference shipped with the package (see docs/reports.md)."""
+    return Path(str(resources.files("gutbalance.reference").joinpath("data", DEFAULT_REFERENCE)))
+
+
+def load_reference(path: str | PathLike[str] | None = None) -> Reference:
+    """Load a reference file, or the shipped healthy reference when ``path`` is None."""
+    key = str(path) if path is not None else ""
+    if key not in _cache:
+        _cache[key] = Reference.load(path if path is not None else default_reference_path())
+    return _cache[key]
+
+
+def percentiles(scores: pd.DataFrame, reference: Reference | str | PathLike[str] | None = None) -> pd.DataFrame:
+    """Percentiles of every score against a reference population.
+
+    Parameters
+    ----------
+    scores
+        The scores table (index ``sample``), as :func:`gutbalance.scores.score` returns it.
+    reference
+        A :class:`Reference`, a path to a reference file, or None for the
+        shipped healthy reference.
+
+    Returns
+    -------
+    DataFrame
+        Same index; one ``<score>_percentile`` column (0-100) for each score
+        the reference has a distribution for.  Scores the reference does not
+        know get no column; missing values stay NaN.
+    """
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    return ref.percentiles(scores)
+
+
+# --- building a reference ---------------------------------------------------------
+
+
+def merge_repeated_samples(cohort: Cohort, subjects: pd.Series) -> Cohort:
+    """One profile per subject: the mean of that subject's profiles.
+
+    Used when a person was sequenced in several runs: the mean of the runs'
+    relative abundances stands for the whole sample (runs weighted equally,
+    since relative profiles do not say how many reads each run had).
+    """
+    subjects = subjects.reindex(cohort.samples.index)
+    if subjects.isna().any() or (subjects.astype(str) == "").any():
+        missing = subjects.index[subjects.isna() | (subjects.astype(str) == "")][:5]
+        raise DataError(f"no subject for samples: {', '.join(map(str, missing))}")
+    labels = subjects.astype(str).to_numpy()
+    order = pd.unique(labels)
+    pos = {s: i for i, s in enumerate(order)}
+    rows = np.array([pos[s] for s in labels])
+    counts = np.bincount(rows, minlength=len(order)).astype(float)
+    averaging = sp.csr_matrix((1.0 / counts[rows], (rows, np.arange(len(labels)))), shape=(len(order), len(labels)))
+    X = averaging @ cohort.X
+    unassigned = averaging @ cohort.samples["unassigned"].to_numpy(dtype=float)
+    samples = pd.DataFrame({"unassigned": unassigned, "n_runs": counts.astype(int)}, index=pd.Index(order, name="sample"))
+    return Cohort(X, samples=samples, taxa=cohort.taxa)
+
+
+def build_reference(
+    cohort: Cohort,
+    *,
+    name: str,
+    description: str,
+    source: str,
+    subjects: pd.Series | None = None,
+    label: str | None = None,
+    characteristics: Mapping[str, Any] | None = None,
+    score_function=None,
+) -> Reference:
+    """Build a reference from the cohort of reference people.
+
+    Parameters
+    ----------
+    cohort
+        Only the reference people's samples (select them first, for example
+        with ``--group diagnosis=control``).
+    name, description, source
+        What the population is and where the data come from (shown in reports).
+    subjects
+        Subject of every sample, when people were sequenced more than once:
+        their runs are averaged into one profile per person for the
+        distributions, and the spread between runs gives the technical
+        variation of every score.
+    score_function
+        The scoring function (default :func:`gutbalance.scores.score`).
+    """
+    if score_function is None:
+        from ..scores import score as score_function
+    if cohort.n_samples < 2:
+        raise DataError("a reference population needs at least 2 samples")
+    variation: dict[str, TechnicalVariation] = {}
+    people = cohort
+    if subjects is not None:
+        run_scores = score_function(cohort)
+        variation = technical_variation(run_scores, subjects.reindex(run_scores.index))
+        people = merge_repeated_samples(cohort, subjects)
+    table = score_function(people)
+    distributions = {}
+    for col in table.columns:
+        if pd.api.types.is_numeric_dtype(table[col]) and table[col].notna().any():
+            distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
+    from .. import __version__
+
+    population = Population(
+        name=name,
+        label=label or name,
+        description=description,
+        source=source,
+        n_people=people.n_samples,
+        distributions=distributions,
+        healthy=True,
+        characteristics=dict(characteristics or {}),
+    )
+    return Reference(
+        name=name,
+        description=description,
+        primary=population,
+        variation=variation,
+        provenance={"gutbalance": __version__, "score_columns": [str(c) for c in table.columns]},
+    )

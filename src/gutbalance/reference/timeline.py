@@ -1,0 +1,239 @@
+"""Change over time: the samples of one subject, in time order.
+
+Subjects come from a metadata column (``subjects_from_metadata``) or from a
+pattern on the sample names (``subjects_from_names``, for example
+``Subj(\\d+)_time(\\d+)`` for ``Subj030_time2_S19``).  For every subject with
+two or more samples a :class:`Timeline` holds every score over time, each
+change between consecutive samples with a flag saying whether it is larger
+than the score's technical variation (the smallest real difference measured
+on the reference people's repeated sequencing runs, see :mod:`.variation`),
+and the species that appeared or vanished.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..cohort import Cohort
+from ..errors import DataError
+from .core import PERCENTILE_SUFFIX, Reference
+
+#: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
+#: one time point and at least this fraction of the species-level profile at
+#: the other.  0.1 %: below it, presence flips with sequencing depth alone
+#: (assumed threshold, stated in the report).
+MIN_CHANGE_ABUNDANCE = 0.001
+
+
+@dataclass
+class TaxaChange:
+    """Species present at one time point and absent at the next (or back)."""
+
+    from_sample: str
+    to_sample: str
+    appeared: list[tuple[str, float]]
+    vanished: list[tuple[str, float]]
+
+
+@dataclass
+class Timeline:
+    """All samples of one subject, in time order."""
+
+    subject: str
+    samples: list[str]
+    times: list[str]
+    scores: pd.DataFrame
+    changes: pd.DataFrame
+    taxa_changes: list[TaxaChange] = field(default_factory=list)
+    min_abundance: float = MIN_CHANGE_ABUNDANCE
+
+    @property
+    def n_beyond(self) -> int:
+        """How many changes between consecutive time points exceed technical variation."""
+        flags = self.changes.loc[~self.changes["overall"].astype(bool), "beyond_variation"]
+        return int((flags == True).sum())  # noqa: E712 - the column holds True/False/None
+
+
+def _time_key(values: pd.Series) -> pd.Series:
+    """Numbers sort as numbers, dates as dates, anything else as text."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return numeric
+    dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    if dates.notna().all():
+        return dates
+    return values.astype(str)
+
+
+def subjects_from_names(names, pattern: str) -> pd.DataFrame:
+    """Subject and time of each sample name that matches ``pattern``.
+
+    The pattern is searched in each name.  Named groups ``subject`` and
+    ``time`` are used when present, else the first group is the subject and
+    the second (optional) group the time.  Names that do not match are left out.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by sample, columns ``subject`` and ``time`` (text).
+    """
+    try:
+        regex = re.compile(pattern)
+    except re.error as exc:
+        raise DataError(f"bad subject pattern {pattern!r}: {exc}") from None
+    if regex.groups < 1:
+        raise DataError(f"the subject pattern {pattern!r} needs a group for the subject, e.g. 'Subj(\\d+)_time(\\d+)'")
+    rows = {}
+    for name in names:
+        m = regex.search(str(name))
+        if not m:
+            continue
+        groups = m.groupdict()
+        subject = groups.get("subject") if "subject" in regex.groupindex else m.group(1)
+        named_time = "time" in regex.groupindex
+        time = groups.get("time") if named_time else (m.group(2) if regex.groups >= 2 else None)
+        if subject is None:
+            continue
+        rows[str(name)] = {"subject": subject, "time": time}
+    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["subject", "time"])
+    frame.index.name = "sample"
+    return _fill_times(frame)
+
+
+def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_column: str | None = None) -> pd.DataFrame:
+    """Subject (and time) of each sample from metadata columns.
+
+    Without a time column, samples keep their order in the table.
+    """
+    if subject_column not in samples.columns:
+        raise DataError(f"no metadata column {subject_column!r} for the subject")
+    if time_column is not None and time_column not in samples.columns:
+        raise DataError(f"no metadata column {time_column!r} for the time")
+    subject = samples[subject_column]
+    keep = subject.notna() & (subject.astype(str).str.strip() != "")
+    frame = pd.DataFrame(
+        {
+            "subject": subject[keep].astype(str),
+            "time": samples.loc[keep, time_column].astype(str) if time_column else None,
+        },
+        index=samples.index[keep],
+    )
+    frame.index.name = "sample"
+    return _fill_times(frame)
+
+
+def _fill_times(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    if frame.empty:
+        return frame
+    missing = frame["time"].isna()
+    if missing.any():
+        # order of appearance within the subject
+        frame.loc[missing, "time"] = frame[missing].groupby("subject").cumcount().add(1).astype(str)
+    frame["time"] = frame["time"].astype(str)
+    return frame
+
+
+def timelines(
+    scores: pd.DataFrame,
+    subjects: pd.DataFrame,
+    *,
+    cohort: Cohort | None = None,
+    reference: Reference | None = None,
+    min_abundance: float = MIN_CHANGE_ABUNDANCE,
+) -> list[Timeline]:
+    """A :class:`Timeline` for every subject with two or more scored samples.
+
+    Parameters
+    ----------
+    scores
+        The scores table (index ``sample``); percentile columns are ignored.
+    subjects
+        From :func:`subjects_from_names` or :func:`subjects_from_metadata`.
+    cohort
+        For the species that appeared or vanished (left out when None).
+    reference
+        For the technical variation of each score (no flags when None).
+    """
+    subjects = subjects[subjects.index.isin(scores.index)]
+    score_cols = [
+        c for c in scores.columns
+        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
+    ]
+    species = None
+    if cohort is not None:
+        matrix, taxa = cohort.rank_matrix("species", include_unclassified=False, renormalize=True)
+        species = (matrix.tocsr(), taxa["name"].astype(str).to_numpy(), pd.Index(cohort.samples.index))
+    out = []
+    for subject, group in subjects.groupby("subject", sort=True):
+        if len(group) < 2:
+            continue
+        key = _time_key(group["time"])
+        ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
+        names = ordered.index.astype(str).tolist()
+        table = scores.loc[names, score_cols]
+        changes = _score_changes(table, ordered["time"].tolist(), reference)
+        taxa_changes = []
+        if species is not None:
+            for a, b in zip(names[:-1], names[1:]):
+                taxa_changes.append(_taxa_change(species, a, b, min_abundance))
+        out.append(
+            Timeline(
+                subject=str(subject),
+                samples=names,
+                times=ordered["time"].astype(str).tolist(),
+                scores=table,
+                changes=changes,
+                taxa_changes=taxa_changes,
+                min_abundance=min_abundance,
+            )
+        )
+    return out
+
+
+def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference | None) -> pd.DataFrame:
+    rows = []
+    names = table.index.tolist()
+    pairs = list(zip(range(len(names) - 1), range(1, len(names))))
+    if len(names) > 2:
+        pairs.append((0, len(names) - 1))  # overall change, first to last
+    for col in table.columns:
+        tv = reference.variation.get(str(col)) if reference is not None else None
+        for i, j in pairs:
+            before, after = table.iloc[i][col], table.iloc[j][col]
+            delta = after - before if np.isfinite(before) and np.isfinite(after) else np.nan
+            beyond = None if tv is None or not np.isfinite(delta) else tv.exceeds(delta)
+            rows.append(
+                {
+                    "score": str(col),
+                    "from_sample": names[i],
+                    "to_sample": names[j],
+                    "from_time": times[i],
+                    "to_time": times[j],
+                    "overall": j - i > 1,
+                    "before": before,
+                    "after": after,
+                    "delta": delta,
+                    "smallest_real_difference": None if tv is None else tv.smallest_real_difference,
+                    "beyond_variation": beyond,
+                }
+            )
+    return pd.DataFrame(rows, columns=[
+        "score", "from_sample", "to_sample", "from_time", "to_time", "overall",
+        "before", "after", "delta", "smallest_real_difference", "beyond_variation",
+    ])
+
+
+def _taxa_change(species, a: str, b: str, min_abundance: float) -> TaxaChange:
+    matrix, names, index = species
+    ra = np.asarray(matrix[index.get_loc(a)].todense()).ravel()
+    rb = np.asarray(matrix[index.get_loc(b)].todense()).ravel()
+    appeared_idx = np.flatnonzero((ra == 0) & (rb >= min_abundance))
+    vanished_idx = np.flatnonzero((rb == 0) & (ra >= min_abundance))
+    appeared = sorted(((names[k], float(rb[k])) for k in appeared_idx), key=lambda t: -t[1])
+    vanished = sorted(((names[k], float(ra[k])) for k in vanished_idx), key=lambda t: -t[1])
+    return TaxaChange(a, b, appeared, vanished)
