@@ -1,0 +1,41 @@
+"""HTML reports: one per sample, one per subject over time, and the cohort.
+
+The one call ``gutbalance analyze`` makes::
+
+    from gutbalance.report import write_reports
+    write_reports(out_dir, cohort, scores, contributions, metadata=None)
+
+Pages are self-contained (CSS and SVG charts inline, no external resources),
+autoescaped, printable on A4 and readable on a phone.  See ``docs/reports.md``.
+"""
+
+from .descriptions import ScoreInfo, describe, register
+from .files import ReportFiles, read_contributions, read_scores, rerender, write_reports
+from .render import (
+    DISCLAIMER,
+    render_cohort_report,
+    render_sample_report,
+    render_timeline_report,
+    safe_filename,
+    static_dir,
+)
+from .stats import compare_groups, grouping_columns
+
+__all__ = [
+    "DISCLAIMER",
+    "ReportFiles",
+    "ScoreInfo",
+    "compare_groups",
+    "describe",
+    "grouping_columns",
+    "read_contributions",
+    "read_scores",
+    "register",
+    "render_cohort_report",
+    "render_sample_report",
+    "render_timeline_report",
+    "rerender",
+    "safe_filename",
+    "static_dir",
+    "write_reports",
+]

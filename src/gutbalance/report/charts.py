@@ -1,0 +1,394 @@
+"""Small inline SVG charts for the HTML reports.
+
+Every chart is a self-contained ``<svg>`` (no scripts, no external
+resources, no ``style`` attributes so a strict Content-Security-Policy
+allows it) with ``role="img"``, a ``<title>`` and a ``<desc>`` that says in
+words what the chart shows; the page puts the same numbers in a table next
+to it.  All text is escaped here (markupsafe), so names from input files can
+never become markup.  Colours are the Okabe-Ito palette (distinguishable with
+the common colour-vision deficiencies; Okabe M, Ito K 2008, "Color Universal
+Design"), and text is dark grey on white (contrast above 7:1).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from markupsafe import Markup, escape
+
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+GREY = "#8c8c8c"
+LIGHT = "#d9d9d9"
+TEXT = "#1b1b1b"
+MUTED = "#555555"
+REFERENCE_FILL = "#cfe3f3"
+POSITIVE = "#0072B2"
+NEGATIVE = "#D55E00"
+
+_ids = itertools.count(1)
+
+
+def _uid(prefix: str) -> str:
+    return f"{prefix}{next(_ids)}"
+
+
+def _fmt(v: float, digits: int = 2) -> str:
+    if v is None or not math.isfinite(v):
+        return "–"
+    if digits == 0:
+        return f"{v:.0f}"
+    return f"{v:.{digits}f}"
+
+
+def _sig(v: float) -> str:
+    """Two significant digits with a sign: +0.11, -0.0094."""
+    if v is None or not math.isfinite(v):
+        return "–"
+    return f"{v:+.2g}" if abs(v) >= 1e-4 else f"{v:+.1e}"
+
+
+def _n(v: float) -> str:
+    """A coordinate, short."""
+    return f"{v:.1f}".rstrip("0").rstrip(".") if abs(v - round(v)) > 1e-9 else str(int(round(v)))
+
+
+def _short(text: str, limit: int) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _svg(width: float, height: float, title: str, desc: str, body: list[str], cls: str = "chart") -> Markup:
+    uid = _uid("c")
+    head = (
+        f'<svg class="{cls}" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
+        f'width="{_n(width)}" height="{_n(height)}" role="img" aria-labelledby="{uid}t {uid}d" '
+        f'font-family="system-ui, -apple-system, Segoe UI, Roboto, Helvetica, Arial, sans-serif" font-size="12" fill="{TEXT}">'
+        f'<title id="{uid}t">{escape(title)}</title><desc id="{uid}d">{escape(desc)}</desc>'
+    )
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int | None = None, weight: str | None = None,
+          fill: str | None = None) -> str:
+    attrs = f'x="{_n(x)}" y="{_n(y)}"'
+    if anchor != "start":
+        attrs += f' text-anchor="{anchor}"'
+    if size:
+        attrs += f' font-size="{size}"'
+    if weight:
+        attrs += f' font-weight="{weight}"'
+    if fill:
+        attrs += f' fill="{fill}"'
+    return f"<text {attrs}>{escape(text)}</text>"
+
+
+class Scale:
+    """Linear map from data to pixels, with 'nice' ticks."""
+
+    def __init__(self, lo: float, hi: float, px0: float, px1: float) -> None:
+        if not math.isfinite(lo) or not math.isfinite(hi):
+            lo, hi = 0.0, 1.0
+        if hi - lo < 1e-12:
+            pad = abs(lo) * 0.1 or 1.0
+            lo, hi = lo - pad, hi + pad
+        self.lo, self.hi, self.px0, self.px1 = lo, hi, px0, px1
+
+    def __call__(self, v: float) -> float:
+        v = min(max(v, self.lo), self.hi)
+        return self.px0 + (v - self.lo) / (self.hi - self.lo) * (self.px1 - self.px0)
+
+    def ticks(self, n: int = 5) -> list[float]:
+        span = self.hi - self.lo
+        raw = span / max(n, 1)
+        mag = 10 ** math.floor(math.log10(raw))
+        step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+        start = math.ceil(self.lo / step - 1e-9) * step
+        out = []
+        v = start
+        while v <= self.hi + step * 1e-9:
+            out.append(round(v, 10))
+            v += step
+        return out
+
+
+def nice_range(values: Sequence[float], fixed: tuple[float, float] | None = None) -> tuple[float, float]:
+    if fixed is not None:
+        return fixed
+    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if not len(arr):
+        return 0.0, 1.0
+    lo, hi = float(arr.min()), float(arr.max())
+    pad = (hi - lo) * 0.05 or (abs(hi) * 0.1 or 1.0)
+    return lo - pad, hi + pad
+
+
+def _axis(scale: Scale, y: float, digits: int) -> list[str]:
+    out = [f'<line x1="{_n(scale.px0)}" x2="{_n(scale.px1)}" y1="{_n(y)}" y2="{_n(y)}" stroke="{MUTED}"/>']
+    for t in scale.ticks():
+        x = scale(t)
+        out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(y)}" y2="{_n(y + 4)}" stroke="{MUTED}"/>')
+        out.append(_text(x, y + 17, _fmt(t, digits if abs(t) < 1000 else 0), anchor="middle", size=12, fill=MUTED))
+    return out
+
+
+# --- one value against a reference -----------------------------------------------
+
+
+def rows_needed(*summaries) -> bool:
+    return any(bool(s) for s in summaries)
+
+
+def position_chart(
+    value: float,
+    *,
+    title: str,
+    desc: str,
+    reference: dict[str, float] | None = None,
+    context: dict[str, float] | None = None,
+    scale: tuple[float, float] | None = None,
+    digits: int = 2,
+    bar: bool = False,
+    width: int = 400,
+) -> Markup:
+    """Where one value lies: on a fixed scale (``bar=True`` draws a filled
+    bar, for 0-100 scores) and against a reference population drawn as a box
+    (``reference`` with p5, p25, p50, p75, p95)."""
+    summaries = [s for s in (reference, context) if s]
+    pts = [value] + [v for s in summaries for v in s.values()]
+    lo, hi = nice_range(pts, scale)
+    left, right = 12, width - 12
+    sc = Scale(lo, hi, left, right)
+    body: list[str] = []
+    y = 18 if rows_needed(reference, context) else 8
+    if bar:
+        body.append(f'<rect x="{_n(left)}" y="{y}" width="{_n(right - left)}" height="18" fill="{LIGHT}" rx="3"/>')
+        if math.isfinite(value):
+            body.append(f'<rect x="{_n(left)}" y="{y}" width="{_n(sc(value) - left)}" height="18" fill="{POSITIVE}" rx="3"/>')
+        y += 26
+    rows = []
+    if reference:
+        rows.append(("healthy reference", reference, REFERENCE_FILL))
+    if context:
+        rows.append(("public metagenomes", context, "#eeeeee"))
+    for label, s, fill in rows:
+        x5, x25, x50, x75, x95 = (sc(s[k]) for k in ("p5", "p25", "p50", "p75", "p95"))
+        body.append(f'<line x1="{_n(x5)}" x2="{_n(x95)}" y1="{y + 8}" y2="{y + 8}" stroke="{MUTED}"/>')
+        body.append(f'<rect x="{_n(x25)}" y="{y}" width="{_n(max(x75 - x25, 1))}" height="16" fill="{fill}" stroke="{MUTED}"/>')
+        body.append(f'<line x1="{_n(x50)}" x2="{_n(x50)}" y1="{y}" y2="{y + 16}" stroke="{TEXT}" stroke-width="2"/>')
+        body.append(_text(right, y - 4, label, anchor="end", size=12, fill=MUTED))
+        y += 36
+    if math.isfinite(value):
+        x = sc(value)
+        top = 4
+        body.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{y}" stroke="{TEXT}" stroke-width="2"/>')
+        body.append(f'<path d="M{_n(x - 6)},{top - 2} L{_n(x + 6)},{top - 2} L{_n(x)},{top + 6} Z" fill="{TEXT}"/>')
+    body.extend(_axis(sc, y + 2, digits))
+    return _svg(width, y + 26, title, desc, body, cls="chart position")
+
+
+# --- composition ---------------------------------------------------------------------
+
+
+def share_text(fraction: float) -> str:
+    """A fraction as percent with one decimal; tiny non-zero shares as '<0.1 %'."""
+    if fraction is None or not math.isfinite(fraction):
+        return "–"
+    if 0 < fraction < 0.0005:
+        return "<0.1 %"
+    return f"{100 * fraction:.1f} %"
+
+
+def composition_bar(items: Sequence[tuple[str, float]], *, title: str, desc: str, width: int = 760) -> Markup:
+    """One 100 % stacked bar (fractions summing to about 1) with a legend."""
+    left, right = 8, width - 8
+    total = sum(max(v, 0.0) for _, v in items) or 1.0
+    body: list[str] = []
+    x = float(left)
+    colours = {}
+    for i, (label, v) in enumerate(items):
+        colour = _composition_colour(label, i)
+        colours[label] = colour
+        w = (right - left) * max(v, 0.0) / total
+        if w <= 0:
+            continue
+        body.append(
+            f'<rect x="{_n(x)}" y="6" width="{_n(w)}" height="28" fill="{colour}" stroke="#ffffff">'
+            f"<title>{escape(label)}: {escape(share_text(v))}</title></rect>"
+        )
+        x += w
+    # legend, wrapped
+    lx, ly = float(left), 52.0
+    for label, v in items:
+        text = f"{_short(label, 34)} {share_text(v)}"
+        w = 18 + 7.2 * len(text)
+        if lx + w > right and lx > left:
+            lx, ly = float(left), ly + 18
+        body.append(f'<rect x="{_n(lx)}" y="{_n(ly - 10)}" width="11" height="11" fill="{colours[label]}" stroke="{MUTED}" stroke-width="0.5"/>')
+        body.append(_text(lx + 15, ly, text, size=12))
+        lx += w + 10
+    return _svg(width, ly + 10, title, desc, body, cls="chart composition")
+
+
+def _composition_colour(label: str, i: int) -> str:
+    low = label.lower()
+    if low.startswith("unassigned") or low.startswith("not assigned"):
+        return "#f2f2f2"
+    if low.startswith("other"):
+        return GREY
+    return PALETTE[i % (len(PALETTE) - 1)]
+
+
+def hbar_chart(
+    items: Sequence[tuple[str, float]],
+    *,
+    title: str,
+    desc: str,
+    digits: int | None = 1,
+    unit: str = "",
+    width: int = 560,
+    label_chars: int = 38,
+    font: int = 12,
+) -> Markup:
+    """Horizontal bars, one per item; negative values go left of zero (diverging)."""
+    if not items:
+        return _svg(width, 24, title, desc, [_text(8, 16, "nothing to show", fill=MUTED)])
+    label_w = min(label_chars, max(len(str(lbl)) for lbl, _ in items)) * font * 0.56 + 12
+    vals = [v for _, v in items]
+    lo = min(0.0, min(vals))
+    hi = max(0.0, max(vals))
+    value_room = 8 * font * 0.6  # value labels sit beside the bars, never over the names
+    sc = Scale(lo, hi if hi > lo else lo + 1, label_w + (value_room if lo < 0 else 0), width - value_room)
+
+    def show(v: float) -> str:
+        return _sig(v) if digits is None else _fmt(v, digits)
+
+    zero = sc(0.0)
+    body = []
+    row = 20
+    for k, (label, v) in enumerate(items):
+        y = 6 + k * row
+        x0, x1 = sorted((zero, sc(v)))
+        colour = NEGATIVE if v < 0 else POSITIVE
+        body.append(f"<g><title>{escape(label)}: {escape(show(v))}{escape(unit)}</title>")
+        body.append(_text(label_w - 6, y + 11, _short(label, label_chars), anchor="end", size=font))
+        body.append(f'<rect x="{_n(x0)}" y="{y}" width="{_n(max(x1 - x0, 1))}" height="14" fill="{colour}"/>')
+        tx = x1 + 4 if v >= 0 else x0 - 4
+        body.append(_text(tx, y + 11, f"{show(v)}{unit}", anchor="start" if v >= 0 else "end", size=font, fill=MUTED))
+        body.append("</g>")
+    if lo < 0:
+        body.append(f'<line x1="{_n(zero)}" x2="{_n(zero)}" y1="2" y2="{6 + len(items) * row}" stroke="{MUTED}"/>')
+    return _svg(width, 10 + len(items) * row, title, desc, body, cls="chart hbar")
+
+
+# --- over time ---------------------------------------------------------------------------
+
+
+def timeline_chart(
+    times: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str,
+    desc: str,
+    band: float | None = None,
+    scale: tuple[float, float] | None = None,
+    digits: int = 2,
+    flags: Sequence[bool | None] | None = None,
+    width: int = 400,
+) -> Markup:
+    """A score at each time point.  ``band`` shades first value ± band (the
+    smallest real difference): points outside it changed by more than
+    measurement variation.  ``flags[i]`` marks the step into point i."""
+    vals = [float(v) for v in values]
+    pts = vals + ([vals[0] - band, vals[0] + band] if band and math.isfinite(vals[0]) else [])
+    lo, hi = nice_range(pts, scale)
+    height = 170
+    top, bottom, left, right = 14, height - 40, 56, width - 30
+    y = Scale(lo, hi, bottom, top)
+    step = (right - left) / max(len(vals) - 1, 1)
+    xs = [left + i * step if len(vals) > 1 else (left + right) / 2 for i in range(len(vals))]
+    body = []
+    for t in y.ticks(4):
+        py = y(t)
+        body.append(f'<line x1="{left}" x2="{right}" y1="{_n(py)}" y2="{_n(py)}" stroke="#e6e6e6"/>')
+        body.append(_text(left - 6, py + 4, _fmt(t, digits), anchor="end", size=12, fill=MUTED))
+    if band and math.isfinite(vals[0]):
+        y0, y1 = y(vals[0] + band), y(vals[0] - band)
+        body.append(f'<rect x="{left}" y="{_n(y0)}" width="{right - left}" height="{_n(max(y1 - y0, 1))}" fill="{REFERENCE_FILL}"/>')
+    path = " ".join(f"{'M' if i == 0 else 'L'}{_n(xs[i])},{_n(y(v))}" for i, v in enumerate(vals) if math.isfinite(v))
+    if path:
+        body.append(f'<path d="{path}" fill="none" stroke="{POSITIVE}" stroke-width="2"/>')
+    for i, (t, v) in enumerate(zip(times, vals)):
+        if math.isfinite(v):
+            flagged = bool(flags and i < len(flags) and flags[i])
+            colour = NEGATIVE if flagged else POSITIVE
+            shape = (
+                f'<rect x="{_n(xs[i] - 6)}" y="{_n(y(v) - 6)}" width="12" height="12" fill="{colour}"/>'
+                if flagged
+                else f'<circle cx="{_n(xs[i])}" cy="{_n(y(v))}" r="5" fill="{colour}"/>'
+            )
+            body.append(f"<g><title>time {escape(t)}: {escape(_fmt(v, digits))}</title>{shape}</g>")
+        body.append(_text(xs[i], bottom + 20, f"time {_short(t, 12)}", anchor="middle", size=12))
+    return _svg(width, height, title, desc, body, cls="chart timeline")
+
+
+# --- cohort distributions ------------------------------------------------------------
+
+
+def _quartiles(values: np.ndarray) -> dict[str, float]:
+    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
+    return dict(zip(("p5", "p25", "p50", "p75", "p95"), map(float, q)))
+
+
+def distribution_chart(
+    groups: Sequence[tuple[str, Sequence[float]]],
+    *,
+    title: str,
+    desc: str,
+    reference: dict[str, float] | None = None,
+    scale: tuple[float, float] | None = None,
+    digits: int = 2,
+    width: int = 400,
+) -> Markup:
+    """Every sample as a dot and a box (quartiles, whiskers 5th-95th
+    percentile) per group; the healthy reference as a shaded box on top."""
+    clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals in groups]
+    pts = [v for _, arr in clean for v in arr.tolist()] + (list(reference.values()) if reference else [])
+    lo, hi = nice_range(pts, scale)
+    label_w = min(22, max([len(str(lbl)) for lbl, _ in clean] + [17])) * 6.8 + 10
+    sc = Scale(lo, hi, label_w, width - 14)
+    body = []
+    y = 6
+    rows = ([("healthy reference", None)] if reference else []) + list(clean)
+    rng = np.random.default_rng(0)  # fixed jitter: the same data draw the same picture
+    for lbl, arr in rows:
+        body.append(_text(label_w - 6, y + 15, _short(lbl, 22), anchor="end", size=12))
+        if arr is None:
+            s = reference
+            fill = REFERENCE_FILL
+        elif len(arr):
+            s = _quartiles(arr)
+            fill = "#ffffff"
+        else:
+            s = None
+            fill = ""
+        if s:
+            x5, x25, x50, x75, x95 = (sc(s[k]) for k in ("p5", "p25", "p50", "p75", "p95"))
+            body.append(f'<line x1="{_n(x5)}" x2="{_n(x95)}" y1="{y + 11}" y2="{y + 11}" stroke="{MUTED}"/>')
+            body.append(f'<rect x="{_n(x25)}" y="{y + 2}" width="{_n(max(x75 - x25, 1))}" height="18" fill="{fill}" stroke="{MUTED}"/>')
+            body.append(f'<line x1="{_n(x50)}" x2="{_n(x50)}" y1="{y + 2}" y2="{y + 20}" stroke="{TEXT}" stroke-width="2"/>')
+        if arr is not None:
+            jitter = rng.uniform(-7, 7, size=len(arr))
+            for v, j in zip(arr.tolist(), jitter.tolist()):
+                body.append(f'<circle cx="{_n(sc(v))}" cy="{_n(y + 11 + j)}" r="2.5" fill="{POSITIVE}" fill-opacity="0.6"/>')
+        y += 30
+    body.extend(_axis(sc, y + 2, digits))
+    return _svg(width, y + 24, title, desc, body, cls="chart distribution")
+
+
+def summary(values: Sequence[float]) -> dict[str, float] | None:
+    """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
+    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    return _quartiles(arr) if len(arr) else None

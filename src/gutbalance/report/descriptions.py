@@ -1,0 +1,341 @@
+"""What every score column means, in one place.
+
+Reports, the cohort table and the web app read their wording from here.  A
+score column without an entry is still shown, with a generic description
+(:func:`describe` never fails), so new columns appear in reports as soon as
+``gutbalance.scores.score`` produces them; add an entry here to explain them.
+
+Wording rules: plain language, what the number *measures* and which way is
+usually considered favourable, never what it means for someone's health.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+#: Section order in reports.
+GROUPS = {
+    "overall": "Overall immune support",
+    "pillar": "The five ways a gut supports immunity",
+    "index": "Published gut health indices",
+    "diversity": "Diversity",
+    "ratio": "Ratios and balance",
+    "quality": "How much of the profile could be used",
+    "other": "Other scores",
+}
+
+GMHI_REF = "Gupta VK et al. (2020) Nat Commun 11:4635. doi:10.1038/s41467-020-18476-8"
+GMWI2_REF = "Chang D, Gupta VK et al. (2024) Nat Commun 15:7447. doi:10.1038/s41467-024-51651-9"
+SHANNON_REF = "Shannon CE (1948) Bell Syst Tech J 27:379-423. doi:10.1002/j.1538-7305.1948.tb01338.x"
+SIMPSON_REF = "Simpson EH (1949) Nature 163:688. doi:10.1038/163688a0"
+PIELOU_REF = "Pielou EC (1966) J Theor Biol 13:131-144. doi:10.1016/0022-5193(66)90013-0"
+DIVERSITY_CAVEAT = (
+    "Diversity depends on sequencing depth and on the profiler and its database, so compare it only "
+    "between samples processed the same way. Higher diversity is common in healthy Western adults, "
+    "but it is not good or bad on its own."
+)
+PILLAR_CAVEAT = (
+    "Built from published links between microbes and the immune system (see the taxa and sources listed); "
+    "it describes the microbes found, not how your immune system works."
+)
+
+
+@dataclass(frozen=True)
+class ScoreInfo:
+    """How to show and explain one score column."""
+
+    key: str
+    label: str
+    group: str
+    summary: str
+    meaning: str
+    #: "higher" (higher is usually considered favourable), "lower", or "neither".
+    favourable: str = "neither"
+    caveats: str = ""
+    references: tuple[str, ...] = ()
+    #: Fixed scale (lo, hi) when the score has one, for charts.
+    scale: tuple[float, float] | None = None
+    digits: int = 2
+    known: bool = True
+    #: Column heading in tables (the full label is its tooltip).
+    short_label: str = ""
+
+    @property
+    def short(self) -> str:
+        return self.short_label or self.label
+
+    @property
+    def direction_text(self) -> str:
+        return {
+            "higher": "Higher values are usually considered more favourable.",
+            "lower": "Lower values are usually considered more favourable.",
+        }.get(self.favourable, "Neither high nor low values are good or bad on their own.")
+
+    def format(self, value) -> str:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            return "–"
+        if v != v:  # NaN
+            return "–"
+        if self.digits == 0:
+            return f"{v:.0f}"
+        return f"{v:.{self.digits}f}"
+
+
+def _pillar(key: str, label: str, question: str, feeds: str) -> ScoreInfo:
+    return ScoreInfo(
+        key=key,
+        label=label,
+        group="pillar",
+        summary=question,
+        meaning=f"{question} This score (0 to 100) adds up the microbes in the sample that published studies link to it: {feeds}",
+        favourable="higher",
+        caveats=PILLAR_CAVEAT,
+        scale=(0.0, 100.0),
+        digits=0,
+    )
+
+
+_REGISTRY: dict[str, ScoreInfo] = {}
+
+
+def register(info: ScoreInfo) -> ScoreInfo:
+    """Add or replace the description of a score column."""
+    _REGISTRY[info.key] = info
+    return info
+
+
+for _info in (
+    ScoreInfo(
+        key="immune_support",
+        label="Immune support",
+        group="overall",
+        summary="How many features linked to a well-supported immune system the microbiome shows, over all five ways.",
+        meaning=(
+            "A summary (0 to 100) of the five scores below: training, homeostasis, nutrients, barrier and defense. "
+            "Higher means the profile shows more of the microbes and functions that studies link to a well-supported immune system."
+        ),
+        favourable="higher",
+        caveats=PILLAR_CAVEAT,
+        scale=(0.0, 100.0),
+        digits=0,
+    ),
+    _pillar("training", "Training", "Are there enough beneficial microbes to teach the immune system friend from foe?",
+            "Bifidobacterium, Treg-inducing Clostridia, Bacteroides fragilis and other beneficial microbes, weighed against pathobionts."),
+    _pillar("homeostasis", "Homeostasis", "Is the immune response kept in balance, neither under- nor over-reacting?",
+            "diversity and evenness, anti- versus pro-inflammatory microbes and the published health indices."),
+    _pillar("nutrients", "Nutrients", "Does the microbiome make the compounds immune cells need?",
+            "producers of short-chain fatty acids such as butyrate and propionate, and of B vitamins and vitamin K2."),
+    _pillar("barrier", "Barrier", "Does the microbiome help keep the gut lining intact?",
+            "butyrate producers (fuel for the cells of the gut lining), Akkermansia, and fewer mucus degraders in excess, LPS-rich pathobionts and hydrogen-sulfide producers."),
+    _pillar("defense", "Defense", "Does the microbiome crowd out and resist pathogens?",
+            "few pathogens and pathobionts, no bloom of Enterobacteriaceae, few mouth microbes in stool, and producers of secondary bile acids."),
+    ScoreInfo(
+        key="coverage",
+        label="Coverage",
+        group="quality",
+        summary="Share of the profile that the knowledge base could say something about.",
+        meaning=(
+            "The fraction (0 to 1) of the profile's abundance made of microbes the gutbalance knowledge base has published "
+            "information on. Scores rest only on this part of the profile."
+        ),
+        favourable="higher",
+        caveats="A low coverage means the scores describe only a small part of the microbiome and are less reliable.",
+        scale=(0.0, 1.0),
+        digits=2,
+    ),
+    ScoreInfo(
+        key="gmhi",
+        label="Gut Microbiome Health Index (GMHI)",
+        group="index",
+        summary="Balance of 7 species more common in healthy people against 43 species more common in people with disease.",
+        meaning=(
+            "GMHI compares the 7 species that were more often found in healthy people with the 43 that were more often found in "
+            "people with one of 12 diseases, across 4,347 stool metagenomes. Above 0: the 'healthy-associated' species weigh more; "
+            "below 0: the 'disease-associated' ones do; 0: neither (or none of them were found)."
+        ),
+        favourable="higher",
+        caveats=(
+            "Defined on MetaPhlAn 2 species names; other profilers or newer names can miss some of the 50 species. "
+            "It separates groups of people on average and is not a test for any disease."
+        ),
+        references=(GMHI_REF,),
+    ),
+    ScoreInfo(
+        key="gmwi2",
+        label="Gut Microbiome Wellness Index 2 (GMWI2)",
+        group="index",
+        summary="A published model of which microbes are present in healthy versus non-healthy people.",
+        meaning=(
+            "GMWI2 adds up published weights of 95 microbial groups (present or absent), learned from 8,069 stool metagenomes "
+            "of healthy and non-healthy people. Above 0 looks more like the healthy group, below 0 more like the non-healthy group."
+        ),
+        favourable="higher",
+        caveats=(
+            "Defined on MetaPhlAn 3 profiles; other profilers can miss groups. It describes groups of people on average "
+            "and is not a test for any disease."
+        ),
+        references=(GMWI2_REF,),
+    ),
+    ScoreInfo(
+        key="richness",
+        label="Species richness",
+        group="diversity",
+        summary="How many different species were found.",
+        meaning="The number of species detected in the sample.",
+        caveats=DIVERSITY_CAVEAT,
+        digits=0,
+    ),
+    ScoreInfo(
+        key="shannon",
+        label="Shannon diversity",
+        group="diversity",
+        summary="How many species there are and how evenly they are shared out.",
+        meaning="Shannon's index (natural log) over the species in the sample: it grows with more species and with more even shares.",
+        caveats=DIVERSITY_CAVEAT,
+        references=(SHANNON_REF,),
+    ),
+    ScoreInfo(
+        key="simpson",
+        label="Simpson diversity",
+        group="diversity",
+        summary="The chance that two microbes picked at random belong to different species.",
+        meaning="Simpson's index, 1 - sum of squared species shares (0 to 1). Close to 1: no single species dominates.",
+        caveats=DIVERSITY_CAVEAT,
+        references=(SIMPSON_REF,),
+        scale=(0.0, 1.0),
+    ),
+    ScoreInfo(
+        key="inverse_simpson",
+        label="Inverse Simpson diversity",
+        group="diversity",
+        summary="The number of equally common species that would give the same diversity.",
+        meaning="1 / sum of squared species shares: an 'effective number' of dominant species.",
+        caveats=DIVERSITY_CAVEAT,
+        references=(SIMPSON_REF,),
+        digits=1,
+    ),
+    ScoreInfo(
+        key="evenness",
+        label="Evenness",
+        group="diversity",
+        summary="How evenly the microbes are shared out among the species found.",
+        meaning="Pielou's evenness, Shannon diversity divided by its maximum for this many species (0 to 1).",
+        caveats=DIVERSITY_CAVEAT,
+        references=(PIELOU_REF,),
+        scale=(0.0, 1.0),
+    ),
+    ScoreInfo(
+        key="chao1",
+        label="Chao1 richness estimate",
+        group="diversity",
+        summary="How many species there probably are, including ones too rare to be seen.",
+        meaning="Chao1 estimates the total number of species from the counts of species seen once and twice (only when the profile has read counts).",
+        caveats=DIVERSITY_CAVEAT,
+        references=("Chao A (1984) Scand J Stat 11:265-270.",),
+        digits=0,
+    ),
+    ScoreInfo(
+        key="firmicutes_bacteroidetes_log2",
+        label="Firmicutes / Bacteroidetes (log2)",
+        group="ratio",
+        summary="How much more Bacillota (Firmicutes) than Bacteroidota (Bacteroidetes) there is, on a doubling scale.",
+        meaning=(
+            "Base-2 logarithm of the ratio of the two largest gut phyla: 0 means equal amounts, +1 twice as much "
+            "Bacillota, -1 twice as much Bacteroidota."
+        ),
+        caveats=(
+            "The ratio varies a lot between healthy people and between methods; studies disagree on what it means "
+            "(Magne F et al. 2020, Nutrients 12:1474, doi:10.3390/nu12051474)."
+        ),
+        references=("Gloor GB et al. (2017) Front Microbiol 8:2224. doi:10.3389/fmicb.2017.02224",),
+    ),
+    ScoreInfo(
+        key="prevotella_bacteroides_log2",
+        label="Prevotella / Bacteroides (log2)",
+        group="ratio",
+        summary="Whether the gut leans towards Prevotella or towards Bacteroides, on a doubling scale.",
+        meaning=(
+            "Base-2 logarithm of the ratio of Prevotella (and the genera split from it) to Bacteroides (and Phocaeicola). "
+            "People tend to lean clearly one way or the other, often with diet; neither is better."
+        ),
+        caveats="Values near -16 or +16 mean one of the two was not detected at all.",
+        references=("Gloor GB et al. (2017) Front Microbiol 8:2224. doi:10.3389/fmicb.2017.02224",),
+    ),
+    ScoreInfo(
+        key="dysbiosis",
+        label="Distance from a typical healthy gut",
+        group="index",
+        summary="How different the genus composition is from the median of healthy people (0 = same, 1 = nothing in common).",
+        meaning=(
+            "Bray-Curtis dissimilarity between this sample's genera and the median genus composition of healthy people's "
+            "stool metagenomes (the 'dysbiosis score' idea of Lloyd-Price et al. 2019)."
+        ),
+        favourable="lower",
+        caveats=(
+            "Healthy people differ a lot from each other, so even healthy samples are far from the median; "
+            "compare with the healthy reference, not with 0."
+        ),
+        references=(
+            "Lloyd-Price J et al. (2019) Nature 569:655-662. doi:10.1038/s41586-019-1237-9",
+            "Bray JR, Curtis JT (1957) Ecol Monogr 27:325-349. doi:10.2307/1942268",
+        ),
+        scale=(0.0, 1.0),
+    ),
+):
+    register(_info)
+
+
+_SHORT_LABELS = {
+    "immune_support": "Immune support",
+    "coverage": "Coverage",
+    "gmhi": "GMHI",
+    "gmwi2": "GMWI2",
+    "dysbiosis": "Distance from healthy",
+    "richness": "Richness",
+    "chao1": "Chao1",
+    "shannon": "Shannon",
+    "simpson": "Simpson",
+    "inverse_simpson": "Inverse Simpson",
+    "evenness": "Evenness",
+    "firmicutes_bacteroidetes_log2": "F/B (log2)",
+    "prevotella_bacteroides_log2": "P/B (log2)",
+}
+for _key, _short in _SHORT_LABELS.items():
+    if _key in _REGISTRY:
+        _REGISTRY[_key] = replace(_REGISTRY[_key], short_label=_short)
+
+
+def _prettify(key: str) -> str:
+    text = re.sub(r"[_\s]+", " ", key).strip()
+    return text[:1].upper() + text[1:] if text else key
+
+
+def describe(key: str) -> ScoreInfo:
+    """The description of a score column; a generic one for unknown columns."""
+    info = _REGISTRY.get(key)
+    if info is not None:
+        return info
+    return ScoreInfo(
+        key=key,
+        label=_prettify(key),
+        group="other",
+        summary="A score computed by gutbalance.",
+        meaning="A score computed by gutbalance. This report has no description of it yet; see the methods documentation.",
+        known=False,
+    )
+
+
+def registered() -> dict[str, ScoreInfo]:
+    """All described score columns (a copy)."""
+    return dict(_REGISTRY)
+
+
+def ordered(keys) -> list[ScoreInfo]:
+    """Descriptions of ``keys`` in report order (by group, then registry order, then name)."""
+    group_rank = {g: i for i, g in enumerate(GROUPS)}
+    reg_rank = {k: i for i, k in enumerate(_REGISTRY)}
+    infos = [describe(str(k)) for k in keys]
+    return sorted(infos, key=lambda i: (group_rank.get(i.group, 99), reg_rank.get(i.key, 10_000), i.key))

@@ -1,0 +1,260 @@
+"""Writing all reports of a run into its output folder, and reading them back.
+
+Layout of ``DIR`` (``gutbalance analyze ... -o DIR``)::
+
+    scores.tsv            the scores table (written by analyze)
+    scores.json           per-taxon contributions (written by analyze)
+    cohort.h5ad           the profiles and metadata (for composition and timelines)
+    report_settings.json  how the reports were made (subjects, groups, reference)
+    report.html           the cohort report
+    samples/<name>.html   one report per sample (safe file names)
+    subjects/<name>.html  one timeline per subject with two or more samples
+    figures/<score>.svg   cohort figures, also as .png
+
+``gutbalance report DIR`` re-renders every page from the saved files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..cohort import Cohort
+from ..errors import DataError, FormatError
+from ..outputs import write_text_atomic
+from ..reference.core import PERCENTILE_SUFFIX, Reference, load_reference
+from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from .render import (
+    Contributions,
+    render_cohort_report,
+    render_sample_report,
+    render_timeline_report,
+    safe_filename,
+    score_columns,
+)
+
+SETTINGS_FILE = "report_settings.json"
+COHORT_FILE = "cohort.h5ad"
+
+
+@dataclass
+class ReportFiles:
+    """What :func:`write_reports` wrote."""
+
+    cohort_report: Path
+    sample_reports: dict[str, Path] = field(default_factory=dict)
+    timeline_reports: dict[str, Path] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+    timelines: list[Timeline] = field(default_factory=list)
+
+
+def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
+    frames = []
+    if cohort is not None:
+        frames.append(cohort.samples)
+    if metadata is not None:
+        meta = metadata.copy()
+        meta.index = meta.index.astype(str)
+        if frames:
+            meta = meta.drop(columns=[c for c in meta.columns if c in frames[0].columns])
+        frames.append(meta)
+    if not frames:
+        return pd.DataFrame(index=index)
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.join(f, how="outer")
+    return out.reindex(index)
+
+
+def write_reports(
+    out_dir: str | PathLike[str],
+    cohort: Cohort | None,
+    scores: pd.DataFrame,
+    contributions: Contributions | None = None,
+    metadata: pd.DataFrame | None = None,
+    *,
+    reference: Reference | str | PathLike[str] | None = None,
+    subject_column: str | None = None,
+    time_column: str | None = None,
+    subject_pattern: str | None = None,
+    group_columns: Sequence[str] | None = None,
+    figures: bool = True,
+    save_cohort: bool = True,
+) -> ReportFiles:
+    """Write the cohort report, one report per sample, timelines and figures.
+
+    Parameters
+    ----------
+    out_dir
+        The output folder (created if needed).
+    cohort
+        The profiles (for composition charts and species changes over time);
+        None renders the reports from the scores alone.
+    scores
+        The scores table (index ``sample``); ``*_percentile`` columns are ignored
+        (percentiles are recomputed against ``reference``).
+    contributions
+        ``{sample: {score: [{"taxon", "effect", "trait", "source"}, ...]}}``.
+    metadata
+        Extra sample metadata (index: sample) besides what ``cohort.samples`` holds.
+    reference
+        A :class:`Reference`, a reference file, or None for the shipped healthy reference.
+    subject_column, time_column, subject_pattern
+        How to find samples of the same subject: a metadata column (and an
+        optional time column), or a regular expression on sample names such as
+        ``Subj(\\d+)_time(\\d+)`` (first group subject, second time).
+    group_columns
+        Metadata columns to compare groups by; None picks columns with 2 to 6 groups.
+    figures
+        Also export cohort figures as SVG and PNG (matplotlib).
+    save_cohort
+        Save ``cohort.h5ad`` so ``gutbalance report`` can re-render.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    scores = scores.copy()
+    scores.index = scores.index.astype(str)
+    keys = score_columns(scores)
+    scores = scores[keys]
+    meta = _metadata_frame(cohort, metadata, scores.index)
+    subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
+    series = timelines(scores, subjects, cohort=cohort, reference=ref) if subjects is not None else []
+    subject_of = {s: t.subject for t in series for s in t.samples}
+
+    result = ReportFiles(cohort_report=out / "report.html", timelines=series)
+    sample_names = {s: safe_filename(s) for s in scores.index}
+    if len(set(sample_names.values())) != len(sample_names):  # pragma: no cover - sha256 prefix collision
+        raise DataError("two sample names map to the same report file name")
+    for sample, fname in sample_names.items():
+        subject = subject_of.get(sample)
+        html = render_sample_report(
+            sample, scores, cohort=cohort, contributions=contributions, reference=ref,
+            timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
+        )
+        result.sample_reports[sample] = write_text_atomic(html, out / "samples" / f"{fname}.html")
+    for t in series:
+        html = render_timeline_report(t, reference=ref)
+        result.timeline_reports[t.subject] = write_text_atomic(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
+
+    from . import stats
+
+    chosen_groups = list(group_columns) if group_columns is not None else stats.grouping_columns(
+        meta, exclude={c for c in (subject_column, time_column) if c}
+    )
+    figure_links: dict[str, dict[str, str]] = {}
+    if figures:
+        from .figures import score_figure
+
+        group_series = meta[chosen_groups[0]] if chosen_groups else None
+        for key in keys:
+            dist = ref.distribution(key) if ref else None
+            paths = score_figure(
+                out / "figures" / safe_filename(key), key, scores[key], groups=group_series,
+                reference=dist.values if dist is not None and dist.kind == "values" else None,
+            )
+            result.figures.extend(paths)
+            figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
+    html = render_cohort_report(
+        scores, metadata=meta, reference=ref, group_columns=chosen_groups, timelines=series, figures=figure_links,
+    )
+    write_text_atomic(html, result.cohort_report)
+
+    if save_cohort and cohort is not None:
+        from ..io import write
+
+        tmp = out / f".{COHORT_FILE}.tmp"
+        write(cohort, tmp, format="h5ad")
+        tmp.replace(out / COHORT_FILE)
+    settings = {
+        "subject_column": subject_column,
+        "time_column": time_column,
+        "subject_pattern": subject_pattern,
+        "group_columns": list(group_columns) if group_columns is not None else None,
+        "reference": None if reference is None or isinstance(reference, Reference) else str(reference),
+        "figures": figures,
+    }
+    write_text_atomic(json.dumps(settings, indent=1) + "\n", out / SETTINGS_FILE)
+    return result
+
+
+def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, subject_pattern) -> pd.DataFrame | None:
+    if subject_column:
+        return subjects_from_metadata(meta, subject_column, time_column)
+    if subject_pattern:
+        return subjects_from_names(index, subject_pattern)
+    return None
+
+
+# --- reading saved results ---------------------------------------------------------
+
+
+def read_scores(path: str | PathLike[str]) -> pd.DataFrame:
+    """A saved ``scores.tsv`` (index ``sample``), percentile columns dropped."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+    except FileNotFoundError:
+        raise FormatError("no such file", path=path) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise FormatError(f"cannot read the scores table: {exc}", path=path) from None
+    table.index = table.index.astype(str)
+    table.index.name = "sample"
+    return table[[c for c in table.columns if not str(c).endswith(PERCENTILE_SUFFIX)]]
+
+
+def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:
+    """Per-taxon contributions from ``scores.json``: either the mapping
+    ``{sample: {score: [...]}}`` itself or under a ``"contributions"`` key."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"cannot read contributions: {exc}", path=path) from None
+    if isinstance(data, Mapping) and isinstance(data.get("contributions"), Mapping):
+        data = data["contributions"]
+    if not isinstance(data, Mapping):
+        raise FormatError("expected an object {sample: {score: [contributions]}}", path=path)
+    return {str(k): v for k, v in data.items() if isinstance(v, Mapping)}
+
+
+def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
+    """Re-render every report in ``out_dir`` from its saved results.
+
+    Uses ``scores.tsv``, ``scores.json`` (contributions, optional),
+    ``cohort.h5ad`` (optional) and ``report_settings.json`` (optional);
+    keyword arguments override the saved settings.
+    """
+    out = Path(out_dir)
+    scores = read_scores(out / "scores.tsv")
+    contributions = read_contributions(out / "scores.json")
+    cohort = None
+    if (out / COHORT_FILE).exists():
+        from ..io import read_h5ad
+
+        cohort = read_h5ad(out / COHORT_FILE)
+    settings: dict[str, Any] = {}
+    if (out / SETTINGS_FILE).exists():
+        try:
+            settings = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise FormatError(f"cannot read report settings: {exc}", path=out / SETTINGS_FILE) from None
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    return write_reports(
+        out, cohort, scores, contributions,
+        reference=settings.get("reference"),
+        subject_column=settings.get("subject_column"),
+        time_column=settings.get("time_column"),
+        subject_pattern=settings.get("subject_pattern"),
+        group_columns=settings.get("group_columns"),
+        figures=bool(settings.get("figures", True)),
+        save_cohort=False,
+    )

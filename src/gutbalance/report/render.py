@@ -1,0 +1,580 @@
+"""Turning scores into HTML pages: per sample, per subject over time, and the cohort.
+
+Pages are rendered by Jinja2 with autoescaping on (every name from an input
+file is text, never markup), embed their CSS and SVG charts, and load
+nothing from anywhere: a page saved on a laptop works offline.  The cohort
+page's table sorts with a small script (``static/sortable.js``), embedded
+inline in standalone files; the web app passes ``script_url`` instead so its
+Content-Security-Policy can forbid inline scripts.  Without the script the
+table still reads in sample order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from .. import __version__
+from ..cohort import Cohort
+from ..reference.core import PERCENTILE_SUFFIX, Reference
+from ..reference.timeline import Timeline
+from . import charts, stats
+from .descriptions import GROUPS, ScoreInfo, describe, ordered
+
+DISCLAIMER = (
+    "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
+    "It is not a diagnosis and not medical advice: the scores describe microbes, not your health. "
+    "Talk to a health professional about any health question."
+)
+
+Contributions = Mapping[str, Mapping[str, Sequence[Mapping[str, Any]]]]
+
+_DOI = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/[^\s\"<>]+)$", re.IGNORECASE)
+_PMID = re.compile(r"^(?:pmid:\s*)(\d{1,9})$", re.IGNORECASE)
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def safe_filename(name: str, *, max_length: int = 80) -> str:
+    """A file name for a sample or subject: letters, digits, ``._-`` only.
+
+    Names that had to be changed (or are too long, or reserved on Windows)
+    get a short hash of the original, so two different names never share a
+    file.  Never empty, never starts with a dot, never contains a separator.
+    """
+    text = str(name)
+    base = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._-") or "sample"
+    changed = base != text or len(base) > max_length or base.split(".")[0].upper() in _WINDOWS_RESERVED
+    if changed:
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        base = f"{base[: max_length - 11]}-{digest}"
+    return base
+
+
+def source_link(source: str) -> str | None:
+    """A URL for a DOI or PMID citation, else None (plain text)."""
+    text = str(source or "").strip()
+    m = _DOI.match(text)
+    if m:
+        return "https://doi.org/" + m.group(1)
+    m = _PMID.match(text)
+    if m:
+        return "https://pubmed.ncbi.nlm.nih.gov/" + m.group(1) + "/"
+    return None
+
+
+def static_dir() -> Path:
+    """Folder of the static files the pages can load (the web app serves it)."""
+    return Path(str(resources.files("gutbalance.report").joinpath("static")))
+
+
+def _script_text() -> str:
+    return (static_dir() / "sortable.js").read_text(encoding="utf-8")
+
+
+_env: Environment | None = None
+
+
+def environment() -> Environment:
+    global _env
+    if _env is None:
+        env = Environment(
+            loader=PackageLoader("gutbalance.report", "templates"),
+            autoescape=select_autoescape(enabled_extensions=("html", "svg"), default_for_string=True, default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["pct"] = _pct
+        env.filters["num"] = lambda v, d=2: charts._fmt(float(v), d) if _finite(v) else "–"
+        env.filters["source_link"] = source_link
+        env.globals["DISCLAIMER"] = DISCLAIMER
+        env.globals["version"] = __version__
+        env.globals["safe_filename"] = safe_filename
+        _env = env
+    return _env
+
+
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def _pct(v, digits: int = 1) -> str:
+    return f"{100.0 * float(v):.{digits}f} %" if _finite(v) else "–"
+
+
+def score_columns(scores: pd.DataFrame) -> list[str]:
+    """Numeric score columns, without percentile columns, in report order."""
+    cols = [
+        str(c) for c in scores.columns
+        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
+    ]
+    return [i.key for i in ordered(cols)]
+
+
+def percentile_sentence(p: float) -> str:
+    if not _finite(p):
+        return "No healthy reference values for this score yet."
+    p = float(p)
+    if p <= 0.0:
+        return "Percentile 0: lower than every person of the healthy reference."
+    if p >= 100.0:
+        return "Percentile 100: higher than every person of the healthy reference."
+    k = min(max(int(round(p)), 1), 99)
+    return f"Percentile {k}: about {k} in 100 people of the healthy reference have a lower value."
+
+
+# --- per-sample cards -------------------------------------------------------------
+
+
+@dataclass
+class ScoreCard:
+    info: ScoreInfo
+    value: float
+    value_text: str
+    percentile: float | None
+    percentile_text: str
+    chart: Markup
+    reference: dict[str, float] | None
+    context: dict[str, float] | None
+    context_label: str
+    positive: list[dict[str, Any]] = field(default_factory=list)
+    negative: list[dict[str, Any]] = field(default_factory=list)
+    contributions_chart: Markup | None = None
+    note: str = ""
+
+
+def _summary_from_distribution(dist) -> dict[str, float] | None:
+    if dist is None:
+        return None
+    return {k: dist.quantile(q) for k, q in (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))}
+
+
+_RANK_NAMES = {"k": "kingdom", "d": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species", "t": "strain"}
+GMHI_SOURCE = "doi:10.1038/s41467-020-18476-8"
+GMWI2_SOURCE = "doi:10.1038/s41467-024-51651-9"
+
+
+def display_taxon(taxon: str) -> str:
+    """``s__Faecalibacterium prausnitzii`` -> ``Faecalibacterium prausnitzii``;
+    higher ranks keep their rank in words (``Bacteroidaceae (family)``)."""
+    text = str(taxon)
+    m = re.match(r"^([kdpcofgst])__(.+)$", text)
+    if not m:
+        return text
+    rank, name = m.group(1), m.group(2).replace("_", " ")
+    return name if rank in ("s", "t") else f"{name} ({_RANK_NAMES[rank]})"
+
+
+def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
+    """Contribution entries of one score as ``[{"taxon", "effect", "trait",
+    "source"}]`` plus a note, from any of the shapes ``scores.json`` holds:
+
+    - a list of ``{"taxon", "effect", "trait", "source"}`` (pillars);
+    - GMHI's ``{"markers": [{"taxon", "group": "MH"|"MN", "abundance"}]}``:
+      effect = +abundance for health-prevalent (MH), -abundance for
+      health-scarce (MN) species;
+    - GMWI2's ``{"taxa": [{"taxon", "coefficient"}], "note": ...}``:
+      effect = the published coefficient of each clade present.
+    """
+    note = ""
+    entries: list[dict[str, Any]] = []
+    if isinstance(value, Mapping):
+        note = str(value.get("note", "") or "")
+        if isinstance(value.get("markers"), list):
+            for m in value["markers"]:
+                if not isinstance(m, Mapping):
+                    continue
+                healthy = str(m.get("group", "")).upper() == "MH"
+                entries.append({
+                    "taxon": m.get("taxon", ""),
+                    "effect": (1 if healthy else -1) * float(m.get("abundance", 0) or 0),
+                    "trait": "more often found in healthy people (GMHI)" if healthy
+                    else "more often found in people with disease (GMHI)",
+                    "source": GMHI_SOURCE,
+                })
+        elif isinstance(value.get("taxa"), list):
+            for t in value["taxa"]:
+                if not isinstance(t, Mapping):
+                    continue
+                entries.append({
+                    "taxon": t.get("taxon", ""),
+                    "effect": t.get("coefficient", t.get("effect", 0)),
+                    "trait": "present; published GMWI2 weight",
+                    "source": GMWI2_SOURCE,
+                })
+        elif isinstance(value.get("contributions"), list):
+            entries = list(value["contributions"])
+    elif isinstance(value, (list, tuple)):
+        entries = [e for e in value if isinstance(e, Mapping)]
+    return entries, note
+
+
+def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], str]:
+    entries, note = normalise_contributions(items)
+    rows = []
+    for item in entries:
+        try:
+            effect = float(item.get("effect", 0.0))
+        except (TypeError, ValueError):
+            continue
+        if not math.isfinite(effect) or effect == 0:
+            continue
+        rows.append(
+            {
+                "taxon": display_taxon(item.get("taxon", "")),
+                "effect": effect,
+                "trait": str(item.get("trait", "") or ""),
+                "source": str(item.get("source", "") or ""),
+            }
+        )
+    pos = sorted((r for r in rows if r["effect"] > 0), key=lambda r: -r["effect"])[:limit]
+    neg = sorted((r for r in rows if r["effect"] < 0), key=lambda r: r["effect"])[:limit]
+    return pos, neg, note
+
+
+def score_card(
+    key: str,
+    value: float,
+    *,
+    sample: str,
+    reference: Reference | None,
+    contributions: Any = None,
+) -> ScoreCard:
+    info = describe(key)
+    dist = reference.distribution(key) if reference else None
+    ref_summary = _summary_from_distribution(dist)
+    context_summary, context_label = None, ""
+    if reference:
+        for pop in reference.context.values():
+            if key in pop.distributions:
+                context_summary = _summary_from_distribution(pop.distributions[key])
+                context_label = f"{pop.label} (n = {pop.n_people:,})"
+                break
+    percentile = float(dist.percentile([value])[0]) if dist is not None and _finite(value) else None
+    desc_parts = [f"{info.label} of sample {sample}: {info.format(value)}."]
+    if ref_summary:
+        desc_parts.append(
+            f"Healthy reference: middle half between {info.format(ref_summary['p25'])} and {info.format(ref_summary['p75'])}, "
+            f"median {info.format(ref_summary['p50'])}."
+        )
+    if percentile is not None:
+        desc_parts.append(percentile_sentence(percentile))
+    chart = charts.position_chart(
+        float(value) if _finite(value) else float("nan"),
+        title=f"{info.label}: {info.format(value)}",
+        desc=" ".join(desc_parts),
+        reference=ref_summary,
+        context=context_summary,
+        scale=info.scale,
+        digits=info.digits,
+        bar=info.scale is not None and info.group in ("overall", "pillar"),
+    )
+    pos, neg, note = _contributions(contributions)
+    contrib_chart = None
+    if pos or neg:
+        items = [(r["taxon"], r["effect"]) for r in pos] + [(r["taxon"], r["effect"]) for r in reversed(neg)]
+        contrib_chart = charts.hbar_chart(
+            items,
+            title=f"Microbes behind {info.label}",
+            desc=(
+                f"{len(pos)} microbes raise and {len(neg)} lower {info.label} for sample {sample}; "
+                "bars to the right raise the score, to the left lower it. The table below lists them with their sources."
+            ),
+            digits=None,
+            width=400,
+            label_chars=28,
+        )
+    return ScoreCard(
+        info=info,
+        value=float(value) if _finite(value) else float("nan"),
+        value_text=info.format(value),
+        percentile=percentile,
+        percentile_text=percentile_sentence(percentile) if dist is not None else "No healthy reference values for this score yet.",
+        chart=chart,
+        reference=ref_summary,
+        context=context_summary,
+        context_label=context_label,
+        positive=pos,
+        negative=neg,
+        contributions_chart=contrib_chart,
+        note=note,
+    )
+
+
+def _composition(cohort: Cohort, sample: str) -> dict[str, Any] | None:
+    if cohort is None or sample not in cohort.samples.index:
+        return None
+    i = cohort.samples.index.get_loc(sample)
+    unassigned = float(cohort.samples["unassigned"].iloc[i]) if "unassigned" in cohort.samples else 0.0
+    out: dict[str, Any] = {"unassigned": unassigned}
+    # phyla, as a share of the whole sample
+    matrix, taxa = cohort.rank_matrix("phylum")
+    row = np.asarray(matrix[i].todense()).ravel()
+    order = np.argsort(-row)
+    phyla = [(str(taxa["name"].iloc[k]), float(row[k])) for k in order if row[k] > 0]
+    top, rest = phyla[:7], phyla[7:]
+    items = list(top)
+    other = sum(v for _, v in rest)
+    # what was assigned to a domain but to no phylum
+    domains = cohort.rank_matrix("domain")[0][i].sum()
+    other += max(float(domains) - sum(v for _, v in phyla), 0.0)
+    if other > 1e-6:
+        items.append(("other phyla", other))
+    if unassigned > 1e-6:
+        items.append(("unassigned", unassigned))
+    out["phyla"] = items
+    out["phyla_chart"] = charts.composition_bar(
+        items,
+        title=f"Phyla in sample {sample}",
+        desc="Share of the whole sample for each phylum: " + "; ".join(f"{n} {charts.share_text(v)}" for n, v in items) + ".",
+    )
+    gmatrix, gtaxa = cohort.rank_matrix("genus", include_unclassified=False)
+    grow = np.asarray(gmatrix[i].todense()).ravel()
+    gorder = [k for k in np.argsort(-grow)[:12] if grow[k] > 0]
+    genera = [(str(gtaxa["name"].iloc[k]), float(grow[k])) for k in gorder]
+    out["genera"] = genera
+    out["genera_chart"] = charts.hbar_chart(
+        [(n, 100 * v) for n, v in genera],
+        title=f"Most abundant genera in sample {sample}",
+        desc="Percent of the whole sample for the most abundant named genera: "
+        + "; ".join(f"{n} {100 * v:.1f} %" for n, v in genera) + ".",
+        digits=1,
+        unit=" %",
+        width=640,
+    )
+    smatrix, staxa = cohort.rank_matrix("species")
+    srow = np.asarray(smatrix[i].todense()).ravel()
+    unclassified = staxa["unclassified"].to_numpy(dtype=bool)
+    species_total = float(srow.sum())
+    out["species_total"] = species_total
+    out["species_unclassified"] = float(srow[unclassified].sum() / species_total) if species_total > 0 else float("nan")
+    out["n_species"] = int((srow[~unclassified] > 0).sum())
+    return out
+
+
+def _metadata_rows(cohort: Cohort | None, sample: str) -> list[tuple[str, str]]:
+    if cohort is None or sample not in cohort.samples.index:
+        return []
+    row = cohort.samples.loc[sample]
+    out = []
+    for col, v in row.items():
+        if col in ("unassigned",):
+            continue
+        if v is None or (isinstance(v, float) and not math.isfinite(v)) or str(v) == "":
+            continue
+        if col == "source_file":
+            v = Path(str(v)).name  # the file's name, not where it sat on someone's disk
+        out.append((str(col), str(v)))
+    return out
+
+
+def _page_common(reference: Reference | None, script_url: str | None = None) -> dict[str, Any]:
+    return {
+        "reference": reference,
+        "generated": _dt.date.today().isoformat(),
+        "script_url": script_url,
+        "groups": GROUPS,
+    }
+
+
+def render_sample_report(
+    sample: str,
+    scores: pd.DataFrame,
+    *,
+    cohort: Cohort | None = None,
+    contributions: Contributions | None = None,
+    reference: Reference | None = None,
+    timeline_href: str | None = None,
+    cohort_href: str | None = "../report.html",
+) -> str:
+    """The HTML report of one sample (a complete, self-contained page)."""
+    row = scores.loc[sample]
+    contrib = (contributions or {}).get(sample, {}) or {}
+    cards = [
+        score_card(key, row[key], sample=sample, reference=reference, contributions=contrib.get(key))
+        for key in score_columns(scores)
+    ]
+    sections = []
+    for group, label in GROUPS.items():
+        members = [c for c in cards if c.info.group == group]
+        if members:
+            sections.append({"group": group, "label": label, "cards": members})
+    pillars_present = any(c.info.group in ("overall", "pillar") for c in cards)
+    references = sorted({r for c in cards for r in c.info.references})
+    return environment().get_template("sample.html").render(
+        profiler_note=_profiler_note(cohort, sample, reference),
+        sample=sample,
+        sections=sections,
+        pillars_present=pillars_present,
+        composition=_composition(cohort, sample) if cohort is not None else None,
+        metadata_rows=_metadata_rows(cohort, sample),
+        timeline_href=timeline_href,
+        cohort_href=cohort_href,
+        score_references=references,
+        **_page_common(reference),
+    )
+
+
+def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | None) -> str | None:
+    """A warning when the sample and the reference were profiled differently."""
+    if cohort is None or reference is None or "source_format" not in cohort.samples:
+        return None
+    ref_format = str(reference.primary.characteristics.get("source_format") or "")
+    ref_profiler = str(reference.primary.characteristics.get("profiler") or ref_format)
+    mine = str(cohort.samples.at[sample, "source_format"] or "") if sample in cohort.samples.index else ""
+    if not ref_format or not mine or mine == ref_format:
+        return None
+    return (
+        f"This sample's profile ({mine}) was made with a different profiler from the healthy reference ({ref_profiler}). "
+        "Profilers and their databases find different numbers of species and name them differently, which shifts "
+        "richness and the published indices most: read the percentiles as a rough guide."
+    )
+
+
+def render_timeline_report(
+    timeline: Timeline,
+    *,
+    reference: Reference | None = None,
+    sample_href=None,
+    cohort_href: str | None = "../report.html",
+) -> str:
+    """The HTML page of one subject's samples over time."""
+    sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
+    blocks = []
+    for key in score_columns(timeline.scores):
+        info = describe(key)
+        values = timeline.scores[key].astype(float).tolist()
+        tv = reference.variation.get(key) if reference else None
+        steps = timeline.changes[(timeline.changes["score"] == key)]
+        consecutive = steps[~steps["overall"]]
+        flags = [None] + [None if pd.isna(b) else bool(b) for b in consecutive["beyond_variation"].tolist()]
+        desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
+            f"time {t} {info.format(v)}" for t, v in zip(timeline.times, values)
+        ) + "."
+        if tv is not None:
+            desc += (
+                f" The shaded band is the first value plus or minus {info.format(tv.smallest_real_difference)}, "
+                "the smallest real difference; squares mark changes larger than that."
+            )
+        chart = charts.timeline_chart(
+            timeline.times, values, title=f"{info.label} over time", desc=desc,
+            band=tv.smallest_real_difference if tv else None, scale=info.scale, digits=info.digits, flags=flags,
+        )
+        blocks.append({"info": info, "chart": chart, "steps": steps.to_dict("records"), "variation": tv})
+    return environment().get_template("timeline.html").render(
+        timeline=timeline,
+        blocks=blocks,
+        sample_href=sample_href,
+        cohort_href=cohort_href,
+        min_abundance=timeline.min_abundance,
+        **_page_common(reference),
+    )
+
+
+def render_cohort_report(
+    scores: pd.DataFrame,
+    *,
+    metadata: pd.DataFrame | None = None,
+    reference: Reference | None = None,
+    group_columns: Sequence[str] | None = None,
+    timelines: Sequence[Timeline] = (),
+    sample_href=None,
+    subject_href=None,
+    figures: Mapping[str, Mapping[str, str]] | None = None,
+    script_url: str | None = None,
+) -> str:
+    """The cohort page: distributions, a sortable table, group comparisons."""
+    sample_href = sample_href or (lambda s: f"samples/{safe_filename(s)}.html")
+    subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
+    keys = score_columns(scores)
+    infos = [describe(k) for k in keys]
+    pct = reference.percentiles(scores[keys]) if reference else pd.DataFrame(index=scores.index)
+    meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
+    if group_columns is None:
+        group_columns = stats.grouping_columns(meta.reindex(scores.index))
+    distributions = []
+    for info in infos:
+        values = scores[info.key].astype(float)
+        ref_summary = _summary_from_distribution(reference.distribution(info.key)) if reference else None
+        summ = charts.summary(values.tolist())
+        desc = f"{info.label} of {int(values.notna().sum())} samples"
+        if summ:
+            desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
+        if ref_summary:
+            desc += f"; healthy reference median {info.format(ref_summary['p50'])}"
+        chart = charts.distribution_chart(
+            [("all samples", values.tolist())], title=f"{info.label} across samples", desc=desc + ".",
+            reference=ref_summary, scale=info.scale, digits=info.digits,
+        )
+        distributions.append({"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
+                              "figures": (figures or {}).get(info.key)})
+    comparisons = []
+    for col in group_columns:
+        if col not in meta.columns:
+            continue
+        groups = meta[col].reindex(scores.index)
+        table = stats.compare_groups(scores[keys], groups)
+        per_score = []
+        for info in infos:
+            rows = table[table["score"] == info.key].to_dict("records")
+            if not rows:
+                continue
+            levels = sorted(groups.dropna().astype(str).unique())
+            data = [(lvl, scores.loc[groups.astype(str) == lvl, info.key].astype(float).tolist()) for lvl in levels]
+            chart = charts.distribution_chart(
+                data, title=f"{info.label} by {col}",
+                desc=f"{info.label} per group of {col}: "
+                + "; ".join(f"{lvl} median {info.format(np.nanmedian(v)) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
+                reference=_summary_from_distribution(reference.distribution(info.key)) if reference else None,
+                scale=info.scale, digits=info.digits,
+            )
+            per_score.append({"info": info, "rows": rows, "chart": chart})
+        counts = groups.dropna().astype(str).value_counts().sort_index()
+        comparisons.append({"column": col, "scores": per_score, "counts": list(counts.items())})
+    table_rows = []
+    for sample in scores.index:
+        cells = []
+        for info in infos:
+            v = scores.at[sample, info.key]
+            p_col = f"{info.key}{PERCENTILE_SUFFIX}"
+            p = pct.at[sample, p_col] if p_col in pct.columns else None
+            cells.append({"value": float(v) if _finite(v) else None, "text": info.format(v),
+                          "percentile": float(p) if _finite(p) else None})
+        table_rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
+    profiler_note = None
+    if reference is not None and "source_format" in meta.columns:
+        ref_format = str(reference.primary.characteristics.get("source_format") or "")
+        formats = sorted({str(f) for f in meta["source_format"].dropna() if str(f)})
+        if ref_format and formats and formats != [ref_format]:
+            profiler_note = (
+                f"These profiles ({', '.join(formats)}) were made with a different profiler from the healthy reference "
+                f"({reference.primary.characteristics.get('profiler', ref_format)}); richness and the published indices "
+                "shift between profilers, so read percentiles as a rough guide."
+            )
+    return environment().get_template("cohort.html").render(
+        profiler_note=profiler_note,
+        n_samples=len(scores),
+        infos=infos,
+        table_rows=table_rows,
+        distributions=distributions,
+        comparisons=comparisons,
+        timelines=[{"subject": t.subject, "href": subject_href(t.subject), "n": len(t.samples), "beyond": t.n_beyond}
+                   for t in timelines],
+        stats_references=stats.REFERENCES,
+        inline_script=Markup(_script_text()) if script_url is None else None,
+        **_page_common(reference, script_url),
+    )
