@@ -26,7 +26,9 @@ def test_upload_scores_match_the_library(client, app):
     response = upload(client, headers, single_profile(), subject="P-01", collected="2024-03-05")
     assert response.status_code == 201, response.text
     (created,) = response.json()
-    assert created["name"] == "S1" and created["subject"] == "P-01" and created["collected"] == "2024-03-05"
+    assert created["name"] == "S1"
+    assert created["subject"] == "P-01"
+    assert created["collected"] == "2024-03-05"
 
     expected = score(gutbalance.build_cohort(read_source(Source.from_bytes(single_profile().encode(), name="S1_metaphlan.txt"))))
     stored = client.get(f"/api/samples/{created['id']}", headers=headers).json()["scores"]
@@ -154,7 +156,9 @@ def test_failure_mid_upload_leaves_nothing(client, app, tmp_path, monkeypatch):
     assert len(calls) == 2, "the first sample was scored (and flushed) before the failure"
     assert response.status_code == 500
     body = response.text
-    assert "disk on fire" not in body and "Traceback" not in body and "/srv/secret" not in body
+    assert "disk on fire" not in body
+    assert "Traceback" not in body
+    assert "/srv/secret" not in body
     assert count_rows(app)["samples"] == 0
     assert client.get("/api/samples", headers=headers).json() == []
 
@@ -238,14 +242,18 @@ def test_export_holds_everything(client):
     headers = register(client, "alice")
     (sample,) = upload(client, headers, single_profile(), subject="P-01").json()
     response = client.get("/api/account/export", headers=headers)
-    assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.content))
     assert sorted(archive.namelist()) == sorted(["account.json", "samples.json", "scores.tsv", f"profiles/{sample['id']}.json"])
     assert json.loads(archive.read("account.json"))["username"] == "alice"
     (record,) = json.loads(archive.read("samples.json"))
-    assert record["id"] == sample["id"] and record["subject"] == "P-01" and record["scores"] == sample["scores"]
+    assert record["id"] == sample["id"]
+    assert record["subject"] == "P-01"
+    assert record["scores"] == sample["scores"]
     profile = json.loads(archive.read(f"profiles/{sample['id']}.json"))
-    assert profile["sample"] == "S1" and len(profile["lineages"]) == len(profile["abundance"]) > 8
+    assert profile["sample"] == "S1"
+    assert len(profile["lineages"]) == len(profile["abundance"]) > 8
     assert archive.read("scores.tsv").decode().splitlines()[0].split("\t")[:4] == ["id", "sample", "subject", "collected"]
 
 
@@ -255,7 +263,8 @@ def test_register_refuses_duplicates_and_bad_input(client):
     assert client.post("/api/register", json={"username": "al", "password": PASSWORD}).status_code == 422
     assert client.post("/api/register", json={"username": "carol", "password": "short"}).status_code == 422
     response = client.post("/api/register", json={"username": XSS, "password": PASSWORD})
-    assert response.status_code == 422 and XSS not in response.text
+    assert response.status_code == 422
+    assert XSS not in response.text
 
 
 def test_passwords_are_stored_as_argon2(client, app):
@@ -264,7 +273,8 @@ def test_passwords_are_stored_as_argon2(client, app):
         from gutbalance.web import crud
 
         stored = crud.get_user_by_name(session, username="alice").password_hash
-    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored
 
 
 def test_default_password_cost_is_owasp_minimum():
@@ -273,7 +283,8 @@ def test_default_password_cost_is_owasp_minimum():
     hashing = PasswordHashing(concurrency=1)
     stored = hashing.hash(PASSWORD)
     assert "$m=19456,t=2,p=1$" in stored
-    assert hashing.verify(stored, PASSWORD) and not hashing.verify(stored, PASSWORD + "!")
+    assert hashing.verify(stored, PASSWORD)
+    assert not hashing.verify(stored, PASSWORD + "!")
     assert not hashing.verify(None, PASSWORD)
 
 
@@ -300,3 +311,26 @@ def test_migrations_match_the_models(client, app):
 
     with app.state.engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_report_is_the_report_modules_page_with_a_strict_csp(client):
+    import base64
+    import hashlib
+    import re
+
+    headers = register(client, "alice")
+    (sample,) = upload(client, headers, single_profile(), subject="P-01").json()
+    response = client.get(f"/api/samples/{sample['id']}/report", headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert "S1" in html
+    assert "/subject?name=P-01" in html
+    (style,) = re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    csp = response.headers["content-security-policy"]
+    assert f"'sha256-{digest}'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert " style=" not in html

@@ -38,16 +38,20 @@ def page_upload(client: TestClient, content, *, filename="S1_metaphlan.txt", fol
 
 def test_register_upload_read_delete_through_pages(client, app):
     response = page_register(client)
-    assert response.status_code == 303 and response.headers["location"] == "/samples"
+    assert response.status_code == 303
+    assert response.headers["location"] == "/samples"
     response = page_upload(client, single_profile(), subject="P-01", collected="2024-05-06")
     assert response.status_code == 303
     sample_url = response.headers["location"].split("?")[0]
     page = client.get(sample_url)
-    assert page.status_code == 200 and "Sample S1" in page.text and "shannon" in page.text
+    assert page.status_code == 200
+    assert "Sample S1" in page.text
+    assert "shannon" in page.text
     assert "P-01" in client.get("/samples").text
-    assert "S1" in client.get("/subjects/P-01").text
+    assert "S1" in client.get("/subject", params={"name": "P-01"}).text
     tsv = client.get(f"{sample_url}/scores.tsv")
-    assert tsv.status_code == 200 and tsv.text.splitlines()[1].split("\t")[1] == "S1"
+    assert tsv.status_code == 200
+    assert tsv.text.splitlines()[1].split("\t")[1] == "S1"
     assert client.get(f"{sample_url}/scores.json").json()["name"] == "S1"
     token = csrf_of(page.text)
     response = client.post(f"{sample_url}/delete", data={"csrf_token": token}, follow_redirects=False)
@@ -57,7 +61,7 @@ def test_register_upload_read_delete_through_pages(client, app):
 
 
 def test_pages_need_a_session(client):
-    for path in ("/samples", "/account", "/samples/abc", "/subjects/x", "/scores.tsv", "/account/export.zip"):
+    for path in ("/samples", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=")
@@ -78,7 +82,9 @@ def test_login_goes_back_but_never_off_site(client):
 def test_session_cookie_flags(client):
     response = page_register(client)
     cookie = response.headers["set-cookie"]
-    assert "gb_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "gb_session=" in cookie
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http on a local server: a Secure cookie would never come back
 
 
@@ -128,16 +134,20 @@ def test_uploaded_content_is_escaped_everywhere(client, tmp_path):
     page_register(client)
     response = page_upload(client, merged_metaphlan(tmp_path, [XSS, "plain"]), filename=f"{XSS}.tsv", subject=XSS, follow=True)
     assert response.status_code == 200
-    pages = [client.get("/samples").text, client.get("/subjects/" + XSS).text]
+    pages = [client.get("/samples").text, client.get("/subject", params={"name": XSS}).text]
     sample_id = re.search(r'href="/samples/([0-9a-f]{32})">&lt;img', pages[0]).group(1)
     pages.append(client.get(f"/samples/{sample_id}").text)
+    pages.append(client.get(f"/samples/{sample_id}/report").text)
+    pages.append(client.get("/subject/timeline", params={"name": XSS}).text)
     for html in pages:
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
-        assert "<img src=x" not in html and "onerror=alert(1)>" not in html
+        assert "<img src=x" not in html
+        assert "onerror=alert(1)>" not in html
     # a bad upload's error message names the file: escaped as well
     response = page_upload(client, b"<script>alert(1)</script> not a profile\n", filename=f"{XSS}.txt")
     assert response.status_code == 422
-    assert "<img src=x" not in response.text and "<script>alert" not in response.text
+    assert "<img src=x" not in response.text
+    assert "<script>alert" not in response.text
 
 
 def test_security_headers_everywhere(client):
@@ -145,8 +155,10 @@ def test_security_headers_everywhere(client):
     register(client, "alice")
     for response in headers_for:
         csp = response.headers["content-security-policy"]
-        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
-        assert "unsafe-inline" not in csp and "script-src 'self'" in csp
+        assert "default-src 'self'" in csp
+        assert "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp
+        assert "script-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["referrer-policy"] == "same-origin"
         assert response.headers["x-frame-options"] == "DENY"
@@ -167,9 +179,12 @@ def test_error_pages_are_generic(client):
     page = client.get("/samples/zzz", follow_redirects=False)
     assert page.status_code == 303
     response = client.get("/no/such/page")
-    assert response.status_code == 404 and "Traceback" not in response.text and "<h1>404</h1>" in response.text
+    assert response.status_code == 404
+    assert "Traceback" not in response.text
+    assert "<h1>404</h1>" in response.text
     response = client.post("/api/login", content=b"{not json", headers={"content-type": "application/json"})
-    assert response.status_code == 422 and "not json" not in response.text
+    assert response.status_code == 422
+    assert "not json" not in response.text
 
 
 def test_crash_gives_a_generic_500_page(client, monkeypatch):
@@ -183,7 +198,8 @@ def test_crash_gives_a_generic_500_page(client, monkeypatch):
     monkeypatch.setattr(crud, "list_samples", explode)
     response = client.get("/samples")
     assert response.status_code == 500
-    assert "secret internal detail" not in response.text and "ZeroDivisionError" not in response.text
+    assert "secret internal detail" not in response.text
+    assert "ZeroDivisionError" not in response.text
     assert "Traceback" not in response.text
 
 
@@ -213,7 +229,8 @@ def test_upload_rate_limit_per_user(client, settings_overrides):
     bob = register(client, "bob")
     assert [upload(client, alice, single_profile()).status_code for _ in range(3)] == [201, 201, 429]
     response = upload(client, alice, single_profile())
-    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
     assert upload(client, bob, single_profile()).status_code == 201
 
 
@@ -223,7 +240,8 @@ def test_login_throttling_per_username_and_address(client):
     for _ in range(5):
         assert client.post("/api/login", json={"username": "alice", "password": "wrong password"}).status_code == 401
     response = client.post("/api/login", json={"username": "alice", "password": PASSWORD})
-    assert response.status_code == 429 and int(response.headers["retry-after"]) > 0
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
     assert client.post("/api/login", json={"username": "bob", "password": PASSWORD}).status_code == 200
     # the login page shares the same throttle
     token = csrf_of(client.get("/login").text)
@@ -238,8 +256,26 @@ def test_account_deletion_through_the_page(client, app):
     upload(client, other, single_profile())
     token = csrf_of(client.get("/account").text)
     wrong = client.post("/account/delete", data={"csrf_token": token, "password": "not it at all"})
-    assert wrong.status_code == 403 and count_rows(app) == {"users": 2, "samples": 2}
+    assert wrong.status_code == 403
+    assert count_rows(app) == {"users": 2, "samples": 2}
     response = client.post("/account/delete", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
     assert response.status_code == 303
     assert count_rows(app) == {"users": 1, "samples": 1}
     assert client.get("/samples", follow_redirects=False).status_code == 303
+
+
+def test_subject_timeline(client):
+    page_register(client)
+    first = page_upload(client, single_profile(), filename="A_metaphlan.txt", subject="P/01", collected="2024-02-01")
+    subject_page = client.get("/subject", params={"name": "P/01"})
+    assert "Upload a second sample" in subject_page.text
+    assert client.get("/subject/timeline", params={"name": "P/01"}).status_code == 404
+    second = page_upload(client, single_profile(), filename="B_metaphlan.txt", subject="P/01", collected="2024-01-01")
+    timeline = client.get("/subject/timeline", params={"name": "P/01"})
+    assert timeline.status_code == 200
+    ids = [r.headers["location"].split("?")[0].rsplit("/", 1)[1] for r in (first, second)]
+    html = timeline.text
+    assert all(f'href="/samples/{i}"' in html for i in ids)
+    assert html.index("B") < html.rindex("A")  # ordered by collection date
+    assert "unsafe-inline" not in timeline.headers["content-security-policy"]
+    assert client.get("/subject/timeline", params={"name": "nobody"}).status_code == 404

@@ -1,15 +1,96 @@
-"""The per-sample report and the subject timeline come from
-:mod:`gutbalance.report`; the web app only hands it the stored sample."""
+"""Per-sample reports and subject timelines, rendered by :mod:`gutbalance.report`.
+
+The web app only rebuilds what the renderer needs from the stored sample
+(its scores row and its parsed profile) and serves the page with a
+Content-Security-Policy that admits exactly the page's own ``<style>``
+blocks by hash, so no ``'unsafe-inline'`` is needed.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from fastapi.responses import HTMLResponse
+
+from .. import scores as _scores
+from ..reference import load_reference, timelines
+from ..report import render_sample_report, render_timeline_report
+from . import ingest
+from .middleware import CSP
 from .models import Sample
-from .services import WebError
+from .templating import subject_href
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
+
+
+def page_with_inline_styles(html: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """``html`` with a CSP that also allows its inline ``<style>`` blocks (by SHA-256)."""
+    hashes = sorted({base64.b64encode(hashlib.sha256(block.encode("utf-8")).digest()).decode() for block in _STYLE.findall(html)})
+    style_src = " ".join(["'self'", *(f"'sha256-{h}'" for h in hashes)])
+    csp = CSP.replace("style-src 'self'", f"style-src {style_src}")
+    return HTMLResponse(html, headers={"Content-Security-Policy": csp, **(headers or {})})
+
+
+def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([{k: (np.nan if v is None else v) for k, v in row.items()} for row in rows], index=pd.Index(list(names), name="sample"))
+    return frame.infer_objects()
 
 
 def sample_report_html(sample: Sample) -> str:
-    try:
-        from ..report import render_sample_report  # type: ignore[attr-defined]
-    except ImportError:
-        raise WebError(503, "the per-sample report is not available in this installation of gutbalance") from None
-    raise NotImplementedError(render_sample_report)
+    """The report of one stored sample, with its composition and what its
+    indices are made of, against the shipped healthy reference."""
+    profile = ingest.unpack_profile(sample.profile)
+    cohort = ingest.cohort_of([profile])
+    return render_sample_report(
+        profile.sample,
+        _scores_frame([sample.scores], [profile.sample]),
+        cohort=cohort,
+        contributions=_scores.contributions(cohort),
+        reference=load_reference(),
+        timeline_href=subject_href(sample.subject) if sample.subject else None,
+        cohort_href=None,
+    )
+
+
+def _unique_names(samples: Sequence[Sample]) -> list[str]:
+    """Sample names made unique within a subject (the same name uploaded twice
+    becomes ``name (2)``), since the timeline is indexed by name."""
+    seen: dict[str, int] = {}
+    names = []
+    for s in samples:
+        seen[s.name] = seen.get(s.name, 0) + 1
+        names.append(s.name if seen[s.name] == 1 else f"{s.name} ({seen[s.name]})")
+    return names
+
+
+def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
+    """The subject's timeline page, or None with fewer than two samples.
+
+    Samples are placed by collection date when every one has a date, else in
+    the order they are listed (by date, then upload time).
+    """
+    if len(samples) < 2:
+        return None
+    names = _unique_names(samples)
+    profiles = []
+    for s, name in zip(samples, names, strict=True):
+        profile = ingest.unpack_profile(s.profile)
+        profile.sample = name
+        profiles.append(profile)
+    dated = all(s.collected is not None for s in samples)
+    times = [s.collected.isoformat() if dated else str(i + 1) for i, s in enumerate(samples)]
+    subjects = pd.DataFrame({"subject": subject, "time": times}, index=pd.Index(names, name="sample"))
+    cohort = ingest.cohort_of(profiles)
+    reference = load_reference()
+    found = timelines(_scores_frame([s.scores for s in samples], names), subjects, cohort=cohort, reference=reference)
+    if not found:
+        return None
+    id_of = dict(zip(names, (s.id for s in samples), strict=True))
+    return render_timeline_report(
+        found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from importlib import resources
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
@@ -22,6 +23,14 @@ _env = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def subject_href(subject: str) -> str:
+    """The subject's page (by query: a subject may hold any character, even ``/``)."""
+    return "/subject?" + urlencode({"name": subject})
+
+
+_env.filters["subject_href"] = subject_href
 
 
 def cookie_secure(request: Request) -> bool:

@@ -8,14 +8,14 @@ import json
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ... import crud, services
 from ...core.security import make_token
-from ...reporting import sample_report_html
+from ...reporting import page_with_inline_styles, sample_report_html, timeline_html
 from ...services import WebError
-from ...templating import SESSION_COOKIE, cookie_secure, render
+from ...templating import SESSION_COOKIE, cookie_secure, render, subject_href
 from ..deps import SESSION_AUDIENCE, Csrf, OptionalPageUser, PageUser, SessionDep, SettingsDep, client_address
 from .samples import read_upload_file
 
@@ -218,7 +218,7 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
 
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
 def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Response:
-    return HTMLResponse(sample_report_html(_own_sample(session, user, sample_id)))
+    return page_with_inline_styles(sample_report_html(_own_sample(session, user, sample_id)))
 
 
 def _download_name(sample, suffix: str) -> str:
@@ -229,7 +229,7 @@ def _download_name(sample, suffix: str) -> str:
 @router.get("/samples/{sample_id}/report.html")
 def sample_report_download(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     sample = _own_sample(session, user, sample_id)
-    return HTMLResponse(sample_report_html(sample), headers={"Content-Disposition": _download_name(sample, "report.html")})
+    return page_with_inline_styles(sample_report_html(sample), headers={"Content-Disposition": _download_name(sample, "report.html")})
 
 
 @router.get("/samples/{sample_id}/scores.tsv")
@@ -269,10 +269,22 @@ def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
     )
 
 
-@router.get("/subjects/{subject}", response_class=HTMLResponse)
-def subject_page(request: Request, subject: str, user: PageUser, session: SessionDep) -> Response:
+@router.get("/subject", response_class=HTMLResponse)
+def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], user: PageUser, session: SessionDep) -> Response:
+    subject = name
     samples = crud.list_samples(session, owner=user, subject=subject)
     if not samples:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
     columns = list(dict.fromkeys(k for s in samples for k in s.scores))
-    return render(request, "subject.html", {"subject": subject, "samples": samples, "columns": columns})
+    has_timeline = len(samples) > 1
+    context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject)}
+    return render(request, "subject.html", context)
+
+
+@router.get("/subject/timeline", response_class=HTMLResponse)
+def subject_timeline(name: Annotated[str, Query(max_length=128)], user: PageUser, session: SessionDep) -> Response:
+    """The subject's samples over time, as the report module draws it."""
+    html = timeline_html(name, crud.list_samples(session, owner=user, subject=name))
+    if html is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "A timeline needs two or more samples of the subject.")
+    return page_with_inline_styles(html)

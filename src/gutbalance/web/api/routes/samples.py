@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from ... import crud, services
-from ...reporting import sample_report_html
+from ...reporting import page_with_inline_styles, sample_report_html
 from ...schemas import SampleOut, SampleSummary, SubjectOut
 from ..deps import ApiUser, SessionDep, SettingsDep
 
@@ -85,7 +85,7 @@ def get_sample_report(sample_id: str, user: ApiUser, session: SessionDep) -> Res
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    return HTMLResponse(sample_report_html(sample))
+    return page_with_inline_styles(sample_report_html(sample))
 
 
 @router.delete("/samples/{sample_id}", status_code=status.HTTP_204_NO_CONTENT)
