@@ -28,6 +28,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
+from ._sparse import columns, per_entry, segment_sum
 
 METRICS = ("richness", "shannon", "simpson", "inverse_simpson", "evenness")
 
@@ -48,15 +49,15 @@ def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.Da
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
-    P, _ = species_matrix(cohort)
-    P = P.tocsr()
-    P.eliminate_zeros()
-    n = P.shape[0]
-    richness = np.diff(P.indptr).astype(float)
-    data = P.data
-    row_of = np.repeat(np.arange(n), np.diff(P.indptr))
-    shannon = -np.bincount(row_of, weights=data * np.log(data), minlength=n)
-    dominance = np.bincount(row_of, weights=data * data, minlength=n)
+    matrix, _ = cohort.rank_matrix("species", include_unclassified=False)
+    matrix.eliminate_zeros()
+    n = matrix.shape[0]
+    indptr = matrix.indptr
+    richness = np.diff(indptr).astype(float)
+    total = segment_sum(matrix.data, indptr)
+    data = matrix.data / per_entry(total, matrix)
+    shannon = -segment_sum(data * np.log(data), indptr)
+    dominance = segment_sum(data * data, indptr)
     has = richness > 0
     out = {
         "richness": richness,
@@ -92,12 +93,9 @@ def chao1(cohort: Cohort) -> pd.Series | None:
     if cohort.counts is None:
         return None
     mask = (cohort.taxa["rank"] == "species").to_numpy() & ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
-    C = cohort.counts[:, np.flatnonzero(mask)].tocsr()
-    C.eliminate_zeros()
-    n = C.shape[0]
-    row = np.repeat(np.arange(n), np.diff(C.indptr))
+    C = columns(cohort.counts, np.flatnonzero(mask))
     observed = np.diff(C.indptr).astype(float)
-    singletons = np.bincount(row, weights=(C.data == 1), minlength=n)
-    doubletons = np.bincount(row, weights=(C.data == 2), minlength=n)
+    singletons = segment_sum((C.data == 1).astype(float), C.indptr)
+    doubletons = segment_sum((C.data == 2).astype(float), C.indptr)
     estimate = observed + singletons * (singletons - 1) / (2 * (doubletons + 1))
     return pd.Series(estimate, index=cohort.samples.index, name="chao1")

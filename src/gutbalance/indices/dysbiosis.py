@@ -40,9 +40,10 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..cohort import Cohort, normalize_rows
+from ..cohort import Cohort
 from ..taxonomy import canonical_name
 from ._data import read_table
+from ._sparse import columns, indicator, per_entry, segment_sum
 
 RANK = "genus"
 
@@ -60,17 +61,20 @@ def healthy_reference() -> pd.Series:
 def dysbiosis(cohort: Cohort) -> pd.Series:
     """Bray-Curtis dissimilarity of each sample's genus composition from the
     healthy reference (a Series named ``dysbiosis``, 0 to 1, never NaN)."""
-    matrix, taxa = cohort.rank_matrix(RANK, include_unclassified=False)
-    X = normalize_rows(matrix)
-    X.eliminate_zeros()
+    taxa = cohort.taxa
+    genera = np.flatnonzero(((taxa["rank"] == RANK) & ~taxa["unclassified"].astype(bool)).to_numpy())
+    total = cohort.X @ indicator(cohort.n_taxa, genera)
     reference = healthy_reference()
-    r = reference.reindex(taxa.index, fill_value=0.0).to_numpy()
-    # sum_j |x_j - r_j| = sum_j r_j + sum_{j: x_j > 0} (|x_j - r_j| - r_j): only
-    # the non-zeros of the sparse sample matrix need visiting.
-    n = X.shape[0]
-    row = np.repeat(np.arange(n), np.diff(X.indptr))
-    r_nz = r[X.indices]
-    l1 = reference.sum() + np.bincount(row, weights=np.abs(X.data - r_nz) - r_nz, minlength=n)
-    total = np.asarray(X.sum(axis=1)).ravel() + reference.sum()
-    score = np.clip(l1 / total, 0.0, 1.0)
+    ref_cols = taxa.index.get_indexer(reference.index)
+    found = ref_cols >= 0
+    R = columns(cohort.X, ref_cols[found])
+    r = reference.to_numpy()[found]
+    # x: the sample's genus composition at the reference genera.
+    x = R.data / per_entry(np.where(total > 0, total, np.inf), R)
+    r_nz = r[R.indices]
+    # With x and the reference both summing to 1 over classified genera:
+    # sum_j |x_j - r_j| = sum_{j in ref} r_j + sum_{j in ref, x_j > 0} (|x_j - r_j| - r_j)
+    #                     + (1 - sum_{j in ref} x_j)        [genera outside the reference]
+    l1 = 1.0 + segment_sum(np.abs(x - r_nz) - r_nz, R.indptr) + 1.0 - segment_sum(x, R.indptr)
+    score = np.where(total > 0, np.clip(l1 / 2.0, 0.0, 1.0), 1.0)
     return pd.Series(score, index=cohort.samples.index, name="dysbiosis")

@@ -38,9 +38,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..cohort import Cohort, normalize_rows
+from ..cohort import Cohort
 from ..taxonomy import canonical_name
 from ._data import read_table
+from ._sparse import columns, indicator, per_entry, segment_sum
 
 #: Median richness of MH species in the top 1 % of samples and of MN species in
 #: the bottom 1 % (Gupta et al. 2020, Supplementary Methods; ``GMHI.R``).
@@ -78,17 +79,26 @@ def _kept_species(cohort: Cohort) -> np.ndarray:
 
 
 def _profile(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-    """Steps 1-3: the renormalised, thresholded species matrix, the marker group
-    code of each of its columns (0 none, 1 MH, 2 MN) and the column positions."""
-    cols = _kept_species(cohort)
-    P = normalize_rows(cohort.X[:, cols].tocsr())
-    P.data[P.data < PRESENCE_CUTOFF] = 0.0
-    P.eliminate_zeros()
+    """Steps 1-3 restricted to the marker species: their renormalised,
+    thresholded abundances (CSR samples x markers present in the cohort), the
+    group code of each column (1 MH, 2 MN) and the cohort column positions.
+
+    Only the 50 marker columns are sliced out; the renormalising totals over
+    every kept species come from one sparse matrix-vector product.
+    """
+    kept = _kept_species(cohort)
+    total = cohort.X @ indicator(cohort.n_taxa, kept)
     markers = marker_species()
     code_of = dict(zip(markers["taxon"], markers["group"].map(_GROUP_CODE), strict=True))
-    ids = cohort.taxa.index.to_numpy()[cols]
+    ids = cohort.taxa.index.to_numpy()[kept]
     codes = np.fromiter((code_of.get(t, 0) for t in ids), dtype=np.int8, count=len(ids))
-    return P, codes, cols
+    marker_cols = kept[codes > 0]
+    P = columns(cohort.X, marker_cols)
+    # x / colSums(x) as GMHI.R divides (a division, not a multiplication by the inverse).
+    P.data = P.data / per_entry(total, P)
+    P.data[P.data < PRESENCE_CUTOFF] = 0.0
+    P.eliminate_zeros()
+    return P, codes[codes > 0], marker_cols
 
 
 def gmhi_table(cohort: Cohort) -> pd.DataFrame:
@@ -100,8 +110,6 @@ def gmhi_table(cohort: Cohort) -> pd.DataFrame:
     ``psi_mn``, ``richness_mh``, ``richness_mn``, ``shannon_mh``, ``shannon_mn``.
     """
     P, codes, _ = _profile(cohort)
-    n = P.shape[0]
-    row = np.repeat(np.arange(n), np.diff(P.indptr))
     group = codes[P.indices]
     value = P.data
     plogp = -value * np.log(value)
@@ -109,8 +117,8 @@ def gmhi_table(cohort: Cohort) -> pd.DataFrame:
     for label, code in _GROUP_CODE.items():
         hit = group == code
         out[label] = (
-            np.bincount(row[hit], minlength=n).astype(float),
-            np.bincount(row[hit], weights=plogp[hit], minlength=n),
+            segment_sum(hit.astype(float), P.indptr),
+            segment_sum(np.where(hit, plogp, 0.0), P.indptr),
         )
     richness_mh, shannon_mh = out["MH"]
     richness_mn, shannon_mn = out["MN"]
@@ -145,24 +153,20 @@ def gmhi_contributions(cohort: Cohort) -> dict[str, list[dict]]:
     with ``abundance`` the renormalised relative abundance GMHI used (step 3),
     largest first; samples without markers map to an empty list.
     """
-    P, codes, cols = _profile(cohort)
-    marker_cols = np.flatnonzero(codes > 0)
-    sub = P[:, marker_cols].tocoo()
-    ids = cohort.taxa.index.to_numpy()[cols[marker_cols]]
+    P, _, cols = _profile(cohort)
+    sub = P.tocoo()
+    ids = cohort.taxa.index.to_numpy()[cols]
     markers = marker_species().set_index("taxon")
+    # The fixed part of each marker's record, built once per column.
+    static = [
+        {"taxon": t, "species": markers.at[t, "name"], "published_name": markers.at[t, "species"],
+         "group": markers.at[t, "group"]}
+        for t in ids
+    ]
     names = cohort.sample_names
     result: dict[str, list[dict]] = {s: [] for s in names}
     order = np.lexsort((ids[sub.col], -sub.data, sub.row))
-    for i in order:
-        taxon_id = ids[sub.col[i]]
-        rec = markers.loc[taxon_id]
-        result[names[sub.row[i]]].append(
-            {
-                "taxon": taxon_id,
-                "species": rec["name"],
-                "published_name": rec["species"],
-                "group": rec["group"],
-                "abundance": float(sub.data[i]),
-            }
-        )
+    rows, cols_, values = sub.row[order].tolist(), sub.col[order].tolist(), sub.data[order].tolist()
+    for r, j, v in zip(rows, cols_, values, strict=True):
+        result[names[r]].append({**static[j], "abundance": v})
     return result

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from ..cohort import Cohort
 from ..taxonomy import parse_lineage
 from ._data import read_table
+from ._sparse import columns, per_entry
 
 #: Relative abundance (fraction of assigned reads) above which a clade counts
 #: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
@@ -69,8 +70,11 @@ def _present_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray]:
     cols = cohort.taxa.index.get_indexer(table["taxon"])
     matched = np.flatnonzero(cols >= 0)
     classified = cohort.classified()
-    scale = np.divide(1.0, classified, out=np.zeros_like(classified), where=classified > 0)
-    A = (sp.diags(scale) @ cohort.X[:, cols[matched]]).tocsr()
+    # Nothing classified: every clade absent (dividing by inf gives 0).
+    divisor = np.where(classified > 0, classified, np.inf)
+    A = columns(cohort.X, cols[matched])
+    # percent / (100 - UNKNOWN) in the reference: X / (1 - unassigned) here.
+    A.data = A.data / per_entry(divisor, A)
     A.data[~(A.data > PRESENCE_CUTOFF)] = 0.0
     A.eliminate_zeros()
     return A, matched
@@ -140,14 +144,13 @@ def gmwi2_contributions(cohort: Cohort) -> dict[str, list[dict]]:
     A, matched = _present_abundance(cohort)
     coo = A.tocoo()
     order = np.lexsort((coo.col, coo.row))
-    clades = table["clade"].to_numpy()[matched]
-    taxa = table["taxon"].to_numpy()[matched]
-    coefs = table["coefficient"].to_numpy()[matched]
+    static = [
+        {"clade": table["clade"].iat[k], "taxon": table["taxon"].iat[k], "coefficient": float(table["coefficient"].iat[k])}
+        for k in matched
+    ]
     names = cohort.sample_names
     result: dict[str, list[dict]] = {s: [] for s in names}
-    for i in order:
-        j = coo.col[i]
-        result[names[coo.row[i]]].append(
-            {"clade": clades[j], "taxon": taxa[j], "coefficient": float(coefs[j]), "abundance": float(coo.data[i])}
-        )
+    rows, cols, values = coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist()
+    for r, j, v in zip(rows, cols, values, strict=True):
+        result[names[r]].append({**static[j], "abundance": v})
     return result

@@ -56,20 +56,24 @@ RATIOS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def _group_sum(matrix, taxa: pd.DataFrame, names: tuple[str, ...]) -> np.ndarray:
-    cols = np.flatnonzero(taxa["name"].isin(names).to_numpy())
-    return np.asarray(matrix[:, cols].sum(axis=1)).ravel()
-
-
 def log2_ratios(cohort: Cohort) -> pd.DataFrame:
-    """Both log2 ratios for every sample (never NaN or infinite)."""
+    """Both log2 ratios for every sample (never NaN or infinite).
+
+    Every group total and rank total comes from one sparse x dense product of
+    the cohort matrix with 0/1 indicator columns (no column slicing).
+    """
+    taxa = cohort.taxa
+    rank = taxa["rank"].to_numpy()
+    name = taxa["name"]
+    indicators = []
+    for column_rank, numerator, denominator in RATIOS.values():
+        at_rank = rank == column_rank
+        indicators += [at_rank, at_rank & name.isin(numerator).to_numpy(), at_rank & name.isin(denominator).to_numpy()]
+    sums = np.asarray(cohort.X @ np.column_stack(indicators).astype(float))
     out = {}
-    by_rank = {}
-    for column, (rank, numerator, denominator) in RATIOS.items():
-        if rank not in by_rank:
-            by_rank[rank] = cohort.rank_matrix(rank, include_unclassified=True, renormalize=True)
-        matrix, taxa = by_rank[rank]
-        a = _group_sum(matrix, taxa, numerator)
-        b = _group_sum(matrix, taxa, denominator)
-        out[column] = np.log2((a + PSEUDOCOUNT) / (b + PSEUDOCOUNT))
+    for k, column in enumerate(RATIOS):
+        total, a, b = sums[:, 3 * k], sums[:, 3 * k + 1], sums[:, 3 * k + 2]
+        # Fractions of everything classified at the rank (0 when the rank is empty).
+        scale = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
+        out[column] = np.log2((a * scale + PSEUDOCOUNT) / (b * scale + PSEUDOCOUNT))
     return pd.DataFrame(out, index=cohort.samples.index)
