@@ -10,7 +10,8 @@ provenance in the header:
   bugphyzz's own per-row source, mapped to that source's DOI; rows whose
   source has no DOI we could verify (BacMap) are left out.
 - ``knowledge/data/vital2014.tsv``  butyrate-pathway genomes (Vital et al. 2014).
-- ``knowledge/data/braccia2021_h2s.tsv``  H2S production calls (Braccia et al. 2021).
+- ``knowledge/data/braccia2021_h2s.tsv``  H2S production (any route) and dissimilatory
+  sulfate/sulfite reduction calls (Braccia et al. 2021).
 - ``knowledge/data/gmhi.tsv``  the 7 health-prevalent and 43 health-scarce GMHI species.
 
 Run from the repository root: ``python scripts/build_traits.py``.  The outputs
@@ -246,41 +247,103 @@ def build_vital(shared: Path) -> pd.DataFrame:
 _GTDB_RANK = re.compile(r"^([dpcofgs])__(.*)$")
 
 
+def _gtdb_ranks(lineage: str) -> dict[str, str]:
+    ranks = {}
+    for part in str(lineage).split(";"):
+        m = _GTDB_RANK.match(part.strip())
+        if m:
+            ranks[m.group(1)] = m.group(2)
+    return ranks
+
+
+def _gtdb_genus(raw: str) -> str | None:
+    genus = canonical_name("genus", normalize_name(raw))
+    if not genus[:1].isupper() or "-" in genus or any(ch.isdigit() for ch in genus):
+        return None  # GTDB placeholder genera (UBA7185, CAG-...) are not names profiles use
+    return genus
+
+
+BRACCIA = "doi:10.3389/fmicb.2021.705583"
+
+
 def build_braccia(shared: Path) -> pd.DataFrame:
+    """H2S producers and sulfate reducers from Braccia et al. 2021.
+
+    The cysteine table classifies every UHGG species-representative genome
+    (4,644): ``primary``/``secondary`` = cysteine-degrading genes found,
+    ``absent`` = none found, ``erroneous`` = unusable call (skipped).  The
+    dissimilatory sulfite reductase (dsrAB) table lists the genomes with the
+    sulfate/sulfite-reduction pathway.  Per named species:
+
+    - ``h2s_producer`` = 1 with one row per route found; 0 (``route=none``)
+      when the genome has neither cysteine-degrading nor dsr genes.  ``absent``
+      is never a producer call.
+    - ``sulfate_reducer`` = 1 with dsr genes, 0 without.
+
+    Per genus, the value is the share of the genus's species representatives
+    (named or not) carrying the trait, so a genus where 1 of 30 genomes has
+    dsr genes (Alistipes) is not called a sulfate reducer.
+    """
     base = shared / "traits" / "h2s_braccia2021"
     cys = pd.read_csv(base / "Cysteine_Degradation_hmm.taxa_hits_hmm.tsv", sep="\t")
     dsr = pd.read_csv(base / "Dissimilatory_Sulf_Reduction.taxa_hits.txt", sep="\t", header=None, names=["taxa_name"])
-    dsr["output_type"] = "sulfate_reduction"
-    calls = pd.concat([cys, dsr], ignore_index=True)
-    species_rows: dict[tuple[str, str], int] = {}
-    genus_dsr: dict[str, int] = {}
-    for lineage, route in zip(calls["taxa_name"], calls["output_type"], strict=True):
-        ranks = {}
-        for part in str(lineage).split(";"):
-            m = _GTDB_RANK.match(part.strip())
-            if m:
-                ranks[m.group(1)] = m.group(2)
-        route = {"primary": "cysteine_primary", "secondary": "cysteine_secondary"}.get(route, route)
+    dsr_lineages = set(dsr["taxa_name"])
+    cys = cys[cys["output_type"] != "erroneous"]
+    route_name = {"primary": "cysteine_primary", "secondary": "cysteine_secondary"}
+    # species -> set of routes; species -> [genomes, dsr genomes]
+    species_routes: dict[str, set[str]] = {}
+    species_dsr: dict[str, list[int]] = {}
+    genus_h2s: dict[str, list[int]] = {}
+    genus_dsr: dict[str, list[int]] = {}
+    for lineage, call in zip(cys["taxa_name"], cys["output_type"], strict=True):
+        ranks = _gtdb_ranks(lineage)
+        has_dsr = lineage in dsr_lineages
+        routes = set()
+        if call in route_name:
+            routes.add(route_name[call])
+        if has_dsr:
+            routes.add("sulfate_reduction")
+        genus = _gtdb_genus(ranks["g"]) if ranks.get("g") else None
+        if genus:
+            counts = genus_h2s.setdefault(genus, [0, 0])
+            counts[0] += 1
+            counts[1] += bool(routes)
+            counts = genus_dsr.setdefault(genus, [0, 0])
+            counts[0] += 1
+            counts[1] += has_dsr
         species = ranks.get("s", "")
         if species and not species.startswith("MGYG"):
             taxon = _taxon("species", species)
             if taxon:
-                species_rows[(taxon, route)] = species_rows.get((taxon, route), 0) + 1
-        if route == "sulfate_reduction" and ranks.get("g"):
-            genus = canonical_name("genus", normalize_name(ranks["g"]))
-            if not genus[:1].isupper() or "-" in genus or any(ch.isdigit() for ch in genus):
-                continue  # GTDB placeholder genera (UBA7185, CAG-...) are not names we can match
-            genus_dsr[genus] = genus_dsr.get(genus, 0) + 1
+                species_routes.setdefault(taxon, set()).update(routes)
+                counts = species_dsr.setdefault(taxon, [0, 0])
+                counts[0] += 1
+                counts[1] += has_dsr
+
+    def row(taxon, rank, trait, value, qualifier, note):
+        return {"taxon": taxon, "rank": rank, "ncbi_taxid": "", "trait": trait, "value": value,
+                "qualifier": qualifier, "evidence": "genome_analysis", "source": BRACCIA, "note": note}
+
     rows = []
-    for (taxon, route), n in sorted(species_rows.items()):
-        rows.append({"taxon": taxon, "rank": "species", "ncbi_taxid": "", "trait": "h2s_producer", "value": 1.0,
-                     "qualifier": f"route={route}", "evidence": "genome_analysis",
-                     "source": "doi:10.3389/fmicb.2021.705583", "note": f"{n} UHGG genome(s) with hits"})
-    for genus, n in sorted(genus_dsr.items()):
-        rows.append({"taxon": genus, "rank": "genus", "ncbi_taxid": "", "trait": "h2s_producer", "value": 1.0,
-                     "qualifier": "route=sulfate_reduction", "evidence": "genome_analysis",
-                     "source": "doi:10.3389/fmicb.2021.705583",
-                     "note": f"dissimilatory sulfate reduction genes in {n} UHGG genome(s) of the genus"})
+    for taxon, routes in sorted(species_routes.items()):
+        n = species_dsr[taxon][0]
+        if routes:
+            for route in sorted(routes):
+                rows.append(row(taxon, "species", "h2s_producer", 1.0, f"route={route}",
+                                f"{n} UHGG species-representative genome(s); {route} genes found"))
+        else:
+            rows.append(row(taxon, "species", "h2s_producer", 0.0, "route=none",
+                            f"{n} UHGG genome(s): no cysteine-degrading and no dsrAB genes (Braccia call 'absent')"))
+    for taxon, (n, k) in sorted(species_dsr.items()):
+        value = k / n
+        rows.append(row(taxon, "species", "sulfate_reducer", round(value, 3), "",
+                        f"dissimilatory sulfite reductase (dsrAB) genes in {k} of {n} UHGG genome(s)"))
+    for genus, (n, k) in sorted(genus_h2s.items()):
+        rows.append(row(genus, "genus", "h2s_producer", round(k / n, 3), "",
+                        f"share of the genus's UHGG species representatives with any H2S route: {k} of {n}"))
+    for genus, (n, k) in sorted(genus_dsr.items()):
+        rows.append(row(genus, "genus", "sulfate_reducer", round(k / n, 3), "",
+                        f"share of the genus's UHGG species representatives with dsrAB genes: {k} of {n}"))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -325,7 +388,8 @@ def main() -> None:
           ["Vital et al. 2014 butyrate-producing genomes (traits/vital2014, list as kept in bsantan/kg-microbe-paper)",
            generated])
     write(build_braccia(shared), OUT / "braccia2021_h2s.tsv",
-          ["Braccia et al. 2021 H2S production calls on UHGG genomes (traits/h2s_braccia2021)", generated])
+          ["Braccia et al. 2021 H2S production (cysteine degradation, dsrAB) calls on UHGG genomes (traits/h2s_braccia2021)",
+           "species rows: 1/0 per genome call; genus rows: share of the genus's UHGG species representatives", generated])
     write(build_gmhi(shared), OUT / "gmhi.tsv",
           ["Gupta et al. 2020 GMHI marker species (gmhi/MH_species.txt, MN_species.txt), renamed to current names",
            generated])

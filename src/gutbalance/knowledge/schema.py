@@ -64,18 +64,25 @@ TRAITS: dict[str, Trait] = {
         # --- barrier: does it keep the lining intact?
         _t("mucin_degrader", "barrier", _BOOL),
         _t("akkermansia", "barrier", "1 = genus Akkermansia (mucus-layer specialist)"),
-        _t("h2s_producer", "barrier", _BOOL + " (hydrogen sulfide from cysteine or sulfate/sulfite)", "route"),
+        _t("h2s_producer", "barrier", _BOOL + " (hydrogen sulfide by any route: cysteine degradation or sulfate/sulfite"
+           " reduction; genus rows = share of the genus's surveyed genomes)", "route"),
+        _t("sulfate_reducer", "barrier", _BOOL + " (dissimilatory sulfate/sulfite reduction, dsrAB: the colitis-linked H2S"
+           " producers such as Desulfovibrio and Bilophila; genus rows = share of the genus's surveyed genomes)"),
         _t("gram_negative", "barrier", "1 = Gram-stain negative, 0 = Gram-stain positive (stain, not envelope)"),
         _t("lps_producer", "barrier", "1 = diderm with lipopolysaccharide outer membrane, 0 = no LPS"),
         _t("lps_tlr4_agonist", "barrier", "1 = hexa-acylated, strongly TLR4-agonistic LPS; 0 = weak or antagonistic LPS"),
         _t("obligate_anaerobe", "barrier", "1 = obligately anaerobic, 0 = tolerates or uses oxygen"),
         _t("facultative_anaerobe", "barrier", "1 = facultatively anaerobic (blooms when the gut is oxygenated), 0 = not"),
         # --- defense: does it resist pathogens?
-        _t("pathogen", "defense", _BOOL + " (recognised pathogen of humans or animals)", "caveat"),
+        _t("pathogen", "defense", _BOOL + " (broad flag from trait compilations: pathogen or opportunist of humans or"
+           " animals; marks some dominant commensals)", "caveat"),
+        _t("enteric_pathogen", "defense", "1 = recognised primary enteric/gastrointestinal pathogen; 0.5 = only some"
+           " strains or pathotypes are, or an opportunist (say which in caveat); 0 = not", "caveat"),
         _t("pathogenicity_class", "defense", "COGEM class 1 (no risk) to 4 (severe risk) for humans and animals"),
         _t("enterobacteriaceae", "defense", "1 = member of the Enterobacteriaceae (bloom marker)"),
         _t("oral_taxon", "defense", "1 = oral-cavity taxon; in stool it marks oral-gut transfer"),
-        _t("colonisation_resistance", "defense", _BOOL + " (mechanism shown to exclude pathogens)", "mechanism"),
+        _t("colonisation_resistance", "defense", _BOOL + " (mechanism shown to exclude pathogens; 0.5 = only some"
+           " strains carry it)", "mechanism"),
     )
 }
 
