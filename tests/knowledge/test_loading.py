@@ -70,9 +70,9 @@ def test_shipped_knowledge_base_is_valid_and_covers_every_trait_family():
                   "gmhi_health_prevalent", "gmhi_health_scarce", "asnicar_favourable", "asnicar_unfavourable",
                   "butyrate_producer", "propionate_producer", "acetate_producer", "vitamin_b2_synthesis",
                   "vitamin_b12_synthesis", "menaquinone_synthesis", "ubiquinone_synthesis",
-                  "mucin_degrader", "akkermansia", "h2s_producer", "lps_producer",
+                  "mucin_degrader", "akkermansia", "h2s_producer", "sulfate_reducer", "lps_producer",
                   "lps_tlr4_agonist", "facultative_anaerobe", "pathogen", "pathogenicity_class", "enterobacteriaceae",
-                  "oral_taxon", "colonisation_resistance"]:
+                  "oral_taxon", "colonisation_resistance", "enteric_pathogen"]:
         assert trait in used, trait
     # Published list sizes are reproduced: 7 and 43 GMHI species, 15 + 15 Asnicar species.
     per_trait = kb.facts.drop_duplicates(["taxon", "trait"]).groupby("trait")["taxon"].nunique()
