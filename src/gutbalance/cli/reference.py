@@ -1,0 +1,100 @@
+"""``gutbalance reference``: build and inspect healthy reference populations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import DataError
+
+
+@click.group()
+def reference() -> None:
+    """Healthy reference populations for percentiles and change over time."""
+
+
+def _parse_group(text: str) -> tuple[str, str]:
+    if "=" not in text:
+        raise click.BadParameter("use COLUMN=VALUE, e.g. diagnosis=control", param_hint="--group")
+    column, value = text.split("=", 1)
+    return column.strip(), value.strip()
+
+
+@reference.command("build")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="CSV/TSV of sample metadata (the labels that pick the reference people).")
+@click.option("--sample-column", default=None, help="Metadata column naming the samples (default: sample, run, ... or the first).")
+@click.option("--group", "groups", multiple=True, required=True,
+              help="COLUMN=VALUE that selects reference samples, e.g. diagnosis=control (repeat to require several).")
+@click.option("--subject", "subject_column", default=None,
+              help="Metadata column naming the person, when people were sequenced more than once: runs are averaged "
+                   "per person and their spread gives each score's technical variation.")
+@click.option("--name", default="custom_reference", show_default=True, help="Short name of the reference.")
+@click.option("--description", default=None, help="Who the reference people are (shown in reports).")
+@click.option("--source", default="", help="Where the data come from (citation, accession).")
+@click.option("--format", "format_", default=None, help="Force the input format.")
+@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Reference file to write (.json).")
+def build(inputs, metadata, sample_column, groups, subject_column, name, description, source, format_, out) -> None:
+    """Build a reference from the samples in INPUTS whose metadata match --group.
+
+    Every score of `gutbalance analyze` is computed on the selected samples and
+    stored as a distribution; use the file with `gutbalance report --reference`.
+    """
+    import gutbalance
+    from gutbalance.io import read_metadata
+    from gutbalance.reference import build_reference
+
+    meta = read_metadata(metadata, sample_column=sample_column)
+    cohort = gutbalance.read(list(inputs), format=format_, metadata=meta)
+    keep = None
+    for text in groups:
+        column, value = _parse_group(text)
+        if column not in cohort.samples.columns:
+            raise DataError(f"--group: no metadata column {column!r} (columns: {', '.join(map(str, meta.columns))})")
+        match = (cohort.samples[column].astype(str) == value).to_numpy()
+        keep = match if keep is None else keep & match
+    n = int(keep.sum())
+    if n < 2:
+        raise DataError(f"only {n} sample(s) match {' and '.join(groups)}; a reference needs at least 2")
+    selected = cohort.subset(keep)
+    subjects = None
+    if subject_column:
+        if subject_column not in selected.samples.columns:
+            raise DataError(f"--subject: no metadata column {subject_column!r}")
+        subjects = selected.samples[subject_column].astype(str)
+    ref = build_reference(
+        selected,
+        name=name,
+        label="Healthy reference",
+        description=description or f"{n} samples with {' and '.join(groups)}",
+        source=source or f"user cohort: {', '.join(map(str, inputs))}",
+        subjects=subjects,
+        characteristics={"selection": " and ".join(groups), "source_format": str(selected.samples["source_format"].iloc[0])},
+    )
+    ref.save(out)
+    click.echo(f"{ref.primary.n_people} reference people, {len(ref.scores)} scores -> {out}", err=True)
+
+
+@reference.command("show")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def show(path: Path | None) -> None:
+    """Summarise a reference file (default: the shipped healthy reference)."""
+    import numpy as np
+
+    from gutbalance.reference import load_reference
+
+    ref = load_reference(path)
+    click.echo(f"{ref.name}: {ref.primary.description} ({ref.primary.n_people} people)")
+    click.echo(f"source: {ref.primary.source}")
+    for key in ref.scores:
+        dist = ref.distribution(key)
+        tv = ref.variation.get(key)
+        srd = f"  smallest real difference {tv.smallest_real_difference:.4g}" if tv else ""
+        click.echo(f"  {key:32s} median {np.median(dist.values):10.4g}  5-95% {dist.quantile(0.05):.4g} to {dist.quantile(0.95):.4g}{srd}")
+    for pop in ref.context.values():
+        click.echo(f"context: {pop.label} ({pop.n_people} people): {', '.join(pop.distributions)}")
+
+
+COMMANDS = [reference]

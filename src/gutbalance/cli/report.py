@@ -1,0 +1,43 @@
+"""``gutbalance report``: re-render the HTML reports of a saved run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--subject-column", default=None, help="Metadata column naming the subject (person) of each sample.")
+@click.option("--time-column", default=None, help="Metadata column giving each sample's time point (number or date).")
+@click.option("--subject-pattern", default=None,
+              help=r"Regular expression on sample names: first group subject, second time, e.g. 'Subj(\d+)_time(\d+)'.")
+@click.option("--group-by", "group_by", multiple=True, help="Metadata column to compare groups by (repeatable).")
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Reference file from `gutbalance reference build` (default: the shipped healthy reference).")
+@click.option("--no-figures", is_flag=True, help="Do not export SVG/PNG figures.")
+def report(results: Path, subject_column, time_column, subject_pattern, group_by, reference, no_figures) -> None:
+    """Re-render RESULTS/report.html, samples/ and subjects/ from the saved
+    scores.tsv, scores.json and cohort.h5ad of `gutbalance analyze -o RESULTS`.
+
+    Options override the settings saved with the results.  Reports explain; they do not diagnose.
+    """
+    from ..report import rerender
+
+    files = rerender(
+        results,
+        subject_column=subject_column,
+        time_column=time_column,
+        subject_pattern=subject_pattern,
+        group_columns=list(group_by) or None,
+        reference=str(reference) if reference else None,
+        figures=False if no_figures else None,
+    )
+    click.echo(
+        f"{len(files.sample_reports)} sample reports, {len(files.timeline_reports)} timelines -> {files.cohort_report}",
+        err=True,
+    )
+
+
+COMMANDS = [report]

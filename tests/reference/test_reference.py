@@ -1,0 +1,182 @@
+"""Reference distributions, percentiles, technical variation and building a reference."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from gutbalance.errors import DataError, FormatError
+from gutbalance.reference import (
+    Distribution,
+    Reference,
+    build_reference,
+    load_reference,
+    merge_repeated_samples,
+    percentiles,
+    technical_variation,
+)
+from gutbalance.reference.variation import SRD_FACTOR, within_subject_sd
+from gutbalance.scores import score
+from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(-5, 5), min_size=1, max_size=40),
+    st.lists(st.integers(-7, 7), min_size=1, max_size=10),
+)
+def test_percentile_is_scipy_percentileofscore_mean(reference_values, queries):
+    dist = Distribution.from_values(reference_values)
+    got = dist.percentile(queries)
+    want = [stats.percentileofscore(reference_values, q, kind="mean") for q in queries]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_percentile_keeps_nan_and_quantiles_approximate_values():
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=5000)
+    exact = Distribution.from_values(values)
+    compact = Distribution.from_values(values, as_quantiles=True)
+    assert compact.kind == "quantiles"
+    assert len(compact.values) == 101
+    assert compact.n == 5000
+    q = np.array([-2.0, -0.5, 0.0, 0.7, 3.0, np.nan])
+    a, b = exact.percentile(q), compact.percentile(q)
+    assert np.isnan(a[-1])
+    assert np.isnan(b[-1])
+    np.testing.assert_allclose(a[:-1], b[:-1], atol=0.6)
+    assert compact.percentile([-100])[0] == 0
+    assert compact.percentile([100])[0] == 100
+
+
+def test_quantile_percentiles_with_many_ties_count_ties_half():
+    dist = Distribution.from_values([0.0] * 60 + list(np.linspace(1, 4, 40)), as_quantiles=True)
+    assert dist.percentile([0.0])[0] == pytest.approx(30.0, abs=1.0)
+
+
+def test_distribution_refuses_empty():
+    with pytest.raises(DataError):
+        Distribution.from_values([np.nan])
+
+
+def test_within_subject_sd_is_the_anova_residual_sd():
+    # two subjects: (1, 3) and (10, 11, 15): residual SS = 2 + 14 = 16 on 1 + 2 df
+    values = pd.Series([1.0, 3.0, 10.0, 11.0, 15.0, 7.0])
+    subjects = pd.Series(["a", "a", "b", "b", "b", "single"])
+    sw, n_subjects, n_measurements = within_subject_sd(values, subjects)
+    assert sw == pytest.approx(np.sqrt(16 / 3))
+    assert (n_subjects, n_measurements) == (2, 5)
+    tv = technical_variation(pd.DataFrame({"x": values}), subjects)["x"]
+    assert tv.smallest_real_difference == pytest.approx(1.96 * np.sqrt(2) * np.sqrt(16 / 3))
+    assert pytest.approx(2.77, abs=0.01) == SRD_FACTOR  # Bland & Altman 1996: 2.77 s_w
+    assert tv.exceeds(tv.smallest_real_difference * 1.01)
+    assert not tv.exceeds(-tv.smallest_real_difference * 0.99)
+
+
+def test_within_subject_sd_needs_a_replicate():
+    with pytest.raises(DataError):
+        within_subject_sd(pd.Series([1.0, 2.0]), pd.Series(["a", "b"]))
+
+
+def _percent(species: dict[str, float]) -> dict[str, float]:
+    total = sum(species.values())
+    return {k: 100.0 * v / total for k, v in species.items()}
+
+
+def _runs_cohort():
+    names = list(SMALL_COMMUNITY)
+    shifted = dict(SMALL_COMMUNITY)
+    shifted[names[0]] += 10.0
+    shifted[names[1]] -= 10.0
+    profiles = {
+        "run1": SMALL_COMMUNITY,
+        "run2": shifted,
+        "run3": SMALL_COMMUNITY,
+        "run4": _percent({k: SMALL_COMMUNITY[k] for k in names[:5]}),
+        "run5": _percent({k: SMALL_COMMUNITY[k] for k in names[2:]}),
+    }
+    subjects = pd.Series({"run1": "p1", "run2": "p1", "run3": "p2", "run4": "p2", "run5": "p3"})
+    return make_cohort(profiles), subjects
+
+
+def test_merge_repeated_samples_averages_runs():
+    cohort, subjects = _runs_cohort()
+    merged = merge_repeated_samples(cohort, subjects)
+    assert merged.sample_names == ["p1", "p2", "p3"]
+    np.testing.assert_allclose(merged.X[0].toarray(), (cohort.X[0] + cohort.X[1]).toarray() / 2)
+    np.testing.assert_allclose(merged.X[2].toarray(), cohort.X[4].toarray())
+    assert merged.samples["n_runs"].tolist() == [2, 2, 1]
+    with pytest.raises(DataError):
+        merge_repeated_samples(cohort, subjects.drop("run5"))
+
+
+def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
+    cohort, subjects = _runs_cohort()
+    ref = build_reference(cohort, name="t", description="test people", source="made up", subjects=subjects)
+    merged_scores = score(merge_repeated_samples(cohort, subjects))
+    assert set(ref.scores) == set(merged_scores.columns)
+    for col in ref.scores:
+        np.testing.assert_allclose(ref.distribution(col).values, np.sort(merged_scores[col].to_numpy()))
+    assert set(ref.variation) == set(ref.scores)
+    assert ref.variation["shannon"].n_subjects == 2
+    path = ref.save(tmp_path / "ref.json")
+    again = Reference.load(path)
+    assert again.to_json() == ref.to_json()
+    table = score(cohort)
+    table["not_a_reference_score"] = 1.0
+    pct = percentiles(table, again)
+    assert list(pct.columns) == [f"{c}_percentile" for c in table.columns if c in ref.scores]
+    assert pct.index.equals(table.index)
+    assert ((pct >= 0) & (pct <= 100)).all().all()
+
+
+def test_load_reference_errors_are_format_errors(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(FormatError, match="not JSON"):
+        Reference.load(bad)
+    bad.write_text(json.dumps({"format": "something else"}), encoding="utf-8")
+    with pytest.raises(FormatError, match="gutbalance-reference"):
+        Reference.load(bad)
+    with pytest.raises(FormatError):
+        Reference.load(tmp_path / "missing.json")
+
+
+def test_shipped_reference_covers_every_score_column():
+    """Fails when score() gains a column: re-run scripts/build_healthy_reference.py."""
+    ref = load_reference()
+    columns = score(make_cohort({"a": SMALL_COMMUNITY})).columns
+    missing = [c for c in columns if c not in ref.scores]
+    assert not missing, f"re-run scripts/build_healthy_reference.py: no reference distribution for {missing}"
+    assert ref.primary.n_people == 66
+    assert all(d.n == 66 for d in ref.primary.distributions.values())
+    assert "doi:10.15252/msb.20145645" in ref.primary.source
+    assert ref.context["gmwi_webtool_5026"].n_people == 5026
+    assert not ref.context["gmwi_webtool_5026"].healthy
+    assert ref.variation["shannon"].n_measurements == 457
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_shipped_reference_is_what_the_script_builds(shared_data, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "ref.json"
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "build_healthy_reference.py"), "--shared", str(shared_data), "-o", str(out)],
+        check=True, capture_output=True,
+    )
+    built = json.loads(out.read_text(encoding="utf-8"))
+    shipped = json.loads((root / "src" / "gutbalance" / "reference" / "data" / "healthy_reference.json").read_text(encoding="utf-8"))
+    built["provenance"].pop("gutbalance", None)
+    shipped["provenance"].pop("gutbalance", None)
+    assert built == shipped, "the shipped reference is stale: re-run scripts/build_healthy_reference.py"

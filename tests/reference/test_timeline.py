@@ -1,0 +1,117 @@
+"""Subjects, time order, changes beyond technical variation, species that came and went."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gutbalance.errors import DataError
+from gutbalance.reference import (
+    Distribution,
+    Population,
+    Reference,
+    TechnicalVariation,
+    load_reference,
+    subjects_from_metadata,
+    subjects_from_names,
+    timelines,
+)
+from gutbalance.scores import score
+from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+KEFIR_PATTERN = r"Subj(\d+)_time(\d+)"
+
+
+def test_subjects_from_names_positional_and_named_groups():
+    names = ["Subj030_time2_S19", "Subj030_time10_S20", "Subj001_time1_S1", "blank_control"]
+    frame = subjects_from_names(names, KEFIR_PATTERN)
+    assert list(frame.index) == names[:3]
+    assert frame.loc["Subj030_time10_S20", "subject"] == "030"
+    assert frame.loc["Subj030_time10_S20", "time"] == "10"
+    named = subjects_from_names(names, r"^(?P<subject>Subj\d+)_time(?P<time>\d+)")
+    assert named.loc["Subj001_time1_S1", "subject"] == "Subj001"
+    only_subject = subjects_from_names(names, r"^(Subj\d+)")
+    assert only_subject.loc[["Subj030_time2_S19", "Subj030_time10_S20"], "time"].tolist() == ["1", "2"]
+
+
+@pytest.mark.parametrize("pattern", ["Subj(", "Subj\\d+"])
+def test_bad_subject_patterns_are_data_errors(pattern):
+    with pytest.raises(DataError):
+        subjects_from_names(["Subj1"], pattern)
+
+
+def test_subjects_from_metadata_and_numeric_time_order():
+    meta = pd.DataFrame(
+        {"person": ["a", "a", "a", "b", ""], "day": ["10", "9", "1", "3", "4"]},
+        index=["s1", "s2", "s3", "s4", "s5"],
+    )
+    frame = subjects_from_metadata(meta, "person", "day")
+    assert list(frame.index) == ["s1", "s2", "s3", "s4"]
+    with pytest.raises(DataError):
+        subjects_from_metadata(meta, "nobody")
+    scores = pd.DataFrame({"x": [3.0, 2.0, 1.0, 5.0, 0.0]}, index=meta.index)
+    (line,) = timelines(scores, frame)
+    assert line.subject == "a"
+    assert line.samples == ["s3", "s2", "s1"]
+    assert line.times == ["1", "9", "10"]
+    assert line.scores["x"].tolist() == [1.0, 2.0, 3.0]
+
+
+def _reference_with_srd(score_name: str, srd: float) -> Reference:
+    pop = Population("p", "p", "", "", 2, {score_name: Distribution.from_values([0.0, 1.0])})
+    return Reference("r", "", pop, variation={score_name: TechnicalVariation(srd / 2.77, srd, 2, 4)})
+
+
+def test_changes_are_flagged_against_the_smallest_real_difference():
+    scores = pd.DataFrame({"x": [1.0, 1.5, 4.0], "y": [0.0, 0.0, 0.0]}, index=["t1", "t2", "t3"])
+    subjects = pd.DataFrame({"subject": ["p"] * 3, "time": ["1", "2", "3"]}, index=scores.index)
+    (line,) = timelines(scores, subjects, reference=_reference_with_srd("x", 1.0))
+    x = line.changes[line.changes["score"] == "x"].reset_index(drop=True)
+    assert x["delta"].tolist() == [0.5, 2.5, 3.0]
+    assert x["beyond_variation"].tolist() == [False, True, True]
+    assert x["overall"].tolist() == [False, False, True]
+    y = line.changes[line.changes["score"] == "y"]
+    assert y["beyond_variation"].isna().all()  # no technical variation known for y: not flagged
+    assert line.n_beyond == 1  # consecutive steps only
+
+
+def test_species_that_appeared_or_vanished():
+    names = list(SMALL_COMMUNITY)
+    before = dict(SMALL_COMMUNITY)
+    after = dict(SMALL_COMMUNITY)
+    after[names[1]] += after.pop(names[0])  # Roseburia vanishes
+    tiny = "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Streptococcaceae|g__Streptococcus|s__Streptococcus_thermophilus"
+    big = "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|s__Lactobacillus_kefiranofaciens"
+    after[tiny] = 0.05  # below 0.1 %: not reported
+    after[big] = 4.0
+    after[names[2]] -= 4.05
+    cohort = make_cohort({"p_t1": before, "p_t2": after})
+    scores = score(cohort)
+    subjects = subjects_from_names(cohort.sample_names, r"^(p)_t(\d)")
+    (line,) = timelines(scores, subjects, cohort=cohort, reference=load_reference())
+    (change,) = line.taxa_changes
+    assert [n for n, _ in change.appeared] == ["Lactobacillus kefiranofaciens"]
+    assert change.appeared[0][1] == pytest.approx(0.04)
+    assert [n for n, _ in change.vanished] == ["Roseburia intestinalis"]
+    assert change.vanished[0][1] == pytest.approx(0.125)
+
+
+@pytest.mark.shared
+def test_kefir_subject_030_has_three_time_points(shared_data):
+    import gutbalance
+
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    cohort = gutbalance.read(sorted(folder.glob("Subj030_*")) + sorted(folder.glob("Subj054_*")))
+    scores = score(cohort)
+    lines = {t.subject: t for t in timelines(scores, subjects_from_names(cohort.sample_names, KEFIR_PATTERN),
+                                               cohort=cohort, reference=load_reference())}
+    line = lines["030"]
+    assert line.samples == ["Subj030_time1_S18", "Subj030_time2_S19", "Subj030_time3_S20"]
+    assert len(line.taxa_changes) == 2
+    assert any(tc.appeared or tc.vanished for tc in line.taxa_changes)
+    consecutive = line.changes[~line.changes["overall"]]
+    assert len(consecutive) == 2 * len(scores.columns)
+    assert consecutive["beyond_variation"].notna().all()  # every score has a measured technical variation
+    assert set(lines) == {"030", "054"}
+    assert np.isfinite(line.changes["delta"]).all()

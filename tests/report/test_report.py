@@ -1,0 +1,224 @@
+"""Report files, escaping, safe file names, score descriptions, group statistics."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from gutbalance.cli import main
+from gutbalance.outputs import write_table_atomic
+from gutbalance.report import (
+    compare_groups,
+    describe,
+    grouping_columns,
+    read_scores,
+    rerender,
+    safe_filename,
+    write_reports,
+)
+from gutbalance.report.render import display_taxon, normalise_contributions, render_sample_report, source_link
+from tests.report.conftest import XSS_NAME
+
+
+class _Resources(HTMLParser):
+    """Every tag that would make a browser fetch something."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "srcset", "data", "poster") or (tag == "link" and name == "href"):
+                self.found.append((tag, value or ""))
+
+
+def _loaded_resources(html: str) -> list[tuple[str, str]]:
+    parser = _Resources()
+    parser.feed(html)
+    return parser.found
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=0, max_size=300))
+def test_safe_filename_is_safe(name):
+    out = safe_filename(name)
+    assert re.fullmatch(r"[A-Za-z0-9._-]+", out)
+    assert not out.startswith(".")
+    assert len(out) <= 80
+    assert out == safe_filename(name)
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_safe_filename_keeps_different_names_apart(a, b):
+    if a != b:
+        assert safe_filename(a) != safe_filename(b)
+
+
+def test_safe_filename_keeps_plain_names_and_tags_changed_ones():
+    assert safe_filename("Subj030_time1_S18") == "Subj030_time1_S18"
+    assert safe_filename("../../etc/passwd").startswith("etc_passwd-")
+    assert safe_filename("CON").startswith("CON-")
+    assert safe_filename("") .startswith("sample-")
+
+
+def test_descriptions_cover_known_columns_and_fall_back():
+    for key in ("immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "coverage",
+                "gmhi", "gmwi2", "shannon", "richness", "dysbiosis", "firmicutes_bacteroidetes_log2"):
+        info = describe(key)
+        assert info.known
+        assert info.meaning
+        assert info.label != key
+    info = describe("brand_new_index")
+    assert not info.known
+    assert info.label == "Brand new index"
+    assert info.group == "other"
+    assert describe("gmhi").references
+    assert "10.1038/s41467-020-18476-8" in describe("gmhi").references[0]
+
+
+def test_contribution_shapes_are_normalised():
+    pillar, _ = normalise_contributions([{"taxon": "s__A b", "effect": 0.3, "trait": "t", "source": "doi:10.1/1"}])
+    assert pillar[0]["effect"] == 0.3
+    gmhi, _ = normalise_contributions({"markers": [{"taxon": "s__A", "group": "MH", "abundance": 0.1},
+                                                   {"taxon": "s__B", "group": "MN", "abundance": 0.2}]})
+    assert [e["effect"] for e in gmhi] == [0.1, -0.2]
+    gmwi2, note = normalise_contributions({"taxa": [{"taxon": "f__X", "coefficient": -0.05}], "note": "uncalibrated"})
+    assert gmwi2[0]["effect"] == -0.05
+    assert note == "uncalibrated"
+    assert display_taxon("s__Faecalibacterium prausnitzii") == "Faecalibacterium prausnitzii"
+    assert display_taxon("f__Bacteroidaceae") == "Bacteroidaceae (family)"
+    assert source_link("doi:10.1038/abc") == "https://doi.org/10.1038/abc"
+    assert source_link("PMID:123") == "https://pubmed.ncbi.nlm.nih.gov/123/"
+    assert source_link('doi:10.1/x"><script>') is None
+    assert source_link("javascript:alert(1)") is None
+
+
+def test_compare_groups_matches_scipy_and_benjamini_hochberg():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"a": rng.normal(size=30), "b": np.r_[rng.normal(size=15), rng.normal(2, size=15)]},
+                          index=[f"s{i}" for i in range(30)])
+    groups = pd.Series(["x"] * 15 + ["y"] * 15, index=scores.index)
+    table = compare_groups(scores, groups)
+    assert list(table["score"]) == ["a", "b"]
+    for _, row in table.iterrows():
+        xa = scores.loc[groups == "x", row["score"]]
+        xb = scores.loc[groups == "y", row["score"]]
+        res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+        assert row["u"] == res.statistic
+        assert row["p"] == pytest.approx(res.pvalue)
+        greater = sum((u > v) - (u < v) for u in xa for v in xb) / (len(xa) * len(xb))
+        assert row["rank_biserial"] == pytest.approx(greater)  # P(a > b) - P(a < b)
+    p = table["p"].to_numpy()
+    order = np.argsort(p)
+    bh = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    np.testing.assert_allclose(table["q"].to_numpy()[order], np.minimum(bh, 1))
+    assert table.set_index("score").loc["b", "rank_biserial"] < -0.5  # y is higher
+
+
+def test_grouping_columns_need_two_groups_of_three():
+    meta = pd.DataFrame({"arm": list("aaabbb"), "tiny": list("aaaaab"), "age": [1.5, 2, 3, 4, 5, 6],
+                         "id": list("abcdef"), "source_file": list("aaabbb")})
+    assert grouping_columns(meta) == ["arm"]
+
+
+def test_write_reports_escapes_everything_and_names_files_safely(report_input, tmp_path):
+    cohort, scores, contributions = report_input
+    files = write_reports(tmp_path, cohort, scores[["shannon", "gmhi"]], contributions, subject_column="person",
+                          time_column="visit", group_columns=["arm"])
+    assert files.cohort_report.exists()
+    assert set(files.sample_reports) == set(scores.index)
+    assert len(files.figures) == 4
+    for path in files.sample_reports.values():
+        assert path.parent == tmp_path / "samples"
+        assert re.fullmatch(r"[A-Za-z0-9._-]+\.html", path.name)
+    assert set(files.timeline_reports) == {"p1"}
+    pages = [files.cohort_report, *files.sample_reports.values(), *files.timeline_reports.values()]
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "<img src=x" not in html
+        assert "<svg onload" not in html
+        assert "<script>alert" not in html
+        assert "<b>bold</b>" not in html
+        assert "<i>butyrate</i>" not in html
+        # nothing is loaded from anywhere (links to DOIs are fine: they load only when followed)
+        assert _loaded_resources(html) == []
+        assert "@import" not in html
+        assert "url(" not in html
+        assert "not a diagnosis" in html
+    xss = files.sample_reports[XSS_NAME].read_text(encoding="utf-8")
+    assert "&lt;img src=x onerror=alert(1)&gt;" in xss
+    assert "&lt;svg onload=alert(3)&gt;" in xss
+    assert "https://pubmed.ncbi.nlm.nih.gov/123/" in xss
+    cohort_html = files.cohort_report.read_text(encoding="utf-8")
+    assert "Mann" in cohort_html
+    assert "kefir" in cohort_html
+    assert {p.suffix for p in files.figures} == {".svg", ".png"}
+    png = next(p for p in files.figures if p.suffix == ".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = files.figures[0].read_text(encoding="utf-8") if files.figures[0].suffix == ".svg" else ""
+    assert "<svg" in svg or files.figures[0].suffix == ".png"
+
+
+def test_every_chart_has_a_title_a_description_and_role(report_input, tmp_path):
+    cohort, scores, contributions = report_input
+    html = render_sample_report(XSS_NAME, scores, cohort=cohort, contributions=contributions)
+    svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
+    assert len(svgs) >= len(scores.columns)
+    for svg in svgs:
+        assert 'role="img"' in svg
+        assert "<title" in svg
+        assert "<desc" in svg
+        assert "style=" not in svg
+
+
+def test_unknown_score_columns_render_generically(report_input):
+    cohort, scores, _ = report_input
+    table = scores.assign(brand_new_index=np.arange(len(scores), dtype=float))
+    html = render_sample_report("p1_t1", table, cohort=cohort)
+    assert "Brand new index" in html
+    assert "Other scores" in html
+    assert "No healthy reference values for this score yet." in html
+
+
+def test_pillar_columns_render_with_their_contributions(report_input):
+    cohort, scores, _ = report_input
+    table = scores.assign(immune_support=61.0, training=55.0, homeostasis=70.0, nutrients=40.0, barrier=65.0,
+                          defense=80.0, coverage=0.83)
+    contributions = {"p1_t1": {"barrier": [{"taxon": "s__Akkermansia muciniphila", "effect": 4.2,
+                                             "trait": "mucus layer", "source": "doi:10.1016/j.cell.2019.01.001"}]}}
+    html = render_sample_report("p1_t1", table, cohort=cohort, contributions=contributions)
+    assert "Immune-support scores not available" not in html
+    assert html.index("Immune support") < html.index("The five ways")
+    assert "Akkermansia muciniphila" in html
+    assert "https://doi.org/10.1016/j.cell.2019.01.001" in html
+
+
+def test_rerender_and_report_command_from_saved_results(report_input, tmp_path):
+    cohort, scores, contributions = report_input
+    write_table_atomic(scores, tmp_path / "scores.tsv")
+    (tmp_path / "scores.json").write_text('{"contributions": {}}', encoding="utf-8")
+    write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit", figures=False)
+    first = (tmp_path / "samples" / f"{safe_filename('p1_t2')}.html").read_text(encoding="utf-8")
+    (tmp_path / "report.html").unlink()
+    files = rerender(tmp_path)
+    assert files.cohort_report.exists()
+    assert set(files.timeline_reports) == {"p1"}
+    again = (tmp_path / "samples" / f"{safe_filename('p1_t2')}.html").read_text(encoding="utf-8")
+    strip = lambda t: re.sub(r'id="c\d+[td]"|c\d+t c\d+d', "", t)  # noqa: E731 - chart ids are page-unique only
+    assert strip(again) == strip(first)
+    assert read_scores(tmp_path / "scores.tsv").index.tolist() == scores.index.tolist()
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "8 sample reports, 1 timelines" in result.output
+    missing = CliRunner().invoke(main, ["report", str(tmp_path / "samples")])
+    assert missing.exit_code == 2
+    assert "scores.tsv" in missing.output
