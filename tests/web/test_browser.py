@@ -1,0 +1,148 @@
+"""End to end in Debian's headless Chromium (Playwright): register, upload a
+MetaPhlAn profile, read the report, delete, against ``gutbalance serve``
+started on a free local port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers import write_metaphlan
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``gutbalance serve`` on 127.0.0.1 with a fresh data folder; its base URL
+    (one server for the module: starting one takes seconds)."""
+    tmp_path = tmp_path_factory.mktemp("server")
+    port = _free_port()
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from gutbalance.cli import main; main()", "serve",
+         "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "data")],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the server did not start:\n" + (tmp_path / "server.log").read_text())
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture
+def page():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+def test_register_upload_report_delete(server, page, tmp_path):
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    page.goto(server + "/")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Username").fill("browser-user")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    assert page.get_by_text("No samples yet").is_visible()
+
+    profile = write_metaphlan(tmp_path / "S1_metaphlan.txt")
+    page.locator("input[type=file]").set_input_files(str(profile))
+    page.get_by_label("Subject").fill("P-01")
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples/*?notice=uploaded")
+    assert page.get_by_role("heading", name="Sample S1").is_visible()
+    assert page.get_by_text("The file was read and scored.").is_visible()
+    sample_url = page.url.split("?")[0]
+    page.screenshot(path=str(tmp_path / "sample.png"), full_page=True)
+
+    page.get_by_role("link", name="Read the report").click()
+    page.wait_for_url(sample_url + "/report")
+    assert "S1" in page.title() or page.get_by_text("S1").first.is_visible()
+    # the report's own inline CSS applies under the app's CSP (admitted by hash)
+    assert page.evaluate("getComputedStyle(document.body).fontFamily") != ""
+    assert page.evaluate("document.styleSheets.length") >= 1
+    page.go_back()
+
+    page.get_by_role("button", name="Delete this sample").click()
+    page.wait_for_url("**/samples?notice=deleted")
+    assert page.get_by_text("The sample was deleted.").is_visible()
+    assert page.get_by_text("No samples yet").is_visible()
+    assert page.goto(sample_url).status == 404
+
+    csp_problems = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
+    assert csp_problems == [], csp_problems
+    assert [p for p in problems if "404" not in p] == []
+
+
+def test_pages_redirect_to_login_and_back(server, page):
+    page.goto(server + "/account")
+    page.wait_for_url("**/login?next=%2Faccount")
+    page.get_by_role("link", name="Create an account").click()
+    page.get_by_label("Username").fill("second-user")
+    page.get_by_label("Password").fill("another long password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/?notice=logged-out")
+    page.goto(server + "/account")
+    page.get_by_label("Username").fill("second-user")
+    page.get_by_label("Password").fill("another long password")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/account")
+    assert page.get_by_role("heading", name="Account second-user").is_visible()
