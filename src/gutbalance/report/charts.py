@@ -50,6 +50,12 @@ def _sig(v: float) -> str:
     return f"{v:+.2g}" if abs(v) >= 1e-4 else f"{v:+.1e}"
 
 
+def time_label(t) -> str:
+    """'2' -> 'time 2'; labels that already say what they are ('time2', a date) stay."""
+    text = str(t)
+    return f"time {text}" if text.replace(".", "", 1).isdigit() else text
+
+
 def _n(v: float) -> str:
     """A coordinate, short."""
     return f"{v:.1f}".rstrip("0").rstrip(".") if abs(v - round(v)) > 1e-9 else str(int(round(v)))
@@ -305,7 +311,7 @@ def timeline_chart(
     pts = vals + ([vals[0] - band, vals[0] + band] if band and math.isfinite(vals[0]) else [])
     lo, hi = nice_range(pts, scale)
     height = 170
-    top, bottom, left, right = 14, height - 40, 56, width - 30
+    top, bottom, left, right = 14, height - 40, 56, width - 44
     y = Scale(lo, hi, bottom, top)
     step = (right - left) / max(len(vals) - 1, 1)
     xs = [left + i * step if len(vals) > 1 else (left + right) / 2 for i in range(len(vals))]
@@ -329,8 +335,8 @@ def timeline_chart(
                 if flagged
                 else f'<circle cx="{_n(xs[i])}" cy="{_n(y(v))}" r="5" fill="{colour}"/>'
             )
-            body.append(f"<g><title>time {escape(t)}: {escape(_fmt(v, digits))}</title>{shape}</g>")
-        body.append(_text(xs[i], bottom + 20, f"time {_short(t, 12)}", anchor="middle", size=12))
+            body.append(f"<g><title>{escape(time_label(t))}: {escape(_fmt(v, digits))}</title>{shape}</g>")
+        body.append(_text(xs[i], bottom + 20, _short(time_label(t), 14), anchor="middle", size=12))
     return _svg(width, height, title, desc, body, cls="chart timeline")
 
 

@@ -98,6 +98,7 @@ def environment() -> Environment:
         env.filters["pct"] = _pct
         env.filters["num"] = lambda v, d=2: charts._fmt(float(v), d) if _finite(v) else "–"
         env.filters["source_link"] = source_link
+        env.filters["timelabel"] = charts.time_label
         env.globals["DISCLAIMER"] = DISCLAIMER
         env.globals["version"] = __version__
         env.globals["safe_filename"] = safe_filename
@@ -463,7 +464,7 @@ def render_timeline_report(
         consecutive = steps[~steps["overall"]]
         flags = [None] + [None if pd.isna(b) else bool(b) for b in consecutive["beyond_variation"].tolist()]
         desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
-            f"time {t} {info.format(v)}" for t, v in zip(timeline.times, values)
+            f"{charts.time_label(t)} {info.format(v)}" for t, v in zip(timeline.times, values)
         ) + "."
         if tv is not None:
             desc += (
