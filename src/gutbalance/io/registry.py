@@ -5,6 +5,7 @@ a :class:`~.source.Source`, returns True or False, never raises), a reader
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,15 +115,22 @@ def verify(fmt: Format, source: Source) -> None:
 
 
 _loaded = False
+# Threads (the web app's upload workers) may ask for the formats at the same
+# time: without the lock a second thread saw ``_loaded`` already True while
+# the first was still importing, and found no format for a valid file.
+_load_lock = threading.RLock()
 
 
 def _load_builtin() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
-    # Importing a format module registers it.  (By name: the package
-    # attribute ``formats`` is this module's function, not the subpackage.)
-    import importlib
+    with _load_lock:
+        if _loaded:
+            return
+        # Importing a format module registers it.  (By name: the package
+        # attribute ``formats`` is this module's function, not the subpackage.)
+        import importlib
 
-    importlib.import_module("gutbalance.io.formats")
+        importlib.import_module("gutbalance.io.formats")
+        _loaded = True
