@@ -379,7 +379,10 @@ def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], 
     return lineages, abundance, new_counts
 
 
-def _check_values(profile: SampleProfile) -> None:
+def validate_profile(profile: SampleProfile) -> list[str]:
+    """Refuse unusable values (NaN, negative, infinite, unassigned outside 0-1)
+    with a :class:`DataError` naming the sample and taxon; return warnings
+    about usable but suspicious ones (a total far from 100 %)."""
     values = np.asarray(profile.abundance, dtype=float)
     where = profile.source_file or profile.sample
     if np.isnan(values).any():
@@ -395,14 +398,24 @@ def _check_values(profile: SampleProfile) -> None:
         raise DataError(f"{where}: sample {profile.sample!r}: infinite abundance")
     if not 0.0 <= profile.unassigned <= 1.0 + TOTAL_TOLERANCE:
         raise DataError(f"{where}: sample {profile.sample!r}: unassigned fraction {profile.unassigned} is outside 0-1")
+    # Total over the topmost reported clades (those whose parent is not reported).
+    reported = {lin[-1].id for lin in profile.lineages}
+    top = float(sum(v for lin, v in zip(profile.lineages, values, strict=True) if len(lin) == 1 or lin[-2].id not in reported))
+    total = top + profile.unassigned
+    if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
+        return [f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"]
+    return []
 
 
-def build_cohort(profiles: Iterable[SampleProfile]) -> Cohort:
+def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) -> Cohort:
     """Harmonise reader output into one :class:`Cohort`.
 
     Duplicate sample names are refused; taxa that different inputs name
     differently but that are the same after normalisation and synonyms are
     summed into one column, with every original spelling kept.
+
+    ``validate=False`` skips :func:`validate_profile` for profiles the caller
+    has already validated (the batch reader does it file by file).
     """
     index = _TaxonIndex()
     rows: list[np.ndarray] = []
@@ -419,7 +432,9 @@ def build_cohort(profiles: Iterable[SampleProfile]) -> Cohort:
                 f" (also in {seen_samples[profile.sample] or '?'})"
             )
         seen_samples[profile.sample] = profile.source_file
-        _check_values(profile)
+        if validate:
+            for message in validate_profile(profile):
+                warnings.warn(message, GutBalanceWarning, stacklevel=2)
         lineages, abundance, counts = _complete_tree(profile)
         taxids = profile.taxids or []
         n_taxids = len(taxids)
@@ -436,15 +451,6 @@ def build_cohort(profiles: Iterable[SampleProfile]) -> Cohort:
             cnts.append(np.asarray(counts, dtype=np.float64))
         else:
             cnts.append(np.full(len(c), np.nan))
-        top = sum(v for lin, v in zip(lineages, abundance, strict=True) if len(lin) == 1 and lin[0].rank == "domain")
-        total = top + profile.unassigned
-        if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
-            warnings.warn(
-                f"{profile.source_file or profile.sample}: sample {profile.sample!r}: abundances add up to "
-                f"{100 * total:.2f} % instead of 100 %",
-                GutBalanceWarning,
-                stacklevel=2,
-            )
         sample_rows.append(
             {
                 "sample": profile.sample,

@@ -32,7 +32,7 @@ def metaphlan_lines(cohort, i: int) -> list[str]:
     taxid = cohort.taxa["taxid"].to_numpy()
     for k in _order(cohort, cols, vals):
         if vals[k] > 0:
-            out.append(f"{lineage[cols[k]]}\t{taxid[cols[k]] or ''}\t{100.0 * vals[k]!r}\t")
+            out.append(f"{lineage[cols[k]]}\t{taxid[cols[k]] or ''}\t{100.0 * float(vals[k])!r}\t")
     return out
 
 

@@ -154,53 +154,63 @@ def read_single(source: Source) -> list[SampleProfile]:
             if len(parts) > 1 and parts[1].strip().lower() not in _DEFAULT_SAMPLE_IDS:
                 sample = parts[1].strip()
     sample = sample or sample_name_from_path(path)
-    lineages, values, taxids, reads, linenos = [], [], [], [], []
-    unknown = 0.0
-    seen: dict[str, int] = {}
-    # The hot path of batch runs: plain loop, checks on numbers done in bulk below.
-    parse = parse_lineage
+    # The hot path of batch runs: whole-column operations; line-by-line checks
+    # run only to name the line of a problem.
     min_fields = value_col + 1
-    for lineno, ln in enumerate(lines, start=1):
-        if not ln or ln[0] == "#" or not ln.strip():
-            continue
-        fields = ln.split("\t")
+    numbered = [(i, ln) for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
+    rows = [ln.split("\t") for _, ln in numbered]
+    for (lineno, _), fields in zip(numbered, rows, strict=True):
         if len(fields) < min_fields:
             raise FormatError(
                 f"expected at least {min_fields} tab-separated columns, found {len(fields)} (truncated file?)",
                 path=path,
                 line=lineno,
             )
-        clade = fields[0].strip()
-        try:
-            value = float(fields[value_col])
-        except ValueError:
-            raise FormatError(
-                f"{fields[value_col]!r} is not a number", path=path, line=lineno, field="relative_abundance"
-            ) from None
-        if clade in _UNKNOWN:
-            unknown += _number(fields[value_col], path, lineno, "relative_abundance")
-            continue
-        if clade in seen:
-            raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno, field="clade_name")
-        seen[clade] = lineno
-        try:
-            lineages.append(parse(clade))
-        except TaxonomyError as exc:
-            raise FormatError(str(exc), path=path, line=lineno, field="clade_name") from None
-        if not clade.startswith(("k__", "d__")):
-            raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field="clade_name")
-        values.append(value)
-        linenos.append(lineno)
-        if taxid_col is not None and len(fields) > taxid_col:
-            taxids.append(fields[taxid_col].rsplit("|", 1)[-1].strip())
-        if reads_col is not None:
-            reads.append(_number(fields[reads_col], path, lineno, "estimated_number_of_reads_from_the_clade"))
-    array = np.asarray(values, dtype=float)
-    bad = ~np.isfinite(array) | (array < 0)
+    try:
+        all_values = np.array([r[value_col] for r in rows], dtype=float)
+    except ValueError:
+        for (lineno, _), fields in zip(numbered, rows, strict=True):
+            _number(fields[value_col], path, lineno, "relative_abundance")
+        raise
+    bad = ~np.isfinite(all_values) | (all_values < 0)
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        _number(repr(values[i]), path, linenos[i], "relative_abundance")  # raises with the reason
-    values = (array / 100.0).tolist()
+        k = int(np.flatnonzero(bad)[0])
+        _number(rows[k][value_col], path, numbered[k][0], "relative_abundance")  # raises with the reason
+    clades = [r[0].strip() for r in rows]
+    is_unknown = [c in _UNKNOWN for c in clades]
+    unknown = float(all_values[is_unknown].sum()) if any(is_unknown) else 0.0
+    keep = [k for k, u in enumerate(is_unknown) if not u]
+    kept = [clades[k] for k in keep]
+    if len(set(kept)) != len(kept):
+        first: dict[str, int] = {}
+        for k in keep:
+            if clades[k] in first:
+                raise FormatError(
+                    f"clade {clades[k]!r} repeats line {first[clades[k]]}",
+                    path=path,
+                    line=numbered[k][0],
+                    field="clade_name",
+                )
+            first[clades[k]] = numbered[k][0]
+    lineages = []
+    for k in keep:
+        clade = clades[k]
+        if not clade.startswith(("k__", "d__")):
+            raise FormatError(
+                f"{clade!r} is not a MetaPhlAn clade name", path=path, line=numbered[k][0], field="clade_name"
+            )
+        try:
+            lineages.append(parse_lineage(clade))
+        except TaxonomyError as exc:
+            raise FormatError(str(exc), path=path, line=numbered[k][0], field="clade_name") from None
+    values = (all_values[keep] / 100.0).tolist()
+    taxids = []
+    if taxid_col is not None:
+        taxids = [rows[k][taxid_col].rsplit("|", 1)[-1].strip() if len(rows[k]) > taxid_col else "" for k in keep]
+    reads = []
+    if reads_col is not None:
+        reads = [_number(rows[k][reads_col], path, numbered[k][0], "estimated_number_of_reads_from_the_clade")
+                 for k in keep]
     if not lineages:
         raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
     return [
