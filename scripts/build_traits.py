@@ -190,10 +190,12 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
     rows += _rows_from_bugphyzz(health, health_trait)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame.drop_duplicates(subset=["taxon", "rank", "trait", "value", "evidence", "source"])
-    # Keep host-associated genera only (bugphyzz 'host-associated' genus set plus
-    # every genus with a gut-relevant trait row): soil and marine taxa never
-    # reach a stool profile and would only bloat a table that is reviewed.
-    host = host_associated_genera(shared) | set(frame.loc[frame["trait"].isin(
+    # Keep genera that reach human stool: bugphyzz's 'host-associated' genus
+    # set, every genus seen in the 5,026 stool metagenomes of the GMWI web tool
+    # (Chang et al. 2023; the set alone misses Bacteroides), and every genus
+    # with a gut-relevant trait row.  Soil and marine taxa would only bloat a
+    # table that is reviewed.
+    host = host_associated_genera(shared) | stool_genera(shared) | set(frame.loc[frame["trait"].isin(
         ["butyrate_producer", "acetate_producer", "lactate_producer", "asnicar_favourable",
          "asnicar_unfavourable"]), "taxon"].str.split(" ").str[0])
     genus_of = frame["taxon"].str.split(" ").str[0]
@@ -204,6 +206,18 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
     strength = frame["evidence"].map(order)
     best = strength.groupby([frame["taxon"], frame["rank"], frame["trait"]]).transform("min")
     return frame[strength == best]
+
+
+def stool_genera(shared: Path) -> set[str]:
+    """Genera detected in the GMWI web tool's 5,026 stool metagenomes
+    (population/gmwi_webtool_medians.csv columns, Chang et al. 2023,
+    doi:10.1093/bioinformatics/btad061)."""
+    header = (shared / "population" / "gmwi_webtool_medians.csv").read_text("utf-8").splitlines()[0].split(",")
+    return {
+        canonical_name("genus", normalize_name(c[3:]))
+        for c in header
+        if c.startswith("g__") and not is_unclassified(c[3:])
+    }
 
 
 def host_associated_genera(shared: Path) -> set[str]:
