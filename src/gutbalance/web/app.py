@@ -20,6 +20,7 @@ from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
 from .middleware import BodySizeLimit, SecurityHeaders
+from .reporting import warm_up
 from .services import Guards, WebError
 from .templating import render
 
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         migrate(engine)
+        warm_up()
         yield
         engine.dispose()
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -41,9 +44,49 @@ def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:
     return frame.infer_objects()
 
 
+class _RenderedReports:
+    """The last few rendered reports, keyed by sample id and day.
+
+    A stored sample never changes (there is no edit, only delete), and the
+    page depends only on it and on the date printed in its footer, so a
+    rendering can be reused until midnight.  Callers check ownership before
+    asking, so a deleted or foreign sample is never served from here.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> str | None:
+        with self._lock:
+            html = self._pages.get(key)
+            if html is not None:
+                self._pages.move_to_end(key)
+            return html
+
+    def put(self, key: tuple[str, str], html: str) -> None:
+        with self._lock:
+            self._pages[key] = html
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+
+
+_rendered = _RenderedReports()
+
+
 def sample_report_html(sample: Sample) -> str:
     """The report of one stored sample, with its composition and what its
     indices are made of, against the shipped healthy reference."""
+    key = (sample.id, date.today().isoformat())
+    html = _rendered.get(key)
+    if html is None:
+        html = _render_sample_report(sample)
+        _rendered.put(key, html)
+    return html
+
+
+def _render_sample_report(sample: Sample) -> str:
     profile = ingest.unpack_profile(sample.profile)
     cohort = ingest.cohort_of([profile])
     return render_sample_report(
@@ -94,3 +137,12 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
     return render_timeline_report(
         found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
     )
+
+
+def warm_up() -> None:
+    """Load what the first requests would otherwise wait for: the format
+    registry and the healthy reference."""
+    from ..io import formats
+
+    formats()
+    load_reference()
