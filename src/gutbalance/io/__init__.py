@@ -165,9 +165,20 @@ def read(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    from .formats.qza import split_taxonomy
+    from .formats.table import using_taxonomy
+
+    # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
+    # profiles: they give lineages to the feature tables read with them.
+    files, taxonomy, taxonomy_errors = split_taxonomy(expand_paths(paths))
+    if taxonomy_errors:
+        raise taxonomy_errors[0][1]
+    if taxonomy is not None and not files:
+        raise FormatError("only taxonomy was given: add the feature table(s) it describes", path=taxonomy.sources[0])
     profiles: list[SampleProfile] = []
-    for path in expand_paths(paths):
-        profiles.extend(read_profiles(path, format=format))
+    with using_taxonomy(taxonomy):
+        for path in files:
+            profiles.extend(read_profiles(path, format=format))
     cohort = build_cohort(profiles)
     return _with_metadata(cohort, metadata)
 
@@ -191,12 +202,19 @@ def read_batch(
     problems: list[Problem] = []
     profiles: list[SampleProfile] = []
     names: dict[str, str] = {}
+    from .formats.qza import split_taxonomy
+    from .formats.table import using_taxonomy
+
     try:
         files = expand_paths(paths)
     except FormatError as exc:
         return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
+    # Taxonomy files give lineages to the feature tables read with them (see read()).
+    files, taxonomy, taxonomy_errors = split_taxonomy(files)
+    for tax_path, exc in taxonomy_errors:
+        problems.append(Problem(str(tax_path), "error", _message(exc, tax_path)))
     for path in files:
-        with warnings.catch_warnings(record=True) as caught:
+        with warnings.catch_warnings(record=True) as caught, using_taxonomy(taxonomy):
             warnings.simplefilter("always", GutBalanceWarning)
             try:
                 found = read_profiles(path, format=format)

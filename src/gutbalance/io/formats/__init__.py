@@ -1,7 +1,10 @@
 """Built-in formats; importing this package registers them all."""
 
 from . import (
+    biom,  # noqa: F401
     cami,  # noqa: F401
     kraken,  # noqa: F401
     metaphlan,  # noqa: F401
+    qza,  # noqa: F401
+    table,  # noqa: F401
 )

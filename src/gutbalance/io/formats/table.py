@@ -1,0 +1,830 @@
+"""Generic CSV/TSV abundance tables, and the feature-table logic BIOM and
+QIIME 2 share (collapsing features onto lineages, hierarchical tables, counts
+versus relative abundance).
+
+What is accepted
+----------------
+*Wide* tables, one row per taxon and one column per sample (or transposed)::
+
+    #OTU ID                          CD_1    CD_2
+    k__Bacteria; p__Firmicutes; ...  84.0    14.0
+
+*Long* tables, one row per (sample, taxon), with a sample column (``sample``,
+``sample_id``, ``SampleID``, ``run``), a taxon column (``taxon``, ``lineage``,
+``taxonomy``, ``clade_name``, ``species``, ``feature`` ...) and a value column
+(``abundance``, ``relative_abundance``, ``percent`` ... and/or ``counts``,
+``reads``).  This is what :func:`write` produces: ``sample,lineage,abundance[,counts]``.
+
+Taxa are written as lineages the Greengenes (``k__A; p__B``), SILVA/GTDB
+(``d__A;p__B``), MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``)
+way, as binomial species names (``Bacteroides fragilis``), as names in a
+column headed by its rank (``genus``), or as one column per rank (``Kingdom``,
+``Phylum`` ... as phyloseq exports them).  A separate ``taxonomy``/``lineage``
+column beside an id column (``#OTU ID``) is used for the lineage and the id is
+ignored.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
+unassigned share.
+
+What spreadsheets do is tolerated: a UTF-8 BOM, CRLF line ends, quoted
+fields, ``;`` as the separator, decimal commas (``0,5``) where the separator is
+not a comma, empty cells (read as 0).  Thousands separators are never guessed:
+when every comma-number looks like ``1,234`` among integers, the file is
+refused as ambiguous.  Leading ``#`` lines are comments, except the last one
+when it has as many fields as the data (``#OTU ID``).
+
+How the layout is decided
+-------------------------
+1. The separator is the one of tab, comma and semicolon that splits the
+   header and the first data lines into the same number (>= 2) of fields
+   (quote-aware); ties go to the one giving more fields, then tab, comma,
+   semicolon.
+2. A header with a sample column, a taxon column and a value column is a long
+   table.
+3. Otherwise the table is wide.  A lineage/taxonomy column or rank columns
+   mean taxa are rows.  Else the labels of the first column and the labels of
+   the header are each scored by the share that look taxonomic (rank prefix,
+   ``;``/``|`` lineage, binomial, ``Unassigned``); taxa are on the axis that
+   scores higher (rows on a tie), and a first header cell such as ``sample``
+   means samples are rows.
+
+Counts or relative abundance
+----------------------------
+Per table: when the sample totals are all about 1 (fractions) or all about
+100 (percent), or the values are not integers and no total exceeds 100, the
+table is relative; otherwise it holds counts, and the abundance is count /
+sample total.  Totals are taken over the *top-level* rows only (rows none of
+whose ancestors is also a row), so a hierarchical table that lists every rank
+is not counted several times.
+
+Hierarchical or exclusive rows
+------------------------------
+In a MetaPhlAn-like table each row is a clade and already includes the rows
+beneath it; in a QIIME 2 feature table each feature is its own set of reads
+(an ASV classified only to ``p__Firmicutes`` is not part of the Firmicutes
+species rows).  A table is taken as hierarchical when it is closed under
+parents (every row deeper than the shallowest one has its parent as a row) and
+no row is smaller than the sum of its nearest reported descendants; otherwise
+rows are exclusive and each clade is given its own value plus everything
+reported beneath it.  Features with the same lineage are summed.
+
+taxpasta
+--------
+taxpasta (PyPI) standardises profiler outputs to a ``taxonomy_id``/``count``
+table; names and lineages come back only with a separate taxonomy database
+and relative abundances are recomputed from rounded counts, both of which
+lose what this project needs (original lineage names, full precision).  It
+also pins pandas against ours in pip's resolver.  It is therefore not a
+dependency; none of the formats here (BIOM, QIIME 2, generic tables) is one
+it reads better.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ...cohort import Lineage, SampleProfile
+from ...errors import FormatError, TaxonomyError
+from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
+from ..registry import Format, register
+from ..source import Source
+
+# --- shared: what a label is ------------------------------------------------
+
+#: Names that mean "not assigned to any taxon" (compared lower-cased).
+UNASSIGNED_NAMES = frozenset(
+    {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified"}
+)
+_PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
+_FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
+_BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
+_PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
+
+
+def is_unassigned(label: str) -> bool:
+    """Whether a label (or the first level of a lineage) means "not assigned"."""
+    text = label.strip().strip('"').strip()
+    first = re.split(r"[;|]", text, maxsplit=1)[0]
+    first = _FIRST_PREFIX.sub("", first).strip()
+    return first.lower() in UNASSIGNED_NAMES or (first == "" and bool(_FIRST_PREFIX.match(text)))
+
+
+def looks_taxonomic(label: str) -> bool:
+    """Whether a label reads as a lineage, a binomial or the unassigned row."""
+    text = label.strip().strip('"').strip()
+    if not text:
+        return False
+    if _PREFIX.search(text) or is_unassigned(text) or _BINOMIAL.match(text):
+        return True
+    parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
+    return len(parts) >= 2 and all(_PLAIN_PART.match(p) for p in parts)
+
+
+def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool = False) -> Lineage | None:
+    """The lineage a table label stands for; ``None`` for the unassigned row.
+
+    Parameters
+    ----------
+    label
+        The label as written.
+    rank
+        The standard rank of the column the label is in (a column headed
+        ``genus``), if any.
+    plain_lineages
+        Other labels of the same column are plain ``A;B;C`` lineages, so a
+        single word is a one-level lineage (a domain).
+
+    Raises
+    ------
+    TaxonomyError
+        The label is not a lineage and its rank cannot be told.
+    """
+    text = label.strip().strip('"').strip()
+    if not text:
+        raise TaxonomyError("empty taxon name")
+    if is_unassigned(text):
+        return None
+    if _PREFIX.search(text) or ";" in text or "|" in text:
+        return parse_lineage(text)
+    if rank is not None:
+        return (taxon(rank, text),)
+    if plain_lineages:
+        return parse_lineage(text)
+    if _BINOMIAL.match(text):
+        return (taxon("species", text),)
+    raise TaxonomyError(
+        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...) or head the column with its rank "
+        "(species, genus, ...)"
+    )
+
+
+# --- shared: a feature taxonomy given beside the table ---------------------
+
+
+@dataclass
+class FeatureTaxonomy:
+    """Lineages for feature ids (ASV hashes, OTU ids), from a QIIME 2
+    ``FeatureData[Taxonomy]`` artifact or a ``taxonomy.tsv`` read in the same call."""
+
+    lineages: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def add(self, mapping: dict[str, str], source: str) -> None:
+        for feature, lineage in mapping.items():
+            known = self.lineages.get(feature)
+            if known is not None and known != lineage:
+                raise FormatError(
+                    f"feature {feature!r} is {lineage!r} here but {known!r} in {', '.join(self.sources)}", path=source
+                )
+            self.lineages[feature] = lineage
+        self.sources.append(source)
+
+
+_ACTIVE_TAXONOMY: ContextVar[FeatureTaxonomy | None] = ContextVar("gutbalance_feature_taxonomy", default=None)
+
+
+@contextmanager
+def using_taxonomy(taxonomy: FeatureTaxonomy | None) -> Iterator[None]:
+    """Make ``taxonomy`` available to the table readers within the block.
+
+    :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch` use this
+    for taxonomy artifacts given beside feature tables; readers look it up with
+    :func:`active_taxonomy` (a context variable, so threads do not mix)."""
+    token = _ACTIVE_TAXONOMY.set(taxonomy)
+    try:
+        yield
+    finally:
+        _ACTIVE_TAXONOMY.reset(token)
+
+
+def active_taxonomy() -> FeatureTaxonomy | None:
+    return _ACTIVE_TAXONOMY.get()
+
+
+# --- shared: features x samples -> profiles -------------------------------
+
+#: A sample total within this distance of 1 (or 100) is a relative table.
+RELATIVE_TOLERANCE = 0.02
+
+
+def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_matrix) -> bool:
+    if all(p < 0 for p in nearest):
+        return False
+    known = set(lineages)
+    shallowest = min(len(lin) for lin in lineages)
+    if any(len(lin) > shallowest and lin[:-1] not in known for lin in lineages):
+        return False
+    children = [(p, k) for k, p in enumerate(nearest) if p >= 0]
+    parent_idx = np.array([p for p, _ in children])
+    child_idx = np.array([k for _, k in children])
+    link = sp.csr_matrix((np.ones(len(children)), (parent_idx, child_idx)), shape=(len(lineages), len(lineages)))
+    child_sums = (link @ own).tocsr()
+    parents = np.unique(parent_idx)
+    diff = (own[parents] - child_sums[parents]).toarray()
+    scale = max(1.0, float(abs(own).max()))
+    return bool(diff.min() >= -1e-6 * scale)
+
+
+def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
+    """('relative', divisor) or ('counts', 0)."""
+    present = totals[totals > 0]
+    if kind == "counts" or present.size == 0:
+        return ("counts", 0.0) if present.size else ("relative", 1.0)
+    if np.all(np.abs(present - 1.0) <= RELATIVE_TOLERANCE) or present.max() <= 1.0 + RELATIVE_TOLERANCE:
+        return "relative", 1.0
+    integers = bool(np.all(np.abs(values.data - np.round(values.data)) <= 1e-6))
+    if np.all(np.abs(present - 100.0) <= 100 * RELATIVE_TOLERANCE) or (
+        not integers and present.max() <= 100.0 * (1 + RELATIVE_TOLERANCE)
+    ):
+        return "relative", 100.0
+    if kind == "relative":
+        raise FormatError(
+            f"relative abundances add up to as much as {present.max():g} in a sample (expected 1 or 100)", path=path
+        )
+    return "counts", 0.0
+
+
+def profiles_from_matrix(
+    lineages: Sequence[Lineage | None],
+    values: sp.spmatrix | np.ndarray,
+    samples: Sequence[str],
+    *,
+    path: Path,
+    source_format: str,
+    counts: sp.spmatrix | np.ndarray | None = None,
+    kind: str | None = None,
+    database: str = "",
+) -> list[SampleProfile]:
+    """Sample profiles from a features x samples matrix.
+
+    Parameters
+    ----------
+    lineages
+        One lineage per row; ``None`` marks an unassigned row.  Rows with the
+        same lineage are summed.
+    values
+        Non-negative numbers, rows x samples (checked by the caller).
+    samples
+        Sample names, unique.
+    counts
+        Read counts beside relative ``values`` (a long table with both).
+    kind
+        ``"counts"`` or ``"relative"`` where the input says so; else decided
+        from the sample totals (see the module docstring).
+    """
+    V = sp.csr_matrix(values, dtype=np.float64)
+    C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
+    n_rows, n_samples = V.shape
+    unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
+    position: dict[Lineage, int] = {}
+    group = np.empty(n_rows - len(unassigned_rows), dtype=np.int64)
+    assigned_rows = np.empty_like(group)
+    k = 0
+    for i, lin in enumerate(lineages):
+        if lin is None:
+            continue
+        group[k] = position.setdefault(lin, len(position))
+        assigned_rows[k] = i
+        k += 1
+    unique = list(position)
+    n_unique = len(unique)
+    if n_unique == 0 and len(unassigned_rows) == 0:
+        raise FormatError("the table has no taxon rows", path=path)
+    collapse = sp.csr_matrix((np.ones(len(group)), (group, assigned_rows)), shape=(n_unique, n_rows))
+
+    def unassigned_of(M: sp.csr_matrix) -> np.ndarray:
+        if len(unassigned_rows) == 0:
+            return np.zeros(n_samples)
+        return np.asarray(M[unassigned_rows].sum(axis=0)).ravel()
+
+    own = (collapse @ V).tocsr()
+    own_counts = None if C is None else (collapse @ C).tocsr()
+    # Nearest reported ancestor of each lineage, and all reported ancestors.
+    ancestors: list[list[int]] = []
+    for lin in unique:
+        ancestors.append([position[lin[:d]] for d in range(len(lin) - 1, 0, -1) if lin[:d] in position])
+    nearest = [a[0] if a else -1 for a in ancestors]
+    hierarchical = n_unique > 0 and _is_hierarchical(unique, nearest, own)
+    top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
+
+    def clades_and_totals(M: sp.csr_matrix, unassigned: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        if n_unique == 0:
+            return M, unassigned
+        if hierarchical:
+            return M, np.asarray(M[top].sum(axis=0)).ravel() + unassigned
+        rows = [k for k, anc in enumerate(ancestors) for _ in anc]
+        cols = [a for anc in ancestors for a in anc]
+        tree = sp.identity(n_unique, format="csr") + sp.csr_matrix(
+            (np.ones(len(rows)), (cols, rows)), shape=(n_unique, n_unique)
+        )
+        return (tree @ M).tocsr(), np.asarray(M.sum(axis=0)).ravel() + unassigned
+
+    unassigned = unassigned_of(V)
+    clade, totals = clades_and_totals(own, unassigned)
+    mode, divisor = _scale(totals, V, kind, path)
+    clade_counts = None
+    if own_counts is not None:
+        clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))
+    elif mode == "counts":
+        clade_counts = clade
+    by_sample = clade.tocsc()
+    counts_by_sample = None if clade_counts is None else clade_counts.tocsc()
+    out = []
+    for j, sample in enumerate(samples):
+        start, end = by_sample.indptr[j], by_sample.indptr[j + 1]
+        rows = by_sample.indices[start:end]
+        vals = by_sample.data[start:end]
+        keep = vals > 0
+        rows, vals = rows[keep], vals[keep]
+        divide = totals[j] if mode == "counts" else divisor
+        if divide <= 0:
+            divide = 1.0  # an empty sample: nothing to scale
+        sample_counts = None
+        if counts_by_sample is not None:
+            dense = np.zeros(n_unique)
+            cs, ce = counts_by_sample.indptr[j], counts_by_sample.indptr[j + 1]
+            dense[counts_by_sample.indices[cs:ce]] = counts_by_sample.data[cs:ce]
+            sample_counts = dense[rows].tolist()
+        out.append(
+            SampleProfile(
+                sample=str(sample),
+                lineages=[unique[r] for r in rows],
+                abundance=(vals / divide).tolist(),
+                unassigned=float(unassigned[j] / divide),
+                counts=sample_counts,
+                source_file=str(path),
+                source_format=source_format,
+                database=database,
+            )
+        )
+    return out
+
+
+# --- reading text tables ----------------------------------------------------
+
+_SAMPLE_HEADERS = {"sample", "sample_id", "sampleid", "sample_name", "samplename", "run", "sample id"}
+_LINEAGE_HEADERS = {
+    "taxonomy",
+    "lineage",
+    "taxon",
+    "taxa",
+    "consensus lineage",
+    "consensuslineage",
+    "taxon_name",
+    "taxonomy_lineage",
+    "clade_name",
+    "clade",
+    "classification",
+    "organism",
+}
+_FEATURE_HEADERS = {"otu id", "otu_id", "otuid", "otu", "feature id", "feature_id", "featureid", "feature", "asv", "id"}
+_VALUE_HEADERS = {
+    "abundance",
+    "relative_abundance",
+    "rel_abundance",
+    "relative abundance",
+    "value",
+    "fraction",
+    "proportion",
+    "percent",
+    "percentage",
+}
+_COUNT_HEADERS = {"count", "counts", "reads", "read_count", "read_counts", "num_reads", "estimated_reads", "new_est_reads"}
+#: Columns beside the samples that are not samples.
+_ANNOTATION_HEADERS = {
+    "confidence",
+    "taxid",
+    "tax_id",
+    "taxonomy_id",
+    "ncbi_tax_id",
+    "ncbi_taxid",
+    "clade_taxid",
+    "rank",
+    "taxonomy_level",
+    "description",
+    "name",
+    "additional_species",
+}
+_DELIMITERS = ("\t", ",", ";")
+_SCAN_LINES = 50
+
+
+def _header_key(cell: str) -> str:
+    return cell.strip().strip('"').lstrip("#").strip().lower()
+
+
+def _split_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Records with the (1-based) line each starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    out = []
+    start = 1
+    try:
+        for record in reader:
+            out.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise FormatError(f"unreadable table: {exc}", line=reader.line_num) from None
+    return out
+
+
+def _choose_delimiter(lines: list[str]) -> str | None:
+    best: tuple[int, int, str] | None = None
+    for rank, delim in enumerate(_DELIMITERS):
+        try:
+            widths = [len(next(csv.reader([ln], delimiter=delim, quotechar='"'))) for ln in lines]
+        except (csv.Error, StopIteration):
+            continue
+        consistent = len(set(widths)) == 1 and widths[0] >= 2
+        # a trailing empty field on some rows is what spreadsheets do
+        ragged_by_one = bool(widths) and min(widths) >= 2 and max(widths) - min(widths) <= 1 and len(lines) > 1
+        if not (consistent or ragged_by_one):
+            continue
+        score = (min(widths), -rank)
+        if best is None or score > best[:2]:
+            best = (score[0], score[1], delim)
+    return None if best is None else best[2]
+
+
+def _table_lines(text: str) -> tuple[list[str], int]:
+    """Lines from the header on, and how many comment lines were skipped."""
+    lines = text.splitlines()
+    first = 0
+    while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
+        first += 1
+    comments = [i for i in range(first) if lines[i].strip()]
+    if comments and first < len(lines):
+        # '#OTU ID<TAB>S1<TAB>S2' is the header, '# Constructed from biom file' a comment
+        delim = _choose_delimiter([lines[comments[-1]], *lines[first : first + 3]])
+        if delim is not None:
+            first = comments[-1]
+    return lines[first:], first
+
+
+def sniff(source: Source) -> bool:
+    lines = source.head_lines
+    if not lines:
+        return False
+    body, _ = _table_lines("\n".join(lines))
+    body = [ln for ln in body if ln.strip()][:_SCAN_LINES]
+    if len(body) < 2 or body[0].lstrip().startswith(("{", "<", "@", ">")):
+        return False
+    delim = _choose_delimiter(body)
+    if delim is None:
+        return False
+    numeric = 0
+    for ln in body[1:]:
+        for cell in next(csv.reader([ln], delimiter=delim, quotechar='"'))[1:]:
+            cell = cell.strip()
+            if cell and _NUMBER.match(cell.replace(",", ".") if delim != "," else cell):
+                numeric += 1
+    return numeric > 0
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
+_THOUSANDS_LIKE = re.compile(r"^[1-9]\d{0,2},\d{3}$")
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+class _Numbers:
+    """Turns cells into numbers with one decimal mark for the whole file."""
+
+    def __init__(self, cells: list[str], delimiter: str, path: Path) -> None:
+        self.comma = False
+        if delimiter == ",":
+            return
+        with_comma = [c for c in cells if "," in c]
+        if not with_comma:
+            return
+        if any("." in c for c in cells if c and c[0] in "+-.0123456789"):
+            return  # '.' is the decimal mark; a ',' cell will be refused as not a number
+        if all(_THOUSANDS_LIKE.match(c) for c in with_comma) and all(
+            _INTEGER.match(c) for c in cells if c and "," not in c
+        ):
+            raise FormatError(
+                f"{with_comma[0]!r} may be a decimal comma or a thousands separator; write plain numbers "
+                "(no thousands separators)",
+                path=path,
+            )
+        self.comma = True
+
+    def convert(self, cell: str) -> float:
+        text = cell.strip()
+        if not text:
+            return 0.0
+        if self.comma and _DECIMAL_COMMA.match(text):
+            text = text.replace(",", ".")
+        if not _NUMBER.match(text) and text.lower() not in {"nan", "na", "inf", "-inf", "infinity"}:
+            raise ValueError(text)
+        return float(text) if text.lower() != "na" else math.nan
+
+
+def _check_value(value: float, cell: str, path: Path, line: int, field: str) -> float:
+    if math.isnan(value):
+        raise FormatError(f"{cell.strip()!r} is not a number (missing values are not allowed)", path=path, line=line, field=field)
+    if math.isinf(value):
+        raise FormatError("infinite abundance", path=path, line=line, field=field)
+    if value < 0:
+        raise FormatError(f"negative abundance {value:g}", path=path, line=line, field=field)
+    return value
+
+
+def _parse_cell(numbers: _Numbers, cell: str, path: Path, line: int, field: str) -> float:
+    try:
+        value = numbers.convert(cell)
+    except ValueError:
+        raise FormatError(f"{cell.strip()!r} is not a number", path=path, line=line, field=field) from None
+    return _check_value(value, cell, path, line, field)
+
+
+@dataclass
+class _Labels:
+    """Row (or column) labels and how to turn them into lineages."""
+
+    texts: list[str]
+    lines: list[int]
+    field: str
+    rank: str | None = None
+
+
+def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage | None]:
+    taxonomy = active_taxonomy()
+    plain = labels.rank is None and any(
+        (";" in t or "|" in t) and not _PREFIX.search(t) for t in labels.texts
+    )
+    seen: dict[str, int] = {}
+    out: list[Lineage | None] = []
+    for text, line in zip(labels.texts, labels.lines, strict=True):
+        key = text.strip()
+        where_line = None if transposed else line
+        where_field = key if transposed else labels.field
+        if key in seen:
+            raise FormatError(
+                f"taxon {key!r} appears twice (also {'column' if transposed else 'line'} {seen[key]})",
+                path=path,
+                line=where_line,
+                field=where_field,
+            )
+        seen[key] = line
+        if taxonomy is not None and key in taxonomy.lineages:
+            key = taxonomy.lineages[key]
+        try:
+            out.append(label_lineage(key, rank=labels.rank, plain_lineages=plain))
+        except TaxonomyError as exc:
+            raise FormatError(str(exc), path=path, line=where_line, field=where_field) from None
+    return out
+
+
+def _rank_columns(header: list[str]) -> list[tuple[int, str]]:
+    found = []
+    for i, cell in enumerate(header):
+        rank = standard_rank(_header_key(cell))
+        if rank is not None:
+            found.append((i, rank))
+    return found if len(found) >= 2 else []
+
+
+def _lineage_from_rank_columns(record: list[str], columns: list[tuple[int, str]]) -> str:
+    parts = []
+    for i, rank in sorted(columns, key=lambda c: RANK_INDEX[c[1]]):
+        name = record[i].strip() if i < len(record) else ""
+        if not name or name.upper() == "NA":
+            break
+        name = _FIRST_PREFIX.sub("", name)
+        parts.append(f"{'kpcofgst'[RANK_INDEX[rank]]}__{name}")
+    return "|".join(parts) if parts else "Unassigned"
+
+
+def _read_long(
+    records: list[tuple[int, list[str]]],
+    header: list[str],
+    columns: dict[str, int],
+    numbers: _Numbers,
+    path: Path,
+) -> list[SampleProfile]:
+    s_col, t_col = columns["sample"], columns["taxon"]
+    v_col, c_col = columns.get("value"), columns.get("counts")
+    rank = standard_rank(_header_key(header[t_col]))
+    samples: dict[str, int] = {}
+    taxa: dict[str, int] = {}
+    taxa_lines: list[int] = []
+    cells: dict[tuple[int, int], int] = {}
+    rows, cols, vals, cnts = [], [], [], []
+    for line, record in records:
+        if len(record) != len(header):
+            raise FormatError(f"expected {len(header)} fields like the header, found {len(record)}", path=path, line=line)
+        sample = record[s_col].strip()
+        name = record[t_col].strip()
+        if not sample:
+            raise FormatError("empty sample name", path=path, line=line, field=header[s_col])
+        j = samples.setdefault(sample, len(samples))
+        if name not in taxa:
+            taxa[name] = len(taxa)
+            taxa_lines.append(line)
+        i = taxa[name]
+        if (i, j) in cells:
+            raise FormatError(
+                f"sample {sample!r}, taxon {name!r} repeats line {cells[(i, j)]}", path=path, line=line, field=header[t_col]
+            )
+        cells[(i, j)] = line
+        rows.append(i)
+        cols.append(j)
+        if v_col is not None:
+            vals.append(_parse_cell(numbers, record[v_col], path, line, header[v_col]))
+        if c_col is not None:
+            cnts.append(_parse_cell(numbers, record[c_col], path, line, header[c_col]))
+    if not taxa:
+        raise FormatError("the table has a header but no rows", path=path)
+    shape = (len(taxa), len(samples))
+    labels = _Labels(list(taxa), taxa_lines, header[t_col].strip(), rank)
+    lineages = _resolve(labels, path, transposed=False)
+    counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
+    if v_col is None:
+        return profiles_from_matrix(lineages, counts, list(samples), path=path, source_format="table", kind="counts")
+    values = sp.csr_matrix((vals, (rows, cols)), shape=shape)
+    kind = "relative" if counts is not None else None
+    return profiles_from_matrix(lineages, values, list(samples), path=path, source_format="table", counts=counts, kind=kind)
+
+
+def _long_columns(header: list[str]) -> dict[str, int] | None:
+    keys = [_header_key(h) for h in header]
+    found: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key in _SAMPLE_HEADERS and "sample" not in found:
+            found["sample"] = i
+        elif (key in _LINEAGE_HEADERS or key in {"feature", "feature_id", "species", "genus"}) and "taxon" not in found:
+            found["taxon"] = i
+        elif key in _VALUE_HEADERS and "value" not in found:
+            found["value"] = i
+        elif key in _COUNT_HEADERS and "counts" not in found:
+            found["counts"] = i
+    if "sample" in found and "taxon" in found and ("value" in found or "counts" in found):
+        return found
+    return None
+
+
+def read(source: Source) -> list[SampleProfile]:
+    path = source.path
+    lines, skipped = _table_lines(source.text)
+    body = [ln for ln in lines if ln.strip()]
+    if len(body) < 2:
+        raise FormatError("a table needs a header and at least one row", path=path)
+    delim = _choose_delimiter(body[:_SCAN_LINES])
+    if delim is None:
+        raise FormatError("cannot find the column separator (tab, comma or semicolon)", path=path, line=skipped + 1)
+    try:
+        records = _split_records("\n".join(lines), delim)
+    except FormatError as exc:
+        raise FormatError(exc.message, path=path, line=None if exc.line is None else exc.line + skipped) from None
+    records = [(line + skipped, [c.strip() for c in rec]) for line, rec in records if any(c.strip() for c in rec)]
+    (header_line, header), data = records[0], records[1:]
+    header = [h.strip().strip('"') for h in header]
+    if not data:
+        raise FormatError("the table has a header but no rows", path=path)
+    long_columns = _long_columns(header)
+    value_cells: list[str]
+    if long_columns is not None:
+        idx = [long_columns[k] for k in ("value", "counts") if k in long_columns]
+        value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
+        numbers = _Numbers(value_cells, delim, path)
+        return _read_long(data, header, long_columns, numbers, path)
+    return _read_wide(header_line, header, data, delim, path)
+
+
+def _read_wide(
+    header_line: int, header: list[str], data: list[tuple[int, list[str]]], delim: str, path: Path
+) -> list[SampleProfile]:
+    width = len(header)
+    for line, record in data:
+        if len(record) == width + 1 and record[-1] == "":
+            record.pop()  # a trailing separator
+        if len(record) != width:
+            raise FormatError(f"expected {width} fields like the header, found {len(record)}", path=path, line=line)
+    keys = [_header_key(h) for h in header]
+    rank_columns = _rank_columns(header)
+    lineage_col = next((i for i, k in enumerate(keys) if k in _LINEAGE_HEADERS and i > 0), None)
+    if lineage_col is None and keys[0] in _LINEAGE_HEADERS:
+        lineage_col = 0
+    label_cols = {0} | ({lineage_col} if lineage_col is not None else set()) | {i for i, _ in rank_columns}
+    data_cols = [i for i in range(width) if i not in label_cols and keys[i] not in _ANNOTATION_HEADERS]
+    if not data_cols:
+        raise FormatError("no sample columns beside the taxon column(s)", path=path, line=header_line)
+    row_labels = [rec[0] for _, rec in data]
+    col_labels = [header[i] for i in data_cols]
+    transposed = False
+    if lineage_col is None and not rank_columns:
+        if keys[0] in _SAMPLE_HEADERS:
+            transposed = True
+        elif keys[0] not in _FEATURE_HEADERS:
+            row_score = np.mean([looks_taxonomic(t) for t in row_labels])
+            col_score = np.mean([looks_taxonomic(t) for t in col_labels])
+            transposed = bool(col_score > row_score)
+    cells = [rec[i] for _, rec in data for i in data_cols]
+    numbers = _Numbers(cells, delim, path)
+    values = np.zeros((len(data), len(data_cols)))
+    for r, (line, record) in enumerate(data):
+        for c, i in enumerate(data_cols):
+            cell = record[i]
+            if cell:
+                values[r, c] = _parse_cell(numbers, cell, path, line, header[i])
+    if transposed:
+        samples = [t.strip() for t in row_labels]
+        sample_field = header[0] or "first column"
+        seen: dict[str, int] = {}
+        for (line, _), name in zip(data, samples, strict=True):
+            if not name:
+                raise FormatError("empty sample name", path=path, line=line, field=sample_field)
+            if name in seen:
+                raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
+            seen[name] = line
+        labels = _Labels(col_labels, data_cols, "")
+        lineages = _resolve(labels, path, transposed=True)
+        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
+    samples = [h.strip() for h in col_labels]
+    if any(not s for s in samples):
+        raise FormatError("a sample column has no name", path=path, line=header_line)
+    dup = sorted({s for s in samples if samples.count(s) > 1})
+    if dup:
+        raise FormatError(f"duplicate sample columns: {', '.join(dup)}", path=path, line=header_line, field=dup[0])
+    if rank_columns and lineage_col is None:
+        texts = [_lineage_from_rank_columns(rec, rank_columns) for _, rec in data]
+        labels = _Labels(texts, [line for line, _ in data], "+".join(header[i] for i, _ in rank_columns))
+    else:
+        col = 0 if lineage_col is None else lineage_col
+        labels = _Labels(
+            [rec[col] for _, rec in data], [line for line, _ in data], header[col] or "first column",
+            standard_rank(keys[col]),
+        )
+    lineages = _resolve(labels, path, transposed=False)
+    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def long_rows(cohort) -> list[list[str]]:
+    """``sample, lineage, abundance[, counts]`` rows: every clade of every
+    sample (the table is hierarchical) and an ``UNKNOWN`` row for the
+    unassigned share, values at full precision."""
+    X = cohort.X.tocsr()
+    counts = None if cohort.counts is None else cohort.counts.tocsr()
+    lineage = cohort.taxa["lineage"].to_numpy()
+    header = ["sample", "lineage", "abundance"] + (["counts"] if counts is not None else [])
+    out = [header]
+    unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
+    for i, sample in enumerate(cohort.sample_names):
+        if unassigned[i] > 0:
+            row = [sample, "UNKNOWN", repr(float(unassigned[i]))]
+            if counts is not None:
+                row.append(repr(unassigned_count(cohort, counts, i, unassigned[i])))
+            out.append(row)
+        start, end = X.indptr[i], X.indptr[i + 1]
+        for j, v in zip(X.indices[start:end], X.data[start:end], strict=True):
+            if v <= 0:
+                continue
+            row = [sample, lineage[j], repr(float(v))]
+            if counts is not None:
+                row.append(repr(float(counts[i, j])))
+            out.append(row)
+    return out
+
+
+def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -> float:
+    """Reads not assigned, from the assigned reads and the unassigned share."""
+    domains = np.flatnonzero((cohort.taxa["rank"] == "domain").to_numpy())
+    assigned = float(counts[i, domains].sum()) if len(domains) else 0.0
+    estimate = assigned * unassigned / (1.0 - unassigned) if unassigned < 1 else 0.0
+    if np.all(counts.data == np.round(counts.data)):
+        estimate = float(round(estimate))  # reads are whole; keep the table an integer one
+    return estimate
+
+
+def write(cohort, path: Path) -> None:
+    from ...outputs import write_text_atomic
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(long_rows(cohort))
+    write_text_atomic(buffer.getvalue(), Path(path))
+
+
+register(
+    Format(
+        "table",
+        "a CSV/TSV abundance table (taxa x samples, samples x taxa or long)",
+        sniff,
+        read,
+        write,
+        extensions=(".csv", ".tsv", ".txt"),
+        priority=1,
+    )
+)

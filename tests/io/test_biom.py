@@ -1,0 +1,177 @@
+"""BIOM 1.0 (JSON) and 2.1 (HDF5): sniffing, lineages, counts, the writer, fuzzing."""
+
+import contextlib
+import io
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+from biom import Table
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gutbalance
+from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.io.formats import biom as biom_format
+from gutbalance.io.registry import get_format
+from gutbalance.io.source import Source
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, species_abundances
+
+LINEAGES = [
+    ["k__Bacteria", "p__Firmicutes", "c__Clostridia", "o__Clostridiales", "f__Ruminococcaceae", "g__Faecalibacterium", "s__prausnitzii"],
+    ["k__Bacteria", "p__Bacteroidetes", "c__Bacteroidia", "o__Bacteroidales", "f__Bacteroidaceae", "g__Bacteroides", "s__"],
+]
+
+
+def _table(ids, data, metadata=None) -> Table:
+    return Table(np.asarray(data, dtype=float), ids, ["S1", "S2"], observation_metadata=metadata)
+
+
+def _json_source(table: Table, name: str = "t.json") -> Source:
+    return Source(Path(name), table.to_json("test").encode())
+
+
+def _hdf5_source(table: Table, name: str = "t.biom") -> Source:
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        table.to_hdf5(f, "test")
+    return Source(Path(name), buffer.getvalue())
+
+
+def _read(source: Source):
+    return gutbalance.build_cohort(biom_format.read(source))
+
+
+def test_sniffer_accepts_json_and_hdf5():
+    table = _table(["4479944", "1009"], [[3, 1], [1, 1]], [{"taxonomy": LINEAGES[0]}, {"taxonomy": LINEAGES[1]}])
+    assert biom_format.sniff(_json_source(table))
+    assert biom_format.sniff(_hdf5_source(table))
+
+
+def test_sniffer_rejects_other_files(tmp_path):
+    cohort = make_cohort({"A": SMALL_COMMUNITY})
+    h5ad = tmp_path / "c.h5ad"
+    cohort.to_anndata().write_h5ad(h5ad)
+    assert not biom_format.sniff(Source.open(h5ad))
+    assert not biom_format.sniff(Source(Path("x.json"), b'{"name": "not biom"}'))
+    assert not biom_format.sniff(Source(Path("x.tsv"), b"taxon\tS1\nk__Bacteria\t1\n"))
+    assert not biom_format.sniff(Source(Path("x.biom"), b"\x89HDF\r\n\x1a\nbroken"))
+
+
+@pytest.mark.parametrize("make_source", [_json_source, _hdf5_source])
+@pytest.mark.parametrize("as_string", [False, True])
+def test_taxonomy_metadata_list_or_string(make_source, as_string):
+    metadata = [{"taxonomy": "; ".join(lin) if as_string else lin} for lin in LINEAGES]
+    cohort = _read(make_source(_table(["4479944", "1009"], [[30, 10], [70, 30]], metadata)))
+    assert cohort.counts is not None
+    species = species_abundances(cohort)
+    assert species["S1"] == {"s__Faecalibacterium prausnitzii": 1.0}  # the other ends at genus (s__)
+    genus = cohort.at_rank("genus")
+    assert genus.loc["S1", "g__Bacteroides"] == pytest.approx(0.7)
+    assert genus.loc["S2", "g__Faecalibacterium"] == pytest.approx(0.25)
+
+
+def test_lineage_ids_and_relative_values():
+    ids = [";".join(LINEAGES[0]), "k__Bacteria|p__Bacteroidetes|g__Bacteroides|s__Bacteroides_fragilis", "Unassigned"]
+    cohort = _read(_json_source(_table(ids, [[0.5, 0.2], [0.25, 0.8], [0.25, 0.0]])))
+    assert cohort.counts is None
+    assert cohort.samples["unassigned"].tolist() == pytest.approx([0.25, 0.0])
+    assert cohort.at_rank("species").loc["S1", "s__Bacteroides fragilis"] == pytest.approx(0.25)
+
+
+def test_asv_hashes_without_taxonomy_are_refused():
+    ids = ["1ba90f5687e6fefd7665f618917b6244", "a2cf32f388f6f6aaea1467229231461f"]
+    with pytest.raises(FormatError, match="taxonomy"):
+        biom_format.read(_hdf5_source(_table(ids, [[1, 2], [3, 4]])))
+
+
+def test_negative_values_are_refused():
+    with pytest.raises(FormatError, match="negative") as info:
+        biom_format.read(_json_source(_table(["s__Bacteroides_fragilis", "s__Prevotella_copri"], [[1, 2], [3, -4]])))
+    assert info.value.field == "S2"
+
+
+@pytest.mark.shared
+def test_real_tables_match_their_text_versions(shared_data):
+    folder = shared_data / "formats" / "qiime2"
+    text = gutbalance.read(folder / "simple_relative_abundances.txt")
+    biom = gutbalance.read(folder / "simple_relative_abundances.biom")
+    assert biom.samples["source_format"].iloc[0] == "biom"
+    assert_same_species(text, biom, tol=1e-9)
+    raw = text.at_rank("species")
+    assert np.allclose(biom.at_rank("species").loc[raw.index, raw.columns].to_numpy(), raw.to_numpy(), atol=1e-9)
+    mock = gutbalance.read(folder / "full_taxonomy_mock_feature_table.biom")
+    assert mock.n_samples == 20
+    assert mock.counts is not None
+    assert_same_species(mock, gutbalance.read(folder / "full_taxonomy_mock_feature_table.tsv"))
+    assert mock.counts.sum() > 0
+
+
+@pytest.mark.parametrize("suffix", [".biom", ".json"])
+def test_writer_round_trip_with_counts_and_leaves(tmp_path, suffix):
+    # counts from a table, with reads classified only to the genus as their own leaf
+    text = (
+        "taxonomy\tS1\tS2\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\t5\t0\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; s__fragilis\t15\t40\n"
+        "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Roseburia; s__intestinalis\t30\t7\n"
+        "Unassigned\t10\t3\n"
+    )
+    source = tmp_path / "in.tsv"
+    source.write_text(text)
+    cohort = gutbalance.read(source)
+    out = tmp_path / f"out{suffix}"
+    gutbalance.write(cohort, out)
+    if suffix == ".biom":
+        assert out.read_bytes().startswith(b"\x89HDF")
+    else:
+        assert out.read_text().lstrip().startswith("{")
+    table = biom_format.load_table(Source.open(out))
+    assert table.shape == (3, 2)  # two species leaves and Unassigned; the genus has a child
+    assert table.data("Unassigned", axis="observation").tolist() == [10, 3]
+    back = gutbalance.read(out)
+    assert_same_species(cohort, back)
+    assert back.counts is not None
+    # the 5 reads placed only at the genus are not a leaf, so they are not written
+    assert back.samples["unassigned"].to_numpy() == pytest.approx([10 / 55, 3 / 50])
+
+
+def test_writer_relative_when_no_counts(tmp_path):
+    cohort = make_cohort({"A": SMALL_COMMUNITY})
+    out = tmp_path / "rel.biom"
+    gutbalance.write(cohort, out)
+    back = gutbalance.read(out)
+    assert back.counts is None
+    assert_same_species(cohort, back)
+
+
+# --- fuzzing ------------------------------------------------------------------------
+
+VALID_JSON = _table(
+    ["4479944", "s__Bacteroides_fragilis"], [[3, 1], [1, 1]], [{"taxonomy": LINEAGES[0]}, {"taxonomy": LINEAGES[1]}]
+).to_json("fuzz")
+VALID_HDF5 = _hdf5_source(_table(["s__Bacteroides_fragilis", "s__Prevotella_copri"], [[3, 1], [1, 1]])).data
+
+
+def _attempt(data: bytes, name: str) -> None:
+    with contextlib.suppress(GutBalanceError):
+        get_format("biom").read(Source(Path(name), data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1000), st.sampled_from([b"", b"\x89HDF\r\n\x1a\n", b"{"]))
+def test_fuzz_random_bytes(data, prefix):
+    _attempt(prefix + data, "fuzz.biom")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(VALID_JSON)), st.integers(0, 20), st.text(max_size=10))
+def test_fuzz_mutated_json(pos, cut, insert):
+    _attempt((VALID_JSON[:pos] + insert + VALID_JSON[pos + cut :]).encode("utf-8", "surrogatepass"), "fuzz.json")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, len(VALID_HDF5) - 1), st.binary(min_size=1, max_size=8))
+def test_fuzz_mutated_hdf5(pos, patch):
+    _attempt(VALID_HDF5[:pos] + patch + VALID_HDF5[pos + len(patch) :], "fuzz.biom")

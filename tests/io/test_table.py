@@ -1,0 +1,323 @@
+"""Generic CSV/TSV tables: layouts, spreadsheet habits, errors, the writer."""
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import gutbalance
+from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.io.formats import table
+from gutbalance.io.registry import get_format, sniff
+from gutbalance.io.source import Source
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, species_abundances
+
+GG = {
+    "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Ruminococcaceae; g__Faecalibacterium; s__prausnitzii": (
+        30,
+        10,
+    ),
+    "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; s__fragilis": (
+        50,
+        60,
+    ),
+    "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Prevotellaceae; g__Prevotella; s__copri": (
+        20,
+        30,
+    ),
+}
+EXPECTED = {
+    "S1": {"s__Faecalibacterium prausnitzii": 0.3, "s__Bacteroides fragilis": 0.5, "s__Segatella copri": 0.2},
+    "S2": {"s__Faecalibacterium prausnitzii": 0.1, "s__Bacteroides fragilis": 0.6, "s__Segatella copri": 0.3},
+}
+
+
+def _write(tmp_path: Path, name: str, text: str, *, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+def _wide(sep: str = "\t", scale: float = 1.0, decimal: str = ".") -> str:
+    lines = [sep.join(["taxonomy", "S1", "S2"])]
+    for lineage, values in GG.items():
+        cells = [repr(v * scale).replace(".", decimal) for v in values]
+        label = f'"{lineage}"' if sep == ";" else lineage
+        lines.append(sep.join([label, *cells]))
+    return "\n".join(lines) + "\n"
+
+
+def _species(cohort) -> dict[str, dict[str, float]]:
+    return species_abundances(cohort)
+
+
+def _assert_expected(cohort, expected=EXPECTED) -> None:
+    got = _species(cohort)
+    assert sorted(got) == sorted(expected)
+    for sample, taxa in expected.items():
+        assert set(got[sample]) == set(taxa), sample
+        for name, value in taxa.items():
+            assert got[sample][name] == pytest.approx(value, abs=1e-12)
+
+
+# --- sniffing ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "taxon\tS1\nk__Bacteria\t1\n",
+        "taxon,S1,S2\nBacteroides fragilis,0.5,0.2\n",
+        "taxon;S1\nk__Bacteria;0,5\n",
+        "#OTU ID\tA\tB\nabc\t1\t2\n",
+    ],
+)
+def test_sniffer_accepts_tables(text):
+    assert table.sniff(Source(Path("t.tsv"), text.encode()))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"just one column\nno numbers here\n",
+        b'{"format_url": "http://biom-format.org", "rows": []}',
+        b"\x00\x01\x02binary\x00",
+        b"a\tb\nc\td\n",
+        b"PK\x03\x04zipzip",
+    ],
+)
+def test_sniffer_rejects_non_tables(data):
+    assert not table.sniff(Source(Path("t.tsv"), data))
+
+
+def test_specific_formats_win_over_the_generic_table():
+    from tests.helpers import metaphlan_text
+
+    source = Source(Path("p.txt"), metaphlan_text(SMALL_COMMUNITY).encode())
+    assert table.sniff(source)
+    assert sniff(source).name == "metaphlan"
+
+
+# --- layouts and spreadsheet habits ----------------------------------------------
+
+
+def test_greengenes_counts_with_epithet_only_species(tmp_path):
+    cohort = gutbalance.read(_write(tmp_path, "t.tsv", _wide(scale=7.0)))
+    _assert_expected(cohort)
+    assert cohort.counts is not None
+    col = list(cohort.taxa.index).index("s__Bacteroides fragilis")
+    assert cohort.counts[0, col] == 350
+    assert cohort.samples["source_format"].tolist() == ["table", "table"]
+
+
+@pytest.mark.parametrize(("scale", "has_counts"), [(7.0, True), (1.0, False), (1.0 / 100, False)])
+def test_counts_percent_and_fractions_agree(tmp_path, scale, has_counts):
+    cohort = gutbalance.read(_write(tmp_path, "t.tsv", _wide(scale=scale)))
+    _assert_expected(cohort)
+    assert (cohort.counts is not None) == has_counts
+    # integers adding up to 100 are percent; Bacteria is the whole sample
+    assert cohort.at_rank("domain").to_numpy().ravel() == pytest.approx([1.0, 1.0])
+
+
+def test_bom_crlf_and_latin1(tmp_path):
+    text = _wide(sep=",")
+    _assert_expected(gutbalance.read(_write(tmp_path, "a.csv", "\ufeff" + text, newline="\r\n")))
+    _assert_expected(gutbalance.read(_write(tmp_path, "b.csv", text, encoding="latin-1", newline="\r\n")))
+
+
+def test_semicolons_and_decimal_commas(tmp_path):
+    cohort = gutbalance.read(_write(tmp_path, "t.csv", _wide(sep=";", scale=1 / 100, decimal=",")))
+    _assert_expected(cohort)
+    assert cohort.counts is None
+
+
+def test_thousands_separators_are_not_guessed(tmp_path):
+    path = _write(tmp_path, "t.tsv", "taxon\tS1\nk__Bacteria|p__Firmicutes\t1,234\nk__Bacteria|p__Bacteroidota\t2\n")
+    with pytest.raises(FormatError, match="thousands"):
+        gutbalance.read(path)
+    mixed = _write(tmp_path, "m.tsv", "taxon\tS1\nk__Bacteria|p__Firmicutes\t1,5\nk__Bacteria|p__Bacteroidota\t2.5\n")
+    with pytest.raises(FormatError, match="not a number") as info:
+        gutbalance.read(mixed)
+    assert info.value.line == 2
+    assert info.value.field == "S1"
+
+
+def test_transposed_table(tmp_path):
+    lineages = list(GG)
+    lines = ["sample\t" + "\t".join(lineages)]
+    for j, sample in enumerate(["S1", "S2"]):
+        lines.append(sample + "\t" + "\t".join(str(GG[lin][j]) for lin in lineages))
+    _assert_expected(gutbalance.read(_write(tmp_path, "t.tsv", "\n".join(lines) + "\n")))
+    # no hint in the first header cell: the taxonomic-looking axis decides
+    lines[0] = "\t" + "\t".join(lineages)
+    _assert_expected(gutbalance.read(_write(tmp_path, "u.tsv", "\n".join(lines) + "\n")))
+
+
+def test_long_table(tmp_path):
+    lines = ["sample_id,taxon,relative_abundance"]
+    for lineage, values in GG.items():
+        for sample, v in zip(["S1", "S2"], values, strict=True):
+            lines.append(f'{sample},"{lineage}",{v}')
+    cohort = gutbalance.read(_write(tmp_path, "t.csv", "\n".join(lines) + "\n"))
+    _assert_expected(cohort)
+    assert cohort.counts is None  # percent (totals are 100)
+
+
+def test_otu_id_with_separate_taxonomy_column(tmp_path):
+    lines = ["# Constructed from biom file", "#OTU ID\tS1\tS2\ttaxonomy"]
+    for k, (lineage, values) in enumerate(GG.items()):
+        lines.append(f"{k:032x}\t{values[0]}\t{values[1]}\t{lineage}")
+    _assert_expected(gutbalance.read(_write(tmp_path, "otu.tsv", "\n".join(lines) + "\n")))
+
+
+def test_rank_columns_and_plain_lineages(tmp_path):
+    rank_table = (
+        "Kingdom,Phylum,Class,Order,Family,Genus,Species,S1,S2\n"
+        "Bacteria,Firmicutes,Clostridia,Clostridiales,Ruminococcaceae,Faecalibacterium,prausnitzii,30,10\n"
+        "Bacteria,Bacteroidetes,Bacteroidia,Bacteroidales,Bacteroidaceae,Bacteroides,fragilis,50,60\n"
+        "Bacteria,Bacteroidetes,Bacteroidia,Bacteroidales,Prevotellaceae,Prevotella,copri,20,30\n"
+    )
+    _assert_expected(gutbalance.read(_write(tmp_path, "ranks.csv", rank_table)))
+    plain = "lineage\tS1\tS2\n" + "".join(
+        f"{';'.join(p.split('__', 1)[1] for p in lin.split('; '))}\t{a}\t{b}\n" for lin, (a, b) in GG.items()
+    )
+    _assert_expected(gutbalance.read(_write(tmp_path, "plain.tsv", plain)))
+
+
+def test_plain_species_names(tmp_path):
+    text = "name,S1,S2\nFaecalibacterium prausnitzii,30,10\nBacteroides_fragilis,50,60\nPrevotella copri,20,30\n"
+    _assert_expected(gutbalance.read(_write(tmp_path, "names.csv", text)))
+    genus = _write(tmp_path, "genus.csv", "genus,S1\nBacteroides,0.6\nPrevotella,0.4\n")
+    frame = gutbalance.read(genus).at_rank("genus")
+    assert frame.loc["S1", "g__Bacteroides"] == pytest.approx(0.6)
+    unknown_rank = _write(tmp_path, "x.csv", "name,S1\nBacteroides,0.6\nPrevotella,0.4\n")
+    with pytest.raises(FormatError, match="cannot tell the rank") as info:
+        gutbalance.read(unknown_rank)
+    assert info.value.line == 2
+
+
+def test_hierarchical_table_is_not_double_counted(tmp_path):
+    text = (
+        "clade\tS1\n"
+        "k__Bacteria\t1000\n"
+        "k__Bacteria|p__Firmicutes\t600\n"
+        "k__Bacteria|p__Bacteroidetes\t400\n"
+        "k__Bacteria|p__Firmicutes|c__Clostridia\t600\n"
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia\t400\n"
+    )
+    cohort = gutbalance.read(_write(tmp_path, "h.tsv", text))
+    phyla = cohort.at_rank("phylum").loc["S1"]
+    assert phyla["p__Bacillota"] == pytest.approx(0.6)
+    assert phyla["p__Bacteroidota"] == pytest.approx(0.4)
+    assert cohort.counts[0, list(cohort.taxa.index).index("k__Bacteria")] == 1000
+
+
+def test_exclusive_features_add_up_to_their_clade(tmp_path):
+    # QIIME 2 style: reads classified only to the phylum are their own feature
+    text = (
+        "taxonomy\tS1\n"
+        "k__Bacteria; p__Firmicutes; c__\t10\n"
+        "k__Bacteria; p__Firmicutes; c__Bacilli\t30\n"
+        "k__Bacteria; p__Bacteroidetes\t40\n"
+        "Unassigned\t20\n"
+    )
+    cohort = gutbalance.read(_write(tmp_path, "e.tsv", text))
+    phyla = cohort.at_rank("phylum").loc["S1"]
+    assert phyla["p__Bacillota"] == pytest.approx(0.4)
+    assert phyla["p__Bacteroidota"] == pytest.approx(0.4)
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.2)
+
+
+def test_synonym_rows_are_summed_identical_rows_refused(tmp_path):
+    text = "taxon\tS1\ns__Eubacterium_rectale\t0.25\ns__Agathobacter_rectalis\t0.25\ns__Bacteroides_fragilis\t0.5\n"
+    cohort = gutbalance.read(_write(tmp_path, "syn.tsv", text))
+    assert species_abundances(cohort)["S1"]["s__Agathobacter rectalis"] == pytest.approx(0.5)
+    dup = "taxon\tS1\ns__Bacteroides_fragilis\t0.5\ns__Prevotella_copri\t0.1\ns__Bacteroides_fragilis\t0.4\n"
+    with pytest.raises(FormatError, match="appears twice") as info:
+        gutbalance.read(_write(tmp_path, "dup.tsv", dup))
+    assert info.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [("abc", "'abc' is not a number"), ("-1", "negative"), ("NaN", "not a number"), ("inf", "infinite")],
+)
+def test_bad_values_name_line_and_field(tmp_path, cell, message):
+    text = f"taxon\tSample1\tSample2\tSample3\ns__Bacteroides_fragilis\t1\t2\t3\ns__Prevotella_copri\t1\t2\t{cell}\n"
+    with pytest.raises(FormatError, match=message) as info:
+        gutbalance.read(_write(tmp_path, "bad.tsv", text))
+    assert info.value.line == 3
+    assert info.value.field == "Sample3"
+    assert "line 3, field 'Sample3'" in str(info.value)
+
+
+def test_duplicate_samples_and_ragged_rows(tmp_path):
+    with pytest.raises(FormatError, match="duplicate sample"):
+        gutbalance.read(_write(tmp_path, "d.tsv", "taxon\tS1\tS1\ns__Bacteroides_fragilis\t1\t2\n"))
+    with pytest.raises(FormatError, match="expected 3 fields") as info:
+        gutbalance.read(_write(tmp_path, "r.tsv", "taxon\tS1\tS2\ns__Bacteroides_fragilis\t1\t2\ns__Prevotella_copri\t1\n"))
+    assert info.value.line == 3
+    long_dup = "sample,taxon,abundance\nS1,s__Bacteroides_fragilis,0.5\nS1,s__Bacteroides_fragilis,0.5\n"
+    with pytest.raises(FormatError, match="repeats line 2"):
+        gutbalance.read(_write(tmp_path, "l.csv", long_dup))
+
+
+# --- real data --------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_real_tables(shared_data):
+    folder = shared_data / "formats" / "qiime2"
+    mock = gutbalance.read(folder / "full_taxonomy_mock_feature_table.tsv")
+    assert mock.n_samples == 20
+    assert mock.counts is not None
+    assert mock.samples.index[0] == "CD_1"
+    relative = gutbalance.read(folder / "simple_relative_abundances.txt")
+    assert relative.n_samples == 25
+    assert relative.counts is None
+    totals = relative.at_rank("species").sum(axis=1).to_numpy()
+    assert np.allclose(totals, 1.0, atol=1e-4)  # the file's own rounding
+
+
+# --- writer ------------------------------------------------------------------------
+
+
+def test_long_csv_round_trip(tmp_path):
+    first4 = dict(list(SMALL_COMMUNITY.items())[:4])
+    cohort = make_cohort({"A": SMALL_COMMUNITY, "B": {k: 100 * v / sum(first4.values()) for k, v in first4.items()}})
+    path = tmp_path / "out.csv"
+    gutbalance.write(cohort, path)
+    assert path.read_text().splitlines()[0] == "sample,lineage,abundance"
+    back = gutbalance.read(path)
+    assert_same_species(cohort, back)
+    assert np.allclose(back.X[:, back.taxa.index.get_indexer(cohort.taxa.index)].toarray(), cohort.X.toarray())
+
+
+# --- fuzzing ------------------------------------------------------------------------
+
+VALID = _wide(sep=";", scale=0.01, decimal=",")
+
+
+def _attempt(data: bytes) -> None:
+    with contextlib.suppress(GutBalanceError):
+        get_format("table").read(Source(Path("fuzz.csv"), data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=1000))
+def test_fuzz_random_bytes(data):
+    _attempt(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(0, len(VALID)),
+    st.integers(0, 30),
+    st.text(alphabet=st.sampled_from(list(';,\t\n\r"#|_ .-0123456789eEkpsnax')), max_size=12) | st.text(max_size=5),
+)
+def test_fuzz_mutated_table(pos, cut, insert):
+    _attempt((VALID[:pos] + insert + VALID[pos + cut :]).encode("utf-8", "surrogatepass"))
