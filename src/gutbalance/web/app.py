@@ -123,4 +123,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        # Browsers ask for it on every page (the report pages name no icon); answer quietly.
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     return app

@@ -142,7 +142,7 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
 def warm_up() -> None:
     """Load what the first requests would otherwise wait for: the format
     registry and the healthy reference."""
-    from ..io import formats
+    from ..io.registry import formats
 
     formats()
     load_reference()
