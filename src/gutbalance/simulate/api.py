@@ -1,0 +1,295 @@
+"""Running simulations from the Python API and the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..cohort import Cohort
+from ..errors import SimulationError
+from ..outputs import write_table_atomic, write_text_atomic
+from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initial_conditions
+from .gut_immune import (
+    ANTIBIOTICS,
+    GUILDS,
+    MICROBES,
+    N_MIC,
+    PATHOGENS,
+    STATE,
+    GutImmuneModel,
+    GutImmuneParameters,
+    calibrate,
+    load_parameters,
+)
+from .integrate import Pulse
+from .parameters import lookup, probiotic_table
+from .pillars import PILLARS, pillar_scores
+from .scenario import Scenario
+
+QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+#: default C. difficile inoculum of the Stein scenario (10^11 copies/cm3)
+STEIN_DEFAULT_DOSE = 1e-10
+
+
+@dataclass
+class SimulationResult:
+    """A simulated trajectory, its pillar scores and (optionally) ensemble bands.
+
+    Attributes
+    ----------
+    model
+        ``"gut-immune"`` or ``"stein2013"``.
+    trajectory
+        One row per day: ``time`` and one column per state variable (the
+        central parameter set).
+    pillars
+        ``time`` and the five pillar scores 0-100 (gut-immune model only).
+    bands
+        ``{"p05"|"p50"|"p95": frame like trajectory}`` over the ensemble draws.
+    pillar_bands
+        The same for the pillar scores.
+    start
+        Starting value of every state variable.
+    scenario
+        What was simulated.
+    notes
+        Provenance and assumptions worth showing next to the results.
+    """
+
+    model: str
+    trajectory: pd.DataFrame
+    scenario: Scenario
+    pillars: pd.DataFrame | None = None
+    bands: dict[str, pd.DataFrame] | None = None
+    pillar_bands: dict[str, pd.DataFrame] | None = None
+    start: pd.Series | None = None
+    draws: int = 0
+    subject: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def state_columns(self) -> list[str]:
+        return [c for c in self.trajectory.columns if c != "time"]
+
+    def final(self) -> pd.Series:
+        """State at the last day."""
+        return self.trajectory.iloc[-1].drop("time")
+
+    def to_html(self) -> str:
+        from .report import render_html
+
+        return render_html(self)
+
+    def write(self, directory: str | PathLike[str]) -> dict[str, Path]:
+        """Write ``trajectory.tsv``, ``pillars.tsv`` (gut-immune model) and ``simulation.html``."""
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        paths = {"trajectory": write_table_atomic(self.trajectory, out / "trajectory.tsv", index=False)}
+        if self.pillars is not None:
+            table = self.pillars.copy()
+            if self.pillar_bands is not None:
+                for q, frame in self.pillar_bands.items():
+                    if q == "p50":
+                        continue
+                    for col in PILLARS:
+                        table[f"{col}_{q}"] = frame[col].to_numpy()
+            paths["pillars"] = write_table_atomic(table, out / "pillars.tsv", index=False)
+        paths["html"] = write_text_atomic(self.to_html(), out / "simulation.html")
+        return paths
+
+
+def _frame(times: np.ndarray, values: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(np.asarray(values, dtype=np.float64), columns=columns)
+    frame.insert(0, "time", times)
+    return frame
+
+
+def _bands(times: np.ndarray, values: np.ndarray, columns: list[str]) -> dict[str, pd.DataFrame]:
+    qs = np.quantile(values, list(QUANTILES.values()), axis=0)
+    return {name: _frame(times, q, columns) for name, q in zip(QUANTILES, qs)}
+
+
+def _pathogen_name(scenario: Scenario, carried: str | None) -> str:
+    names = {e.name for e in scenario.pathogens}
+    unknown = names - set(PATHOGENS)
+    if unknown:
+        raise SimulationError(f"unknown pathogen {sorted(unknown)[0]!r}; known: {', '.join(PATHOGENS)}")
+    if len(names) > 1:
+        raise SimulationError("the model has one pathogen slot: expose to one pathogen per simulation")
+    name = next(iter(names), None)
+    if carried is not None and name is not None and name != carried:
+        raise SimulationError(f"the profile already carries {carried}; simulate exposure to that pathogen or none")
+    return name or carried or "c_difficile"
+
+
+def _pulses(scenario: Scenario, params: GutImmuneParameters) -> list[Pulse]:
+    probiotics = probiotic_table()
+    pulses = []
+    for c in scenario.probiotics:
+        if c.name not in probiotics.index:
+            raise SimulationError(f"unknown probiotic {c.name!r}; known: {', '.join(probiotics.index)}")
+        entry = probiotics.loc[c.name]
+        dose = entry["default_dose"] if c.dose is None else c.dose
+        days = [c.start] if c.end == c.start else list(np.arange(c.start, c.end, 1.0))
+        if entry["guild"] == "donor":
+            vector = params.reference * dose
+        else:
+            vector = np.zeros(N_MIC)
+            vector[GUILDS.index(entry["guild"])] = dose
+        pulses += [Pulse(float(d), vector) for d in days]
+    default_dose = lookup("default_dose", "pathogen")[0]
+    for e in scenario.pathogens:
+        vector = np.zeros(N_MIC)
+        vector[-1] = default_dose if e.dose is None else e.dose
+        pulses.append(Pulse(e.day, vector))
+    return pulses
+
+
+def _courses(scenario: Scenario) -> list[Course]:
+    default_signal = lookup("course_signal", "antibiotic")[0]
+    courses = []
+    for c in scenario.antibiotics:
+        if c.name not in ANTIBIOTICS:
+            raise SimulationError(f"unknown antibiotic {c.name!r}; known: {', '.join(ANTIBIOTICS)}")
+        courses.append(Course(c.name, c.start, c.end, default_signal if c.dose is None else c.dose))
+    return courses
+
+
+def simulate(
+    profile: Cohort | str | PathLike[str] | None = None,
+    scenario: Scenario | None = None,
+    *,
+    sample: str | None = None,
+    guilds: dict[str, float] | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    atol: float = 1e-6,
+) -> SimulationResult:
+    """Simulate the gut-immune model from a person's profile (or given guilds).
+
+    Parameters
+    ----------
+    profile
+        A :class:`~gutbalance.Cohort` or a profile file (anything
+        :func:`gutbalance.read` reads).  ``None`` with ``guilds=None`` starts
+        from the healthy reference composition.
+    scenario
+        The interventions (:class:`~.scenario.Scenario`); default: none for 90 days.
+    sample
+        Which sample of a multi-sample profile.
+    guilds
+        Starting guild abundances instead of a profile (``{guild: value}``).
+    draws
+        Ensemble size over parameter uncertainty (0 = central parameters only).
+    seed
+        Random seed of the ensemble draws.
+    atol
+        Local error tolerance of the integrator on log-states (relative).
+    """
+    scenario = scenario or Scenario()
+    carried = None
+    notes: list[str] = []
+    subject = "healthy reference composition"
+    if profile is not None and guilds is not None:
+        raise SimulationError("give a profile or guild abundances, not both")
+    if profile is not None:
+        from .personal import guild_abundances
+
+        if not isinstance(profile, Cohort):
+            from .. import read
+
+            profile = read(profile)
+        x0, carried, assignment = guild_abundances(profile, sample)
+        subject = sample or profile.sample_names[0]
+        by_basis = assignment.groupby("basis")["abundance"].sum()
+        notes.append(
+            "Guilds from the profile: "
+            + ", ".join(f"{basis} {value * 100:.1f}%" for basis, value in by_basis.sort_values(ascending=False).items())
+            + " of the bacterial abundance."
+        )
+    elif guilds is not None:
+        unknown = set(guilds) - set(MICROBES)
+        if unknown:
+            raise SimulationError(f"unknown guild(s) {', '.join(sorted(unknown))}; known: {', '.join(MICROBES)}")
+        x0 = np.array([float(guilds.get(g, 0.0)) for g in MICROBES])
+        if x0.sum() <= 0:
+            raise SimulationError("guild abundances must not all be zero")
+        subject = "given guild abundances"
+    else:
+        x0 = None
+    pathogen = _pathogen_name(scenario, carried)
+    courses = _courses(scenario)
+
+    def run(params: GutImmuneParameters, out_dtype=np.float64):
+        start = params.reference if x0 is None else x0
+        state0 = calibrate(params, start)
+        model = GutImmuneModel(params, fibre=scenario.fibre)
+        times, states = model.run(
+            state0, scenario.days, courses=courses, pulses=_pulses(scenario, params), atol=atol, out_dtype=out_dtype
+        )
+        return times, states, state0
+
+    central = load_parameters(1, pathogen=pathogen)
+    times, states, state0 = run(central)
+    trajectory = _frame(times, states[0], STATE)
+    scores = pillar_scores(states[0], central)
+    result = SimulationResult(
+        model="gut-immune",
+        trajectory=trajectory,
+        scenario=scenario,
+        pillars=_frame(times, scores, PILLARS),
+        start=pd.Series(state0[0], index=STATE),
+        subject=subject,
+        notes=notes,
+    )
+    if draws:
+        if draws < 2:
+            raise SimulationError("an ensemble needs at least 2 draws")
+        params = load_parameters(draws, pathogen=pathogen, rng=np.random.default_rng(seed))
+        _, ens, _ = run(params, out_dtype=np.float32)
+        result.bands = _bands(times, ens, STATE)
+        result.pillar_bands = _bands(times, pillar_scores(ens, params), PILLARS)
+        result.draws = draws
+    return result
+
+
+def simulate_stein(scenario: Scenario | None = None, *, ic: int = 4, atol: float = 1e-8) -> SimulationResult:
+    """The Stein et al. 2013 mouse model from initial condition ``ic``.
+
+    Antibiotics: only ``clindamycin`` (signal 1 unless ``dose=`` is given);
+    pathogens: only ``c_difficile`` (default inoculum 1e-10); no probiotics
+    (use :meth:`GLVModel.simulate` with pulses for transplants) and no fibre.
+    """
+    scenario = scenario or Scenario(days=1000.0)
+    model = stein2013()
+    if scenario.probiotics or scenario.fibre:
+        raise SimulationError("the Stein 2013 model has no probiotic or fibre inputs")
+    courses = []
+    for c in scenario.antibiotics:
+        if c.name != "clindamycin":
+            raise SimulationError("the Stein 2013 model knows one antibiotic: clindamycin")
+        courses.append(Course("clindamycin", c.start, c.end, 1.0 if c.dose is None else c.dose))
+    pulses = []
+    for e in scenario.pathogens:
+        if e.name not in ("c_difficile", "clostridium_difficile"):
+            raise SimulationError("the Stein 2013 model knows one pathogen: c_difficile")
+        pulses.append(Pulse(e.day, model.inoculum("Clostridium_difficile", STEIN_DEFAULT_DOSE if e.dose is None else e.dose)))
+    x0 = stein2013_initial_condition(ic)
+    times, x = model.simulate(x0, scenario.days, courses=courses, pulses=pulses, atol=atol)
+    ics = stein2013_initial_conditions()
+    mouse = ics.loc[ic]
+    return SimulationResult(
+        model="stein2013",
+        trajectory=_frame(times, x, model.taxa),
+        scenario=scenario,
+        start=pd.Series(x0, index=model.taxa),
+        subject=f"initial condition {ic} (mouse {int(mouse['mouse'])}, population {int(mouse['population'])})",
+        notes=[
+            f"Parameters: {model.source}. Densities in 10^11 16S rRNA gene copies per cm3; "
+            f"taxa below {model.extinction_threshold:g} are extinct (set to 0)."
+        ],
+    )

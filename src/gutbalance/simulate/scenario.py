@@ -1,0 +1,161 @@
+"""Interventions and their command-line spelling.
+
+``--antibiotic NAME:days=A-B[:dose=U]``  a course from day A to day B (signal U per day, default
+the ``course_signal`` parameter), ``--probiotic NAME[:dose=X]:days=A-B``  a daily dose X (fraction
+of the total load) on days A, A+1, ... B-1 (or A only when A = B), ``--pathogen NAME:day=D[:dose=X]``
+an exposure on day D, ``--fiber +N%``  a lasting change of fibre intake from day 0.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import SimulationError
+
+
+@dataclass(frozen=True)
+class AntibioticCourse:
+    name: str
+    start: float
+    end: float
+    dose: float | None = None  # signal per day; None = the model's default
+
+
+@dataclass(frozen=True)
+class ProbioticCourse:
+    name: str
+    start: float
+    end: float
+    dose: float | None = None  # fraction of total load per day; None = default of the product
+
+
+@dataclass(frozen=True)
+class PathogenExposure:
+    name: str
+    day: float
+    dose: float | None = None
+
+
+@dataclass
+class Scenario:
+    """Everything that happens in one simulation (days from the start)."""
+
+    days: float = 90.0
+    antibiotics: list[AntibioticCourse] = field(default_factory=list)
+    probiotics: list[ProbioticCourse] = field(default_factory=list)
+    pathogens: list[PathogenExposure] = field(default_factory=list)
+    fibre: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.days > 0:
+            raise SimulationError("the number of days must be positive")
+        for c in self.antibiotics:
+            if not 0 <= c.start < c.end <= self.days:
+                raise SimulationError(f"antibiotic {c.name}: days {c.start:g}-{c.end:g} must lie within 0-{self.days:g}")
+        for c in self.probiotics:
+            if not 0 <= c.start <= c.end <= self.days:
+                raise SimulationError(f"probiotic {c.name}: days {c.start:g}-{c.end:g} must lie within 0-{self.days:g}")
+        for e in self.pathogens:
+            if not 0 <= e.day <= self.days:
+                raise SimulationError(f"pathogen {e.name}: day {e.day:g} must lie within 0-{self.days:g}")
+        if self.fibre <= -1:
+            raise SimulationError("fibre change must be above -100%")
+
+    def describe(self) -> list[str]:
+        out = []
+        for c in self.antibiotics:
+            out.append(f"{c.name} days {c.start:g}-{c.end:g}" + (f" (signal {c.dose:g})" if c.dose is not None else ""))
+        for c in self.probiotics:
+            out.append(f"probiotic {c.name} days {c.start:g}-{c.end:g}" + (f" dose {c.dose:g}" if c.dose is not None else ""))
+        for e in self.pathogens:
+            out.append(f"pathogen {e.name} on day {e.day:g}" + (f" dose {e.dose:g}" if e.dose is not None else ""))
+        if self.fibre:
+            out.append(f"fibre {self.fibre * 100:+g}%")
+        return out or ["no intervention"]
+
+
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+
+
+def _fields(spec: str, what: str) -> tuple[str, dict[str, str]]:
+    name, *parts = spec.strip().split(":")
+    name = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if not name:
+        raise SimulationError(f"{what} {spec!r}: missing name")
+    fields = {}
+    for part in parts:
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise SimulationError(f"{what} {spec!r}: expected key=value, got {part!r}")
+        fields[key.strip().lower()] = value.strip()
+    return name, fields
+
+
+def _number(text: str, spec: str, what: str) -> float:
+    if not re.fullmatch(_NUMBER, text):
+        raise SimulationError(f"{what} {spec!r}: {text!r} is not a number")
+    return float(text)
+
+
+def _days(text: str, spec: str, what: str) -> tuple[float, float]:
+    m = re.fullmatch(rf"({_NUMBER})\s*-\s*({_NUMBER})", text)
+    if not m:
+        raise SimulationError(f"{what} {spec!r}: days must look like A-B, got {text!r}")
+    return float(m.group(1)), float(m.group(2))
+
+
+def _check_keys(fields: dict[str, str], allowed: set[str], spec: str, what: str) -> None:
+    extra = set(fields) - allowed
+    if extra:
+        raise SimulationError(f"{what} {spec!r}: unknown field(s) {', '.join(sorted(extra))}; allowed: {', '.join(sorted(allowed))}")
+
+
+def parse_antibiotic(spec: str) -> AntibioticCourse:
+    """``clindamycin:days=0-5[:dose=0.5]``"""
+    name, f = _fields(spec, "antibiotic")
+    _check_keys(f, {"days", "dose"}, spec, "antibiotic")
+    if "days" not in f:
+        raise SimulationError(f"antibiotic {spec!r}: give days=A-B")
+    start, end = _days(f["days"], spec, "antibiotic")
+    dose = _number(f["dose"], spec, "antibiotic") if "dose" in f else None
+    if dose is not None and dose < 0:
+        raise SimulationError(f"antibiotic {spec!r}: dose must be >= 0")
+    return AntibioticCourse(name, start, end, dose)
+
+
+def parse_probiotic(spec: str) -> ProbioticCourse:
+    """``bifidobacterium:dose=1e-3:days=0-14``"""
+    name, f = _fields(spec, "probiotic")
+    _check_keys(f, {"days", "dose"}, spec, "probiotic")
+    if "days" not in f:
+        raise SimulationError(f"probiotic {spec!r}: give days=A-B")
+    start, end = _days(f["days"], spec, "probiotic")
+    dose = _number(f["dose"], spec, "probiotic") if "dose" in f else None
+    if dose is not None and dose <= 0:
+        raise SimulationError(f"probiotic {spec!r}: dose must be > 0")
+    return ProbioticCourse(name, start, end, dose)
+
+
+def parse_pathogen(spec: str) -> PathogenExposure:
+    """``c_difficile:day=7[:dose=1e-8]``"""
+    name, f = _fields(spec, "pathogen")
+    _check_keys(f, {"day", "dose"}, spec, "pathogen")
+    if "day" not in f:
+        raise SimulationError(f"pathogen {spec!r}: give day=D")
+    day = _number(f["day"], spec, "pathogen")
+    dose = _number(f["dose"], spec, "pathogen") if "dose" in f else None
+    if dose is not None and dose <= 0:
+        raise SimulationError(f"pathogen {spec!r}: dose must be > 0")
+    return PathogenExposure(name, day, dose)
+
+
+def parse_fibre(spec: str) -> float:
+    """``+30%`` -> 0.3, ``-20%`` -> -0.2."""
+    m = re.fullmatch(rf"\s*({_NUMBER})\s*%?\s*", spec or "")
+    if not m:
+        raise SimulationError(f"fibre change {spec!r}: expected a percentage such as +30%")
+    value = float(m.group(1)) / 100.0
+    if value <= -1:
+        raise SimulationError("fibre change must be above -100%")
+    return value
