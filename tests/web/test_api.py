@@ -153,7 +153,7 @@ def test_failure_mid_upload_leaves_nothing(client, app, tmp_path, monkeypatch):
 
     monkeypatch.setattr(ingest._scores, "score", score_then_fail)
     response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
-    assert len(calls) == 2, "the first sample was scored (and flushed) before the failure"
+    assert len(calls) == 2, "the first sample was scored before the failure"
     assert response.status_code == 500
     body = response.text
     assert "disk on fire" not in body
@@ -165,6 +165,27 @@ def test_failure_mid_upload_leaves_nothing(client, app, tmp_path, monkeypatch):
     monkeypatch.setattr(ingest._scores, "score", real_score)
     assert upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv").status_code == 201
     assert count_rows(app)["samples"] == 3
+
+
+def test_database_failure_after_the_first_row_leaves_nothing(client, app, tmp_path, monkeypatch):
+    """The failure comes while storing: the first sample's row is already
+    flushed to the database when the second one fails."""
+    headers = register(client, "alice")
+    real_pack = ingest.pack_profile
+    packed = []
+
+    def pack_then_fail(profile):
+        packed.append(profile.sample)
+        if len(packed) > 1:
+            raise OSError("storage failed")
+        return real_pack(profile)
+
+    monkeypatch.setattr(ingest, "pack_profile", pack_then_fail)
+    response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
+    assert packed == ["A", "B"]
+    assert response.status_code == 500
+    assert "storage failed" not in response.text
+    assert count_rows(app)["samples"] == 0
 
 
 @pytest.mark.parametrize(

@@ -41,16 +41,16 @@ def add_samples(
     session: Session,
     *,
     owner: User,
-    profiles: Sequence[SampleProfile],
+    scored: Sequence[tuple[SampleProfile, dict]],
     subject: str | None = None,
     collected: date | None = None,
     filename: str = "",
 ) -> list[Sample]:
-    """Score and add every profile of one upload.  Nothing is committed here:
-    the caller commits once, so a failure on any sample leaves none behind."""
+    """Add every (profile, scores row) of one upload, flushing each.  Nothing
+    is committed here: the caller commits once, so a failure on any sample
+    leaves none behind."""
     added = []
-    for profile in profiles:
-        scores = ingest.score_profile(profile)
+    for profile, scores in scored:
         sample = Sample(
             owner_id=owner.id,
             name=profile.sample[:255],

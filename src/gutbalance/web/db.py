@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError
 
+#: Connections per engine: one for each of the threads that run sync
+#: endpoints (anyio's default limit), so no request waits for the pool.
+POOL_SIZE = 40
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout
@@ -24,7 +28,9 @@ def make_engine(url: str) -> Engine:
     except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
         raise GutBalanceError(f"not a database URL: {exc}") from None
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=POOL_SIZE, max_overflow=0, pool_timeout=60
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -39,7 +45,7 @@ def make_engine(url: str) -> Engine:
         raise GutBalanceError("PostgreSQL is reached through psycopg 3: use postgresql+psycopg://...")
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() == "":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE - 10, pool_timeout=60)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

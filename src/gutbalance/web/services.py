@@ -78,6 +78,7 @@ def register(session: Session, *, guards: Guards, username: str, password: str, 
         raise _too_many(wait, "new accounts from this address")
     if crud.get_user_by_name(session, username=username) is not None:
         raise WebError(409, "that username is taken")
+    session.commit()  # no connection held while hashing (deliberately slow, and queued)
     user = crud.create_user(session, username=username, password_hash=guards.hashing.hash(password))
     try:
         session.commit()
@@ -94,6 +95,7 @@ def authenticate(session: Session, *, guards: Guards, username: str, password: s
     if wait := guards.login_failures.retry_after(key):
         raise _too_many(wait, "failed logins")
     user = crud.get_user_by_name(session, username=username)
+    session.commit()  # no connection held while verifying (deliberately slow, and queued)
     if not guards.hashing.verify(user.password_hash if user else None, password) or user is None:
         guards.login_failures.hit(key)
         raise WebError(401, "wrong username or password")
@@ -137,10 +139,12 @@ def upload(
     if not data.strip():
         raise WebError(422, "the file is empty")
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    session.commit()  # hand the connection back while parsing and scoring (CPU work, no database)
     try:
         profiles = ingest.read_upload(data, filename=filename)
+        scored = [(profile, ingest.score_profile(profile)) for profile in profiles]
         samples = crud.add_samples(
-            session, owner=owner, profiles=profiles, subject=subject, collected=collected, filename=filename
+            session, owner=owner, scored=scored, subject=subject, collected=collected, filename=filename
         )
         session.commit()
     except GutBalanceError as exc:

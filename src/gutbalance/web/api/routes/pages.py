@@ -218,7 +218,9 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
 
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
 def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Response:
-    return page_with_inline_styles(sample_report_html(_own_sample(session, user, sample_id)))
+    sample = _own_sample(session, user, sample_id)
+    session.commit()  # hand the connection back before rendering
+    return page_with_inline_styles(sample_report_html(sample))
 
 
 def _download_name(sample, suffix: str) -> str:
@@ -284,7 +286,9 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
 @router.get("/subject/timeline", response_class=HTMLResponse)
 def subject_timeline(name: Annotated[str, Query(max_length=128)], user: PageUser, session: SessionDep) -> Response:
     """The subject's samples over time, as the report module draws it."""
-    html = timeline_html(name, crud.list_samples(session, owner=user, subject=name))
+    samples = crud.list_samples(session, owner=user, subject=name)
+    session.commit()  # hand the connection back before rendering
+    html = timeline_html(name, samples)
     if html is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "A timeline needs two or more samples of the subject.")
     return page_with_inline_styles(html)

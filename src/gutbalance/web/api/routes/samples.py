@@ -85,6 +85,7 @@ def get_sample_report(sample_id: str, user: ApiUser, session: SessionDep) -> Res
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    session.commit()  # hand the connection back before rendering
     return page_with_inline_styles(sample_report_html(sample))
 
 
