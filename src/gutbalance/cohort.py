@@ -398,9 +398,16 @@ def validate_profile(profile: SampleProfile) -> list[str]:
         raise DataError(f"{where}: sample {profile.sample!r}: infinite abundance")
     if not 0.0 <= profile.unassigned <= 1.0 + TOTAL_TOLERANCE:
         raise DataError(f"{where}: sample {profile.sample!r}: unassigned fraction {profile.unassigned} is outside 0-1")
-    # Total over the topmost reported clades (those whose parent is not reported).
+    # Total over the topmost reported clades: those with no reported ancestor
+    # (CAMI lineages can skip a rank, so every ancestor is checked).
     reported = {lin[-1].id for lin in profile.lineages}
-    top = float(sum(v for lin, v in zip(profile.lineages, values, strict=True) if len(lin) == 1 or lin[-2].id not in reported))
+    top = float(
+        sum(
+            v
+            for lin, v in zip(profile.lineages, values, strict=True)
+            if not any(t.id in reported for t in lin[:-1])
+        )
+    )
     total = top + profile.unassigned
     if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
         return [f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"]

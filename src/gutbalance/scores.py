@@ -21,6 +21,7 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
+from .pillars import PILLARS, pillar_scores
 
 
 def diversity_scores(cohort: Cohort) -> pd.DataFrame:
@@ -48,7 +49,7 @@ def dysbiosis_scores(cohort: Cohort) -> pd.DataFrame:
     return dysbiosis(cohort).to_frame()
 
 
-#: The families of scores, in the order their columns appear in scores.tsv.
+#: The families of published indices and statistics, in column order.
 SCORE_FAMILIES: list[Callable[[Cohort], pd.DataFrame]] = [
     diversity_scores,
     published_index_scores,
@@ -56,24 +57,50 @@ SCORE_FAMILIES: list[Callable[[Cohort], pd.DataFrame]] = [
     dysbiosis_scores,
 ]
 
+#: The first columns of scores.tsv, in order; the rest follow.
+LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
 
-def score(cohort: Cohort) -> pd.DataFrame:
-    """One row per sample (index ``sample``) with every score gutbalance computes."""
-    table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
+
+def score(cohort: Cohort, *, percentiles: bool = True) -> pd.DataFrame:
+    """One row per sample (index ``sample``) with every score gutbalance computes.
+
+    Columns: ``immune_support`` and the five pillars (0-100), the published
+    indices (``gmhi``, ``gmwi2``), diversity, ratios, ``dysbiosis``, each
+    pillar's ``<pillar>_confidence`` and ``coverage`` (0-1), and with
+    ``percentiles`` a ``<score>_percentile`` column per score against the
+    shipped healthy reference (:mod:`gutbalance.reference`).
+    """
+    families = [family(cohort) for family in SCORE_FAMILIES]
+    table = pd.concat(families, axis=1)
+    pillars = pillar_scores(
+        cohort,
+        shannon=table["shannon"].to_numpy(),
+        dysbiosis=table["dysbiosis"].to_numpy(),
+        contributions=False,
+    ).scores
+    table = pd.concat([pillars, table], axis=1)
+    order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
+    table = table[order]
+    if percentiles:
+        from .reference import percentiles as reference_percentiles
+
+        table = table.join(reference_percentiles(table))
     table.index.name = "sample"
     return table
 
 
 def contributions(cohort: Cohort) -> dict[str, dict]:
-    """What each sample's published indices are made of, for ``scores.json``.
+    """What each sample's scores are made of, for ``scores.json``.
 
     Returns
     -------
-    ``{sample: {"gmhi": {"markers": [...]}, "gmwi2": {"calibrated", "database",
+    ``{sample: {"pillars": {pillar: [taxa that raised (+) or lowered (-) it]},
+    "gmhi": {"markers": [...]}, "gmwi2": {"calibrated", "database",
     "clades_matched", "note", "taxa": [...]}}}``; see
     :func:`gutbalance.indices.gmhi_contributions` and
     :func:`gutbalance.indices.gmwi2_contributions` for the list entries.
     """
+    pillars = pillar_scores(cohort, contributions=True).contributions
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
     gmwi2 = gmwi2_table(cohort)
@@ -81,6 +108,7 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for sample, row in zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True):
         out[sample] = {
+            "pillars": pillars.get(sample, {}),
             "gmhi": {"markers": markers[sample]},
             "gmwi2": {
                 "calibrated": bool(row.gmwi2_calibrated),

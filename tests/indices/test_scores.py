@@ -16,9 +16,16 @@ from tests.helpers import SMALL_COMMUNITY, make_cohort
 from .conftest import gmhi_table_cohort
 from .test_diversity import _random_cohort
 
+#: The columns the scores issue asks for, first and in this order.
 COLUMNS = [
-    "richness", "shannon", "simpson", "inverse_simpson", "evenness", "gmhi", "gmwi2",
-    "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2", "dysbiosis",
+    "immune_support", "training", "homeostasis", "nutrients", "barrier", "defense",
+    "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage",
+]
+#: Every further score column (each also gets a percentile column).
+MORE = [
+    "training_confidence", "homeostasis_confidence", "nutrients_confidence", "barrier_confidence",
+    "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
+    "dysbiosis",
 ]
 
 #: Every real data set in ../shared/data that holds profiles; the ones whose
@@ -56,10 +63,14 @@ def test_every_real_profile_gets_every_column_without_nan(shared_data):
 
 
 def test_columns_and_chao1_only_with_counts():
-    assert list(score(make_cohort({"a": SMALL_COMMUNITY})).columns) == COLUMNS
-    with_counts = score(_random_cohort(0, counts=True))
-    assert list(with_counts.columns) == [*COLUMNS[:5], "chao1", *COLUMNS[5:]]
+    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE
+    with_counts = score(_random_cohort(0, counts=True), percentiles=False)
+    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:]]
     assert np.isfinite(with_counts.to_numpy()).all()
+    with_percentiles = score(make_cohort({"a": SMALL_COMMUNITY}))
+    assert {f"{c}_percentile" for c in ["immune_support", "gmhi", "shannon", "dysbiosis"]} <= set(
+        with_percentiles.columns
+    )
 
 
 @pytest.mark.shared

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
+from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
 from ..errors import DataError, FormatError, GutBalanceError
 from .registry import Format, formats, get_format, sniff, verify
 from .source import Source
@@ -218,11 +218,16 @@ def read_batch(
             warnings.simplefilter("always", GutBalanceWarning)
             try:
                 found = read_profiles(path, format=format)
+                inner: set[str] = set()
                 for prof in found:
                     if prof.sample in names:
                         raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
-                # validate values now, so one bad file cannot sink the batch later
-                build_cohort(found)
+                    if prof.sample in inner:
+                        raise DataError(f"sample name {prof.sample!r} appears twice in the file")
+                    inner.add(prof.sample)
+                    # validate values now, so one bad file cannot sink the batch later
+                    for message in validate_profile(prof):
+                        problems.append(Problem(str(path), "warning", _message_text(message, path)))
             except GutBalanceError as exc:
                 problems.append(Problem(str(path), "error", _message(exc, path)))
                 continue
@@ -234,9 +239,7 @@ def read_batch(
         profiles.extend(found)
     if not profiles:
         return BatchResult(None, problems)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", GutBalanceWarning)  # already reported per file
-        cohort = build_cohort(profiles)
+    cohort = build_cohort(profiles, validate=False)  # validated file by file above
     try:
         cohort = _with_metadata(cohort, metadata)
     except GutBalanceError as exc:
@@ -245,7 +248,10 @@ def read_batch(
 
 
 def _message(exc: GutBalanceError, path: Path) -> str:
-    text = str(exc)
+    return _message_text(str(exc), path)
+
+
+def _message_text(text: str, path: Path) -> str:
     prefix = f"{path}: "
     return text[len(prefix) :] if text.startswith(prefix) else text
 

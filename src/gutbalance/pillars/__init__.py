@@ -104,6 +104,7 @@ def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
         * harmless
     )
     out["pathobiont_or_pathogen"] = harmful
+    out["harmless"] = harmless
     out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1)
     out["pro_inflammatory_set"] = v[["pro_inflammatory", "asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1)
     out["butyrate_producer"] = v["butyrate_producer"]
@@ -136,8 +137,21 @@ def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _shannon_rows(P: sp.csr_matrix) -> np.ndarray:
+    """Shannon diversity (natural log) of each row of a non-negative matrix."""
+    Q = normalize_rows(P).tocsr()
+    Q.eliminate_zeros()
+    rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
+    return -np.bincount(rows, weights=Q.data * np.log(Q.data), minlength=Q.shape[0]) + 0.0
+
+
 def _pillar_formulas(
-    F: pd.DataFrame, N: pd.DataFrame, shannon: np.ndarray, dysbiosis: np.ndarray, prm: dict[str, float]
+    F: pd.DataFrame,
+    N: pd.DataFrame,
+    shannon: np.ndarray,
+    dysbiosis: np.ndarray,
+    harmless_shannon: np.ndarray,
+    prm: dict[str, float],
 ) -> pd.DataFrame:
     """The five pillars from trait shares ``F``, capacity presence ``N``,
     species Shannon diversity and the dysbiosis score (0 = like the healthy
@@ -171,8 +185,13 @@ def _pillar_formulas(
         * (1 - _h(mucin_excess, prm["k_mucin_excess"]))
     )
 
-    resistance = 0.6 * _h(F["obligate_anaerobe_harmless"], prm["k_obligate_anaerobe"]) + 0.4 * _h(
-        F["colonisation_resistance_harmless"], prm["k_colonisation_resistance"]
+    # Colonisation resistance is a community property (Buffie & Pamer 2013):
+    # obligate anaerobes, shown mechanisms, and the diversity of the harmless
+    # community (a pathogen's arrival leaves that diversity unchanged).
+    resistance = (
+        0.5 * _h(F["obligate_anaerobe_harmless"], prm["k_obligate_anaerobe"])
+        + 0.25 * _h(F["colonisation_resistance_harmless"], prm["k_colonisation_resistance"])
+        + 0.25 * np.minimum(1.0, harmless_shannon / prm["shannon_reference"])
     )
     # One harm index per taxon (a recognised pathogen is the most harmful, 1),
     # so a taxon's arrival can only raise it: separate penalties would let a
@@ -249,7 +268,10 @@ def pillar_scores(
         index=cohort.samples.index,
         columns=capacity_cols,
     )
-    scores = _pillar_formulas(F, N, np.asarray(shannon, dtype=float), np.asarray(dysbiosis, dtype=float), prm)
+    harmless = sp.csr_matrix(P.multiply(composite["harmless"].to_numpy()[None, :]))
+    scores = _pillar_formulas(
+        F, N, np.asarray(shannon, dtype=float), np.asarray(dysbiosis, dtype=float), _shannon_rows(harmless), prm
+    )
     scores.index = cohort.samples.index
     scores.insert(0, "immune_support", scores[list(PILLARS)].mean(axis=1))
 

@@ -344,7 +344,12 @@ def build_reference(
         The scoring function (default :func:`gutbalance.scores.score`).
     """
     if score_function is None:
-        from ..scores import score as score_function
+        from functools import partial
+
+        from ..scores import score
+
+        # Percentiles are relative to a reference; a reference holds raw scores.
+        score_function = partial(score, percentiles=False)
     if cohort.n_samples < 2:
         raise DataError("a reference population needs at least 2 samples")
     variation: dict[str, TechnicalVariation] = {}
@@ -356,6 +361,8 @@ def build_reference(
     table = score_function(people)
     distributions = {}
     for col in table.columns:
+        if str(col).endswith(PERCENTILE_SUFFIX):
+            continue
         if pd.api.types.is_numeric_dtype(table[col]) and table[col].notna().any():
             distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
     from .. import __version__
