@@ -1,0 +1,73 @@
+"""`gutbalance simulate` end to end, on a real kefir-study profile and on the Stein model."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gutbalance.cli import main
+from gutbalance.simulate import PILLARS, STATE
+
+
+@pytest.fixture
+def kefir_profile(shared_data):
+    return sorted((shared_data / "profiles" / "kefir_metaphlan3").glob("*.txt"))[0]
+
+
+def assert_self_contained(html: str) -> None:
+    assert "<svg" in html
+    assert "<script" not in html.lower()
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "@import" not in html
+    assert "url(" not in html
+
+
+@pytest.mark.shared
+def test_real_profile_with_antibiotic_course(kefir_profile, tmp_path):
+    out = tmp_path / "sim"
+    result = CliRunner().invoke(main, ["simulate", str(kefir_profile), "--antibiotic", "amoxicillin:days=0-5",
+                                       "--days", "60", "--draws", "20", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    traj = pd.read_csv(out / "trajectory.tsv", sep="\t")
+    assert list(traj.columns) == ["time", *STATE]
+    assert len(traj) == 61
+    pillars = pd.read_csv(out / "pillars.tsv", sep="\t")
+    assert list(pillars.columns[:6]) == ["time", *PILLARS]
+    assert {f"{p}_p05" for p in PILLARS} <= set(pillars.columns)
+    assert ((pillars[PILLARS] >= 0) & (pillars[PILLARS] <= 100)).all().all()
+    assert pillars["nutrients"].iloc[5] < pillars["nutrients"].iloc[0]  # the course costs butyrate
+    html = (out / "simulation.html").read_text()
+    assert_self_contained(html)
+    assert "amoxicillin days 0-5" in html
+    assert "Five pillars over time" in html
+
+
+def test_stein_model_from_the_command_line(tmp_path):
+    out = tmp_path / "stein"
+    result = CliRunner().invoke(main, ["simulate", "--model", "stein2013", "--ic", "4", "--antibiotic",
+                                       "clindamycin:days=0-1", "--pathogen", "c_difficile:day=5", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    traj = pd.read_csv(out / "trajectory.tsv", sep="\t")
+    assert traj["Clostridium_difficile"].iloc[-1] == pytest.approx(2.2858, abs=5e-4)
+    assert not (out / "pillars.tsv").exists()
+    assert_self_contained((out / "simulation.html").read_text())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--antibiotic", "amoxicillin:days=five"], "days must look like A-B"),
+        (["--antibiotic", "amoxicillin:days=0-5:strength=2"], "unknown field"),
+        (["--fiber", "lots"], "expected a percentage"),
+        (["--probiotic", "yoghurt:days=0-3"], "unknown probiotic"),
+        (["--pathogen", "c_difficile:day=500"], "must lie within"),
+    ],
+)
+def test_bad_specs_give_one_line_errors(tmp_path, args, message):
+    result = CliRunner().invoke(main, ["simulate", *args, "--draws", "0", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert "Traceback" not in result.output

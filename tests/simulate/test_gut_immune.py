@@ -1,0 +1,125 @@
+"""Behaviour of the gut-immune model: tests that fail if the dynamics are wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from gutbalance.errors import SimulationError
+from gutbalance.simulate import (
+    STATE,
+    GutImmuneModel,
+    Scenario,
+    calibrate,
+    load_parameters,
+    parse_antibiotic,
+    parse_pathogen,
+    simulate,
+)
+from gutbalance.simulate.glv import Course
+from gutbalance.simulate.gut_immune import DYNAMIC_INDEX
+
+
+def col(result, name):
+    return result.trajectory[name].to_numpy()
+
+
+def test_healthy_state_stays_put():
+    result = simulate(scenario=Scenario(days=365))
+    values = result.trajectory[result.state_columns].to_numpy()
+    np.testing.assert_allclose(values, np.broadcast_to(values[0], values.shape), rtol=1e-6, atol=1e-12)
+    assert np.allclose(result.pillars.iloc[:, 1:].to_numpy(), 100.0)
+
+
+def test_antibiotics_hurt_then_recover():
+    result = simulate(scenario=Scenario(days=240, antibiotics=[parse_antibiotic("amoxicillin:days=0-5")]))
+    butyrate, barrier, effector = col(result, "butyrate"), col(result, "barrier"), col(result, "effector")
+    assert butyrate[5] < 0.5 * butyrate[0]
+    assert barrier[8] < barrier[0] - 0.02
+    assert effector[8] > 1.5 * effector[0]
+    assert butyrate[-1] == pytest.approx(butyrate[0], rel=0.05)
+    assert barrier[-1] == pytest.approx(barrier[0], rel=0.01)
+    assert effector[-1] == pytest.approx(effector[0], rel=0.05)
+    pillars = result.pillars.set_index("time")
+    assert pillars.loc[6.0, "nutrients"] < 50 < pillars.loc[240.0, "nutrients"]
+
+
+def test_pathogen_invades_after_antibiotics_not_before():
+    exposure = parse_pathogen("c_difficile:day=5")
+    healthy = simulate(scenario=Scenario(days=90, pathogens=[exposure]))
+    treated = simulate(scenario=Scenario(days=90, pathogens=[exposure],
+                                         antibiotics=[parse_antibiotic("clindamycin:days=0-5")]))
+    assert col(healthy, "pathogen").max() == pytest.approx(1e-8)  # the inoculum, then decline
+    assert col(healthy, "pathogen")[-1] < 1e-9
+    assert col(treated, "pathogen")[-1] > 0.1
+    assert treated.pillars["defense"].iloc[-1] < 50 < healthy.pillars["defense"].iloc[-1]
+
+
+def test_more_fibre_raises_butyrate():
+    base = simulate(scenario=Scenario(days=60))
+    more = simulate(scenario=Scenario(days=60, fibre=0.3))
+    assert col(more, "butyrate")[-1] > col(base, "butyrate")[-1] * 1.05
+    assert col(more, "bifido_lab")[-1] > col(base, "bifido_lab")[-1]
+
+
+def test_ensemble_never_negative_or_nan():
+    scenario = Scenario(days=120, antibiotics=[parse_antibiotic("clindamycin:days=0-7:dose=1")],
+                        pathogens=[parse_pathogen("salmonella:day=3")], fibre=-0.5)
+    result = simulate(scenario=scenario, draws=64, seed=7)
+    for frame in (result.trajectory, *result.bands.values(), result.pillars, *result.pillar_bands.values()):
+        values = frame.to_numpy()
+        assert np.all(np.isfinite(values))
+        assert np.all(values >= 0)
+    assert np.all(result.bands["p05"][result.state_columns].to_numpy() <= result.bands["p95"][result.state_columns].to_numpy())
+
+
+def test_matches_solve_ivp_radau():
+    params = load_parameters(1)
+    state0 = calibrate(params, params.reference)
+    model = GutImmuneModel(params, fibre=0.2)
+    courses = [Course("ciprofloxacin", 2.0, 9.0, 0.5)]
+    times, ours = model.run(state0, 60.0, courses=courses, atol=1e-9)
+    x = state0[0, DYNAMIC_INDEX]
+    ref_t, ref = [0.0], [x]
+    for a, b in [(0.0, 2.0), (2.0, 9.0), (9.0, 60.0)]:
+        u = {"ciprofloxacin": 0.5} if a == 2.0 else {}
+        sol = solve_ivp(lambda t, y, u=u: model.derivative(np.maximum(y, 1e-300), u)[0], (a, b), x, method="Radau",
+                        rtol=1e-10, atol=1e-14, t_eval=np.arange(a + 1, b + 1e-9))
+        x = sol.y[:, -1]
+        ref_t += list(sol.t)
+        ref += list(sol.y.T)
+    np.testing.assert_allclose(ref_t, times)
+    np.testing.assert_allclose(ours[0][:, DYNAMIC_INDEX], np.array(ref), rtol=1e-4, atol=1e-12)
+
+
+def test_personal_start_is_an_equilibrium():
+    guilds = {"butyrate_producers": 0.05, "bacteroidales": 0.6, "bifido_lab": 0.01, "enterobacteriaceae": 0.2,
+              "other_commensals": 0.14}
+    result = simulate(guilds=guilds, scenario=Scenario(days=100))
+    values = result.trajectory[result.state_columns].to_numpy()
+    np.testing.assert_allclose(values[-1], values[0], rtol=1e-6, atol=1e-12)
+    assert result.start["akkermansia"] == 0.0
+    assert values[-1, STATE.index("akkermansia")] == 0.0
+    # a dysbiotic start scores below the healthy reference
+    assert result.pillars["nutrients"].iloc[0] < 50
+    assert result.pillars["defense"].iloc[0] < 100
+
+
+def test_probiotic_and_fmt_add_to_the_guilds():
+    from gutbalance.simulate import parse_probiotic
+
+    guilds = {"bacteroidales": 0.7, "other_commensals": 0.3}  # no butyrate producers, no bifidobacteria
+    fmt = simulate(guilds=guilds, scenario=Scenario(days=60, probiotics=[parse_probiotic("fmt:days=1-4")]))
+    assert col(fmt, "butyrate_producers")[0] == 0
+    assert col(fmt, "butyrate_producers")[-1] > 0.1
+    assert col(fmt, "butyrate")[0] < 1e-6 < 0.25 < col(fmt, "butyrate")[-1]
+
+
+def test_unknown_names_are_simulation_errors():
+    with pytest.raises(SimulationError, match="unknown antibiotic"):
+        simulate(scenario=Scenario(days=10, antibiotics=[parse_antibiotic("penicillin-x:days=0-2")]))
+    with pytest.raises(SimulationError, match="unknown pathogen"):
+        simulate(scenario=Scenario(days=10, pathogens=[parse_pathogen("ebola:day=2")]))
+    with pytest.raises(SimulationError):
+        simulate(guilds={"unicorns": 1.0})

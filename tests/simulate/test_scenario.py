@@ -1,0 +1,37 @@
+"""Parsing the command-line spelling of interventions."""
+
+from __future__ import annotations
+
+import pytest
+
+from gutbalance.errors import SimulationError
+from gutbalance.simulate import Scenario, parse_antibiotic, parse_fibre, parse_pathogen, parse_probiotic
+
+
+def test_parsing():
+    assert parse_antibiotic("Amoxicillin:days=0-5") == parse_antibiotic("amoxicillin:days=0 - 5")
+    course = parse_antibiotic("clindamycin:days=2.5-4:dose=1")
+    assert (course.name, course.start, course.end, course.dose) == ("clindamycin", 2.5, 4.0, 1.0)
+    pro = parse_probiotic("bifidobacterium:dose=1e-3:days=0-14")
+    assert (pro.dose, pro.start, pro.end) == (1e-3, 0.0, 14.0)
+    assert parse_pathogen("c_difficile:day=7").day == 7.0
+    assert parse_fibre("+30%") == pytest.approx(0.3)
+    assert parse_fibre("-20") == pytest.approx(-0.2)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: parse_antibiotic("amoxicillin"),
+        lambda: parse_antibiotic(":days=0-1"),
+        lambda: parse_antibiotic("amoxicillin:days=0-1:dose=-1"),
+        lambda: parse_probiotic("bifidobacterium:dose=0:days=0-1"),
+        lambda: parse_pathogen("salmonella:day=x"),
+        lambda: parse_fibre("-100%"),
+        lambda: Scenario(days=10, antibiotics=[parse_antibiotic("amoxicillin:days=5-20")]),
+        lambda: Scenario(days=0),
+    ],
+)
+def test_bad_specs(call):
+    with pytest.raises(SimulationError):
+        call()
