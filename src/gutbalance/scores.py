@@ -94,8 +94,8 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
 
     Returns
     -------
-    ``{sample: {"pillars": {pillar: [taxa that raised (+) or lowered (-) it]},
-    "gmhi": {"markers": [...]}, "gmwi2": {"calibrated", "database",
+    ``{sample: {pillar: [taxa that raised (+) or lowered (-) it, for each of
+    the five pillars], "gmhi": {"markers": [...]}, "gmwi2": {"calibrated", "database",
     "clades_matched", "note", "taxa": [...]}}}``; see
     :func:`gutbalance.indices.gmhi_contributions` and
     :func:`gutbalance.indices.gmwi2_contributions` for the list entries.
@@ -108,7 +108,7 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
     out: dict[str, dict] = {}
     for sample, row in zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True):
         out[sample] = {
-            "pillars": pillars.get(sample, {}),
+            **pillars.get(sample, {}),
             "gmhi": {"markers": markers[sample]},
             "gmwi2": {
                 "calibrated": bool(row.gmwi2_calibrated),

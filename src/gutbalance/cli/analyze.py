@@ -10,6 +10,9 @@ import click
 from ..io import Problem
 from ..pipeline import DEFAULT_CHUNK_FILES, run
 
+#: Largest cohort that gets HTML reports without --reports all.
+REPORT_LIMIT = 2000
+
 
 @click.command()
 @click.argument("inputs", nargs=-1, required=False)
@@ -27,6 +30,15 @@ from ..pipeline import DEFAULT_CHUNK_FILES, run
 @click.option("--contributions/--no-contributions", default=True, show_default=True,
               help="Write scores.json with the taxa behind every score.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when on a terminal).")
+@click.option("--reports", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
+              help="HTML reports: report.html and samples/<sample>.html ('auto': when at most "
+                   f"{REPORT_LIMIT:,} samples).")
+@click.option("--subject-column", default=None, help="Metadata column naming the person a sample came from.")
+@click.option("--time-column", default=None, help="Metadata column ordering a person's samples in time.")
+@click.option("--subject-pattern", default=None, metavar="REGEX",
+              help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
+@click.option("--group-column", "group_columns", multiple=True,
+              help="Metadata column to compare groups by in the cohort report (repeatable).")
 def analyze(
     inputs: tuple[str, ...],
     out_dir: Path,
@@ -38,6 +50,11 @@ def analyze(
     chunk_files: int,
     contributions: bool,
     progress: bool | None,
+    reports: str,
+    subject_column: str | None,
+    time_column: str | None,
+    subject_pattern: str | None,
+    group_columns: tuple[str, ...],
 ) -> None:
     """Score every sample in INPUTS (files, folders or globs).
 
@@ -60,9 +77,35 @@ def analyze(
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / 'scores.tsv'}{reused}", err=True)
+    if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
+        _write_reports(paths, out_dir, format_, metadata, subject_column=subject_column, time_column=time_column,
+                       subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
+        click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
+    elif reports == "auto":
+        click.echo(f"{summary.n_samples:,} samples: HTML reports skipped (use --reports all)", err=True)
     if summary.failed:
         _report_problems(summary.problems)
         sys.exit(1)
+
+
+def _write_reports(paths, out_dir: Path, format_, metadata, **options) -> None:
+    """Render the HTML reports from the saved scores and the profiles."""
+    import json
+
+    import pandas as pd
+
+    from ..io import read_batch, read_metadata
+    from ..report import write_reports
+
+    # Reports need the profiles (composition, species over time); the batch
+    # pipeline keeps none in memory, so they are read again here.
+    cohort = read_batch(paths, format=format_).cohort
+    scores = pd.read_csv(out_dir / "scores.tsv", sep="\t", index_col=0)
+    scores.index = scores.index.astype(str)
+    contributions_path = out_dir / "scores.json"
+    explained = json.loads(contributions_path.read_text("utf-8")) if contributions_path.exists() else None
+    meta = read_metadata(metadata) if metadata is not None else None
+    write_reports(out_dir, cohort, scores, explained, meta, **options)
 
 
 def _report_problems(problems: list[Problem]) -> None:

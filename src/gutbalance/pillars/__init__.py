@@ -87,6 +87,26 @@ EFFECTS: dict[str, list[tuple[str, int]]] = {
 }
 
 
+#: Plain-language names of the traits behind each contribution (reports show them).
+TRAIT_LABELS: dict[str, str] = {
+    "immunomodulatory": "trains regulatory immune cells (Treg inducer, probiotic or SCFA producer)",
+    "pathobiont_or_pathogen": "pathobiont or pathogen",
+    "anti_inflammatory_set": "anti-inflammatory or health-associated",
+    "pro_inflammatory_set": "pro-inflammatory or disease-associated",
+    "butyrate_producer": "makes butyrate",
+    "scfa_producer": "makes butyrate or propionate",
+    "obligate_anaerobe": "strict anaerobe (thrives in a healthy, oxygen-free gut)",
+    "akkermansia": "Akkermansia (mucus-layer specialist)",
+    "lps_tlr4_agonist": "strongly inflammatory LPS",
+    "sulfate_reducer": "makes hydrogen sulfide from sulfate",
+    "facultative_anaerobe": "tolerates oxygen (blooms when the gut lining is stressed)",
+    "mucin_degrader": "feeds on the mucus layer",
+    "obligate_anaerobe_harmless": "strict anaerobe that occupies the niche pathogens need",
+    "colonisation_resistance_harmless": "shown to keep pathogens out",
+    "defense_harm": "pathogen, pathobiont, Enterobacteriaceae or oral taxon",
+}
+
+
 def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
     """Per-taxon values of the composite traits the formulas use (0..1)."""
     v = values.fillna(0.0).clip(0.0, 1.0)
@@ -317,7 +337,12 @@ def _contributions(
                 nz = np.flatnonzero(values > 0)
                 for k in nz:
                     items.append(
-                        {"taxon": names[cols[k]], "id": ids[cols[k]], "trait": trait, "effect": float(sign * values[k])}
+                        {
+                            "taxon": names[cols[k]],
+                            "id": ids[cols[k]],
+                            "trait": TRAIT_LABELS.get(trait, trait),
+                            "effect": float(sign * values[k]),
+                        }
                     )
             items.sort(key=lambda d: -abs(d["effect"]))
             per_pillar[pillar] = items[:top]
