@@ -259,7 +259,9 @@ def _message_text(text: str, path: Path) -> str:
 def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
     """Write a Cohort.  The format follows the suffix unless given:
     ``.h5ad`` (lossless), ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0),
-    ``.tsv``/``.txt`` (merged MetaPhlAn table), ``.csv`` (long table)."""
+    ``.tsv``/``.txt`` (merged MetaPhlAn table), ``.csv`` (long table),
+    ``.qza`` (QIIME 2), ``.kreport`` (Kraken 2 report), ``.bracken``,
+    ``.profile`` (CAMI)."""
     path = Path(path)
     name = format or _format_from_suffix(path)
     if name == "h5ad":
@@ -281,6 +283,10 @@ def _format_from_suffix(path: Path) -> str:
         ".txt": "metaphlan-merged",
         ".csv": "table",
         ".qza": "qza",
+        ".kreport": "kraken",
+        ".kreport2": "kraken",
+        ".bracken": "bracken",
+        ".profile": "cami",
     }
     suffix = path.suffix.lower()
     if suffix not in suffixes:

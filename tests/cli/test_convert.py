@@ -1,0 +1,34 @@
+import pytest
+from click.testing import CliRunner
+
+import gutbalance
+from gutbalance.cli import main
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, write_metaphlan
+
+
+@pytest.mark.parametrize("suffix", [".biom", ".json", ".tsv", ".h5ad", ".csv", ".qza", ".profile"])
+def test_convert_round_trips_species(tmp_path, suffix):
+    src = write_metaphlan(tmp_path / "S1_metaphlan.txt", SMALL_COMMUNITY, unknown=25.0)
+    out = tmp_path / f"cohort{suffix}"
+    result = CliRunner().invoke(main, ["convert", str(src), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert_same_species(gutbalance.read(src), gutbalance.read(out) if suffix != ".h5ad" else gutbalance.read_h5ad(out))
+
+
+def test_convert_metadata_is_kept_in_h5ad(tmp_path):
+    src = write_metaphlan(tmp_path / "S1_metaphlan.txt")
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tage\tsex\nS1\t42\tF\n")
+    out = tmp_path / "c.h5ad"
+    result = CliRunner().invoke(main, ["convert", str(src), "--metadata", str(meta), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    back = gutbalance.read_h5ad(out)
+    assert back.samples.loc["S1", "age"] == 42
+    assert back.samples.loc["S1", "sex"] == "F"
+
+
+def test_unknown_output_suffix_is_a_clear_error(tmp_path):
+    src = write_metaphlan(tmp_path / "S1.txt")
+    result = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "x.xyz")])
+    assert result.exit_code == 2
+    assert "--to" in result.output
