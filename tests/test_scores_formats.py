@@ -1,0 +1,21 @@
+"""Scores do not depend on the format a profile arrives in."""
+
+import numpy as np
+import pytest
+
+import gutbalance
+from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+
+COLUMNS = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmhi", "gmwi2",
+           "shannon", "simpson", "richness", "evenness", "coverage", "dysbiosis"]
+
+
+@pytest.mark.parametrize("suffix", [".biom", ".json", ".csv", ".qza", ".kreport", ".profile", ".tsv"])
+def test_same_scores_whatever_the_format(tmp_path, suffix):
+    src = write_metaphlan(tmp_path / "S1_metaphlan.txt", SMALL_COMMUNITY, unknown=20.0)
+    original = gutbalance.read(src)
+    out = gutbalance.write(original, tmp_path / f"S1{suffix}")
+    converted = gutbalance.read(out)
+    a = gutbalance.score(original, percentiles=False)[COLUMNS]
+    b = gutbalance.score(converted, percentiles=False)[COLUMNS]
+    np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=0, atol=1e-9, err_msg=suffix)
