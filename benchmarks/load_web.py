@@ -92,7 +92,10 @@ async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, byte
 
 async def run(url: str, users: int, duration: float, profile: tuple[str, bytes]) -> tuple[Stats, float]:
     stats = Stats()
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users)
+    # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive
+    # timeout closes them from its side (reusing one the server is closing is
+    # a transport error that says nothing about the app).
+    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
         start = time.monotonic()
         await asyncio.gather(*(user(client, stats, profile, start + duration) for _ in range(users)))
@@ -182,7 +185,11 @@ def main() -> int:
         finally:
             if process is not None:
                 process.terminate()
-                process.wait(timeout=30)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:  # requests still running after the client gave up
+                    process.kill()
+                    process.wait()
     return report(stats, elapsed, args.users)
 
 

@@ -140,9 +140,23 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
 
 
 def warm_up() -> None:
-    """Load what the first requests would otherwise wait for: the format
-    registry and the healthy reference."""
+    """Do once, at start-up, what the first requests would otherwise all wait
+    for at the same time: load the format registry, the healthy reference and
+    the tables scoring reads (several seconds), by scoring and rendering one
+    of the shipped example profiles."""
+    from .. import example_path
     from ..io.registry import formats
 
     formats()
-    load_reference()
+    reference = load_reference()
+    example = sorted(example_path().glob("*.txt"))[0]
+    profile = ingest.read_upload(example.read_bytes(), filename=example.name)[0]
+    cohort = ingest.cohort_of([profile])
+    render_sample_report(
+        profile.sample,
+        _scores_frame([ingest.score_profile(profile)], [profile.sample]),
+        cohort=cohort,
+        contributions=_scores.contributions(cohort),
+        reference=reference,
+        cohort_href=None,
+    )
