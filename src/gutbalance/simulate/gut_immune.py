@@ -111,6 +111,25 @@ class GutImmuneParameters:
     def n(self) -> int:
         return self.interactions.shape[0]
 
+    def take(self, rows: slice | np.ndarray) -> GutImmuneParameters:
+        """The parameters of a subset of the virtual people."""
+        return GutImmuneParameters(
+            pathogen=self.pathogen,
+            interactions=self.interactions[rows],
+            fibre_growth=self.fibre_growth[rows],
+            inflammation=self.inflammation[rows],
+            oxygen=self.oxygen[rows],
+            susceptibility={k: v[rows] for k, v in self.susceptibility.items()},
+            scalars={k: v[rows] for k, v in self.scalars.items()},
+            pathogen_growth=self.pathogen_growth[rows],
+            butyrate_yield=self.butyrate_yield,
+            tolerogenic=self.tolerogenic,
+            lps_potency=self.lps_potency,
+            reference=self.reference,
+            extinction_threshold=self.extinction_threshold,
+            growth=None if self.growth is None else self.growth[rows],
+        )
+
 
 def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random.Generator | None = None) -> GutImmuneParameters:
     """Parameters from gut_immune_parameters.tsv for ``n`` people.
@@ -327,6 +346,9 @@ class GutImmuneModel:
         self._col = {k: i for i, k in enumerate(cols)}
         self._S = np.stack([np.asarray(cols[k], dtype=np.float64) for k in cols], axis=1)  # (n, k)
         self._shared_A = bool(np.all(params.interactions == params.interactions[:1]))
+        # per-person vectors of the microbial rate, stacked so one gather serves them all:
+        # [growth (with fibre), inflammation response, oxygen response]
+        self._V = np.stack([self.r_eff, params.inflammation, params.oxygen], axis=1)  # (n, 3, 7)
 
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
@@ -354,12 +376,13 @@ class GutImmuneModel:
             rate = x @ p.interactions[0].T
         else:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
-        rate += self._take(self.r_eff, rows, full)
+        V = self._take(self._V, rows, full)
+        rate += V[:, 0]
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
-        rate += self._take(p.inflammation, rows, full) * np.log(E)[:, None]
-        rate += self._take(p.oxygen, rows, full) * (1 - B)[:, None]
+        rate += V[:, 1] * np.log(E)[:, None]
+        rate += V[:, 2] * (1 - B)[:, None]
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
@@ -384,8 +407,29 @@ class GutImmuneModel:
         atol: float = 1e-6,
         out_dtype: type = np.float64,
         stats: IntegrationStats | None = None,
+        chunk: int = 1024,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 12)``."""
+        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 12)``.
+
+        People are integrated in vectorised batches of ``chunk`` rows: a batch's
+        working set (7 Runge-Kutta stages, per-person parameters) then stays in
+        the CPU cache, which on this kind of machine is several times faster than
+        sweeping 10,000-row arrays through memory at every stage.
+        """
+        n = self.params.n
+        if n > chunk:
+            state0 = np.atleast_2d(np.asarray(state0, dtype=np.float64))
+            parts = []
+            for start in range(0, n, chunk):
+                rows = slice(start, min(start + chunk, n))
+                sub = GutImmuneModel(self.params.take(rows), fibre=self.fibre)
+                sub_pulses = [
+                    Pulse(pl.time, np.asarray(pl.amount)[rows] if np.ndim(pl.amount) == 2 else pl.amount) for pl in pulses
+                ]
+                times, states = sub.run(state0[rows], days, courses=courses, pulses=sub_pulses, t_eval=t_eval,
+                                        atol=atol, out_dtype=out_dtype, stats=stats, chunk=chunk)
+                parts.append(states)
+            return times, np.concatenate(parts, axis=0)
         for course in courses:
             if course.drug not in self.params.susceptibility:
                 raise SimulationError(f"unknown antibiotic {course.drug!r}; known: {', '.join(ANTIBIOTICS)}")

@@ -58,6 +58,7 @@ _A = [
 _B = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
 _B_LOW = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 187 / 2100, 1 / 40])
 _E = _B - _B_LOW
+_A_ROWS = [np.array(row + [0.0] * (7 - len(row))) for row in _A]
 
 #: rhs(y, rows, control) -> dy/dt; y is (m, d) log-state of the people ``rows``.
 RHS = Callable[[np.ndarray, np.ndarray, object], np.ndarray]
@@ -83,6 +84,7 @@ class IntegrationStats:
     steps: int = 0
     rejected: int = 0
     rhs_rows: int = 0  # sum over right-hand-side calls of the rows evaluated
+    iterations: int = 0  # vectorised trial steps (each covers all active rows)
 
 
 def integrate_log(
@@ -182,12 +184,16 @@ def integrate_log(
     fsal_ok = np.zeros(n, dtype=bool)
     t = np.full(n, t0)
     steps = 0
+    ctrl = None
     for seg_start, seg_end in zip(stops[:-1], stops[1:]):
-        ctrl = control(0.5 * (seg_start + seg_end))
-        fsal_ok[:] = False  # the control may have changed
+        new_ctrl = control(0.5 * (seg_start + seg_end))
+        if ctrl is None or not _same_control(new_ctrl, ctrl):
+            fsal_ok[:] = False  # the last stage was evaluated with another input
+        ctrl = new_ctrl
         active = np.arange(n)
         while active.size:
             steps += 1
+            stats.iterations += 1
             if steps > max_steps:
                 raise SimulationError("integration did not finish (too many steps): the system may be exploding")
             ya = y[active]
@@ -238,29 +244,35 @@ def integrate_log(
     return out
 
 
+def _same_control(a: object, b: object) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # e.g. arrays
+        return False
+
+
 def _dopri_step(rhs, ya, ha, active, ctrl, dead, fsal, fsal_ok, atol, stats):
     """One Dormand-Prince trial step for the rows ``active``; returns (y_new, err, stages)."""
-    k = np.empty((7, *ya.shape))
+    m, d = ya.shape
+    k = np.empty((7, m, d))
+    flat = k.reshape(7, m * d)  # stage combinations as one BLAS matrix-vector product each
     ok = fsal_ok[active]
     if ok.all():
         k[0] = fsal[active]
     else:
         k[0] = rhs(ya, active, ctrl)
-        stats.rhs_rows += active.size
+        stats.rhs_rows += m
         if ok.any():
             k[0][ok] = fsal[active[ok]]
     k[0][dead] = 0.0
     hcol = ha[:, None]
     for s in range(1, 7):
-        incr = np.zeros_like(ya)
-        for j, a in enumerate(_A[s]):
-            if a:
-                incr += a * k[j]
+        incr = (_A_ROWS[s][:s] @ flat[:s]).reshape(m, d)
         k[s] = rhs(ya + hcol * incr, active, ctrl)
         k[s][dead] = 0.0
-        stats.rhs_rows += active.size
-    y_new = ya + hcol * np.tensordot(_B, k, axes=1)
-    err = np.max(np.abs(hcol * np.tensordot(_E, k, axes=1)), axis=1) / atol
+        stats.rhs_rows += m
+    y_new = ya + hcol * (_B @ flat).reshape(m, d)
+    err = np.max(np.abs(hcol * (_E @ flat).reshape(m, d)), axis=1) / atol
     bad = ~np.isfinite(err) | ~np.all(np.isfinite(y_new), axis=1)
     err[bad] = np.inf
     return y_new, err, k
