@@ -205,6 +205,9 @@ def simulate(
             profile = read(profile)
         x0, carried, assignment = guild_abundances(profile, sample)
         subject = sample or profile.sample_names[0]
+        if assignment.attrs.get("knowledge_problem"):
+            notes.append("The knowledge base could not be used (" + assignment.attrs["knowledge_problem"]
+                         + "); guilds come from the taxonomy rule in guild_taxonomy.tsv only.")
         by_basis = assignment.groupby("basis")["abundance"].sum()
         notes.append(
             "Guilds from the profile: "

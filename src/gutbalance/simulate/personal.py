@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
-from ..errors import SimulationError
+from ..errors import KnowledgeBaseError, SimulationError
 from .gut_immune import GUILDS, MICROBES
 from .parameters import guild_taxonomy
 
@@ -59,7 +59,12 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
     or ``default``).
     """
     rules = _taxonomy_rules()
-    kb = _kb_traits(taxa) if use_knowledge else None
+    kb, problem = None, None
+    if use_knowledge:
+        try:
+            kb = _kb_traits(taxa)
+        except KnowledgeBaseError as exc:  # a broken knowledge base must not stop a simulation
+            problem = str(exc)
     guilds, basis = [], []
     order = ["species", "genus", "family", "order"]
     for tid, row in taxa.iterrows():
@@ -84,7 +89,9 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             found = ("other_commensals", "default")
         guilds.append(found[0])
         basis.append(found[1])
-    return pd.DataFrame({"guild": guilds, "basis": basis}, index=taxa.index)
+    out = pd.DataFrame({"guild": guilds, "basis": basis}, index=taxa.index)
+    out.attrs["knowledge_problem"] = problem
+    return out
 
 
 def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge: bool = True):
@@ -122,7 +129,7 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     taxa = taxa.loc[present]
     values = row[present]
     assignment = assign_guilds(taxa, use_knowledge=use_knowledge)
-    assignment["abundance"] = values
+    assignment["abundance"] = values  # (attrs, incl. knowledge_problem, are kept)
     x = np.zeros(len(MICROBES))
     pathogen = None
     for guild, value in zip(assignment["guild"], values):

@@ -48,7 +48,10 @@ def line_chart(
     height: int = 320,
 ) -> str:
     """An SVG line chart; ``series`` maps a label to ``(values, band_low, band_high)``."""
-    left, right, top, bottom = 70, 190, 34, 44
+    longest = max((len(label) for label in series), default=10)
+    right = max(150, 50 + int(6.2 * longest))  # room for the legend
+    width = max(width, right + 520)
+    left, top, bottom = 70, 34, 44
     pw, ph = width - left - right, height - top - bottom
     t = np.asarray(times, dtype=float)
     t0, t1 = float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1
@@ -234,10 +237,12 @@ def render_html(result) -> str:
         parts.append("<p class='note'>100 = the model's healthy reference; in brackets the 5th-95th percentile over the "
                      "parameter ensemble.</p>" if result.pillar_bands is not None else "")
         parts.append(_table(pil, list(pil.columns), digits=0))
-    states = traj.loc[key].reset_index()
-    states.insert(0, "day", states.pop("time").map(lambda v: f"{v:g}"))
+    # state variables as rows, key days as columns: fits the page however many variables there are
+    states = traj.loc[key].T
+    states.columns = [f"day {d:g}" for d in key]
+    states = states.map(lambda v: f"{v:.3g}").reset_index().rename(columns={"index": "variable"})
     parts.append("<h2>State at key days</h2>")
-    parts.append(_table(states, list(states.columns), digits=3))
+    parts.append(_table(states, list(states.columns)))
     for caption, svg in figures(result):
         parts.append(f"<figure>{svg}<figcaption>{escape(caption)}</figcaption></figure>")
     parts.append("<h2>About this simulation</h2><ul class='note'>")
