@@ -1,6 +1,7 @@
 """The batch pipeline: chunking never changes a number, a killed run resumes
 to the same output, and Dask gives byte-identical results."""
 
+import json
 import os
 import signal
 import subprocess
@@ -88,3 +89,18 @@ def test_dask_local_cluster_is_byte_identical(tmp_path):
     run([files], tmp_path / "dask", dask="local", jobs=2, chunk_files=3)
     for name in ("scores.tsv", "scores.json", "problems.tsv"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+
+
+def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        text = (write_metaphlan(folder / f"{name}.txt")).read_text()
+        (folder / f"{name}.txt").write_text(text.replace("#SampleID\tMetaphlan_Analysis", "#SampleID\tsame"))
+    summary = run([folder], tmp_path / "out", jobs=1, chunk_files=1)
+    assert summary.n_samples == 1
+    assert sum("appears in more than one input" in p.message for p in summary.problems) == 2
+    tsv = (tmp_path / "out" / "scores.tsv").read_text().splitlines()
+    assert len(tsv) == 2
+    assert tsv[1].startswith("same\t")
+    assert list(json.loads((tmp_path / "out" / "scores.json").read_text())) == ["same"]

@@ -324,6 +324,8 @@ class _TaxonIndex:
         self.originals: list[set[str]] = []
 
     def column(self, lineage: Lineage, taxid: str = "") -> int:
+        # Readers may pass a lineage of taxids ("2|1239|186801"); keep the taxon's own.
+        taxid = taxid.rsplit("|", 1)[-1].strip() if taxid else ""
         leaf = lineage[-1]
         col = self.index.get(leaf.id)
         if col is None:
@@ -398,16 +400,21 @@ def validate_profile(profile: SampleProfile) -> list[str]:
         raise DataError(f"{where}: sample {profile.sample!r}: infinite abundance")
     if not 0.0 <= profile.unassigned <= 1.0 + TOTAL_TOLERANCE:
         raise DataError(f"{where}: sample {profile.sample!r}: unassigned fraction {profile.unassigned} is outside 0-1")
-    # Total over the topmost reported clades: those with no reported ancestor
-    # (CAMI lineages can skip a rank, so every ancestor is checked).
+    # Total over the topmost reported clades: those with no reported ancestor.
     reported = {lin[-1].id for lin in profile.lineages}
-    top = float(
-        sum(
-            v
-            for lin, v in zip(profile.lineages, values, strict=True)
-            if not any(t.id in reported for t in lin[:-1])
+    lineages = profile.lineages
+    if all(lin[0].id in reported for lin in lineages):
+        # Every lineage's root is reported (MetaPhlAn, Kraken, CAMI): the roots are the top.
+        top = float(sum(v for lin, v in zip(lineages, values, strict=True) if len(lin) == 1))
+    else:
+        # Leaves only, or lineages that skip ranks: check every ancestor.
+        top = float(
+            sum(
+                v
+                for lin, v in zip(lineages, values, strict=True)
+                if not any(t.id in reported for t in lin[:-1])
+            )
         )
-    )
     total = top + profile.unassigned
     if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
         return [f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"]
@@ -445,11 +452,21 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         lineages, abundance, counts = _complete_tree(profile)
         taxids = profile.taxids or []
         n_taxids = len(taxids)
-        c = np.fromiter(
-            (index.column(lin, taxids[i] if i < n_taxids else "") for i, lin in enumerate(lineages)),
-            dtype=np.int64,
-            count=len(lineages),
-        )
+        known, originals, rows_ = index.index, index.originals, index.rows
+        col_list = []
+        for i, lin in enumerate(lineages):
+            leaf = lin[-1]
+            col = known.get(leaf.id)
+            taxid = taxids[i] if i < n_taxids else ""
+            if col is None:
+                col = index.column(lin, taxid)
+            else:  # the common case, kept cheap: a taxon seen before
+                if leaf.original not in originals[col]:
+                    originals[col].add(leaf.original)
+                if taxid and not rows_[col][6]:
+                    rows_[col][6] = taxid.rsplit("|", 1)[-1].strip()
+            col_list.append(col)
+        c = np.asarray(col_list, dtype=np.int64)
         rows.append(np.full(len(c), r, dtype=np.int64))
         cols.append(c)
         vals.append(np.asarray(abundance, dtype=np.float64))

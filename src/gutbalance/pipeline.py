@@ -42,7 +42,7 @@ from .io import Problem, expand_paths, read_batch
 from .outputs import publish
 
 PARTS_DIR = ".gutbalance-parts"
-DEFAULT_CHUNK_FILES = 400
+DEFAULT_CHUNK_FILES = 1000
 
 
 @dataclass
@@ -66,30 +66,36 @@ class RunSummary:
 
 def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True
-) -> tuple[pd.DataFrame, list[dict], dict]:
+) -> tuple[pd.DataFrame, list[dict], list[str], str]:
     """Read and score one chunk of files (runs in a worker process).
 
-    Returns the scores table, the problems as dicts, and the per-sample
-    contributions (empty when not asked for).
+    Returns the scores table, the problems as dicts, one ``"sample": {...}``
+    JSON line per sample with its contributions (empty when not asked for),
+    and the table as TSV text.  The text is made here, in parallel, so the
+    final assembly only concatenates.
     """
+    from .outputs import format_table
     from .scores import contributions as index_contributions
     from .scores import score
 
     result = read_batch(list(files), format=format)
     problems = [p.as_row() for p in result.problems]
     if result.cohort is None:
-        return pd.DataFrame(), problems, {}
+        return pd.DataFrame(), problems, [], ""
     table = score(result.cohort)
-    explained = index_contributions(result.cohort) if contributions else {}
-    return table, problems, explained
+    lines: list[str] = []
+    if contributions:
+        explained = index_contributions(result.cohort)
+        lines = [json.dumps(sample) + ":" + json.dumps(explained[sample]) for sample in table.index]
+    return table, problems, lines, format_table(table)
 
 
 def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
     digest = hashlib.sha256()
     digest.update(f"{__version__}|{format}|{contributions}".encode())
     for f in files:
-        st = f.stat()
-        digest.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+        st = os.stat(f)
+        digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -104,23 +110,34 @@ def _atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def _part_paths(parts: Path, index: int) -> tuple[Path, Path]:
-    return parts / f"chunk-{index:06d}.parquet", parts / f"chunk-{index:06d}.json"
+def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
+    """Data (Parquet), TSV text, contribution lines, and the marker written last."""
+    stem = parts / f"chunk-{index:06d}"
+    return (
+        stem.with_suffix(".parquet"),
+        stem.with_suffix(".tsv"),
+        stem.with_suffix(".contrib"),
+        stem.with_suffix(".json"),
+    )
 
 
-def _save_part(parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], explained: dict) -> None:
-    data_path, marker_path = _part_paths(parts, index)
+def _save_part(
+    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: list[str], tsv: str
+) -> None:
+    data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
     _atomic_write_bytes(data_path, lambda p: table.to_parquet(p, index=True))
-    marker = {"key": key, "n_samples": len(table), "problems": problems, "contributions": explained}
+    _atomic_write_bytes(tsv_path, lambda p: p.write_text(tsv, encoding="utf-8", newline=""))
+    _atomic_write_bytes(contrib_path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    marker = {"key": key, "n_samples": len(table), "problems": problems}
     _atomic_write_bytes(marker_path, lambda p: p.write_text(json.dumps(marker), encoding="utf-8"))
 
 
 def _part_done(parts: Path, index: int, key: str) -> bool:
-    data_path, marker_path = _part_paths(parts, index)
-    if not (data_path.exists() and marker_path.exists()):
+    paths = _part_paths(parts, index)
+    if not all(p.exists() for p in paths):
         return False
     try:
-        return json.loads(marker_path.read_text(encoding="utf-8")).get("key") == key
+        return json.loads(paths[-1].read_text(encoding="utf-8")).get("key") == key
     except (OSError, ValueError):
         return False
 
@@ -128,8 +145,22 @@ def _part_done(parts: Path, index: int, key: str) -> bool:
 # --- executors ---------------------------------------------------------------
 
 
+def _warm_caches() -> None:
+    """Load the knowledge base, reference and parameters once, here: worker
+    processes forked afterwards inherit them instead of each loading them."""
+    from .knowledge.loading import load_knowledge
+    from .knowledge.lookup import _resolved_nodes
+    from .pillars import parameters
+    from .reference import load_reference
+
+    _resolved_nodes(load_knowledge())
+    load_reference()
+    parameters()
+
+
 def _local_executor(jobs: int | None):
     jobs = jobs or os.cpu_count() or 1
+    _warm_caches()
     return ProcessPoolExecutor(max_workers=jobs)
 
 
@@ -227,9 +258,8 @@ def run(
     try:
         if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
             for i in todo:
-                table, probs, explained = score_files([str(f) for f in chunks[i]], format=format,
-                                                      contributions=contributions)
-                _save_part(parts, i, keys[i], table, probs, explained)
+                result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions)
+                _save_part(parts, i, keys[i], *result)
                 bar.update(len(chunks[i]))
         elif todo:
             executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
@@ -241,8 +271,7 @@ def run(
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
-                    table, probs, explained = fut.result()
-                    _save_part(parts, i, keys[i], table, probs, explained)
+                    _save_part(parts, i, keys[i], *fut.result())
                     bar.update(len(chunks[i]))
     finally:
         bar.close()
@@ -266,6 +295,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
 
     seen: set[str] = set()
     columns: list[str] | None = None
+    first_header = ""
     n = 0
     tsv_fd, tsv_tmp = tempfile.mkstemp(prefix=".scores.tsv.", dir=out)
     pq_fd, pq_tmp = tempfile.mkstemp(prefix=".scores.parquet.", dir=out)
@@ -279,34 +309,39 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
             js.write("{")
             first_json = True
             for i in range(n_chunks):
-                data_path, marker_path = _part_paths(parts, i)
+                data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, i)
                 marker = json.loads(marker_path.read_text(encoding="utf-8"))
                 problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
                 if marker["n_samples"] == 0:
                     continue
                 table = pd.read_parquet(data_path)
-                dup = table.index.isin(list(seen)) if seen else np.zeros(len(table), dtype=bool)
-                for name in table.index[dup]:
-                    problems.append(Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept"))
-                table = table[~dup]
+                header, _, body = tsv_path.read_text(encoding="utf-8").partition("\n")
+                lines = contrib_path.read_text(encoding="utf-8").split("\n") if contributions else []
+                keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
+                for name in table.index[~keep]:
+                    problems.append(
+                        Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
+                    )
                 if columns is None:
                     columns = list(table.columns)
-                    tsv.write(format_table(table.iloc[:0]))
-                table = table.reindex(columns=columns)
-                tsv.write(format_table(table).split("\n", 1)[1])
+                    first_header = header
+                    tsv.write(header + "\n")
+                if header != first_header or not keep.all():
+                    # Rare: other columns (a chunk with read counts gains chao1) or
+                    # a repeated sample name; format this chunk again.
+                    table = table[keep].reindex(columns=columns)
+                    body = format_table(table).split("\n", 1)[1]
+                    lines = [line for line, k in zip(lines, keep, strict=True) if k] if contributions else []
+                tsv.write(body)
                 arrow = pa.Table.from_pandas(table, preserve_index=True)
                 if writer is None:
                     writer = pq.ParquetWriter(pq_tmp, arrow.schema)
                 writer.write_table(arrow.cast(writer.schema))
                 seen.update(table.index)
                 n += len(table)
-                if contributions:
-                    for sample in table.index:
-                        item = marker["contributions"].get(sample)
-                        if item is None:
-                            continue
-                        js.write(("" if first_json else ",") + "\n" + json.dumps(sample) + ":" + json.dumps(item))
-                        first_json = False
+                for line in lines:
+                    js.write(("" if first_json else ",") + "\n" + line)
+                    first_json = False
             js.write("\n}\n")
         if writer is not None:
             writer.close()

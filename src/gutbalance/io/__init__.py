@@ -63,30 +63,32 @@ def expand_paths(inputs: Iterable[PathLike]) -> list[Path]:
     """Files, folders (their files, not recursing, hidden files skipped) and
     glob patterns, in a stable order, each once."""
     out: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
-    def add(p: Path) -> None:
-        key = p.resolve()
+    def add(p: str) -> None:
+        # A cohort folder can hold 100,000 files: compare absolute path
+        # strings rather than resolving every one through the file system.
+        key = os.path.abspath(p)
         if key not in seen:
             seen.add(key)
-            out.append(p)
+            out.append(Path(p))
 
     for item in inputs:
         text = os.fspath(item)
-        path = Path(text)
-        if path.is_dir():
-            for child in sorted(path.iterdir()):
-                if child.is_file() and not child.name.startswith("."):
-                    add(child)
-        elif path.exists():
-            add(path)
+        if os.path.isdir(text):
+            with os.scandir(text) as entries:
+                names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
+            for name in names:
+                add(os.path.join(text, name))
+        elif os.path.exists(text):
+            add(text)
         elif any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
                 raise FormatError("the pattern matches no file", path=text)
             for m in matches:
-                if Path(m).is_file():
-                    add(Path(m))
+                if os.path.isfile(m):
+                    add(m)
         else:
             raise FormatError("no such file or folder", path=text)
     return out
@@ -94,7 +96,13 @@ def expand_paths(inputs: Iterable[PathLike]) -> list[Path]:
 
 def read_source(source: Source, *, format: str | None = None) -> list[SampleProfile]:
     """Parse one already-opened source into sample profiles."""
-    fmt: Format = get_format(format) if format else sniff(source)
+    return _read_source(source, format=format)[0]
+
+
+def _read_source(
+    source: Source, *, format: str | None = None, prefer: Format | None = None
+) -> tuple[list[SampleProfile], Format]:
+    fmt: Format = get_format(format) if format else sniff(source, prefer=prefer)
     if format:
         verify(fmt, source)
     assert fmt.read is not None
@@ -108,7 +116,7 @@ def read_source(source: Source, *, format: str | None = None) -> list[SampleProf
         raise FormatError(f"cannot be read as {fmt.description}: {exc}", path=source.path) from exc
     if not profiles:
         raise FormatError(f"no samples found in {fmt.description}", path=source.path)
-    return profiles
+    return profiles, fmt
 
 
 def read_profiles(path: PathLike, *, format: str | None = None) -> list[SampleProfile]:
@@ -213,11 +221,12 @@ def read_batch(
     files, taxonomy, taxonomy_errors = split_taxonomy(files)
     for tax_path, exc in taxonomy_errors:
         problems.append(Problem(str(tax_path), "error", _message(exc, tax_path)))
+    last_format: Format | None = None
     for path in files:
         with warnings.catch_warnings(record=True) as caught, using_taxonomy(taxonomy):
             warnings.simplefilter("always", GutBalanceWarning)
             try:
-                found = read_profiles(path, format=format)
+                found, last_format = _read_source(Source.open(path), format=format, prefer=last_format)
                 inner: set[str] = set()
                 for prof in found:
                     if prof.sample in names:

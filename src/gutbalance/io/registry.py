@@ -70,7 +70,7 @@ def _safe_sniff(fmt: Format, source: Source) -> bool:
         return False
 
 
-def sniff(source: Source) -> Format:
+def sniff(source: Source, *, prefer: Format | None = None) -> Format:
     """The one format that recognises ``source``.
 
     Raises
@@ -78,6 +78,13 @@ def sniff(source: Source) -> Format:
     UnrecognizedFormatError
         When no readable format, or more than one of the same priority, accepts it.
     """
+    # In a batch, the format of the previous file is asked first: a folder of
+    # MetaPhlAn profiles is then recognised at the cost of one sniffer per
+    # file.  Only for the specific formats, whose sniffers are precise (the
+    # generic table's is not).
+    generic = min(f.priority for f in formats().values())
+    if prefer is not None and prefer.priority > generic and prefer.read is not None and _safe_sniff(prefer, source):
+        return prefer
     # Sniff the most specific formats first: a lower-priority format (the
     # generic table) is only asked when no higher one recognised the file.
     by_priority: dict[int, list[Format]] = {}

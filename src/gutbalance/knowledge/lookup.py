@@ -45,18 +45,23 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
     order = {level: i for i, level in enumerate(EVIDENCE_LEVELS)}
     out: dict[tuple[str, str], dict[str, Call]] = {}
     facts = kb.facts
-    if len(facts):
-        frame = facts.assign(_strength=facts["evidence"].map(order))
-        for (rank, taxon, trait), group in frame.groupby(["rank", "taxon", "trait"], sort=False):
-            best = group[group["_strength"] == group["_strength"].min()]
-            call = Call(
-                value=float(best["value"].mean()),
-                evidence=str(best["evidence"].iloc[0]),
-                sources=tuple(dict.fromkeys(best["source"])),
-                qualifier="; ".join(q for q in dict.fromkeys(best["qualifier"]) if q),
-                note=" | ".join(n for n in dict.fromkeys(best["note"]) if n),
-            )
-            out.setdefault((rank, taxon), {})[trait] = call
+    # Plain Python over the rows: a pandas groupby with one small frame per
+    # (taxon, trait) took seconds for 10,000 facts, paid by every worker.
+    groups: dict[tuple[str, str, str], list[tuple]] = {}
+    columns = ["rank", "taxon", "trait", "value", "evidence", "source", "qualifier", "note"]
+    for row in zip(*(facts[c].tolist() for c in columns), strict=True):
+        groups.setdefault(row[:3], []).append(row)
+    for (rank, taxon, trait), rows in groups.items():
+        strongest = min(order[r[4]] for r in rows)
+        best = [r for r in rows if order[r[4]] == strongest]
+        call = Call(
+            value=float(sum(float(r[3]) for r in best) / len(best)),
+            evidence=str(best[0][4]),
+            sources=tuple(dict.fromkeys(r[5] for r in best)),
+            qualifier="; ".join(q for q in dict.fromkeys(r[6] for r in best) if q),
+            note=" | ".join(n for n in dict.fromkeys(r[7] for r in best) if n),
+        )
+        out.setdefault((rank, taxon), {})[trait] = call
     object.__setattr__(kb, "_resolved", out)
     return out
 

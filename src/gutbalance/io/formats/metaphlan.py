@@ -65,7 +65,7 @@ def sniff_single(source: Source) -> bool:
     if not lines:
         return False
     header = _header_fields(lines)
-    data = _data_lines(lines)
+    data = _data_lines(lines[:60])
     if not data:
         return False
     if header is not None:
@@ -157,25 +157,25 @@ def read_single(source: Source) -> list[SampleProfile]:
     # The hot path of batch runs: whole-column operations; line-by-line checks
     # run only to name the line of a problem.
     min_fields = value_col + 1
-    numbered = [(i, ln) for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
-    rows = [ln.split("\t") for _, ln in numbered]
-    for (lineno, _), fields in zip(numbered, rows, strict=True):
-        if len(fields) < min_fields:
-            raise FormatError(
-                f"expected at least {min_fields} tab-separated columns, found {len(fields)} (truncated file?)",
-                path=path,
-                line=lineno,
-            )
+    line_of = [i for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
+    rows = [lines[i - 1].split("\t") for i in line_of]
+    if min(map(len, rows), default=min_fields) < min_fields:
+        k = next(k for k, fields in enumerate(rows) if len(fields) < min_fields)
+        raise FormatError(
+            f"expected at least {min_fields} tab-separated columns, found {len(rows[k])} (truncated file?)",
+            path=path,
+            line=line_of[k],
+        )
     try:
         all_values = np.array([r[value_col] for r in rows], dtype=float)
     except ValueError:
-        for (lineno, _), fields in zip(numbered, rows, strict=True):
+        for lineno, fields in zip(line_of, rows, strict=True):
             _number(fields[value_col], path, lineno, "relative_abundance")
         raise
     bad = ~np.isfinite(all_values) | (all_values < 0)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        _number(rows[k][value_col], path, numbered[k][0], "relative_abundance")  # raises with the reason
+        _number(rows[k][value_col], path, line_of[k], "relative_abundance")  # raises with the reason
     clades = [r[0].strip() for r in rows]
     is_unknown = [c in _UNKNOWN for c in clades]
     unknown = float(all_values[is_unknown].sum()) if any(is_unknown) else 0.0
@@ -188,28 +188,29 @@ def read_single(source: Source) -> list[SampleProfile]:
                 raise FormatError(
                     f"clade {clades[k]!r} repeats line {first[clades[k]]}",
                     path=path,
-                    line=numbered[k][0],
+                    line=line_of[k],
                     field="clade_name",
                 )
-            first[clades[k]] = numbered[k][0]
+            first[clades[k]] = line_of[k]
     lineages = []
     for k in keep:
         clade = clades[k]
         if not clade.startswith(("k__", "d__")):
             raise FormatError(
-                f"{clade!r} is not a MetaPhlAn clade name", path=path, line=numbered[k][0], field="clade_name"
+                f"{clade!r} is not a MetaPhlAn clade name", path=path, line=line_of[k], field="clade_name"
             )
         try:
             lineages.append(parse_lineage(clade))
         except TaxonomyError as exc:
-            raise FormatError(str(exc), path=path, line=numbered[k][0], field="clade_name") from None
+            raise FormatError(str(exc), path=path, line=line_of[k], field="clade_name") from None
     values = (all_values[keep] / 100.0).tolist()
     taxids = []
     if taxid_col is not None:
-        taxids = [rows[k][taxid_col].rsplit("|", 1)[-1].strip() if len(rows[k]) > taxid_col else "" for k in keep]
+        # Raw "2|1239|186801" strings: the cohort keeps the last taxid of new taxa only.
+        taxids = [rows[k][taxid_col] if len(rows[k]) > taxid_col else "" for k in keep]
     reads = []
     if reads_col is not None:
-        reads = [_number(rows[k][reads_col], path, numbered[k][0], "estimated_number_of_reads_from_the_clade")
+        reads = [_number(rows[k][reads_col], path, line_of[k], "estimated_number_of_reads_from_the_clade")
                  for k in keep]
     if not lineages:
         raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
