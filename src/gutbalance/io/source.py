@@ -8,6 +8,7 @@ import bz2
 import gzip
 import io
 import lzma
+import math
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -167,6 +168,33 @@ class Source:
 
     def lines(self) -> list[str]:
         return self.text.splitlines()
+
+
+def parse_number(
+    token: str,
+    *,
+    path: str | Path | None,
+    line: int | None,
+    field: str | None,
+    what: str = "value",
+    maximum: float | None = None,
+) -> float:
+    """A non-negative, finite number from one field, or a :class:`FormatError`
+    that names the file, line and field (``what`` names the quantity in the
+    message: "abundance", "percentage" ...)."""
+    try:
+        value = float(token)
+    except ValueError:
+        raise FormatError(f"{token.strip()!r} is not a number", path=path, line=line, field=field) from None
+    if math.isnan(value):
+        raise FormatError(f"{what} is NaN", path=path, line=line, field=field)
+    if math.isinf(value):
+        raise FormatError(f"{what} is infinite", path=path, line=line, field=field)
+    if value < 0:
+        raise FormatError(f"negative {what} {value}", path=path, line=line, field=field)
+    if maximum is not None and value > maximum:
+        raise FormatError(f"{what} {value} is above {maximum:g}", path=path, line=line, field=field)
+    return value
 
 
 _SAMPLE_SUFFIX = re.compile(

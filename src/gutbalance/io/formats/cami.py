@@ -38,7 +38,6 @@ How a profile is built:
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -50,7 +49,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
 from ..registry import Format, register
-from ..source import Source, sample_name_from_path
+from ..source import Source, parse_number, sample_name_from_path
 
 DEFAULT_RANKS = ("superkingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
 _REQUIRED = ("TAXID", "RANK", "TAXPATH", "TAXPATHSN", "PERCENTAGE")
@@ -116,19 +115,9 @@ def _standard_ranks(ranks: tuple[str, ...]) -> tuple[str | None, ...]:
 
 
 def _number(token: str, path: Path, lineno: int) -> float:
-    try:
-        value = float(token)
-    except ValueError:
-        raise FormatError(f"{token.strip()!r} is not a number", path=path, line=lineno, field="PERCENTAGE") from None
-    if math.isnan(value):
-        raise FormatError("percentage is NaN", path=path, line=lineno, field="PERCENTAGE")
-    if math.isinf(value):
-        raise FormatError("percentage is infinite", path=path, line=lineno, field="PERCENTAGE")
-    if value < 0:
-        raise FormatError(f"negative percentage {value}", path=path, line=lineno, field="PERCENTAGE")
-    if value > 100.0 + _PERCENT_SLACK:
-        raise FormatError(f"percentage {value} is above 100", path=path, line=lineno, field="PERCENTAGE")
-    return value
+    return parse_number(
+        token, path=path, line=lineno, field="PERCENTAGE", what="percentage", maximum=100.0 + _PERCENT_SLACK
+    )
 
 
 def _start_columns(block: _Block, line: str, path: Path, lineno: int) -> None:

@@ -66,7 +66,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, register
-from ..source import Source, sample_name_from_path
+from ..source import Source, parse_number, sample_name_from_path
 
 #: Reads per sample when a writer has to synthesise them from abundances.
 SYNTHETIC_TOTAL_READS = 1e6
@@ -100,17 +100,7 @@ def _standard_rank(code: str) -> str | None:
 
 
 def _number(token: str, path: Path, lineno: int, field: str) -> float:
-    try:
-        value = float(token)
-    except ValueError:
-        raise FormatError(f"{token.strip()!r} is not a number", path=path, line=lineno, field=field) from None
-    if math.isnan(value):
-        raise FormatError("value is NaN", path=path, line=lineno, field=field)
-    if math.isinf(value):
-        raise FormatError("value is infinite", path=path, line=lineno, field=field)
-    if value < 0:
-        raise FormatError(f"negative value {value}", path=path, line=lineno, field=field)
-    return value
+    return parse_number(token, path=path, line=lineno, field=field)
 
 
 # --- Kraken report: sniffing ------------------------------------------------

@@ -26,7 +26,6 @@ MetaPhlAn could not assign (``--unknown_estimation``).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +34,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import parse_lineage
 from ..registry import Format, register
-from ..source import Source, sample_name_from_path
+from ..source import Source, parse_number, sample_name_from_path
 
 _UNKNOWN = {"UNKNOWN", "UNCLASSIFIED", "unclassified", "UNASSIGNED"}
 _SINGLE_HEADERS = {"clade_name", "#clade_name"}
@@ -104,17 +103,7 @@ def _database(lines: list[str]) -> str:
 
 
 def _number(token: str, path: Path, lineno: int, field: str) -> float:
-    try:
-        value = float(token)
-    except ValueError:
-        raise FormatError(f"{token!r} is not a number", path=path, line=lineno, field=field) from None
-    if math.isnan(value):
-        raise FormatError("abundance is NaN", path=path, line=lineno, field=field)
-    if value < 0:
-        raise FormatError(f"negative abundance {value}", path=path, line=lineno, field=field)
-    if math.isinf(value):
-        raise FormatError("abundance is infinite", path=path, line=lineno, field=field)
-    return value
+    return parse_number(token, path=path, line=lineno, field=field, what="abundance")
 
 
 def _lineage(token: str, path: Path, lineno: int):
