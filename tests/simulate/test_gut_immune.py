@@ -123,3 +123,30 @@ def test_unknown_names_are_simulation_errors():
         simulate(scenario=Scenario(days=10, pathogens=[parse_pathogen("ebola:day=2")]))
     with pytest.raises(SimulationError):
         simulate(guilds={"unicorns": 1.0})
+
+
+def test_analytic_jacobian_matches_finite_differences():
+    from gutbalance.simulate.integrate import _forward_difference_jacobian
+
+    params = load_parameters(4, rng=np.random.default_rng(5))
+    state0 = calibrate(params, np.array([0.3, 0.4, 0.05, 0.02, 0.01, 0.2, 1e-4]))
+    model = GutImmuneModel(params, fibre=0.2)
+    y = np.log(state0[:, DYNAMIC_INDEX]) + np.random.default_rng(6).normal(0, 0.3, (4, len(DYNAMIC_INDEX)))
+    rows = np.arange(4)
+    for control in (None, {"clindamycin": 0.7}):
+        analytic = model.jacobian(y, rows, control)
+        numeric = _forward_difference_jacobian(model.rhs)(y, rows, control)
+        np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5 * np.abs(numeric).max())
+
+
+def test_switching_integrator_agrees_with_explicit_one():
+    params = load_parameters(50, rng=np.random.default_rng(2))
+    guilds = np.random.default_rng(3).dirichlet(params.reference[:6] * 50, size=50)
+    state0 = calibrate(params, np.concatenate([guilds, np.zeros((50, 1))], axis=1))
+    model = GutImmuneModel(params)
+    courses = [Course("amoxicillin", 10.0, 17.0, 0.5)]
+    _, explicit = model.run(state0, 120.0, courses=courses, atol=1e-9, method="dopri5")
+    _, auto = model.run(state0, 120.0, courses=courses, atol=1e-9, method="auto")
+    alive = explicit > 1e-9
+    assert np.max(np.abs(auto[alive] - explicit[alive]) / explicit[alive]) < 1e-5
+    assert np.array_equal(auto == 0, explicit == 0)

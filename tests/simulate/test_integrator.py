@@ -60,3 +60,40 @@ def test_diverging_system_fails_cleanly():
     model = GLVModel(["a"], growth=[0.0], interactions=[[1.0]])
     with pytest.raises(SimulationError):
         model.simulate(np.array([1.0]), 3.0)
+
+
+def _two_species_rhs(y, rows, control):
+    x = np.exp(y)
+    return np.stack([1 - x[:, 0] - 0.5 * x[:, 1], 3 * (0.5 - 2 * x[:, 1] + 0.3 * x[:, 0])], axis=1)
+
+
+def test_ros4_converges_with_order_four():
+    # fixed steps (huge tolerance, max_step = first_step): the error must fall ~16x per halving
+    y0 = np.log(np.array([[0.1, 2.0]]))
+    ref = integrate_log(_two_species_rhs, y0, [0.0, 4.0], atol=1e-13)[0, -1]
+    errors = []
+    for h in (0.1, 0.05, 0.025):
+        out = integrate_log(_two_species_rhs, y0, [0.0, 4.0], atol=1e10, first_step=h, max_step=h, method="ros4")
+        errors.append(np.max(np.abs(np.log(out[0, -1] / ref))))
+    orders = np.log2(np.array(errors[:-1]) / errors[1:])
+    assert np.all(orders > 3.6), orders
+
+
+@pytest.mark.parametrize("method", ["ros4", "auto"])
+def test_stiff_methods_match_closed_form_and_keep_extinction(method):
+    model = logistic_model(threshold=1e-8)
+    times = np.arange(0.0, 41.0)
+    x = integrate_log(model._log_rhs, np.log([[1e-6]]), times, atol=1e-10, method=method)[0, :, 0]
+    np.testing.assert_allclose(x, 2.0 / (1 + (2.0 / 1e-6 - 1) * np.exp(-times)), rtol=1e-7)
+    # dense output with an extinction inside a step: exactly 0 from then on, until a pulse
+    y = integrate_log(model._log_rhs, np.log([[1.0]]), times, control=lambda t: {"drug": 1.0 if t < 10 else 0.0},
+                      breakpoints=[10.0], pulses=[Pulse(30.0, np.array([1e-3]))], extinct_log=np.log(1e-8),
+                      extinct_components=np.array([True]), method=method)[0, :, 0]
+    assert np.all(y[11:30] == 0.0)
+    assert y[30] == pytest.approx(1e-3)
+    assert y[-1] > 1.0
+
+
+def test_unknown_method_is_a_simulation_error():
+    with pytest.raises(SimulationError, match="unknown integration method"):
+        integrate_log(_two_species_rhs, np.zeros((1, 2)), [0.0, 1.0], method="euler")

@@ -357,8 +357,9 @@ class GutImmuneModel:
         """Butyrate and translocated LPS in quasi-steady state (see module docstring)."""
         p = self.params
         col = self._col
-        B = (x @ p.butyrate_yield) * self.inv_P_ref * S[..., col["fib_B"]] + HOST_FLOOR
-        G = (x @ p.lps_potency) * self.inv_G_ref
+        # weights in the state's dtype: a float32 trajectory is not copied to float64 for a dot product
+        B = (x @ p.butyrate_yield.astype(x.dtype, copy=False)) * self.inv_P_ref * S[..., col["fib_B"]] + HOST_FLOOR
+        G = (x @ p.lps_potency.astype(x.dtype, copy=False)) * self.inv_G_ref
         L = (1 - b) * S[..., col["inv_D0"]] * G + HOST_FLOOR
         return B, L
 
@@ -396,6 +397,60 @@ class GutImmuneModel:
         out[:, N_MIC + 2] = k_R * ((beta * B + (1 - beta) * C + HOST_FLOOR) / R - 1)
         return out
 
+    def jacobian(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
+        """``d rhs / d y`` (``(m, 10, 10)``) of :meth:`rhs`, analytic (for the Rosenbrock steps).
+
+        Columns are derivatives with respect to log-states, so a microbe's
+        column carries its density ``x_h`` (``d/d ln x_h = x_h d/d x_h``).  The
+        antibiotic input is constant within a segment and does not appear.
+        """
+        p = self.params
+        full = rows.size == p.n
+        m = y.shape[0]
+        z = np.exp(y)
+        x = z[:, :N_MIC]
+        b, E, R = z[:, N_MIC], z[:, N_MIC + 1], z[:, N_MIC + 2]
+        S = self._take(self._S, rows, full)
+        k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta = S.T
+        B, L = self.fast_host(x, b, S)
+        ib, ie, ir = N_MIC, N_MIC + 1, N_MIC + 2
+        jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
+        # d B / d ln x_h, d G / d ln x_h (G: translocatable LPS), d C / d ln x_h
+        dB = x * p.butyrate_yield * (self.inv_P_ref * fib_B)[:, None]
+        G = (x @ p.lps_potency) * self.inv_G_ref
+        dG = x * p.lps_potency * self.inv_G_ref
+        dC = x * p.tolerogenic * self.inv_C_ref
+        # microbes: rate_g = r_g + sum_h a_gh x_h + ... + phi_g ln E + omega_g (1 - B)
+        A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
+        V = self._take(self._V, rows, full)
+        jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * dB[:, None, :]
+        jac[:, :N_MIC, ie] = V[:, 1]
+        # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p)
+        support = s0 + (1 - s0) * B * (1 + K) / (B + K)
+        d_support = (1 - s0) * (1 + K) * K / (B + K) ** 2
+        jac[:, ib, :N_MIC] = (k_rep * (1 - b) / b * d_support)[:, None] * dB
+        jac[:, ib, N_MIC - 1] -= k_dmg * delta * x[:, N_MIC - 1]
+        jac[:, ib, ib] = -k_rep * support / b
+        jac[:, ib, ie] = -k_dmg * E
+        # effector: f_E = k_E (sat(act) h(R) / E - 1)
+        d = (1 - b) * inv_D0
+        act = tonic + (1 - tonic) * (ell * L + (1 - ell) * d) + iota * x[:, N_MIC - 1]
+        sat = act * (1 + theta) / (act + theta)
+        d_sat = (1 + theta) * theta / (act + theta) ** 2
+        h = (1 + kappa) / (1 + kappa * R)
+        d_act = (1 - tonic) * ell * (1 - b) * inv_D0
+        common = k_E * h / E * d_sat
+        jac[:, ie, :N_MIC] = (common * d_act)[:, None] * dG
+        jac[:, ie, N_MIC - 1] += common * iota * x[:, N_MIC - 1]
+        jac[:, ie, ib] = common * (1 - tonic) * (-inv_D0 * b) * (ell * G + (1 - ell))
+        jac[:, ie, ie] = -k_E * sat * h / E
+        jac[:, ie, ir] = -k_E * sat / E * kappa * (1 + kappa) * R / (1 + kappa * R) ** 2
+        # Treg: f_R = k_R ((beta B + (1 - beta) C + floor) / R - 1)
+        target = beta * B + (1 - beta) * (x @ p.tolerogenic) * self.inv_C_ref + HOST_FLOOR
+        jac[:, ir, :N_MIC] = (k_R / R)[:, None] * (beta[:, None] * dB + (1 - beta)[:, None] * dC)
+        jac[:, ir, ir] = -k_R * target / R
+        return jac
+
     def run(
         self,
         state0: np.ndarray,
@@ -407,14 +462,17 @@ class GutImmuneModel:
         atol: float = 1e-6,
         out_dtype: type = np.float64,
         stats: IntegrationStats | None = None,
-        chunk: int = 1024,
+        chunk: int = 5000,
+        method: str = "auto",
     ) -> tuple[np.ndarray, np.ndarray]:
         """Integrate all people; returns ``(times, states)`` with states ``(n, times, 12)``.
 
-        People are integrated in vectorised batches of ``chunk`` rows: a batch's
-        working set (7 Runge-Kutta stages, per-person parameters) then stays in
-        the CPU cache, which on this kind of machine is several times faster than
-        sweeping 10,000-row arrays through memory at every stage.
+        People are integrated in vectorised batches of ``chunk`` rows (5,000 was
+        fastest on benchmarks/bench_simulate.py: smaller batches repeat the
+        per-iteration overhead while the slowest people finish, larger ones leave
+        the cache).  ``method``: ``"auto"`` (per person DOPRI5 or ROS4 with the
+        analytic :meth:`jacobian`, dense output), ``"dopri5"`` or ``"ros4"``; see
+        :func:`~.integrate.integrate_log`.
         """
         n = self.params.n
         if n > chunk:
@@ -427,7 +485,7 @@ class GutImmuneModel:
                     Pulse(pl.time, np.asarray(pl.amount)[rows] if np.ndim(pl.amount) == 2 else pl.amount) for pl in pulses
                 ]
                 times, states = sub.run(state0[rows], days, courses=courses, pulses=sub_pulses, t_eval=t_eval,
-                                        atol=atol, out_dtype=out_dtype, stats=stats, chunk=chunk)
+                                        atol=atol, out_dtype=out_dtype, stats=stats, chunk=chunk, method=method)
                 parts.append(states)
             return times, np.concatenate(parts, axis=0)
         for course in courses:
@@ -461,11 +519,12 @@ class GutImmuneModel:
             atol=atol,
             out_dtype=out_dtype,
             stats=stats,
+            method=method,
+            jacobian=getattr(self, "jacobian", None) if method != "dopri5" else None,
         )
         states = np.empty((*dyn.shape[:2], len(STATE)), dtype=out_dtype)
         states[..., DYNAMIC_INDEX] = dyn
-        x = dyn[..., :N_MIC].astype(np.float64)
-        B, L = self.fast_host(x, dyn[..., N_MIC].astype(np.float64), self._S[:, None, :])
+        B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., N_MIC], self._S[:, None, :])
         states[..., STATE.index("butyrate")] = B
         states[..., STATE.index("lps")] = L
         return times, states
