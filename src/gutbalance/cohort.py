@@ -355,11 +355,22 @@ class _TaxonIndex:
         return frame
 
 
+def _reported_ids(profile: SampleProfile) -> set[str]:
+    """Ids of the taxa a profile reports (computed once per profile: both
+    validation and tree completion need them)."""
+    key = (id(profile.lineages), len(profile.lineages))
+    cached = profile.__dict__.get("_reported_ids")
+    if cached is None or cached[0] != key:
+        cached = (key, {lin[-1].id for lin in profile.lineages})
+        profile.__dict__["_reported_ids"] = cached
+    return cached[1]
+
+
 def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], list[float] | None]:
     """Add every unreported ancestor, summing the reported clades beneath it."""
     # Keyed by feature id (cheap to hash); a complete profile (MetaPhlAn,
     # Kraken) finds every parent at the first look and adds nothing.
-    reported = {lin[-1].id for lin in profile.lineages}
+    reported = _reported_ids(profile)
     extra: dict[str, list] = {}
     counts = profile.counts
     for i, lin in enumerate(profile.lineages):
@@ -401,7 +412,7 @@ def validate_profile(profile: SampleProfile) -> list[str]:
     if not 0.0 <= profile.unassigned <= 1.0 + TOTAL_TOLERANCE:
         raise DataError(f"{where}: sample {profile.sample!r}: unassigned fraction {profile.unassigned} is outside 0-1")
     # Total over the topmost reported clades: those with no reported ancestor.
-    reported = {lin[-1].id for lin in profile.lineages}
+    reported = _reported_ids(profile)
     lineages = profile.lineages
     if all(lin[0].id in reported for lin in lineages):
         # Every lineage's root is reported (MetaPhlAn, Kraken, CAMI): the roots are the top.

@@ -154,7 +154,7 @@ class Source:
             return None
         if len(self.data) <= HEAD_BYTES:
             try:
-                return self.text.splitlines()[:200]
+                return self.all_lines[:200]
             except FormatError:
                 return None
         try:
@@ -166,8 +166,13 @@ class Source:
             lines = lines[:-1]  # the last line may be cut mid-way
         return lines[:200]
 
-    def lines(self) -> list[str]:
+    @cached_property
+    def all_lines(self) -> list[str]:
+        """Every line of the text, split once and shared by sniffers and readers."""
         return self.text.splitlines()
+
+    def lines(self) -> list[str]:
+        return list(self.all_lines)
 
 
 def parse_number(

@@ -117,7 +117,7 @@ def _check_complete(source: Source) -> list[str]:
     """MetaPhlAn ends every file with a newline; one that stops mid-line was cut
     short (an interrupted copy or download), and its last row can't be trusted."""
     text = source.text
-    lines = text.splitlines()
+    lines = source.all_lines
     if text and not text.endswith(("\n", "\r")):
         raise FormatError(
             "the file ends mid-line (no final newline): it looks truncated", path=source.path, line=len(lines)
