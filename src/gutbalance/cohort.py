@@ -186,12 +186,16 @@ class Cohort:
         max_rank
             Deepest rank kept (strains fold into their species by default).
         domains
-            Keep only these domains (for example ``("Bacteria", "Archaea")``).
+            Keep only these domains (for example ``("Bacteria", "Archaea")``)
+            and taxa whose domain is not known.
         """
         depth = self.taxa["rank"].map(RANK_INDEX).to_numpy()
         keep = depth <= RANK_INDEX[max_rank]
         if domains is not None:
-            keep &= self.taxa["domain"].isin(list(domains)).to_numpy()
+            # Taxa whose domain the input did not give (species-only tables)
+            # are kept: only a known other domain is left out.
+            domain = self.taxa["domain"].fillna("").astype(str)
+            keep &= (domain.isin(list(domains)) | (domain == "")).to_numpy()
         cols = np.flatnonzero(keep)
         X = self.X[:, cols].tocsr()
         taxa = self.taxa.iloc[cols]

@@ -171,6 +171,17 @@ def test_fuzz_mutated_json(pos, cut, insert):
     _attempt((VALID_JSON[:pos] + insert + VALID_JSON[pos + cut :]).encode("utf-8", "surrogatepass"), "fuzz.json")
 
 
+@pytest.fixture(scope="module")
+def _short_isolation_timeout():
+    """Some corrupt HDF5 files make libhdf5 hang: stop those children soon."""
+    from gutbalance.io import isolate
+
+    saved, isolate.TIMEOUT = isolate.TIMEOUT, 5.0
+    yield
+    isolate.TIMEOUT = saved
+
+
+@pytest.mark.usefixtures("_short_isolation_timeout")
 @settings(max_examples=200, deadline=None)
 @given(st.integers(0, len(VALID_HDF5) - 1), st.binary(min_size=1, max_size=8))
 def test_fuzz_mutated_hdf5(pos, patch):

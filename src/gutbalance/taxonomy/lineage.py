@@ -105,7 +105,21 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
             out.append(_taxon(rank, name))
     if not out:
         raise TaxonomyError(f"lineage {text!r} names no taxon at a standard rank")
-    return tuple(out)
+    return tuple(_with_genus(out))
+
+
+def _with_genus(out: list[Taxon]) -> list[Taxon]:
+    """A species named without its genus rank (``s__Abiotrophia_defectiva``
+    alone, as in GMHI's table or Bracken output) gets the genus its binomial
+    names, so genus-level views and the knowledge base's genus rows apply."""
+    species = next((t for t in out if t.rank == "species"), None)
+    if species is None or species.unclassified or any(t.rank == "genus" for t in out):
+        return out
+    word = species.name.split(" ", 1)[0]
+    if " " not in species.name or not word[:1].isupper():
+        return out
+    position = next(i for i, t in enumerate(out) if t.rank == "species")
+    return [*out[:position], _taxon("genus", word), *out[position:]]
 
 
 def _binomial(parents: list[Taxon], name: str) -> str:

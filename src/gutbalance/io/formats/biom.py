@@ -48,17 +48,71 @@ _JSON_MARKERS = ('"format_url"', "biom-format.org", "Biological Observation Matr
 _TAXONOMY_KEYS = ("taxonomy", "Taxonomy", "taxon", "Taxon", "lineage", "Lineage")
 
 
-def sniff(source: Source) -> bool:
-    if source.is_hdf5:
-        import h5py
+def _parse_hdf5(data: bytes):
+    """The parts of the BIOM table in HDF5 bytes (matrix, ids, metadata), or
+    None when the HDF5 file is not BIOM.  Runs in a child process (see
+    :mod:`gutbalance.io.isolate`), so it returns plain, picklable parts."""
+    import h5py
+    from biom.parse import parse_biom_table
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        url = f.attrs.get("format-url", b"")
+        url = url.decode() if isinstance(url, bytes) else str(url)
+        if not ("biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)):
+            return None
+        table = parse_biom_table(f)
+
+    def plain(metadata):
+        return None if metadata is None else [None if m is None else dict(m) for m in metadata]
+
+    return {
+        "data": table.matrix_data,
+        "observation_ids": list(table.ids(axis="observation")),
+        "sample_ids": list(table.ids(axis="sample")),
+        "observation_metadata": plain(table.metadata(axis="observation")),
+        "sample_metadata": plain(table.metadata(axis="sample")),
+        "type": table.type,
+    }
+
+
+def _hdf5_table(source: Source):
+    """Parse HDF5 content once per source, isolated: libhdf5 can crash the
+    process on a corrupt file rather than raise.  Returns the table, None for
+    HDF5 that is not BIOM, or the FormatError to raise."""
+    cached = source.__dict__.get("_biom_hdf5")
+    if cached is None:
+        import biom.parse  # noqa: F401  (imported before forking, not in the child)
+        import h5py  # noqa: F401
+
+        from ..isolate import run_isolated
 
         try:
-            with h5py.File(io.BytesIO(source.data), "r") as f:
-                url = f.attrs.get("format-url", b"")
-                url = url.decode() if isinstance(url, bytes) else str(url)
-                return "biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)
-        except Exception:  # a sniffer never raises; h5py raises OSError and friends
-            return False
+            parts = run_isolated(_parse_hdf5, source.data, path=source.path, what="HDF5 file")
+            if parts is not None:
+                from biom import Table
+
+                parts = Table(
+                    parts["data"],
+                    parts["observation_ids"],
+                    parts["sample_ids"],
+                    observation_metadata=parts["observation_metadata"],
+                    sample_metadata=parts["sample_metadata"],
+                    type=parts["type"],
+                )
+            cached = ("ok", parts)
+        except FormatError as exc:
+            cached = ("error", exc)
+        except Exception as exc:  # biom and h5py raise KeyError, TypeError, ValueError, OSError, ...
+            detail = str(exc).strip() or type(exc).__name__
+            cached = ("error", FormatError(f"not a readable BIOM table ({detail})", path=source.path))
+        source.__dict__["_biom_hdf5"] = cached
+    return cached
+
+
+def sniff(source: Source) -> bool:
+    if source.is_hdf5:
+        kind, value = _hdf5_table(source)
+        return kind == "ok" and value is not None
     lines = source.head_lines
     if not lines:
         return False
@@ -70,12 +124,14 @@ def load_table(source: Source):
     """The :class:`biom.Table` in ``source`` (HDF5 or JSON)."""
     from biom.parse import parse_biom_table
 
+    if source.is_hdf5:
+        kind, value = _hdf5_table(source)
+        if kind == "error":
+            raise value
+        if value is None:
+            raise FormatError("an HDF5 file, but not a BIOM table", path=source.path)
+        return value
     try:
-        if source.is_hdf5:
-            import h5py
-
-            with h5py.File(io.BytesIO(source.data), "r") as f:
-                return parse_biom_table(f)
         text = source.text.lstrip()
         if not text.startswith("{"):
             raise FormatError("not a BIOM file (neither HDF5 nor JSON)", path=source.path)
