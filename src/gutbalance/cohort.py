@@ -375,8 +375,10 @@ def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], 
     # Keyed by feature id (cheap to hash); a complete profile (MetaPhlAn,
     # Kraken) finds every parent at the first look and adds nothing.
     reported = _reported_ids(profile)
-    extra: dict[str, list] = {}
     counts = profile.counts
+    if all(len(lin) == 1 or lin[-2].id in reported for lin in profile.lineages):
+        return profile.lineages, profile.abundance, counts  # already a complete tree
+    extra: dict[str, list] = {}
     for i, lin in enumerate(profile.lineages):
         for depth in range(len(lin) - 1, 0, -1):
             parent = lin[depth - 1]
