@@ -17,7 +17,7 @@ from ...reporting import page_with_inline_styles, sample_report_html, timeline_h
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, subject_href
 from ..deps import SESSION_AUDIENCE, Csrf, OptionalPageUser, PageUser, SessionDep, SettingsDep, client_address
-from .samples import read_upload_file
+from .samples import store_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -190,17 +190,7 @@ def samples_upload(
     collected: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     try:
-        subject_value, collected_value = services.parse_upload_fields(subject, collected)
-        created = services.upload(
-            session,
-            settings=settings,
-            guards=request.app.state.guards,
-            owner=user,
-            data=read_upload_file(file, settings.max_upload_bytes),
-            filename=file.filename or "upload",
-            subject=subject_value,
-            collected=collected_value,
-        )
+        created = store_upload(request, session, settings, user, file, subject, collected)
     except WebError as exc:
         response = _samples_page(request, session, user, error=exc.message, status_code=exc.status)
         response.headers.update(exc.headers)

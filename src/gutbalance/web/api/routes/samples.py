@@ -25,6 +25,30 @@ def read_upload_file(file: UploadFile, limit: int) -> bytes:
     return data
 
 
+def store_upload(
+    request: Request,
+    session,
+    settings,
+    user,
+    file: UploadFile,
+    subject: str | None,
+    collected: str | None,
+) -> list:
+    """Check the form fields, then read, score and store the uploaded file
+    (the one path shared by the API and the upload page)."""
+    subject_value, collected_value = services.parse_upload_fields(subject, collected)
+    return services.upload(
+        session,
+        settings=settings,
+        guards=request.app.state.guards,
+        owner=user,
+        data=read_upload_file(file, settings.max_upload_bytes),
+        filename=file.filename or "upload",
+        subject=subject_value,
+        collected=collected_value,
+    )
+
+
 @router.post("/samples", status_code=status.HTTP_201_CREATED, response_model=list[SampleOut])
 def upload_samples(
     request: Request,
@@ -37,17 +61,7 @@ def upload_samples(
 ) -> list[SampleOut]:
     """Read, score and store every sample in the file, all or nothing (422
     naming the problem when the file cannot be read)."""
-    subject_value, collected_value = services.parse_upload_fields(subject, collected)
-    created = services.upload(
-        session,
-        settings=settings,
-        guards=request.app.state.guards,
-        owner=user,
-        data=read_upload_file(file, settings.max_upload_bytes),
-        filename=file.filename or "upload",
-        subject=subject_value,
-        collected=collected_value,
-    )
+    created = store_upload(request, session, settings, user, file, subject, collected)
     return [SampleOut.model_validate(s) for s in created]
 
 
