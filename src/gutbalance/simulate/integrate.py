@@ -112,6 +112,27 @@ class IntegrationStats:
     iterations: int = 0  # vectorised trial steps (each covers all active rows)
 
 
+
+def _next_step(err, accept, ha, h_prev, clipped, ta, active, t, *, exponent) -> np.ndarray:
+    """Step-size control shared by the explicit and Rosenbrock integrators:
+    ``0.9 * err**exponent`` (exponent -1/(order+1)), limited to 0.2-5 and to
+    halving after a rejected step; a step clipped to land on a stop says
+    nothing about the natural step.  A vanishing step is an error."""
+    with np.errstate(divide="ignore"):
+        factor = np.where(err == 0, 5.0, 0.9 * err**exponent)
+    factor = np.clip(factor, 0.2, 5.0)
+    factor = np.where(accept, factor, np.minimum(factor, 0.5))
+    h_next = ha * factor
+    h_next = np.where(clipped & accept, np.maximum(h_next, h_prev), h_next)
+    tiny = h_next < 1e-12 * np.maximum(1.0, np.abs(ta))
+    if np.any(tiny):
+        row = int(active[np.argmax(tiny)])
+        raise SimulationError(
+            f"step size underflow for virtual person {row} at day {t[row]:.6g}: "
+            "the model is too stiff or diverging there"
+        )
+    return h_next
+
 def integrate_log(
     rhs: RHS,
     y0: np.ndarray,
@@ -252,21 +273,7 @@ def integrate_log(
                 y_new, err, k = _dopri_step(rhs, ya, ha, active, ctrl, dead, fsal, fsal_ok, atol, stats)
             accept = err <= 1.0
             # step-size control (order 5 -> exponent 1/5), with safety factor and limits
-            with np.errstate(divide="ignore"):
-                factor = np.where(err == 0, 5.0, 0.9 * err ** -0.2)
-            factor = np.clip(factor, 0.2, 5.0)
-            factor = np.where(accept, factor, np.minimum(factor, 0.5))
-            h_next = ha * factor
-            # a step clipped to land on a stop says nothing about the natural step
-            h_next = np.where(clipped & accept, np.maximum(h_next, h[active]), h_next)
-            tiny = h_next < 1e-12 * np.maximum(1.0, np.abs(ta))
-            if np.any(tiny):
-                row = int(active[np.argmax(tiny)])
-                raise SimulationError(
-                    f"step size underflow for virtual person {row} at day {t[row]:.6g}: "
-                    "the model is too stiff or diverging there"
-                )
-            h[active] = h_next
+            h[active] = _next_step(err, accept, ha, h[active], clipped, ta, active, t, exponent=-0.2)
             stats.steps += int(accept.sum())
             stats.rejected += int((~accept).sum())
             acc_rows = active[accept]
@@ -405,20 +412,9 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
                 err /= atol
             err[~np.isfinite(err) | ~np.all(np.isfinite(y_new), axis=1)] = np.inf
             accept = err <= 1.0
-            with np.errstate(divide="ignore"):
-                factor = np.where(err == 0, 5.0, 0.9 * err ** np.where(is_ros, -0.25, -0.2))
-            factor = np.clip(factor, 0.2, 5.0)
-            factor = np.where(accept, factor, np.minimum(factor, 0.5))
-            h_next = ha * factor
-            h_next = np.where(clipped & accept, np.maximum(h_next, h[active]), h_next)
-            tiny = h_next < 1e-12 * np.maximum(1.0, np.abs(ta))
-            if np.any(tiny):
-                row = int(active[np.argmax(tiny)])
-                raise SimulationError(
-                    f"step size underflow for virtual person {row} at day {t[row]:.6g}: "
-                    "the model is too stiff or diverging there"
-                )
-            h[active] = h_next
+            h[active] = _next_step(
+                err, accept, ha, h[active], clipped, ta, active, t, exponent=np.where(is_ros, -0.25, -0.2)
+            )
             stats.steps += int(accept.sum())
             stats.rejected += int((~accept).sum())
             if accept.any():
