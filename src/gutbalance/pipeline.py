@@ -75,18 +75,14 @@ def score_files(
     final assembly only concatenates.
     """
     from .outputs import format_table
-    from .scores import contributions as index_contributions
-    from .scores import score
+    from .scores import score_with_contributions
 
     result = read_batch(list(files), format=format)
     problems = [p.as_row() for p in result.problems]
     if result.cohort is None:
         return pd.DataFrame(), problems, [], ""
-    table = score(result.cohort)
-    lines: list[str] = []
-    if contributions:
-        explained = index_contributions(result.cohort)
-        lines = [json.dumps(sample) + ":" + json.dumps(explained[sample]) for sample in table.index]
+    table, explained = score_with_contributions(result.cohort, explain=contributions)
+    lines = [json.dumps(sample) + ":" + json.dumps(explained[sample]) for sample in table.index] if contributions else []
     return table, problems, lines, format_table(table)
 
 

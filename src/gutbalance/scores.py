@@ -70,23 +70,7 @@ def score(cohort: Cohort, *, percentiles: bool = True) -> pd.DataFrame:
     ``percentiles`` a ``<score>_percentile`` column per score against the
     shipped healthy reference (:mod:`gutbalance.reference`).
     """
-    families = [family(cohort) for family in SCORE_FAMILIES]
-    table = pd.concat(families, axis=1)
-    pillars = pillar_scores(
-        cohort,
-        shannon=table["shannon"].to_numpy(),
-        dysbiosis=table["dysbiosis"].to_numpy(),
-        contributions=False,
-    ).scores
-    table = pd.concat([pillars, table], axis=1)
-    order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
-    table = table[order]
-    if percentiles:
-        from .reference import percentiles as reference_percentiles
-
-        table = table.join(reference_percentiles(table))
-    table.index.name = "sample"
-    return table
+    return score_with_contributions(cohort, percentiles=percentiles, explain=False)[0]
 
 
 def contributions(cohort: Cohort) -> dict[str, dict]:
@@ -100,7 +84,34 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
     :func:`gutbalance.indices.gmhi_contributions` and
     :func:`gutbalance.indices.gmwi2_contributions` for the list entries.
     """
-    pillars = pillar_scores(cohort, contributions=True).contributions
+    return score_with_contributions(cohort, percentiles=False)[1]
+
+
+def score_with_contributions(
+    cohort: Cohort, *, percentiles: bool = True, explain: bool = True
+) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """:func:`score` and :func:`contributions` in one pass: the pillar
+    scores and their contributing taxa come from the same computation."""
+    families = [family(cohort) for family in SCORE_FAMILIES]
+    table = pd.concat(families, axis=1)
+    result = pillar_scores(
+        cohort,
+        shannon=table["shannon"].to_numpy(),
+        dysbiosis=table["dysbiosis"].to_numpy(),
+        contributions=explain,
+    )
+    table = pd.concat([result.scores, table], axis=1)
+    order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
+    table = table[order]
+    if percentiles:
+        from .reference import percentiles as reference_percentiles
+
+        table = table.join(reference_percentiles(table))
+    table.index.name = "sample"
+    return table, (_explain(cohort, result.contributions) if explain else {})
+
+
+def _explain(cohort: Cohort, pillars: dict[str, dict]) -> dict[str, dict]:
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
     gmwi2 = gmwi2_table(cohort)
