@@ -1,28 +1,42 @@
 r"""The five pillar scores: how the microbiome supports immunity, 0 to 100.
 
-Every pillar is a function of *trait shares*: the share of a sample's
-bacterial and archaeal abundance carried by taxa with a trait of the knowledge
-base (:mod:`gutbalance.knowledge`).  With :math:`p_t` the own abundance of
-taxon :math:`t` at its most resolved rank (:meth:`Cohort.terminal_matrix`,
-renormalised over Bacteria and Archaea) and :math:`v_{tk}` its value for trait
-:math:`k` (species row, else genus, else family ...),
+Every pillar is a weighted mean of *components*, each a literature-defined
+quantity between 0 (worst) and 1 (best), oriented so that higher is what the
+literature calls favourable:
+
+- a **reward** :math:`h(F_k; K) = F_k / (F_k + K)` of the share :math:`F_k` of
+  the community carrying a favourable trait :math:`k`;
+- a **penalty** :math:`1 - h(F_k; K)` of the share carrying a harmful trait;
+- a **community** quantity (diversity over taxa above a fixed abundance
+  floor, similarity to the healthy reference, the published GMHI and GMWI2
+  mapped to 0-1).
+
+With :math:`p_t` the own abundance of taxon :math:`t` at its most resolved
+rank (:meth:`Cohort.terminal_matrix`, renormalised over Bacteria and Archaea)
+and :math:`v_{tk}` its value for trait :math:`k` (species row, else genus,
+else family ...), :math:`F_k = \sum_t p_t v_{tk}` is one sparse product for
+the whole cohort.  Then
 
 .. math::
 
-    F_k = \sum_t p_t v_{tk}, \qquad h(x; K) = \frac{x}{x + K}
+    \text{pillar} = 100 \sum_j w_j c_j, \qquad w_j \ge 0,\ \sum_j w_j = 1,
+    \qquad \text{immune\_support} = \sum_p u_p\, \text{pillar}_p
 
-and each pillar combines saturating rewards :math:`h(F; K)` with penalties
-:math:`1 - h(F; K)`.  The formulas, the half-saturation constants
-(``data/parameters.tsv``, each sourced or marked assumed) and their reasons
-are in ``docs/scoring.md``.  Nothing was fitted to outcome labels.
+so 0 means every component at its worst and 100 every component at its
+best.  Which components feed which pillar, and their direction, come from the
+literature (``docs/scoring.md``); the weights :math:`w` and :math:`u` are
+calibrated on labelled cohorts with those signs fixed, chosen by
+leave-one-study-out performance, and shipped in ``data/calibration.json``
+with their provenance (``scripts/calibrate_pillars.py``).  The
+half-saturation constants are in ``data/parameters.tsv``.
 
-Everything is vectorised: one sparse product ``P @ V`` gives every trait share
-of every sample.
+Every score is a function of one sample (and the shipped files) alone.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -35,7 +49,16 @@ from ..cohort import Cohort, normalize_rows
 from ..knowledge import trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 
-__all__ = ["PILLARS", "PillarResult", "parameters", "pillar_scores"]
+__all__ = [
+    "COMPONENTS",
+    "PILLARS",
+    "Component",
+    "PillarResult",
+    "calibration",
+    "component_values",
+    "parameters",
+    "pillar_scores",
+]
 
 #: Domains the knowledge base describes; viruses and eukaryotes are left out
 #: of the denominator (their share is reported as not covered).
@@ -64,47 +87,137 @@ def _h(x: np.ndarray, k: float) -> np.ndarray:
     return x / (x + k)
 
 
+@dataclass(frozen=True)
+class Component:
+    """One literature-defined part of a pillar, 0 (worst) to 1 (best).
+
+    ``kind`` is ``"reward"`` (:math:`h(F; K)` of a favourable trait share),
+    ``"penalty"`` (:math:`1 - h(F; K)` of a harmful one), ``"capacity"``
+    (the mean over a group of vitamins of whether the community can make
+    each) or ``"community"``
+    (a property of the whole community, not of single taxa).  ``trait`` is
+    the composite trait whose share :math:`F` it uses, ``k`` the parameter
+    name of its half-saturation constant, ``prior`` its weight before
+    calibration (the judgement of ``docs/scoring.md``).
+    """
+
+    pillar: str
+    name: str
+    kind: str
+    label: str
+    trait: str = ""
+    k: str = ""
+    prior: float = 1.0
+
+    @property
+    def key(self) -> str:
+        return f"{self.pillar}.{self.name}"
+
+
+#: Every component, by pillar.  Direction (reward or penalty) is fixed here
+#: from the literature (docs/scoring.md gives the sources); only the weights
+#: are calibrated.
+COMPONENTS: tuple[Component, ...] = (
+    Component("training", "immunomodulatory", "reward",
+              "immune-training commensals (Treg inducer, beneficial commensal, probiotic)", "immunomodulatory",
+              "k_beneficial", 0.5),
+    Component("training", "pathobionts", "penalty", "pathobionts and pathogens", "pathobiont_or_pathogen",
+              "k_pathobiont", 0.5),
+    Component("homeostasis", "diversity", "community",
+              "diversity of the taxa above 0.1 % (depth-robust Shannon)", prior=1 / 8),
+    Component("homeostasis", "anti_inflammatory", "reward", "anti-inflammatory taxa", "anti_inflammatory",
+              "k_balance", 1 / 8),
+    Component("homeostasis", "pro_inflammatory", "penalty", "pro-inflammatory taxa", "pro_inflammatory",
+              "k_balance", 1 / 8),
+    Component("homeostasis", "health_associated", "reward",
+              "species more common in healthy people (Asnicar 2021, GMHI)", "health_associated", "k_balance", 1 / 8),
+    Component("homeostasis", "disease_associated", "penalty",
+              "species more common in disease (Asnicar 2021, GMHI)", "disease_associated", "k_balance", 1 / 8),
+    Component("homeostasis", "reference_similarity", "community",
+              "similarity of the genera to the healthy reference (1 - dysbiosis)", prior=1 / 8),
+    Component("homeostasis", "gmhi", "community", "Gut Microbiome Health Index (as 0-1)", prior=1 / 8),
+    Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 (as 0-1)", prior=1 / 8),
+    Component("nutrients", "butyrate", "reward", "butyrate producers", "butyrate_producer", "k_butyrate", 0.4),
+    Component("nutrients", "scfa", "reward", "butyrate or propionate producers", "scfa_producer", "k_scfa", 0.2),
+    Component("nutrients", "vitamins", "capacity", "B-vitamin producers", "b_vitamins", "", 0.3),
+    Component("nutrients", "quinones", "capacity", "vitamin K2 and coenzyme Q producers", "quinones", "", 0.1),
+    Component("barrier", "butyrate", "reward", "butyrate producers (colonocyte fuel)", "butyrate_producer",
+              "k_butyrate", 0.3),
+    Component("barrier", "obligate_anaerobes", "reward", "strict anaerobes", "obligate_anaerobe",
+              "k_obligate_anaerobe", 0.18),
+    Component("barrier", "akkermansia", "reward", "Akkermansia", "akkermansia", "k_akkermansia", 0.12),
+    Component("barrier", "lps", "penalty", "strongly inflammatory LPS", "lps_tlr4_agonist", "k_lps", 0.1),
+    Component("barrier", "sulfate_reducers", "penalty", "sulfate-reducing H2S producers", "sulfate_reducer",
+              "k_h2s", 0.1),
+    Component("barrier", "facultative", "penalty", "oxygen-tolerant bloomers", "facultative_anaerobe",
+              "k_facultative", 0.1),
+    Component("barrier", "mucin_excess", "penalty", "mucus degraders above 10 %", "mucin_degrader",
+              "k_mucin_excess", 0.1),
+    Component("defense", "obligate_anaerobes", "reward", "harmless strict anaerobes (occupy the niche)",
+              "obligate_anaerobe_harmless", "k_obligate_anaerobe", 0.3),
+    Component("defense", "colonisation_resistance", "reward", "taxa shown to keep pathogens out",
+              "colonisation_resistance_harmless", "k_colonisation_resistance", 0.15),
+    Component("defense", "harmless_diversity", "community",
+              "diversity of the harmless taxa above 0.1 % (depth-robust Shannon)", prior=0.15),
+    Component("defense", "harm", "penalty", "pathogens, pathobionts, Enterobacteriaceae, oral taxa", "defense_harm",
+              "k_pathogen", 0.4),
+)
+COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
+
+#: Relative abundance below which a taxon is left out of the diversity
+#: components: a taxon this rare is detected or missed depending on
+#: sequencing depth, so counting it makes diversity follow depth and study.
+DIVERSITY_FLOOR = 0.001
+
+
+@lru_cache(maxsize=1)
+def calibration() -> dict:
+    """The shipped calibration (``data/calibration.json``): component weights
+    per pillar, pillar weights of ``immune_support``, the diversity anchor,
+    and the provenance of the fit."""
+    text = resources.files("gutbalance.pillars").joinpath("data/calibration.json").read_text("utf-8")
+    data = json.loads(text)
+    for pillar in PILLARS:
+        weights = data["components"][pillar]
+        unknown = set(weights) - {c.name for c in COMPONENTS if c.pillar == pillar}
+        if unknown:
+            raise ValueError(f"calibration.json: unknown {pillar} components {sorted(unknown)}")
+        if any(w < 0 for w in weights.values()) or not np.isclose(sum(weights.values()), 1.0):
+            raise ValueError(f"calibration.json: {pillar} weights must be >= 0 and sum to 1")
+    if any(w < 0 for w in data["pillars"].values()) or not np.isclose(sum(data["pillars"].values()), 1.0):
+        raise ValueError("calibration.json: pillar weights must be >= 0 and sum to 1")
+    return data
+
+
+def prior_calibration(diversity_reference: float) -> dict:
+    """The weights before calibration (each component's ``prior``,
+    normalised per pillar; pillars equal), with a diversity anchor."""
+    components = {}
+    for pillar in PILLARS:
+        own = [c for c in COMPONENTS if c.pillar == pillar]
+        total = sum(c.prior for c in own)
+        components[pillar] = {c.name: c.prior / total for c in own}
+    return {
+        "components": components,
+        "pillars": {p: 1.0 / len(PILLARS) for p in PILLARS},
+        "diversity_reference": diversity_reference,
+    }
+
+
 @dataclass
 class PillarResult:
     """Scores (samples x pillars, 0-100, plus ``immune_support``, confidences
-    and ``coverage``), the trait shares behind them, and per-taxon effects."""
+    and ``coverage``), the trait shares behind them, the components (0-1)
+    and per-taxon effects in points."""
 
     scores: pd.DataFrame
     shares: pd.DataFrame
     contributions: dict[str, dict[str, list[dict]]]
-
-
-#: Which traits raise (+) or lower (-) which pillar, for the per-taxon
-#: contributions a report lists.  The formulas below are the authority.
-EFFECTS: dict[str, list[tuple[str, int]]] = {
-    "training": [("immunomodulatory", +1), ("pathobiont_or_pathogen", -1)],
-    "homeostasis": [("anti_inflammatory_set", +1), ("pro_inflammatory_set", -1)],
-    "nutrients": [("butyrate_producer", +1), ("scfa_producer", +1)],
-    "barrier": [("butyrate_producer", +1), ("obligate_anaerobe", +1), ("akkermansia", +1),
-                ("lps_tlr4_agonist", -1), ("sulfate_reducer", -1), ("facultative_anaerobe", -1), ("mucin_degrader", -1)],
-    "defense": [("obligate_anaerobe_harmless", +1), ("colonisation_resistance_harmless", +1),
-                ("defense_harm", -1)],
-}
+    components: pd.DataFrame | None = None
 
 
 #: Plain-language names of the traits behind each contribution (reports show them).
-TRAIT_LABELS: dict[str, str] = {
-    "immunomodulatory": "trains regulatory immune cells (Treg inducer, probiotic or SCFA producer)",
-    "pathobiont_or_pathogen": "pathobiont or pathogen",
-    "anti_inflammatory_set": "anti-inflammatory or health-associated",
-    "pro_inflammatory_set": "pro-inflammatory or disease-associated",
-    "butyrate_producer": "makes butyrate",
-    "scfa_producer": "makes butyrate or propionate",
-    "obligate_anaerobe": "strict anaerobe (thrives in a healthy, oxygen-free gut)",
-    "akkermansia": "Akkermansia (mucus-layer specialist)",
-    "lps_tlr4_agonist": "strongly inflammatory LPS",
-    "sulfate_reducer": "makes hydrogen sulfide from sulfate",
-    "facultative_anaerobe": "tolerates oxygen (blooms when the gut lining is stressed)",
-    "mucin_degrader": "feeds on the mucus layer",
-    "obligate_anaerobe_harmless": "strict anaerobe that occupies the niche pathogens need",
-    "colonisation_resistance_harmless": "shown to keep pathogens out",
-    "defense_harm": "pathogen, pathobiont, Enterobacteriaceae or oral taxon",
-}
+TRAIT_LABELS: dict[str, str] = {c.trait: c.label for c in COMPONENTS if c.trait}
 
 
 def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
@@ -157,76 +270,173 @@ def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _shannon_rows(P: sp.csr_matrix) -> np.ndarray:
-    """Shannon diversity (natural log) of each row of a non-negative matrix."""
-    Q = normalize_rows(P).tocsr()
+
+
+
+def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
+    """The homeostasis traits, kept apart so each is its own component:
+    curated (anti/pro-inflammatory effect) and population associations
+    (Asnicar et al. 2021 favourable/unfavourable; GMHI health-prevalent/scarce)."""
+    v = values.fillna(0.0).clip(0.0, 1.0)
+    return pd.DataFrame(
+        {
+            "anti_inflammatory": v["anti_inflammatory"],
+            "pro_inflammatory": v["pro_inflammatory"],
+            "health_associated": v[["asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1),
+            "disease_associated": v[["asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1),
+        },
+        index=values.index,
+    )
+
+
+def floored_shannon(P: sp.csr_matrix, floor: float = DIVERSITY_FLOOR) -> np.ndarray:
+    """Shannon diversity (natural log) of each row over the entries of at least
+    ``floor`` (relative to the row's total), renormalised: taxa rarer than the
+    floor are seen or missed depending on sequencing depth and are left out,
+    so the value follows the community, not the depth.  The exponential is
+    the Hill number of order 1 of the floored community."""
+    Q = normalize_rows(sp.csr_matrix(P)).tocsr()
+    Q.data[Q.data < floor] = 0.0
     Q.eliminate_zeros()
+    Q = normalize_rows(Q).tocsr()
     rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
     return -np.bincount(rows, weights=Q.data * np.log(Q.data), minlength=Q.shape[0]) + 0.0
 
 
-def _pillar_formulas(
-    F: pd.DataFrame,
-    N: pd.DataFrame,
-    shannon: np.ndarray,
-    dysbiosis: np.ndarray,
-    harmless_shannon: np.ndarray,
-    prm: dict[str, float],
-) -> pd.DataFrame:
-    """The five pillars from trait shares ``F``, capacity presence ``N``,
-    species Shannon diversity and the dysbiosis score (0 = like the healthy
-    reference, 1 = nothing in common)."""
-    training = _h(F["immunomodulatory"], prm["k_beneficial"]) * (1 - _h(F["pathobiont_or_pathogen"], prm["k_pathobiont"]))
+def gmhi_unit(gmhi: np.ndarray) -> np.ndarray:
+    r"""GMHI on 0-1: :math:`10^G / (1 + 10^G) = \psi_{MH} / (\psi_{MH} + \psi_{MN})`
+    (pseudocounts aside), the health-prevalent markers' share of the marker
+    diversity; 0.5 where GMHI is 0 (balance, or no markers found)."""
+    return 1.0 / (1.0 + np.power(10.0, -np.asarray(gmhi, dtype=float)))
 
-    diversity = np.minimum(1.0, shannon / prm["shannon_reference"])
-    balance = _h(F["anti_inflammatory_set"], prm["k_balance"]) * (1 - _h(F["pro_inflammatory_set"], prm["k_balance"]))
-    homeostasis = (diversity + balance + (1.0 - np.clip(dysbiosis, 0.0, 1.0))) / 3.0
 
-    vitamins = N[list(B_VITAMINS)].mean(axis=1)
-    quinones = N[list(QUINONES)].mean(axis=1)
-    nutrients = (
-        0.4 * _h(F["butyrate_producer"], prm["k_butyrate"])
-        + 0.2 * _h(F["scfa_producer"], prm["k_scfa"])
-        + 0.3 * vitamins
-        + 0.1 * quinones
-    )
+def gmwi2_unit(gmwi2: np.ndarray) -> np.ndarray:
+    r"""GMWI2 on 0-1: the logistic :math:`1 / (1 + e^{-\mathrm{GMWI2}})`, the
+    probability of the healthy class in the published L1 logistic model
+    (Chang et al. 2024); 0.5 where no model clade is present."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(gmwi2, dtype=float)))
 
-    mucin_excess = np.maximum(0.0, F["mucin_degrader"] - prm["mucin_excess_threshold"])
-    barrier_support = (
-        0.5 * _h(F["butyrate_producer"], prm["k_butyrate"])
-        + 0.3 * _h(F["obligate_anaerobe"], prm["k_obligate_anaerobe"])
-        + 0.2 * _h(F["akkermansia"], prm["k_akkermansia"])
-    )
-    barrier = (
-        barrier_support
-        * (1 - _h(F["lps_tlr4_agonist"], prm["k_lps"]))
-        * (1 - _h(F["sulfate_reducer"], prm["k_h2s"]))
-        * (1 - _h(F["facultative_anaerobe"], prm["k_facultative"]))
-        * (1 - _h(mucin_excess, prm["k_mucin_excess"]))
-    )
 
-    # Colonisation resistance is a community property (Buffie & Pamer 2013):
-    # obligate anaerobes, shown mechanisms, and the diversity of the harmless
-    # community (a pathogen's arrival leaves that diversity unchanged).
-    resistance = (
-        0.5 * _h(F["obligate_anaerobe_harmless"], prm["k_obligate_anaerobe"])
-        + 0.25 * _h(F["colonisation_resistance_harmless"], prm["k_colonisation_resistance"])
-        + 0.25 * np.minimum(1.0, harmless_shannon / prm["shannon_reference"])
-    )
-    # One harm index per taxon (a recognised pathogen is the most harmful, 1),
-    # so a taxon's arrival can only raise it: separate penalties would let a
-    # pathogen dilute an Enterobacteriaceae bloom and look like an improvement.
-    defense = resistance * (1 - _h(F["defense_harm"], prm["k_pathogen"]))
-    table = pd.DataFrame(
+@dataclass
+class _Inputs:
+    """Everything the components are computed from, kept for the contributions."""
+
+    P: sp.csr_matrix
+    composite: pd.DataFrame
+    F: pd.DataFrame
+    N: pd.DataFrame
+    community: pd.DataFrame
+
+
+def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: float) -> pd.DataFrame:
+    """Every component (0 = worst, 1 = best) of every sample."""
+    F, N, community = inputs.F, inputs.N, inputs.community
+    out = {}
+    for c in COMPONENTS:
+        if c.name in ("diversity", "harmless_diversity"):
+            value = community[c.name].to_numpy() / diversity_reference
+        elif c.kind == "community":
+            value = community[c.name].to_numpy()
+        elif c.kind == "capacity":
+            group = B_VITAMINS if c.name == "vitamins" else QUINONES
+            value = N[list(group)].mean(axis=1).to_numpy()
+        elif c.name == "mucin_excess":
+            value = 1 - _h(np.maximum(0.0, F[c.trait].to_numpy() - prm["mucin_excess_threshold"]), prm[c.k])
+        elif c.kind == "reward":
+            value = _h(F[c.trait].to_numpy(), prm[c.k])
+        else:
+            value = 1 - _h(F[c.trait].to_numpy(), prm[c.k])
+        out[c.key] = np.clip(value, 0.0, 1.0)
+    frame = pd.DataFrame(out, index=F.index)
+    return frame
+
+
+def _community(P: sp.csr_matrix, harmless: np.ndarray, dysbiosis, gmhi, gmwi2) -> pd.DataFrame:
+    """The community-level inputs: floored Shannon of all and of the harmless
+    taxa (divided by the diversity anchor in :func:`_components`),
+    similarity to the healthy reference and the published indices on 0-1."""
+    # The floor applies to each taxon's share of the whole community, then
+    # harmful taxa are weighted out (a pathogen's arrival cannot add diversity).
+    floored = sp.csr_matrix(P, copy=True)
+    floored.data = np.where(floored.data >= DIVERSITY_FLOOR, floored.data, 0.0)
+    floored.eliminate_zeros()
+    harmless_floored = sp.csr_matrix(floored.multiply(harmless[None, :]))
+    return pd.DataFrame(
         {
-            "training": training,
-            "homeostasis": homeostasis,
-            "nutrients": nutrients,
-            "barrier": barrier,
-            "defense": defense,
+            "diversity": floored_shannon(floored, floor=0.0),
+            "harmless_diversity": floored_shannon(harmless_floored, floor=0.0),
+            "reference_similarity": 1.0 - np.clip(np.asarray(dysbiosis, dtype=float), 0.0, 1.0),
+            "gmhi": gmhi_unit(gmhi),
+            "gmwi2": gmwi2_unit(gmwi2),
         }
     )
-    return 100.0 * table.clip(0.0, 1.0)
+
+
+def component_values(
+    cohort: Cohort,
+    *,
+    dysbiosis: np.ndarray | None = None,
+    gmhi: np.ndarray | None = None,
+    gmwi2: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Every component of every pillar (samples x ``pillar.component``, 0-1,
+    higher = more favourable): what :func:`pillar_scores` weighs, and what
+    ``scripts/calibrate_pillars.py`` fits the weights on."""
+    inputs, _, _ = _prepare(cohort, dysbiosis=dysbiosis, gmhi=gmhi, gmwi2=gmwi2)
+    return _components(inputs, parameters(), calibration()["diversity_reference"])
+
+
+def _prepare(cohort: Cohort, *, dysbiosis=None, gmhi=None, gmwi2=None):
+    own, taxa = cohort.terminal_matrix(max_rank="species", domains=SCORED_DOMAINS)
+    present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
+    own = own[:, present]
+    taxa = taxa.iloc[present]
+    P = normalize_rows(own).tocsr()
+    if dysbiosis is None:
+        from ..indices.dysbiosis import dysbiosis as dysbiosis_score
+
+        dysbiosis = dysbiosis_score(cohort).to_numpy()
+    if gmhi is None:
+        from ..indices.gmhi import gmhi_table
+
+        gmhi = gmhi_table(cohort)["gmhi"].to_numpy()
+    if gmwi2 is None:
+        from ..indices.gmwi2 import gmwi2_table
+
+        gmwi2 = gmwi2_table(cohort)["gmwi2"].to_numpy()
+    traits = trait_matrix(taxa, list(TRAITS))
+    composite = pd.concat([_composite_traits(traits.values), _health_association_traits(traits.values)], axis=1)
+    composite = composite.loc[:, ~composite.columns.duplicated()]
+    V = composite.to_numpy(dtype=float)
+    F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
+    presence = (P > 0).astype(float)
+    capacity_cols = [*B_VITAMINS, *QUINONES]
+    N = pd.DataFrame(
+        np.minimum(1.0, np.asarray(presence @ composite[capacity_cols].to_numpy(dtype=float))),
+        index=cohort.samples.index,
+        columns=capacity_cols,
+    )
+    community = _community(P, composite["harmless"].to_numpy(dtype=float), dysbiosis, gmhi, gmwi2)
+    community.index = cohort.samples.index
+    return _Inputs(P=P, composite=composite, F=F, N=N, community=community), taxa, traits
+
+
+def weigh(components: pd.DataFrame, cal: dict | None = None) -> pd.DataFrame:
+    """The pillars (0-100) and ``immune_support`` from components (0-1) and
+    a calibration (the shipped one by default)."""
+    cal = calibration() if cal is None else cal
+    out = {}
+    for pillar in PILLARS:
+        weights = cal["components"][pillar]
+        total = np.zeros(len(components))
+        for name, w in weights.items():
+            if w:
+                total = total + w * components[f"{pillar}.{name}"].to_numpy()
+        out[pillar] = 100.0 * np.clip(total, 0.0, 1.0)
+    table = pd.DataFrame(out, index=components.index)
+    overall = sum(cal["pillars"][p] * table[p].to_numpy() for p in PILLARS)
+    table.insert(0, "immune_support", overall)
+    return table
 
 
 def pillar_scores(
@@ -234,6 +444,8 @@ def pillar_scores(
     *,
     shannon: np.ndarray | None = None,
     dysbiosis: np.ndarray | None = None,
+    gmhi: np.ndarray | None = None,
+    gmwi2: np.ndarray | None = None,
     top: int = 10,
     contributions: bool = True,
 ) -> PillarResult:
@@ -244,56 +456,34 @@ def pillar_scores(
     cohort
         The samples.
     shannon
-        Species-level Shannon diversity per sample (computed if not given).
-    dysbiosis
-        Dysbiosis score per sample, 0-1 (computed if not given; see
-        :func:`gutbalance.indices.dysbiosis.dysbiosis`).
+        Unused (kept for callers of earlier versions): the diversity
+        components use Shannon over taxa above a fixed abundance floor
+        (:func:`floored_shannon`), which does not follow sequencing depth.
+    dysbiosis, gmhi, gmwi2
+        The published indices per sample (computed if not given).
     top
         How many taxa to list per pillar and sample in the contributions.
     contributions
-        Whether to list the contributing taxa (a per-sample step; batch
-        scoring of large cohorts turns it off).
+        Whether to list each taxon's effect in points (a per-sample step;
+        batch scoring of large cohorts turns it off).
 
     Returns
     -------
     PillarResult
-        ``scores`` has ``training`` ... ``defense`` and ``immune_support``
-        (their mean), each 0-100, ``<pillar>_confidence`` (0-1: the share of
-        abundance whose traits for that pillar are known, weighted by how
-        specific the knowledge is) and ``coverage`` (share of abundance with
-        any trait known at species or genus level).
+        ``scores`` has ``immune_support`` (the calibrated weighted mean of
+        the pillars) and ``training`` ... ``defense``, each 0-100,
+        ``<pillar>_confidence`` (0-1: the share of abundance whose traits for
+        that pillar are known, weighted by how specific the knowledge is) and
+        ``coverage`` (share of abundance with any trait known at species or
+        genus level).  A sample with nothing bacterial or archaeal gets NaN
+        (there is nothing to score).
     """
     prm = parameters()
-    own, taxa = cohort.terminal_matrix(max_rank="species", domains=SCORED_DOMAINS)
-    present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
-    own = own[:, present]
-    taxa = taxa.iloc[present]
-    P = normalize_rows(own)
-    if shannon is None:
-        from ..indices.diversity import alpha_diversity
-
-        shannon = alpha_diversity(cohort, metrics=("shannon",))["shannon"].to_numpy()
-    if dysbiosis is None:
-        from ..indices.dysbiosis import dysbiosis as dysbiosis_score
-
-        dysbiosis = dysbiosis_score(cohort).to_numpy()
-    traits = trait_matrix(taxa, list(TRAITS))
-    composite = _composite_traits(traits.values)
-    V = composite.to_numpy(dtype=float)
-    F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
-    presence = (P > 0).astype(float)
-    capacity_cols = [*B_VITAMINS, *QUINONES]
-    N = pd.DataFrame(
-        np.minimum(1.0, np.asarray(presence @ composite[capacity_cols].to_numpy(dtype=float))),
-        index=cohort.samples.index,
-        columns=capacity_cols,
-    )
-    harmless = sp.csr_matrix(P.multiply(composite["harmless"].to_numpy()[None, :]))
-    scores = _pillar_formulas(
-        F, N, np.asarray(shannon, dtype=float), np.asarray(dysbiosis, dtype=float), _shannon_rows(harmless), prm
-    )
-    scores.index = cohort.samples.index
-    scores.insert(0, "immune_support", scores[list(PILLARS)].mean(axis=1))
+    cal = calibration()
+    inputs, taxa, traits = _prepare(cohort, dysbiosis=dysbiosis, gmhi=gmhi, gmwi2=gmwi2)
+    comps = _components(inputs, prm, cal["diversity_reference"])
+    scores = weigh(comps, cal)
+    P = inputs.P
 
     # Confidence: abundance-weighted best confidence over each pillar's traits.
     conf = traits.confidence
@@ -303,48 +493,114 @@ def pillar_scores(
         scores[f"{pillar}_confidence"] = np.asarray(P @ best).ravel()
     annotated = traits.annotated().any(axis=1).to_numpy(dtype=float)
     scores["coverage"] = np.asarray(P @ annotated).ravel()
-    # An empty sample (nothing bacterial) has no evidence for any score.
+    # An empty sample (nothing bacterial) has no evidence for any score: its
+    # pillars are missing, not 0; coverage is a true 0.
     empty = np.asarray(P.sum(axis=1)).ravel() == 0
     if empty.any():
-        scores.loc[empty, :] = 0.0
+        cols = [c for c in scores.columns if c != "coverage"]
+        scores.loc[empty, cols] = np.nan
+        scores.loc[empty, "coverage"] = 0.0
 
-    listed = _contributions(P, taxa, composite, cohort.sample_names, top=top) if contributions else {}
-    return PillarResult(scores=scores, shares=F, contributions=listed)
+    listed = _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top) if contributions else {}
+    return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps)
 
 
 def _contributions(
-    P: sp.csr_matrix,
+    inputs: _Inputs,
+    comps: pd.DataFrame,
     taxa: pd.DataFrame,
-    composite: pd.DataFrame,
     samples: list[str],
+    cal: dict,
+    prm: dict[str, float],
     *,
     top: int,
 ) -> dict[str, dict[str, list[dict]]]:
-    """Per sample and pillar, the taxa that raised or lowered it most: each
-    taxon's share of the community carrying a trait, signed."""
+    r"""Per sample and pillar, each taxon's effect on the score in points.
+
+    A reward or penalty component is :math:`f(F)` of a trait share
+    :math:`F = \sum_t x_t` (:math:`x_t = p_t v_t`, taxon :math:`t`'s part of
+    it), with :math:`f(0) = 0`.  Taxon :math:`t` gets
+    :math:`100\, w\, (x_t / F)\, f(F)`: its share of the component's points,
+    the Aumann-Shapley (integrated-gradient) attribution of a function of a
+    sum along the path from none of the trait to the sample, so the bars of a
+    component add up exactly to its points.  For a penalty the points are
+    lost (negative) from the full marks a community without harmful taxa
+    would have.  Capacity components share each vitamin's points among the
+    taxa present that can make it.  Community components (diversity, the
+    healthy-reference similarity, GMHI, GMWI2) are properties of the whole
+    community and are listed once, as ``"taxon": "whole community"``.
+
+    Each pillar's list holds the ``top`` taxa with the largest effects either
+    way, plus every community entry; ``points`` of all entries and the
+    full-marks baseline of the penalties add up to the score.
+    """
     names = taxa["name"].to_numpy()
     ids = taxa.index.to_numpy()
+    composite = inputs.composite
+    P = inputs.P
+    comp_arr = {k: comps[k].to_numpy() for k in comps.columns}
+    N = inputs.N
+    thr = prm["mucin_excess_threshold"]
     out: dict[str, dict[str, list[dict]]] = {}
-    P = P.tocsr()
     for i, sample in enumerate(samples):
         start, end = P.indptr[i], P.indptr[i + 1]
         cols, p = P.indices[start:end], P.data[start:end]
         per_pillar: dict[str, list[dict]] = {}
-        for pillar, effects in EFFECTS.items():
-            items = []
-            for trait, sign in effects:
-                values = composite[trait].to_numpy()[cols] * p
-                nz = np.flatnonzero(values > 0)
-                for k in nz:
-                    items.append(
-                        {
-                            "taxon": names[cols[k]],
-                            "id": ids[cols[k]],
-                            "trait": TRAIT_LABELS.get(trait, trait),
-                            "effect": float(sign * values[k]),
-                        }
-                    )
-            items.sort(key=lambda d: -abs(d["effect"]))
-            per_pillar[pillar] = items[:top]
+        for pillar in PILLARS:
+            weights = cal["components"][pillar]
+            items: list[dict] = []
+            community: list[dict] = []
+            for c in COMPONENTS:
+                w = weights.get(c.name, 0.0)
+                if c.pillar != pillar or w <= 0:
+                    continue
+                value = comp_arr[c.key][i]
+                if c.kind == "community":
+                    community.append({"taxon": "whole community", "id": "", "trait": c.label,
+                                      "component": c.name, "effect": float(100.0 * w * value)})
+                    continue
+                if c.kind == "capacity":
+                    group = B_VITAMINS if c.name == "vitamins" else QUINONES
+                    load = np.zeros(len(cols))
+                    for trait in group:
+                        carriers = composite[trait].to_numpy()[cols]
+                        total = carriers.sum()
+                        if total > 0:
+                            load += carriers / total * N[trait].iloc[i] / len(group)
+                    points = 100.0 * w * load
+                else:
+                    x = composite[c.trait].to_numpy()[cols] * p
+                    total = x.sum()
+                    if total <= 0:
+                        continue
+                    achieved = 1.0 - value if c.kind == "penalty" else value
+                    if c.name == "mucin_excess" and total <= thr:
+                        continue
+                    sign = -1.0 if c.kind == "penalty" else 1.0
+                    points = sign * 100.0 * w * achieved * x / total
+                for k in np.flatnonzero(points != 0):
+                    items.append({"taxon": names[cols[k]], "id": ids[cols[k]], "trait": c.label,
+                                  "component": c.name, "effect": float(points[k])})
+            per_pillar[pillar] = _per_taxon(items)[:top] + community
         out[sample] = per_pillar
+    return out
+
+
+def _per_taxon(items: list[dict]) -> list[dict]:
+    """One entry per taxon: its effects through every component summed, the
+    traits named with their own points in ``parts``; largest effects first."""
+    merged: dict[str, dict] = {}
+    for item in items:
+        entry = merged.setdefault(item["id"], {"taxon": item["taxon"], "id": item["id"], "effect": 0.0, "parts": []})
+        entry["effect"] += item["effect"]
+        entry["parts"].append({"component": item["component"], "trait": item["trait"], "effect": item["effect"]})
+    out = []
+    for entry in merged.values():
+        parts = sorted(entry["parts"], key=lambda d: -abs(d["effect"]))
+        entry["parts"] = parts
+        entry["trait"] = "; ".join(
+            f"{d['trait']} ({d['effect']:+.1f})" if len(parts) > 1 else d["trait"] for d in parts
+        )
+        out.append(entry)
+    out.sort(key=lambda d: -abs(d["effect"]))
     return out

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Calibrate the weights of the pillar components and of the pillars in
+``immune_support`` on the labelled development sets, leave one study out,
+and write ``src/gutbalance/pillars/data/calibration.json``.
+
+What is fitted, and what is not
+-------------------------------
+Each pillar is a weighted mean of literature-defined components, each 0-1
+with "higher = favourable" fixed by the literature (``gutbalance.pillars``,
+``docs/scoring.md``).  Only the weights are fitted, never their signs and
+never anything per taxon:
+
+1. per pillar, a logistic regression of healthy (1) vs disease (0) on the
+   pillar's components with every coefficient bounded at >= 0 (a favourable
+   component can only raise the score, a penalty only lower it), one free
+   intercept per study (so only within-study contrasts count, not the
+   differences in depth, profiler version and population between studies),
+   and an L2 penalty ``lambda_components * sum(beta**2)``; the weights are
+   the coefficients normalised to sum 1 (a pillar whose coefficients are all
+   0 keeps its prior weights);
+2. the same over the five pillars (0-1) for ``immune_support``, with
+   ``lambda_pillars``.
+
+Samples are weighted so that each study, and within a study each class,
+counts equally, and each subject of iHMP (several samples per person) counts
+once.  The two penalties are chosen from a grid by leave-one-study-out: for
+each study, the weights are fitted on the other five and the study is
+scored; the pair with the best mean held-out AUC of ``immune_support`` over
+the six studies wins, and the final weights are fitted on all six.
+
+The diversity anchor (diversity at which the diversity components give full
+marks) is the median floored Shannon of the healthy samples of the six
+studies, the one constant taken from the data rather than fitted.
+
+    python scripts/calibrate_pillars.py [--shared ../shared/data] [--report docs/calibration-table.md]
+
+Prints, and with ``--report`` writes, the table of held-out AUCs per study and
+pooled, for every pillar and ``immune_support``, beside GMHI, GMWI2 and
+Shannon (docs/scoring.md keeps it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import subprocess
+import sys
+from itertools import product
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.stats import rankdata
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from labelled_sets import STUDIES, load_labelled  # noqa: E402
+
+import gutbalance  # noqa: E402
+from gutbalance import pillars  # noqa: E402
+from gutbalance.knowledge.schema import PILLARS  # noqa: E402
+
+OUT = ROOT / "src" / "gutbalance" / "pillars" / "data" / "calibration.json"
+LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
+
+
+def auc(score: np.ndarray, healthy: np.ndarray) -> float:
+    """Area under the ROC curve of ``score`` for healthy (1) vs disease (0):
+    the Mann-Whitney probability that a healthy sample scores higher (ties 1/2)."""
+    score = np.asarray(score, dtype=float)
+    healthy = np.asarray(healthy).astype(bool)
+    n1, n0 = healthy.sum(), (~healthy).sum()
+    r = rankdata(score)
+    return float((r[healthy].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def sample_weights(labels: pd.DataFrame) -> np.ndarray:
+    """Each study counts 1, split equally between its two classes; within a
+    class each unit (subject or sample) counts equally."""
+    per_unit = 1.0 / labels.groupby("unit")["unit"].transform("size").to_numpy()
+    w = pd.Series(per_unit, index=labels.index)
+    totals = w.groupby([labels["study"], labels["healthy"]]).transform("sum")
+    return (w / totals / 2.0).to_numpy()
+
+
+def fit_nonnegative(X: np.ndarray, y: np.ndarray, study: np.ndarray, w: np.ndarray, lam: float) -> np.ndarray:
+    """Coefficients >= 0 of a weighted logistic regression with one
+    intercept per study and an L2 penalty on the coefficients."""
+    studies, s_idx = np.unique(study, return_inverse=True)
+    n_s, n_f = len(studies), X.shape[1]
+    wn = w / w.sum() * n_s  # each study sums to 1
+
+    def loss(theta):
+        beta, a = theta[:n_f], theta[n_f:]
+        z = X @ beta + a[s_idx]
+        # log(1 + e^z) - y z, stably
+        nll = np.sum(wn * (np.logaddexp(0.0, z) - y * z))
+        prob = 1.0 / (1.0 + np.exp(-z))
+        g = wn * (prob - y)
+        grad_beta = X.T @ g + 2 * lam * beta * n_s
+        grad_a = np.bincount(s_idx, weights=g, minlength=n_s)
+        return nll + lam * n_s * np.sum(beta**2), np.concatenate([grad_beta, grad_a])
+
+    theta0 = np.zeros(n_f + n_s)
+    bounds = [(0.0, None)] * n_f + [(None, None)] * n_s
+    res = minimize(loss, theta0, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000})
+    return np.maximum(res.x[:n_f], 0.0)
+
+
+def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: float, reference: float) -> dict:
+    """Calibration (the layout of ``calibration.json``) fitted on these samples."""
+    y = labels["healthy"].to_numpy(dtype=float)
+    study = labels["study"].to_numpy()
+    w = sample_weights(labels)
+    prior = pillars.prior_calibration(reference)
+    cal = {"components": {}, "pillars": {}, "diversity_reference": reference}
+    pillar_values = {}
+    for pillar in PILLARS:
+        names = [c.name for c in pillars.COMPONENTS if c.pillar == pillar]
+        X = components[[f"{pillar}.{n}" for n in names]].to_numpy()
+        beta = fit_nonnegative(X, y, study, w, lam_c)
+        weights = beta / beta.sum() if beta.sum() > 0 else np.array([prior["components"][pillar][n] for n in names])
+        cal["components"][pillar] = dict(zip(names, (float(v) for v in weights), strict=True))
+        pillar_values[pillar] = X @ weights
+    Xp = np.column_stack([pillar_values[p] for p in PILLARS])
+    beta = fit_nonnegative(Xp, y, study, w, lam_p)
+    u = beta / beta.sum() if beta.sum() > 0 else np.full(len(PILLARS), 1.0 / len(PILLARS))
+    cal["pillars"] = dict(zip(PILLARS, (float(v) for v in u), strict=True))
+    return cal
+
+
+def leave_one_study_out(components, labels, lam_c, lam_p, reference) -> pd.DataFrame:
+    """Held-out scores: each study scored with weights fitted on the others."""
+    parts = []
+    for held in STUDIES:
+        train = labels["study"] != held
+        cal = fit(components[train.to_numpy()], labels[train], lam_c, lam_p, reference)
+        parts.append(pillars.weigh(components[~train.to_numpy()], cal))
+    return pd.concat(parts).loc[labels.index]
+
+
+def auc_rows(scores: pd.DataFrame, labels: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    rows = {}
+    for study in STUDIES:
+        g = labels["study"] == study
+        rows[study] = {c: auc(scores.loc[g, c].to_numpy(), labels.loc[g, "healthy"].to_numpy()) for c in columns}
+    rows["pooled"] = {c: auc(scores[c].to_numpy(), labels["healthy"].to_numpy()) for c in columns}
+    table = pd.DataFrame(rows).T
+    table.loc["mean of studies"] = table.loc[list(STUDIES)].mean()
+    return table
+
+
+def markdown(table: pd.DataFrame, digits: int = 2) -> str:
+    """A markdown table (pandas' to_markdown needs tabulate, not a dependency)."""
+    lines = ["| study | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
+    for name, row in table.iterrows():
+        lines.append(f"| {name} | " + " | ".join(f"{v:.{digits}f}" for v in row) + " |")
+    return "\n".join(lines)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("-o", "--output", type=Path, default=OUT)
+    parser.add_argument("--report", type=Path, help="write the held-out AUC table (markdown) here")
+    parser.add_argument("--components", type=Path, help="write every sample's components and labels here (TSV)")
+    args = parser.parse_args(argv)
+
+    cohort, labels = load_labelled(args.shared)
+    print(f"{cohort.n_samples} labelled samples in {labels['study'].nunique()} studies", file=sys.stderr)
+    table = gutbalance.score(cohort, percentiles=False)
+    inputs, _, _ = pillars._prepare(
+        cohort, dysbiosis=table["dysbiosis"].to_numpy(), gmhi=table["gmhi"].to_numpy(), gmwi2=table["gmwi2"].to_numpy()
+    )
+    healthy = labels["healthy"].to_numpy() == 1
+    # The anchor: median floored Shannon of the healthy samples.
+    reference = float(np.median(inputs.community["diversity"].to_numpy()[healthy]))
+    components = pillars._components(inputs, pillars.parameters(), reference)
+    if args.components:
+        components.join(labels).to_csv(args.components, sep="\t")
+
+    search = []
+    for lam_c, lam_p in product(LAMBDAS, LAMBDAS):
+        held = leave_one_study_out(components, labels, lam_c, lam_p, reference)
+        per_study = auc_rows(held, labels, ["immune_support"])
+        search.append((float(per_study.loc["mean of studies", "immune_support"]), lam_c, lam_p))
+        print(f"lambda_components={lam_c:g} lambda_pillars={lam_p:g}: mean held-out AUC "
+              f"{search[-1][0]:.3f}", file=sys.stderr)
+    best, lam_c, lam_p = max(search)
+    held = leave_one_study_out(components, labels, lam_c, lam_p, reference)
+    cal = fit(components, labels, lam_c, lam_p, reference)
+
+    inputs = [args.shared / "labelled" / f for f in (
+        "franzosa2019_ibd/species.tsv", "franzosa2019_ibd/metadata.tsv",
+        "ihmp_ibdmdb2019/species.tsv", "ihmp_ibdmdb2019/metadata.tsv",
+        "metaml_pasolli2016/abundance.csv", "metaml_pasolli2016/metadata.csv")]
+    cal["provenance"] = {
+        "script": "scripts/calibrate_pillars.py",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "data": {str(p.relative_to(args.shared.parent)): _sha256(p) for p in inputs},
+        "studies": {s: {"healthy": int(((labels.study == s) & healthy).sum()),
+                        "disease": int(((labels.study == s) & ~healthy).sum())} for s in STUDIES},
+        "method": "non-negative logistic regression per pillar and over pillars, study intercepts, L2 penalty; "
+                  "penalties chosen by leave-one-study-out mean AUC of immune_support",
+        "lambda_components": lam_c,
+        "lambda_pillars": lam_p,
+        "loso_mean_auc_immune_support": round(best, 4),
+        "diversity_reference": "median floored Shannon (taxa >= 0.1 %) of the healthy samples of the six studies",
+    }
+    args.output.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.output}", file=sys.stderr)
+
+    held = held.join(table[["gmhi", "gmwi2", "shannon"]])
+    columns = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon"]
+    loso = auc_rows(held, labels, columns)
+    text = "Held-out AUC (healthy vs disease; each study scored with weights fitted on the other five):\n\n"
+    text += markdown(loso)
+    print(text)
+    if args.report:
+        args.report.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
