@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere
+# (a git worktree one level deeper than the checkout the data sits beside).
+SHARED = Path(os.environ.get("GUTBALANCE_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")

@@ -128,8 +128,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     """Sample metadata from a CSV/TSV file, indexed by sample name.
 
     The sample column is ``sample_column`` if given, else the first of
-    ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run``, else the
-    first column.
+    ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run`` (exact,
+    then ignoring case), else the first column.
     """
     source = Source.open(path)
     text = source.text
@@ -145,6 +145,11 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
         raise FormatError("metadata table has no rows", path=path)
     candidates = [sample_column] if sample_column else ["sample", "sample_id", "SampleID", "#SampleID", "run"]
     col = next((c for c in candidates if c in frame.columns), None)
+    if col is None and not sample_column:
+        # "Sample", "SAMPLE_ID": curated tables capitalise freely (the labelled
+        # IBD sets put "Dataset" first and "Sample" second).
+        folded = {str(c).lower(): c for c in reversed(frame.columns)}
+        col = next((folded[c.lower()] for c in candidates if c.lower() in folded), None)
     if sample_column and col is None:
         raise FormatError(f"no column {sample_column!r}", path=path, field=sample_column)
     col = col or frame.columns[0]

@@ -398,3 +398,42 @@ def summary(values: Sequence[float]) -> dict[str, float] | None:
     """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
     arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
     return _quartiles(arr) if len(arr) else None
+
+
+# --- validation: ROC curves ------------------------------------------------------------
+
+
+def roc_chart(
+    curves: Sequence[tuple[str, Sequence[float], Sequence[float], float]],
+    *,
+    title: str,
+    desc: str,
+    width: int = 360,
+) -> Markup:
+    """ROC curves (false-positive rate across, true-positive rate up) of
+    several scores on one plot, with the chance diagonal; ``curves`` holds
+    ``(label, fpr, tpr, auc)``.  The legend gives each curve's AUC."""
+    height = width + 16 * len(curves) + 30
+    left, right, top = 44, width - 12, 12
+    bottom = top + (right - left)
+    x = Scale(0.0, 1.0, left, right)
+    y = Scale(0.0, 1.0, bottom, top)
+    body = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="{LIGHT}"/>']
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        body.append(_text(left - 6, y(t) + 4, _fmt(t), anchor="end", size=11, fill=MUTED))
+        body.append(_text(x(t), bottom + 15, _fmt(t), anchor="middle", size=11, fill=MUTED))
+    body.append(_text((left + right) / 2, bottom + 29, "false-positive rate (against group called label)",
+                      anchor="middle", size=11, fill=MUTED))
+    body.append(f'<line x1="{_n(x(0))}" y1="{_n(y(0))}" x2="{_n(x(1))}" y2="{_n(y(1))}" stroke="{GREY}" '
+                'stroke-dasharray="4 3"/>')
+    for i, (label, fpr, tpr, area) in enumerate(curves):
+        colour = PALETTE[i % len(PALETTE)]
+        dash = "" if i < len(PALETTE) else ' stroke-dasharray="6 2"'
+        path = " ".join(f"{'M' if k == 0 else 'L'}{_n(x(a))},{_n(y(b))}" for k, (a, b) in enumerate(zip(fpr, tpr)))
+        body.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}>'
+                    f"<title>{escape(label)}: AUC {escape(_fmt(area))}</title></path>")
+        ly = bottom + 46 + 16 * i
+        body.append(f'<line x1="{left}" x2="{left + 18}" y1="{_n(ly - 4)}" y2="{_n(ly - 4)}" stroke="{colour}" '
+                    f'stroke-width="3"{dash}/>')
+        body.append(_text(left + 24, ly, f"{label}: AUC {_fmt(area)}", size=12))
+    return _svg(width, height, title, desc, body, cls="chart roc")

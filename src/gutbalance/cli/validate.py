@@ -1,0 +1,109 @@
+"""``gutbalance validate``: AUC of every score between two labelled groups, per study and pooled."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+def _values(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+@click.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="CSV/TSV of sample metadata; the sample column is found as `analyze` finds it "
+                   "(sample, sample_id, SampleID, #SampleID, run, ignoring case; else the first column).")
+@click.option("--label", "label_spec", required=True, metavar="COLUMN=VALUE[,VALUE]",
+              help="The group a good score should rank higher (e.g. Study.Group=Control,nonIBD).")
+@click.option("--against", "against_spec", default=None, metavar="VALUE[,VALUE]",
+              help="Values of the same column for the other group (default: every other non-empty value).")
+@click.option("--study", "study_column", default=None, metavar="COLUMN",
+              help="Metadata column naming the study: AUCs per study and pooled over all.")
+@click.option("--cluster", "cluster_column", default=None, metavar="COLUMN",
+              help="Metadata column naming the person: the bootstrap resamples people, not samples.")
+@click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Bootstrap resamples for the interval.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder for validation.tsv and validation.html.")
+def validate(results: Path, metadata: Path, label_spec: str, against_spec: str | None, study_column: str | None,
+             cluster_column: str | None, n_boot: int, seed: int, out_dir: Path) -> None:
+    """AUC with a bootstrap 95 % interval of every score in RESULTS/scores.tsv
+    (a folder from `gutbalance analyze`) for --label against --against.
+
+    Convention: AUC = P(score of a --label sample > score of an --against
+    sample); with --label the healthy group, AUC above 0.5 means "higher in
+    healthy". Writes DIR/validation.tsv (score, study, auc, low, high,
+    n_label, n_against, note) and DIR/validation.html with ROC curves.
+    Scores explain; they do not diagnose.
+    """
+    from ..errors import DataError
+    from ..io import read_metadata
+    from ..outputs import write_table_atomic, write_text_atomic
+    from ..reference.validation import auc_table, roc_curves
+    from ..report.files import read_scores
+    from ..report.render import score_columns
+    from ..report.validation import render_validation_report
+
+    column, sep, label_text = label_spec.partition("=")
+    if not sep or not column.strip() or not _values(label_text):
+        raise click.BadParameter("give COLUMN=VALUE[,VALUE]", param_hint="--label")
+    column = column.strip()
+    label_values = _values(label_text)
+    scores = read_scores(results / "scores.tsv")
+    meta = read_metadata(metadata)
+    for name, col in (("--label", column), ("--study", study_column), ("--cluster", cluster_column)):
+        if col is not None and col not in meta.columns:
+            raise DataError(f"{metadata}: no metadata column {col!r} (for {name}); columns: {', '.join(map(str, meta.columns))}")
+    matched = scores.index.intersection(meta.index)
+    if len(matched) == 0:
+        raise DataError(f"{metadata}: no sample name matches {results / 'scores.tsv'} "
+                        f"(metadata samples look like {', '.join(map(str, meta.index[:3]))}; "
+                        f"scores like {', '.join(map(str, scores.index[:3]))})")
+    group = meta[column].reindex(scores.index).astype("string").str.strip()
+    against_values = _values(against_spec) if against_spec else None
+    overlap = set(label_values) & set(against_values or [])
+    if overlap:
+        raise click.BadParameter(f"{', '.join(sorted(overlap))} is in both --label and --against", param_hint="--against")
+    for value in [*label_values, *(against_values or [])]:
+        if not (group == value).any():
+            raise DataError(f"{metadata}: no scored sample has {column} = {value!r} "
+                            f"(values: {', '.join(sorted(group.dropna().unique())[:12])})")
+    is_label = group.isin(label_values)
+    is_against = group.isin(against_values) if against_values else group.notna() & (group != "") & ~is_label
+    labels = _labels(is_label, is_against)
+    study = meta[study_column].reindex(scores.index) if study_column else None
+    cluster = meta[cluster_column].reindex(scores.index) if cluster_column else None
+    keys = score_columns(scores)
+    table = auc_table(scores[keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
+    curves = roc_curves(scores[keys], labels, study=study)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_table_atomic(table.set_index("score"), out_dir / "validation.tsv")
+    against_text = ",".join(against_values) if against_values else f"other {column}"
+    html = render_validation_report(table, curves, label=f"{column} = {','.join(label_values)}", against=against_text,
+                                    study_column=study_column, cluster_column=cluster_column, results=str(results), n_boot=n_boot, level=0.95)
+    write_text_atomic(html, out_dir / "validation.html")
+    n_label, n_against = int(is_label.sum()), int(is_against.sum())
+    click.echo(f"{len(keys)} scores, {n_label} label vs {n_against} against samples "
+               f"({len(scores) - len(matched)} scored samples not in the metadata) -> {out_dir / 'validation.tsv'}",
+               err=True)
+    pooled = table[(table["score"] == "immune_support") & (table["study"] == "pooled")]
+    if len(pooled):
+        row = pooled.iloc[0]
+        click.echo(f"immune_support pooled AUC {row.auc:.3f} ({row.low:.3f}-{row.high:.3f})", err=True)
+
+
+def _labels(is_label, is_against):
+    """True for label, False for against, missing for neither."""
+    import pandas as pd
+
+    out = pd.Series(pd.NA, index=is_label.index, dtype="boolean")
+    out[is_against.fillna(False).to_numpy(dtype=bool)] = False
+    out[is_label.fillna(False).to_numpy(dtype=bool)] = True
+    return out
+
+
+COMMANDS = [validate]

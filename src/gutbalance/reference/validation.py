@@ -1,0 +1,239 @@
+r"""How well a score separates two labelled groups: ROC AUC with a bootstrap interval.
+
+The convention, everywhere in gutbalance: the **label** group is the one a
+good score should rank *higher* (healthy people, in ``gutbalance validate
+--label diagnosis=control``), the **against** group the other (disease), and
+
+.. math::
+
+    \mathrm{AUC} = P(s_{\text{label}} > s_{\text{against}}) + \tfrac12 P(s_{\text{label}} = s_{\text{against}})
+
+over all label x against pairs: the Mann-Whitney :math:`U` of the label group
+divided by :math:`n_{\text{label}} n_{\text{against}}` (Hanley & McNeil 1982,
+doi:10.1148/radiology.143.1.7063747).  0.5 is chance; above 0.5 the score is
+higher in the label group; a score that is *lower* in healthy people
+(``dysbiosis``) has an AUC below 0.5 by this convention, never flipped.
+
+The interval is a percentile bootstrap that resamples within each group
+(stratified: every replicate keeps both groups' sizes), or resamples whole
+clusters (``cluster=``: people with several samples) within each group, so
+repeated samples of one person do not narrow the interval.
+
+Per study and pooled: for fixed (uncalibrated) scores, "leave one study out"
+is each study's own AUC plus the AUC pooled over all studies.  A calibrated
+score evaluated out-of-fold (fitted without the study it is tested on) goes
+through the same :func:`auc_table`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.stats import rankdata
+
+from ..errors import DataError
+
+__all__ = ["POOLED", "VALIDATION_COLUMNS", "auc", "auc_interval", "auc_table", "roc_curve", "roc_curves", "study_subsets"]
+
+#: The ``study`` value of the row computed over every study together.
+POOLED = "pooled"
+VALIDATION_COLUMNS = ["score", "study", "auc", "low", "high", "n_label", "n_against", "note"]
+
+
+def _as_arrays(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels)
+    if y.dtype != bool:
+        raise DataError("labels must be booleans: True = the label group (expected higher), False = against")
+    if s.shape != y.shape or s.ndim != 1:
+        raise DataError(f"scores and labels must be 1-D and of one length, got {s.shape} and {y.shape}")
+    return s, y
+
+
+def _auc_rows(s: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """AUC of each row of ``s`` (replicates x samples) with the same group mask ``y``."""
+    ranks = rankdata(s, axis=-1)  # average ranks: ties count one half
+    n1 = int(y.sum())
+    n0 = y.size - n1
+    u = ranks[..., y].sum(axis=-1) - n1 * (n1 + 1) / 2.0
+    return u / (n1 * n0)
+
+
+def auc(scores, labels) -> float:
+    """ROC AUC of ``scores`` for ``labels`` (True = label group, expected higher).
+
+    NaN scores are left out; NaN when either group is then empty.
+
+    >>> auc([3.0, 2.0, 1.0, 0.5], [True, True, False, False])
+    1.0
+    >>> auc([1.0, 1.0], [True, False])
+    0.5
+    """
+    s, y = _as_arrays(scores, labels)
+    keep = np.isfinite(s)
+    s, y = s[keep], y[keep]
+    if y.all() or not y.any():
+        return float("nan")
+    return float(_auc_rows(s, y))
+
+
+def roc_curve(scores, labels) -> tuple[np.ndarray, np.ndarray]:
+    """The ROC curve: false- and true-positive rates for every threshold.
+
+    A sample is called "label" when its score is at least the threshold;
+    thresholds run from above the highest score down, so the curve goes from
+    (0, 0) to (1, 1) and its trapezoid area equals :func:`auc`.
+    """
+    s, y = _as_arrays(scores, labels)
+    keep = np.isfinite(s)
+    s, y = s[keep], y[keep]
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return np.array([0.0, 1.0]), np.array([0.0, 1.0])
+    order = np.argsort(-s, kind="mergesort")
+    s, y = s[order], y[order]
+    # One point per distinct score: tied samples move together (a diagonal step).
+    last = np.r_[np.flatnonzero(np.diff(s) != 0), s.size - 1]
+    tp = np.cumsum(y)[last]
+    fp = np.cumsum(~y)[last]
+    return np.r_[0.0, fp / n0], np.r_[0.0, tp / n1]
+
+
+def auc_interval(
+    scores,
+    labels,
+    *,
+    cluster: Sequence | None = None,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of :func:`auc`.
+
+    Resamples samples with replacement within each group, or, with
+    ``cluster`` (one id per sample, e.g. the person), whole clusters within
+    each group (a cluster belongs to the group of its first sample).
+    Deterministic for a given ``seed``.
+    """
+    s, y = _as_arrays(scores, labels)
+    keep = np.isfinite(s)
+    s, y = s[keep], y[keep]
+    if y.all() or not y.any() or n_boot < 1:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    alpha = (1.0 - level) / 2.0
+    if cluster is None:
+        pos, neg = s[y], s[~y]
+        boot_pos = pos[rng.integers(0, pos.size, size=(n_boot, pos.size))]
+        boot_neg = neg[rng.integers(0, neg.size, size=(n_boot, neg.size))]
+        mask = np.r_[np.ones(pos.size, bool), np.zeros(neg.size, bool)]
+        values = _auc_rows(np.hstack([boot_pos, boot_neg]), mask)
+    else:
+        ids = np.asarray(cluster, dtype=object)[keep]
+        values = np.empty(n_boot)
+        groups = {}
+        for flag in (True, False):
+            members = pd.Series(np.flatnonzero(y == flag)).groupby(ids[y == flag], sort=True)
+            groups[flag] = [g.to_numpy() for _, g in members]
+        for b in range(n_boot):
+            idx_pos = np.concatenate([groups[True][k] for k in rng.integers(0, len(groups[True]), len(groups[True]))])
+            idx_neg = np.concatenate([groups[False][k] for k in rng.integers(0, len(groups[False]), len(groups[False]))])
+            values[b] = _auc_rows(np.r_[s[idx_pos], s[idx_neg]], np.r_[np.ones(idx_pos.size, bool),
+                                                                       np.zeros(idx_neg.size, bool)])
+    low, high = np.quantile(values, [alpha, 1.0 - alpha])
+    return float(low), float(high)
+
+
+def auc_table(
+    scores: pd.DataFrame | pd.Series,
+    labels: pd.Series,
+    *,
+    study: pd.Series | None = None,
+    cluster: pd.Series | None = None,
+    n_boot: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """AUC with a bootstrap interval of every score, per study and pooled.
+
+    Parameters
+    ----------
+    scores
+        Samples x scores (a Series is one score); indexed by sample.
+    labels
+        Per sample: True = label group (the score is expected higher there,
+        e.g. healthy), False = against group; NaN/None = not compared.
+    study
+        Per sample, the study it belongs to; each study gets its own rows and
+        a ``pooled`` row covers them all.  Samples without a study are left
+        out.  Without ``study`` there is one ``pooled`` row per score.
+    cluster
+        Per sample, the person (or other unit) whose samples are resampled
+        together by the bootstrap.
+    n_boot, level, seed
+        Bootstrap replicates, interval level, random seed (the table is
+        deterministic for a seed).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``score, study, auc, low, high, n_label, n_against, note``:
+        one row per score and study, then the pooled row; ``note`` says why a
+        row's AUC is NaN.
+    """
+    frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
+    lab = pd.Series(labels).reindex(frame.index)
+    subsets = study_subsets(lab, None if study is None else pd.Series(study))
+    if len(subsets[-1][1]) == 0:
+        raise DataError("no sample has both a label and a study: check the metadata's sample names and columns")
+    cl = pd.Series(cluster).reindex(frame.index).astype(str) if cluster is not None else None
+    rows = []
+    for column in frame.columns:
+        values = pd.to_numeric(frame[column], errors="coerce")
+        for name, members in subsets:
+            v = values.reindex(members).to_numpy(dtype=float)
+            finite = np.isfinite(v)
+            y = lab.reindex(members).to_numpy(dtype=bool)[finite]
+            v = v[finite]
+            n1, n0 = int(y.sum()), int((~y).sum())
+            notes = []
+            if n1 == 0 or n0 == 0:
+                notes.append(f"no {'label' if n1 == 0 else 'against'} sample with a value of {column}")
+                value, low, high = float("nan"), float("nan"), float("nan")
+            else:
+                value = auc(v, y)
+                groups = None if cl is None else cl.reindex(members).to_numpy()[finite]
+                low, high = auc_interval(v, y, cluster=groups, n_boot=n_boot, level=level, seed=seed)
+            if (~finite).any():
+                notes.append(f"{int((~finite).sum())} sample(s) with no value left out")
+            rows.append((column, name, value, low, high, n1, n0, "; ".join(notes)))
+    return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
+def study_subsets(labels: pd.Series, study: pd.Series | None = None) -> list[tuple[str, pd.Index]]:
+    """The samples of each study that have a label, then all of them (``pooled``)."""
+    known = labels.notna()
+    if study is None:
+        return [(POOLED, labels.index[known])]
+    st = study.reindex(labels.index)
+    known &= st.notna() & (st.astype(str) != "")
+    out = [(name, labels.index[known & (st.astype(str) == name)]) for name in dict.fromkeys(st[known].astype(str))]
+    out.append((POOLED, labels.index[known]))
+    return out
+
+
+def roc_curves(
+    scores: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    study: pd.Series | None = None,
+) -> dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]:
+    """``(score, study) -> (fpr, tpr)`` for every score column, per study and pooled."""
+    out = {}
+    for name, members in study_subsets(labels.reindex(scores.index), study):
+        y = labels.reindex(members).to_numpy(dtype=bool)
+        for column in scores.columns:
+            out[(column, name)] = roc_curve(pd.to_numeric(scores.loc[members, column], errors="coerce"), y)
+    return out

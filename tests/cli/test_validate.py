@@ -1,0 +1,76 @@
+"""gutbalance validate: a results folder and a metadata table in, validation.tsv and .html out."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from gutbalance.cli import main
+from gutbalance.reference.validation import auc
+from tests.helpers import write_metaphlan
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validate")
+    folder = out / "in"
+    folder.mkdir()
+    for i in range(6):
+        write_metaphlan(folder / f"p{i}.txt", unknown=float(i))
+    assert run("analyze", folder, "-o", out / "results", "--reports", "none").exit_code == 0
+    meta = out / "meta.tsv"
+    # "Sample" (capitalised, not the first column) is found as analyze finds it.
+    pd.DataFrame({"Dataset": ["x"] * 6, "Sample": [f"p{i}" for i in range(6)],
+                  "group": ["ok", "ok", "ok", "bad", "bad", "other"], "study": ["A", "A", "B", "A", "B", "B"]}
+                 ).to_csv(meta, sep="\t", index=False)
+    return out
+
+
+def test_validate_writes_table_and_page(results):
+    out = results / "val"
+    r = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+            "--against", "bad", "--study", "study", "--bootstrap", "50", "-o", out)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "validation.tsv", sep="\t")
+    assert list(table.columns[:7]) == ["score", "study", "auc", "low", "high", "n_label", "n_against"]
+    assert {"immune_support", "gmhi", "gmwi2", "shannon"} <= set(table.score)
+    assert set(table.study) == {"A", "B", "pooled"}
+    pooled = table[(table.score == "shannon") & (table.study == "pooled")].iloc[0]
+    assert (pooled.n_label, pooled.n_against) == (3, 2)  # "other" is in neither group
+    scores = pd.read_csv(results / "results" / "scores.tsv", sep="\t", index_col=0)
+    expected = auc(scores.loc[["p0", "p1", "p2", "p3", "p4"], "shannon"].to_numpy(),
+                   np.array([True, True, True, False, False]))
+    assert pooled.auc == pytest.approx(expected)
+    html = (out / "validation.html").read_text()
+    assert "<svg" in html and "does not diagnose" in html.replace("\n", " ")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_validate_against_defaults_to_every_other_value(results):
+    r = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+            "--bootstrap", "20", "-o", results / "val2")
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(results / "val2" / "validation.tsv", sep="\t")
+    assert set(table.study) == {"pooled"}
+    assert table.n_against.iloc[0] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--label", "nosuch=ok"], "no metadata column 'nosuch'"),
+        (["--label", "group=missing"], "no scored sample has group = 'missing'"),
+        (["--label", "group=ok", "--against", "ok"], "both --label and --against"),
+        (["--label", "group"], "COLUMN=VALUE"),
+        (["--label", "group=ok", "--study", "nosuch"], "no metadata column 'nosuch'"),
+    ],
+)
+def test_validate_errors_name_the_problem(results, args, message):
+    r = CliRunner().invoke(main, ["validate", str(results / "results"), "--metadata", str(results / "meta.tsv"),
+                                  *args, "-o", str(results / "bad")])
+    assert r.exit_code == 2
+    assert message in r.output

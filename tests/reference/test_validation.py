@@ -1,0 +1,113 @@
+"""AUC, ROC and the per-study table of gutbalance.reference.validation, checked
+against an independent pairwise count and scipy's Mann-Whitney U."""
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import mannwhitneyu
+
+from gutbalance.errors import DataError
+from gutbalance.reference.validation import POOLED, auc, auc_interval, auc_table, roc_curve, roc_curves
+
+
+def pairwise_auc(scores, labels):
+    """The definition, pair by pair: P(label > against) + half the ties."""
+    pos = [s for s, y in zip(scores, labels) if y]
+    neg = [s for s, y in zip(scores, labels) if not y]
+    wins = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a, b in itertools.product(pos, neg))
+    return wins / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_auc_matches_pairwise_count_and_mann_whitney(seed):
+    rng = np.random.default_rng(seed)
+    scores = np.round(rng.normal(size=60), 1)  # rounding makes ties
+    labels = rng.random(60) < 0.4
+    expected = pairwise_auc(scores, labels)
+    assert auc(scores, labels) == pytest.approx(expected, abs=1e-12)
+    u = mannwhitneyu(scores[labels], scores[~labels]).statistic
+    assert auc(scores, labels) == pytest.approx(u / (labels.sum() * (~labels).sum()), abs=1e-12)
+
+
+def test_direction_is_higher_in_label_group():
+    assert auc([5, 6, 7, 1, 2], [True, True, True, False, False]) == 1.0
+    assert auc([5, 6, 7, 1, 2], [False, False, False, True, True]) == 0.0
+
+
+def test_roc_area_equals_auc_and_ends_at_corners():
+    rng = np.random.default_rng(3)
+    scores = np.round(rng.normal(size=80), 1)
+    labels = rng.random(80) < 0.5
+    fpr, tpr = roc_curve(scores, labels)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert np.trapezoid(tpr, fpr) == pytest.approx(auc(scores, labels), abs=1e-12)
+
+
+def test_nan_scores_left_out_and_one_group_gives_nan():
+    assert auc([np.nan, 1.0, 0.0], [True, True, False]) == 1.0
+    assert np.isnan(auc([1.0, 2.0], [True, True]))
+    with pytest.raises(DataError):
+        auc([1.0, 2.0], [1, 0])
+
+
+def test_bootstrap_interval_brackets_auc_and_is_reproducible():
+    rng = np.random.default_rng(0)
+    labels = np.r_[np.ones(50, bool), np.zeros(50, bool)]
+    scores = rng.normal(size=100) + labels * 1.0
+    low, high = auc_interval(scores, labels, n_boot=500, seed=1)
+    assert low < auc(scores, labels) < high
+    assert (low, high) == auc_interval(scores, labels, n_boot=500, seed=1)
+    # A perfect separation stays perfect in every resample.
+    assert auc_interval(np.r_[np.ones(5), np.zeros(5)], labels[::10], n_boot=50) == (1.0, 1.0)
+
+
+def test_cluster_bootstrap_is_wider_for_repeated_samples():
+    """Ten copies of each person's sample are not ten people: resampling people
+    gives a wider interval than resampling samples."""
+    rng = np.random.default_rng(2)
+    person_scores = rng.normal(size=30) + np.r_[np.ones(15), np.zeros(15)] * 0.5
+    person_labels = np.r_[np.ones(15, bool), np.zeros(15, bool)]
+    scores = np.repeat(person_scores, 10)
+    labels = np.repeat(person_labels, 10)
+    people = np.repeat(np.arange(30), 10)
+    naive = auc_interval(scores, labels, n_boot=300)
+    clustered = auc_interval(scores, labels, cluster=people, n_boot=300)
+    assert clustered[1] - clustered[0] > 2 * (naive[1] - naive[0])
+
+
+def test_auc_table_per_study_and_pooled():
+    index = [f"s{i}" for i in range(8)]
+    scores = pd.DataFrame({"good": [8, 7, 1, 2, 6, 5, 3, 4], "flat": [1.0] * 8}, index=index)
+    labels = pd.Series([True, True, False, False, True, True, False, False], index=index)
+    study = pd.Series(["A"] * 4 + ["B"] * 4, index=index)
+    table = auc_table(scores, labels, study=study, n_boot=50)
+    assert list(table.columns[:7]) == ["score", "study", "auc", "low", "high", "n_label", "n_against"]
+    good = table[table.score == "good"].set_index("study")
+    assert list(good.index) == ["A", "B", POOLED]
+    assert good.loc["A", "auc"] == 1.0 and good.loc["B", "auc"] == 1.0 and good.loc[POOLED, "auc"] == 1.0
+    assert (good.loc[POOLED, "n_label"], good.loc[POOLED, "n_against"]) == (4, 4)
+    assert table[table.score == "flat"]["auc"].eq(0.5).all()
+
+
+def test_auc_table_notes_missing_group_and_unlabelled_samples():
+    index = ["a", "b", "c", "d"]
+    scores = pd.DataFrame({"x": [1.0, 2.0, np.nan, 0.5]}, index=index)
+    labels = pd.Series([True, None, False, False], index=index, dtype="boolean")
+    study = pd.Series(["A", "A", "A", "B"], index=index)
+    table = auc_table(scores, labels, study=study, n_boot=20).set_index("study")
+    assert np.isnan(table.loc["B", "auc"]) and "no label sample" in table.loc["B", "note"]
+    assert "1 sample(s) with no value" in table.loc["A", "note"]
+    assert table.loc[POOLED, "n_label"] == 1 and table.loc[POOLED, "n_against"] == 1
+    with pytest.raises(DataError):
+        auc_table(scores, pd.Series([None] * 4, index=index, dtype="boolean"))
+
+
+def test_roc_curves_keyed_by_score_and_study():
+    index = list("abcd")
+    scores = pd.DataFrame({"x": [4.0, 3.0, 2.0, 1.0]}, index=index)
+    labels = pd.Series([True, False, True, False], index=index)
+    curves = roc_curves(scores, labels, study=pd.Series(["A", "A", "B", "B"], index=index))
+    assert set(curves) == {("x", "A"), ("x", "B"), ("x", POOLED)}
