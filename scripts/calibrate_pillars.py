@@ -64,6 +64,7 @@ from labelled_sets import STUDIES, load_labelled  # noqa: E402
 import gutbalance  # noqa: E402
 from gutbalance import pillars  # noqa: E402
 from gutbalance.knowledge.schema import PILLARS  # noqa: E402
+from gutbalance.reference.validation import POOLED, auc_table  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "pillars" / "data" / "calibration.json"
 LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
@@ -155,11 +156,19 @@ def auc_rows(scores: pd.DataFrame, labels: pd.DataFrame, columns: list[str]) -> 
     return table
 
 
-def markdown(table: pd.DataFrame, digits: int = 2) -> str:
-    """A markdown table (pandas' to_markdown needs tabulate, not a dependency)."""
-    lines = ["| study | " + " | ".join(table.columns) + " |", "|---|" + "---:|" * len(table.columns)]
-    for name, row in table.iterrows():
-        lines.append(f"| {name} | " + " | ".join(f"{v:.{digits}f}" for v in row) + " |")
+def markdown(table: pd.DataFrame, columns: list[str]) -> str:
+    """The ``auc_table`` as markdown: studies as rows, scores as columns,
+    each cell ``AUC (low-high)`` (pandas' to_markdown needs tabulate)."""
+    cell = table.assign(text=[f"{a:.2f} ({lo:.2f}-{hi:.2f})" for a, lo, hi in zip(
+        table["auc"], table["low"], table["high"], strict=True)])
+    wide = cell.pivot(index="study", columns="score", values="text")
+    wide = wide.loc[[*STUDIES, POOLED], columns]
+    counts = table.drop_duplicates("study").set_index("study")
+    lines = ["| study | n healthy / disease | " + " | ".join(columns) + " |",
+             "|---|---:|" + "---:|" * len(columns)]
+    for study, row in wide.iterrows():
+        n = counts.loc[study]
+        lines.append(f"| {study} | {n['n_label']} / {n['n_against']} | " + " | ".join(row) + " |")
     return "\n".join(lines)
 
 
@@ -180,14 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     parser.add_argument("--report", type=Path, help="write the held-out AUC table (markdown) here")
     parser.add_argument("--components", type=Path, help="write every sample's components and labels here (TSV)")
+    parser.add_argument("--no-table", action="store_true", help="skip the held-out AUC table (bootstrap intervals)")
     args = parser.parse_args(argv)
 
     cohort, labels = load_labelled(args.shared)
     print(f"{cohort.n_samples} labelled samples in {labels['study'].nunique()} studies", file=sys.stderr)
     table = gutbalance.score(cohort, percentiles=False)
-    inputs, _, _ = pillars._prepare(
-        cohort, dysbiosis=table["dysbiosis"].to_numpy(), gmhi=table["gmhi"].to_numpy(), gmwi2=table["gmwi2"].to_numpy()
-    )
+    inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
     healthy = labels["healthy"].to_numpy() == 1
     # The anchor: median floored Shannon of the healthy samples.
     reference = float(np.median(inputs.community["diversity"].to_numpy()[healthy]))
@@ -228,11 +236,15 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
 
+    if args.no_table:
+        return 0
     held = held.join(table[["gmhi", "gmwi2", "shannon"]])
     columns = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon"]
-    loso = auc_rows(held, labels, columns)
-    text = "Held-out AUC (healthy vs disease; each study scored with weights fitted on the other five):\n\n"
-    text += markdown(loso)
+    loso = auc_table(held[columns], labels["healthy"] == 1, study=labels["study"], cluster=labels["unit"])
+    text = (
+        "Held-out AUC, healthy vs disease (each study scored with weights fitted on the other five; "
+        "95 % bootstrap interval over people):\n\n" + markdown(loso, columns)
+    )
     print(text)
     if args.report:
         args.report.write_text(text + "\n", encoding="utf-8")

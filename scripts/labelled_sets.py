@@ -11,13 +11,9 @@ Six studies, healthy (1) vs disease (0):
 | qin2012 | ``metaml_pasolli2016``, country china | Healthy | t2d |
 | lechatelier2013 | same, denmark | Healthy | obesity |
 | karlsson2013 | same, sweden | Healthy | t2d |
-| zeller2014 | same, france | Healthy | cancer, small_adenoma |
+| zeller2014 | same, france | Healthy | cancer (small adenomas left out, as in docs/validation.md) |
 
-The MetAML table reads as shipped.  The two IBD tables have lineages with
-empty ranks (``|__|``), which the reader refuses until branch i11-io's fix is
-merged; here pandas reads them and the empty ranks are dropped before
-:func:`gutbalance.taxonomy.parse_lineage` (which then places the species as
-gutbalance places any lineage with a gap).  The ``unit`` column is the
+Every table is read as shipped by :func:`gutbalance.read`.  The ``unit`` column is the
 independent unit for bootstrapping and weighting: the subject in iHMP (several
 samples per person), else the sample.
 """
@@ -27,39 +23,22 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import gutbalance
-from gutbalance.cohort import SampleProfile, build_cohort, concat
-from gutbalance.taxonomy import parse_lineage
+from gutbalance.cohort import concat
 
 METAML_STUDIES = {"china": "qin2012", "denmark": "lechatelier2013", "sweden": "karlsson2013", "france": "zeller2014"}
-METAML_DISEASE = {"china": {"t2d"}, "denmark": {"obesity"}, "sweden": {"t2d"}, "france": {"cancer", "small_adenoma"}}
+METAML_DISEASE = {"china": {"t2d"}, "denmark": {"obesity"}, "sweden": {"t2d"}, "france": {"cancer"}}
 STUDIES = ("franzosa2019", "ihmp2019", *METAML_STUDIES.values())
 
 
 def _ibd(folder: Path, study: str, healthy: str) -> tuple[gutbalance.Cohort, pd.DataFrame]:
-    table = pd.read_csv(folder / "species.tsv", sep="\t", index_col=0)
     meta = pd.read_csv(folder / "metadata.tsv", sep="\t").set_index("Sample")
-    table = table.loc[table.index.intersection(meta.index)]
-    lineages = [parse_lineage("|".join(part for part in col.split("|") if part != "__")) for col in table.columns]
-    values = table.to_numpy(dtype=float)
-    profiles = []
-    for sample, row in zip(table.index, values, strict=True):
-        nz = np.flatnonzero(row > 0)
-        profiles.append(
-            SampleProfile(
-                sample=str(sample),
-                lineages=[lineages[j] for j in nz],
-                abundance=(row[nz] / row.sum()).tolist(),
-                source_file=str(folder / "species.tsv"),
-                source_format="metaphlan2-table",
-            )
-        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
-        cohort = build_cohort(profiles)
+        cohort = gutbalance.read([folder / "species.tsv"])
+    cohort = cohort.subset([s for s in cohort.sample_names if s in meta.index])
     group = meta.loc[cohort.sample_names, "Study.Group"]
     labels = pd.DataFrame(
         {

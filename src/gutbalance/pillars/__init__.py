@@ -135,8 +135,10 @@ COMPONENTS: tuple[Component, ...] = (
               "species more common in disease (Asnicar 2021, GMHI)", "disease_associated", "k_balance", 1 / 8),
     Component("homeostasis", "reference_similarity", "community",
               "similarity of the genera to the healthy reference (1 - dysbiosis)", prior=1 / 8),
-    Component("homeostasis", "gmhi", "community", "Gut Microbiome Health Index (as 0-1)", prior=1 / 8),
-    Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 (as 0-1)", prior=1 / 8),
+    Component("homeostasis", "gmhi", "community", "Gut Microbiome Health Index over taxa above 0.1 % (as 0-1)",
+              prior=1 / 8),
+    Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 over taxa above 0.1 % (as 0-1)",
+              prior=1 / 8),
     Component("nutrients", "butyrate", "reward", "butyrate producers", "butyrate_producer", "k_butyrate", 0.4),
     Component("nutrients", "scfa", "reward", "butyrate or propionate producers", "scfa_producer", "k_scfa", 0.2),
     Component("nutrients", "vitamins", "capacity", "B-vitamin producers", "b_vitamins", "", 0.3),
@@ -372,21 +374,27 @@ def _community(P: sp.csr_matrix, harmless: np.ndarray, dysbiosis, gmhi, gmwi2) -
     )
 
 
-def component_values(
-    cohort: Cohort,
-    *,
-    dysbiosis: np.ndarray | None = None,
-    gmhi: np.ndarray | None = None,
-    gmwi2: np.ndarray | None = None,
-) -> pd.DataFrame:
+def component_values(cohort: Cohort, *, dysbiosis: np.ndarray | None = None) -> pd.DataFrame:
     """Every component of every pillar (samples x ``pillar.component``, 0-1,
     higher = more favourable): what :func:`pillar_scores` weighs, and what
     ``scripts/calibrate_pillars.py`` fits the weights on."""
-    inputs, _, _ = _prepare(cohort, dysbiosis=dysbiosis, gmhi=gmhi, gmwi2=gmwi2)
+    inputs, _, _ = _prepare(cohort, dysbiosis=dysbiosis)
     return _components(inputs, parameters(), calibration()["diversity_reference"])
 
 
-def _prepare(cohort: Cohort, *, dysbiosis=None, gmhi=None, gmwi2=None):
+def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
+    """The cohort with every clade below ``floor`` of the sample's classified
+    abundance removed, at every rank (a clade is never smaller than its
+    children, so the tree stays consistent): what a profiler reports of the
+    sample at any common sequencing depth."""
+    X = sp.csr_matrix(cohort.X, copy=True)
+    classified = np.maximum(cohort.classified(), 1e-300)
+    X.data[X.data < floor * np.repeat(classified, np.diff(X.indptr))] = 0.0
+    X.eliminate_zeros()
+    return Cohort(X, samples=cohort.samples, taxa=cohort.taxa)
+
+
+def _prepare(cohort: Cohort, *, dysbiosis=None):
     own, taxa = cohort.terminal_matrix(max_rank="species", domains=SCORED_DOMAINS)
     present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
     own = own[:, present]
@@ -396,14 +404,15 @@ def _prepare(cohort: Cohort, *, dysbiosis=None, gmhi=None, gmwi2=None):
         from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 
         dysbiosis = dysbiosis_score(cohort).to_numpy()
-    if gmhi is None:
-        from ..indices.gmhi import gmhi_table
+    # GMHI and GMWI2 count markers present above 0.001 % and 0.00001, so on
+    # the full profile they follow sequencing depth; their components use
+    # the published formulas over the clades above the diversity floor.
+    from ..indices.gmhi import gmhi_table
+    from ..indices.gmwi2 import gmwi2_table
 
-        gmhi = gmhi_table(cohort)["gmhi"].to_numpy()
-    if gmwi2 is None:
-        from ..indices.gmwi2 import gmwi2_table
-
-        gmwi2 = gmwi2_table(cohort)["gmwi2"].to_numpy()
+    floored = floored_cohort(cohort)
+    gmhi = gmhi_table(floored)["gmhi"].to_numpy()
+    gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()
     traits = trait_matrix(taxa, list(TRAITS))
     composite = pd.concat([_composite_traits(traits.values), _health_association_traits(traits.values)], axis=1)
     composite = composite.loc[:, ~composite.columns.duplicated()]
@@ -444,8 +453,6 @@ def pillar_scores(
     *,
     shannon: np.ndarray | None = None,
     dysbiosis: np.ndarray | None = None,
-    gmhi: np.ndarray | None = None,
-    gmwi2: np.ndarray | None = None,
     top: int = 10,
     contributions: bool = True,
 ) -> PillarResult:
@@ -459,8 +466,8 @@ def pillar_scores(
         Unused (kept for callers of earlier versions): the diversity
         components use Shannon over taxa above a fixed abundance floor
         (:func:`floored_shannon`), which does not follow sequencing depth.
-    dysbiosis, gmhi, gmwi2
-        The published indices per sample (computed if not given).
+    dysbiosis
+        The dysbiosis score per sample (computed if not given).
     top
         How many taxa to list per pillar and sample in the contributions.
     contributions
@@ -480,7 +487,7 @@ def pillar_scores(
     """
     prm = parameters()
     cal = calibration()
-    inputs, taxa, traits = _prepare(cohort, dysbiosis=dysbiosis, gmhi=gmhi, gmwi2=gmwi2)
+    inputs, taxa, traits = _prepare(cohort, dysbiosis=dysbiosis)
     comps = _components(inputs, prm, cal["diversity_reference"])
     scores = weigh(comps, cal)
     P = inputs.P
@@ -546,6 +553,7 @@ def _contributions(
         start, end = P.indptr[i], P.indptr[i + 1]
         cols, p = P.indices[start:end], P.data[start:end]
         per_pillar: dict[str, list[dict]] = {}
+        overall: list[dict] = []
         for pillar in PILLARS:
             weights = cal["components"][pillar]
             items: list[dict] = []
@@ -556,7 +564,7 @@ def _contributions(
                     continue
                 value = comp_arr[c.key][i]
                 if c.kind == "community":
-                    community.append({"taxon": "whole community", "id": "", "trait": c.label,
+                    community.append({"taxon": "Whole community", "id": "", "trait": c.label,
                                       "component": c.name, "effect": float(100.0 * w * value)})
                     continue
                 if c.kind == "capacity":
@@ -581,7 +589,22 @@ def _contributions(
                 for k in np.flatnonzero(points != 0):
                     items.append({"taxon": names[cols[k]], "id": ids[cols[k]], "trait": c.label,
                                   "component": c.name, "effect": float(points[k])})
-            per_pillar[pillar] = _per_taxon(items)[:top] + community
+            merged = _per_taxon(items)
+            per_pillar[pillar] = merged[:top] + community
+            # immune_support = sum_p u_p pillar_p, so a taxon's effect on it
+            # is the u-weighted sum of its effects on the pillars (exact).
+            u = cal["pillars"][pillar]
+            for entry in merged + community:
+                parts = entry.get("parts") or [entry]
+                overall.append({
+                    "taxon": entry["taxon"],
+                    "id": entry["id"],
+                    "key": entry["id"] or f"{pillar}.{entry['component']}",
+                    "effect": u * entry["effect"],
+                    "parts": [{"component": f"{pillar}.{q['component']}", "trait": q["trait"], "effect": u * q["effect"]}
+                              for q in parts],
+                })
+        per_pillar["immune_support"] = _overall(overall, top)
         out[sample] = per_pillar
     return out
 
@@ -604,3 +627,19 @@ def _per_taxon(items: list[dict]) -> list[dict]:
         out.append(entry)
     out.sort(key=lambda d: -abs(d["effect"]))
     return out
+
+
+def _overall(entries: list[dict], top: int) -> list[dict]:
+    """Effects on ``immune_support``: one entry per taxon (summed over the
+    pillars, each part named) and one per community property."""
+    merged: dict[str, dict] = {}
+    for e in entries:
+        m = merged.setdefault(e["key"], {"taxon": e["taxon"], "id": e["id"], "effect": 0.0, "parts": []})
+        m["effect"] += e["effect"]
+        m["parts"].extend(e["parts"])
+    for m in merged.values():
+        m["parts"].sort(key=lambda d: -abs(d["effect"]))
+        many = len(m["parts"]) > 1
+        m["trait"] = "; ".join(f"{d['trait']} ({d['effect']:+.1f})" if many else d["trait"] for d in m["parts"])
+    taxa = sorted((m for m in merged.values() if m["id"]), key=lambda d: -abs(d["effect"]))[:top]
+    return taxa + [m for m in merged.values() if not m["id"]]

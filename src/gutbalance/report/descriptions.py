@@ -303,6 +303,37 @@ _SHORT_LABELS = {
     "firmicutes_bacteroidetes_log2": "F/B (log2)",
     "prevotella_bacteroides_log2": "P/B (log2)",
 }
+_CONFIDENCE_WHAT = {
+    "training": "which microbes train the immune system (Treg inducers, beneficial commensals, probiotics, pathobionts)",
+    "homeostasis": "which microbes are anti- or pro-inflammatory or more common in healthy people or in disease",
+    "nutrients": "which microbes make butyrate, propionate, B vitamins, vitamin K2 and coenzyme Q",
+    "barrier": "which microbes make butyrate, need an oxygen-free gut, carry inflammatory LPS, reduce sulfate or graze on mucus",
+    "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which keep pathogens out",
+}
+for _pillar, _what in _CONFIDENCE_WHAT.items():
+    register(
+        ScoreInfo(
+            key=f"{_pillar}_confidence",
+            label=f"{_pillar.capitalize()}: confidence",
+            group="quality",
+            summary=f"How much of the profile the {_pillar} score could draw on, and how firm that knowledge is.",
+            meaning=(
+                f"The share (0 to 1) of the microbes in the sample for which the knowledge base says {_what}, "
+                "weighted by how specific and how strong that knowledge is: 1 for a species-level fact shown in "
+                "experiments, less for a fact inherited from the genus or family, or resting on weaker evidence. "
+                f"The {_pillar} score rests only on this part of the profile."
+            ),
+            favourable="higher",
+            caveats=(
+                "A low confidence says the score describes only part of the community, or rests on knowledge about "
+                "relatives of the microbes found; read the score with that in mind. It says nothing about health."
+            ),
+            scale=(0.0, 1.0),
+            digits=2,
+            short_label=f"{_pillar.capitalize()} conf.",
+        )
+    )
+
 for _key, _short in _SHORT_LABELS.items():
     if _key in _REGISTRY:
         _REGISTRY[_key] = replace(_REGISTRY[_key], short_label=_short)
@@ -318,6 +349,22 @@ def describe(key: str) -> ScoreInfo:
     info = _REGISTRY.get(key)
     if info is not None:
         return info
+    if key.endswith("_percentile") and key[: -len("_percentile")] in _REGISTRY:
+        base = _REGISTRY[key[: -len("_percentile")]]
+        return ScoreInfo(
+            key=key,
+            label=f"{base.label}: percentile",
+            group="other",
+            summary=f"Where the sample's {base.label} falls among the healthy reference population (0 to 100).",
+            meaning=(
+                f"The percentage of people in the healthy reference population whose {base.label} is below this "
+                "sample's (ties count half): 50 is the middle of the healthy range."
+            ),
+            caveats="Healthy people vary widely; a percentile far from 50 is common and is not a finding on its own.",
+            scale=(0.0, 100.0),
+            digits=0,
+            short_label=f"{base.short} pct.",
+        )
     return ScoreInfo(
         key=key,
         label=_prettify(key),

@@ -240,11 +240,21 @@ def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], 
                 "effect": effect,
                 "trait": str(item.get("trait", "") or ""),
                 "source": str(item.get("source", "") or ""),
+                "parts": [p for p in item.get("parts", []) or [] if isinstance(p, Mapping)],
             }
         )
     pos = sorted((r for r in rows if r["effect"] > 0), key=lambda r: -r["effect"])[:limit]
     neg = sorted((r for r in rows if r["effect"] < 0), key=lambda r: r["effect"])[:limit]
     return pos, neg, note
+
+
+def _bar_label(row: dict[str, Any]) -> str:
+    """``Taxon: trait`` for one bar; a taxon acting through several traits
+    names the largest and says how many more."""
+    parts = row.get("parts") or []
+    trait = str(parts[0].get("trait", "")) if parts else row.get("trait", "")
+    more = f" +{len(parts) - 1}" if len(parts) > 1 else ""
+    return f"{row['taxon']}: {trait}{more}" if trait else str(row["taxon"])
 
 
 def score_card(
@@ -286,19 +296,39 @@ def score_card(
     )
     pos, neg, note = _contributions(contributions)
     contrib_chart = None
+    in_points = info.group in ("overall", "pillar")
     if pos or neg:
-        items = [(r["taxon"], r["effect"]) for r in pos] + [(r["taxon"], r["effect"]) for r in reversed(neg)]
-        contrib_chart = charts.hbar_chart(
-            items,
-            title=f"Microbes behind {info.label}",
-            desc=(
-                f"{len(pos)} microbes raise and {len(neg)} lower {info.label} for sample {sample}; "
-                "bars to the right raise the score, to the left lower it. The table below lists them with their sources."
-            ),
-            digits=None,
-            width=400,
-            label_chars=28,
-        )
+        if in_points:
+            # One bar per taxon (or community property), named with the trait
+            # through which it acts; lengths are points of the 0-100 score.
+            items = [(_bar_label(r), r["effect"]) for r in pos] + [(_bar_label(r), r["effect"]) for r in reversed(neg)]
+            contrib_chart = charts.hbar_chart(
+                items,
+                title=f"What raised and lowered {info.label}, in points",
+                desc=(
+                    f"{len(pos)} microbes or community properties raise and {len(neg)} lower {info.label} for sample "
+                    f"{sample}; each bar is its effect in points of the 0-100 score (right raises, left lowers), with "
+                    "the trait it acts through. Penalties are counted from full marks for a community without the "
+                    "harmful trait. The table below lists them with their sources."
+                ),
+                digits=1,
+                unit=" pts",
+                width=560,
+                label_chars=46,
+            )
+        else:
+            items = [(r["taxon"], r["effect"]) for r in pos] + [(r["taxon"], r["effect"]) for r in reversed(neg)]
+            contrib_chart = charts.hbar_chart(
+                items,
+                title=f"Microbes behind {info.label}",
+                desc=(
+                    f"{len(pos)} microbes raise and {len(neg)} lower {info.label} for sample {sample}; "
+                    "bars to the right raise the score, to the left lower it. The table below lists them with their sources."
+                ),
+                digits=None,
+                width=400,
+                label_chars=28,
+            )
     return ScoreCard(
         info=info,
         value=float(value) if _finite(value) else float("nan"),
