@@ -20,7 +20,8 @@ def test_calibration_has_its_provenance_and_valid_weights():
     cal = calibration()
     prov = cal["provenance"]
     assert prov["script"] == "scripts/calibrate_pillars.py"
-    assert len(prov["git_commit"]) == 40 and prov["date"].endswith("Z")
+    assert len(prov["git_commit"]) == 40
+    assert prov["date"].endswith("Z")
     assert set(prov["studies"]) == {"franzosa2019", "ihmp2019", "qin2012", "lechatelier2013", "karlsson2013",
                                     "zeller2014"}
     assert all(len(h) == 64 for h in prov["data"].values())
@@ -38,7 +39,8 @@ def test_scale_anchors_are_0_and_100():
     cols = [c.key for c in COMPONENTS]
     worst = weigh(pd.DataFrame([np.zeros(len(cols))], columns=cols))
     best = weigh(pd.DataFrame([np.ones(len(cols))], columns=cols))
-    assert (worst.to_numpy() == pytest.approx(0.0)) and (best.to_numpy() == pytest.approx(100.0))
+    assert (worst.to_numpy() == pytest.approx(0.0))
+    assert (best.to_numpy() == pytest.approx(100.0))
 
 
 def _baseline(pillar: str) -> float:
@@ -66,7 +68,8 @@ def test_contributions_in_points_add_up_to_the_score():
             assert len(ids) == len(set(ids))
             assert all(e["trait"] for e in entries)
     defense = result.contributions["dysbiotic"]["defense"]
-    assert any(e["effect"] < 0 for e in defense) and any(e["effect"] > 0 for e in defense)
+    assert any(e["effect"] < 0 for e in defense)
+    assert any(e["effect"] > 0 for e in defense)
     ecoli = next(e for e in defense if e["taxon"] == "Escherichia coli")
     assert ecoli["effect"] < -5
 
