@@ -45,6 +45,10 @@ _CONSERVED = {
     "akkermansia": "genus", "enterobacteriaceae": "family", "gram_negative": "genus", "lps_producer": "family",
     "obligate_anaerobe": "genus", "facultative_anaerobe": "genus", "h2s_producer": "genus",
     "sulfate_reducer": "genus", "sphingolipid_producer": "genus",
+    # Fermentation end products: the reviews and culture surveys name producer
+    # genera (Louis & Flint 2017), and the pathways are largely shared within them.
+    "butyrate_producer": "genus", "propionate_producer": "genus", "acetate_producer": "genus",
+    "lactate_producer": "genus", "butyrate_crossfeeding": "genus",
 }
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
-from ..knowledge import trait_matrix
+from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 
 __all__ = ["PILLARS", "PillarResult", "parameters", "pillar_scores"]
@@ -83,18 +83,18 @@ EFFECTS: dict[str, list[tuple[str, int]]] = {
     "barrier": [("butyrate_producer", +1), ("obligate_anaerobe", +1), ("akkermansia", +1),
                 ("lps_tlr4_agonist", -1), ("sulfate_reducer", -1), ("facultative_anaerobe", -1), ("mucin_degrader", -1)],
     "defense": [("obligate_anaerobe_harmless", +1), ("colonisation_resistance_harmless", +1),
-                ("defense_harm", -1)],
+                ("defense_harm", -1), ("oral_taxon_harmless", -1)],
 }
 
 
 #: Plain-language names of the traits behind each contribution (reports show them).
 TRAIT_LABELS: dict[str, str] = {
-    "immunomodulatory": "trains regulatory immune cells (Treg inducer, probiotic or SCFA producer)",
+    "immunomodulatory": "trains the immune system (Treg inducer, immune-maturing commensal or probiotic)",
     "pathobiont_or_pathogen": "pathobiont or pathogen",
     "anti_inflammatory_set": "anti-inflammatory or health-associated",
     "pro_inflammatory_set": "pro-inflammatory or disease-associated",
     "butyrate_producer": "makes butyrate",
-    "scfa_producer": "makes butyrate or propionate",
+    "scfa_producer": "makes butyrate or propionate, or feeds butyrate producers",
     "obligate_anaerobe": "strict anaerobe (thrives in a healthy, oxygen-free gut)",
     "akkermansia": "Akkermansia (mucus-layer specialist)",
     "lps_tlr4_agonist": "strongly inflammatory LPS",
@@ -103,32 +103,45 @@ TRAIT_LABELS: dict[str, str] = {
     "mucin_degrader": "feeds on the mucus layer",
     "obligate_anaerobe_harmless": "strict anaerobe that occupies the niche pathogens need",
     "colonisation_resistance_harmless": "shown to keep pathogens out",
-    "defense_harm": "pathogen, pathobiont, Enterobacteriaceae or oral taxon",
+    "defense_harm": "pathogen, pathobiont or Enterobacteriaceae",
+    "oral_taxon_harmless": "oral-cavity species (penalised only above the share common in healthy people)",
 }
 
 
-def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
-    """Per-taxon values of the composite traits the formulas use (0..1)."""
-    v = values.fillna(0.0).clip(0.0, 1.0)
+def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-taxon values of the composite traits the formulas use (0..1).
+
+    ``values`` are the knowledge base's calls; ``weighted`` the same calls
+    multiplied by their evidence weight (:meth:`TraitMatrix.weighted`), which
+    is what credit and penalties use.  Who counts as harmful (and so earns no
+    credit) is decided on the calls themselves: a C. difficile is a pathogen
+    whatever the weight of the review that says so.
+    """
+    raw = values.fillna(0.0).clip(0.0, 1.0)
+    v = (values if weighted is None else weighted).fillna(0.0).clip(0.0, 1.0)
     # The curated enteric-pathogen and pathobiont calls decide who is harmful;
     # bugphyzz's broad "animal pathogen" flag also marks dominant commensals
     # (Phocaeicola vulgatus) and is left out of the scores.
-    harmful = v[["pathobiont", "enteric_pathogen"]].max(axis=1)
+    harmful = raw[["pathobiont", "enteric_pathogen"]].max(axis=1)
     harmless = 1.0 - harmful  # a strain-dependent (0.5) call keeps half its credit
     out = pd.DataFrame(index=values.index)
-    # Immune training: Treg/IgA-inducing and probiotic commensals, and SCFA
-    # producers, whose butyrate and propionate induce colonic Treg cells
-    # (Furusawa 2013, Arpaia 2013, Smith 2013; docs/scoring.md).
-    out["immunomodulatory"] = (
-        v[["treg_induction", "beneficial_commensal", "probiotic", "butyrate_producer", "propionate_producer"]].max(axis=1)
-        * harmless
-    )
+    # Immune training: Treg-inducing, immune-maturing and probiotic commensals,
+    # each weighted by its evidence (a genus extension of a strain's effect, or
+    # a mouse-only result, counts less).  SCFA producers are not counted here:
+    # the Treg induction by butyrate and propionate was shown for the
+    # metabolites in mice (Furusawa 2013, Arpaia 2013), not for every producer.
+    out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
     out["pathobiont_or_pathogen"] = harmful
     out["harmless"] = harmless
     out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1)
     out["pro_inflammatory_set"] = v[["pro_inflammatory", "asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1)
-    out["butyrate_producer"] = v["butyrate_producer"]
-    out["scfa_producer"] = v[["butyrate_producer", "propionate_producer"]].max(axis=1)
+    # Pathogens and pathobionts that make butyrate (C. difficile, C. perfringens,
+    # Fusobacterium) earn no nutrient or barrier credit for it: F. varium's
+    # butyrate itself caused colitis-like lesions in mice (Ohkusa 2003).
+    out["butyrate_producer"] = v["butyrate_producer"] * harmless
+    # SCFA supply: butyrate and propionate producers, and the acetate/lactate
+    # producers shown to feed butyrate producers (Belenguer 2006, Riviere 2016).
+    out["scfa_producer"] = v[["butyrate_producer", "propionate_producer", "butyrate_crossfeeding"]].max(axis=1) * harmless
     out["obligate_anaerobe"] = v["obligate_anaerobe"]
     out["akkermansia"] = v["akkermansia"]
     out["lps_tlr4_agonist"] = v["lps_tlr4_agonist"] * v["lps_producer"].where(values["lps_producer"].notna(), 1.0)
@@ -142,19 +155,41 @@ def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
     out["enterobacteriaceae"] = v["enterobacteriaceae"]
     out["oral_taxon"] = v["oral_taxon"]
     prm = parameters()
+    # Oral species are not harm in themselves: oral-to-gut transfer is common
+    # in healthy people (Schmidt 2019); only an oral overgrowth is penalised
+    # (a separate term on their share of the harmless community, below).
     out["defense_harm"] = pd.concat(
         [
             v["enteric_pathogen"],
             prm["harm_pathobiont"] * v["pathobiont"],
             prm["harm_enterobacteriaceae"] * v["enterobacteriaceae"],
-            prm["harm_oral"] * v["oral_taxon"],
         ],
         axis=1,
     ).max(axis=1)
+    out["oral_taxon_harmless"] = v["oral_taxon"] * harmless
     # Capacity traits count as present in a sample when any carrier is present.
     for trait in (*B_VITAMINS, *QUINONES):
         out[trait] = v[trait]
     return out
+
+
+def _own_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, pd.DataFrame]:
+    """Own abundance of the most resolved taxa: strains fold into their species,
+    except a strain the knowledge base has rows for (E. coli Nissle 1917 is not
+    a pathobiont), which is scored as itself where the profile names it."""
+    own, taxa = cohort.terminal_matrix(max_rank="strain", domains=SCORED_DOMAINS)
+    is_strain = (taxa["rank"] == "strain").to_numpy()
+    if not is_strain.any():
+        return own, taxa
+    named = {taxon for rank, taxon in load_knowledge().taxa() if rank == "strain"}
+    fold = is_strain & ~taxa["name"].isin(named).to_numpy()
+    target = np.arange(len(taxa))
+    parents = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    fold &= parents >= 0
+    target[fold] = parents[fold]
+    keep = np.flatnonzero(~fold)
+    move = sp.csr_matrix((np.ones(len(taxa)), (np.arange(len(taxa)), target)), shape=(len(taxa), len(taxa)))
+    return sp.csr_matrix(own @ move)[:, keep], taxa.iloc[keep]
 
 
 def _shannon_rows(P: sp.csr_matrix) -> np.ndarray:
@@ -216,7 +251,11 @@ def _pillar_formulas(
     # One harm index per taxon (a recognised pathogen is the most harmful, 1),
     # so a taxon's arrival can only raise it: separate penalties would let a
     # pathogen dilute an Enterobacteriaceae bloom and look like an improvement.
-    defense = resistance * (1 - _h(F["defense_harm"], prm["k_pathogen"]))
+    # Oral overgrowth: the oral share of the harmless community above what is
+    # common in healthy stool (a pathogen's arrival leaves that share as it is).
+    oral_share = np.divide(F["oral_taxon_harmless"], F["harmless"], out=np.zeros(len(F)), where=F["harmless"] > 0)
+    oral_excess = np.maximum(0.0, oral_share - prm["oral_overgrowth_threshold"])
+    defense = resistance * (1 - _h(F["defense_harm"], prm["k_pathogen"])) * (1 - _h(oral_excess, prm["k_oral_excess"]))
     table = pd.DataFrame(
         {
             "training": training,
@@ -264,7 +303,7 @@ def pillar_scores(
         any trait known at species or genus level).
     """
     prm = parameters()
-    own, taxa = cohort.terminal_matrix(max_rank="species", domains=SCORED_DOMAINS)
+    own, taxa = _own_abundance(cohort)
     present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
     own = own[:, present]
     taxa = taxa.iloc[present]
@@ -278,7 +317,7 @@ def pillar_scores(
 
         dysbiosis = dysbiosis_score(cohort).to_numpy()
     traits = trait_matrix(taxa, list(TRAITS))
-    composite = _composite_traits(traits.values)
+    composite = _composite_traits(traits.values, traits.weighted())
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
     presence = (P > 0).astype(float)
