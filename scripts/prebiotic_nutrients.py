@@ -34,7 +34,13 @@ def main() -> None:
     args = parser.parse_args()
     cohort = gutbalance.read(args.shared / "profiles" / "prebiotics_metaphlan3")
     result = pillar_scores(cohort, contributions=False)
-    table = pd.concat([result.scores[["nutrients"]], result.shares[["butyrate_producer", "scfa_producer"]]], axis=1)
+    from gutbalance.pillars import B_VITAMINS, QUINONES, parameters
+
+    k = parameters()["k_vitamin_producers"]
+    shares = result.shares
+    table = pd.concat([result.scores[["nutrients"]], shares[["butyrate_producer", "scfa_producer"]]], axis=1)
+    table["b_vitamins"] = (shares[list(B_VITAMINS)] / (shares[list(B_VITAMINS)] + k)).mean(axis=1)
+    table["k2_q10"] = (shares[list(QUINONES)] / (shares[list(QUINONES)] + k)).mean(axis=1)
     table["group"] = [s.split("_")[0] for s in table.index]
     means = table.groupby("group").mean().round(3)
     print(means.to_string())

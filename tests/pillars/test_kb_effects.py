@@ -56,3 +56,22 @@ def test_nissle_1917_named_in_the_profile_is_not_penalised_as_a_pathobiont():
     harm = result.shares["pathobiont_or_pathogen"]
     assert harm["nissle"] == 0.0 and harm["k12"] > 0 and harm["k12"] == pytest.approx(harm["species"])
     assert result.scores.loc["nissle", "training"] > result.scores.loc["species", "training"]
+
+
+def test_a_trace_vitamin_producer_cannot_fill_the_vitamin_capacity():
+    """Capacity follows the producers' share: 0.1 % of Bacteroides gives a few per cent of the B2 term, 30 % most of it."""
+    F = f"{G}|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii"
+    result = run(trace={F: 99.9, POOL["uniformis"]: 0.1}, plenty={F: 70.0, POOL["uniformis"]: 30.0})
+    from gutbalance.pillars import parameters
+
+    k = parameters()["k_vitamin_producers"]
+    b2 = result.shares["vitamin_b2_synthesis"]
+    capacity = b2 / (b2 + k)
+    assert capacity["trace"] < 0.06
+    assert capacity["plenty"] > 0.85
+
+
+def test_escherichia_coli_vitamins_earn_no_credit():
+    """E. coli is a pathobiont call: like its butyrate-free neighbours, its B vitamins do not count."""
+    result = run(ecoli={**BASE, ECOLI: 20.0}, base=BASE)
+    assert result.shares.loc["ecoli", "vitamin_b1_synthesis"] == 0.0

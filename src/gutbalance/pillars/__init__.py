@@ -167,9 +167,10 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
         axis=1,
     ).max(axis=1)
     out["oral_taxon_harmless"] = v["oral_taxon"] * harmless
-    # Capacity traits count as present in a sample when any carrier is present.
+    # Vitamin and quinone producers; pathobionts' and pathogens' products earn
+    # no credit, as for butyrate.
     for trait in (*B_VITAMINS, *QUINONES):
-        out[trait] = v[trait]
+        out[trait] = v[trait] * harmless
     return out
 
 
@@ -208,7 +209,7 @@ def _pillar_formulas(
     harmless_shannon: np.ndarray,
     prm: dict[str, float],
 ) -> pd.DataFrame:
-    """The five pillars from trait shares ``F``, capacity presence ``N``,
+    """The five pillars from trait shares ``F``, vitamin/quinone capacity ``N`` (0..1),
     species Shannon diversity and the dysbiosis score (0 = like the healthy
     reference, 1 = nothing in common)."""
     training = _h(F["immunomodulatory"], prm["k_beneficial"]) * (1 - _h(F["pathobiont_or_pathogen"], prm["k_pathobiont"]))
@@ -320,13 +321,11 @@ def pillar_scores(
     composite = _composite_traits(traits.values, traits.weighted())
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
-    presence = (P > 0).astype(float)
+    # Capacity grows with the producers' share and saturates (half at
+    # k_vitamin_producers): a few producers supply a community (Magnusdottir
+    # 2015), but a trace taxon cannot fill it as mere presence did.
     capacity_cols = [*B_VITAMINS, *QUINONES]
-    N = pd.DataFrame(
-        np.minimum(1.0, np.asarray(presence @ composite[capacity_cols].to_numpy(dtype=float))),
-        index=cohort.samples.index,
-        columns=capacity_cols,
-    )
+    N = _h(F[capacity_cols], prm["k_vitamin_producers"])
     harmless = sp.csr_matrix(P.multiply(composite["harmless"].to_numpy()[None, :]))
     scores = _pillar_formulas(
         F, N, np.asarray(shannon, dtype=float), np.asarray(dysbiosis, dtype=float), _shannon_rows(harmless), prm
