@@ -65,8 +65,27 @@ def test_adding_a_pathogen_never_raises_defense(community, pathogen, share):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(communities, st.sampled_from(sorted(BUTYRATE)), st.floats(0.001, 0.5))
 def test_adding_butyrate_producers_never_lowers_nutrients(community, producer, share):
-    scores = _scores(before=community, after=_with(community, BUTYRATE[producer], share))
-    assert scores.loc["after", "nutrients"] >= scores.loc["before", "nutrients"] - 1e-9
+    """Butyrate producers raise the SCFA terms; nutrients may fall only by the
+    dilution of the vitamin and quinone producers they displace (capacity
+    follows the producers' share, so dilution is a real loss)."""
+    result = pillar_scores(make_cohort({"before": community, "after": _with(community, BUTYRATE[producer], share)}),
+                           contributions=False)
+    scores, shares = result.scores, result.shares
+    assert shares.loc["after", "butyrate_producer"] >= shares.loc["before", "butyrate_producer"] - 1e-12
+    assert shares.loc["after", "scfa_producer"] >= shares.loc["before", "scfa_producer"] - 1e-12
+    k = parameters()["k_vitamin_producers"]
+    vit = [c for c in shares.columns if c.startswith("vitamin_")]
+    quin = ["menaquinone_synthesis", "ubiquinone_synthesis"]
+
+    def capacity_points(sample):
+        def cap(cols):
+            return (shares.loc[sample, cols] / (shares.loc[sample, cols] + k)).mean()
+
+        weights = calibration()["components"]["nutrients"]
+        return 100 * (weights["vitamins"] * cap(vit) + weights["quinones"] * cap(quin))
+
+    diluted = capacity_points("before") - capacity_points("after")
+    assert scores.loc["after", "nutrients"] >= scores.loc["before", "nutrients"] - max(diluted, 0.0) - 1e-9
 
 
 def test_scores_do_not_depend_on_sample_order():

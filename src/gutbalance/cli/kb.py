@@ -22,7 +22,13 @@ def kb() -> None:
 @click.option("--rank", default="species", show_default=True, help="Rank of TAXON when it is a bare name.")
 @click.option("--max-rank", default="phylum", show_default=True, help="Highest rank to fall back to.")
 def show(taxon: str, rank: str, max_rank: str) -> None:
-    """Every trait known for TAXON (a name in any spelling, or a full lineage)."""
+    """Every trait known for TAXON (a name in any spelling, or a full lineage;
+    --rank strain for a named strain such as "Escherichia coli Nissle 1917").
+
+    Each call shows its weight in the scores (evidence x rank fallback x host
+    of the evidence x strain-specificity), the host of the evidence, whether
+    it is strain-specific and the effect as the source gives it.
+    """
     from ..knowledge import lineage_of, lookup
 
     lineage = lineage_of(taxon, rank)
@@ -38,9 +44,18 @@ def show(taxon: str, rank: str, max_rank: str) -> None:
         for rec in group.itertuples(index=False):
             qual = f" ({rec.qualifier})" if rec.qualifier else ""
             click.echo(
-                f"  {rec.trait} = {rec.value:g}{qual}  confidence {rec.confidence:.2f} from {rec.resolved_rank} "
-                f"{rec.resolved_taxon}; {rec.evidence}; {rec.sources}"
+                f"  {rec.trait} = {rec.value:g}{qual}  weight {rec.weight:.2f}, confidence {rec.confidence:.2f} "
+                f"from {rec.resolved_rank} {rec.resolved_taxon}; {rec.evidence}; {rec.sources}"
             )
+            where = []
+            if rec.host:
+                where.append(f"host of the evidence: {rec.host}")
+            if rec.strain_specific:
+                where.append("strain-specific" if rec.strain_specific == "yes" else "not strain-specific")
+            if rec.effect:
+                where.append(f"effect: {rec.effect}")
+            if where:
+                click.echo("      " + "; ".join(where))
             if rec.note:
                 click.echo(f"      {rec.note}")
 

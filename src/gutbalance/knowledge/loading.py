@@ -21,12 +21,18 @@ import pandas as pd
 
 from ..errors import KnowledgeBaseError
 from ..taxonomy import canonical_name
-from .schema import EVIDENCE_WEIGHT, KB_RANKS, TRAITS
+from .schema import EVIDENCE_WEIGHT, HOSTS, KB_RANKS, TRAITS
 
-FACT_COLUMNS = ("taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note")
+FACT_COLUMNS = ("taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note",
+                "host", "strain_specific", "effect")
 REQUIRED_COLUMNS = ("taxon", "rank", "trait", "value", "evidence", "source")
+#: Columns a table may leave out; a table that has them fills them on every row.
+EVIDENCE_COLUMNS = ("host", "strain_specific")
 SOURCE_PATTERN = re.compile(r"^(doi:10\.\d{4,9}/\S+|pmid:\d+)$")
 BIBLIOGRAPHY_FILE = "sources.tsv"
+WEIGHTS_FILE = "evidence_weights.tsv"
+#: Files in knowledge/data that are not facts tables.
+NOT_FACTS = {BIBLIOGRAPHY_FILE, WEIGHTS_FILE}
 
 
 @dataclass(frozen=True)
@@ -97,15 +103,17 @@ def read_facts(text: str, origin: str, sources: dict[str, Source] | None = None)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise KnowledgeBaseError(f"{origin}: header lacks column(s) {', '.join(missing)}")
+    required = [c for c in EVIDENCE_COLUMNS if c in header]
     records = []
     # Line numbers count only the non-comment lines (header = 1): comments
     # carry provenance and move, so we report the data line and the row itself.
     for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
-        records.append(_validate(rec, origin, lineno, sources))
+        records.append(_validate(rec, origin, lineno, sources, required))
     return pd.DataFrame.from_records(records, columns=[*FACT_COLUMNS, "file", "line"])
 
 
-def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | None) -> dict:
+def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | None,
+              required: list[str] | tuple[str, ...] = ()) -> dict:
     def fail(message: str) -> KnowledgeBaseError:
         return KnowledgeBaseError(f"{origin}: data line {lineno} ({rec.get('taxon')!r} {rec.get('trait')!r}): {message}")
 
@@ -139,6 +147,16 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
             key = part.split("=", 1)[0].strip()
             if "=" not in part or key not in allowed:
                 raise fail(f"qualifier {part!r} not allowed for {trait} (keys: {', '.join(allowed) or 'none'})")
+    host = (rec.get("host") or "").strip()
+    strain_specific = (rec.get("strain_specific") or "").strip()
+    for column in required:
+        if not (rec.get(column) or "").strip():
+            raise fail(f"no {column}: this table records the host of the evidence and whether it is strain-specific"
+                       " on every row")
+    if host and host not in HOSTS:
+        raise fail(f"unknown host {host!r}; use one of {', '.join(HOSTS)}")
+    if strain_specific not in {"", "yes", "no"}:
+        raise fail(f"strain_specific {strain_specific!r} must be yes or no")
     current = canonical_name(rank, taxon)
     if current != taxon:
         raise fail(f"taxon is not the canonical name; write {current!r} (synonyms live in taxonomy/data/synonyms.tsv)")
@@ -152,6 +170,9 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
         "evidence": evidence,
         "source": source,
         "note": (rec.get("note") or "").strip(),
+        "host": host,
+        "strain_specific": strain_specific,
+        "effect": (rec.get("effect") or "").strip(),
         "file": origin,
         "line": lineno,
     }
@@ -190,7 +211,51 @@ def load_knowledge() -> KnowledgeBase:
     frames = []
     names = []
     for entry in sorted(data.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".tsv") and entry.name != BIBLIOGRAPHY_FILE:
+        if entry.name.endswith(".tsv") and entry.name not in NOT_FACTS:
             frames.append(read_facts(entry.read_text("utf-8"), entry.name, sources))
             names.append(entry.name)
     return _assemble(frames, sources, tuple(names))
+
+
+@dataclass(frozen=True)
+class EvidenceWeights:
+    """The factors of a call's weight (``data/evidence_weights.tsv``)."""
+
+    evidence: dict[str, float]
+    rank: dict[str, float]
+    host: dict[str, float]
+    strain: dict[str, float]
+
+
+def read_evidence_weights(text: str, origin: str = WEIGHTS_FILE) -> EvidenceWeights:
+    """Parse the weights table; every factor level must be present, sourced or assumed."""
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    table: dict[str, dict[str, float]] = {"evidence": {}, "rank": {}, "host": {}, "strain": {}}
+    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
+        factor, level = (rec.get("factor") or "").strip(), (rec.get("level") or "").strip()
+        status, source = (rec.get("status") or "").strip(), (rec.get("source") or "").strip()
+        if factor not in table:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: unknown factor {factor!r}")
+        if status not in {"sourced", "assumed"}:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: status must be sourced or assumed")
+        if status == "sourced" and not SOURCE_PATTERN.match(source):
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: a sourced weight needs a doi: or pmid: source")
+        try:
+            weight = float(rec.get("weight") or "")
+        except ValueError:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: weight is not a number") from None
+        if not 0.0 <= weight <= 1.0:
+            raise KnowledgeBaseError(f"{origin}: line {lineno}: weight {weight} outside 0..1")
+        table[factor][level] = weight
+    expected = {"evidence": set(EVIDENCE_WEIGHT), "rank": set(KB_RANKS), "host": set(HOSTS), "strain": {"yes", "no"}}
+    for factor, levels in expected.items():
+        missing = levels - set(table[factor])
+        if missing:
+            raise KnowledgeBaseError(f"{origin}: no weight for {factor} {', '.join(sorted(missing))}")
+    return EvidenceWeights(**table)
+
+
+@lru_cache(maxsize=1)
+def evidence_weights() -> EvidenceWeights:
+    """The shipped evidence weights (validated, cached)."""
+    return read_evidence_weights(_data_dir().joinpath(WEIGHTS_FILE).read_text("utf-8"))

@@ -6,6 +6,12 @@ phylum.  The confidence of a call is ``RANK_CONFIDENCE[rank] *
 EVIDENCE_WEIGHT[evidence]`` (both assumed ordinal weights, documented in
 ``docs/knowledge-base.md``).  Where one node has several rows for a trait, the
 strongest evidence level wins and rows of equal strength are averaged.
+
+The *weight* of a call is how much it counts in the scores
+(:meth:`TraitMatrix.weighted`): evidence level x rank fallback (only above the
+rank the trait is conserved to) x host of the evidence (for effects on a
+host) x strain-specificity (a strain's effect credited to a whole species),
+with the factors in ``data/evidence_weights.tsv``.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ import scipy.sparse as sp
 
 from ..errors import DataError
 from ..taxonomy import RANKS, canonical_name, is_unclassified, parse_lineage
-from .loading import KnowledgeBase, load_knowledge
+from .loading import EvidenceWeights, KnowledgeBase, evidence_weights, load_knowledge
 from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS
+
+#: Traits whose value is not a 0..1 share (never weighted).
+UNWEIGHTED_TRAITS = {"pathogenicity_class"}
 
 #: Ranks whose rows count as "annotated" for the coverage figure.
 COVERAGE_RANKS: tuple[str, ...] = ("species", "genus")
@@ -35,6 +44,30 @@ class Call:
     sources: tuple[str, ...]
     qualifier: str
     note: str
+    host: str = ""
+    strain_specific: str = ""
+    effect: str = ""
+    #: evidence x host x strain factor of the rows behind the call (rank comes in at lookup).
+    factor: float = 1.0
+
+
+def call_weight(trait: str, at_rank: str, call: Call, weights: EvidenceWeights | None = None) -> float:
+    """How much ``call`` (resolved at ``at_rank``) counts in the scores, 0..1."""
+    if trait in UNWEIGHTED_TRAITS:
+        return 1.0
+    w = weights or evidence_weights()
+    conserved = TRAITS[trait].conserved
+    rank_w = min(1.0, w.rank[at_rank] / w.rank[conserved]) if at_rank in w.rank and conserved in w.rank else 1.0
+    return call.factor * rank_w
+
+
+def _row_factor(trait: str, evidence: str, host: str, strain_specific: str, at_strain: bool, w: EvidenceWeights) -> float:
+    f = w.evidence[evidence]
+    if TRAITS[trait].host_effect and host:
+        f *= w.host[host]
+    if strain_specific == "yes" and not at_strain:
+        f *= w.strain["yes"]
+    return f
 
 
 def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]:
@@ -48,18 +81,26 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
     # Plain Python over the rows: a pandas groupby with one small frame per
     # (taxon, trait) took seconds for 10,000 facts, paid by every worker.
     groups: dict[tuple[str, str, str], list[tuple]] = {}
-    columns = ["rank", "taxon", "trait", "value", "evidence", "source", "qualifier", "note"]
-    for row in zip(*(facts[c].tolist() for c in columns), strict=True):
+    columns = ["rank", "taxon", "trait", "value", "evidence", "source", "qualifier", "note", "host", "strain_specific",
+               "effect"]
+    data = {c: (facts[c].tolist() if c in facts.columns else [""] * len(facts)) for c in columns}
+    for row in zip(*(data[c] for c in columns), strict=True):
         groups.setdefault(row[:3], []).append(row)
+    w = evidence_weights()
     for (rank, taxon, trait), rows in groups.items():
         strongest = min(order[r[4]] for r in rows)
         best = [r for r in rows if order[r[4]] == strongest]
+        factors = [_row_factor(trait, r[4], r[8], r[9], rank == "strain", w) for r in best]
         call = Call(
             value=float(sum(float(r[3]) for r in best) / len(best)),
             evidence=str(best[0][4]),
             sources=tuple(dict.fromkeys(r[5] for r in best)),
             qualifier="; ".join(q for q in dict.fromkeys(r[6] for r in best) if q),
             note=" | ".join(n for n in dict.fromkeys(r[7] for r in best) if n),
+            host=", ".join(h for h in dict.fromkeys(r[8] for r in best) if h),
+            strain_specific="yes" if any(r[9] == "yes" for r in best) else ("no" if any(r[9] for r in best) else ""),
+            effect="; ".join(e for e in dict.fromkeys(r[10] for r in best) if e),
+            factor=float(sum(factors) / len(factors)),
         )
         out.setdefault((rank, taxon), {})[trait] = call
     object.__setattr__(kb, "_resolved", out)
@@ -87,7 +128,11 @@ def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
         return {}
     current = canonical_name(rank, name)
     out = {rank: current}
-    if rank == "species":
+    if rank == "strain" and len(current.split(" ")) > 2:
+        # "Escherichia coli Nissle 1917": the binomial is the species.
+        out["species"] = canonical_name("species", " ".join(current.split(" ")[:2]))
+        current = out["species"]
+    if rank in ("species", "strain"):
         first = current.split(" ", 1)[0]
         if _looks_like_genus(first) and " " in current:
             out["genus"] = canonical_name("genus", first)
@@ -138,8 +183,10 @@ def lookup(
     Returns
     -------
     DataFrame
-        One row per trait found: ``trait, pillar, value, confidence,
-        resolved_rank, resolved_taxon, evidence, sources, qualifier, note``.
+        One row per trait found: ``trait, pillar, value, confidence, weight,
+        resolved_rank, resolved_taxon, evidence, host, strain_specific,
+        effect, sources, qualifier, note`` (``weight``: how much the call
+        counts in the scores, see :func:`call_weight`).
     """
     kb = kb or load_knowledge()
     wanted = list(traits) if traits else list(TRAITS)
@@ -158,16 +205,20 @@ def lookup(
                 "pillar": TRAITS[trait].pillar,
                 "value": call.value,
                 "confidence": RANK_CONFIDENCE[at_rank] * EVIDENCE_WEIGHT[call.evidence],
+                "weight": call_weight(trait, at_rank, call),
                 "resolved_rank": at_rank,
                 "resolved_taxon": taxon,
                 "evidence": call.evidence,
+                "host": call.host,
+                "strain_specific": call.strain_specific,
+                "effect": call.effect,
                 "sources": ", ".join(call.sources),
                 "qualifier": call.qualifier,
                 "note": call.note,
             }
         )
-    columns = ["trait", "pillar", "value", "confidence", "resolved_rank", "resolved_taxon", "evidence", "sources",
-               "qualifier", "note"]
+    columns = ["trait", "pillar", "value", "confidence", "weight", "resolved_rank", "resolved_taxon", "evidence", "host",
+               "strain_specific", "effect", "sources", "qualifier", "note"]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -179,10 +230,23 @@ class TraitMatrix:
     values: pd.DataFrame
     confidence: pd.DataFrame
     resolved_rank: pd.DataFrame
+    #: How much each call counts (evidence x rank x host x strain, 0..1; 0 where unknown).
+    weight: pd.DataFrame | None = None
 
     def filled(self, fill: float = 0.0) -> pd.DataFrame:
         """Values with unknowns replaced (for matrix products)."""
         return self.values.fillna(fill)
+
+    def weighted(self) -> pd.DataFrame:
+        """Values multiplied by their evidence weight (NaN stays unknown).
+
+        What the scores use: a genus-level extension, a mouse-only immune
+        effect or a strain's effect credited to its species counts less than
+        a species fact shown in people (``docs/knowledge-base.md``).
+        """
+        if self.weight is None:
+            return self.values
+        return self.values * self.weight
 
     def annotated(self, ranks: tuple[str, ...] = COVERAGE_RANKS) -> pd.DataFrame:
         """Boolean taxa x traits: a value was found at one of ``ranks``."""
@@ -251,6 +315,7 @@ def trait_matrix(
     n, m = len(taxa), len(wanted)
     values = np.full((n, m), np.nan)
     conf = np.zeros((n, m))
+    weight = np.zeros((n, m))
     ranks = np.full((n, m), "", dtype=object)
     col = {t: j for j, t in enumerate(wanted)}
     for i, lineage in enumerate(_taxa_lineages(taxa)):
@@ -258,11 +323,13 @@ def trait_matrix(
             j = col[trait]
             values[i, j] = call.value
             conf[i, j] = RANK_CONFIDENCE[at_rank] * EVIDENCE_WEIGHT[call.evidence]
+            weight[i, j] = call_weight(trait, at_rank, call)
             ranks[i, j] = at_rank
     result = TraitMatrix(
         values=pd.DataFrame(values, index=taxa.index, columns=wanted),
         confidence=pd.DataFrame(conf, index=taxa.index, columns=wanted),
         resolved_rank=pd.DataFrame(ranks, index=taxa.index, columns=wanted),
+        weight=pd.DataFrame(weight, index=taxa.index, columns=wanted),
     )
     _MATRIX_CACHE[key] = result
     if len(_MATRIX_CACHE) > _MATRIX_CACHE_SIZE:

@@ -15,16 +15,46 @@ PILLARS: tuple[str, ...] = ("training", "homeostasis", "nutrients", "barrier", "
 
 @dataclass(frozen=True)
 class Trait:
-    """One trait: its pillar, what a value means, and the allowed qualifier keys."""
+    """One trait: its pillar, what a value means, and the allowed qualifier keys.
+
+    ``host_effect``: the trait is an effect on a host (Treg induction,
+    inflammation, probiotic benefit), so the host the evidence comes from
+    (human, mouse, cells in a dish) weighs on it; a phenotype of the microbe
+    itself (Gram stain, butyrate made in culture) is measured in vitro by
+    nature.  ``conserved``: the deepest rank at which a row still counts at
+    full weight (a genus-defined flag such as ``akkermansia`` is exact at
+    genus; Treg induction shown for some strains is not).
+    """
 
     name: str
     pillar: str
     scale: str
     qualifiers: tuple[str, ...] = ()
+    host_effect: bool = False
+    conserved: str = "species"
+
+
+#: Traits that are effects on a host, where the host of the evidence matters.
+_HOST_EFFECT = {
+    "beneficial_commensal", "probiotic", "treg_induction", "th17_induction", "th1_induction", "pathobiont",
+    "anti_inflammatory", "pro_inflammatory", "colonisation_resistance", "sphingolipid_producer",
+}
+#: Traits defined at, or phylogenetically conserved to, a rank above species
+#: (assumed; see docs/knowledge-base.md "Evidence weights").
+_CONSERVED = {
+    "akkermansia": "genus", "enterobacteriaceae": "family", "gram_negative": "genus", "lps_producer": "family",
+    "obligate_anaerobe": "genus", "facultative_anaerobe": "genus", "h2s_producer": "genus",
+    "sulfate_reducer": "genus", "sphingolipid_producer": "genus",
+    # Fermentation end products: the reviews and culture surveys name producer
+    # genera (Louis & Flint 2017), and the pathways are largely shared within them.
+    "butyrate_producer": "genus", "propionate_producer": "genus", "acetate_producer": "genus",
+    "lactate_producer": "genus", "butyrate_crossfeeding": "genus",
+}
 
 
 def _t(name: str, pillar: str, scale: str, *qualifiers: str) -> Trait:
-    return Trait(name, pillar, scale, tuple(qualifiers))
+    return Trait(name, pillar, scale, tuple(qualifiers), host_effect=name in _HOST_EFFECT,
+                 conserved=_CONSERVED.get(name, "species"))
 
 
 _BOOL = "1 = has the trait, 0 = shown to lack it"
@@ -46,11 +76,15 @@ TRAITS: dict[str, Trait] = {
         _t("gmhi_health_scarce", "homeostasis", "1 = one of the 43 GMHI health-scarce species"),
         _t("asnicar_favourable", "homeostasis", "1 = one of the 15 species Asnicar et al. 2021 ranked favourable"),
         _t("asnicar_unfavourable", "homeostasis", "1 = one of the 15 species Asnicar et al. 2021 ranked unfavourable"),
+        _t("sphingolipid_producer", "homeostasis", _BOOL + " (makes sphingolipids; Bacteroides sphingolipids keep"
+           " the colon uninflamed in gnotobiotic mice and are lower in IBD stool, Brown et al. 2019)"),
         # --- nutrients: does it make what immune cells need?
         _t("butyrate_producer", "nutrients", _BOOL, "route", "mM"),
         _t("propionate_producer", "nutrients", _BOOL, "route"),
         _t("acetate_producer", "nutrients", "1 = net acetate producer, 0 = net acetate consumer", "mM"),
         _t("lactate_producer", "nutrients", _BOOL, "mM"),
+        _t("butyrate_crossfeeding", "nutrients", _BOOL + " (acetate, lactate or oligosaccharides it releases are shown"
+           " to feed butyrate producers, e.g. Bifidobacterium with Anaerostipes and E. hallii)"),
         _t("vitamin_b1_synthesis", "nutrients", _BOOL + " (thiamine de novo)"),
         _t("vitamin_b2_synthesis", "nutrients", _BOOL + " (riboflavin de novo)"),
         _t("vitamin_b3_synthesis", "nutrients", _BOOL + " (niacin / NAD de novo)"),
@@ -100,6 +134,7 @@ EVIDENCE_LEVELS: tuple[str, ...] = tuple(EVIDENCE_WEIGHT)
 #: call inherited from that rank gets (assumed: fewer shared traits the
 #: further up the tree; documented in docs/knowledge-base.md).
 RANK_CONFIDENCE: dict[str, float] = {
+    "strain": 1.0,
     "species": 1.0,
     "genus": 0.7,
     "family": 0.4,
@@ -108,6 +143,12 @@ RANK_CONFIDENCE: dict[str, float] = {
     "phylum": 0.1,
 }
 KB_RANKS: tuple[str, ...] = tuple(RANK_CONFIDENCE)
+
+#: Where the evidence of a row comes from.  ``human``: people (cohorts, trials,
+#: human samples); ``mouse``/``other_animal``: animal experiments, gnotobiotic
+#: included; ``in_vitro``: cultures, cell lines, biochemistry; ``in_silico``:
+#: genome analysis or prediction; ``mixed``: a review pooling several.
+HOSTS: tuple[str, ...] = ("human", "mouse", "other_animal", "in_vitro", "in_silico", "mixed")
 
 
 def pillar_traits(pillar: str) -> list[str]:

@@ -46,7 +46,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
-from ..knowledge import trait_matrix
+from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 
 __all__ = [
@@ -161,8 +161,10 @@ COMPONENTS: tuple[Component, ...] = (
               "colonisation_resistance_harmless", "k_colonisation_resistance", 0.15),
     Component("defense", "harmless_diversity", "community",
               "diversity of the harmless taxa above 0.1 % (depth-robust Shannon)", prior=0.15),
-    Component("defense", "harm", "penalty", "pathogens, pathobionts, Enterobacteriaceae, oral taxa", "defense_harm",
-              "k_pathogen", 0.4),
+    Component("defense", "harm", "penalty", "pathogens, pathobionts, Enterobacteriaceae", "defense_harm",
+              "k_pathogen", 0.3),
+    Component("defense", "oral_overgrowth", "penalty", "mouth microbes above the share common in healthy stool",
+              "oral_taxon_harmless", "k_oral_excess", 0.1),
 )
 COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
 
@@ -222,28 +224,40 @@ class PillarResult:
 TRAIT_LABELS: dict[str, str] = {c.trait: c.label for c in COMPONENTS if c.trait}
 
 
-def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
-    """Per-taxon values of the composite traits the formulas use (0..1)."""
-    v = values.fillna(0.0).clip(0.0, 1.0)
+def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-taxon values of the composite traits the formulas use (0..1).
+
+    ``values`` are the knowledge base's calls; ``weighted`` the same calls
+    multiplied by their evidence weight (:meth:`TraitMatrix.weighted`), which
+    is what credit and penalties use.  Who counts as harmful (and so earns no
+    credit) is decided on the calls themselves: a C. difficile is a pathogen
+    whatever the weight of the review that says so.
+    """
+    raw = values.fillna(0.0).clip(0.0, 1.0)
+    v = (values if weighted is None else weighted).fillna(0.0).clip(0.0, 1.0)
     # The curated enteric-pathogen and pathobiont calls decide who is harmful;
     # bugphyzz's broad "animal pathogen" flag also marks dominant commensals
     # (Phocaeicola vulgatus) and is left out of the scores.
-    harmful = v[["pathobiont", "enteric_pathogen"]].max(axis=1)
+    harmful = raw[["pathobiont", "enteric_pathogen"]].max(axis=1)
     harmless = 1.0 - harmful  # a strain-dependent (0.5) call keeps half its credit
     out = pd.DataFrame(index=values.index)
-    # Immune training: Treg/IgA-inducing and probiotic commensals, and SCFA
-    # producers, whose butyrate and propionate induce colonic Treg cells
-    # (Furusawa 2013, Arpaia 2013, Smith 2013; docs/scoring.md).
-    out["immunomodulatory"] = (
-        v[["treg_induction", "beneficial_commensal", "probiotic", "butyrate_producer", "propionate_producer"]].max(axis=1)
-        * harmless
-    )
+    # Immune training: Treg-inducing, immune-maturing and probiotic commensals,
+    # each weighted by its evidence (a genus extension of a strain's effect, or
+    # a mouse-only result, counts less).  SCFA producers are not counted here:
+    # the Treg induction by butyrate and propionate was shown for the
+    # metabolites in mice (Furusawa 2013, Arpaia 2013), not for every producer.
+    out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
     out["pathobiont_or_pathogen"] = harmful
     out["harmless"] = harmless
     out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1)
     out["pro_inflammatory_set"] = v[["pro_inflammatory", "asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1)
-    out["butyrate_producer"] = v["butyrate_producer"]
-    out["scfa_producer"] = v[["butyrate_producer", "propionate_producer"]].max(axis=1)
+    # Pathogens and pathobionts that make butyrate (C. difficile, C. perfringens,
+    # Fusobacterium) earn no nutrient or barrier credit for it: F. varium's
+    # butyrate itself caused colitis-like lesions in mice (Ohkusa 2003).
+    out["butyrate_producer"] = v["butyrate_producer"] * harmless
+    # SCFA supply: butyrate and propionate producers, and the acetate/lactate
+    # producers shown to feed butyrate producers (Belenguer 2006, Riviere 2016).
+    out["scfa_producer"] = v[["butyrate_producer", "propionate_producer", "butyrate_crossfeeding"]].max(axis=1) * harmless
     out["obligate_anaerobe"] = v["obligate_anaerobe"]
     out["akkermansia"] = v["akkermansia"]
     out["lps_tlr4_agonist"] = v["lps_tlr4_agonist"] * v["lps_producer"].where(values["lps_producer"].notna(), 1.0)
@@ -257,22 +271,42 @@ def _composite_traits(values: pd.DataFrame) -> pd.DataFrame:
     out["enterobacteriaceae"] = v["enterobacteriaceae"]
     out["oral_taxon"] = v["oral_taxon"]
     prm = parameters()
+    # Oral species are not harm in themselves: oral-to-gut transfer is common
+    # in healthy people (Schmidt 2019); only an oral overgrowth is penalised
+    # (a separate term on their share of the harmless community, below).
     out["defense_harm"] = pd.concat(
         [
             v["enteric_pathogen"],
             prm["harm_pathobiont"] * v["pathobiont"],
             prm["harm_enterobacteriaceae"] * v["enterobacteriaceae"],
-            prm["harm_oral"] * v["oral_taxon"],
         ],
         axis=1,
     ).max(axis=1)
-    # Capacity traits count as present in a sample when any carrier is present.
+    out["oral_taxon_harmless"] = v["oral_taxon"] * harmless
+    # Vitamin and quinone producers; pathobionts' and pathogens' products earn
+    # no credit, as for butyrate.
     for trait in (*B_VITAMINS, *QUINONES):
-        out[trait] = v[trait]
+        out[trait] = v[trait] * harmless
     return out
 
 
-
+def _own_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, pd.DataFrame]:
+    """Own abundance of the most resolved taxa: strains fold into their species,
+    except a strain the knowledge base has rows for (E. coli Nissle 1917 is not
+    a pathobiont), which is scored as itself where the profile names it."""
+    own, taxa = cohort.terminal_matrix(max_rank="strain", domains=SCORED_DOMAINS)
+    is_strain = (taxa["rank"] == "strain").to_numpy()
+    if not is_strain.any():
+        return own, taxa
+    named = {taxon for rank, taxon in load_knowledge().taxa() if rank == "strain"}
+    fold = is_strain & ~taxa["name"].isin(named).to_numpy()
+    target = np.arange(len(taxa))
+    parents = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    fold &= parents >= 0
+    target[fold] = parents[fold]
+    keep = np.flatnonzero(~fold)
+    move = sp.csr_matrix((np.ones(len(taxa)), (np.arange(len(taxa)), target)), shape=(len(taxa), len(taxa)))
+    return sp.csr_matrix(own @ move)[:, keep], taxa.iloc[keep]
 
 
 def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
@@ -330,6 +364,15 @@ class _Inputs:
     community: pd.DataFrame
 
 
+def _oral_excess(F: pd.DataFrame, prm: dict[str, float]) -> np.ndarray:
+    """The oral share of the harmless community above what healthy stool
+    commonly carries (oral-to-gut transfer is common in health, Schmidt 2019;
+    a pathogen's arrival leaves this share as it is)."""
+    harmless = F["harmless"].to_numpy()
+    share = np.divide(F["oral_taxon_harmless"].to_numpy(), harmless, out=np.zeros(len(F)), where=harmless > 0)
+    return np.maximum(0.0, share - prm["oral_overgrowth_threshold"])
+
+
 def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: float) -> pd.DataFrame:
     """Every component (0 = worst, 1 = best) of every sample."""
     F, N, community = inputs.F, inputs.N, inputs.community
@@ -344,6 +387,8 @@ def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: flo
             value = N[list(group)].mean(axis=1).to_numpy()
         elif c.name == "mucin_excess":
             value = 1 - _h(np.maximum(0.0, F[c.trait].to_numpy() - prm["mucin_excess_threshold"]), prm[c.k])
+        elif c.name == "oral_overgrowth":
+            value = 1 - _h(_oral_excess(F, prm), prm[c.k])
         elif c.kind == "reward":
             value = _h(F[c.trait].to_numpy(), prm[c.k])
         else:
@@ -395,7 +440,7 @@ def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
 
 
 def _prepare(cohort: Cohort, *, dysbiosis=None):
-    own, taxa = cohort.terminal_matrix(max_rank="species", domains=SCORED_DOMAINS)
+    own, taxa = _own_abundance(cohort)
     present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
     own = own[:, present]
     taxa = taxa.iloc[present]
@@ -414,17 +459,18 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     gmhi = gmhi_table(floored)["gmhi"].to_numpy()
     gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()
     traits = trait_matrix(taxa, list(TRAITS))
-    composite = pd.concat([_composite_traits(traits.values), _health_association_traits(traits.values)], axis=1)
+    weighted = traits.weighted()
+    composite = pd.concat(
+        [_composite_traits(traits.values, weighted), _health_association_traits(weighted)], axis=1
+    )
     composite = composite.loc[:, ~composite.columns.duplicated()]
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
-    presence = (P > 0).astype(float)
+    # Capacity grows with the producers' share and saturates (half at
+    # k_vitamin_producers): a few producers supply a community (Magnusdottir
+    # 2015), but a trace taxon cannot fill it as mere presence did.
     capacity_cols = [*B_VITAMINS, *QUINONES]
-    N = pd.DataFrame(
-        np.minimum(1.0, np.asarray(presence @ composite[capacity_cols].to_numpy(dtype=float))),
-        index=cohort.samples.index,
-        columns=capacity_cols,
-    )
+    N = _h(F[capacity_cols], parameters()["k_vitamin_producers"])
     community = _community(P, composite["harmless"].to_numpy(dtype=float), dysbiosis, gmhi, gmwi2)
     community.index = cohort.samples.index
     return _Inputs(P=P, composite=composite, F=F, N=N, community=community), taxa, traits
@@ -583,6 +629,8 @@ def _contributions(
                         continue
                     achieved = 1.0 - value if c.kind == "penalty" else value
                     if c.name == "mucin_excess" and total <= thr:
+                        continue
+                    if c.name == "oral_overgrowth" and value >= 1.0:
                         continue
                     sign = -1.0 if c.kind == "penalty" else 1.0
                     points = sign * 100.0 * w * achieved * x / total
