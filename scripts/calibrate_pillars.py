@@ -21,6 +21,15 @@ never anything per taxon:
 2. the same over the five pillars (0-1) for ``immune_support``, with
    ``lambda_pillars``.
 
+3. every weight keeps a third of its literature prior (``Component.prior``;
+   equal pillars) and the fit distributes the other two thirds
+   (:func:`gutbalance.pillars.with_literature_share`): a pillar stays the
+   combination of traits the literature describes (nutrients cannot collapse
+   into butyrate alone, a Bifidobacterium rise still feeds butyrate
+   producers), while the data decide which parts separate health from
+   disease across studies.  The stage-2 fit sees the pillars as they will be
+   shipped (with this share).
+
 Samples are weighted so that each study, and within a study each class,
 counts equally, and each subject of iHMP (several samples per person) counts
 once.  The two penalties are chosen from a grid by leave-one-study-out: for
@@ -61,13 +70,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from labelled_sets import STUDIES, load_labelled  # noqa: E402
 
-import gutbalance  # noqa: E402
 from gutbalance import pillars  # noqa: E402
 from gutbalance.knowledge.schema import PILLARS  # noqa: E402
 from gutbalance.reference.validation import POOLED, auc_table  # noqa: E402
+from gutbalance.scores import SCORE_FAMILIES  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "pillars" / "data" / "calibration.json"
 LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
+#: Share of every weight kept at its literature prior (see the module docstring).
+LITERATURE_SHARE = 1.0 / 3.0
 
 
 def auc(score: np.ndarray, healthy: np.ndarray) -> float:
@@ -125,14 +136,15 @@ def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: flo
         names = [c.name for c in pillars.COMPONENTS if c.pillar == pillar]
         X = components[[f"{pillar}.{n}" for n in names]].to_numpy()
         beta = fit_nonnegative(X, y, study, w, lam_c)
-        weights = beta / beta.sum() if beta.sum() > 0 else np.array([prior["components"][pillar][n] for n in names])
+        prior_w = np.array([prior["components"][pillar][n] for n in names])
+        weights = beta / beta.sum() if beta.sum() > 0 else prior_w
         cal["components"][pillar] = dict(zip(names, (float(v) for v in weights), strict=True))
-        pillar_values[pillar] = X @ weights
+        pillar_values[pillar] = X @ (LITERATURE_SHARE * prior_w + (1 - LITERATURE_SHARE) * weights)
     Xp = np.column_stack([pillar_values[p] for p in PILLARS])
     beta = fit_nonnegative(Xp, y, study, w, lam_p)
     u = beta / beta.sum() if beta.sum() > 0 else np.full(len(PILLARS), 1.0 / len(PILLARS))
     cal["pillars"] = dict(zip(PILLARS, (float(v) for v in u), strict=True))
-    return cal
+    return pillars.with_literature_share(cal, LITERATURE_SHARE)
 
 
 def leave_one_study_out(components, labels, lam_c, lam_p, reference) -> pd.DataFrame:
@@ -194,7 +206,9 @@ def main(argv: list[str] | None = None) -> int:
 
     cohort, labels = load_labelled(args.shared)
     print(f"{cohort.n_samples} labelled samples in {labels['study'].nunique()} studies", file=sys.stderr)
-    table = gutbalance.score(cohort, percentiles=False)
+    # The published indices alone (gutbalance.score would need the shipped
+    # calibration, which this script may be replacing).
+    table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
     inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
     healthy = labels["healthy"].to_numpy() == 1
     # The anchor: median floored Shannon of the healthy samples.
@@ -227,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         "studies": {s: {"healthy": int(((labels.study == s) & healthy).sum()),
                         "disease": int(((labels.study == s) & ~healthy).sum())} for s in STUDIES},
         "method": "non-negative logistic regression per pillar and over pillars, study intercepts, L2 penalty; "
-                  "penalties chosen by leave-one-study-out mean AUC of immune_support",
+                  "penalties chosen by leave-one-study-out mean AUC of immune_support; every weight keeps "
+                  "literature_share of its prior",
         "lambda_components": lam_c,
         "lambda_pillars": lam_p,
         "loso_mean_auc_immune_support": round(best, 4),

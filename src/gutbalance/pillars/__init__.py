@@ -139,9 +139,12 @@ COMPONENTS: tuple[Component, ...] = (
               prior=1 / 8),
     Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 over taxa above 0.1 % (as 0-1)",
               prior=1 / 8),
-    Component("nutrients", "butyrate", "reward", "butyrate producers", "butyrate_producer", "k_butyrate", 0.4),
-    Component("nutrients", "scfa", "reward", "butyrate or propionate producers", "scfa_producer", "k_scfa", 0.2),
-    Component("nutrients", "vitamins", "capacity", "B-vitamin producers", "b_vitamins", "", 0.3),
+    Component("nutrients", "butyrate", "reward",
+              "butyrate supply: butyrate producers and the acetate/lactate makers that feed them",
+              "butyrate_supply", "k_butyrate", 0.45),
+    Component("nutrients", "scfa", "reward", "butyrate or propionate producers, or their feeders", "scfa_producer",
+              "k_scfa", 0.25),
+    Component("nutrients", "vitamins", "capacity", "B-vitamin producers", "b_vitamins", "", 0.2),
     Component("nutrients", "quinones", "capacity", "vitamin K2 and coenzyme Q producers", "quinones", "", 0.1),
     Component("barrier", "butyrate", "reward", "butyrate producers (colonocyte fuel)", "butyrate_producer",
               "k_butyrate", 0.3),
@@ -183,14 +186,34 @@ def calibration() -> dict:
     data = json.loads(text)
     for pillar in PILLARS:
         weights = data["components"][pillar]
-        unknown = set(weights) - {c.name for c in COMPONENTS if c.pillar == pillar}
-        if unknown:
-            raise ValueError(f"calibration.json: unknown {pillar} components {sorted(unknown)}")
+        known = {c.name for c in COMPONENTS if c.pillar == pillar}
+        if set(weights) != known:
+            raise ValueError(
+                f"calibration.json: {pillar} has components {sorted(weights)}, the code {sorted(known)}: "
+                "re-run scripts/calibrate_pillars.py"
+            )
         if any(w < 0 for w in weights.values()) or not np.isclose(sum(weights.values()), 1.0):
             raise ValueError(f"calibration.json: {pillar} weights must be >= 0 and sum to 1")
     if any(w < 0 for w in data["pillars"].values()) or not np.isclose(sum(data["pillars"].values()), 1.0):
         raise ValueError("calibration.json: pillar weights must be >= 0 and sum to 1")
     return data
+
+
+def with_literature_share(fitted: dict, share: float) -> dict:
+    """Weights that keep ``share`` of each component's (and pillar's) prior
+    weight, the fit distributing the rest: a pillar stays the combination
+    the literature describes (nutrients cannot collapse into butyrate alone)
+    while the data decide which parts separate health from disease."""
+    prior = prior_calibration(fitted["diversity_reference"])
+    out = dict(fitted)
+    out["components"] = {
+        p: {n: share * prior["components"][p][n] + (1 - share) * w for n, w in ws.items()}
+        for p, ws in fitted["components"].items()
+    }
+    out["pillars"] = {p: share * prior["pillars"][p] + (1 - share) * w for p, w in fitted["pillars"].items()}
+    out["literature_share"] = share
+    out["fitted"] = {"components": fitted["components"], "pillars": fitted["pillars"]}
+    return out
 
 
 def prior_calibration(diversity_reference: float) -> dict:
@@ -320,6 +343,12 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
             "pro_inflammatory": v["pro_inflammatory"],
             "health_associated": v[["asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1),
             "disease_associated": v[["asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1),
+            # Butyrate supply: producers, and the acetate and lactate makers
+            # shown to feed them (Belenguer 2006, Riviere 2016), whose rise on
+            # fibre raises butyrate output; harmful taxa earn no credit, as in
+            # _composite_traits.
+            "butyrate_supply": v[["butyrate_producer", "butyrate_crossfeeding"]].max(axis=1)
+            * (1.0 - values[["pathobiont", "enteric_pathogen"]].fillna(0.0).clip(0.0, 1.0).max(axis=1)),
         },
         index=values.index,
     )
