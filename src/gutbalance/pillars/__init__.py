@@ -607,116 +607,94 @@ def _contributions(
     sum along the path from none of the trait to the sample, so the bars of a
     component add up exactly to its points.  For a penalty the points are
     lost (negative) from the full marks a community without harmful taxa
-    would have.  Capacity components share each vitamin's points among the
-    taxa present that can make it.  Community components (diversity, the
+    would have.  Capacity components (a saturating function of each
+    vitamin's producer share) share each vitamin's points the same way.  Community components (diversity, the
     healthy-reference similarity, GMHI, GMWI2) are properties of the whole
     community and are listed once, as ``"taxon": "whole community"``.
 
     Each pillar's list holds the ``top`` taxa with the largest effects either
-    way, plus every community entry; ``points`` of all entries and the
-    full-marks baseline of the penalties add up to the score.
+    way (one entry per taxon: its effects through every component summed,
+    each named in ``parts``), plus every community entry; the effects of all
+    taxa and community entries and the full-marks baseline of the penalties
+    add up to the score.  ``immune_support`` gets the pillar-weighted sums.
+
+    Vectorised over the cohort: every (sample, taxon) effect is one entry of
+    an array aligned with the stored entries of ``P``; one lexsort orders each
+    sample's entries by size and only the ``top`` become dictionaries.
     """
     names = taxa["name"].to_numpy()
     ids = taxa.index.to_numpy()
-    composite = inputs.composite
-    P = inputs.P
-    comp_arr = {k: comps[k].to_numpy() for k in comps.columns}
-    N = inputs.N
-    thr = prm["mucin_excess_threshold"]
-    out: dict[str, dict[str, list[dict]]] = {}
-    for i, sample in enumerate(samples):
-        start, end = P.indptr[i], P.indptr[i + 1]
-        cols, p = P.indices[start:end], P.data[start:end]
-        per_pillar: dict[str, list[dict]] = {}
-        overall: list[dict] = []
-        for pillar in PILLARS:
-            weights = cal["components"][pillar]
-            items: list[dict] = []
-            community: list[dict] = []
-            for c in COMPONENTS:
-                w = weights.get(c.name, 0.0)
-                if c.pillar != pillar or w <= 0:
-                    continue
-                value = comp_arr[c.key][i]
-                if c.kind == "community":
-                    community.append({"taxon": "Whole community", "id": "", "trait": c.label,
-                                      "component": c.name, "effect": float(100.0 * w * value)})
-                    continue
-                if c.kind == "capacity":
-                    group = B_VITAMINS if c.name == "vitamins" else QUINONES
-                    load = np.zeros(len(cols))
-                    for trait in group:
-                        carriers = composite[trait].to_numpy()[cols]
-                        total = carriers.sum()
-                        if total > 0:
-                            load += carriers / total * N[trait].iloc[i] / len(group)
-                    points = 100.0 * w * load
-                else:
-                    x = composite[c.trait].to_numpy()[cols] * p
-                    total = x.sum()
-                    if total <= 0:
-                        continue
-                    achieved = 1.0 - value if c.kind == "penalty" else value
-                    if c.name == "mucin_excess" and total <= thr:
-                        continue
-                    if c.name == "oral_overgrowth" and value >= 1.0:
-                        continue
-                    sign = -1.0 if c.kind == "penalty" else 1.0
-                    points = sign * 100.0 * w * achieved * x / total
-                for k in np.flatnonzero(points != 0):
-                    items.append({"taxon": names[cols[k]], "id": ids[cols[k]], "trait": c.label,
-                                  "component": c.name, "effect": float(points[k])})
-            merged = _per_taxon(items)
-            per_pillar[pillar] = merged[:top] + community
-            # immune_support = sum_p u_p pillar_p, so a taxon's effect on it
-            # is the u-weighted sum of its effects on the pillars (exact).
-            u = cal["pillars"][pillar]
-            for entry in merged + community:
-                parts = entry.get("parts") or [entry]
-                overall.append({
-                    "taxon": entry["taxon"],
-                    "id": entry["id"],
-                    "key": entry["id"] or f"{pillar}.{entry['component']}",
-                    "effect": u * entry["effect"],
-                    "parts": [{"component": f"{pillar}.{q['component']}", "trait": q["trait"], "effect": u * q["effect"]}
-                              for q in parts],
+    composite, F, N, P = inputs.composite, inputs.F, inputs.N, inputs.P
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    cols, p = P.indices, P.data
+
+    def share_of(trait: str) -> np.ndarray:
+        """Each stored entry's part x_t / F of its sample's trait share."""
+        x = composite[trait].to_numpy()[cols] * p
+        total = F[trait].to_numpy()[rows]
+        return np.divide(x, total, out=np.zeros_like(x), where=total > 0)
+
+    # per pillar: {component: points per stored entry}, and community points per sample
+    taxon_points: dict[str, dict[str, np.ndarray]] = {}
+    community_points: dict[str, dict[str, np.ndarray]] = {}
+    for pillar in PILLARS:
+        weights = cal["components"][pillar]
+        taxon_points[pillar], community_points[pillar] = {}, {}
+        for c in COMPONENTS:
+            w = weights.get(c.name, 0.0)
+            if c.pillar != pillar or w <= 0:
+                continue
+            value = comps[c.key].to_numpy()
+            if c.kind == "community":
+                community_points[pillar][c.name] = 100.0 * w * value
+                continue
+            if c.kind == "capacity":
+                group = B_VITAMINS if c.name == "vitamins" else QUINONES
+                points = sum(N[t].to_numpy()[rows] * share_of(t) for t in group) * (100.0 * w / len(group))
+            elif c.kind == "penalty":
+                points = -100.0 * w * (1.0 - value)[rows] * share_of(c.trait)
+            else:
+                points = 100.0 * w * value[rows] * share_of(c.trait)
+            taxon_points[pillar][c.name] = points
+    labels = {c.key: c.label for c in COMPONENTS}
+
+    out: dict[str, dict[str, list[dict]]] = {s: {} for s in samples}
+
+    def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray]) -> None:
+        effect = sum(parts.values()) if parts else np.zeros(len(p))
+        nz = np.flatnonzero(effect != 0)
+        order = nz[np.lexsort((nz, -np.abs(effect[nz]), rows[nz]))]
+        sorted_rows = rows[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_rows, sorted_rows, side="left")
+        keep = order[rank < top]
+        bounds = np.searchsorted(rows[keep], np.arange(len(samples) + 1), side="left")
+        part_items = list(parts.items())
+        for i, sample in enumerate(samples):
+            listed = []
+            for e in keep[bounds[i]:bounds[i + 1]]:
+                own = sorted(((labels[k], float(v[e]), k) for k, v in part_items if v[e] != 0), key=lambda d: -abs(d[1]))
+                many = len(own) > 1
+                listed.append({
+                    "taxon": names[cols[e]],
+                    "id": ids[cols[e]],
+                    "effect": float(effect[e]),
+                    "trait": "; ".join(f"{t} ({v:+.1f})" if many else t for t, v, _ in own),
+                    "parts": [{"component": k, "trait": t, "effect": v} for t, v, k in own],
                 })
-        per_pillar["immune_support"] = _overall(overall, top)
-        out[sample] = per_pillar
+            for k, v in community.items():
+                listed.append({"taxon": "Whole community", "id": "", "effect": float(v[i]), "trait": labels[k],
+                               "parts": [{"component": k, "trait": labels[k], "effect": float(v[i])}]})
+            out[sample][key] = listed
+
+    for pillar in PILLARS:
+        emit(pillar, {f"{pillar}.{k}": v for k, v in taxon_points[pillar].items()},
+             {f"{pillar}.{k}": v for k, v in community_points[pillar].items()})
+    # immune_support = sum_p u_p pillar_p: a taxon's effect is the u-weighted
+    # sum of its effects on the pillars (exact).
+    u = cal["pillars"]
+    emit(
+        "immune_support",
+        {f"{pl}.{k}": u[pl] * v for pl in PILLARS for k, v in taxon_points[pl].items()},
+        {f"{pl}.{k}": u[pl] * v for pl in PILLARS for k, v in community_points[pl].items()},
+    )
     return out
-
-
-def _per_taxon(items: list[dict]) -> list[dict]:
-    """One entry per taxon: its effects through every component summed, the
-    traits named with their own points in ``parts``; largest effects first."""
-    merged: dict[str, dict] = {}
-    for item in items:
-        entry = merged.setdefault(item["id"], {"taxon": item["taxon"], "id": item["id"], "effect": 0.0, "parts": []})
-        entry["effect"] += item["effect"]
-        entry["parts"].append({"component": item["component"], "trait": item["trait"], "effect": item["effect"]})
-    out = []
-    for entry in merged.values():
-        parts = sorted(entry["parts"], key=lambda d: -abs(d["effect"]))
-        entry["parts"] = parts
-        entry["trait"] = "; ".join(
-            f"{d['trait']} ({d['effect']:+.1f})" if len(parts) > 1 else d["trait"] for d in parts
-        )
-        out.append(entry)
-    out.sort(key=lambda d: -abs(d["effect"]))
-    return out
-
-
-def _overall(entries: list[dict], top: int) -> list[dict]:
-    """Effects on ``immune_support``: one entry per taxon (summed over the
-    pillars, each part named) and one per community property."""
-    merged: dict[str, dict] = {}
-    for e in entries:
-        m = merged.setdefault(e["key"], {"taxon": e["taxon"], "id": e["id"], "effect": 0.0, "parts": []})
-        m["effect"] += e["effect"]
-        m["parts"].extend(e["parts"])
-    for m in merged.values():
-        m["parts"].sort(key=lambda d: -abs(d["effect"]))
-        many = len(m["parts"]) > 1
-        m["trait"] = "; ".join(f"{d['trait']} ({d['effect']:+.1f})" if many else d["trait"] for d in m["parts"])
-    taxa = sorted((m for m in merged.values() if m["id"]), key=lambda d: -abs(d["effect"]))[:top]
-    return taxa + [m for m in merged.values() if not m["id"]]
