@@ -91,7 +91,7 @@ EFFECTS: dict[str, list[tuple[str, int]]] = {
 TRAIT_LABELS: dict[str, str] = {
     "immunomodulatory": "trains the immune system (Treg inducer, immune-maturing commensal or probiotic)",
     "pathobiont_or_pathogen": "pathobiont or pathogen",
-    "anti_inflammatory_set": "anti-inflammatory or health-associated",
+    "anti_inflammatory_set": "anti-inflammatory, health-associated or sphingolipid producer",
     "pro_inflammatory_set": "pro-inflammatory or disease-associated",
     "butyrate_producer": "makes butyrate",
     "scfa_producer": "makes butyrate or propionate, or feeds butyrate producers",
@@ -133,7 +133,11 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
     out["pathobiont_or_pathogen"] = harmful
     out["harmless"] = harmless
-    out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1)
+    # Sphingolipid producers: Bacteroides sphingolipids keep the colon
+    # uninflamed in gnotobiotic mice and are lower in IBD stool (Brown 2019);
+    # their evidence weight carries the in-vitro-phenotype/mouse-effect discount.
+    out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent",
+                                      "sphingolipid_producer"]].max(axis=1)
     out["pro_inflammatory_set"] = v[["pro_inflammatory", "asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1)
     # Pathogens and pathobionts that make butyrate (C. difficile, C. perfringens,
     # Fusobacterium) earn no nutrient or barrier credit for it: F. varium's
