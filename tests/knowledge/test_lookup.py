@@ -94,7 +94,7 @@ def test_coverage_counts_species_and_genus_only(small_kb):
 
 def test_shipped_kb_knows_the_classics():
     calls = lookup("Faecalibacterium prausnitzii").set_index("trait")
-    assert calls.loc["butyrate_producer", "value"] == 1.0
+    assert calls.loc["butyrate_producer", "value"] == 0.8  # Barcenilla 2000 via bugphyzz, frequency "usually"
     assert calls.loc["anti_inflammatory", "value"] == 1.0
     ecoli = lookup("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae"
                    "|g__Escherichia|s__Escherichia_coli").set_index("trait")

@@ -81,7 +81,7 @@ def test_build_script_reproduces_the_committed_braccia_table(shared_data, tmp_pa
         sys.path.pop(0)
     monkeypatch.setattr(build_traits, "ROOT", tmp_path)  # write() prints paths relative to ROOT
     out = tmp_path / "braccia.tsv"
-    build_traits.write(build_traits.build_braccia(shared_data), out, ["x"])
+    build_traits.write(build_traits.build_braccia(shared_data), out, ["x"], host="in_silico")
     committed = (ROOT / "src/gutbalance/knowledge/data/braccia2021_h2s.tsv").read_text().splitlines()
     rebuilt = out.read_text().splitlines()
     strip = [line for line in committed if not line.startswith("#")]

@@ -24,7 +24,8 @@ from ..taxonomy import canonical_name
 from .schema import EVIDENCE_WEIGHT, HOSTS, KB_RANKS, TRAITS
 
 FACT_COLUMNS = ("taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note",
-                "host", "strain_specific", "effect")
+                "host", "strain_specific", "effect", "curation")
+CURATION_LEVELS = ("high", "medium", "low")
 REQUIRED_COLUMNS = ("taxon", "rank", "trait", "value", "evidence", "source")
 #: Columns a table may leave out; a table that has them fills them on every row.
 EVIDENCE_COLUMNS = ("host", "strain_specific")
@@ -157,6 +158,9 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
         raise fail(f"unknown host {host!r}; use one of {', '.join(HOSTS)}")
     if strain_specific not in {"", "yes", "no"}:
         raise fail(f"strain_specific {strain_specific!r} must be yes or no")
+    curation = (rec.get("curation") or "").strip()
+    if curation and curation not in CURATION_LEVELS:
+        raise fail(f"curation {curation!r} must be one of {', '.join(CURATION_LEVELS)}")
     current = canonical_name(rank, taxon)
     if current != taxon:
         raise fail(f"taxon is not the canonical name; write {current!r} (synonyms live in taxonomy/data/synonyms.tsv)")
@@ -173,6 +177,7 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
         "host": host,
         "strain_specific": strain_specific,
         "effect": (rec.get("effect") or "").strip(),
+        "curation": curation,
         "file": origin,
         "line": lineno,
     }
@@ -225,12 +230,13 @@ class EvidenceWeights:
     rank: dict[str, float]
     host: dict[str, float]
     strain: dict[str, float]
+    curation: dict[str, float]
 
 
 def read_evidence_weights(text: str, origin: str = WEIGHTS_FILE) -> EvidenceWeights:
     """Parse the weights table; every factor level must be present, sourced or assumed."""
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    table: dict[str, dict[str, float]] = {"evidence": {}, "rank": {}, "host": {}, "strain": {}}
+    table: dict[str, dict[str, float]] = {"evidence": {}, "rank": {}, "host": {}, "strain": {}, "curation": {}}
     for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
         factor, level = (rec.get("factor") or "").strip(), (rec.get("level") or "").strip()
         status, source = (rec.get("status") or "").strip(), (rec.get("source") or "").strip()
@@ -247,7 +253,8 @@ def read_evidence_weights(text: str, origin: str = WEIGHTS_FILE) -> EvidenceWeig
         if not 0.0 <= weight <= 1.0:
             raise KnowledgeBaseError(f"{origin}: line {lineno}: weight {weight} outside 0..1")
         table[factor][level] = weight
-    expected = {"evidence": set(EVIDENCE_WEIGHT), "rank": set(KB_RANKS), "host": set(HOSTS), "strain": {"yes", "no"}}
+    expected = {"evidence": set(EVIDENCE_WEIGHT), "rank": set(KB_RANKS), "host": set(HOSTS), "strain": {"yes", "no"},
+                "curation": set(CURATION_LEVELS)}
     for factor, levels in expected.items():
         missing = levels - set(table[factor])
         if missing:

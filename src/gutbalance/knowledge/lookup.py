@@ -61,8 +61,9 @@ def call_weight(trait: str, at_rank: str, call: Call, weights: EvidenceWeights |
     return call.factor * rank_w
 
 
-def _row_factor(trait: str, evidence: str, host: str, strain_specific: str, at_strain: bool, w: EvidenceWeights) -> float:
-    f = w.evidence[evidence]
+def _row_factor(trait: str, evidence: str, host: str, strain_specific: str, at_strain: bool, w: EvidenceWeights,
+                curation: str = "") -> float:
+    f = w.evidence[evidence] * (w.curation[curation] if curation else 1.0)
     if TRAITS[trait].host_effect and host:
         f *= w.host[host]
     if strain_specific == "yes" and not at_strain:
@@ -82,7 +83,7 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
     # (taxon, trait) took seconds for 10,000 facts, paid by every worker.
     groups: dict[tuple[str, str, str], list[tuple]] = {}
     columns = ["rank", "taxon", "trait", "value", "evidence", "source", "qualifier", "note", "host", "strain_specific",
-               "effect"]
+               "effect", "curation"]
     data = {c: (facts[c].tolist() if c in facts.columns else [""] * len(facts)) for c in columns}
     for row in zip(*(data[c] for c in columns), strict=True):
         groups.setdefault(row[:3], []).append(row)
@@ -90,7 +91,7 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
     for (rank, taxon, trait), rows in groups.items():
         strongest = min(order[r[4]] for r in rows)
         best = [r for r in rows if order[r[4]] == strongest]
-        factors = [_row_factor(trait, r[4], r[8], r[9], rank == "strain", w) for r in best]
+        factors = [_row_factor(trait, r[4], r[8], r[9], rank == "strain", w, r[11]) for r in best]
         call = Call(
             value=float(sum(float(r[3]) for r in best) / len(best)),
             evidence=str(best[0][4]),

@@ -125,7 +125,8 @@ COMPONENTS: tuple[Component, ...] = (
               "k_pathobiont", 0.5),
     Component("homeostasis", "diversity", "community",
               "diversity of the taxa above 0.1 % (depth-robust Shannon)", prior=1 / 8),
-    Component("homeostasis", "anti_inflammatory", "reward", "anti-inflammatory taxa", "anti_inflammatory",
+    Component("homeostasis", "anti_inflammatory", "reward", "anti-inflammatory taxa (and sphingolipid producers)",
+              "anti_inflammatory",
               "k_balance", 1 / 8),
     Component("homeostasis", "pro_inflammatory", "penalty", "pro-inflammatory taxa", "pro_inflammatory",
               "k_balance", 1 / 8),
@@ -272,7 +273,11 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
     out["pathobiont_or_pathogen"] = harmful
     out["harmless"] = harmless
-    out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1)
+    # Sphingolipid producers: Bacteroides sphingolipids keep the colon
+    # uninflamed in gnotobiotic mice and are lower in IBD stool (Brown 2019);
+    # their evidence weight carries the in-vitro-phenotype/mouse-effect discount.
+    out["anti_inflammatory_set"] = v[["anti_inflammatory", "asnicar_favourable", "gmhi_health_prevalent",
+                                      "sphingolipid_producer"]].max(axis=1)
     out["pro_inflammatory_set"] = v[["pro_inflammatory", "asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1)
     # Pathogens and pathobionts that make butyrate (C. difficile, C. perfringens,
     # Fusobacterium) earn no nutrient or barrier credit for it: F. varium's
@@ -339,7 +344,10 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
     v = values.fillna(0.0).clip(0.0, 1.0)
     return pd.DataFrame(
         {
-            "anti_inflammatory": v["anti_inflammatory"],
+            # Sphingolipid producers: Bacteroides sphingolipids keep the colon
+            # uninflamed in gnotobiotic mice and are lower in IBD stool (Brown
+            # 2019); their evidence weight carries the mouse-effect discount.
+            "anti_inflammatory": v[["anti_inflammatory", "sphingolipid_producer"]].max(axis=1),
             "pro_inflammatory": v["pro_inflammatory"],
             "health_associated": v[["asnicar_favourable", "gmhi_health_prevalent"]].max(axis=1),
             "disease_associated": v[["asnicar_unfavourable", "gmhi_health_scarce"]].max(axis=1),

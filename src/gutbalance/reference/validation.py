@@ -61,6 +61,21 @@ def _auc_rows(s: np.ndarray, y: np.ndarray) -> np.ndarray:
     return u / (n1 * n0)
 
 
+def _weighted_auc(s: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """AUC for each row of sample weights ``w`` (replicates x samples): pairs
+    count with the product of their weights, ties one half."""
+    order = np.argsort(s, kind="mergesort")
+    s, y, w = s[order], y[order], w[:, order]
+    group = np.r_[0, np.cumsum(np.diff(s) != 0)]  # tied scores share a group
+    n_groups = group[-1] + 1
+    neg = np.zeros((w.shape[0], n_groups))
+    np.add.at(neg.T, group[~y], w[:, ~y].T)
+    below = np.cumsum(neg, axis=1) - neg  # against weight strictly below each group
+    wins = (w[:, y] * (below[:, group[y]] + 0.5 * neg[:, group[y]])).sum(axis=1)
+    total = w[:, y].sum(axis=1) * w[:, ~y].sum(axis=1)
+    return wins / total
+
+
 def auc(scores, labels) -> float:
     """ROC AUC of ``scores`` for ``labels`` (True = label group, expected higher).
 
@@ -114,7 +129,8 @@ def auc_interval(
 
     Resamples samples with replacement within each group, or, with
     ``cluster`` (one id per sample, e.g. the person), whole clusters within
-    each group (a cluster belongs to the group of its first sample).
+    each group (a person with samples in both groups is resampled
+    separately in each).
     Deterministic for a given ``seed``.
     """
     s, y = _as_arrays(scores, labels)
@@ -124,24 +140,18 @@ def auc_interval(
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
     alpha = (1.0 - level) / 2.0
-    if cluster is None:
-        pos, neg = s[y], s[~y]
-        boot_pos = pos[rng.integers(0, pos.size, size=(n_boot, pos.size))]
-        boot_neg = neg[rng.integers(0, neg.size, size=(n_boot, neg.size))]
-        mask = np.r_[np.ones(pos.size, bool), np.zeros(neg.size, bool)]
-        values = _auc_rows(np.hstack([boot_pos, boot_neg]), mask)
-    else:
-        ids = np.asarray(cluster, dtype=object)[keep]
-        values = np.empty(n_boot)
-        groups = {}
-        for flag in (True, False):
-            members = pd.Series(np.flatnonzero(y == flag)).groupby(ids[y == flag], sort=True)
-            groups[flag] = [g.to_numpy() for _, g in members]
-        for b in range(n_boot):
-            idx_pos = np.concatenate([groups[True][k] for k in rng.integers(0, len(groups[True]), len(groups[True]))])
-            idx_neg = np.concatenate([groups[False][k] for k in rng.integers(0, len(groups[False]), len(groups[False]))])
-            values[b] = _auc_rows(np.r_[s[idx_pos], s[idx_neg]], np.r_[np.ones(idx_pos.size, bool),
-                                                                       np.zeros(idx_neg.size, bool)])
+    # Each replicate is a multiplicity per sample (how often it was drawn):
+    # resampling samples, or whole clusters, within each group.
+    units = np.arange(s.size) if cluster is None else pd.factorize(np.asarray(cluster, dtype=object)[keep])[0]
+    counts = np.zeros((n_boot, s.size))
+    for flag in (True, False):
+        members = np.flatnonzero(y == flag)
+        ids, member_unit = np.unique(units[members], return_inverse=True)
+        drawn = rng.integers(0, ids.size, size=(n_boot, ids.size))
+        offsets = (drawn + ids.size * np.arange(n_boot)[:, None]).ravel()
+        per_unit = np.bincount(offsets, minlength=n_boot * ids.size).reshape(n_boot, ids.size)
+        counts[:, members] = per_unit[:, member_unit]
+    values = _weighted_auc(s, y, counts)
     low, high = np.quantile(values, [alpha, 1.0 - alpha])
     return float(low), float(high)
 
