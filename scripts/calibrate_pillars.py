@@ -184,6 +184,17 @@ def markdown(table: pd.DataFrame, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def weights_table(cal: dict) -> str:
+    """The shipped weights as markdown: component, weight, fitted weight."""
+    lines = ["| pillar (weight in immune_support) | component | weight | fitted before the literature share |",
+             "|---|---|---:|---:|"]
+    for pillar in PILLARS:
+        for i, (name, w) in enumerate(cal["components"][pillar].items()):
+            head = f"{pillar} ({cal['pillars'][pillar]:.2f})" if i == 0 else ""
+            lines.append(f"| {head} | {name} | {w:.2f} | {cal['fitted']['components'][pillar][name]:.2f} |")
+    return "\n".join(lines)
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -260,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
         "Held-out AUC, healthy vs disease (each study scored with weights fitted on the other five; "
         "95 % bootstrap interval over people):\n\n" + markdown(loso, columns)
     )
+    text += "\n\nShipped weights (components per pillar; pillars in immune_support):\n\n" + weights_table(cal)
     print(text)
     if args.report:
         args.report.write_text(text + "\n", encoding="utf-8")
