@@ -21,7 +21,8 @@ from gutbalance.pillars import PILLARS
 
 #: Largest change (points of 0-100) any pillar or immune_support may show
 #: when taxa under 0.01 % / 0.1 % are removed (measured worst cases on all
-#: 220 + 838 labelled profiles: 0.5 and 3.1 points).
+#: 220 + 838 labelled profiles: 1.2 and 2.5 points;
+#: scripts/measure_depth_thinning.py).
 BOUNDS = {1e-4: 2.0, 1e-3: 5.0}
 SETS = [("franzosa2019_ibd/species.tsv", "\t", 1.0), ("metaml_pasolli2016/abundance.csv", ",", 100.0)]
 SCORES = ["immune_support", *PILLARS]
