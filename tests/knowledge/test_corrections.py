@@ -113,8 +113,18 @@ def test_fusobacterium_varium_is_a_pathobiont():
 # --- evidence counts in the weights ---------------------------------------------------------
 
 
-def test_genus_and_strain_extensions_of_probiotic_credit_weigh_little():
+def test_bifidobacterium_dentium_and_lactobacillus_iners_are_not_probiotic():
+    """Genus rows said probiotic; B. dentium is an opportunistic cariogen (Ventura 2009), L. iners offers
+    limited protection and may contribute to vaginal dysbiosis (Res Microbiol 2017)."""
     for name in ("Bifidobacterium dentium", "Lactobacillus iners"):
+        probiotic = call(name, "probiotic")
+        assert probiotic["resolved_rank"] == "species"
+        assert probiotic["value"] == 0
+    assert call("Bifidobacterium dentium", "oral_taxon")["value"] == 1
+
+
+def test_genus_and_strain_extensions_of_probiotic_credit_weigh_little():
+    for name in ("Bifidobacterium pseudocatenulatum", "Lactobacillus crispatus"):
         probiotic = call(name, "probiotic")
         assert probiotic["resolved_rank"] == "genus"
         assert probiotic["weight"] < 0.3
@@ -137,13 +147,13 @@ def test_phenotypes_conserved_at_genus_keep_full_weight():
 
 
 def test_trait_matrix_weighted_multiplies_values_by_weight():
-    taxa = pd.DataFrame({"rank": ["species", "species"]}, index=["s__Bifidobacterium dentium", "s__Escherichia coli"])
+    bif = "s__Bifidobacterium pseudocatenulatum"
+    taxa = pd.DataFrame({"rank": ["species", "species"]}, index=[bif, "s__Escherichia coli"])
     matrix = trait_matrix(taxa, ["probiotic", "pathobiont", "vitamin_b12_synthesis"])
     weighted = matrix.weighted()
-    assert weighted.loc["s__Bifidobacterium dentium", "probiotic"] == pytest.approx(
-        matrix.values.loc["s__Bifidobacterium dentium", "probiotic"] * matrix.weight.loc["s__Bifidobacterium dentium",
-                                                                                         "probiotic"])
-    assert weighted.loc["s__Bifidobacterium dentium", "probiotic"] < 0.3
+    assert weighted.loc[bif, "probiotic"] == pytest.approx(
+        matrix.values.loc[bif, "probiotic"] * matrix.weight.loc[bif, "probiotic"])
+    assert weighted.loc[bif, "probiotic"] < 0.3
     assert pd.isna(weighted.loc["s__Escherichia coli", "probiotic"])  # unknown stays unknown
 
 
