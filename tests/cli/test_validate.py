@@ -46,7 +46,8 @@ def test_validate_writes_table_and_page(results):
                    np.array([True, True, True, False, False]))
     assert pooled.auc == pytest.approx(expected)
     html = (out / "validation.html").read_text()
-    assert "<svg" in html and "does not diagnose" in html.replace("\n", " ")
+    assert "<svg" in html
+    assert "does not diagnose" in html.replace("\n", " ")
     assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 

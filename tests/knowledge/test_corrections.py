@@ -68,7 +68,8 @@ def test_weights_table_is_complete_and_sourced_or_assumed():
 def test_escherichia_coli_is_not_a_b12_producer():
     """E. coli makes cobalamin only from cobinamide (Lawrence & Roth 1995)."""
     b12 = call("Escherichia coli", "vitamin_b12_synthesis")
-    assert b12["value"] == 0 and b12["sources"] == "pmid:7592411"
+    assert b12["value"] == 0
+    assert b12["sources"] == "pmid:7592411"
 
 
 def test_desulfovibrio_piger_is_a_sulfate_reducer():
@@ -100,7 +101,8 @@ def test_nissle_1917_is_not_a_pathobiont_where_the_strain_is_named():
 
 def test_prevotella_copri_carries_its_caveat():
     pro = call("Prevotella copri", "pro_inflammatory")
-    assert "contradictory" in pro["qualifier"] and "Tett 2019" in pro["qualifier"]
+    assert "contradictory" in pro["qualifier"]
+    assert "Tett 2019" in pro["qualifier"]
     assert pro["value"] < 1
 
 
@@ -111,8 +113,18 @@ def test_fusobacterium_varium_is_a_pathobiont():
 # --- evidence counts in the weights ---------------------------------------------------------
 
 
-def test_genus_and_strain_extensions_of_probiotic_credit_weigh_little():
+def test_bifidobacterium_dentium_and_lactobacillus_iners_are_not_probiotic():
+    """Genus rows said probiotic; B. dentium is an opportunistic cariogen (Ventura 2009), L. iners offers
+    limited protection and may contribute to vaginal dysbiosis (Res Microbiol 2017)."""
     for name in ("Bifidobacterium dentium", "Lactobacillus iners"):
+        probiotic = call(name, "probiotic")
+        assert probiotic["resolved_rank"] == "species"
+        assert probiotic["value"] == 0
+    assert call("Bifidobacterium dentium", "oral_taxon")["value"] == 1
+
+
+def test_genus_and_strain_extensions_of_probiotic_credit_weigh_little():
+    for name in ("Bifidobacterium pseudocatenulatum", "Lactobacillus crispatus"):
         probiotic = call(name, "probiotic")
         assert probiotic["resolved_rank"] == "genus"
         assert probiotic["weight"] < 0.3
@@ -121,7 +133,8 @@ def test_genus_and_strain_extensions_of_probiotic_credit_weigh_little():
 def test_family_level_treg_credit_from_a_mouse_mix_weighs_little():
     dorea = lookup(lineage("Bacteria", "Bacillota", "Clostridia", "Eubacteriales", "Lachnospiraceae", "Dorea",
                            "Dorea longicatena"), traits=["treg_induction"]).iloc[0]
-    assert dorea["resolved_rank"] == "family" and dorea["host"] == "mouse"
+    assert dorea["resolved_rank"] == "family"
+    assert dorea["host"] == "mouse"
     assert dorea["weight"] == pytest.approx(1.0 * 0.4 * 0.6 * 0.5)
 
 
@@ -129,22 +142,24 @@ def test_phenotypes_conserved_at_genus_keep_full_weight():
     """Aerophilicity from a genus row is a phenotype of the genus, not an extrapolated immune effect."""
     row = lookup(lineage("Bacteria", "Verrucomicrobiota", "Verrucomicrobiae", "Verrucomicrobiales",
                          "Akkermansiaceae", "Akkermansia", "Akkermansia sp"), traits=["akkermansia"]).iloc[0]
-    assert row["resolved_rank"] == "genus" and row["weight"] == pytest.approx(1.0)
+    assert row["resolved_rank"] == "genus"
+    assert row["weight"] == pytest.approx(1.0)
 
 
 def test_trait_matrix_weighted_multiplies_values_by_weight():
-    taxa = pd.DataFrame({"rank": ["species", "species"]}, index=["s__Bifidobacterium dentium", "s__Escherichia coli"])
+    bif = "s__Bifidobacterium pseudocatenulatum"
+    taxa = pd.DataFrame({"rank": ["species", "species"]}, index=[bif, "s__Escherichia coli"])
     matrix = trait_matrix(taxa, ["probiotic", "pathobiont", "vitamin_b12_synthesis"])
     weighted = matrix.weighted()
-    assert weighted.loc["s__Bifidobacterium dentium", "probiotic"] == pytest.approx(
-        matrix.values.loc["s__Bifidobacterium dentium", "probiotic"] * matrix.weight.loc["s__Bifidobacterium dentium",
-                                                                                         "probiotic"])
-    assert weighted.loc["s__Bifidobacterium dentium", "probiotic"] < 0.3
+    assert weighted.loc[bif, "probiotic"] == pytest.approx(
+        matrix.values.loc[bif, "probiotic"] * matrix.weight.loc[bif, "probiotic"])
+    assert weighted.loc[bif, "probiotic"] < 0.3
     assert pd.isna(weighted.loc["s__Escherichia coli", "probiotic"])  # unknown stays unknown
 
 
 def test_cross_feeding_credit_for_bifidobacteria_and_lactobacilli():
     assert call("Bifidobacterium adolescentis", "butyrate_crossfeeding")["resolved_rank"] == "species"
     longum = call("Bifidobacterium longum", "butyrate_crossfeeding")
-    assert longum["value"] == 1 and longum["resolved_rank"] == "genus"
+    assert longum["value"] == 1
+    assert longum["resolved_rank"] == "genus"
     assert call("Lactobacillus acidophilus", "butyrate_crossfeeding")["value"] == 1

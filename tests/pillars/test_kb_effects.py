@@ -54,7 +54,9 @@ def test_nissle_1917_named_in_the_profile_is_not_penalised_as_a_pathobiont():
     species = {**BASE, ECOLI: 20.0}
     result = run(nissle=nissle, k12=k12, species=species)
     harm = result.shares["pathobiont_or_pathogen"]
-    assert harm["nissle"] == 0.0 and harm["k12"] > 0 and harm["k12"] == pytest.approx(harm["species"])
+    assert harm["nissle"] == 0.0
+    assert harm["k12"] > 0
+    assert harm["k12"] == pytest.approx(harm["species"])
     assert result.scores.loc["nissle", "training"] > result.scores.loc["species", "training"]
 
 

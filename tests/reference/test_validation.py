@@ -42,7 +42,8 @@ def test_roc_area_equals_auc_and_ends_at_corners():
     labels = rng.random(80) < 0.5
     fpr, tpr = roc_curve(scores, labels)
     assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
-    assert np.all(np.diff(fpr) >= 0) and np.all(np.diff(tpr) >= 0)
+    assert np.all(np.diff(fpr) >= 0)
+    assert np.all(np.diff(tpr) >= 0)
     assert np.trapezoid(tpr, fpr) == pytest.approx(auc(scores, labels), abs=1e-12)
 
 
@@ -87,7 +88,9 @@ def test_auc_table_per_study_and_pooled():
     assert list(table.columns[:7]) == ["score", "study", "auc", "low", "high", "n_label", "n_against"]
     good = table[table.score == "good"].set_index("study")
     assert list(good.index) == ["A", "B", POOLED]
-    assert good.loc["A", "auc"] == 1.0 and good.loc["B", "auc"] == 1.0 and good.loc[POOLED, "auc"] == 1.0
+    assert good.loc["A", "auc"] == 1.0
+    assert good.loc["B", "auc"] == 1.0
+    assert good.loc[POOLED, "auc"] == 1.0
     assert (good.loc[POOLED, "n_label"], good.loc[POOLED, "n_against"]) == (4, 4)
     assert table[table.score == "flat"]["auc"].eq(0.5).all()
 
@@ -98,9 +101,11 @@ def test_auc_table_notes_missing_group_and_unlabelled_samples():
     labels = pd.Series([True, None, False, False], index=index, dtype="boolean")
     study = pd.Series(["A", "A", "A", "B"], index=index)
     table = auc_table(scores, labels, study=study, n_boot=20).set_index("study")
-    assert np.isnan(table.loc["B", "auc"]) and "no label sample" in table.loc["B", "note"]
+    assert np.isnan(table.loc["B", "auc"])
+    assert "no label sample" in table.loc["B", "note"]
     assert "1 sample(s) with no value" in table.loc["A", "note"]
-    assert table.loc[POOLED, "n_label"] == 1 and table.loc[POOLED, "n_against"] == 1
+    assert table.loc[POOLED, "n_label"] == 1
+    assert table.loc[POOLED, "n_against"] == 1
     with pytest.raises(DataError):
         auc_table(scores, pd.Series([None] * 4, index=index, dtype="boolean"))
 

@@ -127,11 +127,11 @@ for _info in (
     _pillar("homeostasis", "Homeostasis", "Is the immune response kept in balance, neither under- nor over-reacting?",
             "diversity and evenness, anti- versus pro-inflammatory microbes and the published health indices."),
     _pillar("nutrients", "Nutrients", "Does the microbiome make the compounds immune cells need?",
-            "producers of short-chain fatty acids such as butyrate and propionate, and of B vitamins and vitamin K2."),
+            "producers of short-chain fatty acids such as butyrate and propionate, microbes that feed butyrate producers, and producers of B vitamins and vitamin K2."),
     _pillar("barrier", "Barrier", "Does the microbiome help keep the gut lining intact?",
             "butyrate producers (fuel for the cells of the gut lining), Akkermansia, and fewer mucus degraders in excess, LPS-rich pathobionts and hydrogen-sulfide producers."),
     _pillar("defense", "Defense", "Does the microbiome crowd out and resist pathogens?",
-            "few pathogens and pathobionts, no bloom of Enterobacteriaceae, few mouth microbes in stool, and producers of secondary bile acids."),
+            "few pathogens and pathobionts, no bloom of Enterobacteriaceae, no overgrowth of mouth microbes in stool (a few are normal), and producers of secondary bile acids."),
     ScoreInfo(
         key="coverage",
         label="Coverage",
