@@ -261,7 +261,7 @@ def mdsine2_dataset(
         extra = [c for c in taxonomy.columns if c not in ranks]
         if extra:
             sequences = taxonomy[extra[0]]
-        lineages = taxonomy[ranks].fillna("").apply(lambda r: ";".join(v for v in r if v), axis=1)
+        lineages = rank_lineages(taxonomy[ranks])
     meta = _read_tsv(folder / "metadata.tsv", dtype=str)
     meta = meta.set_index(meta.columns[0])
     times = sample_times(meta, path=str(folder / "metadata.tsv"))
@@ -303,6 +303,73 @@ def _natural(name: str):
     return (0, int(name)) if name.isdigit() else (1, name)
 
 
+# --- reading a table with a separate taxonomy ---------------------------------------
+
+_RANK_PREFIX = {"kingdom": "k", "domain": "k", "phylum": "p", "class": "c", "order": "o", "family": "f", "genus": "g",
+                "species": "s"}
+
+
+def rank_lineages(ranks: pd.DataFrame) -> pd.Series:
+    """``k__...;p__...;g__Genus;s__Genus epithet`` per row of a table with one column per rank.
+
+    DADA2's ``assignTaxonomy``/``addSpecies`` and phyloseq write the species
+    column as the epithet alone; it is joined to the genus.  Empty ranks end the lineage.
+    """
+    cols = [(c, _RANK_PREFIX[c.lower()]) for c in ranks.columns if c.lower() in _RANK_PREFIX]
+    out = {}
+    for feature, row in ranks.iterrows():
+        parts, genus = [], ""
+        for col, prefix in cols:
+            value = row[col]
+            if not isinstance(value, str) or not value.strip() or value.strip().upper() in {"NA", "NAN"}:
+                break
+            value = value.strip()
+            if prefix == "g":
+                genus = value
+            if prefix == "s" and genus and not value.startswith(genus):
+                value = f"{genus} {value}"
+            parts.append(f"{prefix}__{value}")
+        out[feature] = ";".join(parts)
+    return pd.Series(out, dtype=object)
+
+
+def read_rank_taxonomy(path: str | PathLike[str]) -> dict[str, str]:
+    """Feature id -> lineage from a table with one column per rank (DADA2/phyloseq, MDSINE2's ``silva_species.tsv``).
+
+    The first column holds the feature ids; columns that are not ranks (a
+    sequence, a confidence) are ignored.
+    """
+    try:
+        frame = pd.read_csv(path, sep=None, engine="python", index_col=0, dtype=str)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise FormatError(f"cannot read the taxonomy table: {exc}", path=path) from None
+    if not any(c.lower() in _RANK_PREFIX for c in frame.columns):
+        raise FormatError("a taxonomy table needs columns named by rank (Kingdom, Phylum, ..., Genus, Species) "
+                          "or the QIIME 2 layout (Feature ID, Taxon)", path=path, line=1)
+    frame.index = frame.index.astype(str)
+    lineages = rank_lineages(frame)
+    empty = lineages[lineages == ""]
+    if len(empty) == len(lineages):
+        raise FormatError("no feature has a lineage", path=path)
+    return {k: v for k, v in lineages.items() if v}
+
+
+def read_table(table: str | PathLike[str], taxonomy: str | PathLike[str] | None = None):
+    """A Cohort from any table :func:`gutbalance.read` reads, with an optional separate taxonomy
+    (a QIIME 2 taxonomy ``.qza``/``taxonomy.tsv`` or a rank-column table, :func:`read_rank_taxonomy`)."""
+    from ..cohort import build_cohort
+    from ..io import read, read_profiles
+    from ..io.formats.qza import _taxonomy_file
+    from ..io.formats.table import FeatureTaxonomy, using_taxonomy
+
+    if taxonomy is None or _taxonomy_file(Path(taxonomy)) is not None:
+        return read([table] if taxonomy is None else [table, taxonomy])
+    features = FeatureTaxonomy()
+    features.add(read_rank_taxonomy(taxonomy), str(taxonomy))
+    with using_taxonomy(features):
+        return build_cohort(read_profiles(table))
+
+
 # --- from a Cohort ---------------------------------------------------------------
 
 
@@ -315,6 +382,7 @@ def from_cohort(
     rank: str = "genus",
     min_abundance: float = 1e-4,
     min_samples: int = 3,
+    start_day: float | None = None,
     source: str = "",
 ) -> Longitudinal:
     """Series per subject from a :class:`~gutbalance.Cohort` at ``rank``.
@@ -334,6 +402,17 @@ def from_cohort(
     matrix, taxa = cohort.rank_matrix(rank)
     dense = np.asarray(matrix.todense()) if hasattr(matrix, "todense") else np.asarray(matrix)
     frame = pd.DataFrame(dense, index=cohort.sample_names, columns=list(taxa.index))
+    left_out = {}
+    if start_day is not None:
+        early = times.loc[frame.index, "time"] < start_day
+        left_out["before_start_day"] = int(early.sum())
+        frame = frame.loc[~early.to_numpy()]
+    if qpcr is not None:
+        has = qpcr.reindex(frame.index).notna().to_numpy()
+        left_out["without_qpcr"] = int((~has).sum())
+        frame = frame.loc[has]
+    if frame.empty:
+        raise DataError("no sample left (check the metadata, --start-day and the qPCR table)")
     total = frame.sum(axis=1).replace(0, np.nan)
     relative = frame.div(total, axis=0)
     keep = (relative >= min_abundance).sum(axis=0) >= min_samples
@@ -349,7 +428,7 @@ def from_cohort(
         kept = kept.mul(load, axis=0)
         units = "absolute abundance (qPCR units)"
     series = {}
-    for subject, rows in times.loc[cohort.sample_names].groupby("subject", sort=False):
+    for subject, rows in times.loc[kept.index].groupby("subject", sort=False):
         rows = rows.dropna(subset=["time"])
         if len(rows) < 2:
             continue
@@ -357,7 +436,9 @@ def from_cohort(
         series[subject] = SubjectSeries(subject, rows["time"].to_numpy(), np.nan_to_num(values), values > 0, list(rows.index))
     if not series:
         raise DataError("no subject has two or more time points")
-    names = [taxa.loc[t, "name"] if "name" in taxa.columns else t for t in kept.columns]
-    return Longitudinal(list(map(str, names)), series,
-                        [p for p in perturbations if p.subject is None or p.subject in series], units,
-                        provenance={"data": source, "rank": rank, "min_abundance": min_abundance, "min_samples": min_samples})
+    names = [str(taxa.loc[t, "name"]) for t in kept.columns]
+    lineages = [";".join(str(x) for x in str(taxa.loc[t, "lineage"]).split("|")) for t in kept.columns]
+    return Longitudinal(names, series, [p for p in perturbations if p.subject is None or p.subject in series], units,
+                        lineages=lineages,
+                        provenance={"data": source, "rank": rank, "min_abundance": min_abundance, "min_samples": min_samples,
+                                    "left_out": left_out})
