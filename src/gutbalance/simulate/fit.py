@@ -639,12 +639,12 @@ def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *
     sd = features.std(axis=0) + 1e-12
     d, p = len(data.taxa), len(perts)
     growth, a, e = np.zeros(d), np.zeros((d, d)), np.zeros((d, p))
-    cv = LeaveOneGroupOut() if len(np.unique(groups)) >= 2 else 3
+    cv = list(LeaveOneGroupOut().split(features, groups=groups)) if len(np.unique(groups)) >= 2 else 3
     for i in range(d):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            model = ElasticNetCV(l1_ratio=l1_ratio, n_alphas=20, cv=cv, max_iter=5000, tol=1e-3)
-            model.fit(features / sd, target[:, i], groups=groups)
+            model = ElasticNetCV(l1_ratio=l1_ratio, alphas=20, cv=cv, max_iter=5000, tol=1e-3)
+            model.fit(features / sd, target[:, i])
         coef = model.coef_ / sd
         growth[i] = model.intercept_
         a[i] = coef[:d]
