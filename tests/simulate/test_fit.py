@@ -57,7 +57,8 @@ def test_logistic_fit_recovers_known_parameters():
     np.testing.assert_allclose(model.capacities() / SCALE, LOGISTIC_TRUTH["capacity"], rtol=0.1)
     np.testing.assert_allclose(model.effects, LOGISTIC_TRUTH["effects"], atol=0.25)
     np.testing.assert_allclose(model.theta, LOGISTIC_TRUTH["theta"], atol=0.3)
-    assert model.noise.shape == (3,) and np.all(model.noise > 0)
+    assert model.noise.shape == (3,)
+    assert np.all(model.noise > 0)
 
 
 def test_loglinear_fit_recovers_diagonal_dynamics():
@@ -82,7 +83,9 @@ def fitted() -> FittedModel:
 def test_model_file_round_trip(fitted, tmp_path):
     path = fitted.save(tmp_path / "m.npz")
     back = load_model(path)
-    assert back.taxa == fitted.taxa and back.perturbations == fitted.perturbations and back.kind == "logistic"
+    assert back.taxa == fitted.taxa
+    assert back.perturbations == fitted.perturbations
+    assert back.kind == "logistic"
     for name in ("growth", "interactions", "effects", "noise", "caps", "theta"):
         np.testing.assert_array_equal(getattr(back, name), getattr(fitted, name))
     assert back.n_members == 4
@@ -91,7 +94,8 @@ def test_model_file_round_trip(fitted, tmp_path):
     assert back.provenance["fitted"] == fitted.provenance["fitted"]
     effects = back.perturbation_effects()
     assert list(effects.columns[:4]) == ["taxon", "lineage", "perturbation", "effect"]
-    assert len(effects) == 3 * 2 and effects["sd"].notna().all()
+    assert len(effects) == 3 * 2
+    assert effects["sd"].notna().all()
     drug = effects[(effects["taxon"] == "a") & (effects["perturbation"] == "drug")].iloc[0]
     assert drug["p05"] <= drug["effect"] <= drug["p95"] or drug["sd"] < 0.5
 

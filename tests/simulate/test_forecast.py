@@ -41,7 +41,9 @@ def test_protocol_keeps_141_otus_of_mice_2_to_5(dataset):
     assert len(dataset.taxa) == 141
     assert dataset.subjects == ["2", "3", "4", "5"]
     for s in dataset.series.values():
-        assert s.times[0] == 1.0 and 0.5 not in s.times and 0.0 not in s.times
+        assert s.times[0] == 1.0
+        assert 0.5 not in s.times
+        assert 0.0 not in s.times
     assert dataset.provenance["merged_sequences"] == 0  # no two ASVs of this data set share a sequence
     assert {p.name for p in dataset.perturbations} == {"High Fat Diet", "Vancomycin", "Gentamicin"}
     assert dataset.lineages[0].startswith("k__Bacteria;p__")
@@ -145,13 +147,16 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
                                   "--qpcr", str(d / "qpcr.tsv"), "--rank", "family", "--members", "2",
                                   "--start-day", "1", "-o", str(model)])
     assert result.exit_code == 0, result.output
-    assert "logistic model of" in result.output and "High Fat Diet, Vancomycin" in result.output
+    assert "logistic model of" in result.output
+    assert "High Fat Diet, Vancomycin" in result.output
     from gutbalance.simulate.fit import load_model
 
     fitted = load_model(model)
-    assert fitted.n_members == 2 and fitted.provenance["rank"] == "family"
+    assert fitted.n_members == 2
+    assert fitted.provenance["rank"] == "family"
     vanco = fitted.perturbation_effects().query("perturbation == 'Vancomycin'")
-    assert vanco["effect"].notna().all() and vanco["sd"].notna().all()
+    assert vanco["effect"].notna().all()
+    assert vanco["sd"].notna().all()
 
     totals = {}
     for label, extra in {
@@ -165,7 +170,8 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
         assert result.exit_code == 0, result.output
         traj = pd.read_csv(out / "trajectory.tsv", sep="\t")
         values = traj.drop(columns=["time", "total"]).to_numpy()
-        assert np.all(np.isfinite(values)) and np.all(values >= 0)
+        assert np.all(np.isfinite(values))
+        assert np.all(values >= 0)
         assert traj["total"].max() <= fitted.total_cap * (1 + 1e-9)
         assert traj["time"].iloc[0] == 1.0
         pillars = pd.read_csv(out / "pillars.tsv", sep="\t")
@@ -183,6 +189,8 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
 def test_simulate_fitted_model_errors(mice_slice, tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["simulate", "--from", "2-D1AM", "-o", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "fitted model" in result.output
+    assert result.exit_code == 2
+    assert "fitted model" in result.output
     result = runner.invoke(main, ["simulate", "--model", str(tmp_path / "absent.npz"), "--from", "x", "-o", str(tmp_path / "x")])
-    assert result.exit_code == 2 and "model file" in result.output
+    assert result.exit_code == 2
+    assert "model file" in result.output
