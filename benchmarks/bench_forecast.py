@@ -18,7 +18,8 @@ Methods:
 
 ``gutbalance-fit``
     :func:`gutbalance.simulate.fit.fit` (default kind ``logistic``), the model
-    ``gutbalance fit`` learns, without its bootstrap ensemble (``--members``).
+    ``gutbalance fit`` learns, without its bootstrap ensemble; the forecast
+    starts from ``FittedModel.start_estimate`` of the floored day-1 sample.
 ``persistence``
     the start held constant.
 ``cohort-mean``
@@ -89,7 +90,10 @@ def forecast(method: str, training: Longitudinal, data: Longitudinal, subject: s
     kind = {"gutbalance-fit": "logistic", "elastic-net-glv": "glv", "loglinear": "loglinear"}[method]
     model = fit(training, kind=kind, members=0)
     seconds = time.perf_counter() - started
-    pred, _ = model.simulate(start_state(series), series.times, data.schedule(subject))
+    start = start_state(series)
+    if method != "elastic-net-glv":  # the baseline as published starts from the floored sample itself
+        start = model.start_estimate(start, series.times[0])
+    pred, _ = model.simulate(start, series.times, data.schedule(subject))
     return pred, seconds
 
 

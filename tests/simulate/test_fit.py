@@ -55,7 +55,8 @@ def test_logistic_fit_recovers_known_parameters():
     model = fit(data, kind="logistic", members=0, scale=SCALE, floor=1e3)
     # tolerances: 5% log-normal noise on every point, 3 subjects x 69 points
     np.testing.assert_allclose(model.capacities() / SCALE, LOGISTIC_TRUTH["capacity"], rtol=0.1)
-    np.testing.assert_allclose(model.effects, LOGISTIC_TRUTH["effects"], atol=0.25)
+    np.testing.assert_allclose(model.effects[:, :2], LOGISTIC_TRUTH["effects"], atol=0.25)
+    np.testing.assert_allclose(model.effects[:, 2:], 0.0, atol=0.1)  # no after-phase effect in the truth
     np.testing.assert_allclose(model.theta, LOGISTIC_TRUTH["theta"], atol=0.3)
     assert model.noise.shape == (3,)
     assert np.all(model.noise > 0)
@@ -69,7 +70,8 @@ def test_loglinear_fit_recovers_diagonal_dynamics():
     data = _synthetic(_loglinear_solve, (r, np.diag(-decay), effects), [[1e6, 1e6, 1e6], [1e8, 1e7, 1e5]], noise=0.02)
     model = fit(data, kind="loglinear", members=0, scale=SCALE, floor=1e3, interaction_ridge=0.0)
     np.testing.assert_allclose(-np.diag(model.interactions), decay, rtol=0.1)
-    np.testing.assert_allclose(model.effects, effects, atol=0.1)
+    np.testing.assert_allclose(model.effects[:, :2], effects, atol=0.1)
+    np.testing.assert_allclose(model.effects[:, 2:], 0.0, atol=0.1)
     np.testing.assert_allclose(np.log(model.capacities() / SCALE), capacity_log, atol=0.05)
 
 
@@ -86,15 +88,16 @@ def test_model_file_round_trip(fitted, tmp_path):
     assert back.taxa == fitted.taxa
     assert back.perturbations == fitted.perturbations
     assert back.kind == "logistic"
-    for name in ("growth", "interactions", "effects", "noise", "caps", "theta"):
+    for name in ("growth", "interactions", "effects", "noise", "caps", "theta", "start_log_mean", "start_weight"):
         np.testing.assert_array_equal(getattr(back, name), getattr(fitted, name))
     assert back.n_members == 4
+    assert back.after_days is None and back.start_day == 1.0
     np.testing.assert_array_equal(back.members["effects"], fitted.members["effects"])
     assert set(back.starts) == set(fitted.starts)
     assert back.provenance["fitted"] == fitted.provenance["fitted"]
     effects = back.perturbation_effects()
-    assert list(effects.columns[:4]) == ["taxon", "lineage", "perturbation", "effect"]
-    assert len(effects) == 3 * 2
+    assert list(effects.columns[:5]) == ["taxon", "lineage", "perturbation", "phase", "effect"]
+    assert len(effects) == 3 * 2 * 2  # taxa x perturbations x (during, after)
     assert effects["sd"].notna().all()
     drug = effects[(effects["taxon"] == "a") & (effects["perturbation"] == "drug")].iloc[0]
     assert drug["p05"] <= drug["effect"] <= drug["p95"] or drug["sd"] < 0.5
@@ -137,3 +140,23 @@ def test_ensemble_spreads(fitted):
     ens = fitted.ensemble(np.array([1e6, 1e6, 1e6]), TIMES, [Perturbation("drug", 35.0, 42.0)])
     assert ens.shape == (4, len(TIMES), 3)
     assert np.all(np.isfinite(ens))
+
+
+def test_start_estimate_shrinks_only_at_the_training_start_day(fitted):
+    x0 = np.array([1e6, 1e6, 1e6])
+    assert np.all((fitted.start_weight >= 0) & (fitted.start_weight <= 1))
+    np.testing.assert_array_equal(fitted.start_estimate(x0, 30.0), x0)
+    shrunk = fitted.start_estimate(x0, 1.0)
+    mean = np.exp(fitted.start_log_mean)
+    # between the sample and the training subjects' mean start, taxon by taxon
+    assert np.all(np.minimum(x0, mean) <= shrunk * (1 + 1e-12))
+    assert np.all(shrunk <= np.maximum(x0, mean) * (1 + 1e-12))
+
+
+def test_after_phase_moves_with_the_perturbation(fitted):
+    times = np.arange(1.0, 80.0, 0.5)
+    start = np.array([1e8, 1e8, 1e8])
+    early, _ = fitted.simulate(start, times, [Perturbation("drug", 10.0, 14.0)])
+    late, _ = fitted.simulate(start, times, [Perturbation("drug", 40.0, 44.0)])
+    # the same course 30 days later gives the same response 30 days later (the system is at rest before both)
+    np.testing.assert_allclose(late[times >= 40.0][:40], early[(times >= 10.0)][:40], rtol=0.05)

@@ -105,6 +105,11 @@ class FittedModel:
     total_cap: float
     members: dict[str, np.ndarray] = field(default_factory=dict)
     theta: np.ndarray | None = None
+    after_days: float | None = 0.0
+    #: the training subjects' mean ``ln`` start at ``start_day`` and the weight of a sample's own start (start_estimate)
+    start_day: float | None = None
+    start_log_mean: np.ndarray | None = None
+    start_weight: np.ndarray | None = None
     units: str = ""
     lineages: list[str] = field(default_factory=list)
     training_schedule: list[Perturbation] = field(default_factory=list)
@@ -118,7 +123,7 @@ class FittedModel:
         d, p = len(self.taxa), len(self.perturbations)
         self.growth = np.asarray(self.growth, dtype=np.float64)
         self.interactions = np.asarray(self.interactions, dtype=np.float64)
-        self.effects = np.asarray(self.effects, dtype=np.float64).reshape(d, p)
+        self.effects = np.asarray(self.effects, dtype=np.float64).reshape(d, 2 * p if _has_after(self.after_days) else p)
         self.noise = np.asarray(self.noise, dtype=np.float64)
         self.caps = np.asarray(self.caps, dtype=np.float64)
         self.theta = np.ones(d) if self.theta is None else np.asarray(self.theta, dtype=np.float64)
@@ -149,10 +154,10 @@ class FittedModel:
         if unknown:
             raise SimulationError(f"the model has no effect for perturbation {unknown[0]!r}; "
                                   f"it learned: {', '.join(self.perturbations) or 'none'}")
-        return [(p.start, p.end, np.array([q == p.name for q in self.perturbations], dtype=np.float64)) for p in schedule]
+        return _indicator(self.perturbations, list(schedule), self.after_days)
 
     def _u(self, t: float, signals) -> np.ndarray:
-        u = np.zeros(len(self.perturbations))
+        u = np.zeros(self.effects.shape[1])
         for start, end, vec in signals:
             if start <= t < end:
                 u = u + vec
@@ -240,6 +245,22 @@ class FittedModel:
             raise SimulationError(f"no ensemble member {member}; the model has {self.n_members}")
         return self.members["growth"][member], self.members["interactions"][member], self.members["effects"][member]
 
+    def start_estimate(self, x0: np.ndarray, day: float) -> np.ndarray:
+        """The start a forecast uses for a sample ``x0`` taken on ``day``.
+
+        A single sample is a noisy measurement of the state.  At the training
+        subjects' first day the forecast starts from the empirical-Bayes
+        estimate ``exp(m + w (ln x0 - m))`` per taxon: ``m`` the training
+        subjects' mean ``ln`` start, ``w = 1 - s2 / v`` (clipped to 0-1) with
+        ``s2`` the variance of the model's residuals for the taxon and ``v`` the
+        variance of the training subjects' starts.  On other days, and for
+        models without this information, ``x0`` is used as it is (floored).
+        """
+        x0 = np.maximum(np.asarray(x0, dtype=np.float64), self.floor)
+        if self.start_day is None or self.start_weight is None or abs(day - self.start_day) > 0.25:
+            return x0
+        return np.exp(self.start_log_mean + self.start_weight * (np.log(x0) - self.start_log_mean))
+
     def schedule_of(self, subject: str) -> list[Perturbation]:
         """The perturbations training subject ``subject`` received."""
         return [p for p in self.training_schedule if p.subject is None or p.subject == subject]
@@ -261,19 +282,23 @@ class FittedModel:
     def perturbation_effects(self) -> pd.DataFrame:
         """Per taxon and perturbation: the central effect (1/day on ``d ln x/dt``) and its ensemble spread.
 
-        Columns ``taxon``, ``perturbation``, ``effect``, ``sd``, ``p05``, ``p95``
-        (NaN spread without an ensemble).
+        Columns ``taxon``, ``lineage``, ``perturbation``, ``phase`` (``"during"``,
+        or ``"after"`` for the after-phase of ``after_days``), ``effect``, ``sd``,
+        ``p05``, ``p95`` (NaN spread without an ensemble).
         """
         rows = []
         ens = self.members.get("effects") if self.members else None
-        for j, name in enumerate(self.perturbations):
+        n = len(self.perturbations)
+        for col in range(self.effects.shape[1]):
+            name, phase = self.perturbations[col % n], ("during" if col < n else "after")
             for i, taxon in enumerate(self.taxa):
-                spread = ens[:, i, j] if ens is not None else np.array([np.nan])
+                spread = ens[:, i, col] if ens is not None else None
                 rows.append({
                     "taxon": taxon, "lineage": self.lineages[i] if self.lineages else "", "perturbation": name,
-                    "effect": float(self.effects[i, j]), "sd": float(np.std(spread)) if ens is not None else np.nan,
-                    "p05": float(np.quantile(spread, 0.05)) if ens is not None else np.nan,
-                    "p95": float(np.quantile(spread, 0.95)) if ens is not None else np.nan,
+                    "phase": phase, "effect": float(self.effects[i, col]),
+                    "sd": float(np.std(spread)) if spread is not None else np.nan,
+                    "p05": float(np.quantile(spread, 0.05)) if spread is not None else np.nan,
+                    "p95": float(np.quantile(spread, 0.95)) if spread is not None else np.nan,
                 })
         return pd.DataFrame(rows)
 
@@ -287,15 +312,19 @@ class FittedModel:
         """One ``.npz``: the arrays and a JSON document (``meta``) with names, schedule and provenance."""
         meta = {
             "format": MODEL_FORMAT, "kind": self.kind, "taxa": self.taxa, "lineages": self.lineages,
-            "perturbations": self.perturbations, "scale": self.scale, "floor": self.floor, "total_cap": self.total_cap,
+            "perturbations": self.perturbations, "after_days": self.after_days, "scale": self.scale, "floor": self.floor, "total_cap": self.total_cap,
             "units": self.units,
             "training_schedule": [[p.name, p.start, p.end, p.subject] for p in self.training_schedule],
             "starts": [[k, v[0], v[1]] for k, v in self.starts.items()], "provenance": self.provenance,
+            "start_day": self.start_day,
         }
         arrays = {"growth": self.growth, "interactions": self.interactions, "effects": self.effects,
                   "noise": self.noise, "caps": self.caps, "theta": self.theta, "meta": np.array(json.dumps(meta))}
         for key, value in self.members.items():
             arrays[f"member_{key}"] = value
+        if self.start_weight is not None:
+            arrays["start_log_mean"] = self.start_log_mean
+            arrays["start_weight"] = self.start_weight
         if self.starts:
             arrays["start_values"] = np.stack([v[2] for v in self.starts.values()])
         import os
@@ -336,7 +365,8 @@ class FittedModel:
         return cls(
             kind=meta["kind"], taxa=meta["taxa"], perturbations=meta["perturbations"], growth=arrays["growth"],
             interactions=arrays["interactions"], effects=arrays["effects"], noise=arrays["noise"], scale=meta["scale"],
-            floor=meta["floor"], caps=arrays["caps"], theta=arrays.get("theta"), total_cap=meta["total_cap"], members=members, units=meta["units"],
+            floor=meta["floor"], caps=arrays["caps"], theta=arrays.get("theta"), after_days=meta.get("after_days"), start_day=meta.get("start_day"),
+            start_log_mean=arrays.get("start_log_mean"), start_weight=arrays.get("start_weight"), total_cap=meta["total_cap"], members=members, units=meta["units"],
             lineages=meta["lineages"], training_schedule=[Perturbation(*p) for p in meta["training_schedule"]],
             starts=starts, provenance=meta["provenance"],
         )
@@ -427,15 +457,15 @@ def _logistic_step(y0, rate, a_diag, theta, ds):
 
 
 def _fit_logistic(data: Longitudinal, perts: list[str], floor: float, scale: float, *, effect_ridge: float = 1e-3,
-                  max_theta: float = 3.0, observed_only: bool = True):
+                  max_theta: float = 3.0, observed_only: bool = True, after: float | None = 0.0):
     """Per taxon ``(K, r, theta, e)`` of the generalized logistic by trajectory matching (least squares on the
     exact solution, every subject from its own first sample; residuals where the taxon was observed)."""
     from scipy.optimize import least_squares
 
     subjects = list(data.series.values())
     logs = [_log_series(s, floor, scale) for s in subjects]
-    signals = [_indicator(perts, data.schedule(s.subject)) for s in subjects]
-    d, p = len(data.taxa), len(perts)
+    signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
+    d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
     plans = []
     for s, sig in zip(subjects, signals):
         plan = []
@@ -488,19 +518,37 @@ def _log_series(s: SubjectSeries, floor: float, scale: float) -> np.ndarray:
     return np.log(np.maximum(s.values, floor) / scale)
 
 
-def _indicator(model_perts: list[str], schedule: list[Perturbation]):
-    return [(p.start, p.end, np.array([q == p.name for q in model_perts], dtype=np.float64)) for p in schedule]
+def _has_after(after: float | None) -> bool:
+    return after is None or after > 0
+
+
+def _indicator(model_perts: list[str], schedule: list[Perturbation], after: float | None = 0.0):
+    """Windows ``(start, end, column vector)``: each perturbation while active and its after-phase
+    ``[end, end + after)`` (``after=None``: as long as the perturbation was; 0: none) in a second block of columns."""
+    n = len(model_perts)
+    width = 2 * n if _has_after(after) else n
+    out = []
+    for p in schedule:
+        k = model_perts.index(p.name)
+        vec = np.zeros(width)
+        vec[k] = 1.0
+        out.append((p.start, p.end, vec))
+        if _has_after(after):
+            vec = np.zeros(width)
+            vec[n + k] = 1.0
+            out.append((p.end, p.end + (p.end - p.start if after is None else after), vec))
+    return out
 
 
 def _fit_diagonal(data: Longitudinal, perts: list[str], floor: float, scale: float, *, max_rate: float = 5.0,
-                  effect_ridge: float = 1e-3):
+                  effect_ridge: float = 1e-3, after: float | None = 0.0):
     """Step 1 of the log-linear fit: per taxon ``(K_i, lambda_i, e_ip)`` by trajectory matching."""
     from scipy.optimize import least_squares
 
     subjects = list(data.series.values())
     logs = [_log_series(s, floor, scale) for s in subjects]
-    signals = [_indicator(perts, data.schedule(s.subject)) for s in subjects]
-    d, p = len(data.taxa), len(perts)
+    signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
+    d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
     # per subject and segment: which perturbations are on, and the offsets of each sample from the segment start
     plans = []
     for s, sig in zip(subjects, signals):
@@ -564,8 +612,8 @@ def _smooth_derivative(times: np.ndarray, y: np.ndarray, window: int = 3) -> tup
 
 
 def _fit_loglinear(data: Longitudinal, perts: list[str], floor: float, scale: float, *, interaction_ridge: float,
-                   min_decay: float):
-    growth, decay, effects = _fit_diagonal(data, perts, floor, scale)
+                   min_decay: float, after: float | None = 0.0):
+    growth, decay, effects = _fit_diagonal(data, perts, floor, scale, after=after)
     d = len(data.taxa)
     a = np.diag(-decay)
     if interaction_ridge > 0 and len(data.series) >= 1:
@@ -575,7 +623,7 @@ def _fit_loglinear(data: Longitudinal, perts: list[str], floor: float, scale: fl
         for s in data.series.values():
             y = _log_series(s, floor, scale)
             dy, smooth = _smooth_derivative(s.times, y)
-            u = _u_matrix(s.times, perts, data.schedule(s.subject))
+            u = _u_matrix(s.times, perts, data.schedule(s.subject), after)
             own = growth - decay * smooth + u @ effects.T
             rows_res.append(dy - own)
             rows_x.append(smooth - capacity)
@@ -594,11 +642,11 @@ def _fit_loglinear(data: Longitudinal, perts: list[str], floor: float, scale: fl
     return growth, a, effects
 
 
-def _u_matrix(times: np.ndarray, perts: list[str], schedule: list[Perturbation]) -> np.ndarray:
-    u = np.zeros((len(times), len(perts)))
-    for pp in schedule:
-        if pp.name in perts:
-            u[:, perts.index(pp.name)] += (times >= pp.start) & (times < pp.end)
+def _u_matrix(times: np.ndarray, perts: list[str], schedule: list[Perturbation], after: float | None = 0.0) -> np.ndarray:
+    windows = _indicator(perts, [p for p in schedule if p.name in perts], after)
+    u = np.zeros((len(times), 2 * len(perts) if _has_after(after) else len(perts)))
+    for start, end, vec in windows:
+        u += ((times >= start) & (times < end))[:, None] * vec
     return u
 
 
@@ -616,7 +664,8 @@ def _stabilise(a: np.ndarray, min_decay: float) -> np.ndarray:
     return diag
 
 
-def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *, l1_ratio: float = 0.5):
+def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *, l1_ratio: float = 0.5,
+             after: float | None = 0.0):
     """Elastic-net gradient matching of ``d ln x/dt`` on ``x/scale`` and perturbation indicators."""
     import warnings
 
@@ -631,13 +680,13 @@ def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *
         dys.append(np.diff(y, axis=0) / dt[:, None])
         xs.append(np.exp(y[:-1]))
         mid = 0.5 * (s.times[:-1] + s.times[1:])
-        us.append(_u_matrix(mid, perts, data.schedule(s.subject)))
+        us.append(_u_matrix(mid, perts, data.schedule(s.subject), after))
         groups.append(np.full(len(dt), g))
     features = np.hstack([np.vstack(xs), np.vstack(us)])
     target = np.vstack(dys)
     groups = np.concatenate(groups)
     sd = features.std(axis=0) + 1e-12
-    d, p = len(data.taxa), len(perts)
+    d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
     growth, a, e = np.zeros(d), np.zeros((d, d)), np.zeros((d, p))
     cv = list(LeaveOneGroupOut().split(features, groups=groups)) if len(np.unique(groups)) >= 2 else 3
     for i in range(d):
@@ -656,12 +705,12 @@ def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *
     return growth, a, e
 
 
-def _noise(model_kind, growth, a, effects, theta, data: Longitudinal, perts, floor, scale) -> np.ndarray:
+def _noise(model_kind, growth, a, effects, theta, data: Longitudinal, perts, floor, scale, after=0.0) -> np.ndarray:
     """Per taxon: sd of the one-interval residuals of ``ln x`` divided by sqrt(interval)."""
     res = []
     for s in data.series.values():
         y = _log_series(s, floor, scale)
-        u = _u_matrix(0.5 * (s.times[:-1] + s.times[1:]), perts, data.schedule(s.subject))
+        u = _u_matrix(0.5 * (s.times[:-1] + s.times[1:]), perts, data.schedule(s.subject), after)
         f = y[:-1] if model_kind == "loglinear" else np.exp(y[:-1] * (1.0 if theta is None else theta))
         rate = growth + f @ a.T + u @ effects.T
         dt = np.diff(s.times)[:, None]
@@ -669,13 +718,34 @@ def _noise(model_kind, growth, a, effects, theta, data: Longitudinal, perts, flo
     return np.std(np.vstack(res), axis=0)
 
 
+def _start_prior(model: FittedModel, data: Longitudinal):
+    """``(day, mean ln start, weight of a sample's own start)`` from the training subjects (FittedModel.start_estimate)."""
+    firsts = [s.times[0] for s in data.series.values()]
+    day = float(pd.Series(firsts).mode().iloc[0])
+    same = [s for s in data.series.values() if s.times[0] == day]
+    if len(same) < 2:
+        return None, None, None
+    starts = np.log(np.stack([np.maximum(s.values[0], model.floor) for s in same]))
+    residuals = []
+    for s in same:
+        pred, _ = model.simulate(s.values[0], s.times, data.schedule(s.subject), clamp=False)
+        err = np.log(np.maximum(pred[1:], model.floor)) - np.log(np.maximum(s.values[1:], model.floor))
+        residuals.append(np.where(s.observed[1:], err, np.nan))
+    with np.errstate(invalid="ignore"):
+        s2 = np.nanmean(np.vstack(residuals) ** 2, axis=0)
+    v = starts.var(axis=0, ddof=1)
+    weight = np.clip(1.0 - np.nan_to_num(s2, nan=0.0) / np.where(v > 0, v, np.inf), 0.0, 1.0)
+    return day, starts.mean(axis=0), weight
+
+
 def _fit_once(kind, data, perts, floor, scale, options):
+    after = options["after_days"]
     if kind == "logistic":
-        return _fit_logistic(data, perts, floor, scale)
+        return _fit_logistic(data, perts, floor, scale, after=after)
     if kind == "loglinear":
         return (*_fit_loglinear(data, perts, floor, scale, interaction_ridge=options["interaction_ridge"],
-                                min_decay=options["min_decay"]), None)
-    return (*_fit_glv(data, perts, floor, scale, l1_ratio=options["l1_ratio"]), None)
+                                min_decay=options["min_decay"], after=after), None)
+    return (*_fit_glv(data, perts, floor, scale, l1_ratio=options["l1_ratio"], after=after), None)
 
 
 def _resample(data: Longitudinal, rng: np.random.Generator) -> Longitudinal:
@@ -708,6 +778,7 @@ def fit(
     interaction_ridge: float = 1.0,
     min_decay: float = 0.01,
     l1_ratio: float = 0.5,
+    after_days: float | None = None,
     seed: int = 0,
 ) -> FittedModel:
     """Learn a dynamical model with perturbation effects from ``data`` (module docstring).
@@ -750,7 +821,8 @@ def fit(
         floor = 1e-5  # a relative table: floor at one read in 100,000
     scale = float(np.median(positive)) if scale is None else float(scale)
     perts = data.perturbation_names
-    options = {"interaction_ridge": interaction_ridge, "min_decay": min_decay, "l1_ratio": l1_ratio}
+    options = {"interaction_ridge": interaction_ridge, "min_decay": min_decay, "l1_ratio": l1_ratio,
+               "after_days": after_days}
     growth, a, e, theta = _fit_once(kind, data, perts, floor, scale, options)
     rng = np.random.default_rng(seed)
     ens = {"growth": [], "interactions": [], "effects": [], "theta": []}
@@ -761,14 +833,20 @@ def fit(
         ens["effects"].append(ee)
         ens["theta"].append(np.ones(len(g)) if th is None else th)
     stacked = {k: np.stack(v) for k, v in ens.items()} if members else {}
-    noise = _noise(kind, growth, a, e, theta, data, perts, floor, scale)
+    noise = _noise(kind, growth, a, e, theta, data, perts, floor, scale, after_days)
     all_values = np.vstack([s.values for s in data.series.values()])
+    model = FittedModel(
+        kind=kind, taxa=list(data.taxa), perturbations=perts, growth=growth, interactions=a, effects=e, noise=noise,
+        scale=scale, floor=floor, caps=all_values.max(axis=0), total_cap=float(all_values.sum(axis=1).max()),
+        theta=theta, after_days=after_days)
+    start_day, start_log_mean, start_weight = _start_prior(model, data)
     seconds = _time.perf_counter() - t_start
     first = next(iter(data.series.values()))
     return FittedModel(
         kind=kind, taxa=list(data.taxa), perturbations=perts, growth=growth, interactions=a, effects=e, noise=noise,
         scale=scale, floor=floor, caps=all_values.max(axis=0), total_cap=float(all_values.sum(axis=1).max()),
-        members=stacked, theta=theta, units=data.units, lineages=list(data.lineages),
+        members=stacked, theta=theta, after_days=after_days, start_day=start_day, start_log_mean=start_log_mean,
+        start_weight=start_weight, units=data.units, lineages=list(data.lineages),
         training_schedule=list(data.perturbations),
         starts={(smp or f"{s.subject}@{t:g}"): (s.subject, float(t), s.values[k])
                 for s in data.series.values() for k, (t, smp) in enumerate(zip(s.times, s.samples or [""] * len(s.times)))},
@@ -777,6 +855,7 @@ def fit(
             "first_day": float(first.times[0]), "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
             "gutbalance": __version__, "kind": kind, "members": members, "floor": floor, "scale": scale,
             "interaction_ridge": interaction_ridge, "min_decay": min_decay, "l1_ratio": l1_ratio, "seed": seed,
+            "after_days": after_days,
             "fit_seconds": round(seconds, 2),
         },
     )

@@ -162,7 +162,10 @@ def forecast_model(
     if not end > day0:
         raise SimulationError(f"the forecast must end after its start (day {day0:g})")
     times = np.unique(np.concatenate([np.arange(day0, end, 0.5), [end]]))
-    start = np.maximum(values, START_FLOOR) if model.units.startswith("16S") else values
+    start = model.start_estimate(values, day0)
+    if model.start_day is not None and abs(day0 - model.start_day) <= 0.25 and model.start_weight is not None:
+        notes.append(f"Start: the sample shrunk towards the training subjects' mean start (day {model.start_day:g}; "
+                     f"median weight of the sample {np.median(model.start_weight):.2f}; FittedModel.start_estimate).")
     x, clamped = model.simulate(start, times, schedule)
     trajectory = _frame(times, x, list(model.taxa))
     trajectory["total"] = x.sum(axis=1)
