@@ -25,11 +25,13 @@ import click
               help="Keep taxa at this relative abundance ...")
 @click.option("--min-samples", type=int, default=7, show_default=True, help="... in at least this many samples.")
 @click.option("--start-day", type=float, default=None, help="Leave out samples before this day (e.g. the inoculation day).")
+@click.option("--after-days", type=float, default=None,
+              help="Length of each perturbation's after-phase with its own effects [as long as the perturbation; 0 = none].")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (.npz).")
 def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,
-        seed, output):
+        after_days, seed, output):
     """Learn dynamics with perturbation effects from TABLE's time series.
 
     Writes OUTPUT (a .npz model file: taxa, growth rates, interactions,
@@ -54,7 +56,11 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
                             "perturbations_file": str(perturbations), "qpcr": str(qpcr or "")})
     if not output.suffix:
         output = output.with_suffix(".npz")
-    model = fit_model(data, kind=kind, members=members, seed=seed)
+    if after_days is not None and after_days < 0:
+        from ..errors import SimulationError
+
+        raise SimulationError("--after-days must be >= 0")
+    model = fit_model(data, kind=kind, members=members, after_days=after_days, seed=seed)
     model.save(output)
     left = data.provenance.get("left_out", {})
     click.echo(f"model: {output}")

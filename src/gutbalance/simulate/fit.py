@@ -1,40 +1,47 @@
-"""Learning community dynamics with perturbations from longitudinal profiles.
+"""Learning community dynamics with perturbation effects from longitudinal profiles.
 
-Two model kinds, both of the form ``d ln x_i/dt = r_i + sum_j a_ij f(x_j) + sum_p e_ip u_p(t)``
-with ``u_p(t) = 1`` while perturbation ``p`` is active:
+Three model kinds, all of the form ``d ln x_i/dt = r_i + sum_j a_ij f_j(x_j) + sum_p e_ip u_p(t)``
+with ``u_p(t) = 1`` while perturbation ``p`` is active and, in a second block
+of effects, during its after-phase (``after_days``; by default as long as the
+perturbation itself: washout of a drug, the gut's adaptation after a diet):
 
-``loglinear`` (default; a multivariate Gompertz / continuous-time MAR(1) model)
-    ``f(x) = ln(x / scale)``.  Self-limitation acts on log abundance, so a taxon
-    relaxes towards its carrying capacity at rate ``-a_ii`` and a perturbation
-    moves that capacity while active.  Fitted in two steps on the training
-    subjects: (1) per taxon, growth rate, self-limitation and perturbation
-    effects by **trajectory matching** (``scipy.optimize.least_squares`` on the
-    exact piecewise solution, every subject started from its own first sample);
-    (2) interactions between taxa by ridge regression of what step 1 leaves
-    unexplained in the smoothed log growth rates on the other taxa's log
-    deviations from capacity, then shrunk until the spectral abscissa of ``A``
-    is at most ``-min_decay`` (stable by construction: with bounded inputs the
-    state stays bounded).  Because the model is linear in ``ln x``, a forecast
-    is the cohort's response to the schedule plus the subject's own deviation
-    at the start, decaying through ``A``: the subject's start and the fitted
-    interactions are what it adds to the cohort mean.
-``glv`` (generalized Lotka-Volterra)
-    ``f(x) = x / scale``.  Fitted by elastic-net **gradient matching**
+``logistic`` (default; generalized-logistic / theta-gLV per taxon, no interactions)
+    ``f_i(x) = (x / scale)^theta_i``, ``a`` diagonal and negative: theta = 1 is
+    the diagonal of a gLV, theta -> 0 Gompertz.  Per taxon, carrying capacity,
+    growth rate, theta and the effects are fitted by **trajectory matching**
+    (``scipy.optimize.least_squares`` on the exact solution: with
+    ``z = x^-theta`` the equation is linear between perturbation edges),
+    every training subject started from its own first sample, residuals
+    of ``ln x`` taken **where the taxon was observed** (a non-detection is
+    missing data, not an abundance of 0 or of the floor).  A taxon is held at
+    or above 1/20 of the floor (a reservoir it can regrow from).
+``loglinear`` (multivariate Gompertz / continuous-time MAR(1))
+    ``f(x) = ln(x / scale)``: (1) per taxon, relaxation rate, capacity and
+    effects by trajectory matching (all points, non-detections at the floor);
+    (2) interactions by ridge regression of what (1) leaves unexplained in
+    smoothed log growth rates on the other taxa's log deviations, shrunk until
+    the spectral abscissa of ``A`` is at most ``-min_decay`` (stable by
+    construction).  Exact solution through the eigendecomposition of ``A``.
+``glv`` (generalized Lotka-Volterra, elastic net)
+    ``f(x) = x / scale``, full ``A``: elastic-net **gradient matching**
     (scikit-learn ``ElasticNetCV`` per taxon, folds = subjects) of finite
-    differences of ``ln x`` on abundances and perturbation indicators, the
-    standard baseline of the field (MDSINE2's comparison); the diagonal is
-    forced negative.  Integrated in log space with ``solve_ivp`` (LSODA).
+    differences of ``ln x``, the baseline of the field (MDSINE2's comparison);
+    the diagonal is forced negative.  Integrated with ``solve_ivp`` (LSODA),
+    held between a tenth of the floor and ten times each taxon's largest
+    observed value.
 
 Uncertainty: a bootstrap ensemble (``members``) refits the model on subjects
-drawn with replacement (or, with one subject, on blocks of time points).
-Process noise: the standard deviation of the one-interval residuals of ``ln x``,
-per ``sqrt(day)``.
+drawn with replacement (with one subject, on random blocks of time points).
+Process noise: the standard deviation of the one-interval residuals of
+``ln x`` per ``sqrt(day)``.  A forecast from a sample taken on the training
+subjects' first day starts from an empirical-Bayes estimate of the true start
+(:meth:`FittedModel.start_estimate`): the sample shrunk towards the training
+subjects' mean start by a weight chosen on the training subjects.
 
 Outputs of :meth:`FittedModel.simulate` are kept within the observed range:
-every value is held between ``floor`` (the detection floor the data were
-floored at) and the taxon's largest observed value, and the total at or below
-the largest observed total load; the clamp is applied to outputs and is
-reported by :meth:`FittedModel.simulate` (``clamped``) so it never hides.
+every value between ``floor`` and the taxon's largest observed value, the
+total at or below the largest observed total load.  The clamp acts on outputs
+and is counted (``clamped``), so it never hides.
 """
 
 from __future__ import annotations
@@ -249,12 +256,12 @@ class FittedModel:
         """The start a forecast uses for a sample ``x0`` taken on ``day``.
 
         A single sample is a noisy measurement of the state.  At the training
-        subjects' first day the forecast starts from the empirical-Bayes
-        estimate ``exp(m + w (ln x0 - m))`` per taxon: ``m`` the training
-        subjects' mean ``ln`` start, ``w = 1 - s2 / v`` (clipped to 0-1) with
-        ``s2`` the variance of the model's residuals for the taxon and ``v`` the
-        variance of the training subjects' starts.  On other days, and for
-        models without this information, ``x0`` is used as it is (floored).
+        subjects' first day the forecast starts from ``exp(m + w (ln x0 - m))``:
+        ``m`` the training subjects' mean ``ln`` start, ``w`` the weight of the
+        sample that forecast the training subjects best when each was started
+        from its own sample shrunk towards the others' mean (``_start_prior``).
+        On other days, and for models without this information, ``x0`` is
+        used as it is (floored).
         """
         x0 = np.maximum(np.asarray(x0, dtype=np.float64), self.floor)
         if self.start_day is None or self.start_weight is None or abs(day - self.start_day) > 0.25:
@@ -718,24 +725,39 @@ def _noise(model_kind, growth, a, effects, theta, data: Longitudinal, perts, flo
     return np.std(np.vstack(res), axis=0)
 
 
+#: weights of a sample's own start tried by _start_prior
+START_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
 def _start_prior(model: FittedModel, data: Longitudinal):
-    """``(day, mean ln start, weight of a sample's own start)`` from the training subjects (FittedModel.start_estimate)."""
+    """``(day, mean ln start, weight of a sample's own start)`` from the training subjects (FittedModel.start_estimate).
+
+    The weight is chosen from :data:`START_WEIGHTS` by forecasting each
+    training subject from its first sample shrunk towards the mean start of
+    the *other* training subjects, scored like the benchmark (median over taxa
+    of the RMSE of log10 abundance where observed).
+    """
     firsts = [s.times[0] for s in data.series.values()]
     day = float(pd.Series(firsts).mode().iloc[0])
     same = [s for s in data.series.values() if s.times[0] == day]
     if len(same) < 2:
         return None, None, None
     starts = np.log(np.stack([np.maximum(s.values[0], model.floor) for s in same]))
-    residuals = []
-    for s in same:
-        pred, _ = model.simulate(s.values[0], s.times, data.schedule(s.subject), clamp=False)
-        err = np.log(np.maximum(pred[1:], model.floor)) - np.log(np.maximum(s.values[1:], model.floor))
-        residuals.append(np.where(s.observed[1:], err, np.nan))
-    with np.errstate(invalid="ignore"):
-        s2 = np.nanmean(np.vstack(residuals) ** 2, axis=0)
-    v = starts.var(axis=0, ddof=1)
-    weight = np.clip(1.0 - np.nan_to_num(s2, nan=0.0) / np.where(v > 0, v, np.inf), 0.0, 1.0)
-    return day, starts.mean(axis=0), weight
+    errors = []
+    for w in START_WEIGHTS:
+        scores = []
+        for k, s in enumerate(same):
+            others = np.delete(starts, k, axis=0).mean(axis=0)
+            x0 = np.exp(others + w * (starts[k] - others))
+            pred, _ = model.simulate(x0, s.times, data.schedule(s.subject))
+            err = np.log10(pred[1:] + 1e3) - np.log10(s.values[1:] + 1e3)
+            seen = s.observed[1:]
+            n = seen.sum(axis=0)
+            rmse = np.sqrt(np.where(seen, err**2, 0.0).sum(axis=0) / np.maximum(n, 1))
+            scores.append(np.median(rmse[n > 0]))
+        errors.append(np.mean(scores))
+    weight = START_WEIGHTS[int(np.argmin(errors))]
+    return day, starts.mean(axis=0), np.full(len(model.taxa), float(weight))
 
 
 def _fit_once(kind, data, perts, floor, scale, options):
