@@ -91,7 +91,8 @@ def test_model_file_round_trip(fitted, tmp_path):
     for name in ("growth", "interactions", "effects", "noise", "caps", "theta", "start_log_mean", "start_weight"):
         np.testing.assert_array_equal(getattr(back, name), getattr(fitted, name))
     assert back.n_members == 4
-    assert back.after_days is None and back.start_day == 1.0
+    assert back.after_days is None
+    assert back.start_day == 1.0
     np.testing.assert_array_equal(back.members["effects"], fitted.members["effects"])
     assert set(back.starts) == set(fitted.starts)
     assert back.provenance["fitted"] == fitted.provenance["fitted"]
