@@ -464,7 +464,8 @@ def _logistic_step(y0, rate, a_diag, theta, ds):
 
 
 def _fit_logistic(data: Longitudinal, perts: list[str], floor: float, scale: float, *, effect_ridge: float = 1e-3,
-                  max_theta: float = 3.0, observed_only: bool = True, after: float | None = 0.0):
+                  max_theta: float = 3.0, observed_only: bool = True, after: float | None = 0.0,
+                  init: tuple | None = None):
     """Per taxon ``(K, r, theta, e)`` of the generalized logistic by trajectory matching (least squares on the
     exact solution, every subject from its own first sample; residuals where the taxon was observed)."""
     from scipy.optimize import least_squares
@@ -508,7 +509,12 @@ def _fit_logistic(data: Longitudinal, perts: list[str], floor: float, scale: flo
         level = np.median(np.concatenate([ob[len(ob) // 4:] for ob in observed]))
         lo = np.concatenate([[y_lo, np.log(1e-3), 0.02], np.full(p, -50.0)])
         hi = np.concatenate([[np.log(1e13 / scale), np.log(20.0), max_theta], np.full(p, 50.0)])
-        start = np.clip(np.concatenate([[level, 0.0, 0.5], np.zeros(p)]), lo + 1e-9, hi - 1e-9)
+        if init is None:
+            guess = np.concatenate([[level, 0.0, 0.5], np.zeros(p)])
+        else:  # a bootstrap member starts from the central fit: far fewer iterations
+            g0, a0, e0, th0 = init[0][i], init[1][i, i], init[2][i], init[3][i]
+            guess = np.concatenate([[-np.log(-a0 / g0) / th0, np.log(g0 * th0), th0], e0])
+        start = np.clip(guess, lo + 1e-9, hi - 1e-9)
         sol = least_squares(residuals, start, bounds=(lo, hi), x_scale="jac", max_nfev=300)
         log_k, rate, theta = sol.x[0], np.exp(sol.x[1]), sol.x[2]
         growth[i] = rate / theta
@@ -760,10 +766,10 @@ def _start_prior(model: FittedModel, data: Longitudinal):
     return day, starts.mean(axis=0), np.full(len(model.taxa), float(weight))
 
 
-def _fit_once(kind, data, perts, floor, scale, options):
+def _fit_once(kind, data, perts, floor, scale, options, init=None):
     after = options["after_days"]
     if kind == "logistic":
-        return _fit_logistic(data, perts, floor, scale, after=after)
+        return _fit_logistic(data, perts, floor, scale, after=after, init=init)
     if kind == "loglinear":
         return (*_fit_loglinear(data, perts, floor, scale, interaction_ridge=options["interaction_ridge"],
                                 min_decay=options["min_decay"], after=after), None)
@@ -849,7 +855,8 @@ def fit(
     rng = np.random.default_rng(seed)
     ens = {"growth": [], "interactions": [], "effects": [], "theta": []}
     for _ in range(members):
-        g, aa, ee, th = _fit_once(kind, _resample(data, rng), perts, floor, scale, options)
+        g, aa, ee, th = _fit_once(kind, _resample(data, rng), perts, floor, scale, options,
+                                  init=(growth, a, e, theta) if kind == "logistic" else None)
         ens["growth"].append(g)
         ens["interactions"].append(aa)
         ens["effects"].append(ee)
