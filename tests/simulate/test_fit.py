@@ -161,3 +161,10 @@ def test_after_phase_moves_with_the_perturbation(fitted):
     late, _ = fitted.simulate(start, times, [Perturbation("drug", 40.0, 44.0)])
     # the same course 30 days later gives the same response 30 days later (the system is at rest before both)
     np.testing.assert_allclose(late[times >= 40.0][:40], early[(times >= 10.0)][:40], rtol=0.05)
+
+
+def test_after_phase_of_a_longer_course_is_capped_at_the_learned_length(fitted):
+    windows = fitted._signals([Perturbation("drug", 5.0, 40.0)])
+    assert [(a, b) for a, b, _ in windows] == [(5.0, 40.0), (40.0, 47.0)]  # trained on a 7-day course
+    windows = fitted._signals([Perturbation("drug", 5.0, 7.0)])
+    assert [(a, b) for a, b, _ in windows] == [(5.0, 7.0), (7.0, 9.0)]

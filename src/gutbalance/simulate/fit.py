@@ -161,7 +161,10 @@ class FittedModel:
         if unknown:
             raise SimulationError(f"the model has no effect for perturbation {unknown[0]!r}; "
                                   f"it learned: {', '.join(self.perturbations) or 'none'}")
-        return _indicator(self.perturbations, list(schedule), self.after_days)
+        longest: dict[str, float] = {}
+        for p in self.training_schedule:
+            longest[p.name] = max(longest.get(p.name, 0.0), p.end - p.start)
+        return _indicator(self.perturbations, list(schedule), self.after_days, longest)
 
     def _u(self, t: float, signals) -> np.ndarray:
         u = np.zeros(self.effects.shape[1])
@@ -535,9 +538,11 @@ def _has_after(after: float | None) -> bool:
     return after is None or after > 0
 
 
-def _indicator(model_perts: list[str], schedule: list[Perturbation], after: float | None = 0.0):
+def _indicator(model_perts: list[str], schedule: list[Perturbation], after: float | None = 0.0,
+               longest: dict[str, float] | None = None):
     """Windows ``(start, end, column vector)``: each perturbation while active and its after-phase
-    ``[end, end + after)`` (``after=None``: as long as the perturbation was; 0: none) in a second block of columns."""
+    ``[end, end + after)`` (``after=None``: as long as the perturbation was, but no longer than ``longest[name]``,
+    the longest window the effect was learned from; 0: none) in a second block of columns."""
     n = len(model_perts)
     width = 2 * n if _has_after(after) else n
     out = []
@@ -549,7 +554,8 @@ def _indicator(model_perts: list[str], schedule: list[Perturbation], after: floa
         if _has_after(after):
             vec = np.zeros(width)
             vec[n + k] = 1.0
-            out.append((p.end, p.end + (p.end - p.start if after is None else after), vec))
+            length = min(p.end - p.start, (longest or {}).get(p.name, np.inf)) if after is None else after
+            out.append((p.end, p.end + length, vec))
     return out
 
 
