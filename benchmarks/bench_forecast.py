@@ -103,9 +103,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated: gutbalance-fit, persistence, cohort-mean, elastic-net-glv, loglinear, "
                              "cohort-mean-observed [%(default)s]")
+    parser.add_argument("--subjects", default=None, help="comma-separated held-out subjects [every subject with perturbations]")
     args = parser.parse_args(argv)
     data = mdsine2_dataset(args.data)
     subjects = [s for s in data.subjects if data.schedule(s)]
+    if args.subjects:
+        wanted = args.subjects.split(",")
+        unknown = sorted(set(wanted) - set(subjects))
+        if unknown:
+            parser.error(f"no subject {unknown[0]!r} with perturbations; there are: {', '.join(subjects)}")
+        subjects = wanted
     print(f"# {args.data}: {len(data.taxa)} taxa, held-out subjects {', '.join(subjects)}", file=sys.stderr)
     print("method\tsubject\tmedian_rmse\tfit_seconds")
     summary: dict[str, list[float]] = {}

@@ -633,6 +633,10 @@ def _smooth_derivative(times: np.ndarray, y: np.ndarray, window: int = 3) -> tup
 def _fit_loglinear(data: Longitudinal, perts: list[str], floor: float, scale: float, *, interaction_ridge: float,
                    min_decay: float, after: float | None = 0.0):
     growth, decay, effects = _fit_diagonal(data, perts, floor, scale, after=after)
+    # relaxation no slower than min_decay (a taxon that barely relaxes in the fit keeps its capacity)
+    capacity = growth / decay
+    decay = np.maximum(decay, min_decay)
+    growth = decay * capacity
     d = len(data.taxa)
     a = np.diag(-decay)
     if interaction_ridge > 0 and len(data.series) >= 1:
@@ -674,7 +678,7 @@ def _stabilise(a: np.ndarray, min_decay: float) -> np.ndarray:
     diag = np.diag(np.diag(a))
     off = a - diag
     if np.max(np.diag(a)) > -min_decay:
-        raise SimulationError("self-limitation must be negative")
+        raise SimulationError(f"self-limitation must be at most -{min_decay:g} per day")
     factor = 1.0
     for _ in range(60):
         if np.max(np.linalg.eigvals(diag + factor * off).real) <= -min_decay:
