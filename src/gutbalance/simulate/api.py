@@ -27,7 +27,7 @@ from .gut_immune import (
 )
 from .integrate import Pulse
 from .parameters import lookup, probiotic_table
-from .pillars import PILLARS, pillar_scores
+from .pillars import PILLARS, VirtualProfiles, simulated_pillars
 from .scenario import Scenario
 
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -56,6 +56,11 @@ class SimulationResult:
         Starting value of every state variable.
     scenario
         What was simulated.
+    recovery
+        Over the ensemble: ``probability`` that the gut has not recovered by
+        the last day (``immune_support``, the mean of the five pillars, below its
+        day-0 value by more than its smallest real difference ``threshold``),
+        ``per_pillar`` the same for each pillar, and ``definition``.
     notes
         Provenance and assumptions worth showing next to the results.
     """
@@ -68,6 +73,7 @@ class SimulationResult:
     pillar_bands: dict[str, pd.DataFrame] | None = None
     start: pd.Series | None = None
     draws: int = 0
+    recovery: dict | None = None
     subject: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -194,6 +200,7 @@ def simulate(
     carried = None
     notes: list[str] = []
     subject = "healthy reference composition"
+    assignment = None
     if profile is not None and guilds is not None:
         raise SimulationError("give a profile or guild abundances, not both")
     if profile is not None:
@@ -208,7 +215,7 @@ def simulate(
         if assignment.attrs.get("knowledge_problem"):
             notes.append("The knowledge base could not be used (" + assignment.attrs["knowledge_problem"]
                          + "); guilds come from the taxonomy rule in guild_taxonomy.tsv only.")
-        by_basis = assignment.groupby("basis")["abundance"].sum()
+        by_basis = assignment.groupby("basis")["abundance"].sum() / assignment["abundance"].sum()
         notes.append(
             "Guilds from the profile: "
             + ", ".join(f"{basis} {value * 100:.1f}%" for basis, value in by_basis.sort_values(ascending=False).items())
@@ -226,8 +233,15 @@ def simulate(
         x0 = None
     pathogen = _pathogen_name(scenario, carried)
     courses = _courses(scenario)
+    virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
+                              assignment, pathogen)
+    potency = None if assignment is None else assignment.attrs.get("lps_potency")
+    notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
+                 "by its guild's simulated change (day 0 = the measured profile).")
 
     def run(params: GutImmuneParameters, out_dtype=np.float64):
+        if potency is not None:
+            params.with_lps_potency("facultative_pathobionts", potency)
         start = params.reference if x0 is None else x0
         state0 = calibrate(params, start)
         model = GutImmuneModel(params, fibre=scenario.fibre)
@@ -239,7 +253,7 @@ def simulate(
     central = load_parameters(1, pathogen=pathogen)
     times, states, state0 = run(central)
     trajectory = _frame(times, states[0], STATE)
-    scores = pillar_scores(states[0], central)
+    scores = simulated_pillars(virtual, states[0])
     result = SimulationResult(
         model="gut-immune",
         trajectory=trajectory,
@@ -254,10 +268,34 @@ def simulate(
             raise SimulationError("an ensemble needs at least 2 draws")
         params = load_parameters(draws, pathogen=pathogen, rng=np.random.default_rng(seed))
         _, ens, _ = run(params, out_dtype=np.float32)
+        ens_scores = simulated_pillars(virtual, ens)
         result.bands = _bands(times, ens, STATE)
-        result.pillar_bands = _bands(times, pillar_scores(ens, params), PILLARS)
+        result.pillar_bands = _bands(times, ens_scores, PILLARS)
         result.draws = draws
+        result.recovery = recovery(ens_scores)
     return result
+
+
+def recovery(scores: np.ndarray) -> dict:
+    """Share of ensemble draws (``scores``: draws x times x pillars) not recovered on the last day.
+
+    A pillar has not recovered when on the last day it is below its day-0
+    value by more than its smallest real difference in the shipped healthy
+    reference (the change re-sequencing the same sample can make;
+    :mod:`gutbalance.reference`); a draw has not recovered when any pillar has not.
+    """
+    from ..reference import load_reference
+
+    variation = load_reference().variation
+    srd = np.array([float(variation[name].smallest_real_difference) for name in PILLARS])
+    lost = scores[:, -1, :] < scores[:, 0, :] - srd
+    return {
+        "probability": float(np.mean(lost.any(axis=1))),
+        "per_pillar": {name: float(np.mean(lost[:, k])) for k, name in enumerate(PILLARS)},
+        "thresholds": dict(zip(PILLARS, srd.tolist(), strict=True)),
+        "definition": "a pillar on the last day below its day-0 value by more than its smallest real difference "
+                      "in the healthy reference (what re-sequencing the same sample can change)",
+    }
 
 
 def simulate_stein(scenario: Scenario | None = None, *, ic: int = 4, atol: float = 1e-8) -> SimulationResult:
