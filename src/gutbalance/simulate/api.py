@@ -165,37 +165,26 @@ def _courses(scenario: Scenario) -> list[Course]:
     return courses
 
 
-def simulate(
+@dataclass
+class Person:
+    """Where a gut-immune simulation starts: guilds, the pathogen slot and how to score it."""
+
+    x0: np.ndarray | None  # starting guilds (None: the healthy reference composition)
+    pathogen: str
+    virtual: VirtualProfiles
+    lps_potency: float | None  # the facultative guild's, from the person's taxa
+    subject: str
+    notes: list[str]
+
+
+def person(
     profile: Cohort | str | PathLike[str] | None = None,
     scenario: Scenario | None = None,
     *,
     sample: str | None = None,
     guilds: dict[str, float] | None = None,
-    draws: int = 0,
-    seed: int = 0,
-    atol: float = 1e-6,
-) -> SimulationResult:
-    """Simulate the gut-immune model from a person's profile (or given guilds).
-
-    Parameters
-    ----------
-    profile
-        A :class:`~gutbalance.Cohort` or a profile file (anything
-        :func:`gutbalance.read` reads).  ``None`` with ``guilds=None`` starts
-        from the healthy reference composition.
-    scenario
-        The interventions (:class:`~.scenario.Scenario`); default: none for 90 days.
-    sample
-        Which sample of a multi-sample profile.
-    guilds
-        Starting guild abundances instead of a profile (``{guild: value}``).
-    draws
-        Ensemble size over parameter uncertainty (0 = central parameters only).
-    seed
-        Random seed of the ensemble draws.
-    atol
-        Local error tolerance of the integrator on log-states (relative).
-    """
+) -> Person:
+    """The starting point of :func:`simulate` (see there for the arguments)."""
     scenario = scenario or Scenario()
     carried = None
     notes: list[str] = []
@@ -232,43 +221,86 @@ def simulate(
     else:
         x0 = None
     pathogen = _pathogen_name(scenario, carried)
-    courses = _courses(scenario)
     virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
                               assignment, pathogen)
-    potency = None if assignment is None else assignment.attrs.get("lps_potency")
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change (day 0 = the measured profile).")
+    potency = None if assignment is None else assignment.attrs.get("lps_potency")
+    return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, subject=subject, notes=notes)
 
-    def run(params: GutImmuneParameters, out_dtype=np.float64):
-        if potency is not None:
-            params.with_lps_potency("facultative_pathobionts", potency)
-        start = params.reference if x0 is None else x0
-        state0 = calibrate(params, start)
-        model = GutImmuneModel(params, fibre=scenario.fibre)
-        times, states = model.run(
-            state0, scenario.days, courses=courses, pulses=_pulses(scenario, params), atol=atol, out_dtype=out_dtype
-        )
-        return times, states, state0
 
-    central = load_parameters(1, pathogen=pathogen)
-    times, states, state0 = run(central)
-    trajectory = _frame(times, states[0], STATE)
-    scores = simulated_pillars(virtual, states[0])
+def run_person(
+    start: Person,
+    params: GutImmuneParameters,
+    scenario: Scenario,
+    *,
+    atol: float = 1e-6,
+    out_dtype: type = np.float64,
+    t_eval: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calibrate ``params`` (fresh, for ``params.n`` virtual people) to ``start`` and integrate the scenario.
+
+    Returns ``(times, states (n, times, 19), state0 (n, 19))``.
+    """
+    if start.lps_potency is not None:
+        params.with_lps_potency("facultative_pathobionts", start.lps_potency)
+    state0 = calibrate(params, params.reference if start.x0 is None else start.x0)
+    model = GutImmuneModel(params, fibre=scenario.fibre)
+    times, states = model.run(state0, scenario.days, courses=_courses(scenario), pulses=_pulses(scenario, params),
+                              atol=atol, out_dtype=out_dtype, t_eval=t_eval)
+    return times, states, state0
+
+
+def simulate(
+    profile: Cohort | str | PathLike[str] | None = None,
+    scenario: Scenario | None = None,
+    *,
+    sample: str | None = None,
+    guilds: dict[str, float] | None = None,
+    draws: int = 0,
+    seed: int = 0,
+    atol: float = 1e-6,
+) -> SimulationResult:
+    """Simulate the gut-immune model from a person's profile (or given guilds).
+
+    Parameters
+    ----------
+    profile
+        A :class:`~gutbalance.Cohort` or a profile file (anything
+        :func:`gutbalance.read` reads).  ``None`` with ``guilds=None`` starts
+        from the healthy reference composition.
+    scenario
+        The interventions (:class:`~.scenario.Scenario`); default: none for 90 days.
+    sample
+        Which sample of a multi-sample profile.
+    guilds
+        Starting guild abundances instead of a profile (``{guild: value}``).
+    draws
+        Ensemble size over parameter uncertainty (0 = central parameters only).
+    seed
+        Random seed of the ensemble draws.
+    atol
+        Local error tolerance of the integrator on log-states (relative).
+    """
+    scenario = scenario or Scenario()
+    start = person(profile, scenario, sample=sample, guilds=guilds)
+    central = load_parameters(1, pathogen=start.pathogen)
+    times, states, state0 = run_person(start, central, scenario, atol=atol)
     result = SimulationResult(
         model="gut-immune",
-        trajectory=trajectory,
+        trajectory=_frame(times, states[0], STATE),
         scenario=scenario,
-        pillars=_frame(times, scores, PILLARS),
+        pillars=_frame(times, simulated_pillars(start.virtual, states[0]), PILLARS),
         start=pd.Series(state0[0], index=STATE),
-        subject=subject,
-        notes=notes,
+        subject=start.subject,
+        notes=start.notes,
     )
     if draws:
         if draws < 2:
             raise SimulationError("an ensemble needs at least 2 draws")
-        params = load_parameters(draws, pathogen=pathogen, rng=np.random.default_rng(seed))
-        _, ens, _ = run(params, out_dtype=np.float32)
-        ens_scores = simulated_pillars(virtual, ens)
+        params = load_parameters(draws, pathogen=start.pathogen, rng=np.random.default_rng(seed))
+        _, ens, _ = run_person(start, params, scenario, atol=atol, out_dtype=np.float32)
+        ens_scores = simulated_pillars(start.virtual, ens)
         result.bands = _bands(times, ens, STATE)
         result.pillar_bands = _bands(times, ens_scores, PILLARS)
         result.draws = draws

@@ -188,22 +188,39 @@ class GutImmuneParameters:
         self.lps_potency = lps
 
 
-def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random.Generator | None = None) -> GutImmuneParameters:
+def load_parameters(
+    n: int = 1,
+    *,
+    pathogen: str = "c_difficile",
+    rng: np.random.Generator | None = None,
+    z: Mapping[tuple[str, str], np.ndarray] | None = None,
+) -> GutImmuneParameters:
     """Parameters from gut_immune_parameters.tsv for ``n`` people.
 
     With ``rng`` each person gets an independent draw: every parameter with a
-    non-zero ``sd_log`` is multiplied by ``exp(N(0, sd_log))`` (sign kept).
-    Without ``rng`` all ``n`` copies are the central values.
+    non-zero ``sd_log`` is multiplied by ``exp(N(0, sd_log))`` (sign kept;
+    shares are perturbed on the logit scale).  Without ``rng`` all ``n``
+    copies are the central values.  ``z`` gives the standard-normal deviate
+    per person (``(n,)``) of chosen table rows, keyed ``(parameter, target)``
+    (``("competition", "*")`` scales the whole competition matrix): the
+    sensitivity analysis sets them (scripts/sensitivity_gut_immune.py); rows
+    not in ``z`` follow ``rng`` or stay central.
     """
     if pathogen not in PATHOGENS:
         raise SimulationError(f"unknown pathogen {pathogen!r}; known: {', '.join(PATHOGENS)}")
     if n < 1:
         raise SimulationError("need at least one virtual person")
 
-    def draw(value: float, sd: float, shape: tuple[int, ...] = (), *, fraction: bool = False) -> np.ndarray:
+    def draw(value: float, sd: float, shape: tuple[int, ...] = (), *, fraction: bool = False,
+             key: tuple[str, str] | None = None) -> np.ndarray:
         base = np.full((n, *shape), value, dtype=np.float64)
-        if rng is not None and sd > 0:
+        noise = None
+        if z is not None and key in z and sd > 0:
+            deviate = np.asarray(z[key], dtype=np.float64).reshape((n,) + (1,) * len(shape))
+            noise = np.broadcast_to(sd * deviate, base.shape)
+        elif rng is not None and sd > 0:
             noise = rng.normal(0.0, sd, size=base.shape)
+        if noise is not None:
             if fraction:  # shares stay in (0, 1): perturb on the logit scale
                 logit = np.log(base / (1 - base)) + noise
                 base = 1 / (1 + np.exp(-logit))
@@ -222,16 +239,16 @@ def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random
     reference = np.array([lookup("reference_abundance", g)[0] for g in GUILDS] + [0.0])
     if not np.isclose(reference.sum(), 1.0):
         raise SimulationError("reference guild abundances must sum to 1")
-    A = draw(comp, sd_comp, (N_MIC, N_MIC))
+    A = draw(comp, sd_comp, (N_MIC, N_MIC), key=("competition", "*"))
     # guild self-limitation a_ii = s / K_i with the reference niche capacity; calibrate()
     # rescales K_i to the person (the pathogen's own row is derived below from its capacity)
-    A[:, _G, _G] = draw(self_lim, sd_self, (N_GUILD,)) / reference[:N_GUILD]
+    A[:, _G, _G] = draw(self_lim, sd_self, (N_GUILD,), key=("self_limitation", "*")) / reference[:N_GUILD]
     for row in rows_of("interaction").itertuples():
         target, _, source = row.target.partition("<-")
         tgt_path, src_path = target in PATHOGENS, source in PATHOGENS
         if (tgt_path and target != pathogen) or (src_path and source != pathogen):
             continue  # the other pathogen's row
-        A[:, guild_key(target), guild_key(source)] = draw(row.value, row.sd_log)
+        A[:, guild_key(target), guild_key(source)] = draw(row.value, row.sd_log, key=("interaction", row.target))
 
     def per_guild(parameter: str, *, required: bool = True) -> np.ndarray:
         out = np.zeros((n, N_MIC))
@@ -240,7 +257,7 @@ def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random
             if row.target in PATHOGENS and row.target != pathogen:
                 continue
             if row.target in names or row.target == pathogen:
-                out[:, guild_key(row.target)] = draw(row.value, row.sd_log)
+                out[:, guild_key(row.target)] = draw(row.value, row.sd_log, key=(parameter, row.target))
                 seen.add(guild_key(row.target))
         missing = [MICROBES[i] for i in range(N_MIC) if i not in seen]
         if required and missing:
@@ -254,13 +271,14 @@ def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random
             d, _, g = row.target.partition(":")
             if d != drug or (g in PATHOGENS and g != pathogen):
                 continue
-            arr[:, guild_key(g)] = draw(row.value, row.sd_log)
+            arr[:, guild_key(g)] = draw(row.value, row.sd_log, key=("susceptibility", row.target))
         eps[drug] = arr
     targets = _scalar_targets(pathogen)
-    scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS) for name in SCALARS}
+    scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS, key=(name, targets[name]))
+               for name in SCALARS}
     inflammation = per_guild("inflammation_response")
     oxygen = per_guild("oxygen_response")
-    growth = draw(*lookup("pathogen_growth", pathogen))
+    growth = draw(*lookup("pathogen_growth", pathogen), key=("pathogen_growth", pathogen))
     # The pathogen's self-limitation: alone, at its fastest possible net growth (intrinsic rate,
     # the most inflamed host: effector at its ceiling (1 + theta)(1 + kappa), and no butyrate),
     # it fills at most the gut's carrying capacity, so no course of events takes it above.
