@@ -38,7 +38,7 @@ def main() -> None:
 def _register() -> None:
     import importlib
 
-    for name in ("analyze", "convert", "kb", "simulate", "reference", "report", "serve"):
+    for name in ("analyze", "convert", "kb", "simulate", "fit", "reference", "report", "serve"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:  # a command whose module is not written yet

@@ -18,13 +18,21 @@ from ..errors import SimulationError
 @click.option("--fiber", "--fibre", "fibre", default=None, metavar="+N%", help="Lasting change of fibre intake from day 0.")
 @click.option("--pathogen", "pathogens", multiple=True, metavar="NAME:day=D[:dose=X]", help="Exposure to c_difficile or salmonella.")
 @click.option("--days", type=float, default=None, help="Days to simulate [gut-immune 90, stein2013 1000].")
-@click.option("--model", type=click.Choice(["gut-immune", "stein2013"]), default="gut-immune", show_default=True)
+@click.option("--model", default="gut-immune", show_default=True, metavar="gut-immune|stein2013|MODEL.npz",
+              help="A built-in model, or a model file written by `gutbalance fit`.")
+@click.option("--from", "from_", default=None, metavar="SAMPLE",
+              help="Fitted model: start from this training sample id, or a profile file.")
+@click.option("--perturbation", "perturbations", multiple=True, metavar="NAME:days=A-B",
+              help="Fitted model: the schedule for the what-if (replaces the training subject's; repeat for several).")
+@click.option("--without", "without", multiple=True, metavar="NAME", help="Fitted model: leave this perturbation out.")
+@click.option("--start-day", type=float, default=None, help="Fitted model from a profile file: its day on the data's clock.")
 @click.option("--ic", type=int, default=4, show_default=True, help="stein2013: initial condition 0-8 (0-based day-0 columns).")
 @click.option("--sample", default=None, help="Sample of a multi-sample profile.")
 @click.option("--draws", type=int, default=200, show_default=True, help="Ensemble draws over parameter uncertainty (0 = none).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
-def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, ic, sample, draws, seed, outdir):
+def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, from_, perturbations, without, start_day,
+             ic, sample, draws, seed, outdir):
     """Simulate a gut from PROFILE under interventions.
 
     Writes OUTPUT/trajectory.tsv (one column per state variable), OUTPUT/pillars.tsv
@@ -36,7 +44,15 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, ic
           --probiotic bifidobacterium:days=5-19 --fiber +30% --days 90 -o sim/
       gutbalance simulate --model stein2013 --ic 4 --antibiotic clindamycin:days=0-1 \\
           --pathogen c_difficile:day=5 -o stein/
+      gutbalance simulate --model mice.npz --from 2-D1AM --without Gentamicin \\
+          --perturbation "Vancomycin:days=40-44" -o whatif/
     """
+    if model not in ("gut-immune", "stein2013"):
+        _simulate_fitted(model, profile, from_, perturbations, without, days, sample, start_day,
+                         antibiotics or probiotics or pathogens or fibre, outdir)
+        return
+    if from_ or perturbations or without or start_day is not None:
+        raise SimulationError("--from, --perturbation, --without and --start-day need a fitted model (--model MODEL.npz)")
     from ..simulate import (
         Scenario,
         parse_antibiotic,
@@ -66,6 +82,25 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, ic
         result = run_model(profile, scenario, sample=sample, draws=draws, seed=seed)
     paths = result.write(outdir)
     for kind, path in paths.items():
+        click.echo(f"{kind}: {path}")
+
+
+def _simulate_fitted(model_path, profile, from_, perturbations, without, days, sample, start_day, other, outdir):
+    from ..simulate.fit import load_model
+    from ..simulate.forecast import forecast_model, parse_perturbation
+
+    if not Path(model_path).is_file():
+        raise SimulationError(f"--model {model_path!r}: not gut-immune, stein2013 or a model file")
+    if other:
+        raise SimulationError("a fitted model knows the perturbations it learned (--perturbation NAME:days=A-B, --without NAME); "
+                              "--antibiotic, --probiotic, --pathogen and --fiber belong to the gut-immune model")
+    source = from_ or (str(profile) if profile is not None else None)
+    if source is None:
+        raise SimulationError("a fitted model needs --from SAMPLE (a training sample id or a profile file)")
+    fitted = load_model(model_path)
+    result = forecast_model(fitted, source, perturbations=[parse_perturbation(p) for p in perturbations] or None,
+                            without=list(without), days=days, sample=sample, start_day=start_day)
+    for kind, path in result.write(outdir).items():
         click.echo(f"{kind}: {path}")
 
 

@@ -11,6 +11,11 @@ Two models (docs/simulation.md):
 ``stein2013``
     The published 11-taxon mouse model of Stein et al. 2013 with clindamycin
     and C. difficile; :func:`simulate_stein`.
+fitted models
+    Dynamics with perturbation effects learned from longitudinal profiles
+    (:func:`fit_model`, ``gutbalance fit``; :class:`FittedModel`,
+    :func:`load_model`), forecasts and what-ifs from a sample
+    (:func:`forecast_model`, ``gutbalance simulate --model MODEL --from SAMPLE``).
 
 >>> from gutbalance.simulate import Scenario, parse_antibiotic, simulate
 >>> result = simulate(scenario=Scenario(days=30, antibiotics=[parse_antibiotic("amoxicillin:days=0-5")]))
@@ -19,6 +24,9 @@ Two models (docs/simulation.md):
 """
 
 from .api import SimulationResult, simulate, simulate_stein
+from .fit import FittedModel, load_model
+from .fit import fit as fit_model
+from .forecast import forecast_model, parse_perturbation
 from .glv import (
     STEIN_EXTINCTION_THRESHOLD,
     Course,
@@ -31,6 +39,7 @@ from .glv import (
 )
 from .gut_immune import ANTIBIOTICS, GUILDS, MICROBES, PATHOGENS, STATE, GutImmuneModel, calibrate, load_parameters
 from .integrate import EXTINCT_LOG, IntegrationStats, Pulse, integrate_log
+from .longitudinal import Longitudinal, Perturbation, SubjectSeries, from_cohort, mdsine2_dataset
 from .pillars import PILLARS, VirtualProfiles
 from .scenario import (
     AntibioticCourse,
@@ -54,20 +63,30 @@ __all__ = [
     "STEIN_EXTINCTION_THRESHOLD",
     "AntibioticCourse",
     "Course",
+    "FittedModel",
     "GLVModel",
     "GutImmuneModel",
     "IntegrationStats",
+    "Longitudinal",
     "PathogenExposure",
+    "Perturbation",
     "ProbioticCourse",
     "Pulse",
     "Scenario",
     "SimulationResult",
     "SteinScenario",
+    "SubjectSeries",
     "calibrate",
+    "fit_model",
+    "forecast_model",
+    "from_cohort",
     "integrate_log",
+    "load_model",
     "load_parameters",
+    "mdsine2_dataset",
     "parse_antibiotic",
     "parse_fibre",
+    "parse_perturbation",
     "parse_pathogen",
     "parse_probiotic",
     "VirtualProfiles",

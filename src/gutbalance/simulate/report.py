@@ -176,6 +176,22 @@ def figures(result) -> list[tuple[str, str]]:
             line_chart(t, series(HOST), title="Butyrate, barrier, LPS, effector, Treg, mucus and immunity", ylabel="relative to reference",
                        log=True, shading=shading, markers=markers),
         ))
+    elif result.model == "fitted":
+        taxa = [c for c in result.state_columns if c != "total"]
+        top = sorted(taxa, key=lambda c: -float(traj[c].mean()))[:10]
+        figs.append((
+            "Forecast of the ten most abundant taxa and the total (log scale); shaded windows: perturbations." + band_note,
+            line_chart(t, series(["total"] + top), title="Fitted model forecast", ylabel="abundance", log=True,
+                       shading=shading, markers=markers, width=900, height=380),
+        ))
+        if result.pillars is not None:
+            from .pillars import PILLARS
+
+            figs.append((
+                "Pillar scores of the forecast composition (gutbalance analyze's pillars)." + band_note,
+                line_chart(t, series(PILLARS, result.pillar_bands or {}, result.pillars), title="Five pillars over time",
+                           ylabel="score (0-100)", ylim=(0, 105), shading=shading, markers=markers),
+            ))
     else:
         figs.append((
             "Taxa densities (10^11 16S copies per cm3, log scale); extinct taxa drop off the chart.",
@@ -212,7 +228,8 @@ def render_html(result) -> str:
     """The self-contained page for one simulation."""
     import pandas as pd
 
-    title = "gutbalance simulation" + (" — Stein et al. 2013 mouse model" if result.model == "stein2013" else "")
+    title = "gutbalance simulation" + {"stein2013": " — Stein et al. 2013 mouse model",
+                                       "fitted": " — forecast of a fitted model"}.get(result.model, "")
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         f"<title>{escape(title)}</title>",

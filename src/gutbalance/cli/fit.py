@@ -1,0 +1,73 @@
+"""``gutbalance fit``: learn community dynamics with perturbation effects from longitudinal profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("fit")
+@click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--taxonomy", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Lineages of the table's feature ids: QIIME 2 taxonomy (.qza, taxonomy.tsv) or a table with one column per rank.")
+@click.option("--metadata", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Sample, subject and time (days) per sample.")
+@click.option("--perturbations", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="name, start, end[, subject] per perturbation window (days; blank subject = every subject).")
+@click.option("--qpcr", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Total load per sample (replicate columns; geometric mean): fit absolute abundances.")
+@click.option("--rank", default="genus", show_default=True, help="Taxonomic rank the model is fitted at.")
+@click.option("--kind", type=click.Choice(["logistic", "loglinear", "glv"]), default="logistic", show_default=True,
+              help="Model kind (docs/simulation.md).")
+@click.option("--members", type=int, default=10, show_default=True, help="Bootstrap ensemble size (0 = none).")
+@click.option("--min-abundance", type=float, default=1e-4, show_default=True,
+              help="Keep taxa at this relative abundance ...")
+@click.option("--min-samples", type=int, default=7, show_default=True, help="... in at least this many samples.")
+@click.option("--start-day", type=float, default=None, help="Leave out samples before this day (e.g. the inoculation day).")
+@click.option("--after-days", type=float, default=None,
+              help="Length of each perturbation's after-phase with its own effects [as long as the perturbation; 0 = none].")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file to write (.npz).")
+def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,
+        after_days, seed, output):
+    """Learn dynamics with perturbation effects from TABLE's time series.
+
+    Writes OUTPUT (a .npz model file: taxa, growth rates, interactions,
+    perturbation effects with their bootstrap ensemble, process noise, the
+    data and the date) for `gutbalance simulate --model OUTPUT --from SAMPLE`.
+
+    \b
+    Example:
+      gutbalance fit counts.tsv --taxonomy silva_species.tsv --metadata metadata.tsv \\
+          --perturbations perturbations.tsv --qpcr qpcr.tsv --start-day 1 -o mice.npz
+    """
+    from ..io import read_metadata
+    from ..simulate.fit import fit as fit_model
+    from ..simulate.longitudinal import from_cohort, read_perturbations, read_qpcr, read_table
+
+    cohort = read_table(table, taxonomy)
+    meta = read_metadata(metadata)
+    data = from_cohort(cohort, meta, read_perturbations(perturbations), qpcr=read_qpcr(qpcr) if qpcr else None,
+                       rank=rank, min_abundance=min_abundance, min_samples=min_samples, start_day=start_day,
+                       source=str(table))
+    data.provenance.update({"table": str(table), "taxonomy": str(taxonomy or ""), "metadata": str(metadata),
+                            "perturbations_file": str(perturbations), "qpcr": str(qpcr or "")})
+    if not output.suffix:
+        output = output.with_suffix(".npz")
+    if after_days is not None and after_days < 0:
+        from ..errors import SimulationError
+
+        raise SimulationError("--after-days must be >= 0")
+    model = fit_model(data, kind=kind, members=members, after_days=after_days, seed=seed)
+    model.save(output)
+    left = data.provenance.get("left_out", {})
+    click.echo(f"model: {output}")
+    click.echo(f"{model.kind} model of {len(model.taxa)} {rank} taxa from {len(data.subjects)} subject(s), "
+               f"{model.provenance['time_points']} time points; perturbations: {', '.join(model.perturbations) or 'none'}; "
+               f"{model.n_members} bootstrap members; {model.provenance['fit_seconds']:g} s"
+               + ("; left out: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in left.items() if v) if any(left.values()) else ""))
+
+
+COMMANDS = [fit]
