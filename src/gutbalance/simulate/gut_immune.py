@@ -90,7 +90,7 @@ CAPACITIES = [f"{g}_capacity" for g in GUILDS]
 HOST = ["butyrate", "barrier", "lps", "effector", "treg", "mucus", "immunity"]
 STATE = [*MICROBES, *HOST, *CAPACITIES]
 PATHOGENS = ["c_difficile", "salmonella"]
-ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin"]
+ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin", "gentamicin"]
 N_MIC = len(MICROBES)
 N_GUILD = len(GUILDS)
 #: the integrated part of the state; butyrate and LPS are in quasi-steady state
