@@ -58,19 +58,30 @@ def main() -> None:
                                      pathogens=[parse_pathogen("c_difficile:day=5")]), draws=200, seed=1)
     save(cdi, ["gut_immune_clindamycin_cdiff_pillars", "gut_immune_clindamycin_cdiff_guilds", None])
     fib = simulate(scenario=Scenario(days=120, fibre=0.3))
-    print("| scenario (reference start) | day | training | homeostasis | nutrients | barrier | defense |")
-    print("|---|---|---|---|---|---|---|")
-    for label, r, days in [("amoxicillin days 0-5", amox, [5.0, 14.0, 120.0]),
-                           ("clindamycin days 0-5 + C. difficile day 5", cdi, [5.0, 30.0, 120.0]),
-                           ("fibre +30%", fib, [120.0])]:
+    runs = [("reference composition", "amoxicillin days 0-5", amox, [0.0, 5.0, 14.0, 120.0]),
+            ("reference composition", "clindamycin days 0-5 + C. difficile day 5", cdi, [0.0, 5.0, 30.0, 120.0]),
+            ("reference composition", "fibre +30%", fib, [0.0, 120.0])]
+    kefir = Path(__file__).resolve().parents[2] / "shared" / "data" / "profiles" / "kefir_metaphlan3"
+    if kefir.is_dir():
+        subj004 = next(kefir.glob("Subj004_time1_*.txt"))
+        s004 = simulate(subj004, Scenario(days=120, antibiotics=[parse_antibiotic("clindamycin:days=0-7")]), draws=200, seed=1)
+        runs.append(("kefir Subj004", "clindamycin days 0-7", s004, [0.0, 3.0, 7.0, 30.0, 120.0]))
+    print("| start | scenario | day | training | homeostasis | nutrients | barrier | defense |")
+    print("|---|---|---|---|---|---|---|---|")
+    for start, label, r, days in runs:
         p = r.pillars.set_index("time")
         for d in days:
             row = p.loc[d]
-            print(f"| {label} | {d:g} | " + " | ".join(f"{row[c]:.0f}" for c in p.columns) + " |")
+            print(f"| {start} | {label} | {d:g} | " + " | ".join(f"{row[c]:.0f}" for c in p.columns) + " |")
     print()
-    print("fibre +30%: butyrate", float(fib.trajectory["butyrate"].iloc[-1]))
-    print("pathogen day 120 (clindamycin):", float(cdi.trajectory["pathogen"].iloc[-1]),
-          "p05-p95", float(cdi.bands["p05"]["pathogen"].iloc[-1]), float(cdi.bands["p95"]["pathogen"].iloc[-1]))
+    for start, label, r, _days in runs:
+        if r.recovery is not None:
+            print(f"{start}, {label}: not recovered at day {r.scenario.days:g} in "
+                  f"{r.recovery['probability'] * 100:.0f}% of {r.draws} draws; per pillar {r.recovery['per_pillar']}")
+    print("fibre +30%: butyrate", float(fib.trajectory["butyrate"].iloc[-1]),
+          "facultative", float(fib.trajectory["facultative_pathobionts"].iloc[-1]))
+    print("pathogen max / day 120 (clindamycin):", float(cdi.trajectory["pathogen"].max()), float(cdi.trajectory["pathogen"].iloc[-1]),
+          "p95 max", float(cdi.bands["p95"]["pathogen"].max()))
     print("amoxicillin butyrate day 5/120:", float(amox.trajectory["butyrate"].iloc[5]), float(amox.trajectory["butyrate"].iloc[-1]))
     np.set_printoptions(precision=3)
 

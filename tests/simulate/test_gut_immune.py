@@ -8,6 +8,7 @@ from scipy.integrate import solve_ivp
 
 from gutbalance.errors import SimulationError
 from gutbalance.simulate import (
+    PILLARS,
     STATE,
     GutImmuneModel,
     Scenario,
@@ -29,31 +30,38 @@ def test_healthy_state_stays_put():
     result = simulate(scenario=Scenario(days=365))
     values = result.trajectory[result.state_columns].to_numpy()
     np.testing.assert_allclose(values, np.broadcast_to(values[0], values.shape), rtol=1e-6, atol=1e-12)
-    assert np.allclose(result.pillars.iloc[:, 1:].to_numpy(), 100.0)
+    pillars = result.pillars[PILLARS].to_numpy()
+    np.testing.assert_allclose(pillars, np.broadcast_to(pillars[0], pillars.shape), rtol=1e-6)
 
 
-def test_antibiotics_hurt_then_recover():
+def test_antibiotics_hurt_then_mostly_recover():
     result = simulate(scenario=Scenario(days=240, antibiotics=[parse_antibiotic("amoxicillin:days=0-5")]))
     butyrate, barrier, effector = col(result, "butyrate"), col(result, "barrier"), col(result, "effector")
     assert butyrate[5] < 0.5 * butyrate[0]
     assert barrier[8] < barrier[0] - 0.02
     assert effector[8] > 1.5 * effector[0]
-    assert butyrate[-1] == pytest.approx(butyrate[0], rel=0.05)
-    assert barrier[-1] == pytest.approx(barrier[0], rel=0.01)
-    assert effector[-1] == pytest.approx(effector[0], rel=0.05)
+    # back close to baseline, but not necessarily all the way (species lost during the course)
+    assert 0.9 * butyrate[0] < butyrate[-1] <= butyrate[0] * (1 + 1e-6)
+    assert barrier[-1] == pytest.approx(barrier[0], rel=0.02)
+    assert effector[-1] == pytest.approx(effector[0], rel=0.1)
     pillars = result.pillars.set_index("time")
-    assert pillars.loc[6.0, "nutrients"] < 50 < pillars.loc[240.0, "nutrients"]
+    for pillar in PILLARS:
+        assert pillars[pillar].min() < pillars.loc[0.0, pillar] - 1  # every pillar is hit
+        assert pillars.loc[240.0, pillar] > pillars[pillar].min() + 0.5 * (pillars.loc[0.0, pillar] - pillars[pillar].min())
 
 
-def test_pathogen_invades_after_antibiotics_not_before():
+def test_pathogen_invades_after_antibiotics_not_before_and_is_cleared():
     exposure = parse_pathogen("c_difficile:day=5")
-    healthy = simulate(scenario=Scenario(days=90, pathogens=[exposure]))
-    treated = simulate(scenario=Scenario(days=90, pathogens=[exposure],
+    healthy = simulate(scenario=Scenario(days=120, pathogens=[exposure]))
+    treated = simulate(scenario=Scenario(days=120, pathogens=[exposure],
                                          antibiotics=[parse_antibiotic("clindamycin:days=0-5")]))
     assert col(healthy, "pathogen").max() == pytest.approx(1e-8)  # the inoculum, then decline
     assert col(healthy, "pathogen")[-1] < 1e-9
-    assert col(treated, "pathogen")[-1] > 0.1
-    assert treated.pillars["defense"].iloc[-1] < 50 < healthy.pillars["defense"].iloc[-1]
+    peak = col(treated, "pathogen").max()
+    assert peak > 1e-2  # a bloom of a million times the inoculum
+    assert col(treated, "pathogen")[-1] < 1e-3 * peak  # cleared as immunity and commensals return
+    assert col(treated, "immunity").max() > 100 * col(treated, "immunity")[0]
+    assert treated.pillars["defense"].min() < healthy.pillars["defense"].min()
 
 
 def test_more_fibre_raises_butyrate():
@@ -94,16 +102,18 @@ def test_matches_solve_ivp_radau():
 
 
 def test_personal_start_is_an_equilibrium():
-    guilds = {"butyrate_producers": 0.05, "bacteroidales": 0.6, "bifido_lab": 0.01, "enterobacteriaceae": 0.2,
+    guilds = {"butyrate_producers": 0.05, "bacteroidales": 0.6, "bifido_lab": 0.01, "facultative_pathobionts": 0.2,
               "other_commensals": 0.14}
     result = simulate(guilds=guilds, scenario=Scenario(days=100))
     values = result.trajectory[result.state_columns].to_numpy()
     np.testing.assert_allclose(values[-1], values[0], rtol=1e-6, atol=1e-12)
-    assert result.start["akkermansia"] == 0.0
-    assert values[-1, STATE.index("akkermansia")] == 0.0
-    # a dysbiotic start scores below the healthy reference
-    assert result.pillars["nutrients"].iloc[0] < 50
-    assert result.pillars["defense"].iloc[0] < 100
+    # an absent guild starts at the detection limit, held there by immigration
+    assert result.start["akkermansia"] == pytest.approx(1e-5)
+    assert values[-1, STATE.index("akkermansia")] == pytest.approx(1e-5)
+    # a dysbiotic start scores below the healthy reference composition
+    reference = simulate(scenario=Scenario(days=1))
+    for pillar in ("nutrients", "defense"):
+        assert result.pillars[pillar].iloc[0] < reference.pillars[pillar].iloc[0]
 
 
 def test_probiotic_and_fmt_add_to_the_guilds():
@@ -111,9 +121,13 @@ def test_probiotic_and_fmt_add_to_the_guilds():
 
     guilds = {"bacteroidales": 0.7, "other_commensals": 0.3}  # no butyrate producers, no bifidobacteria
     fmt = simulate(guilds=guilds, scenario=Scenario(days=60, probiotics=[parse_probiotic("fmt:days=1-4")]))
-    assert col(fmt, "butyrate_producers")[0] == 0
-    assert col(fmt, "butyrate_producers")[-1] > 0.1
-    assert col(fmt, "butyrate")[0] < 1e-6 < 0.25 < col(fmt, "butyrate")[-1]
+    producers = col(fmt, "butyrate_producers")
+    assert producers[0] == pytest.approx(1e-5)  # below detection
+    assert producers.max() > 0.05
+    # the recipient's own community is its steady state and holds a guild it lacked out only weakly
+    # (immigration balance): donor producers fade over months, they do not vanish at once
+    assert producers[-1] > 1000 * producers[0]
+    assert col(fmt, "butyrate")[0] < 1e-3 < 0.05 < col(fmt, "butyrate")[-1]
 
 
 def test_unknown_names_are_simulation_errors():

@@ -12,7 +12,7 @@ from gutbalance.simulate.parameters import leber_rates, parameter_table, probiot
 def test_every_parameter_has_source_and_evidence():
     table = parameter_table()
     assert table["source"].str.strip().ne("").all()
-    assert set(table["evidence"]) <= {"fitted-model (mouse)", "derived", "assumed", "measured"}
+    assert set(table["evidence"]) <= {"fitted-model (mouse)", "fitted (mouse time series)", "derived", "assumed", "measured"}
     assert np.isfinite(table["value"]).all()
     assert (table["sd_log"] >= 0).all()
     assessed = table[table["evidence"] == "assumed"]
@@ -46,3 +46,16 @@ def test_stein_tables_are_plain_tsv():
         assert "doi:10.1371/journal.pcbi.1003388" in text
         frame = pd.read_csv(__import__("io").StringIO(text), sep="\t", comment="#")
         assert frame.notna().all().all()
+
+
+def test_fitted_susceptibilities_resolve_from_their_table():
+    from gutbalance.simulate.parameters import fitted_susceptibility
+
+    table = parameter_table()
+    fitted = table[table["evidence"] == "fitted (mouse time series)"]
+    assert len(fitted) >= 4
+    responses = fitted_susceptibility()
+    for row in fitted.itertuples():
+        drug, _, guild = row.reference.removeprefix("fitted:").partition("/")
+        assert row.value == responses.loc[(drug, guild), "value"] <= 0  # net increases are not susceptibilities
+        assert "MDSINE2" in row.source

@@ -12,7 +12,7 @@ from ..errors import SimulationError
 @click.command("simulate")
 @click.argument("profile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--antibiotic", "antibiotics", multiple=True, metavar="NAME:days=A-B[:dose=U]",
-              help="Antibiotic course (clindamycin, amoxicillin, ciprofloxacin, metronidazole, vancomycin).")
+              help="Antibiotic course (clindamycin, amoxicillin, ciprofloxacin, metronidazole, vancomycin, gentamicin).")
 @click.option("--probiotic", "probiotics", multiple=True, metavar="NAME[:dose=X]:days=A-B",
               help="Daily probiotic (bifidobacterium, lactobacillus, akkermansia, ...) or fmt; X = fraction of the gut load.")
 @click.option("--fiber", "--fibre", "fibre", default=None, metavar="+N%", help="Lasting change of fibre intake from day 0.")

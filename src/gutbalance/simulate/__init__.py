@@ -40,7 +40,7 @@ from .glv import (
 from .gut_immune import ANTIBIOTICS, GUILDS, MICROBES, PATHOGENS, STATE, GutImmuneModel, calibrate, load_parameters
 from .integrate import EXTINCT_LOG, IntegrationStats, Pulse, integrate_log
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries, from_cohort, mdsine2_dataset
-from .pillars import PILLARS, pillar_scores
+from .pillars import PILLARS, VirtualProfiles
 from .scenario import (
     AntibioticCourse,
     PathogenExposure,
@@ -89,7 +89,7 @@ __all__ = [
     "parse_perturbation",
     "parse_pathogen",
     "parse_probiotic",
-    "pillar_scores",
+    "VirtualProfiles",
     "run_stein_scenario",
     "simulate",
     "simulate_stein",

@@ -27,7 +27,7 @@ from .gut_immune import (
 )
 from .integrate import Pulse
 from .parameters import lookup, probiotic_table
-from .pillars import PILLARS, pillar_scores
+from .pillars import PILLARS, VirtualProfiles, simulated_pillars
 from .scenario import Scenario
 
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -56,6 +56,11 @@ class SimulationResult:
         Starting value of every state variable.
     scenario
         What was simulated.
+    recovery
+        Over the ensemble: ``probability`` that the gut has not recovered by
+        the last day (``immune_support``, the mean of the five pillars, below its
+        day-0 value by more than its smallest real difference ``threshold``),
+        ``per_pillar`` the same for each pillar, and ``definition``.
     notes
         Provenance and assumptions worth showing next to the results.
     """
@@ -68,6 +73,7 @@ class SimulationResult:
     pillar_bands: dict[str, pd.DataFrame] | None = None
     start: pd.Series | None = None
     draws: int = 0
+    recovery: dict | None = None
     subject: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -159,6 +165,92 @@ def _courses(scenario: Scenario) -> list[Course]:
     return courses
 
 
+@dataclass
+class Person:
+    """Where a gut-immune simulation starts: guilds, the pathogen slot and how to score it."""
+
+    x0: np.ndarray | None  # starting guilds (None: the healthy reference composition)
+    pathogen: str
+    virtual: VirtualProfiles
+    lps_potency: float | None  # the facultative guild's, from the person's taxa
+    subject: str
+    notes: list[str]
+
+
+def person(
+    profile: Cohort | str | PathLike[str] | None = None,
+    scenario: Scenario | None = None,
+    *,
+    sample: str | None = None,
+    guilds: dict[str, float] | None = None,
+) -> Person:
+    """The starting point of :func:`simulate` (see there for the arguments)."""
+    scenario = scenario or Scenario()
+    carried = None
+    notes: list[str] = []
+    subject = "healthy reference composition"
+    assignment = None
+    if profile is not None and guilds is not None:
+        raise SimulationError("give a profile or guild abundances, not both")
+    if profile is not None:
+        from .personal import guild_abundances
+
+        if not isinstance(profile, Cohort):
+            from .. import read
+
+            profile = read(profile)
+        x0, carried, assignment = guild_abundances(profile, sample)
+        subject = sample or profile.sample_names[0]
+        if assignment.attrs.get("knowledge_problem"):
+            notes.append("The knowledge base could not be used (" + assignment.attrs["knowledge_problem"]
+                         + "); guilds come from the taxonomy rule in guild_taxonomy.tsv only.")
+        by_basis = assignment.groupby("basis")["abundance"].sum() / assignment["abundance"].sum()
+        notes.append(
+            "Guilds from the profile: "
+            + ", ".join(f"{basis} {value * 100:.1f}%" for basis, value in by_basis.sort_values(ascending=False).items())
+            + " of the bacterial abundance."
+        )
+    elif guilds is not None:
+        unknown = set(guilds) - set(MICROBES)
+        if unknown:
+            raise SimulationError(f"unknown guild(s) {', '.join(sorted(unknown))}; known: {', '.join(MICROBES)}")
+        x0 = np.array([float(guilds.get(g, 0.0)) for g in MICROBES])
+        if x0.sum() <= 0:
+            raise SimulationError("guild abundances must not all be zero")
+        subject = "given guild abundances"
+    else:
+        x0 = None
+    pathogen = _pathogen_name(scenario, carried)
+    virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
+                              assignment, pathogen)
+    notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
+                 "by its guild's simulated change (day 0 = the measured profile).")
+    potency = None if assignment is None else assignment.attrs.get("lps_potency")
+    return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, subject=subject, notes=notes)
+
+
+def run_person(
+    start: Person,
+    params: GutImmuneParameters,
+    scenario: Scenario,
+    *,
+    atol: float = 1e-6,
+    out_dtype: type = np.float64,
+    t_eval: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calibrate ``params`` (fresh, for ``params.n`` virtual people) to ``start`` and integrate the scenario.
+
+    Returns ``(times, states (n, times, 19), state0 (n, 19))``.
+    """
+    if start.lps_potency is not None:
+        params.with_lps_potency("facultative_pathobionts", start.lps_potency)
+    state0 = calibrate(params, params.reference if start.x0 is None else start.x0)
+    model = GutImmuneModel(params, fibre=scenario.fibre)
+    times, states = model.run(state0, scenario.days, courses=_courses(scenario), pulses=_pulses(scenario, params),
+                              atol=atol, out_dtype=out_dtype, t_eval=t_eval)
+    return times, states, state0
+
+
 def simulate(
     profile: Cohort | str | PathLike[str] | None = None,
     scenario: Scenario | None = None,
@@ -191,73 +283,51 @@ def simulate(
         Local error tolerance of the integrator on log-states (relative).
     """
     scenario = scenario or Scenario()
-    carried = None
-    notes: list[str] = []
-    subject = "healthy reference composition"
-    if profile is not None and guilds is not None:
-        raise SimulationError("give a profile or guild abundances, not both")
-    if profile is not None:
-        from .personal import guild_abundances
-
-        if not isinstance(profile, Cohort):
-            from .. import read
-
-            profile = read(profile)
-        x0, carried, assignment = guild_abundances(profile, sample)
-        subject = sample or profile.sample_names[0]
-        if assignment.attrs.get("knowledge_problem"):
-            notes.append("The knowledge base could not be used (" + assignment.attrs["knowledge_problem"]
-                         + "); guilds come from the taxonomy rule in guild_taxonomy.tsv only.")
-        by_basis = assignment.groupby("basis")["abundance"].sum()
-        notes.append(
-            "Guilds from the profile: "
-            + ", ".join(f"{basis} {value * 100:.1f}%" for basis, value in by_basis.sort_values(ascending=False).items())
-            + " of the bacterial abundance."
-        )
-    elif guilds is not None:
-        unknown = set(guilds) - set(MICROBES)
-        if unknown:
-            raise SimulationError(f"unknown guild(s) {', '.join(sorted(unknown))}; known: {', '.join(MICROBES)}")
-        x0 = np.array([float(guilds.get(g, 0.0)) for g in MICROBES])
-        if x0.sum() <= 0:
-            raise SimulationError("guild abundances must not all be zero")
-        subject = "given guild abundances"
-    else:
-        x0 = None
-    pathogen = _pathogen_name(scenario, carried)
-    courses = _courses(scenario)
-
-    def run(params: GutImmuneParameters, out_dtype=np.float64):
-        start = params.reference if x0 is None else x0
-        state0 = calibrate(params, start)
-        model = GutImmuneModel(params, fibre=scenario.fibre)
-        times, states = model.run(
-            state0, scenario.days, courses=courses, pulses=_pulses(scenario, params), atol=atol, out_dtype=out_dtype
-        )
-        return times, states, state0
-
-    central = load_parameters(1, pathogen=pathogen)
-    times, states, state0 = run(central)
-    trajectory = _frame(times, states[0], STATE)
-    scores = pillar_scores(states[0], central)
+    start = person(profile, scenario, sample=sample, guilds=guilds)
+    central = load_parameters(1, pathogen=start.pathogen)
+    times, states, state0 = run_person(start, central, scenario, atol=atol)
     result = SimulationResult(
         model="gut-immune",
-        trajectory=trajectory,
+        trajectory=_frame(times, states[0], STATE),
         scenario=scenario,
-        pillars=_frame(times, scores, PILLARS),
+        pillars=_frame(times, simulated_pillars(start.virtual, states[0]), PILLARS),
         start=pd.Series(state0[0], index=STATE),
-        subject=subject,
-        notes=notes,
+        subject=start.subject,
+        notes=start.notes,
     )
     if draws:
         if draws < 2:
             raise SimulationError("an ensemble needs at least 2 draws")
-        params = load_parameters(draws, pathogen=pathogen, rng=np.random.default_rng(seed))
-        _, ens, _ = run(params, out_dtype=np.float32)
+        params = load_parameters(draws, pathogen=start.pathogen, rng=np.random.default_rng(seed))
+        _, ens, _ = run_person(start, params, scenario, atol=atol, out_dtype=np.float32)
+        ens_scores = simulated_pillars(start.virtual, ens)
         result.bands = _bands(times, ens, STATE)
-        result.pillar_bands = _bands(times, pillar_scores(ens, params), PILLARS)
+        result.pillar_bands = _bands(times, ens_scores, PILLARS)
         result.draws = draws
+        result.recovery = recovery(ens_scores)
     return result
+
+
+def recovery(scores: np.ndarray) -> dict:
+    """Share of ensemble draws (``scores``: draws x times x pillars) not recovered on the last day.
+
+    A pillar has not recovered when on the last day it is below its day-0
+    value by more than its smallest real difference in the shipped healthy
+    reference (the change re-sequencing the same sample can make;
+    :mod:`gutbalance.reference`); a draw has not recovered when any pillar has not.
+    """
+    from ..reference import load_reference
+
+    variation = load_reference().variation
+    srd = np.array([float(variation[name].smallest_real_difference) for name in PILLARS])
+    lost = scores[:, -1, :] < scores[:, 0, :] - srd
+    return {
+        "probability": float(np.mean(lost.any(axis=1))),
+        "per_pillar": {name: float(np.mean(lost[:, k])) for k, name in enumerate(PILLARS)},
+        "thresholds": dict(zip(PILLARS, srd.tolist(), strict=True)),
+        "definition": "a pillar on the last day below its day-0 value by more than its smallest real difference "
+                      "in the healthy reference (what re-sequencing the same sample can change)",
+    }
 
 
 def simulate_stein(scenario: Scenario | None = None, *, ic: int = 4, atol: float = 1e-8) -> SimulationResult:

@@ -1,22 +1,32 @@
 """The human gut-immune model: microbial guilds (gLV) coupled to butyrate,
-barrier, translocated LPS, effector and regulatory T-cell activity.
+barrier, mucus, translocated LPS, effector and regulatory T-cell activity and
+pathogen-specific immunity.
 
 State (in this order, see :data:`STATE`)::
 
-    butyrate_producers bacteroidales bifido_lab akkermansia enterobacteriaceae
-    other_commensals pathogen | butyrate barrier lps effector treg
+    butyrate_producers bacteroidales bifido_lab akkermansia facultative_pathobionts
+    other_commensals pathogen | butyrate barrier lps effector treg mucus immunity
+    | <guild>_capacity (one per guild)
 
 Microbes are in units of the healthy reference total load; host variables are
 relative to the healthy reference state (= 1), except ``barrier``, the intact
-fraction of the epithelium (reference ``b0``).  Equations (docs/simulation.md)::
+fraction of the epithelium (reference ``b0``), and ``immunity``, the
+pathogen-specific (adaptive) response (0 = none, 1 = full).  ``capacity`` is the
+share of a guild's niche capacity its surviving species still fill (1 at the
+start).  Equations (docs/simulation.md)::
 
-    dx_g/dt = x_g (r_g (1 + f_g F) + sum_h a_gh x_h + sum_d eps_gd u_d(t)
-                   + phi_g ln E + omega_g (1 - B))
+    dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + f_g F)) - 1) + sum_d eps_gd u_d(t)
+                   + phi_g ln E + omega_g O(B)) + m_g                          (guilds)
+    dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I)
+    O(B)    = (1 - B) / (1 + B)   (epithelial oxygen: 1 without butyrate, 0 at the reference, -> -1 saturated)
     B       = P (1 + sigma F) / P_ref                       P = sum_g yield_g x_g
-    L       = (1 - b) / (1 - b0) G / G_ref                  G = sum_g lps_g x_g
-    db/dt   = k_rep (1 - b) s(B) - k_dmg (E + delta p) b     s(B) = s0 + (1 - s0) B (1 + K) / (B + K)
+    L       = (1 - b) / (1 - b0) G / G_ref mu(M)            G = sum_g lps_g x_g,  mu(M) = M^-zeta
+    db/dt   = k_rep (1 - b) s(B) - k_dmg (E + delta p) mu(M) b
+    dM/dt   = k_M (N (1 + K_M) / (N + K_M) - M)              N = sum_g x_g (commensal load)
     dE/dt   = k_E (sat(t + (1 - t) (l L + (1 - l) (1 - b) / (1 - b0)) + iota p) h(R) - E)
     dR/dt   = k_R (beta B + (1 - beta) C / C_ref - R)       C = sum_g tol_g x_g
+    dI/dt   = k_I p / (1 + p) + k_W (I_min - I)
+    dc_g/dt = rho (1 - c_g) - lambda c_g (1 - x_g / (theta c_g x0_g))_+^2
     h(R) = (1 + kappa) / (1 + kappa R),   sat(a) = a (1 + theta) / (a + theta),
     p = pathogen / pathogen_scale,
     k_dmg = k_rep (1 - b0) / b0  (so the reference state is a steady state)
@@ -25,9 +35,30 @@ Structure of the host part follows Leber et al. 2015 (PLoS ONE 10:e0134849):
 effector activation by microbial products, damaged epithelium and the pathogen,
 restrained by Treg; Treg induction by tolerogenic commensals; epithelial damage
 by effector cells; effector and Treg turnover rates are the model's fitted
-values.  Where Leber's model has no counterpart (butyrate, LPS, the oxygen
-feedback) the structure follows the cited experimental papers and magnitudes
-are marked 'assumed' in gut_immune_parameters.tsv.
+values.  Where Leber's model has no counterpart (butyrate, LPS, mucus, the
+oxygen feedback, immigration, species loss) the structure follows the cited
+experimental papers and magnitudes are marked 'assumed' in
+gut_immune_parameters.tsv.
+
+What keeps the dynamics honest (issue 14):
+
+* **Immigration** ``m_g`` (microbes swallowed with food and water) keeps every
+  guild above zero, so a guild absent from a profile (below its detection limit)
+  can return or bloom when the community that kept it out is cleared.
+* **Species loss** ``c_g``: a guild pushed below a share ``theta`` of its baseline loses species
+  (its niche capacity shrinks) and regains them only slowly by immigration, so
+  recovery after antibiotics can stay incomplete (Dethlefsen & Relman 2011,
+  Palleja et al. 2018).
+* **Pathogen clearance** by a pathogen-specific response ``I`` that builds up
+  over a week or two of colonisation and wanes over months, and a pathogen
+  self-limitation derived so that the pathogen alone, at its fastest possible
+  growth, fills at most the gut's carrying capacity (the healthy total load).
+* **Fibre** raises the niche capacity of fibre-using guilds (more substrate,
+  more room) instead of their growth rate, so a guild changes in proportion to
+  its own size.
+* **Mucus** thins when the commensal load falls (antibiotics) and thickens back
+  over weeks; a thin mucus layer lets effector cells damage the epithelium
+  faster and lets more LPS through.
 
 Butyrate and LPS are taken in quasi-steady state: colonic butyrate is absorbed
 and translocated LPS cleared within hours, while microbes, barrier and T cells
@@ -36,9 +67,9 @@ perturbation; it also removes the stiffest modes).  A floor of
 :data:`HOST_FLOOR` keeps the host signals' logarithms finite.
 
 Personal calibration: the measured profile is taken as the person's steady
-state.  Growth rates ``r_g`` of the guilds present are set so that the profile
-and the host state it implies are an equilibrium; absent guilds take the growth
-rates that make the healthy reference composition an equilibrium.
+state.  Guilds absent from the profile start at the detection limit; growth
+rates ``r_g`` are set so that the profile (with those floors) and the host state
+it implies are an equilibrium.
 """
 
 from __future__ import annotations
@@ -53,38 +84,50 @@ from .glv import Course
 from .integrate import IntegrationStats, Pulse, integrate_log, to_log
 from .parameters import lookup, rows_of
 
-GUILDS = ["butyrate_producers", "bacteroidales", "bifido_lab", "akkermansia", "enterobacteriaceae", "other_commensals"]
+GUILDS = ["butyrate_producers", "bacteroidales", "bifido_lab", "akkermansia", "facultative_pathobionts", "other_commensals"]
 MICROBES = [*GUILDS, "pathogen"]
-HOST = ["butyrate", "barrier", "lps", "effector", "treg"]
-STATE = [*MICROBES, "butyrate", "barrier", "lps", "effector", "treg"]
+CAPACITIES = [f"{g}_capacity" for g in GUILDS]
+HOST = ["butyrate", "barrier", "lps", "effector", "treg", "mucus", "immunity"]
+STATE = [*MICROBES, *HOST, *CAPACITIES]
 PATHOGENS = ["c_difficile", "salmonella"]
-ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin"]
+ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin", "gentamicin"]
 N_MIC = len(MICROBES)
+N_GUILD = len(GUILDS)
 #: the integrated part of the state; butyrate and LPS are in quasi-steady state
-DYNAMIC = [*MICROBES, "barrier", "effector", "treg"]
+DYNAMIC = [*MICROBES, "barrier", "effector", "treg", "mucus", "immunity", *CAPACITIES]
 DYNAMIC_INDEX = [STATE.index(v) for v in DYNAMIC]
-#: guilds counted as obligate-anaerobe commensals (colonisation resistance)
-OBLIGATE_ANAEROBES = ["butyrate_producers", "bacteroidales", "bifido_lab", "akkermansia", "other_commensals"]
+#: positions in the integrated state
+_IB, _IE, _IR, _IM, _II = (DYNAMIC.index(v) for v in ("barrier", "effector", "treg", "mucus", "immunity"))
+_IC = np.array([DYNAMIC.index(c) for c in CAPACITIES])
+_G = np.arange(N_GUILD)
+_P = N_MIC - 1
 
 SCALARS = [
     "effector_decay", "treg_decay", "barrier_repair", "barrier_reference",
     "butyrate_barrier_half", "butyrate_independent_repair", "treg_suppression", "tonic_activation_share", "effector_saturation", "lps_activation_share", "butyrate_treg_share",
     "fibre_butyrate_response", "pathogen_immunogenicity", "pathogen_epithelial_damage", "pathogen_scale",
+    "mucus_renewal", "mucus_half_load", "mucus_protection",
+    "immunity_induction", "immunity_waning", "immunity_baseline", "pathogen_clearance", "pathogen_capacity",
+    "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit",
 ]
 
 #: Numerical floor of the host signals' targets (relative to the reference): butyrate with
-#: every producer extinct decays towards this instead of underflowing to 0 (1e-9 of the
+#: every producer gone decays towards this instead of underflowing to 0 (1e-9 of the
 #: reference has no biological meaning; it only keeps log-states finite).
 HOST_FLOOR = 1e-9
 
 #: scalar parameters that are shares in (0, 1)
-FRACTIONS = {"barrier_reference", "tonic_activation_share", "butyrate_independent_repair", "lps_activation_share", "butyrate_treg_share"}
+FRACTIONS = {"barrier_reference", "tonic_activation_share", "butyrate_independent_repair", "lps_activation_share", "butyrate_treg_share",
+             "species_loss_depletion"}
+
+#: parameters looked up per pathogen (their target in the table is the pathogen's name)
+PER_PATHOGEN = {"pathogen_immunogenicity", "pathogen_epithelial_damage", "pathogen_clearance"}
 
 
 def _scalar_targets(pathogen: str) -> dict[str, str]:
     targets = {name: str(rows_of(name)["target"].iloc[0]) for name in SCALARS}
-    targets["pathogen_immunogenicity"] = pathogen
-    targets["pathogen_epithelial_damage"] = pathogen
+    for name in PER_PATHOGEN:
+        targets[name] = pathogen
     return targets
 
 
@@ -94,18 +137,21 @@ class GutImmuneParameters:
 
     pathogen: str
     interactions: np.ndarray  # (n, 7, 7)
-    fibre_growth: np.ndarray  # (n, 7)
+    fibre_capacity: np.ndarray  # (n, 7)
     inflammation: np.ndarray  # (n, 7)
     oxygen: np.ndarray  # (n, 7)
+    immigration: np.ndarray  # (n, 7), pathogen 0
     susceptibility: dict[str, np.ndarray]  # drug -> (n, 7)
     scalars: dict[str, np.ndarray]  # name -> (n,)
     pathogen_growth: np.ndarray  # (n,)
     butyrate_yield: np.ndarray  # (7,)
     tolerogenic: np.ndarray  # (7,)
-    lps_potency: np.ndarray  # (7,)
+    lps_potency: np.ndarray  # (7,) this person's (the facultative guild's from its members)
+    lps_reference: float  # G_ref: LPS of the reference composition with the table's potencies
     reference: np.ndarray  # (7,) healthy reference composition (pathogen 0)
     extinction_threshold: float = 1 / 3.8e13
     growth: np.ndarray | None = None  # (n, 7) set by calibrate()
+    baseline: np.ndarray | None = None  # (n, 6) guild abundances at the start, set by calibrate()
 
     @property
     def n(self) -> int:
@@ -116,37 +162,65 @@ class GutImmuneParameters:
         return GutImmuneParameters(
             pathogen=self.pathogen,
             interactions=self.interactions[rows],
-            fibre_growth=self.fibre_growth[rows],
+            fibre_capacity=self.fibre_capacity[rows],
             inflammation=self.inflammation[rows],
             oxygen=self.oxygen[rows],
+            immigration=self.immigration[rows],
             susceptibility={k: v[rows] for k, v in self.susceptibility.items()},
             scalars={k: v[rows] for k, v in self.scalars.items()},
             pathogen_growth=self.pathogen_growth[rows],
             butyrate_yield=self.butyrate_yield,
             tolerogenic=self.tolerogenic,
             lps_potency=self.lps_potency,
+            lps_reference=self.lps_reference,
             reference=self.reference,
             extinction_threshold=self.extinction_threshold,
             growth=None if self.growth is None else self.growth[rows],
+            baseline=None if self.baseline is None else self.baseline[rows],
         )
 
+    def with_lps_potency(self, guild: str, potency: float) -> None:
+        """Set one guild's LPS potency for this person (its members' knowledge-base calls)."""
+        if not 0 <= potency <= 1:
+            raise SimulationError(f"LPS potency of {guild} must be within 0-1, got {potency}")
+        lps = self.lps_potency.copy()
+        lps[MICROBES.index(guild)] = potency
+        self.lps_potency = lps
 
-def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random.Generator | None = None) -> GutImmuneParameters:
+
+def load_parameters(
+    n: int = 1,
+    *,
+    pathogen: str = "c_difficile",
+    rng: np.random.Generator | None = None,
+    z: Mapping[tuple[str, str], np.ndarray] | None = None,
+) -> GutImmuneParameters:
     """Parameters from gut_immune_parameters.tsv for ``n`` people.
 
     With ``rng`` each person gets an independent draw: every parameter with a
-    non-zero ``sd_log`` is multiplied by ``exp(N(0, sd_log))`` (sign kept).
-    Without ``rng`` all ``n`` copies are the central values.
+    non-zero ``sd_log`` is multiplied by ``exp(N(0, sd_log))`` (sign kept;
+    shares are perturbed on the logit scale).  Without ``rng`` all ``n``
+    copies are the central values.  ``z`` gives the standard-normal deviate
+    per person (``(n,)``) of chosen table rows, keyed ``(parameter, target)``
+    (``("competition", "*")`` scales the whole competition matrix): the
+    sensitivity analysis sets them (scripts/sensitivity_gut_immune.py); rows
+    not in ``z`` follow ``rng`` or stay central.
     """
     if pathogen not in PATHOGENS:
         raise SimulationError(f"unknown pathogen {pathogen!r}; known: {', '.join(PATHOGENS)}")
     if n < 1:
         raise SimulationError("need at least one virtual person")
 
-    def draw(value: float, sd: float, shape: tuple[int, ...] = (), *, fraction: bool = False) -> np.ndarray:
+    def draw(value: float, sd: float, shape: tuple[int, ...] = (), *, fraction: bool = False,
+             key: tuple[str, str] | None = None) -> np.ndarray:
         base = np.full((n, *shape), value, dtype=np.float64)
-        if rng is not None and sd > 0:
+        noise = None
+        if z is not None and key in z and sd > 0:
+            deviate = np.asarray(z[key], dtype=np.float64).reshape((n,) + (1,) * len(shape))
+            noise = np.broadcast_to(sd * deviate, base.shape)
+        elif rng is not None and sd > 0:
             noise = rng.normal(0.0, sd, size=base.shape)
+        if noise is not None:
             if fraction:  # shares stay in (0, 1): perturb on the logit scale
                 logit = np.log(base / (1 - base)) + noise
                 base = 1 / (1 + np.exp(-logit))
@@ -165,31 +239,28 @@ def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random
     reference = np.array([lookup("reference_abundance", g)[0] for g in GUILDS] + [0.0])
     if not np.isclose(reference.sum(), 1.0):
         raise SimulationError("reference guild abundances must sum to 1")
-    A = draw(comp, sd_comp, (N_MIC, N_MIC))
+    A = draw(comp, sd_comp, (N_MIC, N_MIC), key=("competition", "*"))
     # guild self-limitation a_ii = s / K_i with the reference niche capacity; calibrate()
-    # rescales K_i to the person (the pathogen's own row comes from the table)
-    idx = np.arange(len(GUILDS))
-    A[:, idx, idx] = draw(self_lim, sd_self, (len(GUILDS),)) / reference[: len(GUILDS)]
+    # rescales K_i to the person (the pathogen's own row is derived below from its capacity)
+    A[:, _G, _G] = draw(self_lim, sd_self, (N_GUILD,), key=("self_limitation", "*")) / reference[:N_GUILD]
     for row in rows_of("interaction").itertuples():
         target, _, source = row.target.partition("<-")
         tgt_path, src_path = target in PATHOGENS, source in PATHOGENS
         if (tgt_path and target != pathogen) or (src_path and source != pathogen):
             continue  # the other pathogen's row
-        A[:, guild_key(target), guild_key(source)] = draw(row.value, row.sd_log)
+        A[:, guild_key(target), guild_key(source)] = draw(row.value, row.sd_log, key=("interaction", row.target))
 
-    def per_guild(parameter: str, default: float | None = None) -> np.ndarray:
+    def per_guild(parameter: str, *, required: bool = True) -> np.ndarray:
         out = np.zeros((n, N_MIC))
         seen = set()
         for row in rows_of(parameter).itertuples():
             if row.target in PATHOGENS and row.target != pathogen:
                 continue
             if row.target in names or row.target == pathogen:
-                out[:, guild_key(row.target)] = draw(row.value, row.sd_log)
+                out[:, guild_key(row.target)] = draw(row.value, row.sd_log, key=(parameter, row.target))
                 seen.add(guild_key(row.target))
-        if default is None and len(seen) < N_MIC and parameter not in ("fibre_growth_response",):
-            missing = [MICROBES[i] for i in range(N_MIC) if i not in seen]
-            if parameter in ("butyrate_yield", "tolerogenic_weight"):
-                return out  # pathogen contributes nothing
+        missing = [MICROBES[i] for i in range(N_MIC) if i not in seen]
+        if required and missing:
             raise SimulationError(f"parameter {parameter!r} missing for {', '.join(missing)}")
         return out
 
@@ -200,38 +271,63 @@ def load_parameters(n: int = 1, *, pathogen: str = "c_difficile", rng: np.random
             d, _, g = row.target.partition(":")
             if d != drug or (g in PATHOGENS and g != pathogen):
                 continue
-            arr[:, guild_key(g)] = draw(row.value, row.sd_log)
+            arr[:, guild_key(g)] = draw(row.value, row.sd_log, key=("susceptibility", row.target))
         eps[drug] = arr
     targets = _scalar_targets(pathogen)
-    scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS) for name in SCALARS}
+    scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS, key=(name, targets[name]))
+               for name in SCALARS}
+    inflammation = per_guild("inflammation_response")
+    oxygen = per_guild("oxygen_response")
+    growth = draw(*lookup("pathogen_growth", pathogen), key=("pathogen_growth", pathogen))
+    # The pathogen's self-limitation: alone, at its fastest possible net growth (intrinsic rate,
+    # the most inflamed host: effector at its ceiling (1 + theta)(1 + kappa), and no butyrate),
+    # it fills at most the gut's carrying capacity, so no course of events takes it above.
+    ceiling = np.log((1 + scalars["effector_saturation"]) * (1 + scalars["treg_suppression"]))
+    fastest = growth + np.maximum(inflammation[:, _P], 0) * ceiling + np.maximum(oxygen[:, _P], 0)
+    A[:, _P, _P] = -fastest / scalars["pathogen_capacity"]
+    lps = per_guild("lps_potency")[0]
     return GutImmuneParameters(
         pathogen=pathogen,
         interactions=A,
-        fibre_growth=per_guild("fibre_growth_response", 0.0),
-        inflammation=per_guild("inflammation_response"),
-        oxygen=per_guild("oxygen_response"),
+        fibre_capacity=per_guild("fibre_capacity_response", required=False),
+        inflammation=inflammation,
+        oxygen=oxygen,
+        immigration=per_guild("immigration", required=False),
         susceptibility=eps,
         scalars=scalars,
-        pathogen_growth=draw(*lookup("pathogen_growth", pathogen)),
-        butyrate_yield=per_guild("butyrate_yield")[0],
-        tolerogenic=per_guild("tolerogenic_weight")[0],
-        lps_potency=per_guild("lps_potency")[0],
+        pathogen_growth=growth,
+        butyrate_yield=per_guild("butyrate_yield", required=False)[0],
+        tolerogenic=per_guild("tolerogenic_weight", required=False)[0],
+        lps_potency=lps,
+        lps_reference=float(reference @ lps),
         reference=reference,
         extinction_threshold=lookup("extinction_threshold", "microbes")[0],
     )
 
 
-def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
-    """Host state ``(n, 5)`` in equilibrium with fixed microbes ``x`` (``(n, 7)``), no fibre change.
+def oxygen_signal(B: np.ndarray) -> np.ndarray:
+    """Epithelial oxygenation from butyrate ``B`` (reference 1): 1 without butyrate, 0 at the
+    reference, tending to -1 (colonocytes cannot consume more oxygen than they have)."""
+    return (1 - B) / (1 + B)
 
-    Butyrate and Treg follow directly; barrier damage is the root of the
-    barrier balance on [0, 1], found by bisection (see docs/simulation.md).
+
+def _mucus_target(N: np.ndarray, K: np.ndarray) -> np.ndarray:
+    """Mucus the commensal load ``N`` (reference 1) sustains: 1 at the reference, saturating."""
+    return N * (1 + K) / (N + K)
+
+
+def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
+    """Host state ``(n, 7)`` in equilibrium with fixed microbes ``x`` (``(n, 7)``), no fibre change.
+
+    Butyrate, Treg, mucus and immunity follow directly; barrier damage is the
+    root of the barrier balance on [0, 1], found by bisection (see
+    docs/simulation.md).
     """
     s = params.scalars
     ref = params.reference
     B = (x @ params.butyrate_yield) / (ref @ params.butyrate_yield) + HOST_FLOOR
     C = (x @ params.tolerogenic) / (ref @ params.tolerogenic)
-    G = (x @ params.lps_potency) / (ref @ params.lps_potency)
+    G = (x @ params.lps_potency) / params.lps_reference
     beta = s["butyrate_treg_share"]
     R = beta * B + (1 - beta) * C + HOST_FLOOR
     kappa = s["treg_suppression"]
@@ -245,36 +341,42 @@ def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
     k_dmg = k_rep * D0 / b0
     ell = s["lps_activation_share"]
     tonic = s["tonic_activation_share"]
-    p = x[:, N_MIC - 1] / s["pathogen_scale"]
+    p = x[:, _P] / s["pathogen_scale"]
     theta = s["effector_saturation"]
     iota = s["pathogen_immunogenicity"] * p
     delta = s["pathogen_epithelial_damage"] * p
+    M = _mucus_target(x[:, :N_GUILD].sum(axis=1), s["mucus_half_load"])
+    mu = M ** -s["mucus_protection"]
+    immunity = s["immunity_baseline"] + s["immunity_induction"] / s["immunity_waning"] * p / (1 + p)
 
     def effector(D: np.ndarray) -> np.ndarray:
         d = D / D0
-        a = tonic + (1 - tonic) * (ell * (d * G + HOST_FLOOR) + (1 - ell) * d) + iota
+        a = tonic + (1 - tonic) * (ell * (d * G * mu + HOST_FLOOR) + (1 - ell) * d) + iota
         return a * (1 + theta) / (a + theta) * h
 
-    # barrier balance k_rep s(B) D = k_dmg (E(D) + delta) (1 - D): negative at D = 0
+    # barrier balance k_rep s(B) D = k_dmg (E(D) + delta) mu (1 - D): negative at D = 0
     # (or zero), positive at D = 1, so bisection on [0, 1] finds the steady state.
     lo = np.zeros_like(B)
     hi = np.ones_like(B)
     for _ in range(60):
         mid = 0.5 * (lo + hi)
-        f = k_rep * support * mid - k_dmg * (effector(mid) + delta) * (1 - mid)
+        f = k_rep * support * mid - k_dmg * (effector(mid) + delta) * mu * (1 - mid)
         hi = np.where(f > 0, mid, hi)
         lo = np.where(f > 0, lo, mid)
     D = 0.5 * (lo + hi)
     d = D / D0
-    L = d * G + HOST_FLOOR
+    L = d * G * mu + HOST_FLOOR
     E = effector(D)
-    return np.stack([B, 1 - D, L, E, R], axis=1)
+    return np.stack([B, 1 - D, L, E, R, M, immunity], axis=1)
 
 
 def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
-    """Set ``params.growth`` so ``x0`` (``(n, 7)``) is an equilibrium; return the full initial state ``(n, 12)``.
+    """Set ``params.growth`` so ``x0`` (``(n, 7)``) is an equilibrium; return the full initial state ``(n, 19)``.
 
-    Call once per parameter set (it also sets each guild's niche capacity).
+    Guilds at 0 in ``x0`` (absent from the profile) start at the detection
+    limit, held there by immigration against a growth rate the person's
+    community keeps negative.  Call once per parameter set (it also sets each
+    guild's niche capacity).
     """
     if params.growth is not None:
         raise SimulationError("these parameters are already calibrated; load a fresh set")
@@ -282,21 +384,25 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     x0 = np.broadcast_to(np.asarray(x0, dtype=np.float64), (n, N_MIC)).copy()
     if np.any(x0 < 0) or not np.all(np.isfinite(x0)):
         raise SimulationError("initial guild abundances must be finite and >= 0")
+    s = params.scalars
+    floor = s["detection_limit"][:, None]
+    guilds = x0[:, :N_GUILD].copy()
+    x0[:, :N_GUILD] = np.where(guilds > 0, guilds, floor)
     ref = np.broadcast_to(params.reference, (n, N_MIC))
-    # niche capacity K_i = max(person, reference): a_ii = s / K_i
-    idx = np.arange(len(GUILDS))
-    capacity = np.maximum(x0[:, idx], ref[:, idx])
-    params.interactions[:, idx, idx] *= ref[:, idx] / capacity
+    # niche capacity a_ii = s / K_i: a guild the person has fills its own niche (K_i = its abundance,
+    # so it relaxes back at rate s whatever its size); a guild the person lacks could fill the
+    # reference niche once it gets in (K_i = reference abundance)
+    capacity = np.where(guilds > 0, guilds, ref[:, :N_GUILD])
+    params.interactions[:, _G, _G] *= ref[:, :N_GUILD] / capacity
     host = host_steady_state(params, x0)
-    feedback = params.inflammation * np.log(host[:, [3]]) + params.oxygen * (1 - host[:, [0]])
-    r_person = -(np.einsum("nij,nj->ni", params.interactions, x0) + feedback)
-    # absent guilds (capacity = reference): the growth rate that makes the reference an equilibrium
-    r_ref = -np.einsum("nij,nj->ni", params.interactions, ref)
-    growth = np.where(x0 > 0, r_person, r_ref)
+    feedback = params.inflammation * np.log(host[:, [3]]) + params.oxygen * oxygen_signal(host[:, [0]])
+    r = -(np.einsum("nij,nj->ni", params.interactions, x0) + feedback + params.immigration / x0.clip(min=1e-300))
     # the pathogen keeps its own intrinsic growth rate unless the person already carries it
-    growth[:, -1] = np.where(x0[:, -1] > 0, r_person[:, -1], params.pathogen_growth)
-    params.growth = growth
-    return np.concatenate([x0, host], axis=1)
+    carried = r[:, _P] + s["pathogen_clearance"] * host[:, 6]
+    r[:, _P] = np.where(x0[:, _P] > 0, carried, params.pathogen_growth)
+    params.growth = r
+    params.baseline = x0[:, :N_GUILD].copy()
+    return np.concatenate([x0, host, np.ones((n, N_GUILD))], axis=1)
 
 
 @dataclass
@@ -313,19 +419,21 @@ class GutImmuneModel:
     """Vectorised right-hand side of the gut-immune model for ``n`` people."""
 
     def __init__(self, params: GutImmuneParameters, fibre: float = 0.0) -> None:
-        if params.growth is None:
+        if params.growth is None or params.baseline is None:
             raise SimulationError("calibrate() the parameters to a starting state first")
         if fibre <= -1:
             raise SimulationError("fibre change must be above -100%")
         self.params = params
         self.fibre = float(fibre)
         s = params.scalars
-        self.r_eff = params.growth * (1 + params.fibre_growth * self.fibre)
         ref = params.reference
         self.inv_P_ref = 1.0 / (ref @ params.butyrate_yield)
         self.inv_C_ref = 1.0 / (ref @ params.tolerogenic)
-        self.inv_G_ref = 1.0 / (ref @ params.lps_potency)
+        self.inv_G_ref = 1.0 / params.lps_reference
         b0 = s["barrier_reference"]
+        # fibre acts as a power law of intake, (1 + F)^response: ~1 + response F for small
+        # changes and positive for any intake above zero
+        log_fibre = np.log1p(self.fibre)
         cols = {
             "k_E": s["effector_decay"],
             "k_R": s["treg_decay"],
@@ -339,66 +447,94 @@ class GutImmuneModel:
             "tonic": s["tonic_activation_share"],
             "theta": s["effector_saturation"],
             "beta": s["butyrate_treg_share"],
-            "fib_B": 1 + s["fibre_butyrate_response"] * self.fibre,
+            "fib_B": np.exp(s["fibre_butyrate_response"] * log_fibre),
             "iota": s["pathogen_immunogenicity"] / s["pathogen_scale"],
             "delta": s["pathogen_epithelial_damage"] / s["pathogen_scale"],
+            "k_M": s["mucus_renewal"],
+            "K_M": s["mucus_half_load"],
+            "zeta": s["mucus_protection"],
+            "k_I": s["immunity_induction"],
+            "k_W": s["immunity_waning"],
+            "I_min": s["immunity_baseline"],
+            "gamma": s["pathogen_clearance"],
+            "inv_scale": 1.0 / s["pathogen_scale"],
+            "lam": s["species_loss_rate"],
+            "rho": s["species_return_rate"],
         }
         self._col = {k: i for i, k in enumerate(cols)}
-        self._S = np.stack([np.asarray(cols[k], dtype=np.float64) for k in cols], axis=1)  # (n, k)
+        self._S = np.stack([np.broadcast_to(np.asarray(cols[k], dtype=np.float64), (params.n,)) for k in cols], axis=1)
         self._shared_A = bool(np.all(params.interactions == params.interactions[:1]))
+        diag = params.interactions[:, _G, _G]  # (n, 6) self-limitation at full capacity
+        fibre_factor = np.exp(params.fibre_capacity[:, :N_GUILD] * log_fibre)
         # per-person vectors of the microbial rate, stacked so one gather serves them all:
-        # [growth (with fibre), inflammation response, oxygen response]
-        self._V = np.stack([self.r_eff, params.inflammation, params.oxygen], axis=1)  # (n, 3, 7)
+        # growth, inflammation response, oxygen response, immigration (7 each); then per guild:
+        # self-limitation, fibre capacity factor, 1 / (depletion share x baseline abundance)
+        self._V = np.stack([params.growth, params.inflammation, params.oxygen, params.immigration], axis=1)  # (n, 4, 7)
+        depletion = s["species_loss_depletion"][:, None]
+        self._W = np.stack([diag, fibre_factor, 1.0 / (depletion * params.baseline)], axis=1)  # (n, 3, 6)
 
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
 
-    def fast_host(self, x: np.ndarray, b: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Butyrate and translocated LPS in quasi-steady state (see module docstring)."""
         p = self.params
         col = self._col
         # weights in the state's dtype: a float32 trajectory is not copied to float64 for a dot product
         B = (x @ p.butyrate_yield.astype(x.dtype, copy=False)) * self.inv_P_ref * S[..., col["fib_B"]] + HOST_FLOOR
         G = (x @ p.lps_potency.astype(x.dtype, copy=False)) * self.inv_G_ref
-        L = (1 - b) * S[..., col["inv_D0"]] * G + HOST_FLOOR
+        L = (1 - b) * S[..., col["inv_D0"]] * G * mucus ** -S[..., col["zeta"]] + HOST_FLOOR
         return B, L
 
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
-        """``d log(state) / dt`` of the integrated state (microbes, barrier, effector, treg)."""
+        """``d log(state) / dt`` of the integrated state (:data:`DYNAMIC`)."""
         p = self.params
         full = rows.size == p.n
         z = np.exp(y)
         x = z[:, :N_MIC]
-        b, E, R = z[:, N_MIC], z[:, N_MIC + 1], z[:, N_MIC + 2]
+        b, E, R, M, I = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
+        c = z[:, _IC]
         S = self._take(self._S, rows, full)
-        k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta = S.T
-        B, L = self.fast_host(x, b, S)
+        (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
+        B, L = self.fast_host(x, b, M, S)
         if self._shared_A:
             rate = x @ p.interactions[0].T
         else:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
         V = self._take(self._V, rows, full)
+        W = self._take(self._W, rows, full)
+        xg = x[:, :N_GUILD]
+        rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
         rate += V[:, 0]
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
         rate += V[:, 1] * np.log(E)[:, None]
-        rate += V[:, 2] * (1 - B)[:, None]
+        rate += V[:, 2] * oxygen_signal(B)[:, None]
+        rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
+        rate[:, _P] -= gamma * I
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
-        path = x[:, N_MIC - 1]
+        path = x[:, _P]
         d = (1 - b) * inv_D0
         support = s0 + (1 - s0) * B * (1 + K) / (B + K)
         h = (1 + kappa) / (1 + kappa * R)
-        out[:, N_MIC] = k_rep * (1 - b) * support / b - k_dmg * (E + delta * path)
+        mu = M ** -zeta
+        out[:, _IB] = k_rep * (1 - b) * support / b - k_dmg * (E + delta * path) * mu
         act = tonic + (1 - tonic) * (ell * L + (1 - ell) * d) + iota * path
-        out[:, N_MIC + 1] = k_E * (act * (1 + theta) / (act + theta) * h / E - 1)
-        out[:, N_MIC + 2] = k_R * ((beta * B + (1 - beta) * C + HOST_FLOOR) / R - 1)
+        out[:, _IE] = k_E * (act * (1 + theta) / (act + theta) * h / E - 1)
+        out[:, _IR] = k_R * ((beta * B + (1 - beta) * C + HOST_FLOOR) / R - 1)
+        out[:, _IM] = k_M * (_mucus_target(xg.sum(axis=1), K_M) / M - 1)
+        pp = path * inv_scale
+        out[:, _II] = (k_I * pp / (1 + pp) + k_W * I_min) / I - k_W
+        deficit = np.maximum(0.0, 1.0 - xg * W[:, 2] / c)
+        out[:, _IC] = rho[:, None] * (1.0 / c - 1.0) - lam[:, None] * deficit**2
         return out
 
     def jacobian(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
-        """``d rhs / d y`` (``(m, 10, 10)``) of :meth:`rhs`, analytic (for the Rosenbrock steps).
+        """``d rhs / d y`` (``(m, 18, 18)``) of :meth:`rhs`, analytic (for the Rosenbrock steps).
 
         Columns are derivatives with respect to log-states, so a microbe's
         column carries its density ``x_h`` (``d/d ln x_h = x_h d/d x_h``).  The
@@ -409,46 +545,69 @@ class GutImmuneModel:
         m = y.shape[0]
         z = np.exp(y)
         x = z[:, :N_MIC]
-        b, E, R = z[:, N_MIC], z[:, N_MIC + 1], z[:, N_MIC + 2]
+        b, E, R, M, I = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
+        c = z[:, _IC]
         S = self._take(self._S, rows, full)
-        k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta = S.T
-        B, L = self.fast_host(x, b, S)
-        ib, ie, ir = N_MIC, N_MIC + 1, N_MIC + 2
+        (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
+        B, L = self.fast_host(x, b, M, S)
+        xg = x[:, :N_GUILD]
+        path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
         # d B / d ln x_h, d G / d ln x_h (G: translocatable LPS), d C / d ln x_h
         dB = x * p.butyrate_yield * (self.inv_P_ref * fib_B)[:, None]
         G = (x @ p.lps_potency) * self.inv_G_ref
         dG = x * p.lps_potency * self.inv_G_ref
         dC = x * p.tolerogenic * self.inv_C_ref
-        # microbes: rate_g = r_g + sum_h a_gh x_h + ... + phi_g ln E + omega_g (1 - B)
+        mu = M ** -zeta
+        # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
         V = self._take(self._V, rows, full)
-        jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * dB[:, None, :]
-        jac[:, :N_MIC, ie] = V[:, 1]
-        # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p)
+        W = self._take(self._W, rows, full)
+        jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
+        self_term = W[:, 0] * xg / (c * W[:, 1])
+        jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
+        jac[:, _G, _IC] = -self_term
+        jac[:, :N_MIC, _IE] = V[:, 1]
+        jac[:, _P, _II] = -gamma * I
+        # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p) mu(M)
         support = s0 + (1 - s0) * B * (1 + K) / (B + K)
         d_support = (1 - s0) * (1 + K) * K / (B + K) ** 2
-        jac[:, ib, :N_MIC] = (k_rep * (1 - b) / b * d_support)[:, None] * dB
-        jac[:, ib, N_MIC - 1] -= k_dmg * delta * x[:, N_MIC - 1]
-        jac[:, ib, ib] = -k_rep * support / b
-        jac[:, ib, ie] = -k_dmg * E
+        jac[:, _IB, :N_MIC] = (k_rep * (1 - b) / b * d_support)[:, None] * dB
+        jac[:, _IB, _P] -= k_dmg * delta * path * mu
+        jac[:, _IB, _IB] = -k_rep * support / b
+        jac[:, _IB, _IE] = -k_dmg * E * mu
+        jac[:, _IB, _IM] = k_dmg * (E + delta * path) * zeta * mu
         # effector: f_E = k_E (sat(act) h(R) / E - 1)
         d = (1 - b) * inv_D0
-        act = tonic + (1 - tonic) * (ell * L + (1 - ell) * d) + iota * x[:, N_MIC - 1]
+        act = tonic + (1 - tonic) * (ell * L + (1 - ell) * d) + iota * path
         sat = act * (1 + theta) / (act + theta)
         d_sat = (1 + theta) * theta / (act + theta) ** 2
         h = (1 + kappa) / (1 + kappa * R)
-        d_act = (1 - tonic) * ell * (1 - b) * inv_D0
         common = k_E * h / E * d_sat
-        jac[:, ie, :N_MIC] = (common * d_act)[:, None] * dG
-        jac[:, ie, N_MIC - 1] += common * iota * x[:, N_MIC - 1]
-        jac[:, ie, ib] = common * (1 - tonic) * (-inv_D0 * b) * (ell * G + (1 - ell))
-        jac[:, ie, ie] = -k_E * sat * h / E
-        jac[:, ie, ir] = -k_E * sat / E * kappa * (1 + kappa) * R / (1 + kappa * R) ** 2
+        jac[:, _IE, :N_MIC] = (common * (1 - tonic) * ell * (1 - b) * inv_D0 * mu)[:, None] * dG
+        jac[:, _IE, _P] += common * iota * path
+        jac[:, _IE, _IB] = common * (1 - tonic) * (-inv_D0 * b) * (ell * G * mu + (1 - ell))
+        jac[:, _IE, _IM] = common * (1 - tonic) * ell * (L - HOST_FLOOR) * -zeta
+        jac[:, _IE, _IE] = -k_E * sat * h / E
+        jac[:, _IE, _IR] = -k_E * sat / E * kappa * (1 + kappa) * R / (1 + kappa * R) ** 2
         # Treg: f_R = k_R ((beta B + (1 - beta) C + floor) / R - 1)
         target = beta * B + (1 - beta) * (x @ p.tolerogenic) * self.inv_C_ref + HOST_FLOOR
-        jac[:, ir, :N_MIC] = (k_R / R)[:, None] * (beta[:, None] * dB + (1 - beta)[:, None] * dC)
-        jac[:, ir, ir] = -k_R * target / R
+        jac[:, _IR, :N_MIC] = (k_R / R)[:, None] * (beta[:, None] * dB + (1 - beta)[:, None] * dC)
+        jac[:, _IR, _IR] = -k_R * target / R
+        # mucus: f_M = k_M (T(N) / M - 1)
+        N = xg.sum(axis=1)
+        jac[:, _IM, :N_GUILD] = (k_M / M * (1 + K_M) * K_M / (N + K_M) ** 2)[:, None] * xg
+        jac[:, _IM, _IM] = -k_M * _mucus_target(N, K_M) / M
+        # immunity: f_I = (k_I s(p) + k_W I_min) / I - k_W,  s(p) = p / (1 + p)
+        pp = path * inv_scale
+        jac[:, _II, _P] = k_I * pp / (1 + pp) ** 2 / I
+        jac[:, _II, _II] = -(k_I * pp / (1 + pp) + k_W * I_min) / I
+        # capacity: f_c = rho (1/c - 1) - lam (1 - q)_+^2,  q = x_g / (theta c_g baseline)
+        q = xg * W[:, 2] / c
+        loss = 2 * lam[:, None] * np.maximum(0.0, 1 - q) * q
+        jac[:, _IC, _IC] = -rho[:, None] / c - loss
+        jac[:, _IC, _G] = loss
         return jac
 
     def run(
@@ -465,7 +624,7 @@ class GutImmuneModel:
         chunk: int = 5000,
         method: str = "auto",
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 12)``.
+        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 19)``.
 
         People are integrated in vectorised batches of ``chunk`` rows (5,000 was
         fastest on benchmarks/bench_simulate.py: smaller batches repeat the
@@ -504,8 +663,9 @@ class GutImmuneModel:
         state0 = np.atleast_2d(np.asarray(state0, dtype=np.float64))
         if state0.shape != (self.params.n, len(STATE)):
             raise SimulationError(f"initial state must be ({self.params.n}, {len(STATE)})")
+        # only what nobody re-seeds can go extinct: the pathogen (and a guild without immigration)
         extinct = np.zeros(len(DYNAMIC), dtype=bool)
-        extinct[:N_MIC] = True
+        extinct[:N_MIC] = np.all(self.params.immigration == 0, axis=0)
         pulses = [Pulse(pl.time, self._pulse_amount(pl.amount)) for pl in pulses]
         dyn = integrate_log(
             self.rhs,
@@ -524,14 +684,14 @@ class GutImmuneModel:
         )
         states = np.empty((*dyn.shape[:2], len(STATE)), dtype=out_dtype)
         states[..., DYNAMIC_INDEX] = dyn
-        B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., N_MIC], self._S[:, None, :])
+        B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., _IB], dyn[..., _IM], self._S[:, None, :])
         states[..., STATE.index("butyrate")] = B
         states[..., STATE.index("lps")] = L
         return times, states
 
     @staticmethod
     def _pulse_amount(amount: np.ndarray) -> np.ndarray:
-        """A pulse over the microbes (7) or the full state (12) -> over the integrated state."""
+        """A pulse over the microbes (7) or the full state (19) -> over the integrated state."""
         amount = np.asarray(amount, dtype=np.float64)
         if amount.shape[-1] == N_MIC:
             pad = np.zeros((*amount.shape[:-1], len(DYNAMIC) - N_MIC))

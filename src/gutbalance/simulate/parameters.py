@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import SimulationError
 
-EVIDENCE = {"fitted-model (mouse)", "derived", "assumed", "measured"}
+EVIDENCE = {"fitted-model (mouse)", "fitted (mouse time series)", "derived", "assumed", "measured"}
 
 
 def data_text(name: str) -> str:
@@ -31,14 +31,23 @@ def leber_rates() -> pd.DataFrame:
 
 
 @cache
+def fitted_susceptibility() -> pd.DataFrame:
+    """Per-guild antibiotic responses fitted from mouse time series (scripts/derive_fitted_susceptibility.py)."""
+    table = read_table("fitted_susceptibility.tsv")
+    for col in ("fitted_effect", "sd", "p05", "p95", "value", "abundance_share"):
+        table[col] = table[col].astype(float)
+    return table.set_index(["drug", "guild"])
+
+
+@cache
 def parameter_table() -> pd.DataFrame:
     """All gut-immune model parameters, values resolved to floats, with source and evidence.
 
     Raises
     ------
     SimulationError
-        If a row has no source, an unknown evidence level, or a Leber
-        reference that is not in the SBML-derived table.
+        If a row has no source, an unknown evidence level, or a Leber or
+        fitted reference that is not in its table.
     """
     table = read_table("gut_immune_parameters.tsv")
     values = []
@@ -53,6 +62,12 @@ def parameter_table() -> pd.DataFrame:
                 values.append(float(leber_rates().loc[(reaction, param), "value"]))
             except KeyError:
                 raise SimulationError(f"no Leber 2015 parameter {row.value!r}") from None
+        elif row.value.startswith("fitted:"):
+            drug, _, guild = row.value.removeprefix("fitted:").partition("/")
+            try:
+                values.append(float(fitted_susceptibility().loc[(drug, guild), "value"]))
+            except KeyError:
+                raise SimulationError(f"no fitted response {row.value!r} in fitted_susceptibility.tsv") from None
         else:
             values.append(float(row.value))
     out = table.copy()

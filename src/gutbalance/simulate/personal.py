@@ -1,19 +1,32 @@
 """A person's measured profile -> starting guild abundances of the gut-immune model.
 
-Each species (or, for profiles without species, each genus) of the sample is
-put in one guild, in this order of precedence:
+The taxa are those the pillar scores of :mod:`gutbalance.pillars` use: each
+bacterial or archaeal taxon's own abundance at its most resolved rank down to
+species (:meth:`~gutbalance.Cohort.terminal_matrix`), so that every taxon the
+scores see has a guild whose simulated fold change it follows
+(:mod:`.pillars`).  Each is put in one guild, in this order of precedence:
 
 1. the model's pathogens by name (``guild_taxonomy.tsv``: C. difficile,
    Salmonella), because the model has pathogen-specific parameters;
-2. the knowledge base (:mod:`gutbalance.knowledge`) traits, where the taxon has a
-   call: ``enterobacteriaceae`` -> enterobacteriaceae, ``akkermansia`` ->
+2. the knowledge base (:mod:`gutbalance.knowledge`) traits that name a guild:
+   ``enterobacteriaceae`` -> facultative_pathobionts, ``akkermansia`` ->
    akkermansia, ``butyrate_producer`` -> butyrate_producers, ``probiotic`` ->
    bifido_lab;
 3. the taxonomy rule in ``guild_taxonomy.tsv`` (most specific listed ancestor:
-   species, genus, family, order), which also supplies bacteroidales;
-4. everything else -> other_commensals.
+   species, genus, family, order), which also supplies bacteroidales, lactic
+   acid bacteria and the facultative genera (Acinetobacter, Enterococcus,
+   Streptococcus);
+4. the knowledge base's oxygen and pathobiont calls: a pathobiont, an enteric
+   pathogen, a facultative anaerobe or a taxon known not to be an obligate
+   anaerobe -> facultative_pathobionts;
+5. everything else -> other_commensals.
 
-Abundances are renormalised over the classified taxa at that rank (the
+The facultative guild's LPS potency is this person's: the abundance-weighted
+LPS call of its members (``lps_tlr4_agonist`` where known, else 0.5 for a
+Gram-negative or LPS producer, else 0), so *Acinetobacter* brings LPS and
+*Enterococcus* none.
+
+Abundances are renormalised over the classified bacteria and archaea (the
 unassigned share is assumed to be composed like the assigned one) and taken as
 fractions of a healthy total load (absolute load is not measured).
 """
@@ -28,13 +41,20 @@ from ..errors import KnowledgeBaseError, SimulationError
 from .gut_immune import GUILDS, MICROBES
 from .parameters import guild_taxonomy
 
-#: knowledge-base traits that decide a guild, in order of precedence
+#: knowledge-base traits that name a guild, in order of precedence
 KB_TRAIT_GUILDS = [
-    ("enterobacteriaceae", "enterobacteriaceae"),
+    ("enterobacteriaceae", "facultative_pathobionts"),
     ("akkermansia", "akkermansia"),
     ("butyrate_producer", "butyrate_producers"),
     ("probiotic", "bifido_lab"),
 ]
+#: knowledge-base calls that make a taxon without a more specific guild a facultative pathobiont
+KB_FACULTATIVE = ["pathobiont", "enteric_pathogen", "facultative_anaerobe", "obligate_anaerobe"]
+KB_LPS = ["lps_tlr4_agonist", "gram_negative", "lps_producer"]
+#: the guild whose LPS potency comes from its members
+LPS_GUILD = "facultative_pathobionts"
+#: scored domains (as gutbalance.pillars)
+DOMAINS = ("Bacteria", "Archaea")
 
 
 def _taxonomy_rules() -> dict[tuple[str, str], str]:
@@ -42,21 +62,34 @@ def _taxonomy_rules() -> dict[tuple[str, str], str]:
     return {(r.rank, r.taxon.lower()): r.guild for r in table.itertuples()}
 
 
-def _kb_traits(taxa: pd.DataFrame) -> pd.DataFrame | None:
-    try:
-        from .. import knowledge
-    except ImportError:  # the knowledge base is optional for this module
-        return None
-    matrix = knowledge.trait_matrix(taxa, [t for t, _ in KB_TRAIT_GUILDS])
-    return matrix.values
+def _kb_traits(taxa: pd.DataFrame) -> pd.DataFrame:
+    from .. import knowledge
+
+    traits = list(dict.fromkeys([t for t, _ in KB_TRAIT_GUILDS] + KB_FACULTATIVE + KB_LPS))
+    return knowledge.trait_matrix(taxa, traits).values
+
+
+def lps_call(kb: pd.DataFrame | None, tid: str) -> float:
+    """LPS potency of one taxon from its knowledge-base calls (0-1)."""
+    if kb is None or tid not in kb.index:
+        return 0.5
+    row = kb.loc[tid]
+    if pd.notna(row["lps_tlr4_agonist"]):
+        return float(np.clip(row["lps_tlr4_agonist"], 0.0, 1.0))
+    if row["gram_negative"] == 1 or row["lps_producer"] == 1:
+        return 0.5  # LPS of unknown acylation
+    if row["gram_negative"] == 0:
+        return 0.0  # Gram-positive
+    return 0.5
 
 
 def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataFrame:
     """Guild of every taxon of a Cohort ``taxa`` table.
 
     Returns a frame indexed like ``taxa`` with ``guild`` (one of the model's
-    guilds or ``pathogen:<name>``) and ``basis`` (``taxonomy``, ``knowledge:<trait>``
-    or ``default``).
+    guilds or ``pathogen:<name>``), ``basis`` (``taxonomy``,
+    ``knowledge:<trait>`` or ``default``) and ``lps`` (the taxon's LPS
+    potency, 0-1).
     """
     rules = _taxonomy_rules()
     kb, problem = None, None
@@ -65,7 +98,7 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             kb = _kb_traits(taxa)
         except KnowledgeBaseError as exc:  # a broken knowledge base must not stop a simulation
             problem = str(exc)
-    guilds, basis = [], []
+    guilds, basis, lps = [], [], []
     order = ["species", "genus", "family", "order"]
     for tid, row in taxa.iterrows():
         by_taxonomy = None
@@ -78,18 +111,28 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
         found = None
         if by_taxonomy is not None and by_taxonomy.startswith("pathogen:"):
             found = (by_taxonomy, "taxonomy")
-        if found is None and kb is not None and tid in kb.index:
+        known = kb is not None and tid in kb.index
+        if found is None and known:
             for trait, guild in KB_TRAIT_GUILDS:
                 if kb.at[tid, trait] == 1:
                     found = (guild, f"knowledge:{trait}")
                     break
         if found is None and by_taxonomy is not None:
             found = (by_taxonomy, "taxonomy")
+        if found is None and known:
+            calls = kb.loc[tid]
+            for trait in ("pathobiont", "enteric_pathogen", "facultative_anaerobe"):
+                if calls[trait] == 1:
+                    found = (LPS_GUILD, f"knowledge:{trait}")
+                    break
+            if found is None and calls["obligate_anaerobe"] == 0:
+                found = (LPS_GUILD, "knowledge:not_obligate_anaerobe")
         if found is None:
             found = ("other_commensals", "default")
         guilds.append(found[0])
         basis.append(found[1])
-    out = pd.DataFrame({"guild": guilds, "basis": basis}, index=taxa.index)
+        lps.append(lps_call(kb, tid) if use_knowledge and problem is None else np.nan)
+    out = pd.DataFrame({"guild": guilds, "basis": basis, "lps": lps}, index=taxa.index)
     out.attrs["knowledge_problem"] = problem
     return out
 
@@ -101,7 +144,11 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     -------
     (numpy.ndarray, str | None, pandas.DataFrame)
         Abundances in :data:`~.gut_immune.MICROBES` order (summing to 1), the
-        pathogen the profile carries (or None) and the per-taxon assignment.
+        pathogen the profile carries (or None) and the per-taxon assignment
+        (``guild``, ``model_guild`` = the model state it follows, ``basis``,
+        ``lps``, ``abundance`` = own abundance in the sample); its
+        ``attrs["lps_potency"]`` holds the facultative guild's LPS potency
+        (None when the guild is absent or the knowledge base is unusable).
     """
     if cohort.n_samples == 0:
         raise SimulationError("the profile has no samples")
@@ -115,16 +162,10 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     if sample not in cohort.sample_names:
         raise SimulationError(f"no sample {sample!r} in the profile")
     i = cohort.sample_names.index(sample)
-    for rank in ("species", "genus"):
-        matrix, taxa = cohort.rank_matrix(rank, include_unclassified=False, renormalize=True)
-        row = np.asarray(matrix[i].toarray()).ravel()
-        if "domain" in taxa:  # the model is about bacteria (and archaea): no phages or eukaryotes
-            keep = taxa["domain"].fillna("").isin(["Bacteria", "Archaea", ""]).to_numpy()
-            row = np.where(keep, row, 0.0)
-        if row.sum() > 0:
-            break
-    else:
-        raise SimulationError(f"sample {sample!r} has no classified species or genera to start from")
+    own, taxa = cohort.subset([sample]).terminal_matrix(max_rank="species", domains=DOMAINS)
+    row = np.asarray(own[0].toarray()).ravel()
+    if not row.sum() > 0:
+        raise SimulationError(f"sample {cohort.sample_names[i]!r} has no classified bacteria or archaea to start from")
     present = row > 0
     taxa = taxa.loc[present]
     values = row[present]
@@ -132,16 +173,24 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     assignment["abundance"] = values  # (attrs, incl. knowledge_problem, are kept)
     x = np.zeros(len(MICROBES))
     pathogen = None
-    for guild, value in zip(assignment["guild"], values):
+    model_guild = []
+    for guild, value in zip(assignment["guild"], values, strict=True):
         if guild.startswith("pathogen:"):
             name = guild.split(":", 1)[1]
-            if pathogen not in (None, name):
-                # only one pathogen slot: the less abundant one stays with the commensals
-                x[GUILDS.index("other_commensals")] += value
+            if pathogen is None or pathogen == name:
+                pathogen = name
+                x[-1] += value
+                model_guild.append("pathogen")
                 continue
-            pathogen = name
-            x[-1] += value
-        else:
-            x[GUILDS.index(guild)] += value
+            # only one pathogen slot: the other pathogen's reads stay with the commensals
+            guild = "other_commensals"
+        x[GUILDS.index(guild)] += value
+        model_guild.append(guild)
+    assignment["model_guild"] = model_guild
+    members = assignment[assignment["model_guild"] == LPS_GUILD]
+    potency = None
+    if len(members) and members["lps"].notna().all():
+        potency = float(np.average(members["lps"], weights=members["abundance"]))
+    assignment.attrs["lps_potency"] = potency
     x /= x.sum()  # renormalised over the bacteria and archaea
     return x, pathogen, assignment

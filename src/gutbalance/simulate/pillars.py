@@ -1,58 +1,220 @@
-"""The five pillar scores (0-100) read off the model state.
+"""The five pillar scores of a simulated gut, computed by the code ``analyze`` uses.
 
-Every quantity is compared with the healthy reference state of the model
-(reference guild composition, host variables at 1, barrier at ``b0``); a score
-is 100 at or beyond the reference and falls in proportion below it:
+A simulation moves guilds; the pillar scores are defined on taxa.  So each
+simulated time point is turned into a *virtual profile* and scored by
+:func:`gutbalance.pillars.pillar_scores`, the function behind ``gutbalance analyze``
+(not a copy of it: a change to the pillar formulas reaches simulations too):
 
-``training``     sqrt(min(1, Treg) * min(1, C / C_ref)): regulatory T-cell activity and the
-                 tolerogenic commensals that teach it (butyrate producers, Bacteroidales,
-                 bifidobacteria/lactobacilli).
-``homeostasis``  min(1, Treg / effector): regulatory vs inflammatory balance.
-``nutrients``    min(1, butyrate).
-``barrier``      sqrt(min(1, b / b0) * min(1, 1 / LPS)): barrier integrity and translocated LPS.
-``defense``      sqrt(min(1, O / O_ref) * min(1, Ent_ref / (Ent + pathogen))): obligate-anaerobe
-                 commensal load (colonisation resistance) and the Enterobacteriaceae + pathogen
-                 bloom.
+* every taxon of the person's profile is rescaled by its guild's fold change
+  from day 0, ``x_g(t) / x_g(0)`` (:mod:`.personal` assigns the guild), and
+  the bacterial part renormalised to its day-0 total; viruses, eukaryotes and
+  the unassigned share are kept as they were;
+* a guild the profile does not contain (it starts at the detection limit) is
+  represented, once it grows above that start, by the representative species
+  of ``guild_representatives.tsv``, and so is the pathogen;
+* every clade's abundance is its day-0 value times the change of the taxa
+  beneath it, so at day 0 the virtual profile *is* the measured profile and
+  the scores equal ``analyze``'s exactly.
 
-These are model-state scores for simulated trajectories; they share names and
-intent with :mod:`gutbalance.pillars` (scores of measured profiles) but are not
-the same formulas (docs/simulation.md).
+Without a profile (the healthy reference composition, or guild abundances
+given by hand) the virtual profile is made of the representative species alone.
+
+Host variables enter only where a pillar has a place for them: the barrier
+pillar is a product of what supports and what threatens the lining, and the
+simulation adds the lining itself, the intact epithelium and the mucus layer
+relative to day 0 (:func:`simulated_pillars`).  Translocated LPS, effector and
+Treg activity are reported beside the pillars (``trajectory.tsv``), not in them.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
+import pandas as pd
+import scipy.sparse as sp
 
-from .gut_immune import GUILDS, MICROBES, N_MIC, OBLIGATE_ANAEROBES, STATE, GutImmuneParameters
+from ..cohort import Cohort, SampleProfile, build_cohort
+from .. import pillars as _pillars
+from ..taxonomy.lineage import parse_lineage
+from ..taxonomy.ranks import RANK_INDEX
+from .gut_immune import MICROBES, N_MIC, STATE
+from .parameters import read_table
 
-PILLARS = ["training", "homeostasis", "nutrients", "barrier", "defense"]
+__all__ = ["PILLARS", "VirtualProfiles", "representatives", "simulated_pillars"]
+
+#: the pillars of gutbalance.pillars, in its order
+PILLARS = list(_pillars.PILLARS)
+
+#: virtual profiles scored per call of gutbalance.scores.score (bounds the dense block in memory)
+BLOCK = 2000
 
 
-def pillar_scores(states: np.ndarray, params: GutImmuneParameters) -> np.ndarray:
-    """Scores ``(..., 5)`` from states ``(..., 12)`` (any leading shape)."""
+@cache
+def representatives() -> pd.DataFrame:
+    """``guild_representatives.tsv``: guild, lineage, weight (normalised within each guild), source."""
+    table = read_table("guild_representatives.tsv")
+    table["weight"] = table["weight"].astype(float)
+    table["weight"] /= table.groupby("guild")["weight"].transform("sum")
+    table["taxon"] = [parse_lineage(text)[-1].id for text in table["lineage"]]
+    return table
+
+
+class VirtualProfiles:
+    """Turns simulated microbe states into profiles scored like measured ones.
+
+    Parameters
+    ----------
+    cohort, sample
+        The person's measured profile (``None`` for a start without a profile).
+    assignment
+        :func:`.personal.guild_abundances`' per-taxon table (``model_guild``).
+    pathogen
+        The model's pathogen (its representative species is used when the
+        profile does not carry it).
+    """
+
+    def __init__(self, cohort: Cohort | None, sample: str | None, assignment: pd.DataFrame | None, pathogen: str) -> None:
+        reps = representatives()
+        guild_of_rep = reps["guild"].where(~reps["guild"].str.startswith("pathogen:"), "pathogen")
+        reps = reps[(~reps["guild"].str.startswith("pathogen:")) | (reps["guild"] == f"pathogen:{pathogen}")]
+        guild_of_rep = guild_of_rep.loc[reps.index]
+        self.has_profile = cohort is not None
+        if cohort is not None:
+            base = cohort.subset([sample])
+            own, terminal = base.terminal_matrix(max_rank="species")
+            own0 = np.asarray(own.toarray()).ravel()
+            guild = pd.Series(-1, index=terminal.index)
+            if assignment is not None:
+                known = assignment.index.intersection(terminal.index)
+                guild.loc[known] = [MICROBES.index(g) for g in assignment.loc[known, "model_guild"]]
+            self.samples = base.samples
+            taxa, X0 = base.taxa, np.asarray(base.X.toarray()).ravel()
+        else:
+            own0 = np.zeros(0)
+            terminal = pd.DataFrame()
+            guild = pd.Series([], dtype=int)
+            self.samples = pd.DataFrame({"unassigned": [0.0], "source_file": [""], "source_format": ["simulation"],
+                                         "database": [""]}, index=pd.Index(["virtual"], name="sample"))
+            taxa, X0 = None, np.zeros(0)
+        covered = np.zeros(N_MIC, dtype=bool)
+        covered[np.unique(guild[(guild >= 0).to_numpy() & (own0 > 0)].to_numpy()).astype(int)] = True
+        self.covered = covered
+        # representative species of the guilds the profile lacks
+        lacking = reps[[not covered[MICROBES.index(g)] for g in guild_of_rep]]
+        self.rep_guild = np.array([MICROBES.index(g) for g in guild_of_rep.loc[lacking.index]], dtype=int)
+        self.rep_weight = lacking["weight"].to_numpy()
+        if len(lacking):
+            rep_cohort = build_cohort([SampleProfile(sample="representatives",
+                                                     lineages=[parse_lineage(t) for t in lacking["lineage"]],
+                                                     abundance=list(self.rep_weight))], validate=False)
+            new = rep_cohort.taxa.index if taxa is None else rep_cohort.taxa.index.difference(taxa.index, sort=False)
+            taxa = rep_cohort.taxa.loc[new] if taxa is None else pd.concat([taxa, rep_cohort.taxa.loc[new]])
+            X0 = np.concatenate([X0, np.zeros(len(new))])
+        self.taxa = taxa
+        self.X0 = X0
+        # terminal taxa of the union (species and above, any domain) and their guilds
+        depth = taxa["rank"].map(RANK_INDEX).to_numpy()
+        is_terminal = depth <= RANK_INDEX["species"]
+        col = pd.Index(taxa.index)
+        term_cols = np.flatnonzero(is_terminal)
+        term_pos = {tid: k for k, tid in enumerate(col[term_cols])}
+        self.own0 = np.zeros(len(term_cols))
+        self.guild = np.full(len(term_cols), -1)
+        for tid, value in zip(terminal.index, own0, strict=True):
+            self.own0[term_pos[tid]] = value
+            self.guild[term_pos[tid]] = guild.loc[tid]
+        self.rep_pos = np.array([term_pos[t] for t in lacking["taxon"]], dtype=int)
+        self.bacterial = np.flatnonzero(self.guild >= 0)
+        self.s0 = float(self.own0[self.bacterial].sum()) if self.has_profile else 1.0
+        # membership: clade column j gathers the terminal taxa beneath it (a strain its species)
+        parent = col.get_indexer(taxa["parent"].to_numpy())
+        rows, cols = [], []
+        for k, j in enumerate(term_cols):
+            node = j
+            while node >= 0:
+                rows.append(k)
+                cols.append(node)
+                node = parent[node]
+        for j in np.flatnonzero(~is_terminal):
+            node = parent[j]
+            while node >= 0 and not is_terminal[node]:
+                node = parent[node]
+            if node >= 0:
+                rows.append(term_pos[col[node]])
+                cols.append(j)
+        self.M = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(term_cols), len(col)))
+        self.den = self.M.T @ self.own0  # (columns,)
+
+    def matrix(self, microbes: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Clade abundances ``(m, taxa)`` of virtual profiles for microbe states ``(m, 7)``.
+
+        ``start`` (``(m, 7)``) is each row's day-0 state: a guild follows its
+        fold change from it, a lacking guild is represented by its growth above it.
+        """
+        x = np.asarray(microbes, dtype=np.float64)
+        x0 = np.asarray(start, dtype=np.float64)
+        m = x.shape[0]
+        own = np.broadcast_to(self.own0, (m, self.own0.size)).copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fold = np.where(x0 > 0, x / x0, 0.0)
+        g = self.guild[self.bacterial]
+        own[:, self.bacterial] *= fold[:, g]
+        rep = np.zeros((m, self.rep_pos.size))
+        if self.rep_pos.size:
+            floor = x0[:, self.rep_guild] if self.has_profile else 0.0
+            rep = self.s0 * self.rep_weight * np.maximum(0.0, x[:, self.rep_guild] - floor)
+        mass = own[:, self.bacterial].sum(axis=1) + rep.sum(axis=1)
+        mass0 = self.own0[self.bacterial].sum()
+        scale = np.where(mass > 0, mass0 / np.where(mass > 0, mass, 1.0), 1.0) if self.has_profile else 1.0
+        own[:, self.bacterial] *= np.reshape(scale, (-1, 1))
+        if self.rep_pos.size:
+            np.add.at(own.T, self.rep_pos, (rep * np.reshape(scale, (-1, 1))).T)
+        num = np.asarray(own @ self.M)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            X = np.where(self.den > 0, self.X0 * (num / np.where(self.den > 0, self.den, 1.0)), self.X0 + num)
+        return X
+
+    def cohort(self, microbes: np.ndarray, start: np.ndarray, names: list[str]) -> Cohort:
+        """The virtual profiles as a :class:`~gutbalance.Cohort` (one sample per row)."""
+        X = sp.csr_matrix(self.matrix(microbes, start))
+        X.eliminate_zeros()
+        samples = pd.DataFrame(
+            np.repeat(self.samples.to_numpy(), len(names), axis=0), columns=self.samples.columns,
+            index=pd.Index(names, name="sample"),
+        ).astype(self.samples.dtypes.to_dict())
+        return Cohort(X, samples=samples, taxa=self.taxa)
+
+    def scores(self, microbes: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """Pillar scores ``(..., 5)`` of microbe states ``(..., 7)`` by :func:`gutbalance.pillars.pillar_scores`."""
+        x = np.asarray(microbes, dtype=np.float64)
+        lead = x.shape[:-1]
+        x = x.reshape(-1, N_MIC)
+        x0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (*lead, N_MIC)).reshape(-1, N_MIC)
+        out = np.empty((x.shape[0], len(PILLARS)))
+        for a in range(0, x.shape[0], BLOCK):
+            b = min(a + BLOCK, x.shape[0])
+            virtual = self.cohort(x[a:b], x0[a:b], [f"virtual {i}" for i in range(a, b)])
+            out[a:b] = _pillars.pillar_scores(virtual, contributions=False).scores[PILLARS].to_numpy()
+        return out.reshape(*lead, len(PILLARS))
+
+
+def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarray:
+    """The five pillars ``(..., times, 5)`` of simulated states ``(..., times, 19)`` (day 0 first).
+
+    The composition part is :meth:`VirtualProfiles.scores`.  The barrier pillar
+    is a product of factors that each threaten or support the lining; the
+    simulation adds the two a profile cannot show, the intact epithelium and
+    the mucus layer, each relative to day 0 and capped at 1 (the day-0 lining
+    is already in the composition part)::
+
+        barrier(t) = barrier_profile(t) * min(1, b(t) / b(0)) * min(1, mucus(t) / mucus(0))
+    """
     s = np.asarray(states, dtype=np.float64)
-    x = s[..., :N_MIC]
-    B = s[..., STATE.index("butyrate")]
-    b = s[..., STATE.index("barrier")]
-    L = s[..., STATE.index("lps")]
-    E = s[..., STATE.index("effector")]
-    R = s[..., STATE.index("treg")]
-    ref = params.reference
-    b0 = float(np.mean(params.scalars["barrier_reference"]))
-    C = (x @ params.tolerogenic) / (ref @ params.tolerogenic)
-    anaerobes = [MICROBES.index(g) for g in OBLIGATE_ANAEROBES]
-    anaerobe_load = x[..., anaerobes].sum(axis=-1) / ref[anaerobes].sum()
-    ent = MICROBES.index("enterobacteriaceae")
-    bloom = x[..., ent] + x[..., N_MIC - 1]
-    ent_ref = ref[GUILDS.index("enterobacteriaceae")]
-
-    def cap(v):
-        return np.minimum(1.0, v)
-
-    with np.errstate(divide="ignore", invalid="ignore"):
-        training = np.sqrt(cap(R) * cap(C))
-        homeostasis = cap(R / E)
-        nutrients = cap(B)
-        barrier = np.sqrt(cap(b / b0) * cap(1.0 / L))
-        defense = np.sqrt(cap(anaerobe_load) * cap(np.where(bloom > 0, ent_ref / bloom, 1.0)))
-    return 100.0 * np.stack([training, homeostasis, nutrients, barrier, defense], axis=-1)
+    scores = virtual.scores(s[..., :N_MIC], s[..., :1, :N_MIC])
+    lining = np.ones(s.shape[:-1])
+    for name in ("barrier", "mucus"):
+        v = s[..., STATE.index(name)]
+        lining = lining * np.minimum(1.0, v / v[..., :1])
+    scores[..., PILLARS.index("barrier")] *= lining
+    return scores

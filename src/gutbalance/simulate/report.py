@@ -161,7 +161,7 @@ def figures(result) -> list[tuple[str, str]]:
         from .pillars import PILLARS
 
         figs.append((
-            "Pillar scores (100 = healthy reference)." + band_note,
+            "Pillar scores, as gutbalance analyze scores a profile (0-100)." + band_note,
             line_chart(t, series(PILLARS, result.pillar_bands or {}, result.pillars), title="Five pillars over time",
                        ylabel="score (0-100)", ylim=(0, 105), shading=shading, markers=markers),
         ))
@@ -171,8 +171,9 @@ def figures(result) -> list[tuple[str, str]]:
                        shading=shading, markers=markers),
         ))
         figs.append((
-            "Host state relative to the healthy reference (barrier: intact fraction)." + band_note,
-            line_chart(t, series(HOST), title="Butyrate, barrier, LPS, effector and Treg activity", ylabel="relative to reference",
+            "Host state relative to the healthy reference (barrier: intact fraction; immunity: share of a full "
+            "pathogen-specific response)." + band_note,
+            line_chart(t, series(HOST), title="Butyrate, barrier, LPS, effector, Treg, mucus and immunity", ylabel="relative to reference",
                        log=True, shading=shading, markers=markers),
         ))
     elif result.model == "fitted":
@@ -251,9 +252,17 @@ def render_html(result) -> str:
             for col in lo.columns:
                 pil[col] = [f"{v:.0f} ({a:.0f}-{b:.0f})" for v, a, b in zip(pil[col], lo[col], hi[col])]
         parts.append("<h2>Pillar scores at key days</h2>")
-        parts.append("<p class='note'>100 = the model's healthy reference; in brackets the 5th-95th percentile over the "
-                     "parameter ensemble.</p>" if result.pillar_bands is not None else "")
+        parts.append("<p class='note'>Scored as gutbalance analyze scores a profile (day 0 = the measured profile)"
+                     + ("; in brackets the 5th-95th percentile over the parameter ensemble" if result.pillar_bands is not None else "")
+                     + ".</p>")
         parts.append(_table(pil, list(pil.columns), digits=0))
+        if result.recovery is not None:
+            rec = result.recovery
+            worst = ", ".join(f"{escape(k)} {v * 100:.0f}%" for k, v in rec["per_pillar"].items())
+            parts.append(
+                f"<p><b>{rec['probability'] * 100:.0f}% of the {result.draws} parameter draws did not recover</b> by day "
+                f"{result.scenario.days:g} ({escape(rec['definition'])}). Per pillar: {worst}.</p>"
+            )
     # state variables as rows, key days as columns: fits the page however many variables there are
     states = traj.loc[key].T
     states.columns = [f"day {d:g}" for d in key]
