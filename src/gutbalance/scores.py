@@ -103,6 +103,9 @@ def score_with_contributions(
     table = pd.concat([result.scores, table], axis=1)
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
     table = table[order]
+    if "placed" in cohort.samples:
+        # Share of the classified abundance placed into a lineage (cohort.place_profile).
+        table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
     if percentiles:
         from .reference import percentiles as reference_percentiles
 
