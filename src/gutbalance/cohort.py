@@ -39,7 +39,7 @@ import scipy.sparse as sp
 
 from .errors import DataError
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
-from .taxonomy.placement import canonical_parent, is_placed, lineage_table, resolve_lineage
+from .taxonomy.placement import canonical_parent, is_placed, resolve_lineage
 
 Lineage = tuple[Taxon, ...]
 
@@ -380,8 +380,10 @@ def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], 
     """Add every unreported ancestor, summing the reported clades beneath it."""
     # Keyed by feature id (cheap to hash); a complete profile (MetaPhlAn,
     # Kraken) finds every parent at the first look and adds nothing.
-    reported = _reported_ids(profile)
     counts = profile.counts
+    if profile.__dict__.get("_tree_complete"):
+        return profile.lineages, profile.abundance, counts  # place_profile checked it
+    reported = _reported_ids(profile)
     if all(len(lin) == 1 or lin[-2].id in reported for lin in profile.lineages):
         return profile.lineages, profile.abundance, counts  # already a complete tree
     extra: dict[str, list] = {}
@@ -423,36 +425,52 @@ def place_profile(profile: SampleProfile) -> SampleProfile:
     if not lineages:
         return _with_placed(profile, float("nan"))
     reported = _reported_ids(profile)
-    parents = lineage_table().parents
     # Fast path: every parent is reported and is the parent the table gives.
+    # This runs for every file of a cohort, so the verdict on each lineage is
+    # cached by the lineage object (readers share them through parse_lineage's
+    # cache); the entry keeps the object alive, so its id cannot be reused.
+    cache = _ROW_VERDICTS
+    cache_get = cache.get
     canonical = True
     total = placed = 0.0
     for lin, value in zip(lineages, profile.abundance, strict=True):
-        leaf = lin[-1]
-        if len(lin) == 1:
-            if leaf.id in parents and parents[leaf.id] or leaf.id not in parents and _anchored(leaf):
-                canonical = False
-                break
-            total += value
-            continue
-        parent = lin[-2].id
-        if parent not in reported or canonical_parent(leaf, parent) != parent:
+        hit = cache_get(id(lin))
+        if hit is None or hit[0] is not lin:
+            if len(cache) >= _ROW_VERDICTS_MAX:
+                cache.clear()
+            hit = cache[id(lin)] = (lin, *_row_verdict(lin))
+        _, ok, parent, kind = hit
+        if not ok or (parent and parent not in reported):
             canonical = False
             break
-        if len(lin) == 2 and is_placed(lin):
+        if kind == 1:
+            total += value
+        elif kind == 2:
             placed += value
     if canonical:
         return _with_placed(profile, placed / total if total > 0 else float("nan"))
     return _rebuild(profile, reported)
 
 
-def _anchored(leaf: Taxon) -> bool:
-    return canonical_parent(leaf, "") != ""
+_ROW_VERDICTS: dict[int, tuple] = {}
+_ROW_VERDICTS_MAX = 1 << 18
+
+
+def _row_verdict(lin: Lineage) -> tuple[bool, str, int]:
+    """Whether a reported lineage already hangs where the lineage table puts
+    it; the id of its parent ("" for a root); 1 for a root, 2 for a named
+    phylum under a domain, else 0."""
+    leaf = lin[-1]
+    if len(lin) == 1:
+        return canonical_parent(leaf, "") == "", "", 1
+    parent = lin[-2].id
+    return canonical_parent(leaf, parent) == parent, parent, 2 if len(lin) == 2 and is_placed(lin) else 0
 
 
 def _with_placed(profile: SampleProfile, placed: float) -> SampleProfile:
     out = _copy(profile)
     out.placed = placed if placed != placed else min(1.0, placed)  # NaN stays NaN
+    out.__dict__["_tree_complete"] = True  # every parent checked as reported above
     return out
 
 
@@ -476,6 +494,17 @@ def _copy(profile: SampleProfile) -> SampleProfile:
 # is read as per-rank estimates rather than one tree: MetaPhlAn rounds each
 # of hundreds of rows to 1e-7 of the sample; mOTUs estimates each rank apart.
 _TREE_EXCESS = 1e-4
+
+
+_RESOLVED: dict[int, tuple] = {}
+
+
+def _resolved_info(lin: Lineage) -> tuple[Lineage, tuple[tuple[str, Lineage], ...], bool]:
+    """The resolved lineage, each of its clades with its own lineage, and
+    whether it reaches a named phylum (cached by lineage object in _rebuild)."""
+    resolved = resolve_lineage(lin)
+    prefixes = tuple((resolved[d - 1].id, resolved[:d]) for d in range(1, len(resolved) + 1))
+    return resolved, prefixes, is_placed(resolved)
 
 
 def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
@@ -515,17 +544,21 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
             continue
         value = max(value, 0.0)
         n = max(n, 0.0)
-        resolved = resolve_lineage(lin)
-        key = resolved[-1].id
+        info = _RESOLVED.get(id(lin))
+        if info is None or info[0] is not lin:
+            if len(_RESOLVED) >= _ROW_VERDICTS_MAX:
+                _RESOLVED.clear()
+            info = _RESOLVED[id(lin)] = (lin, *_resolved_info(lin))
+        key = info[1][-1].id
         slot = leaves.get(key)
         if slot is None:
-            leaves[key] = [resolved, value, n]
+            leaves[key] = [info, value, n]
         else:
             slot[1] += value
             slot[2] += n
     out = _copy(profile)
     if not leaves_only:
-        kept = [leaves[k] for k in sorted(leaves)]
+        kept = [[leaves[k][0][1], *leaves[k][1:]] for k in sorted(leaves)]
         out.lineages = [slot[0] for slot in kept]
         out.abundance = [slot[1] for slot in kept]
         out.counts = None if own_counts is None else [slot[2] for slot in kept]
@@ -538,27 +571,30 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
         return out
     clade: dict[str, list] = {}
     total = placed = 0.0
+    clade_get = clade.get
     for key in sorted(leaves):
-        resolved, value, n = leaves[key]
+        (_, _, prefixes, is_placed_), value, n = leaves[key]
         total += value
-        if is_placed(resolved):
+        if is_placed_:
             placed += value
-        for depth in range(1, len(resolved) + 1):
-            node = resolved[depth - 1]
-            slot = clade.get(node.id)
+        for node_id, path in prefixes:
+            slot = clade_get(node_id)
             if slot is None:
-                path = resolved[:depth]
-                if node.id in written and path[-1] is not written[node.id]:
-                    path = (*path[:-1], written[node.id])
-                clade[node.id] = [path, value, n]
+                clade[node_id] = [path, value, n]
             else:
                 slot[1] += value
                 slot[2] += n
+    for node_id, slot in clade.items():
+        # Keep the spelling this input used for the taxa it reported.
+        taxon_written = written.get(node_id)
+        if taxon_written is not None and slot[0][-1] is not taxon_written:
+            slot[0] = (*slot[0][:-1], taxon_written)
     out.lineages = [slot[0] for slot in clade.values()]
     out.abundance = [slot[1] for slot in clade.values()]
     out.counts = None if own_counts is None else [slot[2] for slot in clade.values()]
     out.taxids = [taxid_of.get(key, "") for key in clade] if profile.taxids else None
     out.placed = placed / total if total > 0 else float("nan")
+    out.__dict__["_tree_complete"] = True  # every ancestor of every leaf was emitted
     return out
 
 
