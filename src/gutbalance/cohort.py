@@ -448,6 +448,9 @@ def place_profile(profile: SampleProfile) -> SampleProfile:
         elif kind == 2:
             placed += value
     if canonical:
+        if profile.placed == profile.placed:
+            # A reader that knows the share (h5ad: a cohort placed before) gave it.
+            return _with_placed(profile, profile.placed)
         return _with_placed(profile, placed / total if total > 0 else float("nan"))
     return _rebuild(profile, reported)
 

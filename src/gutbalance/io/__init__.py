@@ -273,9 +273,6 @@ def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
     ``.profile`` (CAMI)."""
     path = Path(path)
     name = format or _format_from_suffix(path)
-    if name == "h5ad":
-        cohort.to_anndata().write_h5ad(path)
-        return path
     fmt = get_format(name)
     if fmt.write is None:
         raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)

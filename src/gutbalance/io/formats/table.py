@@ -83,6 +83,7 @@ import csv
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -92,7 +93,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...cohort import Lineage, SampleProfile
+from ...cohort import GutBalanceWarning, Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
 from ..registry import Format, register
@@ -563,10 +564,17 @@ def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage |
     )
     seen: dict[str, int] = {}
     out: list[Lineage | None] = []
+    unnamed: list[int] = []
     for text, line in zip(labels.texts, labels.lines, strict=True):
-        key = text.strip()
+        key = text.strip().strip('"').strip()
         where_line = None if transposed else line
         where_field = key if transposed else labels.field
+        if not key or key.upper() in ("NA", "NAN", "NONE", "NULL"):
+            # A row without a taxon name (an OTU exported without its label):
+            # its abundance is not assigned to any taxon; the rest is kept.
+            unnamed.append(line)
+            out.append(None)
+            continue
         if key in seen:
             raise FormatError(
                 f"taxon {key!r} appears twice (also {'column' if transposed else 'line'} {seen[key]})",
@@ -581,6 +589,17 @@ def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage |
             out.append(label_lineage(key, rank=labels.rank, plain_lineages=plain))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, line=where_line, field=where_field) from None
+    if unnamed:
+        if len(unnamed) == len(out):
+            raise FormatError("no row has a taxon name", path=path, field=labels.field or None)
+        where = "columns" if transposed else "lines"
+        shown = ", ".join(map(str, unnamed[:5])) + (", ..." if len(unnamed) > 5 else "")
+        warnings.warn(
+            f"{path}: {len(unnamed)} {'column' if transposed else 'row'}(s) without a taxon name ({where} {shown}) "
+            "are counted as unassigned; the rest of the table is kept",
+            GutBalanceWarning,
+            stacklevel=2,
+        )
     return out
 
 
