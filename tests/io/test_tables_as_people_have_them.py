@@ -173,3 +173,24 @@ def test_every_written_format_reads_back_with_the_same_scores(kefir, tmp_path, n
         columns = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmwi2", "shannon"]
         diff = (after[columns] - before[columns]).abs().max()
         assert (diff <= LOSSY_TOLERANCE).all(), diff.to_dict()
+
+
+def test_a_feature_taxonomy_is_an_argument_of_the_readers(tmp_path):
+    from gutbalance.io import read_profiles
+    from gutbalance.io.formats.table import FeatureTaxonomy, active_taxonomy
+
+    path = tmp_path / "asv.csv"
+    path.write_text("feature,S1\nasv1,30\nasv2,70\n")
+    taxonomy = FeatureTaxonomy()
+    taxonomy.add(
+        {
+            "asv1": "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Blautia",
+            "asv2": "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides",
+        },
+        "taxonomy.tsv",
+    )
+    assert active_taxonomy() is None  # no context variable involved
+    (profile,) = read_profiles(path, taxonomy=taxonomy)
+    assert sorted(lin[-1].id for lin in profile.lineages) == ["g__Bacteroides", "g__Blautia"]
+    with pytest.raises(FormatError, match="cannot tell the rank"):
+        read_profiles(path)

@@ -197,9 +197,11 @@ _ACTIVE_TAXONOMY: ContextVar[FeatureTaxonomy | None] = ContextVar("gutbalance_fe
 def using_taxonomy(taxonomy: FeatureTaxonomy | None) -> Iterator[None]:
     """Make ``taxonomy`` available to the table readers within the block.
 
-    :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch` use this
-    for taxonomy artifacts given beside feature tables; readers look it up with
-    :func:`active_taxonomy` (a context variable, so threads do not mix)."""
+    Kept for callers of the readers that predate their ``taxonomy=``
+    argument; :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch`
+    pass the taxonomy to the readers directly.  A reader given ``taxonomy=``
+    uses it; one given none falls back to this (a context variable, so
+    threads do not mix)."""
     token = _ACTIVE_TAXONOMY.set(taxonomy)
     try:
         yield
@@ -557,8 +559,10 @@ class _Labels:
     rank: str | None = None
 
 
-def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage | None]:
-    taxonomy = active_taxonomy()
+def _resolve(
+    labels: _Labels, path: Path, *, transposed: bool, taxonomy: FeatureTaxonomy | None = None
+) -> list[Lineage | None]:
+    taxonomy = taxonomy if taxonomy is not None else active_taxonomy()
     plain = labels.rank is None and any(
         (";" in t or "|" in t) and not _PREFIX.search(t) for t in labels.texts
     )
@@ -629,6 +633,7 @@ def _read_long(
     columns: dict[str, int],
     numbers: _Numbers,
     path: Path,
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
     s_col, t_col = columns["sample"], columns["taxon"]
     v_col, c_col = columns.get("value"), columns.get("counts")
@@ -665,7 +670,7 @@ def _read_long(
         raise FormatError("the table has a header but no rows", path=path)
     shape = (len(taxa), len(samples))
     labels = _Labels(list(taxa), taxa_lines, header[t_col].strip(), rank)
-    lineages = _resolve(labels, path, transposed=False)
+    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
     if v_col is None:
         return profiles_from_matrix(lineages, counts, list(samples), path=path, source_format="table", kind="counts")
@@ -691,7 +696,8 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
     return None
 
 
-def read(source: Source) -> list[SampleProfile]:
+def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
+    """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by lineage."""
     path = source.path
     lines, skipped = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
@@ -715,12 +721,17 @@ def read(source: Source) -> list[SampleProfile]:
         idx = [long_columns[k] for k in ("value", "counts") if k in long_columns]
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
-        return _read_long(data, header, long_columns, numbers, path)
-    return _read_wide(header_line, header, data, delim, path)
+        return _read_long(data, header, long_columns, numbers, path, taxonomy)
+    return _read_wide(header_line, header, data, delim, path, taxonomy)
 
 
 def _read_wide(
-    header_line: int, header: list[str], data: list[tuple[int, list[str]]], delim: str, path: Path
+    header_line: int,
+    header: list[str],
+    data: list[tuple[int, list[str]]],
+    delim: str,
+    path: Path,
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
     width = len(header)
     for line, record in data:
@@ -766,7 +777,7 @@ def _read_wide(
                 raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
             seen[name] = line
         labels = _Labels(col_labels, data_cols, "")
-        lineages = _resolve(labels, path, transposed=True)
+        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
         return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
     samples = [h.strip() for h in col_labels]
     if any(not s for s in samples):
@@ -783,7 +794,7 @@ def _read_wide(
             [rec[col] for _, rec in data], [line for line, _ in data], header[col] or "first column",
             standard_rank(keys[col]),
         )
-    lineages = _resolve(labels, path, transposed=False)
+    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
 
 
@@ -845,5 +856,6 @@ register(
         write,
         extensions=(".csv", ".tsv", ".txt"),
         priority=1,
+        takes_taxonomy=True,
     )
 )
