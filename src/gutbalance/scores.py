@@ -57,6 +57,10 @@ SCORE_FAMILIES: list[Callable[[Cohort], pd.DataFrame]] = [
     dysbiosis_scores,
 ]
 
+#: Columns of the scores table that describe the input rather than score it
+#: (no reference distribution, no percentile).
+DESCRIPTIVE_COLUMNS = frozenset({"placed"})
+
 #: The first columns of scores.tsv, in order; the rest follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
 
