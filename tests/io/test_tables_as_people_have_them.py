@@ -143,7 +143,7 @@ def test_every_written_format_is_listed_and_known_here():
         name for name, fmt in formats().items() if fmt.write is not None and fmt.write.__module__.startswith("gutbalance.")
     }
     assert "h5ad" in writable
-    assert writable == set(SUFFIX)
+    assert writable == set(SUFFIX), {n: formats()[n].write.__module__ for n in writable ^ set(SUFFIX) if n in formats()}
 
 
 @pytest.fixture(scope="module")
