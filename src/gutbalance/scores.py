@@ -57,6 +57,10 @@ SCORE_FAMILIES: list[Callable[[Cohort], pd.DataFrame]] = [
     dysbiosis_scores,
 ]
 
+#: Columns of the scores table that describe the input rather than score it
+#: (no reference distribution, no percentile).
+DESCRIPTIVE_COLUMNS = frozenset({"placed"})
+
 #: The first columns of scores.tsv, in order; the rest follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
 
@@ -103,6 +107,9 @@ def score_with_contributions(
     table = pd.concat([result.scores, table], axis=1)
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
     table = table[order]
+    if "placed" in cohort.samples:
+        # Share of the classified abundance placed into a lineage (cohort.place_profile).
+        table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
     if percentiles:
         from .reference import percentiles as reference_percentiles
 

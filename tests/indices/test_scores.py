@@ -25,7 +25,7 @@ COLUMNS = [
 MORE = [
     "training_confidence", "homeostasis_confidence", "nutrients_confidence", "barrier_confidence",
     "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
-    "dysbiosis",
+    "dysbiosis", "placed",
 ]
 
 #: Every real data set in ../shared/data that holds profiles; the ones whose

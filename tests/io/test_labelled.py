@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 import gutbalance
+from gutbalance.taxonomy import lineage_string
+from gutbalance.taxonomy.placement import table_lineage
 
 LABELLED = [
     ("franzosa2019_ibd/species.tsv", "\t"),
@@ -39,10 +41,11 @@ def test_empty_rank_lineage_keeps_its_species(shared_data):
     if not path.is_file():
         pytest.skip(f"{path} is not present")
     cohort = gutbalance.read(path)
-    row = cohort.taxa.loc["s__Clostridiales bacterium 1 7 47FAA"]
-    # "o__Clostridiales|__|__|s__…": hangs from the order, no genus is invented.
-    assert row["order"] == "Eubacteriales" or row["order"] == "Clostridiales"
-    assert row["genus"] == ""
+    # "o__Clostridiales|__|__|s__…" reads, and the species takes its lineage
+    # from the bundled table (MetaPhlAn 3's), not a genus guessed from its name.
+    lineage = cohort.taxa.loc["s__Clostridiales bacterium 1 7 47FAA", "lineage"]
+    assert lineage == lineage_string(table_lineage("s__Clostridiales bacterium 1 7 47FAA"))
+    assert "g__Clostridiales|" not in lineage
     expected = pd.read_csv(path, sep="\t", index_col=0)
     column = next(c for c in expected.columns if c.endswith("s__Clostridiales_bacterium_1_7_47FAA"))
     got = cohort.at_rank("species")["s__Clostridiales bacterium 1 7 47FAA"]

@@ -315,6 +315,13 @@ def merge_repeated_samples(cohort: Cohort, subjects: pd.Series) -> Cohort:
     return Cohort(X, samples=samples, taxa=cohort.taxa)
 
 
+def _scores_only(table: pd.DataFrame) -> pd.DataFrame:
+    """The score columns: those that describe the input (``placed``) get no distribution."""
+    from ..scores import DESCRIPTIVE_COLUMNS
+
+    return table.drop(columns=[c for c in table.columns if c in DESCRIPTIVE_COLUMNS])
+
+
 def build_reference(
     cohort: Cohort,
     *,
@@ -355,10 +362,10 @@ def build_reference(
     variation: dict[str, TechnicalVariation] = {}
     people = cohort
     if subjects is not None:
-        run_scores = score_function(cohort)
+        run_scores = _scores_only(score_function(cohort))
         variation = technical_variation(run_scores, subjects.reindex(run_scores.index))
         people = merge_repeated_samples(cohort, subjects)
-    table = score_function(people)
+    table = _scores_only(score_function(people))
     distributions = {}
     for col in table.columns:
         if str(col).endswith(PERCENTILE_SUFFIX):
