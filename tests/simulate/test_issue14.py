@@ -82,7 +82,8 @@ def test_acinetobacter_is_a_facultative_pathobiont_with_lps():
     assert assignment.attrs["lps_potency"] >= 0.5
     result = simulate(cohort, Scenario(days=1))
     day0 = result.pillars.iloc[0]
-    assert day0["defense"] < 50 and day0["barrier"] < 50
+    assert day0["defense"] < 50
+    assert day0["barrier"] < 50
     assert result.start["lps"] > 10  # far more translocated LPS than the healthy reference (1)
 
 

@@ -492,7 +492,7 @@ class GutImmuneModel:
         full = rows.size == p.n
         z = np.exp(y)
         x = z[:, :N_MIC]
-        b, E, R, M, I = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
+        b, E, R, M, imm = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
         c = z[:, _IC]
         S = self._take(self._S, rows, full)
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
@@ -513,7 +513,7 @@ class GutImmuneModel:
         rate += V[:, 1] * np.log(E)[:, None]
         rate += V[:, 2] * oxygen_signal(B)[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
-        rate[:, _P] -= gamma * I
+        rate[:, _P] -= gamma * imm
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
@@ -528,7 +528,7 @@ class GutImmuneModel:
         out[:, _IR] = k_R * ((beta * B + (1 - beta) * C + HOST_FLOOR) / R - 1)
         out[:, _IM] = k_M * (_mucus_target(xg.sum(axis=1), K_M) / M - 1)
         pp = path * inv_scale
-        out[:, _II] = (k_I * pp / (1 + pp) + k_W * I_min) / I - k_W
+        out[:, _II] = (k_I * pp / (1 + pp) + k_W * I_min) / imm - k_W
         deficit = np.maximum(0.0, 1.0 - xg * W[:, 2] / c)
         out[:, _IC] = rho[:, None] * (1.0 / c - 1.0) - lam[:, None] * deficit**2
         return out
@@ -545,7 +545,7 @@ class GutImmuneModel:
         m = y.shape[0]
         z = np.exp(y)
         x = z[:, :N_MIC]
-        b, E, R, M, I = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
+        b, E, R, M, imm = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
         c = z[:, _IC]
         S = self._take(self._S, rows, full)
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
@@ -569,7 +569,7 @@ class GutImmuneModel:
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
         jac[:, :N_MIC, _IE] = V[:, 1]
-        jac[:, _P, _II] = -gamma * I
+        jac[:, _P, _II] = -gamma * imm
         # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p) mu(M)
         support = s0 + (1 - s0) * B * (1 + K) / (B + K)
         d_support = (1 - s0) * (1 + K) * K / (B + K) ** 2
@@ -601,8 +601,8 @@ class GutImmuneModel:
         jac[:, _IM, _IM] = -k_M * _mucus_target(N, K_M) / M
         # immunity: f_I = (k_I s(p) + k_W I_min) / I - k_W,  s(p) = p / (1 + p)
         pp = path * inv_scale
-        jac[:, _II, _P] = k_I * pp / (1 + pp) ** 2 / I
-        jac[:, _II, _II] = -(k_I * pp / (1 + pp) + k_W * I_min) / I
+        jac[:, _II, _P] = k_I * pp / (1 + pp) ** 2 / imm
+        jac[:, _II, _II] = -(k_I * pp / (1 + pp) + k_W * I_min) / imm
         # capacity: f_c = rho (1/c - 1) - lam (1 - q)_+^2,  q = x_g / (theta c_g baseline)
         q = xg * W[:, 2] / c
         loss = 2 * lam[:, None] * np.maximum(0.0, 1 - q) * q

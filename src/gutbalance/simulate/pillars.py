@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..cohort import Cohort, SampleProfile, build_cohort
 from .. import pillars as _pillars
+from ..cohort import Cohort, SampleProfile, build_cohort
 from ..taxonomy.lineage import parse_lineage
 from ..taxonomy.ranks import RANK_INDEX
 from .gut_immune import MICROBES, N_MIC, STATE
