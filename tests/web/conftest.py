@@ -48,6 +48,9 @@ def database_url(request, tmp_path: Path) -> str:
     with engine.begin() as conn:  # each test starts empty (the schema stays: migrations are idempotent)
         if conn.execute(text("SELECT to_regclass('samples')")).scalar() is not None:
             conn.execute(text("DELETE FROM samples"))
+            if conn.execute(text("SELECT to_regclass('auth_sessions')")).scalar() is not None:
+                conn.execute(text("DELETE FROM auth_sessions"))
+                conn.execute(text("DELETE FROM throttles"))
             conn.execute(text("DELETE FROM users"))
     engine.dispose()
     return url

@@ -101,23 +101,21 @@ def test_bad_tokens_get_401(client, token):
     assert response.status_code == 401
 
 
-def test_tokens_are_bound_to_secret_audience_and_time(client, app):
-    from gutbalance.web.core.security import make_token
+def test_tokens_are_bound_to_secret_audience_time_and_a_live_session(client, app):
+    from gutbalance.web.core.security import make_token, new_session_id, read_token
 
     register(client, "alice")
-    user_id = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
+    token = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
     secret = app.state.settings.secret
-    with app.state.sessions() as session:
-        from gutbalance.web import crud
-
-        uid = crud.get_user_by_name(session, username="alice").id
-    assert user_id
-    good = make_token(secret, user_id=uid, audience="api", lifetime=60)
+    sid = read_token(secret, token, audience="api")
+    assert sid
+    good = make_token(secret, session_id=sid, audience="api", lifetime=60)
     assert client.get("/api/samples", headers={"Authorization": f"Bearer {good}"}).status_code == 200
     for forged in (
-        make_token(b"another secret", user_id=uid, audience="api", lifetime=60),
-        make_token(secret, user_id=uid, audience="session", lifetime=60),  # a cookie is not an API token
-        make_token(secret, user_id=uid, audience="api", lifetime=60, now=0),  # expired
+        make_token(b"another secret", session_id=sid, audience="api", lifetime=60),
+        make_token(secret, session_id=sid, audience="session", lifetime=60),  # a cookie is not an API token
+        make_token(secret, session_id=sid, audience="api", lifetime=60, now=0),  # expired
+        make_token(secret, session_id=new_session_id(), audience="api", lifetime=60),  # no such session
     ):
         assert client.get("/api/samples", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 

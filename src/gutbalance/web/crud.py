@@ -1,18 +1,23 @@
-"""Reading and writing users and samples.  Every function takes the session
-and keyword arguments only; every sample query is scoped by its owner, so a
-sample of another user is simply not found."""
+"""Reading and writing users, samples, login sessions and throttle counters.
+Every function takes the session and keyword arguments only; every sample
+query is scoped by its owner, so a sample of another user is simply not found."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..cohort import SampleProfile
 from . import ingest
-from .models import Sample, User
+from .models import AuthSession, Sample, Throttle, User
+
+#: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
+#: (see :func:`gutbalance.web.db.session_factory`).
+FORGET_DELETED = "forget_deleted"
 
 
 def get_user(session: Session, *, user_id: str) -> User | None:
@@ -34,7 +39,13 @@ def delete_user(session: Session, *, user: User) -> None:
     """Delete the user and, explicitly, every sample they hold (not relying on
     the database honouring ON DELETE CASCADE)."""
     session.execute(delete(Sample).where(Sample.owner_id == user.id))
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     session.execute(delete(User).where(User.id == user.id))
+    session.info[FORGET_DELETED] = True
+
+
+def set_password_hash(session: Session, *, user: User, password_hash: str) -> None:
+    session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
 
 
 def add_samples(
@@ -93,4 +104,97 @@ def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | Non
 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
     result = session.execute(delete(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
+    session.info[FORGET_DELETED] = True
     return result.rowcount > 0
+
+
+# --- login sessions ------------------------------------------------------------
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def create_auth_session(session: Session, *, user_id: str, session_id: str, kind: str, lifetime: int) -> AuthSession:
+    """A new login for ``user_id``; its expired logins are cleared on the way."""
+    now = datetime.now(UTC)
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.expires_at <= now))
+    record = AuthSession(id=session_id, user_id=user_id, kind=kind, created_at=now, expires_at=now + timedelta(seconds=lifetime))
+    session.add(record)
+    session.flush()
+    return record
+
+
+def get_auth_session(session: Session, *, session_id: str, kind: str) -> AuthSession | None:
+    """The live login ``session_id`` of this kind (with its user), or ``None``
+    when it was ended or has expired."""
+    record = session.get(AuthSession, session_id)
+    if record is None or record.kind != kind or _aware(record.expires_at) <= datetime.now(UTC):
+        return None
+    return record
+
+
+def end_auth_session(session: Session, *, session_id: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+
+def end_all_auth_sessions(session: Session, *, user_id: str, keep: str | None = None) -> int:
+    """End every login of ``user_id`` (browser sessions and API tokens), except ``keep``."""
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    return session.execute(query).rowcount
+
+
+# --- throttles -----------------------------------------------------------------
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"throttles need SQLite or PostgreSQL, not {dialect}")
+
+
+def reserve_attempt(session: Session, *, key: str, limit: int, window: int, now: int) -> bool:
+    """Count one attempt for ``key`` if fewer than ``limit`` were counted in
+    its window; whether it was counted.
+
+    One statement, atomic on both databases: an insert that, when the key
+    exists, restarts an expired window or adds one to a live count below the
+    limit, and otherwise changes nothing.  PostgreSQL locks the row and
+    re-checks the condition on its newest version; SQLite runs one writer at a
+    time.  So concurrent attempts can never all see "4 of 5" and all proceed.
+    """
+    table = Throttle.__table__
+    expired = table.c.window_end <= now
+    insert = _upsert(session.get_bind().dialect.name)(table).values(key=key, count=1, window_end=now + window)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": case((expired, 1), else_=table.c.count + 1),
+            "window_end": case((expired, now + window), else_=table.c.window_end),
+        },
+        where=expired | (table.c.count < limit),
+    ).returning(table.c.count)
+    return session.execute(statement).first() is not None
+
+
+def retry_after(session: Session, *, key: str, now: int) -> int:
+    """Seconds until ``key``'s window closes (at least 1)."""
+    end = session.scalar(select(Throttle.window_end).where(Throttle.key == key))
+    return max(1, (end or now) - now)
+
+
+def refund_attempt(session: Session, *, key: str, now: int) -> None:
+    """Give back one attempt counted in ``key``'s live window (it succeeded)."""
+    session.execute(
+        update(Throttle).where(Throttle.key == key, Throttle.window_end > now, Throttle.count > 0).values(count=Throttle.count - 1)
+    )
+
+
+def purge_throttles(session: Session, *, now: int) -> int:
+    """Forget counters whose window has closed."""
+    return session.execute(delete(Throttle).where(Throttle.window_end <= now)).rowcount

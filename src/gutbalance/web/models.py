@@ -1,4 +1,5 @@
-"""The tables: users and their samples (SQLAlchemy 2 declarative models).
+"""The tables: users, their samples, their login sessions and the shared
+throttle counters (SQLAlchemy 2 declarative models).
 
 A sample keeps what is needed to show it (its scores, as JSON so that new
 score columns need no migration) and to re-score or export it later (the
@@ -12,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -63,3 +64,37 @@ class Sample(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     owner: Mapped[User] = relationship(back_populates="samples")
+
+
+class AuthSession(Base):
+    """One login: a browser session or an API token.  A token names its row
+    (``sid``) and is honoured only while the row exists and has not expired,
+    so deleting rows ends sessions at once (logout, password change, "log out
+    everywhere", account deletion)."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    #: ``"session"`` (browser cookie) or ``"api"`` (bearer token): the token's audience.
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class Throttle(Base):
+    """A counter of attempts per key (a username at an address, an address, a
+    user) in a fixed window.  Kept in the database so that every server
+    process shares it, and reserved with one atomic statement before the
+    expensive work (see :class:`gutbalance.web.core.security.Throttles`)."""
+
+    __tablename__ = "throttles"
+    __table_args__ = (Index("ix_throttles_window_end", "window_end"),)
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    #: Unix time at which the window closes and the count starts again.
+    window_end: Mapped[int] = mapped_column(Integer)

@@ -40,6 +40,13 @@ class PasswordConfirmation(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class UserOut(BaseModel):
     id: str
     username: str

@@ -1,4 +1,5 @@
-"""What the API and the pages both do: register, log in, upload, export.
+"""What the API and the pages both do: upload, export (accounts and logins
+are :mod:`gutbalance.web.accounts`).
 
 Routes translate HTTP in and out; these functions hold the rules (limits,
 throttling, one transaction per upload).  Failures are :class:`WebError`
@@ -9,14 +10,12 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..errors import GutBalanceError
@@ -24,7 +23,6 @@ from . import crud, ingest
 from .core.config import Settings
 from .core.security import PasswordHashing, RateLimiter
 from .models import Sample, User
-from .schemas import USERNAME_PATTERN
 
 
 class WebError(Exception):
@@ -42,9 +40,7 @@ class Guards:
     """The app's stateful protections (one set per app)."""
 
     hashing: PasswordHashing
-    login_failures: RateLimiter
     uploads: RateLimiter
-    registrations: RateLimiter
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
@@ -53,59 +49,14 @@ class Guards:
                 concurrency=settings.password_hash_concurrency,
                 memory_kib=settings.password_hash_memory_kib,
                 time_cost=settings.password_hash_time_cost,
+                queue=None if settings.password_hash_queue < 0 else settings.password_hash_queue,
             ),
-            login_failures=RateLimiter(settings.login_failures_allowed, settings.login_window_seconds),
             uploads=RateLimiter(settings.uploads_per_window, settings.upload_window_seconds),
-            registrations=RateLimiter(settings.registrations_per_window, settings.registration_window_seconds),
         )
 
 
 def _too_many(wait: int, what: str) -> WebError:
     return WebError(429, f"too many {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
-
-
-def normalize_username(username: str) -> str:
-    return username.strip().lower()
-
-
-def register(session: Session, *, guards: Guards, username: str, password: str, address: str) -> User:
-    username = normalize_username(username)
-    if not re.fullmatch(USERNAME_PATTERN, username):
-        raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
-    if not 8 <= len(password) <= 1024:
-        raise WebError(422, "a password has at least 8 characters")
-    if wait := guards.registrations.hit(address):
-        raise _too_many(wait, "new accounts from this address")
-    if crud.get_user_by_name(session, username=username) is not None:
-        raise WebError(409, "that username is taken")
-    session.commit()  # no connection held while hashing (deliberately slow, and queued)
-    user = crud.create_user(session, username=username, password_hash=guards.hashing.hash(password))
-    try:
-        session.commit()
-    except IntegrityError:  # registered by a concurrent request in the meantime
-        session.rollback()
-        raise WebError(409, "that username is taken") from None
-    return user
-
-
-def authenticate(session: Session, *, guards: Guards, username: str, password: str, address: str) -> User:
-    """The user with these credentials; throttled per username and client address."""
-    username = normalize_username(username)
-    key = f"{username}\x00{address}"
-    if wait := guards.login_failures.retry_after(key):
-        raise _too_many(wait, "failed logins")
-    user = crud.get_user_by_name(session, username=username)
-    session.commit()  # no connection held while verifying (deliberately slow, and queued)
-    if not guards.hashing.verify(user.password_hash if user else None, password) or user is None:
-        guards.login_failures.hit(key)
-        raise WebError(401, "wrong username or password")
-    guards.login_failures.reset(key)
-    return user
-
-
-def check_password(*, guards: Guards, user: User, password: str) -> None:
-    if not guards.hashing.verify(user.password_hash, password):
-        raise WebError(403, "wrong password")
 
 
 def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str | None, date | None]:

@@ -40,18 +40,41 @@ class Settings:
     uploads_per_window, upload_window_seconds
         Per-user upload rate limit.
     login_failures_allowed, login_window_seconds
-        Failed logins per username and client address before a pause.
+        Failed logins per username and client address before a pause.  Each
+        attempt is reserved in the database before its password is hashed
+        (so concurrent attempts and several server processes share one count)
+        and given back when the login succeeds.
+    login_address_failures_allowed
+        Failed logins per client address across all usernames, in the same window.
+    login_user_failures_allowed
+        Failed logins per username from all addresses, in the same window (a
+        guesser spread over many addresses).
+    password_checks_allowed
+        Wrong passwords per user when a logged-in user confirms it (password
+        change, account deletion), in the login window.
     registrations_per_window, registration_window_seconds
         New accounts per client address (registration hashes a password,
         which is deliberately expensive).
     behind_tls_proxy
         The app is served over HTTPS by a proxy: cookies are always ``Secure``
-        and HSTS is sent.  Without it, cookies are ``Secure`` when the request
-        itself arrived over HTTPS.
+        and HSTS is sent, and the proxy's ``X-Forwarded-For``/``-Proto``
+        headers are honoured from ``forwarded_allow_ips``.  Without it,
+        cookies are ``Secure`` when the request itself arrived over HTTPS and
+        forwarded headers are ignored from everyone.
+    forwarded_allow_ips
+        The proxies (comma-separated addresses or networks, ``*`` for any)
+        whose forwarded headers are believed with ``behind_tls_proxy``.
     password_hash_concurrency
         Argon2 hashes computed at once (each takes a core and its memory).
+    password_hash_queue
+        Logins or registrations that may wait (up to 2 s) for a hashing slot;
+        beyond them requests are refused at once with 503 and Retry-After.
+        -1 (the default): as many as there are slots.
     password_hash_memory_kib, password_hash_time_cost
         Argon2id cost of new hashes (stored hashes keep their own parameters).
+    password_min_length, password_min_score
+        The password policy: at least this many characters, never containing
+        the username, and a zxcvbn strength score (0-4) of at least this.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -64,12 +87,19 @@ class Settings:
     upload_window_seconds: int = 60
     login_failures_allowed: int = 5
     login_window_seconds: int = 15 * 60
+    login_address_failures_allowed: int = 30
+    login_user_failures_allowed: int = 20
+    password_checks_allowed: int = 5
     registrations_per_window: int = 100
     registration_window_seconds: int = 3600
     behind_tls_proxy: bool = False
+    forwarded_allow_ips: str = "127.0.0.1"
     password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    password_hash_queue: int = -1
     password_hash_memory_kib: int = 19456
     password_hash_time_cost: int = 2
+    password_min_length: int = 8
+    password_min_score: int = 3
 
     @property
     def secret(self) -> bytes:
