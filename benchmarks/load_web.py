@@ -63,12 +63,23 @@ class Stats:
         return response
 
 
+async def _patient_post(client: httpx.AsyncClient, path: str, body: dict) -> httpx.Response:
+    """POST, waiting as asked and trying again while the server sheds
+    password hashing (503 with Retry-After), as a well-behaved client does."""
+    for _ in range(60):
+        response = await client.post(path, json=body)
+        if response.status_code != 503 or "retry-after" not in response.headers:
+            break
+        await asyncio.sleep(float(response.headers["retry-after"]))
+    return response
+
+
 async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float) -> None:
     name = f"load-{uuid.uuid4().hex[:12]}"
     credentials = {"username": name, "password": PASSWORD}
-    if await stats.call("register", client.post("/api/register", json=credentials)) is None:
+    if await stats.call("register", _patient_post(client, "/api/register", credentials)) is None:
         return
-    login = await stats.call("login", client.post("/api/login", json=credentials))
+    login = await stats.call("login", _patient_post(client, "/api/login", credentials))
     if login is None:
         return
     headers = {"Authorization": f"Bearer {login.json()['access_token']}"}

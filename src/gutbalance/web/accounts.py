@@ -12,9 +12,11 @@ slot is busy the request is shed with 503 instead of waiting.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import re
+import threading
 import time
 from dataclasses import dataclass
 
@@ -61,6 +63,24 @@ def _busy() -> WebError:
     return WebError(503, "the server is busy checking other passwords; try again in a moment", headers={"Retry-After": "1"})
 
 
+_sqlite_writers: dict[str, threading.Lock] = {}
+_sqlite_writers_lock = threading.Lock()
+
+
+def _one_writer(session: Session):
+    """On SQLite, the threads of this process take turns for the throttle's
+    short write transactions on a lock of their own: SQLite would make them
+    poll its database lock with sleeps of up to 100 ms each, holding server
+    threads that every other request needs.  (Other processes still wait on
+    SQLite's lock; PostgreSQL locks the rows and needs nothing here.)"""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    key = str(bind.url)
+    with _sqlite_writers_lock:
+        return _sqlite_writers.setdefault(key, threading.Lock())
+
+
 def reserve(session: Session, limits: list[Limit], *, what: str) -> None:
     """Count one attempt under every limit, all or none; 429 when any is used up.
 
@@ -69,24 +89,26 @@ def reserve(session: Session, limits: list[Limit], *, what: str) -> None:
     """
     session.commit()
     now = int(time.time())
-    for limit in sorted(limits, key=lambda lim: lim.key):  # one order everywhere: no deadlocks on PostgreSQL
-        if not crud.reserve_attempt(session, key=limit.key, limit=limit.allowed, window=limit.window, now=now):
-            session.rollback()  # undoes the reservations made under the other keys
-            wait = crud.retry_after(session, key=limit.key, now=now)
-            session.rollback()
-            raise _too_many(wait, what)
-    if next(_reservations) % _PURGE_EVERY == 0:
-        crud.purge_throttles(session, now=now)
-    session.commit()
+    with _one_writer(session):
+        for limit in sorted(limits, key=lambda lim: lim.key):  # one order everywhere: no deadlocks on PostgreSQL
+            if not crud.reserve_attempt(session, key=limit.key, limit=limit.allowed, window=limit.window, now=now):
+                session.rollback()  # undoes the reservations made under the other keys
+                wait = crud.retry_after(session, key=limit.key, now=now)
+                session.rollback()
+                raise _too_many(wait, what)
+        if next(_reservations) % _PURGE_EVERY == 0:
+            crud.purge_throttles(session, now=now)
+        session.commit()
 
 
 def refund(session: Session, limits: list[Limit]) -> None:
     """Give back the attempt counted under each limit (it succeeded, or was never checked)."""
     session.rollback()
     now = int(time.time())
-    for limit in sorted(limits, key=lambda lim: lim.key):
-        crud.refund_attempt(session, key=limit.key, now=now)
-    session.commit()
+    with _one_writer(session):
+        for limit in sorted(limits, key=lambda lim: lim.key):
+            crud.refund_attempt(session, key=limit.key, now=now)
+        session.commit()
 
 
 def normalize_username(username: str) -> str:

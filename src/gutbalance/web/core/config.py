@@ -69,7 +69,7 @@ class Settings:
     password_hash_queue
         Logins or registrations that may wait (up to 2 s) for a hashing slot;
         beyond them requests are refused at once with 503 and Retry-After.
-        -1 (the default): as many as there are slots.
+        -1 (the default): 8 per slot, at most 16.
     password_hash_memory_kib, password_hash_time_cost
         Argon2id cost of new hashes (stored hashes keep their own parameters).
     password_min_length, password_min_score

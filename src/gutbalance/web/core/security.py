@@ -50,7 +50,9 @@ class PasswordHashing:
     ) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
         self.concurrency = max(1, concurrency)
-        self.queue = self.concurrency if queue is None else max(0, queue)
+        # Default: a short queue (a few seconds of hashing) that still leaves
+        # most of the server's 40 threads to everything else.
+        self.queue = min(8 * self.concurrency, 16) if queue is None else max(0, queue)
         self.wait = wait
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._admitted = 0  # hashing or waiting for a slot
