@@ -438,7 +438,8 @@ def test_corrupt_biom_upload_is_named_corrupt(client, tmp_path):
     response = upload(client, alice, data[: len(data) // 2], filename="table.biom")
     assert response.status_code == 422
     detail = response.json()["detail"]
-    assert "corrupt or truncated" in detail and "BIOM" in detail
+    assert "corrupt or truncated" in detail
+    assert "BIOM" in detail
     assert "not a recognised profile format" not in detail
 
 
