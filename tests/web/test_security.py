@@ -494,3 +494,39 @@ def test_deleted_account_leaves_no_bytes_in_the_sqlite_files(client, app):
     assert client.request("DELETE", "/api/account", headers=headers, json={"password": PASSWORD}).status_code == 204
     assert not held()
     assert not files[1].exists() or files[1].stat().st_size == 0
+
+
+def test_gutbalance_serve_ignores_forwarded_for_without_the_proxy_flag(tmp_path):
+    """Through the real command: uvicorn trusted X-Forwarded-For from loopback
+    by default, so rotating it reset the per-address login limits."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", "GUTBALANCE_PASSWORD_HASH_MEMORY_KIB": "1024", "GUTBALANCE_PASSWORD_HASH_TIME_COST": "1"}
+    command = [sys.executable, "-c", "from gutbalance.cli import main; main()", "serve", "--port", str(port), "--data-dir", str(tmp_path / "data")]
+    with (tmp_path / "server.log").open("w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "server.log").read_text()
+                time.sleep(0.2)
+            with httpx.Client(base_url=url, timeout=60) as client:
+                register(client, "alice")
+                statuses = [_login_status(client, "alice", "wrong password", forwarded_for=f"203.0.113.{i}") for i in range(7)]
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    assert statuses == [401] * 5 + [429] * 2
