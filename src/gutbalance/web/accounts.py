@@ -155,9 +155,9 @@ def register(session: Session, *, settings: Settings, guards: Guards, username: 
     username = normalize_username(username)
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
-    check_policy(settings, username=username, password=password)
     limits = [Limit(_key("register", address), settings.registrations_per_window, settings.registration_window_seconds)]
     reserve(session, limits, what="new accounts from this address")
+    check_policy(settings, username=username, password=password)  # after the reservation: rating costs CPU too
     if crud.get_user_by_name(session, username=username) is not None:
         raise WebError(409, "that username is taken")
     session.commit()  # no connection held while hashing (deliberately slow)
@@ -202,8 +202,8 @@ def change_password(
     """Set a new password and end every login of ``user`` (cookies and API
     tokens alike); the caller starts a fresh one for whoever changed it."""
     user_id, username = user.id, user.username
-    check_policy(settings, username=username, password=new)
     check_password(session, settings=settings, guards=guards, user=user, password=current)
+    check_policy(settings, username=username, password=new)  # after the (throttled) check: rating costs CPU too
     new_hash = _hash(session, guards, [], new)
     crud.set_password_hash(session, user=user, password_hash=new_hash)
     crud.end_all_auth_sessions(session, user_id=user_id)
