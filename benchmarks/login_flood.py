@@ -1,7 +1,8 @@
 """Login floods against a local ``gutbalance serve`` (issue 15, item 2).
 
-Two bursts, each sent at once on connections of their own, while a probe
-asks ``/healthz`` every 20 ms:
+Bursts, each sent at once on connections of their own, while a probe
+asks ``/healthz`` every 50 ms (each probe on its own connection, not waiting
+for the previous one):
 
 1. ``--guesses`` (150) wrong passwords for one existing user: how many were
    checked (answered 401; a 429 or 503 was refused before any hashing);
@@ -45,16 +46,23 @@ async def burst(url: str, requests: list[dict]) -> tuple[Counter, list[float]]:
     n = len(requests)
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client, httpx.AsyncClient(base_url=url, timeout=300) as probe:
+    probe_limits = httpx.Limits(max_connections=1000, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client, \
+            httpx.AsyncClient(base_url=url, timeout=300, limits=probe_limits) as probe:
         done = asyncio.Event()
 
+        async def one_probe() -> None:
+            start = time.perf_counter()
+            response = await probe.get("/healthz")
+            latencies.append(time.perf_counter() - start)
+            assert response.status_code == 200
+
         async def watch() -> None:
+            probes = []
             while not done.is_set():
-                start = time.perf_counter()
-                response = await probe.get("/healthz")
-                latencies.append(time.perf_counter() - start)
-                assert response.status_code == 200
-                await asyncio.sleep(0.02)
+                probes.append(asyncio.create_task(one_probe()))
+                await asyncio.sleep(0.05)
+            await asyncio.gather(*probes)
 
         watcher = asyncio.create_task(watch())
         responses = await asyncio.gather(*(client.post("/api/login", json=body) for body in requests))

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
 
+import anyio
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -15,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from .api.deps import LoginRequired, refuse_control_characters
+from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
         migrate(engine)
         warm_up()
         yield

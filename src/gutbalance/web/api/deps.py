@@ -4,12 +4,14 @@ session), the CSRF check and the refusal of control characters."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Form, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -114,6 +116,20 @@ def check_csrf(
     session_id = request.state.session_id if user is not None else None
     if not csrf_valid(settings.secret, request.cookies.get(CSRF_COOKIE), csrf_token, session_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the form has expired or did not come from this site; reload the page and try again")
+
+
+#: Threads that account actions (login, registration: they hash a password)
+#: may occupy at once, out of the 40 that serve every synchronous route.  The
+#: rest wait without a thread, so a login flood cannot starve other requests.
+AUTH_THREADS = 10
+
+T = TypeVar("T")
+
+
+async def in_auth_thread(request: Request, work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run ``work`` on one of the :data:`AUTH_THREADS` threads kept for account actions."""
+    limiter = request.app.state.__dict__.get("auth_threads")  # made in the app's lifespan, on its event loop
+    return await anyio.to_thread.run_sync(functools.partial(work, *args, **kwargs), limiter=limiter)
 
 
 def client_address(request: Request) -> str:

@@ -66,6 +66,9 @@ class Settings:
         whose forwarded headers are believed with ``behind_tls_proxy``.
     password_hash_concurrency
         Argon2 hashes computed at once (each takes a core and its memory).
+        Default: one core fewer than the machine has (at least 1, at most
+        4), so that a flood of logins leaves a core to the server's event
+        loop and every other request.
     password_hash_queue
         Logins or registrations that may wait (up to 2 s) for a hashing slot;
         beyond them requests are refused at once with 503 and Retry-After.
@@ -94,7 +97,7 @@ class Settings:
     registration_window_seconds: int = 3600
     behind_tls_proxy: bool = False
     forwarded_allow_ips: str = "127.0.0.1"
-    password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, (os.cpu_count() or 1) - 1)))
     password_hash_queue: int = -1
     password_hash_memory_kib: int = 19456
     password_hash_time_cost: int = 2

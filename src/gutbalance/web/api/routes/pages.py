@@ -16,7 +16,16 @@ from ...core.security import new_csrf_seed
 from ...reporting import page_with_inline_styles, sample_report_html, timeline_html
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
-from ..deps import SESSION_AUDIENCE, Csrf, OptionalPageUser, PageUser, SessionDep, SettingsDep, client_address
+from ..deps import (
+    SESSION_AUDIENCE,
+    Csrf,
+    OptionalPageUser,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    in_auth_thread,
+)
 from .samples import store_upload
 
 router = APIRouter(include_in_schema=False)
@@ -89,7 +98,7 @@ def register_page(request: Request, user: OptionalPageUser) -> Response:
 
 
 @router.post("/register", dependencies=[Csrf])
-def register_submit(
+async def register_submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -97,7 +106,9 @@ def register_submit(
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     try:
-        user = accounts.register(
+        user = await in_auth_thread(
+            request,
+            accounts.register,
             session,
             settings=settings,
             guards=request.app.state.guards,
@@ -110,7 +121,7 @@ def register_submit(
         response.headers.update(exc.headers)
         return response
     response = _redirect("/samples")
-    _start_session(request, session, response, user.id)
+    await in_auth_thread(request, _start_session, request, session, response, user.id)
     return response
 
 
@@ -120,7 +131,7 @@ def login_page(request: Request, user: OptionalPageUser, next: str | None = None
 
 
 @router.post("/login", dependencies=[Csrf])
-def login_submit(
+async def login_submit(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -129,7 +140,9 @@ def login_submit(
     next: Annotated[str, Form(max_length=2000)] = "/samples",
 ) -> Response:
     try:
-        user = accounts.authenticate(
+        user = await in_auth_thread(
+            request,
+            accounts.authenticate,
             session,
             settings=settings,
             guards=request.app.state.guards,
@@ -143,7 +156,7 @@ def login_submit(
         response.headers.update(exc.headers)
         return response
     response = _redirect(_safe_next(next))
-    _start_session(request, session, response, user.id)
+    await in_auth_thread(request, _start_session, request, session, response, user.id)
     return response
 
 
