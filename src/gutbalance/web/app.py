@@ -19,6 +19,7 @@ from .api.deps import LoginRequired
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
+from .jobs import JobRunner
 from .middleware import BodySizeLimit, SecurityHeaders
 from .reporting import warm_up
 from .services import Guards, WebError
@@ -39,6 +40,7 @@ _GENERIC = {
     413: "The file is too large.",
     422: "Some of what was sent is not valid.",
     429: "Too many requests; please wait a little.",
+    503: "The service is busy; please try again in a minute.",
 }
 
 
@@ -67,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         migrate(engine)
         warm_up()
+        app.state.jobs.start()
         yield
+        app.state.jobs.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -82,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.guards = Guards.from_settings(settings)
+    app.state.jobs = JobRunner(settings, app.state.sessions)
 
     app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)
