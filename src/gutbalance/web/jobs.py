@@ -238,9 +238,17 @@ class JobRunner:
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
+        self._starts = 0
 
     # lifecycle
     def start(self) -> None:
+        """Start the threads (once: an app whose lifespan runs twice, as two
+        test clients do, shares them; each start needs its stop)."""
+        with self._lock:
+            self._starts += 1
+            if self._starts > 1:
+                return
+            self._stopping.clear()
         self.sweep()
         for index in range(self.settings.worker_processes):
             thread = threading.Thread(target=self._serve, name=f"gutbalance-jobs-{index}", daemon=True)
@@ -250,12 +258,18 @@ class JobRunner:
         sweeper.start()
         self._threads.append(sweeper)
 
-    def stop(self) -> None:
-        self._stopping.set()
+    def stop(self, *, seconds: float = 10.0) -> None:
+        """Stop taking jobs; wait up to ``seconds`` for the running ones (a
+        job cut short stays "running" and is re-queued by a later sweep)."""
+        with self._lock:
+            self._starts -= 1
+            if self._starts > 0:
+                return
+            self._stopping.set()
         for _ in range(self.settings.worker_processes):
             self._queue.put(None)
         for thread in self._threads:
-            thread.join(timeout=self.settings.worker_seconds + 10)
+            thread.join(timeout=seconds)
         self._threads.clear()
 
     # the request side
