@@ -175,7 +175,8 @@ def test_a_worker_that_dies_mid_upload_leaves_nothing(client, app, tmp_path):
     assert count_rows(app)["samples"] == 0
     with app.state.sessions() as session:
         (job,) = session.scalars(select(Job)).all()
-        assert job.status == jobs.FAILED and job.upload is None
+        assert job.status == jobs.FAILED
+        assert job.upload is None
     assert upload(client, headers, single_profile()).status_code == 201
 
 

@@ -50,16 +50,19 @@ def test_an_upload_is_accepted_and_polled(client, app, settings_overrides):
     assert response.headers["location"] == job["url"] == f"/api/jobs/{job['id']}"
     assert job["status"] in ("queued", "running", "done")
     finished = poll(client, alice, job["url"])
-    assert finished["status"] == "done" and finished["error"] is None
+    assert finished["status"] == "done"
+    assert finished["error"] is None
     (sample_id,) = finished["samples"]
     sample = client.get(f"/api/samples/{sample_id}", headers=alice).json()
-    assert sample["subject"] == "P-01" and sample["scores"]["immune_support"] is not None
+    assert sample["subject"] == "P-01"
+    assert sample["scores"]["immune_support"] is not None
     # the job belongs to its owner alone; the uploaded bytes are gone once it ended
     bob = register(client, "bob")
     assert client.get(job["url"], headers=bob).status_code == 404
     assert client.get(job["url"]).status_code == 401
     (stored,) = jobs_in(app)
-    assert stored.upload is None and stored.status == "done"
+    assert stored.upload is None
+    assert stored.status == "done"
 
 
 @pytest.mark.parametrize("settings_overrides", [NO_WAIT])
@@ -69,7 +72,8 @@ def test_a_failed_job_says_why(client, settings_overrides):
     assert response.status_code == 202
     finished = poll(client, alice, response.json()["url"])
     assert finished["status"] == "failed"
-    assert finished["error_status"] == 422 and "negative" in finished["error"]
+    assert finished["error_status"] == 422
+    assert "negative" in finished["error"]
     assert finished["samples"] == []
 
 
@@ -182,11 +186,13 @@ def test_the_upload_page_says_scoring_and_reloads_without_script(client, app, se
         if page.status_code == 303:
             break
         assert page.status_code == 200
-        assert "Scoring…" in page.text and '<meta http-equiv="refresh" content="2">' in page.text
+        assert "Scoring…" in page.text
+        assert '<meta http-equiv="refresh" content="2">' in page.text
         assert "<script>" not in page.text
         seen_scoring = True
         time.sleep(0.1)
-    assert page.status_code == 303 and page.headers["location"].startswith("/samples/")
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/samples/")
     assert client.get(page.headers["location"]).status_code == 200
     assert seen_scoring or jobs_in(app)[0].status == "done"
     # another user's upload page is 404
