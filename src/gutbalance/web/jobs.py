@@ -148,10 +148,13 @@ class _Worker:
             self.stop()
             raise WorkerFailure(503, "the scoring service could not start; try again later") from None
 
-    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+    def ensure_started(self) -> None:
         if self.process is None or not self.process.is_alive():
             self.stop()
             self._start()
+
+    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+        self.ensure_started()
         try:
             self.conn.send((data, filename, limits))
             if not self.conn.poll(seconds):
@@ -196,6 +199,18 @@ class WorkerPool:
             return worker.run(data, filename, limits, seconds)
         finally:
             self._idle.put(worker)
+
+    def prestart(self) -> None:
+        """Start every worker now (each imports and warms up for seconds), so
+        that the first uploads do not wait for it."""
+        for _ in self.workers:
+            worker = self._idle.get()
+            try:
+                worker.ensure_started()
+            except WorkerFailure:
+                log.warning("a worker process could not start; it will be tried again with the next job")
+            finally:
+                self._idle.put(worker)
 
     def close(self) -> None:
         for worker in self.workers:
@@ -250,6 +265,7 @@ class JobRunner:
                 return
             self._stopping.clear()
         self.sweep()
+        threading.Thread(target=lambda: shared_pool(self.settings).prestart(), name="gutbalance-jobs-prestart", daemon=True).start()
         for index in range(self.settings.worker_processes):
             thread = threading.Thread(target=self._serve, name=f"gutbalance-jobs-{index}", daemon=True)
             thread.start()
