@@ -23,6 +23,7 @@ sampled throughout when this script started the server.
     python benchmarks/load_web.py                       # 50 users, 60 s
     python benchmarks/load_web.py --users 10 --duration 15
     python benchmarks/load_web.py --hostile 8           # beside 8 bombers and 8 login flooders
+    python benchmarks/load_web.py --users 0 --bombers 8 --duration 20   # bombs alone, eight at once
     python benchmarks/load_web.py --database-url postgresql+psycopg://postgres@127.0.0.1:55432/bench
 
 Prints requests, errors, requests/s, median and p95 latency per kind of
@@ -53,7 +54,7 @@ import gutbalance
 PASSWORD = "load test password"
 UPLOAD_EVERY_SECONDS = 4.0
 JOB_POLL_SECONDS = 0.25
-KINDS = ("register", "login", "upload", "job", "scored", "list", "report", "bomb", "bad-login")
+KINDS = ("register", "login", "upload", "job", "scored", "list", "report", "bad-login")
 MAX_ROUNDS = 100_000  # per user; the deadline ends the loop long before
 
 
@@ -154,7 +155,9 @@ async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str,
     while time.monotonic() < deadline:
         name, data = files[index % len(files)]
         index += 1
-        response = await stats.call("bomb", client.post("/api/samples", headers=headers, files={"file": (name, data)}), expect=(413, 422, 429))
+        response = await stats.call(
+            f"bomb {name}", client.post("/api/samples", headers=headers, files={"file": (name, data)}), expect=(413, 422, 429)
+        )
         if response is not None and response.status_code == 429:
             await asyncio.sleep(float(response.headers.get("retry-after", "1")))
 
@@ -182,7 +185,8 @@ class MemoryWatch:
         while time.monotonic() < deadline:
             try:
                 own = server.memory_info().rss
-                total = own + sum(c.memory_info().rss for c in server.children(recursive=True))
+                # PSS: pages shared with the fork server and each other counted once
+                total = sum(p.memory_full_info().pss for p in [server, *server.children(recursive=True)])
             except psutil.Error:
                 total = own = 0
             self.peak_server = max(self.peak_server, own)
@@ -191,22 +195,32 @@ class MemoryWatch:
 
 
 async def run(
-    url: str, users: int, duration: float, profile: tuple[str, bytes], *, hostile: int = 0, server_pid: int | None = None
+    url: str,
+    users: int,
+    duration: float,
+    profile: tuple[str, bytes],
+    *,
+    bombers: int = 0,
+    flooders: int = 0,
+    server_pid: int | None = None,
 ) -> tuple[Stats, float, MemoryWatch]:
     stats = Stats()
     watch = MemoryWatch(server_pid)
-    files = hostile_files() if hostile else []
+    files = hostile_files() if bombers else []
     # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive
     # timeout closes them from its side (reusing one the server is closing is
     # a transport error that says nothing about the app).
-    connections = users + 2 * hostile
+    connections = max(1, users + bombers + flooders)
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        # One upload scored before the clock starts: the worker processes
+        # import and warm up for seconds after the server answers /healthz.
+        await user(client, Stats(), profile, time.monotonic())
         start = time.monotonic()
         deadline = start + duration
         tasks = [user(client, stats, profile, deadline) for _ in range(users)]
-        tasks += [bomber(client, stats, files, deadline) for _ in range(hostile)]
-        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline) for i in range(hostile)]
+        tasks += [bomber(client, stats, files, deadline) for _ in range(bombers)]
+        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline) for i in range(flooders)]
         tasks.append(watch.run(deadline + 5))
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - start
@@ -251,23 +265,24 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
     raise SystemExit("the server did not start within 120 s")
 
 
-def report(stats: Stats, elapsed: float, users: int, watch: MemoryWatch | None = None, hostile: int = 0) -> int:
-    print(f"\n{users} users{f' and {hostile} bombers and {hostile} login flooders' if hostile else ''} for {elapsed:.1f} s")
-    print(f"{'request':<10}{'count':>8}{'errors':>8}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}")
+def report(stats: Stats, elapsed: float, users: int, watch: MemoryWatch | None = None, bombers: int = 0, flooders: int = 0) -> int:
+    print(f"\n{users} users, {bombers} bombers, {flooders} login flooders for {elapsed:.1f} s")
+    print(f"{'request':<22}{'count':>8}{'errors':>8}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}")
     total_errors = 0
-    for kind in KINDS:
+    for kind in [*KINDS, *sorted(set(stats.latency) - set(KINDS))]:
         times = np.asarray(stats.latency.get(kind, []))
         errors = len(stats.errors.get(kind, []))
         total_errors += errors
         if len(times) == 0 and not errors:
             continue
         median, p95 = (np.percentile(times, [50, 95]) * 1000) if len(times) else (float("nan"), float("nan"))
-        print(f"{kind:<10}{len(times):>8}{errors:>8}{len(times) / elapsed:>9.1f}{median:>11.0f}{p95:>9.0f}")
+        print(f"{kind:<22}{len(times):>8}{errors:>8}{len(times) / elapsed:>9.1f}{median:>11.0f}{p95:>9.0f}")
     for kind, messages in stats.errors.items():
         for message in sorted(set(messages))[:5]:
             print(f"  {kind} error: {message}")
     if watch is not None and watch.peak_server:
-        print(f"server peak RSS {watch.peak_server / 2**20:,.0f} MB; with its worker processes {watch.peak_total / 2**20:,.0f} MB")
+        print(f"server peak RSS {watch.peak_server / 2**20:,.0f} MB; "
+              f"with its worker processes {watch.peak_total / 2**20:,.0f} MB (PSS: shared pages counted once)")
     print(f"errors: {total_errors}")
     return 1 if total_errors else 0
 
@@ -280,9 +295,11 @@ def main() -> int:
     parser.add_argument("--database-url", help="database for the server this script starts (default: SQLite)")
     parser.add_argument("--profile", type=Path, help="profile to upload (default: a shipped MetaPhlAn 3 example)")
     parser.add_argument("--hostile", type=int, default=0, help="attackers of each kind (bombs, login floods) beside the users")
+    parser.add_argument("--bombers", type=int, help="attackers uploading bombs (default: --hostile)")
+    parser.add_argument("--login-flooders", type=int, help="attackers flooding the login (default: --hostile)")
     args = parser.parse_args()
-    if not 1 <= args.users <= 500 or not 1 <= args.duration <= 3600:
-        raise SystemExit("--users must be 1-500 and --duration 1-3600 s")
+    if not 0 <= args.users <= 500 or not 1 <= args.duration <= 3600:
+        raise SystemExit("--users must be 0-500 and --duration 1-3600 s")
     path = args.profile or sorted(p for p in gutbalance.example_path().iterdir() if p.suffix == ".txt")[0]
     profile = (path.name, path.read_bytes())
     process = None
@@ -295,7 +312,11 @@ def main() -> int:
         try:
             print(f"load test against {url}: {args.users} users, {args.duration:.0f} s, uploading {path.name}")
             pid = process.pid if process is not None else None
-            stats, elapsed, watch = asyncio.run(run(url, args.users, args.duration, profile, hostile=args.hostile, server_pid=pid))
+            bombers = args.hostile if args.bombers is None else args.bombers
+            flooders = args.hostile if args.login_flooders is None else args.login_flooders
+            stats, elapsed, watch = asyncio.run(
+                run(url, args.users, args.duration, profile, bombers=bombers, flooders=flooders, server_pid=pid)
+            )
         finally:
             if process is not None:
                 process.terminate()
@@ -304,7 +325,7 @@ def main() -> int:
                 except subprocess.TimeoutExpired:  # requests still running after the client gave up
                     process.kill()
                     process.wait()
-    return report(stats, elapsed, args.users, watch, args.hostile)
+    return report(stats, elapsed, args.users, watch, bombers, flooders)
 
 
 if __name__ == "__main__":

@@ -37,15 +37,13 @@ def _crc_of_repeats(byte: bytes, megabytes: int) -> int:
 
 
 def _padded(block: bytes, megabytes: int, ratio: float | None) -> tuple[bytes, int]:
-    """``block`` repeated, and stored zero-length padding blocks so that the
-    ratio comes out at ``ratio`` (a deflate stream may hold empty stored blocks)."""
-    body = block * megabytes
+    """``block`` repeated, each followed by stored zero-length blocks so that
+    the ratio is ``ratio`` all along the stream, not only overall (a deflate
+    stream may hold empty stored blocks: 5 bytes each, 00 00 00 ff ff)."""
     if ratio is None:
-        return body, 0
-    target = int(megabytes * MB / ratio)
-    # An empty stored block (BFINAL=0) after a full flush is 5 bytes: 00 00 00 ff ff.
-    pad = max(0, (target - len(body)) // 5)
-    return body + b"\x00\x00\x00\xff\xff" * pad, pad
+        return block * megabytes, 0
+    pad = max(0, round((MB / ratio - len(block)) / 5))
+    return (block + b"\x00\x00\x00\xff\xff" * pad) * megabytes, pad
 
 
 def gzip_bomb(megabytes: int = 2100, *, byte: bytes = b"\x00", ratio: float | None = 990, prefix: bytes = b"") -> bytes:

@@ -37,18 +37,27 @@ def test_a_gzip_of_zeros_is_refused_as_binary_at_its_first_megabyte(zero_gzip):
         Source.from_bytes(zero_gzip, "zeros.txt.gz", limits=WEB_LIKE)
 
 
-def test_a_gzip_of_zeros_behind_an_hdf5_signature_stops_at_the_expanded_cap():
-    bomb = gzip_bomb(300, prefix=HDF5_MAGIC, ratio=None)
-    with pytest.raises(SizeLimitError, match="beyond the limit of 209,715,200 bytes"):
+def test_zeros_behind_an_hdf5_signature_are_caught_by_the_binary_ratio_where_they_start():
+    bomb = gzip_bomb(2100, prefix=HDF5_MAGIC)
+    with pytest.raises(SizeLimitError, match=r"expands more than 100:1 \([0-9,]+ bytes from the first"):
         Source.from_bytes(bomb, "table.biom.gz", limits=WEB_LIKE)
     with pytest.raises(SizeLimitError):
         expand_bytes(bomb, name="table.biom.gz", limits=WEB_LIKE, keep=False)
 
 
-def test_a_text_bomb_without_newlines_stops_at_the_expanded_cap():
-    bomb = gzip_bomb(250, byte=b"0", ratio=None)
-    with pytest.raises(SizeLimitError, match="expands beyond the limit"):
+def test_a_text_bomb_below_the_ratio_limit_stops_at_the_expanded_cap():
+    """Ratio 990 all along (just under the limit), no newline: only the cap stops it."""
+    bomb = gzip_bomb(2100, byte=b"0")
+    assert 980 < 2100 * MB / len(bomb) < 1000
+    with pytest.raises(SizeLimitError, match="expands beyond the limit of 209,715,200 bytes"):
         Source.from_bytes(bomb, "zeros.txt.gz", limits=WEB_LIKE)
+
+
+def test_a_bomb_over_the_ratio_is_caught_where_it_starts():
+    bomb = gzip_bomb(2100, byte=b"0", ratio=600)
+    limits = InputLimits(max_expanded_bytes=200 * MB, max_ratio=500)
+    with pytest.raises(SizeLimitError, match=r"expands more than 500:1 \([0-9,]+ bytes from the first"):
+        Source.from_bytes(bomb, "zeros.txt.gz", limits=limits)
 
 
 @pytest.mark.parametrize("kind", ["gzip", "bz2", "xz"])
@@ -137,8 +146,8 @@ _PEAK = textwrap.dedent(
     from tests.bombs import gzip_bomb, qza_bomb
     from gutbalance.io.source import HDF5_MAGIC
     kind, keep, cap = sys.argv[1], sys.argv[2] == "keep", int(sys.argv[3])
-    data = {"gzip": lambda: gzip_bomb(2100, prefix=HDF5_MAGIC), "zeros": lambda: gzip_bomb(2100),
-            "qza": lambda: qza_bomb()}[kind]()
+    data = {"text": lambda: gzip_bomb(2100, byte=b"0"), "hdf5": lambda: gzip_bomb(2100, prefix=HDF5_MAGIC),
+            "zeros": lambda: gzip_bomb(2100), "qza": lambda: qza_bomb()}[kind]()
     process = psutil.Process()
     before = process.memory_info().rss
     error = None
@@ -155,7 +164,7 @@ _PEAK = textwrap.dedent(
 )
 
 
-@pytest.mark.parametrize(("kind", "keep"), [("gzip", True), ("gzip", False), ("zeros", True), ("qza", True)])
+@pytest.mark.parametrize(("kind", "keep"), [("text", True), ("text", False), ("hdf5", True), ("zeros", True), ("qza", True)])
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads the peak resident memory from Linux's /proc")
 def test_peak_memory_of_a_refusal_stays_under_the_cap(kind, keep):
     """The bomb expands to gigabytes; refusing it costs at most the cap (the

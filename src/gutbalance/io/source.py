@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Callable
 from typing import IO
 
 from ..errors import ContentLimitError, FormatError, GutBalanceError, SizeLimitError
@@ -29,6 +30,14 @@ HEAD_BYTES = 64 * 1024
 #: Decompressed bytes taken at a time: a bomb is refused after at most one
 #: chunk past its limit, never after expanding it whole.
 CHUNK_BYTES = 1 << 16
+#: Past this many expanded bytes, the ratio is also checked against the
+#: compressed bytes read so far, so a bomb is caught where it starts rather
+#: than at the end of the file (a small file may start with a long run).
+RATIO_CHECK_FROM_BYTES = 4 * 1024**2
+#: Ratio limit for compressed binary content (HDF5 for BIOM 2.1, zip): these
+#: formats compress their own data, so gzip gains them little; a BIOM file
+#: expanding 100 times is zeros, not a table.
+BINARY_MAX_RATIO = 100
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -150,11 +159,21 @@ def _line_count(chunk: bytes) -> int:
 class _Budget:
     """Counts expanded bytes and lines against the limits as chunks arrive."""
 
-    def __init__(self, limits: InputLimits, *, path: str | Path | None, what: str, compressed: int | None) -> None:
+    def __init__(
+        self,
+        limits: InputLimits,
+        *,
+        path: str | Path | None,
+        what: str,
+        compressed: int | None,
+        consumed: Callable[[], int] | None = None,
+    ) -> None:
         self.limits = limits
         self.path = path
         self.what = what
         self.compressed = compressed
+        self.consumed = consumed
+        self.max_ratio = limits.max_ratio
         self.bytes = 0
         self.lines = 0
 
@@ -167,12 +186,20 @@ class _Budget:
                 "refusing it (a possible archive bomb)",
                 path=self.path,
             )
-        if self.compressed is not None and self.bytes > max(self.compressed, 1) * limits.max_ratio:
+        if self.compressed is not None and self.bytes > max(self.compressed, 1) * self.max_ratio:
             raise SizeLimitError(
-                f"{self.what} expands more than {limits.max_ratio}:1 (over {self.bytes:,} bytes from "
+                f"{self.what} expands more than {self.max_ratio}:1 (over {self.bytes:,} bytes from "
                 f"{self.compressed:,}); refusing a possible archive bomb",
                 path=self.path,
             )
+        if self.consumed is not None and self.bytes > RATIO_CHECK_FROM_BYTES:
+            read = max(self.consumed(), 1)
+            if self.bytes > read * self.max_ratio:
+                raise SizeLimitError(
+                    f"{self.what} expands more than {self.max_ratio}:1 ({self.bytes:,} bytes from the first "
+                    f"{read:,}); refusing a possible archive bomb",
+                    path=self.path,
+                )
         if limits.max_lines is not None:
             self.lines += _line_count(chunk)
             if self.lines > limits.max_lines:
@@ -186,7 +213,10 @@ def _stream(
 ) -> bytes:
     """Decompress ``raw`` a chunk at a time within ``limits``; the content if
     ``keep``, else only checked (``b""``)."""
-    budget = _Budget(limits, path=path, what=f"the {kind} content", compressed=compressed)
+    start = raw.tell()
+    budget = _Budget(
+        limits, path=path, what=f"the {kind} content", compressed=compressed, consumed=lambda: raw.tell() - start
+    )
     out = io.BytesIO() if keep else None
     first = True
     try:
@@ -196,6 +226,8 @@ def _stream(
                     first = False
                     if looks_binary(chunk):
                         raise FormatError(f"binary content inside the {kind} file, not a profile", path=path)
+                    if chunk.startswith((HDF5_MAGIC, ZIP_MAGIC)):
+                        budget.max_ratio = min(limits.max_ratio, BINARY_MAX_RATIO)
                 budget.add(chunk)
                 if out is not None:
                     out.write(chunk)
