@@ -210,3 +210,22 @@ def test_account_deletion_deletes_jobs(client, app, settings_overrides):
     time.sleep(0.5)
     assert jobs_in(app) == []
     assert count_rows(app)["samples"] == 0
+
+
+def test_workers_run_under_their_memory_limit():
+    """RLIMIT_AS is in force in a worker: a file that needs more memory than
+    its limit fails with 413 (MemoryError in the worker, not in the server),
+    and the worker is replaced for the next job.  (The limit counts the
+    address space the worker starts with, about 0.6 GB of imported libraries.)"""
+    from gutbalance.io.source import InputLimits
+
+    pool = jobs.WorkerPool(1, 300 * 1024**2)
+    text_bomb = gzip_bomb(190, byte=b"0")  # ratio 990, no newline: within 200 MB expanded
+    try:
+        with pytest.raises(jobs.WorkerFailure) as failure:
+            pool.run(text_bomb, "big.txt.gz", InputLimits(max_expanded_bytes=200 * 1024**2), 120)
+        assert failure.value.status == 413
+        assert "needs more than the 0.3 GB an upload may use" in failure.value.message
+        assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120)[0].scores["immune_support"] is not None
+    finally:
+        pool.close()

@@ -11,10 +11,10 @@ import lzma
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Callable
 from typing import IO
 
 from ..errors import ContentLimitError, FormatError, GutBalanceError, SizeLimitError

@@ -95,15 +95,16 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
         try:
             reply: tuple = ("ok", ingest.score_upload(data, filename=filename, limits=limits))
         except SizeLimitError as exc:
-            reply = ("error", 413, str(exc))
+            reply = ("error", 413, str(exc), False)
         except GutBalanceError as exc:
-            reply = ("error", 422, str(exc))
+            reply = ("error", 422, str(exc), False)
         except MemoryError:
             out_of_memory = True
-            reply = ("error", 413, f"reading this file needs more than the {memory_bytes / 1024**3:.1f} GB an upload may use")
+            message = f"reading this file needs more than the {memory_bytes / 1024**3:.1f} GB an upload may use"
+            reply = ("error", 413, message, True)
         except Exception:  # a reader bug: the user sees a generic message, the log the details
             log.exception("scoring %s failed", filename)
-            reply = ("error", 500, "the file could not be scored because of an error on our side")
+            reply = ("error", 500, "the file could not be scored because of an error on our side", False)
         del data
         conn.send(reply)
         if out_of_memory:
@@ -169,6 +170,8 @@ class _Worker:
             ) from None
         if reply[0] == "ok":
             return reply[1]
+        if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
+            self.stop()
         raise WorkerFailure(reply[1], reply[2])
 
     def stop(self) -> None:
