@@ -20,6 +20,7 @@ from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
+from .jobs import JobRunner
 from .middleware import BodySizeLimit, SecurityHeaders, add_security_headers
 from .reporting import warm_up
 from .services import Guards, WebError
@@ -74,7 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
         migrate(engine)
         warm_up()
+        app.state.jobs.start()
         yield
+        app.state.jobs.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.guards = Guards.from_settings(settings)
+    app.state.jobs = JobRunner(settings, app.state.sessions)
 
     app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)

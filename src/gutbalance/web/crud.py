@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from ..cohort import SampleProfile
 from . import ingest
-from .models import AuthSession, Sample, Throttle, User
+from .models import AuthSession, Job, Sample, Throttle, User
 
 #: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
 #: (see :func:`gutbalance.web.db.session_factory`).
@@ -39,6 +38,7 @@ def delete_user(session: Session, *, user: User) -> None:
     """Delete the user and, explicitly, every sample they hold (not relying on
     the database honouring ON DELETE CASCADE)."""
     session.execute(delete(Sample).where(Sample.owner_id == user.id))
+    session.execute(delete(Job).where(Job.owner_id == user.id))
     session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     session.execute(delete(User).where(User.id == user.id))
     session.info[FORGET_DELETED] = True
@@ -48,35 +48,61 @@ def set_password_hash(session: Session, *, user: User, password_hash: str) -> No
     session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
 
 
-def add_samples(
+def add_scored_samples(
     session: Session,
     *,
-    owner: User,
-    scored: Sequence[tuple[SampleProfile, dict]],
+    owner_id: str,
+    scored: Sequence[ingest.ScoredSample],
     subject: str | None = None,
     collected: date | None = None,
     filename: str = "",
-) -> list[Sample]:
-    """Add every (profile, scores row) of one upload, flushing each.  Nothing
-    is committed here: the caller commits once, so a failure on any sample
-    leaves none behind."""
-    added = []
-    for profile, scores in scored:
+) -> list[str]:
+    """Add every sample a worker scored for one upload, with its stored
+    contributions; the ids in file order.  Nothing is committed here: the
+    caller commits once, with the job's status, so a failure leaves none."""
+    ids = []
+    for item in scored:
         sample = Sample(
-            owner_id=owner.id,
-            name=profile.sample[:255],
+            owner_id=owner_id,
+            name=item.name[:255],
             subject=subject,
             collected=collected,
-            source_file=(filename or profile.source_file)[:255],
-            source_format=profile.source_format[:64],
-            database=profile.database[:255],
-            scores=scores,
-            profile=ingest.pack_profile(profile),
+            source_file=(filename or item.source_file)[:255],
+            source_format=item.source_format[:64],
+            database=item.database[:255],
+            scores=item.scores,
+            profile=item.profile,
+            contributions=item.contributions,
         )
         session.add(sample)
         session.flush()
-        added.append(sample)
-    return added
+        ids.append(sample.id)
+    return ids
+
+
+def create_job(
+    session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None
+) -> Job:
+    job = Job(owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected, status="queued")
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, *, owner: User, job_id: str) -> Job | None:
+    # The upload itself (up to the size limit) is only read by the worker side.
+    return session.scalar(select(Job).options(defer(Job.upload)).where(Job.id == job_id, Job.owner_id == owner.id))
+
+
+def list_unfinished_jobs(session: Session, *, owner: User) -> list[Job]:
+    """The owner's uploads still queued or being scored, oldest first."""
+    query = (
+        select(Job)
+        .options(defer(Job.upload))
+        .where(Job.owner_id == owner.id, Job.status.in_(("queued", "running")))
+        .order_by(Job.created_at)
+    )
+    return list(session.scalars(query))
 
 
 def list_samples(session: Session, *, owner: User, subject: str | None = None) -> list[Sample]:
@@ -100,6 +126,12 @@ def list_subjects(session: Session, *, owner: User) -> list[tuple[str, int]]:
 
 def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | None:
     return session.scalar(select(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
+
+
+def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> list[Sample]:
+    if not sample_ids:
+        return []
+    return list(session.scalars(select(Sample).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:

@@ -13,16 +13,18 @@ import json
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from ..errors import GutBalanceError
+from ..errors import GutBalanceError, SizeLimitError
+from ..io.source import expand_bytes
 from . import crud, ingest
 from .core.config import Settings
 from .core.security import PasswordHashing, RateLimiter
-from .models import Sample, User
+from .jobs import JobRunner
+from .models import Job, Sample, User
 
 
 class WebError(Exception):
@@ -71,40 +73,86 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
     return subject, day
 
 
+def receive_upload(stream: BinaryIO, *, settings: Settings) -> bytes:
+    """The uploaded bytes, refusing (413) more than :attr:`Settings.max_upload_bytes`.
+
+    The one check of an upload's size (the request-body cap of the
+    middleware only guards the transport)."""
+    data = stream.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise WebError(413, f"the file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB")
+    return data
+
+
 def upload(
     session: Session,
     *,
     settings: Settings,
     guards: Guards,
+    runner: JobRunner,
     owner: User,
-    data: bytes,
+    stream: BinaryIO,
     filename: str,
     subject: str | None,
     collected: date | None,
-) -> list[Sample]:
-    """Read, score and store every sample of one file, all or nothing."""
-    if len(data) > settings.max_upload_bytes:
-        raise WebError(413, f"the file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB")
+) -> Job:
+    """Check an upload and queue it for scoring; wait a little for the result.
+
+    What it costs to look at is bounded here, in the request: the size, then
+    the content decompressed a chunk at a time against the upload limits
+    (a bomb is refused at its cap, 413; too many lines, 422), holding one chunk.
+    Reading, scoring and storing happen in a worker process
+    (:mod:`gutbalance.web.jobs`).  Returns the job as it stands after up to
+    :attr:`Settings.upload_wait_seconds`: done (its samples stored, all or
+    nothing), failed (``error``, ``error_status``) or still queued/running.
+    """
     if wait := guards.uploads.hit(owner.id):
         raise _too_many(wait, "uploads")
+    data = receive_upload(stream, settings=settings)
     if not data.strip():
         raise WebError(422, "the file is empty")
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
-    session.commit()  # hand the connection back while parsing and scoring (CPU work, no database)
     try:
-        profiles = ingest.read_upload(data, filename=filename)
-        scored = [(profile, ingest.score_profile(profile)) for profile in profiles]
-        samples = crud.add_samples(
-            session, owner=owner, scored=scored, subject=subject, collected=collected, filename=filename
-        )
-        session.commit()
+        expand_bytes(data, name=filename, limits=settings.upload_limits, keep=False)
+    except SizeLimitError as exc:
+        raise WebError(413, str(exc)) from None
     except GutBalanceError as exc:
-        session.rollback()
         raise WebError(422, str(exc)) from None
-    except BaseException:
-        session.rollback()
-        raise
-    return samples
+    if runner.backlog() >= settings.max_queued_jobs:
+        raise WebError(503, "too many uploads are waiting to be scored; try again in a minute", headers={"Retry-After": "60"})
+    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=collected)
+    session.commit()
+    del data
+    runner.submit(job.id)
+    runner.wait(job.id, settings.upload_wait_seconds)
+    session.expire_all()
+    refreshed = crud.get_job(session, owner=owner, job_id=job.id)
+    session.commit()
+    return refreshed if refreshed is not None else job
+
+
+def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
+    """The samples a finished job stored, in file order (deleted ones left out)."""
+    ids = list(job.sample_ids or [])
+    found = {s.id: s for s in crud.get_samples(session, owner=owner, sample_ids=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def job_record(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "filename": job.filename,
+        "subject": job.subject,
+        "collected": job.collected.isoformat() if job.collected else None,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "error_status": job.error_status,
+        "samples": list(job.sample_ids or []),
+        "url": f"/api/jobs/{job.id}",
+    }
 
 
 def scores_table(samples: list[Sample]) -> pd.DataFrame:

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ...io.source import InputLimits
+
 #: Default data folder (overridden by ``--data-dir`` or ``GUTBALANCE_DATA_DIR``).
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "gutbalance"
 SECRET_FILE = "secret_key"
@@ -37,6 +39,25 @@ class Settings:
         Lifetime of a bearer token and of a browser session.
     max_upload_bytes
         Largest upload accepted (the whole request body is capped a little above).
+    upload_max_expanded_bytes, upload_max_lines, upload_max_samples, upload_max_taxa
+        What one upload may hold once decompressed (gzip/bz2/xz, or all
+        members of a ``.qza``): bytes, lines, samples, taxa per sample.  Bytes
+        and lines are counted while the upload streams, before it is queued
+        (413 for bytes, 422 for the rest).
+    worker_processes
+        Worker processes that parse and score uploads, off the request path.
+    worker_memory_bytes
+        Address-space limit of each worker (``RLIMIT_AS``): an upload that
+        needs more fails with 413 instead of taking the machine's memory.
+    worker_seconds
+        Longest a worker may spend on one upload before it is stopped (the
+        upload fails with 422 and the worker is replaced).
+    upload_wait_seconds
+        How long an upload request waits for its job: done by then, the
+        answer is 201 with the samples; else 202 with the job's URL.
+    max_queued_jobs
+        Uploads waiting for a worker in one server process before new ones
+        are refused (503 with ``Retry-After``).
     uploads_per_window, upload_window_seconds
         Per-user upload rate limit.
     login_failures_allowed, login_window_seconds
@@ -86,6 +107,15 @@ class Settings:
     api_token_seconds: int = 3600
     session_seconds: int = 8 * 3600
     max_upload_bytes: int = 20 * 1024 * 1024
+    upload_max_expanded_bytes: int = 200 * 1024 * 1024
+    upload_max_lines: int = 200_000
+    upload_max_samples: int = 1000
+    upload_max_taxa: int = 50_000
+    worker_processes: int = 2
+    worker_memory_bytes: int = 3 * 1024**3
+    worker_seconds: int = 120
+    upload_wait_seconds: float = 1.0
+    max_queued_jobs: int = 500
     uploads_per_window: int = 20
     upload_window_seconds: int = 60
     login_failures_allowed: int = 5
@@ -109,6 +139,17 @@ class Settings:
         return bytes.fromhex(self.secret_key)
 
     @property
+    def upload_limits(self) -> InputLimits:
+        """The limits of one upload, as the library applies them while reading."""
+        return InputLimits(
+            max_bytes=self.max_upload_bytes,
+            max_expanded_bytes=self.upload_max_expanded_bytes,
+            max_lines=self.upload_max_lines,
+            max_samples=self.upload_max_samples,
+            max_taxa=self.upload_max_taxa,
+        )
+
+    @property
     def max_request_bytes(self) -> int:
         """The cap on a whole request body: the upload plus multipart overhead."""
         return self.max_upload_bytes + 64 * 1024
@@ -122,6 +163,8 @@ def _from_env(name: str, default: object) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, Path):
         return Path(raw)
     return raw

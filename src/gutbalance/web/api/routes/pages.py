@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ... import accounts, crud, services
+from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
 from ...reporting import page_with_inline_styles, sample_report_html, timeline_html
 from ...services import WebError
@@ -39,6 +39,10 @@ NOTICES = {
     "password-changed": "Your password was changed; every other session and API token has ended.",
     "uploaded": "The file was read and scored.",
 }
+
+#: Seconds between reloads of a page that waits for scoring (a meta refresh:
+#: the Content-Security-Policy allows no inline script).
+REFRESH_SECONDS = 2
 
 
 def _safe_next(target: str | None) -> str:
@@ -249,9 +253,12 @@ def account_delete(
 
 
 def _samples_page(request: Request, session, user, *, error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
+    pending = crud.list_unfinished_jobs(session, owner=user)
     context = {
         "samples": crud.list_samples(session, owner=user),
         "subjects": crud.list_subjects(session, owner=user),
+        "pending": pending,
+        "refresh": REFRESH_SECONDS if pending else None,
         "error": error,
         "notice": NOTICES.get(notice or ""),
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
@@ -275,14 +282,38 @@ def samples_upload(
     collected: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     try:
-        created = store_upload(request, session, settings, user, file, subject, collected)
+        job = store_upload(request, session, settings, user, file, subject, collected)
+        if job.status == jobs.FAILED:
+            raise WebError(job.error_status or 422, job.error or "the file could not be read")
     except WebError as exc:
         response = _samples_page(request, session, user, error=exc.message, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
-    if len(created) == 1:
-        return _redirect(f"/samples/{created[0].id}?notice=uploaded")
-    return _redirect("/samples?notice=uploaded")
+    return _redirect(_after_job(job))
+
+
+def _after_job(job) -> str:
+    """Where a finished upload leads: its sample, or the list for several;
+    an unfinished one: its page, which reloads until scoring ends."""
+    if job.status != jobs.DONE:
+        return f"/uploads/{job.id}"
+    ids = list(job.sample_ids or [])
+    if len(ids) == 1:
+        return f"/samples/{ids[0]}?notice=uploaded"
+    return "/samples?notice=uploaded"
+
+
+@router.get("/uploads/{job_id}", response_class=HTMLResponse)
+def upload_page(request: Request, job_id: str, user: PageUser, session: SessionDep) -> Response:
+    """An upload being scored: "scoring…" and a reload every few seconds,
+    then on to its samples, or the reason it failed."""
+    job = crud.get_job(session, owner=user, job_id=job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such upload.")
+    if job.status == jobs.DONE:
+        return _redirect(_after_job(job))
+    waiting = job.status != jobs.FAILED
+    return render(request, "upload.html", {"job": job, "refresh": REFRESH_SECONDS if waiting else None})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
