@@ -16,7 +16,10 @@ upload answered 202 is polled (``job``) until its samples are stored;
 floods (the ones of issue 15: a 2.1 MB gzip of 2.1 GB of zeros, the same
 behind an HDF5 signature, a ratio-982 ``.qza``, 1.18 M MetaPhlAn lines) and
 N flooding the login with wrong passwords; their refusals (413, 422, 401,
-429) are what they should get, anything else counts as an error.  The
+429) are what they should get, anything else counts as an error.  The login
+flooders start once every user and bomber has logged in: everyone here comes
+from one address, and the per-address login limit (30 failures per 15 min
+across usernames) would otherwise rightly refuse the users' own logins.  The
 server's resident memory (its own, and with its worker processes) is
 sampled throughout when this script started the server.
 
@@ -90,15 +93,40 @@ async def _patient_post(client: httpx.AsyncClient, path: str, body: dict) -> htt
     return response
 
 
-async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float) -> None:
-    name = f"load-{uuid.uuid4().hex[:12]}"
-    credentials = {"username": name, "password": PASSWORD}
-    if await stats.call("register", _patient_post(client, "/api/register", credentials)) is None:
+class SignIns:
+    """Counts the users and bombers still to log in; the login flooders wait for none."""
+
+    def __init__(self, expected: int) -> None:
+        self.left = expected
+        self.all_done = asyncio.Event()
+        if expected <= 0:
+            self.all_done.set()
+
+    def done(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.all_done.set()
+
+
+async def sign_in(client: httpx.AsyncClient, stats: Stats, prefix: str, signins: SignIns | None) -> dict[str, str] | None:
+    """Register and log in a new account; its bearer header, or None on failure."""
+    credentials = {"username": f"{prefix}-{uuid.uuid4().hex[:12]}", "password": PASSWORD}
+    try:
+        if await stats.call("register", _patient_post(client, "/api/register", credentials)) is None:
+            return None
+        login = await stats.call("login", _patient_post(client, "/api/login", credentials))
+        if login is None:
+            return None
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    finally:
+        if signins is not None:
+            signins.done()
+
+
+async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float, signins: SignIns | None = None) -> None:
+    headers = await sign_in(client, stats, "load", signins)
+    if headers is None:
         return
-    login = await stats.call("login", _patient_post(client, "/api/login", credentials))
-    if login is None:
-        return
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
     async def upload() -> list[str]:
         sent = time.perf_counter()
@@ -153,15 +181,10 @@ def hostile_files() -> list[tuple[str, bytes]]:
     ]
 
 
-async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str, bytes]], deadline: float) -> None:
-    name = f"bomber-{uuid.uuid4().hex[:12]}"
-    credentials = {"username": name, "password": PASSWORD}
-    if await stats.call("register", client.post("/api/register", json=credentials)) is None:
+async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str, bytes]], deadline: float, signins: SignIns) -> None:
+    headers = await sign_in(client, stats, "bomber", signins)
+    if headers is None:
         return
-    login = await stats.call("login", client.post("/api/login", json=credentials))
-    if login is None:
-        return
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
     index = 0
     while time.monotonic() < deadline:
         name, data = files[index % len(files)]
@@ -170,10 +193,12 @@ async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str,
             f"bomb {name}", client.post("/api/samples", headers=headers, files={"file": (name, data)}), expect=(413, 422, 429)
         )
         if response is not None and response.status_code == 429:
-            await asyncio.sleep(float(response.headers.get("retry-after", "1")))
+            # ...but not past the end: the run's elapsed time divides every count.
+            await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), max(0.0, deadline - time.monotonic())))
 
 
-async def login_flooder(client: httpx.AsyncClient, stats: Stats, victim: str, deadline: float) -> None:
+async def login_flooder(client: httpx.AsyncClient, stats: Stats, victim: str, deadline: float, signins: SignIns) -> None:
+    await signins.all_done.wait()
     while time.monotonic() < deadline:
         target = victim if uuid.uuid4().int % 2 else f"nobody-{uuid.uuid4().hex[:10]}"
         await stats.call("bad-login", client.post("/api/login", json={"username": target, "password": "wrong password!"}), expect=(401, 429, 503))
@@ -229,12 +254,16 @@ async def run(
         await user(client, Stats(), profile, time.monotonic())
         start = time.monotonic()
         deadline = start + duration
-        tasks = [user(client, stats, profile, deadline) for _ in range(users)]
-        tasks += [bomber(client, stats, files, deadline) for _ in range(bombers)]
-        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline) for i in range(flooders)]
-        tasks.append(watch.run(deadline + 5))
+        signins = SignIns(users + bombers)
+        tasks = [user(client, stats, profile, deadline, signins) for _ in range(users)]
+        tasks += [bomber(client, stats, files, deadline, signins) for _ in range(bombers)]
+        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline, signins) for i in range(flooders)]
+        # Memory is watched 5 s beyond the end (jobs still being scored), but
+        # the elapsed time, which divides every count, is the load's own.
+        watching = asyncio.ensure_future(watch.run(deadline + 5))
         await asyncio.gather(*tasks)
         elapsed = time.monotonic() - start
+        await watching
     return stats, elapsed, watch
 
 
