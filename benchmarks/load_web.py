@@ -8,10 +8,25 @@ addresses are accepted: this is not a tool for loading other people's
 servers).  Each simulated user registers, logs in, uploads a real MetaPhlAn 3
 profile from the package's examples, then until the time is up reads its
 report over and over, lists its samples every fifth round and uploads again
-every 15 s (under the default per-user upload limit).
+every 4 s (under the default per-user upload limit of 20 a minute).  An
+upload answered 202 is polled (``job``) until its samples are stored;
+``scored`` is the time from sending an upload to its samples being stored.
+
+``--hostile N`` adds N attackers uploading decompression bombs and line
+floods (the ones of issue 15: a 2.1 MB gzip of 2.1 GB of zeros, the same
+behind an HDF5 signature, a ratio-982 ``.qza``, 1.18 M MetaPhlAn lines) and
+N flooding the login with wrong passwords; their refusals (413, 422, 401,
+429) are what they should get, anything else counts as an error.  The login
+flooders start once every user and bomber has logged in: everyone here comes
+from one address, and the per-address login limit (30 failures per 15 min
+across usernames) would otherwise rightly refuse the users' own logins.  The
+server's resident memory (its own, and with its worker processes) is
+sampled throughout when this script started the server.
 
     python benchmarks/load_web.py                       # 50 users, 60 s
     python benchmarks/load_web.py --users 10 --duration 15
+    python benchmarks/load_web.py --hostile 8           # beside 8 bombers and 8 login flooders
+    python benchmarks/load_web.py --users 0 --bombers 8 --duration 20   # bombs alone, eight at once
     python benchmarks/load_web.py --database-url postgresql+psycopg://postgres@127.0.0.1:55432/bench
 
 Prints requests, errors, requests/s, median and p95 latency per kind of
@@ -40,7 +55,9 @@ import numpy as np
 import gutbalance
 
 PASSWORD = "load test password"
-UPLOAD_EVERY_SECONDS = 15.0
+UPLOAD_EVERY_SECONDS = 4.0
+JOB_POLL_SECONDS = 0.25
+KINDS = ("register", "login", "upload", "job", "scored", "list", "report", "bad-login")
 MAX_ROUNDS = 100_000  # per user; the deadline ends the loop long before
 
 
@@ -49,7 +66,9 @@ class Stats:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
 
-    async def call(self, kind: str, request) -> httpx.Response | None:
+    async def call(self, kind: str, request, *, expect: tuple[int, ...] = ()) -> httpx.Response | None:
+        """The response, or None on an error; ``expect`` lists the refusals
+        that are the right answer (for the attackers)."""
         start = time.perf_counter()
         try:
             response = await request
@@ -57,25 +76,79 @@ class Stats:
             self.errors[kind].append(f"{type(exc).__name__}: {exc}")
             return None
         self.latency[kind].append(time.perf_counter() - start)
-        if response.status_code >= 400:
+        if response.status_code >= 400 and response.status_code not in expect:
             self.errors[kind].append(f"HTTP {response.status_code}: {response.text[:120]}")
             return None
         return response
 
 
-async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float) -> None:
-    name = f"load-{uuid.uuid4().hex[:12]}"
-    credentials = {"username": name, "password": PASSWORD}
-    if await stats.call("register", client.post("/api/register", json=credentials)) is None:
+async def _patient_post(client: httpx.AsyncClient, path: str, body: dict) -> httpx.Response:
+    """POST, waiting as asked and trying again while the server sheds
+    password hashing (503 with Retry-After), as a well-behaved client does."""
+    for _ in range(60):
+        response = await client.post(path, json=body)
+        if response.status_code != 503 or "retry-after" not in response.headers:
+            break
+        await asyncio.sleep(float(response.headers["retry-after"]))
+    return response
+
+
+class SignIns:
+    """Counts the users and bombers still to log in; the login flooders wait for none."""
+
+    def __init__(self, expected: int) -> None:
+        self.left = expected
+        self.all_done = asyncio.Event()
+        if expected <= 0:
+            self.all_done.set()
+
+    def done(self) -> None:
+        self.left -= 1
+        if self.left <= 0:
+            self.all_done.set()
+
+
+async def sign_in(client: httpx.AsyncClient, stats: Stats, prefix: str, signins: SignIns | None) -> dict[str, str] | None:
+    """Register and log in a new account; its bearer header, or None on failure."""
+    credentials = {"username": f"{prefix}-{uuid.uuid4().hex[:12]}", "password": PASSWORD}
+    try:
+        if await stats.call("register", _patient_post(client, "/api/register", credentials)) is None:
+            return None
+        login = await stats.call("login", _patient_post(client, "/api/login", credentials))
+        if login is None:
+            return None
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+    finally:
+        if signins is not None:
+            signins.done()
+
+
+async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float, signins: SignIns | None = None) -> None:
+    headers = await sign_in(client, stats, "load", signins)
+    if headers is None:
         return
-    login = await stats.call("login", client.post("/api/login", json=credentials))
-    if login is None:
-        return
-    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
 
     async def upload() -> list[str]:
+        sent = time.perf_counter()
         response = await stats.call("upload", client.post("/api/samples", headers=headers, files={"file": profile}))
-        return [s["id"] for s in response.json()] if response is not None else []
+        if response is None:
+            return []
+        if response.status_code == 201:
+            stats.latency["scored"].append(time.perf_counter() - sent)
+            return [s["id"] for s in response.json()]
+        url = response.json()["url"]
+        while True:  # 202: poll the job until its samples are stored
+            await asyncio.sleep(JOB_POLL_SECONDS)
+            job = await stats.call("job", client.get(url, headers=headers))
+            if job is None:
+                return []
+            body = job.json()
+            if body["status"] == "done":
+                stats.latency["scored"].append(time.perf_counter() - sent)
+                return body["samples"]
+            if body["status"] == "failed":
+                stats.errors["scored"].append(f"job failed: {body['error']}")
+                return []
 
     ids = await upload()
     last_upload = time.monotonic()
@@ -90,17 +163,108 @@ async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, byte
             last_upload = time.monotonic()
 
 
-async def run(url: str, users: int, duration: float, profile: tuple[str, bytes]) -> tuple[Stats, float]:
+def hostile_files() -> list[tuple[str, bytes]]:
+    """The uploads of issue 15's attacks, built in memory (tests/bombs.py)."""
+    import gzip
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from tests.bombs import gzip_bomb, qza_bomb
+
+    from gutbalance.io.source import HDF5_MAGIC
+
+    flood = "".join(f"k__Bacteria|p__F|c__C|o__O|f__F|g__G{i // 50}|s__G{i // 50}_sp{i}\t0.00001\n" for i in range(1_180_000))
+    return [
+        ("zeros.txt.gz", gzip_bomb(2100)),
+        ("table.biom.gz", gzip_bomb(2100, prefix=HDF5_MAGIC)),
+        ("table.qza", qza_bomb()),
+        ("flood.txt.gz", gzip.compress(flood.encode(), compresslevel=6)),
+    ]
+
+
+async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str, bytes]], deadline: float, signins: SignIns) -> None:
+    headers = await sign_in(client, stats, "bomber", signins)
+    if headers is None:
+        return
+    index = 0
+    while time.monotonic() < deadline:
+        name, data = files[index % len(files)]
+        index += 1
+        response = await stats.call(
+            f"bomb {name}", client.post("/api/samples", headers=headers, files={"file": (name, data)}), expect=(413, 422, 429)
+        )
+        if response is not None and response.status_code == 429:
+            # ...but not past the end: the run's elapsed time divides every count.
+            await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), max(0.0, deadline - time.monotonic())))
+
+
+async def login_flooder(client: httpx.AsyncClient, stats: Stats, victim: str, deadline: float, signins: SignIns) -> None:
+    await signins.all_done.wait()
+    while time.monotonic() < deadline:
+        target = victim if uuid.uuid4().int % 2 else f"nobody-{uuid.uuid4().hex[:10]}"
+        await stats.call("bad-login", client.post("/api/login", json={"username": target, "password": "wrong password!"}), expect=(401, 429, 503))
+
+
+class MemoryWatch:
+    """Peak resident memory of the server process, alone and with its children (workers)."""
+
+    def __init__(self, pid: int | None) -> None:
+        self.pid = pid
+        self.peak_server = 0
+        self.peak_total = 0
+
+    async def run(self, deadline: float) -> None:
+        if self.pid is None:
+            return
+        import psutil
+
+        server = psutil.Process(self.pid)
+        while time.monotonic() < deadline:
+            try:
+                own = server.memory_info().rss
+                # PSS: pages shared with the fork server and each other counted once
+                total = sum(p.memory_full_info().pss for p in [server, *server.children(recursive=True)])
+            except psutil.Error:
+                total = own = 0
+            self.peak_server = max(self.peak_server, own)
+            self.peak_total = max(self.peak_total, total)
+            await asyncio.sleep(0.2)
+
+
+async def run(
+    url: str,
+    users: int,
+    duration: float,
+    profile: tuple[str, bytes],
+    *,
+    bombers: int = 0,
+    flooders: int = 0,
+    server_pid: int | None = None,
+) -> tuple[Stats, float, MemoryWatch]:
     stats = Stats()
+    watch = MemoryWatch(server_pid)
+    files = hostile_files() if bombers else []
     # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive
     # timeout closes them from its side (reusing one the server is closing is
     # a transport error that says nothing about the app).
-    limits = httpx.Limits(max_connections=users, max_keepalive_connections=users, keepalive_expiry=2.0)
+    connections = max(1, users + bombers + flooders)
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
+        # One upload scored before the clock starts: the worker processes
+        # import and warm up for seconds after the server answers /healthz.
+        await user(client, Stats(), profile, time.monotonic())
         start = time.monotonic()
-        await asyncio.gather(*(user(client, stats, profile, start + duration) for _ in range(users)))
+        deadline = start + duration
+        signins = SignIns(users + bombers)
+        tasks = [user(client, stats, profile, deadline, signins) for _ in range(users)]
+        tasks += [bomber(client, stats, files, deadline, signins) for _ in range(bombers)]
+        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline, signins) for i in range(flooders)]
+        # Memory is watched 5 s beyond the end (jobs still being scored), but
+        # the elapsed time, which divides every count, is the load's own.
+        watching = asyncio.ensure_future(watch.run(deadline + 5))
+        await asyncio.gather(*tasks)
         elapsed = time.monotonic() - start
-    return stats, elapsed
+        await watching
+    return stats, elapsed, watch
 
 
 def _loopback_only(url: str) -> None:
@@ -141,21 +305,24 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
     raise SystemExit("the server did not start within 120 s")
 
 
-def report(stats: Stats, elapsed: float, users: int) -> int:
-    print(f"\n{users} users for {elapsed:.1f} s")
-    print(f"{'request':<10}{'count':>8}{'errors':>8}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}")
+def report(stats: Stats, elapsed: float, users: int, watch: MemoryWatch | None = None, bombers: int = 0, flooders: int = 0) -> int:
+    print(f"\n{users} users, {bombers} bombers, {flooders} login flooders for {elapsed:.1f} s")
+    print(f"{'request':<22}{'count':>8}{'errors':>8}{'req/s':>9}{'median ms':>11}{'p95 ms':>9}")
     total_errors = 0
-    for kind in ("register", "login", "upload", "list", "report"):
+    for kind in [*KINDS, *sorted(set(stats.latency) - set(KINDS))]:
         times = np.asarray(stats.latency.get(kind, []))
         errors = len(stats.errors.get(kind, []))
         total_errors += errors
         if len(times) == 0 and not errors:
             continue
         median, p95 = (np.percentile(times, [50, 95]) * 1000) if len(times) else (float("nan"), float("nan"))
-        print(f"{kind:<10}{len(times):>8}{errors:>8}{len(times) / elapsed:>9.1f}{median:>11.0f}{p95:>9.0f}")
+        print(f"{kind:<22}{len(times):>8}{errors:>8}{len(times) / elapsed:>9.1f}{median:>11.0f}{p95:>9.0f}")
     for kind, messages in stats.errors.items():
         for message in sorted(set(messages))[:5]:
             print(f"  {kind} error: {message}")
+    if watch is not None and watch.peak_server:
+        print(f"server peak RSS {watch.peak_server / 2**20:,.0f} MB; "
+              f"with its worker processes {watch.peak_total / 2**20:,.0f} MB (PSS: shared pages counted once)")
     print(f"errors: {total_errors}")
     return 1 if total_errors else 0
 
@@ -167,9 +334,12 @@ def main() -> int:
     parser.add_argument("--url", help="a server already running on 127.0.0.1 (default: start one)")
     parser.add_argument("--database-url", help="database for the server this script starts (default: SQLite)")
     parser.add_argument("--profile", type=Path, help="profile to upload (default: a shipped MetaPhlAn 3 example)")
+    parser.add_argument("--hostile", type=int, default=0, help="attackers of each kind (bombs, login floods) beside the users")
+    parser.add_argument("--bombers", type=int, help="attackers uploading bombs (default: --hostile)")
+    parser.add_argument("--login-flooders", type=int, help="attackers flooding the login (default: --hostile)")
     args = parser.parse_args()
-    if not 1 <= args.users <= 500 or not 1 <= args.duration <= 3600:
-        raise SystemExit("--users must be 1-500 and --duration 1-3600 s")
+    if not 0 <= args.users <= 500 or not 1 <= args.duration <= 3600:
+        raise SystemExit("--users must be 0-500 and --duration 1-3600 s")
     path = args.profile or sorted(p for p in gutbalance.example_path().iterdir() if p.suffix == ".txt")[0]
     profile = (path.name, path.read_bytes())
     process = None
@@ -181,7 +351,12 @@ def main() -> int:
             process, url = start_server(Path(tmp), args.database_url)
         try:
             print(f"load test against {url}: {args.users} users, {args.duration:.0f} s, uploading {path.name}")
-            stats, elapsed = asyncio.run(run(url, args.users, args.duration, profile))
+            pid = process.pid if process is not None else None
+            bombers = args.hostile if args.bombers is None else args.bombers
+            flooders = args.hostile if args.login_flooders is None else args.login_flooders
+            stats, elapsed, watch = asyncio.run(
+                run(url, args.users, args.duration, profile, bombers=bombers, flooders=flooders, server_pid=pid)
+            )
         finally:
             if process is not None:
                 process.terminate()
@@ -190,7 +365,7 @@ def main() -> int:
                 except subprocess.TimeoutExpired:  # requests still running after the client gave up
                     process.kill()
                     process.wait()
-    return report(stats, elapsed, args.users)
+    return report(stats, elapsed, args.users, watch, bombers, flooders)
 
 
 if __name__ == "__main__":

@@ -67,6 +67,17 @@ class ArchiveError(FormatError):
     members, a path that escapes the archive, or a corrupt container."""
 
 
+class SizeLimitError(ArchiveError):
+    """An input is larger than a configured limit, as stored or once expanded
+    (decompression, zip members): a possible archive bomb.  The web app
+    answers 413."""
+
+
+class ContentLimitError(FormatError):
+    """An input holds more lines, samples or taxa than a configured limit
+    allows.  The web app answers 422."""
+
+
 # --- data ----------------------------------------------------------------
 
 

@@ -48,6 +48,11 @@ def database_url(request, tmp_path: Path) -> str:
     with engine.begin() as conn:  # each test starts empty (the schema stays: migrations are idempotent)
         if conn.execute(text("SELECT to_regclass('samples')")).scalar() is not None:
             conn.execute(text("DELETE FROM samples"))
+            if conn.execute(text("SELECT to_regclass('auth_sessions')")).scalar() is not None:
+                conn.execute(text("DELETE FROM auth_sessions"))
+                conn.execute(text("DELETE FROM throttles"))
+            if conn.execute(text("SELECT to_regclass('jobs')")).scalar() is not None:
+                conn.execute(text("DELETE FROM jobs"))
             conn.execute(text("DELETE FROM users"))
     engine.dispose()
     return url
@@ -57,10 +62,14 @@ def database_url(request, tmp_path: Path) -> str:
 CHEAP_HASHING = {"password_hash_memory_kib": 1024, "password_hash_time_cost": 1}
 
 
+#: Uploads wait for their job long enough to answer 201 (the 202 path has its own tests).
+WAIT_FOR_SCORING = {"upload_wait_seconds": 120.0}
+
+
 @pytest.fixture
 def settings_overrides() -> dict:
     """Per-test changes to the settings (override in a test module or with parametrize)."""
-    return dict(CHEAP_HASHING)
+    return {**CHEAP_HASHING, **WAIT_FOR_SCORING}
 
 
 @pytest.fixture

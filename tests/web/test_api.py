@@ -5,17 +5,23 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import threading
+import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 
 import gutbalance
 from gutbalance.io import read_source
 from gutbalance.io.source import Source
 from gutbalance.scores import score
 from gutbalance.web import ingest
+from gutbalance.web.models import Job
 from tests.web.conftest import PASSWORD, count_rows, merged_metaphlan, register, single_profile, upload
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -101,23 +107,21 @@ def test_bad_tokens_get_401(client, token):
     assert response.status_code == 401
 
 
-def test_tokens_are_bound_to_secret_audience_and_time(client, app):
-    from gutbalance.web.core.security import make_token
+def test_tokens_are_bound_to_secret_audience_time_and_a_live_session(client, app):
+    from gutbalance.web.core.security import make_token, new_session_id, read_token
 
     register(client, "alice")
-    user_id = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
+    token = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
     secret = app.state.settings.secret
-    with app.state.sessions() as session:
-        from gutbalance.web import crud
-
-        uid = crud.get_user_by_name(session, username="alice").id
-    assert user_id
-    good = make_token(secret, user_id=uid, audience="api", lifetime=60)
+    sid = read_token(secret, token, audience="api")
+    assert sid
+    good = make_token(secret, session_id=sid, audience="api", lifetime=60)
     assert client.get("/api/samples", headers={"Authorization": f"Bearer {good}"}).status_code == 200
     for forged in (
-        make_token(b"another secret", user_id=uid, audience="api", lifetime=60),
-        make_token(secret, user_id=uid, audience="session", lifetime=60),  # a cookie is not an API token
-        make_token(secret, user_id=uid, audience="api", lifetime=60, now=0),  # expired
+        make_token(b"another secret", session_id=sid, audience="api", lifetime=60),
+        make_token(secret, session_id=sid, audience="session", lifetime=60),  # a cookie is not an API token
+        make_token(secret, session_id=sid, audience="api", lifetime=60, now=0),  # expired
+        make_token(secret, session_id=new_session_id(), audience="api", lifetime=60),  # no such session
     ):
         assert client.get("/api/samples", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
 
@@ -140,52 +144,66 @@ def test_other_users_sample_is_404(client, app):
     assert client.get(f"/api/samples/{sample['id']}", headers=alice).status_code == 200
 
 
-def test_failure_mid_upload_leaves_nothing(client, app, tmp_path, monkeypatch):
+def test_a_worker_that_dies_mid_upload_leaves_nothing(client, app, tmp_path):
+    """The worker scoring a file is killed (as the kernel does when memory
+    runs out): the upload fails with a message, nothing is stored, and the
+    next upload gets a new worker."""
+    from gutbalance.web import jobs
+
     headers = register(client, "alice")
-    calls = []
-    real_score = ingest._scores.score
+    pool = jobs.shared_pool(app.state.settings)
+    big = merged_metaphlan(tmp_path, [f"S{i}" for i in range(400)])
+    with ThreadPoolExecutor(1) as executor:
+        future = executor.submit(upload, client, headers, big, filename="merged.tsv")
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with app.state.sessions() as session:
+                running = session.scalar(select(Job).where(Job.status == jobs.RUNNING))
+            if running is not None:
+                break
+            time.sleep(0.05)
+        assert running is not None, "the job never started"
+        time.sleep(0.5)
+        for worker in pool.workers:
+            if worker.process is not None and worker.conn is not None:
+                os.kill(worker.process.pid, signal.SIGKILL)
+        response = future.result(timeout=120)
+    assert response.status_code == 413
+    assert "worker reading the file stopped" in response.json()["detail"]
+    assert count_rows(app)["samples"] == 0
+    with app.state.sessions() as session:
+        (job,) = session.scalars(select(Job)).all()
+        assert job.status == jobs.FAILED
+        assert job.upload is None
+    assert upload(client, headers, single_profile()).status_code == 201
 
-    def score_then_fail(cohort):
-        calls.append(cohort.sample_names)
-        if len(calls) > 1:
-            raise RuntimeError("disk on fire at /srv/secret/path")
-        return real_score(cohort)
 
-    monkeypatch.setattr(ingest._scores, "score", score_then_fail)
+def test_storage_failure_after_the_first_row_leaves_nothing(client, app, tmp_path, monkeypatch):
+    """The failure comes while storing: the first sample's row is already
+    flushed to the database when storing fails."""
+    from gutbalance.web import crud
+
+    headers = register(client, "alice")
+    real_add = crud.add_scored_samples
+    flushed = []
+
+    def add_then_fail(session, **kwargs):
+        flushed.extend(real_add(session, **{**kwargs, "scored": kwargs["scored"][:1]}))
+        raise OSError("storage failed at /srv/secret/path")
+
+    monkeypatch.setattr(crud, "add_scored_samples", add_then_fail)
     response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
-    assert len(calls) == 2, "the first sample was scored before the failure"
+    assert len(flushed) == 1
     assert response.status_code == 500
-    body = response.text
-    assert "disk on fire" not in body
-    assert "Traceback" not in body
-    assert "/srv/secret" not in body
+    assert "storage failed" not in response.text
+    assert "/srv/secret" not in response.text
+    assert "Traceback" not in response.text
     assert count_rows(app)["samples"] == 0
     assert client.get("/api/samples", headers=headers).json() == []
 
-    monkeypatch.setattr(ingest._scores, "score", real_score)
+    monkeypatch.setattr(crud, "add_scored_samples", real_add)
     assert upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv").status_code == 201
     assert count_rows(app)["samples"] == 3
-
-
-def test_database_failure_after_the_first_row_leaves_nothing(client, app, tmp_path, monkeypatch):
-    """The failure comes while storing: the first sample's row is already
-    flushed to the database when the second one fails."""
-    headers = register(client, "alice")
-    real_pack = ingest.pack_profile
-    packed = []
-
-    def pack_then_fail(profile):
-        packed.append(profile.sample)
-        if len(packed) > 1:
-            raise OSError("storage failed")
-        return real_pack(profile)
-
-    monkeypatch.setattr(ingest, "pack_profile", pack_then_fail)
-    response = upload(client, headers, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
-    assert packed == ["A", "B"]
-    assert response.status_code == 500
-    assert "storage failed" not in response.text
-    assert count_rows(app)["samples"] == 0
 
 
 @pytest.mark.parametrize(

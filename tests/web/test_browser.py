@@ -146,3 +146,35 @@ def test_pages_redirect_to_login_and_back(server, page):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(server + "/account")
     assert page.get_by_role("heading", name="Account second-user").is_visible()
+
+
+def test_password_change_and_logout_end_the_old_session(server, page):
+    """In a real browser: change the password on the account page, log out, and
+    a copy of the session cookie kept from before the logout is refused."""
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill("third-user")
+    page.get_by_label("Password").fill("an old long password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    page.goto(server + "/account")
+    page.get_by_label("Current password").fill("an old long password")
+    page.get_by_label("New password", exact=True).fill("password123")
+    page.get_by_label("New password again").fill("password123")
+    page.get_by_role("button", name="Change password").click()
+    assert page.get_by_text("too easy to guess").is_visible()
+    page.get_by_label("Current password").fill("an old long password")
+    page.get_by_label("New password", exact=True).fill("lantern orchid seventy")
+    page.get_by_label("New password again").fill("lantern orchid seventy")
+    page.get_by_role("button", name="Change password").click()
+    page.wait_for_url("**/account?notice=password-changed")
+    saved = [c for c in page.context.cookies() if c["name"] == "gb_session"]
+    assert saved
+    page.get_by_role("button", name="Log out", exact=True).click()
+    page.wait_for_url("**/?notice=logged-out")
+    page.context.add_cookies(saved)
+    page.goto(server + "/samples")
+    page.wait_for_url("**/login?next=%2Fsamples")
+    page.get_by_label("Username").fill("third-user")
+    page.get_by_label("Password").fill("lantern orchid seventy")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(server + "/samples")

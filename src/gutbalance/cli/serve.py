@@ -19,11 +19,13 @@ import click
                    "postgresql+psycopg://user:password@host/dbname.")
 @click.option("--behind-tls-proxy", is_flag=True, default=None,
               help="Served over HTTPS by a reverse proxy: Secure cookies and HSTS always, "
-                   "and the proxy's X-Forwarded-* headers are trusted from --forwarded-allow-ips.")
-@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True,
-              help="Proxies whose X-Forwarded-For/-Proto headers are trusted.")
+                   "and the proxy's X-Forwarded-* headers are trusted from --forwarded-allow-ips "
+                   "(without this flag they are ignored from everyone).")
+@click.option("--forwarded-allow-ips", default=None,
+              help="Proxies (addresses or networks, comma-separated) whose X-Forwarded-For/-Proto headers "
+                   "are trusted with --behind-tls-proxy [default: 127.0.0.1].")
 def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
-          behind_tls_proxy: bool | None, forwarded_allow_ips: str) -> None:
+          behind_tls_proxy: bool | None, forwarded_allow_ips: str | None) -> None:
     """Start the web app: register, upload profiles, read reports.
 
     The database is created or migrated to the current schema first.
@@ -35,7 +37,9 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         from ..web.db import make_engine, migrate
     except ModuleNotFoundError as exc:  # the web extra is not installed
         raise click.ClickException(f"the web app needs the 'web' extra (pip install 'gutbalance[web]'): {exc}") from None
-    settings = load_settings(data_dir=data_dir, database_url=database_url, behind_tls_proxy=behind_tls_proxy)
+    settings = load_settings(
+        data_dir=data_dir, database_url=database_url, behind_tls_proxy=behind_tls_proxy, forwarded_allow_ips=forwarded_allow_ips
+    )
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)  # fail here, with a message, rather than inside the server
@@ -50,8 +54,7 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         host=host,
         port=port,
         server_header=False,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
+        proxy_headers=False,  # the app reads them itself, only with --behind-tls-proxy (see create_app)
         log_level="info",
     )
 

@@ -127,6 +127,7 @@ def _read_source(
         raise FormatError(f"cannot be read as {fmt.description}: {exc}", path=source.path) from exc
     if not profiles:
         raise FormatError(f"no samples found in {fmt.description}", path=source.path)
+    source.limits.check_profiles(profiles, path=source.path)
     return profiles, fmt
 
 

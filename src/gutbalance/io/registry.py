@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .source import Source
 
 Sniffer = Callable[["Source"], bool]
+Diagnose = Callable[["Source"], "FormatError | None"]
 Reader = Callable[["Source"], "list[SampleProfile]"]
 Writer = Callable[["Cohort", Path], None]
 
@@ -36,6 +37,9 @@ class Format:
     #: The reader takes ``taxonomy=`` (a :class:`~.formats.table.FeatureTaxonomy`
     #: read beside feature tables: QIIME 2 taxonomy .qza or taxonomy.tsv).
     takes_taxonomy: bool = False
+    #: Asked when no sniffer accepted a file: the error saying why a file that
+    #: is plainly meant as this format (HDF5 for BIOM) is corrupt, or None.
+    diagnose: Diagnose | None = None
 
 
 _FORMATS: dict[str, Format] = {}
@@ -100,6 +104,9 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
         if top:
             break
     if not top:
+        for f in formats().values():
+            if f.diagnose is not None and (problem := f.diagnose(source)) is not None:
+                raise problem
         if source.head_lines is None and not (source.is_hdf5 or source.is_zip):
             raise UnrecognizedFormatError("binary content that is not a known profile format", path=source.path)
         if not source.data.strip():

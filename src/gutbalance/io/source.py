@@ -9,15 +9,19 @@ import gzip
 import io
 import lzma
 import math
+import os
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
-from ..errors import ArchiveError, FormatError
+from ..errors import ContentLimitError, FormatError, GutBalanceError, SizeLimitError
 
-#: Largest input accepted, before and after decompression (bytes).  A stool
-#: profile is kilobytes; a merged table of 100,000 samples is a few GB at most.
+#: Largest input accepted, before and after decompression (bytes), unless
+#: :class:`InputLimits` say otherwise.  A stool profile is kilobytes; a merged
+#: table of 100,000 samples is a few GB at most.
 MAX_INPUT_BYTES = 4 * 1024**3
 #: Decompressed / compressed ratio above which a file is treated as a bomb.
 MAX_COMPRESSION_RATIO = 1000
@@ -28,6 +32,17 @@ HEAD_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 256 * 1024**2
 #: Whole lines the head holds at least, however long they are.
 HEAD_MIN_LINES = 3
+#: Decompressed bytes taken at a time: a bomb is refused after at most one
+#: chunk past its limit, never after expanding it whole.
+CHUNK_BYTES = 1 << 16
+#: Past this many expanded bytes, the ratio is also checked against the
+#: compressed bytes read so far, so a bomb is caught where it starts rather
+#: than at the end of the file (a small file may start with a long run).
+RATIO_CHECK_FROM_BYTES = 4 * 1024**2
+#: Ratio limit for compressed binary content (HDF5 for BIOM 2.1, zip): these
+#: formats compress their own data, so gzip gains them little; a BIOM file
+#: expanding 100 times is zeros, not a table.
+BINARY_MAX_RATIO = 100
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -36,6 +51,87 @@ _MAGIC = {
 }
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
+_OPENERS = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
+
+#: Environment variables that set the command line's limits (see :meth:`InputLimits.from_env`).
+LIMIT_VARIABLES = {
+    "max_bytes": "GUTBALANCE_INPUT_MAX_BYTES",
+    "max_expanded_bytes": "GUTBALANCE_INPUT_MAX_EXPANDED_BYTES",
+    "max_ratio": "GUTBALANCE_INPUT_MAX_RATIO",
+    "max_lines": "GUTBALANCE_INPUT_MAX_LINES",
+    "max_samples": "GUTBALANCE_INPUT_MAX_SAMPLES",
+    "max_taxa": "GUTBALANCE_INPUT_MAX_TAXA",
+}
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Caps on one input file, checked while it streams in; the first one
+    passed stops reading.
+
+    Attributes
+    ----------
+    max_bytes
+        The file as stored or uploaded (compressed, if it is).
+    max_expanded_bytes
+        The content once decompressed (gzip/bz2/xz), or all members of a
+        zip archive (``.qza``) together.  Over it: :class:`SizeLimitError`.
+    max_ratio
+        Expanded / compressed size above which a file is a bomb.
+    max_lines, max_samples, max_taxa
+        Lines of the (expanded) text, samples in the file, taxa of one
+        sample; ``None`` is no limit.  Over one: :class:`ContentLimitError`.
+
+    The defaults are the command line's: generous, for cohorts of 100,000
+    samples on a workstation.  The web app sets tight ones per upload.
+    """
+
+    max_bytes: int = MAX_INPUT_BYTES
+    max_expanded_bytes: int = MAX_INPUT_BYTES
+    max_ratio: int = MAX_COMPRESSION_RATIO
+    max_lines: int | None = None
+    max_samples: int | None = None
+    max_taxa: int | None = None
+
+    @classmethod
+    def from_env(cls) -> InputLimits:
+        """The defaults, changed by ``GUTBALANCE_INPUT_MAX_<NAME>`` variables
+        (:data:`LIMIT_VARIABLES`; ``0`` or empty means no limit for the counts)."""
+        values: dict[str, int | None] = {}
+        for name, variable in LIMIT_VARIABLES.items():
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                number = int(raw) if raw.strip() else 0
+            except ValueError:
+                raise GutBalanceError(f"{variable} must be a whole number, not {raw!r}") from None
+            if name in ("max_lines", "max_samples", "max_taxa"):
+                values[name] = number if number > 0 else None
+            elif number <= 0:
+                raise GutBalanceError(f"{variable} must be positive")
+            else:
+                values[name] = number
+        return cls(**values)
+
+    def check_profiles(self, profiles: list, *, path: str | Path | None) -> None:
+        """Refuse more samples, or a sample with more taxa, than allowed."""
+        if self.max_samples is not None and len(profiles) > self.max_samples:
+            raise ContentLimitError(
+                f"the file holds {len(profiles):,} samples, over the limit of {self.max_samples:,} per file", path=path
+            )
+        if self.max_taxa is not None:
+            for profile in profiles:
+                if len(profile.lineages) > self.max_taxa:
+                    raise ContentLimitError(
+                        f"sample {profile.sample!r} lists {len(profile.lineages):,} taxa, over the limit of {self.max_taxa:,}",
+                        path=path,
+                    )
+
+
+def default_limits() -> InputLimits:
+    """The limits :meth:`Source.open` applies when given none (from the environment)."""
+    return InputLimits.from_env()
 
 
 def compression_of(head: bytes) -> str | None:
@@ -45,36 +141,129 @@ def compression_of(head: bytes) -> str | None:
     return None
 
 
-def _decompress(path: Path, kind: str, limit: int) -> bytes:
-    opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
-    compressed = path.stat().st_size
-    cap = min(limit, max(compressed, 1) * MAX_COMPRESSION_RATIO)
+# Control bytes that text files do not contain (tab, newlines, form feed and
+# escape are allowed).
+_BINARY_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+
+
+def looks_binary(head: bytes) -> bool:
+    """True for content that is neither text nor a binary profile format
+    (HDF5 for BIOM 2.1, zip for ``.qza``): what :func:`decode_text` refuses."""
+    if head.startswith((HDF5_MAGIC, ZIP_MAGIC, b"\xff\xfe", b"\xfe\xff")):
+        return False
+    sample = head[:HEAD_BYTES]
+    controls = len(sample) - len(sample.translate(None, _BINARY_CONTROL))
+    return b"\x00" in sample or controls > max(8, len(sample) // 100)
+
+
+def _line_count(chunk: bytes) -> int:
+    # Old Mac files end lines with a bare CR; count whichever ending the chunk uses.
+    return max(chunk.count(b"\n"), chunk.count(b"\r"))
+
+
+class _Budget:
+    """Counts expanded bytes and lines against the limits as chunks arrive."""
+
+    def __init__(
+        self,
+        limits: InputLimits,
+        *,
+        path: str | Path | None,
+        what: str,
+        compressed: int | None,
+        consumed: Callable[[], int] | None = None,
+    ) -> None:
+        self.limits = limits
+        self.path = path
+        self.what = what
+        self.compressed = compressed
+        self.consumed = consumed
+        self.max_ratio = limits.max_ratio
+        self.bytes = 0
+        self.lines = 0
+
+    def add(self, chunk: bytes) -> None:
+        limits = self.limits
+        self.bytes += len(chunk)
+        if self.bytes > limits.max_expanded_bytes:
+            raise SizeLimitError(
+                f"{self.what} expands beyond the limit of {limits.max_expanded_bytes:,} bytes; "
+                "refusing it (a possible archive bomb)",
+                path=self.path,
+            )
+        if self.compressed is not None and self.bytes > max(self.compressed, 1) * self.max_ratio:
+            raise SizeLimitError(
+                f"{self.what} expands more than {self.max_ratio}:1 (over {self.bytes:,} bytes from "
+                f"{self.compressed:,}); refusing a possible archive bomb",
+                path=self.path,
+            )
+        if self.consumed is not None and self.bytes > RATIO_CHECK_FROM_BYTES:
+            read = max(self.consumed(), 1)
+            if self.bytes > read * self.max_ratio:
+                raise SizeLimitError(
+                    f"{self.what} expands more than {self.max_ratio}:1 ({self.bytes:,} bytes from the first "
+                    f"{read:,}); refusing a possible archive bomb",
+                    path=self.path,
+                )
+        if limits.max_lines is not None:
+            self.lines += _line_count(chunk)
+            if self.lines > limits.max_lines:
+                raise ContentLimitError(
+                    f"the file has more than {limits.max_lines:,} lines, over the limit", path=self.path
+                )
+
+
+def _stream(
+    raw: IO[bytes], kind: str, *, compressed: int, limits: InputLimits, path: str | Path | None, keep: bool
+) -> bytes:
+    """Decompress ``raw`` a chunk at a time within ``limits``; the content if
+    ``keep``, else only checked (``b""``)."""
+    start = raw.tell()
+    budget = _Budget(
+        limits, path=path, what=f"the {kind} content", compressed=compressed, consumed=lambda: raw.tell() - start
+    )
+    out = io.BytesIO() if keep else None
+    first = True
     try:
-        with opener(path, "rb") as fh:
-            data = fh.read(cap + 1)
+        with (gzip.GzipFile(fileobj=raw) if kind == "gzip" else _OPENERS[kind](raw)) as fh:
+            while chunk := fh.read(CHUNK_BYTES):
+                if first:
+                    first = False
+                    if looks_binary(chunk):
+                        raise FormatError(f"binary content inside the {kind} file, not a profile", path=path)
+                    if chunk.startswith((HDF5_MAGIC, ZIP_MAGIC)):
+                        budget.max_ratio = min(limits.max_ratio, BINARY_MAX_RATIO)
+                budget.add(chunk)
+                if out is not None:
+                    out.write(chunk)
     except (OSError, EOFError, lzma.LZMAError) as exc:
-        raise FormatError(f"corrupt or truncated {kind} file ({exc})", path=path) from None
-    if len(data) > cap:
-        raise ArchiveError(
-            f"{kind} file expands beyond {cap:,} bytes (ratio limit {MAX_COMPRESSION_RATIO}:1); refusing a possible archive bomb",
-            path=path,
-        )
-    return data
+        raise FormatError(f"corrupt or truncated {kind} data ({exc})", path=path) from None
+    return out.getvalue() if out is not None else b""
 
 
-def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
-    """The file's content, decompressed if it is gzip/bz2/xz, within limits."""
+def _check_plain(data: bytes, *, limits: InputLimits, path: str | Path | None) -> None:
+    budget = _Budget(limits, path=path, what="the file", compressed=None)
+    budget.add(data)
+
+
+def read_bytes(path: str | Path, *, limits: InputLimits | None = None) -> bytes:
+    """The file's content, decompressed if it is gzip/bz2/xz, within ``limits``
+    (default :func:`default_limits`).  Decompression streams: a bomb costs
+    at most its limit in memory and time."""
     path = Path(path)
+    limits = limits or default_limits()
     try:
         size = path.stat().st_size
-        if size > limit:
-            raise ArchiveError(f"file is {size:,} bytes, over the limit of {limit:,}", path=path)
+        if size > limits.max_bytes:
+            raise SizeLimitError(f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}", path=path)
         with path.open("rb") as fh:
-            head = fh.read(8)
-        kind = compression_of(head)
-        if kind:
-            return _decompress(path, kind, limit)
-        return path.read_bytes()
+            kind = compression_of(fh.read(8))
+            fh.seek(0)
+            if kind:
+                return _stream(fh, kind, compressed=size, limits=limits, path=path, keep=True)
+            data = fh.read()
+        _check_plain(data, limits=limits, path=path)
+        return data
     except FileNotFoundError:
         raise FormatError("no such file", path=path) from None
     except IsADirectoryError:
@@ -83,9 +272,24 @@ def read_bytes(path: str | Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
         raise FormatError("permission denied", path=path) from None
 
 
-# Control bytes that text files do not contain (tab, newlines, form feed and
-# escape are allowed).
-_BINARY_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+def expand_bytes(data: bytes, *, name: str = "<upload>", limits: InputLimits | None = None, keep: bool = True) -> bytes:
+    """Content already in memory (an upload), decompressed if it is
+    gzip/bz2/xz, within ``limits``; with ``keep=False`` only checked, holding
+    one chunk at a time.  A zip archive's declared member sizes are checked
+    against the limits too (its members stream later, see :mod:`.formats.qza`)."""
+    limits = limits or default_limits()
+    if len(data) > limits.max_bytes:
+        raise SizeLimitError(f"the file is {len(data):,} bytes, over the limit of {limits.max_bytes:,}", path=name)
+    kind = compression_of(data[:8])
+    if kind:
+        return _stream(io.BytesIO(data), kind, compressed=len(data), limits=limits, path=name, keep=keep)
+    if data.startswith(ZIP_MAGIC):
+        from .formats.qza import check_zip_bytes
+
+        check_zip_bytes(data, path=Path(name), limits=limits)
+    elif not data.startswith(HDF5_MAGIC):
+        _check_plain(data, limits=limits, path=name)
+    return data
 
 
 def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
@@ -96,9 +300,7 @@ def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise FormatError("invalid UTF-16 text", path=path) from None
-    sample = data[:HEAD_BYTES]
-    controls = len(sample) - len(sample.translate(None, _BINARY_CONTROL))
-    if b"\x00" in sample or controls > max(8, len(sample) // 100):
+    if looks_binary(data[:HEAD_BYTES]):
         raise FormatError("binary content, not a text profile", path=path)
     try:
         text = data.decode("utf-8-sig")
@@ -109,31 +311,24 @@ def decode_text(data: bytes, *, path: str | Path | None = None) -> str:
 
 @dataclass
 class Source:
-    """A file as the readers see it: its path, raw bytes and (lazily) text."""
+    """A file as the readers see it: its path, raw bytes, (lazily) text, and
+    the limits it was opened with (readers of containers, such as ``.qza``,
+    apply them to what they unpack)."""
 
     path: Path
     data: bytes
+    limits: InputLimits = field(default_factory=InputLimits)
 
     @classmethod
-    def open(cls, path: str | Path) -> Source:
-        return cls(Path(path), read_bytes(path))
+    def open(cls, path: str | Path, *, limits: InputLimits | None = None) -> Source:
+        limits = limits or default_limits()
+        return cls(Path(path), read_bytes(path, limits=limits), limits)
 
     @classmethod
-    def from_bytes(cls, data: bytes, name: str = "<upload>") -> Source:
+    def from_bytes(cls, data: bytes, name: str = "<upload>", *, limits: InputLimits | None = None) -> Source:
         """A source for content already in memory (uploads); compressed content is expanded."""
-        kind = compression_of(data[:8])
-        if kind:
-            opener = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}[kind]
-            cap = min(MAX_INPUT_BYTES, max(len(data), 1) * MAX_COMPRESSION_RATIO)
-            try:
-                with opener(fileobj=io.BytesIO(data)) as fh:  # type: ignore[call-arg]
-                    expanded = fh.read(cap + 1)
-            except (OSError, EOFError, lzma.LZMAError) as exc:
-                raise FormatError(f"corrupt or truncated {kind} data ({exc})", path=name) from None
-            if len(expanded) > cap:
-                raise ArchiveError("compressed upload expands too far; refusing a possible archive bomb", path=name)
-            data = expanded
-        return cls(Path(name), data)
+        limits = limits or default_limits()
+        return cls(Path(name), expand_bytes(data, name=name, limits=limits), limits)
 
     @property
     def head(self) -> bytes:

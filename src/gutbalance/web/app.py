@@ -8,18 +8,20 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
 
-from fastapi import FastAPI, Request
+import anyio
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from .api.deps import LoginRequired
+from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
-from .middleware import BodySizeLimit, SecurityHeaders
+from .jobs import JobRunner
+from .middleware import BodySizeLimit, SecurityHeaders, add_security_headers
 from .reporting import warm_up
 from .services import Guards, WebError
 from .templating import render
@@ -39,6 +41,7 @@ _GENERIC = {
     413: "The file is too large.",
     422: "Some of what was sent is not valid.",
     429: "Too many requests; please wait a little.",
+    503: "The server is busy; please try again in a moment.",
 }
 
 
@@ -49,7 +52,11 @@ def _wants_json(request: Request) -> bool:
 def _error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
-    response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    try:
+        response = render(request, "error.html", {"status": status, "message": message}, status_code=status)
+    except Exception:  # an error page must never fail in its turn: a plain page, still HTML
+        log.exception("the error page could not be rendered")
+        response = HTMLResponse(f"<!doctype html><title>{status}</title><h1>{status}</h1><p>{_GENERIC.get(status, 'Something went wrong.')}</p>", status_code=status)
     response.headers.update(headers or {})
     return response
 
@@ -65,9 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
         migrate(engine)
         warm_up()
+        app.state.jobs.start()
         yield
+        app.state.jobs.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -77,14 +87,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # the interactive docs load scripts from a CDN; the schema is at /openapi.json
         redoc_url=None,
         lifespan=lifespan,
+        # Before every route's own dependencies, so before any query: NUL in a
+        # PostgreSQL query is a 500 and a closed connection.
+        dependencies=[Depends(refuse_control_characters)],
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.guards = Guards.from_settings(settings)
+    app.state.jobs = JobRunner(settings, app.state.sessions)
 
     app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)
+    if settings.behind_tls_proxy:
+        # Outermost, so everything inside sees the client's address and scheme;
+        # only the configured proxies are believed (uvicorn's own handling is
+        # switched off by `gutbalance serve`, which trusted loopback always).
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
 
     static = resources.files("gutbalance.web").joinpath("static")
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -117,7 +138,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(request, 500, "Something went wrong on our side.")
+        # Starlette answers this one from outside every middleware: the
+        # security headers are added here.
+        response = _error(request, 500, "Something went wrong on our side.")
+        add_security_headers(response, path=request.url.path, https=settings.behind_tls_proxy or request.url.scheme == "https")
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -1,18 +1,22 @@
-"""Reading and writing users and samples.  Every function takes the session
-and keyword arguments only; every sample query is scoped by its owner, so a
-sample of another user is simply not found."""
+"""Reading and writing users, samples, login sessions and throttle counters.
+Every function takes the session and keyword arguments only; every sample
+query is scoped by its owner, so a sample of another user is simply not found."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, defer
 
-from ..cohort import SampleProfile
 from . import ingest
-from .models import Sample, User
+from .models import AuthSession, Job, Sample, Throttle, User
+
+#: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
+#: (see :func:`gutbalance.web.db.session_factory`).
+FORGET_DELETED = "forget_deleted"
 
 
 def get_user(session: Session, *, user_id: str) -> User | None:
@@ -34,38 +38,71 @@ def delete_user(session: Session, *, user: User) -> None:
     """Delete the user and, explicitly, every sample they hold (not relying on
     the database honouring ON DELETE CASCADE)."""
     session.execute(delete(Sample).where(Sample.owner_id == user.id))
+    session.execute(delete(Job).where(Job.owner_id == user.id))
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     session.execute(delete(User).where(User.id == user.id))
+    session.info[FORGET_DELETED] = True
 
 
-def add_samples(
+def set_password_hash(session: Session, *, user: User, password_hash: str) -> None:
+    session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
+
+
+def add_scored_samples(
     session: Session,
     *,
-    owner: User,
-    scored: Sequence[tuple[SampleProfile, dict]],
+    owner_id: str,
+    scored: Sequence[ingest.ScoredSample],
     subject: str | None = None,
     collected: date | None = None,
     filename: str = "",
-) -> list[Sample]:
-    """Add every (profile, scores row) of one upload, flushing each.  Nothing
-    is committed here: the caller commits once, so a failure on any sample
-    leaves none behind."""
-    added = []
-    for profile, scores in scored:
+) -> list[str]:
+    """Add every sample a worker scored for one upload, with its stored
+    contributions; the ids in file order.  Nothing is committed here: the
+    caller commits once, with the job's status, so a failure leaves none."""
+    ids = []
+    for item in scored:
         sample = Sample(
-            owner_id=owner.id,
-            name=profile.sample[:255],
+            owner_id=owner_id,
+            name=item.name[:255],
             subject=subject,
             collected=collected,
-            source_file=(filename or profile.source_file)[:255],
-            source_format=profile.source_format[:64],
-            database=profile.database[:255],
-            scores=scores,
-            profile=ingest.pack_profile(profile),
+            source_file=(filename or item.source_file)[:255],
+            source_format=item.source_format[:64],
+            database=item.database[:255],
+            scores=item.scores,
+            profile=item.profile,
+            contributions=item.contributions,
         )
         session.add(sample)
         session.flush()
-        added.append(sample)
-    return added
+        ids.append(sample.id)
+    return ids
+
+
+def create_job(
+    session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None
+) -> Job:
+    job = Job(owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected, status="queued")
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, *, owner: User, job_id: str) -> Job | None:
+    # The upload itself (up to the size limit) is only read by the worker side.
+    return session.scalar(select(Job).options(defer(Job.upload)).where(Job.id == job_id, Job.owner_id == owner.id))
+
+
+def list_unfinished_jobs(session: Session, *, owner: User) -> list[Job]:
+    """The owner's uploads still queued or being scored, oldest first."""
+    query = (
+        select(Job)
+        .options(defer(Job.upload))
+        .where(Job.owner_id == owner.id, Job.status.in_(("queued", "running")))
+        .order_by(Job.created_at)
+    )
+    return list(session.scalars(query))
 
 
 def list_samples(session: Session, *, owner: User, subject: str | None = None) -> list[Sample]:
@@ -91,6 +128,105 @@ def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | Non
     return session.scalar(select(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
 
 
+def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> list[Sample]:
+    if not sample_ids:
+        return []
+    return list(session.scalars(select(Sample).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
+
+
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
     result = session.execute(delete(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
+    session.info[FORGET_DELETED] = True
     return result.rowcount > 0
+
+
+# --- login sessions ------------------------------------------------------------
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were written in UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def create_auth_session(session: Session, *, user_id: str, session_id: str, kind: str, lifetime: int) -> AuthSession:
+    """A new login for ``user_id``; its expired logins are cleared on the way."""
+    now = datetime.now(UTC)
+    session.execute(delete(AuthSession).where(AuthSession.user_id == user_id, AuthSession.expires_at <= now))
+    record = AuthSession(id=session_id, user_id=user_id, kind=kind, created_at=now, expires_at=now + timedelta(seconds=lifetime))
+    session.add(record)
+    session.flush()
+    return record
+
+
+def get_auth_session(session: Session, *, session_id: str, kind: str) -> AuthSession | None:
+    """The live login ``session_id`` of this kind (with its user), or ``None``
+    when it was ended or has expired."""
+    record = session.get(AuthSession, session_id)
+    if record is None or record.kind != kind or _aware(record.expires_at) <= datetime.now(UTC):
+        return None
+    return record
+
+
+def end_auth_session(session: Session, *, session_id: str) -> None:
+    session.execute(delete(AuthSession).where(AuthSession.id == session_id))
+
+
+def end_all_auth_sessions(session: Session, *, user_id: str, keep: str | None = None) -> int:
+    """End every login of ``user_id`` (browser sessions and API tokens), except ``keep``."""
+    query = delete(AuthSession).where(AuthSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    return session.execute(query).rowcount
+
+
+# --- throttles -----------------------------------------------------------------
+
+
+def _upsert(dialect: str):
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"throttles need SQLite or PostgreSQL, not {dialect}")
+
+
+def reserve_attempt(session: Session, *, key: str, limit: int, window: int, now: int) -> bool:
+    """Count one attempt for ``key`` if fewer than ``limit`` were counted in
+    its window; whether it was counted.
+
+    One statement, atomic on both databases: an insert that, when the key
+    exists, restarts an expired window or adds one to a live count below the
+    limit, and otherwise changes nothing.  PostgreSQL locks the row and
+    re-checks the condition on its newest version; SQLite runs one writer at a
+    time.  So concurrent attempts can never all see "4 of 5" and all proceed.
+    """
+    table = Throttle.__table__
+    expired = table.c.window_end <= now
+    insert = _upsert(session.get_bind().dialect.name)(table).values(key=key, count=1, window_end=now + window)
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": case((expired, 1), else_=table.c.count + 1),
+            "window_end": case((expired, now + window), else_=table.c.window_end),
+        },
+        where=expired | (table.c.count < limit),
+    ).returning(table.c.count)
+    return session.execute(statement).first() is not None
+
+
+def retry_after(session: Session, *, key: str, now: int) -> int:
+    """Seconds until ``key``'s window closes (at least 1)."""
+    end = session.scalar(select(Throttle.window_end).where(Throttle.key == key))
+    return max(1, (end or now) - now)
+
+
+def refund_attempt(session: Session, *, key: str, now: int) -> None:
+    """Give back one attempt counted in ``key``'s live window (it succeeded)."""
+    session.execute(
+        update(Throttle).where(Throttle.key == key, Throttle.window_end > now, Throttle.count > 0).values(count=Throttle.count - 1)
+    )
+
+
+def purge_throttles(session: Session, *, now: int) -> int:
+    """Forget counters whose window has closed."""
+    return session.execute(delete(Throttle).where(Throttle.window_end <= now)).rowcount

@@ -22,7 +22,8 @@ POOL_SIZE = 40
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout
-    so that concurrent uploads wait for each other instead of failing."""
+    so that concurrent uploads wait for each other instead of failing, and
+    ``secure_delete`` so that deleted rows are overwritten, not just unlinked."""
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy.exc.ArgumentError and friends
@@ -38,6 +39,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
         return engine
@@ -49,7 +51,28 @@ def make_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    """Sessions on ``engine``.  On SQLite, a commit that deleted user data
+    (flagged by :mod:`~gutbalance.web.crud`) is followed by a WAL checkpoint,
+    so the deleted rows' old pages do not stay readable in ``-wal``."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(factory, "after_commit")
+        def _forget_deleted(session: Session) -> None:
+            from .crud import FORGET_DELETED
+
+            if session.info.pop(FORGET_DELETED, False):
+                checkpoint(engine)
+
+    return factory
+
+
+def checkpoint(engine: Engine) -> None:
+    """Copy SQLite's write-ahead log into the database file and truncate it
+    (best effort: a reader still holding an old snapshot keeps its pages until
+    the next checkpoint)."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def migrate(engine: Engine) -> None:

@@ -14,6 +14,7 @@ import json
 import math
 import warnings
 import zlib
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,21 +23,74 @@ from .. import scores as _scores
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
 from ..errors import DataError
 from ..io import read_source
-from ..io.source import Source
+from ..io.source import InputLimits, Source
 from ..taxonomy import lineage_string, parse_lineage
 
 PROFILE_VERSION = 1
 
 
-def read_upload(data: bytes, *, filename: str) -> list[SampleProfile]:
-    """The sample profiles in an uploaded file (any format the library reads).
+def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
+    """The sample profiles in an uploaded file (any format the library reads),
+    within ``limits`` (the web app's, see :attr:`Settings.upload_limits`).
 
     Raises
     ------
     gutbalance.errors.GutBalanceError
         When the file cannot be read; the message names what is wrong.
     """
-    return read_source(Source.from_bytes(data, name=filename))
+    return read_source(Source.from_bytes(data, name=filename, limits=limits))
+
+
+@dataclass(frozen=True)
+class ScoredSample:
+    """One sample of an upload, ready to store: plain data only, so that it
+    can come back from a worker process."""
+
+    name: str
+    source_file: str
+    source_format: str
+    database: str
+    scores: dict[str, Any]
+    #: :func:`pack_profile` of the parsed profile.
+    profile: bytes
+    #: :func:`pack_contributions` of what the report explains.
+    contributions: bytes
+
+
+def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[ScoredSample]:
+    """Read, score and explain every sample of an upload, each on its own.
+
+    This is the work the web app hands to its worker processes
+    (:mod:`gutbalance.web.jobs`): scores and contributions come from one pass
+    (:func:`gutbalance.scores.score_with_contributions`), and the contributions
+    are kept so that the report never runs the scoring again.
+    """
+    out = []
+    for profile in read_upload(data, filename=filename, limits=limits):
+        table, explained = _scores.score_with_contributions(cohort_of([profile]))
+        if len(table) != 1:
+            raise DataError(f"scoring sample {profile.sample!r} gave {len(table)} rows")
+        out.append(
+            ScoredSample(
+                name=profile.sample,
+                source_file=profile.source_file,
+                source_format=profile.source_format,
+                database=profile.database,
+                scores={str(k): _json_number(v) for k, v in table.iloc[0].items()},
+                profile=pack_profile(profile),
+                contributions=pack_contributions(explained[profile.sample]),
+            )
+        )
+    return out
+
+
+def pack_contributions(explained: dict[str, Any]) -> bytes:
+    """One sample's entry of :func:`gutbalance.scores.contributions`, as compressed JSON."""
+    return zlib.compress(json.dumps(explained, separators=(",", ":")).encode("utf-8"), 6)
+
+
+def unpack_contributions(blob: bytes) -> dict[str, Any]:
+    return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
 def cohort_of(profiles: list[SampleProfile]) -> Cohort:

@@ -5,6 +5,7 @@ not get around it)."""
 from __future__ import annotations
 
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = (
@@ -36,24 +37,34 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        path = scope["path"]
         https = self.hsts or scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                for name, value in BASE_HEADERS.items():
-                    if name.encode() not in present:
-                        headers.append((name.encode(), value.encode()))
-                if not static and b"cache-control" not in present:
-                    headers.append((b"cache-control", b"no-store"))
-                if https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
-                message = {**message, "headers": headers}
+                message = {**message, "headers": _with_headers(list(message.get("headers", [])), path=path, https=https)}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _with_headers(headers: list[tuple[bytes, bytes]], *, path: str, https: bool) -> list[tuple[bytes, bytes]]:
+    present = {name.lower() for name, _ in headers}
+    for name, value in BASE_HEADERS.items():
+        if name.encode() not in present:
+            headers.append((name.encode(), value.encode()))
+    if not path.startswith("/static/") and b"cache-control" not in present:
+        headers.append((b"cache-control", b"no-store"))
+    if https and b"strict-transport-security" not in present:
+        headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+    return headers
+
+
+def add_security_headers(response: Response, *, path: str, https: bool) -> None:
+    """The headers :class:`SecurityHeaders` adds, on a response made outside
+    it (Starlette's handler for unhandled exceptions runs outside every
+    middleware)."""
+    response.raw_headers[:] = _with_headers(list(response.raw_headers), path=path, https=https)
 
 
 class BodyTooLarge(HTTPException):

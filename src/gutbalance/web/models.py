@@ -1,4 +1,5 @@
-"""The tables: users and their samples (SQLAlchemy 2 declarative models).
+"""The tables: users, their samples, their login sessions and the shared
+throttle counters (SQLAlchemy 2 declarative models).
 
 A sample keeps what is needed to show it (its scores, as JSON so that new
 score columns need no migration) and to re-score or export it later (the
@@ -12,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -60,6 +61,78 @@ class Sample(Base):
     scores: Mapped[dict] = mapped_column(JSON)
     #: The parsed profile, zlib-compressed JSON.
     profile: Mapped[bytes] = mapped_column(LargeBinary)
+    #: What the report explains (the sample's entry of
+    #: :func:`gutbalance.scores.contributions`), zlib-compressed JSON, stored
+    #: when scored so that reports do not score again; NULL for samples
+    #: stored before it was kept.
+    contributions: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     owner: Mapped[User] = relationship(back_populates="samples")
+
+
+class AuthSession(Base):
+    """One login: a browser session or an API token.  A token names its row
+    (``sid``) and is honoured only while the row exists and has not expired,
+    so deleting rows ends sessions at once (logout, password change, "log out
+    everywhere", account deletion)."""
+
+    __tablename__ = "auth_sessions"
+    __table_args__ = (Index("ix_auth_sessions_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    #: ``"session"`` (browser cookie) or ``"api"`` (bearer token): the token's audience.
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class Throttle(Base):
+    """A counter of attempts per key (a username at an address, an address, a
+    user) in a fixed window.  Kept in the database so that every server
+    process shares it, and reserved with one atomic statement before the
+    expensive work (see :class:`gutbalance.web.core.security.Throttles`)."""
+
+    __tablename__ = "throttles"
+    __table_args__ = (Index("ix_throttles_window_end", "window_end"),)
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    #: Unix time at which the window closes and the count starts again.
+    window_end: Mapped[int] = mapped_column(Integer)
+class Job(Base):
+    """An upload waiting for, or done with, scoring in a worker process.
+
+    The state lives here, not in the server's memory, so that any server
+    process can answer ``GET /api/jobs/{id}`` and run a queued job (see
+    :mod:`gutbalance.web.jobs`).  The uploaded bytes are kept only until the
+    job ends.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_owner_created", "owner_id", "created_at"),
+        Index("ix_jobs_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    #: queued, running, done or failed.
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    filename: Mapped[str] = mapped_column(String(255), default="")
+    subject: Mapped[str | None] = mapped_column(String(128))
+    collected: Mapped[date | None] = mapped_column(Date)
+    #: The file as uploaded (compressed if it was), until the job ends.
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    #: Why it failed (safe to show) and the HTTP status that says so (413, 422, 500, 503).
+    error: Mapped[str | None] = mapped_column(String(2000))
+    error_status: Mapped[int | None] = mapped_column(Integer)
+    #: The ids of the samples it stored, in file order.
+    sample_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

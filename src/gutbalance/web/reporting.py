@@ -89,11 +89,17 @@ def sample_report_html(sample: Sample) -> str:
 def _render_sample_report(sample: Sample) -> str:
     profile = ingest.unpack_profile(sample.profile)
     cohort = ingest.cohort_of([profile])
+    # The contributions stored when the sample was scored; samples stored
+    # before they were kept are explained again (issue 13 item 4).
+    if sample.contributions is not None:
+        explained = {profile.sample: ingest.unpack_contributions(sample.contributions)}
+    else:
+        explained = _scores.contributions(cohort)
     return render_sample_report(
         profile.sample,
         _scores_frame([sample.scores], [profile.sample]),
         cohort=cohort,
-        contributions=_scores.contributions(cohort),
+        contributions=explained,
         reference=load_reference(),
         timeline_href=subject_href(sample.subject) if sample.subject else None,
         cohort_href=None,
@@ -150,13 +156,14 @@ def warm_up() -> None:
     formats()
     reference = load_reference()
     example = sorted(example_path().glob("*.txt"))[0]
-    profile = ingest.read_upload(example.read_bytes(), filename=example.name)[0]
+    (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
+    profile = ingest.unpack_profile(scored.profile)
     cohort = ingest.cohort_of([profile])
     render_sample_report(
         profile.sample,
-        _scores_frame([ingest.score_profile(profile)], [profile.sample]),
+        _scores_frame([scored.scores], [profile.sample]),
         cohort=cohort,
-        contributions=_scores.contributions(cohort),
+        contributions={profile.sample: ingest.unpack_contributions(scored.contributions)},
         reference=reference,
         cohort_href=None,
     )

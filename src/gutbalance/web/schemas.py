@@ -40,6 +40,13 @@ class PasswordConfirmation(BaseModel):
     password: str = Field(max_length=1024)
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(max_length=1024)
+    new_password: str = Field(max_length=1024)
+
+
 class UserOut(BaseModel):
     id: str
     username: str
@@ -75,3 +82,23 @@ class SampleOut(SampleSummary):
 class SubjectOut(BaseModel):
     subject: str
     samples: int
+
+
+class JobOut(BaseModel):
+    """An upload being scored off the request path.  ``status`` is
+    ``queued``, ``running``, ``done`` (``samples`` lists what was stored) or
+    ``failed`` (``error`` says why; ``error_status`` is the HTTP status an
+    immediate answer would have had: 413 too large, 422 unreadable, 500 ours)."""
+
+    id: str
+    status: str
+    filename: str
+    subject: str | None
+    collected: date | None
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    error: str | None
+    error_status: int | None
+    samples: list[str]
+    url: str

@@ -1,4 +1,5 @@
-"""What the API and the pages both do: register, log in, upload, export.
+"""What the API and the pages both do: upload, export (accounts and logins
+are :mod:`gutbalance.web.accounts`).
 
 Routes translate HTTP in and out; these functions hold the rules (limits,
 throttling, one transaction per upload).  Failures are :class:`WebError`
@@ -9,22 +10,21 @@ from __future__ import annotations
 
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..errors import GutBalanceError
+from ..errors import GutBalanceError, SizeLimitError
+from ..io.source import expand_bytes
 from . import crud, ingest
 from .core.config import Settings
 from .core.security import PasswordHashing, RateLimiter
-from .models import Sample, User
-from .schemas import USERNAME_PATTERN
+from .jobs import JobRunner
+from .models import Job, Sample, User
 
 
 class WebError(Exception):
@@ -42,9 +42,7 @@ class Guards:
     """The app's stateful protections (one set per app)."""
 
     hashing: PasswordHashing
-    login_failures: RateLimiter
     uploads: RateLimiter
-    registrations: RateLimiter
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
@@ -53,59 +51,14 @@ class Guards:
                 concurrency=settings.password_hash_concurrency,
                 memory_kib=settings.password_hash_memory_kib,
                 time_cost=settings.password_hash_time_cost,
+                queue=None if settings.password_hash_queue < 0 else settings.password_hash_queue,
             ),
-            login_failures=RateLimiter(settings.login_failures_allowed, settings.login_window_seconds),
             uploads=RateLimiter(settings.uploads_per_window, settings.upload_window_seconds),
-            registrations=RateLimiter(settings.registrations_per_window, settings.registration_window_seconds),
         )
 
 
 def _too_many(wait: int, what: str) -> WebError:
     return WebError(429, f"too many {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
-
-
-def normalize_username(username: str) -> str:
-    return username.strip().lower()
-
-
-def register(session: Session, *, guards: Guards, username: str, password: str, address: str) -> User:
-    username = normalize_username(username)
-    if not re.fullmatch(USERNAME_PATTERN, username):
-        raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
-    if not 8 <= len(password) <= 1024:
-        raise WebError(422, "a password has at least 8 characters")
-    if wait := guards.registrations.hit(address):
-        raise _too_many(wait, "new accounts from this address")
-    if crud.get_user_by_name(session, username=username) is not None:
-        raise WebError(409, "that username is taken")
-    session.commit()  # no connection held while hashing (deliberately slow, and queued)
-    user = crud.create_user(session, username=username, password_hash=guards.hashing.hash(password))
-    try:
-        session.commit()
-    except IntegrityError:  # registered by a concurrent request in the meantime
-        session.rollback()
-        raise WebError(409, "that username is taken") from None
-    return user
-
-
-def authenticate(session: Session, *, guards: Guards, username: str, password: str, address: str) -> User:
-    """The user with these credentials; throttled per username and client address."""
-    username = normalize_username(username)
-    key = f"{username}\x00{address}"
-    if wait := guards.login_failures.retry_after(key):
-        raise _too_many(wait, "failed logins")
-    user = crud.get_user_by_name(session, username=username)
-    session.commit()  # no connection held while verifying (deliberately slow, and queued)
-    if not guards.hashing.verify(user.password_hash if user else None, password) or user is None:
-        guards.login_failures.hit(key)
-        raise WebError(401, "wrong username or password")
-    guards.login_failures.reset(key)
-    return user
-
-
-def check_password(*, guards: Guards, user: User, password: str) -> None:
-    if not guards.hashing.verify(user.password_hash, password):
-        raise WebError(403, "wrong password")
 
 
 def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str | None, date | None]:
@@ -120,40 +73,86 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
     return subject, day
 
 
+def receive_upload(stream: BinaryIO, *, settings: Settings) -> bytes:
+    """The uploaded bytes, refusing (413) more than :attr:`Settings.max_upload_bytes`.
+
+    The one check of an upload's size (the request-body cap of the
+    middleware only guards the transport)."""
+    data = stream.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise WebError(413, f"the file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB")
+    return data
+
+
 def upload(
     session: Session,
     *,
     settings: Settings,
     guards: Guards,
+    runner: JobRunner,
     owner: User,
-    data: bytes,
+    stream: BinaryIO,
     filename: str,
     subject: str | None,
     collected: date | None,
-) -> list[Sample]:
-    """Read, score and store every sample of one file, all or nothing."""
-    if len(data) > settings.max_upload_bytes:
-        raise WebError(413, f"the file is larger than {settings.max_upload_bytes // (1024 * 1024)} MB")
+) -> Job:
+    """Check an upload and queue it for scoring; wait a little for the result.
+
+    What it costs to look at is bounded here, in the request: the size, then
+    the content decompressed a chunk at a time against the upload limits
+    (a bomb is refused at its cap, 413; too many lines, 422), holding one chunk.
+    Reading, scoring and storing happen in a worker process
+    (:mod:`gutbalance.web.jobs`).  Returns the job as it stands after up to
+    :attr:`Settings.upload_wait_seconds`: done (its samples stored, all or
+    nothing), failed (``error``, ``error_status``) or still queued/running.
+    """
     if wait := guards.uploads.hit(owner.id):
         raise _too_many(wait, "uploads")
+    data = receive_upload(stream, settings=settings)
     if not data.strip():
         raise WebError(422, "the file is empty")
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
-    session.commit()  # hand the connection back while parsing and scoring (CPU work, no database)
     try:
-        profiles = ingest.read_upload(data, filename=filename)
-        scored = [(profile, ingest.score_profile(profile)) for profile in profiles]
-        samples = crud.add_samples(
-            session, owner=owner, scored=scored, subject=subject, collected=collected, filename=filename
-        )
-        session.commit()
+        expand_bytes(data, name=filename, limits=settings.upload_limits, keep=False)
+    except SizeLimitError as exc:
+        raise WebError(413, str(exc)) from None
     except GutBalanceError as exc:
-        session.rollback()
         raise WebError(422, str(exc)) from None
-    except BaseException:
-        session.rollback()
-        raise
-    return samples
+    if runner.backlog() >= settings.max_queued_jobs:
+        raise WebError(503, "too many uploads are waiting to be scored; try again in a minute", headers={"Retry-After": "60"})
+    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=collected)
+    session.commit()
+    del data
+    runner.submit(job.id)
+    runner.wait(job.id, settings.upload_wait_seconds)
+    session.expire_all()
+    refreshed = crud.get_job(session, owner=owner, job_id=job.id)
+    session.commit()
+    return refreshed if refreshed is not None else job
+
+
+def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
+    """The samples a finished job stored, in file order (deleted ones left out)."""
+    ids = list(job.sample_ids or [])
+    found = {s.id: s for s in crud.get_samples(session, owner=owner, sample_ids=ids)}
+    return [found[i] for i in ids if i in found]
+
+
+def job_record(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "filename": job.filename,
+        "subject": job.subject,
+        "collected": job.collected.isoformat() if job.collected else None,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "error": job.error,
+        "error_status": job.error_status,
+        "samples": list(job.sample_ids or []),
+        "url": f"/api/jobs/{job.id}",
+    }
 
 
 def scores_table(samples: list[Sample]) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from .core.security import csrf_token, new_csrf_seed
 
@@ -40,8 +40,14 @@ def cookie_secure(request: Request) -> bool:
     return request.app.state.settings.behind_tls_proxy or request.url.scheme == "https"
 
 
+def set_csrf_cookie(request: Request, response: Response, seed: str) -> None:
+    response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=cookie_secure(request), path="/")
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200) -> HTMLResponse:
-    """Render a page; every page gets the user, and a CSRF value for its forms."""
+    """Render a page; every page gets the user (a plain
+    :class:`~gutbalance.web.api.deps.Viewer`, never an ORM object), and a CSRF
+    value for its forms, bound to the browser's CSRF cookie and login session."""
     settings = request.app.state.settings
     seed = request.cookies.get(CSRF_COOKIE)
     fresh = not seed or len(seed) > 100
@@ -49,14 +55,12 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         seed = new_csrf_seed()
     values = {
         "user": getattr(request.state, "user", None),
-        "csrf": csrf_token(settings.secret, seed),
+        "csrf": csrf_token(settings.secret, seed, getattr(request.state, "session_id", None)),
         "notice": None,
     }
     values.update(context or {})
     html = _env.get_template(name).render(**values)
     response = HTMLResponse(html, status_code=status_code)
     if fresh:
-        response.set_cookie(
-            CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=cookie_secure(request), path="/"
-        )
+        set_csrf_cookie(request, response, seed)
     return response

@@ -120,6 +120,17 @@ def sniff(source: Source) -> bool:
     return head.startswith("{") and any(marker in head for marker in _JSON_MARKERS)
 
 
+def diagnose(source: Source) -> FormatError | None:
+    """An HDF5 file that could not be parsed is a corrupt (or truncated) BIOM
+    2.1 table, not an unknown format: say so, with the library's reason."""
+    if not source.is_hdf5:
+        return None
+    kind, value = _hdf5_table(source)
+    if kind != "error":
+        return None
+    return FormatError(f"a corrupt or truncated HDF5 (BIOM 2.1) file: {value.message}", path=source.path)
+
+
 def load_table(source: Source):
     """The :class:`biom.Table` in ``source`` (HDF5 or JSON)."""
     from biom.parse import parse_biom_table
@@ -310,5 +321,6 @@ register(
         extensions=(".biom", ".json"),
         priority=40,
         takes_taxonomy=True,
+        diagnose=diagnose,
     )
 )

@@ -55,9 +55,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...cohort import SampleProfile
-from ...errors import ArchiveError, FormatError, GutBalanceError
+from ...errors import ArchiveError, FormatError, GutBalanceError, SizeLimitError
 from ..registry import Format, register
-from ..source import MAX_COMPRESSION_RATIO, MAX_INPUT_BYTES, ZIP_MAGIC, Source
+from ..source import CHUNK_BYTES, MAX_COMPRESSION_RATIO, MAX_INPUT_BYTES, ZIP_MAGIC, InputLimits, Source
 from . import biom as biom_format
 from .table import FeatureTaxonomy
 
@@ -86,6 +86,7 @@ class Artifact:
     root: str
     type: str
     format: str
+    limits: InputLimits | None = None
 
     def member(self, relative: str) -> bytes:
         name = f"{self.root}/{relative}"
@@ -93,7 +94,7 @@ class Artifact:
             info = self.zip.getinfo(name)
         except KeyError:
             raise FormatError(f"the {self.type} artifact has no {relative}", path=self.path) from None
-        return read_member(self.zip, info, self.path)
+        return read_member(self.zip, info, self.path, limits=self.limits)
 
 
 def _unsafe_name(name: str) -> bool:
@@ -102,8 +103,16 @@ def _unsafe_name(name: str) -> bool:
     return any(part == ".." for part in re.split(r"[/\\]", name))
 
 
-def check_archive(zf: zipfile.ZipFile, size: int, path: Path) -> list[zipfile.ZipInfo]:
-    """Refuse unsafe archives (see the module docstring); return the members."""
+def check_archive(
+    zf: zipfile.ZipFile, size: int, path: Path, *, limits: InputLimits | None = None
+) -> list[zipfile.ZipInfo]:
+    """Refuse unsafe archives (see the module docstring); return the members.
+
+    Sizes are the ones the archive declares; :func:`read_member` never reads
+    more than a member declares, so these checks bound what unpacking costs.
+    """
+    max_total = min(MAX_UNCOMPRESSED_BYTES, limits.max_expanded_bytes) if limits else MAX_UNCOMPRESSED_BYTES
+    max_ratio = min(MAX_RATIO, limits.max_ratio) if limits else MAX_RATIO
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise ArchiveError(f"the archive has {len(infos):,} members, over the limit of {MAX_MEMBERS:,}", path=path)
@@ -120,36 +129,58 @@ def check_archive(zf: zipfile.ZipFile, size: int, path: Path) -> list[zipfile.Zi
         if name in seen:
             raise ArchiveError(f"member {name!r} appears twice", path=path)
         seen.add(name)
-        if info.file_size > _RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise ArchiveError(
+        if info.file_size > _RATIO_FLOOR and info.file_size > max_ratio * max(info.compress_size, 1):
+            raise SizeLimitError(
                 f"member {name!r} expands {info.file_size:,} bytes from {info.compress_size:,} "
-                f"(ratio limit {MAX_RATIO}:1); refusing a possible archive bomb",
+                f"(ratio limit {max_ratio}:1); refusing a possible archive bomb",
                 path=path,
             )
         total += info.file_size
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise ArchiveError(
-            f"the archive expands to {total:,} bytes, over the limit of {MAX_UNCOMPRESSED_BYTES:,}", path=path
-        )
-    if total > _RATIO_FLOOR and total > MAX_RATIO * max(size, 1):
-        raise ArchiveError(
-            f"the archive expands {total:,} bytes from {size:,} (ratio limit {MAX_RATIO}:1); "
+        if total > max_total:
+            raise SizeLimitError(
+                f"the archive expands to more than {total:,} bytes, over the limit of {max_total:,}; "
+                "refusing it (a possible archive bomb)",
+                path=path,
+            )
+    if total > _RATIO_FLOOR and total > max_ratio * max(size, 1):
+        raise SizeLimitError(
+            f"the archive expands {total:,} bytes from {size:,} (ratio limit {max_ratio}:1); "
             "refusing a possible archive bomb",
             path=path,
         )
     return infos
 
 
-def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
-    """A member's bytes, never more than it declares."""
+def check_zip_bytes(data: bytes, *, path: Path, limits: InputLimits) -> None:
+    """Check a zip held in memory against ``limits`` from its directory alone
+    (nothing is decompressed); an unreadable zip is left to the reader."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return
+    with zf:
+        check_archive(zf, len(data), path, limits=limits)
+
+
+def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, limits: InputLimits | None = None) -> bytes:
+    """A member's bytes, streamed a chunk at a time, never more than it
+    declares (which :func:`check_archive` has bounded) nor than ``limits``
+    allow."""
+    cap = info.file_size if limits is None else min(info.file_size, limits.max_expanded_bytes)
+    out = io.BytesIO()
     try:
         with zf.open(info) as fh:
-            data = fh.read(info.file_size + 1)
+            while chunk := fh.read(CHUNK_BYTES):
+                if out.tell() + len(chunk) > cap:
+                    if out.tell() + len(chunk) > info.file_size:
+                        raise ArchiveError(f"member {info.filename!r} is larger than it declares", path=path)
+                    raise SizeLimitError(
+                        f"member {info.filename!r} expands beyond the limit of {cap:,} bytes", path=path
+                    )
+                out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
         raise ArchiveError(f"member {info.filename!r} is corrupt or unsupported ({exc})", path=path) from None
-    if len(data) > info.file_size:
-        raise ArchiveError(f"member {info.filename!r} is larger than it declares", path=path)
-    return data
+    return out.getvalue()
 
 
 def _parse_metadata(text: str) -> dict[str, str]:
@@ -161,15 +192,15 @@ def _parse_metadata(text: str) -> dict[str, str]:
     return out
 
 
-def open_artifact(data: bytes, path: Path) -> Artifact:
-    """Open and check a .qza held in memory."""
+def open_artifact(data: bytes, path: Path, *, limits: InputLimits | None = None) -> Artifact:
+    """Open and check a .qza held in memory (within ``limits`` where given)."""
     if len(data) > MAX_ARCHIVE_BYTES:
         raise ArchiveError(f"the archive is {len(data):,} bytes, over the limit of {MAX_ARCHIVE_BYTES:,}", path=path)
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ArchiveError(f"not a readable zip archive ({exc})", path=path) from None
-    infos = check_archive(zf, len(data), path)
+    infos = check_archive(zf, len(data), path, limits=limits)
     roots = {m.group(1) for info in infos if (m := _META_NAME.match(info.filename))}
     if len(roots) != 1:
         raise FormatError(
@@ -182,11 +213,11 @@ def open_artifact(data: bytes, path: Path) -> Artifact:
     outside = [i.filename for i in infos if not i.filename.startswith(root + "/")]
     if outside:
         raise FormatError(f"member {outside[0]!r} is outside the artifact folder {root!r}", path=path)
-    meta_bytes = read_member(zf, zf.getinfo(f"{root}/metadata.yaml"), path)
+    meta_bytes = read_member(zf, zf.getinfo(f"{root}/metadata.yaml"), path, limits=limits)
     meta = _parse_metadata(meta_bytes.decode("utf-8", errors="replace"))
     if "type" not in meta:
         raise FormatError("metadata.yaml has no type", path=path)
-    return Artifact(path, zf, root, meta["type"], meta.get("format", ""))
+    return Artifact(path, zf, root, meta["type"], meta.get("format", ""), limits)
 
 
 def sniff(source: Source) -> bool:
@@ -230,7 +261,7 @@ def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
 
 
 def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
-    artifact = open_artifact(source.data, source.path)
+    artifact = open_artifact(source.data, source.path, limits=source.limits)
     kind_of = artifact.type.replace(" ", "")
     if kind_of == TAXONOMY_TYPE:
         raise FormatError(
@@ -247,7 +278,7 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
             )
         raise FormatError(f"a QIIME 2 {artifact.type} artifact is not a taxonomic profile", path=source.path)
     data = artifact.member("data/feature-table.biom")
-    table = biom_format.load_table(Source(source.path, data))
+    table = biom_format.load_table(Source(source.path, data, source.limits))
     return biom_format.profiles_from_table(
         table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy
     )
@@ -295,7 +326,7 @@ def read_taxonomy(path: Path) -> dict[str, str]:
     """Feature id -> lineage from a FeatureData[Taxonomy] .qza or a taxonomy.tsv."""
     source = Source.open(path)
     if source.is_zip:
-        artifact = open_artifact(source.data, path)
+        artifact = open_artifact(source.data, path, limits=source.limits)
         if artifact.type.replace(" ", "") != TAXONOMY_TYPE:
             raise FormatError(f"expected a {TAXONOMY_TYPE} artifact, found {artifact.type}", path=path)
         text = artifact.member("data/taxonomy.tsv").decode("utf-8-sig", errors="replace")

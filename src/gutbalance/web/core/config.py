@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from ...io.source import InputLimits
+
 #: Default data folder (overridden by ``--data-dir`` or ``GUTBALANCE_DATA_DIR``).
 DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "gutbalance"
 SECRET_FILE = "secret_key"
@@ -37,21 +39,66 @@ class Settings:
         Lifetime of a bearer token and of a browser session.
     max_upload_bytes
         Largest upload accepted (the whole request body is capped a little above).
+    upload_max_expanded_bytes, upload_max_lines, upload_max_samples, upload_max_taxa
+        What one upload may hold once decompressed (gzip/bz2/xz, or all
+        members of a ``.qza``): bytes, lines, samples, taxa per sample.  Bytes
+        and lines are counted while the upload streams, before it is queued
+        (413 for bytes, 422 for the rest).
+    worker_processes
+        Worker processes that parse and score uploads, off the request path.
+    worker_memory_bytes
+        Address-space limit of each worker (``RLIMIT_AS``): an upload that
+        needs more fails with 413 instead of taking the machine's memory.
+    worker_seconds
+        Longest a worker may spend on one upload before it is stopped (the
+        upload fails with 422 and the worker is replaced).
+    upload_wait_seconds
+        How long an upload request waits for its job: done by then, the
+        answer is 201 with the samples; else 202 with the job's URL.
+    max_queued_jobs
+        Uploads waiting for a worker in one server process before new ones
+        are refused (503 with ``Retry-After``).
     uploads_per_window, upload_window_seconds
         Per-user upload rate limit.
     login_failures_allowed, login_window_seconds
-        Failed logins per username and client address before a pause.
+        Failed logins per username and client address before a pause.  Each
+        attempt is reserved in the database before its password is hashed
+        (so concurrent attempts and several server processes share one count)
+        and given back when the login succeeds.
+    login_address_failures_allowed
+        Failed logins per client address across all usernames, in the same window.
+    login_user_failures_allowed
+        Failed logins per username from all addresses, in the same window (a
+        guesser spread over many addresses).
+    password_checks_allowed
+        Wrong passwords per user when a logged-in user confirms it (password
+        change, account deletion), in the login window.
     registrations_per_window, registration_window_seconds
         New accounts per client address (registration hashes a password,
         which is deliberately expensive).
     behind_tls_proxy
         The app is served over HTTPS by a proxy: cookies are always ``Secure``
-        and HSTS is sent.  Without it, cookies are ``Secure`` when the request
-        itself arrived over HTTPS.
+        and HSTS is sent, and the proxy's ``X-Forwarded-For``/``-Proto``
+        headers are honoured from ``forwarded_allow_ips``.  Without it,
+        cookies are ``Secure`` when the request itself arrived over HTTPS and
+        forwarded headers are ignored from everyone.
+    forwarded_allow_ips
+        The proxies (comma-separated addresses or networks, ``*`` for any)
+        whose forwarded headers are believed with ``behind_tls_proxy``.
     password_hash_concurrency
         Argon2 hashes computed at once (each takes a core and its memory).
+        Default: one core fewer than the machine has (at least 1, at most
+        4), so that a flood of logins leaves a core to the server's event
+        loop and every other request.
+    password_hash_queue
+        Logins or registrations that may wait (up to 2 s) for a hashing slot;
+        beyond them requests are refused at once with 503 and Retry-After.
+        -1 (the default): 8 per slot, at most 16.
     password_hash_memory_kib, password_hash_time_cost
         Argon2id cost of new hashes (stored hashes keep their own parameters).
+    password_min_length, password_min_score
+        The password policy: at least this many characters, never containing
+        the username, and a zxcvbn strength score (0-4) of at least this.
     """
 
     data_dir: Path = DEFAULT_DATA_DIR
@@ -60,20 +107,47 @@ class Settings:
     api_token_seconds: int = 3600
     session_seconds: int = 8 * 3600
     max_upload_bytes: int = 20 * 1024 * 1024
+    upload_max_expanded_bytes: int = 200 * 1024 * 1024
+    upload_max_lines: int = 200_000
+    upload_max_samples: int = 1000
+    upload_max_taxa: int = 50_000
+    worker_processes: int = 2
+    worker_memory_bytes: int = 3 * 1024**3
+    worker_seconds: int = 120
+    upload_wait_seconds: float = 1.0
+    max_queued_jobs: int = 500
     uploads_per_window: int = 20
     upload_window_seconds: int = 60
     login_failures_allowed: int = 5
     login_window_seconds: int = 15 * 60
+    login_address_failures_allowed: int = 30
+    login_user_failures_allowed: int = 20
+    password_checks_allowed: int = 5
     registrations_per_window: int = 100
     registration_window_seconds: int = 3600
     behind_tls_proxy: bool = False
-    password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    forwarded_allow_ips: str = "127.0.0.1"
+    password_hash_concurrency: int = field(default_factory=lambda: max(1, min(4, (os.cpu_count() or 1) - 1)))
+    password_hash_queue: int = -1
     password_hash_memory_kib: int = 19456
     password_hash_time_cost: int = 2
+    password_min_length: int = 8
+    password_min_score: int = 3
 
     @property
     def secret(self) -> bytes:
         return bytes.fromhex(self.secret_key)
+
+    @property
+    def upload_limits(self) -> InputLimits:
+        """The limits of one upload, as the library applies them while reading."""
+        return InputLimits(
+            max_bytes=self.max_upload_bytes,
+            max_expanded_bytes=self.upload_max_expanded_bytes,
+            max_lines=self.upload_max_lines,
+            max_samples=self.upload_max_samples,
+            max_taxa=self.upload_max_taxa,
+        )
 
     @property
     def max_request_bytes(self) -> int:
@@ -89,6 +163,8 @@ def _from_env(name: str, default: object) -> object:
         return raw.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(default, int):
         return int(raw)
+    if isinstance(default, float):
+        return float(raw)
     if isinstance(default, Path):
         return Path(raw)
     return raw

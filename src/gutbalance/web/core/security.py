@@ -1,17 +1,22 @@
-"""Passwords, signed tokens, CSRF values and rate limits.
+"""Passwords, signed tokens, CSRF values, rate limits and the password policy.
 
 Tokens are ``<payload>.<signature>``: the payload is base64url JSON
-``{"sub": user id, "aud": "api" | "session", "exp": unix time}`` and the
+``{"sid": session id, "aud": "api" | "session", "exp": unix time}`` and the
 signature HMAC-SHA256 of it with the app's secret.  The audience keeps a
-browser session cookie from being replayed as an API token and vice versa.
+browser session cookie from being replayed as an API token and vice versa;
+the session id names a row in ``auth_sessions``, without which the token is
+worth nothing (logout deletes it).  Decoding is strict: only the canonical
+unpadded base64url spelling of a signature is accepted.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import threading
 import time
@@ -21,6 +26,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 
+class HashingBusy(Exception):
+    """Every password-hashing slot is taken and the short queue is full: the
+    request is shed (503) instead of holding a server thread while it waits."""
+
+
 class PasswordHashing:
     """Argon2id hashing with a bound on how many hashes run at once.
 
@@ -28,26 +38,61 @@ class PasswordHashing:
     2 iterations, 1 lane; OWASP Password Storage Cheat Sheet): about 0.15 s
     on one core here, where the RFC 9106 64 MiB profile takes a second and
     would let a handful of logins saturate the server.
+
+    ``concurrency`` hashes run at once and at most ``queue`` more wait for a
+    slot, each for at most ``wait`` seconds; any further request is refused
+    at once with :class:`HashingBusy`.  Waiting without a bound let a burst of
+    logins hold every server thread (issue 15: ``/healthz`` took 10 s).
     """
 
-    def __init__(self, *, concurrency: int, memory_kib: int = 19456, time_cost: int = 2) -> None:
+    def __init__(
+        self, *, concurrency: int, memory_kib: int = 19456, time_cost: int = 2, queue: int | None = None, wait: float = 2.0
+    ) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=1)
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.concurrency = max(1, concurrency)
+        # Default: a short queue (a few seconds of hashing) that still leaves
+        # most of the server's 40 threads to everything else.
+        self.queue = min(8 * self.concurrency, 16) if queue is None else max(0, queue)
+        self.wait = wait
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+        self._admitted = 0  # hashing or waiting for a slot
+        self._lock = threading.Lock()
         # A real hash to verify against when the username does not exist, so
         # that a login for an unknown user takes as long as a wrong password.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
 
+    def _run(self, work):
+        with self._lock:
+            if self._admitted >= self.concurrency + self.queue:
+                raise HashingBusy
+            self._admitted += 1
+        try:
+            if not self._slots.acquire(timeout=self.wait):
+                raise HashingBusy
+            try:
+                return work()
+            finally:
+                self._slots.release()
+        finally:
+            with self._lock:
+                self._admitted -= 1
+
     def hash(self, password: str) -> str:
-        with self._slots:
-            return self._hasher.hash(password)
+        return self._run(lambda: self._hasher.hash(password))
 
     def verify(self, stored: str | None, password: str) -> bool:
         """Whether ``password`` matches ``stored`` (``None``: no such user; still costs a hash)."""
-        with self._slots:
+
+        def check() -> bool:
             try:
                 return self._hasher.verify(stored or self._dummy, password) and stored is not None
             except (VerificationError, InvalidHashError):
                 return False
+
+        return self._run(check)
+
+
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 
 
 def _b64(data: bytes) -> str:
@@ -55,22 +100,42 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """Strict base64url: the unpadded alphabet only, and only the canonical
+    spelling (unused trailing bits zero), so each value has one encoding."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not canonical base64url")
+    try:
+        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except binascii.Error:
+        raise ValueError("not base64url") from None
+    if _b64(data) != text:
+        raise ValueError("not canonical base64url")
+    return data
 
 
 def _sign(secret: bytes, purpose: str, message: bytes) -> bytes:
     return hmac.new(secret, purpose.encode() + b"\x00" + message, hashlib.sha256).digest()
 
 
-def make_token(secret: bytes, *, user_id: str, audience: str, lifetime: int, now: float | None = None) -> str:
-    """A signed token for ``user_id`` valid for ``lifetime`` seconds."""
+def new_session_id() -> str:
+    """A random session id (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def make_token(secret: bytes, *, session_id: str, audience: str, lifetime: int, now: float | None = None) -> str:
+    """A signed token for the session ``session_id``, valid for ``lifetime`` seconds."""
     issued = int(time.time() if now is None else now)
-    payload = _b64(json.dumps({"sub": user_id, "aud": audience, "exp": issued + lifetime}, separators=(",", ":")).encode())
+    claims = {"sid": session_id, "aud": audience, "exp": issued + lifetime}
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{payload}.{_b64(_sign(secret, 'token', payload.encode()))}"
 
 
 def read_token(secret: bytes, token: str, *, audience: str, now: float | None = None) -> str | None:
-    """The user id in a valid, unexpired token for ``audience``; ``None`` otherwise."""
+    """The session id in a valid, unexpired token for ``audience``; ``None`` otherwise.
+
+    The caller must still find the session: a token outlives its logout only
+    as a string.
+    """
     try:
         payload, signature = token.split(".")
         if not hmac.compare_digest(_unb64(signature), _sign(secret, "token", payload.encode())):
@@ -80,10 +145,10 @@ def read_token(secret: bytes, token: str, *, audience: str, now: float | None = 
         return None
     if not isinstance(claims, dict) or claims.get("aud") != audience:
         return None
-    exp, sub = claims.get("exp"), claims.get("sub")
-    if not isinstance(exp, int) or not isinstance(sub, str) or exp <= (time.time() if now is None else now):
+    exp, sid = claims.get("exp"), claims.get("sid")
+    if not isinstance(exp, int) or not isinstance(sid, str) or exp <= (time.time() if now is None else now):
         return None
-    return sub
+    return sid
 
 
 def new_csrf_seed() -> str:
@@ -91,16 +156,18 @@ def new_csrf_seed() -> str:
     return secrets.token_urlsafe(32)
 
 
-def csrf_token(secret: bytes, seed: str) -> str:
-    """The value forms carry: bound to the browser's CSRF cookie by an HMAC, so
-    a cookie planted by another site (or subdomain) cannot be matched."""
-    return _b64(_sign(secret, "csrf", seed.encode()))
+def csrf_token(secret: bytes, seed: str, session_id: str | None = None) -> str:
+    """The value forms carry: an HMAC of the browser's CSRF cookie and of the
+    login session (none before login), so a cookie planted by another site
+    (or subdomain) cannot be matched, and a token taken before login, or from
+    another session, is worthless after it."""
+    return _b64(_sign(secret, "csrf", seed.encode() + b"\x00" + (session_id or "").encode()))
 
 
-def csrf_valid(secret: bytes, seed: str | None, submitted: str | None) -> bool:
+def csrf_valid(secret: bytes, seed: str | None, submitted: str | None, session_id: str | None = None) -> bool:
     if not seed or not submitted:
         return False
-    return hmac.compare_digest(csrf_token(secret, seed), submitted)
+    return hmac.compare_digest(csrf_token(secret, seed, session_id), submitted)
 
 
 class RateLimiter:
@@ -156,3 +223,34 @@ class RateLimiter:
     def reset(self, key: str) -> None:
         with self._lock:
             self._events.pop(key, None)
+
+
+#: Only the first characters of a password are rated.  zxcvbn refuses more
+#: than 72, and its l33t matching grows exponentially with the number of
+#: l33t-like characters: 20 of them took 2.4 s here, 16 a tenth of that
+#: (measured under a load average of 15).  Every entry of its lists of common
+#: passwords fits in 16 characters, and a password whose first 16 are hard
+#: to guess is at least as hard to guess whole.
+RATED_PREFIX = 16
+
+
+def password_problem(password: str, *, username: str, min_length: int, min_score: int) -> str | None:
+    """Why ``password`` is refused for ``username``, or ``None`` when it is acceptable.
+
+    Length first (NIST SP 800-63B asks for at least 8 characters), then the
+    username (refused anywhere inside the password), then zxcvbn's estimate,
+    whose offline frequency lists hold common passwords, names, words and
+    keyboard patterns: a score of ``min_score`` or more (3 = at least 10^8
+    guesses) for the first :data:`RATED_PREFIX` characters is accepted.
+    """
+    import zxcvbn
+
+    if len(password) < min_length:
+        return f"a password has at least {min_length} characters"
+    if username and username.casefold() in password.casefold():
+        return "a password must not contain the username"
+    result = zxcvbn.zxcvbn(password[:RATED_PREFIX], user_inputs=[username] if username else [])
+    if result["score"] < min_score:
+        warning = result["feedback"].get("warning") or "it is too easy to guess"
+        return f"that password is too easy to guess ({warning.rstrip('.')}); try a few unrelated words"
+    return None

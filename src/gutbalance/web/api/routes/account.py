@@ -1,12 +1,13 @@
-"""The caller's account: who am I, export everything, delete everything."""
+"""The caller's account: who am I, change the password, export everything,
+delete everything."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from ... import crud, services
-from ...schemas import PasswordConfirmation, UserOut
-from ..deps import ApiUser, SessionDep
+from ... import accounts, crud, services
+from ...schemas import PasswordChange, PasswordConfirmation, Token, UserOut
+from ..deps import API_AUDIENCE, ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/account", tags=["account"])
 
@@ -14,6 +15,19 @@ router = APIRouter(prefix="/api/account", tags=["account"])
 @router.get("", response_model=UserOut)
 def me(user: ApiUser) -> UserOut:
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
+
+
+@router.post("/password", response_model=Token)
+def change_password(body: PasswordChange, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep) -> Token:
+    """Change the password (the current one is asked again: 403 when wrong,
+    throttled).  Every API token and browser session of the account ends,
+    this token too; the answer is a fresh token."""
+    user_id = user.id
+    accounts.change_password(
+        session, settings=settings, guards=request.app.state.guards, user=user, current=body.current_password, new=body.new_password
+    )
+    _, token = accounts.start_session(session, settings=settings, user_id=user_id, audience=API_AUDIENCE)
+    return Token(access_token=token, expires_in=settings.api_token_seconds)
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {"application/zip": {}}}})
@@ -28,10 +42,12 @@ def export(user: ApiUser, session: SessionDep) -> Response:
 
 
 @router.delete("", status_code=status.HTTP_204_NO_CONTENT)
-def delete_account(body: PasswordConfirmation, request: Request, user: ApiUser, session: SessionDep) -> Response:
-    """Delete the account and every sample in it, for good.  The password is
-    asked again so that a leaked token alone cannot erase an account."""
-    services.check_password(guards=request.app.state.guards, user=user, password=body.password)
+def delete_account(body: PasswordConfirmation, request: Request, user: ApiUser, session: SessionDep, settings: SettingsDep) -> Response:
+    """Delete the account and every sample in it, for good (on SQLite the
+    write-ahead log is checkpointed, so the rows do not linger in it).  The
+    password is asked again so that a leaked token alone cannot erase an
+    account."""
+    accounts.check_password(session, settings=settings, guards=request.app.state.guards, user=user, password=body.password)
     crud.delete_user(session, user=user)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

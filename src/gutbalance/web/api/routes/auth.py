@@ -1,32 +1,63 @@
-"""``POST /api/register`` and ``POST /api/login``."""
+"""``POST /api/register``, ``POST /api/login`` and ``POST /api/logout``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 
-from ...core.security import make_token
+from ... import accounts
 from ...schemas import Credentials, LoginBody, Token, UserOut
-from ...services import authenticate, register
-from ..deps import API_AUDIENCE, SessionDep, SettingsDep, client_address
+from ..deps import API_AUDIENCE, ApiUser, SessionDep, SettingsDep, client_address, in_auth_thread
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-def register_user(body: Credentials, request: Request, session: SessionDep) -> UserOut:
-    """Create an account (409 if the username is taken)."""
-    user = register(
-        session, guards=request.app.state.guards, username=body.username, password=body.password, address=client_address(request)
+async def register_user(body: Credentials, request: Request, session: SessionDep, settings: SettingsDep) -> UserOut:
+    """Create an account (409 if the username is taken, 422 naming the
+    problem when the password is too short, too common or holds the username)."""
+    user = await in_auth_thread(
+        request,
+        accounts.register,
+        session,
+        settings=settings,
+        guards=request.app.state.guards,
+        username=body.username,
+        password=body.password,
+        address=client_address(request),
     )
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 
 
 @router.post("/login", response_model=Token)
-def login(body: LoginBody, request: Request, session: SessionDep, settings: SettingsDep) -> Token:
-    """A bearer token for the API.  Failed attempts are throttled per username
-    and client address (429 with Retry-After)."""
-    user = authenticate(
-        session, guards=request.app.state.guards, username=body.username, password=body.password, address=client_address(request)
-    )
-    token = make_token(settings.secret, user_id=user.id, audience=API_AUDIENCE, lifetime=settings.api_token_seconds)
-    return Token(access_token=token, expires_in=settings.api_token_seconds)
+async def login(body: LoginBody, request: Request, session: SessionDep, settings: SettingsDep) -> Token:
+    """A bearer token for the API, valid until it expires or is revoked
+    (logout, password change).  Attempts are throttled per username and
+    address, per address and per username (429 with Retry-After); 503 with
+    Retry-After when the server is busy checking other passwords."""
+
+    def log_in() -> str:
+        user = accounts.authenticate(
+            session,
+            settings=settings,
+            guards=request.app.state.guards,
+            username=body.username,
+            password=body.password,
+            address=client_address(request),
+        )
+        return accounts.start_session(session, settings=settings, user_id=user.id, audience=API_AUDIENCE)[1]
+
+    return Token(access_token=await in_auth_thread(request, log_in), expires_in=settings.api_token_seconds)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+def logout(request: Request, user: ApiUser, session: SessionDep) -> Response:
+    """Revoke this token at once."""
+    accounts.end_session(session, session_id=request.state.session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/logout/everywhere", status_code=status.HTTP_204_NO_CONTENT)
+def logout_everywhere(user: ApiUser, session: SessionDep) -> Response:
+    """Revoke every API token and end every browser session of the caller."""
+    accounts.end_all_sessions(session, user_id=user.id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -11,12 +11,21 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from ... import crud, services
-from ...core.security import make_token
+from ... import accounts, crud, jobs, services
+from ...core.security import new_csrf_seed
 from ...reporting import page_with_inline_styles, sample_report_html, timeline_html
 from ...services import WebError
-from ...templating import SESSION_COOKIE, cookie_secure, render, subject_href
-from ..deps import SESSION_AUDIENCE, Csrf, OptionalPageUser, PageUser, SessionDep, SettingsDep, client_address
+from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
+from ..deps import (
+    SESSION_AUDIENCE,
+    Csrf,
+    OptionalPageUser,
+    PageUser,
+    SessionDep,
+    SettingsDep,
+    client_address,
+    in_auth_thread,
+)
 from .samples import store_upload
 
 router = APIRouter(include_in_schema=False)
@@ -26,8 +35,14 @@ NOTICES = {
     "deleted": "The sample was deleted.",
     "account-deleted": "Your account and all its samples were deleted.",
     "logged-out": "You are logged out.",
+    "logged-out-everywhere": "You are logged out on every device, and every API token is revoked.",
+    "password-changed": "Your password was changed; every other session and API token has ended.",
     "uploaded": "The file was read and scored.",
 }
+
+#: Seconds between reloads of a page that waits for scoring (a meta refresh:
+#: the Content-Security-Policy allows no inline script).
+REFRESH_SECONDS = 2
 
 
 def _safe_next(target: str | None) -> str:
@@ -42,9 +57,12 @@ def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=status.HTTP_303_SEE_OTHER)
 
 
-def _start_session(request: Request, response: Response, user_id: str) -> None:
+def _start_session(request: Request, session, response: Response, user_id: str) -> None:
+    """Log the browser in: a new session row and cookie, and a new CSRF seed
+    (forms rendered before the login are worthless after it)."""
     settings = request.app.state.settings
-    token = make_token(settings.secret, user_id=user_id, audience=SESSION_AUDIENCE, lifetime=settings.session_seconds)
+    _, token = accounts.start_session(session, settings=settings, user_id=user_id, audience=SESSION_AUDIENCE)
+    set_csrf_cookie(request, response, new_csrf_seed())
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -54,6 +72,11 @@ def _start_session(request: Request, response: Response, user_id: str) -> None:
         secure=cookie_secure(request),
         path="/",
     )
+
+
+def _end_browser_session(request: Request, response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
+    set_csrf_cookie(request, response, new_csrf_seed())
 
 
 def _own_sample(session, user, sample_id: str):
@@ -79,20 +102,30 @@ def register_page(request: Request, user: OptionalPageUser) -> Response:
 
 
 @router.post("/register", dependencies=[Csrf])
-def register_submit(
+async def register_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     try:
-        user = services.register(
-            session, guards=request.app.state.guards, username=username, password=password, address=client_address(request)
+        user = await in_auth_thread(
+            request,
+            accounts.register,
+            session,
+            settings=settings,
+            guards=request.app.state.guards,
+            username=username,
+            password=password,
+            address=client_address(request),
         )
     except WebError as exc:
-        return render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
+        response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
     response = _redirect("/samples")
-    _start_session(request, response, user.id)
+    await in_auth_thread(request, _start_session, request, session, response, user.id)
     return response
 
 
@@ -102,16 +135,24 @@ def login_page(request: Request, user: OptionalPageUser, next: str | None = None
 
 
 @router.post("/login", dependencies=[Csrf])
-def login_submit(
+async def login_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/samples",
 ) -> Response:
     try:
-        user = services.authenticate(
-            session, guards=request.app.state.guards, username=username, password=password, address=client_address(request)
+        user = await in_auth_thread(
+            request,
+            accounts.authenticate,
+            session,
+            settings=settings,
+            guards=request.app.state.guards,
+            username=username,
+            password=password,
+            address=client_address(request),
         )
     except WebError as exc:
         context = {"error": exc.message, "username": username, "next": _safe_next(next)}
@@ -119,21 +160,66 @@ def login_submit(
         response.headers.update(exc.headers)
         return response
     response = _redirect(_safe_next(next))
-    _start_session(request, response, user.id)
+    await in_auth_thread(request, _start_session, request, session, response, user.id)
     return response
 
 
 @router.post("/logout", dependencies=[Csrf])
-def logout(request: Request) -> Response:
+def logout(request: Request, session: SessionDep, user: OptionalPageUser) -> Response:
+    """End this browser's session: its cookie is worthless from now on, even if kept."""
+    if user is not None:
+        accounts.end_session(session, session_id=request.state.session_id)
     response = _redirect("/?notice=logged-out")
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
+    _end_browser_session(request, response)
     return response
 
 
-@router.get("/account", response_class=HTMLResponse)
-def account_page(request: Request, user: PageUser, session: SessionDep) -> Response:
+@router.post("/logout/everywhere", dependencies=[Csrf])
+def logout_everywhere(request: Request, session: SessionDep, user: PageUser) -> Response:
+    """End every session of the account, in every browser, and revoke every API token."""
+    accounts.end_all_sessions(session, user_id=user.id)
+    response = _redirect("/?notice=logged-out-everywhere")
+    _end_browser_session(request, response)
+    return response
+
+
+def _account_page(request: Request, session, user, *, error: str | None = None, password_error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
     count = len(crud.list_samples(session, owner=user))
-    return render(request, "account.html", {"sample_count": count, "error": None})
+    context = {"sample_count": count, "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
+    return render(request, "account.html", context, status_code=status_code)
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    return _account_page(request, session, user, notice=notice)
+
+
+@router.post("/account/password", dependencies=[Csrf])
+def account_password(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    current_password: Annotated[str, Form(max_length=1024)],
+    new_password: Annotated[str, Form(max_length=1024)],
+    confirm_password: Annotated[str, Form(max_length=1024)],
+) -> Response:
+    """Change the password; every session of the account ends and this browser gets a new one."""
+    user_id = user.id
+    try:
+        if new_password != confirm_password:
+            raise WebError(422, "the two new passwords differ")
+        accounts.change_password(
+            session, settings=settings, guards=request.app.state.guards, user=user, current=current_password, new=new_password
+        )
+    except WebError as exc:
+        session.rollback()
+        response = _account_page(request, session, user, password_error=exc.message, status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
+    response = _redirect("/account?notice=password-changed")
+    _start_session(request, session, response, user_id)
+    return response
 
 
 @router.get("/account/export.zip")
@@ -146,17 +232,20 @@ def account_export(user: PageUser, session: SessionDep) -> Response:
 
 
 @router.post("/account/delete", dependencies=[Csrf])
-def account_delete(request: Request, user: PageUser, session: SessionDep, password: Annotated[str, Form(max_length=1024)]) -> Response:
+def account_delete(
+    request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, password: Annotated[str, Form(max_length=1024)]
+) -> Response:
     try:
-        services.check_password(guards=request.app.state.guards, user=user, password=password)
+        accounts.check_password(session, settings=settings, guards=request.app.state.guards, user=user, password=password)
     except WebError as exc:
-        count = len(crud.list_samples(session, owner=user))
-        return render(request, "account.html", {"sample_count": count, "error": exc.message}, status_code=exc.status)
+        response = _account_page(request, session, user, error=exc.message, status_code=exc.status)
+        response.headers.update(exc.headers)
+        return response
     crud.delete_user(session, user=user)
     session.commit()
     request.state.user = None
     response = _redirect("/?notice=account-deleted")
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=cookie_secure(request))
+    _end_browser_session(request, response)
     return response
 
 
@@ -164,9 +253,12 @@ def account_delete(request: Request, user: PageUser, session: SessionDep, passwo
 
 
 def _samples_page(request: Request, session, user, *, error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
+    pending = crud.list_unfinished_jobs(session, owner=user)
     context = {
         "samples": crud.list_samples(session, owner=user),
         "subjects": crud.list_subjects(session, owner=user),
+        "pending": pending,
+        "refresh": REFRESH_SECONDS if pending else None,
         "error": error,
         "notice": NOTICES.get(notice or ""),
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
@@ -190,14 +282,38 @@ def samples_upload(
     collected: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     try:
-        created = store_upload(request, session, settings, user, file, subject, collected)
+        job = store_upload(request, session, settings, user, file, subject, collected)
+        if job.status == jobs.FAILED:
+            raise WebError(job.error_status or 422, job.error or "the file could not be read")
     except WebError as exc:
         response = _samples_page(request, session, user, error=exc.message, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
-    if len(created) == 1:
-        return _redirect(f"/samples/{created[0].id}?notice=uploaded")
-    return _redirect("/samples?notice=uploaded")
+    return _redirect(_after_job(job))
+
+
+def _after_job(job) -> str:
+    """Where a finished upload leads: its sample, or the list for several;
+    an unfinished one: its page, which reloads until scoring ends."""
+    if job.status != jobs.DONE:
+        return f"/uploads/{job.id}"
+    ids = list(job.sample_ids or [])
+    if len(ids) == 1:
+        return f"/samples/{ids[0]}?notice=uploaded"
+    return "/samples?notice=uploaded"
+
+
+@router.get("/uploads/{job_id}", response_class=HTMLResponse)
+def upload_page(request: Request, job_id: str, user: PageUser, session: SessionDep) -> Response:
+    """An upload being scored: "scoring…" and a reload every few seconds,
+    then on to its samples, or the reason it failed."""
+    job = crud.get_job(session, owner=user, job_id=job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such upload.")
+    if job.status == jobs.DONE:
+        return _redirect(_after_job(job))
+    waiting = job.status != jobs.FAILED
+    return render(request, "upload.html", {"job": job, "refresh": REFRESH_SECONDS if waiting else None})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)

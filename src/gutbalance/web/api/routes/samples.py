@@ -1,28 +1,20 @@
-"""Samples: upload, list, read scores and report, delete (JSON API)."""
+"""Samples: upload (and its job), list, read scores and report, delete (JSON API)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile, status
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from ... import crud, services
+from ... import crud, jobs, services
 from ...reporting import page_with_inline_styles, sample_report_html
-from ...schemas import SampleOut, SampleSummary, SubjectOut
+from ...schemas import JobOut, SampleOut, SampleSummary, SubjectOut
 from ..deps import ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["samples"])
 
 _NOT_FOUND = "no such sample"
-
-
-def read_upload_file(file: UploadFile, limit: int) -> bytes:
-    """The uploaded bytes, refusing (413) more than ``limit``."""
-    data = file.file.read(limit + 1)
-    if len(data) > limit:
-        raise services.WebError(413, f"the file is larger than {limit // (1024 * 1024)} MB")
-    return data
 
 
 def store_upload(
@@ -33,23 +25,47 @@ def store_upload(
     file: UploadFile,
     subject: str | None,
     collected: str | None,
-) -> list:
-    """Check the form fields, then read, score and store the uploaded file
-    (the one path shared by the API and the upload page)."""
+):
+    """Check the form fields and the file, and queue it for scoring (the one
+    path shared by the API and the upload page); the job as it stands after
+    the short wait (see :func:`gutbalance.web.services.upload`)."""
     subject_value, collected_value = services.parse_upload_fields(subject, collected)
     return services.upload(
         session,
         settings=settings,
         guards=request.app.state.guards,
+        runner=request.app.state.jobs,
         owner=user,
-        data=read_upload_file(file, settings.max_upload_bytes),
+        stream=file.file,
         filename=file.filename or "upload",
         subject=subject_value,
         collected=collected_value,
     )
 
 
-@router.post("/samples", status_code=status.HTTP_201_CREATED, response_model=list[SampleOut])
+def _job_response(session, user, job) -> Response:
+    """201 with the samples of a finished job, the job's error if it failed,
+    else 202 with the job and where to poll it."""
+    if job.status == jobs.DONE:
+        created = services.job_samples(session, owner=user, job=job)
+        body = [SampleOut.model_validate(s).model_dump(mode="json") for s in created]
+        return JSONResponse(body, status_code=status.HTTP_201_CREATED)
+    if job.status == jobs.FAILED:
+        raise services.WebError(job.error_status or 422, job.error or "the file could not be read")
+    url = f"/api/jobs/{job.id}"
+    return JSONResponse(
+        JobOut.model_validate(services.job_record(job)).model_dump(mode="json"),
+        status_code=status.HTTP_202_ACCEPTED,
+        headers={"Location": url},
+    )
+
+
+@router.post(
+    "/samples",
+    status_code=status.HTTP_201_CREATED,
+    response_model=list[SampleOut],
+    responses={202: {"model": JobOut, "description": "Queued or being scored: poll the job's url"}},
+)
 def upload_samples(
     request: Request,
     user: ApiUser,
@@ -58,11 +74,27 @@ def upload_samples(
     file: Annotated[UploadFile, File(description="A profile in any format gutbalance reads (MetaPhlAn, Kraken2/Bracken, BIOM, ...), optionally gzipped")],
     subject: Annotated[str | None, Form(max_length=128, description="Who the sample(s) came from, for the timeline")] = None,
     collected: Annotated[str | None, Form(max_length=32, description="Collection date, YYYY-MM-DD")] = None,
-) -> list[SampleOut]:
-    """Read, score and store every sample in the file, all or nothing (422
-    naming the problem when the file cannot be read)."""
-    created = store_upload(request, session, settings, user, file, subject, collected)
-    return [SampleOut.model_validate(s) for s in created]
+) -> Response:
+    """Queue the file for reading and scoring, all samples or none.
+
+    Answers 201 with the samples when scoring ends within the app's short
+    wait, else 202 with the job (``Location`` is its URL; poll
+    ``GET /api/jobs/{id}``).  413 when the file or its decompressed content is
+    over the limits, 422 naming the problem when it cannot be read, 503 when
+    too many uploads are waiting."""
+    job = store_upload(request, session, settings, user, file, subject, collected)
+    return _job_response(session, user, job)
+
+
+@router.get("/jobs/{job_id}", response_model=JobOut)
+def get_job(job_id: str, user: ApiUser, session: SessionDep) -> JobOut:
+    """An upload's job: ``queued``, ``running``, ``done`` (with its sample ids)
+    or ``failed`` (with the error and the HTTP status it stands for).  Another
+    user's job is 404."""
+    job = crud.get_job(session, owner=user, job_id=job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such job")
+    return JobOut.model_validate(services.job_record(job))
 
 
 @router.get("/samples", response_model=list[SampleSummary])

@@ -1,0 +1,231 @@
+"""Accounts: register, log in, confirm or change a password, and the login
+sessions behind cookies and API tokens.
+
+Every attempt that hashes a password is first reserved in the database
+(:func:`gutbalance.web.crud.reserve_attempt`), atomically and before the hash,
+under each of its keys: a username at an address, an address across
+usernames, a username across addresses.  So a burst of concurrent guesses
+gets at most the limit checked, and several server processes share the
+count.  A successful login gives its reservation back.  When every hashing
+slot is busy the request is shed with 503 instead of waiting.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import itertools
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import crud
+from .core.config import Settings
+from .core.security import HashingBusy, make_token, new_session_id, password_problem
+from .models import User
+from .schemas import USERNAME_PATTERN
+from .services import Guards, WebError
+
+#: Token audiences, and the ``kind`` of the session rows they name.
+API_AUDIENCE = "api"
+SESSION_AUDIENCE = "session"
+
+#: Expired throttle rows are deleted on every this many reservations.
+_PURGE_EVERY = 64
+_reservations = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``allowed`` attempts under ``key`` per ``window`` seconds."""
+
+    key: str
+    allowed: int
+    window: int
+
+
+def _key(kind: str, *parts: str) -> str:
+    # Hashed: keys have a fixed length whatever the input, and the table
+    # holds no usernames or client addresses in clear.
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def _too_many(wait: int, what: str) -> WebError:
+    return WebError(429, f"too many {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
+
+
+def _busy() -> WebError:
+    return WebError(503, "the server is busy checking other passwords; try again in a moment", headers={"Retry-After": "1"})
+
+
+_sqlite_writers: dict[str, threading.Lock] = {}
+_sqlite_writers_lock = threading.Lock()
+
+
+def _one_writer(session: Session):
+    """On SQLite, the threads of this process take turns for the throttle's
+    short write transactions on a lock of their own: SQLite would make them
+    poll its database lock with sleeps of up to 100 ms each, holding server
+    threads that every other request needs.  (Other processes still wait on
+    SQLite's lock; PostgreSQL locks the rows and needs nothing here.)"""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    key = str(bind.url)
+    with _sqlite_writers_lock:
+        return _sqlite_writers.setdefault(key, threading.Lock())
+
+
+def reserve(session: Session, limits: list[Limit], *, what: str) -> None:
+    """Count one attempt under every limit, all or none; 429 when any is used up.
+
+    Runs in a transaction of its own (committed here), begun with the write so
+    that SQLite takes its write lock at once rather than upgrading a read.
+    """
+    session.commit()
+    now = int(time.time())
+    with _one_writer(session):
+        for limit in sorted(limits, key=lambda lim: lim.key):  # one order everywhere: no deadlocks on PostgreSQL
+            if not crud.reserve_attempt(session, key=limit.key, limit=limit.allowed, window=limit.window, now=now):
+                session.rollback()  # undoes the reservations made under the other keys
+                wait = crud.retry_after(session, key=limit.key, now=now)
+                session.rollback()
+                raise _too_many(wait, what)
+        if next(_reservations) % _PURGE_EVERY == 0:
+            crud.purge_throttles(session, now=now)
+        session.commit()
+
+
+def refund(session: Session, limits: list[Limit]) -> None:
+    """Give back the attempt counted under each limit (it succeeded, or was never checked)."""
+    session.rollback()
+    now = int(time.time())
+    with _one_writer(session):
+        for limit in sorted(limits, key=lambda lim: lim.key):
+            crud.refund_attempt(session, key=limit.key, now=now)
+        session.commit()
+
+
+def normalize_username(username: str) -> str:
+    return username.strip().lower()
+
+
+def login_limits(settings: Settings, username: str, address: str) -> list[Limit]:
+    window = settings.login_window_seconds
+    return [
+        Limit(_key("login", username, address), settings.login_failures_allowed, window),
+        Limit(_key("login-address", address), settings.login_address_failures_allowed, window),
+        Limit(_key("login-user", username), settings.login_user_failures_allowed, window),
+    ]
+
+
+def check_policy(settings: Settings, *, username: str, password: str) -> None:
+    """422 with the reason when ``password`` breaks the password policy."""
+    if len(password) > 1024:
+        raise WebError(422, "a password has at most 1024 characters")
+    problem = password_problem(
+        password, username=username, min_length=settings.password_min_length, min_score=settings.password_min_score
+    )
+    if problem:
+        raise WebError(422, problem)
+
+
+def _hash(session: Session, guards: Guards, limits: list[Limit], password: str) -> str:
+    try:
+        return guards.hashing.hash(password)
+    except HashingBusy:
+        refund(session, limits)
+        raise _busy() from None
+
+
+def _verify(session: Session, guards: Guards, limits: list[Limit], stored: str | None, password: str) -> bool:
+    try:
+        return guards.hashing.verify(stored, password)
+    except HashingBusy:
+        refund(session, limits)  # never checked: it must not count against the user
+        raise _busy() from None
+
+
+def register(session: Session, *, settings: Settings, guards: Guards, username: str, password: str, address: str) -> User:
+    username = normalize_username(username)
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
+    limits = [Limit(_key("register", address), settings.registrations_per_window, settings.registration_window_seconds)]
+    reserve(session, limits, what="new accounts from this address")
+    check_policy(settings, username=username, password=password)  # after the reservation: rating costs CPU too
+    if crud.get_user_by_name(session, username=username) is not None:
+        raise WebError(409, "that username is taken")
+    session.commit()  # no connection held while hashing (deliberately slow)
+    user = crud.create_user(session, username=username, password_hash=_hash(session, guards, limits, password))
+    try:
+        session.commit()
+    except IntegrityError:  # registered by a concurrent request in the meantime
+        session.rollback()
+        raise WebError(409, "that username is taken") from None
+    return user
+
+
+def authenticate(session: Session, *, settings: Settings, guards: Guards, username: str, password: str, address: str) -> User:
+    """The user with these credentials.  The attempt is reserved under the
+    login limits before the password is hashed (429 when they are used up)."""
+    username = normalize_username(username)
+    limits = login_limits(settings, username, address)
+    reserve(session, limits, what="failed logins")
+    user = crud.get_user_by_name(session, username=username)
+    session.commit()  # no connection held while verifying (deliberately slow)
+    if not _verify(session, guards, limits, user.password_hash if user else None, password) or user is None:
+        raise WebError(401, "wrong username or password")
+    refund(session, limits)
+    return user
+
+
+def check_password(session: Session, *, settings: Settings, guards: Guards, user: User, password: str) -> None:
+    """403 unless ``password`` is ``user``'s: asked again before changing the
+    password or deleting the account, and throttled per user, so a stolen
+    token cannot be used to guess the password."""
+    limits = [Limit(_key("confirm", user.id), settings.password_checks_allowed, settings.login_window_seconds)]
+    stored = user.password_hash
+    reserve(session, limits, what="wrong passwords")
+    if not _verify(session, guards, limits, stored, password):
+        raise WebError(403, "wrong password")
+    refund(session, limits)
+
+
+def change_password(
+    session: Session, *, settings: Settings, guards: Guards, user: User, current: str, new: str
+) -> None:
+    """Set a new password and end every login of ``user`` (cookies and API
+    tokens alike); the caller starts a fresh one for whoever changed it."""
+    user_id, username = user.id, user.username
+    check_password(session, settings=settings, guards=guards, user=user, password=current)
+    check_policy(settings, username=username, password=new)  # after the (throttled) check: rating costs CPU too
+    new_hash = _hash(session, guards, [], new)
+    crud.set_password_hash(session, user=user, password_hash=new_hash)
+    crud.end_all_auth_sessions(session, user_id=user_id)
+    session.commit()
+
+
+def start_session(session: Session, *, settings: Settings, user_id: str, audience: str) -> tuple[str, str]:
+    """A new login for ``user_id``: (session id, signed token).  Committed."""
+    lifetime = settings.session_seconds if audience == SESSION_AUDIENCE else settings.api_token_seconds
+    session_id = new_session_id()
+    crud.create_auth_session(session, user_id=user_id, session_id=session_id, kind=audience, lifetime=lifetime)
+    session.commit()
+    return session_id, make_token(settings.secret, session_id=session_id, audience=audience, lifetime=lifetime)
+
+
+def end_session(session: Session, *, session_id: str) -> None:
+    crud.end_auth_session(session, session_id=session_id)
+    session.commit()
+
+
+def end_all_sessions(session: Session, *, user_id: str) -> int:
+    """End every browser session and API token of ``user_id``; how many."""
+    ended = crud.end_all_auth_sessions(session, user_id=user_id)
+    session.commit()
+    return ended

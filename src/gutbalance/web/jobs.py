@@ -1,0 +1,415 @@
+"""Uploads are parsed and scored off the request path, in a bounded pool of
+worker processes, as jobs whose state lives in the database.
+
+Why: reading and scoring a file is CPU and memory the size of the file (an
+11.8 MB gzip of 1.18 M MetaPhlAn lines took 142 s and 5.9 GB in the server
+process).  Here the request only checks the upload while it streams
+(:func:`gutbalance.io.source.expand_bytes`: bombs and line floods stop at
+their limit) and stores it as a :class:`~gutbalance.web.models.Job`; a
+worker process does the rest under its own limits:
+
+* at most :attr:`Settings.worker_processes` uploads are read at once, each
+  in a process of its own with an address-space limit
+  (``RLIMIT_AS`` = :attr:`Settings.worker_memory_bytes`), so a file that
+  needs more fails with ``MemoryError`` in the worker, not in the server;
+* a worker busy for longer than :attr:`Settings.worker_seconds` is killed
+  and replaced, and its job fails;
+* a worker that dies (killed by the kernel, a crash in a library) fails its
+  job and is replaced.
+
+The job's status (queued, running, done, failed) is in the database, so any
+server process can report it, and any server process can run a queued job:
+each claims a job with one conditional ``UPDATE`` (only one claim can
+succeed, on SQLite and PostgreSQL alike), and a sweep every few seconds picks
+up jobs queued by a process that has gone, and re-queues (once) a job whose
+process died while running it.
+
+The worker processes come from a ``forkserver`` (never forked from the
+threaded server) and are shared by every app in one Python process.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import queue
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import GutBalanceError, SizeLimitError
+from ..io.source import InputLimits
+from . import crud, ingest
+from .core.config import Settings
+from .models import Job, utcnow
+
+log = logging.getLogger("gutbalance.web.jobs")
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+FINISHED = (DONE, FAILED)
+
+#: Seconds between sweeps for jobs nobody is running (see the module docstring).
+SWEEP_SECONDS = 5.0
+#: A queued job older than this is picked up by the sweep of any process.
+ORPHAN_SECONDS = 5.0
+#: Seconds a new worker may take to import and warm up before it counts as broken.
+START_SECONDS = 300.0
+
+
+class WorkerFailure(Exception):
+    """A job that could not be done, with the HTTP status and a message safe to show."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+# --- inside a worker process ---------------------------------------------------
+
+
+def _worker_main(conn: Any, memory_bytes: int) -> None:
+    """The loop of one worker process: limits, warm-up, then one job at a time."""
+    import resource
+
+    # Ctrl-C in the server's terminal reaches the whole process group; the
+    # server stops its workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    _warm_up()
+    conn.send(("ready", None))
+    while True:
+        try:
+            data, filename, limits = conn.recv()
+        except (EOFError, OSError):
+            return
+        out_of_memory = False
+        try:
+            reply: tuple = ("ok", ingest.score_upload(data, filename=filename, limits=limits))
+        except SizeLimitError as exc:
+            reply = ("error", 413, str(exc), False)
+        except GutBalanceError as exc:
+            reply = ("error", 422, str(exc), False)
+        except MemoryError:
+            out_of_memory = True
+            message = f"reading this file needs more than the {memory_bytes / 1024**3:.1f} GB an upload may use"
+            reply = ("error", 413, message, True)
+        except Exception:  # a reader bug: the user sees a generic message, the log the details
+            log.exception("scoring %s failed", filename)
+            reply = ("error", 500, "the file could not be scored because of an error on our side", False)
+        del data
+        conn.send(reply)
+        if out_of_memory:
+            return  # after a MemoryError the heap may be in pieces: start afresh
+
+
+def _warm_up() -> None:
+    """Load the format registry and the scoring tables once, by scoring a
+    shipped example, so the first real job does not pay for it."""
+    from .. import example_path
+
+    example = sorted(example_path().glob("*.txt"))[0]
+    ingest.score_upload(example.read_bytes(), filename=example.name)
+
+
+# --- in the server -------------------------------------------------------------
+
+
+class _Worker:
+    """One worker process and the pipe to it; restarted when it dies or is killed."""
+
+    def __init__(self, context: Any, memory_bytes: int) -> None:
+        self.context = context
+        self.memory_bytes = memory_bytes
+        self.process: Any = None
+        self.conn: Any = None
+
+    def _start(self) -> None:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main, args=(child, self.memory_bytes), daemon=True, name="gutbalance-worker"
+        )
+        process.start()
+        child.close()
+        self.process, self.conn = process, parent
+        if not parent.poll(START_SECONDS):
+            self.stop()
+            raise WorkerFailure(503, "the scoring service is not available; try again later")
+        try:
+            parent.recv()
+        except (EOFError, OSError):
+            self.stop()
+            raise WorkerFailure(503, "the scoring service could not start; try again later") from None
+
+    def ensure_started(self) -> None:
+        if self.process is None or not self.process.is_alive():
+            self.stop()
+            self._start()
+
+    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+        self.ensure_started()
+        try:
+            self.conn.send((data, filename, limits))
+            if not self.conn.poll(seconds):
+                self.stop()
+                raise WorkerFailure(422, f"reading and scoring the file took longer than {seconds:g} s, the limit for one upload")
+            reply = self.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            code = self.process.exitcode if self.process is not None else None
+            self.stop()
+            raise WorkerFailure(
+                413, f"the worker reading the file stopped (exit {code}): it needs more memory or time than one upload may use"
+            ) from None
+        if reply[0] == "ok":
+            return reply[1]
+        if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
+            self.stop()
+        raise WorkerFailure(reply[1], reply[2])
+
+    def stop(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+        if self.process is not None:
+            if self.process.is_alive():
+                self.process.kill()
+            self.process.join(10)
+        self.process = self.conn = None
+
+
+class WorkerPool:
+    """``size`` worker processes; :meth:`run` takes a free one (waiting for it)."""
+
+    def __init__(self, size: int, memory_bytes: int) -> None:
+        context = multiprocessing.get_context("forkserver")
+        # Imported once in the fork server, so each worker starts with them loaded.
+        context.set_forkserver_preload(["gutbalance.web.ingest"])
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.workers = [_Worker(context, memory_bytes) for _ in range(size)]
+        for worker in self.workers:
+            self._idle.put(worker)
+
+    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+        worker = self._idle.get()
+        try:
+            return worker.run(data, filename, limits, seconds)
+        finally:
+            self._idle.put(worker)
+
+    def prestart(self) -> None:
+        """Start every worker now (each imports and warms up for seconds), so
+        that the first uploads do not wait for it."""
+        for _ in self.workers:
+            worker = self._idle.get()
+            try:
+                worker.ensure_started()
+            except WorkerFailure:
+                log.warning("a worker process could not start; it will be tried again with the next job")
+            finally:
+                self._idle.put(worker)
+
+    def close(self) -> None:
+        for worker in self.workers:
+            worker.stop()
+
+
+_pools: dict[tuple[int, int], WorkerPool] = {}
+_pools_lock = threading.Lock()
+
+
+def shared_pool(settings: Settings) -> WorkerPool:
+    """The pool for these settings, shared by every app in this process (tests
+    make many apps; a server makes one)."""
+    key = (settings.worker_processes, settings.worker_memory_bytes)
+    with _pools_lock:
+        if key not in _pools:
+            _pools[key] = WorkerPool(*key)
+        return _pools[key]
+
+
+@atexit.register
+def _close_pools() -> None:
+    with _pools_lock:
+        for pool in _pools.values():
+            pool.close()
+        _pools.clear()
+
+
+@dataclass
+class JobRunner:
+    """Runs this server process's share of the queued jobs (one thread per
+    worker process) and lets an upload request wait a little for its own."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+
+    def __post_init__(self) -> None:
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._done: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._stopping = threading.Event()
+        self._starts = 0
+
+    # lifecycle
+    def start(self) -> None:
+        """Start the threads (once: an app whose lifespan runs twice, as two
+        test clients do, shares them; each start needs its stop)."""
+        with self._lock:
+            self._starts += 1
+            if self._starts > 1:
+                return
+            self._stopping.clear()
+        self.sweep()
+        threading.Thread(target=lambda: shared_pool(self.settings).prestart(), name="gutbalance-jobs-prestart", daemon=True).start()
+        for index in range(self.settings.worker_processes):
+            thread = threading.Thread(target=self._serve, name=f"gutbalance-jobs-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        sweeper = threading.Thread(target=self._sweep_loop, name="gutbalance-jobs-sweep", daemon=True)
+        sweeper.start()
+        self._threads.append(sweeper)
+
+    def stop(self, *, seconds: float = 10.0) -> None:
+        """Stop taking jobs; wait up to ``seconds`` for the running ones (a
+        job cut short stays "running" and is re-queued by a later sweep)."""
+        with self._lock:
+            self._starts -= 1
+            if self._starts > 0:
+                return
+            self._stopping.set()
+        for _ in range(self.settings.worker_processes):
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=seconds)
+        self._threads.clear()
+
+    # the request side
+    def backlog(self) -> int:
+        """Jobs waiting in this process for a worker."""
+        return self._queue.qsize()
+
+    def submit(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._done:
+                return
+            self._done[job_id] = threading.Event()
+        self._queue.put(job_id)
+
+    def wait(self, job_id: str, seconds: float) -> None:
+        """Return when the job has ended here, or after ``seconds``."""
+        with self._lock:
+            event = self._done.get(job_id)
+        if event is not None and seconds > 0:
+            event.wait(seconds)
+
+    # the worker side
+    def _serve(self) -> None:
+        pool = shared_pool(self.settings)
+        while True:
+            job_id = self._queue.get()
+            if job_id is None:
+                return
+            try:
+                self.run(job_id, pool)
+            except Exception:  # never let one job stop the thread
+                log.exception("job %s could not be run", job_id)
+            finally:
+                with self._lock:
+                    event = self._done.pop(job_id, None)
+                if event is not None:
+                    event.set()
+
+    def run(self, job_id: str, pool: WorkerPool) -> None:
+        """Claim the job (if still queued), score it in a worker, store its samples."""
+        with self.sessions() as session:
+            claim = session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == QUEUED)
+                .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+            )
+            session.commit()
+            if claim.rowcount != 1:
+                return  # another thread or process has it, or it was deleted
+            job = session.get(Job, job_id)
+            if job is None or job.upload is None:
+                return
+            data, filename = job.upload, job.filename
+            owner_id, subject, collected = job.owner_id, job.subject, job.collected
+        try:
+            scored = pool.run(data, filename, self.settings.upload_limits, self.settings.worker_seconds)
+        except WorkerFailure as exc:
+            self._fail(job_id, exc.status, exc.message)
+            return
+        del data
+        try:
+            with self.sessions() as session:
+                ids = crud.add_scored_samples(
+                    session, owner_id=owner_id, scored=scored, subject=subject, collected=collected, filename=filename
+                )
+                done = session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == RUNNING)
+                    .values(status=DONE, sample_ids=ids, upload=None, finished_at=utcnow())
+                )
+                if done.rowcount != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
+                    session.rollback()
+                    return
+                session.commit()
+        except Exception:
+            log.exception("storing the samples of job %s failed", job_id)
+            self._fail(job_id, 500, "the samples could not be stored; nothing was kept")
+
+    def _fail(self, job_id: str, status: int, message: str) -> None:
+        with self.sessions() as session:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.status == RUNNING)
+                .values(status=FAILED, error=message[:2000], error_status=status, upload=None, finished_at=utcnow())
+            )
+            session.commit()
+
+    def sweep(self) -> None:
+        """Re-queue (once) jobs whose process died while running them, and
+        take on jobs queued by a process that is no longer there."""
+        now = utcnow()
+        stale = now - timedelta(seconds=self.settings.worker_seconds + START_SECONDS)
+        try:
+            with self.sessions() as session:
+                session.execute(
+                    update(Job)
+                    .where(Job.status == RUNNING, Job.started_at < stale, Job.attempts >= 2)
+                    .values(
+                        status=FAILED,
+                        error="the server stopped twice while scoring this file",
+                        error_status=500,
+                        upload=None,
+                        finished_at=now,
+                    )
+                )
+                session.execute(update(Job).where(Job.status == RUNNING, Job.started_at < stale).values(status=QUEUED))
+                orphans = list(
+                    session.scalars(
+                        select(Job.id)
+                        .where(Job.status == QUEUED, Job.created_at < now - timedelta(seconds=ORPHAN_SECONDS))
+                        .order_by(Job.created_at)
+                        .limit(100)
+                    )
+                )
+                session.commit()
+        except Exception:  # the database may be briefly unavailable; try again at the next sweep
+            log.exception("sweeping the job queue failed")
+            return
+        for job_id in orphans:
+            self.submit(job_id)
+
+    def _sweep_loop(self) -> None:
+        while not self._stopping.wait(SWEEP_SECONDS):
+            self.sweep()

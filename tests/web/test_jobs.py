@@ -1,0 +1,231 @@
+"""Uploads off the request path (issue 15 item 1): bombs and line floods
+refused while the upload streams in, jobs in the database that the API and
+the pages poll, worker processes with a time limit, the sweep that runs jobs
+left by another server process, and reports from stored contributions."""
+
+from __future__ import annotations
+
+import gzip
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from gutbalance.io.source import HDF5_MAGIC
+from gutbalance.web import jobs
+from gutbalance.web.models import Job, Sample, User, utcnow
+from tests.bombs import gzip_bomb, qza_bomb
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text
+from tests.web.conftest import CHEAP_HASHING, count_rows, merged_metaphlan, register, single_profile, upload
+from tests.web.test_pages import csrf_of, page_register
+
+NO_WAIT = {**CHEAP_HASHING, "upload_wait_seconds": 0.0}
+
+
+def poll(client, headers, url: str, seconds: float = 120) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, response.text
+        if response.json()["status"] in jobs.FINISHED:
+            return response.json()
+        time.sleep(0.1)
+    raise AssertionError(f"{url} did not finish in {seconds} s")
+
+
+def jobs_in(app) -> list[Job]:
+    with app.state.sessions() as session:
+        return list(session.scalars(select(Job)))
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_WAIT])
+def test_an_upload_is_accepted_and_polled(client, app, settings_overrides):
+    alice = register(client, "alice")
+    response = upload(client, alice, single_profile(), subject="P-01")
+    assert response.status_code == 202
+    job = response.json()
+    assert response.headers["location"] == job["url"] == f"/api/jobs/{job['id']}"
+    assert job["status"] in ("queued", "running", "done")
+    finished = poll(client, alice, job["url"])
+    assert finished["status"] == "done"
+    assert finished["error"] is None
+    (sample_id,) = finished["samples"]
+    sample = client.get(f"/api/samples/{sample_id}", headers=alice).json()
+    assert sample["subject"] == "P-01"
+    assert sample["scores"]["immune_support"] is not None
+    # the job belongs to its owner alone; the uploaded bytes are gone once it ended
+    bob = register(client, "bob")
+    assert client.get(job["url"], headers=bob).status_code == 404
+    assert client.get(job["url"]).status_code == 401
+    (stored,) = jobs_in(app)
+    assert stored.upload is None
+    assert stored.status == "done"
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_WAIT])
+def test_a_failed_job_says_why(client, settings_overrides):
+    alice = register(client, "alice")
+    response = upload(client, alice, b"#clade_name\tNCBI_tax_id\trelative_abundance\nk__Bacteria\t2\t-5\n", filename="neg.txt")
+    assert response.status_code == 202
+    finished = poll(client, alice, response.json()["url"])
+    assert finished["status"] == "failed"
+    assert finished["error_status"] == 422
+    assert "negative" in finished["error"]
+    assert finished["samples"] == []
+
+
+def test_bombs_are_refused_while_streaming_and_never_queued(client, app):
+    """The issue's bombs, eight at once: each refused from the request (no
+    job, no worker), within the upload limits' cap on expanded bytes."""
+    alice = register(client, "alice")
+    bombs = [
+        ("zeros.txt.gz", gzip_bomb(2100), 422, "binary content"),
+        ("table.biom.gz", gzip_bomb(2100, prefix=HDF5_MAGIC), 413, "expands more than 100:1"),
+        ("table.qza", qza_bomb(), 413, "over the limit of 209,715,200"),
+        ("text.txt.gz", gzip_bomb(2100, byte=b"0"), 413, "expands beyond the limit of 209,715,200 bytes"),
+    ]
+    with ThreadPoolExecutor(8) as executor:
+        responses = list(executor.map(lambda b: upload(client, alice, b[1], filename=b[0]), bombs * 2))
+    for (name, _, status, message), response in zip(bombs * 2, responses, strict=True):
+        assert response.status_code == status, (name, response.text)
+        assert message in response.json()["detail"], name
+    assert jobs_in(app) == []
+
+
+def test_a_flood_of_lines_is_refused_before_parsing(client, app):
+    """The issue's 11.8 MB gzip of 1.18 M MetaPhlAn lines (201 after 142 s
+    and 5.9 GB before): refused by the line limit while it streams."""
+    alice = register(client, "alice")
+    head = metaphlan_text(SMALL_COMMUNITY)
+    lines = "".join(f"k__Bacteria|p__Firmicutes|c__C|o__O|f__F|g__G{i // 50}|s__G{i // 50}_sp{i}\t0.00001\n" for i in range(1_180_000))
+    data = gzip.compress((head + lines).encode(), compresslevel=6)
+    assert len(data) < 20 * 1024**2
+    response = upload(client, alice, data, filename="flood.txt.gz")
+    assert response.status_code == 422
+    assert "more than 200,000 lines" in response.json()["detail"]
+    assert jobs_in(app) == []
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "upload_max_samples": 2}])
+def test_too_many_samples_is_422(client, app, tmp_path, settings_overrides):
+    alice = register(client, "alice")
+    response = upload(client, alice, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
+    assert response.status_code == 422
+    assert "3 samples, over the limit of 2" in response.json()["detail"]
+    assert count_rows(app)["samples"] == 0
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "upload_wait_seconds": 120.0, "worker_seconds": 1}])
+def test_a_job_over_the_time_limit_fails_and_its_worker_is_replaced(client, app, tmp_path, settings_overrides):
+    alice = register(client, "alice")
+    response = upload(client, alice, merged_metaphlan(tmp_path, [f"S{i}" for i in range(400)]), filename="merged.tsv")
+    assert response.status_code == 422
+    assert "took longer than 1 s" in response.json()["detail"]
+    assert count_rows(app)["samples"] == 0
+    # the next worker starts afresh (its warm-up does not count against the job)
+    assert upload(client, alice, single_profile()).status_code == 201
+
+
+def test_the_sweep_runs_jobs_another_process_left(client, app):
+    """A job queued by a server process that went away, and one that was
+    running when its process died, are done by this process's sweep."""
+    alice = register(client, "alice")
+    with app.state.sessions() as session:
+        owner = session.scalar(select(User))
+        old = utcnow() - timedelta(seconds=app.state.settings.worker_seconds + jobs.START_SECONDS + 60)
+        queued = Job(owner_id=owner.id, upload=single_profile().encode(), filename="a.txt", created_at=old, status="queued")
+        running = Job(
+            owner_id=owner.id, upload=single_profile().encode(), filename="b.txt", created_at=old, started_at=old, status="running", attempts=1
+        )
+        session.add_all([queued, running])
+        session.commit()
+        ids = [queued.id, running.id]
+    app.state.jobs.sweep()
+    for job_id in ids:
+        assert poll(client, alice, f"/api/jobs/{job_id}")["status"] == "done"
+    assert count_rows(app)["samples"] == 2
+
+
+def test_the_report_uses_the_stored_contributions(client, app, monkeypatch):
+    from gutbalance.web import reporting
+
+    alice = register(client, "alice")
+    (created,) = upload(client, alice, single_profile()).json()
+    with app.state.sessions() as session:
+        assert session.get(Sample, created["id"]).contributions is not None
+
+    def no_rescoring(cohort):
+        raise AssertionError("the report scored the sample again")
+
+    monkeypatch.setattr(reporting._scores, "contributions", no_rescoring)
+    response = client.get(f"/api/samples/{created['id']}/report", headers=alice)
+    assert response.status_code == 200
+    assert "Faecalibacterium" in response.text
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_WAIT])
+def test_the_upload_page_says_scoring_and_reloads_without_script(client, app, settings_overrides):
+    page_register(client)
+    page = client.get("/samples")
+    response = client.post(
+        "/samples/upload",
+        data={"csrf_token": csrf_of(page.text)},
+        files={"file": ("S1_metaphlan.txt", single_profile())},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(r"/uploads/[0-9a-f]{32}", location)
+    seen_scoring = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        page = client.get(location, follow_redirects=False)
+        if page.status_code == 303:
+            break
+        assert page.status_code == 200
+        assert "Scoring…" in page.text
+        assert '<meta http-equiv="refresh" content="2">' in page.text
+        assert "<script>" not in page.text
+        seen_scoring = True
+        time.sleep(0.1)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/samples/")
+    assert client.get(page.headers["location"]).status_code == 200
+    assert seen_scoring or jobs_in(app)[0].status == "done"
+    # another user's upload page is 404
+    client.cookies.clear()
+    page_register(client, "mallory")
+    assert client.get(location).status_code == 404
+
+
+@pytest.mark.parametrize("settings_overrides", [NO_WAIT])
+def test_account_deletion_deletes_jobs(client, app, settings_overrides):
+    alice = register(client, "alice")
+    upload(client, alice, single_profile())
+    response = client.request("DELETE", "/api/account", headers=alice, json={"password": "correct horse battery"})
+    assert response.status_code == 204
+    time.sleep(0.5)
+    assert jobs_in(app) == []
+    assert count_rows(app)["samples"] == 0
+
+
+def test_workers_run_under_their_memory_limit():
+    """RLIMIT_AS is in force in a worker: a file that needs more memory than
+    its limit fails with 413 (MemoryError in the worker, not in the server),
+    and the worker is replaced for the next job.  (The limit counts the
+    address space the worker starts with, about 0.6 GB of imported libraries.)"""
+    from gutbalance.io.source import InputLimits
+
+    pool = jobs.WorkerPool(1, 300 * 1024**2)
+    text_bomb = gzip_bomb(190, byte=b"0")  # ratio 990, no newline: within 200 MB expanded
+    try:
+        with pytest.raises(jobs.WorkerFailure) as failure:
+            pool.run(text_bomb, "big.txt.gz", InputLimits(max_expanded_bytes=200 * 1024**2), 120)
+        assert failure.value.status == 413
+        assert "needs more than the 0.3 GB an upload may use" in failure.value.message
+        assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120)[0].scores["immune_support"] is not None
+    finally:
+        pool.close()
