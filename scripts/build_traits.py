@@ -163,13 +163,22 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
 
     def aero_trait(rec):
         kind = rec.Attribute
+        # 'aerobe' is kept as its own call: aerobes (Acinetobacter, Pseudomonas)
+        # are oxygen-tolerant bloomers as much as facultative anaerobes are
+        # (Rigottier-Gois 2013), and 'not obligately anaerobic' alone left them
+        # out of every oxygen penalty.  Microaerophiles (Campylobacter) need
+        # reduced oxygen and get no aerobe call.
         if kind in {"anaerobic", "obligately anaerobic"}:
             yield "obligate_anaerobe", 1.0, "", ""
             yield "facultative_anaerobe", 0.0, "", ""
+            yield "aerobe", 0.0, "", ""
         elif kind == "facultatively anaerobic":
             yield "obligate_anaerobe", 0.0, "", ""
             yield "facultative_anaerobe", 1.0, "", ""
-        elif kind in {"aerobic", "obligately aerobic", "microaerophilic"}:
+        elif kind in {"aerobic", "obligately aerobic"}:
+            yield "obligate_anaerobe", 0.0, "", ""
+            yield "aerobe", 1.0, "", ""
+        elif kind == "microaerophilic":
             yield "obligate_anaerobe", 0.0, "", ""
 
     rows += _rows_from_bugphyzz(aero, aero_trait)

@@ -43,7 +43,7 @@ _HOST_EFFECT = {
 #: (assumed; see docs/knowledge-base.md "Evidence weights").
 _CONSERVED = {
     "akkermansia": "genus", "enterobacteriaceae": "family", "gram_negative": "genus", "lps_producer": "family",
-    "obligate_anaerobe": "genus", "facultative_anaerobe": "genus", "h2s_producer": "genus",
+    "obligate_anaerobe": "genus", "facultative_anaerobe": "genus", "aerobe": "genus", "h2s_producer": "genus",
     "sulfate_reducer": "genus", "sphingolipid_producer": "genus",
     # Fermentation end products: the reviews and culture surveys name producer
     # genera (Louis & Flint 2017), and the pathways are largely shared within them.
@@ -107,6 +107,8 @@ TRAITS: dict[str, Trait] = {
         _t("lps_tlr4_agonist", "barrier", "1 = hexa-acylated, strongly TLR4-agonistic LPS; 0 = weak or antagonistic LPS"),
         _t("obligate_anaerobe", "barrier", "1 = obligately anaerobic, 0 = tolerates or uses oxygen"),
         _t("facultative_anaerobe", "barrier", "1 = facultatively anaerobic (blooms when the gut is oxygenated), 0 = not"),
+        _t("aerobe", "barrier", "1 = aerobic (grows with oxygen as terminal electron acceptor; blooms when the gut is"
+           " oxygenated), 0 = not"),
         # --- defense: does it resist pathogens?
         _t("pathogen", "defense", _BOOL + " (broad flag from trait compilations: pathogen or opportunist of humans or"
            " animals; marks some dominant commensals)", "caveat"),

@@ -155,8 +155,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("barrier", "lps", "penalty", "strongly inflammatory LPS", "lps_tlr4_agonist", "k_lps", 0.1),
     Component("barrier", "sulfate_reducers", "penalty", "sulfate-reducing H2S producers", "sulfate_reducer",
               "k_h2s", 0.1),
-    Component("barrier", "facultative", "penalty", "oxygen-tolerant bloomers", "facultative_anaerobe",
-              "k_facultative", 0.1),
+    Component("barrier", "facultative", "penalty", "oxygen-tolerant bloomers (facultative anaerobes and aerobes)",
+              "oxygen_tolerant", "k_facultative", 0.1),
     Component("barrier", "mucin_excess", "penalty", "mucus degraders above 10 %", "mucin_degrader",
               "k_mucin_excess", 0.1),
     Component("defense", "obligate_anaerobes", "reward", "harmless strict anaerobes (occupy the niche)",
@@ -291,6 +291,12 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     out["lps_tlr4_agonist"] = v["lps_tlr4_agonist"] * v["lps_producer"].where(values["lps_producer"].notna(), 1.0)
     out["sulfate_reducer"] = v["sulfate_reducer"]
     out["facultative_anaerobe"] = v["facultative_anaerobe"]
+    # Oxygen-tolerant bloomers: facultative anaerobes and aerobes alike profit
+    # when the epithelium stops consuming oxygen (Rigottier-Gois 2013,
+    # doi:10.1038/ismej.2013.80; Litvak 2017, doi:10.1016/j.mib.2017.07.003).
+    # Counting only facultative anaerobes let a 97 % Acinetobacter baumannii
+    # (aerobic) gut pass the barrier's oxygen penalty with full marks.
+    out["oxygen_tolerant"] = v[["facultative_anaerobe", "aerobe"]].max(axis=1)
     out["mucin_degrader"] = v["mucin_degrader"]
     out["obligate_anaerobe_harmless"] = v["obligate_anaerobe"] * harmless
     out["colonisation_resistance_harmless"] = v["colonisation_resistance"] * harmless
