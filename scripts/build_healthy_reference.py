@@ -10,12 +10,17 @@ Sources (read from ../shared/data, never copied into the repository):
    mOTUs 3.0.2 profiles in CAMI format, several sequencing runs per person
    (``profiles/zeller2014_motus3_controls``; ``metadata.tsv`` maps each run to
    the person, with sex, age, country and BMI).  Every score of
-   :func:`gutbalance.scores.score` is computed
-   - on each person's runs averaged into one profile -> the reference
-     distribution (one value per person, all values stored, sorted), and
-   - on each run -> the technical variation of each score (within-person SD
-     across runs, smallest real difference = 1.96 x sqrt(2) x SD;
-     Bland & Altman 1986, doi:10.1016/S0140-6736(86)90837-8).
+   :func:`gutbalance.scores.score` is computed on each of the 457 runs,
+   - every run one value of the reference distribution (all values stored,
+     sorted): a user's sample is one run, and an average of a person's runs
+     is richer and more diverse than any single run (against per-person
+     averages the reference people's own runs landed at a median richness
+     percentile of 1.5), and
+   - the spread of a person's runs -> the technical variation of each score
+     (within-person SD across runs, smallest real difference = 1.96 x
+     sqrt(2) x SD; Bland & Altman 1986, doi:10.1016/S0140-6736(86)90837-8).
+   The reference records its kind (mOTUs, species-level): samples of another
+   profiler family or rank get no percentile (gutbalance.reference.comparability).
 2. GMHI ("GMWI" column) and species-level alpha diversity of 5,026 public
    stool metagenomes behind the GMWI web tool (Chang et al. 2023,
    Bioinformatics 39:btad061, doi:10.1093/bioinformatics/btad061; the 4,347
@@ -24,10 +29,10 @@ Sources (read from ../shared/data, never copied into the repository):
    population mixes healthy and non-healthy people: it is shown in reports as
    context and never used for percentiles.
 
-RE-RUN THIS SCRIPT WHENEVER THE COLUMNS OF THE SCORES TABLE CHANGE (a new
-index or pillar in ``gutbalance.scores.score``): the reference holds a
-distribution only for the columns that existed when it was built, and
-reports say "no healthy reference values" for the others.
+RE-RUN THIS SCRIPT WHENEVER A SCORE CHANGES (a new column, a recalibrated
+pillar formula, a knowledge-base entry): the reference stores the scores the
+code computed when it was built.  ``tests/reference/test_shipped_reference.py``
+recomputes them and fails when the shipped file is stale.
 
     python scripts/build_healthy_reference.py [--shared ../shared/data] [-o PATH]
 """
@@ -142,7 +147,7 @@ def main(argv=None) -> int:
         description=(
             f"{n_people} adults without neoplasia at screening colonoscopy (France and Germany, "
             f"age {chars['age_range'][0]:.0f}-{chars['age_range'][1]:.0f}), stool metagenomes profiled with mOTUs 3; "
-            "each person's sequencing runs averaged into one profile"
+            f"each of their {chars['n_runs']} sequencing runs one profile"
         ),
         source=ZELLER_CITATION,
         subjects=cohort.samples["person"],

@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from gutbalance.cli import main
+from gutbalance.report.files import read_scores
 from tests.helpers import write_metaphlan
 
 
@@ -15,10 +16,16 @@ def run(*args):
 def test_analyze_example(tmp_path):
     result = run("analyze", "--example", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    scores = pd.read_csv(tmp_path / "out" / "scores.tsv", sep="\t", index_col=0)
+    scores = read_scores(tmp_path / "out" / "scores.tsv")
     assert len(scores) == 3
     assert {"richness", "shannon"} <= set(scores.columns)
-    assert not scores.isna().any().any()
+    assert (scores["missing"] == "").all()
+    numbers = scores.drop(columns=["diversity_rank", "stool_like", "missing", "warnings"])
+    assert not numbers.isna().any().any()
+    assert (scores["diversity_rank"] == "species").all()
+    # Missing values are written as NA, one spelling everywhere.
+    text = (tmp_path / "out" / "scores.tsv").read_text()
+    assert "\tnan" not in text.lower()
 
 
 def test_bad_files_are_listed_and_good_ones_scored(tmp_path):

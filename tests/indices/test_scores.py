@@ -27,6 +27,24 @@ MORE = [
     "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
     "dysbiosis",
 ]
+#: The text columns at the end: rank of diversity, stool check, why a number
+#: is missing, what to keep in mind.
+TEXT = ["diversity_rank", "stool_like", "missing", "warnings"]
+
+
+def assert_missing_only_with_a_reason(table: pd.DataFrame, name: str = "") -> None:
+    """Every NaN score is named in the sample's ``missing`` text, every NaN
+    percentile comes with a 'not comparable' warning, and nothing is infinite."""
+    scores = [c for c in table.columns if c not in TEXT and not c.endswith("_percentile")]
+    for sample, row in table.iterrows():
+        for column in scores:
+            value = row[column]
+            assert not np.isinf(value), (name, sample, column)
+            if np.isnan(value):
+                assert f"{column}: " in row["missing"], (name, sample, column, row["missing"])
+        pct = [c for c in table.columns if c.endswith("_percentile")]
+        if pct and row[pct].isna().all() and row[scores].notna().any():
+            assert "percentiles not comparable" in row["warnings"], (name, sample)
 
 #: Every real data set in ../shared/data that holds profiles; the ones whose
 #: format has no reader yet are reported, not silently passed.
@@ -50,7 +68,7 @@ def _real_cohorts(shared) -> dict[str, gutbalance.Cohort]:
 
 
 @pytest.mark.shared
-def test_every_real_profile_gets_every_column_without_nan(shared_data):
+def test_every_real_profile_gets_every_column_missing_only_with_a_reason(shared_data):
     cohorts = _real_cohorts(shared_data)
     assert {"gmhi", "gmwi2/SRR1761667_metaphlan.txt", "profiles/kefir_metaphlan3"} <= set(cohorts)
     for name, cohort in cohorts.items():
@@ -58,15 +76,17 @@ def test_every_real_profile_gets_every_column_without_nan(shared_data):
         assert list(table.columns[: len(COLUMNS)]) == COLUMNS, name
         assert table.index.name == "sample"
         assert len(table) == cohort.n_samples
-        assert np.isfinite(table.to_numpy(dtype=float)).all(), name
-        json.dumps(contributions(cohort))  # serialisable for scores.json
+        assert list(table.columns[-len(TEXT):]) == TEXT, name
+        assert_missing_only_with_a_reason(table, name)
+        assert (table["diversity_rank"] == "species").all(), name
+        json.dumps(contributions(cohort), allow_nan=False)  # serialisable for scores.json
 
 
 def test_columns_and_chao1_only_with_counts():
-    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE
+    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE + TEXT
     with_counts = score(_random_cohort(0, counts=True), percentiles=False)
-    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:]]
-    assert np.isfinite(with_counts.to_numpy()).all()
+    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:], *TEXT]
+    assert_missing_only_with_a_reason(with_counts)
     with_percentiles = score(make_cohort({"a": SMALL_COMMUNITY}))
     assert {f"{c}_percentile" for c in ["immune_support", "gmhi", "shannon", "dysbiosis"]} <= set(
         with_percentiles.columns

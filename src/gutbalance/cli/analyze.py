@@ -99,9 +99,10 @@ def _write_reports(paths, out_dir: Path, format_, metadata, **options) -> None:
 
     # Reports need the profiles (composition, species over time); the batch
     # pipeline keeps none in memory, so they are read again here.
+    from ..report.files import read_scores
+
     cohort = read_batch(paths, format=format_).cohort
-    scores = pd.read_csv(out_dir / "scores.tsv", sep="\t", index_col=0)
-    scores.index = scores.index.astype(str)
+    scores = read_scores(out_dir / "scores.tsv")
     contributions_path = out_dir / "scores.json"
     explained = json.loads(contributions_path.read_text("utf-8")) if contributions_path.exists() else None
     meta = read_metadata(metadata) if metadata is not None else None

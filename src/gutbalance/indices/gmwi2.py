@@ -21,7 +21,14 @@ Each model clade is matched to a cohort column by its terminal taxon
 (``s__Eubacterium_hallii`` is ``s__Anaerobutyricum hallii``).  The model was
 trained on MetaPhlAn 3 (mpa_v30) profiles only; :func:`gmwi2_table` flags
 every sample whose database is not MetaPhlAn 3 and says how many of the 95
-model clades exist in the cohort's taxonomy at all.
+model clades the sample's profile names.
+
+Where the index cannot describe a sample it is missing (NaN), with the reason
+in ``gmwi2_missing``: when the sample does not resolve species (a genus-level
+table; 68 of the 95 model clades are species, and a genus table
+cannot say whether a species is absent, which the model counts as evidence),
+and when no model clade is present at all (the sum over nothing is the
+intercept, 0, which is not a measurement).
 """
 
 from __future__ import annotations
@@ -80,47 +87,80 @@ def _present_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray]:
     return A, matched
 
 
-def gmwi2_table(cohort: Cohort) -> pd.DataFrame:
+def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.DataFrame:
     """GMWI2 for every sample, with its calibration flag.
+
+    Parameters
+    ----------
+    resolved_rank
+        Each sample's finest resolved rank
+        (:func:`gutbalance.indices.resolution.diversity_rank`, computed when
+        not given).
 
     Returns
     -------
-    DataFrame indexed like ``cohort.samples`` with ``gmwi2``,
-    ``gmwi2_taxa`` (number of contributing clades), ``gmwi2_calibrated``
-    (database is MetaPhlAn 3), ``gmwi2_clades_matched`` (how many of the 95
-    model clades exist in the cohort's taxonomy) and ``gmwi2_note``.
+    DataFrame indexed like ``cohort.samples`` with ``gmwi2`` (NaN where it
+    cannot describe the sample), ``gmwi2_missing`` (the reason, "" when
+    present), ``gmwi2_taxa`` (number of contributing clades),
+    ``gmwi2_calibrated`` (database is MetaPhlAn 3), ``gmwi2_clades_matched``
+    (how many of the 95 model clades the sample's profile names, at any
+    abundance) and ``gmwi2_note``.
     """
+    if resolved_rank is None:
+        from .resolution import diversity_rank
+
+        resolved_rank = diversity_rank(cohort)
     table = model()
     A, matched = _present_abundance(cohort)
     coef = table["coefficient"].to_numpy()[matched]
     presence = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
     score = INTERCEPT + presence @ coef
-    n_matched = len(matched)
+    cols = cohort.taxa.index.get_indexer(table["taxon"])
+    in_profile = np.diff(columns(cohort.X, cols[cols >= 0]).indptr)
+    n_taxa = np.diff(A.indptr)
+    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    missing = np.where(
+        rank != "species",
+        np.array([_not_species(r) for r in rank], dtype=object),
+        np.where(n_taxa == 0, NO_CLADES, ""),
+    )
     databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else pd.Series(
         "", index=cohort.samples.index
     )
     calibrated = databases.map(is_calibrated_database).to_numpy(dtype=bool)
     notes = [
-        "" if ok else _note(db, n_matched, len(table))
-        for ok, db in zip(calibrated, databases.to_numpy(), strict=True)
+        "" if ok else _note(db, int(k), len(table))
+        for ok, db, k in zip(calibrated, databases.to_numpy(), in_profile, strict=True)
     ]
     return pd.DataFrame(
         {
-            "gmwi2": np.asarray(score, dtype=float) + 0.0,
-            "gmwi2_taxa": np.diff(A.indptr),
+            "gmwi2": np.where(missing == "", np.asarray(score, dtype=float) + 0.0, np.nan),
+            "gmwi2_missing": missing,
+            "gmwi2_taxa": n_taxa,
             "gmwi2_calibrated": calibrated,
-            "gmwi2_clades_matched": n_matched,
+            "gmwi2_clades_matched": in_profile,
             "gmwi2_note": notes,
         },
         index=cohort.samples.index,
     )
 
 
+NO_CLADES = (
+    "none of the 95 GMWI2 model clades is present, so the index has no evidence "
+    "(the sum over no clade is the intercept, 0)"
+)
+
+
+def _not_species(rank: str) -> str:
+    where = f"only to {rank} rank" if rank else "no rank (nothing classified is named)"
+    return f"GMWI2's model is over clades down to species; this sample resolves {where}"
+
+
 def _note(database: str, matched: int, total: int) -> str:
     where = f"database {database!r}" if database else "an unknown database"
     return (
         f"GMWI2 is calibrated for MetaPhlAn 3 (mpa_v30/mpa_v31) profiles; this profile comes from {where}, "
-        f"so the score is indicative only ({matched} of {total} model clades found in the cohort's taxonomy)"
+        f"so the score is indicative only ({matched} of {total} model clades named in this profile)"
     )
 
 

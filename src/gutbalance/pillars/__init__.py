@@ -303,10 +303,10 @@ def pillar_scores(
         scores[f"{pillar}_confidence"] = np.asarray(P @ best).ravel()
     annotated = traits.annotated().any(axis=1).to_numpy(dtype=float)
     scores["coverage"] = np.asarray(P @ annotated).ravel()
-    # An empty sample (nothing bacterial) has no evidence for any score.
+    # An empty sample (nothing bacterial) has no evidence for any score: missing, not 0.
     empty = np.asarray(P.sum(axis=1)).ravel() == 0
     if empty.any():
-        scores.loc[empty, :] = 0.0
+        scores.loc[empty, :] = np.nan
 
     listed = _contributions(P, taxa, composite, cohort.sample_names, top=top) if contributions else {}
     return PillarResult(scores=scores, shares=F, contributions=listed)

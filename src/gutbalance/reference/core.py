@@ -3,8 +3,13 @@ one from a labelled cohort.
 
 A :class:`Reference` stores, for every score column that
 :func:`gutbalance.scores.score` produced when it was built, the sorted values
-of one score per person of a reference population (or, for large published
-populations, 101 quantiles).  A sample's percentile is the share of the
+of one score per profile of a reference population (or, for large published
+populations, 101 quantiles).  The profiles are single sequencing runs, as a
+user's sample is: an average of several runs of one person is smoother
+(richer, more diverse) than any single run, so against averages a typical
+single run lands far below the middle.  A population also records its
+*kind* (profiler family and rank, :mod:`.comparability`); a sample of another
+kind gets no percentile.  A sample's percentile is the share of the
 reference population with a lower score, counting ties as half
 (``scipy.stats.percentileofscore(kind="mean")``): 50 means "in the middle of
 the reference people", it says nothing about good or bad on its own.
@@ -123,10 +128,13 @@ class Population:
     #: healthy and non-healthy people and are shown, not used for percentiles.)
     healthy: bool = True
     characteristics: dict[str, Any] = field(default_factory=dict)
+    #: ``{"profiler": ..., "rank": ...}`` of the profiles, or None (any kind).
+    kind: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
             "label": self.label,
+            "kind": self.kind,
             "description": self.description,
             "source": self.source,
             "n_people": self.n_people,
@@ -146,6 +154,7 @@ class Population:
             healthy=bool(data.get("healthy", True)),
             characteristics=dict(data.get("characteristics", {})),
             distributions={k: Distribution.from_json(v) for k, v in data.get("distributions", {}).items()},
+            kind=dict(data["kind"]) if data.get("kind") else None,
         )
 
 
@@ -178,7 +187,7 @@ class Reference:
         cols = {}
         for name in scores.columns:
             dist = self.primary.distributions.get(str(name))
-            if dist is None or not pd.api.types.is_numeric_dtype(scores[name]):
+            if dist is None or not _is_score(scores[name]):
                 continue
             cols[f"{name}{PERCENTILE_SUFFIX}"] = dist.percentile(scores[name].to_numpy(dtype=float))
         return pd.DataFrame(cols, index=scores.index)
@@ -240,6 +249,11 @@ class Reference:
         return cls.from_json(data, path=str(path))
 
 
+def _is_score(column: pd.Series) -> bool:
+    """A numeric score column (flags such as ``stool_like`` are not scores)."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
 def _round(value: float) -> float:
     """12 significant digits: exact enough for percentiles, half the file size."""
     v = float(value)
@@ -287,6 +301,39 @@ def percentiles(scores: pd.DataFrame, reference: Reference | str | PathLike[str]
     """
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     return ref.percentiles(scores)
+
+
+def comparable_percentiles(
+    scores: pd.DataFrame,
+    cohort_or_samples: Cohort | pd.DataFrame,
+    rank: pd.Series,
+    reference: Reference | str | PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Percentiles only where the sample is of the reference's kind.
+
+    Returns the percentile table (rows of another kind all NaN) and one note
+    per sample ("" when comparable), see :mod:`.comparability`.
+    """
+    from .comparability import mask_rows, not_comparable_notes, sample_kinds
+
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    samples = cohort_or_samples.samples if isinstance(cohort_or_samples, Cohort) else cohort_or_samples
+    kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
+    notes = not_comparable_notes(kinds, ref.primary.kind, f"reference ({ref.primary.label})")
+    return mask_rows(ref.percentiles(scores), notes), notes
+
+
+def cohort_kind(cohort: Cohort) -> dict[str, str] | None:
+    """The kind (profiler family, diversity rank) shared by every sample of a
+    cohort, or None when they differ."""
+    from ..indices.resolution import diversity_rank
+    from .comparability import sample_kinds
+
+    kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).drop_duplicates()
+    if len(kinds) != 1:
+        return None
+    profiler, rank = kinds.iloc[0]
+    return {"profiler": str(profiler), "rank": str(rank)}
 
 
 # --- building a reference ---------------------------------------------------------
@@ -337,9 +384,10 @@ def build_reference(
         What the population is and where the data come from (shown in reports).
     subjects
         Subject of every sample, when people were sequenced more than once:
-        their runs are averaged into one profile per person for the
-        distributions, and the spread between runs gives the technical
-        variation of every score.
+        every run stays one profile of the distributions (a user's sample is
+        one run too), and the spread between a person's runs gives the
+        technical variation of every score.  The cohort must be one kind of
+        input (:func:`cohort_kind`); the reference records it.
     score_function
         The scoring function (default :func:`gutbalance.scores.score`).
     """
@@ -352,19 +400,29 @@ def build_reference(
         score_function = partial(score, percentiles=False)
     if cohort.n_samples < 2:
         raise DataError("a reference population needs at least 2 samples")
+    kind = cohort_kind(cohort)
+    if kind is None:
+        from ..indices.resolution import diversity_rank
+        from .comparability import sample_kinds
+
+        kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).value_counts()
+        listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in kinds.items())
+        raise DataError(
+            "a reference must be one kind of input (one profiler family at one rank), "
+            f"so its percentiles compare like with like; these samples are {listed}"
+        )
+    # Every run is one profile of the distribution, as a user's sample is one run.
+    table = score_function(cohort)
     variation: dict[str, TechnicalVariation] = {}
-    people = cohort
     if subjects is not None:
-        run_scores = score_function(cohort)
-        variation = technical_variation(run_scores, subjects.reindex(run_scores.index))
-        people = merge_repeated_samples(cohort, subjects)
-    table = score_function(people)
+        variation = technical_variation(table, subjects.reindex(table.index))
     distributions = {}
     for col in table.columns:
         if str(col).endswith(PERCENTILE_SUFFIX):
             continue
-        if pd.api.types.is_numeric_dtype(table[col]) and table[col].notna().any():
+        if _is_score(table[col]) and table[col].notna().any():
             distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
+    n_people = int(subjects.reindex(table.index).nunique()) if subjects is not None else cohort.n_samples
     from .. import __version__
 
     population = Population(
@@ -372,10 +430,11 @@ def build_reference(
         label=label or name,
         description=description,
         source=source,
-        n_people=people.n_samples,
+        n_people=n_people,
         distributions=distributions,
         healthy=True,
-        characteristics=dict(characteristics or {}),
+        characteristics={"n_profiles": cohort.n_samples, **dict(characteristics or {})},
+        kind=kind,
     )
     return Reference(
         name=name,

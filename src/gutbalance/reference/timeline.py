@@ -162,7 +162,8 @@ def timelines(
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
         c for c in scores.columns
-        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
+        if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
+        and not str(c).endswith(PERCENTILE_SUFFIX)
     ]
     species = None
     if cohort is not None:

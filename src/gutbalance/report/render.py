@@ -121,7 +121,8 @@ def score_columns(scores: pd.DataFrame) -> list[str]:
     """Numeric score columns, without percentile columns, in report order."""
     cols = [
         str(c) for c in scores.columns
-        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
+        if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
+        and not str(c).endswith(PERCENTILE_SUFFIX)
     ]
     return [i.key for i in ordered(cols)]
 
