@@ -99,7 +99,7 @@ TRAIL_COLUMNS = ["diversity_rank", "stool_like", MISSING_COLUMN, WARNINGS_COLUMN
 TEXT_COLUMNS = ["diversity_rank", MISSING_COLUMN, WARNINGS_COLUMN, "stool_like"]
 
 
-def sample_warnings(cohort: Cohort) -> tuple[pd.Series, pd.Series]:
+def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
     """``stool_like`` and the warnings about the input itself, per sample."""
     stool = stool_like(cohort)
     texts = [[w] if w else [] for w in stool["stool_warning"]]
@@ -112,7 +112,7 @@ def sample_warnings(cohort: Cohort) -> tuple[pd.Series, pd.Series]:
                 f"{unassigned[i]:.0%} of the reads are unclassified: the scores describe only the classified "
                 f"{1 - unassigned[i]:.0%}, which may not be the community"
             )
-    return stool["stool_like"], pd.Series(texts, index=samples.index, dtype=object)
+    return stool["stool_like"], texts
 
 
 def score(cohort: Cohort, *, percentiles: bool = True) -> pd.DataFrame:
@@ -168,16 +168,14 @@ def score_with_contributions(
 
         ranked, not_comparable = comparable_percentiles(table, cohort, text["diversity_rank"])
         table = table.join(ranked)
-        for i, note in enumerate(not_comparable):
-            if note:
-                warned.iat[i] = [*warned.iat[i], note]
+        warned = [[*w, note] if note else w for w, note in zip(warned, not_comparable, strict=True)]
     text[MISSING_COLUMN] = ["; ".join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = ["; ".join(w) for w in warned]
     table = table.join(text)
     table.index.name = "sample"
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, missing=missing, warnings=list(warned))
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -200,11 +198,11 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 
 def _explain(
-    cohort: Cohort, pillars: dict[str, dict], *, missing: list[dict], warnings: list[list[str]]
+    cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]]
 ) -> dict[str, dict]:
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
-    gmwi2 = gmwi2_table(cohort)
+    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
     out: dict[str, dict] = {}
     for k, (sample, row) in enumerate(zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True)):

@@ -321,30 +321,40 @@ def _contributions(
     top: int,
 ) -> dict[str, dict[str, list[dict]]]:
     """Per sample and pillar, the taxa that raised or lowered it most: each
-    taxon's share of the community carrying a trait, signed."""
+    taxon's share of the community carrying a trait, signed.
+
+    Vectorised over the whole cohort: every (sample, taxon, trait) effect of a
+    pillar is one array entry; one lexsort orders them by sample, then by size
+    (ties in trait order, then column order, as a stable sort of each sample's
+    list would), and only the ``top`` entries per sample become dictionaries.
+    """
     names = taxa["name"].to_numpy()
     ids = taxa.index.to_numpy()
-    out: dict[str, dict[str, list[dict]]] = {}
     P = P.tocsr()
-    for i, sample in enumerate(samples):
-        start, end = P.indptr[i], P.indptr[i + 1]
-        cols, p = P.indices[start:end], P.data[start:end]
-        per_pillar: dict[str, list[dict]] = {}
-        for pillar, effects in EFFECTS.items():
-            items = []
-            for trait, sign in effects:
-                values = composite[trait].to_numpy()[cols] * p
-                nz = np.flatnonzero(values > 0)
-                for k in nz:
-                    items.append(
-                        {
-                            "taxon": names[cols[k]],
-                            "id": ids[cols[k]],
-                            "trait": TRAIT_LABELS.get(trait, trait),
-                            "effect": float(sign * values[k]),
-                        }
-                    )
-            items.sort(key=lambda d: -abs(d["effect"]))
-            per_pillar[pillar] = items[:top]
-        out[sample] = per_pillar
+    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    cols, p = P.indices, P.data
+    position = np.arange(len(p))
+    out: dict[str, dict[str, list[dict]]] = {s: {pillar: [] for pillar in EFFECTS} for s in samples}
+    for pillar, effects in EFFECTS.items():
+        parts = []
+        for k, (trait, sign) in enumerate(effects):
+            values = composite[trait].to_numpy()[cols] * p
+            nz = np.flatnonzero(values > 0)
+            parts.append((rows[nz], position[nz], np.full(len(nz), k), sign * values[nz]))
+        r, pos, t, effect = (np.concatenate(a) for a in zip(*parts, strict=True))
+        order = np.lexsort((pos, t, -np.abs(effect), r))
+        sorted_rows = r[order]
+        rank = np.arange(len(order)) - np.searchsorted(sorted_rows, sorted_rows, side="left")
+        keep = order[rank < top]
+        labels = [TRAIT_LABELS.get(trait, trait) for trait, _ in effects]
+        entries = [
+            {"taxon": n, "id": d, "trait": labels[k], "effect": e}
+            for n, d, k, e in zip(names[cols[pos[keep]]].tolist(), ids[cols[pos[keep]]].tolist(), t[keep].tolist(),
+                                  effect[keep].tolist(), strict=True)
+        ]
+        # keep is in sample order: cut the entries at each sample's first one.
+        kept_rows = r[keep]
+        bounds = np.searchsorted(kept_rows, np.arange(len(samples) + 1), side="left").tolist()
+        for i in np.unique(kept_rows).tolist():
+            out[samples[i]][pillar] = entries[bounds[i]:bounds[i + 1]]
     return out
