@@ -56,6 +56,8 @@ class RunSummary:
     n_chunks: int
     chunks_reused: int
     problems: list[Problem] = field(default_factory=list)
+    #: The input files, in the order they were scored.
+    files: list[Path] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Problem]:
@@ -217,6 +219,7 @@ def run(
     chunk_files: int = DEFAULT_CHUNK_FILES,
     contributions: bool = True,
     progress: bool | None = None,
+    exclude: Sequence[str | os.PathLike[str]] = (),
 ) -> RunSummary:
     """Score every input and write ``scores.tsv``, ``scores.parquet``,
     ``problems.tsv`` and (with ``contributions``) ``scores.json`` to ``out_dir``.
@@ -233,6 +236,9 @@ def run(
         Files per chunk: the unit of work, of resumption and of memory.
     progress
         Show a progress bar (default: when standard error is a terminal).
+    exclude
+        Files or folders under the inputs that are not profiles (a metadata
+        table); ``out_dir`` is always left out.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -240,7 +246,7 @@ def run(
     parts.mkdir(exist_ok=True)
     problems: list[Problem] = []
     try:
-        files = expand_paths(inputs)
+        files = expand_paths(inputs, exclude=[out, *exclude])
     except FormatError as exc:
         problems.append(Problem(exc.path or "", "error", exc.message))
         files = []
@@ -280,7 +286,7 @@ def run(
         bar.close()
 
     n_samples = _assemble(out, parts, len(chunks), problems, contributions)
-    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems)
+    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
 
 def _is_tty() -> bool:

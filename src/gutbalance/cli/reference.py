@@ -43,11 +43,19 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     stored as a distribution; use the file with `gutbalance report --reference`.
     """
     import gutbalance
-    from gutbalance.io import read_metadata
+    from gutbalance.io import expand_paths, read_metadata
     from gutbalance.reference import build_reference
 
     meta = read_metadata(metadata, sample_column=sample_column)
-    cohort = gutbalance.read(list(inputs), format=format_, metadata=meta)
+    # Folders are searched below their first level; the metadata table may sit among the profiles.
+    cohort = gutbalance.read(expand_paths(list(inputs), exclude=[metadata]), format=format_, metadata=meta)
+    matched = int(cohort.samples.index.isin(meta.index).sum())
+    if matched == 0:
+        raise DataError(
+            f"no sample name of the inputs is in column {meta.index.name or 'sample'!r} of {metadata} "
+            f"(e.g. {cohort.sample_names[0]!r}); choose the metadata column with --sample-column "
+            f"(columns: {', '.join(map(str, meta.columns))})"
+        )
     keep = None
     for text in groups:
         column, value = _parse_group(text)
