@@ -57,6 +57,10 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFr
     table["diversity_missing"] = [
         "" if r else "nothing classified is named at any rank from species to phylum" for r in rank
     ]
+    single = (table["richness"] == 1).to_numpy()
+    table["evenness_missing"] = np.where(
+        single, "one taxon only: evenness (Shannon / ln richness) is 0 / 0", ""
+    ).astype(object)
     return table
 
 

@@ -122,3 +122,73 @@ def test_contributions_name_gmhi_markers_and_gmwi2_taxa(shared_data):
     assert len(found["gmwi2"]["taxa"]) == 22
     assert sum(t["coefficient"] for t in found["gmwi2"]["taxa"]) == pytest.approx(score(cohort).loc["SRR1761667", "gmwi2"])
     assert all(m["group"] in {"MH", "MN"} for m in found["gmhi"]["markers"])
+
+
+ECOLI = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
+         "g__Escherichia|s__Escherichia_coli")
+VAGINAL = {
+    "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|s__Lactobacillus_crispatus": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|s__Lactobacillus_iners": 20.0,
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Gardnerella|s__Gardnerella_vaginalis": 10.0,
+}
+#: Scores where more is healthier, and where less is.
+HEALTHIER_HIGH = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmhi", "gmwi2",
+                  "shannon", "simpson", "inverse_simpson", "richness", "evenness"]
+
+
+def _as_motus(cohort: gutbalance.Cohort) -> gutbalance.Cohort:
+    """Label the profiles mOTUs ones, the kind of the shipped reference."""
+    cohort.samples["source_format"] = "cami"
+    cohort.samples["database"] = "motus version 3.0.2"
+    return cohort
+
+
+def test_a_pure_e_coli_profile_is_below_the_10th_percentile_of_everything_healthy():
+    table = score(_as_motus(make_cohort({"e_coli": {ECOLI: 100.0}})))
+    row = table.loc["e_coli"]
+    for column in HEALTHIER_HIGH:
+        if np.isnan(row[column]):
+            # Missing, with the reason (no GMHI marker, one GMWI2 clade, one taxon's evenness).
+            assert f"{column}: " in row["missing"], column
+            assert np.isnan(row[f"{column}_percentile"])
+        else:
+            assert row[f"{column}_percentile"] < 10, (column, row[column], row[f"{column}_percentile"])
+    assert row["dysbiosis_percentile"] > 90
+    assert {"gmhi", "gmwi2", "evenness"} <= {part.split(":")[0] for part in row["missing"].split("; ")}
+
+
+def test_a_vaginal_profile_is_flagged_as_not_stool():
+    table = score(_as_motus(make_cohort({"vaginal": VAGINAL, "stool": SMALL_COMMUNITY})))
+    assert table.loc["vaginal", "stool_like"] == False  # noqa: E712 - a nullable boolean
+    assert "does not look like stool" in table.loc["vaginal", "warnings"]
+    assert "typical of the vagina" in table.loc["vaginal", "warnings"]
+    assert table.loc["stool", "stool_like"] == True  # noqa: E712
+    assert table.loc["stool", "warnings"] == ""
+
+
+def test_a_genus_level_table_gets_genus_diversity_and_no_gmhi_or_gmwi2():
+    genera = {
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium": 30.0,
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides": 40.0,
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia": 20.0,
+        "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Bifidobacterium": 10.0,
+    }
+    table = score(make_cohort({"g": genera}))
+    row = table.loc["g"]
+    assert row["diversity_rank"] == "genus"
+    assert row["richness"] == 4
+    expected = -sum(p * np.log(p) for p in (0.3, 0.4, 0.2, 0.1))
+    assert row["shannon"] == pytest.approx(expected)
+    assert np.isnan(row["gmhi"]) and np.isnan(row["gmwi2"])
+    assert "gmhi: GMHI is defined on species; this sample resolves only to genus rank" in row["missing"]
+    assert "gmwi2: GMWI2's model is over clades down to species" in row["missing"]
+    assert np.isfinite(row["firmicutes_bacteroidetes_log2"])
+
+
+def test_a_mostly_unclassified_kraken_report_gets_a_warning():
+    cohort = make_cohort({"k": SMALL_COMMUNITY, "ok": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = "kraken"
+    cohort.samples["unassigned"] = [0.8, 0.2]
+    table = score(cohort, percentiles=False)
+    assert "80% of the reads are unclassified" in table.loc["k", "warnings"]
+    assert table.loc["ok", "warnings"] == ""

@@ -60,13 +60,10 @@ def _diversity_at(cohort: Cohort, rank: str, rows: np.ndarray) -> dict[str, np.n
         "shannon": np.where(has, shannon + 0.0, np.nan),
         "simpson": np.where(has, 1.0 - dominance, np.nan),
         "inverse_simpson": np.divide(1.0, dominance, out=nan.copy(), where=dominance > 0),
-        # scikit-bio: a single taxon is perfectly even (1.0).
-        "evenness": np.where(
-            richness == 1,
-            1.0,
-            np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=nan.copy(),
-                      where=richness > 1),
-        ),
+        # H / ln S is 0 / 0 for one taxon: missing (scikit-bio writes 1.0,
+        # which ranks a single-species culture as the most even community).
+        "evenness": np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=nan.copy(),
+                              where=richness > 1),
     }
 
 
@@ -85,7 +82,8 @@ def alpha_diversity(
 
     A sample with no taxa at its rank gets NaN for every metric (scikit-bio
     also gives NaN): an empty community has no diversity to measure.  A sample
-    with one taxon has evenness 1, as in scikit-bio.
+    with one taxon has no evenness (NaN; H / ln S is 0 / 0, where scikit-bio
+    writes 1).
     """
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:

@@ -27,8 +27,15 @@ Where the index cannot describe a sample it is missing (NaN), with the reason
 in ``gmwi2_missing``: when the sample does not resolve species (a genus-level
 table; 68 of the 95 model clades are species, and a genus table
 cannot say whether a species is absent, which the model counts as evidence),
-and when no model clade is present at all (the sum over nothing is the
-intercept, 0, which is not a measurement).
+and when fewer than :data:`MIN_CLADES_PRESENT` model clades are present.  The
+model weighs the presence and absence of clades across a whole stool
+community; a profile with one or two of them (a pure *E. coli* culture: one
+clade, score -0.03, "healthier" than most healthy runs of mOTUs profiles)
+gives the sum of one or two coefficients, which says nothing about the
+community.  Every healthy stool run of the Zeller et al. controls has at least
+14 model clades present (median 32), the in-vitro faecal fermentations at
+least 41; 5 (about 5 % of the model) flags only profiles that lack most of a
+stool community.  This is a stated choice, not a calibrated constant.
 """
 
 from __future__ import annotations
@@ -50,6 +57,8 @@ from ._sparse import columns, per_entry
 PRESENCE_CUTOFF = 0.00001
 #: The model has no intercept (fit_intercept=False in the reference model).
 INTERCEPT = 0.0
+#: Fewer model clades present than this and GMWI2 is missing (see the module docstring).
+MIN_CLADES_PRESENT = 5
 #: MetaPhlAn 3 databases (mpa_v30_CHOCOPhlAn_201901, mpa_v31_...).
 _CALIBRATED_DB = re.compile(r"^mpa_v3\d", re.IGNORECASE)
 
@@ -122,7 +131,8 @@ def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd
     missing = np.where(
         rank != "species",
         np.array([_not_species(r) for r in rank], dtype=object),
-        np.where(n_taxa == 0, NO_CLADES, ""),
+        np.where(n_taxa == 0, NO_CLADES,
+                 np.where(n_taxa < MIN_CLADES_PRESENT, [_few_clades(k) for k in n_taxa], "")),
     )
     databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else pd.Series(
         "", index=cohort.samples.index
@@ -149,6 +159,13 @@ NO_CLADES = (
     "none of the 95 GMWI2 model clades is present, so the index has no evidence "
     "(the sum over no clade is the intercept, 0)"
 )
+
+
+def _few_clades(k: int) -> str:
+    return (
+        f"only {k} of the 95 GMWI2 model clades {'is' if k == 1 else 'are'} present (at least {MIN_CLADES_PRESENT} "
+        "needed): the model weighs a whole stool community, and this profile holds too little of one"
+    )
 
 
 def _not_species(rank: str) -> str:
