@@ -34,8 +34,22 @@ from .pillars import PILLARS, pillar_scores
 #: are text, "" when there is nothing to say.
 MISSING_COLUMN = "missing"
 WARNINGS_COLUMN = "warnings"
+#: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
+SEPARATOR = " | "
 #: A Kraken report with more unclassified reads than this gets a warning.
 MAX_UNCLASSIFIED_KRAKEN = 0.5
+
+
+def parse_missing(text: object) -> dict[str, str]:
+    """``{score: reason}`` from a ``missing`` cell of the scores table."""
+    if not isinstance(text, str) or not text:
+        return {}
+    return dict(part.split(": ", 1) for part in text.split(SEPARATOR) if ": " in part)
+
+
+def parse_warnings(text: object) -> list[str]:
+    """The warnings of a ``warnings`` cell of the scores table."""
+    return [w for w in text.split(SEPARATOR) if w] if isinstance(text, str) else []
 
 
 def _suffix_columns(table: pd.DataFrame, suffix: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
@@ -173,8 +187,8 @@ def score_with_contributions(
         ranked, not_comparable = comparable_percentiles(table, cohort, text["diversity_rank"])
         table = table.join(ranked)
         warned = [[*w, note] if note else w for w, note in zip(warned, not_comparable, strict=True)]
-    text[MISSING_COLUMN] = ["; ".join(f"{k}: {v}" for k, v in m.items()) for m in missing]
-    text[WARNINGS_COLUMN] = ["; ".join(w) for w in warned]
+    text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
+    text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)
     table.index.name = "sample"
     if not explain:
