@@ -97,7 +97,8 @@ def test_folders_are_searched_below_their_first_level_and_report_rerenders_timel
     # `report DIR` finds the subject column again (saved with the results).
     again = run("report", out)
     assert again.exit_code == 0, again.output
-    assert timeline.exists() and (out / "report.html").exists()
+    assert timeline.exists()
+    assert (out / "report.html").exists()
     # A second analyze into the same folder does not read its own outputs.
     result = run("analyze", study, "-o", out, "--metadata", meta)
     assert result.exit_code == 0, result.output
@@ -118,7 +119,8 @@ def test_a_typo_in_a_metadata_column_is_reported_before_scoring(tmp_path, monkey
     result = CliRunner().invoke(main, ["analyze", str(tmp_path / "s1.txt"), "-o", str(tmp_path / "out"),
                                        "--metadata", str(meta), "--subject-column", "persn"])
     assert result.exit_code == 2
-    assert "no column 'persn'" in result.output and "person" in result.output
+    assert "no column 'persn'" in result.output
+    assert "person" in result.output
     result = CliRunner().invoke(main, ["analyze", str(tmp_path / "s1.txt"), "-o", str(tmp_path / "out"),
                                        "--subject-column", "person"])
     assert result.exit_code == 2

@@ -126,4 +126,5 @@ def test_gmhi_is_missing_with_a_reason_without_species_or_markers():
     assert "only to phylum rank" in table.loc["phylum_only", "gmhi_missing"]
     assert "only to genus rank" in table.loc["genus_table", "gmhi_missing"]
     assert "none of the 50 GMHI marker species" in table.loc["e_coli", "gmhi_missing"]
-    assert np.isfinite(table.loc["stool", "gmhi"]) and table.loc["stool", "gmhi_missing"] == ""
+    assert np.isfinite(table.loc["stool", "gmhi"])
+    assert table.loc["stool", "gmhi_missing"] == ""

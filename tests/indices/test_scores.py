@@ -179,7 +179,8 @@ def test_a_genus_level_table_gets_genus_diversity_and_no_gmhi_or_gmwi2():
     assert row["richness"] == 4
     expected = -sum(p * np.log(p) for p in (0.3, 0.4, 0.2, 0.1))
     assert row["shannon"] == pytest.approx(expected)
-    assert np.isnan(row["gmhi"]) and np.isnan(row["gmwi2"])
+    assert np.isnan(row["gmhi"])
+    assert np.isnan(row["gmwi2"])
     assert "gmhi: GMHI is defined on species; this sample resolves only to genus rank" in row["missing"]
     assert "gmwi2: GMWI2's model is over clades down to species" in row["missing"]
     assert np.isfinite(row["firmicutes_bacteroidetes_log2"])

@@ -127,7 +127,8 @@ def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     for col in ref.scores:
         values = run_scores[col].dropna().to_numpy()
         np.testing.assert_allclose(ref.distribution(col).values, np.sort(values))
-    assert ref.primary.n_people == 3 and ref.primary.characteristics["n_profiles"] == 5
+    assert ref.primary.n_people == 3
+    assert ref.primary.characteristics["n_profiles"] == 5
     assert ref.primary.kind == {"profiler": "unknown", "rank": "species"}
     assert set(ref.variation) == set(ref.scores)
     assert ref.variation["shannon"].n_subjects == 2
