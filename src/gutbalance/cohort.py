@@ -15,7 +15,9 @@ Layout
     The same shape with read counts, where the input had them, else ``None``.
 ``samples``
     One row per sample: ``unassigned`` (fraction not assigned to any domain),
-    ``source_file``, ``source_format``, ``database``, and metadata columns.
+    ``placed`` (share of the classified abundance placed into a lineage from
+    domain to phylum, see :func:`place_profile`), ``source_file``,
+    ``source_format``, ``database``, and metadata columns.
 ``taxa``
     One row per taxon, indexed by feature id (``s__Agathobacter rectalis``):
     ``rank``, ``name`` (current), ``original`` (as the input wrote it),
@@ -37,6 +39,7 @@ import scipy.sparse as sp
 
 from .errors import DataError
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
+from .taxonomy.placement import canonical_parent, is_placed, resolve_lineage
 
 Lineage = tuple[Taxon, ...]
 
@@ -65,6 +68,9 @@ class SampleProfile:
     database: str = ""
     taxids: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    #: Share of the classified abundance whose lineage reaches from a domain
+    #: to a phylum once resolved (set by :func:`place_profile`).
+    placed: float = float("nan")
 
 
 # Tolerance on "sums to 100 %" before a warning: profilers round, and MetaPhlAn
@@ -374,8 +380,10 @@ def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], 
     """Add every unreported ancestor, summing the reported clades beneath it."""
     # Keyed by feature id (cheap to hash); a complete profile (MetaPhlAn,
     # Kraken) finds every parent at the first look and adds nothing.
-    reported = _reported_ids(profile)
     counts = profile.counts
+    if profile.__dict__.get("_tree_complete"):
+        return profile.lineages, profile.abundance, counts  # place_profile checked it
+    reported = _reported_ids(profile)
     if all(len(lin) == 1 or lin[-2].id in reported for lin in profile.lineages):
         return profile.lineages, profile.abundance, counts  # already a complete tree
     extra: dict[str, list] = {}
@@ -396,6 +404,201 @@ def _complete_tree(profile: SampleProfile) -> tuple[list[Lineage], list[float], 
     abundance = list(profile.abundance) + [slot[1] for slot in extra.values()]
     new_counts = None if counts is None else list(counts) + [slot[2] for slot in extra.values()]
     return lineages, abundance, new_counts
+
+
+def place_profile(profile: SampleProfile) -> SampleProfile:
+    """The profile with every taxon in the lineage it has in any cohort.
+
+    Each lineage is resolved against the bundled lineage table
+    (:func:`gutbalance.taxonomy.placement.resolve_lineage`), so species-only
+    and genus-only names get their full lineage and a taxon gets the same
+    ancestors whatever file, format or batch it came from.  The reported
+    abundances are first split into each taxon's *own* share (its clade minus
+    the clades the input reported beneath it); the clade of every ancestor is
+    then summed again over the resolved tree, in an order fixed by feature id.
+
+    A profile that already lists every taxon under the parent the table gives
+    it (MetaPhlAn 3, most Kraken reports) is returned as it is, with
+    ``placed`` filled in.  The result depends on this profile alone.
+    """
+    lineages = profile.lineages
+    if not lineages:
+        return _with_placed(profile, float("nan"))
+    reported = _reported_ids(profile)
+    # Fast path: every parent is reported and is the parent the table gives.
+    # This runs for every file of a cohort, so the verdict on each lineage is
+    # cached by the lineage object (readers share them through parse_lineage's
+    # cache); the entry keeps the object alive, so its id cannot be reused.
+    cache = _ROW_VERDICTS
+    cache_get = cache.get
+    canonical = True
+    total = placed = 0.0
+    for lin, value in zip(lineages, profile.abundance, strict=True):
+        hit = cache_get(id(lin))
+        if hit is None or hit[0] is not lin:
+            if len(cache) >= _ROW_VERDICTS_MAX:
+                cache.clear()
+            hit = cache[id(lin)] = (lin, *_row_verdict(lin))
+        _, ok, parent, kind = hit
+        if not ok or (parent and parent not in reported):
+            canonical = False
+            break
+        if kind == 1:
+            total += value
+        elif kind == 2:
+            placed += value
+    if canonical:
+        if profile.placed == profile.placed:
+            # A reader that knows the share (h5ad: a cohort placed before) gave it.
+            return _with_placed(profile, profile.placed)
+        return _with_placed(profile, placed / total if total > 0 else float("nan"))
+    return _rebuild(profile, reported)
+
+
+_ROW_VERDICTS: dict[int, tuple] = {}
+_ROW_VERDICTS_MAX = 1 << 18
+
+
+def _row_verdict(lin: Lineage) -> tuple[bool, str, int]:
+    """Whether a reported lineage already hangs where the lineage table puts
+    it; the id of its parent ("" for a root); 1 for a root, 2 for a named
+    phylum under a domain, else 0."""
+    leaf = lin[-1]
+    if len(lin) == 1:
+        return canonical_parent(leaf, "") == "", "", 1
+    parent = lin[-2].id
+    return canonical_parent(leaf, parent) == parent, parent, 2 if len(lin) == 2 and is_placed(lin) else 0
+
+
+def _with_placed(profile: SampleProfile, placed: float) -> SampleProfile:
+    out = _copy(profile)
+    out.placed = placed if placed != placed else min(1.0, placed)  # NaN stays NaN
+    out.__dict__["_tree_complete"] = True  # every parent checked as reported above
+    return out
+
+
+def _copy(profile: SampleProfile) -> SampleProfile:
+    return SampleProfile(
+        sample=profile.sample,
+        lineages=profile.lineages,
+        abundance=profile.abundance,
+        unassigned=profile.unassigned,
+        counts=profile.counts,
+        source_file=profile.source_file,
+        source_format=profile.source_format,
+        database=profile.database,
+        taxids=profile.taxids,
+        notes=list(profile.notes),
+        placed=profile.placed,
+    )
+
+
+# How far the reported children of a clade may exceed it before the profile
+# is read as per-rank estimates rather than one tree: MetaPhlAn rounds each
+# of hundreds of rows to 1e-7 of the sample; mOTUs estimates each rank apart.
+_TREE_EXCESS = 1e-4
+
+
+_RESOLVED: dict[int, tuple] = {}
+
+
+def _resolved_info(lin: Lineage) -> tuple[Lineage, tuple[tuple[str, Lineage], ...], bool]:
+    """The resolved lineage, each of its clades with its own lineage, and
+    whether it reaches a named phylum (cached by lineage object in _rebuild)."""
+    resolved = resolve_lineage(lin)
+    prefixes = tuple((resolved[d - 1].id, resolved[:d]) for d in range(1, len(resolved) + 1))
+    return resolved, prefixes, is_placed(resolved)
+
+
+def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
+    """Own abundances, resolved lineages, clades summed again (see :func:`place_profile`)."""
+    lineages = profile.lineages
+    values = [float(v) for v in profile.abundance]
+    position = {lin[-1].id: i for i, lin in enumerate(lineages)}
+    own = list(values)
+    counts = profile.counts
+    own_counts = None if counts is None else [float(v) for v in counts]
+    for i, lin in enumerate(lineages):
+        # The nearest ancestor the input reported holds this clade too.
+        for depth in range(len(lin) - 2, -1, -1):
+            j = position.get(lin[depth].id)
+            if j is not None and j != i:
+                own[j] -= values[i]
+                if own_counts is not None and counts is not None:
+                    own_counts[j] -= float(counts[i])
+                break
+    if min(own) < -_TREE_EXCESS:
+        # Per-rank estimates (mOTUs, some CAMI profiles): a clade is not the
+        # sum of what is reported beneath it.  Keep every reported value and
+        # move each taxon to its resolved lineage.
+        own, own_counts = values, None if counts is None else [float(v) for v in counts]
+        leaves_only = False
+    else:
+        leaves_only = True
+    written = {lin[-1].id: lin[-1] for lin in lineages}
+    taxids = profile.taxids or []
+    taxid_of = {lin[-1].id: taxids[i] for i, lin in enumerate(lineages) if i < len(taxids) and taxids[i]}
+    leaves: dict[str, list] = {}
+    for i, lin in enumerate(lineages):
+        value = own[i]
+        n = own_counts[i] if own_counts is not None else 0.0
+        # Round-off: a parent reported a hair below its children.
+        if value <= 1e-12 and n <= 0:
+            continue
+        value = max(value, 0.0)
+        n = max(n, 0.0)
+        info = _RESOLVED.get(id(lin))
+        if info is None or info[0] is not lin:
+            if len(_RESOLVED) >= _ROW_VERDICTS_MAX:
+                _RESOLVED.clear()
+            info = _RESOLVED[id(lin)] = (lin, *_resolved_info(lin))
+        key = info[1][-1].id
+        slot = leaves.get(key)
+        if slot is None:
+            leaves[key] = [info, value, n]
+        else:
+            slot[1] += value
+            slot[2] += n
+    out = _copy(profile)
+    if not leaves_only:
+        kept = [[leaves[k][0][1], *leaves[k][1:]] for k in sorted(leaves)]
+        out.lineages = [slot[0] for slot in kept]
+        out.abundance = [slot[1] for slot in kept]
+        out.counts = None if own_counts is None else [slot[2] for slot in kept]
+        out.taxids = [taxid_of.get(slot[0][-1].id, "") for slot in kept] if profile.taxids else None
+        # Each rank is an estimate of the whole: placed = classified phyla
+        # under a domain, as a share of the domains.
+        total = sum(slot[1] for slot in kept if len(slot[0]) == 1 and slot[0][0].rank == "domain")
+        placed = sum(slot[1] for slot in kept if len(slot[0]) == 2 and is_placed(slot[0]))
+        out.placed = min(1.0, placed / total) if total > 0 else float("nan")
+        return out
+    clade: dict[str, list] = {}
+    total = placed = 0.0
+    clade_get = clade.get
+    for key in sorted(leaves):
+        (_, _, prefixes, is_placed_), value, n = leaves[key]
+        total += value
+        if is_placed_:
+            placed += value
+        for node_id, path in prefixes:
+            slot = clade_get(node_id)
+            if slot is None:
+                clade[node_id] = [path, value, n]
+            else:
+                slot[1] += value
+                slot[2] += n
+    for node_id, slot in clade.items():
+        # Keep the spelling this input used for the taxa it reported.
+        taxon_written = written.get(node_id)
+        if taxon_written is not None and slot[0][-1] is not taxon_written:
+            slot[0] = (*slot[0][:-1], taxon_written)
+    out.lineages = [slot[0] for slot in clade.values()]
+    out.abundance = [slot[1] for slot in clade.values()]
+    out.counts = None if own_counts is None else [slot[2] for slot in clade.values()]
+    out.taxids = [taxid_of.get(key, "") for key in clade] if profile.taxids else None
+    out.placed = placed / total if total > 0 else float("nan")
+    out.__dict__["_tree_complete"] = True  # every ancestor of every leaf was emitted
+    return out
 
 
 def validate_profile(profile: SampleProfile) -> list[str]:
@@ -474,6 +677,9 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         if validate:
             for message in validate_profile(profile):
                 warnings.warn(message, GutBalanceWarning, stacklevel=2)
+        # Taxonomy is resolved per profile, before any cohort is formed, so no
+        # other file in the run can change this sample's lineages.
+        profile = place_profile(profile)
         lineages, abundance, counts = _complete_tree(profile)
         taxids = profile.taxids or []
         n_taxids = len(taxids)
@@ -504,6 +710,7 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
             {
                 "sample": profile.sample,
                 "unassigned": float(profile.unassigned),
+                "placed": float(profile.placed),
                 "source_file": profile.source_file,
                 "source_format": profile.source_format,
                 "database": profile.database,

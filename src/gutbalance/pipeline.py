@@ -157,10 +157,12 @@ def _warm_caches() -> None:
     from .knowledge.lookup import _resolved_nodes
     from .pillars import parameters
     from .reference import load_reference
+    from .taxonomy.placement import lineage_table
 
     _resolved_nodes(load_knowledge())
     load_reference()
     parameters()
+    lineage_table()
 
 
 def _local_executor(jobs: int | None):

@@ -109,6 +109,10 @@ SCORE_FAMILIES: list[Callable[..., pd.DataFrame]] = [
     dysbiosis_scores,
 ]
 
+#: Columns of the scores table that describe the input rather than score it
+#: (no reference distribution, no percentile).
+DESCRIPTIVE_COLUMNS = frozenset({"placed"})
+
 #: The first columns of scores.tsv, in order; the rest follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
 #: The last columns (text): how the sample was resolved, and what to keep in mind.
@@ -181,6 +185,9 @@ def score_with_contributions(
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS + TRAIL_COLUMNS]
     text = pd.DataFrame({"diversity_rank": table["diversity_rank"], "stool_like": stool}, index=table.index)
     table = table[order]
+    if "placed" in cohort.samples:
+        # Share of the classified abundance placed into a lineage (cohort.place_profile).
+        table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
     if percentiles:
         from .reference import comparable_percentiles
 

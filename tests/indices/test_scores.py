@@ -25,7 +25,7 @@ COLUMNS = [
 MORE = [
     "training_confidence", "homeostasis_confidence", "nutrients_confidence", "barrier_confidence",
     "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
-    "dysbiosis",
+    "dysbiosis", "placed",
 ]
 #: The text columns at the end: rank of diversity, stool check, why a number
 #: is missing, what to keep in mind.

@@ -23,7 +23,7 @@ from gutbalance.reference import (
     technical_variation,
 )
 from gutbalance.reference.variation import SRD_FACTOR, within_subject_sd
-from gutbalance.scores import score
+from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 
@@ -122,7 +122,7 @@ def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     ref = build_reference(cohort, name="t", description="test people", source="made up", subjects=subjects)
     # Every run is one profile of the distributions (a user's sample is one run).
     run_scores = score(cohort, percentiles=False)
-    numeric = [c for c in run_scores.columns if c not in ("diversity_rank", "stool_like", "missing", "warnings")]
+    numeric = [c for c in run_scores.columns if c not in ("diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS)]
     assert set(ref.scores) == {c for c in numeric if run_scores[c].notna().any()}
     for col in ref.scores:
         values = run_scores[col].dropna().to_numpy()
@@ -163,7 +163,7 @@ def test_shipped_reference_covers_every_score_column():
     """Fails when score() gains a column: re-run scripts/build_healthy_reference.py."""
     ref = load_reference()
     columns = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns
-    text = {"diversity_rank", "stool_like", "missing", "warnings"}
+    text = {"diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS}
     missing = [c for c in columns if c not in ref.scores and c not in text]
     assert not missing, f"re-run scripts/build_healthy_reference.py: no reference distribution for {missing}"
     assert ref.primary.n_people == 66

@@ -17,7 +17,7 @@ from gutbalance.reference import (
     subjects_from_names,
     timelines,
 )
-from gutbalance.scores import score
+from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 KEFIR_PATTERN = r"Subj(\d+)_time(\d+)"
@@ -111,7 +111,8 @@ def test_kefir_subject_030_has_three_time_points(shared_data):
     assert len(line.taxa_changes) == 2
     assert any(tc.appeared or tc.vanished for tc in line.taxa_changes)
     consecutive = line.changes[~line.changes["overall"]]
-    numeric = [c for c in scores.columns if c not in ("diversity_rank", "stool_like", "missing", "warnings")]
+    numeric = [c for c in scores.columns
+               if c not in ("diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS)]
     assert len(consecutive) == 2 * len(numeric)
     # A change is missing only where a score is (S20 has no GMHI marker species).
     measured = np.isfinite(consecutive["delta"].to_numpy(dtype=float))

@@ -96,3 +96,16 @@ def test_metaphlan4_sgb_is_a_strain():
 def test_bad_lineages_raise_taxonomy_error(bad):
     with pytest.raises(TaxonomyError):
         parse_lineage(bad)
+
+
+def test_empty_rank_slots_are_skipped_not_fatal():
+    ids = [t.id for t in parse_lineage("k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|__|__|s__Clostridiales_bacterium_1_7_47FAA")]
+    assert ids[-1] == "s__Clostridiales bacterium 1 7 47FAA"
+    assert not any(i.startswith(("f__", "g__")) for i in ids)  # no genus guessed from "Clostridiales"
+    ids = [t.id for t in parse_lineage("k__Bacteria|p__Firmicutes|c__Bacilli|o__Bacillales|__|g__Gemella|s__Gemella_haemolysans")]
+    assert ids[-2:] == ["g__Gemella", "s__Gemella haemolysans"]
+    # Greengenes empty ranks in the middle: c__; o__ then a named family.
+    ids = [t.id for t in parse_lineage("k__Bacteria; p__Firmicutes; c__; o__; f__Lachnospiraceae; g__Blautia; s__")]
+    assert ids[-2:] == ["f__Lachnospiraceae", "g__Blautia"]
+    # An epithet under an empty genus has no binomial to rebuild.
+    assert parse_lineage("k__Bacteria; f__Bacteroidaceae; g__; s__fragilis")[-1].id == "f__Bacteroidaceae"

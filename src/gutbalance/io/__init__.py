@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
 from ..errors import DataError, FormatError, GutBalanceError
+from .formats.table import FeatureTaxonomy
 from .registry import Format, formats, get_format, sniff, verify
 from .source import Source
 
@@ -100,20 +101,30 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
     return out
 
 
-def read_source(source: Source, *, format: str | None = None) -> list[SampleProfile]:
-    """Parse one already-opened source into sample profiles."""
-    return _read_source(source, format=format)[0]
+def read_source(
+    source: Source, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None
+) -> list[SampleProfile]:
+    """Parse one already-opened source into sample profiles; ``taxonomy``
+    names the features of tables whose ids are not taxa (ASV hashes)."""
+    return _read_source(source, format=format, taxonomy=taxonomy)[0]
 
 
 def _read_source(
-    source: Source, *, format: str | None = None, prefer: Format | None = None
+    source: Source,
+    *,
+    format: str | None = None,
+    prefer: Format | None = None,
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> tuple[list[SampleProfile], Format]:
     fmt: Format = get_format(format) if format else sniff(source, prefer=prefer)
     if format:
         verify(fmt, source)
     assert fmt.read is not None
     try:
-        profiles = fmt.read(source)
+        if taxonomy is not None and fmt.takes_taxonomy:
+            profiles = fmt.read(source, taxonomy=taxonomy)  # type: ignore[call-arg]
+        else:
+            profiles = fmt.read(source)
     except GutBalanceError:
         raise
     except (ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
@@ -125,9 +136,11 @@ def _read_source(
     return profiles, fmt
 
 
-def read_profiles(path: PathLike, *, format: str | None = None) -> list[SampleProfile]:
+def read_profiles(
+    path: PathLike, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None
+) -> list[SampleProfile]:
     """Parse one file into sample profiles (the step before harmonisation)."""
-    return read_source(Source.open(path), format=format)
+    return read_source(Source.open(path), format=format, taxonomy=taxonomy)
 
 
 def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.DataFrame:
@@ -196,7 +209,6 @@ def read(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     from .formats.qza import split_taxonomy
-    from .formats.table import using_taxonomy
 
     # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
     # profiles: they give lineages to the feature tables read with them.
@@ -206,9 +218,8 @@ def read(
     if taxonomy is not None and not files:
         raise FormatError("only taxonomy was given: add the feature table(s) it describes", path=taxonomy.sources[0])
     profiles: list[SampleProfile] = []
-    with using_taxonomy(taxonomy):
-        for path in files:
-            profiles.extend(read_profiles(path, format=format))
+    for path in files:
+        profiles.extend(read_profiles(path, format=format, taxonomy=taxonomy))
     cohort = build_cohort(profiles)
     return _with_metadata(cohort, metadata)
 
@@ -233,7 +244,6 @@ def read_batch(
     profiles: list[SampleProfile] = []
     names: dict[str, str] = {}
     from .formats.qza import split_taxonomy
-    from .formats.table import using_taxonomy
 
     try:
         files = expand_paths(paths)
@@ -245,10 +255,12 @@ def read_batch(
         problems.append(Problem(str(tax_path), "error", _message(exc, tax_path)))
     last_format: Format | None = None
     for path in files:
-        with warnings.catch_warnings(record=True) as caught, using_taxonomy(taxonomy):
+        with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GutBalanceWarning)
             try:
-                found, last_format = _read_source(Source.open(path), format=format, prefer=last_format)
+                found, last_format = _read_source(
+                    Source.open(path), format=format, prefer=last_format, taxonomy=taxonomy
+                )
                 inner: set[str] = set()
                 for prof in found:
                     if prof.sample in names:
@@ -295,9 +307,6 @@ def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
     ``.profile`` (CAMI)."""
     path = Path(path)
     name = format or _format_from_suffix(path)
-    if name == "h5ad":
-        cohort.to_anndata().write_h5ad(path)
-        return path
     fmt = get_format(name)
     if fmt.write is None:
         raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)

@@ -33,6 +33,9 @@ class Format:
     #: When two sniffers accept a file, the higher priority wins (a specific
     #: format over the generic table).  Equal priorities are ambiguous.
     priority: int = 10
+    #: The reader takes ``taxonomy=`` (a :class:`~.formats.table.FeatureTaxonomy`
+    #: read beside feature tables: QIIME 2 taxonomy .qza or taxonomy.tsv).
+    takes_taxonomy: bool = False
 
 
 _FORMATS: dict[str, Format] = {}

@@ -23,6 +23,11 @@ MAX_INPUT_BYTES = 4 * 1024**3
 MAX_COMPRESSION_RATIO = 1000
 #: Bytes sniffers see.
 HEAD_BYTES = 64 * 1024
+#: How far the head reaches to hold whole lines when the first lines are
+#: longer than HEAD_BYTES (a wide table's lineage header, BIOM JSON on one line).
+MAX_HEAD_BYTES = 256 * 1024**2
+#: Whole lines the head holds at least, however long they are.
+HEAD_MIN_LINES = 3
 
 _MAGIC = {
     b"\x1f\x8b": "gzip",
@@ -157,12 +162,24 @@ class Source:
                 return self.all_lines[:200]
             except FormatError:
                 return None
+        end = HEAD_BYTES
+        if self.data.count(b"\n", 0, HEAD_BYTES) < HEAD_MIN_LINES:
+            # Lines longer than the head: read on to the end of the third line,
+            # so a sniffer sees a wide table's header and its first rows whole.
+            pos = -1
+            for _ in range(HEAD_MIN_LINES):
+                found = self.data.find(b"\n", pos + 1, MAX_HEAD_BYTES)
+                if found < 0:
+                    break
+                pos = found
+            end = max(HEAD_BYTES, pos + 1) if pos >= 0 else min(len(self.data), MAX_HEAD_BYTES)
+        chunk = self.data[:end]
         try:
-            text = decode_text(self.head, path=self.path)
+            text = decode_text(chunk, path=self.path)
         except FormatError:
             return None
         lines = text.splitlines()
-        if len(self.data) > HEAD_BYTES and lines:
+        if end < len(self.data) and not chunk.endswith(b"\n") and len(lines) > 1:
             lines = lines[:-1]  # the last line may be cut mid-way
         return lines[:200]
 

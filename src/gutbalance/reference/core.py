@@ -362,6 +362,13 @@ def merge_repeated_samples(cohort: Cohort, subjects: pd.Series) -> Cohort:
     return Cohort(X, samples=samples, taxa=cohort.taxa)
 
 
+def _scores_only(table: pd.DataFrame) -> pd.DataFrame:
+    """The score columns: those that describe the input (``placed``) get no distribution."""
+    from ..scores import DESCRIPTIVE_COLUMNS
+
+    return table.drop(columns=[c for c in table.columns if c in DESCRIPTIVE_COLUMNS])
+
+
 def build_reference(
     cohort: Cohort,
     *,
@@ -412,7 +419,7 @@ def build_reference(
             f"so its percentiles compare like with like; these samples are {listed}"
         )
     # Every run is one profile of the distribution, as a user's sample is one run.
-    table = score_function(cohort)
+    table = _scores_only(score_function(cohort))
     variation: dict[str, TechnicalVariation] = {}
     if subjects is not None:
         variation = technical_variation(table, subjects.reindex(table.index))

@@ -159,11 +159,13 @@ def timelines(
     reference
         For the technical variation of each score (no flags when None).
     """
+    from ..scores import DESCRIPTIVE_COLUMNS
+
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
         c for c in scores.columns
         if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
-        and not str(c).endswith(PERCENTILE_SUFFIX)
+        and not str(c).endswith(PERCENTILE_SUFFIX) and c not in DESCRIPTIVE_COLUMNS
     ]
     species = None
     if cohort is not None:

@@ -14,6 +14,9 @@ from .synonyms import canonical_name
 # "k__Bacteria", "D_0__Bacteria" (SILVA 132), " p__Firmicutes"
 _PREFIXED = re.compile(r"^\s*(?:([a-zA-Z])|D_(\d))__(.*)$")
 _ROOT_NAMES = {"root", "cellular organisms", "r__root", "life"}
+# A rank slot written without its letter (MetaPhlAn 2 curated tables:
+# ``o__Clostridiales|__|__|s__Clostridiales_bacterium_1_7_47FAA``).
+_EMPTY_SLOT = re.compile(r"^_+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +61,12 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
     (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``, ``D_0__A;D_1__B``) or plain
     (``Bacteria;Bacillota;...``) way.
 
-    Ranks without a name (``g__``) end the lineage.  Greengenes writes only the
-    species epithet (``g__Bacteroides; s__fragilis``): the binomial is rebuilt.
+    Ranks without a name (``g__``, or ``__`` with no letter) are skipped: the
+    taxon hangs from the nearest named rank above it, and no genus is guessed
+    from the species name where the input said the genus is not known.
+    Greengenes writes only the species epithet (``g__Bacteroides;
+    s__fragilis``): the binomial is rebuilt; an epithet under an empty genus
+    is dropped (there is no binomial to rebuild).
 
     >>> [t.id for t in parse_lineage("k__Bacteria|p__Firmicutes|g__Eubacterium|s__Eubacterium_rectale")]
     ['k__Bacteria', 'p__Bacillota', 'g__Eubacterium', 's__Agathobacter rectalis']
@@ -70,11 +77,15 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
         raise TaxonomyError(f"empty lineage {text!r}")
     out: list[Taxon] = []
     prefixed = [_PREFIXED.match(p) for p in parts]
+    empty_slot = False
     if any(prefixed):
         last_index = -1
         for part, m in zip(parts, prefixed, strict=True):
             if m is None:
                 if part.lower() in _ROOT_NAMES:
+                    continue
+                if _EMPTY_SLOT.match(part):
+                    empty_slot = True
                     continue
                 raise TaxonomyError(f"lineage {text!r}: {part!r} has no rank prefix")
             letter, silva_level, name = m.groups()
@@ -87,13 +98,16 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
             if rank is None:
                 continue  # r__root, or a rank outside the standard ones
             if not name:
-                break
+                empty_slot = True
+                continue
             index = RANK_INDEX[rank]
             if index <= last_index:
                 raise TaxonomyError(f"lineage {text!r}: rank {rank} out of order")
             last_index = index
             if rank == "species":
                 name = _binomial(out, name)
+                if _is_epithet(name):
+                    break  # "g__; s__fragilis": an epithet of an unknown genus
             out.append(_taxon(rank, name))
     else:
         names = [p for p in parts if p.lower() not in _ROOT_NAMES]
@@ -105,7 +119,13 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
             out.append(_taxon(rank, name))
     if not out:
         raise TaxonomyError(f"lineage {text!r} names no taxon at a standard rank")
+    if empty_slot:
+        return tuple(out)
     return tuple(_with_genus(out))
+
+
+def _is_epithet(name: str) -> bool:
+    return " " not in name and "_" not in name and name[:1].islower()
 
 
 def _with_genus(out: list[Taxon]) -> list[Taxon]:

@@ -3,6 +3,7 @@
 from . import (
     biom,  # noqa: F401
     cami,  # noqa: F401
+    h5ad,  # noqa: F401
     kraken,  # noqa: F401
     metaphlan,  # noqa: F401
     qza,  # noqa: F401

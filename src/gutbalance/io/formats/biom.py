@@ -42,7 +42,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ..registry import Format, register
 from ..source import Source
-from .table import active_taxonomy, label_lineage, looks_taxonomic, profiles_from_matrix
+from .table import FeatureTaxonomy, active_taxonomy, label_lineage, looks_taxonomic, profiles_from_matrix
 
 _JSON_MARKERS = ('"format_url"', "biom-format.org", "Biological Observation Matrix", '"matrix_type"')
 _TAXONOMY_KEYS = ("taxonomy", "Taxonomy", "taxon", "Taxon", "lineage", "Lineage")
@@ -160,14 +160,17 @@ def _metadata_lineage(metadata) -> str | None:
     return None
 
 
-def profiles_from_table(table, *, path: Path, source_format: str, kind: str | None = None) -> list[SampleProfile]:
-    """Sample profiles from a :class:`biom.Table` (observations = taxa)."""
+def profiles_from_table(
+    table, *, path: Path, source_format: str, kind: str | None = None, taxonomy: FeatureTaxonomy | None = None
+) -> list[SampleProfile]:
+    """Sample profiles from a :class:`biom.Table` (observations = taxa);
+    ``taxonomy`` gives lineages to feature ids (ASV hashes)."""
     ids = [str(i) for i in table.ids(axis="observation")]
     samples = [str(s) for s in table.ids(axis="sample")]
     if not ids or not samples:
         raise FormatError(f"the table is empty ({len(ids)} features x {len(samples)} samples)", path=path)
     metadata = table.metadata(axis="observation")
-    taxonomy = active_taxonomy()
+    taxonomy = taxonomy if taxonomy is not None else active_taxonomy()
     texts: list[str | None] = []
     for k, feature in enumerate(ids):
         text = None
@@ -213,9 +216,9 @@ def _check_values(matrix: sp.csr_matrix, ids: list[str], samples: list[str], pat
     raise FormatError(f"feature {ids[coo.row[k]]!r}: value is {what}", path=path, field=samples[coo.col[k]])
 
 
-def read(source: Source) -> list[SampleProfile]:
+def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
     table = load_table(source)
-    return profiles_from_table(table, path=source.path, source_format="biom")
+    return profiles_from_table(table, path=source.path, source_format="biom", taxonomy=taxonomy)
 
 
 # --- writing ---------------------------------------------------------------
@@ -306,5 +309,6 @@ register(
         write,
         extensions=(".biom", ".json"),
         priority=40,
+        takes_taxonomy=True,
     )
 )

@@ -51,12 +51,46 @@ def _data_lines(lines: list[str]) -> list[str]:
     return [ln for ln in lines if ln.strip() and not ln.startswith("#")]
 
 
-def _header_fields(lines: list[str]) -> list[str] | None:
-    """The column header of a MetaPhlAn file, with or without its '#'."""
-    for ln in lines:
-        if ln.startswith("#clade_name") or ln.startswith("clade_name") or ln.startswith("ID\t"):
-            return [f.strip().lstrip("#") for f in ln.split("\t")]
+def _header_line(lines: list[str]) -> tuple[int, list[str]] | None:
+    """Where the column header of a MetaPhlAn file is, and its fields
+    (without their '#').
+
+    Besides ``#clade_name ...`` / ``clade_name ...`` / ``ID ...``, two
+    variants seen in the wild: the ``#SampleID`` and ``#clade_name`` lines run
+    together on one line (biobakery test files), and a merged table whose
+    header starts with ``#SampleID`` (``#SampleID  S1  S2``)."""
+    for i, ln in enumerate(lines):
+        if ln.startswith(("#clade_name", "clade_name", "ID\t")):
+            return i, [f.strip().lstrip("#") for f in ln.split("\t")]
+        if ln.startswith("#SampleID") and "clade_name" in ln:
+            at = ln.index("clade_name")
+            return i, [f.strip().lstrip("#") for f in ln[at:].split("\t")]
+    for i, ln in enumerate(lines):
+        if ln.startswith("#SampleID"):
+            fields = [f.strip() for f in ln.split("\t")]
+            data = _data_lines(lines[i + 1 : i + 40])
+            # A merged table: one column per sample, as many as the data rows have.
+            if len(fields) >= 3 and data and all(len(d.split("\t")) == len(fields) for d in data[:20]):
+                return i, ["ID", *fields[1:]]
+            return None
     return None
+
+
+def _header_fields(lines: list[str]) -> list[str] | None:
+    """The column header of a MetaPhlAn file (see :func:`_header_line`)."""
+    found = _header_line(lines)
+    return None if found is None else found[1]
+
+
+def _sample_id(lines: list[str]) -> str:
+    """The sample name of a ``#SampleID`` line, unless MetaPhlAn's default."""
+    for ln in lines:
+        if ln.startswith("#SampleID"):
+            parts = ln.split("\t")
+            name = parts[1].split("#clade_name", 1)[0].strip() if len(parts) > 1 else ""
+            if name.lower() not in _DEFAULT_SAMPLE_IDS and not name.startswith("#"):
+                return name
+    return ""
 
 
 def sniff_single(source: Source) -> bool:
@@ -72,8 +106,12 @@ def sniff_single(source: Source) -> bool:
             return False  # "ID" starts a MetaPhlAn 2 merged table
         if not any(h.lower() in _VALUE_HEADERS for h in header[1:]):
             return False
+        # MetaPhlAn's header: a profile that found nothing ("UNKNOWN 100") is still one.
+        return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
     elif len(data[0].split("\t")) != 2:
         return False
+    if any(";" in ln.split("\t", 1)[0] for ln in data[:20]):
+        return False  # Greengenes/SILVA lineages ("k__A; p__B"): a generic table
     return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20]) and any(
         "|" in ln.split("\t", 1)[0] or ln.startswith("k__") for ln in data[:20]
     )
@@ -90,6 +128,9 @@ def sniff_merged(source: Source) -> bool:
     if any(h in _VALUE_HEADERS for h in rest):
         return False  # a single-sample file
     data = _data_lines([ln for ln in lines if not ln.startswith(("clade_name", "ID\t"))])
+    if header[0] == "ID" and lines and any(ln.startswith("#SampleID") for ln in lines):
+        # "#SampleID S1 S2": the data rows must be clades (not a generic table).
+        return bool(data) and all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
     if not data:
         return False
     return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
@@ -137,16 +178,14 @@ def read_single(source: Source) -> list[SampleProfile]:
         value_col = next(i for i, h in enumerate(low) if h in _VALUE_HEADERS)
         taxid_col = next((i for i, h in enumerate(low) if h in _TAXID_HEADERS), None)
         reads_col = next((i for i, h in enumerate(low) if h.startswith("estimated_number_of_reads")), None)
-    for ln in lines[:10]:
-        if ln.startswith("#SampleID"):
-            parts = ln.split("\t")
-            if len(parts) > 1 and parts[1].strip().lower() not in _DEFAULT_SAMPLE_IDS:
-                sample = parts[1].strip()
-    sample = sample or sample_name_from_path(path)
+    sample = _sample_id(lines[:10]) or sample_name_from_path(path)
     # The hot path of batch runs: whole-column operations; line-by-line checks
     # run only to name the line of a problem.
     min_fields = value_col + 1
     line_of = [i for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
+    if header is not None and line_of and lines[line_of[0] - 1].startswith("clade_name"):
+        line_of = line_of[1:]  # the header written without its '#'
+
     rows = [lines[i - 1].split("\t") for i in line_of]
     if min(map(len, rows), default=min_fields) < min_fields:
         k = next(k for k, fields in enumerate(rows) if len(fields) < min_fields)
@@ -202,6 +241,12 @@ def read_single(source: Source) -> list[SampleProfile]:
         reads = [_number(rows[k][reads_col], path, line_of[k], "estimated_number_of_reads_from_the_clade")
                  for k in keep]
     if not lineages:
+        if unknown > 0:
+            raise FormatError(
+                f"MetaPhlAn found nothing it could assign in sample {sample!r} (UNKNOWN {unknown:g} %): "
+                "no profile to score (too few reads, or not a microbial sample?)",
+                path=path,
+            )
         raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
     return [
         SampleProfile(
@@ -222,10 +267,10 @@ def read_merged(source: Source) -> list[SampleProfile]:
     path = source.path
     lines = _check_complete(source)
     database = _database(lines[:5])
-    header_index = next(
-        i for i, ln in enumerate(lines) if ln.startswith(("clade_name", "#clade_name", "ID\t"))
-    )
-    header = [h.strip() for h in lines[header_index].split("\t")]
+    found = _header_line(lines)
+    if found is None:
+        raise FormatError("no column header (clade_name, ID or #SampleID)", path=path)
+    header_index, header = found
     first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
     samples = [h for h in header[first_value:]]
     if not samples:

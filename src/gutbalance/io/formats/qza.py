@@ -18,8 +18,9 @@ A ``FeatureTable`` of ASV hashes cannot be scored alone.  When
 :func:`gutbalance.io.read` or :func:`~gutbalance.io.read_batch` is given a
 ``FeatureData[Taxonomy]`` artifact (or an exported ``taxonomy.tsv``) beside
 tables, :func:`split_taxonomy` takes the taxonomy files out of the list, and
-the tables are read inside :func:`.table.using_taxonomy`: every table reader
-(``.qza``, BIOM, CSV/TSV) then looks feature ids up in it, and features with
+each table reader (``.qza``, BIOM, CSV/TSV; formats with ``takes_taxonomy``)
+is given it as its ``taxonomy=`` argument and looks feature ids up in it
+(issue 13: an argument, not a context variable), and features with
 the same lineage are summed.  A table of hashes without a taxonomy is refused
 with a :class:`~gutbalance.errors.FormatError` that says so.
 
@@ -228,7 +229,7 @@ def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
     return mapping
 
 
-def read(source: Source) -> list[SampleProfile]:
+def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
     artifact = open_artifact(source.data, source.path)
     kind_of = artifact.type.replace(" ", "")
     if kind_of == TAXONOMY_TYPE:
@@ -248,7 +249,7 @@ def read(source: Source) -> list[SampleProfile]:
     data = artifact.member("data/feature-table.biom")
     table = biom_format.load_table(Source(source.path, data))
     return biom_format.profiles_from_table(
-        table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of]
+        table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy
     )
 
 
@@ -400,5 +401,6 @@ register(
         write,
         extensions=(".qza",),
         priority=40,
+        takes_taxonomy=True,
     )
 )

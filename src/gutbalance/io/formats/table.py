@@ -83,6 +83,7 @@ import csv
 import io
 import math
 import re
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -92,7 +93,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...cohort import Lineage, SampleProfile
+from ...cohort import GutBalanceWarning, Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
 from ..registry import Format, register
@@ -196,9 +197,11 @@ _ACTIVE_TAXONOMY: ContextVar[FeatureTaxonomy | None] = ContextVar("gutbalance_fe
 def using_taxonomy(taxonomy: FeatureTaxonomy | None) -> Iterator[None]:
     """Make ``taxonomy`` available to the table readers within the block.
 
-    :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch` use this
-    for taxonomy artifacts given beside feature tables; readers look it up with
-    :func:`active_taxonomy` (a context variable, so threads do not mix)."""
+    Kept for callers of the readers that predate their ``taxonomy=``
+    argument; :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch`
+    pass the taxonomy to the readers directly.  A reader given ``taxonomy=``
+    uses it; one given none falls back to this (a context variable, so
+    threads do not mix)."""
     token = _ACTIVE_TAXONOMY.set(taxonomy)
     try:
         yield
@@ -556,17 +559,26 @@ class _Labels:
     rank: str | None = None
 
 
-def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage | None]:
-    taxonomy = active_taxonomy()
+def _resolve(
+    labels: _Labels, path: Path, *, transposed: bool, taxonomy: FeatureTaxonomy | None = None
+) -> list[Lineage | None]:
+    taxonomy = taxonomy if taxonomy is not None else active_taxonomy()
     plain = labels.rank is None and any(
         (";" in t or "|" in t) and not _PREFIX.search(t) for t in labels.texts
     )
     seen: dict[str, int] = {}
     out: list[Lineage | None] = []
+    unnamed: list[int] = []
     for text, line in zip(labels.texts, labels.lines, strict=True):
-        key = text.strip()
+        key = text.strip().strip('"').strip()
         where_line = None if transposed else line
         where_field = key if transposed else labels.field
+        if not key or key.upper() in ("NA", "NAN", "NONE", "NULL"):
+            # A row without a taxon name (an OTU exported without its label):
+            # its abundance is not assigned to any taxon; the rest is kept.
+            unnamed.append(line)
+            out.append(None)
+            continue
         if key in seen:
             raise FormatError(
                 f"taxon {key!r} appears twice (also {'column' if transposed else 'line'} {seen[key]})",
@@ -581,6 +593,17 @@ def _resolve(labels: _Labels, path: Path, *, transposed: bool) -> list[Lineage |
             out.append(label_lineage(key, rank=labels.rank, plain_lineages=plain))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, line=where_line, field=where_field) from None
+    if unnamed:
+        if len(unnamed) == len(out):
+            raise FormatError("no row has a taxon name", path=path, field=labels.field or None)
+        where = "columns" if transposed else "lines"
+        shown = ", ".join(map(str, unnamed[:5])) + (", ..." if len(unnamed) > 5 else "")
+        warnings.warn(
+            f"{path}: {len(unnamed)} {'column' if transposed else 'row'}(s) without a taxon name ({where} {shown}) "
+            "are counted as unassigned; the rest of the table is kept",
+            GutBalanceWarning,
+            stacklevel=2,
+        )
     return out
 
 
@@ -610,6 +633,7 @@ def _read_long(
     columns: dict[str, int],
     numbers: _Numbers,
     path: Path,
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
     s_col, t_col = columns["sample"], columns["taxon"]
     v_col, c_col = columns.get("value"), columns.get("counts")
@@ -646,7 +670,7 @@ def _read_long(
         raise FormatError("the table has a header but no rows", path=path)
     shape = (len(taxa), len(samples))
     labels = _Labels(list(taxa), taxa_lines, header[t_col].strip(), rank)
-    lineages = _resolve(labels, path, transposed=False)
+    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
     if v_col is None:
         return profiles_from_matrix(lineages, counts, list(samples), path=path, source_format="table", kind="counts")
@@ -672,7 +696,8 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
     return None
 
 
-def read(source: Source) -> list[SampleProfile]:
+def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
+    """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by lineage."""
     path = source.path
     lines, skipped = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
@@ -696,12 +721,17 @@ def read(source: Source) -> list[SampleProfile]:
         idx = [long_columns[k] for k in ("value", "counts") if k in long_columns]
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
-        return _read_long(data, header, long_columns, numbers, path)
-    return _read_wide(header_line, header, data, delim, path)
+        return _read_long(data, header, long_columns, numbers, path, taxonomy)
+    return _read_wide(header_line, header, data, delim, path, taxonomy)
 
 
 def _read_wide(
-    header_line: int, header: list[str], data: list[tuple[int, list[str]]], delim: str, path: Path
+    header_line: int,
+    header: list[str],
+    data: list[tuple[int, list[str]]],
+    delim: str,
+    path: Path,
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
     width = len(header)
     for line, record in data:
@@ -747,7 +777,7 @@ def _read_wide(
                 raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
             seen[name] = line
         labels = _Labels(col_labels, data_cols, "")
-        lineages = _resolve(labels, path, transposed=True)
+        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
         return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
     samples = [h.strip() for h in col_labels]
     if any(not s for s in samples):
@@ -764,7 +794,7 @@ def _read_wide(
             [rec[col] for _, rec in data], [line for line, _ in data], header[col] or "first column",
             standard_rank(keys[col]),
         )
-    lineages = _resolve(labels, path, transposed=False)
+    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
 
 
@@ -826,5 +856,6 @@ register(
         write,
         extensions=(".csv", ".tsv", ".txt"),
         priority=1,
+        takes_taxonomy=True,
     )
 )

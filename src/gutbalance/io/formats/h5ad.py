@@ -1,0 +1,184 @@
+"""A Cohort saved as AnnData (``.h5ad``): what ``gutbalance convert`` and
+``analyze`` write as ``cohort.h5ad``.
+
+``obs`` holds the samples table, ``var`` the taxa table (``rank``, ``name``,
+``original``, ``unclassified``, ``parent``...), ``X`` the clade abundances and
+the ``counts`` layer the read counts.  Read through the format registry, each
+sample comes back as the clades it had, with lineages rebuilt from the
+``parent`` column (not re-parsed from text, so a lineage with a gap stays as
+it was written), and scores are those of the cohort that was saved.
+:func:`gutbalance.read_h5ad` reads the whole Cohort, metadata columns
+included.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ...cohort import Cohort, SampleProfile
+from ...errors import FormatError
+from ...taxonomy import RANK_INDEX, Taxon
+from ..registry import Format, register
+from ..source import Source
+
+_REQUIRED_VAR = ("rank", "name", "parent")
+
+
+def _parse(data: bytes):
+    """The AnnData parts gutbalance needs, or None for HDF5 that is not a
+    saved Cohort.  Runs in a child process (libhdf5 may crash on corrupt files)."""
+    import h5py
+    from anndata.io import read_elem
+
+    with h5py.File(io.BytesIO(data), "r") as f:
+        if not {"X", "obs", "var"} <= set(f.keys()):
+            return None
+        var = read_elem(f["var"])
+        if not all(c in var.columns for c in _REQUIRED_VAR):
+            return None
+        adata = read_elem(f)
+    counts = adata.layers.get("counts", None)
+    return {
+        "X": sp.csr_matrix(adata.X),
+        "obs": pd.DataFrame(adata.obs),
+        "var": pd.DataFrame(adata.var),
+        "counts": None if counts is None else sp.csr_matrix(counts),
+    }
+
+
+def _cohort(source: Source) -> Cohort | None:
+    cached = source.__dict__.get("_h5ad")
+    if cached is None:
+        import anndata  # noqa: F401  (imported before forking, not in the child)
+        import h5py  # noqa: F401
+
+        from ..isolate import run_isolated
+
+        try:
+            parts = run_isolated(_parse, source.data, path=source.path, what="h5ad file")
+            if parts is None:
+                cached = ("ok", None)
+            else:
+                import anndata as ad
+
+                adata = ad.AnnData(X=parts["X"], obs=parts["obs"], var=parts["var"])
+                if parts["counts"] is not None:
+                    adata.layers["counts"] = parts["counts"]
+                cached = ("ok", Cohort.from_anndata(adata))
+        except FormatError as exc:
+            cached = ("error", exc)
+        except Exception as exc:  # h5py and anndata raise KeyError, TypeError, ValueError, OSError, ...
+            detail = str(exc).strip() or type(exc).__name__
+            cached = ("error", FormatError(f"not a readable h5ad file ({detail})", path=source.path))
+        source.__dict__["_h5ad"] = cached
+    kind, value = cached
+    if kind == "error":
+        raise value
+    return value
+
+
+def sniff(source: Source) -> bool:
+    if not source.is_hdf5:
+        return False
+    try:
+        return _cohort(source) is not None
+    except FormatError:
+        return False
+
+
+def _lineages(taxa: pd.DataFrame, path: Path) -> list[tuple[Taxon, ...]]:
+    """Each taxon's lineage, following ``parent`` up to the root."""
+    position = {t: i for i, t in enumerate(taxa.index)}
+    ranks = taxa["rank"].astype(str).to_numpy()
+    names = taxa["name"].astype(str).to_numpy()
+    originals = taxa["original"].astype(str).to_numpy() if "original" in taxa else names
+    unclassified = (
+        taxa["unclassified"].astype(bool).to_numpy() if "unclassified" in taxa else np.zeros(len(taxa), dtype=bool)
+    )
+    parents = taxa["parent"].fillna("").astype(str).to_numpy()
+    nodes = []
+    for i in range(len(taxa)):
+        if ranks[i] not in RANK_INDEX:
+            raise FormatError(f"taxon {taxa.index[i]!r} has an unknown rank {ranks[i]!r}", path=path, field="var/rank")
+        # "; "-joined spellings of several inputs: keep the first as the written one.
+        nodes.append(Taxon(ranks[i], names[i], originals[i].split("; ", 1)[0], bool(unclassified[i])))
+    out: list[tuple[Taxon, ...] | None] = [None] * len(taxa)
+
+    def lineage(i: int) -> tuple[Taxon, ...]:
+        chain = []
+        j: int | None = i
+        while j is not None and out[j] is None:
+            chain.append(j)
+            if len(chain) > len(RANK_INDEX):
+                raise FormatError(f"taxon {taxa.index[i]!r}: its parents form a cycle", path=path, field="var/parent")
+            parent = parents[j]
+            j = position.get(parent) if parent else None
+        head: tuple[Taxon, ...] = () if j is None else out[j]  # type: ignore[assignment]
+        for k in reversed(chain):
+            head = (*head, nodes[k])
+            out[k] = head
+        return out[i]  # type: ignore[return-value]
+
+    return [lineage(i) for i in range(len(taxa))]
+
+
+def read(source: Source) -> list[SampleProfile]:
+    cohort = _cohort(source)
+    if cohort is None:
+        raise FormatError("an HDF5 file, but not a Cohort saved by gutbalance (.h5ad)", path=source.path)
+    lineages = _lineages(cohort.taxa, source.path)
+    samples = cohort.samples
+    X = cohort.X.tocsr()
+    counts = None if cohort.counts is None else cohort.counts.tocsr()
+    taxids = cohort.taxa["taxid"].fillna("").astype(str).to_numpy() if "taxid" in cohort.taxa else None
+
+    def column(name: str, default: object) -> list:
+        return samples[name].tolist() if name in samples else [default] * len(samples)
+
+    unassigned = column("unassigned", 0.0)
+    placed = column("placed", float("nan"))
+    files, fmts, dbs = column("source_file", ""), column("source_format", ""), column("database", "")
+    out = []
+    for r, sample in enumerate(samples.index.astype(str)):
+        cols = X.indices[X.indptr[r] : X.indptr[r + 1]]
+        values = X.data[X.indptr[r] : X.indptr[r + 1]]
+        row_counts = None
+        if counts is not None:
+            row_counts = np.asarray(counts[r, cols].todense()).ravel().tolist()
+        out.append(
+            SampleProfile(
+                sample=sample,
+                lineages=[lineages[c] for c in cols],
+                abundance=values.tolist(),
+                unassigned=float(unassigned[r]),
+                counts=row_counts,
+                source_file=str(files[r] or source.path),
+                source_format=str(fmts[r] or "h5ad"),
+                database=str(dbs[r] or ""),
+                taxids=None if taxids is None else [taxids[c] for c in cols],
+                placed=float(placed[r]),
+            )
+        )
+    return out
+
+
+def write(cohort: Cohort, path: Path) -> None:
+    cohort.to_anndata().write_h5ad(path)
+
+
+register(
+    Format(
+        "h5ad",
+        "a Cohort saved as AnnData (.h5ad)",
+        sniff,
+        read,
+        write,
+        extensions=(".h5ad",),
+        priority=40,
+    )
+)

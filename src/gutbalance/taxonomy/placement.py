@@ -1,0 +1,192 @@
+"""Placing every taxon into one lineage: the bundled lineage table.
+
+``data/lineages.tsv.gz`` (built by ``scripts/build_lineage_table.py``, see
+``docs/lineage-table.md``) gives each known taxon one parent.  A lineage read
+from any input is *resolved* against it: the deepest taxon the table knows
+takes the table's lineage above it, whatever the input wrote there, so the
+same taxon has the same ancestors whichever file, format or batch it came
+from.  Species-only and genus-only names get their full lineage this way.
+
+Taxa the table does not know are placed by name where the name says where
+they belong (``Gemella unclassified`` under *Gemella*; an unknown
+``Bacteroides foo`` under *Bacteroides*), else under the input's own parents.
+"""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from ..errors import TaxonomyError
+from .lineage import Taxon, parse_lineage, taxon
+from .ranks import PREFIX_RANK, RANK_INDEX, RANKS
+from .synonyms import canonical_name, synonym_table
+
+Lineage = tuple[Taxon, ...]
+__all__ = ["LineageTable", "is_placed", "lineage_table", "parse_lineage", "resolve_lineage", "table_lineage"]
+
+# Words a profiler appends to a parent's name for "something below it, name
+# unknown": "Gemella unclassified", "Erysipelotrichaceae noname".
+_PLACEHOLDER_WORDS = (" unclassified", " noname")
+
+
+@dataclass(frozen=True)
+class LineageTable:
+    """Feature id -> parent feature id ("" for a root), with the version of
+    the table and of the synonym table its names were made with."""
+
+    version: str
+    synonyms_version: str
+    parents: dict[str, str]
+
+    def __contains__(self, feature_id: str) -> bool:
+        return feature_id in self.parents
+
+    def __len__(self) -> int:
+        return len(self.parents)
+
+
+def _parse(text: str, origin: str) -> LineageTable:
+    version = synonyms = "unversioned"
+    parents: dict[str, str] = {}
+    header_seen = False
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            if key.strip().lower() == "version":
+                version = value.strip()
+            elif key.strip().lower() == "synonyms":
+                synonyms = value.strip()
+            continue
+        if not line.strip():
+            continue
+        if not header_seen:
+            header_seen = True
+            if line.split("\t")[:3] != ["rank", "name", "parent"]:
+                raise TaxonomyError(f"{origin}: line {lineno}: expected the header rank, name, parent")
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3 or fields[0] not in RANK_INDEX:
+            raise TaxonomyError(f"{origin}: line {lineno}: not a rank, name, parent row")
+        rank, name, parent = fields[0], fields[1], fields[2]
+        feature_id = taxon(rank, name).id
+        if parent:
+            prank = PREFIX_RANK.get(parent[:1])
+            if prank is None or RANK_INDEX[prank] >= RANK_INDEX[rank]:
+                raise TaxonomyError(f"{origin}: line {lineno}: parent {parent!r} is not above {rank} {name!r}")
+        parents[feature_id] = parent
+    return LineageTable(version, synonyms, parents)
+
+
+@lru_cache(maxsize=1)
+def lineage_table() -> LineageTable:
+    """The lineage table shipped with gutbalance (loaded once)."""
+    raw = resources.files("gutbalance.taxonomy").joinpath("data/lineages.tsv.gz").read_bytes()
+    return _parse(gzip.decompress(raw).decode("utf-8"), "lineages.tsv.gz")
+
+
+def _node(feature_id: str) -> Taxon:
+    prefix, _, name = feature_id.partition("__")
+    return taxon(PREFIX_RANK[prefix], name)
+
+
+@lru_cache(maxsize=1 << 16)
+def table_lineage(feature_id: str) -> Lineage:
+    """The table's lineage of a known taxon, from its root down to itself."""
+    parents = lineage_table().parents
+    chain = [feature_id]
+    parent = parents.get(feature_id, "")
+    while parent:
+        chain.append(parent)
+        parent = parents.get(parent, "")
+    return tuple(_node(t) for t in reversed(chain))
+
+
+@lru_cache(maxsize=1 << 16)
+def name_anchor(node: Taxon) -> str:
+    """The known taxon a name places an unknown taxon under, or ``""``.
+
+    A placeholder (``Gemella unclassified`` at species) hangs from the taxon
+    its name carries, at the nearest rank above; an unknown species
+    (``Bacteroides foo``) from the genus of its binomial."""
+    if node.id in lineage_table():
+        return ""
+    name = node.name
+    base = ""
+    if node.unclassified:
+        low = name.lower()
+        for word in _PLACEHOLDER_WORDS:
+            if low.endswith(word):
+                base = name[: -len(word)].strip()
+                break
+    elif node.rank in ("species", "strain"):
+        first = name.split(" ", 1)[0]
+        if first[:1].isupper() and " " in name:
+            base = first
+    if not base:
+        return ""
+    parents = lineage_table().parents
+    depth = RANK_INDEX[node.rank]
+    ranks = ("genus",) if node.rank in ("species", "strain") and not node.unclassified else RANKS[:depth][::-1]
+    for rank in ranks:
+        if RANK_INDEX[rank] >= depth:
+            continue
+        candidate = taxon(rank, canonical_name(rank, base)).id
+        if candidate in parents:
+            return candidate
+    return ""
+
+
+def canonical_parent(node: Taxon, input_parent: str) -> str:
+    """The parent a node gets in any cohort: the table's for a known taxon,
+    the one its name gives, else the input's (``input_parent``)."""
+    parents = lineage_table().parents
+    known = parents.get(node.id)
+    if known is not None:
+        return known
+    return name_anchor(node) or input_parent
+
+
+def resolve_lineage(lineage: Lineage) -> Lineage:
+    """The lineage a taxon gets in every cohort.
+
+    The deepest taxon of ``lineage`` the table knows (or can place by name)
+    takes the table's ancestors; the input's unknown taxa below it keep their
+    order.  The taxa of ``lineage`` keep their spelling as written.
+
+    >>> [t.id for t in resolve_lineage(parse_lineage("s__Escherichia_coli"))][:3]
+    ['k__Bacteria', 'p__Pseudomonadota', 'c__Gammaproteobacteria']
+    """
+    parents = lineage_table().parents
+    for i in range(len(lineage) - 1, -1, -1):
+        node = lineage[i]
+        if node.id in parents:
+            head = table_lineage(node.id)
+        else:
+            anchor = name_anchor(node)
+            if not anchor:
+                continue
+            head = (*table_lineage(anchor), node)
+        if i == 0 and len(lineage) == 1 and len(head) == 1:
+            return lineage
+        written = {t.id: t for t in lineage[: i + 1]}
+        return tuple(written.get(t.id, t) for t in head) + lineage[i + 1 :]
+    return lineage
+
+
+def is_placed(lineage: Lineage) -> bool:
+    """Whether a (resolved) lineage reaches from a domain to a named phylum."""
+    return (
+        len(lineage) > 1
+        and lineage[0].rank == "domain"
+        and lineage[1].rank == "phylum"
+        and not lineage[1].unclassified
+    )
+
+
+def table_versions() -> dict[str, str]:
+    """Versions of the lineage table and of the synonym table it was built with."""
+    table = lineage_table()
+    return {"lineages": table.version, "synonyms": table.synonyms_version, "synonyms_now": synonym_table().version}

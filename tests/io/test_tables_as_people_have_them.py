@@ -1,0 +1,196 @@
+"""Tables as people have them (issue 11, item 3): long header lines, BIOM JSON
+of any size, MetaPhlAn header variants, empty ranks, unnamed rows, the
+"nothing found" profile, and every format gutbalance writes read back."""
+
+from __future__ import annotations
+
+import pytest
+
+import gutbalance
+from gutbalance.cohort import GutBalanceWarning
+from gutbalance.errors import FormatError
+from gutbalance.io import formats
+from gutbalance.io.source import HEAD_BYTES
+from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+
+MPA_HEADER = "#mpa_v30_CHOCOPhlAn_201901\n#metaphlan S.fastq\n"
+
+
+def _exact(scores):
+    return [[f"{c}={v!r}" for c, v in row.items()] for _, row in scores.iterrows()]
+
+
+def test_wide_table_whose_header_line_is_longer_than_the_sniffed_head(tmp_path):
+    # Samples as rows, full lineages as columns (like the labelled sets), with
+    # enough columns that the header alone is several times the sniffed head.
+    lineages = [
+        f"k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia|s__Blautia_sp_{i}"
+        for i in range(1500)
+    ]
+    header = "Sample\t" + "\t".join(lineages)
+    assert len(header) > 2 * HEAD_BYTES
+    rows = [f"S{k}\t" + "\t".join(str(1.0 / 1500) for _ in lineages) for k in range(3)]
+    path = tmp_path / "wide.tsv"
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["S0", "S1", "S2"]
+    assert cohort.at_rank("genus")["g__Blautia"].tolist() == pytest.approx([1.0] * 3)
+
+
+def test_biom_json_on_one_line_larger_than_the_head(tmp_path):
+    species = {
+        f"k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_sp_{i}": 0.05
+        for i in range(2000)
+    }
+    cohort = gutbalance.build_cohort(
+        [
+            gutbalance.SampleProfile(
+                "S1",
+                [gutbalance.taxonomy.parse_lineage(k) for k in species],
+                [v / 100 for v in species.values()],
+            )
+        ]
+    )
+    path = gutbalance.write(cohort, tmp_path / "big.json")
+    text = path.read_text()
+    assert len(text) > HEAD_BYTES
+    assert text.count("\n") < 3
+    back = gutbalance.read(path)
+    assert back.at_rank("species").shape == (1, 2000)
+
+
+def test_metaphlan_sampleid_and_clade_name_on_one_line(tmp_path):
+    path = tmp_path / "S9_profile.txt"
+    path.write_text(
+        MPA_HEADER + "#SampleID\tMetaphlan_Analysis#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species\n"
+        "k__Bacteria\t2\t100.0\t\nk__Bacteria|p__Bacteroidetes\t2|976\t100.0\t\n"
+    )
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["S9"]
+    assert cohort.samples["source_format"].iloc[0] == "metaphlan"
+    assert cohort.at_rank("phylum").loc["S9", "p__Bacteroidota"] == pytest.approx(1.0)
+
+
+def test_merged_table_with_a_sampleid_header(tmp_path):
+    path = tmp_path / "merged.tsv"
+    path.write_text(
+        "#SampleID\tS1\tS2\nk__Bacteria\t100.0\t100.0\n"
+        "k__Bacteria|p__Firmicutes\t60.0\t30.0\nk__Bacteria|p__Bacteroidetes\t40.0\t70.0\n"
+    )
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["S1", "S2"]
+    assert set(cohort.samples["source_format"]) == {"metaphlan-merged"}
+    assert cohort.at_rank("phylum").loc["S2", "p__Bacteroidota"] == pytest.approx(0.7)
+
+
+def test_nothing_found_is_a_problem_row_not_a_sample(tmp_path):
+    empty = tmp_path / "empty_profile.txt"
+    empty.write_text(
+        MPA_HEADER + "#SampleID\tMetaphlan_Analysis\n#clade_name\tNCBI_tax_id\trelative_abundance\t"
+        "additional_species\nUNKNOWN\t-1\t100.0\t\n"
+    )
+    with pytest.raises(FormatError, match="found nothing it could assign"):
+        gutbalance.read(empty)
+    good = write_metaphlan(tmp_path / "good_profile.txt", SMALL_COMMUNITY)
+    batch = gutbalance.read_batch([empty, good])
+    assert batch.cohort.sample_names == ["good"]
+    assert [(p.file, p.severity) for p in batch.problems] == [(str(empty), "error")]
+
+
+def test_unnamed_rows_are_warned_and_the_rest_kept(tmp_path):
+    path = tmp_path / "otus.csv"
+    path.write_text(
+        "#OTU ID,S1,S2\nk__Bacteria;p__Firmicutes;g__Blautia,10,20\n,5,5\n"
+        "k__Bacteria;p__Bacteroidetes;g__Bacteroides,30,10\n"
+    )
+    with pytest.warns(GutBalanceWarning, match="without a taxon name"):
+        cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(5 / 45)
+    assert cohort.at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(10 / 45)
+    batch = gutbalance.read_batch([path])
+    assert [p.severity for p in batch.problems] == ["warning"]
+
+
+def test_greengenes_empty_ranks_in_the_middle(tmp_path):
+    path = tmp_path / "gg.tsv"
+    path.write_text(
+        "#OTU ID\tS1\n"
+        "k__Bacteria; p__Firmicutes; c__; o__; f__Lachnospiraceae; g__Blautia; s__\t60\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__; g__; s__\t40\n"
+    )
+    cohort = gutbalance.read(path)
+    assert cohort.at_rank("family").loc["S1", "f__Lachnospiraceae"] == pytest.approx(0.6)
+    assert cohort.at_rank("order").loc["S1", "o__Bacteroidales"] == pytest.approx(0.4)
+
+
+#: Suffix to write each format with.
+SUFFIX = {
+    "biom": ".biom",
+    "bracken": ".bracken",
+    "cami": ".profile",
+    "h5ad": ".h5ad",
+    "kraken": ".kreport",
+    "metaphlan": ".txt",
+    "metaphlan-merged": ".tsv",
+    "qza": ".qza",
+    "table": ".csv",
+}
+
+
+def test_every_written_format_is_listed_and_known_here():
+    # (Other tests may register formats of their own: only gutbalance's count.)
+    writable = {
+        name for name, fmt in formats().items() if fmt.write is not None and fmt.write.__module__.startswith("gutbalance.")
+    }
+    assert "h5ad" in writable
+    assert writable == set(SUFFIX), {n: formats()[n].write.__module__ for n in writable ^ set(SUFFIX) if n in formats()}
+
+
+@pytest.fixture(scope="module")
+def kefir(shared_data):
+    return sorted((shared_data / "profiles" / "kefir_metaphlan3").glob("*.txt"))[0]
+
+
+#: Formats that hold every clade as the cohort has it: scores come back bit for bit.
+LOSSLESS = {"h5ad", "metaphlan", "metaphlan-merged", "cami", "table"}
+#: BIOM and QIIME 2 tables hold the leaf taxa only (the reads MetaPhlAn leaves
+#: at a genus beyond its species are not written), a Kraken report whole
+#: reads, a Bracken table species only: the scores come back within rounding.
+LOSSY_TOLERANCE = 0.01
+
+
+@pytest.mark.parametrize("name", sorted(SUFFIX))
+def test_every_written_format_reads_back_with_the_same_scores(kefir, tmp_path, name):
+    cohort = gutbalance.read(kefir)
+    sample = cohort.sample_names[0]
+    path = gutbalance.write(cohort, tmp_path / f"{sample}{SUFFIX[name]}", format=name)
+    back = gutbalance.read(path)
+    assert back.sample_names == cohort.sample_names
+    before, after = gutbalance.score(cohort), gutbalance.score(back)
+    if name in LOSSLESS:
+        assert _exact(after) == _exact(before)
+    else:
+        columns = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmwi2", "shannon"]
+        diff = (after[columns] - before[columns]).abs().max()
+        assert (diff <= LOSSY_TOLERANCE).all(), diff.to_dict()
+
+
+def test_a_feature_taxonomy_is_an_argument_of_the_readers(tmp_path):
+    from gutbalance.io import read_profiles
+    from gutbalance.io.formats.table import FeatureTaxonomy, active_taxonomy
+
+    path = tmp_path / "asv.csv"
+    path.write_text("feature,S1\nasv1,30\nasv2,70\n")
+    taxonomy = FeatureTaxonomy()
+    taxonomy.add(
+        {
+            "asv1": "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Blautia",
+            "asv2": "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides",
+        },
+        "taxonomy.tsv",
+    )
+    assert active_taxonomy() is None  # no context variable involved
+    (profile,) = read_profiles(path, taxonomy=taxonomy)
+    assert sorted(lin[-1].id for lin in profile.lineages) == ["g__Bacteroides", "g__Blautia"]
+    with pytest.raises(FormatError, match="cannot tell the rank"):
+        read_profiles(path)
