@@ -191,16 +191,18 @@ def score_with_contributions(
     if percentiles:
         from .reference import comparable_percentiles
 
-        ranked, not_comparable = comparable_percentiles(table, cohort, text["diversity_rank"])
+        ranked, not_comparable, against = comparable_percentiles(table, cohort, text["diversity_rank"])
         table = table.join(ranked)
         warned = [[*w, note] if note else w for w, note in zip(warned, not_comparable, strict=True)]
+    else:
+        against = [""] * len(table)
     text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)
     table.index.name = "sample"
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, against=against)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -223,7 +225,8 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 
 def _explain(
-    cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]]
+    cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
+    against: list[str],
 ) -> dict[str, dict]:
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
@@ -234,6 +237,8 @@ def _explain(
         out[sample] = {
             "missing": missing[k],
             "warnings": warnings[k],
+            # the healthy population its percentiles are against ("" = none of its kind)
+            "percentiles_against": against[k],
             **pillars.get(sample, {}),
             "gmhi": {"markers": markers[sample]},
             "gmwi2": {

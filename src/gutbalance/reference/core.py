@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -130,9 +130,24 @@ class Population:
     characteristics: dict[str, Any] = field(default_factory=dict)
     #: ``{"profiler": ..., "rank": ...}`` of the profiles, or None (any kind).
     kind: dict[str, str] | None = None
+    #: Run-to-run variation of every score within this population's people
+    #: (for an extra population; the primary's is ``Reference.variation``).
+    variation: dict[str, TechnicalVariation] = field(default_factory=dict)
+
+    @property
+    def n_profiles(self) -> int:
+        return int(self.characteristics.get("n_profiles", self.n_people))
+
+    @property
+    def against(self) -> str:
+        """What a percentile is measured against, e.g. "539 healthy MetaPhlAn runs (species level)"."""
+        kind = self.kind or {}
+        profiler = kind.get("profiler") or "reference"
+        rank = f" ({kind['rank']} level)" if kind.get("rank") else ""
+        return f"{self.n_profiles} {'healthy ' if self.healthy else ''}{profiler} runs{rank}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "label": self.label,
             "kind": self.kind,
             "description": self.description,
@@ -142,6 +157,9 @@ class Population:
             "characteristics": self.characteristics,
             "distributions": {k: d.to_json() for k, d in self.distributions.items()},
         }
+        if self.variation:
+            out["technical_variation"] = {k: v.to_json() for k, v in self.variation.items()}
+        return out
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> Population:
@@ -155,6 +173,7 @@ class Population:
             characteristics=dict(data.get("characteristics", {})),
             distributions={k: Distribution.from_json(v) for k, v in data.get("distributions", {}).items()},
             kind=dict(data["kind"]) if data.get("kind") else None,
+            variation={k: TechnicalVariation.from_json(v) for k, v in data.get("technical_variation", {}).items()},
         )
 
 
@@ -163,9 +182,12 @@ class Reference:
     """A reference population for percentiles, plus optional context
     populations and the technical variation of every score.
 
-    ``primary`` gives the percentiles; ``context`` populations (for example
-    the 5,026 GMHI-webtool metagenomes, healthy and non-healthy mixed) are
-    drawn in reports for orientation only.
+    ``primary`` gives the percentiles; ``populations`` are further healthy
+    populations of other kinds of input (profiler family and rank): a sample
+    gets its percentiles from the population of its own kind
+    (:meth:`for_kind`), the primary being one of them.  ``context``
+    populations (for example the 5,026 GMHI-webtool metagenomes, healthy and
+    non-healthy mixed) are drawn in reports for orientation only.
     """
 
     name: str
@@ -174,10 +196,47 @@ class Reference:
     context: dict[str, Population] = field(default_factory=dict)
     variation: dict[str, TechnicalVariation] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    populations: dict[str, Population] = field(default_factory=dict)
 
     @property
     def scores(self) -> list[str]:
         return list(self.primary.distributions)
+
+    @property
+    def healthy_populations(self) -> list[Population]:
+        """The primary and every further population percentiles may use."""
+        return [self.primary, *self.populations.values()]
+
+    def population_for(self, kind: Mapping[str, str] | None) -> Population | None:
+        """The population of this kind of input, or None.  A reference whose
+        primary has no kind (built before kinds were recorded) serves every kind."""
+        from .comparability import UNKNOWN
+
+        if not self.primary.kind:
+            return self.primary
+        if not kind or (kind.get("profiler") or UNKNOWN) == UNKNOWN:
+            return None
+        want = (kind.get("profiler"), kind.get("rank"))
+        for pop in self.healthy_populations:
+            if pop.kind and (pop.kind.get("profiler"), pop.kind.get("rank")) == want:
+                return pop
+        return None
+
+    def for_kind(self, kind: Mapping[str, str] | None) -> Reference:
+        """This reference seen from a sample of ``kind``: its population is
+        the primary (with its technical variation); unchanged when no
+        population is of that kind."""
+        pop = self.population_for(kind)
+        if pop is None or pop is self.primary:
+            return self
+        others = {k: p for k, p in self.populations.items() if p is not pop}
+        others[self.primary.name] = self.primary
+        return replace(self, primary=pop, populations=others, variation=pop.variation)
+
+    def kinds_text(self) -> str:
+        from .comparability import describe
+
+        return "; ".join(describe(p.kind) for p in self.healthy_populations)
 
     def distribution(self, score: str) -> Distribution | None:
         return self.primary.distributions.get(score)
@@ -202,6 +261,7 @@ class Reference:
             "description": self.description,
             "provenance": self.provenance,
             "primary": {"name": self.primary.name, **self.primary.to_json()},
+            "populations": {k: p.to_json() for k, p in self.populations.items()},
             "context": {k: p.to_json() for k, p in self.context.items()},
             "technical_variation": {k: v.to_json() for k, v in self.variation.items()},
         }
@@ -222,6 +282,7 @@ class Reference:
             primary_data = dict(data["primary"])
             primary = Population.from_json(primary_data.pop("name", "primary"), primary_data)
             context = {k: Population.from_json(k, v) for k, v in data.get("context", {}).items()}
+            populations = {k: Population.from_json(k, v) for k, v in data.get("populations", {}).items()}
             variation = {k: TechnicalVariation.from_json(v) for k, v in data.get("technical_variation", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"broken reference file: {exc}", path=path) from None
@@ -232,6 +293,7 @@ class Reference:
             context=context,
             variation=variation,
             provenance=dict(data.get("provenance", {})),
+            populations=populations,
         )
 
     @classmethod
@@ -308,19 +370,47 @@ def comparable_percentiles(
     cohort_or_samples: Cohort | pd.DataFrame,
     rank: pd.Series,
     reference: Reference | str | PathLike[str] | None = None,
-) -> tuple[pd.DataFrame, list[str]]:
-    """Percentiles only where the sample is of the reference's kind.
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Percentiles of every sample against the healthy population of its own
+    kind of input (profiler family and rank).
 
-    Returns the percentile table (rows of another kind all NaN) and one note
-    per sample ("" when comparable), see :mod:`.comparability`.
+    Returns the percentile table (all NaN for a sample of a kind no
+    population covers), one note per sample for its warnings (why it has no
+    percentile, a caveat such as a MetaPhlAn version other than the
+    population's, or "", see :mod:`.comparability`) and what each sample was compared
+    with (:attr:`Population.against`, "" when nothing).  A sample's row
+    depends on its own kind alone.
     """
-    from .comparability import mask_rows, not_comparable_notes, sample_kinds
+    from .comparability import not_comparable_notes, sample_kinds
 
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     samples = cohort_or_samples.samples if isinstance(cohort_or_samples, Cohort) else cohort_or_samples
     kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
-    notes = not_comparable_notes(kinds, ref.primary.kind, f"reference ({ref.primary.label})")
-    return mask_rows(ref.percentiles(scores), notes), notes
+    known = {k for pop in ref.healthy_populations for k in pop.distributions}
+    columns = [f"{c}{PERCENTILE_SUFFIX}" for c in scores.columns if str(c) in known and _is_score(scores[c])]
+    table = pd.DataFrame(np.nan, index=scores.index, columns=columns, dtype=float)
+    notes = [""] * len(scores)
+    against = [""] * len(scores)
+    for (profiler, rank_name), rows in kinds.groupby(["profiler", "rank"], sort=False).indices.items():
+        kind = {"profiler": str(profiler), "rank": str(rank_name)}
+        pop = ref.population_for(kind)
+        if pop is None:
+            note = not_comparable_notes(kinds.iloc[rows[:1]], ref, f"reference ({ref.primary.label})")[0]
+            for i in rows:
+                notes[i] = note
+            continue
+        ranked = ref.for_kind(kind).percentiles(scores.iloc[rows])
+        for col in ranked.columns:
+            if col in table.columns:
+                table.iloc[rows, table.columns.get_loc(col)] = ranked[col].to_numpy(dtype=float)
+        from .comparability import version_caveat
+
+        databases = samples["database"].reindex(scores.index) if "database" in samples else None
+        for i in rows:
+            against[i] = pop.against
+            if databases is not None and str(profiler) == "MetaPhlAn":
+                notes[i] = version_caveat(str(databases.iat[i] or ""), str(pop.characteristics.get("profiler", "")))
+    return table, notes, against
 
 
 def cohort_kind(cohort: Cohort) -> dict[str, str] | None:

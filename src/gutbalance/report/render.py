@@ -423,6 +423,8 @@ def render_sample_report(
     from ..scores import parse_missing, parse_warnings
 
     row = scores.loc[sample]
+    # the healthy population of the sample's own kind of input is the one drawn
+    reference = sample_reference(cohort, scores, sample, reference)
     contrib = (contributions or {}).get(sample, {}) or {}
     missing = parse_missing(row.get("missing", ""))
     sample_warnings = [w for w in parse_warnings(row.get("warnings", "")) if not w.startswith("percentiles not comparable")]
@@ -459,7 +461,32 @@ def render_sample_report(
 def _kind_text(reference: Reference) -> str:
     from ..reference.comparability import describe as describe_kind
 
+    if reference.populations:
+        return reference.kinds_text()
     return describe_kind(reference.primary.kind)
+
+
+def _sample_kind(cohort: Cohort | None, scores: pd.DataFrame, sample: str,
+                 samples: pd.DataFrame | None = None) -> dict[str, str] | None:
+    """Profiler family and rank of ``sample`` (None when the profiles' table is not at hand)."""
+    from ..reference.comparability import sample_kinds
+
+    table = samples if samples is not None else (cohort.samples if cohort is not None else None)
+    if (table is not None and sample in table.index and "source_format" in table.columns
+            and "diversity_rank" in scores):
+        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
+        profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
+        return {"profiler": str(profiler), "rank": str(rank_name)}
+    return None
+
+
+def sample_reference(cohort: Cohort | None, scores: pd.DataFrame, sample: str, reference: Reference | None,
+                     *, samples: pd.DataFrame | None = None) -> Reference | None:
+    """``reference`` with the healthy population of the sample's kind as its primary."""
+    if reference is None:
+        return None
+    kind = _sample_kind(cohort, scores, sample, samples)
+    return reference.for_kind(kind) if kind is not None else reference
 
 
 def comparability_note(
@@ -467,20 +494,18 @@ def comparability_note(
     *, samples: pd.DataFrame | None = None,
 ) -> str:
     """Why ``sample`` has no percentiles against ``reference`` ("" when it has):
-    a sample of another profiler family or rank than the reference population
-    (:mod:`gutbalance.reference.comparability`).  The kind comes from the
-    profiles' ``source_format`` and ``database`` (``cohort.samples`` or
-    ``samples``) and the scores' ``diversity_rank``."""
-    from ..reference.comparability import not_comparable_notes, sample_kinds
+    a sample of a profiler family or rank that no healthy population of the
+    reference covers (:mod:`gutbalance.reference.comparability`).  The kind
+    comes from the profiles' ``source_format`` and ``database``
+    (``cohort.samples`` or ``samples``) and the scores' ``diversity_rank``."""
+    from ..reference.comparability import not_comparable_notes
 
     if reference is None or not reference.primary.kind:
         return ""
-    table = samples if samples is not None else (cohort.samples if cohort is not None else None)
-    if (table is not None and sample in table.index and "source_format" in table.columns
-            and "diversity_rank" in scores):
-        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
-        kinds = sample_kinds(table.loc[[sample]], rank)
-        return not_comparable_notes(kinds, reference.primary.kind, f"reference ({reference.primary.label})")[0]
+    kind = _sample_kind(cohort, scores, sample, samples)
+    if kind is not None:
+        kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
+        return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]
     # No profiles saved: the note written when the sample was scored, if any.
     from ..scores import parse_warnings
 
@@ -562,11 +587,20 @@ def render_cohort_report(
     subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
     keys = score_columns(scores)
     infos = [describe(k) for k in keys]
-    pct = reference.percentiles(scores[keys]) if reference else pd.DataFrame(index=scores.index)
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
     from ..reference.comparability import mask_rows
 
     kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
+    if reference is not None:
+        # each sample against the healthy population of its kind; the charts
+        # draw the population of the cohort's most common kind
+        views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
+        pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
+        pct = pct.reindex(scores.index)
+        names = pd.Series([v.primary.name for v in views])
+        reference = views[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if len(views) else reference
+    else:
+        pct = pd.DataFrame(index=scores.index)
     pct = mask_rows(pct, kind_notes)
     if group_columns is None:
         group_columns = stats.grouping_columns(meta.reindex(scores.index))
