@@ -223,8 +223,8 @@ def test_reference_runs_land_in_the_middle_of_the_shipped_reference(zeller_runs)
 
 
 def test_percentiles_only_against_the_same_kind_of_input():
-    """The shipped reference is mOTUs species-level: a MetaPhlAn profile and a
-    genus-level table get no percentiles, and a warning that says why."""
+    """The shipped reference is mOTUs and MetaPhlAn species-level: a Kraken
+    profile and a genus-level table get no percentiles, and a warning that says why."""
     genus = {
         "k__Bacteria|p__Bacillota|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium": 50.0,
         "k__Bacteria|p__Bacteroidota|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides": 50.0,
@@ -239,7 +239,14 @@ def test_percentiles_only_against_the_same_kind_of_input():
     assert table.loc["genus", "diversity_rank"] == "genus"
     assert "percentiles not comparable" in table.loc["genus", "warnings"]
     assert "mOTUs, genus-level" in table.loc["genus", "warnings"]
+    # A MetaPhlAn species profile: the MetaPhlAn population; the genus table still none.
     cohort.samples["source_format"] = ["metaphlan", "metaphlan"]
     table = score(cohort)
+    assert table.filter(like="_percentile").loc["species"].notna().all()
+    assert table.filter(like="_percentile").loc["genus"].isna().all()
+    assert "this sample is MetaPhlAn, genus-level" in table.loc["genus", "warnings"]
+    # A Kraken profile: no population of its kind.
+    cohort.samples["source_format"] = ["kraken", "kraken"]
+    table = score(cohort)
     assert table.filter(like="_percentile").isna().all().all()
-    assert "this sample is MetaPhlAn, species-level" in table.loc["species", "warnings"]
+    assert "this sample is Kraken, species-level" in table.loc["species", "warnings"]

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 UNKNOWN = "unknown"
-_FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "kraken": "Kraken"}
+_FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
 _FAMILY_BY_DATABASE = [
     (re.compile(r"motus", re.IGNORECASE), "mOTUs"),
     (re.compile(r"mpa_v|metaphlan|chocophlan", re.IGNORECASE), "MetaPhlAn"),
@@ -74,7 +74,7 @@ def version_caveat(database: str, population_profiler: str) -> str:
     mine, theirs = metaphlan_version(database), metaphlan_version(population_profiler)
     if not mine or not theirs or mine == theirs:
         return ""
-    return (f"percentiles against {theirs} profiles, this sample is {mine} ({database}): the databases name "
+    return (f"percentiles against {theirs} profiles, this sample is {mine}: the databases name "
             "different species, so read its percentiles as a rough guide")
 
 
