@@ -240,16 +240,21 @@ def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
 
     ecoli = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
              "g__Escherichia|s__Escherichia_coli")
-    cohort = make_cohort({"e_coli": {ecoli: 100.0}, "stool": SMALL_COMMUNITY})
-    cohort.samples["source_format"] = ["cami", "metaphlan"]
-    cohort.samples["database"] = ["motus version 3.0.2", "mpa_v30_CHOCOPhlAn_201901"]
+    cohort = make_cohort({"e_coli": {ecoli: 100.0}, "stool": SMALL_COMMUNITY, "kraken": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = ["cami", "metaphlan", "kraken"]
+    cohort.samples["database"] = ["motus version 3.0.2", "mpa_v30_CHOCOPhlAn_201901", ""]
     scores = gutbalance.score(cohort)
     reference = load_reference()
     html = render_sample_report("e_coli", scores, cohort=cohort, reference=reference)
     assert "Missing: none of the 50 GMHI marker species is present" in html
     assert "No percentile" not in html
-    other = render_sample_report("stool", scores, cohort=cohort, reference=reference)
+    assert "against 457 healthy mOTUs runs" in html
+    metaphlan = render_sample_report("stool", scores, cohort=cohort, reference=reference)
+    assert "No percentile" not in metaphlan
+    assert "against 539 healthy MetaPhlAn runs" in metaphlan
+    assert "this sample is MetaPhlAn 3" in metaphlan  # the version warning
+    other = render_sample_report("kraken", scores, cohort=cohort, reference=reference)
     assert "No percentile: percentiles not comparable" in other
-    assert "this sample is MetaPhlAn, species-level" in other
+    assert "this sample is Kraken, species-level" in other
     page = render_cohort_report(scores, metadata=cohort.samples, reference=reference)
-    assert "1 of 2 samples are of another kind of input" in page
+    assert "1 of 3 samples are of another kind of input" in page
