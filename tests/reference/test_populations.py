@@ -131,3 +131,18 @@ def test_metaphlan_versions():
     assert metaphlan_version("#mpa_v31_CHOCOPhlAn_201901") == "MetaPhlAn 3"
     assert metaphlan_version("mpa_vOct22_CHOCOPhlAnSGB_202212") == "MetaPhlAn 4"
     assert metaphlan_version("") == ""
+
+
+def test_written_reports_use_the_population_of_the_sample_kind(shared_data, tmp_path):
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not present")
+    from gutbalance.report.files import write_reports
+
+    cohort = _read(sorted(folder.glob("*.txt"))[0])
+    table, explained = score_with_contributions(cohort)
+    files = write_reports(tmp_path, cohort, table, explained, figures=False, save_cohort=False)
+    page = next(iter(files.sample_reports.values())).read_text(encoding="utf-8")
+    assert "against 539 healthy MetaPhlAn runs" in page
+    assert "against 457 healthy mOTUs runs" not in page
+    assert "against 539 healthy MetaPhlAn runs" in files.cohort_report.read_text(encoding="utf-8")

@@ -122,7 +122,9 @@ def write_reports(
     scores = scores.copy()
     scores.index = scores.index.astype(str)
     keys = score_columns(scores)
-    scores = scores[keys]
+    # diversity_rank and warnings say each sample's kind of input, which picks
+    # its healthy population (or none) in the pages
+    scores = scores[keys + [c for c in ("diversity_rank", "warnings") if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = timelines(scores, subjects, cohort=cohort, reference=ref) if subjects is not None else []
