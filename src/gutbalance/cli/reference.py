@@ -94,13 +94,15 @@ def show(path: Path | None) -> None:
     from gutbalance.reference import load_reference
 
     ref = load_reference(path)
-    click.echo(f"{ref.name}: {ref.primary.description} ({ref.primary.n_people} people)")
-    click.echo(f"source: {ref.primary.source}")
-    for key in ref.scores:
-        dist = ref.distribution(key)
-        tv = ref.variation.get(key)
-        srd = f"  smallest real difference {tv.smallest_real_difference:.4g}" if tv else ""
-        click.echo(f"  {key:32s} median {np.median(dist.values):10.4g}  5-95% {dist.quantile(0.05):.4g} to {dist.quantile(0.95):.4g}{srd}")
+    for pop in ref.healthy_populations:
+        view = ref.for_kind(pop.kind) if pop.kind else ref
+        click.echo(f"{pop.name}: {pop.description} ({pop.n_people} people; percentiles against {pop.against})")
+        click.echo(f"source: {pop.source}")
+        for key in pop.distributions:
+            dist = pop.distributions[key]
+            tv = view.variation.get(key)
+            srd = f"  smallest real difference {tv.smallest_real_difference:.4g}" if tv else ""
+            click.echo(f"  {key:32s} median {np.median(dist.values):10.4g}  5-95% {dist.quantile(0.05):.4g} to {dist.quantile(0.95):.4g}{srd}")
     for pop in ref.context.values():
         click.echo(f"context: {pop.label} ({pop.n_people} people): {', '.join(pop.distributions)}")
 
