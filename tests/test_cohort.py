@@ -66,6 +66,14 @@ def test_total_far_from_100_percent_warns():
         build_cohort([p])
 
 
+def test_fractions_read_as_percent_get_a_warning_that_says_so():
+    # A table of fractions (summing to 1) in a percent format arrives as 0.01 of the sample.
+    p = SampleProfile(sample="S", lineages=[parse_lineage("k__Bacteria")], abundance=[0.01])
+    with pytest.warns(GutBalanceWarning, match="add up to 1, not 100: they look like fractions") as caught:
+        build_cohort([p])
+    assert "1.00 %" not in str(caught[0].message)
+
+
 def test_h5ad_round_trip_is_lossless(tmp_path):
     part = dict(list(SMALL_COMMUNITY.items())[:3])
     part = {k: 100.0 * v / sum(part.values()) for k, v in part.items()}

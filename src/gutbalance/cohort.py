@@ -637,7 +637,15 @@ def validate_profile(profile: SampleProfile) -> list[str]:
         )
     total = top + profile.unassigned
     if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
-        return [f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"]
+        message = f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"
+        if abs(100 * total - 1.0) <= 100 * TOTAL_TOLERANCE:
+            # Fractions (summing to 1) in a format that expects percent.
+            message = (
+                f"{where}: sample {profile.sample!r}: abundances add up to 1, not 100: they look like fractions "
+                "where the format expects percentages, so each was read 100 times too small (GMWI2's detection "
+                "limit, for one, then misses taxa); write them as percentages"
+            )
+        return [message]
     return []
 
 

@@ -40,8 +40,9 @@ def write_text_atomic(text: str, path: Path) -> Path:
 
 
 def format_table(table: pd.DataFrame, *, index: bool = True) -> str:
-    """TSV with full float precision (repr), so values read back exactly."""
-    return table.to_csv(sep="\t", index=index, float_format=None, lineterminator="\n")
+    """TSV with full float precision (repr), so values read back exactly;
+    a missing value is ``NA`` (what R, pandas and the web app read as missing)."""
+    return table.to_csv(sep="\t", index=index, float_format=None, lineterminator="\n", na_rep="NA")
 
 
 def write_table_atomic(table: pd.DataFrame, path: Path, *, index: bool = True) -> Path:

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from . import __version__
@@ -55,6 +56,8 @@ class RunSummary:
     n_chunks: int
     chunks_reused: int
     problems: list[Problem] = field(default_factory=list)
+    #: The input files, in the order they were scored.
+    files: list[Path] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Problem]:
@@ -82,8 +85,14 @@ def score_files(
     if result.cohort is None:
         return pd.DataFrame(), problems, [], ""
     table, explained = score_with_contributions(result.cohort, explain=contributions)
-    lines = [json.dumps(sample) + ":" + json.dumps(explained[sample]) for sample in table.index] if contributions else []
+    lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
     return table, problems, lines, format_table(table)
+
+
+def _json(value) -> str:
+    """JSON text; orjson is about 5x faster than the standard library on the
+    contributions, which made a third of a chunk's time (NaN becomes null)."""
+    return orjson.dumps(value).decode("utf-8")
 
 
 def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
@@ -212,6 +221,7 @@ def run(
     chunk_files: int = DEFAULT_CHUNK_FILES,
     contributions: bool = True,
     progress: bool | None = None,
+    exclude: Sequence[str | os.PathLike[str]] = (),
 ) -> RunSummary:
     """Score every input and write ``scores.tsv``, ``scores.parquet``,
     ``problems.tsv`` and (with ``contributions``) ``scores.json`` to ``out_dir``.
@@ -228,6 +238,9 @@ def run(
         Files per chunk: the unit of work, of resumption and of memory.
     progress
         Show a progress bar (default: when standard error is a terminal).
+    exclude
+        Files or folders under the inputs that are not profiles (a metadata
+        table); ``out_dir`` is always left out.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -235,7 +248,7 @@ def run(
     parts.mkdir(exist_ok=True)
     problems: list[Problem] = []
     try:
-        files = expand_paths(inputs)
+        files = expand_paths(inputs, exclude=[out, *exclude])
     except FormatError as exc:
         problems.append(Problem(exc.path or "", "error", exc.message))
         files = []
@@ -275,7 +288,7 @@ def run(
         bar.close()
 
     n_samples = _assemble(out, parts, len(chunks), problems, contributions)
-    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems)
+    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
 
 def _is_tty() -> bool:

@@ -6,13 +6,18 @@
 Structure: one function per family of scores, each taking the Cohort and
 returning a DataFrame indexed like ``cohort.samples`` with its own columns;
 :data:`SCORE_FAMILIES` lists them in column order and :func:`score` joins them.
-Every family is vectorised over the sparse cohort and never writes NaN.
+Every family is vectorised over the sparse cohort.  A number that cannot
+describe a sample is missing (NaN) and the ``missing`` column says why;
+``warnings`` says what a reader should know before trusting a row (a sample
+that does not look like stool, a mostly unclassified Kraken report, a
+percentile against a reference of another kind of input).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from .cohort import Cohort
@@ -21,36 +26,83 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
+from .indices.resolution import diversity_rank
+from .indices.sample_type import stool_like
 from .pillars import PILLARS, pillar_scores
 
+#: Columns that say why a number is missing or what to keep in mind; they
+#: are text, "" when there is nothing to say.
+MISSING_COLUMN = "missing"
+WARNINGS_COLUMN = "warnings"
+#: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
+SEPARATOR = " | "
+#: A Kraken report with more unclassified reads than this gets a warning.
+MAX_UNCLASSIFIED_KRAKEN = 0.5
 
-def diversity_scores(cohort: Cohort) -> pd.DataFrame:
-    """richness, shannon, simpson, inverse_simpson, evenness; and chao1 only
+
+def parse_missing(text: object) -> dict[str, str]:
+    """``{score: reason}`` from a ``missing`` cell of the scores table."""
+    if not isinstance(text, str) or not text:
+        return {}
+    return dict(part.split(": ", 1) for part in text.split(SEPARATOR) if ": " in part)
+
+
+def parse_warnings(text: object) -> list[str]:
+    """The warnings of a ``warnings`` cell of the scores table."""
+    return [w for w in text.split(SEPARATOR) if w] if isinstance(text, str) else []
+
+
+def _suffix_columns(table: pd.DataFrame, suffix: str) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Split ``<score><suffix>`` reason columns off a family's table."""
+    reasons = {c[: -len(suffix)]: table[c] for c in table.columns if c.endswith(suffix)}
+    return table.drop(columns=[f"{k}{suffix}" for k in reasons]), reasons
+
+
+def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
+    """richness, shannon, simpson, inverse_simpson, evenness at each sample's
+    ``diversity_rank`` (:mod:`gutbalance.indices.resolution`); and chao1 only
     when the cohort has read counts (see :func:`gutbalance.indices.chao1`)."""
-    table = alpha_diversity(cohort)
-    estimate = chao1(cohort)
+    rank = diversity_rank(cohort) if rank is None else rank
+    table = alpha_diversity(cohort, rank=rank)
+    estimate = chao1(cohort, rank=rank)
     if estimate is not None:
         table["chao1"] = estimate
+    table["diversity_rank"] = rank
+    table["diversity_missing"] = [
+        "" if r else "nothing classified is named at any rank from species to phylum" for r in rank
+    ]
+    single = (table["richness"] == 1).to_numpy()
+    table["evenness_missing"] = np.where(
+        single, "one taxon only: evenness (Shannon / ln richness) is 0 / 0", ""
+    ).astype(object)
     return table
 
 
-def published_index_scores(cohort: Cohort) -> pd.DataFrame:
-    """gmhi (Gupta et al. 2020) and gmwi2 (Chang, Gupta et al. 2024)."""
-    return pd.DataFrame({"gmhi": gmhi_table(cohort)["gmhi"], "gmwi2": gmwi2_table(cohort)["gmwi2"]})
+def published_index_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
+    """gmhi (Gupta et al. 2020) and gmwi2 (Chang, Gupta et al. 2024), missing
+    with a reason where they cannot describe the sample."""
+    rank = diversity_rank(cohort) if rank is None else rank
+    gmhi = gmhi_table(cohort, resolved_rank=rank)
+    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
+    return pd.DataFrame(
+        {"gmhi": gmhi["gmhi"], "gmwi2": gmwi2["gmwi2"],
+         "gmhi_missing": gmhi["gmhi_missing"], "gmwi2_missing": gmwi2["gmwi2_missing"]}
+    )
 
 
-def ratio_scores(cohort: Cohort) -> pd.DataFrame:
+def ratio_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
     """firmicutes_bacteroidetes_log2 and prevotella_bacteroides_log2."""
-    return log2_ratios(cohort)
+    return log2_ratios(cohort, reasons=True)
 
 
-def dysbiosis_scores(cohort: Cohort) -> pd.DataFrame:
+def dysbiosis_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
     """dysbiosis: Bray-Curtis dissimilarity from the healthy reference."""
     return dysbiosis(cohort).to_frame()
 
 
-#: The families of published indices and statistics, in column order.
-SCORE_FAMILIES: list[Callable[[Cohort], pd.DataFrame]] = [
+#: The families of published indices and statistics, in column order.  Each
+#: takes the cohort and each sample's ``diversity_rank``.
+SCORE_FAMILIES: list[Callable[..., pd.DataFrame]] = [
     diversity_scores,
     published_index_scores,
     ratio_scores,
@@ -63,6 +115,26 @@ DESCRIPTIVE_COLUMNS = frozenset({"placed"})
 
 #: The first columns of scores.tsv, in order; the rest follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
+#: The last columns (text): how the sample was resolved, and what to keep in mind.
+TRAIL_COLUMNS = ["diversity_rank", "stool_like", MISSING_COLUMN, WARNINGS_COLUMN]
+#: Columns that are not numbers ("" when there is nothing to say; stool_like is True/False/NA).
+TEXT_COLUMNS = ["diversity_rank", MISSING_COLUMN, WARNINGS_COLUMN, "stool_like"]
+
+
+def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
+    """``stool_like`` and the warnings about the input itself, per sample."""
+    stool = stool_like(cohort)
+    texts = [[w] if w else [] for w in stool["stool_warning"]]
+    samples = cohort.samples
+    if "source_format" in samples:
+        unassigned = samples["unassigned"].to_numpy(dtype=float)
+        kraken = (samples["source_format"].astype(str) == "kraken").to_numpy()
+        for i in np.flatnonzero(kraken & (unassigned > MAX_UNCLASSIFIED_KRAKEN)):
+            texts[i].append(
+                f"{unassigned[i]:.0%} of the reads are unclassified: the scores describe only the classified "
+                f"{1 - unassigned[i]:.0%}, which may not be the community"
+            )
+    return stool["stool_like"], texts
 
 
 def score(cohort: Cohort, *, percentiles: bool = True) -> pd.DataFrame:
@@ -96,8 +168,11 @@ def score_with_contributions(
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """:func:`score` and :func:`contributions` in one pass: the pillar
     scores and their contributing taxa come from the same computation."""
-    families = [family(cohort) for family in SCORE_FAMILIES]
+    rank = diversity_rank(cohort)
+    families = [family(cohort, rank) for family in SCORE_FAMILIES]
     table = pd.concat(families, axis=1)
+    table, reasons = _suffix_columns(table, "_missing")
+    diversity_reason = reasons.pop("diversity", None)
     result = pillar_scores(
         cohort,
         shannon=table["shannon"].to_numpy(),
@@ -105,27 +180,65 @@ def score_with_contributions(
         contributions=explain,
     )
     table = pd.concat([result.scores, table], axis=1)
-    order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS]
+    missing = _missing(table, reasons, diversity_reason)
+    stool, warned = sample_warnings(cohort)
+    order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS + TRAIL_COLUMNS]
+    text = pd.DataFrame({"diversity_rank": table["diversity_rank"], "stool_like": stool}, index=table.index)
     table = table[order]
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
         table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
     if percentiles:
-        from .reference import percentiles as reference_percentiles
+        from .reference import comparable_percentiles
 
-        table = table.join(reference_percentiles(table))
+        ranked, not_comparable, against = comparable_percentiles(table, cohort, text["diversity_rank"])
+        table = table.join(ranked)
+        warned = [[*w, note] if note else w for w, note in zip(warned, not_comparable, strict=True)]
+    else:
+        against = [""] * len(table)
+    text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
+    text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
+    table = table.join(text)
     table.index.name = "sample"
-    return table, (_explain(cohort, result.contributions) if explain else {})
+    if not explain:
+        return table, {}
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, against=against)
 
 
-def _explain(cohort: Cohort, pillars: dict[str, dict]) -> dict[str, dict]:
+def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
+    """Per sample, ``{column: why it is missing}`` for every NaN score."""
+    out: list[dict] = [{} for _ in range(len(table))]
+    for column, why in reasons.items():
+        for i in np.flatnonzero(why.to_numpy(dtype=object) != ""):
+            out[i][column] = why.iat[i]
+    if diversity_reason is not None:
+        for i in np.flatnonzero(diversity_reason.to_numpy(dtype=object) != ""):
+            for column in ("richness", "shannon", "simpson", "inverse_simpson", "evenness", "chao1"):
+                if column in table:
+                    out[i][column] = diversity_reason.iat[i]
+    pillars = table[["immune_support", *PILLARS]].isna().to_numpy()
+    for i in np.flatnonzero(pillars.any(axis=1)):
+        for column, gone in zip(["immune_support", *PILLARS], pillars[i], strict=True):
+            if gone:
+                out[i].setdefault(column, "no bacterial or archaeal abundance to score")
+    return out
+
+
+def _explain(
+    cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
+    against: list[str],
+) -> dict[str, dict]:
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
-    gmwi2 = gmwi2_table(cohort)
+    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
     out: dict[str, dict] = {}
-    for sample, row in zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True):
+    for k, (sample, row) in enumerate(zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True)):
         out[sample] = {
+            "missing": missing[k],
+            "warnings": warnings[k],
+            # the healthy population its percentiles are against ("" = none of its kind)
+            "percentiles_against": against[k],
             **pillars.get(sample, {}),
             "gmhi": {"markers": markers[sample]},
             "gmwi2": {

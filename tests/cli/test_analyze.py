@@ -5,6 +5,7 @@ import pytest
 from click.testing import CliRunner
 
 from gutbalance.cli import main
+from gutbalance.report.files import read_scores
 from tests.helpers import write_metaphlan
 
 
@@ -15,10 +16,16 @@ def run(*args):
 def test_analyze_example(tmp_path):
     result = run("analyze", "--example", "-o", tmp_path / "out")
     assert result.exit_code == 0, result.output
-    scores = pd.read_csv(tmp_path / "out" / "scores.tsv", sep="\t", index_col=0)
+    scores = read_scores(tmp_path / "out" / "scores.tsv")
     assert len(scores) == 3
     assert {"richness", "shannon"} <= set(scores.columns)
-    assert not scores.isna().any().any()
+    assert (scores["missing"] == "").all()
+    numbers = scores.drop(columns=["diversity_rank", "stool_like", "missing", "warnings"])
+    assert not numbers.isna().any().any()
+    assert (scores["diversity_rank"] == "species").all()
+    # Missing values are written as NA, one spelling everywhere.
+    text = (tmp_path / "out" / "scores.tsv").read_text()
+    assert "\tnan" not in text.lower()
 
 
 def test_bad_files_are_listed_and_good_ones_scored(tmp_path):
@@ -67,3 +74,68 @@ def test_kefir_with_bad_files(shared_data, tmp_path):
     assert len(scores) == 44
     problems = pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t")
     assert (problems.severity == "error").sum() == 3
+
+
+def test_folders_are_searched_below_their_first_level_and_report_rerenders_timelines(tmp_path):
+    study = tmp_path / "study"
+    (study / "profiles" / "visit1").mkdir(parents=True)
+    (study / "profiles" / "visit2").mkdir(parents=True)
+    write_metaphlan(study / "profiles" / "visit1" / "p1_v1.txt")
+    write_metaphlan(study / "profiles" / "visit2" / "p1_v2.txt", unknown=10.0)
+    write_metaphlan(study / "profiles" / "visit1" / "p2_v1.txt", unknown=20.0)
+    meta = study / "metadata.tsv"  # among the profiles: not read as one
+    meta.write_text("sample\tperson\tvisit\np1_v1\tp1\t1\np1_v2\tp1\t2\np2_v1\tp2\t1\n")
+    out = study / "results"  # inside the input folder: left out too
+    result = run("analyze", study, "-o", out, "--metadata", meta, "--subject-column", "person", "--time-column", "visit")
+    assert result.exit_code == 0, result.output
+    assert sorted(read_scores(out / "scores.tsv").index) == ["p1_v1", "p1_v2", "p2_v1"]
+    assert pd.read_csv(out / "problems.tsv", sep="\t").empty
+    timeline = out / "subjects" / "p1.html"
+    assert timeline.exists()
+    timeline.unlink()
+    (out / "report.html").unlink()
+    # `report DIR` finds the subject column again (saved with the results).
+    again = run("report", out)
+    assert again.exit_code == 0, again.output
+    assert timeline.exists()
+    assert (out / "report.html").exists()
+    # A second analyze into the same folder does not read its own outputs.
+    result = run("analyze", study, "-o", out, "--metadata", meta)
+    assert result.exit_code == 0, result.output
+    assert len(read_scores(out / "scores.tsv")) == 3
+
+
+def test_a_typo_in_a_metadata_column_is_reported_before_scoring(tmp_path, monkeypatch):
+    import gutbalance.cli.analyze as analyze_cli
+
+    write_metaphlan(tmp_path / "s1.txt")
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tperson\ns1\tp1\n")
+
+    def no_scoring(*args, **kwargs):
+        raise AssertionError("scoring started before the metadata columns were checked")
+
+    monkeypatch.setattr(analyze_cli, "run", no_scoring)
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "s1.txt"), "-o", str(tmp_path / "out"),
+                                       "--metadata", str(meta), "--subject-column", "persn"])
+    assert result.exit_code == 2
+    assert "no column 'persn'" in result.output
+    assert "person" in result.output
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "s1.txt"), "-o", str(tmp_path / "out"),
+                                       "--subject-column", "person"])
+    assert result.exit_code == 2
+    assert "needs --metadata" in result.output
+
+
+@pytest.mark.shared
+def test_reference_build_works_on_the_shipped_zeller_files_with_its_defaults(shared_data, tmp_path):
+    from gutbalance.reference import Reference
+
+    folder = shared_data / "profiles" / "zeller2014_motus3_controls"
+    out = tmp_path / "zeller.json"
+    result = run("reference", "build", folder, "--metadata", folder / "metadata.tsv", "--group", "diagnosis=control",
+                 "-o", out)
+    assert result.exit_code == 0, result.output
+    ref = Reference.load(out)
+    assert ref.primary.characteristics["n_profiles"] == 457
+    assert ref.primary.kind == {"profiler": "mOTUs", "rank": "species"}

@@ -20,9 +20,17 @@ def _species(name: str, family: str = "f__Lachnospiraceae", genus: str | None = 
 @pytest.mark.shared
 def test_gmhi_matches_reference_output(gmhi_cohort, shared_data):
     expected = pd.read_csv(shared_data / "gmhi" / "GMHI_output.csv", index_col=0)["GMHI"]
-    got = gmhi(gmhi_cohort).reindex(expected.index)
-    assert not got.isna().any()
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=0, atol=1e-9)
+    table = gmhi_table(gmhi_cohort).reindex(expected.index)
+    got = table["gmhi"]
+    # GMHI.R writes 0 for Sample19 and Sample20, which have no marker species at
+    # all (its pseudocount ratio); gutbalance says the index is missing, and why.
+    no_markers = ["Sample19", "Sample20"]
+    assert (expected[no_markers] == 0).all()
+    assert got[no_markers].isna().all()
+    assert table.loc[no_markers, "gmhi_missing"].str.contains("none of the 50 GMHI marker species").all()
+    rest = expected.drop(no_markers)
+    assert not got[rest.index].isna().any()
+    np.testing.assert_allclose(got[rest.index].to_numpy(), rest.to_numpy(), rtol=0, atol=1e-9)
 
 
 @pytest.mark.shared
@@ -103,8 +111,20 @@ def test_values_below_cutoff_are_absent():
     assert table.loc["b", "richness_mn"] == 3
 
 
-def test_sample_without_species_scores_zero_not_nan():
-    cohort = make_cohort({"a": {"k__Bacteria|p__Firmicutes": 100.0}, "b": _community()})
-    result = gmhi(cohort)
-    assert result["a"] == 0.0
-    assert np.isfinite(result).all()
+def test_gmhi_is_missing_with_a_reason_without_species_or_markers():
+    ecoli = "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae"
+    cohort = make_cohort(
+        {
+            "phylum_only": {"k__Bacteria|p__Firmicutes": 100.0},
+            "genus_table": {f"{BACT}|f__Lachnospiraceae|g__Roseburia": 60.0, f"{BACT}|f__Oscillospiraceae|g__Faecalibacterium": 40.0},
+            "e_coli": {f"{ecoli}|g__Escherichia|s__Escherichia_coli": 100.0},
+            "stool": _community(),
+        }
+    )
+    table = gmhi_table(cohort)
+    assert table["gmhi"][["phylum_only", "genus_table", "e_coli"]].isna().all()
+    assert "only to phylum rank" in table.loc["phylum_only", "gmhi_missing"]
+    assert "only to genus rank" in table.loc["genus_table", "gmhi_missing"]
+    assert "none of the 50 GMHI marker species" in table.loc["e_coli", "gmhi_missing"]
+    assert np.isfinite(table.loc["stool", "gmhi"])
+    assert table.loc["stool", "gmhi_missing"] == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -69,7 +70,12 @@ def test_abundance_is_divided_by_the_classified_fraction(tmp_path):
     assert ADOLESCENTIS in _present(cohort)
     coefficient = model().set_index("taxon").loc[ADOLESCENTIS, "coefficient"]
     absent = _cohort(tmp_path, _with_adolescentis(0.0008), unknown=50.0)
-    assert gmwi2(cohort).iloc[0] - gmwi2(absent).iloc[0] == pytest.approx(coefficient, abs=1e-12)
+    total = {name: sum(t["coefficient"] for t in gmwi2_contributions(c)["s"]) for name, c in
+             (("present", cohort), ("absent", absent))}
+    assert total["present"] - total["absent"] == pytest.approx(coefficient, abs=1e-12)
+    assert gmwi2(cohort).iloc[0] == pytest.approx(total["present"], abs=1e-12)
+    # Four model clades left: too few for the index, which is then missing.
+    assert np.isnan(gmwi2(absent).iloc[0])
 
 
 def test_score_is_sum_of_present_coefficients(tmp_path):

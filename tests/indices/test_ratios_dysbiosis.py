@@ -39,13 +39,22 @@ def test_firmicutes_bacteroidetes_by_hand_and_across_names():
 
 
 def test_ratios_are_finite_and_symmetric_when_a_group_is_absent():
-    cohort = make_cohort({"no_bact": {FIRM: 100.0}, "no_firm": {BACT: 100.0}, "neither": {ECOLI: 100.0}})
-    table = log2_ratios(cohort)
-    assert np.isfinite(table.to_numpy()).all()
+    cohort = make_cohort(
+        {"no_bact": {FIRM: 100.0}, "no_firm": {BACT: 100.0}, "neither": {ECOLI: 100.0},
+         # a species neither the profile nor the bundled lineage table can place
+         "species_only": {"s__Nonexistentia_fictiva": 100.0}}
+    )
+    table = log2_ratios(cohort, reasons=True)
     fb = table["firmicutes_bacteroidetes_log2"]
     assert fb["no_bact"] == pytest.approx(np.log2((1 + PSEUDOCOUNT) / PSEUDOCOUNT))
     assert fb["no_firm"] == pytest.approx(-fb["no_bact"])
-    assert fb["neither"] == 0.0
+    assert not np.isinf(table[["firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2"]].to_numpy()).any()
+    # Nothing over nothing, and a phylum that cannot be placed, are missing, not 0.
+    assert np.isnan(fb["neither"])
+    assert "neither Bacillota nor Bacteroidota" in table.loc["neither", "firmicutes_bacteroidetes_log2_missing"]
+    assert np.isnan(fb["species_only"])
+    assert "placed at phylum rank" in table.loc["species_only", "firmicutes_bacteroidetes_log2_missing"]
+    assert table.loc["no_bact", "firmicutes_bacteroidetes_log2_missing"] == ""
 
 
 def test_healthy_reference_is_a_composition():

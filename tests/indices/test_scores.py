@@ -10,7 +10,7 @@ import pytest
 
 import gutbalance
 from gutbalance.errors import UnrecognizedFormatError
-from gutbalance.scores import contributions, score
+from gutbalance.scores import contributions, parse_missing, score
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 from .conftest import gmhi_table_cohort
@@ -27,6 +27,24 @@ MORE = [
     "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
     "dysbiosis", "placed",
 ]
+#: The text columns at the end: rank of diversity, stool check, why a number
+#: is missing, what to keep in mind.
+TEXT = ["diversity_rank", "stool_like", "missing", "warnings"]
+
+
+def assert_missing_only_with_a_reason(table: pd.DataFrame, name: str = "") -> None:
+    """Every NaN score is named in the sample's ``missing`` text, every NaN
+    percentile comes with a 'not comparable' warning, and nothing is infinite."""
+    scores = [c for c in table.columns if c not in TEXT and not c.endswith("_percentile")]
+    for sample, row in table.iterrows():
+        for column in scores:
+            value = row[column]
+            assert not np.isinf(value), (name, sample, column)
+            if np.isnan(value):
+                assert f"{column}: " in row["missing"], (name, sample, column, row["missing"])
+        pct = [c for c in table.columns if c.endswith("_percentile")]
+        if pct and row[pct].isna().all() and row[scores].notna().any():
+            assert "percentiles not comparable" in row["warnings"], (name, sample)
 
 #: Every real data set in ../shared/data that holds profiles; the ones whose
 #: format has no reader yet are reported, not silently passed.
@@ -50,7 +68,7 @@ def _real_cohorts(shared) -> dict[str, gutbalance.Cohort]:
 
 
 @pytest.mark.shared
-def test_every_real_profile_gets_every_column_without_nan(shared_data):
+def test_every_real_profile_gets_every_column_missing_only_with_a_reason(shared_data):
     cohorts = _real_cohorts(shared_data)
     assert {"gmhi", "gmwi2/SRR1761667_metaphlan.txt", "profiles/kefir_metaphlan3"} <= set(cohorts)
     for name, cohort in cohorts.items():
@@ -58,15 +76,17 @@ def test_every_real_profile_gets_every_column_without_nan(shared_data):
         assert list(table.columns[: len(COLUMNS)]) == COLUMNS, name
         assert table.index.name == "sample"
         assert len(table) == cohort.n_samples
-        assert np.isfinite(table.to_numpy(dtype=float)).all(), name
-        json.dumps(contributions(cohort))  # serialisable for scores.json
+        assert list(table.columns[-len(TEXT):]) == TEXT, name
+        assert_missing_only_with_a_reason(table, name)
+        assert (table["diversity_rank"] == "species").all(), name
+        json.dumps(contributions(cohort), allow_nan=False)  # serialisable for scores.json
 
 
 def test_columns_and_chao1_only_with_counts():
-    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE
+    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE + TEXT
     with_counts = score(_random_cohort(0, counts=True), percentiles=False)
-    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:]]
-    assert np.isfinite(with_counts.to_numpy()).all()
+    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:], *TEXT]
+    assert_missing_only_with_a_reason(with_counts)
     with_percentiles = score(make_cohort({"a": SMALL_COMMUNITY}))
     assert {f"{c}_percentile" for c in ["immune_support", "gmhi", "shannon", "dysbiosis"]} <= set(
         with_percentiles.columns
@@ -102,3 +122,74 @@ def test_contributions_name_gmhi_markers_and_gmwi2_taxa(shared_data):
     assert len(found["gmwi2"]["taxa"]) == 22
     assert sum(t["coefficient"] for t in found["gmwi2"]["taxa"]) == pytest.approx(score(cohort).loc["SRR1761667", "gmwi2"])
     assert all(m["group"] in {"MH", "MN"} for m in found["gmhi"]["markers"])
+
+
+ECOLI = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
+         "g__Escherichia|s__Escherichia_coli")
+VAGINAL = {
+    "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|s__Lactobacillus_crispatus": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|s__Lactobacillus_iners": 20.0,
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Gardnerella|s__Gardnerella_vaginalis": 10.0,
+}
+#: Scores where more is healthier, and where less is.
+HEALTHIER_HIGH = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmhi", "gmwi2",
+                  "shannon", "simpson", "inverse_simpson", "richness", "evenness"]
+
+
+def _as_motus(cohort: gutbalance.Cohort) -> gutbalance.Cohort:
+    """Label the profiles mOTUs ones, the kind of the shipped reference."""
+    cohort.samples["source_format"] = "cami"
+    cohort.samples["database"] = "motus version 3.0.2"
+    return cohort
+
+
+def test_a_pure_e_coli_profile_is_below_the_10th_percentile_of_everything_healthy():
+    table = score(_as_motus(make_cohort({"e_coli": {ECOLI: 100.0}})))
+    row = table.loc["e_coli"]
+    for column in HEALTHIER_HIGH:
+        if np.isnan(row[column]):
+            # Missing, with the reason (no GMHI marker, one GMWI2 clade, one taxon's evenness).
+            assert f"{column}: " in row["missing"], column
+            assert np.isnan(row[f"{column}_percentile"])
+        else:
+            assert row[f"{column}_percentile"] < 10, (column, row[column], row[f"{column}_percentile"])
+    assert row["dysbiosis_percentile"] > 90
+    assert {"gmhi", "gmwi2", "evenness"} <= set(parse_missing(row["missing"]))
+
+
+def test_a_vaginal_profile_is_flagged_as_not_stool():
+    table = score(_as_motus(make_cohort({"vaginal": VAGINAL, "stool": SMALL_COMMUNITY})))
+    assert table.loc["vaginal", "stool_like"] == False  # noqa: E712 - a nullable boolean
+    assert "does not look like stool" in table.loc["vaginal", "warnings"]
+    assert "typical of the vagina" in table.loc["vaginal", "warnings"]
+    assert table.loc["stool", "stool_like"] == True  # noqa: E712
+    assert table.loc["stool", "warnings"] == ""
+
+
+def test_a_genus_level_table_gets_genus_diversity_and_no_gmhi_or_gmwi2():
+    genera = {
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium": 30.0,
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides": 40.0,
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia": 20.0,
+        "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Bifidobacterium": 10.0,
+    }
+    table = score(make_cohort({"g": genera}))
+    row = table.loc["g"]
+    assert row["diversity_rank"] == "genus"
+    assert row["richness"] == 4
+    expected = -sum(p * np.log(p) for p in (0.3, 0.4, 0.2, 0.1))
+    assert row["shannon"] == pytest.approx(expected)
+    assert np.isnan(row["gmhi"])
+    assert np.isnan(row["gmwi2"])
+    assert "gmhi: GMHI is defined on species; this sample resolves only to genus rank" in row["missing"]
+    assert "gmwi2: GMWI2's model is over clades down to species" in row["missing"]
+    assert np.isfinite(row["firmicutes_bacteroidetes_log2"])
+
+
+def test_a_mostly_unclassified_kraken_report_gets_a_warning():
+    cohort = make_cohort({"k": SMALL_COMMUNITY, "ok": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = "kraken"
+    cohort.samples["unassigned"] = [0.8, 0.2]
+    table = score(cohort, percentiles=False)
+    assert "80% of the reads are unclassified" in table.loc["k", "warnings"]
+    assert table.loc["ok", "warnings"] == ""

@@ -32,9 +32,14 @@ def test_exception_comes_back():
         run_isolated(_fail)
 
 
-def test_crash_is_a_format_error_naming_the_file():
+def test_crash_is_a_format_error_naming_the_file(capfd):
+    import faulthandler
+
+    faulthandler.enable()  # as pytest and `python -X faulthandler` do
     with pytest.raises(FormatError, match=r"x\.biom.*crashed.*SIGSEGV"):
         run_isolated(_crash, path="x.biom", what="HDF5 file")
+    # The expected crash is reported once, as the error; nothing on stderr.
+    assert "Fatal Python error" not in capfd.readouterr().err
 
 
 def test_hang_is_stopped(monkeypatch):

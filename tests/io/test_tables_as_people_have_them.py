@@ -153,6 +153,9 @@ def kefir(shared_data):
 
 #: Formats that hold every clade as the cohort has it: scores come back bit for bit.
 LOSSLESS = {"h5ad", "metaphlan", "metaphlan-merged", "cami", "table"}
+#: Formats that do not record which profiler (version) made the profile: a
+#: plain table is of unknown kind, a merged MetaPhlAn table of no known version.
+KIND_LOST = {"table", "metaphlan-merged"}
 #: BIOM and QIIME 2 tables hold the leaf taxa only (the reads MetaPhlAn leaves
 #: at a genus beyond its species are not written), a Kraken report whole
 #: reads, a Bracken table species only: the scores come back within rounding.
@@ -167,6 +170,11 @@ def test_every_written_format_reads_back_with_the_same_scores(kefir, tmp_path, n
     back = gutbalance.read(path)
     assert back.sample_names == cohort.sample_names
     before, after = gutbalance.score(cohort), gutbalance.score(back)
+    if name in KIND_LOST:
+        # The scores come back bit for bit; the profiler (version) behind them
+        # does not, so the percentiles and their warning follow the kind read.
+        kept = [c for c in before.columns if not str(c).endswith("_percentile") and c != "warnings"]
+        before, after = before[kept], after[kept]
     if name in LOSSLESS:
         assert _exact(after) == _exact(before)
     else:

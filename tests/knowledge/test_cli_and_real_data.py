@@ -20,6 +20,11 @@ def test_kb_show_and_sources():
     assert result.exit_code == 0, result.output
     assert "Agathobacter rectalis" in result.output
     assert "butyrate_producer" in result.output
+    # One word is a genus: "Blautia" answers with the genus's traits, not "no traits known".
+    result = runner.invoke(main, ["kb", "show", "Blautia"])
+    assert result.exit_code == 0, result.output
+    assert "lineage: genus Blautia" in result.output
+    assert "from genus Blautia" in result.output
     result = runner.invoke(main, ["kb", "sources"])
     assert result.exit_code == 0
     assert "doi:10.3389/fgene.2015.00148" in result.output

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
+import gutbalance
 from gutbalance.errors import DataError, FormatError
 from gutbalance.reference import (
     Distribution,
@@ -119,10 +120,16 @@ def test_merge_repeated_samples_averages_runs():
 def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     cohort, subjects = _runs_cohort()
     ref = build_reference(cohort, name="t", description="test people", source="made up", subjects=subjects)
-    merged_scores = score(merge_repeated_samples(cohort, subjects), percentiles=False)
-    assert set(ref.scores) == set(merged_scores.columns)
+    # Every run is one profile of the distributions (a user's sample is one run).
+    run_scores = score(cohort, percentiles=False)
+    numeric = [c for c in run_scores.columns if c not in ("diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS)]
+    assert set(ref.scores) == {c for c in numeric if run_scores[c].notna().any()}
     for col in ref.scores:
-        np.testing.assert_allclose(ref.distribution(col).values, np.sort(merged_scores[col].to_numpy()))
+        values = run_scores[col].dropna().to_numpy()
+        np.testing.assert_allclose(ref.distribution(col).values, np.sort(values))
+    assert ref.primary.n_people == 3
+    assert ref.primary.characteristics["n_profiles"] == 5
+    assert ref.primary.kind == {"profiler": "unknown", "rank": "species"}
     assert set(ref.variation) == set(ref.scores)
     assert ref.variation["shannon"].n_subjects == 2
     path = ref.save(tmp_path / "ref.json")
@@ -133,7 +140,11 @@ def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     pct = percentiles(table, again)
     assert list(pct.columns) == [f"{c}_percentile" for c in table.columns if c in ref.scores]
     assert pct.index.equals(table.index)
-    assert ((pct >= 0) & (pct <= 100)).all().all()
+    # Missing stays missing: a percentile is NaN exactly where its score is.
+    for col in pct.columns:
+        base = table[col.removesuffix("_percentile")]
+        assert (pct[col].isna() == base.isna()).all(), col
+    assert ((pct >= 0) & (pct <= 100) | pct.isna()).all().all()
 
 
 def test_load_reference_errors_are_format_errors(tmp_path):
@@ -152,10 +163,13 @@ def test_shipped_reference_covers_every_score_column():
     """Fails when score() gains a column: re-run scripts/build_healthy_reference.py."""
     ref = load_reference()
     columns = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns
-    missing = [c for c in columns if c not in ref.scores and c not in DESCRIPTIVE_COLUMNS]
+    text = {"diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS}
+    missing = [c for c in columns if c not in ref.scores and c not in text]
     assert not missing, f"re-run scripts/build_healthy_reference.py: no reference distribution for {missing}"
     assert ref.primary.n_people == 66
-    assert all(d.n == 66 for d in ref.primary.distributions.values())
+    assert ref.primary.characteristics["n_profiles"] == 457
+    assert all(d.n == 457 for k, d in ref.primary.distributions.items() if k != "gmhi")
+    assert ref.primary.kind == {"profiler": "mOTUs", "rank": "species"}
     assert "doi:10.15252/msb.20145645" in ref.primary.source
     assert ref.context["gmwi_webtool_5026"].n_people == 5026
     assert not ref.context["gmwi_webtool_5026"].healthy
@@ -180,3 +194,59 @@ def test_shipped_reference_is_what_the_script_builds(shared_data, tmp_path):
     built["provenance"].pop("gutbalance", None)
     shipped["provenance"].pop("gutbalance", None)
     assert built == shipped, "the shipped reference is stale: re-run scripts/build_healthy_reference.py"
+
+
+@pytest.fixture(scope="module")
+def zeller_runs(shared_data):
+    import warnings
+
+    folder = shared_data / "profiles" / "zeller2014_motus3_controls" / "profiles"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        return gutbalance.read(sorted(folder.iterdir()))
+
+
+@pytest.mark.shared
+def test_reference_runs_land_in_the_middle_of_the_shipped_reference(zeller_runs):
+    """Issue 11: over the 457 Zeller runs scored one by one, the median
+    percentile of richness, Shannon and GMWI2 lies between 40 and 60."""
+    assert zeller_runs.n_samples == 457
+    table = score(zeller_runs)
+    # One by one: a run scored alone has the row it has in the batch.
+    for name in zeller_runs.sample_names[::50]:
+        alone = score(zeller_runs.subset([name]))
+        pd.testing.assert_frame_equal(alone, table.loc[[name]])
+    for column in ("richness", "shannon", "gmwi2"):
+        median = table[f"{column}_percentile"].median()
+        assert 40 <= median <= 60, (column, median)
+    assert (table["warnings"].fillna("") == "").all()  # mOTUs species-level: comparable, stool-like
+
+
+def test_percentiles_only_against_the_same_kind_of_input():
+    """The shipped reference is mOTUs and MetaPhlAn species-level: a Kraken
+    profile and a genus-level table get no percentiles, and a warning that says why."""
+    genus = {
+        "k__Bacteria|p__Bacillota|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium": 50.0,
+        "k__Bacteria|p__Bacteroidota|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides": 50.0,
+    }
+    cohort = make_cohort({"species": SMALL_COMMUNITY, "genus": genus})
+    cohort.samples["source_format"] = ["cami", "cami"]
+    cohort.samples["database"] = ["motus version 3.0.2", "motus version 3.0.2"]
+    table = score(cohort)
+    pct = table[[c for c in table.columns if c.endswith("_percentile")]]
+    assert pct.loc["species"].notna().all()
+    assert pct.loc["genus"].isna().all()
+    assert table.loc["genus", "diversity_rank"] == "genus"
+    assert "percentiles not comparable" in table.loc["genus", "warnings"]
+    assert "mOTUs, genus-level" in table.loc["genus", "warnings"]
+    # A MetaPhlAn species profile: the MetaPhlAn population; the genus table still none.
+    cohort.samples["source_format"] = ["metaphlan", "metaphlan"]
+    table = score(cohort)
+    assert table.filter(like="_percentile").loc["species"].notna().all()
+    assert table.filter(like="_percentile").loc["genus"].isna().all()
+    assert "this sample is MetaPhlAn, genus-level" in table.loc["genus", "warnings"]
+    # A Kraken profile: no population of its kind.
+    cohort.samples["source_format"] = ["kraken", "kraken"]
+    table = score(cohort)
+    assert table.filter(like="_percentile").isna().all().all()
+    assert "this sample is Kraken, species-level" in table.loc["species", "warnings"]

@@ -24,7 +24,13 @@ from gutbalance.report import (
     safe_filename,
     write_reports,
 )
-from gutbalance.report.render import display_taxon, normalise_contributions, render_sample_report, source_link
+from gutbalance.report.render import (
+    display_taxon,
+    normalise_contributions,
+    render_cohort_report,
+    render_sample_report,
+    source_link,
+)
 from tests.report.conftest import XSS_NAME
 
 
@@ -172,7 +178,8 @@ def test_every_chart_has_a_title_a_description_and_role(report_input, tmp_path):
     cohort, scores, contributions = report_input
     html = render_sample_report(XSS_NAME, scores, cohort=cohort, contributions=contributions)
     svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", html, flags=re.S)
-    assert len(svgs) >= len([c for c in scores.columns if not c.endswith("_percentile")])
+    text = {"diversity_rank", "stool_like", "missing", "warnings"}
+    assert len(svgs) >= len([c for c in scores.columns if not c.endswith("_percentile") and c not in text])
     for svg in svgs:
         assert 'role="img"' in svg
         assert "<title" in svg
@@ -222,3 +229,32 @@ def test_rerender_and_report_command_from_saved_results(report_input, tmp_path):
     missing = CliRunner().invoke(main, ["report", str(tmp_path / "samples")])
     assert missing.exit_code == 2
     assert "scores.tsv" in missing.output
+
+
+def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
+    """A missing score shows its reason, not a number; a sample of another
+    kind of input than the reference shows no percentile and says why."""
+    import gutbalance
+    from gutbalance.reference import load_reference
+    from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+    ecoli = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
+             "g__Escherichia|s__Escherichia_coli")
+    cohort = make_cohort({"e_coli": {ecoli: 100.0}, "stool": SMALL_COMMUNITY, "kraken": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = ["cami", "metaphlan", "kraken"]
+    cohort.samples["database"] = ["motus version 3.0.2", "mpa_v30_CHOCOPhlAn_201901", ""]
+    scores = gutbalance.score(cohort)
+    reference = load_reference()
+    html = render_sample_report("e_coli", scores, cohort=cohort, reference=reference)
+    assert "Missing: none of the 50 GMHI marker species is present" in html
+    assert "No percentile" not in html
+    assert "against 457 healthy mOTUs runs" in html
+    metaphlan = render_sample_report("stool", scores, cohort=cohort, reference=reference)
+    assert "No percentile" not in metaphlan
+    assert "against 539 healthy MetaPhlAn runs" in metaphlan
+    assert "this sample is MetaPhlAn 3" in metaphlan  # the version warning
+    other = render_sample_report("kraken", scores, cohort=cohort, reference=reference)
+    assert "No percentile: percentiles not comparable" in other
+    assert "this sample is Kraken, species-level" in other
+    page = render_cohort_report(scores, metadata=cohort.samples, reference=reference)
+    assert "1 of 3 samples are of another kind of input" in page

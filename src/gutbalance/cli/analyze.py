@@ -69,8 +69,9 @@ def analyze(
         paths.append(str(example_path()))
     if not paths:
         raise click.UsageError("give at least one input (or --example)")
+    meta = _check_metadata_columns(metadata, subject_column, time_column, group_columns)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
-                  contributions=contributions, progress=progress)
+                  contributions=contributions, progress=progress, exclude=[metadata] if metadata else ())
     if summary.n_samples == 0:
         _report_problems(summary.problems)
         click.echo("gutbalance: error: no input could be read", err=True)
@@ -78,7 +79,7 @@ def analyze(
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / 'scores.tsv'}{reused}", err=True)
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
-        _write_reports(paths, out_dir, format_, metadata, subject_column=subject_column, time_column=time_column,
+        _write_reports(summary.files, out_dir, format_, meta, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
         click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
     elif reports == "auto":
@@ -88,24 +89,47 @@ def analyze(
         sys.exit(1)
 
 
-def _write_reports(paths, out_dir: Path, format_, metadata, **options) -> None:
+def _check_metadata_columns(metadata: Path | None, subject_column, time_column, group_columns):
+    """Read the metadata and check the columns named on the command line
+    before any scoring, so a typo costs seconds, not a whole run."""
+    from ..io import read_metadata
+
+    named = [("--subject-column", subject_column), ("--time-column", time_column),
+             *(("--group-column", g) for g in group_columns)]
+    named = [(option, column) for option, column in named if column]
+    if metadata is None:
+        if named:
+            raise click.UsageError(f"{named[0][0]} {named[0][1]!r} needs --metadata (the table that has that column)")
+        return None
+    meta = read_metadata(metadata)
+    for option, column in named:
+        if column not in meta.columns:
+            raise click.BadParameter(
+                f"no column {column!r} in {metadata} (columns: {', '.join(map(str, meta.columns))})",
+                param_hint=option,
+            )
+    return meta
+
+
+def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     """Render the HTML reports from the saved scores and the profiles."""
     import json
 
-    import pandas as pd
-
-    from ..io import read_batch, read_metadata
+    from ..io import read_batch
     from ..report import write_reports
+    from ..report.files import read_scores
 
     # Reports need the profiles (composition, species over time); the batch
-    # pipeline keeps none in memory, so they are read again here.
-    cohort = read_batch(paths, format=format_).cohort
-    scores = pd.read_csv(out_dir / "scores.tsv", sep="\t", index_col=0)
-    scores.index = scores.index.astype(str)
+    # pipeline keeps none in memory, so they are read again here.  The
+    # metadata goes into the saved cohort.h5ad, so `gutbalance report DIR`
+    # finds the subject and time columns again.
+    cohort = read_batch(files, format=format_).cohort
+    if cohort is not None and meta is not None:
+        cohort = cohort.with_metadata(meta)
+    scores = read_scores(out_dir / "scores.tsv")
     contributions_path = out_dir / "scores.json"
     explained = json.loads(contributions_path.read_text("utf-8")) if contributions_path.exists() else None
-    meta = read_metadata(metadata) if metadata is not None else None
-    write_reports(out_dir, cohort, scores, explained, meta, **options)
+    write_reports(out_dir, cohort, scores, explained, None, **options)
 
 
 def _report_problems(problems: list[Problem]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,9 +20,10 @@ def kb() -> None:
 
 @kb.command()
 @click.argument("taxon")
-@click.option("--rank", default="species", show_default=True, help="Rank of TAXON when it is a bare name.")
+@click.option("--rank", default=None,
+              help="Rank of TAXON when it is a bare name (default: species for two words, genus for one).")
 @click.option("--max-rank", default="phylum", show_default=True, help="Highest rank to fall back to.")
-def show(taxon: str, rank: str, max_rank: str) -> None:
+def show(taxon: str, rank: str | None, max_rank: str) -> None:
     """Every trait known for TAXON (a name in any spelling, or a full lineage;
     --rank strain for a named strain such as "Escherichia coli Nissle 1917").
 
@@ -30,6 +32,11 @@ def show(taxon: str, rank: str, max_rank: str) -> None:
     it is strain-specific and the effect as the source gives it.
     """
     from ..knowledge import lineage_of, lookup
+
+    if rank is None:
+        # A species name has two words (Blautia obeum); one word is a genus or higher.
+        bare = not any(mark in taxon for mark in ("|", ";", "__"))
+        rank = "genus" if bare and len(re.split(r"[\s_]+", taxon.strip())) == 1 else "species"
 
     lineage = lineage_of(taxon, rank)
     if not lineage:

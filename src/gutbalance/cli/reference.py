@@ -43,11 +43,19 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     stored as a distribution; use the file with `gutbalance report --reference`.
     """
     import gutbalance
-    from gutbalance.io import read_metadata
+    from gutbalance.io import expand_paths, read_metadata
     from gutbalance.reference import build_reference
 
     meta = read_metadata(metadata, sample_column=sample_column)
-    cohort = gutbalance.read(list(inputs), format=format_, metadata=meta)
+    # Folders are searched below their first level; the metadata table may sit among the profiles.
+    cohort = gutbalance.read(expand_paths(list(inputs), exclude=[metadata]), format=format_, metadata=meta)
+    matched = int(cohort.samples.index.isin(meta.index).sum())
+    if matched == 0:
+        raise DataError(
+            f"no sample name of the inputs is in column {meta.index.name or 'sample'!r} of {metadata} "
+            f"(e.g. {cohort.sample_names[0]!r}); choose the metadata column with --sample-column "
+            f"(columns: {', '.join(map(str, meta.columns))})"
+        )
     keep = None
     for text in groups:
         column, value = _parse_group(text)
@@ -86,13 +94,15 @@ def show(path: Path | None) -> None:
     from gutbalance.reference import load_reference
 
     ref = load_reference(path)
-    click.echo(f"{ref.name}: {ref.primary.description} ({ref.primary.n_people} people)")
-    click.echo(f"source: {ref.primary.source}")
-    for key in ref.scores:
-        dist = ref.distribution(key)
-        tv = ref.variation.get(key)
-        srd = f"  smallest real difference {tv.smallest_real_difference:.4g}" if tv else ""
-        click.echo(f"  {key:32s} median {np.median(dist.values):10.4g}  5-95% {dist.quantile(0.05):.4g} to {dist.quantile(0.95):.4g}{srd}")
+    for pop in ref.healthy_populations:
+        view = ref.for_kind(pop.kind) if pop.kind else ref
+        click.echo(f"{pop.name}: {pop.description} ({pop.n_people} people; percentiles against {pop.against})")
+        click.echo(f"source: {pop.source}")
+        for key in pop.distributions:
+            dist = pop.distributions[key]
+            tv = view.variation.get(key)
+            srd = f"  smallest real difference {tv.smallest_real_difference:.4g}" if tv else ""
+            click.echo(f"  {key:32s} median {np.median(dist.values):10.4g}  5-95% {dist.quantile(0.05):.4g} to {dist.quantile(0.95):.4g}{srd}")
     for pop in ref.context.values():
         click.echo(f"context: {pop.label} ({pop.n_people} people): {', '.join(pop.distributions)}")
 

@@ -1,4 +1,6 @@
-r"""Alpha diversity over the species of each sample, vectorised over the
+r"""Alpha diversity over the taxa of each sample at its resolved rank
+(species for a metagenome, genus for a genus-level 16S table; see
+:mod:`.resolution`), vectorised over the
 sparse cohort matrix (no per-sample loop).  The definitions are scikit-bio's,
 and the tests check every index against :func:`skbio.diversity.alpha_diversity`.
 
@@ -39,17 +41,10 @@ def species_matrix(cohort: Cohort, *, include_unclassified: bool = False) -> tup
     return normalize_rows(matrix), taxa
 
 
-def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.DataFrame:
-    """Alpha diversity of every sample at species rank.
-
-    Samples with no species get richness 0 and the other indices 0 (an empty
-    community has no diversity; scikit-bio gives NaN), so the table never
-    holds NaN.  A sample with one species has evenness 1, as in scikit-bio.
-    """
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
-    matrix, _ = cohort.rank_matrix("species", include_unclassified=False)
+def _diversity_at(cohort: Cohort, rank: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Every metric over the named taxa of ``rank``, for the given rows."""
+    matrix, _ = cohort.rank_matrix(rank, include_unclassified=False)
+    matrix = matrix[rows]
     matrix.eliminate_zeros()
     n = matrix.shape[0]
     indptr = matrix.indptr
@@ -59,26 +54,62 @@ def alpha_diversity(cohort: Cohort, metrics: tuple[str, ...] = METRICS) -> pd.Da
     shannon = -segment_sum(data * np.log(data), indptr)
     dominance = segment_sum(data * data, indptr)
     has = richness > 0
-    out = {
-        "richness": richness,
-        "shannon": np.where(has, shannon, 0.0) + 0.0,
-        "simpson": np.where(has, 1.0 - dominance, 0.0),
-        "inverse_simpson": np.divide(1.0, dominance, out=np.zeros(n), where=dominance > 0),
-        # scikit-bio: a single species is perfectly even (1.0); an empty sample gets 0 (skbio: NaN).
-        "evenness": np.where(
-            richness == 1,
-            1.0,
-            np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=np.zeros(n), where=richness > 1),
-        ),
+    nan = np.full(n, np.nan)
+    return {
+        "richness": np.where(has, richness, np.nan),
+        "shannon": np.where(has, shannon + 0.0, np.nan),
+        "simpson": np.where(has, 1.0 - dominance, np.nan),
+        "inverse_simpson": np.divide(1.0, dominance, out=nan.copy(), where=dominance > 0),
+        # H / ln S is 0 / 0 for one taxon: missing (scikit-bio writes 1.0,
+        # which ranks a single-species culture as the most even community).
+        "evenness": np.divide(shannon, np.log(richness, where=richness > 1, out=np.ones(n)), out=nan.copy(),
+                              where=richness > 1),
     }
-    return pd.DataFrame({m: out[m] for m in metrics}, index=cohort.samples.index)
 
 
-def chao1(cohort: Cohort) -> pd.Series | None:
-    r"""Chao1 richness estimate from the species read counts, or ``None`` when
-    the cohort has no counts (relative abundances carry no singletons, so the
-    estimate does not exist; the scores table then has no ``chao1`` column
-    rather than a made-up value).
+def alpha_diversity(
+    cohort: Cohort, metrics: tuple[str, ...] = METRICS, *, rank: str | pd.Series = "species"
+) -> pd.DataFrame:
+    """Alpha diversity of every sample over the named taxa of one rank.
+
+    Parameters
+    ----------
+    rank
+        One rank for every sample, or a Series (index like
+        ``cohort.samples``) with each sample's rank, as
+        :func:`gutbalance.indices.resolution.diversity_rank` gives it; an
+        empty rank means the sample resolves none.
+
+    A sample with no taxa at its rank gets NaN for every metric (scikit-bio
+    also gives NaN): an empty community has no diversity to measure.  A sample
+    with one taxon has no evenness (NaN; H / ln S is 0 / 0, where scikit-bio
+    writes 1).
+    """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metrics {unknown}; choose from {METRICS}")
+    n = cohort.n_samples
+    ranks = (
+        np.full(n, rank, dtype=object) if isinstance(rank, str)
+        else rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    )
+    out = {m: np.full(n, np.nan) for m in metrics}
+    for r in pd.unique(ranks):
+        if not r:
+            continue
+        rows = np.flatnonzero(ranks == r)
+        values = _diversity_at(cohort, str(r), rows)
+        for m in metrics:
+            out[m][rows] = values[m]
+    return pd.DataFrame(out, index=cohort.samples.index)
+
+
+def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series | None:
+    r"""Chao1 richness estimate from the read counts of the named taxa at
+    ``rank`` (one rank, or each sample's rank as in :func:`alpha_diversity`),
+    or ``None`` when the cohort has no counts (relative abundances carry no
+    singletons, so the estimate does not exist; the scores table then has no
+    ``chao1`` column rather than a made-up value).
 
     Bias-corrected, as :func:`skbio.diversity.alpha.chao1` by default:
 
@@ -86,16 +117,28 @@ def chao1(cohort: Cohort) -> pd.Series | None:
 
         S_{chao1} = S_{obs} + \frac{F_1 (F_1 - 1)}{2 (F_2 + 1)}
 
-    with :math:`F_1`, :math:`F_2` the numbers of species seen exactly once and
-    twice, over the same classified species as the other indices.  Samples
-    without counted species get 0.
+    with :math:`F_1`, :math:`F_2` the numbers of taxa seen exactly once and
+    twice, over the same named taxa as the other indices.  Samples without
+    counted taxa at their rank get NaN.
     """
     if cohort.counts is None:
         return None
-    mask = (cohort.taxa["rank"] == "species").to_numpy() & ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
-    C = columns(cohort.counts, np.flatnonzero(mask))
-    observed = np.diff(C.indptr).astype(float)
-    singletons = segment_sum((C.data == 1).astype(float), C.indptr)
-    doubletons = segment_sum((C.data == 2).astype(float), C.indptr)
-    estimate = observed + singletons * (singletons - 1) / (2 * (doubletons + 1))
+    n = cohort.n_samples
+    ranks = (
+        np.full(n, rank, dtype=object) if isinstance(rank, str)
+        else rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    )
+    estimate = np.full(n, np.nan)
+    is_named = ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
+    for r in pd.unique(ranks):
+        if not r:
+            continue
+        rows = np.flatnonzero(ranks == r)
+        mask = (cohort.taxa["rank"] == r).to_numpy() & is_named
+        C = columns(cohort.counts, np.flatnonzero(mask))[rows]
+        observed = np.diff(C.indptr).astype(float)
+        singletons = segment_sum((C.data == 1).astype(float), C.indptr)
+        doubletons = segment_sum((C.data == 2).astype(float), C.indptr)
+        value = observed + singletons * (singletons - 1) / (2 * (doubletons + 1))
+        estimate[rows] = np.where(observed > 0, value, np.nan)
     return pd.Series(estimate, index=cohort.samples.index, name="chao1")

@@ -21,10 +21,20 @@ Marker species are matched through :func:`gutbalance.taxonomy.canonical_name`
 on both sides, so ``Clostridium bolteae`` (MetaPhlAn 2) and
 ``Enterocloster bolteae`` (later databases) are the same marker.
 
-Two deliberate differences from ``GMHI.R``, both where R gives no number:
+Where the index cannot describe a sample it is missing (NaN), with the
+reason in ``gmhi_missing``:
 
-* a sample with no species left after step 1 gets GMHI 0 (both psi are 0),
-  where R divides 0 by 0 and writes NaN;
+* the sample does not resolve species (a genus-level table: its
+  ``diversity_rank``, :mod:`.resolution`, is not species): the markers are
+  species, and a genus table cannot say whether one is present;
+* none of the 50 marker species is present: both psi are 0 and the formula
+  returns log10(0.00001 / 0.00001) = 0, which is the pseudocount, not
+  evidence (R writes NaN when no species is left at all).  A pure *E. coli*
+  culture, an oral or a vaginal sample otherwise get 0, a value above most
+  diseased and many healthy stool samples.
+
+One deliberate difference from ``GMHI.R``:
+
 * when *no* species name contains ``unclassified`` (or ``virus``), R's
   ``x[-grep(...), ]`` selects zero rows and the whole table is dropped, which is
   an indexing accident, not the method; gutbalance keeps every species then.
@@ -101,14 +111,27 @@ def _profile(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     return P, codes[codes > 0], marker_cols
 
 
-def gmhi_table(cohort: Cohort) -> pd.DataFrame:
+def gmhi_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.DataFrame:
     """GMHI and its parts for every sample.
+
+    Parameters
+    ----------
+    resolved_rank
+        Each sample's finest resolved rank
+        (:func:`gutbalance.indices.resolution.diversity_rank`, computed when
+        not given).
 
     Returns
     -------
-    DataFrame indexed like ``cohort.samples`` with ``gmhi``, ``psi_mh``,
-    ``psi_mn``, ``richness_mh``, ``richness_mn``, ``shannon_mh``, ``shannon_mn``.
+    DataFrame indexed like ``cohort.samples`` with ``gmhi`` (NaN where it
+    cannot describe the sample), ``gmhi_missing`` (the reason, "" when
+    present), ``psi_mh``, ``psi_mn``, ``richness_mh``, ``richness_mn``,
+    ``shannon_mh``, ``shannon_mn``.
     """
+    if resolved_rank is None:
+        from .resolution import diversity_rank
+
+        resolved_rank = diversity_rank(cohort)
     P, codes, _ = _profile(cohort)
     group = codes[P.indices]
     value = P.data
@@ -125,9 +148,19 @@ def gmhi_table(cohort: Cohort) -> pd.DataFrame:
     psi_mh = richness_mh / R_PRIME_MH * shannon_mh
     psi_mn = richness_mn / R_PRIME_MN * shannon_mn
     gmhi = np.log10((psi_mh + PSEUDOCOUNT) / (psi_mn + PSEUDOCOUNT))
+    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    species = rank == "species"
+    no_markers = (richness_mh + richness_mn) == 0
+    missing = np.where(
+        ~species,
+        np.array([_not_species(r) for r in rank], dtype=object),
+        np.where(no_markers, NO_MARKERS, ""),
+    )
+    gmhi = np.where(missing == "", gmhi, np.nan)
     return pd.DataFrame(
         {
             "gmhi": gmhi,
+            "gmhi_missing": missing,
             "psi_mh": psi_mh,
             "psi_mn": psi_mn,
             "richness_mh": richness_mh,
@@ -137,6 +170,17 @@ def gmhi_table(cohort: Cohort) -> pd.DataFrame:
         },
         index=cohort.samples.index,
     )
+
+
+NO_MARKERS = (
+    "none of the 50 GMHI marker species is present, so the index has no evidence either way "
+    "(both psi are 0; the formula would return its pseudocount, 0)"
+)
+
+
+def _not_species(rank: str) -> str:
+    where = f"only to {rank} rank" if rank else "no rank (nothing classified is named)"
+    return f"GMHI is defined on species; this sample resolves {where}"
 
 
 def gmhi(cohort: Cohort) -> pd.Series:

@@ -21,7 +21,21 @@ Each model clade is matched to a cohort column by its terminal taxon
 (``s__Eubacterium_hallii`` is ``s__Anaerobutyricum hallii``).  The model was
 trained on MetaPhlAn 3 (mpa_v30) profiles only; :func:`gmwi2_table` flags
 every sample whose database is not MetaPhlAn 3 and says how many of the 95
-model clades exist in the cohort's taxonomy at all.
+model clades the sample's profile names.
+
+Where the index cannot describe a sample it is missing (NaN), with the reason
+in ``gmwi2_missing``: when the sample does not resolve species (a genus-level
+table; 68 of the 95 model clades are species, and a genus table
+cannot say whether a species is absent, which the model counts as evidence),
+and when fewer than :data:`MIN_CLADES_PRESENT` model clades are present.  The
+model weighs the presence and absence of clades across a whole stool
+community; a profile with one or two of them (a pure *E. coli* culture: one
+clade, score -0.03, "healthier" than most healthy runs of mOTUs profiles)
+gives the sum of one or two coefficients, which says nothing about the
+community.  Every healthy stool run of the Zeller et al. controls has at least
+14 model clades present (median 32), the in-vitro faecal fermentations at
+least 41; 5 (about 5 % of the model) flags only profiles that lack most of a
+stool community.  This is a stated choice, not a calibrated constant.
 """
 
 from __future__ import annotations
@@ -43,6 +57,8 @@ from ._sparse import columns, per_entry
 PRESENCE_CUTOFF = 0.00001
 #: The model has no intercept (fit_intercept=False in the reference model).
 INTERCEPT = 0.0
+#: Fewer model clades present than this and GMWI2 is missing (see the module docstring).
+MIN_CLADES_PRESENT = 5
 #: MetaPhlAn 3 databases (mpa_v30_CHOCOPhlAn_201901, mpa_v31_...).
 _CALIBRATED_DB = re.compile(r"^mpa_v3\d", re.IGNORECASE)
 
@@ -80,47 +96,88 @@ def _present_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray]:
     return A, matched
 
 
-def gmwi2_table(cohort: Cohort) -> pd.DataFrame:
+def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.DataFrame:
     """GMWI2 for every sample, with its calibration flag.
+
+    Parameters
+    ----------
+    resolved_rank
+        Each sample's finest resolved rank
+        (:func:`gutbalance.indices.resolution.diversity_rank`, computed when
+        not given).
 
     Returns
     -------
-    DataFrame indexed like ``cohort.samples`` with ``gmwi2``,
-    ``gmwi2_taxa`` (number of contributing clades), ``gmwi2_calibrated``
-    (database is MetaPhlAn 3), ``gmwi2_clades_matched`` (how many of the 95
-    model clades exist in the cohort's taxonomy) and ``gmwi2_note``.
+    DataFrame indexed like ``cohort.samples`` with ``gmwi2`` (NaN where it
+    cannot describe the sample), ``gmwi2_missing`` (the reason, "" when
+    present), ``gmwi2_taxa`` (number of contributing clades),
+    ``gmwi2_calibrated`` (database is MetaPhlAn 3), ``gmwi2_clades_matched``
+    (how many of the 95 model clades the sample's profile names, at any
+    abundance) and ``gmwi2_note``.
     """
+    if resolved_rank is None:
+        from .resolution import diversity_rank
+
+        resolved_rank = diversity_rank(cohort)
     table = model()
     A, matched = _present_abundance(cohort)
     coef = table["coefficient"].to_numpy()[matched]
     presence = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
     score = INTERCEPT + presence @ coef
-    n_matched = len(matched)
+    cols = cohort.taxa.index.get_indexer(table["taxon"])
+    in_profile = np.diff(columns(cohort.X, cols[cols >= 0]).indptr)
+    n_taxa = np.diff(A.indptr)
+    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    missing = np.where(
+        rank != "species",
+        np.array([_not_species(r) for r in rank], dtype=object),
+        np.where(n_taxa == 0, NO_CLADES,
+                 np.where(n_taxa < MIN_CLADES_PRESENT, [_few_clades(k) for k in n_taxa], "")),
+    )
     databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else pd.Series(
         "", index=cohort.samples.index
     )
     calibrated = databases.map(is_calibrated_database).to_numpy(dtype=bool)
     notes = [
-        "" if ok else _note(db, n_matched, len(table))
-        for ok, db in zip(calibrated, databases.to_numpy(), strict=True)
+        "" if ok else _note(db, int(k), len(table))
+        for ok, db, k in zip(calibrated, databases.to_numpy(), in_profile, strict=True)
     ]
     return pd.DataFrame(
         {
-            "gmwi2": np.asarray(score, dtype=float) + 0.0,
-            "gmwi2_taxa": np.diff(A.indptr),
+            "gmwi2": np.where(missing == "", np.asarray(score, dtype=float) + 0.0, np.nan),
+            "gmwi2_missing": missing,
+            "gmwi2_taxa": n_taxa,
             "gmwi2_calibrated": calibrated,
-            "gmwi2_clades_matched": n_matched,
+            "gmwi2_clades_matched": in_profile,
             "gmwi2_note": notes,
         },
         index=cohort.samples.index,
     )
 
 
+NO_CLADES = (
+    "none of the 95 GMWI2 model clades is present, so the index has no evidence "
+    "(the sum over no clade is the intercept, 0)"
+)
+
+
+def _few_clades(k: int) -> str:
+    return (
+        f"only {k} of the 95 GMWI2 model clades {'is' if k == 1 else 'are'} present (at least {MIN_CLADES_PRESENT} "
+        "needed): the model weighs a whole stool community, and this profile holds too little of one"
+    )
+
+
+def _not_species(rank: str) -> str:
+    where = f"only to {rank} rank" if rank else "no rank (nothing classified is named)"
+    return f"GMWI2's model is over clades down to species; this sample resolves {where}"
+
+
 def _note(database: str, matched: int, total: int) -> str:
     where = f"database {database!r}" if database else "an unknown database"
     return (
         f"GMWI2 is calibrated for MetaPhlAn 3 (mpa_v30/mpa_v31) profiles; this profile comes from {where}, "
-        f"so the score is indicative only ({matched} of {total} model clades found in the cohort's taxonomy)"
+        f"so the score is indicative only ({matched} of {total} model clades named in this profile)"
     )
 
 

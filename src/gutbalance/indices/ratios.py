@@ -56,8 +56,14 @@ RATIOS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
-def log2_ratios(cohort: Cohort) -> pd.DataFrame:
-    """Both log2 ratios for every sample (never NaN or infinite).
+def log2_ratios(cohort: Cohort, *, reasons: bool = False) -> pd.DataFrame:
+    """Both log2 ratios for every sample (never infinite).
+
+    A ratio is missing (NaN) when the sample has no taxon placed at the
+    ratio's rank (a species-only table whose phyla are unknown: 0 would claim
+    "as much Bacillota as Bacteroidota") or when neither group is present
+    (nothing over nothing).  With ``reasons``, a ``<ratio>_missing`` column
+    per ratio holds why ("" when present).
 
     Every group total and rank total comes from one sparse x dense product of
     the cohort matrix with 0/1 indicator columns (no column slicing).
@@ -75,5 +81,16 @@ def log2_ratios(cohort: Cohort) -> pd.DataFrame:
         total, a, b = sums[:, 3 * k], sums[:, 3 * k + 1], sums[:, 3 * k + 2]
         # Fractions of everything classified at the rank (0 when the rank is empty).
         scale = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
-        out[column] = np.log2((a * scale + PSEUDOCOUNT) / (b * scale + PSEUDOCOUNT))
+        value = np.log2((a * scale + PSEUDOCOUNT) / (b * scale + PSEUDOCOUNT))
+        column_rank, numerator, denominator = RATIOS[column]
+        unplaced = total <= 0
+        neither = (a <= 0) & (b <= 0)
+        out[column] = np.where(unplaced | neither, np.nan, value)
+        if reasons:
+            out[f"{column}_missing"] = np.where(
+                unplaced,
+                f"no taxon of this sample is placed at {column_rank} rank, so {numerator[0]} and "
+                f"{denominator[0]} cannot be measured",
+                np.where(neither, f"neither {numerator[0]} nor {denominator[0]} is present", ""),
+            ).astype(object)
     return pd.DataFrame(out, index=cohort.samples.index)

@@ -60,11 +60,16 @@ class BatchResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def expand_paths(inputs: Iterable[PathLike]) -> list[Path]:
-    """Files, folders (their files, not recursing, hidden files skipped) and
-    glob patterns, in a stable order, each once."""
+def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()) -> list[Path]:
+    """Files, folders (every file below them, hidden files and folders
+    skipped) and glob patterns, in a stable order, each once.
+
+    ``exclude`` names files or folders to leave out (the metadata table, the
+    output folder of a run inside its input folder).
+    """
     out: list[Path] = []
-    seen: set[str] = set()
+    skip = {os.path.abspath(os.fspath(p)) for p in exclude}
+    seen: set[str] = set(skip)
 
     def add(p: str) -> None:
         # A cohort folder can hold 100,000 files: compare absolute path
@@ -77,10 +82,11 @@ def expand_paths(inputs: Iterable[PathLike]) -> list[Path]:
     for item in inputs:
         text = os.fspath(item)
         if os.path.isdir(text):
-            with os.scandir(text) as entries:
-                names = sorted(e.name for e in entries if not e.name.startswith(".") and e.is_file())
-            for name in names:
-                add(os.path.join(text, name))
+            # Profiles often sit a level or two down (study/profiles/run.txt).
+            for root, dirs, files in os.walk(text):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.abspath(os.path.join(root, d)) not in skip)
+                for name in sorted(f for f in files if not f.startswith(".")):
+                    add(os.path.join(root, name))
         elif os.path.exists(text):
             add(text)
         elif any(ch in text for ch in "*?["):
@@ -142,8 +148,11 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     """Sample metadata from a CSV/TSV file, indexed by sample name.
 
     The sample column is ``sample_column`` if given, else the first of
-    ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run`` (exact,
-    then ignoring case), else the first column.
+    ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run`` whose
+    values are unique (in a table of sequencing runs, ``sample`` often names
+    the biological sample and repeats, while ``run`` names the profile), else
+    the first column if its values are unique (names are matched exactly, then ignoring case: curated tables write ``Sample``); otherwise the error lists the
+    columns to choose from.
     """
     source = Source.open(path)
     text = source.text
@@ -158,15 +167,29 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     if frame.empty:
         raise FormatError("metadata table has no rows", path=path)
     candidates = [sample_column] if sample_column else ["sample", "sample_id", "SampleID", "#SampleID", "run"]
-    col = next((c for c in candidates if c in frame.columns), None)
-    if col is None and not sample_column:
-        # "Sample", "SAMPLE_ID": curated tables capitalise freely (the labelled
-        # IBD sets put "Dataset" first and "Sample" second).
-        folded = {str(c).lower(): c for c in reversed(frame.columns)}
-        col = next((folded[c.lower()] for c in candidates if c.lower() in folded), None)
-    if sample_column and col is None:
-        raise FormatError(f"no column {sample_column!r}", path=path, field=sample_column)
-    col = col or frame.columns[0]
+    if sample_column:
+        if sample_column not in frame.columns:
+            raise FormatError(
+                f"no column {sample_column!r} (columns: {', '.join(map(str, frame.columns))})",
+                path=path, field=sample_column,
+            )
+        col = sample_column
+    else:
+        present = [c for c in candidates if c in frame.columns]
+        if not present:
+            # "Sample", "SAMPLE_ID": curated tables capitalise freely (the labelled
+            # IBD sets put "Dataset" first and "Sample" second).
+            folded = {str(c).lower(): c for c in reversed(frame.columns)}
+            present = [folded[c.lower()] for c in candidates if c.lower() in folded]
+        present = present or [frame.columns[0]]
+        col = next((c for c in present if not frame[c].duplicated().any()), None)
+        if col is None:
+            unique = [str(c) for c in frame.columns if not frame[c].duplicated().any()]
+            raise FormatError(
+                f"no column names each sample once ({', '.join(present)} repeat); choose the sample column"
+                + (f" among: {', '.join(unique)}" if unique else ""),
+                path=path,
+            )
     if frame[col].duplicated().any():
         dup = frame.loc[frame[col].duplicated(), col].iloc[0]
         raise FormatError(f"sample {dup!r} appears more than once", path=path, field=col)

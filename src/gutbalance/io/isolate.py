@@ -9,6 +9,7 @@ file, and the calling process (a batch run, the web app) carries on.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import select
@@ -33,6 +34,10 @@ def run_isolated(fn: Callable[..., Any], *args: Any, path: object = None, what: 
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
+        # A crash here is expected and reported by the parent; the fault
+        # handler inherited from the parent (pytest, python -X faulthandler)
+        # would also print "Fatal Python error" and a traceback to stderr.
+        faulthandler.disable()
         try:
             try:
                 payload = pickle.dumps(("ok", fn(*args)))

@@ -3,8 +3,13 @@ one from a labelled cohort.
 
 A :class:`Reference` stores, for every score column that
 :func:`gutbalance.scores.score` produced when it was built, the sorted values
-of one score per person of a reference population (or, for large published
-populations, 101 quantiles).  A sample's percentile is the share of the
+of one score per profile of a reference population (or, for large published
+populations, 101 quantiles).  The profiles are single sequencing runs, as a
+user's sample is: an average of several runs of one person is smoother
+(richer, more diverse) than any single run, so against averages a typical
+single run lands far below the middle.  A population also records its
+*kind* (profiler family and rank, :mod:`.comparability`); a sample of another
+kind gets no percentile.  A sample's percentile is the share of the
 reference population with a lower score, counting ties as half
 (``scipy.stats.percentileofscore(kind="mean")``): 50 means "in the middle of
 the reference people", it says nothing about good or bad on its own.
@@ -24,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -123,10 +128,28 @@ class Population:
     #: healthy and non-healthy people and are shown, not used for percentiles.)
     healthy: bool = True
     characteristics: dict[str, Any] = field(default_factory=dict)
+    #: ``{"profiler": ..., "rank": ...}`` of the profiles, or None (any kind).
+    kind: dict[str, str] | None = None
+    #: Run-to-run variation of every score within this population's people
+    #: (for an extra population; the primary's is ``Reference.variation``).
+    variation: dict[str, TechnicalVariation] = field(default_factory=dict)
+
+    @property
+    def n_profiles(self) -> int:
+        return int(self.characteristics.get("n_profiles", self.n_people))
+
+    @property
+    def against(self) -> str:
+        """What a percentile is measured against, e.g. "539 healthy MetaPhlAn runs (species level)"."""
+        kind = self.kind or {}
+        profiler = kind.get("profiler") or "reference"
+        rank = f" ({kind['rank']} level)" if kind.get("rank") else ""
+        return f"{self.n_profiles} {'healthy ' if self.healthy else ''}{profiler} runs{rank}"
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "label": self.label,
+            "kind": self.kind,
             "description": self.description,
             "source": self.source,
             "n_people": self.n_people,
@@ -134,6 +157,9 @@ class Population:
             "characteristics": self.characteristics,
             "distributions": {k: d.to_json() for k, d in self.distributions.items()},
         }
+        if self.variation:
+            out["technical_variation"] = {k: v.to_json() for k, v in self.variation.items()}
+        return out
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> Population:
@@ -146,6 +172,8 @@ class Population:
             healthy=bool(data.get("healthy", True)),
             characteristics=dict(data.get("characteristics", {})),
             distributions={k: Distribution.from_json(v) for k, v in data.get("distributions", {}).items()},
+            kind=dict(data["kind"]) if data.get("kind") else None,
+            variation={k: TechnicalVariation.from_json(v) for k, v in data.get("technical_variation", {}).items()},
         )
 
 
@@ -154,9 +182,12 @@ class Reference:
     """A reference population for percentiles, plus optional context
     populations and the technical variation of every score.
 
-    ``primary`` gives the percentiles; ``context`` populations (for example
-    the 5,026 GMHI-webtool metagenomes, healthy and non-healthy mixed) are
-    drawn in reports for orientation only.
+    ``primary`` gives the percentiles; ``populations`` are further healthy
+    populations of other kinds of input (profiler family and rank): a sample
+    gets its percentiles from the population of its own kind
+    (:meth:`for_kind`), the primary being one of them.  ``context``
+    populations (for example the 5,026 GMHI-webtool metagenomes, healthy and
+    non-healthy mixed) are drawn in reports for orientation only.
     """
 
     name: str
@@ -165,10 +196,47 @@ class Reference:
     context: dict[str, Population] = field(default_factory=dict)
     variation: dict[str, TechnicalVariation] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    populations: dict[str, Population] = field(default_factory=dict)
 
     @property
     def scores(self) -> list[str]:
         return list(self.primary.distributions)
+
+    @property
+    def healthy_populations(self) -> list[Population]:
+        """The primary and every further population percentiles may use."""
+        return [self.primary, *self.populations.values()]
+
+    def population_for(self, kind: Mapping[str, str] | None) -> Population | None:
+        """The population of this kind of input, or None.  A reference whose
+        primary has no kind (built before kinds were recorded) serves every kind."""
+        from .comparability import UNKNOWN
+
+        if not self.primary.kind:
+            return self.primary
+        if not kind or (kind.get("profiler") or UNKNOWN) == UNKNOWN:
+            return None
+        want = (kind.get("profiler"), kind.get("rank"))
+        for pop in self.healthy_populations:
+            if pop.kind and (pop.kind.get("profiler"), pop.kind.get("rank")) == want:
+                return pop
+        return None
+
+    def for_kind(self, kind: Mapping[str, str] | None) -> Reference:
+        """This reference seen from a sample of ``kind``: its population is
+        the primary (with its technical variation); unchanged when no
+        population is of that kind."""
+        pop = self.population_for(kind)
+        if pop is None or pop is self.primary:
+            return self
+        others = {k: p for k, p in self.populations.items() if p is not pop}
+        others[self.primary.name] = self.primary
+        return replace(self, primary=pop, populations=others, variation=pop.variation)
+
+    def kinds_text(self) -> str:
+        from .comparability import describe
+
+        return "; ".join(describe(p.kind) for p in self.healthy_populations)
 
     def distribution(self, score: str) -> Distribution | None:
         return self.primary.distributions.get(score)
@@ -178,7 +246,7 @@ class Reference:
         cols = {}
         for name in scores.columns:
             dist = self.primary.distributions.get(str(name))
-            if dist is None or not pd.api.types.is_numeric_dtype(scores[name]):
+            if dist is None or not _is_score(scores[name]):
                 continue
             cols[f"{name}{PERCENTILE_SUFFIX}"] = dist.percentile(scores[name].to_numpy(dtype=float))
         return pd.DataFrame(cols, index=scores.index)
@@ -193,6 +261,7 @@ class Reference:
             "description": self.description,
             "provenance": self.provenance,
             "primary": {"name": self.primary.name, **self.primary.to_json()},
+            "populations": {k: p.to_json() for k, p in self.populations.items()},
             "context": {k: p.to_json() for k, p in self.context.items()},
             "technical_variation": {k: v.to_json() for k, v in self.variation.items()},
         }
@@ -213,6 +282,7 @@ class Reference:
             primary_data = dict(data["primary"])
             primary = Population.from_json(primary_data.pop("name", "primary"), primary_data)
             context = {k: Population.from_json(k, v) for k, v in data.get("context", {}).items()}
+            populations = {k: Population.from_json(k, v) for k, v in data.get("populations", {}).items()}
             variation = {k: TechnicalVariation.from_json(v) for k, v in data.get("technical_variation", {}).items()}
         except (KeyError, TypeError, ValueError) as exc:
             raise FormatError(f"broken reference file: {exc}", path=path) from None
@@ -223,6 +293,7 @@ class Reference:
             context=context,
             variation=variation,
             provenance=dict(data.get("provenance", {})),
+            populations=populations,
         )
 
     @classmethod
@@ -238,6 +309,11 @@ class Reference:
         if not isinstance(data, dict):
             raise FormatError(f"not a {FORMAT_NAME} file", path=path)
         return cls.from_json(data, path=str(path))
+
+
+def _is_score(column: pd.Series) -> bool:
+    """A numeric score column (flags such as ``stool_like`` are not scores)."""
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
 def _round(value: float) -> float:
@@ -287,6 +363,67 @@ def percentiles(scores: pd.DataFrame, reference: Reference | str | PathLike[str]
     """
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     return ref.percentiles(scores)
+
+
+def comparable_percentiles(
+    scores: pd.DataFrame,
+    cohort_or_samples: Cohort | pd.DataFrame,
+    rank: pd.Series,
+    reference: Reference | str | PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Percentiles of every sample against the healthy population of its own
+    kind of input (profiler family and rank).
+
+    Returns the percentile table (all NaN for a sample of a kind no
+    population covers), one note per sample for its warnings (why it has no
+    percentile, a caveat such as a MetaPhlAn version other than the
+    population's, or "", see :mod:`.comparability`) and what each sample was compared
+    with (:attr:`Population.against`, "" when nothing).  A sample's row
+    depends on its own kind alone.
+    """
+    from .comparability import not_comparable_notes, sample_kinds
+
+    ref = reference if isinstance(reference, Reference) else load_reference(reference)
+    samples = cohort_or_samples.samples if isinstance(cohort_or_samples, Cohort) else cohort_or_samples
+    kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
+    known = {k for pop in ref.healthy_populations for k in pop.distributions}
+    columns = [f"{c}{PERCENTILE_SUFFIX}" for c in scores.columns if str(c) in known and _is_score(scores[c])]
+    table = pd.DataFrame(np.nan, index=scores.index, columns=columns, dtype=float)
+    notes = [""] * len(scores)
+    against = [""] * len(scores)
+    for (profiler, rank_name), rows in kinds.groupby(["profiler", "rank"], sort=False).indices.items():
+        kind = {"profiler": str(profiler), "rank": str(rank_name)}
+        pop = ref.population_for(kind)
+        if pop is None:
+            note = not_comparable_notes(kinds.iloc[rows[:1]], ref, f"reference ({ref.primary.label})")[0]
+            for i in rows:
+                notes[i] = note
+            continue
+        ranked = ref.for_kind(kind).percentiles(scores.iloc[rows])
+        for col in ranked.columns:
+            if col in table.columns:
+                table.iloc[rows, table.columns.get_loc(col)] = ranked[col].to_numpy(dtype=float)
+        from .comparability import version_caveat
+
+        databases = samples["database"].reindex(scores.index) if "database" in samples else None
+        for i in rows:
+            against[i] = pop.against
+            if databases is not None and str(profiler) == "MetaPhlAn":
+                notes[i] = version_caveat(str(databases.iat[i] or ""), str(pop.characteristics.get("profiler", "")))
+    return table, notes, against
+
+
+def cohort_kind(cohort: Cohort) -> dict[str, str] | None:
+    """The kind (profiler family, diversity rank) shared by every sample of a
+    cohort, or None when they differ."""
+    from ..indices.resolution import diversity_rank
+    from .comparability import sample_kinds
+
+    kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).drop_duplicates()
+    if len(kinds) != 1:
+        return None
+    profiler, rank = kinds.iloc[0]
+    return {"profiler": str(profiler), "rank": str(rank)}
 
 
 # --- building a reference ---------------------------------------------------------
@@ -344,9 +481,10 @@ def build_reference(
         What the population is and where the data come from (shown in reports).
     subjects
         Subject of every sample, when people were sequenced more than once:
-        their runs are averaged into one profile per person for the
-        distributions, and the spread between runs gives the technical
-        variation of every score.
+        every run stays one profile of the distributions (a user's sample is
+        one run too), and the spread between a person's runs gives the
+        technical variation of every score.  The cohort must be one kind of
+        input (:func:`cohort_kind`); the reference records it.
     score_function
         The scoring function (default :func:`gutbalance.scores.score`).
     """
@@ -359,19 +497,29 @@ def build_reference(
         score_function = partial(score, percentiles=False)
     if cohort.n_samples < 2:
         raise DataError("a reference population needs at least 2 samples")
+    kind = cohort_kind(cohort)
+    if kind is None:
+        from ..indices.resolution import diversity_rank
+        from .comparability import sample_kinds
+
+        kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).value_counts()
+        listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in kinds.items())
+        raise DataError(
+            "a reference must be one kind of input (one profiler family at one rank), "
+            f"so its percentiles compare like with like; these samples are {listed}"
+        )
+    # Every run is one profile of the distribution, as a user's sample is one run.
+    table = _scores_only(score_function(cohort))
     variation: dict[str, TechnicalVariation] = {}
-    people = cohort
     if subjects is not None:
-        run_scores = _scores_only(score_function(cohort))
-        variation = technical_variation(run_scores, subjects.reindex(run_scores.index))
-        people = merge_repeated_samples(cohort, subjects)
-    table = _scores_only(score_function(people))
+        variation = technical_variation(table, subjects.reindex(table.index))
     distributions = {}
     for col in table.columns:
         if str(col).endswith(PERCENTILE_SUFFIX):
             continue
-        if pd.api.types.is_numeric_dtype(table[col]) and table[col].notna().any():
+        if _is_score(table[col]) and table[col].notna().any():
             distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
+    n_people = int(subjects.reindex(table.index).nunique()) if subjects is not None else cohort.n_samples
     from .. import __version__
 
     population = Population(
@@ -379,10 +527,11 @@ def build_reference(
         label=label or name,
         description=description,
         source=source,
-        n_people=people.n_samples,
+        n_people=n_people,
         distributions=distributions,
         healthy=True,
-        characteristics=dict(characteristics or {}),
+        characteristics={"n_profiles": cohort.n_samples, **dict(characteristics or {})},
+        kind=kind,
     )
     return Reference(
         name=name,

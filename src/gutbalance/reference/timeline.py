@@ -164,8 +164,8 @@ def timelines(
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
         c for c in scores.columns
-        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
-        and c not in DESCRIPTIVE_COLUMNS
+        if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
+        and not str(c).endswith(PERCENTILE_SUFFIX) and c not in DESCRIPTIVE_COLUMNS
     ]
     species = None
     if cohort is not None:
@@ -179,7 +179,7 @@ def timelines(
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
-        changes = _score_changes(table, ordered["time"].tolist(), reference)
+        changes = _score_changes(table, ordered["time"].tolist(), _subject_reference(reference, cohort, scores, names[0]))
         taxa_changes = []
         if species is not None:
             for a, b in zip(names[:-1], names[1:]):
@@ -196,6 +196,18 @@ def timelines(
             )
         )
     return out
+
+
+def _subject_reference(reference: Reference | None, cohort: Cohort | None, scores: pd.DataFrame,
+                       sample: str) -> Reference | None:
+    """The reference seen from the subject's kind of input, so a MetaPhlAn
+    timeline is judged by the run-to-run variation of MetaPhlAn runs."""
+    if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
+        return reference
+    from .comparability import sample_kinds
+
+    kind = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
+    return reference.for_kind({"profiler": str(kind["profiler"]), "rank": str(kind["rank"])})
 
 
 def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference | None) -> pd.DataFrame:

@@ -120,7 +120,7 @@ def technical_variation(scores: pd.DataFrame, subjects: pd.Series) -> dict[str, 
     subjects = subjects.reindex(scores.index)
     out = {}
     for col in scores.columns:
-        if not pd.api.types.is_numeric_dtype(scores[col]):
+        if not pd.api.types.is_numeric_dtype(scores[col]) or pd.api.types.is_bool_dtype(scores[col]):
             continue
         try:
             sw, n_subj, n_meas = within_subject_sd(scores[col], subjects)

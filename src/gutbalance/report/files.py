@@ -122,7 +122,9 @@ def write_reports(
     scores = scores.copy()
     scores.index = scores.index.astype(str)
     keys = score_columns(scores)
-    scores = scores[keys]
+    # diversity_rank and warnings say each sample's kind of input, which picks
+    # its healthy population (or none) in the pages
+    scores = scores[keys + [c for c in ("diversity_rank", "warnings") if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = timelines(scores, subjects, cohort=cohort, reference=ref) if subjects is not None else []
@@ -197,16 +199,33 @@ def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, 
 
 def read_scores(path: str | PathLike[str]) -> pd.DataFrame:
     """A saved ``scores.tsv`` (index ``sample``), percentile columns dropped."""
+    from ..scores import TEXT_COLUMNS
+
     path = Path(path)
     try:
-        table = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str})
+        table = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str, **{c: str for c in TEXT_COLUMNS}},
+                            keep_default_na=False, na_values={c: ["NA", ""] for c in _numeric_header(path)})
     except FileNotFoundError:
         raise FormatError("no such file", path=path) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise FormatError(f"cannot read the scores table: {exc}", path=path) from None
     table.index = table.index.astype(str)
     table.index.name = "sample"
+    if "stool_like" in table:
+        table["stool_like"] = table["stool_like"].map({"True": True, "False": False}).astype("boolean")
     return table[[c for c in table.columns if not str(c).endswith(PERCENTILE_SUFFIX)]]
+
+
+def _numeric_header(path: Path) -> list[str]:
+    """The columns of a scores table that hold numbers (all but the text ones)."""
+    from ..scores import TEXT_COLUMNS
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            header = fh.readline().rstrip("\n").split("\t")
+    except OSError:
+        return []
+    return [c for c in header[1:] if c not in TEXT_COLUMNS]
 
 
 def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:

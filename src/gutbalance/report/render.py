@@ -121,7 +121,8 @@ def score_columns(scores: pd.DataFrame) -> list[str]:
     """Numeric score columns, without percentile columns, in report order."""
     cols = [
         str(c) for c in scores.columns
-        if pd.api.types.is_numeric_dtype(scores[c]) and not str(c).endswith(PERCENTILE_SUFFIX)
+        if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
+        and not str(c).endswith(PERCENTILE_SUFFIX)
     ]
     return [i.key for i in ordered(cols)]
 
@@ -264,7 +265,14 @@ def score_card(
     sample: str,
     reference: Reference | None,
     contributions: Any = None,
+    missing: str = "",
+    not_comparable: str = "",
 ) -> ScoreCard:
+    """One score of one sample: value, position against the reference, taxa.
+
+    ``missing`` is why the value is missing (shown instead of a number);
+    ``not_comparable`` why the sample has no percentile against this reference.
+    """
     info = describe(key)
     dist = reference.distribution(key) if reference else None
     ref_summary = _summary_from_distribution(dist)
@@ -275,7 +283,8 @@ def score_card(
                 context_summary = _summary_from_distribution(pop.distributions[key])
                 context_label = f"{pop.label} (n = {pop.n_people:,})"
                 break
-    percentile = float(dist.percentile([value])[0]) if dist is not None and _finite(value) else None
+    comparable = dist is not None and not not_comparable
+    percentile = float(dist.percentile([value])[0]) if comparable and _finite(value) else None
     desc_parts = [f"{info.label} of sample {sample}: {info.format(value)}."]
     if ref_summary:
         desc_parts.append(
@@ -329,12 +338,20 @@ def score_card(
                 width=400,
                 label_chars=28,
             )
+    if not _finite(value) and missing:
+        percentile_text = f"Missing: {missing}."
+    elif not_comparable and dist is not None:
+        percentile_text = f"No percentile: {not_comparable}."
+    elif dist is not None:
+        percentile_text = percentile_sentence(percentile)
+    else:
+        percentile_text = "No healthy reference values for this score yet."
     return ScoreCard(
         info=info,
         value=float(value) if _finite(value) else float("nan"),
-        value_text=info.format(value),
+        value_text=info.format(value) if _finite(value) or not missing else "missing",
         percentile=percentile,
-        percentile_text=percentile_sentence(percentile) if dist is not None else "No healthy reference values for this score yet.",
+        percentile_text=percentile_text,
         chart=chart,
         reference=ref_summary,
         context=context_summary,
@@ -433,10 +450,20 @@ def render_sample_report(
     cohort_href: str | None = "../report.html",
 ) -> str:
     """The HTML report of one sample (a complete, self-contained page)."""
+    from ..scores import parse_missing, parse_warnings
+
     row = scores.loc[sample]
+    # the healthy population of the sample's own kind of input is the one drawn
+    reference = sample_reference(cohort, scores, sample, reference)
     contrib = (contributions or {}).get(sample, {}) or {}
+    missing = parse_missing(row.get("missing", ""))
+    sample_warnings = [w for w in parse_warnings(row.get("warnings", "")) if not w.startswith("percentiles not comparable")]
+    not_comparable = comparability_note(cohort, scores, sample, reference)
+    if not_comparable:
+        sample_warnings.append(not_comparable[0].upper() + not_comparable[1:])
     cards = [
-        score_card(key, row[key], sample=sample, reference=reference, contributions=contrib.get(key))
+        score_card(key, row[key], sample=sample, reference=reference, contributions=contrib.get(key),
+                   missing=missing.get(key, ""), not_comparable=not_comparable)
         for key in score_columns(scores)
     ]
     sections = []
@@ -447,7 +474,8 @@ def render_sample_report(
     pillars_present = any(c.info.group in ("overall", "pillar") for c in cards)
     references = sorted({r for c in cards for r in c.info.references})
     return environment().get_template("sample.html").render(
-        profiler_note=_profiler_note(cohort, sample, reference),
+        profiler_note=None if not_comparable else _profiler_note(cohort, sample, reference),
+        sample_warnings=sample_warnings,
         sample=sample,
         sections=sections,
         pillars_present=pillars_present,
@@ -458,6 +486,62 @@ def render_sample_report(
         score_references=references,
         **_page_common(reference),
     )
+
+
+def _kind_text(reference: Reference) -> str:
+    from ..reference.comparability import describe as describe_kind
+
+    if reference.populations:
+        return reference.kinds_text()
+    return describe_kind(reference.primary.kind)
+
+
+def _sample_kind(cohort: Cohort | None, scores: pd.DataFrame, sample: str,
+                 samples: pd.DataFrame | None = None) -> dict[str, str] | None:
+    """Profiler family and rank of ``sample`` (None when the profiles' table is not at hand)."""
+    from ..reference.comparability import sample_kinds
+
+    table = samples if samples is not None else (cohort.samples if cohort is not None else None)
+    if (table is not None and sample in table.index and "source_format" in table.columns
+            and "diversity_rank" in scores):
+        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
+        profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
+        return {"profiler": str(profiler), "rank": str(rank_name)}
+    return None
+
+
+def sample_reference(cohort: Cohort | None, scores: pd.DataFrame, sample: str, reference: Reference | None,
+                     *, samples: pd.DataFrame | None = None) -> Reference | None:
+    """``reference`` with the healthy population of the sample's kind as its primary."""
+    if reference is None:
+        return None
+    kind = _sample_kind(cohort, scores, sample, samples)
+    return reference.for_kind(kind) if kind is not None else reference
+
+
+def comparability_note(
+    cohort: Cohort | None, scores: pd.DataFrame, sample: str, reference: Reference | None,
+    *, samples: pd.DataFrame | None = None,
+) -> str:
+    """Why ``sample`` has no percentiles against ``reference`` ("" when it has):
+    a sample of a profiler family or rank that no healthy population of the
+    reference covers (:mod:`gutbalance.reference.comparability`).  The kind
+    comes from the profiles' ``source_format`` and ``database``
+    (``cohort.samples`` or ``samples``) and the scores' ``diversity_rank``."""
+    from ..reference.comparability import not_comparable_notes
+
+    if reference is None or not reference.primary.kind:
+        return ""
+    kind = _sample_kind(cohort, scores, sample, samples)
+    if kind is not None:
+        kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
+        return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]
+    # No profiles saved: the note written when the sample was scored, if any.
+    from ..scores import parse_warnings
+
+    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
+             if w.startswith("percentiles not comparable")]
+    return notes[0] if notes else ""
 
 
 def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | None) -> str | None:
@@ -533,8 +617,21 @@ def render_cohort_report(
     subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
     keys = score_columns(scores)
     infos = [describe(k) for k in keys]
-    pct = reference.percentiles(scores[keys]) if reference else pd.DataFrame(index=scores.index)
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
+    from ..reference.comparability import mask_rows
+
+    kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
+    if reference is not None:
+        # each sample against the healthy population of its kind; the charts
+        # draw the population of the cohort's most common kind
+        views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
+        pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
+        pct = pct.reindex(scores.index)
+        names = pd.Series([v.primary.name for v in views])
+        reference = views[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if len(views) else reference
+    else:
+        pct = pd.DataFrame(index=scores.index)
+    pct = mask_rows(pct, kind_notes)
     if group_columns is None:
         group_columns = stats.grouping_columns(meta.reindex(scores.index))
     distributions = []
@@ -596,6 +693,13 @@ def render_cohort_report(
                 f"({reference.primary.characteristics.get('profiler', ref_format)}); richness and the published indices "
                 "shift between profilers, so read percentiles as a rough guide."
             )
+    n_other = sum(bool(n) for n in kind_notes)
+    if n_other:
+        profiler_note = (
+            f"{n_other} of {len(scores)} samples are of another kind of input than the healthy reference "
+            f"({reference.primary.label}: {_kind_text(reference)} profiles); their percentiles are not shown, "
+            "because richness, the published indices and the pillars shift between profilers and ranks."
+        )
     return environment().get_template("cohort.html").render(
         profiler_note=profiler_note,
         n_samples=len(scores),

@@ -79,7 +79,7 @@ def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     levels = sorted(counts[counts >= MIN_GROUP_SIZE].index)
     rows = []
     for col in scores.columns:
-        if not pd.api.types.is_numeric_dtype(scores[col]):
+        if not pd.api.types.is_numeric_dtype(scores[col]) or pd.api.types.is_bool_dtype(scores[col]):
             continue
         values = scores.loc[labels.index, col].astype(float)
         for a, b in itertools.combinations(levels, 2):

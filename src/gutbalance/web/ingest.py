@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from .. import scores as _scores
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
@@ -112,6 +113,8 @@ def score_profile(profile: SampleProfile) -> dict[str, float | None]:
 def _json_number(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
+    if value is pd.NA:  # stool_like of a sample without named genera
+        return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):

@@ -1,0 +1,129 @@
+"""Which reference a sample can be compared with: the same kind of input.
+
+Richness, Shannon, GMHI, GMWI2 and the pillars all depend on what the
+profiler can name and at which rank: mOTUs 3 names about a third more
+species in a stool metagenome than MetaPhlAn 3, a Kraken report places reads
+in a much larger database, and a genus-level 16S table counts genera.  A
+percentile against a reference of another kind measures the profilers, not
+the person.  So a percentile is given only against a healthy population of the sample's
+*kind* (profiler family and ``diversity_rank``); the shipped reference holds
+one population per kind it covers (mOTUs and MetaPhlAn, species level).  A
+sample of a kind no population covers gets no percentile, and its warnings
+say why.
+
+MetaPhlAn 2, 3 and 4 count as one family.  They share the method (clade-
+specific marker genes, relative abundances of the same species names for the
+common gut species) and the GMHI/GMWI2 models were trained on MetaPhlAn 2
+and are applied to all three.  The databases differ in how many species they
+can name (mpa_v30 and vOct22 name more than mpa_v20), so richness of a
+MetaPhlAn 4 sample against the MetaPhlAn 2 population reads somewhat high;
+splitting the family would leave MetaPhlAn 3/4 users, the majority, with no
+percentile at all until a healthy population of their database exists.
+
+Profiler families are read from what the file says: the format
+(``metaphlan``, ``kraken``) and, for CAMI and tables, the database line
+(``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
+is of unknown kind and is compared with nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+UNKNOWN = "unknown"
+_FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
+_FAMILY_BY_DATABASE = [
+    (re.compile(r"motus", re.IGNORECASE), "mOTUs"),
+    (re.compile(r"mpa_v|metaphlan|chocophlan", re.IGNORECASE), "MetaPhlAn"),
+    (re.compile(r"kraken|bracken", re.IGNORECASE), "Kraken"),
+]
+
+
+def profiler_family(source_format: str, database: str) -> str:
+    """The profiler family of one input ('MetaPhlAn', 'mOTUs', 'Kraken' or 'unknown')."""
+    family = _FAMILY_BY_FORMAT.get(str(source_format or "").lower())
+    if family:
+        return family
+    for pattern, name in _FAMILY_BY_DATABASE:
+        if pattern.search(str(database or "")):
+            return name
+    return UNKNOWN
+
+
+_METAPHLAN_VERSION = [
+    (re.compile(r"mpa_v2|metaphlan ?2", re.IGNORECASE), "MetaPhlAn 2"),
+    (re.compile(r"mpa_v3|metaphlan ?3", re.IGNORECASE), "MetaPhlAn 3"),
+    (re.compile(r"mpa_v(jan21|oct22|jun23|4)|metaphlan ?4", re.IGNORECASE), "MetaPhlAn 4"),
+]
+
+
+def metaphlan_version(database: str) -> str:
+    """'MetaPhlAn 2', '3' or '4' from a database line or profiler name ("" when it does not say)."""
+    for pattern, name in _METAPHLAN_VERSION:
+        if pattern.search(str(database or "")):
+            return name
+    return ""
+
+
+def version_caveat(database: str, population_profiler: str) -> str:
+    """A warning when a MetaPhlAn sample's version is not the population's
+    (they count as one family, see the module docstring); "" otherwise."""
+    mine, theirs = metaphlan_version(database), metaphlan_version(population_profiler)
+    if not mine or not theirs or mine == theirs:
+        return ""
+    return (f"percentiles against {theirs} profiles, this sample is {mine}: the databases name "
+            "different species, so read its percentiles as a rough guide")
+
+
+def sample_kinds(samples: pd.DataFrame, rank: pd.Series) -> pd.DataFrame:
+    """``profiler`` and ``rank`` of every sample (index like ``samples``)."""
+    fmt = samples["source_format"] if "source_format" in samples else pd.Series("", index=samples.index)
+    db = samples["database"] if "database" in samples else pd.Series("", index=samples.index)
+    families = [profiler_family(f, d) for f, d in zip(fmt.fillna("").astype(str), db.fillna("").astype(str), strict=True)]
+    return pd.DataFrame({"profiler": families, "rank": rank.reindex(samples.index).fillna("").astype(str)},
+                        index=samples.index)
+
+
+def describe(kind: dict | None) -> str:
+    if not kind:
+        return "unknown kind"
+    profiler = kind.get("profiler") or UNKNOWN
+    rank = kind.get("rank") or "no"
+    return f"{profiler if profiler != UNKNOWN else 'an unnamed profiler'}, {rank}-level"
+
+
+def not_comparable_notes(kinds: pd.DataFrame, reference, reference_label: str) -> list[str]:
+    """One note per sample: "" when a population of ``reference`` (a
+    :class:`~gutbalance.reference.core.Reference`, or the kind dict of a
+    single population) is of its kind, else why not.  A reference without a
+    kind (built before gutbalance recorded kinds) is compared with everything."""
+    if reference is None or isinstance(reference, dict):
+        reference_kinds = [reference] if reference else []
+    else:
+        reference_kinds = [p.kind for p in reference.healthy_populations] if reference.primary.kind else []
+    if not reference_kinds:
+        return [""] * len(kinds)
+    wanted = {(k.get("profiler"), k.get("rank")) for k in reference_kinds if k}
+    have = " or ".join(describe(k) for k in reference_kinds)
+    notes = []
+    for profiler, rank in kinds.itertuples(index=False):
+        if (profiler, rank) in wanted and profiler != UNKNOWN:
+            notes.append("")
+        else:
+            notes.append(
+                f"percentiles not comparable: the {reference_label} is {have} profiles, "
+                f"this sample is {describe({'profiler': profiler, 'rank': rank})}"
+            )
+    return notes
+
+
+def mask_rows(percentiles: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """The percentile table with every row that has a note set to NaN."""
+    bad = np.array([bool(n) for n in notes], dtype=bool)
+    if bad.any():
+        percentiles = percentiles.copy()
+        percentiles.loc[bad, :] = np.nan
+    return percentiles
