@@ -456,8 +456,13 @@ def _community(P: sp.csr_matrix, harmless: np.ndarray, dysbiosis, gmhi, gmwi2) -
             "diversity": floored_shannon(floored, floor=0.0),
             "harmless_diversity": floored_shannon(harmless_floored, floor=0.0),
             "reference_similarity": 1.0 - np.clip(np.asarray(dysbiosis, dtype=float), 0.0, 1.0),
-            "gmhi": gmhi_unit(gmhi),
-            "gmwi2": gmwi2_unit(gmwi2),
+            # A published index is missing (NaN, with its reason in the scores
+            # table) where no marker or model clade is present above the floor:
+            # as a component that is "no evidence either way", the index's own
+            # value for that case (0, i.e. 0.5 on the unit scale), so a
+            # dysbiotic sample still gets a homeostasis score.
+            "gmhi": gmhi_unit(np.nan_to_num(np.asarray(gmhi, dtype=float), nan=0.0)),
+            "gmwi2": gmwi2_unit(np.nan_to_num(np.asarray(gmwi2, dtype=float), nan=0.0)),
         }
     )
 
