@@ -47,6 +47,7 @@ import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
 from ..knowledge import load_knowledge, trait_matrix
+from ..taxonomy.ranks import RANK_INDEX, RANKS
 from ..knowledge.schema import PILLARS, TRAITS
 
 __all__ = [
@@ -476,14 +477,38 @@ def component_values(cohort: Cohort, *, dysbiosis: np.ndarray | None = None) -> 
 
 
 def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
-    """The cohort with every clade below ``floor`` of the sample's classified
-    abundance removed, at every rank (a clade is never smaller than its
-    children, so the tree stays consistent): what a profiler reports of the
-    sample at any common sequencing depth."""
-    X = sp.csr_matrix(cohort.X, copy=True)
+    """The cohort as a profiler would report it at any common sequencing
+    depth: every taxon whose *own* abundance (:meth:`Cohort.terminal_matrix`)
+    is below ``floor`` of the sample's classified abundance is removed, and
+    every clade is summed again from what remains.
+
+    Flooring the own abundances rather than the clades is what keeps the
+    floored cohort depth-robust: a genus made of many rare species does not
+    cross the floor because a shallower run missed some of them, so the
+    clades GMWI2 counts above the floor do not follow depth."""
+    deepest = max(RANK_INDEX[r] for r in cohort.taxa["rank"].unique()) if cohort.n_taxa else 0
+    own, taxa = cohort.terminal_matrix(max_rank=RANKS[deepest])
+    own = sp.csr_matrix(own, copy=True)
     classified = np.maximum(cohort.classified(), 1e-300)
-    X.data[X.data < floor * np.repeat(classified, np.diff(X.indptr))] = 0.0
-    X.eliminate_zeros()
+    own.data[own.data < floor * np.repeat(classified, np.diff(own.indptr))] = 0.0
+    own.eliminate_zeros()
+    # Self-or-ancestor indicator: clade abundance = own abundance summed over
+    # every descendant (the tree is at most len(RANKS) deep).
+    pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    child = np.flatnonzero(pos >= 0)
+    n = len(taxa)
+    up = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(n, n))
+    ancestors = sp.identity(n, format="csr")
+    step = sp.identity(n, format="csr")
+    for _ in range(len(RANKS)):
+        step = (step @ up).tocsr()
+        if step.nnz == 0:
+            break
+        ancestors = ancestors + step
+    clades = (own @ ancestors).tocsr()
+    cols = pd.Index(cohort.taxa.index).get_indexer(taxa.index)
+    X = sp.csr_matrix((clades.data, cols[clades.indices], clades.indptr), shape=cohort.X.shape)
+    X.sort_indices()
     return Cohort(X, samples=cohort.samples, taxa=cohort.taxa)
 
 

@@ -128,6 +128,15 @@ def name_anchor(node: Taxon) -> str:
     if not base:
         return ""
     parents = lineage_table().parents
+    if node.rank == "strain" and not node.unclassified:
+        # A named strain (Escherichia coli Nissle 1917) hangs from the species
+        # of its first two words when the table knows it, not from the genus:
+        # strains without rows of their own are scored as their species.
+        words = name.split()
+        if len(words) > 2:
+            species = taxon("species", canonical_name("species", " ".join(words[:2]))).id
+            if species in parents:
+                return species
     depth = RANK_INDEX[node.rank]
     ranks = ("genus",) if node.rank in ("species", "strain") and not node.unclassified else RANKS[:depth][::-1]
     for rank in ranks:
