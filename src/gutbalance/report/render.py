@@ -553,6 +553,15 @@ def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | No
     mine = str(cohort.samples.at[sample, "source_format"] or "") if sample in cohort.samples.index else ""
     if not ref_format or not mine or mine == ref_format:
         return None
+    kind = reference.primary.kind or {}
+    if kind.get("profiler"):
+        # The population was chosen for the sample's profiler family; a
+        # version difference within it has its own caveat in the warnings.
+        from ..reference.comparability import profiler_family
+
+        database = str(cohort.samples.at[sample, "database"] or "") if "database" in cohort.samples else ""
+        if profiler_family(mine, database) == kind["profiler"]:
+            return None
     return (
         f"This sample's profile ({mine}) was made with a different profiler from the healthy reference ({ref_profiler}). "
         "Profilers and their databases find different numbers of species and name them differently, which shifts "
