@@ -66,8 +66,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import gutbalance  # noqa: E402
-from gutbalance.io import read_metadata  # noqa: E402
 from gutbalance.cohort import concat  # noqa: E402
+from gutbalance.io import read_metadata  # noqa: E402
 from gutbalance.reference.core import Distribution, Population, build_reference  # noqa: E402
 
 ZELLER_CITATION = (
@@ -149,7 +149,7 @@ def metaphlan_cohort(shared: Path):
     cohort; ``study`` and ``subject`` (the person; a run's own name where a
     study has one run per person) in ``samples``."""
     parts, selections = [], {}
-    for folder, table, sep, meta_name, meta_sep, sample_col, subject_col, column, healthy, _ in METAPHLAN_SETS:
+    for folder, table, _sep, meta_name, meta_sep, sample_col, subject_col, column, healthy, _ in METAPHLAN_SETS:
         base = shared / "labelled" / folder
         meta = pd.read_csv(base / meta_name, sep=meta_sep, dtype=str).set_index(sample_col)
         if meta.index.has_duplicates:

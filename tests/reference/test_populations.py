@@ -35,13 +35,15 @@ def _build_script():
 def test_shipped_reference_has_a_metaphlan_population_with_its_provenance():
     ref = load_reference()
     pop = ref.population_for({"profiler": "MetaPhlAn", "rank": "species"})
-    assert pop is not None and pop is not ref.primary
+    assert pop is not None
+    assert pop is not ref.primary
     assert pop.kind == {"profiler": "MetaPhlAn", "rank": "species"}
     studies = pop.characteristics["studies"]
     assert {k: v["n_runs"] for k, v in studies.items()} == {
         "franzosa2019_ibd": 56, "ihmp_ibdmdb2019": 104, "metaml_pasolli2016": 379}
     assert studies["ihmp_ibdmdb2019"]["n_people"] == 26  # several runs per subject, each run one profile
-    assert pop.n_profiles == 539 and pop.n_people == 56 + 26 + 379
+    assert pop.n_profiles == 539
+    assert pop.n_people == 56 + 26 + 379
     assert all(d.n == 539 for d in pop.distributions.values())
     assert pop.characteristics["profiler"] == "MetaPhlAn 2"
     # run-to-run variation of the iHMP subjects
@@ -106,7 +108,9 @@ def test_a_kind_no_population_covers_stays_missing_with_the_reason(tmp_path):
     assert table.filter(like="_percentile").iloc[0].isna().all()
     assert explained[sample]["percentiles_against"] == ""
     note = next(w for w in explained[sample]["warnings"] if w.startswith("percentiles not comparable"))
-    assert "mOTUs" in note and "MetaPhlAn" in note and "Kraken" in note
+    assert "mOTUs" in note
+    assert "MetaPhlAn" in note
+    assert "Kraken" in note
 
 
 @pytest.mark.shared

@@ -47,8 +47,8 @@ import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
 from ..knowledge import load_knowledge, trait_matrix
-from ..taxonomy.ranks import RANK_INDEX, RANKS
 from ..knowledge.schema import PILLARS, TRAITS
+from ..taxonomy.ranks import RANK_INDEX, RANKS
 
 __all__ = [
     "COMPONENTS",
