@@ -395,6 +395,16 @@ def _segments(times: np.ndarray, signals) -> list[tuple[float, float]]:
     return list(zip(edges[:-1], edges[1:]))
 
 
+def _active_signal(signals, t0: float, t1: float, size: int) -> np.ndarray:
+    """The perturbation signal ``u`` on the segment ``[t0, t1]``: the sum of
+    the signals active at its midpoint (segments never straddle an edge)."""
+    u = np.zeros(size)
+    for start, end, vec in signals:
+        if start <= 0.5 * (t0 + t1) < end:
+            u = u + vec
+    return u
+
+
 def _loglinear_solve(r, a, e, y0, times, signals) -> np.ndarray:
     """``y' = r + A y + E u(t)`` with piecewise-constant ``u``: exact, through the eigendecomposition of ``A``."""
     diagonal = not np.any(a - np.diag(np.diag(a)))
@@ -409,10 +419,7 @@ def _loglinear_solve(r, a, e, y0, times, signals) -> np.ndarray:
         out[0] = y
         return out
     for t0, t1 in _segments(times, signals):
-        u = np.zeros(e.shape[1])
-        for start, end, vec in signals:
-            if start <= 0.5 * (t0 + t1) < end:
-                u = u + vec
+        u = _active_signal(signals, t0, t1, e.shape[1])
         forcing = r + e @ u
         inside = (times >= t0) & (times <= t1)
         ds = np.append(times[inside] - t0, t1 - t0)
@@ -441,10 +448,7 @@ def _logistic_solve(r, a_diag, theta, e, y0, times, signals, y_lo: float = -np.i
         out[0] = y
         return out
     for t0, t1 in _segments(times, signals):
-        u = np.zeros(e.shape[1])
-        for start, end, vec in signals:
-            if start <= 0.5 * (t0 + t1) < end:
-                u = u + vec
+        u = _active_signal(signals, t0, t1, e.shape[1])
         inside = (times >= t0) & (times <= t1)
         ds = np.append(times[inside] - t0, t1 - t0)[:, None]
         vals = np.maximum(_logistic_step(y, r + e @ u, a_diag, theta, ds), y_lo)
