@@ -220,12 +220,12 @@ def profiles_from_table(
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
     _check_values(matrix, ids, samples, path)
-    if kind != "counts" and str(table.generated_by or "").startswith("gutbalance"):
-        # Our own relative tables hold fractions: a CAMI profile's own
-        # abundances can add up past 1 (its ranks are normalised one by one),
-        # which the totals alone would take for percentages.
-        if not np.all(matrix.data == np.round(matrix.data)):
-            kind = "fraction"
+    # Our own relative tables hold fractions: a CAMI profile's own abundances
+    # can add up past 1 (its ranks are normalised one by one), which the
+    # totals alone would take for percentages.
+    ours = str(table.generated_by or "").startswith("gutbalance")
+    if kind != "counts" and ours and not np.all(matrix.data == np.round(matrix.data)):
+        kind = "fraction"
     return profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
 
 
@@ -346,10 +346,7 @@ def write_bytes_atomic(data: bytes, path: Path) -> None:
 def write(cohort, path: Path) -> None:
     """BIOM 1.0 JSON for ``.json``, else BIOM 2.1 HDF5."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        data = json_text(cohort).encode("utf-8")
-    else:
-        data = hdf5_bytes(cohort)
+    data = json_text(cohort).encode("utf-8") if path.suffix.lower() == ".json" else hdf5_bytes(cohort)
     write_bytes_atomic(data, path)
 
 
