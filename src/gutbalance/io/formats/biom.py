@@ -275,7 +275,7 @@ def build_table(cohort):
 
     from .table import unassigned_count
 
-    use_counts = cohort.counts is not None
+    use_counts = cohort.all_counted
     source = cohort.counts if use_counts else cohort.X
     own = own_values(cohort, source)
     kept = np.flatnonzero(np.diff(own.tocsc().indptr) > 0)

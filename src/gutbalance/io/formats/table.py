@@ -826,7 +826,7 @@ def long_rows(cohort) -> list[list[str]]:
     reader takes them as given) and an ``UNKNOWN`` row for the unassigned
     share, values at full precision."""
     X = cohort.X.tocsr()
-    counts = None if cohort.counts is None else cohort.counts.tocsr()
+    counts = cohort.counts.tocsr() if cohort.all_counted else None
     lineage = cohort.taxa["lineage"].to_numpy()
     header = ["sample", "lineage", "clade_abundance"] + (["clade_counts"] if counts is not None else [])
     out = [header]
