@@ -16,14 +16,12 @@ from gutbalance.io.formats.metaphlan import read_single
 from gutbalance.io.source import Source
 
 PILLARS = ["training", "homeostasis", "nutrients", "barrier", "defense", "immune_support"]
-#: Known exception: chao1 needs read counts, and a cohort keeps counts only when
-#: every sample has them, so the Kraken sample's chao1 exists alone but not in
-#: a batch with relative profiles.  Every other column must match bit for bit.
-COUNTS_ONLY = ("chao1", "chao1_percentile")
 
 
 def _exact(row) -> list[str]:
-    return [f"{c}={v!r}" for c, v in row.items() if c not in COUNTS_ONLY]
+    # Every column, chao1 included: a Kraken sample keeps its read counts (and
+    # its Chao1) in a batch with relative profiles.
+    return [f"{c}={v!r}" for c, v in row.items()]
 KEFIR = "Subj001_time1_S1_metaphlan3.txt"
 
 

@@ -12,9 +12,13 @@ Layout
     genus whether the input reported it or only its species.  Sum over one rank,
     never over all columns.
 ``counts``
-    The same shape with read counts, where the input had them, else ``None``.
+    The same shape with read counts for the samples whose input had them
+    (``samples["counted"]``; the rows of the others are empty), else ``None``.
+    :attr:`Cohort.all_counted` says whether every sample has counts, which a
+    writer of count tables needs.
 ``samples``
     One row per sample: ``unassigned`` (fraction not assigned to any domain),
+    ``counted`` (the input gave read counts; only when ``counts`` exists),
     ``placed`` (share of the classified abundance placed into a lineage from
     domain to phylum, see :func:`place_profile`), ``source_file``,
     ``source_format``, ``database``, and metadata columns.
@@ -113,6 +117,21 @@ class Cohort:
     @property
     def n_samples(self) -> int:
         return self.X.shape[0]
+
+    @property
+    def all_counted(self) -> bool:
+        """Every sample has read counts (a count table can be written)."""
+        if self.counts is None:
+            return False
+        return "counted" not in self.samples or bool(self.samples["counted"].astype(bool).all())
+
+    def counted_samples(self) -> np.ndarray:
+        """Per sample: the input gave read counts."""
+        if self.counts is None:
+            return np.zeros(self.n_samples, dtype=bool)
+        if "counted" not in self.samples:
+            return np.ones(self.n_samples, dtype=bool)
+        return self.samples["counted"].astype(bool).to_numpy()
 
     @property
     def n_taxa(self) -> int:
@@ -664,6 +683,7 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
     cnts: list[np.ndarray] = []
+    counted: list[bool] = []
     any_counts = False
     sample_rows: list[dict] = []
     seen_samples: dict[str, str] = {}
@@ -706,6 +726,7 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
             cnts.append(np.asarray(counts, dtype=np.float64))
         else:
             cnts.append(np.full(len(c), np.nan))
+        counted.append(counts is not None)
         sample_rows.append(
             {
                 "sample": profile.sample,
@@ -726,14 +747,16 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
     X = sp.coo_matrix((np.concatenate(vals), (row, col)), shape=(n, m)).tocsr()
     X.sum_duplicates()
     counts_matrix = None
-    if any_counts:
-        cvals = np.concatenate(cnts)
-        if np.isnan(cvals).any():
-            counts_matrix = None  # counts only for some inputs: keep none rather than a mix
-        else:
-            counts_matrix = sp.coo_matrix((cvals, (row, col)), shape=(n, m)).tocsr()
-            counts_matrix.sum_duplicates()
     samples = pd.DataFrame(sample_rows).set_index("sample")
+    if any_counts:
+        # Counts of the samples that have them; the rows of the others stay
+        # empty and ``counted`` says which is which, so a sample's chao1 does
+        # not depend on whether the run mixed in relative profiles.
+        cvals = np.concatenate(cnts)
+        has = ~np.isnan(cvals)
+        counts_matrix = sp.coo_matrix((cvals[has], (row[has], col[has])), shape=(n, m)).tocsr()
+        counts_matrix.sum_duplicates()
+        samples["counted"] = counted
     samples.index = samples.index.astype(str)
     # Columns in a canonical order (rank, then id), whatever order the inputs
     # came in: each sample's sums then run over its taxa in the same order in
@@ -770,8 +793,12 @@ def concat(cohorts: Sequence[Cohort]) -> Cohort:
         blocks.append(c.X @ perm)
         count_blocks.append(None if c.counts is None else c.counts @ perm)
     counts = None
-    if all(b is not None for b in count_blocks):
-        counts = sp.vstack(count_blocks).tocsr()
-    samples = pd.concat([c.samples for c in cohorts])
+    frames = [c.samples for c in cohorts]
+    if any(b is not None for b in count_blocks):
+        counts = sp.vstack(
+            [b if b is not None else sp.csr_matrix((c.n_samples, len(taxa))) for b, c in zip(count_blocks, cohorts, strict=True)]
+        ).tocsr()
+        frames = [c.samples.assign(counted=c.counted_samples()) for c in cohorts]
+    samples = pd.concat(frames)
     return Cohort(sp.vstack(blocks).tocsr(), samples=samples, taxa=taxa, counts=counts)
 

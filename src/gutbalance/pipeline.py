@@ -338,7 +338,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     first_header = header
                     tsv.write(header + "\n")
                 if header != first_header or not keep.all():
-                    # Rare: other columns (a chunk with read counts gains chao1) or
+                    # Rare: other columns (a chunk of an older layout) or
                     # a repeated sample name; format this chunk again.
                     table = table[keep].reindex(columns=columns)
                     body = format_table(table).split("\n", 1)[1]

@@ -60,13 +60,18 @@ def _suffix_columns(table: pd.DataFrame, suffix: str) -> tuple[pd.DataFrame, dic
 
 def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
     """richness, shannon, simpson, inverse_simpson, evenness at each sample's
-    ``diversity_rank`` (:mod:`gutbalance.indices.resolution`); and chao1 only
-    when the cohort has read counts (see :func:`gutbalance.indices.chao1`)."""
+    ``diversity_rank`` (:mod:`gutbalance.indices.resolution`); and chao1,
+    missing with a reason for a sample without read counts (see
+    :func:`gutbalance.indices.chao1`).  The columns are the same for every
+    cohort, so a sample's row never depends on what else was read with it."""
     rank = diversity_rank(cohort) if rank is None else rank
     table = alpha_diversity(cohort, rank=rank)
-    estimate = chao1(cohort, rank=rank)
-    if estimate is not None:
-        table["chao1"] = estimate
+    table["chao1"] = chao1(cohort, rank=rank)
+    table["chao1_missing"] = np.where(
+        cohort.counted_samples() | ~np.asarray([bool(r) for r in rank], dtype=bool),
+        "",
+        "the input gives relative abundances, not read counts: Chao1 needs the singletons and doubletons",
+    ).astype(object)
     table["diversity_rank"] = rank
     table["diversity_missing"] = [
         "" if r else "nothing classified is named at any rank from species to phylum" for r in rank

@@ -19,9 +19,12 @@ def test_analyze_example(tmp_path):
     scores = read_scores(tmp_path / "out" / "scores.tsv")
     assert len(scores) == 3
     assert {"richness", "shannon"} <= set(scores.columns)
-    assert (scores["missing"] == "").all()
-    numbers = scores.drop(columns=["diversity_rank", "stool_like", "missing", "warnings"])
+    # The example profiles are relative abundances: only chao1 (it needs read
+    # counts) is missing, and the reason says so.
+    assert scores["missing"].str.fullmatch(r"chao1: the input gives relative abundances[^;]*").all()
+    numbers = scores.drop(columns=["diversity_rank", "stool_like", "missing", "warnings", "chao1"])
     assert not numbers.isna().any().any()
+    assert scores["chao1"].isna().all()
     assert (scores["diversity_rank"] == "species").all()
     # Missing values are written as NA, one spelling everywhere.
     text = (tmp_path / "out" / "scores.tsv").read_text()

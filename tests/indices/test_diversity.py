@@ -84,7 +84,18 @@ def test_chao1_matches_skbio(seed):
 
 
 def test_no_chao1_without_counts():
-    assert chao1(_random_cohort(0)) is None
+    assert chao1(_random_cohort(0)).isna().all()
+
+
+def test_chao1_of_a_sample_does_not_depend_on_relative_samples_beside_it():
+    counted = _random_cohort(0, counts=True)
+    relative = _random_cohort(1).subset(["S0", "S1"])
+    relative.samples.index = ["R0", "R1"]
+    mixed = gutbalance.concat([relative, counted])
+    alone = chao1(counted)
+    both = chao1(mixed)
+    np.testing.assert_array_equal(both[alone.index].to_numpy(), alone.to_numpy())
+    assert both[["R0", "R1"]].isna().all()
 
 
 def test_single_species_and_empty_samples():

@@ -24,7 +24,7 @@ COLUMNS = [
 #: Every further score column (each also gets a percentile column).
 MORE = [
     "training_confidence", "homeostasis_confidence", "nutrients_confidence", "barrier_confidence",
-    "defense_confidence", "inverse_simpson", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
+    "defense_confidence", "inverse_simpson", "chao1", "firmicutes_bacteroidetes_log2", "prevotella_bacteroides_log2",
     "dysbiosis", "placed",
 ]
 #: The text columns at the end: rank of diversity, stool check, why a number
@@ -82,10 +82,15 @@ def test_every_real_profile_gets_every_column_missing_only_with_a_reason(shared_
         json.dumps(contributions(cohort), allow_nan=False)  # serialisable for scores.json
 
 
-def test_columns_and_chao1_only_with_counts():
-    assert list(score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns) == COLUMNS + MORE + TEXT
+def test_same_columns_with_and_without_counts():
+    relative = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False)
+    assert list(relative.columns) == COLUMNS + MORE + TEXT
+    assert np.isnan(relative["chao1"]).all()
+    assert "chao1" in parse_missing(relative["missing"].iloc[0])
+    assert_missing_only_with_a_reason(relative)
     with_counts = score(_random_cohort(0, counts=True), percentiles=False)
-    assert list(with_counts.columns) == [*COLUMNS, *MORE[:6], "chao1", *MORE[6:], *TEXT]
+    assert list(with_counts.columns) == COLUMNS + MORE + TEXT
+    assert with_counts["chao1"].notna().all()
     assert_missing_only_with_a_reason(with_counts)
     with_percentiles = score(make_cohort({"a": SMALL_COMMUNITY}))
     assert {f"{c}_percentile" for c in ["immune_support", "gmhi", "shannon", "dysbiosis"]} <= set(

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 from biom import Table
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gutbalance
+from gutbalance.cohort import GutBalanceWarning
 from gutbalance.errors import FormatError, GutBalanceError
 from gutbalance.io.formats import biom as biom_format
 from gutbalance.io.registry import get_format
@@ -128,13 +130,16 @@ def test_writer_round_trip_with_counts_and_leaves(tmp_path, suffix):
     else:
         assert out.read_text().lstrip().startswith("{")
     table = biom_format.load_table(Source.open(out))
-    assert table.shape == (3, 2)  # two species leaves and Unassigned; the genus has a child
+    # two species, the genus with the 5 reads placed at it alone, and Unassigned
+    assert table.shape == (4, 2)
     assert table.data("Unassigned", axis="observation").tolist() == [10, 3]
+    genus = next(i for i in table.ids(axis="observation") if i.endswith("g__Bacteroides"))
+    assert table.data(genus, axis="observation").tolist() == [5, 0]
     back = gutbalance.read(out)
     assert_same_species(cohort, back)
     assert back.counts is not None
-    # the 5 reads placed only at the genus are not a leaf, so they are not written
-    assert back.samples["unassigned"].to_numpy() == pytest.approx([10 / 55, 3 / 50])
+    assert back.samples["unassigned"].to_numpy() == pytest.approx([10 / 60, 3 / 50])
+    np.testing.assert_array_equal(back.X.toarray(), cohort.X.toarray())
 
 
 def test_writer_relative_when_no_counts(tmp_path):
@@ -186,3 +191,68 @@ def _short_isolation_timeout():
 @given(st.integers(0, len(VALID_HDF5) - 1), st.binary(min_size=1, max_size=8))
 def test_fuzz_mutated_hdf5(pos, patch):
     _attempt(VALID_HDF5[:pos] + patch + VALID_HDF5[pos + len(patch) :], "fuzz.biom")
+
+
+def test_written_columns_do_not_depend_on_the_other_samples(tmp_path):
+    # S1 has reads at the genus only; S2 has a species of that genus. A table
+    # of leaves across the cohort would drop S1's genus (it has a child in S2).
+    text = (
+        "taxonomy\tS1\tS2\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\t0.6\t0\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; "
+        "s__fragilis\t0\t0.5\n"
+        "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Roseburia\t0.4\t0.5\n"
+    )
+    source = tmp_path / "in.tsv"
+    source.write_text(text)
+    cohort = gutbalance.read(source)
+    for suffix in (".biom", ".json"):
+        out = tmp_path / f"out{suffix}"
+        gutbalance.write(cohort, out)
+        back = gutbalance.read(out)
+        np.testing.assert_array_equal(back.X.toarray(), cohort.X.toarray())
+
+
+def test_json_values_at_full_precision(tmp_path):
+    # biom-format's own JSON writer keeps six decimals: 3e-7 would become 0
+    # and 0.1234567891 would lose its tail.
+    text = (
+        "taxonomy\tS1\n"
+        "k__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; "
+        "s__fragilis\t0.1234567891\n"
+        "k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Roseburia; "
+        "s__intestinalis\t3e-07\n"
+        "Unassigned\t0.8765429109\n"
+    )
+    source = tmp_path / "in.tsv"
+    source.write_text(text)
+    cohort = gutbalance.read(source)
+    out = tmp_path / "out.json"
+    gutbalance.write(cohort, out)
+    back = gutbalance.read(out)
+    np.testing.assert_array_equal(back.X.toarray(), cohort.X.toarray())
+
+
+def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
+    # A CAMI profile normalises each rank on its own, so a taxon's own
+    # abundances may add up past 1; the totals alone would read as percent.
+    text = (
+        "@SampleID:S1\n@Version:0.9.1\n@Ranks:superkingdom|phylum|genus|species\n\n"
+        "@@TAXID\tRANK\tTAXPATH\tTAXPATHSN\tPERCENTAGE\n"
+        "2\tsuperkingdom\t2\tBacteria\t100\n"
+        "976\tphylum\t2|976\tBacteria|Bacteroidetes\t100\n"
+        "816\tgenus\t2|976|816\tBacteria|Bacteroidetes|Bacteroides\t60\n"
+        "838\tgenus\t2|976|838\tBacteria|Bacteroidetes|Prevotella\t40\n"
+        "817\tspecies\t2|976|816|817\tBacteria|Bacteroidetes|Bacteroides|Bacteroides fragilis\t100\n"
+    )
+    source = tmp_path / "S1.profile"
+    source.write_text(text)
+    cohort = gutbalance.read(source)
+    out = tmp_path / "out.biom"
+    gutbalance.write(cohort, out)
+    with pytest.warns(GutBalanceWarning, match="add up to 140.00 %"):
+        back = gutbalance.read(out)
+    species = [t for t in cohort.taxa.index if t.startswith("s__")]
+    a = pd.Series(cohort.X.toarray()[0], index=cohort.taxa.index)[species]
+    b = pd.Series(back.X.toarray()[0], index=back.taxa.index)[species]
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())

@@ -291,7 +291,7 @@ def test_long_csv_round_trip(tmp_path):
     cohort = make_cohort({"A": SMALL_COMMUNITY, "B": {k: 100 * v / sum(first4.values()) for k, v in first4.items()}})
     path = tmp_path / "out.csv"
     gutbalance.write(cohort, path)
-    assert path.read_text().splitlines()[0] == "sample,lineage,abundance"
+    assert path.read_text().splitlines()[0] == "sample,lineage,clade_abundance"
     back = gutbalance.read(path)
     assert_same_species(cohort, back)
     assert np.allclose(back.X[:, back.taxa.index.get_indexer(cohort.taxa.index)].toarray(), cohort.X.toarray())

@@ -104,12 +104,12 @@ def alpha_diversity(
     return pd.DataFrame(out, index=cohort.samples.index)
 
 
-def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series | None:
+def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series:
     r"""Chao1 richness estimate from the read counts of the named taxa at
-    ``rank`` (one rank, or each sample's rank as in :func:`alpha_diversity`),
-    or ``None`` when the cohort has no counts (relative abundances carry no
-    singletons, so the estimate does not exist; the scores table then has no
-    ``chao1`` column rather than a made-up value).
+    ``rank`` (one rank, or each sample's rank as in :func:`alpha_diversity`);
+    NaN for a sample whose input gave relative abundances only (they carry no
+    singletons, so the estimate does not exist), whatever the other samples
+    of the cohort gave.
 
     Bias-corrected, as :func:`skbio.diversity.alpha.chao1` by default:
 
@@ -121,14 +121,15 @@ def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series | N
     twice, over the same named taxa as the other indices.  Samples without
     counted taxa at their rank get NaN.
     """
-    if cohort.counts is None:
-        return None
     n = cohort.n_samples
+    estimate = np.full(n, np.nan)
+    if cohort.counts is None:
+        return pd.Series(estimate, index=cohort.samples.index, name="chao1")
     ranks = (
         np.full(n, rank, dtype=object) if isinstance(rank, str)
         else rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
     )
-    estimate = np.full(n, np.nan)
+    ranks = np.where(cohort.counted_samples(), ranks, "")
     is_named = ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
     for r in pd.unique(ranks):
         if not r:

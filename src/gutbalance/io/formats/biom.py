@@ -20,22 +20,28 @@ features classified only to a higher rank are added to that clade (see
 :func:`.table.profiles_from_matrix`).
 
 The writer writes BIOM 2.1 (HDF5) for ``.biom`` and BIOM 1.0 (JSON) for
-``.json``: the leaf taxa only (taxa none of whose children is in the cohort),
-with the lineage as id (``k__Bacteria;p__Bacillota;...``) and as ``taxonomy``
-metadata (a list of ``k__X`` strings), counts when the cohort has them, else
-relative abundance, and an ``Unassigned`` observation for the unassigned
-share.  Abundance that an input gave a clade beyond the sum of its children
-(MetaPhlAn's genus-level reads) is not written.
+``.json``: one observation per taxon with its *own* abundance in each
+sample (its clade abundance minus its children's: reads a profiler placed at a
+genus but no species stay at the genus), so a sample's column depends on that
+sample alone and the column adds up to what was classified; the lineage as id
+(``k__Bacteria;p__Bacillota;...``) and as ``taxonomy`` metadata (a list of
+``k__X`` strings), counts when the cohort has them, else relative abundance
+written at full precision, and an ``Unassigned`` observation for the
+unassigned share.  Reading the table back sums the own abundances into the
+same clades (up to a parent the profiler reported below the sum of its
+children, which a table of own abundances cannot carry).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ...cohort import SampleProfile
@@ -72,6 +78,7 @@ def _parse_hdf5(data: bytes):
         "observation_metadata": plain(table.metadata(axis="observation")),
         "sample_metadata": plain(table.metadata(axis="sample")),
         "type": table.type,
+        "generated_by": table.generated_by,
     }
 
 
@@ -98,6 +105,7 @@ def _hdf5_table(source: Source):
                     observation_metadata=parts["observation_metadata"],
                     sample_metadata=parts["sample_metadata"],
                     type=parts["type"],
+                    generated_by=parts["generated_by"],
                 )
             cached = ("ok", parts)
         except FormatError as exc:
@@ -212,6 +220,12 @@ def profiles_from_table(
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
     _check_values(matrix, ids, samples, path)
+    # Our own relative tables hold fractions: a CAMI profile's own abundances
+    # can add up past 1 (its ranks are normalised one by one), which the
+    # totals alone would take for percentages.
+    ours = str(table.generated_by or "").startswith("gutbalance")
+    if kind != "counts" and ours and not np.all(matrix.data == np.round(matrix.data)):
+        kind = "fraction"
     return profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
 
 
@@ -235,28 +249,38 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
 # --- writing ---------------------------------------------------------------
 
 
-def leaf_columns(cohort) -> np.ndarray:
-    """Columns of the taxa none of whose children is in the cohort."""
-    lineages = cohort.taxa["lineage"].astype(str).tolist()
-    internal: set[str] = set()
-    for lin in lineages:
-        parts = lin.split("|")
-        for depth in range(1, len(parts)):
-            internal.add("|".join(parts[:depth]))
-    return np.array([j for j, lin in enumerate(lineages) if lin not in internal], dtype=np.int64)
+def own_values(cohort, matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Each taxon's own value per sample: its clade value minus its children's.
+
+    A child reported above its parent (a profiler's round-off, or ranks a CAMI
+    profile normalises one by one) leaves the parent nothing of its own, not a
+    negative amount.
+    """
+    taxa = cohort.taxa
+    pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    child = np.flatnonzero(pos >= 0)
+    n = len(taxa)
+    to_parent = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(n, n))
+    M = sp.csr_matrix(matrix, dtype=np.float64)
+    own = (M - M @ to_parent).tocsr()
+    scale = np.repeat(np.asarray(abs(M).max(axis=1).todense()).ravel(), np.diff(own.indptr))
+    own.data[own.data <= 1e-12 * np.maximum(scale, 1.0)] = 0.0
+    own.eliminate_zeros()
+    return own
 
 
 def build_table(cohort):
-    """The cohort as a :class:`biom.Table` of leaf taxa (see the module docstring)."""
+    """The cohort as a :class:`biom.Table` of own abundances (see the module docstring)."""
     from biom import Table
 
     from .table import unassigned_count
 
-    leaves = leaf_columns(cohort)
-    lineages = cohort.taxa["lineage"].astype(str).to_numpy()[leaves]
-    use_counts = cohort.counts is not None
+    use_counts = cohort.all_counted
     source = cohort.counts if use_counts else cohort.X
-    matrix = sp.csr_matrix(source, dtype=np.float64)[:, leaves].T.tocsr()
+    own = own_values(cohort, source)
+    kept = np.flatnonzero(np.diff(own.tocsc().indptr) > 0)
+    lineages = cohort.taxa["lineage"].astype(str).to_numpy()[kept]
+    matrix = own[:, kept].T.tocsr()
     ids = [lin.replace("|", ";") for lin in lineages]
     metadata = [{"taxonomy": lin.split("|")} for lin in lineages]
     unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
@@ -277,6 +301,24 @@ def build_table(cohort):
         table_id="written by gutbalance",
         type="OTU table",
     )
+
+
+def json_text(cohort) -> str:
+    """The cohort as BIOM 1.0 JSON, values at full precision.
+
+    biom-format writes JSON values with ``%f`` (six decimals), which turns a
+    relative abundance under 5e-7 into 0 and rounds the rest; the values are
+    written again here from the matrix, each as the shortest text that reads
+    back to the same float.
+    """
+    table = build_table(cohort)
+    document = json.loads(table.to_json("gutbalance"))
+    coo = table.matrix_data.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    document["data"] = [
+        [int(coo.row[k]), int(coo.col[k]), float(coo.data[k])] for k in order if coo.data[k] != 0
+    ]
+    return json.dumps(document)
 
 
 def hdf5_bytes(cohort) -> bytes:
@@ -304,10 +346,7 @@ def write_bytes_atomic(data: bytes, path: Path) -> None:
 def write(cohort, path: Path) -> None:
     """BIOM 1.0 JSON for ``.json``, else BIOM 2.1 HDF5."""
     path = Path(path)
-    if path.suffix.lower() == ".json":
-        data = build_table(cohort).to_json("gutbalance").encode("utf-8")
-    else:
-        data = hdf5_bytes(cohort)
+    data = json_text(cohort).encode("utf-8") if path.suffix.lower() == ".json" else hdf5_bytes(cohort)
     write_bytes_atomic(data, path)
 
 

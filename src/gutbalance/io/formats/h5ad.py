@@ -135,6 +135,7 @@ def read(source: Source) -> list[SampleProfile]:
     samples = cohort.samples
     X = cohort.X.tocsr()
     counts = None if cohort.counts is None else cohort.counts.tocsr()
+    counted = cohort.counted_samples()
     taxids = cohort.taxa["taxid"].fillna("").astype(str).to_numpy() if "taxid" in cohort.taxa else None
 
     def column(name: str, default: object) -> list:
@@ -148,7 +149,7 @@ def read(source: Source) -> list[SampleProfile]:
         cols = X.indices[X.indptr[r] : X.indptr[r + 1]]
         values = X.data[X.indptr[r] : X.indptr[r + 1]]
         row_counts = None
-        if counts is not None:
+        if counts is not None and counted[r]:
             row_counts = np.asarray(counts[r, cols].todense()).ravel().tolist()
         out.append(
             SampleProfile(

@@ -448,7 +448,7 @@ def _sample_reads(cohort, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     vals = cohort.X.data[start:end]
     keep = vals > 0
     cols, vals = cols[keep], vals[keep]
-    if cohort.counts is not None:
+    if cohort.counts is not None and cohort.counted_samples()[i]:
         row = cohort.counts.getrow(i)
         lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
         reads = np.array([lookup.get(int(c), 0.0) for c in cols], dtype=float)
@@ -482,7 +482,7 @@ def report_lines(cohort, i: int) -> list[str]:
         clade[c] = max(clade[c], below)
     root = sum(clade[c] for c in children[-1])
     unassigned = float(cohort.samples["unassigned"].iloc[i]) * total
-    if cohort.counts is not None and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
+    if cohort.counts is not None and cohort.counted_samples()[i] and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
         unassigned = float(round(unassigned))  # whole reads come back whole, not 2010.0000000000005
     grand = root + unassigned
     names = taxa["name"].to_numpy()

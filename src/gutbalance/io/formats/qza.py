@@ -400,7 +400,7 @@ def write_artifacts(cohort, table_path: Path, taxonomy_path: Path | None = None)
     feature ids are hashes and the lineages go into a FeatureData[Taxonomy] artifact."""
     import h5py
 
-    type_ = "FeatureTable[Frequency]" if cohort.counts is not None else "FeatureTable[RelativeFrequency]"
+    type_ = "FeatureTable[Frequency]" if cohort.all_counted else "FeatureTable[RelativeFrequency]"
     if taxonomy_path is None:
         table_bytes = biom_format.hdf5_bytes(cohort)
     else:

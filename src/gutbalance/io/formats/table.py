@@ -238,7 +238,10 @@ def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_ma
 
 
 def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
-    """('relative', divisor) or ('counts', 0)."""
+    """('relative', divisor) or ('counts', 0); ``kind="fraction"``: relative
+    values known to be fractions (a table gutbalance wrote)."""
+    if kind == "fraction":
+        return "relative", 1.0
     present = totals[totals > 0]
     if kind == "counts" or present.size == 0:
         return ("counts", 0.0) if present.size else ("relative", 1.0)
@@ -266,6 +269,7 @@ def profiles_from_matrix(
     counts: sp.spmatrix | np.ndarray | None = None,
     kind: str | None = None,
     database: str = "",
+    clades: bool = False,
 ) -> list[SampleProfile]:
     """Sample profiles from a features x samples matrix.
 
@@ -283,6 +287,12 @@ def profiles_from_matrix(
     kind
         ``"counts"`` or ``"relative"`` where the input says so; else decided
         from the sample totals (see the module docstring).
+    clades
+        The input says each row is a clade total (gutbalance's own long tables
+        say so in their header): read them as given, even where a profiler
+        reported a parent below the sum of its children (round-off, or a CAMI
+        profile normalising each rank on its own), instead of deciding from
+        the numbers whether the table is hierarchical.
     """
     V = sp.csr_matrix(values, dtype=np.float64)
     C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
@@ -316,7 +326,7 @@ def profiles_from_matrix(
     for lin in unique:
         ancestors.append([position[lin[:d]] for d in range(len(lin) - 1, 0, -1) if lin[:d] in position])
     nearest = [a[0] if a else -1 for a in ancestors]
-    hierarchical = n_unique > 0 and _is_hierarchical(unique, nearest, own)
+    hierarchical = n_unique > 0 and (clades or _is_hierarchical(unique, nearest, own))
     top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
 
     def clades_and_totals(M: sp.csr_matrix, unassigned: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -390,7 +400,11 @@ _LINEAGE_HEADERS = {
     "organism",
 }
 _FEATURE_HEADERS = {"otu id", "otu_id", "otuid", "otu", "feature id", "feature_id", "featureid", "feature", "asv", "id"}
+#: Value and count columns of clade totals (every rank of a sample, as
+#: gutbalance writes long tables): the table is hierarchical by declaration.
+_CLADE_HEADERS = {"clade_abundance", "clade_counts"}
 _VALUE_HEADERS = {
+    "clade_abundance",
     "abundance",
     "relative_abundance",
     "rel_abundance",
@@ -401,7 +415,7 @@ _VALUE_HEADERS = {
     "percent",
     "percentage",
 }
-_COUNT_HEADERS = {"count", "counts", "reads", "read_count", "read_counts", "num_reads", "estimated_reads", "new_est_reads"}
+_COUNT_HEADERS = {"clade_counts", "count", "counts", "reads", "read_count", "read_counts", "num_reads", "estimated_reads", "new_est_reads"}
 #: Columns beside the samples that are not samples.
 _ANNOTATION_HEADERS = {
     "confidence",
@@ -672,11 +686,16 @@ def _read_long(
     labels = _Labels(list(taxa), taxa_lines, header[t_col].strip(), rank)
     lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
+    clades = any(_header_key(header[c]) in _CLADE_HEADERS for c in (v_col, c_col) if c is not None)
     if v_col is None:
-        return profiles_from_matrix(lineages, counts, list(samples), path=path, source_format="table", kind="counts")
+        return profiles_from_matrix(
+            lineages, counts, list(samples), path=path, source_format="table", kind="counts", clades=clades
+        )
     values = sp.csr_matrix((vals, (rows, cols)), shape=shape)
     kind = "relative" if counts is not None else None
-    return profiles_from_matrix(lineages, values, list(samples), path=path, source_format="table", counts=counts, kind=kind)
+    return profiles_from_matrix(
+        lineages, values, list(samples), path=path, source_format="table", counts=counts, kind=kind, clades=clades
+    )
 
 
 def _long_columns(header: list[str]) -> dict[str, int] | None:
@@ -802,13 +821,14 @@ def _read_wide(
 
 
 def long_rows(cohort) -> list[list[str]]:
-    """``sample, lineage, abundance[, counts]`` rows: every clade of every
-    sample (the table is hierarchical) and an ``UNKNOWN`` row for the
-    unassigned share, values at full precision."""
+    """``sample, lineage, clade_abundance[, clade_counts]`` rows: every clade
+    of every sample (the header says the values are clade totals, so the
+    reader takes them as given) and an ``UNKNOWN`` row for the unassigned
+    share, values at full precision."""
     X = cohort.X.tocsr()
-    counts = None if cohort.counts is None else cohort.counts.tocsr()
+    counts = cohort.counts.tocsr() if cohort.all_counted else None
     lineage = cohort.taxa["lineage"].to_numpy()
-    header = ["sample", "lineage", "abundance"] + (["counts"] if counts is not None else [])
+    header = ["sample", "lineage", "clade_abundance"] + (["clade_counts"] if counts is not None else [])
     out = [header]
     unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
     for i, sample in enumerate(cohort.sample_names):

@@ -1,0 +1,71 @@
+"""Write real profiles in every format gutbalance writes, read them back and
+compare the scores with those of the original.
+
+    python scripts/check_round_trips.py ../shared/data/profiles/kefir_metaphlan3/*.txt
+
+Prints, per written format, the largest absolute difference over the given
+files of any pillar, immune_support, GMHI, GMWI2 and Shannon (0 = identical).
+The figures are quoted in docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+import gutbalance
+from gutbalance.scores import score
+
+COMPARED = ["training", "homeostasis", "nutrients", "barrier", "defense", "immune_support", "gmhi", "gmwi2", "shannon"]
+#: File name written -> explicit format (None: by suffix).
+WRITTEN = {
+    "profile.h5ad": None,
+    "profile.txt": "metaphlan",
+    "merged.tsv": None,
+    "long.csv": None,
+    "table.json": None,
+    "table.biom": None,
+    "table.qza": None,
+    "report.kreport": "kraken",
+    "profile.profile": "cami",
+}
+
+
+def largest_differences(path: Path, folder: Path) -> dict[str, float]:
+    """Per written format, the largest score difference for one input file."""
+    original = gutbalance.read(path)
+    before = score(original, percentiles=False)[COMPARED]
+    out: dict[str, float] = {}
+    for name, fmt in WRITTEN.items():
+        written = folder / name
+        gutbalance.write(original, written, format=fmt)
+        after = score(gutbalance.read(written), percentiles=False)[COMPARED]
+        a, b = before.to_numpy(dtype=float), after.to_numpy(dtype=float)
+        if not np.array_equal(np.isnan(a), np.isnan(b)):
+            out[name] = float("inf")  # a score became missing or appeared
+            continue
+        both = ~np.isnan(a)
+        out[name] = float(np.abs(a[both] - b[both]).max()) if both.any() else 0.0
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")  # totals off 100 % are expected in some real profiles
+    worst: dict[str, float] = dict.fromkeys(WRITTEN, 0.0)
+    for path in args.files:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, diff in largest_differences(path, Path(tmp)).items():
+                worst[name] = max(worst[name], diff)
+    for name, diff in worst.items():
+        print(f"{name:16s} {diff:.2g}")
+
+
+if __name__ == "__main__":
+    main()
