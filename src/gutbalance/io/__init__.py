@@ -18,8 +18,11 @@ import pandas as pd
 
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
 from ..errors import DataError, FormatError, GutBalanceError
+# Importing the formats package registers every built-in format (before the
+# name ``formats`` is bound to the registry's function below).
+from .formats import h5ad
 from .formats.table import FeatureTaxonomy
-from .registry import Format, formats, get_format, sniff, verify
+from .registry import Format, format_for_path, formats, get_format, sniff, verify
 from .source import Source
 
 __all__ = [
@@ -307,46 +310,20 @@ def _message_text(text: str, path: Path) -> str:
 
 
 def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
-    """Write a Cohort.  The format follows the suffix unless given:
-    ``.h5ad`` (lossless), ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0),
-    ``.tsv``/``.txt`` (merged MetaPhlAn table), ``.csv`` (long table),
-    ``.qza`` (QIIME 2), ``.kreport`` (Kraken 2 report), ``.bracken``,
-    ``.profile`` (CAMI)."""
+    """Write a Cohort.  The format is ``format`` if given, else the one whose
+    :attr:`~gutbalance.io.registry.Format.extensions` list the suffix of
+    ``path`` (``gutbalance formats`` shows them): ``.h5ad`` (lossless),
+    ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0), ``.tsv``/``.txt`` (merged
+    MetaPhlAn table), ``.csv`` (long table), ``.qza`` (QIIME 2),
+    ``.kreport`` (Kraken 2 report), ``.bracken``, ``.profile`` (CAMI)."""
     path = Path(path)
-    name = format or _format_from_suffix(path)
-    fmt = get_format(name)
+    fmt = get_format(format) if format else format_for_path(path)
     if fmt.write is None:
         raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)
     fmt.write(cohort, path)
     return path
 
 
-def _format_from_suffix(path: Path) -> str:
-    suffixes = {
-        ".h5ad": "h5ad",
-        ".biom": "biom",
-        ".json": "biom-json",
-        ".tsv": "metaphlan-merged",
-        ".txt": "metaphlan-merged",
-        ".csv": "table",
-        ".qza": "qza",
-        ".kreport": "kraken",
-        ".kreport2": "kraken",
-        ".bracken": "bracken",
-        ".profile": "cami",
-    }
-    suffix = path.suffix.lower()
-    if suffix not in suffixes:
-        raise FormatError(f"cannot tell the output format from {suffix!r}; use --to", path=path)
-    return suffixes[suffix]
-
-
 def read_h5ad(path: PathLike) -> Cohort:
-    """Load a Cohort saved with :meth:`Cohort.write` to ``.h5ad``."""
-    import anndata as ad
-
-    try:
-        adata = ad.read_h5ad(path)
-    except (OSError, KeyError, ValueError) as exc:
-        raise FormatError(f"not a readable h5ad file ({exc})", path=path) from None
-    return Cohort.from_anndata(adata)
+    """Load a Cohort saved with :meth:`Cohort.write` to ``.h5ad``, metadata columns included."""
+    return h5ad.read_cohort(path)

@@ -360,7 +360,7 @@ register(
         sniff,
         read,
         write,
-        extensions=(".profile", ".cami", ".txt", ".tsv"),
+        extensions=(".profile",),
         priority=30,
     )
 )

@@ -14,6 +14,7 @@ included.
 from __future__ import annotations
 
 import io
+from os import PathLike
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +168,21 @@ def read(source: Source) -> list[SampleProfile]:
     return out
 
 
+def read_cohort(path: str | PathLike[str]) -> Cohort:
+    """The whole Cohort saved in ``path``, metadata columns included (what
+    :func:`gutbalance.read_h5ad` returns)."""
+    # anndata takes over a second to import; only this format needs it.
+    import anndata as ad
+
+    try:
+        adata = ad.read_h5ad(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise FormatError(f"not a readable h5ad file ({exc})", path=path) from None
+    return Cohort.from_anndata(adata)
+
+
 def write(cohort: Cohort, path: Path) -> None:
+    """Write the Cohort losslessly as AnnData."""
     cohort.to_anndata().write_h5ad(path)
 
 

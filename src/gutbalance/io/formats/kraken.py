@@ -570,7 +570,7 @@ register(
         sniff_report,
         read_report,
         write_report,
-        extensions=(".kreport", ".kreport2", ".report", ".txt"),
+        extensions=(".kreport", ".kreport2"),
         priority=30,
     )
 )
@@ -581,7 +581,7 @@ register(
         sniff_table,
         read_table,
         write_table,
-        extensions=(".bracken", ".tsv", ".txt"),
+        extensions=(".bracken",),
         priority=30,
     )
 )

@@ -353,8 +353,9 @@ register(
         "a MetaPhlAn 2/3/4 single-sample profile",
         sniff_single,
         read_single,
+        # No extensions: written only when asked by name (--to metaphlan), as a
+        # folder of <sample>_profile.txt; .tsv and .txt write the merged table.
         write_single,
-        extensions=(".txt", ".tsv", ".profile"),
         priority=30,
     )
 )
@@ -365,7 +366,7 @@ register(
         sniff_merged,
         read_merged,
         write_merged,
-        extensions=(".txt", ".tsv"),
+        extensions=(".tsv", ".txt"),
         priority=30,
     )
 )

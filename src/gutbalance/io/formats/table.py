@@ -854,7 +854,7 @@ register(
         sniff,
         read,
         write,
-        extensions=(".csv", ".tsv", ".txt"),
+        extensions=(".csv",),
         priority=1,
         takes_taxonomy=True,
     )
