@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
 from ..errors import DataError, FormatError, GutBalanceError
+
 # Importing the formats package registers every built-in format (before the
 # name ``formats`` is bound to the registry's function below).
 from .formats import h5ad
