@@ -22,9 +22,9 @@ from ..errors import DataError, FormatError, GutBalanceError
 # Importing the formats package registers every built-in format (before the
 # name ``formats`` is bound to the registry's function below).
 from .formats import h5ad
-from .formats.table import FeatureTaxonomy
 from .registry import Format, format_for_path, formats, get_format, sniff, verify
 from .source import Source
+from .taxonomy_file import FeatureTaxonomy, split_taxonomy
 
 __all__ = [
     "BatchResult",
@@ -219,8 +219,6 @@ def read(
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
-    from .formats.qza import split_taxonomy
-
     # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
     # profiles: they give lineages to the feature tables read with them.
     files, taxonomy, taxonomy_errors = split_taxonomy(expand_paths(paths))
@@ -254,8 +252,6 @@ def read_batch(
     problems: list[Problem] = []
     profiles: list[SampleProfile] = []
     names: dict[str, str] = {}
-    from .formats.qza import split_taxonomy
-
     try:
         files = expand_paths(paths)
     except FormatError as exc:
