@@ -206,6 +206,27 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     return frame
 
 
+@dataclass(frozen=True)
+class _Inputs:
+    """What one read was given: the profile files, in order, and the feature
+    taxonomy of the taxonomy files among them (with those that failed)."""
+
+    files: list[Path]
+    taxonomy: FeatureTaxonomy | None
+    taxonomy_errors: list[tuple[Path, GutBalanceError]]
+
+
+def _inputs(paths: PathLike | Sequence[PathLike]) -> _Inputs:
+    """Files, folders and globs expanded (:func:`expand_paths`, which raises
+    :class:`FormatError` for a missing one), taxonomy files taken out."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
+    # profiles: they give lineages to the feature tables read with them.
+    files, taxonomy, errors = split_taxonomy(expand_paths(paths))
+    return _Inputs(files, taxonomy, errors)
+
+
 def read(
     paths: PathLike | Sequence[PathLike],
     *,
@@ -217,20 +238,17 @@ def read(
     Raises the first :class:`~gutbalance.errors.GutBalanceError` met; use
     :func:`read_batch` to keep going past bad files.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
-    # profiles: they give lineages to the feature tables read with them.
-    files, taxonomy, taxonomy_errors = split_taxonomy(expand_paths(paths))
-    if taxonomy_errors:
-        raise taxonomy_errors[0][1]
-    if taxonomy is not None and not files:
-        raise FormatError("only taxonomy was given: add the feature table(s) it describes", path=taxonomy.sources[0])
+    inputs = _inputs(paths)
+    if inputs.taxonomy_errors:
+        raise inputs.taxonomy_errors[0][1]
+    if inputs.taxonomy is not None and not inputs.files:
+        raise FormatError(
+            "only taxonomy was given: add the feature table(s) it describes", path=inputs.taxonomy.sources[0]
+        )
     profiles: list[SampleProfile] = []
-    for path in files:
-        profiles.extend(read_profiles(path, format=format, taxonomy=taxonomy))
-    cohort = build_cohort(profiles)
-    return _with_metadata(cohort, metadata)
+    for path in inputs.files:
+        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy))
+    return _with_metadata(build_cohort(profiles), metadata)
 
 
 def _with_metadata(cohort: Cohort, metadata: PathLike | pd.DataFrame | None) -> Cohort:
@@ -247,54 +265,67 @@ def read_batch(
     metadata: PathLike | pd.DataFrame | None = None,
 ) -> BatchResult:
     """Read what can be read; every file that cannot is listed with the reason."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    problems: list[Problem] = []
-    profiles: list[SampleProfile] = []
-    names: dict[str, str] = {}
     try:
-        files = expand_paths(paths)
+        inputs = _inputs(paths)
     except FormatError as exc:
         return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
-    # Taxonomy files give lineages to the feature tables read with them (see read()).
-    files, taxonomy, taxonomy_errors = split_taxonomy(files)
-    for tax_path, exc in taxonomy_errors:
-        problems.append(Problem(str(tax_path), "error", _message(exc, tax_path)))
+    problems = [Problem(str(path), "error", _message(exc, path)) for path, exc in inputs.taxonomy_errors]
+    profiles: list[SampleProfile] = []
+    names: dict[str, str] = {}
     last_format: Format | None = None
-    for path in files:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", GutBalanceWarning)
-            try:
-                found, last_format = _read_source(
-                    Source.open(path), format=format, prefer=last_format, taxonomy=taxonomy
-                )
-                inner: set[str] = set()
-                for prof in found:
-                    if prof.sample in names:
-                        raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
-                    if prof.sample in inner:
-                        raise DataError(f"sample name {prof.sample!r} appears twice in the file")
-                    inner.add(prof.sample)
-                    # validate values now, so one bad file cannot sink the batch later
-                    for message in validate_profile(prof):
-                        problems.append(Problem(str(path), "warning", _message_text(message, path)))
-            except GutBalanceError as exc:
-                problems.append(Problem(str(path), "error", _message(exc, path)))
-                continue
-        for w in caught:
-            if issubclass(w.category, GutBalanceWarning):
-                problems.append(Problem(str(path), "warning", str(w.message)))
+    for path in inputs.files:
+        found, last_format, file_problems = _read_batch_file(
+            path, format=format, prefer=last_format, taxonomy=inputs.taxonomy, names=names
+        )
+        problems.extend(file_problems)
         for prof in found:
             names[prof.sample] = str(path)
         profiles.extend(found)
     if not profiles:
         return BatchResult(None, problems)
-    cohort = build_cohort(profiles, validate=False)  # validated file by file above
+    cohort = build_cohort(profiles, validate=False)  # validated file by file in _read_batch_file
     try:
         cohort = _with_metadata(cohort, metadata)
     except GutBalanceError as exc:
         problems.append(Problem(str(metadata), "error", str(exc)))
     return BatchResult(cohort, problems)
+
+
+def _read_batch_file(
+    path: Path,
+    *,
+    format: str | None,
+    prefer: Format | None,
+    taxonomy: FeatureTaxonomy | None,
+    names: dict[str, str],
+) -> tuple[list[SampleProfile], Format | None, list[Problem]]:
+    """One file of a batch: its profiles (none when it fails), the format it
+    was read as (asked first for the next file), and its problems.
+
+    The profiles are validated here, and their names checked against the
+    files read before (``names``), so one bad file cannot sink the batch later.
+    """
+    problems: list[Problem] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GutBalanceWarning)
+        try:
+            found, prefer = _read_source(Source.open(path), format=format, prefer=prefer, taxonomy=taxonomy)
+            inner: set[str] = set()
+            for prof in found:
+                if prof.sample in names:
+                    raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
+                if prof.sample in inner:
+                    raise DataError(f"sample name {prof.sample!r} appears twice in the file")
+                inner.add(prof.sample)
+                for message in validate_profile(prof):
+                    problems.append(Problem(str(path), "warning", _message_text(message, path)))
+        except GutBalanceError as exc:
+            problems.append(Problem(str(path), "error", _message(exc, path)))
+            return [], prefer, problems
+    for w in caught:
+        if issubclass(w.category, GutBalanceWarning):
+            problems.append(Problem(str(path), "warning", str(w.message)))
+    return found, prefer, problems
 
 
 def _message(exc: GutBalanceError, path: Path) -> str:
