@@ -447,31 +447,72 @@ def _read_wide(
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
-    width = len(header)
+    """A wide table: one column per sample and a row per taxon, or transposed."""
+    _check_widths(data, len(header), path)
+    layout = _wide_layout(header, header_line, path)
+    values = _wide_values(data, header, layout.data_cols, delim, path)
+    if _taxa_are_columns(layout, data, header):
+        samples = _sample_rows(data, header, path)
+        labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
+        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
+        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
+    samples = _sample_columns(header, layout.data_cols, header_line, path)
+    lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy)
+    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+
+
+def _check_widths(data: list[tuple[int, list[str]]], width: int, path: Path) -> None:
+    """Every record as wide as the header (a trailing separator dropped)."""
     for line, record in data:
         if len(record) == width + 1 and record[-1] == "":
             record.pop()  # a trailing separator
         if len(record) != width:
             raise FormatError(f"expected {width} fields like the header, found {len(record)}", path=path, line=line)
+
+
+@dataclass
+class _WideLayout:
+    """Which columns of a wide table hold what."""
+
+    keys: list[str]
+    rank_columns: list[tuple[int, str]]
+    lineage_col: int | None
+    data_cols: list[int]
+
+
+def _wide_layout(header: list[str], header_line: int, path: Path) -> _WideLayout:
+    """The label columns (first column, a lineage column, rank columns) and
+    the value columns (the rest, less annotations such as ``confidence``)."""
     keys = [_header_key(h) for h in header]
     rank_columns = _rank_columns(header)
     lineage_col = next((i for i, k in enumerate(keys) if k in _LINEAGE_HEADERS and i > 0), None)
     if lineage_col is None and keys[0] in _LINEAGE_HEADERS:
         lineage_col = 0
     label_cols = {0} | ({lineage_col} if lineage_col is not None else set()) | {i for i, _ in rank_columns}
-    data_cols = [i for i in range(width) if i not in label_cols and keys[i] not in _ANNOTATION_HEADERS]
+    data_cols = [i for i in range(len(header)) if i not in label_cols and keys[i] not in _ANNOTATION_HEADERS]
     if not data_cols:
         raise FormatError("no sample columns beside the taxon column(s)", path=path, line=header_line)
-    row_labels = [rec[0] for _, rec in data]
-    col_labels = [header[i] for i in data_cols]
-    transposed = False
-    if lineage_col is None and not rank_columns:
-        if keys[0] in _SAMPLE_HEADERS:
-            transposed = True
-        elif keys[0] not in _FEATURE_HEADERS:
-            row_score = np.mean([looks_taxonomic(t) for t in row_labels])
-            col_score = np.mean([looks_taxonomic(t) for t in col_labels])
-            transposed = bool(col_score > row_score)
+    return _WideLayout(keys, rank_columns, lineage_col, data_cols)
+
+
+def _taxa_are_columns(layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str]) -> bool:
+    """Whether samples are rows (see "How the layout is decided")."""
+    if layout.lineage_col is not None or layout.rank_columns:
+        return False
+    first = layout.keys[0]
+    if first in _SAMPLE_HEADERS:
+        return True
+    if first in _FEATURE_HEADERS:
+        return False
+    row_score = np.mean([looks_taxonomic(rec[0]) for _, rec in data])
+    col_score = np.mean([looks_taxonomic(header[i]) for i in layout.data_cols])
+    return bool(col_score > row_score)
+
+
+def _wide_values(
+    data: list[tuple[int, list[str]]], header: list[str], data_cols: list[int], delim: str, path: Path
+) -> np.ndarray:
+    """The value cells as numbers, rows x value columns (an empty cell is 0)."""
     cells = [rec[i] for _, rec in data for i in data_cols]
     numbers = _Numbers(cells, delim, path)
     values = np.zeros((len(data), len(data_cols)))
@@ -480,36 +521,42 @@ def _read_wide(
             cell = record[i]
             if cell:
                 values[r, c] = _parse_cell(numbers, cell, path, line, header[i])
-    if transposed:
-        samples = [t.strip() for t in row_labels]
-        sample_field = header[0] or "first column"
-        seen: dict[str, int] = {}
-        for (line, _), name in zip(data, samples, strict=True):
-            if not name:
-                raise FormatError("empty sample name", path=path, line=line, field=sample_field)
-            if name in seen:
-                raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
-            seen[name] = line
-        labels = _Labels(col_labels, data_cols, "")
-        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
-        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
-    samples = [h.strip() for h in col_labels]
+    return values
+
+
+def _sample_rows(data: list[tuple[int, list[str]]], header: list[str], path: Path) -> list[str]:
+    """Sample names down the first column, each named and once."""
+    samples = [rec[0].strip() for _, rec in data]
+    sample_field = header[0] or "first column"
+    seen: dict[str, int] = {}
+    for (line, _), name in zip(data, samples, strict=True):
+        if not name:
+            raise FormatError("empty sample name", path=path, line=line, field=sample_field)
+        if name in seen:
+            raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
+        seen[name] = line
+    return samples
+
+
+def _sample_columns(header: list[str], data_cols: list[int], header_line: int, path: Path) -> list[str]:
+    """Sample names along the header, each named and once."""
+    samples = [header[i].strip() for i in data_cols]
     if any(not s for s in samples):
         raise FormatError("a sample column has no name", path=path, line=header_line)
     dup = sorted({s for s in samples if samples.count(s) > 1})
     if dup:
         raise FormatError(f"duplicate sample columns: {', '.join(dup)}", path=path, line=header_line, field=dup[0])
-    if rank_columns and lineage_col is None:
-        texts = [_lineage_from_rank_columns(rec, rank_columns) for _, rec in data]
-        labels = _Labels(texts, [line for line, _ in data], "+".join(header[i] for i, _ in rank_columns))
-    else:
-        col = 0 if lineage_col is None else lineage_col
-        labels = _Labels(
-            [rec[col] for _, rec in data], [line for line, _ in data], header[col] or "first column",
-            standard_rank(keys[col]),
-        )
-    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
-    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+    return samples
+
+
+def _row_labels(layout: _WideLayout, header: list[str], data: list[tuple[int, list[str]]]) -> _Labels:
+    """The taxon of each row: from rank columns, a lineage column or the first column."""
+    lines = [line for line, _ in data]
+    if layout.rank_columns and layout.lineage_col is None:
+        texts = [_lineage_from_rank_columns(rec, layout.rank_columns) for _, rec in data]
+        return _Labels(texts, lines, "+".join(header[i] for i, _ in layout.rank_columns))
+    col = 0 if layout.lineage_col is None else layout.lineage_col
+    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]))
 
 
 # --- writing -----------------------------------------------------------------
