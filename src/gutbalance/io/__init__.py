@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -51,16 +52,21 @@ class Problem:
     message: str
 
     def as_row(self) -> dict[str, str]:
+        """The problem as a row of ``problems.tsv``."""
         return {"file": self.file, "severity": self.severity, "message": self.message}
 
 
 @dataclass
 class BatchResult:
+    """What :func:`read_batch` read: the cohort of the good files (None when
+    none was) and every problem met."""
+
     cohort: Cohort | None
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Problem]:
+        """The files that could not be used."""
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -162,10 +168,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     text = source.text
     first = text.splitlines()[0] if text else ""
     sep = "\t" if first.count("\t") >= first.count(",") else ","
-    import io as _io
-
     try:
-        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FormatError(f"cannot read metadata table: {exc}", path=path) from None
     if frame.empty:
@@ -186,14 +190,15 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
             folded = {str(c).lower(): c for c in reversed(frame.columns)}
             present = [folded[c.lower()] for c in candidates if c.lower() in folded]
         present = present or [frame.columns[0]]
-        col = next((c for c in present if not frame[c].duplicated().any()), None)
-        if col is None:
+        found = next((c for c in present if not frame[c].duplicated().any()), None)
+        if found is None:
             unique = [str(c) for c in frame.columns if not frame[c].duplicated().any()]
             raise FormatError(
                 f"no column names each sample once ({', '.join(present)} repeat); choose the sample column"
                 + (f" among: {', '.join(unique)}" if unique else ""),
                 path=path,
             )
+        col = found
     if frame[col].duplicated().any():
         dup = frame.loc[frame[col].duplicated(), col].iloc[0]
         raise FormatError(f"sample {dup!r} appears more than once", path=path, field=col)

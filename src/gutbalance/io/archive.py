@@ -66,6 +66,7 @@ class Artifact:
     limits: InputLimits | None = None
 
     def member(self, relative: str) -> bytes:
+        """The bytes of ``<uuid>/<relative>`` (streamed within the limits)."""
         name = f"{self.root}/{relative}"
         try:
             info = self.zip.getinfo(name)
@@ -161,6 +162,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, limit
 
 
 def parse_metadata(text: str) -> dict[str, str]:
+    """The ``key: value`` lines of an artifact's ``metadata.yaml`` (all it has; no YAML library needed)."""
     out = {}
     for line in text.splitlines():
         m = re.match(r"^([A-Za-z_]+):\s*(.*?)\s*$", line)

@@ -34,11 +34,11 @@ import os
 import tempfile
 from pathlib import Path
 
-import h5py
+import h5py  # type: ignore[import-untyped]
 import numpy as np
 import scipy.sparse as sp
-from biom import Table
-from biom.parse import parse_biom_table
+from biom import Table  # type: ignore[import-untyped]
+from biom.parse import parse_biom_table  # type: ignore[import-untyped]
 
 from ..cohort import SampleProfile
 from ..errors import FormatError, TaxonomyError
@@ -173,6 +173,7 @@ def profiles_from_table(
         )
     lineages = []
     for feature, text in zip(ids, texts, strict=True):
+        assert text is not None  # every feature without a lineage was refused above
         try:
             lineages.append(label_lineage(text))
         except TaxonomyError as exc:

@@ -165,12 +165,12 @@ def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Pa
 
 def profiles_from_matrix(
     lineages: Sequence[Lineage | None],
-    values: sp.spmatrix | np.ndarray,
+    values: sp.csr_matrix | np.ndarray,
     samples: Sequence[str],
     *,
     path: Path,
     source_format: str,
-    counts: sp.spmatrix | np.ndarray | None = None,
+    counts: sp.csr_matrix | np.ndarray | None = None,
     kind: str | None = None,
     database: str = "",
 ) -> list[SampleProfile]:
@@ -242,7 +242,7 @@ def profiles_from_matrix(
     clade, totals = clades_and_totals(own, unassigned)
     mode, divisor = _scale(totals, V, kind, path)
     clade_counts = None
-    if own_counts is not None:
+    if own_counts is not None and C is not None:
         clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))
     elif mode == "counts":
         clade_counts = clade

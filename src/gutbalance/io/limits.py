@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import ContentLimitError, GutBalanceError
 
@@ -64,7 +65,7 @@ class InputLimits:
     def from_env(cls) -> InputLimits:
         """The defaults, changed by ``GUTBALANCE_INPUT_MAX_<NAME>`` variables
         (:data:`LIMIT_VARIABLES`; ``0`` or empty means no limit for the counts)."""
-        values: dict[str, int | None] = {}
+        values: dict[str, Any] = {}
         for name, variable in LIMIT_VARIABLES.items():
             raw = os.environ.get(variable)
             if raw is None:

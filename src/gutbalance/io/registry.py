@@ -14,13 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..cohort import Cohort, SampleProfile
 from ..errors import FormatError, GutBalanceError, UnrecognizedFormatError
-
-if TYPE_CHECKING:
-    from ..cohort import Cohort, SampleProfile
-    from .source import Source
+from .source import Source
 
 Sniffer = Callable[["Source"], bool]
 Diagnose = Callable[["Source"], "FormatError | None"]

@@ -9,6 +9,7 @@ import gzip
 import io
 import lzma
 import math
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 _OPENERS = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
 
 def compression_of(head: bytes) -> str | None:
+    """``gzip``, ``bz2`` or ``xz`` from the magic bytes at the start of a file, else None."""
     for magic, name in _MAGIC.items():
         if head.startswith(magic):
             return name
@@ -161,7 +163,7 @@ def _check_plain(data: bytes, *, limits: InputLimits, path: str | Path | None) -
     budget.add(data)
 
 
-def read_bytes(path: str | Path, *, limits: InputLimits | None = None) -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, limits: InputLimits | None = None) -> bytes:
     """The file's content, decompressed if it is gzip/bz2/xz, within ``limits``
     (default :func:`default_limits`).  Decompression streams: a bomb costs
     at most its limit in memory and time."""
@@ -233,7 +235,9 @@ class Source:
     limits: InputLimits = field(default_factory=InputLimits)
 
     @classmethod
-    def open(cls, path: str | Path, *, limits: InputLimits | None = None) -> Source:
+    def open(cls, path: str | os.PathLike[str], *, limits: InputLimits | None = None) -> Source:
+        """A file on disk, decompressed if it is gzip/bz2/xz, within ``limits``
+        (else the command line's, :func:`~.limits.default_limits`)."""
         limits = limits or default_limits()
         return cls(Path(path), read_bytes(path, limits=limits), limits)
 
@@ -245,14 +249,17 @@ class Source:
 
     @property
     def head(self) -> bytes:
+        """The first bytes, what a sniffer looks at."""
         return self.data[:HEAD_BYTES]
 
     @property
     def is_hdf5(self) -> bool:
+        """Whether the content is HDF5 (BIOM 2.1, h5ad)."""
         return self.data.startswith(HDF5_MAGIC)
 
     @property
     def is_zip(self) -> bool:
+        """Whether the content is a zip archive (QIIME 2 ``.qza``)."""
         return self.data.startswith(ZIP_MAGIC)
 
     @cached_property
@@ -297,6 +304,7 @@ class Source:
         return self.text.splitlines()
 
     def lines(self) -> list[str]:
+        """A copy of :attr:`all_lines` that the caller may change."""
         return list(self.all_lines)
 
 

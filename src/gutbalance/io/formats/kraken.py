@@ -62,8 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...cohort import SampleProfile
+from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
+from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path
@@ -357,7 +358,9 @@ def read_table(source: Source) -> list[SampleProfile]:
         raise FormatError(
             f"expected the Bracken header {' '.join(_BRACKEN_COLUMNS)}", path=path, line=header_line + 1
         )
-    lineages, reads, taxids = [], [], []
+    lineages: list[Lineage] = []
+    reads: list[float] = []
+    taxids: list[str] = []
     level: tuple[str, int] | None = None
     for lineno, ln in enumerate(lines[header_line + 1 :], start=header_line + 2):
         if not ln.strip():
@@ -541,8 +544,6 @@ def table_lines(cohort, i: int) -> list[str]:
 def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
     """One file when the cohort has one sample and ``path`` has a suffix,
     else a folder ``path`` with one file per sample."""
-    from ...outputs import write_text_atomic
-
     path = Path(path)
     if cohort.n_samples == 1 and path.suffix:
         write_text_atomic("\n".join(lines_of(cohort, 0)) + "\n", path)

@@ -95,6 +95,8 @@ def _sample_id(lines: list[str]) -> str:
 
 
 def sniff_single(source: Source) -> bool:
+    """Whether ``source`` is a single-sample MetaPhlAn profile (a ``relative_abundance``
+    header, or MetaPhlAn 2's two headerless columns of clades)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -119,6 +121,7 @@ def sniff_single(source: Source) -> bool:
 
 
 def sniff_merged(source: Source) -> bool:
+    """Whether ``source`` is a merged MetaPhlAn table (a clade column, then one column per sample)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -461,6 +464,7 @@ def write_single(cohort, path: Path) -> None:
 
 
 def write_merged(cohort, path: Path) -> None:
+    """Write all samples as one merged MetaPhlAn table."""
     Path(path).write_text("\n".join(metaphlan_merged_lines(cohort)) + "\n", encoding="utf-8")
 
 

@@ -188,6 +188,7 @@ def _table_lines(text: str) -> tuple[list[str], int]:
 
 
 def sniff(source: Source) -> bool:
+    """Whether ``source`` splits into a table with a header and numbers (the generic fallback)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -387,6 +388,7 @@ def _read_long(
     lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
     if v_col is None:
+        assert counts is not None  # a long table has a value column, a counts column or both
         return profiles_from_matrix(lineages, counts, list(samples), path=path, source_format="table", kind="counts")
     values = sp.csr_matrix((vals, (rows, cols)), shape=shape)
     kind = "relative" if counts is not None else None
