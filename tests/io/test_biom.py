@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import gutbalance
 from gutbalance.cohort import GutBalanceWarning
 from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.io import biom_table
 from gutbalance.io.formats import biom as biom_format
 from gutbalance.io.registry import get_format
 from gutbalance.io.source import Source
@@ -129,7 +130,7 @@ def test_writer_round_trip_with_counts_and_leaves(tmp_path, suffix):
         assert out.read_bytes().startswith(b"\x89HDF")
     else:
         assert out.read_text().lstrip().startswith("{")
-    table = biom_format.load_table(Source.open(out))
+    table = biom_table.load_table(Source.open(out))
     # two species, the genus with the 5 reads placed at it alone, and Unassigned
     assert table.shape == (4, 2)
     assert table.data("Unassigned", axis="observation").tolist() == [10, 3]

@@ -6,17 +6,19 @@ read its resident memory before and after."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import subprocess
 import sys
 import textwrap
+import zipfile
 from pathlib import Path
 
 import pytest
 
 import gutbalance
 from gutbalance.errors import ArchiveError, ContentLimitError, FormatError, SizeLimitError
-from gutbalance.io import read_source
+from gutbalance.io import archive, read_source
 from gutbalance.io.source import HDF5_MAGIC, InputLimits, Source, expand_bytes
 from tests.bombs import MB, gzip_bomb, qza_bomb
 from tests.helpers import SMALL_COMMUNITY, make_cohort, metaphlan_text
@@ -83,17 +85,12 @@ def test_the_qza_bomb_is_refused_from_its_directory_alone():
 
 def test_a_zip_member_streams_within_the_cap(tmp_path):
     """A member that the directory allows is read a chunk at a time and stopped at the cap."""
-    from gutbalance.io.formats import qza
-
     bomb = qza_bomb(30, ratio=None)
-    import io
-    import zipfile
-
     zf = zipfile.ZipFile(io.BytesIO(bomb))
     member = zf.infolist()[1]
     with pytest.raises(SizeLimitError, match="expands beyond the limit of 10,485,760"):
-        qza.read_member(zf, member, tmp_path / "t.qza", limits=InputLimits(max_expanded_bytes=10 * MB))
-    assert len(qza.read_member(zf, member, tmp_path / "t.qza")) == 30 * MB
+        archive.read_member(zf, member, tmp_path / "t.qza", limits=InputLimits(max_expanded_bytes=10 * MB))
+    assert len(archive.read_member(zf, member, tmp_path / "t.qza")) == 30 * MB
 
 
 def test_too_many_lines_is_a_content_error_named_for_the_file():

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.errors import ArchiveError, FormatError, GutBalanceError
+from gutbalance.io import archive
 from gutbalance.io.formats import qza
 from gutbalance.io.registry import get_format
 from gutbalance.io.source import Source
@@ -105,7 +106,7 @@ def test_real_hashed_table_with_a_taxonomy_beside_it(shared_data, tmp_path):
     lineages = ["k__Bacteria; p__Firmicutes; g__Roseburia; s__", "k__Bacteria; p__Bacteroidetes; g__Bacteroides; s__fragilis"]
     tsv = "Feature ID\tTaxon\tConfidence\n" + "".join(f"{fid}\t{lineages[k % 2]}\t0.9\n" for k, fid in enumerate(ids))
     taxonomy = tmp_path / "taxonomy.qza"
-    taxonomy.write_bytes(qza.artifact_bytes(qza.TAXONOMY_TYPE, "TSVTaxonomyDirectoryFormat", {"taxonomy.tsv": tsv.encode()}))
+    taxonomy.write_bytes(archive.artifact_bytes(archive.TAXONOMY_TYPE, "TSVTaxonomyDirectoryFormat", {"taxonomy.tsv": tsv.encode()}))
     cohort = gutbalance.read([path, taxonomy])
     counts = table.matrix_data.toarray()
     expected_bacteroides = counts[1::2].sum(axis=0) / counts.sum(axis=0)
@@ -171,35 +172,35 @@ def test_zip_bomb_is_refused(tmp_path):
 
 
 def test_size_and_member_limits(monkeypatch):
-    archive = _zip({f"{UUID}/metadata.yaml": TABLE_META.encode(), **{f"{UUID}/p/{k}": b"x" for k in range(30)}})
-    monkeypatch.setattr(qza, "MAX_MEMBERS", 20)
+    zipped = _zip({f"{UUID}/metadata.yaml": TABLE_META.encode(), **{f"{UUID}/p/{k}": b"x" for k in range(30)}})
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 20)
     with pytest.raises(ArchiveError, match="members"):
-        qza.read(_source(archive))
-    monkeypatch.setattr(qza, "MAX_MEMBERS", 10_000)
-    monkeypatch.setattr(qza, "MAX_UNCOMPRESSED_BYTES", 50)
+        qza.read(_source(zipped))
+    monkeypatch.setattr(archive, "MAX_MEMBERS", 10_000)
+    monkeypatch.setattr(archive, "MAX_UNCOMPRESSED_BYTES", 50)
     with pytest.raises(ArchiveError, match="over the limit"):
-        qza.read(_source(archive))
-    monkeypatch.setattr(qza, "MAX_ARCHIVE_BYTES", 100)
+        qza.read(_source(zipped))
+    monkeypatch.setattr(archive, "MAX_ARCHIVE_BYTES", 100)
     with pytest.raises(ArchiveError, match="over the limit"):
-        qza.read(_source(archive))
+        qza.read(_source(zipped))
 
 
 @pytest.mark.parametrize("evil", ["../../etc/cron.d/x", f"{UUID}/../../x", "/etc/passwd", "C:/Windows/x", "..\\x"])
 def test_path_traversal_is_refused(tmp_path, evil):
-    archive = _zip({f"{UUID}/metadata.yaml": TABLE_META.encode(), evil: b"owned"})
+    zipped = _zip({f"{UUID}/metadata.yaml": TABLE_META.encode(), evil: b"owned"})
     path = tmp_path / "evil.qza"
-    path.write_bytes(archive)
+    path.write_bytes(zipped)
     with pytest.raises(ArchiveError, match="unsafe path"):
         gutbalance.read(path)
 
 
 def test_symlinks_and_corrupt_archives_are_refused(tmp_path):
-    archive = _zip(
+    zipped = _zip(
         {f"{UUID}/metadata.yaml": TABLE_META.encode(), f"{UUID}/data/feature-table.biom": b"/etc/passwd"},
         symlinks={f"{UUID}/data/feature-table.biom"},
     )
     with pytest.raises(ArchiveError, match="symbolic link"):
-        qza.read(_source(archive))
+        qza.read(_source(zipped))
     good = _table_qza(["s__Bacteroides_fragilis"], [[1, 2]])
     truncated = tmp_path / "cut.qza"
     truncated.write_bytes(good[: len(good) // 2])

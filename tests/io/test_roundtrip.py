@@ -62,3 +62,53 @@ def test_same_species_after_round_trip(original, tmp_path, name):
 
 def test_the_unknown_share_is_in_the_original(original):
     assert original.samples["unassigned"].iloc[0] == pytest.approx(UNKNOWN / 100)
+
+
+def _listed_formats() -> dict[str, str]:
+    from click.testing import CliRunner
+
+    from gutbalance.cli import main
+
+    result = CliRunner().invoke(main, ["formats"])
+    assert result.exit_code == 0, result.output
+    return {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+
+
+WRITTEN = [(name, ext) for name, fmt in sorted(gutbalance.io.formats().items()) if fmt.write for ext in fmt.extensions or [""]]
+
+
+@pytest.mark.parametrize(("name", "extension"), WRITTEN)
+def test_every_written_format_is_listed_and_reads_back(original, tmp_path, name, extension):
+    fmt = gutbalance.io.formats()[name]
+    line = _listed_formats()[name]
+    assert "write" in line
+    assert all(ext in line.split() for ext in fmt.extensions)
+    if extension:
+        # The suffix alone picks the format (the registry's extensions).
+        path = gutbalance.write(original, tmp_path / f"S1{extension}")
+    else:
+        path = gutbalance.write(original, tmp_path / "S1.txt", format=name)
+    back = gutbalance.read(path)
+    # A saved Cohort keeps the format each sample was first read from.
+    expected = original.samples["source_format"].iloc[0] if name == "h5ad" else name
+    assert back.samples["source_format"].iloc[0] == expected
+    assert_same_species(original, back, tol=1e-9)
+
+
+def test_an_ending_no_format_writes_is_refused(original, tmp_path):
+    with pytest.raises(gutbalance.FormatError, match=r"cannot tell the output format from '\.xyz'; use --to"):
+        gutbalance.write(original, tmp_path / "out.xyz")
+
+
+def test_two_writers_cannot_claim_one_ending():
+    from gutbalance.io.registry import Format, register
+
+    def never(source):
+        return False
+
+    def write(cohort, path):
+        raise AssertionError("never called")
+
+    with pytest.raises(ValueError, match="both write '.biom'"):
+        register(Format("another-biom", "a clash", never, write=write, extensions=(".biom",)))
+    assert "another-biom" not in gutbalance.io.formats()

@@ -185,7 +185,7 @@ def test_every_written_format_reads_back_with_the_same_scores(kefir, tmp_path, n
 
 def test_a_feature_taxonomy_is_an_argument_of_the_readers(tmp_path):
     from gutbalance.io import read_profiles
-    from gutbalance.io.formats.table import FeatureTaxonomy, active_taxonomy
+    from gutbalance.io.taxonomy_file import FeatureTaxonomy
 
     path = tmp_path / "asv.csv"
     path.write_text("feature,S1\nasv1,30\nasv2,70\n")
@@ -197,7 +197,6 @@ def test_a_feature_taxonomy_is_an_argument_of_the_readers(tmp_path):
         },
         "taxonomy.tsv",
     )
-    assert active_taxonomy() is None  # no context variable involved
     (profile,) = read_profiles(path, taxonomy=taxonomy)
     assert sorted(lin[-1].id for lin in profile.lineages) == ["g__Bacteroides", "g__Blautia"]
     with pytest.raises(FormatError, match="cannot tell the rank"):

@@ -29,7 +29,8 @@ def list_formats() -> None:
     """List the formats gutbalance reads and writes."""
     for name, fmt in sorted(all_formats().items()):
         modes = ("read" if fmt.read else "") + ("/write" if fmt.write else "")
-        click.echo(f"{name:20s} {modes:11s} {fmt.description}")
+        endings = " ".join(fmt.extensions) if fmt.write else ""
+        click.echo(f"{name:20s} {modes:11s} {endings:18s} {fmt.description}")
 
 
 COMMANDS = [convert, list_formats]

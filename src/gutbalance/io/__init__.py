@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import glob
+import io
 import os
 import warnings
 from collections.abc import Iterable, Sequence
@@ -18,9 +19,13 @@ import pandas as pd
 
 from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
 from ..errors import DataError, FormatError, GutBalanceError
-from .formats.table import FeatureTaxonomy
-from .registry import Format, formats, get_format, sniff, verify
+
+# Importing the formats package registers every built-in format (before the
+# name ``formats`` is bound to the registry's function below).
+from .formats import h5ad
+from .registry import Format, format_for_path, formats, get_format, sniff, verify
 from .source import Source
+from .taxonomy_file import FeatureTaxonomy, split_taxonomy
 
 __all__ = [
     "BatchResult",
@@ -47,16 +52,21 @@ class Problem:
     message: str
 
     def as_row(self) -> dict[str, str]:
+        """The problem as a row of ``problems.tsv``."""
         return {"file": self.file, "severity": self.severity, "message": self.message}
 
 
 @dataclass
 class BatchResult:
+    """What :func:`read_batch` read: the cohort of the good files (None when
+    none was) and every problem met."""
+
     cohort: Cohort | None
     problems: list[Problem] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Problem]:
+        """The files that could not be used."""
         return [p for p in self.problems if p.severity == "error"]
 
 
@@ -158,10 +168,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     text = source.text
     first = text.splitlines()[0] if text else ""
     sep = "\t" if first.count("\t") >= first.count(",") else ","
-    import io as _io
-
     try:
-        frame = pd.read_csv(_io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FormatError(f"cannot read metadata table: {exc}", path=path) from None
     if frame.empty:
@@ -182,14 +190,15 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
             folded = {str(c).lower(): c for c in reversed(frame.columns)}
             present = [folded[c.lower()] for c in candidates if c.lower() in folded]
         present = present or [frame.columns[0]]
-        col = next((c for c in present if not frame[c].duplicated().any()), None)
-        if col is None:
+        found = next((c for c in present if not frame[c].duplicated().any()), None)
+        if found is None:
             unique = [str(c) for c in frame.columns if not frame[c].duplicated().any()]
             raise FormatError(
                 f"no column names each sample once ({', '.join(present)} repeat); choose the sample column"
                 + (f" among: {', '.join(unique)}" if unique else ""),
                 path=path,
             )
+        col = found
     if frame[col].duplicated().any():
         dup = frame.loc[frame[col].duplicated(), col].iloc[0]
         raise FormatError(f"sample {dup!r} appears more than once", path=path, field=col)
@@ -200,6 +209,27 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
         if converted.notna().sum() == (frame[c] != "").sum() and (frame[c] != "").any():
             frame[c] = converted
     return frame
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What one read was given: the profile files, in order, and the feature
+    taxonomy of the taxonomy files among them (with those that failed)."""
+
+    files: list[Path]
+    taxonomy: FeatureTaxonomy | None
+    taxonomy_errors: list[tuple[Path, GutBalanceError]]
+
+
+def _inputs(paths: PathLike | Sequence[PathLike]) -> _Inputs:
+    """Files, folders and globs expanded (:func:`expand_paths`, which raises
+    :class:`FormatError` for a missing one), taxonomy files taken out."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
+    # profiles: they give lineages to the feature tables read with them.
+    files, taxonomy, errors = split_taxonomy(expand_paths(paths))
+    return _Inputs(files, taxonomy, errors)
 
 
 def read(
@@ -213,22 +243,17 @@ def read(
     Raises the first :class:`~gutbalance.errors.GutBalanceError` met; use
     :func:`read_batch` to keep going past bad files.
     """
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    from .formats.qza import split_taxonomy
-
-    # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
-    # profiles: they give lineages to the feature tables read with them.
-    files, taxonomy, taxonomy_errors = split_taxonomy(expand_paths(paths))
-    if taxonomy_errors:
-        raise taxonomy_errors[0][1]
-    if taxonomy is not None and not files:
-        raise FormatError("only taxonomy was given: add the feature table(s) it describes", path=taxonomy.sources[0])
+    inputs = _inputs(paths)
+    if inputs.taxonomy_errors:
+        raise inputs.taxonomy_errors[0][1]
+    if inputs.taxonomy is not None and not inputs.files:
+        raise FormatError(
+            "only taxonomy was given: add the feature table(s) it describes", path=inputs.taxonomy.sources[0]
+        )
     profiles: list[SampleProfile] = []
-    for path in files:
-        profiles.extend(read_profiles(path, format=format, taxonomy=taxonomy))
-    cohort = build_cohort(profiles)
-    return _with_metadata(cohort, metadata)
+    for path in inputs.files:
+        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy))
+    return _with_metadata(build_cohort(profiles), metadata)
 
 
 def _with_metadata(cohort: Cohort, metadata: PathLike | pd.DataFrame | None) -> Cohort:
@@ -245,56 +270,67 @@ def read_batch(
     metadata: PathLike | pd.DataFrame | None = None,
 ) -> BatchResult:
     """Read what can be read; every file that cannot is listed with the reason."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
-    problems: list[Problem] = []
-    profiles: list[SampleProfile] = []
-    names: dict[str, str] = {}
-    from .formats.qza import split_taxonomy
-
     try:
-        files = expand_paths(paths)
+        inputs = _inputs(paths)
     except FormatError as exc:
         return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
-    # Taxonomy files give lineages to the feature tables read with them (see read()).
-    files, taxonomy, taxonomy_errors = split_taxonomy(files)
-    for tax_path, exc in taxonomy_errors:
-        problems.append(Problem(str(tax_path), "error", _message(exc, tax_path)))
+    problems = [Problem(str(path), "error", _message(exc, path)) for path, exc in inputs.taxonomy_errors]
+    profiles: list[SampleProfile] = []
+    names: dict[str, str] = {}
     last_format: Format | None = None
-    for path in files:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", GutBalanceWarning)
-            try:
-                found, last_format = _read_source(
-                    Source.open(path), format=format, prefer=last_format, taxonomy=taxonomy
-                )
-                inner: set[str] = set()
-                for prof in found:
-                    if prof.sample in names:
-                        raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
-                    if prof.sample in inner:
-                        raise DataError(f"sample name {prof.sample!r} appears twice in the file")
-                    inner.add(prof.sample)
-                    # validate values now, so one bad file cannot sink the batch later
-                    for message in validate_profile(prof):
-                        problems.append(Problem(str(path), "warning", _message_text(message, path)))
-            except GutBalanceError as exc:
-                problems.append(Problem(str(path), "error", _message(exc, path)))
-                continue
-        for w in caught:
-            if issubclass(w.category, GutBalanceWarning):
-                problems.append(Problem(str(path), "warning", str(w.message)))
+    for path in inputs.files:
+        found, last_format, file_problems = _read_batch_file(
+            path, format=format, prefer=last_format, taxonomy=inputs.taxonomy, names=names
+        )
+        problems.extend(file_problems)
         for prof in found:
             names[prof.sample] = str(path)
         profiles.extend(found)
     if not profiles:
         return BatchResult(None, problems)
-    cohort = build_cohort(profiles, validate=False)  # validated file by file above
+    cohort = build_cohort(profiles, validate=False)  # validated file by file in _read_batch_file
     try:
         cohort = _with_metadata(cohort, metadata)
     except GutBalanceError as exc:
         problems.append(Problem(str(metadata), "error", str(exc)))
     return BatchResult(cohort, problems)
+
+
+def _read_batch_file(
+    path: Path,
+    *,
+    format: str | None,
+    prefer: Format | None,
+    taxonomy: FeatureTaxonomy | None,
+    names: dict[str, str],
+) -> tuple[list[SampleProfile], Format | None, list[Problem]]:
+    """One file of a batch: its profiles (none when it fails), the format it
+    was read as (asked first for the next file), and its problems.
+
+    The profiles are validated here, and their names checked against the
+    files read before (``names``), so one bad file cannot sink the batch later.
+    """
+    problems: list[Problem] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GutBalanceWarning)
+        try:
+            found, prefer = _read_source(Source.open(path), format=format, prefer=prefer, taxonomy=taxonomy)
+            inner: set[str] = set()
+            for prof in found:
+                if prof.sample in names:
+                    raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
+                if prof.sample in inner:
+                    raise DataError(f"sample name {prof.sample!r} appears twice in the file")
+                inner.add(prof.sample)
+                for message in validate_profile(prof):
+                    problems.append(Problem(str(path), "warning", _message_text(message, path)))
+        except GutBalanceError as exc:
+            problems.append(Problem(str(path), "error", _message(exc, path)))
+            return [], prefer, problems
+    for w in caught:
+        if issubclass(w.category, GutBalanceWarning):
+            problems.append(Problem(str(path), "warning", str(w.message)))
+    return found, prefer, problems
 
 
 def _message(exc: GutBalanceError, path: Path) -> str:
@@ -307,46 +343,20 @@ def _message_text(text: str, path: Path) -> str:
 
 
 def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
-    """Write a Cohort.  The format follows the suffix unless given:
-    ``.h5ad`` (lossless), ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0),
-    ``.tsv``/``.txt`` (merged MetaPhlAn table), ``.csv`` (long table),
-    ``.qza`` (QIIME 2), ``.kreport`` (Kraken 2 report), ``.bracken``,
-    ``.profile`` (CAMI)."""
+    """Write a Cohort.  The format is ``format`` if given, else the one whose
+    :attr:`~gutbalance.io.registry.Format.extensions` list the suffix of
+    ``path`` (``gutbalance formats`` shows them): ``.h5ad`` (lossless),
+    ``.biom`` (BIOM 2.1), ``.json`` (BIOM 1.0), ``.tsv``/``.txt`` (merged
+    MetaPhlAn table), ``.csv`` (long table), ``.qza`` (QIIME 2),
+    ``.kreport`` (Kraken 2 report), ``.bracken``, ``.profile`` (CAMI)."""
     path = Path(path)
-    name = format or _format_from_suffix(path)
-    fmt = get_format(name)
+    fmt = get_format(format) if format else format_for_path(path)
     if fmt.write is None:
         raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)
     fmt.write(cohort, path)
     return path
 
 
-def _format_from_suffix(path: Path) -> str:
-    suffixes = {
-        ".h5ad": "h5ad",
-        ".biom": "biom",
-        ".json": "biom-json",
-        ".tsv": "metaphlan-merged",
-        ".txt": "metaphlan-merged",
-        ".csv": "table",
-        ".qza": "qza",
-        ".kreport": "kraken",
-        ".kreport2": "kraken",
-        ".bracken": "bracken",
-        ".profile": "cami",
-    }
-    suffix = path.suffix.lower()
-    if suffix not in suffixes:
-        raise FormatError(f"cannot tell the output format from {suffix!r}; use --to", path=path)
-    return suffixes[suffix]
-
-
 def read_h5ad(path: PathLike) -> Cohort:
-    """Load a Cohort saved with :meth:`Cohort.write` to ``.h5ad``."""
-    import anndata as ad
-
-    try:
-        adata = ad.read_h5ad(path)
-    except (OSError, KeyError, ValueError) as exc:
-        raise FormatError(f"not a readable h5ad file ({exc})", path=path) from None
-    return Cohort.from_anndata(adata)
+    """Load a Cohort saved with :meth:`Cohort.write` to ``.h5ad``, metadata columns included."""
+    return h5ad.read_cohort(path)

@@ -24,7 +24,9 @@ from ..errors import FormatError
 TIMEOUT = 120.0
 
 
-def run_isolated(fn: Callable[..., Any], *args: Any, path: object = None, what: str = "file") -> Any:
+def run_isolated(
+    fn: Callable[..., Any], *args: Any, path: str | os.PathLike[str] | None = None, what: str = "file"
+) -> Any:
     """``fn(*args)`` in a forked child; its return value or exception comes
     back through a pipe.  Exceptions are re-raised here; a child that dies or
     hangs raises FormatError."""

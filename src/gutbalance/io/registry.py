@@ -1,21 +1,23 @@
 """The registry of formats.  Each format module registers a sniffer (looks at
 a :class:`~.source.Source`, returns True or False, never raises), a reader
 (returns :class:`~gutbalance.cohort.SampleProfile` records or raises
-:class:`~gutbalance.errors.FormatError`) and optionally a writer."""
+:class:`~gutbalance.errors.FormatError`) and optionally a writer with the
+file name endings it writes (:attr:`Format.extensions`).
+
+Reading picks a format by content (:func:`sniff`), writing by the output's
+suffix (:func:`format_for_path`); both ask only this registry.  The built-in
+formats register when :mod:`gutbalance.io` imports :mod:`gutbalance.io.formats`.
+"""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from ..cohort import Cohort, SampleProfile
 from ..errors import FormatError, GutBalanceError, UnrecognizedFormatError
-
-if TYPE_CHECKING:
-    from ..cohort import Cohort, SampleProfile
-    from .source import Source
+from .source import Source
 
 Sniffer = Callable[["Source"], bool]
 Diagnose = Callable[["Source"], "FormatError | None"]
@@ -25,11 +27,17 @@ Writer = Callable[["Cohort", Path], None]
 
 @dataclass(frozen=True)
 class Format:
+    """One file format: how to recognise it, read it and (optionally) write it."""
+
     name: str
     description: str
     sniff: Sniffer
     read: Reader | None = None
     write: Writer | None = None
+    #: The file name endings (lower case, with the dot) :func:`gutbalance.io.write`
+    #: writes this format for, the usual one first.  No two formats with a
+    #: writer may list the same ending; reading never looks at them (a file
+    #: is recognised by its content).
     extensions: tuple[str, ...] = ()
     #: When two sniffers accept a file, the higher priority wins (a specific
     #: format over the generic table).  Equal priorities are ambiguous.
@@ -43,22 +51,62 @@ class Format:
 
 
 _FORMATS: dict[str, Format] = {}
+#: Output file name ending -> the format written for it (from ``Format.extensions``).
+_WRITTEN_AS: dict[str, Format] = {}
 
 
 def register(fmt: Format) -> Format:
+    """Add a format to the registry (each format module calls this once on import).
+
+    Raises
+    ------
+    ValueError
+        A format of that name is registered already, or a format with a
+        writer claims a file name ending another writer has.
+    """
     if fmt.name in _FORMATS:
         raise ValueError(f"format {fmt.name!r} registered twice")
+    if fmt.write is not None:
+        for extension in fmt.extensions:
+            if extension != extension.lower() or not extension.startswith("."):
+                raise ValueError(f"format {fmt.name!r}: extension {extension!r} must be lower case and start with '.'")
+            if extension in _WRITTEN_AS:
+                raise ValueError(f"formats {_WRITTEN_AS[extension].name!r} and {fmt.name!r} both write {extension!r}")
     _FORMATS[fmt.name] = fmt
+    if fmt.write is not None:
+        for extension in fmt.extensions:
+            _WRITTEN_AS[extension] = fmt
     return fmt
 
 
 def formats() -> dict[str, Format]:
     """All registered formats by name."""
-    _load_builtin()
     return dict(_FORMATS)
 
 
+def format_for_path(path: Path) -> Format:
+    """The format written for a file named ``path``: the one whose
+    :attr:`Format.extensions` list its suffix.
+
+    Raises
+    ------
+    FormatError
+        No format is written with that suffix.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in _WRITTEN_AS:
+        raise FormatError(f"cannot tell the output format from {suffix!r}; use --to", path=path)
+    return _WRITTEN_AS[suffix]
+
+
 def get_format(name: str) -> Format:
+    """The format called ``name`` (case, ``_`` for ``-`` and a few aliases forgiven).
+
+    Raises
+    ------
+    UnrecognizedFormatError
+        No format has that name.
+    """
     fmts = formats()
     key = name.strip().lower().replace("_", "-")
     aliases = {"biom-json": "biom", "biom-hdf5": "biom", "qiime2": "qza", "csv": "table", "tsv": "table"}
@@ -129,25 +177,3 @@ def verify(fmt: Format, source: Source) -> None:
         if not source.data.strip():
             raise FormatError("the file is empty", path=source.path)
         raise FormatError(f"does not look like {fmt.description} ({fmt.name})", path=source.path)
-
-
-_loaded = False
-# Threads (the web app's upload workers) may ask for the formats at the same
-# time: without the lock a second thread saw ``_loaded`` already True while
-# the first was still importing, and found no format for a valid file.
-_load_lock = threading.RLock()
-
-
-def _load_builtin() -> None:
-    global _loaded
-    if _loaded:
-        return
-    with _load_lock:
-        if _loaded:
-            return
-        # Importing a format module registers it.  (By name: the package
-        # attribute ``formats`` is this module's function, not the subpackage.)
-        import importlib
-
-        importlib.import_module("gutbalance.io.formats")
-        _loaded = True

@@ -17,14 +17,14 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from ..errors import ContentLimitError, FormatError, GutBalanceError, SizeLimitError
+from ..errors import ContentLimitError, FormatError, SizeLimitError
+from .archive import check_zip_bytes
+from .limits import (
+    CHUNK_BYTES,
+    InputLimits,
+    default_limits,
+)
 
-#: Largest input accepted, before and after decompression (bytes), unless
-#: :class:`InputLimits` say otherwise.  A stool profile is kilobytes; a merged
-#: table of 100,000 samples is a few GB at most.
-MAX_INPUT_BYTES = 4 * 1024**3
-#: Decompressed / compressed ratio above which a file is treated as a bomb.
-MAX_COMPRESSION_RATIO = 1000
 #: Bytes sniffers see.
 HEAD_BYTES = 64 * 1024
 #: How far the head reaches to hold whole lines when the first lines are
@@ -32,9 +32,6 @@ HEAD_BYTES = 64 * 1024
 MAX_HEAD_BYTES = 256 * 1024**2
 #: Whole lines the head holds at least, however long they are.
 HEAD_MIN_LINES = 3
-#: Decompressed bytes taken at a time: a bomb is refused after at most one
-#: chunk past its limit, never after expanding it whole.
-CHUNK_BYTES = 1 << 16
 #: Past this many expanded bytes, the ratio is also checked against the
 #: compressed bytes read so far, so a bomb is caught where it starts rather
 #: than at the end of the file (a small file may start with a long run).
@@ -53,88 +50,8 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 ZIP_MAGIC = b"PK\x03\x04"
 _OPENERS = {"gzip": gzip.GzipFile, "bz2": bz2.BZ2File, "xz": lzma.LZMAFile}
 
-#: Environment variables that set the command line's limits (see :meth:`InputLimits.from_env`).
-LIMIT_VARIABLES = {
-    "max_bytes": "GUTBALANCE_INPUT_MAX_BYTES",
-    "max_expanded_bytes": "GUTBALANCE_INPUT_MAX_EXPANDED_BYTES",
-    "max_ratio": "GUTBALANCE_INPUT_MAX_RATIO",
-    "max_lines": "GUTBALANCE_INPUT_MAX_LINES",
-    "max_samples": "GUTBALANCE_INPUT_MAX_SAMPLES",
-    "max_taxa": "GUTBALANCE_INPUT_MAX_TAXA",
-}
-
-
-@dataclass(frozen=True)
-class InputLimits:
-    """Caps on one input file, checked while it streams in; the first one
-    passed stops reading.
-
-    Attributes
-    ----------
-    max_bytes
-        The file as stored or uploaded (compressed, if it is).
-    max_expanded_bytes
-        The content once decompressed (gzip/bz2/xz), or all members of a
-        zip archive (``.qza``) together.  Over it: :class:`SizeLimitError`.
-    max_ratio
-        Expanded / compressed size above which a file is a bomb.
-    max_lines, max_samples, max_taxa
-        Lines of the (expanded) text, samples in the file, taxa of one
-        sample; ``None`` is no limit.  Over one: :class:`ContentLimitError`.
-
-    The defaults are the command line's: generous, for cohorts of 100,000
-    samples on a workstation.  The web app sets tight ones per upload.
-    """
-
-    max_bytes: int = MAX_INPUT_BYTES
-    max_expanded_bytes: int = MAX_INPUT_BYTES
-    max_ratio: int = MAX_COMPRESSION_RATIO
-    max_lines: int | None = None
-    max_samples: int | None = None
-    max_taxa: int | None = None
-
-    @classmethod
-    def from_env(cls) -> InputLimits:
-        """The defaults, changed by ``GUTBALANCE_INPUT_MAX_<NAME>`` variables
-        (:data:`LIMIT_VARIABLES`; ``0`` or empty means no limit for the counts)."""
-        values: dict[str, int | None] = {}
-        for name, variable in LIMIT_VARIABLES.items():
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                number = int(raw) if raw.strip() else 0
-            except ValueError:
-                raise GutBalanceError(f"{variable} must be a whole number, not {raw!r}") from None
-            if name in ("max_lines", "max_samples", "max_taxa"):
-                values[name] = number if number > 0 else None
-            elif number <= 0:
-                raise GutBalanceError(f"{variable} must be positive")
-            else:
-                values[name] = number
-        return cls(**values)
-
-    def check_profiles(self, profiles: list, *, path: str | Path | None) -> None:
-        """Refuse more samples, or a sample with more taxa, than allowed."""
-        if self.max_samples is not None and len(profiles) > self.max_samples:
-            raise ContentLimitError(
-                f"the file holds {len(profiles):,} samples, over the limit of {self.max_samples:,} per file", path=path
-            )
-        if self.max_taxa is not None:
-            for profile in profiles:
-                if len(profile.lineages) > self.max_taxa:
-                    raise ContentLimitError(
-                        f"sample {profile.sample!r} lists {len(profile.lineages):,} taxa, over the limit of {self.max_taxa:,}",
-                        path=path,
-                    )
-
-
-def default_limits() -> InputLimits:
-    """The limits :meth:`Source.open` applies when given none (from the environment)."""
-    return InputLimits.from_env()
-
-
 def compression_of(head: bytes) -> str | None:
+    """``gzip``, ``bz2`` or ``xz`` from the magic bytes at the start of a file, else None."""
     for magic, name in _MAGIC.items():
         if head.startswith(magic):
             return name
@@ -246,7 +163,7 @@ def _check_plain(data: bytes, *, limits: InputLimits, path: str | Path | None) -
     budget.add(data)
 
 
-def read_bytes(path: str | Path, *, limits: InputLimits | None = None) -> bytes:
+def read_bytes(path: str | os.PathLike[str], *, limits: InputLimits | None = None) -> bytes:
     """The file's content, decompressed if it is gzip/bz2/xz, within ``limits``
     (default :func:`default_limits`).  Decompression streams: a bomb costs
     at most its limit in memory and time."""
@@ -284,8 +201,6 @@ def expand_bytes(data: bytes, *, name: str = "<upload>", limits: InputLimits | N
     if kind:
         return _stream(io.BytesIO(data), kind, compressed=len(data), limits=limits, path=name, keep=keep)
     if data.startswith(ZIP_MAGIC):
-        from .formats.qza import check_zip_bytes
-
         check_zip_bytes(data, path=Path(name), limits=limits)
     elif not data.startswith(HDF5_MAGIC):
         _check_plain(data, limits=limits, path=name)
@@ -320,7 +235,9 @@ class Source:
     limits: InputLimits = field(default_factory=InputLimits)
 
     @classmethod
-    def open(cls, path: str | Path, *, limits: InputLimits | None = None) -> Source:
+    def open(cls, path: str | os.PathLike[str], *, limits: InputLimits | None = None) -> Source:
+        """A file on disk, decompressed if it is gzip/bz2/xz, within ``limits``
+        (else the command line's, :func:`~.limits.default_limits`)."""
         limits = limits or default_limits()
         return cls(Path(path), read_bytes(path, limits=limits), limits)
 
@@ -332,14 +249,17 @@ class Source:
 
     @property
     def head(self) -> bytes:
+        """The first bytes, what a sniffer looks at."""
         return self.data[:HEAD_BYTES]
 
     @property
     def is_hdf5(self) -> bool:
+        """Whether the content is HDF5 (BIOM 2.1, h5ad)."""
         return self.data.startswith(HDF5_MAGIC)
 
     @property
     def is_zip(self) -> bool:
+        """Whether the content is a zip archive (QIIME 2 ``.qza``)."""
         return self.data.startswith(ZIP_MAGIC)
 
     @cached_property
@@ -384,6 +304,7 @@ class Source:
         return self.text.splitlines()
 
     def lines(self) -> list[str]:
+        """A copy of :attr:`all_lines` that the caller may change."""
         return list(self.all_lines)
 
 

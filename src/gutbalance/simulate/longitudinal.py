@@ -359,15 +359,13 @@ def read_table(table: str | PathLike[str], taxonomy: str | PathLike[str] | None 
     (a QIIME 2 taxonomy ``.qza``/``taxonomy.tsv`` or a rank-column table, :func:`read_rank_taxonomy`)."""
     from ..cohort import build_cohort
     from ..io import read, read_profiles
-    from ..io.formats.qza import _taxonomy_file
-    from ..io.formats.table import FeatureTaxonomy, using_taxonomy
+    from ..io.taxonomy_file import FeatureTaxonomy, taxonomy_file_kind
 
-    if taxonomy is None or _taxonomy_file(Path(taxonomy)) is not None:
+    if taxonomy is None or taxonomy_file_kind(Path(taxonomy)) is not None:
         return read([table] if taxonomy is None else [table, taxonomy])
     features = FeatureTaxonomy()
     features.add(read_rank_taxonomy(taxonomy), str(taxonomy))
-    with using_taxonomy(features):
-        return build_cohort(read_profiles(table))
+    return build_cohort(read_profiles(table, taxonomy=features))
 
 
 # --- from a Cohort ---------------------------------------------------------------

@@ -45,8 +45,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..._version import __version__
 from ...cohort import SampleProfile
 from ...errors import FormatError
+from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path
@@ -301,8 +303,6 @@ def _clean(text: str, what: str) -> str:
 
 def profile_lines(cohort) -> list[str]:
     """Every sample of a Cohort as one CAMI profile (one block per sample)."""
-    from ... import __version__
-
     taxa = cohort.taxa
     names = taxa[list(RANKS)].to_numpy(dtype=object)
     taxid_of = {tid: str(t) if isinstance(t, str) else "" for tid, t in zip(taxa.index, taxa["taxid"], strict=True)}
@@ -348,8 +348,6 @@ def profile_lines(cohort) -> list[str]:
 
 def write(cohort, path: Path) -> None:
     """Write a Cohort as one CAMI profile file with a block per sample."""
-    from ...outputs import write_text_atomic
-
     write_text_atomic("\n".join(profile_lines(cohort)) + "\n", Path(path))
 
 
@@ -360,7 +358,7 @@ register(
         sniff,
         read,
         write,
-        extensions=(".profile", ".cami", ".txt", ".tsv"),
+        extensions=(".profile",),
         priority=30,
     )
 )

@@ -14,8 +14,11 @@ included.
 from __future__ import annotations
 
 import io
+from os import PathLike
 from pathlib import Path
+from typing import Any
 
+import h5py  # type: ignore[import-untyped]
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -23,18 +26,30 @@ import scipy.sparse as sp
 from ...cohort import Cohort, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, Taxon
+from ..isolate import run_isolated
 from ..registry import Format, register
 from ..source import Source
 
 _REQUIRED_VAR = ("rank", "name", "parent")
 
 
-def _parse(data: bytes):
+def _anndata() -> Any:
+    """The anndata module, imported on first use.
+
+    The one in-function import of io/ that is not an optional dependency, on
+    purpose: anndata takes over a second to import, as long as the rest of
+    gutbalance, and only ``.h5ad`` files need it (every CLI call and pipeline
+    worker would pay it otherwise).
+    """
+    import anndata  # type: ignore[import-untyped]  # deferred for its import time: see the docstring
+
+    return anndata
+
+
+def _parse(data: bytes) -> dict[str, Any] | None:
     """The AnnData parts gutbalance needs, or None for HDF5 that is not a
     saved Cohort.  Runs in a child process (libhdf5 may crash on corrupt files)."""
-    import h5py
-    from anndata.io import read_elem
-
+    read_elem = _anndata().io.read_elem
     with h5py.File(io.BytesIO(data), "r") as f:
         if not {"X", "obs", "var"} <= set(f.keys()):
             return None
@@ -51,38 +66,36 @@ def _parse(data: bytes):
     }
 
 
+def _load(source: Source) -> Cohort | None | FormatError:
+    """The saved Cohort, None for HDF5 that is not one, or the error to raise."""
+    ad = _anndata()  # imported before forking, so the child does not import it again
+    try:
+        parts = run_isolated(_parse, source.data, path=source.path, what="h5ad file")
+        if parts is None:
+            return None
+        adata = ad.AnnData(X=parts["X"], obs=parts["obs"], var=parts["var"])
+        if parts["counts"] is not None:
+            adata.layers["counts"] = parts["counts"]
+        return Cohort.from_anndata(adata)
+    except FormatError as exc:
+        return exc
+    except Exception as exc:  # h5py and anndata raise KeyError, TypeError, ValueError, OSError, ...
+        detail = str(exc).strip() or type(exc).__name__
+        return FormatError(f"not a readable h5ad file ({detail})", path=source.path)
+
+
 def _cohort(source: Source) -> Cohort | None:
-    cached = source.__dict__.get("_h5ad")
-    if cached is None:
-        import anndata  # noqa: F401  (imported before forking, not in the child)
-        import h5py  # noqa: F401
-
-        from ..isolate import run_isolated
-
-        try:
-            parts = run_isolated(_parse, source.data, path=source.path, what="h5ad file")
-            if parts is None:
-                cached = ("ok", None)
-            else:
-                import anndata as ad
-
-                adata = ad.AnnData(X=parts["X"], obs=parts["obs"], var=parts["var"])
-                if parts["counts"] is not None:
-                    adata.layers["counts"] = parts["counts"]
-                cached = ("ok", Cohort.from_anndata(adata))
-        except FormatError as exc:
-            cached = ("error", exc)
-        except Exception as exc:  # h5py and anndata raise KeyError, TypeError, ValueError, OSError, ...
-            detail = str(exc).strip() or type(exc).__name__
-            cached = ("error", FormatError(f"not a readable h5ad file ({detail})", path=source.path))
-        source.__dict__["_h5ad"] = cached
-    kind, value = cached
-    if kind == "error":
-        raise value
-    return value
+    """:func:`_load`, once per source (the sniffer and the reader both ask)."""
+    if "_h5ad" not in source.__dict__:
+        source.__dict__["_h5ad"] = _load(source)
+    found = source.__dict__["_h5ad"]
+    if isinstance(found, FormatError):
+        raise found
+    return found
 
 
 def sniff(source: Source) -> bool:
+    """Whether ``source`` is HDF5 holding a saved Cohort (parsed in a child process)."""
     if not source.is_hdf5:
         return False
     try:
@@ -128,6 +141,7 @@ def _lineages(taxa: pd.DataFrame, path: Path) -> list[tuple[Taxon, ...]]:
 
 
 def read(source: Source) -> list[SampleProfile]:
+    """Each sample of a saved Cohort as the clades it had (lineages rebuilt from ``parent``)."""
     cohort = _cohort(source)
     if cohort is None:
         raise FormatError("an HDF5 file, but not a Cohort saved by gutbalance (.h5ad)", path=source.path)
@@ -168,7 +182,18 @@ def read(source: Source) -> list[SampleProfile]:
     return out
 
 
+def read_cohort(path: str | PathLike[str]) -> Cohort:
+    """The whole Cohort saved in ``path``, metadata columns included (what
+    :func:`gutbalance.read_h5ad` returns)."""
+    try:
+        adata = _anndata().read_h5ad(path)
+    except (OSError, KeyError, ValueError) as exc:
+        raise FormatError(f"not a readable h5ad file ({exc})", path=path) from None
+    return Cohort.from_anndata(adata)
+
+
 def write(cohort: Cohort, path: Path) -> None:
+    """Write the Cohort losslessly as AnnData."""
     cohort.to_anndata().write_h5ad(path)
 
 

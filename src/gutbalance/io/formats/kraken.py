@@ -62,8 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...cohort import SampleProfile
+from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
+from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path
@@ -357,7 +358,9 @@ def read_table(source: Source) -> list[SampleProfile]:
         raise FormatError(
             f"expected the Bracken header {' '.join(_BRACKEN_COLUMNS)}", path=path, line=header_line + 1
         )
-    lineages, reads, taxids = [], [], []
+    lineages: list[Lineage] = []
+    reads: list[float] = []
+    taxids: list[str] = []
     level: tuple[str, int] | None = None
     for lineno, ln in enumerate(lines[header_line + 1 :], start=header_line + 2):
         if not ln.strip():
@@ -541,8 +544,6 @@ def table_lines(cohort, i: int) -> list[str]:
 def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
     """One file when the cohort has one sample and ``path`` has a suffix,
     else a folder ``path`` with one file per sample."""
-    from ...outputs import write_text_atomic
-
     path = Path(path)
     if cohort.n_samples == 1 and path.suffix:
         write_text_atomic("\n".join(lines_of(cohort, 0)) + "\n", path)
@@ -570,7 +571,7 @@ register(
         sniff_report,
         read_report,
         write_report,
-        extensions=(".kreport", ".kreport2", ".report", ".txt"),
+        extensions=(".kreport", ".kreport2"),
         priority=30,
     )
 )
@@ -581,7 +582,7 @@ register(
         sniff_table,
         read_table,
         write_table,
-        extensions=(".bracken", ".tsv", ".txt"),
+        extensions=(".bracken",),
         priority=30,
     )
 )

@@ -26,13 +26,14 @@ MetaPhlAn could not assign (``--unknown_estimation``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ...cohort import SampleProfile
+from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
-from ...taxonomy import parse_lineage
+from ...taxonomy import RANK_INDEX, parse_lineage
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path
 
@@ -94,6 +95,8 @@ def _sample_id(lines: list[str]) -> str:
 
 
 def sniff_single(source: Source) -> bool:
+    """Whether ``source`` is a single-sample MetaPhlAn profile (a ``relative_abundance``
+    header, or MetaPhlAn 2's two headerless columns of clades)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -118,6 +121,7 @@ def sniff_single(source: Source) -> bool:
 
 
 def sniff_merged(source: Source) -> bool:
+    """Whether ``source`` is a merged MetaPhlAn table (a clade column, then one column per sample)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -167,25 +171,77 @@ def _check_complete(source: Source) -> list[str]:
 
 
 def read_single(source: Source) -> list[SampleProfile]:
+    """One single-sample MetaPhlAn profile.
+
+    The hot path of batch runs: whole-column operations; line-by-line checks
+    run only to name the line of a problem.
+    """
     path = source.path
     lines = _check_complete(source)
     header = _header_fields(lines)
-    sample = ""
+    columns = _single_columns(header)
     database = _database(lines[:10])
-    value_col, taxid_col, reads_col = 1, None, None
-    if header is not None:
-        low = [h.lower() for h in header]
-        value_col = next(i for i, h in enumerate(low) if h in _VALUE_HEADERS)
-        taxid_col = next((i for i, h in enumerate(low) if h in _TAXID_HEADERS), None)
-        reads_col = next((i for i, h in enumerate(low) if h.startswith("estimated_number_of_reads")), None)
     sample = _sample_id(lines[:10]) or sample_name_from_path(path)
-    # The hot path of batch runs: whole-column operations; line-by-line checks
-    # run only to name the line of a problem.
-    min_fields = value_col + 1
-    line_of = [i for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
-    if header is not None and line_of and lines[line_of[0] - 1].startswith("clade_name"):
-        line_of = line_of[1:]  # the header written without its '#'
+    line_of, rows = _data_rows(lines, header is not None, columns.value + 1, path)
+    all_values = _abundances(rows, line_of, columns.value, path)
+    clades = [r[0].strip() for r in rows]
+    is_unknown = [c in _UNKNOWN for c in clades]
+    unknown = float(all_values[is_unknown].sum()) if any(is_unknown) else 0.0
+    keep = [k for k, u in enumerate(is_unknown) if not u]
+    lineages = _single_lineages(clades, keep, line_of, path)
+    values = (all_values[keep] / 100.0).tolist()
+    taxids = []
+    if columns.taxid is not None:
+        # Raw "2|1239|186801" strings: the cohort keeps the last taxid of new taxa only.
+        taxids = [rows[k][columns.taxid] if len(rows[k]) > columns.taxid else "" for k in keep]
+    reads = []
+    if columns.reads is not None:
+        reads = [_number(rows[k][columns.reads], path, line_of[k], "estimated_number_of_reads_from_the_clade")
+                 for k in keep]
+    if not lineages:
+        raise _nothing_assigned(sample, unknown, path)
+    return [
+        SampleProfile(
+            sample=sample,
+            lineages=lineages,
+            abundance=values,
+            unassigned=unknown / 100.0,
+            counts=reads if columns.reads is not None else None,
+            source_file=str(path),
+            source_format="metaphlan",
+            database=database,
+            taxids=taxids or None,
+        )
+    ]
 
+
+@dataclass(frozen=True)
+class _SingleColumns:
+    """Where a single-sample profile keeps its values (MetaPhlAn 2 files
+    without a header: clade, percent)."""
+
+    value: int = 1
+    taxid: int | None = None
+    reads: int | None = None
+
+
+def _single_columns(header: list[str] | None) -> _SingleColumns:
+    """The abundance, taxid and read-estimate columns named by the header."""
+    if header is None:
+        return _SingleColumns()
+    low = [h.lower() for h in header]
+    return _SingleColumns(
+        value=next(i for i, h in enumerate(low) if h in _VALUE_HEADERS),
+        taxid=next((i for i, h in enumerate(low) if h in _TAXID_HEADERS), None),
+        reads=next((i for i, h in enumerate(low) if h.startswith("estimated_number_of_reads")), None),
+    )
+
+
+def _data_rows(lines: list[str], has_header: bool, min_fields: int, path: Path) -> tuple[list[int], list[list[str]]]:
+    """The (1-based) line of each data row and its fields, every row at least ``min_fields`` wide."""
+    line_of = [i for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
+    if has_header and line_of and lines[line_of[0] - 1].startswith("clade_name"):
+        line_of = line_of[1:]  # the header written without its '#'
     rows = [lines[i - 1].split("\t") for i in line_of]
     if min(map(len, rows), default=min_fields) < min_fields:
         k = next(k for k, fields in enumerate(rows) if len(fields) < min_fields)
@@ -194,6 +250,11 @@ def read_single(source: Source) -> list[SampleProfile]:
             path=path,
             line=line_of[k],
         )
+    return line_of, rows
+
+
+def _abundances(rows: list[list[str]], line_of: list[int], value_col: int, path: Path) -> np.ndarray:
+    """The abundance column as numbers (percent); the first bad cell raises with its line."""
     try:
         all_values = np.array([r[value_col] for r in rows], dtype=float)
     except ValueError:
@@ -204,10 +265,11 @@ def read_single(source: Source) -> list[SampleProfile]:
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
         _number(rows[k][value_col], path, line_of[k], "relative_abundance")  # raises with the reason
-    clades = [r[0].strip() for r in rows]
-    is_unknown = [c in _UNKNOWN for c in clades]
-    unknown = float(all_values[is_unknown].sum()) if any(is_unknown) else 0.0
-    keep = [k for k, u in enumerate(is_unknown) if not u]
+    return all_values
+
+
+def _single_lineages(clades: list[str], keep: list[int], line_of: list[int], path: Path) -> list[Lineage]:
+    """The lineage of each kept clade, each clade once and a MetaPhlAn clade name."""
     kept = [clades[k] for k in keep]
     if len(set(kept)) != len(kept):
         first: dict[str, int] = {}
@@ -231,59 +293,86 @@ def read_single(source: Source) -> list[SampleProfile]:
             lineages.append(parse_lineage(clade))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, line=line_of[k], field="clade_name") from None
-    values = (all_values[keep] / 100.0).tolist()
-    taxids = []
-    if taxid_col is not None:
-        # Raw "2|1239|186801" strings: the cohort keeps the last taxid of new taxa only.
-        taxids = [rows[k][taxid_col] if len(rows[k]) > taxid_col else "" for k in keep]
-    reads = []
-    if reads_col is not None:
-        reads = [_number(rows[k][reads_col], path, line_of[k], "estimated_number_of_reads_from_the_clade")
-                 for k in keep]
-    if not lineages:
-        if unknown > 0:
-            raise FormatError(
-                f"MetaPhlAn found nothing it could assign in sample {sample!r} (UNKNOWN {unknown:g} %): "
-                "no profile to score (too few reads, or not a microbial sample?)",
-                path=path,
-            )
-        raise FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
-    return [
-        SampleProfile(
-            sample=sample,
-            lineages=lineages,
-            abundance=values,
-            unassigned=unknown / 100.0,
-            counts=reads if reads_col is not None else None,
-            source_file=str(path),
-            source_format="metaphlan",
-            database=database,
-            taxids=taxids or None,
+    return lineages
+
+
+def _nothing_assigned(sample: str, unknown: float, path: Path) -> FormatError:
+    """The error for a profile without clade rows."""
+    if unknown > 0:
+        return FormatError(
+            f"MetaPhlAn found nothing it could assign in sample {sample!r} (UNKNOWN {unknown:g} %): "
+            "no profile to score (too few reads, or not a microbial sample?)",
+            path=path,
         )
-    ]
+    return FormatError("no clade rows: empty or truncated MetaPhlAn profile", path=path)
 
 
 def read_merged(source: Source) -> list[SampleProfile]:
+    """A merged MetaPhlAn table: one profile per sample column."""
     path = source.path
     lines = _check_complete(source)
     database = _database(lines[:5])
+    header_index, header = _merged_header(lines, path)
+    first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
+    samples = _merged_samples(header[first_value:], header_index + 1, path)
+    rows = _merged_rows(lines, header_index, header, first_value, samples, path)
+    if not rows.lineages:
+        raise FormatError("no clade rows: empty or truncated merged table", path=path)
+    out = []
+    for j, sample in enumerate(samples):
+        keep = [i for i, v in enumerate(rows.columns[j]) if v > 0]
+        out.append(
+            SampleProfile(
+                sample=sample,
+                lineages=[rows.lineages[i] for i in keep],
+                abundance=[rows.columns[j][i] for i in keep],
+                unassigned=rows.unknown[j] / 100.0,
+                source_file=str(path),
+                source_format="metaphlan-merged",
+                database=database,
+                taxids=[rows.taxids[i] for i in keep] if first_value == 2 else None,
+            )
+        )
+    return out
+
+
+def _merged_header(lines: list[str], path: Path) -> tuple[int, list[str]]:
+    """Where the column header of a merged table is, and its fields."""
     found = _header_line(lines)
     if found is None:
         raise FormatError("no column header (clade_name, ID or #SampleID)", path=path)
-    header_index, header = found
-    first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
-    samples = [h for h in header[first_value:]]
+    return found
+
+
+def _merged_samples(samples: list[str], header_line: int, path: Path) -> list[str]:
+    """The sample columns, each named and once."""
     if not samples:
-        raise FormatError("merged table has no sample columns", path=path, line=header_index + 1)
+        raise FormatError("merged table has no sample columns", path=path, line=header_line)
     dup = {s for s in samples if samples.count(s) > 1}
     if dup:
-        raise FormatError(f"duplicate sample columns: {', '.join(sorted(dup))}", path=path, line=header_index + 1)
+        raise FormatError(f"duplicate sample columns: {', '.join(sorted(dup))}", path=path, line=header_line)
     if any(not s for s in samples):
-        raise FormatError("a sample column has no name", path=path, line=header_index + 1)
-    lineages = []
-    columns: list[list[float]] = [[] for _ in samples]
-    unknown = [0.0] * len(samples)
-    taxids = []
+        raise FormatError("a sample column has no name", path=path, line=header_line)
+    return samples
+
+
+@dataclass
+class _MergedRows:
+    """The clade rows of a merged table, by column."""
+
+    lineages: list[Lineage] = field(default_factory=list)
+    #: One list per sample: its fraction of each clade, in row order.
+    columns: list[list[float]] = field(default_factory=list)
+    #: Percent UNKNOWN per sample.
+    unknown: list[float] = field(default_factory=list)
+    taxids: list[str] = field(default_factory=list)
+
+
+def _merged_rows(
+    lines: list[str], header_index: int, header: list[str], first_value: int, samples: list[str], path: Path
+) -> _MergedRows:
+    """Every clade row below the header: lineages, values per sample, UNKNOWN and taxids."""
+    rows = _MergedRows(columns=[[] for _ in samples], unknown=[0.0] * len(samples))
     seen: dict[str, int] = {}
     for lineno, ln in enumerate(lines[header_index + 1 :], start=header_index + 2):
         if not ln.strip() or ln.startswith("#"):
@@ -296,42 +385,75 @@ def read_merged(source: Source) -> list[SampleProfile]:
         clade = fields[0].strip()
         vals = [_number(v, path, lineno, samples[j]) for j, v in enumerate(fields[first_value:])]
         if clade in _UNKNOWN:
-            unknown = [u + v for u, v in zip(unknown, vals, strict=True)]
+            rows.unknown = [u + v for u, v in zip(rows.unknown, vals, strict=True)]
             continue
         if not _is_clade(clade):
             raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field=header[0])
         if clade in seen:
             raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno)
         seen[clade] = lineno
-        lineages.append(_lineage(clade, path, lineno))
-        taxids.append(fields[1].rsplit("|", 1)[-1].strip() if first_value == 2 else "")
+        rows.lineages.append(_lineage(clade, path, lineno))
+        rows.taxids.append(fields[1].rsplit("|", 1)[-1].strip() if first_value == 2 else "")
         for j, v in enumerate(vals):
-            columns[j].append(v / 100.0)
-    if not lineages:
-        raise FormatError("no clade rows: empty or truncated merged table", path=path)
-    out = []
-    for j, sample in enumerate(samples):
-        keep = [i for i, v in enumerate(columns[j]) if v > 0]
-        out.append(
-            SampleProfile(
-                sample=sample,
-                lineages=[lineages[i] for i in keep],
-                abundance=[columns[j][i] for i in keep],
-                unassigned=unknown[j] / 100.0,
-                source_file=str(path),
-                source_format="metaphlan-merged",
-                database=database,
-                taxids=[taxids[i] for i in keep] if first_value == 2 else None,
-            )
-        )
+            rows.columns[j].append(v / 100.0)
+    return rows
+
+
+# --- writing -----------------------------------------------------------------
+
+
+def _order(cohort, row: np.ndarray, values: np.ndarray) -> np.ndarray:
+    depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()[row]
+    return np.lexsort((-values, depth))
+
+
+def metaphlan_lines(cohort, i: int) -> list[str]:
+    """One sample as a MetaPhlAn 3 profile (percentages, full precision)."""
+    sample = cohort.samples.iloc[i]
+    db = str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
+    out = [
+        f"#{db}",
+        "#written by gutbalance",
+        f"#SampleID\t{cohort.sample_names[i]}",
+        "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species",
+    ]
+    unassigned = float(sample["unassigned"])
+    if unassigned > 0:
+        out.append(f"UNKNOWN\t-1\t{100.0 * unassigned!r}\t")
+    start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
+    cols = cohort.X.indices[start:end]
+    vals = cohort.X.data[start:end]
+    lineage = cohort.taxa["lineage"].to_numpy()
+    taxid = cohort.taxa["taxid"].to_numpy()
+    for k in _order(cohort, cols, vals):
+        if vals[k] > 0:
+            out.append(f"{lineage[cols[k]]}\t{taxid[cols[k]] or ''}\t{100.0 * float(vals[k])!r}\t")
+    return out
+
+
+def metaphlan_merged_lines(cohort) -> list[str]:
+    """All samples as one merged MetaPhlAn table."""
+    X = cohort.X.tocsc()
+    lineage = cohort.taxa["lineage"].to_numpy()
+    depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()
+    order = np.lexsort((lineage, depth))
+    dense_unknown = 100.0 * cohort.samples["unassigned"].to_numpy(dtype=float)
+    out = ["#mpa_written_by_gutbalance", "clade_name\t" + "\t".join(cohort.sample_names)]
+    if (dense_unknown > 0).any():
+        out.append("UNKNOWN\t" + "\t".join(repr(float(v)) for v in dense_unknown))
+    for j in order:
+        column = np.zeros(cohort.n_samples)
+        start, end = X.indptr[j], X.indptr[j + 1]
+        column[X.indices[start:end]] = X.data[start:end]
+        if not column.any():
+            continue
+        out.append(lineage[j] + "\t" + "\t".join(repr(100.0 * float(v)) for v in column))
     return out
 
 
 def write_single(cohort, path: Path) -> None:
     """Write one MetaPhlAn 3-style file per sample into the folder ``path``
     (or a single file when the cohort has one sample)."""
-    from .._write import metaphlan_lines
-
     path = Path(path)
     if cohort.n_samples == 1 and path.suffix:
         path.write_text("\n".join(metaphlan_lines(cohort, 0)) + "\n", encoding="utf-8")
@@ -342,8 +464,7 @@ def write_single(cohort, path: Path) -> None:
 
 
 def write_merged(cohort, path: Path) -> None:
-    from .._write import metaphlan_merged_lines
-
+    """Write all samples as one merged MetaPhlAn table."""
     Path(path).write_text("\n".join(metaphlan_merged_lines(cohort)) + "\n", encoding="utf-8")
 
 
@@ -353,8 +474,9 @@ register(
         "a MetaPhlAn 2/3/4 single-sample profile",
         sniff_single,
         read_single,
+        # No extensions: written only when asked by name (--to metaphlan), as a
+        # folder of <sample>_profile.txt; .tsv and .txt write the merged table.
         write_single,
-        extensions=(".txt", ".tsv", ".profile"),
         priority=30,
     )
 )
@@ -365,7 +487,7 @@ register(
         sniff_merged,
         read_merged,
         write_merged,
-        extensions=(".txt", ".tsv"),
+        extensions=(".tsv", ".txt"),
         priority=30,
     )
 )

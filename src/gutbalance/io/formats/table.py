@@ -1,6 +1,7 @@
-"""Generic CSV/TSV abundance tables, and the feature-table logic BIOM and
-QIIME 2 share (collapsing features onto lineages, hierarchical tables, counts
-versus relative abundance).
+"""Generic CSV/TSV abundance tables.  What the cells mean once parsed
+(labels as lineages, counts versus relative abundance, hierarchical or
+exclusive rows) is decided for every feature table alike, in
+:mod:`gutbalance.io.feature_table`.
 
 What is accepted
 ----------------
@@ -46,26 +47,6 @@ How the layout is decided
    scores higher (rows on a tie), and a first header cell such as ``sample``
    means samples are rows.
 
-Counts or relative abundance
-----------------------------
-Per table: when the sample totals are all about 1 (fractions) or all about
-100 (percent), or the values are not integers and no total exceeds 100, the
-table is relative; otherwise it holds counts, and the abundance is count /
-sample total.  Totals are taken over the *top-level* rows only (rows none of
-whose ancestors is also a row), so a hierarchical table that lists every rank
-is not counted several times.
-
-Hierarchical or exclusive rows
-------------------------------
-In a MetaPhlAn-like table each row is a clade and already includes the rows
-beneath it; in a QIIME 2 feature table each feature is its own set of reads
-(an ASV classified only to ``p__Firmicutes`` is not part of the Firmicutes
-species rows).  A table is taken as hierarchical when it is closed under
-parents (every row deeper than the shallowest one has its parent as a row) and
-no row is smaller than the sum of its nearest reported descendants; otherwise
-rows are exclusive and each clade is given its own value plus everything
-reported beneath it.  Features with the same lineage are summed.
-
 taxpasta
 --------
 taxpasta (PyPI) standardises profiler outputs to a ``taxonomy_id``/``count``
@@ -84,10 +65,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -95,292 +73,19 @@ import scipy.sparse as sp
 
 from ...cohort import GutBalanceWarning, Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
-from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
+from ...outputs import write_text_atomic
+from ...taxonomy import RANK_INDEX, standard_rank
+from ..feature_table import (
+    has_rank_prefix,
+    label_lineage,
+    looks_taxonomic,
+    profiles_from_matrix,
+    strip_rank_prefix,
+    unassigned_count,
+)
 from ..registry import Format, register
 from ..source import Source
-
-# --- shared: what a label is ------------------------------------------------
-
-#: Names that mean "not assigned to any taxon" (compared lower-cased).
-UNASSIGNED_NAMES = frozenset(
-    {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified"}
-)
-_PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
-_FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
-_BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
-_PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
-
-
-def is_unassigned(label: str) -> bool:
-    """Whether a label (or the first level of a lineage) means "not assigned"."""
-    text = label.strip().strip('"').strip()
-    first = re.split(r"[;|]", text, maxsplit=1)[0]
-    first = _FIRST_PREFIX.sub("", first).strip()
-    return first.lower() in UNASSIGNED_NAMES or (first == "" and bool(_FIRST_PREFIX.match(text)))
-
-
-def looks_taxonomic(label: str) -> bool:
-    """Whether a label reads as a lineage, a binomial or the unassigned row."""
-    text = label.strip().strip('"').strip()
-    if not text:
-        return False
-    if _PREFIX.search(text) or is_unassigned(text) or _BINOMIAL.match(text):
-        return True
-    parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
-    return len(parts) >= 2 and all(_PLAIN_PART.match(p) for p in parts)
-
-
-def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool = False) -> Lineage | None:
-    """The lineage a table label stands for; ``None`` for the unassigned row.
-
-    Parameters
-    ----------
-    label
-        The label as written.
-    rank
-        The standard rank of the column the label is in (a column headed
-        ``genus``), if any.
-    plain_lineages
-        Other labels of the same column are plain ``A;B;C`` lineages, so a
-        single word is a one-level lineage (a domain).
-
-    Raises
-    ------
-    TaxonomyError
-        The label is not a lineage and its rank cannot be told.
-    """
-    text = label.strip().strip('"').strip()
-    if not text:
-        raise TaxonomyError("empty taxon name")
-    if is_unassigned(text):
-        return None
-    if _PREFIX.search(text) or ";" in text or "|" in text:
-        return parse_lineage(text)
-    if rank is not None:
-        return (taxon(rank, text),)
-    if plain_lineages:
-        return parse_lineage(text)
-    if _BINOMIAL.match(text):
-        return (taxon("species", text),)
-    raise TaxonomyError(
-        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...) or head the column with its rank "
-        "(species, genus, ...)"
-    )
-
-
-# --- shared: a feature taxonomy given beside the table ---------------------
-
-
-@dataclass
-class FeatureTaxonomy:
-    """Lineages for feature ids (ASV hashes, OTU ids), from a QIIME 2
-    ``FeatureData[Taxonomy]`` artifact or a ``taxonomy.tsv`` read in the same call."""
-
-    lineages: dict[str, str] = field(default_factory=dict)
-    sources: list[str] = field(default_factory=list)
-
-    def add(self, mapping: dict[str, str], source: str) -> None:
-        for feature, lineage in mapping.items():
-            known = self.lineages.get(feature)
-            if known is not None and known != lineage:
-                raise FormatError(
-                    f"feature {feature!r} is {lineage!r} here but {known!r} in {', '.join(self.sources)}", path=source
-                )
-            self.lineages[feature] = lineage
-        self.sources.append(source)
-
-
-_ACTIVE_TAXONOMY: ContextVar[FeatureTaxonomy | None] = ContextVar("gutbalance_feature_taxonomy", default=None)
-
-
-@contextmanager
-def using_taxonomy(taxonomy: FeatureTaxonomy | None) -> Iterator[None]:
-    """Make ``taxonomy`` available to the table readers within the block.
-
-    Kept for callers of the readers that predate their ``taxonomy=``
-    argument; :func:`gutbalance.io.read` and :func:`~gutbalance.io.read_batch`
-    pass the taxonomy to the readers directly.  A reader given ``taxonomy=``
-    uses it; one given none falls back to this (a context variable, so
-    threads do not mix)."""
-    token = _ACTIVE_TAXONOMY.set(taxonomy)
-    try:
-        yield
-    finally:
-        _ACTIVE_TAXONOMY.reset(token)
-
-
-def active_taxonomy() -> FeatureTaxonomy | None:
-    return _ACTIVE_TAXONOMY.get()
-
-
-# --- shared: features x samples -> profiles -------------------------------
-
-#: A sample total within this distance of 1 (or 100) is a relative table.
-RELATIVE_TOLERANCE = 0.02
-
-
-def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_matrix) -> bool:
-    if all(p < 0 for p in nearest):
-        return False
-    known = set(lineages)
-    shallowest = min(len(lin) for lin in lineages)
-    if any(len(lin) > shallowest and lin[:-1] not in known for lin in lineages):
-        return False
-    children = [(p, k) for k, p in enumerate(nearest) if p >= 0]
-    parent_idx = np.array([p for p, _ in children])
-    child_idx = np.array([k for _, k in children])
-    link = sp.csr_matrix((np.ones(len(children)), (parent_idx, child_idx)), shape=(len(lineages), len(lineages)))
-    child_sums = (link @ own).tocsr()
-    parents = np.unique(parent_idx)
-    diff = (own[parents] - child_sums[parents]).toarray()
-    scale = max(1.0, float(abs(own).max()))
-    return bool(diff.min() >= -1e-6 * scale)
-
-
-def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
-    """('relative', divisor) or ('counts', 0); ``kind="fraction"``: relative
-    values known to be fractions (a table gutbalance wrote)."""
-    if kind == "fraction":
-        return "relative", 1.0
-    present = totals[totals > 0]
-    if kind == "counts" or present.size == 0:
-        return ("counts", 0.0) if present.size else ("relative", 1.0)
-    if np.all(np.abs(present - 1.0) <= RELATIVE_TOLERANCE) or present.max() <= 1.0 + RELATIVE_TOLERANCE:
-        return "relative", 1.0
-    integers = bool(np.all(np.abs(values.data - np.round(values.data)) <= 1e-6))
-    if np.all(np.abs(present - 100.0) <= 100 * RELATIVE_TOLERANCE) or (
-        not integers and present.max() <= 100.0 * (1 + RELATIVE_TOLERANCE)
-    ):
-        return "relative", 100.0
-    if kind == "relative":
-        raise FormatError(
-            f"relative abundances add up to as much as {present.max():g} in a sample (expected 1 or 100)", path=path
-        )
-    return "counts", 0.0
-
-
-def profiles_from_matrix(
-    lineages: Sequence[Lineage | None],
-    values: sp.spmatrix | np.ndarray,
-    samples: Sequence[str],
-    *,
-    path: Path,
-    source_format: str,
-    counts: sp.spmatrix | np.ndarray | None = None,
-    kind: str | None = None,
-    database: str = "",
-    clades: bool = False,
-) -> list[SampleProfile]:
-    """Sample profiles from a features x samples matrix.
-
-    Parameters
-    ----------
-    lineages
-        One lineage per row; ``None`` marks an unassigned row.  Rows with the
-        same lineage are summed.
-    values
-        Non-negative numbers, rows x samples (checked by the caller).
-    samples
-        Sample names, unique.
-    counts
-        Read counts beside relative ``values`` (a long table with both).
-    kind
-        ``"counts"`` or ``"relative"`` where the input says so; else decided
-        from the sample totals (see the module docstring).
-    clades
-        The input says each row is a clade total (gutbalance's own long tables
-        say so in their header): read them as given, even where a profiler
-        reported a parent below the sum of its children (round-off, or a CAMI
-        profile normalising each rank on its own), instead of deciding from
-        the numbers whether the table is hierarchical.
-    """
-    V = sp.csr_matrix(values, dtype=np.float64)
-    C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
-    n_rows, n_samples = V.shape
-    unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
-    position: dict[Lineage, int] = {}
-    group = np.empty(n_rows - len(unassigned_rows), dtype=np.int64)
-    assigned_rows = np.empty_like(group)
-    k = 0
-    for i, lin in enumerate(lineages):
-        if lin is None:
-            continue
-        group[k] = position.setdefault(lin, len(position))
-        assigned_rows[k] = i
-        k += 1
-    unique = list(position)
-    n_unique = len(unique)
-    if n_unique == 0 and len(unassigned_rows) == 0:
-        raise FormatError("the table has no taxon rows", path=path)
-    collapse = sp.csr_matrix((np.ones(len(group)), (group, assigned_rows)), shape=(n_unique, n_rows))
-
-    def unassigned_of(M: sp.csr_matrix) -> np.ndarray:
-        if len(unassigned_rows) == 0:
-            return np.zeros(n_samples)
-        return np.asarray(M[unassigned_rows].sum(axis=0)).ravel()
-
-    own = (collapse @ V).tocsr()
-    own_counts = None if C is None else (collapse @ C).tocsr()
-    # Nearest reported ancestor of each lineage, and all reported ancestors.
-    ancestors: list[list[int]] = []
-    for lin in unique:
-        ancestors.append([position[lin[:d]] for d in range(len(lin) - 1, 0, -1) if lin[:d] in position])
-    nearest = [a[0] if a else -1 for a in ancestors]
-    hierarchical = n_unique > 0 and (clades or _is_hierarchical(unique, nearest, own))
-    top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
-
-    def clades_and_totals(M: sp.csr_matrix, unassigned: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
-        if n_unique == 0:
-            return M, unassigned
-        if hierarchical:
-            return M, np.asarray(M[top].sum(axis=0)).ravel() + unassigned
-        rows = [k for k, anc in enumerate(ancestors) for _ in anc]
-        cols = [a for anc in ancestors for a in anc]
-        tree = sp.identity(n_unique, format="csr") + sp.csr_matrix(
-            (np.ones(len(rows)), (cols, rows)), shape=(n_unique, n_unique)
-        )
-        return (tree @ M).tocsr(), np.asarray(M.sum(axis=0)).ravel() + unassigned
-
-    unassigned = unassigned_of(V)
-    clade, totals = clades_and_totals(own, unassigned)
-    mode, divisor = _scale(totals, V, kind, path)
-    clade_counts = None
-    if own_counts is not None:
-        clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))
-    elif mode == "counts":
-        clade_counts = clade
-    by_sample = clade.tocsc()
-    counts_by_sample = None if clade_counts is None else clade_counts.tocsc()
-    out = []
-    for j, sample in enumerate(samples):
-        start, end = by_sample.indptr[j], by_sample.indptr[j + 1]
-        rows = by_sample.indices[start:end]
-        vals = by_sample.data[start:end]
-        keep = vals > 0
-        rows, vals = rows[keep], vals[keep]
-        divide = totals[j] if mode == "counts" else divisor
-        if divide <= 0:
-            divide = 1.0  # an empty sample: nothing to scale
-        sample_counts = None
-        if counts_by_sample is not None:
-            dense = np.zeros(n_unique)
-            cs, ce = counts_by_sample.indptr[j], counts_by_sample.indptr[j + 1]
-            dense[counts_by_sample.indices[cs:ce]] = counts_by_sample.data[cs:ce]
-            sample_counts = dense[rows].tolist()
-        out.append(
-            SampleProfile(
-                sample=str(sample),
-                lineages=[unique[r] for r in rows],
-                abundance=(vals / divide).tolist(),
-                unassigned=float(unassigned[j] / divide),
-                counts=sample_counts,
-                source_file=str(path),
-                source_format=source_format,
-                database=database,
-            )
-        )
-    return out
-
+from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
 
@@ -487,6 +192,7 @@ def _table_lines(text: str) -> tuple[list[str], int]:
 
 
 def sniff(source: Source) -> bool:
+    """Whether ``source`` splits into a table with a header and numbers (the generic fallback)."""
     lines = source.head_lines
     if not lines:
         return False
@@ -576,9 +282,8 @@ class _Labels:
 def _resolve(
     labels: _Labels, path: Path, *, transposed: bool, taxonomy: FeatureTaxonomy | None = None
 ) -> list[Lineage | None]:
-    taxonomy = taxonomy if taxonomy is not None else active_taxonomy()
     plain = labels.rank is None and any(
-        (";" in t or "|" in t) and not _PREFIX.search(t) for t in labels.texts
+        (";" in t or "|" in t) and not has_rank_prefix(t) for t in labels.texts
     )
     seen: dict[str, int] = {}
     out: list[Lineage | None] = []
@@ -636,7 +341,7 @@ def _lineage_from_rank_columns(record: list[str], columns: list[tuple[int, str]]
         name = record[i].strip() if i < len(record) else ""
         if not name or name.upper() == "NA":
             break
-        name = _FIRST_PREFIX.sub("", name)
+        name = strip_rank_prefix(name)
         parts.append(f"{'kpcofgst'[RANK_INDEX[rank]]}__{name}")
     return "|".join(parts) if parts else "Unassigned"
 
@@ -688,6 +393,7 @@ def _read_long(
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
     clades = any(_header_key(header[c]) in _CLADE_HEADERS for c in (v_col, c_col) if c is not None)
     if v_col is None:
+        assert counts is not None  # a long table has a value column, a counts column or both
         return profiles_from_matrix(
             lineages, counts, list(samples), path=path, source_format="table", kind="counts", clades=clades
         )
@@ -752,31 +458,72 @@ def _read_wide(
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
 ) -> list[SampleProfile]:
-    width = len(header)
+    """A wide table: one column per sample and a row per taxon, or transposed."""
+    _check_widths(data, len(header), path)
+    layout = _wide_layout(header, header_line, path)
+    values = _wide_values(data, header, layout.data_cols, delim, path)
+    if _taxa_are_columns(layout, data, header):
+        samples = _sample_rows(data, header, path)
+        labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
+        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
+        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
+    samples = _sample_columns(header, layout.data_cols, header_line, path)
+    lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy)
+    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+
+
+def _check_widths(data: list[tuple[int, list[str]]], width: int, path: Path) -> None:
+    """Every record as wide as the header (a trailing separator dropped)."""
     for line, record in data:
         if len(record) == width + 1 and record[-1] == "":
             record.pop()  # a trailing separator
         if len(record) != width:
             raise FormatError(f"expected {width} fields like the header, found {len(record)}", path=path, line=line)
+
+
+@dataclass
+class _WideLayout:
+    """Which columns of a wide table hold what."""
+
+    keys: list[str]
+    rank_columns: list[tuple[int, str]]
+    lineage_col: int | None
+    data_cols: list[int]
+
+
+def _wide_layout(header: list[str], header_line: int, path: Path) -> _WideLayout:
+    """The label columns (first column, a lineage column, rank columns) and
+    the value columns (the rest, less annotations such as ``confidence``)."""
     keys = [_header_key(h) for h in header]
     rank_columns = _rank_columns(header)
     lineage_col = next((i for i, k in enumerate(keys) if k in _LINEAGE_HEADERS and i > 0), None)
     if lineage_col is None and keys[0] in _LINEAGE_HEADERS:
         lineage_col = 0
     label_cols = {0} | ({lineage_col} if lineage_col is not None else set()) | {i for i, _ in rank_columns}
-    data_cols = [i for i in range(width) if i not in label_cols and keys[i] not in _ANNOTATION_HEADERS]
+    data_cols = [i for i in range(len(header)) if i not in label_cols and keys[i] not in _ANNOTATION_HEADERS]
     if not data_cols:
         raise FormatError("no sample columns beside the taxon column(s)", path=path, line=header_line)
-    row_labels = [rec[0] for _, rec in data]
-    col_labels = [header[i] for i in data_cols]
-    transposed = False
-    if lineage_col is None and not rank_columns:
-        if keys[0] in _SAMPLE_HEADERS:
-            transposed = True
-        elif keys[0] not in _FEATURE_HEADERS:
-            row_score = np.mean([looks_taxonomic(t) for t in row_labels])
-            col_score = np.mean([looks_taxonomic(t) for t in col_labels])
-            transposed = bool(col_score > row_score)
+    return _WideLayout(keys, rank_columns, lineage_col, data_cols)
+
+
+def _taxa_are_columns(layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str]) -> bool:
+    """Whether samples are rows (see "How the layout is decided")."""
+    if layout.lineage_col is not None or layout.rank_columns:
+        return False
+    first = layout.keys[0]
+    if first in _SAMPLE_HEADERS:
+        return True
+    if first in _FEATURE_HEADERS:
+        return False
+    row_score = np.mean([looks_taxonomic(rec[0]) for _, rec in data])
+    col_score = np.mean([looks_taxonomic(header[i]) for i in layout.data_cols])
+    return bool(col_score > row_score)
+
+
+def _wide_values(
+    data: list[tuple[int, list[str]]], header: list[str], data_cols: list[int], delim: str, path: Path
+) -> np.ndarray:
+    """The value cells as numbers, rows x value columns (an empty cell is 0)."""
     cells = [rec[i] for _, rec in data for i in data_cols]
     numbers = _Numbers(cells, delim, path)
     values = np.zeros((len(data), len(data_cols)))
@@ -785,36 +532,42 @@ def _read_wide(
             cell = record[i]
             if cell:
                 values[r, c] = _parse_cell(numbers, cell, path, line, header[i])
-    if transposed:
-        samples = [t.strip() for t in row_labels]
-        sample_field = header[0] or "first column"
-        seen: dict[str, int] = {}
-        for (line, _), name in zip(data, samples, strict=True):
-            if not name:
-                raise FormatError("empty sample name", path=path, line=line, field=sample_field)
-            if name in seen:
-                raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
-            seen[name] = line
-        labels = _Labels(col_labels, data_cols, "")
-        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
-        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
-    samples = [h.strip() for h in col_labels]
+    return values
+
+
+def _sample_rows(data: list[tuple[int, list[str]]], header: list[str], path: Path) -> list[str]:
+    """Sample names down the first column, each named and once."""
+    samples = [rec[0].strip() for _, rec in data]
+    sample_field = header[0] or "first column"
+    seen: dict[str, int] = {}
+    for (line, _), name in zip(data, samples, strict=True):
+        if not name:
+            raise FormatError("empty sample name", path=path, line=line, field=sample_field)
+        if name in seen:
+            raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
+        seen[name] = line
+    return samples
+
+
+def _sample_columns(header: list[str], data_cols: list[int], header_line: int, path: Path) -> list[str]:
+    """Sample names along the header, each named and once."""
+    samples = [header[i].strip() for i in data_cols]
     if any(not s for s in samples):
         raise FormatError("a sample column has no name", path=path, line=header_line)
     dup = sorted({s for s in samples if samples.count(s) > 1})
     if dup:
         raise FormatError(f"duplicate sample columns: {', '.join(dup)}", path=path, line=header_line, field=dup[0])
-    if rank_columns and lineage_col is None:
-        texts = [_lineage_from_rank_columns(rec, rank_columns) for _, rec in data]
-        labels = _Labels(texts, [line for line, _ in data], "+".join(header[i] for i, _ in rank_columns))
-    else:
-        col = 0 if lineage_col is None else lineage_col
-        labels = _Labels(
-            [rec[col] for _, rec in data], [line for line, _ in data], header[col] or "first column",
-            standard_rank(keys[col]),
-        )
-    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
-    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+    return samples
+
+
+def _row_labels(layout: _WideLayout, header: list[str], data: list[tuple[int, list[str]]]) -> _Labels:
+    """The taxon of each row: from rank columns, a lineage column or the first column."""
+    lines = [line for line, _ in data]
+    if layout.rank_columns and layout.lineage_col is None:
+        texts = [_lineage_from_rank_columns(rec, layout.rank_columns) for _, rec in data]
+        return _Labels(texts, lines, "+".join(header[i] for i, _ in layout.rank_columns))
+    col = 0 if layout.lineage_col is None else layout.lineage_col
+    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]))
 
 
 # --- writing -----------------------------------------------------------------
@@ -848,19 +601,8 @@ def long_rows(cohort) -> list[list[str]]:
     return out
 
 
-def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -> float:
-    """Reads not assigned, from the assigned reads and the unassigned share."""
-    domains = np.flatnonzero((cohort.taxa["rank"] == "domain").to_numpy())
-    assigned = float(counts[i, domains].sum()) if len(domains) else 0.0
-    estimate = assigned * unassigned / (1.0 - unassigned) if unassigned < 1 else 0.0
-    if np.all(counts.data == np.round(counts.data)):
-        estimate = float(round(estimate))  # reads are whole; keep the table an integer one
-    return estimate
-
-
 def write(cohort, path: Path) -> None:
-    from ...outputs import write_text_atomic
-
+    """Write the cohort as a long CSV table (:func:`long_rows`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(long_rows(cohort))
@@ -874,7 +616,7 @@ register(
         sniff,
         read,
         write,
-        extensions=(".csv", ".tsv", ".txt"),
+        extensions=(".csv",),
         priority=1,
         takes_taxonomy=True,
     )

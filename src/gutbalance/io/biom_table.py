@@ -1,0 +1,300 @@
+"""BIOM tables (the library's :class:`biom.Table`), whichever file holds them:
+a BIOM file (:mod:`.formats.biom`) or the ``feature-table.biom`` inside a
+QIIME 2 artifact (:mod:`.formats.qza`).  Parsing (HDF5 in a child process,
+see :mod:`.isolate`), turning a table into sample profiles, and building one
+from a Cohort for the writers.
+
+Each observation's lineage comes from, in order:
+
+1. a feature taxonomy read in the same call (a QIIME 2 ``FeatureData[Taxonomy]``
+   artifact or ``taxonomy.tsv``; see :mod:`.taxonomy_file`);
+2. the observation metadata ``taxonomy`` (a list of rank strings, joined with
+   ``;``, or one string);
+3. the observation id itself, when it is a lineage or a binomial
+   (``s__Abiotrophia_defectiva``, ``k__Bacteria; p__Firmicutes; ...``).
+
+Ids that are none of these (ASV hashes, OTU numbers) cannot be scored: the
+reader refuses the table and says a taxonomy is needed.  Counts or relative
+abundance, and features classified only to a higher rank, are decided as for
+every feature table (:func:`.feature_table.profiles_from_matrix`).
+
+A table built from a Cohort (:func:`build_table`) has one observation per
+taxon with its *own* abundance in each sample (its clade abundance minus its
+children's: reads a profiler placed at a genus but no species stay at the
+genus), so a sample's column depends on that sample alone and adds up to what
+was classified; the lineage as id (``k__Bacteria;p__Bacillota;...``) and as
+``taxonomy`` metadata (a list of ``k__X`` strings), counts when every sample
+has them, else relative abundance, and an ``Unassigned`` observation for the
+unassigned share.  Reading it back sums the own abundances into the same
+clades (up to a parent the profiler reported below the sum of its children,
+which a table of own abundances cannot carry).  A relative table gutbalance
+wrote (``generated_by``) is read as fractions.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import h5py  # type: ignore[import-untyped]
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from biom import Table  # type: ignore[import-untyped]
+from biom.parse import parse_biom_table  # type: ignore[import-untyped]
+
+from ..cohort import SampleProfile
+from ..errors import FormatError, TaxonomyError
+from .feature_table import label_lineage, looks_taxonomic, profiles_from_matrix, unassigned_count
+from .isolate import run_isolated
+from .source import Source
+from .taxonomy_file import FeatureTaxonomy
+
+_TAXONOMY_KEYS = ("taxonomy", "Taxonomy", "taxon", "Taxon", "lineage", "Lineage")
+
+
+def _parse_hdf5(data: bytes):
+    """The parts of the BIOM table in HDF5 bytes (matrix, ids, metadata), or
+    None when the HDF5 file is not BIOM.  Runs in a child process (see
+    :mod:`gutbalance.io.isolate`), so it returns plain, picklable parts."""
+    with h5py.File(io.BytesIO(data), "r") as f:
+        url = f.attrs.get("format-url", b"")
+        url = url.decode() if isinstance(url, bytes) else str(url)
+        if not ("biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)):
+            return None
+        table = parse_biom_table(f)
+
+    def plain(metadata):
+        return None if metadata is None else [None if m is None else dict(m) for m in metadata]
+
+    return {
+        "data": table.matrix_data,
+        "observation_ids": list(table.ids(axis="observation")),
+        "sample_ids": list(table.ids(axis="sample")),
+        "observation_metadata": plain(table.metadata(axis="observation")),
+        "sample_metadata": plain(table.metadata(axis="sample")),
+        "type": table.type,
+        "generated_by": table.generated_by,
+    }
+
+
+def hdf5_table(source: Source):
+    """Parse HDF5 content once per source, isolated: libhdf5 can crash the
+    process on a corrupt file rather than raise.  Returns the table, None for
+    HDF5 that is not BIOM, or the FormatError to raise."""
+    cached = source.__dict__.get("_biom_hdf5")
+    if cached is None:
+        try:
+            parts = run_isolated(_parse_hdf5, source.data, path=source.path, what="HDF5 file")
+            if parts is not None:
+                parts = Table(
+                    parts["data"],
+                    parts["observation_ids"],
+                    parts["sample_ids"],
+                    observation_metadata=parts["observation_metadata"],
+                    sample_metadata=parts["sample_metadata"],
+                    type=parts["type"],
+                    generated_by=parts["generated_by"],
+                )
+            cached = ("ok", parts)
+        except FormatError as exc:
+            cached = ("error", exc)
+        except Exception as exc:  # biom and h5py raise KeyError, TypeError, ValueError, OSError, ...
+            detail = str(exc).strip() or type(exc).__name__
+            cached = ("error", FormatError(f"not a readable BIOM table ({detail})", path=source.path))
+        source.__dict__["_biom_hdf5"] = cached
+    return cached
+
+
+def load_table(source: Source):
+    """The :class:`biom.Table` in ``source`` (HDF5 or JSON)."""
+    if source.is_hdf5:
+        kind, value = hdf5_table(source)
+        if kind == "error":
+            raise value
+        if value is None:
+            raise FormatError("an HDF5 file, but not a BIOM table", path=source.path)
+        return value
+    try:
+        text = source.text.lstrip()
+        if not text.startswith("{"):
+            raise FormatError("not a BIOM file (neither HDF5 nor JSON)", path=source.path)
+        return parse_biom_table(text)
+    except FormatError:
+        raise
+    except Exception as exc:  # biom and h5py raise KeyError, TypeError, ValueError, OSError, ...
+        detail = str(exc).strip() or type(exc).__name__
+        raise FormatError(f"not a readable BIOM table ({detail})", path=source.path) from None
+
+
+def _metadata_lineage(metadata) -> str | None:
+    if not metadata:
+        return None
+    for key in _TAXONOMY_KEYS:
+        value = metadata.get(key)
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, np.ndarray)):
+            parts = [str(v).strip() for v in value]
+            text = ";".join(parts)
+        else:
+            text = str(value).strip()
+        if text:
+            return text
+    return None
+
+
+def profiles_from_table(
+    table, *, path: Path, source_format: str, kind: str | None = None, taxonomy: FeatureTaxonomy | None = None
+) -> list[SampleProfile]:
+    """Sample profiles from a :class:`biom.Table` (observations = taxa);
+    ``taxonomy`` gives lineages to feature ids (ASV hashes)."""
+    ids = [str(i) for i in table.ids(axis="observation")]
+    samples = [str(s) for s in table.ids(axis="sample")]
+    if not ids or not samples:
+        raise FormatError(f"the table is empty ({len(ids)} features x {len(samples)} samples)", path=path)
+    metadata = table.metadata(axis="observation")
+    texts: list[str | None] = []
+    for k, feature in enumerate(ids):
+        text = None
+        if taxonomy is not None:
+            text = taxonomy.lineages.get(feature)
+        if text is None and metadata is not None:
+            text = _metadata_lineage(metadata[k])
+        if text is None and looks_taxonomic(feature):
+            text = feature
+        texts.append(text)
+    missing = [f for f, t in zip(ids, texts, strict=True) if t is None]
+    if missing:
+        where = (
+            "the taxonomy given beside it" if taxonomy is not None else "no taxonomy (no 'taxonomy' observation metadata)"
+        )
+        raise FormatError(
+            f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not taxa and the table has "
+            f"{where}: gutbalance needs the taxonomy of each feature — read the table together with its "
+            "FeatureData[Taxonomy] .qza or taxonomy.tsv (for example gutbalance.read([table, taxonomy])), "
+            "or use a table collapsed to taxa",
+            path=path,
+        )
+    lineages = []
+    for feature, text in zip(ids, texts, strict=True):
+        assert text is not None  # every feature without a lineage was refused above
+        try:
+            lineages.append(label_lineage(text))
+        except TaxonomyError as exc:
+            raise FormatError(str(exc), path=path, field=feature) from None
+    matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
+    _check_values(matrix, ids, samples, path)
+    # Our own relative tables hold fractions: a CAMI profile's own abundances
+    # can add up past 1 (its ranks are normalised one by one), which the
+    # totals alone would take for percentages.
+    ours = str(table.generated_by or "").startswith("gutbalance")
+    if kind != "counts" and ours and not np.all(matrix.data == np.round(matrix.data)):
+        kind = "fraction"
+    return profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
+
+
+def _check_values(matrix: sp.csr_matrix, ids: list[str], samples: list[str], path: Path) -> None:
+    data = matrix.data
+    bad = ~np.isfinite(data) | (data < 0)
+    if not bad.any():
+        return
+    coo = matrix.tocoo()
+    k = int(np.flatnonzero(~np.isfinite(coo.data) | (coo.data < 0))[0])
+    value = coo.data[k]
+    what = "NaN" if np.isnan(value) else ("infinite" if np.isinf(value) else f"negative ({value:g})")
+    raise FormatError(f"feature {ids[coo.row[k]]!r}: value is {what}", path=path, field=samples[coo.col[k]])
+
+
+def own_values(cohort, matrix: sp.csr_matrix) -> sp.csr_matrix:
+    """Each taxon's own value per sample: its clade value minus its children's.
+
+    A child reported above its parent (a profiler's round-off, or ranks a CAMI
+    profile normalises one by one) leaves the parent nothing of its own, not a
+    negative amount.
+    """
+    taxa = cohort.taxa
+    pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    child = np.flatnonzero(pos >= 0)
+    n = len(taxa)
+    to_parent = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(n, n))
+    M = sp.csr_matrix(matrix, dtype=np.float64)
+    own = (M - M @ to_parent).tocsr()
+    scale = np.repeat(np.asarray(abs(M).max(axis=1).todense()).ravel(), np.diff(own.indptr))
+    own.data[own.data <= 1e-12 * np.maximum(scale, 1.0)] = 0.0
+    own.eliminate_zeros()
+    return own
+
+
+def build_table(cohort):
+    """The cohort as a :class:`biom.Table`: one observation per taxon with its
+    own abundance in each sample (see :func:`own_values`), so a sample's column
+    depends on that sample alone and adds up to what was classified; counts
+    when every sample has them, else relative abundances; an ``Unassigned``
+    observation for the unassigned share."""
+    use_counts = cohort.all_counted
+    source = cohort.counts if use_counts else cohort.X
+    own = own_values(cohort, source)
+    kept = np.flatnonzero(np.diff(own.tocsc().indptr) > 0)
+    lineages = cohort.taxa["lineage"].astype(str).to_numpy()[kept]
+    matrix = own[:, kept].T.tocsr()
+    ids = [lin.replace("|", ";") for lin in lineages]
+    metadata = [{"taxonomy": lin.split("|")} for lin in lineages]
+    unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
+    if (unassigned > 0).any():
+        if use_counts:
+            counts = sp.csr_matrix(cohort.counts)
+            row = np.array([unassigned_count(cohort, counts, i, u) for i, u in enumerate(unassigned)])
+        else:
+            row = unassigned
+        matrix = sp.vstack([matrix, sp.csr_matrix(row.reshape(1, -1))]).tocsr()
+        ids.append("Unassigned")
+        metadata.append({"taxonomy": ["Unassigned"]})
+    return Table(
+        matrix,
+        ids,
+        cohort.sample_names,
+        observation_metadata=metadata,
+        table_id="written by gutbalance",
+        type="OTU table",
+    )
+
+
+def json_text(table: Table) -> str:
+    """A :class:`biom.Table` as BIOM 1.0 JSON, values at full precision.
+
+    biom-format writes JSON values with ``%f`` (six decimals), which turns a
+    relative abundance under 5e-7 into 0 and rounds the rest; the values are
+    written again here from the matrix, each as the shortest text that reads
+    back to the same float.
+    """
+    document = json.loads(table.to_json("gutbalance"))
+    coo = table.matrix_data.tocoo()
+    order = np.lexsort((coo.col, coo.row))
+    document["data"] = [[int(coo.row[k]), int(coo.col[k]), float(coo.data[k])] for k in order if coo.data[k] != 0]
+    return json.dumps(document)
+
+
+def hdf5_bytes(table: Table) -> bytes:
+    """A :class:`biom.Table` as BIOM 2.1 (HDF5) bytes."""
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        table.to_hdf5(f, "gutbalance")
+    return buffer.getvalue()
+
+
+def write_bytes_atomic(data: bytes, path: Path) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so an interrupted
+    run never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

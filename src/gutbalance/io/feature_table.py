@@ -1,0 +1,300 @@
+"""Feature tables, whatever the file: BIOM, QIIME 2 and generic CSV/TSV
+tables all end as a features x samples matrix with a label per feature, and
+this module turns that into sample profiles (collapsing features onto
+lineages, hierarchical or exclusive rows, counts versus relative abundance).
+
+What a label is
+---------------
+A lineage written the Greengenes (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``),
+MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``) way, a binomial
+species name (``Bacteroides fragilis``), or a name whose rank the caller
+knows (a column headed ``genus``).  ``Unassigned``/``UNKNOWN``/``unclassified``
+mean the unassigned share (:func:`label_lineage`).
+
+Counts or relative abundance
+----------------------------
+Per table: when the sample totals are all about 1 (fractions) or all about
+100 (percent), or the values are not integers and no total exceeds 100, the
+table is relative; otherwise it holds counts, and the abundance is count /
+sample total.  Totals are taken over the *top-level* rows only (rows none of
+whose ancestors is also a row), so a hierarchical table that lists every rank
+is not counted several times.
+
+Hierarchical or exclusive rows
+------------------------------
+In a MetaPhlAn-like table each row is a clade and already includes the rows
+beneath it; in a QIIME 2 feature table each feature is its own set of reads
+(an ASV classified only to ``p__Firmicutes`` is not part of the Firmicutes
+species rows).  A table is taken as hierarchical when it is closed under
+parents (every row deeper than the shallowest one has its parent as a row) and
+no row is smaller than the sum of its nearest reported descendants; otherwise
+rows are exclusive and each clade is given its own value plus everything
+reported beneath it.  Features with the same lineage are summed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..cohort import Lineage, SampleProfile
+from ..errors import FormatError, TaxonomyError
+from ..taxonomy import parse_lineage, taxon
+
+#: Names that mean "not assigned to any taxon" (compared lower-cased).
+UNASSIGNED_NAMES = frozenset(
+    {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified"}
+)
+_PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
+_FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
+_BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
+_PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
+
+
+def is_unassigned(label: str) -> bool:
+    """Whether a label (or the first level of a lineage) means "not assigned"."""
+    text = label.strip().strip('"').strip()
+    first = re.split(r"[;|]", text, maxsplit=1)[0]
+    first = _FIRST_PREFIX.sub("", first).strip()
+    return first.lower() in UNASSIGNED_NAMES or (first == "" and bool(_FIRST_PREFIX.match(text)))
+
+
+def looks_taxonomic(label: str) -> bool:
+    """Whether a label reads as a lineage, a binomial or the unassigned row."""
+    text = label.strip().strip('"').strip()
+    if not text:
+        return False
+    if _PREFIX.search(text) or is_unassigned(text) or _BINOMIAL.match(text):
+        return True
+    parts = [p.strip() for p in re.split(r"[;|]", text) if p.strip()]
+    return len(parts) >= 2 and all(_PLAIN_PART.match(p) for p in parts)
+
+
+def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool = False) -> Lineage | None:
+    """The lineage a table label stands for; ``None`` for the unassigned row.
+
+    Parameters
+    ----------
+    label
+        The label as written.
+    rank
+        The standard rank of the column the label is in (a column headed
+        ``genus``), if any.
+    plain_lineages
+        Other labels of the same column are plain ``A;B;C`` lineages, so a
+        single word is a one-level lineage (a domain).
+
+    Raises
+    ------
+    TaxonomyError
+        The label is not a lineage and its rank cannot be told.
+    """
+    text = label.strip().strip('"').strip()
+    if not text:
+        raise TaxonomyError("empty taxon name")
+    if is_unassigned(text):
+        return None
+    if _PREFIX.search(text) or ";" in text or "|" in text:
+        return parse_lineage(text)
+    if rank is not None:
+        return (taxon(rank, text),)
+    if plain_lineages:
+        return parse_lineage(text)
+    if _BINOMIAL.match(text):
+        return (taxon("species", text),)
+    raise TaxonomyError(
+        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...) or head the column with its rank "
+        "(species, genus, ...)"
+    )
+
+
+def has_rank_prefix(text: str) -> bool:
+    """Whether a label has a rank prefix (``g__``, ``D_5__``) anywhere in its levels."""
+    return bool(_PREFIX.search(text))
+
+
+def strip_rank_prefix(name: str) -> str:
+    """A name without its leading rank prefix (``g__Blautia`` -> ``Blautia``)."""
+    return _FIRST_PREFIX.sub("", name)
+
+
+#: A sample total within this distance of 1 (or 100) is a relative table.
+RELATIVE_TOLERANCE = 0.02
+
+
+def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_matrix) -> bool:
+    if all(p < 0 for p in nearest):
+        return False
+    known = set(lineages)
+    shallowest = min(len(lin) for lin in lineages)
+    if any(len(lin) > shallowest and lin[:-1] not in known for lin in lineages):
+        return False
+    children = [(p, k) for k, p in enumerate(nearest) if p >= 0]
+    parent_idx = np.array([p for p, _ in children])
+    child_idx = np.array([k for _, k in children])
+    link = sp.csr_matrix((np.ones(len(children)), (parent_idx, child_idx)), shape=(len(lineages), len(lineages)))
+    child_sums = (link @ own).tocsr()
+    parents = np.unique(parent_idx)
+    diff = (own[parents] - child_sums[parents]).toarray()
+    scale = max(1.0, float(abs(own).max()))
+    return bool(diff.min() >= -1e-6 * scale)
+
+
+def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
+    """('relative', divisor) or ('counts', 0); ``kind="fraction"``: relative
+    values known to be fractions (a table gutbalance wrote)."""
+    if kind == "fraction":
+        return "relative", 1.0
+    present = totals[totals > 0]
+    if kind == "counts" or present.size == 0:
+        return ("counts", 0.0) if present.size else ("relative", 1.0)
+    if np.all(np.abs(present - 1.0) <= RELATIVE_TOLERANCE) or present.max() <= 1.0 + RELATIVE_TOLERANCE:
+        return "relative", 1.0
+    integers = bool(np.all(np.abs(values.data - np.round(values.data)) <= 1e-6))
+    if np.all(np.abs(present - 100.0) <= 100 * RELATIVE_TOLERANCE) or (
+        not integers and present.max() <= 100.0 * (1 + RELATIVE_TOLERANCE)
+    ):
+        return "relative", 100.0
+    if kind == "relative":
+        raise FormatError(
+            f"relative abundances add up to as much as {present.max():g} in a sample (expected 1 or 100)", path=path
+        )
+    return "counts", 0.0
+
+
+def profiles_from_matrix(
+    lineages: Sequence[Lineage | None],
+    values: sp.csr_matrix | np.ndarray,
+    samples: Sequence[str],
+    *,
+    path: Path,
+    source_format: str,
+    counts: sp.csr_matrix | np.ndarray | None = None,
+    kind: str | None = None,
+    database: str = "",
+    clades: bool = False,
+) -> list[SampleProfile]:
+    """Sample profiles from a features x samples matrix.
+
+    Parameters
+    ----------
+    lineages
+        One lineage per row; ``None`` marks an unassigned row.  Rows with the
+        same lineage are summed.
+    values
+        Non-negative numbers, rows x samples (checked by the caller).
+    samples
+        Sample names, unique.
+    counts
+        Read counts beside relative ``values`` (a long table with both).
+    kind
+        ``"counts"`` or ``"relative"`` where the input says so (``"fraction"``:
+        relative and known to be fractions); else decided from the sample
+        totals (see the module docstring).
+    clades
+        The input says each row is a clade total (gutbalance's own long tables
+        say so in their header): read them as given, even where a profiler
+        reported a parent below the sum of its children (round-off, or a CAMI
+        profile normalising each rank on its own), instead of deciding from
+        the numbers whether the table is hierarchical.
+    """
+    V = sp.csr_matrix(values, dtype=np.float64)
+    C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
+    n_rows, n_samples = V.shape
+    unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
+    position: dict[Lineage, int] = {}
+    group = np.empty(n_rows - len(unassigned_rows), dtype=np.int64)
+    assigned_rows = np.empty_like(group)
+    k = 0
+    for i, lin in enumerate(lineages):
+        if lin is None:
+            continue
+        group[k] = position.setdefault(lin, len(position))
+        assigned_rows[k] = i
+        k += 1
+    unique = list(position)
+    n_unique = len(unique)
+    if n_unique == 0 and len(unassigned_rows) == 0:
+        raise FormatError("the table has no taxon rows", path=path)
+    collapse = sp.csr_matrix((np.ones(len(group)), (group, assigned_rows)), shape=(n_unique, n_rows))
+
+    def unassigned_of(M: sp.csr_matrix) -> np.ndarray:
+        if len(unassigned_rows) == 0:
+            return np.zeros(n_samples)
+        return np.asarray(M[unassigned_rows].sum(axis=0)).ravel()
+
+    own = (collapse @ V).tocsr()
+    own_counts = None if C is None else (collapse @ C).tocsr()
+    # Nearest reported ancestor of each lineage, and all reported ancestors.
+    ancestors: list[list[int]] = []
+    for lin in unique:
+        ancestors.append([position[lin[:d]] for d in range(len(lin) - 1, 0, -1) if lin[:d] in position])
+    nearest = [a[0] if a else -1 for a in ancestors]
+    hierarchical = n_unique > 0 and (clades or _is_hierarchical(unique, nearest, own))
+    top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
+
+    def clades_and_totals(M: sp.csr_matrix, unassigned: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+        if n_unique == 0:
+            return M, unassigned
+        if hierarchical:
+            return M, np.asarray(M[top].sum(axis=0)).ravel() + unassigned
+        rows = [k for k, anc in enumerate(ancestors) for _ in anc]
+        cols = [a for anc in ancestors for a in anc]
+        tree = sp.identity(n_unique, format="csr") + sp.csr_matrix(
+            (np.ones(len(rows)), (cols, rows)), shape=(n_unique, n_unique)
+        )
+        return (tree @ M).tocsr(), np.asarray(M.sum(axis=0)).ravel() + unassigned
+
+    unassigned = unassigned_of(V)
+    clade, totals = clades_and_totals(own, unassigned)
+    mode, divisor = _scale(totals, V, kind, path)
+    clade_counts = None
+    if own_counts is not None and C is not None:
+        clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))
+    elif mode == "counts":
+        clade_counts = clade
+    by_sample = clade.tocsc()
+    counts_by_sample = None if clade_counts is None else clade_counts.tocsc()
+    out = []
+    for j, sample in enumerate(samples):
+        start, end = by_sample.indptr[j], by_sample.indptr[j + 1]
+        rows = by_sample.indices[start:end]
+        vals = by_sample.data[start:end]
+        keep = vals > 0
+        rows, vals = rows[keep], vals[keep]
+        divide = totals[j] if mode == "counts" else divisor
+        if divide <= 0:
+            divide = 1.0  # an empty sample: nothing to scale
+        sample_counts = None
+        if counts_by_sample is not None:
+            dense = np.zeros(n_unique)
+            cs, ce = counts_by_sample.indptr[j], counts_by_sample.indptr[j + 1]
+            dense[counts_by_sample.indices[cs:ce]] = counts_by_sample.data[cs:ce]
+            sample_counts = dense[rows].tolist()
+        out.append(
+            SampleProfile(
+                sample=str(sample),
+                lineages=[unique[r] for r in rows],
+                abundance=(vals / divide).tolist(),
+                unassigned=float(unassigned[j] / divide),
+                counts=sample_counts,
+                source_file=str(path),
+                source_format=source_format,
+                database=database,
+            )
+        )
+    return out
+
+
+def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -> float:
+    """Reads not assigned, from the assigned reads and the unassigned share."""
+    domains = np.flatnonzero((cohort.taxa["rank"] == "domain").to_numpy())
+    assigned = float(counts[i, domains].sum()) if len(domains) else 0.0
+    estimate = assigned * unassigned / (1.0 - unassigned) if unassigned < 1 else 0.0
+    if np.all(counts.data == np.round(counts.data)):
+        estimate = float(round(estimate))  # reads are whole; keep the table an integer one
+    return estimate

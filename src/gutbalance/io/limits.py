@@ -1,0 +1,102 @@
+"""Caps on one input file (bytes as stored, bytes once expanded, compression
+ratio, lines, samples, taxa per sample) and the command line's defaults.  A
+leaf of :mod:`gutbalance.io`: :mod:`.source` and :mod:`.archive` check them
+while content streams in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentLimitError, GutBalanceError
+
+#: Largest input accepted, before and after decompression (bytes), unless
+#: :class:`InputLimits` say otherwise.  A stool profile is kilobytes; a merged
+#: table of 100,000 samples is a few GB at most.
+MAX_INPUT_BYTES = 4 * 1024**3
+#: Decompressed / compressed ratio above which a file is treated as a bomb.
+MAX_COMPRESSION_RATIO = 1000
+#: Decompressed bytes taken at a time: a bomb is refused after at most one
+#: chunk past its limit, never after expanding it whole.
+CHUNK_BYTES = 1 << 16
+#: Environment variables that set the command line's limits (see :meth:`InputLimits.from_env`).
+LIMIT_VARIABLES = {
+    "max_bytes": "GUTBALANCE_INPUT_MAX_BYTES",
+    "max_expanded_bytes": "GUTBALANCE_INPUT_MAX_EXPANDED_BYTES",
+    "max_ratio": "GUTBALANCE_INPUT_MAX_RATIO",
+    "max_lines": "GUTBALANCE_INPUT_MAX_LINES",
+    "max_samples": "GUTBALANCE_INPUT_MAX_SAMPLES",
+    "max_taxa": "GUTBALANCE_INPUT_MAX_TAXA",
+}
+
+
+@dataclass(frozen=True)
+class InputLimits:
+    """Caps on one input file, checked while it streams in; the first one
+    passed stops reading.
+
+    Attributes
+    ----------
+    max_bytes
+        The file as stored or uploaded (compressed, if it is).
+    max_expanded_bytes
+        The content once decompressed (gzip/bz2/xz), or all members of a
+        zip archive (``.qza``) together.  Over it: :class:`SizeLimitError`.
+    max_ratio
+        Expanded / compressed size above which a file is a bomb.
+    max_lines, max_samples, max_taxa
+        Lines of the (expanded) text, samples in the file, taxa of one
+        sample; ``None`` is no limit.  Over one: :class:`ContentLimitError`.
+
+    The defaults are the command line's: generous, for cohorts of 100,000
+    samples on a workstation.  The web app sets tight ones per upload.
+    """
+
+    max_bytes: int = MAX_INPUT_BYTES
+    max_expanded_bytes: int = MAX_INPUT_BYTES
+    max_ratio: int = MAX_COMPRESSION_RATIO
+    max_lines: int | None = None
+    max_samples: int | None = None
+    max_taxa: int | None = None
+
+    @classmethod
+    def from_env(cls) -> InputLimits:
+        """The defaults, changed by ``GUTBALANCE_INPUT_MAX_<NAME>`` variables
+        (:data:`LIMIT_VARIABLES`; ``0`` or empty means no limit for the counts)."""
+        values: dict[str, Any] = {}
+        for name, variable in LIMIT_VARIABLES.items():
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                number = int(raw) if raw.strip() else 0
+            except ValueError:
+                raise GutBalanceError(f"{variable} must be a whole number, not {raw!r}") from None
+            if name in ("max_lines", "max_samples", "max_taxa"):
+                values[name] = number if number > 0 else None
+            elif number <= 0:
+                raise GutBalanceError(f"{variable} must be positive")
+            else:
+                values[name] = number
+        return cls(**values)
+
+    def check_profiles(self, profiles: list, *, path: str | Path | None) -> None:
+        """Refuse more samples, or a sample with more taxa, than allowed."""
+        if self.max_samples is not None and len(profiles) > self.max_samples:
+            raise ContentLimitError(
+                f"the file holds {len(profiles):,} samples, over the limit of {self.max_samples:,} per file", path=path
+            )
+        if self.max_taxa is not None:
+            for profile in profiles:
+                if len(profile.lineages) > self.max_taxa:
+                    raise ContentLimitError(
+                        f"sample {profile.sample!r} lists {len(profile.lineages):,} taxa, over the limit of {self.max_taxa:,}",
+                        path=path,
+                    )
+
+
+def default_limits() -> InputLimits:
+    """The limits :meth:`Source.open` applies when given none (from the environment)."""
+    return InputLimits.from_env()

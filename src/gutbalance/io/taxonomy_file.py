@@ -1,0 +1,162 @@
+"""Taxonomy files given beside feature tables: a QIIME 2 ``FeatureData[Taxonomy]``
+artifact (``.qza``) or an exported ``taxonomy.tsv`` (``Feature ID``, ``Taxon``,
+``Confidence``).
+
+A ``FeatureTable`` of ASV hashes cannot be scored alone.  When
+:func:`gutbalance.io.read` or :func:`~gutbalance.io.read_batch` is given
+taxonomy files beside tables, :func:`split_taxonomy` takes them out of the
+list and merges them into one :class:`FeatureTaxonomy`, which every table
+reader that takes one (``.qza``, BIOM, CSV/TSV: formats with
+``takes_taxonomy``) gets as its ``taxonomy=`` argument; the readers look
+feature ids up in it, and features with the same lineage are summed.  A
+table of hashes without a taxonomy is refused with a
+:class:`~gutbalance.errors.FormatError` that says so.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import FormatError, GutBalanceError
+from .archive import (
+    MAX_ARCHIVE_BYTES,
+    METADATA_MEMBER,
+    TAXONOMY_TYPE,
+    check_archive,
+    open_artifact,
+    parse_metadata,
+    read_member,
+)
+from .source import ZIP_MAGIC, Source
+
+
+@dataclass
+class FeatureTaxonomy:
+    """Lineages for feature ids (ASV hashes, OTU ids), from a QIIME 2
+    ``FeatureData[Taxonomy]`` artifact or a ``taxonomy.tsv`` read in the same call."""
+
+    lineages: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def add(self, mapping: dict[str, str], source: str) -> None:
+        """Add the lineages of one taxonomy file (``source`` names it in errors).
+
+        Raises
+        ------
+        FormatError
+            A feature already has another lineage from an earlier file.
+        """
+        for feature, lineage in mapping.items():
+            known = self.lineages.get(feature)
+            if known is not None and known != lineage:
+                raise FormatError(
+                    f"feature {feature!r} is {lineage!r} here but {known!r} in {', '.join(self.sources)}", path=source
+                )
+            self.lineages[feature] = lineage
+        self.sources.append(source)
+
+
+def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
+    """Feature id -> lineage from a QIIME 2 ``taxonomy.tsv`` (``Feature ID``, ``Taxon``, ``Confidence``)."""
+    mapping: dict[str, str] = {}
+    lines_seen: dict[str, int] = {}
+    header: list[str] | None = None
+    taxon_col = 1
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or (header is not None and line.startswith("#")):
+            continue
+        fields = line.split("\t")
+        if header is None:
+            header = [f.strip().lstrip("#").strip().lower() for f in fields]
+            taxon_col = next((i for i, h in enumerate(header) if h in {"taxon", "taxonomy"}), 1)
+            if len(header) <= taxon_col:
+                raise FormatError("a taxonomy table needs a feature id and a taxon column", path=path, line=lineno)
+            continue
+        if len(fields) <= taxon_col:
+            raise FormatError(f"expected at least {taxon_col + 1} fields, found {len(fields)}", path=path, line=lineno)
+        feature = fields[0].strip()
+        if feature in lines_seen:
+            raise FormatError(f"feature {feature!r} repeats line {lines_seen[feature]}", path=path, line=lineno)
+        lines_seen[feature] = lineno
+        mapping[feature] = fields[taxon_col].strip()
+    if not mapping:
+        raise FormatError("the taxonomy table has no rows", path=path)
+    return mapping
+
+
+def taxonomy_file_kind(path: Path) -> str | None:
+    """'qza' or 'tsv' when ``path`` is a taxonomy artifact or taxonomy.tsv, else None.
+
+    Only peeks (the zip directory and metadata.yaml, or the first line); any
+    problem means "not a taxonomy file", and the normal reader reports it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(ZIP_MAGIC):
+        try:
+            if path.stat().st_size > MAX_ARCHIVE_BYTES:
+                return None
+            with zipfile.ZipFile(path) as zf:
+                infos = check_archive(zf, path.stat().st_size, path)
+                metas = [i for i in infos if METADATA_MEMBER.match(i.filename)]
+                if len(metas) != 1:
+                    return None
+                meta = parse_metadata(read_member(zf, metas[0], path).decode("utf-8", errors="replace"))
+        except Exception:  # a peek never raises
+            return None
+        return "qza" if meta.get("type", "").replace(" ", "") == TAXONOMY_TYPE else None
+    first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    cells = [c.strip().lstrip("#").strip().lower() for c in first.split("\t")]
+    if (
+        len(cells) >= 2
+        and cells[0] in {"feature id", "featureid", "feature-id", "otu id", "otuid", "id"}
+        and cells[1] in {"taxon", "taxonomy"}
+        and all(c in {"confidence", "consensus"} for c in cells[2:])
+    ):
+        return "tsv"
+    return None
+
+
+def read_taxonomy(path: Path) -> dict[str, str]:
+    """Feature id -> lineage from a FeatureData[Taxonomy] .qza or a taxonomy.tsv."""
+    source = Source.open(path)
+    if source.is_zip:
+        artifact = open_artifact(source.data, path, limits=source.limits)
+        if artifact.type.replace(" ", "") != TAXONOMY_TYPE:
+            raise FormatError(f"expected a {TAXONOMY_TYPE} artifact, found {artifact.type}", path=path)
+        text = artifact.member("data/taxonomy.tsv").decode("utf-8-sig", errors="replace")
+    else:
+        text = source.text
+    return parse_taxonomy_tsv(text, path)
+
+
+def split_taxonomy(paths: list[Path]) -> tuple[list[Path], FeatureTaxonomy | None, list[tuple[Path, GutBalanceError]]]:
+    """Separate taxonomy files from table files.
+
+    Returns
+    -------
+    tables
+        The paths that are not taxonomy files, in order.
+    taxonomy
+        The merged feature taxonomy, or None when no taxonomy file was given.
+    errors
+        Taxonomy files that could not be read, with the error.
+    """
+    tables: list[Path] = []
+    taxonomy: FeatureTaxonomy | None = None
+    errors: list[tuple[Path, GutBalanceError]] = []
+    for path in paths:
+        if taxonomy_file_kind(Path(path)) is None:
+            tables.append(path)
+            continue
+        try:
+            mapping = read_taxonomy(Path(path))
+            taxonomy = taxonomy or FeatureTaxonomy()
+            taxonomy.add(mapping, str(path))
+        except GutBalanceError as exc:
+            errors.append((path, exc))
+    return tables, taxonomy, errors
