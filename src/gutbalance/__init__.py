@@ -10,12 +10,11 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from ._version import __version__
 from .cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, concat
 from .errors import DataError, FormatError, GutBalanceError, UnrecognizedFormatError
 from .io import read, read_batch, read_h5ad, read_metadata, write
 from .scores import score
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Cohort",

@@ -37,7 +37,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
 from .outputs import publish

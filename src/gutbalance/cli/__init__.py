@@ -11,7 +11,7 @@ import warnings
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..errors import GutBalanceError
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._version import __version__
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from .variation import TechnicalVariation, technical_variation
@@ -520,8 +521,6 @@ def build_reference(
         if _is_score(table[col]) and table[col].notna().any():
             distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
     n_people = int(subjects.reindex(table.index).nunique()) if subjects is not None else cohort.n_samples
-    from .. import __version__
-
     population = Population(
         name=name,
         label=label or name,

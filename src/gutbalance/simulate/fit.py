@@ -56,7 +56,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..errors import DataError, SimulationError
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
 

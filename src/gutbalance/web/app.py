@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .._version import __version__
 from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..._version import __version__
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
@@ -301,8 +302,6 @@ def _clean(text: str, what: str) -> str:
 
 def profile_lines(cohort) -> list[str]:
     """Every sample of a Cohort as one CAMI profile (one block per sample)."""
-    from ... import __version__
-
     taxa = cohort.taxa
     names = taxa[list(RANKS)].to_numpy(dtype=object)
     taxid_of = {tid: str(t) if isinstance(t, str) else "" for tid, t in zip(taxa.index, taxa["taxid"], strict=True)}

@@ -54,6 +54,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..._version import __version__
 from ...cohort import SampleProfile
 from ...errors import ArchiveError, FormatError, GutBalanceError, SizeLimitError
 from ..registry import Format, register
@@ -368,8 +369,6 @@ def split_taxonomy(paths: list[Path]) -> tuple[list[Path], FeatureTaxonomy | Non
 
 def artifact_bytes(type_: str, format_: str, files: dict[str, bytes], *, uuid: str | None = None) -> bytes:
     """A .qza (zip) with VERSION, metadata.yaml, checksums.md5 and ``data/<name>`` members."""
-    from ... import __version__
-
     uuid = uuid or str(uuidlib.uuid4())
     members = {
         "VERSION": f"QIIME 2\narchive: 5\nframework: gutbalance {__version__}\n".encode(),
