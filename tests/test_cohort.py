@@ -6,8 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 import gutbalance
-from gutbalance.cohort import GutBalanceWarning, SampleProfile, build_cohort, concat
-from gutbalance.errors import DataError
+from gutbalance.cohort import SampleProfile, build_cohort, concat
+from gutbalance.errors import DataError, GutBalanceWarning
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 

@@ -11,8 +11,8 @@ from importlib import resources
 from pathlib import Path
 
 from ._version import __version__
-from .cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, concat
-from .errors import DataError, FormatError, GutBalanceError, UnrecognizedFormatError
+from .cohort import Cohort, SampleProfile, build_cohort, concat
+from .errors import DataError, FormatError, GutBalanceError, GutBalanceWarning, UnrecognizedFormatError
 from .io import read, read_batch, read_h5ad, read_metadata, write
 from .scores import score
 

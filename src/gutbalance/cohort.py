@@ -37,15 +37,11 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import DataError
+from .errors import DataError, GutBalanceWarning
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
 from .taxonomy.placement import canonical_parent, is_placed, resolve_lineage
 
 Lineage = tuple[Taxon, ...]
-
-
-class GutBalanceWarning(UserWarning):
-    """Something about the input is suspicious but usable (reported, not fatal)."""
 
 
 @dataclass

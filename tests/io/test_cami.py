@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
-from gutbalance.cohort import GutBalanceWarning
-from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
 from gutbalance.io import read_source
 from gutbalance.io.formats.cami import read, sniff
 from gutbalance.io.registry import sniff as sniff_any

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
-from ..errors import DataError, FormatError, GutBalanceError
+from ..cohort import Cohort, SampleProfile, build_cohort, validate_profile
+from ..errors import DataError, FormatError, GutBalanceError, GutBalanceWarning
 from .formats.table import FeatureTaxonomy
 from .registry import Format, formats, get_format, sniff, verify
 from .source import Source

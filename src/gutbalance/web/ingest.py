@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from .. import scores as _scores
-from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
-from ..errors import DataError
+from ..cohort import Cohort, SampleProfile, build_cohort
+from ..errors import DataError, GutBalanceWarning
 from ..io import read_source
 from ..io.source import InputLimits, Source
 from ..taxonomy import lineage_string, parse_lineage

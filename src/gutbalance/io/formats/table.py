@@ -93,8 +93,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...cohort import GutBalanceWarning, Lineage, SampleProfile
-from ...errors import FormatError, TaxonomyError
+from ...cohort import Lineage, SampleProfile
+from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
 from ..registry import Format, register
 from ..source import Source
