@@ -37,10 +37,14 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from . import knowledge
 from ._version import __version__
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
 from .outputs import publish
+from .pillars import parameters
+from .reference import load_reference
+from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
 DEFAULT_CHUNK_FILES = 1000
@@ -153,13 +157,7 @@ def _part_done(parts: Path, index: int, key: str) -> bool:
 def _warm_caches() -> None:
     """Load the knowledge base, reference and parameters once, here: worker
     processes forked afterwards inherit them instead of each loading them."""
-    from .knowledge.loading import load_knowledge
-    from .knowledge.lookup import _resolved_nodes
-    from .pillars import parameters
-    from .reference import load_reference
-    from .taxonomy.placement import lineage_table
-
-    _resolved_nodes(load_knowledge())
+    knowledge.preload()
     load_reference()
     parameters()
     lineage_table()
