@@ -41,9 +41,10 @@ from . import knowledge
 from ._version import __version__
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
-from .outputs import publish
+from .outputs import format_table, publish, write_table_atomic
 from .pillars import parameters
-from .reference import load_reference
+from .reference import load_reference, with_percentiles_explained
+from .scores import score_with_contributions
 from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
@@ -81,14 +82,12 @@ def score_files(
     and the table as TSV text.  The text is made here, in parallel, so the
     final assembly only concatenates.
     """
-    from .outputs import format_table
-    from .scores import score_with_contributions
-
     result = read_batch(list(files), format=format)
     problems = [p.as_row() for p in result.problems]
     if result.cohort is None:
         return pd.DataFrame(), problems, [], ""
     table, explained = score_with_contributions(result.cohort, explain=contributions)
+    table, explained = with_percentiles_explained(table, explained, result.cohort)
     lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
     return table, problems, lines, format_table(table)
 
@@ -300,8 +299,6 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .outputs import format_table
-
     seen: set[str] = set()
     columns: list[str] | None = None
     first_header = ""
@@ -366,7 +363,5 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
         for tmp in (tsv_tmp, pq_tmp, json_tmp):
             Path(tmp).unlink(missing_ok=True)
     frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
-    from .outputs import write_table_atomic
-
     write_table_atomic(frame, out / "problems.tsv", index=False)
     return n

@@ -210,7 +210,7 @@ def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray):
     for k, row in enumerate(np.asarray(x)[:, keep]):
         total = row.sum()
         profiles.append(SampleProfile(sample=f"t{k}", lineages=parsed, abundance=list(row / total if total > 0 else row)))
-    table = score(build_cohort(profiles), percentiles=False)
+    table = score(build_cohort(profiles))
     frame = pd.DataFrame({"time": times})
     for col in PILLARS:
         frame[col] = table[col].to_numpy()
