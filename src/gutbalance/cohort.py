@@ -30,8 +30,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -293,12 +291,6 @@ class Cohort:
         if self.counts is not None:
             frame["counts"] = np.asarray(self.counts[coo.row, coo.col]).ravel()
         return frame
-
-    def write(self, path: str | PathLike[str], *, format: str | None = None) -> Path:
-        """Save the Cohort; see :func:`gutbalance.io.write`."""
-        from .io import write
-
-        return write(self, path, format=format)
 
 
 def normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

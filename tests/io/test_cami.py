@@ -281,7 +281,7 @@ def test_zeller_round_trip(shared_data, tmp_path):
 
 def test_convert_command(tmp_path):
     cohort = make_cohort({"A": SMALL_COMMUNITY})
-    cohort.write(tmp_path / "A.profile", format="cami")
+    gutbalance.write(cohort, tmp_path / "A.profile", format="cami")
     result = CliRunner().invoke(
         main, ["convert", str(tmp_path / "A.profile"), "-o", str(tmp_path / "A.kreport"), "--to", "kraken"],
         catch_exceptions=False,
