@@ -31,6 +31,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -254,8 +255,6 @@ class Cohort:
 
     def to_anndata(self):  # -> anndata.AnnData
         """The Cohort as an :class:`anndata.AnnData` (samples as obs, taxa as var)."""
-        import anndata as ad
-
         obs = self.samples.copy()
         obs.index = obs.index.astype(str)
         var = self.taxa.copy()

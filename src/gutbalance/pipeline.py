@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -36,6 +37,9 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
 from . import knowledge
 from ._version import __version__
@@ -173,6 +177,7 @@ class _DaskExecutor:
 
     def __init__(self, address: str, jobs: int | None) -> None:
         try:
+            # Dask is optional (the dask extra): imported only for a --dask run
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise FormatError("Dask is not installed: pip install 'gutbalance[dask]'") from exc
@@ -199,6 +204,7 @@ class _DaskExecutor:
 
 def _as_completed(futures: list, dask: bool) -> Iterator:
     if dask:
+        # Dask is optional (the dask extra): imported only for a --dask run
         from dask.distributed import as_completed as dask_as_completed
 
         return iter(dask_as_completed(futures))
@@ -254,8 +260,6 @@ def run(
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
-    from tqdm.auto import tqdm
-
     bar = tqdm(
         total=len(files),
         initial=sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo)),
@@ -289,16 +293,11 @@ def run(
 
 
 def _is_tty() -> bool:
-    import sys
-
     return sys.stderr.isatty()
 
 
 def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> int:
     """Stream the parts, in input order, into the final outputs."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     seen: set[str] = set()
     columns: list[str] | None = None
     first_header = ""

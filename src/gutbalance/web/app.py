@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Outermost, so everything inside sees the client's address and scheme;
         # only the configured proxies are believed (uvicorn's own handling is
         # switched off by `gutbalance serve`, which trusted loopback always).
+        # uvicorn (web extra) only behind a TLS proxy: the app itself runs under any ASGI server
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
