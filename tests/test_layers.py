@@ -22,10 +22,12 @@ PACKAGE = ROOT / "src" / "gutbalance"
 DOC = ROOT / "docs" / "architecture.md"
 
 #: Optional dependencies (extras in pyproject.toml), the web app (which needs
-#: the web extras) and platform modules: the only imports that may stay inside
-#: a function, each with a comment saying why.
+#: the web extras), platform modules, and anndata (needed only to save or
+#: convert a cohort, and slower to import than all of gutbalance): the only
+#: imports that may stay inside a function, each with a comment saying why.
 LAZY_ALLOWED = (
     "dask", "distributed", "uvicorn", "fastapi", "sqlalchemy", "alembic", "zxcvbn", "SALib", "resource", "gutbalance.web",
+    "anndata",
 )
 #: Where in-function imports are not checked yet: io/ and report/ are being
 #: restructured by other work (issue 13, items 2 and 3), and the simulation

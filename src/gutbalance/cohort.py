@@ -31,7 +31,6 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -255,6 +254,10 @@ class Cohort:
 
     def to_anndata(self):  # -> anndata.AnnData
         """The Cohort as an :class:`anndata.AnnData` (samples as obs, taxa as var)."""
+        # anndata (with h5py) takes longer to import than the rest of gutbalance: only
+        # saving or converting a cohort needs it, not `import gutbalance` (measured in docs/architecture.md)
+        import anndata as ad
+
         obs = self.samples.copy()
         obs.index = obs.index.astype(str)
         var = self.taxa.copy()
