@@ -93,6 +93,7 @@ def in_memory_child(n: int, seed: int) -> None:
     its own process so its peak memory is measured alone)."""
     import gutbalance
     from gutbalance.cohort import SampleProfile
+    from gutbalance.reference import with_percentiles
     from gutbalance.taxonomy import parse_lineage
 
     rng = np.random.default_rng(seed)
@@ -112,7 +113,8 @@ def in_memory_child(n: int, seed: int) -> None:
     del profiles
     build = time.perf_counter() - t0
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    seconds, table = timed(lambda: gutbalance.score(cohort))
+    # the scores and their percentiles, as scores.tsv has them
+    seconds, table = timed(lambda: with_percentiles(gutbalance.score(cohort), cohort))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # scikit-bio, per-sample API, on a subset (extrapolated)
     from skbio.diversity import alpha_diversity
@@ -133,10 +135,12 @@ def in_memory_child(n: int, seed: int) -> None:
 def per_sample_reference(files: list[Path]) -> float:
     """The reference tools' approach: one sample read and scored at a time."""
     import gutbalance
+    from gutbalance.reference import with_percentiles
 
     t = time.perf_counter()
     for f in files:
-        gutbalance.score(gutbalance.read(f))
+        cohort = gutbalance.read(f)
+        with_percentiles(gutbalance.score(cohort), cohort)
     return (time.perf_counter() - t) / len(files)
 
 

@@ -38,12 +38,12 @@ WRITTEN = {
 def largest_differences(path: Path, folder: Path) -> dict[str, float]:
     """Per written format, the largest score difference for one input file."""
     original = gutbalance.read(path)
-    before = score(original, percentiles=False)[COMPARED]
+    before = score(original)[COMPARED]
     out: dict[str, float] = {}
     for name, fmt in WRITTEN.items():
         written = folder / name
         gutbalance.write(original, written, format=fmt)
-        after = score(gutbalance.read(written), percentiles=False)[COMPARED]
+        after = score(gutbalance.read(written))[COMPARED]
         a, b = before.to_numpy(dtype=float), after.to_numpy(dtype=float)
         if not np.array_equal(np.isnan(a), np.isnan(b)):
             out[name] = float("inf")  # a score became missing or appeared

@@ -31,7 +31,7 @@ COLUMNS = ["immune_support", "training", "homeostasis", "nutrients", "barrier", 
 def _score(path: Path) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
-        return gutbalance.score(gutbalance.read([path]), percentiles=False)
+        return gutbalance.score(gutbalance.read([path]))
 
 
 def main() -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 import gutbalance
+from gutbalance.reference import with_percentiles
 from gutbalance.taxonomy import parse_lineage
 
 #: A small, plausible gut community (MetaPhlAn 3 lineages, percent of sample).
@@ -73,3 +75,9 @@ def assert_same_species(a: gutbalance.Cohort, b: gutbalance.Cohort, *, tol: floa
         assert set(sa[sample]) == set(sb[sample]), sample
         for taxon, value in sa[sample].items():
             assert np.isclose(value, sb[sample][taxon], rtol=0, atol=tol), (sample, taxon)
+
+
+def scored(cohort: gutbalance.Cohort) -> pd.DataFrame:
+    """The scores table as ``scores.tsv`` has it: :func:`gutbalance.score` with
+    the percentiles against the shipped healthy reference."""
+    return with_percentiles(gutbalance.score(cohort), cohort)

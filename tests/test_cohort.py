@@ -6,8 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 import gutbalance
-from gutbalance.cohort import GutBalanceWarning, SampleProfile, build_cohort, concat
-from gutbalance.errors import DataError
+from gutbalance.cohort import SampleProfile, build_cohort, concat
+from gutbalance.errors import DataError, GutBalanceWarning
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
@@ -81,7 +81,7 @@ def test_h5ad_round_trip_is_lossless(tmp_path):
     cohort = cohort.with_metadata(pd.DataFrame({"age": [30, 40]}, index=["A", "B"]))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        path = cohort.write(tmp_path / "c.h5ad")
+        path = gutbalance.write(cohort, tmp_path / "c.h5ad")
         back = gutbalance.read_h5ad(path)
     assert (back.X != cohort.X).nnz == 0
     pd.testing.assert_frame_equal(back.taxa, cohort.taxa)

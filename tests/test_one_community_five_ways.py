@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import gutbalance
 from gutbalance.io.formats.metaphlan import read_single
 from gutbalance.io.source import Source
+from tests.helpers import scored
 
 PILLARS = ["training", "homeostasis", "nutrients", "barrier", "defense", "immune_support"]
 
@@ -71,7 +72,7 @@ def five(shared_data, tmp_path_factory) -> tuple[list[Path], dict[str, list[str]
     paths.append(gutbalance.write(cohort, folder / "kraken_S.kreport"))
     alone = {}
     for path in paths:
-        scores = gutbalance.score(gutbalance.read(path))
+        scores = scored(gutbalance.read(path))
         for sample, row in scores.iterrows():
             alone[sample] = _exact(row)
     return paths, alone
@@ -100,6 +101,6 @@ def test_five_spellings_give_the_same_rows_in_any_batch_and_order(five, data):
     for batch in (order[:cut], order[cut:]):
         if not batch:
             continue
-        scores = gutbalance.score(gutbalance.read(batch))
+        scores = scored(gutbalance.read(batch))
         for sample, row in scores.iterrows():
             assert _exact(row) == alone[sample], sample

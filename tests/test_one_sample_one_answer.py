@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import gutbalance
-from tests.helpers import SMALL_COMMUNITY, metaphlan_text
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text, scored
 
 MPA2_HEADER = [
     "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii",
@@ -71,7 +71,7 @@ def inputs(tmp_path_factory) -> tuple[list[Path], dict[str, list[str]]]:
         paths.append(path)
     alone = {}
     for path in paths:
-        scores = gutbalance.score(gutbalance.read(path))
+        scores = scored(gutbalance.read(path))
         for sample, row in scores.iterrows():
             alone[sample] = _exact(row)
     return paths, alone
@@ -120,6 +120,6 @@ def test_rows_do_not_depend_on_batch_or_order(inputs, data):
         batch = chosen[start:stop]
         if not batch:
             continue
-        scores = gutbalance.score(gutbalance.read(batch))
+        scores = scored(gutbalance.read(batch))
         for sample, row in scores.iterrows():
             assert _exact(row) == alone[sample], sample

@@ -16,6 +16,6 @@ def test_same_scores_whatever_the_format(tmp_path, suffix):
     original = gutbalance.read(src)
     out = gutbalance.write(original, tmp_path / f"S1{suffix}")
     converted = gutbalance.read(out)
-    a = gutbalance.score(original, percentiles=False)[COLUMNS]
-    b = gutbalance.score(converted, percentiles=False)[COLUMNS]
+    a = gutbalance.score(original)[COLUMNS]
+    b = gutbalance.score(converted)[COLUMNS]
     np.testing.assert_allclose(b.to_numpy(), a.to_numpy(), rtol=0, atol=1e-9, err_msg=suffix)

@@ -7,15 +7,12 @@ immunity.  Scores explain; they do not diagnose.
 
 from __future__ import annotations
 
-from importlib import resources
-from pathlib import Path
-
-from .cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, concat
-from .errors import DataError, FormatError, GutBalanceError, UnrecognizedFormatError
+from ._version import __version__
+from .cohort import Cohort, SampleProfile, build_cohort, concat
+from .errors import DataError, FormatError, GutBalanceError, GutBalanceWarning, UnrecognizedFormatError
+from .example import example_path
 from .io import read, read_batch, read_h5ad, read_metadata, write
 from .scores import score
-
-__version__ = "0.1.0"
 
 __all__ = [
     "Cohort",
@@ -36,9 +33,3 @@ __all__ = [
     "score",
     "write",
 ]
-
-
-def example_path() -> Path:
-    """Folder of the built-in example profiles (real MetaPhlAn 3 profiles
-    shipped with the package; see its README for their source)."""
-    return Path(str(resources.files("gutbalance").joinpath("data/example")))

@@ -34,22 +34,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .errors import DataError
+from .errors import DataError, GutBalanceWarning
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
 from .taxonomy.placement import canonical_parent, is_placed, resolve_lineage
 
 Lineage = tuple[Taxon, ...]
-
-
-class GutBalanceWarning(UserWarning):
-    """Something about the input is suspicious but usable (reported, not fatal)."""
 
 
 @dataclass
@@ -279,6 +273,8 @@ class Cohort:
 
     def to_anndata(self):  # -> anndata.AnnData
         """The Cohort as an :class:`anndata.AnnData` (samples as obs, taxa as var)."""
+        # anndata (with h5py) takes longer to import than the rest of gutbalance: only
+        # saving or converting a cohort needs it, not `import gutbalance` (measured in docs/architecture.md)
         import anndata as ad
 
         obs = self.samples.copy()
@@ -316,12 +312,6 @@ class Cohort:
         if self.counts is not None:
             frame["counts"] = np.asarray(self.counts[coo.row, coo.col]).ravel()
         return frame
-
-    def write(self, path: str | PathLike[str], *, format: str | None = None) -> Path:
-        """Save the Cohort; see :func:`gutbalance.io.write`."""
-        from .io import write
-
-        return write(self, path, format=format)
 
 
 def normalize_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -1,4 +1,4 @@
-"""One root for every error gutbalance raises on purpose.
+"""One root for every error gutbalance raises on purpose, and the one warning.
 
 Errors from dependencies (pandas, h5py, biom, zipfile, ...) are translated at
 the boundary where they happen, so callers only ever need to catch
@@ -96,3 +96,10 @@ class KnowledgeBaseError(GutBalanceError):
 
 class SimulationError(GutBalanceError):
     """A simulation was set up wrongly (unknown intervention, bad schedule)."""
+
+
+# --- warnings --------------------------------------------------------------
+
+
+class GutBalanceWarning(UserWarning):
+    """Something about the input is suspicious but usable (reported, not fatal)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -36,11 +37,19 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
 
-from . import __version__
+from . import knowledge
+from ._version import __version__
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
-from .outputs import publish
+from .outputs import format_table, publish, write_table_atomic
+from .pillars import parameters
+from .reference import load_reference, with_percentiles_explained
+from .scores import score_with_contributions
+from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
 DEFAULT_CHUNK_FILES = 1000
@@ -77,14 +86,12 @@ def score_files(
     and the table as TSV text.  The text is made here, in parallel, so the
     final assembly only concatenates.
     """
-    from .outputs import format_table
-    from .scores import score_with_contributions
-
     result = read_batch(list(files), format=format)
     problems = [p.as_row() for p in result.problems]
     if result.cohort is None:
         return pd.DataFrame(), problems, [], ""
     table, explained = score_with_contributions(result.cohort, explain=contributions)
+    table, explained = with_percentiles_explained(table, explained, result.cohort)
     lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
     return table, problems, lines, format_table(table)
 
@@ -153,13 +160,7 @@ def _part_done(parts: Path, index: int, key: str) -> bool:
 def _warm_caches() -> None:
     """Load the knowledge base, reference and parameters once, here: worker
     processes forked afterwards inherit them instead of each loading them."""
-    from .knowledge.loading import load_knowledge
-    from .knowledge.lookup import _resolved_nodes
-    from .pillars import parameters
-    from .reference import load_reference
-    from .taxonomy.placement import lineage_table
-
-    _resolved_nodes(load_knowledge())
+    knowledge.preload()
     load_reference()
     parameters()
     lineage_table()
@@ -176,6 +177,7 @@ class _DaskExecutor:
 
     def __init__(self, address: str, jobs: int | None) -> None:
         try:
+            # Dask is optional (the dask extra): imported only for a --dask run
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise FormatError("Dask is not installed: pip install 'gutbalance[dask]'") from exc
@@ -202,6 +204,7 @@ class _DaskExecutor:
 
 def _as_completed(futures: list, dask: bool) -> Iterator:
     if dask:
+        # Dask is optional (the dask extra): imported only for a --dask run
         from dask.distributed import as_completed as dask_as_completed
 
         return iter(dask_as_completed(futures))
@@ -257,8 +260,6 @@ def run(
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
-    from tqdm.auto import tqdm
-
     bar = tqdm(
         total=len(files),
         initial=sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo)),
@@ -292,18 +293,11 @@ def run(
 
 
 def _is_tty() -> bool:
-    import sys
-
     return sys.stderr.isatty()
 
 
 def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> int:
     """Stream the parts, in input order, into the final outputs."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .outputs import format_table
-
     seen: set[str] = set()
     columns: list[str] | None = None
     first_header = ""
@@ -368,7 +362,5 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
         for tmp in (tsv_tmp, pq_tmp, json_tmp):
             Path(tmp).unlink(missing_ok=True)
     frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
-    from .outputs import write_table_atomic
-
     write_table_atomic(frame, out / "problems.tsv", index=False)
     return n

@@ -9,8 +9,13 @@ returning a DataFrame indexed like ``cohort.samples`` with its own columns;
 Every family is vectorised over the sparse cohort.  A number that cannot
 describe a sample is missing (NaN) and the ``missing`` column says why;
 ``warnings`` says what a reader should know before trusting a row (a sample
-that does not look like stool, a mostly unclassified Kraken report, a
-percentile against a reference of another kind of input).
+that does not look like stool, a mostly unclassified Kraken report).
+
+Percentiles are not made here: they are relative to a reference population,
+and :func:`gutbalance.reference.with_percentiles` adds them (with the warning
+when a sample's kind of input has no population) to what :func:`score`
+returns.  That keeps this module below :mod:`gutbalance.reference`, which
+scores its reference people with :func:`score`.
 """
 
 from __future__ import annotations
@@ -142,16 +147,27 @@ def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
     return stool["stool_like"], texts
 
 
-def score(cohort: Cohort, *, percentiles: bool = True) -> pd.DataFrame:
+def _no_percentiles(percentiles: bool) -> None:
+    if percentiles:
+        raise TypeError(
+            "scores carry no percentiles: add them with gutbalance.reference.with_percentiles(scores, cohort) "
+            "(the percentiles= keyword is kept only so that percentiles=False still works)"
+        )
+
+
+def score(cohort: Cohort, *, percentiles: bool = False) -> pd.DataFrame:
     """One row per sample (index ``sample``) with every score gutbalance computes.
 
     Columns: ``immune_support`` and the five pillars (0-100), the published
     indices (``gmhi``, ``gmwi2``), diversity, ratios, ``dysbiosis``, each
-    pillar's ``<pillar>_confidence`` and ``coverage`` (0-1), and with
-    ``percentiles`` a ``<score>_percentile`` column per score against the
-    shipped healthy reference (:mod:`gutbalance.reference`).
+    pillar's ``<pillar>_confidence`` and ``coverage`` (0-1), then the text
+    columns (:data:`TRAIL_COLUMNS`).  The ``<score>_percentile`` columns of
+    ``scores.tsv`` come from :func:`gutbalance.reference.with_percentiles`.
+    ``percentiles`` is deprecated: ``False`` is what every call does, ``True``
+    raises TypeError.
     """
-    return score_with_contributions(cohort, percentiles=percentiles, explain=False)[0]
+    _no_percentiles(percentiles)
+    return score_with_contributions(cohort, explain=False)[0]
 
 
 def contributions(cohort: Cohort) -> dict[str, dict]:
@@ -165,14 +181,17 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
     :func:`gutbalance.indices.gmhi_contributions` and
     :func:`gutbalance.indices.gmwi2_contributions` for the list entries.
     """
-    return score_with_contributions(cohort, percentiles=False)[1]
+    return score_with_contributions(cohort)[1]
 
 
 def score_with_contributions(
-    cohort: Cohort, *, percentiles: bool = True, explain: bool = True
+    cohort: Cohort, *, percentiles: bool = False, explain: bool = True
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """:func:`score` and :func:`contributions` in one pass: the pillar
-    scores and their contributing taxa come from the same computation."""
+    scores and their contributing taxa come from the same computation.
+    :func:`gutbalance.reference.with_percentiles_explained` adds the
+    percentiles to both."""
+    _no_percentiles(percentiles)
     rank = diversity_rank(cohort)
     families = [family(cohort, rank) for family in SCORE_FAMILIES]
     table = pd.concat(families, axis=1)
@@ -193,21 +212,13 @@ def score_with_contributions(
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
         table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
-    if percentiles:
-        from .reference import comparable_percentiles
-
-        ranked, not_comparable, against = comparable_percentiles(table, cohort, text["diversity_rank"])
-        table = table.join(ranked)
-        warned = [[*w, note] if note else w for w, note in zip(warned, not_comparable, strict=True)]
-    else:
-        against = [""] * len(table)
     text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)
     table.index.name = "sample"
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, against=against)
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -231,7 +242,6 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 def _explain(
     cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
-    against: list[str],
 ) -> dict[str, dict]:
     markers = gmhi_contributions(cohort)
     taxa = gmwi2_contributions(cohort)
@@ -242,8 +252,6 @@ def _explain(
         out[sample] = {
             "missing": missing[k],
             "warnings": warnings[k],
-            # the healthy population its percentiles are against ("" = none of its kind)
-            "percentiles_against": against[k],
             **pillars.get(sample, {}),
             "gmhi": {"markers": markers[sample]},
             "gmwi2": {

@@ -11,7 +11,7 @@ import pytest
 import gutbalance
 from gutbalance.errors import UnrecognizedFormatError
 from gutbalance.scores import contributions, parse_missing, score
-from tests.helpers import SMALL_COMMUNITY, make_cohort
+from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 from .conftest import gmhi_table_cohort
 from .test_diversity import _random_cohort
@@ -72,7 +72,7 @@ def test_every_real_profile_gets_every_column_missing_only_with_a_reason(shared_
     cohorts = _real_cohorts(shared_data)
     assert {"gmhi", "gmwi2/SRR1761667_metaphlan.txt", "profiles/kefir_metaphlan3"} <= set(cohorts)
     for name, cohort in cohorts.items():
-        table = score(cohort)
+        table = scored(cohort)
         assert list(table.columns[: len(COLUMNS)]) == COLUMNS, name
         assert table.index.name == "sample"
         assert len(table) == cohort.n_samples
@@ -83,19 +83,32 @@ def test_every_real_profile_gets_every_column_missing_only_with_a_reason(shared_
 
 
 def test_same_columns_with_and_without_counts():
-    relative = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False)
+    relative = score(make_cohort({"a": SMALL_COMMUNITY}))
     assert list(relative.columns) == COLUMNS + MORE + TEXT
     assert np.isnan(relative["chao1"]).all()
     assert "chao1" in parse_missing(relative["missing"].iloc[0])
     assert_missing_only_with_a_reason(relative)
-    with_counts = score(_random_cohort(0, counts=True), percentiles=False)
+    with_counts = score(_random_cohort(0, counts=True))
     assert list(with_counts.columns) == COLUMNS + MORE + TEXT
     assert with_counts["chao1"].notna().all()
     assert_missing_only_with_a_reason(with_counts)
-    with_percentiles = score(make_cohort({"a": SMALL_COMMUNITY}))
+    with_percentiles = scored(make_cohort({"a": SMALL_COMMUNITY}))
     assert {f"{c}_percentile" for c in ["immune_support", "gmhi", "shannon", "dysbiosis"]} <= set(
         with_percentiles.columns
     )
+    # the percentiles sit between the numbers and the text columns, as in scores.tsv
+    assert list(with_percentiles.columns[-len(TEXT):]) == TEXT
+    assert list(with_percentiles.columns[: len(COLUMNS) + len(MORE)]) == COLUMNS + MORE
+
+
+def test_score_itself_has_no_percentiles():
+    """Percentiles are the reference's (gutbalance.reference.with_percentiles):
+    the scores never depend on a reference population."""
+    table = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False)
+    assert not [c for c in table.columns if c.endswith("_percentile")]
+    assert "percentiles_against" not in contributions(make_cohort({"a": SMALL_COMMUNITY}))["a"]
+    with pytest.raises(TypeError, match="with_percentiles"):
+        score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=True)
 
 
 @pytest.mark.shared
@@ -103,8 +116,8 @@ def test_scores_do_not_depend_on_sample_order(kefir_cohort):
     rng = np.random.default_rng(7)
     order = rng.permutation(kefir_cohort.sample_names)
     shuffled = kefir_cohort.subset(order)
-    a = score(kefir_cohort)
-    b = score(shuffled).loc[a.index]
+    a = scored(kefir_cohort)
+    b = scored(shuffled).loc[a.index]
     pd.testing.assert_frame_equal(a, b, rtol=0, atol=1e-12)
     assert contributions(kefir_cohort) == contributions(shuffled)
 
@@ -113,8 +126,8 @@ def test_scores_do_not_depend_on_sample_order_when_built_in_another_order():
     profiles = {f"s{i}": {k: v * (1 + 0.1 * i) for k, v in SMALL_COMMUNITY.items()} for i in range(4)}
     # Scale each to 100 %.
     profiles = {s: {k: 100 * v / sum(p.values()) for k, v in p.items()} for s, p in profiles.items()}
-    forward = score(make_cohort(profiles))
-    backward = score(make_cohort(dict(reversed(list(profiles.items())))))
+    forward = scored(make_cohort(profiles))
+    backward = scored(make_cohort(dict(reversed(list(profiles.items())))))
     pd.testing.assert_frame_equal(forward, backward.loc[forward.index], rtol=0, atol=1e-12)
 
 
@@ -149,7 +162,7 @@ def _as_motus(cohort: gutbalance.Cohort) -> gutbalance.Cohort:
 
 
 def test_a_pure_e_coli_profile_is_below_the_10th_percentile_of_everything_healthy():
-    table = score(_as_motus(make_cohort({"e_coli": {ECOLI: 100.0}})))
+    table = scored(_as_motus(make_cohort({"e_coli": {ECOLI: 100.0}})))
     row = table.loc["e_coli"]
     for column in HEALTHIER_HIGH:
         if np.isnan(row[column]):
@@ -163,7 +176,7 @@ def test_a_pure_e_coli_profile_is_below_the_10th_percentile_of_everything_health
 
 
 def test_a_vaginal_profile_is_flagged_as_not_stool():
-    table = score(_as_motus(make_cohort({"vaginal": VAGINAL, "stool": SMALL_COMMUNITY})))
+    table = scored(_as_motus(make_cohort({"vaginal": VAGINAL, "stool": SMALL_COMMUNITY})))
     assert table.loc["vaginal", "stool_like"] == False  # noqa: E712 - a nullable boolean
     assert "does not look like stool" in table.loc["vaginal", "warnings"]
     assert "typical of the vagina" in table.loc["vaginal", "warnings"]
@@ -195,6 +208,6 @@ def test_a_mostly_unclassified_kraken_report_gets_a_warning():
     cohort = make_cohort({"k": SMALL_COMMUNITY, "ok": SMALL_COMMUNITY})
     cohort.samples["source_format"] = "kraken"
     cohort.samples["unassigned"] = [0.8, 0.2]
-    table = score(cohort, percentiles=False)
+    table = score(cohort)
     assert "80% of the reads are unclassified" in table.loc["k", "warnings"]
     assert table.loc["ok", "warnings"] == ""

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
-from gutbalance.cohort import GutBalanceWarning
-from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
 from gutbalance.io import read_source
 from gutbalance.io.formats.cami import read, sniff
 from gutbalance.io.registry import sniff as sniff_any
@@ -282,7 +281,7 @@ def test_zeller_round_trip(shared_data, tmp_path):
 
 def test_convert_command(tmp_path):
     cohort = make_cohort({"A": SMALL_COMMUNITY})
-    cohort.write(tmp_path / "A.profile", format="cami")
+    gutbalance.write(cohort, tmp_path / "A.profile", format="cami")
     result = CliRunner().invoke(
         main, ["convert", str(tmp_path / "A.profile"), "-o", str(tmp_path / "A.kreport"), "--to", "kraken"],
         catch_exceptions=False,

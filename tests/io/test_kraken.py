@@ -12,8 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gutbalance
-from gutbalance.cohort import GutBalanceWarning
-from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
 from gutbalance.io import read_source
 from gutbalance.io.formats.kraken import read_report, read_table, sniff_report, sniff_table
 from gutbalance.io.registry import sniff

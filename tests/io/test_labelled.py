@@ -56,6 +56,6 @@ def test_labelled_sets_score_every_sample(shared_data):
     path = shared_data / "labelled" / "franzosa2019_ibd" / "species.tsv"
     if not path.is_file():
         pytest.skip(f"{path} is not present")
-    scores = gutbalance.score(gutbalance.read(path), percentiles=False)
+    scores = gutbalance.score(gutbalance.read(path))
     assert len(scores) == 220
     assert scores["immune_support"].notna().all()

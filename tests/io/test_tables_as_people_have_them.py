@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 
 import gutbalance
-from gutbalance.cohort import GutBalanceWarning
-from gutbalance.errors import FormatError
+from gutbalance.errors import FormatError, GutBalanceWarning
 from gutbalance.io import formats
 from gutbalance.io.source import HEAD_BYTES
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan

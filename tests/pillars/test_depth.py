@@ -31,7 +31,7 @@ SCORES = ["immune_support", *PILLARS]
 def _score(path) -> pd.DataFrame:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
-        return gutbalance.score(gutbalance.read([path]), percentiles=False)
+        return gutbalance.score(gutbalance.read([path]))
 
 
 @pytest.fixture(scope="module", params=SETS, ids=["franzosa2019", "metaml_pasolli2016"])

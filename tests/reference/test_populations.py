@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import gutbalance
-from gutbalance.reference import load_reference
+from gutbalance.reference import load_reference, with_percentiles_explained
 from gutbalance.reference.comparability import metaphlan_version
-from gutbalance.scores import score, score_with_contributions
+from gutbalance.scores import score_with_contributions
+from tests.helpers import scored
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,7 +59,8 @@ def test_metaphlan3_profile_gets_percentiles_from_the_metaphlan_population(share
     if not folder.is_dir():
         pytest.skip(f"{folder} is not present")
     path = sorted(folder.glob("*.txt"))[0]
-    table, explained = score_with_contributions(_read(path))
+    cohort = _read(path)
+    table, explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)
     sample = table.index[0]
     pop = load_reference().populations["metaphlan_healthy_controls"]
     for key in ("richness", "shannon", "gmwi2", "immune_support"):
@@ -78,7 +80,8 @@ def test_motus_profile_still_uses_the_motus_population(shared_data):
     if not folder.is_dir():
         pytest.skip(f"{folder} is not present")
     path = sorted(folder.iterdir())[0]
-    table, explained = score_with_contributions(_read(path))
+    cohort = _read(path)
+    table, explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)
     sample = table.index[0]
     motus = load_reference().primary
     expected = float(motus.distributions["shannon"].percentile(np.array([table.at[sample, "shannon"]]))[0])
@@ -103,7 +106,8 @@ def test_a_kind_no_population_covers_stays_missing_with_the_reason(tmp_path):
         (30.0, 30, 30, "S", 1000, "              Faecalibacterium sp. X"),
     ]
     path.write_text("".join(f"{p:.2f}\t{a}\t{b}\t{r}\t{t}\t{n}\n" for p, a, b, r, t, n in rows))
-    table, explained = score_with_contributions(_read(path))
+    cohort = _read(path)
+    table, explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)
     sample = table.index[0]
     assert table.filter(like="_percentile").iloc[0].isna().all()
     assert explained[sample]["percentiles_against"] == ""
@@ -118,13 +122,13 @@ def test_healthy_metaphlan_controls_land_in_the_middle_of_their_population(share
     if not (shared_data / "labelled" / "metaml_pasolli2016").is_dir():
         pytest.skip("labelled sets not present")
     cohort, _ = _build_script().metaphlan_cohort(shared_data)
-    table = score(cohort)  # every row depends on its sample alone
+    table = scored(cohort)  # every row depends on its sample alone
     for key in ("richness", "shannon", "gmwi2"):
         median = float(np.nanmedian(table[f"{key}_percentile"]))
         assert 40 <= median <= 60, (key, median)
     # one by one gives the same rows
     for name in cohort.sample_names[::97]:
-        alone = score(cohort.subset([name]))
+        alone = scored(cohort.subset([name]))
         for key in ("richness", "shannon", "gmwi2"):
             a, b = alone.at[name, f"{key}_percentile"], table.at[name, f"{key}_percentile"]
             assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b), (name, key)
@@ -144,7 +148,7 @@ def test_written_reports_use_the_population_of_the_sample_kind(shared_data, tmp_
     from gutbalance.report.files import write_reports
 
     cohort = _read(sorted(folder.glob("*.txt"))[0])
-    table, explained = score_with_contributions(cohort)
+    table, explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)
     files = write_reports(tmp_path, cohort, table, explained, figures=False, save_cohort=False)
     page = next(iter(files.sample_reports.values())).read_text(encoding="utf-8")
     assert "against 539 healthy MetaPhlAn runs" in page

@@ -24,7 +24,7 @@ from gutbalance.reference import (
 )
 from gutbalance.reference.variation import SRD_FACTOR, within_subject_sd
 from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
-from tests.helpers import SMALL_COMMUNITY, make_cohort
+from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 
 @settings(max_examples=60, deadline=None)
@@ -121,7 +121,7 @@ def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     cohort, subjects = _runs_cohort()
     ref = build_reference(cohort, name="t", description="test people", source="made up", subjects=subjects)
     # Every run is one profile of the distributions (a user's sample is one run).
-    run_scores = score(cohort, percentiles=False)
+    run_scores = score(cohort)
     numeric = [c for c in run_scores.columns if c not in ("diversity_rank", "stool_like", "missing", "warnings", *DESCRIPTIVE_COLUMNS)]
     assert set(ref.scores) == {c for c in numeric if run_scores[c].notna().any()}
     for col in ref.scores:
@@ -135,7 +135,7 @@ def test_build_reference_round_trips_and_gives_percentiles(tmp_path):
     path = ref.save(tmp_path / "ref.json")
     again = Reference.load(path)
     assert again.to_json() == ref.to_json()
-    table = score(cohort, percentiles=False)
+    table = score(cohort)
     table["not_a_reference_score"] = 1.0
     pct = percentiles(table, again)
     assert list(pct.columns) == [f"{c}_percentile" for c in table.columns if c in ref.scores]
@@ -162,7 +162,7 @@ def test_load_reference_errors_are_format_errors(tmp_path):
 def test_shipped_reference_covers_every_score_column():
     """Fails when score() gains a column: re-run scripts/build_healthy_reference.py."""
     ref = load_reference()
-    columns = score(make_cohort({"a": SMALL_COMMUNITY}), percentiles=False).columns
+    columns = score(make_cohort({"a": SMALL_COMMUNITY})).columns
     # chao1 needs read counts, which no reference population (MetaPhlAn, mOTUs
     # relative profiles) has: its percentile is missing with that reason.
     text = {"diversity_rank", "stool_like", "missing", "warnings", "chao1", *DESCRIPTIVE_COLUMNS}
@@ -213,10 +213,10 @@ def test_reference_runs_land_in_the_middle_of_the_shipped_reference(zeller_runs)
     """Issue 11: over the 457 Zeller runs scored one by one, the median
     percentile of richness, Shannon and GMWI2 lies between 40 and 60."""
     assert zeller_runs.n_samples == 457
-    table = score(zeller_runs)
+    table = scored(zeller_runs)
     # One by one: a run scored alone has the row it has in the batch.
     for name in zeller_runs.sample_names[::50]:
-        alone = score(zeller_runs.subset([name]))
+        alone = scored(zeller_runs.subset([name]))
         pd.testing.assert_frame_equal(alone, table.loc[[name]])
     for column in ("richness", "shannon", "gmwi2"):
         median = table[f"{column}_percentile"].median()
@@ -234,7 +234,7 @@ def test_percentiles_only_against_the_same_kind_of_input():
     cohort = make_cohort({"species": SMALL_COMMUNITY, "genus": genus})
     cohort.samples["source_format"] = ["cami", "cami"]
     cohort.samples["database"] = ["motus version 3.0.2", "motus version 3.0.2"]
-    table = score(cohort)
+    table = scored(cohort)
     pct = table[[c for c in table.columns if c.endswith("_percentile")]]
     assert pct.loc["species"].notna().all()
     assert pct.loc["genus"].isna().all()
@@ -243,12 +243,12 @@ def test_percentiles_only_against_the_same_kind_of_input():
     assert "mOTUs, genus-level" in table.loc["genus", "warnings"]
     # A MetaPhlAn species profile: the MetaPhlAn population; the genus table still none.
     cohort.samples["source_format"] = ["metaphlan", "metaphlan"]
-    table = score(cohort)
+    table = scored(cohort)
     assert table.filter(like="_percentile").loc["species"].notna().all()
     assert table.filter(like="_percentile").loc["genus"].isna().all()
     assert "this sample is MetaPhlAn, genus-level" in table.loc["genus", "warnings"]
     # A Kraken profile: no population of its kind.
     cohort.samples["source_format"] = ["kraken", "kraken"]
-    table = score(cohort)
+    table = scored(cohort)
     assert table.filter(like="_percentile").isna().all().all()
     assert "this sample is Kraken, species-level" in table.loc["species", "warnings"]

@@ -87,7 +87,7 @@ def test_species_that_appeared_or_vanished():
     after[big] = 4.0
     after[names[2]] -= 4.05
     cohort = make_cohort({"p_t1": before, "p_t2": after})
-    scores = score(cohort, percentiles=False)
+    scores = score(cohort)
     subjects = subjects_from_names(cohort.sample_names, r"^(p)_t(\d)")
     (line,) = timelines(scores, subjects, cohort=cohort, reference=load_reference())
     (change,) = line.taxa_changes
@@ -103,7 +103,7 @@ def test_kefir_subject_030_has_three_time_points(shared_data):
 
     folder = shared_data / "profiles" / "kefir_metaphlan3"
     cohort = gutbalance.read(sorted(folder.glob("Subj030_*")) + sorted(folder.glob("Subj054_*")))
-    scores = score(cohort, percentiles=False)
+    scores = score(cohort)
     lines = {t.subject: t for t in timelines(scores, subjects_from_names(cohort.sample_names, KEFIR_PATTERN),
                                                cohort=cohort, reference=load_reference())}
     line = lines["030"]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gutbalance.scores import score
-from tests.helpers import SMALL_COMMUNITY, make_cohort
+from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
@@ -34,7 +33,7 @@ def report_input():
         index=samples,
     )
     cohort = cohort.with_metadata(meta)
-    scores = score(cohort)
+    scores = scored(cohort)
     contributions = {
         XSS_NAME: {
             "shannon": [

@@ -235,7 +235,7 @@ def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
     """A missing score shows its reason, not a number; a sample of another
     kind of input than the reference shows no percentile and says why."""
     import gutbalance
-    from gutbalance.reference import load_reference
+    from gutbalance.reference import load_reference, with_percentiles
     from tests.helpers import SMALL_COMMUNITY, make_cohort
 
     ecoli = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
@@ -243,7 +243,7 @@ def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
     cohort = make_cohort({"e_coli": {ecoli: 100.0}, "stool": SMALL_COMMUNITY, "kraken": SMALL_COMMUNITY})
     cohort.samples["source_format"] = ["cami", "metaphlan", "kraken"]
     cohort.samples["database"] = ["motus version 3.0.2", "mpa_v30_CHOCOPhlAn_201901", ""]
-    scores = gutbalance.score(cohort)
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
     reference = load_reference()
     html = render_sample_report("e_coli", scores, cohort=cohort, reference=reference)
     assert "Missing: none of the 50 GMHI marker species is present" in html

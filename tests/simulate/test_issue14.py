@@ -34,7 +34,7 @@ def profile(**species: float) -> gutbalance.Cohort:
 
 
 def assert_day0_equals_analyze(cohort: gutbalance.Cohort) -> None:
-    analyzed = score(cohort, percentiles=False)
+    analyzed = score(cohort)
     for sample in cohort.sample_names:
         simulated = simulate(cohort.subset([sample]), Scenario(days=1))
         day0 = simulated.pillars[PILLARS].iloc[0].to_numpy()

@@ -20,9 +20,9 @@ from sqlalchemy import select
 import gutbalance
 from gutbalance.io import read_source
 from gutbalance.io.source import Source
-from gutbalance.scores import score
 from gutbalance.web import ingest
 from gutbalance.web.models import Job
+from tests.helpers import scored
 from tests.web.conftest import PASSWORD, count_rows, merged_metaphlan, register, single_profile, upload
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -37,7 +37,7 @@ def test_upload_scores_match_the_library(client, app):
     assert created["subject"] == "P-01"
     assert created["collected"] == "2024-03-05"
 
-    expected = score(gutbalance.build_cohort(read_source(Source.from_bytes(single_profile().encode(), name="S1_metaphlan.txt"))))
+    expected = scored(gutbalance.build_cohort(read_source(Source.from_bytes(single_profile().encode(), name="S1_metaphlan.txt"))))
     stored = client.get(f"/api/samples/{created['id']}", headers=headers).json()["scores"]
     assert set(stored) == set(expected.columns)
     for column, value in expected.iloc[0].items():

@@ -1,21 +1,59 @@
 """The ``gutbalance`` command: a thin layer over the public API.
 
-Each command group lives in its own module and is added here.  Errors the
-project raises on purpose are printed as one line, never as a traceback.
+Each command group lives in its own module, imported only when that command
+runs (click's lazy loading of subcommands): `gutbalance --help` and each
+command load only what they use (the simulator with scikit-learn, the report
+templates, the web app), not all of it.  Errors the project raises on purpose
+are printed as one line, never as a traceback.
 """
 
 from __future__ import annotations
 
+import importlib
 import sys
 import warnings
 
 import click
 
-from .. import __version__
+from .._version import __version__
 from ..errors import GutBalanceError
+
+#: Every command: the module of this package that defines it, and its help's
+#: first sentence (what `gutbalance --help` lists without importing every
+#: module; tests/cli/test_help.py checks it against the commands themselves).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("analyze", "Score every sample in INPUTS (files, folders or globs)."),
+    "convert": ("convert", "Read INPUTS into one cohort and write it as another format."),
+    "fit": ("fit", "Learn dynamics with perturbation effects from TABLE's time series."),
+    "formats": ("convert", "List the formats gutbalance reads and writes."),
+    "kb": ("kb", "The evidence-backed knowledge base of taxon traits."),
+    "reference": ("reference", "Healthy reference populations for percentiles and change over time."),
+    "report": ("report", "Re-render RESULTS/report.html, samples/ and subjects/ from the saved scores.tsv, "
+                         "scores.json and cohort.h5ad of `gutbalance analyze -o RESULTS`."),
+    "serve": ("serve", "Start the web app: register, upload profiles, read reports."),
+    "simulate": ("simulate", "Simulate a gut from PROFILE under interventions."),
+    "validate": ("validate", "AUC with a bootstrap 95 % interval of every score in RESULTS/scores.tsv (a folder "
+                             "from `gutbalance analyze`) for --label against --against."),
+}
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"{__name__}.{COMMANDS[cmd_name][0]}")
+        return next(command for command in module.COMMANDS if command.name == cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # As click.Group.format_commands, from the table: no command module is imported.
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        rows = [(name, click.utils.make_default_short_help(COMMANDS[name][1], limit)) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -33,20 +71,3 @@ def main() -> None:
     Scores explain; they do not diagnose.
     """
     warnings.filterwarnings("default")
-
-
-def _register() -> None:
-    import importlib
-
-    for name in ("analyze", "convert", "kb", "simulate", "fit", "reference", "report", "serve", "validate"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:  # a command whose module is not written yet
-            if exc.name == f"{__name__}.{name}":
-                continue
-            raise
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()

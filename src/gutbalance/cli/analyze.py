@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from ..io import Problem
+from ..example import example_path
+from ..io import Problem, read_batch, read_metadata
 from ..pipeline import DEFAULT_CHUNK_FILES, run
+from ..report import write_reports
+from ..report.files import read_scores
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000
@@ -62,8 +66,6 @@ def analyze(
     every other file is still scored; the exit status is 1 when any failed.
     A second run into the same folder skips the inputs already scored.
     """
-    from .. import example_path
-
     paths = list(inputs)
     if example:
         paths.append(str(example_path()))
@@ -92,8 +94,6 @@ def analyze(
 def _check_metadata_columns(metadata: Path | None, subject_column, time_column, group_columns):
     """Read the metadata and check the columns named on the command line
     before any scoring, so a typo costs seconds, not a whole run."""
-    from ..io import read_metadata
-
     named = [("--subject-column", subject_column), ("--time-column", time_column),
              *(("--group-column", g) for g in group_columns)]
     named = [(option, column) for option, column in named if column]
@@ -113,11 +113,6 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
 
 def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     """Render the HTML reports from the saved scores and the profiles."""
-    import json
-
-    from ..io import read_batch
-    from ..report import write_reports
-    from ..report.files import read_scores
 
     # Reports need the profiles (composition, species over time); the batch
     # pipeline keeps none in memory, so they are read again here.  The

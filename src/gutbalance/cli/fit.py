@@ -6,6 +6,11 @@ from pathlib import Path
 
 import click
 
+from ..errors import SimulationError
+from ..io import read_metadata
+from ..simulate.fit import fit as fit_model
+from ..simulate.longitudinal import from_cohort, read_perturbations, read_qpcr, read_table
+
 
 @click.command("fit")
 @click.argument("table", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -43,10 +48,6 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
       gutbalance fit counts.tsv --taxonomy silva_species.tsv --metadata metadata.tsv \\
           --perturbations perturbations.tsv --qpcr qpcr.tsv --start-day 1 -o mice.npz
     """
-    from ..io import read_metadata
-    from ..simulate.fit import fit as fit_model
-    from ..simulate.longitudinal import from_cohort, read_perturbations, read_qpcr, read_table
-
     cohort = read_table(table, taxonomy)
     meta = read_metadata(metadata)
     data = from_cohort(cohort, meta, read_perturbations(perturbations), qpcr=read_qpcr(qpcr) if qpcr else None,
@@ -57,8 +58,6 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
     if not output.suffix:
         output = output.with_suffix(".npz")
     if after_days is not None and after_days < 0:
-        from ..errors import SimulationError
-
         raise SimulationError("--after-days must be >= 0")
     model = fit_model(data, kind=kind, members=members, after_days=after_days, seed=seed)
     model.save(output)

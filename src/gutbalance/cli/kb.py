@@ -10,6 +10,8 @@ import click
 import pandas as pd
 
 from ..errors import DataError
+from ..io import read
+from ..knowledge import cohort_coverage, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
 
 
@@ -31,8 +33,6 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
     of the evidence x strain-specificity), the host of the evidence, whether
     it is strain-specific and the effect as the source gives it.
     """
-    from ..knowledge import lineage_of, lookup
-
     if rank is None:
         # A species name has two words (Blautia obeum); one word is a genus or higher.
         bare = not any(mark in taxon for mark in ("|", ";", "__"))
@@ -78,9 +78,6 @@ def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, inc
 
     Prints the median of every column to stderr.
     """
-    from ..io import read
-    from ..knowledge import cohort_coverage
-
     cohort = read(list(inputs), format=format_)
     table = cohort_coverage(cohort, include_viruses=include_viruses)
     if out is None:
@@ -95,8 +92,6 @@ def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, inc
 @kb.command()
 def sources() -> None:
     """The bibliography: every source a fact cites, with its number of facts."""
-    from ..knowledge import load_knowledge
-
     base = load_knowledge()
     counts = base.facts["source"].value_counts()
     table = pd.DataFrame(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..errors import DataError
+from ..io import expand_paths, read, read_metadata
+from ..reference import build_reference, load_reference
 
 
 @click.group()
@@ -42,13 +45,9 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     Every score of `gutbalance analyze` is computed on the selected samples and
     stored as a distribution; use the file with `gutbalance report --reference`.
     """
-    import gutbalance
-    from gutbalance.io import expand_paths, read_metadata
-    from gutbalance.reference import build_reference
-
     meta = read_metadata(metadata, sample_column=sample_column)
     # Folders are searched below their first level; the metadata table may sit among the profiles.
-    cohort = gutbalance.read(expand_paths(list(inputs), exclude=[metadata]), format=format_, metadata=meta)
+    cohort = read(expand_paths(list(inputs), exclude=[metadata]), format=format_, metadata=meta)
     matched = int(cohort.samples.index.isin(meta.index).sum())
     if matched == 0:
         raise DataError(
@@ -89,9 +88,6 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
 @click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def show(path: Path | None) -> None:
     """Summarise a reference file (default: the shipped healthy reference)."""
-    import numpy as np
-
-    from gutbalance.reference import load_reference
 
     ref = load_reference(path)
     for pop in ref.healthy_populations:

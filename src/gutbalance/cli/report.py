@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..report import rerender
+
 
 @click.command()
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -23,8 +25,6 @@ def report(results: Path, subject_column, time_column, subject_pattern, group_by
 
     Options override the settings saved with the results.  Reports explain; they do not diagnose.
     """
-    from ..report import rerender
-
     files = rerender(
         results,
         subject_column=subject_column,

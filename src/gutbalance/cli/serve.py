@@ -31,6 +31,7 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
     The database is created or migrated to the current schema first.
     """
     try:
+        # the web app needs the web extras (uvicorn, FastAPI, SQLAlchemy): only `serve` loads them
         import uvicorn
 
         from ..web import create_app, load_settings

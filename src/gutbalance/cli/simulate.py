@@ -7,6 +7,19 @@ from pathlib import Path
 import click
 
 from ..errors import SimulationError
+from ..simulate import (
+    Scenario,
+    parse_antibiotic,
+    parse_fibre,
+    parse_pathogen,
+    parse_probiotic,
+    simulate_stein,
+)
+from ..simulate import (
+    simulate as run_model,
+)
+from ..simulate.fit import load_model
+from ..simulate.forecast import forecast_model, parse_perturbation
 
 
 @click.command("simulate")
@@ -53,18 +66,6 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
         return
     if from_ or perturbations or without or start_day is not None:
         raise SimulationError("--from, --perturbation, --without and --start-day need a fitted model (--model MODEL.npz)")
-    from ..simulate import (
-        Scenario,
-        parse_antibiotic,
-        parse_fibre,
-        parse_pathogen,
-        parse_probiotic,
-        simulate_stein,
-    )
-    from ..simulate import (
-        simulate as run_model,
-    )
-
     scenario = Scenario(
         days=days if days is not None else (1000.0 if model == "stein2013" else 90.0),
         antibiotics=[parse_antibiotic(s) for s in antibiotics],
@@ -86,9 +87,6 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
 
 
 def _simulate_fitted(model_path, profile, from_, perturbations, without, days, sample, start_day, other, outdir):
-    from ..simulate.fit import load_model
-    from ..simulate.forecast import forecast_model, parse_perturbation
-
     if not Path(model_path).is_file():
         raise SimulationError(f"--model {model_path!r}: not gut-immune, stein2013 or a model file")
     if other:

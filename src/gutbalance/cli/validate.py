@@ -5,6 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import pandas as pd
+
+from ..errors import DataError
+from ..io import read_metadata
+from ..outputs import write_table_atomic, write_text_atomic
+from ..reference.validation import auc_table, roc_curves
+from ..report.files import read_scores
+from ..report.render import score_columns
+from ..report.validation import render_validation_report
 
 
 def _values(text: str) -> list[str]:
@@ -40,14 +49,6 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     n_label, n_against, note) and DIR/validation.html with ROC curves.
     Scores explain; they do not diagnose.
     """
-    from ..errors import DataError
-    from ..io import read_metadata
-    from ..outputs import write_table_atomic, write_text_atomic
-    from ..reference.validation import auc_table, roc_curves
-    from ..report.files import read_scores
-    from ..report.render import score_columns
-    from ..report.validation import render_validation_report
-
     column, sep, label_text = label_spec.partition("=")
     if not sep or not column.strip() or not _values(label_text):
         raise click.BadParameter("give COLUMN=VALUE[,VALUE]", param_hint="--label")
@@ -98,8 +99,6 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
 
 def _labels(is_label, is_against):
     """True for label, False for against, missing for neither."""
-    import pandas as pd
-
     out = pd.Series(pd.NA, index=is_label.index, dtype="boolean")
     out[is_against.fillna(False).to_numpy(dtype=bool)] = False
     out[is_label.fillna(False).to_numpy(dtype=bool)] = True

@@ -52,6 +52,7 @@ from ..cohort import Cohort
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
+from .resolution import diversity_rank
 
 #: Median richness of MH species in the top 1 % of samples and of MN species in
 #: the bottom 1 % (Gupta et al. 2020, Supplementary Methods; ``GMHI.R``).
@@ -129,8 +130,6 @@ def gmhi_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.
     ``shannon_mh``, ``shannon_mn``.
     """
     if resolved_rank is None:
-        from .resolution import diversity_rank
-
         resolved_rank = diversity_rank(cohort)
     P, codes, _ = _profile(cohort)
     group = codes[P.indices]

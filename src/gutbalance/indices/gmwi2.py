@@ -51,6 +51,7 @@ from ..cohort import Cohort
 from ..taxonomy import parse_lineage
 from ._data import read_table
 from ._sparse import columns, per_entry
+from .resolution import diversity_rank
 
 #: Relative abundance (fraction of assigned reads) above which a clade counts
 #: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
@@ -116,8 +117,6 @@ def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd
     abundance) and ``gmwi2_note``.
     """
     if resolved_rank is None:
-        from .resolution import diversity_rank
-
         resolved_rank = diversity_rank(cohort)
     table = model()
     A, matched = _present_abundance(cohort)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort, validate_profile
-from ..errors import DataError, FormatError, GutBalanceError
+from ..cohort import Cohort, SampleProfile, build_cohort, validate_profile
+from ..errors import DataError, FormatError, GutBalanceError, GutBalanceWarning
 
 # Importing the formats package registers every built-in format (before the
 # name ``formats`` is bound to the registry's function below).

@@ -23,6 +23,8 @@ annotate
     A taxa table with trait columns appended.
 coverage_matrix, cohort_coverage
     Share of each sample's abundance annotated at species or genus level, per pillar.
+preload
+    Resolve every taxon's calls once, before forking worker processes.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from .lookup import (
     coverage_matrix,
     lineage_of,
     lookup,
+    preload,
     trait_matrix,
 )
 from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS, Trait, pillar_traits
@@ -60,6 +63,7 @@ __all__ = [
     "load_tables",
     "lookup",
     "pillar_traits",
+    "preload",
     "read_bibliography",
     "read_facts",
     "trait_matrix",

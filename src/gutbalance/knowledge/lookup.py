@@ -108,6 +108,18 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
     return out
 
 
+def preload(kb: KnowledgeBase | None = None) -> KnowledgeBase:
+    """The knowledge base (the shipped one when ``kb`` is None) with every
+    taxon's calls already resolved and cached on it.
+
+    A batch run calls this before it starts worker processes, so the forked
+    workers inherit the resolved calls instead of each resolving them again.
+    """
+    kb = load_knowledge() if kb is None else kb
+    _resolved_nodes(kb)
+    return kb
+
+
 def _looks_like_genus(word: str) -> bool:
     # "Lachnospiraceae bacterium 8_1_57FAA": the first word is a family, not a genus.
     low = word.lower()

@@ -46,6 +46,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
+from ..indices.dysbiosis import dysbiosis as dysbiosis_score
+from ..indices.gmhi import gmhi_table
+from ..indices.gmwi2 import gmwi2_table
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
@@ -519,15 +522,10 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     taxa = taxa.iloc[present]
     P = normalize_rows(own).tocsr()
     if dysbiosis is None:
-        from ..indices.dysbiosis import dysbiosis as dysbiosis_score
-
         dysbiosis = dysbiosis_score(cohort).to_numpy()
     # GMHI and GMWI2 count markers present above 0.001 % and 0.00001, so on
     # the full profile they follow sequencing depth; their components use
     # the published formulas over the clades above the diversity floor.
-    from ..indices.gmhi import gmhi_table
-    from ..indices.gmwi2 import gmwi2_table
-
     floored = floored_cohort(cohort)
     gmhi = gmhi_table(floored)["gmhi"].to_numpy()
     gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()

@@ -1,7 +1,7 @@
 """Reference populations, percentiles and change over time.
 
->>> from gutbalance.reference import percentiles
->>> percentiles(scores_table)            # doctest: +SKIP   '<score>_percentile' columns
+>>> from gutbalance.reference import with_percentiles
+>>> with_percentiles(score(cohort), cohort)   # doctest: +SKIP   adds '<score>_percentile' columns
 
 See ``docs/reports.md`` for where the shipped healthy reference comes from.
 """
@@ -18,6 +18,8 @@ from .core import (
     load_reference,
     merge_repeated_samples,
     percentiles,
+    with_percentiles,
+    with_percentiles_explained,
 )
 from .timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from .variation import TechnicalVariation, technical_variation
@@ -40,4 +42,6 @@ __all__ = [
     "subjects_from_names",
     "technical_variation",
     "timelines",
+    "with_percentiles",
+    "with_percentiles_explained",
 ]

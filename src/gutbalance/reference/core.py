@@ -39,8 +39,13 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .._version import __version__
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
+from ..indices.resolution import diversity_rank
+from ..outputs import write_text_atomic
+from ..scores import DESCRIPTIVE_COLUMNS, SEPARATOR, TRAIL_COLUMNS, WARNINGS_COLUMN, score
+from .comparability import UNKNOWN, describe, not_comparable_notes, sample_kinds, version_caveat
 from .variation import TechnicalVariation, technical_variation
 
 FORMAT_NAME = "gutbalance-reference"
@@ -210,8 +215,6 @@ class Reference:
     def population_for(self, kind: Mapping[str, str] | None) -> Population | None:
         """The population of this kind of input, or None.  A reference whose
         primary has no kind (built before kinds were recorded) serves every kind."""
-        from .comparability import UNKNOWN
-
         if not self.primary.kind:
             return self.primary
         if not kind or (kind.get("profiler") or UNKNOWN) == UNKNOWN:
@@ -234,8 +237,6 @@ class Reference:
         return replace(self, primary=pop, populations=others, variation=pop.variation)
 
     def kinds_text(self) -> str:
-        from .comparability import describe
-
         return "; ".join(describe(p.kind) for p in self.healthy_populations)
 
     def distribution(self, score: str) -> Distribution | None:
@@ -267,8 +268,6 @@ class Reference:
         }
 
     def save(self, path: str | PathLike[str]) -> Path:
-        from ..outputs import write_text_atomic
-
         text = json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False)
         return write_text_atomic(text + "\n", Path(path))
 
@@ -381,8 +380,6 @@ def comparable_percentiles(
     with (:attr:`Population.against`, "" when nothing).  A sample's row
     depends on its own kind alone.
     """
-    from .comparability import not_comparable_notes, sample_kinds
-
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     samples = cohort_or_samples.samples if isinstance(cohort_or_samples, Cohort) else cohort_or_samples
     kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
@@ -403,8 +400,6 @@ def comparable_percentiles(
         for col in ranked.columns:
             if col in table.columns:
                 table.iloc[rows, table.columns.get_loc(col)] = ranked[col].to_numpy(dtype=float)
-        from .comparability import version_caveat
-
         databases = samples["database"].reindex(scores.index) if "database" in samples else None
         for i in rows:
             against[i] = pop.against
@@ -413,12 +408,78 @@ def comparable_percentiles(
     return table, notes, against
 
 
+def with_percentiles(
+    scores: pd.DataFrame, cohort: Cohort | pd.DataFrame, *, reference: Reference | str | PathLike[str] | None = None
+) -> pd.DataFrame:
+    """The scores table with a ``<score>_percentile`` column per score,
+    against the healthy population of each sample's kind of input.
+
+    Parameters
+    ----------
+    scores
+        :func:`gutbalance.scores.score` of ``cohort``.
+    cohort
+        The Cohort that was scored (or its ``samples`` table): which profiler
+        and database made each sample decides its population.
+    reference
+        A :class:`Reference`, a path to a reference file, or None for the
+        shipped healthy reference.
+
+    Returns
+    -------
+    DataFrame
+        The percentile columns follow the numbers, before the text columns
+        (the layout of ``scores.tsv``); a sample of a kind no population
+        covers gets NaN percentiles and a warning saying why, and a MetaPhlAn
+        sample of another version than the population's a caveat.
+    """
+    return with_percentiles_explained(scores, {}, cohort, reference=reference)[0]
+
+
+def with_percentiles_explained(
+    scores: pd.DataFrame,
+    contributions: Mapping[str, dict],
+    cohort: Cohort | pd.DataFrame,
+    *,
+    reference: Reference | str | PathLike[str] | None = None,
+) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """:func:`with_percentiles`, and the same for the explanations of
+    :func:`gutbalance.scores.score_with_contributions`: each sample's entry
+    gets ``percentiles_against`` (the population it is compared with, ""
+    when none) after its ``warnings``, which gain the same note as the table.
+    Returns new objects; ``scores`` and ``contributions`` are unchanged.
+    """
+    done = [c for c in scores.columns if str(c).endswith(PERCENTILE_SUFFIX)]
+    if done:
+        raise DataError(f"the scores already have percentiles ({', '.join(map(str, done[:3]))})")
+    text = [c for c in TRAIL_COLUMNS if c in scores.columns]
+    numbers = scores.drop(columns=text)
+    ranked, notes, against = comparable_percentiles(numbers, cohort, scores["diversity_rank"], reference)
+    table = pd.concat([numbers, ranked, scores[text]], axis=1)
+    table[WARNINGS_COLUMN] = [
+        f"{w}{SEPARATOR}{note}" if w and note else (w or note)
+        for w, note in zip(scores[WARNINGS_COLUMN], notes, strict=True)
+    ]
+    explained: dict[str, dict] = dict(contributions)
+    for sample, note, population in zip(scores.index, notes, against, strict=True):
+        entry = contributions.get(sample)
+        if entry is None:
+            continue
+        out: dict = {}
+        for key, value in entry.items():
+            if key == "warnings":
+                out[key] = [*value, note] if note else value
+                # the healthy population its percentiles are against ("" = none of its kind)
+                out["percentiles_against"] = population
+            else:
+                out[key] = value
+        explained[sample] = out
+    return table, explained
+
+
 def cohort_kind(cohort: Cohort) -> dict[str, str] | None:
     """The kind (profiler family, diversity rank) shared by every sample of a
     cohort, or None when they differ."""
-    from ..indices.resolution import diversity_rank
-    from .comparability import sample_kinds
-
     kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).drop_duplicates()
     if len(kinds) != 1:
         return None
@@ -454,8 +515,6 @@ def merge_repeated_samples(cohort: Cohort, subjects: pd.Series) -> Cohort:
 
 def _scores_only(table: pd.DataFrame) -> pd.DataFrame:
     """The score columns: those that describe the input (``placed``) get no distribution."""
-    from ..scores import DESCRIPTIVE_COLUMNS
-
     return table.drop(columns=[c for c in table.columns if c in DESCRIPTIVE_COLUMNS])
 
 
@@ -489,19 +548,11 @@ def build_reference(
         The scoring function (default :func:`gutbalance.scores.score`).
     """
     if score_function is None:
-        from functools import partial
-
-        from ..scores import score
-
-        # Percentiles are relative to a reference; a reference holds raw scores.
-        score_function = partial(score, percentiles=False)
+        score_function = score
     if cohort.n_samples < 2:
         raise DataError("a reference population needs at least 2 samples")
     kind = cohort_kind(cohort)
     if kind is None:
-        from ..indices.resolution import diversity_rank
-        from .comparability import sample_kinds
-
         kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).value_counts()
         listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in kinds.items())
         raise DataError(
@@ -520,8 +571,6 @@ def build_reference(
         if _is_score(table[col]) and table[col].notna().any():
             distributions[str(col)] = Distribution.from_values(table[col].to_numpy(dtype=float))
     n_people = int(subjects.reindex(table.index).nunique()) if subjects is not None else cohort.n_samples
-    from .. import __version__
-
     population = Population(
         name=name,
         label=label or name,

@@ -20,6 +20,8 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..errors import DataError
+from ..scores import DESCRIPTIVE_COLUMNS
+from .comparability import sample_kinds
 from .core import PERCENTILE_SUFFIX, Reference
 
 #: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
@@ -159,8 +161,6 @@ def timelines(
     reference
         For the technical variation of each score (no flags when None).
     """
-    from ..scores import DESCRIPTIVE_COLUMNS
-
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
         c for c in scores.columns
@@ -204,8 +204,6 @@ def _subject_reference(reference: Reference | None, cohort: Cohort | None, score
     timeline is judged by the run-to-run variation of MetaPhlAn runs."""
     if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
         return reference
-    from .comparability import sample_kinds
-
     kind = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
     return reference.for_kind({"profiler": str(kind["profiler"]), "rank": str(kind["rank"])})
 

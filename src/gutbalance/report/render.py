@@ -26,7 +26,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .. import __version__
+from .._version import __version__
 from ..cohort import Cohort
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.timeline import Timeline

@@ -11,7 +11,9 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..errors import SimulationError
+from ..io import read
 from ..outputs import write_table_atomic, write_text_atomic
+from ..reference import load_reference
 from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initial_conditions
 from .gut_immune import (
     ANTIBIOTICS,
@@ -27,7 +29,9 @@ from .gut_immune import (
 )
 from .integrate import Pulse
 from .parameters import lookup, probiotic_table
+from .personal import guild_abundances
 from .pillars import PILLARS, VirtualProfiles, simulated_pillars
+from .report import render_html
 from .scenario import Scenario
 
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -86,8 +90,6 @@ class SimulationResult:
         return self.trajectory.iloc[-1].drop("time")
 
     def to_html(self) -> str:
-        from .report import render_html
-
         return render_html(self)
 
     def write(self, directory: str | PathLike[str]) -> dict[str, Path]:
@@ -193,11 +195,7 @@ def person(
     if profile is not None and guilds is not None:
         raise SimulationError("give a profile or guild abundances, not both")
     if profile is not None:
-        from .personal import guild_abundances
-
         if not isinstance(profile, Cohort):
-            from .. import read
-
             profile = read(profile)
         x0, carried, assignment = guild_abundances(profile, sample)
         subject = sample or profile.sample_names[0]
@@ -316,8 +314,6 @@ def recovery(scores: np.ndarray) -> dict:
     reference (the change re-sequencing the same sample can make;
     :mod:`gutbalance.reference`); a draw has not recovered when any pillar has not.
     """
-    from ..reference import load_reference
-
     variation = load_reference().variation
     srd = np.array([float(variation[name].smallest_real_difference) for name in PILLARS])
     lost = scores[:, -1, :] < scores[:, 0, :] - srd

@@ -47,7 +47,10 @@ and is counted (``clamped``), so it never hides.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import time as _time
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from os import PathLike
@@ -55,9 +58,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.integrate import solve_ivp
+from scipy.optimize import least_squares
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNetCV
+from sklearn.model_selection import LeaveOneGroupOut
 
-from .. import __version__
-from ..errors import DataError, SimulationError
+from .._version import __version__
+from ..errors import DataError, FormatError, SimulationError
+from ..outputs import publish
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
 
 KINDS = ("logistic", "loglinear", "glv")
@@ -222,8 +231,6 @@ class FittedModel:
         return held, clamped
 
     def _glv_solve(self, r, a, e, y0, times, signals) -> np.ndarray:
-        from scipy.integrate import solve_ivp
-
         edges = sorted({float(times[0]), float(times[-1])} | {b for s in signals for b in s[:2] if times[0] < b < times[-1]})
         y_hi = np.log(np.maximum(self.caps, self.floor) / self.scale) + np.log(10.0)
         y_lo = np.log(self.floor / self.scale) - np.log(10.0)
@@ -337,10 +344,6 @@ class FittedModel:
             arrays["start_weight"] = self.start_weight
         if self.starts:
             arrays["start_values"] = np.stack([v[2] for v in self.starts.values()])
-        import os
-        import tempfile
-
-        from ..outputs import publish
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -357,8 +360,6 @@ class FittedModel:
     @classmethod
     def load(cls, path: str | PathLike[str]) -> FittedModel:
         """Read a model written by :meth:`save` (``gutbalance fit``)."""
-        from ..errors import FormatError
-
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
@@ -475,8 +476,6 @@ def _fit_logistic(data: Longitudinal, perts: list[str], floor: float, scale: flo
                   init: tuple | None = None):
     """Per taxon ``(K, r, theta, e)`` of the generalized logistic by trajectory matching (least squares on the
     exact solution, every subject from its own first sample; residuals where the taxon was observed)."""
-    from scipy.optimize import least_squares
-
     subjects = list(data.series.values())
     logs = [_log_series(s, floor, scale) for s in subjects]
     signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
@@ -566,8 +565,6 @@ def _indicator(model_perts: list[str], schedule: list[Perturbation], after: floa
 def _fit_diagonal(data: Longitudinal, perts: list[str], floor: float, scale: float, *, max_rate: float = 5.0,
                   effect_ridge: float = 1e-3, after: float | None = 0.0):
     """Step 1 of the log-linear fit: per taxon ``(K_i, lambda_i, e_ip)`` by trajectory matching."""
-    from scipy.optimize import least_squares
-
     subjects = list(data.series.values())
     logs = [_log_series(s, floor, scale) for s in subjects]
     signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
@@ -694,11 +691,6 @@ def _stabilise(a: np.ndarray, min_decay: float) -> np.ndarray:
 def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *, l1_ratio: float = 0.5,
              after: float | None = 0.0):
     """Elastic-net gradient matching of ``d ln x/dt`` on ``x/scale`` and perturbation indicators."""
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import ElasticNetCV
-    from sklearn.model_selection import LeaveOneGroupOut
 
     xs, dys, us, groups = [], [], [], []
     for g, s in enumerate(data.series.values()):

@@ -11,9 +11,21 @@ constant) and the cohort mean (the training subjects' mean log10 trajectory).
 
 from __future__ import annotations
 
-import numpy as np
+import re
+from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from ..cohort import SampleProfile, build_cohort
+from ..errors import SimulationError
+from ..io import read
+from ..pillars import PILLARS
+from ..scores import score
+from ..taxonomy import parse_lineage
+from .api import SimulationResult, _bands, _frame
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
+from .scenario import AntibioticCourse, Scenario
 
 #: Forecasts start from the first sample with every value floored here (16S copies per gram; MDSINE2).
 START_FLOOR = 1e5
@@ -69,9 +81,6 @@ def cohort_mean_forecast(training: Longitudinal, times: np.ndarray, *, floor: fl
 
 def parse_perturbation(text: str) -> Perturbation:
     """``NAME:days=A-B`` -> a perturbation active for ``A <= t < B`` (days on the data's clock)."""
-    import re
-
-    from ..errors import SimulationError
 
     match = re.fullmatch(r"\s*(?P<name>[^:]+?)\s*:\s*days\s*=\s*(?P<a>[-+]?\d*\.?\d+)\s*-\s*(?P<b>[-+]?\d*\.?\d+)\s*", text)
     if not match:
@@ -84,9 +93,6 @@ def parse_perturbation(text: str) -> Perturbation:
 
 def _start_from(model, source: str, *, sample: str | None, start_day: float | None):
     """``(values, day, subject, label, notes)`` for a training sample id or a profile file."""
-    from pathlib import Path
-
-    from ..errors import SimulationError
 
     if source in model.starts:
         subject, day, values = model.starts[source]
@@ -99,8 +105,6 @@ def _start_from(model, source: str, *, sample: str | None, start_day: float | No
     if not rank:
         raise SimulationError("this model's taxa are not named at a rank (fitted on sequence variants): start from one of "
                               "its training samples")
-    from .. import read
-
     cohort = read(path)
     name = sample or cohort.sample_names[0]
     if name not in cohort.sample_names:
@@ -142,11 +146,6 @@ def forecast_model(
     pillar scores of ``gutbalance analyze`` computed on the forecast
     composition) when the model's taxa have lineages.
     """
-    import pandas as pd
-
-    from ..errors import SimulationError
-    from .api import SimulationResult, _bands, _frame
-    from .scenario import AntibioticCourse, Scenario
 
     values, day0, subject, label, notes = _start_from(model, source, sample=sample, start_day=start_day)
     if perturbations is None:
@@ -197,12 +196,6 @@ def forecast_model(
 
 def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray):
     """The five pillars of ``gutbalance analyze`` for each row of ``x`` (taxa with these lineages)."""
-    import pandas as pd
-
-    from ..cohort import SampleProfile, build_cohort
-    from ..pillars import PILLARS
-    from ..scores import score
-    from ..taxonomy import parse_lineage
 
     keep = [i for i, lin in enumerate(lineages) if lin]
     parsed = [parse_lineage(lineages[i]) for i in keep]
@@ -210,7 +203,7 @@ def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray):
     for k, row in enumerate(np.asarray(x)[:, keep]):
         total = row.sum()
         profiles.append(SampleProfile(sample=f"t{k}", lineages=parsed, abundance=list(row / total if total > 0 else row)))
-    table = score(build_cohort(profiles), percentiles=False)
+    table = score(build_cohort(profiles))
     frame = pd.DataFrame({"time": times})
     for col in PILLARS:
         frame[col] = table[col].to_numpy()

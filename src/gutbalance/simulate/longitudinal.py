@@ -24,7 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..cohort import build_cohort
 from ..errors import DataError, FormatError
+from ..io import read, read_profiles
+from ..io.taxonomy_file import FeatureTaxonomy, taxonomy_file_kind
+from ..taxonomy import RANK_INDEX
 
 #: Column names accepted for the subject and the time of a sample in a metadata table.
 SUBJECT_COLUMNS = ("subject", "subject_id", "host", "mouse", "person", "individual")
@@ -357,10 +361,6 @@ def read_rank_taxonomy(path: str | PathLike[str]) -> dict[str, str]:
 def read_table(table: str | PathLike[str], taxonomy: str | PathLike[str] | None = None):
     """A Cohort from any table :func:`gutbalance.read` reads, with an optional separate taxonomy
     (a QIIME 2 taxonomy ``.qza``/``taxonomy.tsv`` or a rank-column table, :func:`read_rank_taxonomy`)."""
-    from ..cohort import build_cohort
-    from ..io import read, read_profiles
-    from ..io.taxonomy_file import FeatureTaxonomy, taxonomy_file_kind
-
     if taxonomy is None or taxonomy_file_kind(Path(taxonomy)) is not None:
         return read([table] if taxonomy is None else [table, taxonomy])
     features = FeatureTaxonomy()
@@ -389,8 +389,6 @@ def from_cohort(
     samples.  With ``qpcr`` (total load per sample), values are relative
     abundance over the kept taxa x the load; otherwise relative abundance.
     """
-    from ..taxonomy import RANK_INDEX
-
     if rank not in RANK_INDEX:
         raise DataError(f"unknown rank {rank!r}; use one of {', '.join(RANK_INDEX)}")
     times = sample_times(metadata, path=source or None)

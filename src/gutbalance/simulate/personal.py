@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .. import knowledge
 from ..cohort import Cohort
 from ..errors import KnowledgeBaseError, SimulationError
 from .gut_immune import GUILDS, MICROBES
@@ -63,8 +64,6 @@ def _taxonomy_rules() -> dict[tuple[str, str], str]:
 
 
 def _kb_traits(taxa: pd.DataFrame) -> pd.DataFrame:
-    from .. import knowledge
-
     traits = list(dict.fromkeys([t for t, _ in KB_TRAIT_GUILDS] + KB_FACULTATIVE + KB_LPS))
     return knowledge.trait_matrix(taxa, traits).values
 

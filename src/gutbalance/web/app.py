@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
+from .._version import __version__
 from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
@@ -103,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Outermost, so everything inside sees the client's address and scheme;
         # only the configured proxies are believed (uvicorn's own handling is
         # switched off by `gutbalance serve`, which trusted loopback always).
+        # uvicorn (web extra) only behind a TLS proxy: the app itself runs under any ASGI server
         from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)

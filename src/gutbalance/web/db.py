@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError
+from .crud import FORGET_DELETED
 
 #: Connections per engine: one for each of the threads that run sync
 #: endpoints (anyio's default limit), so no request waits for the pool.
@@ -59,8 +60,6 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
         @event.listens_for(factory, "after_commit")
         def _forget_deleted(session: Session) -> None:
-            from .crud import FORGET_DELETED
-
             if session.info.pop(FORGET_DELETED, False):
                 checkpoint(engine)
 
@@ -77,6 +76,7 @@ def checkpoint(engine: Engine) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the database schema up to the newest migration."""
+    # alembic (web extra) is needed only here, once at start-up: not loaded by the worker processes
     from alembic import command
     from alembic.config import Config
 

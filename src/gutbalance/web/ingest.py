@@ -1,7 +1,8 @@
 """From an uploaded file to rows to store, through the library only.
 
 Parsing is :func:`gutbalance.io.read_source`, harmonising
-:func:`gutbalance.build_cohort` and scoring :func:`gutbalance.scores.score`;
+:func:`gutbalance.build_cohort`, scoring :func:`gutbalance.scores.score` and
+the percentiles :func:`gutbalance.reference.with_percentiles`;
 this module only moves their results in and out of the database.
 
 Each sample is scored on its own (a cohort of one): a person's scores must not
@@ -21,10 +22,11 @@ import numpy as np
 import pandas as pd
 
 from .. import scores as _scores
-from ..cohort import Cohort, GutBalanceWarning, SampleProfile, build_cohort
-from ..errors import DataError
+from ..cohort import Cohort, SampleProfile, build_cohort
+from ..errors import DataError, GutBalanceWarning
 from ..io import read_source
 from ..io.source import InputLimits, Source
+from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
 
 PROFILE_VERSION = 1
@@ -63,12 +65,14 @@ def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = Non
 
     This is the work the web app hands to its worker processes
     (:mod:`gutbalance.web.jobs`): scores and contributions come from one pass
-    (:func:`gutbalance.scores.score_with_contributions`), and the contributions
+    (:func:`gutbalance.scores.score_with_contributions`, with the percentiles of
+    :func:`gutbalance.reference.with_percentiles_explained`), and the contributions
     are kept so that the report never runs the scoring again.
     """
     out = []
     for profile in read_upload(data, filename=filename, limits=limits):
-        table, explained = _scores.score_with_contributions(cohort_of([profile]))
+        cohort = cohort_of([profile])
+        table, explained = with_percentiles_explained(*_scores.score_with_contributions(cohort), cohort)
         if len(table) != 1:
             raise DataError(f"scoring sample {profile.sample!r} gave {len(table)} rows")
         out.append(
@@ -104,7 +108,8 @@ def cohort_of(profiles: list[SampleProfile]) -> Cohort:
 
 def score_profile(profile: SampleProfile) -> dict[str, float | None]:
     """The scores row of one sample, JSON-ready (NaN and infinities become ``None``)."""
-    table = _scores.score(cohort_of([profile]))
+    cohort = cohort_of([profile])
+    table = with_percentiles(_scores.score(cohort), cohort)
     if len(table) != 1:
         raise DataError(f"scoring sample {profile.sample!r} gave {len(table)} rows")
     return {str(k): _json_number(v) for k, v in table.iloc[0].items()}

@@ -44,6 +44,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError, SizeLimitError
+from ..example import example_path
 from ..io.source import InputLimits
 from . import crud, ingest
 from .core.config import Settings
@@ -76,6 +77,7 @@ class WorkerFailure(Exception):
 
 def _worker_main(conn: Any, memory_bytes: int) -> None:
     """The loop of one worker process: limits, warm-up, then one job at a time."""
+    # resource is a Unix-only module, needed only inside the worker process
     import resource
 
     # Ctrl-C in the server's terminal reaches the whole process group; the
@@ -114,8 +116,6 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
 def _warm_up() -> None:
     """Load the format registry and the scoring tables once, by scoring a
     shipped example, so the first real job does not pay for it."""
-    from .. import example_path
-
     example = sorted(example_path().glob("*.txt"))[0]
     ingest.score_upload(example.read_bytes(), filename=example.name)
 

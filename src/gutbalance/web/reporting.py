@@ -21,6 +21,8 @@ import pandas as pd
 from fastapi.responses import HTMLResponse
 
 from .. import scores as _scores
+from ..example import example_path
+from ..io.registry import formats
 from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from . import ingest
@@ -150,9 +152,6 @@ def warm_up() -> None:
     for at the same time: load the format registry, the healthy reference and
     the tables scoring reads (several seconds), by scoring and rendering one
     of the shipped example profiles."""
-    from .. import example_path
-    from ..io.registry import formats
-
     formats()
     reference = load_reference()
     example = sorted(example_path().glob("*.txt"))[0]

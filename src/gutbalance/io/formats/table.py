@@ -71,8 +71,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from ...cohort import GutBalanceWarning, Lineage, SampleProfile
-from ...errors import FormatError, TaxonomyError
+from ...cohort import Lineage, SampleProfile
+from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (

@@ -243,6 +243,7 @@ def password_problem(password: str, *, username: str, min_length: int, min_score
     keyboard patterns: a score of ``min_score`` or more (3 = at least 10^8
     guesses) for the first :data:`RATED_PREFIX` characters is accepted.
     """
+    # zxcvbn (web extra) loads its frequency lists on import: only when a password is checked
     import zxcvbn
 
     if len(password) < min_length:
