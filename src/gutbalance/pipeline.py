@@ -24,11 +24,11 @@ or on a Dask ``distributed`` cluster (``dask="local"`` starts a LocalCluster;
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,9 +38,9 @@ import orjson
 import pandas as pd
 
 from . import __version__
+from .atomic import PendingFile, write_atomic, write_text_atomic
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
-from .outputs import publish
 
 PARTS_DIR = ".gutbalance-parts"
 DEFAULT_CHUNK_FILES = 1000
@@ -104,17 +104,6 @@ def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
     """Data (Parquet), TSV text, contribution lines, and the marker written last."""
     stem = parts / f"chunk-{index:06d}"
@@ -130,11 +119,11 @@ def _save_part(
     parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: list[str], tsv: str
 ) -> None:
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
-    _atomic_write_bytes(data_path, lambda p: table.to_parquet(p, index=True))
-    _atomic_write_bytes(tsv_path, lambda p: p.write_text(tsv, encoding="utf-8", newline=""))
-    _atomic_write_bytes(contrib_path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    write_atomic(data_path, lambda p: table.to_parquet(p, index=True))
+    write_text_atomic(tsv, tsv_path)
+    write_text_atomic("\n".join(lines), contrib_path)
     marker = {"key": key, "n_samples": len(table), "problems": problems}
-    _atomic_write_bytes(marker_path, lambda p: p.write_text(json.dumps(marker), encoding="utf-8"))
+    write_text_atomic(json.dumps(marker), marker_path)
 
 
 def _part_done(parts: Path, index: int, key: str) -> bool:
@@ -308,15 +297,17 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
     columns: list[str] | None = None
     first_header = ""
     n = 0
-    tsv_fd, tsv_tmp = tempfile.mkstemp(prefix=".scores.tsv.", dir=out)
-    pq_fd, pq_tmp = tempfile.mkstemp(prefix=".scores.parquet.", dir=out)
-    json_fd, json_tmp = tempfile.mkstemp(prefix=".scores.json.", dir=out)
-    os.close(pq_fd)
     writer = None
-    try:
-        with os.fdopen(tsv_fd, "w", encoding="utf-8", newline="") as tsv, os.fdopen(
-            json_fd, "w", encoding="utf-8"
-        ) as js:
+    with (
+        PendingFile(out / "scores.tsv") as tsv_out,
+        PendingFile(out / "scores.parquet") as pq_out,
+        PendingFile(out / "scores.json") as json_out,
+    ):
+        with (
+            open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
+            open(json_out.tmp, "w", encoding="utf-8") as js,
+            contextlib.ExitStack() as closing,
+        ):
             js.write("{")
             first_json = True
             for i in range(n_chunks):
@@ -346,7 +337,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                 tsv.write(body)
                 arrow = pa.Table.from_pandas(table, preserve_index=True)
                 if writer is None:
-                    writer = pq.ParquetWriter(pq_tmp, arrow.schema)
+                    writer = closing.enter_context(pq.ParquetWriter(pq_out.tmp, arrow.schema))
                 writer.write_table(arrow.cast(writer.schema))
                 seen.update(table.index)
                 n += len(table)
@@ -355,18 +346,11 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     first_json = False
             js.write("\n}\n")
         if writer is not None:
-            writer.close()
-            writer = None
-            publish(pq_tmp, out / "scores.parquet")
+            pq_out.commit()
         if columns is not None:
-            publish(tsv_tmp, out / "scores.tsv")
+            tsv_out.commit()
         if contributions and columns is not None:
-            publish(json_tmp, out / "scores.json")
-    finally:
-        if writer is not None:
-            writer.close()
-        for tmp in (tsv_tmp, pq_tmp, json_tmp):
-            Path(tmp).unlink(missing_ok=True)
+            json_out.commit()
     frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
     from .outputs import write_table_atomic
 

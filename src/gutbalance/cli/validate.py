@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from ..atomic import write_text_atomic
+
 
 def _values(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
@@ -42,7 +44,7 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     """
     from ..errors import DataError
     from ..io import read_metadata
-    from ..outputs import write_table_atomic, write_text_atomic
+    from ..outputs import write_table_atomic
     from ..reference.validation import auc_table, roc_curves
     from ..report.files import read_scores
     from ..report.render import score_columns

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from .variation import TechnicalVariation, technical_variation
@@ -267,8 +268,6 @@ class Reference:
         }
 
     def save(self, path: str | PathLike[str]) -> Path:
-        from ..outputs import write_text_atomic
-
         text = json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False)
         return write_text_atomic(text + "\n", Path(path))
 

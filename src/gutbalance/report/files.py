@@ -25,9 +25,9 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
-from ..outputs import write_text_atomic
 from ..reference.core import PERCENTILE_SUFFIX, Reference, load_reference
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from .render import (
@@ -171,9 +171,7 @@ def write_reports(
     if save_cohort and cohort is not None:
         from ..io import write
 
-        tmp = out / f".{COHORT_FILE}.tmp"
-        write(cohort, tmp, format="h5ad")
-        tmp.replace(out / COHORT_FILE)
+        write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
     settings = {
         "subject_column": subject_column,
         "time_column": time_column,

@@ -31,13 +31,12 @@ share.  Abundance that an input gave a clade beyond the sum of its children
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
+from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ..registry import Format, register
@@ -287,18 +286,6 @@ def hdf5_bytes(cohort) -> bytes:
     with h5py.File(buffer, "w") as f:
         build_table(cohort).to_hdf5(f, "gutbalance")
     return buffer.getvalue()
-
-
-def write_bytes_atomic(data: bytes, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write(cohort, path: Path) -> None:

@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import write_text_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
@@ -348,8 +349,6 @@ def profile_lines(cohort) -> list[str]:
 
 def write(cohort, path: Path) -> None:
     """Write a Cohort as one CAMI profile file with a block per sample."""
-    from ...outputs import write_text_atomic
-
     write_text_atomic("\n".join(profile_lines(cohort)) + "\n", Path(path))
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ...atomic import write_atomic
 from ...cohort import Cohort, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, Taxon
@@ -168,7 +169,8 @@ def read(source: Source) -> list[SampleProfile]:
 
 
 def write(cohort: Cohort, path: Path) -> None:
-    cohort.to_anndata().write_h5ad(path)
+    adata = cohort.to_anndata()
+    write_atomic(path, adata.write_h5ad, suffix=".h5ad")
 
 
 register(

@@ -62,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import write_text_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
@@ -541,8 +542,6 @@ def table_lines(cohort, i: int) -> list[str]:
 def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
     """One file when the cohort has one sample and ``path`` has a suffix,
     else a folder ``path`` with one file per sample."""
-    from ...outputs import write_text_atomic
-
     path = Path(path)
     if cohort.n_samples == 1 and path.suffix:
         write_text_atomic("\n".join(lines_of(cohort, 0)) + "\n", path)

@@ -54,6 +54,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import ArchiveError, FormatError, GutBalanceError, SizeLimitError
 from ..registry import Format, register
@@ -410,11 +411,11 @@ def write_artifacts(cohort, table_path: Path, taxonomy_path: Path | None = None)
             table.to_hdf5(f, "gutbalance")
         table_bytes = buffer.getvalue()
         tsv = "Feature ID\tTaxon\n" + "".join(f"{k}\t{v}\n" for k, v in mapping.items())
-        biom_format.write_bytes_atomic(
+        write_bytes_atomic(
             artifact_bytes(TAXONOMY_TYPE, "TSVTaxonomyDirectoryFormat", {"taxonomy.tsv": tsv.encode()}),
             Path(taxonomy_path),
         )
-    biom_format.write_bytes_atomic(
+    write_bytes_atomic(
         artifact_bytes(type_, "BIOMV210DirFmt", {"feature-table.biom": table_bytes}), Path(table_path)
     )
 

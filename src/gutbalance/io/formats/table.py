@@ -93,6 +93,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ...atomic import write_text_atomic
 from ...cohort import GutBalanceWarning, Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage, standard_rank, taxon
@@ -839,8 +840,6 @@ def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -
 
 
 def write(cohort, path: Path) -> None:
-    from ...outputs import write_text_atomic
-
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerows(long_rows(cohort))
