@@ -1,4 +1,5 @@
-"""Writing result tables (TSV) atomically, through :mod:`gutbalance.atomic`."""
+"""Writing result tables (TSV) atomically, through :mod:`gutbalance.atomic`,
+in the spelling of the scores table (:mod:`gutbalance.scores_table`)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_text_atomic
+from .scores_table import format_scores
 
 
 def format_table(table: pd.DataFrame, *, index: bool = True) -> str:
-    """TSV with full float precision (repr), so values read back exactly;
-    a missing value is ``NA`` (what R, pandas and the web app read as missing)."""
-    return table.to_csv(sep="\t", index=index, float_format=None, lineterminator="\n", na_rep="NA")
+    """Any result table as TSV, spelled as ``scores.tsv`` is
+    (:func:`gutbalance.scores_table.format_scores`): full float precision,
+    a missing value ``NA``."""
+    return format_scores(table, index=index)
 
 
 def write_table_atomic(table: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
+    """Write ``table`` as :func:`format_table` spells it to ``path`` atomically."""
     return write_text_atomic(format_table(table, index=index), path)

@@ -41,6 +41,7 @@ from . import __version__
 from .atomic import PendingFile, write_atomic, write_text_atomic
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
+from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQUET_FILE, format_scores
 
 PARTS_DIR = ".gutbalance-parts"
 DEFAULT_CHUNK_FILES = 1000
@@ -77,7 +78,6 @@ def score_files(
     and the table as TSV text.  The text is made here, in parallel, so the
     final assembly only concatenates.
     """
-    from .outputs import format_table
     from .scores import score_with_contributions
 
     result = read_batch(list(files), format=format)
@@ -86,7 +86,7 @@ def score_files(
         return pd.DataFrame(), problems, [], ""
     table, explained = score_with_contributions(result.cohort, explain=contributions)
     lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
-    return table, problems, lines, format_table(table)
+    return table, problems, lines, format_scores(table)
 
 
 def _json(value) -> str:
@@ -291,17 +291,15 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .outputs import format_table
-
     seen: set[str] = set()
     columns: list[str] | None = None
     first_header = ""
     n = 0
     writer = None
     with (
-        PendingFile(out / "scores.tsv") as tsv_out,
-        PendingFile(out / "scores.parquet") as pq_out,
-        PendingFile(out / "scores.json") as json_out,
+        PendingFile(out / SCORES_FILE) as tsv_out,
+        PendingFile(out / SCORES_PARQUET_FILE) as pq_out,
+        PendingFile(out / CONTRIBUTIONS_FILE) as json_out,
     ):
         with (
             open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
@@ -317,7 +315,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                 if marker["n_samples"] == 0:
                     continue
                 table = pd.read_parquet(data_path)
-                header, _, body = tsv_path.read_text(encoding="utf-8").partition("\n")
+                header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
                 lines = contrib_path.read_text(encoding="utf-8").split("\n") if contributions else []
                 keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
                 for name in table.index[~keep]:
@@ -332,7 +330,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     # Rare: other columns (a chunk with read counts gains chao1) or
                     # a repeated sample name; format this chunk again.
                     table = table[keep].reindex(columns=columns)
-                    body = format_table(table).split("\n", 1)[1]
+                    body = format_scores(table).split(LINE_END, 1)[1]
                     lines = [line for line, k in zip(lines, keep, strict=True) if k] if contributions else []
                 tsv.write(body)
                 arrow = pa.Table.from_pandas(table, preserve_index=True)

@@ -42,11 +42,11 @@ import scipy.sparse as sp
 from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
+from ..scores_table import PERCENTILE_SUFFIX
 from .variation import TechnicalVariation, technical_variation
 
 FORMAT_NAME = "gutbalance-reference"
 FORMAT_VERSION = 1
-PERCENTILE_SUFFIX = "_percentile"
 #: Quantile levels stored for large populations (0, 1, ..., 100 %).
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 
