@@ -94,6 +94,36 @@ class KnowledgeBaseError(GutBalanceError):
     """The knowledge base is inconsistent (for example a row without a source)."""
 
 
+class DataTableError(GutBalanceError):
+    """A data table shipped with gutbalance (knowledge base, pillar, index or
+    simulation parameters; :mod:`gutbalance.citations`) is malformed or cites
+    a row wrongly: a packaging bug, or a bad table given by a user.
+
+    Parameters
+    ----------
+    message
+        What is wrong.
+    path
+        The table (file or packaged resource name).
+    line
+        1-based line of the file (comment lines counted, as an editor shows it).
+    column
+        The column at fault.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | PathLike[str] | None = None, line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.column = column
+        where = [w for w in (self.path, None if line is None else f"line {line}",
+                             None if column is None else f"column {column!r}") if w]
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
 class SimulationError(GutBalanceError):
     """A simulation was set up wrongly (unknown intervention, bad schedule)."""
 

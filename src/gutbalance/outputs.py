@@ -1,49 +1,23 @@
-"""Writing result tables atomically: a run that is interrupted never leaves
-a half-written file behind (write to a temporary file, then rename)."""
+"""Writing result tables (TSV) atomically, through :mod:`gutbalance.atomic`,
+in the spelling of the scores table (:mod:`gutbalance.scores_table`)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def publish(tmp: str | Path, path: Path) -> None:
-    """Give a finished temporary file the permissions of a normal new file
-    (mkstemp makes it private) and move it into place atomically."""
-    os.chmod(tmp, 0o666 & ~_umask())
-    os.replace(tmp, path)
-
-
-def write_text_atomic(text: str, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+from .atomic import write_text_atomic
+from .scores_table import format_scores
 
 
 def format_table(table: pd.DataFrame, *, index: bool = True) -> str:
-    """TSV with full float precision (repr), so values read back exactly;
-    a missing value is ``NA`` (what R, pandas and the web app read as missing)."""
-    return table.to_csv(sep="\t", index=index, float_format=None, lineterminator="\n", na_rep="NA")
+    """Any result table as TSV, spelled as ``scores.tsv`` is
+    (:func:`gutbalance.scores_table.format_scores`): full float precision,
+    a missing value ``NA``."""
+    return format_scores(table, index=index)
 
 
 def write_table_atomic(table: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
+    """Write ``table`` as :func:`format_table` spells it to ``path`` atomically."""
     return write_text_atomic(format_table(table, index=index), path)

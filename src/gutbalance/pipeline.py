@@ -24,12 +24,12 @@ or on a Dask ``distributed`` cluster (``dask="local"`` starts a LocalCluster;
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,12 +43,14 @@ from tqdm.auto import tqdm
 
 from . import knowledge
 from ._version import __version__
+from .atomic import PendingFile, write_atomic, write_text_atomic
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
-from .outputs import format_table, publish, write_table_atomic
+from .outputs import write_table_atomic
 from .pillars import parameters
 from .reference import load_reference, with_percentiles_explained
 from .scores import score_with_contributions
+from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQUET_FILE, format_scores
 from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
@@ -93,7 +95,7 @@ def score_files(
     table, explained = score_with_contributions(result.cohort, explain=contributions)
     table, explained = with_percentiles_explained(table, explained, result.cohort)
     lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
-    return table, problems, lines, format_table(table)
+    return table, problems, lines, format_scores(table)
 
 
 def _json(value) -> str:
@@ -111,17 +113,6 @@ def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -
     return digest.hexdigest()
 
 
-def _atomic_write_bytes(path: Path, write: Callable[[Path], None]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        publish(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
     """Data (Parquet), TSV text, contribution lines, and the marker written last."""
     stem = parts / f"chunk-{index:06d}"
@@ -137,11 +128,11 @@ def _save_part(
     parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: list[str], tsv: str
 ) -> None:
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
-    _atomic_write_bytes(data_path, lambda p: table.to_parquet(p, index=True))
-    _atomic_write_bytes(tsv_path, lambda p: p.write_text(tsv, encoding="utf-8", newline=""))
-    _atomic_write_bytes(contrib_path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    write_atomic(data_path, lambda p: table.to_parquet(p, index=True))
+    write_text_atomic(tsv, tsv_path)
+    write_text_atomic("\n".join(lines), contrib_path)
     marker = {"key": key, "n_samples": len(table), "problems": problems}
-    _atomic_write_bytes(marker_path, lambda p: p.write_text(json.dumps(marker), encoding="utf-8"))
+    write_text_atomic(json.dumps(marker), marker_path)
 
 
 def _part_done(parts: Path, index: int, key: str) -> bool:
@@ -302,15 +293,17 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
     columns: list[str] | None = None
     first_header = ""
     n = 0
-    tsv_fd, tsv_tmp = tempfile.mkstemp(prefix=".scores.tsv.", dir=out)
-    pq_fd, pq_tmp = tempfile.mkstemp(prefix=".scores.parquet.", dir=out)
-    json_fd, json_tmp = tempfile.mkstemp(prefix=".scores.json.", dir=out)
-    os.close(pq_fd)
     writer = None
-    try:
-        with os.fdopen(tsv_fd, "w", encoding="utf-8", newline="") as tsv, os.fdopen(
-            json_fd, "w", encoding="utf-8"
-        ) as js:
+    with (
+        PendingFile(out / SCORES_FILE) as tsv_out,
+        PendingFile(out / SCORES_PARQUET_FILE) as pq_out,
+        PendingFile(out / CONTRIBUTIONS_FILE) as json_out,
+    ):
+        with (
+            open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
+            open(json_out.tmp, "w", encoding="utf-8") as js,
+            contextlib.ExitStack() as closing,
+        ):
             js.write("{")
             first_json = True
             for i in range(n_chunks):
@@ -320,7 +313,7 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                 if marker["n_samples"] == 0:
                     continue
                 table = pd.read_parquet(data_path)
-                header, _, body = tsv_path.read_text(encoding="utf-8").partition("\n")
+                header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
                 lines = contrib_path.read_text(encoding="utf-8").split("\n") if contributions else []
                 keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
                 for name in table.index[~keep]:
@@ -335,12 +328,12 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     # Rare: other columns (a chunk of an older layout) or
                     # a repeated sample name; format this chunk again.
                     table = table[keep].reindex(columns=columns)
-                    body = format_table(table).split("\n", 1)[1]
+                    body = format_scores(table).split(LINE_END, 1)[1]
                     lines = [line for line, k in zip(lines, keep, strict=True) if k] if contributions else []
                 tsv.write(body)
                 arrow = pa.Table.from_pandas(table, preserve_index=True)
                 if writer is None:
-                    writer = pq.ParquetWriter(pq_tmp, arrow.schema)
+                    writer = closing.enter_context(pq.ParquetWriter(pq_out.tmp, arrow.schema))
                 writer.write_table(arrow.cast(writer.schema))
                 seen.update(table.index)
                 n += len(table)
@@ -349,18 +342,11 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     first_json = False
             js.write("\n}\n")
         if writer is not None:
-            writer.close()
-            writer = None
-            publish(pq_tmp, out / "scores.parquet")
+            pq_out.commit()
         if columns is not None:
-            publish(tsv_tmp, out / "scores.tsv")
+            tsv_out.commit()
         if contributions and columns is not None:
-            publish(json_tmp, out / "scores.json")
-    finally:
-        if writer is not None:
-            writer.close()
-        for tmp in (tsv_tmp, pq_tmp, json_tmp):
-            Path(tmp).unlink(missing_ok=True)
+            json_out.commit()
     frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
     write_table_atomic(frame, out / "problems.tsv", index=False)
     return n

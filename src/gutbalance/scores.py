@@ -1,7 +1,9 @@
 """The scores table: every index and pillar for every sample of a Cohort.
 
 ``score(cohort)`` is what ``gutbalance analyze`` writes to ``scores.tsv``;
-``contributions(cohort)`` is what explains it in ``scores.json``.
+``contributions(cohort)`` is what explains it in ``scores.json``.  The
+table's layout as a file (column order, number and missing-value spelling)
+is :mod:`gutbalance.scores_table`.
 
 Structure: one function per family of scores, each taking the Cohort and
 returning a DataFrame indexed like ``cohort.samples`` with its own columns;
@@ -34,11 +36,8 @@ from .indices.ratios import log2_ratios
 from .indices.resolution import diversity_rank
 from .indices.sample_type import stool_like
 from .pillars import PILLARS, pillar_scores
+from .scores_table import INDEX_NAME, LEAD_COLUMNS, MISSING_COLUMN, TRAIL_COLUMNS, WARNINGS_COLUMN
 
-#: Columns that say why a number is missing or what to keep in mind; they
-#: are text, "" when there is nothing to say.
-MISSING_COLUMN = "missing"
-WARNINGS_COLUMN = "warnings"
 #: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
 SEPARATOR = " | "
 #: A Kraken report with more unclassified reads than this gets a warning.
@@ -122,13 +121,6 @@ SCORE_FAMILIES: list[Callable[..., pd.DataFrame]] = [
 #: Columns of the scores table that describe the input rather than score it
 #: (no reference distribution, no percentile).
 DESCRIPTIVE_COLUMNS = frozenset({"placed"})
-
-#: The first columns of scores.tsv, in order; the rest follow.
-LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
-#: The last columns (text): how the sample was resolved, and what to keep in mind.
-TRAIL_COLUMNS = ["diversity_rank", "stool_like", MISSING_COLUMN, WARNINGS_COLUMN]
-#: Columns that are not numbers ("" when there is nothing to say; stool_like is True/False/NA).
-TEXT_COLUMNS = ["diversity_rank", MISSING_COLUMN, WARNINGS_COLUMN, "stool_like"]
 
 
 def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
@@ -215,7 +207,7 @@ def score_with_contributions(
     text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)
-    table.index.name = "sample"
+    table.index.name = INDEX_NAME
     if not explain:
         return table, {}
     return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)

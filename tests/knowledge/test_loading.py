@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gutbalance.errors import KnowledgeBaseError
+from gutbalance.errors import DataTableError
 from gutbalance.knowledge import EVIDENCE_LEVELS, PILLARS, TRAITS, load_knowledge, load_tables, read_facts
 from gutbalance.knowledge.loading import read_bibliography
 
@@ -38,12 +38,12 @@ def test_a_sourced_row_is_accepted():
     ],
 )
 def test_bad_rows_are_refused(row, message):
-    with pytest.raises(KnowledgeBaseError, match=message):
+    with pytest.raises(DataTableError, match=message):
         _facts(row)
 
 
 def test_refusal_names_file_and_line():
-    with pytest.raises(KnowledgeBaseError, match=r"test\.tsv: data line 3"):
+    with pytest.raises(DataTableError, match=r"test\.tsv, line 3, column 'source'"):
         _facts(GOOD + GOOD.replace("doi:10.1099/ijs.0.02873-0", ""))
 
 

@@ -12,7 +12,7 @@ from ..example import example_path
 from ..io import Problem, read_batch, read_metadata
 from ..pipeline import DEFAULT_CHUNK_FILES, run
 from ..report import write_reports
-from ..report.files import read_scores
+from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000
@@ -79,7 +79,7 @@ def analyze(
         click.echo("gutbalance: error: no input could be read", err=True)
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
-    click.echo(f"{summary.n_samples} samples scored -> {out_dir / 'scores.tsv'}{reused}", err=True)
+    click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
         _write_reports(summary.files, out_dir, format_, meta, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
@@ -121,8 +121,8 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     cohort = read_batch(files, format=format_).cohort
     if cohort is not None and meta is not None:
         cohort = cohort.with_metadata(meta)
-    scores = read_scores(out_dir / "scores.tsv")
-    contributions_path = out_dir / "scores.json"
+    scores = read_scores(out_dir / SCORES_FILE)
+    contributions_path = out_dir / CONTRIBUTIONS_FILE
     explained = json.loads(contributions_path.read_text("utf-8")) if contributions_path.exists() else None
     write_reports(out_dir, cohort, scores, explained, None, **options)
 

@@ -7,13 +7,14 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ..atomic import write_text_atomic
 from ..errors import DataError
 from ..io import read_metadata
-from ..outputs import write_table_atomic, write_text_atomic
+from ..outputs import write_table_atomic
 from ..reference.validation import auc_table, roc_curves
-from ..report.files import read_scores
 from ..report.render import score_columns
 from ..report.validation import render_validation_report
+from ..scores_table import SCORES_FILE, read_scores
 
 
 def _values(text: str) -> list[str]:
@@ -54,14 +55,14 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
         raise click.BadParameter("give COLUMN=VALUE[,VALUE]", param_hint="--label")
     column = column.strip()
     label_values = _values(label_text)
-    scores = read_scores(results / "scores.tsv")
+    scores = read_scores(results / SCORES_FILE)
     meta = read_metadata(metadata)
     for name, col in (("--label", column), ("--study", study_column), ("--cluster", cluster_column)):
         if col is not None and col not in meta.columns:
             raise DataError(f"{metadata}: no metadata column {col!r} (for {name}); columns: {', '.join(map(str, meta.columns))}")
     matched = scores.index.intersection(meta.index)
     if len(matched) == 0:
-        raise DataError(f"{metadata}: no sample name matches {results / 'scores.tsv'} "
+        raise DataError(f"{metadata}: no sample name matches {results / SCORES_FILE} "
                         f"(metadata samples look like {', '.join(map(str, meta.index[:3]))}; "
                         f"scores like {', '.join(map(str, scores.index[:3]))})")
     group = meta[column].reindex(scores.index).astype("string").str.strip()

@@ -1,30 +1,34 @@
 """Reading the tab-separated tables shipped in ``indices/data`` (``#`` lines are
-the citation header)."""
+the citation header, which must name the doi:/pmid: source), through
+:func:`gutbalance.citations.read_data_table`."""
 
 from __future__ import annotations
 
-import io
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 
-from ..errors import KnowledgeBaseError
+from ..citations import DataTable, packaged, read_data_table
+
+
+@cache
+def _table(name: str) -> DataTable:
+    return read_data_table(packaged("gutbalance.indices", name), header_cites=True)
 
 
 @cache
 def read_table(name: str) -> pd.DataFrame:
-    """The body of ``indices/data/<name>`` as a DataFrame (a cached, shared copy:
-    callers must not modify it)."""
-    try:
-        text = resources.files("gutbalance.indices").joinpath("data", name).read_text("utf-8")
-    except FileNotFoundError:
-        raise KnowledgeBaseError(f"index table {name} is missing from the installation") from None
-    body = "\n".join(line for line in text.splitlines() if line and not line.startswith("#"))
-    return pd.read_csv(io.StringIO(body), sep="\t", dtype=str, keep_default_na=False)
+    """The body of ``indices/data/<name>`` as a DataFrame of text (a cached,
+    shared copy: callers must not modify it).
+
+    Raises
+    ------
+    DataTableError
+        If the table is missing, malformed or its header cites no source.
+    """
+    return _table(name).frame()
 
 
 def header(name: str) -> str:
     """The citation header of ``indices/data/<name>`` (without the ``#``)."""
-    text = resources.files("gutbalance.indices").joinpath("data", name).read_text("utf-8")
-    return "\n".join(line[1:].strip() for line in text.splitlines() if line.startswith("#"))
+    return _table(name).header

@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import h5py  # type: ignore[import-untyped]
@@ -284,17 +282,3 @@ def hdf5_bytes(table: Table) -> bytes:
     with h5py.File(buffer, "w") as f:
         table.to_hdf5(f, "gutbalance")
     return buffer.getvalue()
-
-
-def write_bytes_atomic(data: bytes, path: Path) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so an interrupted
-    run never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -3,14 +3,14 @@
 A row is one fact: ``taxon x trait = value``, with its evidence level and the
 published source it comes from.  A row without a DOI/PMID source, with an
 unknown trait, rank or evidence level, or with a source missing from the
-bibliography is refused with :class:`~gutbalance.errors.KnowledgeBaseError`
-naming the file and line.  Nothing is silently dropped.
+bibliography is refused with :class:`~gutbalance.errors.DataTableError`
+naming the file, line and column.  Nothing is silently dropped.  The tables
+are read, and their citations checked, by :mod:`gutbalance.citations`, as
+every cited table of gutbalance is.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import KnowledgeBaseError
+from ..citations import SOURCE_PATTERN, Citations, DataTable, read_data_table
+from ..errors import DataTableError
 from ..taxonomy import canonical_name
 from .schema import EVIDENCE_WEIGHT, HOSTS, KB_RANKS, TRAITS
 
@@ -29,11 +30,13 @@ CURATION_LEVELS = ("high", "medium", "low")
 REQUIRED_COLUMNS = ("taxon", "rank", "trait", "value", "evidence", "source")
 #: Columns a table may leave out; a table that has them fills them on every row.
 EVIDENCE_COLUMNS = ("host", "strain_specific")
-SOURCE_PATTERN = re.compile(r"^(doi:10\.\d{4,9}/\S+|pmid:\d+)$")
 BIBLIOGRAPHY_FILE = "sources.tsv"
 WEIGHTS_FILE = "evidence_weights.tsv"
 #: Files in knowledge/data that are not facts tables.
 NOT_FACTS = {BIBLIOGRAPHY_FILE, WEIGHTS_FILE}
+#: How the weights table cites its values: the ``status`` column ("sourced" =
+#: reported, or assumed), a doi:/pmid: when sourced.
+WEIGHT_CITATIONS = Citations(evidence="status", host=None, levels=("reported", "assumed"))
 
 
 @dataclass(frozen=True)
@@ -80,43 +83,45 @@ def _data_dir():
 
 def read_bibliography(text: str, origin: str = BIBLIOGRAPHY_FILE) -> dict[str, Source]:
     """Parse the bibliography (``id``, ``short``, ``citation``)."""
+    table = read_data_table(origin, text=text, required=("id", "citation"))
     out: dict[str, Source] = {}
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
-        sid = (rec.get("id") or "").strip()
-        citation = (rec.get("citation") or "").strip()
+    for rec in table.rows:
+        sid = str(rec["id"]).strip()
+        citation = str(rec["citation"]).strip()
+        line = int(rec["line"])
         if not SOURCE_PATTERN.match(sid):
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: source id {sid!r} is not doi:... or pmid:...")
+            raise table.error(f"source id {sid!r} is not doi:... or pmid:...", line=line, column="id")
         if not citation:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: {sid} has no citation")
+            raise table.error(f"{sid} has no citation", line=line, column="citation")
         if sid in out:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: {sid} is listed twice")
-        out[sid] = Source(sid, (rec.get("short") or "").strip(), citation)
+            raise table.error(f"{sid} is listed twice", line=line, column="id")
+        out[sid] = Source(sid, str(rec.get("short") or "").strip(), citation)
     return out
 
 
 def read_facts(text: str, origin: str, sources: dict[str, Source] | None = None) -> pd.DataFrame:
-    """Parse and validate one facts table; raise on the first bad row."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    if not lines:
-        return pd.DataFrame(columns=[*FACT_COLUMNS, "file", "line"])
-    header = lines[0].split("\t")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise KnowledgeBaseError(f"{origin}: header lacks column(s) {', '.join(missing)}")
-    required = [c for c in EVIDENCE_COLUMNS if c in header]
-    records = []
-    # Line numbers count only the non-comment lines (header = 1): comments
-    # carry provenance and move, so we report the data line and the row itself.
-    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
-        records.append(_validate(rec, origin, lineno, sources, required))
+    """Parse and validate one facts table; raise on the first bad row.
+
+    Raises
+    ------
+    DataTableError
+        The first bad row, with the file, line (as an editor counts it,
+        comments included) and column.
+    """
+    citations = Citations(
+        levels=tuple(EVIDENCE_WEIGHT), bibliography=None if sources is None else frozenset(sources)
+    )
+    table = read_data_table(origin, text=text, required=REQUIRED_COLUMNS, citations=citations)
+    required = [c for c in EVIDENCE_COLUMNS if c in table.columns]
+    records = [_validate(rec, table, required) for rec in table.rows]
     return pd.DataFrame.from_records(records, columns=[*FACT_COLUMNS, "file", "line"])
 
 
-def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | None,
-              required: list[str] | tuple[str, ...] = ()) -> dict:
-    def fail(message: str) -> KnowledgeBaseError:
-        return KnowledgeBaseError(f"{origin}: data line {lineno} ({rec.get('taxon')!r} {rec.get('trait')!r}): {message}")
+def _validate(rec: dict, table: DataTable, required: list[str] | tuple[str, ...] = ()) -> dict:
+    lineno = int(rec["line"])
+
+    def fail(message: str, column: str) -> DataTableError:
+        return table.error(f"{rec.get('taxon')!r} {rec.get('trait')!r}: {message}", line=lineno, column=column)
 
     taxon = (rec.get("taxon") or "").strip()
     rank = (rec.get("rank") or "").strip()
@@ -125,45 +130,38 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
     source = (rec.get("source") or "").strip()
     qualifier = (rec.get("qualifier") or "").strip()
     if not taxon:
-        raise fail("no taxon")
+        raise fail("no taxon", "taxon")
     if rank not in KB_RANKS:
-        raise fail(f"unknown rank {rank!r}; use one of {', '.join(KB_RANKS)}")
+        raise fail(f"unknown rank {rank!r}; use one of {', '.join(KB_RANKS)}", "rank")
     if trait not in TRAITS:
-        raise fail(f"unknown trait {trait!r}; see gutbalance.knowledge.TRAITS")
-    if evidence not in EVIDENCE_WEIGHT:
-        raise fail(f"unknown evidence level {evidence!r}; use one of {', '.join(EVIDENCE_WEIGHT)}")
-    if not source:
-        raise fail("no source: every fact needs a doi: or pmid: source")
-    if not SOURCE_PATTERN.match(source):
-        raise fail(f"source {source!r} is not doi:10.xxxx/... or pmid:NNNN")
-    if sources is not None and source not in sources:
-        raise fail(f"source {source} is not in the bibliography ({BIBLIOGRAPHY_FILE})")
+        raise fail(f"unknown trait {trait!r}; see gutbalance.knowledge.TRAITS", "trait")
     try:
         value = float(rec.get("value") or "")
     except ValueError:
-        raise fail(f"value {rec.get('value')!r} is not a number") from None
+        raise fail(f"value {rec.get('value')!r} is not a number", "value") from None
     if qualifier:
         allowed = TRAITS[trait].qualifiers
         for part in qualifier.split(";"):
             key = part.split("=", 1)[0].strip()
             if "=" not in part or key not in allowed:
-                raise fail(f"qualifier {part!r} not allowed for {trait} (keys: {', '.join(allowed) or 'none'})")
-    host = (rec.get("host") or "").strip()
-    strain_specific = (rec.get("strain_specific") or "").strip()
+                raise fail(f"qualifier {part!r} not allowed for {trait} (keys: {', '.join(allowed) or 'none'})",
+                           "qualifier")
+    # evidence, source and host were checked by the citations (gutbalance.citations)
+    host = str(rec.get("host") or "").strip()
+    strain_specific = str(rec.get("strain_specific") or "").strip()
     for column in required:
-        if not (rec.get(column) or "").strip():
+        if not str(rec.get(column) or "").strip():
             raise fail(f"no {column}: this table records the host of the evidence and whether it is strain-specific"
-                       " on every row")
-    if host and host not in HOSTS:
-        raise fail(f"unknown host {host!r}; use one of {', '.join(HOSTS)}")
+                       " on every row", column)
     if strain_specific not in {"", "yes", "no"}:
-        raise fail(f"strain_specific {strain_specific!r} must be yes or no")
-    curation = (rec.get("curation") or "").strip()
+        raise fail(f"strain_specific {strain_specific!r} must be yes or no", "strain_specific")
+    curation = str(rec.get("curation") or "").strip()
     if curation and curation not in CURATION_LEVELS:
-        raise fail(f"curation {curation!r} must be one of {', '.join(CURATION_LEVELS)}")
+        raise fail(f"curation {curation!r} must be one of {', '.join(CURATION_LEVELS)}", "curation")
     current = canonical_name(rank, taxon)
     if current != taxon:
-        raise fail(f"taxon is not the canonical name; write {current!r} (synonyms live in taxonomy/data/synonyms.tsv)")
+        raise fail(f"taxon is not the canonical name; write {current!r} (synonyms live in taxonomy/data/synonyms.tsv)",
+                   "taxon")
     return {
         "taxon": taxon,
         "rank": rank,
@@ -178,7 +176,7 @@ def _validate(rec: dict, origin: str, lineno: int, sources: dict[str, Source] | 
         "strain_specific": strain_specific,
         "effect": (rec.get("effect") or "").strip(),
         "curation": curation,
-        "file": origin,
+        "file": table.path,
         "line": lineno,
     }
 
@@ -208,7 +206,7 @@ def load_knowledge() -> KnowledgeBase:
 
     Raises
     ------
-    KnowledgeBaseError
+    DataTableError
         If any shipped row is unsourced or malformed (a packaging bug).
     """
     data = _data_dir()
@@ -235,30 +233,26 @@ class EvidenceWeights:
 
 def read_evidence_weights(text: str, origin: str = WEIGHTS_FILE) -> EvidenceWeights:
     """Parse the weights table; every factor level must be present, sourced or assumed."""
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    data = read_data_table(origin, text=text, required=("factor", "level", "weight"), citations=WEIGHT_CITATIONS)
     table: dict[str, dict[str, float]] = {"evidence": {}, "rank": {}, "host": {}, "strain": {}, "curation": {}}
-    for lineno, rec in enumerate(csv.DictReader(lines, delimiter="\t"), start=2):
-        factor, level = (rec.get("factor") or "").strip(), (rec.get("level") or "").strip()
-        status, source = (rec.get("status") or "").strip(), (rec.get("source") or "").strip()
+    for rec in data.rows:
+        line = int(rec["line"])
+        factor, level = str(rec["factor"]).strip(), str(rec["level"]).strip()
         if factor not in table:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: unknown factor {factor!r}")
-        if status not in {"sourced", "assumed"}:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: status must be sourced or assumed")
-        if status == "sourced" and not SOURCE_PATTERN.match(source):
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: a sourced weight needs a doi: or pmid: source")
+            raise data.error(f"unknown factor {factor!r}", line=line, column="factor")
         try:
-            weight = float(rec.get("weight") or "")
+            weight = float(rec["weight"] or "")
         except ValueError:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: weight is not a number") from None
+            raise data.error("weight is not a number", line=line, column="weight") from None
         if not 0.0 <= weight <= 1.0:
-            raise KnowledgeBaseError(f"{origin}: line {lineno}: weight {weight} outside 0..1")
+            raise data.error(f"weight {weight} outside 0..1", line=line, column="weight")
         table[factor][level] = weight
     expected = {"evidence": set(EVIDENCE_WEIGHT), "rank": set(KB_RANKS), "host": set(HOSTS), "strain": {"yes", "no"},
                 "curation": set(CURATION_LEVELS)}
     for factor, levels in expected.items():
         missing = levels - set(table[factor])
         if missing:
-            raise KnowledgeBaseError(f"{origin}: no weight for {factor} {', '.join(sorted(missing))}")
+            raise data.error(f"no weight for {factor} {', '.join(sorted(missing))}", column="level")
     return EvidenceWeights(**table)
 
 

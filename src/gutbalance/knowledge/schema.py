@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..citations import HOSTS as HOSTS  # the one vocabulary of hosts, re-exported
+
 #: The five ways a gut microbiome supports immunity, in report order.
 PILLARS: tuple[str, ...] = ("training", "homeostasis", "nutrients", "barrier", "defense")
 
@@ -122,8 +124,9 @@ TRAITS: dict[str, Trait] = {
     )
 }
 
-#: Evidence levels, strongest first, with the weight they get in confidence.
-#: The weights are assumed (ordinal judgement, not measured); see the docs.
+#: The evidence levels a knowledge-base fact may have (of the one vocabulary
+#: of :mod:`gutbalance.citations`), strongest first, with the weight they get
+#: in confidence.  The weights are assumed (ordinal judgement, not measured); see the docs.
 EVIDENCE_WEIGHT: dict[str, float] = {
     "experiment": 1.0,
     "genome_analysis": 0.9,
@@ -146,11 +149,6 @@ RANK_CONFIDENCE: dict[str, float] = {
 }
 KB_RANKS: tuple[str, ...] = tuple(RANK_CONFIDENCE)
 
-#: Where the evidence of a row comes from.  ``human``: people (cohorts, trials,
-#: human samples); ``mouse``/``other_animal``: animal experiments, gnotobiotic
-#: included; ``in_vitro``: cultures, cell lines, biochemistry; ``in_silico``:
-#: genome analysis or prediction; ``mixed``: a review pooling several.
-HOSTS: tuple[str, ...] = ("human", "mouse", "other_animal", "in_vitro", "in_silico", "mixed")
 
 
 def pillar_traits(pillar: str) -> list[str]:

@@ -35,7 +35,6 @@ Every score is a function of one sample (and the shipped files) alone.
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -45,6 +44,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ..citations import Citations, packaged, read_data_table
 from ..cohort import Cohort, normalize_rows
 from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 from ..indices.gmhi import gmhi_table
@@ -72,18 +72,28 @@ B_VITAMINS = tuple(f"vitamin_{v}_synthesis" for v in ("b1", "b2", "b3", "b5", "b
 QUINONES = ("menaquinone_synthesis", "ubiquinone_synthesis")
 
 
+#: How the rows of ``data/parameters.tsv`` cite their values: the ``status``
+#: column ("sourced" = reported, or assumed), a doi:/pmid: when sourced.
+PARAMETER_CITATIONS = Citations(evidence="status", host=None, levels=("reported", "assumed"))
+
+
 @lru_cache(maxsize=1)
 def parameters() -> dict[str, float]:
-    """The pillar parameters from ``data/parameters.tsv``."""
-    text = resources.files("gutbalance.pillars").joinpath("data/parameters.tsv").read_text("utf-8")
-    rows = csv.DictReader((ln for ln in text.splitlines() if ln and not ln.startswith("#")), delimiter="\t")
+    """The pillar parameters from ``data/parameters.tsv``.
+
+    Raises
+    ------
+    DataTableError
+        A row whose status, source or value breaks the rules (file, line, column).
+    """
+    table = read_data_table(packaged("gutbalance.pillars", "parameters.tsv"), required=("parameter", "value"),
+                            citations=PARAMETER_CITATIONS)
     out = {}
-    for row in rows:
-        if row["status"] not in {"sourced", "assumed"}:
-            raise ValueError(f"parameter {row['parameter']}: status must be sourced or assumed")
-        if row["status"] == "sourced" and not row["source"].startswith(("doi:", "pmid:")):
-            raise ValueError(f"parameter {row['parameter']}: a sourced value needs a doi: or pmid:")
-        out[row["parameter"]] = float(row["value"])
+    for row in table.rows:
+        try:
+            out[str(row["parameter"])] = float(row["value"])
+        except ValueError:
+            raise table.error(f"value {row['value']!r} is not a number", line=int(row["line"]), column="value") from None
     return out
 
 

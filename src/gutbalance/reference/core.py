@@ -40,17 +40,17 @@ import pandas as pd
 import scipy.sparse as sp
 
 from .._version import __version__
+from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..indices.resolution import diversity_rank
-from ..outputs import write_text_atomic
 from ..scores import DESCRIPTIVE_COLUMNS, SEPARATOR, TRAIL_COLUMNS, WARNINGS_COLUMN, score
+from ..scores_table import PERCENTILE_SUFFIX
 from .comparability import UNKNOWN, describe, not_comparable_notes, sample_kinds, version_caveat
 from .variation import TechnicalVariation, technical_variation
 
 FORMAT_NAME = "gutbalance-reference"
 FORMAT_VERSION = 1
-PERCENTILE_SUFFIX = "_percentile"
 #: Quantile levels stored for large populations (0, 1, ..., 100 %).
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
 

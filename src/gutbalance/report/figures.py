@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_atomic
 from .descriptions import describe
 
 DPI = 200
@@ -79,8 +80,9 @@ def score_figure(
         out = []
         for fmt in formats:
             path = path_stem.with_suffix(f".{fmt}")
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fig.savefig(path, format=fmt, dpi=DPI, metadata={"Date": None} if fmt == "svg" else None)
+            metadata = {"Date": None} if fmt == "svg" else None
+            write_atomic(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
+                tmp, format=fmt, dpi=DPI, metadata=metadata))
             out.append(path)
         return out
     finally:

@@ -25,11 +25,12 @@ from typing import Any
 
 import pandas as pd
 
+from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
-from ..outputs import write_text_atomic
-from ..reference.core import PERCENTILE_SUFFIX, Reference, load_reference
+from ..reference.core import Reference, load_reference
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 from .render import (
     Contributions,
     render_cohort_report,
@@ -171,9 +172,7 @@ def write_reports(
     if save_cohort and cohort is not None:
         from ..io import write
 
-        tmp = out / f".{COHORT_FILE}.tmp"
-        write(cohort, tmp, format="h5ad")
-        tmp.replace(out / COHORT_FILE)
+        write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
     settings = {
         "subject_column": subject_column,
         "time_column": time_column,
@@ -195,37 +194,6 @@ def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, 
 
 
 # --- reading saved results ---------------------------------------------------------
-
-
-def read_scores(path: str | PathLike[str]) -> pd.DataFrame:
-    """A saved ``scores.tsv`` (index ``sample``), percentile columns dropped."""
-    from ..scores import TEXT_COLUMNS
-
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, sep="\t", index_col=0, dtype={0: str, **{c: str for c in TEXT_COLUMNS}},
-                            keep_default_na=False, na_values={c: ["NA", ""] for c in _numeric_header(path)})
-    except FileNotFoundError:
-        raise FormatError("no such file", path=path) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise FormatError(f"cannot read the scores table: {exc}", path=path) from None
-    table.index = table.index.astype(str)
-    table.index.name = "sample"
-    if "stool_like" in table:
-        table["stool_like"] = table["stool_like"].map({"True": True, "False": False}).astype("boolean")
-    return table[[c for c in table.columns if not str(c).endswith(PERCENTILE_SUFFIX)]]
-
-
-def _numeric_header(path: Path) -> list[str]:
-    """The columns of a scores table that hold numbers (all but the text ones)."""
-    from ..scores import TEXT_COLUMNS
-
-    try:
-        with open(path, encoding="utf-8") as fh:
-            header = fh.readline().rstrip("\n").split("\t")
-    except OSError:
-        return []
-    return [c for c in header[1:] if c not in TEXT_COLUMNS]
 
 
 def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:
@@ -253,8 +221,8 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
     keyword arguments override the saved settings.
     """
     out = Path(out_dir)
-    scores = read_scores(out / "scores.tsv")
-    contributions = read_contributions(out / "scores.json")
+    scores = read_scores(out / SCORES_FILE)
+    contributions = read_contributions(out / CONTRIBUTIONS_FILE)
     cohort = None
     if (out / COHORT_FILE).exists():
         from ..io import read_h5ad

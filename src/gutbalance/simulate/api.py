@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import SimulationError
 from ..io import read
-from ..outputs import write_table_atomic, write_text_atomic
+from ..outputs import write_table_atomic
 from ..reference import load_reference
 from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initial_conditions
 from .gut_immune import (

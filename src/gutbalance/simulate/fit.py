@@ -47,8 +47,6 @@ and is counted (``clamped``), so it never hides.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time as _time
 import warnings
 from dataclasses import dataclass, field
@@ -65,8 +63,8 @@ from sklearn.linear_model import ElasticNetCV
 from sklearn.model_selection import LeaveOneGroupOut
 
 from .._version import __version__
+from ..atomic import write_atomic
 from ..errors import DataError, FormatError, SimulationError
-from ..outputs import publish
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
 
 KINDS = ("logistic", "loglinear", "glv")
@@ -344,18 +342,7 @@ class FittedModel:
             arrays["start_weight"] = self.start_weight
         if self.starts:
             arrays["start_values"] = np.stack([v[2] for v in self.starts.values()])
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez_compressed(fh, **arrays)
-            publish(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_atomic(path, lambda tmp: _savez(tmp, arrays), suffix=".npz")
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> FittedModel:
@@ -381,6 +368,12 @@ class FittedModel:
             lineages=meta["lineages"], training_schedule=[Perturbation(*p) for p in meta["training_schedule"]],
             starts=starts, provenance=meta["provenance"],
         )
+
+
+def _savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    # through a file object: given a name, numpy would append ".npz" to it
+    with open(path, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def load_model(path: str | PathLike[str]) -> FittedModel:

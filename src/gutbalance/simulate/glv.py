@@ -17,14 +17,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
-from io import StringIO
 
 import numpy as np
 import pandas as pd
 
 from ..errors import SimulationError
 from .integrate import IntegrationStats, Pulse, integrate_log, to_log
+from .parameters import data_table, numeric_frame
 
 STEIN_CITATION = "Stein RR et al. 2013, PLoS Comput Biol 9:e1003388, doi:10.1371/journal.pcbi.1003388"
 
@@ -166,14 +165,11 @@ class GLVModel:
         return vec
 
 
-def _data_text(name: str) -> str:
-    return resources.files("gutbalance.simulate").joinpath("data", name).read_text(encoding="utf-8")
-
-
 @cache
 def _stein_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    params = pd.read_csv(StringIO(_data_text("stein2013_parameters.tsv")), sep="\t", comment="#", index_col="taxon")
-    ics = pd.read_csv(StringIO(_data_text("stein2013_initial_conditions.tsv")), sep="\t", comment="#", index_col="ic")
+    # cited in their headers (Stein et al. 2013), numbers throughout
+    params = numeric_frame(data_table("stein2013_parameters.tsv", header_cites=True), "taxon")
+    ics = numeric_frame(data_table("stein2013_initial_conditions.tsv", header_cites=True), "ic")
     return params, ics
 
 

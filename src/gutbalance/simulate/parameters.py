@@ -1,25 +1,56 @@
-"""Reading the model's parameter tables (simulate/data) with their provenance."""
+"""Reading the model's parameter tables (simulate/data) with their provenance.
+
+Every table is read by :func:`gutbalance.citations.read_data_table`; the
+parameter and probiotic tables cite each row (an evidence level, in the
+spellings ``fitted-model (mouse)``, ``fitted (mouse time series)``,
+``derived``, ``assumed``, ``measured``, read as the one vocabulary's
+``fitted_model``, ``derived``, ``assumed``, ``experiment``; and a citation in
+words), the others in their header.
+"""
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import resources
-from io import StringIO
 
 import numpy as np
 import pandas as pd
 
+from ..citations import Citations, DataTable, packaged, read_data_table
 from ..errors import SimulationError
 
-EVIDENCE = {"fitted-model (mouse)", "fitted (mouse time series)", "derived", "assumed", "measured"}
+#: How the parameter and probiotic tables cite each row: a level of the one
+#: vocabulary (older spellings accepted) and a citation in words, never empty.
+PARAMETER_CITATIONS = Citations(
+    host=None, levels=("experiment", "fitted_model", "derived", "assumed"), identifier=False, assumed_unsourced=False
+)
+
+
+def data_table(name: str, *, citations: Citations | None = None, header_cites: bool = False) -> DataTable:
+    """One table of ``simulate/data`` as read (header comment, text rows)."""
+    return read_data_table(packaged("gutbalance.simulate", name), citations=citations, header_cites=header_cites)
+
+
+def numeric_frame(table: DataTable, index: str) -> pd.DataFrame:
+    """A table of numbers indexed by ``index``: whole-number columns as
+    int64, the others float64, each parsed by Python (exact)."""
+    frame = table.frame()
+
+    def number(column: pd.Series) -> pd.Series:
+        whole = column.str.fullmatch(r"-?\d+").all()
+        return column.astype("int64" if whole else "float64") if column.name != index or whole else column
+
+    return frame.apply(number).set_index(index)
 
 
 def data_text(name: str) -> str:
-    return resources.files("gutbalance.simulate").joinpath("data", name).read_text(encoding="utf-8")
+    """The text of one table of ``simulate/data``."""
+    return packaged("gutbalance.simulate", name).read_text(encoding="utf-8")
 
 
-def read_table(name: str) -> pd.DataFrame:
-    return pd.read_csv(StringIO(data_text(name)), sep="\t", comment="#", dtype=str, keep_default_na=False)
+def read_table(name: str, *, citations: Citations | None = None) -> pd.DataFrame:
+    """One table of ``simulate/data`` as text columns (with ``evidence_level``
+    and ``host`` when ``citations`` are checked)."""
+    return data_table(name, citations=citations).frame()
 
 
 @cache
@@ -45,17 +76,14 @@ def parameter_table() -> pd.DataFrame:
 
     Raises
     ------
+    DataTableError
+        If a row has no source or an unknown evidence level (file, line, column).
     SimulationError
-        If a row has no source, an unknown evidence level, or a Leber or
-        fitted reference that is not in its table.
+        If a Leber or fitted reference is not in its table.
     """
-    table = read_table("gut_immune_parameters.tsv")
+    table = read_table("gut_immune_parameters.tsv", citations=PARAMETER_CITATIONS)
     values = []
     for row in table.itertuples():
-        if not row.source.strip():
-            raise SimulationError(f"parameter {row.parameter}/{row.target} has no source")
-        if row.evidence not in EVIDENCE:
-            raise SimulationError(f"parameter {row.parameter}/{row.target}: unknown evidence {row.evidence!r}")
         if row.value.startswith("leber2015:"):
             reaction, _, param = row.value.removeprefix("leber2015:").partition("/")
             try:
@@ -93,7 +121,7 @@ def rows_of(parameter: str) -> pd.DataFrame:
 
 @cache
 def probiotic_table() -> pd.DataFrame:
-    table = read_table("probiotics.tsv")
+    table = read_table("probiotics.tsv", citations=PARAMETER_CITATIONS)
     table["default_dose"] = table["default_dose"].astype(float)
     return table.set_index("name")
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from .. import knowledge
 from ..cohort import Cohort
-from ..errors import KnowledgeBaseError, SimulationError
+from ..errors import DataTableError, KnowledgeBaseError, SimulationError
 from .gut_immune import GUILDS, MICROBES
 from .parameters import guild_taxonomy
 
@@ -95,7 +95,7 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
     if use_knowledge:
         try:
             kb = _kb_traits(taxa)
-        except KnowledgeBaseError as exc:  # a broken knowledge base must not stop a simulation
+        except (DataTableError, KnowledgeBaseError) as exc:  # a broken knowledge base must not stop a simulation
             problem = str(exc)
     guilds, basis, lps = [], [], []
     order = ["species", "genus", "family", "order"]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import GutBalanceError, SizeLimitError
 from ..io.source import expand_bytes
+from ..scores_table import SCORES_FILE, format_scores
 from . import crud, ingest
 from .core.config import Settings
 from .core.security import PasswordHashing, RateLimiter
@@ -167,7 +168,8 @@ def scores_table(samples: list[Sample]) -> pd.DataFrame:
 
 
 def scores_tsv(samples: list[Sample]) -> str:
-    return scores_table(samples).to_csv(sep="\t", index=False, na_rep="NA", lineterminator="\n")
+    """:func:`scores_table` as text, spelled as ``gutbalance analyze`` writes ``scores.tsv``."""
+    return format_scores(scores_table(samples), index=False)
 
 
 def sample_record(sample: Sample) -> dict[str, Any]:
@@ -198,7 +200,7 @@ def export_zip(session: Session, *, user: User) -> bytes:
         }
         archive.writestr("account.json", json.dumps(account, indent=2))
         archive.writestr("samples.json", json.dumps([sample_record(s) for s in samples], indent=2))
-        archive.writestr("scores.tsv", scores_tsv(samples))
+        archive.writestr(SCORES_FILE, scores_tsv(samples))
         for s in samples:
             archive.writestr(f"profiles/{s.id}.json", json.dumps(ingest.profile_record(s.profile)))
     return buffer.getvalue()

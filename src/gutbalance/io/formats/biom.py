@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ..biom_table import (
@@ -25,7 +26,6 @@ from ..biom_table import (
     json_text,
     load_table,
     profiles_from_table,
-    write_bytes_atomic,
 )
 from ..registry import Format, register
 from ..source import Source

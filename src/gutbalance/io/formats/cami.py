@@ -46,9 +46,9 @@ from pathlib import Path
 import numpy as np
 
 from ..._version import __version__
+from ...atomic import write_text_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
-from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path

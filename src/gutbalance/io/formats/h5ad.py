@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ...atomic import write_atomic
 from ...cohort import Cohort, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, Taxon
@@ -194,7 +195,8 @@ def read_cohort(path: str | PathLike[str]) -> Cohort:
 
 def write(cohort: Cohort, path: Path) -> None:
     """Write the Cohort losslessly as AnnData."""
-    cohort.to_anndata().write_h5ad(path)
+    adata = cohort.to_anndata()
+    write_atomic(path, adata.write_h5ad, suffix=".h5ad")
 
 
 register(

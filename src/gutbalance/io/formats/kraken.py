@@ -62,9 +62,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
-from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path

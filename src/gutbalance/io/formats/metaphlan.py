@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage
@@ -456,16 +457,16 @@ def write_single(cohort, path: Path) -> None:
     (or a single file when the cohort has one sample)."""
     path = Path(path)
     if cohort.n_samples == 1 and path.suffix:
-        path.write_text("\n".join(metaphlan_lines(cohort, 0)) + "\n", encoding="utf-8")
+        write_text_atomic("\n".join(metaphlan_lines(cohort, 0)) + "\n", path)
         return
     path.mkdir(parents=True, exist_ok=True)
     for i, name in enumerate(cohort.sample_names):
-        (path / f"{name}_profile.txt").write_text("\n".join(metaphlan_lines(cohort, i)) + "\n", encoding="utf-8")
+        write_text_atomic("\n".join(metaphlan_lines(cohort, i)) + "\n", path / f"{name}_profile.txt")
 
 
 def write_merged(cohort, path: Path) -> None:
     """Write all samples as one merged MetaPhlAn table."""
-    Path(path).write_text("\n".join(metaphlan_merged_lines(cohort)) + "\n", encoding="utf-8")
+    write_text_atomic("\n".join(metaphlan_merged_lines(cohort)) + "\n", Path(path))
 
 
 register(

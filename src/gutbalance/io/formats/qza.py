@@ -26,10 +26,11 @@ import io
 import zipfile
 from pathlib import Path
 
+from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
-from ..biom_table import build_table, hdf5_bytes, load_table, profiles_from_table, write_bytes_atomic
+from ..biom_table import build_table, hdf5_bytes, load_table, profiles_from_table
 from ..registry import Format, register
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy

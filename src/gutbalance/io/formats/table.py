@@ -71,9 +71,9 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning, TaxonomyError
-from ...outputs import write_text_atomic
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (
     has_rank_prefix,
