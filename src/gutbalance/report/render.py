@@ -95,10 +95,8 @@ def environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["pct"] = _pct
-        env.filters["num"] = lambda v, d=2: charts._fmt(float(v), d) if _finite(v) else "–"
+        env.filters.update(charts.FILTERS)
         env.filters["source_link"] = source_link
-        env.filters["timelabel"] = charts.time_label
         env.globals["DISCLAIMER"] = DISCLAIMER
         env.globals["version"] = __version__
         env.globals["safe_filename"] = safe_filename
@@ -111,10 +109,6 @@ def _finite(v) -> bool:
         return math.isfinite(float(v))
     except (TypeError, ValueError):
         return False
-
-
-def _pct(v, digits: int = 1) -> str:
-    return f"{100.0 * float(v):.{digits}f} %" if _finite(v) else "–"
 
 
 def score_columns(scores: pd.DataFrame) -> list[str]:

@@ -59,7 +59,7 @@ def render_validation_report(
                 drawn.append((_label(key), fpr.tolist(), tpr.tolist(), area))
             if drawn and n_label and n_against:
                 desc = (f"ROC curves in {study} ({n_label} {label} vs {n_against} {against}): "
-                        + "; ".join(f"{d[0]} AUC {charts._fmt(d[3])}" for d in drawn) + ".")
+                        + "; ".join(f"{d[0]} AUC {charts.fixed(d[3])}" for d in drawn) + ".")
                 plots.append(charts.roc_chart(drawn, title=f"{study}: {title}", desc=desc))
         sections.append({"study": study, "rows": rows.to_dict("records"), "plots": plots,
                          "n_label": n_label, "n_against": n_against})
