@@ -19,6 +19,7 @@ from .render import (
     safe_filename,
     static_dir,
 )
+from .simulation import render_simulation_report
 from .stats import compare_groups, grouping_columns
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "register",
     "render_cohort_report",
     "render_sample_report",
+    "render_simulation_report",
     "render_timeline_report",
     "rerender",
     "safe_filename",

@@ -555,7 +555,7 @@ def line_chart(
             v = np.clip(v, y_lo, y_hi)
         return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
 
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+    out = [f'<svg class="chart line" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
            f'font-family="sans-serif" font-size="11" role="img" aria-label="{escape(title)}">',
            f'<rect width="{width}" height="{height}" fill="white"/>',
            f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
