@@ -20,15 +20,12 @@ from .render import (
     static_dir,
 )
 from .simulation import render_simulation_report
-from .stats import compare_groups, grouping_columns
 
 __all__ = [
     "DISCLAIMER",
     "ReportFiles",
     "ScoreInfo",
-    "compare_groups",
     "describe",
-    "grouping_columns",
     "read_contributions",
     "read_scores",
     "register",

@@ -406,13 +406,8 @@ def timeline_chart(
 # --- cohort distributions ------------------------------------------------------------
 
 
-def _quartiles(values: np.ndarray) -> dict[str, float]:
-    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
-    return dict(zip(("p5", "p25", "p50", "p75", "p95"), map(float, q)))
-
-
 def distribution_chart(
-    groups: Sequence[tuple[str, Sequence[float]]],
+    groups: Sequence[tuple[str, Sequence[float], dict[str, float] | None]],
     *,
     title: str,
     desc: str,
@@ -422,8 +417,12 @@ def distribution_chart(
     width: int = 400,
 ) -> Markup:
     """Every sample as a dot and a box (quartiles, whiskers 5th-95th
-    percentile) per group; the healthy reference as a shaded box on top."""
-    clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals in groups]
+    percentile) per group; the healthy reference as a shaded box on top.
+    ``groups`` holds ``(label, values, summary)``, the summary (p5 ... p95 of
+    the values) computed beforehand
+    (:func:`gutbalance.reference.statistics.summary`)."""
+    clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals, _ in groups]
+    boxes = {lbl: s for lbl, _, s in groups}
     pts = [v for _, arr in clean for v in arr.tolist()] + (list(reference.values()) if reference else [])
     lo, hi = nice_range(pts, scale)
     label_w = min(22, max([len(str(lbl)) for lbl, _ in clean] + [17])) * 6.8 + 10
@@ -438,7 +437,7 @@ def distribution_chart(
             s = reference
             fill = REFERENCE_FILL
         elif len(arr):
-            s = _quartiles(arr)
+            s = boxes[lbl]
             fill = "#ffffff"
         else:
             s = None
@@ -455,12 +454,6 @@ def distribution_chart(
         y += 30
     body.extend(_axis(sc, y + 2, digits))
     return _svg(width, y + 24, title, desc, body, cls="chart distribution")
-
-
-def summary(values: Sequence[float]) -> dict[str, float] | None:
-    """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
-    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    return _quartiles(arr) if len(arr) else None
 
 
 # --- validation: ROC curves ------------------------------------------------------------

@@ -27,9 +27,12 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
+from ..io import read_h5ad, write
 from ..outputs import write_text_atomic
 from ..reference.core import PERCENTILE_SUFFIX, Reference, load_reference
+from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from .figures import score_figure
 from .render import (
     Contributions,
     render_cohort_report,
@@ -145,15 +148,11 @@ def write_reports(
         html = render_timeline_report(t, reference=ref)
         result.timeline_reports[t.subject] = write_text_atomic(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
-    from . import stats
-
-    chosen_groups = list(group_columns) if group_columns is not None else stats.grouping_columns(
+    chosen_groups = list(group_columns) if group_columns is not None else grouping_columns(
         meta, exclude={c for c in (subject_column, time_column) if c}
     )
     figure_links: dict[str, dict[str, str]] = {}
     if figures:
-        from .figures import score_figure
-
         group_series = meta[chosen_groups[0]] if chosen_groups else None
         for key in keys:
             dist = ref.distribution(key) if ref else None
@@ -163,14 +162,11 @@ def write_reports(
             )
             result.figures.extend(paths)
             figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
-    html = render_cohort_report(
-        scores, metadata=meta, reference=ref, group_columns=chosen_groups, timelines=series, figures=figure_links,
-    )
+    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
+    html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links)
     write_text_atomic(html, result.cohort_report)
 
     if save_cohort and cohort is not None:
-        from ..io import write
-
         tmp = out / f".{COHORT_FILE}.tmp"
         write(cohort, tmp, format="h5ad")
         tmp.replace(out / COHORT_FILE)
@@ -257,8 +253,6 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
     contributions = read_contributions(out / "scores.json")
     cohort = None
     if (out / COHORT_FILE).exists():
-        from ..io import read_h5ad
-
         cohort = read_h5ad(out / COHORT_FILE)
     settings: dict[str, Any] = {}
     if (out / SETTINGS_FILE).exists():
