@@ -29,6 +29,7 @@ from .indices.ratios import log2_ratios
 from .indices.resolution import diversity_rank
 from .indices.sample_type import stool_like
 from .pillars import PILLARS, pillar_scores
+from .score_specs import descriptive_columns
 
 #: Columns that say why a number is missing or what to keep in mind; they
 #: are text, "" when there is nothing to say.
@@ -110,8 +111,9 @@ SCORE_FAMILIES: list[Callable[..., pd.DataFrame]] = [
 ]
 
 #: Columns of the scores table that describe the input rather than score it
-#: (no reference distribution, no percentile).
-DESCRIPTIVE_COLUMNS = frozenset({"placed"})
+#: (no reference distribution, no percentile): ``reference=False`` in their
+#: :class:`~gutbalance.score_specs.ScoreSpec`.
+DESCRIPTIVE_COLUMNS = descriptive_columns()
 
 #: The first columns of scores.tsv, in order; the rest follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]

@@ -9,7 +9,7 @@ Pages are self-contained (CSS and SVG charts inline, no external resources),
 autoescaped, printable on A4 and readable on a phone.  See ``docs/reports.md``.
 """
 
-from .descriptions import ScoreInfo, describe, register
+from ..score_specs import ScoreInfo, ScoreSpec, describe, register
 from .files import ReportFiles, read_contributions, read_scores, rerender, write_reports
 from .render import (
     DISCLAIMER,
@@ -25,6 +25,7 @@ __all__ = [
     "DISCLAIMER",
     "ReportFiles",
     "ScoreInfo",
+    "ScoreSpec",
     "describe",
     "read_contributions",
     "read_scores",

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .descriptions import describe
+from ..score_specs import describe
 
 DPI = 200
 #: Reproducible SVG output (fixed ids, no creation date); text stays text (searchable, small).

@@ -34,9 +34,9 @@ from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
 from ..reference.statistics import CohortStatistics, GroupComparison, distribution_summary, percentile_of
 from ..reference.timeline import Timeline
+from ..score_specs import GROUPS, ScoreInfo, describe, ordered
 from ..scores import parse_missing, parse_warnings
 from . import charts
-from .descriptions import GROUPS, ScoreInfo, describe, ordered
 
 DISCLAIMER = (
     "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
@@ -92,6 +92,7 @@ _env: Environment | None = None
 
 
 def environment() -> Environment:
+    """The Jinja environment of every page (autoescaped; the number formats of :mod:`.charts` as filters), made once."""
     global _env
     if _env is None:
         env = Environment(
@@ -121,12 +122,13 @@ def score_columns(scores: pd.DataFrame) -> list[str]:
     cols = [
         str(c) for c in scores.columns
         if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
-        and not str(c).endswith(PERCENTILE_SUFFIX)
+        and not str(c).endswith(PERCENTILE_SUFFIX) and not describe(str(c)).text
     ]
     return [i.key for i in ordered(cols)]
 
 
 def percentile_sentence(p: float) -> str:
+    """A percentile against the healthy reference in words."""
     if not _finite(p):
         return "No healthy reference values for this score yet."
     p = float(p)
@@ -143,6 +145,8 @@ def percentile_sentence(p: float) -> str:
 
 @dataclass
 class ScoreCard:
+    """One score of one sample as the sample page shows it: value, percentile, charts and the taxa behind it."""
+
     info: ScoreInfo
     value: float
     value_text: str

@@ -11,14 +11,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..knowledge.schema import PILLARS
 from ..reference.validation import POOLED
+from ..score_specs import describe
 from . import charts
-from .descriptions import describe
 from .render import _page_common, environment
 
 #: Scores drawn as ROC curves, in two plots per study (the rest are in the table).
 HEADLINE_SCORES = ("immune_support", "gmhi", "gmwi2", "shannon")
-PILLAR_SCORES = ("training", "homeostasis", "nutrients", "barrier", "defense")
+PILLAR_SCORES = PILLARS
 
 
 def _label(key: str) -> str:
