@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from ..score_specs import describe
 
@@ -37,6 +35,11 @@ def score_figure(
 
     Writes ``<path_stem>.svg`` and ``<path_stem>.png``; returns the paths.
     """
+    # matplotlib is imported here, when figures are asked for, and nowhere else: at the top of
+    # the module it would load into every web worker before its address-space limit is set,
+    # and into every command, for a few seconds and ~100 MB that only --figures needs.
+    import matplotlib
+
     with matplotlib.rc_context(RC):
         return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats)
 
@@ -55,6 +58,8 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
     else:
         rows.append(("all samples", clean.dropna().to_numpy()))
     rows = [(lbl, arr) for lbl, arr in rows if len(arr)]
+    from matplotlib.figure import Figure  # loaded with matplotlib above
+
     fig = Figure(figsize=(6.4, 0.7 + 0.55 * max(len(rows), 1)))
     ax = fig.subplots()
     rng = np.random.default_rng(0)
