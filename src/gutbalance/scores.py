@@ -36,6 +36,7 @@ from .indices.ratios import log2_ratios
 from .indices.resolution import diversity_rank
 from .indices.sample_type import stool_like
 from .pillars import PILLARS, pillar_scores
+from .score_specs import descriptive_columns
 from .scores_table import INDEX_NAME, LEAD_COLUMNS, MISSING_COLUMN, TRAIL_COLUMNS, WARNINGS_COLUMN
 
 #: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
@@ -119,8 +120,9 @@ SCORE_FAMILIES: list[Callable[..., pd.DataFrame]] = [
 ]
 
 #: Columns of the scores table that describe the input rather than score it
-#: (no reference distribution, no percentile).
-DESCRIPTIVE_COLUMNS = frozenset({"placed"})
+#: (no reference distribution, no percentile): ``reference=False`` in their
+#: :class:`~gutbalance.score_specs.ScoreSpec`.
+DESCRIPTIVE_COLUMNS = descriptive_columns()
 
 
 def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:

@@ -9,7 +9,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from gutbalance.report import safe_filename, write_reports
+from gutbalance.report import render_simulation_report, safe_filename, write_reports
+from gutbalance.simulate import Scenario, parse_antibiotic, parse_pathogen, simulate_stein
 from tests.report.conftest import XSS_NAME
 
 pytestmark = pytest.mark.browser
@@ -127,6 +128,23 @@ def test_pages_fit_a_phone_and_print_on_a4(browser, reports):
         pdf = visit.page.pdf(format="A4")
         assert pdf[:5] == b"%PDF-"
         visit.assert_clean()
+        visit.page.close()
+
+
+def test_simulation_page_renders_clean_offline_and_fits_a_phone(browser, tmp_path):
+    scenario = Scenario(days=60, antibiotics=[parse_antibiotic("clindamycin:days=0-1")],
+                        pathogens=[parse_pathogen("c_difficile:day=5")])
+    page = tmp_path / "simulation.html"
+    page.write_text(render_simulation_report(simulate_stein(scenario, ic=4)), encoding="utf-8")
+    for width in (1100, 375):
+        visit = Visit(browser, page, width=width)
+        visit.assert_clean()
+        body = visit.page.inner_text("body")
+        assert "not a diagnosis" in body
+        assert "clindamycin days 0-1" in body
+        assert visit.page.locator("svg[role=img]").count() == 1
+        overflow = visit.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"the simulation page is {overflow}px wider than the window"
         visit.page.close()
 
 

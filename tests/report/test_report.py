@@ -1,4 +1,4 @@
-"""Report files, escaping, safe file names, score descriptions, group statistics."""
+"""Report files, escaping, safe file names, score descriptions."""
 
 from __future__ import annotations
 
@@ -6,19 +6,15 @@ import re
 from html.parser import HTMLParser
 
 import numpy as np
-import pandas as pd
-import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from gutbalance.cli import main
 from gutbalance.outputs import write_table_atomic
+from gutbalance.reference.statistics import cohort_statistics
 from gutbalance.report import (
-    compare_groups,
     describe,
-    grouping_columns,
     read_scores,
     rerender,
     safe_filename,
@@ -29,6 +25,7 @@ from gutbalance.report.render import (
     normalise_contributions,
     render_cohort_report,
     render_sample_report,
+    score_columns,
     source_link,
 )
 from tests.report.conftest import XSS_NAME
@@ -106,34 +103,6 @@ def test_contribution_shapes_are_normalised():
     assert source_link("PMID:123") == "https://pubmed.ncbi.nlm.nih.gov/123/"
     assert source_link('doi:10.1/x"><script>') is None
     assert source_link("javascript:alert(1)") is None
-
-
-def test_compare_groups_matches_scipy_and_benjamini_hochberg():
-    rng = np.random.default_rng(3)
-    scores = pd.DataFrame({"a": rng.normal(size=30), "b": np.r_[rng.normal(size=15), rng.normal(2, size=15)]},
-                          index=[f"s{i}" for i in range(30)])
-    groups = pd.Series(["x"] * 15 + ["y"] * 15, index=scores.index)
-    table = compare_groups(scores, groups)
-    assert list(table["score"]) == ["a", "b"]
-    for _, row in table.iterrows():
-        xa = scores.loc[groups == "x", row["score"]]
-        xb = scores.loc[groups == "y", row["score"]]
-        res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
-        assert row["u"] == res.statistic
-        assert row["p"] == pytest.approx(res.pvalue)
-        greater = sum((u > v) - (u < v) for u in xa for v in xb) / (len(xa) * len(xb))
-        assert row["rank_biserial"] == pytest.approx(greater)  # P(a > b) - P(a < b)
-    p = table["p"].to_numpy()
-    order = np.argsort(p)
-    bh = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
-    np.testing.assert_allclose(table["q"].to_numpy()[order], np.minimum(bh, 1))
-    assert table.set_index("score").loc["b", "rank_biserial"] < -0.5  # y is higher
-
-
-def test_grouping_columns_need_two_groups_of_three():
-    meta = pd.DataFrame({"arm": list("aaabbb"), "tiny": list("aaaaab"), "age": [1.5, 2, 3, 4, 5, 6],
-                         "id": list("abcdef"), "source_file": list("aaabbb")})
-    assert grouping_columns(meta) == ["arm"]
 
 
 def test_write_reports_escapes_everything_and_names_files_safely(report_input, tmp_path):
@@ -256,5 +225,6 @@ def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
     other = render_sample_report("kraken", scores, cohort=cohort, reference=reference)
     assert "No percentile: percentiles not comparable" in other
     assert "this sample is Kraken, species-level" in other
-    page = render_cohort_report(scores, metadata=cohort.samples, reference=reference)
+    statistics = cohort_statistics(scores, keys=score_columns(scores), metadata=cohort.samples, reference=reference)
+    page = render_cohort_report(scores, statistics)
     assert "1 of 3 samples are of another kind of input" in page

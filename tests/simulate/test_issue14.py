@@ -12,6 +12,7 @@ import pytest
 
 import gutbalance
 from gutbalance.cohort import SampleProfile, build_cohort
+from gutbalance.report import render_simulation_report
 from gutbalance.scores import score
 from gutbalance.simulate import PILLARS, Scenario, parse_antibiotic, parse_pathogen, parse_probiotic, simulate
 from gutbalance.simulate.personal import assign_guilds, guild_abundances
@@ -161,7 +162,7 @@ def test_recovery_can_stay_incomplete_and_the_ensemble_says_how_likely():
     probability = result.recovery["probability"]
     assert 0 < probability <= 1
     assert probability == max(result.recovery["per_pillar"].values()) or probability > 0
-    html = result.to_html()
+    html = render_simulation_report(result)
     assert "did not recover" in html
     untouched = simulate(scenario=Scenario(days=180), draws=16, seed=1)
     assert untouched.recovery["probability"] == 0

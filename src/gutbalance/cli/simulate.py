@@ -6,7 +6,9 @@ from pathlib import Path
 
 import click
 
+from ..atomic import write_text_atomic
 from ..errors import SimulationError
+from ..report.simulation import render_simulation_report
 from ..simulate import (
     Scenario,
     parse_antibiotic,
@@ -81,9 +83,7 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
         if draws < 0:
             raise SimulationError("--draws must be >= 0")
         result = run_model(profile, scenario, sample=sample, draws=draws, seed=seed)
-    paths = result.write(outdir)
-    for kind, path in paths.items():
-        click.echo(f"{kind}: {path}")
+    _write(result, outdir)
 
 
 def _simulate_fitted(model_path, profile, from_, perturbations, without, days, sample, start_day, other, outdir):
@@ -98,7 +98,14 @@ def _simulate_fitted(model_path, profile, from_, perturbations, without, days, s
     fitted = load_model(model_path)
     result = forecast_model(fitted, source, perturbations=[parse_perturbation(p) for p in perturbations] or None,
                             without=list(without), days=days, sample=sample, start_day=start_day)
-    for kind, path in result.write(outdir).items():
+    _write(result, outdir)
+
+
+def _write(result, outdir) -> None:
+    """The result's tables and its page (simulation.html), each path on its own line."""
+    paths = result.write(outdir)
+    paths["html"] = write_text_atomic(render_simulation_report(result), Path(outdir) / "simulation.html")
+    for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
 
 

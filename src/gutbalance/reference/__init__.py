@@ -21,6 +21,7 @@ from .core import (
     with_percentiles,
     with_percentiles_explained,
 )
+from .statistics import CohortStatistics, cohort_statistics, compare_groups, grouping_columns
 from .timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from .variation import TechnicalVariation, technical_variation
 
@@ -28,13 +29,17 @@ __all__ = [
     "PERCENTILE_SUFFIX",
     "Distribution",
     "Population",
+    "CohortStatistics",
     "Reference",
     "TechnicalVariation",
     "Timeline",
     "build_reference",
     "cohort_kind",
+    "cohort_statistics",
     "comparable_percentiles",
+    "compare_groups",
     "default_reference_path",
+    "grouping_columns",
     "load_reference",
     "merge_repeated_samples",
     "percentiles",

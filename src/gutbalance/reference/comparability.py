@@ -33,6 +33,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..scores import parse_warnings
+
 UNKNOWN = "unknown"
 _FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
 _FAMILY_BY_DATABASE = [
@@ -127,3 +129,48 @@ def mask_rows(percentiles: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
         percentiles = percentiles.copy()
         percentiles.loc[bad, :] = np.nan
     return percentiles
+
+
+# --- one sample of a scores table -----------------------------------------------------
+
+
+def _sample_kind(cohort, scores: pd.DataFrame, sample: str,
+                 samples: pd.DataFrame | None = None) -> dict[str, str] | None:
+    """Profiler family and rank of ``sample`` (None when the profiles' table is not at hand)."""
+    table = samples if samples is not None else (cohort.samples if cohort is not None else None)
+    if (table is not None and sample in table.index and "source_format" in table.columns
+            and "diversity_rank" in scores):
+        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
+        profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
+        return {"profiler": str(profiler), "rank": str(rank_name)}
+    return None
+
+
+def sample_reference(cohort, scores: pd.DataFrame, sample: str, reference,
+                     *, samples: pd.DataFrame | None = None):
+    """``reference`` with the healthy population of the sample's kind as its primary."""
+    if reference is None:
+        return None
+    kind = _sample_kind(cohort, scores, sample, samples)
+    return reference.for_kind(kind) if kind is not None else reference
+
+
+def comparability_note(
+    cohort, scores: pd.DataFrame, sample: str, reference,
+    *, samples: pd.DataFrame | None = None,
+) -> str:
+    """Why ``sample`` has no percentiles against ``reference`` ("" when it has):
+    a sample of a profiler family or rank that no healthy population of the
+    reference covers (:mod:`gutbalance.reference.comparability`).  The kind
+    comes from the profiles' ``source_format`` and ``database``
+    (``cohort.samples`` or ``samples``) and the scores' ``diversity_rank``."""
+    if reference is None or not reference.primary.kind:
+        return ""
+    kind = _sample_kind(cohort, scores, sample, samples)
+    if kind is not None:
+        kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
+        return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]
+    # No profiles saved: the note written when the sample was scored, if any.
+    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
+             if w.startswith("percentiles not comparable")]
+    return notes[0] if notes else ""

@@ -9,7 +9,7 @@ Pages are self-contained (CSS and SVG charts inline, no external resources),
 autoescaped, printable on A4 and readable on a phone.  See ``docs/reports.md``.
 """
 
-from .descriptions import ScoreInfo, describe, register
+from ..score_specs import ScoreInfo, ScoreSpec, describe, register
 from .files import ReportFiles, read_contributions, read_scores, rerender, write_reports
 from .render import (
     DISCLAIMER,
@@ -19,20 +19,20 @@ from .render import (
     safe_filename,
     static_dir,
 )
-from .stats import compare_groups, grouping_columns
+from .simulation import render_simulation_report
 
 __all__ = [
     "DISCLAIMER",
     "ReportFiles",
     "ScoreInfo",
-    "compare_groups",
+    "ScoreSpec",
     "describe",
-    "grouping_columns",
     "read_contributions",
     "read_scores",
     "register",
     "render_cohort_report",
     "render_sample_report",
+    "render_simulation_report",
     "render_timeline_report",
     "rerender",
     "safe_filename",

@@ -1,4 +1,9 @@
-"""Small inline SVG charts for the HTML reports.
+"""The charts and number formats of every report page, in one module.
+
+Sample, cohort, timeline, validation and simulation pages draw with the
+functions here; their Jinja templates format numbers with the same
+functions (:data:`FILTERS`) and place charts with the macros of
+``templates/charts.html``.
 
 Every chart is a self-contained ``<svg>`` (no scripts, no external
 resources, no ``style`` attributes so a strict Content-Security-Policy
@@ -20,6 +25,9 @@ import numpy as np
 from markupsafe import Markup, escape
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Line colours of the simulation charts, which draw up to a dozen series at once.
+SERIES_PALETTE = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
+                  "#b2182b", "#666666", "#8c510a", "#35978f")
 GREY = "#8c8c8c"
 LIGHT = "#d9d9d9"
 TEXT = "#1b1b1b"
@@ -35,7 +43,18 @@ def _uid(prefix: str) -> str:
     return f"{prefix}{next(_ids)}"
 
 
-def _fmt(v: float, digits: int = 2) -> str:
+# --- number formats ---------------------------------------------------------------------
+
+
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(float(v))
+    except (TypeError, ValueError):
+        return False
+
+
+def fixed(v: float, digits: int = 2) -> str:
+    """``v`` with ``digits`` decimals; "–" for missing or infinite values."""
     if v is None or not math.isfinite(v):
         return "–"
     if digits == 0:
@@ -43,17 +62,60 @@ def _fmt(v: float, digits: int = 2) -> str:
     return f"{v:.{digits}f}"
 
 
-def _sig(v: float) -> str:
+def signed(v: float) -> str:
     """Two significant digits with a sign: +0.11, -0.0094."""
     if v is None or not math.isfinite(v):
         return "–"
     return f"{v:+.2g}" if abs(v) >= 1e-4 else f"{v:+.1e}"
 
 
+def compact(v: float) -> str:
+    """A tick label of a chart whose values span decades: 0, 0.5, 120, 1e-3, 2e5."""
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e4 or abs(v) < 1e-2:
+        return f"{v:.0e}".replace("e-0", "e-").replace("e+0", "e")
+    return f"{v:g}"
+
+
+def cell(v, digits: int = 1) -> str:
+    """A table cell: text as it is, numbers with ``digits`` decimals (three
+    significant digits below 0.01, so small values do not show as 0.0)."""
+    if isinstance(v, str):
+        return v
+    return format(v, f".{digits}f") if abs(v) >= 0.01 or v == 0 else format(v, ".3g")
+
+
+def share_text(fraction: float) -> str:
+    """A fraction as percent with one decimal; tiny non-zero shares as '<0.1 %'."""
+    if fraction is None or not math.isfinite(fraction):
+        return "–"
+    if 0 < fraction < 0.0005:
+        return "<0.1 %"
+    return f"{100 * fraction:.1f} %"
+
+
+def percent(v, digits: int = 1) -> str:
+    """A fraction as percent with ``digits`` decimals ("–" when missing)."""
+    return f"{100.0 * float(v):.{digits}f} %" if _finite(v) else "–"
+
+
+def number(v, digits: int = 2) -> str:
+    """Anything number-like with ``digits`` decimals ("–" when missing or not a number)."""
+    return fixed(float(v), digits) if _finite(v) else "–"
+
+
 def time_label(t) -> str:
     """'2' -> 'time 2'; labels that already say what they are ('time2', a date) stay."""
     text = str(t)
     return f"time {text}" if text.replace(".", "", 1).isdigit() else text
+
+
+#: The number formats as Jinja filters, registered by the report environment.
+FILTERS = {"num": number, "pct": percent, "timelabel": time_label, "cell": cell, "sig": signed}
+
+
+# --- SVG building blocks -------------------------------------------------------------------
 
 
 def _n(v: float) -> str:
@@ -91,6 +153,23 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int | N
     return f"<text {attrs}>{escape(text)}</text>"
 
 
+def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
+    """About ``n`` round tick values from ``lo`` to ``hi``: steps of 1, 2, 2.5
+    or 5 times a power of ten, the first at or above ``lo``."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.ceil(lo / step - 1e-9) * step
+    out = []
+    v = start
+    while v <= hi + step * 1e-9:
+        out.append(round(v, 10))
+        v += step
+    return out
+
+
 class Scale:
     """Linear map from data to pixels, with 'nice' ticks."""
 
@@ -107,20 +186,12 @@ class Scale:
         return self.px0 + (v - self.lo) / (self.hi - self.lo) * (self.px1 - self.px0)
 
     def ticks(self, n: int = 5) -> list[float]:
-        span = self.hi - self.lo
-        raw = span / max(n, 1)
-        mag = 10 ** math.floor(math.log10(raw))
-        step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
-        start = math.ceil(self.lo / step - 1e-9) * step
-        out = []
-        v = start
-        while v <= self.hi + step * 1e-9:
-            out.append(round(v, 10))
-            v += step
-        return out
+        """Round values across the scale (:func:`nice_ticks`)."""
+        return nice_ticks(self.lo, self.hi, n)
 
 
 def nice_range(values: Sequence[float], fixed: tuple[float, float] | None = None) -> tuple[float, float]:
+    """``fixed`` if given, else the range of the finite ``values`` padded by 5 %."""
     if fixed is not None:
         return fixed
     arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
@@ -136,7 +207,7 @@ def _axis(scale: Scale, y: float, digits: int) -> list[str]:
     for t in scale.ticks():
         x = scale(t)
         out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(y)}" y2="{_n(y + 4)}" stroke="{MUTED}"/>')
-        out.append(_text(x, y + 17, _fmt(t, digits if abs(t) < 1000 else 0), anchor="middle", size=12, fill=MUTED))
+        out.append(_text(x, y + 17, fixed(t, digits if abs(t) < 1000 else 0), anchor="middle", size=12, fill=MUTED))
     return out
 
 
@@ -144,6 +215,7 @@ def _axis(scale: Scale, y: float, digits: int) -> list[str]:
 
 
 def rows_needed(*summaries) -> bool:
+    """Whether any of the summaries is to be drawn (their rows need room above the bar)."""
     return any(bool(s) for s in summaries)
 
 
@@ -196,15 +268,6 @@ def position_chart(
 
 
 # --- composition ---------------------------------------------------------------------
-
-
-def share_text(fraction: float) -> str:
-    """A fraction as percent with one decimal; tiny non-zero shares as '<0.1 %'."""
-    if fraction is None or not math.isfinite(fraction):
-        return "–"
-    if 0 < fraction < 0.0005:
-        return "<0.1 %"
-    return f"{100 * fraction:.1f} %"
 
 
 def composition_bar(items: Sequence[tuple[str, float]], *, title: str, desc: str, width: int = 760) -> Markup:
@@ -269,7 +332,7 @@ def hbar_chart(
     sc = Scale(lo, hi if hi > lo else lo + 1, label_w + (value_room if lo < 0 else 0), width - value_room)
 
     def show(v: float) -> str:
-        return _sig(v) if digits is None else _fmt(v, digits)
+        return signed(v) if digits is None else fixed(v, digits)
 
     zero = sc(0.0)
     body = []
@@ -319,7 +382,7 @@ def timeline_chart(
     for t in y.ticks(4):
         py = y(t)
         body.append(f'<line x1="{left}" x2="{right}" y1="{_n(py)}" y2="{_n(py)}" stroke="#e6e6e6"/>')
-        body.append(_text(left - 6, py + 4, _fmt(t, digits), anchor="end", size=12, fill=MUTED))
+        body.append(_text(left - 6, py + 4, fixed(t, digits), anchor="end", size=12, fill=MUTED))
     if band and math.isfinite(vals[0]):
         y0, y1 = y(vals[0] + band), y(vals[0] - band)
         body.append(f'<rect x="{left}" y="{_n(y0)}" width="{right - left}" height="{_n(max(y1 - y0, 1))}" fill="{REFERENCE_FILL}"/>')
@@ -335,7 +398,7 @@ def timeline_chart(
                 if flagged
                 else f'<circle cx="{_n(xs[i])}" cy="{_n(y(v))}" r="5" fill="{colour}"/>'
             )
-            body.append(f"<g><title>{escape(time_label(t))}: {escape(_fmt(v, digits))}</title>{shape}</g>")
+            body.append(f"<g><title>{escape(time_label(t))}: {escape(fixed(v, digits))}</title>{shape}</g>")
         body.append(_text(xs[i], bottom + 20, _short(time_label(t), 14), anchor="middle", size=12))
     return _svg(width, height, title, desc, body, cls="chart timeline")
 
@@ -343,13 +406,8 @@ def timeline_chart(
 # --- cohort distributions ------------------------------------------------------------
 
 
-def _quartiles(values: np.ndarray) -> dict[str, float]:
-    q = np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95])
-    return dict(zip(("p5", "p25", "p50", "p75", "p95"), map(float, q)))
-
-
 def distribution_chart(
-    groups: Sequence[tuple[str, Sequence[float]]],
+    groups: Sequence[tuple[str, Sequence[float], dict[str, float] | None]],
     *,
     title: str,
     desc: str,
@@ -359,8 +417,12 @@ def distribution_chart(
     width: int = 400,
 ) -> Markup:
     """Every sample as a dot and a box (quartiles, whiskers 5th-95th
-    percentile) per group; the healthy reference as a shaded box on top."""
-    clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals in groups]
+    percentile) per group; the healthy reference as a shaded box on top.
+    ``groups`` holds ``(label, values, summary)``, the summary (p5 ... p95 of
+    the values) computed beforehand
+    (:func:`gutbalance.reference.statistics.summary`)."""
+    clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals, _ in groups]
+    boxes = {lbl: s for lbl, _, s in groups}
     pts = [v for _, arr in clean for v in arr.tolist()] + (list(reference.values()) if reference else [])
     lo, hi = nice_range(pts, scale)
     label_w = min(22, max([len(str(lbl)) for lbl, _ in clean] + [17])) * 6.8 + 10
@@ -375,7 +437,7 @@ def distribution_chart(
             s = reference
             fill = REFERENCE_FILL
         elif len(arr):
-            s = _quartiles(arr)
+            s = boxes[lbl]
             fill = "#ffffff"
         else:
             s = None
@@ -392,12 +454,6 @@ def distribution_chart(
         y += 30
     body.extend(_axis(sc, y + 2, digits))
     return _svg(width, y + 24, title, desc, body, cls="chart distribution")
-
-
-def summary(values: Sequence[float]) -> dict[str, float] | None:
-    """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
-    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
-    return _quartiles(arr) if len(arr) else None
 
 
 # --- validation: ROC curves ------------------------------------------------------------
@@ -420,8 +476,8 @@ def roc_chart(
     y = Scale(0.0, 1.0, bottom, top)
     body = [f'<rect x="{left}" y="{top}" width="{right - left}" height="{bottom - top}" fill="none" stroke="{LIGHT}"/>']
     for t in (0.0, 0.25, 0.5, 0.75, 1.0):
-        body.append(_text(left - 6, y(t) + 4, _fmt(t), anchor="end", size=11, fill=MUTED))
-        body.append(_text(x(t), bottom + 15, _fmt(t), anchor="middle", size=11, fill=MUTED))
+        body.append(_text(left - 6, y(t) + 4, fixed(t), anchor="end", size=11, fill=MUTED))
+        body.append(_text(x(t), bottom + 15, fixed(t), anchor="middle", size=11, fill=MUTED))
     body.append(_text((left + right) / 2, bottom + 29, "false-positive rate (against group called label)",
                       anchor="middle", size=11, fill=MUTED))
     body.append(f'<line x1="{_n(x(0))}" y1="{_n(y(0))}" x2="{_n(x(1))}" y2="{_n(y(1))}" stroke="{GREY}" '
@@ -431,9 +487,108 @@ def roc_chart(
         dash = "" if i < len(PALETTE) else ' stroke-dasharray="6 2"'
         path = " ".join(f"{'M' if k == 0 else 'L'}{_n(x(a))},{_n(y(b))}" for k, (a, b) in enumerate(zip(fpr, tpr)))
         body.append(f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="2"{dash}>'
-                    f"<title>{escape(label)}: AUC {escape(_fmt(area))}</title></path>")
+                    f"<title>{escape(label)}: AUC {escape(fixed(area))}</title></path>")
         ly = bottom + 46 + 16 * i
         body.append(f'<line x1="{left}" x2="{left + 18}" y1="{_n(ly - 4)}" y2="{_n(ly - 4)}" stroke="{colour}" '
                     f'stroke-width="3"{dash}/>')
-        body.append(_text(left + 24, ly, f"{label}: AUC {_fmt(area)}", size=12))
+        body.append(_text(left + 24, ly, f"{label}: AUC {fixed(area)}", size=12))
     return _svg(width, height, title, desc, body, cls="chart roc")
+
+
+# --- simulated trajectories ---------------------------------------------------------------
+
+
+def line_chart(
+    times: np.ndarray,
+    series: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]],
+    *,
+    title: str,
+    ylabel: str,
+    log: bool = False,
+    ylim: tuple[float, float] | None = None,
+    shading: Sequence[tuple[float, float, str, str]] = (),
+    markers: Sequence[tuple[float, str]] = (),
+    width: int = 760,
+    height: int = 320,
+) -> Markup:
+    """Lines over days, for simulated trajectories; ``series`` maps a label to
+    ``(values, band_low, band_high)`` (bands shaded when given), ``log`` draws
+    decades, ``shading`` marks windows ``(start, end, label, colour)`` and
+    ``markers`` single days ``(day, label)``."""
+    longest = max((len(label) for label in series), default=10)
+    right = max(150, 50 + int(6.2 * longest))  # room for the legend
+    width = max(width, right + 520)
+    left, top, bottom = 70, 34, 44
+    pw, ph = width - left - right, height - top - bottom
+    t = np.asarray(times, dtype=float)
+    t0, t1 = float(t[0]), float(t[-1]) if t[-1] > t[0] else float(t[0]) + 1
+    values = [np.asarray(v, float) for s in series.values() for v in s if v is not None]
+    if log:
+        positive = np.concatenate([v[v > 0] for v in values]) if values else np.array([1.0])
+        lo_v = float(positive.min()) if positive.size else 1e-3
+        hi_v = float(positive.max()) if positive.size else 1.0
+        lo_v = max(lo_v, hi_v * 1e-9)
+        y_lo, y_hi = (math.floor(math.log10(lo_v)), math.ceil(math.log10(hi_v))) if ylim is None else map(math.log10, ylim)
+        if y_hi <= y_lo:
+            y_hi = y_lo + 1
+    else:
+        allv = np.concatenate(values) if values else np.array([0.0, 1.0])
+        y_lo, y_hi = (float(np.nanmin(allv)), float(np.nanmax(allv))) if ylim is None else ylim
+        if y_hi <= y_lo:
+            y_hi = y_lo + 1
+
+    def X(v):
+        return left + (np.asarray(v, float) - t0) / (t1 - t0) * pw
+
+    def Y(v):
+        v = np.asarray(v, float)
+        if log:
+            with np.errstate(divide="ignore"):
+                v = np.log10(np.where(v > 0, v, 10.0 ** (y_lo - 1)))
+            v = np.clip(v, y_lo, y_hi)
+        return top + (1 - (v - y_lo) / (y_hi - y_lo)) * ph
+
+    out = [f'<svg class="chart line" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+           f'font-family="sans-serif" font-size="11" role="img" aria-label="{escape(title)}">',
+           f'<rect width="{width}" height="{height}" fill="white"/>',
+           f'<text x="{left}" y="18" font-size="13" font-weight="bold">{escape(title)}</text>']
+    for start, end, label, color in shading:
+        xa, xb = X(max(start, t0)), X(min(end, t1))
+        out.append(f'<rect x="{xa:.1f}" y="{top}" width="{max(xb - xa, 1):.1f}" height="{ph}" fill="{color}" opacity="0.18">'
+                   f'<title>{escape(label)}</title></rect>')
+    # axes and grid
+    if log:
+        for e in range(int(y_lo), int(y_hi) + 1):
+            y = Y(10.0 ** e)
+            out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+            out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">1e{e}</text>')
+    else:
+        for v in nice_ticks(y_lo, y_hi):
+            y = Y(v)
+            out.append(f'<line x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e5e5"/>')
+            out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{compact(v)}</text>')
+    for v in nice_ticks(t0, t1, 8):
+        x = X(v)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 4}" stroke="#333"/>')
+        out.append(f'<text x="{x:.1f}" y="{top + ph + 16}" text-anchor="middle">{compact(v)}</text>')
+    out.append(f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#333"/>')
+    out.append(f'<text x="{left + pw / 2}" y="{height - 8}" text-anchor="middle">day</text>')
+    out.append(f'<text transform="translate(16 {top + ph / 2}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>')
+    for when, label in markers:
+        x = X(when)
+        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{top + ph}" stroke="#b2182b" stroke-dasharray="4 3">'
+                   f'<title>{escape(label)}</title></line>')
+    for i, (label, (vals, lo, hi)) in enumerate(series.items()):
+        color = SERIES_PALETTE[i % len(SERIES_PALETTE)]
+        if lo is not None and hi is not None:
+            xs = X(t)
+            upper = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, Y(hi)))
+            lower = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs[::-1], Y(lo)[::-1]))
+            out.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.18" stroke="none"/>')
+        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(X(t), Y(vals)))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.8"><title>{escape(label)}</title></polyline>')
+        ly = top + 10 + i * 16
+        out.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 30}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="3"/>')
+        out.append(f'<text x="{left + pw + 36}" y="{ly + 4}">{escape(label)}</text>')
+    out.append("</svg>")
+    return Markup("\n".join(out))

@@ -14,21 +14,13 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import write_atomic
-from .descriptions import describe
+from ..score_specs import describe
 
 DPI = 200
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    # Reproducible SVG output: fixed ids, no creation date.
-    matplotlib.rcParams["svg.hashsalt"] = "gutbalance"
-    matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text (searchable, small)
-    return plt
+#: Reproducible SVG output (fixed ids, no creation date); text stays text (searchable, small).
+#: Set for each figure only, so a user's own matplotlib settings and backend are left alone
+#: (no pyplot: the figure draws on its own Agg/SVG canvas).
+RC = {"svg.hashsalt": "gutbalance", "svg.fonttype": "none"}
 
 
 def score_figure(
@@ -44,7 +36,17 @@ def score_figure(
 
     Writes ``<path_stem>.svg`` and ``<path_stem>.png``; returns the paths.
     """
-    plt = _pyplot()
+    # matplotlib is imported here, when figures are asked for, and nowhere else: at the top of
+    # the module it would load into every web worker before its address-space limit is set,
+    # and into every command, for a few seconds and ~100 MB that only --figures needs.
+    import matplotlib
+
+    with matplotlib.rc_context(RC):
+        return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats)
+
+
+def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series | None, reference: np.ndarray | None,
+          formats: tuple[str, ...]) -> list[Path]:
     info = describe(score)
     rows: list[tuple[str, np.ndarray]] = []
     if reference is not None and len(reference):
@@ -57,33 +59,33 @@ def score_figure(
     else:
         rows.append(("all samples", clean.dropna().to_numpy()))
     rows = [(lbl, arr) for lbl, arr in rows if len(arr)]
-    fig, ax = plt.subplots(figsize=(6.4, 0.7 + 0.55 * max(len(rows), 1)))
-    try:
-        rng = np.random.default_rng(0)
-        positions = np.arange(len(rows))[::-1]
-        if rows:
-            bp = ax.boxplot(
-                [arr for _, arr in rows], positions=positions, orientation="horizontal", widths=0.5,
-                whis=(5, 95), showfliers=False, patch_artist=True, medianprops={"color": "#1b1b1b", "linewidth": 2},
-            )
-            for k, patch in enumerate(bp["boxes"]):
-                patch.set_facecolor("#cfe3f3" if rows[k][0] == "healthy reference" else "#ffffff")
-            for pos, (lbl, arr) in zip(positions, rows):
-                if lbl == "healthy reference":
-                    continue
-                ax.scatter(arr, pos + rng.uniform(-0.15, 0.15, len(arr)), s=10, color="#0072B2", alpha=0.6, zorder=3)
-        ax.set_yticks(positions, [f"{lbl} (n={len(arr)})" for lbl, arr in rows])
-        ax.set_xlabel(info.label)
-        ax.set_title(info.label, loc="left", fontsize=11)
-        ax.spines[["top", "right"]].set_visible(False)
-        fig.tight_layout()
-        out = []
-        for fmt in formats:
-            path = path_stem.with_suffix(f".{fmt}")
-            metadata = {"Date": None} if fmt == "svg" else None
-            write_atomic(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
-                tmp, format=fmt, dpi=DPI, metadata=metadata))
-            out.append(path)
-        return out
-    finally:
-        plt.close(fig)
+    from matplotlib.figure import Figure  # loaded with matplotlib above
+
+    fig = Figure(figsize=(6.4, 0.7 + 0.55 * max(len(rows), 1)))
+    ax = fig.subplots()
+    rng = np.random.default_rng(0)
+    positions = np.arange(len(rows))[::-1]
+    if rows:
+        bp = ax.boxplot(
+            [arr for _, arr in rows], positions=positions, orientation="horizontal", widths=0.5,
+            whis=(5, 95), showfliers=False, patch_artist=True, medianprops={"color": "#1b1b1b", "linewidth": 2},
+        )
+        for k, patch in enumerate(bp["boxes"]):
+            patch.set_facecolor("#cfe3f3" if rows[k][0] == "healthy reference" else "#ffffff")
+        for pos, (lbl, arr) in zip(positions, rows):
+            if lbl == "healthy reference":
+                continue
+            ax.scatter(arr, pos + rng.uniform(-0.15, 0.15, len(arr)), s=10, color="#0072B2", alpha=0.6, zorder=3)
+    ax.set_yticks(positions, [f"{lbl} (n={len(arr)})" for lbl, arr in rows])
+    ax.set_xlabel(info.label)
+    ax.set_title(info.label, loc="left", fontsize=11)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    out = []
+    for fmt in formats:
+        path = path_stem.with_suffix(f".{fmt}")
+        metadata = {"Date": None} if fmt == "svg" else None
+        write_atomic(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
+            tmp, format=fmt, dpi=DPI, metadata=metadata))
+        out.append(path)
+    return out

@@ -28,9 +28,12 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
+from ..io import read_h5ad, write
 from ..reference.core import Reference, load_reference
+from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
+from .figures import score_figure
 from .render import (
     Contributions,
     render_cohort_report,
@@ -146,15 +149,11 @@ def write_reports(
         html = render_timeline_report(t, reference=ref)
         result.timeline_reports[t.subject] = write_text_atomic(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
-    from . import stats
-
-    chosen_groups = list(group_columns) if group_columns is not None else stats.grouping_columns(
+    chosen_groups = list(group_columns) if group_columns is not None else grouping_columns(
         meta, exclude={c for c in (subject_column, time_column) if c}
     )
     figure_links: dict[str, dict[str, str]] = {}
     if figures:
-        from .figures import score_figure
-
         group_series = meta[chosen_groups[0]] if chosen_groups else None
         for key in keys:
             dist = ref.distribution(key) if ref else None
@@ -164,14 +163,11 @@ def write_reports(
             )
             result.figures.extend(paths)
             figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
-    html = render_cohort_report(
-        scores, metadata=meta, reference=ref, group_columns=chosen_groups, timelines=series, figures=figure_links,
-    )
+    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
+    html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links)
     write_text_atomic(html, result.cohort_report)
 
     if save_cohort and cohort is not None:
-        from ..io import write
-
         write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
     settings = {
         "subject_column": subject_column,
@@ -225,8 +221,6 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
     contributions = read_contributions(out / CONTRIBUTIONS_FILE)
     cohort = None
     if (out / COHORT_FILE).exists():
-        from ..io import read_h5ad
-
         cohort = read_h5ad(out / COHORT_FILE)
     settings: dict[str, Any] = {}
     if (out / SETTINGS_FILE).exists():

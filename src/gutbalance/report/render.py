@@ -28,10 +28,15 @@ from markupsafe import Markup
 
 from .._version import __version__
 from ..cohort import Cohort
+from ..reference.comparability import comparability_note, profiler_family, sample_reference
+from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
+from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
+from ..reference.statistics import CohortStatistics, GroupComparison, distribution_summary, percentile_of
 from ..reference.timeline import Timeline
-from . import charts, stats
-from .descriptions import GROUPS, ScoreInfo, describe, ordered
+from ..score_specs import GROUPS, ScoreInfo, describe, ordered
+from ..scores import parse_missing, parse_warnings
+from . import charts
 
 DISCLAIMER = (
     "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
@@ -87,6 +92,7 @@ _env: Environment | None = None
 
 
 def environment() -> Environment:
+    """The Jinja environment of every page (autoescaped; the number formats of :mod:`.charts` as filters), made once."""
     global _env
     if _env is None:
         env = Environment(
@@ -95,10 +101,8 @@ def environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.filters["pct"] = _pct
-        env.filters["num"] = lambda v, d=2: charts._fmt(float(v), d) if _finite(v) else "–"
+        env.filters.update(charts.FILTERS)
         env.filters["source_link"] = source_link
-        env.filters["timelabel"] = charts.time_label
         env.globals["DISCLAIMER"] = DISCLAIMER
         env.globals["version"] = __version__
         env.globals["safe_filename"] = safe_filename
@@ -113,21 +117,18 @@ def _finite(v) -> bool:
         return False
 
 
-def _pct(v, digits: int = 1) -> str:
-    return f"{100.0 * float(v):.{digits}f} %" if _finite(v) else "–"
-
-
 def score_columns(scores: pd.DataFrame) -> list[str]:
     """Numeric score columns, without percentile columns, in report order."""
     cols = [
         str(c) for c in scores.columns
         if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])
-        and not str(c).endswith(PERCENTILE_SUFFIX)
+        and not str(c).endswith(PERCENTILE_SUFFIX) and not describe(str(c)).text
     ]
     return [i.key for i in ordered(cols)]
 
 
 def percentile_sentence(p: float) -> str:
+    """A percentile against the healthy reference in words."""
     if not _finite(p):
         return "No healthy reference values for this score yet."
     p = float(p)
@@ -144,6 +145,8 @@ def percentile_sentence(p: float) -> str:
 
 @dataclass
 class ScoreCard:
+    """One score of one sample as the sample page shows it: value, percentile, charts and the taxa behind it."""
+
     info: ScoreInfo
     value: float
     value_text: str
@@ -157,12 +160,6 @@ class ScoreCard:
     negative: list[dict[str, Any]] = field(default_factory=list)
     contributions_chart: Markup | None = None
     note: str = ""
-
-
-def _summary_from_distribution(dist) -> dict[str, float] | None:
-    if dist is None:
-        return None
-    return {k: dist.quantile(q) for k, q in (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))}
 
 
 _RANK_NAMES = {"k": "kingdom", "d": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species", "t": "strain"}
@@ -275,12 +272,12 @@ def score_card(
     """
     info = describe(key)
     dist = reference.distribution(key) if reference else None
-    ref_summary = _summary_from_distribution(dist)
+    ref_summary = distribution_summary(dist)
     context_summary, context_label = None, ""
     if reference:
         for pop in reference.context.values():
             if key in pop.distributions:
-                context_summary = _summary_from_distribution(pop.distributions[key])
+                context_summary = distribution_summary(pop.distributions[key])
                 context_label = f"{pop.label} (n = {pop.n_people:,})"
                 break
     comparable = dist is not None and not not_comparable
@@ -450,8 +447,6 @@ def render_sample_report(
     cohort_href: str | None = "../report.html",
 ) -> str:
     """The HTML report of one sample (a complete, self-contained page)."""
-    from ..scores import parse_missing, parse_warnings
-
     row = scores.loc[sample]
     # the healthy population of the sample's own kind of input is the one drawn
     reference = sample_reference(cohort, scores, sample, reference)
@@ -489,59 +484,9 @@ def render_sample_report(
 
 
 def _kind_text(reference: Reference) -> str:
-    from ..reference.comparability import describe as describe_kind
-
     if reference.populations:
         return reference.kinds_text()
     return describe_kind(reference.primary.kind)
-
-
-def _sample_kind(cohort: Cohort | None, scores: pd.DataFrame, sample: str,
-                 samples: pd.DataFrame | None = None) -> dict[str, str] | None:
-    """Profiler family and rank of ``sample`` (None when the profiles' table is not at hand)."""
-    from ..reference.comparability import sample_kinds
-
-    table = samples if samples is not None else (cohort.samples if cohort is not None else None)
-    if (table is not None and sample in table.index and "source_format" in table.columns
-            and "diversity_rank" in scores):
-        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
-        profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
-        return {"profiler": str(profiler), "rank": str(rank_name)}
-    return None
-
-
-def sample_reference(cohort: Cohort | None, scores: pd.DataFrame, sample: str, reference: Reference | None,
-                     *, samples: pd.DataFrame | None = None) -> Reference | None:
-    """``reference`` with the healthy population of the sample's kind as its primary."""
-    if reference is None:
-        return None
-    kind = _sample_kind(cohort, scores, sample, samples)
-    return reference.for_kind(kind) if kind is not None else reference
-
-
-def comparability_note(
-    cohort: Cohort | None, scores: pd.DataFrame, sample: str, reference: Reference | None,
-    *, samples: pd.DataFrame | None = None,
-) -> str:
-    """Why ``sample`` has no percentiles against ``reference`` ("" when it has):
-    a sample of a profiler family or rank that no healthy population of the
-    reference covers (:mod:`gutbalance.reference.comparability`).  The kind
-    comes from the profiles' ``source_format`` and ``database``
-    (``cohort.samples`` or ``samples``) and the scores' ``diversity_rank``."""
-    from ..reference.comparability import not_comparable_notes
-
-    if reference is None or not reference.primary.kind:
-        return ""
-    kind = _sample_kind(cohort, scores, sample, samples)
-    if kind is not None:
-        kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
-        return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]
-    # No profiles saved: the note written when the sample was scored, if any.
-    from ..scores import parse_warnings
-
-    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
-             if w.startswith("percentiles not comparable")]
-    return notes[0] if notes else ""
 
 
 def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | None) -> str | None:
@@ -557,8 +502,6 @@ def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | No
     if kind.get("profiler"):
         # The population was chosen for the sample's profiler family; a
         # version difference within it has its own caveat in the warnings.
-        from ..reference.comparability import profiler_family
-
         database = str(cohort.samples.at[sample, "database"] or "") if "database" in cohort.samples else ""
         if profiler_family(mine, database) == kind["profiler"]:
             return None
@@ -609,91 +552,65 @@ def render_timeline_report(
     )
 
 
-def render_cohort_report(
-    scores: pd.DataFrame,
-    *,
-    metadata: pd.DataFrame | None = None,
-    reference: Reference | None = None,
-    group_columns: Sequence[str] | None = None,
-    timelines: Sequence[Timeline] = (),
-    sample_href=None,
-    subject_href=None,
-    figures: Mapping[str, Mapping[str, str]] | None = None,
-    script_url: str | None = None,
-) -> str:
-    """The cohort page: distributions, a sortable table, group comparisons."""
-    sample_href = sample_href or (lambda s: f"samples/{safe_filename(s)}.html")
-    subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
-    keys = score_columns(scores)
-    infos = [describe(k) for k in keys]
-    meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
-    from ..reference.comparability import mask_rows
+def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortStatistics,
+                       figures: Mapping[str, Mapping[str, str]] | None) -> dict[str, Any]:
+    """One score across the cohort: its chart, the cohort's and the reference's quantiles."""
+    summ = statistics.summaries.get(info.key)
+    ref_summary = statistics.reference_summaries.get(info.key)
+    desc = f"{info.label} of {int(values.notna().sum())} samples"
+    if summ:
+        desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
+    if ref_summary:
+        desc += f"; healthy reference median {info.format(ref_summary['p50'])}"
+    chart = charts.distribution_chart(
+        [("all samples", values.tolist(), summ)], title=f"{info.label} across samples", desc=desc + ".",
+        reference=ref_summary, scale=info.scale, digits=info.digits,
+    )
+    return {"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
+            "figures": (figures or {}).get(info.key)}
 
-    kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
-    if reference is not None:
-        # each sample against the healthy population of its kind; the charts
-        # draw the population of the cohort's most common kind
-        views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
-        pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
-        pct = pct.reindex(scores.index)
-        names = pd.Series([v.primary.name for v in views])
-        reference = views[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if len(views) else reference
-    else:
-        pct = pd.DataFrame(index=scores.index)
-    pct = mask_rows(pct, kind_notes)
-    if group_columns is None:
-        group_columns = stats.grouping_columns(meta.reindex(scores.index))
-    distributions = []
+
+def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics) -> dict[str, Any]:
+    """One grouping column: per score, the tests and a chart of every group."""
+    col = comparison.column
+    per_score = []
     for info in infos:
-        values = scores[info.key].astype(float)
-        ref_summary = _summary_from_distribution(reference.distribution(info.key)) if reference else None
-        summ = charts.summary(values.tolist())
-        desc = f"{info.label} of {int(values.notna().sum())} samples"
-        if summ:
-            desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
-        if ref_summary:
-            desc += f"; healthy reference median {info.format(ref_summary['p50'])}"
-        chart = charts.distribution_chart(
-            [("all samples", values.tolist())], title=f"{info.label} across samples", desc=desc + ".",
-            reference=ref_summary, scale=info.scale, digits=info.digits,
-        )
-        distributions.append({"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
-                              "figures": (figures or {}).get(info.key)})
-    comparisons = []
-    for col in group_columns:
-        if col not in meta.columns:
+        rows = comparison.tests.get(info.key)
+        if not rows:
             continue
-        groups = meta[col].reindex(scores.index)
-        table = stats.compare_groups(scores[keys], groups)
-        per_score = []
-        for info in infos:
-            rows = table[table["score"] == info.key].to_dict("records")
-            if not rows:
-                continue
-            levels = sorted(groups.dropna().astype(str).unique())
-            data = [(lvl, scores.loc[groups.astype(str) == lvl, info.key].astype(float).tolist()) for lvl in levels]
-            chart = charts.distribution_chart(
-                data, title=f"{info.label} by {col}",
-                desc=f"{info.label} per group of {col}: "
-                + "; ".join(f"{lvl} median {info.format(np.nanmedian(v)) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
-                reference=_summary_from_distribution(reference.distribution(info.key)) if reference else None,
-                scale=info.scale, digits=info.digits,
-            )
-            per_score.append({"info": info, "rows": rows, "chart": chart})
-        counts = groups.dropna().astype(str).value_counts().sort_index()
-        comparisons.append({"column": col, "scores": per_score, "counts": list(counts.items())})
-    table_rows = []
+        data = comparison.values[info.key]
+        medians = comparison.medians[info.key]
+        boxes = comparison.summaries[info.key]
+        chart = charts.distribution_chart(
+            [(lvl, v, boxes[lvl]) for lvl, v in data], title=f"{info.label} by {col}",
+            desc=f"{info.label} per group of {col}: "
+            + "; ".join(f"{lvl} median {info.format(medians[lvl]) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
+            reference=statistics.reference_summaries.get(info.key),
+            scale=info.scale, digits=info.digits,
+        )
+        per_score.append({"info": info, "rows": rows, "chart": chart})
+    return {"column": col, "scores": per_score, "counts": comparison.counts}
+
+
+def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: CohortStatistics, sample_href) -> list[dict]:
+    """The sortable table: every sample's value and percentile of every score."""
+    rows = []
     for sample in scores.index:
         cells = []
         for info in infos:
             v = scores.at[sample, info.key]
-            p_col = f"{info.key}{PERCENTILE_SUFFIX}"
-            p = pct.at[sample, p_col] if p_col in pct.columns else None
+            p = percentile_of(statistics.percentiles, sample, info.key)
             cells.append({"value": float(v) if _finite(v) else None, "text": info.format(v),
-                          "percentile": float(p) if _finite(p) else None})
-        table_rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
+                          "percentile": p if _finite(p) else None})
+        rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
+    return rows
+
+
+def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) -> str | None:
+    """Why some percentiles are missing or rough: samples of another kind of input than the reference."""
+    reference, meta = statistics.reference, statistics.metadata
     profiler_note = None
-    if reference is not None and "source_format" in meta.columns:
+    if reference is not None and meta is not None and "source_format" in meta.columns:
         ref_format = str(reference.primary.characteristics.get("source_format") or "")
         formats = sorted({str(f) for f in meta["source_format"].dropna() if str(f)})
         if ref_format and formats and formats != [ref_format]:
@@ -702,23 +619,44 @@ def render_cohort_report(
                 f"({reference.primary.characteristics.get('profiler', ref_format)}); richness and the published indices "
                 "shift between profilers, so read percentiles as a rough guide."
             )
-    n_other = sum(bool(n) for n in kind_notes)
-    if n_other:
+    n_other = statistics.n_other_kind
+    if n_other and reference is not None:
         profiler_note = (
             f"{n_other} of {len(scores)} samples are of another kind of input than the healthy reference "
             f"({reference.primary.label}: {_kind_text(reference)} profiles); their percentiles are not shown, "
             "because richness, the published indices and the pillars shift between profilers and ranks."
         )
+    return profiler_note
+
+
+def render_cohort_report(
+    scores: pd.DataFrame,
+    statistics: CohortStatistics,
+    *,
+    timelines: Sequence[Timeline] = (),
+    sample_href=None,
+    subject_href=None,
+    figures: Mapping[str, Mapping[str, str]] | None = None,
+    script_url: str | None = None,
+) -> str:
+    """The cohort page: distributions, a sortable table, group comparisons.
+
+    Rendering only: percentiles, quantiles and group tests come computed in
+    ``statistics`` (:func:`gutbalance.reference.statistics.cohort_statistics`).
+    """
+    sample_href = sample_href or (lambda s: f"samples/{safe_filename(s)}.html")
+    subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
+    infos = [describe(k) for k in statistics.keys]
     return environment().get_template("cohort.html").render(
-        profiler_note=profiler_note,
+        profiler_note=_cohort_profiler_note(scores, statistics),
         n_samples=len(scores),
         infos=infos,
-        table_rows=table_rows,
-        distributions=distributions,
-        comparisons=comparisons,
+        table_rows=_table_rows(scores, infos, statistics, sample_href),
+        distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures) for i in infos],
+        comparisons=[_comparison_block(c, infos, statistics) for c in statistics.comparisons],
         timelines=[{"subject": t.subject, "href": subject_href(t.subject), "n": len(t.samples), "beyond": t.n_beyond}
                    for t in timelines],
-        stats_references=stats.REFERENCES,
+        stats_references=STATISTICS_REFERENCES,
         inline_script=Markup(_script_text()) if script_url is None else None,
-        **_page_common(reference, script_url),
+        **_page_common(statistics.reference, script_url),
     )

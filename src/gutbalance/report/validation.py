@@ -11,14 +11,15 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..knowledge.schema import PILLARS
 from ..reference.validation import POOLED
+from ..score_specs import describe
 from . import charts
-from .descriptions import describe
 from .render import _page_common, environment
 
 #: Scores drawn as ROC curves, in two plots per study (the rest are in the table).
 HEADLINE_SCORES = ("immune_support", "gmhi", "gmwi2", "shannon")
-PILLAR_SCORES = ("training", "homeostasis", "nutrients", "barrier", "defense")
+PILLAR_SCORES = PILLARS
 
 
 def _label(key: str) -> str:
@@ -59,7 +60,7 @@ def render_validation_report(
                 drawn.append((_label(key), fpr.tolist(), tpr.tolist(), area))
             if drawn and n_label and n_against:
                 desc = (f"ROC curves in {study} ({n_label} {label} vs {n_against} {against}): "
-                        + "; ".join(f"{d[0]} AUC {charts._fmt(d[3])}" for d in drawn) + ".")
+                        + "; ".join(f"{d[0]} AUC {charts.fixed(d[3])}" for d in drawn) + ".")
                 plots.append(charts.roc_chart(drawn, title=f"{study}: {title}", desc=desc))
         sections.append({"study": study, "rows": rows.to_dict("records"), "plots": plots,
                          "n_label": n_label, "n_against": n_against})

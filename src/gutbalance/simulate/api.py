@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import SimulationError
 from ..io import read
@@ -19,6 +18,7 @@ from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initi
 from .gut_immune import (
     ANTIBIOTICS,
     GUILDS,
+    HOST,
     MICROBES,
     N_MIC,
     PATHOGENS,
@@ -32,7 +32,6 @@ from .integrate import Pulse
 from .parameters import lookup, probiotic_table
 from .personal import guild_abundances
 from .pillars import PILLARS, VirtualProfiles, simulated_pillars
-from .report import render_html
 from .scenario import Scenario
 
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -90,11 +89,31 @@ class SimulationResult:
         """State at the last day."""
         return self.trajectory.iloc[-1].drop("time")
 
-    def to_html(self) -> str:
-        return render_html(self)
+    @property
+    def guild_columns(self) -> list[str]:
+        """The microbial guilds (and the pathogen) of the gut-immune model; [] for the other models."""
+        return list(MICROBES) if self.model == "gut-immune" else []
+
+    @property
+    def host_columns(self) -> list[str]:
+        """Butyrate, barrier, LPS, effector, Treg, mucus and immunity of the gut-immune model; [] for the others."""
+        return list(HOST) if self.model == "gut-immune" else []
+
+    def key_days(self) -> list[float]:
+        """The simulated days nearest to day 0, the end of each antibiotic course, two weeks after each
+        pathogen exposure and the last day: the columns of the report's tables."""
+        days = [0.0]
+        for c in self.scenario.antibiotics:
+            days.append(c.end)
+        for e in self.scenario.pathogens:
+            days.append(e.day + 14)
+        days.append(float(self.trajectory["time"].iloc[-1]))
+        t = self.trajectory["time"].to_numpy()
+        return sorted({float(t[np.argmin(np.abs(t - d))]) for d in days})
 
     def write(self, directory: str | PathLike[str]) -> dict[str, Path]:
-        """Write ``trajectory.tsv``, ``pillars.tsv`` (gut-immune model) and ``simulation.html``."""
+        """Write ``trajectory.tsv`` and ``pillars.tsv`` (models with pillar scores); the page is
+        :func:`gutbalance.report.render_simulation_report`."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = {"trajectory": write_table_atomic(self.trajectory, out / "trajectory.tsv", index=False)}
@@ -107,7 +126,6 @@ class SimulationResult:
                     for col in PILLARS:
                         table[f"{col}_{q}"] = frame[col].to_numpy()
             paths["pillars"] = write_table_atomic(table, out / "pillars.tsv", index=False)
-        paths["html"] = write_text_atomic(self.to_html(), out / "simulation.html")
         return paths
 
 

@@ -1,9 +1,16 @@
-"""What every score column means, in one place.
+"""Every column of the scores table, described once: :class:`ScoreSpec`.
 
-Reports, the cohort table and the web app read their wording from here.  A
-score column without an entry is still shown, with a generic description
-(:func:`describe` never fails), so new columns appear in reports as soon as
-``gutbalance.scores.score`` produces them; add an entry here to explain them.
+A column's label, the family the reports show it under (``group``), its
+direction (``favourable``: higher, lower or neither is usually considered
+favourable), whether the healthy reference holds its distribution and
+percentiles (``reference``), its scale, digits and text live here and nowhere
+else.  ``gutbalance.scores`` takes the columns without a reference
+distribution from here, the reports (sample, cohort, timeline, validation
+pages) and through them the web app take every label and text, and a test
+checks that every column ``score()`` writes has an entry.  A new score is its
+family function in ``gutbalance.scores`` plus one entry here (then a rebuilt
+reference gives it percentiles).  A column without an entry is still shown,
+with a generic description (:func:`describe` never fails).
 
 Wording rules: plain language, what the number *measures* and which way is
 usually considered favourable, never what it means for someone's health.
@@ -13,6 +20,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+
+from .knowledge.schema import PILLARS
 
 #: Section order in reports.
 GROUPS = {
@@ -42,8 +51,8 @@ PILLAR_CAVEAT = (
 
 
 @dataclass(frozen=True)
-class ScoreInfo:
-    """How to show and explain one score column."""
+class ScoreSpec:
+    """One column of the scores table: how to show and explain it, and how the reference treats it."""
 
     key: str
     label: str
@@ -60,19 +69,32 @@ class ScoreInfo:
     known: bool = True
     #: Column heading in tables (the full label is its tooltip).
     short_label: str = ""
+    #: Whether the healthy reference holds a distribution of it (percentiles); False for
+    #: columns that describe the input rather than score it.
+    reference: bool = True
+    #: A text column (why a value is missing, warnings, how the sample was resolved), not a score.
+    text: bool = False
 
     @property
     def short(self) -> str:
+        """Column heading in tables."""
         return self.short_label or self.label
 
     @property
+    def direction(self) -> str:
+        """``favourable``: "higher", "lower" or "neither"."""
+        return self.favourable
+
+    @property
     def direction_text(self) -> str:
+        """The direction in words, for the reports."""
         return {
             "higher": "Higher values are usually considered more favourable.",
             "lower": "Lower values are usually considered more favourable.",
         }.get(self.favourable, "Neither high nor low values are good or bad on their own.")
 
     def format(self, value) -> str:
+        """``value`` with this score's digits; "–" when missing or not a number."""
         try:
             v = float(value)
         except (TypeError, ValueError):
@@ -82,6 +104,10 @@ class ScoreInfo:
         if self.digits == 0:
             return f"{v:.0f}"
         return f"{v:.{self.digits}f}"
+
+
+#: The name the reports have used for a ScoreSpec.
+ScoreInfo = ScoreSpec
 
 
 def _pillar(key: str, label: str, question: str, feeds: str) -> ScoreInfo:
@@ -310,7 +336,8 @@ _CONFIDENCE_WHAT = {
     "barrier": "which microbes make butyrate, need an oxygen-free gut, carry inflammatory LPS, reduce sulfate or graze on mucus",
     "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which keep pathogens out",
 }
-for _pillar, _what in _CONFIDENCE_WHAT.items():
+for _pillar in PILLARS:
+    _what = _CONFIDENCE_WHAT[_pillar]  # a new pillar needs its sentence here
     register(
         ScoreInfo(
             key=f"{_pillar}_confidence",
@@ -333,6 +360,62 @@ for _pillar, _what in _CONFIDENCE_WHAT.items():
             short_label=f"{_pillar.capitalize()} conf.",
         )
     )
+
+register(
+    ScoreInfo(
+        key="placed",
+        label="Placed in the lineage table",
+        group="quality",
+        summary="Share of the classified profile whose lineage reaches a named phylum.",
+        meaning=(
+            "The fraction (0 to 1) of the profile's classified abundance whose lineage, resolved against the "
+            "bundled lineage table, reaches a named phylum. Scores built on phyla (the ratios) rest on this part."
+        ),
+        favourable="higher",
+        caveats="It describes the input, not the microbiome, and has no healthy reference values.",
+        scale=(0.0, 1.0),
+        digits=2,
+        reference=False,
+    )
+)
+for _info in (
+    ScoreInfo(
+        key="diversity_rank",
+        label="Rank of the diversity",
+        group="quality",
+        summary="The rank diversity was computed at: the finest rank the profile resolves.",
+        meaning=(
+            "The finest rank, from species up to phylum, at which at least half of the sample's classified abundance "
+            "is named (species for MetaPhlAn, mOTUs and Bracken profiles, genus for a genus-level table); empty "
+            "when it resolves none."
+        ),
+    ),
+    ScoreInfo(
+        key="stool_like",
+        label="Looks like stool",
+        group="quality",
+        summary="Whether the profile looks like a stool sample (gut core genera against body-site genera).",
+        meaning=(
+            "False when little of the named genus abundance is in the healthy gut core and the genera of another "
+            "body site (mouth, skin, vagina) hold more; empty when no genus is named. The scores were made for stool."
+        ),
+    ),
+    ScoreInfo(
+        key="missing",
+        label="Why values are missing",
+        group="quality",
+        summary="For every score that is missing, why it cannot describe the sample.",
+        meaning="Entries 'score: reason', separated by ' | '.",
+    ),
+    ScoreInfo(
+        key="warnings",
+        label="Warnings",
+        group="quality",
+        summary="What to keep in mind before trusting the row.",
+        meaning="Warnings about the input (not stool, mostly unclassified, percentiles against another kind of input), separated by ' | '.",
+    ),
+):
+    register(replace(_info, reference=False, text=True))
 
 for _key, _short in _SHORT_LABELS.items():
     if _key in _REGISTRY:
@@ -373,6 +456,11 @@ def describe(key: str) -> ScoreInfo:
         meaning="A score computed by gutbalance. This report has no description of it yet; see the methods documentation.",
         known=False,
     )
+
+
+def descriptive_columns() -> frozenset[str]:
+    """Numeric columns that describe the input rather than score it: no reference distribution, no percentile."""
+    return frozenset(k for k, spec in _REGISTRY.items() if not spec.reference and not spec.text)
 
 
 def registered() -> dict[str, ScoreInfo]:

@@ -1,0 +1,278 @@
+"""The statistics of a cohort that the cohort report shows; the report only draws them.
+
+:func:`cohort_statistics` gathers them for one scores table: each sample's
+percentiles against the healthy population of its kind, the quantiles of
+every score in the cohort and in the reference, and group comparisons.
+
+Comparing groups of samples, score by score: for every score and every pair of groups: the two-sided Mann-Whitney U test
+(Mann & Whitney 1947, doi:10.1214/aoms/1177730491; scipy's exact or
+asymptotic method as it chooses), the rank-biserial correlation as effect
+size, ``r = 2 U_a / (n_a n_b) - 1`` = P(a > b) - P(a < b) (Kerby 2014,
+doi:10.2466/11.IT.3.1; positive when group a tends to be higher), and
+Benjamini-Hochberg adjusted p-values (q) over all tests of one grouping
+column (Benjamini & Hochberg 1995, doi:10.1111/j.2517-6161.1995.tb02031.x).
+
+These are descriptions of the samples at hand, not diagnostic tests.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .comparability import comparability_note, mask_rows, sample_reference
+from .core import PERCENTILE_SUFFIX, Reference
+
+#: Groups smaller than this are not compared (a test on 1-2 samples says nothing).
+MIN_GROUP_SIZE = 3
+#: A metadata column with more distinct values than this is not a grouping.
+MAX_GROUPS = 6
+#: Columns every Cohort has that are never groupings.
+BUILTIN_COLUMNS = frozenset({"unassigned", "source_file", "source_format", "database", "n_runs"})
+
+REFERENCES = (
+    "Mann HB, Whitney DR (1947) Ann Math Stat 18:50-60. doi:10.1214/aoms/1177730491",
+    "Kerby DS (2014) The simple difference formula: an approach to teaching nonparametric correlation. "
+    "Comprehensive Psychology 3:11.IT.3.1. doi:10.2466/11.IT.3.1",
+    "Benjamini Y, Hochberg Y (1995) J R Stat Soc B 57:289-300. doi:10.1111/j.2517-6161.1995.tb02031.x",
+)
+
+
+def grouping_columns(metadata: pd.DataFrame, *, exclude=()) -> list[str]:
+    """Metadata columns that split the samples into 2 to MAX_GROUPS groups,
+    at least two of which have MIN_GROUP_SIZE samples or more."""
+    out = []
+    for col in metadata.columns:
+        if col in BUILTIN_COLUMNS or col in exclude:
+            continue
+        series = metadata[col]
+        if pd.api.types.is_float_dtype(series):
+            continue  # measurements (age, BMI), not groups
+        values = series.dropna().astype(str)
+        values = values[values.str.strip() != ""]
+        counts = values.value_counts()
+        if 2 <= len(counts) <= MAX_GROUPS and (counts >= MIN_GROUP_SIZE).sum() >= 2:
+            out.append(str(col))
+    return out
+
+
+def rank_biserial(u_a: float, n_a: int, n_b: int) -> float:
+    """Rank-biserial correlation from group a's U statistic."""
+    return 2.0 * u_a / (n_a * n_b) - 1.0
+
+
+def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
+    """Mann-Whitney U, rank-biserial r and BH q for every score and group pair.
+
+    Parameters
+    ----------
+    scores
+        Numeric score columns, indexed by sample.
+    groups
+        Group label of each sample (same index; missing labels are left out).
+
+    Returns
+    -------
+    DataFrame
+        Columns: score, group_a, group_b, n_a, n_b, median_a, median_b, u,
+        p, rank_biserial, q.  Empty when fewer than two groups are large enough.
+    """
+    labels = groups.reindex(scores.index)
+    labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")].astype(str)
+    counts = labels.value_counts()
+    levels = sorted(counts[counts >= MIN_GROUP_SIZE].index)
+    rows = []
+    for col in scores.columns:
+        if not pd.api.types.is_numeric_dtype(scores[col]) or pd.api.types.is_bool_dtype(scores[col]):
+            continue
+        values = scores.loc[labels.index, col].astype(float)
+        for a, b in itertools.combinations(levels, 2):
+            xa = values[labels == a].dropna().to_numpy()
+            xb = values[labels == b].dropna().to_numpy()
+            if len(xa) < MIN_GROUP_SIZE or len(xb) < MIN_GROUP_SIZE:
+                continue
+            if np.ptp(np.concatenate([xa, xb])) == 0:
+                u, p = len(xa) * len(xb) / 2.0, 1.0  # all equal: no difference to test
+            else:
+                res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+                u, p = float(res.statistic), float(res.pvalue)
+            rows.append(
+                {
+                    "score": str(col),
+                    "group_a": a,
+                    "group_b": b,
+                    "n_a": len(xa),
+                    "n_b": len(xb),
+                    "median_a": float(np.median(xa)),
+                    "median_b": float(np.median(xb)),
+                    "u": u,
+                    "p": p,
+                    "rank_biserial": rank_biserial(u, len(xa), len(xb)),
+                }
+            )
+    frame = pd.DataFrame(rows, columns=["score", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "u", "p", "rank_biserial"])
+    frame["q"] = stats.false_discovery_control(frame["p"].to_numpy(), method="bh") if len(frame) else []
+    return frame
+
+
+# --- quantile summaries -------------------------------------------------------------------
+
+#: The quantiles a summary holds, by name: the box (p25-p75), the median and the whiskers (p5-p95).
+SUMMARY_QUANTILES = (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
+
+
+def summary(values: Sequence[float]) -> dict[str, float] | None:
+    """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
+    arr = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if not len(arr):
+        return None
+    q = np.quantile(arr, [q for _, q in SUMMARY_QUANTILES])
+    return dict(zip((k for k, _ in SUMMARY_QUANTILES), map(float, q), strict=True))
+
+
+def distribution_summary(dist) -> dict[str, float] | None:
+    """The same quantiles of a reference distribution (None when there is none)."""
+    if dist is None:
+        return None
+    return {k: dist.quantile(q) for k, q in SUMMARY_QUANTILES}
+
+
+# --- one cohort ---------------------------------------------------------------------------
+
+
+@dataclass
+class GroupComparison:
+    """One metadata column's groups: their sizes, every score's values per group and the tests."""
+
+    column: str
+    #: ``[(group, number of samples)]`` in group order.
+    counts: list[tuple[str, int]]
+    #: Groups in order (every label present, also those too small to test).
+    levels: list[str]
+    #: ``{score: compare_groups rows}`` for the scores with at least one test.
+    tests: dict[str, list[dict[str, Any]]]
+    #: ``{score: [(group, values)]}`` for the same scores.
+    values: dict[str, list[tuple[str, list[float]]]]
+    #: ``{score: {group: median}}`` (NaN for a group without values).
+    medians: dict[str, dict[str, float]]
+    #: ``{score: {group: summary}}`` (None for a group without values).
+    summaries: dict[str, dict[str, dict[str, float] | None]] = field(default_factory=dict)
+
+
+@dataclass
+class CohortStatistics:
+    """What the cohort report shows besides the scores themselves (see :func:`cohort_statistics`)."""
+
+    #: The score columns, in report order.
+    keys: list[str]
+    #: ``<score>_percentile`` of each sample against the healthy population of its kind (NaN where not comparable).
+    percentiles: pd.DataFrame
+    #: Per sample, why it has no percentiles ("" when it has).
+    kind_notes: list[str]
+    #: The healthy population the charts draw: that of the cohort's most common kind (None without a reference).
+    reference: Reference | None
+    #: ``{score: summary of the cohort's values}`` (None where no value is finite).
+    summaries: dict[str, dict[str, float] | None]
+    #: ``{score: summary of the reference population}`` (None where the reference has none).
+    reference_summaries: dict[str, dict[str, float] | None]
+    #: Group comparisons, one per grouping column.
+    comparisons: list[GroupComparison] = field(default_factory=list)
+    #: The metadata the groups came from (indexed like the scores).
+    metadata: pd.DataFrame | None = None
+
+    @property
+    def n_other_kind(self) -> int:
+        """Samples of another kind of input than every healthy population (no percentiles)."""
+        return sum(bool(n) for n in self.kind_notes)
+
+
+def _percentiles(scores: pd.DataFrame, keys: list[str], meta: pd.DataFrame, reference: Reference | None,
+                 kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
+    """Each sample against the healthy population of its kind, and the population of the most common kind."""
+    if reference is None:
+        return mask_rows(pd.DataFrame(index=scores.index), kind_notes), None
+    views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
+    pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
+    pct = pct.reindex(scores.index)
+    names = pd.Series([v.primary.name for v in views])
+    chosen = views[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if len(views) else reference
+    return mask_rows(pct, kind_notes), chosen
+
+
+def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series, column: str) -> GroupComparison:
+    """The groups of one metadata column: Mann-Whitney tests (:func:`compare_groups`), values and medians per group."""
+    groups = groups.reindex(scores.index)
+    table = compare_groups(scores[list(keys)], groups)
+    levels = sorted(groups.dropna().astype(str).unique())
+    tests, values, medians, summaries = {}, {}, {}, {}
+    for key in keys:
+        rows = table[table["score"] == key].to_dict("records")
+        if not rows:
+            continue
+        tests[key] = rows
+        data = [(lvl, scores.loc[groups.astype(str) == lvl, key].astype(float).tolist()) for lvl in levels]
+        values[key] = data
+        medians[key] = {lvl: float(np.nanmedian(v)) if len(v) else float("nan") for lvl, v in data}
+        summaries[key] = {lvl: summary(v) for lvl, v in data}
+    counts = groups.dropna().astype(str).value_counts().sort_index()
+    return GroupComparison(column=str(column), counts=list(counts.items()), levels=levels, tests=tests,
+                           values=values, medians=medians, summaries=summaries)
+
+
+def cohort_statistics(
+    scores: pd.DataFrame,
+    *,
+    keys: Sequence[str],
+    metadata: pd.DataFrame | None = None,
+    reference: Reference | None = None,
+    group_columns: Sequence[str] | None = None,
+) -> CohortStatistics:
+    """Everything the cohort report shows that has to be computed.
+
+    Parameters
+    ----------
+    scores
+        The scores table (index: sample) with the ``keys`` columns, and
+        ``diversity_rank``/``warnings`` when each sample's kind of input is to
+        choose its healthy population.
+    keys
+        The score columns, in report order.
+    metadata
+        Sample metadata (``source_format`` and ``database`` say each sample's
+        kind of input; other columns may be groupings).
+    reference
+        The healthy reference; None for no percentiles.
+    group_columns
+        Metadata columns to compare groups by; None picks them
+        (:func:`grouping_columns`).
+    """
+    keys = list(keys)
+    meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
+    kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
+    pct, drawn = _percentiles(scores, keys, meta, reference, kind_notes)
+    if group_columns is None:
+        group_columns = grouping_columns(meta.reindex(scores.index))
+    comparisons = [compare_column(scores, keys, meta[col], col) for col in group_columns if col in meta.columns]
+    return CohortStatistics(
+        keys=keys,
+        percentiles=pct,
+        kind_notes=kind_notes,
+        reference=drawn,
+        summaries={k: summary(scores[k].astype(float).tolist()) for k in keys},
+        reference_summaries={k: distribution_summary(drawn.distribution(k)) if drawn else None for k in keys},
+        comparisons=comparisons,
+        metadata=meta,
+    )
+
+
+def percentile_of(percentiles: pd.DataFrame, sample: str, key: str) -> float:
+    """``key``'s percentile of ``sample`` in a :attr:`CohortStatistics.percentiles` table (NaN when absent)."""
+    column = f"{key}{PERCENTILE_SUFFIX}"
+    return float(percentiles.at[sample, column]) if column in percentiles.columns else float("nan")

@@ -1,0 +1,70 @@
+"""Group statistics and quantile summaries of a cohort (what the cohort report shows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from gutbalance.reference.statistics import cohort_statistics, compare_groups, grouping_columns, summary
+
+
+def test_compare_groups_matches_scipy_and_benjamini_hochberg():
+    rng = np.random.default_rng(3)
+    scores = pd.DataFrame({"a": rng.normal(size=30), "b": np.r_[rng.normal(size=15), rng.normal(2, size=15)]},
+                          index=[f"s{i}" for i in range(30)])
+    groups = pd.Series(["x"] * 15 + ["y"] * 15, index=scores.index)
+    table = compare_groups(scores, groups)
+    assert list(table["score"]) == ["a", "b"]
+    for _, row in table.iterrows():
+        xa = scores.loc[groups == "x", row["score"]]
+        xb = scores.loc[groups == "y", row["score"]]
+        res = stats.mannwhitneyu(xa, xb, alternative="two-sided")
+        assert row["u"] == res.statistic
+        assert row["p"] == pytest.approx(res.pvalue)
+        greater = sum((u > v) - (u < v) for u in xa for v in xb) / (len(xa) * len(xb))
+        assert row["rank_biserial"] == pytest.approx(greater)  # P(a > b) - P(a < b)
+    p = table["p"].to_numpy()
+    order = np.argsort(p)
+    bh = np.minimum.accumulate((p[order] * len(p) / np.arange(1, len(p) + 1))[::-1])[::-1]
+    np.testing.assert_allclose(table["q"].to_numpy()[order], np.minimum(bh, 1))
+    assert table.set_index("score").loc["b", "rank_biserial"] < -0.5  # y is higher
+
+
+def test_grouping_columns_need_two_groups_of_three():
+    meta = pd.DataFrame({"arm": list("aaabbb"), "tiny": list("aaaaab"), "age": [1.5, 2, 3, 4, 5, 6],
+                         "id": list("abcdef"), "source_file": list("aaabbb")})
+    assert grouping_columns(meta) == ["arm"]
+
+
+def test_summary_is_numpy_quantiles_of_the_finite_values():
+    values = [3.0, float("nan"), 1.0, 2.0, 10.0, None]
+    got = summary(values)
+    expected = np.quantile([3.0, 1.0, 2.0, 10.0], [0.05, 0.25, 0.5, 0.75, 0.95])
+    assert list(got) == ["p5", "p25", "p50", "p75", "p95"]
+    np.testing.assert_allclose(list(got.values()), expected)
+    assert summary([float("nan")]) is None
+
+
+def test_cohort_statistics_compare_each_grouping_column_and_summarise_each_group():
+    rng = np.random.default_rng(5)
+    index = [f"s{i}" for i in range(12)]
+    scores = pd.DataFrame({"a": rng.normal(size=12), "b": rng.normal(size=12)}, index=index)
+    scores.iloc[0, 1] = np.nan
+    meta = pd.DataFrame({"arm": ["x"] * 6 + ["y"] * 6, "site": list("pqpqpqpqpqpq")}, index=index)
+    result = cohort_statistics(scores, keys=["a", "b"], metadata=meta, group_columns=["arm"])
+    assert result.reference is None
+    assert result.n_other_kind == 0
+    assert [c.column for c in result.comparisons] == ["arm"]
+    arm = result.comparisons[0]
+    assert arm.counts == [("x", 6), ("y", 6)]
+    pd.testing.assert_frame_equal(
+        pd.DataFrame([r for k in ("a", "b") for r in arm.tests[k]]),
+        compare_groups(scores, meta["arm"]),
+    )
+    assert arm.medians["b"]["x"] == pytest.approx(np.median(scores["b"].iloc[1:6]))
+    assert arm.summaries["a"]["y"] == summary(scores["a"].iloc[6:].tolist())
+    assert result.summaries["b"] == summary(scores["b"].tolist())
+    # without group columns named, the metadata decides (two groups of at least three)
+    assert {c.column for c in cohort_statistics(scores, keys=["a"], metadata=meta).comparisons} == {"arm", "site"}

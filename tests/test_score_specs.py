@@ -1,0 +1,75 @@
+"""Every column of the scores table is described once, with a direction (gutbalance.score_specs)."""
+
+from __future__ import annotations
+
+import pytest
+
+import gutbalance
+from gutbalance import report
+from gutbalance.knowledge.schema import PILLARS
+from gutbalance.reference import load_reference
+from gutbalance.reference.core import PERCENTILE_SUFFIX
+from gutbalance.report.validation import PILLAR_SCORES
+from gutbalance.score_specs import GROUPS, describe, registered
+from gutbalance.scores import DESCRIPTIVE_COLUMNS
+from gutbalance.taxonomy.lineage import parse_lineage
+from tests.helpers import SMALL_COMMUNITY, scored
+
+DIRECTIONS = {"higher", "lower", "neither"}
+
+
+@pytest.fixture(scope="module")
+def scores_with_counts():
+    """Every column score() writes, chao1 included (it needs read counts)."""
+    lineages = [parse_lineage(k) for k in SMALL_COMMUNITY]
+    total = sum(SMALL_COMMUNITY.values())
+    profile = gutbalance.SampleProfile(
+        sample="s1", lineages=lineages, abundance=[v / total for v in SMALL_COMMUNITY.values()],
+        counts=[round(v * 1000) for v in SMALL_COMMUNITY.values()], source_format="metaphlan",
+    )
+    return scored(gutbalance.build_cohort([profile]))
+
+
+def test_every_column_of_the_scores_table_has_a_description_and_a_direction(scores_with_counts):
+    columns = list(scores_with_counts.columns)
+    assert "chao1" in columns
+    assert "placed" in columns
+    assert any(c.endswith(PERCENTILE_SUFFIX) for c in columns)
+    for column in columns:
+        spec = describe(column)
+        assert spec.known, f"{column} has no ScoreSpec in gutbalance/score_specs.py"
+        assert spec.favourable in DIRECTIONS, column
+        assert spec.group in GROUPS, column
+        assert all((spec.label, spec.summary, spec.meaning)), column
+
+
+def test_the_reference_holds_exactly_the_scores_meant_for_it(scores_with_counts):
+    """A column with ``reference=True`` has percentiles (chao1 only where reads were counted);
+    one with ``reference=False`` (placed) has none."""
+    shipped = set(load_reference().primary.distributions)
+    numeric = [c for c in scores_with_counts.columns
+               if not c.endswith(PERCENTILE_SUFFIX) and not describe(c).text]
+    for column in numeric:
+        if describe(column).reference and column != "chao1":
+            assert column in shipped, column
+            assert f"{column}{PERCENTILE_SUFFIX}" in scores_with_counts.columns
+        elif not describe(column).reference:
+            assert column not in shipped
+            assert f"{column}{PERCENTILE_SUFFIX}" not in scores_with_counts.columns
+    assert {"placed"} == DESCRIPTIVE_COLUMNS
+
+
+def test_one_pillars_tuple_drives_the_descriptions_and_the_validation_page():
+    assert PILLAR_SCORES == PILLARS
+    specs = registered()
+    for pillar in PILLARS:
+        assert specs[pillar].group == "pillar"
+        assert specs[pillar].favourable == "higher"
+        assert f"{pillar}_confidence" in specs
+
+
+def test_reports_read_the_same_specs():
+    assert report.describe is describe
+    assert report.ScoreSpec is report.ScoreInfo
+    assert describe("gmhi").short == "GMHI"
+    assert describe("dysbiosis").direction == "lower"
