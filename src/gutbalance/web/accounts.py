@@ -76,7 +76,7 @@ def _one_writer(session: Session):
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    key = str(bind.url)
+    key = str(bind.engine.url)  # a session may be bound to a Connection, which has no .url
     with _sqlite_writers_lock:
         return _sqlite_writers.setdefault(key, threading.Lock())
 

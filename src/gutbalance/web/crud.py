@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, defer
 
 from . import ingest
@@ -18,6 +20,15 @@ from .models import AuthSession, Job, Sample, Throttle, User
 #: (see :func:`gutbalance.web.db.session_factory`).
 FORGET_DELETED = "forget_deleted"
 
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE matched.
+
+    ``Session.execute`` returns a ``CursorResult`` for these statements but is
+    typed as returning a plain ``Result``; SQLAlchemy's documentation casts.
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 def get_user(session: Session, *, user_id: str) -> User | None:
     return session.get(User, user_id)
@@ -121,7 +132,7 @@ def list_subjects(session: Session, *, owner: User) -> list[tuple[str, int]]:
         .group_by(Sample.subject)
         .order_by(Sample.subject)
     )
-    return [(subject, int(n)) for subject, n in rows]
+    return [(subject, int(n)) for subject, n in rows if subject is not None]
 
 
 def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | None:
@@ -137,7 +148,7 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
     result = session.execute(delete(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
     session.info[FORGET_DELETED] = True
-    return result.rowcount > 0
+    return affected_rows(result) > 0
 
 
 # --- login sessions ------------------------------------------------------------
@@ -176,7 +187,7 @@ def end_all_auth_sessions(session: Session, *, user_id: str, keep: str | None = 
     query = delete(AuthSession).where(AuthSession.user_id == user_id)
     if keep is not None:
         query = query.where(AuthSession.id != keep)
-    return session.execute(query).rowcount
+    return affected_rows(session.execute(query))
 
 
 # --- throttles -----------------------------------------------------------------
@@ -229,4 +240,4 @@ def refund_attempt(session: Session, *, key: str, now: int) -> None:
 
 def purge_throttles(session: Session, *, now: int) -> int:
     """Forget counters whose window has closed."""
-    return session.execute(delete(Throttle).where(Throttle.window_end <= now)).rowcount
+    return affected_rows(session.execute(delete(Throttle).where(Throttle.window_end <= now)))

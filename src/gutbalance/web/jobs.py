@@ -336,7 +336,7 @@ class JobRunner:
                 .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
             )
             session.commit()
-            if claim.rowcount != 1:
+            if crud.affected_rows(claim) != 1:
                 return  # another thread or process has it, or it was deleted
             job = session.get(Job, job_id)
             if job is None or job.upload is None:
@@ -359,7 +359,7 @@ class JobRunner:
                     .where(Job.id == job_id, Job.status == RUNNING)
                     .values(status=DONE, sample_ids=ids, upload=None, finished_at=utcnow())
                 )
-                if done.rowcount != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
+                if crud.affected_rows(done) != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
                     session.rollback()
                     return
                 session.commit()

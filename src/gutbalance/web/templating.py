@@ -49,7 +49,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     :class:`~gutbalance.web.api.deps.Viewer`, never an ORM object), and a CSRF
     value for its forms, bound to the browser's CSRF cookie and login session."""
     settings = request.app.state.settings
-    seed = request.cookies.get(CSRF_COOKIE)
+    seed = request.cookies.get(CSRF_COOKIE, "")
     fresh = not seed or len(seed) > 100
     if fresh:
         seed = new_csrf_seed()

@@ -121,7 +121,7 @@ async def register_submit(
             address=client_address(request),
         )
     except WebError as exc:
-        response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
+        response: Response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
     response = _redirect("/samples")
@@ -156,7 +156,7 @@ async def login_submit(
         )
     except WebError as exc:
         context = {"error": exc.message, "username": username, "next": _safe_next(next)}
-        response = render(request, "login.html", context, status_code=exc.status)
+        response: Response = render(request, "login.html", context, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
     response = _redirect(_safe_next(next))
