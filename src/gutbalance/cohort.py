@@ -112,14 +112,17 @@ class Cohort:
 
     @property
     def n_samples(self) -> int:
+        """Number of samples (rows of ``X``)."""
         return self.X.shape[0]
 
     @property
     def n_taxa(self) -> int:
+        """Number of taxa (columns of ``X``), every rank counted."""
         return self.X.shape[1]
 
     @property
     def sample_names(self) -> list[str]:
+        """Sample names as strings, in row order."""
         return self.samples.index.astype(str).tolist()
 
     def __len__(self) -> int:
@@ -272,6 +275,12 @@ class Cohort:
 
     @classmethod
     def from_anndata(cls, adata) -> Cohort:
+        """A Cohort from an AnnData object written by :meth:`to_anndata`.
+
+        Categorical ``obs``/``var`` columns (as AnnData stores strings) come back
+        as plain object columns, and the ``counts`` layer, where present, as the
+        read counts.
+        """
         obs = adata.obs.copy()
         var = adata.var.copy()
         for frame in (obs, var):

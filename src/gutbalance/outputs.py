@@ -24,6 +24,12 @@ def publish(tmp: str | Path, path: Path) -> None:
 
 
 def write_text_atomic(text: str, path: Path) -> Path:
+    """Write ``text`` (UTF-8, newlines as given) to ``path`` atomically; return ``path``.
+
+    The text goes to a temporary file in the same folder, synced, then moved
+    into place, so a reader never sees half a file and a crash leaves the old
+    file whole.  Missing parent folders are created.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -46,4 +52,5 @@ def format_table(table: pd.DataFrame, *, index: bool = True) -> str:
 
 
 def write_table_atomic(table: pd.DataFrame, path: Path, *, index: bool = True) -> Path:
+    """Write ``table`` as TSV (:func:`format_table`) to ``path`` atomically; return ``path``."""
     return write_text_atomic(format_table(table, index=index), path)

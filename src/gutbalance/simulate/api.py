@@ -79,6 +79,7 @@ class SimulationResult:
 
     @property
     def state_columns(self) -> list[str]:
+        """The state variables (every trajectory column but ``time``)."""
         return [c for c in self.trajectory.columns if c != "time"]
 
     def final(self) -> pd.Series:
@@ -86,6 +87,7 @@ class SimulationResult:
         return self.trajectory.iloc[-1].drop("time")
 
     def to_html(self) -> str:
+        """The simulation page (one HTML document, no external files) for this result."""
         from .report import render_html
 
         return render_html(self)

@@ -15,10 +15,12 @@ EVIDENCE = {"fitted-model (mouse)", "fitted (mouse time series)", "derived", "as
 
 
 def data_text(name: str) -> str:
+    """The text of the data file ``name`` shipped in ``gutbalance/simulate/data``."""
     return resources.files("gutbalance.simulate").joinpath("data", name).read_text(encoding="utf-8")
 
 
 def read_table(name: str) -> pd.DataFrame:
+    """The data file ``name`` as a table of strings (``#`` lines are comments, nothing is read as missing)."""
     return pd.read_csv(StringIO(data_text(name)), sep="\t", comment="#", dtype=str, keep_default_na=False)
 
 
@@ -87,12 +89,14 @@ def lookup(parameter: str, target: str) -> tuple[float, float]:
 
 
 def rows_of(parameter: str) -> pd.DataFrame:
+    """Every row of parameter ``parameter`` (one per target) of :func:`parameter_table`."""
     table = parameter_table()
     return table[table["parameter"] == parameter]
 
 
 @cache
 def probiotic_table() -> pd.DataFrame:
+    """The probiotics and transplants ``--probiotic`` accepts (index ``name``), with the guild each adds to and its default daily dose."""
     table = read_table("probiotics.tsv")
     table["default_dose"] = table["default_dose"].astype(float)
     return table.set_index("name")
@@ -100,4 +104,5 @@ def probiotic_table() -> pd.DataFrame:
 
 @cache
 def guild_taxonomy() -> pd.DataFrame:
+    """The rule assigning measured taxa to the model's guilds (``guild_taxonomy.tsv``)."""
     return read_table("guild_taxonomy.tsv")
