@@ -197,6 +197,7 @@ class WorkerPool:
             self._idle.put(worker)
 
     def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+        """Score an upload in the next idle worker process (waiting for one) and return its samples."""
         worker = self._idle.get()
         try:
             return worker.run(data, filename, limits, seconds)
@@ -216,6 +217,7 @@ class WorkerPool:
                 self._idle.put(worker)
 
     def close(self) -> None:
+        """Stop every worker process."""
         for worker in self.workers:
             worker.stop()
 
@@ -297,6 +299,7 @@ class JobRunner:
         return self._queue.qsize()
 
     def submit(self, job_id: str) -> None:
+        """Queue a stored job for this process's threads (once, however often it is submitted)."""
         with self._lock:
             if job_id in self._done:
                 return

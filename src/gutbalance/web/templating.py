@@ -41,6 +41,7 @@ def cookie_secure(request: Request) -> bool:
 
 
 def set_csrf_cookie(request: Request, response: Response, seed: str) -> None:
+    """Set the browser's CSRF seed cookie (HTTP only, same-site lax, secure over HTTPS)."""
     response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=cookie_secure(request), path="/")
 
 

@@ -137,6 +137,7 @@ class Settings:
 
     @property
     def secret(self) -> bytes:
+        """The signing secret as bytes (``secret_key`` is hex)."""
         return bytes.fromhex(self.secret_key)
 
     @property
