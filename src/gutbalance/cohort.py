@@ -667,6 +667,18 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
 
     ``validate=False`` skips :func:`validate_profile` for profiles the caller
     has already validated (the batch reader does it file by file).
+
+    Every ancestor of a reported taxon becomes a column holding its whole
+    clade, so a genus is the sum of its species even when only species were
+    reported:
+
+    >>> from gutbalance.taxonomy import parse_lineage
+    >>> species = ["s__Bacteroides_fragilis", "s__Bacteroides_uniformis", "s__Faecalibacterium_prausnitzii"]
+    >>> cohort = build_cohort([SampleProfile("a", [parse_lineage(s) for s in species], [0.3, 0.2, 0.5])])
+    >>> cohort
+    Cohort(1 samples x 14 taxa: domain 1, phylum 2, class 2, order 2, family 2, genus 2, species 3)
+    >>> cohort.at_rank("genus").round(4).loc["a"].to_dict()
+    {'g__Bacteroides': 0.5, 'g__Faecalibacterium': 0.5}
     """
     index = _TaxonIndex()
     rows: list[np.ndarray] = []
