@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from gutbalance.simulate.report import figures
 
 from gutbalance.simulate import (
     Scenario,
@@ -19,7 +20,6 @@ from gutbalance.simulate import (
     stein2013_initial_condition,
     stein2013_initial_conditions,
 )
-from gutbalance.simulate.report import figures
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "figures"
 

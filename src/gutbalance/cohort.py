@@ -110,6 +110,7 @@ class Cohort:
 
     @property
     def n_samples(self) -> int:
+        """Number of samples (rows of ``X``)."""
         return self.X.shape[0]
 
     @property
@@ -129,10 +130,12 @@ class Cohort:
 
     @property
     def n_taxa(self) -> int:
+        """Number of taxa (columns of ``X``), every rank counted."""
         return self.X.shape[1]
 
     @property
     def sample_names(self) -> list[str]:
+        """Sample names as strings, in row order."""
         return self.samples.index.astype(str).tolist()
 
     def __len__(self) -> int:
@@ -287,6 +290,12 @@ class Cohort:
 
     @classmethod
     def from_anndata(cls, adata) -> Cohort:
+        """A Cohort from an AnnData object written by :meth:`to_anndata`.
+
+        Categorical ``obs``/``var`` columns (as AnnData stores strings) come back
+        as plain object columns, and the ``counts`` layer, where present, as the
+        read counts.
+        """
         obs = adata.obs.copy()
         var = adata.var.copy()
         for frame in (obs, var):
@@ -667,6 +676,18 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
 
     ``validate=False`` skips :func:`validate_profile` for profiles the caller
     has already validated (the batch reader does it file by file).
+
+    Every ancestor of a reported taxon becomes a column holding its whole
+    clade, so a genus is the sum of its species even when only species were
+    reported:
+
+    >>> from gutbalance.taxonomy import parse_lineage
+    >>> species = ["s__Bacteroides_fragilis", "s__Bacteroides_uniformis", "s__Faecalibacterium_prausnitzii"]
+    >>> cohort = build_cohort([SampleProfile("a", [parse_lineage(s) for s in species], [0.3, 0.2, 0.5])])
+    >>> cohort
+    Cohort(1 samples x 14 taxa: domain 1, phylum 2, class 2, order 2, family 2, genus 2, species 3)
+    >>> cohort.at_rank("genus").round(4).loc["a"].to_dict()
+    {'g__Bacteroides': 0.5, 'g__Faecalibacterium': 0.5}
     """
     index = _TaxonIndex()
     rows: list[np.ndarray] = []
@@ -697,16 +718,16 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         col_list = []
         for i, lin in enumerate(lineages):
             leaf = lin[-1]
-            col = known.get(leaf.id)
+            column = known.get(leaf.id)
             taxid = taxids[i] if i < n_taxids else ""
-            if col is None:
-                col = index.column(lin, taxid)
+            if column is None:
+                column = index.column(lin, taxid)
             else:  # the common case, kept cheap: a taxon seen before
-                if leaf.original not in originals[col]:
-                    originals[col].add(leaf.original)
-                if taxid and not rows_[col][6]:
-                    rows_[col][6] = taxid.rsplit("|", 1)[-1].strip()
-            col_list.append(col)
+                if leaf.original not in originals[column]:
+                    originals[column].add(leaf.original)
+                if taxid and not rows_[column][6]:
+                    rows_[column][6] = taxid.rsplit("|", 1)[-1].strip()
+            col_list.append(column)
         c = np.asarray(col_list, dtype=np.int64)
         rows.append(np.full(len(c), r, dtype=np.int64))
         cols.append(c)
@@ -743,8 +764,10 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         # empty and ``counted`` says which is which, so a sample's chao1 does
         # not depend on whether the run mixed in relative profiles.
         cvals = np.concatenate(cnts)
-        has = ~np.isnan(cvals)
-        counts_matrix = sp.coo_matrix((cvals[has], (row[has], col[has])), shape=(n, m)).tocsr()
+        counted_entries = ~np.isnan(cvals)
+        counts_matrix = sp.coo_matrix(
+            (cvals[counted_entries], (row[counted_entries], col[counted_entries])), shape=(n, m)
+        ).tocsr()
         counts_matrix.sum_duplicates()
         samples["counted"] = counted
     samples.index = samples.index.astype(str)

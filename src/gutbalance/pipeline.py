@@ -72,6 +72,7 @@ class RunSummary:
 
     @property
     def failed(self) -> list[Problem]:
+        """The problems of severity ``error`` (files or chunks that produced no scores)."""
         return [p for p in self.problems if p.severity == "error"]
 
 

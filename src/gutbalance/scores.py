@@ -220,12 +220,12 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
     out: list[dict] = [{} for _ in range(len(table))]
     for column, why in reasons.items():
         for i in np.flatnonzero(why.to_numpy(dtype=object) != ""):
-            out[i][column] = why.iat[i]
+            out[i][column] = why.iat[int(i)]
     if diversity_reason is not None:
         for i in np.flatnonzero(diversity_reason.to_numpy(dtype=object) != ""):
             for column in ("richness", "shannon", "simpson", "inverse_simpson", "evenness", "chao1"):
                 if column in table:
-                    out[i][column] = diversity_reason.iat[i]
+                    out[i][column] = diversity_reason.iat[int(i)]
     pillars = table[["immune_support", *PILLARS]].isna().to_numpy()
     for i in np.flatnonzero(pillars.any(axis=1)):
         for column, gone in zip(["immune_support", *PILLARS], pillars[i], strict=True):
@@ -251,7 +251,7 @@ def _explain(
             "gmwi2": {
                 "calibrated": bool(row.gmwi2_calibrated),
                 "database": str(databases.get(sample, "") or ""),
-                "clades_matched": int(row.gmwi2_clades_matched),
+                "clades_matched": int(row.gmwi2_clades_matched),  # type: ignore[arg-type]  # itertuples rows are untyped
                 "note": row.gmwi2_note,
                 "taxa": taxa[sample],
             },

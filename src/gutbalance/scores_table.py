@@ -18,6 +18,7 @@ all of them take the layout from here:
 from __future__ import annotations
 
 from os import PathLike
+from typing import Any
 from pathlib import Path
 
 import pandas as pd
@@ -84,8 +85,9 @@ def read_scores(path: str | PathLike[str], *, percentiles: bool = False) -> pd.D
     """
     path = Path(path)
     try:
+        text_types: dict[Any, Any] = {0: str, **{c: str for c in TEXT_COLUMNS}}
         table = pd.read_csv(
-            path, sep=SEPARATOR, index_col=0, dtype={0: str, **{c: str for c in TEXT_COLUMNS}},
+            path, sep=SEPARATOR, index_col=0, dtype=text_types,
             keep_default_na=False, na_values={c: [MISSING_VALUE, ""] for c in _numeric_header(path)},
             # pandas' own parser can be one unit in the last place off
             # (0.9315294988807805 read as ...804); Python's is exact

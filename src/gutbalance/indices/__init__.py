@@ -9,6 +9,24 @@ vectorised over the sparse samples x taxa matrix (no per-sample loop).
 * :mod:`.dysbiosis`: Bray-Curtis dissimilarity from a healthy reference.
 
 See docs/indices.md for the methods, choices and citations.
+
+A sample of two species at 50 % each, one health-prevalent and one
+health-scarce GMHI marker:
+
+>>> from gutbalance import SampleProfile, build_cohort
+>>> from gutbalance.indices import alpha_diversity, gmhi
+>>> from gutbalance.taxonomy import parse_lineage
+>>> species = [parse_lineage("s__Bifidobacterium_adolescentis"), parse_lineage("s__Eggerthella_lenta")]
+>>> cohort = build_cohort([SampleProfile("a", species, [0.5, 0.5])])
+>>> alpha_diversity(cohort).loc["a", ["richness", "shannon", "simpson"]].round(4).tolist()  # Shannon = ln 2
+[2.0, 0.6931, 0.5]
+
+GMHI is log10 of psi_MH / psi_MN, each psi the marker richness over the
+published R' (7 and 31) times the markers' Shannon term (here 0.5 ln 2 each),
+so log10(31 / 7) up to the pseudocount of 1e-5:
+
+>>> round(float(gmhi(cohort)["a"]), 4)
+0.646
 """
 
 from .diversity import alpha_diversity, chao1, species_matrix

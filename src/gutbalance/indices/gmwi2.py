@@ -84,7 +84,7 @@ def _present_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray]:
     where the clade is present (CSR samples x matched clades), and the model
     row of each column."""
     table = model()
-    cols = cohort.taxa.index.get_indexer(table["taxon"])
+    cols = cohort.taxa.index.get_indexer(pd.Index(table["taxon"]))
     matched = np.flatnonzero(cols >= 0)
     classified = cohort.classified()
     # Nothing classified: every clade absent (dividing by inf gives 0).
@@ -123,7 +123,7 @@ def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd
     coef = table["coefficient"].to_numpy()[matched]
     presence = sp.csr_matrix((np.ones_like(A.data), A.indices, A.indptr), shape=A.shape)
     score = INTERCEPT + presence @ coef
-    cols = cohort.taxa.index.get_indexer(table["taxon"])
+    cols = cohort.taxa.index.get_indexer(pd.Index(table["taxon"]))
     in_profile = np.diff(columns(cohort.X, cols[cols >= 0]).indptr)
     n_taxa = np.diff(A.indptr)
     rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
@@ -200,10 +200,8 @@ def gmwi2_contributions(cohort: Cohort) -> dict[str, list[dict]]:
     A, matched = _present_abundance(cohort)
     coo = A.tocoo()
     order = np.lexsort((coo.col, coo.row))
-    static = [
-        {"clade": table["clade"].iat[k], "taxon": table["taxon"].iat[k], "coefficient": float(table["coefficient"].iat[k])}
-        for k in matched
-    ]
+    clades, taxa, coefficients = table["clade"].to_numpy(), table["taxon"].to_numpy(), table["coefficient"].to_numpy(float)
+    static = [{"clade": clades[k], "taxon": taxa[k], "coefficient": float(coefficients[k])} for k in matched]
     names = cohort.sample_names
     result: dict[str, list[dict]] = {s: [] for s in names}
     rows, cols, values = coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist()

@@ -99,7 +99,7 @@ def stool_like(cohort: Cohort) -> pd.DataFrame:
             warnings.append("")
             continue
         site_values = {s: getattr(row, s) for s in SITES}
-        site = max(site_values, key=site_values.get)
+        site = max(site_values, key=site_values.__getitem__)
         like = f"; {site_values[site]:.0%} is in genera typical of {_SITE_WORDS[site]}"
         warnings.append(
             f"does not look like stool: only {row.gut:.1%} of the named genus abundance is in the genera of the "

@@ -37,12 +37,12 @@ import io
 import json
 from pathlib import Path
 
-import h5py  # type: ignore[import-untyped]
+import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from biom import Table  # type: ignore[import-untyped]
-from biom.parse import parse_biom_table  # type: ignore[import-untyped]
+from biom import Table
+from biom.parse import parse_biom_table
 
 from ..cohort import SampleProfile
 from ..errors import FormatError, TaxonomyError

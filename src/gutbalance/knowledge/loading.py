@@ -68,9 +68,11 @@ class KnowledgeBase:
         return self.facts.iloc[self._index.get((rank, taxon), [])]
 
     def has(self, rank: str, taxon: str) -> bool:
+        """Whether any fact is keyed at exactly this rank and canonical name."""
         return (rank, taxon) in self._index
 
     def taxa(self) -> set[tuple[str, str]]:
+        """Every ``(rank, canonical name)`` the facts are keyed on."""
         return set(self._index)
 
     def __len__(self) -> int:

@@ -125,6 +125,7 @@ class Component:
 
     @property
     def key(self) -> str:
+        """``pillar.name``: how the component is named in calibration.json and scores.json."""
         return f"{self.pillar}.{self.name}"
 
 

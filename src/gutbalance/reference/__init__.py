@@ -1,7 +1,16 @@
 """Reference populations, percentiles and change over time.
 
->>> from gutbalance.reference import with_percentiles
->>> with_percentiles(score(cohort), cohort)   # doctest: +SKIP   adds '<score>_percentile' columns
+Each score is placed among the shipped healthy population (0-100); a score
+the reference has no distribution for gets no column:
+
+>>> import pandas as pd
+>>> from gutbalance.reference import percentiles
+>>> scores = pd.DataFrame({"shannon": [1.0, 3.5], "mine": [0.1, 0.2]}, index=pd.Index(["a", "b"], name="sample"))
+>>> table = percentiles(scores)
+>>> table.columns.tolist()
+['shannon_percentile']
+>>> bool(table.loc["a", "shannon_percentile"] < table.loc["b", "shannon_percentile"])
+True
 
 See ``docs/reports.md`` for where the shipped healthy reference comes from.
 """

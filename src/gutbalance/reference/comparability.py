@@ -90,6 +90,7 @@ def sample_kinds(samples: pd.DataFrame, rank: pd.Series) -> pd.DataFrame:
 
 
 def describe(kind: dict | None) -> str:
+    """A kind (``{"profiler", "rank"}``) in words, e.g. "metaphlan, species-level"."""
     if not kind:
         return "unknown kind"
     profiler = kind.get("profiler") or UNKNOWN

@@ -71,6 +71,11 @@ class Distribution:
 
     @classmethod
     def from_values(cls, values, *, as_quantiles: bool = False) -> Distribution:
+        """A distribution of the finite ``values`` (NaN and infinities dropped), sorted.
+
+        With ``as_quantiles`` only the 101 percentiles are kept (for large
+        populations).  Raises :class:`DataError` when no value is finite.
+        """
         arr = np.asarray(values, dtype=float)
         arr = np.sort(arr[np.isfinite(arr)])
         if not len(arr):
@@ -99,11 +104,13 @@ class Distribution:
         return out
 
     def quantile(self, q: float) -> float:
+        """The value at cumulative level ``q`` (0-1), interpolated linearly between the stored values."""
         if self.kind == "values":
             return float(np.quantile(self.values, q))
         return float(np.interp(q, self.levels, self.values))
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (values rounded to 12 significant digits) :meth:`from_json` reads back."""
         out: dict[str, Any] = {"kind": self.kind, "n": self.n, "values": [_round(v) for v in self.values]}
         if self.levels is not None:
             out["levels"] = [_round(v) for v in self.levels]
@@ -111,6 +118,10 @@ class Distribution:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Distribution:
+        """A Distribution from its JSON form.
+
+        ValueError when ``kind`` is unknown or the quantile levels do not match the values.
+        """
         kind = data.get("kind", "values")
         values = np.asarray(data["values"], dtype=float)
         levels = None if data.get("levels") is None else np.asarray(data["levels"], dtype=float)
@@ -141,6 +152,7 @@ class Population:
 
     @property
     def n_profiles(self) -> int:
+        """Number of profiles behind the distributions (``characteristics["n_profiles"]``, else one per person)."""
         return int(self.characteristics.get("n_profiles", self.n_people))
 
     @property
@@ -152,6 +164,7 @@ class Population:
         return f"{self.n_profiles} {'healthy ' if self.healthy else ''}{profiler} runs{rank}"
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form of the population, its distributions and technical variation."""
         out = {
             "label": self.label,
             "kind": self.kind,
@@ -168,6 +181,7 @@ class Population:
 
     @classmethod
     def from_json(cls, name: str, data: Mapping[str, Any]) -> Population:
+        """A Population named ``name`` from its JSON form."""
         return cls(
             name=name,
             label=data.get("label", name),
@@ -205,6 +219,7 @@ class Reference:
 
     @property
     def scores(self) -> list[str]:
+        """The scores the primary population has a distribution for."""
         return list(self.primary.distributions)
 
     @property
@@ -237,9 +252,11 @@ class Reference:
         return replace(self, primary=pop, populations=others, variation=pop.variation)
 
     def kinds_text(self) -> str:
+        """The kinds of input (profiler, rank) of the healthy populations, in words, joined by "; "."""
         return "; ".join(describe(p.kind) for p in self.healthy_populations)
 
     def distribution(self, score: str) -> Distribution | None:
+        """The primary population's distribution of ``score``, or None when it has none."""
         return self.primary.distributions.get(score)
 
     def percentiles(self, scores: pd.DataFrame) -> pd.DataFrame:
@@ -255,6 +272,7 @@ class Reference:
     # --- persistence -----------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
+        """The reference file's JSON form (``format`` and ``version`` first)."""
         return {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
@@ -268,11 +286,17 @@ class Reference:
         }
 
     def save(self, path: str | PathLike[str]) -> Path:
+        """Write the reference as JSON to ``path`` atomically; return the path written."""
         text = json.dumps(self.to_json(), indent=1, sort_keys=False, allow_nan=False)
         return write_text_atomic(text + "\n", Path(path))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any], *, path: str | None = None) -> Reference:
+        """A Reference from the JSON form of a reference file.
+
+        Raises :class:`FormatError` (with ``path``) when the data is not a
+        reference file, is of a newer format version, or is broken.
+        """
         if data.get("format") != FORMAT_NAME:
             raise FormatError(f"not a {FORMAT_NAME} file", path=path)
         if int(data.get("version", 0)) > FORMAT_VERSION:
@@ -297,6 +321,7 @@ class Reference:
 
     @classmethod
     def load(cls, path: str | PathLike[str]) -> Reference:
+        """Read a reference file; :class:`FormatError` naming the file (and line, for broken JSON) when it cannot."""
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:

@@ -71,6 +71,7 @@ class TechnicalVariation:
         return bool(abs(delta) > self.smallest_real_difference)
 
     def to_json(self) -> dict[str, Any]:
+        """The JSON form (numbers to 12 significant digits) :meth:`from_json` reads back."""
         return {
             "within_subject_sd": float(f"{self.within_subject_sd:.12g}"),
             "smallest_real_difference": float(f"{self.smallest_real_difference:.12g}"),
@@ -81,6 +82,7 @@ class TechnicalVariation:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> TechnicalVariation:
+        """A TechnicalVariation from its JSON form (``method`` defaults to the current one)."""
         return cls(
             within_subject_sd=float(data["within_subject_sd"]),
             smallest_real_difference=float(data["smallest_real_difference"]),

@@ -182,6 +182,7 @@ class Scale:
         self.lo, self.hi, self.px0, self.px1 = lo, hi, px0, px1
 
     def __call__(self, v: float) -> float:
+        """The pixel position of value ``v`` (clipped to the scale)."""
         v = min(max(v, self.lo), self.hi)
         return self.px0 + (v - self.lo) / (self.hi - self.lo) * (self.px1 - self.px0)
 

@@ -83,6 +83,7 @@ class SimulationResult:
 
     @property
     def state_columns(self) -> list[str]:
+        """The state variables (every trajectory column but ``time``)."""
         return [c for c in self.trajectory.columns if c != "time"]
 
     def final(self) -> pd.Series:

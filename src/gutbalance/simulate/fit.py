@@ -159,6 +159,7 @@ class FittedModel:
 
     @property
     def n_members(self) -> int:
+        """Number of taxa with a growth rate in the model (0 for a model without members)."""
         return int(self.members["growth"].shape[0]) if self.members else 0
 
     # --- dynamics ---

@@ -51,6 +51,7 @@ class Course:
             raise SimulationError(f"antibiotic course {self.drug!r}: concentration must be >= 0")
 
     def signal(self, t: float) -> float:
+        """The antibiotic signal at day ``t``: ``concentration`` inside the course, else 0."""
         return self.concentration if self.start <= t < self.end else 0.0
 
 
@@ -90,6 +91,7 @@ class GLVModel:
                 raise SimulationError(f"susceptibility to {drug!r} needs one value per taxon")
 
     def index(self, taxon: str) -> int:
+        """Position of ``taxon`` in the state vector; :class:`SimulationError` listing the model's taxa when unknown."""
         try:
             return self.taxa.index(taxon)
         except ValueError:

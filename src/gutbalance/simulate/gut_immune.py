@@ -155,6 +155,7 @@ class GutImmuneParameters:
 
     @property
     def n(self) -> int:
+        """Number of virtual people (rows of the parameter arrays)."""
         return self.interactions.shape[0]
 
     def take(self, rows: slice | np.ndarray) -> GutImmuneParameters:

@@ -45,6 +45,7 @@ class Perturbation:
     subject: str | None = None
 
     def active(self, t: float) -> bool:
+        """Whether the perturbation is on at day ``t`` (``start <= t < end``)."""
         return self.start <= t < self.end
 
 
@@ -87,10 +88,12 @@ class Longitudinal:
 
     @property
     def subjects(self) -> list[str]:
+        """The subjects, in the order their series were added."""
         return list(self.series)
 
     @property
     def perturbation_names(self) -> list[str]:
+        """The distinct perturbation names, in order of first appearance."""
         return list(dict.fromkeys(p.name for p in self.perturbations))
 
     def schedule(self, subject: str) -> list[Perturbation]:
@@ -98,6 +101,10 @@ class Longitudinal:
         return [p for p in self.perturbations if p.subject is None or p.subject == subject]
 
     def subset(self, subjects: list[str]) -> Longitudinal:
+        """The same data restricted to ``subjects`` (and the perturbations that concern them).
+
+        Raises :class:`DataError` naming the first subject that is not in the data.
+        """
         missing = [s for s in subjects if s not in self.series]
         if missing:
             raise DataError(f"no subject {missing[0]!r}; known: {', '.join(self.series)}")

@@ -115,12 +115,14 @@ def lookup(parameter: str, target: str) -> tuple[float, float]:
 
 
 def rows_of(parameter: str) -> pd.DataFrame:
+    """Every row of parameter ``parameter`` (one per target) of :func:`parameter_table`."""
     table = parameter_table()
     return table[table["parameter"] == parameter]
 
 
 @cache
 def probiotic_table() -> pd.DataFrame:
+    """The probiotics and transplants ``--probiotic`` accepts (index ``name``), with the guild each adds to and its default daily dose."""
     table = read_table("probiotics.tsv", citations=PARAMETER_CITATIONS)
     table["default_dose"] = table["default_dose"].astype(float)
     return table.set_index("name")
@@ -128,4 +130,5 @@ def probiotic_table() -> pd.DataFrame:
 
 @cache
 def guild_taxonomy() -> pd.DataFrame:
+    """The rule assigning measured taxa to the model's guilds (``guild_taxonomy.tsv``)."""
     return read_table("guild_taxonomy.tsv")

@@ -16,6 +16,8 @@ from ..errors import SimulationError
 
 @dataclass(frozen=True)
 class AntibioticCourse:
+    """An antibiotic course from day ``start`` to day ``end`` (``--antibiotic NAME:days=A-B[:dose=U]``)."""
+
     name: str
     start: float
     end: float
@@ -24,6 +26,8 @@ class AntibioticCourse:
 
 @dataclass(frozen=True)
 class ProbioticCourse:
+    """A probiotic or transplant given daily from day ``start`` to ``end`` (``--probiotic NAME[:dose=X]:days=A-B``)."""
+
     name: str
     start: float
     end: float
@@ -32,6 +36,8 @@ class ProbioticCourse:
 
 @dataclass(frozen=True)
 class PathogenExposure:
+    """Exposure to a pathogen on day ``day`` (``--pathogen NAME:day=D[:dose=X]``)."""
+
     name: str
     day: float
     dose: float | None = None
@@ -63,6 +69,7 @@ class Scenario:
             raise SimulationError("fibre change must be above -100%")
 
     def describe(self) -> list[str]:
+        """One line per intervention, in words (``["no intervention"]`` when there is none)."""
         out = []
         for c in self.antibiotics:
             out.append(f"{c.name} days {c.start:g}-{c.end:g}" + (f" (signal {c.dose:g})" if c.dose is not None else ""))

@@ -51,5 +51,9 @@ RANK_ALIASES: dict[str, str] = {
 
 
 def standard_rank(name: str) -> str | None:
-    """Return the standard rank for a rank name or alias, else ``None``."""
+    """Return the standard rank for a rank name or alias, else ``None``.
+
+    >>> standard_rank("Superkingdom"), standard_rank("SGB"), standard_rank("clade")
+    ('domain', 'strain', None)
+    """
     return RANK_ALIASES.get(name.strip().lower())

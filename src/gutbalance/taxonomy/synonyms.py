@@ -19,6 +19,8 @@ from .ranks import RANKS
 
 @dataclass(frozen=True)
 class Synonym:
+    """One renamed taxon: ``name`` at ``rank`` is now ``canonical``, as published in ``source`` (a DOI)."""
+
     rank: str
     name: str
     canonical: str
@@ -28,10 +30,13 @@ class Synonym:
 
 @dataclass(frozen=True)
 class SynonymTable:
+    """The synonym table: its ``version`` and its rows."""
+
     version: str
     rows: tuple[Synonym, ...]
 
     def mapping(self) -> dict[tuple[str, str], str]:
+        """``{(rank, name): canonical}`` for every row."""
         return {(row.rank, row.name): row.canonical for row in self.rows}
 
 

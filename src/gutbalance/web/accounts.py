@@ -76,7 +76,7 @@ def _one_writer(session: Session):
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return contextlib.nullcontext()
-    key = str(bind.url)
+    key = str(bind.engine.url)  # a session may be bound to a Connection, which has no .url
     with _sqlite_writers_lock:
         return _sqlite_writers.setdefault(key, threading.Lock())
 
@@ -112,10 +112,15 @@ def refund(session: Session, limits: list[Limit]) -> None:
 
 
 def normalize_username(username: str) -> str:
+    """The form a username is stored and compared in: trimmed and lower-case."""
     return username.strip().lower()
 
 
 def login_limits(settings: Settings, username: str, address: str) -> list[Limit]:
+    """The throttles a login attempt counts against.
+
+    Failures of this username from this address, from this address, and for this username.
+    """
     window = settings.login_window_seconds
     return [
         Limit(_key("login", username, address), settings.login_failures_allowed, window),
@@ -152,6 +157,12 @@ def _verify(session: Session, guards: Guards, limits: list[Limit], stored: str |
 
 
 def register(session: Session, *, settings: Settings, guards: Guards, username: str, password: str, address: str) -> User:
+    """Create an account and return the new user.
+
+    Raises :class:`WebError`: 422 for a malformed username or a password the
+    policy refuses, 409 when the username is taken, 429 when this address has
+    opened too many accounts recently.
+    """
     username = normalize_username(username)
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
@@ -220,6 +231,7 @@ def start_session(session: Session, *, settings: Settings, user_id: str, audienc
 
 
 def end_session(session: Session, *, session_id: str) -> None:
+    """End one login session (a browser session or an API token) and commit."""
     crud.end_auth_session(session, session_id=session_id)
     session.commit()
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, defer
 
 from . import ingest
@@ -19,15 +21,28 @@ from .models import AuthSession, Job, Sample, Throttle, User
 FORGET_DELETED = "forget_deleted"
 
 
+
+def affected_rows(result: Result[Any]) -> int:
+    """The number of rows an UPDATE or DELETE matched.
+
+    ``Session.execute`` returns a ``CursorResult`` for these statements but is
+    typed as returning a plain ``Result``; SQLAlchemy's documentation casts.
+    """
+    return cast(CursorResult[Any], result).rowcount
+
+
 def get_user(session: Session, *, user_id: str) -> User | None:
+    """The user with this id, or None."""
     return session.get(User, user_id)
 
 
 def get_user_by_name(session: Session, *, username: str) -> User | None:
+    """The user with this (normalised) username, or None."""
     return session.scalar(select(User).where(User.username == username))
 
 
 def create_user(session: Session, *, username: str, password_hash: str) -> User:
+    """Add a user (flushed, so it has its id); the caller commits."""
     user = User(username=username, password_hash=password_hash)
     session.add(user)
     session.flush()
@@ -45,6 +60,7 @@ def delete_user(session: Session, *, user: User) -> None:
 
 
 def set_password_hash(session: Session, *, user: User, password_hash: str) -> None:
+    """Replace the user's password hash; the caller commits."""
     session.execute(update(User).where(User.id == user.id).values(password_hash=password_hash))
 
 
@@ -83,6 +99,7 @@ def add_scored_samples(
 def create_job(
     session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None
 ) -> Job:
+    """Add a queued scoring job holding the uploaded bytes (flushed, so it has its id); the caller commits."""
     job = Job(owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected, status="queued")
     session.add(job)
     session.flush()
@@ -90,6 +107,7 @@ def create_job(
 
 
 def get_job(session: Session, *, owner: User, job_id: str) -> Job | None:
+    """The owner's job with this id (without the uploaded bytes), or None."""
     # The upload itself (up to the size limit) is only read by the worker side.
     return session.scalar(select(Job).options(defer(Job.upload)).where(Job.id == job_id, Job.owner_id == owner.id))
 
@@ -106,6 +124,10 @@ def list_unfinished_jobs(session: Session, *, owner: User) -> list[Job]:
 
 
 def list_samples(session: Session, *, owner: User, subject: str | None = None) -> list[Sample]:
+    """The owner's samples (of one subject, if given).
+
+    Those with a subject first, by subject, then by collection date, upload time and name.
+    """
     query = select(Sample).where(Sample.owner_id == owner.id)
     if subject is not None:
         query = query.where(Sample.subject == subject)
@@ -121,23 +143,26 @@ def list_subjects(session: Session, *, owner: User) -> list[tuple[str, int]]:
         .group_by(Sample.subject)
         .order_by(Sample.subject)
     )
-    return [(subject, int(n)) for subject, n in rows]
+    return [(subject, int(n)) for subject, n in rows if subject is not None]
 
 
 def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | None:
+    """The owner's sample with this id, or None (also when it is someone else's)."""
     return session.scalar(select(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
 
 
 def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> list[Sample]:
+    """Those of ``sample_ids`` that are the owner's samples (in no particular order)."""
     if not sample_ids:
         return []
     return list(session.scalars(select(Sample).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
+    """Delete the owner's sample with this id; whether there was one."""
     result = session.execute(delete(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
     session.info[FORGET_DELETED] = True
-    return result.rowcount > 0
+    return affected_rows(result) > 0
 
 
 # --- login sessions ------------------------------------------------------------
@@ -168,6 +193,7 @@ def get_auth_session(session: Session, *, session_id: str, kind: str) -> AuthSes
 
 
 def end_auth_session(session: Session, *, session_id: str) -> None:
+    """End one login session (browser session or API token); the caller commits."""
     session.execute(delete(AuthSession).where(AuthSession.id == session_id))
 
 
@@ -176,7 +202,7 @@ def end_all_auth_sessions(session: Session, *, user_id: str, keep: str | None = 
     query = delete(AuthSession).where(AuthSession.user_id == user_id)
     if keep is not None:
         query = query.where(AuthSession.id != keep)
-    return session.execute(query).rowcount
+    return affected_rows(session.execute(query))
 
 
 # --- throttles -----------------------------------------------------------------
@@ -229,4 +255,4 @@ def refund_attempt(session: Session, *, key: str, now: int) -> None:
 
 def purge_throttles(session: Session, *, now: int) -> int:
     """Forget counters whose window has closed."""
-    return session.execute(delete(Throttle).where(Throttle.window_end <= now)).rowcount
+    return affected_rows(session.execute(delete(Throttle).where(Throttle.window_end <= now)))

@@ -95,10 +95,12 @@ def pack_contributions(explained: dict[str, Any]) -> bytes:
 
 
 def unpack_contributions(blob: bytes) -> dict[str, Any]:
+    """The contributions stored with a sample (:func:`pack_contributions` undone)."""
     return json.loads(zlib.decompress(blob).decode("utf-8"))
 
 
 def cohort_of(profiles: list[SampleProfile]) -> Cohort:
+    """A Cohort of the profiles, without the warnings meant for the command line's problems table."""
     with warnings.catch_warnings():
         # "abundances add up to 99 %" and the like are for the CLI's
         # problems.tsv; an upload is judged by whether it can be scored.
@@ -151,6 +153,10 @@ def pack_profile(profile: SampleProfile) -> bytes:
 
 
 def unpack_profile(blob: bytes) -> SampleProfile:
+    """The profile stored with a sample (:func:`pack_profile` undone).
+
+    :class:`DataError` for a stored version this code does not read.
+    """
     record = json.loads(zlib.decompress(blob).decode("utf-8"))
     if record.get("version") != PROFILE_VERSION:
         raise DataError(f"stored profile has version {record.get('version')!r}, expected {PROFILE_VERSION}")

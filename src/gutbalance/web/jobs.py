@@ -197,6 +197,7 @@ class WorkerPool:
             self._idle.put(worker)
 
     def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+        """Score an upload in the next idle worker process (waiting for one) and return its samples."""
         worker = self._idle.get()
         try:
             return worker.run(data, filename, limits, seconds)
@@ -216,6 +217,7 @@ class WorkerPool:
                 self._idle.put(worker)
 
     def close(self) -> None:
+        """Stop every worker process."""
         for worker in self.workers:
             worker.stop()
 
@@ -297,6 +299,7 @@ class JobRunner:
         return self._queue.qsize()
 
     def submit(self, job_id: str) -> None:
+        """Queue a stored job for this process's threads (once, however often it is submitted)."""
         with self._lock:
             if job_id in self._done:
                 return
@@ -336,7 +339,7 @@ class JobRunner:
                 .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
             )
             session.commit()
-            if claim.rowcount != 1:
+            if crud.affected_rows(claim) != 1:
                 return  # another thread or process has it, or it was deleted
             job = session.get(Job, job_id)
             if job is None or job.upload is None:
@@ -359,7 +362,7 @@ class JobRunner:
                     .where(Job.id == job_id, Job.status == RUNNING)
                     .values(status=DONE, sample_ids=ids, upload=None, finished_at=utcnow())
                 )
-                if done.rowcount != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
+                if crud.affected_rows(done) != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
                     session.rollback()
                     return
                 session.commit()

@@ -34,6 +34,7 @@ class SecurityHeaders:
         self.hsts = hsts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Add the security headers to every HTTP response."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -87,6 +88,7 @@ class BodySizeLimit:
         self.default_limit = default_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse with 413 a request whose declared or streamed body exceeds its path's limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -18,18 +18,24 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 def new_id() -> str:
+    """A new random id (32 hex digits)."""
     return uuid.uuid4().hex
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the web app's tables."""
+
     pass
 
 
 class User(Base):
+    """An account: username and Argon2 password hash."""
+
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -43,6 +49,8 @@ class User(Base):
 
 
 class Sample(Base):
+    """One scored sample of a user: the profile as uploaded, its scores and contributions, and where it came from."""
+
     __tablename__ = "samples"
     __table_args__ = (
         Index("ix_samples_owner_created", "owner_id", "created_at"),

@@ -134,7 +134,7 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         profile.sample = name
         profiles.append(profile)
     dated = all(s.collected is not None for s in samples)
-    times = [s.collected.isoformat() if dated else str(i + 1) for i, s in enumerate(samples)]
+    times = [s.collected.isoformat() if dated and s.collected is not None else str(i + 1) for i, s in enumerate(samples)]
     subjects = pd.DataFrame({"subject": subject, "time": times}, index=pd.Index(names, name="sample"))
     cohort = ingest.cohort_of(profiles)
     reference = load_reference()

@@ -28,6 +28,8 @@ class Credentials(BaseModel):
 
 
 class LoginBody(BaseModel):
+    """Body of a request to create an account."""
+
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(max_length=64)
@@ -35,12 +37,16 @@ class LoginBody(BaseModel):
 
 
 class PasswordConfirmation(BaseModel):
+    """Body of a login request."""
+
     model_config = ConfigDict(extra="forbid")
 
     password: str = Field(max_length=1024)
 
 
 class PasswordChange(BaseModel):
+    """Body of a request that asks for the password again (deleting the account)."""
+
     model_config = ConfigDict(extra="forbid")
 
     current_password: str = Field(max_length=1024)
@@ -48,18 +54,24 @@ class PasswordChange(BaseModel):
 
 
 class UserOut(BaseModel):
+    """Body of a password change: the current password and the new one."""
+
     id: str
     username: str
     created_at: UtcDatetime
 
 
 class Token(BaseModel):
+    """An account as the API shows it."""
+
     access_token: str
     token_type: str = "bearer"
     expires_in: int
 
 
 class SampleSummary(BaseModel):
+    """A bearer token for the API and how many seconds it is valid."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: str
@@ -80,6 +92,8 @@ class SampleOut(SampleSummary):
 
 
 class SubjectOut(BaseModel):
+    """A subject and how many samples it has."""
+
     subject: str
     samples: int
 

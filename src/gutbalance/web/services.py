@@ -47,6 +47,7 @@ class Guards:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
+        """The guards configured by ``settings`` (password hashing concurrency and queue, upload rate)."""
         return cls(
             hashing=PasswordHashing(
                 concurrency=settings.password_hash_concurrency,
@@ -63,6 +64,10 @@ def _too_many(wait: int, what: str) -> WebError:
 
 
 def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str | None, date | None]:
+    """The upload form's subject (trimmed) and collection date (``YYYY-MM-DD``), None when empty.
+
+    Raises :class:`WebError` 422 for a subject over 128 characters or a malformed date.
+    """
     subject = (subject or "").strip() or None
     if subject is not None and len(subject) > 128:
         raise WebError(422, "a subject has at most 128 characters")
@@ -140,6 +145,7 @@ def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
 
 
 def job_record(job: Job) -> dict[str, Any]:
+    """A job as the API returns it (status, file, error, the ids of its samples and where to poll it)."""
     return {
         "id": job.id,
         "status": job.status,
@@ -173,6 +179,7 @@ def scores_tsv(samples: list[Sample]) -> str:
 
 
 def sample_record(sample: Sample) -> dict[str, Any]:
+    """A sample as the API returns it: details and scores."""
     return {
         "id": sample.id,
         "name": sample.name,

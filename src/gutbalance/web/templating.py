@@ -41,6 +41,7 @@ def cookie_secure(request: Request) -> bool:
 
 
 def set_csrf_cookie(request: Request, response: Response, seed: str) -> None:
+    """Set the browser's CSRF seed cookie (HTTP only, same-site lax, secure over HTTPS)."""
     response.set_cookie(CSRF_COOKIE, seed, httponly=True, samesite="lax", secure=cookie_secure(request), path="/")
 
 
@@ -49,7 +50,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     :class:`~gutbalance.web.api.deps.Viewer`, never an ORM object), and a CSRF
     value for its forms, bound to the browser's CSRF cookie and login session."""
     settings = request.app.state.settings
-    seed = request.cookies.get(CSRF_COOKIE)
+    seed = request.cookies.get(CSRF_COOKIE, "")
     fresh = not seed or len(seed) > 100
     if fresh:
         seed = new_csrf_seed()

@@ -18,7 +18,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import h5py  # type: ignore[import-untyped]
+import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -42,7 +42,7 @@ def _anndata() -> Any:
     gutbalance, and only ``.h5ad`` files need it (every CLI call and pipeline
     worker would pay it otherwise).
     """
-    import anndata  # type: ignore[import-untyped]  # deferred for its import time: see the docstring
+    import anndata  # deferred for its import time: see the docstring
 
     return anndata
 

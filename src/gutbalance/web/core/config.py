@@ -13,6 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any
 
 from ...io.source import InputLimits
 
@@ -136,6 +137,7 @@ class Settings:
 
     @property
     def secret(self) -> bytes:
+        """The signing secret as bytes (``secret_key`` is hex)."""
         return bytes.fromhex(self.secret_key)
 
     @property
@@ -176,7 +178,8 @@ def load_settings(**overrides: object) -> Settings:
     Creates the data folder, and the signing secret in it when none is given.
     """
     base = Settings()
-    values = {f.name: _from_env(f.name, getattr(base, f.name)) for f in fields(Settings)}
+    # One value per field, of that field's type (see _from_env).
+    values: dict[str, Any] = {f.name: _from_env(f.name, getattr(base, f.name)) for f in fields(Settings)}
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
     settings = replace(base, **values)

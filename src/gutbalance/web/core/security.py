@@ -78,6 +78,10 @@ class PasswordHashing:
                 self._admitted -= 1
 
     def hash(self, password: str) -> str:
+        """The Argon2 hash of ``password``, computed within the concurrency cap.
+
+        :class:`HashingBusy` when the queue is full.
+        """
         return self._run(lambda: self._hasher.hash(password))
 
     def verify(self, stored: str | None, password: str) -> bool:
@@ -165,6 +169,10 @@ def csrf_token(secret: bytes, seed: str, session_id: str | None = None) -> str:
 
 
 def csrf_valid(secret: bytes, seed: str | None, submitted: str | None, session_id: str | None = None) -> bool:
+    """Whether ``submitted`` is the CSRF token of ``seed`` (and login session), compared in constant time.
+
+    False when either is missing.
+    """
     if not seed or not submitted:
         return False
     return hmac.compare_digest(csrf_token(secret, seed, session_id), submitted)
@@ -221,6 +229,7 @@ class RateLimiter:
             return 0
 
     def reset(self, key: str) -> None:
+        """Forget the events counted for ``key``."""
         with self._lock:
             self._events.pop(key, None)
 

@@ -14,6 +14,7 @@ router = APIRouter(prefix="/api/account", tags=["account"])
 
 @router.get("", response_model=UserOut)
 def me(user: ApiUser) -> UserOut:
+    """The caller's account: id, username and when it was created."""
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 
 

@@ -88,6 +88,7 @@ def _own_sample(session, user, sample_id: str):
 
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, user: OptionalPageUser, notice: str | None = None) -> Response:
+    """The start page; a logged-in user goes straight to their samples."""
     if user is not None:
         return _redirect("/samples")
     return render(request, "index.html", {"notice": NOTICES.get(notice or "")})
@@ -98,6 +99,7 @@ def index(request: Request, user: OptionalPageUser, notice: str | None = None) -
 
 @router.get("/register", response_class=HTMLResponse)
 def register_page(request: Request, user: OptionalPageUser) -> Response:
+    """The form to create an account."""
     return render(request, "register.html", {"error": None, "username": ""})
 
 
@@ -109,6 +111,7 @@ async def register_submit(
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
+    """Create an account from the form and log this browser in; the form again with the reason when refused."""
     try:
         user = await in_auth_thread(
             request,
@@ -121,7 +124,7 @@ async def register_submit(
             address=client_address(request),
         )
     except WebError as exc:
-        response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
+        response: Response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
     response = _redirect("/samples")
@@ -131,6 +134,7 @@ async def register_submit(
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, user: OptionalPageUser, next: str | None = None) -> Response:
+    """The login form (``next``: where to go after logging in, if on this site)."""
     return render(request, "login.html", {"error": None, "username": "", "next": _safe_next(next)})
 
 
@@ -143,6 +147,7 @@ async def login_submit(
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/samples",
 ) -> Response:
+    """Log in from the form and go on to ``next``; the form again with the reason when refused or throttled."""
     try:
         user = await in_auth_thread(
             request,
@@ -156,7 +161,7 @@ async def login_submit(
         )
     except WebError as exc:
         context = {"error": exc.message, "username": username, "next": _safe_next(next)}
-        response = render(request, "login.html", context, status_code=exc.status)
+        response: Response = render(request, "login.html", context, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
     response = _redirect(_safe_next(next))
@@ -191,6 +196,7 @@ def _account_page(request: Request, session, user, *, error: str | None = None, 
 
 @router.get("/account", response_class=HTMLResponse)
 def account_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    """The account page: number of samples, password change, export and deletion."""
     return _account_page(request, session, user, notice=notice)
 
 
@@ -224,6 +230,7 @@ def account_password(
 
 @router.get("/account/export.zip")
 def account_export(user: PageUser, session: SessionDep) -> Response:
+    """Download every sample of the account, with its scores, as one zip file."""
     return Response(
         services.export_zip(session, user=user),
         media_type="application/zip",
@@ -235,6 +242,10 @@ def account_export(user: PageUser, session: SessionDep) -> Response:
 def account_delete(
     request: Request, user: PageUser, session: SessionDep, settings: SettingsDep, password: Annotated[str, Form(max_length=1024)]
 ) -> Response:
+    """Delete the account and all its samples once the password is confirmed.
+
+    The account page with the reason when not.
+    """
     try:
         accounts.check_password(session, settings=settings, guards=request.app.state.guards, user=user, password=password)
     except WebError as exc:
@@ -268,6 +279,7 @@ def _samples_page(request: Request, session, user, *, error: str | None = None, 
 
 @router.get("/samples", response_class=HTMLResponse)
 def samples_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    """The user's samples, subjects and unfinished uploads, with the upload form."""
     return _samples_page(request, session, user, notice=notice)
 
 
@@ -281,6 +293,10 @@ def samples_upload(
     subject: Annotated[str, Form(max_length=200)] = "",
     collected: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    """Queue an uploaded profile for scoring and go to its samples (or its progress page).
+
+    The samples page with the reason when refused.
+    """
     try:
         job = store_upload(request, session, settings, user, file, subject, collected)
         if job.status == jobs.FAILED:
@@ -318,12 +334,14 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, sample_id: str, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
+    """One sample: its details, scores and links to its report and downloads (404 if not the user's)."""
     sample = _own_sample(session, user, sample_id)
     return render(request, "sample.html", {"sample": sample, "notice": NOTICES.get(notice or "")})
 
 
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
 def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    """The sample's report as an HTML page, its styles inline."""
     sample = _own_sample(session, user, sample_id)
     session.commit()  # hand the connection back before rendering
     return page_with_inline_styles(sample_report_html(sample))
@@ -336,12 +354,14 @@ def _download_name(sample, suffix: str) -> str:
 
 @router.get("/samples/{sample_id}/report.html")
 def sample_report_download(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    """The sample's report as an HTML file to download."""
     sample = _own_sample(session, user, sample_id)
     return page_with_inline_styles(sample_report_html(sample), headers={"Content-Disposition": _download_name(sample, "report.html")})
 
 
 @router.get("/samples/{sample_id}/scores.tsv")
 def sample_tsv(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    """The sample's scores as a one-row TSV file to download."""
     sample = _own_sample(session, user, sample_id)
     return Response(
         services.scores_tsv([sample]),
@@ -352,6 +372,7 @@ def sample_tsv(sample_id: str, user: PageUser, session: SessionDep) -> Response:
 
 @router.get("/samples/{sample_id}/scores.json")
 def sample_json(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    """The sample's details and scores as a JSON file to download."""
     sample = _own_sample(session, user, sample_id)
     return Response(
         json.dumps(services.sample_record(sample), indent=2),
@@ -362,6 +383,7 @@ def sample_json(sample_id: str, user: PageUser, session: SessionDep) -> Response
 
 @router.post("/samples/{sample_id}/delete", dependencies=[Csrf])
 def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Response:
+    """Delete one of the user's samples (404 if there is no such sample) and return to the list."""
     if not crud.delete_sample(session, owner=user, sample_id=sample_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
     session.commit()
@@ -370,6 +392,7 @@ def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Respon
 
 @router.get("/scores.tsv")
 def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
+    """The scores of all the user's samples as one TSV file to download."""
     return Response(
         services.scores_tsv(crud.list_samples(session, owner=user)),
         media_type="text/tab-separated-values; charset=utf-8",
@@ -379,6 +402,7 @@ def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
 
 @router.get("/subject", response_class=HTMLResponse)
 def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], user: PageUser, session: SessionDep) -> Response:
+    """The samples of one subject over time, with their timeline when there are two or more (404 if none)."""
     subject = name
     samples = crud.list_samples(session, owner=user, subject=subject)
     if not samples:

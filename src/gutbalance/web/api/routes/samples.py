@@ -105,6 +105,7 @@ def list_samples(user: ApiUser, session: SessionDep, subject: str | None = None)
 
 @router.get("/subjects", response_model=list[SubjectOut])
 def list_subjects(user: ApiUser, session: SessionDep) -> list[SubjectOut]:
+    """The subjects the caller named, with the number of samples of each."""
     return [SubjectOut(subject=s, samples=n) for s, n in crud.list_subjects(session, owner=user)]
 
 
@@ -119,6 +120,7 @@ def get_sample(sample_id: str, user: ApiUser, session: SessionDep) -> SampleOut:
 
 @router.get("/samples/{sample_id}/scores.tsv", response_class=PlainTextResponse)
 def get_sample_tsv(sample_id: str, user: ApiUser, session: SessionDep) -> Response:
+    """One sample's scores as a TSV file (404 if it is not the caller's)."""
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the users and samples tables."""
     op.create_table(
         "users",
         sa.Column("id", sa.String(32), primary_key=True),
@@ -44,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the users and samples tables."""
     op.drop_index("ix_samples_owner_subject", table_name="samples")
     op.drop_index("ix_samples_owner_created", table_name="samples")
     op.drop_table("samples")

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the login sessions and throttle counter tables."""
     op.create_table(
         "auth_sessions",
         sa.Column("id", sa.String(64), primary_key=True),
@@ -36,6 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the login sessions and throttle counter tables."""
     op.drop_index("ix_throttles_window_end", table_name="throttles")
     op.drop_table("throttles")
     op.drop_index("ix_auth_sessions_user", table_name="auth_sessions")

@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the jobs table and give samples a column for their stored contributions."""
     op.create_table(
         "jobs",
         sa.Column("id", sa.String(32), primary_key=True),
@@ -41,6 +42,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the jobs table and the samples' contributions column."""
     with op.batch_alter_table("samples") as batch:
         batch.drop_column("contributions")
     op.drop_index("ix_jobs_status_created", table_name="jobs")
