@@ -18,8 +18,8 @@ all of them take the layout from here:
 from __future__ import annotations
 
 from os import PathLike
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
