@@ -25,7 +25,8 @@ def test_duvallet_genera_are_cited_human_genus_rows():
     facts = load_knowledge().facts
     rows = facts[facts["trait"] == "shared_disease_response"]
     assert set(rows["source"]) == {DUVALLET}
-    assert set(rows["rank"]) == {"genus"} and set(rows["host"]) == {"human"}
+    assert set(rows["rank"]) == {"genus"}
+    assert set(rows["host"]) == {"human"}
     disease = set(rows["taxon"])
     # The paper's examples: facultative and oral-associated genera enriched.
     assert {"Streptococcus", "Veillonella", "Lactobacillus", "Escherichia", "Enterococcus"} <= disease
@@ -39,7 +40,8 @@ def test_balance_is_the_logistic_of_the_log_ratio():
     eps = DIVERSITY_FLOOR
     ratio = np.log((F["health_response"] + eps) / (F["disease_response"] + eps))
     assert value == pytest.approx(1 / (1 + np.exp(-ratio)))
-    assert value[1] == pytest.approx(0.5) and value[3] == pytest.approx(0.5)
+    assert value[1] == pytest.approx(0.5)
+    assert value[3] == pytest.approx(0.5)
 
 
 def test_butyrate_producers_raise_it_and_shared_disease_genera_lower_it():
