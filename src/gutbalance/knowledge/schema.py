@@ -51,6 +51,8 @@ _CONSERVED = {
     # genera (Louis & Flint 2017), and the pathways are largely shared within them.
     "butyrate_producer": "genus", "propionate_producer": "genus", "acetate_producer": "genus",
     "lactate_producer": "genus", "butyrate_crossfeeding": "genus",
+    # The meta-analysis tested genera (16S), so a genus row is the finding itself.
+    "shared_disease_response": "genus",
 }
 
 
@@ -80,6 +82,8 @@ TRAITS: dict[str, Trait] = {
         _t("asnicar_unfavourable", "homeostasis", "1 = one of the 15 species Asnicar et al. 2021 ranked unfavourable"),
         _t("sphingolipid_producer", "homeostasis", _BOOL + " (makes sphingolipids; Bacteroides sphingolipids keep"
            " the colon uninflamed in gnotobiotic mice and are lower in IBD stool, Brown et al. 2019)"),
+        _t("shared_disease_response", "homeostasis", "1 = genus enriched in patients in at least two diseases (the"
+           " non-specific shared response of Duvallet et al. 2017)"),
         # --- nutrients: does it make what immune cells need?
         _t("butyrate_producer", "nutrients", _BOOL, "route", "mM"),
         _t("propionate_producer", "nutrients", _BOOL, "route"),

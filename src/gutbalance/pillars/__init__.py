@@ -155,6 +155,9 @@ COMPONENTS: tuple[Component, ...] = (
               prior=1 / 8),
     Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 over taxa above 0.1 % (as 0-1)",
               prior=1 / 8),
+    Component("homeostasis", "shared_response", "community",
+              "the shared response to disease: butyrate producers and health-associated taxa against disease-associated"
+              " taxa, pathobionts and pro-inflammatory taxa (Duvallet 2017), as a balance", prior=1 / 8),
     Component("nutrients", "butyrate", "reward",
               "butyrate supply: butyrate producers and the acetate/lactate makers that feed them",
               "butyrate_supply", "k_butyrate", 0.45),
@@ -363,6 +366,8 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
     curated (anti/pro-inflammatory effect) and population associations
     (Asnicar et al. 2021 favourable/unfavourable; GMHI health-prevalent/scarce)."""
     v = values.fillna(0.0).clip(0.0, 1.0)
+    harmful = values[["pathobiont", "enteric_pathogen"]].fillna(0.0).clip(0.0, 1.0).max(axis=1)
+    harmless = 1.0 - harmful
     return pd.DataFrame(
         {
             # Sphingolipid producers: Bacteroides sphingolipids keep the colon
@@ -376,8 +381,21 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
             # shown to feed them (Belenguer 2006, Riviere 2016), whose rise on
             # fibre raises butyrate output; harmful taxa earn no credit, as in
             # _composite_traits.
-            "butyrate_supply": v[["butyrate_producer", "butyrate_crossfeeding"]].max(axis=1)
-            * (1.0 - values[["pathobiont", "enteric_pathogen"]].fillna(0.0).clip(0.0, 1.0).max(axis=1)),
+            "butyrate_supply": v[["butyrate_producer", "butyrate_crossfeeding"]].max(axis=1) * harmless,
+            # The two sides of the non-specific response to disease shared by
+            # many diseases (Duvallet et al. 2017: butyrate producers depleted,
+            # facultative and oral-associated genera enriched), with the
+            # species-level health/disease associations (Gupta 2020, Asnicar
+            # 2021) and the curated effects; harmful taxa sit on the disease
+            # side only.  The health side is the butyrate producers, as the
+            # paper reads its depleted genera, not the genus list itself: it
+            # holds Bacteroides and Bifidobacterium, and a genus that large
+            # says little about one person (alone it did not separate the
+            # labelled studies, AUC 0.46-0.58; docs/scoring.md).
+            "health_response": v[["butyrate_producer", "asnicar_favourable", "gmhi_health_prevalent",
+                                  "anti_inflammatory"]].max(axis=1) * harmless,
+            "disease_response": pd.concat([v[["shared_disease_response", "asnicar_unfavourable", "gmhi_health_scarce",
+                                              "pro_inflammatory"]], harmful], axis=1).max(axis=1),
         },
         index=values.index,
     )
@@ -411,6 +429,21 @@ def gmwi2_unit(gmwi2: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(gmwi2, dtype=float)))
 
 
+def shared_response(F: pd.DataFrame) -> np.ndarray:
+    r"""The balance of the shared response to disease, 0-1:
+    :math:`(G + \varepsilon) / (G + D + 2\varepsilon)` with :math:`G` the share
+    of the health side and :math:`D` of the disease side
+    (``health_response``, ``disease_response``), :math:`\varepsilon` the
+    diversity floor.  It is the logistic of the log-ratio
+    :math:`\log((G + \varepsilon)/(D + \varepsilon))`: a ratio within the
+    sample, so a study's overall level of either side (diet, country,
+    profiler) cancels, and shares under the floor (seen or missed with
+    depth) barely move it; 0.5 when neither side is present."""
+    g = F["health_response"].to_numpy(dtype=float) + DIVERSITY_FLOOR
+    d = F["disease_response"].to_numpy(dtype=float) + DIVERSITY_FLOOR
+    return g / (g + d)
+
+
 @dataclass
 class _Inputs:
     """Everything the components are computed from, kept for the contributions."""
@@ -438,6 +471,8 @@ def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: flo
     for c in COMPONENTS:
         if c.name in ("diversity", "harmless_diversity"):
             value = community[c.name].to_numpy() / diversity_reference
+        elif c.name == "shared_response":
+            value = shared_response(F)
         elif c.kind == "community":
             value = community[c.name].to_numpy()
         elif c.kind == "capacity":

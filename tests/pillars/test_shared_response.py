@@ -1,0 +1,63 @@
+"""Issue 12 (unmet goals): the shared, non-specific response to disease
+(Duvallet et al. 2017) as a homeostasis component, a balance within the
+sample."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gutbalance.knowledge import load_knowledge
+from gutbalance.pillars import DIVERSITY_FLOOR, pillar_scores, shared_response
+from tests.helpers import make_cohort
+from tests.pillars.test_properties import POOL
+
+DUVALLET = "doi:10.1038/s41467-017-01973-8"
+VEILLONELLA = ("k__Bacteria|p__Firmicutes|c__Negativicutes|o__Veillonellales|f__Veillonellaceae|g__Veillonella"
+               "|s__Veillonella_parvula")
+
+
+def run(**profiles):
+    scaled = {name: {k: 100 * v / sum(p.values()) for k, v in p.items()} for name, p in profiles.items()}
+    return pillar_scores(make_cohort(scaled), contributions=False)
+
+
+def test_duvallet_genera_are_cited_human_genus_rows():
+    facts = load_knowledge().facts
+    rows = facts[facts["trait"] == "shared_disease_response"]
+    assert set(rows["source"]) == {DUVALLET}
+    assert set(rows["rank"]) == {"genus"}
+    assert set(rows["host"]) == {"human"}
+    disease = set(rows["taxon"])
+    # The paper's examples: facultative and oral-associated genera enriched.
+    assert {"Streptococcus", "Veillonella", "Lactobacillus", "Escherichia", "Enterococcus"} <= disease
+    # Genera of the health side and the paper's 'mixed' genera are not in it.
+    assert not {"Faecalibacterium", "Roseburia", "Bacteroides", "Prevotella", "Alistipes"} & disease
+
+
+def test_balance_is_the_logistic_of_the_log_ratio():
+    F = pd.DataFrame({"health_response": [0.3, 0.0, 0.0, 0.02], "disease_response": [0.01, 0.0, 0.2, 0.02]})
+    value = shared_response(F)
+    eps = DIVERSITY_FLOOR
+    ratio = np.log((F["health_response"] + eps) / (F["disease_response"] + eps))
+    assert value == pytest.approx(1 / (1 + np.exp(-ratio)))
+    assert value[1] == pytest.approx(0.5)
+    assert value[3] == pytest.approx(0.5)
+
+
+def test_butyrate_producers_raise_it_and_shared_disease_genera_lower_it():
+    base = {POOL["vulgatus"]: 40.0, POOL["uniformis"]: 30.0, POOL["alistipes"]: 10.0}
+    healthy = {**base, POOL["faecalibacterium"]: 15.0, POOL["roseburia"]: 5.0}
+    inflamed = {**base, VEILLONELLA: 10.0, POOL["gnavus"]: 5.0, POOL["ecoli"]: 5.0}
+    result = run(healthy=healthy, inflamed=inflamed)
+    c = result.components["homeostasis.shared_response"]
+    assert c["healthy"] > 0.9
+    assert c["inflamed"] < 0.5  # the disease side outweighs the health side
+    assert result.scores.loc["healthy", "homeostasis"] > result.scores.loc["inflamed", "homeostasis"]
+
+
+def test_a_study_wide_scale_of_both_sides_cancels():
+    """Doubling both sides (at the expense of neutral taxa) leaves the balance
+    where it was, up to the floor: a ratio within the sample."""
+    F = pd.DataFrame({"health_response": [0.2, 0.4], "disease_response": [0.05, 0.1]})
+    a, b = shared_response(F)
+    assert a == pytest.approx(b, abs=0.01)
