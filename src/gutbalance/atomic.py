@@ -41,7 +41,7 @@ class PendingFile:
     >>> folder = Path(tempfile.mkdtemp())
     >>> with PendingFile(folder / "out.txt") as pending:
     ...     _ = pending.tmp.write_text("done")
-    ...     pending.commit()
+    ...     _ = pending.commit()
     >>> (folder / "out.txt").read_text()
     'done'
     """
