@@ -19,7 +19,15 @@ from gutbalance.web import jobs
 from gutbalance.web.models import Job, Sample, User, utcnow
 from tests.bombs import gzip_bomb, qza_bomb
 from tests.helpers import SMALL_COMMUNITY, metaphlan_text
-from tests.web.conftest import CHEAP_HASHING, count_rows, merged_metaphlan, register, single_profile, upload
+from tests.web.conftest import (
+    CHEAP_HASHING,
+    WAIT_FOR_SCORING,
+    count_rows,
+    merged_metaphlan,
+    register,
+    single_profile,
+    upload,
+)
 from tests.web.test_pages import csrf_of, page_register
 
 NO_WAIT = {**CHEAP_HASHING, "upload_wait_seconds": 0.0}
@@ -109,7 +117,7 @@ def test_a_flood_of_lines_is_refused_before_parsing(client, app):
     assert jobs_in(app) == []
 
 
-@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "upload_max_samples": 2}])
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "upload_max_samples": 2}])
 def test_too_many_samples_is_422(client, app, tmp_path, settings_overrides):
     alice = register(client, "alice")
     response = upload(client, alice, merged_metaphlan(tmp_path, ["A", "B", "C"]), filename="merged.tsv")
