@@ -283,12 +283,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, database_url: str | None, *, workers: int | None = None) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     command = [sys.executable, "-c", "from gutbalance.cli import main; main()", "serve",
                "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
     if database_url:
         command += ["--database-url", database_url]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("w"))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

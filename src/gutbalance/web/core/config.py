@@ -44,8 +44,12 @@ class Settings:
         members of a ``.qza``): bytes, lines, samples, taxa per sample.  Bytes
         and lines are counted while the upload streams, before it is queued
         (413 for bytes, 422 for the rest).
+    server_processes
+        Processes ``gutbalance serve`` runs the app in (uvicorn workers sharing
+        the port); they share the database, so its throttles and job queue.
     worker_processes
-        Worker processes that parse and score uploads, off the request path.
+        Worker processes that parse and score uploads, off the request path,
+        in each server process.
     worker_memory_bytes
         Address-space limit of each worker (``RLIMIT_AS``): an upload that
         needs more fails with 413 instead of taking the machine's memory.
@@ -111,6 +115,7 @@ class Settings:
     upload_max_lines: int = 200_000
     upload_max_samples: int = 1000
     upload_max_taxa: int = 50_000
+    server_processes: int = 1
     worker_processes: int = 2
     worker_memory_bytes: int = 3 * 1024**3
     worker_seconds: int = 120
