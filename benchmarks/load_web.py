@@ -51,6 +51,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import numpy as np
+from rawhttp import Connection, Response, TransportError, multipart
 
 import gutbalance
 
@@ -66,13 +67,13 @@ class Stats:
         self.latency: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
 
-    async def call(self, kind: str, request, *, expect: tuple[int, ...] = ()) -> httpx.Response | None:
+    async def call(self, kind: str, request, *, expect: tuple[int, ...] = ()) -> Response | None:
         """The response, or None on an error; ``expect`` lists the refusals
         that are the right answer (for the attackers)."""
         start = time.perf_counter()
         try:
             response = await request
-        except httpx.HTTPError as exc:
+        except TransportError as exc:
             self.errors[kind].append(f"{type(exc).__name__}: {exc}")
             return None
         self.latency[kind].append(time.perf_counter() - start)
@@ -82,11 +83,11 @@ class Stats:
         return response
 
 
-async def _patient_post(client: httpx.AsyncClient, path: str, body: dict) -> httpx.Response:
+async def _patient_post(client: Connection, path: str, body: dict) -> Response:
     """POST, waiting as asked and trying again while the server sheds
     password hashing (503 with Retry-After), as a well-behaved client does."""
     for _ in range(60):
-        response = await client.post(path, json=body)
+        response = await client.request("POST", path, json_body=body)
         if response.status_code != 503 or "retry-after" not in response.headers:
             break
         await asyncio.sleep(float(response.headers["retry-after"]))
@@ -108,7 +109,7 @@ class SignIns:
             self.all_done.set()
 
 
-async def sign_in(client: httpx.AsyncClient, stats: Stats, prefix: str, signins: SignIns | None) -> dict[str, str] | None:
+async def sign_in(client: Connection, stats: Stats, prefix: str, signins: SignIns | None) -> dict[str, str] | None:
     """Register and log in a new account; its bearer header, or None on failure."""
     credentials = {"username": f"{prefix}-{uuid.uuid4().hex[:12]}", "password": PASSWORD}
     try:
@@ -123,14 +124,34 @@ async def sign_in(client: httpx.AsyncClient, stats: Stats, prefix: str, signins:
             signins.done()
 
 
-async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, bytes], deadline: float, signins: SignIns | None = None) -> None:
+async def user(url: str, stats: Stats, profile: tuple[str, bytes], deadline: float, signins: SignIns | None = None) -> None:
+    client = connect(url)
+    try:
+        await _user(client, stats, profile, deadline, signins)
+    finally:
+        await client.close()
+
+
+def connect(url: str) -> Connection:
+    """A keep-alive connection of one simulated client (dropped after 2 s
+    idle, before uvicorn's 5 s keep-alive timeout closes it from its side)."""
+    parts = urlsplit(url)
+    return Connection(parts.hostname, parts.port, keepalive_expiry=2.0)
+
+
+def post_file(client: Connection, headers: dict[str, str], file: tuple[str, bytes]):
+    body, content_type = multipart({}, {"file": file})
+    return client.request("POST", "/api/samples", headers={**headers, "content-type": content_type}, body=body)
+
+
+async def _user(client: Connection, stats: Stats, profile: tuple[str, bytes], deadline: float, signins: SignIns | None) -> None:
     headers = await sign_in(client, stats, "load", signins)
     if headers is None:
         return
 
     async def upload() -> list[str]:
         sent = time.perf_counter()
-        response = await stats.call("upload", client.post("/api/samples", headers=headers, files={"file": profile}))
+        response = await stats.call("upload", post_file(client, headers, profile))
         if response is None:
             return []
         if response.status_code == 201:
@@ -139,7 +160,7 @@ async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, byte
         url = response.json()["url"]
         while True:  # 202: poll the job until its samples are stored
             await asyncio.sleep(JOB_POLL_SECONDS)
-            job = await stats.call("job", client.get(url, headers=headers))
+            job = await stats.call("job", client.request("GET", url, headers=headers))
             if job is None:
                 return []
             body = job.json()
@@ -155,9 +176,9 @@ async def user(client: httpx.AsyncClient, stats: Stats, profile: tuple[str, byte
     for round_ in range(MAX_ROUNDS):
         if time.monotonic() >= deadline or not ids:
             break
-        await stats.call("report", client.get(f"/api/samples/{ids[round_ % len(ids)]}/report", headers=headers))
+        await stats.call("report", client.request("GET", f"/api/samples/{ids[round_ % len(ids)]}/report", headers=headers))
         if round_ % 5 == 4:
-            await stats.call("list", client.get("/api/samples", headers=headers))
+            await stats.call("list", client.request("GET", "/api/samples", headers=headers))
         if time.monotonic() - last_upload >= UPLOAD_EVERY_SECONDS and time.monotonic() < deadline:
             ids += await upload()
             last_upload = time.monotonic()
@@ -181,7 +202,8 @@ def hostile_files() -> list[tuple[str, bytes]]:
     ]
 
 
-async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str, bytes]], deadline: float, signins: SignIns) -> None:
+async def bomber(url: str, stats: Stats, files: list[tuple[str, bytes]], deadline: float, signins: SignIns) -> None:
+    client = connect(url)
     headers = await sign_in(client, stats, "bomber", signins)
     if headers is None:
         return
@@ -190,18 +212,58 @@ async def bomber(client: httpx.AsyncClient, stats: Stats, files: list[tuple[str,
         name, data = files[index % len(files)]
         index += 1
         response = await stats.call(
-            f"bomb {name}", client.post("/api/samples", headers=headers, files={"file": (name, data)}), expect=(413, 422, 429)
+            f"bomb {name}", post_file(client, headers, (name, data)), expect=(413, 422, 429)
         )
         if response is not None and response.status_code == 429:
             # ...but not past the end: the run's elapsed time divides every count.
             await asyncio.sleep(min(float(response.headers.get("retry-after", "1")), max(0.0, deadline - time.monotonic())))
 
 
-async def login_flooder(client: httpx.AsyncClient, stats: Stats, victim: str, deadline: float, signins: SignIns) -> None:
+async def login_flooder(url: str, stats: Stats, victim: str, deadline: float, signins: SignIns) -> None:
+    client = connect(url)
     await signins.all_done.wait()
     while time.monotonic() < deadline:
         target = victim if uuid.uuid4().int % 2 else f"nobody-{uuid.uuid4().hex[:10]}"
-        await stats.call("bad-login", client.post("/api/login", json={"username": target, "password": "wrong password!"}), expect=(401, 429, 503))
+        body = {"username": target, "password": "wrong password!"}
+        await stats.call("bad-login", client.request("POST", "/api/login", json_body=body), expect=(401, 429, 503))
+
+
+class CpuClock:
+    """CPU seconds used by this process and by the server (with its children)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        import psutil
+
+        self.client = psutil.Process()
+        self.server = psutil.Process(server_pid) if server_pid is not None else None
+
+    def _server_seconds(self) -> float:
+        import psutil
+
+        if self.server is None:
+            return float("nan")
+        total = 0.0
+        for process in [self.server, *self.server.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
+
+    def __enter__(self) -> CpuClock:
+        self.wall = time.perf_counter()
+        self.client_start = sum(self.client.cpu_times()[:2])
+        self.server_start = self._server_seconds()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.wall = time.perf_counter() - self.wall
+        self.client_used = sum(self.client.cpu_times()[:2]) - self.client_start
+        self.server_used = self._server_seconds() - self.server_start
+
+    def __str__(self) -> str:
+        return f"{self.wall:.1f} s; CPU: server {self.server_used:.2f} s, load generator {self.client_used:.2f} s"
 
 
 class MemoryWatch:
@@ -211,6 +273,7 @@ class MemoryWatch:
         self.pid = pid
         self.peak_server = 0
         self.peak_total = 0
+        self.cpu: CpuClock | None = None
 
     async def run(self, deadline: float) -> None:
         if self.pid is None:
@@ -243,27 +306,24 @@ async def run(
     stats = Stats()
     watch = MemoryWatch(server_pid)
     files = hostile_files() if bombers else []
-    # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive
-    # timeout closes them from its side (reusing one the server is closing is
-    # a transport error that says nothing about the app).
-    connections = max(1, users + bombers + flooders)
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=120) as client:
-        # One upload scored before the clock starts: the worker processes
-        # import and warm up for seconds after the server answers /healthz.
-        await user(client, Stats(), profile, time.monotonic())
-        start = time.monotonic()
-        deadline = start + duration
-        signins = SignIns(users + bombers)
-        tasks = [user(client, stats, profile, deadline, signins) for _ in range(users)]
-        tasks += [bomber(client, stats, files, deadline, signins) for _ in range(bombers)]
-        tasks += [login_flooder(client, stats, f"load-victim-{i}", deadline, signins) for i in range(flooders)]
-        # Memory is watched 5 s beyond the end (jobs still being scored), but
-        # the elapsed time, which divides every count, is the load's own.
-        watching = asyncio.ensure_future(watch.run(deadline + 5))
+    # One upload scored before the clock starts: the worker processes
+    # import and warm up for seconds after the server answers /healthz.
+    await user(url, Stats(), profile, time.monotonic())
+    start = time.monotonic()
+    deadline = start + duration
+    signins = SignIns(users + bombers)
+    tasks = [user(url, stats, profile, deadline, signins) for _ in range(users)]
+    tasks += [bomber(url, stats, files, deadline, signins) for _ in range(bombers)]
+    tasks += [login_flooder(url, stats, f"load-victim-{i}", deadline, signins) for i in range(flooders)]
+    # Memory is watched 5 s beyond the end (jobs still being scored), but
+    # the elapsed time, which divides every count, is the load's own.
+    watching = asyncio.ensure_future(watch.run(deadline + 5))
+    clock = CpuClock(server_pid)
+    with clock:
         await asyncio.gather(*tasks)
-        elapsed = time.monotonic() - start
-        await watching
+    elapsed = time.monotonic() - start
+    await watching
+    watch.cpu = clock
     return stats, elapsed, watch
 
 
@@ -325,6 +385,9 @@ def report(stats: Stats, elapsed: float, users: int, watch: MemoryWatch | None =
     if watch is not None and watch.peak_server:
         print(f"server peak RSS {watch.peak_server / 2**20:,.0f} MB; "
               f"with its worker processes {watch.peak_total / 2**20:,.0f} MB (PSS: shared pages counted once)")
+    if watch is not None and watch.cpu is not None:
+        print(f"CPU during the load: server (with its worker processes) {watch.cpu.server_used:.1f} s, "
+              f"load generator {watch.cpu.client_used:.1f} s, in {watch.cpu.wall:.1f} s on {os.cpu_count()} cores")
     print(f"errors: {total_errors}")
     return 1 if total_errors else 0
 
@@ -335,6 +398,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--url", help="a server already running on 127.0.0.1 (default: start one)")
     parser.add_argument("--database-url", help="database for the server this script starts (default: SQLite)")
+    parser.add_argument("--workers", type=int, help="server processes of the server this script starts (default: what gutbalance serve chooses)")
     parser.add_argument("--profile", type=Path, help="profile to upload (default: a shipped MetaPhlAn 3 example)")
     parser.add_argument("--hostile", type=int, default=0, help="attackers of each kind (bombs, login floods) beside the users")
     parser.add_argument("--bombers", type=int, help="attackers uploading bombs (default: --hostile)")
@@ -350,9 +414,10 @@ def main() -> int:
             _loopback_only(args.url)
             url = args.url.rstrip("/")
         else:
-            process, url = start_server(Path(tmp), args.database_url)
+            process, url = start_server(Path(tmp), args.database_url, workers=args.workers)
         try:
-            print(f"load test against {url}: {args.users} users, {args.duration:.0f} s, uploading {path.name}")
+            print(f"load test against {url}: {args.users} users, {args.duration:.0f} s, uploading {path.name}; "
+                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             pid = process.pid if process is not None else None
             bombers = args.hostile if args.bombers is None else args.bombers
             flooders = args.hostile if args.login_flooders is None else args.login_flooders

@@ -39,10 +39,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_web import start_server  # noqa: E402
+from load_web import CpuClock, start_server  # noqa: E402
 from rawhttp import one_shot  # noqa: E402
 
 PASSWORD = "load test password"
@@ -79,38 +78,6 @@ async def burst(url: str, requests: list[dict | None]) -> tuple[Counter, list[fl
     done.set()
     await watcher
     return Counter(r.status_code for r in responses), latencies
-
-
-class CpuClock:
-    """CPU seconds used by this process and by the server (with its children)."""
-
-    def __init__(self, server_pid: int) -> None:
-        self.client = psutil.Process()
-        self.server = psutil.Process(server_pid)
-
-    def _server_seconds(self) -> float:
-        total = 0.0
-        for process in [self.server, *self.server.children(recursive=True)]:
-            try:
-                times = process.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.user + times.system
-        return total
-
-    def __enter__(self) -> CpuClock:
-        self.wall = time.perf_counter()
-        self.client_start = sum(self.client.cpu_times()[:2])
-        self.server_start = self._server_seconds()
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.wall = time.perf_counter() - self.wall
-        self.client_used = sum(self.client.cpu_times()[:2]) - self.client_start
-        self.server_used = self._server_seconds() - self.server_start
-
-    def __str__(self) -> str:
-        return f"{self.wall:.1f} s; CPU: server {self.server_used:.2f} s, load generator {self.client_used:.2f} s"
 
 
 def summary(latencies: list[float]) -> str:

@@ -59,6 +59,9 @@ class Settings:
     upload_wait_seconds
         How long an upload request waits for its job: done by then, the
         answer is 201 with the samples; else 202 with the job's URL.
+    job_keep_seconds
+        How long a finished job (done or failed) is kept for its status page
+        and ``GET /api/jobs/{id}``; then the sweep deletes it (its samples stay).
     max_queued_jobs
         Uploads waiting for a worker in one server process before new ones
         are refused (503 with ``Retry-After``).
@@ -121,6 +124,7 @@ class Settings:
     worker_seconds: int = 120
     upload_wait_seconds: float = 1.0
     max_queued_jobs: int = 500
+    job_keep_seconds: int = 24 * 3600
     uploads_per_window: int = 20
     upload_window_seconds: int = 60
     login_failures_allowed: int = 5
