@@ -77,8 +77,9 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
 def _environment(settings) -> dict[str, str]:
     """What the server processes must agree on, as ``GUTBALANCE_*`` variables.
 
-    Password hashing slots are per process: unless set, each process gets its
-    share of the default (one core fewer than the machine has), at least one."""
+    Password hashing slots and scoring worker processes are per server
+    process: unless set, each server process gets its share of the
+    default (hashing: one core fewer than the machine has), at least one."""
     from ..web.core.config import Settings
 
     env = {
@@ -87,9 +88,11 @@ def _environment(settings) -> dict[str, str]:
         "GUTBALANCE_BEHIND_TLS_PROXY": "1" if settings.behind_tls_proxy else "0",
         "GUTBALANCE_FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
     }
-    if "GUTBALANCE_PASSWORD_HASH_CONCURRENCY" not in os.environ:
-        share = max(1, Settings().password_hash_concurrency // settings.server_processes)
-        env["GUTBALANCE_PASSWORD_HASH_CONCURRENCY"] = str(share)
+    defaults = Settings()
+    for name in ("password_hash_concurrency", "worker_processes"):
+        variable = f"GUTBALANCE_{name.upper()}"
+        if variable not in os.environ:
+            env[variable] = str(max(1, getattr(defaults, name) // settings.server_processes))
     return env
 
 
