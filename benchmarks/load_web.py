@@ -95,8 +95,11 @@ class Stats:
 async def _patient_post(client: Connection, path: str, body: dict) -> Response:
     """POST, waiting as asked and trying again while the server sheds
     password hashing (503 with Retry-After), as a well-behaved client does."""
-    for _ in range(60):
+    deadline = time.monotonic() + 600  # a busy shared machine can keep a sign-in waiting for minutes
+    while True:
         response = await client.request("POST", path, json_body=body)
+        if time.monotonic() > deadline:
+            break
         if response.status_code != 503 or "retry-after" not in response.headers:
             break
         await asyncio.sleep(float(response.headers["retry-after"]))
