@@ -8,7 +8,16 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from tests.web.conftest import CHEAP_HASHING, PASSWORD, count_rows, merged_metaphlan, register, single_profile, upload
+from tests.web.conftest import (
+    CHEAP_HASHING,
+    PASSWORD,
+    WAIT_FOR_SCORING,
+    count_rows,
+    merged_metaphlan,
+    register,
+    single_profile,
+    upload,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -88,7 +97,7 @@ def test_session_cookie_flags(client):
     assert "Secure" not in cookie  # plain http on a local server: a Secure cookie would never come back
 
 
-@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "behind_tls_proxy": True}])
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "behind_tls_proxy": True}])
 def test_cookies_are_secure_behind_tls_proxy(client, settings_overrides):
     response = page_register(client)
     assert "Secure" in response.headers["set-cookie"]
@@ -203,7 +212,7 @@ def test_crash_gives_a_generic_500_page(client, monkeypatch):
     assert "Traceback" not in response.text
 
 
-@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "max_upload_bytes": 4096}])
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "max_upload_bytes": 4096}])
 def test_upload_size_limit(client, app, settings_overrides):
     headers = register(client, "alice")
     big = single_profile() + ("#" + "x" * 100 + "\n") * 100
@@ -223,7 +232,7 @@ def test_upload_size_limit(client, app, settings_overrides):
     assert client.post("/api/login", content=b"x" * (2 << 20), headers={"content-type": "application/json"}).status_code == 413
 
 
-@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "uploads_per_window": 2}])
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "uploads_per_window": 2}])
 def test_upload_rate_limit_per_user(client, settings_overrides):
     alice = register(client, "alice")
     bob = register(client, "bob")

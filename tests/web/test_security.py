@@ -33,7 +33,7 @@ from gutbalance.web.core.security import (
     read_token,
 )
 from tests.helpers import SMALL_COMMUNITY, make_cohort
-from tests.web.conftest import CHEAP_HASHING, PASSWORD, count_rows, register, single_profile, upload
+from tests.web.conftest import CHEAP_HASHING, PASSWORD, WAIT_FOR_SCORING, count_rows, register, single_profile, upload
 from tests.web.test_pages import csrf_of, page_register
 
 # --- helpers -------------------------------------------------------------------
@@ -137,6 +137,110 @@ def test_login_flood_for_random_users_is_shed_and_the_server_stays_up(app):
         assert counter.verified <= allowed, (counter.verified, statuses)
         assert statuses[429] >= 300 - allowed - statuses[503]
         assert health == [200] * 10
+
+
+def test_healthz_is_answered_before_the_app_and_its_database(client, app):
+    """/healthz needs neither a thread nor a query: it answers with the
+    database gone, and carries the security headers."""
+    app.state.engine.dispose()
+    app.state.sessions.configure(bind=None)  # any query would now fail
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["cache-control"] == "no-store"
+
+
+def test_account_actions_beyond_the_hashing_slots_are_shed_before_their_body_is_read():
+    """The front door admits at most max_in_flight logins or registrations;
+    the next is 503 with Retry-After at once, its body never read and the app
+    never called; other paths pass."""
+    from gutbalance.web.core.security import AddressRefusals
+    from gutbalance.web.middleware import FrontDoor
+
+    release = asyncio.Event()
+    entered: list[str] = []
+
+    async def app(scope, receive, send):
+        entered.append(scope["path"])
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    class Guards:
+        refusals = AddressRefusals()
+
+    door = FrontDoor(app, guards=Guards(), max_in_flight=1, hsts=False)
+
+    async def call(path: str) -> tuple[list[dict], int]:
+        sent: list[dict] = []
+        reads = 0
+
+        async def receive():
+            nonlocal reads
+            reads += 1
+            return {"type": "http.request", "body": b'{"username":"a","password":"b"}', "more_body": False}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": path, "client": ("198.51.100.7", 1), "scheme": "http", "headers": []}
+        await door(scope, receive, send)
+        return sent, reads
+
+    async def run():
+        first = asyncio.create_task(call("/api/login"))
+        await asyncio.sleep(0.01)
+        shed, reads = await call("/login")
+        other = asyncio.create_task(call("/api/samples"))
+        await asyncio.sleep(0.01)
+        release.set()
+        return await first, (shed, reads), await other
+
+    (first, _), (shed, reads), (other, _) = asyncio.run(run())
+    assert first[0]["status"] == 200
+    assert other[0]["status"] == 200
+    assert entered == ["/api/login", "/api/samples"]
+    assert shed[0]["status"] == 503
+    assert reads == 0
+    headers = dict(shed[0]["headers"])
+    assert headers[b"retry-after"] == b"1"
+    assert headers[b"content-type"].startswith(b"text/html")  # the page's form gets a page
+    assert b"busy" in shed[1]["body"]
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, "login_address_failures_allowed": 3}])
+def test_an_address_refused_by_the_database_is_refused_from_memory_for_its_window(client, app, settings_overrides, monkeypatch):
+    from gutbalance.web import throttles
+
+    for i in range(3):
+        assert client.post("/api/login", json={"username": f"nobody{i}", "password": "a guess"}).status_code == 401
+    refused = client.post("/api/login", json={"username": "nobody9", "password": "a guess"})
+    assert refused.status_code == 429  # by the database: the address used its 3 failures
+    window = int(refused.headers["retry-after"])
+    calls = []
+    monkeypatch.setattr(throttles, "reserve", lambda *a, **k: calls.append(a) or 0)
+    again = client.post("/api/login", json={"username": "somebody", "password": "a guess"})
+    assert again.status_code == 429
+    assert "from this address" in again.json()["detail"]
+    assert 0 < int(again.headers["retry-after"]) <= window
+    assert calls == []  # answered without the database
+    # the page's form is refused the same way; registrations are a limit of their own
+    assert client.post("/login", data={"username": "x", "password": "y"}).status_code == 429
+    assert client.post("/api/register", json={"username": "newcomer", "password": PASSWORD}).status_code == 201
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "uploads_per_window": 2}])
+def test_the_upload_rate_is_counted_in_the_database_across_server_processes(client, app, settings_overrides):
+    """Two apps on one database (two server processes) share a user's upload count."""
+    alice = register(client, "alice")
+    assert upload(client, alice, single_profile()).status_code == 201
+    with TestClient(create_app(app.state.settings), raise_server_exceptions=False) as second:
+        assert upload(second, alice, single_profile()).status_code == 201
+        response = upload(second, alice, single_profile())
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert upload(client, alice, single_profile()).status_code == 429
 
 
 def test_registration_is_throttled_per_address_in_the_database(client, app):

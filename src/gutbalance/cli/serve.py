@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -24,8 +25,11 @@ import click
 @click.option("--forwarded-allow-ips", default=None,
               help="Proxies (addresses or networks, comma-separated) whose X-Forwarded-For/-Proto headers "
                    "are trusted with --behind-tls-proxy [default: 127.0.0.1].")
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help="Server processes sharing the port (they share the database: its throttles and job queue) "
+                   "[default: $GUTBALANCE_SERVER_PROCESSES or 1].")
 def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
-          behind_tls_proxy: bool | None, forwarded_allow_ips: str | None) -> None:
+          behind_tls_proxy: bool | None, forwarded_allow_ips: str | None, workers: int | None) -> None:
     """Start the web app: register, upload profiles, read reports.
 
     The database is created or migrated to the current schema first.
@@ -39,7 +43,11 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
     except ModuleNotFoundError as exc:  # the web extra is not installed
         raise click.ClickException(f"the web app needs the 'web' extra (pip install 'gutbalance[web]'): {exc}") from None
     settings = load_settings(
-        data_dir=data_dir, database_url=database_url, behind_tls_proxy=behind_tls_proxy, forwarded_allow_ips=forwarded_allow_ips
+        data_dir=data_dir,
+        database_url=database_url,
+        behind_tls_proxy=behind_tls_proxy,
+        forwarded_allow_ips=forwarded_allow_ips,
+        server_processes=workers,
     )
     engine = make_engine(settings.database_url)
     try:
@@ -50,14 +58,43 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         engine.dispose()
     where = "the database URL given" if database_url else str(settings.data_dir)
     click.echo(f"gutbalance web app on http://{host}:{port}/ (data: {where}); Ctrl-C stops it", err=True)
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        server_header=False,
-        proxy_headers=False,  # the app reads them itself, only with --behind-tls-proxy (see create_app)
-        log_level="info",
-    )
+    options = {
+        "host": host,
+        "port": port,
+        "server_header": False,
+        "proxy_headers": False,  # the app reads them itself, only with --behind-tls-proxy (see create_app)
+        "log_level": "info",
+    }
+    if settings.server_processes == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    # Several processes: each builds its app from the environment (uvicorn
+    # spawns them), so the settings given here travel as GUTBALANCE_* variables;
+    # the signing secret is read from the data folder by each.
+    os.environ.update(_environment(settings))
+    uvicorn.run("gutbalance.web.app:create_app", factory=True, workers=settings.server_processes, **options)
+
+
+def _environment(settings) -> dict[str, str]:
+    """What the server processes must agree on, as ``GUTBALANCE_*`` variables.
+
+    Password hashing slots and scoring worker processes are per server
+    process: unless set, each server process gets its share of the
+    default (hashing: one core fewer than the machine has), at least one."""
+    from ..web.core.config import Settings
+
+    env = {
+        "GUTBALANCE_DATA_DIR": str(settings.data_dir),
+        "GUTBALANCE_DATABASE_URL": settings.database_url,
+        "GUTBALANCE_BEHIND_TLS_PROXY": "1" if settings.behind_tls_proxy else "0",
+        "GUTBALANCE_FORWARDED_ALLOW_IPS": settings.forwarded_allow_ips,
+    }
+    defaults = Settings()
+    for name in ("password_hash_concurrency", "worker_processes"):
+        variable = f"GUTBALANCE_{name.upper()}"
+        if variable not in os.environ:
+            env[variable] = str(max(1, getattr(defaults, name) // settings.server_processes))
+    return env
 
 
 COMMANDS = [serve]

@@ -12,48 +12,23 @@ slot is busy the request is shed with 503 instead of waiting.
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import itertools
 import re
-import threading
-import time
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import crud
+from . import crud, throttles
 from .core.config import Settings
-from .core.security import HashingBusy, make_token, new_session_id, password_problem
+from .core.security import AddressRefusals, HashingBusy, make_token, new_session_id, password_problem
 from .models import User
 from .schemas import USERNAME_PATTERN
 from .services import Guards, WebError
+from .throttles import Limit, refund
+from .throttles import key as _key
 
 #: Token audiences, and the ``kind`` of the session rows they name.
 API_AUDIENCE = "api"
 SESSION_AUDIENCE = "session"
-
-#: Expired throttle rows are deleted on every this many reservations.
-_PURGE_EVERY = 64
-_reservations = itertools.count(1)
-
-
-@dataclass(frozen=True)
-class Limit:
-    """At most ``allowed`` attempts under ``key`` per ``window`` seconds."""
-
-    key: str
-    allowed: int
-    window: int
-
-
-def _key(kind: str, *parts: str) -> str:
-    # Hashed: keys have a fixed length whatever the input, and the table
-    # holds no usernames or client addresses in clear.
-    digest = hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-    return f"{kind}:{digest}"
-
 
 def _too_many(wait: int, what: str) -> WebError:
     return WebError(429, f"too many {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
@@ -63,52 +38,11 @@ def _busy() -> WebError:
     return WebError(503, "the server is busy checking other passwords; try again in a moment", headers={"Retry-After": "1"})
 
 
-_sqlite_writers: dict[str, threading.Lock] = {}
-_sqlite_writers_lock = threading.Lock()
-
-
-def _one_writer(session: Session):
-    """On SQLite, the threads of this process take turns for the throttle's
-    short write transactions on a lock of their own: SQLite would make them
-    poll its database lock with sleeps of up to 100 ms each, holding server
-    threads that every other request needs.  (Other processes still wait on
-    SQLite's lock; PostgreSQL locks the rows and needs nothing here.)"""
-    bind = session.get_bind()
-    if bind.dialect.name != "sqlite":
-        return contextlib.nullcontext()
-    key = str(bind.engine.url)  # a session may be bound to a Connection, which has no .url
-    with _sqlite_writers_lock:
-        return _sqlite_writers.setdefault(key, threading.Lock())
-
-
-def reserve(session: Session, limits: list[Limit], *, what: str) -> None:
-    """Count one attempt under every limit, all or none; 429 when any is used up.
-
-    Runs in a transaction of its own (committed here), begun with the write so
-    that SQLite takes its write lock at once rather than upgrading a read.
-    """
-    session.commit()
-    now = int(time.time())
-    with _one_writer(session):
-        for limit in sorted(limits, key=lambda lim: lim.key):  # one order everywhere: no deadlocks on PostgreSQL
-            if not crud.reserve_attempt(session, key=limit.key, limit=limit.allowed, window=limit.window, now=now):
-                session.rollback()  # undoes the reservations made under the other keys
-                wait = crud.retry_after(session, key=limit.key, now=now)
-                session.rollback()
-                raise _too_many(wait, what)
-        if next(_reservations) % _PURGE_EVERY == 0:
-            crud.purge_throttles(session, now=now)
-        session.commit()
-
-
-def refund(session: Session, limits: list[Limit]) -> None:
-    """Give back the attempt counted under each limit (it succeeded, or was never checked)."""
-    session.rollback()
-    now = int(time.time())
-    with _one_writer(session):
-        for limit in sorted(limits, key=lambda lim: lim.key):
-            crud.refund_attempt(session, key=limit.key, now=now)
-        session.commit()
+def reserve(session: Session, limits: list[Limit], *, what: str, refusals: AddressRefusals | None = None) -> None:
+    """Count one attempt under every limit, all or none (:func:`gutbalance.web.throttles.reserve`);
+    429 naming ``what`` when any is used up."""
+    if wait := throttles.reserve(session, limits, refusals=refusals):
+        raise _too_many(wait, what)
 
 
 def normalize_username(username: str) -> str:
@@ -124,7 +58,7 @@ def login_limits(settings: Settings, username: str, address: str) -> list[Limit]
     window = settings.login_window_seconds
     return [
         Limit(_key("login", username, address), settings.login_failures_allowed, window),
-        Limit(_key("login-address", address), settings.login_address_failures_allowed, window),
+        Limit(_key("login-address", address), settings.login_address_failures_allowed, window, remember=("login", address)),
         Limit(_key("login-user", username), settings.login_user_failures_allowed, window),
     ]
 
@@ -166,8 +100,10 @@ def register(session: Session, *, settings: Settings, guards: Guards, username: 
     username = normalize_username(username)
     if not re.fullmatch(USERNAME_PATTERN, username):
         raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
-    limits = [Limit(_key("register", address), settings.registrations_per_window, settings.registration_window_seconds)]
-    reserve(session, limits, what="new accounts from this address")
+    limits = [
+        Limit(_key("register", address), settings.registrations_per_window, settings.registration_window_seconds, remember=("register", address))
+    ]
+    reserve(session, limits, what="new accounts from this address", refusals=guards.refusals)
     check_policy(settings, username=username, password=password)  # after the reservation: rating costs CPU too
     if crud.get_user_by_name(session, username=username) is not None:
         raise WebError(409, "that username is taken")
@@ -186,13 +122,24 @@ def authenticate(session: Session, *, settings: Settings, guards: Guards, userna
     login limits before the password is hashed (429 when they are used up)."""
     username = normalize_username(username)
     limits = login_limits(settings, username, address)
-    reserve(session, limits, what="failed logins")
+    reserve(session, limits, what="failed logins", refusals=guards.refusals)
     user = crud.get_user_by_name(session, username=username)
     session.commit()  # no connection held while verifying (deliberately slow)
     if not _verify(session, guards, limits, user.password_hash if user else None, password) or user is None:
         raise WebError(401, "wrong username or password")
     refund(session, limits)
     return user
+
+
+def log_in(
+    session: Session, *, settings: Settings, guards: Guards, username: str, password: str, address: str, audience: str
+) -> tuple[str, str, str]:
+    """Authenticate (:func:`authenticate`) and start a login session of
+    ``audience`` (a browser session or an API token): (user id, session id,
+    signed token).  The one login of the API and the pages."""
+    user = authenticate(session, settings=settings, guards=guards, username=username, password=password, address=address)
+    session_id, token = start_session(session, settings=settings, user_id=user.id, audience=audience)
+    return user.id, session_id, token
 
 
 def check_password(session: Session, *, settings: Settings, guards: Guards, user: User, password: str) -> None:

@@ -21,7 +21,7 @@ from .api.routes import account, auth, pages, samples
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
 from .jobs import JobRunner
-from .middleware import BodySizeLimit, SecurityHeaders, add_security_headers
+from .middleware import BodySizeLimit, FrontDoor, SecurityHeaders, add_security_headers
 from .reporting import warm_up
 from .services import Guards, WebError
 from .templating import render
@@ -99,6 +99,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)
+    # Outside the others (inside the proxy headers: it needs the client's
+    # address): /healthz and the shedding of login floods are answered here.
+    hashing = app.state.guards.hashing
+    app.add_middleware(
+        FrontDoor, guards=app.state.guards, max_in_flight=min(AUTH_THREADS, hashing.concurrency + hashing.queue), hsts=settings.behind_tls_proxy
+    )
     if settings.behind_tls_proxy:
         # Outermost, so everything inside sees the client's address and scheme;
         # only the configured proxies are believed (uvicorn's own handling is
@@ -144,10 +150,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response = _error(request, 500, "Something went wrong on our side.")
         add_security_headers(response, path=request.url.path, https=settings.behind_tls_proxy or request.url.scheme == "https")
         return response
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:

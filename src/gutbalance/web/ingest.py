@@ -5,12 +5,15 @@ Parsing is :func:`gutbalance.io.read_source`, harmonising
 the percentiles :func:`gutbalance.reference.with_percentiles`;
 this module only moves their results in and out of the database.
 
-Each sample is scored on its own (a cohort of one): a person's scores must not
-change with whatever else happened to be in the same file.
+A person's scores must not change with whatever else happened to be in the
+same file or the same batch of uploads: every row of the scores table depends
+on its own sample only, which is what lets the samples of a file, and of
+several uploads, be scored together (:func:`score_uploads`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import warnings
@@ -23,7 +26,7 @@ import pandas as pd
 
 from .. import scores as _scores
 from ..cohort import Cohort, SampleProfile, build_cohort
-from ..errors import DataError, GutBalanceWarning
+from ..errors import DataError, GutBalanceError, GutBalanceWarning
 from ..io import read_source
 from ..io.source import InputLimits, Source
 from ..reference import with_percentiles, with_percentiles_explained
@@ -69,24 +72,52 @@ def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = Non
     :func:`gutbalance.reference.with_percentiles_explained`), and the contributions
     are kept so that the report never runs the scoring again.
     """
-    out = []
-    for profile in read_upload(data, filename=filename, limits=limits):
-        cohort = cohort_of([profile])
-        table, explained = with_percentiles_explained(*_scores.score_with_contributions(cohort), cohort)
-        if len(table) != 1:
-            raise DataError(f"scoring sample {profile.sample!r} gave {len(table)} rows")
-        out.append(
-            ScoredSample(
-                name=profile.sample,
-                source_file=profile.source_file,
-                source_format=profile.source_format,
-                database=profile.database,
-                scores={str(k): _json_number(v) for k, v in table.iloc[0].items()},
-                profile=pack_profile(profile),
-                contributions=pack_contributions(explained[profile.sample]),
-            )
+    return _scored(read_upload(data, filename=filename, limits=limits))
+
+
+def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[list[ScoredSample] | GutBalanceError]:
+    """:func:`score_upload` for several uploads at once: for each, its scored
+    samples, or the error that its reading raised.
+
+    The samples of every upload that could be read are scored as one cohort:
+    scoring a cohort of one costs about as much as a cohort of sixteen
+    (pandas' per-call overhead), and each row depends on its own sample only,
+    so the scores and contributions are the same bytes as scoring each alone
+    (checked in ``tests/web/test_jobs.py``).  Samples are scored under
+    positional names, so equal sample names in different uploads do not meet.
+    """
+    read: list[list[SampleProfile] | GutBalanceError] = []
+    for data, filename, limits in uploads:
+        try:
+            read.append(read_upload(data, filename=filename, limits=limits))
+        except GutBalanceError as exc:
+            read.append(exc)
+    profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r]
+    scored = iter(_scored(profiles))
+    return [r if isinstance(r, GutBalanceError) else [next(scored) for _ in r] for r in read]
+
+
+def _scored(profiles: list[SampleProfile]) -> list[ScoredSample]:
+    if not profiles:
+        return []
+    keys = [f"#{i}" for i in range(len(profiles))]
+    renamed = [dataclasses.replace(p, sample=k) for p, k in zip(profiles, keys, strict=True)]
+    cohort = cohort_of(renamed)
+    table, explained = with_percentiles_explained(*_scores.score_with_contributions(cohort), cohort)
+    if list(table.index) != keys:
+        raise DataError(f"scoring {len(keys)} samples gave {len(table)} rows")
+    return [
+        ScoredSample(
+            name=profile.sample,
+            source_file=profile.source_file,
+            source_format=profile.source_format,
+            database=profile.database,
+            scores={str(k): _json_number(v) for k, v in row.items()},
+            profile=pack_profile(profile),
+            contributions=pack_contributions(explained[key]),
         )
-    return out
+        for profile, key, (_, row) in zip(profiles, keys, table.iterrows(), strict=True)
+    ]
 
 
 def pack_contributions(explained: dict[str, Any]) -> bytes:

@@ -37,10 +37,10 @@ import queue
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError, SizeLimitError
@@ -61,6 +61,24 @@ SWEEP_SECONDS = 5.0
 ORPHAN_SECONDS = 5.0
 #: Seconds a new worker may take to import and warm up before it counts as broken.
 START_SECONDS = 300.0
+#: Queued jobs one worker scores together (see :meth:`WorkerPool.run_batch`):
+#: scoring sixteen one-sample uploads costs about what scoring one does.
+BATCH_JOBS = 16
+#: Only uploads up to this size join a batch; larger ones are scored alone, so
+#: that a batch stays within one upload's time and memory limits.
+BATCH_UPLOAD_BYTES = 256 * 1024
+
+
+@dataclass
+class _Claimed:
+    """What a running job needs, copied out of its row."""
+
+    id: str
+    data: bytes
+    filename: str
+    owner_id: str
+    subject: str | None
+    collected: date | None
 
 
 class WorkerFailure(Exception):
@@ -76,7 +94,8 @@ class WorkerFailure(Exception):
 
 
 def _worker_main(conn: Any, memory_bytes: int) -> None:
-    """The loop of one worker process: limits, warm-up, then one job at a time."""
+    """The loop of one worker process: limits, warm-up, then one batch of
+    uploads at a time (:func:`gutbalance.web.ingest.score_uploads`)."""
     # resource is a Unix-only module, needed only inside the worker process
     import resource
 
@@ -90,27 +109,33 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
     conn.send(("ready", None))
     while True:
         try:
-            data, filename, limits = conn.recv()
+            uploads = conn.recv()
         except (EOFError, OSError):
             return
         out_of_memory = False
         try:
-            reply: tuple = ("ok", ingest.score_upload(data, filename=filename, limits=limits))
-        except SizeLimitError as exc:
-            reply = ("error", 413, str(exc), False)
-        except GutBalanceError as exc:
-            reply = ("error", 422, str(exc), False)
+            reply: tuple = ("ok", [_outcome(result) for result in ingest.score_uploads(uploads)])
         except MemoryError:
             out_of_memory = True
             message = f"reading this file needs more than the {memory_bytes / 1024**3:.1f} GB an upload may use"
             reply = ("error", 413, message, True)
+        except GutBalanceError as exc:  # scoring, not reading, refused the batch
+            reply = ("error", 422, str(exc), False)
         except Exception:  # a reader bug: the user sees a generic message, the log the details
-            log.exception("scoring %s failed", filename)
+            log.exception("scoring %s failed", ", ".join(name for _, name, _ in uploads))
             reply = ("error", 500, "the file could not be scored because of an error on our side", False)
-        del data
+        del uploads
         conn.send(reply)
         if out_of_memory:
             return  # after a MemoryError the heap may be in pieces: start afresh
+
+
+def _outcome(result: list[ingest.ScoredSample] | GutBalanceError) -> tuple:
+    if isinstance(result, SizeLimitError):
+        return ("error", 413, str(result))
+    if isinstance(result, GutBalanceError):
+        return ("error", 422, str(result))
+    return ("ok", result)
 
 
 def _warm_up() -> None:
@@ -154,10 +179,12 @@ class _Worker:
             self.stop()
             self._start()
 
-    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
+    def run(self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+        """Each upload's scored samples, or why it failed; :class:`WorkerFailure`
+        when the whole batch failed (time, memory, a crash)."""
         self.ensure_started()
         try:
-            self.conn.send((data, filename, limits))
+            self.conn.send(uploads)
             if not self.conn.poll(seconds):
                 self.stop()
                 raise WorkerFailure(422, f"reading and scoring the file took longer than {seconds:g} s, the limit for one upload")
@@ -169,7 +196,7 @@ class _Worker:
                 413, f"the worker reading the file stopped (exit {code}): it needs more memory or time than one upload may use"
             ) from None
         if reply[0] == "ok":
-            return reply[1]
+            return [result if kind == "ok" else WorkerFailure(result, rest[0]) for kind, result, *rest in reply[1]]
         if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
             self.stop()
         raise WorkerFailure(reply[1], reply[2])
@@ -197,10 +224,31 @@ class WorkerPool:
             self._idle.put(worker)
 
     def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
-        """Score an upload in the next idle worker process (waiting for one) and return its samples."""
+        """One upload's scored samples; :class:`WorkerFailure` when it cannot be."""
+        (result,) = self.run_batch([(data, filename, limits)], seconds)
+        if isinstance(result, WorkerFailure):
+            raise result
+        return result
+
+    def run_batch(self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+        """Several uploads in one worker (see :func:`gutbalance.web.ingest.score_uploads`):
+        each one's scored samples or its failure.  When the batch as a whole
+        fails (time, memory, a crash, a scoring error), each upload is tried
+        again on its own, so that one upload's failure is never another's."""
         worker = self._idle.get()
         try:
-            return worker.run(data, filename, limits, seconds)
+            try:
+                return worker.run(uploads, seconds)
+            except WorkerFailure as failure:
+                if len(uploads) == 1:
+                    return [failure]
+            out: list[list[ingest.ScoredSample] | WorkerFailure] = []
+            for upload in uploads:
+                try:
+                    out += worker.run([upload], seconds)
+                except WorkerFailure as failure:
+                    out.append(failure)
+            return out
         finally:
             self._idle.put(worker)
 
@@ -320,18 +368,49 @@ class JobRunner:
             job_id = self._queue.get()
             if job_id is None:
                 return
+            batch = [job_id]
+            while len(batch) < BATCH_JOBS:  # whatever else is waiting, up to a batch
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # the stop signal is for this thread, after the batch
+                    break
+                batch.append(more)
             try:
-                self.run(job_id, pool)
-            except Exception:  # never let one job stop the thread
-                log.exception("job %s could not be run", job_id)
+                self.run_jobs(batch, pool)
+            except Exception:  # never let one batch stop the thread
+                log.exception("jobs %s could not be run", ", ".join(batch))
             finally:
-                with self._lock:
-                    event = self._done.pop(job_id, None)
-                if event is not None:
-                    event.set()
+                for done in batch:
+                    with self._lock:
+                        event = self._done.pop(done, None)
+                    if event is not None:
+                        event.set()
 
     def run(self, job_id: str, pool: WorkerPool) -> None:
         """Claim the job (if still queued), score it in a worker, store its samples."""
+        self.run_jobs([job_id], pool)
+
+    def run_jobs(self, job_ids: list[str], pool: WorkerPool) -> None:
+        """Claim the jobs still queued, score the small ones together in one
+        worker (:meth:`WorkerPool.run_batch`) and the large ones each alone,
+        and store each job's samples in a transaction of its own."""
+        claimed = [job for job in (self._claim(job_id) for job_id in job_ids) if job is not None]
+        small = [job for job in claimed if len(job.data) <= BATCH_UPLOAD_BYTES]
+        groups = ([small] if small else []) + [[job] for job in claimed if len(job.data) > BATCH_UPLOAD_BYTES]
+        limits = self.settings.upload_limits
+        for group in groups:
+            results = pool.run_batch([(job.data, job.filename, limits) for job in group], self.settings.worker_seconds)
+            for job, result in zip(group, results, strict=True):
+                job.data = b""
+                if isinstance(result, WorkerFailure):
+                    self._fail(job.id, result.status, result.message)
+                else:
+                    self._store(job, result)
+
+    def _claim(self, job_id: str) -> _Claimed | None:
         with self.sessions() as session:
             claim = session.execute(
                 update(Job)
@@ -340,26 +419,21 @@ class JobRunner:
             )
             session.commit()
             if crud.affected_rows(claim) != 1:
-                return  # another thread or process has it, or it was deleted
+                return None  # another thread or process has it, or it was deleted
             job = session.get(Job, job_id)
             if job is None or job.upload is None:
-                return
-            data, filename = job.upload, job.filename
-            owner_id, subject, collected = job.owner_id, job.subject, job.collected
-        try:
-            scored = pool.run(data, filename, self.settings.upload_limits, self.settings.worker_seconds)
-        except WorkerFailure as exc:
-            self._fail(job_id, exc.status, exc.message)
-            return
-        del data
+                return None
+            return _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected)
+
+    def _store(self, job: _Claimed, scored: list[ingest.ScoredSample]) -> None:
         try:
             with self.sessions() as session:
                 ids = crud.add_scored_samples(
-                    session, owner_id=owner_id, scored=scored, subject=subject, collected=collected, filename=filename
+                    session, owner_id=job.owner_id, scored=scored, subject=job.subject, collected=job.collected, filename=job.filename
                 )
                 done = session.execute(
                     update(Job)
-                    .where(Job.id == job_id, Job.status == RUNNING)
+                    .where(Job.id == job.id, Job.status == RUNNING)
                     .values(status=DONE, sample_ids=ids, upload=None, finished_at=utcnow())
                 )
                 if crud.affected_rows(done) != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
@@ -367,8 +441,8 @@ class JobRunner:
                     return
                 session.commit()
         except Exception:
-            log.exception("storing the samples of job %s failed", job_id)
-            self._fail(job_id, 500, "the samples could not be stored; nothing was kept")
+            log.exception("storing the samples of job %s failed", job.id)
+            self._fail(job.id, 500, "the samples could not be stored; nothing was kept")
 
     def _fail(self, job_id: str, status: int, message: str) -> None:
         with self.sessions() as session:
@@ -380,7 +454,8 @@ class JobRunner:
             session.commit()
 
     def sweep(self) -> None:
-        """Re-queue (once) jobs whose process died while running them, and
+        """Re-queue (once) jobs whose process died while running them, delete
+        jobs finished more than :attr:`Settings.job_keep_seconds` ago, and
         take on jobs queued by a process that is no longer there."""
         now = utcnow()
         stale = now - timedelta(seconds=self.settings.worker_seconds + START_SECONDS)
@@ -398,6 +473,9 @@ class JobRunner:
                     )
                 )
                 session.execute(update(Job).where(Job.status == RUNNING, Job.started_at < stale).values(status=QUEUED))
+                # finished jobs are kept a day for their status page, then forgotten (their samples stay)
+                expired = now - timedelta(seconds=self.settings.job_keep_seconds)
+                session.execute(delete(Job).where(Job.status.in_(FINISHED), Job.finished_at < expired))
                 orphans = list(
                     session.scalars(
                         select(Job.id)

@@ -1,8 +1,15 @@
-"""ASGI middleware: security headers on every response, and a cap on request
-bodies enforced while they stream in (a missing or lying Content-Length does
-not get around it)."""
+"""ASGI middleware: the front door (``/healthz`` and the shedding of account
+actions, answered before any routing, parsing or database work), security
+headers on every response, and a cap on request bodies enforced while they
+stream in (a missing or lying Content-Length does not get around it).
+
+All of it is plain ASGI (no ``BaseHTTPMiddleware``, which runs every request
+through an extra task and memory stream)."""
 
 from __future__ import annotations
+
+import json
+import time
 
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -132,3 +139,86 @@ async def _send_413(send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+#: POST paths of the account actions that hash a password, and the throttle
+#: kind each belongs to (see :class:`~gutbalance.web.core.security.AddressRefusals`).
+ACCOUNT_ACTIONS = {"/api/login": "login", "/login": "login", "/api/register": "register", "/register": "register"}
+
+BUSY_MESSAGE = "the server is busy checking other passwords; try again in a moment"
+
+
+class FrontDoor:
+    """What must stay fast under a flood, answered on the event loop before
+    FastAPI routes, parses or validates anything, and without the database:
+
+    * ``GET /healthz``: 200 at once (no thread, no query), so a liveness probe
+      measures the server, not the queue of logins behind it;
+    * an account action (login, registration) from an address the database
+      refused within its window (the per-address limit across usernames):
+      429 from memory, with the ``Retry-After`` the database gave;
+    * an account action beyond ``max_in_flight`` in this process (the
+      password-hashing slots and their short queue): 503 with
+      ``Retry-After: 1`` before its body is read.
+
+    ``guards`` is the app's :class:`~gutbalance.web.services.Guards`; its
+    ``refusals`` are filled by :func:`gutbalance.web.accounts.reserve`.
+    """
+
+    def __init__(self, app: ASGIApp, *, guards, max_in_flight: int, hsts: bool) -> None:
+        self.app = app
+        self.guards = guards
+        self.max_in_flight = max(1, max_in_flight)
+        self.hsts = hsts
+        self.in_flight = 0  # account actions inside the app; only touched on the event loop
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer ``/healthz`` and shed account actions over the limit here; pass the rest to the app."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/healthz" and method in ("GET", "HEAD"):
+            await self._answer(scope, send, 200, {"status": "ok"})
+            return
+        kind = ACCOUNT_ACTIONS.get(path) if method == "POST" else None
+        if kind is None:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        wait = self.guards.refusals.wait(kind, address, now=time.monotonic())
+        if wait:
+            what = "failed logins" if kind == "login" else "new accounts"
+            await self._answer(scope, send, 429, {"detail": f"too many {what} from this address; try again in {wait} s"}, retry_after=wait)
+            return
+        if self.in_flight >= self.max_in_flight:
+            await self._answer(scope, send, 503, {"detail": BUSY_MESSAGE}, retry_after=1)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer(self, scope: Scope, send: Send, status: int, body: dict, *, retry_after: int | None = None) -> None:
+        path = scope["path"]
+        if path.startswith("/api/") or path == "/healthz":
+            content, media = json.dumps(body).encode(), b"application/json"
+        else:  # a page's form: a page, not JSON
+            content, media = _page(status, body["detail"]).encode(), b"text/html; charset=utf-8"
+        headers = [(b"content-type", media), (b"content-length", str(len(content)).encode())]
+        if retry_after is not None:
+            headers.append((b"retry-after", str(retry_after).encode()))
+        headers = _with_headers(headers, path=path, https=self.hsts or scope.get("scheme") == "https")
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content})
+
+
+def _page(status: int, message: str) -> str:
+    # The message is ours (no input in it); the page links back to the form.
+    return (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+        f'<link rel="stylesheet" href="/static/style.css"><main><h1>{status}</h1>'
+        f'<p>{message[:1].upper()}{message[1:]}.</p><p><a href="/login">Back to the login page</a></p></main></html>'
+    )

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session
 from ..errors import GutBalanceError, SizeLimitError
 from ..io.source import expand_bytes
 from ..scores_table import SCORES_FILE, format_scores
-from . import crud, ingest
+from . import crud, ingest, throttles
 from .core.config import Settings
-from .core.security import PasswordHashing, RateLimiter
+from .core.security import AddressRefusals, PasswordHashing
 from .jobs import JobRunner
 from .models import Job, Sample, User
 
@@ -43,7 +43,7 @@ class Guards:
     """The app's stateful protections (one set per app)."""
 
     hashing: PasswordHashing
-    uploads: RateLimiter
+    refusals: AddressRefusals
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
@@ -55,7 +55,7 @@ class Guards:
                 time_cost=settings.password_hash_time_cost,
                 queue=None if settings.password_hash_queue < 0 else settings.password_hash_queue,
             ),
-            uploads=RateLimiter(settings.uploads_per_window, settings.upload_window_seconds),
+            refusals=AddressRefusals(),
         )
 
 
@@ -90,29 +90,37 @@ def receive_upload(stream: BinaryIO, *, settings: Settings) -> bytes:
     return data
 
 
+def upload_limit(settings: Settings, owner_id: str) -> throttles.Limit:
+    """The per-user upload rate, counted in the database (shared by every server process)."""
+    return throttles.Limit(throttles.key("upload", owner_id), settings.uploads_per_window, settings.upload_window_seconds)
+
+
 def upload(
     session: Session,
     *,
     settings: Settings,
-    guards: Guards,
     runner: JobRunner,
     owner: User,
     stream: BinaryIO,
-    filename: str,
+    filename: str | None,
     subject: str | None,
-    collected: date | None,
+    collected: str | None,
 ) -> Job:
-    """Check an upload and queue it for scoring; wait a little for the result.
+    """Check an upload and its form fields and queue it for scoring; wait a
+    little for the result.  The one upload path of the API and the pages.
 
-    What it costs to look at is bounded here, in the request: the size, then
-    the content decompressed a chunk at a time against the upload limits
-    (a bomb is refused at its cap, 413; too many lines, 422), holding one chunk.
+    The upload rate (429) is reserved in the database first.  What the file
+    costs to look at is bounded here, in the request: the size, then the
+    content decompressed a chunk at a time against the upload limits (a bomb
+    is refused at its cap, 413; too many lines, 422), holding one chunk.
     Reading, scoring and storing happen in a worker process
     (:mod:`gutbalance.web.jobs`).  Returns the job as it stands after up to
     :attr:`Settings.upload_wait_seconds`: done (its samples stored, all or
     nothing), failed (``error``, ``error_status``) or still queued/running.
     """
-    if wait := guards.uploads.hit(owner.id):
+    subject, day = parse_upload_fields(subject, collected)
+    owner_id = owner.id
+    if wait := throttles.reserve(session, [upload_limit(settings, owner_id)]):
         raise _too_many(wait, "uploads")
     data = receive_upload(stream, settings=settings)
     if not data.strip():
@@ -126,7 +134,7 @@ def upload(
         raise WebError(422, str(exc)) from None
     if runner.backlog() >= settings.max_queued_jobs:
         raise WebError(503, "too many uploads are waiting to be scored; try again in a minute", headers={"Retry-After": "60"})
-    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=collected)
+    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=day)
     session.commit()
     del data
     runner.submit(job.id)

@@ -28,7 +28,8 @@ from ..templating import CSRF_COOKIE, SESSION_COOKIE
 __all__ = ["API_AUDIENCE", "SESSION_AUDIENCE"]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: read on the event loop, not on a pool thread for every request
     return request.app.state.settings
 
 
@@ -130,6 +131,16 @@ async def in_auth_thread(request: Request, work: Callable[..., T], /, *args: Any
     """Run ``work`` on one of the :data:`AUTH_THREADS` threads kept for account actions."""
     limiter = request.app.state.__dict__.get("auth_threads")  # made in the app's lifespan, on its event loop
     return await anyio.to_thread.run_sync(functools.partial(work, *args, **kwargs), limiter=limiter)
+
+
+async def account_action(request: Request, session: Session, action: Callable[..., T], /, **fields: Any) -> T:
+    """Run the account service ``action`` (registration, login: it hashes a
+    password) on the threads kept for them, with the app's settings and
+    guards and the client's address; the API and the pages call it alike."""
+    app = request.app
+    return await in_auth_thread(
+        request, action, session, settings=app.state.settings, guards=app.state.guards, address=client_address(request), **fields
+    )
 
 
 def client_address(request: Request) -> str:

@@ -45,8 +45,12 @@ class Settings:
         members of a ``.qza``): bytes, lines, samples, taxa per sample.  Bytes
         and lines are counted while the upload streams, before it is queued
         (413 for bytes, 422 for the rest).
+    server_processes
+        Processes ``gutbalance serve`` runs the app in (uvicorn workers sharing
+        the port); they share the database, so its throttles and job queue.
     worker_processes
-        Worker processes that parse and score uploads, off the request path.
+        Worker processes that parse and score uploads, off the request path,
+        in each server process.
     worker_memory_bytes
         Address-space limit of each worker (``RLIMIT_AS``): an upload that
         needs more fails with 413 instead of taking the machine's memory.
@@ -56,6 +60,9 @@ class Settings:
     upload_wait_seconds
         How long an upload request waits for its job: done by then, the
         answer is 201 with the samples; else 202 with the job's URL.
+    job_keep_seconds
+        How long a finished job (done or failed) is kept for its status page
+        and ``GET /api/jobs/{id}``; then the sweep deletes it (its samples stay).
     max_queued_jobs
         Uploads waiting for a worker in one server process before new ones
         are refused (503 with ``Retry-After``).
@@ -112,11 +119,13 @@ class Settings:
     upload_max_lines: int = 200_000
     upload_max_samples: int = 1000
     upload_max_taxa: int = 50_000
+    server_processes: int = 1
     worker_processes: int = 2
     worker_memory_bytes: int = 3 * 1024**3
-    worker_seconds: int = 120
+    worker_seconds: float = 120
     upload_wait_seconds: float = 1.0
     max_queued_jobs: int = 500
+    job_keep_seconds: int = 24 * 3600
     uploads_per_window: int = 20
     upload_window_seconds: int = 60
     login_failures_allowed: int = 5

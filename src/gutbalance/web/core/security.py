@@ -20,7 +20,6 @@ import re
 import secrets
 import threading
 import time
-from collections import deque
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -178,60 +177,42 @@ def csrf_valid(secret: bytes, seed: str | None, submitted: str | None, session_i
     return hmac.compare_digest(csrf_token(secret, seed, session_id), submitted)
 
 
-class RateLimiter:
-    """At most ``limit`` events per ``window`` seconds for each key, in memory.
+class AddressRefusals:
+    """Addresses the database refused under a per-address limit (failed
+    logins across usernames, registrations), until their window ends.
 
-    Per process: with several worker processes each counts on its own, which
-    multiplies the limit by the number of workers.
+    A cache of the database's answer, so that a flood from one address is
+    answered from memory instead of costing a request, a thread and a
+    transaction each (:class:`~gutbalance.web.middleware.FrontDoor`).  The
+    database stays the one count: a process that has not seen the refusal
+    asks it, and it refuses again.  Per process, bounded to ``max_keys``.
     """
 
-    def __init__(self, limit: int, window: float, *, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window = window
+    def __init__(self, *, max_keys: int = 100_000) -> None:
         self.max_keys = max_keys
-        self._events: dict[str, deque[float]] = {}
+        self._until: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        events = self._events.get(key)
-        if events is None:
-            if len(self._events) >= self.max_keys:
-                self._prune(now)
-            events = self._events[key] = deque()
-        while events and events[0] <= now - self.window:
-            events.popleft()
-        return events
-
-    def _prune(self, now: float) -> None:
-        for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= now - self.window]:
-            del self._events[key]
-        if len(self._events) >= self.max_keys:  # still full of live keys: forget the oldest
-            for key in list(self._events)[: len(self._events) // 2]:
-                del self._events[key]
-
-    def retry_after(self, key: str, *, now: float | None = None) -> int:
-        """Seconds until ``key`` may act again; 0 when it may now."""
+    def refuse(self, kind: str, address: str, seconds: int, *, now: float | None = None) -> None:
+        """Remember that ``address`` may not try ``kind`` for ``seconds``."""
         now = time.monotonic() if now is None else now
         with self._lock:
-            events = self._recent(key, now)
-            if len(events) < self.limit:
-                return 0
-            return max(1, int(events[0] + self.window - now + 0.999))
+            if len(self._until) >= self.max_keys:
+                for key in [k for k, until in self._until.items() if until <= now] or list(self._until)[: self.max_keys // 2]:
+                    del self._until[key]
+            self._until[(kind, address)] = now + seconds
 
-    def hit(self, key: str, *, now: float | None = None) -> int:
-        """Record an event if allowed; return 0, or the seconds to wait when refused."""
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            events = self._recent(key, now)
-            if len(events) >= self.limit:
-                return max(1, int(events[0] + self.window - now + 0.999))
-            events.append(now)
+    def wait(self, kind: str, address: str, *, now: float | None = None) -> int:
+        """Seconds ``address`` must still wait before trying ``kind``; 0 when it may try."""
+        until = self._until.get((kind, address))
+        if until is None:
             return 0
-
-    def reset(self, key: str) -> None:
-        """Forget the events counted for ``key``."""
-        with self._lock:
-            self._events.pop(key, None)
+        now = time.monotonic() if now is None else now
+        if until <= now:
+            with self._lock:
+                self._until.pop((kind, address), None)
+            return 0
+        return max(1, int(until - now + 0.999))
 
 
 #: Only the first characters of a password are rated.  zxcvbn refuses more

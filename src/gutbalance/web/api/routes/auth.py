@@ -6,25 +6,16 @@ from fastapi import APIRouter, Request, Response, status
 
 from ... import accounts
 from ...schemas import Credentials, LoginBody, Token, UserOut
-from ..deps import API_AUDIENCE, ApiUser, SessionDep, SettingsDep, client_address, in_auth_thread
+from ..deps import API_AUDIENCE, ApiUser, SessionDep, SettingsDep, account_action
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
 
 @router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-async def register_user(body: Credentials, request: Request, session: SessionDep, settings: SettingsDep) -> UserOut:
+async def register_user(body: Credentials, request: Request, session: SessionDep) -> UserOut:
     """Create an account (409 if the username is taken, 422 naming the
     problem when the password is too short, too common or holds the username)."""
-    user = await in_auth_thread(
-        request,
-        accounts.register,
-        session,
-        settings=settings,
-        guards=request.app.state.guards,
-        username=body.username,
-        password=body.password,
-        address=client_address(request),
-    )
+    user = await account_action(request, session, accounts.register, username=body.username, password=body.password)
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
 
 
@@ -34,19 +25,10 @@ async def login(body: LoginBody, request: Request, session: SessionDep, settings
     (logout, password change).  Attempts are throttled per username and
     address, per address and per username (429 with Retry-After); 503 with
     Retry-After when the server is busy checking other passwords."""
-
-    def log_in() -> str:
-        user = accounts.authenticate(
-            session,
-            settings=settings,
-            guards=request.app.state.guards,
-            username=body.username,
-            password=body.password,
-            address=client_address(request),
-        )
-        return accounts.start_session(session, settings=settings, user_id=user.id, audience=API_AUDIENCE)[1]
-
-    return Token(access_token=await in_auth_thread(request, log_in), expires_in=settings.api_token_seconds)
+    _, _, token = await account_action(
+        request, session, accounts.log_in, username=body.username, password=body.password, audience=API_AUDIENCE
+    )
+    return Token(access_token=token, expires_in=settings.api_token_seconds)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)

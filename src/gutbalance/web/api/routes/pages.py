@@ -23,10 +23,9 @@ from ..deps import (
     PageUser,
     SessionDep,
     SettingsDep,
-    client_address,
+    account_action,
     in_auth_thread,
 )
-from .samples import store_upload
 
 router = APIRouter(include_in_schema=False)
 
@@ -62,6 +61,13 @@ def _start_session(request: Request, session, response: Response, user_id: str) 
     (forms rendered before the login are worthless after it)."""
     settings = request.app.state.settings
     _, token = accounts.start_session(session, settings=settings, user_id=user_id, audience=SESSION_AUDIENCE)
+    _set_session_cookie(request, response, token)
+
+
+def _set_session_cookie(request: Request, response: Response, token: str) -> None:
+    """The cookie of a new browser session, and a new CSRF seed (forms
+    rendered before the login are worthless after it)."""
+    settings = request.app.state.settings
     set_csrf_cookie(request, response, new_csrf_seed())
     response.set_cookie(
         SESSION_COOKIE,
@@ -113,22 +119,14 @@ async def register_submit(
 ) -> Response:
     """Create an account from the form and log this browser in; the form again with the reason when refused."""
     try:
-        user = await in_auth_thread(
-            request,
-            accounts.register,
-            session,
-            settings=settings,
-            guards=request.app.state.guards,
-            username=username,
-            password=password,
-            address=client_address(request),
-        )
+        user = await account_action(request, session, accounts.register, username=username, password=password)
     except WebError as exc:
         response: Response = render(request, "register.html", {"error": exc.message, "username": username}, status_code=exc.status)
         response.headers.update(exc.headers)
         return response
+    _, token = await in_auth_thread(request, accounts.start_session, session, settings=settings, user_id=user.id, audience=SESSION_AUDIENCE)
     response = _redirect("/samples")
-    await in_auth_thread(request, _start_session, request, session, response, user.id)
+    _set_session_cookie(request, response, token)
     return response
 
 
@@ -142,22 +140,14 @@ def login_page(request: Request, user: OptionalPageUser, next: str | None = None
 async def login_submit(
     request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=2000)] = "/samples",
 ) -> Response:
     """Log in from the form and go on to ``next``; the form again with the reason when refused or throttled."""
     try:
-        user = await in_auth_thread(
-            request,
-            accounts.authenticate,
-            session,
-            settings=settings,
-            guards=request.app.state.guards,
-            username=username,
-            password=password,
-            address=client_address(request),
+        _, _, token = await account_action(
+            request, session, accounts.log_in, username=username, password=password, audience=SESSION_AUDIENCE
         )
     except WebError as exc:
         context = {"error": exc.message, "username": username, "next": _safe_next(next)}
@@ -165,7 +155,7 @@ async def login_submit(
         response.headers.update(exc.headers)
         return response
     response = _redirect(_safe_next(next))
-    await in_auth_thread(request, _start_session, request, session, response, user.id)
+    _set_session_cookie(request, response, token)
     return response
 
 
@@ -298,7 +288,9 @@ def samples_upload(
     The samples page with the reason when refused.
     """
     try:
-        job = store_upload(request, session, settings, user, file, subject, collected)
+        job = services.upload(
+            session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected
+        )
         if job.status == jobs.FAILED:
             raise WebError(job.error_status or 422, job.error or "the file could not be read")
     except WebError as exc:

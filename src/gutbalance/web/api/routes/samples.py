@@ -17,32 +17,6 @@ router = APIRouter(prefix="/api", tags=["samples"])
 _NOT_FOUND = "no such sample"
 
 
-def store_upload(
-    request: Request,
-    session,
-    settings,
-    user,
-    file: UploadFile,
-    subject: str | None,
-    collected: str | None,
-):
-    """Check the form fields and the file, and queue it for scoring (the one
-    path shared by the API and the upload page); the job as it stands after
-    the short wait (see :func:`gutbalance.web.services.upload`)."""
-    subject_value, collected_value = services.parse_upload_fields(subject, collected)
-    return services.upload(
-        session,
-        settings=settings,
-        guards=request.app.state.guards,
-        runner=request.app.state.jobs,
-        owner=user,
-        stream=file.file,
-        filename=file.filename or "upload",
-        subject=subject_value,
-        collected=collected_value,
-    )
-
-
 def _job_response(session, user, job) -> Response:
     """201 with the samples of a finished job, the job's error if it failed,
     else 202 with the job and where to poll it."""
@@ -82,7 +56,9 @@ def upload_samples(
     ``GET /api/jobs/{id}``).  413 when the file or its decompressed content is
     over the limits, 422 naming the problem when it cannot be read, 503 when
     too many uploads are waiting."""
-    job = store_upload(request, session, settings, user, file, subject, collected)
+    job = services.upload(
+        session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected
+    )
     return _job_response(session, user, job)
 
 
