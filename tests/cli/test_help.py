@@ -17,7 +17,7 @@ def test_the_help_table_matches_each_command(name):
     command = main.get_command(click.Context(main), name)
     assert command is not None
     assert command.name == name
-    assert COMMANDS[name][1] == click.utils.make_default_short_help(command.help or "", 10_000), name
+    assert COMMANDS[name][1] == command.get_short_help_str(10_000), name
 
 
 def test_every_command_module_is_in_the_table():

@@ -37,6 +37,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+
+def _shortened(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, with "..." where cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 3, 1)].rsplit(" ", 1)[0]
+    return cut.rstrip(" .,;:") + "..."
+
 class _Group(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -50,7 +58,7 @@ class _Group(click.Group):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # As click.Group.format_commands, from the table: no command module is imported.
         limit = formatter.width - 6 - max(map(len, COMMANDS))
-        rows = [(name, click.utils.make_default_short_help(COMMANDS[name][1], limit)) for name in self.list_commands(ctx)]
+        rows = [(name, _shortened(COMMANDS[name][1], limit)) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
