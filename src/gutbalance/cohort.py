@@ -221,10 +221,7 @@ class Cohort:
         cols = np.flatnonzero(keep)
         X = self.X[:, cols].tocsr()
         taxa = self.taxa.iloc[cols]
-        pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
-        child = np.flatnonzero(pos >= 0)
-        to_parent = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(len(cols), len(cols)))
-        own = (X - X @ to_parent).tocsr()
+        own = (X - X @ parent_links(taxa)).tocsr()
         # Children reported above their parent by round-off give tiny negatives.
         own.data[own.data < 1e-12] = 0.0
         own.eliminate_zeros()
@@ -783,6 +780,15 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         counts_matrix = counts_matrix[:, order].tocsr()
         counts_matrix.sort_indices()
     return Cohort(X, samples=samples, taxa=taxa, counts=counts_matrix)
+
+
+def parent_links(taxa: pd.DataFrame) -> sp.csr_matrix:
+    """Taxa x taxa, 1 from each taxon to its parent among ``taxa``: ``M @ links``
+    sums each taxon's children's columns of ``M`` into the parent's column."""
+    pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
+    child = np.flatnonzero(pos >= 0)
+    n = len(taxa)
+    return sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(n, n))
 
 
 def concat(cohorts: Sequence[Cohort]) -> Cohort:

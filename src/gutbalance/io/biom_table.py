@@ -39,12 +39,11 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from biom import Table
 from biom.parse import parse_biom_table
 
-from ..cohort import SampleProfile
+from ..cohort import SampleProfile, parent_links
 from ..errors import FormatError, TaxonomyError
 from .feature_table import label_lineage, looks_taxonomic, profiles_from_matrix, unassigned_count
 from .isolate import run_isolated
@@ -214,13 +213,8 @@ def own_values(cohort, matrix: sp.csr_matrix) -> sp.csr_matrix:
     profile normalises one by one) leaves the parent nothing of its own, not a
     negative amount.
     """
-    taxa = cohort.taxa
-    pos = pd.Index(taxa.index).get_indexer(taxa["parent"].to_numpy())
-    child = np.flatnonzero(pos >= 0)
-    n = len(taxa)
-    to_parent = sp.csr_matrix((np.ones(len(child)), (child, pos[child])), shape=(n, n))
     M = sp.csr_matrix(matrix, dtype=np.float64)
-    own = (M - M @ to_parent).tocsr()
+    own = (M - M @ parent_links(cohort.taxa)).tocsr()
     scale = np.repeat(np.asarray(abs(M).max(axis=1).todense()).ravel(), np.diff(own.indptr))
     own.data[own.data <= 1e-12 * np.maximum(scale, 1.0)] = 0.0
     own.eliminate_zeros()
