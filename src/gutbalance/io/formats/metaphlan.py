@@ -75,6 +75,41 @@ def _header_line(lines: list[str]) -> tuple[int, list[str]] | None:
             if len(fields) >= 3 and data and all(len(d.split("\t")) == len(fields) for d in data[:20]):
                 return i, ["ID", *fields[1:]]
             return None
+    return _other_merged_header(lines)
+
+
+def _other_merged_header(lines: list[str]) -> tuple[int, list[str]] | None:
+    """A merged table headed by another word than MetaPhlAn's own.
+
+    bioBakery workflows write their merged MetaPhlAn tables (e.g. the
+    ``metaphlan_taxonomic_profiles.tsv`` of the HMP2 tutorial) with ``Sample``
+    over the clade column, other pipelines ``taxonomy`` or nothing.  The first
+    uncommented line is a header when it is not a clade itself and the rows
+    below it are MetaPhlAn clades (``k__A|p__B``, never ``k__A; p__B``, which
+    is a generic table's lineage) with as many columns."""
+    data_at = [i for i, ln in enumerate(lines) if ln.strip() and not ln.startswith("#")]
+    if len(data_at) < 2:
+        return None
+    i = data_at[0]
+    fields = [f.strip() for f in lines[i].split("\t")]
+    if len(fields) < 2 or _is_clade(fields[0]):
+        return None
+    rows = [lines[k].split("\t") for k in data_at[1:21]]
+    clades = [r[0].strip() for r in rows]
+    if not (
+        all(len(r) == len(fields) for r in rows)
+        and all(_is_clade(c) and ";" not in c for c in clades)
+        and any("|" in c for c in clades)
+    ):
+        return None
+    # MetaPhlAn writes percentages; a table of read counts under clade names
+    # (a kreport2mpa table, say) is a generic table, read by its own rules.
+    try:
+        values = [float(v) for r in rows for v in r[1:]]
+    except ValueError:
+        return None
+    if all(0.0 <= v <= 100.0 for v in values):
+        return i, ["ID", *fields[1:]]
     return None
 
 
@@ -126,13 +161,14 @@ def sniff_merged(source: Source) -> bool:
     lines = source.head_lines
     if not lines:
         return False
-    header = _header_fields(lines)
-    if header is None or len(header) < 2:
+    found = _header_line(lines)
+    if found is None or len(found[1]) < 2:
         return False
+    header_index, header = found
     rest = [h.lower() for h in header[1:]]
     if any(h in _VALUE_HEADERS for h in rest):
         return False  # a single-sample file
-    data = _data_lines([ln for ln in lines if not ln.startswith(("clade_name", "ID\t"))])
+    data = _data_lines(lines[header_index + 1 :])
     if header[0] == "ID" and lines and any(ln.startswith("#SampleID") for ln in lines):
         # "#SampleID S1 S2": the data rows must be clades (not a generic table).
         return bool(data) and all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
