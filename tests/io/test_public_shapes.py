@@ -59,3 +59,36 @@ def test_other_words_over_the_clade_column(tmp_path, word):
 )
 def test_sample_header_does_not_capture_other_tables(text):
     assert not sniff_merged(_source(text))
+
+
+# A report of Bracken before its 2019-06-10 report fix (Bracken's own
+# sample_data/sample_output_bracken.report, 2016): species rows re-estimated,
+# the genus above them still with Kraken's 11 reads, 6 in its species.
+OLD_BRACKEN_REPORT = (
+    "0.00\t9\t9\tU\t0\tunclassified\n"
+    "99.00\t891\t0\tR\t1\troot\n"
+    "99.00\t891\t0\tD\t2\t  Bacteria\n"
+    "99.00\t891\t0\tP\t1224\t    Proteobacteria\n"
+    "99.00\t891\t0\tC\t1236\t      Gammaproteobacteria\n"
+    "99.00\t891\t0\tO\t135614\t        Xanthomonadales\n"
+    "99.00\t891\t0\tF\t32033\t          Xanthomonadaceae\n"
+    "0.01\t11\t0\tG\t338\t            Xanthomonas\n"
+    "0.00\t3\t3\tS\t347\t              Xanthomonas oryzae\n"
+    "0.00\t2\t2\tS\t339\t              Xanthomonas campestris\n"
+    "0.00\t1\t1\tS\t456327\t              Xanthomonas euvesicatoria\n"
+    "98.00\t880\t0\tG\t2370\t            Xylella\n"
+    "98.00\t880\t880\tS\t2371\t              Xylella fastidiosa\n"
+)
+
+
+def test_old_bracken_report_is_refused_naming_the_row_and_what_to_read_instead(tmp_path):
+    path = tmp_path / "sample_output_bracken.report"
+    path.write_text(OLD_BRACKEN_REPORT)
+    with pytest.raises(gutbalance.errors.FormatError) as info:
+        gutbalance.read(path)
+    message = str(info.value)
+    assert "sample_output_bracken.report" in message
+    assert "line 8" in message
+    assert "clade_reads" in message
+    assert "Xanthomonas" in message
+    assert "bracken -o" in message

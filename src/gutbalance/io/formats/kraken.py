@@ -35,7 +35,11 @@ Bracken's own report (``S1_bracken_species.kreport``) has the same six
 columns (no ``unclassified`` row, every read re-estimated at one level) and is
 read by the same reader.  Bracken rounds each row's reads down to an integer,
 so a clade may differ from the sum of its rows by less than one read per child;
-the consistency check allows that.
+the consistency check allows that.  Bracken before its 2019-06-10 fix (e.g.
+``sample_data/sample_output_bracken.report`` of its repository, 2016) wrote
+species rows re-estimated but the rows above them with Kraken's reads, so a
+genus may hold more reads than its species: such a report is refused, naming
+the row, and its abundance table (``bracken -o``) is read instead.
 
 Bracken table (``bracken -o S1.bracken``)::
 
@@ -279,7 +283,9 @@ def _check_sums(rows: list[_Row], path: Path) -> None:
         if row.n_children and deficit > slack:
             raise FormatError(
                 f"{row.name!r}: clade reads {row.clade:g} but only {row.own + row.children:g} are in the "
-                "rows below it: truncated or filtered report",
+                "rows below it: truncated or filtered report, or a report of a Bracken older than its "
+                "2019-06-10 fix, which left Kraken's reads in the rows above the estimation level (read "
+                "that Bracken's abundance table, bracken -o, instead)",
                 path=path,
                 line=row.lineno,
                 field="clade_reads",
