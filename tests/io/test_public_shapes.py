@@ -92,3 +92,51 @@ def test_old_bracken_report_is_refused_naming_the_row_and_what_to_read_instead(t
     assert "clade_reads" in message
     assert "Xanthomonas" in message
     assert "bracken -o" in message
+
+
+# MetaPhlAn 3 run with --add_viruses (the GMWI2 pipeline's kefir profiles,
+# gmwi2_conda_result/Subj001_time1_S1_metaphlan.txt): phages named after their
+# host's genus, under k__Viruses.
+VIRAL_ROWS = (
+    "#mpa_v30_CHOCOPhlAn_201901\n#SampleID\tMetaphlan_Analysis\n"
+    "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species\n"
+    "UNKNOWN\t-1\t40.0\t\n"
+    "k__Bacteria\t2\t50.0\t\n"
+    "k__Viruses\t10239\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes\t2|1239\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified\t10239|\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes|c__Clostridia\t2|1239|186801\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified\t10239||\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales\t2|1239|186801|186802\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales\t10239|||28883\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae\t2|1239|186801|186802|186803\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales|f__Myoviridae"
+    "\t10239|||28883|10662\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia"
+    "\t2|1239|186801|186802|186803|841\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales|f__Myoviridae|g__V5virus"
+    "\t10239|||28883|10662|1914852\t10.0\t\n"
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia|s__Roseburia_hominis"
+    "\t2|1239|186801|186802|186803|841|301301\t50.0\t\n"
+    "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales|f__Myoviridae|g__V5virus"
+    "|s__Escherichia_virus_V5\t10239|||28883|10662|1914852|1914853\t10.0\t\n"
+)
+
+
+def test_a_phage_named_after_its_host_stays_a_virus(tmp_path):
+    path = tmp_path / "S1_metaphlan.txt"
+    path.write_text(VIRAL_ROWS)
+    cohort = gutbalance.read(path)
+    lineage = cohort.taxa.loc["s__Escherichia virus V5", "lineage"]
+    assert lineage.startswith("k__Viruses|")
+    assert "g__Escherichia" not in cohort.taxa.index
+    assert "o__Enterobacterales" not in cohort.taxa.index  # a GMWI2 model clade the phage had made present
+    assert cohort.at_rank("domain").loc["S1", "k__Bacteria"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name", ["s__Escherichia_virus_V5", "s__Lactococcus_phage_jm3"])
+def test_a_phage_given_without_lineage_is_not_put_in_its_hosts_genus(name):
+    from gutbalance.taxonomy.placement import name_anchor, parse_lineage
+
+    assert name_anchor(parse_lineage(name)[-1]) == ""
+    assert name_anchor(parse_lineage("s__Bacteroides_foo")[-1]) == "g__Bacteroides"

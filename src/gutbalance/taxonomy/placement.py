@@ -30,6 +30,8 @@ __all__ = ["LineageTable", "is_placed", "lineage_table", "parse_lineage", "resol
 # Words a profiler appends to a parent's name for "something below it, name
 # unknown": "Gemella unclassified", "Erysipelotrichaceae noname".
 _PLACEHOLDER_WORDS = (" unclassified", " noname")
+# The second word of a virus named after its host ("Escherichia virus V5").
+_VIRUS_WORDS = frozenset({"virus", "phage", "bacteriophage", "prophage"})
 
 
 @dataclass(frozen=True)
@@ -122,8 +124,10 @@ def name_anchor(node: Taxon) -> str:
                 base = name[: -len(word)].strip()
                 break
     elif node.rank in ("species", "strain"):
-        first = name.split(" ", 1)[0]
-        if first[:1].isupper() and " " in name:
+        first, _, rest = name.partition(" ")
+        # "Escherichia virus V5", "Lactococcus phage jm3": viruses named after
+        # their host's genus, not species of it.
+        if first[:1].isupper() and rest and rest.split(" ", 1)[0].lower() not in _VIRUS_WORDS:
             base = first
     if not base:
         return ""
@@ -178,6 +182,8 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
             if not anchor:
                 continue
             head = (*table_lineage(anchor), node)
+            if lineage[0].rank == "domain" and head[0].id != lineage[0].id:
+                continue  # the name points into another domain than the input wrote: trust the input
         if i == 0 and len(lineage) == 1 and len(head) == 1:
             return lineage
         written = {t.id: t for t in lineage[: i + 1]}
