@@ -140,3 +140,100 @@ def test_a_phage_given_without_lineage_is_not_put_in_its_hosts_genus(name):
 
     assert name_anchor(parse_lineage(name)[-1]) == ""
     assert name_anchor(parse_lineage("s__Bacteroides_foo")[-1]) == "g__Bacteroides"
+
+
+# Kraken's NCBI lineage of a genus the lineage table knows only under a family
+# it has no row for (bugphyzz: Brenneria -> f__Pectobacteriaceae).
+NCBI_BRENNERIA = (
+    "d__Bacteria\t100\n"
+    "d__Bacteria|p__Proteobacteria\t100\n"
+    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria\t100\n"
+    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales\t100\n"
+    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae\t100\n"
+    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae"
+    "|g__Brenneria\t40\n"
+    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae"
+    "|g__Escherichia\t60\n"
+)
+
+
+def test_a_table_chain_that_stops_short_of_a_domain_does_not_cut_the_inputs_lineage(tmp_path):
+    from gutbalance.taxonomy.placement import reaches_domain
+
+    assert not reaches_domain("g__Brenneria")  # the premise: a dangling parent in the table
+    path = tmp_path / "S1.kraken.mpa"
+    path.write_text(NCBI_BRENNERIA)
+    cohort = gutbalance.read(path)
+    assert cohort.at_rank("domain").loc["S1", "k__Bacteria"] == pytest.approx(1.0)
+    assert cohort.taxa.loc["g__Brenneria", "lineage"].startswith("k__Bacteria|p__Pseudomonadota|")
+    assert cohort.samples.loc["S1", "placed"] == pytest.approx(1.0)
+
+
+# Bracken's own sample_data/sample_output_bracken.mpa (one underscore) and
+# kraken2 --use-mpa-style (two): clade reads, no header, no unclassified row.
+KRAKEN_MPA = (
+    "d__Bacteria\t900\n"
+    "d__Bacteria|p__Firmicutes\t600\n"
+    "d__Bacteria|p__Firmicutes|c__Clostridia\t600\n"
+    "d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales\t600\n"
+    "d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae\t600\n"
+    "d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia\t600\n"
+    "d__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia"
+    "|s__Roseburia_hominis\t600\n"
+    "d__Bacteria|p__Bacteroidetes\t300\n"
+    "d__Eukaryota\t100\n"
+    "d__Eukaryota|k__Fungi\t100\n"
+    "d__Eukaryota|k__Fungi|p__Ascomycota\t100\n"
+)
+
+
+@pytest.mark.parametrize("underscores", ["__", "_"])
+def test_kraken_reports_in_metaphlan_style_are_reads_not_percentages(tmp_path, underscores):
+    from gutbalance.io.formats.metaphlan import sniff_single
+
+    text = KRAKEN_MPA.replace("__", underscores)
+    assert not sniff_single(_source(text))
+    path = tmp_path / "S1.mpa"
+    path.write_text(text)
+    cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "source_format"] == "kraken-mpa"
+    domains = cohort.at_rank("domain").loc["S1"]
+    assert domains["k__Bacteria"] == pytest.approx(0.9)
+    assert domains.sum() == pytest.approx(1.0)
+    assert cohort.at_rank("phylum").loc["S1", "p__Bacillota"] == pytest.approx(0.6)
+    assert cohort.at_rank("species").loc["S1", "s__Roseburia hominis"] == pytest.approx(0.6)
+    assert "k__Fungi" not in cohort.taxa.index  # Kraken's kingdom is not a standard rank
+
+
+def test_combine_mpa_table_gives_one_sample_per_column(tmp_path):
+    rows = [line.split("\t") for line in KRAKEN_MPA.strip().splitlines()]
+    text = "#Classification\tA.kreport\tB.kreport\n" + "".join(f"{c}\t{n}\t{int(n) // 2}\n" for c, n in rows)
+    path = tmp_path / "combined.txt"
+    path.write_text(text)
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["A", "B"]
+    assert cohort.at_rank("phylum").loc["B", "p__Bacteroidota"] == pytest.approx(0.3)
+
+
+def test_kraken_mpa_errors_name_file_line_and_field(tmp_path):
+    path = tmp_path / "bad.mpa"
+    path.write_text(KRAKEN_MPA.replace("\t300\n", "\tlots\n"))
+    with pytest.raises(gutbalance.errors.FormatError) as info:
+        gutbalance.read(path, format="kraken-mpa")
+    assert "bad.mpa" in str(info.value)
+    assert "line 8" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#OTU ID\tS1\nd__Bacteria;p__Bacillota\t15\nd__Bacteria;p__Bacteroidota\t30\n",  # a BIOM-style table
+        "#mpa_v30_CHOCOPhlAn_201901\nd__Bacteria\t100\n",
+        "k__Bacteria\t100.0\nk__Bacteria|p__Firmicutes\t60.0\n",  # MetaPhlAn 2, headerless
+        "d__Bacteria\t97.5\nd__Bacteria|p__Firmicutes\t60.25\n",  # percentages
+    ],
+)
+def test_kraken_mpa_sniffer_leaves_other_tables_alone(text):
+    from gutbalance.io.formats.kraken_mpa import sniff
+
+    assert not sniff(_source(text))

@@ -5,6 +5,7 @@ from . import (
     cami,  # noqa: F401
     h5ad,  # noqa: F401
     kraken,  # noqa: F401
+    kraken_mpa,  # noqa: F401
     metaphlan,  # noqa: F401
     qza,  # noqa: F401
     table,  # noqa: F401

@@ -151,6 +151,8 @@ def sniff_single(source: Source) -> bool:
         return False
     if any(";" in ln.split("\t", 1)[0] for ln in data[:20]):
         return False  # Greengenes/SILVA lineages ("k__A; p__B"): a generic table
+    if data[0].startswith("d__"):
+        return False  # MetaPhlAn starts at k__; d__ with reads is Kraken's MetaPhlAn style (kraken_mpa.py)
     return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20]) and any(
         "|" in ln.split("\t", 1)[0] or ln.startswith("k__") for ln in data[:20]
     )

@@ -1,0 +1,279 @@
+"""Run gutbalance on public profiles of other studies and compare with their authors' numbers.
+
+Usage::
+
+    python scripts/check_public_data.py DATA_ROOT [--out OUT] [--skip-cli]
+
+``DATA_ROOT`` holds the folders fetched from public repositories as
+docs/tried-on-public-data.md lists them (``gmwi2_repo/``, ``gan_gmhi/``,
+``bracken_repo/``, ``biobakery_workflows/``); whatever is absent is skipped
+with a line saying so.  Nothing here is copied into the project.
+
+Checks, each printed as it finishes:
+
+1. ``cli``: ``gutbalance analyze`` on each public input (in a fresh output
+   folder), exit code, samples scored and the problems it wrote.
+2. ``gmwi2``: every ``*_metaphlan.txt`` with a ``*_GMWI2.txt`` beside it (the
+   GMWI2 tool's own output): our GMWI2 of that file read alone against the
+   tool's number, and our contributing clades against ``*_GMWI2_taxa.txt``.
+3. ``gmhi``: the 782-sample validation table of GAN-GMHI (MetaPhlAn 2
+   species, percent) against (a) an independent GMHI written here from the
+   reference script GMHI.R of Gupta et al. 2020 (numpy, not gutbalance's
+   code) and (b) the raw-data GMHI (``R_GMHI``) the GAN-GMHI authors give for
+   679 of those samples.
+4. ``auc``: immune_support, GMHI and GMWI2 against the healthy/unhealthy
+   labels of that validation table (an external check only: nothing is tuned
+   on it).
+5. ``batch``: each GMWI2-example sample scored alone and inside the batch
+   must give the same row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import gutbalance
+from gutbalance.indices import gmwi2_contributions, gmwi2_table
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+
+GMWI2_EXAMPLES = (
+    "gmwi2_repo/manuscript_raw/data/raw/kefir_metaphlan3_results/gmwi2_conda_result",
+    "gmwi2_repo/example_310cb15/example/SRR1761666",
+    "gmwi2_repo/example_d8e5c6f",
+)
+GAN_TABLE = "gan_gmhi/tables/validation_abundance.csv"
+GAN_LABELS = "gan_gmhi/tables/validation_metadata1.csv"
+GAN_GMHI = "gan_gmhi/tables/test_GMHI2.csv"
+CLI_INPUTS = {
+    "gmwi2_srr1761666": ["gmwi2_repo/example_310cb15/example/SRR1761666/SRR1761666_metaphlan.txt"],
+    "gmwi2_poop_single": ["gmwi2_repo/example_d8e5c6f/poop_metaphlan.txt"],
+    "gmwi2_poop_merged": ["gmwi2_repo/example_d8e5c6f/poop_merged.txt"],
+    "gmwi2_kefir_conda": ["gmwi2_repo/manuscript_raw/data/raw/kefir_metaphlan3_results/gmwi2_conda_result"],
+    "bracken_report_2016": ["bracken_repo/sample_data/sample_output_bracken.report"],
+    "kraken_report": ["bracken_repo/sample_data/sample_test.report"],
+    "bracken_table": ["bracken_repo/sample_data/sample_output_species_abundance.txt"],
+    "bracken_mpa": ["bracken_repo/sample_data/sample_output_bracken.mpa"],
+    "biobakery_hmp2_merged": ["biobakery_workflows/examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv"],
+    "gan_gmhi_validation": [GAN_TABLE],
+}
+
+
+def say(*parts: object) -> None:
+    print(*parts, flush=True)
+
+
+# --- 1. the command line ------------------------------------------------------
+
+
+def check_cli(root: Path, out: Path) -> None:
+    gutbalance_cli = Path(sys.executable).with_name("gutbalance")
+    for name, inputs in CLI_INPUTS.items():
+        paths = [root / p for p in inputs]
+        if not all(p.exists() for p in paths):
+            say(f"cli {name}: skipped, {inputs[0]} absent")
+            continue
+        target = out / name
+        shutil.rmtree(target, ignore_errors=True)  # a fresh run: analyze reuses parts of a previous one
+        done = subprocess.run(
+            [str(gutbalance_cli), "analyze", *map(str, paths), "-o", str(target)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        scored = 0
+        if (target / "scores.tsv").exists():
+            scored = len(pd.read_csv(target / "scores.tsv", sep="\t", comment="#"))
+        problems = []
+        if (target / "problems.tsv").exists():
+            problems = pd.read_csv(target / "problems.tsv", sep="\t")["message"].tolist()
+        say(f"cli {name}: exit {done.returncode}, {scored} samples scored, {len(problems)} problems")
+        for message in problems[:3]:
+            say(f"    {message[:300]}")
+
+
+# --- 2. GMWI2 against the GMWI2 tool's own output -------------------------------
+
+
+def _gmwi2_pairs(root: Path) -> list[tuple[Path, Path, Path]]:
+    pairs = []
+    for folder in GMWI2_EXAMPLES:
+        for profile in sorted((root / folder).glob("*_metaphlan.txt")):
+            stem = profile.name[: -len("_metaphlan.txt")]
+            score = profile.with_name(f"{stem}_GMWI2.txt")
+            if score.exists():
+                pairs.append((profile, score, profile.with_name(f"{stem}_GMWI2_taxa.txt")))
+    return pairs
+
+
+def check_gmwi2(root: Path) -> None:
+    pairs = _gmwi2_pairs(root)
+    if not pairs:
+        say("gmwi2: skipped, no *_metaphlan.txt with a *_GMWI2.txt beside it")
+        return
+    worst, taxa_mismatch = 0.0, []
+    for profile, score_file, taxa_file in pairs:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+            cohort = gutbalance.read(profile)
+        ours = float(gmwi2_table(cohort)["gmwi2"].iloc[0])
+        theirs = float(score_file.read_text().split()[0])
+        worst = max(worst, abs(ours - theirs))
+        if abs(ours - theirs) > 1e-9:
+            say(f"    {profile.name}: ours {ours!r}, GMWI2 tool {theirs!r}")
+        if taxa_file.exists():
+            their_taxa = set(pd.read_csv(taxa_file, sep="\t", index_col=0).index)
+            our_taxa = {c["clade"] for c in gmwi2_contributions(cohort)[cohort.sample_names[0]]}
+            if our_taxa != their_taxa:
+                taxa_mismatch.append(profile.name)
+    say(
+        f"gmwi2: {len(pairs)} profiles, largest |ours - GMWI2 tool| = {worst:.3g}; "
+        f"contributing clades differ in {len(taxa_mismatch)} ({', '.join(taxa_mismatch) or 'none'})"
+    )
+
+
+# --- 3. GMHI: an independent implementation and the GAN-GMHI authors' values ----
+
+
+def reference_gmhi(table: pd.DataFrame, mh: list[str], mn: list[str], mn_prime: float = 31) -> pd.Series:
+    """GMHI of each column of a species x samples table (percent), step by step as
+    GMHI.R of Gupta et al. 2020 (repository jaeyunsung/GMHI_2020) computes it."""
+    keep = [s for s in table.index if "unclassified" not in s and "virus" not in s]
+    p = table.loc[keep].astype(float)
+    p = p / p.sum(axis=0)
+    p = p.where(p >= 0.00001, 0.0)
+
+    def psi(species: list[str], r_prime: float) -> pd.Series:
+        sub = p.loc[[s for s in species if s in p.index]]
+        logs = np.log(sub.where(sub > 0))
+        shannon = -(sub * logs).sum(axis=0, skipna=True)
+        richness = (sub > 0).sum(axis=0)
+        return richness / r_prime * shannon
+
+    return np.log10((psi(mh, 7) + 0.00001) / (psi(mn, mn_prime) + 0.00001))
+
+
+def _species_list(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
+def _scores_of_table(root: Path, out: Path) -> pd.DataFrame | None:
+    scores = out / "gan_gmhi_validation" / "scores.tsv"
+    if not scores.exists():
+        say("gmhi/auc: run the cli check first (gan_gmhi_validation/scores.tsv is absent)")
+        return None
+    return pd.read_csv(scores, sep="\t", comment="#").set_index("sample")
+
+
+def check_gmhi(root: Path, out: Path) -> None:
+    table_path = root / GAN_TABLE
+    if not table_path.exists():
+        say(f"gmhi: skipped, {GAN_TABLE} absent")
+        return
+    ours = _scores_of_table(root, out)
+    mh_file, mn_file = SHARED / "gmhi" / "MH_species.txt", SHARED / "gmhi" / "MN_species.txt"
+    if ours is None or not mh_file.exists():
+        return
+    table = pd.read_csv(table_path, index_col=0, encoding="utf-8-sig")
+    independent = reference_gmhi(table, _species_list(mh_file), _species_list(mn_file))
+    both = pd.DataFrame({"ours": ours["gmhi"], "independent": independent}).dropna(subset=["independent"])
+    given = both["ours"].notna()
+    diff = (both["ours"][given] - both["independent"][given]).abs()
+    say(
+        f"gmhi vs an independent GMHI.R re-implementation: {int(given.sum())} samples, "
+        f"largest difference {diff.max():.3g}; {int((~given).sum())} missing in ours "
+        f"(independent gives {sorted(set(both['independent'][~given].round(6)))} there)"
+    )
+    gan_path = root / GAN_GMHI
+    if gan_path.exists():
+        gan = pd.read_csv(gan_path).set_index("Sample_id")["R_GMHI"]
+        joined = pd.DataFrame({"ours": ours["gmhi"], "gan": gan}).dropna()
+        delta = joined["gan"] - joined["ours"]
+        say(
+            f"gmhi vs GAN-GMHI R_GMHI: {len(joined)} samples, Pearson r {joined.corr().iloc[0, 1]:.6f}, "
+            f"their - ours: mean {delta.mean():.4f}, min {delta.min():.4f}, max {delta.max():.4f} "
+            f"(log10(43/31) = {math.log10(43 / 31):.4f})"
+        )
+        # The offset is at most log10(43/31): R'_MN = 43 (the number of MN species) instead of 31.
+        r43 = reference_gmhi(table, _species_list(mh_file), _species_list(mn_file), mn_prime=43)
+        again = pd.DataFrame({"r43": r43, "gan": gan}).dropna()
+        say(
+            f"gmhi: GMHI.R with R'_MN = 43 against GAN-GMHI R_GMHI: {len(again)} samples, "
+            f"largest difference {(again['r43'] - again['gan']).abs().max():.3g}"
+        )
+
+
+# --- 4. AUC on the labelled validation table ------------------------------------
+
+
+def check_auc(root: Path, out: Path) -> None:
+    labels_path = root / GAN_LABELS
+    if not labels_path.exists():
+        say(f"auc: skipped, {GAN_LABELS} absent")
+        return
+    from sklearn.metrics import roc_auc_score
+
+    ours = _scores_of_table(root, out)
+    if ours is None:
+        return
+    labels = pd.read_csv(labels_path, encoding="utf-8-sig").set_index("Sample_Ids")["Phenotype"]
+    healthy = (labels == "Healthy").astype(int)
+    for column in ("immune_support", "gmhi", "gmwi2", "shannon"):
+        joined = pd.DataFrame({"y": healthy, "score": ours[column]}).dropna()
+        auc = roc_auc_score(joined["y"], joined["score"])
+        say(
+            f"auc {column}: {auc:.3f} (healthy {int(joined['y'].sum())} vs unhealthy "
+            f"{int((1 - joined['y']).sum())}, {len(labels) - len(joined)} without a value)"
+        )
+
+
+# --- 5. a sample's row does not depend on the batch ------------------------------
+
+
+def check_batch(root: Path) -> None:
+    files = [p for p, _, _ in _gmwi2_pairs(root)]
+    if len(files) < 2:
+        say("batch: skipped, fewer than two profiles")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        together = gutbalance.score(gutbalance.read(files[::-1]))
+        changed = []
+        for path in files:
+            alone = gutbalance.score(gutbalance.read(path))
+            name = alone.index[0]
+            numbers = alone.select_dtypes("number").columns
+            a, b = alone.loc[name, numbers].astype(float), together.loc[name, numbers].astype(float)
+            same = all((math.isnan(x) and math.isnan(y)) or x == y for x, y in zip(a, b, strict=True))
+            if not same:
+                changed.append(name)
+    say(f"batch: {len(files)} samples alone vs together (reversed order): {len(changed)} rows differ {changed}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("root", type=Path, help="folder with the fetched public data")
+    parser.add_argument("--out", type=Path, default=Path("/tmp/gutbalance-public-check"))
+    parser.add_argument("--skip-cli", action="store_true", help="reuse the analyze outputs of a previous run")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not args.skip_cli:
+        check_cli(args.root, args.out)
+    check_gmwi2(args.root)
+    check_gmhi(args.root, args.out)
+    check_auc(args.root, args.out)
+    check_batch(args.root)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
