@@ -120,13 +120,18 @@ def check_gmwi2(root: Path) -> None:
     if not pairs:
         say("gmwi2: skipped, no *_metaphlan.txt with a *_GMWI2.txt beside it")
         return
-    worst, taxa_mismatch = 0.0, []
+    worst, taxa_mismatch, compared = 0.0, [], 0
     for profile, score_file, taxa_file in pairs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
             cohort = gutbalance.read(profile)
         ours = float(gmwi2_table(cohort)["gmwi2"].iloc[0])
         theirs = float(score_file.read_text().split()[0])
+        if math.isnan(ours):
+            reason = gmwi2_table(cohort)["gmwi2_missing"].iloc[0]
+            say(f"    {profile.name}: ours missing ({reason}), GMWI2 tool {theirs!r}; left out")
+            continue
+        compared += 1
         worst = max(worst, abs(ours - theirs))
         if abs(ours - theirs) > 1e-9:
             say(f"    {profile.name}: ours {ours!r}, GMWI2 tool {theirs!r}")
@@ -136,7 +141,7 @@ def check_gmwi2(root: Path) -> None:
             if our_taxa != their_taxa:
                 taxa_mismatch.append(profile.name)
     say(
-        f"gmwi2: {len(pairs)} profiles, largest |ours - GMWI2 tool| = {worst:.3g}; "
+        f"gmwi2: {compared} of {len(pairs)} profiles compared, largest |ours - GMWI2 tool| = {worst:.3g}; "
         f"contributing clades differ in {len(taxa_mismatch)} ({', '.join(taxa_mismatch) or 'none'})"
     )
 
