@@ -24,8 +24,9 @@ Checks, each printed as it finishes:
 4. ``auc``: immune_support, GMHI and GMWI2 against the healthy/unhealthy
    labels of that validation table (an external check only: nothing is tuned
    on it).
-5. ``batch``: each GMWI2-example sample scored alone and inside the batch
-   must give the same row.
+5. ``batch``: each GMWI2-example profile and the Kraken/Bracken samples,
+   scored alone and inside one mixed batch (in reverse order), must give the
+   same row, bit for bit.
 """
 
 from __future__ import annotations
@@ -246,6 +247,9 @@ def check_auc(root: Path, out: Path) -> None:
 
 def check_batch(root: Path) -> None:
     files = [p for p, _, _ in _gmwi2_pairs(root)]
+    # Other formats in the same batch: a Kraken report, a Bracken table, a Kraken .mpa.
+    for name in ("kraken_report", "bracken_table", "bracken_mpa"):
+        files += [root / p for p in CLI_INPUTS[name] if (root / p).exists()]
     if len(files) < 2:
         say("batch: skipped, fewer than two profiles")
         return

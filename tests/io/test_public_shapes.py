@@ -142,33 +142,6 @@ def test_a_phage_given_without_lineage_is_not_put_in_its_hosts_genus(name):
     assert name_anchor(parse_lineage("s__Bacteroides_foo")[-1]) == "g__Bacteroides"
 
 
-# Kraken's NCBI lineage of a genus the lineage table knows only under a family
-# it has no row for (bugphyzz: Brenneria -> f__Pectobacteriaceae).
-NCBI_BRENNERIA = (
-    "d__Bacteria\t100\n"
-    "d__Bacteria|p__Proteobacteria\t100\n"
-    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria\t100\n"
-    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales\t100\n"
-    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae\t100\n"
-    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae"
-    "|g__Brenneria\t40\n"
-    "d__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacteriales|f__Enterobacteriaceae"
-    "|g__Escherichia\t60\n"
-)
-
-
-def test_a_table_chain_that_stops_short_of_a_domain_does_not_cut_the_inputs_lineage(tmp_path):
-    from gutbalance.taxonomy.placement import reaches_domain
-
-    assert not reaches_domain("g__Brenneria")  # the premise: a dangling parent in the table
-    path = tmp_path / "S1.kraken.mpa"
-    path.write_text(NCBI_BRENNERIA)
-    cohort = gutbalance.read(path)
-    assert cohort.at_rank("domain").loc["S1", "k__Bacteria"] == pytest.approx(1.0)
-    assert cohort.taxa.loc["g__Brenneria", "lineage"].startswith("k__Bacteria|p__Pseudomonadota|")
-    assert cohort.samples.loc["S1", "placed"] == pytest.approx(1.0)
-
-
 # Bracken's own sample_data/sample_output_bracken.mpa (one underscore) and
 # kraken2 --use-mpa-style (two): clade reads, no header, no unclassified row.
 KRAKEN_MPA = (

@@ -107,20 +107,6 @@ def table_lineage(feature_id: str) -> Lineage:
 
 
 @lru_cache(maxsize=1 << 16)
-def reaches_domain(feature_id: str) -> bool:
-    """Whether the table's chain of parents from a taxon ends at a domain.
-
-    Some rows name a parent the table has no row for (bugphyzz genera under
-    families such as ``f__Pectobacteriaceae``): their chain stops short, and
-    taking it would cut a lineage the input gave whole (Kraken's
-    ``k__Bacteria|...|o__Enterobacteriales|f__Enterobacteriaceae|g__Brenneria``
-    would become ``f__Pectobacteriaceae|g__Brenneria``, outside Bacteria).
-    """
-    chain = table_lineage(feature_id)
-    return chain[0].rank == "domain"
-
-
-@lru_cache(maxsize=1 << 16)
 def name_anchor(node: Taxon) -> str:
     """The known taxon a name places an unknown taxon under, or ``""``.
 
@@ -172,8 +158,6 @@ def canonical_parent(node: Taxon, input_parent: str) -> str:
     parents = lineage_table().parents
     known = parents.get(node.id)
     if known is not None:
-        if input_parent and not reaches_domain(node.id):
-            return input_parent  # the table's chain stops short of a domain: the input's is whole
         return known
     return name_anchor(node) or input_parent
 
@@ -192,18 +176,12 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
     for i in range(len(lineage) - 1, -1, -1):
         node = lineage[i]
         if node.id in parents:
-            if i > 0 and not reaches_domain(node.id):
-                continue  # the table's chain stops short of a domain: take the input's parents
             head = table_lineage(node.id)
         else:
             anchor = name_anchor(node)
             if not anchor:
                 continue
             head = (*table_lineage(anchor), node)
-            if i > 0 and head[0].rank != "domain":
-                continue
-            if lineage[0].rank == "domain" and head[0].id != lineage[0].id:
-                continue  # the name points into another domain than the input wrote: trust the input
         if i == 0 and len(lineage) == 1 and len(head) == 1:
             return lineage
         written = {t.id: t for t in lineage[: i + 1]}
