@@ -30,6 +30,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from os import PathLike
 from pathlib import Path
@@ -53,6 +54,9 @@ FORMAT_NAME = "gutbalance-reference"
 FORMAT_VERSION = 1
 #: Quantile levels stored for large populations (0, 1, ..., 100 %).
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
+#: The quantiles reports draw of a distribution, by name and cumulative level: the box (p25-p75),
+#: the median and the whiskers (p5-p95).
+SUMMARY_QUANTILES = (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class Distribution:
         if self.kind == "values":
             return float(np.quantile(self.values, q))
         return float(np.interp(q, self.levels, self.values))
+
+    @cached_property
+    def summary(self) -> dict[str, float]:
+        """p5, p25, p50, p75, p95 (:data:`SUMMARY_QUANTILES`), computed once: every page of a cohort draws them."""
+        return {k: self.quantile(q) for k, q in SUMMARY_QUANTILES}
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (values rounded to 12 significant digits) :meth:`from_json` reads back."""

@@ -28,7 +28,8 @@ import pandas as pd
 from scipy import stats
 
 from .comparability import comparability_note, mask_rows, sample_reference
-from .core import PERCENTILE_SUFFIX, Reference
+from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
+from .sample import distribution_summary
 
 #: Groups smaller than this are not compared (a test on 1-2 samples says nothing).
 MIN_GROUP_SIZE = 3
@@ -124,9 +125,6 @@ def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 # --- quantile summaries -------------------------------------------------------------------
 
-#: The quantiles a summary holds, by name: the box (p25-p75), the median and the whiskers (p5-p95).
-SUMMARY_QUANTILES = (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
-
 
 def summary(values: Sequence[float]) -> dict[str, float] | None:
     """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
@@ -135,13 +133,6 @@ def summary(values: Sequence[float]) -> dict[str, float] | None:
         return None
     q = np.quantile(arr, [q for _, q in SUMMARY_QUANTILES])
     return dict(zip((k for k, _ in SUMMARY_QUANTILES), map(float, q), strict=True))
-
-
-def distribution_summary(dist) -> dict[str, float] | None:
-    """The same quantiles of a reference distribution (None when there is none)."""
-    if dist is None:
-        return None
-    return {k: dist.quantile(q) for k, q in SUMMARY_QUANTILES}
 
 
 # --- one cohort ---------------------------------------------------------------------------
