@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -154,7 +155,7 @@ def composition(cohort: Cohort, sample: str) -> Composition | None:
     """The phyla, most abundant named genera and named species of ``sample`` (None when the cohort has no such sample)."""
     if sample not in cohort.samples.index:
         return None
-    i = int(cohort.samples.index.get_indexer([sample])[0])
+    i = int(cohort.samples.index.get_indexer(pd.Index([sample]))[0])
     unassigned = float(cohort.samples["unassigned"].iloc[i]) if "unassigned" in cohort.samples else 0.0
     row, taxa = _row(cohort, "phylum", i)
     phyla = [(str(taxa["name"].iloc[k]), float(row[k])) for k in np.argsort(-row) if row[k] > 0]
@@ -216,7 +217,8 @@ def sample_statistics(
         sample=sample,
         reference=chosen,
         not_comparable=not_comparable,
-        positions=[score_position(key, row[key], chosen, comparable=not not_comparable) for key in keys],
+        # each value as the table holds it (a numpy scalar of a numeric column), formatted as is
+        positions=[score_position(key, cast(float, row[key]), chosen, comparable=not not_comparable) for key in keys],
         profiler_note=None if not_comparable else profiler_note(cohort, sample, chosen),
         composition=composition(cohort, sample) if cohort is not None else None,
     )

@@ -141,9 +141,9 @@ def write_reports(
         raise DataError("two sample names map to the same report file name")
     for sample, fname in sample_names.items():
         subject = subject_of.get(sample)
-        statistics = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
+        placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
         html = render_sample_report(
-            sample, scores, cohort=cohort, contributions=contributions, statistics=statistics,
+            sample, scores, cohort=cohort, contributions=contributions, statistics=placed,
             timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
         )
         result.sample_reports[sample] = write_text_atomic(html, out / "samples" / f"{fname}.html")
