@@ -21,7 +21,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -204,7 +204,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     levels = sorted(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
-        rows = table[table["score"] == key].to_dict("records")
+        rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
         if not rows:
             continue
         tests[key] = rows
@@ -213,7 +213,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         medians[key] = {lvl: float(np.nanmedian(v)) if len(v) else float("nan") for lvl, v in data}
         summaries[key] = {lvl: summary(v) for lvl, v in data}
     counts = groups.dropna().astype(str).value_counts().sort_index()
-    return GroupComparison(column=str(column), counts=list(counts.items()), levels=levels, tests=tests,
+    return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
                            values=values, medians=medians, summaries=summaries)
 
 
@@ -266,4 +266,4 @@ def cohort_statistics(
 def percentile_of(percentiles: pd.DataFrame, sample: str, key: str) -> float:
     """``key``'s percentile of ``sample`` in a :attr:`CohortStatistics.percentiles` table (NaN when absent)."""
     column = f"{key}{PERCENTILE_SUFFIX}"
-    return float(percentiles.at[sample, column]) if column in percentiles.columns else float("nan")
+    return float(cast(float, percentiles.at[sample, column])) if column in percentiles.columns else float("nan")

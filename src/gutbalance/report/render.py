@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -177,7 +177,7 @@ def display_taxon(taxon: str) -> str:
     return name if rank in ("s", "t") else f"{name} ({_RANK_NAMES[rank]})"
 
 
-def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
+def normalise_contributions(value: Any) -> tuple[list[Mapping[str, Any]], str]:
     """Contribution entries of one score as ``[{"taxon", "effect", "trait",
     "source"}]`` plus a note, from any of the shapes ``scores.json`` holds:
 
@@ -189,7 +189,7 @@ def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
       effect = the published coefficient of each clade present.
     """
     note = ""
-    entries: list[dict[str, Any]] = []
+    entries: list[Mapping[str, Any]] = []
     if isinstance(value, Mapping):
         note = str(value.get("note", "") or "")
         if isinstance(value.get("markers"), list):
@@ -223,7 +223,7 @@ def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
 
 def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], str]:
     entries, note = normalise_contributions(items)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in entries:
         try:
             effect = float(item.get("effect", 0.0))
@@ -551,7 +551,7 @@ def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: Co
         for info in infos:
             v = scores.at[sample, info.key]
             p = percentile_of(statistics.percentiles, sample, info.key)
-            cells.append({"value": float(v) if _finite(v) else None, "text": info.format(v),
+            cells.append({"value": float(cast(float, v)) if _finite(v) else None, "text": info.format(v),
                           "percentile": p if _finite(p) else None})
         rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
     return rows
