@@ -90,10 +90,6 @@ class TaxonomyError(DataError):
     """A lineage or taxon name cannot be interpreted."""
 
 
-class KnowledgeBaseError(GutBalanceError):
-    """The knowledge base is inconsistent (for example a row without a source)."""
-
-
 class DataTableError(GutBalanceError):
     """A data table shipped with gutbalance (knowledge base, pillar, index or
     simulation parameters; :mod:`gutbalance.citations`) is malformed or cites
@@ -122,6 +118,14 @@ class DataTableError(GutBalanceError):
         where = [w for w in (self.path, None if line is None else f"line {line}",
                              None if column is None else f"column {column!r}") if w]
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class KnowledgeBaseError(DataTableError):
+    """A knowledge-base table (facts, bibliography, evidence weights;
+    :mod:`gutbalance.knowledge`) is malformed or cites a row wrongly, for
+    example a fact without a source.  A :class:`DataTableError`, so catching
+    that catches every bad cited table; catch this for the knowledge base
+    alone."""
 
 
 class SimulationError(GutBalanceError):

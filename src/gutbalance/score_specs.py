@@ -336,19 +336,19 @@ _CONFIDENCE_WHAT = {
     "barrier": "which microbes make butyrate, need an oxygen-free gut, carry inflammatory LPS, reduce sulfate or graze on mucus",
     "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which keep pathogens out",
 }
-for _pillar in PILLARS:
-    _what = _CONFIDENCE_WHAT[_pillar]  # a new pillar needs its sentence here
+for _name in PILLARS:
+    _what = _CONFIDENCE_WHAT[_name]  # a new pillar needs its sentence here
     register(
         ScoreInfo(
-            key=f"{_pillar}_confidence",
-            label=f"{_pillar.capitalize()}: confidence",
+            key=f"{_name}_confidence",
+            label=f"{_name.capitalize()}: confidence",
             group="quality",
-            summary=f"How much of the profile the {_pillar} score could draw on, and how firm that knowledge is.",
+            summary=f"How much of the profile the {_name} score could draw on, and how firm that knowledge is.",
             meaning=(
                 f"The share (0 to 1) of the microbes in the sample for which the knowledge base says {_what}, "
                 "weighted by how specific and how strong that knowledge is: 1 for a species-level fact shown in "
                 "experiments, less for a fact inherited from the genus or family, or resting on weaker evidence. "
-                f"The {_pillar} score rests only on this part of the profile."
+                f"The {_name} score rests only on this part of the profile."
             ),
             favourable="higher",
             caveats=(
@@ -357,7 +357,7 @@ for _pillar in PILLARS:
             ),
             scale=(0.0, 1.0),
             digits=2,
-            short_label=f"{_pillar.capitalize()} conf.",
+            short_label=f"{_name.capitalize()} conf.",
         )
     )
 

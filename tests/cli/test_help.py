@@ -9,7 +9,7 @@ import sys
 import click
 import pytest
 
-from gutbalance.cli import COMMANDS, main
+from gutbalance.cli import COMMANDS, lazy, main
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -37,3 +37,25 @@ def test_help_imports_no_command_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"
     assert "simulate   Simulate a gut from PROFILE under interventions." in out
+
+
+def test_every_lazy_function_of_a_command_resolves():
+    # the dotted names of cli/lazy.py are only imported when a command runs: a typo must fail here, not for a user
+    for module in {module for module, _ in COMMANDS.values()}:
+        __import__(f"gutbalance.cli.{module}")
+    assert lazy.REGISTERED
+    for function in lazy.REGISTERED:
+        assert callable(function.resolve()), function
+
+
+@pytest.mark.parametrize("name", ["analyze", "simulate", "fit", "report", "validate"])
+def test_a_command_help_loads_no_report_or_simulator(name):
+    code = (
+        "import sys\n"
+        "from gutbalance.cli import main\n"
+        f"try:\n    main(['{name}', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'jinja2', 'gutbalance.report', 'gutbalance.simulate')"
+        " if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]", name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gutbalance.errors import DataTableError
+from gutbalance.errors import DataTableError, GutBalanceError, KnowledgeBaseError
 from gutbalance.knowledge import EVIDENCE_LEVELS, PILLARS, TRAITS, load_knowledge, load_tables, read_facts
 from gutbalance.knowledge.loading import read_bibliography
 
@@ -38,8 +38,17 @@ def test_a_sourced_row_is_accepted():
     ],
 )
 def test_bad_rows_are_refused(row, message):
-    with pytest.raises(DataTableError, match=message):
+    with pytest.raises(KnowledgeBaseError, match=message):
         _facts(row)
+
+
+def test_knowledge_base_errors_are_data_table_errors():
+    # one root: catching a bad cited table (DataTableError) or any gutbalance error catches a bad knowledge base too
+    assert issubclass(KnowledgeBaseError, DataTableError)
+    assert issubclass(DataTableError, GutBalanceError)
+    with pytest.raises(KnowledgeBaseError, match=r"test\.tsv, line 3, column 'source'") as info:
+        _facts(GOOD + GOOD.replace("doi:10.1099/ijs.0.02873-0", ""))
+    assert (info.value.path, info.value.line, info.value.column) == ("test.tsv", 3, "source")
 
 
 def test_refusal_names_file_and_line():

@@ -11,8 +11,11 @@ import click
 from ..example import example_path
 from ..io import Problem, read_batch, read_metadata
 from ..pipeline import DEFAULT_CHUNK_FILES, run
-from ..report import write_reports
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
+from .lazy import lazy
+
+# the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
+write_reports = lazy("gutbalance.report:write_reports")
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000

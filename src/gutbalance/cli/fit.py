@@ -8,8 +8,14 @@ import click
 
 from ..errors import SimulationError
 from ..io import read_metadata
-from ..simulate.fit import fit as fit_model
-from ..simulate.longitudinal import from_cohort, read_perturbations, read_qpcr, read_table
+from .lazy import lazy
+
+# model fitting (scikit-learn) is imported when a model is fitted, not for `fit --help`
+fit_model = lazy("gutbalance.simulate.fit:fit")
+from_cohort = lazy("gutbalance.simulate.longitudinal:from_cohort")
+read_perturbations = lazy("gutbalance.simulate.longitudinal:read_perturbations")
+read_qpcr = lazy("gutbalance.simulate.longitudinal:read_qpcr")
+read_table = lazy("gutbalance.simulate.longitudinal:read_table")
 
 
 @click.command("fit")

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..report import rerender
+from .lazy import lazy
+
+# the reports (Jinja, scipy.stats) are imported when rendered, not for `report --help`
+rerender = lazy("gutbalance.report:rerender")
 
 
 @click.command()

@@ -8,20 +8,21 @@ import click
 
 from ..atomic import write_text_atomic
 from ..errors import SimulationError
-from ..report.simulation import render_simulation_report
-from ..simulate import (
-    Scenario,
-    parse_antibiotic,
-    parse_fibre,
-    parse_pathogen,
-    parse_probiotic,
-    simulate_stein,
-)
-from ..simulate import (
-    simulate as run_model,
-)
-from ..simulate.fit import load_model
-from ..simulate.forecast import forecast_model, parse_perturbation
+from .lazy import lazy
+
+# The simulator (scikit-learn) and its page are imported when a simulation
+# runs, not for `simulate --help`.
+Scenario = lazy("gutbalance.simulate:Scenario")
+parse_antibiotic = lazy("gutbalance.simulate:parse_antibiotic")
+parse_fibre = lazy("gutbalance.simulate:parse_fibre")
+parse_pathogen = lazy("gutbalance.simulate:parse_pathogen")
+parse_probiotic = lazy("gutbalance.simulate:parse_probiotic")
+simulate_stein = lazy("gutbalance.simulate:simulate_stein")
+run_model = lazy("gutbalance.simulate:simulate")
+load_model = lazy("gutbalance.simulate.fit:load_model")
+forecast_model = lazy("gutbalance.simulate.forecast:forecast_model")
+parse_perturbation = lazy("gutbalance.simulate.forecast:parse_perturbation")
+render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_report")
 
 
 @click.command("simulate")

@@ -11,10 +11,14 @@ from ..atomic import write_text_atomic
 from ..errors import DataError
 from ..io import read_metadata
 from ..outputs import write_table_atomic
-from ..reference.validation import auc_table, roc_curves
-from ..report.render import score_columns
-from ..report.validation import render_validation_report
 from ..scores_table import SCORES_FILE, read_scores
+from .lazy import lazy
+
+# the AUC statistics (scipy.stats) and the page are imported when validating, not for `validate --help`
+auc_table = lazy("gutbalance.reference.validation:auc_table")
+roc_curves = lazy("gutbalance.reference.validation:roc_curves")
+score_columns = lazy("gutbalance.report.render:score_columns")
+render_validation_report = lazy("gutbalance.report.validation:render_validation_report")
 
 
 def _values(text: str) -> list[str]:

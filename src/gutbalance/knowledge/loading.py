@@ -3,24 +3,25 @@
 A row is one fact: ``taxon x trait = value``, with its evidence level and the
 published source it comes from.  A row without a DOI/PMID source, with an
 unknown trait, rank or evidence level, or with a source missing from the
-bibliography is refused with :class:`~gutbalance.errors.DataTableError`
-naming the file, line and column.  Nothing is silently dropped.  The tables
+bibliography is refused with :class:`~gutbalance.errors.KnowledgeBaseError`
+(a :class:`~gutbalance.errors.DataTableError`) naming the file, line and column.  Nothing is silently dropped.  The tables
 are read, and their citations checked, by :mod:`gutbalance.citations`, as
 every cited table of gutbalance is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, wraps
 from importlib import resources
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import pandas as pd
 
 from ..citations import SOURCE_PATTERN, Citations, DataTable, read_data_table
-from ..errors import DataTableError
+from ..errors import DataTableError, KnowledgeBaseError
 from ..taxonomy import canonical_name
 from .schema import EVIDENCE_WEIGHT, HOSTS, KB_RANKS, TRAITS
 
@@ -79,10 +80,31 @@ class KnowledgeBase:
         return len(self.facts)
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _knowledge_errors(read: Callable[P, R]) -> Callable[P, R]:
+    """``read`` raising a bad table's :class:`DataTableError` (from :mod:`gutbalance.citations`
+    or the checks here) as the :class:`KnowledgeBaseError` it is, with the same file, line and column."""
+
+    @wraps(read)
+    def reading(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return read(*args, **kwargs)
+        except KnowledgeBaseError:
+            raise
+        except DataTableError as exc:
+            raise KnowledgeBaseError(exc.message, path=exc.path, line=exc.line, column=exc.column) from exc
+
+    return reading
+
+
 def _data_dir():
     return resources.files("gutbalance.knowledge").joinpath("data")
 
 
+@_knowledge_errors
 def read_bibliography(text: str, origin: str = BIBLIOGRAPHY_FILE) -> dict[str, Source]:
     """Parse the bibliography (``id``, ``short``, ``citation``)."""
     table = read_data_table(origin, text=text, required=("id", "citation"))
@@ -101,12 +123,13 @@ def read_bibliography(text: str, origin: str = BIBLIOGRAPHY_FILE) -> dict[str, S
     return out
 
 
+@_knowledge_errors
 def read_facts(text: str, origin: str, sources: dict[str, Source] | None = None) -> pd.DataFrame:
     """Parse and validate one facts table; raise on the first bad row.
 
     Raises
     ------
-    DataTableError
+    KnowledgeBaseError
         The first bad row, with the file, line (as an editor counts it,
         comments included) and column.
     """
@@ -208,7 +231,7 @@ def load_knowledge() -> KnowledgeBase:
 
     Raises
     ------
-    DataTableError
+    KnowledgeBaseError
         If any shipped row is unsourced or malformed (a packaging bug).
     """
     data = _data_dir()
@@ -233,6 +256,7 @@ class EvidenceWeights:
     curation: dict[str, float]
 
 
+@_knowledge_errors
 def read_evidence_weights(text: str, origin: str = WEIGHTS_FILE) -> EvidenceWeights:
     """Parse the weights table; every factor level must be present, sourced or assumed."""
     data = read_data_table(origin, text=text, required=("factor", "level", "weight"), citations=WEIGHT_CITATIONS)

@@ -271,7 +271,7 @@ def _taxa_lineages(taxa: pd.DataFrame) -> list[dict[str, str]]:
     rank_columns = [r for r in KB_RANKS if r in taxa.columns]
     has_lineage = bool(rank_columns)
     for idx, row in zip(taxa.index, taxa.itertuples(index=False), strict=True):
-        rec = row._asdict()
+        rec = dict(zip(taxa.columns, row, strict=True))
         if has_lineage:
             lineage = {}
             for r in rank_columns:

@@ -12,6 +12,10 @@ the reference has no distribution for gets no column:
 >>> bool(table.loc["a", "shannon_percentile"] < table.loc["b", "shannon_percentile"])
 True
 
+The cohort report's statistics (group tests, quantiles) are in
+:mod:`gutbalance.reference.statistics`, imported where a report is made: it
+loads ``scipy.stats`` (about 1.5 s of CPU), which scoring does not need.
+
 See ``docs/reports.md`` for where the shipped healthy reference comes from.
 """
 
@@ -30,7 +34,7 @@ from .core import (
     with_percentiles,
     with_percentiles_explained,
 )
-from .statistics import CohortStatistics, cohort_statistics, compare_groups, grouping_columns
+from .sample import SampleStatistics, sample_statistics
 from .timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from .variation import TechnicalVariation, technical_variation
 
@@ -38,20 +42,18 @@ __all__ = [
     "PERCENTILE_SUFFIX",
     "Distribution",
     "Population",
-    "CohortStatistics",
     "Reference",
+    "SampleStatistics",
     "TechnicalVariation",
     "Timeline",
     "build_reference",
     "cohort_kind",
-    "cohort_statistics",
     "comparable_percentiles",
-    "compare_groups",
     "default_reference_path",
-    "grouping_columns",
     "load_reference",
     "merge_repeated_samples",
     "percentiles",
+    "sample_statistics",
     "subjects_from_metadata",
     "subjects_from_names",
     "technical_variation",

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -53,6 +54,9 @@ FORMAT_NAME = "gutbalance-reference"
 FORMAT_VERSION = 1
 #: Quantile levels stored for large populations (0, 1, ..., 100 %).
 QUANTILE_LEVELS = np.linspace(0.0, 1.0, 101)
+#: The quantiles reports draw of a distribution, by name and cumulative level: the box (p25-p75),
+#: the median and the whiskers (p5-p95).
+SUMMARY_QUANTILES = (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,12 @@ class Distribution:
         """The value at cumulative level ``q`` (0-1), interpolated linearly between the stored values."""
         if self.kind == "values":
             return float(np.quantile(self.values, q))
-        return float(np.interp(q, self.levels, self.values))
+        return float(np.interp(q, np.asarray(self.levels, dtype=float), self.values))
+
+    @cached_property
+    def summary(self) -> dict[str, float]:
+        """p5, p25, p50, p75, p95 (:data:`SUMMARY_QUANTILES`), computed once: every page of a cohort draws them."""
+        return {k: self.quantile(q) for k, q in SUMMARY_QUANTILES}
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (values rounded to 12 significant digits) :meth:`from_json` reads back."""
@@ -413,7 +422,8 @@ def comparable_percentiles(
     table = pd.DataFrame(np.nan, index=scores.index, columns=columns, dtype=float)
     notes = [""] * len(scores)
     against = [""] * len(scores)
-    for (profiler, rank_name), rows in kinds.groupby(["profiler", "rank"], sort=False).indices.items():
+    for group, rows in kinds.groupby(["profiler", "rank"], sort=False).indices.items():
+        profiler, rank_name = cast("tuple[str, str]", group)  # the two text columns of sample_kinds
         kind = {"profiler": str(profiler), "rank": str(rank_name)}
         pop = ref.population_for(kind)
         if pop is None:
@@ -424,7 +434,7 @@ def comparable_percentiles(
         ranked = ref.for_kind(kind).percentiles(scores.iloc[rows])
         for col in ranked.columns:
             if col in table.columns:
-                table.iloc[rows, table.columns.get_loc(col)] = ranked[col].to_numpy(dtype=float)
+                table.iloc[rows, int(table.columns.get_indexer(pd.Index([col]))[0])] = ranked[col].to_numpy(dtype=float)
         databases = samples["database"].reindex(scores.index) if "database" in samples else None
         for i in rows:
             against[i] = pop.against
@@ -579,7 +589,8 @@ def build_reference(
     kind = cohort_kind(cohort)
     if kind is None:
         kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).value_counts()
-        listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in kinds.items())
+        counted = cast("Iterable[tuple[tuple[str, str], int]]", kinds.items())  # (profiler, rank) -> samples
+        listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in counted)
         raise DataError(
             "a reference must be one kind of input (one profiler family at one rank), "
             f"so its percentiles compare like with like; these samples are {listed}"

@@ -21,14 +21,15 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .comparability import comparability_note, mask_rows, sample_reference
-from .core import PERCENTILE_SUFFIX, Reference
+from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
+from .sample import distribution_summary
 
 #: Groups smaller than this are not compared (a test on 1-2 samples says nothing).
 MIN_GROUP_SIZE = 3
@@ -124,9 +125,6 @@ def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 # --- quantile summaries -------------------------------------------------------------------
 
-#: The quantiles a summary holds, by name: the box (p25-p75), the median and the whiskers (p5-p95).
-SUMMARY_QUANTILES = (("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95))
-
 
 def summary(values: Sequence[float]) -> dict[str, float] | None:
     """p5, p25, p50, p75, p95 of the finite values (None if there are none)."""
@@ -135,13 +133,6 @@ def summary(values: Sequence[float]) -> dict[str, float] | None:
         return None
     q = np.quantile(arr, [q for _, q in SUMMARY_QUANTILES])
     return dict(zip((k for k, _ in SUMMARY_QUANTILES), map(float, q), strict=True))
-
-
-def distribution_summary(dist) -> dict[str, float] | None:
-    """The same quantiles of a reference distribution (None when there is none)."""
-    if dist is None:
-        return None
-    return {k: dist.quantile(q) for k, q in SUMMARY_QUANTILES}
 
 
 # --- one cohort ---------------------------------------------------------------------------
@@ -213,7 +204,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     levels = sorted(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
-        rows = table[table["score"] == key].to_dict("records")
+        rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
         if not rows:
             continue
         tests[key] = rows
@@ -222,7 +213,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         medians[key] = {lvl: float(np.nanmedian(v)) if len(v) else float("nan") for lvl, v in data}
         summaries[key] = {lvl: summary(v) for lvl, v in data}
     counts = groups.dropna().astype(str).value_counts().sort_index()
-    return GroupComparison(column=str(column), counts=list(counts.items()), levels=levels, tests=tests,
+    return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
                            values=values, medians=medians, summaries=summaries)
 
 
@@ -275,4 +266,4 @@ def cohort_statistics(
 def percentile_of(percentiles: pd.DataFrame, sample: str, key: str) -> float:
     """``key``'s percentile of ``sample`` in a :attr:`CohortStatistics.percentiles` table (NaN when absent)."""
     column = f"{key}{PERCENTILE_SUFFIX}"
-    return float(percentiles.at[sample, column]) if column in percentiles.columns else float("nan")
+    return float(cast(float, percentiles.at[sample, column])) if column in percentiles.columns else float("nan")

@@ -380,10 +380,10 @@ def timeline_chart(
     step = (right - left) / max(len(vals) - 1, 1)
     xs = [left + i * step if len(vals) > 1 else (left + right) / 2 for i in range(len(vals))]
     body = []
-    for t in y.ticks(4):
-        py = y(t)
+    for tick in y.ticks(4):
+        py = y(tick)
         body.append(f'<line x1="{left}" x2="{right}" y1="{_n(py)}" y2="{_n(py)}" stroke="#e6e6e6"/>')
-        body.append(_text(left - 6, py + 4, fixed(t, digits), anchor="end", size=12, fill=MUTED))
+        body.append(_text(left - 6, py + 4, fixed(tick, digits), anchor="end", size=12, fill=MUTED))
     if band and math.isfinite(vals[0]):
         y0, y1 = y(vals[0] + band), y(vals[0] - band)
         body.append(f'<rect x="{left}" y="{_n(y0)}" width="{right - left}" height="{_n(max(y1 - y0, 1))}" fill="{REFERENCE_FILL}"/>')

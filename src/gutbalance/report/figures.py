@@ -8,7 +8,9 @@ matplotlib renders PNG offline, with no browser needed.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +18,14 @@ import pandas as pd
 from ..atomic import write_atomic
 from ..score_specs import describe
 
+if TYPE_CHECKING:  # the names of matplotlib's settings, for the type checker only (matplotlib loads with --figures)
+    from matplotlib.typing import RcKeyType
+
 DPI = 200
 #: Reproducible SVG output (fixed ids, no creation date); text stays text (searchable, small).
 #: Set for each figure only, so a user's own matplotlib settings and backend are left alone
 #: (no pyplot: the figure draws on its own Agg/SVG canvas).
-RC = {"svg.hashsalt": "gutbalance", "svg.fonttype": "none"}
+RC: dict[RcKeyType, Any] = {"svg.hashsalt": "gutbalance", "svg.fonttype": "none"}
 
 
 def score_figure(
@@ -85,7 +90,6 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
     for fmt in formats:
         path = path_stem.with_suffix(f".{fmt}")
         metadata = {"Date": None} if fmt == "svg" else None
-        write_atomic(path, lambda tmp, fmt=fmt, metadata=metadata: fig.savefig(
-            tmp, format=fmt, dpi=DPI, metadata=metadata))
+        write_atomic(path, partial(fig.savefig, format=fmt, dpi=DPI, metadata=metadata))
         out.append(path)
     return out

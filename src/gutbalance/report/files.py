@@ -30,6 +30,7 @@ from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
 from ..reference.core import Reference, load_reference
+from ..reference.sample import sample_statistics
 from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
@@ -140,8 +141,9 @@ def write_reports(
         raise DataError("two sample names map to the same report file name")
     for sample, fname in sample_names.items():
         subject = subject_of.get(sample)
+        placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
         html = render_sample_report(
-            sample, scores, cohort=cohort, contributions=contributions, reference=ref,
+            sample, scores, cohort=cohort, contributions=contributions, statistics=placed,
             timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
         )
         result.sample_reports[sample] = write_text_atomic(html, out / "samples" / f"{fname}.html")

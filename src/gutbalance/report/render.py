@@ -19,20 +19,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .._version import __version__
 from ..cohort import Cohort
-from ..reference.comparability import comparability_note, profiler_family, sample_reference
 from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
+from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
 from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
-from ..reference.statistics import CohortStatistics, GroupComparison, distribution_summary, percentile_of
+from ..reference.statistics import CohortStatistics, GroupComparison, percentile_of
 from ..reference.timeline import Timeline
 from ..score_specs import GROUPS, ScoreInfo, describe, ordered
 from ..scores import parse_missing, parse_warnings
@@ -127,9 +126,9 @@ def score_columns(scores: pd.DataFrame) -> list[str]:
     return [i.key for i in ordered(cols)]
 
 
-def percentile_sentence(p: float) -> str:
+def percentile_sentence(p: float | None) -> str:
     """A percentile against the healthy reference in words."""
-    if not _finite(p):
+    if p is None or not _finite(p):
         return "No healthy reference values for this score yet."
     p = float(p)
     if p <= 0.0:
@@ -178,7 +177,7 @@ def display_taxon(taxon: str) -> str:
     return name if rank in ("s", "t") else f"{name} ({_RANK_NAMES[rank]})"
 
 
-def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
+def normalise_contributions(value: Any) -> tuple[list[Mapping[str, Any]], str]:
     """Contribution entries of one score as ``[{"taxon", "effect", "trait",
     "source"}]`` plus a note, from any of the shapes ``scores.json`` holds:
 
@@ -190,7 +189,7 @@ def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
       effect = the published coefficient of each clade present.
     """
     note = ""
-    entries: list[dict[str, Any]] = []
+    entries: list[Mapping[str, Any]] = []
     if isinstance(value, Mapping):
         note = str(value.get("note", "") or "")
         if isinstance(value.get("markers"), list):
@@ -224,7 +223,7 @@ def normalise_contributions(value: Any) -> tuple[list[dict[str, Any]], str]:
 
 def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], str]:
     entries, note = normalise_contributions(items)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in entries:
         try:
             effect = float(item.get("effect", 0.0))
@@ -256,32 +255,20 @@ def _bar_label(row: dict[str, Any]) -> str:
 
 
 def score_card(
-    key: str,
-    value: float,
+    position: ScorePosition,
     *,
     sample: str,
-    reference: Reference | None,
     contributions: Any = None,
     missing: str = "",
     not_comparable: str = "",
 ) -> ScoreCard:
-    """One score of one sample: value, position against the reference, taxa.
+    """One score of one sample, as computed in ``position``: value, place against the reference, taxa.
 
     ``missing`` is why the value is missing (shown instead of a number);
     ``not_comparable`` why the sample has no percentile against this reference.
     """
-    info = describe(key)
-    dist = reference.distribution(key) if reference else None
-    ref_summary = distribution_summary(dist)
-    context_summary, context_label = None, ""
-    if reference:
-        for pop in reference.context.values():
-            if key in pop.distributions:
-                context_summary = distribution_summary(pop.distributions[key])
-                context_label = f"{pop.label} (n = {pop.n_people:,})"
-                break
-    comparable = dist is not None and not not_comparable
-    percentile = float(dist.percentile([value])[0]) if comparable and _finite(value) else None
+    info = describe(position.key)
+    value, percentile, ref_summary = position.value, position.percentile, position.reference
     desc_parts = [f"{info.label} of sample {sample}: {info.format(value)}."]
     if ref_summary:
         desc_parts.append(
@@ -295,7 +282,7 @@ def score_card(
         title=f"{info.label}: {info.format(value)}",
         desc=" ".join(desc_parts),
         reference=ref_summary,
-        context=context_summary,
+        context=position.context,
         scale=info.scale,
         digits=info.digits,
         bar=info.scale is not None and info.group in ("overall", "pillar"),
@@ -337,9 +324,9 @@ def score_card(
             )
     if not _finite(value) and missing:
         percentile_text = f"Missing: {missing}."
-    elif not_comparable and dist is not None:
+    elif not_comparable and position.has_reference:
         percentile_text = f"No percentile: {not_comparable}."
-    elif dist is not None:
+    elif position.has_reference:
         percentile_text = percentile_sentence(percentile)
     else:
         percentile_text = "No healthy reference values for this score yet."
@@ -351,8 +338,8 @@ def score_card(
         percentile_text=percentile_text,
         chart=chart,
         reference=ref_summary,
-        context=context_summary,
-        context_label=context_label,
+        context=position.context,
+        context_label=position.context_label,
         positive=pos,
         negative=neg,
         contributions_chart=contrib_chart,
@@ -360,55 +347,35 @@ def score_card(
     )
 
 
-def _composition(cohort: Cohort, sample: str) -> dict[str, Any] | None:
-    if cohort is None or sample not in cohort.samples.index:
+def _composition_view(composition: Composition | None, sample: str) -> dict[str, Any] | None:
+    """The composition section: the computed shares and their two charts."""
+    if composition is None:
         return None
-    i = cohort.samples.index.get_loc(sample)
-    unassigned = float(cohort.samples["unassigned"].iloc[i]) if "unassigned" in cohort.samples else 0.0
-    out: dict[str, Any] = {"unassigned": unassigned}
-    # phyla, as a share of the whole sample
-    matrix, taxa = cohort.rank_matrix("phylum")
-    row = np.asarray(matrix[i].todense()).ravel()
-    order = np.argsort(-row)
-    phyla = [(str(taxa["name"].iloc[k]), float(row[k])) for k in order if row[k] > 0]
-    top, rest = phyla[:7], phyla[7:]
-    items = list(top)
-    other = sum(v for _, v in rest)
-    # what was assigned to a domain but to no phylum
-    domains = cohort.rank_matrix("domain")[0][i].sum()
-    other += max(float(domains) - sum(v for _, v in phyla), 0.0)
-    if other > 1e-6:
-        items.append(("other phyla", other))
-    if unassigned > 1e-6:
-        items.append(("unassigned", unassigned))
-    out["phyla"] = items
-    out["phyla_chart"] = charts.composition_bar(
-        items,
-        title=f"Phyla in sample {sample}",
-        desc="Share of the whole sample for each phylum: " + "; ".join(f"{n} {charts.share_text(v)}" for n, v in items) + ".",
-    )
-    gmatrix, gtaxa = cohort.rank_matrix("genus", include_unclassified=False)
-    grow = np.asarray(gmatrix[i].todense()).ravel()
-    gorder = [k for k in np.argsort(-grow)[:12] if grow[k] > 0]
-    genera = [(str(gtaxa["name"].iloc[k]), float(grow[k])) for k in gorder]
-    out["genera"] = genera
-    out["genera_chart"] = charts.hbar_chart(
-        [(n, 100 * v) for n, v in genera],
-        title=f"Most abundant genera in sample {sample}",
-        desc="Percent of the whole sample for the most abundant named genera: "
-        + "; ".join(f"{n} {100 * v:.1f} %" for n, v in genera) + ".",
-        digits=1,
-        unit=" %",
-        width=640,
-    )
-    smatrix, staxa = cohort.rank_matrix("species")
-    srow = np.asarray(smatrix[i].todense()).ravel()
-    unclassified = staxa["unclassified"].to_numpy(dtype=bool)
-    species_total = float(srow.sum())
-    out["species_total"] = species_total
-    out["species_unclassified"] = float(srow[unclassified].sum() / species_total) if species_total > 0 else float("nan")
-    out["n_species"] = int((srow[~unclassified] > 0).sum())
-    return out
+    items = composition.phyla
+    genera = composition.genera
+    return {
+        "unassigned": composition.unassigned,
+        "phyla": items,
+        "phyla_chart": charts.composition_bar(
+            items,
+            title=f"Phyla in sample {sample}",
+            desc="Share of the whole sample for each phylum: "
+            + "; ".join(f"{n} {charts.share_text(v)}" for n, v in items) + ".",
+        ),
+        "genera": genera,
+        "genera_chart": charts.hbar_chart(
+            [(n, 100 * v) for n, v in genera],
+            title=f"Most abundant genera in sample {sample}",
+            desc="Percent of the whole sample for the most abundant named genera: "
+            + "; ".join(f"{n} {100 * v:.1f} %" for n, v in genera) + ".",
+            digits=1,
+            unit=" %",
+            width=640,
+        ),
+        "species_total": composition.species_total,
+        "species_unclassified": composition.species_unclassified,
+        "n_species": composition.n_species,
+    }
 
 
 def _metadata_rows(cohort: Cohort | None, sample: str) -> list[tuple[str, str]]:
@@ -445,21 +412,28 @@ def render_sample_report(
     reference: Reference | None = None,
     timeline_href: str | None = None,
     cohort_href: str | None = "../report.html",
+    statistics: SampleStatistics | None = None,
 ) -> str:
-    """The HTML report of one sample (a complete, self-contained page)."""
+    """The HTML report of one sample (a complete, self-contained page).
+
+    Rendering only: percentiles, reference quantiles, the healthy population
+    of the sample's kind and the composition come computed in ``statistics``
+    (:func:`gutbalance.reference.sample.sample_statistics`); without it they
+    are computed here from ``scores``, ``cohort`` and ``reference`` first.
+    """
+    if statistics is None:
+        statistics = sample_statistics(sample, scores, keys=score_columns(scores), cohort=cohort, reference=reference)
     row = scores.loc[sample]
-    # the healthy population of the sample's own kind of input is the one drawn
-    reference = sample_reference(cohort, scores, sample, reference)
     contrib = (contributions or {}).get(sample, {}) or {}
     missing = parse_missing(row.get("missing", ""))
     sample_warnings = [w for w in parse_warnings(row.get("warnings", "")) if not w.startswith("percentiles not comparable")]
-    not_comparable = comparability_note(cohort, scores, sample, reference)
+    not_comparable = statistics.not_comparable
     if not_comparable:
         sample_warnings.append(not_comparable[0].upper() + not_comparable[1:])
     cards = [
-        score_card(key, row[key], sample=sample, reference=reference, contributions=contrib.get(key),
-                   missing=missing.get(key, ""), not_comparable=not_comparable)
-        for key in score_columns(scores)
+        score_card(position, sample=sample, contributions=contrib.get(position.key),
+                   missing=missing.get(position.key, ""), not_comparable=not_comparable)
+        for position in statistics.positions
     ]
     sections = []
     for group, label in GROUPS.items():
@@ -469,17 +443,17 @@ def render_sample_report(
     pillars_present = any(c.info.group in ("overall", "pillar") for c in cards)
     references = sorted({r for c in cards for r in c.info.references})
     return environment().get_template("sample.html").render(
-        profiler_note=None if not_comparable else _profiler_note(cohort, sample, reference),
+        profiler_note=statistics.profiler_note,
         sample_warnings=sample_warnings,
         sample=sample,
         sections=sections,
         pillars_present=pillars_present,
-        composition=_composition(cohort, sample) if cohort is not None else None,
+        composition=_composition_view(statistics.composition, sample),
         metadata_rows=_metadata_rows(cohort, sample),
         timeline_href=timeline_href,
         cohort_href=cohort_href,
         score_references=references,
-        **_page_common(reference),
+        **_page_common(statistics.reference),
     )
 
 
@@ -487,29 +461,6 @@ def _kind_text(reference: Reference) -> str:
     if reference.populations:
         return reference.kinds_text()
     return describe_kind(reference.primary.kind)
-
-
-def _profiler_note(cohort: Cohort | None, sample: str, reference: Reference | None) -> str | None:
-    """A warning when the sample and the reference were profiled differently."""
-    if cohort is None or reference is None or "source_format" not in cohort.samples:
-        return None
-    ref_format = str(reference.primary.characteristics.get("source_format") or "")
-    ref_profiler = str(reference.primary.characteristics.get("profiler") or ref_format)
-    mine = str(cohort.samples.at[sample, "source_format"] or "") if sample in cohort.samples.index else ""
-    if not ref_format or not mine or mine == ref_format:
-        return None
-    kind = reference.primary.kind or {}
-    if kind.get("profiler"):
-        # The population was chosen for the sample's profiler family; a
-        # version difference within it has its own caveat in the warnings.
-        database = str(cohort.samples.at[sample, "database"] or "") if "database" in cohort.samples else ""
-        if profiler_family(mine, database) == kind["profiler"]:
-            return None
-    return (
-        f"This sample's profile ({mine}) was made with a different profiler from the healthy reference ({ref_profiler}). "
-        "Profilers and their databases find different numbers of species and name them differently, which shifts "
-        "richness and the published indices most: read the percentiles as a rough guide."
-    )
 
 
 def render_timeline_report(
@@ -600,7 +551,7 @@ def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: Co
         for info in infos:
             v = scores.at[sample, info.key]
             p = percentile_of(statistics.percentiles, sample, info.key)
-            cells.append({"value": float(v) if _finite(v) else None, "text": info.format(v),
+            cells.append({"value": float(cast(float, v)) if _finite(v) else None, "text": info.format(v),
                           "percentile": p if _finite(p) else None})
         rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
     return rows

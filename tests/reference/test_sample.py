@@ -1,0 +1,78 @@
+"""What one sample's page shows that has to be computed (reference/sample.py)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import gutbalance
+from gutbalance.reference import load_reference
+from gutbalance.reference.core import Distribution
+from gutbalance.reference.sample import composition, sample_statistics, score_position
+from tests.helpers import make_cohort
+
+PROFILES = {
+    "a": {
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": 50.0,
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_fragilis": 30.0,
+        "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|g__Escherichia|s__Escherichia_coli": 20.0,
+    },
+    "b": {
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_fragilis": 100.0,
+    },
+}
+
+
+def test_summary_is_computed_once_and_matches_numpy():
+    values = np.random.default_rng(1).normal(size=200)
+    dist = Distribution.from_values(values)
+    assert dist.summary is dist.summary  # cached on the distribution
+    assert dist.summary["p25"] == pytest.approx(np.quantile(values, 0.25))
+    assert dist.summary["p95"] == pytest.approx(np.quantile(values, 0.95))
+
+
+def test_composition_shares_of_the_whole_sample():
+    cohort = make_cohort(PROFILES)
+    comp = composition(cohort, "a")
+    assert comp is not None
+    shares = dict(comp.phyla)
+    # phyla under their current names (the lineage table renames Firmicutes and Bacteroidetes)
+    assert shares == pytest.approx({"Bacillota": 0.5, "Bacteroidota": 0.3, "Pseudomonadota": 0.2})
+    assert sum(shares.values()) == pytest.approx(1.0)
+    assert [name for name, _ in comp.genera] == ["Faecalibacterium", "Bacteroides", "Escherichia"]
+    assert comp.n_species == 3
+    assert composition(cohort, "no such sample") is None
+    # one sample's composition depends on that sample alone
+    alone = composition(make_cohort({"a": PROFILES["a"]}), "a")
+    assert alone == comp
+
+
+def test_positions_are_the_reference_percentiles():
+    cohort = make_cohort(PROFILES)
+    scores = gutbalance.score(cohort)
+    reference = load_reference()
+    keys = [k for k in ("shannon", "immune_support") if k in scores.columns]
+    stats = sample_statistics("a", scores, keys=keys, cohort=cohort, reference=reference)
+    assert [p.key for p in stats.positions] == keys
+    expected = stats.reference.percentiles(scores.loc[["a"], keys]) if stats.reference else pd.DataFrame()
+    for position in stats.positions:
+        column = f"{position.key}_percentile"
+        if stats.not_comparable or column not in expected.columns or not math.isfinite(position.value):
+            assert position.percentile is None
+        else:
+            assert position.percentile == pytest.approx(expected.at["a", column])
+    assert stats.composition is not None
+
+
+def test_without_reference_or_value_no_percentile():
+    position = score_position("shannon", float("nan"), load_reference())
+    assert position.has_reference
+    assert position.percentile is None
+    assert position.reference is not None
+    assert score_position("shannon", 2.0, None).percentile is None
+    withheld = score_position("shannon", 2.0, load_reference(), comparable=False)
+    assert withheld.percentile is None
+    assert withheld.has_reference
