@@ -378,3 +378,17 @@ def test_the_report_cache_keeps_to_its_byte_budget():
     assert [cache.get((str(i), "2026-01-01")) for i in (0, 2, 3)] == [pages[0], pages[2], pages[3]]
     assert pages[3].html().endswith("3" + "x" * 1000 + "</html>")
     assert "'sha256-" in pages[3].csp
+
+
+def test_a_report_is_the_same_bytes_whatever_was_rendered_before():
+    """Chart ids are numbered per page, so a stored sample's report does not
+    depend on what the process (a server, a worker) rendered before it."""
+    from gutbalance.web import ingest, reporting
+
+    (first,) = ingest.score_upload(single_profile().encode(), filename="S1.txt")
+    (other,) = ingest.score_upload(metaphlan_text({**SMALL_COMMUNITY}).encode(), filename="S2.txt")
+    page = reporting.prerender(first, "P-01").html()
+    reporting.prerender(other, None)
+    again = reporting.prerender(first, "P-01").html()
+    assert again == page
+    assert 'id="c1t"' in page

@@ -68,6 +68,10 @@ class Distribution:
     n: int
     kind: str = "values"
     levels: np.ndarray | None = None
+    #: :meth:`quantile`'s answers so far: every report asks the same few
+    #: quantiles of the same loaded reference (a fifth of a report's
+    #: rendering went to recomputing them).  Never compared or printed.
+    _quantiles: dict[float, float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_values(cls, values, *, as_quantiles: bool = False) -> Distribution:
@@ -105,9 +109,14 @@ class Distribution:
 
     def quantile(self, q: float) -> float:
         """The value at cumulative level ``q`` (0-1), interpolated linearly between the stored values."""
-        if self.kind == "values":
-            return float(np.quantile(self.values, q))
-        return float(np.interp(q, self.levels, self.values))
+        found = self._quantiles.get(q)
+        if found is None:
+            if self.kind == "values":
+                found = float(np.quantile(self.values, q))
+            else:
+                found = float(np.interp(q, self.levels, self.values))
+            self._quantiles[q] = found
+        return found
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form (values rounded to 12 significant digits) :meth:`from_json` reads back."""

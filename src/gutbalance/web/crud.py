@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from . import ingest
 from .models import AuthSession, Job, Sample, Throttle, User
@@ -197,7 +197,8 @@ def create_auth_session(session: Session, *, user_id: str, session_id: str, kind
 def get_auth_session(session: Session, *, session_id: str, kind: str) -> AuthSession | None:
     """The live login ``session_id`` of this kind (with its user), or ``None``
     when it was ended or has expired."""
-    record = session.get(AuthSession, session_id)
+    # one query for the login and its user (every authenticated request asks)
+    record = session.get(AuthSession, session_id, options=[joinedload(AuthSession.user)])
     if record is None or record.kind != kind or _aware(record.expires_at) <= datetime.now(UTC):
         return None
     return record

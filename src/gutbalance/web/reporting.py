@@ -27,6 +27,7 @@ from ..example import example_path
 from ..io.registry import formats
 from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
+from ..report.charts import page_ids
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -176,15 +177,16 @@ def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None,
         explained = {profile.sample: ingest.unpack_contributions(contributions_blob)}
     else:
         explained = _scores.contributions(cohort)
-    return render_sample_report(
-        profile.sample,
-        _scores_frame([scores], [profile.sample]),
-        cohort=cohort,
-        contributions=explained,
-        reference=load_reference(),
-        timeline_href=subject_href(subject) if subject else None,
-        cohort_href=None,
-    )
+    with page_ids():  # the same bytes whatever this process rendered before
+        return render_sample_report(
+            profile.sample,
+            _scores_frame([scores], [profile.sample]),
+            cohort=cohort,
+            contributions=explained,
+            reference=load_reference(),
+            timeline_href=subject_href(subject) if subject else None,
+            cohort_href=None,
+        )
 
 
 def _unique_names(samples: Sequence[Sample]) -> list[str]:
@@ -221,9 +223,10 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
     if not found:
         return None
     id_of = dict(zip(names, (s.id for s in samples), strict=True))
-    return render_timeline_report(
-        found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
-    )
+    with page_ids():
+        return render_timeline_report(
+            found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
+        )
 
 
 def warm_up() -> None:
