@@ -25,8 +25,9 @@ in: everyone here comes from one address, and the per-address login limit
 (30 failures per 15 min across usernames) would otherwise rightly refuse the
 users' own logins.  The server's resident memory (its own, and with its
 worker processes) is sampled throughout, and the CPU time of the server
-(with its worker processes) and of this load generator is printed, when this
-script started the server.
+process, of its worker processes and of this load generator is printed,
+with the server process's CPU per request served and the workers' per
+upload, when this script started the server.
 
 The client is ``rawhttp.py`` (one asyncio loop, one keep-alive connection
 per simulated user), not httpx, whose CPU cost on the same 2 cores was a
