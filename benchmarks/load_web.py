@@ -25,8 +25,9 @@ in: everyone here comes from one address, and the per-address login limit
 (30 failures per 15 min across usernames) would otherwise rightly refuse the
 users' own logins.  The server's resident memory (its own, and with its
 worker processes) is sampled throughout, and the CPU time of the server
-(with its worker processes) and of this load generator is printed, when this
-script started the server.
+process, of its worker processes and of this load generator is printed,
+with the server process's CPU per request served and the workers' per
+upload, when this script started the server.
 
 The client is ``rawhttp.py`` (one asyncio loop, one keep-alive connection
 per simulated user), not httpx, whose CPU cost on the same 2 cores was a
@@ -225,19 +226,22 @@ class CpuClock:
         self.client = psutil.Process()
         self.server = psutil.Process(server_pid) if server_pid is not None else None
 
-    def _server_seconds(self) -> float:
+    def _server_seconds(self) -> tuple[float, float]:
+        """CPU seconds of the server process itself and of its children (the
+        scoring workers; a worker replaced meanwhile takes its seconds with it)."""
         import psutil
 
         if self.server is None:
-            return float("nan")
-        total = 0.0
-        for process in [self.server, *self.server.children(recursive=True)]:
+            return float("nan"), float("nan")
+        own = sum(self.server.cpu_times()[:2])
+        children = 0.0
+        for process in self.server.children(recursive=True):
             try:
                 times = process.cpu_times()
             except psutil.Error:
                 continue
-            total += times.user + times.system
-        return total
+            children += times.user + times.system
+        return own, children
 
     def __enter__(self) -> CpuClock:
         self.wall = time.perf_counter()
@@ -248,7 +252,10 @@ class CpuClock:
     def __exit__(self, *_exc) -> None:
         self.wall = time.perf_counter() - self.wall
         self.client_used = sum(self.client.cpu_times()[:2]) - self.client_start
-        self.server_used = self._server_seconds() - self.server_start
+        own, children = self._server_seconds()
+        self.server_own = own - self.server_start[0]
+        self.workers_used = children - self.server_start[1]
+        self.server_used = self.server_own + self.workers_used
 
     def __str__(self) -> str:
         return f"{self.wall:.1f} s; CPU: server {self.server_used:.2f} s, load generator {self.client_used:.2f} s"
@@ -381,8 +388,16 @@ def report(stats: Stats, elapsed: float, users: int, watch: MemoryWatch | None =
         print(f"server peak RSS {watch.peak_server / 2**20:,.0f} MB; "
               f"with its worker processes {watch.peak_total / 2**20:,.0f} MB (PSS: shared pages counted once)")
     if watch is not None and watch.cpu is not None:
-        print(f"CPU during the load: server (with its worker processes) {watch.cpu.server_used:.1f} s, "
-              f"load generator {watch.cpu.client_used:.1f} s, in {watch.cpu.wall:.1f} s on {os.cpu_count()} cores")
+        cpu = watch.cpu
+        print(f"CPU during the load: server (with its worker processes) {cpu.server_used:.1f} s "
+              f"(server process {cpu.server_own:.1f} s, worker processes {cpu.workers_used:.1f} s), "
+              f"load generator {cpu.client_used:.1f} s, in {cpu.wall:.1f} s on {os.cpu_count()} cores")
+        served = sum(len(stats.latency.get(kind, [])) for kind in ("upload", "job", "list", "report"))
+        uploads = len(stats.latency.get("upload", []))
+        if served and uploads:
+            print(f"CPU per request (all kinds, server process): {cpu.server_own / served * 1000:.1f} ms; "
+                  f"per upload, worker processes: {cpu.workers_used / uploads * 1000:.1f} ms")
+    print(f"load average at the end {os.getloadavg()[0]:.1f} (1 min), {os.getloadavg()[1]:.1f} (5 min) on {os.cpu_count()} cores")
     print(f"errors: {total_errors}")
     return 1 if total_errors else 0
 

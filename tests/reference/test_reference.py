@@ -56,6 +56,21 @@ def test_percentile_keeps_nan_and_quantiles_approximate_values():
     assert compact.percentile([100])[0] == 100
 
 
+@pytest.mark.parametrize("as_quantiles", [False, True])
+def test_quantile_is_numpy_quantile_however_often_asked(as_quantiles):
+    """Quantiles (and the summary cached from them) stay numpy's however
+    often asked, and a replaced distribution answers for its own values."""
+    import dataclasses
+
+    values = np.random.default_rng(3).normal(size=300)
+    dist = Distribution.from_values(values, as_quantiles=as_quantiles)
+    want = [float(np.quantile(values, q)) if not as_quantiles else float(np.interp(q, dist.levels, dist.values)) for q in (0.05, 0.5, 0.95)]
+    assert [dist.quantile(q) for q in (0.05, 0.5, 0.95)] == want
+    assert [dist.quantile(q) for q in (0.05, 0.5, 0.95)] == want
+    shifted = dataclasses.replace(dist, values=dist.values + 1.0)
+    assert shifted.quantile(0.5) == pytest.approx(want[1] + 1.0)
+
+
 def test_quantile_percentiles_with_many_ties_count_ties_half():
     dist = Distribution.from_values([0.0] * 60 + list(np.linspace(1, 4, 40)), as_quantiles=True)
     assert dist.percentile([0.0])[0] == pytest.approx(30.0, abs=1.0)

@@ -10,6 +10,7 @@ import gzip
 import json
 import re
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -313,3 +314,81 @@ def test_a_batch_that_fails_as_a_whole_is_retried_one_upload_at_a_time():
         assert results[0][0].scores["immune_support"] is not None
     finally:
         pool.close()
+
+
+def _wait_for_page(sample_id: str, seconds: float = 60):
+    from datetime import date
+
+    from gutbalance.web import reporting
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        page = reporting._rendered.get((sample_id, date.today().isoformat()))
+        if page is not None:
+            return page
+        time.sleep(0.05)
+    raise AssertionError(f"no report of {sample_id} was kept within {seconds} s")
+
+
+def test_the_worker_renders_the_report_the_server_would(client, app, tmp_path):
+    """The page a worker renders once the upload is stored is the page the
+    server renders from the stored sample, byte for byte, headers included;
+    the server then serves it without rendering."""
+    from gutbalance.web import reporting
+
+    alice = register(client, "alice")
+    content = merged_metaphlan(tmp_path, ["S1", "S2"])
+    created = upload(client, alice, content, filename="merged.tsv", subject="P-01").json()
+    assert len(created) == 2
+    prerendered_pages = [_wait_for_page(sample["id"]) for sample in created]
+    for sample, prerendered in zip(created, prerendered_pages, strict=True):
+        reporting.remember(sample["id"], prerendered)
+        served = client.get(f"/api/samples/{sample['id']}/report", headers=alice)
+        assert served.status_code == 200
+        assert served.content == zlib.decompress(prerendered.compressed)
+        reporting._rendered.clear()
+        again = client.get(f"/api/samples/{sample['id']}/report", headers=alice)
+        assert again.content == served.content
+        for header in ("content-type", "content-security-policy", "content-length"):
+            assert again.headers[header] == served.headers[header]
+        assert 'href="/subject?name=P-01"' in served.text  # the subject's timeline link, known to the worker from the job
+
+
+def test_a_kept_report_is_never_served_to_another_user_or_after_deletion(client, app):
+    alice = register(client, "alice")
+    bob = register(client, "bob")
+    (created,) = upload(client, alice, single_profile()).json()
+    _wait_for_page(created["id"])
+    assert client.get(f"/api/samples/{created['id']}/report", headers=bob).status_code == 404
+    assert client.delete(f"/api/samples/{created['id']}", headers=alice).status_code == 204
+    assert client.get(f"/api/samples/{created['id']}/report", headers=alice).status_code == 404
+
+
+def test_the_report_cache_keeps_to_its_byte_budget():
+    from gutbalance.web.reporting import RenderedReport, _RenderedReports
+
+    pages = [RenderedReport.of(f"<html><style>p{{}}</style>{i}{'x' * 1000}</html>", day="2026-01-01") for i in range(4)]
+    size = len(pages[0].compressed)
+    cache = _RenderedReports(max_bytes=3 * size)
+    for i, page in enumerate(pages[:3]):
+        cache.put((str(i), page.day), page)
+    assert cache.get(("0", "2026-01-01")) is pages[0]  # now the most recently read
+    cache.put(("3", "2026-01-01"), pages[3])
+    assert cache.get(("1", "2026-01-01")) is None  # the least recently read went
+    assert [cache.get((str(i), "2026-01-01")) for i in (0, 2, 3)] == [pages[0], pages[2], pages[3]]
+    assert pages[3].html().endswith("3" + "x" * 1000 + "</html>")
+    assert "'sha256-" in pages[3].csp
+
+
+def test_a_report_is_the_same_bytes_whatever_was_rendered_before():
+    """Chart ids are numbered per page, so a stored sample's report does not
+    depend on what the process (a server, a worker) rendered before it."""
+    from gutbalance.web import ingest, reporting
+
+    (first,) = ingest.score_upload(single_profile().encode(), filename="S1.txt")
+    (other,) = ingest.score_upload(metaphlan_text({**SMALL_COMMUNITY}).encode(), filename="S2.txt")
+    page = reporting.prerender(first, "P-01").html()
+    reporting.prerender(other, None)
+    again = reporting.prerender(first, "P-01").html()
+    assert again == page
+    assert 'id="c1t"' in page

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -37,10 +39,26 @@ POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
 
 _ids = itertools.count(1)
+#: The chart ids of the page being rendered (see :func:`page_ids`); when
+#: unset, the process-wide counter above.
+_page_ids: ContextVar[Iterator[int] | None] = ContextVar("chart_page_ids", default=None)
 
 
 def _uid(prefix: str) -> str:
-    return f"{prefix}{next(_ids)}"
+    return f"{prefix}{next(_page_ids.get() or _ids)}"
+
+
+@contextmanager
+def page_ids() -> Iterator[None]:
+    """Number the charts drawn inside from 1 again: ids need only be unique
+    within a page, and a page numbered from 1 is the same bytes whatever the
+    process rendered before (the web app keeps rendered reports, and its
+    scoring workers render them too)."""
+    token = _page_ids.set(itertools.count(1))
+    try:
+        yield
+    finally:
+        _page_ids.reset(token)
 
 
 # --- number formats ---------------------------------------------------------------------

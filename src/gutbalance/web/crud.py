@@ -11,7 +11,7 @@ from typing import Any, cast
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, joinedload
 
 from . import ingest
 from .models import AuthSession, Job, Sample, Throttle, User
@@ -123,12 +123,21 @@ def list_unfinished_jobs(session: Session, *, owner: User) -> list[Job]:
     return list(session.scalars(query))
 
 
-def list_samples(session: Session, *, owner: User, subject: str | None = None) -> list[Sample]:
-    """The owner's samples (of one subject, if given).
+#: The stored profile and contributions (compressed, tens of KB a sample):
+#: read only to render a report, a timeline or an export, not to list samples
+#: or to serve a report already rendered.
+_BLOBS = (defer(Sample.profile), defer(Sample.contributions))
+
+
+def list_samples(session: Session, *, owner: User, subject: str | None = None, profiles: bool = False) -> list[Sample]:
+    """The owner's samples (of one subject, if given), with their stored
+    profiles and contributions when ``profiles`` (else those load when read).
 
     Those with a subject first, by subject, then by collection date, upload time and name.
     """
     query = select(Sample).where(Sample.owner_id == owner.id)
+    if not profiles:
+        query = query.options(*_BLOBS)
     if subject is not None:
         query = query.where(Sample.subject == subject)
     query = query.order_by(Sample.subject.is_(None), Sample.subject, Sample.collected, Sample.created_at, Sample.name)
@@ -147,15 +156,17 @@ def list_subjects(session: Session, *, owner: User) -> list[tuple[str, int]]:
 
 
 def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | None:
-    """The owner's sample with this id, or None (also when it is someone else's)."""
-    return session.scalar(select(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
+    """The owner's sample with this id, or None (also when it is someone else's).
+
+    Its profile and contributions load when read (a report already rendered does not need them)."""
+    return session.scalar(select(Sample).options(*_BLOBS).where(Sample.id == sample_id, Sample.owner_id == owner.id))
 
 
 def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> list[Sample]:
     """Those of ``sample_ids`` that are the owner's samples (in no particular order)."""
     if not sample_ids:
         return []
-    return list(session.scalars(select(Sample).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
+    return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
@@ -186,7 +197,8 @@ def create_auth_session(session: Session, *, user_id: str, session_id: str, kind
 def get_auth_session(session: Session, *, session_id: str, kind: str) -> AuthSession | None:
     """The live login ``session_id`` of this kind (with its user), or ``None``
     when it was ended or has expired."""
-    record = session.get(AuthSession, session_id)
+    # one query for the login and its user (every authenticated request asks)
+    record = session.get(AuthSession, session_id, options=[joinedload(AuthSession.user)])
     if record is None or record.kind != kind or _aware(record.expires_at) <= datetime.now(UTC):
         return None
     return record

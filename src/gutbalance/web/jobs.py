@@ -36,6 +36,8 @@ import multiprocessing
 import queue
 import signal
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -49,6 +51,7 @@ from ..io.source import InputLimits
 from . import crud, ingest
 from .core.config import Settings
 from .models import Job, utcnow
+from .reporting import RenderedReport, prerender, remember
 
 log = logging.getLogger("gutbalance.web.jobs")
 
@@ -67,6 +70,10 @@ BATCH_JOBS = 16
 #: Only uploads up to this size join a batch; larger ones are scored alone, so
 #: that a batch stays within one upload's time and memory limits.
 BATCH_UPLOAD_BYTES = 256 * 1024
+#: The worker renders the reports of uploads of up to this many samples once
+#: their jobs are done (about 25 ms each); larger files' reports are
+#: rendered when they are first read.
+PRERENDER_SAMPLES = 16
 
 
 @dataclass
@@ -109,12 +116,14 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
     conn.send(("ready", None))
     while True:
         try:
-            uploads = conn.recv()
+            uploads, subjects = conn.recv()
         except (EOFError, OSError):
             return
         out_of_memory = False
+        results: list = []
         try:
-            reply: tuple = ("ok", [_outcome(result) for result in ingest.score_uploads(uploads)])
+            results = ingest.score_uploads(uploads)
+            reply: tuple = ("ok", [_outcome(result) for result in results])
         except MemoryError:
             out_of_memory = True
             message = f"reading this file needs more than the {memory_bytes / 1024**3:.1f} GB an upload may use"
@@ -128,6 +137,33 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
         conn.send(reply)
         if out_of_memory:
             return  # after a MemoryError the heap may be in pieces: start afresh
+        if subjects is not None and reply[0] == "ok":
+            # After the scores went back (their jobs are done meanwhile): the
+            # report pages, so that the server does not render them itself.
+            conn.send(("pages", [_pages(result, subject, conn) for result, subject in zip(results, subjects, strict=True)]))
+        del results
+
+
+def _pages(result: list[ingest.ScoredSample] | GutBalanceError, subject: str | None, conn: Any) -> list[RenderedReport | None] | None:
+    """The report pages of one upload's samples (None for an upload that
+    failed or holds more than :data:`PRERENDER_SAMPLES` samples; a page not
+    rendered is None and is rendered when first read).
+
+    Scoring goes first: once the next batch is waiting in the pipe, the
+    remaining pages are left to be rendered when read."""
+    if isinstance(result, GutBalanceError) or len(result) > PRERENDER_SAMPLES:
+        return None
+    pages: list[RenderedReport | None] = []
+    for scored in result:
+        if conn.poll(0):
+            pages.append(None)
+            continue
+        try:
+            pages.append(prerender(scored, subject))
+        except Exception:  # the page is rendered on its first request instead, with the error there
+            log.exception("pre-rendering the report of %s failed", scored.name)
+            pages.append(None)
+    return pages
 
 
 def _outcome(result: list[ingest.ScoredSample] | GutBalanceError) -> tuple:
@@ -139,23 +175,38 @@ def _outcome(result: list[ingest.ScoredSample] | GutBalanceError) -> tuple:
 
 
 def _warm_up() -> None:
-    """Load the format registry and the scoring tables once, by scoring a
-    shipped example, so the first real job does not pay for it."""
+    """Load the format registry, the scoring tables and the report's templates
+    once, by scoring a shipped example and rendering its report, so the first
+    real job does not pay for it."""
     example = sorted(example_path().glob("*.txt"))[0]
-    ingest.score_upload(example.read_bytes(), filename=example.name)
+    (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
+    prerender(scored, None)
 
 
 # --- in the server -------------------------------------------------------------
 
 
 class _Worker:
-    """One worker process and the pipe to it; restarted when it dies or is killed."""
+    """One worker process and the pipe to it; restarted when it dies or is killed.
+
+    After a batch scored with ``subjects`` the worker renders the reports of
+    its samples and sends them in one message, which arrives while the
+    worker is already idle again: :meth:`collect_pages` (in a thread of its
+    own) or the next :meth:`run` (whose batch stops the rendering, see
+    :func:`_pages`) receives it, under ``lock``, which guards the pipe."""
 
     def __init__(self, context: Any, memory_bytes: int) -> None:
         self.context = context
         self.memory_bytes = memory_bytes
         self.process: Any = None
         self.conn: Any = None
+        self.lock = threading.Lock()
+        #: A "pages" message is due from the worker.
+        self.pages_due = False
+        #: The ids of the stored samples those pages are of, per upload (None: not wanted).
+        self.page_ids: list[list[str] | None] | None = None
+        #: Batches scored, so that a collector waits for its own batch's pages only.
+        self.batches = 0
 
     def _start(self) -> None:
         parent, child = self.context.Pipe()
@@ -166,42 +217,95 @@ class _Worker:
         child.close()
         self.process, self.conn = process, parent
         if not parent.poll(START_SECONDS):
-            self.stop()
+            self._stop()
             raise WorkerFailure(503, "the scoring service is not available; try again later")
         try:
             parent.recv()
         except (EOFError, OSError):
-            self.stop()
+            self._stop()
             raise WorkerFailure(503, "the scoring service could not start; try again later") from None
 
     def ensure_started(self) -> None:
+        with self.lock:
+            self._ensure_started()
+
+    def _ensure_started(self) -> None:
         if self.process is None or not self.process.is_alive():
-            self.stop()
+            self._stop()
             self._start()
 
-    def run(self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+    def run(
+        self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float, *, subjects: list[str | None] | None = None
+    ) -> list[list[ingest.ScoredSample] | WorkerFailure]:
         """Each upload's scored samples, or why it failed; :class:`WorkerFailure`
-        when the whole batch failed (time, memory, a crash)."""
-        self.ensure_started()
+        when the whole batch failed (time, memory, a crash).  With ``subjects``
+        (one per upload) the worker goes on to render the samples' reports:
+        set :attr:`page_ids` once they are stored."""
+        with self.lock:
+            self._ensure_started()
+            try:
+                self.conn.send((uploads, subjects))
+                self._receive_pages(seconds)  # the last batch's, cut short by this one
+                if self.process is None:  # the worker died rendering them: this batch goes to a new one
+                    self._ensure_started()
+                    self.conn.send((uploads, subjects))
+                if not self.conn.poll(seconds):
+                    self._stop()
+                    raise WorkerFailure(422, f"reading and scoring the file took longer than {seconds:g} s, the limit for one upload")
+                reply = self.conn.recv()
+            except (EOFError, OSError, BrokenPipeError):
+                code = self.process.exitcode if self.process is not None else None
+                self._stop()
+                raise WorkerFailure(
+                    413, f"the worker reading the file stopped (exit {code}): it needs more memory or time than one upload may use"
+                ) from None
+            if reply[0] == "ok":
+                self.batches += 1
+                self.pages_due = subjects is not None
+                self.page_ids = None
+                return [result if kind == "ok" else WorkerFailure(result, rest[0]) for kind, result, *rest in reply[1]]
+            if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
+                self._stop()
+            raise WorkerFailure(reply[1], reply[2])
+
+    def _receive_pages(self, seconds: float) -> None:
+        """Receive the due pages (waiting up to ``seconds``) and keep those of
+        stored samples; a worker that does not send them is replaced."""
+        if not self.pages_due:
+            return
+        self.pages_due = False
+        ids, self.page_ids = self.page_ids, None
         try:
-            self.conn.send(uploads)
-            if not self.conn.poll(seconds):
-                self.stop()
-                raise WorkerFailure(422, f"reading and scoring the file took longer than {seconds:g} s, the limit for one upload")
-            reply = self.conn.recv()
-        except (EOFError, OSError, BrokenPipeError):
-            code = self.process.exitcode if self.process is not None else None
-            self.stop()
-            raise WorkerFailure(
-                413, f"the worker reading the file stopped (exit {code}): it needs more memory or time than one upload may use"
-            ) from None
-        if reply[0] == "ok":
-            return [result if kind == "ok" else WorkerFailure(result, rest[0]) for kind, result, *rest in reply[1]]
-        if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
-            self.stop()
-        raise WorkerFailure(reply[1], reply[2])
+            if self.conn.poll(seconds):
+                kind, pages = self.conn.recv()
+                if kind == "pages":
+                    _keep_pages(ids, pages)
+                    return
+        except (EOFError, OSError):
+            pass
+        log.warning("the worker did not send its report pages; it is replaced")
+        self._stop()
+
+    def collect_pages(self, batch: int, seconds: float) -> None:
+        """Wait up to ``seconds`` for the pages of ``batch`` (a value of
+        :attr:`batches`), without holding the pipe from a :meth:`run` meanwhile."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with self.lock:
+                if not self.pages_due or self.batches != batch:
+                    return
+                if self.conn is None or self.conn.poll(0) or time.monotonic() >= deadline:
+                    self._receive_pages(0)
+                    return
+            time.sleep(0.02)
 
     def stop(self) -> None:
+        with self.lock:
+            self._stop()
+
+    def _stop(self) -> None:
+        self.pages_due = False
+        self.page_ids = None
         if self.conn is not None:
             self.conn.close()
         if self.process is not None:
@@ -209,6 +313,14 @@ class _Worker:
                 self.process.kill()
             self.process.join(10)
         self.process = self.conn = None
+
+
+def _keep_pages(ids: list[list[str] | None] | None, pages: list[list[RenderedReport | None] | None]) -> None:
+    """Keep each rendered page as the report of its stored sample."""
+    for upload_ids, upload_pages in zip(ids or [], pages, strict=False):
+        for sample_id, page in zip(upload_ids or [], upload_pages or [], strict=False):
+            if page is not None:
+                remember(sample_id, page)
 
 
 class WorkerPool:
@@ -230,27 +342,57 @@ class WorkerPool:
             raise result
         return result
 
-    def run_batch(self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+    def run_batch(
+        self,
+        uploads: list[tuple[bytes, str, InputLimits]],
+        seconds: float,
+        *,
+        subjects: list[str | None] | None = None,
+        store: Callable[[list[list[ingest.ScoredSample] | WorkerFailure]], list[list[str] | None]] | None = None,
+    ) -> list[list[ingest.ScoredSample] | WorkerFailure]:
         """Several uploads in one worker (see :func:`gutbalance.web.ingest.score_uploads`):
         each one's scored samples or its failure.  When the batch as a whole
         fails (time, memory, a crash, a scoring error), each upload is tried
-        again on its own, so that one upload's failure is never another's."""
+        again on its own, so that one upload's failure is never another's.
+
+        With ``store``, the results are handed to it before the worker is
+        free again (it stores them and answers, per upload, the ids of the
+        samples stored, or None); with ``subjects`` too (each upload's
+        subject), the worker then renders the stored samples' reports, kept
+        for the report pages (:func:`gutbalance.web.reporting.remember`), so
+        that the first reading of a report costs the server nothing.  Its
+        next batch goes first: the pages not rendered by then are rendered
+        when read."""
         worker = self._idle.get()
+        collect, batch = False, 0
         try:
             try:
-                return worker.run(uploads, seconds)
+                results = worker.run(uploads, seconds, subjects=subjects if store is not None else None)
             except WorkerFailure as failure:
                 if len(uploads) == 1:
-                    return [failure]
+                    results = [failure]
+                    if store is not None:
+                        store(results)
+                    return results
+            else:
+                if store is not None:
+                    worker.page_ids = store(results)
+                    collect = worker.pages_due
+                    batch = worker.batches
+                return results
             out: list[list[ingest.ScoredSample] | WorkerFailure] = []
             for upload in uploads:
                 try:
                     out += worker.run([upload], seconds)
                 except WorkerFailure as failure:
                     out.append(failure)
+            if store is not None:
+                store(out)
             return out
         finally:
             self._idle.put(worker)
+            if collect:
+                threading.Thread(target=worker.collect_pages, args=(batch, seconds), name="gutbalance-jobs-pages", daemon=True).start()
 
     def prestart(self) -> None:
         """Start every worker now (each imports and warms up for seconds), so
@@ -384,10 +526,14 @@ class JobRunner:
                 log.exception("jobs %s could not be run", ", ".join(batch))
             finally:
                 for done in batch:
-                    with self._lock:
-                        event = self._done.pop(done, None)
-                    if event is not None:
-                        event.set()
+                    self._finished(done)
+
+    def _finished(self, job_id: str) -> None:
+        """Wake the request waiting for this job (if it waits here)."""
+        with self._lock:
+            event = self._done.pop(job_id, None)
+        if event is not None:
+            event.set()
 
     def run(self, job_id: str, pool: WorkerPool) -> None:
         """Claim the job (if still queued), score it in a worker, store its samples."""
@@ -397,35 +543,57 @@ class JobRunner:
         """Claim the jobs still queued, score the small ones together in one
         worker (:meth:`WorkerPool.run_batch`) and the large ones each alone,
         and store each job's samples in a transaction of its own."""
-        claimed = [job for job in (self._claim(job_id) for job_id in job_ids) if job is not None]
+        claimed = self._claim(job_ids)
         small = [job for job in claimed if len(job.data) <= BATCH_UPLOAD_BYTES]
         groups = ([small] if small else []) + [[job] for job in claimed if len(job.data) > BATCH_UPLOAD_BYTES]
         limits = self.settings.upload_limits
         for group in groups:
-            results = pool.run_batch([(job.data, job.filename, limits) for job in group], self.settings.worker_seconds)
-            for job, result in zip(group, results, strict=True):
-                job.data = b""
-                if isinstance(result, WorkerFailure):
-                    self._fail(job.id, result.status, result.message)
-                else:
-                    self._store(job, result)
 
-    def _claim(self, job_id: str) -> _Claimed | None:
-        with self.sessions() as session:
-            claim = session.execute(
-                update(Job)
-                .where(Job.id == job_id, Job.status == QUEUED)
-                .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+            def store(results: list[list[ingest.ScoredSample] | WorkerFailure], group: list[_Claimed] = group) -> list[list[str] | None]:
+                stored: list[list[str] | None] = []
+                for job, result in zip(group, results, strict=True):
+                    job.data = b""
+                    if isinstance(result, WorkerFailure):
+                        self._fail(job.id, result.status, result.message)
+                        stored.append(None)
+                    else:
+                        stored.append(self._store(job, result))
+                    self._finished(job.id)  # its request need not wait for the rest of the batch
+                return stored
+
+            pool.run_batch(
+                [(job.data, job.filename, limits) for job in group],
+                self.settings.worker_seconds,
+                subjects=[job.subject for job in group],
+                store=store,
             )
-            session.commit()
-            if crud.affected_rows(claim) != 1:
-                return None  # another thread or process has it, or it was deleted
-            job = session.get(Job, job_id)
-            if job is None or job.upload is None:
-                return None
-            return _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected)
 
-    def _store(self, job: _Claimed, scored: list[ingest.ScoredSample]) -> None:
+    def _claim(self, job_ids: list[str]) -> list[_Claimed]:
+        """The jobs among ``job_ids`` this thread now runs: each claimed by a
+        conditional ``UPDATE`` (only one claim can succeed), all in one
+        transaction, then read in one query."""
+        with self.sessions() as session:
+            won = []
+            for job_id in job_ids:
+                claim = session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status == QUEUED)
+                    .values(status=RUNNING, started_at=utcnow(), attempts=Job.attempts + 1)
+                )
+                if crud.affected_rows(claim) == 1:  # else another thread or process has it, or it was deleted
+                    won.append(job_id)
+            session.commit()
+            if not won:
+                return []
+            jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(won)))}
+            return [
+                _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected)
+                for job in (jobs.get(job_id) for job_id in won)
+                if job is not None and job.upload is not None
+            ]
+
+    def _store(self, job: _Claimed, scored: list[ingest.ScoredSample]) -> list[str] | None:
+        """Store the job's samples and mark it done; their ids (None when nothing was kept)."""
         try:
             with self.sessions() as session:
                 ids = crud.add_scored_samples(
@@ -438,11 +606,13 @@ class JobRunner:
                 )
                 if crud.affected_rows(done) != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
                     session.rollback()
-                    return
+                    return None
                 session.commit()
+                return ids
         except Exception:
             log.exception("storing the samples of job %s failed", job.id)
             self._fail(job.id, 500, "the samples could not be stored; nothing was kept")
+            return None
 
     def _fail(self, job_id: str, status: int, message: str) -> None:
         with self.sessions() as session:

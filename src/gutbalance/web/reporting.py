@@ -12,19 +12,22 @@ import base64
 import hashlib
 import re
 import threading
+import zlib
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 import pandas as pd
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from .. import scores as _scores
 from ..example import example_path
 from ..io.registry import formats
 from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
+from ..report.charts import page_ids
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -33,12 +36,16 @@ from .templating import subject_href
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
-def page_with_inline_styles(html: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
-    """``html`` with a CSP that also allows its inline ``<style>`` blocks (by SHA-256)."""
+def inline_styles_csp(html: str) -> str:
+    """The CSP for ``html``: :data:`CSP`, also allowing its inline ``<style>`` blocks (by SHA-256)."""
     hashes = sorted({base64.b64encode(hashlib.sha256(block.encode("utf-8")).digest()).decode() for block in _STYLE.findall(html)})
     style_src = " ".join(["'self'", *(f"'sha256-{h}'" for h in hashes)])
-    csp = CSP.replace("style-src 'self'", f"style-src {style_src}")
-    return HTMLResponse(html, headers={"Content-Security-Policy": csp, **(headers or {})})
+    return CSP.replace("style-src 'self'", f"style-src {style_src}")
+
+
+def page_with_inline_styles(html: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """``html`` with a CSP that also allows its inline ``<style>`` blocks (by SHA-256)."""
+    return HTMLResponse(html, headers={"Content-Security-Policy": inline_styles_csp(html), **(headers or {})})
 
 
 def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:
@@ -46,66 +53,140 @@ def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:
     return frame.infer_objects()
 
 
+@dataclass(frozen=True)
+class RenderedReport:
+    """A sample's report page as served: the day printed in its footer, the
+    page as zlib-compressed UTF-8 (a report is about 150 KB of text and 20 KB
+    compressed) and its Content-Security-Policy (the hashes of its styles)."""
+
+    day: str
+    compressed: bytes
+    csp: str
+
+    @classmethod
+    def of(cls, html: str, *, day: str) -> RenderedReport:
+        """``html``, rendered on ``day``, compressed and with its CSP."""
+        return cls(day, zlib.compress(html.encode("utf-8"), 6), inline_styles_csp(html))
+
+    def html(self) -> str:
+        """The page as text."""
+        return zlib.decompress(self.compressed).decode("utf-8")
+
+    def response(self, *, headers: dict[str, str] | None = None) -> Response:
+        """The page as an HTML response with its CSP (bytes as rendered, not re-encoded)."""
+        return Response(
+            zlib.decompress(self.compressed),
+            media_type="text/html",
+            headers={"Content-Security-Policy": self.csp, **(headers or {})},
+        )
+
+
 class _RenderedReports:
-    """The last few rendered reports, keyed by sample id and day.
+    """Rendered reports, keyed by sample id and day, the least recently read
+    dropped first once they take more than ``max_bytes`` (compressed).
 
     A stored sample never changes (there is no edit, only delete), and the
     page depends only on it and on the date printed in its footer, so a
     rendering can be reused until midnight.  Callers check ownership before
     asking, so a deleted or foreign sample is never served from here.
+
+    Why a byte budget, not a count: a clinic's users read their recent
+    samples' reports in turn; with a few hundred pages kept, 50 users of 15
+    samples each found their page gone every time and every read rendered
+    again (23 ms of the server's one interpreter each).  Compressed, 64 MB
+    keeps about 3,000 reports.
     """
 
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._pages: OrderedDict[tuple[str, str], str] = OrderedDict()
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[tuple[str, str], RenderedReport] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> str | None:
+    def get(self, key: tuple[str, str]) -> RenderedReport | None:
         with self._lock:
-            html = self._pages.get(key)
-            if html is not None:
+            page = self._pages.get(key)
+            if page is not None:
                 self._pages.move_to_end(key)
-            return html
+            return page
 
-    def put(self, key: tuple[str, str], html: str) -> None:
+    def put(self, key: tuple[str, str], page: RenderedReport) -> None:
         with self._lock:
-            self._pages[key] = html
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.compressed)
+            self._pages[key] = page
+            self._bytes += len(page.compressed)
+            while self._bytes > self.max_bytes and len(self._pages) > 1:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped.compressed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
 
 
 _rendered = _RenderedReports()
 
 
-def sample_report_html(sample: Sample) -> str:
+def sample_report(sample: Sample, *, release: Callable[[], object] | None = None) -> RenderedReport:
     """The report of one stored sample, with its composition and what its
-    indices are made of, against the shipped healthy reference."""
-    key = (sample.id, date.today().isoformat())
-    html = _rendered.get(key)
-    if html is None:
-        html = _render_sample_report(sample)
-        _rendered.put(key, html)
-    return html
+    indices are made of, against the shipped healthy reference (rendered
+    once a day per sample, or already by the worker that scored it).
+
+    ``release`` (the session's ``commit``) is called after the stored
+    profile has been read and before rendering, so that rendering holds no
+    database connection."""
+    day = date.today().isoformat()
+    page = _rendered.get((sample.id, day))
+    if page is None:
+        profile, contributions, scores, subject = sample.profile, sample.contributions, sample.scores, sample.subject
+        if release is not None:
+            release()
+        page = RenderedReport.of(_render_sample_report(profile, contributions, scores, subject), day=day)
+        _rendered.put((sample.id, day), page)
+    return page
 
 
-def _render_sample_report(sample: Sample) -> str:
-    profile = ingest.unpack_profile(sample.profile)
+def sample_report_html(sample: Sample) -> str:
+    """:func:`sample_report` as text."""
+    return sample_report(sample).html()
+
+
+def prerender(scored: ingest.ScoredSample, subject: str | None) -> RenderedReport:
+    """The report page of a sample just scored, as :func:`sample_report` will
+    render it once the sample is stored with ``subject``: the same function
+    on the same stored values (done in the worker that scored it, off the
+    server's interpreter; see :meth:`gutbalance.web.jobs.JobRunner.run_jobs`)."""
+    day = date.today().isoformat()
+    return RenderedReport.of(_render_sample_report(scored.profile, scored.contributions, scored.scores, subject), day=day)
+
+
+def remember(sample_id: str, page: RenderedReport) -> None:
+    """Keep ``page`` as the report of the stored sample ``sample_id`` (for the day it was rendered)."""
+    _rendered.put((sample_id, page.day), page)
+
+
+def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None, scores: dict, subject: str | None) -> str:
+    profile = ingest.unpack_profile(profile_blob)
     cohort = ingest.cohort_of([profile])
     # The contributions stored when the sample was scored; samples stored
     # before they were kept are explained again (issue 13 item 4).
-    if sample.contributions is not None:
-        explained = {profile.sample: ingest.unpack_contributions(sample.contributions)}
+    if contributions_blob is not None:
+        explained = {profile.sample: ingest.unpack_contributions(contributions_blob)}
     else:
         explained = _scores.contributions(cohort)
-    return render_sample_report(
-        profile.sample,
-        _scores_frame([sample.scores], [profile.sample]),
-        cohort=cohort,
-        contributions=explained,
-        reference=load_reference(),
-        timeline_href=subject_href(sample.subject) if sample.subject else None,
-        cohort_href=None,
-    )
+    with page_ids():  # the same bytes whatever this process rendered before
+        return render_sample_report(
+            profile.sample,
+            _scores_frame([scores], [profile.sample]),
+            cohort=cohort,
+            contributions=explained,
+            reference=load_reference(),
+            timeline_href=subject_href(subject) if subject else None,
+            cohort_href=None,
+        )
 
 
 def _unique_names(samples: Sequence[Sample]) -> list[str]:
@@ -142,9 +223,10 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
     if not found:
         return None
     id_of = dict(zip(names, (s.id for s in samples), strict=True))
-    return render_timeline_report(
-        found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
-    )
+    with page_ids():
+        return render_timeline_report(
+            found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
+        )
 
 
 def warm_up() -> None:
@@ -153,16 +235,7 @@ def warm_up() -> None:
     the tables scoring reads (several seconds), by scoring and rendering one
     of the shipped example profiles."""
     formats()
-    reference = load_reference()
+    load_reference()
     example = sorted(example_path().glob("*.txt"))[0]
     (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
-    profile = ingest.unpack_profile(scored.profile)
-    cohort = ingest.cohort_of([profile])
-    render_sample_report(
-        profile.sample,
-        _scores_frame([scored.scores], [profile.sample]),
-        cohort=cohort,
-        contributions={profile.sample: ingest.unpack_contributions(scored.contributions)},
-        reference=reference,
-        cohort_href=None,
-    )
+    prerender(scored, None)

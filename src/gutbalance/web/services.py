@@ -204,7 +204,7 @@ def sample_record(sample: Sample) -> dict[str, Any]:
 def export_zip(session: Session, *, user: User) -> bytes:
     """Everything the app holds about ``user``: account, samples with their
     scores, and each parsed profile (enough to import them elsewhere)."""
-    samples = crud.list_samples(session, owner=user)
+    samples = crud.list_samples(session, owner=user, profiles=True)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         account = {

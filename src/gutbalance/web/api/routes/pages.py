@@ -13,7 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
-from ...reporting import page_with_inline_styles, sample_report_html, timeline_html
+from ...reporting import page_with_inline_styles, timeline_html
+from ...reporting import sample_report as rendered_report
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
 from ..deps import (
@@ -336,7 +337,7 @@ def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Respon
     """The sample's report as an HTML page, its styles inline."""
     sample = _own_sample(session, user, sample_id)
     session.commit()  # hand the connection back before rendering
-    return page_with_inline_styles(sample_report_html(sample))
+    return rendered_report(sample, release=session.commit).response()
 
 
 def _download_name(sample, suffix: str) -> str:
@@ -348,7 +349,7 @@ def _download_name(sample, suffix: str) -> str:
 def sample_report_download(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """The sample's report as an HTML file to download."""
     sample = _own_sample(session, user, sample_id)
-    return page_with_inline_styles(sample_report_html(sample), headers={"Content-Disposition": _download_name(sample, "report.html")})
+    return rendered_report(sample, release=session.commit).response(headers={"Content-Disposition": _download_name(sample, "report.html")})
 
 
 @router.get("/samples/{sample_id}/scores.tsv")
@@ -408,7 +409,7 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
 @router.get("/subject/timeline", response_class=HTMLResponse)
 def subject_timeline(name: Annotated[str, Query(max_length=128)], user: PageUser, session: SessionDep) -> Response:
     """The subject's samples over time, as the report module draws it."""
-    samples = crud.list_samples(session, owner=user, subject=name)
+    samples = crud.list_samples(session, owner=user, subject=name, profiles=True)
     session.commit()  # hand the connection back before rendering
     html = timeline_html(name, samples)
     if html is None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Request, Response, Upl
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from ... import crud, jobs, services
-from ...reporting import page_with_inline_styles, sample_report_html
+from ...reporting import sample_report
 from ...schemas import JobOut, SampleOut, SampleSummary, SubjectOut
 from ..deps import ApiUser, SessionDep, SettingsDep
 
@@ -110,7 +110,7 @@ def get_sample_report(sample_id: str, user: ApiUser, session: SessionDep) -> Res
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
     session.commit()  # hand the connection back before rendering
-    return page_with_inline_styles(sample_report_html(sample))
+    return sample_report(sample, release=session.commit).response()
 
 
 @router.delete("/samples/{sample_id}", status_code=status.HTTP_204_NO_CONTENT)
