@@ -23,12 +23,13 @@ never anything per taxon:
 
 0. a component whose direction contradicts the literature in any of the
    training studies (AUC of healthy vs disease below 0.5 there: the
-   "favourable" side is the diseased one) gets no weight at all, not even
-   its prior share: a quantity whose sign flips between studies follows the
-   study, not health (the held-out lesson of richness, AUC 0.35).  The rule
-   is applied inside every leave-one-study-out fold, on the training studies
-   only, so the held-out figures include the selection; the shipped file
-   lists what it left out (``excluded``);
+   "favourable" side is the diseased one) is left out of the fit (fitted
+   weight 0; it keeps only its literature share, step 3): the data may not
+   lean on a quantity whose sign flips between studies, which follows the
+   study rather than health (the held-out lesson of richness, AUC 0.35).
+   The rule is applied inside every leave-one-study-out fold, on the
+   training studies only, so the held-out figures include the selection;
+   the shipped file lists what it left out (``excluded``);
 
 3. every weight keeps a third of its literature prior (``Component.prior``;
    equal pillars) and the fit distributes the other two thirds
@@ -152,7 +153,7 @@ def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: flo
     study = labels["study"].to_numpy()
     w = sample_weights(labels)
     excluded = contradicted(components, labels) if excluded is None else excluded
-    prior = pillars.prior_calibration(excluded)
+    prior = pillars.prior_calibration()
     cal: dict = {"components": {}, "pillars": {}, "excluded": excluded}
     pillar_values = {}
     for pillar in PILLARS:
@@ -160,11 +161,14 @@ def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: flo
         names = [n for n in every if n not in excluded[pillar]]
         X = components[[f"{pillar}.{n}" for n in names]].to_numpy()
         beta = fit_nonnegative(X, y, study, w, lam_c)
-        prior_w = np.array([prior["components"][pillar][n] for n in names])
-        weights = beta / beta.sum() if beta.sum() > 0 else prior_w
+        prior_kept = np.array([prior["components"][pillar][n] for n in names])
+        weights = beta / beta.sum() if beta.sum() > 0 else prior_kept / prior_kept.sum()
         fitted = dict(zip(names, (float(v) for v in weights), strict=True))
         cal["components"][pillar] = {n: fitted.get(n, 0.0) for n in every}
-        pillar_values[pillar] = X @ (LITERATURE_SHARE * prior_w + (1 - LITERATURE_SHARE) * weights)
+        # the pillar as it will be shipped: every component's prior share, the fit for the rest
+        shipped = np.array([LITERATURE_SHARE * prior["components"][pillar][n]
+                            + (1 - LITERATURE_SHARE) * cal["components"][pillar][n] for n in every])
+        pillar_values[pillar] = components[[f"{pillar}.{n}" for n in every]].to_numpy() @ shipped
     Xp = np.column_stack([pillar_values[p] for p in PILLARS])
     beta = fit_nonnegative(Xp, y, study, w, lam_p)
     u = beta / beta.sum() if beta.sum() > 0 else np.full(len(PILLARS), 1.0 / len(PILLARS))
@@ -237,7 +241,7 @@ def weights_table(cal: dict) -> str:
     for pillar in PILLARS:
         for i, (name, w) in enumerate(cal["components"][pillar].items()):
             head = f"{pillar} ({cal['pillars'][pillar]:.2f})" if i == 0 else ""
-            fitted = ("excluded (AUC < 0.5 in a study)" if name in cal["excluded"][pillar]
+            fitted = ("0 (excluded: AUC < 0.5 in a study)" if name in cal["excluded"][pillar]
                       else f"{cal['fitted']['components'][pillar][name]:.2f}")
             lines.append(f"| {head} | {name} | {w:.2f} | {fitted} |")
     return "\n".join(lines)
@@ -302,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
         "method": "non-negative logistic regression per pillar and over pillars, study intercepts, L2 penalty; "
                   "penalties chosen by leave-one-study-out mean AUC of immune_support; every weight keeps "
                   "literature_share of its prior; a component whose AUC is below 0.5 in any training study is "
-                  "excluded (no weight)",
+                  "excluded from the fit (it keeps only its literature share)",
         "lambda_components": lam_c,
         "lambda_pillars": lam_p,
         "loso_mean_auc_immune_support": round(best, 4),

@@ -31,10 +31,14 @@ def test_calibration_has_its_provenance_and_valid_weights():
         assert min(cal["components"][pillar].values()) >= 0
         assert sum(cal["components"][pillar].values()) == pytest.approx(1.0)
     assert sum(cal["pillars"].values()) == pytest.approx(1.0)
-    # A component left out for contradicting its literature direction in a
-    # study weighs nothing, not even its prior share.
+    # A component left out of the fit for contradicting its literature
+    # direction in a study has fitted weight 0 and keeps only its prior share.
+    share = cal["literature_share"]
     for pillar, names in cal["excluded"].items():
-        assert all(cal["components"][pillar][n] == 0 for n in names), pillar
+        prior = {c.name: c.prior for c in COMPONENTS if c.pillar == pillar}
+        for n in names:
+            assert cal["fitted"]["components"][pillar][n] == 0
+            assert cal["components"][pillar][n] == pytest.approx(share * prior[n] / sum(prior.values()))
         assert len(names) < len(cal["components"][pillar])
 
 

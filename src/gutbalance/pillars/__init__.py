@@ -201,9 +201,9 @@ DIVERSITY_FLOOR = 0.001
 @lru_cache(maxsize=1)
 def calibration() -> dict:
     """The shipped calibration (``data/calibration.json``): component weights
-    per pillar, pillar weights of ``immune_support``, the components left out
-    because their direction contradicted the literature in a study, and the
-    provenance of the fit."""
+    per pillar, pillar weights of ``immune_support``, the components the fit
+    left out because their direction contradicted the literature in a study
+    (they keep only their literature share), and the provenance of the fit."""
     text = resources.files("gutbalance.pillars").joinpath("data/calibration.json").read_text("utf-8")
     data = json.loads(text)
     for pillar in PILLARS:
@@ -225,9 +225,10 @@ def with_literature_share(fitted: dict, share: float) -> dict:
     """Weights that keep ``share`` of each component's (and pillar's) prior
     weight, the fit distributing the rest: a pillar stays the combination
     the literature describes while the data decide which parts separate
-    health from disease.  A component in ``fitted["excluded"]`` (its
-    direction contradicted the literature in a study) keeps no prior share."""
-    prior = prior_calibration(fitted.get("excluded"))
+    health from disease.  A component the calibration excluded (its
+    direction contradicted the literature in a study: ``fitted["excluded"]``)
+    has fitted weight 0 and keeps only its prior share."""
+    prior = prior_calibration()
     out = dict(fitted)
     out["components"] = {
         p: {n: share * prior["components"][p][n] + (1 - share) * w for n, w in ws.items()}
@@ -239,17 +240,14 @@ def with_literature_share(fitted: dict, share: float) -> dict:
     return out
 
 
-def prior_calibration(excluded: dict[str, list[str]] | None = None) -> dict:
+def prior_calibration() -> dict:
     """The weights before calibration (each component's ``prior``,
-    normalised per pillar over the components not ``excluded``; pillars
-    equal)."""
-    excluded = excluded or {}
+    normalised per pillar; pillars equal)."""
     components = {}
     for pillar in PILLARS:
         own = [c for c in COMPONENTS if c.pillar == pillar]
-        kept = [c for c in own if c.name not in excluded.get(pillar, ())]
-        total = sum(c.prior for c in kept)
-        components[pillar] = {c.name: (c.prior / total if c in kept else 0.0) for c in own}
+        total = sum(c.prior for c in own)
+        components[pillar] = {c.name: c.prior / total for c in own}
     return {
         "components": components,
         "pillars": {p: 1.0 / len(PILLARS) for p in PILLARS},
