@@ -21,6 +21,16 @@ never anything per taxon:
 2. the same over the five pillars (0-1) for ``immune_support``, with
    ``lambda_pillars``.
 
+0. a component whose direction contradicts the literature in any of the
+   training studies (AUC of healthy vs disease below 0.5 there: the
+   "favourable" side is the diseased one) is left out of the fit (fitted
+   weight 0; it keeps only its literature share, step 3): the data may not
+   lean on a quantity whose sign flips between studies, which follows the
+   study rather than health (the held-out lesson of richness, AUC 0.35).
+   The rule is applied inside every leave-one-study-out fold, on the
+   training studies only, so the held-out figures include the selection;
+   the shipped file lists what it left out (``excluded``);
+
 3. every weight keeps a third of its literature prior (``Component.prior``;
    equal pillars) and the fit distributes the other two thirds
    (:func:`gutbalance.pillars.with_literature_share`): a pillar stays the
@@ -37,15 +47,12 @@ each study, the weights are fitted on the other five and the study is
 scored; the pair with the best mean held-out AUC of ``immune_support`` over
 the six studies wins, and the final weights are fitted on all six.
 
-The diversity anchor (diversity at which the diversity components give full
-marks) is the median floored Shannon of the healthy samples of the six
-studies, the one constant taken from the data rather than fitted.
-
     python scripts/calibrate_pillars.py [--shared ../shared/data] [--report docs/calibration-table.md]
 
 Prints, and with ``--report`` writes, the table of held-out AUCs per study and
 pooled, for every pillar and ``immune_support``, beside GMHI, GMWI2 and
-Shannon (docs/scoring.md keeps it).
+Shannon, and per disease (CD, UC) in the two IBD studies (docs/scoring.md
+keeps it).
 """
 
 from __future__ import annotations
@@ -124,22 +131,44 @@ def fit_nonnegative(X: np.ndarray, y: np.ndarray, study: np.ndarray, w: np.ndarr
     return np.maximum(res.x[:n_f], 0.0)
 
 
-def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: float, reference: float) -> dict:
+def contradicted(components: pd.DataFrame, labels: pd.DataFrame) -> dict[str, list[str]]:
+    """Per pillar, the components whose AUC (healthy vs disease) is below 0.5
+    in at least one study of ``labels``: their literature direction does not
+    hold there.  A pillar whose every component is contradicted keeps them
+    all (the literature's combination, unfitted) rather than vanish."""
+    out = {}
+    for pillar in PILLARS:
+        names = [c.name for c in pillars.COMPONENTS if c.pillar == pillar]
+        bad = [n for n in names if any(
+            auc(components.loc[g.to_numpy(), f"{pillar}.{n}"].to_numpy(), labels.loc[g, "healthy"].to_numpy()) < 0.5
+            for g in (labels["study"] == s for s in labels["study"].unique()))]
+        out[pillar] = [] if len(bad) == len(names) else bad
+    return out
+
+
+def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: float,
+        excluded: dict[str, list[str]] | None = None) -> dict:
     """Calibration (the layout of ``calibration.json``) fitted on these samples."""
     y = labels["healthy"].to_numpy(dtype=float)
     study = labels["study"].to_numpy()
     w = sample_weights(labels)
-    prior = pillars.prior_calibration(reference)
-    cal = {"components": {}, "pillars": {}, "diversity_reference": reference}
+    excluded = contradicted(components, labels) if excluded is None else excluded
+    prior = pillars.prior_calibration()
+    cal: dict = {"components": {}, "pillars": {}, "excluded": excluded}
     pillar_values = {}
     for pillar in PILLARS:
-        names = [c.name for c in pillars.COMPONENTS if c.pillar == pillar]
+        every = [c.name for c in pillars.COMPONENTS if c.pillar == pillar]
+        names = [n for n in every if n not in excluded[pillar]]
         X = components[[f"{pillar}.{n}" for n in names]].to_numpy()
         beta = fit_nonnegative(X, y, study, w, lam_c)
-        prior_w = np.array([prior["components"][pillar][n] for n in names])
-        weights = beta / beta.sum() if beta.sum() > 0 else prior_w
-        cal["components"][pillar] = dict(zip(names, (float(v) for v in weights), strict=True))
-        pillar_values[pillar] = X @ (LITERATURE_SHARE * prior_w + (1 - LITERATURE_SHARE) * weights)
+        prior_kept = np.array([prior["components"][pillar][n] for n in names])
+        weights = beta / beta.sum() if beta.sum() > 0 else prior_kept / prior_kept.sum()
+        fitted = dict(zip(names, (float(v) for v in weights), strict=True))
+        cal["components"][pillar] = {n: fitted.get(n, 0.0) for n in every}
+        # the pillar as it will be shipped: every component's prior share, the fit for the rest
+        shipped = np.array([LITERATURE_SHARE * prior["components"][pillar][n]
+                            + (1 - LITERATURE_SHARE) * cal["components"][pillar][n] for n in every])
+        pillar_values[pillar] = components[[f"{pillar}.{n}" for n in every]].to_numpy() @ shipped
     Xp = np.column_stack([pillar_values[p] for p in PILLARS])
     beta = fit_nonnegative(Xp, y, study, w, lam_p)
     u = beta / beta.sum() if beta.sum() > 0 else np.full(len(PILLARS), 1.0 / len(PILLARS))
@@ -147,12 +176,15 @@ def fit(components: pd.DataFrame, labels: pd.DataFrame, lam_c: float, lam_p: flo
     return pillars.with_literature_share(cal, LITERATURE_SHARE)
 
 
-def leave_one_study_out(components, labels, lam_c, lam_p, reference) -> pd.DataFrame:
-    """Held-out scores: each study scored with weights fitted on the others."""
+def leave_one_study_out(components, labels, lam_c, lam_p, excluded: dict | None = None) -> pd.DataFrame:
+    """Held-out scores: each study scored with weights fitted on the others
+    (``excluded``: per held-out study, the contradicted components of the
+    other five, computed once for the whole penalty grid)."""
     parts = []
     for held in STUDIES:
         train = labels["study"] != held
-        cal = fit(components[train.to_numpy()], labels[train], lam_c, lam_p, reference)
+        cal = fit(components[train.to_numpy()], labels[train], lam_c, lam_p,
+                  None if excluded is None else excluded[held])
         parts.append(pillars.weigh(components[~train.to_numpy()], cal))
     return pd.concat(parts).loc[labels.index]
 
@@ -184,6 +216,24 @@ def markdown(table: pd.DataFrame, columns: list[str]) -> str:
     return "\n".join(lines)
 
 
+def subgroup_table(held: pd.DataFrame, labels: pd.DataFrame, columns: list[str]) -> str:
+    """AUC of healthy vs each disease (CD, UC) in the two IBD studies."""
+    lines = ["| study | disease | n healthy / disease | " + " | ".join(columns) + " |",
+             "|---|---|---:|" + "---:|" * len(columns)]
+    for study in ("franzosa2019", "ihmp2019"):
+        here = labels["study"] == study
+        for disease in ("CD", "UC"):
+            g = here & ((labels["healthy"] == 1) | (labels["group"] == disease))
+            y = labels.loc[g, "healthy"].to_numpy()
+            cells = []
+            for c in columns:
+                x = held.loc[g, c].to_numpy(dtype=float)
+                ok = np.isfinite(x)  # a published index is missing where no marker is present
+                cells.append(f"{auc(x[ok], y[ok]):.2f}")
+            lines.append(f"| {study} | {disease} | {int(y.sum())} / {int((y == 0).sum())} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def weights_table(cal: dict) -> str:
     """The shipped weights as markdown: component, weight, fitted weight."""
     lines = ["| pillar (weight in immune_support) | component | weight | fitted before the literature share |",
@@ -191,7 +241,9 @@ def weights_table(cal: dict) -> str:
     for pillar in PILLARS:
         for i, (name, w) in enumerate(cal["components"][pillar].items()):
             head = f"{pillar} ({cal['pillars'][pillar]:.2f})" if i == 0 else ""
-            lines.append(f"| {head} | {name} | {w:.2f} | {cal['fitted']['components'][pillar][name]:.2f} |")
+            fitted = ("0 (excluded: AUC < 0.5 in a study)" if name in cal["excluded"][pillar]
+                      else f"{cal['fitted']['components'][pillar][name]:.2f}")
+            lines.append(f"| {head} | {name} | {w:.2f} | {fitted} |")
     return "\n".join(lines)
 
 
@@ -222,22 +274,22 @@ def main(argv: list[str] | None = None) -> int:
     table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
     inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
     healthy = labels["healthy"].to_numpy() == 1
-    # The anchor: median floored Shannon of the healthy samples.
-    reference = float(np.median(inputs.community["diversity"].to_numpy()[healthy]))
-    components = pillars._components(inputs, pillars.parameters(), reference)
+    components = pillars._components(inputs, pillars.parameters())
     if args.components:
         components.join(labels).to_csv(args.components, sep="\t")
 
+    excluded = {s: contradicted(components[(labels["study"] != s).to_numpy()], labels[labels["study"] != s])
+                for s in STUDIES}
     search = []
     for lam_c, lam_p in product(LAMBDAS, LAMBDAS):
-        held = leave_one_study_out(components, labels, lam_c, lam_p, reference)
+        held = leave_one_study_out(components, labels, lam_c, lam_p, excluded)
         per_study = auc_rows(held, labels, ["immune_support"])
         search.append((float(per_study.loc["mean of studies", "immune_support"]), lam_c, lam_p))
         print(f"lambda_components={lam_c:g} lambda_pillars={lam_p:g}: mean held-out AUC "
               f"{search[-1][0]:.3f}", file=sys.stderr)
     best, lam_c, lam_p = max(search)
-    held = leave_one_study_out(components, labels, lam_c, lam_p, reference)
-    cal = fit(components, labels, lam_c, lam_p, reference)
+    held = leave_one_study_out(components, labels, lam_c, lam_p, excluded)
+    cal = fit(components, labels, lam_c, lam_p)
 
     inputs = [args.shared / "labelled" / f for f in (
         "franzosa2019_ibd/species.tsv", "franzosa2019_ibd/metadata.tsv",
@@ -253,11 +305,11 @@ def main(argv: list[str] | None = None) -> int:
                         "disease": int(((labels.study == s) & ~healthy).sum())} for s in STUDIES},
         "method": "non-negative logistic regression per pillar and over pillars, study intercepts, L2 penalty; "
                   "penalties chosen by leave-one-study-out mean AUC of immune_support; every weight keeps "
-                  "literature_share of its prior",
+                  "literature_share of its prior; a component whose AUC is below 0.5 in any training study is "
+                  "excluded from the fit (it keeps only its literature share)",
         "lambda_components": lam_c,
         "lambda_pillars": lam_p,
         "loso_mean_auc_immune_support": round(best, 4),
-        "diversity_reference": "median floored Shannon (taxa >= 0.1 %) of the healthy samples of the six studies",
     }
     args.output.write_text(json.dumps(cal, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.output}", file=sys.stderr)
@@ -271,6 +323,8 @@ def main(argv: list[str] | None = None) -> int:
         "Held-out AUC, healthy vs disease (each study scored with weights fitted on the other five; "
         "95 % bootstrap interval over people):\n\n" + markdown(loso, columns)
     )
+    text += ("\n\nPer disease in the IBD studies (held-out immune_support and its pillars, published GMHI and "
+             "GMWI2; each disease against the same controls):\n\n" + subgroup_table(held, labels, columns))
     text += "\n\nShipped weights (components per pillar; pillars in immune_support):\n\n" + weights_table(cal)
     print(text)
     if args.report:

@@ -149,15 +149,23 @@ for _info in (
         digits=0,
     ),
     _pillar("training", "Training", "Are there enough beneficial microbes to teach the immune system friend from foe?",
-            "Bifidobacterium, Treg-inducing Clostridia, Bacteroides fragilis and other beneficial microbes, weighed against pathobionts."),
+            "pathobionts and pathogens, which count against it, and, with a smaller weight (in the studies the weights were "
+            "checked on they were not consistently higher in healthy people), Bifidobacterium, Treg-inducing Clostridia, "
+            "Bacteroides fragilis and other beneficial microbes."),
     _pillar("homeostasis", "Homeostasis", "Is the immune response kept in balance, neither under- nor over-reacting?",
-            "diversity and evenness, anti- versus pro-inflammatory microbes and the published health indices."),
+            "the published health indices (GMWI2, GMHI), butyrate producers against the microbes that many diseases share, "
+            "fewer pro-inflammatory and disease-associated microbes, and, with a smaller weight, anti-inflammatory microbes "
+            "and similarity to a healthy reference. Diversity is reported on its own, not counted here."),
     _pillar("nutrients", "Nutrients", "Does the microbiome make the compounds immune cells need?",
-            "producers of short-chain fatty acids such as butyrate and propionate, microbes that feed butyrate producers, and producers of B vitamins and vitamin K2."),
+            "butyrate producers and the microbes that feed them (such as bifidobacteria), and, with a smaller weight (they were "
+            "not consistently higher in healthy people), propionate producers and producers of B vitamins and vitamin K2."),
     _pillar("barrier", "Barrier", "Does the microbiome help keep the gut lining intact?",
-            "butyrate producers (fuel for the cells of the gut lining), Akkermansia, and fewer mucus degraders in excess, LPS-rich pathobionts and hydrogen-sulfide producers."),
+            "butyrate producers (fuel for the cells of the gut lining), and, with a smaller weight (they were not consistently "
+            "different in healthy people), strict anaerobes, Akkermansia, and fewer mucus degraders in excess, LPS-rich "
+            "microbes, oxygen-tolerant bloomers and hydrogen-sulfide producers."),
     _pillar("defense", "Defense", "Does the microbiome crowd out and resist pathogens?",
-            "few pathogens and pathobionts, no bloom of Enterobacteriaceae, no overgrowth of mouth microbes in stool (a few are normal), and producers of secondary bile acids."),
+            "few pathogens and pathobionts, no bloom of Enterobacteriaceae and no overgrowth of mouth microbes in stool (a few are "
+            "normal), and, with a smaller weight, harmless strict anaerobes and microbes shown to keep pathogens out."),
     ScoreInfo(
         key="coverage",
         label="Coverage",

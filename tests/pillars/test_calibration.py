@@ -31,7 +31,49 @@ def test_calibration_has_its_provenance_and_valid_weights():
         assert min(cal["components"][pillar].values()) >= 0
         assert sum(cal["components"][pillar].values()) == pytest.approx(1.0)
     assert sum(cal["pillars"].values()) == pytest.approx(1.0)
-    assert cal["diversity_reference"] > 1.0
+    # A component left out of the fit for contradicting its literature
+    # direction in a study has fitted weight 0 and keeps only its prior share.
+    share = cal["literature_share"]
+    for pillar, names in cal["excluded"].items():
+        prior = {c.name: c.prior for c in COMPONENTS if c.pillar == pillar}
+        for n in names:
+            assert cal["fitted"]["components"][pillar][n] == 0
+            assert cal["components"][pillar][n] == pytest.approx(share * prior[n] / sum(prior.values()))
+        assert len(names) < len(cal["components"][pillar])
+
+
+def test_diversity_is_no_pillar_component():
+    """Diversity's direction flipped between studies (and in the held-out
+    cohort richness had AUC 0.35): it is reported, not scored."""
+    assert not [c.key for c in COMPONENTS if "diversity" in c.name]
+
+
+def _calibrate_module():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import calibrate_pillars
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return calibrate_pillars
+
+
+def test_a_component_reversed_in_one_study_is_excluded():
+    """The sign rule of scripts/calibrate_pillars.py: a component whose AUC
+    is below 0.5 in any study is excluded; one that holds in all is kept."""
+    calibrate_pillars = _calibrate_module()
+    rng = np.random.default_rng(0)
+    n = 40
+    labels = pd.DataFrame({"study": ["a"] * n + ["b"] * n, "healthy": [1, 0] * n})
+    good = labels["healthy"] * 0.5 + rng.uniform(0, 0.4, 2 * n)
+    flips = np.where(labels["study"] == "a", good, 1 - good)
+    cols = {c.key: rng.uniform(0, 1, 2 * n) for c in COMPONENTS}
+    cols["training.immunomodulatory"] = good
+    cols["training.pathobionts"] = flips
+    excluded = calibrate_pillars.contradicted(pd.DataFrame(cols), labels)
+    assert excluded["training"] == ["pathobionts"]
+    # every component of a pillar contradicted: the pillar keeps them all
+    cols["training.immunomodulatory"] = flips
+    assert calibrate_pillars.contradicted(pd.DataFrame(cols), labels)["training"] == []
 
 
 def test_scale_anchors_are_0_and_100():
@@ -69,7 +111,10 @@ def test_contributions_in_points_add_up_to_the_score():
             assert all(e["trait"] for e in entries)
     defense = result.contributions["dysbiotic"]["defense"]
     assert any(e["effect"] < 0 for e in defense)
-    assert any(e["effect"] > 0 for e in defense)
+    # bars of both signs where a pillar has both (the shared response's two sides)
+    homeostasis = result.contributions["healthy"]["homeostasis"]
+    assert any(e["effect"] < 0 for e in homeostasis if e["id"])
+    assert any(e["effect"] > 0 for e in homeostasis if e["id"])
     ecoli = next(e for e in defense if e["taxon"] == "Escherichia coli")
     assert ecoli["effect"] < -5
 
@@ -79,11 +124,7 @@ def test_calibration_script_reproduces_the_shipped_weights(shared_data, tmp_path
     """One script rebuilds the shipped file from the labelled sets."""
     if not (shared_data / "labelled").is_dir():
         pytest.skip("labelled sets not present")
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        import calibrate_pillars
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
+    calibrate_pillars = _calibrate_module()
     out = tmp_path / "calibration.json"
     calibrate_pillars.main(["--shared", str(shared_data), "-o", str(out), "--no-table"])
     import json

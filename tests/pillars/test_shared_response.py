@@ -61,3 +61,23 @@ def test_a_study_wide_scale_of_both_sides_cancels():
     F = pd.DataFrame({"health_response": [0.2, 0.4], "disease_response": [0.05, 0.1]})
     a, b = shared_response(F)
     assert a == pytest.approx(b, abs=0.01)
+
+
+def test_its_points_are_split_over_the_taxa_of_each_side():
+    """'Microbes behind it': the health side's taxa get positive bars, the
+    disease side's negative ones, and with the neutral half (listed once for
+    the whole community) they add up to the component's points."""
+    from gutbalance.pillars import calibration
+
+    profile = {POOL["vulgatus"]: 65.0, POOL["faecalibacterium"]: 20.0, VEILLONELLA: 10.0, POOL["ecoli"]: 5.0}
+    result = pillar_scores(make_cohort({"s": profile}), top=1000)
+    w = calibration()["components"]["homeostasis"]["shared_response"]
+    assert w > 0
+    key = "homeostasis.shared_response"
+    parts = {e["taxon"]: p["effect"] for e in result.contributions["s"]["homeostasis"]
+             for p in e["parts"] if p["component"] == key}
+    assert parts["Faecalibacterium prausnitzii"] > 0
+    assert parts["Veillonella parvula"] < 0
+    assert parts["Escherichia coli"] < 0
+    assert parts["Whole community"] == pytest.approx(50 * w)
+    assert sum(parts.values()) == pytest.approx(100 * w * result.components.loc["s", key])

@@ -7,9 +7,14 @@ literature calls favourable:
 - a **reward** :math:`h(F_k; K) = F_k / (F_k + K)` of the share :math:`F_k` of
   the community carrying a favourable trait :math:`k`;
 - a **penalty** :math:`1 - h(F_k; K)` of the share carrying a harmful trait;
-- a **community** quantity (diversity over taxa above a fixed abundance
-  floor, similarity to the healthy reference, the published GMHI and GMWI2
-  mapped to 0-1).
+- a **community** quantity (similarity to the healthy reference, the
+  published GMHI and GMWI2 mapped to 0-1, the balance of the shared response
+  to disease).
+
+Diversity is not a component: floored Shannon separated health from disease
+in some studies and reversed in others (below 0.5 in Qin 2012 and Karlsson
+2013; in the held-out cohort richness alone had 0.35), so it is reported as
+its own index (``shannon``, ``richness``) and not folded into a pillar.
 
 With :math:`p_t` the own abundance of taxon :math:`t` at its most resolved
 rank (:meth:`Cohort.terminal_matrix`, renormalised over Bacteria and Archaea)
@@ -138,8 +143,6 @@ COMPONENTS: tuple[Component, ...] = (
               "k_beneficial", 0.5),
     Component("training", "pathobionts", "penalty", "pathobionts and pathogens", "pathobiont_or_pathogen",
               "k_pathobiont", 0.5),
-    Component("homeostasis", "diversity", "community",
-              "diversity of the taxa above 0.1 % (depth-robust Shannon)", prior=1 / 8),
     Component("homeostasis", "anti_inflammatory", "reward", "anti-inflammatory taxa (and sphingolipid producers)",
               "anti_inflammatory",
               "k_balance", 1 / 8),
@@ -181,8 +184,6 @@ COMPONENTS: tuple[Component, ...] = (
               "obligate_anaerobe_harmless", "k_obligate_anaerobe", 0.3),
     Component("defense", "colonisation_resistance", "reward", "taxa shown to keep pathogens out",
               "colonisation_resistance_harmless", "k_colonisation_resistance", 0.15),
-    Component("defense", "harmless_diversity", "community",
-              "diversity of the harmless taxa above 0.1 % (depth-robust Shannon)", prior=0.15),
     Component("defense", "harm", "penalty", "pathogens, pathobionts, Enterobacteriaceae", "defense_harm",
               "k_pathogen", 0.3),
     Component("defense", "oral_overgrowth", "penalty", "mouth microbes above the share common in healthy stool",
@@ -190,17 +191,19 @@ COMPONENTS: tuple[Component, ...] = (
 )
 COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
 
-#: Relative abundance below which a taxon is left out of the diversity
-#: components: a taxon this rare is detected or missed depending on
-#: sequencing depth, so counting it makes diversity follow depth and study.
+#: Relative abundance below which a taxon is left out of the GMHI and GMWI2
+#: components (:func:`floored_cohort`) and the pseudocount of the shared
+#: response: a taxon this rare is detected or missed depending on sequencing
+#: depth, so counting it makes a score follow depth and study.
 DIVERSITY_FLOOR = 0.001
 
 
 @lru_cache(maxsize=1)
 def calibration() -> dict:
     """The shipped calibration (``data/calibration.json``): component weights
-    per pillar, pillar weights of ``immune_support``, the diversity anchor,
-    and the provenance of the fit."""
+    per pillar, pillar weights of ``immune_support``, the components the fit
+    left out because their direction contradicted the literature in a study
+    (they keep only their literature share), and the provenance of the fit."""
     text = resources.files("gutbalance.pillars").joinpath("data/calibration.json").read_text("utf-8")
     data = json.loads(text)
     for pillar in PILLARS:
@@ -221,9 +224,11 @@ def calibration() -> dict:
 def with_literature_share(fitted: dict, share: float) -> dict:
     """Weights that keep ``share`` of each component's (and pillar's) prior
     weight, the fit distributing the rest: a pillar stays the combination
-    the literature describes (nutrients cannot collapse into butyrate alone)
-    while the data decide which parts separate health from disease."""
-    prior = prior_calibration(fitted["diversity_reference"])
+    the literature describes while the data decide which parts separate
+    health from disease.  A component the calibration excluded (its
+    direction contradicted the literature in a study: ``fitted["excluded"]``)
+    has fitted weight 0 and keeps only its prior share."""
+    prior = prior_calibration()
     out = dict(fitted)
     out["components"] = {
         p: {n: share * prior["components"][p][n] + (1 - share) * w for n, w in ws.items()}
@@ -235,9 +240,9 @@ def with_literature_share(fitted: dict, share: float) -> dict:
     return out
 
 
-def prior_calibration(diversity_reference: float) -> dict:
+def prior_calibration() -> dict:
     """The weights before calibration (each component's ``prior``,
-    normalised per pillar; pillars equal), with a diversity anchor."""
+    normalised per pillar; pillars equal)."""
     components = {}
     for pillar in PILLARS:
         own = [c for c in COMPONENTS if c.pillar == pillar]
@@ -246,7 +251,6 @@ def prior_calibration(diversity_reference: float) -> dict:
     return {
         "components": components,
         "pillars": {p: 1.0 / len(PILLARS) for p in PILLARS},
-        "diversity_reference": diversity_reference,
     }
 
 
@@ -401,20 +405,6 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def floored_shannon(P: sp.csr_matrix, floor: float = DIVERSITY_FLOOR) -> np.ndarray:
-    """Shannon diversity (natural log) of each row over the entries of at least
-    ``floor`` (relative to the row's total), renormalised: taxa rarer than the
-    floor are seen or missed depending on sequencing depth and are left out,
-    so the value follows the community, not the depth.  The exponential is
-    the Hill number of order 1 of the floored community."""
-    Q = normalize_rows(sp.csr_matrix(P)).tocsr()
-    Q.data[Q.data < floor] = 0.0
-    Q.eliminate_zeros()
-    Q = normalize_rows(Q).tocsr()
-    rows = np.repeat(np.arange(Q.shape[0]), np.diff(Q.indptr))
-    return -np.bincount(rows, weights=Q.data * np.log(Q.data), minlength=Q.shape[0]) + 0.0
-
-
 def gmhi_unit(gmhi: np.ndarray) -> np.ndarray:
     r"""GMHI on 0-1: :math:`10^G / (1 + 10^G) = \psi_{MH} / (\psi_{MH} + \psi_{MN})`
     (pseudocounts aside), the health-prevalent markers' share of the marker
@@ -464,14 +454,12 @@ def _oral_excess(F: pd.DataFrame, prm: dict[str, float]) -> np.ndarray:
     return np.maximum(0.0, share - prm["oral_overgrowth_threshold"])
 
 
-def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: float) -> pd.DataFrame:
+def _components(inputs: _Inputs, prm: dict[str, float]) -> pd.DataFrame:
     """Every component (0 = worst, 1 = best) of every sample."""
     F, N, community = inputs.F, inputs.N, inputs.community
     out = {}
     for c in COMPONENTS:
-        if c.name in ("diversity", "harmless_diversity"):
-            value = community[c.name].to_numpy() / diversity_reference
-        elif c.name == "shared_response":
+        if c.name == "shared_response":
             value = shared_response(F)
         elif c.kind == "community":
             value = community[c.name].to_numpy()
@@ -491,20 +479,11 @@ def _components(inputs: _Inputs, prm: dict[str, float], diversity_reference: flo
     return frame
 
 
-def _community(P: sp.csr_matrix, harmless: np.ndarray, dysbiosis, gmhi, gmwi2) -> pd.DataFrame:
-    """The community-level inputs: floored Shannon of all and of the harmless
-    taxa (divided by the diversity anchor in :func:`_components`),
-    similarity to the healthy reference and the published indices on 0-1."""
-    # The floor applies to each taxon's share of the whole community, then
-    # harmful taxa are weighted out (a pathogen's arrival cannot add diversity).
-    floored = sp.csr_matrix(P, copy=True)
-    floored.data = np.where(floored.data >= DIVERSITY_FLOOR, floored.data, 0.0)
-    floored.eliminate_zeros()
-    harmless_floored = sp.csr_matrix(floored.multiply(harmless[None, :]))
+def _community(dysbiosis, gmhi, gmwi2) -> pd.DataFrame:
+    """The community-level inputs: similarity to the healthy reference and
+    the published indices on 0-1."""
     return pd.DataFrame(
         {
-            "diversity": floored_shannon(floored, floor=0.0),
-            "harmless_diversity": floored_shannon(harmless_floored, floor=0.0),
             "reference_similarity": 1.0 - np.clip(np.asarray(dysbiosis, dtype=float), 0.0, 1.0),
             # A published index is missing (NaN, with its reason in the scores
             # table) where no marker or model clade is present above the floor:
@@ -522,7 +501,7 @@ def component_values(cohort: Cohort, *, dysbiosis: np.ndarray | None = None) -> 
     higher = more favourable): what :func:`pillar_scores` weighs, and what
     ``scripts/calibrate_pillars.py`` fits the weights on."""
     inputs, _, _ = _prepare(cohort, dysbiosis=dysbiosis)
-    return _components(inputs, parameters(), calibration()["diversity_reference"])
+    return _components(inputs, parameters())
 
 
 def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
@@ -588,7 +567,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     # 2015), but a trace taxon cannot fill it as mere presence did.
     capacity_cols = [*B_VITAMINS, *QUINONES]
     N = _h(F[capacity_cols], parameters()["k_vitamin_producers"])
-    community = _community(P, composite["harmless"].to_numpy(dtype=float), dysbiosis, gmhi, gmwi2)
+    community = _community(dysbiosis, gmhi, gmwi2)
     community.index = cohort.samples.index
     return _Inputs(P=P, composite=composite, F=F, N=N, community=community), taxa, traits
 
@@ -626,9 +605,8 @@ def pillar_scores(
     cohort
         The samples.
     shannon
-        Unused (kept for callers of earlier versions): the diversity
-        components use Shannon over taxa above a fixed abundance floor
-        (:func:`floored_shannon`), which does not follow sequencing depth.
+        Unused (kept for callers of earlier versions): diversity is no
+        pillar component (it is reported as its own index).
     dysbiosis
         The dysbiosis score per sample (computed if not given).
     top
@@ -651,7 +629,7 @@ def pillar_scores(
     prm = parameters()
     cal = calibration()
     inputs, taxa, traits = _prepare(cohort, dysbiosis=dysbiosis)
-    comps = _components(inputs, prm, cal["diversity_reference"])
+    comps = _components(inputs, prm)
     scores = weigh(comps, cal)
     P = inputs.P
 
@@ -696,9 +674,13 @@ def _contributions(
     component add up exactly to its points.  For a penalty the points are
     lost (negative) from the full marks a community without harmful taxa
     would have.  Capacity components (a saturating function of each
-    vitamin's producer share) share each vitamin's points the same way.  Community components (diversity, the
-    healthy-reference similarity, GMHI, GMWI2) are properties of the whole
-    community and are listed once, as ``"taxon": "whole community"``.
+    vitamin's producer share) share each vitamin's points the same way.  The
+    shared response, :math:`1/2 + (G - D) / (2 (G + D + 2\varepsilon))`, is
+    split exactly over the taxa of its health side (positive) and disease
+    side (negative), its neutral half listed once for the whole community.
+    Community components (the healthy-reference similarity, GMHI, GMWI2) are
+    properties of the whole community and are listed once, as
+    ``"taxon": "Whole community"``.
 
     Each pillar's list holds the ``top`` taxa with the largest effects either
     way (one entry per taxon: its effects through every component summed,
@@ -733,6 +715,17 @@ def _contributions(
             if c.pillar != pillar or w <= 0:
                 continue
             value = comps[c.key].to_numpy()
+            if c.name == "shared_response":
+                # (G + e) / (G + D + 2e) = 1/2 + (G - D) / (2 (G + D + 2e)): given the sample's
+                # totals, linear in each taxon's part of G - D, so a taxon's bar is its exact
+                # share of the points above (health side) or below (disease side) the neutral
+                # half, which is listed once for the whole community.
+                half_span = 2.0 * (F["health_response"].to_numpy() + F["disease_response"].to_numpy()
+                                   + 2.0 * DIVERSITY_FLOOR)
+                side = composite["health_response"].to_numpy()[cols] - composite["disease_response"].to_numpy()[cols]
+                taxon_points[pillar][c.name] = 100.0 * w * side * p / half_span[rows]
+                community_points[pillar][c.name] = np.full(len(value), 50.0 * w)
+                continue
             if c.kind == "community":
                 community_points[pillar][c.name] = 100.0 * w * value
                 continue
