@@ -228,3 +228,16 @@ def test_missing_scores_and_other_kinds_of_input_say_why(tmp_path):
     statistics = cohort_statistics(scores, keys=score_columns(scores), metadata=cohort.samples, reference=reference)
     page = render_cohort_report(scores, statistics)
     assert "1 of 3 samples are of another kind of input" in page
+
+
+def test_a_page_is_the_same_bytes_whatever_was_drawn_before_it(report_input):
+    """analyze writes many pages in one process: chart ids are numbered per
+    page, so a sample's page does not depend on the pages drawn before it."""
+    cohort, scores, contributions = report_input
+    first = render_sample_report("p1_t1", scores, cohort=cohort, contributions=contributions)
+    statistics = cohort_statistics(scores, keys=score_columns(scores), metadata=cohort.samples)
+    render_cohort_report(scores, statistics)
+    render_sample_report(XSS_NAME, scores, cohort=cohort, contributions=contributions)
+    again = render_sample_report("p1_t1", scores, cohort=cohort, contributions=contributions)
+    assert 'id="' in first
+    assert again == first

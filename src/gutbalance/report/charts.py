@@ -17,11 +17,13 @@ Design"), and text is dark grey on white (contrast above 7:1).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import ParamSpec, TypeVar
 
 import numpy as np
 from markupsafe import Markup, escape
@@ -37,6 +39,9 @@ MUTED = "#555555"
 REFERENCE_FILL = "#cfe3f3"
 POSITIVE = "#0072B2"
 NEGATIVE = "#D55E00"
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _ids = itertools.count(1)
 #: The chart ids of the page being rendered (see :func:`page_ids`); when
@@ -59,6 +64,19 @@ def page_ids() -> Iterator[None]:
         yield
     finally:
         _page_ids.reset(token)
+
+
+def numbered_page(render: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a page renderer so its charts are numbered from 1
+    (:func:`page_ids`): a sample page written by ``analyze`` is then the same
+    bytes whether it is the first or the hundredth page of the run."""
+
+    @functools.wraps(render)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with page_ids():
+            return render(*args, **kwargs)
+
+    return wrapper
 
 
 # --- number formats ---------------------------------------------------------------------

@@ -403,6 +403,7 @@ def _page_common(reference: Reference | None, script_url: str | None = None) -> 
     }
 
 
+@charts.numbered_page
 def render_sample_report(
     sample: str,
     scores: pd.DataFrame,
@@ -463,6 +464,7 @@ def _kind_text(reference: Reference) -> str:
     return describe_kind(reference.primary.kind)
 
 
+@charts.numbered_page
 def render_timeline_report(
     timeline: Timeline,
     *,
@@ -580,6 +582,7 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
     return profiler_note
 
 
+@charts.numbered_page
 def render_cohort_report(
     scores: pd.DataFrame,
     statistics: CohortStatistics,

@@ -126,6 +126,7 @@ def _rows(frame: pd.DataFrame) -> dict[str, Any]:
     return {"columns": [str(c) for c in frame.columns], "rows": frame.to_numpy(dtype=object).tolist()}
 
 
+@charts.numbered_page
 def render_simulation_report(result) -> str:
     """The self-contained HTML page of one :class:`~gutbalance.simulate.SimulationResult`."""
     key = result.key_days()

@@ -26,6 +26,7 @@ def _label(key: str) -> str:
     return describe(key).short
 
 
+@charts.numbered_page
 def render_validation_report(
     table: pd.DataFrame,
     curves: Mapping[tuple[str, str], tuple[np.ndarray, np.ndarray]],
