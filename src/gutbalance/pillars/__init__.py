@@ -751,27 +751,46 @@ def _contributions(
     def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray]) -> None:
         effect = sum(parts.values()) if parts else np.zeros(len(p))
         nz = np.flatnonzero(effect != 0)
-        order = nz[np.lexsort((nz, -np.abs(effect[nz]), rows[nz]))]
+        # lexsort is stable: equal effects of a sample keep their column order.
+        order = nz[np.lexsort((-np.abs(effect[nz]), rows[nz]))]
         sorted_rows = rows[order]
         rank = np.arange(len(order)) - np.searchsorted(sorted_rows, sorted_rows, side="left")
         keep = order[rank < top]
-        bounds = np.searchsorted(rows[keep], np.arange(len(samples) + 1), side="left")
-        part_items = list(parts.items())
+        bounds = np.searchsorted(rows[keep], np.arange(len(samples) + 1), side="left").tolist()
+        # Only the listed entries become Python objects.  Their parts form one
+        # (listed, component) array; each row's non-zero parts are ordered by
+        # size with a stable sort (as sorted() by -|effect| would order them)
+        # and only those cross into Python, row after row.
+        keys = list(parts)
+        part_labels = [labels[k] for k in keys]
+        values = np.column_stack([parts[k][keep] for k in keys]) if keys else np.zeros((len(keep), 0))
+        by_size = np.argsort(np.where(values != 0, -np.abs(values), np.inf), axis=1, kind="stable")
+        values = np.take_along_axis(values, by_size, axis=1)
+        listed_row, slot = np.nonzero(values)
+        part_of = by_size[listed_row, slot].tolist()
+        part_effect = values[listed_row, slot].tolist()
+        starts = np.searchsorted(listed_row, np.arange(len(keep) + 1), side="left").tolist()
+        taxon_l = names[cols[keep]].tolist()
+        id_l = ids[cols[keep]].tolist()
+        effect_l = effect[keep].tolist()
+        entries = []
+        for j in range(len(keep)):
+            a, b = starts[j], starts[j + 1]
+            if b - a == 1:
+                c, v = part_of[a], part_effect[a]
+                trait = part_labels[c]
+                parts_j = [{"component": keys[c], "trait": trait, "effect": v}]
+            else:
+                own = [(part_labels[c], v, keys[c]) for c, v in zip(part_of[a:b], part_effect[a:b])]
+                trait = "; ".join([f"{t} ({v:+.1f})" for t, v, _ in own])
+                parts_j = [{"component": k, "trait": t, "effect": v} for t, v, k in own]
+            entries.append({"taxon": taxon_l[j], "id": id_l[j], "effect": effect_l[j], "trait": trait, "parts": parts_j})
+        whole = [(k, labels[k], v.tolist()) for k, v in community.items()]
         for i, sample in enumerate(samples):
-            listed = []
-            for e in keep[bounds[i]:bounds[i + 1]]:
-                own = sorted(((labels[k], float(v[e]), k) for k, v in part_items if v[e] != 0), key=lambda d: -abs(d[1]))
-                many = len(own) > 1
-                listed.append({
-                    "taxon": names[cols[e]],
-                    "id": ids[cols[e]],
-                    "effect": float(effect[e]),
-                    "trait": "; ".join(f"{t} ({v:+.1f})" if many else t for t, v, _ in own),
-                    "parts": [{"component": k, "trait": t, "effect": v} for t, v, k in own],
-                })
-            for k, v in community.items():
-                listed.append({"taxon": "Whole community", "id": "", "effect": float(v[i]), "trait": labels[k],
-                               "parts": [{"component": k, "trait": labels[k], "effect": float(v[i])}]})
+            listed = entries[bounds[i]:bounds[i + 1]]
+            for k, label, v in whole:
+                listed.append({"taxon": "Whole community", "id": "", "effect": v[i], "trait": label,
+                               "parts": [{"component": k, "trait": label, "effect": v[i]}]})
             out[sample][key] = listed
 
     for pillar in PILLARS:
