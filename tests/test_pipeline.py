@@ -104,3 +104,46 @@ def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
     assert len(tsv) == 2
     assert tsv[1].startswith("same\t")
     assert list(json.loads((tmp_path / "out" / "scores.json").read_text())) == ["same"]
+
+
+def test_scores_json_holds_each_samples_contributions_once_in_input_order(tmp_path):
+    """The parts are copied into scores.json as they are: every sample's
+    entry must be what :func:`gutbalance.scores.score_with_contributions` says for it,
+    including around a chunk that loses a repeated sample name (with the
+    percentiles' additions of :func:`gutbalance.reference.with_percentiles_explained`)."""
+    import orjson
+
+    import gutbalance
+    from gutbalance.reference import with_percentiles_explained
+    from gutbalance.scores import score_with_contributions
+
+    folder = _cohort_files(tmp_path / "in", 7)
+    # S005 repeats S001's name: the chunk holding it keeps its other samples.
+    text = (folder / "S005_metaphlan.txt").read_text()
+    (folder / "S005_metaphlan.txt").write_text(text.replace("#SampleID\tMetaphlan_Analysis", "#SampleID\tS001"))
+    run([folder], tmp_path / "out", jobs=1, chunk_files=3)
+    written = json.loads((tmp_path / "out" / "scores.json").read_bytes())
+    kept = [f for f in sorted(folder.iterdir()) if f.name != "S005_metaphlan.txt"]
+    cohort = gutbalance.read(kept)
+    explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)[1]
+    expected = orjson.loads(orjson.dumps(explained))
+    assert list(written) == [f"S{i:03d}" for i in (0, 1, 2, 3, 4, 6)]
+    assert written == expected
+
+
+def test_a_chunk_restores_the_garbage_collector(tmp_path):
+    """score_files pauses the cyclic collector for its chunk only."""
+    import gc
+
+    from gutbalance.pipeline import score_files
+
+    files = [str(f) for f in sorted(_cohort_files(tmp_path / "in", 2).iterdir())]
+    assert gc.isenabled()
+    score_files(files)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        score_files(files)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

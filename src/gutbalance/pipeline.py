@@ -29,6 +29,7 @@ import gc
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -44,7 +45,7 @@ from tqdm.auto import tqdm
 
 from . import knowledge
 from ._version import __version__
-from .atomic import PendingFile, write_atomic, write_text_atomic
+from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
 from .outputs import write_table_atomic
@@ -55,6 +56,13 @@ from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQ
 from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
+#: Between two samples of ``scores.json`` (one per line), and of a part's
+#: contributions: a part is copied into ``scores.json`` as it is.  JSON text
+#: never holds a raw newline, so this splits a part's samples apart again.
+JSON_SEPARATOR = b",\n"
+#: Changes when the layout of the part files changes, so that a resumed run
+#: never reuses parts written in another layout.
+PARTS_LAYOUT = 2
 DEFAULT_CHUNK_FILES = 1000
 
 
@@ -82,22 +90,26 @@ class RunSummary:
 
 def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True
-) -> tuple[pd.DataFrame, list[dict], list[str], str]:
+) -> tuple[pd.DataFrame, list[dict], bytes, str]:
     """Read and score one chunk of files (runs in a worker process).
 
     Returns the scores table, the problems as dicts, one ``"sample": {...}``
-    JSON line per sample with its contributions (empty when not asked for),
-    and the table as TSV text.  The text is made here, in parallel, so the
-    final assembly only concatenates.
+    JSON line per sample with its contributions (UTF-8, separated by
+    :data:`JSON_SEPARATOR` as in ``scores.json``; empty when not asked
+    for), and the table as TSV text.  The text is made here, in parallel, so
+    the final assembly only copies it; the JSON stays bytes from orjson to
+    the file (one object to pass between processes, never decoded).
     """
     with _cyclic_gc_paused():
         result = read_batch(list(files), format=format)
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
-            return pd.DataFrame(), problems, [], ""
+            return pd.DataFrame(), problems, b"", ""
         table, explained = score_with_contributions(result.cohort, explain=contributions)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
-        lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
+        lines = b""
+        if contributions:
+            lines = JSON_SEPARATOR.join([_json(sample) + b":" + _json(explained[sample]) for sample in table.index])
         return table, problems, lines, format_scores(table)
 
 
@@ -122,15 +134,16 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _json(value) -> str:
-    """JSON text; orjson is about 5x faster than the standard library on the
-    contributions, which made a third of a chunk's time (NaN becomes null)."""
-    return orjson.dumps(value).decode("utf-8")
+def _json(value) -> bytes:
+    """JSON as UTF-8; orjson is about 5x faster than the standard library on
+    the contributions, which made a third of a chunk's time (NaN becomes
+    null).  A line never holds a raw newline (orjson escapes them)."""
+    return orjson.dumps(value)
 
 
 def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -149,12 +162,12 @@ def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
 
 
 def _save_part(
-    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: list[str], tsv: str
+    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes, tsv: str
 ) -> None:
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
     write_atomic(data_path, lambda p: table.to_parquet(p, index=True))
     write_text_atomic(tsv, tsv_path)
-    write_text_atomic("\n".join(lines), contrib_path)
+    write_bytes_atomic(lines, contrib_path)
     marker = {"key": key, "n_samples": len(table), "problems": problems}
     write_text_atomic(json.dumps(marker), marker_path)
 
@@ -325,10 +338,10 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
     ):
         with (
             open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
-            open(json_out.tmp, "w", encoding="utf-8") as js,
+            open(json_out.tmp, "wb") as js,
             contextlib.ExitStack() as closing,
         ):
-            js.write("{")
+            js.write(b"{")
             first_json = True
             for i in range(n_chunks):
                 data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, i)
@@ -338,8 +351,8 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     continue
                 table = pd.read_parquet(data_path)
                 header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
-                lines = contrib_path.read_text(encoding="utf-8").split("\n") if contributions else []
                 keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
+                kept: bytes | None = None  # the contributions of the kept samples, when not all are
                 for name in table.index[~keep]:
                     problems.append(
                         Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
@@ -353,7 +366,9 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                     # a repeated sample name; format this chunk again.
                     table = table[keep].reindex(columns=columns)
                     body = format_scores(table).split(LINE_END, 1)[1]
-                    lines = [line for line, k in zip(lines, keep, strict=True) if k] if contributions else []
+                    if contributions:
+                        lines = contrib_path.read_bytes().split(JSON_SEPARATOR)
+                        kept = JSON_SEPARATOR.join(line for line, k in zip(lines, keep, strict=True) if k)
                 tsv.write(body)
                 arrow = pa.Table.from_pandas(table, preserve_index=True)
                 if writer is None:
@@ -361,10 +376,15 @@ def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], co
                 writer.write_table(arrow.cast(writer.schema))
                 seen.update(table.index)
                 n += len(table)
-                for line in lines:
-                    js.write(("" if first_json else ",") + "\n" + line)
+                if contributions and (kept if kept is not None else contrib_path.stat().st_size):
+                    js.write(b"\n" if first_json else JSON_SEPARATOR)
+                    if kept is not None:
+                        js.write(kept)
+                    else:
+                        with contrib_path.open("rb") as part:
+                            shutil.copyfileobj(part, js, 1 << 20)
                     first_json = False
-            js.write("\n}\n")
+            js.write(b"\n}\n")
         if writer is not None:
             pq_out.commit()
         if columns is not None:
