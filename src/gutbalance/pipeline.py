@@ -43,7 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from . import knowledge
+from . import json_text, knowledge
 from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
@@ -105,11 +105,11 @@ def score_files(
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
             return pd.DataFrame(), problems, b"", ""
-        table, explained = score_with_contributions(result.cohort, explain=contributions)
+        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
         lines = b""
         if contributions:
-            lines = JSON_SEPARATOR.join([_json(sample) + b":" + _json(explained[sample]) for sample in table.index])
+            lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
         return table, problems, lines, format_scores(table)
 
 

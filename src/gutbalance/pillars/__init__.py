@@ -39,6 +39,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -52,6 +53,7 @@ from ..indices.gmwi2 import gmwi2_table
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
+from .contribution_text import listed_json
 
 __all__ = [
     "COMPONENTS",
@@ -258,7 +260,9 @@ class PillarResult:
 
     scores: pd.DataFrame
     shares: pd.DataFrame
-    contributions: dict[str, dict[str, list[dict]]]
+    #: ``{sample: {score: [entries]}}``; each list a
+    #: :class:`~gutbalance.json_text.RawJSON` when asked for as text.
+    contributions: dict[str, dict[str, Any]]
     components: pd.DataFrame | None = None
 
 
@@ -618,6 +622,7 @@ def pillar_scores(
     dysbiosis: np.ndarray | None = None,
     top: int = 10,
     contributions: bool = True,
+    raw_json: bool = False,
 ) -> PillarResult:
     """Score every sample of ``cohort`` on the five pillars.
 
@@ -636,6 +641,11 @@ def pillar_scores(
     contributions
         Whether to list each taxon's effect in points (a per-sample step;
         batch scoring of large cohorts turns it off).
+    raw_json
+        Keep each contribution list as the JSON text it is made as (a
+        :class:`~gutbalance.json_text.RawJSON`, which
+        :func:`gutbalance.json_text.dumps` splices into ``scores.json``)
+        instead of reading it back into dictionaries.
 
     Returns
     -------
@@ -671,7 +681,10 @@ def pillar_scores(
         scores.loc[empty, cols] = np.nan
         scores.loc[empty, "coverage"] = 0.0
 
-    listed = _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top) if contributions else {}
+    listed = (
+        _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top, raw=raw_json)
+        if contributions else {}
+    )
     return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps)
 
 
@@ -684,7 +697,8 @@ def _contributions(
     prm: dict[str, float],
     *,
     top: int,
-) -> dict[str, dict[str, list[dict]]]:
+    raw: bool = False,
+) -> dict[str, dict]:
     r"""Per sample and pillar, each taxon's effect on the score in points.
 
     A reward or penalty component is :math:`f(F)` of a trait share
@@ -708,7 +722,10 @@ def _contributions(
 
     Vectorised over the cohort: every (sample, taxon) effect is one entry of
     an array aligned with the stored entries of ``P``; one lexsort orders each
-    sample's entries by size and only the ``top`` become dictionaries.
+    sample's entries by size and only the ``top`` are written, as JSON text
+    (:func:`~gutbalance.pillars.contribution_text.listed_json`).  With
+    ``raw`` each list stays that text (a :class:`~gutbalance.json_text.RawJSON`,
+    for ``scores.json``); otherwise it is read back into dictionaries.
     """
     names = taxa["name"].to_numpy()
     ids = taxa.index.to_numpy()
@@ -746,52 +763,13 @@ def _contributions(
             taxon_points[pillar][c.name] = points
     labels = {c.key: c.label for c in COMPONENTS}
 
-    out: dict[str, dict[str, list[dict]]] = {s: {} for s in samples}
+    out: dict[str, dict] = {s: {} for s in samples}
 
     def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray]) -> None:
-        effect = sum(parts.values()) if parts else np.zeros(len(p))
-        nz = np.flatnonzero(effect != 0)
-        # lexsort is stable: equal effects of a sample keep their column order.
-        order = nz[np.lexsort((-np.abs(effect[nz]), rows[nz]))]
-        sorted_rows = rows[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_rows, sorted_rows, side="left")
-        keep = order[rank < top]
-        bounds = np.searchsorted(rows[keep], np.arange(len(samples) + 1), side="left").tolist()
-        # Only the listed entries become Python objects.  Their parts form one
-        # (listed, component) array; each row's non-zero parts are ordered by
-        # size with a stable sort (as sorted() by -|effect| would order them)
-        # and only those cross into Python, row after row.
-        keys = list(parts)
-        part_labels = [labels[k] for k in keys]
-        values = np.column_stack([parts[k][keep] for k in keys]) if keys else np.zeros((len(keep), 0))
-        by_size = np.argsort(np.where(values != 0, -np.abs(values), np.inf), axis=1, kind="stable")
-        values = np.take_along_axis(values, by_size, axis=1)
-        listed_row, slot = np.nonzero(values)
-        part_of = by_size[listed_row, slot].tolist()
-        part_effect = values[listed_row, slot].tolist()
-        starts = np.searchsorted(listed_row, np.arange(len(keep) + 1), side="left").tolist()
-        taxon_l = names[cols[keep]].tolist()
-        id_l = ids[cols[keep]].tolist()
-        effect_l = effect[keep].tolist()
-        entries = []
-        for j in range(len(keep)):
-            a, b = starts[j], starts[j + 1]
-            if b - a == 1:
-                c, v = part_of[a], part_effect[a]
-                trait = part_labels[c]
-                parts_j = [{"component": keys[c], "trait": trait, "effect": v}]
-            else:
-                own = [(part_labels[c], v, keys[c]) for c, v in zip(part_of[a:b], part_effect[a:b])]
-                trait = "; ".join([f"{t} ({v:+.1f})" for t, v, _ in own])
-                parts_j = [{"component": k, "trait": t, "effect": v} for t, v, k in own]
-            entries.append({"taxon": taxon_l[j], "id": id_l[j], "effect": effect_l[j], "trait": trait, "parts": parts_j})
-        whole = [(k, labels[k], v.tolist()) for k, v in community.items()]
-        for i, sample in enumerate(samples):
-            listed = entries[bounds[i]:bounds[i + 1]]
-            for k, label, v in whole:
-                listed.append({"taxon": "Whole community", "id": "", "effect": v[i], "trait": label,
-                               "parts": [{"component": k, "trait": label, "effect": v[i]}]})
-            out[sample][key] = listed
+        listed = listed_json(parts, community, rows=rows, cols=cols, names=names, ids=ids, labels=labels,
+                             n_samples=len(samples), top=top)
+        for sample, text in zip(samples, listed, strict=True):
+            out[sample][key] = text if raw else text.load()
 
     for pillar in PILLARS:
         emit(pillar, {f"{pillar}.{k}": v for k, v in taxon_points[pillar].items()},
