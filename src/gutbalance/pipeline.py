@@ -288,9 +288,26 @@ def run(
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
+    assembly = _Assembly(out, parts, len(chunks), problems, contributions)
+    with assembly:
+        _score_chunks(chunks, todo, keys, parts, assembly, format=format, jobs=jobs, dask=dask,
+                      contributions=contributions, progress=progress, n_files=len(files))
+        n_samples = assembly.finish()
+    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
+
+
+def _score_chunks(
+    chunks: list[list[Path]], todo: list[int], keys: list[str], parts: Path, assembly: _Assembly, *,
+    format: str | None, jobs: int | None, dask: str | None, contributions: bool, progress: bool | None, n_files: int,
+) -> None:
+    """Score the chunks of ``todo``, save each as a part and hand every part
+    (the reused ones too) to ``assembly`` as it is saved."""
+    reused = [i for i in range(len(chunks)) if i not in set(todo)]
+    for i in reused:
+        assembly.saved_part(i)
     bar = tqdm(
-        total=len(files),
-        initial=sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo)),
+        total=n_files,
+        initial=sum(len(chunks[i]) for i in reused),
         unit="file",
         disable=(not _is_tty()) if progress is None else not progress,
         desc="scoring",
@@ -300,6 +317,7 @@ def run(
             for i in todo:
                 result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions)
                 _save_part(parts, i, keys[i], *result)
+                assembly.saved_part(i)
                 bar.update(len(chunks[i]))
         elif todo:
             executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
@@ -312,85 +330,142 @@ def run(
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
                     _save_part(parts, i, keys[i], *fut.result())
+                    assembly.saved_part(i)
                     bar.update(len(chunks[i]))
     finally:
         bar.close()
-
-    n_samples = _assemble(out, parts, len(chunks), problems, contributions)
-    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
 
 def _is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> int:
-    """Stream the parts, in input order, into the final outputs."""
-    seen: set[str] = set()
-    columns: list[str] | None = None
-    first_header = ""
-    n = 0
-    writer = None
-    with (
-        PendingFile(out / SCORES_FILE) as tsv_out,
-        PendingFile(out / SCORES_PARQUET_FILE) as pq_out,
-        PendingFile(out / CONTRIBUTIONS_FILE) as json_out,
-    ):
-        with (
-            open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
-            open(json_out.tmp, "wb") as js,
-            contextlib.ExitStack() as closing,
-        ):
-            js.write(b"{")
-            first_json = True
-            for i in range(n_chunks):
-                data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, i)
-                marker = json.loads(marker_path.read_text(encoding="utf-8"))
-                problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
-                if marker["n_samples"] == 0:
-                    continue
-                table = pd.read_parquet(data_path)
-                header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
-                keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
-                kept: bytes | None = None  # the contributions of the kept samples, when not all are
-                for name in table.index[~keep]:
-                    problems.append(
-                        Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
-                    )
-                if columns is None:
-                    columns = list(table.columns)
-                    first_header = header
-                    tsv.write(header + "\n")
-                if header != first_header or not keep.all():
-                    # Rare: other columns (a chunk of an older layout) or
-                    # a repeated sample name; format this chunk again.
-                    table = table[keep].reindex(columns=columns)
-                    body = format_scores(table).split(LINE_END, 1)[1]
-                    if contributions:
-                        lines = contrib_path.read_bytes().split(JSON_SEPARATOR)
-                        kept = JSON_SEPARATOR.join(line for line, k in zip(lines, keep, strict=True) if k)
-                tsv.write(body)
-                arrow = pa.Table.from_pandas(table, preserve_index=True)
-                if writer is None:
-                    writer = closing.enter_context(pq.ParquetWriter(pq_out.tmp, arrow.schema))
-                writer.write_table(arrow.cast(writer.schema))
-                seen.update(table.index)
-                n += len(table)
-                if contributions and (kept if kept is not None else contrib_path.stat().st_size):
-                    js.write(b"\n" if first_json else JSON_SEPARATOR)
-                    if kept is not None:
-                        js.write(kept)
-                    else:
-                        with contrib_path.open("rb") as part:
-                            shutil.copyfileobj(part, js, 1 << 20)
-                    first_json = False
-            js.write(b"\n}\n")
-        if writer is not None:
-            pq_out.commit()
-        if columns is not None:
-            tsv_out.commit()
-        if contributions and columns is not None:
-            json_out.commit()
-    frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
-    write_table_atomic(frame, out / "problems.tsv", index=False)
-    return n
+class _Assembly:
+    """The final outputs, streamed from the parts in input order.
+
+    A part is added as soon as it and every part before it are saved, so the
+    main process assembles while the workers still score the later chunks
+    (assembling only after the last chunk left one core idle for the whole
+    copy).  The outputs are temporary files until :meth:`finish` commits
+    them; leaving the block without finishing (a failed chunk, an
+    interruption) leaves the previous outputs as they were.
+    """
+
+    def __init__(self, out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> None:
+        self.out, self.parts, self.n_chunks = out, parts, n_chunks
+        self.problems, self.contributions = problems, contributions
+        self.seen: set[str] = set()
+        self.columns: list[str] | None = None
+        self.first_header = ""
+        self.n_samples = 0
+        self.first_json = True
+        self.writer: pq.ParquetWriter | None = None
+        self.saved: set[int] = set()
+        self.next = 0
+        self._pending = contextlib.ExitStack()
+        self._open = contextlib.ExitStack()
+
+    def __enter__(self) -> _Assembly:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(self._pending)
+            self.tsv_out = self._pending.enter_context(PendingFile(self.out / SCORES_FILE))
+            self.pq_out = self._pending.enter_context(PendingFile(self.out / SCORES_PARQUET_FILE))
+            self.json_out = self._pending.enter_context(PendingFile(self.out / CONTRIBUTIONS_FILE))
+            self._pending.enter_context(self._open)
+            self.tsv = self._open.enter_context(open(self.tsv_out.tmp, "w", encoding="utf-8", newline=""))
+            # unbuffered: parts are copied into it by the kernel (_append_file)
+            self.js = self._open.enter_context(open(self.json_out.tmp, "wb", buffering=0))
+            self.js.write(b"{")
+            stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pending.close()
+
+    def saved_part(self, index: int) -> None:
+        """Part ``index`` is saved: add it, and the saved parts after it, in order."""
+        self.saved.add(index)
+        while self.next in self.saved:
+            self._add(self.next)
+            self.saved.discard(self.next)
+            self.next += 1
+
+    def _add(self, i: int) -> None:
+        data_path, tsv_path, contrib_path, marker_path = _part_paths(self.parts, i)
+        marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        self.problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
+        if marker["n_samples"] == 0:
+            return
+        table = pd.read_parquet(data_path)
+        header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
+        keep = ~table.index.isin(self.seen) if self.seen else np.ones(len(table), dtype=bool)
+        kept: bytes | None = None  # the contributions of the kept samples, when not all are
+        for name in table.index[~keep]:
+            self.problems.append(
+                Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
+            )
+        if self.columns is None:
+            self.columns = list(table.columns)
+            self.first_header = header
+            self.tsv.write(header + "\n")
+        if header != self.first_header or not keep.all():
+            # Rare: other columns (a chunk of an older layout) or
+            # a repeated sample name; format this chunk again.
+            table = table[keep].reindex(columns=self.columns)
+            body = format_scores(table).split(LINE_END, 1)[1]
+            if self.contributions:
+                lines = contrib_path.read_bytes().split(JSON_SEPARATOR)
+                kept = JSON_SEPARATOR.join(line for line, k in zip(lines, keep, strict=True) if k)
+        self.tsv.write(body)
+        # nothing left in a buffer that a worker process forked later would copy
+        self.tsv.flush()
+        arrow = pa.Table.from_pandas(table, preserve_index=True)
+        if self.writer is None:
+            self.writer = self._open.enter_context(pq.ParquetWriter(self.pq_out.tmp, arrow.schema))
+        self.writer.write_table(arrow.cast(self.writer.schema))
+        self.seen.update(table.index)
+        self.n_samples += len(table)
+        if self.contributions and (kept if kept is not None else contrib_path.stat().st_size):
+            self.js.write(b"\n" if self.first_json else JSON_SEPARATOR)
+            if kept is not None:
+                self.js.write(kept)
+            else:
+                _append_file(contrib_path, self.js)
+            self.first_json = False
+
+    def finish(self) -> int:
+        """Commit the outputs (every part must have been added) and write
+        ``problems.tsv``; returns the number of samples."""
+        if self.next != self.n_chunks:
+            raise RuntimeError(f"assembled {self.next} of {self.n_chunks} parts")
+        self.js.write(b"\n}\n")
+        self._open.close()
+        if self.writer is not None:
+            self.pq_out.commit()
+        if self.columns is not None:
+            self.tsv_out.commit()
+        if self.contributions and self.columns is not None:
+            self.json_out.commit()
+        frame = pd.DataFrame([p.as_row() for p in self.problems], columns=["file", "severity", "message"])
+        write_table_atomic(frame, self.out / "problems.tsv", index=False)
+        return self.n_samples
+
+
+def _append_file(source: Path, target) -> None:
+    """Append the file ``source`` to the open unbuffered file ``target``,
+    copied by the kernel where it can (``os.copy_file_range``: a part of
+    ``scores.json`` is tens of MB, and reading it into Python and writing it
+    out again was most of the main process's CPU time)."""
+    with open(source, "rb") as part:
+        left = os.fstat(part.fileno()).st_size
+        copy_range = getattr(os, "copy_file_range", None)
+        try:
+            while left > 0 and copy_range is not None:
+                done = copy_range(part.fileno(), target.fileno(), left)
+                if done == 0:
+                    break
+                left -= done
+        except OSError:
+            pass  # not on this file system: copy the rest through Python (both offsets have moved on)
+        if left > 0:
+            shutil.copyfileobj(part, target, 1 << 20)
