@@ -89,8 +89,9 @@ class RunSummary:
 
 
 def score_files(
-    files: Sequence[str], *, format: str | None = None, contributions: bool = True
-) -> tuple[pd.DataFrame, list[dict], bytes, str]:
+    files: Sequence[str], *, format: str | None = None, contributions: bool = True,
+    contributions_path: str | None = None,
+) -> tuple[pd.DataFrame, list[dict], bytes | None, str]:
     """Read and score one chunk of files (runs in a worker process).
 
     Returns the scores table, the problems as dicts, one ``"sample": {...}``
@@ -98,7 +99,10 @@ def score_files(
     :data:`JSON_SEPARATOR` as in ``scores.json``; empty when not asked
     for), and the table as TSV text.  The text is made here, in parallel, so
     the final assembly only copies it; the JSON stays bytes from orjson to
-    the file (one object to pass between processes, never decoded).
+    the file, never decoded.  With ``contributions_path`` (a worker on this
+    machine) the worker writes those lines to that part file itself and
+    returns None for them: they are tens of MB per chunk, which the main
+    process would otherwise receive, unpickle and write out again.
     """
     with _cyclic_gc_paused():
         result = read_batch(list(files), format=format)
@@ -110,6 +114,9 @@ def score_files(
         lines = b""
         if contributions:
             lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
+        if contributions_path is not None:
+            write_bytes_atomic(lines, contributions_path)
+            return table, problems, None, format_scores(table)
         return table, problems, lines, format_scores(table)
 
 
@@ -162,12 +169,15 @@ def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
 
 
 def _save_part(
-    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes, tsv: str
+    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes | None, tsv: str
 ) -> None:
+    """Save a chunk's result as part ``index``, its marker last (``lines``
+    None: the worker wrote them, see :func:`score_files`)."""
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
     write_atomic(data_path, lambda p: table.to_parquet(p, index=True))
     write_text_atomic(tsv, tsv_path)
-    write_bytes_atomic(lines, contrib_path)
+    if lines is not None:
+        write_bytes_atomic(lines, contrib_path)
     marker = {"key": key, "n_samples": len(table), "problems": problems}
     write_text_atomic(json.dumps(marker), marker_path)
 
@@ -315,7 +325,8 @@ def _score_chunks(
     try:
         if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
             for i in todo:
-                result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions)
+                result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions,
+                                     contributions_path=str(_part_paths(parts, i)[2]))
                 _save_part(parts, i, keys[i], *result)
                 assembly.saved_part(i)
                 bar.update(len(chunks[i]))
@@ -324,8 +335,10 @@ def _score_chunks(
             with executor as pool:
                 futures = {}
                 for i in todo:
+                    # a Dask worker may be on another machine: it sends its contributions back
+                    local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
-                                      contributions=contributions)
+                                      contributions=contributions, contributions_path=local_path)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
