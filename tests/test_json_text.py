@@ -32,3 +32,10 @@ def test_float_texts_are_orjsons_floats():
     finite = np.isfinite(values)
     assert [orjson.loads(t) for t, f in zip(texts, finite, strict=True) if f] == values[finite].tolist()
     assert float_texts(np.array([])) == []
+
+
+def test_dumps_with_raw_values_anywhere():
+    raw = {"a": RawJSON(b"[1]"), "b": RawJSON(b"{}"), "c": "x", "d": RawJSON(b"null"), "e": 2.5, "f": {"g": []}}
+    plain = {"a": [1], "b": {}, "c": "x", "d": None, "e": 2.5, "f": {"g": []}}
+    assert dumps(raw) == orjson.dumps(plain)
+    assert dumps({"only": RawJSON(b'"t"')}) == orjson.dumps({"only": "t"})

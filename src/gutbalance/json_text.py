@@ -60,9 +60,20 @@ def dumps(value: Any) -> bytes:
         return value.text
     if not isinstance(value, Mapping) or not any(isinstance(v, RawJSON) for v in value.values()):
         return orjson.dumps(value)
-    return b"{" + b",".join(
-        [orjson.dumps(k) + b":" + (v.text if isinstance(v, RawJSON) else orjson.dumps(v)) for k, v in value.items()]
-    ) + b"}"
+    # Runs of ordinary values are written by one orjson call each (without its braces).
+    pieces: list[bytes] = []
+    plain: dict = {}
+    for k, v in value.items():
+        if isinstance(v, RawJSON):
+            if plain:
+                pieces.append(orjson.dumps(plain)[1:-1])
+                plain = {}
+            pieces.append(orjson.dumps(k) + b":" + v.text)
+        else:
+            plain[k] = v
+    if plain:
+        pieces.append(orjson.dumps(plain)[1:-1])
+    return b"{" + b",".join(pieces) + b"}"
 
 
 def materialised(value: Any) -> Any:
