@@ -104,3 +104,93 @@ def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
     assert len(tsv) == 2
     assert tsv[1].startswith("same\t")
     assert list(json.loads((tmp_path / "out" / "scores.json").read_text())) == ["same"]
+
+
+def test_scores_json_holds_each_samples_contributions_once_in_input_order(tmp_path):
+    """The parts are copied into scores.json as they are: every sample's
+    entry must be what :func:`gutbalance.scores.score_with_contributions` says for it,
+    including around a chunk that loses a repeated sample name (with the
+    percentiles' additions of :func:`gutbalance.reference.with_percentiles_explained`)."""
+    import orjson
+
+    import gutbalance
+    from gutbalance.reference import with_percentiles_explained
+    from gutbalance.scores import score_with_contributions
+
+    folder = _cohort_files(tmp_path / "in", 7)
+    # S005 repeats S001's name: the chunk holding it keeps its other samples.
+    text = (folder / "S005_metaphlan.txt").read_text()
+    (folder / "S005_metaphlan.txt").write_text(text.replace("#SampleID\tMetaphlan_Analysis", "#SampleID\tS001"))
+    run([folder], tmp_path / "out", jobs=1, chunk_files=3)
+    written = json.loads((tmp_path / "out" / "scores.json").read_bytes())
+    kept = [f for f in sorted(folder.iterdir()) if f.name != "S005_metaphlan.txt"]
+    cohort = gutbalance.read(kept)
+    explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)[1]
+    expected = orjson.loads(orjson.dumps(explained))
+    assert list(written) == [f"S{i:03d}" for i in (0, 1, 2, 3, 4, 6)]
+    assert written == expected
+
+
+def test_a_chunk_restores_the_garbage_collector(tmp_path):
+    """score_files pauses the cyclic collector for its chunk only."""
+    import gc
+
+    from gutbalance.pipeline import score_files
+
+    files = [str(f) for f in sorted(_cohort_files(tmp_path / "in", 2).iterdir())]
+    assert gc.isenabled()
+    score_files(files)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        score_files(files)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_parts_saved_out_of_order_are_assembled_in_input_order(tmp_path):
+    """The main process adds a part once every part before it is saved: parts
+    finishing in any order give the outputs of a one-process run."""
+    from gutbalance.pipeline import _Assembly, _save_part, score_files
+
+    files = sorted(_cohort_files(tmp_path / "in", 7).iterdir())
+    run([tmp_path / "in"], tmp_path / "ref", jobs=1, chunk_files=100)
+    out, parts = tmp_path / "out", tmp_path / "out" / PARTS_DIR
+    parts.mkdir(parents=True)
+    chunks = [files[0:3], files[3:5], files[5:7]]
+    with _Assembly(out, parts, 3, [], True) as assembly:
+        for i in (2, 0, 1):
+            _save_part(parts, i, "key", *score_files([str(f) for f in chunks[i]]))
+            assembly.saved_part(i)
+            assert assembly.next == (0 if i == 2 else 1 if i == 0 else 3)
+        assert assembly.finish() == 7
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (out / name).read_bytes() == (tmp_path / "ref" / name).read_bytes()
+
+
+def test_a_failed_chunk_leaves_the_previous_outputs(tmp_path, monkeypatch):
+    """The outputs are assembled while chunks are scored, but committed only
+    at the end: a chunk that fails leaves the previous run's files as they were."""
+    import gutbalance.pipeline as pipeline
+
+    _cohort_files(tmp_path / "in", 6)
+    run([tmp_path / "in"], tmp_path / "out", jobs=1, chunk_files=2)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()}
+    for f in (tmp_path / "in").iterdir():
+        os.utime(f, ns=(time.time_ns(), time.time_ns() + 10**9))  # every chunk is scored again
+    calls = []
+
+    def failing(files, **kwargs):
+        calls.append(files)
+        if len(calls) == 2:
+            raise RuntimeError("chunk failed")
+        return real(files, **kwargs)
+
+    real = pipeline.score_files
+    monkeypatch.setattr(pipeline, "score_files", failing)
+    with pytest.raises(RuntimeError, match="chunk failed"):
+        run([tmp_path / "in"], tmp_path / "out", jobs=1, chunk_files=2)
+    after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()}
+    assert after == before
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".scores")]

@@ -25,9 +25,11 @@ or on a Dask ``distributed`` cluster (``dask="local"`` starts a LocalCluster;
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -41,9 +43,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
-from . import knowledge
+from . import json_text, knowledge
 from ._version import __version__
-from .atomic import PendingFile, write_atomic, write_text_atomic
+from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
 from .io import Problem, expand_paths, read_batch
 from .outputs import write_table_atomic
@@ -54,6 +56,13 @@ from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQ
 from .taxonomy.placement import lineage_table
 
 PARTS_DIR = ".gutbalance-parts"
+#: Between two samples of ``scores.json`` (one per line), and of a part's
+#: contributions: a part is copied into ``scores.json`` as it is.  JSON text
+#: never holds a raw newline, so this splits a part's samples apart again.
+JSON_SEPARATOR = b",\n"
+#: Changes when the layout of the part files changes, so that a resumed run
+#: never reuses parts written in another layout.
+PARTS_LAYOUT = 2
 DEFAULT_CHUNK_FILES = 1000
 
 
@@ -80,34 +89,68 @@ class RunSummary:
 
 
 def score_files(
-    files: Sequence[str], *, format: str | None = None, contributions: bool = True
-) -> tuple[pd.DataFrame, list[dict], list[str], str]:
+    files: Sequence[str], *, format: str | None = None, contributions: bool = True,
+    contributions_path: str | None = None,
+) -> tuple[pd.DataFrame, list[dict], bytes | None, str]:
     """Read and score one chunk of files (runs in a worker process).
 
     Returns the scores table, the problems as dicts, one ``"sample": {...}``
-    JSON line per sample with its contributions (empty when not asked for),
-    and the table as TSV text.  The text is made here, in parallel, so the
-    final assembly only concatenates.
+    JSON line per sample with its contributions (UTF-8, separated by
+    :data:`JSON_SEPARATOR` as in ``scores.json``; empty when not asked
+    for), and the table as TSV text.  The text is made here, in parallel, so
+    the final assembly only copies it; the JSON stays bytes from orjson to
+    the file, never decoded.  With ``contributions_path`` (a worker on this
+    machine) the worker writes those lines to that part file itself and
+    returns None for them: they are tens of MB per chunk, which the main
+    process would otherwise receive, unpickle and write out again.
     """
-    result = read_batch(list(files), format=format)
-    problems = [p.as_row() for p in result.problems]
-    if result.cohort is None:
-        return pd.DataFrame(), problems, [], ""
-    table, explained = score_with_contributions(result.cohort, explain=contributions)
-    table, explained = with_percentiles_explained(table, explained, result.cohort)
-    lines = [_json(sample) + ":" + _json(explained[sample]) for sample in table.index] if contributions else []
-    return table, problems, lines, format_scores(table)
+    with _cyclic_gc_paused():
+        result = read_batch(list(files), format=format)
+        problems = [p.as_row() for p in result.problems]
+        if result.cohort is None:
+            return pd.DataFrame(), problems, b"", ""
+        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True)
+        table, explained = with_percentiles_explained(table, explained, result.cohort)
+        lines = b""
+        if contributions:
+            lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
+        if contributions_path is not None:
+            write_bytes_atomic(lines, contributions_path)
+            return table, problems, None, format_scores(table)
+        return table, problems, lines, format_scores(table)
 
 
-def _json(value) -> str:
-    """JSON text; orjson is about 5x faster than the standard library on the
-    contributions, which made a third of a chunk's time (NaN becomes null)."""
-    return orjson.dumps(value).decode("utf-8")
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one chunk.
+
+    A chunk allocates millions of small acyclic objects (the lineages read,
+    the ``scores.json`` dictionaries), which reference counting frees; but
+    each allocation burst also triggers the cyclic collector, whose full
+    passes walk every live object again and again as the chunk's results
+    grow: measured, that was a third of a chunk's CPU time with
+    contributions on.  The few reference cycles a chunk makes (pandas
+    internals) wait until the chunk ends, so memory stays bounded by the
+    chunk size; the collector's previous state is restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _json(value) -> bytes:
+    """JSON as UTF-8; orjson is about 5x faster than the standard library on
+    the contributions, which made a third of a chunk's time (NaN becomes
+    null).  A line never holds a raw newline (orjson escapes them)."""
+    return orjson.dumps(value)
 
 
 def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -126,12 +169,15 @@ def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
 
 
 def _save_part(
-    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: list[str], tsv: str
+    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes | None, tsv: str
 ) -> None:
+    """Save a chunk's result as part ``index``, its marker last (``lines``
+    None: the worker wrote them, see :func:`score_files`)."""
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
     write_atomic(data_path, lambda p: table.to_parquet(p, index=True))
     write_text_atomic(tsv, tsv_path)
-    write_text_atomic("\n".join(lines), contrib_path)
+    if lines is not None:
+        write_bytes_atomic(lines, contrib_path)
     marker = {"key": key, "n_samples": len(table), "problems": problems}
     write_text_atomic(json.dumps(marker), marker_path)
 
@@ -252,9 +298,26 @@ def run(
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
+    assembly = _Assembly(out, parts, len(chunks), problems, contributions)
+    with assembly:
+        _score_chunks(chunks, todo, keys, parts, assembly, format=format, jobs=jobs, dask=dask,
+                      contributions=contributions, progress=progress, n_files=len(files))
+        n_samples = assembly.finish()
+    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
+
+
+def _score_chunks(
+    chunks: list[list[Path]], todo: list[int], keys: list[str], parts: Path, assembly: _Assembly, *,
+    format: str | None, jobs: int | None, dask: str | None, contributions: bool, progress: bool | None, n_files: int,
+) -> None:
+    """Score the chunks of ``todo``, save each as a part and hand every part
+    (the reused ones too) to ``assembly`` as it is saved."""
+    reused = [i for i in range(len(chunks)) if i not in set(todo)]
+    for i in reused:
+        assembly.saved_part(i)
     bar = tqdm(
-        total=len(files),
-        initial=sum(len(chunks[i]) for i in range(len(chunks)) if i not in set(todo)),
+        total=n_files,
+        initial=sum(len(chunks[i]) for i in reused),
         unit="file",
         disable=(not _is_tty()) if progress is None else not progress,
         desc="scoring",
@@ -262,92 +325,160 @@ def run(
     try:
         if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
             for i in todo:
-                result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions)
+                result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions,
+                                     contributions_path=str(_part_paths(parts, i)[2]))
                 _save_part(parts, i, keys[i], *result)
+                assembly.saved_part(i)
                 bar.update(len(chunks[i]))
         elif todo:
             executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
             with executor as pool:
                 futures = {}
                 for i in todo:
+                    # a Dask worker may be on another machine: it sends its contributions back
+                    local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
-                                      contributions=contributions)
+                                      contributions=contributions, contributions_path=local_path)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
                     _save_part(parts, i, keys[i], *fut.result())
+                    assembly.saved_part(i)
                     bar.update(len(chunks[i]))
     finally:
         bar.close()
-
-    n_samples = _assemble(out, parts, len(chunks), problems, contributions)
-    return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
 
 def _is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-def _assemble(out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> int:
-    """Stream the parts, in input order, into the final outputs."""
-    seen: set[str] = set()
-    columns: list[str] | None = None
-    first_header = ""
-    n = 0
-    writer = None
-    with (
-        PendingFile(out / SCORES_FILE) as tsv_out,
-        PendingFile(out / SCORES_PARQUET_FILE) as pq_out,
-        PendingFile(out / CONTRIBUTIONS_FILE) as json_out,
-    ):
-        with (
-            open(tsv_out.tmp, "w", encoding="utf-8", newline="") as tsv,
-            open(json_out.tmp, "w", encoding="utf-8") as js,
-            contextlib.ExitStack() as closing,
-        ):
-            js.write("{")
-            first_json = True
-            for i in range(n_chunks):
-                data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, i)
-                marker = json.loads(marker_path.read_text(encoding="utf-8"))
-                problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
-                if marker["n_samples"] == 0:
-                    continue
-                table = pd.read_parquet(data_path)
-                header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
-                lines = contrib_path.read_text(encoding="utf-8").split("\n") if contributions else []
-                keep = ~table.index.isin(seen) if seen else np.ones(len(table), dtype=bool)
-                for name in table.index[~keep]:
-                    problems.append(
-                        Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
-                    )
-                if columns is None:
-                    columns = list(table.columns)
-                    first_header = header
-                    tsv.write(header + "\n")
-                if header != first_header or not keep.all():
-                    # Rare: other columns (a chunk of an older layout) or
-                    # a repeated sample name; format this chunk again.
-                    table = table[keep].reindex(columns=columns)
-                    body = format_scores(table).split(LINE_END, 1)[1]
-                    lines = [line for line, k in zip(lines, keep, strict=True) if k] if contributions else []
-                tsv.write(body)
-                arrow = pa.Table.from_pandas(table, preserve_index=True)
-                if writer is None:
-                    writer = closing.enter_context(pq.ParquetWriter(pq_out.tmp, arrow.schema))
-                writer.write_table(arrow.cast(writer.schema))
-                seen.update(table.index)
-                n += len(table)
-                for line in lines:
-                    js.write(("" if first_json else ",") + "\n" + line)
-                    first_json = False
-            js.write("\n}\n")
-        if writer is not None:
-            pq_out.commit()
-        if columns is not None:
-            tsv_out.commit()
-        if contributions and columns is not None:
-            json_out.commit()
-    frame = pd.DataFrame([p.as_row() for p in problems], columns=["file", "severity", "message"])
-    write_table_atomic(frame, out / "problems.tsv", index=False)
-    return n
+class _Assembly:
+    """The final outputs, streamed from the parts in input order.
+
+    A part is added as soon as it and every part before it are saved, so the
+    main process assembles while the workers still score the later chunks
+    (assembling only after the last chunk left one core idle for the whole
+    copy).  The outputs are temporary files until :meth:`finish` commits
+    them; leaving the block without finishing (a failed chunk, an
+    interruption) leaves the previous outputs as they were.
+    """
+
+    def __init__(self, out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> None:
+        self.out, self.parts, self.n_chunks = out, parts, n_chunks
+        self.problems, self.contributions = problems, contributions
+        self.seen: set[str] = set()
+        self.columns: list[str] | None = None
+        self.first_header = ""
+        self.n_samples = 0
+        self.first_json = True
+        self.writer: pq.ParquetWriter | None = None
+        self.saved: set[int] = set()
+        self.next = 0
+        self._pending = contextlib.ExitStack()
+        self._open = contextlib.ExitStack()
+
+    def __enter__(self) -> _Assembly:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(self._pending)
+            self.tsv_out = self._pending.enter_context(PendingFile(self.out / SCORES_FILE))
+            self.pq_out = self._pending.enter_context(PendingFile(self.out / SCORES_PARQUET_FILE))
+            self.json_out = self._pending.enter_context(PendingFile(self.out / CONTRIBUTIONS_FILE))
+            self._pending.enter_context(self._open)
+            self.tsv = self._open.enter_context(open(self.tsv_out.tmp, "w", encoding="utf-8", newline=""))
+            # unbuffered: parts are copied into it by the kernel (_append_file)
+            self.js = self._open.enter_context(open(self.json_out.tmp, "wb", buffering=0))
+            self.js.write(b"{")
+            stack.pop_all()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pending.close()
+
+    def saved_part(self, index: int) -> None:
+        """Part ``index`` is saved: add it, and the saved parts after it, in order."""
+        self.saved.add(index)
+        while self.next in self.saved:
+            self._add(self.next)
+            self.saved.discard(self.next)
+            self.next += 1
+
+    def _add(self, i: int) -> None:
+        data_path, tsv_path, contrib_path, marker_path = _part_paths(self.parts, i)
+        marker = json.loads(marker_path.read_text(encoding="utf-8"))
+        self.problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
+        if marker["n_samples"] == 0:
+            return
+        table = pd.read_parquet(data_path)
+        header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
+        keep = ~table.index.isin(self.seen) if self.seen else np.ones(len(table), dtype=bool)
+        kept: bytes | None = None  # the contributions of the kept samples, when not all are
+        for name in table.index[~keep]:
+            self.problems.append(
+                Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
+            )
+        if self.columns is None:
+            self.columns = list(table.columns)
+            self.first_header = header
+            self.tsv.write(header + "\n")
+        if header != self.first_header or not keep.all():
+            # Rare: other columns (a chunk of an older layout) or
+            # a repeated sample name; format this chunk again.
+            table = table[keep].reindex(columns=self.columns)
+            body = format_scores(table).split(LINE_END, 1)[1]
+            if self.contributions:
+                lines = contrib_path.read_bytes().split(JSON_SEPARATOR)
+                kept = JSON_SEPARATOR.join(line for line, k in zip(lines, keep, strict=True) if k)
+        self.tsv.write(body)
+        # nothing left in a buffer that a worker process forked later would copy
+        self.tsv.flush()
+        arrow = pa.Table.from_pandas(table, preserve_index=True)
+        if self.writer is None:
+            self.writer = self._open.enter_context(pq.ParquetWriter(self.pq_out.tmp, arrow.schema))
+        self.writer.write_table(arrow.cast(self.writer.schema))
+        self.seen.update(table.index)
+        self.n_samples += len(table)
+        if self.contributions and (kept if kept is not None else contrib_path.stat().st_size):
+            self.js.write(b"\n" if self.first_json else JSON_SEPARATOR)
+            if kept is not None:
+                self.js.write(kept)
+            else:
+                _append_file(contrib_path, self.js)
+            self.first_json = False
+
+    def finish(self) -> int:
+        """Commit the outputs (every part must have been added) and write
+        ``problems.tsv``; returns the number of samples."""
+        if self.next != self.n_chunks:
+            raise RuntimeError(f"assembled {self.next} of {self.n_chunks} parts")
+        self.js.write(b"\n}\n")
+        self._open.close()
+        if self.writer is not None:
+            self.pq_out.commit()
+        if self.columns is not None:
+            self.tsv_out.commit()
+        if self.contributions and self.columns is not None:
+            self.json_out.commit()
+        frame = pd.DataFrame([p.as_row() for p in self.problems], columns=["file", "severity", "message"])
+        write_table_atomic(frame, self.out / "problems.tsv", index=False)
+        return self.n_samples
+
+
+def _append_file(source: Path, target) -> None:
+    """Append the file ``source`` to the open unbuffered file ``target``,
+    copied by the kernel where it can (``os.copy_file_range``: a part of
+    ``scores.json`` is tens of MB, and reading it into Python and writing it
+    out again was most of the main process's CPU time)."""
+    with open(source, "rb") as part:
+        left = os.fstat(part.fileno()).st_size
+        copy_range = getattr(os, "copy_file_range", None)
+        try:
+            while left > 0 and copy_range is not None:
+                done = copy_range(part.fileno(), target.fileno(), left)
+                if done == 0:
+                    break
+                left -= done
+        except OSError:
+            pass  # not on this file system: copy the rest through Python (both offsets have moved on)
+        if left > 0:
+            shutil.copyfileobj(part, target, 1 << 20)

@@ -179,12 +179,15 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
 
 
 def score_with_contributions(
-    cohort: Cohort, *, percentiles: bool = False, explain: bool = True
+    cohort: Cohort, *, percentiles: bool = False, explain: bool = True, raw_json: bool = False
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """:func:`score` and :func:`contributions` in one pass: the pillar
     scores and their contributing taxa come from the same computation.
     :func:`gutbalance.reference.with_percentiles_explained` adds the
-    percentiles to both."""
+    percentiles to both.  With ``raw_json`` each pillar's list of taxa stays
+    the JSON text it is made as (a :class:`~gutbalance.json_text.RawJSON`;
+    :func:`gutbalance.json_text.dumps` writes an entry with them exactly as
+    orjson writes it without: the batch pipeline's way to ``scores.json``)."""
     _no_percentiles(percentiles)
     rank = diversity_rank(cohort)
     families = [family(cohort, rank) for family in SCORE_FAMILIES]
@@ -196,6 +199,7 @@ def score_with_contributions(
         shannon=table["shannon"].to_numpy(),
         dysbiosis=table["dysbiosis"].to_numpy(),
         contributions=explain,
+        raw_json=raw_json,
     )
     table = pd.concat([result.scores, table], axis=1)
     missing = _missing(table, reasons, diversity_reason)

@@ -44,6 +44,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,7 @@ from ..indices.gmwi2 import gmwi2_table
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
+from .contribution_text import listed_json
 
 __all__ = [
     "COMPONENTS",
@@ -262,7 +264,9 @@ class PillarResult:
 
     scores: pd.DataFrame
     shares: pd.DataFrame
-    contributions: dict[str, dict[str, list[dict]]]
+    #: ``{sample: {score: [entries]}}``; each list a
+    #: :class:`~gutbalance.json_text.RawJSON` when asked for as text.
+    contributions: dict[str, dict[str, Any]]
     components: pd.DataFrame | None = None
 
 
@@ -597,6 +601,7 @@ def pillar_scores(
     dysbiosis: np.ndarray | None = None,
     top: int = 10,
     contributions: bool = True,
+    raw_json: bool = False,
 ) -> PillarResult:
     """Score every sample of ``cohort`` on the five pillars.
 
@@ -614,6 +619,11 @@ def pillar_scores(
     contributions
         Whether to list each taxon's effect in points (a per-sample step;
         batch scoring of large cohorts turns it off).
+    raw_json
+        Keep each contribution list as the JSON text it is made as (a
+        :class:`~gutbalance.json_text.RawJSON`, which
+        :func:`gutbalance.json_text.dumps` splices into ``scores.json``)
+        instead of reading it back into dictionaries.
 
     Returns
     -------
@@ -649,7 +659,10 @@ def pillar_scores(
         scores.loc[empty, cols] = np.nan
         scores.loc[empty, "coverage"] = 0.0
 
-    listed = _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top) if contributions else {}
+    listed = (
+        _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top, raw=raw_json)
+        if contributions else {}
+    )
     return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps)
 
 
@@ -662,7 +675,8 @@ def _contributions(
     prm: dict[str, float],
     *,
     top: int,
-) -> dict[str, dict[str, list[dict]]]:
+    raw: bool = False,
+) -> dict[str, dict]:
     r"""Per sample and pillar, each taxon's effect on the score in points.
 
     A reward or penalty component is :math:`f(F)` of a trait share
@@ -690,7 +704,10 @@ def _contributions(
 
     Vectorised over the cohort: every (sample, taxon) effect is one entry of
     an array aligned with the stored entries of ``P``; one lexsort orders each
-    sample's entries by size and only the ``top`` become dictionaries.
+    sample's entries by size and only the ``top`` are written, as JSON text
+    (:func:`~gutbalance.pillars.contribution_text.listed_json`).  With
+    ``raw`` each list stays that text (a :class:`~gutbalance.json_text.RawJSON`,
+    for ``scores.json``); otherwise it is read back into dictionaries.
     """
     names = taxa["name"].to_numpy()
     ids = taxa.index.to_numpy()
@@ -739,33 +756,13 @@ def _contributions(
             taxon_points[pillar][c.name] = points
     labels = {c.key: c.label for c in COMPONENTS}
 
-    out: dict[str, dict[str, list[dict]]] = {s: {} for s in samples}
+    out: dict[str, dict] = {s: {} for s in samples}
 
     def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray]) -> None:
-        effect = sum(parts.values()) if parts else np.zeros(len(p))
-        nz = np.flatnonzero(effect != 0)
-        order = nz[np.lexsort((nz, -np.abs(effect[nz]), rows[nz]))]
-        sorted_rows = rows[order]
-        rank = np.arange(len(order)) - np.searchsorted(sorted_rows, sorted_rows, side="left")
-        keep = order[rank < top]
-        bounds = np.searchsorted(rows[keep], np.arange(len(samples) + 1), side="left")
-        part_items = list(parts.items())
-        for i, sample in enumerate(samples):
-            listed = []
-            for e in keep[bounds[i]:bounds[i + 1]]:
-                own = sorted(((labels[k], float(v[e]), k) for k, v in part_items if v[e] != 0), key=lambda d: -abs(d[1]))
-                many = len(own) > 1
-                listed.append({
-                    "taxon": names[cols[e]],
-                    "id": ids[cols[e]],
-                    "effect": float(effect[e]),
-                    "trait": "; ".join(f"{t} ({v:+.1f})" if many else t for t, v, _ in own),
-                    "parts": [{"component": k, "trait": t, "effect": v} for t, v, k in own],
-                })
-            for k, v in community.items():
-                listed.append({"taxon": "Whole community", "id": "", "effect": float(v[i]), "trait": labels[k],
-                               "parts": [{"component": k, "trait": labels[k], "effect": float(v[i])}]})
-            out[sample][key] = listed
+        listed = listed_json(parts, community, rows=rows, cols=cols, names=names, ids=ids, labels=labels,
+                             n_samples=len(samples), top=top)
+        for sample, text in zip(samples, listed, strict=True):
+            out[sample][key] = text if raw else text.load()
 
     for pillar in PILLARS:
         emit(pillar, {f"{pillar}.{k}": v for k, v in taxon_points[pillar].items()},
