@@ -53,7 +53,7 @@ from gutbalance.taxonomy import RANK_INDEX, RANK_PREFIX, parse_lineage, standard
 from gutbalance.taxonomy.lineage import Taxon  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "taxonomy" / "data" / "lineages.tsv.gz"
-VERSION = "2026.11.1"
+VERSION = "2026.11.2"
 
 SOURCES = {
     "gmwi2": "doi:10.1038/s41467-024-51651-9 GMWI2 coefficients, MetaPhlAn 3 mpa_v30 clades (danielchang2002/GMWI2, MIT)",
@@ -89,19 +89,61 @@ class Tree:
             parent = None
         self.rows[child.id] = (child.rank, child.name, parent.id if parent else "", source)
 
+    def drop_unrooted(self) -> list[str]:
+        """Drop every taxon whose parent chain does not reach a domain; their ids.
+
+        bugphyzz names ~950 families and genera as parents that no source
+        places (no row of their own), so their chains stop short of a domain.
+        Such a rootless row would replace the full lineage a Kraken report
+        gives with a stub outside every domain, and would make a taxon's
+        ancestors depend on which input named it.  A taxon no source places
+        up to a domain is therefore left out of the table: the resolver then
+        keeps the input's own lineage below the deepest ancestor the table
+        does place (and a bare name stays bare)."""
+        rooted: dict[str, bool] = {}
+
+        def reaches_domain(tid: str) -> bool:
+            chain = []
+            ok = False
+            while tid:
+                if tid in rooted:
+                    ok = rooted[tid]
+                    break
+                row = self.rows.get(tid)
+                if row is None:
+                    break
+                chain.append(tid)
+                if row[0] == "domain":
+                    ok = True
+                    break
+                tid = row[2]
+            for t in chain:
+                rooted[t] = ok
+            return ok
+
+        dropped = [tid for tid in self.rows if not reaches_domain(tid)]
+        for tid in dropped:
+            del self.rows[tid]
+        return dropped
+
     def check(self) -> None:
-        """Every parent chain ends (no cycle) and every parent sits at a higher rank."""
+        """Every parent chain reaches a domain without a cycle, each parent at a higher rank."""
         for tid, (rank, _, parent, _) in self.rows.items():
             seen = {tid}
+            last_rank = rank
             while parent:
                 if parent in seen:
                     raise SystemExit(f"cycle through {tid}")
                 seen.add(parent)
                 prow = self.rows.get(parent)
                 if prow is None:
-                    break
+                    raise SystemExit(f"{tid}: parent {parent} has no row, so its chain reaches no domain")
+                if RANK_INDEX[prow[0]] >= RANK_INDEX[last_rank]:
+                    raise SystemExit(f"{tid}: parent {parent} is not at a higher rank than its child")
+                last_rank = prow[0]
                 parent = prow[2]
-            _ = rank
+            if last_rank != "domain":
+                raise SystemExit(f"{tid}: chain ends at {last_rank}, not at a domain")
 
 
 def profile_lineages(paths: list[Path]) -> list[tuple[Taxon, ...]]:
@@ -186,6 +228,8 @@ def build(shared: Path) -> Tree:
                     lin = _lineage(cell)
                     if lin:
                         tree.add_lineage(lin, "gtdb-uhgg")
+    dropped = tree.drop_unrooted()
+    print(f"{len(dropped)} taxa that no source places up to a domain left out of the table")
     tree.check()
     return tree
 

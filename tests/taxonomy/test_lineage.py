@@ -109,3 +109,12 @@ def test_empty_rank_slots_are_skipped_not_fatal():
     assert ids[-2:] == ["f__Lachnospiraceae", "g__Blautia"]
     # An epithet under an empty genus has no binomial to rebuild.
     assert parse_lineage("k__Bacteria; f__Bacteroidaceae; g__; s__fragilis")[-1].id == "f__Bacteroidaceae"
+
+
+def test_every_chain_of_the_shipped_table_reaches_a_domain():
+    """A rootless row would replace an input's full lineage with a stub outside every domain."""
+    from gutbalance.taxonomy.placement import lineage_table, table_lineage
+
+    table = lineage_table()
+    unrooted = [tid for tid in table.parents if table_lineage(tid)[0].rank != "domain"]
+    assert unrooted == []
