@@ -5,7 +5,9 @@ The order is defined once, in the block of ``docs/architecture.md`` between
 ``<!-- layers: ...`` and ``<!-- end of layers -->`` (bottom layer first, the
 units of one layer on one line); this test reads it from there.  Every import
 counts, at the top of a module and inside functions, so an import hidden in a
-function to dodge a cycle is caught too.
+function to dodge a cycle is caught too; so does a function named by dotted path
+for import on first call (``lazy("gutbalance.io.biom_table:load_table")``, see
+``gutbalance/lazy.py``): deferred, it still only looks down.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ DOC = ROOT / "docs" / "architecture.md"
 
 #: Optional dependencies (extras in pyproject.toml), the web app (which needs
 #: the web extras), platform modules, anndata (needed only to save or convert
-#: a cohort, and slower to import than all of gutbalance) and matplotlib
+#: a cohort, and slower to import than all of gutbalance; h5py beside it in the
+#: .h5ad parser, which anndata has loaded already) and matplotlib
 #: (needed only for --figures; at the top of report/ it would load into every
 #: web worker before its address-space limit is set): the only imports that
 #: may stay inside a function, each with a comment saying why.
 LAZY_ALLOWED = (
     "dask", "distributed", "uvicorn", "fastapi", "sqlalchemy", "alembic", "zxcvbn", "SALib", "resource", "gutbalance.web",
-    "anndata", "matplotlib",
+    "anndata", "h5py", "matplotlib",
 )
 
 
@@ -49,6 +52,7 @@ class Import:
     line: int
     target: str  # the imported gutbalance module, "gutbalance.scores"
     in_function: bool
+    deferred: bool = False  # named by dotted path, lazy("module:attribute"), imported on first call
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -89,10 +93,22 @@ def imports(path: Path, package_dir: Path = PACKAGE) -> list[Import]:
             for target in dict.fromkeys(targets):
                 if target == "gutbalance" or target.startswith("gutbalance.") or isinstance(child, (ast.Import, ast.ImportFrom)) and in_function:
                     found.append(Import(name, path, child.lineno, target, in_function))
+            if (deferred := lazy_target(child)) is not None:
+                found.append(Import(name, path, child.lineno, deferred, in_function=False, deferred=True))
             visit(child, inner)
 
     visit(tree, False)
     return found
+
+
+def lazy_target(node: ast.AST) -> str | None:
+    """The module of ``lazy("module:attribute")`` (a call of ``gutbalance.lazy.lazy``), else None."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "lazy" and node.args):
+        return None
+    first = node.args[0]
+    if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+        return None
+    return first.value.partition(":")[0]
 
 
 def unit(module: str) -> str:
@@ -133,7 +149,7 @@ def upward(found: list[Import], layers: list[list[str]]) -> list[str]:
             continue
         here, there = unit(imp.module), unit(imp.target)
         if here in level and there in level and level[there] > level[here]:
-            where = "inside a function" if imp.in_function else "at module level"
+            where = "by dotted path" if imp.deferred else "inside a function" if imp.in_function else "at module level"
             wrong.append(
                 f"{_shown(imp.path)}:{imp.line}: {imp.module} imports {imp.target} ({where}): "
                 f"layer '{here}' ({level[here] + 1}) may not import layer '{there}' ({level[there] + 1})"
@@ -193,6 +209,14 @@ def test_the_checker_sees_every_kind_of_import(tmp_path, source, in_function, ta
     package, path = _package(tmp_path, source)
     (found,) = imports(path, package)
     assert (found.target, found.in_function, found.module) == (target, in_function, "gutbalance.reference.probe")
+
+
+def test_a_function_named_by_dotted_path_counts_as_an_import(tmp_path):
+    package, path = _package(tmp_path, 'from ..lazy import lazy\n\nrender = lazy("gutbalance.report.render:render")\n')
+    found = [imp for imp in imports(path, package) if imp.deferred]
+    assert [(imp.target, imp.line, imp.in_function) for imp in found] == [("gutbalance.report.render", 3, False)]
+    (message,) = upward(found, [["scores"], ["reference"], ["report"], ["__init__"]])
+    assert "imports gutbalance.report.render (by dotted path)" in message
 
 
 def test_an_import_that_looks_up_is_named_with_file_line_and_layers(tmp_path):

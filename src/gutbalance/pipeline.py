@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -41,7 +42,15 @@ import orjson
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
+from tqdm.std import TqdmExperimentalWarning
+
+# tqdm.autonotebook, not tqdm.auto: the same bar (a widget in Jupyter, text
+# elsewhere) without tqdm.auto's asyncio mixin, whose import (asyncio, ssl:
+# about 10 ms) every run paid for a bar that is never iterated asynchronously.
+# Silenced as tqdm.auto silences it: the notebook bar is "experimental".
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", TqdmExperimentalWarning)
+    from tqdm.autonotebook import tqdm
 
 from . import json_text, knowledge
 from ._version import __version__

@@ -9,7 +9,8 @@ import sys
 import click
 import pytest
 
-from gutbalance.cli import COMMANDS, lazy, main
+from gutbalance import lazy
+from gutbalance.cli import COMMANDS, main
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
@@ -40,7 +41,7 @@ def test_help_imports_no_command_module():
 
 
 def test_every_lazy_function_of_a_command_resolves():
-    # the dotted names of cli/lazy.py are only imported when a command runs: a typo must fail here, not for a user
+    # the dotted names (gutbalance/lazy.py) are only imported when a command runs: a typo must fail here, not for a user
     for module in {module for module, _ in COMMANDS.values()}:
         __import__(f"gutbalance.cli.{module}")
     assert lazy.REGISTERED

@@ -44,10 +44,17 @@ def test_a_format_module_imports_no_other_format():
 
 
 def test_no_in_function_import_but_anndata():
-    # anndata is deferred on purpose (over a second to import; see formats/h5ad.py).
+    # anndata is deferred on purpose (over a second to import; see formats/h5ad.py), and h5py in the
+    # .h5ad parser beside it (anndata has loaded it by then; at the top of io/ it would load for a MetaPhlAn run)
     for path in [IO / "__init__.py", *SHARED, *FORMATS]:
-        late = [name for name, in_function in _imports(path) if in_function and name != "anndata"]
+        late = [name for name, in_function in _imports(path) if in_function and name not in {"anndata", "h5py"}]
         assert not late, (path.name, late)
+
+
+def test_the_biom_library_is_named_by_dotted_path_not_imported():
+    # biom_table (biom-format, h5py) is imported on first use: a MetaPhlAn run never loads it (gutbalance/lazy.py)
+    for path in [IO / "__init__.py", *FORMATS]:
+        assert "gutbalance.io.biom_table" not in {name for name, _ in _imports(path)}, path.name
 
 
 def test_no_context_variable_carries_a_taxonomy():

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from gutbalance.errors import FormatError, SimulationError
-from gutbalance.simulate.fit import FittedModel, _logistic_solve, _loglinear_solve, fit, load_model
+from gutbalance.simulate.fit import fit
 from gutbalance.simulate.longitudinal import Longitudinal, Perturbation, SubjectSeries
+from gutbalance.simulate.model import FittedModel, _logistic_solve, _loglinear_solve, load_model
 
 TIMES = np.concatenate([np.arange(1.0, 10.0, 0.5), np.arange(10.0, 61.0, 1.0)])
 SCHEDULE = [("diet", 20.0, 27.0), ("drug", 35.0, 42.0)]

@@ -149,7 +149,7 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
     assert result.exit_code == 0, result.output
     assert "logistic model of" in result.output
     assert "High Fat Diet, Vancomycin" in result.output
-    from gutbalance.simulate.fit import load_model
+    from gutbalance.simulate.model import load_model
 
     fitted = load_model(model)
     assert fitted.n_members == 2

@@ -10,9 +10,9 @@ import click
 
 from ..example import example_path
 from ..io import Problem, read_batch, read_metadata
+from ..lazy import lazy
 from ..pipeline import DEFAULT_CHUNK_FILES, run
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
-from .lazy import lazy
 
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")

@@ -8,7 +8,7 @@ import click
 
 from ..errors import SimulationError
 from ..io import read_metadata
-from .lazy import lazy
+from ..lazy import lazy
 
 # model fitting (scikit-learn) is imported when a model is fitted, not for `fit --help`
 fit_model = lazy("gutbalance.simulate.fit:fit")

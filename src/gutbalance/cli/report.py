@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .lazy import lazy
+from ..lazy import lazy
 
 # the reports (Jinja, scipy.stats) are imported when rendered, not for `report --help`
 rerender = lazy("gutbalance.report:rerender")

@@ -8,7 +8,7 @@ import click
 
 from ..atomic import write_text_atomic
 from ..errors import SimulationError
-from .lazy import lazy
+from ..lazy import lazy
 
 # The simulator (scikit-learn) and its page are imported when a simulation
 # runs, not for `simulate --help`.
@@ -19,7 +19,7 @@ parse_pathogen = lazy("gutbalance.simulate:parse_pathogen")
 parse_probiotic = lazy("gutbalance.simulate:parse_probiotic")
 simulate_stein = lazy("gutbalance.simulate:simulate_stein")
 run_model = lazy("gutbalance.simulate:simulate")
-load_model = lazy("gutbalance.simulate.fit:load_model")
+load_model = lazy("gutbalance.simulate.model:load_model")
 forecast_model = lazy("gutbalance.simulate.forecast:forecast_model")
 parse_perturbation = lazy("gutbalance.simulate.forecast:parse_perturbation")
 render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_report")

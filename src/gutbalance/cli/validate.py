@@ -10,9 +10,9 @@ import pandas as pd
 from ..atomic import write_text_atomic
 from ..errors import DataError
 from ..io import read_metadata
+from ..lazy import lazy
 from ..outputs import write_table_atomic
 from ..scores_table import SCORES_FILE, read_scores
-from .lazy import lazy
 
 # the AUC statistics (scipy.stats) and the page are imported when validating, not for `validate --help`
 auc_table = lazy("gutbalance.reference.validation:auc_table")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -391,7 +392,8 @@ def coverage_matrix(
         cols = [t for t in annotated.columns if TRAITS[t].pillar == pillar]
         flags[pillar] = annotated[cols].any(axis=1).to_numpy(dtype=float)
     weights = np.column_stack(list(flags.values()))
-    X = sp.csr_matrix(species_abundance, dtype=float)
+    # cast: scipy-stubs take an ndarray only when its shape is known to be 2-D
+    X = sp.csr_matrix(cast(Any, species_abundance), dtype=float)
     totals = np.asarray(X.sum(axis=1)).ravel()
     covered = np.asarray(X @ weights)
     share = np.divide(covered, totals[:, None], out=np.full_like(covered, np.nan), where=totals[:, None] > 0)

@@ -44,7 +44,7 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -104,7 +104,11 @@ def parameters() -> dict[str, float]:
     return out
 
 
-def _h(x: np.ndarray, k: float) -> np.ndarray:
+#: What :func:`_h` saturates: one trait share per sample, or a table of them.
+_Shares = TypeVar("_Shares", np.ndarray, pd.DataFrame)
+
+
+def _h(x: _Shares, k: float) -> _Shares:
     return x / (x + k)
 
 
@@ -546,7 +550,10 @@ def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
 
 def _prepare(cohort: Cohort, *, dysbiosis=None):
     own, taxa = _own_abundance(cohort)
-    present = np.flatnonzero(np.asarray((own != 0).sum(axis=0)).ravel() > 0)
+    # scipy-stubs type a sparse != as bool; it is a sparse boolean matrix.  (Not
+    # own.astype(bool): that counts stored entries one by one, and changes scores.)
+    nonzero = cast(sp.csr_matrix, own != 0)  # type: ignore[comparison-overlap]
+    present = np.flatnonzero(np.asarray(nonzero.sum(axis=0)).ravel() > 0)
     own = own[:, present]
     taxa = taxa.iloc[present]
     P = normalize_rows(own).tocsr()

@@ -69,7 +69,8 @@ def listed_json(
     One :class:`~gutbalance.json_text.RawJSON` list per sample (row order).
     """
     n_entries = len(rows)
-    effect = sum(parts.values()) if parts else np.zeros(n_entries)
+    # the parts added left to right onto zeros, as sum() adds them onto 0
+    effect = sum(parts.values(), np.zeros(n_entries))
     nz = _candidates(np.flatnonzero(effect != 0), np.abs(effect), rows, n_samples, top)
     # lexsort is stable: equal effects of a sample keep their column order.
     order = nz[np.lexsort((-np.abs(effect[nz]), rows[nz]))]

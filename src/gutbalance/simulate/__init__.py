@@ -16,6 +16,11 @@ fitted models
     (:func:`fit_model`, ``gutbalance fit``; :class:`FittedModel`,
     :func:`load_model`), forecasts and what-ifs from a sample
     (:func:`forecast_model`, ``gutbalance simulate --model MODEL --from SAMPLE``).
+    Fitting (:mod:`gutbalance.simulate.fit`) needs scikit-learn and
+    ``scipy.optimize``, about 0.7 s of CPU to import, which nothing else here
+    needs: ``fit_model`` is :func:`gutbalance.simulate.fit.fit` imported on its
+    first call (:mod:`gutbalance.lazy`), so importing this package, simulating,
+    forecasting and loading a model never load scikit-learn.
 
 >>> from gutbalance.simulate import Scenario, parse_antibiotic, simulate
 >>> result = simulate(scenario=Scenario(days=30, antibiotics=[parse_antibiotic("amoxicillin:days=0-5")]))
@@ -23,9 +28,8 @@ fitted models
 ['time', 'training', 'homeostasis', 'nutrients', 'barrier', 'defense']
 """
 
+from ..lazy import lazy
 from .api import SimulationResult, simulate, simulate_stein
-from .fit import FittedModel, load_model
-from .fit import fit as fit_model
 from .forecast import forecast_model, parse_perturbation
 from .glv import (
     STEIN_EXTINCTION_THRESHOLD,
@@ -40,6 +44,7 @@ from .glv import (
 from .gut_immune import ANTIBIOTICS, GUILDS, MICROBES, PATHOGENS, STATE, GutImmuneModel, calibrate, load_parameters
 from .integrate import EXTINCT_LOG, IntegrationStats, Pulse, integrate_log
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries, from_cohort, mdsine2_dataset
+from .model import FittedModel, load_model
 from .pillars import PILLARS, VirtualProfiles
 from .scenario import (
     AntibioticCourse,
@@ -50,6 +55,14 @@ from .scenario import (
     parse_fibre,
     parse_pathogen,
     parse_probiotic,
+)
+
+#: :func:`gutbalance.simulate.fit.fit`, imported on its first call: fitting
+#: loads scikit-learn, which simulating, forecasting and loading a model do not need.
+fit_model = lazy(
+    "gutbalance.simulate.fit:fit",
+    "Fit a dynamical model to longitudinal profiles: :func:`gutbalance.simulate.fit.fit` (returns a "
+    ":class:`FittedModel`), imported on its first call because fitting loads scikit-learn.",
 )
 
 __all__ = [

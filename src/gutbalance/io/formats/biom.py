@@ -19,17 +19,22 @@ from pathlib import Path
 from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
-from ..biom_table import (
-    build_table,
-    hdf5_bytes,
-    hdf5_table,
-    json_text,
-    load_table,
-    profiles_from_table,
-)
+from ...lazy import lazy
 from ..registry import Format, register
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
+
+# The BIOM library and h5py (with libhdf5) are needed only once a BIOM table
+# is recognised, read or written; recognising a JSON table takes its text
+# alone.  So the shared module that uses them (:mod:`gutbalance.io.biom_table`)
+# is named by dotted path and imported on first use (:mod:`gutbalance.lazy`):
+# ``import gutbalance`` and a MetaPhlAn run never load it (docs/architecture.md).
+hdf5_table = lazy("gutbalance.io.biom_table:hdf5_table")
+load_table = lazy("gutbalance.io.biom_table:load_table")
+profiles_from_table = lazy("gutbalance.io.biom_table:profiles_from_table")
+build_table = lazy("gutbalance.io.biom_table:build_table")
+json_text = lazy("gutbalance.io.biom_table:json_text")
+hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
 
 _JSON_MARKERS = ('"format_url"', "biom-format.org", "Biological Observation Matrix", '"matrix_type"')
 

@@ -18,7 +18,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-import h5py
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -51,6 +50,10 @@ def _parse(data: bytes) -> dict[str, Any] | None:
     """The AnnData parts gutbalance needs, or None for HDF5 that is not a
     saved Cohort.  Runs in a child process (libhdf5 may crash on corrupt files)."""
     read_elem = _anndata().io.read_elem
+    # h5py with libhdf5 takes longer to import than any other module of a
+    # MetaPhlAn run; here anndata (just imported) has loaded it already, so
+    # this costs nothing, and at the top of io/ it would cost every process.
+    import h5py
     with h5py.File(io.BytesIO(data), "r") as f:
         if not {"X", "obs", "var"} <= set(f.keys()):
             return None

@@ -29,11 +29,18 @@ from pathlib import Path
 from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
+from ...lazy import lazy
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
-from ..biom_table import build_table, hdf5_bytes, load_table, profiles_from_table
 from ..registry import Format, register
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
+
+# The BIOM library and h5py are needed only to read or write an artifact's
+# table: imported on first use, as in :mod:`.biom` (docs/architecture.md).
+load_table = lazy("gutbalance.io.biom_table:load_table")
+profiles_from_table = lazy("gutbalance.io.biom_table:profiles_from_table")
+build_table = lazy("gutbalance.io.biom_table:build_table")
+hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
 
 _TABLE_TYPES = {"FeatureTable[Frequency]": None, "FeatureTable[RelativeFrequency]": "relative"}
 

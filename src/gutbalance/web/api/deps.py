@@ -29,11 +29,13 @@ __all__ = ["API_AUDIENCE", "SESSION_AUDIENCE"]
 
 
 async def get_settings(request: Request) -> Settings:
+    """The app's :class:`Settings` (set when the app was made)."""
     # async: read on the event loop, not on a pool thread for every request
     return request.app.state.settings
 
 
 def get_db(request: Request) -> Iterator[Session]:
+    """A database session for one request, closed when the request ends."""
     with request.app.state.sessions() as session:
         yield session
 
@@ -56,6 +58,7 @@ class Viewer:
 
     @classmethod
     def of(cls, user: User) -> Viewer:
+        """The viewer of ``user``: its id, name and creation time (UTC)."""
         created = user.created_at
         return cls(user.id, user.username, created.replace(tzinfo=UTC) if created.tzinfo is None else created)
 
@@ -101,6 +104,7 @@ def optional_page_user(request: Request, session: SessionDep, settings: Settings
 
 
 def page_user(user: Annotated[User | None, Depends(optional_page_user)]) -> User:
+    """The logged-in user of a page; :class:`LoginRequired` (a redirect to the login page) otherwise."""
     if user is None:
         raise LoginRequired
     return user
