@@ -50,6 +50,25 @@ def test_bad_files_are_listed_and_good_ones_scored(tmp_path):
     assert errors.message.str.len().min() > 10
 
 
+def test_problems_name_the_file_once_then_line_and_field(tmp_path):
+    # problems.tsv has the file in its own column; the message went on to
+    # repeat it ("bad.txt: bad.txt, line 5, field ...") before the line.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "good.txt")
+    lines = write_metaphlan(folder / "bad.txt").read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("k__") and "|" in line)
+    fields = lines[row].split("\t")
+    fields[2] = "abc"
+    lines[row] = "\t".join(fields)
+    (folder / "bad.txt").write_text("".join(lines))
+    run("analyze", folder, "-o", tmp_path / "out", "--reports", "none")
+    problems = pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t")
+    (message,) = problems.loc[problems.file.str.endswith("bad.txt"), "message"]
+    assert message.startswith(f"line {row + 1}, field "), message
+    assert "bad.txt" not in message
+
+
 def test_nothing_readable_exits_2(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     result = run("analyze", tmp_path / "empty.txt", "-o", tmp_path / "out")
