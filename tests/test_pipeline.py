@@ -63,10 +63,12 @@ def test_parts_of_other_code_or_tables_are_not_reused(tmp_path, monkeypatch):
     assert again.chunks_reused == 0
 
 
-def test_package_fingerprint_follows_the_shipped_tables():
+def test_package_fingerprint_covers_the_shipped_tables_and_code():
     package = Path(pipeline.__file__).resolve().parent
-    assert pipeline._package_fingerprint() == pipeline.files_fingerprint(package)
-    assert "pillars/data/calibration.json" in _listed(package)
+    listed = _listed(package)
+    for name in ("pillars/data/calibration.json", "reference/data/healthy_reference.json",
+                 "taxonomy/data/lineages.tsv.gz", "pipeline.py"):
+        assert name in listed
 
 
 def _listed(root):

@@ -25,7 +25,6 @@ or on a Dask ``distributed`` cluster (``dask="local"`` starts a LocalCluster;
 from __future__ import annotations
 
 import contextlib
-import functools
 import gc
 import hashlib
 import json
@@ -168,13 +167,13 @@ def files_fingerprint(root: Path) -> str:
     return digest.hexdigest()
 
 
-@functools.cache
 def _package_fingerprint() -> str:
     """:func:`files_fingerprint` of the installed package: its code and the
     tables scoring reads (calibration, knowledge base, lineage table, healthy
     reference).  The version alone does not change when they do in a
     development install (``pip install -e``), and a part scored with other
-    tables must not be reused."""
+    tables must not be reused.  Taken afresh by every run (a few ms for
+    the package's ~170 files): a long-lived process must not carry an old one."""
     return files_fingerprint(Path(__file__).resolve().parent)
 
 
