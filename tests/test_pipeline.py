@@ -7,10 +7,12 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from gutbalance import pipeline
 from gutbalance.pipeline import PARTS_DIR, run
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
@@ -48,6 +50,29 @@ def test_second_run_reuses_chunks_and_new_inputs_are_scored(tmp_path):
     more = run([files], tmp_path / "out", jobs=1, chunk_files=2)
     assert more.n_samples == 7
     assert more.chunks_reused == 3  # the new file sorts last: earlier chunks unchanged
+
+
+def test_parts_of_other_code_or_tables_are_not_reused(tmp_path, monkeypatch):
+    # The version stays the same in a development install while the
+    # calibration, knowledge base or code change: a part made with them is
+    # scored again, not reused (it gave the old scores, silently).
+    files = _cohort_files(tmp_path / "in", 4)
+    run([files], tmp_path / "out", jobs=1, chunk_files=2)
+    monkeypatch.setattr(pipeline, "_package_fingerprint", lambda: "other tables")
+    again = run([files], tmp_path / "out", jobs=1, chunk_files=2)
+    assert again.chunks_reused == 0
+
+
+def test_package_fingerprint_covers_the_shipped_tables_and_code():
+    package = Path(pipeline.__file__).resolve().parent
+    listed = _listed(package)
+    for name in ("pillars/data/calibration.json", "reference/data/healthy_reference.json",
+                 "taxonomy/data/lineages.tsv.gz", "pipeline.py"):
+        assert name in listed
+
+
+def _listed(root):
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
 
 
 def test_killed_run_resumes_to_the_same_output(tmp_path):

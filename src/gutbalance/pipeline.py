@@ -157,9 +157,38 @@ def _json(value) -> bytes:
     return orjson.dumps(value)
 
 
+def files_fingerprint(root: Path) -> str:
+    """A digest of every file under ``root`` (its path, size and modification
+    time; ``__pycache__`` left out).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.json").write_text("1")
+    >>> before = files_fingerprint(folder)
+    >>> _ = (folder / "a.json").write_text("12")
+    >>> files_fingerprint(folder) == before
+    False
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        st = path.stat()
+        digest.update(f"|{path.relative_to(root).as_posix()}|{st.st_size}|{st.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _package_fingerprint() -> str:
+    """:func:`files_fingerprint` of the installed package: its code and the
+    tables scoring reads (calibration, knowledge base, lineage table, healthy
+    reference).  The version alone does not change when they do in a
+    development install (``pip install -e``), and a part scored with other
+    tables must not be reused.  Taken afresh by every run (a few ms for
+    the package's ~170 files): a long-lived process must not carry an old one."""
+    return files_fingerprint(Path(__file__).resolve().parent)
+
+
 def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{_package_fingerprint()}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())

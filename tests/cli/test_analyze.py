@@ -50,6 +50,37 @@ def test_bad_files_are_listed_and_good_ones_scored(tmp_path):
     assert errors.message.str.len().min() > 10
 
 
+def test_problems_name_the_file_once_then_line_and_field(tmp_path):
+    # problems.tsv has the file in its own column; the message went on to
+    # repeat it ("bad.txt: bad.txt, line 5, field ...") before the line.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "good.txt")
+    lines = write_metaphlan(folder / "bad.txt").read_text().splitlines(keepends=True)
+    row = next(i for i, line in enumerate(lines) if line.startswith("k__") and "|" in line)
+    fields = lines[row].split("\t")
+    fields[2] = "abc"
+    lines[row] = "\t".join(fields)
+    (folder / "bad.txt").write_text("".join(lines))
+    run("analyze", folder, "-o", tmp_path / "out", "--reports", "none")
+    problems = pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t")
+    (message,) = problems.loc[problems.file.str.endswith("bad.txt"), "message"]
+    assert message.startswith(f"line {row + 1}, field "), message
+    assert "bad.txt" not in message
+
+
+def test_a_commands_warning_is_one_line_not_pythons_form(tmp_path):
+    # convert, simulate, kb coverage printed a data warning as Python does:
+    # the path of gutbalance/io/__init__.py, then that module's source line.
+    (tmp_path / "low.csv").write_text("taxon,S1,S2\ns__Escherichia coli,0.5,0.2\ns__Bacteroides fragilis,0.5,\n")
+    result = CliRunner().invoke(main, ["convert", str(tmp_path / "low.csv"), "-o", str(tmp_path / "x.h5ad")])
+    assert result.exit_code == 0, result.output
+    assert "gutbalance: warning: " in result.output
+    assert "add up to 20.00 %" in result.output
+    assert "__init__.py" not in result.output
+    assert "return " not in result.output
+
+
 def test_nothing_readable_exits_2(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     result = run("analyze", tmp_path / "empty.txt", "-o", tmp_path / "out")

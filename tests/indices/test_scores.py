@@ -204,6 +204,21 @@ def test_a_genus_level_table_gets_genus_diversity_and_no_gmhi_or_gmwi2():
     assert np.isfinite(row["firmicutes_bacteroidetes_log2"])
 
 
+def test_a_named_species_below_half_of_the_sample_is_not_called_nothing_named():
+    # A table whose rows add up to 20 % (one named species, the rest not in
+    # the table): no rank resolves, but the reason said "nothing classified
+    # is named", which the species contradicts.
+    with pytest.warns(gutbalance.GutBalanceWarning, match="add up to 20.00 %"):
+        cohort = make_cohort({"low": {"k__Bacteria|p__Pseudomonadota|c__Gammaproteobacteria|o__Enterobacterales"
+                                      "|f__Enterobacteriaceae|g__Escherichia|s__Escherichia_coli": 20.0}})
+    row = score(cohort).loc["low"]
+    assert row["diversity_rank"] == ""
+    missing = parse_missing(row["missing"])
+    for key in ("richness", "shannon", "gmhi", "gmwi2"):
+        assert "nothing classified is named" not in missing[key], (key, missing[key])
+        assert "less than half of" in missing[key], (key, missing[key])
+
+
 def test_a_mostly_unclassified_kraken_report_gets_a_warning():
     cohort = make_cohort({"k": SMALL_COMMUNITY, "ok": SMALL_COMMUNITY})
     cohort.samples["source_format"] = "kraken"

@@ -178,6 +178,36 @@ def test_kraken_reports_in_metaphlan_style_are_reads_not_percentages(tmp_path, u
     assert "k__Fungi" not in cohort.taxa.index  # Kraken's kingdom is not a standard rank
 
 
+@pytest.mark.parametrize("underscores", ["__", "_"])
+def test_kraken_mpa_with_intermediate_ranks_and_root(tmp_path, underscores):
+    # kreport2mpa.py --intermediate-ranks (Bracken's own
+    # sample_output_bracken_with_intermediate.mpa): every lineage starts at
+    # r_root|x_cellular organisms, with x_ ranks between the standard ones.
+    rows = [line.split("\t") for line in KRAKEN_MPA.strip().splitlines()]
+    text = "r__root\t1000\nr__root|x__cellular organisms\t1000\n" + "".join(
+        "r__root|x__cellular organisms|" + clade.replace("|o__Clostridiales", "|x__Eubacteriales group|o__Clostridiales")
+        + f"\t{n}\n"
+        for clade, n in rows
+    )
+    text = text.replace("__", underscores)
+    path = tmp_path / "S1.mpa"
+    path.write_text(text)
+    cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "source_format"] == "kraken-mpa"
+    domains = cohort.at_rank("domain").loc["S1"]
+    assert domains["k__Bacteria"] == pytest.approx(0.9)
+    assert domains.sum() == pytest.approx(1.0)
+    assert cohort.at_rank("species").loc["S1", "s__Roseburia hominis"] == pytest.approx(0.6)
+    plain = gutbalance.read(_write(tmp_path / "plain" / "S1.mpa", KRAKEN_MPA.replace("__", underscores)))
+    assert cohort.at_rank("species").equals(plain.at_rank("species"))
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
 def test_combine_mpa_table_gives_one_sample_per_column(tmp_path):
     rows = [line.split("\t") for line in KRAKEN_MPA.strip().splitlines()]
     text = "#Classification\tA.kreport\tB.kreport\n" + "".join(f"{c}\t{n}\t{int(n) // 2}\n" for c, n in rows)

@@ -319,6 +319,14 @@ def test_forwarded_for_is_believed_only_from_the_configured_proxy(tmp_path, data
         assert _login_status(client, "alice", PASSWORD, forwarded_for="198.51.100.7") == (200 if believed else 429)
 
 
+def test_the_data_folder_is_created_private(tmp_path):
+    # The SQLite database (uploads, password hashes, sessions) is created
+    # 0644 by SQLite: the folder around it must keep other users out.
+    load_settings(data_dir=tmp_path / "new" / "data", **CHEAP_HASHING)
+    assert (tmp_path / "new" / "data").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "new" / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
 # --- item 3: sessions that end ---------------------------------------------------
 
 

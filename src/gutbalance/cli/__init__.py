@@ -16,7 +16,7 @@ import warnings
 import click
 
 from .._version import __version__
-from ..errors import GutBalanceError
+from ..errors import GutBalanceError, GutBalanceWarning
 
 #: Every command: the module of this package that defines it, and its help's
 #: first sentence (what `gutbalance --help` lists without importing every
@@ -79,3 +79,17 @@ def main() -> None:
     Scores explain; they do not diagnose.
     """
     warnings.filterwarnings("default")
+    warnings.showwarning = _show_warning
+
+
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning of gutbalance's as one line, as errors are; Python's form
+    (the path of the module that warned and its source line) only for others.
+    ``analyze`` writes them to problems.tsv; the other commands print them."""
+    if issubclass(category, GutBalanceWarning):
+        click.echo(f"gutbalance: warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)

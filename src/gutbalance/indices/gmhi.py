@@ -178,7 +178,7 @@ NO_MARKERS = (
 
 
 def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else "no rank (nothing classified is named)"
+    where = f"only to {rank} rank" if rank else "no rank (less than half of its classified abundance is named at any one rank)"
     return f"GMHI is defined on species; this sample resolves {where}"
 
 

@@ -168,7 +168,7 @@ def _few_clades(k: int) -> str:
 
 
 def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else "no rank (nothing classified is named)"
+    where = f"only to {rank} rank" if rank else "no rank (less than half of its classified abundance is named at any one rank)"
     return f"GMWI2's model is over clades down to species; this sample resolves {where}"
 
 

@@ -338,8 +338,13 @@ def _message(exc: GutBalanceError, path: Path) -> str:
 
 
 def _message_text(text: str, path: Path) -> str:
-    prefix = f"{path}: "
-    return text[len(prefix) :] if text.startswith(prefix) else text
+    """``text`` without the leading path (a problem names its file in a column
+    of its own): ``"f.txt: msg"`` -> ``"msg"``, ``"f.txt, line 5, field 'x': msg"``
+    -> ``"line 5, field 'x': msg"``."""
+    for prefix in (f"{path}: ", f"{path}, "):
+        if text.startswith(prefix):
+            return text[len(prefix) :]
+    return text
 
 
 def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:

@@ -17,10 +17,13 @@ puts a ``#Classification  S1  S2`` header over one column of reads per sample.
 How it becomes a profile, as for the six-column report (``kraken.py``):
 
 * Ranks d (domain), p, c, o, f, g, s are kept; ``k__`` (Kraken's kingdom,
-  e.g. ``k__Metazoa`` under ``d__Eukaryota``) and ``x__`` (intermediate ranks
-  of ``kreport2mpa.py --intermediate-ranks``) are not standard ranks: left out
-  of lineages, and a row ending in one is skipped (its reads are inside its
-  parent's clade already).
+  e.g. ``k__Metazoa`` under ``d__Eukaryota``), ``x__`` (intermediate ranks
+  of ``kreport2mpa.py --intermediate-ranks``) and ``r__`` (the root those
+  files start every lineage with: ``r_root|x_cellular organisms|d_Bacteria``
+  in Bracken's ``sample_output_bracken_with_intermediate.mpa``) are not
+  standard ranks: left out of lineages, and a row ending in one is skipped
+  (its reads are inside its parent's clade already, or, for the root, in the
+  domain rows).
 * Abundance = clade reads / the reads of the domain rows; counts = clade reads.
 * The style leaves out the unclassified reads, so the profile is of the
   classified reads (unassigned 0), like a MetaPhlAn profile without UNKNOWN.
@@ -43,7 +46,7 @@ from ..source import Source, parse_number, sample_name_from_path
 
 _PART = re.compile(r"^([a-z])__?(.*)$")
 _RANK_OF = {"d": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species"}
-_SKIPPED = {"k", "x"}
+_SKIPPED = {"k", "x", "r"}
 _COMBINED_HEADER = "#Classification"
 
 
@@ -55,7 +58,8 @@ def _is_kraken_lineage(token: str) -> bool:
     if ";" in token:
         return False  # a QIIME/BIOM lineage ("d__Bacteria;p__..."): a generic table
     parts = token.split("|")
-    if not re.match(r"^d__?[^_]", parts[0]):
+    # a lineage starts at its domain, or at the root above it (--intermediate-ranks)
+    if not re.match(r"^(d__?[^_]|r__?root$)", parts[0]):
         return False
     for part in parts:
         m = _PART.match(part)

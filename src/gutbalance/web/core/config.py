@@ -192,7 +192,11 @@ def load_settings(**overrides: object) -> Settings:
     values.update({k: v for k, v in overrides.items() if v is not None})
     values["data_dir"] = Path(values["data_dir"]).expanduser()
     settings = replace(base, **values)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # Private when we create it (0700): the SQLite database in it holds every
+    # user's uploads, password hashes and sessions, and SQLite creates its
+    # files readable by all (0644 under the usual umask).  A folder that
+    # already exists is left as its owner set it.
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not settings.database_url:
         settings = replace(settings, database_url=f"sqlite:///{settings.data_dir / 'gutbalance.sqlite3'}")
     if not settings.secret_key:
