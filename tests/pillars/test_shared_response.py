@@ -81,3 +81,41 @@ def test_its_points_are_split_over_the_taxa_of_each_side():
     assert parts["Escherichia coli"] < 0
     assert parts["Whole community"] == pytest.approx(50 * w)
     assert sum(parts.values()) == pytest.approx(100 * w * result.components.loc["s", key])
+
+
+#: The genera File S3 of Duvallet 2017 (repository cduvallet/microbiomeHD,
+#: final/supp-files/file-S3.core_genera.txt) marks "disease", transcribed;
+#: Erysipelotrichaceae_incertae_sedis is an RDP-only name and left out.
+FILE_S3_DISEASE = {
+    "Varibaculum", "Collinsella", "Porphyromonas", "Alloprevotella", "Hallella", "Staphylococcus",
+    "Enterococcus", "Lactobacillus", "Leuconostoc", "Weissella", "Streptococcus", "Anaerococcus",
+    "Finegoldia", "Parvimonas", "Peptoniphilus", "Mogibacterium", "Peptococcus", "Peptostreptococcus",
+    "Megasphaera", "Veillonella", "Fusobacterium", "Campylobacter", "Cronobacter",
+}
+#: RDP's Lactobacillus of the paper, split in 2020 (Zheng et al. 2020); RDP's Escherichia/Shigella.
+SPLIT = {"Lacticaseibacillus", "Lactiplantibacillus", "Limosilactobacillus", "Ligilactobacillus",
+         "Escherichia", "Shigella"}
+
+
+def test_kefir_starter_genera_are_on_the_disease_side_only_where_duvallet_put_them():
+    """Issue 12 item 4, decided with the source: File S3 marks Lactobacillus,
+    Leuconostoc, Weissella and Streptococcus "disease" (q < 0.05 in the same
+    direction in at least two diseases; 16S genera, which cannot tell a
+    starter strain from a resident), so they stay; Lactococcus and
+    Pediococcus are blank there (not in the shared response) and must not
+    count on its disease side."""
+    facts = load_knowledge().facts
+    disease = set(facts.loc[facts["trait"] == "shared_disease_response", "taxon"])
+    assert disease == FILE_S3_DISEASE | SPLIT
+    assert not {"Lactococcus", "Pediococcus", "Bifidobacterium", "Akkermansia"} & disease
+    lactococcus = ("k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Streptococcaceae|g__Lactococcus"
+                   "|s__Lactococcus_lactis")
+    base = {POOL["vulgatus"]: 60.0, POOL["faecalibacterium"]: 20.0}
+    thermophilus = lactococcus.replace("g__Lactococcus|s__Lactococcus_lactis", "g__Streptococcus|s__Streptococcus_thermophilus")
+    unknown = "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Streptococcaceae|g__Notagenus|s__Notagenus_x"
+    result = run(with_unknown={**base, unknown: 20.0}, with_lactococcus={**base, lactococcus: 20.0},
+                 with_streptococcus={**base, thermophilus: 20.0})
+    c = result.components["homeostasis.shared_response"]
+    # Lactococcus is on neither side: it moves the balance only as a taxon nothing is known of would (dilution).
+    assert c["with_lactococcus"] == pytest.approx(c["with_unknown"], abs=1e-9)
+    assert c["with_streptococcus"] < c["with_unknown"] - 0.1
