@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 import gutbalance
-from gutbalance.errors import ArchiveError, ContentLimitError, FormatError, SizeLimitError
+from gutbalance.errors import ArchiveError, ContentLimitError, FormatError, GutBalanceError, SizeLimitError
 from gutbalance.io import archive, read_source
+from gutbalance.io.limits import default_limits
 from gutbalance.io.source import HDF5_MAGIC, InputLimits, Source, expand_bytes
 from tests.bombs import MB, gzip_bomb, qza_bomb
 from tests.helpers import SMALL_COMMUNITY, make_cohort, metaphlan_text
@@ -176,3 +177,19 @@ def test_peak_memory_of_a_refusal_stays_under_the_cap(kind, keep):
     assert result["error"] in ("SizeLimitError", "FormatError"), result
     allowed = (cap if keep else 0) + 32 * MB
     assert grew < allowed, f"peak grew by {grew / MB:.0f} MB refusing the {kind} bomb (allowed {allowed / MB:.0f} MB)"
+
+
+def test_default_limits_follow_the_environment_each_time(monkeypatch):
+    """The default limits are parsed once per set of values (every file of a
+    batch opens with them), yet a changed variable still takes effect and a
+    bad one is refused every time."""
+    monkeypatch.delenv("GUTBALANCE_INPUT_MAX_TAXA", raising=False)
+    assert default_limits().max_taxa is None
+    monkeypatch.setenv("GUTBALANCE_INPUT_MAX_TAXA", "7")
+    assert default_limits().max_taxa == 7
+    monkeypatch.setenv("GUTBALANCE_INPUT_MAX_TAXA", "8")
+    assert default_limits().max_taxa == 8
+    monkeypatch.setenv("GUTBALANCE_INPUT_MAX_BYTES", "-1")
+    for _ in range(2):
+        with pytest.raises(GutBalanceError, match="GUTBALANCE_INPUT_MAX_BYTES must be positive"):
+            default_limits()

@@ -148,3 +148,33 @@ def test_real_metaphlan_profiles(shared_data):
     for cohort in (kefir, prebiotics, one):
         top = cohort.at_rank("domain").sum(axis=1) + cohort.samples["unassigned"]
         assert top.to_numpy() == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("unknown_first", [False, True])
+def test_bad_clade_names_its_line_every_time(tmp_path, unknown_first):
+    """Clades are parsed once per process and cached (the reader's hot path):
+    a bad clade must still name its own line in every file that holds it,
+    whether an UNKNOWN row was dropped before it and whether a narrower row
+    split the rows apart."""
+    header = "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species\n"
+    rows = ["UNKNOWN\t-1\t10.0\t\n"] if unknown_first else []
+    rows += ["k__Bacteria\t2\t90.0\t\n", "k__Bacteria|p__Firmicutes\t2|1239\t50.0\t\n"]
+    # past the 20 rows the sniffer looks at, so the reader meets it
+    rows += [f"k__Bacteria|p__P{i}\t2|{i}\t0.1\t\n" for i in range(20)] + ["k__Bacteria|nonsense\t2|1\t38.0\t\n"]
+    text = "#mpa_v30_CHOCOPhlAn_201901\n" + header + "".join(rows)
+    bad_line = text.count("\n")
+    for name, body in [("a.txt", text), ("b.txt", text), ("c.txt", text.replace("\t50.0\t\n", "\t50.0\n"))]:
+        (tmp_path / name).write_text(body)
+        with pytest.raises(FormatError, match=f"line {bad_line}") as info:
+            gutbalance.read(tmp_path / name, format="metaphlan")
+        assert name in str(info.value)
+
+
+def test_repeated_clade_after_unknown_names_both_lines(tmp_path):
+    text = ("#mpa_v30_CHOCOPhlAn_201901\n#clade_name\tNCBI_tax_id\trelative_abundance\n"
+            "UNKNOWN\t-1\t10.0\nk__Bacteria\t2\t90.0\nk__Bacteria|p__Firmicutes\t2|1239\t50.0\n"
+            "k__Bacteria|p__Firmicutes\t2|1239\t40.0\n")
+    (tmp_path / "r.txt").write_text(text)
+    with pytest.raises(FormatError, match="repeats line 5") as info:
+        gutbalance.read(tmp_path / "r.txt", format="metaphlan")
+    assert info.value.line == 6

@@ -5,6 +5,7 @@ while content streams in."""
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,22 +66,7 @@ class InputLimits:
     def from_env(cls) -> InputLimits:
         """The defaults, changed by ``GUTBALANCE_INPUT_MAX_<NAME>`` variables
         (:data:`LIMIT_VARIABLES`; ``0`` or empty means no limit for the counts)."""
-        values: dict[str, Any] = {}
-        for name, variable in LIMIT_VARIABLES.items():
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                number = int(raw) if raw.strip() else 0
-            except ValueError:
-                raise GutBalanceError(f"{variable} must be a whole number, not {raw!r}") from None
-            if name in ("max_lines", "max_samples", "max_taxa"):
-                values[name] = number if number > 0 else None
-            elif number <= 0:
-                raise GutBalanceError(f"{variable} must be positive")
-            else:
-                values[name] = number
-        return cls(**values)
+        return _limits_from(tuple(os.environ.get(variable) for variable in LIMIT_VARIABLES.values()))
 
     def check_profiles(self, profiles: list, *, path: str | Path | None) -> None:
         """Refuse more samples, or a sample with more taxa, than allowed."""
@@ -100,3 +86,27 @@ class InputLimits:
 def default_limits() -> InputLimits:
     """The limits :meth:`Source.open` applies when given none (from the environment)."""
     return InputLimits.from_env()
+
+
+@functools.lru_cache(maxsize=16)
+def _limits_from(raw_values: tuple[str | None, ...]) -> InputLimits:
+    """The limits of the variables' values (in :data:`LIMIT_VARIABLES`
+    order).  Cached by those values: every file of a batch opens with the
+    default limits, and parsing them again per file cost as much as sniffing
+    its format; a changed variable is a new key, so it still takes effect.
+    A bad value raises every time (exceptions are not cached)."""
+    values: dict[str, Any] = {}
+    for (name, variable), raw in zip(LIMIT_VARIABLES.items(), raw_values, strict=True):
+        if raw is None:
+            continue
+        try:
+            number = int(raw) if raw.strip() else 0
+        except ValueError:
+            raise GutBalanceError(f"{variable} must be a whole number, not {raw!r}") from None
+        if name in ("max_lines", "max_samples", "max_taxa"):
+            values[name] = number if number > 0 else None
+        elif number <= 0:
+            raise GutBalanceError(f"{variable} must be positive")
+        else:
+            values[name] = number
+    return InputLimits(**values)
