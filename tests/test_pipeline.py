@@ -3,6 +3,7 @@ to the same output, and Dask gives byte-identical results."""
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import time
 import numpy as np
 import pytest
 
+from gutbalance import pipeline
 from gutbalance.pipeline import PARTS_DIR, run
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
@@ -48,6 +50,25 @@ def test_second_run_reuses_chunks_and_new_inputs_are_scored(tmp_path):
     more = run([files], tmp_path / "out", jobs=1, chunk_files=2)
     assert more.n_samples == 7
     assert more.chunks_reused == 3  # the new file sorts last: earlier chunks unchanged
+
+
+def test_changed_shipped_data_forces_a_rescore(tmp_path, monkeypatch):
+    """A part saved with other shipped data (knowledge base, calibration,
+    lineage table, reference) is scored again, not reused: the version alone
+    does not change when a table is edited in an editable install."""
+    root = tmp_path / "package"
+    for folder in pipeline.SCORED_DATA:
+        shutil.copytree(pipeline._PACKAGE_ROOT / folder, root / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(pipeline, "_PACKAGE_ROOT", root)
+    files = _cohort_files(tmp_path / "in", 4)
+    assert run([files], tmp_path / "out", jobs=1, chunk_files=2).chunks_reused == 0
+    assert run([files], tmp_path / "out", jobs=1, chunk_files=2).chunks_reused == 2
+    # The same bytes in every file but one: the calibration's parameters table.
+    with open(root / "pillars" / "data" / "parameters.tsv", "a", encoding="utf-8") as table:
+        table.write("# edited\n")
+    pipeline._data_digest.cache_clear()
+    assert run([files], tmp_path / "out", jobs=1, chunk_files=2).chunks_reused == 0
+    pipeline._data_digest.cache_clear()
 
 
 def test_killed_run_resumes_to_the_same_output(tmp_path):

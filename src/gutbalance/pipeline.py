@@ -34,6 +34,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -148,9 +149,34 @@ def _json(value) -> bytes:
     return orjson.dumps(value)
 
 
-def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
+#: The package's data folders whose tables enter a score: the knowledge base,
+#: calibration and parameters, the healthy reference, the lineage and synonym
+#: tables, the indices' models.  A part saved with other data is not reused.
+SCORED_DATA = ("indices/data", "knowledge/data", "pillars/data", "reference/data", "taxonomy/data")
+_PACKAGE_ROOT = Path(__file__).parent
+
+
+@lru_cache(maxsize=4)
+def _data_digest(root: Path) -> str:
+    """SHA-256 over the names and bytes of every file in :data:`SCORED_DATA`
+    under ``root`` (about 3 MB: hashed once per run, not per chunk).  An edited table in an
+    editable install keeps ``__version__``, so the version alone is not enough."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
+    for folder in SCORED_DATA:
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(p for p in base.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(f"|{path.relative_to(root).as_posix()}|{path.stat().st_size}|".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool, data: str = "") -> str:
+    """What a saved part was made from: the package version and shipped data
+    (``data``, :func:`_data_digest`), the options, each file's path, size and time."""
+    digest = hashlib.sha256()
+    digest.update(f"{__version__}|{data}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -294,7 +320,8 @@ def run(
         problems.append(Problem(exc.path or "", "error", exc.message))
         files = []
     chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
-    keys = [_chunk_key(chunk, format, contributions) for chunk in chunks]
+    data = _data_digest(_PACKAGE_ROOT)
+    keys = [_chunk_key(chunk, format, contributions, data) for chunk in chunks]
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
