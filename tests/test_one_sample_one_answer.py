@@ -9,10 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import gutbalance
+from gutbalance.cohort import SampleProfile, build_cohort
+from gutbalance.indices.gmhi import gmhi_contributions
+from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, metaphlan_text, scored
 
 MPA2_HEADER = [
@@ -204,12 +207,6 @@ def conflicting(tmp_path_factory) -> tuple[list[Path], dict[str, list[str]]]:
     return paths, alone
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 1 part 2, not fixed: build_cohort keys columns by feature id, so an unknown taxon "
-    "two inputs put under different parents takes the first input's parents (keying it by its whole lineage "
-    "renames every unknown taxon's column, e.g. MetaPhlAn 4 t__SGB, and was not finished)",
-)
 def test_an_unknown_taxon_under_two_parents_is_two_columns(conflicting):
     paths, _ = conflicting
     taxa = gutbalance.read(paths[:2]).taxa
@@ -217,12 +214,6 @@ def test_an_unknown_taxon_under_two_parents_is_two_columns(conflicting):
     assert sorted(zzfoo["family"]) == ["Bacteroidaceae", "Lachnospiraceae"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 1 part 2, not fixed: build_cohort keys columns by feature id, so an unknown taxon "
-    "two inputs put under different parents takes the first input's parents (keying it by its whole lineage "
-    "renames every unknown taxon's column, e.g. MetaPhlAn 4 t__SGB, and was not finished)",
-)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_rows_with_conflicting_parents_do_not_depend_on_batch_or_order(conflicting, data):
@@ -235,3 +226,85 @@ def test_rows_with_conflicting_parents_do_not_depend_on_batch_or_order(conflicti
             continue
         for sample, row in scored(gutbalance.read(batch)).iterrows():
             assert _exact(row) == alone[sample], sample
+
+
+#: Where inputs put the unknown genus Zzfoo: two families the lineage table
+#: knows, a family it does not know, an empty family rank, and no lineage at all.
+_ZZFOO_PARENTS = {
+    "lachno": "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Lachnospiraceae",
+    "bactero": "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae",
+    "unknown_family": "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Yybaraceae",
+    "empty_family": "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__",
+    "none": "",
+}
+_BACKGROUND = {
+    "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Lachnospiraceae;g__Roseburia": "Roseburia",
+    "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides": "Bacteroides",
+    "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium":
+        "Faecalibacterium",
+}
+
+
+def _zzfoo_file(sample: str, parent: str, zzfoo: int, species: bool, background: list[int]) -> tuple[str, str]:
+    """One sample naming Zzfoo under ``parent`` (a key of _ZZFOO_PARENTS):
+    a lineage table, or a genus-only CSV when it has no parent."""
+    # Percentages adding up to 100, as the formats expect.
+    total = zzfoo + sum(background)
+    zzfoo_pct, pct = 100 * zzfoo / total, [100 * v / total for v in background]
+    if parent == "none":
+        rows = [f"Zzfoo,{zzfoo_pct!r}"] + [f"{name},{v!r}" for name, v in zip(_BACKGROUND.values(), pct, strict=True)]
+        return f"{sample}.csv", f"genus,{sample}\n" + "\n".join(rows) + "\n"
+    zz = f"{_ZZFOO_PARENTS[parent]};g__Zzfoo" + (";s__Zzfoo alpha" if species else "")
+    rows = [f"{zz}\t{zzfoo_pct!r}"] + [f"{lin}\t{v!r}" for lin, v in zip(_BACKGROUND, pct, strict=True)]
+    return f"{sample}.tsv", f"#OTU ID\t{sample}\n" + "\n".join(rows) + "\n"
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(data=st.data())
+def test_one_unknown_taxon_under_random_parents_in_random_batches(tmp_path_factory, data):
+    """Property: inputs name one unknown genus under different parents; in any
+    order and any cut into batches, every row is byte-identical to the sample
+    scored alone, and each batch has one Zzfoo column per parent chain."""
+    n = data.draw(st.integers(min_value=2, max_value=5), label="samples")
+    folder = tmp_path_factory.mktemp("zzfoo")
+    paths, alone, chains = [], {}, {}
+    for i in range(n):
+        parent = data.draw(st.sampled_from(sorted(_ZZFOO_PARENTS)), label=f"parent{i}")
+        zzfoo = data.draw(st.integers(min_value=1, max_value=80), label=f"zzfoo{i}")
+        background = data.draw(st.lists(st.integers(min_value=0, max_value=40), min_size=3, max_size=3), label=f"bg{i}")
+        species = data.draw(st.booleans(), label=f"species{i}")
+        name, text = _zzfoo_file(f"zz{i}", parent, zzfoo, species, background)
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+        cohort = gutbalance.read(path)
+        chains[f"zz{i}"] = set(cohort.taxa.index[cohort.taxa["name"] == "Zzfoo"])
+        for sample, row in scored(cohort).iterrows():
+            alone[sample] = _exact(row)
+    order = data.draw(st.permutations(paths), label="order")
+    cuts = sorted(data.draw(st.sets(st.integers(min_value=1, max_value=n - 1), max_size=n - 1), label="cuts"))
+    bounds = [0, *cuts, n]
+    for start, stop in zip(bounds, bounds[1:], strict=False):
+        batch = order[start:stop]
+        cohort = gutbalance.read(batch)
+        for sample, row in scored(cohort).iterrows():
+            assert _exact(row) == alone[sample], sample
+        zz_columns = set(cohort.taxa.index[cohort.taxa["name"] == "Zzfoo"])
+        assert zz_columns == set().union(*(chains[s] for s in cohort.sample_names))
+        # Reports and scores.json name it plainly whatever its column key.
+        assert {key.rpartition("|")[2] for key in zz_columns} == {"g__Zzfoo"}
+
+
+def test_a_gmhi_marker_the_lineage_table_does_not_know_still_counts():
+    """GMHI matches markers by feature id, not by column key: TM7c is not in
+    the lineage table, so its column key holds its parents."""
+    lineage = "k__Bacteria|p__Candidatus_Saccharibacteria|s__candidate_division_TM7_single_cell_isolate_TM7c"
+    profile = SampleProfile(
+        "tm7", [parse_lineage(lineage), parse_lineage("s__Faecalibacterium_prausnitzii")], [0.5, 0.5]
+    )
+    cohort = build_cohort([profile])
+    key = cohort.taxa.index[cohort.taxa["rank"] == "species"]
+    assert any("|s__candidate division TM7" in k for k in key), list(key)
+    found = {m["taxon"] for m in gmhi_contributions(cohort)["tm7"]}
+    assert "s__candidate division TM7 single cell isolate TM7c" in found

@@ -23,9 +23,14 @@ Layout
     domain to phylum, see :func:`place_profile`), ``source_file``,
     ``source_format``, ``database``, and metadata columns.
 ``taxa``
-    One row per taxon, indexed by feature id (``s__Agathobacter rectalis``):
+    One row per taxon, indexed by its column key (:func:`column_key`): the
+    feature id (``s__Agathobacter rectalis``) for a taxon the lineage table
+    knows or its name places; for one it does not, the ids from its nearest
+    such ancestor down to it (``f__Lachnospiraceae|g__Zzfoo``), so the same
+    unknown name under other parents is another column and no sample's row
+    depends on the other inputs (docs/lineage-table.md).  Columns:
     ``rank``, ``name`` (current), ``original`` (as the input wrote it),
-    ``unclassified``, ``lineage``, ``parent`` (id of the parent taxon) and one
+    ``unclassified``, ``lineage``, ``parent`` (the parent's column key) and one
     column per standard rank.
 """
 
@@ -34,6 +39,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -41,7 +47,7 @@ import scipy.sparse as sp
 
 from .errors import DataError, GutBalanceWarning
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
-from .taxonomy.placement import canonical_parent, is_placed, resolve_lineage
+from .taxonomy.placement import canonical_parent, is_placed, lineage_table, name_anchor, resolve_lineage
 
 Lineage = tuple[Taxon, ...]
 
@@ -77,7 +83,12 @@ TOTAL_TOLERANCE = 0.02
 
 
 class Cohort:
-    """Samples x taxa abundances with lineages, metadata and provenance."""
+    """Samples x taxa abundances with lineages, metadata and provenance.
+
+    Taxa are keyed by :func:`column_key`: the feature id, or for a taxon the
+    lineage table does not know, its id with its parents
+    (``f__Lachnospiraceae|g__Zzfoo``); ``taxa["name"]`` is the plain name.
+    """
 
     __slots__ = ("X", "counts", "samples", "taxa")
 
@@ -340,8 +351,65 @@ def _strings_for_h5(frame: pd.DataFrame) -> pd.DataFrame:
 _TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "parent", "taxid", *RANKS]
 
 
+def _is_anchored(node: Taxon, parents: dict[str, str]) -> bool:
+    """Whether a taxon's ancestors are fixed whoever reports it: the lineage
+    table knows it, or its name places it (``s__Bacteroides novelspecies``)."""
+    return node.id in parents or bool(name_anchor(node))
+
+
+@lru_cache(maxsize=1 << 16)
+def column_key(lineage: Lineage) -> str:
+    """The column of a (resolved) lineage's taxon in every cohort.
+
+    A taxon whose ancestors are fixed by the lineage table (it is in the table,
+    or its name places it) is keyed by its feature id, so its column is the
+    same in every input.  A taxon the table does not know keeps the parents
+    its input gave, and two inputs may give different ones: it is keyed by
+    the ids from its nearest anchored ancestor down to itself, joined by
+    ``|`` (``f__Lachnospiraceae|g__Zzfoo``, ``s__Faecalibacterium
+    prausnitzii|t__SGB15318``; from the root when no ancestor is anchored), so
+    the same name under other parents is another column and no sample's
+    clade sums depend on what else is in the cohort.  The key is a function
+    of the lineage alone; the last part is the feature id
+    (:func:`feature_id`), and ``taxa["name"]`` is the plain name.
+
+    >>> from gutbalance.taxonomy import parse_lineage
+    >>> column_key(parse_lineage("k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Zzfoo"))
+    'f__Lachnospiraceae|g__Zzfoo'
+    >>> column_key(parse_lineage("s__Faecalibacterium_prausnitzii"))
+    's__Faecalibacterium prausnitzii'
+    """
+    parents = lineage_table().parents
+    leaf = lineage[-1]
+    if len(lineage) == 1 or _is_anchored(leaf, parents):
+        return leaf.id
+    start = 0
+    for depth in range(len(lineage) - 2, -1, -1):
+        if _is_anchored(lineage[depth], parents):
+            start = depth
+            break
+    return _KEY_SEP.join(t.id for t in lineage[start:])
+
+
+_KEY_SEP = "|"
+
+
+def feature_id(key: str) -> str:
+    """The feature id of a column key (:func:`column_key`): its last part.
+
+    >>> feature_id("f__Lachnospiraceae|g__Zzfoo")
+    'g__Zzfoo'
+    """
+    return key.rpartition(_KEY_SEP)[2]
+
+
+def feature_ids(keys: Iterable[str]) -> np.ndarray:
+    """:func:`feature_id` of each column key, as an object array."""
+    return np.array([k.rpartition(_KEY_SEP)[2] if _KEY_SEP in k else k for k in keys], dtype=object)
+
+
 class _TaxonIndex:
-    """Assigns each feature id a column, remembering its first-seen lineage."""
+    """Assigns each taxon a column by :func:`column_key`, with its lineage."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
@@ -352,14 +420,15 @@ class _TaxonIndex:
         # Readers may pass a lineage of taxids ("2|1239|186801"); keep the taxon's own.
         taxid = taxid.rsplit("|", 1)[-1].strip() if taxid else ""
         leaf = lineage[-1]
-        col = self.index.get(leaf.id)
+        key = column_key(lineage)
+        col = self.index.get(key)
         if col is None:
             col = len(self.rows)
-            self.index[leaf.id] = col
+            self.index[key] = col
             ranks = dict.fromkeys(RANKS, "")
             for t in lineage:
                 ranks[t.rank] = t.name
-            parent = lineage[-2].id if len(lineage) > 1 else ""
+            parent = column_key(lineage[:-1]) if len(lineage) > 1 else ""
             self.rows.append(
                 [leaf.rank, leaf.name, leaf.original, leaf.unclassified, lineage_string(lineage), parent, taxid,
                  *ranks.values()]
@@ -687,6 +756,7 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
     {'g__Bacteroides': 0.5, 'g__Faecalibacterium': 0.5}
     """
     index = _TaxonIndex()
+    table = lineage_table().parents
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     vals: list[np.ndarray] = []
@@ -715,7 +785,8 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         col_list = []
         for i, lin in enumerate(lineages):
             leaf = lin[-1]
-            column = known.get(leaf.id)
+            # Most taxa are in the lineage table: their key is their id.
+            column = known.get(leaf.id if leaf.id in table else column_key(lin))
             taxid = taxids[i] if i < n_taxids else ""
             if column is None:
                 column = index.column(lin, taxid)
@@ -768,11 +839,14 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
         counts_matrix.sum_duplicates()
         samples["counted"] = counted
     samples.index = samples.index.astype(str)
-    # Columns in a canonical order (rank, then id), whatever order the inputs
-    # came in: each sample's sums then run over its taxa in the same order in
-    # any cohort, so a sample's scores are bit-identical however a batch is cut.
+    # Columns in a canonical order (rank, feature id, column key), whatever
+    # order the inputs came in: each sample's sums then run over its taxa in
+    # the same order in any cohort, so a sample's scores are bit-identical
+    # however a batch is cut.  Feature id before key keeps an unknown taxon
+    # where its id sorts, as before keys held parents: the same sums, bit for bit.
     taxa = index.frame()
-    order = np.lexsort((taxa.index.to_numpy(dtype=str), taxa["rank"].map(RANK_INDEX).to_numpy()))
+    keys = taxa.index.to_numpy(dtype=str)
+    order = np.lexsort((keys, feature_ids(keys).astype(str), taxa["rank"].map(RANK_INDEX).to_numpy()))
     taxa = taxa.iloc[order]
     X = X[:, order].tocsr()
     X.sort_indices()

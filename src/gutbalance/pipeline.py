@@ -186,9 +186,12 @@ def _package_fingerprint() -> str:
     return files_fingerprint(Path(__file__).resolve().parent)
 
 
-def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool) -> str:
+def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool, package: str) -> str:
+    """What a saved part was made from: the package version, its code and
+    tables (``package``, :func:`_package_fingerprint`, taken once per run),
+    the options, and each file's path, size and time."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{_package_fingerprint()}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -332,7 +335,8 @@ def run(
         problems.append(Problem(exc.path or "", "error", exc.message))
         files = []
     chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
-    keys = [_chunk_key(chunk, format, contributions) for chunk in chunks]
+    package = _package_fingerprint()
+    keys = [_chunk_key(chunk, format, contributions, package) for chunk in chunks]
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 

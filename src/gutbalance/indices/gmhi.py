@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ..cohort import Cohort
+from ..cohort import Cohort, feature_ids
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
@@ -101,7 +101,9 @@ def _profile(cohort: Cohort) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
     total = cohort.X @ indicator(cohort.n_taxa, kept)
     markers = marker_species()
     code_of = dict(zip(markers["taxon"], markers["group"].map(_GROUP_CODE), strict=True))
-    ids = cohort.taxa.index.to_numpy()[kept]
+    # Markers are matched by feature id: one the lineage table does not know
+    # (TM7c) has a column key holding its parents (cohort.column_key).
+    ids = feature_ids(cohort.taxa.index[kept])
     codes = np.fromiter((code_of.get(t, 0) for t in ids), dtype=np.int8, count=len(ids))
     marker_cols = kept[codes > 0]
     P = columns(cohort.X, marker_cols)
@@ -198,7 +200,7 @@ def gmhi_contributions(cohort: Cohort) -> dict[str, list[dict]]:
     """
     P, _, cols = _profile(cohort)
     sub = P.tocoo()
-    ids = cohort.taxa.index.to_numpy()[cols]
+    ids = feature_ids(cohort.taxa.index[cols])
     markers = marker_species().set_index("taxon")
     # The fixed part of each marker's record, built once per column.
     static = [

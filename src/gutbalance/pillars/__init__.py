@@ -51,7 +51,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..citations import Citations, packaged, read_data_table
-from ..cohort import Cohort, normalize_rows
+from ..cohort import Cohort, feature_ids, normalize_rows
 from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 from ..indices.gmhi import gmhi_table
 from ..indices.gmwi2 import gmwi2_table
@@ -717,7 +717,9 @@ def _contributions(
     for ``scores.json``); otherwise it is read back into dictionaries.
     """
     names = taxa["name"].to_numpy()
-    ids = taxa.index.to_numpy()
+    # scores.json names each taxon by its feature id, not its column key (an
+    # unknown taxon's key holds its parents; one sample has one of each id).
+    ids = feature_ids(taxa.index)
     composite, F, N, P = inputs.composite, inputs.F, inputs.N, inputs.P
     rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
     cols, p = P.indices, P.data
