@@ -709,8 +709,9 @@ def pillar_scores(
     PillarResult
         ``scores`` has ``immune_support`` (the calibrated weighted mean of
         the pillars) and ``training`` ... ``defense``, each 0-100,
-        ``<pillar>_confidence`` (0-1: the share of abundance whose traits for
-        that pillar are known, weighted by how specific the knowledge is) and
+        ``<pillar>_confidence`` (0-1: the share of abundance whose traits
+        read by that pillar's components, :func:`pillar_traits`, are known,
+        weighted by how specific the knowledge is) and
         ``coverage`` (share of abundance with any trait known at species or
         genus level).  A sample with nothing bacterial or archaeal gets NaN
         (there is nothing to score).
