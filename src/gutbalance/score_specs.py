@@ -338,11 +338,16 @@ _SHORT_LABELS = {
     "prevotella_bacteroides_log2": "P/B (log2)",
 }
 _CONFIDENCE_WHAT = {
-    "training": "which microbes train the immune system (Treg inducers, beneficial commensals, probiotics, pathobionts)",
-    "homeostasis": "which microbes are anti- or pro-inflammatory or more common in healthy people or in disease",
-    "nutrients": "which microbes make butyrate, propionate, B vitamins, vitamin K2 and coenzyme Q",
-    "barrier": "which microbes make butyrate, need an oxygen-free gut, carry inflammatory LPS, reduce sulfate or graze on mucus",
-    "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which keep pathogens out",
+    "training": "which microbes train the immune system (Treg inducers, beneficial commensals, probiotics) and which are "
+                "pathobionts or pathogens",
+    "homeostasis": "which microbes are anti- or pro-inflammatory, more common in healthy people or in disease, make "
+                   "butyrate, or are pathobionts or pathogens",
+    "nutrients": "which microbes make butyrate, propionate, B vitamins, vitamin K2 and coenzyme Q, and which are "
+                 "pathobionts or pathogens (whose products earn no credit)",
+    "barrier": "which microbes make butyrate, need an oxygen-free gut, tolerate oxygen, carry inflammatory LPS, reduce "
+               "sulfate, graze on mucus, or are pathobionts or pathogens",
+    "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which need an "
+               "oxygen-free gut or keep pathogens out",
 }
 for _name in PILLARS:
     _what = _CONFIDENCE_WHAT[_name]  # a new pillar needs its sentence here

@@ -66,9 +66,11 @@ __all__ = [
     "Component",
     "PillarResult",
     "calibration",
+    "component_traits",
     "component_values",
     "parameters",
     "pillar_scores",
+    "pillar_traits",
 ]
 
 #: Domains the knowledge base describes; viruses and eukaryotes are left out
@@ -197,6 +199,69 @@ COMPONENTS: tuple[Component, ...] = (
 )
 COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
 
+#: Sample rows per probe block of :func:`component_traits` (random shares; a
+#: trait hidden behind a larger one in a max is missed with odds about
+#: ``(1 - 1/k)**rows`` for a max over ``k``: below 1e-6 here).
+_PROBE_ROWS = 64
+
+
+@lru_cache(maxsize=1)
+def component_traits() -> dict[str, frozenset[str]]:
+    """The knowledge-base traits each component reads, ``{pillar.name: traits}``.
+
+    Derived from the formulas themselves, so a new component or composite
+    trait declares its traits once (in the code that computes it): every
+    knowledge-base trait is set in turn to 0 and to 1 over random values of
+    the others, and a trait is read by a composite trait
+    (:func:`_composite_table`) if that changes it; a component reads the
+    traits of the composite shares whose change changes it (:func:`_components`,
+    shares probed the same way).  Community components (reference
+    similarity, GMHI, GMWI2) read no trait.  What ``<pillar>_confidence``
+    is taken over (:func:`pillar_traits`).
+    """
+    rng = np.random.default_rng(0)
+    rows = _PROBE_ROWS
+
+    def probe(base: np.ndarray) -> np.ndarray:
+        """Blocks: the base rows, then per column the base with it set to 0, then to 1."""
+        blocks = [base]
+        for j in range(base.shape[1]):
+            for value in (0.0, 1.0):
+                block = base.copy()
+                block[:, j] = value
+                blocks.append(block)
+        return np.vstack(blocks)
+
+    def changed(out: np.ndarray, n_inputs: int) -> np.ndarray:
+        """inputs x outputs: whether setting the input changed the output in any row."""
+        blocks = out.reshape(1 + 2 * n_inputs, rows, out.shape[1])
+        moved = ~np.isclose(blocks[1:], blocks[0], rtol=0.0, atol=1e-12)
+        return moved.reshape(n_inputs, 2 * rows, out.shape[1]).any(axis=1)
+
+    traits = list(TRAITS)
+    values = pd.DataFrame(probe(rng.uniform(0.05, 0.95, (rows, len(traits)))), columns=traits)
+    composite = _composite_table(values, values)
+    reads_trait = changed(composite.to_numpy(dtype=float), len(traits))  # traits x composite
+    shares = list(composite.columns)
+    F = pd.DataFrame(probe(rng.uniform(0.05, 0.95, (rows, len(shares)))), columns=shares)
+    capacity = [*B_VITAMINS, *QUINONES]
+    n = len(F)
+    # the same community values in every block: community components read no share
+    community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, rows)), n // rows))
+    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=composite, F=F, N=F[capacity], community=community)
+    comps = _components(inputs, parameters())
+    reads_share = changed(comps[list(COMPONENT_KEYS)].to_numpy(dtype=float), len(shares))  # shares x components
+    uses = (reads_trait.astype(int) @ reads_share.astype(int)) > 0  # traits x components
+    return {key: frozenset(t for t, used in zip(traits, uses[:, j], strict=True) if used)
+            for j, key in enumerate(COMPONENT_KEYS)}
+
+
+def pillar_traits() -> dict[str, frozenset[str]]:
+    """The knowledge-base traits each pillar's score reads (over all its
+    components, whatever their calibrated weight): what its confidence covers."""
+    reads = component_traits()
+    return {p: frozenset().union(*(reads[c.key] for c in COMPONENTS if c.pillar == p)) for p in PILLARS}
+
 #: Relative abundance below which a taxon is left out of the GMHI and GMWI2
 #: components (:func:`floored_cohort`) and the pseudocount of the shared
 #: response: a taxon this rare is detected or missed depending on sequencing
@@ -293,7 +358,11 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     # bugphyzz's broad "animal pathogen" flag also marks dominant commensals
     # (Phocaeicola vulgatus) and is left out of the scores.
     harmful = raw[["pathobiont", "enteric_pathogen"]].max(axis=1)
-    harmless = 1.0 - harmful  # a strain-dependent (0.5) call keeps half its credit
+    # A call of 0.5 (enteric_pathogen of an opportunist or of a species whose
+    # pathotypes alone are pathogens: A. baumannii, E. faecium) keeps half its
+    # credit.  A caveat does not lower a call: E. coli, K. pneumoniae and
+    # M. gnavus are pathobiont = 1 ("strain-dependent") and earn none.
+    harmless = 1.0 - harmful
     out = pd.DataFrame(index=values.index)
     # Immune training: Treg-inducing, immune-maturing and probiotic commensals,
     # each weighted by its evidence (a genus extension of a strain's effect, or
@@ -352,6 +421,12 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     for trait in (*B_VITAMINS, *QUINONES):
         out[trait] = v[trait] * harmless
     return out
+
+
+def _composite_table(values: pd.DataFrame, weighted: pd.DataFrame) -> pd.DataFrame:
+    """Every composite trait the components read (taxa x composite, 0..1)."""
+    composite = pd.concat([_composite_traits(values, weighted), _health_association_traits(weighted)], axis=1)
+    return composite.loc[:, ~composite.columns.duplicated()]
 
 
 def _own_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, pd.DataFrame]:
@@ -567,10 +642,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()
     traits = trait_matrix(taxa, list(TRAITS))
     weighted = traits.weighted()
-    composite = pd.concat(
-        [_composite_traits(traits.values, weighted), _health_association_traits(weighted)], axis=1
-    )
-    composite = composite.loc[:, ~composite.columns.duplicated()]
+    composite = _composite_table(traits.values, weighted)
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
     # Capacity grows with the producers' share and saturates (half at
@@ -637,8 +709,9 @@ def pillar_scores(
     PillarResult
         ``scores`` has ``immune_support`` (the calibrated weighted mean of
         the pillars) and ``training`` ... ``defense``, each 0-100,
-        ``<pillar>_confidence`` (0-1: the share of abundance whose traits for
-        that pillar are known, weighted by how specific the knowledge is) and
+        ``<pillar>_confidence`` (0-1: the share of abundance whose traits
+        read by that pillar's components, :func:`pillar_traits`, are known,
+        weighted by how specific the knowledge is) and
         ``coverage`` (share of abundance with any trait known at species or
         genus level).  A sample with nothing bacterial or archaeal gets NaN
         (there is nothing to score).
@@ -650,10 +723,13 @@ def pillar_scores(
     scores = weigh(comps, cal)
     P = inputs.P
 
-    # Confidence: abundance-weighted best confidence over each pillar's traits.
+    # Confidence: abundance-weighted best confidence over the traits each
+    # pillar's components read, wherever the knowledge base files them
+    # (training's pathobiont penalty reads enteric_pathogen, a defense trait).
     conf = traits.confidence
+    reads = pillar_traits()
     for pillar in PILLARS:
-        cols = [t for t in conf.columns if TRAITS[t].pillar == pillar]
+        cols = [t for t in conf.columns if t in reads[pillar]]
         best = conf[cols].max(axis=1).to_numpy(dtype=float)
         scores[f"{pillar}_confidence"] = np.asarray(P @ best).ravel()
     annotated = traits.annotated().any(axis=1).to_numpy(dtype=float)
