@@ -27,7 +27,6 @@ MetaPhlAn could not assign (``--unknown_estimation``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -213,9 +212,8 @@ def _check_complete(source: Source) -> list[str]:
 def read_single(source: Source) -> list[SampleProfile]:
     """One single-sample MetaPhlAn profile.
 
-    The hot path of batch runs: one split per row, each clade looked up in a
-    cache of parsed clades (:func:`_clade`), whole-column operations for the
-    numbers; line numbers are worked out only to name the line of a problem.
+    The hot path of batch runs: whole-column operations; line-by-line checks
+    run only to name the line of a problem.
     """
     path = source.path
     lines = _check_complete(source)
@@ -223,31 +221,22 @@ def read_single(source: Source) -> list[SampleProfile]:
     columns = _single_columns(header)
     database = _database(lines[:10])
     sample = _sample_id(lines[:10]) or sample_name_from_path(path)
-    rows = _data_rows(lines, header is not None, columns.value + 1, path)
-    all_values = _abundances(rows.column(columns.value), lines, path)
-    cached = _CLADES.get
-    clades = [cached(cell) or _clade(cell) for cell in rows.column(0)]
-    kinds = list(map(itemgetter(1), clades))
-    # The UNKNOWN rows (MetaPhlAn writes one, first): found with list.index,
-    # not a test per row.
-    dropped: list[int] = []
-    for _ in range(kinds.count(_UNKNOWN_ROW)):
-        dropped.append(kinds.index(_UNKNOWN_ROW, dropped[-1] + 1 if dropped else 0))
-    unknown = float(all_values[dropped].sum()) if dropped else 0.0
-    clades = _without(clades, dropped)
-    all_values = np.delete(all_values, dropped) if dropped else all_values
-    lineages = _single_lineages(clades, dropped, lines, path)
-    values = (all_values / 100.0).tolist()
+    line_of, rows = _data_rows(lines, header is not None, columns.value + 1, path)
+    all_values = _abundances(rows, line_of, columns.value, path)
+    clades = [r[0].strip() for r in rows]
+    is_unknown = [c in _UNKNOWN for c in clades]
+    unknown = float(all_values[is_unknown].sum()) if any(is_unknown) else 0.0
+    keep = [k for k, u in enumerate(is_unknown) if not u]
+    lineages = _single_lineages(clades, keep, line_of, path)
+    values = (all_values[keep] / 100.0).tolist()
     taxids = []
     if columns.taxid is not None:
         # Raw "2|1239|186801" strings: the cohort keeps the last taxid of new taxa only.
-        taxids = _without(rows.column(columns.taxid), dropped)
+        taxids = [rows[k][columns.taxid] if len(rows[k]) > columns.taxid else "" for k in keep]
     reads = []
     if columns.reads is not None:
-        line_of = _without(_data_line_numbers(lines, rows.n), dropped)
-        cells = _without(rows.column(columns.reads), dropped)
-        reads = [_number(cell, path, lineno, "estimated_number_of_reads_from_the_clade")
-                 for cell, lineno in zip(cells, line_of, strict=True)]
+        reads = [_number(rows[k][columns.reads], path, line_of[k], "estimated_number_of_reads_from_the_clade")
+                 for k in keep]
     if not lineages:
         raise _nothing_assigned(sample, unknown, path)
     return [
@@ -287,144 +276,62 @@ def _single_columns(header: list[str] | None) -> _SingleColumns:
     )
 
 
-def _is_data_line(ln: str) -> bool:
-    return bool(ln) and ln[0] != "#" and not ln.isspace()
-
-
-def _data_line_numbers(lines: list[str], n: int) -> list[int]:
-    """The (1-based) line of each of the ``n`` data rows :func:`_data_rows`
-    returns (for error messages): the last ``n`` data-like lines, since the
-    only one it leaves out is a header written without its '#', which comes
-    first."""
-    line_of = [i for i, ln in enumerate(lines, start=1) if _is_data_line(ln)]
-    return line_of[len(line_of) - n :] if n else []
-
-
-class _Rows:
-    """The data rows of a single-sample profile, read by column.
-
-    When every row has the same number of fields (as MetaPhlAn writes them),
-    the rows are split in one call over the whole block and each column is a
-    slice: per-row splits were most of the time of reading a profile."""
-
-    def __init__(self, data: list[str]) -> None:
-        self.n = len(data)
-        tabs = [ln.count("\t") for ln in data]
-        self.widths = [t + 1 for t in tabs]
-        self.width = self.widths[0] if data else 0
-        self.cells: list[str] | None = None
-        self.rows: list[list[str]] | None = None
-        if tabs.count(tabs[0] if data else 0) == self.n:
-            # Rows joined by the field separator: row k's fields are cells[k*width:(k+1)*width].
-            self.cells = "\t".join(data).split("\t") if data else []
-        else:
-            self.rows = [ln.split("\t") for ln in data]
-
-    def column(self, j: int) -> list[str]:
-        """The cells of column ``j`` ("" where a row is narrower)."""
-        if self.cells is not None:
-            return self.cells[j :: self.width] if j < self.width else [""] * self.n
-        assert self.rows is not None
-        return [r[j] if len(r) > j else "" for r in self.rows]
-
-
-def _data_rows(lines: list[str], has_header: bool, min_fields: int, path: Path) -> _Rows:
-    """The data rows, every row at least ``min_fields`` wide."""
-    data = [ln for ln in lines if ln and ln[0] != "#" and not ln.isspace()]
-    if has_header and data and data[0].startswith("clade_name"):
-        data = data[1:]  # the header written without its '#'
-    rows = _Rows(data)
-    if min(rows.widths, default=min_fields) < min_fields:
-        k = next(k for k, width in enumerate(rows.widths) if width < min_fields)
+def _data_rows(lines: list[str], has_header: bool, min_fields: int, path: Path) -> tuple[list[int], list[list[str]]]:
+    """The (1-based) line of each data row and its fields, every row at least ``min_fields`` wide."""
+    line_of = [i for i, ln in enumerate(lines, start=1) if ln and ln[0] != "#" and not ln.isspace()]
+    if has_header and line_of and lines[line_of[0] - 1].startswith("clade_name"):
+        line_of = line_of[1:]  # the header written without its '#'
+    rows = [lines[i - 1].split("\t") for i in line_of]
+    if min(map(len, rows), default=min_fields) < min_fields:
+        k = next(k for k, fields in enumerate(rows) if len(fields) < min_fields)
         raise FormatError(
-            f"expected at least {min_fields} tab-separated columns, found {rows.widths[k]} (truncated file?)",
+            f"expected at least {min_fields} tab-separated columns, found {len(rows[k])} (truncated file?)",
             path=path,
-            line=_data_line_numbers(lines, rows.n)[k],
+            line=line_of[k],
         )
-    return rows
+    return line_of, rows
 
 
-def _abundances(cells: list[str], lines: list[str], path: Path) -> np.ndarray:
+def _abundances(rows: list[list[str]], line_of: list[int], value_col: int, path: Path) -> np.ndarray:
     """The abundance column as numbers (percent); the first bad cell raises with its line."""
     try:
-        all_values = np.array(cells, dtype=float)
+        all_values = np.array([r[value_col] for r in rows], dtype=float)
     except ValueError:
-        for lineno, cell in zip(_data_line_numbers(lines, len(cells)), cells, strict=True):
-            _number(cell, path, lineno, "relative_abundance")
+        for lineno, fields in zip(line_of, rows, strict=True):
+            _number(fields[value_col], path, lineno, "relative_abundance")
         raise
     bad = ~np.isfinite(all_values) | (all_values < 0)
     if bad.any():
         k = int(np.flatnonzero(bad)[0])
-        _number(cells[k], path, _data_line_numbers(lines, len(cells))[k], "relative_abundance")  # raises with the reason
+        _number(rows[k][value_col], path, line_of[k], "relative_abundance")  # raises with the reason
     return all_values
 
 
-# What a clade cell is (the second item of a _clade entry).
-_UNKNOWN_ROW, _LINEAGE_ROW, _NOT_A_CLADE, _BAD_LINEAGE = range(4)
-#: Clade cell as written -> (clade stripped, kind, lineage or None, the error text).
-#: Every profile of a cohort repeats the same few thousand clades: parsing
-#: each once per process is a third of reading a file.  The entry depends on
-#: the cell's text alone, so no file can change what another reads.
-_CLADES: dict[str, tuple] = {}
-_CLADES_MAX = 1 << 18
-
-
-def _clade(cell: str) -> tuple:
-    """The entry of :data:`_CLADES` for one clade cell (computed and stored)."""
-    clade = cell.strip()
-    entry: tuple
-    if clade in _UNKNOWN:
-        entry = (clade, _UNKNOWN_ROW, None, "")
-    elif not clade.startswith(("k__", "d__")):
-        entry = (clade, _NOT_A_CLADE, None, "")
-    else:
-        try:
-            entry = (clade, _LINEAGE_ROW, parse_lineage(clade), "")
-        except TaxonomyError as exc:
-            entry = (clade, _BAD_LINEAGE, None, str(exc))
-    if len(_CLADES) >= _CLADES_MAX:
-        _CLADES.clear()
-    _CLADES[cell] = entry
-    return entry
-
-
-def _without(items: list, dropped: list[int]) -> list:
-    """``items`` without the positions in ``dropped`` (ascending)."""
-    if not dropped:
-        return items
-    out = list(items)
-    for k in reversed(dropped):
-        del out[k]
-    return out
-
-
-def _single_lineages(clades: list[tuple], dropped: list[int], lines: list[str], path: Path) -> list[Lineage]:
-    """The lineage of each kept clade (``clades`` are the :data:`_CLADES`
-    entries of the data rows but those in ``dropped``), each clade once and
-    a MetaPhlAn clade name."""
-    if len(set(map(itemgetter(0), clades))) != len(clades):
-        line_of = _without(_data_line_numbers(lines, len(clades) + len(dropped)), dropped)
+def _single_lineages(clades: list[str], keep: list[int], line_of: list[int], path: Path) -> list[Lineage]:
+    """The lineage of each kept clade, each clade once and a MetaPhlAn clade name."""
+    kept = [clades[k] for k in keep]
+    if len(set(kept)) != len(kept):
         first: dict[str, int] = {}
-        for k, entry in enumerate(clades):
-            clade = entry[0]
-            if clade in first:
+        for k in keep:
+            if clades[k] in first:
                 raise FormatError(
-                    f"clade {clade!r} repeats line {first[clade]}",
+                    f"clade {clades[k]!r} repeats line {first[clades[k]]}",
                     path=path,
                     line=line_of[k],
                     field="clade_name",
                 )
-            first[clade] = line_of[k]
-    lineages = list(map(itemgetter(2), clades))
-    if None in lineages:
-        line_of = _without(_data_line_numbers(lines, len(clades) + len(dropped)), dropped)
-        for k, (clade, kind, _, error) in enumerate(clades):
-            if kind == _NOT_A_CLADE:
-                raise FormatError(
-                    f"{clade!r} is not a MetaPhlAn clade name", path=path, line=line_of[k], field="clade_name"
-                )
-            if kind == _BAD_LINEAGE:
-                raise FormatError(error, path=path, line=line_of[k], field="clade_name")
+            first[clades[k]] = line_of[k]
+    lineages = []
+    for k in keep:
+        clade = clades[k]
+        if not clade.startswith(("k__", "d__")):
+            raise FormatError(
+                f"{clade!r} is not a MetaPhlAn clade name", path=path, line=line_of[k], field="clade_name"
+            )
+        try:
+            lineages.append(parse_lineage(clade))
+        except TaxonomyError as exc:
+            raise FormatError(str(exc), path=path, line=line_of[k], field="clade_name") from None
     return lineages
 
 
