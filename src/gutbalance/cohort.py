@@ -357,6 +357,10 @@ def _is_anchored(node: Taxon, parents: dict[str, str]) -> bool:
     return node.id in parents or bool(name_anchor(node))
 
 
+#: Joins the ids of a column key (:func:`column_key`).
+_KEY_SEP = "|"
+
+
 @lru_cache(maxsize=1 << 16)
 def column_key(lineage: Lineage) -> str:
     """The column of a (resolved) lineage's taxon in every cohort.
@@ -391,9 +395,6 @@ def column_key(lineage: Lineage) -> str:
     return _KEY_SEP.join(t.id for t in lineage[start:])
 
 
-_KEY_SEP = "|"
-
-
 def feature_id(key: str) -> str:
     """The feature id of a column key (:func:`column_key`): its last part.
 
@@ -405,7 +406,7 @@ def feature_id(key: str) -> str:
 
 def feature_ids(keys: Iterable[str]) -> np.ndarray:
     """:func:`feature_id` of each column key, as an object array."""
-    return np.array([k.rpartition(_KEY_SEP)[2] if _KEY_SEP in k else k for k in keys], dtype=object)
+    return np.array([feature_id(k) for k in keys], dtype=object)
 
 
 class _TaxonIndex:

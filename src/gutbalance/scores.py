@@ -33,7 +33,7 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
-from .indices.resolution import diversity_rank
+from .indices.resolution import NO_RESOLVED_RANK, diversity_rank
 from .indices.sample_type import stool_like
 from .pillars import PILLARS, pillar_scores
 from .score_specs import descriptive_columns
@@ -63,15 +63,6 @@ def _suffix_columns(table: pd.DataFrame, suffix: str) -> tuple[pd.DataFrame, dic
     return table.drop(columns=[f"{k}{suffix}" for k in reasons]), reasons
 
 
-#: Why a sample has no diversity_rank: at every rank from species to phylum,
-#: less than half of its classified abundance is named (nothing classified at
-#: all, or a table whose named rows add up to little of the sample).
-NO_RESOLVED_RANK = (
-    "less than half of the classified abundance is named at any one rank from species to phylum "
-    "(see docs/indices.md, diversity_rank)"
-)
-
-
 def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
     """richness, shannon, simpson, inverse_simpson, evenness at each sample's
     ``diversity_rank`` (:mod:`gutbalance.indices.resolution`); and chao1,
@@ -88,7 +79,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFr
     ).astype(object)
     table["diversity_rank"] = rank
     table["diversity_missing"] = [
-        "" if r else NO_RESOLVED_RANK for r in rank
+        "" if r else f"{NO_RESOLVED_RANK} (see docs/indices.md, diversity_rank)" for r in rank
     ]
     single = (table["richness"] == 1).to_numpy()
     table["evenness_missing"] = np.where(

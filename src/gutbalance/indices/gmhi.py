@@ -52,7 +52,7 @@ from ..cohort import Cohort, feature_ids
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
-from .resolution import diversity_rank
+from .resolution import NO_RESOLVED_RANK, diversity_rank
 
 #: Median richness of MH species in the top 1 % of samples and of MN species in
 #: the bottom 1 % (Gupta et al. 2020, Supplementary Methods; ``GMHI.R``).
@@ -180,7 +180,7 @@ NO_MARKERS = (
 
 
 def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else "no rank (less than half of its classified abundance is named at any one rank)"
+    where = f"only to {rank} rank" if rank else f"no rank ({NO_RESOLVED_RANK})"
     return f"GMHI is defined on species; this sample resolves {where}"
 
 

@@ -51,7 +51,7 @@ from ..cohort import Cohort
 from ..taxonomy import parse_lineage
 from ._data import read_table
 from ._sparse import columns, per_entry
-from .resolution import diversity_rank
+from .resolution import NO_RESOLVED_RANK, diversity_rank
 
 #: Relative abundance (fraction of assigned reads) above which a clade counts
 #: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
@@ -168,7 +168,7 @@ def _few_clades(k: int) -> str:
 
 
 def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else "no rank (less than half of its classified abundance is named at any one rank)"
+    where = f"only to {rank} rank" if rank else f"no rank ({NO_RESOLVED_RANK})"
     return f"GMWI2's model is over clades down to species; this sample resolves {where}"
 
 

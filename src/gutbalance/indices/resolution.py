@@ -31,6 +31,10 @@ from ..cohort import Cohort
 RESOLUTION_RANKS = ("species", "genus", "family", "order", "class", "phylum")
 #: Share of a sample's classified abundance that must be named at a rank.
 MIN_RESOLVED_SHARE = 0.5
+#: Why a sample has no diversity_rank (and so no GMHI or GMWI2): at every
+#: rank from species to phylum, less than half of its classified abundance is
+#: named (nothing classified at all, or named rows adding up to little of it).
+NO_RESOLVED_RANK = "less than half of the classified abundance is named at any one rank from species to phylum"
 
 
 def resolved_shares(cohort: Cohort, ranks: tuple[str, ...] = RESOLUTION_RANKS) -> pd.DataFrame:
