@@ -77,6 +77,12 @@ def eta_squared(x: np.ndarray, group: np.ndarray) -> float:
     return float(between / total)
 
 
+def _auc(x: np.ndarray, healthy: np.ndarray) -> float:
+    """``calibrate_pillars.auc``, missing (NaN) where a group is empty."""
+    healthy = np.asarray(healthy).astype(bool)
+    return cp.auc(x, healthy) if healthy.any() and (~healthy).any() else float("nan")
+
+
 def offsets_table(values: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """Per column of ``values``: per-study AUC, mean, pooled, loss, eta squared
     of study among healthy people and among patients, the centred pooled AUC,
@@ -88,18 +94,18 @@ def offsets_table(values: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     for column in values.columns:
         x = values[column].to_numpy(dtype=float)
         ok = np.isfinite(x)
-        row = {s: cp.auc(x[(study == s) & ok], y[(study == s) & ok]) for s in STUDIES}
-        row["mean"] = float(np.mean([row[s] for s in STUDIES]))
-        row["pooled"] = cp.auc(x[ok], y[ok])
+        row = {s: _auc(x[(study == s) & ok], y[(study == s) & ok]) for s in STUDIES}
+        row["mean"] = float(np.nanmean([row[s] for s in STUDIES]))
+        row["pooled"] = _auc(x[ok], y[ok])
         row["loss"] = row["pooled"] - row["mean"]
         row["eta2_healthy"] = eta_squared(x[healthy], study[healthy])
         row["eta2_disease"] = eta_squared(x[~healthy], study[~healthy])
         centre = pd.Series(x[healthy & ok]).groupby(study[healthy & ok]).median()
         centred = x - pd.Series(study).map(centre).to_numpy()
-        row["pooled_centred"] = cp.auc(centred[ok], y[ok])
+        row["pooled_centred"] = _auc(centred[ok], y[ok])
         for s in STUDIES:
             keep = ok & (study != s)
-            row[f"pooled_without_{s}"] = cp.auc(x[keep], y[keep])
+            row[f"pooled_without_{s}"] = _auc(x[keep], y[keep])
         rows[column] = row
     return pd.DataFrame(rows).T
 
