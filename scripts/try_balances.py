@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import warnings
 from itertools import product
 from pathlib import Path
@@ -90,6 +91,8 @@ PAIRS = {
 }
 VARIANTS = ("abundance", "presence")
 GAN_TABLE = "tables/validation_abundance.csv"
+#: The tables test_depth.py thins: (path under labelled/, separator, scale of 100 %)
+THINNED_SETS = [("franzosa2019_ibd/species.tsv", "\t", 1.0), ("metaml_pasolli2016/abundance.csv", ",", 100.0)]
 GAN_LABELS = "tables/validation_metadata1.csv"
 
 
@@ -139,14 +142,9 @@ def loso(components: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, 
     return best[1], best[2]
 
 
-def gan_report(folder: Path, structures: dict) -> pd.DataFrame:
-    """AUC on the GAN-GMHI validation set of each structure's immune_support
-    (weights fitted on all six labelled studies), GMHI and GMWI2."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
-        cohort = gutbalance.read([folder / GAN_TABLE])
-    meta = pd.read_csv(folder / GAN_LABELS, encoding="utf-8-sig").set_index("Sample_Ids")
-    meta = meta.loc[cohort.sample_names]
+def structure_scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """immune_support of ``cohort`` under each structure (its calibration
+    fitted on all six labelled studies), and the published indices."""
     table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
     inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
     base = pillars._components(inputs, pillars.parameters())
@@ -158,6 +156,43 @@ def gan_report(folder: Path, structures: dict) -> pd.DataFrame:
             scores[name] = pillars.weigh(components, cal)["immune_support"].to_numpy()
         finally:
             pillars.COMPONENTS = SHIPPED
+    return scores, table
+
+
+def _read(path: Path) -> gutbalance.Cohort:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        return gutbalance.read([path])
+
+
+def thinning_report(shared: Path, structures: dict) -> pd.DataFrame:
+    """Largest and 95th-percentile change of each structure's immune_support
+    when taxa under 0.01 % or 0.1 % are removed from the labelled tables, as
+    ``tests/pillars/test_depth.py`` thins them (its bounds: 2 and 5 points)."""
+    rows = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, sep, scale in THINNED_SETS:
+            path = shared / "labelled" / name
+            table = pd.read_csv(path, sep=sep, index_col=0)
+            full, _ = structure_scores(_read(path), structures)
+            for floor in (1e-4, 1e-3):
+                out = Path(tmp) / f"thin{path.suffix}"
+                table.where(table >= floor * scale, 0.0).to_csv(out, sep=sep)
+                thin, _ = structure_scores(_read(out), structures)
+                for structure in structures:
+                    change = np.abs(thin[structure] - full[structure])
+                    rows[(name.split("/")[0], f"under {floor:.2%}", structure)] = {
+                        "p95": float(np.quantile(change, 0.95)), "max": float(change.max())}
+    return pd.DataFrame(rows).T
+
+
+def gan_report(folder: Path, structures: dict) -> pd.DataFrame:
+    """AUC on the GAN-GMHI validation set of each structure's immune_support
+    (weights fitted on all six labelled studies), GMHI and GMWI2."""
+    cohort = _read(folder / GAN_TABLE)
+    meta = pd.read_csv(folder / GAN_LABELS, encoding="utf-8-sig").set_index("Sample_Ids")
+    meta = meta.loc[cohort.sample_names]
+    scores, table = structure_scores(cohort, structures)
     scores["gmhi"] = table["gmhi"].to_numpy()
     scores["gmwi2"] = table["gmwi2"].to_numpy()
     healthy = (meta["Phenotype"] == "Healthy").to_numpy()
@@ -187,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
     parser.add_argument("--gan", type=Path, help="the GAN-GMHI folder (report only)")
+    parser.add_argument("--thinning", action="store_true",
+                        help="also measure each structure's change under depth thinning (as test_depth.py)")
     args = parser.parse_args(argv)
 
     labels, _, inputs, _, components = labelled_inputs(args.shared)
@@ -218,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     for kind in VARIANTS:
         print(f"\nThe balance components ({kind}), unweighted:")
         print(diagnostics[kind][[*STUDIES, "mean", "pooled", "eta2_healthy"]].round(3).to_string())
+    if args.thinning:
+        print("\nAbsolute change of immune_support (points) when the rarest taxa are removed:")
+        print(thinning_report(args.shared, structures).round(2).to_string())
     if args.gan:
         print("\nReport only (nothing chosen on it): GAN-GMHI validation set, weights fitted on all six studies")
         aucs, medians = gan_report(args.gan, structures)
