@@ -110,6 +110,26 @@ def offsets_table(values: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
+def offset_shares(components: pd.DataFrame, labels: pd.DataFrame, cal: dict) -> pd.Series:
+    """Which weighted components make the shipped immune_support's study
+    offset among healthy people: immune_support is a sum of weighted
+    components, so the between-study variance of its study means (each
+    study's mean among its healthy people, weighted by their number) splits
+    exactly into one covariance term per component; each term's share of the
+    total (negative: the component offsets the other way)."""
+    healthy = labels["healthy"].to_numpy() == 1
+    study = labels["study"].to_numpy()[healthy]
+    weight = {c.key: 100.0 * cal["pillars"][c.pillar] * cal["components"][c.pillar][c.name]
+              for c in pillars.COMPONENTS}
+    parts = pd.DataFrame({k: w * components.loc[healthy, k].to_numpy() for k, w in weight.items()})
+    means = parts.groupby(study).mean()
+    n = pd.Series(study).value_counts().reindex(means.index).to_numpy()
+    centred = means - (means.mul(n, axis=0).sum() / n.sum())
+    total = centred.sum(axis=1)
+    terms = centred.mul(total, axis=0).mul(n, axis=0).sum()
+    return (terms / terms.sum()).sort_values(ascending=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
@@ -141,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     print(values[healthy].groupby(labels["study"].to_numpy()[healthy]).median().T.loc[
         ["immune_support", *PILLARS, "training.pathobionts", "defense.harm", "nutrients.butyrate",
          "homeostasis.shared_response", "homeostasis.gmwi2"]].round(3).to_string())
+    print("\nShare of the shipped immune_support's between-study variance among healthy people, per weighted "
+          "component (shipped weights):")
+    print(offset_shares(components, labels, shipped).round(3).to_string())
     print("\nMedian trait share per study and group (1 = healthy):")
     F = inputs.F
     print(F[list(SHARES)].groupby([labels["study"].to_numpy(), labels["healthy"].to_numpy()]).median()

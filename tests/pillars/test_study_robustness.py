@@ -93,3 +93,26 @@ def test_presence_balance_counts_carriers_above_the_floor():
     eps = pillars.DIVERSITY_FLOOR
     assert table["training.balance"].iloc[0] == pytest.approx((0.5 + eps) / (1.0 + 2 * eps))
     assert table["training.balance"].iloc[2] == pytest.approx(0.5)
+
+
+def test_offset_shares_split_the_study_offset_by_weighted_component():
+    """Two components shift between two studies' healthy people: each one's
+    share of immune_support's between-study variance is its weighted shift's
+    share of the total; patients (here shifted the other way) do not count."""
+    offsets = _script("study_offsets")
+    cal = pillars.calibration()
+    n = 60
+    study = np.repeat(["a", "b"], n)
+    healthy = np.tile([1, 0], n)
+    labels = pd.DataFrame({"study": study, "healthy": healthy})
+    components = pd.DataFrame({c.key: np.full(2 * n, 0.5) for c in pillars.COMPONENTS})
+    in_a = study == "a"
+    components["defense.harm"] = np.where(in_a == (healthy == 1), 0.9, 0.4)
+    components["barrier.butyrate"] = np.where(in_a == (healthy == 1), 0.7, 0.5)
+    shares = offsets.offset_shares(components, labels, cal)
+    w_harm = cal["pillars"]["defense"] * cal["components"]["defense"]["harm"] * 0.5
+    w_butyrate = cal["pillars"]["barrier"] * cal["components"]["barrier"]["butyrate"] * 0.2
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares["defense.harm"] == pytest.approx(w_harm / (w_harm + w_butyrate))
+    assert shares["barrier.butyrate"] == pytest.approx(w_butyrate / (w_harm + w_butyrate))
+    assert shares.drop(["defense.harm", "barrier.butyrate"]).abs().max() == pytest.approx(0.0)
