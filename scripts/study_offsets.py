@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -164,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     print("\nShare of the shipped immune_support's between-study variance among healthy people, per weighted "
           "component (shipped weights):")
     print(offset_shares(components, labels, shipped).round(3).to_string())
+    # richness as a depth proxy: a score that followed depth would rise with it within every study
+    shipped_score = pillars.weigh(components)["immune_support"]
+    rho = {s: spearmanr(shipped_score[healthy & (labels["study"] == s).to_numpy()],
+                        table["richness"][healthy & (labels["study"] == s).to_numpy()]).statistic for s in STUDIES}
+    print("\nSpearman correlation of the shipped immune_support with richness among healthy people, per study:")
+    print(pd.Series(rho).round(2).to_string())
     print("\nMedian trait share per study and group (1 = healthy):")
     F = inputs.F
     print(F[list(SHARES)].groupby([labels["study"].to_numpy(), labels["healthy"].to_numpy()]).median()
