@@ -1,0 +1,118 @@
+"""The study-offset diagnosis and the balance experiments of issue 12
+(``scripts/study_offsets.py``, ``scripts/try_balances.py``; docs/validation.md,
+"Why the pooled AUC sits below the studies'")."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from scipy.stats import f_oneway
+
+from gutbalance import pillars
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _script(name: str):
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+
+
+def test_eta_squared_matches_the_anova_f_statistic():
+    """eta² = SS_between / SS_total, checked against scipy's one-way ANOVA:
+    F = (eta² / (k - 1)) / ((1 - eta²) / (n - k))."""
+    offsets = _script("study_offsets")
+    rng = np.random.default_rng(1)
+    groups = [rng.normal(m, 1.0, 30) for m in (0.0, 0.5, 2.0)]
+    x = np.concatenate(groups)
+    g = np.repeat(["a", "b", "c"], 30)
+    eta2 = offsets.eta_squared(x, g)
+    k, n = 3, len(x)
+    assert (eta2 / (k - 1)) / ((1 - eta2) / (n - k)) == pytest.approx(f_oneway(*groups).statistic)
+    assert np.isnan(offsets.eta_squared(np.ones(6), np.array(list("aabbcc"))))
+
+
+def test_a_pure_study_offset_costs_pooled_auc_and_centring_restores_it():
+    """Two studies with the same within-study separation, one shifted down:
+    the pooled AUC falls below the per-study AUCs, the centred one does not,
+    and eta² among healthy people sees the shift."""
+    offsets = _script("study_offsets")
+    rng = np.random.default_rng(2)
+    n = 200
+    healthy = np.tile([1, 0], n)
+    study = np.repeat(["franzosa2019", "qin2012"], n)
+    x = healthy * 1.0 + rng.normal(0, 1, 2 * n) - 3.0 * (study == "qin2012")
+    labels = pd.DataFrame({"study": study, "healthy": healthy})
+    out = offsets.offsets_table(pd.DataFrame({"score": x}), labels).loc["score"]
+    assert out["pooled"] < min(out["franzosa2019"], out["qin2012"]) - 0.1
+    assert out["pooled_centred"] == pytest.approx(out["mean"], abs=0.03)
+    assert out["eta2_healthy"] > 0.5
+
+
+def _inputs(P: np.ndarray, composite: dict[str, list[float]]):
+    P = sp.csr_matrix(P)
+    comp = pd.DataFrame(composite)
+    F = pd.DataFrame(np.asarray(P @ comp.to_numpy()), columns=comp.columns)
+    return pillars._Inputs(P=P, composite=comp, F=F, N=F.iloc[:, :0], community=F.iloc[:, :0])
+
+
+def test_presence_balance_counts_carriers_above_the_floor():
+    """Presence balances count trait carriers above 0.1 %: a bloom of one
+    pathobiont counts once; a trace under the floor not at all; neither side
+    present gives 1/2."""
+    tb = _script("try_balances")
+    traits = sorted({t for good, bad, _ in tb.PAIRS.values() for t in (good, bad)})
+    taxa = 4
+    composite = {t: [0.0] * taxa for t in traits}
+    composite["immunomodulatory"] = [1.0, 1.0, 0.0, 0.0]
+    composite["pathobiont_or_pathogen"] = [0.0, 0.0, 1.0, 1.0]
+    P = np.array([
+        [0.45, 0.05, 0.5, 0.0],     # 2 good carriers, 1 bad (a 50 % bloom)
+        [0.5, 0.4995, 0.0, 0.0005],  # 2 good, the bad one under the floor
+        [0.0, 0.0, 0.0, 0.0],        # nothing of either side
+    ])
+    inputs = _inputs(P, composite)
+    components = pd.DataFrame(index=range(3), data={c.key: 0.5 for c in pillars.COMPONENTS})
+    table, listed = tb.balances("presence", inputs, components)
+    assert list(table["training.balance"]) == pytest.approx([(2 + 1) / (3 + 2), (2 + 1) / (2 + 2), 0.5])
+    assert "training.pathobionts" not in table
+    assert "training.immunomodulatory" not in table
+    prior = {c.key: c.prior for c in pillars.COMPONENTS}
+    merged = next(c for c in listed if c.key == "training.balance")
+    assert merged.prior == pytest.approx(prior["training.immunomodulatory"] + prior["training.pathobionts"])
+    # abundance balances: the logistic of the log-ratio of the shares
+    table, _ = tb.balances("abundance", inputs, components)
+    eps = pillars.DIVERSITY_FLOOR
+    assert table["training.balance"].iloc[0] == pytest.approx((0.5 + eps) / (1.0 + 2 * eps))
+    assert table["training.balance"].iloc[2] == pytest.approx(0.5)
+
+
+def test_offset_shares_split_the_study_offset_by_weighted_component():
+    """Two components shift between two studies' healthy people: each one's
+    share of immune_support's between-study variance is its weighted shift's
+    share of the total; patients (here shifted the other way) do not count."""
+    offsets = _script("study_offsets")
+    cal = pillars.calibration()
+    n = 60
+    study = np.repeat(["a", "b"], n)
+    healthy = np.tile([1, 0], n)
+    labels = pd.DataFrame({"study": study, "healthy": healthy})
+    components = pd.DataFrame({c.key: np.full(2 * n, 0.5) for c in pillars.COMPONENTS})
+    in_a = study == "a"
+    components["defense.harm"] = np.where(in_a == (healthy == 1), 0.9, 0.4)
+    components["barrier.butyrate"] = np.where(in_a == (healthy == 1), 0.7, 0.5)
+    shares = offsets.offset_shares(components, labels, cal)
+    w_harm = cal["pillars"]["defense"] * cal["components"]["defense"]["harm"] * 0.5
+    w_butyrate = cal["pillars"]["barrier"] * cal["components"]["barrier"]["butyrate"] * 0.2
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares["defense.harm"] == pytest.approx(w_harm / (w_harm + w_butyrate))
+    assert shares["barrier.butyrate"] == pytest.approx(w_butyrate / (w_harm + w_butyrate))
+    assert shares.drop(["defense.harm", "barrier.butyrate"]).abs().max() == pytest.approx(0.0)
