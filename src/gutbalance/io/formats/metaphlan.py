@@ -679,7 +679,8 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
     bad |= np.bincount(file_of[unknown_row], minlength=n_files) > 1
     unknown = np.zeros(n_files)
     unknown[file_of[unknown_row]] = percent[unknown_row]
-    unassigned = unknown / 100.0
+    # read_single sums the UNKNOWN rows with NumPy, from 0.0: "-0" becomes 0.0.
+    unassigned = (0.0 + unknown) / 100.0
     bad |= unassigned > 1.0 + TOTAL_TOLERANCE
 
     kept = codes >= 0
