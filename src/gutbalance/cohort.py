@@ -576,7 +576,7 @@ class LineageCatalog:
         self.keys: list[str] = []
         self.ids: dict[str, int] = {}
         self._facts: list[tuple[int, int, int, bool, int]] = []
-        self._arrays: tuple[np.ndarray, ...] | None = None
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.lineages)
@@ -602,13 +602,11 @@ class LineageCatalog:
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per code: taxon id, parent id (-1: none), root id, ok, kind."""
-        if self._arrays is None or len(self._arrays[0]) != len(self._facts):
-            leaf, parent, root, ok, kind = (np.array(column) for column in zip(*self._facts, strict=True)) if self._facts else (
-                np.zeros(0, dtype=np.int64),) * 5
-            self._arrays = (
-                leaf.astype(np.int64), parent.astype(np.int64), root.astype(np.int64), ok.astype(bool), kind.astype(np.int8)
-            )
-        return self._arrays  # type: ignore[return-value]
+        if self._arrays is None:
+            facts = np.array(self._facts, dtype=np.int64).reshape(len(self._facts), 5)
+            leaf, parent, root, ok, kind = facts.T
+            self._arrays = (leaf, parent, root, ok.astype(bool), kind.astype(np.int8))
+        return self._arrays
 
 
 #: The process's :class:`LineageCatalog`.
