@@ -555,6 +555,64 @@ def _row_verdict(lin: Lineage) -> tuple[bool, str, int]:
     return canonical_parent(leaf, parent) == parent, parent, 2 if len(lin) == 2 and is_placed(lin) else 0
 
 
+def _text(raw: str | bytes) -> str:
+    return raw.decode("ascii") if isinstance(raw, bytes) else raw
+
+
+class LineageCatalog:
+    """Lineages met by the batch reader's fast path, each under an integer
+    code, with what placing and indexing a row of it needs, as arrays over
+    the codes: the ids of its taxon, parent and root (as codes of
+    :attr:`ids`; -1 for a root's parent), :func:`_row_verdict` (``ok``,
+    ``kind``) and its column key in :meth:`CohortBuilder.add`.  Per process;
+    :meth:`clear` only between batches (a builder holds codes)."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget every lineage (the caller holds no code)."""
+        self.lineages: list[Lineage] = []
+        self.keys: list[str] = []
+        self.ids: dict[str, int] = {}
+        self._facts: list[tuple[int, int, int, bool, int]] = []
+        self._arrays: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.lineages)
+
+    def code(self, lin: Lineage) -> int:
+        """A new code for ``lin`` (the caller keeps its own cache of texts)."""
+        ids = self.ids
+        leaf = lin[-1]
+        ok, parent, kind = _row_verdict(lin)
+        facts = (
+            ids.setdefault(leaf.id, len(ids)),
+            ids.setdefault(parent, len(ids)) if parent else -1,
+            ids.setdefault(lin[0].id, len(ids)),
+            ok,
+            kind,
+        )
+        table = lineage_table().parents
+        self.lineages.append(lin)
+        self.keys.append(leaf.id if leaf.id in table else column_key(lin))
+        self._facts.append(facts)
+        self._arrays = None
+        return len(self.lineages) - 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per code: taxon id, parent id (-1: none), root id, ok, kind."""
+        if self._arrays is None:
+            facts = np.array(self._facts, dtype=np.int64).reshape(len(self._facts), 5)
+            leaf, parent, root, ok, kind = facts.T
+            self._arrays = (leaf, parent, root, ok.astype(bool), kind.astype(np.int8))
+        return self._arrays
+
+
+#: The process's :class:`LineageCatalog`.
+LINEAGES = LineageCatalog()
+
+
 def _with_placed(profile: SampleProfile, placed: float) -> SampleProfile:
     out = _copy(profile)
     out.placed = placed if placed != placed else min(1.0, placed)  # NaN stays NaN
@@ -720,13 +778,19 @@ def validate_profile(profile: SampleProfile) -> list[str]:
                 if not any(t.id in reported for t in lin[:-1])
             )
         )
-    total = top + profile.unassigned
+    return total_warnings(where, profile.sample, top, profile.unassigned)
+
+
+def total_warnings(where: str, sample: str, top: float, unassigned: float) -> list[str]:
+    """The warning of :func:`validate_profile` about a total far from 100 %
+    (``top``: the sum of the topmost reported clades, as a fraction), or none."""
+    total = top + unassigned
     if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
-        message = f"{where}: sample {profile.sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"
+        message = f"{where}: sample {sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"
         if abs(100 * total - 1.0) <= 100 * TOTAL_TOLERANCE:
             # Fractions (summing to 1) in a format that expects percent.
             message = (
-                f"{where}: sample {profile.sample!r}: abundances add up to 1, not 100: they look like fractions "
+                f"{where}: sample {sample!r}: abundances add up to 1, not 100: they look like fractions "
                 "where the format expects percentages, so each was read 100 times too small (GMWI2's detection "
                 "limit, for one, then misses taxa); write them as percentages"
             )
@@ -756,26 +820,53 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
     >>> cohort.at_rank("genus").round(4).loc["a"].to_dict()
     {'g__Bacteroides': 0.5, 'g__Faecalibacterium': 0.5}
     """
-    index = _TaxonIndex()
-    table = lineage_table().parents
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    cnts: list[np.ndarray] = []
-    counted: list[bool] = []
-    any_counts = False
-    sample_rows: list[dict] = []
-    seen_samples: dict[str, str] = {}
-    for r, profile in enumerate(profiles):
-        if profile.sample in seen_samples:
-            raise DataError(
-                f"duplicate sample name {profile.sample!r} in {profile.source_file or '?'}"
-                f" (also in {seen_samples[profile.sample] or '?'})"
-            )
-        seen_samples[profile.sample] = profile.source_file
+    builder = CohortBuilder()
+    for profile in profiles:
+        builder.check_name(profile)
         if validate:
             for message in validate_profile(profile):
                 warnings.warn(message, GutBalanceWarning, stacklevel=2)
+        builder.add(profile)
+    return builder.cohort()
+
+
+class CohortBuilder:
+    """:func:`build_cohort` one profile, or one block of placed rows, at a time.
+
+    ``add`` places a profile and gives each of its taxa a column;
+    ``add_placed`` takes many canonical profiles at once as arrays (the batch
+    reader's fast path for plain MetaPhlAn files, :func:`gutbalance.io.formats.metaphlan.scan`)
+    and makes exactly the matrix entries and taxa rows ``add`` would have made
+    for them in the same order; ``cohort`` forms the Cohort.
+    """
+
+    def __init__(self) -> None:
+        self.index = _TaxonIndex()
+        self.table = lineage_table().parents
+        self.rows: list[np.ndarray] = []
+        self.cols: list[np.ndarray] = []
+        self.vals: list[np.ndarray] = []
+        self.cnts: list[np.ndarray] = []
+        self.counted: list[bool] = []
+        self.any_counts = False
+        self.sample_rows: list[dict] = []
+        self.seen_samples: dict[str, str] = {}
+        #: Column of each LINEAGES code met in add_placed (-1: not yet).
+        self._code_column = np.zeros(0, dtype=np.int64)
+
+    def check_name(self, profile: SampleProfile) -> None:
+        """Refuse a sample name met before in this cohort."""
+        if profile.sample in self.seen_samples:
+            raise DataError(
+                f"duplicate sample name {profile.sample!r} in {profile.source_file or '?'}"
+                f" (also in {self.seen_samples[profile.sample] or '?'})"
+            )
+        self.seen_samples[profile.sample] = profile.source_file
+
+    def add(self, profile: SampleProfile) -> None:
+        """Place one profile (its name checked already) and index its taxa."""
+        index, table = self.index, self.table
+        r = len(self.sample_rows)
         # Taxonomy is resolved per profile, before any cohort is formed, so no
         # other file in the run can change this sample's lineages.
         profile = place_profile(profile)
@@ -798,16 +889,16 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
                     rows_[column][6] = taxid.rsplit("|", 1)[-1].strip()
             col_list.append(column)
         c = np.asarray(col_list, dtype=np.int64)
-        rows.append(np.full(len(c), r, dtype=np.int64))
-        cols.append(c)
-        vals.append(np.asarray(abundance, dtype=np.float64))
+        self.rows.append(np.full(len(c), r, dtype=np.int64))
+        self.cols.append(c)
+        self.vals.append(np.asarray(abundance, dtype=np.float64))
         if counts is not None:
-            any_counts = True
-            cnts.append(np.asarray(counts, dtype=np.float64))
+            self.any_counts = True
+            self.cnts.append(np.asarray(counts, dtype=np.float64))
         else:
-            cnts.append(np.full(len(c), np.nan))
-        counted.append(counts is not None)
-        sample_rows.append(
+            self.cnts.append(np.full(len(c), np.nan))
+        self.counted.append(counts is not None)
+        self.sample_rows.append(
             {
                 "sample": profile.sample,
                 "unassigned": float(profile.unassigned),
@@ -817,44 +908,108 @@ def build_cohort(profiles: Iterable[SampleProfile], *, validate: bool = True) ->
                 "database": profile.database,
             }
         )
-    if not sample_rows:
-        raise DataError("no samples to build a cohort from")
-    n, m = len(sample_rows), len(index.rows)
-    row = np.concatenate(rows)
-    col = np.concatenate(cols)
-    # Same taxon twice in one sample (GTDB's Firmicutes_A and Firmicutes_C, or
-    # an old and a new name): coo -> csr sums duplicates, which is what we want.
-    X = sp.coo_matrix((np.concatenate(vals), (row, col)), shape=(n, m)).tocsr()
-    X.sum_duplicates()
-    counts_matrix = None
-    samples = pd.DataFrame(sample_rows).set_index("sample")
-    if any_counts:
-        # Counts of the samples that have them; the rows of the others stay
-        # empty and ``counted`` says which is which, so a sample's chao1 does
-        # not depend on whether the run mixed in relative profiles.
-        cvals = np.concatenate(cnts)
-        counted_entries = ~np.isnan(cvals)
-        counts_matrix = sp.coo_matrix(
-            (cvals[counted_entries], (row[counted_entries], col[counted_entries])), shape=(n, m)
-        ).tocsr()
-        counts_matrix.sum_duplicates()
-        samples["counted"] = counted
-    samples.index = samples.index.astype(str)
-    # Columns in a canonical order (rank, feature id, column key), whatever
-    # order the inputs came in: each sample's sums then run over its taxa in
-    # the same order in any cohort, so a sample's scores are bit-identical
-    # however a batch is cut.  Feature id before key keeps an unknown taxon
-    # where its id sorts, as before keys held parents: the same sums, bit for bit.
-    taxa = index.frame()
-    keys = taxa.index.to_numpy(dtype=str)
-    order = np.lexsort((keys, feature_ids(keys).astype(str), taxa["rank"].map(RANK_INDEX).to_numpy()))
-    taxa = taxa.iloc[order]
-    X = X[:, order].tocsr()
-    X.sort_indices()
-    if counts_matrix is not None:
-        counts_matrix = counts_matrix[:, order].tocsr()
-        counts_matrix.sort_indices()
-    return Cohort(X, samples=samples, taxa=taxa, counts=counts_matrix)
+
+    def add_placed(
+        self,
+        samples: list[dict],
+        lengths: np.ndarray,
+        codes: np.ndarray,
+        values: np.ndarray,
+        taxids: Sequence[str | bytes],
+        taxid_rows: np.ndarray,
+        given: np.ndarray | None,
+    ) -> None:
+        """Many canonical profiles at once, names checked already: ``samples``
+        their rows of ``Cohort.samples`` (``placed`` computed as
+        :func:`place_profile` does), ``lengths`` their numbers of rows,
+        ``codes`` the :data:`LINEAGES` code of each row (every parent reported
+        and where the lineage table puts it), ``values`` the fractions; the
+        raw taxid of row ``i`` is ``taxids[taxid_rows[i]]`` (text or ASCII
+        bytes as the reader cut it; empty for none),
+        and ``given`` says per entry of ``taxids`` whether it is not empty
+        (None: none is)."""
+        index = self.index
+        catalog = LINEAGES
+        if len(self._code_column) < len(catalog.lineages):
+            grown = np.full(len(catalog.lineages), -1, dtype=np.int64)
+            grown[: len(self._code_column)] = self._code_column
+            self._code_column = grown
+        code_column = self._code_column
+        distinct, first = np.unique(codes, return_index=True)
+        new = code_column[distinct] < 0
+        if new.any():
+            # In order of first appearance, as add() would meet them: the first
+            # row of a taxon makes its taxa row (lineage, spelling, taxid).
+            order = np.argsort(first[new], kind="stable")
+            known, originals = index.index, index.originals
+            for code, at in zip(distinct[new][order].tolist(), first[new][order].tolist(), strict=True):
+                lin = catalog.lineages[code]
+                column = known.get(catalog.keys[code])
+                if column is None:
+                    column = index.column(lin, _text(taxids[taxid_rows[at]]))
+                else:
+                    originals[column].add(lin[-1].original)
+                code_column[code] = column
+        cols = code_column[codes]
+        if given is not None:
+            # A taxon keeps the first non-empty taxid met (add() fills an empty one).
+            rows_ = index.rows
+            with_taxid = np.flatnonzero(given[taxid_rows])
+            empty = [c for c in np.unique(cols[with_taxid]).tolist() if not rows_[c][6]]
+            if empty:
+                for i in with_taxid[np.isin(cols[with_taxid], empty)].tolist():
+                    row = rows_[int(cols[i])]
+                    if not row[6]:
+                        row[6] = _text(taxids[int(taxid_rows[i])]).rsplit("|", 1)[-1].strip()
+        r0 = len(self.sample_rows)
+        self.rows.append(np.repeat(np.arange(r0, r0 + len(samples), dtype=np.int64), lengths))
+        self.cols.append(cols.astype(np.int64, copy=False))
+        self.vals.append(np.asarray(values, dtype=np.float64))
+        self.cnts.append(np.full(len(cols), np.nan))
+        self.counted.extend([False] * len(samples))
+        self.sample_rows.extend(samples)
+
+    def cohort(self) -> Cohort:
+        """The Cohort of everything added."""
+        index, sample_rows, counted = self.index, self.sample_rows, self.counted
+        if not sample_rows:
+            raise DataError("no samples to build a cohort from")
+        n, m = len(sample_rows), len(index.rows)
+        row = np.concatenate(self.rows)
+        col = np.concatenate(self.cols)
+        # Same taxon twice in one sample (GTDB's Firmicutes_A and Firmicutes_C, or
+        # an old and a new name): coo -> csr sums duplicates, which is what we want.
+        X = sp.coo_matrix((np.concatenate(self.vals), (row, col)), shape=(n, m)).tocsr()
+        X.sum_duplicates()
+        counts_matrix = None
+        samples = pd.DataFrame(sample_rows).set_index("sample")
+        if self.any_counts:
+            # Counts of the samples that have them; the rows of the others stay
+            # empty and ``counted`` says which is which, so a sample's chao1 does
+            # not depend on whether the run mixed in relative profiles.
+            cvals = np.concatenate(self.cnts)
+            counted_entries = ~np.isnan(cvals)
+            counts_matrix = sp.coo_matrix(
+                (cvals[counted_entries], (row[counted_entries], col[counted_entries])), shape=(n, m)
+            ).tocsr()
+            counts_matrix.sum_duplicates()
+            samples["counted"] = counted
+        samples.index = samples.index.astype(str)
+        # Columns in a canonical order (rank, feature id, column key), whatever
+        # order the inputs came in: each sample's sums then run over its taxa in
+        # the same order in any cohort, so a sample's scores are bit-identical
+        # however a batch is cut.  Feature id before key keeps an unknown taxon
+        # where its id sorts, as before keys held parents: the same sums, bit for bit.
+        taxa = index.frame()
+        keys = taxa.index.to_numpy(dtype=str)
+        order = np.lexsort((keys, feature_ids(keys).astype(str), taxa["rank"].map(RANK_INDEX).to_numpy()))
+        taxa = taxa.iloc[order]
+        X = X[:, order].tocsr()
+        X.sort_indices()
+        if counts_matrix is not None:
+            counts_matrix = counts_matrix[:, order].tocsr()
+            counts_matrix.sort_indices()
+        return Cohort(X, samples=samples, taxa=taxa, counts=counts_matrix)
 
 
 def parent_links(taxa: pd.DataFrame) -> sp.csr_matrix:

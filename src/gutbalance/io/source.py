@@ -345,7 +345,7 @@ _SAMPLE_SUFFIX = re.compile(
 def sample_name_from_path(path: str | Path) -> str:
     """A sample name from a file name, without the extensions and the
     suffixes profilers add (``S1_metaphlan3.txt`` -> ``S1``)."""
-    name = Path(path).name
+    name = path.name if isinstance(path, Path) else Path(path).name
     while True:
         shorter = _SAMPLE_SUFFIX.sub("", name)
         if shorter == name or not shorter:

@@ -26,17 +26,20 @@ MetaPhlAn could not assign (``--unknown_estimation``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 from ...atomic import write_text_atomic
-from ...cohort import Lineage, SampleProfile
-from ...errors import FormatError, TaxonomyError
+from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
+from ...errors import FormatError, GutBalanceError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage
+from ..limits import InputLimits
 from ..registry import Format, register
-from ..source import Source, parse_number, sample_name_from_path
+from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path
 
 _UNKNOWN = {"UNKNOWN", "UNCLASSIFIED", "unclassified", "UNASSIGNED"}
 _SINGLE_HEADERS = {"clade_name", "#clade_name"}
@@ -436,6 +439,336 @@ def _merged_rows(
         for j, v in enumerate(vals):
             rows.columns[j].append(v / 100.0)
     return rows
+
+
+# --- the batch reader's fast path ---------------------------------------------
+#
+# Read file by file, a profile is walked line by line four times (this reader,
+# validate_profile, place_profile, build_cohort), and that was most of the CPU
+# time of a run of MetaPhlAn files.  scan() reads a batch of plain
+# single-sample files at once: each file's bytes once, its rows cut into
+# columns by a few calls on the whole content (no Python step per line), each
+# clade text looked up in a per-process cache of what is derived from it
+# (lineage, placement verdict, column key: cohort.LINEAGES), the checks of
+# read_single, validate_profile and place_profile made on arrays over the
+# batch; read_batch hands the rows to CohortBuilder.add_placed.
+#
+# Only a file this path reads exactly as the per-file path would is taken:
+# uncompressed ASCII with "\n" line ends and no other control byte than tab,
+# comment lines then data rows, the "#clade_name ... relative_abundance"
+# header without read estimates (or MetaPhlAn 2's two headerless columns),
+# every row as wide, every clade parseable, at most one UNKNOWN row, finite
+# non-negative values, no clade twice, every parent and root reported where
+# the lineage table puts it, within the input limits.  Any other file, or one
+# with a problem, goes the per-file way, so its result and its error are the
+# per-file path's (tests/io/test_metaphlan_batch.py compares the two).
+
+#: Off switch, for the tests that compare this path with the per-file one.
+BATCH_FAST = True
+#: Files scanned together: their contents and cut columns are held at once.
+BATCH_FILES = 512
+#: Comment lines before the data at most (the sniffer looks at the first 60 lines).
+_MAX_COMMENT_LINES = 40
+#: Clade texts cached at most; past it the cache (and the lineage codes) start again.
+_MAX_CLADES = 1 << 18
+_UNKNOWN_ROW = -1
+_NOT_FAST = -2
+_NEW = -3
+#: Clade text (ASCII bytes) -> its code in cohort.LINEAGES, or _UNKNOWN_ROW / _NOT_FAST.
+_CLADES: dict[bytes, int] = {}
+
+
+@dataclass
+class PlainProfile:
+    """One file cut into columns (ASCII bytes), before any check across rows."""
+
+    path: Path
+    sample: str
+    database: str
+    clades: list[bytes]
+    values: list[bytes]
+    #: The raw taxid of each row, or None when the file has no taxid column.
+    taxids: list[bytes] | None
+
+
+@dataclass
+class FastFile:
+    """A file the fast path read: its row of ``Cohort.samples``, its
+    validation warnings and where its rows are in the :class:`Scan`."""
+
+    sample: str
+    row: dict
+    warnings: list[str]
+    start: int
+    end: int
+
+
+@dataclass
+class Scan:
+    """A batch of files: per file its :class:`FastFile` or None (read it the
+    per-file way), and the kept rows of all (LINEAGES codes, fractions)."""
+
+    files: list[FastFile | None]
+    codes: np.ndarray
+    fractions: np.ndarray
+    #: The raw taxid of every row cut, UNKNOWN rows included (b"" for none);
+    #: ``taxid_rows`` gives each kept row's place in it.
+    taxids: list[bytes]
+    taxid_rows: np.ndarray
+    #: Per entry of ``taxids``: not empty (None when all are).
+    given: np.ndarray | None
+
+
+def plain_bytes(path: Path, limits: InputLimits) -> bytes | None:
+    """The content of an uncompressed file within ``limits`` (no line or
+    sample cap), else None: the per-file path then reads it, and says why not."""
+    if limits.max_lines is not None or (limits.max_samples is not None and limits.max_samples < 1):
+        return None
+    cap = min(limits.max_bytes, limits.max_expanded_bytes)
+    try:
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > cap:
+                return None
+            data = fh.read()
+    except OSError:
+        return None
+    if len(data) > cap or compression_of(data[:8]) is not None:
+        return None
+    return data
+
+
+def plain_profile(path: Path, data: bytes) -> PlainProfile | None:
+    """``data`` cut into columns if it has the plain single-sample layout,
+    else None.  Rows are not checked here beyond their number of columns."""
+    if not data.endswith(b"\n") or not data.isascii():
+        return None
+    comments: list[bytes] = []
+    pos = 0
+    while data.startswith(b"#", pos):
+        end = data.index(b"\n", pos)
+        comments.append(data[pos:end])
+        pos = end + 1
+        if len(comments) > _MAX_COMMENT_LINES:
+            return None
+    if pos >= len(data) or pos > HEAD_BYTES // 2:
+        return None
+    lines = [c.decode("ascii") for c in comments]
+    header = None
+    for line in lines:
+        if line.startswith("#clade_name"):
+            header = [f.strip().lstrip("#") for f in line.split("\t")]
+            break
+        if line.startswith("#SampleID") and "clade_name" in line:
+            return None  # the two header lines run together: the per-file reader's variant
+    first_end = data.index(b"\n", pos)
+    n_fields = data.count(b"\t", pos, first_end) + 1
+    if header is None:
+        # MetaPhlAn 2 without a column header: clade and percent; the sniffer
+        # wants a k__ clade first and no '#SampleID' line wide enough to head a merged table.
+        if n_fields != 2 or not data.startswith(b"k__", pos):
+            return None
+        if any(line.startswith("#SampleID") and line.count("\t") >= 2 for line in lines):
+            return None
+        value_at, taxid_at = 1, None
+    else:
+        if header[0] != "clade_name" or not any(h.lower() in _VALUE_HEADERS for h in header[1:]):
+            return None
+        columns = _single_columns(header)
+        if columns.reads is not None:
+            return None
+        value_at, taxid_at = columns.value, columns.taxid
+    if value_at >= n_fields:
+        return None
+    # Each line end becomes a cell of its own ("\t\n\t"), so every row has
+    # exactly n_fields cells when every (n_fields + 1)th cell is a line end
+    # and there are no others.
+    block = data[pos:]
+    marked = block.replace(b"\n", b"\t\n\t")
+    n_rows = (len(marked) - len(block)) // 2
+    cells = marked.split(b"\t")
+    step = n_fields + 1
+    if len(cells) != step * n_rows + 1 or cells[n_fields::step].count(b"\n") != n_rows:
+        return None
+    # No control byte but tab and "\n" anywhere: the per-file path would split
+    # lines at the others or refuse the file as binary.
+    n_tabs = len(cells) - 1 - 2 * n_rows + sum(c.count(b"\t") for c in comments)
+    if np.count_nonzero(np.frombuffer(data, dtype=np.uint8) < 32) != n_tabs + n_rows + len(comments):
+        return None
+    if len(data) > HEAD_BYTES:
+        # The sniffer sees the first HEAD_BYTES: the comments and the first
+        # 20 rows must be whole in them.
+        end = pos
+        for _ in range(min(20, n_rows)):
+            end = data.index(b"\n", end) + 1
+        if end > HEAD_BYTES:
+            return None
+    if taxid_at is None:
+        taxids = None
+    elif taxid_at < n_fields:
+        taxids = cells[taxid_at::step][:n_rows]
+    else:
+        taxids = [b""] * n_rows
+    head = lines[:10]
+    return PlainProfile(
+        path=path,
+        sample=_sample_id(head) or sample_name_from_path(path),
+        database=_database(head),
+        clades=cells[0::step][:n_rows],
+        values=cells[value_at::step][:n_rows],
+        taxids=taxids,
+    )
+
+
+def _clade_code(raw: bytes) -> int:
+    """What a clade text is: a LINEAGES code, an UNKNOWN row, or not for the fast path."""
+    text = raw.decode("ascii")
+    if text in _UNKNOWN:
+        return _UNKNOWN_ROW
+    if text != text.strip() or not text.isprintable() or not text.startswith(("k__", "d__")) or ";" in text:
+        return _NOT_FAST
+    try:
+        lineage = parse_lineage(text)
+    except (GutBalanceError, ValueError, KeyError, IndexError):
+        return _NOT_FAST
+    return LINEAGES.code(lineage)
+
+
+def start_batch() -> None:
+    """Forget the cached clades when there are too many (between batches
+    only: a batch holds their codes)."""
+    if len(_CLADES) > _MAX_CLADES or len(LINEAGES) > _MAX_CLADES:
+        _CLADES.clear()
+        LINEAGES.clear()
+
+
+def scan(paths: list[Path], limits: InputLimits) -> Scan:
+    """Read ``paths`` the fast way where it applies (see above)."""
+    plains: list[PlainProfile | None] = []
+    for path in paths:
+        data = plain_bytes(path, limits)
+        plains.append(None if data is None else plain_profile(path, data))
+    taken = [p for p in plains if p is not None]
+    empty = np.zeros(0, dtype=np.int64)
+    if not taken:
+        return Scan([None] * len(paths), empty, np.zeros(0), [], empty, None)
+    clades: list[bytes] = []
+    values: list[bytes] = []
+    taxids: list[bytes] = []
+    lengths = np.empty(len(taken), dtype=np.int64)
+    for f, one in enumerate(taken):
+        clades += one.clades
+        values += one.values
+        taxids += one.taxids if one.taxids is not None else [b""] * len(one.clades)
+        lengths[f] = len(one.clades)
+    codes = np.fromiter(map(_CLADES.get, clades, repeat(_NEW)), dtype=np.int64, count=len(clades))
+    new = np.flatnonzero(codes == _NEW)
+    if len(new):
+        for i in new.tolist():
+            code = _CLADES.get(clades[i])
+            if code is None:
+                code = _CLADES[clades[i]] = _clade_code(clades[i])
+            codes[i] = code
+    n_files = len(taken)
+    file_of = np.repeat(np.arange(n_files), lengths)
+    bad = np.zeros(n_files, dtype=bool)
+    percent = _numbers(values, lengths, bad)
+
+    bad[file_of[codes == _NOT_FAST]] = True
+    bad[file_of[~(np.isfinite(percent) & (percent >= 0))]] = True
+    unknown_row = codes == _UNKNOWN_ROW
+    bad |= np.bincount(file_of[unknown_row], minlength=n_files) > 1
+    unknown = np.zeros(n_files)
+    unknown[file_of[unknown_row]] = percent[unknown_row]
+    # read_single sums the UNKNOWN rows with NumPy, from 0.0: "-0" becomes 0.0.
+    unassigned = (0.0 + unknown) / 100.0
+    bad |= unassigned > 1.0 + TOTAL_TOLERANCE
+
+    kept = codes >= 0
+    kcode, kfile = codes[kept], file_of[kept]
+    fractions = percent[kept] / 100.0
+    n_kept = np.bincount(kfile, minlength=n_files)
+    bad |= n_kept == 0
+    if limits.max_taxa is not None:
+        bad |= n_kept > limits.max_taxa
+    if not kept.any():
+        return Scan([None] * len(paths), empty, np.zeros(0), [], empty, None)
+    leaf, parent, root, ok, kind = LINEAGES.arrays()
+    bad[kfile[~ok[kcode]]] = True
+    # A clade twice in a file (read_single refuses it).
+    twice = np.sort(kfile * len(LINEAGES) + kcode)
+    bad[twice[1:][twice[1:] == twice[:-1]] // len(LINEAGES)] = True
+    # Every parent and root reported in the same file (else place_profile
+    # rebuilds the tree, and validate_profile sums another way).
+    n_ids = len(LINEAGES.ids)
+    reported = np.sort(kfile * n_ids + leaf[kcode])
+    has_parent = parent[kcode] >= 0
+    of_file = np.concatenate([kfile[has_parent], kfile])
+    wanted = of_file * n_ids + np.concatenate([parent[kcode][has_parent], root[kcode]])
+    at = np.minimum(np.searchsorted(reported, wanted), len(reported) - 1)
+    bad[of_file[reported[at] != wanted]] = True
+
+    # The sums of validate_profile (roots) and place_profile (roots, placed
+    # phyla), added row after row as they add them.
+    top = [0.0] * n_files
+    placed = [0.0] * n_files
+    kind_of_row = kind[kcode]
+    for sums, k in ((top, 1), (placed, 2)):
+        rows = np.flatnonzero(kind_of_row == k)
+        for f, v in zip(kfile[rows].tolist(), fractions[rows].tolist(), strict=True):
+            sums[f] += v
+
+    starts = np.concatenate([[0], np.cumsum(n_kept)]).tolist()
+    bad_list = bad.tolist()
+    unassigned_list = unassigned.tolist()
+    fast: list[FastFile | None] = []
+    f = 0
+    for plain in plains:
+        if plain is None:
+            fast.append(None)
+            continue
+        if bad_list[f]:
+            fast.append(None)
+        else:
+            total = top[f]
+            share = placed[f] / total if total > 0 else float("nan")
+            where = str(plain.path)
+            fast.append(
+                FastFile(
+                    sample=plain.sample,
+                    row={
+                        "sample": plain.sample,
+                        "unassigned": unassigned_list[f],
+                        "placed": share if share != share else min(1.0, share),
+                        "source_file": where,
+                        "source_format": "metaphlan",
+                        "database": plain.database,
+                    },
+                    warnings=total_warnings(where, plain.sample, total, unassigned_list[f]),
+                    start=starts[f],
+                    end=starts[f + 1],
+                )
+            )
+        f += 1
+    given = np.fromiter(map(bool, taxids), dtype=bool, count=len(taxids)) if any(taxids) else None
+    return Scan(fast, kcode, fractions, taxids, np.flatnonzero(kept), given)
+
+
+def _numbers(values: list[bytes], lengths: np.ndarray, bad: np.ndarray) -> np.ndarray:
+    """The value cells as numbers, parsed as read_single parses them (float's
+    rules); a file with a cell that is no number is marked ``bad``."""
+    try:
+        return np.fromiter(map(float, values), dtype=float, count=len(values))
+    except ValueError:
+        pass
+    out = np.full(len(values), np.nan)
+    start = 0
+    for f, n in enumerate(lengths.tolist()):
+        try:
+            out[start : start + n] = np.fromiter(map(float, values[start : start + n]), dtype=float, count=n)
+        except ValueError:
+            bad[f] = True
+        start += n
+    return out
 
 
 # --- writing -----------------------------------------------------------------
