@@ -1,7 +1,7 @@
 """JSON text made ahead of time and spliced into a JSON document.
 
-``scores.json`` is most of what a batch run writes (about 38 KB per sample:
-the taxa behind every pillar, with their traits' names).  Building those
+``scores.json`` is most of what a batch run writes (about 18 KB per sample:
+the taxa behind every pillar).  Building those
 lists as Python dictionaries only to serialise them again cost more than
 computing them, so :mod:`gutbalance.pillars` writes them as JSON text
 straight from its arrays and wraps each in a :class:`RawJSON`; :func:`dumps`

@@ -6,6 +6,8 @@ versions (every component's trait named)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import orjson
 import pytest
@@ -13,11 +15,14 @@ import pytest
 import gutbalance
 from gutbalance import json_text
 from gutbalance.pillars import component_labels, pillar_scores
-from gutbalance.pillars.contribution_text import DECIMALS, expanded, listed_json, rounded
+from gutbalance.pillars.contribution_text import DECIMALS, SIGNIFICANT, expanded, listed_json, rounded
 
 
 def r(value: float) -> float:
-    """One effect as written: to DECIMALS decimals (independently of ``rounded``)."""
+    """One effect as written: to DECIMALS decimals, SIGNIFICANT significant
+    digits at least (independently of ``rounded``)."""
+    if value != 0 and abs(value) < 10.0 ** (SIGNIFICANT - 1 - DECIMALS):
+        return float(f"{value:.{SIGNIFICANT - 1}e}")
     return float(f"{value:.{DECIMALS}f}") + 0.0
 
 
@@ -71,7 +76,7 @@ def random_case(seed: int, *, n_samples: int = 40, n_taxa: int = 60, n_parts: in
         v = rng.normal(0, 3, n) * (rng.random(n) < 0.5)
         # ties, halves at one decimal (0.05, -0.25, 2.35 ...), values that round to 0, repeated values
         special = rng.random(n) < 0.15
-        v[special] = rng.choice([0.05, -0.25, 2.35, 0.15, -1.45, 1e-17, -3e-7, 7.0, -7.0], special.sum())
+        v[special] = rng.choice([0.05, -0.25, 2.35, 0.15, -1.45, 1e-17, -3e-7, 3.664565e-07, 7.0, -7.0], special.sum())
         parts[f"pillar.c{k}"] = v
     community = {f"pillar.w{k}": rng.normal(0, 5, n_samples) for k in range(rng.integers(0, 3))}
     names = np.array([f"Taxon \"{j}\" \u00e9\\/" for j in range(n_taxa)], dtype=object)
@@ -128,9 +133,14 @@ def test_effects_are_written_to_six_decimals():
     written = rounded(values)
     assert np.abs(written - values).max() <= 0.5 * 10.0**-DECIMALS + 1e-12
     texts = json_text.float_texts(written)
-    # at most six decimals, never "-0.0", and the same as correctly rounded decimals
-    assert all(len(t.partition(b".")[2]) <= DECIMALS for t in texts if b"e" not in t)
+    # at most six decimals or three significant digits, never "-0.0", never 0 for an effect,
+    # and the same as correctly rounded decimals
+    for t in texts:
+        written_as = Decimal(t.decode()).normalize().as_tuple()
+        assert written_as.exponent >= -DECIMALS or len(written_as.digits) <= SIGNIFICANT, t
     assert b"-0.0" not in texts
+    assert np.array_equal(written != 0, values != 0)
+    assert np.array_equal(np.sign(written), np.sign(values))
     assert sum(float(t) != r(v) for t, v in zip(texts, values.tolist(), strict=True)) <= 2  # halves may differ
 
 

@@ -9,7 +9,8 @@ list of the ``top`` taxa and the whole-community entries, in the lean shape
     {"taxon": name, "id": id, "effect": e, "component": key}        # one part (most)
     {"taxon": name, "id": id, "effect": e, "parts": {key: e, ...}}  # several, largest first
 
-Effects are written to :data:`DECIMALS` decimals (``1e-6`` points).  A
+Effects are written to :data:`DECIMALS` decimals (``1e-6`` points), an
+effect under 1e-4 points with :data:`SIGNIFICANT` significant digits.  A
 component's plain-language name is not repeated in each entry: the file
 names each key once (``"components"``), and :func:`expanded` turns a lean
 list back into the dictionaries :func:`gutbalance.scores.contributions`
@@ -35,10 +36,12 @@ import orjson
 
 from ..json_text import RawJSON, float_texts
 
-__all__ = ["DECIMALS", "WHOLE_COMMUNITY", "expanded", "listed_json", "rounded"]
+__all__ = ["DECIMALS", "SIGNIFICANT", "WHOLE_COMMUNITY", "expanded", "listed_json", "rounded"]
 
-#: Effects in ``scores.json`` are rounded to this many decimals (points).
+#: Effects in ``scores.json`` are rounded to this many decimals (points) ...
 DECIMALS = 6
+#: ... and keep at least this many significant digits (:func:`rounded`).
+SIGNIFICANT = 3
 
 #: The ``taxon`` of an entry for a property of the whole community.
 WHOLE_COMMUNITY = "Whole community"
@@ -48,14 +51,24 @@ _COMMUNITY = b'{"taxon":"' + WHOLE_COMMUNITY.encode() + b'","id":"","effect":'
 
 
 def rounded(values: Any) -> np.ndarray:
-    """``values`` rounded to :data:`DECIMALS` decimals, as written (``-0.0``
-    becomes ``0.0``).  ``k / 10**6`` is correctly rounded, so orjson's
-    shortest text of each is at most 6 decimals long.
+    """``values`` as written: to :data:`DECIMALS` decimals, and with at least
+    :data:`SIGNIFICANT` significant digits (an effect under 1e-4 points keeps
+    its size and sign, down to 1e-22, as the reports show it); every value
+    within 5e-7 of its own.  ``-0.0`` becomes ``0.0``.  ``k / 10**d`` with
+    ``d <= 22`` is correctly rounded, so orjson's shortest text of each has
+    at most ``d`` decimals.
 
-    >>> rounded([1.23456789, -4e-7, 2.0000004]).tolist()
-    [1.234568, 0.0, 2.0]
+    >>> rounded([1.23456789, -4e-7, 2.0000004, 3.664565e-07, -1e-30]).tolist()
+    [1.234568, -4e-07, 2.0, 3.66e-07, 0.0]
     """
-    return np.round(np.asarray(values, dtype=float), DECIMALS) + 0.0
+    values = np.asarray(values, dtype=float)
+    out = np.round(values, DECIMALS)
+    small = np.flatnonzero((np.abs(values) < 10.0 ** (SIGNIFICANT - 1 - DECIMALS)) & (values != 0))
+    if len(small):
+        tiny = values[small]
+        scale = 10.0 ** np.minimum(SIGNIFICANT - 1 - np.floor(np.log10(np.abs(tiny))), 22)
+        out[small] = np.rint(tiny * scale) / scale
+    return out + 0.0
 
 
 def listed_json(
