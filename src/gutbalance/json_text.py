@@ -58,19 +58,24 @@ def dumps(value: Any) -> bytes:
     """
     if isinstance(value, RawJSON):
         return value.text
-    if not isinstance(value, Mapping) or not any(isinstance(v, RawJSON) for v in value.values()):
+    if not isinstance(value, Mapping):
         return orjson.dumps(value)
-    # Runs of ordinary values are written by one orjson call each (without its braces).
+    # Runs of ordinary values are written by one orjson call each (without its
+    # braces); one pass, as this runs once per sample of a batch.
     pieces: list[bytes] = []
     plain: dict = {}
+    raw = False
     for k, v in value.items():
-        if isinstance(v, RawJSON):
+        if type(v) is RawJSON:
+            raw = True
             if plain:
                 pieces.append(orjson.dumps(plain)[1:-1])
                 plain = {}
             pieces.append(orjson.dumps(k) + b":" + v.text)
         else:
             plain[k] = v
+    if not raw:
+        return orjson.dumps(value)
     if plain:
         pieces.append(orjson.dumps(plain)[1:-1])
     return b"{" + b",".join(pieces) + b"}"
