@@ -38,6 +38,7 @@ from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
 from .indices.resolution import NO_RESOLVED_RANK, diversity_rank
 from .indices.sample_type import stool_like
+from .json_text import RawJSON
 from .pillars import PILLARS, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
@@ -189,9 +190,11 @@ def score_with_contributions(
     scores and their contributing taxa come from the same computation.
     :func:`gutbalance.reference.with_percentiles_explained` adds the
     percentiles to both.  With ``raw_json`` each pillar's list of taxa stays
-    the JSON text it is made as (a :class:`~gutbalance.json_text.RawJSON`;
-    :func:`gutbalance.json_text.dumps` writes an entry with them exactly as
-    orjson writes it without: the batch pipeline's way to ``scores.json``)."""
+    the lean JSON text it is made as, and ``gmhi`` and ``gmwi2`` are JSON
+    text too (each a :class:`~gutbalance.json_text.RawJSON`, which
+    :func:`gutbalance.json_text.dumps` splices in: the batch pipeline's way
+    to ``scores.json``); without it, every list is dictionaries, each
+    entry's traits named (:func:`gutbalance.pillars.contribution_text.expanded`)."""
     _no_percentiles(percentiles)
     rank = diversity_rank(cohort)
     families = [family(cohort, rank) for family in SCORE_FAMILIES]
@@ -220,7 +223,7 @@ def score_with_contributions(
     table.index.name = INDEX_NAME
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, raw=raw_json)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -244,25 +247,30 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 def _explain(
     cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
+    raw: bool = False,
 ) -> dict[str, dict]:
-    markers = gmhi_contributions(cohort)
-    taxa = gmwi2_contributions(cohort)
+    markers = gmhi_contributions(cohort, raw_json=raw)
+    taxa = gmwi2_contributions(cohort, raw_json=raw)
     gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
     out: dict[str, dict] = {}
     for k, (sample, row) in enumerate(zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True)):
+        about = {
+            "calibrated": bool(row.gmwi2_calibrated),
+            "database": str(databases.get(sample, "") or ""),
+            "clades_matched": int(row.gmwi2_clades_matched),  # type: ignore[arg-type]  # itertuples rows are untyped
+            "note": row.gmwi2_note,
+        }
+        found, clades = markers[sample], taxa[sample]
         out[sample] = {
             "missing": missing[k],
             "warnings": warnings[k],
             **pillars.get(sample, {}),
-            "gmhi": {"markers": markers[sample]},
-            "gmwi2": {
-                "calibrated": bool(row.gmwi2_calibrated),
-                "database": str(databases.get(sample, "") or ""),
-                "clades_matched": int(row.gmwi2_clades_matched),  # type: ignore[arg-type]  # itertuples rows are untyped
-                "note": row.gmwi2_note,
-                "taxa": taxa[sample],
-            },
+            # as text (raw), each entry is the bytes orjson writes for the dictionaries
+            "gmhi": (RawJSON(b'{"markers":' + found.text + b"}") if isinstance(found, RawJSON)
+                     else {"markers": found}),
+            "gmwi2": (RawJSON(orjson.dumps(about)[:-1] + b',"taxa":' + clades.text + b"}") if isinstance(clades, RawJSON)
+                      else {**about, "taxa": clades}),
         }
     return out
 
