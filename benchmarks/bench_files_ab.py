@@ -70,7 +70,9 @@ def main() -> None:
         for name in ("scores.tsv", "scores.json"):
             texts = [(work / f"out{k}" / name).read_bytes() if (work / f"out{k}" / name).exists() else None
                      for k in range(len(args.trees))]
-            print(f"{name}: {'byte-identical' if len(set(texts)) == 1 else 'DIFFERENT'} across the trees")
+            sizes = ", ".join(f"{len(t) / args.files / 1000:.1f}" if t is not None else "none" for t in texts)
+            print(f"{name}: {'byte-identical' if len(set(texts)) == 1 else 'DIFFERENT'} across the trees "
+                  f"(KB per sample: {sizes}; scores.json of format 2 differs from format 1's by design)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -8,7 +8,10 @@ import math
 import numpy as np
 import orjson
 
-from gutbalance.json_text import RawJSON, dumps, float_texts, materialised
+import gutbalance
+from gutbalance.indices import gmhi_contributions, gmwi2_contributions
+from gutbalance.json_text import RawJSON, dumps, float_texts, materialised, record_lists
+from gutbalance.scores import score_with_contributions
 
 
 def test_dumps_splices_raw_text_where_orjson_would_write_the_value():
@@ -39,3 +42,29 @@ def test_dumps_with_raw_values_anywhere():
     plain = {"a": [1], "b": {}, "c": "x", "d": None, "e": 2.5, "f": {"g": []}}
     assert dumps(raw) == orjson.dumps(plain)
     assert dumps({"only": RawJSON(b'"t"')}) == orjson.dumps({"only": "t"})
+
+
+def test_record_lists_are_what_orjson_writes_for_the_dictionaries():
+    rng = np.random.default_rng(4)
+    records = [{"taxon": f"s__T \"{j}\" é", "coefficient": float(rng.normal()), "n": j} for j in range(30)] + [{}]
+    n = 500
+    rows = np.sort(rng.integers(0, 40, n))
+    cols = rng.integers(0, len(records), n)
+    values = rng.normal(0, 1e-3, n)
+    texts = record_lists(records, "abundance", rows=rows, cols=cols, values=values, n_rows=42)
+    for r, text in enumerate(texts):
+        plain = [{**records[c], "abundance": v} for rr, c, v in zip(rows, cols, values.tolist(), strict=True) if rr == r]
+        assert text.text == orjson.dumps(plain)
+
+
+def test_gmhi_and_gmwi2_lists_as_text_are_the_dictionaries(shared_data):
+    cohort = gutbalance.read(shared_data / "profiles" / "kefir_metaphlan3")
+    for explain in (gmhi_contributions, gmwi2_contributions):
+        as_text, as_dicts = explain(cohort, raw_json=True), explain(cohort)
+        assert list(as_text) == list(as_dicts) == cohort.sample_names
+        assert all(as_text[s].text == orjson.dumps(as_dicts[s]) for s in as_dicts)
+    table, raw = score_with_contributions(cohort, raw_json=True)
+    _, plain = score_with_contributions(cohort)
+    for s in cohort.sample_names:
+        assert orjson.loads(dumps(raw[s]))["gmhi"] == plain[s]["gmhi"]
+        assert orjson.loads(dumps(raw[s]))["gmwi2"] == plain[s]["gmwi2"]

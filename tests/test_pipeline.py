@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gutbalance import pipeline
+from gutbalance import json_text, pipeline
+from gutbalance.pillars import component_labels
 from gutbalance.pipeline import PARTS_DIR, run
+from gutbalance.report import read_contributions
+from gutbalance.scores import SCORES_JSON_FORMAT
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
 
@@ -128,7 +131,7 @@ def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
     tsv = (tmp_path / "out" / "scores.tsv").read_text().splitlines()
     assert len(tsv) == 2
     assert tsv[1].startswith("same\t")
-    assert list(json.loads((tmp_path / "out" / "scores.json").read_text())) == ["same"]
+    assert list(json.loads((tmp_path / "out" / "scores.json").read_text())["samples"]) == ["same"]
 
 
 def test_scores_json_holds_each_samples_contributions_once_in_input_order(tmp_path):
@@ -147,13 +150,19 @@ def test_scores_json_holds_each_samples_contributions_once_in_input_order(tmp_pa
     text = (folder / "S005_metaphlan.txt").read_text()
     (folder / "S005_metaphlan.txt").write_text(text.replace("#SampleID\tMetaphlan_Analysis", "#SampleID\tS001"))
     run([folder], tmp_path / "out", jobs=1, chunk_files=3)
-    written = json.loads((tmp_path / "out" / "scores.json").read_bytes())
+    document = json.loads((tmp_path / "out" / "scores.json").read_bytes())
+    assert document["format"] == SCORES_JSON_FORMAT
+    assert document["components"] == component_labels()
     kept = [f for f in sorted(folder.iterdir()) if f.name != "S005_metaphlan.txt"]
     cohort = gutbalance.read(kept)
     explained = with_percentiles_explained(*score_with_contributions(cohort), cohort)[1]
     expected = orjson.loads(orjson.dumps(explained))
-    assert list(written) == [f"S{i:03d}" for i in (0, 1, 2, 3, 4, 6)]
-    assert written == expected
+    assert list(document["samples"]) == [f"S{i:03d}" for i in (0, 1, 2, 3, 4, 6)]
+    # read back (every trait named again), it is what the API gives
+    assert read_contributions(tmp_path / "out" / "scores.json") == expected
+    # and the file holds exactly the lean text the chunk made, spliced
+    raw = with_percentiles_explained(*score_with_contributions(cohort, raw_json=True), cohort)[1]
+    assert document["samples"] == orjson.loads(orjson.dumps({s: json_text.materialised(v) for s, v in raw.items()}))
 
 
 def test_a_chunk_restores_the_garbage_collector(tmp_path):

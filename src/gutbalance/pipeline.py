@@ -60,7 +60,7 @@ from .io import Problem, expand_paths, read_batch
 from .outputs import write_table_atomic
 from .pillars import parameters
 from .reference import load_reference, with_percentiles_explained
-from .scores import score_with_contributions
+from .scores import SCORES_JSON_TAIL, score_with_contributions, scores_json_head
 from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQUET_FILE, format_scores
 from .taxonomy.placement import lineage_table
 
@@ -430,7 +430,7 @@ class _Assembly:
             self.tsv = self._open.enter_context(open(self.tsv_out.tmp, "w", encoding="utf-8", newline=""))
             # unbuffered: parts are copied into it by the kernel (_append_file)
             self.js = self._open.enter_context(open(self.json_out.tmp, "wb", buffering=0))
-            self.js.write(b"{")
+            self.js.write(scores_json_head())
             stack.pop_all()
         return self
 
@@ -493,7 +493,7 @@ class _Assembly:
         ``problems.tsv``; returns the number of samples."""
         if self.next != self.n_chunks:
             raise RuntimeError(f"assembled {self.next} of {self.n_chunks} parts")
-        self.js.write(b"\n}\n")
+        self.js.write(SCORES_JSON_TAIL)
         self._open.close()
         if self.writer is not None:
             self.pq_out.commit()

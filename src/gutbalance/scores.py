@@ -22,12 +22,15 @@ scores its reference people with :func:`score`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 
 from .cohort import Cohort
+from .errors import FormatError
 from .indices.diversity import alpha_diversity, chao1
 from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
@@ -35,7 +38,9 @@ from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
 from .indices.resolution import NO_RESOLVED_RANK, diversity_rank
 from .indices.sample_type import stool_like
-from .pillars import PILLARS, pillar_scores
+from .json_text import RawJSON
+from .pillars import PILLARS, component_labels, pillar_scores
+from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
 from .scores_table import INDEX_NAME, LEAD_COLUMNS, MISSING_COLUMN, TRAIL_COLUMNS, WARNINGS_COLUMN
 
@@ -185,9 +190,11 @@ def score_with_contributions(
     scores and their contributing taxa come from the same computation.
     :func:`gutbalance.reference.with_percentiles_explained` adds the
     percentiles to both.  With ``raw_json`` each pillar's list of taxa stays
-    the JSON text it is made as (a :class:`~gutbalance.json_text.RawJSON`;
-    :func:`gutbalance.json_text.dumps` writes an entry with them exactly as
-    orjson writes it without: the batch pipeline's way to ``scores.json``)."""
+    the lean JSON text it is made as, and ``gmhi`` and ``gmwi2`` are JSON
+    text too (each a :class:`~gutbalance.json_text.RawJSON`, which
+    :func:`gutbalance.json_text.dumps` splices in: the batch pipeline's way
+    to ``scores.json``); without it, every list is dictionaries, each
+    entry's traits named (:func:`gutbalance.pillars.contribution_text.expanded`)."""
     _no_percentiles(percentiles)
     rank = diversity_rank(cohort)
     families = [family(cohort, rank) for family in SCORE_FAMILIES]
@@ -216,7 +223,7 @@ def score_with_contributions(
     table.index.name = INDEX_NAME
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned)
+    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, raw=raw_json)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -240,24 +247,94 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 def _explain(
     cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
+    raw: bool = False,
 ) -> dict[str, dict]:
-    markers = gmhi_contributions(cohort)
-    taxa = gmwi2_contributions(cohort)
+    markers = gmhi_contributions(cohort, raw_json=raw)
+    taxa = gmwi2_contributions(cohort, raw_json=raw)
     gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
     out: dict[str, dict] = {}
     for k, (sample, row) in enumerate(zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True)):
+        about = {
+            "calibrated": bool(row.gmwi2_calibrated),
+            "database": str(databases.get(sample, "") or ""),
+            "clades_matched": int(row.gmwi2_clades_matched),  # type: ignore[arg-type]  # itertuples rows are untyped
+            "note": row.gmwi2_note,
+        }
+        found, clades = markers[sample], taxa[sample]
         out[sample] = {
             "missing": missing[k],
             "warnings": warnings[k],
             **pillars.get(sample, {}),
-            "gmhi": {"markers": markers[sample]},
-            "gmwi2": {
-                "calibrated": bool(row.gmwi2_calibrated),
-                "database": str(databases.get(sample, "") or ""),
-                "clades_matched": int(row.gmwi2_clades_matched),  # type: ignore[arg-type]  # itertuples rows are untyped
-                "note": row.gmwi2_note,
-                "taxa": taxa[sample],
-            },
+            # as text (raw), each entry is the bytes orjson writes for the dictionaries
+            "gmhi": (RawJSON(b'{"markers":' + found.text + b"}") if isinstance(found, RawJSON)
+                     else {"markers": found}),
+            "gmwi2": (RawJSON(orjson.dumps(about)[:-1] + b',"taxa":' + clades.text + b"}") if isinstance(clades, RawJSON)
+                      else {**about, "taxa": clades}),
         }
+    return out
+
+
+# --- scores.json -----------------------------------------------------------
+
+#: What ``scores.json`` says it is: its top-level ``"format"`` (docs/formats.md).
+SCORES_JSON_FORMAT = "gutbalance scores.json 2"
+#: The end of ``scores.json`` after its last sample.
+SCORES_JSON_TAIL = b"\n}}\n"
+
+
+def scores_json_head() -> bytes:
+    """The start of ``scores.json``, up to its first sample::
+
+        {"format": "gutbalance scores.json 2",
+         "components": {component key: its plain-language name, ...},
+         "samples": {sample: {...}, ...}}
+
+    The samples sit under their own key, so no sample name can collide with
+    the format or the legend; each contribution list names its components by
+    key, and ``"components"`` names them once for the whole file."""
+    return (b'{"format":' + orjson.dumps(SCORES_JSON_FORMAT) + b',"components":'
+            + orjson.dumps(component_labels()) + b',"samples":{')
+
+
+def scores_json_samples(document: Any, *, path: object = "scores.json") -> dict[str, dict]:
+    """``{sample: its entry}`` of a parsed ``scores.json``, with every
+    contribution list in the shape :func:`contributions` returns (each
+    entry's ``trait`` and ``parts`` named; effects as written, to 1e-6 points).
+
+    Reads this version's format (``"format"``, ``"components"``,
+    ``"samples"``) and the files of earlier versions: the mapping
+    ``{sample: {...}}`` itself (whose values are all mappings, so a string
+    ``"format"`` tells the two apart), or that mapping under a
+    ``"contributions"`` key.  A document of neither shape, or a list naming
+    a component the legend does not, raises :class:`FormatError` naming
+    ``path`` and the field.
+    """
+    if not isinstance(document, Mapping):
+        raise FormatError("expected an object {sample: {score: [contributions]}}", path=path)
+    if not isinstance(document.get("format"), str):
+        if isinstance(document.get("contributions"), Mapping):
+            document = document["contributions"]
+        return {str(k): v for k, v in document.items() if isinstance(v, Mapping)}
+    if document["format"] != SCORES_JSON_FORMAT:
+        raise FormatError(f"unknown format {document['format']!r} (this version reads {SCORES_JSON_FORMAT!r})",
+                          path=path, field="format")
+    labels, samples = document.get("components"), document.get("samples")
+    if not isinstance(labels, Mapping) or not isinstance(samples, Mapping):
+        raise FormatError('expected "components" and "samples" objects', path=path,
+                          field="components" if not isinstance(labels, Mapping) else "samples")
+    out: dict[str, dict] = {}
+    for sample, entry in samples.items():
+        if not isinstance(entry, Mapping):
+            continue
+        full = dict(entry)
+        for key in ("immune_support", *PILLARS):
+            value = entry.get(key)
+            if isinstance(value, list):
+                try:
+                    full[key] = expanded(value, labels)
+                except KeyError as exc:
+                    raise FormatError(f"component {exc.args[0]!r} is not in \"components\"", path=path,
+                                      field=f"samples.{sample}.{key}") from None
+        out[str(sample)] = full
     return out

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
+read_contributions = lazy("gutbalance.report:read_contributions")
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000
@@ -126,7 +126,7 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
         cohort = cohort.with_metadata(meta)
     scores = read_scores(out_dir / SCORES_FILE)
     contributions_path = out_dir / CONTRIBUTIONS_FILE
-    explained = json.loads(contributions_path.read_text("utf-8")) if contributions_path.exists() else None
+    explained = read_contributions(contributions_path) if contributions_path.exists() else None
     write_reports(out_dir, cohort, scores, explained, None, **options)
 
 

@@ -49,6 +49,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, feature_ids
+from ..json_text import RawJSON, record_lists
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
@@ -189,14 +190,16 @@ def gmhi(cohort: Cohort) -> pd.Series:
     return gmhi_table(cohort)["gmhi"]
 
 
-def gmhi_contributions(cohort: Cohort) -> dict[str, list[dict]]:
+def gmhi_contributions(cohort: Cohort, *, raw_json: bool = False) -> dict[str, list[dict]] | dict[str, RawJSON]:
     """The marker species found in each sample.
 
     Returns
     -------
     ``{sample: [{"taxon", "species", "published_name", "group", "abundance"}, ...]}``
     with ``abundance`` the renormalised relative abundance GMHI used (step 3),
-    largest first; samples without markers map to an empty list.
+    largest first; samples without markers map to an empty list.  With
+    ``raw_json`` each list is the JSON text orjson writes for it (a
+    :class:`~gutbalance.json_text.RawJSON`, for ``scores.json``).
     """
     P, _, cols = _profile(cohort)
     sub = P.tocoo()
@@ -209,8 +212,12 @@ def gmhi_contributions(cohort: Cohort) -> dict[str, list[dict]]:
         for t in ids
     ]
     names = cohort.sample_names
-    result: dict[str, list[dict]] = {s: [] for s in names}
     order = np.lexsort((ids[sub.col], -sub.data, sub.row))
+    if raw_json:
+        texts = record_lists(static, "abundance", rows=sub.row[order], cols=sub.col[order], values=sub.data[order],
+                             n_rows=len(names))
+        return dict(zip(names, texts, strict=True))
+    result: dict[str, list[dict]] = {s: [] for s in names}
     rows, cols_, values = sub.row[order].tolist(), sub.col[order].tolist(), sub.data[order].tolist()
     for r, j, v in zip(rows, cols_, values, strict=True):
         result[names[r]].append({**static[j], "abundance": v})

@@ -48,6 +48,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort
+from ..json_text import RawJSON, record_lists
 from ..taxonomy import parse_lineage
 from ._data import read_table
 from ._sparse import columns, per_entry
@@ -185,9 +186,11 @@ def gmwi2(cohort: Cohort) -> pd.Series:
     return gmwi2_table(cohort)["gmwi2"]
 
 
-def gmwi2_contributions(cohort: Cohort) -> dict[str, list[dict]]:
+def gmwi2_contributions(cohort: Cohort, *, raw_json: bool = False) -> dict[str, list[dict]] | dict[str, RawJSON]:
     """The model clades present in each sample (what the reference tool writes
-    to ``*_GMWI2_taxa.txt``), in the model's order.
+    to ``*_GMWI2_taxa.txt``), in the model's order.  With ``raw_json`` each
+    list is the JSON text orjson writes for it (a
+    :class:`~gutbalance.json_text.RawJSON`, for ``scores.json``).
 
     Returns
     -------
@@ -203,6 +206,10 @@ def gmwi2_contributions(cohort: Cohort) -> dict[str, list[dict]]:
     clades, taxa, coefficients = table["clade"].to_numpy(), table["taxon"].to_numpy(), table["coefficient"].to_numpy(float)
     static = [{"clade": clades[k], "taxon": taxa[k], "coefficient": float(coefficients[k])} for k in matched]
     names = cohort.sample_names
+    if raw_json:
+        texts = record_lists(static, "abundance", rows=coo.row[order], cols=coo.col[order], values=coo.data[order],
+                             n_rows=len(names))
+        return dict(zip(names, texts, strict=True))
     result: dict[str, list[dict]] = {s: [] for s in names}
     rows, cols, values = coo.row[order].tolist(), coo.col[order].tolist(), coo.data[order].tolist()
     for r, j, v in zip(rows, cols, values, strict=True):

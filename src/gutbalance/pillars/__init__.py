@@ -58,7 +58,7 @@ from ..indices.gmwi2 import gmwi2_table
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
-from .contribution_text import listed_json
+from .contribution_text import expanded, listed_json
 
 __all__ = [
     "COMPONENTS",
@@ -67,6 +67,7 @@ __all__ = [
     "PillarResult",
     "calibration",
     "component_traits",
+    "component_labels",
     "component_values",
     "parameters",
     "pillar_scores",
@@ -198,6 +199,12 @@ COMPONENTS: tuple[Component, ...] = (
               "oral_taxon_harmless", "k_oral_excess", 0.1),
 )
 COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
+
+
+def component_labels() -> dict[str, str]:
+    """``{component key: its plain-language name}`` of every component: the
+    legend of the contribution lists (``scores.json``'s ``"components"``)."""
+    return {c.key: c.label for c in COMPONENTS}
 
 #: Sample rows per probe block of :func:`component_traits` (random shares; a
 #: trait hidden behind a larger one in a max is missed with odds about
@@ -788,23 +795,42 @@ def _contributions(
     Vectorised over the cohort: every (sample, taxon) effect is one entry of
     an array aligned with the stored entries of ``P``; one lexsort orders each
     sample's entries by size and only the ``top`` are written, as JSON text
-    (:func:`~gutbalance.pillars.contribution_text.listed_json`).  With
-    ``raw`` each list stays that text (a :class:`~gutbalance.json_text.RawJSON`,
-    for ``scores.json``); otherwise it is read back into dictionaries.
+    (:func:`~gutbalance.pillars.contribution_text.listed_json`; effects to
+    1e-6 points).  With ``raw`` each list stays that lean text (a
+    :class:`~gutbalance.json_text.RawJSON`, for ``scores.json``, whose
+    ``"components"`` names each component key once: :func:`component_labels`);
+    otherwise it is read back into dictionaries that name every component's
+    trait (:func:`~gutbalance.pillars.contribution_text.expanded`).
     """
     names = taxa["name"].to_numpy()
     # scores.json names each taxon by its feature id, not its column key (an
     # unknown taxon's key holds its parents; one sample has one of each id).
     ids = feature_ids(taxa.index)
     composite, F, N, P = inputs.composite, inputs.F, inputs.N, inputs.P
-    rows = np.repeat(np.arange(P.shape[0]), np.diff(P.indptr))
+    per_row = np.diff(P.indptr)
+    rows = np.repeat(np.arange(P.shape[0]), per_row)
     cols, p = P.indices, P.data
 
-    def share_of(trait: str) -> np.ndarray:
-        """Each stored entry's part x_t / F of its sample's trait share."""
-        x = composite[trait].to_numpy()[cols] * p
-        total = F[trait].to_numpy()[rows]
-        return np.divide(x, total, out=np.zeros_like(x), where=total > 0)
+    def spread(per_sample: np.ndarray) -> np.ndarray:
+        """A value per sample at each of its stored entries (``per_sample[rows]``, faster)."""
+        return np.repeat(per_sample, per_row)
+
+    # A part is (per-sample factor)[rows] * x_t with x_t = v_t p_t (the
+    # taxon's part of its sample's trait share): x_t is gathered once per
+    # trait, and every per-sample factor (1/F included) is formed over the
+    # samples before it is spread over the entries: a pass over all the
+    # cohort's entries is what costs here.
+    x_of: dict[str, np.ndarray] = {}
+
+    def share(trait: str) -> np.ndarray:
+        if trait not in x_of:
+            x_of[trait] = composite[trait].to_numpy()[cols] * p
+        return x_of[trait]
+
+    def per_total(trait: str, factor: np.ndarray) -> np.ndarray:
+        """``factor / F`` per sample (0 where the sample has none of the trait)."""
+        total = F[trait].to_numpy()
+        return np.divide(factor, total, out=np.zeros(len(total)), where=total > 0)
 
     # per pillar: {component: points per stored entry}, and community points per sample
     taxon_points: dict[str, dict[str, np.ndarray]] = {}
@@ -824,8 +850,8 @@ def _contributions(
                 # half, which is listed once for the whole community.
                 half_span = 2.0 * (F["health_response"].to_numpy() + F["disease_response"].to_numpy()
                                    + 2.0 * DIVERSITY_FLOOR)
-                side = composite["health_response"].to_numpy()[cols] - composite["disease_response"].to_numpy()[cols]
-                taxon_points[pillar][c.name] = 100.0 * w * side * p / half_span[rows]
+                side = composite["health_response"].to_numpy() - composite["disease_response"].to_numpy()
+                taxon_points[pillar][c.name] = spread(100.0 * w / half_span) * (side[cols] * p)
                 community_points[pillar][c.name] = np.full(len(value), 50.0 * w)
                 continue
             if c.kind == "community":
@@ -833,31 +859,38 @@ def _contributions(
                 continue
             if c.kind == "capacity":
                 group = B_VITAMINS if c.name == "vitamins" else QUINONES
-                points = sum(N[t].to_numpy()[rows] * share_of(t) for t in group) * (100.0 * w / len(group))
+                factor = 100.0 * w / len(group)
+                points = sum(spread(per_total(t, factor * N[t].to_numpy())) * share(t) for t in group)
             elif c.kind == "penalty":
-                points = -100.0 * w * (1.0 - value)[rows] * share_of(c.trait)
+                points = spread(per_total(c.trait, -100.0 * w * (1.0 - value))) * share(c.trait)
             else:
-                points = 100.0 * w * value[rows] * share_of(c.trait)
+                points = spread(per_total(c.trait, 100.0 * w * value)) * share(c.trait)
             taxon_points[pillar][c.name] = points
-    labels = {c.key: c.label for c in COMPONENTS}
+    labels = component_labels()
 
     out: dict[str, dict] = {s: {} for s in samples}
 
-    def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray]) -> None:
-        listed = listed_json(parts, community, rows=rows, cols=cols, names=names, ids=ids, labels=labels,
-                             n_samples=len(samples), top=top)
+    def emit(key: str, parts: dict[str, np.ndarray], community: dict[str, np.ndarray], *,
+             effect: np.ndarray, scale: dict[str, float] | None = None) -> None:
+        listed = listed_json(parts, community, rows=rows, cols=cols, names=names, ids=ids,
+                             n_samples=len(samples), top=top, effect=effect, scale=scale)
         for sample, text in zip(samples, listed, strict=True):
-            out[sample][key] = text if raw else text.load()
+            out[sample][key] = text if raw else expanded(text.load(), labels)
 
+    pillar_effect = {}
     for pillar in PILLARS:
+        # a taxon's effect: its parts added left to right onto zeros
+        pillar_effect[pillar] = sum(taxon_points[pillar].values(), np.zeros(len(rows)))
         emit(pillar, {f"{pillar}.{k}": v for k, v in taxon_points[pillar].items()},
-             {f"{pillar}.{k}": v for k, v in community_points[pillar].items()})
+             {f"{pillar}.{k}": v for k, v in community_points[pillar].items()}, effect=pillar_effect[pillar])
     # immune_support = sum_p u_p pillar_p: a taxon's effect is the u-weighted
-    # sum of its effects on the pillars (exact).
+    # sum of its effects on the pillars (exact), each part its pillar part times u_p.
     u = cal["pillars"]
     emit(
         "immune_support",
-        {f"{pl}.{k}": u[pl] * v for pl in PILLARS for k, v in taxon_points[pl].items()},
+        {f"{pl}.{k}": v for pl in PILLARS for k, v in taxon_points[pl].items()},
         {f"{pl}.{k}": u[pl] * v for pl in PILLARS for k, v in community_points[pl].items()},
+        effect=sum((u[pl] * pillar_effect[pl] for pl in PILLARS), np.zeros(len(rows))),
+        scale={f"{pl}.{k}": u[pl] for pl in PILLARS for k in taxon_points[pl]},
     )
     return out

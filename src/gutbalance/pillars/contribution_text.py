@@ -3,33 +3,72 @@
 :func:`gutbalance.pillars._contributions` computes every (sample, taxon)
 effect of every component as arrays aligned with the stored entries of the
 cohort's sparse matrix.  This module turns those arrays into each sample's
-list of the ``top`` taxa and the whole-community entries, as the JSON text
-orjson would write for the equivalent list of dictionaries (tests check
-byte for byte)::
+list of the ``top`` taxa and the whole-community entries, in the lean shape
+``scores.json`` stores (its format 2, ``docs/formats.md``)::
 
-    {"taxon": name, "id": id, "effect": e, "trait": label,
-     "parts": [{"component": key, "trait": label, "effect": e}, ...]}
+    {"taxon": name, "id": id, "effect": e, "component": key}        # one part (most)
+    {"taxon": name, "id": id, "effect": e, "parts": {key: e, ...}}  # several, largest first
 
-Why text: a chunk of 1,000 samples lists about 75,000 entries; building each
-as nested dictionaries and serialising them again cost more than all the
-scoring.  Here the numbers are formatted in one orjson call per list kind,
-the constant pieces (a taxon's name and id, a component's key and label) are
-written once per chunk, and each entry is one ``bytes.join``.
+Effects are written to :data:`DECIMALS` decimals (``1e-6`` points), an
+effect under 1e-4 points with :data:`SIGNIFICANT` significant digits.  A
+component's plain-language name is not repeated in each entry: the file
+names each key once (``"components"``), and :func:`expanded` turns a lean
+list back into the dictionaries :func:`gutbalance.scores.contributions`
+gives API callers (``"trait"`` and ``"parts"`` with every component's
+name), which is also what the reports read.
+
+Why text, and why lean: a chunk of 1,000 samples lists about 75,000
+entries; building each as nested dictionaries and serialising them cost
+more than all the scoring, and repeating every trait's name (up to 190
+characters) in every entry and part made ``scores.json`` 44 KB a sample.
+Here the numbers are formatted in one orjson call per list kind, the
+constant pieces (a taxon's name and id, a component's key) are written once
+per chunk, and each entry is one ``bytes.join``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import orjson
 
 from ..json_text import RawJSON, float_texts
 
-__all__ = ["listed_json"]
+__all__ = ["DECIMALS", "SIGNIFICANT", "WHOLE_COMMUNITY", "expanded", "listed_json", "rounded"]
+
+#: Effects in ``scores.json`` are rounded to this many decimals (points) ...
+DECIMALS = 6
+#: ... and keep at least this many significant digits (:func:`rounded`).
+SIGNIFICANT = 3
+
+#: The ``taxon`` of an entry for a property of the whole community.
+WHOLE_COMMUNITY = "Whole community"
 
 #: The start of a whole-community entry, up to its effect.
-_COMMUNITY = b'{"taxon":"Whole community","id":"","effect":'
+_COMMUNITY = b'{"taxon":"' + WHOLE_COMMUNITY.encode() + b'","id":"","effect":'
+
+
+def rounded(values: Any) -> np.ndarray:
+    """``values`` as written: to :data:`DECIMALS` decimals, and with at least
+    :data:`SIGNIFICANT` significant digits (an effect under 1e-4 points keeps
+    its size and sign, down to 1e-22, as the reports show it); every value
+    within 5e-7 of its own.  ``-0.0`` becomes ``0.0``.  ``k / 10**d`` with
+    ``d <= 22`` is correctly rounded, so orjson's shortest text of each has
+    at most ``d`` decimals.
+
+    >>> rounded([1.23456789, -4e-7, 2.0000004, 3.664565e-07, -1e-30]).tolist()
+    [1.234568, -4e-07, 2.0, 3.66e-07, 0.0]
+    """
+    values = np.asarray(values, dtype=float)
+    out = np.round(values, DECIMALS)
+    small = np.flatnonzero((np.abs(values) < 10.0 ** (SIGNIFICANT - 1 - DECIMALS)) & (values != 0))
+    if len(small):
+        tiny = values[small]
+        scale = 10.0 ** np.minimum(SIGNIFICANT - 1 - np.floor(np.log10(np.abs(tiny))), 22)
+        out[small] = np.rint(tiny * scale) / scale
+    return out + 0.0
 
 
 def listed_json(
@@ -40,11 +79,12 @@ def listed_json(
     cols: np.ndarray,
     names: np.ndarray,
     ids: np.ndarray,
-    labels: Mapping[str, str],
     n_samples: int,
     top: int,
+    effect: np.ndarray | None = None,
+    scale: Mapping[str, float] | None = None,
 ) -> list[RawJSON]:
-    """Each sample's contribution list for one score, as JSON text.
+    """Each sample's contribution list for one score, as lean JSON text.
 
     Parameters
     ----------
@@ -57,20 +97,24 @@ def listed_json(
         components, listed after the taxa in this order.
     names, ids
         Per taxon column: its display name and its id.
-    labels
-        The plain-language name of each component key.
     top
         How many taxa to list per sample: those with the largest absolute
-        effects, ties in column order; a taxon's parts are listed by
-        absolute size, ties in the order of ``parts``.
+        effects (exact, before rounding), ties in column order; a taxon's
+        parts are listed by absolute size, ties in the order of ``parts``.
+    effect
+        Each entry's effect, if the caller has it (the sum of its parts).
+    scale
+        A factor per component key, applied to the parts (``parts`` as
+        they are where None): the factor is applied to the listed entries
+        only, not to every entry.
 
     Returns
     -------
     One :class:`~gutbalance.json_text.RawJSON` list per sample (row order).
     """
-    n_entries = len(rows)
-    # the parts added left to right onto zeros, as sum() adds them onto 0
-    effect = sum(parts.values(), np.zeros(n_entries))
+    if effect is None:
+        # the parts added left to right onto zeros, as sum() adds them onto 0
+        effect = sum(parts.values(), np.zeros(len(rows)))
     nz = _candidates(np.flatnonzero(effect != 0), np.abs(effect), rows, n_samples, top)
     # lexsort is stable: equal effects of a sample keep their column order.
     order = nz[np.lexsort((-np.abs(effect[nz]), rows[nz]))]
@@ -79,114 +123,109 @@ def listed_json(
     keep = order[rank < top]
     bounds = np.searchsorted(rows[keep], np.arange(n_samples + 1), side="left").tolist()
 
-    # The listed entries' parts as one (entry, component) array; each row's
-    # non-zero parts ordered by size with a stable sort (as sorted() by
-    # -|effect| would order them).  Every listed entry has one at least.
     keys = list(parts)
-    values = np.column_stack([parts[k][keep] for k in keys]) if keys else np.zeros((len(keep), 0))
-    by_size = np.argsort(np.where(values != 0, -np.abs(values), np.inf), axis=1, kind="stable")
-    values = np.take_along_axis(values, by_size, axis=1)
-    listed_row, slot = np.nonzero(values)
-    part_of = by_size[listed_row, slot]
-    part_values = values[listed_row, slot]
-    starts = np.searchsorted(listed_row, np.arange(len(keep) + 1), side="left")
-
-    # Constant pieces, written once: a component's part up to its effect,
-    # and a taxon's entry up to its effect.
-    key_text = {k: orjson.dumps(k) for k in {*keys, *community}}
-    label_text = {k: orjson.dumps(labels[k]) for k in {*keys, *community}}
-    part_head = [b'{"component":' + key_text[k] + b',"trait":' + label_text[k] + b',"effect":' for k in keys]
-    # an entry of one part: its trait is that part's label
-    single_middle = [b',"trait":' + label_text[k] + b',"parts":[' + head for k, head in zip(keys, part_head, strict=True)]
+    values = (np.column_stack([parts[k][keep] * (1.0 if scale is None else scale[k]) for k in keys])
+              if keys else np.zeros((len(keep), 0)))
+    present = values != 0
+    count = present.sum(axis=1)  # every listed entry has one part at least; most have one
     taxon_cols = cols[keep]
     used, where = np.unique(taxon_cols, return_inverse=True)
-    taxon_head = [
+    taxon_head = _objects(
         b'{"taxon":' + orjson.dumps(name) + b',"id":' + orjson.dumps(id_) + b',"effect":'
         for name, id_ in zip(names[used].tolist(), ids[used].tolist(), strict=True)
-    ]
-
-    effect_text = float_texts(effect[keep])
-    part_text = float_texts(part_values)
-    count = np.diff(starts)
-    one = count == 1
-    heads = np.array(taxon_head, dtype=object)[where]
-    # Entries of one part (most): the trait is that part's label.
-    first = starts[:-1][one]
-    singles = [
-        b"".join((head, e, single_middle[c], t, b"}]}"))
-        for head, e, c, t in zip(
-            heads[one].tolist(), _pick(effect_text, one), part_of[first].tolist(), _pick(part_text, first), strict=True
-        )
-    ]
-    # Entries of several parts: every part as JSON, and the trait names each
-    # part with its points ("label (+1.2); label (-0.3)").
-    several = np.flatnonzero(np.repeat(~one, count))
-    part_json: list[bytes | None] = [None] * len(part_of)
-    named: list[bytes | None] = [None] * len(part_of)
-    label_body = [label_text[k][1:-1] for k in keys]
-    for s, c, text in zip(several.tolist(), part_of[several].tolist(),
-                          _named_parts(part_of[several], part_values[several], label_body), strict=True):
-        part_json[s] = part_head[c] + part_text[s] + b"}"
-        named[s] = text
-    start_l = starts.tolist()
-    bounds_many = [(start_l[j], start_l[j + 1]) for j in np.flatnonzero(~one).tolist()]
-    many = [
-        b"".join((head, e, b',"trait":"', b"; ".join(named[a:b]), b'","parts":[',  # type: ignore[arg-type]
-                  b",".join(part_json[a:b]), b"]}"))  # type: ignore[arg-type]  # set for every part of these entries
-        for head, e, (a, b) in zip(heads[~one].tolist(), _pick(effect_text, ~one), bounds_many, strict=True)
-    ]
-    entry_array = np.empty(len(keep), dtype=object)
-    entry_array[one] = singles
-    entry_array[~one] = many
-    entries: list[bytes] = entry_array.tolist()
+    )
+    key_text = [orjson.dumps(k) for k in keys]
+    # The text of all listed entries as one array of pieces, filled by
+    # position (a per-entry join in Python cost more than the rest):
+    #   ","  {"taxon":..,"id":..,"effect":  e  ,"component":"key"}             (one part)
+    #   ","  {"taxon":..,"id":..,"effect":  e  ,"parts":{"k1":  e1  ,"k2":  e2 ...  }}
+    size = np.where(count == 1, 4, 4 + 2 * count)
+    offset = np.concatenate(([0], np.cumsum(size)))
+    at = offset[:-1]
+    pieces = np.empty(int(offset[-1]), dtype=object)
+    pieces[at] = b","
+    pieces[at + 1] = taxon_head[where]
+    pieces[at + 2] = _objects(float_texts(rounded(effect[keep])))
+    one = np.flatnonzero(count == 1)
+    if len(one):
+        tails = _objects(b',"component":' + k + b"}" for k in key_text)
+        pieces[at[one] + 3] = tails[np.argmax(present[one], axis=1)]
+    several = np.flatnonzero(count > 1)
+    if len(several):
+        # each entry's parts ordered by size with a stable sort (as sorted() by -|effect| would)
+        sub = values[several]
+        by_size = np.argsort(np.where(present[several], -np.abs(sub), np.inf), axis=1, kind="stable")
+        sub = np.take_along_axis(sub, by_size, axis=1)
+        listed_row, slot = np.nonzero(sub)  # row-major: each entry's parts in order, slot = its rank
+        component = by_size[listed_row, slot]
+        where_part = at[several][listed_row] + 3 + 2 * slot
+        first_key = _objects(b',"parts":{' + k + b":" for k in key_text)
+        other_key = _objects(b"," + k + b":" for k in key_text)
+        pieces[where_part] = np.where(slot == 0, first_key[component], other_key[component])
+        pieces[where_part + 1] = _objects(float_texts(rounded(sub[listed_row, slot])))
+        pieces[offset[several + 1] - 1] = b"}}"
+    piece_bounds = offset[bounds].tolist()
+    flat: list[bytes] = pieces.tolist()
 
     # Whole-community entries: per component, the text around each sample's value.
     whole: list[tuple[bytes, list[bytes]]] = [
-        (b',"trait":' + label_text[k] + b',"parts":[{"component":' + key_text[k] + b',"trait":' + label_text[k]
-         + b',"effect":', float_texts(np.asarray(v, dtype=float)))
+        (b',"component":' + orjson.dumps(k) + b"}", float_texts(rounded(v)))
         for k, v in community.items()
     ]
     out: list[RawJSON] = []
     for i in range(n_samples):
-        listed_i: Sequence[bytes] = entries[bounds[i] : bounds[i + 1]]
+        text = b"".join(flat[piece_bounds[i] : piece_bounds[i + 1]])
         if whole:
-            listed_i = [*listed_i, *[b"".join((_COMMUNITY, t[i], middle, t[i], b"}]}")) for middle, t in whole]]
-        out.append(RawJSON(b"[" + b",".join(listed_i) + b"]"))
+            text += b"".join([b"," + _COMMUNITY + t[i] + tail for tail, t in whole])
+        out.append(RawJSON(b"[" + text[1:] + b"]"))
     return out
 
 
-def _pick(texts: list[bytes], index: np.ndarray) -> list[bytes]:
-    """``texts`` at a boolean mask or integer positions."""
-    positions = np.flatnonzero(index) if index.dtype == bool else index
-    return [texts[i] for i in positions.tolist()]
+def _objects(items: Iterable[bytes]) -> np.ndarray:
+    """``items`` as a one-dimensional object array (numpy would make a
+    bytes array of the list, or a 2-D array of an empty one)."""
+    listed = list(items)
+    out = np.empty(len(listed), dtype=object)
+    out[:] = listed
+    return out
 
 
-def _named_parts(components: np.ndarray, values: np.ndarray, label_body: list[bytes]) -> list[bytes]:
-    """``label (+1.2)`` for each part: its component's label (JSON-escaped,
-    without quotes) and its points as ``f"{value:+.1f}"`` writes them.
+def expanded(entries: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> list[dict[str, Any]]:
+    """A lean contribution list (:func:`listed_json`, read back) as the
+    dictionaries API callers and the reports read::
 
-    The numbers are rounded in numpy: ``rint(|v| * 10)`` is Python's
-    correctly rounded one decimal unless ``|v| * 10`` lies within a rounding
-    error of a half, where the product may round the other way; those few
-    are formatted by Python.  Each distinct (label, number) is written once.
+        {"taxon", "id", "effect", "trait": label,
+         "parts": [{"component": key, "trait": label, "effect": e}, ...]}
+
+    where a taxon acting through several components has the trait
+    ``"label (+1.2); label (-0.3)"`` (each part's points to one decimal).
+    An entry already in that shape (no ``component``, ``parts`` a list) is
+    kept as it is.  ``labels`` names each component key; an unknown key
+    raises KeyError (the caller says which file).
+
+    >>> expanded([{"taxon": "A", "id": "s__A", "effect": 1.5, "component": "p.x"}], {"p.x": "X"})
+    [{'taxon': 'A', 'id': 's__A', 'effect': 1.5, 'trait': 'X', 'parts': [{'component': 'p.x', 'trait': 'X', 'effect': 1.5}]}]
     """
-    if not len(values):
-        return []
-    scaled = np.abs(values) * 10.0
-    tenths = np.rint(scaled)
-    near_half = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
-    negative = np.signbit(values)
-    top = int(tenths.max()) + 1
-    code = (components.astype(np.int64) * 2 + negative) * top + tenths.astype(np.int64)
-    unique, inverse = np.unique(code, return_inverse=True)
-    texts = []
-    for u in unique.tolist():
-        pair, t = divmod(u, top)
-        c, neg = divmod(pair, 2)
-        texts.append(label_body[c] + f" ({'-' if neg else '+'}{t // 10}.{t % 10})".encode())
-    out = [texts[i] for i in inverse.tolist()]
-    for i in np.flatnonzero(near_half).tolist():
-        out[i] = label_body[int(components[i])] + f" ({float(values[i]):+.1f})".encode()
+    out: list[dict[str, Any]] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        key = entry.get("component")
+        split = entry.get("parts")
+        if key is not None:
+            parts: list[tuple[str, Any]] = [(str(key), entry.get("effect"))]
+        elif isinstance(split, Mapping):
+            parts = [(str(k), v) for k, v in split.items()]
+        else:
+            out.append(dict(entry))
+            continue
+        named = [{"component": k, "trait": labels[k], "effect": v} for k, v in parts]
+        trait = (labels[parts[0][0]] if len(parts) == 1
+                 else "; ".join(f"{labels[k]} ({float(v):+.1f})" for k, v in parts))
+        full = {k: v for k, v in entry.items() if k not in ("component", "parts")}
+        full["trait"] = trait
+        full["parts"] = named
+        out.append(full)
     return out
 
 

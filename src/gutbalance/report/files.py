@@ -17,7 +17,7 @@ Layout of ``DIR`` (``gutbalance analyze ... -o DIR``)::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -33,6 +33,7 @@ from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
 from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from ..scores import scores_json_samples
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 from .figures import score_figure
 from .render import (
@@ -195,8 +196,10 @@ def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, 
 
 
 def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:
-    """Per-taxon contributions from ``scores.json``: either the mapping
-    ``{sample: {score: [...]}}`` itself or under a ``"contributions"`` key."""
+    """Per-taxon contributions from ``scores.json`` (none if there is no
+    such file): ``{sample: {score: [...]}}`` with every entry's trait named
+    (:func:`gutbalance.scores.scores_json_samples`), from this version's
+    lean format or the files of earlier versions."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -204,11 +207,7 @@ def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:
         return {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FormatError(f"cannot read contributions: {exc}", path=path) from None
-    if isinstance(data, Mapping) and isinstance(data.get("contributions"), Mapping):
-        data = data["contributions"]
-    if not isinstance(data, Mapping):
-        raise FormatError("expected an object {sample: {score: [contributions]}}", path=path)
-    return {str(k): v for k, v in data.items() if isinstance(v, Mapping)}
+    return scores_json_samples(data, path=path)
 
 
 def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
