@@ -282,7 +282,8 @@ def position_chart(
         body.append(f'<rect x="{_n(left)}" y="{y}" width="{_n(right - left)}" height="18" fill="{LIGHT}" rx="3"/>')
         if math.isfinite(value):
             body.append(f'<rect x="{_n(left)}" y="{y}" width="{_n(sc(value) - left)}" height="18" fill="{POSITIVE}" rx="3"/>')
-        y += 26
+        # a box row's label sits above its box: leave it a line of its own under the bar
+        y += 34 if rows_needed(reference, context) else 26
     rows = []
     if reference:
         rows.append(("healthy reference", reference, REFERENCE_FILL))
