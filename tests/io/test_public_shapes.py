@@ -169,13 +169,7 @@ def test_kraken_reports_in_metaphlan_style_are_reads_not_percentages(tmp_path, u
 
     text = KRAKEN_MPA.replace("__", underscores)
     assert not sniff_single(_source(text))
-    path = tmp_path / "S1.mpa"
-    path.write_text(text)
-    cohort = gutbalance.read(path)
-    assert cohort.samples.loc["S1", "source_format"] == "kraken-mpa"
-    domains = cohort.at_rank("domain").loc["S1"]
-    assert domains["k__Bacteria"] == pytest.approx(0.9)
-    assert domains.sum() == pytest.approx(1.0)
+    cohort = _read_kraken_mpa(tmp_path, text)
     assert cohort.at_rank("phylum").loc["S1", "p__Bacillota"] == pytest.approx(0.6)
     assert cohort.at_rank("species").loc["S1", "s__Roseburia hominis"] == pytest.approx(0.6)
     assert "k__Fungi" not in cohort.taxa.index  # Kraken's kingdom is not a standard rank
@@ -193,16 +187,21 @@ def test_kraken_mpa_with_intermediate_ranks_and_root(tmp_path, underscores):
         for clade, n in rows
     )
     text = text.replace("__", underscores)
-    path = tmp_path / "S1.mpa"
-    path.write_text(text)
-    cohort = gutbalance.read(path)
+    cohort = _read_kraken_mpa(tmp_path, text)
+    assert cohort.at_rank("species").loc["S1", "s__Roseburia hominis"] == pytest.approx(0.6)
+    plain = gutbalance.read(_write(tmp_path / "plain" / "S1.mpa", KRAKEN_MPA.replace("__", underscores)))
+    assert cohort.at_rank("species").equals(plain.at_rank("species"))
+
+
+def _read_kraken_mpa(tmp_path, text):
+    """KRAKEN_MPA (in some spelling) read from a file: a Kraken MetaPhlAn-style
+    table of reads, 90 % bacterial."""
+    cohort = gutbalance.read(_write(tmp_path / "S1.mpa", text))
     assert cohort.samples.loc["S1", "source_format"] == "kraken-mpa"
     domains = cohort.at_rank("domain").loc["S1"]
     assert domains["k__Bacteria"] == pytest.approx(0.9)
     assert domains.sum() == pytest.approx(1.0)
-    assert cohort.at_rank("species").loc["S1", "s__Roseburia hominis"] == pytest.approx(0.6)
-    plain = gutbalance.read(_write(tmp_path / "plain" / "S1.mpa", KRAKEN_MPA.replace("__", underscores)))
-    assert cohort.at_rank("species").equals(plain.at_rank("species"))
+    return cohort
 
 
 def _write(path, text):
