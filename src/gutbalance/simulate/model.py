@@ -354,6 +354,24 @@ def _active_signal(signals, t0: float, t1: float, size: int) -> np.ndarray:
     return u
 
 
+def _piecewise_solve(y0, times, signals, size: int, segment) -> np.ndarray:
+    """The state at ``times`` of an ODE whose perturbation ``u`` is constant
+    between signal edges: ``segment(y, u, ds)`` gives the exact states at
+    offsets ``ds`` from a segment's start, the last offset its end."""
+    out = np.empty((len(times), len(y0)))
+    y = y0.astype(np.float64)
+    if len(times) == 1:
+        out[0] = y
+        return out
+    for t0, t1 in _segments(times, signals):
+        u = _active_signal(signals, t0, t1, size)
+        inside = (times >= t0) & (times <= t1)
+        vals = segment(y, u, np.append(times[inside] - t0, t1 - t0))
+        out[inside] = vals[:-1]
+        y = vals[-1]
+    return out
+
+
 def _loglinear_solve(r, a, e, y0, times, signals) -> np.ndarray:
     """``y' = r + A y + E u(t)`` with piecewise-constant ``u``: exact, through the eigendecomposition of ``A``."""
     diagonal = not np.any(a - np.diag(np.diag(a)))
@@ -362,26 +380,17 @@ def _loglinear_solve(r, a, e, y0, times, signals) -> np.ndarray:
     else:
         lam, vecs = np.linalg.eig(a)
         inv = np.linalg.inv(vecs)
-    out = np.empty((len(times), len(y0)))
-    y = y0.astype(np.float64)
-    if len(times) == 1:
-        out[0] = y
-        return out
-    for t0, t1 in _segments(times, signals):
-        u = _active_signal(signals, t0, t1, e.shape[1])
+
+    def segment(y, u, ds):
         forcing = r + e @ u
-        inside = (times >= t0) & (times <= t1)
-        ds = np.append(times[inside] - t0, t1 - t0)
         if diagonal:
             y_star = -forcing / lam
-            vals = y_star + (y - y_star) * np.exp(np.outer(ds, lam))
-        else:
-            y_star = -np.linalg.solve(a, forcing)
-            z = inv @ (y - y_star)
-            vals = (y_star + (np.exp(np.outer(ds, lam)) * z) @ vecs.T).real
-        out[inside] = vals[:-1]
-        y = vals[-1]
-    return out
+            return y_star + (y - y_star) * np.exp(np.outer(ds, lam))
+        y_star = -np.linalg.solve(a, forcing)
+        z = inv @ (y - y_star)
+        return (y_star + (np.exp(np.outer(ds, lam)) * z) @ vecs.T).real
+
+    return _piecewise_solve(y0, times, signals, e.shape[1], segment)
 
 
 def _logistic_solve(r, a_diag, theta, e, y0, times, signals, y_lo: float = -np.inf) -> np.ndarray:
@@ -391,19 +400,11 @@ def _logistic_solve(r, a_diag, theta, e, y0, times, signals, y_lo: float = -np.i
     so each segment is ``z(s) = z0 exp(-k s) - theta a s phi(k s)``, ``k = theta (r + e.u)``,
     ``phi(v) = (1 - exp(-v)) / v``.
     """
-    out = np.empty((len(times), len(y0)))
-    y = y0.astype(np.float64)
-    if len(times) == 1:
-        out[0] = y
-        return out
-    for t0, t1 in _segments(times, signals):
-        u = _active_signal(signals, t0, t1, e.shape[1])
-        inside = (times >= t0) & (times <= t1)
-        ds = np.append(times[inside] - t0, t1 - t0)[:, None]
-        vals = np.maximum(_logistic_step(y, r + e @ u, a_diag, theta, ds), y_lo)
-        out[inside] = vals[:-1]
-        y = vals[-1]
-    return out
+
+    def segment(y, u, ds):
+        return np.maximum(_logistic_step(y, r + e @ u, a_diag, theta, ds[:, None]), y_lo)
+
+    return _piecewise_solve(y0, times, signals, e.shape[1], segment)
 
 
 def _logistic_step(y0, rate, a_diag, theta, ds):
