@@ -11,6 +11,7 @@ import threading
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -149,29 +150,52 @@ def test_other_users_sample_is_404(client, app):
     assert client.get(f"/api/samples/{sample['id']}", headers=alice).status_code == 200
 
 
+def _cpu_ticks(pid: int) -> int:
+    """The CPU time a process has used, in clock ticks (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _settled_ticks(pid: int) -> int:
+    """The CPU ticks of a process once it has stopped using CPU (idle for 0.3 s)."""
+    ticks = _cpu_ticks(pid)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        now = _cpu_ticks(pid)
+        if now == ticks:
+            return ticks
+        ticks = now
+    raise AssertionError("the worker never became idle")
+
+
 def test_a_worker_that_dies_mid_upload_leaves_nothing(client, app, tmp_path):
     """The worker scoring a file is killed (as the kernel does when memory
     runs out): the upload fails with a message, nothing is stored, and the
-    next upload gets a new worker."""
+    next upload gets a new worker.
+
+    The kill must come while the worker is scoring: not while it warms up
+    (that is a failed start, 503) and not after it finished (201).  So the
+    workers are started and idle first, and the one whose CPU time starts to
+    rise once the job runs is killed; scoring the 1,000 samples takes it
+    about a second, far longer than the 20 ms between looks."""
     from gutbalance.web import jobs
 
     headers = register(client, "alice")
     pool = jobs.shared_pool(app.state.settings)
-    big = merged_metaphlan(tmp_path, [f"S{i}" for i in range(400)])
+    pool.prestart()
+    idle = {worker.process.pid: _settled_ticks(worker.process.pid) for worker in pool.workers if worker.process is not None}
+    assert idle, "no worker started"
+    big = merged_metaphlan(tmp_path, [f"S{i}" for i in range(app.state.settings.upload_max_samples)])
     with ThreadPoolExecutor(1) as executor:
         future = executor.submit(upload, client, headers, big, filename="merged.tsv")
+        busy = None
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with app.state.sessions() as session:
-                running = session.scalar(select(Job).where(Job.status == jobs.RUNNING))
-            if running is not None:
-                break
-            time.sleep(0.05)
-        assert running is not None, "the job never started"
-        time.sleep(0.5)
-        for worker in pool.workers:
-            if worker.process is not None and worker.conn is not None:
-                os.kill(worker.process.pid, signal.SIGKILL)
+        while busy is None and time.monotonic() < deadline and not future.done():
+            busy = next((pid for pid, ticks in idle.items() if _cpu_ticks(pid) > ticks + 1), None)
+            time.sleep(0.02)
+        assert busy is not None, "no worker started scoring the upload"
+        os.kill(busy, signal.SIGKILL)
         response = future.result(timeout=120)
     assert response.status_code == 413
     assert "worker reading the file stopped" in response.json()["detail"]
