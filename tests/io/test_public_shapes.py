@@ -4,6 +4,7 @@ Each fixture is typed here, a few lines shaped like the public file it stands
 for; no public file is copied into the project.
 """
 
+import numpy as np
 import pytest
 
 import gutbalance
@@ -242,3 +243,80 @@ def test_kraken_mpa_sniffer_leaves_other_tables_alone(text):
     from gutbalance.io.formats.kraken_mpa import sniff
 
     assert not sniff(_source(text))
+
+
+# A QIIME 2 feature table of ASV hashes with its Greengenes 13_8 taxonomy
+# (the "Moving Pictures" tutorial as run in suzyeiko/q2_movingpictures:
+# table-dada2.qza + taxonomy.qza). Greengenes spells one genus two ways under
+# Lachnospiraceae (g__Ruminococcus and g__[Ruminococcus]) and puts
+# g__Clostridium in several families; SILVA 138 (laurichi13/16S-CRC-data) has
+# g__uncultured under dozens of families, some with an s__uncultured_bacterium.
+GG_FEATURES = (
+    "Feature ID\tTaxon\tConfidence\n"
+    "a1\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; s__\t0.9\n"
+    "a2\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; "
+    "s__gnavus\t0.8\n"
+    "a3\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Ruminococcus; "
+    "s__lactaris\t0.9\n"
+    "a4\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Clostridiaceae; g__Clostridium; s__\t0.9\n"
+    "a5\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Clostridium; s__\t0.9\n"
+    "a6\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; s__\t1\n"
+    "a7\tk__Bacteria; p__Proteobacteria\t0.7\n"
+)
+SILVA_FEATURES = (
+    "Feature ID\tTaxon\tConfidence\n"
+    "b1\td__Bacteria; p__Firmicutes; c__Clostridia; o__Oscillospirales; f__Ruminococcaceae; g__uncultured\t0.9\n"
+    "b2\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae; g__uncultured; "
+    "s__uncultured_bacterium\t0.9\n"
+    "b3\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae; g__uncultured\t0.9\n"
+    "b4\td__Bacteria; p__Bacteroidota; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\t1\n"
+    "b5\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae\t0.8\n"
+)
+
+
+def _hashed_table(tmp_path, taxonomy_text, counts):
+    """A feature table of hashes (features x samples, reads) and its taxonomy.tsv."""
+    (tmp_path / "taxonomy.tsv").write_text(taxonomy_text)
+    lines = ["#OTU ID\tS1\tS2"] + [f"{feature}\t{a}\t{b}" for feature, (a, b) in counts.items()]
+    (tmp_path / "feature-table.tsv").write_text("\n".join(lines) + "\n")
+    return gutbalance.read([tmp_path / "feature-table.tsv", tmp_path / "taxonomy.tsv"])
+
+
+@pytest.mark.parametrize(
+    ("taxonomy_text", "counts"),
+    [
+        # S2 has the species of both spellings but no genus-only read of g__[Ruminococcus]
+        (GG_FEATURES, {"a1": (5, 0), "a2": (7, 12), "a3": (3, 17), "a4": (10, 20), "a5": (15, 5), "a6": (50, 40),
+                       "a7": (10, 6)}),
+        (SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80), "b5": (5, 5)}),
+    ],
+    ids=["greengenes-two-spellings-and-homonyms", "silva-uncultured-in-two-families"],
+)
+def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxonomy_text, counts):
+    # Before: a taxon spelt two ways, or one name under two families, was taken
+    # for one clade whose children outgrew it; the sample was then read as
+    # per-rank estimates and its phyla added up to up to 1.45 (Moving
+    # Pictures), `placed` fell to 0.006.
+    cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    phyla = cohort.at_rank("phylum")
+    totals = np.array(list(counts.values()), dtype=float).sum(axis=0)
+    assert phyla.sum(axis=1).to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
+    assert cohort.samples["placed"].to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
+    firmicutes = np.array([sum(counts[f][k] for f in counts if f not in ("a6", "a7", "b4")) for k in (0, 1)])
+    assert phyla["p__Bacillota"].to_numpy() == pytest.approx(firmicutes / totals)
+    # every clade is the sum of its own share and its children's: no child above its parent
+    own, _ = cohort.terminal_matrix()
+    assert np.asarray(own.sum(axis=1)).ravel() == pytest.approx([1.0, 1.0])
+    assert (own.data >= 0).all()
+
+
+def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
+    cohort = _hashed_table(tmp_path, SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80),
+                                                      "b5": (5, 5)})
+    genera = cohort.at_rank("genus")
+    uncultured = [key for key in genera.columns if key.endswith("g__uncultured")]
+    assert sorted(uncultured) == ["f__Lachnospiraceae|g__uncultured", "f__Ruminococcaceae|g__uncultured"]
+    assert genera.loc["S1", "f__Ruminococcaceae|g__uncultured"] == pytest.approx(0.2)
+    assert genera.loc["S1", "f__Lachnospiraceae|g__uncultured"] == pytest.approx(0.35)
+    families = cohort.at_rank("family")
+    assert families.loc["S2", "f__Lachnospiraceae"] == pytest.approx(15 / 100)
