@@ -31,7 +31,8 @@ Checks, each printed as it finishes:
    gutbalance's own genus vector; mOTUs 3 profiles: unassigned share and
    species total against the counts in the file; MetaPhlAn 4: species
    Shannon against scikit-bio over the file's ``s__`` rows; the BIOM example
-   as JSON 1.0 and as HDF5 2.1: identical scores.
+   as JSON 1.0 and as HDF5 2.1: identical scores; DADA2 sequence tables with
+   their taxonomy tables: phyla against pandas sums by the ``Phylum`` column.
 5. ``batch``: each GMWI2-example profile and the Kraken/Bracken samples,
    scored alone and inside one mixed batch (in input and reverse order), must give the
    same row, bit for bit.
@@ -83,7 +84,14 @@ CLI_INPUTS = {
     "biom_min_no_taxonomy": ["biom_format/examples/min_sparse_otu_table.biom"],
     "metaphlan4_voct22": ["taxpasta/tests/data/metaphlan/ERR7569997.txt"],
     "motus3_counts": ["taxpasta/tests/data/motus/2612_pe-ERR5766176-db_mOTU.out"],
+    "dada2_seqtab_with_taxa": ["seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"],
+    "dada2_asv_rows_with_taxa": ["seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"],
+    "dada2_seqtab_alone": ["seafood_dada2/seqtab.nochim.csv"],
+    "qiime2_composition_l6": ["qiime2_tutorial/comp-gut-table-l6.qza"],
+    "qiime2_taxonomy_of_another_table": ["qiime2_tutorial/data/table-dada2.qza", "qiime2_tutorial/data/taxonomy.qza"],
 }
+DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
+               ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
 QZA_PAIRS = {
     "crc16s (SILVA 138)": ("crc16s/table.qza", "crc16s/taxonomy.qza"),
     "movingpictures (Greengenes 13_8)": ("movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"),
@@ -385,6 +393,23 @@ def check_amplicon(root: Path) -> None:
             f"amplicon metaphlan4 {path.name}: {cohort.samples['database'].iloc[0]!r}; {len(species)} s__ rows, "
             f"richness {scores['richness'].iloc[0]:g}; Shannon ours {scores['shannon'].iloc[0]:.6f}, scikit-bio "
             f"over the s__ rows {theirs:.6f}; GMWI2 {scores['gmwi2'].iloc[0]}, GMHI {scores['gmhi'].iloc[0]}"
+        )
+    for seqtab_path, taxa_path in DADA2_PAIRS:
+        seqtab_file, taxa_file = root / seqtab_path, root / taxa_path
+        if not (seqtab_file.exists() and taxa_file.exists()):
+            say(f"amplicon dada2: skipped, {seqtab_path} absent")
+            continue
+        seqtab = pd.read_csv(seqtab_file, index_col=0)
+        if seqtab.index.astype(str).str.fullmatch(r"[ACGTN]{50,}").mean() > 0.5:
+            seqtab = seqtab.T  # sequences as rows
+        seqtab.index = seqtab.index.astype(str)
+        phyla = pd.read_csv(taxa_file, index_col=0)["Phylum"].reindex(seqtab.columns)
+        independent = seqtab.div(seqtab.sum(axis=1), axis=0).T.groupby(phyla).sum().T.sum(axis=1)
+        cohort = _quiet_read([seqtab_file, taxa_file])
+        ours = cohort.at_rank("phylum").sum(axis=1).reindex(independent.index)
+        say(
+            f"amplicon dada2 {seqtab_path}: {cohort.n_samples} samples (the table's rows: {len(seqtab)}); largest "
+            f"|phyla ours - pandas by the Phylum column| = {float((ours - independent).abs().max()):.2g}"
         )
     twins = [root / p for p in BIOM_TWINS]
     if all(p.exists() for p in twins):

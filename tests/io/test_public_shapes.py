@@ -4,12 +4,19 @@ Each fixture is typed here, a few lines shaped like the public file it stands
 for; no public file is copied into the project.
 """
 
+from pathlib import Path
+
+import biom
+import h5py
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
+from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
 
 # bioBakery workflows' merged MetaPhlAn table (HMP2 tutorial,
 # examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv): "Sample"
@@ -320,3 +327,84 @@ def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
     assert genera.loc["S1", "f__Lachnospiraceae|g__uncultured"] == pytest.approx(0.35)
     families = cohort.at_rank("family")
     assert families.loc["S2", "f__Lachnospiraceae"] == pytest.approx(15 / 100)
+
+
+# DADA2 as its users save it (Curtis131/seafood-microbiome-analysis,
+# seqtab.nochim.csv + taxa_sf2.csv): R's write.csv of the sequence table
+# (samples as rows, named by numbers; ASV sequences as column names; an empty
+# first header cell) and of assignTaxonomy's table (sequences as rows, one
+# column per rank, NA where unassigned, Species holding the epithet only).
+SEQ_A = "TACGTAGGTGGCAAGCGTTATCCGGATTTATTGGGCGTAAAGCGAGCGCAGGCGGTTTTTTAAGTCTGATGTGAAAGCCC"
+SEQ_B = "TACGGAGGATCCGAGCGTTATCCGGATTTATTGGGTTTAAAGGGAGCGTAGATGGATGTTTAAGTCAGTTGTGAAAGTTT"
+SEQ_C = "TACGTAGGGGGCAAGCGTTATCCGGATTTACTGGGTGTAAAGGGAGCGTAGACGGCATGGCAAGTCTGATGTGAAAGGCT"
+SEQ_D = "GACGAACCGTGCGAACGTTATCCGGATTTACTGGGCGTAAAGGGAGCGTAGACGGCATGGCAAGTCTGATGTGAAAGGCT"
+DADA2_SEQTAB = f'"","{SEQ_A}","{SEQ_B}","{SEQ_C}","{SEQ_D}"\n"914",60,20,15,5\n"915",0,50,50,0\n'
+DADA2_TAXA = (
+    '"","Kingdom","Phylum","Class","Order","Family","Genus","Species"\n'
+    f'"{SEQ_A}","Bacteria","Firmicutes","Bacilli","Lactobacillales","Streptococcaceae","Streptococcus",NA\n'
+    f'"{SEQ_B}","Bacteria","Bacteroidota","Bacteroidia","Bacteroidales","Bacteroidaceae","Bacteroides","fragilis"\n'
+    f'"{SEQ_C}","Bacteria","Firmicutes","Clostridia","Lachnospirales","Lachnospiraceae",NA,NA\n'
+    f'"{SEQ_D}",NA,NA,NA,NA,NA,NA,NA\n'
+)
+
+
+def test_dada2_sequence_table_with_its_taxonomy_table(tmp_path):
+    (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
+    (tmp_path / "taxa.csv").write_text(DADA2_TAXA)
+    assert taxonomy_file_kind(tmp_path / "taxa.csv") == "ranks"
+    assert taxonomy_file_kind(tmp_path / "seqtab.nochim.csv") is None
+    cohort = gutbalance.read([tmp_path / "seqtab.nochim.csv", tmp_path / "taxa.csv"])
+    assert cohort.sample_names == ["914", "915"]  # samples are the rows, not the sequences
+    assert cohort.samples.loc["914", "unassigned"] == pytest.approx(0.05)  # Kingdom NA
+    species = cohort.at_rank("species")
+    assert species.loc["915", "s__Bacteroides fragilis"] == pytest.approx(0.5)  # epithet + genus
+    families = cohort.at_rank("family")
+    assert families.loc["914", "f__Lachnospiraceae"] == pytest.approx(0.15)
+    assert cohort.at_rank("phylum").sum(axis=1).to_numpy() == pytest.approx([0.95, 1.0])
+
+
+def test_dada2_sequence_table_alone_says_what_to_give_beside_it(tmp_path):
+    (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
+    with pytest.raises(gutbalance.errors.FormatError, match=r"ASV sequence .*no taxonomy.*assignTaxonomy") as info:
+        gutbalance.read(tmp_path / "seqtab.nochim.csv")
+    assert "seqtab.nochim.csv" in str(info.value)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["Bacteria", "Firmicutes", "Clostridia", "NA", "", "Blautia"]), min_size=7, max_size=7))
+def test_a_rank_table_row_stops_at_its_first_missing_rank(names):
+    header = '"","Kingdom","Phylum","Class","Order","Family","Genus","Species"\n'
+    row = '"ASV1",' + ",".join(f'"{n}"' if n else "" for n in names) + "\n"
+    (lineage,) = parse_rank_table(header + row, Path("taxa.csv")).values()
+    depth = next((i for i, n in enumerate(names) if n in ("", "NA")), len(names))
+    if depth == 0:
+        assert lineage == "Unassigned"
+    else:
+        parts = lineage.split("; ")
+        assert len(parts) == depth
+        assert [p.split("__", 1)[1] for p in parts] == names[:depth]
+        assert [p.split("__", 1)[0] for p in parts] == list("kpcofgs")[:depth]
+
+
+def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
+    # kholoud-mamdouh/16srRNA-analysis-with-qiime2: data/table-dada2.qza beside
+    # a taxonomy.qza of the deblur table; 317 of its 770 features unnamed.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0]]), ["a1", "zz9"], ["S1", "S2"])
+    with h5py.File(tmp_path / "table.biom", "w") as f:
+        table.to_hdf5(f, "test")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"1 of 2 features .*'zz9'.* not in the taxonomy given "
+                       r"beside the table \(.*taxonomy.tsv\): was that taxonomy made from another table"):
+        gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+
+
+def test_a_samples_by_genera_table_of_bare_names_says_to_transpose_it(tmp_path):
+    # laurichi13/16S-CRC-data genus.csv.csv: "SampleID, Lysinibacillus, ..." (comma and space)
+    path = tmp_path / "genus.csv"
+    path.write_text("SampleID, Lysinibacillus, Fusobacterium, UCG-002\nSRR1, 0, 12, 40\nSRR2, 3, 0, 51\n")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"Lysinibacillus.*samples as rows, so transpose it"):
+        gutbalance.read(path)
+    # transposed as the message says, it reads at genus rank
+    path.write_text("genus,SRR1,SRR2\nLysinibacillus,0,3\nFusobacterium,12,0\nUCG-002,40,51\n")
+    cohort = gutbalance.read(path)
+    assert cohort.at_rank("genus").loc["SRR1", "g__Fusobacterium"] == pytest.approx(12 / 52)
