@@ -408,3 +408,41 @@ def test_a_samples_by_genera_table_of_bare_names_says_to_transpose_it(tmp_path):
     path.write_text("genus,SRR1,SRR2\nLysinibacillus,0,3\nFusobacterium,12,0\nUCG-002,40,51\n")
     cohort = gutbalance.read(path)
     assert cohort.at_rank("genus").loc["SRR1", "g__Fusobacterium"] == pytest.approx(12 / 52)
+
+
+# MetaPhlAn 4 with -t rel_ab_w_read_stats --unclassified_estimation (the shape
+# FredHutch/nf-differential-abundance's README shows for mpa_vJan21): an
+# UNCLASSIFIED row, clade_taxid, coverage and estimated reads columns, t__SGB rows.
+MPA4_READ_STATS = '#mpa_vJan21_CHOCOPhlAnSGB_202103\n#/usr/local/bin/metaphlan --nproc 16 --input_type bowtie2out -t rel_ab_w_read_stats --unclassified_estimation --index mpa_vJan21_CHOCOPhlAnSGB_202103 S1.bowtie2.bz2 S1.metaphlan\n#2948649 reads processed\n#S1\tS1\n#estimated_reads_mapped_to_known_clades:1000\n#clade_name\tclade_taxid\trelative_abundance\tcoverage\testimated_number_of_reads_from_the_clade\nUNCLASSIFIED\t-1\t40.0\t-\t700\nk__Bacteria\t2\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes\t2|1239\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia\t2|1239|186801\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales\t2|1239|186801|186802\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae\t2|1239|186801|186802|216572\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium\t2|1239|186801|186802|216572|216851\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii\t2|1239|186801|186802|216572|216851|853\t45.0\t0.2\t750\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii|t__SGB15318\t2|1239|186801|186802|216572|216851|853|\t45.0\t0.2\t750\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_SGB15346\t2|1239|186801|186802|216572|216851|\t15.0\t0.1\t250\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_SGB15346|t__SGB15346\t2|1239|186801|186802|216572|216851||\t15.0\t0.1\t250\n'
+
+
+def test_metaphlan4_with_read_stats_and_unclassified_estimation(tmp_path):
+    path = tmp_path / "S1.metaphlan"
+    path.write_text(MPA4_READ_STATS)
+    cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "source_format"] == "metaphlan"
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.40)
+    species = cohort.at_rank("species")
+    assert species.loc["S1", "s__Faecalibacterium prausnitzii"] == pytest.approx(0.45)
+    assert species.loc["S1", "s__Faecalibacterium SGB15346"] == pytest.approx(0.15)
+    scores = gutbalance.score(cohort)
+    assert scores.loc["S1", "diversity_rank"] == "species"
+    assert scores.loc["S1", "shannon"] == pytest.approx(-(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+
+
+def test_feature_table_tsv_constructed_from_biom_with_taxonomy_tsv(tmp_path):
+    # nf-core/ampliseq's qiime2/abundance_tables/feature_table.tsv (biom convert --to-tsv)
+    (tmp_path / "feature_table.tsv").write_text(
+        "# Constructed from biom file\n#OTU ID\tSample1\tSample2\n"
+        "22f4ee9a41a4d73580bf7ade8e9e017a\t400.0\t168.0\nec6c9233b72090035eb87c6ff39a84a7\t100.0\t32.0\n"
+    )
+    (tmp_path / "taxonomy.tsv").write_text(
+        "Feature ID\tTaxon\tConfidence\n"
+        "22f4ee9a41a4d73580bf7ade8e9e017a\td__Bacteria; p__Firmicutes; c__Clostridia; o__Oscillospirales; "
+        "f__Ruminococcaceae; g__Faecalibacterium\t0.99\n"
+        "ec6c9233b72090035eb87c6ff39a84a7\td__Bacteria; p__Bacteroidota; c__Bacteroidia; o__Bacteroidales; "
+        "f__Bacteroidaceae; g__Bacteroides; s__Bacteroides_coprocola\t0.99\n"
+    )
+    cohort = gutbalance.read([tmp_path / "feature_table.tsv", tmp_path / "taxonomy.tsv"])
+    assert cohort.sample_names == ["Sample1", "Sample2"]
+    assert cohort.at_rank("genus").loc["Sample2", "g__Faecalibacterium"] == pytest.approx(168 / 200)
