@@ -446,3 +446,14 @@ def test_feature_table_tsv_constructed_from_biom_with_taxonomy_tsv(tmp_path):
     cohort = gutbalance.read([tmp_path / "feature_table.tsv", tmp_path / "taxonomy.tsv"])
     assert cohort.sample_names == ["Sample1", "Sample2"]
     assert cohort.at_rank("genus").loc["Sample2", "g__Faecalibacterium"] == pytest.approx(168 / 200)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"\x1f\x8b\x08\x00\xad\xee\x08k\x02\xff\xbd\x91\xcfN\xc30\x0c\xc6\xcf\xe9S \xf5\r\x8b,\x00\n", b'"",Kingdom\r,x\n'],
+)
+def test_peeking_for_a_rank_table_never_raises(tmp_path, head):
+    # A gzipped profile's first bytes once made the csv module raise in the peek.
+    path = tmp_path / "S1_profile.txt.gz"
+    path.write_bytes(head)
+    assert taxonomy_file_kind(path) is None

@@ -306,9 +306,15 @@ def profiles_from_matrix(
 
 
 def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -> float:
-    """Reads not assigned, from the assigned reads and the unassigned share."""
-    domains = np.flatnonzero((cohort.taxa["rank"] == "domain").to_numpy())
-    assigned = float(counts[i, domains].sum()) if len(domains) else 0.0
+    """Reads not assigned, from the assigned reads and the unassigned share.
+
+    The assigned reads are those of the cohort's roots (taxa without a
+    parent): the domains, and any taxon no input or the lineage table placed
+    under one (an mOTUs species such as *Halobacterium hubeiense* the table
+    does not know), whose reads the domains alone would leave out.
+    """
+    roots = np.flatnonzero((cohort.taxa["parent"].astype(str) == "").to_numpy())
+    assigned = float(counts[i, roots].sum()) if len(roots) else 0.0
     estimate = assigned * unassigned / (1.0 - unassigned) if unassigned < 1 else 0.0
     if np.all(counts.data == np.round(counts.data)):
         estimate = float(round(estimate))  # reads are whole; keep the table an integer one

@@ -102,7 +102,11 @@ def _rank_table_header(line: str) -> tuple[str, list[str]] | None:
     for delimiter in ("\t", ","):
         if delimiter not in line:
             continue
-        cells = [c.strip().strip('"').strip().lstrip("#").strip() for c in next(csv.reader([line], delimiter=delimiter))]
+        try:
+            row = next(csv.reader([line], delimiter=delimiter))
+        except csv.Error:  # binary or broken text: not a taxonomy table (a peek never raises)
+            return None
+        cells = [c.strip().strip('"').strip().lstrip("#").strip() for c in row]
         ranks = [standard_rank(c) for c in cells[1:]]
         if (
             len(cells) >= 3

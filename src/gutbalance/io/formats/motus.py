@@ -20,7 +20,8 @@ How a profile is built:
 * The rank of the rows is the ``-k`` of the ``calc_motu`` comment: ``mOTU``
   (the default) is a species-level cluster; ``kingdom`` is the domain; the
   other levels are themselves.  Without the comment, ``mOTU``.
-* A name loses its ``[ref_mOTU_v3_00853]`` cluster id; ``X species incertae
+* A name loses its ``[ref_mOTU_v3_00853]`` cluster id (a species keeps the
+  genus its binomial names, as ``s__Genus_species`` does in other formats); ``X species incertae
   sedis`` (mOTUs' name for a cluster below X that has no species) becomes the
   placeholder ``X unclassified``; ``unassigned`` (``-1`` in mOTUs 2) is the
   unassigned share.  Clusters with the same name are summed.
@@ -39,8 +40,8 @@ import re
 import numpy as np
 
 from ...cohort import Lineage, SampleProfile
-from ...errors import FormatError
-from ...taxonomy import taxon
+from ...errors import FormatError, TaxonomyError
+from ...taxonomy import parse_lineage, taxon
 from ..feature_table import profiles_from_matrix
 from ..registry import Format, register
 from ..source import Source, parse_number
@@ -86,6 +87,18 @@ def _name(raw: str) -> str:
     return f"{incertae.group(1)} unclassified" if incertae else name
 
 
+def _lineage(rank: str, name: str) -> Lineage:
+    """A species as every reader spells a species-only name (with the genus
+    its binomial names, as ``s__Halobacterium_hubeiense`` parses), so it has
+    one column whichever format it came in; other levels as they are."""
+    if rank == "species":
+        try:
+            return parse_lineage(f"s__{name}")
+        except TaxonomyError:
+            pass
+    return (taxon(rank, name),)
+
+
 def read(source: Source) -> list[SampleProfile]:
     """Read an mOTUs profile (one sample, or a ``motus merge`` table)."""
     path = source.path
@@ -122,7 +135,7 @@ def read(source: Source) -> list[SampleProfile]:
         raw = fields[0].strip()
         if not raw:
             raise FormatError("empty taxon name", path=path, line=lineno, field=columns[0])
-        lineages.append(None if raw.lower() in _UNASSIGNED else (taxon(rank, _name(raw)),))
+        lineages.append(None if raw.lower() in _UNASSIGNED else _lineage(rank, _name(raw)))
         row = [parse_number(v, path=path, line=lineno, field=samples[j], what="abundance")
                for j, v in enumerate(fields[first_sample:])]
         if any(v < 0 for v in row):
