@@ -24,6 +24,15 @@ Checks, each printed as it finishes:
 4. ``auc``: immune_support, GMHI and GMWI2 against the healthy/unhealthy
    labels of that validation table (an external check only: nothing is tuned
    on it).
+6. ``amplicon``: QIIME 2 feature tables of ASV hashes with their taxonomy
+   (SILVA and Greengenes): each sample's phyla against an independent sum of
+   the features by the ``p__`` of their taxonomy string (pandas, not
+   gutbalance's code), and the genus-level Shannon against scikit-bio's over
+   gutbalance's own genus vector; mOTUs 3 profiles: unassigned share and
+   species total against the counts in the file; MetaPhlAn 4: species
+   Shannon against scikit-bio over the file's ``s__`` rows; the BIOM example
+   as JSON 1.0 and as HDF5 2.1: identical scores; DADA2 sequence tables with
+   their taxonomy tables: phyla against pandas sums by the ``Phylum`` column.
 5. ``batch``: each GMWI2-example profile and the Kraken/Bracken samples,
    scored alone and inside one mixed batch (in input and reverse order), must give the
    same row, bit for bit.
@@ -66,7 +75,31 @@ CLI_INPUTS = {
     "bracken_mpa": ["bracken_repo/sample_data/sample_output_bracken.mpa"],
     "biobakery_hmp2_merged": ["biobakery_workflows/examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv"],
     "gan_gmhi_validation": [GAN_TABLE],
+    # amplicon and newer-profiler inputs (docs/tried-on-public-data.md, the outside16s round)
+    "crc16s_silva_qza": ["crc16s/table.qza", "crc16s/taxonomy.qza"],
+    "crc16s_genus_csv": ["crc16s/genus.csv.csv"],
+    "movingpictures_greengenes_qza": ["movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"],
+    "biom_rich_json": ["biom_format/examples/rich_sparse_otu_table.biom"],
+    "biom_rich_hdf5": ["biom_format/examples/rich_sparse_otu_table_hdf5.biom"],
+    "biom_min_no_taxonomy": ["biom_format/examples/min_sparse_otu_table.biom"],
+    "metaphlan4_voct22": ["taxpasta/tests/data/metaphlan/ERR7569997.txt"],
+    "motus3_counts": ["taxpasta/tests/data/motus/2612_pe-ERR5766176-db_mOTU.out"],
+    "dada2_seqtab_with_taxa": ["seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"],
+    "dada2_asv_rows_with_taxa": ["seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"],
+    "dada2_seqtab_alone": ["seafood_dada2/seqtab.nochim.csv"],
+    "qiime2_composition_l6": ["qiime2_tutorial/comp-gut-table-l6.qza"],
+    "qiime2_taxonomy_of_another_table": ["qiime2_tutorial/data/table-dada2.qza", "qiime2_tutorial/data/taxonomy.qza"],
 }
+DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
+               ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
+QZA_PAIRS = {
+    "crc16s (SILVA 138)": ("crc16s/table.qza", "crc16s/taxonomy.qza"),
+    "movingpictures (Greengenes 13_8)": ("movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"),
+}
+MOTUS_PROFILES = ("taxpasta/tests/data/motus/2612_pe-ERR5766176-db_mOTU.out",
+                  "taxpasta/tests/data/motus/2612_se-ERR5766180-db_mOTU.out")
+METAPHLAN4 = ("taxpasta/tests/data/metaphlan/ERR7569997.txt", "taxpasta/tests/data/metaphlan/ERR7569998.txt")
+BIOM_TWINS = ("biom_format/examples/rich_sparse_otu_table.biom", "biom_format/examples/rich_sparse_otu_table_hdf5.biom")
 
 
 def say(*parts: object) -> None:
@@ -275,6 +308,118 @@ def check_batch(root: Path) -> None:
     say(f"batch: {len(files)} samples alone vs together (in input order and reversed): {len(changed)} rows differ {changed}")
 
 
+# --- 6. amplicon and newer-profiler inputs -----------------------------------------
+
+
+def _qza_member(path: Path, suffix: str) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(suffix))
+        return archive.read(name)
+
+
+def _quiet_read(paths: list[Path]):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        return gutbalance.read(paths)
+
+
+def check_amplicon(root: Path) -> None:
+    import io
+
+    import biom
+    import h5py
+    from skbio.diversity.alpha import shannon
+
+    for name, (table_path, taxonomy_path) in QZA_PAIRS.items():
+        table_file, taxonomy_file = root / table_path, root / taxonomy_path
+        if not (table_file.exists() and taxonomy_file.exists()):
+            say(f"amplicon {name}: skipped, {table_path} absent")
+            continue
+        with h5py.File(io.BytesIO(_qza_member(table_file, "data/feature-table.biom")), "r") as f:
+            features = biom.Table.from_hdf5(f).to_dataframe(dense=True)
+        taxa = pd.read_csv(io.BytesIO(_qza_member(taxonomy_file, "data/taxonomy.tsv")), sep="\t", index_col=0)
+        lineage = taxa["Taxon"].reindex(features.index)
+
+        def phylum(text: object) -> str | None:
+            parts = [p.strip() for p in str(text).split(";")]
+            return next((p[3:] for p in parts if p.startswith("p__") and len(p) > 3), None)
+
+        independent = (features / features.sum(axis=0)).groupby(lineage.map(phylum)).sum().T.sum(axis=1)
+        cohort = _quiet_read([table_file, taxonomy_file])
+        ours = cohort.at_rank("phylum").sum(axis=1).reindex(independent.index)
+        genera = cohort.at_rank("genus", include_unclassified=False)
+        scores = gutbalance.score(cohort)
+        skbio_shannon = pd.Series(
+            [shannon(row[row > 0] / row.sum()) if row.sum() > 0 else np.nan for row in genera.to_numpy()],
+            index=genera.index,
+        )
+        say(
+            f"amplicon {name}: {cohort.n_samples} samples; phyla per sample sum {ours.min():.6f}-{ours.max():.6f}, "
+            f"largest |ours - pandas by p__| = {float((ours - independent).abs().max()):.2g}; placed >= "
+            f"{cohort.samples['placed'].min():.4f}; genus Shannon vs scikit-bio "
+            f"{float((scores['shannon'] - skbio_shannon)[scores['diversity_rank'] == 'genus'].abs().max()):.2g} "
+            "(genus-rank samples); diversity_rank "
+            f"{sorted(set(scores['diversity_rank']))}; GMHI/GMWI2 missing in "
+            f"{int(scores['gmhi'].isna().sum())}/{int(scores['gmwi2'].isna().sum())}"
+        )
+    for relative in MOTUS_PROFILES:
+        path = root / relative
+        if not path.exists():
+            say(f"amplicon motus: skipped, {relative} absent")
+            continue
+        raw = pd.read_csv(path, sep="\t", comment=None, skiprows=2)
+        reads = raw.iloc[:, -1].astype(float)
+        unassigned = float(reads[raw.iloc[:, 0] == "unassigned"].sum() / reads.sum())
+        cohort = _quiet_read([path])
+        species = float(cohort.at_rank("species").sum(axis=1).iloc[0])
+        say(
+            f"amplicon motus {path.name}: unassigned {cohort.samples['unassigned'].iloc[0]:.6f} (file "
+            f"{unassigned:.6f}), species total {species:.6f} (file {1 - unassigned:.6f}), "
+            f"{len(reads)} rows, {int((reads > 0).sum())} non-zero"
+        )
+    for relative in METAPHLAN4:
+        path = root / relative
+        if not path.exists():
+            say(f"amplicon metaphlan4: skipped, {relative} absent")
+            continue
+        rows = pd.read_csv(path, sep="\t", comment="#", header=None, usecols=[0, 2], names=["clade", "percent"])
+        species = rows[rows["clade"].str.contains("s__") & ~rows["clade"].str.contains("t__")]
+        cohort = _quiet_read([path])
+        scores = gutbalance.score(cohort)
+        theirs = shannon(species["percent"].to_numpy() / species["percent"].sum())
+        say(
+            f"amplicon metaphlan4 {path.name}: {cohort.samples['database'].iloc[0]!r}; {len(species)} s__ rows, "
+            f"richness {scores['richness'].iloc[0]:g}; Shannon ours {scores['shannon'].iloc[0]:.6f}, scikit-bio "
+            f"over the s__ rows {theirs:.6f}; GMWI2 {scores['gmwi2'].iloc[0]}, GMHI {scores['gmhi'].iloc[0]}"
+        )
+    for seqtab_path, taxa_path in DADA2_PAIRS:
+        seqtab_file, taxa_file = root / seqtab_path, root / taxa_path
+        if not (seqtab_file.exists() and taxa_file.exists()):
+            say(f"amplicon dada2: skipped, {seqtab_path} absent")
+            continue
+        seqtab = pd.read_csv(seqtab_file, index_col=0)
+        if seqtab.index.astype(str).str.fullmatch(r"[ACGTN]{50,}").mean() > 0.5:
+            seqtab = seqtab.T  # sequences as rows
+        seqtab.index = seqtab.index.astype(str)
+        phyla = pd.read_csv(taxa_file, index_col=0)["Phylum"].reindex(seqtab.columns)
+        independent = seqtab.div(seqtab.sum(axis=1), axis=0).T.groupby(phyla).sum().T.sum(axis=1)
+        cohort = _quiet_read([seqtab_file, taxa_file])
+        ours = cohort.at_rank("phylum").sum(axis=1).reindex(independent.index)
+        say(
+            f"amplicon dada2 {seqtab_path}: {cohort.n_samples} samples (the table's rows: {len(seqtab)}); largest "
+            f"|phyla ours - pandas by the Phylum column| = {float((ours - independent).abs().max()):.2g}"
+        )
+    twins = [root / p for p in BIOM_TWINS]
+    if all(p.exists() for p in twins):
+        a, b = (gutbalance.score(_quiet_read([p])) for p in twins)
+        same = a.drop(columns=["warnings"]).equals(b.drop(columns=["warnings"]))
+        say(f"amplicon biom: JSON 1.0 and HDF5 2.1 of one table give identical scores: {same}")
+    else:
+        say("amplicon biom: skipped, biom_format/examples absent")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("root", type=Path, help="folder with the fetched public data")
@@ -288,6 +433,7 @@ def main() -> int:
     check_gmhi(args.root, args.out)
     check_auc(args.root, args.out)
     check_batch(args.root)
+    check_amplicon(args.root)
     return 0
 
 

@@ -657,14 +657,18 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
     """Own abundances, resolved lineages, clades summed again (see :func:`place_profile`)."""
     lineages = profile.lineages
     values = [float(v) for v in profile.abundance]
-    position = {lin[-1].id: i for i, lin in enumerate(lineages)}
+    # Keyed by the whole path of ids, not the leaf's: one input may use a name
+    # under two parents (Greengenes' g__Clostridium in five families, SILVA's
+    # g__uncultured in dozens), and those are different clades here.
+    paths = [tuple(t.id for t in lin) for lin in lineages]
+    position = {path: i for i, path in enumerate(paths)}
     own = list(values)
     counts = profile.counts
     own_counts = None if counts is None else [float(v) for v in counts]
-    for i, lin in enumerate(lineages):
+    for i, path in enumerate(paths):
         # The nearest ancestor the input reported holds this clade too.
-        for depth in range(len(lin) - 2, -1, -1):
-            j = position.get(lin[depth].id)
+        for depth in range(len(path) - 1, 0, -1):
+            j = position.get(path[:depth])
             if j is not None and j != i:
                 own[j] -= values[i]
                 if own_counts is not None and counts is not None:
@@ -695,7 +699,9 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
             if len(_RESOLVED) >= _ROW_VERDICTS_MAX:
                 _RESOLVED.clear()
             info = _RESOLVED[id(lin)] = (lin, *_resolved_info(lin))
-        key = info[1][-1].id
+        # The resolved leaf and its path: the same name under two resolved
+        # parents stays two leaves; sorted by leaf id first, as ever.
+        key = (info[1][-1].id, tuple(node_id for node_id, _ in info[2]))
         slot = leaves.get(key)
         if slot is None:
             leaves[key] = [info, value, n]
@@ -723,22 +729,23 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
         total += value
         if is_placed_:
             placed += value
-        for node_id, path in prefixes:
-            slot = clade_get(node_id)
+        for depth, (_, path) in enumerate(prefixes, start=1):
+            node_key = key[1][:depth]
+            slot = clade_get(node_key)
             if slot is None:
-                clade[node_id] = [path, value, n]
+                clade[node_key] = [path, value, n]
             else:
                 slot[1] += value
                 slot[2] += n
-    for node_id, slot in clade.items():
+    for node_key, slot in clade.items():
         # Keep the spelling this input used for the taxa it reported.
-        taxon_written = written.get(node_id)
+        taxon_written = written.get(node_key[-1])
         if taxon_written is not None and slot[0][-1] is not taxon_written:
             slot[0] = (*slot[0][:-1], taxon_written)
     out.lineages = [slot[0] for slot in clade.values()]
     out.abundance = [slot[1] for slot in clade.values()]
     out.counts = None if own_counts is None else [slot[2] for slot in clade.values()]
-    out.taxids = [taxid_of.get(key, "") for key in clade] if profile.taxids else None
+    out.taxids = [taxid_of.get(key[-1], "") for key in clade] if profile.taxids else None
     out.placed = placed / total if total > 0 else float("nan")
     out.__dict__["_tree_complete"] = True  # every ancestor of every leaf was emitted
     return out

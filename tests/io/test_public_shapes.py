@@ -4,11 +4,19 @@ Each fixture is typed here, a few lines shaped like the public file it stands
 for; no public file is copied into the project.
 """
 
+from pathlib import Path
+
+import biom
+import h5py
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
+from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
 
 # bioBakery workflows' merged MetaPhlAn table (HMP2 tutorial,
 # examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv): "Sample"
@@ -242,3 +250,210 @@ def test_kraken_mpa_sniffer_leaves_other_tables_alone(text):
     from gutbalance.io.formats.kraken_mpa import sniff
 
     assert not sniff(_source(text))
+
+
+# A QIIME 2 feature table of ASV hashes with its Greengenes 13_8 taxonomy
+# (the "Moving Pictures" tutorial as run in suzyeiko/q2_movingpictures:
+# table-dada2.qza + taxonomy.qza). Greengenes spells one genus two ways under
+# Lachnospiraceae (g__Ruminococcus and g__[Ruminococcus]) and puts
+# g__Clostridium in several families; SILVA 138 (laurichi13/16S-CRC-data) has
+# g__uncultured under dozens of families, some with an s__uncultured_bacterium.
+GG_FEATURES = (
+    "Feature ID\tTaxon\tConfidence\n"
+    "a1\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; s__\t0.9\n"
+    "a2\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; "
+    "s__gnavus\t0.8\n"
+    "a3\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Ruminococcus; "
+    "s__lactaris\t0.9\n"
+    "a4\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Clostridiaceae; g__Clostridium; s__\t0.9\n"
+    "a5\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__Clostridium; s__\t0.9\n"
+    "a6\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides; s__\t1\n"
+    "a7\tk__Bacteria; p__Proteobacteria\t0.7\n"
+)
+SILVA_FEATURES = (
+    "Feature ID\tTaxon\tConfidence\n"
+    "b1\td__Bacteria; p__Firmicutes; c__Clostridia; o__Oscillospirales; f__Ruminococcaceae; g__uncultured\t0.9\n"
+    "b2\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae; g__uncultured; "
+    "s__uncultured_bacterium\t0.9\n"
+    "b3\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae; g__uncultured\t0.9\n"
+    "b4\td__Bacteria; p__Bacteroidota; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\t1\n"
+    "b5\td__Bacteria; p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae\t0.8\n"
+)
+
+
+def _hashed_table(tmp_path, taxonomy_text, counts):
+    """A feature table of hashes (features x samples, reads) and its taxonomy.tsv."""
+    (tmp_path / "taxonomy.tsv").write_text(taxonomy_text)
+    lines = ["#OTU ID\tS1\tS2"] + [f"{feature}\t{a}\t{b}" for feature, (a, b) in counts.items()]
+    (tmp_path / "feature-table.tsv").write_text("\n".join(lines) + "\n")
+    return gutbalance.read([tmp_path / "feature-table.tsv", tmp_path / "taxonomy.tsv"])
+
+
+@pytest.mark.parametrize(
+    ("taxonomy_text", "counts"),
+    [
+        # S2 has the species of both spellings but no genus-only read of g__[Ruminococcus]
+        (GG_FEATURES, {"a1": (5, 0), "a2": (7, 12), "a3": (3, 17), "a4": (10, 20), "a5": (15, 5), "a6": (50, 40),
+                       "a7": (10, 6)}),
+        (SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80), "b5": (5, 5)}),
+    ],
+    ids=["greengenes-two-spellings-and-homonyms", "silva-uncultured-in-two-families"],
+)
+def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxonomy_text, counts):
+    # Before: a taxon spelt two ways, or one name under two families, was taken
+    # for one clade whose children outgrew it; the sample was then read as
+    # per-rank estimates and its phyla added up to up to 1.45 (Moving
+    # Pictures), `placed` fell to 0.006.
+    cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    phyla = cohort.at_rank("phylum")
+    totals = np.array(list(counts.values()), dtype=float).sum(axis=0)
+    assert phyla.sum(axis=1).to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
+    assert cohort.samples["placed"].to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
+    firmicutes = np.array([sum(counts[f][k] for f in counts if f not in ("a6", "a7", "b4")) for k in (0, 1)])
+    assert phyla["p__Bacillota"].to_numpy() == pytest.approx(firmicutes / totals)
+    # every clade is the sum of its own share and its children's: no child above its parent
+    own, _ = cohort.terminal_matrix()
+    assert np.asarray(own.sum(axis=1)).ravel() == pytest.approx([1.0, 1.0])
+    assert (own.data >= 0).all()
+
+
+def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
+    cohort = _hashed_table(tmp_path, SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80),
+                                                      "b5": (5, 5)})
+    genera = cohort.at_rank("genus")
+    uncultured = [key for key in genera.columns if key.endswith("g__uncultured")]
+    assert sorted(uncultured) == ["f__Lachnospiraceae|g__uncultured", "f__Ruminococcaceae|g__uncultured"]
+    assert genera.loc["S1", "f__Ruminococcaceae|g__uncultured"] == pytest.approx(0.2)
+    assert genera.loc["S1", "f__Lachnospiraceae|g__uncultured"] == pytest.approx(0.35)
+    families = cohort.at_rank("family")
+    assert families.loc["S2", "f__Lachnospiraceae"] == pytest.approx(15 / 100)
+
+
+# DADA2 as its users save it (Curtis131/seafood-microbiome-analysis,
+# seqtab.nochim.csv + taxa_sf2.csv): R's write.csv of the sequence table
+# (samples as rows, named by numbers; ASV sequences as column names; an empty
+# first header cell) and of assignTaxonomy's table (sequences as rows, one
+# column per rank, NA where unassigned, Species holding the epithet only).
+SEQ_A = "TACGTAGGTGGCAAGCGTTATCCGGATTTATTGGGCGTAAAGCGAGCGCAGGCGGTTTTTTAAGTCTGATGTGAAAGCCC"
+SEQ_B = "TACGGAGGATCCGAGCGTTATCCGGATTTATTGGGTTTAAAGGGAGCGTAGATGGATGTTTAAGTCAGTTGTGAAAGTTT"
+SEQ_C = "TACGTAGGGGGCAAGCGTTATCCGGATTTACTGGGTGTAAAGGGAGCGTAGACGGCATGGCAAGTCTGATGTGAAAGGCT"
+SEQ_D = "GACGAACCGTGCGAACGTTATCCGGATTTACTGGGCGTAAAGGGAGCGTAGACGGCATGGCAAGTCTGATGTGAAAGGCT"
+DADA2_SEQTAB = f'"","{SEQ_A}","{SEQ_B}","{SEQ_C}","{SEQ_D}"\n"914",60,20,15,5\n"915",0,50,50,0\n'
+DADA2_TAXA = (
+    '"","Kingdom","Phylum","Class","Order","Family","Genus","Species"\n'
+    f'"{SEQ_A}","Bacteria","Firmicutes","Bacilli","Lactobacillales","Streptococcaceae","Streptococcus",NA\n'
+    f'"{SEQ_B}","Bacteria","Bacteroidota","Bacteroidia","Bacteroidales","Bacteroidaceae","Bacteroides","fragilis"\n'
+    f'"{SEQ_C}","Bacteria","Firmicutes","Clostridia","Lachnospirales","Lachnospiraceae",NA,NA\n'
+    f'"{SEQ_D}",NA,NA,NA,NA,NA,NA,NA\n'
+)
+
+
+def test_dada2_sequence_table_with_its_taxonomy_table(tmp_path):
+    (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
+    (tmp_path / "taxa.csv").write_text(DADA2_TAXA)
+    assert taxonomy_file_kind(tmp_path / "taxa.csv") == "ranks"
+    assert taxonomy_file_kind(tmp_path / "seqtab.nochim.csv") is None
+    cohort = gutbalance.read([tmp_path / "seqtab.nochim.csv", tmp_path / "taxa.csv"])
+    assert cohort.sample_names == ["914", "915"]  # samples are the rows, not the sequences
+    assert cohort.samples.loc["914", "unassigned"] == pytest.approx(0.05)  # Kingdom NA
+    species = cohort.at_rank("species")
+    assert species.loc["915", "s__Bacteroides fragilis"] == pytest.approx(0.5)  # epithet + genus
+    families = cohort.at_rank("family")
+    assert families.loc["914", "f__Lachnospiraceae"] == pytest.approx(0.15)
+    assert cohort.at_rank("phylum").sum(axis=1).to_numpy() == pytest.approx([0.95, 1.0])
+
+
+def test_dada2_sequence_table_alone_says_what_to_give_beside_it(tmp_path):
+    (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
+    with pytest.raises(gutbalance.errors.FormatError, match=r"ASV sequence .*no taxonomy.*assignTaxonomy") as info:
+        gutbalance.read(tmp_path / "seqtab.nochim.csv")
+    assert "seqtab.nochim.csv" in str(info.value)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["Bacteria", "Firmicutes", "Clostridia", "NA", "", "Blautia"]), min_size=7, max_size=7))
+def test_a_rank_table_row_stops_at_its_first_missing_rank(names):
+    header = '"","Kingdom","Phylum","Class","Order","Family","Genus","Species"\n'
+    row = '"ASV1",' + ",".join(f'"{n}"' if n else "" for n in names) + "\n"
+    (lineage,) = parse_rank_table(header + row, Path("taxa.csv")).values()
+    depth = next((i for i, n in enumerate(names) if n in ("", "NA")), len(names))
+    if depth == 0:
+        assert lineage == "Unassigned"
+    else:
+        parts = lineage.split("; ")
+        assert len(parts) == depth
+        assert [p.split("__", 1)[1] for p in parts] == names[:depth]
+        assert [p.split("__", 1)[0] for p in parts] == list("kpcofgs")[:depth]
+
+
+def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
+    # kholoud-mamdouh/16srRNA-analysis-with-qiime2: data/table-dada2.qza beside
+    # a taxonomy.qza of the deblur table; 317 of its 770 features unnamed.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0]]), ["a1", "zz9"], ["S1", "S2"])
+    with h5py.File(tmp_path / "table.biom", "w") as f:
+        table.to_hdf5(f, "test")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"1 of 2 features .*'zz9'.* not in the taxonomy given "
+                       r"beside the table \(.*taxonomy.tsv\): was that taxonomy made from another table"):
+        gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+
+
+def test_a_samples_by_genera_table_of_bare_names_says_to_transpose_it(tmp_path):
+    # laurichi13/16S-CRC-data genus.csv.csv: "SampleID, Lysinibacillus, ..." (comma and space)
+    path = tmp_path / "genus.csv"
+    path.write_text("SampleID, Lysinibacillus, Fusobacterium, UCG-002\nSRR1, 0, 12, 40\nSRR2, 3, 0, 51\n")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"Lysinibacillus.*samples as rows, so transpose it"):
+        gutbalance.read(path)
+    # transposed as the message says, it reads at genus rank
+    path.write_text("genus,SRR1,SRR2\nLysinibacillus,0,3\nFusobacterium,12,0\nUCG-002,40,51\n")
+    cohort = gutbalance.read(path)
+    assert cohort.at_rank("genus").loc["SRR1", "g__Fusobacterium"] == pytest.approx(12 / 52)
+
+
+# MetaPhlAn 4 with -t rel_ab_w_read_stats --unclassified_estimation (the shape
+# FredHutch/nf-differential-abundance's README shows for mpa_vJan21): an
+# UNCLASSIFIED row, clade_taxid, coverage and estimated reads columns, t__SGB rows.
+MPA4_READ_STATS = '#mpa_vJan21_CHOCOPhlAnSGB_202103\n#/usr/local/bin/metaphlan --nproc 16 --input_type bowtie2out -t rel_ab_w_read_stats --unclassified_estimation --index mpa_vJan21_CHOCOPhlAnSGB_202103 S1.bowtie2.bz2 S1.metaphlan\n#2948649 reads processed\n#S1\tS1\n#estimated_reads_mapped_to_known_clades:1000\n#clade_name\tclade_taxid\trelative_abundance\tcoverage\testimated_number_of_reads_from_the_clade\nUNCLASSIFIED\t-1\t40.0\t-\t700\nk__Bacteria\t2\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes\t2|1239\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia\t2|1239|186801\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales\t2|1239|186801|186802\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae\t2|1239|186801|186802|216572\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium\t2|1239|186801|186802|216572|216851\t60.0\t0.3\t1000\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii\t2|1239|186801|186802|216572|216851|853\t45.0\t0.2\t750\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii|t__SGB15318\t2|1239|186801|186802|216572|216851|853|\t45.0\t0.2\t750\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_SGB15346\t2|1239|186801|186802|216572|216851|\t15.0\t0.1\t250\nk__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|s__Faecalibacterium_SGB15346|t__SGB15346\t2|1239|186801|186802|216572|216851||\t15.0\t0.1\t250\n'
+
+
+def test_metaphlan4_with_read_stats_and_unclassified_estimation(tmp_path):
+    path = tmp_path / "S1.metaphlan"
+    path.write_text(MPA4_READ_STATS)
+    cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "source_format"] == "metaphlan"
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.40)
+    species = cohort.at_rank("species")
+    assert species.loc["S1", "s__Faecalibacterium prausnitzii"] == pytest.approx(0.45)
+    assert species.loc["S1", "s__Faecalibacterium SGB15346"] == pytest.approx(0.15)
+    scores = gutbalance.score(cohort)
+    assert scores.loc["S1", "diversity_rank"] == "species"
+    assert scores.loc["S1", "shannon"] == pytest.approx(-(0.75 * np.log(0.75) + 0.25 * np.log(0.25)))
+
+
+def test_feature_table_tsv_constructed_from_biom_with_taxonomy_tsv(tmp_path):
+    # nf-core/ampliseq's qiime2/abundance_tables/feature_table.tsv (biom convert --to-tsv)
+    (tmp_path / "feature_table.tsv").write_text(
+        "# Constructed from biom file\n#OTU ID\tSample1\tSample2\n"
+        "22f4ee9a41a4d73580bf7ade8e9e017a\t400.0\t168.0\nec6c9233b72090035eb87c6ff39a84a7\t100.0\t32.0\n"
+    )
+    (tmp_path / "taxonomy.tsv").write_text(
+        "Feature ID\tTaxon\tConfidence\n"
+        "22f4ee9a41a4d73580bf7ade8e9e017a\td__Bacteria; p__Firmicutes; c__Clostridia; o__Oscillospirales; "
+        "f__Ruminococcaceae; g__Faecalibacterium\t0.99\n"
+        "ec6c9233b72090035eb87c6ff39a84a7\td__Bacteria; p__Bacteroidota; c__Bacteroidia; o__Bacteroidales; "
+        "f__Bacteroidaceae; g__Bacteroides; s__Bacteroides_coprocola\t0.99\n"
+    )
+    cohort = gutbalance.read([tmp_path / "feature_table.tsv", tmp_path / "taxonomy.tsv"])
+    assert cohort.sample_names == ["Sample1", "Sample2"]
+    assert cohort.at_rank("genus").loc["Sample2", "g__Faecalibacterium"] == pytest.approx(168 / 200)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [b"\x1f\x8b\x08\x00\xad\xee\x08k\x02\xff\xbd\x91\xcfN\xc30\x0c\xc6\xcf\xe9S \xf5\r\x8b,\x00\n", b'"",Kingdom\r,x\n'],
+)
+def test_peeking_for_a_rank_table_never_raises(tmp_path, head):
+    # A gzipped profile's first bytes once made the csv module raise in the peek.
+    path = tmp_path / "S1_profile.txt.gz"
+    path.write_bytes(head)
+    assert taxonomy_file_kind(path) is None

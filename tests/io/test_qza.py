@@ -154,6 +154,10 @@ def test_other_artifact_types_are_refused():
     meta = f"uuid: {UUID}\ntype: FeatureTable[PresenceAbsence]\nformat: X\n"
     with pytest.raises(FormatError, match="no usable abundances"):
         qza.read(_source(_zip({f"{UUID}/metadata.yaml": meta.encode()})))
+    # ANCOM's input (the tutorials' comp-gut-table-l6.qza): say what to give instead
+    meta = f"uuid: {UUID}\ntype: FeatureTable[Composition]\nformat: X\n"
+    with pytest.raises(FormatError, match=r"no usable abundances.*add-pseudocount.*FeatureTable\[Frequency\]"):
+        qza.read(_source(_zip({f"{UUID}/metadata.yaml": meta.encode()})))
 
 
 # --- safety ------------------------------------------------------------------------

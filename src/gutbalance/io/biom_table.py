@@ -165,10 +165,18 @@ def profiles_from_table(
             text = feature
         texts.append(text)
     missing = [f for f, t in zip(ids, texts, strict=True) if t is None]
-    if missing:
-        where = (
-            "the taxonomy given beside it" if taxonomy is not None else "no taxonomy (no 'taxonomy' observation metadata)"
+    if missing and taxonomy is not None:
+        # Seen on a tutorial's repository: a DADA2 table beside the taxonomy
+        # of the deblur table (317 of 770 features unnamed).
+        raise FormatError(
+            f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not in the taxonomy given "
+            f"beside the table ({', '.join(taxonomy.sources)}): was that taxonomy made from another table's "
+            "sequences (another denoising run, a deblur instead of a DADA2 table)? Classify this table's "
+            "representative sequences, or give the taxonomy that was made from them",
+            path=path,
         )
+    if missing:
+        where = "no taxonomy (no 'taxonomy' observation metadata)"
         raise FormatError(
             f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not taxa and the table has "
             f"{where}: gutbalance needs the taxonomy of each feature — read the table together with its "

@@ -126,12 +126,20 @@ def strip_rank_prefix(name: str) -> str:
 RELATIVE_TOLERANCE = 0.02
 
 
+def _id_path(lineage: Lineage) -> tuple[str, ...]:
+    """A lineage as the ids of its taxa: two spellings of one taxon
+    (Greengenes' ``g__Ruminococcus`` and ``g__[Ruminococcus]``, ``p__Firmicutes``
+    and ``p__Bacillota``) are the same row of a table."""
+    return tuple(t.id for t in lineage)
+
+
 def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_matrix) -> bool:
     if all(p < 0 for p in nearest):
         return False
-    known = set(lineages)
-    shallowest = min(len(lin) for lin in lineages)
-    if any(len(lin) > shallowest and lin[:-1] not in known for lin in lineages):
+    paths = [_id_path(lin) for lin in lineages]
+    known = set(paths)
+    shallowest = min(len(path) for path in paths)
+    if any(len(path) > shallowest and path[:-1] not in known for path in paths):
         return False
     children = [(p, k) for k, p in enumerate(nearest) if p >= 0]
     parent_idx = np.array([p for p, _ in children])
@@ -206,17 +214,24 @@ def profiles_from_matrix(
     C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
     n_rows, n_samples = V.shape
     unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
-    position: dict[Lineage, int] = {}
+    # Rows are grouped by the ids of their lineage, so one taxon spelt two
+    # ways in one table is one row (the first spelling is kept).
+    position: dict[tuple[str, ...], int] = {}
+    unique: list[Lineage] = []
     group = np.empty(n_rows - len(unassigned_rows), dtype=np.int64)
     assigned_rows = np.empty_like(group)
     k = 0
     for i, lin in enumerate(lineages):
         if lin is None:
             continue
-        group[k] = position.setdefault(lin, len(position))
+        ids = _id_path(lin)
+        row = position.get(ids)
+        if row is None:
+            row = position[ids] = len(unique)
+            unique.append(lin)
+        group[k] = row
         assigned_rows[k] = i
         k += 1
-    unique = list(position)
     n_unique = len(unique)
     if n_unique == 0 and len(unassigned_rows) == 0:
         raise FormatError("the table has no taxon rows", path=path)
@@ -231,8 +246,8 @@ def profiles_from_matrix(
     own_counts = None if C is None else (collapse @ C).tocsr()
     # Nearest reported ancestor of each lineage, and all reported ancestors.
     ancestors: list[list[int]] = []
-    for lin in unique:
-        ancestors.append([position[lin[:d]] for d in range(len(lin) - 1, 0, -1) if lin[:d] in position])
+    for ids in position:
+        ancestors.append([position[ids[:d]] for d in range(len(ids) - 1, 0, -1) if ids[:d] in position])
     nearest = [a[0] if a else -1 for a in ancestors]
     hierarchical = n_unique > 0 and (clades or _is_hierarchical(unique, nearest, own))
     top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
@@ -291,9 +306,15 @@ def profiles_from_matrix(
 
 
 def unassigned_count(cohort, counts: sp.csr_matrix, i: int, unassigned: float) -> float:
-    """Reads not assigned, from the assigned reads and the unassigned share."""
-    domains = np.flatnonzero((cohort.taxa["rank"] == "domain").to_numpy())
-    assigned = float(counts[i, domains].sum()) if len(domains) else 0.0
+    """Reads not assigned, from the assigned reads and the unassigned share.
+
+    The assigned reads are those of the cohort's roots (taxa without a
+    parent): the domains, and any taxon no input or the lineage table placed
+    under one (an mOTUs species such as *Halobacterium hubeiense* the table
+    does not know), whose reads the domains alone would leave out.
+    """
+    roots = np.flatnonzero((cohort.taxa["parent"].astype(str) == "").to_numpy())
+    assigned = float(counts[i, roots].sum()) if len(roots) else 0.0
     estimate = assigned * unassigned / (1.0 - unassigned) if unassigned < 1 else 0.0
     if np.all(counts.data == np.round(counts.data)):
         estimate = float(round(estimate))  # reads are whole; keep the table an integer one

@@ -1,6 +1,9 @@
 """Taxonomy files given beside feature tables: a QIIME 2 ``FeatureData[Taxonomy]``
-artifact (``.qza``) or an exported ``taxonomy.tsv`` (``Feature ID``, ``Taxon``,
-``Confidence``).
+artifact (``.qza``), an exported ``taxonomy.tsv`` (``Feature ID``, ``Taxon``,
+``Confidence``), or a DADA2 / phyloseq taxonomy table (``assignTaxonomy`` or
+``tax_table`` written with ``write.csv``: an unnamed first column of ASV
+sequences or ids, then one column per rank, ``Kingdom`` ... ``Genus`` and
+perhaps ``Species`` holding the epithet, ``NA`` where unassigned).
 
 A ``FeatureTable`` of ASV hashes cannot be scored alone.  When
 :func:`gutbalance.io.read` or :func:`~gutbalance.io.read_batch` is given
@@ -15,11 +18,14 @@ table of hashes without a taxonomy is refused with a
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import FormatError, GutBalanceError
+from ..taxonomy import RANK_INDEX, RANK_PREFIX, standard_rank
 from .archive import (
     MAX_ARCHIVE_BYTES,
     METADATA_MEMBER,
@@ -86,8 +92,74 @@ def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
     return mapping
 
 
+#: First header cells of a DADA2 / phyloseq taxonomy table (R's write.csv leaves it empty).
+_RANK_TABLE_ID_CELLS = {"", "taxonomy", "asv", "asv_id", "sequence", "feature id", "featureid", "otu", "otu id", "id"}
+
+
+def _rank_table_header(line: str) -> tuple[str, list[str]] | None:
+    """The delimiter and cells of a DADA2 / phyloseq taxonomy table's header
+    (an id cell, then only rank names, at least two), else None."""
+    for delimiter in ("\t", ","):
+        if delimiter not in line:
+            continue
+        try:
+            row = next(csv.reader([line], delimiter=delimiter))
+        except csv.Error:  # binary or broken text: not a taxonomy table (a peek never raises)
+            return None
+        cells = [c.strip().strip('"').strip().lstrip("#").strip() for c in row]
+        ranks = [standard_rank(c) for c in cells[1:]]
+        if (
+            len(cells) >= 3
+            and cells[0].lower() in _RANK_TABLE_ID_CELLS
+            and all(r is not None for r in ranks)
+            and len(set(ranks)) == len(ranks)
+        ):
+            return delimiter, cells
+    return None
+
+
+def parse_rank_table(text: str, path: Path) -> dict[str, str]:
+    """Feature id -> lineage from a DADA2 / phyloseq taxonomy table (one column
+    per rank; the lineage stops at the first empty or ``NA`` rank; a
+    ``Species`` epithet becomes a binomial with its genus when the lineage is parsed)."""
+    lines = text.lstrip("\ufeff").splitlines()
+    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    header = None if first is None else _rank_table_header(lines[first])
+    if header is None or first is None:
+        raise FormatError("not a taxonomy table: expected an id column then one column per rank", path=path, line=1)
+    delimiter, cells = header
+    ranks = [standard_rank(c) for c in cells[1:]]
+    order = sorted(range(len(ranks)), key=lambda k: RANK_INDEX[ranks[k]])  # type: ignore[index]
+    mapping: dict[str, str] = {}
+    lines_seen: dict[str, int] = {}
+    reader = csv.reader(io.StringIO("\n".join(lines[first + 1 :])), delimiter=delimiter)
+    for lineno, fields in enumerate(reader, start=first + 2):
+        if not fields or not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(cells):
+            raise FormatError(f"expected {len(cells)} fields like the header, found {len(fields)}", path=path,
+                              line=lineno)
+        feature = fields[0].strip()
+        if feature in lines_seen:
+            raise FormatError(f"feature {feature!r} repeats line {lines_seen[feature]}", path=path, line=lineno)
+        lines_seen[feature] = lineno
+        parts = []
+        for k in order:
+            name = fields[k + 1].strip()
+            if not name or name.upper() in {"NA", "NAN", "NONE"}:
+                break
+            rank = ranks[k]
+            assert rank is not None
+            parts.append(f"{RANK_PREFIX[rank]}__{name}")
+        mapping[feature] = "; ".join(parts) if parts else "Unassigned"
+    if not mapping:
+        raise FormatError("the taxonomy table has no rows", path=path)
+    return mapping
+
+
 def taxonomy_file_kind(path: Path) -> str | None:
-    """'qza' or 'tsv' when ``path`` is a taxonomy artifact or taxonomy.tsv, else None.
+    """'qza', 'tsv' or 'ranks' when ``path`` is a taxonomy artifact, a
+    taxonomy.tsv or a DADA2 / phyloseq taxonomy table, else None.
 
     Only peeks (the zip directory and metadata.yaml, or the first line); any
     problem means "not a taxonomy file", and the normal reader reports it."""
@@ -118,11 +190,13 @@ def taxonomy_file_kind(path: Path) -> str | None:
         and all(c in {"confidence", "consensus"} for c in cells[2:])
     ):
         return "tsv"
+    if _rank_table_header(first) is not None:
+        return "ranks"
     return None
 
 
 def read_taxonomy(path: Path) -> dict[str, str]:
-    """Feature id -> lineage from a FeatureData[Taxonomy] .qza or a taxonomy.tsv."""
+    """Feature id -> lineage from a FeatureData[Taxonomy] .qza, a taxonomy.tsv or a DADA2 / phyloseq taxonomy table."""
     source = Source.open(path)
     if source.is_zip:
         artifact = open_artifact(source.data, path, limits=source.limits)
@@ -131,6 +205,9 @@ def read_taxonomy(path: Path) -> dict[str, str]:
         text = artifact.member("data/taxonomy.tsv").decode("utf-8-sig", errors="replace")
     else:
         text = source.text
+        first = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip()), "")
+        if _rank_table_header(first) is not None:
+            return parse_rank_table(text, path)
     return parse_taxonomy_tsv(text, path)
 
 

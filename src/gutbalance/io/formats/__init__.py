@@ -7,6 +7,7 @@ from . import (
     kraken,  # noqa: F401
     kraken_mpa,  # noqa: F401
     metaphlan,  # noqa: F401
+    motus,  # noqa: F401
     qza,  # noqa: F401
     table,  # noqa: F401
 )

@@ -27,6 +27,7 @@ MetaPhlAn could not assign (``--unknown_estimation``).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -46,6 +47,12 @@ _SINGLE_HEADERS = {"clade_name", "#clade_name"}
 _TAXID_HEADERS = {"ncbi_tax_id", "clade_taxid", "taxid", "tax_id"}
 _VALUE_HEADERS = {"relative_abundance", "rel_abundance"}
 _DEFAULT_SAMPLE_IDS = {"", "metaphlan_analysis", "metaphlan2_analysis", "metaphlan_analysis_1"}
+
+
+#: A clade without its domain (``s__Halobacterium_hubeiense``): what gutbalance
+#: writes for a taxon whose input gave no lineage and the lineage table cannot
+#: place (an mOTUs or Bracken species name), so its own tables read back.
+_ROOTLESS_CLADE = re.compile(r"^[pcofgst]__\S")
 
 
 def _is_clade(token: str) -> bool:
@@ -429,7 +436,7 @@ def _merged_rows(
         if clade in _UNKNOWN:
             rows.unknown = [u + v for u, v in zip(rows.unknown, vals, strict=True)]
             continue
-        if not _is_clade(clade):
+        if not (_is_clade(clade) or _ROOTLESS_CLADE.match(clade)):
             raise FormatError(f"{clade!r} is not a MetaPhlAn clade name", path=path, line=lineno, field=header[0])
         if clade in seen:
             raise FormatError(f"clade {clade!r} repeats line {seen[clade]}", path=path, line=lineno)

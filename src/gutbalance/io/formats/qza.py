@@ -70,9 +70,17 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
         )
     if kind_of not in _TABLE_TYPES:
         if kind_of.startswith("FeatureTable["):
+            hint = ""
+            if kind_of == "FeatureTable[Composition]":
+                # What ANCOM's tutorial makes (comp-gut-table-l6.qza): every
+                # count plus a pseudocount, which would read as abundance.
+                hint = (
+                    "; a Composition table is counts plus the pseudocount of `qiime composition "
+                    "add-pseudocount`: give the FeatureTable[Frequency] it was made from"
+                )
             raise FormatError(
                 f"a {artifact.type} artifact holds no usable abundances (gutbalance reads "
-                "FeatureTable[Frequency] and FeatureTable[RelativeFrequency])",
+                f"FeatureTable[Frequency] and FeatureTable[RelativeFrequency]){hint}",
                 path=source.path,
             )
         raise FormatError(f"a QIIME 2 {artifact.type} artifact is not a taxonomic profile", path=source.path)

@@ -43,9 +43,10 @@ How the layout is decided
 3. Otherwise the table is wide.  A lineage/taxonomy column or rank columns
    mean taxa are rows.  Else the labels of the first column and the labels of
    the header are each scored by the share that look taxonomic (rank prefix,
-   ``;``/``|`` lineage, binomial, ``Unassigned``); taxa are on the axis that
-   scores higher (rows on a tie), and a first header cell such as ``sample``
-   means samples are rows.
+   ``;``/``|`` lineage, binomial, ``Unassigned``, an id of the taxonomy given
+   beside the table, an ASV sequence as DADA2's ``seqtab`` names its columns);
+   taxa are on the axis that scores higher (rows on a tie), and a first
+   header cell such as ``sample`` means samples are rows.
 
 taxpasta
 --------
@@ -308,10 +309,28 @@ def _resolve(
         seen[key] = line
         if taxonomy is not None and key in taxonomy.lineages:
             key = taxonomy.lineages[key]
+        elif _SEQUENCE.match(key):
+            where = f"the taxonomy given beside it ({', '.join(taxonomy.sources)})" if taxonomy else "no taxonomy"
+            raise FormatError(
+                f"feature {key[:24]}... is an ASV sequence and the table has {where} naming it: read the table "
+                "together with its taxonomy (DADA2's assignTaxonomy table written as CSV, a QIIME 2 taxonomy.qza "
+                "or taxonomy.tsv), for example gutbalance analyze seqtab.csv taxa.csv",
+                path=path,
+                line=where_line,
+                field=where_field if not transposed else None,
+            )
         try:
             out.append(label_lineage(key, rank=labels.rank, plain_lineages=plain))
         except TaxonomyError as exc:
-            raise FormatError(str(exc), path=path, line=where_line, field=where_field) from None
+            message = str(exc)
+            if transposed:
+                # The taxa are the header of a samples-as-rows table (a genus
+                # table saved from R or pandas): there is no column to head.
+                message += (
+                    "; here the taxa are the column names of a table with samples as rows, so transpose it "
+                    "(taxa as rows, the first column headed 'genus' or whichever rank they are)"
+                )
+            raise FormatError(message, path=path, line=where_line, field=where_field) from None
     if unnamed:
         if len(unnamed) == len(out):
             raise FormatError("no row has a taxon name", path=path, field=labels.field or None)
@@ -462,7 +481,7 @@ def _read_wide(
     _check_widths(data, len(header), path)
     layout = _wide_layout(header, header_line, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
-    if _taxa_are_columns(layout, data, header):
+    if _taxa_are_columns(layout, data, header, taxonomy):
         samples = _sample_rows(data, header, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
@@ -506,7 +525,21 @@ def _wide_layout(header: list[str], header_line: int, path: Path) -> _WideLayout
     return _WideLayout(keys, rank_columns, lineage_col, data_cols)
 
 
-def _taxa_are_columns(layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str]) -> bool:
+#: An amplicon sequence variant written out as its sequence (DADA2's
+#: ``seqtab``: sequences as column names); IUPAC codes allowed.
+_SEQUENCE = re.compile(r"^[ACGTUNRYKMSWBDHV]{50,}$", re.IGNORECASE)
+
+
+def _is_feature(label: str, taxonomy: FeatureTaxonomy | None) -> bool:
+    """Whether a label names a feature: a taxon, an id of the taxonomy given
+    beside the table, or an ASV sequence."""
+    key = label.strip().strip('"').strip()
+    return looks_taxonomic(key) or bool(_SEQUENCE.match(key)) or (taxonomy is not None and key in taxonomy.lineages)
+
+
+def _taxa_are_columns(
+    layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str], taxonomy: FeatureTaxonomy | None = None
+) -> bool:
     """Whether samples are rows (see "How the layout is decided")."""
     if layout.lineage_col is not None or layout.rank_columns:
         return False
@@ -515,8 +548,8 @@ def _taxa_are_columns(layout: _WideLayout, data: list[tuple[int, list[str]]], he
         return True
     if first in _FEATURE_HEADERS:
         return False
-    row_score = np.mean([looks_taxonomic(rec[0]) for _, rec in data])
-    col_score = np.mean([looks_taxonomic(header[i]) for i in layout.data_cols])
+    row_score = np.mean([_is_feature(rec[0], taxonomy) for _, rec in data])
+    col_score = np.mean([_is_feature(header[i], taxonomy) for i in layout.data_cols])
     return bool(col_score > row_score)
 
 
