@@ -14,9 +14,11 @@ several uploads, be scored together (:func:`score_uploads`).
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import math
 import warnings
+import zipfile
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +28,17 @@ import pandas as pd
 
 from .. import scores as _scores
 from ..cohort import Cohort, SampleProfile, build_cohort
-from ..errors import DataError, GutBalanceError, GutBalanceWarning
+from ..errors import (
+    ArchiveError,
+    ContentLimitError,
+    DataError,
+    GutBalanceError,
+    GutBalanceWarning,
+    UnrecognizedFormatError,
+)
 from ..io import read_source
+from ..io.archive import check_archive, read_member
+from ..io.formats.qza import sniff as is_qiime2_artifact
 from ..io.source import InputLimits, Source
 from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
@@ -36,15 +47,73 @@ PROFILE_VERSION = 1
 
 
 def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
-    """The sample profiles in an uploaded file (any format the library reads),
-    within ``limits`` (the web app's, see :attr:`Settings.upload_limits`).
+    """The sample profiles in an uploaded file (any format the library reads,
+    or a zip archive of such files), within ``limits`` (the web app's, see
+    :attr:`Settings.upload_limits`).
 
     Raises
     ------
     gutbalance.errors.GutBalanceError
         When the file cannot be read; the message names what is wrong.
     """
-    return read_source(Source.from_bytes(data, name=filename, limits=limits))
+    source = Source.from_bytes(data, name=filename, limits=limits)
+    if source.is_zip and not is_qiime2_artifact(source):
+        return _read_zip_of_profiles(source)
+    return _read_one(source)
+
+
+def _read_one(source: Source) -> list[SampleProfile]:
+    try:
+        return read_source(source)
+    except UnrecognizedFormatError as exc:
+        # The library's message ends with the command line's way out
+        # ("use --format to force one"), which the web app does not offer.
+        message = exc.message.replace("; use --format to force one", "").replace("; use --format to choose", "; the web app cannot tell which")
+        raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
+
+
+def _skipped_member(info: zipfile.ZipInfo) -> bool:
+    """Members of a zip that are not profiles and are left out: folders,
+    hidden files and the resource forks macOS adds to the archives it makes."""
+    name = info.filename
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    return info.is_dir() or name.startswith("__MACOSX/") or base.startswith(".")
+
+
+def _read_zip_of_profiles(source: Source) -> list[SampleProfile]:
+    """Every profile in a zip archive that is not a QIIME 2 artifact (what a
+    clinic gets when it zips a folder of profiler outputs).
+
+    All or nothing, like any upload: a member that cannot be read fails the
+    upload, the message naming the member.  The archive was checked against
+    the upload's limits from its directory (:func:`check_archive`: total
+    expanded size, ratio, unsafe names); each member is read within them, and
+    the samples and lines of all members together count against the limits
+    of one file."""
+    limits = source.limits
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ArchiveError(f"not a readable zip archive ({exc})", path=source.path) from None
+    with archive:
+        members = [info for info in check_archive(archive, len(source.data), source.path, limits=limits) if not _skipped_member(info)]
+        if not members:
+            raise ArchiveError("the zip archive holds no files", path=source.path)
+        profiles: list[SampleProfile] = []
+        lines = 0
+        for info in members:
+            name = f"{source.path.name}/{info.filename}"
+            member = Source.from_bytes(read_member(archive, info, source.path, limits=limits), name=name, limits=limits)
+            if member.is_zip:
+                raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
+            lines += member.data.count(b"\n")
+            if limits.max_lines is not None and lines > limits.max_lines:
+                raise ContentLimitError(
+                    f"the files in the archive hold more than {limits.max_lines:,} lines together, the limit of one upload", path=source.path
+                )
+            profiles.extend(_read_one(member))
+            limits.check_profiles(profiles, path=source.path)
+    return profiles
 
 
 @dataclass(frozen=True)
