@@ -20,6 +20,7 @@ from tests.web.conftest import (
     single_profile,
     upload,
 )
+from tests.web.test_api import zip_of
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -295,3 +296,34 @@ def test_sample_page_names_and_explains_every_score(client, shared_data):
     assert "Why: the input gives relative abundances, not read counts" in html
     assert "Read with care" in html
     assert "MetaPhlAn 3" in html
+
+
+def test_a_sample_sheet_in_the_zip_gives_each_sample_its_subject_and_date(client, shared_data):
+    """The kefir study's people at two time points, zipped with a sample
+    sheet (sample, subject, date): each sample is stored under its person
+    and date, and the person's timeline page draws them; the upload form's
+    subject is kept for a sample the sheet leaves empty."""
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    files = [folder / f"{name}_metaphlan3.txt" for name in ("Subj001_time1_S1", "Subj001_time2_S2", "Subj003_time1_S3")]
+    sheet = "sample,subject,date\nSubj001_time1_S1,Subj001,2019-01-07\nSubj001_time2_S2,Subj001,2019-02-04\nSubj003_time1_S3,,\n"
+    members = {f.name: f.read_bytes() for f in files} | {"samples.csv": sheet.encode()}
+    page_register(client)
+    response = page_upload(client, zip_of(members), filename="kefir.zip", subject="walk-in")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/samples?notice=uploaded"
+    rows = [line.split("\t") for line in client.get("/scores.tsv").text.splitlines()]
+    stored = {row[1]: (row[2], row[3] or None) for row in rows[1:]}
+    assert stored == {
+        "Subj001_time1_S1": ("Subj001", "2019-01-07"),
+        "Subj001_time2_S2": ("Subj001", "2019-02-04"),
+        "Subj003_time1_S3": ("walk-in", None),
+    }
+    subject = client.get("/subject", params={"name": "Subj001"}).text
+    assert "Subj001_time1_S1" in subject
+    # one column per score, named as the reports name it; percentiles and text on each sample's page
+    assert '<abbr title="Immune support">Immune support</abbr>' in subject
+    assert "_percentile" not in subject
+    assert "warnings" not in subject
+    timeline = client.get("/subject/timeline", params={"name": "Subj001"})
+    assert timeline.status_code == 200
+    assert "Subj001_time2_S2" in timeline.text

@@ -83,8 +83,8 @@ def add_scored_samples(
         sample = Sample(
             owner_id=owner_id,
             name=item.name[:255],
-            subject=subject,
-            collected=collected,
+            subject=item.subject or subject,
+            collected=date.fromisoformat(item.collected) if item.collected else collected,
             source_file=(item.source_file if member else filename or item.source_file)[:255],
             source_format=item.source_format[:64],
             database=item.database[:255],

@@ -29,7 +29,7 @@ from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
 from ..report.render import percentile_sentence
-from ..score_specs import GROUPS, ordered
+from ..score_specs import GROUPS, ScoreSpec, ordered
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -94,6 +94,14 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
             line = ScoreLine(spec.key, spec.label, spec.summary, shown, detail, False)
         sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
     return list(sections.items()), warnings
+
+
+def subject_columns(samples: Sequence[Sample]) -> list[ScoreSpec]:
+    """The scores a subject's table shows, in report order: every number of
+    the samples' rows but percentiles and text (each sample's own page has
+    those, and explains every score)."""
+    keys = dict.fromkeys(k for s in samples for k in s.scores if not (k.endswith("_percentile") and k[: -len("_percentile")] in s.scores))
+    return [spec for spec in ordered(keys) if not spec.text]
 
 
 def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:

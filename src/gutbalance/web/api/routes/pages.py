@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
-from ...reporting import explained_scores, page_with_inline_styles, timeline_html
+from ...reporting import explained_scores, page_with_inline_styles, subject_columns, timeline_html
 from ...reporting import sample_report as rendered_report
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
@@ -402,7 +402,7 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
     samples = crud.list_samples(session, owner=user, subject=subject)
     if not samples:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
-    columns = list(dict.fromkeys(k for s in samples for k in s.scores))
+    columns = subject_columns(samples)
     has_timeline = len(samples) > 1
     context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject)}
     return render(request, "subject.html", context)
