@@ -327,3 +327,21 @@ def test_a_sample_sheet_in_the_zip_gives_each_sample_its_subject_and_date(client
     timeline = client.get("/subject/timeline", params={"name": "Subj001"})
     assert timeline.status_code == 200
     assert "Subj001_time2_S2" in timeline.text
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "max_upload_bytes": 1024 * 1024}])
+def test_a_file_over_the_limit_from_the_page_gets_a_page(client, settings_overrides):
+    """A browser's upload far over the limit is cut off by the middleware
+    before FastAPI: the person gets a page naming the limit and what to do
+    (it was the API's JSON, shown raw); the API keeps its JSON."""
+    page_register(client)
+    big = single_profile() + ("#" + "x" * 100 + "\n") * 30_000
+    response = page_upload(client, big)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "larger than 1 MB, the most one upload may hold" in response.text
+    assert '<a href="/samples">Back to your samples</a>' in response.text
+    token = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
+    api = upload(client, {"Authorization": f"Bearer {token}"}, big)
+    assert api.status_code == 413
+    assert api.json() == {"detail": "request body too large"}
