@@ -345,3 +345,20 @@ def test_a_file_over_the_limit_from_the_page_gets_a_page(client, settings_overri
     api = upload(client, {"Authorization": f"Bearer {token}"}, big)
     assert api.status_code == 413
     assert api.json() == {"detail": "request body too large"}
+
+
+def test_a_table_without_a_named_profiler_says_why_it_has_no_percentiles(client, shared_data):
+    """The GMHI authors' 25-sample CSV (species names only, no profiler
+    named, as the GAN-GMHI table of 782 samples): each score on the sample
+    page says why it has no percentile instead of showing none or a number."""
+    table = shared_data / "gmhi" / "species_relative_abundances.csv"
+    page_register(client)
+    response = page_upload(client, table.read_bytes(), filename=table.name)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/samples?notice=uploaded"
+    first = re.search(r'<a href="(/samples/[0-9a-f]+)">Sample1</a>', client.get("/samples").text)
+    assert first
+    html = client.get(first.group(1)).text
+    assert "percentiles not comparable" in html  # the warning, under "Read with care"
+    assert html.count("No percentile: the healthy reference is of another kind of input (see the warnings).") >= 6
+    assert "Percentile " not in html

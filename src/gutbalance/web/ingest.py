@@ -96,8 +96,6 @@ def _skipped_member(info: zipfile.ZipInfo) -> bool:
 
 #: The names a sample sheet may have in a zip (any folder, any case).
 SHEET_NAMES = ("samples.tsv", "samples.csv", "samples.txt")
-#: The columns of a sample sheet (``date`` is read as ``collected``).
-SHEET_COLUMNS = ("sample", "subject", "collected")
 _MAX_SUBJECT = 128
 
 

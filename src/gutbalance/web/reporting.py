@@ -73,6 +73,7 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
     are the stored ones."""
     reasons = _scores.parse_missing(scores.get("missing"))
     warnings = _scores.parse_warnings(scores.get("warnings"))
+    comparable = not any(w.startswith("percentiles not comparable") for w in warnings)
     keys = [k for k in scores if k not in ("missing", "warnings") and not (k.endswith("_percentile") and k[: -len("_percentile")] in scores)]
     sections: dict[str, list[ScoreLine]] = {}
     for spec in ordered(keys):
@@ -88,9 +89,10 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
             detail = ""
             if f"{spec.key}_percentile" in scores:
                 percentile = scores[f"{spec.key}_percentile"]
-                detail = percentile_sentence(percentile) if percentile is not None else (
-                    "No percentile: the healthy reference is of another kind of input (see the warnings)."
-                )
+                if percentile is None and not comparable:
+                    detail = "No percentile: the healthy reference is of another kind of input (see the warnings)."
+                else:
+                    detail = percentile_sentence(percentile)
             line = ScoreLine(spec.key, spec.label, spec.summary, shown, detail, False)
         sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
     return list(sections.items()), warnings
