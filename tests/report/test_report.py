@@ -10,8 +10,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import gutbalance
+from gutbalance import knowledge
 from gutbalance.cli import main
 from gutbalance.outputs import write_table_atomic
+from gutbalance.pillars import component_traits
 from gutbalance.reference.statistics import cohort_statistics
 from gutbalance.report import (
     describe,
@@ -22,12 +25,15 @@ from gutbalance.report import (
 )
 from gutbalance.report.render import (
     display_taxon,
+    entry_sources,
+    listed_trait_calls,
     normalise_contributions,
     render_cohort_report,
     render_sample_report,
     score_columns,
     source_link,
 )
+from gutbalance.scores import score_with_contributions
 from tests.report.conftest import XSS_NAME
 
 
@@ -241,3 +247,39 @@ def test_a_page_is_the_same_bytes_whatever_was_drawn_before_it(report_input):
     again = render_sample_report("p1_t1", scores, cohort=cohort, contributions=contributions)
     assert 'id="' in first
     assert again == first
+
+
+def test_the_microbes_behind_a_score_cite_the_facts_that_gave_their_effect(shared_data):
+    """The 'Source' column of each pillar's table of taxa was empty for every
+    pillar (only GMHI's and GMWI2's entries carried a source).  On a real
+    kefir profile every listed taxon now cites the knowledge-base rows behind
+    its effect: checked against ``gutbalance.knowledge.lookup`` of the same
+    taxon, the calls of the traits its component reads whose value is not 0."""
+    cohort = gutbalance.read(shared_data / "profiles" / "kefir_metaphlan3" / "Subj001_time2_S2_metaphlan3.txt")
+    scores, explained = score_with_contributions(cohort)
+    (sample,) = scores.index
+    contrib = explained[sample]
+    calls = listed_trait_calls(contrib, cohort)
+    checked = 0
+    for pillar in ("training", "nutrients", "barrier", "defense"):
+        for entry in contrib[pillar]:
+            if not entry["id"]:
+                continue
+            cited = entry_sources(entry, calls)
+            assert cited, (pillar, entry["taxon"])
+            name = entry["id"].split("__", 1)[1]
+            rank = {"s": "species", "g": "genus", "f": "family"}[entry["id"][0]]
+            facts = knowledge.lookup(name, rank)
+            expected = []
+            for part in entry["parts"]:
+                traits = component_traits()[part["component"]]
+                rows = facts[facts["trait"].isin(traits) & (facts["value"] != 0)]
+                expected += [s for text in rows["sources"] for s in text.split(", ")]
+            assert set(cited) == set(expected), (pillar, entry["taxon"])
+            checked += 1
+    assert checked >= 10
+    html = render_sample_report(sample, scores, cohort=cohort, contributions=explained)
+    table = html[html.index("<caption>Microbes behind Barrier</caption>"):]
+    table = table[: table.index("</table>")]
+    assert '<td class="small"></td>' not in table
+    assert 'href="https://doi.org/10.1093/nar/gkw964"' in table  # bugphyzz: facultative anaerobes

@@ -402,3 +402,71 @@ def test_report_is_the_report_modules_page_with_a_strict_csp(client):
     assert "frame-ancestors 'none'" in csp
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
     assert " style=" not in html
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_real_profiles_is_one_upload_of_their_samples(client, shared_data):
+    """A clinic zips a folder of profiler outputs (here 6 kefir MetaPhlAn 3
+    profiles, in a folder, with the files macOS adds): one sample per file,
+    each scored exactly as that file uploaded alone, its source the member.
+    It used to be refused as 'not a recognised profile format'."""
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    files = sorted(folder.glob("Subj00*_metaphlan3.txt"))[:6]
+    assert len(files) == 6
+    members = {f"kefir/{f.name}": f.read_bytes() for f in files}
+    members |= {"kefir/.DS_Store": b"\x00\x01binary", "__MACOSX/kefir/._x.txt": b"\x00\x05"}
+    alice = register(client, "alice")
+    response = upload(client, alice, zip_of(members), filename="clinic.zip", subject="", collected="")
+    assert response.status_code == 201, response.text
+    samples = response.json()
+    assert [s["name"] for s in samples] == [f.name.removesuffix("_metaphlan3.txt") for f in files]
+    assert [s["source_file"] for s in samples] == [f"clinic.zip/kefir/{f.name}" for f in files]
+    alone = upload(client, alice, files[2].read_bytes(), filename=files[2].name)
+    assert alone.status_code == 201, alone.text
+    assert alone.json()[0]["scores"] == samples[2]["scores"]
+
+
+@pytest.mark.parametrize(
+    ("members", "status", "message"),
+    [
+        ({"S1.txt": b"k__Bacteria|p__Firmicutes\t100.0\n", "notes.svg": b"<svg xmlns='http://www.w3.org/2000/svg'/>\n"}, 422,
+         "clinic.zip/notes.svg: not a recognised profile format"),
+        ({"inner.zip": zip_of({"S1.txt": b"k__Bacteria\t100.0\n"})}, 422, "member 'inner.zip' is itself a zip archive"),
+        ({".DS_Store": b"x", "empty/": b""}, 422, "the zip archive holds no profiles"),
+        ({"S1.txt": b"k__Bacteria\t100\n" + b"0" * (3 * 1024 * 1024)}, 413, "refusing a possible archive bomb"),
+    ],
+    ids=["not-a-profile", "nested", "nothing", "bomb"],
+)
+def test_a_zip_that_cannot_be_read_names_the_member(client, members, status, message):
+    alice = register(client, "alice")
+    response = upload(client, alice, zip_of(members), filename="clinic.zip")
+    assert response.status_code == status, response.text
+    assert message in response.json()["detail"]
+    assert "--format" not in response.json()["detail"]  # the command line's way out, not the web app's
+    assert client.get("/api/samples", headers=alice).json() == []
+
+
+@pytest.mark.parametrize(
+    ("sheet", "message"),
+    [
+        ("sample\tsubject\nS9\tP-01\n", "kefir.zip/samples.tsv, line 2, field 'sample': no sample 'S9' in the upload"),
+        ("sample\tcollected\nS1\t05/03/2024\n", "kefir.zip/samples.tsv, line 2, field 'collected': '05/03/2024' is not a date written YYYY-MM-DD"),
+        ("sample\tsubject\nS1\tP-01\nS1\tP-02\n", "line 3, field 'sample': sample 'S1' is listed twice"),
+        ("sample\tsubject\nS1\tP\x1b01\n", "line 2, field 'subject': a subject has at most 128 characters and no control characters"),
+    ],
+    ids=["unknown-sample", "bad-date", "twice", "control-character"],
+)
+def test_a_sample_sheet_that_is_wrong_names_its_line_and_field(client, sheet, message):
+    alice = register(client, "alice")
+    members = {"S1.txt": single_profile().encode(), "samples.tsv": sheet.encode()}
+    response = upload(client, alice, zip_of(members), filename="kefir.zip")
+    assert response.status_code == 422, response.text
+    assert message in response.json()["detail"]
+    assert client.get("/api/samples", headers=alice).json() == []

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -178,3 +179,44 @@ def test_password_change_and_logout_end_the_old_session(server, page):
     page.get_by_label("Password").fill("lantern orchid seventy")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(server + "/samples")
+
+
+def test_a_clinic_uploads_a_zip_of_visits_and_reads_a_timeline(server, page, tmp_path, shared_data):
+    """Real kefir profiles of one person at two visits and of another at one,
+    zipped with a sample sheet, uploaded through the form: the person's page
+    lists both visits under their dates with labelled scores, the timeline
+    opens, and a sample's page names its scores and says why one is missing."""
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    names = ["Subj001_time1_S1", "Subj001_time2_S2", "Subj003_time1_S3"]
+    archive = tmp_path / "visits.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in names:
+            zf.write(folder / f"{name}_metaphlan3.txt", f"visits/{name}_metaphlan3.txt")
+        zf.writestr("visits/samples.tsv", "sample\tsubject\tcollected\nSubj001_time1_S1\tP-07\t2019-01-07\nSubj001_time2_S2\tP-07\t2019-02-04\n")
+
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill("clinic-user")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples?notice=uploaded", timeout=120_000)  # through /uploads/<job> if scoring takes a while
+    assert page.get_by_text("The file was read and scored.").is_visible()
+
+    page.get_by_role("link", name="P-07").click()
+    page.wait_for_url("**/subject?name=P-07")
+    assert page.get_by_role("heading", name="Subject P-07").is_visible()
+    assert page.get_by_role("row", name="Subj001_time1_S1 2019-01-07").is_visible()
+    assert page.get_by_role("row", name="Subj001_time2_S2 2019-02-04").is_visible()
+    assert page.get_by_role("columnheader", name="Immune support").is_visible()
+
+    page.get_by_role("link", name="Read the timeline").click()
+    page.wait_for_url("**/subject/timeline?name=P-07")
+    assert page.get_by_text("Subj001_time2_S2").first.is_visible()
+    page.go_back()
+
+    page.get_by_role("link", name="Subj001_time2_S2").click()
+    page.wait_for_url("**/samples/*")
+    assert page.get_by_role("rowheader", name="Immune support immune_support").is_visible()
+    assert page.get_by_text("Why: the input gives relative abundances, not read counts").is_visible()

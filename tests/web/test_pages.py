@@ -4,10 +4,12 @@ error pages.  Runs on SQLite and PostgreSQL like the API tests."""
 from __future__ import annotations
 
 import re
+from html import escape
 
 import pytest
 from starlette.testclient import TestClient
 
+from gutbalance.score_specs import describe
 from tests.web.conftest import (
     CHEAP_HASHING,
     PASSWORD,
@@ -18,22 +20,20 @@ from tests.web.conftest import (
     single_profile,
     upload,
 )
+from tests.web.test_api import zip_of
 
 XSS = "<img src=x onerror=alert(1)>"
-
 
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "the page has a form with a CSRF value"
     return match.group(1)
 
-
 def page_register(client: TestClient, username: str = "alice", password: str = PASSWORD):
     token = csrf_of(client.get("/register").text)
     return client.post(
         "/register", data={"username": username, "password": password, "csrf_token": token}, follow_redirects=False
     )
-
 
 def page_upload(client: TestClient, content, *, filename="S1_metaphlan.txt", follow=False, **fields):
     token = csrf_of(client.get("/samples").text)
@@ -43,7 +43,6 @@ def page_upload(client: TestClient, content, *, filename="S1_metaphlan.txt", fol
         files={"file": (filename, content)},
         follow_redirects=follow,
     )
-
 
 def test_register_upload_read_delete_through_pages(client, app):
     response = page_register(client)
@@ -68,13 +67,11 @@ def test_register_upload_read_delete_through_pages(client, app):
     assert client.get(sample_url).status_code == 404
     assert count_rows(app)["samples"] == 0
 
-
 def test_pages_need_a_session(client):
     for path in ("/samples", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=")
-
 
 def test_login_goes_back_but_never_off_site(client):
     page_register(client)
@@ -87,7 +84,6 @@ def test_login_goes_back_but_never_off_site(client):
         assert response.status_code == 303
         assert response.headers["location"] == expected, target
 
-
 def test_session_cookie_flags(client):
     response = page_register(client)
     cookie = response.headers["set-cookie"]
@@ -96,19 +92,16 @@ def test_session_cookie_flags(client):
     assert "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http on a local server: a Secure cookie would never come back
 
-
 @pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "behind_tls_proxy": True}])
 def test_cookies_are_secure_behind_tls_proxy(client, settings_overrides):
     response = page_register(client)
     assert "Secure" in response.headers["set-cookie"]
     assert client.get("/").headers["strict-transport-security"].startswith("max-age=")
 
-
 def test_cookies_are_secure_over_https(app):
     with TestClient(app, base_url="https://testserver") as client:
         response = page_register(client)
         assert "Secure" in response.headers["set-cookie"]
-
 
 @pytest.mark.parametrize(
     ("path", "data"),
@@ -129,7 +122,6 @@ def test_forms_without_a_valid_csrf_token_are_refused(client, app, path, data):
         assert response.status_code == 403, (path, token)
     assert count_rows(app) == {"users": 1, "samples": 0}
 
-
 def test_csrf_token_is_bound_to_the_browser(client, app):
     """A value from another browser (another CSRF cookie) does not pass."""
     with TestClient(app) as other:
@@ -137,7 +129,6 @@ def test_csrf_token_is_bound_to_the_browser(client, app):
     client.get("/register")
     response = client.post("/register", data={"username": "mallory", "password": PASSWORD, "csrf_token": foreign})
     assert response.status_code == 403
-
 
 def test_uploaded_content_is_escaped_everywhere(client, tmp_path):
     page_register(client)
@@ -158,7 +149,6 @@ def test_uploaded_content_is_escaped_everywhere(client, tmp_path):
     assert "<img src=x" not in response.text
     assert "<script>alert" not in response.text
 
-
 def test_security_headers_everywhere(client):
     headers_for = [client.get("/"), client.get("/login"), client.get("/api/samples"), client.get("/nowhere"), client.get("/openapi.json")]
     register(client, "alice")
@@ -174,7 +164,6 @@ def test_security_headers_everywhere(client):
         assert response.headers["cache-control"] == "no-store"
     assert "server" not in client.get("/").headers or "uvicorn" not in client.get("/").headers["server"]
 
-
 def test_pages_have_no_inline_script(client):
     page_register(client)
     page_upload(client, single_profile())
@@ -182,7 +171,6 @@ def test_pages_have_no_inline_script(client):
         html = client.get(path).text
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert not re.search(r"\son[a-z]+=", html), path
-
 
 def test_error_pages_are_generic(client):
     page = client.get("/samples/zzz", follow_redirects=False)
@@ -194,7 +182,6 @@ def test_error_pages_are_generic(client):
     response = client.post("/api/login", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert "not json" not in response.text
-
 
 def test_crash_gives_a_generic_500_page(client, monkeypatch):
     from gutbalance.web import crud
@@ -210,7 +197,6 @@ def test_crash_gives_a_generic_500_page(client, monkeypatch):
     assert "secret internal detail" not in response.text
     assert "ZeroDivisionError" not in response.text
     assert "Traceback" not in response.text
-
 
 @pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "max_upload_bytes": 4096}])
 def test_upload_size_limit(client, app, settings_overrides):
@@ -231,7 +217,6 @@ def test_upload_size_limit(client, app, settings_overrides):
     # other endpoints take small bodies only
     assert client.post("/api/login", content=b"x" * (2 << 20), headers={"content-type": "application/json"}).status_code == 413
 
-
 @pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "uploads_per_window": 2}])
 def test_upload_rate_limit_per_user(client, settings_overrides):
     alice = register(client, "alice")
@@ -241,7 +226,6 @@ def test_upload_rate_limit_per_user(client, settings_overrides):
     assert response.status_code == 429
     assert int(response.headers["retry-after"]) > 0
     assert upload(client, bob, single_profile()).status_code == 201
-
 
 def test_login_throttling_per_username_and_address(client):
     register(client, "alice")
@@ -257,7 +241,6 @@ def test_login_throttling_per_username_and_address(client):
     response = client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token})
     assert response.status_code == 429
 
-
 def test_account_deletion_through_the_page(client, app):
     page_register(client)
     page_upload(client, single_profile())
@@ -271,7 +254,6 @@ def test_account_deletion_through_the_page(client, app):
     assert response.status_code == 303
     assert count_rows(app) == {"users": 1, "samples": 1}
     assert client.get("/samples", follow_redirects=False).status_code == 303
-
 
 def test_subject_timeline(client):
     page_register(client)
@@ -288,3 +270,95 @@ def test_subject_timeline(client):
     assert html.index("B") < html.rindex("A")  # ordered by collection date
     assert "unsafe-inline" not in timeline.headers["content-security-policy"]
     assert client.get("/subject/timeline", params={"name": "nobody"}).status_code == 404
+
+def test_sample_page_names_and_explains_every_score(client, shared_data):
+    """A real kefir profile (MetaPhlAn 3): the sample page gives each score
+    its label and what it measures, the percentile in words beside the value
+    (not as a row of its own), the reason of each missing value and the
+    warnings; it used to list raw column names and bare numbers."""
+
+    profile = shared_data / "profiles" / "kefir_metaphlan3" / "Subj001_time1_S1_metaphlan3.txt"
+    page_register(client)
+    response = page_upload(client, profile.read_bytes(), filename=profile.name)
+    assert response.status_code == 303
+    sample_url = response.headers["location"].split("?")[0]
+    html = client.get(sample_url).text
+    scores = client.get(f"{sample_url}/scores.json").json()["scores"]
+    for key in ("immune_support", "training", "gmhi", "shannon", "coverage", "chao1"):
+        spec = describe(key)
+        assert f">{spec.label} <span" in html, key
+        assert escape(spec.summary) in html, key
+    assert f"{describe('immune_support').format(scores['immune_support'])} / 100" in html
+    percentile = round(scores["immune_support_percentile"])
+    assert f"Percentile {percentile}: about {percentile} in 100 people" in html
+    assert "immune_support_percentile" not in html  # beside its score, not a row
+    assert scores["chao1"] is None
+    assert "Why: the input gives relative abundances, not read counts" in html
+    assert "Read with care" in html
+    assert "MetaPhlAn 3" in html
+
+
+def test_a_sample_sheet_in_the_zip_gives_each_sample_its_subject_and_date(client, shared_data):
+    """The kefir study's people at two time points, zipped with a sample
+    sheet (sample, subject, date): each sample is stored under its person
+    and date, and the person's timeline page draws them; the upload form's
+    subject is kept for a sample the sheet leaves empty."""
+    folder = shared_data / "profiles" / "kefir_metaphlan3"
+    files = [folder / f"{name}_metaphlan3.txt" for name in ("Subj001_time1_S1", "Subj001_time2_S2", "Subj003_time1_S3")]
+    sheet = "sample,subject,date\nSubj001_time1_S1,Subj001,2019-01-07\nSubj001_time2_S2,Subj001,2019-02-04\nSubj003_time1_S3,,\n"
+    members = {f.name: f.read_bytes() for f in files} | {"samples.csv": sheet.encode()}
+    page_register(client)
+    response = page_upload(client, zip_of(members), filename="kefir.zip", subject="walk-in")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/samples?notice=uploaded"
+    rows = [line.split("\t") for line in client.get("/scores.tsv").text.splitlines()]
+    stored = {row[1]: (row[2], row[3] or None) for row in rows[1:]}
+    assert stored == {
+        "Subj001_time1_S1": ("Subj001", "2019-01-07"),
+        "Subj001_time2_S2": ("Subj001", "2019-02-04"),
+        "Subj003_time1_S3": ("walk-in", None),
+    }
+    subject = client.get("/subject", params={"name": "Subj001"}).text
+    assert "Subj001_time1_S1" in subject
+    # one column per score, named as the reports name it; percentiles and text on each sample's page
+    assert '<abbr title="Immune support">Immune support</abbr>' in subject
+    assert "_percentile" not in subject
+    assert "warnings" not in subject
+    timeline = client.get("/subject/timeline", params={"name": "Subj001"})
+    assert timeline.status_code == 200
+    assert "Subj001_time2_S2" in timeline.text
+
+
+@pytest.mark.parametrize("settings_overrides", [{**CHEAP_HASHING, **WAIT_FOR_SCORING, "max_upload_bytes": 1024 * 1024}])
+def test_a_file_over_the_limit_from_the_page_gets_a_page(client, settings_overrides):
+    """A browser's upload far over the limit is cut off by the middleware
+    before FastAPI: the person gets a page naming the limit and what to do
+    (it was the API's JSON, shown raw); the API keeps its JSON."""
+    page_register(client)
+    big = single_profile() + ("#" + "x" * 100 + "\n") * 30_000
+    response = page_upload(client, big)
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    assert "larger than 1 MB, the most one upload may hold" in response.text
+    assert '<a href="/samples">Back to your samples</a>' in response.text
+    token = client.post("/api/login", json={"username": "alice", "password": PASSWORD}).json()["access_token"]
+    api = upload(client, {"Authorization": f"Bearer {token}"}, big)
+    assert api.status_code == 413
+    assert api.json() == {"detail": "request body too large"}
+
+
+def test_a_table_without_a_named_profiler_says_why_it_has_no_percentiles(client, shared_data):
+    """The GMHI authors' 25-sample CSV (species names only, no profiler
+    named, as the GAN-GMHI table of 782 samples): each score on the sample
+    page says why it has no percentile instead of showing none or a number."""
+    table = shared_data / "gmhi" / "species_relative_abundances.csv"
+    page_register(client)
+    response = page_upload(client, table.read_bytes(), filename=table.name)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/samples?notice=uploaded"
+    first = re.search(r'<a href="(/samples/[0-9a-f]+)">Sample1</a>', client.get("/samples").text)
+    assert first
+    html = client.get(first.group(1)).text
+    assert "percentiles not comparable" in html  # the warning, under "Read with care"
+    assert html.count("No percentile: the healthy reference is of another kind of input (see the warnings).") >= 6
+    assert "Percentile " not in html

@@ -72,7 +72,9 @@ class InputLimits:
         """Refuse more samples, or a sample with more taxa, than allowed."""
         if self.max_samples is not None and len(profiles) > self.max_samples:
             raise ContentLimitError(
-                f"the file holds {len(profiles):,} samples, over the limit of {self.max_samples:,} per file", path=path
+                f"the file holds {len(profiles):,} samples, over the limit of {self.max_samples:,} per file; "
+                f"split it into files of at most {self.max_samples:,} samples",
+                path=path,
             )
         if self.max_taxa is not None:
             for profile in profiles:

@@ -40,6 +40,7 @@ from .lookup import (
     lookup,
     preload,
     trait_matrix,
+    trait_sources,
 )
 from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS, Trait, pillar_traits
 
@@ -67,4 +68,5 @@ __all__ = [
     "read_bibliography",
     "read_facts",
     "trait_matrix",
+    "trait_sources",
 ]

@@ -351,6 +351,26 @@ def trait_matrix(
     return result
 
 
+def trait_sources(
+    taxa: pd.DataFrame,
+    traits: list[str] | None = None,
+    *,
+    max_rank: str = "phylum",
+    kb: KnowledgeBase | None = None,
+) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
+    """``{taxon: {trait: (value, sources)}}`` for every taxon of ``taxa`` and
+    every trait it is annotated with, resolved exactly as :func:`trait_matrix`
+    resolves it for scoring (same lineage, same fallback): what a report
+    cites beside a taxon's effect on a score."""
+    kb = kb or load_knowledge()
+    wanted = list(traits) if traits else list(TRAITS)
+    nodes = _resolved_nodes(kb)
+    return {
+        str(taxon): {trait: (call.value, call.sources) for trait, (_rank, _name, call) in _resolve(lineage, wanted, nodes, max_rank).items()}
+        for taxon, lineage in zip(taxa.index, _taxa_lineages(taxa), strict=True)
+    }
+
+
 def annotate(taxa: pd.DataFrame, traits: list[str] | None = None, *, kb: KnowledgeBase | None = None) -> pd.DataFrame:
     """``taxa`` with one column per trait value and ``<trait>_confidence``.
 

@@ -27,6 +27,8 @@ from markupsafe import Markup
 
 from .._version import __version__
 from ..cohort import Cohort
+from ..knowledge import TRAITS, trait_sources
+from ..pillars import component_traits
 from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
@@ -164,6 +166,63 @@ class ScoreCard:
 _RANK_NAMES = {"k": "kingdom", "d": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species", "t": "strain"}
 GMHI_SOURCE = "doi:10.1038/s41467-020-18476-8"
 GMWI2_SOURCE = "doi:10.1038/s41467-024-51651-9"
+#: Duvallet C et al. (2017) Nat Commun 8:1784, the shared response to disease.
+SHARED_RESPONSE_SOURCE = "doi:10.1038/s41467-017-01973-8"
+#: What the whole-community entries of a pillar rest on (they name no taxon
+#: whose knowledge-base rows could be cited); reference similarity rests on
+#: the healthy reference itself, described under Methods.
+COMMUNITY_SOURCES = {
+    "homeostasis.gmhi": (GMHI_SOURCE,),
+    "homeostasis.gmwi2": (GMWI2_SOURCE,),
+    "homeostasis.shared_response": (SHARED_RESPONSE_SOURCE,),
+}
+
+#: ``{taxon id: {trait: (value, sources)}}``: the knowledge base's calls for
+#: the taxa a report lists (:func:`gutbalance.knowledge.trait_sources`).
+TraitCalls = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]
+
+
+def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
+    """The citations behind one contribution entry: its own ``source`` when
+    it has one (GMHI, GMWI2, older files); else, for each component it acts
+    through, the sources of the knowledge-base calls of the taxon on the
+    traits that component reads (:func:`gutbalance.pillars.component_traits`)
+    whose value is not 0, i.e. the facts that gave it its effect; for a
+    whole-community entry, the publication the component rests on."""
+    own = str(item.get("source", "") or "")
+    if own:
+        return [own]
+    taxon = str(item.get("id", "") or "")
+    reads = component_traits()
+    known = calls.get(taxon, {})
+    found: list[str] = []
+    for part in item.get("parts", []) or []:
+        if not isinstance(part, Mapping):
+            continue
+        component = str(part.get("component", ""))
+        if not taxon:
+            found.extend(COMMUNITY_SOURCES.get(component, ()))
+            continue
+        for trait in sorted(reads.get(component, ())):
+            value, sources = known.get(trait, (0.0, ()))
+            if value == value and value != 0:  # NaN and 0 gave no effect
+                found.extend(sources)
+    return list(dict.fromkeys(found))
+
+
+def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None) -> TraitCalls:
+    """The knowledge base's calls for every taxon a sample's contribution
+    lists name, resolved on the cohort's lineages as scoring resolved them
+    (empty without a cohort: the entries are then shown without sources)."""
+    if cohort is None:
+        return {}
+    ids = {
+        str(e.get("id", ""))
+        for value in contributions.values() if isinstance(value, (list, tuple))
+        for e in value if isinstance(e, Mapping) and e.get("id")
+    }
+    present = [i for i in cohort.taxa.index if i in ids]
+    return trait_sources(cohort.taxa.loc[present], list(TRAITS)) if present else {}
 
 
 def display_taxon(taxon: str) -> str:
@@ -221,7 +280,7 @@ def normalise_contributions(value: Any) -> tuple[list[Mapping[str, Any]], str]:
     return entries, note
 
 
-def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], str]:
+def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) -> tuple[list[dict], list[dict], str]:
     entries, note = normalise_contributions(items)
     rows: list[dict[str, Any]] = []
     for item in entries:
@@ -237,11 +296,14 @@ def _contributions(items: Any, limit: int = 8) -> tuple[list[dict], list[dict], 
                 "effect": effect,
                 "trait": str(item.get("trait", "") or ""),
                 "source": str(item.get("source", "") or ""),
+                "entry": item,
                 "parts": [p for p in item.get("parts", []) or [] if isinstance(p, Mapping)],
             }
         )
     pos = sorted((r for r in rows if r["effect"] > 0), key=lambda r: -r["effect"])[:limit]
     neg = sorted((r for r in rows if r["effect"] < 0), key=lambda r: r["effect"])[:limit]
+    for r in pos + neg:  # only the listed entries are looked up
+        r["sources"] = entry_sources(r.pop("entry"), calls or {})
     return pos, neg, note
 
 
@@ -261,11 +323,14 @@ def score_card(
     contributions: Any = None,
     missing: str = "",
     not_comparable: str = "",
+    calls: TraitCalls | None = None,
 ) -> ScoreCard:
     """One score of one sample, as computed in ``position``: value, place against the reference, taxa.
 
     ``missing`` is why the value is missing (shown instead of a number);
-    ``not_comparable`` why the sample has no percentile against this reference.
+    ``not_comparable`` why the sample has no percentile against this reference;
+    ``calls`` the knowledge base's calls for the listed taxa, which the
+    contributions table cites (:func:`listed_trait_calls`).
     """
     info = describe(position.key)
     value, percentile, ref_summary = position.value, position.percentile, position.reference
@@ -287,7 +352,7 @@ def score_card(
         digits=info.digits,
         bar=info.scale is not None and info.group in ("overall", "pillar"),
     )
-    pos, neg, note = _contributions(contributions)
+    pos, neg, note = _contributions(contributions, calls=calls)
     contrib_chart = None
     in_points = info.group in ("overall", "pillar")
     if pos or neg:
@@ -431,9 +496,10 @@ def render_sample_report(
     not_comparable = statistics.not_comparable
     if not_comparable:
         sample_warnings.append(not_comparable[0].upper() + not_comparable[1:])
+    calls = listed_trait_calls(contrib, cohort)
     cards = [
         score_card(position, sample=sample, contributions=contrib.get(position.key),
-                   missing=missing.get(position.key, ""), not_comparable=not_comparable)
+                   missing=missing.get(position.key, ""), not_comparable=not_comparable, calls=calls)
         for position in statistics.positions
     ]
     sections = []

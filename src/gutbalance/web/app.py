@@ -97,7 +97,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.guards = Guards.from_settings(settings)
     app.state.jobs = JobRunner(settings, app.state.sessions)
 
-    app.add_middleware(BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS)
+    app.add_middleware(
+        BodySizeLimit, upload_limit=settings.max_request_bytes, upload_paths=UPLOAD_PATHS, upload_file_limit=settings.max_upload_bytes
+    )
     app.add_middleware(SecurityHeaders, hsts=settings.behind_tls_proxy)
     # Outside the others (inside the proxy headers: it needs the client's
     # address): /healthz and the shedding of login floods are answered here.

@@ -78,12 +78,14 @@ def add_scored_samples(
     caller commits once, with the job's status, so a failure leaves none."""
     ids = []
     for item in scored:
+        # a member of an uploaded zip keeps its path in the archive ("clinic.zip/S1.txt")
+        member = bool(filename) and item.source_file.startswith(f"{filename}/")
         sample = Sample(
             owner_id=owner_id,
             name=item.name[:255],
-            subject=subject,
-            collected=collected,
-            source_file=(filename or item.source_file)[:255],
+            subject=item.subject or subject,
+            collected=date.fromisoformat(item.collected) if item.collected else collected,
+            source_file=(item.source_file if member else filename or item.source_file)[:255],
             source_format=item.source_format[:64],
             database=item.database[:255],
             scores=item.scores,

@@ -13,12 +13,16 @@ several uploads, be scored together (:func:`score_uploads`).
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import math
 import warnings
+import zipfile
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -26,9 +30,19 @@ import pandas as pd
 
 from .. import scores as _scores
 from ..cohort import Cohort, SampleProfile, build_cohort
-from ..errors import DataError, GutBalanceError, GutBalanceWarning
+from ..errors import (
+    ArchiveError,
+    ContentLimitError,
+    DataError,
+    FormatError,
+    GutBalanceError,
+    GutBalanceWarning,
+    UnrecognizedFormatError,
+)
 from ..io import read_source
-from ..io.source import InputLimits, Source
+from ..io.archive import check_archive, read_member
+from ..io.formats.qza import sniff as is_qiime2_artifact
+from ..io.source import InputLimits, Source, decode_text
 from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
 
@@ -36,15 +50,152 @@ PROFILE_VERSION = 1
 
 
 def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
-    """The sample profiles in an uploaded file (any format the library reads),
-    within ``limits`` (the web app's, see :attr:`Settings.upload_limits`).
+    """The sample profiles in an uploaded file (any format the library reads,
+    or a zip archive of such files), within ``limits`` (the web app's, see
+    :attr:`Settings.upload_limits`).
 
     Raises
     ------
     gutbalance.errors.GutBalanceError
         When the file cannot be read; the message names what is wrong.
     """
-    return read_source(Source.from_bytes(data, name=filename, limits=limits))
+    return _read_upload(data, filename=filename, limits=limits)[0]
+
+
+#: What a sample sheet gives one sample: its subject and collection date (None where not given).
+SheetEntry = tuple[str | None, str | None]
+
+
+def _read_upload(data: bytes, *, filename: str, limits: InputLimits | None) -> tuple[list[SampleProfile], list[SheetEntry]]:
+    """:func:`read_upload` and, for each profile, what the upload's sample
+    sheet says of it (a zip may hold one, see :func:`_sample_sheet`)."""
+    source = Source.from_bytes(data, name=filename, limits=limits)
+    if source.is_zip and not is_qiime2_artifact(source):
+        return _read_zip_of_profiles(source)
+    profiles = _read_one(source)
+    return profiles, [(None, None)] * len(profiles)
+
+
+def _read_one(source: Source) -> list[SampleProfile]:
+    try:
+        return read_source(source)
+    except UnrecognizedFormatError as exc:
+        # The library's message ends with the command line's way out
+        # ("use --format to force one"), which the web app does not offer.
+        message = exc.message.replace("; use --format to force one", "").replace("; use --format to choose", "; the web app cannot tell which")
+        raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
+
+
+def _skipped_member(info: zipfile.ZipInfo) -> bool:
+    """Members of a zip that are not profiles and are left out: folders,
+    hidden files and the resource forks macOS adds to the archives it makes."""
+    name = info.filename
+    base = name.rstrip("/").rsplit("/", 1)[-1]
+    return info.is_dir() or name.startswith("__MACOSX/") or base.startswith(".")
+
+
+#: The names a sample sheet may have in a zip (any folder, any case).
+SHEET_NAMES = ("samples.tsv", "samples.csv", "samples.txt")
+_MAX_SUBJECT = 128
+
+
+def _is_sheet(info: zipfile.ZipInfo, data: bytes) -> bool:
+    """A member named ``samples.tsv`` (``.csv``, ``.txt``) whose first line
+    names a ``sample`` column and a ``subject`` or ``collected``/``date``
+    one; anything else, even so named, is read as a profile."""
+    if info.filename.rsplit("/", 1)[-1].lower() not in SHEET_NAMES:
+        return False
+    first = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").lower()
+    fields = {f.strip().strip('"') for f in first.replace(",", "\t").split("\t")}
+    return "sample" in fields and bool(fields & {"subject", "collected", "date"})
+
+
+def _sample_sheet(data: bytes, *, path: str, profiles: list[SampleProfile]) -> list[SheetEntry]:
+    """Per profile, the subject and date a sample sheet gives it.
+
+    The sheet has a header naming ``sample`` and ``subject`` and/or
+    ``collected`` (or ``date``, written YYYY-MM-DD), tab- or comma-separated;
+    an empty cell leaves the upload form's value.  Every sample it names must
+    be in the upload, once; :class:`FormatError` names the line and field.
+    """
+    text = decode_text(data, path=path)
+    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
+    rows = csv.reader(io.StringIO(text), dialect=dialect)
+    header = [h.strip().lower() for h in next(rows)]
+    header = ["collected" if h == "date" else h for h in header]
+    counts: dict[str, int] = {}
+    for p in profiles:
+        counts[p.sample] = counts.get(p.sample, 0) + 1
+    given: dict[str, SheetEntry] = {}
+    for number, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise FormatError(f"{len(row)} fields where the header has {len(header)}", path=path, line=number)
+        cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
+        sample = cells.get("sample", "")
+        if not counts.get(sample):
+            raise FormatError(f"no sample {sample!r} in the upload", path=path, line=number, field="sample")
+        if counts[sample] > 1:
+            raise FormatError(f"{counts[sample]} samples of the upload are named {sample!r}: the sheet cannot tell them apart", path=path, line=number, field="sample")
+        if sample in given:
+            raise FormatError(f"sample {sample!r} is listed twice", path=path, line=number, field="sample")
+        subject = cells.get("subject") or None
+        if subject is not None and (len(subject) > _MAX_SUBJECT or any(ord(c) < 32 or ord(c) == 127 for c in subject)):
+            raise FormatError(f"a subject has at most {_MAX_SUBJECT} characters and no control characters", path=path, line=number, field="subject")
+        collected = cells.get("collected") or None
+        if collected is not None:
+            try:
+                collected = date.fromisoformat(collected).isoformat()
+            except ValueError:
+                raise FormatError(f"{collected!r} is not a date written YYYY-MM-DD", path=path, line=number, field="collected") from None
+        given[sample] = (subject, collected)
+    return [given.get(p.sample, (None, None)) for p in profiles]
+
+
+def _read_zip_of_profiles(source: Source) -> tuple[list[SampleProfile], list[SheetEntry]]:
+    """Every profile in a zip archive that is not a QIIME 2 artifact (what a
+    clinic gets when it zips a folder of profiler outputs), and what its
+    sample sheet (:func:`_sample_sheet`), if it holds one, says of each.
+
+    All or nothing, like any upload: a member that cannot be read fails the
+    upload, the message naming the member.  The archive was checked against
+    the upload's limits from its directory (:func:`check_archive`: total
+    expanded size, ratio, unsafe names); each member is read within them, and
+    the samples and lines of all members together count against the limits
+    of one file."""
+    limits = source.limits
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(source.data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise ArchiveError(f"not a readable zip archive ({exc})", path=source.path) from None
+    sheets: list[tuple[str, bytes]] = []
+    with archive:
+        members = [info for info in check_archive(archive, len(source.data), source.path, limits=limits) if not _skipped_member(info)]
+        profiles: list[SampleProfile] = []
+        lines = 0
+        for info in members:
+            name = f"{source.path.name}/{info.filename}"
+            member = Source.from_bytes(read_member(archive, info, source.path, limits=limits), name=name, limits=limits)
+            if member.is_zip:
+                raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
+            lines += member.data.count(b"\n")
+            if limits.max_lines is not None and lines > limits.max_lines:
+                raise ContentLimitError(
+                    f"the files in the archive hold more than {limits.max_lines:,} lines together, the limit of one upload", path=source.path
+                )
+            if _is_sheet(info, member.data):
+                sheets.append((name, member.data))
+                continue
+            profiles.extend(_read_one(member))
+            limits.check_profiles(profiles, path=source.path)
+    if not profiles:
+        raise ArchiveError("the zip archive holds no profiles", path=source.path)
+    if len(sheets) > 1:
+        raise ArchiveError(f"the zip archive holds {len(sheets)} sample sheets ({', '.join(n for n, _ in sheets)}); keep one", path=source.path)
+    if sheets:
+        return profiles, _sample_sheet(sheets[0][1], path=sheets[0][0], profiles=profiles)
+    return profiles, [(None, None)] * len(profiles)
 
 
 @dataclass(frozen=True)
@@ -61,6 +212,10 @@ class ScoredSample:
     profile: bytes
     #: :func:`pack_contributions` of what the report explains.
     contributions: bytes
+    #: The subject and collection date (YYYY-MM-DD) the upload's sample
+    #: sheet gives the sample; None: the upload form's.
+    subject: str | None = None
+    collected: str | None = None
 
 
 def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[ScoredSample]:
@@ -72,7 +227,10 @@ def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = Non
     :func:`gutbalance.reference.with_percentiles_explained`), and the contributions
     are kept so that the report never runs the scoring again.
     """
-    return _scored(read_upload(data, filename=filename, limits=limits))
+    (result,) = score_uploads([(data, filename, limits)])
+    if isinstance(result, GutBalanceError):
+        raise result
+    return result
 
 
 def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[list[ScoredSample] | GutBalanceError]:
@@ -86,15 +244,19 @@ def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[
     (checked in ``tests/web/test_jobs.py``).  Samples are scored under
     positional names, so equal sample names in different uploads do not meet.
     """
-    read: list[list[SampleProfile] | GutBalanceError] = []
+    read: list[tuple[list[SampleProfile], list[SheetEntry]] | GutBalanceError] = []
     for data, filename, limits in uploads:
         try:
-            read.append(read_upload(data, filename=filename, limits=limits))
+            read.append(_read_upload(data, filename=filename, limits=limits))
         except GutBalanceError as exc:
             read.append(exc)
-    profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r]
+    profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r[0]]
     scored = iter(_scored(profiles))
-    return [r if isinstance(r, GutBalanceError) else [next(scored) for _ in r] for r in read]
+    return [
+        r if isinstance(r, GutBalanceError)
+        else [dataclasses.replace(next(scored), subject=subject, collected=day) for subject, day in r[1]]
+        for r in read
+    ]
 
 
 def _scored(profiles: list[SampleProfile]) -> list[ScoredSample]:

@@ -159,7 +159,7 @@ def _pages(result: list[ingest.ScoredSample] | GutBalanceError, subject: str | N
             pages.append(None)
             continue
         try:
-            pages.append(prerender(scored, subject))
+            pages.append(prerender(scored, scored.subject or subject))
         except Exception:  # the page is rendered on its first request instead, with the error there
             log.exception("pre-rendering the report of %s failed", scored.name)
             pages.append(None)

@@ -88,9 +88,13 @@ class BodySizeLimit:
     """Refuses (413) request bodies over ``upload_limit`` on the upload paths
     and over ``default_limit`` anywhere else."""
 
-    def __init__(self, app: ASGIApp, *, upload_limit: int, upload_paths: tuple[str, ...], default_limit: int = 1 << 20) -> None:
+    def __init__(
+        self, app: ASGIApp, *, upload_limit: int, upload_paths: tuple[str, ...], default_limit: int = 1 << 20, upload_file_limit: int | None = None
+    ) -> None:
         self.app = app
         self.upload_limit = upload_limit
+        #: What a page says the largest file is (the body's cap less the multipart overhead).
+        self.upload_file_limit = upload_file_limit if upload_file_limit is not None else upload_limit
         self.upload_paths = upload_paths
         self.default_limit = default_limit
 
@@ -102,7 +106,7 @@ class BodySizeLimit:
         limit = self.upload_limit if scope["path"] in self.upload_paths else self.default_limit
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _send_413(send)
+                await self._send_413(scope, send)
                 return
         received = 0
         started = False
@@ -126,19 +130,26 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await _send_413(send)
+                await self._send_413(scope, send)
 
-
-async def _send_413(send: Send) -> None:
-    body = b'{"detail":"request body too large"}'
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), (b"connection", b"close")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    async def _send_413(self, scope: Scope, send: Send) -> None:
+        """413: JSON for the API; for a page's form (a browser), a page that
+        says what the limit is and what to do, and leads back to the upload
+        form (it was ``{"detail": ...}`` as raw text in the browser)."""
+        path = scope["path"]
+        if path.startswith("/api/") or path not in self.upload_paths:
+            body, media = b'{"detail":"request body too large"}', b"application/json"
+        else:
+            mb = self.upload_file_limit // (1024 * 1024)
+            message = (
+                f"the file is larger than {mb} MB, the most one upload may hold. Compress it with gzip (a profile "
+                "shrinks about tenfold) or split a merged table into several files, then upload again"
+            )
+            body = _page(413, message, back=("/samples", "Back to your samples")).encode()
+            media = b"text/html; charset=utf-8"
+        headers = [(b"content-type", media), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
+        await send({"type": "http.response.start", "status": 413, "headers": _with_headers(headers, path=path, https=scope.get("scheme") == "https")})
+        await send({"type": "http.response.body", "body": body})
 
 
 #: POST paths of the account actions that hash a password, and the throttle
@@ -215,10 +226,10 @@ class FrontDoor:
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else content})
 
 
-def _page(status: int, message: str) -> str:
+def _page(status: int, message: str, *, back: tuple[str, str] = ("/login", "Back to the login page")) -> str:
     # The message is ours (no input in it); the page links back to the form.
     return (
         f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
         f'<link rel="stylesheet" href="/static/style.css"><main><h1>{status}</h1>'
-        f'<p>{message[:1].upper()}{message[1:]}.</p><p><a href="/login">Back to the login page</a></p></main></html>'
+        f'<p>{message[:1].upper()}{message[1:]}.</p><p><a href="{back[0]}">{back[1]}</a></p></main></html>'
     )

@@ -28,6 +28,8 @@ from ..io.registry import formats
 from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
+from ..report.render import percentile_sentence
+from ..score_specs import GROUPS, ScoreSpec, ordered
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -46,6 +48,62 @@ def inline_styles_csp(html: str) -> str:
 def page_with_inline_styles(html: str, *, headers: dict[str, str] | None = None) -> HTMLResponse:
     """``html`` with a CSP that also allows its inline ``<style>`` blocks (by SHA-256)."""
     return HTMLResponse(html, headers={"Content-Security-Policy": inline_styles_csp(html), **(headers or {})})
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One score of a sample as its page lists it: what it is, its value, and
+    its percentile or why it is missing, in words."""
+
+    key: str
+    label: str
+    summary: str
+    value: str
+    #: The percentile in words, or why the value is missing; "" for columns without a reference.
+    detail: str
+    missing: bool
+
+
+def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], list[str]]:
+    """A stored scores row as the sample page shows it: ``[(section heading,
+    lines)]`` in report order, each score named and described by
+    :mod:`gutbalance.score_specs` with its percentile beside it (not as a
+    row of its own) and, when missing, the reason from the ``missing``
+    column; and the row's warnings.  Nothing is computed here: the values
+    are the stored ones."""
+    reasons = _scores.parse_missing(scores.get("missing"))
+    warnings = _scores.parse_warnings(scores.get("warnings"))
+    comparable = not any(w.startswith("percentiles not comparable") for w in warnings)
+    keys = [k for k in scores if k not in ("missing", "warnings") and not (k.endswith("_percentile") and k[: -len("_percentile")] in scores)]
+    sections: dict[str, list[ScoreLine]] = {}
+    for spec in ordered(keys):
+        value = scores.get(spec.key)
+        if spec.text:
+            shown = {True: "yes", False: "no", None: "not known"}.get(value, str(value)) if isinstance(value, bool) or value is None else str(value)
+            line = ScoreLine(spec.key, spec.label, spec.summary, shown or "–", "", False)
+        elif value is None:
+            reason = reasons.get(spec.key, "the value could not be computed for this sample")
+            line = ScoreLine(spec.key, spec.label, spec.summary, "missing", f"Why: {reason}.", True)
+        else:
+            shown = spec.format(value) + (" / 100" if spec.scale == (0.0, 100.0) and spec.group in ("overall", "pillar") else "")
+            detail = ""
+            if f"{spec.key}_percentile" in scores:
+                percentile = scores[f"{spec.key}_percentile"]
+                if percentile is None and not comparable:
+                    detail = "No percentile: the healthy reference is of another kind of input (see the warnings)."
+                else:
+                    detail = percentile_sentence(percentile)
+            line = ScoreLine(spec.key, spec.label, spec.summary, shown, detail, False)
+        sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
+    return list(sections.items()), warnings
+
+
+def subject_columns(samples: Sequence[Sample]) -> list[ScoreSpec]:
+    """The scores a subject's table shows, in report order: every number of
+    the samples' rows but percentiles and text (each sample's own page has
+    those, and explains every score)."""
+    keys = dict.fromkeys(k for s in samples for k in s.scores if not (k.endswith("_percentile") and k[: -len("_percentile")] in s.scores))
+    return [spec for spec in ordered(keys) if not spec.text]
 
 
 def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:

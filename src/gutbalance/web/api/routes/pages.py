@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
-from ...reporting import page_with_inline_styles, timeline_html
+from ...reporting import explained_scores, page_with_inline_styles, subject_columns, timeline_html
 from ...reporting import sample_report as rendered_report
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
@@ -329,7 +329,9 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
 def sample_page(request: Request, sample_id: str, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
     """One sample: its details, scores and links to its report and downloads (404 if not the user's)."""
     sample = _own_sample(session, user, sample_id)
-    return render(request, "sample.html", {"sample": sample, "notice": NOTICES.get(notice or "")})
+    sections, warnings = explained_scores(sample.scores)
+    context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or "")}
+    return render(request, "sample.html", context)
 
 
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
@@ -400,7 +402,7 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
     samples = crud.list_samples(session, owner=user, subject=subject)
     if not samples:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
-    columns = list(dict.fromkeys(k for s in samples for k in s.scores))
+    columns = subject_columns(samples)
     has_timeline = len(samples) > 1
     context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject)}
     return render(request, "subject.html", context)
