@@ -60,7 +60,12 @@ class LiveServer:
     """The app served by uvicorn on a free port, in a thread."""
 
     def __init__(self, app) -> None:
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+        # Idle connections stay open for the whole test: with uvicorn's 5 s
+        # default, a loaded machine let the server close a kept-alive
+        # connection just as the client reused it (httpx.ReadError), the
+        # ordinary keep-alive race of HTTP/1.1, not what these tests check.
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", timeout_keep_alive=600)
+        self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
