@@ -55,6 +55,7 @@ from ..cohort import Cohort, feature_ids, normalize_rows
 from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 from ..indices.gmhi import gmhi_table
 from ..indices.gmwi2 import gmwi2_table
+from ..indices.resolution import MIN_RESOLVED_SHARE
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
@@ -569,21 +570,31 @@ def _components(inputs: _Inputs, prm: dict[str, float]) -> pd.DataFrame:
     return frame
 
 
-def _community(dysbiosis, gmhi, gmwi2) -> pd.DataFrame:
+def _community(dysbiosis, gmhi, gmwi2, *, applicable=None) -> pd.DataFrame:
     """The community-level inputs: similarity to the healthy reference and
-    the published indices on 0-1."""
-    return pd.DataFrame(
+    the published indices on 0-1.
+
+    ``applicable`` (per sample; all by default) says whether the indices can
+    describe the sample at all: where not (an input not resolved to species)
+    their components are NaN, and :func:`weigh` spreads their weight over the
+    pillar's other components."""
+    out = pd.DataFrame(
         {
             "reference_similarity": 1.0 - np.clip(np.asarray(dysbiosis, dtype=float), 0.0, 1.0),
-            # A published index is missing (NaN, with its reason in the scores
-            # table) where no marker or model clade is present above the floor:
-            # as a component that is "no evidence either way", the index's own
-            # value for that case (0, i.e. 0.5 on the unit scale), so a
-            # dysbiotic sample still gets a homeostasis score.
+            # A published index of a species-level sample is missing (NaN,
+            # with its reason in the scores table) where no marker or model
+            # clade is present above the floor: as a component that is "no
+            # evidence either way", the index's own value for that case (0,
+            # i.e. 0.5 on the unit scale), so a dysbiotic sample still gets a
+            # homeostasis score.
             "gmhi": gmhi_unit(np.nan_to_num(np.asarray(gmhi, dtype=float), nan=0.0)),
             "gmwi2": gmwi2_unit(np.nan_to_num(np.asarray(gmwi2, dtype=float), nan=0.0)),
         }
     )
+    if applicable is not None:
+        outside = ~np.asarray(applicable, dtype=bool)
+        out.loc[outside, ["gmhi", "gmwi2"]] = np.nan
+    return out
 
 
 def component_values(cohort: Cohort, *, dysbiosis: np.ndarray | None = None) -> pd.DataFrame:
@@ -647,6 +658,17 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     floored = floored_cohort(cohort)
     gmhi = gmhi_table(floored)["gmhi"].to_numpy()
     gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()
+    # Both indices are models over species (and their clades): a sample
+    # whose abundance is mostly not at species rank (a 16S genus table, with
+    # the few species SILVA names) is outside what they describe.  Counted
+    # over every species-rank row, an "unclassified" one included, unlike
+    # the published columns' test (diversity_rank): a profile whose largest
+    # taxon is an unclassified species falls short of that test once a
+    # shallower run drops its rare named species, and a component that came
+    # and went with depth moved homeostasis by 16 points.
+    is_species = (cohort.taxa["rank"] == "species").to_numpy(dtype=float)
+    at_species = np.asarray(cohort.X @ is_species).ravel()
+    species = at_species >= MIN_RESOLVED_SHARE * cohort.classified()
     traits = trait_matrix(taxa, list(TRAITS))
     weighted = traits.weighted()
     composite = _composite_table(traits.values, weighted)
@@ -657,7 +679,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     # 2015), but a trace taxon cannot fill it as mere presence did.
     capacity_cols = [*B_VITAMINS, *QUINONES]
     N = _h(F[capacity_cols], parameters()["k_vitamin_producers"])
-    community = _community(dysbiosis, gmhi, gmwi2)
+    community = _community(dysbiosis, gmhi, gmwi2, applicable=species)
     community.index = cohort.samples.index
     return _Inputs(P=P, composite=composite, F=F, N=N, community=community), taxa, traits
 
@@ -672,12 +694,35 @@ def weigh(components: pd.DataFrame, cal: dict | None = None) -> pd.DataFrame:
         total = np.zeros(len(components))
         for name, w in weights.items():
             if w:
-                total = total + w * components[f"{pillar}.{name}"].to_numpy()
+                total = total + w * np.nan_to_num(components[f"{pillar}.{name}"].to_numpy())
+        renorm = reweighting(components, cal, pillar)
+        if renorm is not None:
+            total = total * renorm
         out[pillar] = 100.0 * np.clip(total, 0.0, 1.0)
     table = pd.DataFrame(out, index=components.index)
     overall = sum(cal["pillars"][p] * table[p].to_numpy() for p in PILLARS)
     table.insert(0, "immune_support", overall)
     return table
+
+
+def reweighting(components: pd.DataFrame, cal: dict, pillar: str) -> np.ndarray | None:
+    """Per sample, the factor that spreads the weight of ``pillar``'s
+    components that cannot describe the sample (NaN: GMHI and GMWI2 of an
+    input not resolved to species) over its other components, so the pillar
+    stays a weighted mean of what was measured: 1 / (the weights of the
+    components present), 1 where every component is present.  None when
+    every sample has every component (the common case, left untouched)."""
+    names = [name for name, w in cal["components"][pillar].items() if w]
+    values = components[[f"{pillar}.{name}" for name in names]].to_numpy()
+    absent = np.isnan(values)
+    if not absent.any():
+        return None
+    w = np.array([cal["components"][pillar][name] for name in names])
+    present = (~absent) @ w
+    rows = absent.any(axis=1)
+    factor = np.ones(len(values))
+    factor[rows] = np.divide(1.0, present[rows], out=np.full(rows.sum(), np.nan), where=present[rows] > 0)
+    return factor
 
 
 def pillar_scores(
@@ -838,6 +883,9 @@ def _contributions(
     for pillar in PILLARS:
         weights = cal["components"][pillar]
         taxon_points[pillar], community_points[pillar] = {}, {}
+        # a component that cannot describe a sample (NaN) lends its weight to
+        # the others (weigh): their points grow by the same factor
+        renorm = reweighting(comps, cal, pillar)
         for c in COMPONENTS:
             w = weights.get(c.name, 0.0)
             if c.pillar != pillar or w <= 0:
@@ -866,6 +914,10 @@ def _contributions(
             else:
                 points = spread(per_total(c.trait, 100.0 * w * value)) * share(c.trait)
             taxon_points[pillar][c.name] = points
+        if renorm is not None:
+            spread_renorm = spread(renorm)
+            taxon_points[pillar] = {k: v * spread_renorm for k, v in taxon_points[pillar].items()}
+            community_points[pillar] = {k: v * renorm for k, v in community_points[pillar].items()}
     labels = component_labels()
 
     out: dict[str, dict] = {s: {} for s in samples}

@@ -168,15 +168,16 @@ def listed_json(
     flat: list[bytes] = pieces.tolist()
 
     # Whole-community entries: per component, the text around each sample's value.
-    whole: list[tuple[bytes, list[bytes]]] = [
-        (b',"component":' + orjson.dumps(k) + b"}", float_texts(rounded(v)))
+    # A component that cannot describe a sample (NaN points) is not listed for it.
+    whole: list[tuple[bytes, list[bytes], np.ndarray]] = [
+        (b',"component":' + orjson.dumps(k) + b"}", float_texts(rounded(np.nan_to_num(v))), np.isnan(v))
         for k, v in community.items()
     ]
     out: list[RawJSON] = []
     for i in range(n_samples):
         text = b"".join(flat[piece_bounds[i] : piece_bounds[i + 1]])
         if whole:
-            text += b"".join([b"," + _COMMUNITY + t[i] + tail for tail, t in whole])
+            text += b"".join([b"," + _COMMUNITY + t[i] + tail for tail, t, absent in whole if not absent[i]])
         out.append(RawJSON(b"[" + text[1:] + b"]"))
     return out
 
