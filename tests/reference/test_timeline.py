@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from gutbalance.errors import DataError
+from gutbalance.io import read_metadata
 from gutbalance.reference import (
     Distribution,
     Population,
@@ -120,3 +121,49 @@ def test_kefir_subject_030_has_three_time_points(shared_data):
         assert scores.loc[[row.from_sample, row.to_sample], row.score].isna().any(), row.score
     assert consecutive["beyond_variation"][measured].notna().all()  # every score has a measured technical variation
     assert set(lines) == {"030", "054"}
+
+
+def test_a_missed_visit_leaves_that_sample_out_instead_of_sorting_the_visits_as_text(tmp_path):
+    # iHMP-like metadata as R writes it: a number column with "NA" for the
+    # visit nobody dated.  Before, "NA" made the whole column text, so weeks
+    # 10, 2, 4 came out in the order "10", "2", "4", "NA".
+    meta_file = tmp_path / "meta.tsv"
+    meta_file.write_text("Sample\tSubject\tweek_num\nA1\tC1\t4\nA2\tC1\tNA\nA3\tC1\t10\nA4\tC1\t2\nB1\tC2\t0\nB2\tC2\t1\n")
+    meta = read_metadata(meta_file)
+    assert pd.api.types.is_numeric_dtype(meta["week_num"])
+    frame = subjects_from_metadata(meta, "Subject", "week_num")
+    assert frame.loc["A4", "time"] == "2"  # not "2.0": the NA made the column float
+    assert frame.loc["A2", "time"] is None
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}, index=["A1", "A2", "A3", "A4", "B1", "B2"])
+    first, second = timelines(scores, frame, time_name="week_num")
+    assert first.samples == ["A4", "A1", "A3"]
+    assert first.times == ["2", "4", "10"]
+    assert first.untimed == ["A2"]
+    assert first.time_name == "week_num"
+    assert second.untimed == []
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["V10", "V2", "V1"], ["V1", "V2", "V10"]),
+        (["day 14", "day 7", "baseline"], ["baseline", "day 7", "day 14"]),
+        (["-7", "0", "-14"], ["-14", "-7", "0"]),
+        (["2014-12-10", "2014-09-30", "2015-01-02"], ["2014-09-30", "2014-12-10", "2015-01-02"]),
+    ],
+)
+def test_time_labels_sort_by_the_numbers_they_hold(labels, expected):
+    meta = pd.DataFrame({"person": ["p"] * len(labels), "visit": labels}, index=[f"s{i}" for i in range(len(labels))])
+    scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
+    (line,) = timelines(scores, subjects_from_metadata(meta, "person", "visit"))
+    assert line.times == expected
+
+
+def test_a_subject_without_any_time_keeps_the_table_order_beside_timed_subjects():
+    meta = pd.DataFrame({"person": ["a", "a", "b", "b"], "day": [np.nan, np.nan, 5.0, 1.0]},
+                        index=["a_first", "a_second", "b5", "b1"])
+    frame = subjects_from_metadata(meta, "person", "day")
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]}, index=meta.index)
+    a, b = timelines(scores, frame)
+    assert (a.samples, a.times, a.untimed) == (["a_first", "a_second"], ["1", "2"], [])
+    assert (b.samples, b.times) == (["b1", "b5"], ["1", "5"])

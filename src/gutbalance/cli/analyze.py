@@ -27,7 +27,8 @@ REPORT_LIMIT = 2000
               help="Folder for scores.tsv, scores.parquet, scores.json, problems.tsv and reports.")
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample.")
+              help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
+                   "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")
 @click.option("--example", is_flag=True, help="Analyse the built-in example profiles.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--dask", default=None, metavar="local|tcp://HOST:PORT",
@@ -104,7 +105,7 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
         if named:
             raise click.UsageError(f"{named[0][0]} {named[0][1]!r} needs --metadata (the table that has that column)")
         return None
-    meta = read_metadata(metadata)
+    meta = read_metadata(metadata, columns=[column for _, column in named])
     for option, column in named:
         if column not in meta.columns:
             raise click.BadParameter(
@@ -127,7 +128,29 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     scores = read_scores(out_dir / SCORES_FILE)
     contributions_path = out_dir / CONTRIBUTIONS_FILE
     explained = read_contributions(contributions_path) if contributions_path.exists() else None
-    write_reports(out_dir, cohort, scores, explained, None, **options)
+    if meta is not None:
+        _say_metadata_match(meta, scores.index)
+    written = write_reports(out_dir, cohort, scores, explained, None, **options)
+    if options.get("subject_column") or options.get("subject_pattern"):
+        click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
+                   err=True)
+
+
+def _say_metadata_match(meta, scored) -> None:
+    """Say when the metadata does not name the scored samples: otherwise a
+    misnamed sample column only shows as reports without timelines or groups."""
+    scored = scored.astype(str)
+    named = scored.isin(meta.index.astype(str))
+    if named.all():
+        return
+    missing = ", ".join(scored[~named][:3])
+    if not named.any():
+        click.echo(f"warning: the metadata names none of the {len(scored)} scored samples (scored: {missing}, ...; "
+                   f"metadata: {', '.join(map(str, meta.index[:3]))}, ...): no timelines or groups from it; "
+                   "the metadata's sample column must hold the sample names of scores.tsv", err=True)
+    else:
+        click.echo(f"warning: {int((~named).sum())} of {len(scored)} scored samples have no row in the metadata "
+                   f"({missing}{', ...' if (~named).sum() > 3 else ''}); they are in no timeline or group", err=True)
 
 
 def _report_problems(problems: list[Problem]) -> None:

@@ -52,6 +52,10 @@ class Timeline:
     changes: pd.DataFrame
     taxa_changes: list[TaxaChange] = field(default_factory=list)
     min_abundance: float = MIN_CHANGE_ABUNDANCE
+    #: what the times are, the metadata column's name (``week_num``), or None
+    time_name: str | None = None
+    #: the subject's samples left out because their time is missing
+    untimed: list[str] = field(default_factory=list)
 
     @property
     def n_beyond(self) -> int:
@@ -61,14 +65,43 @@ class Timeline:
 
 
 def _time_key(values: pd.Series) -> pd.Series:
-    """Numbers sort as numbers, dates as dates, anything else as text."""
+    """Numbers sort as numbers, dates as dates, anything else as text with
+    the numbers in it compared as numbers ("V2" before "V10", "day 7" before
+    "day 14")."""
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().all():
         return numeric
     dates = pd.to_datetime(values, errors="coerce", format="mixed")
     if dates.notna().all():
         return dates
-    return values.astype(str)
+    order = sorted(values.astype(str).unique(), key=_natural_key)
+    rank = {text: i for i, text in enumerate(order)}
+    return values.astype(str).map(rank)
+
+
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+def _natural_key(text: str) -> tuple:
+    # re.split with one group alternates text and number, so the tuples of any
+    # two labels compare text with text and number with number
+    parts = _NUMBER.split(text.strip().lower())
+    return tuple(float(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+#: metadata spellings of "no value" (read_metadata keeps text as written)
+MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "none", "null", "-"})
+
+
+def _time_text(value) -> str | None:
+    """A time as the page shows it: None when missing, 28 rather than 28.0
+    (a whole-number column read beside a missing value becomes float)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return None if text.lower() in MISSING_TEXT else text
 
 
 def subjects_from_names(names, pattern: str) -> pd.DataFrame:
@@ -116,11 +149,11 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
     if time_column is not None and time_column not in samples.columns:
         raise DataError(f"no metadata column {time_column!r} for the time")
     subject = samples[subject_column]
-    keep = subject.notna() & (subject.astype(str).str.strip() != "")
+    keep = subject.notna() & ~subject.astype(str).str.strip().str.lower().isin(MISSING_TEXT)
     frame = pd.DataFrame(
         {
-            "subject": subject[keep].astype(str),
-            "time": samples.loc[keep, time_column].astype(str) if time_column else None,
+            "subject": subject[keep].map(_subject_text),
+            "time": samples.loc[keep, time_column].map(_time_text).astype(object) if time_column else None,
         },
         index=samples.index[keep],
     )
@@ -128,15 +161,23 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
     return _fill_times(frame)
 
 
+def _subject_text(value) -> str:
+    # subject ids read as numbers beside a missing value become 3.0: show 3
+    return str(int(value)) if isinstance(value, (float, np.floating)) and float(value).is_integer() else str(value).strip()
+
+
 def _fill_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A subject none of whose samples has a time keeps its samples' order of
+    appearance (1, 2, ...); a sample without a time beside samples with one
+    stays without (None): :func:`timelines` leaves it out and names it, since
+    a place guessed among real times would be wrong."""
     frame = frame.copy()
     if frame.empty:
         return frame
-    missing = frame["time"].isna()
-    if missing.any():
-        # order of appearance within the subject
-        frame.loc[missing, "time"] = frame[missing].groupby("subject").cumcount().add(1).astype(str)
-    frame["time"] = frame["time"].astype(str)
+    frame["time"] = frame["time"].astype(object).where(frame["time"].notna(), None)
+    untimed = frame.groupby("subject")["time"].transform(lambda t: t.isna().all()).astype(bool)
+    if untimed.any():
+        frame.loc[untimed, "time"] = frame[untimed].groupby("subject").cumcount().add(1).astype(str)
     return frame
 
 
@@ -147,6 +188,7 @@ def timelines(
     cohort: Cohort | None = None,
     reference: Reference | None = None,
     min_abundance: float = MIN_CHANGE_ABUNDANCE,
+    time_name: str | None = None,
 ) -> list[Timeline]:
     """A :class:`Timeline` for every subject with two or more scored samples.
 
@@ -160,6 +202,11 @@ def timelines(
         For the species that appeared or vanished (left out when None).
     reference
         For the technical variation of each score (no flags when None).
+    time_name
+        What the times are (the metadata column, ``week_num``), for the pages.
+
+    A sample whose time is missing (None) is left out of its subject's
+    timeline and listed in :attr:`Timeline.untimed`.
     """
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
@@ -172,10 +219,12 @@ def timelines(
         matrix, taxa = cohort.rank_matrix("species", include_unclassified=False, renormalize=True)
         species = (matrix.tocsr(), taxa["name"].astype(str).to_numpy(), pd.Index(cohort.samples.index))
     out = []
-    for subject, group in subjects.groupby("subject", sort=True):
+    for subject, all_samples in subjects.groupby("subject", sort=True):
+        timed = all_samples["time"].notna()
+        group = all_samples[timed]
         if len(group) < 2:
             continue
-        key = _time_key(group["time"])
+        key = _time_key(group["time"].astype(str))
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
@@ -193,6 +242,8 @@ def timelines(
                 changes=changes,
                 taxa_changes=taxa_changes,
                 min_abundance=min_abundance,
+                time_name=time_name,
+                untimed=all_samples.index[~timed].astype(str).tolist(),
             )
         )
     return out

@@ -483,7 +483,7 @@ def render_timeline_report(
         consecutive = steps[~steps["overall"]]
         flags = [None] + [None if pd.isna(b) else bool(b) for b in consecutive["beyond_variation"].tolist()]
         desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
-            f"{charts.time_label(t)} {info.format(v)}" for t, v in zip(timeline.times, values)
+            f"{charts.time_label(t, timeline.time_name)} {info.format(v)}" for t, v in zip(timeline.times, values)
         ) + "."
         if tv is not None:
             desc += (
@@ -493,6 +493,7 @@ def render_timeline_report(
         chart = charts.timeline_chart(
             timeline.times, values, title=f"{info.label} over time", desc=desc,
             band=tv.smallest_real_difference if tv else None, scale=info.scale, digits=info.digits, flags=flags,
+            time_name=timeline.time_name,
         )
         blocks.append({"info": info, "chart": chart, "steps": steps.to_dict("records"), "variation": tv})
     return environment().get_template("timeline.html").render(
