@@ -157,6 +157,31 @@ def test_metadata_with_samples_as_columns_gives_timelines(tmp_path):
     assert "visit</th>" in page
 
 
+def test_two_arms_of_one_person_are_warned_about_and_split_by_person_comma_arm(tmp_path):
+    names = ("a0", "a1", "b0", "b1")
+    for i, name in enumerate(names):
+        write_metaphlan(tmp_path / f"{name}.txt", unknown=5.0 * i)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tperson\tarm\tday\na0\tp\tplant\t0\na1\tp\tplant\t1\n"
+                    "b0\tp\tanimal\t0\nb1\tp\tanimal\tNA\n")
+    files = [tmp_path / f"{n}.txt" for n in names]
+    result = run("analyze", *files, "-o", tmp_path / "one", "--metadata", meta, "--subject-column", "person",
+                 "--time-column", "day")
+    assert result.exit_code == 0, result.output
+    assert "1 subjects have two or more samples at the same time (subject p: a0, b0 at 0)" in result.output
+    assert "1 samples have no day and are left out" in result.output
+    page = (tmp_path / "one" / "subjects" / "p.html").read_text()
+    assert "Two or more samples share a day" in page and "Left out, no day given" in page
+    result = run("analyze", *files, "-o", tmp_path / "arms", "--metadata", meta, "--subject-column", "person,arm",
+                 "--time-column", "day")
+    assert result.exit_code == 0, result.output
+    assert "same time" not in result.output
+    assert "(1 subjects with two or more samples)" in result.output  # p / animal has one timed sample
+    result = run("analyze", *files, "-o", tmp_path / "typo", "--metadata", meta, "--subject-column", "person,arms")
+    assert result.exit_code == 2
+    assert "no column 'arms'" in result.output
+
+
 def test_metadata_that_names_no_scored_sample_is_said(tmp_path):
     write_metaphlan(tmp_path / "s1.txt")
     write_metaphlan(tmp_path / "s2.txt", unknown=5.0)

@@ -167,3 +167,24 @@ def test_a_subject_without_any_time_keeps_the_table_order_beside_timed_subjects(
     a, b = timelines(scores, frame)
     assert (a.samples, a.times, a.untimed) == (["a_first", "a_second"], ["1", "2"], [])
     assert (b.samples, b.times) == (["b1", "b5"], ["1", "5"])
+
+
+def test_a_cross_over_person_gets_one_timeline_per_arm_when_the_arm_is_named(tmp_path):
+    # David et al. 2014's layout (MLRepo mapping-orig.txt): every person ate
+    # both diets, days -4..10 in each arm, under one SubjectFood id.  Named by
+    # the person alone, the two arms interleave (day 1 plant, day 1 animal ...)
+    # and the page says so; named by person and arm, each arm is a timeline.
+    meta = pd.DataFrame(
+        {"SubjectFood": [5.0, 5.0, 5.0, 5.0, np.nan], "Diet": ["Plant", "Plant", "Animal", "Animal", "NA"],
+         "Day": [0, 1, 0, 1, np.nan]},
+        index=["DD1", "DD2", "ID1", "ID2", "cheese"],
+    )
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=meta.index)
+    (mixed,) = timelines(scores, subjects_from_metadata(meta, "SubjectFood", "Day"))
+    assert mixed.subject == "5"
+    assert mixed.repeated_times == ["0", "1"]
+    animal, plant = timelines(scores, subjects_from_metadata(meta, "SubjectFood,Diet", "Day"))
+    assert (animal.subject, animal.samples, animal.repeated_times) == ("5 / Animal", ["ID1", "ID2"], [])
+    assert (plant.subject, plant.samples) == ("5 / Plant", ["DD1", "DD2"])
+    with pytest.raises(DataError, match="'Arm'"):
+        subjects_from_metadata(meta, "SubjectFood,Arm", "Day")

@@ -41,7 +41,8 @@ REPORT_LIMIT = 2000
 @click.option("--reports", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
               help="HTML reports: report.html and samples/<sample>.html ('auto': when at most "
                    f"{REPORT_LIMIT:,} samples).")
-@click.option("--subject-column", default=None, help="Metadata column naming the person a sample came from.")
+@click.option("--subject-column", default=None,
+              help="Metadata column naming the person a sample came from (person,arm: one subject per person and arm).")
 @click.option("--time-column", default=None, help="Metadata column ordering a person's samples in time.")
 @click.option("--subject-pattern", default=None, metavar="REGEX",
               help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
@@ -105,8 +106,14 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
         if named:
             raise click.UsageError(f"{named[0][0]} {named[0][1]!r} needs --metadata (the table that has that column)")
         return None
-    meta = read_metadata(metadata, columns=[column for _, column in named])
-    for option, column in named:
+    # --subject-column person,arm: several columns make one subject (one
+    # timeline per person and arm of a cross-over study)
+    needed = [(option, part.strip()) for option, column in named
+              for part in (column.split(",") if option == "--subject-column" and "," in column else [column])]
+    meta = read_metadata(metadata, columns=[column for _, column in needed])
+    if subject_column and subject_column in meta.columns:
+        needed = named
+    for option, column in needed:
         if column not in meta.columns:
             raise click.BadParameter(
                 f"no column {column!r} in {metadata} (columns: {', '.join(map(str, meta.columns))})",
@@ -134,6 +141,18 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     if options.get("subject_column") or options.get("subject_pattern"):
         click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
                    err=True)
+        repeated = [t for t in written.timelines if t.repeated_times]
+        if repeated:
+            first = repeated[0]
+            shared = [s for s, t in zip(first.samples, first.times) if t == first.repeated_times[0]]
+            click.echo(f"warning: {len(repeated)} subjects have two or more samples at the same time (subject "
+                       f"{first.subject}: {', '.join(shared)} at {first.repeated_times[0]}); steps between them are not "
+                       "changes over time: if people were followed in several arms, name the arm too "
+                       "(--subject-column person,arm)", err=True)
+        untimed = sum(len(t.untimed) for t in written.timelines)
+        if untimed:
+            click.echo(f"warning: {untimed} samples have no {options.get('time_column') or 'time'} and are left out "
+                       "of their subject's timeline (named on its page)", err=True)
 
 
 def _say_metadata_match(meta, scored) -> None:

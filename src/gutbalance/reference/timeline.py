@@ -58,6 +58,14 @@ class Timeline:
     untimed: list[str] = field(default_factory=list)
 
     @property
+    def repeated_times(self) -> list[str]:
+        """Times that two or more samples share: a step between them is not a
+        change over time (replicates, or two arms of a cross-over study under
+        one subject)."""
+        counts = pd.Series(self.times).value_counts(sort=False)
+        return [str(t) for t in counts.index[counts > 1]]
+
+    @property
     def n_beyond(self) -> int:
         """How many changes between consecutive time points exceed technical variation."""
         flags = self.changes.loc[~self.changes["overall"].astype(bool), "beyond_variation"]
@@ -139,20 +147,41 @@ def subjects_from_names(names, pattern: str) -> pd.DataFrame:
     return _fill_times(frame)
 
 
+def subject_columns(columns, subject_column: str) -> list[str]:
+    """The metadata columns that name a subject: ``subject_column`` itself, or
+    its comma-separated parts (``person,arm`` for a person followed in two arms
+    of a cross-over study, each arm its own timeline).
+
+    Raises
+    ------
+    DataError
+        Naming the column(s) the metadata does not have.
+    """
+    if subject_column in columns:
+        return [subject_column]
+    parts = [part.strip() for part in subject_column.split(",")]
+    missing = [part for part in parts if part not in columns]
+    if len(parts) < 2 or missing:
+        raise DataError(f"no metadata column {missing[0] if len(parts) > 1 else subject_column!r} for the subject")
+    return parts
+
+
 def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_column: str | None = None) -> pd.DataFrame:
     """Subject (and time) of each sample from metadata columns.
 
+    ``subject_column`` may name several columns, comma-separated
+    (:func:`subject_columns`): the subject is then their values joined by " / ".
     Without a time column, samples keep their order in the table.
     """
-    if subject_column not in samples.columns:
-        raise DataError(f"no metadata column {subject_column!r} for the subject")
+    parts = subject_columns(samples.columns, subject_column)
     if time_column is not None and time_column not in samples.columns:
         raise DataError(f"no metadata column {time_column!r} for the time")
-    subject = samples[subject_column]
-    keep = subject.notna() & ~subject.astype(str).str.strip().str.lower().isin(MISSING_TEXT)
+    given = pd.concat([samples[c].map(_subject_text) for c in parts], axis=1)
+    keep = ~given.apply(lambda c: c.str.lower().isin(MISSING_TEXT)).any(axis=1)
+    subject = given[keep].agg(" / ".join, axis=1) if len(parts) > 1 else given.iloc[:, 0][keep]
     frame = pd.DataFrame(
         {
-            "subject": subject[keep].map(_subject_text),
+            "subject": subject,
             "time": samples.loc[keep, time_column].map(_time_text).astype(object) if time_column else None,
         },
         index=samples.index[keep],
@@ -163,6 +192,8 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
 
 def _subject_text(value) -> str:
     # subject ids read as numbers beside a missing value become 3.0: show 3
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
     return str(int(value)) if isinstance(value, (float, np.floating)) and float(value).is_integer() else str(value).strip()
 
 
