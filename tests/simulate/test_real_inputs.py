@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from gutbalance.errors import SimulationError
+from gutbalance.errors import DataError, FormatError, SimulationError
 from gutbalance.scores import score
 from gutbalance.simulate import Scenario, parse_antibiotic, parse_pathogen, simulate
+from gutbalance.simulate.longitudinal import from_cohort
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 SALMONELLA = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
@@ -51,3 +53,34 @@ def test_two_exposures_are_still_refused():
     with pytest.raises(SimulationError, match="one pathogen slot"):
         simulate(cohort, scenario)
     assert np.isfinite(simulate(cohort, Scenario(days=1)).pillars[PILLARS].to_numpy()).all()
+
+
+def _series_cohort():
+    shifted = {k: v * (1.0 + 0.1 * i) for i, (k, v) in enumerate(SMALL_COMMUNITY.items())}
+    total = sum(shifted.values())
+    shifted = {k: 100.0 * v / total for k, v in shifted.items()}
+    profiles = {f"P1_w{w}": (SMALL_COMMUNITY if w % 2 else shifted) for w in (0, 2, 4, 6)}
+    profiles.update({"P2_w0": SMALL_COMMUNITY, "P2_w2": shifted, "stray": SMALL_COMMUNITY})
+    return make_cohort(profiles)
+
+
+def test_fit_takes_the_metadata_columns_as_named_and_leaves_out_what_it_cannot_use():
+    # iHMP/IBDMDB as it comes: 'Subject' and 'week_num' (not a usual name), 4
+    # profiles the metadata lacks, 26 people with fewer than 3 visits.  Before,
+    # fit refused it (and named the profile table, not the metadata, as the
+    # file at fault), then refused the 4 profiles, then the 2-visit people.
+    meta = pd.DataFrame({"Subject": ["C1"] * 4 + ["C2"] * 2, "week_num": [0, 2, 4, 6, 0, 2]},
+                        index=["P1_w0", "P1_w2", "P1_w4", "P1_w6", "P2_w0", "P2_w2"])
+    with pytest.raises(FormatError, match="--subject-column and --time-column") as refused:
+        from_cohort(_series_cohort(), meta, [], metadata_path="meta.tsv", source="species.tsv")
+    assert "meta.tsv" in str(refused.value) and "week_num" in str(refused.value)
+    with pytest.raises(FormatError, match="no column 'weeks'"):
+        from_cohort(_series_cohort(), meta, [], subject_column="Subject", time_column="weeks")
+    data = from_cohort(_series_cohort(), meta, [], subject_column="Subject", time_column="week_num", min_samples=1)
+    assert list(data.series) == ["C1"]
+    assert data.series["C1"].times.tolist() == [0, 2, 4, 6]
+    assert data.provenance["left_out"]["without_metadata"] == 1
+    assert data.provenance["left_out"]["subjects_with_fewer_than_3_time_points"] == 1
+    with pytest.raises(DataError, match="no sample of the table is in the metadata"):
+        from_cohort(_series_cohort(), meta.rename(index=lambda s: s + "_R1"), [], subject_column="Subject",
+                    time_column="week_num")
