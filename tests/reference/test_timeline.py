@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import gutbalance
 from gutbalance.errors import DataError
 from gutbalance.io import read_metadata
 from gutbalance.reference import (
@@ -18,8 +19,9 @@ from gutbalance.reference import (
     subjects_from_names,
     timelines,
 )
+from gutbalance.report import render_timeline_report
 from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
-from tests.helpers import SMALL_COMMUNITY, make_cohort
+from tests.helpers import SMALL_COMMUNITY, make_cohort, write_metaphlan
 
 KEFIR_PATTERN = r"Subj(\d+)_time(\d+)"
 
@@ -188,3 +190,40 @@ def test_a_cross_over_person_gets_one_timeline_per_arm_when_the_arm_is_named(tmp
     assert (plant.subject, plant.samples) == ("5 / Plant", ["DD1", "DD2"])
     with pytest.raises(DataError, match="'Arm'"):
         subjects_from_metadata(meta, "SubjectFood,Arm", "Day")
+
+
+def test_the_page_shows_the_variation_that_flagged_the_changes(tmp_path):
+    # iHMP's MetaPhlAn timelines were flagged against the MetaPhlAn healthy
+    # runs (immune_support: smallest real difference 18.5) while the page's
+    # caption and band showed the mOTUs runs' 8.3; a table of an unnamed
+    # profiler was flagged against mOTUs species runs.
+    shifted = dict(SMALL_COMMUNITY)
+    shifted[next(iter(shifted))] += 5.0
+    shifted["k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|"
+            "s__Bacteroides_vulgatus"] -= 5.0
+    ref = load_reference()
+    metaphlan_srd = ref.for_kind({"profiler": "MetaPhlAn", "rank": "species"}).variation["immune_support"]
+    assert abs(metaphlan_srd.smallest_real_difference - ref.variation["immune_support"].smallest_real_difference) > 1
+    cohort = gutbalance.read([write_metaphlan(tmp_path / "p_t1.txt"), write_metaphlan(tmp_path / "p_t2.txt", shifted)])
+    scores = score(cohort)
+    (line,) = timelines(scores, subjects_from_names(cohort.sample_names, r"^(p)_t(\d)"), cohort=cohort, reference=ref)
+    assert line.reference is not None
+    assert line.reference.primary.kind["profiler"] == "MetaPhlAn"
+    page = render_timeline_report(line, reference=ref)
+    caption = f"Immune support: changes (smallest real difference {metaphlan_srd.smallest_real_difference:.0f})"
+    assert caption in page
+    assert "MetaPhlAn, species-level profiles, the kind of this person" in page
+
+    unnamed = make_cohort({"p_t1": SMALL_COMMUNITY, "p_t2": shifted})  # source_format "test": no population of its kind
+    (line,) = timelines(score(unnamed), subjects_from_names(unnamed.sample_names, r"^(p)_t(\d)"), cohort=unnamed,
+                        reference=ref)
+    assert line.reference is None
+    assert line.changes["beyond_variation"].isna().all()
+    assert "No measurement variation is known for this kind of input" in render_timeline_report(line, reference=ref)
+
+
+def test_subjects_come_in_the_order_of_their_numbers():
+    meta = pd.DataFrame({"mouse": ["10", "10", "2", "2", "1", "1"], "day": [0, 1] * 3},
+                        index=[f"s{i}" for i in range(6)])
+    scores = pd.DataFrame({"x": np.arange(6.0)}, index=meta.index)
+    assert [t.subject for t in timelines(scores, subjects_from_metadata(meta, "mouse", "day"))] == ["1", "2", "10"]

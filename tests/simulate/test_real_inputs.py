@@ -73,7 +73,8 @@ def test_fit_takes_the_metadata_columns_as_named_and_leaves_out_what_it_cannot_u
                         index=["P1_w0", "P1_w2", "P1_w4", "P1_w6", "P2_w0", "P2_w2"])
     with pytest.raises(FormatError, match="--subject-column and --time-column") as refused:
         from_cohort(_series_cohort(), meta, [], metadata_path="meta.tsv", source="species.tsv")
-    assert "meta.tsv" in str(refused.value) and "week_num" in str(refused.value)
+    assert "meta.tsv" in str(refused.value)
+    assert "week_num" in str(refused.value)
     with pytest.raises(FormatError, match="no column 'weeks'"):
         from_cohort(_series_cohort(), meta, [], subject_column="Subject", time_column="weeks")
     data = from_cohort(_series_cohort(), meta, [], subject_column="Subject", time_column="week_num", min_samples=1)

@@ -21,7 +21,7 @@ import pandas as pd
 from ..cohort import Cohort
 from ..errors import DataError
 from ..scores import DESCRIPTIVE_COLUMNS
-from .comparability import sample_kinds
+from .comparability import describe, sample_kinds
 from .core import PERCENTILE_SUFFIX, Reference
 
 #: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
@@ -56,6 +56,11 @@ class Timeline:
     time_name: str | None = None
     #: the subject's samples left out because their time is missing
     untimed: list[str] = field(default_factory=list)
+    #: the reference as seen from the subject's kind of input, whose technical
+    #: variation flagged the changes (None: no flags)
+    reference: Reference | None = None
+    #: why no measurement variation is known, when the reference has none for this kind
+    variation_note: str = ""
 
     @property
     def repeated_times(self) -> list[str]:
@@ -205,7 +210,7 @@ def _fill_times(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     if frame.empty:
         return frame
-    frame["time"] = frame["time"].astype(object).where(frame["time"].notna(), None)
+    frame["time"] = [None if pd.isna(t) else t for t in frame["time"]]  # NaN or None: one spelling, None
     untimed = frame.groupby("subject")["time"].transform(lambda t: t.isna().all()).astype(bool)
     if untimed.any():
         frame.loc[untimed, "time"] = frame[untimed].groupby("subject").cumcount().add(1).astype(str)
@@ -250,7 +255,8 @@ def timelines(
         matrix, taxa = cohort.rank_matrix("species", include_unclassified=False, renormalize=True)
         species = (matrix.tocsr(), taxa["name"].astype(str).to_numpy(), pd.Index(cohort.samples.index))
     out = []
-    for subject, all_samples in subjects.groupby("subject", sort=True):
+    # subjects in the order of the numbers they hold: 1, 2, ..., 10, not 1, 10, 2
+    for subject, all_samples in sorted(subjects.groupby("subject"), key=lambda item: _natural_key(str(item[0]))):
         timed = all_samples["time"].notna()
         group = all_samples[timed]
         if len(group) < 2:
@@ -259,7 +265,8 @@ def timelines(
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
-        changes = _score_changes(table, ordered["time"].tolist(), _subject_reference(reference, cohort, scores, names[0]))
+        view, note = _subject_reference(reference, cohort, scores, names[0])
+        changes = _score_changes(table, ordered["time"].tolist(), view)
         taxa_changes = []
         if species is not None:
             for a, b in zip(names[:-1], names[1:]):
@@ -275,19 +282,33 @@ def timelines(
                 min_abundance=min_abundance,
                 time_name=time_name,
                 untimed=all_samples.index[~timed].astype(str).tolist(),
+                reference=view,
+                variation_note=note,
             )
         )
     return out
 
 
 def _subject_reference(reference: Reference | None, cohort: Cohort | None, scores: pd.DataFrame,
-                       sample: str) -> Reference | None:
+                       sample: str) -> tuple[Reference | None, str]:
     """The reference seen from the subject's kind of input, so a MetaPhlAn
-    timeline is judged by the run-to-run variation of MetaPhlAn runs."""
+    timeline is judged by the run-to-run variation of MetaPhlAn runs; None
+    (with the reason) for a kind the reference has no population of: a 16S
+    genus table's richness cannot be judged by mOTUs species runs, as its
+    percentiles are not (:mod:`.comparability`)."""
     if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
-        return reference
-    kind = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
-    return reference.for_kind({"profiler": str(kind["profiler"]), "rank": str(kind["rank"])})
+        return reference, ""
+    row = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
+    kind = {"profiler": str(row["profiler"]), "rank": str(row["rank"])}
+    if reference.population_for(kind) is None:
+        return None, (f"No measurement variation is known for this kind of input ({describe(kind)}): the healthy "
+                      f"reference's repeated runs are {reference.kinds_text()}, and scores shift between profilers "
+                      "and ranks, so no change is flagged.")
+    view = reference.for_kind(kind)
+    if not view.variation:
+        return None, (f"The healthy reference's {describe(kind)} population has no repeated sequencing runs, so no "
+                      "measurement variation is known and no change is flagged.")
+    return view, ""
 
 
 def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference | None) -> pd.DataFrame:
