@@ -156,6 +156,12 @@ def test_metadata_with_samples_as_columns_gives_timelines(tmp_path):
     page = (out / "subjects" / "P1.html").read_text()
     assert page.index("p1_b") < page.index("p1_a")  # V2 before V10
     assert "visit</th>" in page
+    # without a column named, the layout cannot be told from the table alone: said, with what to do
+    result = run("analyze", *(tmp_path / f"{n}.txt" for n in ("p1_a", "p1_b", "p2_a")), "-o", tmp_path / "plain",
+                 "--metadata", meta)
+    assert result.exit_code == 0, result.output
+    assert "the scored samples are the columns of the metadata table" in result.output
+    assert "its rows: subject, visit, age" in result.output
 
 
 def test_two_arms_of_one_person_are_warned_about_and_split_by_person_comma_arm(tmp_path):

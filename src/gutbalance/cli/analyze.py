@@ -163,7 +163,11 @@ def _say_metadata_match(meta, scored) -> None:
     if named.all():
         return
     missing = ", ".join(scored[~named][:3])
-    if not named.any():
+    if not named.any() and scored.isin(meta.columns.astype(str)).any():
+        click.echo("warning: the scored samples are the columns of the metadata table, not its rows (bioBakery's and "
+                   f"MaAsLin's layout; its rows: {', '.join(map(str, meta.index[:5]))}): name one of those rows with "
+                   "--subject-column or --group-column and the table is turned around", err=True)
+    elif not named.any():
         click.echo(f"warning: the metadata names none of the {len(scored)} scored samples (scored: {missing}, ...; "
                    f"metadata: {', '.join(map(str, meta.index[:3]))}, ...): no timelines or groups from it; "
                    "the metadata's sample column must hold the sample names of scores.tsv", err=True)
