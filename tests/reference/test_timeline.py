@@ -227,3 +227,22 @@ def test_subjects_come_in_the_order_of_their_numbers():
                         index=[f"s{i}" for i in range(6)])
     scores = pd.DataFrame({"x": np.arange(6.0)}, index=meta.index)
     assert [t.subject for t in timelines(scores, subjects_from_metadata(meta, "mouse", "day"))] == ["1", "2", "10"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # a European lab's dates: 25/04 tells day first for the whole column
+        (["12/03/2015", "25/04/2015", "03/04/2015"], ["12/03/2015", "03/04/2015", "25/04/2015"]),
+        (["03.09.2014", "19.08.2014"], ["19.08.2014", "03.09.2014"]),  # dotted: day first
+        (["04/25/2015", "03/12/2015", "04/03/2015"], ["03/12/2015", "04/03/2015", "04/25/2015"]),  # US
+    ],
+)
+def test_numeric_dates_are_read_one_way_for_the_whole_column(labels, expected):
+    # pandas' "mixed" parsing decides per value: 12/03/2015 was read as
+    # 3 December (month first) beside 25/04/2015 read day first, so 12 March
+    # came last; 03.09.2014 was 9 March.
+    meta = pd.DataFrame({"person": ["p"] * len(labels), "date": labels}, index=[f"s{i}" for i in range(len(labels))])
+    scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
+    (line,) = timelines(scores, subjects_from_metadata(meta, "person", "date"))
+    assert line.times == expected

@@ -84,12 +84,39 @@ def _time_key(values: pd.Series) -> pd.Series:
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().all():
         return numeric
-    dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    dates = _numeric_dates(values)
+    if dates is None:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
     if dates.notna().all():
         return dates
     order = sorted(values.astype(str).unique(), key=_natural_key)
     rank = {text: i for i, text in enumerate(order)}
     return values.astype(str).map(rank)
+
+
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
+
+
+def _numeric_dates(values: pd.Series) -> pd.Series | None:
+    """Dates written d/m/y or m/d/y (``/``, ``.`` or ``-``), read one way for
+    the whole column: day first when a first field exceeds 12 (25/04/2015) or
+    the fields are dotted (19.08.2014, the European way), month first when a
+    second field exceeds 12 or otherwise.  pandas' "mixed" parsing decides per
+    value, so 12/03/2015 (12 March) came after 25/04/2015.  None when the
+    values are not all written so, or both fields exceed 12 somewhere."""
+    found = [_NUMERIC_DATE.match(str(v)) for v in values]
+    if not all(found):
+        return None
+    a = np.array([int(m.group(1)) for m in found if m])
+    b = np.array([int(m.group(3)) for m in found if m])
+    if (a > 12).any() and (b > 12).any():
+        return None
+    dotted = all(m.group(2) == "." for m in found if m)
+    day_first = bool((a > 12).any()) or (dotted and not (b > 12).any())
+    years = np.array([int(m.group(4)) for m in found if m])
+    years = np.where(years < 100, np.where(years < 70, 2000 + years, 1900 + years), years)
+    parts = pd.DataFrame({"year": years, "month": b if day_first else a, "day": a if day_first else b})
+    return pd.Series(pd.to_datetime(parts, errors="coerce").to_numpy(), index=values.index)
 
 
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
