@@ -36,6 +36,16 @@ Checks, each printed as it finishes:
 5. ``batch``: each GMWI2-example profile and the Kraken/Bracken samples,
    scored alone and inside one mixed batch (in input and reverse order), must give the
    same row, bit for bit.
+6. ``time``: following people and simulating them (``--only time`` runs this
+   alone).  ``analyze`` with each study's own metadata as it comes (iHMP
+   ``Subject``/``week_num`` with missed visits, bioBakery's samples-as-columns
+   metadata, David et al. 2014's cross-over ``SubjectFood,Diet``/``Day``) and
+   ``report DIR --time-column date_of_receipt``; the simulator's day-0
+   pillars against ``analyze``'s ``scores.tsv`` on every profile of those
+   sets (to 1e-9); and the simulated direction against what the real series
+   show after the same perturbation: vancomycin in MDSINE2's mice
+   (``../shared/data/dynamics``), starting antibiotics in iHMP, the animal-
+   and plant-based diets of David et al. 2014 (as fibre -50 % / +50 %).
 """
 
 from __future__ import annotations
@@ -53,6 +63,9 @@ import pandas as pd
 
 import gutbalance
 from gutbalance.indices import gmwi2_contributions, gmwi2_table
+from gutbalance.io import read_metadata
+from gutbalance.simulate import Scenario, parse_antibiotic, simulate
+from gutbalance.simulate.longitudinal import read_table
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -420,13 +433,199 @@ def check_amplicon(root: Path) -> None:
         say("amplicon biom: skipped, biom_format/examples absent")
 
 
+# --- 7. following people over time, and simulating them ---------------------------
+
+IHMP = SHARED / "labelled" / "ihmp_ibdmdb2019"
+MDSINE2 = SHARED / "dynamics" / "mdsine2_gibson_healthy"
+BIOBAKERY = "biobakery_workflows/examples/tutorial/stats_vis/input"
+DAVID = "mlrepo_david/datasets/david"
+PILLARS = ["training", "homeostasis", "nutrients", "barrier", "defense"]
+
+
+def _time_runs(root: Path) -> dict[str, tuple[list[Path], list[str]]]:
+    """analyze runs with each study's own metadata: inputs and the metadata options."""
+    runs = {}
+    if IHMP.exists():
+        runs["ihmp_week_num"] = ([IHMP / "species.tsv"], ["--metadata", str(IHMP / "metadata.tsv"),
+                                 "--subject-column", "Subject", "--time-column", "week_num"])
+    else:
+        say(f"time: iHMP skipped, {IHMP} absent")
+    if (root / BIOBAKERY).exists():
+        runs["biobakery_transposed_metadata"] = (
+            [root / BIOBAKERY / "metaphlan_taxonomic_profiles.tsv"],
+            ["--metadata", str(root / BIOBAKERY / "HMP2_metadata_subset.tsv"), "--subject-column", "subject"])
+    else:
+        say(f"time: bioBakery skipped, {BIOBAKERY} absent")
+    if (root / DAVID).exists():
+        runs["david2014_crossover"] = ([root / DAVID / "gg" / "taxatable.txt"],
+                                       ["--metadata", str(root / DAVID / "mapping-orig.txt"),
+                                        "--subject-column", "SubjectFood,Diet", "--time-column", "Day"])
+    else:
+        say(f"time: David 2014 skipped, {DAVID} absent")
+    return runs
+
+
+def check_time_cli(root: Path, out: Path) -> dict[str, Path]:
+    gutbalance_cli = Path(sys.executable).with_name("gutbalance")
+    done_runs = {}
+    for name, (inputs, options) in _time_runs(root).items():
+        target = out / name
+        shutil.rmtree(target, ignore_errors=True)
+        done = subprocess.run([str(gutbalance_cli), "analyze", *map(str, inputs), "-o", str(target), *options],
+                              capture_output=True, text=True, check=False)
+        pages = len(list((target / "subjects").glob("*.html"))) if (target / "subjects").exists() else 0
+        say(f"time cli {name}: exit {done.returncode}, {pages} timeline pages")
+        for line in done.stderr.splitlines():
+            if line.startswith(("warning", "timelines", "gutbalance: error", "Error")):
+                say(f"    {line[:300]}")
+        if done.returncode in (0, 1):
+            done_runs[name] = target
+    if "ihmp_week_num" in done_runs:
+        target = done_runs["ihmp_week_num"]
+        again = subprocess.run([str(gutbalance_cli), "report", str(target), "--time-column", "date_of_receipt"],
+                               capture_output=True, text=True, check=False)
+        page = (target / "subjects" / "C3001.html")
+        dated = page.exists() and "date_of_receipt</th>" in page.read_text(encoding="utf-8")
+        say(f"time cli ihmp report --time-column date_of_receipt: exit {again.returncode}, C3001 page by date: {dated}")
+    return done_runs
+
+
+def _day0_worst(cohort, scores: pd.DataFrame, names) -> tuple[float, int, list[str]]:
+    worst, compared, failed = 0.0, 0, []
+    for sample in names:
+        try:
+            day0 = simulate(cohort, Scenario(days=1), sample=sample).pillars.iloc[0]
+        except gutbalance.GutBalanceError as exc:
+            failed.append(f"{sample}: {exc}")
+            continue
+        compared += 1
+        for pillar in PILLARS:
+            a, b = float(day0[pillar]), float(scores.loc[sample, pillar])
+            if not (math.isnan(a) and math.isnan(b)):
+                worst = max(worst, abs(a - b) if not (math.isnan(a) or math.isnan(b)) else math.inf)
+    return worst, compared, failed
+
+
+def check_time_day0(root: Path, runs: dict[str, Path]) -> None:
+    """Every profile of each set simulated for a day: its day-0 pillars against analyze's scores.tsv."""
+    sets = {"ihmp_week_num": IHMP / "species.tsv",
+            "biobakery_transposed_metadata": root / BIOBAKERY / "metaphlan_taxonomic_profiles.tsv",
+            "david2014_crossover": root / DAVID / "gg" / "taxatable.txt"}
+    kefir = SHARED / "profiles" / "kefir_metaphlan3"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        for name, path in sets.items():
+            if name not in runs:
+                continue
+            cohort = gutbalance.read(path)
+            scores = pd.read_csv(runs[name] / "scores.tsv", sep="\t", comment="#").set_index("sample")
+            worst, compared, failed = _day0_worst(cohort, scores, cohort.sample_names)
+            say(f"time day0 {name}: {compared} profiles simulated, largest |day-0 pillar - analyze| = {worst:.3g}; "
+                f"{len(failed)} refused {failed[:2]}")
+        if kefir.exists():
+            cohort = gutbalance.read(sorted(kefir.glob("*.txt")))
+            worst, compared, failed = _day0_worst(cohort, gutbalance.score(cohort), cohort.sample_names)
+            say(f"time day0 kefir: {compared} profiles, largest |day-0 pillar - score()| = {worst:.3g}; {len(failed)} refused")
+
+
+def _after(result, day: float) -> pd.Series:
+    pillars = result.pillars.set_index("time")
+    return pillars.iloc[int(np.argmin(np.abs(pillars.index.to_numpy() - day)))]
+
+
+def check_time_direction(root: Path, runs: dict[str, Path]) -> None:
+    """What the real series show after a perturbation, against the simulated direction."""
+    cols = ["shannon", "nutrients", "barrier", "defense"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        if (MDSINE2 / "counts.tsv").exists():
+            cohort = read_table(MDSINE2 / "counts.tsv", MDSINE2 / "silva_species.tsv")
+            scores = gutbalance.score(cohort)
+            meta = read_metadata(MDSINE2 / "metadata.tsv").join(scores[cols])
+            meta = meta[meta["subject"].astype(str) != "1"]  # mouse 1 has only the first week
+            family, taxa = cohort.rank_matrix("family", renormalize=True)
+            entero = pd.Series(family[:, list(taxa["name"].astype(str)).index("Enterobacteriaceae")].toarray().ravel(),
+                               index=cohort.sample_names)
+            meta["enterobacteriaceae"] = entero.reindex(meta.index)
+            windows = {"before d30-35.5": (30, 35.5), "during d39-42.5": (39, 42.5), "after d55-65": (55, 65)}
+            real = pd.DataFrame({k: meta[(meta.time >= a) & (meta.time <= b)].groupby("subject")[
+                [*cols, "enterobacteriaceae"]].mean().mean() for k, (a, b) in windows.items()})
+            say("time direction MDSINE2 vancomycin days 35.5-42.5, real (mean of mice 2-5):\n"
+                + real.round(3).to_string())
+            sims = []
+            for _, rows in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
+                start = rows.sort_values("time").index[-1]
+                result = simulate(cohort, Scenario(days=25, antibiotics=[parse_antibiotic("vancomycin:days=0-7")]),
+                                  sample=start)
+                traj = result.trajectory.set_index("time")
+                sims.append({**{f"{c} d0": _after(result, 0)[c] for c in cols[1:]},
+                             **{f"{c} d5": _after(result, 5)[c] for c in cols[1:]},
+                             **{f"{c} d22": _after(result, 22)[c] for c in cols[1:]},
+                             "butyrate producers d5/d0": traj["butyrate_producers"].iloc[
+                                 int(np.argmin(np.abs(traj.index.to_numpy() - 5)))] / traj["butyrate_producers"].iloc[0],
+                             "facultative d5/d0": traj["facultative_pathobionts"].iloc[
+                                 int(np.argmin(np.abs(traj.index.to_numpy() - 5)))] / traj["facultative_pathobionts"].iloc[0]})
+            say("time direction MDSINE2 vancomycin, simulated days 0-7 from each mouse's last sample before day 35.5 "
+                "(mean):\n" + pd.DataFrame(sims).mean().round(3).to_string())
+        else:
+            say(f"time direction MDSINE2: skipped, {MDSINE2} absent")
+        if "ihmp_week_num" in runs:
+            meta = read_metadata(IHMP / "metadata.tsv")
+            scores = pd.read_csv(runs["ihmp_week_num"] / "scores.tsv", sep="\t", comment="#").set_index("sample")
+            joined = meta.join(scores[cols], how="inner").sort_values(["Subject", "week_num"])
+            steps, starts = [], []
+            for _, rows in joined.groupby("Subject"):
+                for before, after in zip(rows.index[:-1], rows.index[1:]):
+                    kind = f"{rows.loc[before, 'Antibiotics']}->{rows.loc[after, 'Antibiotics']}"
+                    steps.append({"kind": kind, **(rows.loc[after, cols] - rows.loc[before, cols]).to_dict()})
+                    if kind == "No->Yes":
+                        starts.append(before)
+            table = pd.DataFrame(steps).groupby("kind")[cols].agg(["median", "count"])
+            say("time direction iHMP, change between consecutive visits by antibiotics (No/Yes), median:\n"
+                + table.round(2).to_string())
+            cohort = gutbalance.read(IHMP / "species.tsv")
+            moved = [(_after(r, 5)[PILLARS] - _after(r, 0)[PILLARS]) for r in
+                     (simulate(cohort, Scenario(days=14, antibiotics=[parse_antibiotic("amoxicillin:days=0-5")]),
+                               sample=s) for s in starts)]
+            say(f"time direction iHMP, simulated amoxicillin days 0-5 from the {len(starts)} visits before a No->Yes, "
+                "day 5 - day 0, median: " + pd.DataFrame(moved).median().round(2).to_string().replace("\n", "; "))
+        if "david2014_crossover" in runs:
+            meta = read_metadata(root / DAVID / "mapping-orig.txt")
+            meta = meta[meta["Diet"].isin(["Plant", "Animal"])]
+            scores = pd.read_csv(runs["david2014_crossover"] / "scores.tsv", sep="\t", comment="#").set_index("sample")
+            joined = meta.join(scores[cols], how="inner")
+            joined["phase"] = np.where(joined["Day"] < 0, "baseline", np.where(joined["Day"] <= 4, "diet", "washout"))
+            per = joined.groupby(["Diet", "SubjectFood", "phase"])[cols].mean()
+            delta = (per.xs("diet", level="phase") - per.xs("baseline", level="phase")).dropna()
+            say("time direction David 2014, diet days 0-4 minus baseline, median over people:\n"
+                + delta.groupby(level="Diet").median().round(2).to_string())
+            cohort = gutbalance.read(root / DAVID / "gg" / "taxatable.txt")
+            sims = []
+            for (diet, _), rows in joined[joined["phase"] == "baseline"].groupby(["Diet", "SubjectFood"]):
+                start = rows.sort_values("Day").index[-1]
+                result = simulate(cohort, Scenario(days=5, fibre=0.5 if diet == "Plant" else -0.5), sample=start)
+                sims.append({"Diet": diet, **(_after(result, 4)[PILLARS] - _after(result, 0)[PILLARS]).to_dict()})
+            say("time direction David 2014, simulated fibre +50 % (plant) / -50 % (animal), day 4 - day 0, median:\n"
+                + pd.DataFrame(sims).groupby("Diet").median().round(2).to_string())
+
+
+def check_time(root: Path, out: Path) -> None:
+    runs = check_time_cli(root, out)
+    check_time_day0(root, runs)
+    check_time_direction(root, runs)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("root", type=Path, help="folder with the fetched public data")
     parser.add_argument("--out", type=Path, default=Path("/tmp/gutbalance-public-check"))
     parser.add_argument("--skip-cli", action="store_true", help="reuse the analyze outputs of a previous run")
+    parser.add_argument("--only", choices=["time"], default=None, help="run only this check")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.only == "time":
+        check_time(args.root, args.out)
+        return 0
     if not args.skip_cli:
         check_cli(args.root, args.out)
     check_gmwi2(args.root)
@@ -434,6 +633,7 @@ def main() -> int:
     check_auc(args.root, args.out)
     check_batch(args.root)
     check_amplicon(args.root)
+    check_time(args.root, args.out)
     return 0
 
 

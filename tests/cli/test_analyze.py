@@ -139,6 +139,73 @@ def test_folders_are_searched_below_their_first_level_and_report_rerenders_timel
     assert len(read_scores(out / "scores.tsv")) == 3
 
 
+def test_metadata_with_samples_as_columns_gives_timelines(tmp_path):
+    # bioBakery's and MaAsLin's layout (HMP2_metadata_subset.tsv of the
+    # bioBakery tutorial): one column per sample, one row per field.  Before,
+    # --subject-column failed listing every sample as a "column".
+    for name, unknown in (("p1_a", 0.0), ("p1_b", 10.0), ("p2_a", 20.0)):
+        write_metaphlan(tmp_path / f"{name}.txt", unknown=unknown)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tp1_a\tp1_b\tp2_a\nsubject\tP1\tP1\tP2\nvisit\tV10\tV2\tV1\nage\t43\t43\tNA\n")
+    out = tmp_path / "out"
+    result = run("analyze", *(tmp_path / f"{n}.txt" for n in ("p1_a", "p1_b", "p2_a")), "-o", out,
+                 "--metadata", meta, "--subject-column", "subject", "--time-column", "visit")
+    assert result.exit_code == 0, result.output
+    assert "timelines -> " in result.output
+    assert "(1 subjects with two or more samples)" in result.output
+    page = (out / "subjects" / "P1.html").read_text()
+    assert page.index("p1_b") < page.index("p1_a")  # V2 before V10
+    assert "visit</th>" in page
+    # without a column named, the layout cannot be told from the table alone: said, with what to do
+    result = run("analyze", *(tmp_path / f"{n}.txt" for n in ("p1_a", "p1_b", "p2_a")), "-o", tmp_path / "plain",
+                 "--metadata", meta)
+    assert result.exit_code == 0, result.output
+    assert "the scored samples are the columns of the metadata table" in result.output
+    assert "its rows: subject, visit, age" in result.output
+
+
+def test_two_arms_of_one_person_are_warned_about_and_split_by_person_comma_arm(tmp_path):
+    names = ("a0", "a1", "b0", "b1")
+    for i, name in enumerate(names):
+        write_metaphlan(tmp_path / f"{name}.txt", unknown=5.0 * i)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tperson\tarm\tday\na0\tp\tplant\t0\na1\tp\tplant\t1\n"
+                    "b0\tp\tanimal\t0\nb1\tp\tanimal\tNA\n")
+    files = [tmp_path / f"{n}.txt" for n in names]
+    result = run("analyze", *files, "-o", tmp_path / "one", "--metadata", meta, "--subject-column", "person",
+                 "--time-column", "day")
+    assert result.exit_code == 0, result.output
+    assert "1 subjects have two or more samples at the same time (subject p: a0, b0 at 0)" in result.output
+    assert "1 samples have no day and are left out" in result.output
+    page = (tmp_path / "one" / "subjects" / "p.html").read_text()
+    assert "Two or more samples share a day" in page
+    assert "Left out, no day given" in page
+    result = run("analyze", *files, "-o", tmp_path / "arms", "--metadata", meta, "--subject-column", "person,arm",
+                 "--time-column", "day")
+    assert result.exit_code == 0, result.output
+    assert "same time" not in result.output
+    assert "(1 subjects with two or more samples)" in result.output  # p / animal has one timed sample
+    result = run("analyze", *files, "-o", tmp_path / "typo", "--metadata", meta, "--subject-column", "person,arms")
+    assert result.exit_code == 2
+    assert "no column 'arms'" in result.output
+
+
+def test_metadata_that_names_no_scored_sample_is_said(tmp_path):
+    write_metaphlan(tmp_path / "s1.txt")
+    write_metaphlan(tmp_path / "s2.txt", unknown=5.0)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tperson\nS1_R1\tp1\nS2_R1\tp1\n")  # run ids, not the profile names
+    result = run("analyze", tmp_path / "s1.txt", tmp_path / "s2.txt", "-o", tmp_path / "out", "--metadata", meta,
+                 "--subject-column", "person")
+    assert result.exit_code == 0, result.output
+    assert "the metadata names none of the 2 scored samples" in result.output
+    assert "(0 subjects with two or more samples)" in result.output
+    meta.write_text("sample\tperson\ns1\tp1\n")
+    result = run("analyze", tmp_path / "s1.txt", tmp_path / "s2.txt", "-o", tmp_path / "out2", "--metadata", meta,
+                 "--subject-column", "person")
+    assert "1 of 2 scored samples have no row in the metadata (s2)" in result.output
+
+
 def test_a_typo_in_a_metadata_column_is_reported_before_scoring(tmp_path, monkeypatch):
     import gutbalance.cli.analyze as analyze_cli
 

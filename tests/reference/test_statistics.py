@@ -68,3 +68,15 @@ def test_cohort_statistics_compare_each_grouping_column_and_summarise_each_group
     assert result.summaries["b"] == summary(scores["b"].tolist())
     # without group columns named, the metadata decides (two groups of at least three)
     assert {c.column for c in cohort_statistics(scores, keys=["a"], metadata=meta).comparisons} == {"arm", "site"}
+
+
+def test_a_group_without_any_value_has_no_median_and_no_runtime_warning():
+    # David et al. 2014's 16S genus table: GMHI is missing in every sample of
+    # one diet arm; the report printed numpy's "All-NaN slice encountered".
+    index = [f"s{i}" for i in range(12)]
+    scores = pd.DataFrame({"gmhi": [np.nan] * 4 + [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]}, index=index)
+    meta = pd.DataFrame({"diet": ["animal"] * 4 + ["plant"] * 4 + ["usual"] * 4}, index=index)
+    result = cohort_statistics(scores, keys=["gmhi"], metadata=meta, group_columns=["diet"])
+    medians = result.comparisons[0].medians["gmhi"]
+    assert np.isnan(medians["animal"])
+    assert medians["plant"] == pytest.approx(0.25)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import gutbalance
 from gutbalance.errors import DataError
+from gutbalance.io import read_metadata
 from gutbalance.reference import (
     Distribution,
     Population,
@@ -17,8 +19,9 @@ from gutbalance.reference import (
     subjects_from_names,
     timelines,
 )
+from gutbalance.report import render_timeline_report
 from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
-from tests.helpers import SMALL_COMMUNITY, make_cohort
+from tests.helpers import SMALL_COMMUNITY, make_cohort, write_metaphlan
 
 KEFIR_PATTERN = r"Subj(\d+)_time(\d+)"
 
@@ -120,3 +123,126 @@ def test_kefir_subject_030_has_three_time_points(shared_data):
         assert scores.loc[[row.from_sample, row.to_sample], row.score].isna().any(), row.score
     assert consecutive["beyond_variation"][measured].notna().all()  # every score has a measured technical variation
     assert set(lines) == {"030", "054"}
+
+
+def test_a_missed_visit_leaves_that_sample_out_instead_of_sorting_the_visits_as_text(tmp_path):
+    # iHMP-like metadata as R writes it: a number column with "NA" for the
+    # visit nobody dated.  Before, "NA" made the whole column text, so weeks
+    # 10, 2, 4 came out in the order "10", "2", "4", "NA".
+    meta_file = tmp_path / "meta.tsv"
+    meta_file.write_text("Sample\tSubject\tweek_num\nA1\tC1\t4\nA2\tC1\tNA\nA3\tC1\t10\nA4\tC1\t2\nB1\tC2\t0\nB2\tC2\t1\n")
+    meta = read_metadata(meta_file)
+    assert pd.api.types.is_numeric_dtype(meta["week_num"])
+    frame = subjects_from_metadata(meta, "Subject", "week_num")
+    assert frame.loc["A4", "time"] == "2"  # not "2.0": the NA made the column float
+    assert frame.loc["A2", "time"] is None
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]}, index=["A1", "A2", "A3", "A4", "B1", "B2"])
+    first, second = timelines(scores, frame, time_name="week_num")
+    assert first.samples == ["A4", "A1", "A3"]
+    assert first.times == ["2", "4", "10"]
+    assert first.untimed == ["A2"]
+    assert first.time_name == "week_num"
+    assert second.untimed == []
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["V10", "V2", "V1"], ["V1", "V2", "V10"]),
+        (["day 14", "day 7", "baseline"], ["baseline", "day 7", "day 14"]),
+        (["-7", "0", "-14"], ["-14", "-7", "0"]),
+        (["2014-12-10", "2014-09-30", "2015-01-02"], ["2014-09-30", "2014-12-10", "2015-01-02"]),
+    ],
+)
+def test_time_labels_sort_by_the_numbers_they_hold(labels, expected):
+    meta = pd.DataFrame({"person": ["p"] * len(labels), "visit": labels}, index=[f"s{i}" for i in range(len(labels))])
+    scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
+    (line,) = timelines(scores, subjects_from_metadata(meta, "person", "visit"))
+    assert line.times == expected
+
+
+def test_a_subject_without_any_time_keeps_the_table_order_beside_timed_subjects():
+    meta = pd.DataFrame({"person": ["a", "a", "b", "b"], "day": [np.nan, np.nan, 5.0, 1.0]},
+                        index=["a_first", "a_second", "b5", "b1"])
+    frame = subjects_from_metadata(meta, "person", "day")
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]}, index=meta.index)
+    a, b = timelines(scores, frame)
+    assert (a.samples, a.times, a.untimed) == (["a_first", "a_second"], ["1", "2"], [])
+    assert (b.samples, b.times) == (["b1", "b5"], ["1", "5"])
+
+
+def test_a_cross_over_person_gets_one_timeline_per_arm_when_the_arm_is_named(tmp_path):
+    # David et al. 2014's layout (MLRepo mapping-orig.txt): every person ate
+    # both diets, days -4..10 in each arm, under one SubjectFood id.  Named by
+    # the person alone, the two arms interleave (day 1 plant, day 1 animal ...)
+    # and the page says so; named by person and arm, each arm is a timeline.
+    meta = pd.DataFrame(
+        {"SubjectFood": [5.0, 5.0, 5.0, 5.0, np.nan], "Diet": ["Plant", "Plant", "Animal", "Animal", "NA"],
+         "Day": [0, 1, 0, 1, np.nan]},
+        index=["DD1", "DD2", "ID1", "ID2", "cheese"],
+    )
+    scores = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0, 5.0]}, index=meta.index)
+    (mixed,) = timelines(scores, subjects_from_metadata(meta, "SubjectFood", "Day"))
+    assert mixed.subject == "5"
+    assert mixed.repeated_times == ["0", "1"]
+    animal, plant = timelines(scores, subjects_from_metadata(meta, "SubjectFood,Diet", "Day"))
+    assert (animal.subject, animal.samples, animal.repeated_times) == ("5 / Animal", ["ID1", "ID2"], [])
+    assert (plant.subject, plant.samples) == ("5 / Plant", ["DD1", "DD2"])
+    with pytest.raises(DataError, match="'Arm'"):
+        subjects_from_metadata(meta, "SubjectFood,Arm", "Day")
+
+
+def test_the_page_shows_the_variation_that_flagged_the_changes(tmp_path):
+    # iHMP's MetaPhlAn timelines were flagged against the MetaPhlAn healthy
+    # runs (immune_support: smallest real difference 18.5) while the page's
+    # caption and band showed the mOTUs runs' 8.3; a table of an unnamed
+    # profiler was flagged against mOTUs species runs.
+    shifted = dict(SMALL_COMMUNITY)
+    shifted[next(iter(shifted))] += 5.0
+    shifted["k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|"
+            "s__Bacteroides_vulgatus"] -= 5.0
+    ref = load_reference()
+    metaphlan_srd = ref.for_kind({"profiler": "MetaPhlAn", "rank": "species"}).variation["immune_support"]
+    assert abs(metaphlan_srd.smallest_real_difference - ref.variation["immune_support"].smallest_real_difference) > 1
+    cohort = gutbalance.read([write_metaphlan(tmp_path / "p_t1.txt"), write_metaphlan(tmp_path / "p_t2.txt", shifted)])
+    scores = score(cohort)
+    (line,) = timelines(scores, subjects_from_names(cohort.sample_names, r"^(p)_t(\d)"), cohort=cohort, reference=ref)
+    assert line.reference is not None
+    assert line.reference.primary.kind["profiler"] == "MetaPhlAn"
+    page = render_timeline_report(line, reference=ref)
+    caption = f"Immune support: changes (smallest real difference {metaphlan_srd.smallest_real_difference:.0f})"
+    assert caption in page
+    assert "MetaPhlAn, species-level profiles, the kind of this person" in page
+
+    unnamed = make_cohort({"p_t1": SMALL_COMMUNITY, "p_t2": shifted})  # source_format "test": no population of its kind
+    (line,) = timelines(score(unnamed), subjects_from_names(unnamed.sample_names, r"^(p)_t(\d)"), cohort=unnamed,
+                        reference=ref)
+    assert line.reference is None
+    assert line.changes["beyond_variation"].isna().all()
+    assert "No measurement variation is known for this kind of input" in render_timeline_report(line, reference=ref)
+
+
+def test_subjects_come_in_the_order_of_their_numbers():
+    meta = pd.DataFrame({"mouse": ["10", "10", "2", "2", "1", "1"], "day": [0, 1] * 3},
+                        index=[f"s{i}" for i in range(6)])
+    scores = pd.DataFrame({"x": np.arange(6.0)}, index=meta.index)
+    assert [t.subject for t in timelines(scores, subjects_from_metadata(meta, "mouse", "day"))] == ["1", "2", "10"]
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # a European lab's dates: 25/04 tells day first for the whole column
+        (["12/03/2015", "25/04/2015", "03/04/2015"], ["12/03/2015", "03/04/2015", "25/04/2015"]),
+        (["03.09.2014", "19.08.2014"], ["19.08.2014", "03.09.2014"]),  # dotted: day first
+        (["04/25/2015", "03/12/2015", "04/03/2015"], ["03/12/2015", "04/03/2015", "04/25/2015"]),  # US
+    ],
+)
+def test_numeric_dates_are_read_one_way_for_the_whole_column(labels, expected):
+    # pandas' "mixed" parsing decides per value: 12/03/2015 was read as
+    # 3 December (month first) beside 25/04/2015 read day first, so 12 March
+    # came last; 03.09.2014 was 9 March.
+    meta = pd.DataFrame({"person": ["p"] * len(labels), "date": labels}, index=[f"s{i}" for i in range(len(labels))])
+    scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
+    (line,) = timelines(scores, subjects_from_metadata(meta, "person", "date"))
+    assert line.times == expected

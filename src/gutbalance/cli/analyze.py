@@ -27,7 +27,8 @@ REPORT_LIMIT = 2000
               help="Folder for scores.tsv, scores.parquet, scores.json, problems.tsv and reports.")
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample.")
+              help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
+                   "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")
 @click.option("--example", is_flag=True, help="Analyse the built-in example profiles.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--dask", default=None, metavar="local|tcp://HOST:PORT",
@@ -40,7 +41,8 @@ REPORT_LIMIT = 2000
 @click.option("--reports", type=click.Choice(["auto", "all", "none"]), default="auto", show_default=True,
               help="HTML reports: report.html and samples/<sample>.html ('auto': when at most "
                    f"{REPORT_LIMIT:,} samples).")
-@click.option("--subject-column", default=None, help="Metadata column naming the person a sample came from.")
+@click.option("--subject-column", default=None,
+              help="Metadata column naming the person a sample came from (person,arm: one subject per person and arm).")
 @click.option("--time-column", default=None, help="Metadata column ordering a person's samples in time.")
 @click.option("--subject-pattern", default=None, metavar="REGEX",
               help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
@@ -104,8 +106,14 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
         if named:
             raise click.UsageError(f"{named[0][0]} {named[0][1]!r} needs --metadata (the table that has that column)")
         return None
-    meta = read_metadata(metadata)
-    for option, column in named:
+    # --subject-column person,arm: several columns make one subject (one
+    # timeline per person and arm of a cross-over study)
+    needed = [(option, part.strip()) for option, column in named
+              for part in (column.split(",") if option == "--subject-column" and "," in column else [column])]
+    meta = read_metadata(metadata, columns=[column for _, column in needed])
+    if subject_column and subject_column in meta.columns:
+        needed = named
+    for option, column in needed:
         if column not in meta.columns:
             raise click.BadParameter(
                 f"no column {column!r} in {metadata} (columns: {', '.join(map(str, meta.columns))})",
@@ -127,7 +135,45 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     scores = read_scores(out_dir / SCORES_FILE)
     contributions_path = out_dir / CONTRIBUTIONS_FILE
     explained = read_contributions(contributions_path) if contributions_path.exists() else None
-    write_reports(out_dir, cohort, scores, explained, None, **options)
+    if meta is not None:
+        _say_metadata_match(meta, scores.index)
+    written = write_reports(out_dir, cohort, scores, explained, None, **options)
+    if options.get("subject_column") or options.get("subject_pattern"):
+        click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
+                   err=True)
+        repeated = [t for t in written.timelines if t.repeated_times]
+        if repeated:
+            first = repeated[0]
+            shared = [s for s, t in zip(first.samples, first.times) if t == first.repeated_times[0]]
+            click.echo(f"warning: {len(repeated)} subjects have two or more samples at the same time (subject "
+                       f"{first.subject}: {', '.join(shared)} at {first.repeated_times[0]}); steps between them are not "
+                       "changes over time: if people were followed in several arms, name the arm too "
+                       "(--subject-column person,arm)", err=True)
+        untimed = sum(len(t.untimed) for t in written.timelines)
+        if untimed:
+            click.echo(f"warning: {untimed} samples have no {options.get('time_column') or 'time'} and are left out "
+                       "of their subject's timeline (named on its page)", err=True)
+
+
+def _say_metadata_match(meta, scored) -> None:
+    """Say when the metadata does not name the scored samples: otherwise a
+    misnamed sample column only shows as reports without timelines or groups."""
+    scored = scored.astype(str)
+    named = scored.isin(meta.index.astype(str))
+    if named.all():
+        return
+    missing = ", ".join(scored[~named][:3])
+    if not named.any() and scored.isin(meta.columns.astype(str)).any():
+        click.echo("warning: the scored samples are the columns of the metadata table, not its rows (bioBakery's and "
+                   f"MaAsLin's layout; its rows: {', '.join(map(str, meta.index[:5]))}): name one of those rows with "
+                   "--subject-column or --group-column and the table is turned around", err=True)
+    elif not named.any():
+        click.echo(f"warning: the metadata names none of the {len(scored)} scored samples (scored: {missing}, ...; "
+                   f"metadata: {', '.join(map(str, meta.index[:3]))}, ...): no timelines or groups from it; "
+                   "the metadata's sample column must hold the sample names of scores.tsv", err=True)
+    else:
+        click.echo(f"warning: {int((~named).sum())} of {len(scored)} scored samples have no row in the metadata "
+                   f"({missing}{', ...' if (~named).sum() > 3 else ''}); they are in no timeline or group", err=True)
 
 
 def _report_problems(problems: list[Problem]) -> None:

@@ -38,11 +38,15 @@ read_table = lazy("gutbalance.simulate.longitudinal:read_table")
 @click.option("--start-day", type=float, default=None, help="Leave out samples before this day (e.g. the inoculation day).")
 @click.option("--after-days", type=float, default=None,
               help="Length of each perturbation's after-phase with its own effects [as long as the perturbation; 0 = none].")
+@click.option("--subject-column", default=None,
+              help="Metadata column naming the subject [the first of subject, subject_id, host, mouse, person, individual].")
+@click.option("--time-column", default=None,
+              help="Metadata column with each sample's time in days [the first of time, day, days, timepoint].")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (.npz).")
 def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,
-        after_days, seed, output):
+        after_days, subject_column, time_column, seed, output):
     """Learn dynamics with perturbation effects from TABLE's time series.
 
     Writes OUTPUT (a .npz model file: taxa, growth rates, interactions,
@@ -58,7 +62,8 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
     meta = read_metadata(metadata)
     data = from_cohort(cohort, meta, read_perturbations(perturbations), qpcr=read_qpcr(qpcr) if qpcr else None,
                        rank=rank, min_abundance=min_abundance, min_samples=min_samples, start_day=start_day,
-                       source=str(table))
+                       source=str(table), metadata_path=str(metadata), subject_column=subject_column,
+                       time_column=time_column)
     data.provenance.update({"table": str(table), "taxonomy": str(taxonomy or ""), "metadata": str(metadata),
                             "perturbations_file": str(perturbations), "qpcr": str(qpcr or "")})
     if not output.suffix:

@@ -157,7 +157,7 @@ def read_profiles(
     return read_source(Source.open(path), format=format, taxonomy=taxonomy)
 
 
-def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.DataFrame:
+def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: Sequence[str] = ()) -> pd.DataFrame:
     """Sample metadata from a CSV/TSV file, indexed by sample name.
 
     The sample column is ``sample_column`` if given, else the first of
@@ -166,6 +166,11 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
     the biological sample and repeats, while ``run`` names the profile), else
     the first column if its values are unique (names are matched exactly, then ignoring case: curated tables write ``Sample``); otherwise the error lists the
     columns to choose from.
+
+    ``columns`` names the fields the caller needs (a subject or time column).
+    A table that holds them as *rows* instead, with one column per sample (the
+    layout of bioBakery's and MaAsLin's metadata files: ``sample  S1  S2`` over
+    ``subject  C3001  C3002``), is turned around so that samples are rows.
     """
     source = Source.open(path)
     text = source.text
@@ -206,12 +211,27 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None) -> pd.Dat
         dup = frame.loc[frame[col].duplicated(), col].iloc[0]
         raise FormatError(f"sample {dup!r} appears more than once", path=path, field=col)
     frame = frame.set_index(col)
+    if columns and not set(columns) <= set(frame.columns) and set(columns) <= set(frame.index):
+        # samples as columns: every needed field is a row name and not a column
+        frame = frame.T
+        if frame.index.duplicated().any():
+            dup = frame.index[frame.index.duplicated()][0]
+            raise FormatError(f"sample {dup!r} appears more than once (the samples are the columns of this table)",
+                              path=path)
     frame.index.name = "sample"
+    frame.columns.name = None
     for c in frame.columns:
-        converted = pd.to_numeric(frame[c], errors="coerce")
-        if converted.notna().sum() == (frame[c] != "").sum() and (frame[c] != "").any():
+        # a number column with "NA" for a missing value (R's write.table) is
+        # still numbers: week_num must sort as numbers, not as text
+        given = ~frame[c].str.strip().str.lower().isin(_MISSING_TEXT)
+        converted = pd.to_numeric(frame[c].where(given), errors="coerce")
+        if converted.notna().sum() == given.sum() and given.any():
             frame[c] = converted
     return frame
+
+
+#: how metadata tables write "no value"; a column of numbers and these is numeric
+_MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none"})
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from .core import (
     with_percentiles_explained,
 )
 from .sample import SampleStatistics, sample_statistics
-from .timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from .timeline import Timeline, subject_columns, subjects_from_metadata, subjects_from_names, timelines
 from .variation import TechnicalVariation, technical_variation
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "merge_repeated_samples",
     "percentiles",
     "sample_statistics",
+    "subject_columns",
     "subjects_from_metadata",
     "subjects_from_names",
     "technical_variation",

@@ -210,7 +210,8 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         tests[key] = rows
         data = [(lvl, scores.loc[groups.astype(str) == lvl, key].astype(float).tolist()) for lvl in levels]
         values[key] = data
-        medians[key] = {lvl: float(np.nanmedian(v)) if len(v) else float("nan") for lvl, v in data}
+        # a group without a value (GMHI of a genus-level 16S table) has no median, and says nothing on the terminal
+        medians[key] = {lvl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lvl, v in data}
         summaries[key] = {lvl: summary(v) for lvl, v in data}
     counts = groups.dropna().astype(str).value_counts().sort_index()
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,

@@ -21,7 +21,7 @@ import pandas as pd
 from ..cohort import Cohort
 from ..errors import DataError
 from ..scores import DESCRIPTIVE_COLUMNS
-from .comparability import sample_kinds
+from .comparability import describe, sample_kinds
 from .core import PERCENTILE_SUFFIX, Reference
 
 #: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
@@ -52,6 +52,23 @@ class Timeline:
     changes: pd.DataFrame
     taxa_changes: list[TaxaChange] = field(default_factory=list)
     min_abundance: float = MIN_CHANGE_ABUNDANCE
+    #: what the times are, the metadata column's name (``week_num``), or None
+    time_name: str | None = None
+    #: the subject's samples left out because their time is missing
+    untimed: list[str] = field(default_factory=list)
+    #: the reference as seen from the subject's kind of input, whose technical
+    #: variation flagged the changes (None: no flags)
+    reference: Reference | None = None
+    #: why no measurement variation is known, when the reference has none for this kind
+    variation_note: str = ""
+
+    @property
+    def repeated_times(self) -> list[str]:
+        """Times that two or more samples share: a step between them is not a
+        change over time (replicates, or two arms of a cross-over study under
+        one subject)."""
+        counts = pd.Series(self.times).value_counts(sort=False)
+        return [str(t) for t in counts.index[counts > 1]]
 
     @property
     def n_beyond(self) -> int:
@@ -61,14 +78,70 @@ class Timeline:
 
 
 def _time_key(values: pd.Series) -> pd.Series:
-    """Numbers sort as numbers, dates as dates, anything else as text."""
+    """Numbers sort as numbers, dates as dates, anything else as text with
+    the numbers in it compared as numbers ("V2" before "V10", "day 7" before
+    "day 14")."""
     numeric = pd.to_numeric(values, errors="coerce")
     if numeric.notna().all():
         return numeric
-    dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    dates = _numeric_dates(values)
+    if dates is None:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
     if dates.notna().all():
         return dates
-    return values.astype(str)
+    order = sorted(values.astype(str).unique(), key=_natural_key)
+    rank = {text: i for i, text in enumerate(order)}
+    return values.astype(str).map(rank)
+
+
+_NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
+
+
+def _numeric_dates(values: pd.Series) -> pd.Series | None:
+    """Dates written d/m/y or m/d/y (``/``, ``.`` or ``-``), read one way for
+    the whole column: day first when a first field exceeds 12 (25/04/2015) or
+    the fields are dotted (19.08.2014, the European way), month first when a
+    second field exceeds 12 or otherwise.  pandas' "mixed" parsing decides per
+    value, so 12/03/2015 (12 March) came after 25/04/2015.  None when the
+    values are not all written so, or both fields exceed 12 somewhere."""
+    found = [_NUMERIC_DATE.match(str(v)) for v in values]
+    if not all(found):
+        return None
+    a = np.array([int(m.group(1)) for m in found if m])
+    b = np.array([int(m.group(3)) for m in found if m])
+    if (a > 12).any() and (b > 12).any():
+        return None
+    dotted = all(m.group(2) == "." for m in found if m)
+    day_first = bool((a > 12).any()) or (dotted and not (b > 12).any())
+    years = np.array([int(m.group(4)) for m in found if m])
+    years = np.where(years < 100, np.where(years < 70, 2000 + years, 1900 + years), years)
+    parts = pd.DataFrame({"year": years, "month": b if day_first else a, "day": a if day_first else b})
+    return pd.Series(pd.to_datetime(parts, errors="coerce").to_numpy(), index=values.index)
+
+
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
+
+
+def _natural_key(text: str) -> tuple:
+    # re.split with one group alternates text and number, so the tuples of any
+    # two labels compare text with text and number with number
+    parts = _NUMBER.split(text.strip().lower())
+    return tuple(float(part) if i % 2 else part for i, part in enumerate(parts))
+
+
+#: metadata spellings of "no value" (read_metadata keeps text as written)
+MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "none", "null", "-"})
+
+
+def _time_text(value) -> str | None:
+    """A time as the page shows it: None when missing, 28 rather than 28.0
+    (a whole-number column read beside a missing value becomes float)."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return None if text.lower() in MISSING_TEXT else text
 
 
 def subjects_from_names(names, pattern: str) -> pd.DataFrame:
@@ -106,21 +179,42 @@ def subjects_from_names(names, pattern: str) -> pd.DataFrame:
     return _fill_times(frame)
 
 
+def subject_columns(columns, subject_column: str) -> list[str]:
+    """The metadata columns that name a subject: ``subject_column`` itself, or
+    its comma-separated parts (``person,arm`` for a person followed in two arms
+    of a cross-over study, each arm its own timeline).
+
+    Raises
+    ------
+    DataError
+        Naming the column(s) the metadata does not have.
+    """
+    if subject_column in columns:
+        return [subject_column]
+    parts = [part.strip() for part in subject_column.split(",")]
+    missing = [part for part in parts if part not in columns]
+    if len(parts) < 2 or missing:
+        raise DataError(f"no metadata column {missing[0] if len(parts) > 1 else subject_column!r} for the subject")
+    return parts
+
+
 def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_column: str | None = None) -> pd.DataFrame:
     """Subject (and time) of each sample from metadata columns.
 
+    ``subject_column`` may name several columns, comma-separated
+    (:func:`subject_columns`): the subject is then their values joined by " / ".
     Without a time column, samples keep their order in the table.
     """
-    if subject_column not in samples.columns:
-        raise DataError(f"no metadata column {subject_column!r} for the subject")
+    parts = subject_columns(samples.columns, subject_column)
     if time_column is not None and time_column not in samples.columns:
         raise DataError(f"no metadata column {time_column!r} for the time")
-    subject = samples[subject_column]
-    keep = subject.notna() & (subject.astype(str).str.strip() != "")
+    given = pd.concat([samples[c].map(_subject_text) for c in parts], axis=1)
+    keep = ~given.apply(lambda c: c.str.lower().isin(MISSING_TEXT)).any(axis=1)
+    subject = given[keep].agg(" / ".join, axis=1) if len(parts) > 1 else given.iloc[:, 0][keep]
     frame = pd.DataFrame(
         {
-            "subject": subject[keep].astype(str),
-            "time": samples.loc[keep, time_column].astype(str) if time_column else None,
+            "subject": subject,
+            "time": samples.loc[keep, time_column].map(_time_text).astype(object) if time_column else None,
         },
         index=samples.index[keep],
     )
@@ -128,15 +222,25 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
     return _fill_times(frame)
 
 
+def _subject_text(value) -> str:
+    # subject ids read as numbers beside a missing value become 3.0: show 3
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(int(value)) if isinstance(value, (float, np.floating)) and float(value).is_integer() else str(value).strip()
+
+
 def _fill_times(frame: pd.DataFrame) -> pd.DataFrame:
+    """A subject none of whose samples has a time keeps its samples' order of
+    appearance (1, 2, ...); a sample without a time beside samples with one
+    stays without (None): :func:`timelines` leaves it out and names it, since
+    a place guessed among real times would be wrong."""
     frame = frame.copy()
     if frame.empty:
         return frame
-    missing = frame["time"].isna()
-    if missing.any():
-        # order of appearance within the subject
-        frame.loc[missing, "time"] = frame[missing].groupby("subject").cumcount().add(1).astype(str)
-    frame["time"] = frame["time"].astype(str)
+    frame["time"] = [None if pd.isna(t) else t for t in frame["time"]]  # NaN or None: one spelling, None
+    untimed = frame.groupby("subject")["time"].transform(lambda t: t.isna().all()).astype(bool)
+    if untimed.any():
+        frame.loc[untimed, "time"] = frame[untimed].groupby("subject").cumcount().add(1).astype(str)
     return frame
 
 
@@ -147,6 +251,7 @@ def timelines(
     cohort: Cohort | None = None,
     reference: Reference | None = None,
     min_abundance: float = MIN_CHANGE_ABUNDANCE,
+    time_name: str | None = None,
 ) -> list[Timeline]:
     """A :class:`Timeline` for every subject with two or more scored samples.
 
@@ -160,6 +265,11 @@ def timelines(
         For the species that appeared or vanished (left out when None).
     reference
         For the technical variation of each score (no flags when None).
+    time_name
+        What the times are (the metadata column, ``week_num``), for the pages.
+
+    A sample whose time is missing (None) is left out of its subject's
+    timeline and listed in :attr:`Timeline.untimed`.
     """
     subjects = subjects[subjects.index.isin(scores.index)]
     score_cols = [
@@ -172,14 +282,18 @@ def timelines(
         matrix, taxa = cohort.rank_matrix("species", include_unclassified=False, renormalize=True)
         species = (matrix.tocsr(), taxa["name"].astype(str).to_numpy(), pd.Index(cohort.samples.index))
     out = []
-    for subject, group in subjects.groupby("subject", sort=True):
+    # subjects in the order of the numbers they hold: 1, 2, ..., 10, not 1, 10, 2
+    for subject, all_samples in sorted(subjects.groupby("subject"), key=lambda item: _natural_key(str(item[0]))):
+        timed = all_samples["time"].notna()
+        group = all_samples[timed]
         if len(group) < 2:
             continue
-        key = _time_key(group["time"])
+        key = _time_key(group["time"].astype(str))
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
-        changes = _score_changes(table, ordered["time"].tolist(), _subject_reference(reference, cohort, scores, names[0]))
+        view, note = _subject_reference(reference, cohort, scores, names[0])
+        changes = _score_changes(table, ordered["time"].tolist(), view)
         taxa_changes = []
         if species is not None:
             for a, b in zip(names[:-1], names[1:]):
@@ -193,19 +307,35 @@ def timelines(
                 changes=changes,
                 taxa_changes=taxa_changes,
                 min_abundance=min_abundance,
+                time_name=time_name,
+                untimed=all_samples.index[~timed].astype(str).tolist(),
+                reference=view,
+                variation_note=note,
             )
         )
     return out
 
 
 def _subject_reference(reference: Reference | None, cohort: Cohort | None, scores: pd.DataFrame,
-                       sample: str) -> Reference | None:
+                       sample: str) -> tuple[Reference | None, str]:
     """The reference seen from the subject's kind of input, so a MetaPhlAn
-    timeline is judged by the run-to-run variation of MetaPhlAn runs."""
+    timeline is judged by the run-to-run variation of MetaPhlAn runs; None
+    (with the reason) for a kind the reference has no population of: a 16S
+    genus table's richness cannot be judged by mOTUs species runs, as its
+    percentiles are not (:mod:`.comparability`)."""
     if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
-        return reference
-    kind = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
-    return reference.for_kind({"profiler": str(kind["profiler"]), "rank": str(kind["rank"])})
+        return reference, ""
+    row = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
+    kind = {"profiler": str(row["profiler"]), "rank": str(row["rank"])}
+    if reference.population_for(kind) is None:
+        return None, (f"No measurement variation is known for this kind of input ({describe(kind)}): the healthy "
+                      f"reference's repeated runs are {reference.kinds_text()}, and scores shift between profilers "
+                      "and ranks, so no change is flagged.")
+    view = reference.for_kind(kind)
+    if not view.variation:
+        return None, (f"The healthy reference's {describe(kind)} population has no repeated sequencing runs, so no "
+                      "measurement variation is known and no change is flagged.")
+    return view, ""
 
 
 def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference | None) -> pd.DataFrame:

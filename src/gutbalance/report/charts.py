@@ -141,10 +141,12 @@ def number(v, digits: int = 2) -> str:
     return fixed(float(v), digits) if _finite(v) else "–"
 
 
-def time_label(t) -> str:
-    """'2' -> 'time 2'; labels that already say what they are ('time2', a date) stay."""
+def time_label(t, name: str | None = None) -> str:
+    """'2' -> 'time 2' (or 'week_num 2' given the time column's name); labels
+    that already say what they are ('time2', a date) stay."""
     text = str(t)
-    return f"time {text}" if text.replace(".", "", 1).isdigit() else text
+    bare = text[1:] if text.startswith("-") else text
+    return f"{name or 'time'} {text}" if bare.replace(".", "", 1).isdigit() else text
 
 
 #: The number formats as Jinja filters, registered by the report environment.
@@ -404,8 +406,9 @@ def timeline_chart(
     digits: int = 2,
     flags: Sequence[bool | None] | None = None,
     width: int = 400,
+    time_name: str | None = None,
 ) -> Markup:
-    """A score at each time point.  ``band`` shades first value ± band (the
+    """A score at each time point (``time_name`` names bare numbers, :func:`time_label`).  ``band`` shades first value ± band (the
     smallest real difference): points outside it changed by more than
     measurement variation.  ``flags[i]`` marks the step into point i."""
     vals = [float(v) for v in values]
@@ -436,8 +439,8 @@ def timeline_chart(
                 if flagged
                 else f'<circle cx="{_n(xs[i])}" cy="{_n(y(v))}" r="5" fill="{colour}"/>'
             )
-            body.append(f"<g><title>{escape(time_label(t))}: {escape(fixed(v, digits))}</title>{shape}</g>")
-        body.append(_text(xs[i], bottom + 20, _short(time_label(t), 14), anchor="middle", size=12))
+            body.append(f"<g><title>{escape(time_label(t, time_name))}: {escape(fixed(v, digits))}</title>{shape}</g>")
+        body.append(_text(xs[i], bottom + 20, _short(time_label(t, time_name), 14), anchor="middle", size=12))
     return _svg(width, height, title, desc, body, cls="chart timeline")
 
 

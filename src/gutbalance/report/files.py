@@ -133,7 +133,8 @@ def write_reports(
     scores = scores[keys + [c for c in ("diversity_rank", "warnings") if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
-    series = timelines(scores, subjects, cohort=cohort, reference=ref) if subjects is not None else []
+    series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)
+              if subjects is not None else [])
     subject_of = {s: t.subject for t in series for s in t.samples}
 
     result = ReportFiles(cohort_report=out / "report.html", timelines=series)

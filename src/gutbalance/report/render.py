@@ -540,16 +540,19 @@ def render_timeline_report(
 ) -> str:
     """The HTML page of one subject's samples over time."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
+    # the variation that flagged the changes (the subject's kind of input),
+    # not the cohort page's reference: band, caption and flags must agree
+    variation = timeline.reference.variation if timeline.reference is not None else {}
     blocks = []
     for key in score_columns(timeline.scores):
         info = describe(key)
         values = timeline.scores[key].astype(float).tolist()
-        tv = reference.variation.get(key) if reference else None
+        tv = variation.get(key)
         steps = timeline.changes[(timeline.changes["score"] == key)]
         consecutive = steps[~steps["overall"]]
         flags = [None] + [None if pd.isna(b) else bool(b) for b in consecutive["beyond_variation"].tolist()]
         desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
-            f"{charts.time_label(t)} {info.format(v)}" for t, v in zip(timeline.times, values)
+            f"{charts.time_label(t, timeline.time_name)} {info.format(v)}" for t, v in zip(timeline.times, values)
         ) + "."
         if tv is not None:
             desc += (
@@ -559,6 +562,7 @@ def render_timeline_report(
         chart = charts.timeline_chart(
             timeline.times, values, title=f"{info.label} over time", desc=desc,
             band=tv.smallest_real_difference if tv else None, scale=info.scale, digits=info.digits, flags=flags,
+            time_name=timeline.time_name,
         )
         blocks.append({"info": info, "chart": chart, "steps": steps.to_dict("records"), "variation": tv})
     return environment().get_template("timeline.html").render(
@@ -567,6 +571,8 @@ def render_timeline_report(
         sample_href=sample_href,
         cohort_href=cohort_href,
         min_abundance=timeline.min_abundance,
+        variation=variation,
+        variation_kind=describe_kind(timeline.reference.primary.kind) if timeline.reference is not None else "",
         **_page_common(reference),
     )
 

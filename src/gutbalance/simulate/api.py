@@ -141,17 +141,21 @@ def _bands(times: np.ndarray, values: np.ndarray, columns: list[str]) -> dict[st
     return {name: _frame(times, q, columns) for name, q in zip(QUANTILES, qs)}
 
 
-def _pathogen_name(scenario: Scenario, carried: str | None) -> str:
+def _exposure(scenario: Scenario) -> str | None:
+    """The one pathogen the scenario exposes to (None: no exposure)."""
     names = {e.name for e in scenario.pathogens}
     unknown = names - set(PATHOGENS)
     if unknown:
         raise SimulationError(f"unknown pathogen {sorted(unknown)[0]!r}; known: {', '.join(PATHOGENS)}")
     if len(names) > 1:
         raise SimulationError("the model has one pathogen slot: expose to one pathogen per simulation")
-    name = next(iter(names), None)
-    if carried is not None and name is not None and name != carried:
-        raise SimulationError(f"the profile already carries {carried}; simulate exposure to that pathogen or none")
-    return name or carried or "c_difficile"
+    return next(iter(names), None)
+
+
+def _pathogen_name(scenario: Scenario, carried: str | None) -> str:
+    """Who holds the pathogen slot: the exposure, else the pathogen the profile
+    carries (:func:`.personal.guild_abundances` gave the slot to the exposure)."""
+    return _exposure(scenario) or carried or "c_difficile"
 
 
 def _pulses(scenario: Scenario, params: GutImmuneParameters) -> list[Pulse]:
@@ -217,8 +221,15 @@ def person(
     if profile is not None:
         if not isinstance(profile, Cohort):
             profile = read(profile)
-        x0, carried, assignment = guild_abundances(profile, sample)
+        x0, carried, assignment = guild_abundances(profile, sample, slot=_exposure(scenario))
         subject = sample or profile.sample_names[0]
+        for name, share in assignment.attrs["displaced"].items():
+            # a few 16S reads called Salmonella must not forbid a C. difficile scenario
+            notes.append(f"The profile's {name} ({share * 100:.2g}% of the bacteria) is kept with the other commensals: "
+                         f"the model has one pathogen slot, taken by the exposure to {_exposure(scenario)}."
+                         if _exposure(scenario) else
+                         f"The profile's {name} ({share * 100:.2g}% of the bacteria) is kept with the other commensals: "
+                         f"the model has one pathogen slot, taken by {carried}.")
         if assignment.attrs.get("knowledge_problem"):
             notes.append("The knowledge base could not be used (" + assignment.attrs["knowledge_problem"]
                          + "); guilds come from the taxonomy rule in guild_taxonomy.tsv only.")

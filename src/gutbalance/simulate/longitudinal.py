@@ -171,14 +171,22 @@ def read_qpcr(path: str | PathLike[str]) -> pd.Series:
     return qpcr_geometric_mean(frame)
 
 
-def sample_times(metadata: pd.DataFrame, *, path: str | None = None) -> pd.DataFrame:
-    """``subject`` and ``time`` per sample (index) from a metadata table with any of the usual column names."""
+def sample_times(metadata: pd.DataFrame, *, path: str | None = None, subject_column: str | None = None,
+                 time_column: str | None = None) -> pd.DataFrame:
+    """``subject`` and ``time`` per sample (index) from a metadata table: the
+    columns named, else the first with one of the usual names
+    (:data:`SUBJECT_COLUMNS`, :data:`TIME_COLUMNS`, any case)."""
     cols = {c.lower(): c for c in metadata.columns}
-    subject = next((cols[c] for c in SUBJECT_COLUMNS if c in cols), None)
-    time = next((cols[c] for c in TIME_COLUMNS if c in cols), None)
+    for given in (subject_column, time_column):
+        if given is not None and given not in metadata.columns:
+            raise FormatError(f"no column {given!r} (columns: {', '.join(map(str, metadata.columns))})",
+                              path=path, line=1, field=given)
+    subject = subject_column or next((cols[c] for c in SUBJECT_COLUMNS if c in cols), None)
+    time = time_column or next((cols[c] for c in TIME_COLUMNS if c in cols), None)
     if subject is None or time is None:
         raise FormatError("the metadata needs a subject column (" + ", ".join(SUBJECT_COLUMNS) + ") and a time column ("
-                          + ", ".join(TIME_COLUMNS) + ")", path=path, line=1)
+                          + ", ".join(TIME_COLUMNS) + "), or name them with --subject-column and --time-column "
+                          f"(columns: {', '.join(map(str, metadata.columns))})", path=path, line=1)
     times = pd.to_numeric(metadata[time], errors="coerce")
     bad = times.isna() & metadata[time].notna()
     if bad.any():
@@ -389,23 +397,33 @@ def from_cohort(
     min_samples: int = 3,
     start_day: float | None = None,
     source: str = "",
+    metadata_path: str | None = None,
+    subject_column: str | None = None,
+    time_column: str | None = None,
 ) -> Longitudinal:
     """Series per subject from a :class:`~gutbalance.Cohort` at ``rank``.
 
     Taxa kept: at ``>= min_abundance`` relative abundance in ``>= min_samples``
     samples.  With ``qpcr`` (total load per sample), values are relative
     abundance over the kept taxa x the load; otherwise relative abundance.
+    ``subject_column`` and ``time_column`` name the metadata's columns
+    (:func:`sample_times`); ``metadata_path`` is the file its errors name.
     """
     if rank not in RANK_INDEX:
         raise DataError(f"unknown rank {rank!r}; use one of {', '.join(RANK_INDEX)}")
-    times = sample_times(metadata, path=source or None)
-    missing = [s for s in cohort.sample_names if s not in times.index]
-    if missing:
-        raise DataError(f"sample {missing[0]!r} of the table is not in the metadata ({len(missing)} missing)")
+    times = sample_times(metadata, path=metadata_path or source or None, subject_column=subject_column,
+                         time_column=time_column)
+    known = pd.Index(cohort.sample_names).isin(times.index)
+    if not known.any():
+        raise DataError(f"no sample of the table is in the metadata (table: {', '.join(cohort.sample_names[:3])}, ...; "
+                        f"metadata: {', '.join(map(str, times.index[:3]))}, ...)")
     matrix, taxa = cohort.rank_matrix(rank)
     dense = np.asarray(matrix.todense()) if hasattr(matrix, "todense") else np.asarray(matrix)
     frame = pd.DataFrame(dense, index=cohort.sample_names, columns=list(taxa.index))
-    left_out = {}
+    # a sample the metadata does not place in time is left out and counted
+    # (the iHMP table has 4 profiles its metadata lacks), not a reason to refuse the rest
+    left_out = {"without_metadata": int((~known).sum())}
+    frame = frame.loc[known]
     if start_day is not None:
         early = times.loc[frame.index, "time"] < start_day
         left_out["before_start_day"] = int(early.sum())
@@ -431,14 +449,19 @@ def from_cohort(
         kept = kept.mul(load, axis=0)
         units = "absolute abundance (qPCR units)"
     series = {}
+    short = 0
     for subject, rows in times.loc[kept.index].groupby("subject", sort=False):
         rows = rows.dropna(subset=["time"])
-        if len(rows) < 2:
+        if len(rows) < 3:
+            # fitting needs three time points (fit.fit); a cohort's people with
+            # fewer are left out and counted, not a reason to refuse the others
+            short += int(len(rows) > 0)
             continue
         values = kept.loc[rows.index].to_numpy()
         series[subject] = SubjectSeries(subject, rows["time"].to_numpy(), np.nan_to_num(values), values > 0, list(rows.index))
+    left_out["subjects_with_fewer_than_3_time_points"] = short
     if not series:
-        raise DataError("no subject has two or more time points")
+        raise DataError("no subject has three or more time points")
     names = [str(taxa.loc[t, "name"]) for t in kept.columns]
     lineages = [";".join(str(x) for x in str(taxa.loc[t, "lineage"]).split("|")) for t in kept.columns]
     return Longitudinal(names, series, [p for p in perturbations if p.subject is None or p.subject in series], units,

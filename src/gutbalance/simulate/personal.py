@@ -136,8 +136,14 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
     return out
 
 
-def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge: bool = True):
+def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge: bool = True,
+                     slot: str | None = None):
     """Starting guild vector (7 microbes, pathogen last) and the pathogen name found.
+
+    The model has one pathogen slot.  It goes to ``slot`` (the pathogen a
+    scenario exposes the person to) when given, else to the first pathogen
+    the profile carries; any other pathogen's reads stay with the commensals
+    and are listed, as shares of the bacteria, in ``attrs["displaced"]``.
 
     Returns
     -------
@@ -173,19 +179,22 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     x = np.zeros(len(MICROBES))
     pathogen = None
     model_guild = []
+    displaced: dict[str, float] = {}
     for guild, value in zip(assignment["guild"], values, strict=True):
         if guild.startswith("pathogen:"):
             name = guild.split(":", 1)[1]
-            if pathogen is None or pathogen == name:
+            if name == slot or (slot is None and pathogen in (None, name)):
                 pathogen = name
                 x[-1] += value
                 model_guild.append("pathogen")
                 continue
             # only one pathogen slot: the other pathogen's reads stay with the commensals
             guild = "other_commensals"
+            displaced[name] = displaced.get(name, 0.0) + float(value)
         x[GUILDS.index(guild)] += value
         model_guild.append(guild)
     assignment["model_guild"] = model_guild
+    assignment.attrs["displaced"] = {name: value / float(x.sum()) for name, value in displaced.items()}
     members = assignment[assignment["model_guild"] == LPS_GUILD]
     potency = None
     if len(members) and members["lps"].notna().all():
