@@ -351,3 +351,17 @@ def sample_name_from_path(path: str | Path) -> str:
         if shorter == name or not shorter:
             return name
         name = shorter
+
+
+def motus_version(comments: list[str]) -> str:
+    """The mOTUs version and taxonomy its header comment names
+    (``# git tag version 3.0.3 | motus version 3.0.3 | ... | taxonomy: ...``),
+    or "" (read from CAMI files, which ``motus profile -C`` writes, and from the
+    profiler's own layout: both formats' modules use it)."""
+    for comment in comments:
+        parts = [p.strip() for p in comment.lstrip("#").split("|")]
+        version = next((p for p in parts if re.search(r"\bmotus version\b", p, re.IGNORECASE)), None)
+        if version:
+            taxonomy = next((p for p in parts if p.lower().startswith("taxonomy:")), None)
+            return "; ".join(p for p in (version, taxonomy) if p)
+    return ""

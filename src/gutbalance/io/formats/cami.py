@@ -38,7 +38,6 @@ How a profile is built:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +50,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, standard_rank, taxon
 from ..registry import Format, register
-from ..source import Source, parse_number, sample_name_from_path
+from ..source import Source, motus_version, parse_number, sample_name_from_path
 
 DEFAULT_RANKS = ("superkingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
 _REQUIRED = ("TAXID", "RANK", "TAXPATH", "TAXPATHSN", "PERCENTAGE")
@@ -199,13 +198,7 @@ def _lineage(standard: tuple[str | None, ...], taxpathsn: str) -> tuple[tuple[Ta
 def _program(headers: dict[str, str], comments: list[str]) -> str:
     if headers.get("__program__"):
         return headers["__program__"].strip()
-    for comment in comments:
-        parts = [p.strip() for p in comment.lstrip("#").split("|")]
-        version = next((p for p in parts if re.search(r"\bmotus version\b", p, re.IGNORECASE)), None)
-        if version:
-            taxonomy = next((p for p in parts if p.lower().startswith("taxonomy:")), None)
-            return "; ".join(p for p in (version, taxonomy) if p)
-    return ""
+    return motus_version(comments)
 
 
 def read(source: Source) -> list[SampleProfile]:

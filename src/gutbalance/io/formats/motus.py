@@ -44,7 +44,7 @@ from ...errors import FormatError, TaxonomyError
 from ...taxonomy import parse_lineage, taxon
 from ..feature_table import profiles_from_matrix
 from ..registry import Format, register
-from ..source import Source, parse_number
+from ..source import Source, motus_version, parse_number
 
 _HEADER = "#consensus_taxonomy"
 _CLUSTER_ID = re.compile(r"\s*\[(?:ref|meta|ext)_mOTU_v\d+_\d+\]\s*$")
@@ -143,19 +143,9 @@ def read(source: Source) -> list[SampleProfile]:
         values.append(row)
     if not lineages:
         raise FormatError("no taxon rows under the header", path=path, line=k + 1)
-    database = _database(comments)
+    database = motus_version(comments) or "mOTUs"
     return profiles_from_matrix(lineages, np.array(values, dtype=np.float64), samples, path=path,
                                 source_format="motus", kind=kind, database=database)
-
-
-def _database(comments: list[str]) -> str:
-    for comment in comments:
-        parts = [p.strip() for p in comment.lstrip("#").split("|")]
-        version = next((p for p in parts if re.search(r"\bmotus version\b", p, re.IGNORECASE)), None)
-        if version:
-            taxonomy = next((p for p in parts if p.lower().startswith("taxonomy:")), None)
-            return "; ".join(p for p in (version, taxonomy) if p)
-    return "mOTUs"
 
 
 register(
