@@ -223,15 +223,16 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
     for c in frame.columns:
         # a number column with "NA" for a missing value (R's write.table) is
         # still numbers: week_num must sort as numbers, not as text
-        given = ~frame[c].str.strip().str.lower().isin(_MISSING_TEXT)
+        given = ~frame[c].str.strip().str.lower().isin(MISSING_TEXT)
         converted = pd.to_numeric(frame[c].where(given), errors="coerce")
         if converted.notna().sum() == given.sum() and given.any():
             frame[c] = converted
     return frame
 
 
-#: how metadata tables write "no value"; a column of numbers and these is numeric
-_MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none"})
+#: how metadata tables write "no value" (lower case); a column of numbers and
+#: these is numeric, and a timeline leaves such a sample out (reference.timeline)
+MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..errors import DataError
+from ..io import MISSING_TEXT
 from ..scores import DESCRIPTIVE_COLUMNS
 from .comparability import describe, sample_kinds
 from .core import PERCENTILE_SUFFIX, Reference
@@ -129,8 +130,6 @@ def _natural_key(text: str) -> tuple:
     return tuple(float(part) if i % 2 else part for i, part in enumerate(parts))
 
 
-#: metadata spellings of "no value" (read_metadata keeps text as written)
-MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "none", "null", "-"})
 
 
 def _time_text(value) -> str | None:
