@@ -169,15 +169,20 @@ def listed_json(
 
     # Whole-community entries: per component, the text around each sample's value.
     # A component that cannot describe a sample (NaN points) is not listed for it.
-    whole: list[tuple[bytes, list[bytes], np.ndarray]] = [
-        (b',"component":' + orjson.dumps(k) + b"}", float_texts(rounded(np.nan_to_num(v))), np.isnan(v))
+    absent = {k: np.isnan(v) for k, v in community.items()}
+    gaps = [absent[k].tolist() for k in community] if any(a.any() for a in absent.values()) else None
+    whole: list[tuple[bytes, list[bytes]]] = [
+        (b',"component":' + orjson.dumps(k) + b"}", float_texts(rounded(np.where(absent[k], 0.0, v))))
         for k, v in community.items()
     ]
     out: list[RawJSON] = []
     for i in range(n_samples):
         text = b"".join(flat[piece_bounds[i] : piece_bounds[i + 1]])
-        if whole:
-            text += b"".join([b"," + _COMMUNITY + t[i] + tail for tail, t, absent in whole if not absent[i]])
+        if whole and gaps is None:
+            text += b"".join([b"," + _COMMUNITY + t[i] + tail for tail, t in whole])
+        elif whole and gaps is not None:
+            text += b"".join([b"," + _COMMUNITY + t[i] + tail
+                              for (tail, t), gap in zip(whole, gaps, strict=True) if not gap[i]])
         out.append(RawJSON(b"[" + text[1:] + b"]"))
     return out
 
