@@ -31,6 +31,9 @@ from gutbalance.indices.diversity import chao1
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 DAVID = "mlrepo_david/datasets/david"
+#: Six HMP samples (SRS014459-Stool ... SRS014494-Posterior_fornix) profiled by the MetaPhlAn tutorial,
+#: EcoJulia/BiobakeryUtils.jl @ 5baaedc4 : test/files/metaphlan/.
+HMP_SITES = "biobakeryutils_jl/test/files/metaphlan"
 #: name -> (root, paths): "shared" under ../shared/data, else under DATA_ROOT.
 SETS: dict[str, tuple[str, list[str]]] = {
     "kefir (MetaPhlAn 3, stool)": ("shared", ["profiles/kefir_metaphlan3"]),
@@ -47,6 +50,7 @@ SETS: dict[str, tuple[str, list[str]]] = {
     "David 2014 16S (stool, foods, ITS runs)": ("outside", [f"{DAVID}/gg/taxatable.txt"]),
     "Moving Pictures (gut, tongue, palms)": ("outside", ["movingpictures/table-dada2.qza",
                                                          "movingpictures/taxonomy.qza"]),
+    "HMP body sites (MetaPhlAn 3, BiobakeryUtils.jl's test profiles)": ("outside", [HMP_SITES]),
     "seafood DADA2 (salmon, not stool)": ("outside", ["seafood_dada2/seqtab.nochim.csv",
                                                       "seafood_dada2/taxa_sf2.csv"]),
     "Kraken report (Bracken's example)": ("outside", ["bracken_repo/sample_data/sample_test.report"]),
@@ -73,6 +77,8 @@ def _what_it_is(name: str, samples: pd.Index, root: Path) -> pd.Series | None:
         # QIIME 2 tutorial metadata: L1 gut, L2-L4 palms, L5-L6 tongue.
         return pd.Series(["gut" if s.startswith("L1") else "tongue" if s.startswith(("L5", "L6")) else "palm"
                           for s in samples], index=samples)
+    if name.startswith("HMP body sites"):
+        return pd.Series([s.split("-", 1)[1] for s in samples], index=samples)
     if name.startswith("David"):
         text = (root / DAVID / "mapping-orig.txt").read_text().replace("\r", "\n")
         mapping = pd.read_csv(io.StringIO(text), sep="\t", index_col=0, dtype=str)
@@ -111,7 +117,9 @@ def main() -> int:
             table = pd.crosstab(kinds, flag.astype("object").where(flag.notna(), "missing"), dropna=False)
             say("  called stool_like, by what the sample is:\n  " + table.to_string().replace("\n", "\n  "))
             if depth is not None:
-                warned = pd.crosstab(kinds, depth(cohort) < sample_type.thresholds()["min_classified_reads"])
+                reads = depth(cohort)
+                below = (reads < sample_type.thresholds()["min_classified_reads"]).astype(object)
+                warned = pd.crosstab(kinds, below.where(reads.notna(), "not checked (no observed reads)"))
                 say("  fewer than the least classified reads (True), by what the sample is:\n  "
                     + warned.to_string().replace("\n", "\n  "))
     return 0

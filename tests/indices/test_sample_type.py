@@ -177,6 +177,23 @@ def test_moving_pictures_gut_tongue_and_palms():
     assert sorted(flags[(site == "palm") & flags].index) == ["L3S242", "L3S378"]
 
 
+def test_hmp_profiles_of_six_body_sites():
+    folder = OUTSIDE / "biobakeryutils_jl" / "test" / "files" / "metaphlan"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read(sorted(folder.glob("SRS*_profile.tsv")))
+    flags = stool_like(cohort)
+    assert flags["stool_like"].to_dict() == {
+        "SRS014459-Stool": True,
+        "SRS014464-Anterior_nares": False,  # 97 % Moraxella
+        "SRS014470-Tongue_dorsum": False,  # 52 % Prevotella histicola: passed as gut core before
+        "SRS014472-Buccal_mucosa": False,
+        "SRS014476-Supragingival_plaque": False,
+        "SRS014494-Posterior_fornix": False,
+    }
+    assert "typical of the nose" in flags.loc["SRS014464-Anterior_nares", "stool_warning"]
+
+
 def test_chao1_of_a_real_kraken_report_is_scikit_bios():
     path = OUTSIDE / "bracken_repo" / "sample_data" / "sample_test.report"
     if not path.is_file():

@@ -16,7 +16,7 @@ out):
   through its species only: *P. copri* and *P. stercorea* (isolated from
   faeces) to the gut, the oral *Prevotella* species (Dewhirst et al. 2010) to
   the mouth, the rest of it to neither;
-* the taxa typical of the **mouth, skin and vagina** in healthy adults
+* the taxa typical of the **mouth, skin, nose and vagina** in healthy adults
   (``data/body_site_markers.tsv``, each row with its source, evidence and host).
 
 A sample is **not** ``stool_like`` when less than ``min_gut_core_share``
@@ -62,8 +62,8 @@ from ..taxonomy import canonical_name
 from ._data import read_table
 from .diversity import observed_counts
 
-SITES = ("oral", "skin", "vagina")
-_SITE_WORDS = {"oral": "the mouth", "skin": "skin", "vagina": "the vagina"}
+SITES = ("oral", "skin", "nose", "vagina")
+_SITE_WORDS = {"oral": "the mouth", "skin": "skin", "nose": "the nose", "vagina": "the vagina"}
 #: How the rows of the two tables of this module cite their evidence.
 CHECK_CITATIONS = Citations(evidence="evidence", source="source", host="host")
 
@@ -88,7 +88,7 @@ def thresholds() -> dict[str, float]:
 @lru_cache(maxsize=1)
 def marker_taxa() -> dict[str, frozenset[str]]:
     """Feature ids (``g__X``, ``s__X y``) that count towards the gut and towards
-    each other body site (``gut``, ``oral``, ``skin``, ``vagina``)."""
+    each other body site (``gut``, ``oral``, ``skin``, ``nose``, ``vagina``)."""
     table = read_data_table(packaged("gutbalance.indices", "body_site_markers.tsv"), citations=CHECK_CITATIONS,
                             required=("site", "rank", "taxon"))
     rows = [(str(r["site"]), str(r["rank"]), str(r["taxon"]), int(r["line"])) for r in table.rows]
@@ -125,7 +125,7 @@ def read_table_genera() -> frozenset[str]:
 
 def site_shares(cohort: Cohort) -> pd.DataFrame:
     """Share of each sample's named genus abundance in the gut and in the taxa
-    of each other site (columns ``gut``, ``oral``, ``skin``, ``vagina``; NaN
+    of each other site (columns ``gut``, ``oral``, ``skin``, ``nose``, ``vagina``; NaN
     for a sample with no named genus)."""
     taxa = cohort.taxa
     named = ~taxa["unclassified"].astype(bool) & taxa["domain"].isin(["Bacteria", "Archaea"])
