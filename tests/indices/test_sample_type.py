@@ -4,6 +4,7 @@ and which counts Chao1 may use (gutbalance.indices.sample_type, diversity)."""
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -13,8 +14,18 @@ import pytest
 from skbio.diversity.alpha import chao1 as skbio_chao1
 
 import gutbalance
+from gutbalance.citations import read_data_table
+from gutbalance.errors import DataTableError
 from gutbalance.indices.diversity import ESTIMATED_COUNTS, NOT_WHOLE, RELATIVE_ONLY, chao1, observed_counts
-from gutbalance.indices.sample_type import classified_reads, marker_taxa, site_shares, stool_like, thresholds
+from gutbalance.indices.sample_type import (
+    CHECK_CITATIONS,
+    classified_reads,
+    marker_taxa,
+    markers_of,
+    site_shares,
+    stool_like,
+    thresholds,
+)
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
@@ -90,6 +101,22 @@ def test_prevotella_counts_only_through_its_species():
     # A genus-level Prevotella (no species named) counts to neither side.
     genus_only = make_cohort({"g": {_PREVOTELLA: 50.0, _GENERA[0]: 50.0}})
     assert site_shares(genus_only).loc["g", ["oral", "skin", "vagina"]].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("lung\tgenus\tPseudomonas", "line 3, column 'site': unknown site 'lung'"),
+        ("gut\tgenus\tBacteroides", "line 3, column 'rank': a gut row names a species, not 'genus'"),
+        ("oral\tspecies\tStreptococcus mitis", "line 3, column 'taxon': 'Streptococcus mitis' is not in a shared genus"),
+    ],
+)
+def test_a_bad_marker_row_is_named_by_its_line(row, message):
+    text = f"# doi:10.1038/nature11234\nsite\trank\ttaxon\tevidence\tsource\thost\n{row}\tgenome_analysis\t" \
+           "doi:10.1038/nature11234\thuman\n"
+    table = read_data_table("markers.tsv", text=text, citations=CHECK_CITATIONS, required=("site", "rank", "taxon"))
+    with pytest.raises(DataTableError, match=re.escape(f"markers.tsv, {message}")):
+        markers_of(table)
 
 
 def test_the_thresholds_come_from_the_cited_table():

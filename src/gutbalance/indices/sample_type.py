@@ -56,7 +56,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..citations import Citations, packaged, read_data_table
+from ..citations import Citations, DataTable, packaged, read_data_table
 from ..cohort import Cohort
 from ..taxonomy import canonical_name
 from ._data import read_table
@@ -88,9 +88,21 @@ def thresholds() -> dict[str, float]:
 @lru_cache(maxsize=1)
 def marker_taxa() -> dict[str, frozenset[str]]:
     """Feature ids (``g__X``, ``s__X y``) that count towards the gut and towards
-    each other body site (``gut``, ``oral``, ``skin``, ``nose``, ``vagina``)."""
-    table = read_data_table(packaged("gutbalance.indices", "body_site_markers.tsv"), citations=CHECK_CITATIONS,
-                            required=("site", "rank", "taxon"))
+    each other body site (``gut``, ``oral``, ``skin``, ``nose``, ``vagina``),
+    from ``data/body_site_markers.tsv``."""
+    return markers_of(read_data_table(packaged("gutbalance.indices", "body_site_markers.tsv"),
+                                      citations=CHECK_CITATIONS, required=("site", "rank", "taxon")))
+
+
+def markers_of(table: DataTable) -> dict[str, frozenset[str]]:
+    """:func:`marker_taxa` of one read marker table.
+
+    Raises
+    ------
+    DataTableError
+        An unknown site, a rank the site cannot have, or a species outside
+        the shared genera, with the line.
+    """
     rows = [(str(r["site"]), str(r["rank"]), str(r["taxon"]), int(r["line"])) for r in table.rows]
     known = {*SITES, "shared", "gut"}
     for site, rank, _, line in rows:
