@@ -23,7 +23,7 @@ A sample is **not** ``stool_like`` when less than ``min_gut_core_share``
 (``data/sample_checks.tsv``, 10 %) of its named genus abundance is in the gut
 core *and* the taxa of one other body site hold more than the gut core does.
 Healthy stool has most of its abundance in the core (the 457 Zeller et al.
-runs: at least 45 %, median 79 %); a mouth, skin or vaginal community has
+runs: at least 39 %, median 81 %); a mouth, skin or vaginal community has
 almost none there and most in its own genera.  The second condition keeps a
 dysbiotic stool dominated by one gut genus outside the core (a QIIME 2
 ulcerative colitis sample: 94 % *Flavonifractor*) stool-like.  Stool dominated
