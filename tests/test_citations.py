@@ -14,6 +14,7 @@ from gutbalance.citations import (
     read_data_table,
 )
 from gutbalance.errors import DataTableError, GutBalanceError
+from gutbalance.indices.sample_type import CHECK_CITATIONS
 from gutbalance.knowledge import load_knowledge
 from gutbalance.knowledge.loading import WEIGHT_CITATIONS
 from gutbalance.pillars import PARAMETER_CITATIONS as PILLAR_CITATIONS
@@ -104,7 +105,8 @@ def test_structure_errors_name_the_table():
         ("gutbalance.indices", "gmhi_species.tsv", None, True),
         ("gutbalance.indices", "gmwi2_coefficients.tsv", None, True),
         ("gutbalance.indices", "healthy_reference_genus.tsv", None, True),
-        ("gutbalance.indices", "body_site_genera.tsv", None, True),
+        ("gutbalance.indices", "body_site_markers.tsv", CHECK_CITATIONS, True),
+        ("gutbalance.indices", "sample_checks.tsv", CHECK_CITATIONS, True),
     ],
 )
 def test_every_shipped_table_reads_with_its_citations(package, name, citations, header_cites):

@@ -266,7 +266,11 @@ for _info in (
         label="Chao1 richness estimate",
         group="diversity",
         summary="How many species there probably are, including ones too rare to be seen.",
-        meaning="Chao1 estimates the total number of species from the counts of species seen once and twice (only when the profile has read counts).",
+        meaning=(
+            "Chao1 estimates the total number of species from the counts of species seen once and twice (only when "
+            "the profile has observed read counts: not for relative abundances or a profiler's estimated reads, "
+            "such as MetaPhlAn's, Bracken's or mOTUs')."
+        ),
         caveats=DIVERSITY_CAVEAT,
         references=("Chao A (1984) Scand J Stat 11:265-270.",),
         digits=0,
@@ -407,10 +411,11 @@ for _info in (
         key="stool_like",
         label="Looks like stool",
         group="quality",
-        summary="Whether the profile looks like a stool sample (gut core genera against body-site genera).",
+        summary="Whether the profile looks like a stool sample (gut core genera against body-site taxa).",
         meaning=(
-            "False when little of the named genus abundance is in the healthy gut core and the genera of another "
-            "body site (mouth, skin, vagina) hold more; empty when no genus is named. The scores were made for stool."
+            "False when little of the named genus abundance is in the healthy gut core and the taxa of another "
+            "body site (mouth, skin, nose, vagina) hold more; empty when no genus is named. Prevotella counts "
+            "through its species: oral species to the mouth, P. copri to the gut. The scores were made for stool."
         ),
     ),
     ScoreInfo(

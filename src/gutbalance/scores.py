@@ -31,13 +31,13 @@ import pandas as pd
 
 from .cohort import Cohort
 from .errors import FormatError
-from .indices.diversity import alpha_diversity, chao1
+from .indices.diversity import alpha_diversity, chao1, observed_counts
 from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
 from .indices.resolution import NO_RESOLVED_RANK, diversity_rank
-from .indices.sample_type import stool_like
+from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
 from .pillars import PILLARS, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
@@ -77,11 +77,10 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFr
     rank = diversity_rank(cohort) if rank is None else rank
     table = alpha_diversity(cohort, rank=rank)
     table["chao1"] = chao1(cohort, rank=rank)
-    table["chao1_missing"] = np.where(
-        cohort.counted_samples() | ~np.asarray([bool(r) for r in rank], dtype=bool),
-        "",
-        "the input gives relative abundances, not read counts: Chao1 needs the singletons and doubletons",
-    ).astype(object)
+    _, why_not = observed_counts(cohort)
+    table["chao1_missing"] = np.array(
+        [reason if r else "" for reason, r in zip(why_not, rank, strict=True)], dtype=object
+    )
     table["diversity_rank"] = rank
     table["diversity_missing"] = [
         "" if r else f"{NO_RESOLVED_RANK} (see docs/indices.md, diversity_rank)" for r in rank
@@ -133,7 +132,7 @@ DESCRIPTIVE_COLUMNS = descriptive_columns()
 def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
     """``stool_like`` and the warnings about the input itself, per sample."""
     stool = stool_like(cohort)
-    texts = [[w] if w else [] for w in stool["stool_warning"]]
+    texts = [[w for w in pair if w] for pair in zip(stool["stool_warning"], depth_warnings(cohort), strict=True)]
     samples = cohort.samples
     if "source_format" in samples:
         unassigned = samples["unassigned"].to_numpy(dtype=float)

@@ -34,6 +34,63 @@ from ._sparse import columns, per_entry, segment_sum
 
 METRICS = ("richness", "shannon", "simpson", "inverse_simpson", "evenness")
 
+#: Why a sample read "with counts" has no observed read counts, by the format
+#: that wrote them: numbers that are estimates, not reads seen, have no
+#: singletons and doubletons for Chao1 to count.
+ESTIMATED_COUNTS = {
+    "metaphlan": (
+        "MetaPhlAn's estimated_number_of_reads_from_the_clade are estimated from marker-gene coverage, not "
+        "reads counted, and a clade is reported only above a coverage threshold (Beghini et al. 2021, "
+        "doi:10.7554/eLife.65088): Chao1 needs observed singletons and doubletons"
+    ),
+    "bracken": (
+        "Bracken's new_est_reads are reads re-estimated by redistributing Kraken's, and species under its read "
+        "threshold (-t, 10 by default) are dropped (Lu et al. 2017, doi:10.7717/peerj-cs.104): Chao1 needs "
+        "observed singletons and doubletons"
+    ),
+    "motus": (
+        "mOTUs counts are insert counts scaled by marker-gene length (-y insert.scaled_counts) and an mOTU is "
+        "reported only when several marker genes are seen (-g) (Milanese et al. 2019, "
+        "doi:10.1038/s41467-019-08844-4): Chao1 needs observed singletons and doubletons"
+    ),
+}
+#: Why a sample read from relative abundances has no Chao1.
+RELATIVE_ONLY = "the input gives relative abundances, not read counts: Chao1 needs the singletons and doubletons"
+NOT_WHOLE = (
+    "the counts are not whole numbers (a relative table rescaled, or estimated reads), not reads counted: "
+    "Chao1 needs observed singletons and doubletons"
+)
+
+
+def observed_counts(cohort: Cohort) -> tuple[np.ndarray, list[str]]:
+    """Which samples carry observed read counts, and for each that does not,
+    why (``""`` for those that do).
+
+    A sample has observed counts when its input gave counts (an amplicon
+    feature table, a Kraken report, a counts table), the format does not
+    write estimates (:data:`ESTIMATED_COUNTS`: MetaPhlAn, Bracken, mOTUs) and
+    every count is a whole number.  Each sample is judged on its own row."""
+    n = cohort.n_samples
+    counted = cohort.counted_samples() if cohort.counts is not None else np.zeros(n, dtype=bool)
+    formats = (cohort.samples["source_format"].astype(str).to_numpy() if "source_format" in cohort.samples
+               else np.full(n, "", dtype=object))
+    whole = np.ones(n, dtype=bool)
+    if cohort.counts is not None:
+        C = cohort.counts.tocsr()
+        fractional = (np.abs(C.data - np.round(C.data)) > 1e-9).astype(float)
+        whole = segment_sum(fractional, C.indptr) == 0
+    reasons = []
+    for i in range(n):
+        if not counted[i]:
+            reasons.append(RELATIVE_ONLY)
+        elif formats[i] in ESTIMATED_COUNTS:
+            reasons.append(ESTIMATED_COUNTS[formats[i]])
+        elif not whole[i]:
+            reasons.append(NOT_WHOLE)
+        else:
+            reasons.append("")
+    return np.array([not r for r in reasons], dtype=bool), reasons
+
 
 def species_matrix(cohort: Cohort, *, include_unclassified: bool = False) -> tuple[sp.csr_matrix, pd.DataFrame]:
     """Species abundances renormalised to sum 1 per sample, and their taxa."""
@@ -107,7 +164,8 @@ def alpha_diversity(
 def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series:
     r"""Chao1 richness estimate from the read counts of the named taxa at
     ``rank`` (one rank, or each sample's rank as in :func:`alpha_diversity`);
-    NaN for a sample whose input gave relative abundances only (they carry no
+    NaN for a sample without observed read counts (:func:`observed_counts`:
+    relative abundances, or a profiler's estimated reads, carry no
     singletons, so the estimate does not exist), whatever the other samples
     of the cohort gave.
 
@@ -129,7 +187,7 @@ def chao1(cohort: Cohort, *, rank: str | pd.Series = "species") -> pd.Series:
         np.full(n, rank, dtype=object) if isinstance(rank, str)
         else rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
     )
-    ranks = np.where(cohort.counted_samples(), ranks, "")
+    ranks = np.where(observed_counts(cohort)[0], ranks, "")
     is_named = ~cohort.taxa["unclassified"].to_numpy(dtype=bool)
     for r in pd.unique(ranks):
         if not r:

@@ -1,0 +1,260 @@
+"""Can gutbalance describe the sample: the stool check, the read-depth check
+and which counts Chao1 may use (gutbalance.indices.sample_type, diversity)."""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from skbio.diversity.alpha import chao1 as skbio_chao1
+
+import gutbalance
+from gutbalance.citations import read_data_table
+from gutbalance.errors import DataTableError
+from gutbalance.indices.diversity import ESTIMATED_COUNTS, NOT_WHOLE, RELATIVE_ONLY, chao1, observed_counts
+from gutbalance.indices.sample_type import (
+    CHECK_CITATIONS,
+    classified_reads,
+    marker_taxa,
+    markers_of,
+    site_shares,
+    stool_like,
+    thresholds,
+)
+from gutbalance.taxonomy import parse_lineage
+from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+#: Public data fetched outside the project (docs/tried-on-public-data.md); tests skip where absent.
+OUTSIDE = Path(os.environ.get("GUTBALANCE_OUTSIDE_DATA") or "/work/outside-data")
+
+_BACTEROIDIA = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales"
+_PREVOTELLA = f"{_BACTEROIDIA}|f__Prevotellaceae|g__Prevotella"
+_BACILLI = "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales"
+_GENERA = [
+    f"{_BACTEROIDIA}|f__Bacteroidaceae|g__Bacteroides",
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium",
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia",
+    f"{_BACTEROIDIA}|f__Rikenellaceae|g__Alistipes",
+]
+
+#: A tongue community as Greengenes names one (Moving Pictures L5S174, rounded):
+#: oral Prevotella species lead, then the classic oral genera, a trace of Bacteroides.
+TONGUE = {
+    f"{_PREVOTELLA}|s__Prevotella_melaninogenica": 30.0,
+    f"{_PREVOTELLA}|s__Prevotella_pallens": 10.0,
+    "k__Bacteria|p__Firmicutes|c__Negativicutes|o__Selenomonadales|f__Veillonellaceae|g__Veillonella|"
+    "s__Veillonella_dispar": 15.0,
+    "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Pasteurellales|f__Pasteurellaceae|g__Haemophilus|"
+    "s__Haemophilus_parainfluenzae": 13.0,
+    f"{_BACILLI}|f__Streptococcaceae|g__Streptococcus|s__Streptococcus_mitis": 12.0,
+    "k__Bacteria|p__Fusobacteria|c__Fusobacteriia|o__Fusobacteriales|f__Fusobacteriaceae|g__Fusobacterium|"
+    "s__Fusobacterium_periodonticum": 5.0,
+    "k__Bacteria|p__Proteobacteria|c__Betaproteobacteria|o__Neisseriales|f__Neisseriaceae|g__Neisseria|"
+    "s__Neisseria_subflava": 4.0,
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Actinomycetales|f__Micrococcaceae|g__Rothia|"
+    "s__Rothia_mucilaginosa": 10.0,
+    f"{_BACTEROIDIA}|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_vulgatus": 1.0,
+}
+#: Stool of a Prevotella-rich (non-Westernised) diet: P. copri leads, some oral
+#: streptococci and veillonellae, a little of the Western gut core.
+COPRI_STOOL = {
+    f"{_PREVOTELLA}|s__Prevotella_copri": 60.0,
+    f"{_BACILLI}|f__Streptococcaceae|g__Streptococcus|s__Streptococcus_salivarius": 14.0,
+    "k__Bacteria|p__Firmicutes|c__Negativicutes|o__Selenomonadales|f__Veillonellaceae|g__Veillonella|"
+    "s__Veillonella_parvula": 12.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|"
+    "s__Faecalibacterium_prausnitzii": 8.0,
+    f"{_BACTEROIDIA}|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_vulgatus": 6.0,
+}
+
+
+def test_an_oral_community_led_by_oral_prevotella_is_not_stool():
+    # Before Prevotella left the gut core, 40 % oral Prevotella put this tongue in the core.
+    flags = stool_like(make_cohort({"tongue": TONGUE, "stool": SMALL_COMMUNITY}))
+    assert flags.loc["tongue", "stool_like"] == False  # noqa: E712 - a nullable boolean
+    assert "typical of the mouth" in flags.loc["tongue", "stool_warning"]
+    assert flags.loc["stool", "stool_like"] == True  # noqa: E712
+    shares = site_shares(make_cohort({"tongue": TONGUE}))
+    assert shares.loc["tongue", "gut"] == pytest.approx(0.01)
+    assert shares.loc["tongue", "oral"] == pytest.approx(0.99)
+
+
+def test_prevotella_copri_stool_stays_stool():
+    flags = stool_like(make_cohort({"copri": COPRI_STOOL}))
+    assert flags.loc["copri", "stool_like"] == True  # noqa: E712
+    assert flags.loc["copri", "stool_warning"] == ""
+    shares = site_shares(make_cohort({"copri": COPRI_STOOL}))
+    assert shares.loc["copri", "gut"] == pytest.approx(0.74)  # copri, Faecalibacterium, Bacteroides
+
+
+def test_prevotella_counts_only_through_its_species():
+    markers = marker_taxa()
+    assert "g__Prevotella" not in markers["gut"] | markers["oral"]
+    assert "s__Segatella copri" in markers["gut"]  # Prevotella copri, through the synonym table
+    assert "s__Prevotella melaninogenica" in markers["oral"]
+    assert not markers["gut"] & markers["oral"]
+    # A genus-level Prevotella (no species named) counts to neither side.
+    genus_only = make_cohort({"g": {_PREVOTELLA: 50.0, _GENERA[0]: 50.0}})
+    assert site_shares(genus_only).loc["g", ["oral", "skin", "vagina"]].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("lung\tgenus\tPseudomonas", "line 3, column 'site': unknown site 'lung'"),
+        ("gut\tgenus\tBacteroides", "line 3, column 'rank': a gut row names a species, not 'genus'"),
+        ("oral\tspecies\tStreptococcus mitis", "line 3, column 'taxon': 'Streptococcus mitis' is not in a shared genus"),
+    ],
+)
+def test_a_bad_marker_row_is_named_by_its_line(row, message):
+    text = f"# doi:10.1038/nature11234\nsite\trank\ttaxon\tevidence\tsource\thost\n{row}\tgenome_analysis\t" \
+           "doi:10.1038/nature11234\thuman\n"
+    table = read_data_table("markers.tsv", text=text, citations=CHECK_CITATIONS, required=("site", "rank", "taxon"))
+    with pytest.raises(DataTableError, match=re.escape(f"markers.tsv, {message}")):
+        markers_of(table)
+
+
+def test_the_thresholds_come_from_the_cited_table():
+    assert thresholds() == {"min_gut_core_share": 0.10, "min_classified_reads": 1250.0}
+
+
+def _counted(sample: str, reads: dict[str, float], source_format: str = "qza") -> gutbalance.SampleProfile:
+    total = sum(reads.values())
+    return gutbalance.SampleProfile(
+        sample=sample,
+        lineages=[parse_lineage(k) for k in reads],
+        abundance=[v / total for v in reads.values()],
+        counts=list(reads.values()),
+        source_format=source_format,
+    )
+
+
+def _amplicon(sample: str, reads: list[float], source_format: str = "qza") -> gutbalance.SampleProfile:
+    return _counted(sample, dict(zip(_GENERA, reads, strict=False)), source_format)
+
+
+def test_a_run_with_a_few_dozen_reads_is_warned_alone_or_in_a_batch():
+    few = _amplicon("its_like", [20.0, 15.0, 8.0, 2.0])
+    deep = _amplicon("deep", [4000.0, 3000.0, 1000.0, 1.0])
+    relative = make_cohort({"relative": SMALL_COMMUNITY})
+    together = gutbalance.concat([gutbalance.build_cohort([few, deep]), relative])
+    scores = gutbalance.score(together)
+    assert scores.loc["its_like", "warnings"].startswith("only 45 reads are classified (fewer than 1,250)")
+    assert scores.loc["deep", "warnings"] == ""
+    assert scores.loc["relative", "warnings"] == ""  # no observed reads: nothing to count
+    alone = gutbalance.score(gutbalance.build_cohort([few]))
+    assert alone.loc["its_like", "warnings"] == scores.loc["its_like", "warnings"]
+    assert classified_reads(together).loc["deep"] == 8001
+    assert np.isnan(classified_reads(together).loc["relative"])
+
+
+def test_estimated_reads_do_not_feed_chao1():
+    reads = [500.0, 300.0, 2.0, 1.0]
+    profiles = [_amplicon(fmt, reads, fmt) for fmt in ("qza", "kraken", "metaphlan", "bracken", "motus")]
+    profiles.append(_amplicon("rescaled", [500.5, 300.25, 2.0, 1.0], "table"))
+    cohort = gutbalance.build_cohort(profiles)
+    observed, why = observed_counts(cohort)
+    why = dict(zip(cohort.samples.index, why, strict=True))
+    assert dict(zip(cohort.samples.index, observed, strict=True)) == {
+        "qza": True, "kraken": True, "metaphlan": False, "bracken": False, "motus": False, "rescaled": False}
+    for fmt in ("metaphlan", "bracken", "motus"):
+        assert why[fmt] == ESTIMATED_COUNTS[fmt]
+    assert why["rescaled"] == NOT_WHOLE
+    values = chao1(cohort, rank="genus")
+    assert values[["metaphlan", "bracken", "motus", "rescaled"]].isna().all()
+    # Genus counts 500, 300, 2, 1: one singleton, one doubleton.
+    assert values["qza"] == pytest.approx(skbio_chao1(np.array(reads), bias_corrected=True), abs=1e-9)
+    scores = gutbalance.score(cohort)
+    missing = scores["missing"]
+    assert f"chao1: {ESTIMATED_COUNTS['metaphlan']}" in missing["metaphlan"]
+    assert "chao1" not in missing["kraken"]
+    relative = gutbalance.score(make_cohort({"r": SMALL_COMMUNITY}))
+    assert f"chao1: {RELATIVE_ONLY}" in relative.loc["r", "missing"]
+
+
+def _quiet_read(paths: list[Path]) -> gutbalance.Cohort:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        return gutbalance.read(paths)
+
+
+def _moving_pictures_site(sample: str) -> str:
+    # QIIME 2 tutorial metadata: L1 gut, L2-L4 palms, L5-L6 tongue.
+    return "gut" if sample.startswith("L1") else "tongue" if sample.startswith(("L5", "L6")) else "palm"
+
+
+def test_moving_pictures_gut_tongue_and_palms():
+    folder = OUTSIDE / "movingpictures"
+    if not (folder / "table-dada2.qza").is_file():
+        pytest.skip(f"{folder} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read([folder / "table-dada2.qza", folder / "taxonomy.qza"])
+    flags = stool_like(cohort)["stool_like"]
+    site = pd.Series([_moving_pictures_site(s) for s in flags.index], index=flags.index)
+    assert flags[site == "gut"].all()
+    assert (site == "gut").sum() == 8
+    assert not flags[site == "tongue"].any()
+    assert (site == "tongue").sum() == 9
+    # Two right-palm samples of the first day are gut communities (84 % and 91 % core genera):
+    # they pass, as their composition says; every other palm sample is flagged.
+    assert sorted(flags[(site == "palm") & flags].index) == ["L3S242", "L3S378"]
+
+
+def test_hmp_profiles_of_six_body_sites():
+    folder = OUTSIDE / "biobakeryutils_jl" / "test" / "files" / "metaphlan"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read(sorted(folder.glob("SRS*_profile.tsv")))
+    flags = stool_like(cohort)
+    assert flags["stool_like"].to_dict() == {
+        "SRS014459-Stool": True,
+        "SRS014464-Anterior_nares": False,  # 97 % Moraxella
+        "SRS014470-Tongue_dorsum": False,  # 52 % Prevotella histicola: passed as gut core before
+        "SRS014472-Buccal_mucosa": False,
+        "SRS014476-Supragingival_plaque": False,
+        "SRS014494-Posterior_fornix": False,
+    }
+    assert "typical of the nose" in flags.loc["SRS014464-Anterior_nares", "stool_warning"]
+
+
+def test_chao1_of_a_real_kraken_report_is_scikit_bios():
+    path = OUTSIDE / "bracken_repo" / "sample_data" / "sample_test.report"
+    if not path.is_file():
+        pytest.skip(f"{path} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read([path])
+    ours = chao1(cohort, rank="species").iloc[0]
+    mask = ((cohort.taxa["rank"] == "species") & ~cohort.taxa["unclassified"].astype(bool)).to_numpy()
+    reads = cohort.counts[:, np.flatnonzero(mask)].toarray()[0]
+    assert ours == pytest.approx(skbio_chao1(reads[reads > 0], bias_corrected=True), abs=1e-9)
+    assert ours > (reads > 0).sum()  # the report has singletons
+
+
+def test_david_its_runs_are_warned_and_16s_runs_not():
+    path = OUTSIDE / "mlrepo_david" / "datasets" / "david" / "gg" / "taxatable.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read([path])
+    reads = classified_reads(cohort)
+    its = reads.index.str.startswith("ITS3.")
+    least = thresholds()["min_classified_reads"]
+    assert its.sum() == 167
+    assert (reads[its] < least).sum() == 162
+    assert (reads[~its] >= least).all()
+
+
+@pytest.mark.shared
+def test_no_real_stool_profile_of_ours_is_newly_flagged(shared_data):
+    folder = shared_data / "labelled" / "franzosa2019_ibd"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} absent")
+    cohort = _quiet_read([folder / "species.tsv"])
+    flagged = stool_like(cohort)["stool_like"]
+    # The same 6 IBD samples as before the check knew Prevotella's species (docs/indices.md).
+    assert sorted(flagged[~flagged].index) == [
+        "PRISM.7971", "PRISM.8336", "PRISM.8452", "PRISM.8534", "PRISM.8629", "PRISM.8746"]
+    assert (classified_reads(cohort).isna()).all()  # relative abundances: no depth check
+
