@@ -26,8 +26,8 @@ LPS call of its members (``lps_tlr4_agonist`` where known, else 0.5 for a
 Gram-negative or LPS producer, else 0), so *Acinetobacter* brings LPS and
 *Enterococcus* none.  So is its susceptibility to a drug whose spectrum
 separates its Gram-positive members (enterococci, streptococci) from the
-Enterobacteriaceae (ciprofloxacin, vancomycin): the abundance-weighted mean
-over the members (``attrs["gram_positive_share"]``).
+Enterobacteriaceae (ciprofloxacin): the abundance-weighted mean over the
+members (``attrs["gram_positive_share"]``).
 
 Abundances are renormalised over the classified bacteria and archaea (the
 unassigned share is assumed to be composed like the assigned one) and taken as
