@@ -12,7 +12,7 @@ course (day 7) are compared with day 0.  Printed per antibiotic:
 * MDSINE2's vancomycin mice (``../shared/data/dynamics/mdsine2_gibson_healthy``): the real
   Enterobacteriaceae share of the bacteria before (days 30-35.5) and during (days 39-42.5) the course,
   mean of mice 2-5, against the simulated facultative guild's share (days 4-7 of a 7-day course from
-  each mouse's last sample before day 35.5).
+  each mouse's last sample before day 35.5, at the mouse dose: signal 1, the unit of the fitted rows).
 
 Nothing is copied from the data into the project.  Run::
 
