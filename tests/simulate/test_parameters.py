@@ -57,5 +57,8 @@ def test_fitted_susceptibilities_resolve_from_their_table():
     responses = fitted_susceptibility()
     for row in fitted.itertuples():
         drug, _, guild = row.reference.removeprefix("fitted:").partition("/")
-        assert row.value == responses.loc[(drug, guild), "value"] <= 0  # net increases are not susceptibilities
+        assert row.value == responses.loc[(drug, guild), "value"]
+        # a net increase is used only where the model's own competitive release was measured to fall
+        # short of the real bloom (scripts/derive_fitted_susceptibility.py, RELEASE_USED)
+        assert row.value <= 0 or (drug, guild) == ("vancomycin", "facultative_pathobionts")
         assert "MDSINE2" in row.source

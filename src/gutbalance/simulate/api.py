@@ -199,6 +199,7 @@ class Person:
     pathogen: str
     virtual: VirtualProfiles
     lps_potency: float | None  # the facultative guild's, from the person's taxa
+    gram_positive_share: float | None  # of the facultative guild, from the person's taxa
     subject: str
     notes: list[str]
 
@@ -255,7 +256,9 @@ def person(
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change (day 0 = the measured profile).")
     potency = None if assignment is None else assignment.attrs.get("lps_potency")
-    return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, subject=subject, notes=notes)
+    positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
+    return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, gram_positive_share=positive,
+                  subject=subject, notes=notes)
 
 
 def run_person(
@@ -273,6 +276,8 @@ def run_person(
     """
     if start.lps_potency is not None:
         params.with_lps_potency("facultative_pathobionts", start.lps_potency)
+    if start.gram_positive_share is not None:
+        params.with_gram_positive_share(start.gram_positive_share)
     state0 = calibrate(params, params.reference if start.x0 is None else start.x0)
     model = GutImmuneModel(params, fibre=scenario.fibre)
     times, states = model.run(state0, scenario.days, courses=_courses(scenario), pulses=_pulses(scenario, params),

@@ -91,6 +91,10 @@ HOST = ["butyrate", "barrier", "lps", "effector", "treg", "mucus", "immunity"]
 STATE = [*MICROBES, *HOST, *CAPACITIES]
 PATHOGENS = ["c_difficile", "salmonella"]
 ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin", "gentamicin"]
+#: the guild of Enterobacteriaceae, other facultative Gram-negatives, enterococci and streptococci
+FACULTATIVE = "facultative_pathobionts"
+#: the susceptibility target of that guild's Gram-positive members (``<drug>:facultative_gram_positive``)
+GRAM_POSITIVE_MEMBERS = "facultative_gram_positive"
 N_MIC = len(MICROBES)
 N_GUILD = len(GUILDS)
 #: the integrated part of the state; butyrate and LPS are in quasi-steady state
@@ -152,6 +156,9 @@ class GutImmuneParameters:
     extinction_threshold: float = 1 / 3.8e13
     growth: np.ndarray | None = None  # (n, 7) set by calibrate()
     baseline: np.ndarray | None = None  # (n, 6) guild abundances at the start, set by calibrate()
+    #: drug -> (n,): susceptibility of the facultative guild's Gram-positive members (enterococci,
+    #: streptococci) for the drugs whose spectrum separates them from the Enterobacteriaceae
+    susceptibility_gram_positive: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n(self) -> int:
@@ -178,6 +185,7 @@ class GutImmuneParameters:
             extinction_threshold=self.extinction_threshold,
             growth=None if self.growth is None else self.growth[rows],
             baseline=None if self.baseline is None else self.baseline[rows],
+            susceptibility_gram_positive={k: v[rows] for k, v in self.susceptibility_gram_positive.items()},
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -187,6 +195,27 @@ class GutImmuneParameters:
         lps = self.lps_potency.copy()
         lps[MICROBES.index(guild)] = potency
         self.lps_potency = lps
+
+    def with_gram_positive_share(self, share: float) -> None:
+        """Set the facultative guild's susceptibilities for this person's members.
+
+        ``share`` is the part of the guild's abundance in Gram-positive members
+        (knowledge base: enterococci, streptococci); for each drug with a
+        ``<drug>:facultative_gram_positive`` row the guild's susceptibility is
+        the abundance-weighted mean of that row and the guild's own
+        (Enterobacteriaceae) value, as its LPS potency is its members'.  One
+        state variable cannot let one part of the guild bloom while the other
+        is cleared: the mean is its net rate.
+        """
+        if not 0 <= share <= 1:
+            raise SimulationError(f"Gram-positive share of the facultative guild must be within 0-1, got {share}")
+        fac = MICROBES.index(FACULTATIVE)
+        eps = dict(self.susceptibility)
+        for drug, positive in self.susceptibility_gram_positive.items():
+            arr = eps[drug].copy()
+            arr[:, fac] = (1.0 - share) * arr[:, fac] + share * positive
+            eps[drug] = arr
+        self.susceptibility = eps
 
 
 def load_parameters(
@@ -265,14 +294,18 @@ def load_parameters(
             raise SimulationError(f"parameter {parameter!r} missing for {', '.join(missing)}")
         return out
 
-    eps = {}
+    eps, eps_positive = {}, {}
     for drug in ANTIBIOTICS:
         arr = np.zeros((n, N_MIC))
         for row in rows_of("susceptibility").itertuples():
             d, _, g = row.target.partition(":")
             if d != drug or (g in PATHOGENS and g != pathogen):
                 continue
-            arr[:, guild_key(g)] = draw(row.value, row.sd_log, key=("susceptibility", row.target))
+            value = draw(row.value, row.sd_log, key=("susceptibility", row.target))
+            if g == GRAM_POSITIVE_MEMBERS:
+                eps_positive[drug] = value
+            else:
+                arr[:, guild_key(g)] = value
         eps[drug] = arr
     targets = _scalar_targets(pathogen)
     scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS, key=(name, targets[name]))
@@ -295,6 +328,7 @@ def load_parameters(
         oxygen=oxygen,
         immigration=per_guild("immigration", required=False),
         susceptibility=eps,
+        susceptibility_gram_positive=eps_positive,
         scalars=scalars,
         pathogen_growth=growth,
         butyrate_yield=per_guild("butyrate_yield", required=False)[0],

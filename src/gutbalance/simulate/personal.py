@@ -24,7 +24,10 @@ scores see has a guild whose simulated fold change it follows
 The facultative guild's LPS potency is this person's: the abundance-weighted
 LPS call of its members (``lps_tlr4_agonist`` where known, else 0.5 for a
 Gram-negative or LPS producer, else 0), so *Acinetobacter* brings LPS and
-*Enterococcus* none.
+*Enterococcus* none.  So is its susceptibility to a drug whose spectrum
+separates its Gram-positive members (enterococci, streptococci) from the
+Enterobacteriaceae (ciprofloxacin): the abundance-weighted mean over the
+members (``attrs["gram_positive_share"]``).
 
 Abundances are renormalised over the classified bacteria and archaea (the
 unassigned share is assumed to be composed like the assigned one) and taken as
@@ -87,8 +90,9 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
 
     Returns a frame indexed like ``taxa`` with ``guild`` (one of the model's
     guilds or ``pathogen:<name>``), ``basis`` (``taxonomy``,
-    ``knowledge:<trait>`` or ``default``) and ``lps`` (the taxon's LPS
-    potency, 0-1).
+    ``knowledge:<trait>`` or ``default``), ``lps`` (the taxon's LPS
+    potency, 0-1) and ``gram_positive`` (the knowledge base calls it not
+    Gram-negative; unknown is False).
     """
     rules = _taxonomy_rules()
     kb, problem = None, None
@@ -97,7 +101,7 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             kb = _kb_traits(taxa)
         except (DataTableError, KnowledgeBaseError) as exc:  # a broken knowledge base must not stop a simulation
             problem = str(exc)
-    guilds, basis, lps = [], [], []
+    guilds, basis, lps, positive = [], [], [], []
     order = ["species", "genus", "family", "order"]
     for tid, row in taxa.iterrows():
         by_taxonomy = None
@@ -131,7 +135,8 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
         guilds.append(found[0])
         basis.append(found[1])
         lps.append(lps_call(kb, tid) if use_knowledge and problem is None else np.nan)
-    out = pd.DataFrame({"guild": guilds, "basis": basis, "lps": lps}, index=taxa.index)
+        positive.append(bool(known and kb.at[tid, "gram_negative"] == 0))
+    out = pd.DataFrame({"guild": guilds, "basis": basis, "lps": lps, "gram_positive": positive}, index=taxa.index)
     out.attrs["knowledge_problem"] = problem
     return out
 
@@ -200,5 +205,8 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     if len(members) and members["lps"].notna().all():
         potency = float(np.average(members["lps"], weights=members["abundance"]))
     assignment.attrs["lps_potency"] = potency
+    # the guild's susceptibility to a drug that spares its Gram-positive members is its members' too
+    assignment.attrs["gram_positive_share"] = (
+        float(np.average(members["gram_positive"], weights=members["abundance"])) if len(members) else None)
     x /= x.sum()  # renormalised over the bacteria and archaea
     return x, pathogen, assignment

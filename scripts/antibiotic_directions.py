@@ -1,0 +1,190 @@
+"""Which way each simulated antibiotic moves nutrients, barrier and defense, on real profiles, and why.
+
+For every profile of the sets below (all kefir and prebiotic profiles, a fixed random draw of the
+larger sets) and every antibiotic of the gut-immune model, a 7-day course at the default signal is
+simulated (``gutbalance.simulate.simulate``, central parameters) and the pillars at the end of the
+course (day 7) are compared with day 0.  Printed per antibiotic:
+
+* the share of profiles whose nutrients, barrier and defense go up and down (a change of more than
+  0.1 point; the rest is "unchanged") and the median change;
+* why: the median fold change of each guild's absolute load, and the share of profiles in which each
+  guild's *share of the bacteria* (what the composition scores see after renormalisation) rises;
+* MDSINE2's vancomycin mice (``../shared/data/dynamics/mdsine2_gibson_healthy``): the real
+  Enterobacteriaceae share of the bacteria before (days 30-35.5) and during (days 39-42.5) the course,
+  mean of mice 2-5, against the simulated facultative guild's share (days 4-7 of a 7-day course from
+  each mouse's last sample before day 35.5, at the mouse dose: signal 1, the unit of the fitted rows).
+
+Nothing is copied from the data into the project.  Run::
+
+    python scripts/antibiotic_directions.py [--per-set 60] [--outside /work/outside-data]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import gutbalance
+from gutbalance.io import read_metadata
+from gutbalance.simulate import Scenario, parse_antibiotic, simulate
+from gutbalance.simulate.gut_immune import ANTIBIOTICS, MICROBES
+from gutbalance.simulate.longitudinal import read_table
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+BIOBAKERY = "biobakery_workflows/examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv"
+MDSINE2 = SHARED / "dynamics" / "mdsine2_gibson_healthy"
+PILLARS = ["nutrients", "barrier", "defense"]
+GUILDS = [g for g in MICROBES if g != "pathogen"]
+#: a change of at most this many points counts as unchanged
+FLAT = 0.1
+COURSE = 7
+#: the signal of a mouse dose (Stein's clindamycin and the MDSINE2 fits are per unit signal at the mouse dose)
+MOUSE_DOSE = 1.0
+
+
+def markdown(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """A frame as a Markdown table (no tabulate dependency)."""
+    frame = frame.reset_index() if index else frame
+    lines = ["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * frame.shape[1]]
+    lines += ["| " + " | ".join(map(str, row)) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def profile_sets(outside: Path, per_set: int, seed: int) -> dict[str, tuple[gutbalance.Cohort, list[str]]]:
+    """The sets: (cohort, samples simulated); kefir and prebiotics whole, the others a fixed draw."""
+    rng = np.random.default_rng(seed)
+    sets = {}
+    for name in ("kefir_metaphlan3", "prebiotics_metaphlan3"):
+        folder = SHARED / "profiles" / name
+        if folder.exists():
+            cohort = gutbalance.read(sorted(folder.glob("*.txt")))
+            sets[name] = (cohort, cohort.sample_names)
+        else:
+            print(f"{name}: skipped, {folder} absent")
+    tables = {"ihmp_ibdmdb2019": SHARED / "labelled" / "ihmp_ibdmdb2019" / "species.tsv",
+              "franzosa2019_ibd": SHARED / "labelled" / "franzosa2019_ibd" / "species.tsv",
+              "biobakery_hmp2": outside / BIOBAKERY}
+    for name, path in tables.items():
+        if not path.exists():
+            print(f"{name}: skipped, {path} absent")
+            continue
+        cohort = gutbalance.read(path)
+        names = sorted(cohort.sample_names)
+        chosen = sorted(rng.choice(names, size=min(per_set, len(names)), replace=False).tolist())
+        sets[name] = (cohort, chosen)
+    return sets
+
+
+def run(sets) -> pd.DataFrame:
+    """One row per (set, sample, antibiotic): pillar changes, guild fold changes and share changes."""
+    rows = []
+    for set_name, (cohort, samples) in sets.items():
+        for sample in samples:
+            for drug in ANTIBIOTICS:
+                try:
+                    result = simulate(cohort, Scenario(days=COURSE, antibiotics=[
+                        parse_antibiotic(f"{drug}:days=0-{COURSE}")]), sample=sample)
+                except gutbalance.GutBalanceError as exc:
+                    print(f"{set_name} {sample}: refused ({exc})")
+                    break
+                p = result.pillars.set_index("time")
+                t = result.trajectory.set_index("time")
+                x0, x1 = t.iloc[0][GUILDS], t.loc[float(COURSE), GUILDS]
+                row = {"set": set_name, "sample": sample, "drug": drug}
+                for pillar in PILLARS:
+                    row[f"d_{pillar}"] = p.loc[float(COURSE), pillar] - p.iloc[0][pillar]
+                for g in GUILDS:
+                    row[f"fold_{g}"] = x1[g] / x0[g]
+                    row[f"share0_{g}"] = x0[g] / x0.sum()
+                    row[f"share_up_{g}"] = x1[g] / x1.sum() > x0[g] / x0.sum()
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summarise(table: pd.DataFrame) -> None:
+    """Print the direction table and the guild table."""
+    out = []
+    for drug, rows in table.groupby("drug", sort=False):
+        line = {"antibiotic": drug, "n": len(rows)}
+        for pillar in PILLARS:
+            d = rows[f"d_{pillar}"]
+            line[f"{pillar} up"] = f"{(d > FLAT).mean() * 100:.0f} %"
+            line[f"{pillar} down"] = f"{(d < -FLAT).mean() * 100:.0f} %"
+            line[f"{pillar} median"] = round(float(d.median()), 1)
+        out.append(line)
+    print(f"\nPillars at the end of a {COURSE}-day course minus day 0 (up/down: more than {FLAT} point):")
+    print(markdown(pd.DataFrame(out)))
+    guilds = []
+    for drug, rows in table.groupby("drug", sort=False):
+        line = {"antibiotic": drug}
+        for g in GUILDS:
+            line[g] = (f"x{rows[f'fold_{g}'].median():.2g}, share up "
+                       f"{rows[f'share_up_{g}'].mean() * 100:.0f} %")
+        guilds.append(line)
+    print("\nWhy: median fold change of each guild's load at day 7, and how often its share of the bacteria rose:")
+    print(markdown(pd.DataFrame(guilds)))
+    print("\nPer set, share of profiles whose nutrients / defense rose:")
+    per = table.assign(n_up=table["d_nutrients"] > FLAT, d_up=table["d_defense"] > FLAT).groupby(
+        ["drug", "set"])[["n_up", "d_up"]].mean().unstack("set").round(2)
+    print(per.to_string())
+
+
+def mdsine2_vancomycin() -> None:
+    """Real against simulated Enterobacteriaceae bloom under vancomycin in MDSINE2's mice."""
+    if not (MDSINE2 / "counts.tsv").exists():
+        print(f"MDSINE2: skipped, {MDSINE2} absent")
+        return
+    cohort = read_table(MDSINE2 / "counts.tsv", MDSINE2 / "silva_species.tsv")
+    meta = read_metadata(MDSINE2 / "metadata.tsv")
+    meta = meta[meta["subject"].astype(str) != "1"]  # mouse 1 has only the first week
+    family, taxa = cohort.rank_matrix("family", renormalize=True)
+    entero = pd.Series(family[:, list(taxa["name"].astype(str)).index("Enterobacteriaceae")].toarray().ravel(),
+                       index=cohort.sample_names).reindex(meta.index)
+    before = entero[(meta.time >= 30) & (meta.time <= 35.5)].groupby(meta["subject"]).mean()
+    during = entero[(meta.time >= 39) & (meta.time <= 42.5)].groupby(meta["subject"]).mean()
+    peak = entero[(meta.time >= 35.5) & (meta.time <= 42.5)].groupby(meta["subject"]).max()
+    sims = []
+    for subject, rows in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
+        start = rows.sort_values("time").index[-1]
+        result = simulate(cohort, Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"vancomycin:days=0-{COURSE}:dose={MOUSE_DOSE}")]),
+                          sample=start)
+        t = result.trajectory.set_index("time")[GUILDS]
+        share = t["facultative_pathobionts"] / t.sum(axis=1)
+        sims.append({"subject": subject, "start": share.iloc[0], "during d4-7": share.loc[4.0:7.0].mean(),
+                     "peak": share.max(), "facultative fold d7": t["facultative_pathobionts"].iloc[-1]
+                     / t["facultative_pathobionts"].iloc[0]})
+    sim = pd.DataFrame(sims).set_index("subject")
+    print("\nMDSINE2 vancomycin, Enterobacteriaceae share of the bacteria (mice 2-5):")
+    print(markdown(pd.DataFrame({"real before d30-35.5": before, "real during d39-42.5": during, "real peak d35.5-42.5": peak,
+                        "sim start": sim["start"], "sim during d4-7": sim["during d4-7"], "sim peak": sim["peak"],
+                        "sim facultative fold d7": sim["facultative fold d7"]}).round(4).rename_axis("mouse"), index=True))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--per-set", type=int, default=60, help="profiles drawn from each large set")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--outside", type=Path, default=Path("/work/outside-data"),
+                        help="folder with the fetched public data (bioBakery HMP2)")
+    parser.add_argument("--save", type=Path, default=None, help="write the per-profile table here (TSV)")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        sets = profile_sets(args.outside, args.per_set, args.seed)
+        table = run(sets)
+        if args.save:
+            table.to_csv(args.save, sep="\t", index=False)
+        summarise(table)
+        mdsine2_vancomycin()
+    print(f"\n{time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
