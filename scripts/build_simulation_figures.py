@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from gutbalance.simulate.report import figures
 
+from gutbalance.report.simulation import figures
 from gutbalance.simulate import (
     Scenario,
     parse_antibiotic,
