@@ -283,3 +283,37 @@ def test_the_microbes_behind_a_score_cite_the_facts_that_gave_their_effect(share
     table = table[: table.index("</table>")]
     assert '<td class="small"></td>' not in table
     assert 'href="https://doi.org/10.1093/nar/gkw964"' in table  # bugphyzz: facultative anaerobes
+
+
+def test_a_sample_without_comparable_percentiles_shows_none_of_the_reference_figures():
+    """Where the reference says a sample's percentiles are not comparable
+    (another profiler family, or a genus-level table against species-level
+    populations), its page draws no healthy box, lists no healthy quantiles
+    and does not say its percentiles are against the reference; it says why
+    in words. A comparable sample of the same cohort still has them all."""
+    import gutbalance
+    from gutbalance.reference import load_reference, with_percentiles
+    from gutbalance.reference.sample import comparability_note
+    from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+    genus_level = {"|".join(lineage.split("|")[:-1]): share for lineage, share in SMALL_COMMUNITY.items()}
+    cohort = make_cohort({"stool": SMALL_COMMUNITY, "kraken": SMALL_COMMUNITY, "amplicon": genus_level})
+    cohort.samples["source_format"] = ["metaphlan", "kraken", "table"]
+    cohort.samples["database"] = ["mpa_v30_CHOCOPhlAn_201901", "", ""]
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    comparable = render_sample_report("stool", scores, cohort=cohort, reference=reference)
+    assert "Healthy reference: middle half between" in comparable
+    assert "Percentiles on this page are against" in comparable
+    assert '<th scope="row">Healthy reference</th>' in comparable
+    for sample in ("kraken", "amplicon"):
+        note = comparability_note(cohort, scores, sample, reference)
+        assert note.startswith("percentiles not comparable"), sample  # the reference's own decision
+        html = render_sample_report(sample, scores, cohort=cohort, reference=reference)
+        assert "Healthy reference: middle half between" not in html, sample
+        assert '<th scope="row">Healthy reference</th>' not in html, sample
+        assert "for orientation only" not in html.split("Methods and references")[0], sample
+        assert "Percentiles on this page are against" not in html, sample
+        assert "healthy reference" not in " ".join(re.findall(r"<svg.*?</svg>", html, flags=re.S)), sample
+        assert f"No percentile: {note}." in html, sample
+        assert "This sample is not compared with healthy people" in html, sample
