@@ -145,6 +145,51 @@ def upload(
     return refreshed if refreshed is not None else job
 
 
+#: Samples per page of the ``/samples`` page and, unless ``limit`` says
+#: otherwise, of ``GET /api/samples``; an API page holds at most
+#: :data:`MAX_SAMPLES_PAGE` (an account may hold a hundred thousand samples).
+SAMPLES_PAGE = 100
+MAX_SAMPLES_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class SamplesPage:
+    """One page of a user's samples list (:func:`crud.list_samples` order)."""
+
+    samples: list[Sample]
+    #: Samples in the whole list.
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts (None on the last page)."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        """Where the previous page starts (None on the first page)."""
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+    @property
+    def number(self) -> int:
+        """The page's number, from 1 (a page that starts between two pages counts as the later one)."""
+        return -(-self.offset // self.limit) + 1
+
+    @property
+    def pages(self) -> int:
+        """Pages in the whole list (1 for an empty list)."""
+        return max(-(-self.total // self.limit), 1)
+
+
+def samples_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0, subject: str | None = None) -> SamplesPage:
+    """The samples from ``offset`` on, at most ``limit``, and how many there are in all."""
+    total = crud.count_samples(session, owner=owner, subject=subject)
+    samples = crud.list_samples(session, owner=owner, subject=subject, limit=limit, offset=offset)
+    return SamplesPage(samples=samples, total=total, limit=limit, offset=offset)
+
+
 def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
     """The samples a finished job stored, in file order (deleted ones left out)."""
     ids = list(job.sample_ids or [])

@@ -180,7 +180,7 @@ def logout_everywhere(request: Request, session: SessionDep, user: PageUser) -> 
 
 
 def _account_page(request: Request, session, user, *, error: str | None = None, password_error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
-    count = len(crud.list_samples(session, owner=user))
+    count = crud.count_samples(session, owner=user)
     context = {"sample_count": count, "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
     return render(request, "account.html", context, status_code=status_code)
 
@@ -254,10 +254,17 @@ def account_delete(
 # --- samples -----------------------------------------------------------------
 
 
-def _samples_page(request: Request, session, user, *, error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
+def _samples_page(
+    request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None
+) -> Response:
     pending = crud.list_unfinished_jobs(session, owner=user)
+    size = services.SAMPLES_PAGE
+    listed = services.samples_page(session, owner=user, limit=size, offset=(page - 1) * size)
+    if page > listed.pages:  # past the end (samples were deleted meanwhile): the last page
+        listed = services.samples_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
     context = {
-        "samples": crud.list_samples(session, owner=user),
+        "samples": listed.samples,
+        "listed": listed,
         "subjects": crud.list_subjects(session, owner=user),
         "pending": pending,
         "refresh": REFRESH_SECONDS if pending else None,
@@ -269,9 +276,12 @@ def _samples_page(request: Request, session, user, *, error: str | None = None, 
 
 
 @router.get("/samples", response_class=HTMLResponse)
-def samples_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
-    """The user's samples, subjects and unfinished uploads, with the upload form."""
-    return _samples_page(request, session, user, notice=notice)
+def samples_page(
+    request: Request, user: PageUser, session: SessionDep, notice: str | None = None, page: Annotated[int, Query(ge=1, le=10**7)] = 1
+) -> Response:
+    """One page of the user's samples (:data:`services.SAMPLES_PAGE` a page),
+    their subjects and unfinished uploads, with the upload form."""
+    return _samples_page(request, session, user, page=page, notice=notice)
 
 
 @router.post("/samples/upload", dependencies=[Csrf])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from ... import crud, jobs, services
@@ -74,9 +74,33 @@ def get_job(job_id: str, user: ApiUser, session: SessionDep) -> JobOut:
 
 
 @router.get("/samples", response_model=list[SampleSummary])
-def list_samples(user: ApiUser, session: SessionDep, subject: str | None = None) -> list[SampleSummary]:
-    """The caller's samples (optionally of one subject)."""
-    return [SampleSummary.model_validate(s) for s in crud.list_samples(session, owner=user, subject=subject)]
+def list_samples(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    session: SessionDep,
+    subject: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Samples per page")] = services.SAMPLES_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Samples of the list to skip")] = 0,
+) -> list[SampleSummary]:
+    """One page of the caller's samples (optionally of one subject), in a
+    stable order: those with a subject first, by subject, then by collection
+    date (undated last), upload time, name and id.
+
+    ``X-Total-Count`` says how many samples the whole list holds; ``Link``
+    gives the next and previous pages (``rel="next"``, ``rel="prev"``) where
+    there are such pages.  Pages do not move unless samples are added or
+    deleted meanwhile."""
+    page = services.samples_page(session, owner=user, limit=limit, offset=offset, subject=subject)
+    response.headers["X-Total-Count"] = str(page.total)
+    links = [
+        f'<{request.url.include_query_params(limit=limit, offset=target)}>; rel="{rel}"'
+        for rel, target in (("next", page.next_offset), ("prev", page.previous_offset))
+        if target is not None
+    ]
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    return [SampleSummary.model_validate(s) for s in page.samples]
 
 
 @router.get("/subjects", response_model=list[SubjectOut])
