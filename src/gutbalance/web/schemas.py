@@ -98,11 +98,21 @@ class SubjectOut(BaseModel):
     samples: int
 
 
+class UploadProblemOut(BaseModel):
+    """A file of an uploaded zip that could not be read (the others were stored)."""
+
+    #: Its name in the archive.
+    file: str
+    #: What is wrong with it (the line and field where there is one).
+    problem: str
+
+
 class JobOut(BaseModel):
     """An upload being scored off the request path.  ``status`` is
-    ``queued``, ``running``, ``done`` (``samples`` lists what was stored) or
-    ``failed`` (``error`` says why; ``error_status`` is the HTTP status an
-    immediate answer would have had: 413 too large, 422 unreadable, 500 ours)."""
+    ``queued``, ``running``, ``done`` (``samples`` lists what was stored,
+    ``problems`` the files of a zip that could not be read) or ``failed``
+    (``error`` says why; ``error_status`` is the HTTP status an immediate
+    answer would have had: 413 too large, 422 unreadable, 500 ours)."""
 
     id: str
     status: str
@@ -115,4 +125,5 @@ class JobOut(BaseModel):
     error: str | None
     error_status: int | None
     samples: list[str]
+    problems: list[UploadProblemOut] = []
     url: str

@@ -198,7 +198,8 @@ def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
 
 
 def job_record(job: Job) -> dict[str, Any]:
-    """A job as the API returns it (status, file, error, the ids of its samples and where to poll it)."""
+    """A job as the API returns it (status, file, error, the ids of its samples,
+    the files of a zip that could not be read, and where to poll it)."""
     return {
         "id": job.id,
         "status": job.status,
@@ -211,6 +212,7 @@ def job_record(job: Job) -> dict[str, Any]:
         "error": job.error,
         "error_status": job.error_status,
         "samples": list(job.sample_ids or []),
+        "problems": list(job.problems or []),
         "url": f"/api/jobs/{job.id}",
     }
 

@@ -314,7 +314,7 @@ def samples_upload(
 def _after_job(job) -> str:
     """Where a finished upload leads: its sample, or the list for several;
     an unfinished one: its page, which reloads until scoring ends."""
-    if job.status != jobs.DONE:
+    if job.status != jobs.DONE or job.problems:  # files left out are said on the upload's page
         return f"/uploads/{job.id}"
     ids = list(job.sample_ids or [])
     if len(ids) == 1:
@@ -325,14 +325,17 @@ def _after_job(job) -> str:
 @router.get("/uploads/{job_id}", response_class=HTMLResponse)
 def upload_page(request: Request, job_id: str, user: PageUser, session: SessionDep) -> Response:
     """An upload being scored: "scoring…" and a reload every few seconds,
-    then on to its samples, or the reason it failed."""
+    then on to its samples, or the reason it failed; a zip of which some
+    files could not be read stays here, with its stored samples and, per
+    file left out, the problem."""
     job = crud.get_job(session, owner=user, job_id=job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such upload.")
-    if job.status == jobs.DONE:
+    if job.status == jobs.DONE and not job.problems:
         return _redirect(_after_job(job))
-    waiting = job.status != jobs.FAILED
-    return render(request, "upload.html", {"job": job, "refresh": REFRESH_SECONDS if waiting else None})
+    stored = services.job_samples(session, owner=user, job=job) if job.status == jobs.DONE else []
+    waiting = job.status not in jobs.FINISHED
+    return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
