@@ -68,7 +68,7 @@ def test_register_upload_read_delete_through_pages(client, app):
     assert count_rows(app)["samples"] == 0
 
 def test_pages_need_a_session(client):
-    for path in ("/samples", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
+    for path in ("/samples", "/subjects", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=")

@@ -174,3 +174,45 @@ def test_samples_page_without_pages_has_no_pager(client, n):
     html = client.get("/samples").text
     assert 'class="pager"' not in html
     assert len(_page_rows(html)) == n
+
+
+def test_subjects_are_paged_too(client, app):
+    """An account with 130 subjects: /samples lists the first
+    SUBJECTS_SHOWN and links to /subjects, which pages them; the API pages
+    /api/subjects as /api/samples."""
+    page_register(client, "erin")
+    headers = {"Authorization": "Bearer " + client.post("/api/login", json={"username": "erin", "password": "correct horse battery"}).json()["access_token"]}
+    upload(client, headers, single_profile())
+    with app.state.sessions() as session:
+        template = session.scalars(select(Sample)).first()
+        rows = [
+            {
+                "id": f"{i:032x}", "owner_id": template.owner_id, "name": f"S{i:04d}", "subject": f"P{i % 130:03d}", "collected": None,
+                "source_file": "x.txt", "source_format": template.source_format, "database": "", "scores": template.scores,
+                "profile": template.profile, "contributions": None, "created_at": template.created_at,
+            }
+            for i in range(260)
+        ]
+        session.execute(insert(Sample), rows)
+        session.commit()
+    names = [f"P{i:03d}" for i in range(130)]
+    listed = client.get("/samples").text
+    shown = re.findall(r'<li><a href="/subject\?name=(P\d{3})">', listed)
+    assert shown == names[: services.SUBJECTS_SHOWN]
+    assert '<a href="/subjects">All 130 subjects</a>' in listed
+    first = client.get("/subjects").text
+    assert re.findall(r'<li><a href="/subject\?name=(P\d{3})">', first) == names[:100]
+    assert "(2 samples)" in first
+    assert 'href="/subjects?page=2" rel="next"' in first
+    second = client.get("/subjects?page=2").text
+    assert re.findall(r'<li><a href="/subject\?name=(P\d{3})">', second) == names[100:]
+    assert 'href="/subjects?page=1" rel="prev"' in second
+
+    got, url = [], "/api/subjects?limit=40"
+    while url:
+        response = client.get(url, headers=headers)
+        assert response.headers["X-Total-Count"] == "130"
+        got += [(s["subject"], s["samples"]) for s in response.json()]
+        found = re.search(r'<([^>]+)>; rel="next"', response.headers.get("Link", ""))
+        url = "/" + found.group(1).split("://", 1)[-1].split("/", 1)[-1] if found else ""
+    assert got == [(n, 2) for n in names]

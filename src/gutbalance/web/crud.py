@@ -171,15 +171,24 @@ def count_samples(session: Session, *, owner: User, subject: str | None = None) 
     return int(session.scalar(query) or 0)
 
 
-def list_subjects(session: Session, *, owner: User) -> list[tuple[str, int]]:
-    """(subject, number of samples) for every subject the owner named."""
-    rows = session.execute(
+def list_subjects(session: Session, *, owner: User, limit: int | None = None, offset: int = 0) -> list[tuple[str, int]]:
+    """(subject, number of samples) for every subject the owner named, by
+    subject; ``limit`` and ``offset`` cut one page out of that list."""
+    query = (
         select(Sample.subject, func.count())
         .where(Sample.owner_id == owner.id, Sample.subject.is_not(None))
         .group_by(Sample.subject)
         .order_by(Sample.subject)
+        .offset(offset)
+        .limit(limit)
     )
-    return [(subject, int(n)) for subject, n in rows if subject is not None]
+    return [(subject, int(n)) for subject, n in session.execute(query) if subject is not None]
+
+
+def count_subjects(session: Session, *, owner: User) -> int:
+    """How many subjects the owner named."""
+    query = select(func.count(func.distinct(Sample.subject))).where(Sample.owner_id == owner.id, Sample.subject.is_not(None))
+    return int(session.scalar(query) or 0)
 
 
 def get_sample(session: Session, *, owner: User, sample_id: str) -> Sample | None:

@@ -146,18 +146,21 @@ def upload(
 
 
 #: Samples per page of the ``/samples`` page and, unless ``limit`` says
-#: otherwise, of ``GET /api/samples``; an API page holds at most
-#: :data:`MAX_SAMPLES_PAGE` (an account may hold a hundred thousand samples).
+#: otherwise, of ``GET /api/samples`` (and subjects of ``/subjects`` and
+#: ``GET /api/subjects``); an API page holds at most :data:`MAX_SAMPLES_PAGE`
+#: (an account may hold a hundred thousand samples).
 SAMPLES_PAGE = 100
 MAX_SAMPLES_PAGE = 1000
+#: Subjects the ``/samples`` page lists before linking to the ``/subjects`` pages.
+SUBJECTS_SHOWN = 50
 
 
 @dataclass(frozen=True)
-class SamplesPage:
-    """One page of a user's samples list (:func:`crud.list_samples` order)."""
+class ListPage:
+    """One page of a list (samples in :func:`crud.list_samples` order, or subjects by name)."""
 
-    samples: list[Sample]
-    #: Samples in the whole list.
+    items: list[Any]
+    #: Entries in the whole list.
     total: int
     limit: int
     offset: int
@@ -183,11 +186,31 @@ class SamplesPage:
         return max(-(-self.total // self.limit), 1)
 
 
-def samples_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0, subject: str | None = None) -> SamplesPage:
+def samples_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0, subject: str | None = None) -> ListPage:
     """The samples from ``offset`` on, at most ``limit``, and how many there are in all."""
     total = crud.count_samples(session, owner=owner, subject=subject)
     samples = crud.list_samples(session, owner=owner, subject=subject, limit=limit, offset=offset)
-    return SamplesPage(samples=samples, total=total, limit=limit, offset=offset)
+    return ListPage(items=samples, total=total, limit=limit, offset=offset)
+
+
+def subjects_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0) -> ListPage:
+    """The subjects (name, samples) from ``offset`` on, at most ``limit``, and how many there are in all."""
+    total = crud.count_subjects(session, owner=owner)
+    return ListPage(items=crud.list_subjects(session, owner=owner, limit=limit, offset=offset), total=total, limit=limit, offset=offset)
+
+
+def page_links(url: Any, page: ListPage) -> dict[str, str]:
+    """The headers of an API page: ``X-Total-Count`` and ``Link`` with the next
+    and previous pages (``url``: the request's, a Starlette ``URL``)."""
+    headers = {"X-Total-Count": str(page.total)}
+    links = [
+        f'<{url.include_query_params(limit=page.limit, offset=target)}>; rel="{rel}"'
+        for rel, target in (("next", page.next_offset), ("prev", page.previous_offset))
+        if target is not None
+    ]
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
 
 
 def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:

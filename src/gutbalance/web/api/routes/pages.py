@@ -262,10 +262,12 @@ def _samples_page(
     listed = services.samples_page(session, owner=user, limit=size, offset=(page - 1) * size)
     if page > listed.pages:  # past the end (samples were deleted meanwhile): the last page
         listed = services.samples_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    subjects = services.subjects_page(session, owner=user, limit=services.SUBJECTS_SHOWN)
     context = {
-        "samples": listed.samples,
+        "samples": listed.items,
         "listed": listed,
-        "subjects": crud.list_subjects(session, owner=user),
+        "subjects": subjects.items,
+        "subjects_total": subjects.total,
         "pending": pending,
         "refresh": REFRESH_SECONDS if pending else None,
         "error": error,
@@ -282,6 +284,16 @@ def samples_page(
     """One page of the user's samples (:data:`services.SAMPLES_PAGE` a page),
     their subjects and unfinished uploads, with the upload form."""
     return _samples_page(request, session, user, page=page, notice=notice)
+
+
+@router.get("/subjects", response_class=HTMLResponse)
+def subjects_list_page(request: Request, user: PageUser, session: SessionDep, page: Annotated[int, Query(ge=1, le=10**7)] = 1) -> Response:
+    """Every subject of the user, by name, :data:`services.SAMPLES_PAGE` a page."""
+    size = services.SAMPLES_PAGE
+    listed = services.subjects_page(session, owner=user, limit=size, offset=(page - 1) * size)
+    if page > listed.pages:  # past the end: the last page
+        listed = services.subjects_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    return render(request, "subjects.html", {"subjects": listed.items, "listed": listed})
 
 
 @router.post("/samples/upload", dependencies=[Csrf])

@@ -109,21 +109,24 @@ def list_samples(
     there are such pages.  Pages do not move unless samples are added or
     deleted meanwhile."""
     page = services.samples_page(session, owner=user, limit=limit, offset=offset, subject=subject)
-    response.headers["X-Total-Count"] = str(page.total)
-    links = [
-        f'<{request.url.include_query_params(limit=limit, offset=target)}>; rel="{rel}"'
-        for rel, target in (("next", page.next_offset), ("prev", page.previous_offset))
-        if target is not None
-    ]
-    if links:
-        response.headers["Link"] = ", ".join(links)
-    return [SampleSummary.model_validate(s) for s in page.samples]
+    response.headers.update(services.page_links(request.url, page))
+    return [SampleSummary.model_validate(s) for s in page.items]
 
 
 @router.get("/subjects", response_model=list[SubjectOut])
-def list_subjects(user: ApiUser, session: SessionDep) -> list[SubjectOut]:
-    """The subjects the caller named, with the number of samples of each."""
-    return [SubjectOut(subject=s, samples=n) for s, n in crud.list_subjects(session, owner=user)]
+def list_subjects(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Subjects per page")] = services.SAMPLES_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Subjects of the list to skip")] = 0,
+) -> list[SubjectOut]:
+    """One page of the subjects the caller named, by name, with the number
+    of samples of each; ``X-Total-Count`` and ``Link`` as for ``/api/samples``."""
+    page = services.subjects_page(session, owner=user, limit=limit, offset=offset)
+    response.headers.update(services.page_links(request.url, page))
+    return [SubjectOut(subject=s, samples=n) for s, n in page.items]
 
 
 @router.get("/samples/{sample_id}", response_model=SampleOut)
