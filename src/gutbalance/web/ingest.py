@@ -52,12 +52,14 @@ PROFILE_VERSION = 1
 def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
     """The sample profiles in an uploaded file (any format the library reads,
     or a zip archive of such files), within ``limits`` (the web app's, see
-    :attr:`Settings.upload_limits`).
+    :attr:`Settings.upload_limits`).  Of a zip, the profiles of the files
+    that could be read: :func:`score_uploads` also says which could not.
 
     Raises
     ------
     gutbalance.errors.GutBalanceError
-        When the file cannot be read; the message names what is wrong.
+        When the file (of a zip: the archive, or every file in it) cannot be
+        read; the message names what is wrong.
     """
     return _read_upload(data, filename=filename, limits=limits).profiles
 
