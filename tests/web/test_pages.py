@@ -362,3 +362,9 @@ def test_a_table_without_a_named_profiler_says_why_it_has_no_percentiles(client,
     assert "percentiles not comparable" in html  # the warning, under "Read with care"
     assert html.count("No percentile: the healthy reference is of another kind of input (see the warnings).") >= 6
     assert "Percentile " not in html
+    # its report shows none of the reference's figures either, and says why
+    report = client.get(first.group(1) + "/report").text
+    assert "This sample is not compared with healthy people" in report
+    assert "Healthy reference: middle half between" not in report
+    assert '<th scope="row">Healthy reference</th>' not in report
+    assert "Percentiles on this page are against" not in report
