@@ -40,11 +40,15 @@ def upload(client: httpx.Client, headers: dict[str, str], path: Path) -> tuple[i
         while job["status"] not in ("done", "failed"):
             time.sleep(0.25)
             job = client.get(job["url"], headers=headers).json()
-        status = 201 if job["status"] == "done" else job["error_status"]
-        return status, len(job["samples"]), job["error"] or "", time.monotonic() - start
+        status = (207 if job["problems"] else 201) if job["status"] == "done" else job["error_status"]
+        message = job["error"] or "; ".join(f"{p['file']}: {p['problem']}" for p in job["problems"])
+        return status, len(job["samples"]), message, time.monotonic() - start
     body = response.json()
     if response.status_code == 201:
         return 201, len(body), "", time.monotonic() - start
+    if response.status_code == 207:  # a zip with files left out: the job names each
+        left_out = "; ".join(f"{p['file']}: {p['problem']}" for p in body["problems"])
+        return 207, len(body["samples"]), f"left out: {left_out}", time.monotonic() - start
     return response.status_code, 0, str(body.get("detail", "")), time.monotonic() - start
 
 
@@ -64,14 +68,15 @@ def main() -> int:
             for path in args.files:
                 status, samples, message, seconds = upload(client, headers, path)
                 print(f"{status}\t{samples}\t{seconds:.2f}\t{path.name}\t{message}")
-            stored = client.get("/api/samples", headers=headers).json()
+            listed = client.get("/api/samples", headers=headers)
+            stored, total = listed.json(), int(listed.headers["X-Total-Count"])
             if stored:
                 start = time.monotonic()
                 report = client.get(f"/api/samples/{stored[-1]['id']}/report", headers=headers)
                 print(f"report of {stored[-1]['name']}: {report.status_code}, {len(report.content):,} bytes, {time.monotonic() - start:.2f} s")
             start = time.monotonic()
             export = client.get("/api/account/export", headers=headers)
-            print(f"export of {len(stored)} samples: {export.status_code}, {len(export.content):,} bytes, {time.monotonic() - start:.2f} s")
+            print(f"export of {total} samples: {export.status_code}, {len(export.content):,} bytes, {time.monotonic() - start:.2f} s")
             start = time.monotonic()
             deleted = client.request("DELETE", "/api/account", headers=headers, json={"password": PASSWORD})
             print(f"account deleted: {deleted.status_code}, {time.monotonic() - start:.2f} s")

@@ -283,3 +283,130 @@ def test_the_microbes_behind_a_score_cite_the_facts_that_gave_their_effect(share
     table = table[: table.index("</table>")]
     assert '<td class="small"></td>' not in table
     assert 'href="https://doi.org/10.1093/nar/gkw964"' in table  # bugphyzz: facultative anaerobes
+
+
+def test_a_sample_without_comparable_percentiles_shows_none_of_the_reference_figures():
+    """Where the reference says a sample's percentiles are not comparable
+    (another profiler family, or a genus-level table against species-level
+    populations), its page draws no healthy box, lists no healthy quantiles
+    and does not say its percentiles are against the reference; it says why
+    in words. A comparable sample of the same cohort still has them all."""
+    import gutbalance
+    from gutbalance.reference import load_reference, with_percentiles
+    from gutbalance.reference.sample import comparability_note
+    from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+    genus_level = {"|".join(lineage.split("|")[:-1]): share for lineage, share in SMALL_COMMUNITY.items()}
+    cohort = make_cohort({"stool": SMALL_COMMUNITY, "kraken": SMALL_COMMUNITY, "amplicon": genus_level})
+    cohort.samples["source_format"] = ["metaphlan", "kraken", "table"]
+    cohort.samples["database"] = ["mpa_v30_CHOCOPhlAn_201901", "", ""]
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    comparable = render_sample_report("stool", scores, cohort=cohort, reference=reference)
+    assert "Healthy reference: middle half between" in comparable
+    assert "Percentiles on this page are against" in comparable
+    assert '<th scope="row">Healthy reference</th>' in comparable
+    for sample in ("kraken", "amplicon"):
+        note = comparability_note(cohort, scores, sample, reference)
+        assert note.startswith("percentiles not comparable"), sample  # the reference's own decision
+        html = render_sample_report(sample, scores, cohort=cohort, reference=reference)
+        assert "Healthy reference: middle half between" not in html, sample
+        assert '<th scope="row">Healthy reference</th>' not in html, sample
+        assert "for orientation only" not in html.split("Methods and references")[0], sample
+        assert "Percentiles on this page are against" not in html, sample
+        assert "healthy reference" not in " ".join(re.findall(r"<svg.*?</svg>", html, flags=re.S)), sample
+        assert f"No percentile: {note}." in html, sample
+        assert "This sample is not compared with healthy people" in html, sample
+
+
+def test_a_rendering_removes_its_own_stale_pages_and_nothing_else(report_input, tmp_path):
+    """Re-rendering a results folder with other subjects, fewer samples or no
+    figures removes the pages and figures the previous rendering wrote and
+    did not write again (they would look current), listed in its manifest;
+    a file it did not write, one changed since, or one a hand-edited
+    manifest names outside its folders, stays."""
+    import json
+    import os
+
+    from gutbalance.report import remove_reports
+
+    cohort, scores, contributions = report_input
+    write_table_atomic(scores, tmp_path / "scores.tsv")
+    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit")
+    old_subject = first.timeline_reports["p1"]
+    assert old_subject.exists()
+    assert first.figures
+    assert first.removed == []
+    mine = tmp_path / "subjects" / "notes.html"  # the user's own file beside the pages
+    mine.write_text("my notes", encoding="utf-8")
+    edited = first.sample_reports["s7"]
+    edited.write_text(edited.read_text(encoding="utf-8") + "<!-- my annotation -->", encoding="utf-8")
+    os.utime(edited, ns=(1, 1))
+    manifest = json.loads((tmp_path / "report_manifest.json").read_text(encoding="utf-8"))
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.html"
+    outside.write_text("not the report's", encoding="utf-8")
+    for name in ("scores.tsv", f"../{outside.name}", str(outside), "samples/../scores.tsv"):
+        target = tmp_path / name if not os.path.isabs(name) else outside
+        manifest["files"][name] = [target.stat().st_size, target.stat().st_mtime_ns]
+    (tmp_path / "report_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    fewer = scores.drop(index=["s6", "s7"])
+    second = write_reports(tmp_path, cohort, fewer, contributions, subject_pattern=r"(p)\d_t(\d)", figures=False)
+    assert set(second.timeline_reports) == {"p"}
+    assert not old_subject.exists()
+    assert second.timeline_reports["p"].exists()
+    assert not first.sample_reports["s6"].exists()  # a sample no longer in the scores
+    assert edited.exists()  # changed since it was written: no longer the report's to remove
+    assert mine.exists()
+    assert outside.exists()
+    assert (tmp_path / "scores.tsv").exists()
+    assert not any(path.exists() for path in first.figures)
+    assert set(second.removed) == {old_subject, first.sample_reports["s6"], *first.figures}
+    for sample in fewer.index:
+        assert second.sample_reports[sample].exists()
+    listed = json.loads((tmp_path / "report_manifest.json").read_text(encoding="utf-8"))["files"]
+    assert set(listed) == {p.relative_to(tmp_path).as_posix() for p in [second.cohort_report, *second.sample_reports.values(), *second.timeline_reports.values()]}
+
+    # the same rendering again removes nothing; a run without reports removes them all
+    assert write_reports(tmp_path, cohort, fewer, contributions, subject_pattern=r"(p)\d_t(\d)", figures=False).removed == []
+    removed = remove_reports(tmp_path)
+    assert second.cohort_report in removed
+    assert not any(path.exists() for path in [second.cohort_report, *second.sample_reports.values(), *second.timeline_reports.values()])
+    assert mine.exists()
+    assert edited.exists()
+
+
+def test_the_report_command_removes_the_previous_subject_pages(report_input, tmp_path):
+    """`gutbalance report DIR --subject-pattern ...` after a run by person:
+    the person pages go, and the command says so."""
+    cohort, scores, contributions = report_input
+    write_table_atomic(scores, tmp_path / "scores.tsv")
+    (tmp_path / "scores.json").write_text('{"contributions": {}}', encoding="utf-8")
+    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit", figures=False)
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--no-figures", "--subject-pattern", r"(p)\d_t(\d)"])
+    assert result.exit_code == 0, result.output
+    assert "1 pages and figures of the previous rendering removed" in result.output
+    assert not first.timeline_reports["p1"].exists()
+    assert (tmp_path / "subjects" / f"{safe_filename('p')}.html").exists()
+    back = CliRunner().invoke(main, ["report", str(tmp_path), "--no-figures", "--subject-column", "person", "--time-column", "visit"])
+    assert back.exit_code == 0, back.output
+    assert first.timeline_reports["p1"].exists()
+    assert not (tmp_path / "subjects" / f"{safe_filename('p')}.html").exists()
+
+
+def test_analyze_without_reports_removes_the_pages_of_an_earlier_run(tmp_path):
+    """`analyze -o DIR --reports none` over a folder with an earlier run's
+    pages: they would describe the earlier scores, so they go (the scores
+    files stay, a file of the user's stays)."""
+    out = tmp_path / "out"
+    first = CliRunner().invoke(main, ["analyze", "--example", "-o", str(out)])
+    assert first.exit_code == 0, first.output
+    pages = sorted(p for p in out.rglob("*.html"))
+    assert out / "report.html" in pages
+    (out / "samples" / "mine.html").write_text("mine", encoding="utf-8")
+    again = CliRunner().invoke(main, ["analyze", "--example", "-o", str(out), "--reports", "none"])
+    assert again.exit_code == 0, again.output
+    assert "report pages and figures of an earlier run removed" in again.output
+    assert not any(p.exists() for p in pages)
+    assert (out / "samples" / "mine.html").exists()
+    assert (out / "scores.tsv").exists()

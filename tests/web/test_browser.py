@@ -220,3 +220,48 @@ def test_a_clinic_uploads_a_zip_of_visits_and_reads_a_timeline(server, page, tmp
     page.wait_for_url("**/samples/*")
     assert page.get_by_role("rowheader", name="Immune support immune_support").is_visible()
     assert page.get_by_text("Why: the input gives relative abundances, not read counts").is_visible()
+
+
+def test_a_zip_with_a_bad_file_then_the_list_paged_by_keyboard(server, page, tmp_path):
+    """A zip of a merged table of 105 samples and an empty file: the upload's
+    page says what was stored and names the file left out; the samples list
+    is in pages whose "next" link is reached with Tab and followed with Enter."""
+    import gutbalance
+    from tests.helpers import SMALL_COMMUNITY, make_cohort
+
+    merged = tmp_path / "cohort_metaphlan.tsv"
+    gutbalance.write(make_cohort({f"S{i:03d}": SMALL_COMMUNITY for i in range(105)}), merged)
+    archive = tmp_path / "clinic.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(merged, "clinic/cohort_metaphlan.tsv")
+        zf.writestr("clinic/S999_metaphlan.txt", "")
+
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill("paging-user")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/uploads/*")
+    status = page.get_by_role("status")
+    status.filter(has_text="were read, scored and stored").wait_for(timeout=120_000)  # the page reloads until scoring ends
+    assert "105 samples of this upload were read, scored and stored; 1 file in it could not be read" in status.inner_text()
+    assert page.get_by_role("table", name="Files left out").get_by_role("row", name="clinic/S999_metaphlan.txt the file is empty").is_visible()
+
+    page.get_by_role("link", name="All your samples").click()
+    page.wait_for_url(server + "/samples")
+    assert page.get_by_text("Samples 1–100 of 105").is_visible()
+    assert page.get_by_text("Page 1 of 2").first.is_visible()
+    for _ in range(400):  # Tab through the page until the first "next" link has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('rel')") == "next":
+            break
+    else:
+        pytest.fail("the next-page link is never reached with Tab")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server + "/samples?page=2")
+    assert page.get_by_text("Samples 101–105 of 105").is_visible()
+    assert page.get_by_text("Page 2 of 2").first.is_visible()
+    assert page.get_by_role("link", name="← Previous page").first.is_visible()
+    assert page.locator("a[rel=next]").count() == 0

@@ -244,7 +244,7 @@ def test_workers_run_under_their_memory_limit():
             pool.run(text_bomb, "big.txt.gz", InputLimits(max_expanded_bytes=200 * 1024**2), 120)
         assert failure.value.status == 413
         assert "needs more than the 0.3 GB an upload may use" in failure.value.message
-        assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120)[0].scores["immune_support"] is not None
+        assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120).samples[0].scores["immune_support"] is not None
     finally:
         pool.close()
 
@@ -293,8 +293,9 @@ def test_uploads_scored_together_equal_each_scored_alone(tmp_path):
         if name == "junk.txt":
             continue
         alone = ingest.score_upload(data, filename=name, limits=limits)
-        assert [s.name for s in batch] == [s.name for s in alone]
-        for a, b in zip(alone, batch, strict=True):
+        assert batch.problems == []
+        assert [s.name for s in batch.samples] == [s.name for s in alone]
+        for a, b in zip(alone, batch.samples, strict=True):
             assert json.dumps(a.scores) == json.dumps(b.scores), name
             assert a.contributions == b.contributions, name
             assert a.profile == b.profile, name
@@ -312,8 +313,8 @@ def test_a_batch_that_fails_as_a_whole_is_retried_one_upload_at_a_time():
         results = pool.run_batch([good, (text_bomb, "big.txt.gz", InputLimits(max_expanded_bytes=200 * 1024**2)), good], 120)
         assert isinstance(results[1], jobs.WorkerFailure)
         assert results[1].status == 413
-        assert results[0][0].scores == results[2][0].scores
-        assert results[0][0].scores["immune_support"] is not None
+        assert results[0].samples[0].scores == results[2].samples[0].scores
+        assert results[0].samples[0].scores["immune_support"] is not None
     finally:
         pool.close()
 

@@ -68,7 +68,7 @@ def test_register_upload_read_delete_through_pages(client, app):
     assert count_rows(app)["samples"] == 0
 
 def test_pages_need_a_session(client):
-    for path in ("/samples", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
+    for path in ("/samples", "/subjects", "/account", "/samples/abc", "/subject?name=x", "/scores.tsv", "/account/export.zip"):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303, path
         assert response.headers["location"].startswith("/login?next=")
@@ -362,3 +362,9 @@ def test_a_table_without_a_named_profiler_says_why_it_has_no_percentiles(client,
     assert "percentiles not comparable" in html  # the warning, under "Read with care"
     assert html.count("No percentile: the healthy reference is of another kind of input (see the warnings).") >= 6
     assert "Percentile " not in html
+    # its report shows none of the reference's figures either, and says why
+    report = client.get(first.group(1) + "/report").text
+    assert "This sample is not compared with healthy people" in report
+    assert "Healthy reference: middle half between" not in report
+    assert '<th scope="row">Healthy reference</th>' not in report
+    assert "Percentiles on this page are against" not in report

@@ -15,6 +15,10 @@ from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
+remove_reports = lazy("gutbalance.report:remove_reports")
+#: The list of pages a rendering wrote (``gutbalance.report.files.MANIFEST_FILE``;
+#: named here so that a run without reports imports the reports only when there are pages to remove).
+REPORT_MANIFEST = "report_manifest.json"
 read_contributions = lazy("gutbalance.report:read_contributions")
 
 #: Largest cohort that gets HTML reports without --reports all.
@@ -89,8 +93,12 @@ def analyze(
         _write_reports(summary.files, out_dir, format_, meta, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
         click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
-    elif reports == "auto":
-        click.echo(f"{summary.n_samples:,} samples: HTML reports skipped (use --reports all)", err=True)
+    else:
+        if reports == "auto":
+            click.echo(f"{summary.n_samples:,} samples: HTML reports skipped (use --reports all)", err=True)
+        # an earlier run's pages would describe other scores than these
+        if (out_dir / REPORT_MANIFEST).exists() and (removed := remove_reports(out_dir)):
+            click.echo(f"{len(removed)} report pages and figures of an earlier run removed", err=True)
     if summary.failed:
         _report_problems(summary.problems)
         sys.exit(1)

@@ -37,8 +37,9 @@ def report(results: Path, subject_column, time_column, subject_pattern, group_by
         reference=str(reference) if reference else None,
         figures=False if no_figures else None,
     )
+    stale = f"; {len(files.removed)} pages and figures of the previous rendering removed" if files.removed else ""
     click.echo(
-        f"{len(files.sample_reports)} sample reports, {len(files.timeline_reports)} timelines -> {files.cohort_report}",
+        f"{len(files.sample_reports)} sample reports, {len(files.timeline_reports)} timelines -> {files.cohort_report}{stale}",
         err=True,
     )
 

@@ -53,7 +53,7 @@ class ScorePosition:
     has_reference: bool
     #: Percent of the healthy population below the value (None: missing value, no distribution, not comparable).
     percentile: float | None
-    #: Quantiles of the healthy population (:func:`distribution_summary`), None without one.
+    #: Quantiles of the healthy population (:func:`distribution_summary`), None without one or when not comparable.
     reference: dict[str, float] | None
     #: Quantiles of the first context population that has the score, for orientation only.
     context: dict[str, float] | None = None
@@ -107,10 +107,15 @@ def _finite(v) -> bool:
 def score_position(key: str, value: float, reference: Reference | None, *, comparable: bool = True) -> ScorePosition:
     """``value`` of score ``key`` against ``reference``'s primary population (and its first context population with the score).
 
-    ``comparable`` False withholds the percentile (a sample of another kind of input than the population).
+    ``comparable`` False withholds the percentile and the populations'
+    quantiles (a sample of another kind of input than the population: its
+    figures do not describe what this sample's value would be among healthy
+    people, so they are not given to be drawn beside it).
     """
     dist = reference.distribution(key) if reference else None
     context, context_label = None, ""
+    if not comparable:
+        return ScorePosition(key=key, value=value, has_reference=dist is not None, percentile=None, reference=None)
     if reference:
         for pop in reference.context.values():
             if key in pop.distributions:

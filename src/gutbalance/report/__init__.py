@@ -10,7 +10,7 @@ autoescaped, printable on A4 and readable on a phone.  See ``docs/reports.md``.
 """
 
 from ..score_specs import ScoreInfo, ScoreSpec, describe, register
-from .files import ReportFiles, read_contributions, read_scores, rerender, write_reports
+from .files import ReportFiles, read_contributions, read_scores, remove_reports, rerender, write_reports
 from .render import (
     DISCLAIMER,
     render_cohort_report,
@@ -30,6 +30,7 @@ __all__ = [
     "read_contributions",
     "read_scores",
     "register",
+    "remove_reports",
     "render_cohort_report",
     "render_sample_report",
     "render_simulation_report",

@@ -10,8 +10,17 @@ Layout of ``DIR`` (``gutbalance analyze ... -o DIR``)::
     samples/<name>.html   one report per sample (safe file names)
     subjects/<name>.html  one timeline per subject with two or more samples
     figures/<score>.svg   cohort figures, also as .png
+    report_manifest.json  the pages and figures the last rendering wrote
 
 ``gutbalance report DIR`` re-renders every page from the saved files.
+
+The reports own what they write and nothing else: each rendering lists its
+pages and figures, with the size and time each had when written, in
+``report_manifest.json``, and removes the files of the previous list that
+it did not write again (a subject page of a ``--subject-column`` no longer
+used, a sample no longer in the scores, figures turned off), so no page of
+an earlier run looks current.  A file not in that list, or changed since
+(its size or time differ), is never removed.
 """
 
 from __future__ import annotations
@@ -47,6 +56,9 @@ from .render import (
 
 SETTINGS_FILE = "report_settings.json"
 COHORT_FILE = "cohort.h5ad"
+MANIFEST_FILE = "report_manifest.json"
+#: The folders a manifest may name files in (anything else in one is ignored, never removed).
+_OWNED_FOLDERS = ("samples", "subjects", "figures")
 
 
 @dataclass
@@ -58,6 +70,8 @@ class ReportFiles:
     timeline_reports: dict[str, Path] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
     timelines: list[Timeline] = field(default_factory=list)
+    #: Pages and figures of the previous rendering not written again, and removed.
+    removed: list[Path] = field(default_factory=list)
 
 
 def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
@@ -182,7 +196,76 @@ def write_reports(
         "figures": figures,
     }
     write_text_atomic(json.dumps(settings, indent=1) + "\n", out / SETTINGS_FILE)
+    written = [result.cohort_report, *result.sample_reports.values(), *result.timeline_reports.values(), *result.figures]
+    result.removed = _replace_manifest(out, written)
     return result
+
+
+def _stamp(path: Path) -> list[int]:
+    """What tells a file we wrote from one changed since: its size and modification time (ns)."""
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _owned(out: Path, name: object) -> Path | None:
+    """The file a manifest entry names, if it may be one of ours: a plain
+    relative path to ``report.html`` or into one of :data:`_OWNED_FOLDERS`
+    (a hand-edited manifest cannot point outside them)."""
+    if not isinstance(name, str) or "\\" in name:
+        return None
+    parts = Path(name).parts
+    if name == "report.html" or (len(parts) == 2 and parts[0] in _OWNED_FOLDERS and parts[1] not in ("", ".", "..")):
+        return out / name
+    return None
+
+
+def _read_manifest(out: Path) -> dict[str, list[int]]:
+    """The files the last rendering into ``out`` wrote, with their stamps ({} without a readable manifest)."""
+    try:
+        data = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    return {k: v for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
+
+
+def _remove_stale(out: Path, previous: dict[str, list[int]], keep: set[str]) -> list[Path]:
+    """Remove the files of ``previous`` not in ``keep`` that are still as we wrote them; those removed."""
+    removed = []
+    for name, stamp in previous.items():
+        path = _owned(out, name)
+        if name in keep or path is None or path.is_symlink() or not path.is_file():
+            continue
+        try:
+            if _stamp(path) != stamp:  # changed since we wrote it: not ours to remove any more
+                continue
+            path.unlink()
+        except OSError:
+            continue
+        removed.append(path)
+    return removed
+
+
+def _replace_manifest(out: Path, written: Sequence[Path]) -> list[Path]:
+    """Record ``written`` as this rendering's files and remove the previous
+    rendering's files that were not written again; those removed."""
+    previous = _read_manifest(out)
+    files = {path.relative_to(out).as_posix(): _stamp(path) for path in written}
+    removed = _remove_stale(out, previous, set(files))
+    write_text_atomic(json.dumps({"files": files}, indent=0, sort_keys=True) + "\n", out / MANIFEST_FILE)
+    return removed
+
+
+def remove_reports(out_dir: str | PathLike[str]) -> list[Path]:
+    """Remove every page and figure the last rendering into ``out_dir`` wrote
+    (as listed in its manifest, unchanged since), for a run that writes no
+    reports over the results they described; the files removed."""
+    out = Path(out_dir)
+    if not (out / MANIFEST_FILE).exists():
+        return []
+    removed = _remove_stale(out, _read_manifest(out), set())
+    write_text_atomic(json.dumps({"files": {}}, indent=0) + "\n", out / MANIFEST_FILE)
+    return removed
 
 
 def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, subject_pattern) -> pd.DataFrame | None:
@@ -230,7 +313,15 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
             settings = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise FormatError(f"cannot read report settings: {exc}", path=out / SETTINGS_FILE) from None
-    settings.update({k: v for k, v in overrides.items() if v is not None})
+    given = {k: v for k, v in overrides.items() if v is not None}
+    # the subjects come from a column or a pattern, the column first: naming
+    # one on the command line replaces the other saved with the results
+    if "subject_pattern" in given and "subject_column" not in given:
+        settings.pop("subject_column", None)
+        settings.pop("time_column", None)
+    if "subject_column" in given and "subject_pattern" not in given:
+        settings.pop("subject_pattern", None)
+    settings.update(given)
     return write_reports(
         out, cohort, scores, contributions,
         reference=settings.get("reference"),

@@ -520,6 +520,7 @@ def render_sample_report(
         timeline_href=timeline_href,
         cohort_href=cohort_href,
         score_references=references,
+        not_comparable=not_comparable,
         **_page_common(statistics.reference),
     )
 

@@ -52,28 +52,51 @@ PROFILE_VERSION = 1
 def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
     """The sample profiles in an uploaded file (any format the library reads,
     or a zip archive of such files), within ``limits`` (the web app's, see
-    :attr:`Settings.upload_limits`).
+    :attr:`Settings.upload_limits`).  Of a zip, the profiles of the files
+    that could be read: :func:`score_uploads` also says which could not.
 
     Raises
     ------
     gutbalance.errors.GutBalanceError
-        When the file cannot be read; the message names what is wrong.
+        When the file (of a zip: the archive, or every file in it) cannot be
+        read; the message names what is wrong.
     """
-    return _read_upload(data, filename=filename, limits=limits)[0]
+    return _read_upload(data, filename=filename, limits=limits).profiles
 
 
 #: What a sample sheet gives one sample: its subject and collection date (None where not given).
 SheetEntry = tuple[str | None, str | None]
 
 
-def _read_upload(data: bytes, *, filename: str, limits: InputLimits | None) -> tuple[list[SampleProfile], list[SheetEntry]]:
+@dataclass(frozen=True)
+class UploadProblem:
+    """A file of an uploaded zip that could not be read while the others
+    were (as ``problems.tsv`` lists the files of a folder ``analyze`` could
+    not read): its name in the archive and what is wrong with it."""
+
+    file: str
+    problem: str
+
+
+@dataclass(frozen=True)
+class _ReadUpload:
+    """An upload read: its profiles, for each what the sample sheet says of
+    it, and the zip members that could not be read."""
+
+    profiles: list[SampleProfile]
+    sheet: list[SheetEntry]
+    problems: list[UploadProblem] = dataclasses.field(default_factory=list)
+
+
+def _read_upload(data: bytes, *, filename: str, limits: InputLimits | None) -> _ReadUpload:
     """:func:`read_upload` and, for each profile, what the upload's sample
-    sheet says of it (a zip may hold one, see :func:`_sample_sheet`)."""
+    sheet says of it (a zip may hold one, see :func:`_sample_sheet`), and the
+    members of a zip that could not be read (:func:`_read_zip_of_profiles`)."""
     source = Source.from_bytes(data, name=filename, limits=limits)
     if source.is_zip and not is_qiime2_artifact(source):
         return _read_zip_of_profiles(source)
     profiles = _read_one(source)
-    return profiles, [(None, None)] * len(profiles)
+    return _ReadUpload(profiles, [(None, None)] * len(profiles))
 
 
 def _read_one(source: Source) -> list[SampleProfile]:
@@ -110,13 +133,18 @@ def _is_sheet(info: zipfile.ZipInfo, data: bytes) -> bool:
     return "sample" in fields and bool(fields & {"subject", "collected", "date"})
 
 
-def _sample_sheet(data: bytes, *, path: str, profiles: list[SampleProfile]) -> list[SheetEntry]:
+def _sample_sheet(
+    data: bytes, *, path: str, profiles: list[SampleProfile], unread: list[UploadProblem] | None = None
+) -> list[SheetEntry]:
     """Per profile, the subject and date a sample sheet gives it.
 
     The sheet has a header naming ``sample`` and ``subject`` and/or
     ``collected`` (or ``date``, written YYYY-MM-DD), tab- or comma-separated;
     an empty cell leaves the upload form's value.  Every sample it names must
     be in the upload, once; :class:`FormatError` names the line and field.
+    Where some files of the upload could not be read (``unread``, not
+    empty), a sample the sheet names and no file read holds may be in one of
+    them: its line is added to ``unread`` as a problem of the sheet instead.
     """
     text = decode_text(data, path=path)
     dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
@@ -134,6 +162,9 @@ def _sample_sheet(data: bytes, *, path: str, profiles: list[SampleProfile]) -> l
             raise FormatError(f"{len(row)} fields where the header has {len(header)}", path=path, line=number)
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
         sample = cells.get("sample", "")
+        if not counts.get(sample) and unread:
+            unread.append(UploadProblem(path.split("/", 1)[-1], f"line {number}: no sample {sample!r} among the files read (it may be in a file that could not be read); the line was left out"))
+            continue
         if not counts.get(sample):
             raise FormatError(f"no sample {sample!r} in the upload", path=path, line=number, field="sample")
         if counts[sample] > 1:
@@ -153,23 +184,37 @@ def _sample_sheet(data: bytes, *, path: str, profiles: list[SampleProfile]) -> l
     return [given.get(p.sample, (None, None)) for p in profiles]
 
 
-def _read_zip_of_profiles(source: Source) -> tuple[list[SampleProfile], list[SheetEntry]]:
-    """Every profile in a zip archive that is not a QIIME 2 artifact (what a
-    clinic gets when it zips a folder of profiler outputs), and what its
-    sample sheet (:func:`_sample_sheet`), if it holds one, says of each.
+def _member_problem(exc: GutBalanceError) -> str:
+    """What is wrong with a zip member, without its name (the problem's ``file`` says it)."""
+    if isinstance(exc, FormatError):
+        where = ([f"line {exc.line}"] if exc.line is not None else []) + ([f"field {exc.field!r}"] if exc.field is not None else [])
+        return f"{', '.join(where)}: {exc.message}" if where else exc.message
+    return str(exc)
 
-    All or nothing, like any upload: a member that cannot be read fails the
-    upload, the message naming the member.  The archive was checked against
-    the upload's limits from its directory (:func:`check_archive`: total
-    expanded size, ratio, unsafe names); each member is read within them, and
-    the samples and lines of all members together count against the limits
-    of one file."""
+
+def _read_zip_of_profiles(source: Source) -> _ReadUpload:
+    """Every profile in a zip archive that is not a QIIME 2 artifact (what a
+    clinic gets when it zips a folder of profiler outputs), what its sample
+    sheet (:func:`_sample_sheet`), if it holds one, says of each, and the
+    members that could not be read.
+
+    A batch never loses its good files because of one bad file: a member
+    that cannot be read as a profile (truncated, empty, of no format read
+    here, negative abundances) becomes an :class:`UploadProblem` naming it,
+    and the other members' samples are stored.  The whole archive is
+    refused where the archive itself is the problem: not a readable zip,
+    over the upload's limits (checked from its directory by
+    :func:`check_archive`: total expanded size, ratio, unsafe names; each
+    member is read within them, and the samples and lines of all members
+    together count against the limits of one file), a zip inside the zip,
+    no profile read at all, or a wrong sample sheet."""
     limits = source.limits
     try:
         archive = zipfile.ZipFile(io.BytesIO(source.data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
         raise ArchiveError(f"not a readable zip archive ({exc})", path=source.path) from None
     sheets: list[tuple[str, bytes]] = []
+    problems: list[UploadProblem] = []
     with archive:
         members = [info for info in check_archive(archive, len(source.data), source.path, limits=limits) if not _skipped_member(info)]
         profiles: list[SampleProfile] = []
@@ -187,15 +232,27 @@ def _read_zip_of_profiles(source: Source) -> tuple[list[SampleProfile], list[She
             if _is_sheet(info, member.data):
                 sheets.append((name, member.data))
                 continue
-            profiles.extend(_read_one(member))
+            try:
+                read = _read_one(member)
+            except (ArchiveError, ContentLimitError):
+                raise  # limits and broken containers are the archive's problem: refuse it whole
+            except (FormatError, DataError) as exc:
+                problems.append(UploadProblem(info.filename, _member_problem(exc)))
+                continue
+            profiles.extend(read)
             limits.check_profiles(profiles, path=source.path)
+    if not profiles and problems:
+        listed = "; ".join(f"{p.file}: {p.problem}" for p in problems[:5]) + ("; ..." if len(problems) > 5 else "")
+        raise ArchiveError(f"none of the {len(problems)} files in the zip archive could be read as a profile ({listed})", path=source.path)
     if not profiles:
         raise ArchiveError("the zip archive holds no profiles", path=source.path)
     if len(sheets) > 1:
         raise ArchiveError(f"the zip archive holds {len(sheets)} sample sheets ({', '.join(n for n, _ in sheets)}); keep one", path=source.path)
     if sheets:
-        return profiles, _sample_sheet(sheets[0][1], path=sheets[0][0], profiles=profiles)
-    return profiles, [(None, None)] * len(profiles)
+        unread = list(problems)
+        entries = _sample_sheet(sheets[0][1], path=sheets[0][0], profiles=profiles, unread=unread)
+        return _ReadUpload(profiles, entries, unread)
+    return _ReadUpload(profiles, [(None, None)] * len(profiles), problems)
 
 
 @dataclass(frozen=True)
@@ -218,6 +275,16 @@ class ScoredSample:
     collected: str | None = None
 
 
+@dataclass(frozen=True)
+class ScoredUpload:
+    """What one upload gave: its scored samples, in file order, and the
+    files of a zip that could not be read (stored with the job and shown with
+    the upload; empty for any other upload)."""
+
+    samples: list[ScoredSample]
+    problems: list[UploadProblem] = dataclasses.field(default_factory=list)
+
+
 def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[ScoredSample]:
     """Read, score and explain every sample of an upload, each on its own.
 
@@ -225,17 +292,20 @@ def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = Non
     (:mod:`gutbalance.web.jobs`): scores and contributions come from one pass
     (:func:`gutbalance.scores.score_with_contributions`, with the percentiles of
     :func:`gutbalance.reference.with_percentiles_explained`), and the contributions
-    are kept so that the report never runs the scoring again.
+    are kept so that the report never runs the scoring again.  The samples
+    only: the files of a zip that could not be read are in
+    :func:`score_uploads`' :attr:`ScoredUpload.problems`.
     """
     (result,) = score_uploads([(data, filename, limits)])
     if isinstance(result, GutBalanceError):
         raise result
-    return result
+    return result.samples
 
 
-def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[list[ScoredSample] | GutBalanceError]:
+def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[ScoredUpload | GutBalanceError]:
     """:func:`score_upload` for several uploads at once: for each, its scored
-    samples, or the error that its reading raised.
+    samples and the files of a zip that could not be read, or the error that
+    its reading raised.
 
     The samples of every upload that could be read are scored as one cohort:
     scoring a cohort of one costs about as much as a cohort of sixteen
@@ -244,17 +314,17 @@ def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[
     (checked in ``tests/web/test_jobs.py``).  Samples are scored under
     positional names, so equal sample names in different uploads do not meet.
     """
-    read: list[tuple[list[SampleProfile], list[SheetEntry]] | GutBalanceError] = []
+    read: list[_ReadUpload | GutBalanceError] = []
     for data, filename, limits in uploads:
         try:
             read.append(_read_upload(data, filename=filename, limits=limits))
         except GutBalanceError as exc:
             read.append(exc)
-    profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r[0]]
+    profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r.profiles]
     scored = iter(_scored(profiles))
     return [
         r if isinstance(r, GutBalanceError)
-        else [dataclasses.replace(next(scored), subject=subject, collected=day) for subject, day in r[1]]
+        else ScoredUpload([dataclasses.replace(next(scored), subject=subject, collected=day) for subject, day in r.sheet], r.problems)
         for r in read
     ]
 

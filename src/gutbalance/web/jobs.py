@@ -144,17 +144,17 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
         del results
 
 
-def _pages(result: list[ingest.ScoredSample] | GutBalanceError, subject: str | None, conn: Any) -> list[RenderedReport | None] | None:
+def _pages(result: ingest.ScoredUpload | GutBalanceError, subject: str | None, conn: Any) -> list[RenderedReport | None] | None:
     """The report pages of one upload's samples (None for an upload that
     failed or holds more than :data:`PRERENDER_SAMPLES` samples; a page not
     rendered is None and is rendered when first read).
 
     Scoring goes first: once the next batch is waiting in the pipe, the
     remaining pages are left to be rendered when read."""
-    if isinstance(result, GutBalanceError) or len(result) > PRERENDER_SAMPLES:
+    if isinstance(result, GutBalanceError) or len(result.samples) > PRERENDER_SAMPLES:
         return None
     pages: list[RenderedReport | None] = []
-    for scored in result:
+    for scored in result.samples:
         if conn.poll(0):
             pages.append(None)
             continue
@@ -166,7 +166,7 @@ def _pages(result: list[ingest.ScoredSample] | GutBalanceError, subject: str | N
     return pages
 
 
-def _outcome(result: list[ingest.ScoredSample] | GutBalanceError) -> tuple:
+def _outcome(result: ingest.ScoredUpload | GutBalanceError) -> tuple:
     if isinstance(result, SizeLimitError):
         return ("error", 413, str(result))
     if isinstance(result, GutBalanceError):
@@ -236,7 +236,7 @@ class _Worker:
 
     def run(
         self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float, *, subjects: list[str | None] | None = None
-    ) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+    ) -> list[ingest.ScoredUpload | WorkerFailure]:
         """Each upload's scored samples, or why it failed; :class:`WorkerFailure`
         when the whole batch failed (time, memory, a crash).  With ``subjects``
         (one per upload) the worker goes on to render the samples' reports:
@@ -335,8 +335,8 @@ class WorkerPool:
         for worker in self.workers:
             self._idle.put(worker)
 
-    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> list[ingest.ScoredSample]:
-        """One upload's scored samples; :class:`WorkerFailure` when it cannot be."""
+    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> ingest.ScoredUpload:
+        """One upload's scored samples (and unreadable zip members); :class:`WorkerFailure` when it cannot be."""
         (result,) = self.run_batch([(data, filename, limits)], seconds)
         if isinstance(result, WorkerFailure):
             raise result
@@ -348,8 +348,8 @@ class WorkerPool:
         seconds: float,
         *,
         subjects: list[str | None] | None = None,
-        store: Callable[[list[list[ingest.ScoredSample] | WorkerFailure]], list[list[str] | None]] | None = None,
-    ) -> list[list[ingest.ScoredSample] | WorkerFailure]:
+        store: Callable[[list[ingest.ScoredUpload | WorkerFailure]], list[list[str] | None]] | None = None,
+    ) -> list[ingest.ScoredUpload | WorkerFailure]:
         """Several uploads in one worker (see :func:`gutbalance.web.ingest.score_uploads`):
         each one's scored samples or its failure.  When the batch as a whole
         fails (time, memory, a crash, a scoring error), each upload is tried
@@ -380,7 +380,7 @@ class WorkerPool:
                     collect = worker.pages_due
                     batch = worker.batches
                 return results
-            out: list[list[ingest.ScoredSample] | WorkerFailure] = []
+            out: list[ingest.ScoredUpload | WorkerFailure] = []
             for upload in uploads:
                 try:
                     out += worker.run([upload], seconds)
@@ -549,7 +549,7 @@ class JobRunner:
         limits = self.settings.upload_limits
         for group in groups:
 
-            def store(results: list[list[ingest.ScoredSample] | WorkerFailure], group: list[_Claimed] = group) -> list[list[str] | None]:
+            def store(results: list[ingest.ScoredUpload | WorkerFailure], group: list[_Claimed] = group) -> list[list[str] | None]:
                 stored: list[list[str] | None] = []
                 for job, result in zip(group, results, strict=True):
                     job.data = b""
@@ -592,17 +592,19 @@ class JobRunner:
                 if job is not None and job.upload is not None
             ]
 
-    def _store(self, job: _Claimed, scored: list[ingest.ScoredSample]) -> list[str] | None:
-        """Store the job's samples and mark it done; their ids (None when nothing was kept)."""
+    def _store(self, job: _Claimed, scored: ingest.ScoredUpload) -> list[str] | None:
+        """Store the job's samples and mark it done, with the zip members that
+        could not be read; the samples' ids (None when nothing was kept)."""
+        problems = [{"file": p.file[:255], "problem": p.problem[:2000]} for p in scored.problems]
         try:
             with self.sessions() as session:
                 ids = crud.add_scored_samples(
-                    session, owner_id=job.owner_id, scored=scored, subject=job.subject, collected=job.collected, filename=job.filename
+                    session, owner_id=job.owner_id, scored=scored.samples, subject=job.subject, collected=job.collected, filename=job.filename
                 )
                 done = session.execute(
                     update(Job)
                     .where(Job.id == job.id, Job.status == RUNNING)
-                    .values(status=DONE, sample_ids=ids, upload=None, finished_at=utcnow())
+                    .values(status=DONE, sample_ids=ids, problems=problems or None, upload=None, finished_at=utcnow())
                 )
                 if crud.affected_rows(done) != 1:  # the job (or its owner) was deleted meanwhile: keep nothing
                     session.rollback()

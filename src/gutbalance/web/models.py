@@ -55,6 +55,8 @@ class Sample(Base):
     __table_args__ = (
         Index("ix_samples_owner_created", "owner_id", "created_at"),
         Index("ix_samples_owner_subject", "owner_id", "subject"),
+        # every column of the samples list's order (crud.list_samples), so a page's ids come from the index alone
+        Index("ix_samples_owner_listing", "owner_id", "subject", "collected", "created_at", "name", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -140,6 +142,9 @@ class Job(Base):
     error_status: Mapped[int | None] = mapped_column(Integer)
     #: The ids of the samples it stored, in file order.
     sample_ids: Mapped[list | None] = mapped_column(JSON, nullable=True)
+    #: The files of a zip that could not be read while the others were stored:
+    #: ``[{"file": name in the archive, "problem": why}]`` (None or empty: none).
+    problems: Mapped[list | None] = mapped_column(JSON, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -19,7 +19,8 @@ USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,64}$"
 
 
 class Credentials(BaseModel):
-    """Username (3-64 letters, digits or ``_.@+-``; case does not matter) and password."""
+    """Body of a request to create an account: username (3-64 letters, digits
+    or ``_.@+-``; case does not matter) and password."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -28,7 +29,7 @@ class Credentials(BaseModel):
 
 
 class LoginBody(BaseModel):
-    """Body of a request to create an account."""
+    """Body of a login request."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,7 +38,7 @@ class LoginBody(BaseModel):
 
 
 class PasswordConfirmation(BaseModel):
-    """Body of a login request."""
+    """Body of a request that asks for the password again (deleting the account)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,7 +46,7 @@ class PasswordConfirmation(BaseModel):
 
 
 class PasswordChange(BaseModel):
-    """Body of a request that asks for the password again (deleting the account)."""
+    """Body of a password change: the current password and the new one."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -54,7 +55,7 @@ class PasswordChange(BaseModel):
 
 
 class UserOut(BaseModel):
-    """Body of a password change: the current password and the new one."""
+    """An account as the API shows it."""
 
     id: str
     username: str
@@ -62,7 +63,7 @@ class UserOut(BaseModel):
 
 
 class Token(BaseModel):
-    """An account as the API shows it."""
+    """A bearer token for the API and how many seconds it is valid."""
 
     access_token: str
     token_type: str = "bearer"
@@ -70,7 +71,7 @@ class Token(BaseModel):
 
 
 class SampleSummary(BaseModel):
-    """A bearer token for the API and how many seconds it is valid."""
+    """A sample as the list shows it: name, subject, collection date and where it came from."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -98,11 +99,21 @@ class SubjectOut(BaseModel):
     samples: int
 
 
+class UploadProblemOut(BaseModel):
+    """A file of an uploaded zip that could not be read (the others were stored)."""
+
+    #: Its name in the archive.
+    file: str
+    #: What is wrong with it (the line and field where there is one).
+    problem: str
+
+
 class JobOut(BaseModel):
     """An upload being scored off the request path.  ``status`` is
-    ``queued``, ``running``, ``done`` (``samples`` lists what was stored) or
-    ``failed`` (``error`` says why; ``error_status`` is the HTTP status an
-    immediate answer would have had: 413 too large, 422 unreadable, 500 ours)."""
+    ``queued``, ``running``, ``done`` (``samples`` lists what was stored,
+    ``problems`` the files of a zip that could not be read) or ``failed``
+    (``error`` says why; ``error_status`` is the HTTP status an immediate
+    answer would have had: 413 too large, 422 unreadable, 500 ours)."""
 
     id: str
     status: str
@@ -115,4 +126,5 @@ class JobOut(BaseModel):
     error: str | None
     error_status: int | None
     samples: list[str]
+    problems: list[UploadProblemOut] = []
     url: str

@@ -145,6 +145,74 @@ def upload(
     return refreshed if refreshed is not None else job
 
 
+#: Samples per page of the ``/samples`` page and, unless ``limit`` says
+#: otherwise, of ``GET /api/samples`` (and subjects of ``/subjects`` and
+#: ``GET /api/subjects``); an API page holds at most :data:`MAX_SAMPLES_PAGE`
+#: (an account may hold a hundred thousand samples).
+SAMPLES_PAGE = 100
+MAX_SAMPLES_PAGE = 1000
+#: Subjects the ``/samples`` page lists before linking to the ``/subjects`` pages.
+SUBJECTS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list (samples in :func:`crud.list_samples` order, or subjects by name)."""
+
+    items: list[Any]
+    #: Entries in the whole list.
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """Where the next page starts (None on the last page)."""
+        return self.offset + self.limit if self.offset + self.limit < self.total else None
+
+    @property
+    def previous_offset(self) -> int | None:
+        """Where the previous page starts (None on the first page)."""
+        return max(self.offset - self.limit, 0) if self.offset > 0 else None
+
+    @property
+    def number(self) -> int:
+        """The page's number, from 1 (a page that starts between two pages counts as the later one)."""
+        return -(-self.offset // self.limit) + 1
+
+    @property
+    def pages(self) -> int:
+        """Pages in the whole list (1 for an empty list)."""
+        return max(-(-self.total // self.limit), 1)
+
+
+def samples_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0, subject: str | None = None) -> ListPage:
+    """The samples from ``offset`` on, at most ``limit``, and how many there are in all."""
+    total = crud.count_samples(session, owner=owner, subject=subject)
+    samples = crud.list_samples(session, owner=owner, subject=subject, limit=limit, offset=offset)
+    return ListPage(items=samples, total=total, limit=limit, offset=offset)
+
+
+def subjects_page(session: Session, *, owner: User, limit: int = SAMPLES_PAGE, offset: int = 0) -> ListPage:
+    """The subjects (name, samples) from ``offset`` on, at most ``limit``, and how many there are in all."""
+    total = crud.count_subjects(session, owner=owner)
+    return ListPage(items=crud.list_subjects(session, owner=owner, limit=limit, offset=offset), total=total, limit=limit, offset=offset)
+
+
+def page_links(url: Any, page: ListPage) -> dict[str, str]:
+    """The headers of an API page: ``X-Total-Count`` and ``Link`` with the next
+    and previous pages (``url``: the request's, a Starlette ``URL``)."""
+    headers = {"X-Total-Count": str(page.total)}
+    links = [
+        f'<{url.include_query_params(limit=page.limit, offset=target)}>; rel="{rel}"'
+        for rel, target in (("next", page.next_offset), ("prev", page.previous_offset))
+        if target is not None
+    ]
+    if links:
+        headers["Link"] = ", ".join(links)
+    return headers
+
+
 def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
     """The samples a finished job stored, in file order (deleted ones left out)."""
     ids = list(job.sample_ids or [])
@@ -153,7 +221,8 @@ def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
 
 
 def job_record(job: Job) -> dict[str, Any]:
-    """A job as the API returns it (status, file, error, the ids of its samples and where to poll it)."""
+    """A job as the API returns it (status, file, error, the ids of its samples,
+    the files of a zip that could not be read, and where to poll it)."""
     return {
         "id": job.id,
         "status": job.status,
@@ -166,6 +235,7 @@ def job_record(job: Job) -> dict[str, Any]:
         "error": job.error,
         "error_status": job.error_status,
         "samples": list(job.sample_ids or []),
+        "problems": list(job.problems or []),
         "url": f"/api/jobs/{job.id}",
     }
 

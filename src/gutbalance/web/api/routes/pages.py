@@ -180,7 +180,7 @@ def logout_everywhere(request: Request, session: SessionDep, user: PageUser) -> 
 
 
 def _account_page(request: Request, session, user, *, error: str | None = None, password_error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
-    count = len(crud.list_samples(session, owner=user))
+    count = crud.count_samples(session, owner=user)
     context = {"sample_count": count, "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
     return render(request, "account.html", context, status_code=status_code)
 
@@ -254,11 +254,20 @@ def account_delete(
 # --- samples -----------------------------------------------------------------
 
 
-def _samples_page(request: Request, session, user, *, error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
+def _samples_page(
+    request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None
+) -> Response:
     pending = crud.list_unfinished_jobs(session, owner=user)
+    size = services.SAMPLES_PAGE
+    listed = services.samples_page(session, owner=user, limit=size, offset=(page - 1) * size)
+    if page > listed.pages:  # past the end (samples were deleted meanwhile): the last page
+        listed = services.samples_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    subjects = services.subjects_page(session, owner=user, limit=services.SUBJECTS_SHOWN)
     context = {
-        "samples": crud.list_samples(session, owner=user),
-        "subjects": crud.list_subjects(session, owner=user),
+        "samples": listed.items,
+        "listed": listed,
+        "subjects": subjects.items,
+        "subjects_total": subjects.total,
         "pending": pending,
         "refresh": REFRESH_SECONDS if pending else None,
         "error": error,
@@ -269,9 +278,22 @@ def _samples_page(request: Request, session, user, *, error: str | None = None, 
 
 
 @router.get("/samples", response_class=HTMLResponse)
-def samples_page(request: Request, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
-    """The user's samples, subjects and unfinished uploads, with the upload form."""
-    return _samples_page(request, session, user, notice=notice)
+def samples_page(
+    request: Request, user: PageUser, session: SessionDep, notice: str | None = None, page: Annotated[int, Query(ge=1, le=10**7)] = 1
+) -> Response:
+    """One page of the user's samples (:data:`services.SAMPLES_PAGE` a page),
+    their subjects and unfinished uploads, with the upload form."""
+    return _samples_page(request, session, user, page=page, notice=notice)
+
+
+@router.get("/subjects", response_class=HTMLResponse)
+def subjects_list_page(request: Request, user: PageUser, session: SessionDep, page: Annotated[int, Query(ge=1, le=10**7)] = 1) -> Response:
+    """Every subject of the user, by name, :data:`services.SAMPLES_PAGE` a page."""
+    size = services.SAMPLES_PAGE
+    listed = services.subjects_page(session, owner=user, limit=size, offset=(page - 1) * size)
+    if page > listed.pages:  # past the end: the last page
+        listed = services.subjects_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    return render(request, "subjects.html", {"subjects": listed.items, "listed": listed})
 
 
 @router.post("/samples/upload", dependencies=[Csrf])
@@ -304,7 +326,7 @@ def samples_upload(
 def _after_job(job) -> str:
     """Where a finished upload leads: its sample, or the list for several;
     an unfinished one: its page, which reloads until scoring ends."""
-    if job.status != jobs.DONE:
+    if job.status != jobs.DONE or job.problems:  # files left out are said on the upload's page
         return f"/uploads/{job.id}"
     ids = list(job.sample_ids or [])
     if len(ids) == 1:
@@ -315,14 +337,17 @@ def _after_job(job) -> str:
 @router.get("/uploads/{job_id}", response_class=HTMLResponse)
 def upload_page(request: Request, job_id: str, user: PageUser, session: SessionDep) -> Response:
     """An upload being scored: "scoring…" and a reload every few seconds,
-    then on to its samples, or the reason it failed."""
+    then on to its samples, or the reason it failed; a zip of which some
+    files could not be read stays here, with its stored samples and, per
+    file left out, the problem."""
     job = crud.get_job(session, owner=user, job_id=job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such upload.")
-    if job.status == jobs.DONE:
+    if job.status == jobs.DONE and not job.problems:
         return _redirect(_after_job(job))
-    waiting = job.status != jobs.FAILED
-    return render(request, "upload.html", {"job": job, "refresh": REFRESH_SECONDS if waiting else None})
+    stored = services.job_samples(session, owner=user, job=job) if job.status == jobs.DONE else []
+    waiting = job.status not in jobs.FINISHED
+    return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, HTTPException, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from ... import crud, jobs, services
@@ -18,8 +18,16 @@ _NOT_FOUND = "no such sample"
 
 
 def _job_response(session, user, job) -> Response:
-    """201 with the samples of a finished job, the job's error if it failed,
-    else 202 with the job and where to poll it."""
+    """201 with the samples of a finished job; 207 with the job (the ids of
+    the samples stored and, in ``problems``, the files of the zip that could
+    not be read) when only some of its files were; the job's error if it
+    failed, else 202 with the job and where to poll it."""
+    if job.status == jobs.DONE and job.problems:
+        return JSONResponse(
+            JobOut.model_validate(services.job_record(job)).model_dump(mode="json"),
+            status_code=status.HTTP_207_MULTI_STATUS,
+            headers={"Location": f"/api/jobs/{job.id}"},
+        )
     if job.status == jobs.DONE:
         created = services.job_samples(session, owner=user, job=job)
         body = [SampleOut.model_validate(s).model_dump(mode="json") for s in created]
@@ -38,7 +46,10 @@ def _job_response(session, user, job) -> Response:
     "/samples",
     status_code=status.HTTP_201_CREATED,
     response_model=list[SampleOut],
-    responses={202: {"model": JobOut, "description": "Queued or being scored: poll the job's url"}},
+    responses={
+        202: {"model": JobOut, "description": "Queued or being scored: poll the job's url"},
+        207: {"model": JobOut, "description": "A zip of which some files could not be read: the others' samples were stored (`samples`), each file left out is in `problems`"},
+    },
 )
 def upload_samples(
     request: Request,
@@ -49,13 +60,19 @@ def upload_samples(
     subject: Annotated[str | None, Form(max_length=128, description="Who the sample(s) came from, for the timeline")] = None,
     collected: Annotated[str | None, Form(max_length=32, description="Collection date, YYYY-MM-DD")] = None,
 ) -> Response:
-    """Queue the file for reading and scoring, all samples or none.
+    """Queue the file for reading and scoring: all its samples or none, but
+    a zip of profiles keeps the samples of the files it could read.
 
     Answers 201 with the samples when scoring ends within the app's short
     wait, else 202 with the job (``Location`` is its URL; poll
-    ``GET /api/jobs/{id}``).  413 when the file or its decompressed content is
-    over the limits, 422 naming the problem when it cannot be read, 503 when
-    too many uploads are waiting."""
+    ``GET /api/jobs/{id}``).  A zip of which some files could not be read
+    (truncated, empty, not a profile, negative abundances) answers 207 with
+    the job: the samples of the others stored, and per file left out its
+    name in the archive and the problem; the job's ``problems`` say the same
+    when polled.  413 when the file or its decompressed content is over the
+    limits, 422 naming the problem when it cannot be read (for a zip: none
+    of its files, or the archive itself), 503 when too many uploads are
+    waiting."""
     job = services.upload(
         session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected
     )
@@ -74,15 +91,42 @@ def get_job(job_id: str, user: ApiUser, session: SessionDep) -> JobOut:
 
 
 @router.get("/samples", response_model=list[SampleSummary])
-def list_samples(user: ApiUser, session: SessionDep, subject: str | None = None) -> list[SampleSummary]:
-    """The caller's samples (optionally of one subject)."""
-    return [SampleSummary.model_validate(s) for s in crud.list_samples(session, owner=user, subject=subject)]
+def list_samples(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    session: SessionDep,
+    subject: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Samples per page")] = services.SAMPLES_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Samples of the list to skip")] = 0,
+) -> list[SampleSummary]:
+    """One page of the caller's samples (optionally of one subject), in a
+    stable order: those with a subject first, by subject, then by collection
+    date (undated last), upload time, name and id.
+
+    ``X-Total-Count`` says how many samples the whole list holds; ``Link``
+    gives the next and previous pages (``rel="next"``, ``rel="prev"``) where
+    there are such pages.  Pages do not move unless samples are added or
+    deleted meanwhile."""
+    page = services.samples_page(session, owner=user, limit=limit, offset=offset, subject=subject)
+    response.headers.update(services.page_links(request.url, page))
+    return [SampleSummary.model_validate(s) for s in page.items]
 
 
 @router.get("/subjects", response_model=list[SubjectOut])
-def list_subjects(user: ApiUser, session: SessionDep) -> list[SubjectOut]:
-    """The subjects the caller named, with the number of samples of each."""
-    return [SubjectOut(subject=s, samples=n) for s, n in crud.list_subjects(session, owner=user)]
+def list_subjects(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Subjects per page")] = services.SAMPLES_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Subjects of the list to skip")] = 0,
+) -> list[SubjectOut]:
+    """One page of the subjects the caller named, by name, with the number
+    of samples of each; ``X-Total-Count`` and ``Link`` as for ``/api/samples``."""
+    page = services.subjects_page(session, owner=user, limit=limit, offset=offset)
+    response.headers.update(services.page_links(request.url, page))
+    return [SubjectOut(subject=s, samples=n) for s, n in page.items]
 
 
 @router.get("/samples/{sample_id}", response_model=SampleOut)
