@@ -410,3 +410,79 @@ def test_analyze_without_reports_removes_the_pages_of_an_earlier_run(tmp_path):
     assert not any(p.exists() for p in pages)
     assert (out / "samples" / "mine.html").exists()
     assert (out / "scores.tsv").exists()
+
+
+def _kinds_cohort(kinds: dict[str, tuple[str, str, bool]]):
+    """A cohort of SMALL_COMMUNITY variants: ``{sample: (source_format, database, genus_level)}``, arms a/b."""
+    from tests.helpers import make_cohort
+    from tests.report.conftest import _variant
+
+    profiles = {}
+    for i, (sample, (_, _, genus)) in enumerate(kinds.items()):
+        profile = _variant(i)
+        profiles[sample] = ({"|".join(k.split("|")[:-1]): v for k, v in profile.items()} if genus else profile)
+    cohort = make_cohort(profiles)
+    cohort.samples["source_format"] = [k[0] for k in kinds.values()]
+    cohort.samples["database"] = [k[1] for k in kinds.values()]
+    cohort.samples["arm"] = ["a" if i % 2 else "b" for i in range(len(kinds))]
+    return cohort
+
+
+def test_a_cohort_report_of_samples_without_comparable_percentiles_shows_none_of_the_reference_figures(tmp_path):
+    """The cohort page follows the sample pages' rule: where the reference
+    (reference/comparability.py) says no sample of the cohort is comparable
+    with it (a genus-level 16S table, Kraken), no healthy box is drawn (the
+    distributions, the group charts, the exported figures), no healthy row
+    in the tables, no "percentiles against"; the page says why, in the
+    samples' own words."""
+    from gutbalance.reference import load_reference, with_percentiles
+    from gutbalance.reference.comparability import comparability_note
+
+    kinds = {f"amplicon{i}": ("table", "", True) for i in range(4)} | {f"kraken{i}": ("kraken", "", False) for i in range(3)}
+    cohort = _kinds_cohort(kinds)
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    notes = {s: comparability_note(cohort, scores, s, reference) for s in kinds}
+    assert all(n.startswith("percentiles not comparable") for n in notes.values()), notes  # the reference decides
+    files = write_reports(tmp_path, cohort, scores, group_columns=["arm"])
+    html = files.cohort_report.read_text(encoding="utf-8")
+    assert "By <span" in html  # the group charts are there, to be checked
+    charts = " ".join(re.findall(r"<svg.*?</svg>", html, flags=re.S))
+    assert charts
+    assert "healthy reference" not in charts.lower()
+    assert '<th scope="row">Healthy reference</th>' not in html
+    assert "Percentiles on this page are against" not in html
+    assert "shaded box is the healthy reference" not in html
+    assert "percentile among the healthy reference people" not in html
+    assert "These samples are not compared with healthy people: percentiles not comparable" in html
+    # the kinds said once, counted
+    assert "these samples are an unnamed profiler, genus-level (4) and Kraken, species-level (3)" in html
+    svgs = [p for p in files.figures if p.suffix == ".svg"]
+    assert svgs
+    assert not any("healthy reference" in p.read_text(encoding="utf-8") for p in svgs)
+
+
+def test_a_mixed_cohort_draws_the_population_of_its_comparable_samples(tmp_path):
+    """In a cohort of mostly Kraken samples and a few MetaPhlAn ones, the
+    healthy figures drawn are the MetaPhlAn population's (that of the
+    samples the reference is comparable with), in the page and the exported
+    figures; the Kraken majority, seen from the primary population, no
+    longer picks the mOTUs one."""
+    from gutbalance.reference import load_reference, with_percentiles
+
+    kinds = {f"kraken{i}": ("kraken", "", False) for i in range(5)}
+    kinds |= {f"mpa{i}": ("metaphlan", "mpa_v30_CHOCOPhlAn_201901", False) for i in range(2)}
+    cohort = _kinds_cohort(kinds)
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    metaphlan = reference.for_kind({"profiler": "MetaPhlAn", "rank": "species"})
+    assert metaphlan.primary is not reference.primary
+    statistics = cohort_statistics(scores[["shannon", "diversity_rank", "warnings"]], keys=["shannon"],
+                                   metadata=cohort.samples, reference=reference)
+    assert statistics.not_comparable == ""
+    assert statistics.reference is not None
+    assert statistics.reference.primary is metaphlan.primary
+    assert statistics.reference_summaries["shannon"] == dict(metaphlan.primary.distributions["shannon"].summary)
+    html = write_reports(tmp_path, cohort, scores).cohort_report.read_text(encoding="utf-8")
+    assert f"Percentiles on this page are against {metaphlan.primary.against}" in html
+    assert "5 of 7 samples are of another kind of input" in html

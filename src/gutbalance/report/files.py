@@ -170,18 +170,20 @@ def write_reports(
     chosen_groups = list(group_columns) if group_columns is not None else grouping_columns(
         meta, exclude={c for c in (subject_column, time_column) if c}
     )
+    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
+    # the figures draw the population the cohort page draws, and none where no sample is comparable with it
+    drawn = statistics.reference if not statistics.not_comparable else None
     figure_links: dict[str, dict[str, str]] = {}
     if figures:
         group_series = meta[chosen_groups[0]] if chosen_groups else None
         for key in keys:
-            dist = ref.distribution(key) if ref else None
+            dist = drawn.distribution(key) if drawn else None
             paths = score_figure(
                 out / "figures" / safe_filename(key), key, scores[key], groups=group_series,
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
             )
             result.figures.extend(paths)
             figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
-    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
     html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links)
     write_text_atomic(html, result.cohort_report)
 
