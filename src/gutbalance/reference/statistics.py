@@ -279,7 +279,7 @@ def cohort_statistics(
     kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
     pct, drawn = _percentiles(scores, keys, meta, reference, kind_notes)
     not_comparable = _not_comparable(kind_notes)
-    drawn_summaries = drawn is not None and not not_comparable
+    shown = drawn if not not_comparable else None  # the population whose figures the page draws
     if group_columns is None:
         group_columns = grouping_columns(meta.reindex(scores.index))
     comparisons = [compare_column(scores, keys, meta[col], col) for col in group_columns if col in meta.columns]
@@ -289,7 +289,7 @@ def cohort_statistics(
         kind_notes=kind_notes,
         reference=drawn,
         summaries={k: summary(scores[k].astype(float).tolist()) for k in keys},
-        reference_summaries={k: distribution_summary(drawn.distribution(k)) if drawn_summaries else None for k in keys},
+        reference_summaries={k: distribution_summary(shown.distribution(k)) if shown else None for k in keys},
         comparisons=comparisons,
         metadata=meta,
         not_comparable=not_comparable,
