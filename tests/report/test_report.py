@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -486,3 +487,77 @@ def test_a_mixed_cohort_draws_the_population_of_its_comparable_samples(tmp_path)
     html = write_reports(tmp_path, cohort, scores).cohort_report.read_text(encoding="utf-8")
     assert f"Percentiles on this page are against {metaphlan.primary.against}" in html
     assert "5 of 7 samples are of another kind of input" in html
+
+
+def test_an_interrupted_rendering_leaves_its_pages_known_to_the_next(report_input, tmp_path, monkeypatch):
+    """A rendering killed after some pages (here at its seventh page, after
+    the journal named it and before it was moved into place) leaves no
+    manifest of its own; its pages are in the journal, so the next rendering
+    removes them where it does not write them again, as well as the pages
+    of the last complete rendering, even those the interrupted one had
+    rewritten (their stamps differ from the manifest's) or was about to."""
+    import json
+
+    from gutbalance.atomic import PendingFile
+
+    cohort, scores, contributions = report_input
+    first = write_reports(tmp_path, cohort, scores, contributions, figures=False)
+    pages = first.sample_reports
+    mine = tmp_path / "samples" / "notes.html"
+    mine.write_text("my notes", encoding="utf-8")
+
+    commit, calls = PendingFile.commit, []
+
+    def interrupted(self):
+        calls.append(self.path)
+        if len(calls) == 7:
+            raise KeyboardInterrupt  # as Ctrl-C, between the journal's line and the move
+        return commit(self)
+
+    monkeypatch.setattr(PendingFile, "commit", interrupted)
+    changed = scores.assign(shannon=scores["shannon"] + 0.5)  # other pages, other sizes
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(tmp_path, cohort, changed, contributions, figures=False)
+    monkeypatch.setattr(PendingFile, "commit", commit)
+    journal = tmp_path / "report_manifest.journal"
+    named = [json.loads(line)["file"] for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert named == [p.relative_to(tmp_path).as_posix() for p in calls]  # the seventh too, though not in place
+    assert not list(tmp_path.glob("samples/.*"))  # no temporary file left by the interruption
+
+    kept = list(scores.index[:4])
+    third = write_reports(tmp_path, cohort, scores.loc[kept], contributions, figures=False)
+    gone = [pages[s] for s in scores.index[4:]]
+    assert set(third.removed) == set(gone)  # rewritten by the interrupted run (5th, 6th), about to be (7th), untouched (8th)
+    assert not any(p.exists() for p in gone)
+    assert mine.exists()
+    assert third.left == [mine]
+    assert not journal.exists()  # the manifest now lists what is in place
+    listed = json.loads((tmp_path / "report_manifest.json").read_text(encoding="utf-8"))["files"]
+    assert set(listed) == {"report.html", *(p.relative_to(tmp_path).as_posix() for p in third.sample_reports.values())}
+
+
+def test_a_folder_without_a_manifest_keeps_its_pages_and_says_they_may_be_stale(report_input, tmp_path):
+    """Results written before gutbalance kept a manifest (the tree before
+    2026-11-27) have pages it cannot tell from a user's: the generator mark
+    says who made a page, not that it is unchanged. Re-rendering removes
+    none of them, and `gutbalance report` names them as possibly stale."""
+    cohort, scores, contributions = report_input
+    write_table_atomic(scores, tmp_path / "scores.tsv")
+    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit",
+                          figures=False)
+    (tmp_path / "report_manifest.json").unlink()  # as a folder of the tree before the manifest
+    old = [first.sample_reports["s6"], first.sample_reports["s7"], first.timeline_reports["p1"]]
+    write_table_atomic(scores.drop(index=["s6", "s7"]), tmp_path / "scores.tsv")
+
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--subject-pattern", r"(p)\d_t(\d)"])
+    assert result.exit_code == 0, result.output
+    assert all(p.exists() for p in old)
+    assert "3 files in the report folders were not written by this rendering and may be stale" in result.output
+    assert "this folder has no report_manifest.json" in result.output
+    assert "samples/s6.html" in result.output
+    # written once with a manifest, the next rendering removes what it does not write again
+    again = CliRunner().invoke(main, ["report", str(tmp_path), "--subject-column", "arm"])
+    assert again.exit_code == 0, again.output
+    assert not (tmp_path / "subjects" / "p.html").exists()
+    assert all(p.exists() for p in old)  # still not its to remove
+    assert "no report manifest lists them" in again.output
