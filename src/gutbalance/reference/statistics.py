@@ -216,8 +216,8 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
     if not kind_notes or not all(kind_notes):
         return ""
     counts = pd.Series(list(kind_notes)).value_counts(sort=True)
-    if len(counts) == 1:
-        return str(counts.index[0])
+    if len(counts) == 1:  # the cohort page speaks of all its samples
+        return str(counts.index[0]).replace(_THIS_SAMPLE, ", these samples are ")
     # the notes of not_comparable_notes differ only in the sample's kind: said once, the kinds counted
     heads = {str(note).partition(_THIS_SAMPLE)[0] for note in counts.index}
     if len(heads) == 1 and all(_THIS_SAMPLE in str(note) for note in counts.index):

@@ -399,8 +399,8 @@ def left_message(out_dir: str | PathLike[str], left: Sequence[Path], *, had_mani
     why = ("this folder has no report_manifest.json: its pages were written before gutbalance kept one, "
            "or not by gutbalance" if not had_manifest else
            "no report manifest lists them as written by gutbalance and unchanged")
-    return (f"warning: {len(names):,} files in the report folders were not written by this rendering and may be "
-            f"stale ({shown}): {why}, so they are left in place; delete them by hand if they are old pages")
+    return (f"warning: {len(names):,} files in the report folders may be stale ({shown}): {why}, "
+            "so gutbalance leaves them in place; delete them by hand if they are old pages")
 
 
 def left_reports(out_dir: str | PathLike[str]) -> list[Path]:
