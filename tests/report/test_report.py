@@ -561,3 +561,8 @@ def test_a_folder_without_a_manifest_keeps_its_pages_and_says_they_may_be_stale(
     assert not (tmp_path / "subjects" / "p.html").exists()
     assert all(p.exists() for p in old)  # still not its to remove
     assert "no report manifest lists them" in again.output
+    # a run without reports removes the listed pages and names the rest (analyze --reports none)
+    from gutbalance.report import left_reports, remove_reports
+
+    assert remove_reports(tmp_path)
+    assert sorted(left_reports(tmp_path)) == sorted(old)
