@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -410,3 +411,158 @@ def test_analyze_without_reports_removes_the_pages_of_an_earlier_run(tmp_path):
     assert not any(p.exists() for p in pages)
     assert (out / "samples" / "mine.html").exists()
     assert (out / "scores.tsv").exists()
+
+
+def _kinds_cohort(kinds: dict[str, tuple[str, str, bool]]):
+    """A cohort of SMALL_COMMUNITY variants: ``{sample: (source_format, database, genus_level)}``, arms a/b."""
+    from tests.helpers import make_cohort
+    from tests.report.conftest import _variant
+
+    profiles = {}
+    for i, (sample, (_, _, genus)) in enumerate(kinds.items()):
+        profile = _variant(i)
+        profiles[sample] = ({"|".join(k.split("|")[:-1]): v for k, v in profile.items()} if genus else profile)
+    cohort = make_cohort(profiles)
+    cohort.samples["source_format"] = [k[0] for k in kinds.values()]
+    cohort.samples["database"] = [k[1] for k in kinds.values()]
+    cohort.samples["arm"] = ["a" if i % 2 else "b" for i in range(len(kinds))]
+    return cohort
+
+
+def test_a_cohort_report_of_samples_without_comparable_percentiles_shows_none_of_the_reference_figures(tmp_path):
+    """The cohort page follows the sample pages' rule: where the reference
+    (reference/comparability.py) says no sample of the cohort is comparable
+    with it (a genus-level 16S table, Kraken), no healthy box is drawn (the
+    distributions, the group charts, the exported figures), no healthy row
+    in the tables, no "percentiles against"; the page says why, in the
+    samples' own words."""
+    from gutbalance.reference import load_reference, with_percentiles
+    from gutbalance.reference.comparability import comparability_note
+
+    kinds = {f"amplicon{i}": ("table", "", True) for i in range(4)} | {f"kraken{i}": ("kraken", "", False) for i in range(3)}
+    cohort = _kinds_cohort(kinds)
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    notes = {s: comparability_note(cohort, scores, s, reference) for s in kinds}
+    assert all(n.startswith("percentiles not comparable") for n in notes.values()), notes  # the reference decides
+    files = write_reports(tmp_path, cohort, scores, group_columns=["arm"])
+    html = files.cohort_report.read_text(encoding="utf-8")
+    assert "By <span" in html  # the group charts are there, to be checked
+    charts = " ".join(re.findall(r"<svg.*?</svg>", html, flags=re.S))
+    assert charts
+    assert "healthy reference" not in charts.lower()
+    assert '<th scope="row">Healthy reference</th>' not in html
+    assert "Percentiles on this page are against" not in html
+    assert "shaded box is the healthy reference" not in html
+    assert "percentile among the healthy reference people" not in html
+    assert "These samples are not compared with healthy people: percentiles not comparable" in html
+    # the kinds said once, counted
+    assert "these samples are an unnamed profiler, genus-level (4) and Kraken, species-level (3)" in html
+    svgs = [p for p in files.figures if p.suffix == ".svg"]
+    assert svgs
+    assert not any("healthy reference" in p.read_text(encoding="utf-8") for p in svgs)
+
+
+def test_a_mixed_cohort_draws_the_population_of_its_comparable_samples(tmp_path):
+    """In a cohort of mostly Kraken samples and a few MetaPhlAn ones, the
+    healthy figures drawn are the MetaPhlAn population's (that of the
+    samples the reference is comparable with), in the page and the exported
+    figures; the Kraken majority, seen from the primary population, no
+    longer picks the mOTUs one."""
+    from gutbalance.reference import load_reference, with_percentiles
+
+    kinds = {f"kraken{i}": ("kraken", "", False) for i in range(5)}
+    kinds |= {f"mpa{i}": ("metaphlan", "mpa_v30_CHOCOPhlAn_201901", False) for i in range(2)}
+    cohort = _kinds_cohort(kinds)
+    scores = with_percentiles(gutbalance.score(cohort), cohort)
+    reference = load_reference()
+    metaphlan = reference.for_kind({"profiler": "MetaPhlAn", "rank": "species"})
+    assert metaphlan.primary is not reference.primary
+    statistics = cohort_statistics(scores[["shannon", "diversity_rank", "warnings"]], keys=["shannon"],
+                                   metadata=cohort.samples, reference=reference)
+    assert statistics.not_comparable == ""
+    assert statistics.reference is not None
+    assert statistics.reference.primary is metaphlan.primary
+    assert statistics.reference_summaries["shannon"] == dict(metaphlan.primary.distributions["shannon"].summary)
+    html = write_reports(tmp_path, cohort, scores).cohort_report.read_text(encoding="utf-8")
+    assert f"Percentiles on this page are against {metaphlan.primary.against}" in html
+    assert "5 of 7 samples are of another kind of input" in html
+
+
+def test_an_interrupted_rendering_leaves_its_pages_known_to_the_next(report_input, tmp_path, monkeypatch):
+    """A rendering killed after some pages (here at its seventh page, after
+    the journal named it and before it was moved into place) leaves no
+    manifest of its own; its pages are in the journal, so the next rendering
+    removes them where it does not write them again, as well as the pages
+    of the last complete rendering, even those the interrupted one had
+    rewritten (their stamps differ from the manifest's) or was about to."""
+    import json
+
+    from gutbalance.atomic import PendingFile
+
+    cohort, scores, contributions = report_input
+    first = write_reports(tmp_path, cohort, scores, contributions, figures=False)
+    pages = first.sample_reports
+    mine = tmp_path / "samples" / "notes.html"
+    mine.write_text("my notes", encoding="utf-8")
+
+    commit, calls = PendingFile.commit, []
+
+    def interrupted(self):
+        calls.append(self.path)
+        if len(calls) == 7:
+            raise KeyboardInterrupt  # as Ctrl-C, between the journal's line and the move
+        return commit(self)
+
+    monkeypatch.setattr(PendingFile, "commit", interrupted)
+    changed = scores.assign(shannon=scores["shannon"] + 0.5)  # other pages, other sizes
+    with pytest.raises(KeyboardInterrupt):
+        write_reports(tmp_path, cohort, changed, contributions, figures=False)
+    monkeypatch.setattr(PendingFile, "commit", commit)
+    journal = tmp_path / "report_manifest.journal"
+    named = [json.loads(line)["file"] for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert named == [p.relative_to(tmp_path).as_posix() for p in calls]  # the seventh too, though not in place
+    assert not list(tmp_path.glob("samples/.*"))  # no temporary file left by the interruption
+
+    kept = list(scores.index[:4])
+    third = write_reports(tmp_path, cohort, scores.loc[kept], contributions, figures=False)
+    gone = [pages[s] for s in scores.index[4:]]
+    assert set(third.removed) == set(gone)  # rewritten by the interrupted run (5th, 6th), about to be (7th), untouched (8th)
+    assert not any(p.exists() for p in gone)
+    assert mine.exists()
+    assert third.left == [mine]
+    assert not journal.exists()  # the manifest now lists what is in place
+    listed = json.loads((tmp_path / "report_manifest.json").read_text(encoding="utf-8"))["files"]
+    assert set(listed) == {"report.html", *(p.relative_to(tmp_path).as_posix() for p in third.sample_reports.values())}
+
+
+def test_a_folder_without_a_manifest_keeps_its_pages_and_says_they_may_be_stale(report_input, tmp_path):
+    """Results written before gutbalance kept a manifest (the tree before
+    2026-11-27) have pages it cannot tell from a user's: the generator mark
+    says who made a page, not that it is unchanged. Re-rendering removes
+    none of them, and `gutbalance report` names them as possibly stale."""
+    cohort, scores, contributions = report_input
+    write_table_atomic(scores, tmp_path / "scores.tsv")
+    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit",
+                          figures=False)
+    (tmp_path / "report_manifest.json").unlink()  # as a folder of the tree before the manifest
+    old = [first.sample_reports["s6"], first.sample_reports["s7"], first.timeline_reports["p1"]]
+    write_table_atomic(scores.drop(index=["s6", "s7"]), tmp_path / "scores.tsv")
+
+    result = CliRunner().invoke(main, ["report", str(tmp_path), "--subject-pattern", r"(p)\d_t(\d)"])
+    assert result.exit_code == 0, result.output
+    assert all(p.exists() for p in old)
+    assert "3 files in the report folders may be stale" in result.output
+    assert "this folder has no report_manifest.json" in result.output
+    assert "samples/s6.html" in result.output
+    # written once with a manifest, the next rendering removes what it does not write again
+    again = CliRunner().invoke(main, ["report", str(tmp_path), "--subject-column", "arm"])
+    assert again.exit_code == 0, again.output
+    assert not (tmp_path / "subjects" / "p.html").exists()
+    assert all(p.exists() for p in old)  # still not its to remove
+    assert "no report manifest lists them" in again.output
+    # a run without reports removes the listed pages and names the rest (analyze --reports none)
+    from gutbalance.report import left_reports, remove_reports
+
+    assert remove_reports(tmp_path)
+    assert sorted(left_reports(tmp_path)) == sorted(old)

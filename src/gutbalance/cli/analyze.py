@@ -16,9 +16,15 @@ from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
 remove_reports = lazy("gutbalance.report:remove_reports")
-#: The list of pages a rendering wrote (``gutbalance.report.files.MANIFEST_FILE``;
-#: named here so that a run without reports imports the reports only when there are pages to remove).
+left_reports = lazy("gutbalance.report:left_reports")
+left_message = lazy("gutbalance.report:left_message")
+#: The list of pages a rendering wrote, and the journal of one under way or interrupted
+#: (``gutbalance.report.files.MANIFEST_FILE``, ``JOURNAL_FILE``; named here so that a run
+#: without reports imports the reports only when there are pages to remove).
 REPORT_MANIFEST = "report_manifest.json"
+REPORT_JOURNAL = "report_manifest.journal"
+#: Where report pages go (``report.html`` and the folders of ``gutbalance.report.files``).
+REPORT_PLACES = ("report.html", "samples", "subjects", "figures")
 read_contributions = lazy("gutbalance.report:read_contributions")
 
 #: Largest cohort that gets HTML reports without --reports all.
@@ -97,8 +103,11 @@ def analyze(
         if reports == "auto":
             click.echo(f"{summary.n_samples:,} samples: HTML reports skipped (use --reports all)", err=True)
         # an earlier run's pages would describe other scores than these
-        if (out_dir / REPORT_MANIFEST).exists() and (removed := remove_reports(out_dir)):
+        listed = (out_dir / REPORT_MANIFEST).exists() or (out_dir / REPORT_JOURNAL).exists()
+        if listed and (removed := remove_reports(out_dir)):
             click.echo(f"{len(removed)} report pages and figures of an earlier run removed", err=True)
+        if any((out_dir / place).exists() for place in REPORT_PLACES) and (left := left_reports(out_dir)):
+            click.echo(left_message(out_dir, left, had_manifest=listed), err=True)
     if summary.failed:
         _report_problems(summary.problems)
         sys.exit(1)
@@ -146,6 +155,8 @@ def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
     if meta is not None:
         _say_metadata_match(meta, scores.index)
     written = write_reports(out_dir, cohort, scores, explained, None, **options)
+    if written.left:
+        click.echo(left_message(out_dir, written.left, had_manifest=written.had_manifest), err=True)
     if options.get("subject_column") or options.get("subject_pattern"):
         click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
                    err=True)

@@ -10,6 +10,7 @@ from ..lazy import lazy
 
 # the reports (Jinja, scipy.stats) are imported when rendered, not for `report --help`
 rerender = lazy("gutbalance.report:rerender")
+left_message = lazy("gutbalance.report:left_message")
 
 
 @click.command()
@@ -42,6 +43,8 @@ def report(results: Path, subject_column, time_column, subject_pattern, group_by
         f"{len(files.sample_reports)} sample reports, {len(files.timeline_reports)} timelines -> {files.cohort_report}{stale}",
         err=True,
     )
+    if files.left:
+        click.echo(left_message(results, files.left, had_manifest=files.had_manifest), err=True)
 
 
 COMMANDS = [report]

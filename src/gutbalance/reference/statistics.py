@@ -167,16 +167,21 @@ class CohortStatistics:
     percentiles: pd.DataFrame
     #: Per sample, why it has no percentiles ("" when it has).
     kind_notes: list[str]
-    #: The healthy population the charts draw: that of the cohort's most common kind (None without a reference).
+    #: The healthy reference, its primary the population the charts draw: that of the most
+    #: common kind among the samples it is comparable with (None without a reference).
     reference: Reference | None
     #: ``{score: summary of the cohort's values}`` (None where no value is finite).
     summaries: dict[str, dict[str, float] | None]
-    #: ``{score: summary of the reference population}`` (None where the reference has none).
+    #: ``{score: summary of the reference population}`` (None where the reference has none,
+    #: and for every score when no sample is comparable with it).
     reference_summaries: dict[str, dict[str, float] | None]
     #: Group comparisons, one per grouping column.
     comparisons: list[GroupComparison] = field(default_factory=list)
     #: The metadata the groups came from (indexed like the scores).
     metadata: pd.DataFrame | None = None
+    #: Why none of the reference's figures are drawn ("" when some sample is comparable with
+    #: it): the samples' own notes (:func:`~gutbalance.reference.comparability.comparability_note`).
+    not_comparable: str = ""
 
     @property
     def n_other_kind(self) -> int:
@@ -186,15 +191,39 @@ class CohortStatistics:
 
 def _percentiles(scores: pd.DataFrame, keys: list[str], meta: pd.DataFrame, reference: Reference | None,
                  kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
-    """Each sample against the healthy population of its kind, and the population of the most common kind."""
+    """Each sample against the healthy population of its kind, and the reference seen from the
+    most common kind among the samples it is comparable with (as it is when none is: the
+    caller then draws none of its figures)."""
     if reference is None:
         return mask_rows(pd.DataFrame(index=scores.index), kind_notes), None
     views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
     pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
     pct = pct.reindex(scores.index)
-    names = pd.Series([v.primary.name for v in views])
-    chosen = views[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if len(views) else reference
+    # a sample of another kind is seen from the primary population (for_kind leaves it),
+    # so it must not vote for the population drawn beside the comparable samples
+    comparable = [v for v, note in zip(views, kind_notes, strict=True) if not note]
+    names = pd.Series([v.primary.name for v in comparable])
+    chosen = comparable[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if comparable else reference
     return mask_rows(pct, kind_notes), chosen
+
+
+_THIS_SAMPLE = ", this sample is "
+
+
+def _not_comparable(kind_notes: Sequence[str]) -> str:
+    """Why no sample of the cohort is compared with the reference, from the samples' own notes
+    ("" when some sample is, or there are none): the distinct notes, most common first."""
+    if not kind_notes or not all(kind_notes):
+        return ""
+    counts = pd.Series(list(kind_notes)).value_counts(sort=True)
+    if len(counts) == 1:  # the cohort page speaks of all its samples
+        return str(counts.index[0]).replace(_THIS_SAMPLE, ", these samples are ")
+    # the notes of not_comparable_notes differ only in the sample's kind: said once, the kinds counted
+    heads = {str(note).partition(_THIS_SAMPLE)[0] for note in counts.index}
+    if len(heads) == 1 and all(_THIS_SAMPLE in str(note) for note in counts.index):
+        kinds = " and ".join(f"{str(note).partition(_THIS_SAMPLE)[2]} ({n})" for note, n in counts.items())
+        return f"{heads.pop()}, these samples are {kinds}"
+    return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 
 
 def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series, column: str) -> GroupComparison:
@@ -249,6 +278,8 @@ def cohort_statistics(
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
     kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
     pct, drawn = _percentiles(scores, keys, meta, reference, kind_notes)
+    not_comparable = _not_comparable(kind_notes)
+    shown = drawn if not not_comparable else None  # the population whose figures the page draws
     if group_columns is None:
         group_columns = grouping_columns(meta.reindex(scores.index))
     comparisons = [compare_column(scores, keys, meta[col], col) for col in group_columns if col in meta.columns]
@@ -258,9 +289,10 @@ def cohort_statistics(
         kind_notes=kind_notes,
         reference=drawn,
         summaries={k: summary(scores[k].astype(float).tolist()) for k in keys},
-        reference_summaries={k: distribution_summary(drawn.distribution(k)) if drawn else None for k in keys},
+        reference_summaries={k: distribution_summary(shown.distribution(k)) if shown else None for k in keys},
         comparisons=comparisons,
         metadata=meta,
+        not_comparable=not_comparable,
     )
 
 

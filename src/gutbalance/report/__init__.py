@@ -10,7 +10,16 @@ autoescaped, printable on A4 and readable on a phone.  See ``docs/reports.md``.
 """
 
 from ..score_specs import ScoreInfo, ScoreSpec, describe, register
-from .files import ReportFiles, read_contributions, read_scores, remove_reports, rerender, write_reports
+from .files import (
+    ReportFiles,
+    left_message,
+    left_reports,
+    read_contributions,
+    read_scores,
+    remove_reports,
+    rerender,
+    write_reports,
+)
 from .render import (
     DISCLAIMER,
     render_cohort_report,
@@ -27,6 +36,8 @@ __all__ = [
     "ScoreInfo",
     "ScoreSpec",
     "describe",
+    "left_message",
+    "left_reports",
     "read_contributions",
     "read_scores",
     "register",

@@ -8,6 +8,7 @@ matplotlib renders PNG offline, with no browser needed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,10 +37,13 @@ def score_figure(
     groups: pd.Series | None = None,
     reference: np.ndarray | None = None,
     formats: tuple[str, ...] = ("svg", "png"),
+    write: Callable[[Path, Callable[[Path], object]], Path] = write_atomic,
 ) -> list[Path]:
     """Box and dots of one score (per group), with the healthy reference.
 
-    Writes ``<path_stem>.svg`` and ``<path_stem>.png``; returns the paths.
+    Writes ``<path_stem>.svg`` and ``<path_stem>.png``, each with
+    ``write(path, fill)`` (:func:`~gutbalance.atomic.write_atomic`, or one
+    that also records the file as written); returns the paths.
     """
     # matplotlib is imported here, when figures are asked for, and nowhere else: at the top of
     # the module it would load into every web worker before its address-space limit is set,
@@ -47,11 +51,11 @@ def score_figure(
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats)
+        return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats, write=write)
 
 
 def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series | None, reference: np.ndarray | None,
-          formats: tuple[str, ...]) -> list[Path]:
+          formats: tuple[str, ...], write: Callable[[Path, Callable[[Path], object]], Path]) -> list[Path]:
     info = describe(score)
     rows: list[tuple[str, np.ndarray]] = []
     if reference is not None and len(reference):
@@ -90,6 +94,6 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
     for fmt in formats:
         path = path_stem.with_suffix(f".{fmt}")
         metadata = {"Date": None} if fmt == "svg" else None
-        write_atomic(path, partial(fig.savefig, format=fmt, dpi=DPI, metadata=metadata))
+        write(path, partial(fig.savefig, format=fmt, dpi=DPI, metadata=metadata))
         out.append(path)
     return out

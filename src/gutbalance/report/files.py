@@ -21,20 +21,37 @@ it did not write again (a subject page of a ``--subject-column`` no longer
 used, a sample no longer in the scores, figures turned off), so no page of
 an earlier run looks current.  A file not in that list, or changed since
 (its size or time differ), is never removed.
+
+A rendering can be interrupted (Ctrl-C, a killed job, a full disk) after it
+wrote some pages and before its manifest.  So each file is also recorded as
+it is written, in ``report_manifest.journal`` (one JSON line per file: its
+name and the stamp of the finished temporary file, appended and flushed to
+disk *before* the file is moved into place, so no page is ever in place
+unrecorded); the next rendering (or ``remove_reports``) reads the manifest
+and the journal, and removes the journal once its manifest is written.
+
+Files in the report's places that no manifest or journal lists (the pages
+of a folder written before gutbalance kept a manifest, a user's own file)
+are never removed: :attr:`ReportFiles.left` names them, for the command
+line to say that they may be stale.  Pages carry gutbalance's
+``<meta name="generator">``, but so does a page a user saved and annotated:
+the mark says who made a page, not that it is unchanged, so it is not
+taken as leave to remove one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pandas as pd
 
-from ..atomic import write_text_atomic
+from ..atomic import PendingFile, write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
@@ -57,6 +74,8 @@ from .render import (
 SETTINGS_FILE = "report_settings.json"
 COHORT_FILE = "cohort.h5ad"
 MANIFEST_FILE = "report_manifest.json"
+#: The files of a rendering still under way (or interrupted), one JSON line each.
+JOURNAL_FILE = "report_manifest.journal"
 #: The folders a manifest may name files in (anything else in one is ignored, never removed).
 _OWNED_FOLDERS = ("samples", "subjects", "figures")
 
@@ -72,6 +91,13 @@ class ReportFiles:
     timelines: list[Timeline] = field(default_factory=list)
     #: Pages and figures of the previous rendering not written again, and removed.
     removed: list[Path] = field(default_factory=list)
+    #: Files in the report's places (``report.html``, ``samples/``, ``subjects/``,
+    #: ``figures/``) this rendering neither wrote nor removed: not on a manifest
+    #: (written before gutbalance kept one, or not by gutbalance), or changed since.
+    #: They may be stale; they are left alone.
+    left: list[Path] = field(default_factory=list)
+    #: Whether the folder had a manifest (or a journal) before this rendering.
+    had_manifest: bool = False
 
 
 def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
@@ -151,7 +177,36 @@ def write_reports(
               if subjects is not None else [])
     subject_of = {s: t.subject for t in series for s in t.samples}
 
-    result = ReportFiles(cohort_report=out / "report.html", timelines=series)
+    result = ReportFiles(cohort_report=out / "report.html", timelines=series,
+                         had_manifest=(out / MANIFEST_FILE).exists() or (out / JOURNAL_FILE).exists())
+    with _Journal(out) as journal:
+        _write_pages(journal, result, out, cohort, scores, contributions, meta, keys, ref, subject_of,
+                     chosen_groups=(list(group_columns) if group_columns is not None else grouping_columns(
+                         meta, exclude={c for c in (subject_column, time_column) if c})),
+                     figures=figures)
+        if save_cohort and cohort is not None:
+            write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
+        settings = {
+            "subject_column": subject_column,
+            "time_column": time_column,
+            "subject_pattern": subject_pattern,
+            "group_columns": list(group_columns) if group_columns is not None else None,
+            "reference": None if reference is None or isinstance(reference, Reference) else str(reference),
+            "figures": figures,
+        }
+        write_text_atomic(json.dumps(settings, indent=1) + "\n", out / SETTINGS_FILE)
+    written = [result.cohort_report, *result.sample_reports.values(), *result.timeline_reports.values(),
+               *result.figures]
+    result.removed = _replace_manifest(out, written)
+    result.left = _left(out, written, result.removed)
+    return result
+
+
+def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
+                 contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
+                 subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool) -> None:
+    """Render every page and figure into ``out``, each recorded in ``journal`` as it is written."""
+    series = result.timelines
     sample_names = {s: safe_filename(s) for s in scores.index}
     if len(set(sample_names.values())) != len(sample_names):  # pragma: no cover - sha256 prefix collision
         raise DataError("two sample names map to the same report file name")
@@ -162,49 +217,80 @@ def write_reports(
             sample, scores, cohort=cohort, contributions=contributions, statistics=placed,
             timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
         )
-        result.sample_reports[sample] = write_text_atomic(html, out / "samples" / f"{fname}.html")
+        result.sample_reports[sample] = journal.write_text(html, out / "samples" / f"{fname}.html")
     for t in series:
         html = render_timeline_report(t, reference=ref)
-        result.timeline_reports[t.subject] = write_text_atomic(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
+        result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
-    chosen_groups = list(group_columns) if group_columns is not None else grouping_columns(
-        meta, exclude={c for c in (subject_column, time_column) if c}
-    )
+    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
+    # the figures draw the population the cohort page draws, and none where no sample is comparable with it
+    drawn = statistics.reference if not statistics.not_comparable else None
     figure_links: dict[str, dict[str, str]] = {}
     if figures:
         group_series = meta[chosen_groups[0]] if chosen_groups else None
         for key in keys:
-            dist = ref.distribution(key) if ref else None
+            dist = drawn.distribution(key) if drawn else None
             paths = score_figure(
                 out / "figures" / safe_filename(key), key, scores[key], groups=group_series,
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
+                write=journal.write,
             )
             result.figures.extend(paths)
             figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
-    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
     html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links)
-    write_text_atomic(html, result.cohort_report)
-
-    if save_cohort and cohort is not None:
-        write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
-    settings = {
-        "subject_column": subject_column,
-        "time_column": time_column,
-        "subject_pattern": subject_pattern,
-        "group_columns": list(group_columns) if group_columns is not None else None,
-        "reference": None if reference is None or isinstance(reference, Reference) else str(reference),
-        "figures": figures,
-    }
-    write_text_atomic(json.dumps(settings, indent=1) + "\n", out / SETTINGS_FILE)
-    written = [result.cohort_report, *result.sample_reports.values(), *result.timeline_reports.values(), *result.figures]
-    result.removed = _replace_manifest(out, written)
-    return result
+    journal.write_text(html, result.cohort_report)
 
 
 def _stamp(path: Path) -> list[int]:
     """What tells a file we wrote from one changed since: its size and modification time (ns)."""
     stat = path.stat()
     return [stat.st_size, stat.st_mtime_ns]
+
+
+class _Journal:
+    """The files of one rendering, recorded as they are written (:data:`JOURNAL_FILE`).
+
+    Each file is filled as a temporary file beside its place; the journal
+    gets its name and that file's stamp (size and modification time, which
+    the move keeps), flushed to disk, and only then is it moved into place:
+    an interruption at any moment leaves no page in place that the journal
+    does not name.  The journal is appended to, never truncated (an earlier
+    interrupted rendering's lines stay until a manifest replaces them).
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self._handle: IO[str] | None = None
+
+    def write(self, path: Path, fill: Callable[[Path], object]) -> Path:
+        """Fill ``path`` atomically with ``fill(tmp)`` (as :func:`~gutbalance.atomic.write_atomic`), recorded first."""
+        with PendingFile(path) as pending:
+            fill(pending.tmp)
+            self._record(path.relative_to(self.out).as_posix(), _stamp(pending.tmp))
+            return pending.commit()
+
+    def write_text(self, text: str, path: Path) -> Path:
+        """Write ``text`` to ``path`` as UTF-8, atomically and recorded first."""
+        return self.write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
+
+    def _record(self, name: str, stamp: list[int]) -> None:
+        if self._handle is None:
+            self._handle = open(self.out / JOURNAL_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self._handle.write(json.dumps({"file": name, "stamp": stamp}) + "\n")
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        """Close the journal (the file stays until a manifest replaces it)."""
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> _Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _owned(out: Path, name: object) -> Path | None:
@@ -219,25 +305,40 @@ def _owned(out: Path, name: object) -> Path | None:
     return None
 
 
-def _read_manifest(out: Path) -> dict[str, list[int]]:
-    """The files the last rendering into ``out`` wrote, with their stamps ({} without a readable manifest)."""
+def _read_manifest(out: Path) -> dict[str, list[list[int]]]:
+    """The files earlier renderings into ``out`` wrote, each with the stamps it had when written:
+    the manifest's, then those of the journal of an interrupted rendering ({} without either)."""
+    previous: dict[str, list[list[int]]] = {}
     try:
         data = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
+        data = None
     files = data.get("files") if isinstance(data, dict) else None
-    return {k: v for k, v in files.items() if isinstance(v, list)} if isinstance(files, dict) else {}
+    if isinstance(files, dict):
+        previous = {k: [v] for k, v in files.items() if isinstance(v, list)}
+    try:
+        lines = (out / JOURNAL_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        lines = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:  # the last line of a journal cut short
+            continue
+        if isinstance(entry, dict) and isinstance(entry.get("file"), str) and isinstance(entry.get("stamp"), list):
+            previous.setdefault(entry["file"], []).append(entry["stamp"])
+    return previous
 
 
-def _remove_stale(out: Path, previous: dict[str, list[int]], keep: set[str]) -> list[Path]:
+def _remove_stale(out: Path, previous: dict[str, list[list[int]]], keep: set[str]) -> list[Path]:
     """Remove the files of ``previous`` not in ``keep`` that are still as we wrote them; those removed."""
     removed = []
-    for name, stamp in previous.items():
+    for name, stamps in previous.items():
         path = _owned(out, name)
         if name in keep or path is None or path.is_symlink() or not path.is_file():
             continue
         try:
-            if _stamp(path) != stamp:  # changed since we wrote it: not ours to remove any more
+            if _stamp(path) not in stamps:  # changed since we wrote it: not ours to remove any more
                 continue
             path.unlink()
         except OSError:
@@ -247,25 +348,72 @@ def _remove_stale(out: Path, previous: dict[str, list[int]], keep: set[str]) -> 
 
 
 def _replace_manifest(out: Path, written: Sequence[Path]) -> list[Path]:
-    """Record ``written`` as this rendering's files and remove the previous
-    rendering's files that were not written again; those removed."""
+    """Record ``written`` as this rendering's files and remove the earlier
+    renderings' files (manifest and journal) that were not written again; those removed."""
     previous = _read_manifest(out)
     files = {path.relative_to(out).as_posix(): _stamp(path) for path in written}
     removed = _remove_stale(out, previous, set(files))
+    # the manifest first: until it is in place the journal still names this rendering's files
     write_text_atomic(json.dumps({"files": files}, indent=0, sort_keys=True) + "\n", out / MANIFEST_FILE)
+    (out / JOURNAL_FILE).unlink(missing_ok=True)
     return removed
 
 
 def remove_reports(out_dir: str | PathLike[str]) -> list[Path]:
-    """Remove every page and figure the last rendering into ``out_dir`` wrote
-    (as listed in its manifest, unchanged since), for a run that writes no
-    reports over the results they described; the files removed."""
+    """Remove every page and figure earlier renderings into ``out_dir`` wrote
+    (as listed in its manifest and the journal of an interrupted one,
+    unchanged since), for a run that writes no reports over the results they
+    described; the files removed."""
     out = Path(out_dir)
-    if not (out / MANIFEST_FILE).exists():
+    if not (out / MANIFEST_FILE).exists() and not (out / JOURNAL_FILE).exists():
         return []
     removed = _remove_stale(out, _read_manifest(out), set())
     write_text_atomic(json.dumps({"files": {}}, indent=0) + "\n", out / MANIFEST_FILE)
+    (out / JOURNAL_FILE).unlink(missing_ok=True)
     return removed
+
+
+def _report_places(out: Path) -> list[Path]:
+    """Every file where reports go: ``report.html`` and the files of :data:`_OWNED_FOLDERS` (not their subfolders)."""
+    found = [out / "report.html"] if (out / "report.html").is_file() else []
+    for folder in _OWNED_FOLDERS:
+        if (out / folder).is_dir():
+            found.extend(sorted(p for p in (out / folder).iterdir() if p.is_file() or p.is_symlink()))
+    return found
+
+
+def _left(out: Path, written: Sequence[Path], removed: Sequence[Path]) -> list[Path]:
+    """The files where reports go that this rendering neither wrote nor removed."""
+    done = {*written, *removed}
+    return [p for p in _report_places(out) if p not in done]
+
+
+def left_message(out_dir: str | PathLike[str], left: Sequence[Path], *, had_manifest: bool = True) -> str:
+    """What to tell the user about the files :attr:`ReportFiles.left` (or
+    :func:`left_reports`) names ("" when there are none)."""
+    if not left:
+        return ""
+    out = Path(out_dir)
+    names = [p.relative_to(out).as_posix() for p in left]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3:,} more" if len(names) > 3 else "")
+    why = ("this folder has no report_manifest.json: its pages were written before gutbalance kept one, "
+           "or not by gutbalance" if not had_manifest else
+           "no report manifest lists them as written by gutbalance and unchanged")
+    return (f"warning: {len(names):,} files in the report folders may be stale ({shown}): {why}, "
+            "so gutbalance leaves them in place; delete them by hand if they are old pages")
+
+
+def left_reports(out_dir: str | PathLike[str]) -> list[Path]:
+    """The files where reports go in ``out_dir`` (``report.html``, ``samples/``,
+    ``subjects/``, ``figures/``) that no manifest or journal lists unchanged:
+    what a run that writes no reports leaves after :func:`remove_reports`
+    (pages of a folder written before gutbalance kept a manifest, a user's own
+    files). They may be stale; gutbalance does not remove them."""
+    out = Path(out_dir)
+    listed = _read_manifest(out)
+    return [p for p in _report_places(out)
+            if not (p.is_file() and p.relative_to(out).as_posix() in listed
+                    and _stamp(p) in listed[p.relative_to(out).as_posix()])]
 
 
 def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, subject_pattern) -> pd.DataFrame | None:

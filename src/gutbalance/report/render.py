@@ -649,8 +649,9 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
     if n_other and reference is not None:
         profiler_note = (
             f"{n_other} of {len(scores)} samples are of another kind of input than the healthy reference "
-            f"({reference.primary.label}: {_kind_text(reference)} profiles); their percentiles are not shown, "
-            "because richness, the published indices and the pillars shift between profilers and ranks."
+            f"({reference.primary.label}: {_kind_text(reference)} profiles); their percentiles are not shown"
+            + (", nor any of the reference's figures" if statistics.not_comparable else "")
+            + ", because richness, the published indices and the pillars shift between profilers and ranks."
         )
     return profiler_note
 
@@ -685,5 +686,6 @@ def render_cohort_report(
                    for t in timelines],
         stats_references=STATISTICS_REFERENCES,
         inline_script=Markup(_script_text()) if script_url is None else None,
+        not_comparable=statistics.not_comparable,
         **_page_common(statistics.reference, script_url),
     )
