@@ -4,6 +4,7 @@ from click.testing import CliRunner
 import gutbalance
 from gutbalance.cli import main
 from tests.helpers import SMALL_COMMUNITY, assert_same_species, write_metaphlan
+from tests.io.test_estimated_counts import _read_stats_profile
 
 
 @pytest.mark.parametrize("suffix", [".biom", ".json", ".tsv", ".h5ad", ".csv", ".qza", ".profile"])
@@ -32,3 +33,14 @@ def test_unknown_output_suffix_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "x.xyz")])
     assert result.exit_code == 2
     assert "--to" in result.output
+
+
+def test_convert_says_estimated_reads_are_not_written_as_counts(tmp_path):
+    src = tmp_path / "S1_profile.txt"
+    src.write_text(_read_stats_profile(), encoding="utf-8")
+    result = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "t.biom")])
+    assert result.exit_code == 0, result.output
+    assert "read counts of 1 of 1 samples are a profiler's estimates (metaphlan)" in result.output
+    result = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "t.h5ad")])
+    assert result.exit_code == 0, result.output
+    assert "estimates" not in result.output  # .h5ad keeps them, with the format that made them

@@ -8,6 +8,7 @@ import click
 
 from ..io import formats as all_formats
 from ..io import read, write
+from ..io.registry import observed_count_samples
 
 
 @click.command()
@@ -22,6 +23,16 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
     cohort = read(list(inputs), format=format_, metadata=metadata)
     write(cohort, out, format=to)
     click.echo(f"{cohort.n_samples} samples, {cohort.n_taxa} taxa -> {out}", err=True)
+    # Said, because a user who converts a profile with read statistics expects counts in the table.
+    estimated = cohort.counted_samples() & ~observed_count_samples(cohort)
+    if estimated.any() and not str(out).lower().endswith(".h5ad") and (to or "").lower() != "h5ad":
+        kinds = ", ".join(sorted(set(cohort.samples["source_format"].astype(str)[estimated])))
+        click.echo(
+            f"note: the read counts of {int(estimated.sum())} of {cohort.n_samples} samples are a profiler's "
+            f"estimates ({kinds}), not reads counted, so they are not written as read counts: relative abundances "
+            "instead, or reads scaled from them in a Kraken report (docs/formats.md, Writing)",
+            err=True,
+        )
 
 
 @click.command(name="formats")

@@ -24,7 +24,9 @@ children's: reads a profiler placed at a genus but no species stay at the
 genus), so a sample's column depends on that sample alone and adds up to what
 was classified; the lineage as id (``k__Bacteria;p__Bacillota;...``) and as
 ``taxonomy`` metadata (a list of ``k__X`` strings), counts when every sample
-has them, else relative abundance, and an ``Unassigned`` observation for the
+has counted ones, else relative abundance (a profiler's estimated reads, such
+as MetaPhlAn's, are not written as counts: read back they would pass as reads
+counted and replace the profiler's abundances), and an ``Unassigned`` observation for the
 unassigned share.  Reading it back sums the own abundances into the same
 clades (up to a parent the profiler reported below the sum of its children,
 which a table of own abundances cannot carry).  A relative table gutbalance
@@ -47,6 +49,7 @@ from ..cohort import SampleProfile, parent_links
 from ..errors import FormatError, TaxonomyError
 from .feature_table import label_lineage, looks_taxonomic, profiles_from_matrix, unassigned_count
 from .isolate import run_isolated
+from .registry import writes_counts
 from .source import Source
 from .taxonomy_file import FeatureTaxonomy
 
@@ -233,9 +236,10 @@ def build_table(cohort):
     """The cohort as a :class:`biom.Table`: one observation per taxon with its
     own abundance in each sample (see :func:`own_values`), so a sample's column
     depends on that sample alone and adds up to what was classified; counts
-    when every sample has them, else relative abundances; an ``Unassigned``
+    when every sample has counted ones (not a profiler's estimates:
+    :func:`~.registry.writes_counts`), else relative abundances; an ``Unassigned``
     observation for the unassigned share."""
-    use_counts = cohort.all_counted
+    use_counts = writes_counts(cohort)
     source = cohort.counts if use_counts else cohort.X
     own = own_values(cohort, source)
     kept = np.flatnonzero(np.diff(own.tocsc().indptr) > 0)

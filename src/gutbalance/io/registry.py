@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..cohort import Cohort, SampleProfile
 from ..errors import FormatError, GutBalanceError, UnrecognizedFormatError
 from .source import Source
@@ -48,6 +50,13 @@ class Format:
     #: Asked when no sniffer accepted a file: the error saying why a file that
     #: is plainly meant as this format (HDF5 for BIOM) is corrupt, or None.
     diagnose: Diagnose | None = None
+    #: The counts this format's reader gives are a profiler's estimates, not
+    #: reads counted (MetaPhlAn's ``estimated_number_of_reads_from_the_clade``,
+    #: Bracken's ``new_est_reads``, mOTUs' scaled insert counts): writers do not
+    #: write them as read counts (:func:`observed_count_samples`), and Chao1
+    #: is missing for them (``gutbalance.indices.diversity.ESTIMATED_COUNTS``
+    #: says why, for the same formats).
+    estimated_counts: bool = False
 
 
 _FORMATS: dict[str, Format] = {}
@@ -82,6 +91,32 @@ def register(fmt: Format) -> Format:
 def formats() -> dict[str, Format]:
     """All registered formats by name."""
     return dict(_FORMATS)
+
+
+def observed_count_samples(cohort: Cohort) -> np.ndarray:
+    """Per sample: the cohort holds read counts for it that were counted, not
+    estimated (its input gave counts and its ``source_format`` is not a format
+    with :attr:`Format.estimated_counts`).
+
+    A writer writes counts only for these: a file of read counts made from a
+    profiler's estimates would pass them as reads to whoever reads it (Chao1
+    from estimates), and would replace the profiler's relative abundances,
+    which estimated reads need not be proportional to (MetaPhlAn's follow
+    coverage times genome length, its abundances coverage alone)."""
+    n = cohort.n_samples
+    if cohort.counts is None:
+        return np.zeros(n, dtype=bool)
+    estimating = {name for name, fmt in _FORMATS.items() if fmt.estimated_counts}
+    formats_ = (cohort.samples["source_format"].astype(str).to_numpy() if "source_format" in cohort.samples
+                else np.full(n, "", dtype=object))
+    return cohort.counted_samples() & ~np.isin(formats_, list(estimating))
+
+
+def writes_counts(cohort: Cohort) -> bool:
+    """Whether a writer of one table for the whole cohort (BIOM, QIIME 2, long
+    CSV) writes read counts: only when every sample has observed counts
+    (:func:`observed_count_samples`), else relative abundances."""
+    return cohort.counts is not None and bool(observed_count_samples(cohort).all())
 
 
 def format_for_path(path: Path) -> Format:

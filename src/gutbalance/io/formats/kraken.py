@@ -52,7 +52,9 @@ counts are ``new_est_reads``.
 
 Writers: :func:`write_report` writes one six-column report per sample and
 :func:`write_table` one species-level Bracken table per sample.  Reads come
-from ``cohort.counts`` when the cohort has them; otherwise abundances are
+from ``cohort.counts`` when the sample has counted ones (not a profiler's
+estimates, such as MetaPhlAn's: a report cannot say its reads are estimated,
+and those need not be proportional to the profiler's abundances); otherwise abundances are
 scaled to 1,000,000 reads per sample *as floats*, so no precision is lost to
 rounding (such reports have fractional read counts).
 """
@@ -70,7 +72,7 @@ from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
-from ..registry import Format, register
+from ..registry import Format, observed_count_samples, register
 from ..source import Source, parse_number, sample_name_from_path
 
 #: Reads per sample when a writer has to synthesise them from abundances.
@@ -457,7 +459,7 @@ def _sample_reads(cohort, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     vals = cohort.X.data[start:end]
     keep = vals > 0
     cols, vals = cols[keep], vals[keep]
-    if cohort.counts is not None and cohort.counted_samples()[i]:
+    if cohort.counts is not None and observed_count_samples(cohort)[i]:
         row = cohort.counts.getrow(i)
         lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
         reads = np.array([lookup.get(int(c), 0.0) for c in cols], dtype=float)
@@ -491,7 +493,7 @@ def report_lines(cohort, i: int) -> list[str]:
         clade[c] = max(clade[c], below)
     root = sum(clade[c] for c in children[-1])
     unassigned = float(cohort.samples["unassigned"].iloc[i]) * total
-    if cohort.counts is not None and cohort.counted_samples()[i] and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
+    if observed_count_samples(cohort)[i] and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
         unassigned = float(round(unassigned))  # whole reads come back whole, not 2010.0000000000005
     grand = root + unassigned
     names = taxa["name"].to_numpy()
@@ -590,5 +592,6 @@ register(
         write_table,
         extensions=(".bracken",),
         priority=30,
+        estimated_counts=True,  # new_est_reads: Kraken's reads redistributed
     )
 )

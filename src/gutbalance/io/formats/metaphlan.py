@@ -857,6 +857,7 @@ register(
         # folder of <sample>_profile.txt; .tsv and .txt write the merged table.
         write_single,
         priority=30,
+        estimated_counts=True,  # -t rel_ab_w_read_stats: estimated_number_of_reads_from_the_clade
     )
 )
 register(

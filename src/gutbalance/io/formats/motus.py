@@ -156,5 +156,6 @@ register(
         read,
         None,
         priority=30,
+        estimated_counts=True,  # -c: insert counts scaled by marker-gene length
     )
 )

@@ -31,7 +31,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
-from ..registry import Format, register
+from ..registry import Format, register, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
 
@@ -107,7 +107,7 @@ def _hashed(cohort):
 def write_artifacts(cohort, table_path: Path, taxonomy_path: Path | None = None) -> None:
     """Write the cohort as a FeatureTable artifact; with ``taxonomy_path``, the
     feature ids are hashes and the lineages go into a FeatureData[Taxonomy] artifact."""
-    type_ = "FeatureTable[Frequency]" if cohort.all_counted else "FeatureTable[RelativeFrequency]"
+    type_ = "FeatureTable[Frequency]" if writes_counts(cohort) else "FeatureTable[RelativeFrequency]"
     if taxonomy_path is None:
         table_bytes = hdf5_bytes(build_table(cohort))
     else:

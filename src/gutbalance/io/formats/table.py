@@ -84,7 +84,7 @@ from ..feature_table import (
     strip_rank_prefix,
     unassigned_count,
 )
-from ..registry import Format, register
+from ..registry import Format, register, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
 
@@ -612,7 +612,7 @@ def long_rows(cohort) -> list[list[str]]:
     reader takes them as given) and an ``UNKNOWN`` row for the unassigned
     share, values at full precision."""
     X = cohort.X.tocsr()
-    counts = cohort.counts.tocsr() if cohort.all_counted else None
+    counts = cohort.counts.tocsr() if writes_counts(cohort) else None  # never a profiler's estimates
     lineage = cohort.taxa["lineage"].to_numpy()
     header = ["sample", "lineage", "clade_abundance"] + (["clade_counts"] if counts is not None else [])
     out = [header]
