@@ -408,6 +408,30 @@ def test_report_round_trip_keeps_counts(tmp_path):
     assert "1520\t1520\tU\t0\tunclassified" in (tmp_path / "S1.kreport").read_text()
 
 
+def test_report_round_trip_keeps_taxa_keyed_by_lineage(tmp_path):
+    # a genus the lineage table does not know is keyed by its lineage
+    # ("f__Lachnospiraceae|g__Zzfoo"); the writer used to look its children's
+    # parent up as "g__Zzfoo", miss it, and write genus and species at the
+    # root, outside Bacteria (a real Bracken example: root +60 %, 290 taxa)
+    unknown = {
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Zzfoo|s__Zzfoo_bar": 30.0,
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_vulgatus": 70.0,
+    }
+    cohort = make_cohort({"A": unknown})
+    assert any("|g__Zzfoo" in key for key in cohort.taxa.index)
+    gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")
+    lines = (tmp_path / "A.kreport").read_text().splitlines()
+    top = [line.split("\t")[5] for line in lines if line.split("\t")[5].startswith("  ") and not line.split("\t")[5].startswith("   ")]
+    assert top == ["  Bacteria"]
+    root = next(line for line in lines if line.endswith("\troot"))
+    assert root.split("\t")[1] == "1000000"
+    back = gutbalance.read(tmp_path / "A.kreport")
+    assert_same_species(cohort, back)
+    zzfoo = [key for key in back.taxa.index if key.endswith("g__Zzfoo")]
+    assert len(zzfoo) == 1
+    assert back.taxa.loc[zzfoo[0], "family"] == "Lachnospiraceae"
+
+
 def test_table_round_trip(tmp_path):
     cohort = make_cohort({"A": SMALL_COMMUNITY, "B": SECOND})
     out = gutbalance.write(cohort, tmp_path / "tables", format="bracken")

@@ -438,12 +438,25 @@ def _safe_file_name(sample: str) -> str:
 
 
 def _parents(cohort) -> np.ndarray:
-    """Column of each taxon's nearest standard-rank ancestor (-1 for none)."""
+    """Column of each taxon's nearest standard-rank ancestor (-1 for none).
+
+    The cohort's own ``parent`` key comes first: a column whose name is
+    shared under other parents is keyed by its lineage
+    (``p__Chloroflexota|c__Chloroflexia|o__Herpetosiphonales``), so
+    ``o__<name>`` does not find it, and its children used to be written at
+    the root (a Kraken report converted to a Kraken report had its root
+    raised by 60 % and 290 taxa outside their domain).  The lineage columns
+    are the fallback for a parent the cohort does not hold."""
     taxa = cohort.taxa
     position = {tid: j for j, tid in enumerate(taxa.index)}
     names = taxa[list(RANKS)].to_numpy(dtype=object)
     out = np.full(len(taxa), -1, dtype=np.int64)
+    parent_keys = taxa["parent"].to_numpy(dtype=object) if "parent" in taxa else np.full(len(taxa), "", dtype=object)
     for j, rank in enumerate(taxa["rank"].to_numpy()):
+        known = position.get(parent_keys[j], -1) if isinstance(parent_keys[j], str) and parent_keys[j] else -1
+        if known >= 0:
+            out[j] = known
+            continue
         for k in range(RANK_INDEX[rank] - 1, -1, -1):
             name = names[j, k]
             if isinstance(name, str) and name:
