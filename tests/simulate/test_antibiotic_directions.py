@@ -128,6 +128,26 @@ def test_ciprofloxacin_clears_enterobacteriaceae_but_hardly_enterococci():
     assert d_pos < d_neg
 
 
+def test_gentamicin_clears_enterobacteriaceae_spares_enterococci_and_lowers_butyrate_producers():
+    # fault: gentamicin left the facultative guild untouched (the mice's +0.54 cut to 0) and the
+    # butyrate producers at 0, so the producers grew into the space the other anaerobes left; under
+    # oral aminoglycoside decontamination people lose Enterobacteriaceae and the F. prausnitzii group
+    # while enterococci rise (Benus 2010), and the MDSINE2 mice's producers fell
+    base = {BACTEROIDES + "Bacteroides_vulgatus": 0.45, FAECALI: 0.2, ROSEBURIA: 0.1, ALISTIPES: 0.1}
+    gram_negative = course(profile({**base, ECOLI: 0.15}), "gentamicin")
+    gram_positive = course(profile({**base, EFAECIUM: 0.15}), "gentamicin")
+
+    def fold(result, guild):
+        t = result.trajectory.set_index("time")[guild]
+        return t.loc[7.0] / t.loc[0.0]
+
+    assert fold(gram_negative, "facultative_pathobionts") < 0.5
+    assert fold(gram_positive, "facultative_pathobionts") > 1.0
+    assert fold(gram_negative, "butyrate_producers") < 0.8
+    params = load_parameters(1)
+    assert params.susceptibility_gram_positive["gentamicin"][0] == 0.0
+
+
 def test_mdsine2_vancomycin_bloom_is_the_size_of_the_real_one(shared_data):
     # the real Enterobacteriaceae share during vancomycin (days 39-42.5, mice 2-5) against the simulated
     # facultative guild's from each mouse's last sample before the course, at the mouse dose.  In-sample:
