@@ -28,7 +28,7 @@ render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_
 @click.command("simulate")
 @click.argument("profile", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--antibiotic", "antibiotics", multiple=True, metavar="NAME:days=A-B[:dose=U]",
-              help="Antibiotic course (clindamycin, amoxicillin, ciprofloxacin, metronidazole, vancomycin, gentamicin).")
+              help="Antibiotic course (clindamycin, amoxicillin, ciprofloxacin, metronidazole, vancomycin, gentamicin; gentamicin is an oral, gut-luminal course: an intravenous one barely reaches the gut).")
 @click.option("--probiotic", "probiotics", multiple=True, metavar="NAME[:dose=X]:days=A-B",
               help="Daily probiotic (bifidobacterium, lactobacillus, akkermansia, ...) or fmt; X = fraction of the gut load.")
 @click.option("--fiber", "--fibre", "fibre", default=None, metavar="+N%", help="Lasting change of fibre intake from day 0.")
