@@ -321,3 +321,33 @@ def test_mutated_files(valid, pos, cut, insert):
     pos = pos % (len(valid) + 1)
     text = valid[:pos] + insert + valid[pos + cut :]
     _attempt(text.encode("utf-8", "surrogatepass"), "cami")
+
+
+def test_taxpath_ids_of_a_taxon_keyed_by_its_lineage(tmp_path):
+    # "Zzfoo" is a genus the lineage table does not know, so its column (and
+    # its species') is keyed by the lineage; the TAXPATH ids used to be looked
+    # up as "g__Zzfoo" and came out empty for the genus and the species
+    report = "\n".join(
+        "\t".join(fields)
+        for fields in [
+            ("10.00", "100", "100", "U", "0", "unclassified"),
+            ("90.00", "900", "0", "R", "1", "root"),
+            ("90.00", "900", "0", "D", "2", "  Bacteria"),
+            ("90.00", "900", "0", "P", "1239", "    Bacillota"),
+            ("90.00", "900", "0", "C", "186801", "      Clostridia"),
+            ("90.00", "900", "0", "O", "186802", "        Eubacteriales"),
+            ("90.00", "900", "0", "F", "186803", "          Lachnospiraceae"),
+            ("90.00", "900", "0", "G", "999001", "            Zzfoo"),
+            ("90.00", "900", "900", "S", "999002", "              Zzfoo bar"),
+        ]
+    ) + "\n"
+    (tmp_path / "S1.kreport").write_text(report, encoding="utf-8")
+    cohort = gutbalance.read(tmp_path / "S1.kreport")
+    assert any("|g__Zzfoo" in key for key in cohort.taxa.index)
+    gutbalance.write(cohort, tmp_path / "S1.profile", format="cami")
+    rows = [line.split("\t") for line in (tmp_path / "S1.profile").read_text().splitlines() if line.startswith("999002\t")]
+    assert len(rows) == 1
+    ids = rows[0][2].split("|")
+    # the order is the lineage table's (Clostridiales), which the report gave no id for
+    assert ids[:3] == ["2", "1239", "186801"]
+    assert ids[4:] == ["186803", "999001", "999002"]

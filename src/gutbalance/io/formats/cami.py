@@ -300,6 +300,20 @@ def profile_lines(cohort) -> list[str]:
     names = taxa[list(RANKS)].to_numpy(dtype=object)
     taxid_of = {tid: str(t) if isinstance(t, str) else "" for tid, t in zip(taxa.index, taxa["taxid"], strict=True)}
     depth = taxa["rank"].map(RANK_INDEX).to_numpy()
+    parent_of = dict(zip(taxa.index, taxa["parent"], strict=True)) if "parent" in taxa else {}
+    rank_of = dict(zip(taxa.index, taxa["rank"], strict=True))
+
+    def ids_by_rank(key: str) -> dict[str, str]:
+        # up the cohort's own parent keys: a column keyed by its lineage
+        # ("p__Chloroflexota|c__Chloroflexia|o__Herpetosiphonales") is not
+        # found by "o__<name>", which left its own and its descendants'
+        # TAXPATH ids empty
+        found: dict[str, str] = {}
+        while key in rank_of:
+            found.setdefault(rank_of[key], taxid_of.get(key, ""))
+            key = parent_of.get(key) or ""
+        return found
+
     out = ["# Taxonomic Profiling Output", f"# written by gutbalance {__version__}"]
     for i, sample in enumerate(cohort.sample_names):
         database = str(cohort.samples["database"].iloc[i] or "") or "unknown"
@@ -319,10 +333,12 @@ def profile_lines(cohort) -> list[str]:
                 continue
             level = int(depth[c])
             path_names, path_ids = [], []
+            on_path = ids_by_rank(taxa.index[c])
             for r in range(level + 1):
                 name = names[c, r] if isinstance(names[c, r], str) else ""
                 path_names.append(_clean(name, "taxon name"))
-                path_ids.append(taxid_of.get(f"{RANK_PREFIX[RANKS[r]]}__{name}", "") if name else "")
+                by_name = taxid_of.get(f"{RANK_PREFIX[RANKS[r]]}__{name}", "") if name else ""
+                path_ids.append(on_path.get(RANKS[r]) or by_name)
             rank = RANKS[level]
             out.append(
                 "\t".join(
