@@ -67,6 +67,12 @@ class ArchiveError(FormatError):
     members, a path that escapes the archive, or a corrupt container."""
 
 
+class CorruptMemberError(ArchiveError):
+    """One member of an otherwise readable archive cannot be decompressed (a
+    bad CRC, a damaged deflate stream): that file's problem, not the other
+    members'."""
+
+
 class SizeLimitError(ArchiveError):
     """An input is larger than a configured limit, as stored or once expanded
     (decompression, zip members): a possible archive bomb.  The web app

@@ -5,6 +5,9 @@ only where the archive itself is the problem.  SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
 
 from gutbalance.web import ingest
@@ -161,3 +164,30 @@ def test_the_upload_page_lists_the_files_left_out_and_the_samples_stored(client)
     assert '<caption>Samples stored</caption>' in html
     assert ">S1</a>" in html
     assert "http-equiv=\"refresh\"" not in html  # done: the page does not reload
+
+
+def _with_bad_crc(archive: bytes, content: bytes) -> bytes:
+    """``archive`` with one byte of a stored member's ``content`` changed, so
+    its CRC-32 no longer matches (the directory stays sound)."""
+    at = archive.rindex(content)  # the last member written holding it
+    return archive[:at] + bytes([content[0] ^ 0x01]) + archive[at + 1 :]
+
+
+def test_a_member_with_a_bad_crc_is_that_files_problem(client):
+    """A zip whose directory is sound but one member's bytes were damaged
+    (bad CRC): that member is named, the others are stored (it used to
+    refuse the whole upload as a corrupt archive)."""
+    good = {"a.txt": single_profile().encode(), "b.txt": metaphlan_text({**SMALL_COMMUNITY}).encode()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in good.items():
+            archive.writestr(name, data)
+    damaged = _with_bad_crc(buffer.getvalue(), good["b.txt"])
+    scored = ingest.score_uploads([(damaged, "c.zip", None)])[0]
+    assert isinstance(scored, ingest.ScoredUpload)
+    assert [(p.file, "Bad CRC-32" in p.problem and p.problem.startswith("corrupt")) for p in scored.problems] == [("b.txt", True)]
+    assert len(scored.samples) == 1
+    alice = register(client, "alice")
+    response = upload(client, alice, damaged, filename="clinic.zip")
+    assert response.status_code == 207, response.text
+    assert [p["file"] for p in response.json()["problems"]] == ["b.txt"]

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._version import __version__
-from ..errors import ArchiveError, FormatError, SizeLimitError
+from ..errors import ArchiveError, CorruptMemberError, FormatError, SizeLimitError
 from .limits import CHUNK_BYTES, MAX_COMPRESSION_RATIO, MAX_INPUT_BYTES, InputLimits
 
 #: Largest .qza accepted (compressed bytes).
@@ -157,7 +157,7 @@ def read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, *, limit
                     )
                 out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
-        raise ArchiveError(f"member {info.filename!r} is corrupt or unsupported ({exc})", path=path) from None
+        raise CorruptMemberError(f"member {info.filename!r} is corrupt or unsupported ({exc})", path=path) from None
     return out.getvalue()
 
 

@@ -33,6 +33,7 @@ from ..cohort import Cohort, SampleProfile, build_cohort
 from ..errors import (
     ArchiveError,
     ContentLimitError,
+    CorruptMemberError,
     DataError,
     FormatError,
     GutBalanceError,
@@ -221,7 +222,14 @@ def _read_zip_of_profiles(source: Source) -> _ReadUpload:
         lines = 0
         for info in members:
             name = f"{source.path.name}/{info.filename}"
-            member = Source.from_bytes(read_member(archive, info, source.path, limits=limits), name=name, limits=limits)
+            try:
+                data = read_member(archive, info, source.path, limits=limits)
+            except CorruptMemberError as exc:
+                # one damaged file (a bad CRC) is that file's problem; the
+                # archive's directory and the other members are sound
+                problems.append(UploadProblem(info.filename, exc.message.replace(f"member {info.filename!r} is ", "", 1)))
+                continue
+            member = Source.from_bytes(data, name=name, limits=limits)
             if member.is_zip:
                 raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
             lines += member.data.count(b"\n")
