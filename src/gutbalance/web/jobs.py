@@ -401,8 +401,11 @@ class WorkerPool:
             worker = self._idle.get()
             try:
                 worker.ensure_started()
-            except WorkerFailure:
-                log.warning("a worker process could not start; it will be tried again with the next job")
+            except (WorkerFailure, OSError) as exc:
+                # OSError: the forkserver could not be reached (its socket is
+                # gone while the interpreter exits); a warm-up is best effort
+                # and must never end its thread with an unhandled exception
+                log.warning("a worker process could not start (%s); it will be tried again with the next job", exc)
             finally:
                 self._idle.put(worker)
 
