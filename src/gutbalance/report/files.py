@@ -367,10 +367,7 @@ def remove_reports(out_dir: str | PathLike[str]) -> list[Path]:
     out = Path(out_dir)
     if not (out / MANIFEST_FILE).exists() and not (out / JOURNAL_FILE).exists():
         return []
-    removed = _remove_stale(out, _read_manifest(out), set())
-    write_text_atomic(json.dumps({"files": {}}, indent=0) + "\n", out / MANIFEST_FILE)
-    (out / JOURNAL_FILE).unlink(missing_ok=True)
-    return removed
+    return _replace_manifest(out, [])  # a rendering that wrote nothing
 
 
 def _report_places(out: Path) -> list[Path]:

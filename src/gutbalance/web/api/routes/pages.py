@@ -5,6 +5,8 @@ every action answers with a redirect (post/redirect/get)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from functools import partial
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -254,14 +256,21 @@ def account_delete(
 # --- samples -----------------------------------------------------------------
 
 
+def _numbered_page(fetch: Callable[..., services.ListPage], page: int) -> services.ListPage:
+    """Page ``page`` (from 1) of a list, :data:`services.SAMPLES_PAGE` a page;
+    past the end (entries deleted meanwhile, an old link) the last page."""
+    size = services.SAMPLES_PAGE
+    listed = fetch(limit=size, offset=(page - 1) * size)
+    if page > listed.pages:
+        listed = fetch(limit=size, offset=(listed.pages - 1) * size)
+    return listed
+
+
 def _samples_page(
     request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None
 ) -> Response:
     pending = crud.list_unfinished_jobs(session, owner=user)
-    size = services.SAMPLES_PAGE
-    listed = services.samples_page(session, owner=user, limit=size, offset=(page - 1) * size)
-    if page > listed.pages:  # past the end (samples were deleted meanwhile): the last page
-        listed = services.samples_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    listed = _numbered_page(partial(services.samples_page, session, owner=user), page)
     subjects = services.subjects_page(session, owner=user, limit=services.SUBJECTS_SHOWN)
     context = {
         "samples": listed.items,
@@ -289,10 +298,7 @@ def samples_page(
 @router.get("/subjects", response_class=HTMLResponse)
 def subjects_list_page(request: Request, user: PageUser, session: SessionDep, page: Annotated[int, Query(ge=1, le=10**7)] = 1) -> Response:
     """Every subject of the user, by name, :data:`services.SAMPLES_PAGE` a page."""
-    size = services.SAMPLES_PAGE
-    listed = services.subjects_page(session, owner=user, limit=size, offset=(page - 1) * size)
-    if page > listed.pages:  # past the end: the last page
-        listed = services.subjects_page(session, owner=user, limit=size, offset=(listed.pages - 1) * size)
+    listed = _numbered_page(partial(services.subjects_page, session, owner=user), page)
     return render(request, "subjects.html", {"subjects": listed.items, "listed": listed})
 
 
