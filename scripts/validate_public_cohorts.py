@@ -48,6 +48,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from check_public_data import SHARED, reference_gmhi
 from scipy.stats import mannwhitneyu
 
 SHOWN = ("immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmhi", "gmwi2", "shannon")
@@ -79,6 +80,7 @@ class Cohort:
     folder: str
     build: Callable[[Path, Path], tuple[list[Path], pd.DataFrame]]
     comparisons: list[Comparison] = field(default_factory=list)
+    metaphlan_species: bool = False  # the built table is MetaPhlAn 2: GMHI can be recomputed from it
 
 
 # -- GESPIC ---------------------------------------------------------------------------------------------
@@ -262,7 +264,7 @@ COHORTS = [
         Comparison("GESPIC, all three (run 0)", ("axSpA", "AAU", "CD"), where=_run0),
         Comparison("GESPIC, all three (both runs)", ("axSpA", "AAU", "CD")),
     ]),
-    Cohort("Nielsen 2014", "metaml_segata", build_nielsen, [
+    Cohort("Nielsen 2014", "metaml_segata", build_nielsen, metaphlan_species=True, comparisons=[
         Comparison("Nielsen 2014 O2, UC vs unrelated controls", ("UC",), where=_o2, cluster=True),
         Comparison("Nielsen 2014 V1, CD vs healthy relatives", ("CD",), healthy=("healthy relative",),
                    where=_v1, cluster=True),
@@ -316,6 +318,17 @@ def independent_auc(scores: pd.Series, health: pd.Series) -> tuple[float, int, i
     return float(u) / (len(well) * len(ill)), len(well), len(ill)
 
 
+def independent_gmhi(merged: Path, shared: Path) -> pd.Series:
+    """GMHI of every column of a merged MetaPhlAn 2 table by the reference recipe (GMHI.R of Gupta et al.
+    2020, re-implemented in scripts/check_public_data.py, not gutbalance's code), over its species rows."""
+    table = pd.read_csv(merged, sep="\t", index_col=0)
+    species = table[[("|s__" in c and "|t__" not in c) for c in table.index]]
+    species.index = [c.rsplit("|", 1)[-1] for c in species.index]
+    lists = [[line.strip() for line in (shared / "gmhi" / name).read_text().splitlines() if line.strip()]
+             for name in ("MH_species.txt", "MN_species.txt")]
+    return reference_gmhi(species, *lists)
+
+
 def markdown(table: pd.DataFrame, order: list[str]) -> str:
     """One row per comparison, one column per score: ``AUC (low–high)``, ``–`` where missing."""
     head = "| comparison | n healthy / disease | " + " | ".join(SHOWN) + " |"
@@ -346,7 +359,8 @@ def _gutbalance(*args: str) -> None:
         raise SystemExit(f"gutbalance {args[0]} failed with status {done.returncode}")
 
 
-def run_cohort(cohort: Cohort, root: Path, work: Path, bootstrap: str) -> tuple[pd.DataFrame, list[str]]:
+def run_cohort(cohort: Cohort, root: Path, work: Path, bootstrap: str,
+               shared: Path) -> tuple[pd.DataFrame, list[str]]:
     here = work / cohort.folder
     here.mkdir(parents=True, exist_ok=True)
     inputs, metadata = cohort.build(root / cohort.folder, here)
@@ -359,6 +373,13 @@ def run_cohort(cohort: Cohort, root: Path, work: Path, bootstrap: str) -> tuple[
     if unscored:
         print(f"{cohort.name}: {len(unscored)} metadata samples not scored, e.g. {unscored[:3]}", file=sys.stderr)
     tables, checks = [], []
+    reference = None
+    if cohort.metaphlan_species and (shared / "gmhi" / "MH_species.txt").exists():
+        reference = independent_gmhi(inputs[0], shared)
+        both = pd.DataFrame({"ours": scores["gmhi"], "reference": reference}).dropna()
+        checks.append(f"{cohort.name}: GMHI against the GMHI.R recipe (scripts/check_public_data.py) on "
+                      f"{len(both)} samples, largest difference {(both['ours'] - both['reference']).abs().max():.2g}; "
+                      f"{int(scores['gmhi'].isna().sum())} missing in ours (no marker species present)")
     for i, comparison in enumerate(cohort.comparisons):
         meta = comparison_metadata(metadata, comparison)
         meta_path = here / f"metadata_{i}.tsv"
@@ -379,6 +400,10 @@ def run_cohort(cohort: Cohort, root: Path, work: Path, bootstrap: str) -> tuple[
                       f"{auc:.6f} (scipy mannwhitneyu U/(n1 n0), {n1} / {n0})")
         if not np.isclose(ours, auc, atol=1e-9, equal_nan=True):
             raise SystemExit(f"AUC disagrees with scipy: {checks[-1]}")
+        if reference is not None:
+            ref_auc, _, _ = independent_auc(reference.where(scores["gmhi"].notna()), health)
+            ours_gmhi = table.loc[table["score"] == "gmhi", "auc"].iloc[0]
+            checks.append(f"{comparison.label}: GMHI AUC {ours_gmhi:.6f} (gutbalance), {ref_auc:.6f} (GMHI.R recipe, scipy)")
     return pd.concat(tables, ignore_index=True), checks
 
 
@@ -387,6 +412,7 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="folder of the fetched cohorts (/work/outside-data)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-public-cohorts"))
     parser.add_argument("--bootstrap", default="1000")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="../shared/data (GMHI's species lists)")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     tables, checks, order = [], [], []
@@ -394,7 +420,7 @@ def main() -> None:
         if not (args.root / cohort.folder).is_dir():
             print(f"skipped {cohort.name}: no folder {args.root / cohort.folder}")
             continue
-        table, cohort_checks = run_cohort(cohort, args.root, args.work, args.bootstrap)
+        table, cohort_checks = run_cohort(cohort, args.root, args.work, args.bootstrap, args.shared)
         tables.append(table)
         checks += cohort_checks
         order += [c.label for c in cohort.comparisons]
@@ -402,7 +428,7 @@ def main() -> None:
         raise SystemExit(f"no cohort found under {args.root}")
     print(markdown(pd.concat(tables, ignore_index=True), order))
     print()
-    print("Independent check (every row):")
+    print("Independent checks:")
     for line in checks:
         print(f"- {line}")
 
