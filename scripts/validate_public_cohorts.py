@@ -65,13 +65,16 @@ MORGAN_GROUPS = {"Healthy": HEALTHY, "Crohn's disease": "CD", "Ulcerative Coliti
 
 @dataclass(frozen=True)
 class Comparison:
-    """One row of the table: HEALTHY_GROUPS of the cohort against DISEASES, among samples WHERE holds."""
+    """One row of the table: the HEALTHY groups of the cohort against the DISEASES groups, among the
+    samples where WHERE holds; LABEL_WHERE narrows the healthy side only (a contrast of two healthy
+    populations puts healthy groups on both sides, told apart by it)."""
 
     label: str
     diseases: tuple[str, ...]
     healthy: tuple[str, ...] = (HEALTHY,)
     where: Callable[[pd.DataFrame], pd.Series] | None = None
     cluster: bool = False
+    label_where: Callable[[pd.DataFrame], pd.Series] | None = None
 
 
 @dataclass
@@ -222,6 +225,10 @@ def _v1(meta: pd.DataFrame) -> pd.Series:
     return meta["run"] == "V1"
 
 
+def _denmark(meta: pd.DataFrame) -> pd.Series:
+    return meta["run"] == "denmark"
+
+
 # -- Morgan 2012 (MLRepo) ---------------------------------------------------------------------------
 
 
@@ -273,6 +280,8 @@ COHORTS = [
         Comparison("Nielsen 2014 Spain, IBD vs controls and relatives", ("CD", "UC"),
                    healthy=(HEALTHY, "healthy relative"), where=_spain, cluster=True),
         Comparison("Nielsen 2014, Spanish IBD vs Spanish and Danish controls", ("CD", "UC"), cluster=True),
+        Comparison("Nielsen 2014, healthy Danes vs healthy Spaniards (population only, no disease)",
+                   (HEALTHY, "healthy relative"), label_where=_denmark, cluster=True),
     ]),
     Cohort("Morgan 2012", "morgan2012_ibd", build_morgan, [
         Comparison("Morgan 2012, CD", ("CD",)),
@@ -294,10 +303,15 @@ def comparison_metadata(metadata: pd.DataFrame, comparison: Comparison) -> pd.Da
     ['healthy', 'disease', '', '', '']
     """
     out = metadata.copy()
-    chosen = pd.Series(True, index=out.index) if comparison.where is None else comparison.where(out).fillna(False)
+
+    def holds(test: Callable[[pd.DataFrame], pd.Series] | None) -> pd.Series:
+        return pd.Series(True, index=out.index) if test is None else test(out).fillna(False).astype(bool)
+
+    chosen, labelled = holds(comparison.where), holds(comparison.label_where)
+    against = chosen if comparison.label_where is None else chosen & ~labelled
     health = pd.Series("", index=out.index, dtype=object)
-    health[chosen & out["group"].isin(comparison.healthy)] = HEALTHY
-    health[chosen & out["group"].isin(comparison.diseases)] = "disease"
+    health[against & out["group"].isin(comparison.diseases)] = "disease"
+    health[chosen & labelled & out["group"].isin(comparison.healthy)] = HEALTHY
     out["health"] = health
     out["study"] = np.where(health != "", comparison.label, "")
     return out

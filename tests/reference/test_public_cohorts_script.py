@@ -118,6 +118,9 @@ def test_comparisons_leave_other_groups_and_runs_out():
     out = script.comparison_metadata(metadata, everyone)
     assert out["health"].tolist() == ["healthy", "", "disease", "disease", "disease", "healthy"]
     assert out["study"].tolist() == ["all", "", "all", "all", "all", "all"]
+    population = script.Comparison("p", ("healthy", "healthy relative"), label_where=script._denmark)
+    assert script.comparison_metadata(metadata, population)["health"].tolist() == [
+        "disease", "disease", "", "", "", "healthy"]
 
 
 def test_independent_auc_is_the_pair_count():
