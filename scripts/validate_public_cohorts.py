@@ -84,6 +84,7 @@ class Cohort:
     build: Callable[[Path, Path], tuple[list[Path], pd.DataFrame]]
     comparisons: list[Comparison] = field(default_factory=list)
     metaphlan_species: bool = False  # the built table is MetaPhlAn 2: GMHI can be recomputed from it
+    work_folder: str = ""  # under --work; default: the cohort's folder name
 
 
 # -- GESPIC ---------------------------------------------------------------------------------------------
@@ -257,10 +258,19 @@ def morgan_metadata(tasks: list[pd.DataFrame]) -> pd.DataFrame:
     })
 
 
-def build_morgan(folder: Path, work: Path) -> tuple[list[Path], pd.DataFrame]:
-    """Read as published: MLRepo's RefSeq taxa table (lineages x samples, read counts; stool and biopsies)."""
-    tasks = [pd.read_csv(folder / name, sep="\t", dtype=str) for name in ("task-healthy-cd.txt", "task-healthy-uc.txt")]
-    return [folder / "refseq" / "taxatable.txt"], morgan_metadata(tasks)
+def _morgan(reference: str) -> Callable[[Path, Path], tuple[list[Path], pd.DataFrame]]:
+    def build(folder: Path, work: Path) -> tuple[list[Path], pd.DataFrame]:
+        tasks = [pd.read_csv(folder / name, sep="\t", dtype=str)
+                 for name in ("task-healthy-cd.txt", "task-healthy-uc.txt")]
+        return [folder / reference / "taxatable.txt"], morgan_metadata(tasks)
+
+    build.__doc__ = (f"Read as published: MLRepo's {reference} taxa table (lineages x samples, read counts; "
+                     "stool and biopsies).")
+    return build
+
+
+build_morgan = _morgan("refseq")
+build_morgan_greengenes = _morgan("gg")
 
 
 COHORTS = [
@@ -288,6 +298,11 @@ COHORTS = [
         Comparison("Morgan 2012, UC", ("UC",)),
         Comparison("Morgan 2012, IBD", ("CD", "UC")),
     ]),
+    # The same reads against Greengenes 97 % OTUs: how much the reference database moves the figures.
+    Cohort("Morgan 2012 (Greengenes)", "morgan2012_ibd", build_morgan_greengenes, [
+        Comparison("Morgan 2012 (Greengenes), CD", ("CD",)),
+        Comparison("Morgan 2012 (Greengenes), UC", ("UC",)),
+    ], work_folder="morgan2012_ibd_greengenes"),
 ]
 
 
@@ -375,7 +390,7 @@ def _gutbalance(*args: str) -> None:
 
 def run_cohort(cohort: Cohort, root: Path, work: Path, bootstrap: str,
                shared: Path) -> tuple[pd.DataFrame, list[str]]:
-    here = work / cohort.folder
+    here = work / (cohort.work_folder or cohort.folder)
     here.mkdir(parents=True, exist_ok=True)
     inputs, metadata = cohort.build(root / cohort.folder, here)
     metadata.to_csv(here / "metadata.tsv", sep="\t", index=False)
