@@ -16,7 +16,7 @@ the labels mean); an absent cohort is skipped with a printed reason:
 |---|---|---|---|---|
 | ``gespic_essex2022`` | Essex, Rios Rodriguez et al. 2022 (GESPIC, Berlin) | 16S ASVs (DADA2, SILVA names) | clin.Cohort H | S axial spondyloarthritis, U acute anterior uveitis, C Crohn's disease |
 | ``metaml_segata`` | Nielsen et al. 2014 (MetaHIT, Spain) | shotgun, MetaPhlAn 2 (MetAML) | disease n (O2 recruitment) or n_relative (V1) | ibd_crohn_disease, ibd_ulcerative_colitis |
-| ``morgan2012_ibd`` | Morgan et al. 2012 (Boston; MLRepo ``datasets/sokol``) | 16S V3-V5 454, closed-reference RefSeq | Healthy (stool) | Crohn's disease, Ulcerative Colitis (stool) |
+| ``morgan2012_ibd`` | Morgan et al. 2012 (Boston; MLRepo ``datasets/sokol``) | 16S V3-V5 454, closed-reference RefSeq, and the same reads against Greengenes | Healthy (stool) | Crohn's disease, Ulcerative Colitis (stool) |
 
 Steps, each a public command or a reshaping a user would do, all written to
 ``--work`` (never into the project):
