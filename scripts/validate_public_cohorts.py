@@ -17,6 +17,12 @@ the labels mean); an absent cohort is skipped with a printed reason:
 | ``gespic_essex2022`` | Essex, Rios Rodriguez et al. 2022 (GESPIC, Berlin) | 16S ASVs (DADA2, SILVA names) | clin.Cohort H | S axial spondyloarthritis, U acute anterior uveitis, C Crohn's disease |
 | ``metaml_segata`` | Nielsen et al. 2014 (MetaHIT, Spain) | shotgun, MetaPhlAn 2 (MetAML) | disease n (O2 recruitment) or n_relative (V1) | ibd_crohn_disease, ibd_ulcerative_colitis |
 | ``morgan2012_ibd`` | Morgan et al. 2012 (Boston; MLRepo ``datasets/sokol``) | 16S V3-V5 454, closed-reference RefSeq, and the same reads against Greengenes | Healthy (stool) | Crohn's disease, Ulcerative Colitis (stool) |
+| ``crc16s`` | Baxter et al. 2016, Zackular et al. 2014, Zeller et al. 2014 (laurichi13/16S-CRC-data) | 16S V4 ASVs (QIIME 2, DADA2, SILVA) | Diagnosis Normal | Cancer (adenomas not compared) |
+
+The last is colorectal cancer, not an immune-mediated disease: the disease
+of one labelled set, from two studies the calibration never saw (Baxter,
+Zackular; Zeller's 16S runs are of the people whose shotgun profiles are in
+the labelled sets, so that row is not independent of the calibration).
 
 Steps, each a public command or a reshaping a user would do, all written to
 ``--work`` (never into the project):
@@ -273,6 +279,39 @@ build_morgan = _morgan("refseq")
 build_morgan_greengenes = _morgan("gg")
 
 
+# -- CRC 16S (Baxter, Zackular, Zeller) -----------------------------------------------------------------
+
+CRC_GROUPS = {"Normal": HEALTHY, "Cancer": "CRC", "Adenoma": "adenoma", "Large adenoma": "adenoma",
+              "Small adenoma": "adenoma"}
+
+
+def crc16s_metadata(raw: pd.DataFrame) -> pd.DataFrame:
+    """The CRC 16S metadata (``SampleID, Diagnosis, Study`` ...) as ``sample, cohort, group, subject, run``.
+
+    >>> crc16s_metadata(pd.DataFrame({"SampleID": ["a", "b", "c"], "SubjectID": ["a", "b", "c"],
+    ...     "Diagnosis": ["Normal", "Cancer", "Small adenoma"], "Study": ["Baxter", "Baxter", "Zeller"]}))["group"].tolist()
+    ['healthy', 'CRC', 'adenoma']
+    """
+    return pd.DataFrame({
+        "sample": raw["SampleID"].astype(str).to_numpy(),
+        "cohort": "CRC 16S",
+        "group": raw["Diagnosis"].str.strip().map(CRC_GROUPS).to_numpy(),
+        "subject": raw["SubjectID"].astype(str).to_numpy(),
+        "run": raw["Study"].astype(str).to_numpy(),
+    })
+
+
+def build_crc16s(folder: Path, work: Path) -> tuple[list[Path], pd.DataFrame]:
+    """Read as published: the QIIME 2 feature table and taxonomy artifacts side by side."""
+    return [folder / "table.qza", folder / "taxonomy.qza"], crc16s_metadata(pd.read_csv(folder / "metadata.csv"))
+
+
+def _study(name: str) -> Callable[[pd.DataFrame], pd.Series]:
+    def within(meta: pd.DataFrame) -> pd.Series:
+        return meta["run"] == name
+    return within
+
+
 COHORTS = [
     Cohort("GESPIC", "gespic_essex2022", build_gespic, [
         Comparison("GESPIC, axSpA (run 0)", ("axSpA",), where=_run0),
@@ -303,6 +342,12 @@ COHORTS = [
         Comparison("Morgan 2012 (Greengenes), CD", ("CD",)),
         Comparison("Morgan 2012 (Greengenes), UC", ("UC",)),
     ], work_folder="morgan2012_ibd_greengenes"),
+    Cohort("CRC 16S", "crc16s", build_crc16s, [
+        Comparison("Baxter 2016 (16S), CRC", ("CRC",), where=_study("Baxter")),
+        Comparison("Zackular 2014 (16S), CRC", ("CRC",), where=_study("Zackular")),
+        Comparison("Zeller 2014 (16S; its people are in the labelled sets), CRC", ("CRC",),
+                   where=_study("Zeller")),
+    ]),
 ]
 
 
@@ -359,7 +404,15 @@ def independent_gmhi(merged: Path, shared: Path) -> pd.Series:
 
 
 def markdown(table: pd.DataFrame, order: list[str]) -> str:
-    """One row per comparison, one column per score: ``AUC (low–high)``, ``–`` where missing."""
+    """One row per comparison, one column per score: ``AUC (low–high)``, ``–`` where missing.
+
+    >>> t = pd.DataFrame({"score": ["immune_support", "gmhi"], "study": ["s", "s"], "auc": [0.7, 1.0],
+    ...                   "low": [0.6, np.nan], "high": [0.8, np.nan], "n_label": [9, 1], "n_against": [9, 1]})
+    >>> markdown(t, ["s"]).splitlines()[-1].split(" | ")[1:3]
+    ['9 / 9', '0.70 (0.60–0.80)']
+    >>> "1.00 [n 1 / 1]" in markdown(t, ["s"])
+    True
+    """
     head = "| comparison | n healthy / disease | " + " | ".join(SHOWN) + " |"
     lines = [head, "|---|---|" + "---|" * len(SHOWN)]
     for label in order:
@@ -373,7 +426,8 @@ def markdown(table: pd.DataFrame, order: list[str]) -> str:
                 cells.append("–")
                 continue
             r = rows.loc[score]
-            cell = f"{r.auc:.2f} ({r.low:.2f}–{r.high:.2f})"
+            # no interval below 5 samples a group (gutbalance validate's note)
+            cell = f"{r.auc:.2f}" if pd.isna(r.low) else f"{r.auc:.2f} ({r.low:.2f}–{r.high:.2f})"
             if (r.n_label, r.n_against) != (ref.n_label, ref.n_against):  # the index is missing for some samples
                 cell += f" [n {int(r.n_label)} / {int(r.n_against)}]"
             cells.append(cell)

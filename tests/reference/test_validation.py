@@ -116,3 +116,19 @@ def test_roc_curves_keyed_by_score_and_study():
     labels = pd.Series([True, False, True, False], index=index)
     curves = roc_curves(scores, labels, study=pd.Series(["A", "A", "B", "B"], index=index))
     assert set(curves) == {("x", "A"), ("x", "B"), ("x", POOLED)}
+
+
+def test_auc_table_draws_no_interval_for_a_group_under_five():
+    """1 vs 1 resampled gives 1.00-1.00, which reads as certainty: the AUC
+    stays, the interval is missing with the reason; 5 vs 5 gets one."""
+    index = [f"s{i}" for i in range(12)]
+    scores = pd.DataFrame({"x": [9.0, 1.0] + list(range(10))}, index=index)
+    labels = pd.Series([True, False] + [True] * 5 + [False] * 5, index=index)
+    study = pd.Series(["tiny"] * 2 + ["five"] * 10, index=index)
+    table = auc_table(scores, labels, study=study, n_boot=50).set_index("study")
+    assert table.loc["tiny", "auc"] == 1.0
+    assert np.isnan(table.loc["tiny", "low"])
+    assert np.isnan(table.loc["tiny", "high"])
+    assert "only 1 label sample(s)" in table.loc["tiny", "note"]
+    assert np.isfinite(table.loc["five", "low"])
+    assert table.loc["five", "note"] == ""

@@ -39,6 +39,10 @@ __all__ = ["POOLED", "VALIDATION_COLUMNS", "auc", "auc_interval", "auc_table", "
 
 #: The ``study`` value of the row computed over every study together.
 POOLED = "pooled"
+#: Fewest samples per group for a bootstrap interval: below it the percentile
+#: bootstrap of an AUC collapses onto a few values (1 vs 1 gives 1.00-1.00).
+MIN_GROUP_FOR_INTERVAL = 5
+
 VALIDATION_COLUMNS = ["score", "study", "auc", "low", "high", "n_label", "n_against", "note"]
 
 
@@ -191,7 +195,8 @@ def auc_table(
     DataFrame
         Columns ``score, study, auc, low, high, n_label, n_against, note``:
         one row per score and study, then the pooled row; ``note`` says why a
-        row's AUC is NaN.
+        row's AUC is NaN, or its interval (fewer than
+        :data:`MIN_GROUP_FOR_INTERVAL` samples in a group).
     """
     frame = scores.to_frame() if isinstance(scores, pd.Series) else scores
     lab = pd.Series(labels).reindex(frame.index)
@@ -214,8 +219,16 @@ def auc_table(
                 value, low, high = float("nan"), float("nan"), float("nan")
             else:
                 value = auc(v, y)
-                groups = None if cl is None else cl.reindex(members).to_numpy()[finite]
-                low, high = auc_interval(v, y, cluster=groups, n_boot=n_boot, level=level, seed=seed)
+                if min(n1, n0) < MIN_GROUP_FOR_INTERVAL:
+                    # Resampling one or two samples gives an interval such as 1.00-1.00, which reads as
+                    # certainty; the AUC is kept (it is what the data say), its interval is not drawn.
+                    small = "label" if n1 <= n0 else "against"
+                    notes.append(f"only {min(n1, n0)} {small} sample(s) with a value of {column}: "
+                                 f"no interval below {MIN_GROUP_FOR_INTERVAL} per group")
+                    low, high = float("nan"), float("nan")
+                else:
+                    groups = None if cl is None else cl.reindex(members).to_numpy()[finite]
+                    low, high = auc_interval(v, y, cluster=groups, n_boot=n_boot, level=level, seed=seed)
             if (~finite).any():
                 notes.append(f"{int((~finite).sum())} sample(s) with no value left out")
             rows.append((column, name, value, low, high, n1, n0, "; ".join(notes)))
