@@ -235,9 +235,11 @@ def test_json_values_at_full_precision(tmp_path):
     np.testing.assert_array_equal(back.X.toarray(), cohort.X.toarray())
 
 
-def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
+@pytest.mark.parametrize("name", ["out.biom", "out.qza"])
+def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path, name):
     # A CAMI profile normalises each rank on its own, so a taxon's own
-    # abundances may add up past 1; the totals alone would read as percent.
+    # abundances may add up past 1; the totals alone would read as percent
+    # (also inside a RelativeFrequency artifact, whose type says "relative" only).
     text = (
         "@SampleID:S1\n@Version:0.9.1\n@Ranks:superkingdom|phylum|genus|species\n\n"
         "@@TAXID\tRANK\tTAXPATH\tTAXPATHSN\tPERCENTAGE\n"
@@ -250,7 +252,7 @@ def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
     source = tmp_path / "S1.profile"
     source.write_text(text)
     cohort = gutbalance.read(source)
-    out = tmp_path / "out.biom"
+    out = tmp_path / name
     gutbalance.write(cohort, out)
     with pytest.warns(GutBalanceWarning, match="add up to 140.00 %"):
         back = gutbalance.read(out)

@@ -244,24 +244,25 @@ def profiles_from_table(
 
 def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, integers: bool = False) -> str | None:
     """What the numbers of a BIOM table are, from what the file says: the
-    ``kind`` the caller knows (a QIIME 2 ``RelativeFrequency`` artifact), else
-    the ``abundance_unit`` every sample's metadata gives (gutbalance writes
-    it), else ``"counts"`` for a matrix the file declares integer
-    (``integers``: BIOM 1.0's ``matrix_element_type`` ``int``), else None:
-    judged from the totals.
+    ``abundance_unit`` every sample's metadata gives (gutbalance writes it;
+    ``fraction`` also refines the ``"relative"`` a caller knows from a QIIME 2
+    ``RelativeFrequency`` artifact), else the ``kind`` the caller knows, else
+    ``"counts"`` for a matrix the file declares integer (``integers``: BIOM
+    1.0's ``matrix_element_type`` ``int``), else None: judged from the totals.
 
     A table of whole numbers whose samples each add up to 100 is read as
     counts when the file says so; without such evidence the totals decide
     (percentages), which is the guess the evidence is there to avoid.  A
     gutbalance table from before ``abundance_unit`` is read as fractions when
     its values are not all whole (as before)."""
-    if kind is not None:
+    if kind == "counts":
         return kind
     about = table.metadata(axis="sample")
     units = {str((m or {}).get(UNIT_KEY, "")) for m in about} if about is not None else {""}
-    if len(units) == 1 and (unit := units.pop()) in _KIND_OF_UNIT:
-        return _KIND_OF_UNIT[unit]
-    if integers or np.issubdtype(table.dtype, np.integer):
+    unit = _KIND_OF_UNIT.get(units.pop(), None) if len(units) == 1 else None
+    if unit == "fraction" or (unit == "counts" and kind is None):
+        return unit
+    if kind is None and (integers or np.issubdtype(table.dtype, np.integer)):
         return "counts"
     # Our own relative tables hold fractions: a CAMI profile's own abundances
     # can add up past 1 (its ranks are normalised one by one), which the
@@ -269,7 +270,7 @@ def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, intege
     ours = str(table.generated_by or "").startswith("gutbalance")
     if ours and not np.all(matrix.data == np.round(matrix.data)):
         return "fraction"
-    return None
+    return kind
 
 
 def _check_values(matrix: sp.csr_matrix, ids: list[str], samples: list[str], path: Path) -> None:
