@@ -259,7 +259,7 @@ def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, intege
         return kind
     about = table.metadata(axis="sample")
     units = {str((m or {}).get(UNIT_KEY, "")) for m in about} if about is not None else {""}
-    unit = _KIND_OF_UNIT.get(units.pop(), None) if len(units) == 1 else None
+    unit = _KIND_OF_UNIT.get(units.pop()) if len(units) == 1 else None
     if unit == "fraction" or (unit == "counts" and kind is None):
         return unit
     if kind is None and (integers or np.issubdtype(table.dtype, np.integer)):
