@@ -86,8 +86,8 @@ def _parse_hdf5(data: bytes):
         if not ("biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)):
             return None
         table = parse_biom_table(f)
-        data = f.get("observation/matrix/data")
-        integers = data is not None and np.issubdtype(data.dtype, np.integer)
+        dtype = getattr(f.get("observation/matrix/data"), "dtype", None)
+        integers = dtype is not None and np.issubdtype(dtype, np.integer)
 
     def plain(metadata):
         return None if metadata is None else [None if m is None else dict(m) for m in metadata]
