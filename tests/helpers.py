@@ -62,6 +62,18 @@ def make_cohort(profiles: dict[str, dict[str, float]]) -> gutbalance.Cohort:
     return gutbalance.build_cohort(records)
 
 
+def with_reads(cohort: gutbalance.Cohort, total: float = 1e6) -> gutbalance.Cohort:
+    """The cohort as if each sample's reads had been counted: clade reads =
+    abundance x ``total`` (whole where the abundances allow it), for the
+    writer that holds reads counted only (a Kraken report)."""
+    counts = cohort.X.copy()
+    counts.data = counts.data * total
+    samples = cohort.samples.assign(counted=True)
+    if "source_format" in samples:
+        samples["source_format"] = "kraken"  # reads counted, not a profiler's estimates
+    return gutbalance.Cohort(cohort.X, samples=samples, taxa=cohort.taxa, counts=counts)
+
+
 def species_abundances(cohort: gutbalance.Cohort) -> dict[str, dict[str, float]]:
     """{sample: {species id: abundance}} with species renormalised to sum 1."""
     frame = cohort.at_rank("species", renormalize=True)

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from gutbalance.atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from gutbalance.cli import main
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+from tests.io.test_estimated_counts import KRAKEN_REPORT
 
 #: Neither the 0644 of a umask of 022 nor the 0600 of mkstemp.
 UMASK = 0o027
@@ -97,6 +98,10 @@ def test_every_output_of_analyze_gets_the_umask_mode(tmp_path, umask):
 )
 def test_every_output_of_convert_gets_the_umask_mode(tmp_path, umask, output, to):
     inputs = [write_metaphlan(tmp_path / f"S{i}.txt", SMALL_COMMUNITY, unknown=10.0 * i) for i in (1, 2)]
+    if output.endswith(".kreport"):  # a Kraken report is written only from reads counted
+        inputs = [tmp_path / f"S{i}.kreport2" for i in (1, 2)]
+        for path in inputs:
+            path.write_text(KRAKEN_REPORT, encoding="utf-8")
     out = tmp_path / "out" / output
     args = ["convert", *map(str, inputs), "-o", str(out)] + (["--to", to] if to else [])
     result = CliRunner().invoke(main, args, catch_exceptions=False)

@@ -21,7 +21,10 @@ Layout
     ``counted`` (the input gave read counts; only when ``counts`` exists),
     ``placed`` (share of the classified abundance placed into a lineage from
     domain to phylum, see :func:`place_profile`), ``source_file``,
-    ``source_format``, ``database``, and metadata columns.
+    ``source_format``, ``database``, ``counts_estimated_by`` (only when a
+    sample has one: the profiler format whose estimated reads a file written
+    from its profile stood for, ``metaphlan``; see
+    :func:`gutbalance.io.registry.counts_estimated_by`), and metadata columns.
 ``taxa``
     One row per taxon, indexed by its column key (:func:`column_key`): the
     feature id (``s__Agathobacter rectalis``) for a taxon the lineage table
@@ -75,6 +78,10 @@ class SampleProfile:
     #: Share of the classified abundance whose lineage reaches from a domain
     #: to a phylum once resolved (set by :func:`place_profile`).
     placed: float = float("nan")
+    #: The profiler format (``metaphlan``, ``bracken``, ``motus``) whose
+    #: estimated reads this sample had before a writer wrote its relative
+    #: abundances instead, as the written file says; "" when it says nothing.
+    counts_estimated_by: str = ""
 
 
 # Tolerance on "sums to 100 %" before a warning: profilers round, and MetaPhlAn
@@ -633,6 +640,7 @@ def _copy(profile: SampleProfile) -> SampleProfile:
         taxids=profile.taxids,
         notes=list(profile.notes),
         placed=profile.placed,
+        counts_estimated_by=profile.counts_estimated_by,
     )
 
 
@@ -905,16 +913,18 @@ class CohortBuilder:
         else:
             self.cnts.append(np.full(len(c), np.nan))
         self.counted.append(counts is not None)
-        self.sample_rows.append(
-            {
-                "sample": profile.sample,
-                "unassigned": float(profile.unassigned),
-                "placed": float(profile.placed),
-                "source_file": profile.source_file,
-                "source_format": profile.source_format,
-                "database": profile.database,
-            }
-        )
+        row = {
+            "sample": profile.sample,
+            "unassigned": float(profile.unassigned),
+            "placed": float(profile.placed),
+            "source_file": profile.source_file,
+            "source_format": profile.source_format,
+            "database": profile.database,
+        }
+        if profile.counts_estimated_by:
+            # Only where a file says so: the samples table of every other cohort is unchanged.
+            row["counts_estimated_by"] = profile.counts_estimated_by
+        self.sample_rows.append(row)
 
     def add_placed(
         self,
@@ -990,6 +1000,8 @@ class CohortBuilder:
         X.sum_duplicates()
         counts_matrix = None
         samples = pd.DataFrame(sample_rows).set_index("sample")
+        if "counts_estimated_by" in samples:
+            samples["counts_estimated_by"] = samples["counts_estimated_by"].fillna("").astype(str)
         if self.any_counts:
             # Counts of the samples that have them; the rows of the others stay
             # empty and ``counted`` says which is which, so a sample's chao1 does

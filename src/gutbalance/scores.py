@@ -92,12 +92,17 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFr
     return table
 
 
-def published_index_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
+def published_index_scores(
+    cohort: Cohort, rank: pd.Series | None = None, *, gmwi2: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """gmhi (Gupta et al. 2020) and gmwi2 (Chang, Gupta et al. 2024), missing
-    with a reason where they cannot describe the sample."""
+    with a reason where they cannot describe the sample; ``gmwi2`` is the
+    cohort's :func:`~gutbalance.indices.gmwi2_table` at ``rank`` when the
+    caller has it already (computed here otherwise)."""
     rank = diversity_rank(cohort) if rank is None else rank
     gmhi = gmhi_table(cohort, resolved_rank=rank)
-    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
+    if gmwi2 is None:
+        gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     return pd.DataFrame(
         {"gmhi": gmhi["gmhi"], "gmwi2": gmwi2["gmwi2"],
          "gmhi_missing": gmhi["gmhi_missing"], "gmwi2_missing": gmwi2["gmwi2_missing"]}
@@ -196,7 +201,13 @@ def score_with_contributions(
     entry's traits named (:func:`gutbalance.pillars.contribution_text.expanded`)."""
     _no_percentiles(percentiles)
     rank = diversity_rank(cohort)
-    families = [family(cohort, rank) for family in SCORE_FAMILIES]
+    # One GMWI2 table for the scores and the explanation (its clade counts and
+    # calibration note), as both ask it of the same cohort at the same ranks.
+    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
+    families = [
+        published_index_scores(cohort, rank, gmwi2=gmwi2) if family is published_index_scores else family(cohort, rank)
+        for family in SCORE_FAMILIES
+    ]
     table = pd.concat(families, axis=1)
     table, reasons = _suffix_columns(table, "_missing")
     diversity_reason = reasons.pop("diversity", None)
@@ -222,7 +233,7 @@ def score_with_contributions(
     table.index.name = INDEX_NAME
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, rank=rank, missing=missing, warnings=warned, raw=raw_json)
+    return table, _explain(cohort, result.contributions, gmwi2=gmwi2, missing=missing, warnings=warned, raw=raw_json)
 
 
 def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
@@ -245,12 +256,13 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
 
 
 def _explain(
-    cohort: Cohort, pillars: dict[str, dict], *, rank: pd.Series, missing: list[dict], warnings: list[list[str]],
+    cohort: Cohort, pillars: dict[str, dict], *, gmwi2: pd.DataFrame, missing: list[dict], warnings: list[list[str]],
     raw: bool = False,
 ) -> dict[str, dict]:
+    """Each sample's ``scores.json`` entry; ``gmwi2`` is the cohort's
+    :func:`~gutbalance.indices.gmwi2_table` that the scores were made with."""
     markers = gmhi_contributions(cohort, raw_json=raw)
     taxa = gmwi2_contributions(cohort, raw_json=raw)
-    gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
     out: dict[str, dict] = {}
     for k, (sample, row) in enumerate(zip(cohort.sample_names, gmwi2.itertuples(index=False), strict=True)):

@@ -16,7 +16,7 @@ from skbio.diversity.alpha import chao1 as skbio_chao1
 import gutbalance
 from gutbalance.citations import read_data_table
 from gutbalance.errors import DataTableError
-from gutbalance.indices.diversity import ESTIMATED_COUNTS, NOT_WHOLE, RELATIVE_ONLY, chao1, observed_counts
+from gutbalance.indices.diversity import NOT_WHOLE, RELATIVE_ONLY, chao1, observed_counts
 from gutbalance.indices.sample_type import (
     CHECK_CITATIONS,
     classified_reads,
@@ -26,6 +26,7 @@ from gutbalance.indices.sample_type import (
     stool_like,
     thresholds,
 )
+from gutbalance.io.registry import get_format
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
@@ -163,7 +164,8 @@ def test_estimated_reads_do_not_feed_chao1():
     assert dict(zip(cohort.samples.index, observed, strict=True)) == {
         "qza": True, "kraken": True, "metaphlan": False, "bracken": False, "motus": False, "rescaled": False}
     for fmt in ("metaphlan", "bracken", "motus"):
-        assert why[fmt] == ESTIMATED_COUNTS[fmt]
+        assert why[fmt] == get_format(fmt).estimated_counts
+        assert "Chao1 needs observed singletons" in why[fmt]
     assert why["rescaled"] == NOT_WHOLE
     values = chao1(cohort, rank="genus")
     assert values[["metaphlan", "bracken", "motus", "rescaled"]].isna().all()
@@ -171,7 +173,7 @@ def test_estimated_reads_do_not_feed_chao1():
     assert values["qza"] == pytest.approx(skbio_chao1(np.array(reads), bias_corrected=True), abs=1e-9)
     scores = gutbalance.score(cohort)
     missing = scores["missing"]
-    assert f"chao1: {ESTIMATED_COUNTS['metaphlan']}" in missing["metaphlan"]
+    assert f"chao1: {get_format('metaphlan').estimated_counts}" in missing["metaphlan"]
     assert "chao1" not in missing["kraken"]
     relative = gutbalance.score(make_cohort({"r": SMALL_COMMUNITY}))
     assert f"chao1: {RELATIVE_ONLY}" in relative.loc["r", "missing"]

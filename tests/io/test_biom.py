@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import re
 from pathlib import Path
 
 import h5py
@@ -234,9 +235,11 @@ def test_json_values_at_full_precision(tmp_path):
     np.testing.assert_array_equal(back.X.toarray(), cohort.X.toarray())
 
 
-def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
+@pytest.mark.parametrize("name", ["out.biom", "out.qza"])
+def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path, name):
     # A CAMI profile normalises each rank on its own, so a taxon's own
-    # abundances may add up past 1; the totals alone would read as percent.
+    # abundances may add up past 1; the totals alone would read as percent
+    # (also inside a RelativeFrequency artifact, whose type says "relative" only).
     text = (
         "@SampleID:S1\n@Version:0.9.1\n@Ranks:superkingdom|phylum|genus|species\n\n"
         "@@TAXID\tRANK\tTAXPATH\tTAXPATHSN\tPERCENTAGE\n"
@@ -249,7 +252,7 @@ def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
     source = tmp_path / "S1.profile"
     source.write_text(text)
     cohort = gutbalance.read(source)
-    out = tmp_path / "out.biom"
+    out = tmp_path / name
     gutbalance.write(cohort, out)
     with pytest.warns(GutBalanceWarning, match="add up to 140.00 %"):
         back = gutbalance.read(out)
@@ -257,3 +260,97 @@ def test_own_fractions_past_one_are_not_taken_for_percentages(tmp_path):
     a = pd.Series(cohort.X.toarray()[0], index=cohort.taxa.index)[species]
     b = pd.Series(back.X.toarray()[0], index=back.taxa.index)[species]
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+# --- counts or percentages: what the file says before the totals ---------------------------------
+
+#: A Kraken report whose classified reads total exactly 100 (a shallow run, or one subsampled to 100).
+HUNDRED_READS = """\
+100.00\t100\t0\tR\t1\troot
+100.00\t100\t0\tD\t2\t  Bacteria
+100.00\t100\t0\tP\t1239\t    Bacillota
+100.00\t100\t0\tC\t186801\t      Clostridia
+100.00\t100\t0\tO\t186802\t        Eubacteriales
+100.00\t100\t0\tF\t186803\t          Lachnospiraceae
+ 61.00\t61\t0\tG\t841\t            Roseburia
+ 61.00\t61\t61\tS\t166486\t              Roseburia intestinalis
+ 39.00\t39\t0\tG\t207244\t            Anaerostipes
+ 38.00\t38\t38\tS\t649756\t              Anaerostipes hadrus
+  1.00\t1\t1\tS\t649757\t              Anaerostipes caccae
+"""
+
+
+@pytest.mark.parametrize("name", ["counts.biom", "counts.json", "counts.qza"])
+def test_a_count_table_of_100_reads_per_sample_reads_back_as_counts(tmp_path, name):
+    report = tmp_path / "S1.kreport"
+    report.write_text(HUNDRED_READS, encoding="utf-8")
+    original = gutbalance.read(report)
+    back = gutbalance.read(gutbalance.write(original, tmp_path / name))
+    # Totals of exactly 100 looked like percentages: the counts (and Chao1) were lost.
+    assert back.counted_samples().tolist() == [True]
+    assert_same_species(original, back, tol=1e-12)
+    before, after = gutbalance.score(original), gutbalance.score(back)
+    assert after["chao1"].iloc[0] == before["chao1"].iloc[0]  # one singleton (A. caccae), no doubleton
+    assert not np.isnan(after["chao1"].iloc[0])
+
+
+def test_gutbalance_says_in_the_table_what_its_numbers_are(tmp_path):
+    report = tmp_path / "S1.kreport"
+    report.write_text(HUNDRED_READS, encoding="utf-8")
+    original = gutbalance.read(report)
+    counts = biom_table.build_table(original)
+    assert counts.metadata(axis="sample")[0]["abundance_unit"] == "reads"
+    document = biom_table.json_text(counts)
+    assert '"matrix_element_type": "int"' in document
+    assert "[0, 0, 61]" in document or ", 61]" in document  # whole reads as integers
+    relative = make_cohort({"S1": SMALL_COMMUNITY})
+    table = biom_table.build_table(relative)
+    assert table.metadata(axis="sample")[0]["abundance_unit"] == "fraction"
+    assert '"matrix_element_type": "float"' in biom_table.json_text(table)
+
+
+def _percent_table(dtype) -> Table:
+    # Whole-number percentages: 60 + 40 in each sample.
+    return Table(np.array([[60, 40], [40, 60]], dtype=dtype), ["; ".join(LINEAGES[0]), "; ".join(LINEAGES[1])],
+                 ["S1", "S2"])
+
+
+def test_a_json_table_of_integers_holds_counts_whatever_its_totals():
+    # "matrix_element_type": "int" is the file's own word: counts, read as 60 and 40 reads.
+    document = _percent_table(float).to_json("elsewhere").replace('"matrix_element_type": "float"',
+                                                                   '"matrix_element_type": "int"')
+    document = re.sub(r"(\d+)\.0+\]", r"\1]", document)
+    assert "[0,0,60]" in document
+    profiles = biom_format.read(Source(Path("int.json"), document.encode()))
+    assert [p.counts is not None for p in profiles] == [True, True]
+    assert profiles[0].abundance == pytest.approx([0.6, 0.4])
+
+
+@pytest.mark.parametrize("source", [_json_source, _hdf5_source], ids=["json", "hdf5"])
+def test_a_float_table_of_whole_percentages_is_still_read_as_percentages(source):
+    # A genuine percentage table whose values happen to be whole, typed float and saying
+    # nothing more: the totals (100 per sample) decide, as before.
+    profiles = biom_format.read(source(_percent_table(float)))
+    assert [p.counts is None for p in profiles] == [True, True]
+    assert profiles[0].abundance == pytest.approx([0.6, 0.4])
+
+
+def test_the_unit_a_sample_metadata_gives_decides_over_the_totals():
+    table = _percent_table(float)
+    table.add_metadata({"S1": {"abundance_unit": "reads"}, "S2": {"abundance_unit": "reads"}}, axis="sample")
+    profiles = biom_format.read(_hdf5_source(table))
+    assert [p.counts for p in profiles] == [[60.0, 40.0], [40.0, 60.0]]
+
+
+def test_an_hdf5_table_stored_as_integers_holds_counts():
+    # biom-format stores float64; a BIOM 2.1 file whose matrix is stored as integers says counts.
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        _percent_table(float).to_hdf5(f, "elsewhere")
+    with h5py.File(buffer, "r+") as f:
+        for axis in ("observation", "sample"):
+            values = f[f"{axis}/matrix/data"][:]
+            del f[f"{axis}/matrix/data"]
+            f.create_dataset(f"{axis}/matrix/data", data=values.astype(np.int64))
+    profiles = biom_format.read(Source(Path("int.biom"), buffer.getvalue()))
+    assert [p.counts for p in profiles] == [[60.0, 40.0], [40.0, 60.0]]

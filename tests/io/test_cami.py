@@ -283,11 +283,18 @@ def test_convert_command(tmp_path):
     cohort = make_cohort({"A": SMALL_COMMUNITY})
     gutbalance.write(cohort, tmp_path / "A.profile", format="cami")
     result = CliRunner().invoke(
+        main, ["convert", str(tmp_path / "A.profile"), "-o", str(tmp_path / "A.biom")], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert_same_species(cohort, gutbalance.read(tmp_path / "A.biom"))
+    # A CAMI profile holds relative abundances: a Kraken report (reads counted) is refused, saying why.
+    result = CliRunner().invoke(
         main, ["convert", str(tmp_path / "A.profile"), "-o", str(tmp_path / "A.kreport"), "--to", "kraken"],
         catch_exceptions=False,
     )
-    assert result.exit_code == 0, result.output
-    assert_same_species(cohort, gutbalance.read(tmp_path / "A.kreport"))
+    assert result.exit_code == 2
+    assert "it holds relative abundances, not read counts" in result.output
+    assert not (tmp_path / "A.kreport").exists()
 
 
 # --- fuzzing ---------------------------------------------------------------------------------------

@@ -17,8 +17,14 @@ from click.testing import CliRunner
 
 import gutbalance
 from gutbalance.cli import main
-from gutbalance.indices.diversity import ESTIMATED_COUNTS, RELATIVE_ONLY
-from gutbalance.io.registry import observed_count_samples, writes_counts
+from gutbalance.indices.diversity import RELATIVE_ONLY
+from gutbalance.io.registry import (
+    counts_estimated_by,
+    estimated_counts_reason,
+    get_format,
+    observed_count_samples,
+    writes_counts,
+)
 from gutbalance.scores import diversity_scores, score
 
 COMPARED = ["training", "homeostasis", "nutrients", "barrier", "defense", "immune_support", "gmhi", "gmwi2",
@@ -87,11 +93,12 @@ def test_the_fixture_is_read_with_estimated_counts(estimated):
     assert not writes_counts(cohort)
     table = diversity_scores(cohort)
     assert np.isnan(table["chao1"].iloc[0])
-    assert table["chao1_missing"].iloc[0] == ESTIMATED_COUNTS["metaphlan"]
+    assert table["chao1_missing"].iloc[0] == get_format("metaphlan").estimated_counts
+    assert "Beghini et al. 2021" in table["chao1_missing"].iloc[0]
 
 
 @pytest.mark.parametrize(("name", "fmt"), [("table.biom", None), ("table.json", None), ("table.qza", None),
-                                            ("long.csv", None), ("S1.kreport", "kraken")])
+                                            ("long.csv", None), ("S1.profile", "cami")])
 def test_estimated_reads_are_not_written_as_counts(estimated, tmp_path, name, fmt):
     original = gutbalance.read(estimated)
     path = gutbalance.write(original, tmp_path / name, format=fmt)
@@ -103,16 +110,74 @@ def test_estimated_reads_are_not_written_as_counts(estimated, tmp_path, name, fm
     np.testing.assert_array_equal(_compared(back), _compared(original))
 
 
-def test_convert_to_biom_keeps_chao1_missing(estimated, tmp_path):
-    out = tmp_path / "converted.biom"
+#: Written formats that say whose estimates a relative profile replaces, and one that cannot.
+CARRIED = ["converted.biom", "converted.json", "converted.qza", "converted.csv", "converted.h5ad"]
+
+
+@pytest.mark.parametrize("name", CARRIED)
+def test_convert_keeps_the_reason_chao1_is_missing(estimated, tmp_path, name):
+    out = tmp_path / name
     result = CliRunner().invoke(main, ["convert", str(estimated), "-o", str(out)])
     assert result.exit_code == 0, result.output
     back = gutbalance.read(out)
-    assert back.counts is None  # a relative table: nothing passes for reads
+    assert not observed_count_samples(back).any()  # nothing passes for reads
+    assert counts_estimated_by(back).tolist() == ["metaphlan"]
     table = diversity_scores(back)
     assert np.isnan(table["chao1"].iloc[0])
-    assert table["chao1_missing"].iloc[0] == RELATIVE_ONLY
+    # The read-back names MetaPhlAn's estimates, as the original does, not "relative abundances".
+    assert table["chao1_missing"].iloc[0] == diversity_scores(gutbalance.read(estimated))["chao1_missing"].iloc[0]
     np.testing.assert_array_equal(_compared(back), _compared(gutbalance.read(estimated)))
+
+
+def test_a_kraken_report_of_estimated_reads_is_refused(estimated, tmp_path):
+    # A Kraken report holds reads counted and cannot say they were estimated.
+    with pytest.raises(gutbalance.FormatError, match=r"1 of 1 samples have none \(S1: its reads were estimated by metaphlan\)"):
+        gutbalance.write(gutbalance.read(estimated), tmp_path / "S1.kreport", format="kraken")
+
+
+def test_a_cami_profile_cannot_say_whose_estimates_it_holds(estimated, tmp_path):
+    # The CAMI format has no field for it: the read-back is a relative profile (docs/indices.md).
+    back = gutbalance.read(gutbalance.write(gutbalance.read(estimated), tmp_path / "S1.profile", format="cami"))
+    assert counts_estimated_by(back).tolist() == [""]
+    assert diversity_scores(back)["chao1_missing"].iloc[0] == RELATIVE_ONLY
+
+
+def test_a_relative_profile_carries_nothing(tmp_path):
+    # A MetaPhlAn profile without read statistics had no estimates: its read-back says "relative".
+    relative = tmp_path / "S1_profile.txt"
+    lines = [line.rsplit("\t", 1)[0] for line in _read_stats_profile().splitlines()]
+    relative.write_text("\n".join(line.replace(" -t rel_ab_w_read_stats", "") for line in lines) + "\n", encoding="utf-8")
+    original = gutbalance.read(relative)
+    assert original.counts is None
+    for name in ("t.biom", "t.csv"):
+        back = gutbalance.read(gutbalance.write(original, tmp_path / name))
+        assert "counts_estimated_by" not in back.samples
+        assert diversity_scores(back)["chao1_missing"].iloc[0] == RELATIVE_ONLY
+
+
+def test_a_long_table_naming_two_estimators_for_one_sample_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "sample,lineage,clade_abundance,counts_estimated_by\n"
+        "S1,k__Bacteria,1.0,metaphlan\n"
+        "S1,k__Bacteria|p__Bacillota,1.0,bracken\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(gutbalance.errors.FormatError, match=r"line 3.*'metaphlan' and by 'bracken'|'metaphlan' and by 'bracken'"):
+        gutbalance.read(path)
+
+
+def test_an_estimator_unknown_here_is_named_in_the_reason(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "sample,lineage,clade_abundance,counts_estimated_by\n"
+        "S1,k__Bacteria,1.0,kaiju\n"
+        "S1,k__Bacteria|p__Bacillota,1.0,kaiju\n",
+        encoding="utf-8",
+    )
+    back = gutbalance.read(path)
+    assert diversity_scores(back)["chao1_missing"].iloc[0] == estimated_counts_reason("kaiju")
+    assert "estimated by kaiju" in estimated_counts_reason("kaiju")
 
 
 @pytest.mark.parametrize("name", ["table.biom", "table.json", "table.qza", "long.csv", "S1.kreport"])
@@ -139,6 +204,11 @@ def test_a_mixed_cohort_writes_relative_abundances(estimated, tmp_path):
     np.testing.assert_array_equal(_compared(back), _compared(both))
 
 
-def test_the_formats_with_estimated_counts_are_those_chao1_names():
-    flagged = {name for name, fmt in gutbalance.io.formats().items() if fmt.estimated_counts}
-    assert flagged == set(ESTIMATED_COUNTS)
+def test_the_reason_is_said_once_by_the_format():
+    flagged = {name: fmt.estimated_counts for name, fmt in gutbalance.io.formats().items() if fmt.estimated_counts}
+    assert set(flagged) == {"metaphlan", "bracken", "motus"}
+    for name, reason in flagged.items():
+        assert estimated_counts_reason(name) == reason
+        assert "doi:" in reason
+        assert reason.endswith("Chao1 needs observed singletons and doubletons")
+    assert estimated_counts_reason("kraken") == ""

@@ -18,7 +18,7 @@ from gutbalance.io.formats.kraken import read_report, read_table, sniff_report, 
 from gutbalance.io.registry import sniff
 from gutbalance.io.source import Source
 from gutbalance.taxonomy import parse_lineage
-from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, metaphlan_text
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, metaphlan_text, with_reads
 
 
 def row(pct, clade, own, code, taxid, depth, name):
@@ -380,7 +380,7 @@ def _cohort_with_unknown():
 
 
 def test_report_round_trip(tmp_path):
-    cohort = _cohort_with_unknown()
+    cohort = with_reads(_cohort_with_unknown())
     out = gutbalance.write(cohort, tmp_path / "reports", format="kraken")
     assert sorted(p.name for p in out.iterdir()) == ["A.kreport", "B.kreport"]
     back = gutbalance.read(out)
@@ -389,7 +389,7 @@ def test_report_round_trip(tmp_path):
     assert back.samples.loc["B", "unassigned"] == pytest.approx(0.0, abs=1e-12)
     phyla = back.at_rank("phylum").loc["A"]
     assert phyla["p__Bacillota"] == pytest.approx(cohort.at_rank("phylum").loc["A", "p__Bacillota"], abs=1e-12)
-    # synthetic reads: abundances scaled to a million reads
+    # reads of a million
     text = (out / "A.kreport").read_text()
     assert text.splitlines()[0].split("\t")[1] == "250000"
     assert sniff_report(src(text))
@@ -417,7 +417,7 @@ def test_report_round_trip_keeps_taxa_keyed_by_lineage(tmp_path):
         "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Zzfoo|s__Zzfoo_bar": 30.0,
         "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|s__Bacteroides_vulgatus": 70.0,
     }
-    cohort = make_cohort({"A": unknown})
+    cohort = with_reads(make_cohort({"A": unknown}))
     assert any("|g__Zzfoo" in key for key in cohort.taxa.index)
     gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")
     lines = (tmp_path / "A.kreport").read_text().splitlines()
@@ -430,6 +430,19 @@ def test_report_round_trip_keeps_taxa_keyed_by_lineage(tmp_path):
     zzfoo = [key for key in back.taxa.index if key.endswith("g__Zzfoo")]
     assert len(zzfoo) == 1
     assert back.taxa.loc[zzfoo[0], "family"] == "Lachnospiraceae"
+
+
+def test_a_report_is_written_only_from_reads_counted(tmp_path):
+    # Reads made up from abundances would read back as counted (a Chao1 from nothing
+    # sequenced), and fractional ones are a report Kraken never writes: refused, naming why.
+    cohort = _cohort_with_unknown()
+    with pytest.raises(FormatError, match=r"2 of 2 samples have none \(A, B: it holds relative abundances") as info:
+        gutbalance.write(cohort, tmp_path / "reports", format="kraken")
+    assert ".profile (CAMI)" in str(info.value)
+    assert not (tmp_path / "reports").exists()
+    mixed = gutbalance.concat([with_reads(make_cohort({"A": SMALL_COMMUNITY})), make_cohort({"B": SECOND})])
+    with pytest.raises(FormatError, match=r"1 of 2 samples have none \(B: "):
+        gutbalance.write(mixed, tmp_path / "mixed", format="kraken")
 
 
 def test_table_round_trip(tmp_path):
@@ -449,7 +462,7 @@ def test_table_needs_species(tmp_path):
 @pytest.mark.shared
 def test_cami_profiles_to_kraken_and_back(shared_data, tmp_path):
     folder = shared_data / "profiles" / "zeller2014_motus3_controls" / "profiles"
-    cohort = gutbalance.read(sorted(folder.glob("*.profile"))[:4])
+    cohort = with_reads(gutbalance.read(sorted(folder.glob("*.profile"))[:4]))
     out = gutbalance.write(cohort, tmp_path / "k", format="kraken")
     back = gutbalance.read(out)
     assert_same_species(cohort, back)

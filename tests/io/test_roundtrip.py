@@ -6,7 +6,7 @@ import pytest
 
 import gutbalance
 from gutbalance.io.formats import kraken
-from tests.helpers import SMALL_COMMUNITY, assert_same_species, write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, with_reads, write_metaphlan
 
 UNKNOWN = 20.0
 
@@ -26,6 +26,11 @@ def _write_with(fmt: str | None, name: str):
     return write
 
 
+def _kraken_report(cohort: gutbalance.Cohort, folder: Path) -> Path:
+    # A Kraken report holds reads counted: written from the profile as if its reads had been.
+    return _write_with("kraken", "S1.kreport")(with_reads(cohort), folder)
+
+
 def _bracken(cohort: gutbalance.Cohort, folder: Path) -> Path:
     path = folder / "S1.bracken"
     path.write_text("\n".join(kraken.table_lines(cohort, 0)) + "\n", encoding="utf-8")
@@ -35,7 +40,7 @@ def _bracken(cohort: gutbalance.Cohort, folder: Path) -> Path:
 WRITERS = {
     "metaphlan": _write_with("metaphlan", "S1.txt"),
     "metaphlan-merged": _write_with(None, "merged.tsv"),
-    "kraken2-report": _write_with("kraken", "S1.kreport"),
+    "kraken2-report": _kraken_report,
     "bracken": _bracken,
     "cami": _write_with("cami", "S1.profile"),
     "biom-json": _write_with(None, "table.json"),
@@ -83,6 +88,8 @@ def test_every_written_format_is_listed_and_reads_back(original, tmp_path, name,
     line = _listed_formats()[name]
     assert "write" in line
     assert all(ext in line.split() for ext in fmt.extensions)
+    if name == "kraken":
+        original = with_reads(original)  # a Kraken report holds reads counted
     if extension:
         # The suffix alone picks the format (the registry's extensions).
         path = gutbalance.write(original, tmp_path / f"S1{extension}")

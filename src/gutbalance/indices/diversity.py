@@ -30,30 +30,11 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..cohort import Cohort, normalize_rows
+from ..io.registry import counts_estimated_by, estimated_counts_reason
 from ._sparse import columns, per_entry, segment_sum
 
 METRICS = ("richness", "shannon", "simpson", "inverse_simpson", "evenness")
 
-#: Why a sample read "with counts" has no observed read counts, by the format
-#: that wrote them: numbers that are estimates, not reads seen, have no
-#: singletons and doubletons for Chao1 to count.
-ESTIMATED_COUNTS = {
-    "metaphlan": (
-        "MetaPhlAn's estimated_number_of_reads_from_the_clade are estimated from marker-gene coverage, not "
-        "reads counted, and a clade is reported only above a coverage threshold (Beghini et al. 2021, "
-        "doi:10.7554/eLife.65088): Chao1 needs observed singletons and doubletons"
-    ),
-    "bracken": (
-        "Bracken's new_est_reads are reads re-estimated by redistributing Kraken's, and species under its read "
-        "threshold (-t, 10 by default) are dropped (Lu et al. 2017, doi:10.7717/peerj-cs.104): Chao1 needs "
-        "observed singletons and doubletons"
-    ),
-    "motus": (
-        "mOTUs counts are insert counts scaled by marker-gene length (-y insert.scaled_counts) and an mOTU is "
-        "reported only when several marker genes are seen (-g) (Milanese et al. 2019, "
-        "doi:10.1038/s41467-019-08844-4): Chao1 needs observed singletons and doubletons"
-    ),
-}
 #: Why a sample read from relative abundances has no Chao1.
 RELATIVE_ONLY = "the input gives relative abundances, not read counts: Chao1 needs the singletons and doubletons"
 NOT_WHOLE = (
@@ -67,13 +48,16 @@ def observed_counts(cohort: Cohort) -> tuple[np.ndarray, list[str]]:
     why (``""`` for those that do).
 
     A sample has observed counts when its input gave counts (an amplicon
-    feature table, a Kraken report, a counts table), the format does not
-    write estimates (:data:`ESTIMATED_COUNTS`: MetaPhlAn, Bracken, mOTUs) and
-    every count is a whole number.  Each sample is judged on its own row."""
+    feature table, a Kraken report, a counts table), they are not a
+    profiler's estimates and every count is a whole number.  Whose estimates
+    they are (MetaPhlAn, Bracken, mOTUs, also for a file written from such a
+    profile) and why that rules Chao1 out is said once, by the format
+    (:func:`gutbalance.io.registry.counts_estimated_by`,
+    :attr:`gutbalance.io.registry.Format.estimated_counts`).  Each sample is
+    judged on its own row."""
     n = cohort.n_samples
     counted = cohort.counted_samples() if cohort.counts is not None else np.zeros(n, dtype=bool)
-    formats = (cohort.samples["source_format"].astype(str).to_numpy() if "source_format" in cohort.samples
-               else np.full(n, "", dtype=object))
+    estimated_by = counts_estimated_by(cohort)
     whole = np.ones(n, dtype=bool)
     if cohort.counts is not None:
         C = cohort.counts.tocsr()
@@ -81,10 +65,10 @@ def observed_counts(cohort: Cohort) -> tuple[np.ndarray, list[str]]:
         whole = segment_sum(fractional, C.indptr) == 0
     reasons = []
     for i in range(n):
-        if not counted[i]:
+        if estimated_by[i]:
+            reasons.append(estimated_counts_reason(estimated_by[i]))
+        elif not counted[i]:
             reasons.append(RELATIVE_ONLY)
-        elif formats[i] in ESTIMATED_COUNTS:
-            reasons.append(ESTIMATED_COUNTS[formats[i]])
         elif not whole[i]:
             reasons.append(NOT_WHOLE)
         else:

@@ -29,14 +29,26 @@ as MetaPhlAn's, are not written as counts: read back they would pass as reads
 counted and replace the profiler's abundances), and an ``Unassigned`` observation for the
 unassigned share.  Reading it back sums the own abundances into the same
 clades (up to a parent the profiler reported below the sum of its children,
-which a table of own abundances cannot carry).  A relative table gutbalance
-wrote (``generated_by``) is read as fractions.
+which a table of own abundances cannot carry).
+
+What the numbers are is written into the table, as sample metadata, and read
+from it before any guess (:func:`values_kind`): ``abundance_unit`` is
+``reads`` or ``fraction`` for each sample, and ``counts_estimated_by`` names
+the profiler format (``metaphlan``) whose estimated reads a sample had before
+its relative abundances were written instead, so that the reason Chao1 is
+missing survives the conversion.  BIOM 1.0 JSON count tables are also written
+with ``"matrix_element_type": "int"``, which any reader can see; BIOM 2.1 has
+no such field (biom-format stores every HDF5 matrix as float64).  A table
+from elsewhere whose elements are integers (JSON ``int``, or an HDF5 matrix of
+integers) holds counts; only a table that says nothing is judged by its sample
+totals (:func:`.feature_table.profiles_from_matrix`).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import h5py
@@ -49,11 +61,19 @@ from ..cohort import SampleProfile, parent_links
 from ..errors import FormatError, TaxonomyError
 from .feature_table import label_lineage, looks_taxonomic, profiles_from_matrix, unassigned_count
 from .isolate import run_isolated
-from .registry import writes_counts
+from .registry import counts_estimated_by, writes_counts
 from .source import Source
 from .taxonomy_file import FeatureTaxonomy
 
 _TAXONOMY_KEYS = ("taxonomy", "Taxonomy", "taxon", "Taxon", "lineage", "Lineage")
+#: Sample metadata gutbalance writes: what the sample's numbers are (``reads``
+#: or ``fraction``), and whose estimated reads they replace (a format name).
+UNIT_KEY = "abundance_unit"
+ESTIMATED_KEY = "counts_estimated_by"
+_KIND_OF_UNIT = {"reads": "counts", "fraction": "fraction"}
+#: BIOM 1.0's declared type of the matrix values (biom-format parses an
+#: ``int`` table into floats and forgets it, so the text is asked).
+_ELEMENT_TYPE = re.compile(r'"matrix_element_type"\s*:\s*"([A-Za-z]+)"')
 
 
 def _parse_hdf5(data: bytes):
@@ -66,6 +86,8 @@ def _parse_hdf5(data: bytes):
         if not ("biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)):
             return None
         table = parse_biom_table(f)
+        dtype = getattr(f.get("observation/matrix/data"), "dtype", None)
+        integers = dtype is not None and np.issubdtype(dtype, np.integer)
 
     def plain(metadata):
         return None if metadata is None else [None if m is None else dict(m) for m in metadata]
@@ -78,6 +100,7 @@ def _parse_hdf5(data: bytes):
         "sample_metadata": plain(table.metadata(axis="sample")),
         "type": table.type,
         "generated_by": table.generated_by,
+        "integers": bool(integers),
     }
 
 
@@ -90,6 +113,7 @@ def hdf5_table(source: Source):
         try:
             parts = run_isolated(_parse_hdf5, source.data, path=source.path, what="HDF5 file")
             if parts is not None:
+                source.__dict__["_biom_integers"] = parts["integers"]
                 parts = Table(
                     parts["data"],
                     parts["observation_ids"],
@@ -130,6 +154,16 @@ def load_table(source: Source):
         raise FormatError(f"not a readable BIOM table ({detail})", path=source.path) from None
 
 
+def declared_integers(source: Source) -> bool:
+    """Whether the BIOM file says its values are integers: BIOM 1.0's
+    ``"matrix_element_type": "int"``, or a BIOM 2.1 matrix stored as integers
+    (biom-format itself stores float64).  Evidence of counts."""
+    if source.is_hdf5:
+        hdf5_table(source)
+        return bool(source.__dict__.get("_biom_integers", False))
+    return _ELEMENT_TYPE.findall(source.text) == ["int"]
+
+
 def _metadata_lineage(metadata) -> str | None:
     if not metadata:
         return None
@@ -148,10 +182,12 @@ def _metadata_lineage(metadata) -> str | None:
 
 
 def profiles_from_table(
-    table, *, path: Path, source_format: str, kind: str | None = None, taxonomy: FeatureTaxonomy | None = None
+    table, *, path: Path, source_format: str, kind: str | None = None, taxonomy: FeatureTaxonomy | None = None,
+    integers: bool = False,
 ) -> list[SampleProfile]:
     """Sample profiles from a :class:`biom.Table` (observations = taxa);
-    ``taxonomy`` gives lineages to feature ids (ASV hashes)."""
+    ``taxonomy`` gives lineages to feature ids (ASV hashes); ``integers``:
+    the file declares its values integers (:func:`declared_integers`)."""
     ids = [str(i) for i in table.ids(axis="observation")]
     samples = [str(s) for s in table.ids(axis="sample")]
     if not ids or not samples:
@@ -196,13 +232,45 @@ def profiles_from_table(
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
     _check_values(matrix, ids, samples, path)
+    kind = values_kind(table, matrix, kind, integers=integers)
+    profiles = profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
+    sample_metadata = table.metadata(axis="sample")
+    if sample_metadata is not None:
+        for profile, about in zip(profiles, sample_metadata, strict=True):
+            if about and about.get(ESTIMATED_KEY) and profile.counts is None:
+                profile.counts_estimated_by = str(about[ESTIMATED_KEY])
+    return profiles
+
+
+def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, integers: bool = False) -> str | None:
+    """What the numbers of a BIOM table are, from what the file says: the
+    ``abundance_unit`` every sample's metadata gives (gutbalance writes it;
+    ``fraction`` also refines the ``"relative"`` a caller knows from a QIIME 2
+    ``RelativeFrequency`` artifact), else the ``kind`` the caller knows, else
+    ``"counts"`` for a matrix the file declares integer (``integers``: BIOM
+    1.0's ``matrix_element_type`` ``int``), else None: judged from the totals.
+
+    A table of whole numbers whose samples each add up to 100 is read as
+    counts when the file says so; without such evidence the totals decide
+    (percentages), which is the guess the evidence is there to avoid.  A
+    gutbalance table from before ``abundance_unit`` is read as fractions when
+    its values are not all whole (as before)."""
+    if kind == "counts":
+        return kind
+    about = table.metadata(axis="sample")
+    units = {str((m or {}).get(UNIT_KEY, "")) for m in about} if about is not None else {""}
+    unit = _KIND_OF_UNIT.get(units.pop()) if len(units) == 1 else None
+    if unit == "fraction" or (unit == "counts" and kind is None):
+        return unit
+    if kind is None and (integers or np.issubdtype(table.dtype, np.integer)):
+        return "counts"
     # Our own relative tables hold fractions: a CAMI profile's own abundances
     # can add up past 1 (its ranks are normalised one by one), which the
     # totals alone would take for percentages.
     ours = str(table.generated_by or "").startswith("gutbalance")
-    if kind != "counts" and ours and not np.all(matrix.data == np.round(matrix.data)):
-        kind = "fraction"
-    return profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
+    if ours and not np.all(matrix.data == np.round(matrix.data)):
+        return "fraction"
+    return kind
 
 
 def _check_values(matrix: sp.csr_matrix, ids: list[str], samples: list[str], path: Path) -> None:
@@ -257,11 +325,18 @@ def build_table(cohort):
         matrix = sp.vstack([matrix, sp.csr_matrix(row.reshape(1, -1))]).tocsr()
         ids.append("Unassigned")
         metadata.append({"taxonomy": ["Unassigned"]})
+    unit = "reads" if use_counts else "fraction"
+    estimated = counts_estimated_by(cohort)
+    about: list[dict[str, str]] = [{UNIT_KEY: unit} for _ in cohort.sample_names]
+    if (estimated != "").any():
+        for entry, name in zip(about, estimated.tolist(), strict=True):
+            entry[ESTIMATED_KEY] = str(name)
     return Table(
         matrix,
         ids,
         cohort.sample_names,
         observation_metadata=metadata,
+        sample_metadata=about,
         table_id="written by gutbalance",
         type="OTU table",
     )
@@ -278,7 +353,14 @@ def json_text(table: Table) -> str:
     document = json.loads(table.to_json("gutbalance"))
     coo = table.matrix_data.tocoo()
     order = np.lexsort((coo.col, coo.row))
-    document["data"] = [[int(coo.row[k]), int(coo.col[k]), float(coo.data[k])] for k in order if coo.data[k] != 0]
+    about = table.metadata(axis="sample") or []
+    reads = bool(about) and all((m or {}).get(UNIT_KEY) == "reads" for m in about)
+    if reads and np.all(coo.data == np.round(coo.data)):
+        # Read counts as integers, typed so: BIOM's own word that they are counts.
+        document["matrix_element_type"] = "int"
+        document["data"] = [[int(coo.row[k]), int(coo.col[k]), int(coo.data[k])] for k in order if coo.data[k] != 0]
+    else:
+        document["data"] = [[int(coo.row[k]), int(coo.col[k]), float(coo.data[k])] for k in order if coo.data[k] != 0]
     return json.dumps(document)
 
 

@@ -50,13 +50,15 @@ class Format:
     #: Asked when no sniffer accepted a file: the error saying why a file that
     #: is plainly meant as this format (HDF5 for BIOM) is corrupt, or None.
     diagnose: Diagnose | None = None
-    #: The counts this format's reader gives are a profiler's estimates, not
-    #: reads counted (MetaPhlAn's ``estimated_number_of_reads_from_the_clade``,
-    #: Bracken's ``new_est_reads``, mOTUs' scaled insert counts): writers do not
-    #: write them as read counts (:func:`observed_count_samples`), and Chao1
-    #: is missing for them (``gutbalance.indices.diversity.ESTIMATED_COUNTS``
-    #: says why, for the same formats).
-    estimated_counts: bool = False
+    #: Why the counts this format's reader gives are a profiler's estimates,
+    #: not reads counted (MetaPhlAn's ``estimated_number_of_reads_from_the_clade``,
+    #: Bracken's ``new_est_reads``, mOTUs' scaled insert counts), with the
+    #: source; "" for a format whose counts are reads counted.  The one place
+    #: this is said: writers do not write such counts as read counts
+    #: (:func:`observed_count_samples`), and it is the reason Chao1 is missing
+    #: (``chao1_missing``, :func:`estimated_counts_reason`) for such a sample
+    #: and for one read back from a file written from it.
+    estimated_counts: str = ""
 
 
 _FORMATS: dict[str, Format] = {}
@@ -93,23 +95,55 @@ def formats() -> dict[str, Format]:
     return dict(_FORMATS)
 
 
+def estimated_counts_reason(name: str) -> str:
+    """Why the counts of a sample from the format called ``name`` are not
+    reads counted (:attr:`Format.estimated_counts`); "" for a format whose
+    counts are.  A name no registered format has (a file written elsewhere
+    naming another profiler) gets a reason that names it."""
+    fmt = _FORMATS.get(name)
+    if fmt is not None:
+        return fmt.estimated_counts
+    if not name:
+        return ""
+    return f"the reads were estimated by {name}, not counted: Chao1 needs observed singletons and doubletons"
+
+
+def counts_estimated_by(cohort: Cohort) -> np.ndarray:
+    """Per sample, the format whose reader gave its read counts as a
+    profiler's estimates, or "" (object array).
+
+    That is the sample's own ``source_format`` when the sample has counts and
+    the format has :attr:`Format.estimated_counts`, else what a file written
+    from such a sample carries (``samples["counts_estimated_by"]``: the
+    writers write relative abundances for estimates, and say whose estimates
+    they were where the format has room, so that the reason Chao1 is missing
+    survives a conversion).  Each sample is judged on its own row."""
+    n = cohort.n_samples
+    samples = cohort.samples
+    formats_ = (samples["source_format"].fillna("").astype(str).to_numpy(dtype=object) if "source_format" in samples
+                else np.full(n, "", dtype=object))
+    estimating = np.array([bool(_FORMATS[f].estimated_counts) if f in _FORMATS else False for f in formats_.tolist()],
+                          dtype=bool)
+    out = np.where(cohort.counted_samples() & estimating, formats_, "").astype(object)
+    if "counts_estimated_by" in samples:
+        carried = samples["counts_estimated_by"].fillna("").astype(str).to_numpy(dtype=object)
+        out = np.where(out == "", carried, out).astype(object)
+    return out
+
+
 def observed_count_samples(cohort: Cohort) -> np.ndarray:
     """Per sample: the cohort holds read counts for it that were counted, not
-    estimated (its input gave counts and its ``source_format`` is not a format
-    with :attr:`Format.estimated_counts`).
+    estimated (its input gave counts and :func:`counts_estimated_by` names no
+    format for it).
 
     A writer writes counts only for these: a file of read counts made from a
     profiler's estimates would pass them as reads to whoever reads it (Chao1
     from estimates), and would replace the profiler's relative abundances,
     which estimated reads need not be proportional to (MetaPhlAn's follow
     coverage times genome length, its abundances coverage alone)."""
-    n = cohort.n_samples
     if cohort.counts is None:
-        return np.zeros(n, dtype=bool)
-    estimating = {name for name, fmt in _FORMATS.items() if fmt.estimated_counts}
-    formats_ = (cohort.samples["source_format"].astype(str).to_numpy() if "source_format" in cohort.samples
-                else np.full(n, "", dtype=object))
-    return cohort.counted_samples() & ~np.isin(formats_, list(estimating))
+        return np.zeros(cohort.n_samples, dtype=bool)
+    return cohort.counted_samples() & (counts_estimated_by(cohort) == "")
 
 
 def writes_counts(cohort: Cohort) -> bool:

@@ -32,6 +32,7 @@ from ..taxonomy_file import FeatureTaxonomy
 hdf5_table = lazy("gutbalance.io.biom_table:hdf5_table")
 load_table = lazy("gutbalance.io.biom_table:load_table")
 profiles_from_table = lazy("gutbalance.io.biom_table:profiles_from_table")
+declared_integers = lazy("gutbalance.io.biom_table:declared_integers")
 build_table = lazy("gutbalance.io.biom_table:build_table")
 json_text = lazy("gutbalance.io.biom_table:json_text")
 hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
@@ -65,7 +66,9 @@ def diagnose(source: Source) -> FormatError | None:
 def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
     """Sample profiles of a BIOM table; ``taxonomy`` names features (ASV ids) by lineage."""
     table = load_table(source)
-    return profiles_from_table(table, path=source.path, source_format="biom", taxonomy=taxonomy)
+    return profiles_from_table(
+        table, path=source.path, source_format="biom", taxonomy=taxonomy, integers=declared_integers(source)
+    )
 
 
 # --- writing ---------------------------------------------------------------

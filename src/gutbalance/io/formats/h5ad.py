@@ -162,6 +162,7 @@ def read(source: Source) -> list[SampleProfile]:
     unassigned = column("unassigned", 0.0)
     placed = column("placed", float("nan"))
     files, fmts, dbs = column("source_file", ""), column("source_format", ""), column("database", "")
+    estimated = column("counts_estimated_by", "")
     out = []
     for r, sample in enumerate(samples.index.astype(str)):
         cols = X.indices[X.indptr[r] : X.indptr[r + 1]]
@@ -181,6 +182,7 @@ def read(source: Source) -> list[SampleProfile]:
                 database=str(dbs[r] or ""),
                 taxids=None if taxids is None else [taxids[c] for c in cols],
                 placed=float(placed[r]),
+                counts_estimated_by=str(estimated[r] or "") if estimated[r] == estimated[r] else "",  # NaN: none
             )
         )
     return out

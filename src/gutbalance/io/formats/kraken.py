@@ -51,12 +51,21 @@ is ``new_est_reads`` over their sum (the printed fraction has five decimals);
 counts are ``new_est_reads``.
 
 Writers: :func:`write_report` writes one six-column report per sample and
-:func:`write_table` one species-level Bracken table per sample.  Reads come
-from ``cohort.counts`` when the sample has counted ones (not a profiler's
-estimates, such as MetaPhlAn's: a report cannot say its reads are estimated,
-and those need not be proportional to the profiler's abundances); otherwise abundances are
-scaled to 1,000,000 reads per sample *as floats*, so no precision is lost to
-rounding (such reports have fractional read counts).
+:func:`write_table` one species-level Bracken table per sample.  A Kraken
+report holds reads counted, as whole numbers, and says nothing else about
+them: it is written only for samples whose read counts were counted
+(``cohort.counts``, not a profiler's estimates such as MetaPhlAn's, which
+need not be proportional to the profiler's abundances).  For any other sample
+(relative abundances, estimated reads) :func:`write_report` refuses, naming
+the samples: reads made up from abundances would be whole numbers no reader
+(Kraken's tools, gutbalance) could tell from reads counted, and would get a
+Chao1 and a read-depth check from nothing sequenced; as fractions (what
+gutbalance wrote before 2026-11-27) they are a report Kraken never writes and
+some parsers reject.  Write such a profile as ``.profile`` (CAMI), ``.biom``,
+``.csv`` or MetaPhlAn instead.  The Bracken table's reads are Bracken's
+estimates by definition (the format has ``estimated_counts``): for a sample
+without counted reads they are its abundances scaled to 1,000,000 reads *as
+floats*, so no precision is lost to rounding.
 """
 
 from __future__ import annotations
@@ -72,7 +81,7 @@ from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
-from ..registry import Format, observed_count_samples, register
+from ..registry import Format, counts_estimated_by, observed_count_samples, register
 from ..source import Source, parse_number, sample_name_from_path
 
 #: Reads per sample when a writer has to synthesise them from abundances.
@@ -576,7 +585,27 @@ def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
 
 
 def write_report(cohort, path: Path) -> None:
-    """Write Kraken 2 reports (six columns): one file, or a folder of ``<sample>.kreport``."""
+    """Write Kraken 2 reports (six columns): one file, or a folder of ``<sample>.kreport``.
+
+    Raises
+    ------
+    FormatError
+        A sample has no counted reads (a relative profile, or a profiler's
+        estimated reads): a Kraken report holds reads counted (see the module
+        docstring)."""
+    observed = observed_count_samples(cohort)
+    if not observed.all():
+        without = [str(s) for s in np.asarray(cohort.sample_names)[~observed]]
+        estimated = counts_estimated_by(cohort)[~observed]
+        why = (f"its reads were estimated by {estimated[0]}" if estimated[0]
+               else "it holds relative abundances, not read counts")
+        raise FormatError(
+            f"a Kraken report holds reads counted, and {len(without)} of {cohort.n_samples} samples have none "
+            f"({', '.join(without[:3])}{', ...' if len(without) > 3 else ''}: {why}); reads made up from "
+            "abundances would read back as counted (a Chao1 from nothing sequenced). Write .profile (CAMI), "
+            ".biom, .csv or a MetaPhlAn table instead",
+            path=path,
+        )
     _write_per_sample(cohort, path, report_lines, ".kreport")
 
 
@@ -605,6 +634,10 @@ register(
         write_table,
         extensions=(".bracken",),
         priority=30,
-        estimated_counts=True,  # new_est_reads: Kraken's reads redistributed
+        estimated_counts=(
+            "Bracken's new_est_reads are reads re-estimated by redistributing Kraken's, and species under its read "
+            "threshold (-t, 10 by default) are dropped (Lu et al. 2017, doi:10.7717/peerj-cs.104): Chao1 needs "
+            "observed singletons and doubletons"
+        ),
     )
 )

@@ -857,7 +857,12 @@ register(
         # folder of <sample>_profile.txt; .tsv and .txt write the merged table.
         write_single,
         priority=30,
-        estimated_counts=True,  # -t rel_ab_w_read_stats: estimated_number_of_reads_from_the_clade
+        # -t rel_ab_w_read_stats: estimated_number_of_reads_from_the_clade
+        estimated_counts=(
+            "MetaPhlAn's estimated_number_of_reads_from_the_clade are estimated from marker-gene coverage, not "
+            "reads counted, and a clade is reported only above a coverage threshold (Beghini et al. 2021, "
+            "doi:10.7554/eLife.65088): Chao1 needs observed singletons and doubletons"
+        ),
     )
 )
 register(

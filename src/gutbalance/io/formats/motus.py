@@ -156,6 +156,11 @@ register(
         read,
         None,
         priority=30,
-        estimated_counts=True,  # -c: insert counts scaled by marker-gene length
+        # -c: insert counts scaled by marker-gene length
+        estimated_counts=(
+            "mOTUs counts are insert counts scaled by marker-gene length (-y insert.scaled_counts) and an mOTU is "
+            "reported only when several marker genes are seen (-g) (Milanese et al. 2019, "
+            "doi:10.1038/s41467-019-08844-4): Chao1 needs observed singletons and doubletons"
+        ),
     )
 )

@@ -39,6 +39,7 @@ from ..taxonomy_file import FeatureTaxonomy
 # table: imported on first use, as in :mod:`.biom` (docs/architecture.md).
 load_table = lazy("gutbalance.io.biom_table:load_table")
 profiles_from_table = lazy("gutbalance.io.biom_table:profiles_from_table")
+declared_integers = lazy("gutbalance.io.biom_table:declared_integers")
 build_table = lazy("gutbalance.io.biom_table:build_table")
 hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
 
@@ -85,9 +86,11 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
             )
         raise FormatError(f"a QIIME 2 {artifact.type} artifact is not a taxonomic profile", path=source.path)
     data = artifact.member("data/feature-table.biom")
-    table = load_table(Source(source.path, data, source.limits))
+    inner = Source(source.path, data, source.limits)
+    table = load_table(inner)
     return profiles_from_table(
-        table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy
+        table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy,
+        integers=declared_integers(inner),
     )
 
 

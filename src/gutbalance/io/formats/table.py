@@ -14,7 +14,11 @@ What is accepted
 ``sample_id``, ``SampleID``, ``run``), a taxon column (``taxon``, ``lineage``,
 ``taxonomy``, ``clade_name``, ``species``, ``feature`` ...) and a value column
 (``abundance``, ``relative_abundance``, ``percent`` ... and/or ``counts``,
-``reads``).  This is what :func:`write` produces: ``sample,lineage,abundance[,counts]``.
+``reads``).  This is what :func:`write` produces:
+``sample,lineage,clade_abundance[,clade_counts][,counts_estimated_by]``, the
+last column naming, for a sample whose reads a profiler estimated (MetaPhlAn,
+Bracken, mOTUs), the format whose estimates they were: its relative
+abundances are written instead, and the reason Chao1 is missing is kept.
 
 Taxa are written as lineages the Greengenes (``k__A; p__B``), SILVA/GTDB
 (``d__A;p__B``), MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``)
@@ -84,7 +88,7 @@ from ..feature_table import (
     strip_rank_prefix,
     unassigned_count,
 )
-from ..registry import Format, register, writes_counts
+from ..registry import Format, counts_estimated_by, register, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
 
@@ -375,6 +379,8 @@ def _read_long(
 ) -> list[SampleProfile]:
     s_col, t_col = columns["sample"], columns["taxon"]
     v_col, c_col = columns.get("value"), columns.get("counts")
+    e_col = columns.get("estimated_by")
+    estimated_by: dict[str, str] = {}
     rank = standard_rank(_header_key(header[t_col]))
     samples: dict[str, int] = {}
     taxa: dict[str, int] = {}
@@ -389,6 +395,13 @@ def _read_long(
         if not sample:
             raise FormatError("empty sample name", path=path, line=line, field=header[s_col])
         j = samples.setdefault(sample, len(samples))
+        if e_col is not None:
+            by = record[e_col].strip()
+            if estimated_by.setdefault(sample, by) != by:
+                raise FormatError(
+                    f"sample {sample!r} is said to have reads estimated by {estimated_by[sample]!r} and by {by!r}",
+                    path=path, line=line, field=header[e_col],
+                )
         if name not in taxa:
             taxa[name] = len(taxa)
             taxa_lines.append(line)
@@ -418,9 +431,13 @@ def _read_long(
         )
     values = sp.csr_matrix((vals, (rows, cols)), shape=shape)
     kind = "relative" if counts is not None else None
-    return profiles_from_matrix(
+    profiles = profiles_from_matrix(
         lineages, values, list(samples), path=path, source_format="table", counts=counts, kind=kind, clades=clades
     )
+    for profile in profiles:
+        if profile.counts is None:  # estimates are never read as counts
+            profile.counts_estimated_by = estimated_by.get(profile.sample, "")
+    return profiles
 
 
 def _long_columns(header: list[str]) -> dict[str, int] | None:
@@ -435,6 +452,8 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
             found["value"] = i
         elif key in _COUNT_HEADERS and "counts" not in found:
             found["counts"] = i
+        elif key == "counts_estimated_by" and "estimated_by" not in found:
+            found["estimated_by"] = i
     if "sample" in found and "taxon" in found and ("value" in found or "counts" in found):
         return found
     return None
@@ -610,19 +629,26 @@ def long_rows(cohort) -> list[list[str]]:
     """``sample, lineage, clade_abundance[, clade_counts]`` rows: every clade
     of every sample (the header says the values are clade totals, so the
     reader takes them as given) and an ``UNKNOWN`` row for the unassigned
-    share, values at full precision."""
+    share, values at full precision; and ``counts_estimated_by`` on every
+    row when a sample's reads were a profiler's estimates (the format's name,
+    "" for the other samples), whose relative abundances are written instead."""
     X = cohort.X.tocsr()
     counts = cohort.counts.tocsr() if writes_counts(cohort) else None  # never a profiler's estimates
     lineage = cohort.taxa["lineage"].to_numpy()
     header = ["sample", "lineage", "clade_abundance"] + (["clade_counts"] if counts is not None else [])
+    estimated = counts_estimated_by(cohort)
+    carry = bool((estimated != "").any())
+    if carry:
+        header.append("counts_estimated_by")
     out = [header]
     unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
     for i, sample in enumerate(cohort.sample_names):
+        tail = [str(estimated[i])] if carry else []
         if unassigned[i] > 0:
             row = [sample, "UNKNOWN", repr(float(unassigned[i]))]
             if counts is not None:
                 row.append(repr(unassigned_count(cohort, counts, i, unassigned[i])))
-            out.append(row)
+            out.append(row + tail)
         start, end = X.indptr[i], X.indptr[i + 1]
         for j, v in zip(X.indices[start:end], X.data[start:end], strict=True):
             if v <= 0:
@@ -630,7 +656,7 @@ def long_rows(cohort) -> list[list[str]]:
             row = [sample, lineage[j], repr(float(v))]
             if counts is not None:
                 row.append(repr(float(counts[i, j])))
-            out.append(row)
+            out.append(row + tail)
     return out
 
 
