@@ -16,7 +16,16 @@ import gutbalance
 from gutbalance.cohort import SampleProfile, build_cohort
 from gutbalance.io import read_metadata
 from gutbalance.simulate import Scenario, parse_antibiotic, simulate
-from gutbalance.simulate.gut_immune import MICROBES, load_parameters
+from gutbalance.simulate.gut_immune import (
+    DYNAMIC,
+    DYNAMIC_INDEX,
+    GRAM_POSITIVE_SHARE,
+    MICROBES,
+    STATE,
+    GutImmuneModel,
+    calibrate,
+    load_parameters,
+)
 from gutbalance.simulate.longitudinal import read_table
 from gutbalance.simulate.personal import guild_abundances
 from gutbalance.taxonomy.lineage import parse_lineage
@@ -97,13 +106,25 @@ def test_the_facultative_guild_knows_its_gram_positive_share():
 
 
 def test_gram_positive_members_take_the_drug_rows_of_their_own():
+    # the guild's drug term is the share-weighted mean of its two parts' susceptibilities, and the
+    # share follows their difference: ds/dt = s (1 - s) (eps+ - eps) u
     params = load_parameters(1)
     guild = params.susceptibility["ciprofloxacin"][0, FAC]
     positive = params.susceptibility_gram_positive["ciprofloxacin"][0]
     params.with_gram_positive_share(0.25)
-    assert params.susceptibility["ciprofloxacin"][0, FAC] == pytest.approx(0.75 * guild + 0.25 * positive)
-    # a drug without a Gram-positive row keeps the guild's value
+    state0 = calibrate(params, np.array([0.3, 0.4, 0.05, 0.02, 0.01, 0.2, 1e-4]))
+    assert state0[0, STATE.index(GRAM_POSITIVE_SHARE)] == 0.25
+    model = GutImmuneModel(params)
+    y = np.log(state0[:, DYNAMIC_INDEX])
+    rows = np.arange(1)
+    drug = model.rhs(y, rows, {"ciprofloxacin": 1.0}) - model.rhs(y, rows, None)
+    assert drug[0, FAC] == pytest.approx(0.75 * guild + 0.25 * positive)
+    assert drug[0, DYNAMIC.index(GRAM_POSITIVE_SHARE)] == pytest.approx(0.75 * (positive - guild))
+    # a drug without a Gram-positive row keeps the guild's value and the share
     assert "clindamycin" not in params.susceptibility_gram_positive
+    drug = model.rhs(y, rows, {"clindamycin": 1.0}) - model.rhs(y, rows, None)
+    assert drug[0, FAC] == pytest.approx(params.susceptibility["clindamycin"][0, FAC])
+    assert drug[0, DYNAMIC.index(GRAM_POSITIVE_SHARE)] == 0.0
     with pytest.raises(gutbalance.GutBalanceError, match="within 0-1"):
         params.with_gram_positive_share(1.5)
 
