@@ -448,6 +448,9 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     params.growth = r
     params.baseline = x0[:, :N_GUILD].copy()
     share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
+    # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
+    # a profile without Enterobacteriaceae may carry them below detection (they bloom under vancomycin)
+    share = np.minimum(share, 1.0 - floor[:, 0] / x0[:, _F])
     share = np.clip(share, SHARE_FLOOR, 1.0)[:, None]
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share], axis=1)
 

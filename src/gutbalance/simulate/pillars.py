@@ -107,9 +107,18 @@ class VirtualProfiles:
         covered = np.zeros(N_MIC, dtype=bool)
         covered[np.unique(guild[(guild >= 0).to_numpy() & (own0 > 0)].to_numpy()).astype(int)] = True
         self.covered = covered
+        # a facultative guild made only of Gram-positive members has no Gram-negative taxon to show
+        # the growth of its Gram-negative part (which starts at the detection limit): its
+        # representative species (E. coli) shows it, as it shows the growth of a guild the profile lacks
+        present = (own0 > 0) if len(own0) else np.zeros(0, dtype=bool)
+        negative_part_lacking = bool(covered[_FAC]) and not bool(
+            np.any((guild.to_numpy() == _FAC) & ~positive.to_numpy(dtype=bool) & present))
         # representative species of the guilds the profile lacks
-        lacking = reps[[not covered[MICROBES.index(g)] for g in guild_of_rep]]
+        lacking = reps[[not covered[MICROBES.index(g)] or (MICROBES.index(g) == _FAC and negative_part_lacking)
+                        for g in guild_of_rep]]
         self.rep_guild = np.array([MICROBES.index(g) for g in guild_of_rep.loc[lacking.index]], dtype=int)
+        #: representatives that stand for the facultative guild's Gram-negative part (the guild is covered)
+        self.rep_negative_part = (self.rep_guild == _FAC) & covered[_FAC]
         self.rep_weight = lacking["weight"].to_numpy()
         if len(lacking):
             rep_cohort = build_cohort([SampleProfile(sample="representatives",
@@ -189,7 +198,14 @@ class VirtualProfiles:
         rep = np.zeros((m, self.rep_pos.size))
         if self.rep_pos.size:
             floor = x0[:, self.rep_guild] if self.has_profile else 0.0
-            rep = self.s0 * self.rep_weight * np.maximum(0.0, x[:, self.rep_guild] - floor)
+            growth = x[:, self.rep_guild] - floor
+            if self.rep_negative_part.any():
+                # the growth of the guild's Gram-negative part above its start (none without the share)
+                part = np.zeros(m)
+                if share is not None and share0 is not None:
+                    part = x[:, _FAC] * (1 - now.ravel()) - x0[:, _FAC] * (1 - then.ravel())
+                growth[:, self.rep_negative_part] = part[:, None]
+            rep = self.s0 * self.rep_weight * np.maximum(0.0, growth)
         mass = own[:, self.bacterial].sum(axis=1) + rep.sum(axis=1)
         mass0 = self.own0[self.bacterial].sum()
         scale = np.where(mass > 0, mass0 / np.where(mass > 0, mass, 1.0), 1.0) if self.has_profile else 1.0
