@@ -200,10 +200,12 @@ class VirtualProfiles:
             floor = x0[:, self.rep_guild] if self.has_profile else 0.0
             growth = x[:, self.rep_guild] - floor
             if self.rep_negative_part.any():
-                # the growth of the guild's Gram-negative part above its start (none without the share)
+                # the guild's Gram-negative part as far as it grew beyond the detection limit it started
+                # at, i.e. beyond its day-0 share: x_f (s0 - s) (0 without the share, and 0 while a drug
+                # without a Gram-positive row moves both parts alike: a part below detection stays unseen)
                 part = np.zeros(m)
                 if share is not None and share0 is not None:
-                    part = x[:, _FAC] * (1 - now.ravel()) - x0[:, _FAC] * (1 - then.ravel())
+                    part = x[:, _FAC] * (then.ravel() - now.ravel())
                 growth[:, self.rep_negative_part] = part[:, None]
             rep = self.s0 * self.rep_weight * np.maximum(0.0, growth)
         mass = own[:, self.bacterial].sum(axis=1) + rep.sum(axis=1)
