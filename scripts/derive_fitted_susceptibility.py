@@ -7,30 +7,44 @@ gentamicin days 50.5-57.5) this gives measured responses of the gut-immune model
 
 * every taxon (OTU, SILVA lineage) is put in a guild by the same rules as a person's profile
   (``gutbalance.simulate.personal.assign_guilds``: knowledge base, then taxonomy);
-* a guild's response is the mean of its taxa's fitted effects weighted by their mean abundance
-  before the first perturbation (days < 21.5), its spread the same mean over the bootstrap members;
-* a positive net effect (a guild that grew during the course) is set to 0, except where the
-  gut-immune model's own competitive release was measured to fall short of the bloom in the same
-  data and the literature gives the direction (``RELEASE_USED``): the facultative guild under
-  vancomycin (+5.11/day).  The model's guild self-limitation holds a guild the interactions release
-  to about three times its niche, so with 0 the simulated Enterobacteriaceae of these mice reached
-  3-5 % of the bacteria during the course against the real 18-27 % (docs/simulation.md,
+* ``fitted_effect``: a guild's response is the mean of its taxa's fitted effects weighted by their mean
+  abundance before the first perturbation (days < 21.5), its spread the same mean over the bootstrap
+  members.  It is a shift of the growth rate *relative to the fitted model's own dynamics*: after
+  vancomycin a depleted guild is expected to regrow, and a guild that regrew more slowly than that
+  during gentamicin gets a negative effect although its load rose;
+* ``observed_rate``: what the guild's load did, for comparison: the change of ln(the guild's summed
+  absolute abundance) per day from the last sample at or before the course's start to the last sample
+  during it, median over the mice.  Where the two disagree in sign the fitted effect says "slower (or
+  faster) than the fitted model's regrowth", not "fell" (or "rose");
+* ``value``: the fitted effect with a positive net effect (a guild that grew during the course) set to
+  0, except where the gut-immune model's own competitive release was measured to fall short of the
+  bloom in the same data and the literature gives the direction (``RELEASE_USED``): the facultative
+  guild under vancomycin (+5.11/day).  The model's guild self-limitation holds a guild the interactions
+  release to about three times its niche, so with 0 the simulated Enterobacteriaceae of these mice
+  reached 3-5 % of the bacteria during the course against the real 18-27 % (docs/simulation.md,
   ``scripts/antibiotic_directions.py``); Enterobacteriaceae are intrinsically resistant to
   glycopeptides and bloom under oral vancomycin in people too (Isaac S et al. 2017, J Antimicrob
-  Chemother 72:128, doi:10.1093/jac/dkw383).  Gentamicin's +0.54 is not used (Enterobacteriaceae
-  are aminoglycoside-susceptible; a rise in one donor's mice is no human spectrum);
+  Chemother 72:128, doi:10.1093/jac/dkw383);
+* ``used``: whether a row of ``gut_immune_parameters.tsv`` reads the value (``fitted:<drug>/<guild>``),
+  read from that table, not decided here.  Today: vancomycin's Bacteroidales, *Akkermansia*, other
+  commensals and facultative guild (each held >= 1 % of the mice's abundance in >= 2 taxa, and each
+  observed change agrees in sign), gentamicin's *Akkermansia* (agrees) and butyrate producers (0.4 % of
+  the mice's abundance, observed flat, used because people agree in direction: the F. prausnitzii group
+  fell under oral aminoglycoside decontamination, Benus 2010, doi:10.1007/s00134-010-1826-4).  Not
+  used: vancomycin's butyrate producers (+0.46, rare) and bifidobacteria/lactobacilli (one rare OTU),
+  which keep assumed values; gentamicin's Bacteroidales (-2.69) and other commensals (-1.47), whose
+  loads rose during the course (obligate anaerobes, intrinsically aminoglycoside-resistant: the
+  parameter rows say so), and its facultative guild (+0.54; Enterobacteriaceae are
+  aminoglycoside-susceptible, a rise in one donor's mice is no human spectrum);
 * units: 1/day at the mouse dose, which the gut-immune model calls signal 1 (a human course
   defaults to signal 0.5, ``course_signal``), as for Stein's clindamycin.
 
 Writes ``src/gutbalance/simulate/data/fitted_susceptibility.tsv``; the rows of
 ``gut_immune_parameters.tsv`` that use it say ``fitted:<drug>/<guild>`` as their value (evidence
-``fitted (mouse time series)``, ``sd_log`` = bootstrap sd / |value|, within 0.1-1.5), for the guilds
-that held at least 1 % of the mice's abundance in at least 2 taxa (bacteroidales, akkermansia,
-other_commensals, facultative_pathobionts); the butyrate producers (0.4 % in these mice) and
-bifidobacteria/lactobacilli (one rare OTU) keep their assumed values.  Re-running the script updates
-the fitted values the model reads.
+``fitted (mouse time series)``, ``sd_log`` = bootstrap sd / |value|, within 0.1-1.5).  Re-running the
+script updates the fitted values the model reads.
 
-Run (a few minutes: the fit with 10 bootstrap members)::
+Run (a few minutes: the fit with 10 bootstrap members; the shipped table used ``--members 3``)::
 
     python scripts/derive_fitted_susceptibility.py [--data DIR] [--members 10]
 """
@@ -46,6 +60,7 @@ import pandas as pd
 
 from gutbalance.simulate import fit_model, mdsine2_dataset
 from gutbalance.simulate.gut_immune import GUILDS
+from gutbalance.simulate.parameters import read_table
 from gutbalance.simulate.personal import assign_guilds
 from gutbalance.taxonomy.lineage import parse_lineage
 
@@ -72,6 +87,35 @@ def taxa_frame(lineages: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, index=index)
 
 
+def observed_rates(data, mask: np.ndarray, perturbation: str) -> float:
+    """Median over subjects of the change of ln(summed abundance of ``mask``'s taxa) per day over the course.
+
+    From the last sample at or before the course's start to the last sample before its end; NaN where
+    the taxa were not detected at one of the two.
+    """
+    rates = []
+    for subject, series in data.series.items():
+        course = [p for p in data.schedule(subject) if p.name.lower() == perturbation]
+        if not course:
+            continue
+        start, end = course[0].start, course[0].end
+        times, load = series.times, series.values[:, mask].sum(axis=1)
+        before, during = np.flatnonzero(times <= start), np.flatnonzero(times < end)
+        if not len(before) or during[-1] <= before[-1]:
+            continue
+        i, j = before[-1], during[-1]
+        if load[i] > 0 and load[j] > 0:
+            rates.append((np.log(load[j]) - np.log(load[i])) / (times[j] - times[i]))
+    return float(np.median(rates)) if rates else float("nan")
+
+
+def used_by_model() -> set[tuple[str, str]]:
+    """(drug, guild) of the fitted values that gut_immune_parameters.tsv reads (``fitted:<drug>/<guild>``)."""
+    values = read_table("gut_immune_parameters.tsv")["value"]
+    refs = values[values.str.startswith("fitted:")].str.removeprefix("fitted:")
+    return {tuple(ref.split("/", 1)) for ref in refs}  # type: ignore[misc]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -89,6 +133,7 @@ def main() -> None:
     effects = model.effects  # (taxa, perturbations [+ after-phase])
     members = model.members["effects"]  # (members, taxa, ...)
     rows = []
+    used = used_by_model()
     names = [p.lower() for p in model.perturbations]
     for pert, drug in DRUGS.items():
         if pert not in names:
@@ -104,7 +149,9 @@ def main() -> None:
             rows.append({
                 "drug": drug, "guild": g, "fitted_effect": central, "sd": float(np.std(spread)),
                 "p05": float(np.quantile(spread, 0.05)), "p95": float(np.quantile(spread, 0.95)),
-                "value": central if (drug, g) in RELEASE_USED else min(central, 0.0), "n_taxa": int(mask.sum()),
+                "observed_rate": observed_rates(data, mask, pert),
+                "value": central if (drug, g) in RELEASE_USED else min(central, 0.0),
+                "used": "yes" if (drug, g) in used else "no", "n_taxa": int(mask.sum()),
                 "abundance_share": float(weights[mask].sum() / weights.sum()),
                 "source": SOURCE,
             })
@@ -113,11 +160,14 @@ def main() -> None:
         "# Per-guild antibiotic responses fitted from the MDSINE2 healthy-donor mice by scripts/derive_fitted_susceptibility.py\n"
         "# (do not edit by hand).  fitted_effect: abundance-weighted mean fitted effect of the guild's taxa on d ln x/dt while\n"
         "# the drug was given (1/day at the mouse dose = signal 1); sd, p05, p95: the same over the bootstrap members;\n"
-        "# value: what the model uses (positive net effects set to 0 but vancomycin's bloom of the facultative guild,\n"
-        "# which the model's own competitive release falls short of: see the script); n_taxa and\n"
+        "# observed_rate: what the guild's load did (change of ln load per day over the course, median of the mice): a\n"
+        "# fitted effect is relative to the fitted model's own regrowth, so the two can differ in sign (see the script);\n"
+        "# value: the fitted effect with positive net effects set to 0 but vancomycin's bloom of the facultative guild,\n"
+        "# which the model's own competitive release falls short of; used: whether gut_immune_parameters.tsv reads the\n"
+        "# value (fitted:<drug>/<guild>; rows marked no are documented there and in the script); n_taxa and\n"
         f"# abundance_share: the taxa behind it and their share of the mice's pre-perturbation abundance.  Fit: {fit_seconds:.0f} s.\n"
     )
-    args.out.write_text(header + table.to_csv(sep="\t", index=False, float_format="%.4g"), encoding="utf-8")
+    args.out.write_text(header + table.to_csv(sep="\t", index=False, float_format="%.4g", na_rep="NaN"), encoding="utf-8")
     print(table.drop(columns="source").to_string(index=False))
     print(f"fit + derivation {time.perf_counter() - t0:.0f} s -> {args.out}")
 

@@ -143,11 +143,13 @@ def test_analytic_jacobian_matches_finite_differences():
     from gutbalance.simulate.integrate import _forward_difference_jacobian
 
     params = load_parameters(4, rng=np.random.default_rng(5))
+    params.with_gram_positive_share(0.4)  # the facultative guild's Gram-positive share enters under vancomycin
     state0 = calibrate(params, np.array([0.3, 0.4, 0.05, 0.02, 0.01, 0.2, 1e-4]))
     model = GutImmuneModel(params, fibre=0.2)
     y = np.log(state0[:, DYNAMIC_INDEX]) + np.random.default_rng(6).normal(0, 0.3, (4, len(DYNAMIC_INDEX)))
+    y[:, -1] = np.log(0.4) + np.random.default_rng(7).normal(0, 0.3, 4)  # a share stays below 1
     rows = np.arange(4)
-    for control in (None, {"clindamycin": 0.7}):
+    for control in (None, {"clindamycin": 0.7}, {"vancomycin": 0.5, "ciprofloxacin": 0.3}):
         analytic = model.jacobian(y, rows, control)
         numeric = _forward_difference_jacobian(model.rhs)(y, rows, control)
         np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5 * np.abs(numeric).max())

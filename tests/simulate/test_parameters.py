@@ -62,3 +62,16 @@ def test_fitted_susceptibilities_resolve_from_their_table():
         # short of the real bloom (scripts/derive_fitted_susceptibility.py, RELEASE_USED)
         assert row.value <= 0 or (drug, guild) == ("vancomycin", "facultative_pathobionts")
         assert "MDSINE2" in row.source
+
+
+def test_the_fitted_table_says_which_values_the_model_reads():
+    # the fitted table once called values "unused" that the model read; its ``used`` column is the
+    # parameter table's ``fitted:<drug>/<guild>`` references, and ``observed_rate`` what the data did
+    from gutbalance.simulate.parameters import fitted_susceptibility
+
+    refs = parameter_table()["reference"]
+    read = {tuple(r.removeprefix("fitted:").split("/", 1)) for r in refs if r.startswith("fitted:")}
+    table = fitted_susceptibility()
+    assert {key for key, used in table["used"].items() if used == "yes"} == read
+    assert set(table["used"]) <= {"yes", "no"}
+    assert np.isfinite(table.loc[[key for key in read], "observed_rate"].astype(float)).all()

@@ -272,7 +272,7 @@ def run_person(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Calibrate ``params`` (fresh, for ``params.n`` virtual people) to ``start`` and integrate the scenario.
 
-    Returns ``(times, states (n, times, 19), state0 (n, 19))``.
+    Returns ``(times, states (n, times, 20), state0 (n, 20))``.
     """
     if start.lps_potency is not None:
         params.with_lps_potency("facultative_pathobionts", start.lps_potency)

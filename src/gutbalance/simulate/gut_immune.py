@@ -6,14 +6,16 @@ State (in this order, see :data:`STATE`)::
 
     butyrate_producers bacteroidales bifido_lab akkermansia facultative_pathobionts
     other_commensals pathogen | butyrate barrier lps effector treg mucus immunity
-    | <guild>_capacity (one per guild)
+    | <guild>_capacity (one per guild) | facultative_gram_positive_share
 
 Microbes are in units of the healthy reference total load; host variables are
 relative to the healthy reference state (= 1), except ``barrier``, the intact
 fraction of the epithelium (reference ``b0``), and ``immunity``, the
 pathogen-specific (adaptive) response (0 = none, 1 = full).  ``capacity`` is the
 share of a guild's niche capacity its surviving species still fill (1 at the
-start).  Equations (docs/simulation.md)::
+start).  ``facultative_gram_positive_share`` is the part of the facultative
+guild in Gram-positive members (enterococci, streptococci), from the person's
+taxa at the start.  Equations (docs/simulation.md)::
 
     dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + f_g F)) - 1) + sum_d eps_gd u_d(t)
                    + phi_g ln E + omega_g O(B)) + m_g                          (guilds)
@@ -27,6 +29,8 @@ start).  Equations (docs/simulation.md)::
     dR/dt   = k_R (beta B + (1 - beta) C / C_ref - R)       C = sum_g tol_g x_g
     dI/dt   = k_I p / (1 + p) + k_W (I_min - I)
     dc_g/dt = rho (1 - c_g) - lambda c_g (1 - x_g / (theta c_g x0_g))_+^2
+    ds/dt   = s (1 - s) sum_d (eps+_d - eps_fd) u_d(t)     (s: Gram-positive share of the facultative guild f;
+              its drug term is sum_d (eps_fd + s (eps+_d - eps_fd)) u_d(t), eps+ = <drug>:facultative_gram_positive)
     h(R) = (1 + kappa) / (1 + kappa R),   sat(a) = a (1 + theta) / (a + theta),
     p = pathogen / pathogen_scale,
     k_dmg = k_rep (1 - b0) / b0  (so the reference state is a steady state)
@@ -88,21 +92,27 @@ GUILDS = ["butyrate_producers", "bacteroidales", "bifido_lab", "akkermansia", "f
 MICROBES = [*GUILDS, "pathogen"]
 CAPACITIES = [f"{g}_capacity" for g in GUILDS]
 HOST = ["butyrate", "barrier", "lps", "effector", "treg", "mucus", "immunity"]
-STATE = [*MICROBES, *HOST, *CAPACITIES]
+#: the state variable of those members' share of the guild (integrated: a drug that separates them changes it)
+GRAM_POSITIVE_SHARE = "facultative_gram_positive_share"
+STATE = [*MICROBES, *HOST, *CAPACITIES, GRAM_POSITIVE_SHARE]
 PATHOGENS = ["c_difficile", "salmonella"]
 ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "vancomycin", "gentamicin"]
 #: the guild of Enterobacteriaceae, other facultative Gram-negatives, enterococci and streptococci
 FACULTATIVE = "facultative_pathobionts"
 #: the susceptibility target of that guild's Gram-positive members (``<drug>:facultative_gram_positive``)
 GRAM_POSITIVE_MEMBERS = "facultative_gram_positive"
+#: a share of exactly 0 is held here so its logarithm is finite (no member of the guild is that rare)
+SHARE_FLOOR = 1e-12
 N_MIC = len(MICROBES)
 N_GUILD = len(GUILDS)
 #: the integrated part of the state; butyrate and LPS are in quasi-steady state
-DYNAMIC = [*MICROBES, "barrier", "effector", "treg", "mucus", "immunity", *CAPACITIES]
+DYNAMIC = [*MICROBES, "barrier", "effector", "treg", "mucus", "immunity", *CAPACITIES, GRAM_POSITIVE_SHARE]
 DYNAMIC_INDEX = [STATE.index(v) for v in DYNAMIC]
 #: positions in the integrated state
 _IB, _IE, _IR, _IM, _II = (DYNAMIC.index(v) for v in ("barrier", "effector", "treg", "mucus", "immunity"))
 _IC = np.array([DYNAMIC.index(c) for c in CAPACITIES])
+_IS = DYNAMIC.index(GRAM_POSITIVE_SHARE)
+_F = MICROBES.index(FACULTATIVE)
 _G = np.arange(N_GUILD)
 _P = N_MIC - 1
 
@@ -159,6 +169,8 @@ class GutImmuneParameters:
     #: drug -> (n,): susceptibility of the facultative guild's Gram-positive members (enterococci,
     #: streptococci) for the drugs whose spectrum separates them from the Enterobacteriaceae
     susceptibility_gram_positive: dict[str, np.ndarray] = field(default_factory=dict)
+    #: (n,) Gram-positive share of the facultative guild at the start (0 without a profile)
+    gram_positive_share: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -186,6 +198,7 @@ class GutImmuneParameters:
             growth=None if self.growth is None else self.growth[rows],
             baseline=None if self.baseline is None else self.baseline[rows],
             susceptibility_gram_positive={k: v[rows] for k, v in self.susceptibility_gram_positive.items()},
+            gram_positive_share=None if self.gram_positive_share is None else self.gram_positive_share[rows],
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -197,25 +210,22 @@ class GutImmuneParameters:
         self.lps_potency = lps
 
     def with_gram_positive_share(self, share: float) -> None:
-        """Set the facultative guild's susceptibilities for this person's members.
+        """Set the Gram-positive share of the facultative guild at the start (this person's members).
 
         ``share`` is the part of the guild's abundance in Gram-positive members
-        (knowledge base: enterococci, streptococci); for each drug with a
-        ``<drug>:facultative_gram_positive`` row the guild's susceptibility is
-        the abundance-weighted mean of that row and the guild's own
-        (Enterobacteriaceae) value, as its LPS potency is its members'.  One
-        state variable cannot let one part of the guild bloom while the other
-        is cleared: the mean is its net rate.
+        (knowledge base: enterococci, streptococci).  For each drug with a
+        ``<drug>:facultative_gram_positive`` row the two parts of the guild take
+        their own susceptibilities: the guild's drug term is the share-weighted
+        mean of that row and the guild's own (Gram-negative) value, and the
+        share itself follows the difference, ``ds/dt = s (1 - s) (eps+ - eps) u``.
+        That is exact for two sub-populations that differ only in the drug's
+        effect (they share the guild's growth, interactions, niche and host
+        feedbacks), so a guild can lose its streptococci to vancomycin while its
+        Enterobacteriaceae bloom.
         """
         if not 0 <= share <= 1:
             raise SimulationError(f"Gram-positive share of the facultative guild must be within 0-1, got {share}")
-        fac = MICROBES.index(FACULTATIVE)
-        eps = dict(self.susceptibility)
-        for drug, positive in self.susceptibility_gram_positive.items():
-            arr = eps[drug].copy()
-            arr[:, fac] = (1.0 - share) * arr[:, fac] + share * positive
-            eps[drug] = arr
-        self.susceptibility = eps
+        self.gram_positive_share = np.full(self.n, float(share))
 
 
 def load_parameters(
@@ -406,7 +416,7 @@ def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
 
 
 def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
-    """Set ``params.growth`` so ``x0`` (``(n, 7)``) is an equilibrium; return the full initial state ``(n, 19)``.
+    """Set ``params.growth`` so ``x0`` (``(n, 7)``) is an equilibrium; return the full initial state ``(n, 20)``.
 
     Guilds at 0 in ``x0`` (absent from the profile) start at the detection
     limit, held there by immigration against a growth rate the person's
@@ -437,7 +447,12 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     r[:, _P] = np.where(x0[:, _P] > 0, carried, params.pathogen_growth)
     params.growth = r
     params.baseline = x0[:, :N_GUILD].copy()
-    return np.concatenate([x0, host, np.ones((n, N_GUILD))], axis=1)
+    share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
+    # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
+    # a profile without Enterobacteriaceae may carry them below detection (they bloom under vancomycin)
+    share = np.minimum(share, 1.0 - floor[:, 0] / x0[:, _F])
+    share = np.clip(share, SHARE_FLOOR, 1.0)[:, None]
+    return np.concatenate([x0, host, np.ones((n, N_GUILD)), share], axis=1)
 
 
 @dataclass
@@ -542,9 +557,15 @@ class GutImmuneModel:
         xg = x[:, :N_GUILD]
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
         rate += V[:, 0]
+        share = z[:, _IS]
+        split = np.zeros(rate.shape[0])  # sum over drugs of (eps+ - eps) u for the guild's two parts
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
+                if drug in p.susceptibility_gram_positive:
+                    split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
+                                  - self._take(p.susceptibility[drug], rows, full)[:, _F])
+        rate[:, _F] += share * split
         rate += V[:, 1] * np.log(E)[:, None]
         rate += V[:, 2] * oxygen_signal(B)[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
@@ -566,14 +587,16 @@ class GutImmuneModel:
         out[:, _II] = (k_I * pp / (1 + pp) + k_W * I_min) / imm - k_W
         deficit = np.maximum(0.0, 1.0 - xg * W[:, 2] / c)
         out[:, _IC] = rho[:, None] * (1.0 / c - 1.0) - lam[:, None] * deficit**2
+        out[:, _IS] = (1.0 - share) * split
         return out
 
     def jacobian(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
-        """``d rhs / d y`` (``(m, 18, 18)``) of :meth:`rhs`, analytic (for the Rosenbrock steps).
+        """``d rhs / d y`` (``(m, 19, 19)``) of :meth:`rhs`, analytic (for the Rosenbrock steps).
 
         Columns are derivatives with respect to log-states, so a microbe's
         column carries its density ``x_h`` (``d/d ln x_h = x_h d/d x_h``).  The
-        antibiotic input is constant within a segment and does not appear.
+        antibiotic input is constant within a segment; it appears only where the
+        facultative guild's Gram-positive share enters.
         """
         p = self.params
         full = rows.size == p.n
@@ -643,6 +666,15 @@ class GutImmuneModel:
         loss = 2 * lam[:, None] * np.maximum(0.0, 1 - q) * q
         jac[:, _IC, _IC] = -rho[:, None] / c - loss
         jac[:, _IC, _G] = loss
+        # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
+        split = np.zeros(m)
+        for drug, u in (control or {}).items():
+            if u and drug in p.susceptibility_gram_positive:
+                split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
+                              - self._take(p.susceptibility[drug], rows, full)[:, _F])
+        share = z[:, _IS]
+        jac[:, _F, _IS] = share * split
+        jac[:, _IS, _IS] = -share * split
         return jac
 
     def run(
@@ -659,7 +691,7 @@ class GutImmuneModel:
         chunk: int = 5000,
         method: str = "auto",
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 19)``.
+        """Integrate all people; returns ``(times, states)`` with states ``(n, times, 20)``.
 
         People are integrated in vectorised batches of ``chunk`` rows (5,000 was
         fastest on benchmarks/bench_simulate.py: smaller batches repeat the
@@ -726,7 +758,7 @@ class GutImmuneModel:
 
     @staticmethod
     def _pulse_amount(amount: np.ndarray) -> np.ndarray:
-        """A pulse over the microbes (7) or the full state (19) -> over the integrated state."""
+        """A pulse over the microbes (7) or the full state (20) -> over the integrated state."""
         amount = np.asarray(amount, dtype=np.float64)
         if amount.shape[-1] == N_MIC:
             pad = np.zeros((*amount.shape[:-1], len(DYNAMIC) - N_MIC))

@@ -65,7 +65,7 @@ def leber_rates() -> pd.DataFrame:
 def fitted_susceptibility() -> pd.DataFrame:
     """Per-guild antibiotic responses fitted from mouse time series (scripts/derive_fitted_susceptibility.py)."""
     table = read_table("fitted_susceptibility.tsv")
-    for col in ("fitted_effect", "sd", "p05", "p95", "value", "abundance_share"):
+    for col in ("fitted_effect", "sd", "p05", "p95", "observed_rate", "value", "abundance_share"):
         table[col] = table[col].astype(float)
     return table.set_index(["drug", "guild"])
 

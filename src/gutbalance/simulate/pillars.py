@@ -38,13 +38,16 @@ from .. import pillars as _pillars
 from ..cohort import Cohort, SampleProfile, build_cohort
 from ..taxonomy.lineage import parse_lineage
 from ..taxonomy.ranks import RANK_INDEX
-from .gut_immune import MICROBES, N_MIC, STATE
+from .gut_immune import FACULTATIVE, GRAM_POSITIVE_SHARE, MICROBES, N_MIC, STATE
 from .parameters import read_table
 
 __all__ = ["PILLARS", "VirtualProfiles", "representatives", "simulated_pillars"]
 
 #: the pillars of gutbalance.pillars, in its order
 PILLARS = list(_pillars.PILLARS)
+
+#: the facultative guild's position among the microbes (its members split by Gram stain)
+_FAC = MICROBES.index(FACULTATIVE)
 
 #: virtual profiles scored per call of gutbalance.scores.score (bounds the dense block in memory)
 BLOCK = 2000
@@ -85,24 +88,37 @@ class VirtualProfiles:
             own, terminal = base.terminal_matrix(max_rank="species")
             own0 = np.asarray(own.toarray()).ravel()
             guild = pd.Series(-1, index=terminal.index)
+            positive = pd.Series(False, index=terminal.index)
             if assignment is not None:
                 known = assignment.index.intersection(terminal.index)
                 guild.loc[known] = [MICROBES.index(g) for g in assignment.loc[known, "model_guild"]]
+                if "gram_positive" in assignment.columns:
+                    positive.loc[known] = assignment.loc[known, "gram_positive"].astype(bool).to_numpy()
             self.samples = base.samples
             taxa, X0 = base.taxa, np.asarray(base.X.toarray()).ravel()
         else:
             own0 = np.zeros(0)
             terminal = pd.DataFrame()
             guild = pd.Series([], dtype=int)
+            positive = pd.Series([], dtype=bool)
             self.samples = pd.DataFrame({"unassigned": [0.0], "source_file": [""], "source_format": ["simulation"],
                                          "database": [""]}, index=pd.Index(["virtual"], name="sample"))
             taxa, X0 = None, np.zeros(0)
         covered = np.zeros(N_MIC, dtype=bool)
         covered[np.unique(guild[(guild >= 0).to_numpy() & (own0 > 0)].to_numpy()).astype(int)] = True
         self.covered = covered
+        # a facultative guild made only of Gram-positive members has no Gram-negative taxon to show
+        # the growth of its Gram-negative part (which starts at the detection limit): its
+        # representative species (E. coli) shows it, as it shows the growth of a guild the profile lacks
+        present = (own0 > 0) if len(own0) else np.zeros(0, dtype=bool)
+        negative_part_lacking = bool(covered[_FAC]) and not bool(
+            np.any((guild.to_numpy() == _FAC) & ~positive.to_numpy(dtype=bool) & present))
         # representative species of the guilds the profile lacks
-        lacking = reps[[not covered[MICROBES.index(g)] for g in guild_of_rep]]
+        lacking = reps[[not covered[MICROBES.index(g)] or (MICROBES.index(g) == _FAC and negative_part_lacking)
+                        for g in guild_of_rep]]
         self.rep_guild = np.array([MICROBES.index(g) for g in guild_of_rep.loc[lacking.index]], dtype=int)
+        #: representatives that stand for the facultative guild's Gram-negative part (the guild is covered)
+        self.rep_negative_part = (self.rep_guild == _FAC) & covered[_FAC]
         self.rep_weight = lacking["weight"].to_numpy()
         if len(lacking):
             rep_cohort = build_cohort([SampleProfile(sample="representatives",
@@ -121,11 +137,18 @@ class VirtualProfiles:
         term_pos = {tid: k for k, tid in enumerate(col[term_cols])}
         self.own0 = np.zeros(len(term_cols))
         self.guild = np.full(len(term_cols), -1)
+        positive_member = np.zeros(len(term_cols), dtype=bool)
         for tid, value in zip(terminal.index, own0, strict=True):
             self.own0[term_pos[tid]] = value
             self.guild[term_pos[tid]] = guild.loc[tid]
+            positive_member[term_pos[tid]] = positive.loc[tid] and guild.loc[tid] == _FAC
         self.rep_pos = np.array([term_pos[t] for t in lacking["taxon"]], dtype=int)
         self.bacterial = np.flatnonzero(self.guild >= 0)
+        # the facultative guild's members by Gram stain (within self.bacterial): each part follows its
+        # own change, the guild's fold change times the change of its share (gut_immune.GRAM_POSITIVE_SHARE)
+        fac = self.guild[self.bacterial] == _FAC
+        self.fac_positive = np.flatnonzero(fac & positive_member[self.bacterial])
+        self.fac_negative = np.flatnonzero(fac & ~positive_member[self.bacterial])
         self.s0 = float(self.own0[self.bacterial].sum()) if self.has_profile else 1.0
         # membership: clade column j gathers the terminal taxa beneath it (a strain its species)
         parent = col.get_indexer(taxa["parent"].to_numpy())
@@ -146,11 +169,16 @@ class VirtualProfiles:
         self.M = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(term_cols), len(col)))
         self.den = self.M.T @ self.own0  # (columns,)
 
-    def matrix(self, microbes: np.ndarray, start: np.ndarray) -> np.ndarray:
+    def matrix(self, microbes: np.ndarray, start: np.ndarray, share: np.ndarray | None = None,
+               share0: np.ndarray | None = None) -> np.ndarray:
         """Clade abundances ``(m, taxa)`` of virtual profiles for microbe states ``(m, 7)``.
 
         ``start`` (``(m, 7)``) is each row's day-0 state: a guild follows its
         fold change from it, a lacking guild is represented by its growth above it.
+        ``share`` and ``share0`` (``(m,)``) are the facultative guild's
+        Gram-positive share now and at day 0: its Gram-positive members follow
+        ``fold * share / share0``, the others ``fold * (1 - share) / (1 - share0)``
+        (without them, every member follows the guild's fold change).
         """
         x = np.asarray(microbes, dtype=np.float64)
         x0 = np.asarray(start, dtype=np.float64)
@@ -159,11 +187,27 @@ class VirtualProfiles:
         with np.errstate(divide="ignore", invalid="ignore"):
             fold = np.where(x0 > 0, x / x0, 0.0)
         g = self.guild[self.bacterial]
-        own[:, self.bacterial] *= fold[:, g]
+        factor = fold[:, g]
+        if share is not None and share0 is not None:
+            now = np.reshape(np.asarray(share, dtype=np.float64), (-1, 1))
+            then = np.reshape(np.asarray(share0, dtype=np.float64), (-1, 1))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor[:, self.fac_positive] *= np.where(then > 0, now / np.where(then > 0, then, 1.0), 1.0)
+                factor[:, self.fac_negative] *= np.where(then < 1, (1 - now) / np.where(then < 1, 1 - then, 1.0), 1.0)
+        own[:, self.bacterial] *= factor
         rep = np.zeros((m, self.rep_pos.size))
         if self.rep_pos.size:
             floor = x0[:, self.rep_guild] if self.has_profile else 0.0
-            rep = self.s0 * self.rep_weight * np.maximum(0.0, x[:, self.rep_guild] - floor)
+            growth = x[:, self.rep_guild] - floor
+            if self.rep_negative_part.any():
+                # the guild's Gram-negative part as far as it grew beyond the detection limit it started
+                # at, i.e. beyond its day-0 share: x_f (s0 - s) (0 without the share, and 0 while a drug
+                # without a Gram-positive row moves both parts alike: a part below detection stays unseen)
+                part = np.zeros(m)
+                if share is not None and share0 is not None:
+                    part = x[:, _FAC] * (then.ravel() - now.ravel())
+                growth[:, self.rep_negative_part] = part[:, None]
+            rep = self.s0 * self.rep_weight * np.maximum(0.0, growth)
         mass = own[:, self.bacterial].sum(axis=1) + rep.sum(axis=1)
         mass0 = self.own0[self.bacterial].sum()
         scale = np.where(mass > 0, mass0 / np.where(mass > 0, mass, 1.0), 1.0) if self.has_profile else 1.0
@@ -182,9 +226,10 @@ class VirtualProfiles:
             X[np.all(x == x0, axis=1)] = self.X0
         return X
 
-    def cohort(self, microbes: np.ndarray, start: np.ndarray, names: list[str]) -> Cohort:
-        """The virtual profiles as a :class:`~gutbalance.Cohort` (one sample per row)."""
-        X = sp.csr_matrix(self.matrix(microbes, start))
+    def cohort(self, microbes: np.ndarray, start: np.ndarray, names: list[str], share: np.ndarray | None = None,
+               share0: np.ndarray | None = None) -> Cohort:
+        """The virtual profiles as a :class:`~gutbalance.Cohort` (one sample per row; see :meth:`matrix`)."""
+        X = sp.csr_matrix(self.matrix(microbes, start, share, share0))
         X.eliminate_zeros()
         samples = pd.DataFrame(
             np.repeat(self.samples.to_numpy(), len(names), axis=0), columns=self.samples.columns,
@@ -192,22 +237,32 @@ class VirtualProfiles:
         ).astype(self.samples.dtypes.to_dict())
         return Cohort(X, samples=samples, taxa=self.taxa)
 
-    def scores(self, microbes: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """Pillar scores ``(..., 5)`` of microbe states ``(..., 7)`` by :func:`gutbalance.pillars.pillar_scores`."""
+    def scores(self, microbes: np.ndarray, start: np.ndarray, share: np.ndarray | None = None,
+               share0: np.ndarray | None = None) -> np.ndarray:
+        """Pillar scores ``(..., 5)`` of microbe states ``(..., 7)`` by :func:`gutbalance.pillars.pillar_scores`.
+
+        ``share``, ``share0`` (``(...)``): the facultative guild's Gram-positive share now and at day 0
+        (:meth:`matrix`).
+        """
         x = np.asarray(microbes, dtype=np.float64)
         lead = x.shape[:-1]
         x = x.reshape(-1, N_MIC)
         x0 = np.broadcast_to(np.asarray(start, dtype=np.float64), (*lead, N_MIC)).reshape(-1, N_MIC)
+        split = share is not None and share0 is not None
+        if split:
+            now = np.broadcast_to(np.asarray(share, dtype=np.float64), lead).reshape(-1)
+            then = np.broadcast_to(np.asarray(share0, dtype=np.float64), lead).reshape(-1)
         out = np.empty((x.shape[0], len(PILLARS)))
         for a in range(0, x.shape[0], BLOCK):
             b = min(a + BLOCK, x.shape[0])
-            virtual = self.cohort(x[a:b], x0[a:b], [f"virtual {i}" for i in range(a, b)])
+            virtual = self.cohort(x[a:b], x0[a:b], [f"virtual {i}" for i in range(a, b)],
+                                  now[a:b] if split else None, then[a:b] if split else None)
             out[a:b] = _pillars.pillar_scores(virtual, contributions=False).scores[PILLARS].to_numpy()
         return out.reshape(*lead, len(PILLARS))
 
 
 def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarray:
-    """The five pillars ``(..., times, 5)`` of simulated states ``(..., times, 19)`` (day 0 first).
+    """The five pillars ``(..., times, 5)`` of simulated states ``(..., times, 20)`` (day 0 first).
 
     The composition part is :meth:`VirtualProfiles.scores`.  The barrier pillar
     is a product of factors that each threaten or support the lining; the
@@ -218,7 +273,8 @@ def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarra
         barrier(t) = barrier_profile(t) * min(1, b(t) / b(0)) * min(1, mucus(t) / mucus(0))
     """
     s = np.asarray(states, dtype=np.float64)
-    scores = virtual.scores(s[..., :N_MIC], s[..., :1, :N_MIC])
+    share = s[..., STATE.index(GRAM_POSITIVE_SHARE)]
+    scores = virtual.scores(s[..., :N_MIC], s[..., :1, :N_MIC], share, share[..., :1])
     lining = np.ones(s.shape[:-1])
     for name in ("barrier", "mucus"):
         v = s[..., STATE.index(name)]
