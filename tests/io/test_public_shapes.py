@@ -457,3 +457,52 @@ def test_peeking_for_a_rank_table_never_raises(tmp_path, head):
     path = tmp_path / "S1_profile.txt.gz"
     path.write_bytes(head)
     assert taxonomy_file_kind(path) is None
+
+
+# A paper's supplementary taxonomy table (sxmorgan/gespic-public, Essex et al.
+# 2022, Table 1): lower-case rank headers, no kingdom, and annotation columns
+# after the ranks (the epithet as "purported_species", a genus "bin").
+GESPIC_TAXONOMY = (
+    "ASV\tphylum\tclass\torder\tfamily\tgenus\tpurported_species\tbin\n"
+    "ASV1\tBacteroidota\tBacteroidia\tBacteroidales\tPrevotellaceae\tPrevotella\tcopri\tPrevotella\n"
+    "ASV2\tFirmicutes\tClostridia\tOscillospirales\tRuminococcaceae\tFaecalibacterium\tNA\tFaecalibacterium\n"
+    "ASV3\tFirmicutes\tClostridia\tLachnospirales\tLachnospiraceae\tNA\tNA\tother\n"
+)
+
+
+def test_a_taxonomy_table_with_annotation_columns_after_its_ranks(tmp_path):
+    (tmp_path / "taxonomy.tsv").write_text(GESPIC_TAXONOMY)
+    (tmp_path / "asv.tsv").write_text("ASV\tP1_run0\tP2_run0\nASV1\t30\t0\nASV2\t50\t10\nASV3\t20\t30\n")
+    assert taxonomy_file_kind(tmp_path / "taxonomy.tsv") == "ranks"
+    lineages = parse_rank_table(GESPIC_TAXONOMY, Path("taxonomy.tsv"))
+    # the ranks are read, the annotations after them are not
+    assert lineages["ASV1"] == "p__Bacteroidota; c__Bacteroidia; o__Bacteroidales; f__Prevotellaceae; g__Prevotella"
+    assert lineages["ASV3"] == "p__Firmicutes; c__Clostridia; o__Lachnospirales; f__Lachnospiraceae"
+    cohort = gutbalance.read([tmp_path / "asv.tsv", tmp_path / "taxonomy.tsv"])
+    genera = cohort.at_rank("genus")
+    assert genera.loc["P1_run0", "g__Faecalibacterium"] == pytest.approx(0.5)
+    assert genera.loc["P2_run0", "g__Faecalibacterium"] == pytest.approx(0.25)
+
+
+def test_rank_columns_followed_by_sample_columns_are_a_feature_table_not_a_taxonomy(tmp_path):
+    # a phyloseq export (tax_table beside otu_table in one sheet): numbers after the ranks
+    path = tmp_path / "otus.csv"
+    path.write_text("OTU,Phylum,Genus,S1,S2\nOTU1,Firmicutes,Blautia,30,0\nOTU2,Bacteroidota,Bacteroides,70,10\n")
+    assert taxonomy_file_kind(path) is None
+    cohort = gutbalance.read(path)
+    assert cohort.at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(0.3)
+
+
+def test_a_taxonomy_table_with_the_sequence_between_the_id_and_the_ranks(tmp_path):
+    # MDSINE2's silva_species.tsv: "\t\tKingdom\t...\tSpecies", rows "ASV_1\t<sequence>\tBacteria\t..."
+    (tmp_path / "silva_species.tsv").write_text(
+        "\t\tKingdom\tPhylum\tClass\tOrder\tFamily\tGenus\tSpecies\n"
+        f"ASV_1\t{SEQ_B}\tBacteria\tBacteroidota\tBacteroidia\tBacteroidales\tBacteroidaceae\tBacteroides\tNA\n"
+        f"ASV_2\t{SEQ_C}\tBacteria\tVerrucomicrobiota\tVerrucomicrobiae\tVerrucomicrobiales\tAkkermansiaceae"
+        "\tAkkermansia\tmuciniphila\n"
+    )
+    (tmp_path / "counts.tsv").write_text('""\t"1-D0AM"\t"1-D1AM"\n"ASV_1"\t90\t20\n"ASV_2"\t10\t80\n')
+    assert taxonomy_file_kind(tmp_path / "silva_species.tsv") == "ranks"
+    cohort = gutbalance.read([tmp_path / "counts.tsv", tmp_path / "silva_species.tsv"])
+    assert cohort.at_rank("species").loc["1-D1AM", "s__Akkermansia muciniphila"] == pytest.approx(0.8)
+    assert cohort.at_rank("genus").loc["1-D0AM", "g__Bacteroides"] == pytest.approx(0.9)

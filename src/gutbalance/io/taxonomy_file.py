@@ -3,7 +3,10 @@ artifact (``.qza``), an exported ``taxonomy.tsv`` (``Feature ID``, ``Taxon``,
 ``Confidence``), or a DADA2 / phyloseq taxonomy table (``assignTaxonomy`` or
 ``tax_table`` written with ``write.csv``: an unnamed first column of ASV
 sequences or ids, then one column per rank, ``Kingdom`` ... ``Genus`` and
-perhaps ``Species`` holding the epithet, ``NA`` where unassigned).
+perhaps ``Species`` holding the epithet, ``NA`` where unassigned; rank names
+in any case, a rank block that starts below the kingdom, an unnamed sequence
+column between the id and the ranks, and annotation columns after the ranks
+that hold text, which are not read).
 
 A ``FeatureTable`` of ASV hashes cannot be scored alone.  When
 :func:`gutbalance.io.read` or :func:`~gutbalance.io.read_batch` is given
@@ -96,39 +99,82 @@ def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
 _RANK_TABLE_ID_CELLS = {"", "taxonomy", "asv", "asv_id", "sequence", "feature id", "featureid", "otu", "otu id", "id"}
 
 
-def _rank_table_header(line: str) -> tuple[str, list[str]] | None:
-    """The delimiter and cells of a DADA2 / phyloseq taxonomy table's header
-    (an id cell, then only rank names, at least two), else None."""
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _split(line: str, delimiter: str) -> list[str] | None:
+    try:
+        row = next(csv.reader([line], delimiter=delimiter))
+    except (csv.Error, StopIteration):  # binary or broken text: not a taxonomy table (a peek never raises)
+        return None
+    return [c.strip().strip('"').strip() for c in row]
+
+
+def _rank_table_header(line: str, data_line: str | None = None) -> tuple[str, list[str], int, int] | None:
+    """The delimiter, cells, first rank column and number of rank columns of a
+    DADA2 / phyloseq taxonomy table's header, else None.
+
+    The header is an id cell, then rank names (at least two, each once). The
+    ranks may be preceded by one unnamed column (the ASV sequence beside an
+    ``ASV_1`` id, as MDSINE2's ``silva_species.tsv`` has it) and followed by
+    annotation columns that name no rank (``purported_species``, ``bin``, as a
+    paper's supplementary table has them) only when ``data_line`` shows those
+    columns holding text: a phyloseq export with rank columns followed by
+    *sample* columns holds numbers there, and is a feature table.
+    """
     for delimiter in ("\t", ","):
         if delimiter not in line:
             continue
-        try:
-            row = next(csv.reader([line], delimiter=delimiter))
-        except csv.Error:  # binary or broken text: not a taxonomy table (a peek never raises)
+        split = _split(line, delimiter)
+        if split is None:
             return None
-        cells = [c.strip().strip('"').strip().lstrip("#").strip() for c in row]
-        ranks = [standard_rank(c) for c in cells[1:]]
-        if (
-            len(cells) >= 3
-            and cells[0].lower() in _RANK_TABLE_ID_CELLS
-            and all(r is not None for r in ranks)
-            and len(set(ranks)) == len(ranks)
-        ):
-            return delimiter, cells
+        cells = [c.lstrip("#").strip() for c in split]
+        if len(cells) < 3 or cells[0].lower() not in _RANK_TABLE_ID_CELLS:
+            continue
+        start = 2 if cells[1] == "" and len(cells) >= 4 else 1
+        ranks = [standard_rank(c) for c in cells[start:]]
+        n_ranks = next((i for i, r in enumerate(ranks) if r is None), len(ranks))
+        named = [r for r in ranks if r is not None]
+        if n_ranks < 2 or len(set(named)) != len(named) or len(named) != n_ranks:
+            continue
+        others = [i for i in range(1, len(cells)) if not start <= i < start + n_ranks]
+        if others:
+            data = None if data_line is None else _split(data_line, delimiter)
+            if data is None or len(data) != len(cells):
+                continue
+            extra = [data[i] for i in others if data[i] and data[i].upper() not in {"NA", "NAN", "NONE"}]
+            if not extra or any(_is_number(c) for c in extra):
+                continue
+        return delimiter, cells, start, n_ranks
     return None
+
+
+def _first_two_lines(text: str) -> tuple[int | None, str, str | None]:
+    """Index of the first non-empty line, that line, and the next non-empty one."""
+    lines = text.lstrip("\ufeff").splitlines()
+    found = [i for i, ln in enumerate(lines) if ln.strip()][:2]
+    if not found:
+        return None, "", None
+    return found[0], lines[found[0]], (lines[found[1]] if len(found) > 1 else None)
 
 
 def parse_rank_table(text: str, path: Path) -> dict[str, str]:
     """Feature id -> lineage from a DADA2 / phyloseq taxonomy table (one column
     per rank; the lineage stops at the first empty or ``NA`` rank; a
-    ``Species`` epithet becomes a binomial with its genus when the lineage is parsed)."""
+    ``Species`` epithet becomes a binomial with its genus when the lineage is
+    parsed; annotation columns after the ranks are not read)."""
     lines = text.lstrip("\ufeff").splitlines()
-    first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
-    header = None if first is None else _rank_table_header(lines[first])
+    first, first_line, second_line = _first_two_lines(text)
+    header = None if first is None else _rank_table_header(first_line, second_line)
     if header is None or first is None:
         raise FormatError("not a taxonomy table: expected an id column then one column per rank", path=path, line=1)
-    delimiter, cells = header
-    ranks = [standard_rank(c) for c in cells[1:]]
+    delimiter, cells, start, n_ranks = header
+    ranks = [standard_rank(c) for c in cells[start : start + n_ranks]]
     order = sorted(range(len(ranks)), key=lambda k: RANK_INDEX[ranks[k]])  # type: ignore[index]
     mapping: dict[str, str] = {}
     lines_seen: dict[str, int] = {}
@@ -145,7 +191,7 @@ def parse_rank_table(text: str, path: Path) -> dict[str, str]:
         lines_seen[feature] = lineno
         parts = []
         for k in order:
-            name = fields[k + 1].strip()
+            name = fields[start + k].strip()
             if not name or name.upper() in {"NA", "NAN", "NONE"}:
                 break
             rank = ranks[k]
@@ -190,7 +236,8 @@ def taxonomy_file_kind(path: Path) -> str | None:
         and all(c in {"confidence", "consensus"} for c in cells[2:])
     ):
         return "tsv"
-    if _rank_table_header(first) is not None:
+    _, _, second = _first_two_lines(head.decode("utf-8", errors="replace").replace("\r\n", "\n"))
+    if _rank_table_header(first, second) is not None:
         return "ranks"
     return None
 
@@ -205,8 +252,8 @@ def read_taxonomy(path: Path) -> dict[str, str]:
         text = artifact.member("data/taxonomy.tsv").decode("utf-8-sig", errors="replace")
     else:
         text = source.text
-        first = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip()), "")
-        if _rank_table_header(first) is not None:
+        _, first, second = _first_two_lines(text)
+        if _rank_table_header(first, second) is not None:
             return parse_rank_table(text, path)
     return parse_taxonomy_tsv(text, path)
 
