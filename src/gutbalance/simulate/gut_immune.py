@@ -526,6 +526,17 @@ class GutImmuneModel:
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
 
+    def _gram_positive_split(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None) -> np.ndarray:
+        """``sum_d (eps+_d - eps_fd) u_d`` per row: how much faster the facultative guild's
+        Gram-positive part grows than its Gram-negative part under the drugs given (0 without)."""
+        p = self.params
+        split = np.zeros(rows.size)
+        for drug, u in (control or {}).items():
+            if u and drug in p.susceptibility_gram_positive:
+                split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
+                              - self._take(p.susceptibility[drug], rows, full)[:, _F])
+        return split
+
     def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Butyrate and translocated LPS in quasi-steady state (see module docstring)."""
         p = self.params
@@ -558,13 +569,10 @@ class GutImmuneModel:
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
         rate += V[:, 0]
         share = z[:, _IS]
-        split = np.zeros(rate.shape[0])  # sum over drugs of (eps+ - eps) u for the guild's two parts
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
-                if drug in p.susceptibility_gram_positive:
-                    split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
-                                  - self._take(p.susceptibility[drug], rows, full)[:, _F])
+        split = self._gram_positive_split(rows, full, control)  # the guild's two parts under the drugs
         rate[:, _F] += share * split
         rate += V[:, 1] * np.log(E)[:, None]
         rate += V[:, 2] * oxygen_signal(B)[:, None]
@@ -667,11 +675,7 @@ class GutImmuneModel:
         jac[:, _IC, _IC] = -rho[:, None] / c - loss
         jac[:, _IC, _G] = loss
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
-        split = np.zeros(m)
-        for drug, u in (control or {}).items():
-            if u and drug in p.susceptibility_gram_positive:
-                split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
-                              - self._take(p.susceptibility[drug], rows, full)[:, _F])
+        split = self._gram_positive_split(rows, full, control)
         share = z[:, _IS]
         jac[:, _F, _IS] = share * split
         jac[:, _IS, _IS] = -share * split
