@@ -25,6 +25,7 @@ import csv
 import io
 import zipfile
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from ..errors import FormatError, GutBalanceError
@@ -154,10 +155,9 @@ def _rank_table_header(line: str, data_line: str | None = None) -> tuple[str, li
     return None
 
 
-def _first_two_lines(text: str) -> tuple[int | None, str, str | None]:
+def _first_two_lines(lines: list[str]) -> tuple[int | None, str, str | None]:
     """Index of the first non-empty line, that line, and the next non-empty one."""
-    lines = text.lstrip("\ufeff").splitlines()
-    found = [i for i, ln in enumerate(lines) if ln.strip()][:2]
+    found = list(islice((i for i, ln in enumerate(lines) if ln.strip()), 2))
     if not found:
         return None, "", None
     return found[0], lines[found[0]], (lines[found[1]] if len(found) > 1 else None)
@@ -169,7 +169,7 @@ def parse_rank_table(text: str, path: Path) -> dict[str, str]:
     ``Species`` epithet becomes a binomial with its genus when the lineage is
     parsed; annotation columns after the ranks are not read)."""
     lines = text.lstrip("\ufeff").splitlines()
-    first, first_line, second_line = _first_two_lines(text)
+    first, first_line, second_line = _first_two_lines(lines)
     header = None if first is None else _rank_table_header(first_line, second_line)
     if header is None or first is None:
         raise FormatError("not a taxonomy table: expected an id column then one column per rank", path=path, line=1)
@@ -236,7 +236,7 @@ def taxonomy_file_kind(path: Path) -> str | None:
         and all(c in {"confidence", "consensus"} for c in cells[2:])
     ):
         return "tsv"
-    _, _, second = _first_two_lines(head.decode("utf-8", errors="replace").replace("\r\n", "\n"))
+    _, _, second = _first_two_lines(head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines())
     if _rank_table_header(first, second) is not None:
         return "ranks"
     return None
@@ -252,7 +252,7 @@ def read_taxonomy(path: Path) -> dict[str, str]:
         text = artifact.member("data/taxonomy.tsv").decode("utf-8-sig", errors="replace")
     else:
         text = source.text
-        _, first, second = _first_two_lines(text)
+        _, first, second = _first_two_lines(text.lstrip("\ufeff").splitlines())
         if _rank_table_header(first, second) is not None:
             return parse_rank_table(text, path)
     return parse_taxonomy_tsv(text, path)
