@@ -139,10 +139,14 @@ def variant(kind: str, inputs, taxa: pd.DataFrame,
 
 def _scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Every structure's pillars and immune_support of ``cohort`` (its
-    calibration fitted on all six labelled studies), and the published indices."""
+    calibration fitted on all six labelled studies), and the published
+    indices with the IMID balance unweighted and the shares of Forbes' sides."""
     table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
     inputs, taxa, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
     base = pillars._components(inputs, pillars.parameters())
+    balance, _, shares = variant("B", inputs, taxa, base)
+    table = pd.concat([table, shares.set_axis(table.index),
+                       balance[[IMID_BALANCE.key]].set_axis(table.index)], axis=1)
     out = {}
     for name, (kind, cal) in structures.items():
         components, listed = (base, SHIPPED) if kind == "shipped" else variant(kind, inputs, taxa, base)[:2]
@@ -175,18 +179,21 @@ def public_report(root: Path, work: Path, structures: dict) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
             profiles = gutbalance.read(list(paths))
-        scores, _ = _scores(profiles, structures)
+        scores, table = _scores(profiles, structures)
         for comparison in cohort.comparisons:
             meta = vpc.comparison_metadata(metadata, comparison).set_index("sample")["health"]
             health = meta.reindex(profiles.sample_names)
             keep = health.isin(["healthy", "disease"]).to_numpy()
             y = (health == "healthy").to_numpy()[keep]
-            row = {"n": f"{int(y.sum())} / {int((~y).sum())}"}
+            row: dict[str, object] = {"n": f"{int(y.sum())} / {int((~y).sum())}"}
             for name, s in scores.items():
                 for column in ("immune_support", "homeostasis"):
                     x = s[column].to_numpy()[keep]
                     ok = np.isfinite(x)
-                    row[f"{column} {name}"] = tb._auc(x[ok], y[ok])
+                    row[f"{column} {name}"] = round(tb._auc(x[ok], y[ok]), 3)
+            # the new component alone, and how often Forbes' health side is there at all
+            row["imid_balance alone"] = round(tb._auc(table[IMID_BALANCE.key].to_numpy()[keep], y), 3)
+            row["health side present"] = round(float((table["forbes_health"].to_numpy()[keep] > 0).mean()), 2)
             rows[comparison.label] = row
     return pd.DataFrame(rows).T
 
@@ -233,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     out = pd.DataFrame(results)
     print("\nHeld-out (leave-one-study-out) AUC of immune_support, healthy vs disease:")
     print(out.round(3).to_string())
+    print("change against shipped, four decimals:")
+    print(out[list(VARIANTS)].sub(out["shipped"], axis=0).round(4).to_string())
     print("penalties (lambda_c, lambda_p) chosen: " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     for kind, what in VARIANTS.items():
         change = out[kind] - out["shipped"]
@@ -256,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         print(medians.round(2).to_string())
     if args.public:
         print("\nReport only (nothing chosen on it): within-study public cohorts, weights fitted on all six studies")
-        print(public_report(args.public, args.work, structures).round(3).to_string())
+        print(public_report(args.public, args.work, structures).to_string())
     return 0
 
 
