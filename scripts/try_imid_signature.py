@@ -247,8 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         change = out[kind] - out["shipped"]
         d = change.loc[list(STUDIES)]
         met = change["pooled"] > 0 and (d > 0).sum() >= 4 and (d >= -0.02).all()
-        print(f"{kind} ({what}): pooled {change['pooled']:+.3f}, {(d > 0).sum()} of 6 studies up, "
-              f"largest fall {d.min():+.3f}: rule {'met' if met else 'not met'}")
+        print(f"{kind} ({what}): pooled {change['pooled']:+.4f}, {(d > 0).sum()} of 6 studies up, "
+              f"largest fall {d.min():+.4f}: rule {'met' if met else 'not met'}")
     for kind in VARIANTS:
         weights = structures[kind][1]["components"]["homeostasis"]
         print(f"{kind}: homeostasis weights fitted on all six " +
