@@ -165,20 +165,22 @@ def _read(path: Path) -> gutbalance.Cohort:
         return gutbalance.read([path])
 
 
-def thinning_report(shared: Path, structures: dict) -> pd.DataFrame:
+def thinning_report(shared: Path, structures: dict, scorer=structure_scores) -> pd.DataFrame:
     """Largest and 95th-percentile change of each structure's immune_support
     when taxa under 0.01 % or 0.1 % are removed from the labelled tables, as
-    ``tests/pillars/test_depth.py`` thins them (its bounds: 2 and 5 points)."""
+    ``tests/pillars/test_depth.py`` thins them (its bounds: 2 and 5 points).
+    ``scorer`` (default :func:`structure_scores`) scores a cohort under the
+    structures, so other scripts' structures are thinned the same way."""
     rows = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, sep, scale in THINNED_SETS:
             path = shared / "labelled" / name
             table = pd.read_csv(path, sep=sep, index_col=0)
-            full, _ = structure_scores(_read(path), structures)
+            full, _ = scorer(_read(path), structures)
             for floor in (1e-4, 1e-3):
                 out = Path(tmp) / f"thin{path.suffix}"
                 table.where(table >= floor * scale, 0.0).to_csv(out, sep=sep)
-                thin, _ = structure_scores(_read(out), structures)
+                thin, _ = scorer(_read(out), structures)
                 for structure in structures:
                     change = np.abs(thin[structure] - full[structure])
                     rows[(name.split("/")[0], f"under {floor:.2%}", structure)] = {
@@ -186,13 +188,14 @@ def thinning_report(shared: Path, structures: dict) -> pd.DataFrame:
     return pd.DataFrame(rows).T
 
 
-def gan_report(folder: Path, structures: dict) -> pd.DataFrame:
+def gan_report(folder: Path, structures: dict, scorer=structure_scores) -> tuple[pd.DataFrame, pd.DataFrame]:
     """AUC on the GAN-GMHI validation set of each structure's immune_support
-    (weights fitted on all six labelled studies), GMHI and GMWI2."""
+    (weights fitted on all six labelled studies), GMHI and GMWI2; ``scorer``
+    as in :func:`thinning_report`."""
     cohort = _read(folder / GAN_TABLE)
     meta = pd.read_csv(folder / GAN_LABELS, encoding="utf-8-sig").set_index("Sample_Ids")
     meta = meta.loc[cohort.sample_names]
-    scores, table = structure_scores(cohort, structures)
+    scores, table = scorer(cohort, structures)
     scores["gmhi"] = table["gmhi"].to_numpy()
     scores["gmwi2"] = table["gmwi2"].to_numpy()
     healthy = (meta["Phenotype"] == "Healthy").to_numpy()
@@ -200,6 +203,8 @@ def gan_report(folder: Path, structures: dict) -> pd.DataFrame:
     for disease in ("AS", "RA", "CD"):
         # the table writes some labels with a trailing space ("AS ")
         groups[disease] = (meta["Phenotype_all"].str.strip() == disease).to_numpy()
+    # the held-out cohort of issue 12: healthy against the three immune-mediated diseases together
+    groups["AS, RA, CD"] = groups["AS"] | groups["RA"] | groups["CD"]
     wirbel = (meta["Batch"] == "Wirbel (2019)").to_numpy()
     rows = {}
     for score, x in scores.items():

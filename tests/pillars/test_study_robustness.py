@@ -116,3 +116,47 @@ def test_offset_shares_split_the_study_offset_by_weighted_component():
     assert shares["defense.harm"] == pytest.approx(w_harm / (w_harm + w_butyrate))
     assert shares["barrier.butyrate"] == pytest.approx(w_butyrate / (w_harm + w_butyrate))
     assert shares.drop(["defense.harm", "barrier.butyrate"]).abs().max() == pytest.approx(0.0)
+
+
+def test_imid_signature_sides_follow_the_lineage_table_and_leave_eligens_and_clostridium_iii_out():
+    """Forbes et al. 2018's genera (scripts/try_imid_signature.py): a species
+    counts on a side through its genus in the lineage table; MetaPhlAn's
+    Eubacterium eligens stays under Eubacterium (not the paper's RDP
+    Lachnospira), and no genus stands for the RDP group Clostridium III."""
+    imid = _script("try_imid_signature")
+    assert "Clostridium III" not in imid.DISEASE_GENERA + imid.HEALTH_GENERA
+    names = ["Lachnospira pectinoschiza", "Gemmiger formicilis", "Eubacterium eligens", "Eggerthella lenta",
+             "Streptococcus thermophilus", "Faecalibacterium prausnitzii"]
+    taxa = pd.DataFrame({"rank": "species", "name": names}, index=[f"s__{n}" for n in names])
+    sides = imid.forbes_sides(taxa)
+    assert list(sides["forbes_health"]) == [1, 1, 0, 0, 0, 0]
+    assert list(sides["forbes_disease"]) == [0, 0, 0, 1, 1, 0]
+
+
+def test_imid_variants_are_within_sample_balances_of_forbes_sides():
+    """Variant B is (G + eps) / (G + D + 2 eps) of Forbes' sides alone, a new
+    homeostasis component with the shared response's prior; variant A adds
+    the sides to the shared response's (per taxon the larger call); a harmful
+    taxon of a health genus earns no health credit."""
+    imid = _script("try_imid_signature")
+    names = ["Gemmiger formicilis", "Eggerthella lenta", "Faecalibacterium prausnitzii", "Lachnospira pectinoschiza"]
+    taxa = pd.DataFrame({"rank": "species", "name": names}, index=[f"s__{n}" for n in names])
+    composite = {"harmless": [1.0, 1.0, 1.0, 0.0],  # the last one flagged harmful, for the test
+                 "health_response": [0.0, 0.0, 1.0, 0.0], "disease_response": [0.0, 0.5, 0.0, 1.0]}
+    P = np.array([[0.2, 0.1, 0.6, 0.1], [0.0, 0.0, 1.0, 0.0]])
+    inputs = _inputs(P, composite)
+    components = pd.DataFrame(index=range(2), data={c.key: 0.5 for c in pillars.COMPONENTS})
+    eps = pillars.DIVERSITY_FLOOR
+    table, listed, shares = imid.variant("B", inputs, taxa, components)
+    assert list(shares["forbes_health"]) == pytest.approx([0.2, 0.0])  # the harmful Lachnospira earns nothing
+    assert list(shares["forbes_disease"]) == pytest.approx([0.1, 0.0])
+    assert list(table["homeostasis.imid_balance"]) == pytest.approx([(0.2 + eps) / (0.3 + 2 * eps), 0.5])
+    added = next(c for c in listed if c.key == "homeostasis.imid_balance")
+    shared = next(c for c in pillars.COMPONENTS if c.key == "homeostasis.shared_response")
+    assert added.prior == shared.prior
+    assert len(listed) == len(pillars.COMPONENTS) + 1
+    table, listed, _ = imid.variant("A", inputs, taxa, components)
+    g, d = 0.2 + 0.6, 1.0 * 0.1 + 1.0 * 0.1  # Eggerthella: max(0.5, 1); the harmful one stays on D
+    assert table["homeostasis.shared_response"].iloc[0] == pytest.approx((g + eps) / (g + d + 2 * eps))
+    assert table["homeostasis.shared_response"].iloc[1] == pytest.approx((1.0 + eps) / (1.0 + 2 * eps))
+    assert listed == pillars.COMPONENTS
