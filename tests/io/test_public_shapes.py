@@ -10,13 +10,16 @@ import biom
 import h5py
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gutbalance
+from gutbalance.cli import main
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
+from gutbalance.scores_table import read_scores
 
 # bioBakery workflows' merged MetaPhlAn table (HMP2 tutorial,
 # examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv): "Sample"
@@ -398,16 +401,115 @@ def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
         gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
 
 
-def test_a_samples_by_genera_table_of_bare_names_says_to_transpose_it(tmp_path):
-    # laurichi13/16S-CRC-data genus.csv.csv: "SampleID, Lysinibacillus, ..." (comma and space)
+# laurichi13/16S-CRC-data genus.csv.csv: samples x SILVA 138 genera, the genus
+# names as the header ("SampleID, Lysinibacillus, ..." with comma and space),
+# counts from phyloseq (a genus merged over families holds a fraction).
+CRC_GENUS_CSV = (
+    "SampleID, Lysinibacillus, Fusobacterium, Bacteroides, [Eubacterium]_coprostanoligenes_group, UCG-002, "
+    "Clostridium_sensu_stricto_1, uncultured\n"
+    "ERR475500,0,2651,8991,3262,4171,57,13.657894736842104\n"
+    "Cancer7-2537,214716,13442,0,64,0,0,0\n"
+)
+
+
+def test_a_samples_by_genera_table_of_bare_names_is_refused_naming_feature_rank(tmp_path):
     path = tmp_path / "genus.csv"
-    path.write_text("SampleID, Lysinibacillus, Fusobacterium, UCG-002\nSRR1, 0, 12, 40\nSRR2, 3, 0, 51\n")
-    with pytest.raises(gutbalance.errors.FormatError, match=r"Lysinibacillus.*samples as rows, so transpose it"):
+    path.write_text(CRC_GENUS_CSV)
+    with pytest.raises(gutbalance.errors.FormatError, match=r"field 'Lysinibacillus': cannot tell the rank of "
+                       r"'Lysinibacillus'.*--feature-rank genus.*feature_rank='genus'.*column names of a table with "
+                       r"samples as rows"):
         gutbalance.read(path)
-    # transposed as the message says, it reads at genus rank
-    path.write_text("genus,SRR1,SRR2\nLysinibacillus,0,3\nFusobacterium,12,0\nUCG-002,40,51\n")
-    cohort = gutbalance.read(path)
-    assert cohort.at_rank("genus").loc["SRR1", "g__Fusobacterium"] == pytest.approx(12 / 52)
+    # the rank is never guessed, not even for a genus the lineage table knows
+    path.write_text("SampleID,Bacteroides\nS1,5\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="cannot tell the rank of 'Bacteroides'"):
+        gutbalance.read(path)
+
+
+def test_feature_rank_reads_a_samples_by_genera_table_of_bare_names(tmp_path):
+    path = tmp_path / "genus.csv"
+    path.write_text(CRC_GENUS_CSV)
+    cohort = gutbalance.read(path, feature_rank="genus")
+    genera = cohort.at_rank("genus")
+    total = 2651 + 8991 + 3262 + 4171 + 57 + 13.657894736842104
+    assert genera.loc["ERR475500", "g__Fusobacterium"] == pytest.approx(2651 / total, rel=1e-12)
+    assert genera.loc["Cancer7-2537", "g__Lysinibacillus"] == pytest.approx(214716 / (214716 + 13442 + 64))
+    # SILVA's "Clostridium_sensu_stricto_1" reads like a binomial; the declared rank wins
+    assert "g__Clostridium sensu stricto 1" in genera.columns
+    assert not any(c.startswith("s__") for c in cohort.taxa.index)
+    # a genus the lineage table knows gets its lineage; one it does not (SILVA's
+    # placeholder names) stays a genus with no parent: counted, not placed
+    assert cohort.taxa.loc["g__Fusobacterium", "phylum"] == "Fusobacteriota"
+    unknown = cohort.taxa.loc["g__Eubacterium coprostanoligenes group"]
+    assert unknown["rank"] == "genus"
+    assert unknown["parent"] == ""
+    placed = cohort.samples.loc["ERR475500", "placed"]
+    assert placed == pytest.approx(1 - (3262 + 13.657894736842104) / total, rel=1e-12)
+    # the same table with its genera written g__X reads the same, to the bit
+    prefixed = tmp_path / "prefixed.csv"
+    header, *rows = CRC_GENUS_CSV.splitlines()
+    cells = [c.strip() for c in header.split(",")]
+    prefixed.write_text(",".join([cells[0], *("g__" + c for c in cells[1:])]) + "\n" + "\n".join(rows) + "\n")
+    assert gutbalance.score(gutbalance.read(prefixed)).equals(gutbalance.score(cohort))
+
+
+def test_feature_rank_applies_to_row_labels_and_long_tables_and_leaves_lineages_alone(tmp_path):
+    rows = tmp_path / "rows.tsv"
+    rows.write_text("name\tS1\tS2\nFusobacterium\t3\t1\nk__Bacteria;p__Bacillota;c__Bacilli\t1\t1\n")
+    cohort = gutbalance.read(rows, feature_rank="genus")
+    assert "g__Fusobacterium" in cohort.taxa.index
+    assert "c__Bacilli" in cohort.taxa.index
+    long = tmp_path / "long.csv"
+    long.write_text("sample,taxon,counts\nS1,Blautia,10\nS1,UCG-002,5\nS2,Blautia,3\n")
+    assert gutbalance.read(long, feature_rank="genus").at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(2 / 3)
+    # a column headed with another rank than the declared one is a contradiction
+    headed = tmp_path / "headed.tsv"
+    headed.write_text("genus\tS1\nBlautia\t4\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="headed 'genus' .* declared for bare names is species"):
+        gutbalance.read(headed, feature_rank="species")
+    with pytest.raises(gutbalance.errors.TaxonomyError, match="'genera' is not a rank"):
+        gutbalance.read(headed, feature_rank="genera")
+
+
+def test_feature_rank_species_takes_whole_names_and_refuses_one_word(tmp_path):
+    # a species table as phyloseq writes it after tax_glom at Species with the
+    # genus pasted in: some names have a second word that is not an epithet
+    path = tmp_path / "species.csv"
+    path.write_text("SampleID,Bacteroides_fragilis,Candidatus_Arthromitus sp. SFB-mouse,Faecalibacterium_prausnitzii\n"
+                    "S1,2,1,7\n")
+    cohort = gutbalance.read(path, feature_rank="species")
+    species = cohort.at_rank("species")
+    assert species.loc["S1", "s__Bacteroides fragilis"] == pytest.approx(0.2)
+    assert cohort.taxa.loc["s__Faecalibacterium prausnitzii", "genus"] == "Faecalibacterium"
+    path.write_text("SampleID,Bacteroides_fragilis,Bacteroides\nS1,2,1\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="'Bacteroides' is one word, not a species name"):
+        gutbalance.read(path, feature_rank="species")
+
+
+def test_feature_rank_refuses_a_table_whose_orientation_it_cannot_tell(tmp_path):
+    # R's write.csv of a samples x genera data frame: the first header cell is empty
+    path = tmp_path / "genus.csv"
+    path.write_text('"","Blautia","UCG-002"\n"ERR1",3,4\n"ERR2",1,0\n')
+    with pytest.raises(gutbalance.errors.FormatError, match="cannot tell whether the taxa are the rows or the columns"):
+        gutbalance.read(path, feature_rank="genus")
+
+
+def test_feature_rank_on_the_command_line(tmp_path):
+    path = tmp_path / "genus.csv"
+    path.write_text(CRC_GENUS_CSV)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["analyze", str(path), "-o", str(tmp_path / "no"), "--reports", "none"])
+    assert refused.exit_code == 2
+    problems = (tmp_path / "no" / "problems.tsv").read_text()
+    assert "--feature-rank genus" in problems
+    done = runner.invoke(main, ["analyze", str(path), "-o", str(tmp_path / "yes"), "--reports", "none",
+                                "--feature-rank", "genus", "-j", "1"])
+    assert done.exit_code == 0, done.output
+    scores = read_scores(tmp_path / "yes" / "scores.tsv")
+    expected = gutbalance.score(gutbalance.read(path, feature_rank="genus"))
+    assert np.allclose(scores["immune_support"], expected["immune_support"], rtol=0, atol=1e-9)
+    converted = runner.invoke(main, ["convert", str(path), "-o", str(tmp_path / "genus.biom"), "--feature-rank", "genus"])
+    assert converted.exit_code == 0, converted.output
+    assert "g__Fusobacterium" in gutbalance.read(tmp_path / "genus.biom").taxa.index
 
 
 # MetaPhlAn 4 with -t rel_ab_w_read_stats --unclassified_estimation (the shape

@@ -8,7 +8,10 @@ What a label is
 A lineage written the Greengenes (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``),
 MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``) way, a binomial
 species name (``Bacteroides fragilis``), or a name whose rank the caller
-knows (a column headed ``genus``).  ``Unassigned``/``UNKNOWN``/``unclassified``
+knows (a column headed ``genus``, or the rank the user declared for the bare
+names of a table: ``feature_rank="genus"``, ``--feature-rank genus``).  A
+declared rank is never guessed from the name or the knowledge base: a bare
+name of another table stays refused, naming the option.  ``Unassigned``/``UNKNOWN``/``unclassified``
 mean the unassigned share (:func:`label_lineage`).
 
 Counts or relative abundance
@@ -43,7 +46,7 @@ import scipy.sparse as sp
 
 from ..cohort import Lineage, SampleProfile
 from ..errors import FormatError, TaxonomyError
-from ..taxonomy import parse_lineage, taxon
+from ..taxonomy import RANKS, parse_lineage, standard_rank, taxon
 
 #: Names that mean "not assigned to any taxon" (compared lower-cased).
 UNASSIGNED_NAMES = frozenset(
@@ -83,7 +86,11 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
         The label as written.
     rank
         The standard rank of the column the label is in (a column headed
-        ``genus``), if any.
+        ``genus``), or the rank the user declared for bare names
+        (``feature_rank``), if any.  It names a label that is not a lineage,
+        before any binomial is guessed (SILVA's genus
+        ``Clostridium_sensu_stricto_1`` reads like one).  At species rank a
+        single word is refused: a species name has a genus and an epithet.
     plain_lineages
         Other labels of the same column are plain ``A;B;C`` lineages, so a
         single word is a one-level lineage (a domain).
@@ -101,15 +108,42 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
     if _PREFIX.search(text) or ";" in text or "|" in text:
         return parse_lineage(text)
     if rank is not None:
-        return (taxon(rank, text),)
+        found = taxon(rank, text)
+        if rank in ("species", "strain") and " " not in found.name and not found.unclassified:
+            raise TaxonomyError(
+                f"{text!r} is one word, not a {rank} name (a species name is a genus and an epithet, "
+                "'Bacteroides fragilis'): give the table's rank as it is (genus) or write whole names"
+            )
+        return (found,)
     if plain_lineages:
         return parse_lineage(text)
     if _BINOMIAL.match(text):
         return (taxon("species", text),)
     raise TaxonomyError(
-        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...) or head the column with its rank "
-        "(species, genus, ...)"
+        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...), head the column with its rank "
+        "(species, genus, ...), or declare the rank of the table's bare names (gutbalance analyze or convert "
+        "--feature-rank genus; gutbalance.read(..., feature_rank='genus'))"
     )
+
+
+def declared_rank(value: str | None) -> str | None:
+    """The standard rank a user declared for a table's bare names
+    (``feature_rank``: ``genus``, ``Genus``, ``species``), or None.
+
+    Raises
+    ------
+    TaxonomyError
+        The value is not a rank.
+
+    >>> declared_rank("Genus"), declared_rank(None)
+    ('genus', None)
+    """
+    if value is None:
+        return None
+    rank = standard_rank(value)
+    if rank is None:
+        raise TaxonomyError(f"feature_rank {value!r} is not a rank (one of: {', '.join(RANKS)})")
+    return rank
 
 
 def has_rank_prefix(text: str) -> bool:

@@ -47,6 +47,10 @@ class Format:
     #: The reader takes ``taxonomy=`` (a :class:`~.formats.table.FeatureTaxonomy`
     #: read beside feature tables: QIIME 2 taxonomy .qza or taxonomy.tsv).
     takes_taxonomy: bool = False
+    #: The reader takes ``feature_rank=``: the standard rank of bare taxon
+    #: names the file does not give a rank for (a samples x genera table
+    #: headed ``SampleID, Lysinibacillus, UCG-002``), declared by the user.
+    takes_feature_rank: bool = False
     #: Asked when no sniffer accepted a file: the error saying why a file that
     #: is plainly meant as this format (HDF5 for BIOM) is corrupt, or None.
     diagnose: Diagnose | None = None
