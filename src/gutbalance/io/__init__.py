@@ -145,7 +145,7 @@ def _read_source(
     if feature_rank is not None and fmt.takes_feature_rank:
         options["feature_rank"] = feature_rank
     try:
-        profiles = fmt.read(source, **options)  # type: ignore[call-arg]
+        profiles = fmt.read(source, **options)
     except GutBalanceError:
         raise
     except (ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
