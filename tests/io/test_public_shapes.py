@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
+from gutbalance.io.formats.gmwi2_tool import sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
@@ -608,3 +609,61 @@ def test_a_taxonomy_table_with_the_sequence_between_the_id_and_the_ranks(tmp_pat
     cohort = gutbalance.read([tmp_path / "counts.tsv", tmp_path / "silva_species.tsv"])
     assert cohort.at_rank("species").loc["1-D1AM", "s__Akkermansia muciniphila"] == pytest.approx(0.8)
     assert cohort.at_rank("genus").loc["1-D0AM", "g__Bacteroides"] == pytest.approx(0.9)
+
+
+# The GMWI2 tool's outputs beside its profiles (danielchang2002/GMWI2: the
+# kefir conda results and example/SRR1761666 write taxa_name/coefficient;
+# example/poop_* of an early version an empty first cell and relative_abundance).
+GMWI2_TAXA = (
+    "taxa_name\tcoefficient\n"
+    "k__Bacteria|p__Actinobacteria|c__Coriobacteriia|o__Eggerthellales\t0.10985985383440176\n"
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides"
+    "|s__Bacteroides_fragilis\t0.07291223509268127\n"
+)
+GMWI2_TAXA_EARLY = (
+    "\tcoefficient\trelative_abundance\n"
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Prevotella"
+    "|s__Prevotella_copri\t0.019327473574940728\t0.29238498262551343\n"
+    "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales\t-0.029478227263531553\t0.0483113971291\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "what"),
+    [
+        ("S1_GMWI2_taxa.txt", GMWI2_TAXA, "GMWI2 tool's list of the model's clades"),
+        ("poop_GMWI2_taxa.txt", GMWI2_TAXA_EARLY, "GMWI2 tool's list of the model's clades"),
+        ("S1_GMWI2.txt", "-0.6474276292645814\n", "as the GMWI2 tool writes a sample's score"),
+    ],
+)
+def test_gmwi2_tool_outputs_are_reported_as_what_they_are(tmp_path, name, text, what):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*_metaphlan.txt"):
+        gutbalance.read(tmp_path / name)
+
+
+def test_a_folder_of_gmwi2_tool_outputs_scores_the_profiles_only(tmp_path):
+    source = Path(gutbalance.example_path()) / "example_diverse.txt"
+    (tmp_path / "S1_metaphlan.txt").write_bytes(source.read_bytes())
+    (tmp_path / "S1_GMWI2.txt").write_text("0.21\n")
+    (tmp_path / "S1_GMWI2_taxa.txt").write_text(GMWI2_TAXA)  # all coefficients positive: was a sample "coefficient"
+    result = gutbalance.read_batch(tmp_path)
+    assert list(result.cohort.sample_names) == list(gutbalance.read(tmp_path / "S1_metaphlan.txt").sample_names)
+    failed = {Path(p.file).name: p.message for p in result.failed}
+    assert set(failed) == {"S1_GMWI2.txt", "S1_GMWI2_taxa.txt"}
+    assert all(message.startswith("not a profile: ") for message in failed.values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clade_name\tS1\nk__Bacteria\t100\n",  # a one-sample table of clades
+        "taxa_name\tcoefficient\nBacteroides fragilis\t0.5\n",  # not MetaPhlAn clades
+        "12\n13\n",  # two numbers
+        "taxonomy\tcoefficient\tS2\nk__Bacteria\t0.1\t5\n",
+    ],
+)
+def test_the_gmwi2_output_sniffers_take_nothing_else(text):
+    source = _source(text, "x.txt")
+    assert not sniff_taxa(source)
+    assert not sniff_score(source)
