@@ -308,7 +308,11 @@ def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxo
     # for one clade whose children outgrew it; the sample was then read as
     # per-rank estimates and its phyla added up to up to 1.45 (Moving
     # Pictures), `placed` fell to 0.006.
-    cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    if "[Ruminococcus]" in taxonomy_text:
+        with pytest.warns(gutbalance.GutBalanceWarning, match=r"\[Ruminococcus\] under Lachnospiraceae"):
+            cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    else:
+        cohort = _hashed_table(tmp_path, taxonomy_text, counts)
     phyla = cohort.at_rank("phylum")
     totals = np.array(list(counts.values()), dtype=float).sum(axis=0)
     assert phyla.sum(axis=1).to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
@@ -319,6 +323,43 @@ def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxo
     own, _ = cohort.terminal_matrix()
     assert np.asarray(own.sum(axis=1)).ravel() == pytest.approx([1.0, 1.0])
     assert (own.data >= 0).all()
+
+
+def test_a_greengenes_bracketed_genus_of_another_family_is_read_at_its_family(tmp_path):
+    # Moving Pictures (Greengenes 13_8): g__[Ruminococcus] under Lachnospiraceae is
+    # the R. gnavus group, not Ruminococcus of Ruminococcaceae; g__[Prevotella]
+    # under f__[Paraprevotellaceae] is not Prevotella of Prevotellaceae.
+    taxonomy = GG_FEATURES + (
+        "a8\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__[Paraprevotellaceae]; "
+        "g__[Prevotella]; s__\t0.9\n"
+        "a9\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; "
+        "s__zzunknown\t0.9\n"
+        "a10\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Ruminococcaceae; g__[Ruminococcus]; "
+        "s__\t0.9\n"
+    )
+    counts = {"a1": (5, 0), "a2": (7, 12), "a3": (3, 17), "a4": (10, 20), "a5": (15, 5), "a6": (50, 40),
+              "a7": (10, 6), "a8": (4, 0), "a9": (2, 0), "a10": (6, 0)}
+    with pytest.warns(gutbalance.GutBalanceWarning, match=r"read at their family.*\[Prevotella\] under "
+                      r"Paraprevotellaceae \(not Prevotellaceae\): 1 feature; \[Ruminococcus\] under Lachnospiraceae "
+                      r"\(not Ruminococcaceae\): 3 features\)"):
+        cohort = _hashed_table(tmp_path, taxonomy, counts)
+    total = sum(a for a, _ in counts.values())
+    genera, families = cohort.at_rank("genus"), cohort.at_rank("family")
+    # genus Ruminococcus: only the unbracketed name (a3: an unbracketed genus keeps
+    # the table's lineage, as documented) and the bracketed one whose family agrees (a10)
+    assert genera.loc["S1", "g__Ruminococcus"] == pytest.approx((3 + 6) / total)
+    # the genus-only reads (a1) and the unknown species (a9) stay in Lachnospiraceae, at family rank
+    lachno_genera = [c for c in genera.columns if cohort.taxa.loc[c, "family"] == "Lachnospiraceae"]
+    own, taxa = cohort.terminal_matrix()
+    own_family = own.toarray()[0, list(taxa.index).index("f__Lachnospiraceae")]
+    assert own_family == pytest.approx((5 + 2) / total)
+    # the species Greengenes names under the bracketed genus is still named (Mediterraneibacter gnavus)
+    assert cohort.at_rank("species").loc["S2", "s__Mediterraneibacter gnavus"] == pytest.approx(12 / 100)
+    assert cohort.taxa.loc["s__Mediterraneibacter gnavus", "family"] == "Lachnospiraceae"
+    assert "g__Ruminococcus" not in lachno_genera
+    # a family the lineage table does not know is keyed under its order (cohort.column_key)
+    assert families.loc["S1", "o__Bacteroidales|f__Paraprevotellaceae"] == pytest.approx(4 / total)
+    assert genera.loc["S1"].get("g__Prevotella", 0.0) == 0.0
 
 
 def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):

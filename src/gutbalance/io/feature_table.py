@@ -23,6 +23,22 @@ sample total.  Totals are taken over the *top-level* rows only (rows none of
 whose ancestors is also a row), so a hierarchical table that lists every rank
 is not counted several times.
 
+Greengenes' bracketed genera
+----------------------------
+Greengenes writes a name in brackets for a group its tree puts apart from
+the taxon of that name (McDonald et al. 2012, doi:10.1038/ismej.2011.139):
+``f__Lachnospiraceae; g__[Ruminococcus]`` is the *R. gnavus* / *R. torques*
+group, not the genus *Ruminococcus* of Ruminococcaceae.  Names are compared
+without brackets, so such a genus would be taken for the genus of the lineage
+table.  Where the lineage places a bracketed genus in another family than the
+table's family of that genus, the lineage is cut at its family (the deepest
+rank that is right); a species under it that the table knows by name is kept
+(``s__gnavus``: *Mediterraneibacter gnavus*), one it does not is cut with the
+genus, and the file gets a warning naming the genera (:func:`disputed_genera`).
+The family is not renamed *Mediterraneibacter* (Togo et al. 2018): that genus
+holds the typed species moved there, while Greengenes' group holds reads of
+the whole clade, whose other members SILVA and GTDB place in other genera.
+
 Hierarchical or exclusive rows
 ------------------------------
 In a MetaPhlAn-like table each row is a clade and already includes the rows
@@ -38,6 +54,7 @@ reported beneath it.  Features with the same lineage are summed.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -45,8 +62,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..cohort import Lineage, SampleProfile
-from ..errors import FormatError, TaxonomyError
+from ..errors import FormatError, GutBalanceWarning, TaxonomyError
 from ..taxonomy import RANKS, parse_lineage, standard_rank, taxon
+from ..taxonomy.placement import lineage_table, table_lineage
 
 #: Names that mean "not assigned to any taxon" (compared lower-cased).
 UNASSIGNED_NAMES = frozenset(
@@ -156,6 +174,45 @@ def strip_rank_prefix(name: str) -> str:
     return _FIRST_PREFIX.sub("", name)
 
 
+def _bracketed(name: str) -> bool:
+    """A name written wholly in brackets (Greengenes' ``[Ruminococcus]``), not
+    SILVA's ``[Eubacterium]_coprostanoligenes_group``, a name of its own."""
+    text = name.strip()
+    return text.startswith("[") and text.endswith("]")
+
+
+def disputed_genera(lineage: Lineage) -> tuple[Lineage, str]:
+    """``lineage`` without a bracketed genus its family disowns, and a note.
+
+    A genus written in brackets (``g__[Ruminococcus]``) whose lineage puts it
+    in a family (``f__Lachnospiraceae``) other than the lineage table's family
+    of the unbracketed genus (``f__Ruminococcaceae``) is not that genus: the
+    lineage is cut below the family, keeping a species the table knows by its
+    own name.  The note (``"[Ruminococcus] under Lachnospiraceae"``) is "" when
+    nothing was cut.
+
+    >>> lin = parse_lineage("k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; "
+    ...                     "f__Lachnospiraceae; g__[Ruminococcus]; s__")
+    >>> cut, note = disputed_genera(lin)
+    >>> [t.id for t in cut][-1], note
+    ('f__Lachnospiraceae', '[Ruminococcus] under Lachnospiraceae (not Ruminococcaceae)')
+    """
+    for i, node in enumerate(lineage):
+        if node.rank != "genus" or not _bracketed(node.original) or i == 0:
+            continue
+        family = next((t for t in reversed(lineage[:i]) if t.rank == "family" and not t.unclassified), None)
+        if family is None or node.id not in lineage_table().parents:
+            return lineage, ""
+        known = next((t for t in table_lineage(node.id) if t.rank == "family"), None)
+        if known is None or known.id == family.id:
+            return lineage, ""
+        parents = lineage_table().parents
+        below = tuple(t for t in lineage[i + 1 :] if t.rank == "species" and t.id in parents)
+        head = lineage[: lineage.index(family) + 1]
+        return head + below[:1], f"{node.original} under {family.name} (not {known.name})"
+    return lineage, ""
+
+
 #: A sample total within this distance of 1 (or 100) is a relative table.
 RELATIVE_TOLERANCE = 0.02
 
@@ -247,6 +304,7 @@ def profiles_from_matrix(
     V = sp.csr_matrix(values, dtype=np.float64)
     C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
     n_rows, n_samples = V.shape
+    lineages = _without_disputed_genera(lineages, path)
     unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
     # Rows are grouped by the ids of their lineage, so one taxon spelt two
     # ways in one table is one row (the first spelling is kept).
@@ -335,6 +393,30 @@ def profiles_from_matrix(
                 source_format=source_format,
                 database=database,
             )
+        )
+    return out
+
+
+def _without_disputed_genera(lineages: Sequence[Lineage | None], path: Path) -> list[Lineage | None]:
+    """The lineages with Greengenes' disowned bracketed genera cut at their
+    family (:func:`disputed_genera`), and one warning for the file naming them."""
+    out: list[Lineage | None] = []
+    notes: dict[str, int] = {}
+    for lin in lineages:
+        if lin is None:
+            out.append(None)
+            continue
+        cut, note = disputed_genera(lin)
+        if note:
+            notes[note] = notes.get(note, 0) + 1
+        out.append(cut)
+    if notes:
+        named = "; ".join(f"{note}: {n} feature{'s' if n > 1 else ''}" for note, n in sorted(notes.items()))
+        warnings.warn(
+            f"{path}: Greengenes' bracketed genera placed in another family than the genus of that name are read "
+            f"at their family, not as that genus ({named})",
+            GutBalanceWarning,
+            stacklevel=3,
         )
     return out
 
