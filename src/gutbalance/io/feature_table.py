@@ -25,8 +25,9 @@ is not counted several times.
 
 Greengenes' bracketed genera
 ----------------------------
-Greengenes writes a name in brackets for a group its tree puts apart from
-the taxon of that name (McDonald et al. 2012, doi:10.1038/ismej.2011.139):
+Greengenes writes in brackets names it proposes or disputes (McDonald et al.
+2012, doi:10.1038/ismej.2011.139; the rule below rests on the families, not
+on what the brackets mean):
 ``f__Lachnospiraceae; g__[Ruminococcus]`` is the *R. gnavus* / *R. torques*
 group, not the genus *Ruminococcus* of Ruminococcaceae.  Names are compared
 without brackets, so such a genus would be taken for the genus of the lineage
