@@ -36,6 +36,16 @@ Checks, each printed as it finishes:
 5. ``batch``: each GMWI2-example profile and the Kraken/Bracken samples,
    scored alone and inside one mixed batch (in input and reverse order), must give the
    same row, bit for bit.
+7. ``readers`` (``--only readers`` runs this alone): tables other labs have
+   that were refused or misread.  The CRC study's samples x genera CSV of
+   bare SILVA genus names, refused without ``--feature-rank genus`` and read
+   with it: the names the lineage table knows, the abundance that reaches a
+   phylum, and its scores against the same samples read from the ``.qza``
+   pair (biom-format and pandas here, not gutbalance's table reader: the ASVs
+   of the same genera with SILVA's lineage cut at genus); Greengenes'
+   bracketed genera (``g__[Ruminococcus]`` under Lachnospiraceae) with and
+   without the family cut; a folder of the GMWI2 tool's outputs; ``fit`` on
+   iHMP with ``--time-unit weeks`` against the same times made days by hand.
 6. ``time``: following people and simulating them (``--only time`` runs this
    alone).  ``analyze`` with each study's own metadata as it comes (iHMP
    ``Subject``/``week_num`` with missed visits, bioBakery's samples-as-columns
@@ -90,7 +100,7 @@ CLI_INPUTS = {
     "gan_gmhi_validation": [GAN_TABLE],
     # amplicon and newer-profiler inputs (docs/tried-on-public-data.md, the outside16s round)
     "crc16s_silva_qza": ["crc16s/table.qza", "crc16s/taxonomy.qza"],
-    "crc16s_genus_csv": ["crc16s/genus.csv.csv"],
+    "crc16s_genus_csv": ["crc16s/genus.csv.csv"],  # refused: bare names (see "readers" for --feature-rank)
     "movingpictures_greengenes_qza": ["movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"],
     "biom_rich_json": ["biom_format/examples/rich_sparse_otu_table.biom"],
     "biom_rich_hdf5": ["biom_format/examples/rich_sparse_otu_table_hdf5.biom"],
@@ -433,7 +443,183 @@ def check_amplicon(root: Path) -> None:
         say("amplicon biom: skipped, biom_format/examples absent")
 
 
-# --- 7. following people over time, and simulating them ---------------------------
+# --- 7. readers: tables refused or misread before ----------------------------------
+
+CRC = "crc16s"
+GREENGENES_TABLES = {
+    "movingpictures (QIIME 2, Greengenes 13_8)": ["movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"],
+    "David 2014 (QIIME 1 taxa table, Greengenes)": ["mlrepo_david/datasets/david/gg/taxatable.txt"],
+    "Morgan 2012 (QIIME 1 taxa table, Greengenes)": ["morgan2012_ibd/gg/taxatable.txt"],
+}
+SCORE_COLUMNS = ["immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "shannon", "richness"]
+
+
+def _genus_of(text: object) -> str | None:
+    parts = [p.strip() for p in str(text).split(";")]
+    return next((p[3:] for p in parts if p.startswith("g__") and len(p) > 3), None)
+
+
+def _cut_at_genus(text: object) -> str:
+    parts = [p.strip() for p in str(text).split(";")]
+    return "; ".join(parts[: next(i for i, p in enumerate(parts) if p.startswith("g__")) + 1])
+
+
+def _qza_route(table, taxa: pd.Series, genera: set[str], samples: list[str], folder: Path) -> pd.DataFrame:
+    """Scores of ``samples`` from the ASVs whose SILVA genus is in ``genera``,
+    written as BIOM with their lineages cut at genus (biom-format, pandas)."""
+    import h5py
+
+    keep = [i for i in table.ids(axis="observation") if _genus_of(taxa.get(i)) in genera]
+    sub = table.filter(keep, axis="observation", inplace=False).filter(samples, axis="sample", inplace=False)
+    with h5py.File(folder / "asvs.biom", "w") as f:
+        sub.to_hdf5(f, "check_public_data readers")
+    lineages = taxa.loc[keep].map(_cut_at_genus).rename_axis("Feature ID").to_frame()
+    lineages.assign(Confidence=1).to_csv(folder / "taxonomy.tsv", sep="\t")
+    return gutbalance.score(_quiet_read([folder / "asvs.biom", folder / "taxonomy.tsv"])).reindex(samples)
+
+
+def check_readers_crc(root: Path, out: Path) -> None:
+    import io
+
+    import biom
+    import h5py
+
+    from gutbalance.taxonomy import canonical_name
+    from gutbalance.taxonomy.placement import lineage_table
+
+    csv_path = root / CRC / "genus.csv.csv"
+    if not csv_path.exists():
+        say(f"readers crc16s: skipped, {CRC}/genus.csv.csv absent")
+        return
+    try:
+        gutbalance.read(csv_path)
+        say("readers crc16s: read without --feature-rank (expected a refusal)")
+    except gutbalance.errors.FormatError as exc:
+        say(f"readers crc16s: without --feature-rank: {str(exc)[len(str(csv_path)) + 2:][:160]}...")
+    csv = pd.read_csv(csv_path, skipinitialspace=True, index_col=0)
+    cohort = _quiet_read_rank(csv_path)
+    known = {n for n in csv.columns if f"g__{canonical_name('genus', n)}" in lineage_table().parents}
+    placed = cohort.samples["placed"]
+    weights = csv.sum(axis=1).reindex(placed.index)
+    say(f"readers crc16s: --feature-rank genus: {cohort.n_samples} samples, {csv.shape[1]} genus names, {len(known)} "
+        f"known to the lineage table; abundance reaching a phylum: pooled {float((placed * weights).sum() / weights.sum()):.4f}, "
+        f"median sample {float(placed.median()):.4f}, lowest {float(placed.min()):.4f}")
+    with h5py.File(io.BytesIO(_qza_member(root / CRC / "table.qza", "data/feature-table.biom")), "r") as f:
+        table = biom.Table.from_hdf5(f)
+    taxa = pd.read_csv(io.BytesIO(_qza_member(root / CRC / "taxonomy.qza", "data/taxonomy.tsv")), sep="\t",
+                       index_col=0)["Taxon"]
+    folder = out / "readers_crc16s"
+    folder.mkdir(parents=True, exist_ok=True)
+    samples = list(csv.index)
+    for label, names in (("the genera the lineage table knows", sorted(known)),
+                         ("every named genus but 'uncultured' (the CSV's is not the sum of its ASVs)",
+                          [n for n in csv.columns if n != "uncultured"])):
+        csv[names].to_csv(folder / "genera.csv", index_label="SampleID")
+        ours = gutbalance.score(_quiet_read_rank(folder / "genera.csv"))
+        theirs = _qza_route(table, taxa, set(names), samples, folder)
+        numeric = [c for c in ours.columns if ours[c].dtype.kind == "f"]
+        diff = (ours[numeric] - theirs[numeric]).abs()
+        nan_mismatch = [c for c in numeric if (ours[c].isna() != theirs[c].isna()).any()]
+        worst = diff.max().sort_values(ascending=False).head(3)
+        say(f"readers crc16s vs .qza ASVs, {label} ({len(names)}): {len(samples)} samples, largest |CSV - qza| over "
+            f"{len(numeric)} columns {float(np.nanmax(diff.to_numpy())):.3g} ("
+            + ", ".join(f"{c} {v:.3g}" for c, v in worst.items()) + f"); NaN in one route only: {nan_mismatch or 'none'}")
+
+
+def _quiet_read_rank(path: Path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+        return gutbalance.read(path, feature_rank="genus")
+
+
+def check_readers_greengenes(root: Path) -> None:
+    from gutbalance.io import feature_table
+
+    def read(paths: list[Path], cut: bool):
+        kept = feature_table.disputed_genera
+        if not cut:  # the reading before the family cut
+            feature_table.disputed_genera = lambda lineage: (lineage, "")
+        try:
+            return _quiet_read(paths)
+        finally:
+            feature_table.disputed_genera = kept
+
+    for name, relative in GREENGENES_TABLES.items():
+        paths = [root / p for p in relative]
+        if not all(p.exists() for p in paths):
+            say(f"readers greengenes {name}: skipped, {relative[0]} absent")
+            continue
+        before, after = read(paths, False), read(paths, True)
+        was = before.at_rank("genus")["g__Ruminococcus"]
+        now = after.at_rank("genus")["g__Ruminococcus"].reindex(was.index)
+        a, b = gutbalance.score(before), gutbalance.score(after).reindex(was.index)
+        change = (b[SCORE_COLUMNS] - a[SCORE_COLUMNS]).abs()
+        say(f"readers greengenes {name}: {len(was)} samples; genus Ruminococcus mean {was.mean():.4f} -> {now.mean():.4f} "
+            f"(moved to Lachnospiraceae in {int(((was - now) > 1e-12).sum())} samples, up to {(was - now).max():.4f}); "
+            f"rows changed {int((change.max(axis=1) > 1e-12).sum())}; largest change "
+            + ", ".join(f"{c} {change[c].max():.3g}" for c in SCORE_COLUMNS))
+
+
+def check_readers_gmwi2_outputs(root: Path) -> None:
+    folders = [root / p for p in GMWI2_EXAMPLES if (root / p).exists()]
+    if not folders:
+        say("readers gmwi2 outputs: skipped, gmwi2_repo absent")
+        return
+    result = gutbalance.read_batch(folders)
+    named = [p for p in result.failed if p.message.startswith("not a profile: ")]
+    kinds = {"score": sum("_GMWI2.txt" in Path(p.file).name for p in named),
+             "taxa": sum("_GMWI2_taxa.txt" in Path(p.file).name for p in named)}
+    names = list(result.cohort.sample_names) if result.cohort is not None else []
+    say(f"readers gmwi2 outputs: {len(names)} samples scored, {len(named)} files named as not profiles "
+        f"({kinds['score']} scores, {kinds['taxa']} taxa lists), samples named 'coefficient': "
+        f"{names.count('coefficient')}; other errors: {[p.message[:80] for p in result.failed if p not in named]}")
+
+
+def check_readers_fit_weeks(out: Path) -> None:
+    metadata = IHMP / "metadata.tsv"
+    if not metadata.exists():
+        say("readers fit weeks: skipped, iHMP absent")
+        return
+    from gutbalance.simulate.model import load_model
+
+    meta = pd.read_csv(metadata, sep="\t")
+    yes = meta[meta["Antibiotics"] == "Yes"][["Subject", "week_num"]].dropna()
+    windows = pd.DataFrame({"name": "Antibiotics", "start": yes["week_num"], "end": yes["week_num"] + 1,
+                            "subject": yes["Subject"]})
+    folder = out / "readers_fit"
+    folder.mkdir(parents=True, exist_ok=True)
+    windows.to_csv(folder / "weeks_perturbations.tsv", sep="\t", index=False)
+    windows.assign(start=windows["start"] * 7, end=windows["end"] * 7).to_csv(folder / "days_perturbations.tsv",
+                                                                             sep="\t", index=False)
+    meta.assign(week_num=meta["week_num"] * 7).to_csv(folder / "days_metadata.tsv", sep="\t", index=False)
+    gutbalance_cli = Path(sys.executable).with_name("gutbalance")
+    models = {}
+    for unit, meta_file in (("weeks", metadata), ("days", folder / "days_metadata.tsv")):
+        target = folder / f"{unit}.npz"
+        done = subprocess.run(
+            [str(gutbalance_cli), "fit", str(IHMP / "species.tsv"), "--metadata", str(meta_file), "--perturbations",
+             str(folder / f"{unit}_perturbations.tsv"), "--subject-column", "Subject", "--time-column", "week_num",
+             "--time-unit", unit, "--members", "0", "-o", str(target)],
+            capture_output=True, text=True, check=False,
+        )
+        say(f"readers fit {unit}: exit {done.returncode}: {done.stdout.strip().splitlines()[-1] if done.stdout else done.stderr[-200:]}")
+        if done.returncode == 0:
+            models[unit] = load_model(target)
+    if len(models) == 2:
+        a, b = models["weeks"], models["days"]
+        worst = max(float(np.nanmax(np.abs(getattr(a, k) - getattr(b, k)))) for k in ("growth", "interactions", "effects"))
+        say(f"readers fit: --time-unit weeks against week_num x 7 by hand: same taxa {a.taxa == b.taxa}, largest "
+            f"parameter difference {worst:.3g}")
+
+
+def check_readers(root: Path, out: Path) -> None:
+    check_readers_crc(root, out)
+    check_readers_greengenes(root)
+    check_readers_gmwi2_outputs(root)
+    check_readers_fit_weeks(out)
+
+
+# --- 8. following people over time, and simulating them ---------------------------
 
 IHMP = SHARED / "labelled" / "ihmp_ibdmdb2019"
 MDSINE2 = SHARED / "dynamics" / "mdsine2_gibson_healthy"
@@ -620,11 +806,14 @@ def main() -> int:
     parser.add_argument("root", type=Path, help="folder with the fetched public data")
     parser.add_argument("--out", type=Path, default=Path("/tmp/gutbalance-public-check"))
     parser.add_argument("--skip-cli", action="store_true", help="reuse the analyze outputs of a previous run")
-    parser.add_argument("--only", choices=["time"], default=None, help="run only this check")
+    parser.add_argument("--only", choices=["time", "readers"], default=None, help="run only this check")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.only == "time":
         check_time(args.root, args.out)
+        return 0
+    if args.only == "readers":
+        check_readers(args.root, args.out)
         return 0
     if not args.skip_cli:
         check_cli(args.root, args.out)
@@ -633,6 +822,7 @@ def main() -> int:
     check_auc(args.root, args.out)
     check_batch(args.root)
     check_amplicon(args.root)
+    check_readers(args.root, args.out)
     check_time(args.root, args.out)
     return 0
 

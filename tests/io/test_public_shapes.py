@@ -10,13 +10,17 @@ import biom
 import h5py
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gutbalance
+from gutbalance.cli import main
+from gutbalance.io.formats.gmwi2_tool import sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
+from gutbalance.scores_table import read_scores
 
 # bioBakery workflows' merged MetaPhlAn table (HMP2 tutorial,
 # examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv): "Sample"
@@ -304,7 +308,11 @@ def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxo
     # for one clade whose children outgrew it; the sample was then read as
     # per-rank estimates and its phyla added up to up to 1.45 (Moving
     # Pictures), `placed` fell to 0.006.
-    cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    if "[Ruminococcus]" in taxonomy_text:
+        with pytest.warns(gutbalance.GutBalanceWarning, match=r"\[Ruminococcus\] under Lachnospiraceae"):
+            cohort = _hashed_table(tmp_path, taxonomy_text, counts)
+    else:
+        cohort = _hashed_table(tmp_path, taxonomy_text, counts)
     phyla = cohort.at_rank("phylum")
     totals = np.array(list(counts.values()), dtype=float).sum(axis=0)
     assert phyla.sum(axis=1).to_numpy() == pytest.approx([1.0, 1.0], abs=1e-12)
@@ -315,6 +323,43 @@ def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxo
     own, _ = cohort.terminal_matrix()
     assert np.asarray(own.sum(axis=1)).ravel() == pytest.approx([1.0, 1.0])
     assert (own.data >= 0).all()
+
+
+def test_a_greengenes_bracketed_genus_of_another_family_is_read_at_its_family(tmp_path):
+    # Moving Pictures (Greengenes 13_8): g__[Ruminococcus] under Lachnospiraceae is
+    # the R. gnavus group, not Ruminococcus of Ruminococcaceae; g__[Prevotella]
+    # under f__[Paraprevotellaceae] is not Prevotella of Prevotellaceae.
+    taxonomy = GG_FEATURES + (
+        "a8\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__[Paraprevotellaceae]; "
+        "g__[Prevotella]; s__\t0.9\n"
+        "a9\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae; g__[Ruminococcus]; "
+        "s__zzunknown\t0.9\n"
+        "a10\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Ruminococcaceae; g__[Ruminococcus]; "
+        "s__\t0.9\n"
+    )
+    counts = {"a1": (5, 0), "a2": (7, 12), "a3": (3, 17), "a4": (10, 20), "a5": (15, 5), "a6": (50, 40),
+              "a7": (10, 6), "a8": (4, 0), "a9": (2, 0), "a10": (6, 0)}
+    with pytest.warns(gutbalance.GutBalanceWarning, match=r"read at their family.*\[Prevotella\] under "
+                      r"Paraprevotellaceae \(not Prevotellaceae\): 1 feature; \[Ruminococcus\] under Lachnospiraceae "
+                      r"\(not Ruminococcaceae\): 3 features\)"):
+        cohort = _hashed_table(tmp_path, taxonomy, counts)
+    total = sum(a for a, _ in counts.values())
+    genera, families = cohort.at_rank("genus"), cohort.at_rank("family")
+    # genus Ruminococcus: only the unbracketed name (a3: an unbracketed genus keeps
+    # the table's lineage, as documented) and the bracketed one whose family agrees (a10)
+    assert genera.loc["S1", "g__Ruminococcus"] == pytest.approx((3 + 6) / total)
+    # the genus-only reads (a1) and the unknown species (a9) stay in Lachnospiraceae, at family rank
+    lachno_genera = [c for c in genera.columns if cohort.taxa.loc[c, "family"] == "Lachnospiraceae"]
+    own, taxa = cohort.terminal_matrix()
+    own_family = own.toarray()[0, list(taxa.index).index("f__Lachnospiraceae")]
+    assert own_family == pytest.approx((5 + 2) / total)
+    # the species Greengenes names under the bracketed genus is still named (Mediterraneibacter gnavus)
+    assert cohort.at_rank("species").loc["S2", "s__Mediterraneibacter gnavus"] == pytest.approx(12 / 100)
+    assert cohort.taxa.loc["s__Mediterraneibacter gnavus", "family"] == "Lachnospiraceae"
+    assert "g__Ruminococcus" not in lachno_genera
+    # a family the lineage table does not know is keyed under its order (cohort.column_key)
+    assert families.loc["S1", "o__Bacteroidales|f__Paraprevotellaceae"] == pytest.approx(4 / total)
+    assert genera.loc["S1"].get("g__Prevotella", 0.0) == 0.0
 
 
 def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
@@ -398,16 +443,115 @@ def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
         gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
 
 
-def test_a_samples_by_genera_table_of_bare_names_says_to_transpose_it(tmp_path):
-    # laurichi13/16S-CRC-data genus.csv.csv: "SampleID, Lysinibacillus, ..." (comma and space)
+# laurichi13/16S-CRC-data genus.csv.csv: samples x SILVA 138 genera, the genus
+# names as the header ("SampleID, Lysinibacillus, ..." with comma and space),
+# counts from phyloseq (a genus merged over families holds a fraction).
+CRC_GENUS_CSV = (
+    "SampleID, Lysinibacillus, Fusobacterium, Bacteroides, [Eubacterium]_coprostanoligenes_group, UCG-002, "
+    "Clostridium_sensu_stricto_1, uncultured\n"
+    "ERR475500,0,2651,8991,3262,4171,57,13.657894736842104\n"
+    "Cancer7-2537,214716,13442,0,64,0,0,0\n"
+)
+
+
+def test_a_samples_by_genera_table_of_bare_names_is_refused_naming_feature_rank(tmp_path):
     path = tmp_path / "genus.csv"
-    path.write_text("SampleID, Lysinibacillus, Fusobacterium, UCG-002\nSRR1, 0, 12, 40\nSRR2, 3, 0, 51\n")
-    with pytest.raises(gutbalance.errors.FormatError, match=r"Lysinibacillus.*samples as rows, so transpose it"):
+    path.write_text(CRC_GENUS_CSV)
+    with pytest.raises(gutbalance.errors.FormatError, match=r"field 'Lysinibacillus': cannot tell the rank of "
+                       r"'Lysinibacillus'.*--feature-rank genus.*feature_rank='genus'.*column names of a table with "
+                       r"samples as rows"):
         gutbalance.read(path)
-    # transposed as the message says, it reads at genus rank
-    path.write_text("genus,SRR1,SRR2\nLysinibacillus,0,3\nFusobacterium,12,0\nUCG-002,40,51\n")
-    cohort = gutbalance.read(path)
-    assert cohort.at_rank("genus").loc["SRR1", "g__Fusobacterium"] == pytest.approx(12 / 52)
+    # the rank is never guessed, not even for a genus the lineage table knows
+    path.write_text("SampleID,Bacteroides\nS1,5\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="cannot tell the rank of 'Bacteroides'"):
+        gutbalance.read(path)
+
+
+def test_feature_rank_reads_a_samples_by_genera_table_of_bare_names(tmp_path):
+    path = tmp_path / "genus.csv"
+    path.write_text(CRC_GENUS_CSV)
+    cohort = gutbalance.read(path, feature_rank="genus")
+    genera = cohort.at_rank("genus")
+    total = 2651 + 8991 + 3262 + 4171 + 57 + 13.657894736842104
+    assert genera.loc["ERR475500", "g__Fusobacterium"] == pytest.approx(2651 / total, rel=1e-12)
+    assert genera.loc["Cancer7-2537", "g__Lysinibacillus"] == pytest.approx(214716 / (214716 + 13442 + 64))
+    # SILVA's "Clostridium_sensu_stricto_1" reads like a binomial; the declared rank wins
+    assert "g__Clostridium sensu stricto 1" in genera.columns
+    assert not any(c.startswith("s__") for c in cohort.taxa.index)
+    # a genus the lineage table knows gets its lineage; one it does not (SILVA's
+    # placeholder names) stays a genus with no parent: counted, not placed
+    assert cohort.taxa.loc["g__Fusobacterium", "phylum"] == "Fusobacteriota"
+    unknown = cohort.taxa.loc["g__Eubacterium coprostanoligenes group"]
+    assert unknown["rank"] == "genus"
+    assert unknown["parent"] == ""
+    placed = cohort.samples.loc["ERR475500", "placed"]
+    assert placed == pytest.approx(1 - (3262 + 13.657894736842104) / total, rel=1e-12)
+    # the same table with its genera written g__X reads the same, to the bit
+    prefixed = tmp_path / "prefixed.csv"
+    header, *rows = CRC_GENUS_CSV.splitlines()
+    cells = [c.strip() for c in header.split(",")]
+    prefixed.write_text(",".join([cells[0], *("g__" + c for c in cells[1:])]) + "\n" + "\n".join(rows) + "\n")
+    assert gutbalance.score(gutbalance.read(prefixed)).equals(gutbalance.score(cohort))
+
+
+def test_feature_rank_applies_to_row_labels_and_long_tables_and_leaves_lineages_alone(tmp_path):
+    rows = tmp_path / "rows.tsv"
+    rows.write_text("name\tS1\tS2\nFusobacterium\t3\t1\nk__Bacteria;p__Bacillota;c__Bacilli\t1\t1\n")
+    cohort = gutbalance.read(rows, feature_rank="genus")
+    assert "g__Fusobacterium" in cohort.taxa.index
+    assert "c__Bacilli" in cohort.taxa.index
+    long = tmp_path / "long.csv"
+    long.write_text("sample,taxon,counts\nS1,Blautia,10\nS1,UCG-002,5\nS2,Blautia,3\n")
+    assert gutbalance.read(long, feature_rank="genus").at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(2 / 3)
+    # a column headed with another rank than the declared one is a contradiction
+    headed = tmp_path / "headed.tsv"
+    headed.write_text("genus\tS1\nBlautia\t4\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="headed 'genus' .* declared for bare names is species"):
+        gutbalance.read(headed, feature_rank="species")
+    with pytest.raises(gutbalance.errors.TaxonomyError, match="'genera' is not a rank"):
+        gutbalance.read(headed, feature_rank="genera")
+
+
+def test_feature_rank_species_takes_whole_names_and_refuses_one_word(tmp_path):
+    # a species table as phyloseq writes it after tax_glom at Species with the
+    # genus pasted in: some names have a second word that is not an epithet
+    path = tmp_path / "species.csv"
+    path.write_text("SampleID,Bacteroides_fragilis,Candidatus_Arthromitus sp. SFB-mouse,Faecalibacterium_prausnitzii\n"
+                    "S1,2,1,7\n")
+    cohort = gutbalance.read(path, feature_rank="species")
+    species = cohort.at_rank("species")
+    assert species.loc["S1", "s__Bacteroides fragilis"] == pytest.approx(0.2)
+    assert cohort.taxa.loc["s__Faecalibacterium prausnitzii", "genus"] == "Faecalibacterium"
+    path.write_text("SampleID,Bacteroides_fragilis,Bacteroides\nS1,2,1\n")
+    with pytest.raises(gutbalance.errors.FormatError, match="'Bacteroides' is one word, not a species name"):
+        gutbalance.read(path, feature_rank="species")
+
+
+def test_feature_rank_refuses_a_table_whose_orientation_it_cannot_tell(tmp_path):
+    # R's write.csv of a samples x genera data frame: the first header cell is empty
+    path = tmp_path / "genus.csv"
+    path.write_text('"","Blautia","UCG-002"\n"ERR1",3,4\n"ERR2",1,0\n')
+    with pytest.raises(gutbalance.errors.FormatError, match="cannot tell whether the taxa are the rows or the columns"):
+        gutbalance.read(path, feature_rank="genus")
+
+
+def test_feature_rank_on_the_command_line(tmp_path):
+    path = tmp_path / "genus.csv"
+    path.write_text(CRC_GENUS_CSV)
+    runner = CliRunner()
+    refused = runner.invoke(main, ["analyze", str(path), "-o", str(tmp_path / "no"), "--reports", "none"])
+    assert refused.exit_code == 2
+    problems = (tmp_path / "no" / "problems.tsv").read_text()
+    assert "--feature-rank genus" in problems
+    done = runner.invoke(main, ["analyze", str(path), "-o", str(tmp_path / "yes"), "--reports", "none",
+                                "--feature-rank", "genus", "-j", "1"])
+    assert done.exit_code == 0, done.output
+    scores = read_scores(tmp_path / "yes" / "scores.tsv")
+    expected = gutbalance.score(gutbalance.read(path, feature_rank="genus"))
+    assert np.allclose(scores["immune_support"], expected["immune_support"], rtol=0, atol=1e-9)
+    converted = runner.invoke(main, ["convert", str(path), "-o", str(tmp_path / "genus.biom"), "--feature-rank", "genus"])
+    assert converted.exit_code == 0, converted.output
+    assert "g__Fusobacterium" in gutbalance.read(tmp_path / "genus.biom").taxa.index
 
 
 # MetaPhlAn 4 with -t rel_ab_w_read_stats --unclassified_estimation (the shape
@@ -506,3 +650,61 @@ def test_a_taxonomy_table_with_the_sequence_between_the_id_and_the_ranks(tmp_pat
     cohort = gutbalance.read([tmp_path / "counts.tsv", tmp_path / "silva_species.tsv"])
     assert cohort.at_rank("species").loc["1-D1AM", "s__Akkermansia muciniphila"] == pytest.approx(0.8)
     assert cohort.at_rank("genus").loc["1-D0AM", "g__Bacteroides"] == pytest.approx(0.9)
+
+
+# The GMWI2 tool's outputs beside its profiles (danielchang2002/GMWI2: the
+# kefir conda results and example/SRR1761666 write taxa_name/coefficient;
+# example/poop_* of an early version an empty first cell and relative_abundance).
+GMWI2_TAXA = (
+    "taxa_name\tcoefficient\n"
+    "k__Bacteria|p__Actinobacteria|c__Coriobacteriia|o__Eggerthellales\t0.10985985383440176\n"
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides"
+    "|s__Bacteroides_fragilis\t0.07291223509268127\n"
+)
+GMWI2_TAXA_EARLY = (
+    "\tcoefficient\trelative_abundance\n"
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Prevotella"
+    "|s__Prevotella_copri\t0.019327473574940728\t0.29238498262551343\n"
+    "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales\t-0.029478227263531553\t0.0483113971291\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "what"),
+    [
+        ("S1_GMWI2_taxa.txt", GMWI2_TAXA, "GMWI2 tool's list of the model's clades"),
+        ("poop_GMWI2_taxa.txt", GMWI2_TAXA_EARLY, "GMWI2 tool's list of the model's clades"),
+        ("S1_GMWI2.txt", "-0.6474276292645814\n", "as the GMWI2 tool writes a sample's score"),
+    ],
+)
+def test_gmwi2_tool_outputs_are_reported_as_what_they_are(tmp_path, name, text, what):
+    (tmp_path / name).write_text(text)
+    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*_metaphlan.txt"):
+        gutbalance.read(tmp_path / name)
+
+
+def test_a_folder_of_gmwi2_tool_outputs_scores_the_profiles_only(tmp_path):
+    source = Path(gutbalance.example_path()) / "example_diverse.txt"
+    (tmp_path / "S1_metaphlan.txt").write_bytes(source.read_bytes())
+    (tmp_path / "S1_GMWI2.txt").write_text("0.21\n")
+    (tmp_path / "S1_GMWI2_taxa.txt").write_text(GMWI2_TAXA)  # all coefficients positive: was a sample "coefficient"
+    result = gutbalance.read_batch(tmp_path)
+    assert list(result.cohort.sample_names) == list(gutbalance.read(tmp_path / "S1_metaphlan.txt").sample_names)
+    failed = {Path(p.file).name: p.message for p in result.failed}
+    assert set(failed) == {"S1_GMWI2.txt", "S1_GMWI2_taxa.txt"}
+    assert all(message.startswith("not a profile: ") for message in failed.values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "clade_name\tS1\nk__Bacteria\t100\n",  # a one-sample table of clades
+        "taxa_name\tcoefficient\nBacteroides fragilis\t0.5\n",  # not MetaPhlAn clades
+        "12\n13\n",  # two numbers
+        "taxonomy\tcoefficient\tS2\nk__Bacteria\t0.1\t5\n",
+    ],
+)
+def test_the_gmwi2_output_sniffers_take_nothing_else(text):
+    source = _source(text, "x.txt")
+    assert not sniff_taxa(source)
+    assert not sniff_score(source)

@@ -12,6 +12,10 @@ from ..io import Problem, read_batch, read_metadata
 from ..lazy import lazy
 from ..pipeline import DEFAULT_CHUNK_FILES, run
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
+from ..taxonomy import RANKS
+
+#: What ``--feature-rank`` (analyze, convert) accepts: the standard ranks.
+FEATURE_RANKS = list(RANKS)
 
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
@@ -36,6 +40,9 @@ REPORT_LIMIT = 2000
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for scores.tsv, scores.parquet, scores.json, problems.tsv and reports.")
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
+@click.option("--feature-rank", type=click.Choice(FEATURE_RANKS, case_sensitive=False), default=None,
+              help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV headed "
+                   "'SampleID, Lysinibacillus, UCG-002'); lineages and g__-prefixed names keep their own.")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
                    "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")
@@ -62,6 +69,7 @@ def analyze(
     inputs: tuple[str, ...],
     out_dir: Path,
     format_: str | None,
+    feature_rank: str | None,
     metadata: Path | None,
     example: bool,
     jobs: int | None,
@@ -88,7 +96,8 @@ def analyze(
         raise click.UsageError("give at least one input (or --example)")
     meta = _check_metadata_columns(metadata, subject_column, time_column, group_columns)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
-                  contributions=contributions, progress=progress, exclude=[metadata] if metadata else ())
+                  contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),
+                  feature_rank=feature_rank)
     if summary.n_samples == 0:
         _report_problems(summary.problems)
         click.echo("gutbalance: error: no input could be read", err=True)
@@ -96,7 +105,7 @@ def analyze(
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
-        _write_reports(summary.files, out_dir, format_, meta, subject_column=subject_column, time_column=time_column,
+        _write_reports(summary.files, out_dir, format_, meta, feature_rank=feature_rank, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
         click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
     else:
@@ -139,14 +148,14 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
     return meta
 
 
-def _write_reports(files, out_dir: Path, format_, meta, **options) -> None:
+def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **options) -> None:
     """Render the HTML reports from the saved scores and the profiles."""
 
     # Reports need the profiles (composition, species over time); the batch
     # pipeline keeps none in memory, so they are read again here.  The
     # metadata goes into the saved cohort.h5ad, so `gutbalance report DIR`
     # finds the subject and time columns again.
-    cohort = read_batch(files, format=format_).cohort
+    cohort = read_batch(files, format=format_, feature_rank=feature_rank).cohort
     if cohort is not None and meta is not None:
         cohort = cohort.with_metadata(meta)
     scores = read_scores(out_dir / SCORES_FILE)

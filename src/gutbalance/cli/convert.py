@@ -9,6 +9,7 @@ import click
 from ..io import formats as all_formats
 from ..io import read, write
 from ..io.registry import observed_count_samples
+from ..taxonomy import RANKS
 
 
 @click.command()
@@ -18,9 +19,12 @@ from ..io.registry import observed_count_samples
 @click.option("--format", "format_", default=None, help="Force the input format.")
 @click.option("--to", "to", default=None, help="Force the output format (biom, biom-json, metaphlan-merged, h5ad, ...).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
-def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None) -> None:
+@click.option("--feature-rank", type=click.Choice(list(RANKS), case_sensitive=False), default=None,
+              help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV).")
+def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None,
+            feature_rank: str | None) -> None:
     """Read INPUTS into one cohort and write it as another format."""
-    cohort = read(list(inputs), format=format_, metadata=metadata)
+    cohort = read(list(inputs), format=format_, metadata=metadata, feature_rank=feature_rank)
     write(cohort, out, format=to)
     click.echo(f"{cohort.n_samples} samples, {cohort.n_taxa} taxa -> {out}", err=True)
     # Said, because a user who converts a profile with read statistics expects counts in the table.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -16,6 +17,11 @@ from_cohort = lazy("gutbalance.simulate.longitudinal:from_cohort")
 read_perturbations = lazy("gutbalance.simulate.longitudinal:read_perturbations")
 read_qpcr = lazy("gutbalance.simulate.longitudinal:read_qpcr")
 read_table = lazy("gutbalance.simulate.longitudinal:read_table")
+sample_times = lazy("gutbalance.simulate.longitudinal:sample_times")
+
+#: Days in one unit of ``--time-unit``: the model's clock is days (its
+#: rates are per day, and ``simulate`` runs in days).
+DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 
 
 @click.command("fit")
@@ -41,12 +47,15 @@ read_table = lazy("gutbalance.simulate.longitudinal:read_table")
 @click.option("--subject-column", default=None,
               help="Metadata column naming the subject [the first of subject, subject_id, host, mouse, person, individual].")
 @click.option("--time-column", default=None,
-              help="Metadata column with each sample's time in days [the first of time, day, days, timepoint].")
+              help="Metadata column with each sample's time [the first of time, day, days, timepoint].")
+@click.option("--time-unit", type=click.Choice(list(DAYS_PER_UNIT)), default="days", show_default=True,
+              help="Unit of the times in the metadata's time column and in the perturbation table (iHMP's week_num: "
+                   "weeks); converted to days, the model's unit. --start-day and --after-days are always days.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (.npz).")
 def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,
-        after_days, subject_column, time_column, seed, output):
+        after_days, subject_column, time_column, time_unit, seed, output):
     """Learn dynamics with perturbation effects from TABLE's time series.
 
     Writes OUTPUT (a .npz model file: taxa, growth rates, interactions,
@@ -60,12 +69,22 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
     """
     cohort = read_table(table, taxonomy)
     meta = read_metadata(metadata)
-    data = from_cohort(cohort, meta, read_perturbations(perturbations), qpcr=read_qpcr(qpcr) if qpcr else None,
+    windows = read_perturbations(perturbations)
+    if time_unit != "days":
+        # The subject and time columns as fitting would pick them (named or
+        # the usual names), the times made days; the windows likewise.
+        days = DAYS_PER_UNIT[time_unit]
+        times = sample_times(meta, path=str(metadata), subject_column=subject_column, time_column=time_column)
+        meta = times.assign(time=times["time"] * days)
+        subject_column, time_column = "subject", "time"
+        windows = [replace(p, start=p.start * days, end=p.end * days) for p in windows]
+    data = from_cohort(cohort, meta, windows, qpcr=read_qpcr(qpcr) if qpcr else None,
                        rank=rank, min_abundance=min_abundance, min_samples=min_samples, start_day=start_day,
                        source=str(table), metadata_path=str(metadata), subject_column=subject_column,
                        time_column=time_column)
     data.provenance.update({"table": str(table), "taxonomy": str(taxonomy or ""), "metadata": str(metadata),
-                            "perturbations_file": str(perturbations), "qpcr": str(qpcr or "")})
+                            "perturbations_file": str(perturbations), "qpcr": str(qpcr or ""),
+                            "time_unit": time_unit})
     if not output.suffix:
         output = output.with_suffix(".npz")
     if after_days is not None and after_days < 0:

@@ -24,6 +24,7 @@ from ..errors import DataError, FormatError, GutBalanceError, GutBalanceWarning
 
 # Importing the formats package registers every built-in format (before the
 # name ``formats`` is bound to the registry's function below).
+from .feature_table import declared_rank
 from .formats import h5ad, metaphlan
 from .limits import default_limits
 from .registry import Format, format_for_path, formats, get_format, sniff, verify
@@ -115,11 +116,13 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
 
 
 def read_source(
-    source: Source, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None
+    source: Source, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> list[SampleProfile]:
     """Parse one already-opened source into sample profiles; ``taxonomy``
-    names the features of tables whose ids are not taxa (ASV hashes)."""
-    return _read_source(source, format=format, taxonomy=taxonomy)[0]
+    names the features of tables whose ids are not taxa (ASV hashes);
+    ``feature_rank`` is the rank of bare taxon names (see :func:`read`)."""
+    return _read_source(source, format=format, taxonomy=taxonomy, feature_rank=feature_rank)[0]
 
 
 def _read_source(
@@ -128,16 +131,21 @@ def _read_source(
     format: str | None = None,
     prefer: Format | None = None,
     taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> tuple[list[SampleProfile], Format]:
     fmt: Format = get_format(format) if format else sniff(source, prefer=prefer)
     if format:
         verify(fmt, source)
     assert fmt.read is not None
+    # Only the readers that take an option are given it: a MetaPhlAn profile
+    # in the same run names its ranks itself.
+    options: dict[str, object] = {}
+    if taxonomy is not None and fmt.takes_taxonomy:
+        options["taxonomy"] = taxonomy
+    if feature_rank is not None and fmt.takes_feature_rank:
+        options["feature_rank"] = feature_rank
     try:
-        if taxonomy is not None and fmt.takes_taxonomy:
-            profiles = fmt.read(source, taxonomy=taxonomy)  # type: ignore[call-arg]
-        else:
-            profiles = fmt.read(source)
+        profiles = fmt.read(source, **options)
     except GutBalanceError:
         raise
     except (ValueError, KeyError, IndexError, UnicodeError, OSError) as exc:
@@ -151,10 +159,11 @@ def _read_source(
 
 
 def read_profiles(
-    path: PathLike, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None
+    path: PathLike, *, format: str | None = None, taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> list[SampleProfile]:
     """Parse one file into sample profiles (the step before harmonisation)."""
-    return read_source(Source.open(path), format=format, taxonomy=taxonomy)
+    return read_source(Source.open(path), format=format, taxonomy=taxonomy, feature_rank=feature_rank)
 
 
 def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -261,12 +270,22 @@ def read(
     *,
     format: str | None = None,
     metadata: PathLike | pd.DataFrame | None = None,
+    feature_rank: str | None = None,
 ) -> Cohort:
     """Read one or more profiles (files, folders or globs) into a Cohort.
+
+    ``feature_rank`` (``"genus"``, ``"species"`` ...) declares the rank of
+    taxon names that carry none, in tables that do not say it either: a
+    samples x genera CSV headed ``SampleID, Lysinibacillus, UCG-002``.  It is
+    never guessed; lineages and rank-prefixed names (``g__X``) keep their own
+    rank.  Names the lineage table does not know (SILVA's ``UCG-002``) are
+    kept as taxa of that rank with no parent: they count in the diversity of
+    their rank but reach no phylum (``placed``) and carry no trait.
 
     Raises the first :class:`~gutbalance.errors.GutBalanceError` met; use
     :func:`read_batch` to keep going past bad files.
     """
+    feature_rank = declared_rank(feature_rank)
     inputs = _inputs(paths)
     if inputs.taxonomy_errors:
         raise inputs.taxonomy_errors[0][1]
@@ -276,7 +295,7 @@ def read(
         )
     profiles: list[SampleProfile] = []
     for path in inputs.files:
-        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy))
+        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy, feature_rank=feature_rank))
     return _with_metadata(build_cohort(profiles), metadata)
 
 
@@ -292,8 +311,12 @@ def read_batch(
     *,
     format: str | None = None,
     metadata: PathLike | pd.DataFrame | None = None,
+    feature_rank: str | None = None,
 ) -> BatchResult:
-    """Read what can be read; every file that cannot is listed with the reason."""
+    """Read what can be read; every file that cannot is listed with the
+    reason (``feature_rank`` as in :func:`read`; a value that is no rank
+    raises, as a usage error does)."""
+    feature_rank = declared_rank(feature_rank)
     try:
         inputs = _inputs(paths)
     except FormatError as exc:
@@ -327,7 +350,8 @@ def read_batch(
             _add_run(builder, scan, run)
             run = []
             found, last_format, file_problems = _read_batch_file(
-                path, format=format, prefer=last_format, taxonomy=inputs.taxonomy, names=names
+                path, format=format, prefer=last_format, taxonomy=inputs.taxonomy, names=names,
+                feature_rank=feature_rank,
             )
             problems.extend(file_problems)
             for prof in found:
@@ -368,6 +392,7 @@ def _read_batch_file(
     prefer: Format | None,
     taxonomy: FeatureTaxonomy | None,
     names: dict[str, str],
+    feature_rank: str | None = None,
 ) -> tuple[list[SampleProfile], Format | None, list[Problem]]:
     """One file of a batch: its profiles (none when it fails), the format it
     was read as (asked first for the next file), and its problems.
@@ -379,7 +404,8 @@ def _read_batch_file(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", GutBalanceWarning)
         try:
-            found, prefer = _read_source(Source.open(path), format=format, prefer=prefer, taxonomy=taxonomy)
+            found, prefer = _read_source(Source.open(path), format=format, prefer=prefer, taxonomy=taxonomy,
+                                         feature_rank=feature_rank)
             inner: set[str] = set()
             for prof in found:
                 if prof.sample in names:

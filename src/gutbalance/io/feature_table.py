@@ -8,7 +8,10 @@ What a label is
 A lineage written the Greengenes (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``),
 MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``) way, a binomial
 species name (``Bacteroides fragilis``), or a name whose rank the caller
-knows (a column headed ``genus``).  ``Unassigned``/``UNKNOWN``/``unclassified``
+knows (a column headed ``genus``, or the rank the user declared for the bare
+names of a table: ``feature_rank="genus"``, ``--feature-rank genus``).  A
+declared rank is never guessed from the name or the knowledge base: a bare
+name of another table stays refused, naming the option.  ``Unassigned``/``UNKNOWN``/``unclassified``
 mean the unassigned share (:func:`label_lineage`).
 
 Counts or relative abundance
@@ -19,6 +22,23 @@ table is relative; otherwise it holds counts, and the abundance is count /
 sample total.  Totals are taken over the *top-level* rows only (rows none of
 whose ancestors is also a row), so a hierarchical table that lists every rank
 is not counted several times.
+
+Greengenes' bracketed genera
+----------------------------
+Greengenes writes in brackets names it proposes or disputes (McDonald et al.
+2012, doi:10.1038/ismej.2011.139; the rule below rests on the families, not
+on what the brackets mean):
+``f__Lachnospiraceae; g__[Ruminococcus]`` is the *R. gnavus* / *R. torques*
+group, not the genus *Ruminococcus* of Ruminococcaceae.  Names are compared
+without brackets, so such a genus would be taken for the genus of the lineage
+table.  Where the lineage places a bracketed genus in another family than the
+table's family of that genus, the lineage is cut at its family (the deepest
+rank that is right); a species under it that the table knows by name is kept
+(``s__gnavus``: *Mediterraneibacter gnavus*), one it does not is cut with the
+genus, and the file gets a warning naming the genera (:func:`disputed_genera`).
+The family is not renamed *Mediterraneibacter* (Togo et al. 2018): that genus
+holds the typed species moved there, while Greengenes' group holds reads of
+the whole clade, whose other members SILVA and GTDB place in other genera.
 
 Hierarchical or exclusive rows
 ------------------------------
@@ -35,6 +55,7 @@ reported beneath it.  Features with the same lineage are summed.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -42,8 +63,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..cohort import Lineage, SampleProfile
-from ..errors import FormatError, TaxonomyError
-from ..taxonomy import parse_lineage, taxon
+from ..errors import FormatError, GutBalanceWarning, TaxonomyError
+from ..taxonomy import RANKS, parse_lineage, standard_rank, taxon
+from ..taxonomy.placement import lineage_table, table_lineage
 
 #: Names that mean "not assigned to any taxon" (compared lower-cased).
 UNASSIGNED_NAMES = frozenset(
@@ -83,7 +105,11 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
         The label as written.
     rank
         The standard rank of the column the label is in (a column headed
-        ``genus``), if any.
+        ``genus``), or the rank the user declared for bare names
+        (``feature_rank``), if any.  It names a label that is not a lineage,
+        before any binomial is guessed (SILVA's genus
+        ``Clostridium_sensu_stricto_1`` reads like one).  At species rank a
+        single word is refused: a species name has a genus and an epithet.
     plain_lineages
         Other labels of the same column are plain ``A;B;C`` lineages, so a
         single word is a one-level lineage (a domain).
@@ -101,15 +127,42 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
     if _PREFIX.search(text) or ";" in text or "|" in text:
         return parse_lineage(text)
     if rank is not None:
-        return (taxon(rank, text),)
+        found = taxon(rank, text)
+        if rank in ("species", "strain") and " " not in found.name and not found.unclassified:
+            raise TaxonomyError(
+                f"{text!r} is one word, not a {rank} name (a species name is a genus and an epithet, "
+                "'Bacteroides fragilis'): give the table's rank as it is (genus) or write whole names"
+            )
+        return (found,)
     if plain_lineages:
         return parse_lineage(text)
     if _BINOMIAL.match(text):
         return (taxon("species", text),)
     raise TaxonomyError(
-        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...) or head the column with its rank "
-        "(species, genus, ...)"
+        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...), head the column with its rank "
+        "(species, genus, ...), or declare the rank of the table's bare names (gutbalance analyze or convert "
+        "--feature-rank genus; gutbalance.read(..., feature_rank='genus'))"
     )
+
+
+def declared_rank(value: str | None) -> str | None:
+    """The standard rank a user declared for a table's bare names
+    (``feature_rank``: ``genus``, ``Genus``, ``species``), or None.
+
+    Raises
+    ------
+    TaxonomyError
+        The value is not a rank.
+
+    >>> declared_rank("Genus"), declared_rank(None)
+    ('genus', None)
+    """
+    if value is None:
+        return None
+    rank = standard_rank(value)
+    if rank is None:
+        raise TaxonomyError(f"feature_rank {value!r} is not a rank (one of: {', '.join(RANKS)})")
+    return rank
 
 
 def has_rank_prefix(text: str) -> bool:
@@ -120,6 +173,45 @@ def has_rank_prefix(text: str) -> bool:
 def strip_rank_prefix(name: str) -> str:
     """A name without its leading rank prefix (``g__Blautia`` -> ``Blautia``)."""
     return _FIRST_PREFIX.sub("", name)
+
+
+def _bracketed(name: str) -> bool:
+    """A name written wholly in brackets (Greengenes' ``[Ruminococcus]``), not
+    SILVA's ``[Eubacterium]_coprostanoligenes_group``, a name of its own."""
+    text = name.strip()
+    return text.startswith("[") and text.endswith("]")
+
+
+def disputed_genera(lineage: Lineage) -> tuple[Lineage, str]:
+    """``lineage`` without a bracketed genus its family disowns, and a note.
+
+    A genus written in brackets (``g__[Ruminococcus]``) whose lineage puts it
+    in a family (``f__Lachnospiraceae``) other than the lineage table's family
+    of the unbracketed genus (``f__Ruminococcaceae``) is not that genus: the
+    lineage is cut below the family, keeping a species the table knows by its
+    own name.  The note (``"[Ruminococcus] under Lachnospiraceae"``) is "" when
+    nothing was cut.
+
+    >>> lin = parse_lineage("k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; "
+    ...                     "f__Lachnospiraceae; g__[Ruminococcus]; s__")
+    >>> cut, note = disputed_genera(lin)
+    >>> [t.id for t in cut][-1], note
+    ('f__Lachnospiraceae', '[Ruminococcus] under Lachnospiraceae (not Ruminococcaceae)')
+    """
+    for i, node in enumerate(lineage):
+        if node.rank != "genus" or not _bracketed(node.original) or i == 0:
+            continue
+        family = next((t for t in reversed(lineage[:i]) if t.rank == "family" and not t.unclassified), None)
+        if family is None or node.id not in lineage_table().parents:
+            return lineage, ""
+        known = next((t for t in table_lineage(node.id) if t.rank == "family"), None)
+        if known is None or known.id == family.id:
+            return lineage, ""
+        parents = lineage_table().parents
+        below = tuple(t for t in lineage[i + 1 :] if t.rank == "species" and t.id in parents)
+        head = lineage[: lineage.index(family) + 1]
+        return head + below[:1], f"{node.original} under {family.name} (not {known.name})"
+    return lineage, ""
 
 
 #: A sample total within this distance of 1 (or 100) is a relative table.
@@ -213,6 +305,7 @@ def profiles_from_matrix(
     V = sp.csr_matrix(values, dtype=np.float64)
     C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
     n_rows, n_samples = V.shape
+    lineages = _without_disputed_genera(lineages, path)
     unassigned_rows = np.array([i for i, lin in enumerate(lineages) if lin is None], dtype=np.int64)
     # Rows are grouped by the ids of their lineage, so one taxon spelt two
     # ways in one table is one row (the first spelling is kept).
@@ -301,6 +394,30 @@ def profiles_from_matrix(
                 source_format=source_format,
                 database=database,
             )
+        )
+    return out
+
+
+def _without_disputed_genera(lineages: Sequence[Lineage | None], path: Path) -> list[Lineage | None]:
+    """The lineages with Greengenes' disowned bracketed genera cut at their
+    family (:func:`disputed_genera`), and one warning for the file naming them."""
+    out: list[Lineage | None] = []
+    notes: dict[str, int] = {}
+    for lin in lineages:
+        if lin is None:
+            out.append(None)
+            continue
+        cut, note = disputed_genera(lin)
+        if note:
+            notes[note] = notes.get(note, 0) + 1
+        out.append(cut)
+    if notes:
+        named = "; ".join(f"{note}: {n} feature{'s' if n > 1 else ''}" for note, n in sorted(notes.items()))
+        warnings.warn(
+            f"{path}: Greengenes' bracketed genera placed in another family than the genus of that name are read "
+            f"at their family, not as that genus ({named})",
+            GutBalanceWarning,
+            stacklevel=3,
         )
     return out
 

@@ -47,6 +47,10 @@ class Format:
     #: The reader takes ``taxonomy=`` (a :class:`~.formats.table.FeatureTaxonomy`
     #: read beside feature tables: QIIME 2 taxonomy .qza or taxonomy.tsv).
     takes_taxonomy: bool = False
+    #: The reader takes ``feature_rank=``: the standard rank of bare taxon
+    #: names the file does not give a rank for (a samples x genera table
+    #: headed ``SampleID, Lysinibacillus, UCG-002``), declared by the user.
+    takes_feature_rank: bool = False
     #: Asked when no sniffer accepted a file: the error saying why a file that
     #: is plainly meant as this format (HDF5 for BIOM) is corrupt, or None.
     diagnose: Diagnose | None = None
@@ -61,7 +65,21 @@ class Format:
     estimated_counts: str = ""
 
 
+@dataclass(frozen=True)
+class NotAProfile:
+    """A kind of file that sits beside profiles and is not one (a tool's
+    score or model file), recognised so that it is reported as what it is
+    rather than read as an abundance table or refused as unknown."""
+
+    name: str
+    #: What the file is, said to the user ("the GMWI2 tool's list of ...").
+    description: str
+    #: Precise: True only for this kind of file; never raises.
+    sniff: Sniffer
+
+
 _FORMATS: dict[str, Format] = {}
+_NOT_PROFILES: dict[str, NotAProfile] = {}
 #: Output file name ending -> the format written for it (from ``Format.extensions``).
 _WRITTEN_AS: dict[str, Format] = {}
 
@@ -88,6 +106,25 @@ def register(fmt: Format) -> Format:
         for extension in fmt.extensions:
             _WRITTEN_AS[extension] = fmt
     return fmt
+
+
+def register_not_a_profile(kind: NotAProfile) -> NotAProfile:
+    """Add a kind of non-profile file that :func:`sniff` names instead of reading.
+
+    Raises
+    ------
+    ValueError
+        A kind of that name is registered already.
+    """
+    if kind.name in _NOT_PROFILES:
+        raise ValueError(f"non-profile kind {kind.name!r} registered twice")
+    _NOT_PROFILES[kind.name] = kind
+    return kind
+
+
+def not_profiles() -> dict[str, NotAProfile]:
+    """The registered kinds of files that are not profiles, by name."""
+    return dict(_NOT_PROFILES)
 
 
 def formats() -> dict[str, Format]:
@@ -185,7 +222,7 @@ def get_format(name: str) -> Format:
     return fmts[key]
 
 
-def _safe_sniff(fmt: Format, source: Source) -> bool:
+def _safe_sniff(fmt: Format | NotAProfile, source: Source) -> bool:
     try:
         return bool(fmt.sniff(source))
     except GutBalanceError:
@@ -200,7 +237,9 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
     Raises
     ------
     UnrecognizedFormatError
-        When no readable format, or more than one of the same priority, accepts it.
+        When no readable format, or more than one of the same priority, accepts
+        it, or when the file is of a kind known not to be a profile
+        (:func:`register_not_a_profile`; the message says what it is).
     """
     # In a batch, the format of the previous file is asked first: a folder of
     # MetaPhlAn profiles is then recognised at the cost of one sniffer per
@@ -209,6 +248,11 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
     generic = min(f.priority for f in formats().values())
     if prefer is not None and prefer.priority > generic and prefer.read is not None and _safe_sniff(prefer, source):
         return prefer
+    # Before the formats: the generic table would read a tool's table of
+    # coefficients as a sample named "coefficient".
+    for kind in _NOT_PROFILES.values():
+        if _safe_sniff(kind, source):
+            raise UnrecognizedFormatError(f"not a profile: {kind.description}", path=source.path)
     # Sniff the most specific formats first: a lower-priority format (the
     # generic table) is only asked when no higher one recognised the file.
     by_priority: dict[int, list[Format]] = {}

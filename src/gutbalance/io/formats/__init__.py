@@ -3,6 +3,7 @@
 from . import (
     biom,  # noqa: F401
     cami,  # noqa: F401
+    gmwi2_tool,  # noqa: F401
     h5ad,  # noqa: F401
     kraken,  # noqa: F401
     kraken_mpa,  # noqa: F401

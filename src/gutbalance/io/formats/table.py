@@ -24,7 +24,12 @@ Taxa are written as lineages the Greengenes (``k__A; p__B``), SILVA/GTDB
 (``d__A;p__B``), MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``)
 way, as binomial species names (``Bacteroides fragilis``), as names in a
 column headed by its rank (``genus``), or as one column per rank (``Kingdom``,
-``Phylum`` ... as phyloseq exports them).  A separate ``taxonomy``/``lineage``
+``Phylum`` ... as phyloseq exports them).  Bare names whose rank nothing in
+the file says (a samples x genera table headed ``SampleID, Lysinibacillus,
+UCG-002, [Eubacterium]_coprostanoligenes_group``, as phyloseq or pandas write
+a genus table) are read at the rank the user declares (``feature_rank``,
+``--feature-rank genus``); without it they are refused, naming the option.  A
+separate ``taxonomy``/``lineage``
 column beside an id column (``#OTU ID``) is used for the lineage and the id is
 ignored.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
 unassigned share.
@@ -81,6 +86,7 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (
+    declared_rank,
     has_rank_prefix,
     label_lineage,
     looks_taxonomic,
@@ -285,9 +291,16 @@ class _Labels:
 
 
 def _resolve(
-    labels: _Labels, path: Path, *, transposed: bool, taxonomy: FeatureTaxonomy | None = None
+    labels: _Labels, path: Path, *, transposed: bool, taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> list[Lineage | None]:
-    plain = labels.rank is None and any(
+    if labels.rank is not None and feature_rank is not None and labels.rank != feature_rank:
+        raise FormatError(
+            f"the taxon column is headed {labels.field!r} ({labels.rank}) but the rank declared for bare names is "
+            f"{feature_rank}", path=path, field=labels.field,
+        )
+    rank = labels.rank or feature_rank
+    plain = rank is None and any(
         (";" in t or "|" in t) and not has_rank_prefix(t) for t in labels.texts
     )
     seen: dict[str, int] = {}
@@ -324,16 +337,13 @@ def _resolve(
                 field=where_field if not transposed else None,
             )
         try:
-            out.append(label_lineage(key, rank=labels.rank, plain_lineages=plain))
+            out.append(label_lineage(key, rank=rank, plain_lineages=plain))
         except TaxonomyError as exc:
             message = str(exc)
-            if transposed:
+            if transposed and rank is None:
                 # The taxa are the header of a samples-as-rows table (a genus
                 # table saved from R or pandas): there is no column to head.
-                message += (
-                    "; here the taxa are the column names of a table with samples as rows, so transpose it "
-                    "(taxa as rows, the first column headed 'genus' or whichever rank they are)"
-                )
+                message += " (here the taxa are the column names of a table with samples as rows: no column to head)"
             raise FormatError(message, path=path, line=where_line, field=where_field) from None
     if unnamed:
         if len(unnamed) == len(out):
@@ -376,6 +386,7 @@ def _read_long(
     numbers: _Numbers,
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> list[SampleProfile]:
     s_col, t_col = columns["sample"], columns["taxon"]
     v_col, c_col = columns.get("value"), columns.get("counts")
@@ -421,7 +432,7 @@ def _read_long(
         raise FormatError("the table has a header but no rows", path=path)
     shape = (len(taxa), len(samples))
     labels = _Labels(list(taxa), taxa_lines, header[t_col].strip(), rank)
-    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy)
+    lineages = _resolve(labels, path, transposed=False, taxonomy=taxonomy, feature_rank=feature_rank)
     counts = None if c_col is None else sp.csr_matrix((cnts, (rows, cols)), shape=shape)
     clades = any(_header_key(header[c]) in _CLADE_HEADERS for c in (v_col, c_col) if c is not None)
     if v_col is None:
@@ -459,8 +470,13 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
     return None
 
 
-def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
-    """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by lineage."""
+def read(
+    source: Source, *, taxonomy: FeatureTaxonomy | None = None, feature_rank: str | None = None
+) -> list[SampleProfile]:
+    """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by
+    lineage; ``feature_rank`` is the standard rank of bare taxon names (a
+    samples x genera table headed by genus names)."""
+    feature_rank = declared_rank(feature_rank)
     path = source.path
     lines, skipped = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
@@ -484,8 +500,8 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
         idx = [long_columns[k] for k in ("value", "counts") if k in long_columns]
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
-        return _read_long(data, header, long_columns, numbers, path, taxonomy)
-    return _read_wide(header_line, header, data, delim, path, taxonomy)
+        return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
+    return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank)
 
 
 def _read_wide(
@@ -495,18 +511,20 @@ def _read_wide(
     delim: str,
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
+    feature_rank: str | None = None,
 ) -> list[SampleProfile]:
     """A wide table: one column per sample and a row per taxon, or transposed."""
     _check_widths(data, len(header), path)
     layout = _wide_layout(header, header_line, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
-    if _taxa_are_columns(layout, data, header, taxonomy):
+    if _taxa_are_columns(layout, data, header, taxonomy, feature_rank=feature_rank, path=path):
         samples = _sample_rows(data, header, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
-        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy)
+        lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
         return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
     samples = _sample_columns(header, layout.data_cols, header_line, path)
-    lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy)
+    lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
+                        feature_rank=feature_rank)
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
 
 
@@ -557,7 +575,8 @@ def _is_feature(label: str, taxonomy: FeatureTaxonomy | None) -> bool:
 
 
 def _taxa_are_columns(
-    layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str], taxonomy: FeatureTaxonomy | None = None
+    layout: _WideLayout, data: list[tuple[int, list[str]]], header: list[str], taxonomy: FeatureTaxonomy | None = None,
+    *, feature_rank: str | None = None, path: Path | None = None,
 ) -> bool:
     """Whether samples are rows (see "How the layout is decided")."""
     if layout.lineage_col is not None or layout.rank_columns:
@@ -565,10 +584,18 @@ def _taxa_are_columns(
     first = layout.keys[0]
     if first in _SAMPLE_HEADERS:
         return True
-    if first in _FEATURE_HEADERS:
+    if first in _FEATURE_HEADERS or standard_rank(first) is not None:
         return False
     row_score = np.mean([_is_feature(rec[0], taxonomy) for _, rec in data])
     col_score = np.mean([_is_feature(header[i], taxonomy) for i in layout.data_cols])
+    if feature_rank is not None and row_score == col_score and max(row_score, col_score) < 1:
+        # Bare names on both axes (R's write.csv leaves the first header cell
+        # empty): sample names would be read as taxa of the declared rank.
+        raise FormatError(
+            f"cannot tell whether the taxa are the rows or the columns (first header cell {header[0]!r}): head the "
+            f"first column 'sample' when samples are the rows, or '{feature_rank}' when taxa are",
+            path=path, field=header[0] or "first column",
+        )
     return bool(col_score > row_score)
 
 
@@ -678,5 +705,6 @@ register(
         extensions=(".csv",),
         priority=1,
         takes_taxonomy=True,
+        takes_feature_rank=True,
     )
 )
