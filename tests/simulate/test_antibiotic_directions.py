@@ -16,15 +16,18 @@ import gutbalance
 from gutbalance.cohort import SampleProfile, build_cohort
 from gutbalance.io import read_metadata
 from gutbalance.simulate import Scenario, parse_antibiotic, simulate
+from gutbalance.simulate.api import person, run_person
 from gutbalance.simulate.gut_immune import (
     DYNAMIC,
     DYNAMIC_INDEX,
     GRAM_POSITIVE_SHARE,
     MICROBES,
+    N_MIC,
     STATE,
     GutImmuneModel,
     calibrate,
     load_parameters,
+    lps_load,
 )
 from gutbalance.simulate.longitudinal import read_table
 from gutbalance.simulate.personal import guild_abundances
@@ -42,6 +45,12 @@ EFAECIUM = ("k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Enteroco
 ALISTIPES = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Rikenellaceae|g__Alistipes|s__Alistipes_putredinis"
 AKKERMANSIA = ("k__Bacteria|p__Verrucomicrobia|c__Verrucomicrobiae|o__Verrucomicrobiales|f__Akkermansiaceae|"
                "g__Akkermansia|s__Akkermansia_muciniphila")
+STREPTOCOCCUS = ("k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Streptococcaceae|g__Streptococcus|"
+                 "s__Streptococcus_salivarius")
+KLEBSIELLA = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|"
+              "g__Klebsiella|s__Klebsiella_pneumoniae")
+PROTEUS = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Morganellaceae|g__Proteus|"
+           "s__Proteus_mirabilis")
 TURICIBACTER = ("k__Bacteria|p__Firmicutes|c__Erysipelotrichia|o__Erysipelotrichales|f__Erysipelotrichaceae|"
                 "g__Turicibacter|s__Turicibacter_sanguinis")
 FAC = MICROBES.index("facultative_pathobionts")
@@ -196,6 +205,68 @@ def test_vancomycin_clears_enterococci_but_blooms_enterobacteriaceae():
     params = load_parameters(1)
     assert params.susceptibility_gram_positive["vancomycin"][0] < 0
     assert params.susceptibility["vancomycin"][0, FAC] > 0  # the Gram-negative members' bloom
+
+
+def virtual_members(cohort: gutbalance.Cohort, drug: str, day: int = 7) -> pd.DataFrame:
+    """Own abundance of every species of the virtual profile on day 0 and ``day`` of a course."""
+    scenario = Scenario(days=day, antibiotics=[parse_antibiotic(f"{drug}:days=0-{day}")])
+    t = simulate(cohort, scenario).trajectory.set_index("time")[STATE].to_numpy()
+    share = t[:, STATE.index(GRAM_POSITIVE_SHARE)]
+    virtual = person(cohort, scenario).virtual.cohort(t[[0, day], :N_MIC], t[[0, 0], :N_MIC], ["day 0", "later"],
+                                                      share[[0, day]], share[[0, 0]])
+    own, taxa = virtual.terminal_matrix(max_rank="species")
+    return pd.DataFrame(own.toarray().T, index=taxa.index, columns=["day 0", "later"])
+
+
+def test_a_streptococcal_guild_blooms_as_its_own_gram_negatives_under_vancomycin():
+    # the question: a facultative guild made mostly of streptococci, under vancomycin, loses them and
+    # blooms with its Gram-negative part; which taxa show that bloom?  They must be the profile's own
+    # Gram-negative facultatives, in their day-0 proportions (Klebsiella 2 : Proteus 1), not the guild's
+    # representative E. coli, which stands in only for a profile without any (the documented default)
+    base = {BACTEROIDES + "Bacteroides_vulgatus": 0.45, FAECALI: 0.2, ROSEBURIA: 0.1, ALISTIPES: 0.1}
+    members = virtual_members(profile({**base, STREPTOCOCCUS: 0.12, KLEBSIELLA: 0.02, PROTEUS: 0.01}), "vancomycin")
+    strep, kleb, prot = (members.loc[f"s__{name}"] for name in
+                         ("Streptococcus salivarius", "Klebsiella pneumoniae", "Proteus mirabilis"))
+    assert strep["later"] < 0.01 * strep["day 0"]
+    assert kleb["later"] > 10 * kleb["day 0"]
+    assert kleb["later"] / prot["later"] == pytest.approx(2.0, rel=1e-9)
+    assert "s__Escherichia coli" not in members.index or members.loc["s__Escherichia coli", "later"] == 0
+    # without a Gram-negative member the representative shows the part carried below detection
+    alone = virtual_members(profile({**base, STREPTOCOCCUS: 0.15}), "vancomycin")
+    assert alone.loc["s__Escherichia coli", "day 0"] == 0
+    assert alone.loc["s__Escherichia coli", "later"] > 0.5
+
+
+def test_the_facultative_guild_lps_follows_its_gram_negative_bloom():
+    # fault: the guild's LPS potency was its day-0 members' mean, so a guild of streptococci (no LPS)
+    # whose Klebsiella (hexa-acylated LPS, potency 1) and Proteus (0.5) bloom under vancomycin kept
+    # the streptococci's low LPS.  Independent check: the model's potency equals the abundance-weighted
+    # LPS call of the guild's members in the virtual profile (what the pillars score), day by day
+    base = {BACTEROIDES + "Bacteroides_vulgatus": 0.45, FAECALI: 0.2, ROSEBURIA: 0.1, ALISTIPES: 0.1}
+    cohort = profile({**base, STREPTOCOCCUS: 0.12, KLEBSIELLA: 0.02, PROTEUS: 0.01})
+    scenario = Scenario(days=7, antibiotics=[parse_antibiotic("vancomycin:days=0-7")])
+    start = person(cohort, scenario)
+    params = load_parameters(1)
+    _, states, _ = run_person(start, params, scenario)
+    states = states[0]
+    x, share = states[:, :N_MIC], states[:, STATE.index(GRAM_POSITIVE_SHARE)]
+    fac = x[:, FAC]
+    others = x.copy()
+    others[:, FAC] = 0.0
+    potency = (lps_load(params, x, share) - lps_load(params, others, share)) / fac
+    _, _, assignment = guild_abundances(cohort)
+    members = assignment[assignment["model_guild"] == "facultative_pathobionts"]
+    virtual = start.virtual.cohort(x, np.broadcast_to(x[0], x.shape), [f"day {d}" for d in range(len(x))],
+                                   share, np.full(len(x), share[0]))
+    own, taxa = virtual.terminal_matrix(max_rank="species")
+    own = pd.DataFrame(own.toarray(), columns=taxa.index)[members.index]
+    expected = (own * members["lps"]).sum(axis=1) / own.sum(axis=1)
+    np.testing.assert_allclose(potency, expected.to_numpy(), rtol=1e-9)
+    assert potency[0] == pytest.approx((0.02 * 1.0 + 0.01 * 0.5) / 0.15)
+    assert potency[-1] > 0.8  # the Gram-negative part took over the guild
+    # and the translocated LPS rises beyond the guild's own growth (with the day-0 potency it would not)
+    lps = states[:, STATE.index("lps")]
+    assert lps[-1] / lps[0] > 5 * fac[-1] / fac[0]  # 11x; about 2x with the day-0 potency
 
 
 def test_gentamicin_spares_bacteroidales_and_does_not_raise_nutrients_of_a_bacteroidales_gut():

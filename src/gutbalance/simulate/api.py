@@ -198,7 +198,8 @@ class Person:
     x0: np.ndarray | None  # starting guilds (None: the healthy reference composition)
     pathogen: str
     virtual: VirtualProfiles
-    lps_potency: float | None  # the facultative guild's, from the person's taxa
+    #: the facultative guild's Gram-negative and Gram-positive parts' LPS potencies, from the person's taxa
+    lps_potency: tuple[float | None, float | None]
     gram_positive_share: float | None  # of the facultative guild, from the person's taxa
     subject: str
     notes: list[str]
@@ -255,7 +256,8 @@ def person(
                               assignment, pathogen)
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change (day 0 = the measured profile).")
-    potency = None if assignment is None else assignment.attrs.get("lps_potency")
+    potency = (None, None) if assignment is None else (assignment.attrs.get("lps_potency_gram_negative"),
+                                                         assignment.attrs.get("lps_potency_gram_positive"))
     positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
     return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, gram_positive_share=positive,
                   subject=subject, notes=notes)
@@ -274,8 +276,11 @@ def run_person(
 
     Returns ``(times, states (n, times, 20), state0 (n, 20))``.
     """
-    if start.lps_potency is not None:
-        params.with_lps_potency("facultative_pathobionts", start.lps_potency)
+    negative, positive = start.lps_potency
+    if negative is not None:
+        params.with_lps_potency("facultative_pathobionts", negative)
+    if positive is not None:
+        params.with_gram_positive_lps(positive)
     if start.gram_positive_share is not None:
         params.with_gram_positive_share(start.gram_positive_share)
     state0 = calibrate(params, params.reference if start.x0 is None else start.x0)

@@ -23,6 +23,7 @@ taxa at the start.  Equations (docs/simulation.md)::
     O(B)    = (1 - B) / (1 + B)   (epithelial oxygen: 1 without butyrate, 0 at the reference, -> -1 saturated)
     B       = P (1 + sigma F) / P_ref                       P = sum_g yield_g x_g
     L       = (1 - b) / (1 - b0) G / G_ref mu(M)            G = sum_g lps_g x_g,  mu(M) = M^-zeta
+              (the facultative guild's lps_f = (1 - s) lps- + s lps+: its two parts' potencies, s its Gram-positive share)
     db/dt   = k_rep (1 - b) s(B) - k_dmg (E + delta p) mu(M) b
     dM/dt   = k_M (N (1 + K_M) / (N + K_M) - M)              N = sum_g x_g (commensal load)
     dE/dt   = k_E (sat(t + (1 - t) (l L + (1 - l) (1 - b) / (1 - b0)) + iota p) h(R) - E)
@@ -160,7 +161,8 @@ class GutImmuneParameters:
     pathogen_growth: np.ndarray  # (n,)
     butyrate_yield: np.ndarray  # (7,)
     tolerogenic: np.ndarray  # (7,)
-    lps_potency: np.ndarray  # (7,) this person's (the facultative guild's from its members)
+    #: (7,) this person's; the facultative guild's entry is its Gram-negative part's (its members' calls)
+    lps_potency: np.ndarray
     lps_reference: float  # G_ref: LPS of the reference composition with the table's potencies
     reference: np.ndarray  # (7,) healthy reference composition (pathogen 0)
     extinction_threshold: float = 1 / 3.8e13
@@ -171,6 +173,9 @@ class GutImmuneParameters:
     susceptibility_gram_positive: dict[str, np.ndarray] = field(default_factory=dict)
     #: (n,) Gram-positive share of the facultative guild at the start (0 without a profile)
     gram_positive_share: np.ndarray | None = None
+    #: LPS potency of the facultative guild's Gram-positive part (its members' calls: 0 for enterococci and
+    #: streptococci); the guild's potency is ``(1 - s) lps_f + s lps_gram_positive`` with the share ``s`` now
+    lps_gram_positive: float = 0.0
 
     @property
     def n(self) -> int:
@@ -199,15 +204,33 @@ class GutImmuneParameters:
             baseline=None if self.baseline is None else self.baseline[rows],
             susceptibility_gram_positive={k: v[rows] for k, v in self.susceptibility_gram_positive.items()},
             gram_positive_share=None if self.gram_positive_share is None else self.gram_positive_share[rows],
+            lps_gram_positive=self.lps_gram_positive,
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
-        """Set one guild's LPS potency for this person (its members' knowledge-base calls)."""
+        """Set one guild's LPS potency for this person (its members' knowledge-base calls).
+
+        For the facultative guild this is the potency of its Gram-negative part
+        (:meth:`with_gram_positive_lps` sets the other part's).
+        """
         if not 0 <= potency <= 1:
             raise SimulationError(f"LPS potency of {guild} must be within 0-1, got {potency}")
         lps = self.lps_potency.copy()
         lps[MICROBES.index(guild)] = potency
         self.lps_potency = lps
+
+    def with_gram_positive_lps(self, potency: float) -> None:
+        """Set the LPS potency of the facultative guild's Gram-positive part (its members' calls).
+
+        The guild's LPS follows its make-up: ``x_f ((1 - s) lps_f + s lps+)``
+        with the Gram-positive share ``s`` of the state, so a guild whose
+        streptococci are replaced by Enterobacteriaceae under vancomycin
+        brings their LPS with them (:func:`lps_load`).
+        """
+        if not 0 <= potency <= 1:
+            raise SimulationError(f"LPS potency of the facultative guild's Gram-positive part must be within 0-1, "
+                                  f"got {potency}")
+        self.lps_gram_positive = float(potency)
 
     def with_gram_positive_share(self, share: float) -> None:
         """Set the Gram-positive share of the facultative guild at the start (this person's members).
@@ -356,13 +379,29 @@ def oxygen_signal(B: np.ndarray) -> np.ndarray:
     return (1 - B) / (1 + B)
 
 
+def lps_load(params: GutImmuneParameters, x: np.ndarray, share: np.ndarray | float) -> np.ndarray:
+    """Translocatable LPS ``G = sum_g lps_g x_g`` (not normalised) of microbes ``x`` (``(..., 7)``).
+
+    The facultative guild's potency follows its make-up: its Gram-negative
+    part ``(1 - s) x_f`` carries ``lps_f`` (its Gram-negative members' calls),
+    its Gram-positive part ``s x_f`` carries ``lps_gram_positive``, with ``s``
+    (``(...)``) the Gram-positive share now.  Until 2026-11-27 (third round)
+    the guild kept its day-0 members' mean, so LPS did not rise while a course
+    turned a guild of streptococci into Enterobacteriaceae.
+    """
+    lps = params.lps_potency.astype(x.dtype, copy=False)
+    return x @ lps + x[..., _F] * share * (params.lps_gram_positive - lps[_F])
+
+
 def _mucus_target(N: np.ndarray, K: np.ndarray) -> np.ndarray:
     """Mucus the commensal load ``N`` (reference 1) sustains: 1 at the reference, saturating."""
     return N * (1 + K) / (N + K)
 
 
-def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
+def host_steady_state(params: GutImmuneParameters, x: np.ndarray, share: np.ndarray | float = 0.0) -> np.ndarray:
     """Host state ``(n, 7)`` in equilibrium with fixed microbes ``x`` (``(n, 7)``), no fibre change.
+
+    ``share`` (``(n,)``): the facultative guild's Gram-positive share (:func:`lps_load`).
 
     Butyrate, Treg, mucus and immunity follow directly; barrier damage is the
     root of the barrier balance on [0, 1], found by bisection (see
@@ -372,7 +411,7 @@ def host_steady_state(params: GutImmuneParameters, x: np.ndarray) -> np.ndarray:
     ref = params.reference
     B = (x @ params.butyrate_yield) / (ref @ params.butyrate_yield) + HOST_FLOOR
     C = (x @ params.tolerogenic) / (ref @ params.tolerogenic)
-    G = (x @ params.lps_potency) / params.lps_reference
+    G = lps_load(params, x, share) / params.lps_reference
     beta = s["butyrate_treg_share"]
     R = beta * B + (1 - beta) * C + HOST_FLOOR
     kappa = s["treg_suppression"]
@@ -439,7 +478,12 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     # reference niche once it gets in (K_i = reference abundance)
     capacity = np.where(guilds > 0, guilds, ref[:, :N_GUILD])
     params.interactions[:, _G, _G] *= ref[:, :N_GUILD] / capacity
-    host = host_steady_state(params, x0)
+    share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
+    # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
+    # a profile without Enterobacteriaceae may carry them below detection (they bloom under vancomycin)
+    share = np.minimum(share, 1.0 - floor[:, 0] / x0[:, _F])
+    share = np.clip(share, SHARE_FLOOR, 1.0)
+    host = host_steady_state(params, x0, share)
     feedback = params.inflammation * np.log(host[:, [3]]) + params.oxygen * oxygen_signal(host[:, [0]])
     r = -(np.einsum("nij,nj->ni", params.interactions, x0) + feedback + params.immigration / x0.clip(min=1e-300))
     # the pathogen keeps its own intrinsic growth rate unless the person already carries it
@@ -447,12 +491,7 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     r[:, _P] = np.where(x0[:, _P] > 0, carried, params.pathogen_growth)
     params.growth = r
     params.baseline = x0[:, :N_GUILD].copy()
-    share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
-    # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
-    # a profile without Enterobacteriaceae may carry them below detection (they bloom under vancomycin)
-    share = np.minimum(share, 1.0 - floor[:, 0] / x0[:, _F])
-    share = np.clip(share, SHARE_FLOOR, 1.0)[:, None]
-    return np.concatenate([x0, host, np.ones((n, N_GUILD)), share], axis=1)
+    return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
 
 @dataclass
@@ -537,13 +576,15 @@ class GutImmuneModel:
                               - self._take(p.susceptibility[drug], rows, full)[:, _F])
         return split
 
-    def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Butyrate and translocated LPS in quasi-steady state (see module docstring)."""
+    def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray,
+                  share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Butyrate and translocated LPS in quasi-steady state (see module docstring);
+        ``share``: the facultative guild's Gram-positive share (:func:`lps_load`)."""
         p = self.params
         col = self._col
         # weights in the state's dtype: a float32 trajectory is not copied to float64 for a dot product
         B = (x @ p.butyrate_yield.astype(x.dtype, copy=False)) * self.inv_P_ref * S[..., col["fib_B"]] + HOST_FLOOR
-        G = (x @ p.lps_potency.astype(x.dtype, copy=False)) * self.inv_G_ref
+        G = lps_load(p, x, share) * self.inv_G_ref
         L = (1 - b) * S[..., col["inv_D0"]] * G * mucus ** -S[..., col["zeta"]] + HOST_FLOOR
         return B, L
 
@@ -558,7 +599,8 @@ class GutImmuneModel:
         S = self._take(self._S, rows, full)
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
-        B, L = self.fast_host(x, b, M, S)
+        share = z[:, _IS]
+        B, L = self.fast_host(x, b, M, S, share)
         if self._shared_A:
             rate = x @ p.interactions[0].T
         else:
@@ -568,7 +610,6 @@ class GutImmuneModel:
         xg = x[:, :N_GUILD]
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
         rate += V[:, 0]
-        share = z[:, _IS]
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
@@ -616,14 +657,18 @@ class GutImmuneModel:
         S = self._take(self._S, rows, full)
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
-        B, L = self.fast_host(x, b, M, S)
+        share = z[:, _IS]
+        B, L = self.fast_host(x, b, M, S, share)
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
-        # d B / d ln x_h, d G / d ln x_h (G: translocatable LPS), d C / d ln x_h
+        # d B / d ln x_h, d G / d ln x_h (G: translocatable LPS, the facultative guild's potency by its
+        # make-up), d G / d ln s, d C / d ln x_h
         dB = x * p.butyrate_yield * (self.inv_P_ref * fib_B)[:, None]
-        G = (x @ p.lps_potency) * self.inv_G_ref
+        G = lps_load(p, x, share) * self.inv_G_ref
         dG = x * p.lps_potency * self.inv_G_ref
+        dG_share = x[:, _F] * share * (p.lps_gram_positive - p.lps_potency[_F]) * self.inv_G_ref
+        dG[:, _F] += dG_share
         dC = x * p.tolerogenic * self.inv_C_ref
         mu = M ** -zeta
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
@@ -652,6 +697,7 @@ class GutImmuneModel:
         h = (1 + kappa) / (1 + kappa * R)
         common = k_E * h / E * d_sat
         jac[:, _IE, :N_MIC] = (common * (1 - tonic) * ell * (1 - b) * inv_D0 * mu)[:, None] * dG
+        jac[:, _IE, _IS] = common * (1 - tonic) * ell * (1 - b) * inv_D0 * mu * dG_share
         jac[:, _IE, _P] += common * iota * path
         jac[:, _IE, _IB] = common * (1 - tonic) * (-inv_D0 * b) * (ell * G * mu + (1 - ell))
         jac[:, _IE, _IM] = common * (1 - tonic) * ell * (L - HOST_FLOOR) * -zeta
@@ -676,7 +722,6 @@ class GutImmuneModel:
         jac[:, _IC, _G] = loss
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
         split = self._gram_positive_split(rows, full, control)
-        share = z[:, _IS]
         jac[:, _F, _IS] = share * split
         jac[:, _IS, _IS] = -share * split
         return jac
@@ -755,7 +800,7 @@ class GutImmuneModel:
         )
         states = np.empty((*dyn.shape[:2], len(STATE)), dtype=out_dtype)
         states[..., DYNAMIC_INDEX] = dyn
-        B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., _IB], dyn[..., _IM], self._S[:, None, :])
+        B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., _IB], dyn[..., _IM], self._S[:, None, :], dyn[..., _IS])
         states[..., STATE.index("butyrate")] = B
         states[..., STATE.index("lps")] = L
         return times, states

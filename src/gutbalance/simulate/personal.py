@@ -24,7 +24,8 @@ scores see has a guild whose simulated fold change it follows
 The facultative guild's LPS potency is this person's: the abundance-weighted
 LPS call of its members (``lps_tlr4_agonist`` where known, else 0.5 for a
 Gram-negative or LPS producer, else 0), so *Acinetobacter* brings LPS and
-*Enterococcus* none.  So is its susceptibility to a drug whose spectrum
+*Enterococcus* none; taken per part (Gram-negative, Gram-positive), so the
+guild's LPS follows its make-up while a drug changes it.  So is its susceptibility to a drug whose spectrum
 separates its Gram-positive members (enterococci, streptococci) from the
 Enterobacteriaceae (ciprofloxacin): the abundance-weighted mean over the
 members (``attrs["gram_positive_share"]``).
@@ -158,7 +159,9 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
         (``guild``, ``model_guild`` = the model state it follows, ``basis``,
         ``lps``, ``abundance`` = own abundance in the sample); its
         ``attrs["lps_potency"]`` holds the facultative guild's LPS potency
-        (None when the guild is absent or the knowledge base is unusable).
+        and ``attrs["lps_potency_gram_negative"]``, ``["lps_potency_gram_positive"]``
+        those of its two parts (None when the guild or the part is absent or
+        the knowledge base is unusable).
     """
     if cohort.n_samples == 0:
         raise SimulationError("the profile has no samples")
@@ -201,10 +204,16 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     assignment["model_guild"] = model_guild
     assignment.attrs["displaced"] = {name: value / float(x.sum()) for name, value in displaced.items()}
     members = assignment[assignment["model_guild"] == LPS_GUILD]
-    potency = None
-    if len(members) and members["lps"].notna().all():
-        potency = float(np.average(members["lps"], weights=members["abundance"]))
-    assignment.attrs["lps_potency"] = potency
+    usable = len(members) > 0 and bool(members["lps"].notna().all())
+    assignment.attrs["lps_potency"] = (
+        float(np.average(members["lps"], weights=members["abundance"])) if usable else None)
+    # the potency of each part, which the simulation weights by the part's share as the share changes
+    # (None: the part has no member; a missing Gram-negative part takes the table's value, that of
+    # the representative E. coli that shows its growth)
+    for part, rows in (("gram_negative", members[~members["gram_positive"]]),
+                       ("gram_positive", members[members["gram_positive"]])):
+        assignment.attrs[f"lps_potency_{part}"] = (
+            float(np.average(rows["lps"], weights=rows["abundance"])) if usable and len(rows) else None)
     # the guild's susceptibility to a drug that spares its Gram-positive members is its members' too
     assignment.attrs["gram_positive_share"] = (
         float(np.average(members["gram_positive"], weights=members["abundance"])) if len(members) else None)
