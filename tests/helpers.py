@@ -64,10 +64,10 @@ def make_cohort(profiles: dict[str, dict[str, float]]) -> gutbalance.Cohort:
 
 def with_reads(cohort: gutbalance.Cohort, total: float = 1e6) -> gutbalance.Cohort:
     """The cohort as if each sample's reads had been counted: clade reads =
-    abundance x ``total`` (whole where the abundances allow it), for the
-    writer that holds reads counted only (a Kraken report)."""
+    abundance x ``total``, rounded to whole reads, for the writers that hold
+    reads only (a Kraken report, a Bracken table)."""
     counts = cohort.X.copy()
-    counts.data = counts.data * total
+    counts.data = np.round(counts.data * total)
     samples = cohort.samples.assign(counted=True)
     if "source_format" in samples:
         samples["source_format"] = "kraken"  # reads counted, not a profiler's estimates

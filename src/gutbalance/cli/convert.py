@@ -30,7 +30,7 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
         click.echo(
             f"note: the read counts of {int(estimated.sum())} of {cohort.n_samples} samples are a profiler's "
             f"estimates ({kinds}), not reads counted, so they are not written as read counts: relative abundances "
-            "instead, or reads scaled from them in a Kraken report (docs/formats.md, Writing)",
+            "instead (a Kraken report of them is refused, a Bracken table unless they are Bracken's; docs/formats.md, Writing)",
             err=True,
         )
 
