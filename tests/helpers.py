@@ -93,3 +93,26 @@ def scored(cohort: gutbalance.Cohort) -> pd.DataFrame:
     """The scores table as ``scores.tsv`` has it: :func:`gutbalance.score` with
     the percentiles against the shipped healthy reference."""
     return with_percentiles(gutbalance.score(cohort), cohort)
+
+
+_CLOSTRIDIALES = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales"
+_BACTEROIDACEAE = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae"
+#: A 16S study as a genus table gives it: most samples resolve genus, one has
+#: species names for most of its abundance, one is classified only to family.
+MIXED_RANK_STUDY = {
+    "genus_sample": {
+        f"{_CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium": 30.0,
+        f"{_BACTEROIDACEAE}|g__Bacteroides": 40.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Roseburia": 20.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Blautia": 10.0,
+    },
+    "species_sample": {
+        f"{_BACTEROIDACEAE}|g__Bacteroides|s__Bacteroides_vulgatus": 40.0,
+        f"{_CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": 20.0,
+        f"{_BACTEROIDACEAE}|g__Bacteroides|s__Bacteroides_uniformis": 10.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Roseburia": 30.0,
+    },
+    "family_sample": {
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae": 60.0, f"{_CLOSTRIDIALES}|f__Ruminococcaceae": 25.0, _BACTEROIDACEAE: 15.0,
+    },
+}

@@ -56,6 +56,7 @@ from . import json_text, knowledge
 from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
+from .indices.resolution import check_asked_rank
 from .io import Problem, expand_paths, read_batch
 from .outputs import write_table_atomic
 from .pillars import parameters
@@ -99,7 +100,7 @@ class RunSummary:
 
 def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True,
-    contributions_path: str | None = None,
+    contributions_path: str | None = None, diversity_rank: str = "auto",
 ) -> tuple[pd.DataFrame, list[dict], bytes | None, str]:
     """Read and score one chunk of files (runs in a worker process).
 
@@ -112,13 +113,15 @@ def score_files(
     machine) the worker writes those lines to that part file itself and
     returns None for them: they are tens of MB per chunk, which the main
     process would otherwise receive, unpickle and write out again.
+    ``diversity_rank``: as for :func:`gutbalance.scores.score`.
     """
     with _cyclic_gc_paused():
         result = read_batch(list(files), format=format)
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
             return pd.DataFrame(), problems, b"", ""
-        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True)
+        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True,
+                                                       diversity_rank=diversity_rank)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
         lines = b""
         if contributions:
@@ -186,12 +189,13 @@ def _package_fingerprint() -> str:
     return files_fingerprint(Path(__file__).resolve().parent)
 
 
-def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool, package: str) -> str:
+def _chunk_key(files: Sequence[Path], format: str | None, contributions: bool, package: str,
+               diversity_rank: str = "auto") -> str:
     """What a saved part was made from: the package version, its code and
     tables (``package``, :func:`_package_fingerprint`, taken once per run),
     the options, and each file's path, size and time."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}".encode())
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
@@ -308,6 +312,7 @@ def run(
     contributions: bool = True,
     progress: bool | None = None,
     exclude: Sequence[str | os.PathLike[str]] = (),
+    diversity_rank: str = "auto",
 ) -> RunSummary:
     """Score every input and write ``scores.tsv``, ``scores.parquet``,
     ``problems.tsv`` and (with ``contributions``) ``scores.json`` to ``out_dir``.
@@ -327,7 +332,12 @@ def run(
     exclude
         Files or folders under the inputs that are not profiles (a metadata
         table); ``out_dir`` is always left out.
+    diversity_rank
+        The rank of the diversity columns: ``"auto"`` (each sample's finest
+        resolved rank) or one rank for every sample (docs/indices.md).  Part
+        of each saved part's key, so a resumed run at another rank scores again.
     """
+    check_asked_rank(diversity_rank)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = out / PARTS_DIR
@@ -340,14 +350,15 @@ def run(
         files = []
     chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
     package = _package_fingerprint()
-    keys = [_chunk_key(chunk, format, contributions, package) for chunk in chunks]
+    keys = [_chunk_key(chunk, format, contributions, package, diversity_rank) for chunk in chunks]
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
     assembly = _Assembly(out, parts, len(chunks), problems, contributions)
     with assembly:
         _score_chunks(chunks, todo, keys, parts, assembly, format=format, jobs=jobs, dask=dask,
-                      contributions=contributions, progress=progress, n_files=len(files))
+                      contributions=contributions, progress=progress, n_files=len(files),
+                      diversity_rank=diversity_rank)
         n_samples = assembly.finish()
     return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
@@ -355,6 +366,7 @@ def run(
 def _score_chunks(
     chunks: list[list[Path]], todo: list[int], keys: list[str], parts: Path, assembly: _Assembly, *,
     format: str | None, jobs: int | None, dask: str | None, contributions: bool, progress: bool | None, n_files: int,
+    diversity_rank: str = "auto",
 ) -> None:
     """Score the chunks of ``todo``, save each as a part and hand every part
     (the reused ones too) to ``assembly`` as it is saved."""
@@ -372,7 +384,7 @@ def _score_chunks(
         if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
             for i in todo:
                 result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions,
-                                     contributions_path=str(_part_paths(parts, i)[2]))
+                                     contributions_path=str(_part_paths(parts, i)[2]), diversity_rank=diversity_rank)
                 assembly.saved_part(i, _save_part(parts, i, keys[i], *result))
                 bar.update(len(chunks[i]))
         elif todo:
@@ -383,7 +395,8 @@ def _score_chunks(
                     # a Dask worker may be on another machine: it sends its contributions back
                     local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
-                                      contributions=contributions, contributions_path=local_path)
+                                      contributions=contributions, contributions_path=local_path,
+                                      diversity_rank=diversity_rank)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
