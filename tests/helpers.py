@@ -63,15 +63,20 @@ def make_cohort(profiles: dict[str, dict[str, float]]) -> gutbalance.Cohort:
 
 
 def with_reads(cohort: gutbalance.Cohort, total: float = 1e6) -> gutbalance.Cohort:
-    """The cohort as if each sample's reads had been counted: clade reads =
-    abundance x ``total``, rounded to whole reads, for the writers that hold
-    reads only (a Kraken report, a Bracken table)."""
+    """The cohort as if ``total`` reads of each sample had been counted, for
+    the writers that hold whole reads only (a Kraken report, a Bracken table):
+    clade reads = abundance x ``total`` rounded to whole reads, unassigned
+    reads likewise, and the abundances and unassigned share those reads give
+    (so that the reads are the profile's, not a rounding apart from it)."""
     counts = cohort.X.copy()
     counts.data = np.round(counts.data * total)
+    abundance = counts.copy()
+    abundance.data = abundance.data / total
     samples = cohort.samples.assign(counted=True)
+    samples["unassigned"] = np.round(samples["unassigned"].to_numpy(dtype=float) * total) / total
     if "source_format" in samples:
         samples["source_format"] = "kraken"  # reads counted, not a profiler's estimates
-    return gutbalance.Cohort(cohort.X, samples=samples, taxa=cohort.taxa, counts=counts)
+    return gutbalance.Cohort(abundance, samples=samples, taxa=cohort.taxa, counts=counts)
 
 
 def species_abundances(cohort: gutbalance.Cohort) -> dict[str, dict[str, float]]:

@@ -563,3 +563,11 @@ def test_mutated_files(valid, pos, cut, insert):
     text = valid[:pos] + insert + valid[pos + cut :]
     for fmt in (None, "kraken", "bracken"):
         _attempt(text.encode("utf-8", "surrogatepass"), fmt)
+
+
+def test_half_a_read_in_a_million_is_not_taken_for_round_off(tmp_path):
+    table = tmp_path / "counts.csv"
+    table.write_text("taxon,A\nRoseburia intestinalis,1000000.5\nRoseburia hominis,300\n")
+    cohort = gutbalance.read(table, format="table")
+    with pytest.raises(FormatError, match=r"taxon 'Roseburia intestinalis' holds 1000000\.5 reads"):
+        gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")

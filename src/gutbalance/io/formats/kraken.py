@@ -475,8 +475,9 @@ def _parents(cohort) -> np.ndarray:
 
 def _whole(value: float) -> bool:
     """Whether ``value`` is a whole number of reads, up to the round-off of
-    the float arithmetic that carried it (a sum, a share times a total)."""
-    return abs(value - round(value)) <= 1e-6 * max(1.0, abs(value))
+    the float arithmetic that carried it (a sum, a share times a total: about
+    1e-15 of the value; half a read in a million-read clade is not round-off)."""
+    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))
 
 
 def _fractional_read_error(cohort, i: int, what: str, value: float) -> FormatError:
