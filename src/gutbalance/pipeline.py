@@ -11,7 +11,7 @@ Resumable and safe to interrupt:
 
 - a part is written to a temporary file and renamed, and its JSON marker,
   written last, carries a key of the chunk's inputs (path, size, mtime), the
-  format option and the gutbalance version; a second run skips every chunk
+  format and diversity-rank options and the gutbalance version; a second run skips every chunk
   whose marker matches and recomputes the rest;
 - the outputs (``scores.tsv``, ``scores.parquet``, ``problems.tsv``,
   ``scores.json``) are written to temporary files and renamed, so a killed
