@@ -63,15 +63,20 @@ def make_cohort(profiles: dict[str, dict[str, float]]) -> gutbalance.Cohort:
 
 
 def with_reads(cohort: gutbalance.Cohort, total: float = 1e6) -> gutbalance.Cohort:
-    """The cohort as if each sample's reads had been counted: clade reads =
-    abundance x ``total`` (whole where the abundances allow it), for the
-    writer that holds reads counted only (a Kraken report)."""
+    """The cohort as if ``total`` reads of each sample had been counted, for
+    the writers that hold whole reads only (a Kraken report, a Bracken table):
+    clade reads = abundance x ``total`` rounded to whole reads, unassigned
+    reads likewise, and the abundances and unassigned share those reads give
+    (so that the reads are the profile's, not a rounding apart from it)."""
     counts = cohort.X.copy()
-    counts.data = counts.data * total
+    counts.data = np.round(counts.data * total)
+    abundance = counts.copy()
+    abundance.data = abundance.data / total
     samples = cohort.samples.assign(counted=True)
+    samples["unassigned"] = np.round(samples["unassigned"].to_numpy(dtype=float) * total) / total
     if "source_format" in samples:
         samples["source_format"] = "kraken"  # reads counted, not a profiler's estimates
-    return gutbalance.Cohort(cohort.X, samples=samples, taxa=cohort.taxa, counts=counts)
+    return gutbalance.Cohort(abundance, samples=samples, taxa=cohort.taxa, counts=counts)
 
 
 def species_abundances(cohort: gutbalance.Cohort) -> dict[str, dict[str, float]]:
@@ -93,3 +98,26 @@ def scored(cohort: gutbalance.Cohort) -> pd.DataFrame:
     """The scores table as ``scores.tsv`` has it: :func:`gutbalance.score` with
     the percentiles against the shipped healthy reference."""
     return with_percentiles(gutbalance.score(cohort), cohort)
+
+
+_CLOSTRIDIALES = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales"
+_BACTEROIDACEAE = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae"
+#: A 16S study as a genus table gives it: most samples resolve genus, one has
+#: species names for most of its abundance, one is classified only to family.
+MIXED_RANK_STUDY = {
+    "genus_sample": {
+        f"{_CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium": 30.0,
+        f"{_BACTEROIDACEAE}|g__Bacteroides": 40.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Roseburia": 20.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Blautia": 10.0,
+    },
+    "species_sample": {
+        f"{_BACTEROIDACEAE}|g__Bacteroides|s__Bacteroides_vulgatus": 40.0,
+        f"{_CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": 20.0,
+        f"{_BACTEROIDACEAE}|g__Bacteroides|s__Bacteroides_uniformis": 10.0,
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae|g__Roseburia": 30.0,
+    },
+    "family_sample": {
+        f"{_CLOSTRIDIALES}|f__Lachnospiraceae": 60.0, f"{_CLOSTRIDIALES}|f__Ruminococcaceae": 25.0, _BACTEROIDACEAE: 15.0,
+    },
+}

@@ -98,7 +98,7 @@ def test_every_output_of_analyze_gets_the_umask_mode(tmp_path, umask):
 )
 def test_every_output_of_convert_gets_the_umask_mode(tmp_path, umask, output, to):
     inputs = [write_metaphlan(tmp_path / f"S{i}.txt", SMALL_COMMUNITY, unknown=10.0 * i) for i in (1, 2)]
-    if output.endswith(".kreport"):  # a Kraken report is written only from reads counted
+    if output.endswith((".kreport", ".bracken")):  # a Kraken report and a Bracken table are written only from reads
         inputs = [tmp_path / f"S{i}.kreport2" for i in (1, 2)]
         for path in inputs:
             path.write_text(KRAKEN_REPORT, encoding="utf-8")

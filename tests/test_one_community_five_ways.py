@@ -69,8 +69,9 @@ def five(shared_data, tmp_path_factory) -> tuple[list[Path], dict[str, list[str]
         cohort.X, samples=cohort.samples.rename(index={cohort.sample_names[0]: "biom_S"}), taxa=cohort.taxa
     )
     paths.append(gutbalance.write(renamed, folder / "table.biom"))
-    # (a Kraken report holds reads counted: a million, as if they had been)
-    paths.append(gutbalance.write(with_reads(cohort), folder / "kraken_S.kreport"))
+    # (a Kraken report holds whole reads counted: a billion, as if they had been, so that
+    # rounding them moves no share by more than 1e-9)
+    paths.append(gutbalance.write(with_reads(cohort, total=1e9), folder / "kraken_S.kreport"))
     alone = {}
     for path in paths:
         scores = scored(gutbalance.read(path))

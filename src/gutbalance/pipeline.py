@@ -11,7 +11,7 @@ Resumable and safe to interrupt:
 
 - a part is written to a temporary file and renamed, and its JSON marker,
   written last, carries a key of the chunk's inputs (path, size, mtime), the
-  format option and the gutbalance version; a second run skips every chunk
+  format and diversity-rank options and the gutbalance version; a second run skips every chunk
   whose marker matches and recomputes the rest;
 - the outputs (``scores.tsv``, ``scores.parquet``, ``problems.tsv``,
   ``scores.json``) are written to temporary files and renamed, so a killed
@@ -56,6 +56,7 @@ from . import json_text, knowledge
 from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
+from .indices.resolution import check_asked_rank
 from .io import Problem, expand_paths, read_batch
 from .outputs import write_table_atomic
 from .pillars import parameters
@@ -99,7 +100,7 @@ class RunSummary:
 
 def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True,
-    contributions_path: str | None = None, feature_rank: str | None = None,
+    contributions_path: str | None = None, feature_rank: str | None = None, diversity_rank: str = "auto",
 ) -> tuple[pd.DataFrame, list[dict], bytes | None, str]:
     """Read and score one chunk of files (runs in a worker process).
 
@@ -112,13 +113,15 @@ def score_files(
     machine) the worker writes those lines to that part file itself and
     returns None for them: they are tens of MB per chunk, which the main
     process would otherwise receive, unpickle and write out again.
+    ``diversity_rank``: as for :func:`gutbalance.scores.score`.
     """
     with _cyclic_gc_paused():
         result = read_batch(list(files), format=format, feature_rank=feature_rank)
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
             return pd.DataFrame(), problems, b"", ""
-        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True)
+        table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True,
+                                                       diversity_rank=diversity_rank)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
         lines = b""
         if contributions:
@@ -187,13 +190,14 @@ def _package_fingerprint() -> str:
 
 
 def _chunk_key(
-    files: Sequence[Path], format: str | None, contributions: bool, package: str, feature_rank: str | None = None
+    files: Sequence[Path], format: str | None, contributions: bool, package: str, feature_rank: str | None = None,
+    diversity_rank: str = "auto",
 ) -> str:
     """What a saved part was made from: the package version, its code and
     tables (``package``, :func:`_package_fingerprint`, taken once per run),
     the options, and each file's path, size and time."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}".encode())
+    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}".encode())
     if feature_rank is not None:  # keys of runs without the option stay as they were
         digest.update(f"|feature_rank={feature_rank}".encode())
     for f in files:
@@ -313,6 +317,7 @@ def run(
     progress: bool | None = None,
     exclude: Sequence[str | os.PathLike[str]] = (),
     feature_rank: str | None = None,
+    diversity_rank: str = "auto",
 ) -> RunSummary:
     """Score every input and write ``scores.tsv``, ``scores.parquet``,
     ``problems.tsv`` and (with ``contributions``) ``scores.json`` to ``out_dir``.
@@ -335,7 +340,12 @@ def run(
     feature_rank
         The rank of bare taxon names in tables that do not give it
         (:func:`gutbalance.io.read`).
+    diversity_rank
+        The rank of the diversity columns: ``"auto"`` (each sample's finest
+        resolved rank) or one rank for every sample (docs/indices.md).  Part
+        of each saved part's key, so a resumed run at another rank scores again.
     """
+    check_asked_rank(diversity_rank)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     parts = out / PARTS_DIR
@@ -348,14 +358,15 @@ def run(
         files = []
     chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
     package = _package_fingerprint()
-    keys = [_chunk_key(chunk, format, contributions, package, feature_rank) for chunk in chunks]
+    keys = [_chunk_key(chunk, format, contributions, package, feature_rank, diversity_rank) for chunk in chunks]
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
     assembly = _Assembly(out, parts, len(chunks), problems, contributions)
     with assembly:
         _score_chunks(chunks, todo, keys, parts, assembly, format=format, jobs=jobs, dask=dask,
-                      contributions=contributions, progress=progress, n_files=len(files), feature_rank=feature_rank)
+                      contributions=contributions, progress=progress, n_files=len(files), feature_rank=feature_rank,
+                      diversity_rank=diversity_rank)
         n_samples = assembly.finish()
     return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
@@ -364,6 +375,7 @@ def _score_chunks(
     chunks: list[list[Path]], todo: list[int], keys: list[str], parts: Path, assembly: _Assembly, *,
     format: str | None, jobs: int | None, dask: str | None, contributions: bool, progress: bool | None, n_files: int,
     feature_rank: str | None = None,
+    diversity_rank: str = "auto",
 ) -> None:
     """Score the chunks of ``todo``, save each as a part and hand every part
     (the reused ones too) to ``assembly`` as it is saved."""
@@ -381,7 +393,8 @@ def _score_chunks(
         if todo and (dask is None and (jobs == 1 or len(todo) == 1)):
             for i in todo:
                 result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions,
-                                     contributions_path=str(_part_paths(parts, i)[2]), feature_rank=feature_rank)
+                                     contributions_path=str(_part_paths(parts, i)[2]), feature_rank=feature_rank,
+                                     diversity_rank=diversity_rank)
                 assembly.saved_part(i, _save_part(parts, i, keys[i], *result))
                 bar.update(len(chunks[i]))
         elif todo:
@@ -393,7 +406,7 @@ def _score_chunks(
                     local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
                                       contributions=contributions, contributions_path=local_path,
-                                      feature_rank=feature_rank)
+                                      feature_rank=feature_rank, diversity_rank=diversity_rank)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]

@@ -36,7 +36,8 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
-from .indices.resolution import NO_RESOLVED_RANK, diversity_rank
+from .indices.resolution import check_asked_rank, unresolved_reason
+from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
 from .pillars import PILLARS, component_labels, pillar_scores
@@ -68,13 +69,15 @@ def _suffix_columns(table: pd.DataFrame, suffix: str) -> tuple[pd.DataFrame, dic
     return table.drop(columns=[f"{k}{suffix}" for k in reasons]), reasons
 
 
-def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
+def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: str = "auto") -> pd.DataFrame:
     """richness, shannon, simpson, inverse_simpson, evenness at each sample's
-    ``diversity_rank`` (:mod:`gutbalance.indices.resolution`); and chao1,
+    ``diversity_rank`` (:mod:`gutbalance.indices.resolution`; ``asked``: the
+    rank asked for the whole run, ``auto`` for each sample's finest); and chao1,
     missing with a reason for a sample without read counts (see
     :func:`gutbalance.indices.chao1`).  The columns are the same for every
     cohort, so a sample's row never depends on what else was read with it."""
-    rank = diversity_rank(cohort) if rank is None else rank
+    rank = _diversity_rank(cohort, asked) if rank is None else rank
+    unresolved = f"{unresolved_reason(asked)} (see docs/indices.md, diversity_rank)"
     table = alpha_diversity(cohort, rank=rank)
     table["chao1"] = chao1(cohort, rank=rank)
     _, why_not = observed_counts(cohort)
@@ -82,9 +85,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFr
         [reason if r else "" for reason, r in zip(why_not, rank, strict=True)], dtype=object
     )
     table["diversity_rank"] = rank
-    table["diversity_missing"] = [
-        "" if r else f"{NO_RESOLVED_RANK} (see docs/indices.md, diversity_rank)" for r in rank
-    ]
+    table["diversity_missing"] = ["" if r else unresolved for r in rank]
     single = (table["richness"] == 1).to_numpy()
     table["evenness_missing"] = np.where(
         single, "one taxon only: evenness (Shannon / ln richness) is 0 / 0", ""
@@ -99,7 +100,7 @@ def published_index_scores(
     with a reason where they cannot describe the sample; ``gmwi2`` is the
     cohort's :func:`~gutbalance.indices.gmwi2_table` at ``rank`` when the
     caller has it already (computed here otherwise)."""
-    rank = diversity_rank(cohort) if rank is None else rank
+    rank = _diversity_rank(cohort) if rank is None else rank
     gmhi = gmhi_table(cohort, resolved_rank=rank)
     if gmwi2 is None:
         gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
@@ -158,7 +159,7 @@ def _no_percentiles(percentiles: bool) -> None:
         )
 
 
-def score(cohort: Cohort, *, percentiles: bool = False) -> pd.DataFrame:
+def score(cohort: Cohort, *, percentiles: bool = False, diversity_rank: str = "auto") -> pd.DataFrame:
     """One row per sample (index ``sample``) with every score gutbalance computes.
 
     Columns: ``immune_support`` and the five pillars (0-100), the published
@@ -167,13 +168,16 @@ def score(cohort: Cohort, *, percentiles: bool = False) -> pd.DataFrame:
     columns (:data:`TRAIL_COLUMNS`).  The ``<score>_percentile`` columns of
     ``scores.tsv`` come from :func:`gutbalance.reference.with_percentiles`.
     ``percentiles`` is deprecated: ``False`` is what every call does, ``True``
-    raises TypeError.
+    raises TypeError.  ``diversity_rank``: the rank of richness, Shannon,
+    Simpson, evenness and Chao1, ``"auto"`` (each sample's finest resolved
+    rank) or one rank for every sample (``"genus"``: a sample that does not
+    resolve it has them missing, with the reason; docs/indices.md).
     """
     _no_percentiles(percentiles)
-    return score_with_contributions(cohort, explain=False)[0]
+    return score_with_contributions(cohort, explain=False, diversity_rank=diversity_rank)[0]
 
 
-def contributions(cohort: Cohort) -> dict[str, dict]:
+def contributions(cohort: Cohort, *, diversity_rank: str = "auto") -> dict[str, dict]:
     """What each sample's scores are made of, for ``scores.json``.
 
     Returns
@@ -184,11 +188,12 @@ def contributions(cohort: Cohort) -> dict[str, dict]:
     :func:`gutbalance.indices.gmhi_contributions` and
     :func:`gutbalance.indices.gmwi2_contributions` for the list entries.
     """
-    return score_with_contributions(cohort)[1]
+    return score_with_contributions(cohort, diversity_rank=diversity_rank)[1]
 
 
 def score_with_contributions(
-    cohort: Cohort, *, percentiles: bool = False, explain: bool = True, raw_json: bool = False
+    cohort: Cohort, *, percentiles: bool = False, explain: bool = True, raw_json: bool = False,
+    diversity_rank: str = "auto",
 ) -> tuple[pd.DataFrame, dict[str, dict]]:
     """:func:`score` and :func:`contributions` in one pass: the pillar
     scores and their contributing taxa come from the same computation.
@@ -198,14 +203,22 @@ def score_with_contributions(
     text too (each a :class:`~gutbalance.json_text.RawJSON`, which
     :func:`gutbalance.json_text.dumps` splices in: the batch pipeline's way
     to ``scores.json``); without it, every list is dictionaries, each
-    entry's traits named (:func:`gutbalance.pillars.contribution_text.expanded`)."""
+    entry's traits named (:func:`gutbalance.pillars.contribution_text.expanded`).
+    ``diversity_rank`` as for :func:`score`."""
     _no_percentiles(percentiles)
-    rank = diversity_rank(cohort)
+    asked = diversity_rank
+    check_asked_rank(asked)
+    rank = _diversity_rank(cohort)
+    # A fixed rank moves only the diversity columns; GMHI and GMWI2 keep
+    # their own test of the sample's finest rank (species).
+    at = rank if asked == "auto" else _diversity_rank(cohort, asked)
     # One GMWI2 table for the scores and the explanation (its clade counts and
     # calibration note), as both ask it of the same cohort at the same ranks.
     gmwi2 = gmwi2_table(cohort, resolved_rank=rank)
     families = [
-        published_index_scores(cohort, rank, gmwi2=gmwi2) if family is published_index_scores else family(cohort, rank)
+        published_index_scores(cohort, rank, gmwi2=gmwi2) if family is published_index_scores
+        else diversity_scores(cohort, at, asked=asked) if family is diversity_scores
+        else family(cohort, rank)
         for family in SCORE_FAMILIES
     ]
     table = pd.concat(families, axis=1)

@@ -240,3 +240,37 @@ def test_reference_build_works_on_the_shipped_zeller_files_with_its_defaults(sha
     ref = Reference.load(out)
     assert ref.primary.characteristics["n_profiles"] == 457
     assert ref.primary.kind == {"profiler": "mOTUs", "rank": "species"}
+
+
+def test_diversity_rank_fixes_one_rank_for_the_study_and_a_resumed_run_follows_it(tmp_path):
+    # A 16S genus table: s1 resolves genus, s2 names species for most of its reads, s3 only families.
+    F = "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales"
+    B = "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae"
+    rows = [
+        (f"{F};f__Ruminococcaceae;g__Faecalibacterium", 300, 0, 0),
+        (f"{B};g__Bacteroides", 400, 100, 0),
+        (f"{F};f__Lachnospiraceae;g__Roseburia", 300, 300, 0),
+        (f"{B};g__Bacteroides;s__vulgatus", 0, 600, 0),
+        (f"{F};f__Lachnospiraceae", 0, 0, 700),
+        (f"{F};f__Ruminococcaceae", 0, 0, 300),
+    ]
+    table = tmp_path / "in" / "genus_table.tsv"
+    table.parent.mkdir()
+    table.write_text("taxonomy\ts1\ts2\ts3\n" + "".join(f"{t}\t{a}\t{b}\t{c}\n" for t, a, b, c in rows))
+    out = tmp_path / "out"
+    result = run("analyze", table, "-o", out, "--reports", "none", "-j", "1")
+    assert result.exit_code == 0, result.output
+    auto = read_scores(out / "scores.tsv")
+    assert auto["diversity_rank"].to_dict() == {"s1": "genus", "s2": "species", "s3": "family"}
+    result = run("analyze", table, "-o", out, "--reports", "none", "-j", "1", "--diversity-rank", "genus")
+    assert result.exit_code == 0, result.output
+    assert "reused" not in result.output  # the rank is part of what a saved part was made from
+    genus = read_scores(out / "scores.tsv")
+    assert genus["diversity_rank"].to_dict() == {"s1": "genus", "s2": "genus", "s3": ""}
+    assert genus.loc["s2", "richness"] == 2  # Bacteroides and Roseburia
+    assert pd.isna(genus.loc["s3", "shannon"])
+    assert "shannon: less than half of the classified abundance is named at genus rank" in genus.loc["s3", "missing"]
+    assert genus.loc["s1"].equals(auto.loc["s1"])
+    result = run("analyze", table, "-o", tmp_path / "x", "--diversity-rank", "genera")
+    assert result.exit_code == 2
+    assert "'genera' is not one of 'auto', 'species', 'genus'" in result.output

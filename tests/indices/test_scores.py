@@ -11,6 +11,7 @@ import pytest
 import gutbalance
 from gutbalance.errors import UnrecognizedFormatError
 from gutbalance.scores import contributions, parse_missing, score
+from tests.helpers import MIXED_RANK_STUDY as STUDY
 from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 from .conftest import gmhi_table_cohort
@@ -226,3 +227,64 @@ def test_a_mostly_unclassified_kraken_report_gets_a_warning():
     table = score(cohort)
     assert "80% of the reads are unclassified" in table.loc["k", "warnings"]
     assert table.loc["ok", "warnings"] == ""
+
+
+# --- one diversity rank for a whole study -------------------------------------------
+
+DIVERSITY = ["richness", "shannon", "simpson", "inverse_simpson", "evenness"]
+
+
+def _shannon(*shares: float) -> float:
+    total = sum(shares)
+    return -sum(p / total * np.log(p / total) for p in shares)
+
+
+def test_auto_mixes_ranks_within_a_study_and_a_fixed_rank_does_not():
+    cohort = make_cohort(STUDY)
+    auto = score(cohort)
+    assert auto["diversity_rank"].to_dict() == {
+        "genus_sample": "genus", "species_sample": "species", "family_sample": "family"}
+    genus = score(cohort, diversity_rank="genus")
+    assert genus.loc["genus_sample", "diversity_rank"] == "genus"
+    assert genus.loc["species_sample", "diversity_rank"] == "genus"
+    # the species sample's genera: Bacteroides 50, Faecalibacterium 20, Roseburia 30
+    assert genus.loc["species_sample", "richness"] == 3
+    assert genus.loc["species_sample", "shannon"] == pytest.approx(_shannon(50, 20, 30))
+    assert auto.loc["species_sample", "richness"] == 3  # three species too: Shannon tells the ranks apart
+    assert auto.loc["species_sample", "shannon"] == pytest.approx(_shannon(40, 20, 10))
+    # the family-only sample resolves no genus: diversity missing, with the reason, never a family number
+    row = genus.loc["family_sample"]
+    assert row["diversity_rank"] == ""
+    assert row[DIVERSITY].isna().all()
+    missing = parse_missing(row["missing"])
+    for column in DIVERSITY:
+        assert "less than half of the classified abundance is named at genus rank" in missing[column], column
+        assert "none at another rank" in missing[column]
+    # the genus sample is as under auto, bit for bit
+    pd.testing.assert_series_equal(genus.loc["genus_sample"], auto.loc["genus_sample"])
+    # nothing but the diversity columns moves: pillars, GMHI and GMWI2 keep their own species test
+    kept = [c for c in auto.columns if c not in (*DIVERSITY, "chao1", "diversity_rank", "missing")]
+    pd.testing.assert_frame_equal(genus[kept], auto[kept])
+    assert "gmhi: GMHI is defined on species; this sample resolves only to genus rank" in genus.loc[
+        "genus_sample", "missing"]
+    assert np.isfinite(auto.loc["species_sample", "gmwi2"]) == np.isfinite(genus.loc["species_sample", "gmwi2"])
+
+
+def test_a_fixed_rank_is_a_parameter_each_row_still_depends_on_its_sample_alone():
+    cohort = make_cohort(STUDY)
+    together = score(cohort, diversity_rank="family")
+    assert (together["diversity_rank"] == "family").all()
+    assert together.loc["family_sample", "richness"] == 3
+    assert together.loc["family_sample", "shannon"] == pytest.approx(_shannon(60, 25, 15))
+    for name in STUDY:
+        alone = score(make_cohort({name: STUDY[name]}), diversity_rank="family")
+        pd.testing.assert_series_equal(alone.loc[name], together.loc[name])
+    # species: only the species sample resolves it
+    species = score(cohort, diversity_rank="species")
+    assert species["diversity_rank"].to_dict() == {
+        "genus_sample": "", "species_sample": "species", "family_sample": ""}
+
+
+def test_a_diversity_rank_that_is_no_rank_is_refused():
+    with pytest.raises(gutbalance.DataError, match=r"diversity rank 'genera': choose one of auto, species, genus"):
+        score(make_cohort(STUDY), diversity_rank="genera")

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import re
+import warnings
 from pathlib import Path
 
 import h5py
@@ -329,10 +330,43 @@ def test_a_json_table_of_integers_holds_counts_whatever_its_totals():
 @pytest.mark.parametrize("source", [_json_source, _hdf5_source], ids=["json", "hdf5"])
 def test_a_float_table_of_whole_percentages_is_still_read_as_percentages(source):
     # A genuine percentage table whose values happen to be whole, typed float and saying
-    # nothing more: the totals (100 per sample) decide, as before.
-    profiles = biom_format.read(source(_percent_table(float)))
+    # nothing more: the totals (100 per sample) decide, as for every feature table.  It may
+    # as well be 100 reads a sample (rarefied), which nothing in it tells: a warning says so
+    # and how to say counts.
+    with pytest.warns(GutBalanceWarning, match=r"every value is a whole number and every sample adds up to about "
+                                              r"100: read as percentages, but they may be read counts") as caught:
+        profiles = biom_format.read(source(_percent_table(float)))
+    assert "abundance_unit = reads" in str(caught[0].message)
     assert [p.counts is None for p in profiles] == [True, True]
     assert profiles[0].abundance == pytest.approx([0.6, 0.4])
+
+
+@pytest.mark.parametrize("source", [_json_source, _hdf5_source], ids=["json", "hdf5"])
+def test_no_warning_where_the_table_says_or_the_numbers_tell(source):
+    # fractional percentages cannot be reads; totals of 1000 are counts; a declared unit decides
+    fractional = Table(np.array([[60.5, 40], [39.5, 60]]), ["; ".join(LINEAGES[0]), "; ".join(LINEAGES[1])],
+                       ["S1", "S2"])
+    counts = Table(np.array([[600, 400], [400, 600]], dtype=float), ["; ".join(LINEAGES[0]), "; ".join(LINEAGES[1])],
+                   ["S1", "S2"])
+    declared = _percent_table(float)
+    declared.add_metadata({"S1": {"abundance_unit": "reads"}, "S2": {"abundance_unit": "reads"}}, axis="sample")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert [p.counts for p in biom_format.read(source(fractional))] == [None, None]
+        assert [p.counts is not None for p in biom_format.read(source(counts))] == [True, True]
+        assert [p.counts for p in biom_format.read(source(declared))] == [[60.0, 40.0], [40.0, 60.0]]
+
+
+def test_the_warning_reaches_the_problems_of_a_batch(tmp_path):
+    # analyze lists it in problems.tsv beside the file, and still scores the samples
+    path = tmp_path / "rarefied_or_percent.biom"
+    with h5py.File(path, "w") as f:
+        _percent_table(float).to_hdf5(f, "elsewhere")
+    result = gutbalance.read_batch([path])
+    assert result.cohort is not None
+    assert result.cohort.n_samples == 2
+    assert [p.severity for p in result.problems] == ["warning"]
+    assert "may be read counts" in result.problems[0].message
 
 
 def test_the_unit_a_sample_metadata_gives_decides_over_the_totals():

@@ -446,15 +446,75 @@ def test_a_report_is_written_only_from_reads_counted(tmp_path):
 
 
 def test_table_round_trip(tmp_path):
-    cohort = make_cohort({"A": SMALL_COMMUNITY, "B": SECOND})
+    cohort = with_reads(make_cohort({"A": SMALL_COMMUNITY, "B": SECOND}))
     out = gutbalance.write(cohort, tmp_path / "tables", format="bracken")
     back = gutbalance.read(out)
     assert back.sample_names == ["A", "B"]
     assert_same_species(cohort, back)
+    # whole reads, as Bracken writes them
+    rows = [line.split("\t") for line in (out / "A.bracken").read_text().splitlines()[1:]]
+    assert all(r[5].isdigit() and r[3] == r[5] for r in rows)
+
+
+def test_a_bracken_table_is_written_only_from_reads(tmp_path):
+    # It used to scale a relative profile to 1,000,000 reads as floats: reads nobody
+    # counted, in a file Bracken never writes.  Refused like the Kraken report, naming why.
+    cohort = make_cohort({"A": SMALL_COMMUNITY, "B": SECOND})
+    with pytest.raises(FormatError, match=r"a Bracken table holds reads .* 2 of 2 samples have none \(A, B: it holds "
+                                          r"relative abundances") as info:
+        gutbalance.write(cohort, tmp_path / "tables", format="bracken")
+    assert ".profile (CAMI)" in str(info.value)
+    assert not (tmp_path / "tables").exists()
+    # another profiler's estimates are not Bracken's: refused, naming the profiler
+    estimated = tmp_path / "S1_profile.txt"
+    estimated.write_text(
+        "#mpa_v30_CHOCOPhlAn_201901\n#estimated_reads_mapped_to_known_clades:1000\n"
+        "#clade_name\tNCBI_tax_id\trelative_abundance\tcoverage\testimated_number_of_reads_from_the_clade\n"
+        "k__Bacteria\t2\t100.0\t1.0\t1000\n"
+        "k__Bacteria|p__Bacteroidetes\t2|976\t100.0\t1.0\t1000\n"
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|"
+        "s__Bacteroides_vulgatus\t2|976|200643|171549|815|816|821\t100.0\t1.0\t1000\n"
+    )
+    mpa = gutbalance.read(estimated)
+    assert mpa.counted_samples().all()
+    with pytest.raises(FormatError, match="its reads were estimated by metaphlan"):
+        gutbalance.write(mpa, tmp_path / "S1.bracken", format="bracken")
+
+
+def test_a_bracken_table_converts_to_a_bracken_table_with_its_own_estimates(tmp_path):
+    (tmp_path / "S3.bracken").write_text(BRACKEN_TABLE)
+    cohort = gutbalance.read(tmp_path / "S3.bracken")
+    out = gutbalance.write(cohort, tmp_path / "again" / "S3.bracken", format="bracken")
+    rows = [line.split("\t") for line in out.read_text().splitlines()[1:]]
+    assert [(r[0], r[5]) for r in rows] == [
+        ("Phocaeicola vulgatus", "2000"), ("Roseburia intestinalis", "1200"), ("Roseburia hominis", "801")
+    ]
+    # a Kraken report still wants reads counted
+    with pytest.raises(FormatError, match="its reads were estimated by bracken"):
+        gutbalance.write(cohort, tmp_path / "S3.kreport", format="kraken")
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("kraken", ".kreport"), ("bracken", ".bracken")])
+def test_fractional_counts_are_refused_naming_the_sample_and_taxon(tmp_path, fmt, suffix):
+    # A table that says it holds counts but holds 12.5: neither file holds fractions
+    # of reads, and rounding would change the profile unsaid.
+    table = tmp_path / "counts.csv"
+    table.write_text("taxon,A,B\nRoseburia intestinalis,12.5,40\nRoseburia hominis,300,60\n")
+    cohort = gutbalance.read(table, format="table")
+    assert cohort.counted_samples().all()
+    with pytest.raises(FormatError, match=r"sample 'A': taxon 'Roseburia intestinalis' holds 12\.5 reads, not a whole "
+                                          "number") as info:
+        gutbalance.write(cohort, tmp_path / f"out{suffix}", format=fmt)
+    assert info.value.path == str(tmp_path / f"out{suffix}")
+    assert not (tmp_path / f"out{suffix}").exists()
+    # the whole-read sample alone is written
+    only_b = cohort.subset(["B"])
+    written = gutbalance.write(only_b, tmp_path / f"B{suffix}", format=fmt)
+    assert "40\t" in written.read_text()
 
 
 def test_table_needs_species(tmp_path):
-    cohort = make_cohort({"A": {"k__Bacteria|p__Firmicutes": 100.0}})
+    cohort = with_reads(make_cohort({"A": {"k__Bacteria|p__Firmicutes": 100.0}}))
     with pytest.raises(FormatError, match="species"):
         gutbalance.write(cohort, tmp_path / "A.bracken", format="bracken")
 
@@ -465,7 +525,8 @@ def test_cami_profiles_to_kraken_and_back(shared_data, tmp_path):
     cohort = with_reads(gutbalance.read(sorted(folder.glob("*.profile"))[:4]))
     out = gutbalance.write(cohort, tmp_path / "k", format="kraken")
     back = gutbalance.read(out)
-    assert_same_species(cohort, back)
+    # reads are whole (with_reads rounds a million reads a sample): species shares within a read in 1e6
+    assert_same_species(cohort, back, tol=1e-6)
 
 
 # --- fuzzing -----------------------------------------------------------------------------
@@ -502,3 +563,11 @@ def test_mutated_files(valid, pos, cut, insert):
     text = valid[:pos] + insert + valid[pos + cut :]
     for fmt in (None, "kraken", "bracken"):
         _attempt(text.encode("utf-8", "surrogatepass"), fmt)
+
+
+def test_half_a_read_in_a_million_is_not_taken_for_round_off(tmp_path):
+    table = tmp_path / "counts.csv"
+    table.write_text("taxon,A\nRoseburia intestinalis,1000000.5\nRoseburia hominis,300\n")
+    cohort = gutbalance.read(table, format="table")
+    with pytest.raises(FormatError, match=r"taxon 'Roseburia intestinalis' holds 1000000\.5 reads"):
+        gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")

@@ -32,8 +32,9 @@ def _kraken_report(cohort: gutbalance.Cohort, folder: Path) -> Path:
 
 
 def _bracken(cohort: gutbalance.Cohort, folder: Path) -> Path:
+    # A Bracken table holds reads: written from the profile as if its reads had been counted.
     path = folder / "S1.bracken"
-    path.write_text("\n".join(kraken.table_lines(cohort, 0)) + "\n", encoding="utf-8")
+    path.write_text("\n".join(kraken.table_lines(with_reads(cohort), 0)) + "\n", encoding="utf-8")
     return path
 
 
@@ -88,8 +89,8 @@ def test_every_written_format_is_listed_and_reads_back(original, tmp_path, name,
     line = _listed_formats()[name]
     assert "write" in line
     assert all(ext in line.split() for ext in fmt.extensions)
-    if name == "kraken":
-        original = with_reads(original)  # a Kraken report holds reads counted
+    if name in ("kraken", "bracken"):
+        original = with_reads(original)  # a Kraken report and a Bracken table hold reads
     if extension:
         # The suffix alone picks the format (the registry's extensions).
         path = gutbalance.write(original, tmp_path / f"S1{extension}")

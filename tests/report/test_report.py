@@ -35,6 +35,7 @@ from gutbalance.report.render import (
     source_link,
 )
 from gutbalance.scores import score_with_contributions
+from tests.helpers import MIXED_RANK_STUDY, make_cohort
 from tests.report.conftest import XSS_NAME
 
 
@@ -566,3 +567,18 @@ def test_a_folder_without_a_manifest_keeps_its_pages_and_says_they_may_be_stale(
 
     assert remove_reports(tmp_path)
     assert sorted(left_reports(tmp_path)) == sorted(old)
+
+
+def test_the_sample_page_says_the_rank_of_its_diversity_and_why_there_is_none(tmp_path):
+    # A study scored at one rank (analyze --diversity-rank genus): "Species richness" of a
+    # genus table counts genera, so the page says the rank; a sample that does not resolve
+    # it says why its diversity is missing, on the section and on each card.
+    cohort = make_cohort(MIXED_RANK_STUDY)
+    scores, contributions = score_with_contributions(cohort, diversity_rank="genus")
+    write_reports(tmp_path, cohort, scores, contributions, figures=False)
+    species = (tmp_path / "samples" / "species_sample.html").read_text()
+    assert "Computed at genus rank: richness counts the taxa named at genus rank" in species
+    family = (tmp_path / "samples" / "family_sample.html").read_text()
+    assert "Computed at" not in family
+    assert "No diversity: less than half of the classified abundance is named at genus rank" in family
+    assert "Missing: less than half of the classified abundance is named at genus rank" in family

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..example import example_path
+from ..indices.resolution import DIVERSITY_RANK_CHOICES
 from ..io import Problem, read_batch, read_metadata
 from ..lazy import lazy
 from ..pipeline import DEFAULT_CHUNK_FILES, run
@@ -65,6 +66,9 @@ REPORT_LIMIT = 2000
               help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
 @click.option("--group-column", "group_columns", multiple=True,
               help="Metadata column to compare groups by in the cohort report (repeatable).")
+@click.option("--diversity-rank", type=click.Choice(list(DIVERSITY_RANK_CHOICES)), default="auto", show_default=True,
+              help="Rank of richness, Shannon and the other diversity columns: each sample's finest resolved rank "
+                   "(auto), or one rank for the whole study (a sample not resolving it gets them missing, with why).")
 def analyze(
     inputs: tuple[str, ...],
     out_dir: Path,
@@ -82,6 +86,7 @@ def analyze(
     time_column: str | None,
     subject_pattern: str | None,
     group_columns: tuple[str, ...],
+    diversity_rank: str,
 ) -> None:
     """Score every sample in INPUTS (files, folders or globs).
 
@@ -97,7 +102,7 @@ def analyze(
     meta = _check_metadata_columns(metadata, subject_column, time_column, group_columns)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
                   contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),
-                  feature_rank=feature_rank)
+                  feature_rank=feature_rank, diversity_rank=diversity_rank)
     if summary.n_samples == 0:
         _report_problems(summary.problems)
         click.echo("gutbalance: error: no input could be read", err=True)

@@ -8,7 +8,7 @@ import click
 
 from ..io import formats as all_formats
 from ..io import read, write
-from ..io.registry import observed_count_samples
+from ..io.registry import counts_estimated_by, format_for_path, get_format, observed_count_samples
 from ..taxonomy import RANKS
 
 
@@ -29,12 +29,15 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
     click.echo(f"{cohort.n_samples} samples, {cohort.n_taxa} taxa -> {out}", err=True)
     # Said, because a user who converts a profile with read statistics expects counts in the table.
     estimated = cohort.counted_samples() & ~observed_count_samples(cohort)
-    if estimated.any() and not str(out).lower().endswith(".h5ad") and (to or "").lower() != "h5ad":
+    written_as = get_format(to) if to else format_for_path(out)
+    if written_as.name == "bracken":  # a Bracken table keeps Bracken's own estimates as what they are
+        estimated &= counts_estimated_by(cohort) != "bracken"
+    if estimated.any() and written_as.name != "h5ad":
         kinds = ", ".join(sorted(set(cohort.samples["source_format"].astype(str)[estimated])))
         click.echo(
             f"note: the read counts of {int(estimated.sum())} of {cohort.n_samples} samples are a profiler's "
             f"estimates ({kinds}), not reads counted, so they are not written as read counts: relative abundances "
-            "instead, or reads scaled from them in a Kraken report (docs/formats.md, Writing)",
+            "instead (a Kraken report of them is refused, a Bracken table unless they are Bracken's; docs/formats.md, Writing)",
             err=True,
         )
 

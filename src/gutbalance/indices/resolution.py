@@ -18,6 +18,21 @@ are the community rather than a few of its members.  Every real stool profile
 in ``../shared/data`` resolves species with at least 0.93 of its abundance
 (mOTUs 3, MetaPhlAn 3, the QIIME 2 mock community), so the choice does not
 depend on the exact value.
+
+A whole study at one rank
+-------------------------
+``auto`` (the default) takes each sample's finest resolved rank, so in a 16S
+genus table where most samples resolve genus, one whose few amplicon
+variants carry species names for half its abundance gets a species richness
+and one classified mostly to family a family richness: the study's richness
+and Shannon are then at different ranks and not comparable.  A fixed rank
+(``analyze --diversity-rank genus``, ``score(cohort, diversity_rank="genus")``)
+is a parameter of the run: every sample's diversity is at that rank, and a
+sample that does not resolve it (less than :data:`MIN_RESOLVED_SHARE` named
+there) has its diversity missing with the reason (:func:`unresolved_reason`),
+never a number at another rank.  Each sample's row still depends on that
+sample and the parameters alone.  GMHI and GMWI2 keep their own test (the
+sample's ``auto`` rank must be species), whatever rank diversity is asked at.
 """
 
 from __future__ import annotations
@@ -26,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
+from ..errors import DataError
 
 #: Finest first: the ranks diversity may be computed at.
 RESOLUTION_RANKS = ("species", "genus", "family", "order", "class", "phylum")
@@ -35,6 +51,9 @@ MIN_RESOLVED_SHARE = 0.5
 #: rank from species to phylum, less than half of its classified abundance is
 #: named (nothing classified at all, or named rows adding up to little of it).
 NO_RESOLVED_RANK = "less than half of the classified abundance is named at any one rank from species to phylum"
+#: What a run may ask diversity to be computed at: each sample's finest
+#: resolved rank (``auto``), or one rank for every sample.
+DIVERSITY_RANK_CHOICES = ("auto", *RESOLUTION_RANKS)
 
 
 def resolved_shares(cohort: Cohort, ranks: tuple[str, ...] = RESOLUTION_RANKS) -> pd.DataFrame:
@@ -53,13 +72,41 @@ def resolved_shares(cohort: Cohort, ranks: tuple[str, ...] = RESOLUTION_RANKS) -
     return pd.DataFrame(shares, index=cohort.samples.index, columns=list(ranks))
 
 
-def diversity_rank(cohort: Cohort) -> pd.Series:
-    """The finest rank each sample resolves (see the module docstring), or ""
-    when it resolves none (nothing classified, or nothing named)."""
-    shares = resolved_shares(cohort).to_numpy()
-    ok = shares >= MIN_RESOLVED_SHARE
-    first = np.argmax(ok, axis=1)
-    has = ok.any(axis=1)
-    ranks = np.array(RESOLUTION_RANKS, dtype=object)
-    out = np.where(has, ranks[first], "")
+def diversity_rank(cohort: Cohort, asked: str = "auto") -> pd.Series:
+    """The rank each sample's diversity is computed at, or "" when it has
+    none: with ``asked="auto"`` the finest rank it resolves (see the module
+    docstring; "" when nothing classified or nothing named), with a rank
+    (``"genus"``) that rank where the sample resolves it, else "".
+
+    Raises
+    ------
+    DataError
+        ``asked`` is neither ``auto`` nor one of :data:`RESOLUTION_RANKS`.
+    """
+    check_asked_rank(asked)
+    if asked == "auto":
+        shares = resolved_shares(cohort).to_numpy()
+        ok = shares >= MIN_RESOLVED_SHARE
+        first = np.argmax(ok, axis=1)
+        has = ok.any(axis=1)
+        ranks = np.array(RESOLUTION_RANKS, dtype=object)
+        out = np.where(has, ranks[first], "")
+    else:
+        share = resolved_shares(cohort, (asked,))[asked].to_numpy()
+        out = np.where(share >= MIN_RESOLVED_SHARE, asked, "").astype(object)
     return pd.Series(out, index=cohort.samples.index, name="diversity_rank", dtype=object)
+
+
+def check_asked_rank(asked: str) -> None:
+    """Refuse a diversity rank that is neither ``auto`` nor a rank diversity
+    may be computed at, naming the choices."""
+    if asked not in DIVERSITY_RANK_CHOICES:
+        raise DataError(f"diversity rank {asked!r}: choose one of {', '.join(DIVERSITY_RANK_CHOICES)}")
+
+
+def unresolved_reason(asked: str = "auto") -> str:
+    """Why a sample has no diversity when ``asked`` found no rank for it."""
+    if asked == "auto":
+        return NO_RESOLVED_RANK
+    return (f"less than half of the classified abundance is named at {asked} rank, the rank asked for the whole "
+            f"run (diversity rank {asked}): no {asked} richness or Shannon, and none at another rank")

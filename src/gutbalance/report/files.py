@@ -169,8 +169,8 @@ def write_reports(
     scores.index = scores.index.astype(str)
     keys = score_columns(scores)
     # diversity_rank and warnings say each sample's kind of input, which picks
-    # its healthy population (or none) in the pages
-    scores = scores[keys + [c for c in ("diversity_rank", "warnings") if c in scores.columns]]
+    # its healthy population (or none) in the pages; missing says why a card has no number
+    scores = scores[keys + [c for c in ("diversity_rank", "missing", "warnings") if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)

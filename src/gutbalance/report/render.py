@@ -506,7 +506,8 @@ def render_sample_report(
     for group, label in GROUPS.items():
         members = [c for c in cards if c.info.group == group]
         if members:
-            sections.append({"group": group, "label": label, "cards": members})
+            note = _diversity_rank_note(row.get("diversity_rank", ""), missing) if group == "diversity" else ""
+            sections.append({"group": group, "label": label, "cards": members, "note": note})
     pillars_present = any(c.info.group in ("overall", "pillar") for c in cards)
     references = sorted({r for c in cards for r in c.info.references})
     return environment().get_template("sample.html").render(
@@ -523,6 +524,17 @@ def render_sample_report(
         not_comparable=not_comparable,
         **_page_common(statistics.reference),
     )
+
+
+def _diversity_rank_note(rank: object, missing: dict[str, str]) -> str:
+    """The rank the diversity section's numbers are at (``analyze
+    --diversity-rank``, or the sample's finest resolved rank), or why there
+    is none: "Species richness" of a genus table counts genera."""
+    if isinstance(rank, str) and rank:
+        return (f"Computed at {rank} rank: richness counts the taxa named at {rank} rank in the sample, and "
+                "Shannon, Simpson and evenness are over their shares (see docs/indices.md, diversity_rank).")
+    why = missing.get("shannon") or missing.get("richness")
+    return f"No diversity: {why}." if why else ""
 
 
 def _kind_text(reference: Reference) -> str:

@@ -51,21 +51,23 @@ is ``new_est_reads`` over their sum (the printed fraction has five decimals);
 counts are ``new_est_reads``.
 
 Writers: :func:`write_report` writes one six-column report per sample and
-:func:`write_table` one species-level Bracken table per sample.  A Kraken
-report holds reads counted, as whole numbers, and says nothing else about
-them: it is written only for samples whose read counts were counted
-(``cohort.counts``, not a profiler's estimates such as MetaPhlAn's, which
-need not be proportional to the profiler's abundances).  For any other sample
-(relative abundances, estimated reads) :func:`write_report` refuses, naming
-the samples: reads made up from abundances would be whole numbers no reader
-(Kraken's tools, gutbalance) could tell from reads counted, and would get a
-Chao1 and a read-depth check from nothing sequenced; as fractions (what
-gutbalance wrote before 2026-11-27) they are a report Kraken never writes and
-some parsers reject.  Write such a profile as ``.profile`` (CAMI), ``.biom``,
-``.csv`` or MetaPhlAn instead.  The Bracken table's reads are Bracken's
-estimates by definition (the format has ``estimated_counts``): for a sample
-without counted reads they are its abundances scaled to 1,000,000 reads *as
-floats*, so no precision is lost to rounding.
+:func:`write_table` one species-level Bracken table per sample.  Both hold
+reads, as whole numbers, and say nothing else about them, so both write only
+reads a sample has: a Kraken report only reads counted (``cohort.counts``,
+not a profiler's estimates such as MetaPhlAn's, which need not be
+proportional to the profiler's abundances), a Bracken table reads counted or
+Bracken's own estimates (a ``.bracken`` table converted again).  For any
+other sample (relative abundances, another profiler's estimates) they refuse,
+naming the samples and why: reads made up from abundances would be whole
+numbers no reader (Kraken's tools, gutbalance) could tell from reads, with a
+read depth (and from a Kraken report a Chao1) from nothing sequenced; as
+fractions (what gutbalance wrote before 2026-11-27: a Bracken table of a
+relative profile scaled to 1,000,000 reads) they are files Kraken and Bracken
+never write.  A read count that is not a whole number (a table that says it
+holds counts but holds 12.5) is refused too, naming the sample and the taxon,
+rather than rounded: rounding would change the profile without saying so.
+Write such a profile as ``.profile`` (CAMI), ``.biom``, ``.csv`` or MetaPhlAn
+instead.
 """
 
 from __future__ import annotations
@@ -83,9 +85,6 @@ from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, counts_estimated_by, observed_count_samples, register
 from ..source import Source, parse_number, sample_name_from_path
-
-#: Reads per sample when a writer has to synthesise them from abundances.
-SYNTHETIC_TOTAL_READS = 1e6
 
 _RANK_CODE = re.compile(r"^(?:([URDKPCOFGS])(\d{0,3})|-)$")
 _CODE_RANK = {"D": "domain", "P": "phylum", "C": "class", "O": "order", "F": "family", "G": "genus", "S": "species"}
@@ -474,22 +473,80 @@ def _parents(cohort) -> np.ndarray:
     return out
 
 
+def _whole(value: float) -> bool:
+    """Whether ``value`` is a whole number of reads, up to the round-off of
+    the float arithmetic that carried it (a sum, a share times a total: about
+    1e-15 of the value; half a read in a million-read clade is not round-off)."""
+    return abs(value - round(value)) <= 1e-9 * max(1.0, abs(value))
+
+
+def _fractional_read_error(cohort, i: int, what: str, value: float) -> FormatError:
+    return FormatError(
+        f"sample {cohort.sample_names[i]!r}: {what} holds {value!r} reads, not a whole number, though the input "
+        "says it holds read counts; a Kraken report and a Bracken table hold whole reads, and rounding them "
+        "here would change the profile unsaid. Write .profile (CAMI), .biom, .csv or MetaPhlAn instead, or "
+        "give the reads as counted",
+        field="reads",
+    )
+
+
 def _sample_reads(cohort, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """Present columns, their abundances, their reads and the sample's total reads."""
+    """Present columns, their abundances, their whole reads and the sample's total reads.
+
+    Only for a sample whose reads the writers accept (:func:`_samples_without_reads`
+    says which): the reads are the cohort's counts, each a whole number
+    (a fractional one is refused, naming the sample and taxon: neither format
+    holds fractions of reads, see the module docstring)."""
     start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
     cols = cohort.X.indices[start:end]
     vals = cohort.X.data[start:end]
     keep = vals > 0
     cols, vals = cols[keep], vals[keep]
-    if cohort.counts is not None and observed_count_samples(cohort)[i]:
-        row = cohort.counts.getrow(i)
-        lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
-        reads = np.array([lookup.get(int(c), 0.0) for c in cols], dtype=float)
-        if reads.sum() > 0 and vals.sum() > 0:
-            # reads per unit of abundance, taken over every present column
-            total = float(reads.sum() / vals.sum())
-            return cols, vals, reads, total
-    return cols, vals, vals * SYNTHETIC_TOTAL_READS, SYNTHETIC_TOTAL_READS
+    if cohort.counts is None or not cohort.counted_samples()[i]:
+        raise FormatError(f"sample {cohort.sample_names[i]!r} holds relative abundances, no reads to write")
+    row = cohort.counts.getrow(i)
+    lookup = dict(zip(row.indices.tolist(), row.data.tolist()))
+    reads = np.array([lookup.get(int(c), 0.0) for c in cols], dtype=float)
+    fractional = [k for k, value in enumerate(reads.tolist()) if not _whole(value)]
+    if fractional:
+        # the finest such taxon is named: its clades above are fractional because of it
+        depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()
+        k = max(fractional, key=lambda k: depth[cols[k]])
+        raise _fractional_read_error(cohort, i, f"taxon {cohort.taxa['name'].iat[int(cols[k])]!r}", float(reads[k]))
+    reads = np.round(reads)
+    if reads.sum() <= 0 or vals.sum() <= 0:
+        raise FormatError(f"sample {cohort.sample_names[i]!r} has no reads to write")
+    # reads per unit of abundance, taken over every present column
+    return cols, vals, reads, float(reads.sum() / vals.sum())
+
+
+def _samples_without_reads(cohort, *, estimates_of: str = "") -> np.ndarray:
+    """Per sample: it has no reads either writer may write.  Reads counted
+    are written (:func:`observed_count_samples`); so are the estimates of the
+    format named ``estimates_of`` (Bracken's own, in a Bracken table)."""
+    usable = observed_count_samples(cohort)
+    if estimates_of and cohort.counts is not None:
+        usable = usable | (cohort.counted_samples() & (counts_estimated_by(cohort) == estimates_of))
+    return ~usable
+
+
+def _refuse_samples_without_reads(cohort, path: Path, without: np.ndarray, what: str, holds: str) -> None:
+    """The FormatError of a writer asked to write reads for samples that have
+    none it may write, naming them and why (relative abundances, or whose
+    estimates they hold)."""
+    if not without.any():
+        return
+    names = [str(s) for s in np.asarray(cohort.sample_names)[without]]
+    estimated = counts_estimated_by(cohort)[without]
+    why = (f"its reads were estimated by {estimated[0]}" if estimated[0]
+           else "it holds relative abundances, not read counts")
+    raise FormatError(
+        f"{what} holds {holds}, and {len(names)} of {cohort.n_samples} samples have none "
+        f"({', '.join(names[:3])}{', ...' if len(names) > 3 else ''}: {why}); reads made up from "
+        "abundances would read back as reads (a read depth and, from a Kraken report, a Chao1 from nothing "
+        "sequenced). Write .profile (CAMI), .biom, .csv or a MetaPhlAn table instead",
+        path=path,
+    )
 
 
 def report_lines(cohort, i: int) -> list[str]:
@@ -515,8 +572,9 @@ def report_lines(cohort, i: int) -> list[str]:
         clade[c] = max(clade[c], below)
     root = sum(clade[c] for c in children[-1])
     unassigned = float(cohort.samples["unassigned"].iloc[i]) * total
-    if observed_count_samples(cohort)[i] and abs(unassigned - round(unassigned)) < 1e-6 * max(1.0, unassigned):
-        unassigned = float(round(unassigned))  # whole reads come back whole, not 2010.0000000000005
+    if not _whole(unassigned):
+        raise _fractional_read_error(cohort, i, "its unassigned share", unassigned)
+    unassigned = float(round(unassigned))  # whole reads come back whole, not 2010.0000000000005
     grand = root + unassigned
     names = taxa["name"].to_numpy()
     ranks = taxa["rank"].to_numpy()
@@ -575,10 +633,15 @@ def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
     """One file when the cohort has one sample and ``path`` has a suffix,
     else a folder ``path`` with one file per sample."""
     path = Path(path)
+    try:
+        texts = {name: "\n".join(lines_of(cohort, i)) + "\n" for i, name in enumerate(cohort.sample_names)}
+    except FormatError as exc:
+        if exc.path is not None:
+            raise
+        raise FormatError(exc.message, path=path, line=exc.line, field=exc.field) from None
     if cohort.n_samples == 1 and path.suffix:
-        write_text_atomic("\n".join(lines_of(cohort, 0)) + "\n", path)
+        write_text_atomic(next(iter(texts.values())), path)
         return
-    texts = {name: "\n".join(lines_of(cohort, i)) + "\n" for i, name in enumerate(cohort.sample_names)}
     path.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
         write_text_atomic(text, path / f"{_safe_file_name(name)}{suffix}")
@@ -593,24 +656,21 @@ def write_report(cohort, path: Path) -> None:
         A sample has no counted reads (a relative profile, or a profiler's
         estimated reads): a Kraken report holds reads counted (see the module
         docstring)."""
-    observed = observed_count_samples(cohort)
-    if not observed.all():
-        without = [str(s) for s in np.asarray(cohort.sample_names)[~observed]]
-        estimated = counts_estimated_by(cohort)[~observed]
-        why = (f"its reads were estimated by {estimated[0]}" if estimated[0]
-               else "it holds relative abundances, not read counts")
-        raise FormatError(
-            f"a Kraken report holds reads counted, and {len(without)} of {cohort.n_samples} samples have none "
-            f"({', '.join(without[:3])}{', ...' if len(without) > 3 else ''}: {why}); reads made up from "
-            "abundances would read back as counted (a Chao1 from nothing sequenced). Write .profile (CAMI), "
-            ".biom, .csv or a MetaPhlAn table instead",
-            path=path,
-        )
+    _refuse_samples_without_reads(cohort, path, _samples_without_reads(cohort), "a Kraken report", "reads counted")
     _write_per_sample(cohort, path, report_lines, ".kreport")
 
 
 def write_table(cohort, path: Path) -> None:
-    """Write species-level Bracken tables: one file, or a folder of ``<sample>.bracken``."""
+    """Write species-level Bracken tables: one file, or a folder of ``<sample>.bracken``.
+
+    Raises
+    ------
+    FormatError
+        A sample has neither reads counted nor Bracken's own estimates (a
+        relative profile, or another profiler's estimated reads), or a read
+        count that is not a whole number (see the module docstring)."""
+    without = _samples_without_reads(cohort, estimates_of="bracken")
+    _refuse_samples_without_reads(cohort, path, without, "a Bracken table", "reads (counted, or Bracken's estimates)")
     _write_per_sample(cohort, path, table_lines, ".bracken")
 
 
