@@ -289,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{search[-1][0]:.3f}", file=sys.stderr)
     best, lam_c, lam_p = max(search)
     held = leave_one_study_out(components, labels, lam_c, lam_p, excluded)
+    # Three decimals, for the "Re-calibrated after ..." notes of docs/validation.md.
+    chosen = auc_rows(held, labels, ["immune_support"])["immune_support"]
+    print("held-out immune_support AUC: " + ", ".join(f"{k} {v:.3f}" for k, v in chosen.items()), file=sys.stderr)
     cal = fit(components, labels, lam_c, lam_p)
 
     inputs = [args.shared / "labelled" / f for f in (

@@ -717,8 +717,12 @@ def reweighting(components: pd.DataFrame, cal: dict, pillar: str) -> np.ndarray 
     absent = np.isnan(values)
     if not absent.any():
         return None
-    w = np.array([cal["components"][pillar][name] for name in names])
-    present = (~absent) @ w
+    # Summed weight by weight, as `weigh` sums the components: a matrix
+    # product's last bit can depend on how many rows the batch has (the BLAS
+    # kernel blocks rows), and a sample's row must not depend on its batch.
+    present = np.zeros(len(values))
+    for j, name in enumerate(names):
+        present = present + cal["components"][pillar][name] * (~absent[:, j])
     rows = absent.any(axis=1)
     factor = np.ones(len(values))
     factor[rows] = np.divide(1.0, present[rows], out=np.full(rows.sum(), np.nan), where=present[rows] > 0)
