@@ -400,11 +400,23 @@ for _info in (
         key="diversity_rank",
         label="Rank of the diversity",
         group="quality",
-        summary="The rank diversity was computed at: the finest rank the profile resolves.",
+        summary="The rank diversity was computed at: the finest rank the profile resolves, or the rank asked for the run.",
         meaning=(
             "The finest rank, from species up to phylum, at which at least half of the sample's classified abundance "
             "is named (species for MetaPhlAn, mOTUs and Bracken profiles, genus for a genus-level table); empty "
-            "when it resolves none."
+            "when it resolves none. A run with one diversity rank (analyze --diversity-rank genus) gives that rank, "
+            "empty for a sample that does not resolve it."
+        ),
+    ),
+    ScoreInfo(
+        key="resolved_rank",
+        label="Finest rank resolved",
+        group="quality",
+        summary="The finest rank the profile resolves, in a run that asked diversity at one rank.",
+        meaning=(
+            "Written only by a run with one diversity rank (analyze --diversity-rank): the rank diversity_rank "
+            "would hold in a default run. It picks the healthy population the sample's percentiles are against; "
+            "diversity at another rank than that population's gets no percentile."
         ),
     ),
     ScoreInfo(

@@ -43,12 +43,23 @@ from .json_text import RawJSON
 from .pillars import PILLARS, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
-from .scores_table import INDEX_NAME, LEAD_COLUMNS, MISSING_COLUMN, TRAIL_COLUMNS, WARNINGS_COLUMN
+from .scores_table import (
+    INDEX_NAME,
+    LEAD_COLUMNS,
+    MISSING_COLUMN,
+    RESOLVED_RANK_COLUMN,
+    TRAIL_COLUMNS,
+    WARNINGS_COLUMN,
+)
 
 #: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
 SEPARATOR = " | "
 #: A Kraken report with more unclassified reads than this gets a warning.
 MAX_UNCLASSIFIED_KRAKEN = 0.5
+#: The scores computed at each sample's ``diversity_rank`` (missing together
+#: when the sample has none); their percentiles need a healthy population
+#: whose diversity is at that rank (:mod:`gutbalance.reference.comparability`).
+DIVERSITY_COLUMNS = ("richness", "shannon", "simpson", "inverse_simpson", "evenness", "chao1")
 
 
 def parse_missing(text: object) -> dict[str, str]:
@@ -235,7 +246,12 @@ def score_with_contributions(
     missing = _missing(table, reasons, diversity_reason)
     stool, warned = sample_warnings(cohort)
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS + TRAIL_COLUMNS]
-    text = pd.DataFrame({"diversity_rank": table["diversity_rank"], "stool_like": stool}, index=table.index)
+    text = pd.DataFrame({"diversity_rank": table["diversity_rank"]}, index=table.index)
+    if asked != "auto":
+        # diversity_rank is then the rank asked; the sample's own resolution
+        # still picks its healthy population (reference.comparability).
+        text[RESOLVED_RANK_COLUMN] = rank
+    text["stool_like"] = stool
     table = table[order]
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
@@ -257,7 +273,7 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
             out[i][column] = why.iat[int(i)]
     if diversity_reason is not None:
         for i in np.flatnonzero(diversity_reason.to_numpy(dtype=object) != ""):
-            for column in ("richness", "shannon", "simpson", "inverse_simpson", "evenness", "chao1"):
+            for column in DIVERSITY_COLUMNS:
                 if column in table:
                     out[i][column] = diversity_reason.iat[int(i)]
     pillars = table[["immune_support", *PILLARS]].isna().to_numpy()

@@ -46,10 +46,17 @@ MISSING_COLUMN = "missing"
 WARNINGS_COLUMN = "warnings"
 #: The first columns, in order; the other scores follow.
 LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
-#: The last columns (text): how the sample was resolved, and what to keep in mind.
-TRAIL_COLUMNS = ["diversity_rank", "stool_like", MISSING_COLUMN, WARNINGS_COLUMN]
+#: The finest rank each sample resolves, written only by a run with one
+#: diversity rank for every sample (``--diversity-rank genus``): there
+#: ``diversity_rank`` is the rank asked, and this column keeps the sample's
+#: own resolution, which picks its healthy population (in a default run the
+#: two are the same, and the column is left out).
+RESOLVED_RANK_COLUMN = "resolved_rank"
+#: The last columns (text): how the sample was resolved, and what to keep in mind
+#: (``resolved_rank`` only in a run with a fixed diversity rank).
+TRAIL_COLUMNS = ["diversity_rank", RESOLVED_RANK_COLUMN, "stool_like", MISSING_COLUMN, WARNINGS_COLUMN]
 #: Columns that are not numbers (stool_like is True/False/missing).
-TEXT_COLUMNS = ["diversity_rank", MISSING_COLUMN, WARNINGS_COLUMN, "stool_like"]
+TEXT_COLUMNS = ["diversity_rank", RESOLVED_RANK_COLUMN, MISSING_COLUMN, WARNINGS_COLUMN, "stool_like"]
 #: ``<score><PERCENTILE_SUFFIX>``: the score's percentile in the healthy reference.
 PERCENTILE_SUFFIX = "_percentile"
 

@@ -1,3 +1,4 @@
+import json
 import shutil
 
 import pandas as pd
@@ -270,7 +271,65 @@ def test_diversity_rank_fixes_one_rank_for_the_study_and_a_resumed_run_follows_i
     assert genus.loc["s2", "richness"] == 2  # Bacteroides and Roseburia
     assert pd.isna(genus.loc["s3", "shannon"])
     assert "shannon: less than half of the classified abundance is named at genus rank" in genus.loc["s3", "missing"]
-    assert genus.loc["s1"].equals(auto.loc["s1"])
+    # the fixed rank keeps each sample's own resolution beside it, for its percentiles
+    assert genus["resolved_rank"].to_dict() == auto["diversity_rank"].to_dict()
+    assert "resolved_rank" not in auto.columns
+    assert genus.loc["s1"].drop("resolved_rank").equals(auto.loc["s1"])
     result = run("analyze", table, "-o", tmp_path / "x", "--diversity-rank", "genera")
     assert result.exit_code == 2
     assert "'genera' is not one of 'auto', 'species', 'genus'" in result.output
+
+
+DIVERSITY_PERCENTILES = ["richness_percentile", "shannon_percentile", "simpson_percentile",
+                         "inverse_simpson_percentile", "evenness_percentile"]
+
+
+def test_a_metaphlan_sample_run_at_genus_keeps_every_percentile_but_its_diversitys(tmp_path):
+    # A MetaPhlAn species-level profile run with --diversity-rank genus: its
+    # pillars, GMHI and GMWI2 are those of a default run, and so are their
+    # percentiles (its population is still the species-level MetaPhlAn one);
+    # its genus diversity is not ranked against species diversity.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "a.txt")
+    write_metaphlan(folder / "b.txt", unknown=10.0)
+    default, genus = tmp_path / "default", tmp_path / "genus"
+    assert run("analyze", folder, "-o", default, "-j", "1").exit_code == 0
+    result = run("analyze", folder, "-o", genus, "-j", "1", "--diversity-rank", "genus")
+    assert result.exit_code == 0, result.output
+    auto = read_scores(default / "scores.tsv", percentiles=True)
+    fixed = read_scores(genus / "scores.tsv", percentiles=True)
+    assert (fixed["diversity_rank"] == "genus").all()
+    assert (fixed["resolved_rank"] == "species").all()
+    others = [c for c in auto.columns if c.endswith("_percentile") and c not in DIVERSITY_PERCENTILES]
+    assert {"immune_support_percentile", "training_percentile", "gmhi_percentile", "gmwi2_percentile"} <= set(others)
+    assert auto[others].notna().all().all()
+    assert fixed[others].equals(auto[others])  # byte-equal figures, read back exactly
+    assert auto[DIVERSITY_PERCENTILES].notna().all().all()
+    assert fixed[DIVERSITY_PERCENTILES].isna().all().all()
+    for warnings in fixed["warnings"]:
+        assert "diversity at genus rank; the healthy population's diversity is at species rank" in warnings
+        assert "percentiles not comparable" not in warnings
+        assert "genus-level" not in warnings
+    json_warnings = json.loads((genus / "scores.json").read_text())["samples"]["a"]["warnings"]
+    assert any(w.startswith("diversity at genus rank") for w in json_warnings)
+
+    # gutbalance report re-renders from the saved results: with the profiles
+    # (cohort.h5ad) and without them, the pages agree with the table.
+    def pages(out):
+        html = (out / "samples" / "a.html").read_text() if (out / "samples" / "a.html").exists() else ""
+        return html, (out / "report.html").read_text()
+
+    assert run("report", genus).exit_code == 0
+    with_profiles = pages(genus)
+    (genus / "cohort.h5ad").unlink()
+    assert run("report", genus).exit_code == 0
+    without_profiles = pages(genus)
+    for sample_page, cohort_page in (with_profiles, without_profiles):
+        # each diversity card says why it has no percentile; the pillars' cards have theirs
+        assert sample_page.count("No percentile: diversity at genus rank; the healthy population&#39;s diversity "
+                                 "is at species rank") == 5
+        assert "No percentile: percentiles not comparable" not in sample_page
+        assert sample_page.count('class="percentile">Percentile ') >= 8
+        assert "genus-level" not in sample_page
+        assert "genus-level" not in cohort_page

@@ -21,9 +21,12 @@ from gutbalance.reference import (
     merge_repeated_samples,
     percentiles,
     technical_variation,
+    with_percentiles,
+    with_percentiles_explained,
 )
+from gutbalance.reference.comparability import diversity_rank_note
 from gutbalance.reference.variation import SRD_FACTOR, within_subject_sd
-from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
+from gutbalance.scores import DESCRIPTIVE_COLUMNS, DIVERSITY_COLUMNS, score, score_with_contributions
 from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 
@@ -267,3 +270,68 @@ def test_percentiles_only_against_the_same_kind_of_input():
     table = scored(cohort)
     assert table.filter(like="_percentile").isna().all().all()
     assert "this sample is Kraken, species-level" in table.loc["species", "warnings"]
+
+
+_GENUS_ONLY = {
+    "k__Bacteria|p__Bacillota|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium": 50.0,
+    "k__Bacteria|p__Bacteroidota|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides": 50.0,
+}
+_DIVERSITY_PERCENTILES = [f"{c}_percentile" for c in DIVERSITY_COLUMNS]
+
+
+def _metaphlan_cohort(source_format: str = "metaphlan", database: str = "") -> gutbalance.Cohort:
+    cohort = make_cohort({"species": SMALL_COMMUNITY, "genus": _GENUS_ONLY})
+    cohort.samples["source_format"] = [source_format, source_format]
+    cohort.samples["database"] = [database, database]
+    return cohort
+
+
+def test_a_fixed_diversity_rank_keeps_the_samples_population_and_withholds_only_its_diversity():
+    """--diversity-rank genus on a MetaPhlAn species profile: its population
+    is still the species-level MetaPhlAn one (its own resolution), every
+    percentile but diversity's is the default run's, and its genus diversity is
+    not ranked against species diversity; a genus-only sample is as before."""
+    cohort = _metaphlan_cohort()
+    default = with_percentiles(score(cohort), cohort)
+    genus = with_percentiles(score(cohort, diversity_rank="genus"), cohort)
+    assert genus["resolved_rank"].to_dict() == {"species": "species", "genus": "genus"}
+    pct = [c for c in default.columns if c.endswith("_percentile")]
+    diversity = [c for c in pct if c in _DIVERSITY_PERCENTILES]
+    others = [c for c in pct if c not in diversity]
+    assert {"shannon_percentile", "richness_percentile"} <= set(diversity)
+    assert default.loc["species", pct].notna().all()
+    pd.testing.assert_frame_equal(genus[others], default[others])
+    assert genus.loc["species", diversity].isna().all()
+    assert "diversity at genus rank; the healthy population's diversity is at species rank" in genus.loc[
+        "species", "warnings"]
+    assert "not comparable" not in genus.loc["species", "warnings"]
+    # the genus-only sample: no population of its kind, in either run, said the same way
+    assert genus.loc["genus", pct].isna().all()
+    assert genus.loc["genus", "warnings"] == default.loc["genus", "warnings"]
+    assert "this sample is MetaPhlAn, genus-level" in genus.loc["genus", "warnings"]
+    # asked at the population's own rank, the diversity percentiles are the default run's too
+    species = with_percentiles(score(cohort, diversity_rank="species"), cohort)
+    pd.testing.assert_frame_equal(species[pct], default[pct])
+    assert species["warnings"].equals(default["warnings"])
+    # a sample's row depends on itself and the run's parameters alone
+    alone = with_percentiles(score(cohort, diversity_rank="genus").loc[["species"]], cohort.samples)
+    pd.testing.assert_frame_equal(alone, genus.loc[["species"]])
+
+
+def test_a_fixed_rank_explains_the_withheld_diversity_in_scores_json_too():
+    cohort = _metaphlan_cohort(database="mpa_v30_CHOCOPhlAn_201901")
+    table, explained = score_with_contributions(cohort, diversity_rank="genus")
+    table, explained = with_percentiles_explained(table, explained, cohort)
+    said = explained["species"]["warnings"]
+    # the version caveat and the rank note are two warnings, as in the table
+    assert any(w.startswith("percentiles against MetaPhlAn") for w in said)
+    assert any(w.startswith("diversity at genus rank") for w in said)
+    assert " | ".join(said) == table.loc["species", "warnings"]
+
+
+def test_diversity_rank_note_only_where_the_ranks_differ():
+    assert diversity_rank_note("genus", {"profiler": "MetaPhlAn", "rank": "species"}).startswith(
+        "diversity at genus rank; the healthy population's diversity is at species rank")
+    assert diversity_rank_note("species", {"profiler": "MetaPhlAn", "rank": "species"}) == ""
+    assert diversity_rank_note("", {"profiler": "MetaPhlAn", "rank": "species"}) == ""  # no diversity at all
+    assert diversity_rank_note("genus", None) == ""  # a reference without kinds ranks everything

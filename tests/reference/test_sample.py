@@ -76,3 +76,40 @@ def test_without_reference_or_value_no_percentile():
     withheld = score_position("shannon", 2.0, load_reference(), comparable=False)
     assert withheld.percentile is None
     assert withheld.has_reference
+
+
+def test_a_fixed_diversity_rank_withholds_only_the_diversity_percentiles_with_or_without_the_profiles():
+    # A MetaPhlAn species profile scored with --diversity-rank genus: its page places
+    # every score but diversity against the species-level MetaPhlAn population, whether
+    # the profiles are at hand or only the saved table (gutbalance report without cohort.h5ad).
+    from gutbalance.reference.statistics import cohort_statistics
+    from gutbalance.scores import DIVERSITY_COLUMNS
+    from tests.helpers import SMALL_COMMUNITY
+
+    cohort = make_cohort({"a": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = ["metaphlan"]
+    reference = load_reference()
+    default, genus = gutbalance.score(cohort), gutbalance.score(cohort, diversity_rank="genus")
+    keys = ["immune_support", "training", "gmhi", "gmwi2", "shannon", "richness"]
+    for profiles in (cohort, None):
+        auto = sample_statistics("a", default, keys=keys, cohort=profiles, reference=reference)
+        stats = sample_statistics("a", genus, keys=keys, cohort=profiles, reference=reference)
+        assert stats.not_comparable == ""
+        assert stats.diversity_not_comparable.startswith(
+            "diversity at genus rank; the healthy population's diversity is at species rank")
+        for mine, theirs in zip(stats.positions, auto.positions, strict=True):
+            if mine.key in DIVERSITY_COLUMNS:
+                assert mine.percentile is None, mine.key
+                assert mine.reference is None, mine.key
+            else:
+                assert mine.percentile == theirs.percentile, mine.key
+                assert theirs.percentile is not None, mine.key
+    assert auto.diversity_not_comparable == ""
+    # the cohort page: the same, from the profiles' table or from none
+    for meta in (cohort.samples, None):
+        pct = cohort_statistics(genus, keys=keys, metadata=meta, reference=reference).percentiles
+        ref = cohort_statistics(default, keys=keys, metadata=meta, reference=reference).percentiles
+        assert pct[["shannon_percentile", "richness_percentile"]].isna().all().all()
+        others = ["immune_support_percentile", "training_percentile", "gmhi_percentile", "gmwi2_percentile"]
+        pd.testing.assert_frame_equal(pct[others], ref[others])
+        assert ref[others].notna().all().all()

@@ -246,3 +246,24 @@ def test_numeric_dates_are_read_one_way_for_the_whole_column(labels, expected):
     scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
     (line,) = timelines(scores, subjects_from_metadata(meta, "person", "date"))
     assert line.times == expected
+
+
+def test_a_fixed_diversity_rank_flags_no_diversity_change_by_species_run_variation():
+    # The healthy runs' variation measured species diversity: a subject whose
+    # diversity was asked at genus has no diversity change judged by it, and
+    # every other score is judged as in a default run.
+    from gutbalance.reference.timeline import _subject_reference
+    from gutbalance.scores import DIVERSITY_COLUMNS
+
+    cohort = make_cohort({"t1": SMALL_COMMUNITY, "t2": SMALL_COMMUNITY})
+    cohort.samples["source_format"] = ["cami", "cami"]
+    cohort.samples["database"] = ["motus version 3.0.2", "motus version 3.0.2"]
+    reference = load_reference()
+    auto, note = _subject_reference(reference, cohort, score(cohort), "t1")
+    genus, genus_note = _subject_reference(reference, cohort, score(cohort, diversity_rank="genus"), "t1")
+    assert note == genus_note == ""
+    assert auto is not None
+    assert genus is not None
+    assert {"shannon", "richness"} <= set(auto.variation)
+    assert not set(DIVERSITY_COLUMNS) & set(genus.variation)
+    assert {k: v for k, v in auto.variation.items() if k not in DIVERSITY_COLUMNS} == genus.variation

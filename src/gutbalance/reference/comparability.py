@@ -20,6 +20,20 @@ MetaPhlAn 4 sample against the MetaPhlAn 2 population reads somewhat high;
 splitting the family would leave MetaPhlAn 3/4 users, the majority, with no
 percentile at all until a healthy population of their database exists.
 
+The rank of a sample's kind is its own resolution, the finest rank it
+resolves (:func:`gutbalance.indices.resolution.diversity_rank` with
+``auto``), whatever rank the run asked diversity at: ``analyze
+--diversity-rank genus`` changes only the diversity columns, so a MetaPhlAn
+species-level sample run so keeps its pillar, GMHI, GMWI2 and other
+percentiles, exactly those of a default run.  In such a run the scores table
+carries that rank in ``resolved_rank`` (``diversity_rank`` is then the rank
+asked; :func:`kind_ranks`).  The diversity columns
+(:data:`gutbalance.scores.DIVERSITY_COLUMNS`) are ranked only when the
+sample's ``diversity_rank`` is the rank the population's diversity was
+computed at (the rank of its kind); otherwise their percentiles are missing
+and the warnings say why (:func:`diversity_rank_note`): genus richness
+against a species richness distribution compares two ranks, not two people.
+
 Profiler families are read from what the file says: the format
 (``metaphlan``, ``kraken``) and, for CAMI and tables, the database line
 (``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
@@ -33,7 +47,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..scores import parse_warnings
+from ..scores import DIVERSITY_COLUMNS, parse_warnings
+from ..scores_table import RESOLVED_RANK_COLUMN
 
 UNKNOWN = "unknown"
 _FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
@@ -89,6 +104,27 @@ def sample_kinds(samples: pd.DataFrame, rank: pd.Series) -> pd.DataFrame:
                         index=samples.index)
 
 
+def kind_ranks(scores: pd.DataFrame) -> pd.Series:
+    """The rank of each sample's kind of input: the finest rank it resolves,
+    ``resolved_rank`` of a run with a fixed diversity rank, else its
+    ``diversity_rank`` (the same rank in a default run); "" where none."""
+    column = RESOLVED_RANK_COLUMN if RESOLVED_RANK_COLUMN in scores.columns else "diversity_rank"
+    if column not in scores.columns:
+        return pd.Series("", index=scores.index, dtype=object)
+    return scores[column].fillna("").astype(str)
+
+
+def diversity_rank_note(rank: str, kind: dict | None) -> str:
+    """Why a sample whose diversity is at ``rank`` gets no diversity
+    percentiles against a population of ``kind`` ("" when it gets them: the
+    same rank, no diversity at all, or a population without a recorded kind)."""
+    population_rank = str((kind or {}).get("rank") or "")
+    if not rank or not population_rank or rank == population_rank:
+        return ""
+    return (f"diversity at {rank} rank; the healthy population's diversity is at {population_rank} rank: "
+            f"no percentile for {', '.join(DIVERSITY_COLUMNS)}")
+
+
 def describe(kind: dict | None) -> str:
     """A kind (``{"profiler", "rank"}``) in words, e.g. "metaphlan, species-level"."""
     if not kind:
@@ -137,11 +173,11 @@ def mask_rows(percentiles: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 
 def _sample_kind(cohort, scores: pd.DataFrame, sample: str,
                  samples: pd.DataFrame | None = None) -> dict[str, str] | None:
-    """Profiler family and rank of ``sample`` (None when the profiles' table is not at hand)."""
+    """Profiler family and rank (:func:`kind_ranks`) of ``sample`` (None when the profiles' table is not at hand)."""
     table = samples if samples is not None else (cohort.samples if cohort is not None else None)
     if (table is not None and sample in table.index and "source_format" in table.columns
             and "diversity_rank" in scores):
-        rank = scores["diversity_rank"].reindex([sample]).fillna("").astype(str)
+        rank = kind_ranks(scores).reindex([sample]).fillna("").astype(str)
         profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
         return {"profiler": str(profiler), "rank": str(rank_name)}
     return None
@@ -174,4 +210,30 @@ def comparability_note(
     # No profiles saved: the note written when the sample was scored, if any.
     notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
              if w.startswith("percentiles not comparable")]
+    return notes[0] if notes else ""
+
+
+def sample_diversity_note(
+    cohort, scores: pd.DataFrame, sample: str, reference,
+    *, samples: pd.DataFrame | None = None,
+) -> str:
+    """Why ``sample``'s diversity columns have no percentiles against
+    ``reference`` although its other scores have (:func:`diversity_rank_note`;
+    "" when they have, or when the sample has none at all): ``reference`` as
+    :func:`sample_reference` gives it, seen from the sample's kind."""
+    if reference is None or not reference.primary.kind or "diversity_rank" not in scores:
+        return ""
+    if comparability_note(cohort, scores, sample, reference, samples=samples):
+        return ""
+    rank = str(scores["diversity_rank"].reindex([sample]).fillna("").iloc[0])
+    if _sample_kind(cohort, scores, sample, samples) is not None:
+        return diversity_rank_note(rank, reference.primary.kind)
+    # No profiles saved, so not which population is the sample's: where every
+    # healthy population's diversity is at one rank that is the rank, else the
+    # note written when the sample was scored, if any.
+    ranks = {str((p.kind or {}).get("rank") or "") for p in reference.healthy_populations}
+    if len(ranks) == 1:
+        return diversity_rank_note(rank, {"rank": ranks.pop()})
+    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
+             if w.startswith("diversity at ")]
     return notes[0] if notes else ""

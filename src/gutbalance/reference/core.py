@@ -45,9 +45,25 @@ from ..atomic import write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..indices.resolution import diversity_rank
-from ..scores import DESCRIPTIVE_COLUMNS, SEPARATOR, TRAIL_COLUMNS, WARNINGS_COLUMN, score
+from ..scores import (
+    DESCRIPTIVE_COLUMNS,
+    DIVERSITY_COLUMNS,
+    SEPARATOR,
+    TRAIL_COLUMNS,
+    WARNINGS_COLUMN,
+    parse_warnings,
+    score,
+)
 from ..scores_table import PERCENTILE_SUFFIX
-from .comparability import UNKNOWN, describe, not_comparable_notes, sample_kinds, version_caveat
+from .comparability import (
+    UNKNOWN,
+    describe,
+    diversity_rank_note,
+    kind_ranks,
+    not_comparable_notes,
+    sample_kinds,
+    version_caveat,
+)
 from .variation import TechnicalVariation, technical_variation
 
 FORMAT_NAME = "gutbalance-reference"
@@ -403,20 +419,30 @@ def comparable_percentiles(
     cohort_or_samples: Cohort | pd.DataFrame,
     rank: pd.Series,
     reference: Reference | str | PathLike[str] | None = None,
+    *,
+    diversity_rank: pd.Series | None = None,
 ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """Percentiles of every sample against the healthy population of its own
-    kind of input (profiler family and rank).
+    kind of input (profiler family and ``rank``, the finest rank the sample
+    resolves: :func:`.comparability.kind_ranks`).
+
+    ``diversity_rank``: the rank each sample's diversity columns
+    (:data:`gutbalance.scores.DIVERSITY_COLUMNS`) were computed at (None: at
+    ``rank``, as in a default run); where it is not the rank of the
+    population's kind, those percentiles are NaN and the note says why.
 
     Returns the percentile table (all NaN for a sample of a kind no
     population covers), one note per sample for its warnings (why it has no
     percentile, a caveat such as a MetaPhlAn version other than the
-    population's, or "", see :mod:`.comparability`) and what each sample was compared
+    population's, why its diversity has none, or "", several joined by
+    " | ", see :mod:`.comparability`) and what each sample was compared
     with (:attr:`Population.against`, "" when nothing).  A sample's row
-    depends on its own kind alone.
+    depends on its own kind and ranks alone.
     """
     ref = reference if isinstance(reference, Reference) else load_reference(reference)
     samples = cohort_or_samples.samples if isinstance(cohort_or_samples, Cohort) else cohort_or_samples
     kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
+    at = (rank if diversity_rank is None else diversity_rank).reindex(scores.index).fillna("").astype(str)
     known = {k for pop in ref.healthy_populations for k in pop.distributions}
     columns = [f"{c}{PERCENTILE_SUFFIX}" for c in scores.columns if str(c) in known and _is_score(scores[c])]
     table = pd.DataFrame(np.nan, index=scores.index, columns=columns, dtype=float)
@@ -436,10 +462,19 @@ def comparable_percentiles(
             if col in table.columns:
                 table.iloc[rows, int(table.columns.get_indexer(pd.Index([col]))[0])] = ranked[col].to_numpy(dtype=float)
         databases = samples["database"].reindex(scores.index) if "database" in samples else None
+        diversity = table.columns.get_indexer(pd.Index([f"{c}{PERCENTILE_SUFFIX}" for c in DIVERSITY_COLUMNS]))
+        diversity = diversity[diversity >= 0]
         for i in rows:
             against[i] = pop.against
+            said = []
             if databases is not None and str(profiler) == "MetaPhlAn":
-                notes[i] = version_caveat(str(databases.iat[i] or ""), str(pop.characteristics.get("profiler", "")))
+                said.append(version_caveat(str(databases.iat[i] or ""), str(pop.characteristics.get("profiler", ""))))
+            # diversity at another rank than the population's is not ranked against it
+            other_rank = diversity_rank_note(str(at.iat[i]), pop.kind)
+            if other_rank:
+                table.iloc[i, diversity] = np.nan
+                said.append(other_rank)
+            notes[i] = SEPARATOR.join(n for n in said if n)
     return table, notes, against
 
 
@@ -489,7 +524,8 @@ def with_percentiles_explained(
         raise DataError(f"the scores already have percentiles ({', '.join(map(str, done[:3]))})")
     text = [c for c in TRAIL_COLUMNS if c in scores.columns]
     numbers = scores.drop(columns=text)
-    ranked, notes, against = comparable_percentiles(numbers, cohort, scores["diversity_rank"], reference)
+    ranked, notes, against = comparable_percentiles(numbers, cohort, kind_ranks(scores), reference,
+                                                    diversity_rank=scores["diversity_rank"])
     table = pd.concat([numbers, ranked, scores[text]], axis=1)
     table[WARNINGS_COLUMN] = [
         f"{w}{SEPARATOR}{note}" if w and note else (w or note)
@@ -503,7 +539,7 @@ def with_percentiles_explained(
         out: dict = {}
         for key, value in entry.items():
             if key == "warnings":
-                out[key] = [*value, note] if note else value
+                out[key] = [*value, *parse_warnings(note)] if note else value
                 # the healthy population its percentiles are against ("" = none of its kind)
                 out["percentiles_against"] = population
             else:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort
-from .comparability import comparability_note, profiler_family, sample_reference
+from ..scores import DIVERSITY_COLUMNS
+from .comparability import comparability_note, profiler_family, sample_diversity_note, sample_reference
 from .core import Reference
 
 #: Phyla named on the page; the rest are summed as "other phyla".
@@ -95,6 +96,9 @@ class SampleStatistics:
     profiler_note: str | None = None
     #: None when the cohort with the sample's abundances is not at hand.
     composition: Composition | None = None
+    #: Why its diversity columns have no percentiles although its other scores have
+    #: (diversity asked at another rank than the population's; "" otherwise).
+    diversity_not_comparable: str = ""
 
 
 def _finite(v) -> bool:
@@ -218,12 +222,16 @@ def sample_statistics(
     # the healthy population of the sample's own kind of input is the one drawn
     chosen = sample_reference(cohort, scores, sample, reference)
     not_comparable = comparability_note(cohort, scores, sample, chosen)
+    other_rank = sample_diversity_note(cohort, scores, sample, chosen)
     return SampleStatistics(
         sample=sample,
         reference=chosen,
         not_comparable=not_comparable,
         # each value as the table holds it (a numpy scalar of a numeric column), formatted as is
-        positions=[score_position(key, cast(float, row[key]), chosen, comparable=not not_comparable) for key in keys],
+        positions=[score_position(key, cast(float, row[key]), chosen,
+                                  comparable=not not_comparable and not (other_rank and key in DIVERSITY_COLUMNS))
+                   for key in keys],
         profiler_note=None if not_comparable else profiler_note(cohort, sample, chosen),
         composition=composition(cohort, sample) if cohort is not None else None,
+        diversity_not_comparable=other_rank,
     )

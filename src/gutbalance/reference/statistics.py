@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .comparability import comparability_note, mask_rows, sample_reference
+from ..scores import DIVERSITY_COLUMNS
+from .comparability import comparability_note, mask_rows, sample_diversity_note, sample_reference
 from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
 from .sample import distribution_summary
 
@@ -201,6 +202,11 @@ def _percentiles(scores: pd.DataFrame, keys: list[str], meta: pd.DataFrame, refe
     pct = pct.reindex(scores.index)
     # a sample of another kind is seen from the primary population (for_kind leaves it),
     # so it must not vote for the population drawn beside the comparable samples
+    # diversity at another rank than the sample's population's is not ranked against it
+    diversity = [c for c in (f"{k}{PERCENTILE_SUFFIX}" for k in DIVERSITY_COLUMNS) if c in pct.columns]
+    for v, s in zip(views, scores.index, strict=True):
+        if diversity and sample_diversity_note(None, scores, s, v, samples=meta):
+            pct.loc[s, diversity] = np.nan
     comparable = [v for v, note in zip(views, kind_notes, strict=True) if not note]
     names = pd.Series([v.primary.name for v in comparable])
     chosen = comparable[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if comparable else reference

@@ -13,7 +13,7 @@ and the species that appeared or vanished.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,8 +21,8 @@ import pandas as pd
 from ..cohort import Cohort
 from ..errors import DataError
 from ..io import MISSING_TEXT
-from ..scores import DESCRIPTIVE_COLUMNS
-from .comparability import describe, sample_kinds
+from ..scores import DESCRIPTIVE_COLUMNS, DIVERSITY_COLUMNS
+from .comparability import describe, diversity_rank_note, kind_ranks, sample_kinds
 from .core import PERCENTILE_SUFFIX, Reference
 
 #: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
@@ -324,7 +324,7 @@ def _subject_reference(reference: Reference | None, cohort: Cohort | None, score
     percentiles are not (:mod:`.comparability`)."""
     if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
         return reference, ""
-    row = sample_kinds(cohort.samples.loc[[sample]], scores["diversity_rank"].reindex([sample])).iloc[0]
+    row = sample_kinds(cohort.samples.loc[[sample]], kind_ranks(scores).reindex([sample])).iloc[0]
     kind = {"profiler": str(row["profiler"]), "rank": str(row["rank"])}
     if reference.population_for(kind) is None:
         return None, (f"No measurement variation is known for this kind of input ({describe(kind)}): the healthy "
@@ -334,6 +334,11 @@ def _subject_reference(reference: Reference | None, cohort: Cohort | None, score
     if not view.variation:
         return None, (f"The healthy reference's {describe(kind)} population has no repeated sequencing runs, so no "
                       "measurement variation is known and no change is flagged.")
+    rank = str(scores["diversity_rank"].reindex([sample]).fillna("").iloc[0])
+    if diversity_rank_note(rank, view.primary.kind):
+        # the population's runs measured how its species diversity varies, not
+        # diversity at the rank this run asked: no diversity change is flagged
+        view = replace(view, variation={k: v for k, v in view.variation.items() if k not in DIVERSITY_COLUMNS})
     return view, ""
 
 

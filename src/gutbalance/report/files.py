@@ -60,7 +60,7 @@ from ..reference.sample import sample_statistics
 from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from ..scores import scores_json_samples
-from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
+from ..scores_table import CONTRIBUTIONS_FILE, RESOLVED_RANK_COLUMN, SCORES_FILE, read_scores
 from .figures import score_figure
 from .render import (
     Contributions,
@@ -168,9 +168,11 @@ def write_reports(
     scores = scores.copy()
     scores.index = scores.index.astype(str)
     keys = score_columns(scores)
-    # diversity_rank and warnings say each sample's kind of input, which picks
-    # its healthy population (or none) in the pages; missing says why a card has no number
-    scores = scores[keys + [c for c in ("diversity_rank", "missing", "warnings") if c in scores.columns]]
+    # diversity_rank, resolved_rank (a run at one diversity rank) and warnings say each
+    # sample's kind of input, which picks its healthy population (or none) in the pages,
+    # and whether its diversity is at that population's rank; missing says why a card has no number
+    kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings")
+    scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)

@@ -36,7 +36,7 @@ from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
 from ..reference.statistics import CohortStatistics, GroupComparison, percentile_of
 from ..reference.timeline import Timeline
 from ..score_specs import GROUPS, ScoreInfo, describe, ordered
-from ..scores import parse_missing, parse_warnings
+from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
 from . import charts
 
 DISCLAIMER = (
@@ -499,7 +499,10 @@ def render_sample_report(
     calls = listed_trait_calls(contrib, cohort)
     cards = [
         score_card(position, sample=sample, contributions=contrib.get(position.key),
-                   missing=missing.get(position.key, ""), not_comparable=not_comparable, calls=calls)
+                   missing=missing.get(position.key, ""), calls=calls,
+                   not_comparable=(statistics.diversity_not_comparable
+                                   if position.key in DIVERSITY_COLUMNS and not not_comparable
+                                   and statistics.diversity_not_comparable else not_comparable))
         for position in statistics.positions
     ]
     sections = []
