@@ -23,7 +23,10 @@ def test_kb_show_and_sources():
     # One word is a genus: "Blautia" answers with the genus's traits, not "no traits known".
     result = runner.invoke(main, ["kb", "show", "Blautia"])
     assert result.exit_code == 0, result.output
-    assert "lineage: genus Blautia" in result.output
+    # A bare name is placed by the lineage table, as in a profile: its family shows.
+    first = result.output.splitlines()[0]
+    assert first.startswith("lineage: ")
+    assert first.endswith("family Lachnospiraceae; genus Blautia")
     assert "from genus Blautia" in result.output
     result = runner.invoke(main, ["kb", "sources"])
     assert result.exit_code == 0

@@ -13,6 +13,9 @@ from ..errors import DataError
 from ..io import read
 from ..knowledge import cohort_coverage, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
+from ..taxonomy import canonical_name, lineage_string
+from ..taxonomy import taxon as _taxon
+from ..taxonomy.placement import resolve_lineage
 
 
 @click.group()
@@ -33,15 +36,24 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
     of the evidence x strain-specificity), the host of the evidence, whether
     it is strain-specific and the effect as the source gives it.
     """
+    bare = not any(mark in taxon for mark in ("|", ";", "__"))
     if rank is None:
         # A species name has two words (Blautia obeum); one word is a genus or higher.
-        bare = not any(mark in taxon for mark in ("|", ";", "__"))
         rank = "genus" if bare and len(re.split(r"[\s_]+", taxon.strip())) == 1 else "species"
 
     lineage = lineage_of(taxon, rank)
     if not lineage:
         raise DataError(f"{taxon!r} is a placeholder, not a taxon")
-    calls = lookup(taxon, rank, max_rank=max_rank)
+    query = taxon
+    if bare and rank != "strain":
+        # A bare name gets its ancestors from the bundled lineage table, as it
+        # does in a profile, so the family and order rows (Enterobacterales for
+        # Morganella) are shown as the scores use them.
+        placed = resolve_lineage((_taxon(rank, canonical_name(rank, taxon.strip())),))
+        if len(placed) > 1:
+            query = lineage_string(placed)
+            lineage = lineage_of(query)
+    calls = lookup(query, rank, max_rank=max_rank)
     click.echo("lineage: " + "; ".join(f"{r} {n}" for r, n in lineage.items()))
     if calls.empty:
         click.echo("no traits known at species or any higher rank given")

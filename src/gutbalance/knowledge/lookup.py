@@ -16,6 +16,7 @@ with the factors in ``data/evidence_weights.tsv``.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
@@ -153,19 +154,54 @@ def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
     return out
 
 
+#: How a species group is written: NCBI's "species group" rank (Pseudomonas
+#: aeruginosa group, taxid 136841), which MetaPhlAn 3 reports as a species
+#: where its markers cannot tell the members apart.
+_GROUP_SUFFIX = " group"
+_BINOMIAL = re.compile(r"[A-Z][a-z]+ [a-z]+")
+
+
+def species_group_namesake(name: str) -> str:
+    """The species a species group is named after (``""`` for any other name).
+
+    >>> species_group_namesake("Pseudomonas aeruginosa group")
+    'Pseudomonas aeruginosa'
+    >>> species_group_namesake("Pseudomonas aeruginosa")
+    ''
+    """
+    if not name.endswith(_GROUP_SUFFIX):
+        return ""
+    base = name[: -len(_GROUP_SUFFIX)].strip()
+    if not _BINOMIAL.fullmatch(base):  # "Clostridia vadinBB60 group" is a SILVA order, not a species group
+        return ""
+    return canonical_name("species", base)
+
+
+def _candidates(rank: str, taxon: str) -> tuple[str, ...]:
+    # A species group without rows of its own takes its namesake's (assumed:
+    # the group is named after the species whose markers the profiler found,
+    # in stool nearly always the namesake); its own rows, if any, come first.
+    if rank == "species":
+        namesake = species_group_namesake(taxon)
+        if namesake:
+            return (taxon, namesake)
+    return (taxon,)
+
+
 def _resolve(lineage: dict[str, str], traits: list[str], nodes, max_rank: str) -> dict[str, tuple[str, str, Call]]:
     stop = KB_RANKS.index(max_rank)
     found: dict[str, tuple[str, str, Call]] = {}
     for rank in KB_RANKS[: stop + 1]:
-        taxon = lineage.get(rank)
-        if not taxon:
+        written = lineage.get(rank)
+        if not written:
             continue
-        calls = nodes.get((rank, taxon))
-        if not calls:
-            continue
-        for trait in traits:
-            if trait not in found and trait in calls:
-                found[trait] = (rank, taxon, calls[trait])
+        for taxon in _candidates(rank, written):
+            calls = nodes.get((rank, taxon))
+            if not calls:
+                continue
+            for trait in traits:
+                if trait not in found and trait in calls:
+                    found[trait] = (rank, taxon, calls[trait])
         if len(found) == len(traits):
             break
     return found

@@ -44,7 +44,10 @@ _HOST_EFFECT = {
 #: Traits defined at, or phylogenetically conserved to, a rank above species
 #: (assumed; see docs/knowledge-base.md "Evidence weights").
 _CONSERVED = {
-    "akkermansia": "genus", "enterobacteriaceae": "family", "gram_negative": "genus", "lps_producer": "family",
+    # The Enterobacteriaceae of the bloom literature is the family before Adeolu
+    # et al. 2016 (doi:10.1099/ijsem.0.001485), today's order Enterobacterales:
+    # membership of it, and its LPS outer membrane, hold for the whole order.
+    "akkermansia": "genus", "enterobacteriaceae": "order", "gram_negative": "genus", "lps_producer": "order",
     "obligate_anaerobe": "genus", "facultative_anaerobe": "genus", "aerobe": "genus", "h2s_producer": "genus",
     "sulfate_reducer": "genus", "sphingolipid_producer": "genus",
     # Fermentation end products: the reviews and culture surveys name producer
@@ -121,7 +124,8 @@ TRAITS: dict[str, Trait] = {
         _t("enteric_pathogen", "defense", "1 = recognised primary enteric/gastrointestinal pathogen; 0.5 = only some"
            " strains or pathotypes are, or an opportunist (say which in caveat); 0 = not", "caveat"),
         _t("pathogenicity_class", "defense", "COGEM class 1 (no risk) to 4 (severe risk) for humans and animals"),
-        _t("enterobacteriaceae", "defense", "1 = member of the Enterobacteriaceae (bloom marker)"),
+        _t("enterobacteriaceae", "defense", "1 = member of the Enterobacteriaceae as delimited before 2016, today's order"
+           " Enterobacterales (bloom marker; Adeolu et al. 2016 split the old family into the order's seven families)"),
         _t("oral_taxon", "defense", "1 = oral-cavity taxon; in stool it marks oral-gut transfer"),
         _t("colonisation_resistance", "defense", _BOOL + " (mechanism shown to exclude pathogens; 0.5 = only some"
            " strains carry it)", "mechanism"),
