@@ -18,11 +18,13 @@ paper's 16S classification (RDP names: *Clostridium III*, *Gemmiger*,
   with no single modern genus (its members are spread over several genera
   and families), so no lineage-table row stands for it.
 - *Lachnospira* is the lineage table's genus (*L. pectinoschiza*, GTDB's
-  *L. rogosae*, *L. eligens*, ...).  *[Eubacterium] eligens*, which MetaPhlAn
-  2 and 3 name *Eubacterium eligens* and the lineage table keeps under
-  *Eubacterium*, is **not** added: the paper's RDP classification of 2018
-  had no *eligens* in *Lachnospira* (GTDB moved it there later, from genome
-  phylogeny), and what the paper measured is its own genus.
+  *L. rogosae*, ...).  *eligens* is **not** added under either name: the
+  paper's RDP classification of 2018 had no *eligens* in *Lachnospira*
+  (GTDB and Liu et al. 2021 moved it there later, from genome phylogeny),
+  and what the paper measured is its own genus.  (Registered as "MetaPhlAn's
+  *Eubacterium eligens* is not added"; since synonym table 2026.11.2 the
+  two names are one organism, *Lachnospira eligens*, so the species is left
+  out by name: :data:`NOT_IN_PAPER_GENERA`.)
 - *Gemmiger* is the lineage table's genus (*G. formicilis*, in MetaPhlAn 3 and
   GMWI2; GTDB's *G. variabile*); *Subdoligranulum* is not added (a separate
   RDP genus beside *Gemmiger* in the paper's taxonomy).
@@ -97,6 +99,9 @@ FORBES_2018 = "doi:10.1186/s40168-018-0603-4"
 DISEASE_GENERA = ("Actinomyces", "Eggerthella", "Faecalicoccus", "Streptococcus")
 #: Lower in all four disease cohorts (pFDR < 0.001).
 HEALTH_GENERA = ("Gemmiger", "Lachnospira", "Sporobacter")
+#: Species a later rename put into one of those genera, which the paper's
+#: RDP genus did not hold (the mapping registered before any figure).
+NOT_IN_PAPER_GENERA = ("Lachnospira eligens",)
 SHIPPED = pillars.COMPONENTS
 EPS = pillars.DIVERSITY_FLOOR
 VARIANTS = {"A": "Forbes' genera on the two sides of the shared response",
@@ -110,7 +115,9 @@ def forbes_sides(taxa: pd.DataFrame) -> pd.DataFrame:
     """Per taxon (the rows of ``pillars._prepare``'s taxa): 1 where its genus
     is on Forbes' health side (``forbes_health``) or disease side
     (``forbes_disease``), from the lineage the knowledge lookup uses."""
-    genus = [lineage.get("genus", "") for lineage in _taxa_lineages(taxa)]
+    lineages = _taxa_lineages(taxa)
+    genus = ["" if lineage.get("species", "") in NOT_IN_PAPER_GENERA else lineage.get("genus", "")
+             for lineage in lineages]
     return pd.DataFrame({"forbes_health": [float(g in HEALTH_GENERA) for g in genus],
                          "forbes_disease": [float(g in DISEASE_GENERA) for g in genus]}, index=taxa.index)
 

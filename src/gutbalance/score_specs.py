@@ -350,7 +350,7 @@ _CONFIDENCE_WHAT = {
                  "pathobionts or pathogens (whose products earn no credit)",
     "barrier": "which microbes make butyrate, need an oxygen-free gut, tolerate oxygen, carry inflammatory LPS, reduce "
                "sulfate, graze on mucus, or are pathobionts or pathogens",
-    "defense": "which microbes are pathogens, pathobionts, Enterobacteriaceae or mouth microbes, and which need an "
+    "defense": "which microbes are pathogens, pathobionts, Enterobacterales or mouth microbes, and which need an "
                "oxygen-free gut or keep pathogens out",
 }
 for _name in PILLARS:
