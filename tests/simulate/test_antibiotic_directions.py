@@ -239,7 +239,8 @@ def test_a_streptococcal_guild_blooms_as_its_own_gram_negatives_under_vancomycin
 
 def test_the_facultative_guild_lps_follows_its_gram_negative_bloom():
     # fault: the guild's LPS potency was its day-0 members' mean, so a guild of streptococci (no LPS)
-    # whose Klebsiella (hexa-acylated LPS, potency 1) and Proteus (0.5) bloom under vancomycin kept
+    # whose Klebsiella and Proteus (hexa-acylated LPS, potency 1: the knowledge base's Enterobacterales
+    # row reaches Proteus, a Morganellaceae since 2016) bloom under vancomycin kept
     # the streptococci's low LPS.  Independent check: the model's potency equals the abundance-weighted
     # LPS call of the guild's members in the virtual profile (what the pillars score), day by day
     base = {BACTEROIDES + "Bacteroides_vulgatus": 0.45, FAECALI: 0.2, ROSEBURIA: 0.1, ALISTIPES: 0.1}
@@ -262,7 +263,7 @@ def test_the_facultative_guild_lps_follows_its_gram_negative_bloom():
     own = pd.DataFrame(own.toarray(), columns=taxa.index)[members.index]
     expected = (own * members["lps"]).sum(axis=1) / own.sum(axis=1)
     np.testing.assert_allclose(potency, expected.to_numpy(), rtol=1e-9)
-    assert potency[0] == pytest.approx((0.02 * 1.0 + 0.01 * 0.5) / 0.15)
+    assert potency[0] == pytest.approx((0.02 * 1.0 + 0.01 * 1.0) / 0.15)
     assert potency[-1] > 0.8  # the Gram-negative part took over the guild
     # and the translocated LPS rises beyond the guild's own growth (with the day-0 potency it would not)
     lps = states[:, STATE.index("lps")]
