@@ -4,12 +4,16 @@ GTDB / current way must get the same traits and the same scores (synonym table
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from gutbalance.errors import TaxonomyError
 from gutbalance.knowledge import TRAITS, lookup, trait_matrix
 from gutbalance.taxonomy import canonical_name, synonym_table
+from gutbalance.taxonomy.synonyms import _parse
 from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
 
 MPA = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales"
@@ -109,3 +113,32 @@ def test_every_row_cites_a_publication_and_the_version_moved():
     # canonical names are themselves current: no chain of renames
     mapping = table.mapping()
     assert not [row for row in table.rows if (row.rank, row.canonical) in mapping]
+
+
+# Crossref DOI syntax ("10.", a 4-9 digit registrant, "/", a suffix) or a PubMed id,
+# written out here rather than imported so the loader's own pattern is under test.
+_CITATION = re.compile(r"doi:10\.[0-9]{4,9}/[^\s/][^\s]*|pmid:[1-9][0-9]*")
+
+
+def test_every_source_is_a_doi_or_pmid_a_reader_can_resolve():
+    table = synonym_table()
+    bad = [(row.rank, row.name, row.source) for row in table.rows if not _CITATION.fullmatch(row.source)]
+    assert not bad, bad
+    assert all(row.note for row in table.rows), "every row names the publication in its note"
+
+
+@pytest.mark.parametrize("source", ["", "doi:", "pmid:", "doi:10.1099", "https://doi.org/10.1099/ijsem.0.005056",
+                                    "doi: 10.1099/ijsem.0.005056", "PMID 34020714", "pmid:0"])
+def test_a_row_whose_source_is_not_a_citation_is_refused(source):
+    text = ("# version: test\nrank\tname\tcanonical\tsource\tnote\n"
+            f"species\tRuminococcus obeum\tBlautia obeum\t{source}\tnote\n")
+    with pytest.raises(TaxonomyError, match=r"synonyms-test: row 2: source"):
+        _parse(text, "synonyms-test")
+
+
+def test_a_doi_or_pmid_source_is_accepted():
+    text = ("# version: test\nrank\tname\tcanonical\tsource\tnote\n"
+            "species\tRuminococcus obeum\tBlautia obeum\tdoi:10.1099/ijs.0.000015\tLawson & Finegold 2015\n"
+            "species\tEubacterium eligens\tLachnospira eligens\tpmid:34020714\tLiu et al. 2021\n")
+    table = _parse(text, "synonyms-test")
+    assert [row.source for row in table.rows] == ["doi:10.1099/ijs.0.000015", "pmid:34020714"]

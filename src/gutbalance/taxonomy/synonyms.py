@@ -8,6 +8,7 @@ now Actinomycetota, while *Actinobacteria* the class is a different rename.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -15,6 +16,10 @@ from importlib import resources
 from ..errors import TaxonomyError
 from .names import normalize_name
 from .ranks import RANKS
+
+# A citation is a DOI (Crossref form: "10.", a registrant code, "/", a suffix)
+# or a PubMed id; a bare "doi:" or a URL is not a citation a reader can resolve.
+SOURCE_PATTERN = re.compile(r"doi:10\.\d{4,9}/\S+|pmid:[1-9]\d{0,8}")
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,11 @@ def _parse(text: str, origin: str) -> SynonymTable:
         if rank not in RANKS:
             raise TaxonomyError(f"{origin}: row {lineno}: unknown rank {rank!r}")
         source = (rec.get("source") or "").strip()
-        if not (source.startswith("doi:") or source.startswith("pmid:")):
-            raise TaxonomyError(f"{origin}: row {lineno}: a synonym needs a doi: or pmid: source")
+        if not SOURCE_PATTERN.fullmatch(source):
+            raise TaxonomyError(
+                f"{origin}: row {lineno}: source {source!r} is not a citation; "
+                "a synonym needs doi:10.NNNN/... or pmid:NNN"
+            )
         name = normalize_name(rec["name"])
         key = (rank, name)
         if key in seen:
