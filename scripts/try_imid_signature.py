@@ -252,8 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     print("penalties (lambda_c, lambda_p) chosen: " + ", ".join(f"{k} {v}" for k, v in chosen.items()))
     for kind, what in VARIANTS.items():
         change = out[kind] - out["shipped"]
-        d = change.loc[list(STUDIES)]
-        met = change["pooled"] > 0 and (d > 0).sum() >= 4 and (d >= -0.02).all()
+        met, d = tb.adoption_rule(change)
         print(f"{kind} ({what}): pooled {change['pooled']:+.4f}, {(d > 0).sum()} of 6 studies up, "
               f"largest fall {d.min():+.4f}: rule {'met' if met else 'not met'}")
     for kind in VARIANTS:
