@@ -10,6 +10,7 @@ first, or the file deleted), from what the run saved.
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 import shutil
@@ -165,3 +166,20 @@ def test_the_profiler_read_back_from_a_saved_note(note, profiler):
 def test_the_population_text_reads_back_as_its_kind():
     for pop in load_reference().healthy_populations:
         assert kind_from_against(pop.against) == pop.kind
+
+
+def test_real_profiles_of_two_families_with_and_without_the_profiles(shared_data, tmp_path):
+    """44 kefir MetaPhlAn 3 and 6 Zeller mOTUs profiles in one run: the pages show scores.tsv's percentiles."""
+    zeller = sorted((shared_data / "profiles" / "zeller2014_motus3_controls" / "profiles").iterdir())[:6]
+    out = tmp_path / "results"
+    inputs = [str(shared_data / "profiles" / "kefir_metaphlan3"), *map(str, zeller)]
+    _run(["analyze", *inputs, "-o", str(out), "--reports", "none", "--jobs", "1"])
+    against = {s: e.get("percentiles_against", "") for s, e in
+               json.loads((out / "scores.json").read_text(encoding="utf-8"))["samples"].items()}
+    assert {a.split(" runs")[0].split("healthy ")[-1] for a in against.values()} == {"MetaPhlAn", "mOTUs"}
+    _run(["report", str(out), "--no-figures"])
+    checked = assert_pages_show_saved_percentiles(out)
+    assert checked > 500
+    _run(["analyze", *inputs, "-o", str(out), "--jobs", "1"])  # the reports, and cohort.h5ad, this time
+    assert (out / "cohort.h5ad").exists()
+    assert assert_pages_show_saved_percentiles(out) == checked
