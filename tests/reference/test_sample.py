@@ -81,7 +81,9 @@ def test_without_reference_or_value_no_percentile():
 def test_a_fixed_diversity_rank_withholds_only_the_diversity_percentiles_with_or_without_the_profiles():
     # A MetaPhlAn species profile scored with --diversity-rank genus: its page places
     # every score but diversity against the species-level MetaPhlAn population, whether
-    # the profiles are at hand or only the saved table (gutbalance report without cohort.h5ad).
+    # the profiles are at hand or only the saved table (gutbalance report without cohort.h5ad:
+    # the profiler is then read back from the saved percentiles, saved_profilers).
+    from gutbalance.reference.comparability import PROFILER_COLUMN, saved_profilers
     from gutbalance.reference.statistics import cohort_statistics
     from gutbalance.scores import DIVERSITY_COLUMNS
     from tests.helpers import SMALL_COMMUNITY
@@ -90,6 +92,10 @@ def test_a_fixed_diversity_rank_withholds_only_the_diversity_percentiles_with_or
     cohort.samples["source_format"] = ["metaphlan"]
     reference = load_reference()
     default, genus = gutbalance.score(cohort), gutbalance.score(cohort, diversity_rank="genus")
+    for table in (default, genus):
+        saved = gutbalance.reference.with_percentiles(table, cohort)
+        table[PROFILER_COLUMN] = saved_profilers(saved, shipped=reference)
+        assert table[PROFILER_COLUMN].tolist() == ["MetaPhlAn"]
     keys = ["immune_support", "training", "gmhi", "gmwi2", "shannon", "richness"]
     for profiles in (cohort, None):
         auto = sample_statistics("a", default, keys=keys, cohort=profiles, reference=reference)

@@ -38,6 +38,17 @@ Profiler families are read from what the file says: the format
 (``metaphlan``, ``kraken``) and, for CAMI and tables, the database line
 (``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
 is of unknown kind and is compared with nothing.
+
+A results folder may lack the profiles (``analyze --reports none``, then
+``gutbalance report DIR``; ``cohort.h5ad`` deleted), yet its pages must place
+each sample against the population ``analyze`` placed it against.  So the
+family is also read back from what the run saved about that sample alone
+(:func:`saved_profiler`): the population its percentiles are against
+(``percentiles_against`` in ``scores.json``), the note of a sample no
+population covers (its ``warnings``), or the one healthy population of the
+shipped reference that gives its saved ``*_percentile`` values.  The pages
+get it in :data:`PROFILER_COLUMN`; a sample whose family none of these tells
+gets no percentile, and the page says why.
 """
 
 from __future__ import annotations
@@ -48,9 +59,13 @@ import numpy as np
 import pandas as pd
 
 from ..scores import DIVERSITY_COLUMNS, parse_warnings
-from ..scores_table import RESOLVED_RANK_COLUMN
+from ..scores_table import PERCENTILE_SUFFIX, RESOLVED_RANK_COLUMN
 
 UNKNOWN = "unknown"
+#: The column of the scores frame given to the pages (never of a saved table) with each
+#: sample's profiler family as its run saved it (:func:`saved_profiler`; "" untold): the
+#: kind of a sample whose profiles are not at hand.
+PROFILER_COLUMN = "profiler"
 _FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
 _FAMILY_BY_DATABASE = [
     (re.compile(r"motus", re.IGNORECASE), "mOTUs"),
@@ -134,6 +149,94 @@ def describe(kind: dict | None) -> str:
     return f"{profiler if profiler != UNKNOWN else 'an unnamed profiler'}, {rank}-level"
 
 
+def against_text(n_profiles: int, kind: dict | None, *, healthy: bool = True) -> str:
+    """What a percentile is measured against, e.g. "539 healthy MetaPhlAn runs (species level)"
+    (:attr:`gutbalance.reference.core.Population.against`; :func:`kind_from_against` reads it back)."""
+    kind = kind or {}
+    profiler = kind.get("profiler") or "reference"
+    rank = f" ({kind['rank']} level)" if kind.get("rank") else ""
+    return f"{n_profiles} {'healthy ' if healthy else ''}{profiler} runs{rank}"
+
+
+_AGAINST = re.compile(r"^\d+ (?:healthy )?(?P<profiler>.+) runs(?: \((?P<rank>[^()]+) level\))?$")
+_KIND_OF_SAMPLE = re.compile(r", this sample is (?P<profiler>.+), (?P<rank>[^,]+)-level$")
+_THIS_VERSION = re.compile(r"^percentiles against MetaPhlAn \d profiles, this sample is MetaPhlAn \d")
+
+
+def kind_from_against(text: str) -> dict[str, str] | None:
+    """The kind of the population :func:`against_text` wrote ``text`` for (None: a
+    population without a kind, or not such a text).
+
+    >>> kind_from_against("539 healthy MetaPhlAn runs (species level)")
+    {'profiler': 'MetaPhlAn', 'rank': 'species'}
+    """
+    match = _AGAINST.match(str(text or ""))
+    if match is None or match["profiler"] == "reference":
+        return None
+    return {"profiler": match["profiler"], "rank": match["rank"] or ""}
+
+
+def saved_profiler(warnings: str, percentiles_against: str | None = None,
+                   saved_percentiles: pd.Series | None = None, values: pd.Series | None = None,
+                   rank: str = "", shipped=None) -> str:
+    """One sample's profiler family from what its run saved ("" when none of it tells).
+
+    In order: ``percentiles_against`` (its entry in ``scores.json``: the population
+    it was compared with), its ``warnings`` (the note of a sample no population
+    covers, which names its kind, or the MetaPhlAn version caveat), and the one
+    healthy population of ``shipped`` (the reference ``analyze`` used) at the
+    sample's ``rank`` whose percentiles of ``values`` are the
+    ``saved_percentiles`` (``<score>_percentile`` -> value; those saved in
+    ``scores.tsv``).  Everything comes from the sample's own row and entry.
+    """
+    kind = kind_from_against(percentiles_against or "")
+    if kind:
+        return kind["profiler"]
+    for note in parse_warnings(warnings):
+        if note.startswith("percentiles not comparable") and (match := _KIND_OF_SAMPLE.search(note)):
+            return UNKNOWN if match["profiler"] == "an unnamed profiler" else match["profiler"]
+        if _THIS_VERSION.match(note):
+            return "MetaPhlAn"
+    if shipped is None or saved_percentiles is None or values is None:
+        return ""
+    saved = saved_percentiles.dropna()
+    if saved.empty:
+        return ""
+    found = set()
+    for pop in shipped.healthy_populations:
+        if not pop.kind or str(pop.kind.get("rank") or "") != rank:
+            continue
+        same = True
+        for column, value in saved.items():
+            dist = pop.distributions.get(str(column).removesuffix(PERCENTILE_SUFFIX))
+            score = values.get(str(column).removesuffix(PERCENTILE_SUFFIX))
+            if dist is None or score is None or not np.isclose(float(dist.percentile([float(score)])[0]), float(value),
+                                                               rtol=0, atol=1e-9):
+                same = False
+                break
+        if same:
+            found.add(str(pop.kind.get("profiler") or ""))
+    return found.pop() if len(found) == 1 else ""
+
+
+def saved_profilers(scores: pd.DataFrame, contributions=None, shipped=None) -> pd.Series:
+    """:func:`saved_profiler` of every sample of a saved scores table (read with
+    its ``*_percentile`` columns), ``contributions`` its ``scores.json`` entries
+    and ``shipped`` the reference ``analyze`` compared it with; "" where untold."""
+    percentile_columns = [c for c in scores.columns if str(c).endswith(PERCENTILE_SUFFIX)]
+    ranks = kind_ranks(scores)
+    out = []
+    for sample in scores.index:
+        entry = (contributions or {}).get(sample) or {}
+        row = scores.loc[sample]
+        out.append(saved_profiler(
+            str(row.get("warnings", "") or ""), str(entry.get("percentiles_against", "") or ""),
+            saved_percentiles=row[percentile_columns].astype(float) if percentile_columns else None,
+            values=row, rank=str(ranks.get(sample, "")), shipped=shipped,
+        ))
+    return pd.Series(out, index=scores.index, dtype=object)
+
+
 def not_comparable_notes(kinds: pd.DataFrame, reference, reference_label: str) -> list[str]:
     """One note per sample: "" when a population of ``reference`` (a
     :class:`~gutbalance.reference.core.Reference`, or the kind dict of a
@@ -171,15 +274,24 @@ def mask_rows(percentiles: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
 # --- one sample of a scores table -----------------------------------------------------
 
 
-def _sample_kind(cohort, scores: pd.DataFrame, sample: str,
-                 samples: pd.DataFrame | None = None) -> dict[str, str] | None:
-    """Profiler family and rank (:func:`kind_ranks`) of ``sample`` (None when the profiles' table is not at hand)."""
+def sample_kind(cohort, scores: pd.DataFrame, sample: str,
+                samples: pd.DataFrame | None = None) -> dict[str, str] | None:
+    """Profiler family and rank (:func:`kind_ranks`) of ``sample``: the family from
+    its profiles (``source_format`` and ``database`` of ``cohort.samples`` or
+    ``samples``) when they are at hand, else from :data:`PROFILER_COLUMN` of
+    ``scores`` (what its run saved); None when neither tells."""
+    if "diversity_rank" not in scores:
+        return None
+    rank = kind_ranks(scores).reindex([sample]).fillna("").astype(str)
     table = samples if samples is not None else (cohort.samples if cohort is not None else None)
-    if (table is not None and sample in table.index and "source_format" in table.columns
-            and "diversity_rank" in scores):
-        rank = kind_ranks(scores).reindex([sample]).fillna("").astype(str)
+    if table is not None and sample in table.index and "source_format" in table.columns:
         profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
         return {"profiler": str(profiler), "rank": str(rank_name)}
+    saved = str(scores[PROFILER_COLUMN].get(sample, "") or "") if PROFILER_COLUMN in scores else ""
+    if not saved and "warnings" in scores:
+        saved = saved_profiler(str(scores["warnings"].get(sample, "") or ""))
+    if saved:
+        return {"profiler": saved, "rank": str(rank.iloc[0])}
     return None
 
 
@@ -188,7 +300,7 @@ def sample_reference(cohort, scores: pd.DataFrame, sample: str, reference,
     """``reference`` with the healthy population of the sample's kind as its primary."""
     if reference is None:
         return None
-    kind = _sample_kind(cohort, scores, sample, samples)
+    kind = sample_kind(cohort, scores, sample, samples)
     return reference.for_kind(kind) if kind is not None else reference
 
 
@@ -198,19 +310,20 @@ def comparability_note(
 ) -> str:
     """Why ``sample`` has no percentiles against ``reference`` ("" when it has):
     a sample of a profiler family or rank that no healthy population of the
-    reference covers (:mod:`gutbalance.reference.comparability`).  The kind
-    comes from the profiles' ``source_format`` and ``database``
-    (``cohort.samples`` or ``samples``) and the scores' ``diversity_rank``."""
+    reference covers (:mod:`gutbalance.reference.comparability`), or whose kind
+    is not known (:func:`sample_kind`: neither its profiles nor what its run
+    saved tell its profiler)."""
     if reference is None or not reference.primary.kind:
         return ""
-    kind = _sample_kind(cohort, scores, sample, samples)
+    kind = sample_kind(cohort, scores, sample, samples)
     if kind is not None:
         kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
         return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]
-    # No profiles saved: the note written when the sample was scored, if any.
-    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
-             if w.startswith("percentiles not comparable")]
-    return notes[0] if notes else ""
+    # the primary population is not the sample's just because nothing says which is
+    return (f"percentiles not comparable: the reference ({reference.primary.label}) is "
+            f"{' or '.join(describe(p.kind) for p in reference.healthy_populations)} profiles, and which profiler "
+            "made this sample is not known (its profiles, cohort.h5ad, are not at hand and its saved results do "
+            "not say)")
 
 
 def sample_diversity_note(
@@ -226,14 +339,5 @@ def sample_diversity_note(
     if comparability_note(cohort, scores, sample, reference, samples=samples):
         return ""
     rank = str(scores["diversity_rank"].reindex([sample]).fillna("").iloc[0])
-    if _sample_kind(cohort, scores, sample, samples) is not None:
-        return diversity_rank_note(rank, reference.primary.kind)
-    # No profiles saved, so not which population is the sample's: where every
-    # healthy population's diversity is at one rank that is the rank, else the
-    # note written when the sample was scored, if any.
-    ranks = {str((p.kind or {}).get("rank") or "") for p in reference.healthy_populations}
-    if len(ranks) == 1:
-        return diversity_rank_note(rank, {"rank": ranks.pop()})
-    notes = [w for w in parse_warnings(scores.at[sample, "warnings"] if "warnings" in scores else "")
-             if w.startswith("diversity at ")]
-    return notes[0] if notes else ""
+    # comparable, so its kind is known and ``reference`` is seen from it
+    return diversity_rank_note(rank, reference.primary.kind)

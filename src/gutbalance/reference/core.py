@@ -57,6 +57,7 @@ from ..scores import (
 from ..scores_table import PERCENTILE_SUFFIX
 from .comparability import (
     UNKNOWN,
+    against_text,
     describe,
     diversity_rank_note,
     kind_ranks,
@@ -183,10 +184,7 @@ class Population:
     @property
     def against(self) -> str:
         """What a percentile is measured against, e.g. "539 healthy MetaPhlAn runs (species level)"."""
-        kind = self.kind or {}
-        profiler = kind.get("profiler") or "reference"
-        rank = f" ({kind['rank']} level)" if kind.get("rank") else ""
-        return f"{self.n_profiles} {'healthy ' if self.healthy else ''}{profiler} runs{rank}"
+        return against_text(self.n_profiles, self.kind, healthy=self.healthy)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form of the population, its distributions and technical variation."""

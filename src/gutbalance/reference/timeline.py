@@ -22,7 +22,7 @@ from ..cohort import Cohort
 from ..errors import DataError
 from ..io import MISSING_TEXT
 from ..scores import DESCRIPTIVE_COLUMNS, DIVERSITY_COLUMNS
-from .comparability import describe, diversity_rank_note, kind_ranks, sample_kinds
+from .comparability import describe, diversity_rank_note, sample_kind
 from .core import PERCENTILE_SUFFIX, Reference
 
 #: A species counts as "appeared"/"vanished" when it is absent (exactly 0) at
@@ -322,10 +322,13 @@ def _subject_reference(reference: Reference | None, cohort: Cohort | None, score
     (with the reason) for a kind the reference has no population of: a 16S
     genus table's richness cannot be judged by mOTUs species runs, as its
     percentiles are not (:mod:`.comparability`)."""
-    if reference is None or cohort is None or "diversity_rank" not in scores or sample not in cohort.samples.index:
+    kind = sample_kind(cohort, scores, sample) if reference is not None else None
+    if reference is None or (kind is None and not reference.primary.kind):
         return reference, ""
-    row = sample_kinds(cohort.samples.loc[[sample]], kind_ranks(scores).reindex([sample])).iloc[0]
-    kind = {"profiler": str(row["profiler"]), "rank": str(row["rank"])}
+    if kind is None:
+        return None, ("No measurement variation is known for these samples: which profiler made them is not known "
+                      "(their profiles, cohort.h5ad, are not at hand and the saved results do not say), and scores "
+                      "shift between profilers, so no change is flagged.")
     if reference.population_for(kind) is None:
         return None, (f"No measurement variation is known for this kind of input ({describe(kind)}): the healthy "
                       f"reference's repeated runs are {reference.kinds_text()}, and scores shift between profilers "

@@ -55,6 +55,7 @@ from ..atomic import PendingFile, write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
+from ..reference.comparability import PROFILER_COLUMN, saved_profilers
 from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
 from ..reference.statistics import cohort_statistics, grouping_columns
@@ -143,8 +144,12 @@ def write_reports(
         The profiles (for composition charts and species changes over time);
         None renders the reports from the scores alone.
     scores
-        The scores table (index ``sample``); ``*_percentile`` columns are ignored
-        (percentiles are recomputed against ``reference``).
+        The scores table (index ``sample``); ``*_percentile`` columns are not
+        shown (percentiles are recomputed against ``reference``), but with
+        ``warnings`` and the ``percentiles_against`` of ``contributions`` they
+        tell the profiler of a sample whose profiles ``cohort`` does not hold
+        (:func:`gutbalance.reference.comparability.saved_profiler`), so its
+        percentiles are against the population ``analyze`` chose for it.
     contributions
         ``{sample: {score: [{"taxon", "effect", "trait", "source"}, ...]}}``.
     metadata
@@ -168,10 +173,11 @@ def write_reports(
     scores = scores.copy()
     scores.index = scores.index.astype(str)
     keys = score_columns(scores)
+    scores[PROFILER_COLUMN] = _saved_profilers(cohort, scores, contributions)
     # diversity_rank, resolved_rank (a run at one diversity rank) and warnings say each
     # sample's kind of input, which picks its healthy population (or none) in the pages,
     # and whether its diversity is at that population's rank; missing says why a card has no number
-    kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings")
+    kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings", PROFILER_COLUMN)
     scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
@@ -202,6 +208,18 @@ def write_reports(
     result.removed = _replace_manifest(out, written)
     result.left = _left(out, written, result.removed)
     return result
+
+
+def _saved_profilers(cohort: Cohort | None, scores: pd.DataFrame, contributions: Contributions | None) -> pd.Series:
+    """The profiler family of each sample whose profiles ``cohort`` does not hold,
+    from what its run saved ("" for the others: their profiles say)."""
+    out = pd.Series("", index=scores.index, dtype=object)
+    profiled = cohort.samples.index if cohort is not None and "source_format" in cohort.samples else pd.Index([])
+    unprofiled = ~scores.index.isin(profiled)
+    if unprofiled.any():
+        # analyze compares with the shipped reference whatever reference the pages use
+        out[unprofiled] = saved_profilers(scores.loc[unprofiled], contributions, shipped=load_reference())
+    return out
 
 
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
@@ -449,7 +467,8 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
     keyword arguments override the saved settings.
     """
     out = Path(out_dir)
-    scores = read_scores(out / SCORES_FILE)
+    # the saved percentiles tell the population of a sample whose profiles are not at hand
+    scores = read_scores(out / SCORES_FILE, percentiles=True)
     contributions = read_contributions(out / CONTRIBUTIONS_FILE)
     cohort = None
     if (out / COHORT_FILE).exists():
