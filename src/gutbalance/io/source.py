@@ -308,6 +308,20 @@ class Source:
         return list(self.all_lines)
 
 
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (``float``: NaN and infinity
+    included), for sniffers telling a column of numbers from one of names.
+
+    >>> is_number(" 1e-3"), is_number("Bacteroides")
+    (True, False)
+    """
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def parse_number(
     token: str,
     *,

@@ -39,7 +39,7 @@ from .archive import (
     parse_metadata,
     read_member,
 )
-from .source import ZIP_MAGIC, Source
+from .source import ZIP_MAGIC, Source, is_number
 
 
 @dataclass
@@ -100,14 +100,6 @@ def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
 _RANK_TABLE_ID_CELLS = {"", "taxonomy", "asv", "asv_id", "sequence", "feature id", "featureid", "otu", "otu id", "id"}
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
 def _split(line: str, delimiter: str) -> list[str] | None:
     try:
         row = next(csv.reader([line], delimiter=delimiter))
@@ -149,7 +141,7 @@ def _rank_table_header(line: str, data_line: str | None = None) -> tuple[str, li
             if data is None or len(data) != len(cells):
                 continue
             extra = [data[i] for i in others if data[i] and data[i].upper() not in {"NA", "NAN", "NONE"}]
-            if not extra or any(_is_number(c) for c in extra):
+            if not extra or any(is_number(c) for c in extra):
                 continue
         return delimiter, cells, start, n_ranks
     return None

@@ -19,7 +19,7 @@ import math
 import re
 
 from ..registry import NotAProfile, register_not_a_profile
-from ..source import Source
+from ..source import Source, is_number
 
 _CLADE = re.compile(r"^[a-z]__[^\t|]+(?:\|[a-z]__[^\t|]+)*$")
 
@@ -29,20 +29,12 @@ def _lines(source: Source) -> list[str]:
     return [ln for ln in lines if ln.strip()] if lines else []
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
 def sniff_score(source: Source) -> bool:
     """A text file holding one number and nothing else (``*_GMWI2.txt``)."""
     if len(source.data) > 64:
         return False
     lines = _lines(source)
-    return len(lines) == 1 and _is_number(lines[0].strip())
+    return len(lines) == 1 and is_number(lines[0].strip())
 
 
 def sniff_taxa(source: Source) -> bool:
@@ -58,7 +50,7 @@ def sniff_taxa(source: Source) -> bool:
         cells = line.split("\t")
         if len(cells) != len(header) or not _CLADE.match(cells[0].strip()):
             return False
-        if not all(_is_number(c) and math.isfinite(float(c)) for c in cells[1:]):
+        if not all(is_number(c) and math.isfinite(float(c)) for c in cells[1:]):
             return False
     return True
 
