@@ -231,8 +231,8 @@ def profiles_from_table(
         # `biom convert` of a genus CSV): refused as the CSV table refuses
         # them, naming the option that declares their rank.
         raise FormatError(
-            f"cannot tell the rank of {named[0]!r} ({len(missing)} of {len(ids)} features have ids that are no "
-            "lineage, and the table has no 'taxonomy' observation metadata): write lineages as the ids or as "
+            f"cannot tell the rank of {named[0]!r} ({len(missing)} of {len(ids)} features are named by an id that "
+            "is no lineage, with no 'taxonomy' observation metadata): write lineages as the ids or as "
             f"'taxonomy' metadata, or {FEATURE_RANK_HINT}; if the ids are ASV or OTU ids, read the table together "
             "with its FeatureData[Taxonomy] .qza or taxonomy.tsv",
             path=path,
