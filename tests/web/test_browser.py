@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.helpers import write_metaphlan
+from tests.web.test_feature_rank import BARE_GENUS_CSV, assert_same_as_cli, cli_scores
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -265,3 +266,41 @@ def test_a_zip_with_a_bad_file_then_the_list_paged_by_keyboard(server, page, tmp
     assert page.get_by_text("Page 2 of 2").first.is_visible()
     assert page.get_by_role("link", name="← Previous page").first.is_visible()
     assert page.locator("a[rel=next]").count() == 0
+
+
+def test_a_lab_declares_the_rank_of_a_bare_genus_table(server, page, tmp_path):
+    """A samples x genera CSV of bare names through the form: refused with a
+    message that points at the form's rank select (not at the CLI flag), then,
+    with "genus" chosen, scored; the scores downloaded from the app are the
+    cells ``gutbalance analyze --feature-rank genus`` writes for the file."""
+    path = tmp_path / "genus.csv"
+    path.write_text(BARE_GENUS_CSV)
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill("rank-user")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+    select = page.get_by_label("Rank of bare taxon names")
+    assert select.input_value() == ""
+    assert select.locator("option").all_inner_texts() == ["not declared", "domain", "phylum", "class", "order", "family", "genus", "species", "strain"]
+
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Upload and score").click()
+    # on the samples page, or on the upload's page when scoring took longer than the request waits
+    alert = page.get_by_role("alert").filter(has_text="cannot tell the rank of 'Bacteroides'")
+    alert.wait_for(timeout=120_000)
+    message = alert.inner_text()
+    assert "Rank of bare taxon names" in message
+    assert "--feature-rank" not in message
+    page.goto(server + "/samples")
+    assert page.get_by_text("No samples yet").is_visible()
+
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_label("Rank of bare taxon names").select_option("genus")
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples?notice=uploaded", timeout=120_000)
+    for name in ("P01", "P02", "P03"):
+        assert page.get_by_role("link", name=name, exact=True).is_visible()
+    download = page.request.get(server + "/scores.tsv")
+    assert download.status == 200
+    assert_same_as_cli(download.text(), cli_scores(tmp_path, BARE_GENUS_CSV))

@@ -11,7 +11,11 @@ Each observation's lineage comes from, in order:
 2. the observation metadata ``taxonomy`` (a list of rank strings, joined with
    ``;``, or one string);
 3. the observation id itself, when it is a lineage or a binomial
-   (``s__Abiotrophia_defectiva``, ``k__Bacteria; p__Firmicutes; ...``).
+   (``s__Abiotrophia_defectiva``, ``k__Bacteria; p__Firmicutes; ...``), or a
+   bare name (``Bacteroides``) at the rank the user declared for bare names
+   (``feature_rank``, ``--feature-rank``), exactly as in a CSV table.  A bare
+   name without a declared rank is refused with the CSV table's words,
+   naming the option; the rank is never guessed.
 
 Ids that are none of these (ASV hashes, OTU numbers) cannot be scored: the
 reader refuses the table and says a taxonomy is needed.  Counts or relative
@@ -63,7 +67,14 @@ from biom.parse import parse_biom_table
 
 from ..cohort import SampleProfile, parent_links
 from ..errors import FormatError, GutBalanceWarning, TaxonomyError
-from .feature_table import label_lineage, looks_taxonomic, profiles_from_matrix, unassigned_count
+from .feature_table import (
+    FEATURE_RANK_HINT,
+    label_lineage,
+    looks_like_feature_id,
+    looks_taxonomic,
+    profiles_from_matrix,
+    unassigned_count,
+)
 from .isolate import run_isolated
 from .registry import counts_estimated_by, writes_counts
 from .source import Source
@@ -187,27 +198,45 @@ def _metadata_lineage(metadata) -> str | None:
 
 def profiles_from_table(
     table, *, path: Path, source_format: str, kind: str | None = None, taxonomy: FeatureTaxonomy | None = None,
-    integers: bool = False,
+    integers: bool = False, feature_rank: str | None = None,
 ) -> list[SampleProfile]:
     """Sample profiles from a :class:`biom.Table` (observations = taxa);
     ``taxonomy`` gives lineages to feature ids (ASV hashes); ``integers``:
-    the file declares its values integers (:func:`declared_integers`)."""
+    the file declares its values integers (:func:`declared_integers`);
+    ``feature_rank``: the standard rank of observation ids that are bare
+    taxon names (``Bacteroides``), as for a CSV table's bare names."""
     ids = [str(i) for i in table.ids(axis="observation")]
     samples = [str(s) for s in table.ids(axis="sample")]
     if not ids or not samples:
         raise FormatError(f"the table is empty ({len(ids)} features x {len(samples)} samples)", path=path)
     metadata = table.metadata(axis="observation")
     texts: list[str | None] = []
+    # The features named by their own id: only these take the declared rank
+    # (a taxonomy or the metadata gives lineages, which name their ranks).
+    by_id: set[int] = set()
     for k, feature in enumerate(ids):
         text = None
         if taxonomy is not None:
             text = taxonomy.lineages.get(feature)
         if text is None and metadata is not None:
             text = _metadata_lineage(metadata[k])
-        if text is None and looks_taxonomic(feature):
+        if text is None and (looks_taxonomic(feature) or (feature_rank is not None and not looks_like_feature_id(feature))):
             text = feature
+            by_id.add(k)
         texts.append(text)
     missing = [f for f, t in zip(ids, texts, strict=True) if t is None]
+    named = [f for f in missing if not looks_like_feature_id(f)]
+    if missing and taxonomy is None and feature_rank is None and len(named) == len(missing):
+        # Bare names (a table collapsed to genera whose ids were renamed, or
+        # `biom convert` of a genus CSV): refused as the CSV table refuses
+        # them, naming the option that declares their rank.
+        raise FormatError(
+            f"cannot tell the rank of {named[0]!r} ({len(missing)} of {len(ids)} features are named by an id that "
+            "is no lineage, with no 'taxonomy' observation metadata): write lineages as the ids or as "
+            f"'taxonomy' metadata, or {FEATURE_RANK_HINT}; if the ids are ASV or OTU ids, read the table together "
+            "with its FeatureData[Taxonomy] .qza or taxonomy.tsv",
+            path=path,
+        )
     if missing and taxonomy is not None:
         # Seen on a tutorial's repository: a DADA2 table beside the taxonomy
         # of the deblur table (317 of 770 features unnamed).
@@ -228,10 +257,10 @@ def profiles_from_table(
             path=path,
         )
     lineages = []
-    for feature, text in zip(ids, texts, strict=True):
+    for k, (feature, text) in enumerate(zip(ids, texts, strict=True)):
         assert text is not None  # every feature without a lineage was refused above
         try:
-            lineages.append(label_lineage(text))
+            lineages.append(label_lineage(text, rank=feature_rank if k in by_id else None))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)

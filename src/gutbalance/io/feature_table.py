@@ -75,6 +75,14 @@ _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
 _BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
 _PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
+_FEATURE_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d+|[ACGTUN]{30,})$", re.IGNORECASE)
+#: How the command line and the library declare the rank of a table's bare
+#: names (the end of the refusal of a bare name).  The web app, where the
+#: option is a field of the upload form, replaces it with its own words.
+FEATURE_RANK_HINT = (
+    "declare the rank of the table's bare names (gutbalance analyze or convert --feature-rank genus; "
+    "gutbalance.read(..., feature_rank='genus'))"
+)
 
 
 def is_unassigned(label: str) -> bool:
@@ -140,9 +148,19 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
         return (taxon("species", text),)
     raise TaxonomyError(
         f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...), head the column with its rank "
-        "(species, genus, ...), or declare the rank of the table's bare names (gutbalance analyze or convert "
-        "--feature-rank genus; gutbalance.read(..., feature_rank='genus'))"
+        f"(species, genus, ...), or {FEATURE_RANK_HINT}"
     )
+
+
+def looks_like_feature_id(label: str) -> bool:
+    """Whether a label is a feature id that names no taxon: an md5/SHA hash
+    (QIIME 2's ASV ids), a number (Greengenes OTU ids) or a DNA sequence
+    (DADA2's).  Such an id is not a bare taxon name, whatever rank is declared.
+
+    >>> looks_like_feature_id("4b5eeb300368260019c1fbc7a3c718fc"), looks_like_feature_id("Bacteroides")
+    (True, False)
+    """
+    return bool(_FEATURE_ID.match(label.strip().strip('"').strip()))
 
 
 def declared_rank(value: str | None) -> str | None:

@@ -99,10 +99,15 @@ def add_scored_samples(
 
 
 def create_job(
-    session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None
+    session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None,
+    feature_rank: str | None = None,
 ) -> Job:
-    """Add a queued scoring job holding the uploaded bytes (flushed, so it has its id); the caller commits."""
-    job = Job(owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected, status="queued")
+    """Add a queued scoring job holding the uploaded bytes (flushed, so it has
+    its id) and the rank declared for its bare taxon names; the caller commits."""
+    job = Job(
+        owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected,
+        feature_rank=feature_rank, status="queued",
+    )
     session.add(job)
     session.flush()
     return job

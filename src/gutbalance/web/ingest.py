@@ -21,9 +21,10 @@ import math
 import warnings
 import zipfile
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,7 @@ from ..errors import (
 )
 from ..io import read_source
 from ..io.archive import check_archive, read_member
+from ..io.feature_table import FEATURE_RANK_HINT
 from ..io.formats.qza import sniff as is_qiime2_artifact
 from ..io.source import InputLimits, Source, decode_text
 from ..reference import with_percentiles, with_percentiles_explained
@@ -50,11 +52,33 @@ from ..taxonomy import lineage_string, parse_lineage
 PROFILE_VERSION = 1
 
 
-def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[SampleProfile]:
+class Upload(NamedTuple):
+    """One upload as the workers take it: the bytes, the file name, the limits
+    to read it within (:attr:`Settings.upload_limits`) and the rank declared
+    for its bare taxon names (``feature_rank`` of :func:`gutbalance.read`)."""
+
+    data: bytes
+    filename: str
+    limits: InputLimits | None = None
+    feature_rank: str | None = None
+
+
+#: How the web app's user declares the rank of a table's bare names: said in
+#: place of the command line's option when such a table is refused.
+FEATURE_RANK_FIELD_HINT = (
+    "choose their rank under 'Rank of bare taxon names' on the upload form (feature_rank=genus "
+    "with the API's upload) and upload the file again"
+)
+
+
+def read_upload(
+    data: bytes, *, filename: str, limits: InputLimits | None = None, feature_rank: str | None = None
+) -> list[SampleProfile]:
     """The sample profiles in an uploaded file (any format the library reads,
     or a zip archive of such files), within ``limits`` (the web app's, see
-    :attr:`Settings.upload_limits`).  Of a zip, the profiles of the files
-    that could be read: :func:`score_uploads` also says which could not.
+    :attr:`Settings.upload_limits`), bare taxon names read at ``feature_rank``.
+    Of a zip, the profiles of the files that could be read:
+    :func:`score_uploads` also says which could not.
 
     Raises
     ------
@@ -62,7 +86,7 @@ def read_upload(data: bytes, *, filename: str, limits: InputLimits | None = None
         When the file (of a zip: the archive, or every file in it) cannot be
         read; the message names what is wrong.
     """
-    return _read_upload(data, filename=filename, limits=limits).profiles
+    return _read_upload(data, filename=filename, limits=limits, feature_rank=feature_rank).profiles
 
 
 #: What a sample sheet gives one sample: its subject and collection date (None where not given).
@@ -89,25 +113,34 @@ class _ReadUpload:
     problems: list[UploadProblem] = dataclasses.field(default_factory=list)
 
 
-def _read_upload(data: bytes, *, filename: str, limits: InputLimits | None) -> _ReadUpload:
+def _read_upload(
+    data: bytes, *, filename: str, limits: InputLimits | None, feature_rank: str | None = None
+) -> _ReadUpload:
     """:func:`read_upload` and, for each profile, what the upload's sample
     sheet says of it (a zip may hold one, see :func:`_sample_sheet`), and the
     members of a zip that could not be read (:func:`_read_zip_of_profiles`)."""
     source = Source.from_bytes(data, name=filename, limits=limits)
     if source.is_zip and not is_qiime2_artifact(source):
-        return _read_zip_of_profiles(source)
-    profiles = _read_one(source)
+        return _read_zip_of_profiles(source, feature_rank=feature_rank)
+    profiles = _read_one(source, feature_rank=feature_rank)
     return _ReadUpload(profiles, [(None, None)] * len(profiles))
 
 
-def _read_one(source: Source) -> list[SampleProfile]:
+def _read_one(source: Source, *, feature_rank: str | None = None) -> list[SampleProfile]:
     try:
-        return read_source(source)
+        return read_source(source, feature_rank=feature_rank)
     except UnrecognizedFormatError as exc:
         # The library's message ends with the command line's way out
         # ("use --format to force one"), which the web app does not offer.
         message = exc.message.replace("; use --format to force one", "").replace("; use --format to choose", "; the web app cannot tell which")
         raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
+    except FormatError as exc:
+        if FEATURE_RANK_HINT not in exc.message:
+            raise
+        # A table of bare names whose rank was not declared: the library says
+        # how on the command line (--feature-rank); here it is the form's field.
+        message = exc.message.replace(FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT)
+        raise type(exc)(message, path=exc.path, line=exc.line, field=exc.field) from None
 
 
 def _skipped_member(info: zipfile.ZipInfo) -> bool:
@@ -193,7 +226,7 @@ def _member_problem(exc: GutBalanceError) -> str:
     return str(exc)
 
 
-def _read_zip_of_profiles(source: Source) -> _ReadUpload:
+def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) -> _ReadUpload:
     """Every profile in a zip archive that is not a QIIME 2 artifact (what a
     clinic gets when it zips a folder of profiler outputs), what its sample
     sheet (:func:`_sample_sheet`), if it holds one, says of each, and the
@@ -241,7 +274,7 @@ def _read_zip_of_profiles(source: Source) -> _ReadUpload:
                 sheets.append((name, member.data))
                 continue
             try:
-                read = _read_one(member)
+                read = _read_one(member, feature_rank=feature_rank)
             except (ArchiveError, ContentLimitError):
                 raise  # limits and broken containers are the archive's problem: refuse it whole
             except (FormatError, DataError) as exc:
@@ -293,7 +326,9 @@ class ScoredUpload:
     problems: list[UploadProblem] = dataclasses.field(default_factory=list)
 
 
-def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = None) -> list[ScoredSample]:
+def score_upload(
+    data: bytes, *, filename: str, limits: InputLimits | None = None, feature_rank: str | None = None
+) -> list[ScoredSample]:
     """Read, score and explain every sample of an upload, each on its own.
 
     This is the work the web app hands to its worker processes
@@ -304,16 +339,17 @@ def score_upload(data: bytes, *, filename: str, limits: InputLimits | None = Non
     only: the files of a zip that could not be read are in
     :func:`score_uploads`' :attr:`ScoredUpload.problems`.
     """
-    (result,) = score_uploads([(data, filename, limits)])
+    (result,) = score_uploads([Upload(data, filename, limits, feature_rank)])
     if isinstance(result, GutBalanceError):
         raise result
     return result.samples
 
 
-def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[ScoredUpload | GutBalanceError]:
-    """:func:`score_upload` for several uploads at once: for each, its scored
-    samples and the files of a zip that could not be read, or the error that
-    its reading raised.
+def score_uploads(uploads: Sequence[Upload | tuple]) -> list[ScoredUpload | GutBalanceError]:
+    """:func:`score_upload` for several uploads at once (each an :class:`Upload`
+    or a tuple of its fields, ``(data, filename, limits)`` at least): for
+    each, its scored samples and the files of a zip that could not be read, or
+    the error that its reading raised.
 
     The samples of every upload that could be read are scored as one cohort:
     scoring a cohort of one costs about as much as a cohort of sixteen
@@ -323,9 +359,10 @@ def score_uploads(uploads: list[tuple[bytes, str, InputLimits | None]]) -> list[
     positional names, so equal sample names in different uploads do not meet.
     """
     read: list[_ReadUpload | GutBalanceError] = []
-    for data, filename, limits in uploads:
+    for upload in uploads:
+        data, filename, limits, feature_rank = Upload(*upload)
         try:
-            read.append(_read_upload(data, filename=filename, limits=limits))
+            read.append(_read_upload(data, filename=filename, limits=limits, feature_rank=feature_rank))
         except GutBalanceError as exc:
             read.append(exc)
     profiles = [p for r in read if not isinstance(r, GutBalanceError) for p in r.profiles]

@@ -86,6 +86,8 @@ class _Claimed:
     owner_id: str
     subject: str | None
     collected: date | None
+    #: The rank declared for the upload's bare taxon names (None: not declared).
+    feature_rank: str | None = None
 
 
 class WorkerFailure(Exception):
@@ -131,7 +133,7 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
         except GutBalanceError as exc:  # scoring, not reading, refused the batch
             reply = ("error", 422, str(exc), False)
         except Exception:  # a reader bug: the user sees a generic message, the log the details
-            log.exception("scoring %s failed", ", ".join(name for _, name, _ in uploads))
+            log.exception("scoring %s failed", ", ".join(ingest.Upload(*upload).filename for upload in uploads))
             reply = ("error", 500, "the file could not be scored because of an error on our side", False)
         del uploads
         conn.send(reply)
@@ -235,7 +237,7 @@ class _Worker:
             self._start()
 
     def run(
-        self, uploads: list[tuple[bytes, str, InputLimits]], seconds: float, *, subjects: list[str | None] | None = None
+        self, uploads: list[ingest.Upload], seconds: float, *, subjects: list[str | None] | None = None
     ) -> list[ingest.ScoredUpload | WorkerFailure]:
         """Each upload's scored samples, or why it failed; :class:`WorkerFailure`
         when the whole batch failed (time, memory, a crash).  With ``subjects``
@@ -335,16 +337,19 @@ class WorkerPool:
         for worker in self.workers:
             self._idle.put(worker)
 
-    def run(self, data: bytes, filename: str, limits: InputLimits, seconds: float) -> ingest.ScoredUpload:
-        """One upload's scored samples (and unreadable zip members); :class:`WorkerFailure` when it cannot be."""
-        (result,) = self.run_batch([(data, filename, limits)], seconds)
+    def run(
+        self, data: bytes, filename: str, limits: InputLimits, seconds: float, *, feature_rank: str | None = None
+    ) -> ingest.ScoredUpload:
+        """One upload's scored samples (and unreadable zip members), its bare
+        taxon names read at ``feature_rank``; :class:`WorkerFailure` when it cannot be."""
+        (result,) = self.run_batch([ingest.Upload(data, filename, limits, feature_rank)], seconds)
         if isinstance(result, WorkerFailure):
             raise result
         return result
 
     def run_batch(
         self,
-        uploads: list[tuple[bytes, str, InputLimits]],
+        uploads: list[ingest.Upload],
         seconds: float,
         *,
         subjects: list[str | None] | None = None,
@@ -565,7 +570,7 @@ class JobRunner:
                 return stored
 
             pool.run_batch(
-                [(job.data, job.filename, limits) for job in group],
+                [ingest.Upload(job.data, job.filename, limits, job.feature_rank) for job in group],
                 self.settings.worker_seconds,
                 subjects=[job.subject for job in group],
                 store=store,
@@ -590,7 +595,7 @@ class JobRunner:
                 return []
             jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(won)))}
             return [
-                _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected)
+                _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected, job.feature_rank)
                 for job in (jobs.get(job_id) for job_id in won)
                 if job is not None and job.upload is not None
             ]

@@ -135,6 +135,11 @@ class Job(Base):
     filename: Mapped[str] = mapped_column(String(255), default="")
     subject: Mapped[str | None] = mapped_column(String(128))
     collected: Mapped[date | None] = mapped_column(Date)
+    #: The standard rank the uploader declared for the file's bare taxon
+    #: names (``genus``; ``feature_rank`` of :func:`gutbalance.read`), None
+    #: when not declared.  Kept with the job so that a job run again (after
+    #: its server process died) reads the file the same way.
+    feature_rank: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: The file as uploaded (compressed if it was), until the job ends.
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: Why it failed (safe to show) and the HTTP status that says so (413, 422, 500, 503).

@@ -120,6 +120,8 @@ class JobOut(BaseModel):
     filename: str
     subject: str | None
     collected: date | None
+    #: The rank declared for the file's bare taxon names (``genus``), or null.
+    feature_rank: str | None = None
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None

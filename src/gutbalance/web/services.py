@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..errors import GutBalanceError, SizeLimitError
 from ..io.source import expand_bytes
 from ..scores_table import SCORES_FILE, format_scores
+from ..taxonomy import RANKS, standard_rank
 from . import crud, ingest, throttles
 from .core.config import Settings
 from .core.security import AddressRefusals, PasswordHashing
@@ -79,6 +80,32 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
     return subject, day
 
 
+#: The name of the upload's field (form and API) that declares the rank of
+#: the file's bare taxon names, and its label on the upload form.
+FEATURE_RANK_FIELD = "feature_rank"
+FEATURE_RANK_LABEL = "Rank of bare taxon names"
+
+
+def parse_feature_rank(value: str | None) -> str | None:
+    """The standard rank the upload declares for its bare taxon names
+    (``genus``, ``Genus``; the form's select sends the standard names), None
+    when the field is absent or empty ("not declared").
+
+    Raises :class:`WebError` 422 naming the field for a value that is no rank
+    (without echoing it: error messages never repeat the input).
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    rank = standard_rank(text)
+    if rank is None:
+        raise WebError(
+            422, f"{FEATURE_RANK_FIELD} ({FEATURE_RANK_LABEL.lower()}) is not a rank: give one of {', '.join(RANKS)}, "
+            "or leave it empty when the file's taxa name their ranks themselves"
+        )
+    return rank
+
+
 def receive_upload(stream: BinaryIO, *, settings: Settings) -> bytes:
     """The uploaded bytes, refusing (413) more than :attr:`Settings.max_upload_bytes`.
 
@@ -105,9 +132,14 @@ def upload(
     filename: str | None,
     subject: str | None,
     collected: str | None,
+    feature_rank: str | None = None,
 ) -> Job:
     """Check an upload and its form fields and queue it for scoring; wait a
     little for the result.  The one upload path of the API and the pages.
+
+    ``feature_rank`` is the rank declared for the file's bare taxon names
+    (:func:`parse_feature_rank`), stored with the job and given to the reader
+    as :func:`gutbalance.read`'s ``feature_rank``.
 
     The upload rate (429) is reserved in the database first.  What the file
     costs to look at is bounded here, in the request: the size, then the
@@ -119,6 +151,7 @@ def upload(
     nothing), failed (``error``, ``error_status``) or still queued/running.
     """
     subject, day = parse_upload_fields(subject, collected)
+    rank = parse_feature_rank(feature_rank)
     owner_id = owner.id
     if wait := throttles.reserve(session, [upload_limit(settings, owner_id)]):
         raise _too_many(wait, "uploads")
@@ -134,7 +167,7 @@ def upload(
         raise WebError(422, str(exc)) from None
     if runner.backlog() >= settings.max_queued_jobs:
         raise WebError(503, "too many uploads are waiting to be scored; try again in a minute", headers={"Retry-After": "60"})
-    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=day)
+    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=day, feature_rank=rank)
     session.commit()
     del data
     runner.submit(job.id)
@@ -229,6 +262,7 @@ def job_record(job: Job) -> dict[str, Any]:
         "filename": job.filename,
         "subject": job.subject,
         "collected": job.collected.isoformat() if job.collected else None,
+        "feature_rank": job.feature_rank,
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,

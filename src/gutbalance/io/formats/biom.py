@@ -2,8 +2,9 @@
 
 Observations are taxa and columns are samples.  How each observation gets its
 lineage (a taxonomy given beside the table, the ``taxonomy`` observation
-metadata, or the id itself), and how the table becomes profiles, is shared
-with QIIME 2 artifacts: see :mod:`gutbalance.io.biom_table`.
+metadata, or the id itself, a bare name at the rank declared with
+``feature_rank``), and how the table becomes profiles, is shared with QIIME 2
+artifacts: see :mod:`gutbalance.io.biom_table`.
 
 The writer writes BIOM 2.1 (HDF5) for ``.biom`` and BIOM 1.0 (JSON) for
 ``.json`` (values at full precision), the table
@@ -20,6 +21,7 @@ from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
+from ..feature_table import declared_rank
 from ..registry import Format, register
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
@@ -63,11 +65,16 @@ def diagnose(source: Source) -> FormatError | None:
     return FormatError(f"a corrupt or truncated HDF5 (BIOM 2.1) file: {value.message}", path=source.path)
 
 
-def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
-    """Sample profiles of a BIOM table; ``taxonomy`` names features (ASV ids) by lineage."""
+def read(
+    source: Source, *, taxonomy: FeatureTaxonomy | None = None, feature_rank: str | None = None
+) -> list[SampleProfile]:
+    """Sample profiles of a BIOM table; ``taxonomy`` names features (ASV ids)
+    by lineage; ``feature_rank`` is the rank of observation ids that are bare
+    taxon names (``Bacteroides``: ``"genus"``)."""
     table = load_table(source)
     return profiles_from_table(
-        table, path=source.path, source_format="biom", taxonomy=taxonomy, integers=declared_integers(source)
+        table, path=source.path, source_format="biom", taxonomy=taxonomy, integers=declared_integers(source),
+        feature_rank=declared_rank(feature_rank),
     )
 
 
@@ -92,6 +99,7 @@ register(
         extensions=(".biom", ".json"),
         priority=40,
         takes_taxonomy=True,
+        takes_feature_rank=True,
         diagnose=diagnose,
     )
 )

@@ -4,7 +4,9 @@ QIIME 2 install).
 The archive is opened and checked by :mod:`gutbalance.io.archive` (layout,
 safety limits); its ``data/feature-table.biom`` is read as any BIOM table
 (:mod:`gutbalance.io.biom_table`), so feature ids must be lineages (a table
-made with ``qiime taxa collapse``) unless the taxonomy is given too: a
+made with ``qiime taxa collapse``), or bare names at the rank declared with
+``feature_rank`` (a collapsed table whose ids were renamed), unless the
+taxonomy is given too: a
 ``FeatureData[Taxonomy]`` artifact or ``taxonomy.tsv`` read in the same call
 (:mod:`gutbalance.io.taxonomy_file`) reaches :func:`read` as its
 ``taxonomy=`` argument.
@@ -31,6 +33,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
+from ..feature_table import declared_rank
 from ..registry import Format, register, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
@@ -59,8 +62,13 @@ def sniff(source: Source) -> bool:
         return False
 
 
-def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[SampleProfile]:
-    """Sample profiles of a ``FeatureTable`` artifact; ``taxonomy`` names features (ASV ids) by lineage."""
+def read(
+    source: Source, *, taxonomy: FeatureTaxonomy | None = None, feature_rank: str | None = None
+) -> list[SampleProfile]:
+    """Sample profiles of a ``FeatureTable`` artifact; ``taxonomy`` names
+    features (ASV ids) by lineage; ``feature_rank`` is the rank of feature ids
+    that are bare taxon names (``Bacteroides``: ``"genus"``)."""
+    feature_rank = declared_rank(feature_rank)
     artifact = open_artifact(source.data, source.path, limits=source.limits)
     kind_of = artifact.type.replace(" ", "")
     if kind_of == TAXONOMY_TYPE:
@@ -90,7 +98,7 @@ def read(source: Source, *, taxonomy: FeatureTaxonomy | None = None) -> list[Sam
     table = load_table(inner)
     return profiles_from_table(
         table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy,
-        integers=declared_integers(inner),
+        integers=declared_integers(inner), feature_rank=feature_rank,
     )
 
 
@@ -141,5 +149,6 @@ register(
         extensions=(".qza",),
         priority=40,
         takes_taxonomy=True,
+        takes_feature_rank=True,
     )
 )

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ....taxonomy import RANKS
 from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
 from ...reporting import explained_scores, page_with_inline_styles, subject_columns, timeline_html
@@ -267,7 +268,8 @@ def _numbered_page(fetch: Callable[..., services.ListPage], page: int) -> servic
 
 
 def _samples_page(
-    request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None
+    request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None,
+    feature_rank: str = "",
 ) -> Response:
     pending = crud.list_unfinished_jobs(session, owner=user)
     listed = _numbered_page(partial(services.samples_page, session, owner=user), page)
@@ -282,6 +284,11 @@ def _samples_page(
         "error": error,
         "notice": NOTICES.get(notice or ""),
         "max_mb": request.app.state.settings.max_upload_bytes // (1024 * 1024),
+        # the upload form's select of the rank of bare taxon names, kept as
+        # chosen when the upload is refused (an option of RANKS or "")
+        "ranks": RANKS,
+        "rank_label": services.FEATURE_RANK_LABEL,
+        "feature_rank": feature_rank,
     }
     return render(request, "samples.html", context, status_code=status_code)
 
@@ -311,6 +318,7 @@ def samples_upload(
     file: Annotated[UploadFile, File()],
     subject: Annotated[str, Form(max_length=200)] = "",
     collected: Annotated[str, Form(max_length=32)] = "",
+    feature_rank: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
     """Queue an uploaded profile for scoring and go to its samples (or its progress page).
 
@@ -318,12 +326,13 @@ def samples_upload(
     """
     try:
         job = services.upload(
-            session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected
+            session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected,
+            feature_rank=feature_rank,
         )
         if job.status == jobs.FAILED:
             raise WebError(job.error_status or 422, job.error or "the file could not be read")
     except WebError as exc:
-        response = _samples_page(request, session, user, error=exc.message, status_code=exc.status)
+        response = _samples_page(request, session, user, error=exc.message, status_code=exc.status, feature_rank=feature_rank)
         response.headers.update(exc.headers)
         return response
     return _redirect(_after_job(job))

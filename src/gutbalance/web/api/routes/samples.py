@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
+from ....taxonomy import RANKS
 from ... import crud, jobs, services
 from ...reporting import sample_report
 from ...schemas import JobOut, SampleOut, SampleSummary, SubjectOut
@@ -59,6 +60,15 @@ def upload_samples(
     file: Annotated[UploadFile, File(description="A profile in any format gutbalance reads (MetaPhlAn, Kraken2/Bracken, BIOM, ...), optionally gzipped")],
     subject: Annotated[str | None, Form(max_length=128, description="Who the sample(s) came from, for the timeline")] = None,
     collected: Annotated[str | None, Form(max_length=32, description="Collection date, YYYY-MM-DD")] = None,
+    feature_rank: Annotated[
+        str | None,
+        Form(
+            max_length=32,
+            description="The rank of the file's bare taxon names (a table of genera headed `SampleID, Bacteroides, "
+            f"Blautia, ...`): one of {', '.join(RANKS)}. Never guessed: such a table is refused (422) without it. "
+            "Lineages and prefixed names (`g__Blautia`) keep their own rank.",
+        ),
+    ] = None,
 ) -> Response:
     """Queue the file for reading and scoring: all its samples or none, but
     a zip of profiles keeps the samples of the files it could read.
@@ -71,10 +81,11 @@ def upload_samples(
     name in the archive and the problem; the job's ``problems`` say the same
     when polled.  413 when the file or its decompressed content is over the
     limits, 422 naming the problem when it cannot be read (for a zip: none
-    of its files, or the archive itself), 503 when too many uploads are
-    waiting."""
+    of its files, or the archive itself) or when ``feature_rank`` is no
+    rank, 503 when too many uploads are waiting."""
     job = services.upload(
-        session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected
+        session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected,
+        feature_rank=feature_rank,
     )
     return _job_response(session, user, job)
 
