@@ -240,9 +240,13 @@ def test_kefir_pages_re_rendered_without_profiles_cite_the_same_sources(tmp_path
     files = sorted(folder.glob("*.txt"))[:6]
     if not files:
         pytest.skip(f"no profiles in {folder}")
-    _run(["analyze", *map(str, files), "-o", str(tmp_path / "out")])
+    _run(["analyze", *map(str, files), "-o", str(tmp_path / "out"), "--subject-pattern", r"Subj(\d+)_time(\d+)"])
     copy = _without_profiles(tmp_path / "out", tmp_path)
     assert assert_same_contribution_tables(tmp_path / "out", copy) > 500
+    # a timeline of MetaPhlAn samples names the rank of its diversity too
+    timelines = sorted((tmp_path / "out" / "subjects").glob("*.html"))
+    assert timelines
+    assert "Shannon diversity of species over time" in _text(timelines[0].read_text(encoding="utf-8"))
 
 
 def test_a_greengenes_biom_page_names_its_rank(tmp_path, shared_data):
