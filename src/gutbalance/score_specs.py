@@ -504,3 +504,66 @@ def ordered(keys) -> list[ScoreInfo]:
     reg_rank = {k: i for i, k in enumerate(_REGISTRY)}
     infos = [describe(str(k)) for k in keys]
     return sorted(infos, key=lambda i: (group_rank.get(i.group, 99), reg_rank.get(i.key, 10_000), i.key))
+
+
+#: How the diversity texts name what they count at each rank: (one, many).
+RANK_WORDS: dict[str, tuple[str, str]] = {
+    "domain": ("domain", "domains"),
+    "phylum": ("phylum", "phyla"),
+    "class": ("class", "classes"),
+    "order": ("order", "orders"),
+    "family": ("family", "families"),
+    "genus": ("genus", "genera"),
+    "species": ("species", "species"),
+    "strain": ("strain", "strains"),
+}
+#: The words for a sample whose profile resolves no rank (its diversity is missing).
+NO_RANK_WORDS = ("taxon", "taxa")
+
+
+def _rank_words(ranks: tuple[str, ...]) -> tuple[str, str]:
+    """(one, many) for one rank or several (``species or genus``, ``species or genera``)."""
+    words = [RANK_WORDS.get(r, (r, r)) for r in ranks] or [NO_RANK_WORDS]
+    return " or ".join(w[0] for w in words), " or ".join(w[1] for w in words)
+
+
+_SPECIES_WORD = re.compile(r"\b(single )?([Ss])pecies( shares)?\b")
+
+
+def _at_rank(text: str, one: str, many: str) -> str:
+    # "squared species shares", "no single species" and the label's "Species
+    # richness" are one of the taxa, every other "species" of the diversity
+    # texts is many of them (one pass: the words put in are not read again)
+    def words(m: re.Match[str]) -> str:
+        if m.group(2) == "S":
+            return one[:1].upper() + one[1:] + (m.group(3) or "")
+        word = one if m.group(1) or m.group(3) else many
+        return (m.group(1) or "") + word + (m.group(3) or "")
+    return _SPECIES_WORD.sub(words, text)
+
+
+def describe_at_rank(key: str, rank: str | tuple[str, ...] | None) -> ScoreInfo:
+    """:func:`describe` of ``key``, a diversity score's texts naming the rank
+    its number was computed at (``diversity_rank``): "Genus richness", "The
+    number of genera detected in the sample", "Shannon diversity of genera".
+
+    ``rank`` is one rank, the ranks of several samples shown together (a
+    cohort page with samples at species and at genus rank says "species or
+    genus"), ``""`` or ``()`` for a sample that resolves no rank ("taxa"),
+    or None when the rank is not known (a scores table written before
+    ``diversity_rank`` existed: the texts as registered, which count species).
+    Other scores are returned as :func:`describe` gives them.
+
+    >>> describe_at_rank("richness", "genus").label
+    'Genus richness'
+    >>> describe_at_rank("shannon", ("species", "genus")).label
+    'Shannon diversity of species or genera'
+    """
+    info = describe(key)
+    if rank is None or info.group != "diversity":
+        return info
+    one, many = _rank_words((rank,) if isinstance(rank, str) and rank else tuple(r for r in rank if r))
+    label = (_at_rank(info.label, one, many) if _SPECIES_WORD.search(info.label)
+             else f"{info.label} of {many}")
+    return replace(info, label=label, summary=_at_rank(info.summary, one, many),
+                   meaning=_at_rank(info.meaning, one, many))

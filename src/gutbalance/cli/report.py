@@ -43,6 +43,10 @@ def report(results: Path, subject_column, time_column, subject_pattern, group_by
         f"{len(files.sample_reports)} sample reports, {len(files.timeline_reports)} timelines -> {files.cohort_report}{stale}",
         err=True,
     )
+    if files.knowledge_changed:
+        click.echo("warning: the knowledge base of this gutbalance differs from the one the run's pages were written "
+                   "with (report_settings.json): the sources on the pages are looked up in this one, the scores were "
+                   "computed with the other; run gutbalance analyze again for both from one knowledge base", err=True)
     if files.left:
         click.echo(left_message(results, files.left, had_manifest=files.had_manifest), err=True)
 

@@ -38,8 +38,12 @@ def score_figure(
     reference: np.ndarray | None = None,
     formats: tuple[str, ...] = ("svg", "png"),
     write: Callable[[Path, Callable[[Path], object]], Path] = write_atomic,
+    label: str | None = None,
 ) -> list[Path]:
     """Box and dots of one score (per group), with the healthy reference.
+
+    ``label`` names the score on the axis and title (default: its
+    registered label; the reports pass the one naming its diversity rank).
 
     Writes ``<path_stem>.svg`` and ``<path_stem>.png``, each with
     ``write(path, fill)`` (:func:`~gutbalance.atomic.write_atomic`, or one
@@ -51,12 +55,15 @@ def score_figure(
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats, write=write)
+        return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats, write=write,
+                     label=label)
 
 
 def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series | None, reference: np.ndarray | None,
-          formats: tuple[str, ...], write: Callable[[Path, Callable[[Path], object]], Path]) -> list[Path]:
+          formats: tuple[str, ...], write: Callable[[Path, Callable[[Path], object]], Path],
+          label: str | None = None) -> list[Path]:
     info = describe(score)
+    title = label or info.label
     rows: list[tuple[str, np.ndarray]] = []
     if reference is not None and len(reference):
         rows.append(("healthy reference", np.asarray(reference, dtype=float)))
@@ -86,8 +93,8 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
                 continue
             ax.scatter(arr, pos + rng.uniform(-0.15, 0.15, len(arr)), s=10, color="#0072B2", alpha=0.6, zorder=3)
     ax.set_yticks(positions, [f"{lbl} (n={len(arr)})" for lbl, arr in rows])
-    ax.set_xlabel(info.label)
-    ax.set_title(info.label, loc="left", fontsize=11)
+    ax.set_xlabel(title)
+    ax.set_title(title, loc="left", fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     out = []

@@ -41,16 +41,19 @@ taken as leave to remove one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
+from .._version import __version__
 from ..atomic import PendingFile, write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
@@ -60,11 +63,13 @@ from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
 from ..reference.statistics import cohort_statistics, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
+from ..score_specs import describe_at_rank
 from ..scores import scores_json_samples
 from ..scores_table import CONTRIBUTIONS_FILE, RESOLVED_RANK_COLUMN, SCORES_FILE, read_scores
 from .figures import score_figure
 from .render import (
     Contributions,
+    diversity_ranks,
     render_cohort_report,
     render_sample_report,
     render_timeline_report,
@@ -99,6 +104,49 @@ class ReportFiles:
     left: list[Path] = field(default_factory=list)
     #: Whether the folder had a manifest (or a journal) before this rendering.
     had_manifest: bool = False
+    #: Rendered without the profiles, the knowledge base the sources were looked
+    #: up in differs from the one the run's pages were written with.
+    knowledge_changed: bool = False
+
+
+def knowledge_fingerprint() -> str:
+    """A digest of the shipped knowledge base and lineage table (the files of
+    ``gutbalance/knowledge/data`` and ``gutbalance/taxonomy/data``): what the
+    Source of a taxon's effect is looked up in.  ``report_settings.json``
+    keeps the one a run's pages were written with, so a re-rendering without
+    the profiles can tell when it looks the sources up in another."""
+    digest = hashlib.sha256()
+    for package in ("gutbalance.knowledge", "gutbalance.taxonomy"):
+        data = resources.files(package).joinpath("data")
+        for entry in sorted(data.iterdir(), key=lambda e: e.name):
+            if entry.is_file():
+                digest.update(entry.name.encode("utf-8") + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def sources_note(saved: str, current: str, *, profiles: bool) -> str:
+    """What a re-rendered page says of its Source cells under Methods: they
+    were looked up again in this version's knowledge base (``current``), by
+    taxon and trait, on the profiles' lineages or (``profiles`` False) on the
+    lineages the taxa ids give; and whether that is the knowledge base the
+    run's pages were written with (``saved``; "" when the run did not record
+    it).  "" when there is nothing to say: with the profiles and the same
+    knowledge base, the page is the one ``analyze`` wrote."""
+    if profiles and saved == current:
+        return ""
+    text = ("These pages were rendered again from the saved results"
+             + ("" if profiles else " without the profiles (no cohort.h5ad)")
+             + ", so the source beside each microbe was looked up again, by taxon and trait, in the knowledge base "
+             f"of this gutbalance ({__version__}, knowledge base {current}).")
+    if not saved:
+        return text + (" The run did not record which knowledge base its scores were computed with, so a source "
+                       "that changed since cannot be detected; run gutbalance analyze again for scores and sources "
+                       "from one knowledge base.")
+    if saved != current:
+        return text + (f" The run's pages were written with another knowledge base ({saved}): a source or trait may "
+                       "differ from the one its scores were computed with. Run gutbalance analyze again for scores "
+                       "and sources from one knowledge base.")
+    return text + " It is the knowledge base the run's pages were written with."
 
 
 def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
@@ -133,6 +181,7 @@ def write_reports(
     group_columns: Sequence[str] | None = None,
     figures: bool = True,
     save_cohort: bool = True,
+    knowledge_base: str | None = None,
 ) -> ReportFiles:
     """Write the cohort report, one report per sample, timelines and figures.
 
@@ -166,6 +215,12 @@ def write_reports(
         Also export cohort figures as SVG and PNG (matplotlib).
     save_cohort
         Save ``cohort.h5ad`` so ``gutbalance report`` can re-render.
+    knowledge_base
+        The :func:`knowledge_fingerprint` of the knowledge base the
+        contributions were computed with: None when they were computed just
+        now (``analyze``); ``gutbalance report`` passes the one saved in
+        ``report_settings.json`` ("" when the run did not record it), and the
+        sample pages say, under Methods, where their sources come from.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -187,11 +242,15 @@ def write_reports(
 
     result = ReportFiles(cohort_report=out / "report.html", timelines=series,
                          had_manifest=(out / MANIFEST_FILE).exists() or (out / JOURNAL_FILE).exists())
+    current = knowledge_fingerprint()
+    run_knowledge = current if knowledge_base is None else knowledge_base
+    note = "" if knowledge_base is None else sources_note(run_knowledge, current, profiles=cohort is not None)
+    result.knowledge_changed = bool(run_knowledge) and run_knowledge != current
     with _Journal(out) as journal:
         _write_pages(journal, result, out, cohort, scores, contributions, meta, keys, ref, subject_of,
                      chosen_groups=(list(group_columns) if group_columns is not None else grouping_columns(
                          meta, exclude={c for c in (subject_column, time_column) if c})),
-                     figures=figures)
+                     figures=figures, sources_note=note)
         if save_cohort and cohort is not None:
             write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
         settings = {
@@ -201,6 +260,9 @@ def write_reports(
             "group_columns": list(group_columns) if group_columns is not None else None,
             "reference": None if reference is None or isinstance(reference, Reference) else str(reference),
             "figures": figures,
+            # the knowledge base the run's scores and contributions were computed with,
+            # kept by every re-rendering ("" when not known)
+            "knowledge_base": run_knowledge,
         }
         write_text_atomic(json.dumps(settings, indent=1) + "\n", out / SETTINGS_FILE)
     written = [result.cohort_report, *result.sample_reports.values(), *result.timeline_reports.values(),
@@ -224,7 +286,7 @@ def _saved_profilers(cohort: Cohort | None, scores: pd.DataFrame, contributions:
 
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
                  contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
-                 subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool) -> None:
+                 subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "") -> None:
     """Render every page and figure into ``out``, each recorded in ``journal`` as it is written."""
     series = result.timelines
     sample_names = {s: safe_filename(s) for s in scores.index}
@@ -234,12 +296,12 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
         subject = subject_of.get(sample)
         placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
         html = render_sample_report(
-            sample, scores, cohort=cohort, contributions=contributions, statistics=placed,
+            sample, scores, cohort=cohort, contributions=contributions, statistics=placed, sources_note=sources_note,
             timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
         )
         result.sample_reports[sample] = journal.write_text(html, out / "samples" / f"{fname}.html")
     for t in series:
-        html = render_timeline_report(t, reference=ref)
+        html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(scores.loc[t.samples]))
         result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
     statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
@@ -248,10 +310,14 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
     figure_links: dict[str, dict[str, str]] = {}
     if figures:
         group_series = meta[chosen_groups[0]] if chosen_groups else None
+        ranks = diversity_ranks(scores)
         for key in keys:
-            dist = drawn.distribution(key) if drawn else None
+            info = describe_at_rank(key, ranks)
+            # diversity at several ranks is not drawn beside the reference's, which is at one (as on the page)
+            mixed = ranks is not None and len(ranks) > 1 and info.group == "diversity"
+            dist = drawn.distribution(key) if drawn and not mixed else None
             paths = score_figure(
-                out / "figures" / safe_filename(key), key, scores[key], groups=group_series,
+                out / "figures" / safe_filename(key), key, scores[key], groups=group_series, label=info.label,
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
                 write=journal.write,
             )
@@ -497,4 +563,5 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
         group_columns=settings.get("group_columns"),
         figures=bool(settings.get("figures", True)),
         save_cohort=False,
+        knowledge_base=settings.get("knowledge_base") if isinstance(settings.get("knowledge_base"), str) else "",
     )

@@ -35,8 +35,10 @@ from ..reference.sample import Composition, SampleStatistics, ScorePosition, sam
 from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
 from ..reference.statistics import CohortStatistics, GroupComparison, percentile_of
 from ..reference.timeline import Timeline
-from ..score_specs import GROUPS, ScoreInfo, describe, ordered
+from ..score_specs import GROUPS, ScoreInfo, describe, describe_at_rank, ordered
 from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
+from ..taxonomy import RANKS, parse_lineage
+from ..taxonomy.placement import resolve_lineage
 from . import charts
 
 DISCLAIMER = (
@@ -168,13 +170,17 @@ GMHI_SOURCE = "doi:10.1038/s41467-020-18476-8"
 GMWI2_SOURCE = "doi:10.1038/s41467-024-51651-9"
 #: Duvallet C et al. (2017) Nat Commun 8:1784, the shared response to disease.
 SHARED_RESPONSE_SOURCE = "doi:10.1038/s41467-017-01973-8"
+#: Lloyd-Price J et al. (2019) Nature 569:655, the dysbiosis score (Bray-Curtis
+#: from healthy people), and Chang D et al. (2023) Bioinformatics 39:btad061,
+#: the healthy genus medians it is measured from (gutbalance.indices.dysbiosis).
+DYSBIOSIS_SOURCES = ("doi:10.1038/s41586-019-1237-9", "doi:10.1093/bioinformatics/btad061")
 #: What the whole-community entries of a pillar rest on (they name no taxon
-#: whose knowledge-base rows could be cited); reference similarity rests on
-#: the healthy reference itself, described under Methods.
+#: whose knowledge-base rows could be cited).
 COMMUNITY_SOURCES = {
     "homeostasis.gmhi": (GMHI_SOURCE,),
     "homeostasis.gmwi2": (GMWI2_SOURCE,),
     "homeostasis.shared_response": (SHARED_RESPONSE_SOURCE,),
+    "homeostasis.reference_similarity": DYSBIOSIS_SOURCES,
 }
 
 #: ``{taxon id: {trait: (value, sources)}}``: the knowledge base's calls for
@@ -212,17 +218,44 @@ def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
 
 def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None) -> TraitCalls:
     """The knowledge base's calls for every taxon a sample's contribution
-    lists name, resolved on the cohort's lineages as scoring resolved them
-    (empty without a cohort: the entries are then shown without sources)."""
-    if cohort is None:
-        return {}
+    lists name, resolved on the cohort's lineages as scoring resolved them.
+
+    Without the cohort (``gutbalance report`` of a folder without
+    ``cohort.h5ad``) each taxon's lineage is rebuilt from its id alone
+    (:func:`lineages_of_ids`): the id is the cohort's column key, which is a
+    function of the resolved lineage, so the calls, and the Source cells,
+    are those of the page ``analyze`` rendered with the profiles."""
     ids = {
         str(e.get("id", ""))
         for value in contributions.values() if isinstance(value, (list, tuple))
         for e in value if isinstance(e, Mapping) and e.get("id")
     }
+    if not ids:
+        return {}
+    if cohort is None:
+        return trait_sources(lineages_of_ids(sorted(ids)), list(TRAITS))
     present = [i for i in cohort.taxa.index if i in ids]
     return trait_sources(cohort.taxa.loc[present], list(TRAITS)) if present else {}
+
+
+def lineages_of_ids(ids: Sequence[str]) -> pd.DataFrame:
+    """A taxa table (index: id; one column per rank) for contribution ids
+    without their cohort: ``s__Bacteroides fragilis`` or, for a taxon the
+    lineage table does not know, the column key from its nearest known
+    ancestor (``f__Lachnospiraceae|g__Zzfoo``), each resolved on the shipped
+    lineage table as reading a profile resolves it
+    (:func:`gutbalance.taxonomy.placement.resolve_lineage`).
+
+    >>> lineages_of_ids(["s__Bacteroides fragilis"]).loc["s__Bacteroides fragilis", "family"]
+    'Bacteroidaceae'
+    """
+    rows = []
+    for key in ids:
+        ranks = dict.fromkeys(RANKS, "")
+        for node in resolve_lineage(parse_lineage(key)):
+            ranks[node.rank] = node.name
+        rows.append(ranks)
+    return pd.DataFrame(rows, index=pd.Index(list(ids), name="taxon"), columns=list(RANKS))
 
 
 def display_taxon(taxon: str) -> str:
@@ -324,15 +357,18 @@ def score_card(
     missing: str = "",
     not_comparable: str = "",
     calls: TraitCalls | None = None,
+    rank: str | None = None,
 ) -> ScoreCard:
     """One score of one sample, as computed in ``position``: value, place against the reference, taxa.
 
     ``missing`` is why the value is missing (shown instead of a number);
     ``not_comparable`` why the sample has no percentile against this reference;
     ``calls`` the knowledge base's calls for the listed taxa, which the
-    contributions table cites (:func:`listed_trait_calls`).
+    contributions table cites (:func:`listed_trait_calls`); ``rank`` the
+    rank its diversity was computed at (:func:`diversity_rank_of`), which a
+    diversity card's label and texts name.
     """
-    info = describe(position.key)
+    info = describe_at_rank(position.key, rank)
     value, percentile, ref_summary = position.value, position.percentile, position.reference
     desc_parts = [f"{info.label} of sample {sample}: {info.format(value)}."]
     if ref_summary:
@@ -479,8 +515,12 @@ def render_sample_report(
     timeline_href: str | None = None,
     cohort_href: str | None = "../report.html",
     statistics: SampleStatistics | None = None,
+    sources_note: str = "",
 ) -> str:
     """The HTML report of one sample (a complete, self-contained page).
+
+    ``sources_note`` says, under Methods, where the Source cells of a page
+    rendered without its profiles come from (:func:`listed_trait_calls`).
 
     Rendering only: percentiles, reference quantiles, the healthy population
     of the sample's kind and the composition come computed in ``statistics``
@@ -497,9 +537,10 @@ def render_sample_report(
     if not_comparable:
         sample_warnings.append(not_comparable[0].upper() + not_comparable[1:])
     calls = listed_trait_calls(contrib, cohort)
+    rank = diversity_rank_of(scores, sample)
     cards = [
         score_card(position, sample=sample, contributions=contrib.get(position.key),
-                   missing=missing.get(position.key, ""), calls=calls,
+                   missing=missing.get(position.key, ""), calls=calls, rank=rank,
                    not_comparable=(statistics.diversity_not_comparable
                                    if position.key in DIVERSITY_COLUMNS and not not_comparable
                                    and statistics.diversity_not_comparable else not_comparable))
@@ -525,8 +566,36 @@ def render_sample_report(
         cohort_href=cohort_href,
         score_references=references,
         not_comparable=not_comparable,
+        diversity_rank=rank,
+        sources_note=sources_note,
         **_page_common(statistics.reference),
     )
+
+
+def diversity_rank_of(scores: pd.DataFrame, sample: str) -> str | None:
+    """The rank ``sample``'s diversity was computed at (its ``diversity_rank``:
+    the rank asked with ``analyze --diversity-rank``, else the finest rank it
+    resolves); ``""`` when it resolves none (no diversity), None when the
+    table does not say (written before ``diversity_rank`` existed)."""
+    if "diversity_rank" not in scores.columns:
+        return None
+    value = scores.at[sample, "diversity_rank"]
+    return value if isinstance(value, str) else ""
+
+
+def diversity_ranks(scores: pd.DataFrame) -> tuple[str, ...] | None:
+    """The ranks the samples' diversity was computed at, finest first (none
+    for samples without diversity), or None when the table does not say."""
+    if "diversity_rank" not in scores.columns:
+        return None
+    found = {v for v in scores["diversity_rank"] if isinstance(v, str) and v}
+    return tuple(r for r in reversed(RANKS) if r in found) + tuple(sorted(found - set(RANKS)))
+
+
+def _rank_counts(scores: pd.DataFrame, ranks: Sequence[str]) -> list[tuple[str, int]]:
+    """How many samples have their diversity at each of ``ranks``."""
+    column = scores["diversity_rank"]
+    return [(r, int((column == r).sum())) for r in ranks]
 
 
 def _diversity_rank_note(rank: object, missing: dict[str, str]) -> str:
@@ -553,15 +622,18 @@ def render_timeline_report(
     reference: Reference | None = None,
     sample_href=None,
     cohort_href: str | None = "../report.html",
+    ranks: tuple[str, ...] | None = None,
 ) -> str:
-    """The HTML page of one subject's samples over time."""
+    """The HTML page of one subject's samples over time; ``ranks`` are the
+    ranks its samples' diversity was computed at (:func:`diversity_ranks`
+    of their scores), which the diversity charts name."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
     # the variation that flagged the changes (the subject's kind of input),
     # not the cohort page's reference: band, caption and flags must agree
     variation = timeline.reference.variation if timeline.reference is not None else {}
     blocks = []
     for key in score_columns(timeline.scores):
-        info = describe(key)
+        info = describe_at_rank(key, ranks)
         values = timeline.scores[key].astype(float).tolist()
         tv = variation.get(key)
         steps = timeline.changes[(timeline.changes["score"] == key)]
@@ -594,25 +666,32 @@ def render_timeline_report(
 
 
 def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortStatistics,
-                       figures: Mapping[str, Mapping[str, str]] | None) -> dict[str, Any]:
-    """One score across the cohort: its chart, the cohort's and the reference's quantiles."""
+                       figures: Mapping[str, Mapping[str, str]] | None, samples: str = "all samples",
+                       mixed: bool = False) -> dict[str, Any]:
+    """One score across the cohort: its chart, the cohort's and the reference's quantiles.
+
+    ``mixed``: the samples' values are at several ranks (diversity of
+    species and of genus tables): the box says so (``samples``), and the
+    reference, whose diversity is at one rank, is not drawn beside it."""
     summ = statistics.summaries.get(info.key)
-    ref_summary = statistics.reference_summaries.get(info.key)
+    ref_summary = None if mixed else statistics.reference_summaries.get(info.key)
     desc = f"{info.label} of {int(values.notna().sum())} samples"
     if summ:
         desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
     if ref_summary:
         desc += f"; healthy reference median {info.format(ref_summary['p50'])}"
     chart = charts.distribution_chart(
-        [("all samples", values.tolist(), summ)], title=f"{info.label} across samples", desc=desc + ".",
+        [(samples, values.tolist(), summ)], title=f"{info.label} across samples", desc=desc + ".",
         reference=ref_summary, scale=info.scale, digits=info.digits,
     )
     return {"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
             "figures": (figures or {}).get(info.key)}
 
 
-def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics) -> dict[str, Any]:
-    """One grouping column: per score, the tests and a chart of every group."""
+def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics,
+                      mixed_ranks: bool = False) -> dict[str, Any]:
+    """One grouping column: per score, the tests and a chart of every group (without
+    the reference's box for a diversity score whose samples are at several ranks)."""
     col = comparison.column
     per_score = []
     for info in infos:
@@ -626,7 +705,7 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
             [(lvl, v, boxes[lvl]) for lvl, v in data], title=f"{info.label} by {col}",
             desc=f"{info.label} per group of {col}: "
             + "; ".join(f"{lvl} median {info.format(medians[lvl]) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
-            reference=statistics.reference_summaries.get(info.key),
+            reference=None if mixed_ranks and info.group == "diversity" else statistics.reference_summaries.get(info.key),
             scale=info.scale, digits=info.digits,
         )
         per_score.append({"info": info, "rows": rows, "chart": chart})
@@ -634,16 +713,17 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
 
 
 def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: CohortStatistics, sample_href) -> list[dict]:
-    """The sortable table: every sample's value and percentile of every score."""
+    """The sortable table: every sample's value and percentile of every score, and the rank of its diversity."""
     rows = []
     for sample in scores.index:
+        rank = diversity_rank_of(scores, str(sample))
         cells = []
         for info in infos:
             v = scores.at[sample, info.key]
             p = percentile_of(statistics.percentiles, sample, info.key)
             cells.append({"value": float(cast(float, v)) if _finite(v) else None, "text": info.format(v),
                           "percentile": p if _finite(p) else None})
-        rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells})
+        rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells, "rank": rank or ""})
     return rows
 
 
@@ -689,14 +769,23 @@ def render_cohort_report(
     """
     sample_href = sample_href or (lambda s: f"samples/{safe_filename(s)}.html")
     subject_href = subject_href or (lambda s: f"subjects/{safe_filename(s)}.html")
-    infos = [describe(k) for k in statistics.keys]
+    # a diversity number counts the taxa of one rank: its label names the rank,
+    # or the ranks when the samples' diversity is at several ("species or genus")
+    ranks = diversity_ranks(scores)
+    infos = [describe_at_rank(k, ranks) for k in statistics.keys]
+    mixed = ranks is not None and len(ranks) > 1
+    mixed_box = "mixed: " + "/".join(ranks or ())
     return environment().get_template("cohort.html").render(
         profiler_note=_cohort_profiler_note(scores, statistics),
         n_samples=len(scores),
         infos=infos,
         table_rows=_table_rows(scores, infos, statistics, sample_href),
-        distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures) for i in infos],
-        comparisons=[_comparison_block(c, infos, statistics) for c in statistics.comparisons],
+        distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures,
+                                          samples=mixed_box if mixed and i.group == "diversity" else "all samples",
+                                          mixed=mixed and i.group == "diversity")
+                       for i in infos],
+        rank_counts=_rank_counts(scores, ranks) if mixed and ranks else [],
+        comparisons=[_comparison_block(c, infos, statistics, mixed) for c in statistics.comparisons],
         timelines=[{"subject": t.subject, "href": subject_href(t.subject), "n": len(t.samples), "beyond": t.n_beyond}
                    for t in timelines],
         stats_references=STATISTICS_REFERENCES,
