@@ -29,7 +29,7 @@ from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
 from ..report.render import percentile_sentence
-from ..score_specs import GROUPS, ScoreSpec, ordered
+from ..score_specs import GROUPS, ScoreSpec, describe_at_rank, ordered
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -75,15 +75,20 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
     warnings = _scores.parse_warnings(scores.get("warnings"))
     comparable = not any(w.startswith("percentiles not comparable") for w in warnings)
     keys = [k for k in scores if k not in ("missing", "warnings") and not (k.endswith("_percentile") and k[: -len("_percentile")] in scores)]
+    # A diversity number names the rank it was counted at (a 16S genus table's
+    # richness counts genera); rows stored before ``diversity_rank`` existed
+    # keep the registered texts, which count species.
+    rank = (scores.get("diversity_rank") or "") if "diversity_rank" in scores else None
     sections: dict[str, list[ScoreLine]] = {}
     for spec in ordered(keys):
         value = scores.get(spec.key)
+        info = describe_at_rank(spec.key, rank)
         if spec.text:
             shown = {True: "yes", False: "no", None: "not known"}.get(value, str(value)) if isinstance(value, bool) or value is None else str(value)
-            line = ScoreLine(spec.key, spec.label, spec.summary, shown or "–", "", False)
+            line = ScoreLine(spec.key, info.label, info.summary, shown or "–", "", False)
         elif value is None:
             reason = reasons.get(spec.key, "the value could not be computed for this sample")
-            line = ScoreLine(spec.key, spec.label, spec.summary, "missing", f"Why: {reason}.", True)
+            line = ScoreLine(spec.key, info.label, info.summary, "missing", f"Why: {reason}.", True)
         else:
             shown = spec.format(value) + (" / 100" if spec.scale == (0.0, 100.0) and spec.group in ("overall", "pillar") else "")
             detail = ""
@@ -93,7 +98,7 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
                     detail = "No percentile: the healthy reference is of another kind of input (see the warnings)."
                 else:
                     detail = percentile_sentence(percentile)
-            line = ScoreLine(spec.key, spec.label, spec.summary, shown, detail, False)
+            line = ScoreLine(spec.key, info.label, info.summary, shown, detail, False)
         sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
     return list(sections.items()), warnings
 
