@@ -48,12 +48,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bugphyzz_names import repair_name  # noqa: E402
+
 from gutbalance.io import read_profiles  # noqa: E402
 from gutbalance.taxonomy import RANK_INDEX, RANK_PREFIX, parse_lineage, standard_rank, synonym_table, taxon  # noqa: E402
 from gutbalance.taxonomy.lineage import Taxon  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "taxonomy" / "data" / "lineages.tsv.gz"
-VERSION = "2026.11.3"
+VERSION = "2026.11.4"
 
 SOURCES = {
     "gmwi2": "doi:10.1038/s41467-024-51651-9 GMWI2 coefficients, MetaPhlAn 3 mpa_v30 clades (danielchang2002/GMWI2, MIT)",
@@ -211,8 +213,8 @@ def build(shared: Path) -> Tree:
             for rec in csv.DictReader(fh):
                 rank = standard_rank(rec.get("Rank") or "")
                 prank = standard_rank(rec.get("Parent_rank") or "")
-                name = (rec.get("Taxon_name") or "").strip()
-                pname = (rec.get("Parent_name") or "").strip()
+                name = repair_name((rec.get("Taxon_name") or "").strip())
+                pname = repair_name((rec.get("Parent_name") or "").strip())
                 if rank is None or not name or name == "NA":
                     continue
                 child = taxon(rank, name)

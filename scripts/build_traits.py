@@ -30,6 +30,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from bugphyzz_names import repair_name  # noqa: E402
+
 from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "knowledge" / "data"
@@ -104,10 +106,10 @@ def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait) -> list[dict]:
     rows = []
     for rec in frame.itertuples(index=False):
         rank = str(rec.Rank)
-        name = rec.Taxon_name
+        name = repair_name(str(rec.Taxon_name))
         taxid = "" if pd.isna(rec.NCBI_ID) else str(int(rec.NCBI_ID))
         if rank == "strain" and str(getattr(rec, "Parent_rank", "")) == "species":
-            rank, name, taxid = "species", rec.Parent_name, str(int(rec.Parent_NCBI_ID))
+            rank, name, taxid = "species", repair_name(str(rec.Parent_name)), str(int(rec.Parent_NCBI_ID))
         if rank not in {"species", "genus"}:
             continue
         source = str(rec.Attribute_source)

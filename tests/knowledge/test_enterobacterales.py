@@ -30,12 +30,15 @@ def calls(name: str):
 @pytest.mark.parametrize("name", [MORGANELLA, SERRATIA, HAFNIA, PECTOBACTERIUM])
 def test_former_members_of_the_old_family_get_its_facts_from_the_order(name):
     c = calls(name)
-    for trait in ("enterobacteriaceae", "lps_tlr4_agonist", "lps_producer", "pro_inflammatory"):
+    # The bloom marker of the plant-associated Pectobacteriaceae is its family's own 0 row
+    # (test_plant_associated_families_are_not_bloom_markers).
+    bloom = ("enterobacteriaceae",) if name != PECTOBACTERIUM else ()
+    for trait in (*bloom, "lps_tlr4_agonist", "lps_producer", "pro_inflammatory"):
         assert c.loc[trait, "value"] == 1.0, trait
         assert c.loc[trait, "resolved_taxon"] == "Enterobacterales", trait
         assert ADEOLU in c.loc[trait, "note"], trait
     # The bloom marker and the LPS envelope are defined on the old family: they count in full.
-    assert c.loc["enterobacteriaceae", "weight"] == pytest.approx(0.8)  # review_consensus
+    assert c.loc["enterobacteriaceae", "weight"] == pytest.approx(0.8)  # review_consensus (either row)
     assert c.loc["lps_producer", "weight"] == pytest.approx(1.0)
 
 
@@ -52,6 +55,30 @@ def test_todays_family_keeps_its_rows_and_weights():
     # An extension to the whole order is further from E. coli than one to today's family.
     m = calls(MORGANELLA)
     assert m.loc["lps_tlr4_agonist", "weight"] == pytest.approx(0.3)
+
+
+PANTOEA = f"{ORDER}|f__Erwiniaceae|g__Pantoea|s__Pantoea_agglomerans"
+BUCHNERA = f"{ORDER}|f__Erwiniaceae|g__Buchnera|s__Buchnera_aphidicola"
+
+
+@pytest.mark.parametrize("name", [PECTOBACTERIUM, PANTOEA, BUCHNERA])
+def test_plant_associated_families_are_not_bloom_markers(name):
+    """The bloom of Lupp 2007 and Winter 2013 is of resident gut Enterobacteriaceae; the old
+    family's plant pathogens, epiphytes and insect endosymbionts (Erwiniaceae, Pectobacteriaceae)
+    reach stool with food (Janda & Abbott 2021). Their envelope is still an LPS envelope."""
+    c = calls(name)
+    assert c.loc["enterobacteriaceae", "value"] == 0.0
+    assert c.loc["enterobacteriaceae", "resolved_rank"] == "family"
+    assert "doi:10.1128/CMR.00174-20" in c.loc["enterobacteriaceae", "sources"]
+    assert c.loc["lps_producer", "value"] == 1.0
+
+
+def test_hafnia_stays_a_bloom_marker():
+    """Hafnia alvei is a facultatively anaerobic gut resident of the old family: the bloom
+    literature's mechanism applies to it as to E. coli."""
+    c = calls(HAFNIA)
+    assert c.loc["enterobacteriaceae", "value"] == 1.0
+    assert c.loc["enterobacteriaceae", "resolved_taxon"] == "Enterobacterales"
 
 
 def test_the_order_is_not_the_class():

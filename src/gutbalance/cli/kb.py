@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..io import read
-from ..knowledge import cohort_coverage, lineage_of, load_knowledge, lookup
+from ..knowledge import cohort_coverage, inheritance_path, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
 from ..taxonomy import canonical_name, lineage_string
 from ..taxonomy import taxon as _taxon
@@ -55,6 +55,13 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
             lineage = lineage_of(query)
     calls = lookup(query, rank, max_rank=max_rank)
     click.echo("lineage: " + "; ".join(f"{r} {n}" for r, n in lineage.items()))
+    path = inheritance_path(lineage, max_rank)
+    if lineage.get("genus") and ("genus", lineage["genus"]) not in path:
+        # docs/knowledge-base.md, "Genus rows a species inherits"
+        genera = ", ".join(n for r, n in path if r == "genus") or "none"
+        click.echo(f"genus rows from: {genera} (not {lineage['genus']}, a genus none of its names carries in its family)")
+    elif sum(r == "genus" for r, _ in path) > 1:
+        click.echo("genus rows from: " + ", ".join(n for r, n in path if r == "genus") + " (the genera of its names)")
     if calls.empty:
         click.echo("no traits known at species or any higher rank given")
         return

@@ -17,6 +17,8 @@ load_knowledge
     The validated knowledge base (cached).
 lookup
     All traits of one taxon, with rank fallback (species, genus, family, ...).
+inheritance_path
+    The nodes whose rows a taxon takes, in order (a species' genera are those its names carry).
 trait_matrix
     Taxa x traits values + confidence for a Cohort's taxa (cached per taxon set).
 annotate
@@ -36,6 +38,7 @@ from .lookup import (
     annotate,
     cohort_coverage,
     coverage_matrix,
+    inheritance_path,
     lineage_of,
     lookup,
     preload,
@@ -59,6 +62,7 @@ __all__ = [
     "annotate",
     "cohort_coverage",
     "coverage_matrix",
+    "inheritance_path",
     "lineage_of",
     "load_knowledge",
     "load_tables",

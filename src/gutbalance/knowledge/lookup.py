@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
@@ -26,7 +27,9 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import DataError
-from ..taxonomy import RANKS, canonical_name, is_unclassified, parse_lineage
+from ..taxonomy import PREFIX_RANK, RANKS, canonical_name, is_unclassified, names_of, parse_lineage
+from ..taxonomy import taxon as _node_of
+from ..taxonomy.placement import lineage_table, table_lineage
 from .loading import EvidenceWeights, KnowledgeBase, evidence_weights, load_knowledge
 from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS
 
@@ -177,31 +180,142 @@ def species_group_namesake(name: str) -> str:
     return canonical_name("species", base)
 
 
-def _candidates(rank: str, taxon: str) -> tuple[str, ...]:
-    # A species group without rows of its own takes its namesake's (assumed:
-    # the group is named after the species whose markers the profiler found,
-    # in stool nearly always the namesake); its own rows, if any, come first.
-    if rank == "species":
-        namesake = species_group_namesake(taxon)
-        if namesake:
-            return (taxon, namesake)
-    return (taxon,)
+def _genus_word(name: str) -> str:
+    """The genus a species name carries: the first word of a binomial, canonical at genus rank ("" for none)."""
+    first, _, rest = name.partition(" ")
+    if not rest or not _looks_like_genus(first):
+        return ""
+    return canonical_name("genus", first)
+
+
+# "Escherichia virus P1", "Lactococcus phage jm3", "Human alphaherpesvirus 1":
+# a virus named after its host carries no genus of the host.
+_VIRUS_ENDINGS = ("virus", "phage")
+
+
+def _named_at_another_rank(word: str) -> bool:
+    # "Firmicutes bacterium CAG:41": the lineage table knows the first word
+    # as a phylum, so the name carries no genus.
+    known = lineage_table()
+    return any(_node_of(rank, word).id in known for rank in KB_RANKS if rank not in ("genus", "species"))
+
+
+def _genus_within(genus: str, placed_in: str) -> bool:
+    """Whether the lineage table files ``genus`` under ``placed_in`` (a
+    feature id such as ``f__Lachnospiraceae``); a genus the table does not
+    know, or knows without that rank, is taken to be."""
+    feature_id = _node_of("genus", genus).id
+    if not placed_in or feature_id not in lineage_table():
+        return True
+    ancestors = table_lineage(feature_id)
+    rank = PREFIX_RANK[placed_in.split("__", 1)[0]]
+    at_rank = [t.id for t in ancestors if t.rank == rank and not t.unclassified]
+    return not at_rank or placed_in in at_rank
+
+
+@lru_cache(maxsize=1 << 16)
+def name_genera(species: str, filed_genus: str = "", placed_in: str = "") -> tuple[str, ...]:
+    """The genera whose rows a species inherits: the genus of its binomial
+    under each of its names, the current name's first, then each former
+    name's in the synonym table's order, each only where it belongs to the
+    species' own family (``placed_in``: the feature id of the species'
+    family, or of the nearest rank above it its lineage names, such as
+    ``o__Clostridiales``; a genus the lineage table does not know is taken
+    as it is).  ``filed_genus``, the genus a
+    profiler or the lineage table files the species under, counts only as
+    one of these.
+
+    A genus row means the genus as its source meant it.  No source about a
+    genus meant a species that never carried its name: *Mediterraneibacter
+    gnavus*, filed under *Blautia* by MetaPhlAn 3, never takes *Blautia*'s
+    rows.  Nor did a source mean a species whose name put it in a genus of
+    another family ("[Clostridium] scindens" and "[Ruminococcus] gnavus",
+    both Lachnospiraceae, are not the Clostridiaceae and Ruminococcaceae
+    their genus names stand for; "[Bacteroides] pectinophilus" is no
+    Bacteroidaceae nor even a Bacteroidales).  *Phocaeicola vulgatus* takes *Phocaeicola*'s rows, then
+    *Bacteroides*'s (same family: a *Bacteroides* row of before 2020 meant
+    it).  A name whose first word is no genus ("Lachnospiraceae bacterium
+    3_1_46FAA", "Firmicutes bacterium CAG:41", "Escherichia virus P1")
+    claims none, and the genus it is filed under stands; a name with more
+    than a binomial ("Amedibacillus dolichus CAG 375") carries the genera of
+    its binomial's former names too.
+
+    >>> name_genera("Mediterraneibacter gnavus", "Blautia", "f__Lachnospiraceae")
+    ('Mediterraneibacter',)
+    >>> name_genera("Phocaeicola vulgatus", "Bacteroides", "f__Bacteroidaceae")
+    ('Phocaeicola', 'Bacteroides')
+    >>> name_genera("Firmicutes bacterium CAG 41", "Blautia", "f__Lachnospiraceae")
+    ('Blautia',)
+    >>> name_genera("Escherichia virus P1", "P1virus", "f__Myoviridae")
+    ('P1virus',)
+    """
+    words = species.split(" ")
+    if any(word.lower().endswith(_VIRUS_ENDINGS) for word in words[1:]):
+        return (filed_genus,) if filed_genus else ()
+    names = names_of("species", species)
+    if len(words) > 2:  # "Amedibacillus dolichus CAG 375": the binomial's former names too
+        names = (*names, *(" ".join([old, *words[2:]]) for old in names_of("species", " ".join(words[:2]))[1:]))
+    carried: list[str] = []
+    for name in names:
+        genus = _genus_word(name)
+        if genus and genus not in carried and not _named_at_another_rank(name.split(" ", 1)[0]):
+            carried.append(genus)
+    if not carried:
+        return (filed_genus,) if filed_genus else ()
+    return tuple(g for g in carried if _genus_within(g, placed_in))
+
+
+def placed_in(lineage: dict[str, str]) -> str:
+    """Feature id of a species' family, else of the nearest rank above it
+    that is named ("" for none): as the lineage table places the species
+    where it knows it (so a genus is compared with the species in one
+    taxonomy: a hand-written Morganellaceae *Providencia stuartii* and the
+    table's Enterobacteriaceae *Providencia*), else as ``lineage`` gives it."""
+    species = lineage.get("species", "")
+    if species and _node_of("species", species).id in lineage_table():
+        lineage = {t.rank: t.name for t in table_lineage(_node_of("species", species).id) if not t.unclassified}
+    return next((_node_of(r, lineage[r]).id for r in KB_RANKS[KB_RANKS.index("family"):] if lineage.get(r)), "")
+
+
+def inheritance_path(lineage: dict[str, str], max_rank: str = "phylum") -> tuple[tuple[str, str], ...]:
+    """The (rank, taxon) nodes whose rows a taxon with ``lineage`` takes, most
+    specific first: for each trait the first node with a row for it wins.
+
+    A species (or strain) takes its genus rows from :func:`name_genera`,
+    not simply from the genus of its lineage; every other rank from its
+    lineage.  A species group without rows of its own takes its namesake's
+    (assumed: the group is named after the species whose markers the
+    profiler found, in stool nearly always the namesake); its own rows come
+    first.
+    """
+    stop = KB_RANKS.index(max_rank)
+    species = lineage.get("species", "")
+    path: list[tuple[str, str]] = []
+    for rank in KB_RANKS[: stop + 1]:
+        written = lineage.get(rank)
+        if rank == "genus" and species:
+            genera = name_genera(species_group_namesake(species) or species, written or "", placed_in(lineage))
+            path.extend(("genus", genus) for genus in genera)
+            continue
+        if not written:
+            continue
+        path.append((rank, written))
+        if rank == "species":
+            namesake = species_group_namesake(written)
+            if namesake:
+                path.append((rank, namesake))
+    return tuple(path)
 
 
 def _resolve(lineage: dict[str, str], traits: list[str], nodes, max_rank: str) -> dict[str, tuple[str, str, Call]]:
-    stop = KB_RANKS.index(max_rank)
     found: dict[str, tuple[str, str, Call]] = {}
-    for rank in KB_RANKS[: stop + 1]:
-        written = lineage.get(rank)
-        if not written:
+    for rank, taxon in inheritance_path(lineage, max_rank):
+        calls = nodes.get((rank, taxon))
+        if not calls:
             continue
-        for taxon in _candidates(rank, written):
-            calls = nodes.get((rank, taxon))
-            if not calls:
-                continue
-            for trait in traits:
-                if trait not in found and trait in calls:
-                    found[trait] = (rank, taxon, calls[trait])
+        for trait in traits:
+            if trait not in found and trait in calls:
+                found[trait] = (rank, taxon, calls[trait])
         if len(found) == len(traits):
             break
     return found

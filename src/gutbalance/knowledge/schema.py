@@ -125,7 +125,8 @@ TRAITS: dict[str, Trait] = {
            " strains or pathotypes are, or an opportunist (say which in caveat); 0 = not", "caveat"),
         _t("pathogenicity_class", "defense", "COGEM class 1 (no risk) to 4 (severe risk) for humans and animals"),
         _t("enterobacteriaceae", "defense", "1 = member of the Enterobacteriaceae as delimited before 2016, today's order"
-           " Enterobacterales (bloom marker; Adeolu et al. 2016 split the old family into the order's seven families)"),
+           " Enterobacterales (bloom marker; Adeolu et al. 2016 split the old family into the order's seven families);"
+           " 0 for its plant-associated families Erwiniaceae and Pectobacteriaceae, not gut residents that bloom"),
         _t("oral_taxon", "defense", "1 = oral-cavity taxon; in stool it marks oral-gut transfer"),
         _t("colonisation_resistance", "defense", _BOOL + " (mechanism shown to exclude pathogens; 0.5 = only some"
            " strains carry it)", "mechanism"),

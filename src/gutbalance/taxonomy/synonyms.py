@@ -89,6 +89,24 @@ def _mapping() -> dict[tuple[str, str], str]:
     return synonym_table().mapping()
 
 
+@lru_cache(maxsize=1)
+def _former_names() -> dict[tuple[str, str], tuple[str, ...]]:
+    out: dict[tuple[str, str], list[str]] = {}
+    for row in synonym_table().rows:
+        out.setdefault((row.rank, row.canonical), []).append(row.name)
+    return {key: tuple(names) for key, names in out.items()}
+
+
+def names_of(rank: str, canonical: str) -> tuple[str, ...]:
+    """Every name of one taxon: its current name, then each former name the
+    synonym table maps to it, in the table's order.
+
+    >>> names_of("species", "Phocaeicola vulgatus")
+    ('Phocaeicola vulgatus', 'Bacteroides vulgatus')
+    """
+    return (canonical, *_former_names().get((rank, canonical), ()))
+
+
 @lru_cache(maxsize=1 << 18)
 def canonical_name(rank: str, raw: str) -> str:
     """Normalise ``raw`` and map it to its current name at ``rank``.
