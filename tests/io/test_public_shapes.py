@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
-from gutbalance.io.formats.gmwi2_tool import sniff_score, sniff_taxa
+from gutbalance.io.formats.gmwi2_tool import sniff_model, sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
@@ -667,6 +667,15 @@ GMWI2_TAXA_EARLY = (
     "|s__Prevotella_copri\t0.019327473574940728\t0.29238498262551343\n"
     "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales\t-0.029478227263531553\t0.0483113971291\n"
 )
+# The model's own table, in the shape of ../shared/data/gmwi2/GMWI2_coefficients.tsv
+# (header "taxon", negative coefficients: it was refused as "negative abundance").
+GMWI2_MODEL = (
+    "taxon\tcoefficient\n"
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Actinomycetales|f__Actinomycetaceae|g__Actinomyces"
+    "\t-0.002971706718511846\n"
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Bifidobacterium"
+    "|s__Bifidobacterium_adolescentis\t0.184438966271142\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -675,11 +684,16 @@ GMWI2_TAXA_EARLY = (
         ("S1_GMWI2_taxa.txt", GMWI2_TAXA, "GMWI2 tool's list of the model's clades"),
         ("poop_GMWI2_taxa.txt", GMWI2_TAXA_EARLY, "GMWI2 tool's list of the model's clades"),
         ("S1_GMWI2.txt", "-0.6474276292645814\n", "as the GMWI2 tool writes a sample's score"),
+        ("GMWI2_coefficients.tsv", GMWI2_MODEL, "GMWI2 model's 95 coefficients"),
+        # gutbalance's own copy: comment lines citing the source, then "clade"
+        ("gmwi2_coefficients.tsv", "# GMWI2 coefficients\n# source: doi\n" + GMWI2_MODEL.replace("taxon", "clade", 1),
+         "GMWI2 model's 95 coefficients"),
     ],
 )
 def test_gmwi2_tool_outputs_are_reported_as_what_they_are(tmp_path, name, text, what):
     (tmp_path / name).write_text(text)
-    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*_metaphlan.txt"):
+    ends = "give the profiles" if "coefficients.tsv" in name else "_metaphlan.txt"
+    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*{ends}"):
         gutbalance.read(tmp_path / name)
 
 
@@ -702,9 +716,23 @@ def test_a_folder_of_gmwi2_tool_outputs_scores_the_profiles_only(tmp_path):
         "taxa_name\tcoefficient\nBacteroides fragilis\t0.5\n",  # not MetaPhlAn clades
         "12\n13\n",  # two numbers
         "taxonomy\tcoefficient\tS2\nk__Bacteria\t0.1\t5\n",
+        "clade\tcoefficient\nBacteroides fragilis\t-0.5\n",  # a model, but not of MetaPhlAn clades
+        "clade\tweight\nk__Bacteria\t-0.5\n",
+        "clade\tcoefficient\n",  # a header alone
     ],
 )
 def test_the_gmwi2_output_sniffers_take_nothing_else(text):
     source = _source(text, "x.txt")
     assert not sniff_taxa(source)
     assert not sniff_score(source)
+    assert not sniff_model(source)
+
+
+def test_the_shared_gmwi2_model_file_is_named_in_problems(shared_data, tmp_path):
+    # what a user gets for ../shared/data/gmwi2 as a folder: the profile
+    # scored, the model file and the tool's two outputs each named
+    result = gutbalance.read_batch(shared_data / "gmwi2")
+    assert len(result.cohort.sample_names) == 1
+    failed = {Path(p.file).name: p.message for p in result.failed}
+    assert "GMWI2 model's 95 coefficients" in failed["GMWI2_coefficients.tsv"]
+    assert "negative" not in failed["GMWI2_coefficients.tsv"]
