@@ -456,6 +456,31 @@ def test_table_round_trip(tmp_path):
     assert all(r[5].isdigit() and r[3] == r[5] for r in rows)
 
 
+def test_fraction_total_reads_is_a_plain_decimal_with_every_digit(tmp_path):
+    # Bracken writes "%0.5f", so its own sample table gives 0.00000 to a
+    # species with 21 of 26 million reads; repr gave "8.04e-07".  Written
+    # now as a plain decimal that is the float to its last bit, summing to 1.
+    table = tmp_path / "S4.bracken"
+    table.write_text(
+        "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+        "Escherichia coli\t562\tS\t1449700\t113\t1449813\t0.99999\n"
+        "Streptococcus sanguinis\t1305\tS\t21\t0\t21\t0.00000\n"
+        "Streptococcus suis\t1307\tS\t22\t1\t23\t0.00000\n"
+    )
+    cohort = gutbalance.read(table)
+    out = gutbalance.write(cohort, tmp_path / "again" / "S4.bracken", format="bracken")
+    rows = [line.split("\t") for line in out.read_text().splitlines()[1:]]
+    reads = {r[0]: int(r[5]) for r in rows}
+    total = sum(reads.values())
+    for r in rows:
+        assert "e" not in r[6].lower()
+        assert float(r[6]) == reads[r[0]] / total  # exact, not to a tolerance
+    assert float(rows[-1][6]) > 0
+    back = gutbalance.read(out)
+    a, b = cohort.at_rank("species"), back.at_rank("species")
+    assert np.abs(a.to_numpy() - b[a.columns].to_numpy()).max() <= 1e-12
+
+
 def test_a_bracken_table_is_written_only_from_reads(tmp_path):
     # It used to scale a relative profile to 1,000,000 reads as floats: reads nobody
     # counted, in a file Bracken never writes.  Refused like the Kraken report, naming why.
@@ -571,3 +596,21 @@ def test_half_a_read_in_a_million_is_not_taken_for_round_off(tmp_path):
     cohort = gutbalance.read(table, format="table")
     with pytest.raises(FormatError, match=r"taxon 'Roseburia intestinalis' holds 1000000\.5 reads"):
         gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")
+
+
+def test_a_bracken_species_no_lineage_places_reads_back_from_a_metaphlan_profile(tmp_path):
+    # Bracken's own sample table names Nostoc punctiforme, which the lineage
+    # table does not place: written as a rootless "s__Nostoc_punctiforme"
+    # clade, which the single-profile MetaPhlAn reader refused (the merged
+    # table reader already took rootless clades).
+    (tmp_path / "S5.bracken").write_text(
+        "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+        "Zzfoo barus\t999999\tS\t300\t0\t300\t0.30000\n"
+        "Phocaeicola vulgatus\t821\tS\t700\t0\t700\t0.70000\n"
+    )
+    cohort = gutbalance.read(tmp_path / "S5.bracken")
+    out = gutbalance.write(cohort, tmp_path / "S5_profile.txt", format="metaphlan")
+    assert "\ns__Zzfoo_barus\t" in out.read_text()
+    back = gutbalance.read(out)
+    assert back.at_rank("species").sum(axis=1).iloc[0] == pytest.approx(1.0)
+    assert sorted(back.taxa.loc[back.at_rank("species").columns, "name"]) == ["Phocaeicola vulgatus", "Zzfoo barus"]

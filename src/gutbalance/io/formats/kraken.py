@@ -47,8 +47,9 @@ Bracken table (``bracken -o S1.bracken``)::
     Bacteroides vulgatus	821	S	1200	310	1510	0.15100
 
 It names taxa at one level only, so each lineage is that one rank.  Abundance
-is ``new_est_reads`` over their sum (the printed fraction has five decimals);
-counts are ``new_est_reads``.
+is ``new_est_reads`` over their sum (the printed fraction has five decimals,
+too few for a rare species); counts are ``new_est_reads``.  The writer
+prints the fraction as a plain decimal with every digit the float needs.
 
 Writers: :func:`write_report` writes one six-column report per sample and
 :func:`write_table` one species-level Bracken table per sample.  Both hold
@@ -607,6 +608,16 @@ def report_lines(cohort, i: int) -> list[str]:
     return out
 
 
+def _fraction_text(value: float) -> str:
+    """``fraction_total_reads`` as Bracken writes it, a plain decimal, but
+    with every digit the float needs: Bracken's ``%0.5f`` prints 0.00000 for
+    its rarer species (21 of 26 million reads in its own sample table), and
+    Python's repr writes those as ``8.04e-07``, which is not how any Bracken
+    table looks.  Readers (gutbalance's too) take the abundance from
+    ``new_est_reads``; this column is for those who read the fraction."""
+    return np.format_float_positional(value, unique=True, trim="0")
+
+
 def table_lines(cohort, i: int) -> list[str]:
     """One sample's species as a Bracken table (``taxonomy_lvl`` S)."""
     taxa = cohort.taxa
@@ -625,7 +636,7 @@ def table_lines(cohort, i: int) -> list[str]:
         c = cols[k]
         tid = str(taxid[c]) if isinstance(taxid[c], str) and _INTEGER.match(str(taxid[c])) else ""
         text = _reads_text(reads[k])
-        out.append(f"{names[c]}\t{tid}\tS\t{text}\t0\t{text}\t{float(reads[k]) / total!r}")
+        out.append(f"{names[c]}\t{tid}\tS\t{text}\t0\t{text}\t{_fraction_text(float(reads[k]) / total)}")
     return out
 
 

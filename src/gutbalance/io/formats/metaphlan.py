@@ -59,6 +59,14 @@ def _is_clade(token: str) -> bool:
     return token.startswith(("k__", "d__")) or token in _UNKNOWN
 
 
+def _clade_column(data: list[str]) -> bool:
+    """Rows under a MetaPhlAn header: clades, some perhaps rootless
+    (``s__Nostoc_punctiforme``, as gutbalance writes a taxon no lineage
+    places), at least one from the root."""
+    first = [ln.split("\t", 1)[0] for ln in data[:20]]
+    return all(_is_clade(c) or _ROOTLESS_CLADE.match(c) for c in first) and any(_is_clade(c) for c in first)
+
+
 def _data_lines(lines: list[str]) -> list[str]:
     return [ln for ln in lines if ln.strip() and not ln.startswith("#")]
 
@@ -156,7 +164,7 @@ def sniff_single(source: Source) -> bool:
         if not any(h.lower() in _VALUE_HEADERS for h in header[1:]):
             return False
         # MetaPhlAn's header: a profile that found nothing ("UNKNOWN 100") is still one.
-        return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
+        return _clade_column(data)
     elif len(data[0].split("\t")) != 2:
         return False
     if any(";" in ln.split("\t", 1)[0] for ln in data[:20]):
@@ -186,7 +194,7 @@ def sniff_merged(source: Source) -> bool:
         return bool(data) and all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
     if not data:
         return False
-    return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
+    return _clade_column(data)
 
 
 def _database(lines: list[str]) -> str:
@@ -334,7 +342,10 @@ def _single_lineages(clades: list[str], keep: list[int], line_of: list[int], pat
     lineages = []
     for k in keep:
         clade = clades[k]
-        if not clade.startswith(("k__", "d__")):
+        # rootless clades as in merged tables: gutbalance writes a taxon no
+        # lineage places as "s__Nostoc_punctiforme" (a Bracken table's species
+        # the lineage table lacks), and must read its own profile back
+        if not clade.startswith(("k__", "d__")) and not _ROOTLESS_CLADE.match(clade):
             raise FormatError(
                 f"{clade!r} is not a MetaPhlAn clade name", path=path, line=line_of[k], field="clade_name"
             )
