@@ -9,6 +9,7 @@ from pathlib import Path
 import biom
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -736,3 +737,54 @@ def test_the_shared_gmwi2_model_file_is_named_in_problems(shared_data, tmp_path)
     failed = {Path(p.file).name: p.message for p in result.failed}
     assert "GMWI2 model's 95 coefficients" in failed["GMWI2_coefficients.tsv"]
     assert "negative" not in failed["GMWI2_coefficients.tsv"]
+
+
+# sylph-tax (sylph's taxonomy step), in the shape of benchpro's CAMI
+# gastrointestinal runs (4less/benchpro_rust, data/test_data/profiles/
+# predictions/sylph): "#SampleID" and the reads' path, the header without its
+# '#', NA in the genome columns above the genomes, GTDB names with suffixes.
+SYLPH = (
+    "#SampleID\t/data/CAMI/gastrointestinal_samples/sample_0/reads/anonymous_reads_1.fq\n"
+    "clade_name\trelative_abundance\tsequence_abundance\tANI (if strain-level)\t Coverage (if strain-level)\n"
+    "d__Bacteria\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia|s__Roseburia hominis"
+    "\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium|s__Clostridium butyricum"
+    "\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia|s__Roseburia hominis"
+    "|t__GCF_000225345.1\t60.0\t55.0\t99.8\t3.1\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium|s__Clostridium butyricum"
+    "|t__GCF_006742065.1\t40.0\t45.0\t100.0\t2.0\n"
+)
+
+
+def test_a_sylph_tax_profile_reads_as_its_own_format(tmp_path):
+    # It was refused ("field 'ANI (if strain-level)': 'NA' is not a number"),
+    # read as a generic table: MetaPhlAn's sniffer took the header without its
+    # '#' for a row.
+    path = tmp_path / "Gastrointestinal_0.profile"
+    path.write_text(SYLPH)
+    source = _source(SYLPH, path.name)
+    assert not sniff_single(source)
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["Gastrointestinal_0"]  # not the reads' path
+    assert cohort.samples["source_format"].iloc[0] == "sylph"
+    assert cohort.samples["database"].iloc[0] == "sylph-tax"
+    species = cohort.at_rank("species").iloc[0]
+    shares = {cohort.taxa.loc[k, "name"]: v for k, v in species.items() if v > 0}
+    assert shares == pytest.approx({"Roseburia hominis": 0.6, "Clostridium butyricum": 0.4})  # relative_abundance
+    assert cohort.at_rank("phylum").sum(axis=1).iloc[0] == pytest.approx(1.0)
+    # not MetaPhlAn: no percentiles against the MetaPhlAn population
+    result = CliRunner().invoke(main, ["analyze", str(path), "-o", str(tmp_path / "out"), "--reports", "none"])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(tmp_path / "out" / "scores.tsv", sep="\t")
+    assert np.isnan(scores["immune_support_percentile"].iloc[0])
+    assert "percentiles not comparable" in scores["warnings"].iloc[0]
