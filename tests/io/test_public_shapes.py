@@ -788,3 +788,81 @@ def test_a_sylph_tax_profile_reads_as_its_own_format(tmp_path):
     scores = pd.read_csv(tmp_path / "out" / "scores.tsv", sep="\t")
     assert np.isnan(scores["immune_support_percentile"].iloc[0])
     assert "percentiles not comparable" in scores["warnings"].iloc[0]
+
+
+# mothur's MiSeq SOP outputs, in the shape of bripper/ANSC595's
+# stability.opti_mcc.shared and its classify.otu consensus taxonomy: samples
+# as rows under label/Group/numOtus, OTU ids as columns; RDP names with
+# bootstrap confidences, "_unclassified" below the deepest rank named.
+MOTHUR_SHARED = (
+    "label\tGroup\tnumOtus\tOtu00001\tOtu00002\tOtu00003\tOtu00004\n"
+    "0.03\tERR3477397_1\t4\t600\t300\t80\t20\n"
+    "0.03\tERR3477398_1\t4\t10\t500\t490\t0\n"
+)
+MOTHUR_TAXONOMY = (
+    "OTU\tSize\tTaxonomy\n"
+    "Otu00001\t610\tBacteria(100);Bacteroidetes(100);Bacteroidia(100);Bacteroidales(100);Prevotellaceae(100);"
+    "Prevotella(100);\n"
+    "Otu00002\t800\tBacteria(100);Firmicutes(100);Clostridia(100);Clostridiales(100);Ruminococcaceae(100);"
+    "Faecalibacterium(100);\n"
+    "Otu00003\t570\tBacteria(100);Firmicutes(100);Clostridia(100);Clostridiales(100);Lachnospiraceae(100);"
+    "Lachnospiraceae_unclassified(100);\n"
+    "Otu00004\t20\tunknown(100);unknown_unclassified(100);unknown_unclassified(100);unknown_unclassified(100);"
+    "unknown_unclassified(100);unknown_unclassified(100);\n"
+)
+
+
+def test_a_mothur_shared_file_with_its_consensus_taxonomy(tmp_path):
+    # Both were refused: the .shared as "'ERR3477397_1' is not a number"
+    # (label taken for the taxon column), the taxonomy as a table whose
+    # lineage "appears twice".
+    (tmp_path / "stability.opti_mcc.shared").write_text(MOTHUR_SHARED)
+    (tmp_path / "stability.cons.taxonomy").write_text(MOTHUR_TAXONOMY)
+    cohort = gutbalance.read([tmp_path / "stability.opti_mcc.shared", tmp_path / "stability.cons.taxonomy"])
+    assert cohort.sample_names == ["ERR3477397_1", "ERR3477398_1"]
+    assert cohort.counted_samples().all()
+    first = cohort.samples.loc["ERR3477397_1"]
+    assert first["unassigned"] == pytest.approx(20 / 1000)  # the "unknown" OTU
+    genus = cohort.at_rank("genus")
+    named = {cohort.taxa.loc[k, "original"]: v for k, v in genus.loc["ERR3477397_1"].items() if v > 0}
+    assert named == pytest.approx({"Prevotella": 0.6, "Faecalibacterium": 0.3})
+    family = cohort.at_rank("family").loc["ERR3477398_1"]
+    lachno = next(k for k in family.index if cohort.taxa.loc[k, "original"] == "Lachnospiraceae")
+    assert family[lachno] == pytest.approx(0.49)  # the OTU mothur named no further than its family
+
+
+@pytest.mark.parametrize(
+    ("shared", "taxonomy", "line", "field", "message"),
+    [
+        (MOTHUR_SHARED + "0.05\tERR3477397_1\t4\t1\t1\t1\t1\n", True, 4, "label", "two cutoffs"),
+        (MOTHUR_SHARED.replace("\t4\t10\t", "\t5\t10\t"), True, 3, "numOtus", "header names 4 OTUs"),
+        (MOTHUR_SHARED, False, None, "Otu00001", "consensus taxonomy"),
+    ],
+)
+def test_a_mothur_shared_file_is_refused_naming_why(tmp_path, shared, taxonomy, line, field, message):
+    (tmp_path / "x.shared").write_text(shared)
+    paths = [tmp_path / "x.shared"]
+    if taxonomy:
+        (tmp_path / "x.cons.taxonomy").write_text(MOTHUR_TAXONOMY)
+        paths.append(tmp_path / "x.cons.taxonomy")
+    with pytest.raises(gutbalance.errors.FormatError, match=message) as err:
+        gutbalance.read(paths)
+    assert (err.value.line, err.value.field) == (line, field)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (MOTHUR_TAXONOMY.replace("Otu00002\t800", "Otu00001\t800"), 3, "OTU"),
+        (MOTHUR_TAXONOMY.replace("\t800\t", "\t8e2\t"), 3, "Size"),
+        (MOTHUR_TAXONOMY.replace("Prevotella(100);", "Prevotella(100);copri(90);x(80);"), 2, "Taxonomy"),
+        (MOTHUR_TAXONOMY.replace("Otu00002\t800\t", "Otu00002\t800 "), 3, None),
+    ],
+)
+def test_a_mothur_taxonomy_is_refused_naming_line_and_field(tmp_path, text, line, field):
+    (tmp_path / "x.cons.taxonomy").write_text(text)
+    (tmp_path / "x.shared").write_text(MOTHUR_SHARED)
+    with pytest.raises(gutbalance.errors.FormatError) as err:
+        gutbalance.read([tmp_path / "x.shared", tmp_path / "x.cons.taxonomy"])
+    assert err.value.path.endswith("x.cons.taxonomy")
+    assert (err.value.line, err.value.field) == (line, field)

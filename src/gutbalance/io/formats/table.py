@@ -100,6 +100,8 @@ from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
 
+#: The first three columns of mothur's ``.shared`` file (make.shared).
+_MOTHUR_SHARED = ["label", "group", "numotus"]
 _SAMPLE_HEADERS = {"sample", "sample_id", "sampleid", "sample_name", "samplename", "run", "sample id"}
 _LINEAGE_HEADERS = {
     "taxonomy",
@@ -494,6 +496,8 @@ def read(
     header = [h.strip().strip('"') for h in header]
     if not data:
         raise FormatError("the table has a header but no rows", path=path)
+    if [_header_key(h) for h in header[:3]] == _MOTHUR_SHARED:
+        header, data = _mothur_shared(header, data, path, taxonomy)
     long_columns = _long_columns(header)
     value_cells: list[str]
     if long_columns is not None:
@@ -526,6 +530,39 @@ def _read_wide(
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+
+
+def _mothur_shared(
+    header: list[str], data: list[tuple[int, list[str]]], path: Path, taxonomy: FeatureTaxonomy | None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A mothur ``.shared`` file as a samples x OTUs table: its ``Group``
+    column names the samples, ``label`` (the clustering cutoff) must be one,
+    ``numOtus`` must count the OTU columns, and the OTU ids need the
+    consensus taxonomy beside the file."""
+    _check_widths(data, len(header), path)
+    labels: dict[str, int] = {}
+    for line, record in data:
+        labels.setdefault(record[0], line)
+        if len(labels) > 1:
+            first = next(iter(labels))
+            raise FormatError(
+                f"OTUs at two cutoffs ({first!r} on line {labels[first]}, {record[0]!r} here): a .shared file "
+                "holds one sample per row at one label; give one label (mothur make.shared label=... or get.label)",
+                path=path, line=line, field=header[0],
+            )
+        if record[2] != str(len(header) - 3):
+            raise FormatError(
+                f"numOtus {record[2]!r}, but the header names {len(header) - 3} OTUs (cut or edited file?)",
+                path=path, line=line, field=header[2],
+            )
+    otus = header[3:]
+    if taxonomy is None or not any(otu in taxonomy.lineages for otu in otus):
+        raise FormatError(
+            f"a mothur .shared file names its OTUs by id ({otus[0]!r} ...), and no taxonomy naming them was given: "
+            "read it together with its consensus taxonomy (classify.otu's .cons.taxonomy)",
+            path=path, field=otus[0],
+        )
+    return ["sample", *otus], [(line, [record[1], *record[3:]]) for line, record in data]
 
 
 def _check_widths(data: list[tuple[int, list[str]]], width: int, path: Path) -> None:
