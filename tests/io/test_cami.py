@@ -406,3 +406,15 @@ def test_taxpath_ids_of_a_taxon_keyed_by_its_lineage(tmp_path):
     # the order is the lineage table's (Clostridiales), which the report gave no id for
     assert ids[:3] == ["2", "1239", "186801"]
     assert ids[4:] == ["186803", "999001", "999002"]
+
+
+def test_a_clade_rounded_past_100_reads_back(tmp_path):
+    # MetaPhlAn rounds each row to 5 decimals, so the clade gutbalance builds
+    # from the rows below Bacteria (and writes with convert) came to
+    # 100.00003 %, which this reader refused as "above 100".
+    (profile,) = read(src(METAPHLAN4_CAMI.replace("Bacteria\t100.0\n", "Bacteria\t100.00003000000002\n", 1)))
+    assert sum(v for lin, v in zip(profile.lineages, profile.abundance, strict=True) if len(lin) == 1) == (
+        pytest.approx(1.0000003)
+    )
+    with pytest.raises(FormatError, match="above 100"):
+        read(src(METAPHLAN4_CAMI.replace("Bacteria\t100.0\n", "Bacteria\t100.01\n", 1)))
