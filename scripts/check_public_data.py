@@ -96,6 +96,7 @@ GAN_TABLE = "gan_gmhi/tables/validation_abundance.csv"
 GAN_LABELS = "gan_gmhi/tables/validation_metadata1.csv"
 GAN_GMHI = "gan_gmhi/tables/test_GMHI2.csv"
 BENCHPRO = "benchpro_cami_gi/data/test_data/profiles/predictions"
+TAXPASTA_MORE = "taxpasta_more/tests/data"
 CLI_INPUTS = {
     "gmwi2_srr1761666": ["gmwi2_repo/example_310cb15/example/SRR1761666/SRR1761666_metaphlan.txt"],
     "gmwi2_poop_single": ["gmwi2_repo/example_d8e5c6f/poop_metaphlan.txt"],
@@ -130,6 +131,12 @@ CLI_INPUTS = {
     "protal_headerless": [f"{BENCHPRO}/protal"],  # refused: not done
     "mothur_shared_with_taxonomy": ["mothur_ansc595/stability.opti_mcc.shared", "mothur_ansc595/stability.taxonomy"],
     "gmwi2_model_file": [str(SHARED / "gmwi2")],
+    "krakenuniq": [f"{TAXPASTA_MORE}/krakenuniq/test3.krakenuniq.report.txt",
+                   f"{TAXPASTA_MORE}/krakenuniq/ERR3201952.krakenuniq.report.txt"],
+    "centrifuge_kreport": [f"{TAXPASTA_MORE}/centrifuge/AD_pe-db1.centrifuge.txt",
+                           f"{TAXPASTA_MORE}/centrifuge/barcode52_se-db1.centrifuge.txt"],
+    "kaiju2table": [f"{TAXPASTA_MORE}/kaiju/barcode41_se-barcode41-kaiju.txt"],  # refused: not done
+    "ganon_tre": [f"{TAXPASTA_MORE}/ganon/2612_pe_ERR5766176_db1.ganon.tre"],  # refused: not done
 }
 DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
                ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
@@ -865,6 +872,22 @@ def check_shapes(root: Path) -> None:
                 worst = max(worst, abs(ours - _shannon_by_rows(species_rows(rows))))
                 n += 1
             say(f"shapes {name}: {n} profiles read, species Shannon vs scikit-bio over the file's rows: {worst:.2g}")
+    uniq = root / TAXPASTA_MORE / "krakenuniq" / "test3.krakenuniq.report.txt"
+    if not uniq.exists():
+        say("shapes krakenuniq: skipped, taxpasta_more absent")
+    else:
+        report = pd.read_csv(uniq, sep="\t", comment="#")
+        names = report["taxName"].str.strip()
+        total = report.loc[names.isin(["unclassified", "root"]), "reads"].sum()
+        in_domains = report.loc[report["rank"] == "superkingdom", "reads"].sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort = gutbalance.read(uniq)
+        species = cohort.at_rank("species").iloc[0]
+        kept = set(cohort.taxa.loc[species[species > 0].index, "original"])
+        lost = sorted(set(names[report["rank"] == "species"]) - kept)
+        say(f"shapes krakenuniq: unassigned {cohort.samples['unassigned'].iloc[0]:.6f} vs the file's reads outside "
+            f"a domain {1 - in_domains / total:.6f}; species of the file not in the cohort: {lost}")
     shared, taxonomy = root / "mothur_ansc595/stability.opti_mcc.shared", root / "mothur_ansc595/stability.taxonomy"
     if not shared.exists():
         say("shapes mothur: skipped, mothur_ansc595 absent")
