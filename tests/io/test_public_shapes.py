@@ -866,3 +866,43 @@ def test_a_mothur_taxonomy_is_refused_naming_line_and_field(tmp_path, text, line
         gutbalance.read([tmp_path / "x.shared", tmp_path / "x.cons.taxonomy"])
     assert err.value.path.endswith("x.cons.taxonomy")
     assert (err.value.line, err.value.field) == (line, field)
+
+
+# A QIIME 1 OTU table as biom convert writes it and a spreadsheet saves it
+# again, in the shape of duyuhui/Gut-microbiota-of-T2DM_GAN's otu_table.txt
+# (human gut, type 2 diabetes): a tab for every column on the first line,
+# CRLF, "#OTU ID", read counts, a "taxonomy" column in which many OTUs share
+# one lineage.
+QIIME1_OTU_TABLE = (
+    "# Constructed from biom file\t\t\t\r\n"
+    "#OTU ID\tPN1\tP1\ttaxonomy\r\n"
+    "OTU_1\t600\t100\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\r\n"
+    "OTU_2\t100\t300\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae\r\n"
+    "OTU_3\t200\t500\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae\r\n"
+    "OTU_4\t100\t100\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\r\n"
+)
+
+
+def test_a_qiime1_otu_table_sums_the_otus_of_one_lineage(tmp_path):
+    # It was refused: "line 7, field 'taxonomy': taxon 'k__Bacteria; ...
+    # f__Lachnospiraceae' appears twice": the lineage column was checked as if
+    # each row were a taxon, while each row is an OTU.
+    path = tmp_path / "otu_table.txt"
+    path.write_bytes(QIIME1_OTU_TABLE.encode())
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["PN1", "P1"]
+    assert cohort.counted_samples().all()
+    genus = cohort.at_rank("genus")
+    bacteroides = next(k for k in genus.columns if cohort.taxa.loc[k, "original"] == "Bacteroides")
+    assert genus.loc["PN1", bacteroides] == pytest.approx(0.7)  # OTU_1 + OTU_4 of 1,000 reads
+    family = cohort.at_rank("family")
+    lachno = next(k for k in family.columns if cohort.taxa.loc[k, "original"] == "Lachnospiraceae")
+    assert family.loc["P1", lachno] == pytest.approx(0.8)
+
+
+def test_a_qiime1_otu_table_with_an_otu_twice_is_refused(tmp_path):
+    path = tmp_path / "otu_table.txt"
+    path.write_bytes(QIIME1_OTU_TABLE.replace("OTU_4\t", "OTU_2\t").encode())
+    with pytest.raises(gutbalance.errors.FormatError, match="feature 'OTU_2' appears twice") as err:
+        gutbalance.read(path)
+    assert (err.value.line, err.value.field) == (6, "#OTU ID")

@@ -290,6 +290,10 @@ class _Labels:
     lines: list[int]
     field: str
     rank: str | None = None
+    #: Feature ids beside the lineages (an OTU table's ``#OTU ID`` column next
+    #: to its ``taxonomy``): each id once, and features of one lineage summed.
+    ids: list[str] | None = None
+    id_field: str = ""
 
 
 def _resolve(
@@ -308,24 +312,33 @@ def _resolve(
     seen: dict[str, int] = {}
     out: list[Lineage | None] = []
     unnamed: list[int] = []
-    for text, line in zip(labels.texts, labels.lines, strict=True):
+    ids = labels.ids if labels.ids is not None else [None] * len(labels.texts)
+    for text, line, feature in zip(labels.texts, labels.lines, ids, strict=True):
         key = text.strip().strip('"').strip()
         where_line = None if transposed else line
         where_field = key if transposed else labels.field
+        if feature is not None:
+            # OTUs of one lineage are summed (profiles_from_matrix); an id twice is an error
+            feature = feature.strip().strip('"').strip()
+            if feature in seen:
+                raise FormatError(f"feature {feature!r} appears twice (also line {seen[feature]})",
+                                  path=path, line=line, field=labels.id_field or "first column")
+            seen[feature] = line
         if not key or key.upper() in ("NA", "NAN", "NONE", "NULL"):
             # A row without a taxon name (an OTU exported without its label):
             # its abundance is not assigned to any taxon; the rest is kept.
             unnamed.append(line)
             out.append(None)
             continue
-        if key in seen:
+        if feature is None and key in seen:
             raise FormatError(
                 f"taxon {key!r} appears twice (also {'column' if transposed else 'line'} {seen[key]})",
                 path=path,
                 line=where_line,
                 field=where_field,
             )
-        seen[key] = line
+        if feature is None:
+            seen[key] = line
         if taxonomy is not None and key in taxonomy.lineages:
             key = taxonomy.lineages[key]
         elif _SEQUENCE.match(key):
@@ -683,7 +696,9 @@ def _row_labels(layout: _WideLayout, header: list[str], data: list[tuple[int, li
         texts = [_lineage_from_rank_columns(rec, layout.rank_columns) for _, rec in data]
         return _Labels(texts, lines, "+".join(header[i] for i, _ in layout.rank_columns))
     col = 0 if layout.lineage_col is None else layout.lineage_col
-    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]))
+    ids = [rec[0] for _, rec in data] if col != 0 else None  # an OTU id column beside the taxonomy
+    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]),
+                   ids=ids, id_field=header[0] or "first column")
 
 
 # --- writing -----------------------------------------------------------------
