@@ -137,6 +137,7 @@ CLI_INPUTS = {
                            f"{TAXPASTA_MORE}/centrifuge/barcode52_se-db1.centrifuge.txt"],
     "kaiju2table": [f"{TAXPASTA_MORE}/kaiju/barcode41_se-barcode41-kaiju.txt"],  # refused: not done
     "ganon_tre": [f"{TAXPASTA_MORE}/ganon/2612_pe_ERR5766176_db1.ganon.tre"],  # refused: not done
+    "qiime1_otu_table_t2dm": ["t2dm_qiime1/otu_table.txt"],
 }
 DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
                ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
@@ -888,6 +889,25 @@ def check_shapes(root: Path) -> None:
         lost = sorted(set(names[report["rank"] == "species"]) - kept)
         say(f"shapes krakenuniq: unassigned {cohort.samples['unassigned'].iloc[0]:.6f} vs the file's reads outside "
             f"a domain {1 - in_domains / total:.6f}; species of the file not in the cohort: {lost}")
+    otus = root / "t2dm_qiime1" / "otu_table.txt"
+    if not otus.exists():
+        say("shapes qiime1: skipped, t2dm_qiime1 absent")
+    else:
+        table = pd.read_csv(otus, sep="\t", skiprows=1, index_col=0)
+        lineage = table.pop("taxonomy")
+        table = table.loc[:, ~table.columns.str.startswith("Unnamed")]
+        by_phylum = lineage.str.extract(r"p__([^;]*)")[0].str.strip().replace("", None)
+        expected = table.div(table.sum(axis=0), axis=1).groupby(by_phylum.to_numpy()).sum().T
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort = gutbalance.read(otus)
+        phyla = cohort.at_rank("phylum")
+        phyla = phyla.T.groupby(cohort.taxa.loc[phyla.columns, "original"].to_numpy()).sum().T
+        common = [p for p in expected.columns if p in phyla.columns]
+        worst = (phyla[common] - expected.loc[phyla.index, common]).abs().max().sort_values()
+        say(f"shapes qiime1: {len(phyla)} samples; phyla vs pandas sums of the OTUs by p__, largest per phylum: "
+            f"{ {k: float(f'{v:.2g}') for k, v in worst.tail(3).items()} }; phyla only in gutbalance: "
+            f"{sorted(set(phyla.columns) - set(expected.columns))}")
     shared, taxonomy = root / "mothur_ansc595/stability.opti_mcc.shared", root / "mothur_ansc595/stability.taxonomy"
     if not shared.exists():
         say("shapes mothur: skipped, mothur_ansc595 absent")
