@@ -30,8 +30,11 @@ UCG-002, [Eubacterium]_coprostanoligenes_group``, as phyloseq or pandas write
 a genus table) are read at the rank the user declares (``feature_rank``,
 ``--feature-rank genus``); without it they are refused, naming the option.  A
 separate ``taxonomy``/``lineage``
-column beside an id column (``#OTU ID``) is used for the lineage and the id is
-ignored.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
+column beside an id column (``#OTU ID``) is used for the lineage; each row is
+then a feature (an OTU), each id once, and features of one lineage are summed
+(a QIIME 1 OTU table has many OTUs per lineage).  A mothur ``.shared`` file
+(``label``, ``Group``, ``numOtus``, then one column per OTU) is a samples x
+OTUs table read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
 unassigned share.
 
 What spreadsheets do is tolerated: a UTF-8 BOM, CRLF line ends, quoted
