@@ -56,12 +56,17 @@ Checks, each printed as it finishes:
    show after the same perturbation: vancomycin in MDSINE2's mice
    (``../shared/data/dynamics``), starting antibiotics in iHMP, the animal-
    and plant-based diets of David et al. 2014 (as fibre -50 % / +50 %).
+8. ``shapes`` (``--only shapes``): profilers and layouts of other labs tried
+   2026-11-27 (benchpro's CAMI gut runs: MetaPhlAn 4 vJan21 and 3 in CAMI
+   layout, MetaPhlAn 4 converted to GTDB, sylph-tax; a mothur ``.shared``
+   with its consensus taxonomy): see :func:`check_shapes`.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -70,12 +75,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from skbio.diversity.alpha import shannon
 
 import gutbalance
 from gutbalance.indices import gmwi2_contributions, gmwi2_table
 from gutbalance.io import read_metadata
+from gutbalance.scores import score
 from gutbalance.simulate import Scenario, parse_antibiotic, simulate
 from gutbalance.simulate.longitudinal import read_table
+from gutbalance.taxonomy.names import is_unclassified
 
 SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
@@ -87,6 +95,8 @@ GMWI2_EXAMPLES = (
 GAN_TABLE = "gan_gmhi/tables/validation_abundance.csv"
 GAN_LABELS = "gan_gmhi/tables/validation_metadata1.csv"
 GAN_GMHI = "gan_gmhi/tables/test_GMHI2.csv"
+BENCHPRO = "benchpro_cami_gi/data/test_data/profiles/predictions"
+TAXPASTA_MORE = "taxpasta_more/tests/data"
 CLI_INPUTS = {
     "gmwi2_srr1761666": ["gmwi2_repo/example_310cb15/example/SRR1761666/SRR1761666_metaphlan.txt"],
     "gmwi2_poop_single": ["gmwi2_repo/example_d8e5c6f/poop_metaphlan.txt"],
@@ -112,6 +122,22 @@ CLI_INPUTS = {
     "dada2_seqtab_alone": ["seafood_dada2/seqtab.nochim.csv"],
     "qiime2_composition_l6": ["qiime2_tutorial/comp-gut-table-l6.qza"],
     "qiime2_taxonomy_of_another_table": ["qiime2_tutorial/data/table-dada2.qza", "qiime2_tutorial/data/taxonomy.qza"],
+    "metaphlan4_vjan21_cami": [f"{BENCHPRO}/MetaPhlAn4"],
+    "metaphlan3_cami": [f"{BENCHPRO}/MetaPhlAn3"],
+    "metaphlan4_gtdb_r207": [f"{BENCHPRO}/MetaPhlAn4/GTDB/r207"],
+    "sylph_tax": [f"{BENCHPRO}/sylph"],
+    "motus3_cami_gi": [f"{BENCHPRO}/mOTUs3"],
+    "mgtk_headerless": [f"{BENCHPRO}/MG-TK"],  # refused: not done
+    "protal_headerless": [f"{BENCHPRO}/protal"],  # refused: not done
+    "mothur_shared_with_taxonomy": ["mothur_ansc595/stability.opti_mcc.shared", "mothur_ansc595/stability.taxonomy"],
+    "gmwi2_model_file": [str(SHARED / "gmwi2")],
+    "krakenuniq": [f"{TAXPASTA_MORE}/krakenuniq/test3.krakenuniq.report.txt",
+                   f"{TAXPASTA_MORE}/krakenuniq/ERR3201952.krakenuniq.report.txt"],
+    "centrifuge_kreport": [f"{TAXPASTA_MORE}/centrifuge/AD_pe-db1.centrifuge.txt",
+                           f"{TAXPASTA_MORE}/centrifuge/barcode52_se-db1.centrifuge.txt"],
+    "kaiju2table": [f"{TAXPASTA_MORE}/kaiju/barcode41_se-barcode41-kaiju.txt"],  # refused: not done
+    "ganon_tre": [f"{TAXPASTA_MORE}/ganon/2612_pe_ERR5766176_db1.ganon.tre"],  # refused: not done
+    "qiime1_otu_table_t2dm": ["t2dm_qiime1/otu_table.txt"],
 }
 DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
                ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
@@ -801,12 +827,129 @@ def check_time(root: Path, out: Path) -> None:
     check_time_direction(root, runs)
 
 
+# --- 8. shapes of other labs' profilers (--only shapes) ------------------------------------------
+
+
+def _gtdb_plain(name: str) -> str:
+    """A GTDB species name without its placeholder suffixes (``Clostridium_F
+    botulinum`` -> ``Clostridium botulinum``), as gutbalance's names are compared."""
+    return " ".join(re.sub(r"_[A-Z]+$", "", word) for word in name.split(" "))
+
+
+def _shannon_by_rows(rows: list[tuple[str, float]]) -> float:
+    grouped: dict[str, float] = {}
+    for name, value in rows:
+        grouped[name] = grouped.get(name, 0.0) + value
+    return float(shannon(np.array([v for v in grouped.values() if v > 0])))
+
+
+def check_shapes(root: Path) -> None:
+    """MetaPhlAn 4 (vJan21) and 3 in CAMI layout, their GTDB conversion and
+    sylph-tax: species Shannon against scikit-bio over the file's own species
+    rows (GTDB suffixes merged, as gutbalance does); mothur: phyla against a
+    pandas sum of the shared file by the taxonomy's phylum, Shannon against
+    scikit-bio over gutbalance's vector at each sample's rank without
+    placeholders; the file's own OTU sizes against the shared file."""
+    folder = root / BENCHPRO
+    if not folder.is_dir():
+        say(f"shapes benchpro: skipped, {BENCHPRO} absent")
+    else:
+        layouts = {
+            "MetaPhlAn4": ("*.profile.tsv", lambda f: [(r[3].split("|")[-1], float(r[4])) for r in f if r[1] == "species"]),
+            "MetaPhlAn3": ("*.profile.tsv", lambda f: [(r[3].split("|")[-1], float(r[4])) for r in f if r[1] == "species"]),
+            "MetaPhlAn4/GTDB/r207": ("*.tsv", lambda f: [(_gtdb_plain(r[0].split(";s__")[1]), float(r[1]))
+                                                     for r in f if ";s__" in r[0]]),
+            "sylph": ("*.profile", lambda f: [(_gtdb_plain(r[0].split("|s__")[1]), float(r[1]))
+                                              for r in f if "|s__" in r[0] and "|t__" not in r[0]]),
+        }
+        for name, (pattern, species_rows) in layouts.items():
+            worst, n = 0.0, 0
+            for path in sorted((folder / name).glob(pattern)):
+                rows = [ln.split("\t") for ln in path.read_text().splitlines()
+                        if ln and not ln.startswith(("#", "@", "clade_name"))]
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    ours = float(score(gutbalance.read(path))["shannon"].iloc[0])
+                worst = max(worst, abs(ours - _shannon_by_rows(species_rows(rows))))
+                n += 1
+            say(f"shapes {name}: {n} profiles read, species Shannon vs scikit-bio over the file's rows: {worst:.2g}")
+    uniq = root / TAXPASTA_MORE / "krakenuniq" / "test3.krakenuniq.report.txt"
+    if not uniq.exists():
+        say("shapes krakenuniq: skipped, taxpasta_more absent")
+    else:
+        report = pd.read_csv(uniq, sep="\t", comment="#")
+        names = report["taxName"].str.strip()
+        total = report.loc[names.isin(["unclassified", "root"]), "reads"].sum()
+        in_domains = report.loc[report["rank"] == "superkingdom", "reads"].sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort = gutbalance.read(uniq)
+        species = cohort.at_rank("species").iloc[0]
+        kept = set(cohort.taxa.loc[species[species > 0].index, "original"])
+        lost = sorted(set(names[report["rank"] == "species"]) - kept)
+        say(f"shapes krakenuniq: unassigned {cohort.samples['unassigned'].iloc[0]:.6f} vs the file's reads outside "
+            f"a domain {1 - in_domains / total:.6f}; species of the file not in the cohort: {lost}")
+    otus = root / "t2dm_qiime1" / "otu_table.txt"
+    if not otus.exists():
+        say("shapes qiime1: skipped, t2dm_qiime1 absent")
+    else:
+        table = pd.read_csv(otus, sep="\t", skiprows=1, index_col=0)
+        lineage = table.pop("taxonomy")
+        table = table.loc[:, ~table.columns.str.startswith("Unnamed")]
+        by_phylum = lineage.str.extract(r"p__([^;]*)")[0].str.strip().replace("", None)
+        expected = table.div(table.sum(axis=0), axis=1).groupby(by_phylum.to_numpy()).sum().T
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort = gutbalance.read(otus)
+        phyla = cohort.at_rank("phylum")
+        phyla = phyla.T.groupby(cohort.taxa.loc[phyla.columns, "original"].to_numpy()).sum().T
+        common = [p for p in expected.columns if p in phyla.columns]
+        worst = (phyla[common] - expected.loc[phyla.index, common]).abs().max().sort_values()
+        say(f"shapes qiime1: {len(phyla)} samples; phyla vs pandas sums of the OTUs by p__, largest per phylum: "
+            f"{ {k: float(f'{v:.2g}') for k, v in worst.tail(3).items()} }; phyla only in gutbalance: "
+            f"{sorted(set(phyla.columns) - set(expected.columns))}")
+    shared, taxonomy = root / "mothur_ansc595/stability.opti_mcc.shared", root / "mothur_ansc595/stability.taxonomy"
+    if not shared.exists():
+        say("shapes mothur: skipped, mothur_ansc595 absent")
+        return
+    table = pd.read_csv(shared, sep="\t").set_index("Group").drop(columns=["label", "numOtus"])
+    taxa = pd.read_csv(taxonomy, sep="\t").set_index("OTU")
+    sizes_agree = bool((table.sum(axis=0) == taxa.loc[table.columns, "Size"]).all())
+
+    def phylum(text: str) -> str | None:
+        parts = [p.split("(")[0] for p in text.rstrip(";").split(";")]
+        if len(parts) < 2 or any(p.lower().endswith("unclassified") or p.lower() == "unknown" for p in parts[:2]):
+            return None
+        return parts[1]
+
+    expected = (table.div(table.sum(axis=1), axis=0).T.groupby(taxa.loc[table.columns, "Taxonomy"].map(phylum).to_numpy())
+                .sum().T)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = gutbalance.read([shared, taxonomy])
+        scores = score(cohort)
+    phyla = cohort.at_rank("phylum")
+    phyla = phyla.T.groupby(cohort.taxa.loc[phyla.columns, "original"].to_numpy()).sum().T
+    common = [p for p in expected.columns if p in phyla.columns]
+    moved = sorted(set(phyla.columns) - set(expected.columns))
+    diff = float(np.abs(expected.loc[phyla.index, common].to_numpy() - phyla[common].to_numpy()).max())
+    worst = 0.0
+    for sample in scores.index:
+        rank = scores.loc[sample, "diversity_rank"]
+        vector = cohort.at_rank(rank).loc[sample]
+        vector = vector[(vector > 0) & ~cohort.taxa.loc[vector.index, "name"].map(is_unclassified).to_numpy()]
+        worst = max(worst, abs(_shannon_by_rows(list(vector.items())) - float(scores.loc[sample, "shannon"])))
+    say(f"shapes mothur: {len(scores)} samples; OTU sizes equal the shared file's totals: {sizes_agree}; phyla vs "
+        f"pandas sums by the taxonomy's phylum: {diff:.2g} (phyla the lineage table moved them to: {moved}); "
+        f"Shannon vs scikit-bio at each sample's rank: {worst:.2g}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("root", type=Path, help="folder with the fetched public data")
     parser.add_argument("--out", type=Path, default=Path("/tmp/gutbalance-public-check"))
     parser.add_argument("--skip-cli", action="store_true", help="reuse the analyze outputs of a previous run")
-    parser.add_argument("--only", choices=["time", "readers"], default=None, help="run only this check")
+    parser.add_argument("--only", choices=["time", "readers", "shapes"], default=None, help="run only this check")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if args.only == "time":
@@ -814,6 +957,9 @@ def main() -> int:
         return 0
     if args.only == "readers":
         check_readers(args.root, args.out)
+        return 0
+    if args.only == "shapes":
+        check_shapes(args.root)
         return 0
     if not args.skip_cli:
         check_cli(args.root, args.out)
@@ -823,6 +969,7 @@ def main() -> int:
     check_batch(args.root)
     check_amplicon(args.root)
     check_readers(args.root, args.out)
+    check_shapes(args.root)
     check_time(args.root, args.out)
     return 0
 

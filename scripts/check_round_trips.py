@@ -6,7 +6,10 @@ compare the scores with those of the original.
 Prints, per written format, the largest absolute difference over the given
 files of any pillar, immune_support, GMHI, GMWI2 and Shannon (0 = identical),
 and for how many files the writer refused the profile (a Kraken report is
-written only from reads counted: docs/formats.md).
+written only from reads counted: docs/formats.md).  A Bracken table holds
+species only, so its scores are not the profile's: for it the figure is the
+largest difference of a species' share of the sample's species (1e-12 is the
+bar; a Kraken report or Bracken table as input, as relative profiles are refused).
 The figures are quoted in docs/formats.md.
 """
 
@@ -36,6 +39,17 @@ WRITTEN = {
     "report.kreport": "kraken",
     "profile.profile": "cami",
 }
+#: Written formats that keep one rank: compared by species shares, not scores.
+WRITTEN_SPECIES = {"table.bracken": "bracken"}
+
+
+def _species_shares(cohort):
+    """Each species' share of the sample's species, by species name (a
+    Bracken table names species without their lineage, so the cohort read
+    back keys them by name alone)."""
+    species = cohort.at_rank("species")
+    species = species.T.groupby(cohort.taxa.loc[species.columns, "name"].to_numpy()).sum().T
+    return species.div(species.sum(axis=1), axis=0)
 
 
 def largest_differences(path: Path, folder: Path) -> dict[str, float]:
@@ -58,6 +72,19 @@ def largest_differences(path: Path, folder: Path) -> dict[str, float]:
             continue
         both = ~np.isnan(a)
         out[name] = float(np.abs(a[both] - b[both]).max()) if both.any() else 0.0
+    for name, fmt in WRITTEN_SPECIES.items():
+        written = folder / name
+        try:
+            gutbalance.write(original, written, format=fmt)
+        except GutBalanceError:
+            out[name] = float("nan")
+            continue
+        first, back = _species_shares(original), _species_shares(gutbalance.read(written))
+        # one file per sample, named by the file: compare samples by position
+        if sorted(first.columns) != sorted(back.columns) or len(first) != len(back):
+            out[name] = float("inf")  # a species or sample lost or gained
+            continue
+        out[name] = float(np.abs(first.to_numpy() - back[first.columns].to_numpy()).max())
     return out
 
 
@@ -66,8 +93,8 @@ def main() -> None:
     parser.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # totals off 100 % are expected in some real profiles
-    worst: dict[str, float] = dict.fromkeys(WRITTEN, 0.0)
-    refused: dict[str, int] = dict.fromkeys(WRITTEN, 0)
+    worst: dict[str, float] = dict.fromkeys([*WRITTEN, *WRITTEN_SPECIES], 0.0)
+    refused: dict[str, int] = dict.fromkeys([*WRITTEN, *WRITTEN_SPECIES], 0)
     for path in args.files:
         with tempfile.TemporaryDirectory() as tmp:
             for name, diff in largest_differences(path, Path(tmp)).items():

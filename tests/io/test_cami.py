@@ -174,6 +174,54 @@ def test_rows_outside_standard_ranks_are_skipped():
     assert len(profile.lineages) == 3
 
 
+# MetaPhlAn 4 (mpa_vJan21) with --CAMI_format_output, in the shape of
+# benchpro's CAMI gastrointestinal runs (4less/benchpro_rust): MetaPhlAn's
+# comment lines and default sample id, and a row for the family its taxonomy
+# does not give Phocaeicola (no TAXID, no name), carried by the genus below.
+METAPHLAN4_CAMI = (
+    "#mpa_vJan21_CHOCOPhlAnSGB_202103\n"
+    "#/usr/bin/metaphlan r1.fq,r2.fq --CAMI_format_output --input_type fastq -o 0.profile.tsv\n"
+    "#33332086 reads processed\n"
+    "@SampleID:Metaphlan_Analysis\n@Version:0.10.0\n"
+    "@Ranks:superkingdom|phylum|class|order|family|genus|species|strain\n"
+    f"{HEADER}\n"
+    "2\tsuperkingdom\t2\tBacteria\t100.0\n"
+    "976\tphylum\t2|976\tBacteria|Bacteroidetes\t100.0\n"
+    "200643\tclass\t2|976|200643\tBacteria|Bacteroidetes|Bacteroidia\t100.0\n"
+    "171549\torder\t2|976|200643|171549\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales\t100.0\n"
+    "815\tfamily\t2|976|200643|171549|815\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales|Bacteroidaceae\t60.0\n"
+    "\tfamily\t2|976|200643|171549|\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales|\t40.0\n"
+    "816\tgenus\t2|976|200643|171549|815|816\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales|Bacteroidaceae|Bacteroides\t60.0\n"
+    "909656\tgenus\t2|976|200643|171549||909656\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales||Phocaeicola\t40.0\n"
+    "820\tspecies\t2|976|200643|171549|815|816|820\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales|Bacteroidaceae|Bacteroides|Bacteroides_uniformis\t60.0\n"
+    "821\tspecies\t2|976|200643|171549||909656|821\tBacteria|Bacteroidetes|Bacteroidia|Bacteroidales||Phocaeicola|Phocaeicola_vulgatus\t40.0\n"
+)
+
+
+def test_metaphlan4_cami_output_with_a_nameless_rank(tmp_path):
+    (profile,) = read(src(METAPHLAN4_CAMI, "0.profile.tsv"))
+    assert profile.sample == "0"  # MetaPhlAn's default id gives way to the file's name
+    assert profile.database.startswith("mpa_vJan21_CHOCOPhlAnSGB_202103")
+    by_leaf = {lin[-1].original: value for lin, value in zip(profile.lineages, profile.abundance, strict=True)}
+    assert by_leaf["Phocaeicola_vulgatus"] == pytest.approx(0.4)
+    assert sum(v for lin, v in zip(profile.lineages, profile.abundance, strict=True) if lin[-1].rank == "family") == (
+        pytest.approx(0.6)
+    )
+    vulgatus = next(lin for lin in profile.lineages if lin[-1].original == "Phocaeicola_vulgatus")
+    assert [t.rank for t in vulgatus] == ["domain", "phylum", "class", "order", "genus", "species"]
+    (tmp_path / "0.profile.tsv").write_text(METAPHLAN4_CAMI)
+    cohort = gutbalance.read(tmp_path / "0.profile.tsv")
+    assert cohort.at_rank("species").sum(axis=1).iloc[0] == pytest.approx(1.0)
+
+
+def test_a_nameless_row_nothing_below_carries_is_refused():
+    text = METAPHLAN4_CAMI.replace("Bacteroidales||Phocaeicola|Phocaeicola_vulgatus\t40.0", "Bacteroidales|x|y|z\t40.0")
+    text = text.replace("Bacteroidales||Phocaeicola\t40.0", "Bacteroidales|x|Phocaeicola\t40.0")
+    with pytest.raises(FormatError, match="rows below it hold 0 % of its 40 %") as err:
+        read(src(text, "0.profile.tsv"))
+    assert (err.value.line, err.value.field) == (13, "TAXPATHSN")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "field", "message"),
     [
@@ -358,3 +406,15 @@ def test_taxpath_ids_of_a_taxon_keyed_by_its_lineage(tmp_path):
     # the order is the lineage table's (Clostridiales), which the report gave no id for
     assert ids[:3] == ["2", "1239", "186801"]
     assert ids[4:] == ["186803", "999001", "999002"]
+
+
+def test_a_clade_rounded_past_100_reads_back(tmp_path):
+    # MetaPhlAn rounds each row to 5 decimals, so the clade gutbalance builds
+    # from the rows below Bacteria (and writes with convert) came to
+    # 100.00003 %, which this reader refused as "above 100".
+    (profile,) = read(src(METAPHLAN4_CAMI.replace("Bacteria\t100.0\n", "Bacteria\t100.00003000000002\n", 1)))
+    assert sum(v for lin, v in zip(profile.lineages, profile.abundance, strict=True) if len(lin) == 1) == (
+        pytest.approx(1.0000003)
+    )
+    with pytest.raises(FormatError, match="above 100"):
+        read(src(METAPHLAN4_CAMI.replace("Bacteria\t100.0\n", "Bacteria\t100.01\n", 1)))

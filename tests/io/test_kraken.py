@@ -456,6 +456,31 @@ def test_table_round_trip(tmp_path):
     assert all(r[5].isdigit() and r[3] == r[5] for r in rows)
 
 
+def test_fraction_total_reads_is_a_plain_decimal_with_every_digit(tmp_path):
+    # Bracken writes "%0.5f", so its own sample table gives 0.00000 to a
+    # species with 21 of 26 million reads; repr gave "8.04e-07".  Written
+    # now as a plain decimal that is the float to its last bit, summing to 1.
+    table = tmp_path / "S4.bracken"
+    table.write_text(
+        "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+        "Escherichia coli\t562\tS\t1449700\t113\t1449813\t0.99999\n"
+        "Streptococcus sanguinis\t1305\tS\t21\t0\t21\t0.00000\n"
+        "Streptococcus suis\t1307\tS\t22\t1\t23\t0.00000\n"
+    )
+    cohort = gutbalance.read(table)
+    out = gutbalance.write(cohort, tmp_path / "again" / "S4.bracken", format="bracken")
+    rows = [line.split("\t") for line in out.read_text().splitlines()[1:]]
+    reads = {r[0]: int(r[5]) for r in rows}
+    total = sum(reads.values())
+    for r in rows:
+        assert "e" not in r[6].lower()
+        assert float(r[6]) == reads[r[0]] / total  # exact, not to a tolerance
+    assert float(rows[-1][6]) > 0
+    back = gutbalance.read(out)
+    a, b = cohort.at_rank("species"), back.at_rank("species")
+    assert np.abs(a.to_numpy() - b[a.columns].to_numpy()).max() <= 1e-12
+
+
 def test_a_bracken_table_is_written_only_from_reads(tmp_path):
     # It used to scale a relative profile to 1,000,000 reads as floats: reads nobody
     # counted, in a file Bracken never writes.  Refused like the Kraken report, naming why.
@@ -571,3 +596,82 @@ def test_half_a_read_in_a_million_is_not_taken_for_round_off(tmp_path):
     cohort = gutbalance.read(table, format="table")
     with pytest.raises(FormatError, match=r"taxon 'Roseburia intestinalis' holds 1000000\.5 reads"):
         gutbalance.write(cohort, tmp_path / "A.kreport", format="kraken")
+
+
+def test_a_bracken_species_no_lineage_places_reads_back_from_a_metaphlan_profile(tmp_path):
+    # Bracken's own sample table names Nostoc punctiforme, which the lineage
+    # table does not place: written as a rootless "s__Nostoc_punctiforme"
+    # clade, which the single-profile MetaPhlAn reader refused (the merged
+    # table reader already took rootless clades).
+    (tmp_path / "S5.bracken").write_text(
+        "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+        "Zzfoo barus\t999999\tS\t300\t0\t300\t0.30000\n"
+        "Phocaeicola vulgatus\t821\tS\t700\t0\t700\t0.70000\n"
+    )
+    cohort = gutbalance.read(tmp_path / "S5.bracken")
+    out = gutbalance.write(cohort, tmp_path / "S5_profile.txt", format="metaphlan")
+    assert "\ns__Zzfoo_barus\t" in out.read_text()
+    back = gutbalance.read(out)
+    assert back.at_rank("species").sum(axis=1).iloc[0] == pytest.approx(1.0)
+    assert sorted(back.taxa.loc[back.at_rank("species").columns, "name"]) == ["Phocaeicola vulgatus", "Zzfoo barus"]
+
+
+# KrakenUniq's report, in the shape of taxpasta's test data (nf-core/taxprofiler
+# runs: tests/data/krakenuniq/test3.krakenuniq.report.txt): its "#" lines, a
+# nine-column header, NA coverage, NCBI rank words, a strain under a strain.
+KRAKENUNIQ = (
+    "# KrakenUniq v1.0.2 DATE:2023-01-26T13:02:13Z DB:./krakenuniq DB_SIZE:3337541896 WD:/work/d3\n"
+    "# CL:/usr/local/bin/krakenuniq --db krakenuniq --report-file S7.krakenuniq.report.txt S7.fastq.gz\n"
+    "%\treads\ttaxReads\tkmers\tdup\tcov\ttaxID\trank\ttaxName\n"
+    "10\t100\t100\t5226988\t1.17\tNA\t0\tno rank\tunclassified\n"
+    "90\t900\t0\t44598440\t1.86\t0.1568\t1\tno rank\troot\n"
+    "90\t900\t0\t44598440\t1.86\t0.1568\t131567\tno rank\t  cellular organisms\n"
+    "90\t900\t0\t44598440\t1.86\t0.1568\t2\tsuperkingdom\t    Bacteria\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t1783272\tclade\t      Terrabacteria group\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t1239\tphylum\t        Firmicutes\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t186801\tclass\t          Clostridia\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t186802\torder\t            Clostridiales\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t216572\tfamily\t              Oscillospiraceae\n"
+    "90\t900\t0\t4459844\t1.86\t0.1568\t216851\tgenus\t                Faecalibacterium\n"
+    "60\t600\t100\t445984\t1.86\t0.1568\t853\tspecies\t                  Faecalibacterium prausnitzii\n"
+    "50\t500\t200\t445984\t1.86\t0.1568\t411483\tstrain\t                    Faecalibacterium prausnitzii A2-165\n"
+    "30\t300\t300\t445984\t1.86\t0.1568\t999999\tsubstrain\t                      Faecalibacterium prausnitzii A2-165 x\n"
+    "30\t300\t300\t445984\t1.86\t0.1568\t2020\tspecies\t                  Faecalibacterium duncaniae\n"
+)
+
+
+def test_a_krakenuniq_report(tmp_path):
+    # It was read as a generic table and refused ("line 5, field 'taxName':
+    # 'root' is not a number"; with an NA coverage, "'NA' is not a number").
+    path = tmp_path / "S7.krakenuniq.report.txt"
+    path.write_text(KRAKENUNIQ)
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["S7"]
+    samples = cohort.samples.iloc[0]
+    assert samples["source_format"] == "krakenuniq"
+    assert samples["database"] == "KrakenUniq v1.0.2; DB:./krakenuniq"
+    assert samples["unassigned"] == pytest.approx(0.1)  # the unclassified reads of all 1,000
+    species = cohort.at_rank("species").iloc[0]
+    shares = {cohort.taxa.loc[k, "name"]: v for k, v in species.items() if v > 0}
+    assert shares == pytest.approx({"Faecalibacterium prausnitzii": 0.6, "Faecalibacterium duncaniae": 0.3})
+    strains = cohort.at_rank("strain").iloc[0]
+    assert strains[strains > 0].to_list() == pytest.approx([0.5])  # the substrain is inside its strain
+    assert cohort.counted_samples().all()  # reads counted: Chao1 is computed
+
+
+@pytest.mark.parametrize(
+    ("edit", "line", "field"),
+    [
+        (lambda t: t.replace("\t5226988\t", "\t52x\t"), 4, "kmers"),
+        (lambda t: t.replace("90\t900\t0\t4459844\t1.86\t0.1568\t1239", "90\t900\t0\t4459844\t1.86\t1239"), 9, None),
+        (lambda t: t.replace("60\t600\t100", "60\t600\t700"), 14, "taxon_reads"),
+        (lambda t: t.replace("30\t300\t300\t445984\t1.86\t0.1568\t2020", "30\t200\t200\t445984\t1.86\t0.1568\t2020"),
+         13, "clade_reads"),
+    ],
+)
+def test_a_krakenuniq_report_is_refused_naming_line_and_field(tmp_path, edit, line, field):
+    path = tmp_path / "S7.krakenuniq.report.txt"
+    path.write_text(edit(KRAKENUNIQ))
+    with pytest.raises(FormatError) as err:
+        gutbalance.read(path)
+    assert (err.value.line, err.value.field) == (line, field)

@@ -9,6 +9,7 @@ from pathlib import Path
 import biom
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
-from gutbalance.io.formats.gmwi2_tool import sniff_score, sniff_taxa
+from gutbalance.io.formats.gmwi2_tool import sniff_model, sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import parse_rank_table, taxonomy_file_kind
@@ -667,6 +668,15 @@ GMWI2_TAXA_EARLY = (
     "|s__Prevotella_copri\t0.019327473574940728\t0.29238498262551343\n"
     "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales\t-0.029478227263531553\t0.0483113971291\n"
 )
+# The model's own table, in the shape of ../shared/data/gmwi2/GMWI2_coefficients.tsv
+# (header "taxon", negative coefficients: it was refused as "negative abundance").
+GMWI2_MODEL = (
+    "taxon\tcoefficient\n"
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Actinomycetales|f__Actinomycetaceae|g__Actinomyces"
+    "\t-0.002971706718511846\n"
+    "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Bifidobacteriales|f__Bifidobacteriaceae|g__Bifidobacterium"
+    "|s__Bifidobacterium_adolescentis\t0.184438966271142\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -675,11 +685,16 @@ GMWI2_TAXA_EARLY = (
         ("S1_GMWI2_taxa.txt", GMWI2_TAXA, "GMWI2 tool's list of the model's clades"),
         ("poop_GMWI2_taxa.txt", GMWI2_TAXA_EARLY, "GMWI2 tool's list of the model's clades"),
         ("S1_GMWI2.txt", "-0.6474276292645814\n", "as the GMWI2 tool writes a sample's score"),
+        ("GMWI2_coefficients.tsv", GMWI2_MODEL, "GMWI2 model's 95 coefficients"),
+        # gutbalance's own copy: comment lines citing the source, then "clade"
+        ("gmwi2_coefficients.tsv", "# GMWI2 coefficients\n# source: doi\n" + GMWI2_MODEL.replace("taxon", "clade", 1),
+         "GMWI2 model's 95 coefficients"),
     ],
 )
 def test_gmwi2_tool_outputs_are_reported_as_what_they_are(tmp_path, name, text, what):
     (tmp_path / name).write_text(text)
-    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*_metaphlan.txt"):
+    ends = "give the profiles" if "coefficients.tsv" in name else "_metaphlan.txt"
+    with pytest.raises(gutbalance.errors.UnrecognizedFormatError, match=f"not a profile: .*{what}.*{ends}"):
         gutbalance.read(tmp_path / name)
 
 
@@ -702,9 +717,192 @@ def test_a_folder_of_gmwi2_tool_outputs_scores_the_profiles_only(tmp_path):
         "taxa_name\tcoefficient\nBacteroides fragilis\t0.5\n",  # not MetaPhlAn clades
         "12\n13\n",  # two numbers
         "taxonomy\tcoefficient\tS2\nk__Bacteria\t0.1\t5\n",
+        "clade\tcoefficient\nBacteroides fragilis\t-0.5\n",  # a model, but not of MetaPhlAn clades
+        "clade\tweight\nk__Bacteria\t-0.5\n",
+        "clade\tcoefficient\n",  # a header alone
     ],
 )
 def test_the_gmwi2_output_sniffers_take_nothing_else(text):
     source = _source(text, "x.txt")
     assert not sniff_taxa(source)
     assert not sniff_score(source)
+    assert not sniff_model(source)
+
+
+def test_the_shared_gmwi2_model_file_is_named_in_problems(shared_data, tmp_path):
+    # what a user gets for ../shared/data/gmwi2 as a folder: the profile
+    # scored, the model file and the tool's two outputs each named
+    result = gutbalance.read_batch(shared_data / "gmwi2")
+    assert len(result.cohort.sample_names) == 1
+    failed = {Path(p.file).name: p.message for p in result.failed}
+    assert "GMWI2 model's 95 coefficients" in failed["GMWI2_coefficients.tsv"]
+    assert "negative" not in failed["GMWI2_coefficients.tsv"]
+
+
+# sylph-tax (sylph's taxonomy step), in the shape of benchpro's CAMI
+# gastrointestinal runs (4less/benchpro_rust, data/test_data/profiles/
+# predictions/sylph): "#SampleID" and the reads' path, the header without its
+# '#', NA in the genome columns above the genomes, GTDB names with suffixes.
+SYLPH = (
+    "#SampleID\t/data/CAMI/gastrointestinal_samples/sample_0/reads/anonymous_reads_1.fq\n"
+    "clade_name\trelative_abundance\tsequence_abundance\tANI (if strain-level)\t Coverage (if strain-level)\n"
+    "d__Bacteria\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia\t100.0\t100.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia|s__Roseburia hominis"
+    "\t60.0\t55.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium|s__Clostridium butyricum"
+    "\t40.0\t45.0\tNA\tNA\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Roseburia|s__Roseburia hominis"
+    "|t__GCF_000225345.1\t60.0\t55.0\t99.8\t3.1\n"
+    "d__Bacteria|p__Bacillota_A|c__Clostridia|o__Clostridiales|f__Clostridiaceae|g__Clostridium|s__Clostridium butyricum"
+    "|t__GCF_006742065.1\t40.0\t45.0\t100.0\t2.0\n"
+)
+
+
+def test_a_sylph_tax_profile_reads_as_its_own_format(tmp_path):
+    # It was refused ("field 'ANI (if strain-level)': 'NA' is not a number"),
+    # read as a generic table: MetaPhlAn's sniffer took the header without its
+    # '#' for a row.
+    path = tmp_path / "Gastrointestinal_0.profile"
+    path.write_text(SYLPH)
+    source = _source(SYLPH, path.name)
+    assert not sniff_single(source)
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["Gastrointestinal_0"]  # not the reads' path
+    assert cohort.samples["source_format"].iloc[0] == "sylph"
+    assert cohort.samples["database"].iloc[0] == "sylph-tax"
+    species = cohort.at_rank("species").iloc[0]
+    shares = {cohort.taxa.loc[k, "name"]: v for k, v in species.items() if v > 0}
+    assert shares == pytest.approx({"Roseburia hominis": 0.6, "Clostridium butyricum": 0.4})  # relative_abundance
+    assert cohort.at_rank("phylum").sum(axis=1).iloc[0] == pytest.approx(1.0)
+    # not MetaPhlAn: no percentiles against the MetaPhlAn population
+    result = CliRunner().invoke(main, ["analyze", str(path), "-o", str(tmp_path / "out"), "--reports", "none"])
+    assert result.exit_code == 0, result.output
+    scores = pd.read_csv(tmp_path / "out" / "scores.tsv", sep="\t")
+    assert np.isnan(scores["immune_support_percentile"].iloc[0])
+    assert "percentiles not comparable" in scores["warnings"].iloc[0]
+
+
+# mothur's MiSeq SOP outputs, in the shape of bripper/ANSC595's
+# stability.opti_mcc.shared and its classify.otu consensus taxonomy: samples
+# as rows under label/Group/numOtus, OTU ids as columns; RDP names with
+# bootstrap confidences, "_unclassified" below the deepest rank named.
+MOTHUR_SHARED = (
+    "label\tGroup\tnumOtus\tOtu00001\tOtu00002\tOtu00003\tOtu00004\n"
+    "0.03\tERR3477397_1\t4\t600\t300\t80\t20\n"
+    "0.03\tERR3477398_1\t4\t10\t500\t490\t0\n"
+)
+MOTHUR_TAXONOMY = (
+    "OTU\tSize\tTaxonomy\n"
+    "Otu00001\t610\tBacteria(100);Bacteroidetes(100);Bacteroidia(100);Bacteroidales(100);Prevotellaceae(100);"
+    "Prevotella(100);\n"
+    "Otu00002\t800\tBacteria(100);Firmicutes(100);Clostridia(100);Clostridiales(100);Ruminococcaceae(100);"
+    "Faecalibacterium(100);\n"
+    "Otu00003\t570\tBacteria(100);Firmicutes(100);Clostridia(100);Clostridiales(100);Lachnospiraceae(100);"
+    "Lachnospiraceae_unclassified(100);\n"
+    "Otu00004\t20\tunknown(100);unknown_unclassified(100);unknown_unclassified(100);unknown_unclassified(100);"
+    "unknown_unclassified(100);unknown_unclassified(100);\n"
+)
+
+
+def test_a_mothur_shared_file_with_its_consensus_taxonomy(tmp_path):
+    # Both were refused: the .shared as "'ERR3477397_1' is not a number"
+    # (label taken for the taxon column), the taxonomy as a table whose
+    # lineage "appears twice".
+    (tmp_path / "stability.opti_mcc.shared").write_text(MOTHUR_SHARED)
+    (tmp_path / "stability.cons.taxonomy").write_text(MOTHUR_TAXONOMY)
+    cohort = gutbalance.read([tmp_path / "stability.opti_mcc.shared", tmp_path / "stability.cons.taxonomy"])
+    assert cohort.sample_names == ["ERR3477397_1", "ERR3477398_1"]
+    assert cohort.counted_samples().all()
+    first = cohort.samples.loc["ERR3477397_1"]
+    assert first["unassigned"] == pytest.approx(20 / 1000)  # the "unknown" OTU
+    genus = cohort.at_rank("genus")
+    named = {cohort.taxa.loc[k, "original"]: v for k, v in genus.loc["ERR3477397_1"].items() if v > 0}
+    assert named == pytest.approx({"Prevotella": 0.6, "Faecalibacterium": 0.3})
+    family = cohort.at_rank("family").loc["ERR3477398_1"]
+    lachno = next(k for k in family.index if cohort.taxa.loc[k, "original"] == "Lachnospiraceae")
+    assert family[lachno] == pytest.approx(0.49)  # the OTU mothur named no further than its family
+
+
+@pytest.mark.parametrize(
+    ("shared", "taxonomy", "line", "field", "message"),
+    [
+        (MOTHUR_SHARED + "0.05\tERR3477397_1\t4\t1\t1\t1\t1\n", True, 4, "label", "two cutoffs"),
+        (MOTHUR_SHARED.replace("\t4\t10\t", "\t5\t10\t"), True, 3, "numOtus", "header names 4 OTUs"),
+        (MOTHUR_SHARED, False, None, "Otu00001", "consensus taxonomy"),
+    ],
+)
+def test_a_mothur_shared_file_is_refused_naming_why(tmp_path, shared, taxonomy, line, field, message):
+    (tmp_path / "x.shared").write_text(shared)
+    paths = [tmp_path / "x.shared"]
+    if taxonomy:
+        (tmp_path / "x.cons.taxonomy").write_text(MOTHUR_TAXONOMY)
+        paths.append(tmp_path / "x.cons.taxonomy")
+    with pytest.raises(gutbalance.errors.FormatError, match=message) as err:
+        gutbalance.read(paths)
+    assert (err.value.line, err.value.field) == (line, field)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "field"),
+    [
+        (MOTHUR_TAXONOMY.replace("Otu00002\t800", "Otu00001\t800"), 3, "OTU"),
+        (MOTHUR_TAXONOMY.replace("\t800\t", "\t8e2\t"), 3, "Size"),
+        (MOTHUR_TAXONOMY.replace("Prevotella(100);", "Prevotella(100);copri(90);x(80);"), 2, "Taxonomy"),
+        (MOTHUR_TAXONOMY.replace("Otu00002\t800\t", "Otu00002\t800 "), 3, None),
+    ],
+)
+def test_a_mothur_taxonomy_is_refused_naming_line_and_field(tmp_path, text, line, field):
+    (tmp_path / "x.cons.taxonomy").write_text(text)
+    (tmp_path / "x.shared").write_text(MOTHUR_SHARED)
+    with pytest.raises(gutbalance.errors.FormatError) as err:
+        gutbalance.read([tmp_path / "x.shared", tmp_path / "x.cons.taxonomy"])
+    assert err.value.path.endswith("x.cons.taxonomy")
+    assert (err.value.line, err.value.field) == (line, field)
+
+
+# A QIIME 1 OTU table as biom convert writes it and a spreadsheet saves it
+# again, in the shape of duyuhui/Gut-microbiota-of-T2DM_GAN's otu_table.txt
+# (human gut, type 2 diabetes): a tab for every column on the first line,
+# CRLF, "#OTU ID", read counts, a "taxonomy" column in which many OTUs share
+# one lineage.
+QIIME1_OTU_TABLE = (
+    "# Constructed from biom file\t\t\t\r\n"
+    "#OTU ID\tPN1\tP1\ttaxonomy\r\n"
+    "OTU_1\t600\t100\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\r\n"
+    "OTU_2\t100\t300\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae\r\n"
+    "OTU_3\t200\t500\tk__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae\r\n"
+    "OTU_4\t100\t100\tk__Bacteria; p__Bacteroidetes; c__Bacteroidia; o__Bacteroidales; f__Bacteroidaceae; g__Bacteroides\r\n"
+)
+
+
+def test_a_qiime1_otu_table_sums_the_otus_of_one_lineage(tmp_path):
+    # It was refused: "line 7, field 'taxonomy': taxon 'k__Bacteria; ...
+    # f__Lachnospiraceae' appears twice": the lineage column was checked as if
+    # each row were a taxon, while each row is an OTU.
+    path = tmp_path / "otu_table.txt"
+    path.write_bytes(QIIME1_OTU_TABLE.encode())
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["PN1", "P1"]
+    assert cohort.counted_samples().all()
+    genus = cohort.at_rank("genus")
+    bacteroides = next(k for k in genus.columns if cohort.taxa.loc[k, "original"] == "Bacteroides")
+    assert genus.loc["PN1", bacteroides] == pytest.approx(0.7)  # OTU_1 + OTU_4 of 1,000 reads
+    family = cohort.at_rank("family")
+    lachno = next(k for k in family.columns if cohort.taxa.loc[k, "original"] == "Lachnospiraceae")
+    assert family.loc["P1", lachno] == pytest.approx(0.8)
+
+
+def test_a_qiime1_otu_table_with_an_otu_twice_is_refused(tmp_path):
+    path = tmp_path / "otu_table.txt"
+    path.write_bytes(QIIME1_OTU_TABLE.replace("OTU_4\t", "OTU_2\t").encode())
+    with pytest.raises(gutbalance.errors.FormatError, match="feature 'OTU_2' appears twice") as err:
+        gutbalance.read(path)
+    assert (err.value.line, err.value.field) == (6, "#OTU ID")

@@ -6,7 +6,11 @@ sequences or ids, then one column per rank, ``Kingdom`` ... ``Genus`` and
 perhaps ``Species`` holding the epithet, ``NA`` where unassigned; rank names
 in any case, a rank block that starts below the kingdom, an unnamed sequence
 column between the id and the ranks, and annotation columns after the ranks
-that hold text, which are not read).
+that hold text, which are not read), or mothur's consensus taxonomy
+(``classify.otu``'s ``.cons.taxonomy``: ``OTU``, ``Size``, ``Taxonomy``
+with ``Bacteria(100);Firmicutes(100);...;`` names and bootstrap confidences,
+one position per rank from the domain down, ``X_unclassified`` below the
+deepest rank it could name).
 
 A ``FeatureTable`` of ASV hashes cannot be scored alone.  When
 :func:`gutbalance.io.read` or :func:`~gutbalance.io.read_batch` is given
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from itertools import islice
@@ -195,9 +200,95 @@ def parse_rank_table(text: str, path: Path) -> dict[str, str]:
     return mapping
 
 
+#: The header of mothur's consensus taxonomy (classify.otu), lower case.
+_MOTHUR_HEADER = ["otu", "size", "taxonomy"]
+#: The ranks of a mothur taxonomy string, by position (its RDP and SILVA
+#: reference taxonomies give six levels, kingdom to genus; a seventh, where
+#: a reference has one, is the species).
+_MOTHUR_RANKS = ("domain", "phylum", "class", "order", "family", "genus", "species")
+_MOTHUR_CONFIDENCE = re.compile(r"\(\d+(?:\.\d+)?\)$")
+_PREFIXED = re.compile(r"^[a-z]__")
+
+
+def _mothur_name(part: str) -> str:
+    """A taxon of a mothur taxonomy string without its bootstrap confidence
+    (``Faecalibacterium(100)``) and quotes; "" for mothur's placeholders
+    below the deepest rank it named (``Lachnospiraceae_unclassified``,
+    ``unclassified``, ``unknown``)."""
+    name = _MOTHUR_CONFIDENCE.sub("", part.strip()).strip().strip('"').strip()
+    low = name.lower()
+    if low in {"", "unclassified", "unknown", "unknown_unclassified"} or low.endswith("_unclassified"):
+        return ""
+    return name
+
+
+def mothur_lineage(text: str) -> str:
+    """A mothur taxonomy string as a lineage gutbalance reads
+    (``k__Bacteria; p__Firmicutes; ...``), stopping at its first placeholder;
+    "Unassigned" when not even the domain is named.  Names that carry their
+    own rank prefix (mothur run with a Greengenes reference) keep it.
+
+    >>> mothur_lineage("Bacteria(100);Firmicutes(100);Clostridia(100);Clostridiales(100);"
+    ...                "Lachnospiraceae(100);Lachnospiraceae_unclassified(100);")
+    'k__Bacteria; p__Firmicutes; c__Clostridia; o__Clostridiales; f__Lachnospiraceae'
+    >>> mothur_lineage("unknown(100);unknown_unclassified(100);")
+    'Unassigned'
+    """
+    parts = [p for p in text.strip().split(";")]
+    if parts and not parts[-1].strip():
+        parts = parts[:-1]  # mothur ends every taxonomy with ';'
+    out = []
+    for rank, part in zip(_MOTHUR_RANKS, parts, strict=False):
+        name = _mothur_name(part)
+        if not name:
+            break
+        out.append(name if _PREFIXED.match(name) else f"{RANK_PREFIX[rank]}__{name}")
+    return "; ".join(out) if out else "Unassigned"
+
+
+def parse_mothur_taxonomy(text: str, path: Path) -> dict[str, str]:
+    """OTU id -> lineage from mothur's consensus taxonomy (``OTU``, ``Size``, ``Taxonomy``).
+
+    Raises
+    ------
+    FormatError
+        A row without its three fields, a repeated OTU, a ``Size`` that is
+        not a whole number, more levels than a mothur taxonomy has, or no rows.
+    """
+    mapping: dict[str, str] = {}
+    lines_seen: dict[str, int] = {}
+    for lineno, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
+        if lineno == 1 or not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3:
+            raise FormatError(f"expected 3 tab-separated fields (OTU, Size, Taxonomy), found {len(fields)}",
+                              path=path, line=lineno)
+        otu, size, lineage = (f.strip() for f in fields)
+        if not otu:
+            raise FormatError("empty OTU id", path=path, line=lineno, field="OTU")
+        if otu in lines_seen:
+            raise FormatError(f"OTU {otu!r} repeats line {lines_seen[otu]}", path=path, line=lineno, field="OTU")
+        lines_seen[otu] = lineno
+        if not size.isdigit():
+            raise FormatError(f"size {size!r} is not a whole number of reads", path=path, line=lineno, field="Size")
+        if len([p for p in lineage.split(";") if p.strip()]) > len(_MOTHUR_RANKS):
+            raise FormatError(f"{lineage!r} has more levels than mothur's kingdom-to-species taxonomy",
+                              path=path, line=lineno, field="Taxonomy")
+        mapping[otu] = mothur_lineage(lineage)
+    if not mapping:
+        raise FormatError("the taxonomy table has no rows", path=path)
+    return mapping
+
+
+def _is_mothur_header(first_line: str) -> bool:
+    return [c.strip().lower() for c in first_line.split("\t")] == _MOTHUR_HEADER
+
+
 def taxonomy_file_kind(path: Path) -> str | None:
-    """'qza', 'tsv' or 'ranks' when ``path`` is a taxonomy artifact, a
-    taxonomy.tsv or a DADA2 / phyloseq taxonomy table, else None.
+    """'qza', 'tsv', 'ranks' or 'mothur' when ``path`` is a taxonomy
+    artifact, a taxonomy.tsv, a DADA2 / phyloseq taxonomy table or mothur's
+    consensus taxonomy, else None.
 
     Only peeks (the zip directory and metadata.yaml, or the first line); any
     problem means "not a taxonomy file", and the normal reader reports it."""
@@ -220,6 +311,8 @@ def taxonomy_file_kind(path: Path) -> str | None:
             return None
         return "qza" if meta.get("type", "").replace(" ", "") == TAXONOMY_TYPE else None
     first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if _is_mothur_header(first):
+        return "mothur"
     cells = [c.strip().lstrip("#").strip().lower() for c in first.split("\t")]
     if (
         len(cells) >= 2
@@ -235,7 +328,8 @@ def taxonomy_file_kind(path: Path) -> str | None:
 
 
 def read_taxonomy(path: Path) -> dict[str, str]:
-    """Feature id -> lineage from a FeatureData[Taxonomy] .qza, a taxonomy.tsv or a DADA2 / phyloseq taxonomy table."""
+    """Feature id -> lineage from a FeatureData[Taxonomy] .qza, a taxonomy.tsv, a DADA2 / phyloseq taxonomy table
+    or mothur's consensus taxonomy."""
     source = Source.open(path)
     if source.is_zip:
         artifact = open_artifact(source.data, path, limits=source.limits)
@@ -245,6 +339,8 @@ def read_taxonomy(path: Path) -> dict[str, str]:
     else:
         text = source.text
         _, first, second = _first_two_lines(text.lstrip("\ufeff").splitlines())
+        if _is_mothur_header(first.rstrip("\r")):
+            return parse_mothur_taxonomy(text, path)
         if _rank_table_header(first, second) is not None:
             return parse_rank_table(text, path)
     return parse_taxonomy_tsv(text, path)

@@ -23,21 +23,27 @@ How a profile is built:
 
 * The lineage of a row comes from ``TAXPATHSN`` aligned with ``@Ranks``:
   superkingdom is the domain, phylum..strain are themselves, ranks outside the
-  standard ones are skipped, and so are empty entries.  Names are kept as
+  standard ones are skipped, and so are empty entries.  A row whose own
+  name is empty (MetaPhlAn 4 writes ``Bacteria|...|Bacteroidales|`` for
+  the family its taxonomy does not give *Phocaeicola*) is carried by the
+  rows below it, which must add up to its percentage.  Names are kept as
   written (mOTUs' ``Firmicutes bacterium CAG:110 [meta_mOTU_v3_12345]``,
   ``unassigned``); normalising them is the taxonomy module's job.
 * Abundance = percentage / 100.  Rows repeating a lineage are summed.
 * Unassigned = 100 % minus the sum at the top rank present (superkingdom in
   every real profile), floored at 0.
-* ``@SampleID: unnamed sample`` (mOTUs' default) or an empty one takes the
+* ``@SampleID: unnamed sample`` (mOTUs' default), ``Metaphlan_Analysis``
+  (MetaPhlAn's) or an empty one takes the
   file's name (``ERR478958.profile`` -> ``ERR478958``); several unnamed
   samples in one file are numbered ``<file>_1``, ``<file>_2``...
 * The database is the ``@TaxonomyID`` plus the profiler's version, read from
-  ``@__program__`` or from mOTUs' ``# ... motus version ...`` comment line.
+  ``@__program__``, from MetaPhlAn's first comment line (``#mpa_vJan21_...``)
+  or from mOTUs' ``# ... motus version ...`` comment line.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,10 +60,20 @@ from ..source import Source, motus_version, parse_number, sample_name_from_path
 
 DEFAULT_RANKS = ("superkingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
 _REQUIRED = ("TAXID", "RANK", "TAXPATH", "TAXPATHSN", "PERCENTAGE")
-_UNNAMED = {"", "unnamed sample", "unnamed_sample", "sample"}
+# mOTUs' default, and MetaPhlAn's (its --CAMI_format_output keeps it)
+_UNNAMED = {"", "unnamed sample", "unnamed_sample", "sample", "metaphlan_analysis"}
+_MPA_DATABASE = re.compile(r"#\s*mpa_v\w+\s*$")
 _CAMI_RANK_OUT = {"domain": "superkingdom"}
 # Percentages are rounded by profilers; a single row may not exceed 100 % by more.
-_PERCENT_SLACK = 1e-6
+# A clade is the sum of the rows below it, which MetaPhlAn rounds to 5 decimals
+# each: its 0.profile.tsv of the CAMI gut sample (mpa_vJan21) adds up to
+# 100.00003 % under Bacteria, which gutbalance then writes (convert to
+# .profile) and must read back.  A thousandth of a point covers the rounding
+# of a hundred rows and nothing a real excess would be.
+_PERCENT_SLACK = 1e-3
+# MetaPhlAn writes 5 decimals; the rows under a nameless row add up to it
+# within that rounding (summing many 5-decimal values drifts a little more).
+_NAMELESS_SLACK = 1e-3
 
 
 def _header_columns(line: str) -> list[str]:
@@ -98,6 +114,10 @@ class _Block:
     taxa: dict[str, list] = field(default_factory=dict)
     rank_totals: dict[int, float] = field(default_factory=dict)
     rows: int = 0
+    #: percentages of the rows under each TAXPATHSN prefix, one rank down
+    below: dict[str, float] = field(default_factory=dict)
+    #: rows without a name at their own rank: (TAXPATHSN, rank, percentage, line)
+    nameless: list[tuple[str, str, float, int]] = field(default_factory=list)
 
 
 def _standard_ranks(ranks: tuple[str, ...]) -> tuple[str | None, ...]:
@@ -164,11 +184,18 @@ def _add_row(block: _Block, line: str, path: Path, lineno: int) -> None:
             field="TAXPATHSN",
         )
     block.rows += 1
+    parent_key = "|".join(names[:position])
+    block.below[parent_key] = block.below.get(parent_key, 0.0) + value
     if block.standard[position] is None:
         return  # a rank outside the standard ones: its share is in the ranks above and below
     leaf = names[position].strip()
     if not normalize_name(leaf):
-        raise FormatError(f"the {rank} row has no name", path=path, line=lineno, field="TAXPATHSN")
+        # MetaPhlAn's --CAMI_format_output writes a row for a rank its
+        # taxonomy leaves empty on this path (Phocaeicola has no family in
+        # mpa_vJan21: "Bacteroidales|" then "Bacteroidales||Phocaeicola");
+        # the rows below carry its share, which _check_nameless confirms
+        block.nameless.append(("|".join(names), rank, value, lineno))
+        return
     block.rank_totals[position] = block.rank_totals.get(position, 0.0) + value
     if value <= 0:
         return
@@ -195,10 +222,29 @@ def _lineage(standard: tuple[str | None, ...], taxpathsn: str) -> tuple[tuple[Ta
     return lineage, "\t".join(f"{t.rank}:{t.original}" for t in lineage)
 
 
+def _check_nameless(block: _Block, path: Path) -> None:
+    """A row without a name is read only through the rows one rank below
+    it, so they must hold its percentage (to the profiler's rounding);
+    otherwise its share would vanish without a word."""
+    for key, rank, value, lineno in block.nameless:
+        carried = block.below.get(key, 0.0)
+        if abs(carried - value) > _NAMELESS_SLACK * max(1.0, value):
+            raise FormatError(
+                f"the {rank} row has no name, and the rows below it hold {carried:g} % of its {value:g} %",
+                path=path,
+                line=lineno,
+                field="TAXPATHSN",
+            )
+
+
 def _program(headers: dict[str, str], comments: list[str]) -> str:
     if headers.get("__program__"):
         return headers["__program__"].strip()
-    return motus_version(comments)
+    # MetaPhlAn's --CAMI_format_output starts with its database as its own
+    # profiles do ("#mpa_vJan21_CHOCOPhlAnSGB_202103"): it names the profiler
+    # for the percentiles, which an unnamed CAMI file does not get
+    database = next((c.lstrip("#").split()[0] for c in comments if _MPA_DATABASE.match(c)), "")
+    return database or motus_version(comments)
 
 
 def read(source: Source) -> list[SampleProfile]:
@@ -241,6 +287,7 @@ def read(source: Source) -> list[SampleProfile]:
             raise FormatError("a sample without its @@TAXID header and rows (truncated file?)", path=path, line=block.line)
         if block.rows == 0:
             raise FormatError("a sample without rows (truncated file?)", path=path, line=block.line)
+        _check_nameless(block, path)
     return _profiles(blocks, path, comments)
 
 

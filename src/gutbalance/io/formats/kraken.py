@@ -47,8 +47,9 @@ Bracken table (``bracken -o S1.bracken``)::
     Bacteroides vulgatus	821	S	1200	310	1510	0.15100
 
 It names taxa at one level only, so each lineage is that one rank.  Abundance
-is ``new_est_reads`` over their sum (the printed fraction has five decimals);
-counts are ``new_est_reads``.
+is ``new_est_reads`` over their sum (the printed fraction has five decimals,
+too few for a rare species); counts are ``new_est_reads``.  The writer
+prints the fraction as a plain decimal with every digit the float needs.
 
 Writers: :func:`write_report` writes one six-column report per sample and
 :func:`write_table` one species-level Bracken table per sample.  Both hold
@@ -173,16 +174,20 @@ class _Row:
     n_children: int = 0
 
 
-def _report_rows(source: Source) -> list[_Row]:
+def _report_fields(source: Source):
+    """(line number, tab-separated fields) of each non-empty line of a report."""
+    for lineno, ln in enumerate(source.lines(), start=1):
+        if ln.strip():
+            yield lineno, ln.split("\t")
+
+
+def _report_rows(source: Source, fields_of=_report_fields) -> list[_Row]:
     path = source.path
     rows: list[_Row] = []
     stack: list[int] = []  # row index of the current ancestor at each depth
     width = None
     first_line = 0
-    for lineno, ln in enumerate(source.lines(), start=1):
-        if not ln.strip():
-            continue
-        fields = ln.split("\t")
+    for lineno, fields in fields_of(source):
         if width is None:
             if len(fields) not in (6, 8):
                 raise FormatError(
@@ -302,10 +307,10 @@ def _check_sums(rows: list[_Row], path: Path) -> None:
             )
 
 
-def read_report(source: Source) -> list[SampleProfile]:
+def read_report(source: Source, *, _fields_of=_report_fields, _format: str = "kraken") -> list[SampleProfile]:
     """Read a Kraken 2 (or Kraken 1, Bracken) report into one sample profile."""
     path = source.path
-    rows = _report_rows(source)
+    rows = _report_rows(source, _fields_of)
     total = sum(r.clade for r in rows if r.parent is None)
     if total <= 0:
         raise FormatError("the report holds no reads", path=path)
@@ -331,11 +336,107 @@ def read_report(source: Source) -> list[SampleProfile]:
             unassigned=max(0.0, (total - in_domains) / total),
             counts=counts,
             source_file=str(path),
-            source_format="kraken",
-            database="",
+            source_format=_format,
+            database=_database_of(source) if _format == "krakenuniq" else "",
             taxids=taxids,
         )
     ]
+
+
+# --- KrakenUniq report ----------------------------------------------------------------
+#
+# KrakenUniq (Breitwieser et al. 2018, doi:10.1186/s13059-018-1568-0) writes
+# Kraken's report with a header, three columns of k-mer statistics and the
+# NCBI rank spelt out::
+#
+#     # KrakenUniq v1.0.2 DATE:... DB:./krakenuniq ...
+#     # CL:krakenuniq --db krakenuniq --report-file S1.krakenuniq.report.txt ...
+#     %	reads	taxReads	kmers	dup	cov	taxID	rank	taxName
+#     3.418	15525	15525	5226988	1.17	NA	0	no rank	unclassified
+#     96.58	438670	0	44598440	1.86	0.1568	1	no rank	root
+#
+# Its rows are translated into Kraken 2's six columns (the rank word into
+# Kraken's code: superkingdom D ... species S, any other rank numbered below
+# the row above it as Kraken 2 does: a strain under a species S1, a substrain
+# S2, a subgenus G1) and read by the Kraken reader, with its checks.  ``cov`` is NA
+# where KrakenUniq has no k-mer count of the taxon; the k-mer columns are not read.
+
+_KRAKENUNIQ_HEADER = ["%", "reads", "taxreads", "kmers", "dup", "cov", "taxid", "rank", "taxname"]
+_KRAKENUNIQ_CODE = {
+    "superkingdom": "D", "domain": "D", "kingdom": "K", "phylum": "P", "class": "C", "order": "O",
+    "family": "F", "genus": "G", "species": "S",
+}
+
+
+def _krakenuniq_header(lines: list[str]) -> int | None:
+    """The index of KrakenUniq's column header after its ``#`` lines, or None."""
+    for i, ln in enumerate(lines):
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        cells = [c.strip().lower() for c in ln.split("\t")]
+        return i if cells == _KRAKENUNIQ_HEADER else None
+    return None
+
+
+def sniff_krakenuniq(source: Source) -> bool:
+    """KrakenUniq's report: its nine-column header after its ``#`` lines."""
+    lines = source.head_lines
+    return lines is not None and _krakenuniq_header(lines) is not None
+
+
+def _database_of(source: Source) -> str:
+    """``KrakenUniq v1.0.2; DB:./krakenuniq`` from its first comment line."""
+    for ln in (source.head_lines or [])[:3]:
+        if ln.startswith("# KrakenUniq"):
+            words = ln[1:].split()
+            return "; ".join(w for w in (" ".join(words[:2]), *[w for w in words if w.startswith("DB:")]) if w)
+    return "KrakenUniq"
+
+
+def _krakenuniq_fields(source: Source):
+    """Each KrakenUniq row as Kraken 2's six fields, with its line number."""
+    path = source.path
+    started = False
+    codes: list[str] = []  # the code of the current row at each depth
+    for lineno, ln in enumerate(source.lines(), start=1):
+        if not ln.strip() or ln.startswith("#"):
+            continue
+        fields = ln.split("\t")
+        if not started:
+            started = True  # the column header (sniffed)
+            continue
+        if len(fields) != len(_KRAKENUNIQ_HEADER):
+            raise FormatError(
+                f"expected {len(_KRAKENUNIQ_HEADER)} tab-separated columns like the header, found {len(fields)} "
+                "(truncated or edited file?)",
+                path=path, line=lineno,
+            )
+        for col, name in ((3, "kmers"), (4, "dup")):
+            _number(fields[col], path, lineno, name)
+        raw_name, taxid, word = fields[8].rstrip(), fields[6].strip(), fields[7].strip().lower()
+        depth = (len(raw_name) - len(raw_name.lstrip(" "))) // 2
+        del codes[depth:]
+        if taxid == "0" and depth == 0:
+            code = "U"
+        elif taxid == "1" and depth == 0:
+            code = "R"
+        elif word in _KRAKENUNIQ_CODE:
+            code = _KRAKENUNIQ_CODE[word]
+        else:
+            # a rank between standard ones is numbered below the one above,
+            # as Kraken 2 numbers them (G1 a subgenus, S1 a strain, S2 a substrain)
+            above = codes[-1] if codes else "R"
+            code = f"{above[0]}{int(above[1:] or 0) + 1}"
+        codes.append(code)
+        yield lineno, [fields[0], fields[1], fields[2], code, taxid, raw_name]
+
+
+def read_krakenuniq(source: Source) -> list[SampleProfile]:
+    """Read a KrakenUniq report into one sample profile (see above)."""
+    profiles = read_report(source, _fields_of=_krakenuniq_fields, _format="krakenuniq")
+    for profile in profiles:  # nf-core/taxprofiler names them <sample>.krakenuniq.report.txt
+        profile.sample = re.sub(r"\.krakenuniq$", "", profile.sample) or profile.sample
+    return profiles
 
 
 # --- Bracken table ------------------------------------------------------------
@@ -607,6 +708,16 @@ def report_lines(cohort, i: int) -> list[str]:
     return out
 
 
+def _fraction_text(value: float) -> str:
+    """``fraction_total_reads`` as Bracken writes it, a plain decimal, but
+    with every digit the float needs: Bracken's ``%0.5f`` prints 0.00000 for
+    its rarer species (21 of 26 million reads in its own sample table), and
+    Python's repr writes those as ``8.04e-07``, which is not how any Bracken
+    table looks.  Readers (gutbalance's too) take the abundance from
+    ``new_est_reads``; this column is for those who read the fraction."""
+    return np.format_float_positional(value, unique=True, trim="0")
+
+
 def table_lines(cohort, i: int) -> list[str]:
     """One sample's species as a Bracken table (``taxonomy_lvl`` S)."""
     taxa = cohort.taxa
@@ -625,7 +736,7 @@ def table_lines(cohort, i: int) -> list[str]:
         c = cols[k]
         tid = str(taxid[c]) if isinstance(taxid[c], str) and _INTEGER.match(str(taxid[c])) else ""
         text = _reads_text(reads[k])
-        out.append(f"{names[c]}\t{tid}\tS\t{text}\t0\t{text}\t{float(reads[k]) / total!r}")
+        out.append(f"{names[c]}\t{tid}\tS\t{text}\t0\t{text}\t{_fraction_text(float(reads[k]) / total)}")
     return out
 
 
@@ -682,6 +793,15 @@ register(
         read_report,
         write_report,
         extensions=(".kreport", ".kreport2"),
+        priority=30,
+    )
+)
+register(
+    Format(
+        "krakenuniq",
+        "a KrakenUniq report (--report-file: Kraken's columns with k-mer counts and NCBI rank names)",
+        sniff_krakenuniq,
+        read_krakenuniq,
         priority=30,
     )
 )

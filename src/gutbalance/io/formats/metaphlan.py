@@ -14,6 +14,16 @@ MetaPhlAn 2 writes two columns (clade, percent) and often no header;
 MetaPhlAn 4 adds ``t__SGB`` rows and writes ``UNCLASSIFIED`` for the unknown
 fraction; ``-t rel_ab_w_read_stats`` adds coverage and estimated read columns.
 
+sylph-tax (``sylph-tax taxprof``, the taxonomy step of sylph; Shaw & Yu
+2024, doi:10.1038/s41587-024-02412-y) writes the same layout with GTDB
+names: ``#SampleID`` and the path of the reads, a ``clade_name`` header
+without its ``#``, ``relative_abundance`` (read here, as MetaPhlAn's),
+``sequence_abundance`` and ``ANI``/``Coverage`` columns that hold ``NA``
+above the genomes, and ``|t__GCF_...`` genome rows under the species.  Its
+sample is named by the profile's file (every sample of a run may share a
+read file name such as ``anonymous_reads_1.fq``), and its database is
+``sylph-tax`` (GTDB; no reference population of sylph, so no percentiles).
+
 Merged tables (``merge_metaphlan_tables.py``) have one column per sample::
 
     #mpa_v30_CHOCOPhlAn_201901
@@ -57,6 +67,14 @@ _ROOTLESS_CLADE = re.compile(r"^[pcofgst]__\S")
 
 def _is_clade(token: str) -> bool:
     return token.startswith(("k__", "d__")) or token in _UNKNOWN
+
+
+def _clade_column(data: list[str]) -> bool:
+    """Rows under a MetaPhlAn header: clades, some perhaps rootless
+    (``s__Nostoc_punctiforme``, as gutbalance writes a taxon no lineage
+    places), at least one from the root."""
+    first = [ln.split("\t", 1)[0] for ln in data[:20]]
+    return all(_is_clade(c) or _ROOTLESS_CLADE.match(c) for c in first) and any(_is_clade(c) for c in first)
 
 
 def _data_lines(lines: list[str]) -> list[str]:
@@ -130,14 +148,21 @@ def _header_fields(lines: list[str]) -> list[str] | None:
 
 
 def _sample_id(lines: list[str]) -> str:
-    """The sample name of a ``#SampleID`` line, unless MetaPhlAn's default."""
+    """The sample name of a ``#SampleID`` line, unless MetaPhlAn's default
+    or the path of a read file (sylph-tax writes one)."""
     for ln in lines:
         if ln.startswith("#SampleID"):
             parts = ln.split("\t")
             name = parts[1].split("#clade_name", 1)[0].strip() if len(parts) > 1 else ""
-            if name.lower() not in _DEFAULT_SAMPLE_IDS and not name.startswith("#"):
+            if name.lower() not in _DEFAULT_SAMPLE_IDS and not name.startswith("#") and "/" not in name:
                 return name
     return ""
+
+
+def _is_sylph(header: list[str] | None) -> bool:
+    """sylph-tax's columns after the clade and its relative abundance."""
+    low = [h.strip().lower() for h in header or []]
+    return "sequence_abundance" in low and any(h.startswith("ani") for h in low)
 
 
 def sniff_single(source: Source) -> bool:
@@ -146,17 +171,20 @@ def sniff_single(source: Source) -> bool:
     lines = source.head_lines
     if not lines:
         return False
-    header = _header_fields(lines)
-    data = _data_lines(lines[:60])
+    found = _header_line(lines)
+    header = None if found is None else found[1]
+    # the rows below the header (sylph-tax writes it without its '#', so it
+    # would be taken for a row)
+    data = _data_lines(lines[found[0] + 1 : 60] if found is not None else lines[:60])
     if not data:
         return False
     if header is not None:
-        if header[0] != "clade_name":
-            return False  # "ID" starts a MetaPhlAn 2 merged table
+        if header[0] != "clade_name" or _is_sylph(header):
+            return False  # "ID" starts a MetaPhlAn 2 merged table; sylph-tax is its own format
         if not any(h.lower() in _VALUE_HEADERS for h in header[1:]):
             return False
         # MetaPhlAn's header: a profile that found nothing ("UNKNOWN 100") is still one.
-        return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
+        return _clade_column(data)
     elif len(data[0].split("\t")) != 2:
         return False
     if any(";" in ln.split("\t", 1)[0] for ln in data[:20]):
@@ -166,6 +194,20 @@ def sniff_single(source: Source) -> bool:
     return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20]) and any(
         "|" in ln.split("\t", 1)[0] or ln.startswith("k__") for ln in data[:20]
     )
+
+
+def sniff_sylph(source: Source) -> bool:
+    """A sylph-tax profile: MetaPhlAn's layout under sylph-tax's header."""
+    lines = source.head_lines
+    if not lines:
+        return False
+    found = _header_line(lines)
+    if found is None or found[1][0] != "clade_name" or not _is_sylph(found[1]):
+        return False
+    if not any(h.lower() in _VALUE_HEADERS for h in found[1][1:]):
+        return False
+    data = _data_lines(lines[found[0] + 1 : 60])
+    return bool(data) and _clade_column(data)
 
 
 def sniff_merged(source: Source) -> bool:
@@ -186,7 +228,7 @@ def sniff_merged(source: Source) -> bool:
         return bool(data) and all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
     if not data:
         return False
-    return all(_is_clade(ln.split("\t", 1)[0]) for ln in data[:20])
+    return _clade_column(data)
 
 
 def _database(lines: list[str]) -> str:
@@ -225,11 +267,22 @@ def read_single(source: Source) -> list[SampleProfile]:
     The hot path of batch runs: whole-column operations; line-by-line checks
     run only to name the line of a problem.
     """
+    return _read_single(source, "metaphlan")
+
+
+def read_sylph(source: Source) -> list[SampleProfile]:
+    """One sylph-tax profile (MetaPhlAn's layout; see the module docstring):
+    its own format, so that it is never taken for MetaPhlAn when percentiles
+    are drawn."""
+    return _read_single(source, "sylph")
+
+
+def _read_single(source: Source, source_format: str) -> list[SampleProfile]:
     path = source.path
     lines = _check_complete(source)
     header = _header_fields(lines)
     columns = _single_columns(header)
-    database = _database(lines[:10])
+    database = _database(lines[:10]) or ("sylph-tax" if _is_sylph(header) else "")
     sample = _sample_id(lines[:10]) or sample_name_from_path(path)
     line_of, rows = _data_rows(lines, header is not None, columns.value + 1, path)
     all_values = _abundances(rows, line_of, columns.value, path)
@@ -257,7 +310,7 @@ def read_single(source: Source) -> list[SampleProfile]:
             unassigned=unknown / 100.0,
             counts=reads if columns.reads is not None else None,
             source_file=str(path),
-            source_format="metaphlan",
+            source_format=source_format,
             database=database,
             taxids=taxids or None,
         )
@@ -334,7 +387,10 @@ def _single_lineages(clades: list[str], keep: list[int], line_of: list[int], pat
     lineages = []
     for k in keep:
         clade = clades[k]
-        if not clade.startswith(("k__", "d__")):
+        # rootless clades as in merged tables: gutbalance writes a taxon no
+        # lineage places as "s__Nostoc_punctiforme" (a Bracken table's species
+        # the lineage table lacks), and must read its own profile back
+        if not clade.startswith(("k__", "d__")) and not _ROOTLESS_CLADE.match(clade):
             raise FormatError(
                 f"{clade!r} is not a MetaPhlAn clade name", path=path, line=line_of[k], field="clade_name"
             )
@@ -863,6 +919,15 @@ register(
             "reads counted, and a clade is reported only above a coverage threshold (Beghini et al. 2021, "
             "doi:10.7554/eLife.65088): Chao1 needs observed singletons and doubletons"
         ),
+    )
+)
+register(
+    Format(
+        "sylph",
+        "a sylph-tax profile (sylph-tax taxprof; MetaPhlAn's layout with GTDB names)",
+        sniff_sylph,
+        read_sylph,
+        priority=30,
     )
 )
 register(

@@ -30,8 +30,11 @@ UCG-002, [Eubacterium]_coprostanoligenes_group``, as phyloseq or pandas write
 a genus table) are read at the rank the user declares (``feature_rank``,
 ``--feature-rank genus``); without it they are refused, naming the option.  A
 separate ``taxonomy``/``lineage``
-column beside an id column (``#OTU ID``) is used for the lineage and the id is
-ignored.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
+column beside an id column (``#OTU ID``) is used for the lineage; each row is
+then a feature (an OTU), each id once, and features of one lineage are summed
+(a QIIME 1 OTU table has many OTUs per lineage).  A mothur ``.shared`` file
+(``label``, ``Group``, ``numOtus``, then one column per OTU) is a samples x
+OTUs table read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
 unassigned share.
 
 What spreadsheets do is tolerated: a UTF-8 BOM, CRLF line ends, quoted
@@ -100,6 +103,8 @@ from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
 
+#: The first three columns of mothur's ``.shared`` file (make.shared).
+_MOTHUR_SHARED = ["label", "group", "numotus"]
 _SAMPLE_HEADERS = {"sample", "sample_id", "sampleid", "sample_name", "samplename", "run", "sample id"}
 _LINEAGE_HEADERS = {
     "taxonomy",
@@ -288,6 +293,10 @@ class _Labels:
     lines: list[int]
     field: str
     rank: str | None = None
+    #: Feature ids beside the lineages (an OTU table's ``#OTU ID`` column next
+    #: to its ``taxonomy``): each id once, and features of one lineage summed.
+    ids: list[str] | None = None
+    id_field: str = ""
 
 
 def _resolve(
@@ -306,24 +315,33 @@ def _resolve(
     seen: dict[str, int] = {}
     out: list[Lineage | None] = []
     unnamed: list[int] = []
-    for text, line in zip(labels.texts, labels.lines, strict=True):
+    ids = labels.ids if labels.ids is not None else [None] * len(labels.texts)
+    for text, line, feature in zip(labels.texts, labels.lines, ids, strict=True):
         key = text.strip().strip('"').strip()
         where_line = None if transposed else line
         where_field = key if transposed else labels.field
+        if feature is not None:
+            # OTUs of one lineage are summed (profiles_from_matrix); an id twice is an error
+            feature = feature.strip().strip('"').strip()
+            if feature in seen:
+                raise FormatError(f"feature {feature!r} appears twice (also line {seen[feature]})",
+                                  path=path, line=line, field=labels.id_field or "first column")
+            seen[feature] = line
         if not key or key.upper() in ("NA", "NAN", "NONE", "NULL"):
             # A row without a taxon name (an OTU exported without its label):
             # its abundance is not assigned to any taxon; the rest is kept.
             unnamed.append(line)
             out.append(None)
             continue
-        if key in seen:
+        if feature is None and key in seen:
             raise FormatError(
                 f"taxon {key!r} appears twice (also {'column' if transposed else 'line'} {seen[key]})",
                 path=path,
                 line=where_line,
                 field=where_field,
             )
-        seen[key] = line
+        if feature is None:
+            seen[key] = line
         if taxonomy is not None and key in taxonomy.lineages:
             key = taxonomy.lineages[key]
         elif _SEQUENCE.match(key):
@@ -494,6 +512,8 @@ def read(
     header = [h.strip().strip('"') for h in header]
     if not data:
         raise FormatError("the table has a header but no rows", path=path)
+    if [_header_key(h) for h in header[:3]] == _MOTHUR_SHARED:
+        header, data = _mothur_shared(header, data, path, taxonomy)
     long_columns = _long_columns(header)
     value_cells: list[str]
     if long_columns is not None:
@@ -526,6 +546,39 @@ def _read_wide(
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+
+
+def _mothur_shared(
+    header: list[str], data: list[tuple[int, list[str]]], path: Path, taxonomy: FeatureTaxonomy | None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A mothur ``.shared`` file as a samples x OTUs table: its ``Group``
+    column names the samples, ``label`` (the clustering cutoff) must be one,
+    ``numOtus`` must count the OTU columns, and the OTU ids need the
+    consensus taxonomy beside the file."""
+    _check_widths(data, len(header), path)
+    labels: dict[str, int] = {}
+    for line, record in data:
+        labels.setdefault(record[0], line)
+        if len(labels) > 1:
+            first = next(iter(labels))
+            raise FormatError(
+                f"OTUs at two cutoffs ({first!r} on line {labels[first]}, {record[0]!r} here): a .shared file "
+                "holds one sample per row at one label; give one label (mothur make.shared label=... or get.label)",
+                path=path, line=line, field=header[0],
+            )
+        if record[2] != str(len(header) - 3):
+            raise FormatError(
+                f"numOtus {record[2]!r}, but the header names {len(header) - 3} OTUs (cut or edited file?)",
+                path=path, line=line, field=header[2],
+            )
+    otus = header[3:]
+    if taxonomy is None or not any(otu in taxonomy.lineages for otu in otus):
+        raise FormatError(
+            f"a mothur .shared file names its OTUs by id ({otus[0]!r} ...), and no taxonomy naming them was given: "
+            "read it together with its consensus taxonomy (classify.otu's .cons.taxonomy)",
+            path=path, field=otus[0],
+        )
+    return ["sample", *otus], [(line, [record[1], *record[3:]]) for line, record in data]
 
 
 def _check_widths(data: list[tuple[int, list[str]]], width: int, path: Path) -> None:
@@ -646,7 +699,9 @@ def _row_labels(layout: _WideLayout, header: list[str], data: list[tuple[int, li
         texts = [_lineage_from_rank_columns(rec, layout.rank_columns) for _, rec in data]
         return _Labels(texts, lines, "+".join(header[i] for i, _ in layout.rank_columns))
     col = 0 if layout.lineage_col is None else layout.lineage_col
-    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]))
+    ids = [rec[0] for _, rec in data] if col != 0 else None  # an OTU id column beside the taxonomy
+    return _Labels([rec[col] for _, rec in data], lines, header[col] or "first column", standard_rank(layout.keys[col]),
+                   ids=ids, id_field=header[0] or "first column")
 
 
 # --- writing -----------------------------------------------------------------
