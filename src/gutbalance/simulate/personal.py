@@ -16,9 +16,11 @@ scores see has a guild whose simulated fold change it follows
    species, genus, family, order), which also supplies bacteroidales, lactic
    acid bacteria and the facultative genera (Acinetobacter, Enterococcus,
    Streptococcus);
-4. the knowledge base's oxygen and pathobiont calls: a pathobiont, an enteric
-   pathogen, a facultative anaerobe or a taxon known not to be an obligate
-   anaerobe -> facultative_pathobionts;
+4. the knowledge base's oxygen and pathobiont calls: a taxon the knowledge
+   base calls an obligate anaerobe -> other_commensals (a pathobiont such as
+   *R. gnavus* or *Bilophila* is no facultative bloomer); else a pathobiont,
+   an enteric pathogen, a facultative anaerobe or a taxon known not to be an
+   obligate anaerobe -> facultative_pathobionts;
 5. everything else -> other_commensals.
 
 The facultative guild's LPS potency is this person's: the abundance-weighted
@@ -170,10 +172,14 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             found = (by_taxonomy, "taxonomy")
         if found is None and known:
             calls = kb.loc[tid]
+            if calls["obligate_anaerobe"] == 1:
+                # an obligate anaerobe is no facultative bloomer, pathobiont or not (R. gnavus, Bilophila):
+                # the guild's rows are those of facultative anaerobes (Stein's Enterobacteriaceae bloom
+                # under clindamycin, the oxygen response of Byndloss 2017), which it cannot share
+                found = ("other_commensals", "knowledge:obligate_anaerobe")
             for trait in ("pathobiont", "enteric_pathogen", "facultative_anaerobe"):
-                if calls[trait] == 1:
+                if found is None and calls[trait] == 1:
                     found = (LPS_GUILD, f"knowledge:{trait}")
-                    break
             if found is None and calls["obligate_anaerobe"] == 0:
                 found = (LPS_GUILD, "knowledge:not_obligate_anaerobe")
         if found is None:
