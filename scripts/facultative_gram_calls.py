@@ -11,7 +11,11 @@ the facultative guild:
   ``unknown``, which the guild's Gram-positive share leaves out);
 * the share of the guild (abundance-weighted, per profile; median and mean over the profiles that
   have the guild) in each basis, and the number of profiles with any unknown member;
-* the taxa behind it, pooled (summed share of the guild over profiles).
+* the taxa behind it, pooled (summed share of the guild over profiles);
+* the obligately anaerobic pathobionts (``basis`` ``knowledge:obligate_anaerobe`` with a pathobiont,
+  enteric-pathogen or facultative-anaerobe call: *R. gnavus*, *Bilophila*, *C. innocuum*), which the
+  guild took until 2026-11-27 (fourth round) and which now go to the other commensals: their share of
+  the guild as it was (the guild plus them) per profile.
 
 Run::
 
@@ -28,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 import gutbalance
+from gutbalance import knowledge
 from gutbalance.simulate.personal import DOMAINS, LPS_GUILD, assign_guilds
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -72,6 +77,21 @@ def facultative_members(cohort: gutbalance.Cohort) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def anaerobic_pathobionts(cohort: gutbalance.Cohort) -> pd.DataFrame:
+    """Per profile: the old guild (guild + obligately anaerobic pathobionts) and the latter's share of it."""
+    own, taxa = cohort.terminal_matrix(max_rank="species", domains=DOMAINS)
+    assignment = assign_guilds(taxa)
+    calls = knowledge.trait_matrix(taxa, ["pathobiont", "enteric_pathogen", "facultative_anaerobe"]).values
+    moved = ((assignment["basis"] == "knowledge:obligate_anaerobe") & (calls == 1).any(axis=1)).to_numpy()
+    guild = (assignment["guild"] == LPS_GUILD).to_numpy()
+    X = own.tocsr()
+    old = np.asarray(X[:, guild | moved].sum(axis=1)).ravel()
+    out = pd.DataFrame({"old_guild": old, "moved": np.asarray(X[:, moved].sum(axis=1)).ravel()},
+                       index=cohort.sample_names)
+    out.attrs["taxa"] = pd.Series(np.asarray(X[:, moved].sum(axis=0)).ravel(), index=taxa.index[moved])
+    return out[out["old_guild"] > 0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--top", type=int, default=25, help="taxa listed per basis")
@@ -79,15 +99,23 @@ def main() -> int:
                         help="folder with the fetched public data (bioBakery HMP2)")
     args = parser.parse_args()
     SETS["biobakery_hmp2"] = args.outside / BIOBAKERY
-    frames = []
+    frames, anaerobic, pooled_moved = [], [], []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
         for name, path in SETS.items():
             if not path.exists():
                 print(f"{name}: skipped, {path} absent")
                 continue
-            table = facultative_members(read_set(path))
+            cohort = read_set(path)
+            table = facultative_members(cohort)
             frames.append(table.assign(set=name))
+            moved = anaerobic_pathobionts(cohort)
+            share = moved["moved"] / moved["old_guild"]
+            anaerobic.append({"set": name, "profiles with the old guild": len(moved),
+                              "median share of it": round(float(share.median()), 3),
+                              "mean": round(float(share.mean()), 3),
+                              "profiles where it was the whole guild": int((share > 0.999).sum())})
+            pooled_moved.append(moved.attrs["taxa"])
     table = pd.concat(frames, ignore_index=True)
     per_profile = table.pivot_table(index=["set", "sample"], columns="made_by", values="share_of_guild",
                                     aggfunc="sum", fill_value=0.0)
@@ -112,6 +140,11 @@ def main() -> int:
         pooled = pooled.sort_values("sum", ascending=False).head(args.top).round(3)
         print(f"\n{basis}: taxa by summed share of the guild over profiles (count = profiles):")
         print(pooled.to_string())
+    print("\nObligately anaerobic pathobionts in the facultative guild as it was until the fourth round"
+          " (they now go to the other commensals):")
+    print(pd.DataFrame(anaerobic).to_string(index=False))
+    taxa = pd.concat(pooled_moved).groupby(level=0).sum().sort_values(ascending=False)
+    print("their summed abundance over all profiles, as shares:", (taxa / taxa.sum()).head(6).round(3).to_dict())
     return 0
 
 
