@@ -9,6 +9,11 @@ course (day 7) are compared with day 0.  Printed per antibiotic:
   0.1 point; the rest is "unchanged") and the median change;
 * why: the median fold change of each guild's absolute load, and the share of profiles in which each
   guild's *share of the bacteria* (what the composition scores see after renormalisation) rises;
+* what moves nutrients and defense: each pillar component's term (100 x its calibrated weight x the
+  component, so the terms add up to the pillar) at day 0 and day 7, from the same virtual profiles
+  (``gutbalance.pillars.component_values``); for defense, how often the lifted oral-overgrowth penalty
+  decides a rise against a worse harm penalty, which saturates (``1 - F/(F + k)``: a guild already
+  well above ``k`` cannot lower it much further), and by how much;
 * MDSINE2's vancomycin mice (``../shared/data/dynamics/mdsine2_gibson_healthy``): the real
   Enterobacteriaceae share of the bacteria before (days 30-35.5) and during (days 39-42.5) the course,
   mean of mice 2-5, against the simulated facultative guild's share (days 4-7 of a 7-day course from
@@ -31,8 +36,10 @@ import pandas as pd
 
 import gutbalance
 from gutbalance.io import read_metadata
+from gutbalance.pillars import calibration, component_values, parameters
 from gutbalance.simulate import Scenario, parse_antibiotic, simulate
-from gutbalance.simulate.gut_immune import ANTIBIOTICS, MICROBES
+from gutbalance.simulate.api import person
+from gutbalance.simulate.gut_immune import ANTIBIOTICS, GRAM_POSITIVE_SHARE, MICROBES, N_MIC, STATE
 from gutbalance.simulate.longitudinal import read_table
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -45,6 +52,37 @@ FLAT = 0.1
 COURSE = 7
 #: the signal of a mouse dose (Stein's clindamycin and the MDSINE2 fits are per unit signal at the mouse dose)
 MOUSE_DOSE = 1.0
+#: the pillars whose components are traced (term = 100 x calibrated weight x component)
+TRACED = ["nutrients", "defense"]
+
+
+def component_terms(result, cohort: gutbalance.Cohort, sample: str, scenario: Scenario) -> dict[str, float]:
+    """Each traced pillar's terms on day 0 and day ``COURSE`` (``t0_<pillar>.<component>``, ``t7_...``).
+
+    Scored on the virtual profiles the simulation scores (the same guild folds and Gram-positive share),
+    so the terms of a pillar add up to its simulated value (checked: defense and nutrients have no host
+    factor).
+    """
+    t = result.trajectory.set_index("time")
+    states = t.loc[[0.0, float(COURSE)], STATE].to_numpy()
+    share = states[:, STATE.index(GRAM_POSITIVE_SHARE)]
+    virtual = person(cohort, scenario, sample=sample).virtual.cohort(
+        states[:, :N_MIC], states[[0, 0], :N_MIC], ["day 0", f"day {COURSE}"], share, share[[0, 0]])
+    components = component_values(virtual)
+    weights = calibration()["components"]
+    out: dict[str, float] = {}
+    pillars = result.pillars.set_index("time")
+    for pillar in TRACED:
+        total = np.zeros(2)
+        for name, w in weights[pillar].items():
+            term = 100.0 * w * np.nan_to_num(components[f"{pillar}.{name}"].to_numpy())
+            out[f"t0_{pillar}.{name}"], out[f"t7_{pillar}.{name}"] = term
+            out[f"c0_{pillar}.{name}"], out[f"c7_{pillar}.{name}"] = components[f"{pillar}.{name}"].to_numpy()
+            total = total + term
+        simulated = pillars.loc[[0.0, float(COURSE)], pillar].to_numpy()
+        if not np.allclose(total, simulated, atol=1e-6):
+            raise SystemExit(f"{sample}: the {pillar} terms add up to {total}, the simulation says {simulated}")
+    return out
 
 
 def markdown(frame: pd.DataFrame, *, index: bool = False) -> str:
@@ -80,15 +118,15 @@ def profile_sets(outside: Path, per_set: int, seed: int) -> dict[str, tuple[gutb
     return sets
 
 
-def run(sets) -> pd.DataFrame:
+def run(sets, *, trace: bool = True) -> pd.DataFrame:
     """One row per (set, sample, antibiotic): pillar changes, guild fold changes and share changes."""
     rows = []
     for set_name, (cohort, samples) in sets.items():
         for sample in samples:
             for drug in ANTIBIOTICS:
+                scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
                 try:
-                    result = simulate(cohort, Scenario(days=COURSE, antibiotics=[
-                        parse_antibiotic(f"{drug}:days=0-{COURSE}")]), sample=sample)
+                    result = simulate(cohort, scenario, sample=sample)
                 except gutbalance.GutBalanceError as exc:
                     print(f"{set_name} {sample}: refused ({exc})")
                     break
@@ -102,6 +140,8 @@ def run(sets) -> pd.DataFrame:
                     row[f"fold_{g}"] = x1[g] / x0[g]
                     row[f"share0_{g}"] = x0[g] / x0.sum()
                     row[f"share_up_{g}"] = x1[g] / x1.sum() > x0[g] / x0.sum()
+                if trace:
+                    row.update(component_terms(result, cohort, sample, scenario))
                 rows.append(row)
     return pd.DataFrame(rows)
 
@@ -132,6 +172,65 @@ def summarise(table: pd.DataFrame) -> None:
     per = table.assign(n_up=table["d_nutrients"] > FLAT, d_up=table["d_defense"] > FLAT).groupby(
         ["drug", "set"])[["n_up", "d_up"]].mean().unstack("set").round(2)
     print(per.to_string())
+
+
+def harm_share(component: pd.Series) -> pd.Series:
+    """The defense harm share F from its penalty component c = 1 - F/(F + k): F = k (1 - c) / c."""
+    k = parameters()["k_pathogen"]
+    return k * (1 - component) / component
+
+
+def summarise_terms(table: pd.DataFrame) -> None:
+    """Which terms move nutrients and defense, and how often the oral-overgrowth term decides defense."""
+    if "t0_defense.harm" not in table:
+        return
+    for pillar in TRACED:
+        names = [c[3:] for c in table.columns if c.startswith("t0_") and c[3:].startswith(pillar + ".")]
+        lines = []
+        for drug, rows in table.groupby("drug", sort=False):
+            up = rows[rows[f"d_{pillar}"] > FLAT]
+            line = {"antibiotic": drug, "rises": len(up)}
+            for name in names:
+                line[f"{name.split('.')[1]} (median change in rises)"] = (
+                    round(float((up[f"t7_{name}"] - up[f"t0_{name}"]).median()), 2) if len(up) else "")
+            lines.append(line)
+        print(f"\n{pillar}: each term's change (points) in the profiles where {pillar} rose:")
+        print(markdown(pd.DataFrame(lines)))
+    d = table.assign(
+        harm=table["t7_defense.harm"] - table["t0_defense.harm"],
+        oral=table["t7_defense.oral_overgrowth"] - table["t0_defense.oral_overgrowth"],
+        harm_share0=harm_share(table["c0_defense.harm"]), harm_share7=harm_share(table["c7_defense.harm"]))
+    # a rise the lifted oral-overgrowth penalty decides: without that term's change it would not be a rise
+    d["oral_decides"] = (d["d_defense"] > FLAT) & (d["oral"] > 0) & (d["d_defense"] - d["oral"] <= FLAT)
+    d["harm_worse"] = d["harm"] < -FLAT
+    lines = []
+    for drug, rows in d.groupby("drug", sort=False):
+        decided = rows[rows["oral_decides"]]
+        worse = rows[rows["harm_worse"]]
+        lines.append({
+            "antibiotic": drug, "defense rises": int((rows["d_defense"] > FLAT).sum()),
+            "decided by the oral term": len(decided),
+            "of them with harm worse": int(decided["harm_worse"].sum()),
+            "their defense change (median, range)": (
+                f"{decided['d_defense'].median():+.1f} ({decided['d_defense'].min():+.1f} to "
+                f"{decided['d_defense'].max():+.1f})" if len(decided) else ""),
+            "harm term / oral term change (median)": (
+                f"{decided['harm'].median():+.1f} / {decided['oral'].median():+.1f}" if len(decided) else ""),
+            "harm worse: profiles": len(worse),
+            "harm worse: term at day 0 (median points)": round(float(worse["t0_defense.harm"].median()), 1)
+            if len(worse) else "",
+            "harm worse: share of the term's day-0 points lost (median)": (
+                f"{(-worse['harm'] / worse['t0_defense.harm']).median() * 100:.0f} %" if len(worse) else ""),
+        })
+    print("\nDefense: rises the oral-overgrowth term decides (defense up by more than "
+          f"{FLAT}, but not without that term's lift), and how far the harm term could still fall:")
+    print(markdown(pd.DataFrame(lines)))
+    decided = d[d["oral_decides"]].sort_values("d_defense", ascending=False)
+    if len(decided):
+        print("\nThose rises, one by one (harm share F from the penalty, k_pathogen; terms in points):")
+        show = decided[["drug", "set", "sample", "d_defense", "harm", "oral", "harm_share0", "harm_share7",
+                        "t0_defense.harm", "c0_defense.oral_overgrowth", "c7_defense.oral_overgrowth"]]
+        print(markdown(show.round(3)))
 
 
 def mdsine2_vancomycin() -> None:
@@ -172,7 +271,14 @@ def main() -> int:
     parser.add_argument("--outside", type=Path, default=Path("/work/outside-data"),
                         help="folder with the fetched public data (bioBakery HMP2)")
     parser.add_argument("--save", type=Path, default=None, help="write the per-profile table here (TSV)")
+    parser.add_argument("--from-table", type=Path, default=None,
+                        help="summarise a table written by --save instead of simulating again")
     args = parser.parse_args()
+    if args.from_table:
+        table = pd.read_csv(args.from_table, sep="\t")
+        summarise(table)
+        summarise_terms(table)
+        return 0
     started = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
@@ -181,6 +287,7 @@ def main() -> int:
         if args.save:
             table.to_csv(args.save, sep="\t", index=False)
         summarise(table)
+        summarise_terms(table)
         mdsine2_vancomycin()
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0

@@ -53,6 +53,8 @@ PROTEUS = ("k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacter
            "s__Proteus_mirabilis")
 TURICIBACTER = ("k__Bacteria|p__Firmicutes|c__Erysipelotrichia|o__Erysipelotrichales|f__Erysipelotrichaceae|"
                 "g__Turicibacter|s__Turicibacter_sanguinis")
+RGNAVUS = ("k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Mediterraneibacter|"
+           "s__Mediterraneibacter_gnavus")
 FAC = MICROBES.index("facultative_pathobionts")
 BUT = MICROBES.index("butyrate_producers")
 
@@ -89,6 +91,32 @@ def test_clindamycin_does_not_raise_the_butyrate_share_of_a_bacteroidales_domina
     assert share(result, BUT, 7.0) < share(result, BUT, 0.0)
     pillars = result.pillars.set_index("time")
     assert pillars.loc[7.0, "nutrients"] < pillars.loc[0.0, "nutrients"]
+
+
+def test_an_obligately_anaerobic_pathobiont_is_not_a_facultative_bloomer():
+    # fault: R. gnavus (an obligate anaerobe of the Lachnospiraceae the knowledge base calls a
+    # pathobiont) was put in the facultative guild, so it took the Enterobacteriaceae's rows (Stein's
+    # +3.70 bloom under clindamycin, the oxygen response); in bioBakery HMP2 it was the whole guild of
+    # 512 of 1,319 profiles
+    _, _, assignment = guild_abundances(profile({BACTEROIDES + "Bacteroides_vulgatus": 0.9, RGNAVUS: 0.05,
+                                                 ECOLI: 0.05}))
+    gnavus = assignment.loc["s__Mediterraneibacter gnavus"]
+    assert gnavus["model_guild"] == "other_commensals"
+    assert gnavus["basis"] == "knowledge:obligate_anaerobe"
+    assert assignment.loc["s__Escherichia coli", "model_guild"] == "facultative_pathobionts"
+
+
+def test_clindamycin_does_not_raise_nutrients_where_the_facultative_guild_was_a_trace_of_r_gnavus():
+    # the shape of bioBakery HMP2's MSM79H83 (Bacteroidales 84 %, producers 15 %, Akkermansia 0.4 %,
+    # and R. gnavus at 2e-6 as its only facultative member), where clindamycin raised nutrients by
+    # 6.8: the trace was the guild, its niche the trace (K = its abundance), so nothing bloomed into
+    # the space the anaerobes left and the producers' share of the survivors rose
+    cohort = profile({BACTEROIDES + "Bacteroides_vulgatus": 0.60, BACTEROIDES + "Bacteroides_uniformis": 0.24,
+                      FAECALI: 0.09, ROSEBURIA: 0.058, AKKERMANSIA: 0.0043, TURICIBACTER: 0.0077, RGNAVUS: 2e-6})
+    result = course(cohort, "clindamycin")
+    assert share(result, FAC, 7.0) > 0.5
+    pillars = result.pillars.set_index("time")
+    assert pillars.loc[7.0, "nutrients"] < pillars.loc[0.0, "nutrients"] - 10
 
 
 def test_clindamycin_leaves_the_resistant_facultative_guild_dominant():

@@ -132,3 +132,27 @@ def probiotic_table() -> pd.DataFrame:
 def guild_taxonomy() -> pd.DataFrame:
     """The rule assigning measured taxa to the model's guilds (``guild_taxonomy.tsv``)."""
     return read_table("guild_taxonomy.tsv")
+
+
+#: How the Gram-stain lineage table cites each row: an identifier, an evidence level and a host.
+GRAM_LINEAGE_CITATIONS = Citations()
+
+
+@cache
+def gram_stain_lineage() -> dict[tuple[str, str], float]:
+    """Gram-stain calls of whole lineages (``gram_stain_lineage.tsv``): ``(rank, lower-case name) -> gram_negative``.
+
+    1 Gram-negative, 0 Gram-positive, NaN a cited "no call" (the wall-less
+    mollicutes).  Synonyms (older names) map to the same call.  Each row cites a DOI, an
+    evidence level and a host (checked when read).
+    """
+    table = read_table("gram_stain_lineage.tsv", citations=GRAM_LINEAGE_CITATIONS)
+    calls: dict[tuple[str, str], float] = {}
+    for row in table.itertuples():
+        if row.gram_negative not in ("0", "1", ""):
+            raise SimulationError(f"gram_stain_lineage.tsv line {row.line}: gram_negative must be 0, 1 or empty "
+                                  f"(no call), got {row.gram_negative!r}")
+        value = float(row.gram_negative) if row.gram_negative else np.nan
+        for name in [row.taxon, *filter(None, str(row.synonyms).split("|"))]:
+            calls[(str(row.rank), name.strip().lower())] = value
+    return calls

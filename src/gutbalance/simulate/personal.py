@@ -16,9 +16,11 @@ scores see has a guild whose simulated fold change it follows
    species, genus, family, order), which also supplies bacteroidales, lactic
    acid bacteria and the facultative genera (Acinetobacter, Enterococcus,
    Streptococcus);
-4. the knowledge base's oxygen and pathobiont calls: a pathobiont, an enteric
-   pathogen, a facultative anaerobe or a taxon known not to be an obligate
-   anaerobe -> facultative_pathobionts;
+4. the knowledge base's oxygen and pathobiont calls: a taxon the knowledge
+   base calls an obligate anaerobe -> other_commensals (a pathobiont such as
+   *R. gnavus* or *Bilophila* is no facultative bloomer); else a pathobiont,
+   an enteric pathogen, a facultative anaerobe or a taxon known not to be an
+   obligate anaerobe -> facultative_pathobionts;
 5. everything else -> other_commensals.
 
 The facultative guild's LPS potency is this person's: the abundance-weighted
@@ -44,7 +46,7 @@ from .. import knowledge
 from ..cohort import Cohort
 from ..errors import DataTableError, KnowledgeBaseError, SimulationError
 from .gut_immune import GUILDS, MICROBES
-from .parameters import guild_taxonomy
+from .parameters import gram_stain_lineage, guild_taxonomy
 
 #: knowledge-base traits that name a guild, in order of precedence
 KB_TRAIT_GUILDS = [
@@ -67,23 +69,68 @@ def _taxonomy_rules() -> dict[tuple[str, str], str]:
     return {(r.rank, r.taxon.lower()): r.guild for r in table.itertuples()}
 
 
-def _kb_traits(taxa: pd.DataFrame) -> pd.DataFrame:
+def _kb_traits(taxa: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """The knowledge base's calls, and the rank each taxon's ``gram_negative`` call was resolved at."""
     traits = list(dict.fromkeys([t for t, _ in KB_TRAIT_GUILDS] + KB_FACULTATIVE + KB_LPS))
-    return knowledge.trait_matrix(taxa, traits).values
+    matrix = knowledge.trait_matrix(taxa, traits)
+    return matrix.values, matrix.resolved_rank["gram_negative"]
 
 
-def lps_call(kb: pd.DataFrame | None, tid: str) -> float:
-    """LPS potency of one taxon from its knowledge-base calls (0-1)."""
+def lps_call(kb: pd.DataFrame | None, tid: str, gram_negative: float = np.nan) -> float:
+    """LPS potency of one taxon from its knowledge-base calls (0-1).
+
+    ``gram_negative`` is the taxon's Gram call where the knowledge base has
+    none (:func:`gram_call`: the lineage table's), so a member of a
+    Gram-positive phylum brings no LPS.
+    """
     if kb is None or tid not in kb.index:
-        return 0.5
+        return 0.0 if gram_negative == 0 else 0.5
     row = kb.loc[tid]
     if pd.notna(row["lps_tlr4_agonist"]):
         return float(np.clip(row["lps_tlr4_agonist"], 0.0, 1.0))
-    if row["gram_negative"] == 1 or row["lps_producer"] == 1:
+    gram = row["gram_negative"] if pd.notna(row["gram_negative"]) else gram_negative
+    if gram == 1 or row["lps_producer"] == 1:
         return 0.5  # LPS of unknown acylation
-    if row["gram_negative"] == 0:
+    if gram == 0:
         return 0.0  # Gram-positive
     return 0.5
+
+
+def gram_call(lineage: pd.Series, kb_value: float, kb_rank: str) -> tuple[float, str]:
+    """A taxon's Gram stain (1 negative, 0 positive, NaN unknown) and how it was made.
+
+    The call of its nearest ranked ancestor with a cited row: the knowledge
+    base's ``gram_negative`` (resolved at ``kb_rank``) or the lineage table
+    ``gram_stain_lineage.tsv`` (phylum and class rows, e.g. Bacillota 0,
+    Negativicutes 1), whichever is keyed at the more specific rank (the
+    knowledge base on a tie).  Basis ``knowledge:<rank>``, ``lineage:<rank>``,
+    ``unknown:lineage:<rank>`` (a cited row that makes no call: the wall-less
+    mollicutes) or ``unknown``: an unknown member is never counted as
+    Gram-negative.
+
+    >>> gram_call(pd.Series({"phylum": "Bacillota", "class": "Negativicutes", "genus": "Veillonella"}), np.nan, "")
+    (1.0, 'lineage:class')
+    >>> gram_call(pd.Series({"phylum": "Bacillota", "genus": "Enterococcus"}), 0.0, "genus")
+    (0.0, 'knowledge:genus')
+    >>> gram_call(pd.Series({"phylum": "Bacillota", "order": "Acholeplasmatales"}), np.nan, "")
+    (nan, 'unknown:lineage:order')
+    >>> gram_call(pd.Series({"phylum": "Chloroflexota", "genus": "Chloroflexus"}), np.nan, "")
+    (nan, 'unknown')
+    """
+    table = gram_stain_lineage()
+    ranks = knowledge.KB_RANKS
+    depth = {rank: i for i, rank in enumerate(ranks)}
+    for rank in ranks:
+        if pd.notna(kb_value) and depth.get(kb_rank, len(ranks)) <= depth[rank]:
+            return float(kb_value), f"knowledge:{kb_rank}"
+        name = lineage.get(rank)
+        hit = table.get((rank, name.lower())) if isinstance(name, str) and name else None
+        if hit is not None:
+            # a cited "no call" (wall-less mollicutes) stops the walk: the member stays unknown
+            return (hit, f"lineage:{rank}") if pd.notna(hit) else (np.nan, f"unknown:lineage:{rank}")
+    if pd.notna(kb_value):
+        return float(kb_value), f"knowledge:{kb_rank}"
+    return np.nan, "unknown"
 
 
 def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataFrame:
@@ -96,13 +143,13 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
     Gram-negative; unknown is False).
     """
     rules = _taxonomy_rules()
-    kb, problem = None, None
+    kb, gram_rank, problem = None, None, None
     if use_knowledge:
         try:
-            kb = _kb_traits(taxa)
+            kb, gram_rank = _kb_traits(taxa)
         except (DataTableError, KnowledgeBaseError) as exc:  # a broken knowledge base must not stop a simulation
             problem = str(exc)
-    guilds, basis, lps, positive = [], [], [], []
+    guilds, basis, lps, negative, gram_basis = [], [], [], [], []
     order = ["species", "genus", "family", "order"]
     for tid, row in taxa.iterrows():
         by_taxonomy = None
@@ -125,19 +172,27 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             found = (by_taxonomy, "taxonomy")
         if found is None and known:
             calls = kb.loc[tid]
+            if calls["obligate_anaerobe"] == 1:
+                # an obligate anaerobe is no facultative bloomer, pathobiont or not (R. gnavus, Bilophila):
+                # the guild's rows are those of facultative anaerobes (Stein's Enterobacteriaceae bloom
+                # under clindamycin, the oxygen response of Byndloss 2017), which it cannot share
+                found = ("other_commensals", "knowledge:obligate_anaerobe")
             for trait in ("pathobiont", "enteric_pathogen", "facultative_anaerobe"):
-                if calls[trait] == 1:
+                if found is None and calls[trait] == 1:
                     found = (LPS_GUILD, f"knowledge:{trait}")
-                    break
             if found is None and calls["obligate_anaerobe"] == 0:
                 found = (LPS_GUILD, "knowledge:not_obligate_anaerobe")
         if found is None:
             found = ("other_commensals", "default")
         guilds.append(found[0])
         basis.append(found[1])
-        lps.append(lps_call(kb, tid) if use_knowledge and problem is None else np.nan)
-        positive.append(bool(known and kb.at[tid, "gram_negative"] == 0))
-    out = pd.DataFrame({"guild": guilds, "basis": basis, "lps": lps, "gram_positive": positive}, index=taxa.index)
+        gram, how = gram_call(row, kb.at[tid, "gram_negative"] if known else np.nan,
+                              gram_rank[tid] if known else "")
+        lps.append(lps_call(kb, tid, gram) if use_knowledge and problem is None else np.nan)
+        negative.append(gram)
+        gram_basis.append(how)
+    out = pd.DataFrame({"guild": guilds, "basis": basis, "lps": lps, "gram_negative": negative,
+                        "gram_positive": [g == 0 for g in negative], "gram_basis": gram_basis}, index=taxa.index)
     out.attrs["knowledge_problem"] = problem
     return out
 
@@ -209,13 +264,19 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
         float(np.average(members["lps"], weights=members["abundance"])) if usable else None)
     # the potency of each part, which the simulation weights by the part's share as the share changes
     # (None: the part has no member; a missing Gram-negative part takes the table's value, that of
-    # the representative E. coli that shows its growth)
-    for part, rows in (("gram_negative", members[~members["gram_positive"]]),
-                       ("gram_positive", members[members["gram_positive"]])):
+    # the representative E. coli that shows its growth).  A member of unknown Gram stain is in neither
+    # part: it is taken to be made like the members whose stain is known, so it follows the guild.
+    called = members[members["gram_negative"].notna()]
+    for part, rows in (("gram_negative", called[called["gram_negative"] == 1]),
+                       ("gram_positive", called[called["gram_negative"] == 0])):
         assignment.attrs[f"lps_potency_{part}"] = (
             float(np.average(rows["lps"], weights=rows["abundance"])) if usable and len(rows) else None)
     # the guild's susceptibility to a drug that spares its Gram-positive members is its members' too
+    # (None when no member's stain is known: the model's default, the representative E. coli's part)
     assignment.attrs["gram_positive_share"] = (
-        float(np.average(members["gram_positive"], weights=members["abundance"])) if len(members) else None)
+        float(np.average(called["gram_negative"] == 0, weights=called["abundance"])) if len(called) else None)
+    assignment.attrs["gram_unknown_share"] = (
+        float(members.loc[members["gram_negative"].isna(), "abundance"].sum() / members["abundance"].sum())
+        if len(members) else None)
     x /= x.sum()  # renormalised over the bacteria and archaea
     return x, pathogen, assignment

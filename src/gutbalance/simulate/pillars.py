@@ -88,19 +88,20 @@ class VirtualProfiles:
             own, terminal = base.terminal_matrix(max_rank="species")
             own0 = np.asarray(own.toarray()).ravel()
             guild = pd.Series(-1, index=terminal.index)
-            positive = pd.Series(False, index=terminal.index)
+            # Gram stain (1 negative, 0 positive, NaN unknown: such a member follows the guild as a whole)
+            stain = pd.Series(np.nan, index=terminal.index)
             if assignment is not None:
                 known = assignment.index.intersection(terminal.index)
                 guild.loc[known] = [MICROBES.index(g) for g in assignment.loc[known, "model_guild"]]
-                if "gram_positive" in assignment.columns:
-                    positive.loc[known] = assignment.loc[known, "gram_positive"].astype(bool).to_numpy()
+                if "gram_negative" in assignment.columns:
+                    stain.loc[known] = assignment.loc[known, "gram_negative"].astype(float).to_numpy()
             self.samples = base.samples
             taxa, X0 = base.taxa, np.asarray(base.X.toarray()).ravel()
         else:
             own0 = np.zeros(0)
             terminal = pd.DataFrame()
             guild = pd.Series([], dtype=int)
-            positive = pd.Series([], dtype=bool)
+            stain = pd.Series([], dtype=float)
             self.samples = pd.DataFrame({"unassigned": [0.0], "source_file": [""], "source_format": ["simulation"],
                                          "database": [""]}, index=pd.Index(["virtual"], name="sample"))
             taxa, X0 = None, np.zeros(0)
@@ -112,7 +113,7 @@ class VirtualProfiles:
         # representative species (E. coli) shows it, as it shows the growth of a guild the profile lacks
         present = (own0 > 0) if len(own0) else np.zeros(0, dtype=bool)
         negative_part_lacking = bool(covered[_FAC]) and not bool(
-            np.any((guild.to_numpy() == _FAC) & ~positive.to_numpy(dtype=bool) & present))
+            np.any((guild.to_numpy() == _FAC) & (stain.to_numpy() == 1) & present))
         # representative species of the guilds the profile lacks
         lacking = reps[[not covered[MICROBES.index(g)] or (MICROBES.index(g) == _FAC and negative_part_lacking)
                         for g in guild_of_rep]]
@@ -137,18 +138,19 @@ class VirtualProfiles:
         term_pos = {tid: k for k, tid in enumerate(col[term_cols])}
         self.own0 = np.zeros(len(term_cols))
         self.guild = np.full(len(term_cols), -1)
-        positive_member = np.zeros(len(term_cols), dtype=bool)
+        member_stain = np.full(len(term_cols), np.nan)
         for tid, value in zip(terminal.index, own0, strict=True):
             self.own0[term_pos[tid]] = value
             self.guild[term_pos[tid]] = guild.loc[tid]
-            positive_member[term_pos[tid]] = positive.loc[tid] and guild.loc[tid] == _FAC
+            member_stain[term_pos[tid]] = stain.loc[tid] if guild.loc[tid] == _FAC else np.nan
         self.rep_pos = np.array([term_pos[t] for t in lacking["taxon"]], dtype=int)
         self.bacterial = np.flatnonzero(self.guild >= 0)
         # the facultative guild's members by Gram stain (within self.bacterial): each part follows its
-        # own change, the guild's fold change times the change of its share (gut_immune.GRAM_POSITIVE_SHARE)
+        # own change, the guild's fold change times the change of its share (gut_immune.GRAM_POSITIVE_SHARE);
+        # a member of unknown stain is in neither part (left out of the share) and follows the guild's fold
         fac = self.guild[self.bacterial] == _FAC
-        self.fac_positive = np.flatnonzero(fac & positive_member[self.bacterial])
-        self.fac_negative = np.flatnonzero(fac & ~positive_member[self.bacterial])
+        self.fac_positive = np.flatnonzero(fac & (member_stain[self.bacterial] == 0))
+        self.fac_negative = np.flatnonzero(fac & (member_stain[self.bacterial] == 1))
         self.s0 = float(self.own0[self.bacterial].sum()) if self.has_profile else 1.0
         # membership: clade column j gathers the terminal taxa beneath it (a strain its species)
         parent = col.get_indexer(taxa["parent"].to_numpy())
