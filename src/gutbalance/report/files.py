@@ -70,6 +70,7 @@ from .figures import score_figure
 from .render import (
     Contributions,
     diversity_ranks,
+    missing_reason,
     render_cohort_report,
     render_sample_report,
     render_timeline_report,
@@ -301,7 +302,9 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
         )
         result.sample_reports[sample] = journal.write_text(html, out / "samples" / f"{fname}.html")
     for t in series:
-        html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(scores.loc[t.samples]))
+        subject_scores = scores.loc[t.samples]
+        html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(subject_scores),
+                                      missing={k: missing_reason(subject_scores, k) for k in t.scores.columns})
         result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
     statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
@@ -318,6 +321,7 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
             dist = drawn.distribution(key) if drawn and not mixed else None
             paths = score_figure(
                 out / "figures" / safe_filename(key), key, scores[key], groups=group_series, label=info.label,
+                missing=missing_reason(scores, key),
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
                 write=journal.write,
             )
