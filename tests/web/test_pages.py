@@ -9,7 +9,7 @@ from html import escape
 import pytest
 from starlette.testclient import TestClient
 
-from gutbalance.score_specs import describe
+from gutbalance.score_specs import describe, describe_at_rank
 from tests.web.conftest import (
     CHEAP_HASHING,
     PASSWORD,
@@ -285,7 +285,8 @@ def test_sample_page_names_and_explains_every_score(client, shared_data):
     html = client.get(sample_url).text
     scores = client.get(f"{sample_url}/scores.json").json()["scores"]
     for key in ("immune_support", "training", "gmhi", "shannon", "coverage", "chao1"):
-        spec = describe(key)
+        # a diversity line names the rank it was counted at (species for a MetaPhlAn profile)
+        spec = describe_at_rank(key, scores["diversity_rank"])
         assert f">{spec.label} <span" in html, key
         assert escape(spec.summary) in html, key
     assert f"{describe('immune_support').format(scores['immune_support'])} / 100" in html

@@ -29,7 +29,7 @@ from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
 from ..report.render import percentile_sentence
-from ..score_specs import GROUPS, ScoreSpec, describe_at_rank, ordered
+from ..score_specs import GROUPS, RANK_WORDS, ScoreSpec, describe_at_rank, ordered
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -101,6 +101,21 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
             line = ScoreLine(spec.key, info.label, info.summary, shown, detail, False)
         sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
     return list(sections.items()), warnings
+
+
+def declared_rank_text(rank: str | None) -> str:
+    """How a sample page says the rank its upload declared for bare taxon
+    names (``Sample.feature_rank``): "Read as a table of genera: ..." ("" when
+    none was declared or the sample's format names its ranks itself).
+
+    >>> declared_rank_text("genus")
+    'Read as a table of genera: the taxa the file names without a rank were read as genera (rank declared at upload: genus).'
+    """
+    if not rank:
+        return ""
+    many = RANK_WORDS.get(rank, (rank, rank))[1]
+    return (f"Read as a table of {many}: the taxa the file names without a rank were read as {many} "
+            f"(rank declared at upload: {rank}).")
 
 
 def subject_columns(samples: Sequence[Sample]) -> list[ScoreSpec]:
