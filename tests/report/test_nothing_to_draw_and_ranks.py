@@ -213,3 +213,10 @@ def test_one_rank_is_compared_as_before(tmp_path):
     assert "rank" not in row
     assert comparison.notes == {}
     assert [lbl for lbl, _ in comparison.values["richness"]] == ["A", "B"]
+
+
+def test_the_exported_figure_with_every_value_missing_says_why(metaphlan_cohort):
+    figure = (metaphlan_cohort / "figures" / "chao1.svg").read_text(encoding="utf-8")
+    words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", figure)).split())
+    assert "No value to draw: the input gives relative abundances, not read counts" in words
+    assert (metaphlan_cohort / "figures" / "chao1.png").stat().st_size > 0

@@ -132,3 +132,15 @@ def test_the_migration_gives_samples_of_earlier_uploads_their_declared_rank(data
             connection.execute(sa.text("DELETE FROM users"))
     finally:
         engine.dispose()
+
+
+def test_a_subject_timeline_says_why_a_score_has_no_value(client):
+    """Chao1 of MetaPhlAn profiles (relative abundances, no read counts): the web timeline says why, as the CLI's does."""
+    page_register(client)
+    for name, day in (("A_metaphlan.txt", "2024-01-01"), ("B_metaphlan.txt", "2024-02-01")):
+        assert page_upload(client, single_profile(), filename=name, subject="P1", collected=day).status_code == 303
+    page = client.get("/subject/timeline", params={"name": "P1"}).text
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+    assert ("No value at any time point: the input gives relative abundances, not read counts: Chao1 needs the "
+            "singletons and doubletons.") in text
+    assert "Chao1 richness estimate of species over time" in text  # the rank named, as the CLI's timeline
