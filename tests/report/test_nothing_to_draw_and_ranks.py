@@ -220,3 +220,16 @@ def test_the_exported_figure_with_every_value_missing_says_why(metaphlan_cohort)
     words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", figure)).split())
     assert "No value to draw: the input gives relative abundances, not read counts" in words
     assert (metaphlan_cohort / "figures" / "chao1.png").stat().st_size > 0
+
+
+def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_group_and_rank(tmp_path):
+    root = _two_rank_cohort(tmp_path)
+    out = root / "out"
+    _run(["analyze", str(root / "genus.csv"), *map(str, sorted(root.glob("mpa_*.txt"))), "-o", str(out),
+          "--metadata", str(root / "meta.tsv"), "--group-column", "arm"])
+    richness = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (out / "figures" / "richness.svg").read_text())).split())
+    for row in ("A, genus (n=3)", "B, genus (n=3)", "A, species (n=3)", "B, species (n=3)"):
+        assert row in richness
+    pillar = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (out / "figures" / "immune_support.svg").read_text())).split())
+    assert "A (n=6)" in pillar
+    assert "genus" not in pillar
