@@ -96,6 +96,7 @@ def test_a_timeline_and_a_sample_card_with_no_value_say_why(metaphlan_cohort):
     timeline = (metaphlan_cohort / "subjects" / "1.html").read_text(encoding="utf-8")
     chart = _chart(timeline, "Chao1 richness estimate of species over time")
     assert _words(chart).startswith("No value at any time point:")
+    assert "shaded band" not in (chart.find(f"{SVG}desc").text or "")  # no band is drawn, none is described
     assert CHAO1_REASON in " ".join(_words(chart).split())
     assert _tick_labels(chart) == []
     sample = (metaphlan_cohort / "samples" / "Subj1_time1.html").read_text(encoding="utf-8")

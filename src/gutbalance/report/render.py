@@ -646,7 +646,7 @@ def render_timeline_report(
         desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
             f"{charts.time_label(t, timeline.time_name)} {info.format(v)}" for t, v in zip(timeline.times, values)
         ) + "."
-        if tv is not None:
+        if tv is not None and any(_finite(v) for v in values):  # no value, no band to speak of
             desc += (
                 f" The shaded band is the first value plus or minus {info.format(tv.smallest_real_difference)}, "
                 "the smallest real difference; squares mark changes larger than that."
