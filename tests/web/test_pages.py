@@ -285,6 +285,7 @@ def test_sample_page_names_and_explains_every_score(client, shared_data):
     html = client.get(sample_url).text
     scores = client.get(f"{sample_url}/scores.json").json()["scores"]
     for key in ("immune_support", "training", "gmhi", "shannon", "coverage", "chao1"):
+        # a diversity line names the rank it was counted at (species for a MetaPhlAn profile)
         spec = describe_at_rank(key, scores["diversity_rank"])
         assert f">{spec.label} <span" in html, key
         assert escape(spec.summary) in html, key

@@ -28,6 +28,7 @@ import pandas as pd
 from scipy import stats
 
 from ..scores import DIVERSITY_COLUMNS
+from ..taxonomy import RANKS
 from .comparability import comparability_note, mask_rows, sample_diversity_note, sample_reference
 from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
 from .sample import distribution_summary
@@ -156,6 +157,10 @@ class GroupComparison:
     medians: dict[str, dict[str, float]]
     #: ``{score: {group: summary}}`` (None for a group without values).
     summaries: dict[str, dict[str, dict[str, float] | None]] = field(default_factory=dict)
+    #: ``{score: why it was not compared, or compared at some ranks only}`` for the
+    #: diversity scores of a cohort whose samples' diversity is at several ranks
+    #: (:func:`compare_column`); a score refused has no entry in ``tests``.
+    notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -232,13 +237,86 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
     return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 
 
+def diversity_ranks(scores: pd.DataFrame) -> list[str]:
+    """The ranks the samples' diversity was computed at (``diversity_rank``), finest first."""
+    if "diversity_rank" not in scores.columns:
+        return []
+    found = {v for v in scores["diversity_rank"] if isinstance(v, str) and v}
+    return [r for r in reversed(RANKS) if r in found] + sorted(found - set(RANKS))
+
+
+def _by_rank(scores: pd.DataFrame, key: str, groups: pd.Series, ranks: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """``key``'s tests made within each rank of ``ranks`` (a row's ``rank``), and
+    what the page says of the ranks where none could be made ("" when every rank
+    was compared).  Before q: the caller adjusts all tests of the column together."""
+    frames, short = [], []
+    for rank in ranks:
+        at_rank = scores.index[scores["diversity_rank"] == rank]
+        frame = compare_groups(scores.loc[at_rank, [key]], groups.reindex(at_rank))
+        if len(frame):
+            frames.append(frame.drop(columns="q").assign(rank=rank))
+            continue
+        # the samples with a value, per group: a group of 3 without Chao1 is no group of 3 for Chao1
+        valued = at_rank[np.isfinite(scores.loc[at_rank, key].to_numpy(dtype=float))]
+        labels = groups.reindex(valued).dropna().astype(str)
+        counts = labels[labels.str.strip() != ""].value_counts().sort_index()
+        sizes = ", ".join(f"{lvl} {n}" for lvl, n in counts.items())
+        short.append(f"at {rank} rank ({'samples with a value: ' + sizes if sizes else 'no sample in a group has a value'})")
+    columns = ["score", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "u", "p", "rank_biserial", "rank"]
+    table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    if not short:
+        return table, ""
+    where = "; ".join(short)
+    if frames:
+        return table, (f"compared within each rank of the diversity; not {where}: fewer than "
+                       f"{MIN_GROUP_SIZE} samples in two groups there")
+    return table, (f"not compared: the samples' diversity is at {len(ranks)} ranks ({', '.join(ranks)}), "
+                   f"and a number of one rank is not the same quantity as one of another, so groups are "
+                   f"compared within one rank only, and no rank has two groups of {MIN_GROUP_SIZE} samples "
+                   f"or more ({where})")
+
+
 def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series, column: str) -> GroupComparison:
-    """The groups of one metadata column: Mann-Whitney tests (:func:`compare_groups`), values and medians per group."""
+    """The groups of one metadata column: Mann-Whitney tests (:func:`compare_groups`), values and medians per group.
+
+    A diversity score (``DIVERSITY_COLUMNS``) of a cohort whose samples'
+    diversity is at several ranks (a MetaPhlAn profile beside a 16S genus
+    table) counts species in some samples and genera in others: its groups
+    are compared within each rank (each test row says its ``rank``, each
+    chart row is a group at one rank), and not at all where no rank has two
+    groups large enough, with the reason in ``notes``.  The Benjamini-Hochberg
+    q is over every test of the column, those within ranks included."""
     groups = groups.reindex(scores.index)
-    table = compare_groups(scores[list(keys)], groups)
+    ranks = diversity_ranks(scores)
+    split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
+    notes: dict[str, str] = {}
+    if split:
+        whole = compare_groups(scores[[k for k in keys if k not in split]], groups).drop(columns="q")
+        parts = [whole]
+        for key in split:
+            frame, note = _by_rank(scores, key, groups, ranks)
+            parts.append(frame)
+            if note:
+                notes[key] = note
+        table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else whole
+        table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
+    else:
+        table = compare_groups(scores[list(keys)], groups)
     levels = sorted(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
+        if key in split:
+            rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))
+            if not rows:
+                continue
+            tests[key] = rows
+            # one chart row per group and rank: a box never pools species with genera
+            data = [(f"{lvl}, {rank}", scores.loc[(groups.astype(str) == lvl) & (scores["diversity_rank"] == rank), key]
+                     .astype(float).tolist()) for rank in ranks for lvl in levels]
+            values[key] = data
+            medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in data}
+            summaries[key] = {lbl: summary(v) for lbl, v in data}
+            continue
         rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
         if not rows:
             continue
@@ -250,7 +328,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         summaries[key] = {lvl: summary(v) for lvl, v in data}
     counts = groups.dropna().astype(str).value_counts().sort_index()
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
-                           values=values, medians=medians, summaries=summaries)
+                           values=values, medians=medians, summaries=summaries, notes=notes)
 
 
 def cohort_statistics(

@@ -191,6 +191,33 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int | N
     return f"<text {attrs}>{escape(text)}</text>"
 
 
+def wrap_words(text: str, chars: int) -> list[str]:
+    """``text`` broken between words into lines of at most ``chars`` characters
+    (SVG text does not wrap; a longer word gets a line of its own)."""
+    lines: list[str] = []
+    for word in str(text).split():
+        if lines and len(lines[-1]) + 1 + len(word) <= chars:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def nothing_to_draw(reason: str, *, what: str = "No value to draw") -> str:
+    """What a chart says instead of an empty axis: "No value to draw: the
+    input gives relative abundances, not read counts ..." (the reason the
+    score's cell gives), or just that there is none when no reason is known."""
+    reason = str(reason or "").strip().rstrip(".")
+    return f"{what}: {reason}." if reason else f"{what}."
+
+
+def _words(x: float, y: float, text: str, width: float, *, size: int = 12, fill: str = MUTED) -> tuple[list[str], int]:
+    """``text`` as lines from ``(x, y)`` within ``width`` pixels; the elements
+    and the height they take."""
+    lines = wrap_words(text, max(int((width - x) / (size * 0.55)), 12))
+    return [_text(x, y + 14 * i, line, size=size, fill=fill) for i, line in enumerate(lines)], 14 * len(lines)
+
+
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     """About ``n`` round tick values from ``lo`` to ``hi``: steps of 1, 2, 2.5
     or 5 times a power of ten, the first at or above ``lo``."""
@@ -241,9 +268,24 @@ def nice_range(values: Sequence[float], fixed: tuple[float, float] | None = None
     return lo - pad, hi + pad
 
 
+def shown_ticks(ticks: Sequence[float], digits: int) -> list[float]:
+    """The ticks whose label at ``digits`` decimals is the tick itself: an axis
+    of one value (a cohort of a single sample) spans 0.9 to 1.1, whose
+    ticks at 0 decimals would read "1 1 1 1 1".  Labels that would still
+    repeat (none representable) keep the first of each."""
+    step = 10.0 ** -min(digits if digits >= 0 else 0, 12)
+    exact = [t for t in ticks if abs(t / step - round(t / step)) < 1e-6]
+    if exact:
+        return exact
+    seen: dict[str, float] = {}
+    for t in ticks:
+        seen.setdefault(fixed(t, digits), t)
+    return list(seen.values())
+
+
 def _axis(scale: Scale, y: float, digits: int) -> list[str]:
     out = [f'<line x1="{_n(scale.px0)}" x2="{_n(scale.px1)}" y1="{_n(y)}" y2="{_n(y)}" stroke="{MUTED}"/>']
-    for t in scale.ticks():
+    for t in shown_ticks(scale.ticks(), digits):
         x = scale(t)
         out.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{_n(y)}" y2="{_n(y + 4)}" stroke="{MUTED}"/>')
         out.append(_text(x, y + 17, fixed(t, digits if abs(t) < 1000 else 0), anchor="middle", size=12, fill=MUTED))
@@ -269,11 +311,18 @@ def position_chart(
     digits: int = 2,
     bar: bool = False,
     width: int = 400,
+    missing: str = "",
 ) -> Markup:
     """Where one value lies: on a fixed scale (``bar=True`` draws a filled
     bar, for 0-100 scores) and against a reference population drawn as a box
-    (``reference`` with p5, p25, p50, p75, p95)."""
+    (``reference`` with p5, p25, p50, p75, p95).
+
+    A missing value is said in words with ``missing``, the reason it is
+    missing; with no reference to draw either, there is no axis at all."""
     summaries = [s for s in (reference, context) if s]
+    if not math.isfinite(value) and not summaries:
+        lines, height = _words(12, 18, nothing_to_draw(missing), width)
+        return _svg(width, height + 12, title, desc, lines, cls="chart position")
     pts = [value] + [v for s in summaries for v in s.values()]
     lo, hi = nice_range(pts, scale)
     left, right = 12, width - 12
@@ -304,7 +353,12 @@ def position_chart(
         body.append(f'<line x1="{_n(x)}" x2="{_n(x)}" y1="{top}" y2="{y}" stroke="{TEXT}" stroke-width="2"/>')
         body.append(f'<path d="M{_n(x - 6)},{top - 2} L{_n(x + 6)},{top - 2} L{_n(x)},{top + 6} Z" fill="{TEXT}"/>')
     body.extend(_axis(sc, y + 2, digits))
-    return _svg(width, y + 26, title, desc, body, cls="chart position")
+    y += 26
+    if not math.isfinite(value):  # the reference is drawn, the sample has no mark on it: say why
+        lines, height = _words(left, y + 10, nothing_to_draw(missing, what="This sample has no value"), width)
+        body.extend(lines)
+        y += height + 4
+    return _svg(width, y, title, desc, body, cls="chart position")
 
 
 # --- composition ---------------------------------------------------------------------
@@ -407,11 +461,17 @@ def timeline_chart(
     flags: Sequence[bool | None] | None = None,
     width: int = 400,
     time_name: str | None = None,
+    missing: str = "",
 ) -> Markup:
     """A score at each time point (``time_name`` names bare numbers, :func:`time_label`).  ``band`` shades first value ± band (the
     smallest real difference): points outside it changed by more than
-    measurement variation.  ``flags[i]`` marks the step into point i."""
+    measurement variation.  ``flags[i]`` marks the step into point i.
+    When no time point has a value the chart says why in words
+    (``missing``) instead of drawing an empty plot."""
     vals = [float(v) for v in values]
+    if not any(math.isfinite(v) for v in vals):
+        lines, height = _words(12, 18, nothing_to_draw(missing, what="No value at any time point"), width)
+        return _svg(width, height + 12, title, desc, lines, cls="chart timeline")
     pts = vals + ([vals[0] - band, vals[0] + band] if band and math.isfinite(vals[0]) else [])
     lo, hi = nice_range(pts, scale)
     height = 170
@@ -420,7 +480,7 @@ def timeline_chart(
     step = (right - left) / max(len(vals) - 1, 1)
     xs = [left + i * step if len(vals) > 1 else (left + right) / 2 for i in range(len(vals))]
     body = []
-    for tick in y.ticks(4):
+    for tick in shown_ticks(y.ticks(4), digits):
         py = y(tick)
         body.append(f'<line x1="{left}" x2="{right}" y1="{_n(py)}" y2="{_n(py)}" stroke="#e6e6e6"/>')
         body.append(_text(left - 6, py + 4, fixed(tick, digits), anchor="end", size=12, fill=MUTED))
@@ -456,15 +516,23 @@ def distribution_chart(
     scale: tuple[float, float] | None = None,
     digits: int = 2,
     width: int = 400,
+    missing: str = "",
 ) -> Markup:
     """Every sample as a dot and a box (quartiles, whiskers 5th-95th
     percentile) per group; the healthy reference as a shaded box on top.
     ``groups`` holds ``(label, values, summary)``, the summary (p5 ... p95 of
     the values) computed beforehand
-    (:func:`gutbalance.reference.statistics.summary`)."""
+    (:func:`gutbalance.reference.statistics.summary`).
+
+    A group without a value says so in its row, with ``missing`` (why the
+    values are missing); with nothing at all to draw (every value missing,
+    no reference) there is no axis, only those words."""
     clean = [(lbl, np.asarray([v for v in vals if v is not None and math.isfinite(v)], dtype=float)) for lbl, vals, _ in groups]
     boxes = {lbl: s for lbl, _, s in groups}
     pts = [v for _, arr in clean for v in arr.tolist()] + (list(reference.values()) if reference else [])
+    if not pts:
+        lines, height = _words(12, 18, nothing_to_draw(missing), width)
+        return _svg(width, height + 12, title, desc, lines, cls="chart distribution")
     lo, hi = nice_range(pts, scale)
     label_w = min(22, max([len(str(lbl)) for lbl, _ in clean] + [17])) * 6.8 + 10
     sc = Scale(lo, hi, label_w, width - 14)
@@ -488,6 +556,12 @@ def distribution_chart(
             body.append(f'<line x1="{_n(x5)}" x2="{_n(x95)}" y1="{y + 11}" y2="{y + 11}" stroke="{MUTED}"/>')
             body.append(f'<rect x="{_n(x25)}" y="{y + 2}" width="{_n(max(x75 - x25, 1))}" height="18" fill="{fill}" stroke="{MUTED}"/>')
             body.append(f'<line x1="{_n(x50)}" x2="{_n(x50)}" y1="{y + 2}" y2="{y + 20}" stroke="{TEXT}" stroke-width="2"/>')
+        if arr is not None and not len(arr):
+            # a group without a value gets words in its row, not an empty lane
+            lines, height = _words(label_w, y + 15, nothing_to_draw(missing, what="no value"), width, size=11)
+            body.extend(lines)
+            y += max(30, height + 10)
+            continue
         if arr is not None:
             jitter = rng.uniform(-7, 7, size=len(arr))
             for v, j in zip(arr.tolist(), jitter.tolist()):

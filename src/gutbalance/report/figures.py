@@ -8,6 +8,7 @@ matplotlib renders PNG offline, with no browser needed.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -39,11 +40,14 @@ def score_figure(
     formats: tuple[str, ...] = ("svg", "png"),
     write: Callable[[Path, Callable[[Path], object]], Path] = write_atomic,
     label: str | None = None,
+    missing: str = "",
 ) -> list[Path]:
     """Box and dots of one score (per group), with the healthy reference.
 
     ``label`` names the score on the axis and title (default: its
     registered label; the reports pass the one naming its diversity rank).
+    ``missing`` is why samples have no value: a figure with nothing to draw
+    says it in words instead of an empty axis.
 
     Writes ``<path_stem>.svg`` and ``<path_stem>.png``, each with
     ``write(path, fill)`` (:func:`~gutbalance.atomic.write_atomic`, or one
@@ -56,12 +60,12 @@ def score_figure(
 
     with matplotlib.rc_context(RC):
         return _draw(path_stem, score, values, groups=groups, reference=reference, formats=formats, write=write,
-                     label=label)
+                     label=label, missing=missing)
 
 
 def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series | None, reference: np.ndarray | None,
           formats: tuple[str, ...], write: Callable[[Path, Callable[[Path], object]], Path],
-          label: str | None = None) -> list[Path]:
+          label: str | None = None, missing: str = "") -> list[Path]:
     info = describe(score)
     title = label or info.label
     rows: list[tuple[str, np.ndarray]] = []
@@ -92,6 +96,11 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
             if lbl == "healthy reference":
                 continue
             ax.scatter(arr, pos + rng.uniform(-0.15, 0.15, len(arr)), s=10, color="#0072B2", alpha=0.6, zorder=3)
+    else:  # every value missing, no reference: words, not an empty axis
+        reason = missing.strip().rstrip(".")
+        ax.text(0.0, 0.5, textwrap.fill(f"No value to draw: {reason}." if reason else "No value to draw.", 90),
+                transform=ax.transAxes, va="center", ha="left", fontsize=9, color="#555555")
+        ax.set_axis_off()
     ax.set_yticks(positions, [f"{lbl} (n={len(arr)})" for lbl, arr in rows])
     ax.set_xlabel(title)
     ax.set_title(title, loc="left", fontsize=11)

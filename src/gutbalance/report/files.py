@@ -70,6 +70,7 @@ from .figures import score_figure
 from .render import (
     Contributions,
     diversity_ranks,
+    missing_reason,
     render_cohort_report,
     render_sample_report,
     render_timeline_report,
@@ -284,6 +285,15 @@ def _saved_profilers(cohort: Cohort | None, scores: pd.DataFrame, contributions:
     return out
 
 
+def _groups_by_rank(groups: pd.Series, scores: pd.DataFrame) -> pd.Series:
+    """Each sample's group and the rank of its diversity ("A, genus"): a figure of a diversity
+    score draws a box per group and rank, as the cohort page's group charts do, never one that
+    pools a richness of genera with one of species."""
+    labels = groups.reindex(scores.index)
+    combined = labels.astype(str) + ", " + scores["diversity_rank"].astype(str)
+    return combined.where(labels.notna() & (labels.astype(str).str.strip() != ""))
+
+
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
                  contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
                  subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "") -> None:
@@ -301,7 +311,9 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
         )
         result.sample_reports[sample] = journal.write_text(html, out / "samples" / f"{fname}.html")
     for t in series:
-        html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(scores.loc[t.samples]))
+        subject_scores = scores.loc[t.samples]
+        html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(subject_scores),
+                                      missing={k: missing_reason(subject_scores, k) for k in t.scores.columns})
         result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
     statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
@@ -317,7 +329,9 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
             mixed = ranks is not None and len(ranks) > 1 and info.group == "diversity"
             dist = drawn.distribution(key) if drawn and not mixed else None
             paths = score_figure(
-                out / "figures" / safe_filename(key), key, scores[key], groups=group_series, label=info.label,
+                out / "figures" / safe_filename(key), key, scores[key], label=info.label,
+                groups=_groups_by_rank(group_series, scores) if mixed and group_series is not None else group_series,
+                missing=missing_reason(scores, key),
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
                 write=journal.write,
             )

@@ -387,6 +387,7 @@ def score_card(
         scale=info.scale,
         digits=info.digits,
         bar=info.scale is not None and info.group in ("overall", "pillar"),
+        missing=missing,
     )
     pos, neg, note = _contributions(contributions, calls=calls)
     contrib_chart = None
@@ -623,10 +624,13 @@ def render_timeline_report(
     sample_href=None,
     cohort_href: str | None = "../report.html",
     ranks: tuple[str, ...] | None = None,
+    missing: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML page of one subject's samples over time; ``ranks`` are the
     ranks its samples' diversity was computed at (:func:`diversity_ranks`
-    of their scores), which the diversity charts name."""
+    of their scores), which the diversity charts name; ``missing`` says per
+    score why its values are missing (:func:`missing_reason`), which a chart
+    without any value says instead of drawing an empty plot."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
     # the variation that flagged the changes (the subject's kind of input),
     # not the cohort page's reference: band, caption and flags must agree
@@ -642,7 +646,7 @@ def render_timeline_report(
         desc = f"{info.label} of subject {timeline.subject} at {len(values)} time points: " + "; ".join(
             f"{charts.time_label(t, timeline.time_name)} {info.format(v)}" for t, v in zip(timeline.times, values)
         ) + "."
-        if tv is not None:
+        if tv is not None and any(_finite(v) for v in values):  # no value, no band to speak of
             desc += (
                 f" The shaded band is the first value plus or minus {info.format(tv.smallest_real_difference)}, "
                 "the smallest real difference; squares mark changes larger than that."
@@ -650,7 +654,7 @@ def render_timeline_report(
         chart = charts.timeline_chart(
             timeline.times, values, title=f"{info.label} over time", desc=desc,
             band=tv.smallest_real_difference if tv else None, scale=info.scale, digits=info.digits, flags=flags,
-            time_name=timeline.time_name,
+            time_name=timeline.time_name, missing=(missing or {}).get(key, ""),
         )
         blocks.append({"info": info, "chart": chart, "steps": steps.to_dict("records"), "variation": tv})
     return environment().get_template("timeline.html").render(
@@ -665,14 +669,31 @@ def render_timeline_report(
     )
 
 
+def missing_reason(scores: pd.DataFrame, key: str) -> str:
+    """Why ``key`` is missing for the samples of ``scores`` that have no value
+    of it, from their ``missing`` cells (as each sample's own cell says it):
+    one reason as it is, several each with its number of samples, "" when
+    none is recorded."""
+    if key not in scores.columns or "missing" not in scores.columns:
+        return ""
+    without = scores.loc[~pd.to_numeric(scores[key], errors="coerce").map(_finite).astype(bool), "missing"]
+    reasons = pd.Series([parse_missing(cell).get(key, "") for cell in without], dtype=object)
+    counts = reasons[reasons != ""].value_counts(sort=True)
+    if len(counts) <= 1:
+        return str(counts.index[0]) if len(counts) else ""
+    return "; ".join(f"{reason} ({n} sample{'' if n == 1 else 's'})" for reason, n in counts.items())
+
+
 def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortStatistics,
                        figures: Mapping[str, Mapping[str, str]] | None, samples: str = "all samples",
-                       mixed: bool = False) -> dict[str, Any]:
+                       mixed: bool = False, missing: str = "") -> dict[str, Any]:
     """One score across the cohort: its chart, the cohort's and the reference's quantiles.
 
     ``mixed``: the samples' values are at several ranks (diversity of
     species and of genus tables): the box says so (``samples``), and the
-    reference, whose diversity is at one rank, is not drawn beside it."""
+    reference, whose diversity is at one rank, is not drawn beside it.
+    ``missing``: why samples have no value (:func:`missing_reason`), which
+    the chart says where it has nothing to draw."""
     summ = statistics.summaries.get(info.key)
     ref_summary = None if mixed else statistics.reference_summaries.get(info.key)
     desc = f"{info.label} of {int(values.notna().sum())} samples"
@@ -680,20 +701,25 @@ def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortSta
         desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
     if ref_summary:
         desc += f"; healthy reference median {info.format(ref_summary['p50'])}"
+    if not values.notna().any():
+        desc += f" ({charts.nothing_to_draw(missing, what='no sample has a value').rstrip('.')})"
     chart = charts.distribution_chart(
         [(samples, values.tolist(), summ)], title=f"{info.label} across samples", desc=desc + ".",
-        reference=ref_summary, scale=info.scale, digits=info.digits,
+        reference=ref_summary, scale=info.scale, digits=info.digits, missing=missing,
     )
     return {"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
-            "figures": (figures or {}).get(info.key)}
+            "figures": (figures or {}).get(info.key), "missing": missing}
 
 
 def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics,
-                      mixed_ranks: bool = False) -> dict[str, Any]:
+                      mixed_ranks: bool = False, scores: pd.DataFrame | None = None) -> dict[str, Any]:
     """One grouping column: per score, the tests and a chart of every group (without
-    the reference's box for a diversity score whose samples are at several ranks)."""
+    the reference's box for a diversity score whose samples are at several ranks,
+    whose groups are compared and drawn within each rank, or not at all: ``notes``
+    says why, :func:`gutbalance.reference.statistics.compare_column`)."""
     col = comparison.column
     per_score = []
+    notes = [{"info": info, "text": comparison.notes[info.key]} for info in infos if info.key in comparison.notes]
     for info in infos:
         rows = comparison.tests.get(info.key)
         if not rows:
@@ -707,9 +733,10 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
             + "; ".join(f"{lvl} median {info.format(medians[lvl]) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
             reference=None if mixed_ranks and info.group == "diversity" else statistics.reference_summaries.get(info.key),
             scale=info.scale, digits=info.digits,
+            missing=missing_reason(scores, info.key) if scores is not None else "",
         )
         per_score.append({"info": info, "rows": rows, "chart": chart})
-    return {"column": col, "scores": per_score, "counts": comparison.counts}
+    return {"column": col, "scores": per_score, "counts": comparison.counts, "notes": notes}
 
 
 def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: CohortStatistics, sample_href) -> list[dict]:
@@ -782,10 +809,11 @@ def render_cohort_report(
         table_rows=_table_rows(scores, infos, statistics, sample_href),
         distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures,
                                           samples=mixed_box if mixed and i.group == "diversity" else "all samples",
-                                          mixed=mixed and i.group == "diversity")
+                                          mixed=mixed and i.group == "diversity",
+                                          missing=missing_reason(scores, i.key))
                        for i in infos],
         rank_counts=_rank_counts(scores, ranks) if mixed and ranks else [],
-        comparisons=[_comparison_block(c, infos, statistics, mixed) for c in statistics.comparisons],
+        comparisons=[_comparison_block(c, infos, statistics, mixed, scores) for c in statistics.comparisons],
         timelines=[{"subject": t.subject, "href": subject_href(t.subject), "n": len(t.samples), "beyond": t.n_beyond}
                    for t in timelines],
         stats_references=STATISTICS_REFERENCES,

@@ -13,6 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.orm import Session, defer, joinedload
 
+from ..errors import UnrecognizedFormatError
+from ..io.registry import get_format
 from . import ingest
 from .models import AuthSession, Job, Sample, Throttle, User
 
@@ -72,10 +74,14 @@ def add_scored_samples(
     subject: str | None = None,
     collected: date | None = None,
     filename: str = "",
+    feature_rank: str | None = None,
 ) -> list[str]:
     """Add every sample a worker scored for one upload, with its stored
     contributions; the ids in file order.  Nothing is committed here: the
-    caller commits once, with the job's status, so a failure leaves none."""
+    caller commits once, with the job's status, so a failure leaves none.
+
+    ``feature_rank`` (the rank the upload declared for bare taxon names) is
+    kept with each sample whose format reads it (:func:`declared_rank`)."""
     ids = []
     for item in scored:
         # a member of an uploaded zip keeps its path in the archive ("clinic.zip/S1.txt")
@@ -88,6 +94,7 @@ def add_scored_samples(
             source_file=(item.source_file if member else filename or item.source_file)[:255],
             source_format=item.source_format[:64],
             database=item.database[:255],
+            feature_rank=declared_rank(item.source_format, feature_rank),
             scores=item.scores,
             profile=item.profile,
             contributions=item.contributions,
@@ -96,6 +103,20 @@ def add_scored_samples(
         session.flush()
         ids.append(sample.id)
     return ids
+
+
+def declared_rank(source_format: str, feature_rank: str | None) -> str | None:
+    """The rank declared for bare taxon names, if the sample's format reads it
+    (``Format.takes_feature_rank``: a BIOM, QIIME 2 or CSV table); None for a
+    format whose taxa name their ranks (a MetaPhlAn profile in the same zip
+    was not read at the declared rank, and its page must not say it was)."""
+    if not feature_rank:
+        return None
+    try:
+        takes = get_format(source_format).takes_feature_rank
+    except UnrecognizedFormatError:
+        return None
+    return feature_rank[:16] if takes else None
 
 
 def create_job(

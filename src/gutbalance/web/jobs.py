@@ -607,7 +607,8 @@ class JobRunner:
         try:
             with self.sessions() as session:
                 ids = crud.add_scored_samples(
-                    session, owner_id=job.owner_id, scored=scored.samples, subject=job.subject, collected=job.collected, filename=job.filename
+                    session, owner_id=job.owner_id, scored=scored.samples, subject=job.subject, collected=job.collected, filename=job.filename,
+                    feature_rank=job.feature_rank,
                 )
                 done = session.execute(
                     update(Job)

@@ -67,6 +67,11 @@ class Sample(Base):
     source_file: Mapped[str] = mapped_column(String(255), default="")
     source_format: Mapped[str] = mapped_column(String(64), default="")
     database: Mapped[str] = mapped_column(String(255), default="")
+    #: The rank declared at upload for the file's bare taxon names (the job's
+    #: ``feature_rank``), kept for a sample whose format reads it (a BIOM,
+    #: QIIME 2 or CSV table); NULL when none was declared or the format names
+    #: the rank of each taxon itself (MetaPhlAn).
+    feature_rank: Mapped[str | None] = mapped_column(String(16), nullable=True)
     #: One row of :func:`gutbalance.scores.score` ({column: number or null}).
     scores: Mapped[dict] = mapped_column(JSON)
     #: The parsed profile, zlib-compressed JSON.

@@ -28,8 +28,8 @@ from ..io.registry import formats
 from ..reference import load_reference, timelines
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
-from ..report.render import percentile_sentence
-from ..score_specs import GROUPS, ScoreSpec, describe_at_rank, ordered
+from ..report.render import diversity_ranks, missing_reason, percentile_sentence
+from ..score_specs import GROUPS, RANK_WORDS, ScoreSpec, describe_at_rank, ordered
 from . import ingest
 from .middleware import CSP
 from .models import Sample
@@ -101,6 +101,21 @@ def explained_scores(scores: dict) -> tuple[list[tuple[str, list[ScoreLine]]], l
             line = ScoreLine(spec.key, info.label, info.summary, shown, detail, False)
         sections.setdefault(GROUPS.get(spec.group, GROUPS["other"]), []).append(line)
     return list(sections.items()), warnings
+
+
+def declared_rank_text(rank: str | None) -> str:
+    """How a sample page says the rank its upload declared for bare taxon
+    names (``Sample.feature_rank``): "Read as a table of genera: ..." ("" when
+    none was declared or the sample's format names its ranks itself).
+
+    >>> declared_rank_text("genus")
+    'Read as a table of genera: the taxa the file names without a rank were read as genera (rank declared at upload: genus).'
+    """
+    if not rank:
+        return ""
+    many = RANK_WORDS.get(rank, (rank, rank))[1]
+    return (f"Read as a table of {many}: the taxa the file names without a rank were read as {many} "
+            f"(rank declared at upload: {rank}).")
 
 
 def subject_columns(samples: Sequence[Sample]) -> list[ScoreSpec]:
@@ -282,13 +297,16 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
     subjects = pd.DataFrame({"subject": subject, "time": times}, index=pd.Index(names, name="sample"))
     cohort = ingest.cohort_of(profiles)
     reference = load_reference()
-    found = timelines(_scores_frame([s.scores for s in samples], names), subjects, cohort=cohort, reference=reference)
+    frame = _scores_frame([s.scores for s in samples], names)
+    found = timelines(frame, subjects, cohort=cohort, reference=reference)
     if not found:
         return None
     id_of = dict(zip(names, (s.id for s in samples), strict=True))
     with page_ids():
+        # as the command line's timelines: diversity named at its rank, a chart without values says why
         return render_timeline_report(
-            found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None
+            found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None,
+            ranks=diversity_ranks(frame), missing={k: missing_reason(frame, k) for k in found[0].scores.columns},
         )
 
 

@@ -90,6 +90,10 @@ class SampleOut(SampleSummary):
     score cannot be computed for this sample)."""
 
     scores: dict[str, float | int | bool | str | None]
+    #: The rank declared at upload for the file's bare taxon names, for a
+    #: table whose format reads it (``null``: none declared, or a format whose
+    #: taxa name their ranks).
+    feature_rank: str | None = None
 
 
 class SubjectOut(BaseModel):

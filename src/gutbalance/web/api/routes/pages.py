@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from ....taxonomy import RANKS
 from ... import accounts, crud, jobs, services
 from ...core.security import new_csrf_seed
-from ...reporting import explained_scores, page_with_inline_styles, subject_columns, timeline_html
+from ...reporting import declared_rank_text, explained_scores, page_with_inline_styles, subject_columns, timeline_html
 from ...reporting import sample_report as rendered_report
 from ...services import WebError
 from ...templating import SESSION_COOKIE, cookie_secure, render, set_csrf_cookie, subject_href
@@ -370,7 +370,8 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
     """One sample: its details, scores and links to its report and downloads (404 if not the user's)."""
     sample = _own_sample(session, user, sample_id)
     sections, warnings = explained_scores(sample.scores)
-    context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or "")}
+    context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or ""),
+               "declared_rank": declared_rank_text(sample.feature_rank)}
     return render(request, "sample.html", context)
 
 
