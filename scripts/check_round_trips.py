@@ -52,6 +52,15 @@ def _species_shares(cohort):
     return species.div(species.sum(axis=1), axis=0)
 
 
+def _written_and_read_back(original, written: Path, fmt: str):
+    """``original`` written as ``fmt`` and read again, or None where the writer refuses it."""
+    try:
+        gutbalance.write(original, written, format=fmt)
+    except GutBalanceError:
+        return None
+    return gutbalance.read(written)
+
+
 def largest_differences(path: Path, folder: Path) -> dict[str, float]:
     """Per written format, the largest score difference for one input file
     (NaN: the writer refused the profile)."""
@@ -59,13 +68,11 @@ def largest_differences(path: Path, folder: Path) -> dict[str, float]:
     before = score(original)[COMPARED]
     out: dict[str, float] = {}
     for name, fmt in WRITTEN.items():
-        written = folder / name
-        try:
-            gutbalance.write(original, written, format=fmt)
-        except GutBalanceError:
+        reread = _written_and_read_back(original, folder / name, fmt)
+        if reread is None:
             out[name] = float("nan")
             continue
-        after = score(gutbalance.read(written))[COMPARED]
+        after = score(reread)[COMPARED]
         a, b = before.to_numpy(dtype=float), after.to_numpy(dtype=float)
         if not np.array_equal(np.isnan(a), np.isnan(b)):
             out[name] = float("inf")  # a score became missing or appeared
@@ -73,13 +80,11 @@ def largest_differences(path: Path, folder: Path) -> dict[str, float]:
         both = ~np.isnan(a)
         out[name] = float(np.abs(a[both] - b[both]).max()) if both.any() else 0.0
     for name, fmt in WRITTEN_SPECIES.items():
-        written = folder / name
-        try:
-            gutbalance.write(original, written, format=fmt)
-        except GutBalanceError:
+        reread = _written_and_read_back(original, folder / name, fmt)
+        if reread is None:
             out[name] = float("nan")
             continue
-        first, back = _species_shares(original), _species_shares(gutbalance.read(written))
+        first, back = _species_shares(original), _species_shares(reread)
         # one file per sample, named by the file: compare samples by position
         if sorted(first.columns) != sorted(back.columns) or len(first) != len(back):
             out[name] = float("inf")  # a species or sample lost or gained
