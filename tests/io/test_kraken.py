@@ -602,7 +602,8 @@ def test_a_bracken_species_no_lineage_places_reads_back_from_a_metaphlan_profile
     # Bracken's own sample table names Nostoc punctiforme, which the lineage
     # table does not place: written as a rootless "s__Nostoc_punctiforme"
     # clade, which the single-profile MetaPhlAn reader refused (the merged
-    # table reader already took rootless clades).
+    # table reader already took rootless clades).  Its binomial gives it its
+    # genus, as a lone s__ id read back does, so it is written under it.
     (tmp_path / "S5.bracken").write_text(
         "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
         "Zzfoo barus\t999999\tS\t300\t0\t300\t0.30000\n"
@@ -610,7 +611,7 @@ def test_a_bracken_species_no_lineage_places_reads_back_from_a_metaphlan_profile
     )
     cohort = gutbalance.read(tmp_path / "S5.bracken")
     out = gutbalance.write(cohort, tmp_path / "S5_profile.txt", format="metaphlan")
-    assert "\ns__Zzfoo_barus\t" in out.read_text()
+    assert "\ng__Zzfoo|s__Zzfoo_barus\t" in out.read_text()
     back = gutbalance.read(out)
     assert back.at_rank("species").sum(axis=1).iloc[0] == pytest.approx(1.0)
     assert sorted(back.taxa.loc[back.at_rank("species").columns, "name"]) == ["Phocaeicola vulgatus", "Zzfoo barus"]

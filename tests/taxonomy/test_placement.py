@@ -11,6 +11,7 @@ import pytest
 
 from gutbalance import SampleProfile
 from gutbalance.cohort import place_profile
+from gutbalance.io import read_profiles
 from gutbalance.taxonomy import parse_lineage, synonym_table, taxon
 from gutbalance.taxonomy.placement import is_placed, lineage_table, resolve_lineage, table_lineage
 
@@ -128,3 +129,79 @@ def test_build_script_reproduces_the_committed_table(shared_data, tmp_path):
     build_lineage_table.write(build_lineage_table.build(shared_data), out)
     committed = ROOT / "src" / "gutbalance" / "taxonomy" / "data" / "lineages.tsv.gz"
     assert gzip.decompress(out.read_bytes()) == gzip.decompress(committed.read_bytes())
+
+
+# --- one name, one place, whichever format carries it ------------------------
+
+# The shape of Bracken's species table (bracken -o; sample_data/
+# sample_output_species_abundance.txt of its repository): bare names, genera
+# (Nostoc, Cyanothece) the lineage table does not know.
+_BRACKEN_TABLE = (
+    "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
+    "Streptococcus suis\t1307\tS\t22\t1\t23\t0.00000\n"
+    "Nostoc punctiforme\t63737\tS\t180\t20\t200\t0.00001\n"
+    "Cyanothece sp. ATCC 51142\t43989\tS\t90\t10\t100\t0.00001\n"
+    "Propionibacterium phage P100_A\t1134848\tS\t5\t0\t5\t0.00000\n"
+)
+
+
+def test_bracken_species_take_the_genus_of_their_binomial_as_a_metaphlan_id_does(tmp_path):
+    path = tmp_path / "S1.bracken"
+    path.write_text(_BRACKEN_TABLE)
+    (bracken,) = read_profiles(path)
+    metaphlan = _profile(
+        ["s__Streptococcus_suis", "s__Nostoc_punctiforme", "s__Cyanothece_sp._ATCC_51142", "s__Propionibacterium_phage_P100_A"],
+        list(bracken.abundance),
+    )
+    placed_bracken, placed_metaphlan = place_profile(bracken), place_profile(metaphlan)
+    lineages = {lin[-1].id: ids(lin) for lin in placed_bracken.lineages}
+    assert lineages == {lin[-1].id: ids(lin) for lin in placed_metaphlan.lineages}
+    assert lineages["s__Nostoc punctiforme"] == ["g__Nostoc", "s__Nostoc punctiforme"]
+    assert lineages["s__Cyanothece sp. ATCC 51142"][-2] == "g__Cyanothece"
+    # a phage named after its host is not a species of the host's genus
+    assert lineages["s__Propionibacterium phage P100 A"] == ["s__Propionibacterium phage P100 A"]
+    assert placed_bracken.placed == pytest.approx(placed_metaphlan.placed)
+
+
+def test_a_lone_s_id_and_the_bare_name_resolve_alike():
+    for name in ("Nostoc_punctiforme", "Bacteroides_novelspecies", "Propionibacterium_phage_P100_A", "Escherichia_virus_V5"):
+        prefixed = resolve_lineage(parse_lineage(f"s__{name}"))
+        bare = resolve_lineage((taxon("species", name),))
+        assert ids(prefixed) == ids(bare), name
+    assert "g__Propionibacterium" not in ids(resolve_lineage(parse_lineage("s__Propionibacterium_phage_P100_A")))
+    # an empty genus slot still says the genus is not known: none is guessed
+    assert ids(parse_lineage("f__Nostocaceae|g__|s__Nostoc_punctiforme")) == ["f__Nostocaceae", "s__Nostoc punctiforme"]
+
+
+# KrakenUniq 1.0.2 (taxpasta's tests/data/krakenuniq/test3): NCBI's current
+# name of the species, which the lineage table knows only by older names
+# (Clostridium thermocellum), with its strain row beneath it.
+_KRAKENUNIQ = (
+    "# KrakenUniq v1.0.2 DATE:2023-01-26T13:02:13Z DB:./krakenuniq DB_SIZE:3337541896\n"
+    "%\treads\ttaxReads\tkmers\tdup\tcov\ttaxID\trank\ttaxName\n"
+    "10\t100\t100\t1000\t1.1\tNA\t0\tno rank\tunclassified\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t1\tno rank\troot\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t2\tsuperkingdom\t  Bacteria\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t1239\tphylum\t    Bacillota\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t186801\tclass\t      Clostridia\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t186802\torder\t        Eubacteriales\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t216572\tfamily\t          Oscillospiraceae\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t35829\tgenus\t            Acetivibrio\n"
+    "90\t900\t0\t9000\t1.2\t0.1\t1515\tspecies\t              Acetivibrio thermocellus\n"
+    "90\t900\t900\t9000\t1.2\t0.1\t203119\tstrain\t                Acetivibrio thermocellus ATCC 27405\n"
+)
+
+
+def test_a_strain_counts_under_its_species_the_table_does_not_know(tmp_path):
+    path = tmp_path / "test3.krakenuniq.report.txt"
+    path.write_text(_KRAKENUNIQ)
+    (profile,) = read_profiles(path)
+    assert "s__Acetivibrio thermocellus" not in lineage_table()
+    placed = place_profile(profile)
+    values = {lin[-1].id: v for lin, v in zip(placed.lineages, placed.abundance, strict=True)}
+    strain = next(lin for lin in placed.lineages if lin[-1].rank == "strain")
+    assert ids(strain)[-3:] == ["g__Acetivibrio", "s__Acetivibrio thermocellus", "t__Acetivibrio thermocellus ATCC 27405"]
+    assert values["s__Acetivibrio thermocellus"] == pytest.approx(values["g__Acetivibrio"]) == pytest.approx(0.9)
+    # the same strain named alone hangs from the same species
+    alone = resolve_lineage((taxon("strain", "Acetivibrio thermocellus ATCC 27405"),))
+    assert ids(alone) == ids(strain)

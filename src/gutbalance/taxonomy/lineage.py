@@ -121,25 +121,50 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
         raise TaxonomyError(f"lineage {text!r} names no taxon at a standard rank")
     if empty_slot:
         return tuple(out)
-    return tuple(_with_genus(out))
+    return tuple(with_binomial_genus(out))
 
 
 def _is_epithet(name: str) -> bool:
     return " " not in name and "_" not in name and name[:1].islower()
 
 
-def _with_genus(out: list[Taxon]) -> list[Taxon]:
+# The second word of a virus named after its host ("Escherichia virus V5",
+# "Propionibacterium phage P100_A"): its first word is not its genus.
+VIRUS_WORDS = frozenset({"virus", "phage", "bacteriophage", "prophage"})
+
+
+def binomial_genus(species: Taxon) -> Taxon | None:
+    """The genus a species' binomial names (``Nostoc`` of ``Nostoc
+    punctiforme``), or ``None``: a placeholder, a one-word name, a lower-case
+    first word or a virus named after its host names no genus of its own.
+
+    >>> binomial_genus(taxon("species", "Nostoc_punctiforme")).id
+    'g__Nostoc'
+    >>> binomial_genus(taxon("species", "Propionibacterium phage P100_A")) is None
+    True
+    """
+    if species.rank != "species" or species.unclassified:
+        return None
+    word, _, rest = species.name.partition(" ")
+    if not rest or not word[:1].isupper() or rest.split(" ", 1)[0].lower() in VIRUS_WORDS:
+        return None
+    return _taxon("genus", word)
+
+
+def with_binomial_genus(out: list[Taxon] | tuple[Taxon, ...]) -> list[Taxon]:
     """A species named without its genus rank (``s__Abiotrophia_defectiva``
-    alone, as in GMHI's table or Bracken output) gets the genus its binomial
-    names, so genus-level views and the knowledge base's genus rows apply."""
+    alone, as in GMHI's table, a Bracken table or a bare-name CSV) gets the
+    genus its binomial names, so genus-level views and the knowledge base's
+    genus rows apply, whichever format carried the name."""
+    out = list(out)
     species = next((t for t in out if t.rank == "species"), None)
-    if species is None or species.unclassified or any(t.rank == "genus" for t in out):
+    if species is None or any(t.rank == "genus" for t in out):
         return out
-    word = species.name.split(" ", 1)[0]
-    if " " not in species.name or not word[:1].isupper():
+    genus = binomial_genus(species)
+    if genus is None:
         return out
     position = next(i for i, t in enumerate(out) if t.rank == "species")
-    return [*out[:position], _taxon("genus", word), *out[position:]]
+    return [*out[:position], genus, *out[position:]]
 
 
 def _binomial(parents: list[Taxon], name: str) -> str:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..errors import TaxonomyError
-from .lineage import Taxon, parse_lineage, taxon
+from .lineage import VIRUS_WORDS, Taxon, parse_lineage, taxon, with_binomial_genus
 from .ranks import PREFIX_RANK, RANK_INDEX, RANKS
 from .synonyms import canonical_name, synonym_table
 
@@ -30,8 +30,6 @@ __all__ = ["LineageTable", "is_placed", "lineage_table", "parse_lineage", "resol
 # Words a profiler appends to a parent's name for "something below it, name
 # unknown": "Gemella unclassified", "Erysipelotrichaceae noname".
 _PLACEHOLDER_WORDS = (" unclassified", " noname")
-# The second word of a virus named after its host ("Escherichia virus V5").
-_VIRUS_WORDS = frozenset({"virus", "phage", "bacteriophage", "prophage"})
 
 
 @dataclass(frozen=True)
@@ -127,7 +125,7 @@ def name_anchor(node: Taxon) -> str:
         first, _, rest = name.partition(" ")
         # "Escherichia virus V5", "Lactococcus phage jm3": viruses named after
         # their host's genus, not species of it.
-        if first[:1].isupper() and rest and rest.split(" ", 1)[0].lower() not in _VIRUS_WORDS:
+        if first[:1].isupper() and rest and rest.split(" ", 1)[0].lower() not in VIRUS_WORDS:
             base = first
     if not base:
         return ""
@@ -136,11 +134,15 @@ def name_anchor(node: Taxon) -> str:
         # A named strain (Escherichia coli Nissle 1917) hangs from the species
         # of its first two words when the table knows it, not from the genus:
         # strains without rows of their own are scored as their species.
+        # The species may be unknown to the table but placed by its own name
+        # (Kraken's "Acetivibrio thermocellus ATCC 27405" under "Acetivibrio
+        # thermocellus", which the table knows only as Clostridium
+        # thermocellum): its reads still count under that species.
         words = name.split()
         if len(words) > 2:
-            species = taxon("species", canonical_name("species", " ".join(words[:2]))).id
-            if species in parents:
-                return species
+            species = taxon("species", canonical_name("species", " ".join(words[:2])))
+            if species.id in parents or name_anchor(species):
+                return species.id
     depth = RANK_INDEX[node.rank]
     ranks = ("genus",) if node.rank in ("species", "strain") and not node.unclassified else RANKS[:depth][::-1]
     for rank in ranks:
@@ -150,6 +152,16 @@ def name_anchor(node: Taxon) -> str:
         if candidate in parents:
             return candidate
     return ""
+
+
+def _anchor_lineage(anchor: str) -> Lineage:
+    """The lineage of a name's anchor: the table's, or for a species the table
+    does not know (a strain's species placed by its own binomial) the table's
+    lineage of its genus and the species."""
+    if anchor in lineage_table() or not anchor.startswith("s__"):
+        return table_lineage(anchor)
+    species = _node(anchor)
+    return (*table_lineage(name_anchor(species)), species)
 
 
 def canonical_parent(node: Taxon, input_parent: str) -> str:
@@ -173,6 +185,11 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
     ['k__Bacteria', 'p__Pseudomonadota', 'c__Gammaproteobacteria']
     """
     parents = lineage_table().parents
+    if len(lineage) == 1 and lineage[0].id not in parents:
+        # A bare species name (a Bracken table, a CSV of names) gets the genus
+        # of its binomial, as parse_lineage gives a lone s__ id: one name, one
+        # place, whichever format carries it.
+        lineage = tuple(with_binomial_genus(lineage))
     for i in range(len(lineage) - 1, -1, -1):
         node = lineage[i]
         if node.id in parents:
@@ -181,7 +198,7 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
             anchor = name_anchor(node)
             if not anchor:
                 continue
-            head = (*table_lineage(anchor), node)
+            head = (*_anchor_lineage(anchor), node)
         if i == 0 and len(lineage) == 1 and len(head) == 1:
             return lineage
         written = {t.id: t for t in lineage[: i + 1]}
