@@ -173,6 +173,21 @@ def test_a_lone_s_id_and_the_bare_name_resolve_alike():
     assert ids(parse_lineage("f__Nostocaceae|g__|s__Nostoc_punctiforme")) == ["f__Nostocaceae", "s__Nostoc punctiforme"]
 
 
+def test_a_virus_named_after_its_hosts_kind_takes_no_genus_from_it():
+    """ "Human alphaherpesvirus 1" was put in a genus "Human": the virus word
+    need not be the second word, nor exactly "virus"."""
+    # names the lineage table does not know (a known one takes the table's
+    # genus: Human alphaherpesvirus 1 is a Simplexvirus)
+    for name in ("Human_zetaherpesvirus_9", "Streptococcus_prophage_Zz1"):
+        host = name.split("_", 1)[0]
+        for lineage in (parse_lineage(f"s__{name}"), (taxon("species", name),)):
+            resolved = ids(resolve_lineage(lineage))
+            assert f"g__{host}" not in resolved, (name, resolved)
+    assert "g__Simplexvirus" in ids(resolve_lineage(parse_lineage("s__Human_alphaherpesvirus_1")))
+    assert ids(resolve_lineage(parse_lineage("s__Faecalibacterium_prausnitzii")))[-2:] == [
+        "g__Faecalibacterium", "s__Faecalibacterium prausnitzii"]
+
+
 # KrakenUniq 1.0.2 (taxpasta's tests/data/krakenuniq/test3): NCBI's current
 # name of the species, which the lineage table knows only by older names
 # (Clostridium thermocellum), with its strain row beneath it.

@@ -27,7 +27,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import DataError
-from ..taxonomy import PREFIX_RANK, RANKS, canonical_name, is_unclassified, names_of, parse_lineage
+from ..taxonomy import PREFIX_RANK, RANKS, canonical_name, is_unclassified, names_a_virus, names_of, parse_lineage
 from ..taxonomy import taxon as _node_of
 from ..taxonomy.placement import lineage_table, table_lineage
 from .loading import EvidenceWeights, KnowledgeBase, evidence_weights, load_knowledge
@@ -188,11 +188,6 @@ def _genus_word(name: str) -> str:
     return canonical_name("genus", first)
 
 
-# "Escherichia virus P1", "Lactococcus phage jm3", "Human alphaherpesvirus 1":
-# a virus named after its host carries no genus of the host.
-_VIRUS_ENDINGS = ("virus", "phage")
-
-
 def _named_at_another_rank(word: str) -> bool:
     # "Firmicutes bacterium CAG:41": the lineage table knows the first word
     # as a phylum, so the name carries no genus.
@@ -250,7 +245,7 @@ def name_genera(species: str, filed_genus: str = "", placed_in: str = "") -> tup
     ('P1virus',)
     """
     words = species.split(" ")
-    if any(word.lower().endswith(_VIRUS_ENDINGS) for word in words[1:]):
+    if names_a_virus(species):  # a virus named after its host carries no genus of the host
         return (filed_genus,) if filed_genus else ()
     names = names_of("species", species)
     if len(words) > 2:  # "Amedibacillus dolichus CAG 375": the binomial's former names too

@@ -128,9 +128,21 @@ def _is_epithet(name: str) -> bool:
     return " " not in name and "_" not in name and name[:1].islower()
 
 
-# The second word of a virus named after its host ("Escherichia virus V5",
-# "Propionibacterium phage P100_A"): its first word is not its genus.
-VIRUS_WORDS = frozenset({"virus", "phage", "bacteriophage", "prophage"})
+# Words that end a virus's name word: "Escherichia virus V5", "Propionibacterium
+# phage P100_A", "Streptococcus prophage", "Human alphaherpesvirus 1".
+_VIRUS_ENDINGS = ("virus", "phage")
+
+
+def names_a_virus(name: str) -> bool:
+    """Whether a species name is a virus's named after its host or its host's
+    kind: a word after the first ends in "virus" or "phage", so the first
+    word is no genus of the virus ("Escherichia virus V5", "Human
+    alphaherpesvirus 1", "Lactococcus bacteriophage jm3").
+
+    >>> names_a_virus("Human alphaherpesvirus 1"), names_a_virus("Escherichia coli")
+    (True, False)
+    """
+    return any(word.lower().endswith(_VIRUS_ENDINGS) for word in name.replace("_", " ").split()[1:])
 
 
 def binomial_genus(species: Taxon) -> Taxon | None:
@@ -142,11 +154,13 @@ def binomial_genus(species: Taxon) -> Taxon | None:
     'g__Nostoc'
     >>> binomial_genus(taxon("species", "Propionibacterium phage P100_A")) is None
     True
+    >>> binomial_genus(taxon("species", "Human alphaherpesvirus 1")) is None
+    True
     """
     if species.rank != "species" or species.unclassified:
         return None
     word, _, rest = species.name.partition(" ")
-    if not rest or not word[:1].isupper() or rest.split(" ", 1)[0].lower() in VIRUS_WORDS:
+    if not rest or not word[:1].isupper() or names_a_virus(species.name):
         return None
     return _taxon("genus", word)
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 
 from ..errors import TaxonomyError
-from .lineage import VIRUS_WORDS, Taxon, parse_lineage, taxon, with_binomial_genus
+from .lineage import Taxon, names_a_virus, parse_lineage, taxon, with_binomial_genus
 from .ranks import PREFIX_RANK, RANK_INDEX, RANKS
 from .synonyms import canonical_name, synonym_table
 
@@ -125,7 +125,7 @@ def name_anchor(node: Taxon) -> str:
         first, _, rest = name.partition(" ")
         # "Escherichia virus V5", "Lactococcus phage jm3": viruses named after
         # their host's genus, not species of it.
-        if first[:1].isupper() and rest and rest.split(" ", 1)[0].lower() not in VIRUS_WORDS:
+        if first[:1].isupper() and rest and not names_a_virus(name):
             base = first
     if not base:
         return ""
