@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from gutbalance.cli import main
 from gutbalance.knowledge import inheritance_path, lookup, trait_matrix
-from gutbalance.knowledge.lookup import name_genera
+from gutbalance.knowledge.lookup import lineage_of, name_genera
 
 LACHNO = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae"
 GNAVUS = f"{LACHNO}|g__Blautia|s__Ruminococcus_gnavus"  # as MetaPhlAn 3 writes it
@@ -106,3 +106,8 @@ def test_kb_show_says_where_genus_rows_come_from(name, expected):
     result = CliRunner().invoke(main, ["kb", "show", name])
     assert result.exit_code == 0, result.output
     assert expected in result.output
+
+
+def test_a_phage_named_after_its_host_takes_none_of_the_hosts_rows():
+    assert "genus" not in lineage_of("Escherichia virus P1")
+    assert lineage_of("Escherichia coli")["genus"] == "Escherichia"

@@ -220,3 +220,14 @@ def test_a_strain_counts_under_its_species_the_table_does_not_know(tmp_path):
     # the same strain named alone hangs from the same species
     alone = resolve_lineage((taxon("strain", "Acetivibrio thermocellus ATCC 27405"),))
     assert ids(alone) == ids(strain)
+
+
+def test_a_bare_name_after_a_higher_taxon_gets_no_genus_of_that_name():
+    """ "Firmicutes bacterium CAG:41" in a Bracken table or a CSV of names: its
+    first word is a phylum (the table knows it) or a family/order by its
+    ending, never a genus "Firmicutes" that would count in genus richness."""
+    for name in ("Firmicutes bacterium CAG 41", "Clostridiales bacterium", "Lachnospiraceae bacterium Zz9"):
+        resolved = ids(resolve_lineage((taxon("species", name),)))
+        first = name.split(" ", 1)[0]
+        assert f"g__{first}" not in resolved, (name, resolved)
+    assert "g__Nostoc" in ids(resolve_lineage((taxon("species", "Nostoc punctiforme"),)))

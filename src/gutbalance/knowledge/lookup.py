@@ -27,9 +27,18 @@ import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import DataError
-from ..taxonomy import PREFIX_RANK, RANKS, canonical_name, is_unclassified, names_a_virus, names_of, parse_lineage
+from ..taxonomy import (
+    PREFIX_RANK,
+    RANKS,
+    canonical_name,
+    is_unclassified,
+    looks_like_genus,
+    names_a_virus,
+    names_of,
+    parse_lineage,
+)
 from ..taxonomy import taxon as _node_of
-from ..taxonomy.placement import lineage_table, table_lineage
+from ..taxonomy.placement import lineage_table, named_above_genus, table_lineage
 from .loading import EvidenceWeights, KnowledgeBase, evidence_weights, load_knowledge
 from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CONFIDENCE, TRAITS
 
@@ -125,13 +134,6 @@ def preload(kb: KnowledgeBase | None = None) -> KnowledgeBase:
     return kb
 
 
-def _looks_like_genus(word: str) -> bool:
-    # "Lachnospiraceae bacterium 8_1_57FAA": the first word is a family, not a genus.
-    low = word.lower()
-    return bool(word) and word[0].isupper() and not low.endswith(("aceae", "ales", "ia bacterium")) and low not in {
-        "candidate", "uncultured", "unclassified", "unknown", "bacterium"}
-
-
 def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
     """Ranks -> canonical names for a taxon given by name or by full lineage.
 
@@ -152,7 +154,7 @@ def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
         current = out["species"]
     if rank in ("species", "strain"):
         first = current.split(" ", 1)[0]
-        if _looks_like_genus(first) and " " in current:
+        if looks_like_genus(first) and " " in current and not names_a_virus(current):
             out["genus"] = canonical_name("genus", first)
     return out
 
@@ -183,16 +185,9 @@ def species_group_namesake(name: str) -> str:
 def _genus_word(name: str) -> str:
     """The genus a species name carries: the first word of a binomial, canonical at genus rank ("" for none)."""
     first, _, rest = name.partition(" ")
-    if not rest or not _looks_like_genus(first):
+    if not rest or not looks_like_genus(first):
         return ""
     return canonical_name("genus", first)
-
-
-def _named_at_another_rank(word: str) -> bool:
-    # "Firmicutes bacterium CAG:41": the lineage table knows the first word
-    # as a phylum, so the name carries no genus.
-    known = lineage_table()
-    return any(_node_of(rank, word).id in known for rank in KB_RANKS if rank not in ("genus", "species"))
 
 
 def _genus_within(genus: str, placed_in: str) -> bool:
@@ -253,7 +248,7 @@ def name_genera(species: str, filed_genus: str = "", placed_in: str = "") -> tup
     carried: list[str] = []
     for name in names:
         genus = _genus_word(name)
-        if genus and genus not in carried and not _named_at_another_rank(name.split(" ", 1)[0]):
+        if genus and genus not in carried and not named_above_genus(name.split(" ", 1)[0]):
             carried.append(genus)
     if not carried:
         return (filed_genus,) if filed_genus else ()

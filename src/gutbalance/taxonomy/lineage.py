@@ -133,6 +133,19 @@ def _is_epithet(name: str) -> bool:
 _VIRUS_ENDINGS = ("virus", "phage")
 
 
+def looks_like_genus(word: str) -> bool:
+    """Whether the first word of a species name can be a genus: capitalised,
+    and not a family, an order or a placeholder word ("Lachnospiraceae
+    bacterium 8_1_57FAA", "Clostridiales bacterium", "uncultured bacterium").
+
+    >>> looks_like_genus("Blautia"), looks_like_genus("Lachnospiraceae")
+    (True, False)
+    """
+    low = word.lower()
+    return bool(word) and word[0].isupper() and not low.endswith(("aceae", "ales", "ia bacterium")) and low not in {
+        "candidate", "uncultured", "unclassified", "unknown", "bacterium"}
+
+
 def names_a_virus(name: str) -> bool:
     """Whether a species name is a virus's named after its host or its host's
     kind: a word after the first ends in "virus" or "phage", so the first
@@ -160,7 +173,7 @@ def binomial_genus(species: Taxon) -> Taxon | None:
     if species.rank != "species" or species.unclassified:
         return None
     word, _, rest = species.name.partition(" ")
-    if not rest or not word[:1].isupper() or names_a_virus(species.name):
+    if not rest or not looks_like_genus(word) or names_a_virus(species.name):
         return None
     return _taxon("genus", word)
 

@@ -174,6 +174,14 @@ def canonical_parent(node: Taxon, input_parent: str) -> str:
     return name_anchor(node) or input_parent
 
 
+def named_above_genus(word: str) -> bool:
+    """Whether the lineage table knows ``word`` as a taxon above genus
+    ("Firmicutes" of "Firmicutes bacterium CAG:41"): a species name that
+    starts with it carries no genus."""
+    known = lineage_table().parents
+    return any(taxon(rank, word).id in known for rank in RANKS[: RANK_INDEX["genus"]])
+
+
 def resolve_lineage(lineage: Lineage) -> Lineage:
     """The lineage a taxon gets in every cohort.
 
@@ -185,7 +193,7 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
     ['k__Bacteria', 'p__Pseudomonadota', 'c__Gammaproteobacteria']
     """
     parents = lineage_table().parents
-    if len(lineage) == 1 and lineage[0].id not in parents:
+    if len(lineage) == 1 and lineage[0].id not in parents and not named_above_genus(lineage[0].name.split(" ", 1)[0]):
         # A bare species name (a Bracken table, a CSV of names) gets the genus
         # of its binomial, as parse_lineage gives a lone s__ id: one name, one
         # place, whichever format carries it.
