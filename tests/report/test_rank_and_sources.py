@@ -263,3 +263,11 @@ def test_a_greengenes_biom_page_names_its_rank(tmp_path, shared_data):
         rank = next(r for r in ranks if f"Computed at {r} rank" in text)
         label = describe_at_rank("richness", rank).label
         assert label in text, (page.name, rank)
+
+
+def test_a_garbled_taxon_id_in_a_saved_file_is_left_out_not_fatal():
+    """One id that names no taxon ("g__", "|") must not fail every page of a
+    re-rendered report: it is left out, as a taxon the profiles lack is."""
+    table = lineages_of_ids(["g__", "|", "s__Bacteroides fragilis"])
+    assert table.index.tolist() == ["s__Bacteroides fragilis"]
+    assert table.loc["s__Bacteroides fragilis", "family"] == "Bacteroidaceae"

@@ -134,6 +134,12 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
         return None
     if _PREFIX.search(text) or ";" in text or "|" in text:
         return parse_lineage(text)
+    if looks_like_feature_id(text):
+        # whatever rank is declared: a hash, a number or a sequence names no taxon
+        raise TaxonomyError(
+            f"{text!r} is a feature id (an ASV/OTU id or sequence), not a taxon name: "
+            "give the table's taxonomy beside it (a taxonomy .qza or .tsv)"
+        )
     if rank is not None:
         found = taxon(rank, text)
         if rank in ("species", "strain") and " " not in found.name and not found.unclassified:

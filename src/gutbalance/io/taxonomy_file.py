@@ -214,10 +214,14 @@ def _mothur_name(part: str) -> str:
     """A taxon of a mothur taxonomy string without its bootstrap confidence
     (``Faecalibacterium(100)``) and quotes; "" for mothur's placeholders
     below the deepest rank it named (``Lachnospiraceae_unclassified``,
-    ``unclassified``, ``unknown``)."""
+    ``Muribaculaceae_ge``, ``unclassified``, ``unknown``)."""
     name = _MOTHUR_CONFIDENCE.sub("", part.strip()).strip().strip('"').strip()
     low = name.lower()
-    if low in {"", "unclassified", "unknown", "unknown_unclassified"} or low.endswith("_unclassified"):
+    # mothur's SILVA references name a rank SILVA leaves unnamed after its
+    # parent with a rank suffix (``Muribaculaceae_ge``, ``Clostridia_or``):
+    # a placeholder, not a taxon.
+    if low in {"", "unclassified", "unknown", "unknown_unclassified"} or low.endswith(
+            ("_unclassified", "_ph", "_cl", "_or", "_fa", "_ge")):
         return ""
     return name
 

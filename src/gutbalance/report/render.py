@@ -27,6 +27,7 @@ from markupsafe import Markup
 
 from .._version import __version__
 from ..cohort import Cohort
+from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
 from ..pillars import component_traits
 from ..reference.comparability import describe as describe_kind
@@ -249,13 +250,20 @@ def lineages_of_ids(ids: Sequence[str]) -> pd.DataFrame:
     >>> lineages_of_ids(["s__Bacteroides fragilis"]).loc["s__Bacteroides fragilis", "family"]
     'Bacteroidaceae'
     """
-    rows = []
+    rows, kept = [], []
     for key in ids:
+        try:
+            lineage = resolve_lineage(parse_lineage(key))
+        except TaxonomyError:
+            # an id a saved file garbled ("g__", "|") names no taxon: left out
+            # like a taxon the profiles do not hold, never failing every page
+            continue
         ranks = dict.fromkeys(RANKS, "")
-        for node in resolve_lineage(parse_lineage(key)):
+        for node in lineage:
             ranks[node.rank] = node.name
         rows.append(ranks)
-    return pd.DataFrame(rows, index=pd.Index(list(ids), name="taxon"), columns=list(RANKS))
+        kept.append(key)
+    return pd.DataFrame(rows, index=pd.Index(kept, name="taxon"), columns=list(RANKS))
 
 
 def display_taxon(taxon: str) -> str:
