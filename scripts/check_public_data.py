@@ -58,14 +58,17 @@ Checks, each printed as it finishes:
    and plant-based diets of David et al. 2014 (as fibre -50 % / +50 %).
 8. ``shapes`` (``--only shapes``): profilers and layouts of other labs tried
    2026-11-27 (benchpro's CAMI gut runs: MetaPhlAn 4 vJan21 and 3 in CAMI
-   layout, MetaPhlAn 4 converted to GTDB, sylph-tax; a mothur ``.shared``
-   with its consensus taxonomy): see :func:`check_shapes`.
+   layout, MetaPhlAn 4 converted to GTDB, sylph-tax; mothur ``.shared``
+   files with their consensus taxonomy, of an animal study and of Baxter et
+   al. 2016's human stool; a level-6 collapsed FeatureTable[Frequency]):
+   see :func:`check_shapes`.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -85,7 +88,8 @@ from gutbalance.simulate import Scenario, parse_antibiotic, simulate
 from gutbalance.simulate.longitudinal import read_table
 from gutbalance.taxonomy.names import is_unclassified
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+#: ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere (a worktree), as for the tests.
+SHARED = Path(os.environ.get("GUTBALANCE_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
 
 GMWI2_EXAMPLES = (
     "gmwi2_repo/manuscript_raw/data/raw/kefir_metaphlan3_results/gmwi2_conda_result",
@@ -908,13 +912,81 @@ def check_shapes(root: Path) -> None:
         say(f"shapes qiime1: {len(phyla)} samples; phyla vs pandas sums of the OTUs by p__, largest per phylum: "
             f"{ {k: float(f'{v:.2g}') for k, v in worst.tail(3).items()} }; phyla only in gutbalance: "
             f"{sorted(set(phyla.columns) - set(expected.columns))}")
-    shared, taxonomy = root / "mothur_ansc595/stability.opti_mcc.shared", root / "mothur_ansc595/stability.taxonomy"
-    if not shared.exists():
-        say("shapes mothur: skipped, mothur_ansc595 absent")
+    _check_level6_frequency(root)
+    for name, (shared, taxonomy) in MOTHUR_PAIRS.items():
+        if not (root / shared).exists():
+            say(f"shapes {name}: skipped, {shared} absent")
+            continue
+        _check_mothur(name, root / shared, root / taxonomy)
+
+
+L6_FREQUENCY = "qiime2_tutorial/gut-table-l6.qza"
+
+
+def _check_level6_frequency(root: Path) -> None:
+    """A level-6 collapsed FeatureTable[Frequency] (``qiime taxa collapse``, the
+    Moving Pictures gut samples): phyla against a pandas sum of its rows by the
+    ``p__`` of their ids, genus Shannon against scikit-bio over the file's rows
+    with a named ``g__`` (grouped by name; with and without Greengenes'
+    bracketed genera, which gutbalance reads at their family) and over
+    gutbalance's vector at each sample's rank."""
+    import io
+
+    import h5py
+    from biom import Table
+
+    path = root / L6_FREQUENCY
+    if not path.exists():
+        say(f"shapes qiime2_l6_frequency: skipped, {L6_FREQUENCY} absent")
         return
-    table = pd.read_csv(shared, sep="\t").set_index("Group").drop(columns=["label", "numOtus"])
+    with h5py.File(io.BytesIO(_qza_member(path, "data/feature-table.biom")), "r") as f:
+        table = Table.from_hdf5(f).to_dataframe(dense=True)
+    shares = table.div(table.sum(axis=0), axis=1)
+    by_phylum = table.index.str.extract(r"p__([^;]*)")[0].str.strip().replace("", None).to_numpy()
+    expected = shares.groupby(by_phylum).sum().T
+    genus = table.index.str.extract(r"g__([^;]*)")[0].str.strip().to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = gutbalance.read(path)
+        scores = score(cohort)
+    phyla = cohort.at_rank("phylum")
+    phyla = phyla.T.groupby(cohort.taxa.loc[phyla.columns, "original"].to_numpy()).sum().T
+    common = [p for p in expected.columns if p in phyla.columns]
+    diff = float(np.abs(expected.loc[phyla.index, common].to_numpy() - phyla[common].to_numpy()).max())
+    own = unbracketed = ours = 0.0
+    for sample in scores.index:
+        named = [(g, v) for g, v in zip(genus, shares[sample], strict=True) if isinstance(g, str) and g and v > 0]
+        own = max(own, abs(_shannon_by_rows(named) - float(scores.loc[sample, "shannon"])))
+        plain = [(g, v) for g, v in named if not g.startswith("[")]  # read at their family (docs/formats.md)
+        unbracketed = max(unbracketed, abs(_shannon_by_rows(plain) - float(scores.loc[sample, "shannon"])))
+        vector = cohort.at_rank(scores.loc[sample, "diversity_rank"]).loc[sample]
+        vector = vector[(vector > 0) & ~cohort.taxa.loc[vector.index, "name"].map(is_unclassified).to_numpy()]
+        ours = max(ours, abs(_shannon_by_rows(list(vector.items())) - float(scores.loc[sample, "shannon"])))
+    ranks = scores["diversity_rank"].value_counts().to_dict()
+    say(f"shapes qiime2_l6_frequency: {len(scores)} samples, {len(table)} rows; counted: "
+        f"{int(cohort.counted_samples().sum())}; phyla vs pandas sums by p__: {diff:.2g} (phyla only in gutbalance: "
+        f"{sorted(set(phyla.columns) - set(expected.columns))}); Shannon vs scikit-bio over the file's named g__ rows "
+        f"by name: {own:.2g}, without Greengenes' bracketed genera: {unbracketed:.2g}, over gutbalance's vector at each sample's rank {ranks}: {ours:.2g}")
+
+
+#: mothur make.shared + classify.otu pairs: an animal study (MiSeq SOP) and
+#: Baxter et al. 2016's human stool (mothur 1.3x, every line ending with a tab;
+#: subsampled to 10,523 reads and filtered, so the taxonomy's sizes are of the full data).
+MOTHUR_PAIRS = {
+    "mothur": ("mothur_ansc595/stability.opti_mcc.shared", "mothur_ansc595/stability.taxonomy"),
+    "mothur_baxter2016": ("baxter2016_mothur/glne007.final.an.unique_list.0.03.subsample.0.03.filter.shared",
+                          "baxter2016_mothur/glne007.final.an.unique_list.0.03.cons.taxonomy"),
+}
+
+
+def _check_mothur(name: str, shared: Path, taxonomy: Path) -> None:
+    table = pd.read_csv(shared, sep="\t", dtype={"Group": str}).set_index("Group").drop(columns=["label", "numOtus"])
+    table = table.loc[:, ~table.columns.str.startswith("Unnamed")]  # the empty column after a trailing tab
     taxa = pd.read_csv(taxonomy, sep="\t").set_index("OTU")
-    sizes_agree = bool((table.sum(axis=0) == taxa.loc[table.columns, "Size"]).all())
+    if set(taxa.index) == set(table.columns):
+        sizes = f"OTU sizes equal the shared file's totals: {bool((table.sum(axis=0) == taxa.loc[table.columns, 'Size']).all())}"
+    else:
+        sizes = f"taxonomy names every OTU of the shared file: {set(table.columns) <= set(taxa.index)}"
 
     def phylum(text: str) -> str | None:
         parts = [p.split("(")[0] for p in text.rstrip(";").split(";")]
@@ -939,7 +1011,7 @@ def check_shapes(root: Path) -> None:
         vector = cohort.at_rank(rank).loc[sample]
         vector = vector[(vector > 0) & ~cohort.taxa.loc[vector.index, "name"].map(is_unclassified).to_numpy()]
         worst = max(worst, abs(_shannon_by_rows(list(vector.items())) - float(scores.loc[sample, "shannon"])))
-    say(f"shapes mothur: {len(scores)} samples; OTU sizes equal the shared file's totals: {sizes_agree}; phyla vs "
+    say(f"shapes {name}: {len(scores)} samples; {sizes}; phyla vs "
         f"pandas sums by the taxonomy's phylum: {diff:.2g} (phyla the lineage table moved them to: {moved}); "
         f"Shannon vs scikit-bio at each sample's rank: {worst:.2g}")
 

@@ -831,6 +831,26 @@ def test_a_mothur_shared_file_with_its_consensus_taxonomy(tmp_path):
     assert family[lachno] == pytest.approx(0.49)  # the OTU mothur named no further than its family
 
 
+def test_a_mothur_shared_file_whose_lines_end_with_a_tab(tmp_path):
+    # mothur 1.3x writes a tab after every value, the last too (SchlossLab's
+    # glne007 files of Baxter et al. 2016): refused as "numOtus '4', but the
+    # header names 5 OTUs", the empty last header cell counted as an OTU.
+    tabbed = "".join(line + "\t\n" for line in MOTHUR_SHARED.splitlines())
+    (tmp_path / "tabbed.shared").write_text(tabbed)
+    (tmp_path / "plain.shared").write_text(MOTHUR_SHARED)
+    (tmp_path / "x.cons.taxonomy").write_text(MOTHUR_TAXONOMY)
+    tabbed_cohort = gutbalance.read([tmp_path / "tabbed.shared", tmp_path / "x.cons.taxonomy"])
+    plain = gutbalance.read([tmp_path / "plain.shared", tmp_path / "x.cons.taxonomy"])
+    assert tabbed_cohort.sample_names == ["ERR3477397_1", "ERR3477398_1"]
+    pd.testing.assert_frame_equal(tabbed_cohort.at_rank("genus"), plain.at_rank("genus"))
+    assert tabbed_cohort.samples["unassigned"].tolist() == pytest.approx([20 / 1000, 0.0])
+    # a row one OTU short is still refused, naming its line
+    (tmp_path / "short.shared").write_text(tabbed.replace("\t490\t0\t\n", "\t490\t\n"))
+    with pytest.raises(gutbalance.errors.FormatError, match="expected 8 fields like the header") as err:
+        gutbalance.read([tmp_path / "short.shared", tmp_path / "x.cons.taxonomy"])
+    assert err.value.line == 3
+
+
 @pytest.mark.parametrize(
     ("shared", "taxonomy", "line", "field", "message"),
     [

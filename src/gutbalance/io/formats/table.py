@@ -554,7 +554,16 @@ def _mothur_shared(
     """A mothur ``.shared`` file as a samples x OTUs table: its ``Group``
     column names the samples, ``label`` (the clustering cutoff) must be one,
     ``numOtus`` must count the OTU columns, and the OTU ids need the
-    consensus taxonomy beside the file."""
+    consensus taxonomy beside the file.  mothur 1.3x ends every line with a
+    tab (SchlossLab's Baxter et al. 2016 files): that empty last header cell
+    is no OTU."""
+    if len(header) > 4 and header[-1] == "":
+        for line, record in data:
+            if len(record) != len(header) or record[-1] != "":
+                raise FormatError(f"expected {len(header)} fields like the header (each line ending with a tab, "
+                                  f"as mothur writes it), found {len(record)}", path=path, line=line)
+        header = header[:-1]
+        data = [(line, record[:-1]) for line, record in data]
     _check_widths(data, len(header), path)
     labels: dict[str, int] = {}
     for line, record in data:
