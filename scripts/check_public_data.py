@@ -273,7 +273,10 @@ def check_gmhi(root: Path, out: Path) -> None:
         return
     ours = _scores_of_table(root, out)
     mh_file, mn_file = SHARED / "gmhi" / "MH_species.txt", SHARED / "gmhi" / "MN_species.txt"
-    if ours is None or not mh_file.exists():
+    if ours is None:
+        return
+    if not mh_file.exists():
+        say(f"gmhi: skipped, {mh_file} absent (set GUTBALANCE_SHARED_DATA)")
         return
     table = pd.read_csv(table_path, index_col=0, encoding="utf-8-sig")
     independent = reference_gmhi(table, _species_list(mh_file), _species_list(mn_file))
