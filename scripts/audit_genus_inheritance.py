@@ -49,6 +49,7 @@ from gutbalance.knowledge.lookup import (  # noqa: E402
     inheritance_path,
     name_genera,
     placed_in,
+    renamed_into,
     species_group_namesake,
 )
 from gutbalance.knowledge.schema import KB_RANKS  # noqa: E402
@@ -187,6 +188,11 @@ def main() -> int:
     print(f"  of which took traits from that genus or family without a species row: {len(inherits)} "
           f"({int(inherits['sets'].str.contains('labelled|kefir|prebiotics|zeller', regex=True).sum())} in the real profiles)")
     print(f"  filed family is not the family of the current name's genus: {int(((table['genus_family'] != '') & (table['filed_family'] != table['genus_family'])).sum())}")
+    legacy = sorted(f"{species} ({lin['family']} -> {renamed_into(species, 'f__' + lin['family'])['family']})"
+                    for species, lin in lineages.items()
+                    if lin.get("family") and renamed_into(species, "f__" + lin["family"]))
+    print(f"species moved by a published combination into a genus of another family, taking that family's rows: "
+          f"{len(legacy)}: {', '.join(legacy)}")
     moved = moved_calls(lineages)
     if args.output:
         moved.to_csv(args.output.with_suffix(".moved.tsv"), sep="\t", index=False)

@@ -111,3 +111,37 @@ def test_kb_show_says_where_genus_rows_come_from(name, expected):
 def test_a_phage_named_after_its_host_takes_none_of_the_hosts_rows():
     assert "genus" not in lineage_of("Escherichia virus P1")
     assert lineage_of("Escherichia coli")["genus"] == "Escherichia"
+
+
+ELIGENS = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Eubacteriaceae|g__Eubacterium|s__Eubacterium_eligens"
+LACTARIS = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Ruminococcus|s__Ruminococcus_lactaris"
+
+
+def test_a_species_moved_into_a_genus_of_another_family_takes_that_family():
+    """Lachnospira eligens is filed under Eubacteriaceae (MetaPhlAn 3, kept for GMWI2); the
+    combination into Lachnospira places it in the Lachnospiraceae, so it takes the
+    Lachnospiraceae rows (Atarashi 2011 Treg) and no Eubacterium (Eubacteriaceae) genus row."""
+    path = inheritance_path(lineage_of(ELIGENS))
+    assert ("family", "Lachnospiraceae") in path
+    assert ("family", "Eubacteriaceae") not in path
+    assert ("genus", "Eubacterium") not in path
+    assert ("genus", "Lachnospira") in path
+    assert calls(ELIGENS).loc["treg_induction", "resolved_taxon"] == "Lachnospiraceae"
+    # Mediterraneibacter lactaris, filed under Ruminococcus (Ruminococcaceae) by one source
+    assert calls(LACTARIS).loc["treg_induction", "resolved_taxon"] == "Lachnospiraceae"
+    # the scores use the same rule
+    taxa = pd.DataFrame({"rank": ["species"], "family": ["Eubacteriaceae"], "genus": ["Eubacterium"],
+                         "species": ["Lachnospira eligens"]}, index=["s__Lachnospira eligens"])
+    assert trait_matrix(taxa).resolved_rank.loc["s__Lachnospira eligens", "treg_induction"] == "family"
+
+
+def test_a_misapplied_genus_name_never_renamed_keeps_its_lineage_family():
+    # [Clostridium] scindens has no published combination: no family from its genus name
+    assert ("family", "Clostridiaceae") not in inheritance_path(lineage_of(SCINDENS))
+    assert ("family", "Lachnospiraceae") in inheritance_path(lineage_of(SCINDENS))
+
+
+def test_kb_show_says_where_family_rows_come_from():
+    result = CliRunner().invoke(main, ["kb", "show", "Eubacterium eligens"])
+    assert result.exit_code == 0, result.output
+    assert "family rows from: Lachnospiraceae" in result.output

@@ -52,6 +52,16 @@ CASES = [
      "|s__Atopobium_parvulum",
      "d__Bacteria;p__Actinobacteriota;c__Coriobacteriia;o__Coriobacteriales;f__Atopobiaceae"
      ";g__Lancefieldella;s__Lancefieldella parvula", "Lancefieldella parvula"),
+    ("Actinomyces species moved to Schaalia (Nouioui 2018; synonym table 2026.11.3)",
+     "k__Bacteria|p__Actinobacteria|c__Actinobacteria|o__Actinomycetales|f__Actinomycetaceae|g__Actinomyces"
+     "|s__Actinomyces_odontolyticus",
+     "d__Bacteria;p__Actinobacteriota;c__Actinomycetia;o__Actinomycetales;f__Actinomycetaceae"
+     ";g__Schaalia;s__Schaalia odontolytica", "Schaalia odontolytica"),
+    ("an illegitimate genus replaced (Tindall 2019; synonym table 2026.11.3)",
+     "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Ruminiclostridium"
+     "|s__Ruminiclostridium_thermocellum",
+     "d__Bacteria;p__Firmicutes_A;c__Clostridia;o__Acetivibrionales;f__Acetivibrionaceae;g__Acetivibrio"
+     ";s__Acetivibrio thermocellus", "Acetivibrio thermocellus"),
     ("Lactobacillus split (Zheng 2020)",
      "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus"
      "|s__Lactobacillus_reuteri",
@@ -108,7 +118,7 @@ def test_one_organism_gets_the_facts_of_every_table_that_names_it():
 
 def test_every_row_cites_a_publication_and_the_version_moved():
     table = synonym_table()
-    assert table.version >= "2026.11.2"
+    assert table.version >= "2026.11.3"
     assert all(row.source.startswith(("doi:", "pmid:")) for row in table.rows)
     # canonical names are themselves current: no chain of renames
     mapping = table.mapping()
@@ -142,3 +152,23 @@ def test_a_doi_or_pmid_source_is_accepted():
             "species\tEubacterium eligens\tLachnospira eligens\tpmid:34020714\tLiu et al. 2021\n")
     table = _parse(text, "synonyms-test")
     assert [row.source for row in table.rows] == ["doi:10.1099/ijs.0.000015", "pmid:34020714"]
+
+
+def test_a_row_either_names_the_record_that_checked_it_or_says_none_was_found():
+    # Second audit of the synonym citations (2026-11-27): every row added since
+    # names the record that gave its DOI; rows still unchecked say they were
+    # searched for again.
+    rows = synonym_table().rows
+    added = [r for r in rows if r.canonical.split(" ")[0] in ("Schaalia", "Acetivibrio")]
+    assert len(added) >= 8
+    assert all("checked" in r.note for r in added)
+    unchecked = [r for r in rows if "DOI not checked against a record offline" in r.note]
+    assert all("searched again in the second audit" in r.note for r in unchecked)
+
+
+def test_oral_schaalia_keeps_its_oral_call_under_its_old_name():
+    # the curated oral_taxon row (Schmidt 2019) moved to the current name
+    for name in ("Actinomyces odontolyticus", "Schaalia odontolytica"):
+        calls = lookup(name).set_index("trait")
+        assert calls.loc["oral_taxon", "value"] == 1
+        assert calls.loc["oral_taxon", "resolved_taxon"] == "Schaalia odontolytica"

@@ -62,6 +62,10 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
         click.echo(f"genus rows from: {genera} (not {lineage['genus']}, a genus none of its names carries in its family)")
     elif sum(r == "genus" for r, _ in path) > 1:
         click.echo("genus rows from: " + ", ".join(n for r, n in path if r == "genus") + " (the genera of its names)")
+    family = next((n for r, n in path if r == "family"), "")
+    if family and lineage.get("family") and family != lineage["family"]:
+        # docs/knowledge-base.md, "A species moved into a genus of another family"
+        click.echo(f"family rows from: {family} (its current genus's family; {lineage['family']} is a legacy placement)")
     if calls.empty:
         click.echo("no traits known at species or any higher rank given")
         return

@@ -255,16 +255,70 @@ def name_genera(species: str, filed_genus: str = "", placed_in: str = "") -> tup
     return tuple(g for g in carried if _genus_within(g, placed_in))
 
 
+def _named_ranks(feature_id: str) -> dict[str, str]:
+    return {t.rank: t.name for t in table_lineage(feature_id) if not t.unclassified}
+
+
+@lru_cache(maxsize=1 << 16)
+def renamed_into(species: str, family: str) -> dict[str, str]:
+    """The family and higher ranks of a species' current genus, where the
+    species was moved into that genus by a published combination and the
+    lineage table files the species in another family (``family``, a feature
+    id): a profiler's legacy placement.  Empty otherwise.
+
+    MetaPhlAn 3 files *Lachnospira eligens* under *Eubacterium*,
+    Eubacteriaceae, because NCBI did when the species was "[Eubacterium]
+    eligens"; the combination into *Lachnospira* places it in the
+    Lachnospiraceae (so does GTDB), and GMWI2 still reads the clade as it
+    was fitted (the lineage table is not changed).  A species whose current
+    name carries a misapplied genus name (*Clostridium scindens*, never
+    renamed) has no published combination, so its lineage's family stands.
+
+    >>> renamed_into("Lachnospira eligens", "f__Eubacteriaceae")["family"]
+    'Lachnospiraceae'
+    >>> renamed_into("Clostridium scindens", "f__Lachnospiraceae")
+    {}
+    """
+    if len(names_of("species", species)) < 2:  # no former name: no published combination
+        return {}
+    genus = _genus_word(species)
+    genus_id = _node_of("genus", genus).id if genus else ""
+    if not genus_id or genus_id not in lineage_table():
+        return {}
+    ranks = _named_ranks(genus_id)
+    current = ranks.get("family")
+    if not current or not family.startswith("f__") or _node_of("family", current).id == family:
+        return {}
+    return {r: n for r, n in ranks.items() if r in KB_RANKS and KB_RANKS.index(r) >= KB_RANKS.index("family")}
+
+
+def _table_placed(lineage: dict[str, str]) -> dict[str, str]:
+    """``lineage`` as the lineage table places its species where it knows it."""
+    species = lineage.get("species", "")
+    if species and _node_of("species", species).id in lineage_table():
+        return _named_ranks(_node_of("species", species).id)
+    return lineage
+
+
+def _family_of(lineage: dict[str, str]) -> str:
+    """Feature id of the family the lineage table (or ``lineage``) files a species in ("" for none)."""
+    family = _table_placed(lineage).get("family", "")
+    return _node_of("family", family).id if family else ""
+
+
 def placed_in(lineage: dict[str, str]) -> str:
     """Feature id of a species' family, else of the nearest rank above it
     that is named ("" for none): as the lineage table places the species
     where it knows it (so a genus is compared with the species in one
     taxonomy: a hand-written Morganellaceae *Providencia stuartii* and the
-    table's Enterobacteriaceae *Providencia*), else as ``lineage`` gives it."""
+    table's Enterobacteriaceae *Providencia*), else as ``lineage`` gives it;
+    the family of its current genus where that placement is a legacy one
+    (:func:`renamed_into`)."""
+    placed = _table_placed(lineage)
+    found = next((_node_of(r, placed[r]).id for r in KB_RANKS[KB_RANKS.index("family"):] if placed.get(r)), "")
     species = lineage.get("species", "")
-    if species and _node_of("species", species).id in lineage_table():
-        lineage = {t.rank: t.name for t in table_lineage(_node_of("species", species).id) if not t.unclassified}
-    return next((_node_of(r, lineage[r]).id for r in KB_RANKS[KB_RANKS.index("family"):] if lineage.get(r)), "")
+    moved = renamed_into(species, found) if species else {}
+    return _node_of("family", moved["family"]).id if moved else found
 
 
 def inheritance_path(lineage: dict[str, str], max_rank: str = "phylum") -> tuple[tuple[str, str], ...]:
@@ -273,18 +327,24 @@ def inheritance_path(lineage: dict[str, str], max_rank: str = "phylum") -> tuple
 
     A species (or strain) takes its genus rows from :func:`name_genera`,
     not simply from the genus of its lineage; every other rank from its
-    lineage.  A species group without rows of its own takes its namesake's
+    lineage, except that a species moved by a published combination into a
+    genus of another family than the one it is filed in takes the family and
+    higher ranks of its current genus (:func:`renamed_into`: *Lachnospira
+    eligens*, filed under Eubacteriaceae, takes the Lachnospiraceae rows).
+    A species group without rows of its own takes its namesake's
     (assumed: the group is named after the species whose markers the
     profiler found, in stool nearly always the namesake); its own rows come
     first.
     """
     stop = KB_RANKS.index(max_rank)
     species = lineage.get("species", "")
+    family = placed_in(lineage) if species else ""
+    moved = renamed_into(species, _family_of(lineage)) if species else {}
     path: list[tuple[str, str]] = []
     for rank in KB_RANKS[: stop + 1]:
-        written = lineage.get(rank)
+        written = moved.get(rank) or lineage.get(rank)
         if rank == "genus" and species:
-            genera = name_genera(species_group_namesake(species) or species, written or "", placed_in(lineage))
+            genera = name_genera(species_group_namesake(species) or species, written or "", family)
             path.extend(("genus", genus) for genus in genera)
             continue
         if not written:
