@@ -165,7 +165,8 @@ def test_kaiju_table_reads_its_rank_counts_and_unassigned_share(tmp_path):
     species = cohort.at_rank("species")
     assert species.loc["S1", "s__Bacteroides fragilis"] == pytest.approx(3000 / total, abs=1e-12)
     assert cohort.at_rank("domain").loc["S1", "k__Viruses"] == pytest.approx(500 / total, abs=1e-12)
-    assert cohort.counts is not None and cohort.all_counted
+    assert cohort.counts is not None
+    assert cohort.all_counted
 
 
 def test_kaiju_lineages_give_the_last_name_and_several_files_are_several_samples(tmp_path):
@@ -255,7 +256,8 @@ def test_mgtk_and_protal_are_read_with_an_unknown_species_as_a_placeholder(tmp_p
     assert species.loc["S2", "s__Bacteroides fragilis"] == pytest.approx(0.7, abs=1e-12)
     assert bool(cohort.taxa.loc["s__Clostridium unclassified", "unclassified"])
     assert cohort.at_rank("genus").loc["S1", "g__Clostridium"] == pytest.approx(0.2, abs=1e-12)
-    assert profiler_family("mg-tk", "") == "MG-TK" and profiler_family("protal", "") == "protal"
+    assert profiler_family("mg-tk", "") == "MG-TK"
+    assert profiler_family("protal", "") == "protal"
     assert profiler_family("sylph", "sylph-tax") == "sylph"
 
 
