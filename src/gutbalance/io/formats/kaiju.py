@@ -36,6 +36,7 @@ How a table becomes profiles:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
@@ -49,6 +50,7 @@ _NOT_ASSIGNED = re.compile(r"^cannot be assigned to a \(non-viral\) (\S+)$", re.
 _FILTERED = re.compile(r"^belong to a \(non-viral\) (\S+) with less than\b", re.IGNORECASE)
 _ID_ONLY = re.compile(r"^taxonid:\d+$")
 _KAIJU_SUFFIX = re.compile(r"[._-]kaiju$", re.IGNORECASE)
+_OUT_SUFFIX = re.compile(r"\.out$", re.IGNORECASE)
 #: Percentages are printed with six decimals: a sample's reads may differ from
 #: what its percentages imply by this share before rows count as lost.
 _PERCENT_SLACK = 1e-4
@@ -64,7 +66,9 @@ def sniff(source: Source) -> bool:
 
 
 def _sample(file_column: str) -> str:
-    name = sample_name_from_path(file_column)
+    """The sample of a ``file`` entry: the name of the kaiju output it summarises
+    (``S1.kaiju.tsv``, ``S1.kaiju.out`` -> ``S1``)."""
+    name = sample_name_from_path(_OUT_SUFFIX.sub("", Path(file_column).name))
     return sample_name_from_path(_KAIJU_SUFFIX.sub("", name)) or name
 
 
