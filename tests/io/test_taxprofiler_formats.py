@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import gutbalance
 from gutbalance.errors import FormatError, GutBalanceError
 from gutbalance.io import read_source
+from gutbalance.io.registry import formats
 from gutbalance.io.source import Source
 from gutbalance.reference.comparability import profiler_family
 from tests.helpers import scored
@@ -343,3 +344,14 @@ def test_round_trip_through_convert_keeps_every_clade(tmp_path, name, suffix):
         for key in present:
             assert after.iloc[0][key] == pytest.approx(before.iloc[0][key], abs=1e-12), key
     assert back.samples["unassigned"].iloc[0] == pytest.approx(cohort.samples["unassigned"].iloc[0], abs=1e-12)
+
+
+def test_headerless_kraken_and_metaphlan_rows_are_not_taken_for_mgtk():
+    mpa = "d__Bacteria\t800\nd__Bacteria|p__Bacillota\t500\nd__Bacteria|p__Bacillota|g__Blautia\t100\n"
+    deep_first = "d__Bacteria|p__Bacillota\t500\nd__Bacteria|p__Bacillota|g__Blautia\t100\n"
+    sniff_mgtk = formats()["mg-tk"].sniff
+    for text in (mpa, deep_first):
+        assert not sniff_mgtk(Source.from_bytes(text.encode(), "S1.txt"))
+    (profile,) = _read(mpa, "S1.txt")
+    assert profile.source_format == "kraken-mpa"
+    assert sniff_mgtk(Source.from_bytes(_mgtk().encode(), "S1.profile"))

@@ -51,9 +51,9 @@ _FILTERED = re.compile(r"^belong to a \(non-viral\) (\S+) with less than\b", re.
 _ID_ONLY = re.compile(r"^taxonid:\d+$")
 _KAIJU_SUFFIX = re.compile(r"[._-]kaiju$", re.IGNORECASE)
 _OUT_SUFFIX = re.compile(r"\.out$", re.IGNORECASE)
-#: Percentages are printed with six decimals: a sample's reads may differ from
-#: what its percentages imply by this share before rows count as lost.
-_PERCENT_SLACK = 1e-4
+#: kaiju2table prints percentages with six decimals: a percentage p may be off
+#: by half of 1e-6, so the total it implies by that share of itself.
+_PERCENT_ROUNDING = 5e-7
 
 
 def sniff(source: Source) -> bool:
@@ -149,8 +149,11 @@ def read(source: Source) -> list[SampleProfile]:
         total = sum(r[2] for r in sample_rows)
         if total <= 0:
             raise FormatError(f"sample {sample!r} has no reads", path=path, line=sample_rows[0][0], field="reads")
-        implied = max((r[2] / (r[1] / 100.0) for r in sample_rows if r[1] > 0 and r[2] > 0), default=total)
-        if total < implied * (1 - _PERCENT_SLACK) - 1:
+        # the row with the most reads has the most precise percentage: the total it implies
+        biggest = max(sample_rows, key=lambda r: r[2])
+        implied = biggest[2] / (biggest[1] / 100.0) if biggest[1] > 0 else total
+        slack = implied * _PERCENT_ROUNDING / biggest[1] + 1 if biggest[1] > 0 else 0.0
+        if total < implied - slack:
             raise FormatError(
                 f"sample {sample!r}: its rows hold {total:g} reads but their percentages say {implied:.0f} "
                 "(rows lost: truncated or filtered table?)", path=path, line=sample_rows[-1][0], field="percent")

@@ -22,7 +22,9 @@ How a profile is built:
   abundance = fraction (the rows add up to 1).  The files carry no reads and
   no unassigned share.
 * The format is told by its shape (no header, every row a prefixed lineage
-  and a number, with or without a genome before it); the files name neither
+  and a number, with or without a genome before it; MG-TK's lineage
+  ``;``-separated, which tells it from Kraken's ``--use-mpa-style`` and
+  MetaPhlAn 2's headerless ``|`` rows); the files name neither
   tool, so the sample is the file name and the format ``mg-tk`` or
   ``protal`` by that shape.
 """
@@ -59,8 +61,8 @@ def _unknown_as_placeholder(text: str) -> str:
 
 def _shape(fields: list[str]) -> int | None:
     """2 (MG-TK: lineage, fraction), 3 (protal: genome, lineage, fraction) or None."""
-    if len(fields) == 2 and _PREFIXED.match(fields[0].strip()) and is_number(fields[1]):
-        return 2
+    if len(fields) == 2 and _PREFIXED.match(fields[0].strip()) and "|" not in fields[0] and is_number(fields[1]):
+        return 2  # ";"-separated: Kraken's and MetaPhlAn's headerless rows are "|"-separated
     if (len(fields) == 3 and fields[0].strip() and not _PREFIXED.match(fields[0].strip())
             and _PREFIXED.match(fields[1].strip()) and is_number(fields[2])):
         return 3
