@@ -131,16 +131,19 @@ CLI_INPUTS = {
     "metaphlan4_gtdb_r207": [f"{BENCHPRO}/MetaPhlAn4/GTDB/r207"],
     "sylph_tax": [f"{BENCHPRO}/sylph"],
     "motus3_cami_gi": [f"{BENCHPRO}/mOTUs3"],
-    "mgtk_headerless": [f"{BENCHPRO}/MG-TK"],  # refused: not done
-    "protal_headerless": [f"{BENCHPRO}/protal"],  # refused: not done
+    "mgtk_headerless": [f"{BENCHPRO}/MG-TK"],
+    "protal_headerless": [f"{BENCHPRO}/protal"],
     "mothur_shared_with_taxonomy": ["mothur_ansc595/stability.opti_mcc.shared", "mothur_ansc595/stability.taxonomy"],
     "gmwi2_model_file": [str(SHARED / "gmwi2")],
     "krakenuniq": [f"{TAXPASTA_MORE}/krakenuniq/test3.krakenuniq.report.txt",
                    f"{TAXPASTA_MORE}/krakenuniq/ERR3201952.krakenuniq.report.txt"],
     "centrifuge_kreport": [f"{TAXPASTA_MORE}/centrifuge/AD_pe-db1.centrifuge.txt",
                            f"{TAXPASTA_MORE}/centrifuge/barcode52_se-db1.centrifuge.txt"],
-    "kaiju2table": [f"{TAXPASTA_MORE}/kaiju/barcode41_se-barcode41-kaiju.txt"],  # refused: not done
-    "ganon_tre": [f"{TAXPASTA_MORE}/ganon/2612_pe_ERR5766176_db1.ganon.tre"],  # refused: not done
+    # refused on purpose: taxon ids without names (the message says to give kaiju2table names.dmp)
+    "kaiju2table": [f"{TAXPASTA_MORE}/kaiju/barcode41_se-barcode41-kaiju.txt"],
+    "ganon_tre": [f"{TAXPASTA_MORE}/ganon/2612_pe_ERR5766176_db1.ganon.tre"],
+    # refused on purpose: references with ids only (the message says to give the taxonomy or -M/-C)
+    "kmcp_profile": [f"{TAXPASTA_MORE}/kmcp/MOCK_002_Illumina_Hiseq_3000.k.profile"],
     "qiime1_otu_table_t2dm": ["t2dm_qiime1/otu_table.txt"],
 }
 DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
@@ -851,9 +854,10 @@ def _shannon_by_rows(rows: list[tuple[str, float]]) -> float:
 
 
 def check_shapes(root: Path) -> None:
-    """MetaPhlAn 4 (vJan21) and 3 in CAMI layout, their GTDB conversion and
-    sylph-tax: species Shannon against scikit-bio over the file's own species
-    rows (GTDB suffixes merged, as gutbalance does); mothur: phyla against a
+    """MetaPhlAn 4 (vJan21) and 3 in CAMI layout, their GTDB conversion,
+    sylph-tax, MG-TK, protal and ganon: species Shannon against scikit-bio
+    over the file's own species rows (GTDB suffixes merged, as gutbalance
+    does); ganon's unassigned share against the file's; mothur: phyla against a
     pandas sum of the shared file by the taxonomy's phylum, Shannon against
     scikit-bio over gutbalance's vector at each sample's rank without
     placeholders; the file's own OTU sizes against the shared file."""
@@ -868,6 +872,11 @@ def check_shapes(root: Path) -> None:
                                                      for r in f if ";s__" in r[0]]),
             "sylph": ("*.profile", lambda f: [(_gtdb_plain(r[0].split("|s__")[1]), float(r[1]))
                                               for r in f if "|s__" in r[0] and "|t__" not in r[0]]),
+            # headerless: lineage, fraction (MG-TK; "s__?" names no species) / genome, lineage, fraction (protal)
+            "MG-TK": ("*.profile", lambda f: [(_gtdb_plain(r[0].split(";s__")[1]), float(r[1]))
+                                              for r in f if ";s__" in r[0] and not r[0].endswith(";s__?")]),
+            "protal": ("*.profile", lambda f: [(_gtdb_plain(r[1].split("|s__")[1]), float(r[2]))
+                                               for r in f if "|s__" in r[1]]),
         }
         for name, (pattern, species_rows) in layouts.items():
             worst, n = 0.0, 0
@@ -880,6 +889,24 @@ def check_shapes(root: Path) -> None:
                 worst = max(worst, abs(ours - _shannon_by_rows(species_rows(rows))))
                 n += 1
             say(f"shapes {name}: {n} profiles read, species Shannon vs scikit-bio over the file's rows: {worst:.2g}")
+    ganon = sorted(p for p in (root / TAXPASTA_MORE / "ganon").glob("*.tre") if not p.name.startswith("invalid"))
+    if not ganon:
+        say("shapes ganon: skipped, taxpasta_more absent")
+    else:
+        worst_shannon, worst_unassigned = 0.0, 0.0
+        for path in ganon:
+            report = pd.read_csv(path, sep="\t", header=None, dtype={1: str})
+            report.columns = ["rank", "target", "lineage", "name", "unique", "shared", "children", "cumulative", "perc"]
+            rows = list(report.loc[report["rank"] == "species", ["name", "perc"]].itertuples(index=False, name=None))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                cohort = gutbalance.read(path)
+                ours = float(score(cohort)["shannon"].iloc[0])
+            worst_shannon = max(worst_shannon, abs(ours - _shannon_by_rows(rows)))
+            outside = 1 - report.loc[report["rank"] == "superkingdom", "perc"].sum() / 100
+            worst_unassigned = max(worst_unassigned, abs(cohort.samples["unassigned"].iloc[0] - outside))
+        say(f"shapes ganon: {len(ganon)} reports read, species Shannon vs scikit-bio over the file's species rows: "
+            f"{worst_shannon:.2g}; unassigned vs 100 % minus the superkingdom rows (pandas): {worst_unassigned:.2g}")
     uniq = root / TAXPASTA_MORE / "krakenuniq" / "test3.krakenuniq.report.txt"
     if not uniq.exists():
         say("shapes krakenuniq: skipped, taxpasta_more absent")

@@ -171,13 +171,13 @@ def test_an_estimator_unknown_here_is_named_in_the_reason(tmp_path):
     path = tmp_path / "long.csv"
     path.write_text(
         "sample,lineage,clade_abundance,counts_estimated_by\n"
-        "S1,k__Bacteria,1.0,kaiju\n"
-        "S1,k__Bacteria|p__Bacillota,1.0,kaiju\n",
+        "S1,k__Bacteria,1.0,metabuli\n"
+        "S1,k__Bacteria|p__Bacillota,1.0,metabuli\n",
         encoding="utf-8",
     )
     back = gutbalance.read(path)
-    assert diversity_scores(back)["chao1_missing"].iloc[0] == estimated_counts_reason("kaiju")
-    assert "estimated by kaiju" in estimated_counts_reason("kaiju")
+    assert diversity_scores(back)["chao1_missing"].iloc[0] == estimated_counts_reason("metabuli")
+    assert "estimated by metabuli" in estimated_counts_reason("metabuli")
 
 
 @pytest.mark.parametrize("name", ["table.biom", "table.json", "table.qza", "long.csv", "S1.kreport"])

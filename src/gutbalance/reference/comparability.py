@@ -35,8 +35,9 @@ and the warnings say why (:func:`diversity_rank_note`): genus richness
 against a species richness distribution compares two ranks, not two people.
 
 Profiler families are read from what the file says: the format
-(``metaphlan``, ``kraken``) and, for CAMI and tables, the database line
-(``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
+(``metaphlan``, ``kraken``, ``bracken``, ``motus``, ``sylph``, ``ganon``,
+``kaiju``, ``kmcp``, ``mg-tk``, ``protal``: :data:`_FAMILY_BY_FORMAT`) and,
+for CAMI and tables, the database line (``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
 is of unknown kind and is compared with nothing.
 
 A results folder may lack the profiles (``analyze --reports none``, then
@@ -66,7 +67,17 @@ UNKNOWN = "unknown"
 #: sample's profiler family as its run saved it (:func:`saved_profiler`; "" untold): the
 #: kind of a sample whose profiles are not at hand.
 PROFILER_COLUMN = "profiler"
-_FAMILY_BY_FORMAT = {"metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn", "kraken": "Kraken"}
+#: A format that names its profiler (:mod:`gutbalance.io.formats`) -> the family.
+#: Kraken 2, KrakenUniq and Bracken are one family (one database and k-mer
+#: classification; Bracken re-estimates Kraken's reads); the others are each
+#: their own method and database (sylph-tax's GTDB genomes, ganon's and KMCP's
+#: reference genomes, Kaiju's proteins, MG-TK's and protal's marker genes).
+_FAMILY_BY_FORMAT = {
+    "metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn",
+    "kraken": "Kraken", "kraken-mpa": "Kraken", "krakenuniq": "Kraken", "bracken": "Kraken",
+    "motus": "mOTUs", "sylph": "sylph", "ganon": "ganon", "kaiju": "Kaiju", "kmcp": "KMCP",
+    "mg-tk": "MG-TK", "protal": "protal",
+}
 _FAMILY_BY_DATABASE = [
     (re.compile(r"motus", re.IGNORECASE), "mOTUs"),
     (re.compile(r"mpa_v|metaphlan|chocophlan", re.IGNORECASE), "MetaPhlAn"),
@@ -75,7 +86,7 @@ _FAMILY_BY_DATABASE = [
 
 
 def profiler_family(source_format: str, database: str) -> str:
-    """The profiler family of one input ('MetaPhlAn', 'mOTUs', 'Kraken' or 'unknown')."""
+    """The profiler family of one input ('MetaPhlAn', 'mOTUs', 'Kraken', 'sylph', ... or 'unknown')."""
     family = _FAMILY_BY_FORMAT.get(str(source_format or "").lower())
     if family:
         return family

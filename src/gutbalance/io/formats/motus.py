@@ -40,9 +40,9 @@ import re
 import numpy as np
 
 from ...cohort import Lineage, SampleProfile
-from ...errors import FormatError, TaxonomyError
-from ...taxonomy import parse_lineage, taxon
+from ...errors import FormatError
 from ..feature_table import profiles_from_matrix
+from ..one_rank import one_rank_lineage
 from ..registry import Format, register
 from ..source import Source, motus_version, parse_number
 
@@ -87,18 +87,6 @@ def _name(raw: str) -> str:
     return f"{incertae.group(1)} unclassified" if incertae else name
 
 
-def _lineage(rank: str, name: str) -> Lineage:
-    """A species as every reader spells a species-only name (with the genus
-    its binomial names, as ``s__Halobacterium_hubeiense`` parses), so it has
-    one column whichever format it came in; other levels as they are."""
-    if rank == "species":
-        try:
-            return parse_lineage(f"s__{name}")
-        except TaxonomyError:
-            pass
-    return (taxon(rank, name),)
-
-
 def read(source: Source) -> list[SampleProfile]:
     """Read an mOTUs profile (one sample, or a ``motus merge`` table)."""
     path = source.path
@@ -135,7 +123,7 @@ def read(source: Source) -> list[SampleProfile]:
         raw = fields[0].strip()
         if not raw:
             raise FormatError("empty taxon name", path=path, line=lineno, field=columns[0])
-        lineages.append(None if raw.lower() in _UNASSIGNED else _lineage(rank, _name(raw)))
+        lineages.append(None if raw.lower() in _UNASSIGNED else one_rank_lineage(rank, _name(raw)))
         row = [parse_number(v, path=path, line=lineno, field=samples[j], what="abundance")
                for j, v in enumerate(fields[first_sample:])]
         if any(v < 0 for v in row):
