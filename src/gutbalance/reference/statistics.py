@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -29,7 +29,7 @@ from scipy import stats
 
 from ..scores import DIVERSITY_COLUMNS
 from ..taxonomy import RANKS
-from .comparability import comparability_note, mask_rows, sample_diversity_note, sample_reference
+from .comparability import diversity_rank_note, kind_note, mask_rows, sample_kinds_of
 from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
 from .sample import distribution_summary
 
@@ -195,23 +195,48 @@ class CohortStatistics:
         return sum(bool(n) for n in self.kind_notes)
 
 
-def _percentiles(scores: pd.DataFrame, keys: list[str], meta: pd.DataFrame, reference: Reference | None,
-                 kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
+def _kind_key(kind: dict[str, str] | None) -> tuple[str, str] | None:
+    return None if kind is None else (kind["profiler"], kind["rank"])
+
+
+def _once_per_kind(kinds: Sequence[dict[str, str] | None], make: Callable[[dict[str, str] | None], Any]) -> list:
+    """``make(kind)`` of every sample's kind, made once per distinct kind (None: not known)."""
+    made: dict[tuple[str, str] | None, Any] = {}
+    out = []
+    for kind in kinds:
+        key = _kind_key(kind)
+        if key not in made:
+            made[key] = make(kind)
+        out.append(made[key])
+    return out
+
+
+def _percentiles(scores: pd.DataFrame, keys: list[str], reference: Reference | None,
+                 kinds: Sequence[dict[str, str] | None], kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
     """Each sample against the healthy population of its kind, and the reference seen from the
     most common kind among the samples it is comparable with (as it is when none is: the
-    caller then draws none of its figures)."""
+    caller then draws none of its figures).  Ranked once per kind and diversity rank: a
+    sample's row depends on its own kind and rank alone."""
     if reference is None:
         return mask_rows(pd.DataFrame(index=scores.index), kind_notes), None
-    views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
-    pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
-    pct = pct.reindex(scores.index)
+    views = _once_per_kind(kinds, lambda kind: reference.for_kind(kind) if kind is not None else reference)
+    at = (scores["diversity_rank"].fillna("").astype(str) if "diversity_rank" in scores.columns
+          else pd.Series("", index=scores.index))
+    together: dict[tuple[tuple[str, str] | None, str], list[int]] = {}
+    for i, kind in enumerate(kinds):
+        together.setdefault((_kind_key(kind), str(at.iat[i])), []).append(i)
+    frames = []
+    for (_, rank), rows in together.items():
+        view, kind = views[rows[0]], kinds[rows[0]]
+        frame = view.percentiles(scores.iloc[rows][keys])
+        # diversity at another rank than the population's is not ranked against it (a sample
+        # of another kind has no percentile at all: masked below)
+        if "diversity_rank" in scores.columns and not kind_note(kind, view) and diversity_rank_note(rank, view.primary.kind):
+            frame.loc[:, [c for c in (f"{k}{PERCENTILE_SUFFIX}" for k in DIVERSITY_COLUMNS) if c in frame.columns]] = np.nan
+        frames.append(frame)
+    pct = pd.concat(frames).reindex(scores.index) if frames else pd.DataFrame(index=scores.index)
     # a sample of another kind is seen from the primary population (for_kind leaves it),
     # so it must not vote for the population drawn beside the comparable samples
-    # diversity at another rank than the sample's population's is not ranked against it
-    diversity = [c for c in (f"{k}{PERCENTILE_SUFFIX}" for k in DIVERSITY_COLUMNS) if c in pct.columns]
-    for v, s in zip(views, scores.index, strict=True):
-        if diversity and sample_diversity_note(None, scores, s, v, samples=meta):
-            pct.loc[s, diversity] = np.nan
     comparable = [v for v, note in zip(views, kind_notes, strict=True) if not note]
     names = pd.Series([v.primary.name for v in comparable])
     chosen = comparable[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if comparable else reference
@@ -360,8 +385,9 @@ def cohort_statistics(
     """
     keys = list(keys)
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
-    kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
-    pct, drawn = _percentiles(scores, keys, meta, reference, kind_notes)
+    kinds = sample_kinds_of(None, scores, meta)
+    kind_notes = _once_per_kind(kinds, lambda kind: kind_note(kind, reference))
+    pct, drawn = _percentiles(scores, keys, reference, kinds, kind_notes)
     not_comparable = _not_comparable(kind_notes)
     shown = drawn if not not_comparable else None  # the population whose figures the page draws
     if group_columns is None:
