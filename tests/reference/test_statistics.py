@@ -11,7 +11,13 @@ import gutbalance
 from gutbalance.reference import load_reference
 from gutbalance.reference.comparability import PROFILER_COLUMN
 from gutbalance.reference.sample import sample_statistics
-from gutbalance.reference.statistics import cohort_statistics, compare_groups, grouping_columns, summary
+from gutbalance.reference.statistics import (
+    cohort_statistics,
+    compare_groups,
+    diversity_ranks,
+    grouping_columns,
+    summary,
+)
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 
@@ -128,3 +134,10 @@ def test_each_sample_is_placed_as_its_own_page_places_it_whatever_the_other_kind
     # the population drawn beside the cohort is that of the most common comparable kind
     assert result.reference is not None
     assert result.reference.primary.kind["profiler"] == "MetaPhlAn"
+
+
+def test_diversity_ranks_finest_first_and_none_when_the_table_does_not_say():
+    scores = pd.DataFrame({"diversity_rank": ["genus", "species", "", np.nan, "genus", "otu"]})
+    assert diversity_ranks(scores) == ("species", "genus", "otu")
+    assert diversity_ranks(scores.iloc[2:4]) == ()
+    assert diversity_ranks(pd.DataFrame({"richness": [1.0]})) is None

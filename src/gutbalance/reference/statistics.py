@@ -262,12 +262,15 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
     return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 
 
-def diversity_ranks(scores: pd.DataFrame) -> list[str]:
-    """The ranks the samples' diversity was computed at (``diversity_rank``), finest first."""
+def diversity_ranks(scores: pd.DataFrame) -> tuple[str, ...] | None:
+    """The ranks the samples' diversity was computed at (``diversity_rank``), finest first
+    (none for samples without diversity), or None when the table does not say (written
+    before ``diversity_rank`` existed: :func:`~gutbalance.score_specs.describe_at_rank`
+    then keeps the registered texts)."""
     if "diversity_rank" not in scores.columns:
-        return []
+        return None
     found = {v for v in scores["diversity_rank"] if isinstance(v, str) and v}
-    return [r for r in reversed(RANKS) if r in found] + sorted(found - set(RANKS))
+    return tuple(r for r in reversed(RANKS) if r in found) + tuple(sorted(found - set(RANKS)))
 
 
 def _by_rank(scores: pd.DataFrame, key: str, groups: pd.Series, ranks: Sequence[str]) -> tuple[pd.DataFrame, str]:
@@ -312,7 +315,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     groups large enough, with the reason in ``notes``.  The Benjamini-Hochberg
     q is over every test of the column, those within ranks included."""
     groups = groups.reindex(scores.index)
-    ranks = diversity_ranks(scores)
+    ranks = diversity_ranks(scores) or ()
     split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
     notes: dict[str, str] = {}
     if split:

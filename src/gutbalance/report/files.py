@@ -61,7 +61,7 @@ from ..io import read_h5ad, write
 from ..reference.comparability import PROFILER_COLUMN, saved_profilers
 from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
-from ..reference.statistics import cohort_statistics, grouping_columns
+from ..reference.statistics import cohort_statistics, diversity_ranks, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from ..score_specs import describe_at_rank
 from ..scores import scores_json_samples
@@ -69,7 +69,6 @@ from ..scores_table import CONTRIBUTIONS_FILE, RESOLVED_RANK_COLUMN, SCORES_FILE
 from .figures import score_figure
 from .render import (
     Contributions,
-    diversity_ranks,
     missing_reason,
     render_cohort_report,
     render_sample_report,
