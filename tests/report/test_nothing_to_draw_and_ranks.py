@@ -234,3 +234,18 @@ def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_group_and_rank
     pillar = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (out / "figures" / "immune_support.svg").read_text())).split())
     assert "A (n=6)" in pillar
     assert "genus" not in pillar
+
+
+def test_the_words_of_a_chart_break_between_words_only():
+    # SVG text does not wrap, so the charts break lines themselves (textwrap): a hyphenated
+    # word and a word longer than a line (a file name) stay whole, white space is folded
+    long_name = "Subj054_time3_S43_metaphlan3_new_profile_with_a_very_long_file_name_indeed.txt"
+    reason = f"the  Bifidobacterium-rich\tsample {long_name} gives relative abundances, not read counts"
+    svg = ElementTree.fromstring(str(charts.distribution_chart([("all samples", [np.nan], None)], title="t", desc="d",
+                                                               missing=reason)))
+    lines = [t.text or "" for t in svg.iter(f"{SVG}text")]
+    assert " ".join(lines) == "No value to draw: " + " ".join(reason.split()) + "."
+    assert long_name in lines  # a line of its own, not cut
+    assert any("Bifidobacterium-rich" in line for line in lines)
+    assert all("  " not in line for line in lines)
+    assert max(len(line) for line in lines if line != long_name) < len(long_name)
