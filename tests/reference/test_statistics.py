@@ -141,3 +141,11 @@ def test_diversity_ranks_finest_first_and_none_when_the_table_does_not_say():
     assert diversity_ranks(scores) == ("species", "genus", "otu")
     assert diversity_ranks(scores.iloc[2:4]) == ()
     assert diversity_ranks(pd.DataFrame({"richness": [1.0]})) is None
+
+
+def test_what_gutbalance_records_of_each_input_is_never_a_grouping():
+    # a genus count table beside MetaPhlAn profiles: counted True/False, two formats
+    meta = pd.DataFrame({"counted": [True] * 4 + [False] * 4, "source_format": ["csv"] * 4 + ["metaphlan"] * 4,
+                         "counts_estimated_by": ["metaphlan"] * 4 + ["kraken"] * 4, "arm": list("ABABABAB")},
+                        index=[f"s{i}" for i in range(8)])
+    assert grouping_columns(meta) == ["arm"]

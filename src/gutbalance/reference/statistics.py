@@ -37,8 +37,11 @@ from .sample import distribution_summary
 MIN_GROUP_SIZE = 3
 #: A metadata column with more distinct values than this is not a grouping.
 MAX_GROUPS = 6
-#: Columns every Cohort has that are never groupings.
-BUILTIN_COLUMNS = frozenset({"unassigned", "source_file", "source_format", "database", "n_runs"})
+#: Columns a Cohort's samples table has of its own (``gutbalance.cohort``), never groupings:
+#: ``counted`` (True for a table of read counts, False for a relative profile) once split a
+#: cohort of a genus count table and MetaPhlAn profiles into "groups" to compare.
+BUILTIN_COLUMNS = frozenset({"unassigned", "placed", "source_file", "source_format", "database", "counted",
+                             "counts_estimated_by", "n_runs"})
 
 REFERENCES = (
     "Mann HB, Whitney DR (1947) Ann Math Stat 18:50-60. doi:10.1214/aoms/1177730491",
@@ -318,42 +321,32 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     ranks = diversity_ranks(scores) or ()
     split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
     notes: dict[str, str] = {}
-    if split:
-        whole = compare_groups(scores[[k for k in keys if k not in split]], groups).drop(columns="q")
-        parts = [whole]
-        for key in split:
-            frame, note = _by_rank(scores, key, groups, ranks)
-            parts.append(frame)
-            if note:
-                notes[key] = note
-        table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else whole
-        table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
-    else:
-        table = compare_groups(scores[list(keys)], groups)
+    whole = compare_groups(scores[[k for k in keys if k not in split]], groups).drop(columns="q")
+    parts = [whole]
+    for key in split:
+        frame, note = _by_rank(scores, key, groups, ranks)
+        parts.append(frame)
+        if note:
+            notes[key] = note
+    table = pd.concat([p for p in parts if len(p)] or [whole], ignore_index=True)
+    table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
     levels = sorted(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
-        if key in split:
-            rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))
-            if not rows:
-                continue
-            tests[key] = rows
-            # one chart row per group and rank: a box never pools species with genera
-            data = [(f"{lvl}, {rank}", scores.loc[(groups.astype(str) == lvl) & (scores["diversity_rank"] == rank), key]
-                     .astype(float).tolist()) for rank in ranks for lvl in levels]
-            values[key] = data
-            medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in data}
-            summaries[key] = {lbl: summary(v) for lbl, v in data}
-            continue
         rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
         if not rows:
             continue
         tests[key] = rows
-        data = [(lvl, scores.loc[groups.astype(str) == lvl, key].astype(float).tolist()) for lvl in levels]
-        values[key] = data
+        in_group = {lvl: groups.astype(str) == lvl for lvl in levels}
+        # one chart row per group, and per group and rank where the diversity is at several:
+        # a box never pools species with genera
+        data = ([(f"{lvl}, {rank}", scores.loc[in_group[lvl] & (scores["diversity_rank"] == rank), key])
+                 for rank in ranks for lvl in levels] if key in split
+                else [(lvl, scores.loc[in_group[lvl], key]) for lvl in levels])
+        values[key] = [(lbl, v.astype(float).tolist()) for lbl, v in data]
         # a group without a value (GMHI of a genus-level 16S table) has no median, and says nothing on the terminal
-        medians[key] = {lvl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lvl, v in data}
-        summaries[key] = {lvl: summary(v) for lvl, v in data}
+        medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in values[key]}
+        summaries[key] = {lbl: summary(v) for lbl, v in values[key]}
     counts = groups.dropna().astype(str).value_counts().sort_index()
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
                            values=values, medians=medians, summaries=summaries, notes=notes)
