@@ -7,7 +7,18 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from gutbalance.reference.statistics import cohort_statistics, compare_groups, grouping_columns, summary
+import gutbalance
+from gutbalance.reference import load_reference
+from gutbalance.reference.comparability import PROFILER_COLUMN
+from gutbalance.reference.sample import sample_statistics
+from gutbalance.reference.statistics import (
+    cohort_statistics,
+    compare_groups,
+    diversity_ranks,
+    grouping_columns,
+    summary,
+)
+from tests.helpers import SMALL_COMMUNITY, make_cohort
 
 
 def test_compare_groups_matches_scipy_and_benjamini_hochberg():
@@ -80,3 +91,61 @@ def test_a_group_without_any_value_has_no_median_and_no_runtime_warning():
     medians = result.comparisons[0].medians["gmhi"]
     assert np.isnan(medians["animal"])
     assert medians["plant"] == pytest.approx(0.25)
+
+
+def test_each_sample_is_placed_as_its_own_page_places_it_whatever_the_other_kinds():
+    # cohort_statistics ranks once per kind and diversity rank; each row must still be the
+    # sample's own (sample_statistics, one sample at a time): MetaPhlAn, mOTUs, Kraken and
+    # unnamed profiles, a MetaPhlAn sample whose diversity is at genus rank, one whose kind
+    # only its saved results tell, and one whose kind nothing tells
+    names = ["mpa", "motus", "kraken", "table", "mpa_genus", "saved", "untold", "mpa2"]
+    community = list(SMALL_COMMUNITY.items())
+    def shares(i: int) -> dict[str, float]:
+        kept = community[i % 3:]
+        return {k: 100.0 * v / sum(w for _, w in kept) for k, v in kept}
+
+    cohort = make_cohort({n: shares(i) for i, n in enumerate(names)})
+    cohort.samples["source_format"] = ["metaphlan", "cami", "kraken", "csv", "metaphlan", "", "", "metaphlan"]
+    cohort.samples["database"] = ["mpa_v30", "mOTUs 3", "", "", "mpa_v30", "", "", "mpa_v30"]
+    scores = gutbalance.score(cohort)
+    scores["resolved_rank"] = scores["diversity_rank"]
+    scores.loc["mpa_genus", "diversity_rank"] = "genus"
+    scores[PROFILER_COLUMN] = ["", "", "", "", "", "MetaPhlAn", "", ""]
+    meta = cohort.samples.drop(index=["saved", "untold"])
+    keys = ["immune_support", "gmhi", "shannon", "richness"]
+    reference = load_reference()
+    result = cohort_statistics(scores, keys=keys, metadata=meta, reference=reference)
+    placed = 0
+    for i, sample in enumerate(names):
+        profiles = cohort if sample in meta.index else None  # a sample without profiles at hand
+        own = sample_statistics(sample, scores, keys=keys, cohort=profiles, reference=reference)
+        assert result.kind_notes[i] == own.not_comparable, sample
+        for position in own.positions:
+            cell = result.percentiles.at[sample, f"{position.key}_percentile"]
+            if position.percentile is None:
+                assert np.isnan(cell), (sample, position.key)
+            else:
+                assert cell == pytest.approx(position.percentile, abs=1e-12), (sample, position.key)
+                placed += 1
+    assert [bool(n) for n in result.kind_notes] == [False, False, True, True, False, False, True, False]
+    assert np.isnan(result.percentiles.at["mpa_genus", "richness_percentile"])
+    assert np.isfinite(result.percentiles.at["mpa_genus", "immune_support_percentile"])
+    assert placed == 5 * len(keys) - 2  # the genus-rank sample's two diversity scores are not placed
+    # the population drawn beside the cohort is that of the most common comparable kind
+    assert result.reference is not None
+    assert result.reference.primary.kind["profiler"] == "MetaPhlAn"
+
+
+def test_diversity_ranks_finest_first_and_none_when_the_table_does_not_say():
+    scores = pd.DataFrame({"diversity_rank": ["genus", "species", "", np.nan, "genus", "otu"]})
+    assert diversity_ranks(scores) == ("species", "genus", "otu")
+    assert diversity_ranks(scores.iloc[2:4]) == ()
+    assert diversity_ranks(pd.DataFrame({"richness": [1.0]})) is None
+
+
+def test_what_gutbalance_records_of_each_input_is_never_a_grouping():
+    # a genus count table beside MetaPhlAn profiles: counted True/False, two formats
+    meta = pd.DataFrame({"counted": [True] * 4 + [False] * 4, "source_format": ["csv"] * 4 + ["metaphlan"] * 4,
+                         "counts_estimated_by": ["metaphlan"] * 4 + ["kraken"] * 4, "arm": list("ABABABAB")},
+                        index=[f"s{i}" for i in range(8)])
+    assert grouping_columns(meta) == ["arm"]

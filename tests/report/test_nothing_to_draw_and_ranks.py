@@ -234,3 +234,56 @@ def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_group_and_rank
     pillar = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (out / "figures" / "immune_support.svg").read_text())).split())
     assert "A (n=6)" in pillar
     assert "genus" not in pillar
+
+
+def test_the_words_of_a_chart_break_between_words_only():
+    # SVG text does not wrap, so the charts break lines themselves (textwrap): a hyphenated
+    # word and a word longer than a line (a file name) stay whole, white space is folded
+    long_name = "Subj054_time3_S43_metaphlan3_new_profile_with_a_very_long_file_name_indeed.txt"
+    reason = f"the  Bifidobacterium-rich\tsample {long_name} gives relative abundances, not read counts"
+    svg = ElementTree.fromstring(str(charts.distribution_chart([("all samples", [np.nan], None)], title="t", desc="d",
+                                                               missing=reason)))
+    lines = [t.text or "" for t in svg.iter(f"{SVG}text")]
+    assert " ".join(lines) == "No value to draw: " + " ".join(reason.split()) + "."
+    assert long_name in lines  # a line of its own, not cut
+    assert any("Bifidobacterium-rich" in line for line in lines)
+    assert all("  " not in line for line in lines)
+    assert max(len(line) for line in lines if line != long_name) < len(long_name)
+
+
+def _figure_words(path: Path) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))).split())
+
+
+def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_rank_with_or_without_groups(tmp_path):
+    # a 16S-style genus count table (samples as rows, bare genus names: --feature-rank genus)
+    # beside MetaPhlAn species profiles; one sample of each kind has no group
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(rng.integers(5, 40, (6, len(GENUS_ROWS))), columns=GENUS_ROWS,
+                         index=pd.Index([f"g_{i}" for i in range(6)], name="SampleID"))
+    table.to_csv(tmp_path / "genus.csv")
+    for i in range(6):
+        write_metaphlan(tmp_path / f"mpa_{i}.txt", _species(i % 4))
+    samples = [f"g_{i}" for i in range(6)] + [f"mpa_{i}" for i in range(6)]
+    pd.DataFrame({"sample": samples, "arm": ["A", "B", "A", "B", "A", ""] * 2}).to_csv(
+        tmp_path / "meta.tsv", sep="\t", index=False)
+    inputs = [str(tmp_path / "genus.csv"), *map(str, sorted(tmp_path.glob("mpa_*.txt"))), "--feature-rank", "genus"]
+
+    _run(["analyze", *inputs, "-o", str(tmp_path / "plain")])
+    scores = pd.read_csv(tmp_path / "plain" / "scores.tsv", sep="\t", index_col=0)
+    assert scores["diversity_rank"].value_counts().to_dict() == {"genus": 6, "species": 6}
+    richness = _figure_words(tmp_path / "plain" / "figures" / "richness.svg")
+    assert "all samples, genus (n=6)" in richness
+    assert "all samples, species (n=6)" in richness
+    assert "(n=12)" not in richness  # no box pools genera with species
+    pillar = _figure_words(tmp_path / "plain" / "figures" / "immune_support.svg")
+    assert "all samples (n=12)" in pillar
+    # whether the input gave read counts is no grouping of the samples to compare
+    assert "By <span class=\"name\">counted" not in (tmp_path / "plain" / "report.html").read_text(encoding="utf-8")
+
+    _run(["analyze", *inputs, "-o", str(tmp_path / "groups"), "--metadata", str(tmp_path / "meta.tsv"),
+          "--group-column", "arm"])
+    richness = _figure_words(tmp_path / "groups" / "figures" / "richness.svg")
+    boxes = re.findall(r"(\w+), (genus|species) \(n=(\d+)\)", richness)
+    assert sorted(boxes) == [("A", "genus", "3"), ("A", "species", "3"), ("B", "genus", "2"), ("B", "species", "2")]
+    assert "nan" not in richness

@@ -291,19 +291,32 @@ def sample_kind(cohort, scores: pd.DataFrame, sample: str,
     its profiles (``source_format`` and ``database`` of ``cohort.samples`` or
     ``samples``) when they are at hand, else from :data:`PROFILER_COLUMN` of
     ``scores`` (what its run saved); None when neither tells."""
+    return sample_kinds_of(cohort, scores.loc[[sample]], samples)[0]
+
+
+def sample_kinds_of(cohort, scores: pd.DataFrame,
+                    samples: pd.DataFrame | None = None) -> list[dict[str, str] | None]:
+    """:func:`sample_kind` of every sample of ``scores``, in its order, in one pass
+    over the table (each from its own row and its own profiles alone)."""
     if "diversity_rank" not in scores:
-        return None
-    rank = kind_ranks(scores).reindex([sample]).fillna("").astype(str)
+        return [None] * len(scores)
+    ranks = kind_ranks(scores)
     table = samples if samples is not None else (cohort.samples if cohort is not None else None)
-    if table is not None and sample in table.index and "source_format" in table.columns:
-        profiler, rank_name = sample_kinds(table.loc[[sample]], rank).iloc[0]
-        return {"profiler": str(profiler), "rank": str(rank_name)}
-    saved = str(scores[PROFILER_COLUMN].get(sample, "") or "") if PROFILER_COLUMN in scores else ""
-    if not saved and "warnings" in scores:
-        saved = saved_profiler(str(scores["warnings"].get(sample, "") or ""))
-    if saved:
-        return {"profiler": saved, "rank": str(rank.iloc[0])}
-    return None
+    profiled = (scores.index.isin(table.index) if table is not None and "source_format" in table.columns
+                else np.zeros(len(scores), dtype=bool))
+    kinds = sample_kinds(table.reindex(scores.index), ranks) if table is not None and profiled.any() else None
+    saved = scores.get(PROFILER_COLUMN)
+    warnings = scores.get("warnings")
+    out: list[dict[str, str] | None] = []
+    for i in range(len(scores)):
+        if kinds is not None and profiled[i]:
+            out.append({"profiler": str(kinds["profiler"].iat[i]), "rank": str(kinds["rank"].iat[i])})
+            continue
+        name = str(saved.iat[i] or "") if saved is not None else ""
+        if not name and warnings is not None:
+            name = saved_profiler(str(warnings.iat[i] or ""))
+        out.append({"profiler": name, "rank": str(ranks.iat[i])} if name else None)
+    return out
 
 
 def sample_reference(cohort, scores: pd.DataFrame, sample: str, reference,
@@ -326,7 +339,13 @@ def comparability_note(
     saved tell its profiler)."""
     if reference is None or not reference.primary.kind:
         return ""
-    kind = sample_kind(cohort, scores, sample, samples)
+    return kind_note(sample_kind(cohort, scores, sample, samples), reference)
+
+
+def kind_note(kind: dict[str, str] | None, reference) -> str:
+    """:func:`comparability_note` of a sample of ``kind`` (None: not known)."""
+    if reference is None or not reference.primary.kind:
+        return ""
     if kind is not None:
         kinds = pd.DataFrame([kind], columns=["profiler", "rank"])
         return not_comparable_notes(kinds, reference, f"reference ({reference.primary.label})")[0]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -29,7 +29,7 @@ from scipy import stats
 
 from ..scores import DIVERSITY_COLUMNS
 from ..taxonomy import RANKS
-from .comparability import comparability_note, mask_rows, sample_diversity_note, sample_reference
+from .comparability import diversity_rank_note, kind_note, mask_rows, sample_kinds_of
 from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
 from .sample import distribution_summary
 
@@ -37,8 +37,11 @@ from .sample import distribution_summary
 MIN_GROUP_SIZE = 3
 #: A metadata column with more distinct values than this is not a grouping.
 MAX_GROUPS = 6
-#: Columns every Cohort has that are never groupings.
-BUILTIN_COLUMNS = frozenset({"unassigned", "source_file", "source_format", "database", "n_runs"})
+#: Columns a Cohort's samples table has of its own (``gutbalance.cohort``), never groupings:
+#: ``counted`` (True for a table of read counts, False for a relative profile) once split a
+#: cohort of a genus count table and MetaPhlAn profiles into "groups" to compare.
+BUILTIN_COLUMNS = frozenset({"unassigned", "placed", "source_file", "source_format", "database", "counted",
+                             "counts_estimated_by", "n_runs"})
 
 REFERENCES = (
     "Mann HB, Whitney DR (1947) Ann Math Stat 18:50-60. doi:10.1214/aoms/1177730491",
@@ -195,23 +198,48 @@ class CohortStatistics:
         return sum(bool(n) for n in self.kind_notes)
 
 
-def _percentiles(scores: pd.DataFrame, keys: list[str], meta: pd.DataFrame, reference: Reference | None,
-                 kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
+def _kind_key(kind: dict[str, str] | None) -> tuple[str, str] | None:
+    return None if kind is None else (kind["profiler"], kind["rank"])
+
+
+def _once_per_kind(kinds: Sequence[dict[str, str] | None], make: Callable[[dict[str, str] | None], Any]) -> list:
+    """``make(kind)`` of every sample's kind, made once per distinct kind (None: not known)."""
+    made: dict[tuple[str, str] | None, Any] = {}
+    out = []
+    for kind in kinds:
+        key = _kind_key(kind)
+        if key not in made:
+            made[key] = make(kind)
+        out.append(made[key])
+    return out
+
+
+def _percentiles(scores: pd.DataFrame, keys: list[str], reference: Reference | None,
+                 kinds: Sequence[dict[str, str] | None], kind_notes: list[str]) -> tuple[pd.DataFrame, Reference | None]:
     """Each sample against the healthy population of its kind, and the reference seen from the
     most common kind among the samples it is comparable with (as it is when none is: the
-    caller then draws none of its figures)."""
+    caller then draws none of its figures).  Ranked once per kind and diversity rank: a
+    sample's row depends on its own kind and rank alone."""
     if reference is None:
         return mask_rows(pd.DataFrame(index=scores.index), kind_notes), None
-    views = [sample_reference(None, scores, s, reference, samples=meta) for s in scores.index]
-    pct = pd.concat([v.percentiles(scores.loc[[s], keys]) for v, s in zip(views, scores.index, strict=True)])
-    pct = pct.reindex(scores.index)
+    views = _once_per_kind(kinds, lambda kind: reference.for_kind(kind) if kind is not None else reference)
+    at = (scores["diversity_rank"].fillna("").astype(str) if "diversity_rank" in scores.columns
+          else pd.Series("", index=scores.index))
+    together: dict[tuple[tuple[str, str] | None, str], list[int]] = {}
+    for i, kind in enumerate(kinds):
+        together.setdefault((_kind_key(kind), str(at.iat[i])), []).append(i)
+    frames = []
+    for (_, rank), rows in together.items():
+        view, kind = views[rows[0]], kinds[rows[0]]
+        frame = view.percentiles(scores.iloc[rows][keys])
+        # diversity at another rank than the population's is not ranked against it (a sample
+        # of another kind has no percentile at all: masked below)
+        if "diversity_rank" in scores.columns and not kind_note(kind, view) and diversity_rank_note(rank, view.primary.kind):
+            frame.loc[:, [c for c in (f"{k}{PERCENTILE_SUFFIX}" for k in DIVERSITY_COLUMNS) if c in frame.columns]] = np.nan
+        frames.append(frame)
+    pct = pd.concat(frames).reindex(scores.index) if frames else pd.DataFrame(index=scores.index)
     # a sample of another kind is seen from the primary population (for_kind leaves it),
     # so it must not vote for the population drawn beside the comparable samples
-    # diversity at another rank than the sample's population's is not ranked against it
-    diversity = [c for c in (f"{k}{PERCENTILE_SUFFIX}" for k in DIVERSITY_COLUMNS) if c in pct.columns]
-    for v, s in zip(views, scores.index, strict=True):
-        if diversity and sample_diversity_note(None, scores, s, v, samples=meta):
-            pct.loc[s, diversity] = np.nan
     comparable = [v for v, note in zip(views, kind_notes, strict=True) if not note]
     names = pd.Series([v.primary.name for v in comparable])
     chosen = comparable[int(names.eq(names.mode().iloc[0]).to_numpy().argmax())] if comparable else reference
@@ -237,12 +265,15 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
     return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 
 
-def diversity_ranks(scores: pd.DataFrame) -> list[str]:
-    """The ranks the samples' diversity was computed at (``diversity_rank``), finest first."""
+def diversity_ranks(scores: pd.DataFrame) -> tuple[str, ...] | None:
+    """The ranks the samples' diversity was computed at (``diversity_rank``), finest first
+    (none for samples without diversity), or None when the table does not say (written
+    before ``diversity_rank`` existed: :func:`~gutbalance.score_specs.describe_at_rank`
+    then keeps the registered texts)."""
     if "diversity_rank" not in scores.columns:
-        return []
+        return None
     found = {v for v in scores["diversity_rank"] if isinstance(v, str) and v}
-    return [r for r in reversed(RANKS) if r in found] + sorted(found - set(RANKS))
+    return tuple(r for r in reversed(RANKS) if r in found) + tuple(sorted(found - set(RANKS)))
 
 
 def _by_rank(scores: pd.DataFrame, key: str, groups: pd.Series, ranks: Sequence[str]) -> tuple[pd.DataFrame, str]:
@@ -287,45 +318,35 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     groups large enough, with the reason in ``notes``.  The Benjamini-Hochberg
     q is over every test of the column, those within ranks included."""
     groups = groups.reindex(scores.index)
-    ranks = diversity_ranks(scores)
+    ranks = diversity_ranks(scores) or ()
     split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
     notes: dict[str, str] = {}
-    if split:
-        whole = compare_groups(scores[[k for k in keys if k not in split]], groups).drop(columns="q")
-        parts = [whole]
-        for key in split:
-            frame, note = _by_rank(scores, key, groups, ranks)
-            parts.append(frame)
-            if note:
-                notes[key] = note
-        table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else whole
-        table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
-    else:
-        table = compare_groups(scores[list(keys)], groups)
+    whole = compare_groups(scores[[k for k in keys if k not in split]], groups).drop(columns="q")
+    parts = [whole]
+    for key in split:
+        frame, note = _by_rank(scores, key, groups, ranks)
+        parts.append(frame)
+        if note:
+            notes[key] = note
+    table = pd.concat([p for p in parts if len(p)] or [whole], ignore_index=True)
+    table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
     levels = sorted(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
-        if key in split:
-            rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))
-            if not rows:
-                continue
-            tests[key] = rows
-            # one chart row per group and rank: a box never pools species with genera
-            data = [(f"{lvl}, {rank}", scores.loc[(groups.astype(str) == lvl) & (scores["diversity_rank"] == rank), key]
-                     .astype(float).tolist()) for rank in ranks for lvl in levels]
-            values[key] = data
-            medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in data}
-            summaries[key] = {lbl: summary(v) for lbl, v in data}
-            continue
         rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
         if not rows:
             continue
         tests[key] = rows
-        data = [(lvl, scores.loc[groups.astype(str) == lvl, key].astype(float).tolist()) for lvl in levels]
-        values[key] = data
+        in_group = {lvl: groups.astype(str) == lvl for lvl in levels}
+        # one chart row per group, and per group and rank where the diversity is at several:
+        # a box never pools species with genera
+        data = ([(f"{lvl}, {rank}", scores.loc[in_group[lvl] & (scores["diversity_rank"] == rank), key])
+                 for rank in ranks for lvl in levels] if key in split
+                else [(lvl, scores.loc[in_group[lvl], key]) for lvl in levels])
+        values[key] = [(lbl, v.astype(float).tolist()) for lbl, v in data]
         # a group without a value (GMHI of a genus-level 16S table) has no median, and says nothing on the terminal
-        medians[key] = {lvl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lvl, v in data}
-        summaries[key] = {lvl: summary(v) for lvl, v in data}
+        medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in values[key]}
+        summaries[key] = {lbl: summary(v) for lbl, v in values[key]}
     counts = groups.dropna().astype(str).value_counts().sort_index()
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
                            values=values, medians=medians, summaries=summaries, notes=notes)
@@ -360,8 +381,9 @@ def cohort_statistics(
     """
     keys = list(keys)
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
-    kind_notes = [comparability_note(None, scores, s, reference, samples=meta) for s in scores.index]
-    pct, drawn = _percentiles(scores, keys, meta, reference, kind_notes)
+    kinds = sample_kinds_of(None, scores, meta)
+    kind_notes = _once_per_kind(kinds, lambda kind: kind_note(kind, reference))
+    pct, drawn = _percentiles(scores, keys, reference, kinds, kind_notes)
     not_comparable = _not_comparable(kind_notes)
     shown = drawn if not not_comparable else None  # the population whose figures the page draws
     if group_columns is None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -191,18 +192,6 @@ def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int | N
     return f"<text {attrs}>{escape(text)}</text>"
 
 
-def wrap_words(text: str, chars: int) -> list[str]:
-    """``text`` broken between words into lines of at most ``chars`` characters
-    (SVG text does not wrap; a longer word gets a line of its own)."""
-    lines: list[str] = []
-    for word in str(text).split():
-        if lines and len(lines[-1]) + 1 + len(word) <= chars:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines or [""]
-
-
 def nothing_to_draw(reason: str, *, what: str = "No value to draw") -> str:
     """What a chart says instead of an empty axis: "No value to draw: the
     input gives relative abundances, not read counts ..." (the reason the
@@ -214,7 +203,11 @@ def nothing_to_draw(reason: str, *, what: str = "No value to draw") -> str:
 def _words(x: float, y: float, text: str, width: float, *, size: int = 12, fill: str = MUTED) -> tuple[list[str], int]:
     """``text`` as lines from ``(x, y)`` within ``width`` pixels; the elements
     and the height they take."""
-    lines = wrap_words(text, max(int((width - x) / (size * 0.55)), 12))
+    # SVG text does not wrap.  White space folded, and a word is never cut: not at a hyphen
+    # ("Bifidobacterium-rich", "16S-only") nor inside a word longer than a line (a sample's
+    # file name), which gets a line of its own
+    lines = textwrap.wrap(" ".join(str(text).split()), max(int((width - x) / (size * 0.55)), 12),
+                          break_long_words=False, break_on_hyphens=False) or [""]
     return [_text(x, y + 14 * i, line, size=size, fill=fill) for i, line in enumerate(lines)], 14 * len(lines)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..atomic import write_atomic
 from ..score_specs import describe
+from .charts import nothing_to_draw
 
 if TYPE_CHECKING:  # the names of matplotlib's settings, for the type checker only (matplotlib loads with --figures)
     from matplotlib.typing import RcKeyType
@@ -97,8 +98,7 @@ def _draw(path_stem: Path, score: str, values: pd.Series, *, groups: pd.Series |
                 continue
             ax.scatter(arr, pos + rng.uniform(-0.15, 0.15, len(arr)), s=10, color="#0072B2", alpha=0.6, zorder=3)
     else:  # every value missing, no reference: words, not an empty axis
-        reason = missing.strip().rstrip(".")
-        ax.text(0.0, 0.5, textwrap.fill(f"No value to draw: {reason}." if reason else "No value to draw.", 90),
+        ax.text(0.0, 0.5, textwrap.fill(nothing_to_draw(missing), 90),
                 transform=ax.transAxes, va="center", ha="left", fontsize=9, color="#555555")
         ax.set_axis_off()
     ax.set_yticks(positions, [f"{lbl} (n={len(arr)})" for lbl, arr in rows])

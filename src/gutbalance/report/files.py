@@ -61,7 +61,7 @@ from ..io import read_h5ad, write
 from ..reference.comparability import PROFILER_COLUMN, saved_profilers
 from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
-from ..reference.statistics import cohort_statistics, grouping_columns
+from ..reference.statistics import cohort_statistics, diversity_ranks, grouping_columns
 from ..reference.timeline import Timeline, subjects_from_metadata, subjects_from_names, timelines
 from ..score_specs import describe_at_rank
 from ..scores import scores_json_samples
@@ -69,7 +69,6 @@ from ..scores_table import CONTRIBUTIONS_FILE, RESOLVED_RANK_COLUMN, SCORES_FILE
 from .figures import score_figure
 from .render import (
     Contributions,
-    diversity_ranks,
     missing_reason,
     render_cohort_report,
     render_sample_report,
@@ -285,13 +284,16 @@ def _saved_profilers(cohort: Cohort | None, scores: pd.DataFrame, contributions:
     return out
 
 
-def _groups_by_rank(groups: pd.Series, scores: pd.DataFrame) -> pd.Series:
-    """Each sample's group and the rank of its diversity ("A, genus"): a figure of a diversity
-    score draws a box per group and rank, as the cohort page's group charts do, never one that
-    pools a richness of genera with one of species."""
+def _groups_by_rank(groups: pd.Series | None, scores: pd.DataFrame) -> pd.Series:
+    """Each sample's group and the rank of its diversity ("A, genus"; "all samples, genus"
+    without a grouping): a figure of a diversity score draws a box per group and rank, as the
+    cohort page's group charts do, never one that pools a richness of genera with one of
+    species.  A sample without a group is in no box, as in a figure of one rank."""
+    ranks = scores["diversity_rank"].astype(str)
+    if groups is None:
+        return "all samples, " + ranks
     labels = groups.reindex(scores.index)
-    combined = labels.astype(str) + ", " + scores["diversity_rank"].astype(str)
-    return combined.where(labels.notna() & (labels.astype(str).str.strip() != ""))
+    return (labels.astype(str) + ", " + ranks).where(labels.notna() & (labels.astype(str).str.strip() != ""))
 
 
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
@@ -330,7 +332,7 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
             dist = drawn.distribution(key) if drawn and not mixed else None
             paths = score_figure(
                 out / "figures" / safe_filename(key), key, scores[key], label=info.label,
-                groups=_groups_by_rank(group_series, scores) if mixed and group_series is not None else group_series,
+                groups=_groups_by_rank(group_series, scores) if mixed else group_series,
                 missing=missing_reason(scores, key),
                 reference=dist.values if dist is not None and dist.kind == "values" else None,
                 write=journal.write,

@@ -34,7 +34,7 @@ from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
 from ..reference.statistics import REFERENCES as STATISTICS_REFERENCES
-from ..reference.statistics import CohortStatistics, GroupComparison, percentile_of
+from ..reference.statistics import CohortStatistics, GroupComparison, diversity_ranks, percentile_of
 from ..reference.timeline import Timeline
 from ..score_specs import GROUPS, ScoreInfo, describe, describe_at_rank, ordered
 from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
@@ -592,15 +592,6 @@ def diversity_rank_of(scores: pd.DataFrame, sample: str) -> str | None:
     return value if isinstance(value, str) else ""
 
 
-def diversity_ranks(scores: pd.DataFrame) -> tuple[str, ...] | None:
-    """The ranks the samples' diversity was computed at, finest first (none
-    for samples without diversity), or None when the table does not say."""
-    if "diversity_rank" not in scores.columns:
-        return None
-    found = {v for v in scores["diversity_rank"] if isinstance(v, str) and v}
-    return tuple(r for r in reversed(RANKS) if r in found) + tuple(sorted(found - set(RANKS)))
-
-
 def _rank_counts(scores: pd.DataFrame, ranks: Sequence[str]) -> list[tuple[str, int]]:
     """How many samples have their diversity at each of ``ranks``."""
     column = scores["diversity_rank"]
@@ -720,11 +711,12 @@ def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortSta
 
 
 def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics,
-                      mixed_ranks: bool = False, scores: pd.DataFrame | None = None) -> dict[str, Any]:
+                      mixed_ranks: bool = False, missing: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One grouping column: per score, the tests and a chart of every group (without
     the reference's box for a diversity score whose samples are at several ranks,
     whose groups are compared and drawn within each rank, or not at all: ``notes``
-    says why, :func:`gutbalance.reference.statistics.compare_column`)."""
+    says why, :func:`gutbalance.reference.statistics.compare_column`); ``missing``
+    says per score why samples have no value (:func:`missing_reason`)."""
     col = comparison.column
     per_score = []
     notes = [{"info": info, "text": comparison.notes[info.key]} for info in infos if info.key in comparison.notes]
@@ -741,7 +733,7 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
             + "; ".join(f"{lvl} median {info.format(medians[lvl]) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
             reference=None if mixed_ranks and info.group == "diversity" else statistics.reference_summaries.get(info.key),
             scale=info.scale, digits=info.digits,
-            missing=missing_reason(scores, info.key) if scores is not None else "",
+            missing=(missing or {}).get(info.key, ""),
         )
         per_score.append({"info": info, "rows": rows, "chart": chart})
     return {"column": col, "scores": per_score, "counts": comparison.counts, "notes": notes}
@@ -810,6 +802,7 @@ def render_cohort_report(
     infos = [describe_at_rank(k, ranks) for k in statistics.keys]
     mixed = ranks is not None and len(ranks) > 1
     mixed_box = "mixed: " + "/".join(ranks or ())
+    missing = {i.key: missing_reason(scores, i.key) for i in infos}  # once per score, not per chart
     return environment().get_template("cohort.html").render(
         profiler_note=_cohort_profiler_note(scores, statistics),
         n_samples=len(scores),
@@ -818,10 +811,10 @@ def render_cohort_report(
         distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures,
                                           samples=mixed_box if mixed and i.group == "diversity" else "all samples",
                                           mixed=mixed and i.group == "diversity",
-                                          missing=missing_reason(scores, i.key))
+                                          missing=missing[i.key])
                        for i in infos],
         rank_counts=_rank_counts(scores, ranks) if mixed and ranks else [],
-        comparisons=[_comparison_block(c, infos, statistics, mixed, scores) for c in statistics.comparisons],
+        comparisons=[_comparison_block(c, infos, statistics, mixed, missing) for c in statistics.comparisons],
         timelines=[{"subject": t.subject, "href": subject_href(t.subject), "n": len(t.samples), "beyond": t.n_beyond}
                    for t in timelines],
         stats_references=STATISTICS_REFERENCES,

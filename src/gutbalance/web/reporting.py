@@ -26,9 +26,10 @@ from .. import scores as _scores
 from ..example import example_path
 from ..io.registry import formats
 from ..reference import load_reference, timelines
+from ..reference.statistics import diversity_ranks
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
-from ..report.render import diversity_ranks, missing_reason, percentile_sentence
+from ..report.render import missing_reason, percentile_sentence
 from ..score_specs import GROUPS, RANK_WORDS, ScoreSpec, describe_at_rank, ordered
 from . import ingest
 from .middleware import CSP
