@@ -22,6 +22,12 @@ course (day 7) are compared with day 0.  Printed per antibiotic:
 Nothing is copied from the data into the project.  Run::
 
     python scripts/antibiotic_directions.py [--per-set 60] [--outside /work/outside-data]
+    python scripts/antibiotic_directions.py --niche     # only the facultative guild's niche trace (~1 min)
+
+``--niche`` traces the facultative guild's bloom where it stayed small (clindamycin's remaining rises of
+nutrients, MDSINE2's mouse 5 under vancomycin): the guild as ``calibrate`` sets it up (a guild the person
+carries has its own day-0 abundance as its niche capacity) against the same run with the reference niche
+(the capacity an absent guild gets), a counterfactual of the measurement only, not of the model.
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ import pandas as pd
 import gutbalance
 from gutbalance.io import read_metadata
 from gutbalance.pillars import calibration, component_values, parameters
-from gutbalance.simulate import Scenario, parse_antibiotic, simulate
-from gutbalance.simulate.api import person
+from gutbalance.simulate import PILLARS as ALL_PILLARS
+from gutbalance.simulate import Scenario, load_parameters, parse_antibiotic, simulate
+from gutbalance.simulate.api import person, run_person
 from gutbalance.simulate.gut_immune import ANTIBIOTICS, GRAM_POSITIVE_SHARE, MICROBES, N_MIC, STATE
 from gutbalance.simulate.longitudinal import read_table
+from gutbalance.simulate.pillars import simulated_pillars
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BIOBAKERY = "biobakery_workflows/examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv"
@@ -264,6 +272,68 @@ def mdsine2_vancomycin() -> None:
                         "sim facultative fold d7": sim["facultative fold d7"]}).round(4).rename_axis("mouse"), index=True))
 
 
+#: (set, sample, file or table) of the fourth round's open rises of nutrients under clindamycin
+NICHE_CASES = [("ihmp_ibdmdb2019", "CSM67UAQ", "labelled/ihmp_ibdmdb2019/species.tsv"),
+               ("kefir_metaphlan3", "Subj030_time1_S18", "profiles/kefir_metaphlan3/Subj030_time1_S18_metaphlan3.txt"),
+               ("franzosa2019_ibd", "PRISM.9030", "labelled/franzosa2019_ibd/species.tsv")]
+#: clindamycin releases the facultative guild; metronidazole, which spares it, for comparison
+NICHE_DRUGS = ("clindamycin", "metronidazole")
+FACULTATIVE = MICROBES.index("facultative_pathobionts")
+
+
+def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, reference_niche: bool) -> dict:
+    """One central run; with ``reference_niche`` a carried facultative guild gets the reference niche capacity.
+
+    ``calibrate`` multiplies the guild's self-limitation by reference / own abundance (its niche is its own
+    abundance); scaling it by own / reference beforehand leaves the reference niche, as for an absent guild.
+    """
+    start = person(cohort, scenario, sample=sample)
+    params = load_parameters(1, pathogen=start.pathogen)
+    own = float(start.x0[FACULTATIVE])
+    if reference_niche and own > 0:
+        params.interactions[:, FACULTATIVE, FACULTATIVE] *= own / float(params.reference[FACULTATIVE])
+    times, states, _ = run_person(start, params, scenario)
+    guilds = pd.DataFrame(states[0][:, :N_MIC], index=times, columns=MICROBES)[GUILDS]
+    shares = guilds.div(guilds.sum(axis=1), axis=0)
+    share = shares["facultative_pathobionts"]
+    scores = pd.DataFrame(simulated_pillars(start.virtual, states[0]), index=times, columns=ALL_PILLARS)
+    change = scores.iloc[-1] - scores.iloc[0]
+    return {"niche": "reference" if reference_niche else "own (as calibrated)",
+            "guild share d0 %": round(share.iloc[0] * 100, 3), f"share d{COURSE} %": round(share.iloc[-1] * 100, 2),
+            f"share d4-{COURSE} %": round(share.loc[4.0:float(COURSE)].mean() * 100, 2),
+            f"guild fold d{COURSE}": float(f"{guilds['facultative_pathobionts'].iloc[-1] / guilds['facultative_pathobionts'].iloc[0]:.3g}"),
+            **{f"{g} share d0 → d{COURSE} %": f"{shares[g].iloc[0] * 100:.1f} → {shares[g].iloc[-1] * 100:.1f}"
+               for g in ("butyrate_producers", "bifido_lab")},
+            **{f"d {p}": round(float(change[p]), 1) for p in PILLARS}}
+
+
+def facultative_niche() -> None:
+    """The open rises and MDSINE2's mouse 5: the facultative guild's bloom with its own and the reference niche."""
+    rows = []
+    for drug in NICHE_DRUGS:
+        for set_name, sample, path in NICHE_CASES:
+            if not (SHARED / path).exists():
+                print(f"{set_name}: skipped, {SHARED / path} absent")
+                continue
+            cohort = gutbalance.read(SHARED / path)
+            scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
+            for reference_niche in (False, True):
+                rows.append({"profile": f"{set_name} {sample}", "drug": drug,
+                             **niche_run(cohort, sample, scenario, reference_niche=reference_niche)})
+    if (MDSINE2 / "counts.tsv").exists():
+        cohort = read_table(MDSINE2 / "counts.tsv", MDSINE2 / "silva_species.tsv")
+        meta = read_metadata(MDSINE2 / "metadata.tsv")
+        meta = meta[meta["subject"].astype(str) != "1"]
+        scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"vancomycin:days=0-{COURSE}:dose={MOUSE_DOSE}")])
+        for subject, frame in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
+            start = frame.sort_values("time").index[-1]
+            for reference_niche in (False, True):
+                rows.append({"profile": f"MDSINE2 mouse {subject} ({start})", "drug": "vancomycin (mouse dose)",
+                             **niche_run(cohort, start, scenario, reference_niche=reference_niche)})
+    print("\nThe facultative guild's niche: its own day-0 abundance (as calibrated) against the reference niche:")
+    print(markdown(pd.DataFrame(rows)))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-set", type=int, default=60, help="profiles drawn from each large set")
@@ -273,7 +343,14 @@ def main() -> int:
     parser.add_argument("--save", type=Path, default=None, help="write the per-profile table here (TSV)")
     parser.add_argument("--from-table", type=Path, default=None,
                         help="summarise a table written by --save instead of simulating again")
+    parser.add_argument("--niche", action="store_true",
+                        help="only trace the facultative guild's niche (the open rises, MDSINE2's mice)")
     args = parser.parse_args()
+    if args.niche:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+            facultative_niche()
+        return 0
     if args.from_table:
         table = pd.read_csv(args.from_table, sep="\t")
         summarise(table)

@@ -19,22 +19,25 @@ gentamicin days 50.5-57.5) this gives measured responses of the gut-immune model
 * ``value``: the fitted effect with a positive net effect (a guild that grew during the course) set to
   0, except where the gut-immune model's own competitive release was measured to fall short of the
   bloom in the same data and the literature gives the direction (``RELEASE_USED``): the facultative
-  guild under vancomycin (+5.11/day).  The model's guild self-limitation holds a guild the interactions
-  release to about three times its niche, so with 0 the simulated Enterobacteriaceae of these mice
-  reached 3-5 % of the bacteria during the course against the real 18-27 % (docs/simulation.md,
-  ``scripts/antibiotic_directions.py``); Enterobacteriaceae are intrinsically resistant to
+  guild under vancomycin (+4.38/day; +5.11 while *Bilophila* was in the guild, until the fourth round).
+  The model's guild self-limitation holds a carried guild the interactions release to a few times its
+  own day-0 abundance (its niche), so with 0 the simulated Enterobacteriaceae of these mice reached 3-5 %
+  of the bacteria during the course against the real 18-27 % (measured while *Bilophila* was in the
+  guild; since then mice 2-4 carry no facultative member and mouse 5 one at 0.05 %, whose own niche still
+  caps its bloom: docs/simulation.md, fifth round, ``scripts/antibiotic_directions.py --niche``);
+  Enterobacteriaceae are intrinsically resistant to
   glycopeptides and bloom under oral vancomycin in people too (Isaac S et al. 2017, J Antimicrob
   Chemother 72:128, doi:10.1093/jac/dkw383);
 * ``used``: whether a row of ``gut_immune_parameters.tsv`` reads the value (``fitted:<drug>/<guild>``),
   read from that table, not decided here.  Today: vancomycin's Bacteroidales, *Akkermansia*, other
-  commensals and facultative guild (each held >= 1 % of the mice's abundance in >= 2 taxa, and each
-  observed change agrees in sign), gentamicin's *Akkermansia* (agrees) and butyrate producers (0.4 % of
+  commensals and facultative guild (each held >= 1 % of the mice's abundance, in >= 2 taxa but the
+  facultative guild's one Enterobacteriaceae OTU, and each observed change agrees in sign), gentamicin's *Akkermansia* (agrees) and butyrate producers (0.4 % of
   the mice's abundance, observed flat, used because people agree in direction: the F. prausnitzii group
   fell under oral aminoglycoside decontamination, Benus 2010, doi:10.1007/s00134-010-1826-4).  Not
   used: vancomycin's butyrate producers (+0.46, rare) and bifidobacteria/lactobacilli (one rare OTU),
-  which keep assumed values; gentamicin's Bacteroidales (-2.69) and other commensals (-1.47), whose
+  which keep assumed values; gentamicin's Bacteroidales (-2.69) and other commensals (-1.38), whose
   loads rose during the course (obligate anaerobes, intrinsically aminoglycoside-resistant: the
-  parameter rows say so), and its facultative guild (+0.54; Enterobacteriaceae are
+  parameter rows say so), and its facultative guild (+0.60; Enterobacteriaceae are
   aminoglycoside-susceptible, a rise in one donor's mice is no human spectrum);
 * units: 1/day at the mouse dose, which the gut-immune model calls signal 1 (a human course
   defaults to signal 0.5, ``course_signal``), as for Stein's clindamycin.
