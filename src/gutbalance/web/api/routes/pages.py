@@ -448,7 +448,9 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
     columns = subject_columns(samples)
     has_timeline = len(samples) > 1
-    context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject)}
+    undated = sum(1 for s in samples if s.collected is None)
+    context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject),
+               "undated": undated}
     return render(request, "subject.html", context)
 
 
