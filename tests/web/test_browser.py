@@ -90,6 +90,15 @@ def page():
         browser.close()
 
 
+def register_in_browser(server: str, page, username: str) -> None:
+    """Register through the form; the browser lands on the samples page."""
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
+
+
 def test_register_upload_report_delete(server, page, tmp_path):
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
@@ -318,11 +327,7 @@ def test_a_phone_shows_what_reading_warned_of_and_how_undated_visits_are_ordered
         zf.writestr("runs/R1_metaphlan.txt", real)
         zf.writestr("runs/R2_metaphlan.txt", as_fractions(real))
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(server + "/register")
-    page.get_by_label("Username").fill("phone-user")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Register").click()
-    page.wait_for_url(server + "/samples")
+    register_in_browser(server, page, "phone-user")
     page.locator("input[type=file]").set_input_files(str(archive))
     page.get_by_label("Subject").fill("P-09")
     page.get_by_role("button", name="Upload and score").click()
