@@ -17,6 +17,7 @@ import pytest
 
 from tests.helpers import write_metaphlan
 from tests.web.test_feature_rank import BARE_GENUS_CSV, assert_same_as_cli, cli_scores
+from tests.web.test_read_warnings import as_fractions
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -87,6 +88,15 @@ def page():
         yield page
         context.close()
         browser.close()
+
+
+def register_in_browser(server: str, page, username: str) -> None:
+    """Register through the form; the browser lands on the samples page."""
+    page.goto(server + "/register")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Register").click()
+    page.wait_for_url(server + "/samples")
 
 
 def test_register_upload_report_delete(server, page, tmp_path):
@@ -304,3 +314,42 @@ def test_a_lab_declares_the_rank_of_a_bare_genus_table(server, page, tmp_path):
     download = page.request.get(server + "/scores.tsv")
     assert download.status == 200
     assert_same_as_cli(download.text(), cli_scores(tmp_path, BARE_GENUS_CSV))
+
+
+def test_a_phone_shows_what_reading_warned_of_and_how_undated_visits_are_ordered(server, page, tmp_path, shared_data):
+    """At a phone's width: a real profile whose percentages were saved as
+    fractions is scored, and its page says so before the scores, as
+    ``analyze`` does in problems.tsv; the person's page says that samples
+    uploaded without dates are in upload order, not in time."""
+    real = (shared_data / "profiles" / "kefir_metaphlan3" / "Subj001_time1_S1_metaphlan3.txt").read_text()
+    archive = tmp_path / "runs.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("runs/R1_metaphlan.txt", real)
+        zf.writestr("runs/R2_metaphlan.txt", as_fractions(real))
+    page.set_viewport_size({"width": 390, "height": 844})
+    register_in_browser(server, page, "phone-user")
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_label("Subject").fill("P-09")
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples?notice=uploaded", timeout=120_000)
+
+    page.get_by_role("link", name="P-09").first.click()
+    page.wait_for_url("**/subject?name=P-09")
+    assert page.get_by_text("2 samples, in the order they were uploaded: none has a collection date").is_visible()
+    assert page.get_by_text("the timeline numbers them 1, 2, 3").is_visible()
+    page.screenshot(path=str(tmp_path / "subject.png"), full_page=True)
+
+    page.get_by_role("link", name="R2", exact=True).click()
+    page.wait_for_url("**/samples/*")
+    care = page.get_by_role("region", name="Read with care")
+    assert care.get_by_text("When the file was read (scored all the same):").is_visible()
+    warning = care.get_by_text("runs.zip/runs/R2_metaphlan.txt: sample 'R2': abundances add up to 1, not 100")
+    assert warning.is_visible()
+    box = warning.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 390  # wraps on the phone, nothing off the side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.go_back()
+    page.get_by_role("link", name="R1", exact=True).click()
+    page.wait_for_url("**/samples/*")
+    assert page.get_by_text("When the file was read").count() == 0

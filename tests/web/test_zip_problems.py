@@ -6,6 +6,7 @@ only where the archive itself is the problem.  SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -191,3 +192,24 @@ def test_a_member_with_a_bad_crc_is_that_files_problem(client):
     response = upload(client, alice, damaged, filename="clinic.zip")
     assert response.status_code == 207, response.text
     assert [p["file"] for p in response.json()["problems"]] == ["b.txt"]
+
+
+def test_the_upload_page_counts_files_and_sheet_lines_apart(client):
+    """One unreadable file and two lines of the sample sheet naming samples
+    no file read: one file could not be read, not three (the page said "3
+    files in it could not be read", counting the sheet once per line)."""
+    page_register(client, "dora")
+    sheet = b"sample\tsubject\nS1\tP-01\nS7\tP-07\nS8\tP-08\n"
+    members = {"S1_metaphlan.txt": single_profile().encode(), "S7_metaphlan.txt": b"", "samples.tsv": sheet}
+    response = page_upload(client, zip_of(members), filename="visits.zip")
+    assert response.status_code == 303
+    html = client.get(response.headers["location"]).text
+    status = re.search(r'<p role="status">(.*?)</p>', html, re.S)
+    assert status is not None
+    text = " ".join(status.group(1).split())
+    assert text == (
+        "1 sample of this upload was read, scored and stored; 1 file in it could not be read and was left out; "
+        "2 lines of its sample sheet name no sample read and were left out. "
+        "Fix them and upload again (on their own or zipped): the samples stored stay."
+    )
+    assert html.count("the line was left out") == 2

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .. import scores as _scores
-from ..cohort import Cohort, SampleProfile, build_cohort
+from ..cohort import Cohort, SampleProfile, build_cohort, validate_profile
 from ..errors import (
     ArchiveError,
     ContentLimitError,
@@ -103,6 +103,19 @@ class UploadProblem:
     problem: str
 
 
+#: How a problem of the sample sheet ends: one of its lines names no sample
+#: read and was left out (the file itself was read, it is no file left out).
+SHEET_LINE_LEFT_OUT = "among the files read (it may be in a file that could not be read); the line was left out"
+
+
+def count_problems(problems: Sequence[dict[str, str]]) -> tuple[int, int]:
+    """Of a job's problems (``{"file", "problem"}``), how many files could
+    not be read and how many lines of the sample sheet were left out."""
+    lines = sum(1 for p in problems if p["problem"].endswith(SHEET_LINE_LEFT_OUT))
+    files = {p["file"] for p in problems if not p["problem"].endswith(SHEET_LINE_LEFT_OUT)}
+    return len(files), lines
+
+
 @dataclass(frozen=True)
 class _ReadUpload:
     """An upload read: its profiles, for each what the sample sheet says of
@@ -127,8 +140,12 @@ def _read_upload(
 
 
 def _read_one(source: Source, *, feature_rank: str | None = None) -> list[SampleProfile]:
+    """The profiles of one file, each with the warnings ``gutbalance analyze``
+    lists for it in ``problems.tsv`` kept in its ``notes`` (:func:`read_warnings`)."""
     try:
-        return read_source(source, feature_rank=feature_rank)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", GutBalanceWarning)
+            profiles = read_source(source, feature_rank=feature_rank)
     except UnrecognizedFormatError as exc:
         # The library's message ends with the command line's way out
         # ("use --format to force one"), which the web app does not offer.
@@ -141,6 +158,22 @@ def _read_one(source: Source, *, feature_rank: str | None = None) -> list[Sample
         # how on the command line (--feature-rank); here it is the form's field.
         message = exc.message.replace(FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT)
         raise type(exc)(message, path=exc.path, line=exc.line, field=exc.field) from None
+    # The file's own warnings (rows without a taxon name, numbers that may
+    # be counts) are its samples' too; a total far from 100 % is the sample's.
+    from_file = [str(w.message) for w in caught if issubclass(w.category, GutBalanceWarning)]
+    for profile in profiles:
+        profile.notes = [*from_file, *validate_profile(profile)]
+    return profiles
+
+
+def read_warnings(blob: bytes) -> list[str]:
+    """What was suspicious when the stored profile (:func:`pack_profile`) was
+    read: the warnings ``gutbalance analyze`` lists in ``problems.tsv`` for
+    the same file (abundances that add up to 1 where percentages were
+    expected, rows without a taxon name ...), which do not stop scoring but
+    change what the scores can say.  Samples stored before these were kept
+    have none."""
+    return [str(note) for note in json.loads(zlib.decompress(blob).decode("utf-8")).get("notes", [])]
 
 
 def _skipped_member(info: zipfile.ZipInfo) -> bool:
@@ -197,7 +230,7 @@ def _sample_sheet(
         cells = dict(zip(header, (cell.strip() for cell in row), strict=True))
         sample = cells.get("sample", "")
         if not counts.get(sample) and unread:
-            unread.append(UploadProblem(path.split("/", 1)[-1], f"line {number}: no sample {sample!r} among the files read (it may be in a file that could not be read); the line was left out"))
+            unread.append(UploadProblem(path.split("/", 1)[-1], f"line {number}: no sample {sample!r} {SHEET_LINE_LEFT_OUT}"))
             continue
         if not counts.get(sample):
             raise FormatError(f"no sample {sample!r} in the upload", path=path, line=number, field="sample")

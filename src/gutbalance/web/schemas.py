@@ -94,6 +94,11 @@ class SampleOut(SampleSummary):
     #: table whose format reads it (``null``: none declared, or a format whose
     #: taxa name their ranks).
     feature_rank: str | None = None
+    #: What was suspicious when the file was read (the warnings ``gutbalance
+    #: analyze`` lists in ``problems.tsv``: abundances adding up to 1 where
+    #: percentages were expected, rows without a taxon name ...); the sample
+    #: was scored all the same, and these say what to read with care.
+    read_warnings: list[str] = []
 
 
 class SubjectOut(BaseModel):

@@ -27,6 +27,7 @@ from .core.config import Settings
 from .core.security import AddressRefusals, PasswordHashing
 from .jobs import JobRunner
 from .models import Job, Sample, User
+from .schemas import SampleOut
 
 
 class WebError(Exception):
@@ -251,6 +252,14 @@ def job_samples(session: Session, *, owner: User, job: Job) -> list[Sample]:
     ids = list(job.sample_ids or [])
     found = {s.id: s for s in crud.get_samples(session, owner=owner, sample_ids=ids)}
     return [found[i] for i in ids if i in found]
+
+
+def sample_out(sample: Sample) -> dict[str, Any]:
+    """A sample as the API returns it: its columns and scores, and the
+    warnings from reading its file (:func:`ingest.read_warnings`)."""
+    out = SampleOut.model_validate(sample).model_dump(mode="json")
+    out["read_warnings"] = ingest.read_warnings(sample.profile)
+    return out
 
 
 def job_record(job: Job) -> dict[str, Any]:

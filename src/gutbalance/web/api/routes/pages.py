@@ -14,7 +14,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Respon
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ....taxonomy import RANKS
-from ... import accounts, crud, jobs, services
+from ... import accounts, crud, ingest, jobs, services
 from ...core.security import new_csrf_seed
 from ...reporting import declared_rank_text, explained_scores, page_with_inline_styles, subject_columns, timeline_html
 from ...reporting import sample_report as rendered_report
@@ -362,7 +362,9 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
         return _redirect(_after_job(job))
     stored = services.job_samples(session, owner=user, job=job) if job.status == jobs.DONE else []
     waiting = job.status not in jobs.FINISHED
-    return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None})
+    unread, sheet_lines = ingest.count_problems(job.problems or [])
+    return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None,
+                                           "unread": unread, "sheet_lines": sheet_lines})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
@@ -371,6 +373,7 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
     sample = _own_sample(session, user, sample_id)
     sections, warnings = explained_scores(sample.scores)
     context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or ""),
+               "read_warnings": ingest.read_warnings(sample.profile),
                "declared_rank": declared_rank_text(sample.feature_rank)}
     return render(request, "sample.html", context)
 
@@ -445,7 +448,9 @@ def subject_page(request: Request, name: Annotated[str, Query(max_length=128)], 
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such subject.")
     columns = subject_columns(samples)
     has_timeline = len(samples) > 1
-    context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject)}
+    undated = sum(1 for s in samples if s.collected is None)
+    context = {"subject": subject, "samples": samples, "columns": columns, "has_timeline": has_timeline, "subject_href": subject_href(subject),
+               "undated": undated}
     return render(request, "subject.html", context)
 
 

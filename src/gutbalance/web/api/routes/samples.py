@@ -31,7 +31,7 @@ def _job_response(session, user, job) -> Response:
         )
     if job.status == jobs.DONE:
         created = services.job_samples(session, owner=user, job=job)
-        body = [SampleOut.model_validate(s).model_dump(mode="json") for s in created]
+        body = [services.sample_out(s) for s in created]
         return JSONResponse(body, status_code=status.HTTP_201_CREATED)
     if job.status == jobs.FAILED:
         raise services.WebError(job.error_status or 422, job.error or "the file could not be read")
@@ -146,7 +146,7 @@ def get_sample(sample_id: str, user: ApiUser, session: SessionDep) -> SampleOut:
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    return SampleOut.model_validate(sample)
+    return SampleOut.model_validate(services.sample_out(sample))
 
 
 @router.get("/samples/{sample_id}/scores.tsv", response_class=PlainTextResponse)
