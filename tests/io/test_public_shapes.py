@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
+from gutbalance.errors import GutBalanceWarning
 from gutbalance.io.formats.gmwi2_tool import sniff_model, sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
@@ -504,11 +505,14 @@ def test_feature_rank_applies_to_row_labels_and_long_tables_and_leaves_lineages_
     long = tmp_path / "long.csv"
     long.write_text("sample,taxon,counts\nS1,Blautia,10\nS1,UCG-002,5\nS2,Blautia,3\n")
     assert gutbalance.read(long, feature_rank="genus").at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(2 / 3)
-    # a column headed with another rank than the declared one is a contradiction
+    # a column headed by its rank is the file's own statement: read at it, and
+    # the declared rank (for names no file ranks) is said not to apply
     headed = tmp_path / "headed.tsv"
     headed.write_text("genus\tS1\nBlautia\t4\n")
-    with pytest.raises(gutbalance.errors.FormatError, match="headed 'genus' .* declared for bare names is species"):
-        gutbalance.read(headed, feature_rank="species")
+    with pytest.warns(GutBalanceWarning, match="field 'genus': .* read as genus names, not at the rank declared .*species"):
+        assert "g__Blautia" in gutbalance.read(headed, feature_rank="species").taxa.index
+    batch = gutbalance.read_batch([headed], feature_rank="species")
+    assert [(p.severity, p.file) for p in batch.problems] == [("warning", str(headed))]
     with pytest.raises(gutbalance.errors.TaxonomyError, match="'genera' is not a rank"):
         gutbalance.read(headed, feature_rank="genera")
 

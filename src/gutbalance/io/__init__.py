@@ -277,8 +277,10 @@ def read(
     ``feature_rank`` (``"genus"``, ``"species"`` ...) declares the rank of
     taxon names that carry none, in tables that do not say it either: a
     samples x genera CSV headed ``SampleID, Lysinibacillus, UCG-002``.  It is
-    never guessed; lineages and rank-prefixed names (``g__X``) keep their own
-    rank.  Names the lineage table does not know (SILVA's ``UCG-002``) are
+    never guessed, and applies name by name only to names of unknown rank:
+    lineages, rank-prefixed names (``g__X``), binomials and a column headed
+    by its rank keep their own, whichever file of the batch they are in.
+    Names the lineage table does not know (SILVA's ``UCG-002``) are
     kept as taxa of that rank with no parent: they count in the diversity of
     their rank but reach no phylum (``placed``) and carry no trait.
 

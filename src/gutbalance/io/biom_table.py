@@ -260,7 +260,7 @@ def profiles_from_table(
     for k, (feature, text) in enumerate(zip(ids, texts, strict=True)):
         assert text is not None  # every feature without a lineage was refused above
         try:
-            lineages.append(label_lineage(text, rank=feature_rank if k in by_id else None))
+            lineages.append(label_lineage(text, declared=feature_rank if k in by_id else None))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)

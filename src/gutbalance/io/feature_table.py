@@ -8,10 +8,12 @@ What a label is
 A lineage written the Greengenes (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``),
 MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``) way, a binomial
 species name (``Bacteroides fragilis``), or a name whose rank the caller
-knows (a column headed ``genus``, or the rank the user declared for the bare
-names of a table: ``feature_rank="genus"``, ``--feature-rank genus``).  A
-declared rank is never guessed from the name or the knowledge base: a bare
-name of another table stays refused, naming the option.  ``Unassigned``/``UNKNOWN``/``unclassified``
+knows (a column headed ``genus``, or the rank the user declared for bare
+names: ``feature_rank="genus"``, ``--feature-rank genus``).  A declared rank
+is never guessed from the name or the knowledge base, and applies only to
+names whose rank nothing else tells: lineages, binomials and a column's
+header keep theirs.  SILVA's genus labels (``Clostridium_sensu_stricto_1``)
+are bare names, never binomials (:func:`silva_genus_label`).  ``Unassigned``/``UNKNOWN``/``unclassified``
 mean the unassigned share (:func:`label_lineage`).
 
 Counts or relative abundance
@@ -104,7 +106,9 @@ def looks_taxonomic(label: str) -> bool:
     return len(parts) >= 2 and all(_PLAIN_PART.match(p) for p in parts)
 
 
-def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool = False) -> Lineage | None:
+def label_lineage(
+    label: str, *, rank: str | None = None, declared: str | None = None, plain_lineages: bool = False
+) -> Lineage | None:
     """The lineage a table label stands for; ``None`` for the unassigned row.
 
     Parameters
@@ -112,15 +116,20 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
     label
         The label as written.
     rank
-        The standard rank of the column the label is in (a column headed
-        ``genus``), or the rank the user declared for bare names
-        (``feature_rank``), if any.  It names a label that is not a lineage,
-        before any binomial is guessed (SILVA's genus
-        ``Clostridium_sensu_stricto_1`` reads like one).  At species rank a
-        single word is refused: a species name has a genus and an epithet.
+        The standard rank the file itself gives the label (a column headed
+        ``genus``): every label that is not a lineage is read at it.
+    declared
+        The rank the user declared for bare names (``feature_rank``): it
+        applies only to a name whose rank nothing else tells.  A binomial
+        (``Bacteroides fragilis``) stays a species whatever is declared;
+        SILVA's genus labels (:func:`silva_genus_label`) are bare names, never
+        read as binomials.
     plain_lineages
         Other labels of the same column are plain ``A;B;C`` lineages, so a
         single word is a one-level lineage (a domain).
+
+    At species (or strain) rank a single word, or a label SILVA writes for a
+    genus, is refused: a species name is a genus and an epithet.
 
     Raises
     ------
@@ -140,22 +149,50 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
             f"{text!r} is a feature id (an ASV/OTU id or sequence), not a taxon name: "
             "give the table's taxonomy beside it (a taxonomy .qza or .tsv)"
         )
+    silva_genus = silva_genus_label(text)
+    if rank is None and not silva_genus and _BINOMIAL.match(text):
+        return (taxon("species", text),)  # its own rank, whatever is declared for bare names
+    rank = rank or declared
     if rank is not None:
         found = taxon(rank, text)
-        if rank in ("species", "strain") and " " not in found.name and not found.unclassified:
+        if rank in ("species", "strain") and not found.unclassified and (silva_genus or " " not in found.name):
+            what = "SILVA's name of a genus" if silva_genus else "one word"
             raise TaxonomyError(
-                f"{text!r} is one word, not a {rank} name (a species name is a genus and an epithet, "
+                f"{text!r} is {what}, not a {rank} name (a species name is a genus and an epithet, "
                 "'Bacteroides fragilis'): give the table's rank as it is (genus) or write whole names"
             )
         return (found,)
     if plain_lineages:
         return parse_lineage(text)
-    if _BINOMIAL.match(text):
-        return (taxon("species", text),)
+    what = "SILVA's name of a genus, a bare name" if silva_genus else "a bare name"
     raise TaxonomyError(
-        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...), head the column with its rank "
-        f"(species, genus, ...), or {FEATURE_RANK_HINT}"
+        f"cannot tell the rank of {text!r} ({what}): write a lineage (k__...;p__...), head the column with its "
+        f"rank (species, genus, ...), or {FEATURE_RANK_HINT}"
     )
+
+
+_SILVA_GENUS = (
+    # Clostridium_sensu_stricto_1
+    re.compile(r"^\[?[A-Z][a-z]+\]? sensu stricto(?: \d+)?$"),
+    # [Eubacterium]_coprostanoligenes_group, [Ruminococcus]_torques_group
+    re.compile(r"^\[[A-Z][a-z]+\] [a-z]+ group$"),
+    # Lachnospiraceae_UCG-004, Lachnospiraceae_NK4A136_group, Prevotella_9, Rikenellaceae_RC9_gut_group
+    re.compile(r"^[A-Z][a-z]+ (?=\S*\d)[A-Z0-9][\w-]*(?: [a-z]+)*(?: group)?$"),
+)
+
+
+def silva_genus_label(label: str) -> bool:
+    """Whether a bare label is written the way SILVA names a genus without a
+    Latin name of its own: ``Clostridium_sensu_stricto_1``,
+    ``[Eubacterium]_coprostanoligenes_group``, ``Lachnospiraceae_UCG-004``,
+    ``Prevotella_9``.  Such a label is no species, though the first two read
+    like binomials.
+
+    >>> silva_genus_label("Clostridium sensu stricto 1"), silva_genus_label("Bacteroides fragilis")
+    (True, False)
+    """
+    text = re.sub(r"[\s_]+", " ", label.strip().strip('"')).strip()
+    return any(p.match(text) for p in _SILVA_GENUS)
 
 
 def looks_like_feature_id(label: str) -> bool:

@@ -304,12 +304,15 @@ def _resolve(
     feature_rank: str | None = None,
 ) -> list[Lineage | None]:
     if labels.rank is not None and feature_rank is not None and labels.rank != feature_rank:
-        raise FormatError(
-            f"the taxon column is headed {labels.field!r} ({labels.rank}) but the rank declared for bare names is "
-            f"{feature_rank}", path=path, field=labels.field,
+        # The header is the file's own statement, as a lineage's prefixes are:
+        # the declared rank is for names nothing in their file ranks.
+        warnings.warn(
+            f"{path}, field {labels.field!r}: the header names the rank of this column, so its names are read as "
+            f"{labels.rank} names, not at the rank declared for bare names ({feature_rank})",
+            GutBalanceWarning,
+            stacklevel=2,
         )
-    rank = labels.rank or feature_rank
-    plain = rank is None and any(
+    plain = labels.rank is None and feature_rank is None and any(
         (";" in t or "|" in t) and not has_rank_prefix(t) for t in labels.texts
     )
     seen: dict[str, int] = {}
@@ -355,10 +358,10 @@ def _resolve(
                 field=where_field if not transposed else None,
             )
         try:
-            out.append(label_lineage(key, rank=rank, plain_lineages=plain))
+            out.append(label_lineage(key, rank=labels.rank, declared=feature_rank, plain_lineages=plain))
         except TaxonomyError as exc:
             message = str(exc)
-            if transposed and rank is None:
+            if transposed and labels.rank is None and feature_rank is None:
                 # The taxa are the header of a samples-as-rows table (a genus
                 # table saved from R or pandas): there is no column to head.
                 message += " (here the taxa are the column names of a table with samples as rows: no column to head)"
