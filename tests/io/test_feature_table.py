@@ -10,6 +10,8 @@ from biom import Table
 
 import gutbalance
 from gutbalance.errors import TaxonomyError
+from gutbalance.io.archive import artifact_bytes
+from gutbalance.io.biom_table import hdf5_bytes
 from gutbalance.io.feature_table import label_lineage, silva_genus_label
 
 from ..helpers import write_metaphlan
@@ -99,3 +101,83 @@ def test_a_binomial_keeps_species_rank_whatever_is_declared_but_a_column_header_
     assert [t.id for t in label_lineage("Bacteroides fragilis", declared="genus")] == ["s__Bacteroides fragilis"]
     assert [t.id for t in label_lineage("Bacteroides", declared="genus")] == ["g__Bacteroides"]
     assert label_lineage("Bacteroides fragilis", rank="genus")[0].rank == "genus"
+
+
+# --- counts or percentages: one warning for every feature-table format ------------
+
+LINEAGE_A = "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides"
+LINEAGE_B = "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium"
+#: whole numbers, every sample adding up to 100: percentages or 100 reads a sample
+WHOLE_HUNDREDS = np.array([[60.0, 30.0], [40.0, 70.0]])
+AMBIGUOUS = "every value is a whole number and every sample adds up to about 100: read as percentages"
+
+
+def _biom_table():
+    return Table(WHOLE_HUNDREDS, [LINEAGE_A, LINEAGE_B], ["S1", "S2"])
+
+
+def _csv(tmp_path):
+    path = tmp_path / "wide.csv"
+    path.write_text(f"taxonomy,S1,S2\n{LINEAGE_A},60,30\n{LINEAGE_B},40,70\n")
+    return [path]
+
+
+def _qiime1(tmp_path):
+    # biom convert --to-tsv --header-key taxonomy: OTU ids with a taxonomy column
+    path = tmp_path / "otu_table.txt"
+    path.write_text(f"# Constructed from biom file\n#OTU ID\tS1\tS2\ttaxonomy\n1\t60\t30\t{LINEAGE_A}\n"
+                    f"2\t40\t70\t{LINEAGE_B}\n")
+    return [path]
+
+
+def _biom(tmp_path):
+    path = tmp_path / "table.biom"
+    path.write_text(_biom_table().to_json("elsewhere"))
+    return [path]
+
+
+def _qza(kind):
+    def make(tmp_path):
+        path = tmp_path / "table.qza"
+        path.write_bytes(artifact_bytes(f"FeatureTable[{kind}]", "BIOMV210DirFmt",
+                                        {"feature-table.biom": hdf5_bytes(_biom_table())}))
+        return [path]
+    return make
+
+
+def _mothur(tmp_path):
+    shared = tmp_path / "x.shared"
+    shared.write_text("label\tGroup\tnumOtus\tOtu1\tOtu2\n0.03\tS1\t2\t60\t40\n0.03\tS2\t2\t30\t70\n")
+    taxonomy = tmp_path / "x.cons.taxonomy"
+    taxonomy.write_text("OTU\tSize\tTaxonomy\nOtu1\t90\tBacteria(100);Bacteroidetes(100);Bacteroidia(100);"
+                        "Bacteroidales(100);Bacteroidaceae(100);Bacteroides(100);\nOtu2\t110\tBacteria(100);"
+                        "Firmicutes(100);Clostridia(100);Clostridiales(100);Ruminococcaceae(100);"
+                        "Faecalibacterium(100);\n")
+    return [shared, taxonomy]
+
+
+@pytest.mark.parametrize(("make", "how"), [
+    (_csv, "a long table (sample, taxon, counts)"),
+    (_qiime1, "a long table (sample, taxon, counts)"),
+    (_biom, "sample metadata abundance_unit = reads"),
+    # QIIME 2 writes percentages into FeatureTable[Frequency] too (the GMHI tables)
+    (_qza("Frequency"), "sample metadata abundance_unit = reads"),
+])
+def test_whole_numbers_adding_up_to_100_warn_alike_in_every_format_that_does_not_say(tmp_path, make, how):
+    result = gutbalance.read_batch(make(tmp_path))
+    assert [p.severity for p in result.problems] == ["warning"]
+    assert AMBIGUOUS in result.problems[0].message
+    assert how in result.problems[0].message
+    assert not result.cohort.counted_samples().any()
+    assert result.cohort.at_rank("genus").loc["S1", "g__Bacteroides"] == pytest.approx(0.6)
+
+
+@pytest.mark.parametrize(("make", "counted"), [
+    (_qza("RelativeFrequency"), False), (_mothur, True),
+])
+def test_a_format_that_says_what_its_numbers_are_reads_them_so_without_a_warning(tmp_path, make, counted):
+    # a RelativeFrequency artifact's type says it; a mothur .shared file holds reads per OTU
+    result = gutbalance.read_batch(make(tmp_path))
+    assert result.problems == []
+    assert bool(result.cohort.counted_samples().all()) is counted
+    assert result.cohort.at_rank("genus").loc["S1", "g__Bacteroides"] == pytest.approx(0.6)

@@ -21,7 +21,10 @@ Counts or relative abundance
 Per table: when the sample totals are all about 1 (fractions) or all about
 100 (percent), or the values are not integers and no total exceeds 100, the
 table is relative; otherwise it holds counts, and the abundance is count /
-sample total.  Totals are taken over the *top-level* rows only (rows none of
+sample total.  A table of whole numbers whose samples all add up to about
+100 and that says nothing else is read as percentages with a warning: it
+may hold 100 reads a sample (:func:`_scale`, for every format alike).
+Totals are taken over the *top-level* rows only (rows none of
 whose ancestors is also a row), so a hierarchical table that lists every rank
 is not counted several times.
 
@@ -305,9 +308,27 @@ def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_ma
     return bool(diff.min() >= -1e-6 * scale)
 
 
-def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
+#: How a file of each format says that its numbers are read counts: the end
+#: of the warning on whole numbers read as percentages (:func:`_scale`).
+_SAY_BIOM_COUNTS = 'sample metadata abundance_unit = reads, or an integer matrix (BIOM 1.0 "matrix_element_type": "int")'
+SAY_COUNTS = {
+    "biom": _SAY_BIOM_COUNTS,
+    "qza": _SAY_BIOM_COUNTS,  # a FeatureTable[Frequency] may hold anything; its table is a BIOM table
+    "table": "a long table (sample, taxon, counts) whose value column is headed counts or reads",
+}
+
+
+def _scale(
+    totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path, source_format: str = ""
+) -> tuple[str, float]:
     """('relative', divisor) or ('counts', 0); ``kind="fraction"``: relative
-    values known to be fractions (a table gutbalance wrote)."""
+    values known to be fractions (a table gutbalance wrote).
+
+    A table that says nothing (``kind`` None) of whole numbers, some above 1,
+    whose samples all add up to about 100 is read as percentages with a
+    :class:`~gutbalance.errors.GutBalanceWarning`: it may as well hold 100
+    reads a sample (rarefied), which its numbers cannot tell; the warning says
+    how the format (``source_format``, :data:`SAY_COUNTS`) says counts."""
     if kind == "fraction":
         return "relative", 1.0
     present = totals[totals > 0]
@@ -319,6 +340,16 @@ def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Pa
     if np.all(np.abs(present - 100.0) <= 100 * RELATIVE_TOLERANCE) or (
         not integers and present.max() <= 100.0 * (1 + RELATIVE_TOLERANCE)
     ):
+        if kind is None and integers and float(values.data.max()) > 1.0:
+            say = SAY_COUNTS.get(source_format, "a format or column that names them counts")
+            warnings.warn(
+                f"{path}: the table does not say what its numbers are, every value is a whole number and every "
+                "sample adds up to about 100: read as percentages, but they may be read counts (a table rarefied "
+                f"to 100 reads a sample), which the numbers cannot tell apart; if they are counts, say so in the "
+                f"file: {say}",
+                GutBalanceWarning,
+                stacklevel=3,
+            )
         return "relative", 100.0
     if kind == "relative":
         raise FormatError(
@@ -420,7 +451,7 @@ def profiles_from_matrix(
 
     unassigned = unassigned_of(V)
     clade, totals = clades_and_totals(own, unassigned)
-    mode, divisor = _scale(totals, V, kind, path)
+    mode, divisor = _scale(totals, V, kind, path, source_format)
     clade_counts = None
     if own_counts is not None and C is not None:
         clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))

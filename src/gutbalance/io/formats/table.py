@@ -34,7 +34,7 @@ column beside an id column (``#OTU ID``) is used for the lineage; each row is
 then a feature (an OTU), each id once, and features of one lineage are summed
 (a QIIME 1 OTU table has many OTUs per lineage).  A mothur ``.shared`` file
 (``label``, ``Group``, ``numOtus``, then one column per OTU) is a samples x
-OTUs table read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
+OTUs table of reads, read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
 unassigned share.
 
 What spreadsheets do is tolerated: a UTF-8 BOM, CRLF line ends, quoted
@@ -515,8 +515,10 @@ def read(
     header = [h.strip().strip('"') for h in header]
     if not data:
         raise FormatError("the table has a header but no rows", path=path)
+    kind = None
     if [_header_key(h) for h in header[:3]] == _MOTHUR_SHARED:
         header, data = _mothur_shared(header, data, path, taxonomy)
+        kind = "counts"  # a .shared file holds reads per OTU, whatever they add up to
     long_columns = _long_columns(header)
     value_cells: list[str]
     if long_columns is not None:
@@ -524,7 +526,7 @@ def read(
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
         return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
-    return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank)
+    return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank, kind=kind)
 
 
 def _read_wide(
@@ -535,8 +537,11 @@ def _read_wide(
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
     feature_rank: str | None = None,
+    *,
+    kind: str | None = None,
 ) -> list[SampleProfile]:
-    """A wide table: one column per sample and a row per taxon, or transposed."""
+    """A wide table: one column per sample and a row per taxon, or transposed
+    (``kind``: ``"counts"`` where the file's format says so, as mothur's does)."""
     _check_widths(data, len(header), path)
     layout = _wide_layout(header, header_line, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
@@ -544,11 +549,11 @@ def _read_wide(
         samples = _sample_rows(data, header, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
-        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
+        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table", kind=kind)
     samples = _sample_columns(header, layout.data_cols, header_line, path)
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
-    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table", kind=kind)
 
 
 def _mothur_shared(
