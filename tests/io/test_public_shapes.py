@@ -305,6 +305,7 @@ def _hashed_table(tmp_path, taxonomy_text, counts):
     ],
     ids=["greengenes-two-spellings-and-homonyms", "silva-uncultured-in-two-families"],
 )
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxonomy_text, counts):
     # Before: a taxon spelt two ways, or one name under two families, was taken
     # for one clade whose children outgrew it; the sample was then read as
@@ -364,6 +365,7 @@ def test_a_greengenes_bracketed_genus_of_another_family_is_read_at_its_family(tm
     assert genera.loc["S1"].get("g__Prevotella", 0.0) == 0.0
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
     cohort = _hashed_table(tmp_path, SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80),
                                                       "b5": (5, 5)})
@@ -395,6 +397,7 @@ DADA2_TAXA = (
 )
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_dada2_sequence_table_with_its_taxonomy_table(tmp_path):
     (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
     (tmp_path / "taxa.csv").write_text(DADA2_TAXA)
@@ -642,6 +645,7 @@ def test_rank_columns_followed_by_sample_columns_are_a_feature_table_not_a_taxon
     assert cohort.at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(0.3)
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_a_taxonomy_table_with_the_sequence_between_the_id_and_the_ranks(tmp_path):
     # MDSINE2's silva_species.tsv: "\t\tKingdom\t...\tSpecies", rows "ASV_1\t<sequence>\tBacteria\t..."
     (tmp_path / "silva_species.tsv").write_text(
