@@ -10,9 +10,11 @@ from biom import Table
 
 import gutbalance
 from gutbalance.errors import TaxonomyError
+from gutbalance.io import read_source
 from gutbalance.io.archive import artifact_bytes
 from gutbalance.io.biom_table import hdf5_bytes
 from gutbalance.io.feature_table import label_lineage, silva_genus_label
+from gutbalance.io.source import Source
 
 from ..helpers import write_metaphlan
 
@@ -181,3 +183,17 @@ def test_a_format_that_says_what_its_numbers_are_reads_them_so_without_a_warning
     assert result.problems == []
     assert bool(result.cohort.counted_samples().all()) is counted
     assert result.cohort.at_rank("genus").loc["S1", "g__Bacteroides"] == pytest.approx(0.6)
+
+
+def test_the_declared_rank_is_checked_once_at_every_public_entry(tmp_path):
+    # read_source (the web app's entry), read and read_batch take any spelling of
+    # a rank and refuse what is none; the format readers are given the standard rank
+    path = tmp_path / "genera.csv"
+    path.write_text("SampleID,Bacteroides,Faecalibacterium\nG1,0.4,0.6\n")
+    (profile,) = read_source(Source.open(path), feature_rank="Genus")
+    assert [t.id for lin in profile.lineages for t in lin] == ["g__Bacteroides", "g__Faecalibacterium"]
+    for entry in (lambda rank: read_source(Source.open(path), feature_rank=rank),
+                  lambda rank: gutbalance.read(path, feature_rank=rank),
+                  lambda rank: gutbalance.read_batch([path], feature_rank=rank)):
+        with pytest.raises(TaxonomyError, match="'genera' is not a rank"):
+            entry("genera")

@@ -121,8 +121,14 @@ def read_source(
 ) -> list[SampleProfile]:
     """Parse one already-opened source into sample profiles; ``taxonomy``
     names the features of tables whose ids are not taxa (ASV hashes);
-    ``feature_rank`` is the rank of bare taxon names (see :func:`read`)."""
-    return _read_source(source, format=format, taxonomy=taxonomy, feature_rank=feature_rank)[0]
+    ``feature_rank`` is the rank of bare taxon names (see :func:`read`).
+
+    Raises
+    ------
+    TaxonomyError
+        ``feature_rank`` is no rank.
+    """
+    return _read_source(source, format=format, taxonomy=taxonomy, feature_rank=declared_rank(feature_rank))[0]
 
 
 def _read_source(
@@ -133,6 +139,8 @@ def _read_source(
     taxonomy: FeatureTaxonomy | None = None,
     feature_rank: str | None = None,
 ) -> tuple[list[SampleProfile], Format]:
+    """``feature_rank``: a standard rank (:func:`declared_rank`), checked once
+    by the public callers (:func:`read_source`, :func:`read`, :func:`read_batch`)."""
     fmt: Format = get_format(format) if format else sniff(source, prefer=prefer)
     if format:
         verify(fmt, source)
@@ -297,7 +305,8 @@ def read(
         )
     profiles: list[SampleProfile] = []
     for path in inputs.files:
-        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy, feature_rank=feature_rank))
+        found, _ = _read_source(Source.open(path), format=format, taxonomy=inputs.taxonomy, feature_rank=feature_rank)
+        profiles.extend(found)
     return _with_metadata(build_cohort(profiles), metadata)
 
 

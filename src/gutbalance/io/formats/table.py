@@ -89,7 +89,6 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (
-    declared_rank,
     has_rank_prefix,
     label_lineage,
     looks_taxonomic,
@@ -496,8 +495,8 @@ def read(
 ) -> list[SampleProfile]:
     """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by
     lineage; ``feature_rank`` is the standard rank of bare taxon names (a
-    samples x genera table headed by genus names)."""
-    feature_rank = declared_rank(feature_rank)
+    samples x genera table headed by genus names; a standard rank, checked
+    by :func:`gutbalance.io.read_source`)."""
     path = source.path
     lines, skipped = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
