@@ -168,6 +168,7 @@ def _mothur(tmp_path):
 def test_whole_numbers_adding_up_to_100_warn_alike_in_every_format_that_does_not_say(tmp_path, make, how):
     result = gutbalance.read_batch(make(tmp_path))
     assert [p.severity for p in result.problems] == ["warning"]
+    assert result.problems[0].message.startswith("the table does not say")  # its file is the problem's column
     assert AMBIGUOUS in result.problems[0].message
     assert how in result.problems[0].message
     assert not result.cohort.counted_samples().any()

@@ -516,6 +516,7 @@ def test_feature_rank_applies_to_row_labels_and_long_tables_and_leaves_lineages_
         assert "g__Blautia" in gutbalance.read(headed, feature_rank="species").taxa.index
     batch = gutbalance.read_batch([headed], feature_rank="species")
     assert [(p.severity, p.file) for p in batch.problems] == [("warning", str(headed))]
+    assert batch.problems[0].message.startswith("field 'genus': the header names the rank of this column")
     with pytest.raises(gutbalance.errors.TaxonomyError, match="'genera' is not a rank"):
         gutbalance.read(headed, feature_rank="genera")
 

@@ -431,7 +431,8 @@ def _read_batch_file(
             return [], prefer, problems
     for w in caught:
         if issubclass(w.category, GutBalanceWarning):
-            problems.append(Problem(str(path), "warning", str(w.message)))
+            # the file has a column of its own, as for an error (the readers' warnings start with it)
+            problems.append(Problem(str(path), "warning", _message_text(str(w.message), path)))
     return found, prefer, problems
 
 
