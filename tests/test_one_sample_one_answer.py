@@ -18,6 +18,11 @@ from gutbalance.indices.gmhi import gmhi_contributions
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import SMALL_COMMUNITY, metaphlan_text, scored
 
+#: The tables below are whole percentages (40 + 20 + ...): read as percentages
+#: with a warning that they may be 100 reads a sample
+#: (tests/io/test_feature_table.py); here they are meant as percentages.
+pytestmark = pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")
+
 MPA2_HEADER = [
     "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii",
     "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|__|__|s__Clostridiales_bacterium_1_7_47FAA",

@@ -66,6 +66,20 @@ def test_parts_of_other_code_or_tables_are_not_reused(tmp_path, monkeypatch):
     assert again.chunks_reused == 0
 
 
+def test_runs_with_and_without_a_declared_rank_never_reuse_each_others_parts(tmp_path):
+    # a genus table is refused without --feature-rank and read with it: a part
+    # saved by one run would give the other the wrong scores or problems
+    files = _cohort_files(tmp_path / "in", 2)
+    (files / "genera.csv").write_text("SampleID,Bacteroides,Faecalibacterium\nG1,40,60\n")
+    plain = run([files], tmp_path / "out", jobs=1, chunk_files=10)
+    assert (plain.n_samples, plain.chunks_reused) == (2, 0)
+    declared = run([files], tmp_path / "out", jobs=1, chunk_files=10, feature_rank="genus")
+    assert (declared.n_samples, declared.chunks_reused) == (3, 0)
+    again = run([files], tmp_path / "out", jobs=1, chunk_files=10)
+    assert (again.n_samples, again.chunks_reused) == (2, 0)
+    assert run([files], tmp_path / "out", jobs=1, chunk_files=10).chunks_reused == 1
+
+
 def test_package_fingerprint_covers_the_shipped_tables_and_code():
     package = Path(pipeline.__file__).resolve().parent
     listed = _listed(package)

@@ -197,9 +197,9 @@ def _chunk_key(
     tables (``package``, :func:`_package_fingerprint`, taken once per run),
     the options, and each file's path, size and time."""
     digest = hashlib.sha256()
-    digest.update(f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}".encode())
-    if feature_rank is not None:  # keys of runs without the option stay as they were
-        digest.update(f"|feature_rank={feature_rank}".encode())
+    digest.update(
+        f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}|{feature_rank}".encode()
+    )
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())

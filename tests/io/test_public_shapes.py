@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 import gutbalance
 from gutbalance.cli import main
+from gutbalance.errors import GutBalanceWarning
 from gutbalance.io.formats.gmwi2_tool import sniff_model, sniff_score, sniff_taxa
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
@@ -304,6 +305,7 @@ def _hashed_table(tmp_path, taxonomy_text, counts):
     ],
     ids=["greengenes-two-spellings-and-homonyms", "silva-uncultured-in-two-families"],
 )
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_one_name_in_two_places_of_a_16s_taxonomy_is_counted_once(tmp_path, taxonomy_text, counts):
     # Before: a taxon spelt two ways, or one name under two families, was taken
     # for one clade whose children outgrew it; the sample was then read as
@@ -363,6 +365,7 @@ def test_a_greengenes_bracketed_genus_of_another_family_is_read_at_its_family(tm
     assert genera.loc["S1"].get("g__Prevotella", 0.0) == 0.0
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_silva_uncultured_genera_of_two_families_stay_two_taxa(tmp_path):
     cohort = _hashed_table(tmp_path, SILVA_FEATURES, {"b1": (20, 5), "b2": (30, 10), "b3": (5, 0), "b4": (40, 80),
                                                       "b5": (5, 5)})
@@ -394,6 +397,7 @@ DADA2_TAXA = (
 )
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_dada2_sequence_table_with_its_taxonomy_table(tmp_path):
     (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
     (tmp_path / "taxa.csv").write_text(DADA2_TAXA)
@@ -504,11 +508,15 @@ def test_feature_rank_applies_to_row_labels_and_long_tables_and_leaves_lineages_
     long = tmp_path / "long.csv"
     long.write_text("sample,taxon,counts\nS1,Blautia,10\nS1,UCG-002,5\nS2,Blautia,3\n")
     assert gutbalance.read(long, feature_rank="genus").at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(2 / 3)
-    # a column headed with another rank than the declared one is a contradiction
+    # a column headed by its rank is the file's own statement: read at it, and
+    # the declared rank (for names no file ranks) is said not to apply
     headed = tmp_path / "headed.tsv"
     headed.write_text("genus\tS1\nBlautia\t4\n")
-    with pytest.raises(gutbalance.errors.FormatError, match="headed 'genus' .* declared for bare names is species"):
-        gutbalance.read(headed, feature_rank="species")
+    with pytest.warns(GutBalanceWarning, match="field 'genus': .* read as genus names, not at the rank declared .*species"):
+        assert "g__Blautia" in gutbalance.read(headed, feature_rank="species").taxa.index
+    batch = gutbalance.read_batch([headed], feature_rank="species")
+    assert [(p.severity, p.file) for p in batch.problems] == [("warning", str(headed))]
+    assert batch.problems[0].message.startswith("field 'genus': the header names the rank of this column")
     with pytest.raises(gutbalance.errors.TaxonomyError, match="'genera' is not a rank"):
         gutbalance.read(headed, feature_rank="genera")
 
@@ -638,6 +646,7 @@ def test_rank_columns_followed_by_sample_columns_are_a_feature_table_not_a_taxon
     assert cohort.at_rank("genus").loc["S1", "g__Blautia"] == pytest.approx(0.3)
 
 
+@pytest.mark.filterwarnings("ignore:.*may be read counts:gutbalance.errors.GutBalanceWarning")  # whole counts, 100 a sample
 def test_a_taxonomy_table_with_the_sequence_between_the_id_and_the_ranks(tmp_path):
     # MDSINE2's silva_species.tsv: "\t\tKingdom\t...\tSpecies", rows "ASV_1\t<sequence>\tBacteria\t..."
     (tmp_path / "silva_species.tsv").write_text(

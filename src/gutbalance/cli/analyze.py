@@ -43,7 +43,8 @@ REPORT_LIMIT = 2000
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
 @click.option("--feature-rank", type=click.Choice(FEATURE_RANKS, case_sensitive=False), default=None,
               help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV headed "
-                   "'SampleID, Lysinibacillus, UCG-002'); lineages and g__-prefixed names keep their own.")
+                   "'SampleID, Lysinibacillus, UCG-002'); lineages, g__-prefixed names, binomials and a column "
+                   "headed by its rank keep their own.")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
                    "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")

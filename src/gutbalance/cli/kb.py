@@ -13,7 +13,7 @@ from ..errors import DataError
 from ..io import read
 from ..knowledge import cohort_coverage, inheritance_path, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
-from ..taxonomy import canonical_name, lineage_string
+from ..taxonomy import lineage_string
 from ..taxonomy import taxon as _taxon
 from ..taxonomy.placement import resolve_lineage
 
@@ -49,7 +49,7 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
         # A bare name gets its ancestors from the bundled lineage table, as it
         # does in a profile, so the family and order rows (Enterobacterales for
         # Morganella) are shown as the scores use them.
-        placed = resolve_lineage((_taxon(rank, canonical_name(rank, taxon.strip())),))
+        placed = resolve_lineage((_taxon(rank, taxon.strip()),))  # the taxon's name is canonical
         if len(placed) > 1:
             query = lineage_string(placed)
             lineage = lineage_of(query)

@@ -121,8 +121,14 @@ def read_source(
 ) -> list[SampleProfile]:
     """Parse one already-opened source into sample profiles; ``taxonomy``
     names the features of tables whose ids are not taxa (ASV hashes);
-    ``feature_rank`` is the rank of bare taxon names (see :func:`read`)."""
-    return _read_source(source, format=format, taxonomy=taxonomy, feature_rank=feature_rank)[0]
+    ``feature_rank`` is the rank of bare taxon names (see :func:`read`).
+
+    Raises
+    ------
+    TaxonomyError
+        ``feature_rank`` is no rank.
+    """
+    return _read_source(source, format=format, taxonomy=taxonomy, feature_rank=declared_rank(feature_rank))[0]
 
 
 def _read_source(
@@ -133,6 +139,8 @@ def _read_source(
     taxonomy: FeatureTaxonomy | None = None,
     feature_rank: str | None = None,
 ) -> tuple[list[SampleProfile], Format]:
+    """``feature_rank``: a standard rank (:func:`declared_rank`), checked once
+    by the public callers (:func:`read_source`, :func:`read`, :func:`read_batch`)."""
     fmt: Format = get_format(format) if format else sniff(source, prefer=prefer)
     if format:
         verify(fmt, source)
@@ -277,8 +285,10 @@ def read(
     ``feature_rank`` (``"genus"``, ``"species"`` ...) declares the rank of
     taxon names that carry none, in tables that do not say it either: a
     samples x genera CSV headed ``SampleID, Lysinibacillus, UCG-002``.  It is
-    never guessed; lineages and rank-prefixed names (``g__X``) keep their own
-    rank.  Names the lineage table does not know (SILVA's ``UCG-002``) are
+    never guessed, and applies name by name only to names of unknown rank:
+    lineages, rank-prefixed names (``g__X``), binomials and a column headed
+    by its rank keep their own, whichever file of the batch they are in.
+    Names the lineage table does not know (SILVA's ``UCG-002``) are
     kept as taxa of that rank with no parent: they count in the diversity of
     their rank but reach no phylum (``placed``) and carry no trait.
 
@@ -295,7 +305,8 @@ def read(
         )
     profiles: list[SampleProfile] = []
     for path in inputs.files:
-        profiles.extend(read_profiles(path, format=format, taxonomy=inputs.taxonomy, feature_rank=feature_rank))
+        found, _ = _read_source(Source.open(path), format=format, taxonomy=inputs.taxonomy, feature_rank=feature_rank)
+        profiles.extend(found)
     return _with_metadata(build_cohort(profiles), metadata)
 
 
@@ -420,7 +431,8 @@ def _read_batch_file(
             return [], prefer, problems
     for w in caught:
         if issubclass(w.category, GutBalanceWarning):
-            problems.append(Problem(str(path), "warning", str(w.message)))
+            # the file has a column of its own, as for an error (the readers' warnings start with it)
+            problems.append(Problem(str(path), "warning", _message_text(str(w.message), path)))
     return found, prefer, problems
 
 

@@ -56,7 +56,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import warnings
 from pathlib import Path
 
 import h5py
@@ -66,7 +65,7 @@ from biom import Table
 from biom.parse import parse_biom_table
 
 from ..cohort import SampleProfile, parent_links
-from ..errors import FormatError, GutBalanceWarning, TaxonomyError
+from ..errors import FormatError, TaxonomyError
 from .feature_table import (
     FEATURE_RANK_HINT,
     label_lineage,
@@ -260,35 +259,19 @@ def profiles_from_table(
     for k, (feature, text) in enumerate(zip(ids, texts, strict=True)):
         assert text is not None  # every feature without a lineage was refused above
         try:
-            lineages.append(label_lineage(text, rank=feature_rank if k in by_id else None))
+            lineages.append(label_lineage(text, declared=feature_rank if k in by_id else None))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
     _check_values(matrix, ids, samples, path)
     kind = values_kind(table, matrix, kind, integers=integers)
     profiles = profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
-    if kind is None and all(p.counts is None for p in profiles) and _whole_numbers_past_one(matrix):
-        warnings.warn(
-            f"{path}: the table does not say what its numbers are, every value is a whole number and every sample "
-            "adds up to about 100: read as percentages, but they may be read counts (a table rarefied to 100 reads "
-            "a sample), which the numbers cannot tell apart; if they are counts, say so in the file: sample "
-            "metadata abundance_unit = reads, or an integer matrix (BIOM 1.0 \"matrix_element_type\": \"int\")",
-            GutBalanceWarning,
-            stacklevel=2,
-        )
     sample_metadata = table.metadata(axis="sample")
     if sample_metadata is not None:
         for profile, about in zip(profiles, sample_metadata, strict=True):
             if about and about.get(ESTIMATED_KEY) and profile.counts is None:
                 profile.counts_estimated_by = str(about[ESTIMATED_KEY])
     return profiles
-
-
-def _whole_numbers_past_one(matrix: sp.csr_matrix) -> bool:
-    """Every value a whole number, some above 1: counts or whole percentages
-    (what a relative table of them is read as is decided by its totals)."""
-    data = matrix.data[matrix.data != 0]
-    return bool(data.size) and bool(np.all(data == np.round(data))) and float(data.max()) > 1.0
 
 
 def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, integers: bool = False) -> str | None:

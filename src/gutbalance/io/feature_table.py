@@ -8,10 +8,12 @@ What a label is
 A lineage written the Greengenes (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``),
 MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``) way, a binomial
 species name (``Bacteroides fragilis``), or a name whose rank the caller
-knows (a column headed ``genus``, or the rank the user declared for the bare
-names of a table: ``feature_rank="genus"``, ``--feature-rank genus``).  A
-declared rank is never guessed from the name or the knowledge base: a bare
-name of another table stays refused, naming the option.  ``Unassigned``/``UNKNOWN``/``unclassified``
+knows (a column headed ``genus``, or the rank the user declared for bare
+names: ``feature_rank="genus"``, ``--feature-rank genus``).  A declared rank
+is never guessed from the name or the knowledge base, and applies only to
+names whose rank nothing else tells: lineages, binomials and a column's
+header keep theirs.  SILVA's genus labels (``Clostridium_sensu_stricto_1``)
+are bare names, never binomials (:func:`silva_genus_label`).  ``Unassigned``/``UNKNOWN``/``unclassified``
 mean the unassigned share (:func:`label_lineage`).
 
 Counts or relative abundance
@@ -19,7 +21,10 @@ Counts or relative abundance
 Per table: when the sample totals are all about 1 (fractions) or all about
 100 (percent), or the values are not integers and no total exceeds 100, the
 table is relative; otherwise it holds counts, and the abundance is count /
-sample total.  Totals are taken over the *top-level* rows only (rows none of
+sample total.  A table of whole numbers whose samples all add up to about
+100 and that says nothing else is read as percentages with a warning: it
+may hold 100 reads a sample (:func:`_scale`, for every format alike).
+Totals are taken over the *top-level* rows only (rows none of
 whose ancestors is also a row), so a hierarchical table that lists every rank
 is not counted several times.
 
@@ -104,7 +109,9 @@ def looks_taxonomic(label: str) -> bool:
     return len(parts) >= 2 and all(_PLAIN_PART.match(p) for p in parts)
 
 
-def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool = False) -> Lineage | None:
+def label_lineage(
+    label: str, *, rank: str | None = None, declared: str | None = None, plain_lineages: bool = False
+) -> Lineage | None:
     """The lineage a table label stands for; ``None`` for the unassigned row.
 
     Parameters
@@ -112,15 +119,20 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
     label
         The label as written.
     rank
-        The standard rank of the column the label is in (a column headed
-        ``genus``), or the rank the user declared for bare names
-        (``feature_rank``), if any.  It names a label that is not a lineage,
-        before any binomial is guessed (SILVA's genus
-        ``Clostridium_sensu_stricto_1`` reads like one).  At species rank a
-        single word is refused: a species name has a genus and an epithet.
+        The standard rank the file itself gives the label (a column headed
+        ``genus``): every label that is not a lineage is read at it.
+    declared
+        The rank the user declared for bare names (``feature_rank``): it
+        applies only to a name whose rank nothing else tells.  A binomial
+        (``Bacteroides fragilis``) stays a species whatever is declared;
+        SILVA's genus labels (:func:`silva_genus_label`) are bare names, never
+        read as binomials.
     plain_lineages
         Other labels of the same column are plain ``A;B;C`` lineages, so a
         single word is a one-level lineage (a domain).
+
+    At species (or strain) rank a single word, or a label SILVA writes for a
+    genus, is refused: a species name is a genus and an epithet.
 
     Raises
     ------
@@ -140,22 +152,50 @@ def label_lineage(label: str, *, rank: str | None = None, plain_lineages: bool =
             f"{text!r} is a feature id (an ASV/OTU id or sequence), not a taxon name: "
             "give the table's taxonomy beside it (a taxonomy .qza or .tsv)"
         )
+    silva_genus = silva_genus_label(text)
+    if rank is None and not silva_genus and _BINOMIAL.match(text):
+        return (taxon("species", text),)  # its own rank, whatever is declared for bare names
+    rank = rank or declared
     if rank is not None:
         found = taxon(rank, text)
-        if rank in ("species", "strain") and " " not in found.name and not found.unclassified:
+        if rank in ("species", "strain") and not found.unclassified and (silva_genus or " " not in found.name):
+            what = "SILVA's name of a genus" if silva_genus else "one word"
             raise TaxonomyError(
-                f"{text!r} is one word, not a {rank} name (a species name is a genus and an epithet, "
+                f"{text!r} is {what}, not a {rank} name (a species name is a genus and an epithet, "
                 "'Bacteroides fragilis'): give the table's rank as it is (genus) or write whole names"
             )
         return (found,)
     if plain_lineages:
         return parse_lineage(text)
-    if _BINOMIAL.match(text):
-        return (taxon("species", text),)
+    what = "SILVA's name of a genus, a bare name" if silva_genus else "a bare name"
     raise TaxonomyError(
-        f"cannot tell the rank of {text!r}: write a lineage (k__...;p__...), head the column with its rank "
-        f"(species, genus, ...), or {FEATURE_RANK_HINT}"
+        f"cannot tell the rank of {text!r} ({what}): write a lineage (k__...;p__...), head the column with its "
+        f"rank (species, genus, ...), or {FEATURE_RANK_HINT}"
     )
+
+
+_SILVA_GENUS = (
+    # Clostridium_sensu_stricto_1
+    re.compile(r"^\[?[A-Z][a-z]+\]? sensu stricto(?: \d+)?$"),
+    # [Eubacterium]_coprostanoligenes_group, [Ruminococcus]_torques_group
+    re.compile(r"^\[[A-Z][a-z]+\] [a-z]+ group$"),
+    # Lachnospiraceae_UCG-004, Lachnospiraceae_NK4A136_group, Prevotella_9, Rikenellaceae_RC9_gut_group
+    re.compile(r"^[A-Z][a-z]+ (?=\S*\d)[A-Z0-9][\w-]*(?: [a-z]+)*(?: group)?$"),
+)
+
+
+def silva_genus_label(label: str) -> bool:
+    """Whether a bare label is written the way SILVA names a genus without a
+    Latin name of its own: ``Clostridium_sensu_stricto_1``,
+    ``[Eubacterium]_coprostanoligenes_group``, ``Lachnospiraceae_UCG-004``,
+    ``Prevotella_9``.  Such a label is no species, though the first two read
+    like binomials.
+
+    >>> silva_genus_label("Clostridium sensu stricto 1"), silva_genus_label("Bacteroides fragilis")
+    (True, False)
+    """
+    text = re.sub(r"[\s_]+", " ", label.strip().strip('"')).strip()
+    return any(p.match(text) for p in _SILVA_GENUS)
 
 
 def looks_like_feature_id(label: str) -> bool:
@@ -268,9 +308,27 @@ def _is_hierarchical(lineages: list[Lineage], nearest: list[int], own: sp.csr_ma
     return bool(diff.min() >= -1e-6 * scale)
 
 
-def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path) -> tuple[str, float]:
+#: How a file of each format says that its numbers are read counts: the end
+#: of the warning on whole numbers read as percentages (:func:`_scale`).
+_SAY_BIOM_COUNTS = 'sample metadata abundance_unit = reads, or an integer matrix (BIOM 1.0 "matrix_element_type": "int")'
+SAY_COUNTS = {
+    "biom": _SAY_BIOM_COUNTS,
+    "qza": _SAY_BIOM_COUNTS,  # a FeatureTable[Frequency] may hold anything; its table is a BIOM table
+    "table": "a long table (sample, taxon, counts) whose value column is headed counts or reads",
+}
+
+
+def _scale(
+    totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Path, source_format: str = ""
+) -> tuple[str, float]:
     """('relative', divisor) or ('counts', 0); ``kind="fraction"``: relative
-    values known to be fractions (a table gutbalance wrote)."""
+    values known to be fractions (a table gutbalance wrote).
+
+    A table that says nothing (``kind`` None) of whole numbers, some above 1,
+    whose samples all add up to about 100 is read as percentages with a
+    :class:`~gutbalance.errors.GutBalanceWarning`: it may as well hold 100
+    reads a sample (rarefied), which its numbers cannot tell; the warning says
+    how the format (``source_format``, :data:`SAY_COUNTS`) says counts."""
     if kind == "fraction":
         return "relative", 1.0
     present = totals[totals > 0]
@@ -282,6 +340,16 @@ def _scale(totals: np.ndarray, values: sp.csr_matrix, kind: str | None, path: Pa
     if np.all(np.abs(present - 100.0) <= 100 * RELATIVE_TOLERANCE) or (
         not integers and present.max() <= 100.0 * (1 + RELATIVE_TOLERANCE)
     ):
+        if kind is None and integers and float(values.data.max()) > 1.0:
+            say = SAY_COUNTS.get(source_format, "a format or column that names them counts")
+            warnings.warn(
+                f"{path}: the table does not say what its numbers are, every value is a whole number and every "
+                "sample adds up to about 100: read as percentages, but they may be read counts (a table rarefied "
+                f"to 100 reads a sample), which the numbers cannot tell apart; if they are counts, say so in the "
+                f"file: {say}",
+                GutBalanceWarning,
+                stacklevel=3,
+            )
         return "relative", 100.0
     if kind == "relative":
         raise FormatError(
@@ -383,7 +451,7 @@ def profiles_from_matrix(
 
     unassigned = unassigned_of(V)
     clade, totals = clades_and_totals(own, unassigned)
-    mode, divisor = _scale(totals, V, kind, path)
+    mode, divisor = _scale(totals, V, kind, path, source_format)
     clade_counts = None
     if own_counts is not None and C is not None:
         clade_counts, _ = clades_and_totals(own_counts, unassigned_of(C))

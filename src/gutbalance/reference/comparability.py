@@ -210,41 +210,64 @@ def saved_profiler(warnings: str, percentiles_against: str | None = None,
             return "MetaPhlAn"
     if shipped is None or saved_percentiles is None or values is None:
         return ""
-    saved = saved_percentiles.dropna()
-    if saved.empty:
-        return ""
-    found = set()
+    row = pd.concat([values.drop(saved_percentiles.index, errors="ignore"), saved_percentiles]).to_frame().T
+    return str(_profilers_by_percentiles(row, list(saved_percentiles.index), [rank], shipped)[0])
+
+
+def _profilers_by_percentiles(scores: pd.DataFrame, percentile_columns: list[str], ranks, shipped) -> np.ndarray:
+    """For each row of ``scores``: the profiler of the one healthy population of
+    ``shipped`` at the row's rank (``ranks``, in row order) whose percentiles of
+    the row's scores are all its non-missing ``percentile_columns``; "" where
+    no population or several profilers' do, or the row saved no percentile.
+    Column by column over all rows at once (a distribution's percentiles are
+    element-wise, so each row's answer is the one it gets alone)."""
+    n = len(scores)
+    saved = np.column_stack([pd.to_numeric(scores[c], errors="coerce").to_numpy(dtype=float)
+                             for c in percentile_columns]) if percentile_columns else np.empty((n, 0))
+    given = ~np.isnan(saved)
+    rank = np.array([str(r) for r in ranks], dtype=object)
+    matches: dict[str, np.ndarray] = {}
     for pop in shipped.healthy_populations:
-        if not pop.kind or str(pop.kind.get("rank") or "") != rank:
+        if not pop.kind:
             continue
-        same = True
-        for column, value in saved.items():
-            dist = pop.distributions.get(str(column).removesuffix(PERCENTILE_SUFFIX))
-            score = values.get(str(column).removesuffix(PERCENTILE_SUFFIX))
-            if dist is None or score is None or not np.isclose(float(dist.percentile([float(score)])[0]), float(value),
-                                                               rtol=0, atol=1e-9):
-                same = False
-                break
-        if same:
-            found.add(str(pop.kind.get("profiler") or ""))
-    return found.pop() if len(found) == 1 else ""
+        same = given.any(axis=1) & (rank == str(pop.kind.get("rank") or ""))
+        for k, column in enumerate(percentile_columns):
+            name = str(column).removesuffix(PERCENTILE_SUFFIX)
+            dist = pop.distributions.get(name)
+            if dist is None or name not in scores.columns:
+                same &= ~given[:, k]
+                continue
+            values = pd.to_numeric(scores[name], errors="coerce").to_numpy(dtype=float)
+            close = np.isclose(dist.percentile(values), saved[:, k], rtol=0, atol=1e-9)
+            same &= close | ~given[:, k]
+        profiler = str(pop.kind.get("profiler") or "")
+        matches[profiler] = matches.get(profiler, np.zeros(n, dtype=bool)) | same
+    out = np.full(n, "", dtype=object)
+    if matches:
+        names = np.array(list(matches), dtype=object)
+        table = np.column_stack(list(matches.values()))
+        one = table.sum(axis=1) == 1
+        out[one] = names[table[one].argmax(axis=1)]
+    return out
 
 
 def saved_profilers(scores: pd.DataFrame, contributions=None, shipped=None) -> pd.Series:
     """:func:`saved_profiler` of every sample of a saved scores table (read with
     its ``*_percentile`` columns), ``contributions`` its ``scores.json`` entries
-    and ``shipped`` the reference ``analyze`` compared it with; "" where untold."""
+    and ``shipped`` the reference ``analyze`` compared it with; "" where untold.
+    The notes are read sample by sample, the saved percentiles for all samples
+    at once."""
+    entries = contributions or {}
+    notes = scores["warnings"] if "warnings" in scores.columns else pd.Series("", index=scores.index)
+    out = np.array([
+        saved_profiler(str(note or ""), str((entries.get(sample) or {}).get("percentiles_against", "") or ""))
+        for sample, note in zip(scores.index, notes, strict=True)
+    ], dtype=object).reshape(len(scores))
     percentile_columns = [c for c in scores.columns if str(c).endswith(PERCENTILE_SUFFIX)]
-    ranks = kind_ranks(scores)
-    out = []
-    for sample in scores.index:
-        entry = (contributions or {}).get(sample) or {}
-        row = scores.loc[sample]
-        out.append(saved_profiler(
-            str(row.get("warnings", "") or ""), str(entry.get("percentiles_against", "") or ""),
-            saved_percentiles=row[percentile_columns].astype(float) if percentile_columns else None,
-            values=row, rank=str(ranks.get(sample, "")), shipped=shipped,
-        ))
+    untold = out == ""
+    if shipped is not None and percentile_columns and untold.any():
+        rest = scores.loc[untold]
+        out[untold] = _profilers_by_percentiles(rest, percentile_columns, kind_ranks(rest), shipped)
     return pd.Series(out, index=scores.index, dtype=object)
 
 

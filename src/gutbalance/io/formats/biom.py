@@ -21,7 +21,6 @@ from ...atomic import write_bytes_atomic
 from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
-from ..feature_table import declared_rank
 from ..registry import Format, register
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
@@ -69,12 +68,13 @@ def read(
     source: Source, *, taxonomy: FeatureTaxonomy | None = None, feature_rank: str | None = None
 ) -> list[SampleProfile]:
     """Sample profiles of a BIOM table; ``taxonomy`` names features (ASV ids)
-    by lineage; ``feature_rank`` is the rank of observation ids that are bare
-    taxon names (``Bacteroides``: ``"genus"``)."""
+    by lineage; ``feature_rank`` is the standard rank (checked by
+    :func:`gutbalance.io.read_source`) of observation ids that are bare taxon
+    names (``Bacteroides``: ``"genus"``)."""
     table = load_table(source)
     return profiles_from_table(
         table, path=source.path, source_format="biom", taxonomy=taxonomy, integers=declared_integers(source),
-        feature_rank=declared_rank(feature_rank),
+        feature_rank=feature_rank,
     )
 
 

@@ -33,7 +33,6 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
-from ..feature_table import declared_rank
 from ..registry import Format, register, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
@@ -66,9 +65,9 @@ def read(
     source: Source, *, taxonomy: FeatureTaxonomy | None = None, feature_rank: str | None = None
 ) -> list[SampleProfile]:
     """Sample profiles of a ``FeatureTable`` artifact; ``taxonomy`` names
-    features (ASV ids) by lineage; ``feature_rank`` is the rank of feature ids
-    that are bare taxon names (``Bacteroides``: ``"genus"``)."""
-    feature_rank = declared_rank(feature_rank)
+    features (ASV ids) by lineage; ``feature_rank`` is the standard rank
+    (checked by :func:`gutbalance.io.read_source`) of feature ids that are
+    bare taxon names (``Bacteroides``: ``"genus"``)."""
     artifact = open_artifact(source.data, source.path, limits=source.limits)
     kind_of = artifact.type.replace(" ", "")
     if kind_of == TAXONOMY_TYPE:

@@ -34,7 +34,7 @@ column beside an id column (``#OTU ID``) is used for the lineage; each row is
 then a feature (an OTU), each id once, and features of one lineage are summed
 (a QIIME 1 OTU table has many OTUs per lineage).  A mothur ``.shared`` file
 (``label``, ``Group``, ``numOtus``, then one column per OTU) is a samples x
-OTUs table read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
+OTUs table of reads, read with its consensus taxonomy beside it.  Rows named ``Unassigned``/``UNKNOWN``/``unclassified`` are the
 unassigned share.
 
 What spreadsheets do is tolerated: a UTF-8 BOM, CRLF line ends, quoted
@@ -89,7 +89,6 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (
-    declared_rank,
     has_rank_prefix,
     label_lineage,
     looks_taxonomic,
@@ -304,12 +303,15 @@ def _resolve(
     feature_rank: str | None = None,
 ) -> list[Lineage | None]:
     if labels.rank is not None and feature_rank is not None and labels.rank != feature_rank:
-        raise FormatError(
-            f"the taxon column is headed {labels.field!r} ({labels.rank}) but the rank declared for bare names is "
-            f"{feature_rank}", path=path, field=labels.field,
+        # The header is the file's own statement, as a lineage's prefixes are:
+        # the declared rank is for names nothing in their file ranks.
+        warnings.warn(
+            f"{path}, field {labels.field!r}: the header names the rank of this column, so its names are read as "
+            f"{labels.rank} names, not at the rank declared for bare names ({feature_rank})",
+            GutBalanceWarning,
+            stacklevel=2,
         )
-    rank = labels.rank or feature_rank
-    plain = rank is None and any(
+    plain = labels.rank is None and feature_rank is None and any(
         (";" in t or "|" in t) and not has_rank_prefix(t) for t in labels.texts
     )
     seen: dict[str, int] = {}
@@ -355,10 +357,10 @@ def _resolve(
                 field=where_field if not transposed else None,
             )
         try:
-            out.append(label_lineage(key, rank=rank, plain_lineages=plain))
+            out.append(label_lineage(key, rank=labels.rank, declared=feature_rank, plain_lineages=plain))
         except TaxonomyError as exc:
             message = str(exc)
-            if transposed and rank is None:
+            if transposed and labels.rank is None and feature_rank is None:
                 # The taxa are the header of a samples-as-rows table (a genus
                 # table saved from R or pandas): there is no column to head.
                 message += " (here the taxa are the column names of a table with samples as rows: no column to head)"
@@ -493,8 +495,8 @@ def read(
 ) -> list[SampleProfile]:
     """Read a CSV/TSV table; ``taxonomy`` names features (ASV ids) by
     lineage; ``feature_rank`` is the standard rank of bare taxon names (a
-    samples x genera table headed by genus names)."""
-    feature_rank = declared_rank(feature_rank)
+    samples x genera table headed by genus names; a standard rank, checked
+    by :func:`gutbalance.io.read_source`)."""
     path = source.path
     lines, skipped = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
@@ -512,8 +514,10 @@ def read(
     header = [h.strip().strip('"') for h in header]
     if not data:
         raise FormatError("the table has a header but no rows", path=path)
+    kind = None
     if [_header_key(h) for h in header[:3]] == _MOTHUR_SHARED:
         header, data = _mothur_shared(header, data, path, taxonomy)
+        kind = "counts"  # a .shared file holds reads per OTU, whatever they add up to
     long_columns = _long_columns(header)
     value_cells: list[str]
     if long_columns is not None:
@@ -521,7 +525,7 @@ def read(
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
         return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
-    return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank)
+    return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank, kind=kind)
 
 
 def _read_wide(
@@ -532,8 +536,11 @@ def _read_wide(
     path: Path,
     taxonomy: FeatureTaxonomy | None = None,
     feature_rank: str | None = None,
+    *,
+    kind: str | None = None,
 ) -> list[SampleProfile]:
-    """A wide table: one column per sample and a row per taxon, or transposed."""
+    """A wide table: one column per sample and a row per taxon, or transposed
+    (``kind``: ``"counts"`` where the file's format says so, as mothur's does)."""
     _check_widths(data, len(header), path)
     layout = _wide_layout(header, header_line, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
@@ -541,11 +548,11 @@ def _read_wide(
         samples = _sample_rows(data, header, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
-        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table")
+        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table", kind=kind)
     samples = _sample_columns(header, layout.data_cols, header_line, path)
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
-    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table")
+    return profiles_from_matrix(lineages, values, samples, path=path, source_format="table", kind=kind)
 
 
 def _mothur_shared(
