@@ -49,6 +49,7 @@ def _check_problems(problems: list[dict]) -> None:
     assert "empty" in by_file["broken/empty_metaphlan.txt"]
     assert "not a recognised profile format" in by_file["broken/notes.svg"]
     assert "--format" not in by_file["broken/notes.svg"]  # the command line's way out, not the web app's
+    assert "gutbalance formats" not in by_file["broken/notes.svg"]  # a command the web app does not have
     assert "negative abundance" in by_file["broken/negative_metaphlan.txt"]
     assert "field 'relative_abundance'" in by_file["broken/negative_metaphlan.txt"]
 

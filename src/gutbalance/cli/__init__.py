@@ -75,7 +75,8 @@ class _Group(click.Group):
 def main() -> None:
     """How well does a gut microbiome support the immune system?
 
-    Reads MetaPhlAn, Kraken2/Bracken, CAMI, BIOM, QIIME 2 and CSV/TSV profiles.
+    Reads MetaPhlAn, Kraken 2/Bracken, mOTUs, CAMI, BIOM, QIIME 2, mothur and
+    CSV/TSV profiles, and the others `gutbalance formats` lists.
     Scores explain; they do not diagnose.
     """
     warnings.filterwarnings("default")

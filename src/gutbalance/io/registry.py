@@ -84,6 +84,10 @@ _NOT_PROFILES: dict[str, NotAProfile] = {}
 _WRITTEN_AS: dict[str, Format] = {}
 
 
+#: Where the refusal of an unknown file sends a command-line user for the
+#: full list (the web app, which has no such command, drops it).
+FORMATS_LIST_HINT = " and the others `gutbalance formats` lists"
+
 def register(fmt: Format) -> Format:
     """Add a format to the registry (each format module calls this once on import).
 
@@ -273,8 +277,8 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
         if not source.data.strip():
             raise UnrecognizedFormatError("the file is empty", path=source.path)
         raise UnrecognizedFormatError(
-            "not a recognised profile format (MetaPhlAn, Kraken2/Bracken, CAMI, BIOM, QIIME 2 .qza, CSV/TSV table); "
-            "use --format to force one",
+            "not a recognised profile format (MetaPhlAn, Kraken 2/Bracken, mOTUs, CAMI, BIOM, QIIME 2 .qza, mothur, "
+            f"CSV/TSV table{FORMATS_LIST_HINT}); use --format to force one",
             path=source.path,
         )
     if len(top) > 1:

@@ -45,6 +45,7 @@ from ..io import read_source
 from ..io.archive import check_archive, read_member
 from ..io.feature_table import FEATURE_RANK_HINT
 from ..io.formats.qza import sniff as is_qiime2_artifact
+from ..io.registry import FORMATS_LIST_HINT
 from ..io.source import InputLimits, Source, decode_text
 from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
@@ -149,7 +150,8 @@ def _read_one(source: Source, *, feature_rank: str | None = None) -> list[Sample
     except UnrecognizedFormatError as exc:
         # The library's message ends with the command line's way out
         # ("use --format to force one"), which the web app does not offer.
-        message = exc.message.replace("; use --format to force one", "").replace("; use --format to choose", "; the web app cannot tell which")
+        message = (exc.message.replace("; use --format to force one", "").replace(FORMATS_LIST_HINT, " and others")
+                   .replace("; use --format to choose", "; the web app cannot tell which"))
         raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
     except FormatError as exc:
         if FEATURE_RANK_HINT not in exc.message:
