@@ -17,6 +17,12 @@ from ..taxonomy import RANKS
 
 #: What ``--feature-rank`` (analyze, convert) accepts: the standard ranks.
 FEATURE_RANKS = list(RANKS)
+#: The one ``--feature-rank`` option of the commands that read tables.
+feature_rank_option = click.option(
+    "--feature-rank", type=click.Choice(FEATURE_RANKS, case_sensitive=False), default=None,
+    help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV headed "
+         "'SampleID, Lysinibacillus, UCG-002'); lineages, g__-prefixed names, binomials and a column "
+         "headed by its rank keep their own.")
 
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
@@ -41,10 +47,7 @@ REPORT_LIMIT = 2000
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for scores.tsv, scores.parquet, scores.json, problems.tsv and reports.")
 @click.option("--format", "format_", default=None, help="Force a format instead of sniffing (see `gutbalance formats`).")
-@click.option("--feature-rank", type=click.Choice(FEATURE_RANKS, case_sensitive=False), default=None,
-              help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV headed "
-                   "'SampleID, Lysinibacillus, UCG-002'); lineages, g__-prefixed names, binomials and a column "
-                   "headed by its rank keep their own.")
+@feature_rank_option
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
                    "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")

@@ -9,7 +9,7 @@ import click
 from ..io import formats as all_formats
 from ..io import read, write
 from ..io.registry import counts_estimated_by, format_for_path, get_format, observed_count_samples
-from ..taxonomy import RANKS
+from .analyze import feature_rank_option
 
 
 @click.command()
@@ -19,8 +19,7 @@ from ..taxonomy import RANKS
 @click.option("--format", "format_", default=None, help="Force the input format.")
 @click.option("--to", "to", default=None, help="Force the output format (biom, biom-json, metaphlan-merged, h5ad, ...).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
-@click.option("--feature-rank", type=click.Choice(list(RANKS), case_sensitive=False), default=None,
-              help="Rank of bare taxon names in tables that do not say it (a samples x genera CSV).")
+@feature_rank_option
 def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None,
             feature_rank: str | None) -> None:
     """Read INPUTS into one cohort and write it as another format."""
