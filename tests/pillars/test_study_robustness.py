@@ -160,3 +160,28 @@ def test_imid_variants_are_within_sample_balances_of_forbes_sides():
     assert table["homeostasis.shared_response"].iloc[0] == pytest.approx((g + eps) / (g + d + 2 * eps))
     assert table["homeostasis.shared_response"].iloc[1] == pytest.approx((1.0 + eps) / (1.0 + 2 * eps))
     assert listed == pillars.COMPONENTS
+
+
+def test_crossfeeders_count_only_as_far_as_there_are_producers_to_feed():
+    """scripts/try_crossfeed.py: supply = P + min(C, P), a cross-feeder that
+    is also a producer counts as a producer, bifidobacteria alone earn no
+    butyrate supply, and only nutrients.butyrate changes (per sample)."""
+    cf = _script("try_crossfeed")
+    # taxa: a producer, a cross-feeder, one that is both (half-weighted producer call)
+    composite = {"butyrate_producer": [1.0, 0.0, 0.5], "butyrate_supply": [1.0, 1.0, 1.0]}
+    P = np.array([
+        [0.1, 0.3, 0.0],  # few producers: the feeders count only up to the producers
+        [0.3, 0.1, 0.0],  # producers enough: the feeders count in full
+        [0.0, 0.9, 0.0],  # no producer: no supply
+        [0.0, 0.0, 0.4],  # a producer-feeder: 0.2 as producer, its other 0.2 bounded by that
+    ])
+    inputs = _inputs(P, composite)
+    assert list(cf.bounded_supply(inputs.F)) == pytest.approx([0.2, 0.4, 0.0, 0.4])
+    components = pd.DataFrame(index=range(4), data={c.key: 0.5 for c in pillars.COMPONENTS})
+    table = cf.variant(inputs, components)
+    k = pillars.parameters()["k_butyrate"]
+    assert list(table[cf.KEY]) == pytest.approx([0.2 / (0.2 + k), 0.4 / (0.4 + k), 0.0, 0.4 / (0.4 + k)])
+    assert table.drop(columns=cf.KEY).equals(components.drop(columns=cf.KEY))
+    # a sample's supply depends on that sample alone
+    alone = cf.bounded_supply(_inputs(P[2:3], composite).F)
+    assert list(alone) == [0.0]

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+r"""Leave-one-study-out AUC of immune_support with the butyrate cross-feeders
+credited only as far as there are butyrate producers to feed, beside the
+shipped structure.
+
+Shipped, the nutrients pillar's butyrate supply takes per taxon the larger of
+its ``butyrate_producer`` and ``butyrate_crossfeeding`` calls, so a gut of
+bifidobacteria without any butyrate producer earns full butyrate credit.  The
+cited mechanism (acetate and lactate made by bifidobacteria and lactobacilli
+feed the butyrate producers: Belenguer et al. 2006,
+doi:10.1128/AEM.72.5.3593-3599.2006; Rivière et al. 2016,
+doi:10.3389/fmicb.2016.00979; Louis & Flint 2017, doi:10.1111/1462-2920.13589)
+needs producers present.  The variant, fixed before any held-out figure was
+seen:
+
+.. math:: S = P + \min(C, P)
+
+with :math:`P` the harmless producers' share (the shipped ``butyrate_producer``
+composite) and :math:`C` the cross-feeders' share beyond what they already
+count as producers (``butyrate_supply - butyrate_producer``: a cross-feeder
+that is also a producer counts as a producer).  Per taxon this is each
+cross-feeder scaled by :math:`\min(1, P/C)`, so the per-taxon contributions
+still add up.  Only ``nutrients.butyrate`` changes; ``nutrients.scfa`` keeps
+its feeders, since acetate and lactate are themselves what they produce (acetate is an SCFA).
+
+Rule (docs/validation.md, "Tried, did not help"): adopted only if the pooled
+held-out AUC rises, at least 4 of 6 studies rise, and none falls by more than
+0.02; the sign rule, penalty grid and literature share are
+``calibrate_pillars.py``'s.  ``--prebiotics`` also prints the prebiotic check
+(every fibre group's mean nutrients above NS24's) under both structures,
+weights fitted on all six studies; ``--thinning`` the depth changes of immune_support and
+nutrients that ``tests/pillars/test_depth.py`` bounds (2 and 5 points).
+
+    python scripts/try_crossfeed.py [--shared ../shared/data] [--prebiotics] [--thinning]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import calibrate_pillars as cp  # noqa: E402
+from study_offsets import labelled_inputs  # noqa: E402
+from try_balances import adoption_rule, loso, thinning_report  # noqa: E402
+
+import gutbalance  # noqa: E402
+from gutbalance import pillars  # noqa: E402
+from gutbalance.scores import SCORE_FAMILIES  # noqa: E402
+
+KEY = "nutrients.butyrate"
+FIBRES = ("FS24", "IN24", "GS24", "XS24", "FL24")
+
+
+def bounded_supply(F: pd.DataFrame) -> np.ndarray:
+    """Butyrate supply with the cross-feeders bounded by the producers: P + min(C, P)."""
+    producers = F["butyrate_producer"].to_numpy()
+    feeders = np.maximum(0.0, F["butyrate_supply"].to_numpy() - producers)
+    return producers + np.minimum(feeders, producers)
+
+
+def variant(inputs, components: pd.DataFrame) -> pd.DataFrame:
+    """The components table with nutrients.butyrate from the bounded supply."""
+    table = components.copy()
+    k = pillars.parameters()["k_butyrate"]
+    table[KEY] = np.clip(pillars._h(bounded_supply(inputs.F), k), 0.0, 1.0)
+    return table
+
+
+def structure_scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Per structure (``shipped`` or ``bounded``, each with its calibration),
+    the immune_support and nutrients of ``cohort``."""
+    table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
+    inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
+    base = pillars._components(inputs, pillars.parameters())
+    scores = {}
+    for name, cal in structures.items():
+        components = base if name == "shipped" else variant(inputs, base)
+        weighed = pillars.weigh(components, cal)
+        scores[name] = weighed["immune_support"].to_numpy()
+        scores[f"{name} nutrients"] = weighed["nutrients"].to_numpy()
+    return scores, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("GUTBALANCE_SHARED_DATA")
+                                                            or ROOT.parent / "shared" / "data"))
+    parser.add_argument("--prebiotics", action="store_true", help="also run the prebiotic check under both")
+    parser.add_argument("--thinning", action="store_true", help="also measure the depth changes (test_depth.py)")
+    args = parser.parse_args(argv)
+
+    labels, _, inputs, _, components = labelled_inputs(args.shared)
+    bounded = variant(inputs, components)
+    changed = int((bounded[KEY] != components[KEY]).sum())
+    print(f"{KEY} changes in {changed} of {len(bounded)} labelled samples")
+    results, structures = {}, {}
+    for name, table in (("shipped", components), ("bounded", bounded)):
+        held, lams = loso(table, labels)
+        results[name] = cp.auc_rows(held, labels, ["immune_support"])["immune_support"]
+        structures[name] = cp.fit(table, labels, *lams)
+    out = pd.DataFrame(results)
+    out["change"] = out["bounded"] - out["shipped"]
+    print("Held-out (leave-one-study-out) AUC of immune_support, healthy vs disease:")
+    print(out.round(4).to_string())
+    met, d = adoption_rule(out["change"])
+    print(f"pooled {out.at['pooled', 'change']:+.3f}, {(d > 0).sum()} of 6 studies up, "
+          f"largest fall {d.min():+.3f}: rule {'met' if met else 'not met'}")
+
+    if args.prebiotics:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+            cohort = gutbalance.read(args.shared / "profiles" / "prebiotics_metaphlan3")
+        scores, _ = structure_scores(cohort, structures)
+        group = [s.split("_")[0] for s in cohort.sample_names]
+        means = pd.DataFrame({k: v for k, v in scores.items() if k.endswith("nutrients")},
+                             index=cohort.sample_names).groupby(group).mean()
+        print("\nPrebiotic fermentations, mean nutrients per group (weights fitted on all six studies):")
+        print(means.round(3).to_string())
+        for name in structures:
+            column = f"{name} nutrients"
+            above = [g for g in FIBRES if means.at[g, column] > means.at["NS24", column]]
+            print(f"{name}: {len(above)} of {len(FIBRES)} fibre groups above NS24")
+    if args.thinning:
+        for score in ("immune_support", "nutrients"):
+            suffix = "" if score == "immune_support" else f" {score}"
+            print(f"\nAbsolute change of {score} (points) when the rarest taxa are removed:")
+            print(thinning_report(args.shared, structures,
+                                  scorer=lambda c, s, x=suffix: ({n: structure_scores(c, s)[0][n + x] for n in s},
+                                                                 None)).round(2).to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
