@@ -252,6 +252,18 @@ def test_unreadable_upload_is_422_and_leaves_nothing(client, app, content, messa
     assert count_rows(app)["samples"] == 0
 
 
+def test_metadata_sheet_uploaded_as_a_profile_is_told_what_it_is(client, app):
+    headers = register(client, "alice")
+    sheet = b"Sample\tSubject\tStudy.Group\tAge\nPRISM.7122\tPRISM.7122\tCD\t38\n"
+    response = upload(client, headers, sheet, filename="metadata.tsv")
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert "a table of sample metadata (columns Subject, Study.Group, Age), not a profile" in detail
+    assert "--metadata" not in detail  # the command line's way, not the web app's
+    assert "sample sheet of a zip" in detail
+    assert count_rows(app)["samples"] == 0
+
+
 def test_concurrent_uploads_do_not_interfere(client, app, tmp_path):
     users = {name: register(client, name) for name in ("alice", "bob")}
     merged = merged_metaphlan(tmp_path, ["A", "B"])

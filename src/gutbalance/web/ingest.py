@@ -45,6 +45,7 @@ from ..io import read_source
 from ..io.archive import check_archive, read_member
 from ..io.feature_table import FEATURE_RANK_HINT
 from ..io.formats.qza import sniff as is_qiime2_artifact
+from ..io.formats.table import METADATA_HINT
 from ..io.registry import FORMATS_LIST_HINT
 from ..io.source import InputLimits, Source, decode_text
 from ..reference import with_percentiles, with_percentiles_explained
@@ -154,6 +155,12 @@ def _read_one(source: Source, *, feature_rank: str | None = None) -> list[Sample
                    .replace("; use --format to choose", "; the web app cannot tell which"))
         raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
     except FormatError as exc:
+        if METADATA_HINT in exc.message:
+            # The command line's way to give a metadata sheet; the web app
+            # takes subjects and dates from a zip's sample sheet instead.
+            message = exc.message.replace(METADATA_HINT, "upload the profiles it describes (subjects and dates go "
+                                          "in the sample sheet of a zip of profiles)")
+            raise type(exc)(message, path=exc.path, line=exc.line, field=exc.field) from None
         if FEATURE_RANK_HINT not in exc.message:
             raise
         # A table of bare names whose rank was not declared: the library says

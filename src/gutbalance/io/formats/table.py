@@ -159,6 +159,30 @@ def _header_key(cell: str) -> str:
     return cell.strip().strip('"').lstrip("#").strip().lower()
 
 
+#: Column names of sample metadata sheets (the labelled sets', MetAML's,
+#: curatedMetagenomicData's, QIIME 2 sample metadata), compared by
+#: :func:`_header_key` with ``.``, ``-`` and spaces as ``_``.
+_METADATA_HEADERS = {
+    "age", "sex", "gender", "bmi", "country", "diagnosis", "disease", "study", "study_group", "study_name",
+    "subject", "subject_id", "subjectid", "participant", "patient", "phenotype", "bodysite", "body_site",
+    "antibiotic", "antibiotics", "visit", "visit_num", "week_num", "date", "collection_date", "group", "treatment",
+}
+#: What a metadata sheet given as a profile is told to do instead.
+METADATA_HINT = "give it with --metadata FILE beside the profiles"
+
+
+def _metadata_sheet(header: list[str], data: list[tuple[int, list[str]]]) -> list[str]:
+    """The metadata column names of a table that is a sample metadata sheet,
+    not a profile (two or more such names in the header and words in its
+    first rows' cells beyond the first column); empty otherwise."""
+    named = [h for h in header if re.sub(r"[.\- ]+", "_", _header_key(h)) in _METADATA_HEADERS]
+    if len(named) < 2:
+        return []
+    words = any(cell and not _NUMBER.match(cell) and cell.lower() not in {"na", "nan"}
+                for _, rec in data[:_SCAN_LINES] for cell in rec[1:])
+    return named if words else []
+
+
 def _split_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Records with the (1-based) line each starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
@@ -525,6 +549,9 @@ def read(
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
         return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
+    if kind is None and taxonomy is None and (named := _metadata_sheet(header, data)):
+        raise FormatError(f"a table of sample metadata (columns {', '.join(named[:6])}), not a profile: "
+                          f"{METADATA_HINT}", path=path, line=header_line)
     return _read_wide(header_line, header, data, delim, path, taxonomy, feature_rank, kind=kind)
 
 
