@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -121,3 +124,16 @@ MIXED_RANK_STUDY = {
         f"{_CLOSTRIDIALES}|f__Lachnospiraceae": 60.0, f"{_CLOSTRIDIALES}|f__Ruminococcaceae": 25.0, _BACTEROIDACEAE: 15.0,
     },
 }
+
+
+#: The repository's ``scripts`` folder (not a package).
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+
+
+def import_script(name: str) -> ModuleType:
+    """A script of ``scripts/`` imported as a module, so tests can call its functions."""
+    sys.path.insert(0, str(SCRIPTS))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(SCRIPTS))

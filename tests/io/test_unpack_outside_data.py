@@ -10,24 +10,18 @@ from __future__ import annotations
 import doctest
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.helpers import import_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "tried-on-public-data.md"
 
 
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return __import__("unpack_outside_data")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
-
-script = _script()
+script = import_script("unpack_outside_data")
 
 
 def test_the_scripts_examples_hold():

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +13,16 @@ import scipy.sparse as sp
 from scipy.stats import f_oneway
 
 from gutbalance import pillars
+from tests.helpers import import_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-def _script(name: str):
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return __import__(name)
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
 
 
 def test_eta_squared_matches_the_anova_f_statistic():
     """eta² = SS_between / SS_total, checked against scipy's one-way ANOVA:
     F = (eta² / (k - 1)) / ((1 - eta²) / (n - k))."""
-    offsets = _script("study_offsets")
+    offsets = import_script("study_offsets")
     rng = np.random.default_rng(1)
     groups = [rng.normal(m, 1.0, 30) for m in (0.0, 0.5, 2.0)]
     x = np.concatenate(groups)
@@ -44,7 +37,7 @@ def test_a_pure_study_offset_costs_pooled_auc_and_centring_restores_it():
     """Two studies with the same within-study separation, one shifted down:
     the pooled AUC falls below the per-study AUCs, the centred one does not,
     and eta² among healthy people sees the shift."""
-    offsets = _script("study_offsets")
+    offsets = import_script("study_offsets")
     rng = np.random.default_rng(2)
     n = 200
     healthy = np.tile([1, 0], n)
@@ -68,7 +61,7 @@ def test_presence_balance_counts_carriers_above_the_floor():
     """Presence balances count trait carriers above 0.1 %: a bloom of one
     pathobiont counts once; a trace under the floor not at all; neither side
     present gives 1/2."""
-    tb = _script("try_balances")
+    tb = import_script("try_balances")
     traits = sorted({t for good, bad, _ in tb.PAIRS.values() for t in (good, bad)})
     taxa = 4
     composite = {t: [0.0] * taxa for t in traits}
@@ -99,7 +92,7 @@ def test_offset_shares_split_the_study_offset_by_weighted_component():
     """Two components shift between two studies' healthy people: each one's
     share of immune_support's between-study variance is its weighted shift's
     share of the total; patients (here shifted the other way) do not count."""
-    offsets = _script("study_offsets")
+    offsets = import_script("study_offsets")
     cal = pillars.calibration()
     n = 60
     study = np.repeat(["a", "b"], n)
@@ -123,7 +116,7 @@ def test_imid_signature_sides_follow_the_lineage_table_and_leave_eligens_and_clo
     counts on a side through its genus in the lineage table; MetaPhlAn's
     Eubacterium eligens stays under Eubacterium (not the paper's RDP
     Lachnospira), and no genus stands for the RDP group Clostridium III."""
-    imid = _script("try_imid_signature")
+    imid = import_script("try_imid_signature")
     assert "Clostridium III" not in imid.DISEASE_GENERA + imid.HEALTH_GENERA
     names = ["Lachnospira pectinoschiza", "Gemmiger formicilis", "Eubacterium eligens", "Eggerthella lenta",
              "Streptococcus thermophilus", "Faecalibacterium prausnitzii"]
@@ -138,7 +131,7 @@ def test_imid_variants_are_within_sample_balances_of_forbes_sides():
     homeostasis component with the shared response's prior; variant A adds
     the sides to the shared response's (per taxon the larger call); a harmful
     taxon of a health genus earns no health credit."""
-    imid = _script("try_imid_signature")
+    imid = import_script("try_imid_signature")
     names = ["Gemmiger formicilis", "Eggerthella lenta", "Faecalibacterium prausnitzii", "Lachnospira pectinoschiza"]
     taxa = pd.DataFrame({"rank": "species", "name": names}, index=[f"s__{n}" for n in names])
     composite = {"harmless": [1.0, 1.0, 1.0, 0.0],  # the last one flagged harmful, for the test
@@ -166,7 +159,7 @@ def test_crossfeeders_count_only_as_far_as_there_are_producers_to_feed():
     """scripts/try_crossfeed.py: supply = P + min(C, P), a cross-feeder that
     is also a producer counts as a producer, bifidobacteria alone earn no
     butyrate supply, and only nutrients.butyrate changes (per sample)."""
-    cf = _script("try_crossfeed")
+    cf = import_script("try_crossfeed")
     # taxa: a producer, a cross-feeder, one that is both (half-weighted producer call)
     composite = {"butyrate_producer": [1.0, 0.0, 0.5], "butyrate_supply": [1.0, 1.0, 1.0]}
     P = np.array([

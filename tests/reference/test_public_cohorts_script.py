@@ -8,7 +8,6 @@ script makes of them, down to gutbalance reading the reshaped table.
 from __future__ import annotations
 
 import doctest
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,20 +16,14 @@ import pytest
 
 import gutbalance
 from gutbalance.errors import GutBalanceWarning
+from tests.helpers import import_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _script():
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        return __import__("validate_public_cohorts")
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-
 
 def test_the_scripts_examples_hold():
-    failed, tried = doctest.testmod(_script())
+    failed, tried = doctest.testmod(import_script("validate_public_cohorts"))
     assert tried >= 5
     assert failed == 0
 
@@ -61,7 +54,7 @@ def _gespic():
 
 
 def test_gespic_samples_keep_their_run_and_only_asvs_are_taxa():
-    script = _script()
+    script = import_script("validate_public_cohorts")
     profile, metadata = script.gespic_tables(*_gespic())
     assert list(profile.columns) == ["P1_run0", "P2_run0", "P1_run1"]
     assert metadata["group"].tolist() == ["healthy", "CD", "axSpA"]
@@ -75,7 +68,7 @@ def test_gespic_samples_keep_their_run_and_only_asvs_are_taxa():
 def test_gespic_table_is_read_by_gutbalance(tmp_path):
     """The reshaped table goes through gutbalance's own reader: three samples, the ASVs' phyla, and the
     abundances the supplementary table gave (each sample's ASVs sum to 0.9 there; the rest is unassigned)."""
-    script = _script()
+    script = import_script("validate_public_cohorts")
     profile, _ = script.gespic_tables(*_gespic())
     path = tmp_path / "gespic.tsv"
     profile.to_csv(path, sep="\t")
@@ -88,7 +81,7 @@ def test_gespic_table_is_read_by_gutbalance(tmp_path):
 
 
 def test_metaml_dataset_is_cut_from_its_metadata_rows():
-    script = _script()
+    script = import_script("validate_public_cohorts")
     raw = pd.DataFrame([
         ["dataset_name", "Neilsen_genome_assembly", "Neilsen_genome_assembly", "other", "Neilsen_genome_assembly"],
         ["sampleID", "O2_UC49_0", "V1_CD1_0", "X1", "MH0002"],
@@ -108,7 +101,7 @@ def test_metaml_dataset_is_cut_from_its_metadata_rows():
 
 
 def test_comparisons_leave_other_groups_and_runs_out():
-    script = _script()
+    script = import_script("validate_public_cohorts")
     metadata = pd.DataFrame({"sample": list("abcdef"),
                              "group": ["healthy", "healthy relative", "CD", "UC", "CD", "healthy"],
                              "subject": list("abcdef"), "run": ["O2", "V1", "V1", "O2", "V1", "denmark"]})
@@ -125,7 +118,7 @@ def test_comparisons_leave_other_groups_and_runs_out():
 
 def test_independent_auc_is_the_pair_count():
     """U/(n1 n0) from scipy equals counting pairs (ties half), the definition gutbalance validate uses."""
-    script = _script()
+    script = import_script("validate_public_cohorts")
     rng = np.random.default_rng(3)
     scores = pd.Series(np.round(rng.normal(size=40), 1))
     health = pd.Series(np.where(rng.random(40) < 0.4, "healthy", "disease"))
@@ -137,7 +130,7 @@ def test_independent_auc_is_the_pair_count():
 
 
 def test_markdown_marks_an_index_scored_on_fewer_samples():
-    script = _script()
+    script = import_script("validate_public_cohorts")
     rows = [{"score": s, "study": "x", "auc": 0.6, "low": 0.5, "high": 0.7, "n_label": 10, "n_against": 20}
             for s in script.SHOWN]
     rows[script.SHOWN.index("gmhi")].update(n_label=3, n_against=4)
