@@ -39,7 +39,6 @@ from ..errors import (
     FormatError,
     GutBalanceError,
     GutBalanceWarning,
-    UnrecognizedFormatError,
 )
 from ..io import read_source
 from ..io.archive import check_archive, read_member
@@ -70,6 +69,18 @@ class Upload(NamedTuple):
 FEATURE_RANK_FIELD_HINT = (
     "choose their rank under 'Rank of bare taxon names' on the upload form (feature_rank=genus "
     "with the API's upload) and upload the file again"
+)
+
+#: The library's refusals end with the command line's way out; the web app
+#: says its own instead (or nothing, where it has none): (command line, web).
+_WEB_WORDING = (
+    ("; use --format to force one", ""),
+    ("; use --format to choose", "; the web app cannot tell which"),
+    (FORMATS_LIST_HINT, " and others"),
+    # a metadata sheet: subjects and dates come from a zip's sample sheet here
+    (METADATA_HINT, "upload the profiles it describes (subjects and dates go in the sample sheet of a zip of profiles)"),
+    # a table of bare names: the rank is the upload form's field, not --feature-rank
+    (FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT),
 )
 
 
@@ -148,24 +159,12 @@ def _read_one(source: Source, *, feature_rank: str | None = None) -> list[Sample
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GutBalanceWarning)
             profiles = read_source(source, feature_rank=feature_rank)
-    except UnrecognizedFormatError as exc:
-        # The library's message ends with the command line's way out
-        # ("use --format to force one"), which the web app does not offer.
-        message = (exc.message.replace("; use --format to force one", "").replace(FORMATS_LIST_HINT, " and others")
-                   .replace("; use --format to choose", "; the web app cannot tell which"))
-        raise UnrecognizedFormatError(message, path=exc.path, line=exc.line, field=exc.field) from None
     except FormatError as exc:
-        if METADATA_HINT in exc.message:
-            # The command line's way to give a metadata sheet; the web app
-            # takes subjects and dates from a zip's sample sheet instead.
-            message = exc.message.replace(METADATA_HINT, "upload the profiles it describes (subjects and dates go "
-                                          "in the sample sheet of a zip of profiles)")
-            raise type(exc)(message, path=exc.path, line=exc.line, field=exc.field) from None
-        if FEATURE_RANK_HINT not in exc.message:
+        message = exc.message
+        for command_line, web in _WEB_WORDING:
+            message = message.replace(command_line, web)
+        if message == exc.message:
             raise
-        # A table of bare names whose rank was not declared: the library says
-        # how on the command line (--feature-rank); here it is the form's field.
-        message = exc.message.replace(FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT)
         raise type(exc)(message, path=exc.path, line=exc.line, field=exc.field) from None
     # The file's own warnings (rows without a taxon name, numbers that may
     # be counts) are its samples' too; a total far from 100 % is the sample's.
