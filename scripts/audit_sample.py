@@ -13,8 +13,9 @@ drawn row can be found again in the file at the commit the audit names.
 
     python scripts/audit_sample.py [--seed 20261127] [-n 25]
 
-The audit of issue 12 (second round) used the defaults; its table is in
-docs/knowledge-base.md ("Audits of the curated rows").
+The audit of issue 12 (second round) used the defaults; the third round drew
+``--seed 20261128 -n 20``.  Their tables are in docs/knowledge-base.md
+("Audits of the curated rows").
 """
 
 from __future__ import annotations
