@@ -4,6 +4,7 @@ Each fixture is typed here, a few lines shaped like the public file it stands
 for; no public file is copied into the project.
 """
 
+import warnings
 from pathlib import Path
 
 import biom
@@ -436,16 +437,46 @@ def test_a_rank_table_row_stops_at_its_first_missing_rank(names):
         assert [p.split("__", 1)[0] for p in parts] == list("kpcofgs")[:depth]
 
 
-def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
-    # kholoud-mamdouh/16srRNA-analysis-with-qiime2: data/table-dada2.qza beside
-    # a taxonomy.qza of the deblur table; 317 of its 770 features unnamed.
-    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
-    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0]]), ["a1", "zz9"], ["S1", "S2"])
-    with h5py.File(tmp_path / "table.biom", "w") as f:
+def _write_hdf5(table: biom.Table, path: Path) -> Path:
+    with h5py.File(path, "w") as f:
         table.to_hdf5(f, "test")
-    with pytest.raises(gutbalance.errors.FormatError, match=r"1 of 2 features .*'zz9'.* not in the taxonomy given "
+    return path
+
+
+def test_a_taxonomy_naming_fewer_than_half_the_features_is_refused_naming_the_likely_cause(tmp_path):
+    # A taxonomy made from another table's sequences names few of this table's.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0], [1.0, 1.0]]), ["a1", "zz8", "zz9"], ["S1", "S2"])
+    _write_hdf5(table, tmp_path / "table.biom")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"2 of 3 features .*'zz8'.* not in the taxonomy given "
                        r"beside the table \(.*taxonomy.tsv\): was that taxonomy made from another table"):
         gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+
+
+def test_features_a_taxonomy_leaves_out_are_read_as_unassigned_with_a_warning(tmp_path):
+    # hollyanitamartin/shinyMicrobiota's Jangi et al. 2016 pair: 2 of the
+    # 1,322 features of filt-feature-table.qza are not in hybrid-taxonomy.qza
+    # (at most 0.07 % of a sample); the whole study was refused for them.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    counts = np.array([[60.0, 10.0], [30.0, 0.0], [10.0, 0.0], [0.0, 40.0]])
+    table = biom.Table(counts, ["a6", "a4", "zz9", "a7"], ["S1", "S2"])
+    _write_hdf5(table, tmp_path / "table.biom")
+    with pytest.warns(GutBalanceWarning, match=r"1 of 4 features \(ids such as 'zz9'\) are not in the taxonomy given "
+                      r"beside the table \(.*taxonomy.tsv\) and are read as unassigned \(at most 10 % of a sample\)"):
+        cohort = gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.10)
+    assert cohort.samples.loc["S2", "unassigned"] == pytest.approx(0.0)
+    genera = cohort.at_rank("genus")
+    assert genera.loc["S1", "g__Bacteroides"] == pytest.approx(0.60)
+    assert genera.loc["S1", "g__Clostridium"] == pytest.approx(0.30)
+    # S2 holds none of the unnamed feature's reads: its row is what the table
+    # gives without that feature.
+    alone = biom.Table(counts[[0, 1, 3]][:, [1]], ["a6", "a4", "a7"], ["S2"])
+    _write_hdf5(alone, tmp_path / "alone.biom")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        reference = gutbalance.read([tmp_path / "alone.biom", tmp_path / "taxonomy.tsv"])
+    pd.testing.assert_series_equal(gutbalance.score(cohort).loc["S2"], gutbalance.score(reference).loc["S2"])
 
 
 # laurichi13/16S-CRC-data genus.csv.csv: samples x SILVA 138 genera, the genus
@@ -935,3 +966,4 @@ def test_a_qiime1_otu_table_with_an_otu_twice_is_refused(tmp_path):
     with pytest.raises(gutbalance.errors.FormatError, match="feature 'OTU_2' appears twice") as err:
         gutbalance.read(path)
     assert (err.value.line, err.value.field) == (6, "#OTU ID")
+
