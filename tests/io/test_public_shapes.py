@@ -967,3 +967,37 @@ def test_a_qiime1_otu_table_with_an_otu_twice_is_refused(tmp_path):
         gutbalance.read(path)
     assert (err.value.line, err.value.field) == (6, "#OTU ID")
 
+
+# qqwxp1987/psoriasis_microbiome outputs/differential_abundance/MaAsLin2/
+# features/filtered_data.tsv: MaAsLin2 writes the features it kept with the
+# samples as rows under a first header cell 'feature', MetaPhlAn 4's species
+# (s__ names, SGBs among them) as the header, fractions of each sample.
+MAASLIN_FILTERED = (
+    "feature\ts__GGB2998_SGB3988\ts__Blautia_obeum\ts__Prevotella_copri_clade_A\ts__Prevotella_copri_clade_C\t"
+    "s__Faecalibacterium_prausnitzii\n"
+    "Control.A01\t0\t0.2\t0\t0\t0.5\n"
+    "PsO.A01\t0.1\t0.1\t0.3\t0.2\t0.2\n"
+)
+
+
+def test_a_maaslin2_filtered_table_has_its_samples_as_rows(tmp_path):
+    path = tmp_path / "filtered_data.tsv"
+    path.write_text(MAASLIN_FILTERED)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GutBalanceWarning)
+        cohort = gutbalance.read(path)
+    said = " | ".join(str(w.message) for w in caught)
+    assert "'Control.A01': abundances add up to 70.00 %" in said
+    assert "'PsO.A01': abundances add up to 90.00 %" in said
+    assert sorted(cohort.sample_names) == ["Control.A01", "PsO.A01"]
+    species = cohort.at_rank("species")
+    assert species.loc["Control.A01"].sum() == pytest.approx(0.7)
+    assert species.loc["PsO.A01"].sum() == pytest.approx(0.9)
+
+
+def test_a_feature_column_of_taxa_still_has_the_taxa_as_rows(tmp_path):
+    # The usual layout under the same header cell: taxa down the first column.
+    path = tmp_path / "features.tsv"
+    path.write_text("feature\tS1\tS2\ns__Blautia_obeum\t0.5\t0.2\ns__Faecalibacterium_prausnitzii\t0.5\t0.8\n")
+    cohort = gutbalance.read(path)
+    assert sorted(cohort.sample_names) == ["S1", "S2"]
