@@ -145,12 +145,17 @@ CLI_INPUTS = {
     # refused on purpose: references with ids only (the message says to give the taxonomy or -M/-C)
     "kmcp_profile": [f"{TAXPASTA_MORE}/kmcp/MOCK_002_Illumina_Hiseq_3000.k.profile"],
     "qiime1_otu_table_t2dm": ["t2dm_qiime1/otu_table.txt"],
+    "qiime2_jangi2016_ms": ["jangi2016_ms/filt-feature-table.qza", "jangi2016_ms/hybrid-taxonomy.qza"],
+    "maaslin2_filtered_psoriasis": ["psoriasis_maaslin/filtered_data.tsv"],
 }
 DADA2_PAIRS = (("seafood_dada2/seqtab.nochim.csv", "seafood_dada2/taxa_sf2.csv"),
                ("seafood_dada2/ASV.csv", "seafood_dada2/taxa.csv"))
 QZA_PAIRS = {
     "crc16s (SILVA 138)": ("crc16s/table.qza", "crc16s/taxonomy.qza"),
     "movingpictures (Greengenes 13_8)": ("movingpictures/table-dada2.qza", "movingpictures/taxonomy.qza"),
+    # 2 of its 1,322 features are not in the taxonomy: read as unassigned
+    "jangi2016_ms (Greengenes names, hybrid classifier)": ("jangi2016_ms/filt-feature-table.qza",
+                                                           "jangi2016_ms/hybrid-taxonomy.qza"),
 }
 MOTUS_PROFILES = ("taxpasta/tests/data/motus/2612_pe-ERR5766176-db_mOTU.out",
                   "taxpasta/tests/data/motus/2612_se-ERR5766180-db_mOTU.out")

@@ -17,6 +17,8 @@ the labels mean); an absent cohort is skipped with a printed reason:
 | ``gespic_essex2022`` | Essex, Rios Rodriguez et al. 2022 (GESPIC, Berlin) | 16S ASVs (DADA2, SILVA names) | clin.Cohort H | S axial spondyloarthritis, U acute anterior uveitis, C Crohn's disease |
 | ``metaml_segata`` | Nielsen et al. 2014 (MetaHIT, Spain) | shotgun, MetaPhlAn 2 (MetAML) | disease n (O2 recruitment) or n_relative (V1) | ibd_crohn_disease, ibd_ulcerative_colitis |
 | ``morgan2012_ibd`` | Morgan et al. 2012 (Boston; MLRepo ``datasets/sokol``) | 16S V3-V5 454, closed-reference RefSeq, and the same reads against Greengenes | Healthy (stool) | Crohn's disease, Ulcerative Colitis (stool) |
+| ``jangi2016_ms`` | Jangi et al. 2016 (Boston; shinyMicrobiota's test data) | 16S V4 ASVs (QIIME 2, DADA2, Greengenes names) | Host_disease Healthy_Control | Multiple_sclerosis_in_remission (untreated, glatiramer or interferon) |
+| ``psoriasis_maaslin`` | qqwxp1987/psoriasis_microbiome (psoriasis, Fimenecus manuscript) | shotgun, MetaPhlAn 4, MaAsLin2's filtered species table | Disease Healthy (the patients' family members) | Psoriasis |
 | ``crc16s`` | Baxter et al. 2016, Zackular et al. 2014, Zeller et al. 2014 (laurichi13/16S-CRC-data) | 16S V4 ASVs (QIIME 2, DADA2, SILVA) | Diagnosis Normal | Cancer (adenomas not compared) |
 
 The last is colorectal cancer, not an immune-mediated disease: the disease
@@ -279,6 +281,84 @@ build_morgan = _morgan("refseq")
 build_morgan_greengenes = _morgan("gg")
 
 
+# -- Jangi 2016 (multiple sclerosis; shinyMicrobiota) -----------------------------------------------------
+
+JANGI_GROUPS = {"Healthy_Control": HEALTHY, "Multiple_sclerosis_in_remission": "MS"}
+
+
+def jangi_metadata(raw: pd.DataFrame) -> pd.DataFrame:
+    """Jangi et al. 2016's QIIME 2 metadata (``sample-id, Host_disease, host_phenotype``, a ``#q2:types``
+    row) as ``sample, cohort, group, subject, run``; ``run`` is the treatment (``host_phenotype`` spelt
+    several ways: ``Multiple_Sclerosis_untreated``, ``Multiple_Sclerosis_-_copaxone`` ...), ``control``
+    for the healthy controls.
+
+    >>> jangi_metadata(pd.DataFrame({"sample-id": ["#q2:types", "a", "b", "c"],
+    ...     "Host_disease": ["categorical", "Healthy_Control", "Multiple_sclerosis_in_remission",
+    ...                      "Multiple_sclerosis_in_remission"],
+    ...     "host_phenotype": ["categorical", "Healthy_Control", "Multiple_Sclerosis_untreated",
+    ...                        "Multiple_Sclerosis_-_copaxone"]}))[["group", "run"]].values.tolist()
+    [['healthy', 'control'], ['MS', 'untreated'], ['MS', 'copaxone']]
+    """
+    raw = raw[~raw["sample-id"].astype(str).str.startswith("#")]
+    disease = raw["Host_disease"].map(JANGI_GROUPS)
+    if disease.isna().any():
+        raise ValueError(f"Jangi 2016: unknown Host_disease {sorted(set(raw.loc[disease.isna(), 'Host_disease']))}")
+    treatment = raw["host_phenotype"].str.lower().str.replace(r"^multiple_sclerosis_[-_]*", "", regex=True)
+    return pd.DataFrame({
+        "sample": raw["sample-id"].astype(str).to_numpy(),
+        "cohort": "Jangi 2016",
+        "group": disease.to_numpy(),
+        "subject": raw["sample-id"].astype(str).to_numpy(),  # one stool sample per person
+        "run": np.where(disease == HEALTHY, "control", treatment).astype(str),
+    })
+
+
+def build_jangi(folder: Path, work: Path) -> tuple[list[Path], pd.DataFrame]:
+    """Read as published: the QIIME 2 feature table and taxonomy artifacts side by side."""
+    metadata = jangi_metadata(pd.read_csv(folder / "subset_metadata_MS.tsv", sep="\t", dtype=str))
+    return [folder / "filt-feature-table.qza", folder / "hybrid-taxonomy.qza"], metadata
+
+
+def _untreated(meta: pd.DataFrame) -> pd.Series:
+    return meta["run"].isin(["control", "untreated"])
+
+
+# -- psoriasis with family controls (qqwxp1987/psoriasis_microbiome) -----------------------------------
+
+PSORIASIS_GROUPS = {"Healthy": HEALTHY, "Psoriasis": "psoriasis"}
+
+
+def psoriasis_metadata(raw: pd.DataFrame, samples: list[str]) -> pd.DataFrame:
+    """The psoriasis study's ``metadata.txt`` (first column unnamed: the sample; ``Disease``, ``Family``,
+    ``Dataset`` ...) for the SAMPLES of the table, as ``sample, cohort, group, subject, run``; ``run`` is
+    the ``Family`` a patient shares with the family member who is their control.
+
+    >>> psoriasis_metadata(pd.DataFrame({"Unnamed: 0": ["Control.A01", "PsO.A01", "Control.C01"],
+    ...     "Disease": ["Healthy", "Psoriasis", "Healthy"], "Family": ["A01", "A01", "C01"]}),
+    ...     ["PsO.A01", "Control.A01"])[["sample", "group", "run"]].values.tolist()
+    [['PsO.A01', 'psoriasis', 'A01'], ['Control.A01', 'healthy', 'A01']]
+    """
+    table = raw.set_index(raw.columns[0])
+    missing = sorted(set(samples) - set(table.index))
+    if missing:
+        raise ValueError(f"psoriasis samples without metadata: {missing[:5]}")
+    rows = table.loc[samples]
+    return pd.DataFrame({
+        "sample": samples,
+        "cohort": "psoriasis",
+        "group": rows["Disease"].map(PSORIASIS_GROUPS).to_numpy(),
+        "subject": samples,
+        "run": rows["Family"].astype(str).to_numpy(),
+    })
+
+
+def build_psoriasis(folder: Path, work: Path) -> tuple[list[Path], pd.DataFrame]:
+    """Read as published: MaAsLin2's filtered species table (samples as rows under ``feature``)."""
+    table = folder / "filtered_data.tsv"
+    samples = pd.read_csv(table, sep="\t", usecols=[0], dtype=str).iloc[:, 0].tolist()
+    return [table], psoriasis_metadata(pd.read_csv(folder / "metadata.txt", sep="\t", dtype=str), samples)
+
+
 # -- CRC 16S (Baxter, Zackular, Zeller) -----------------------------------------------------------------
 
 CRC_GROUPS = {"Normal": HEALTHY, "Cancer": "CRC", "Adenoma": "adenoma", "Large adenoma": "adenoma",
@@ -342,6 +422,13 @@ COHORTS = [
         Comparison("Morgan 2012 (Greengenes), CD", ("CD",)),
         Comparison("Morgan 2012 (Greengenes), UC", ("UC",)),
     ], work_folder="morgan2012_ibd_greengenes"),
+    Cohort("Jangi 2016", "jangi2016_ms", build_jangi, [
+        Comparison("Jangi 2016, MS", ("MS",)),
+        Comparison("Jangi 2016, untreated MS", ("MS",), where=_untreated),
+    ]),
+    Cohort("Psoriasis", "psoriasis_maaslin", build_psoriasis, [
+        Comparison("Psoriasis (MetaPhlAn 4, MaAsLin2 table), patients vs their family members", ("psoriasis",)),
+    ]),
     Cohort("CRC 16S", "crc16s", build_crc16s, [
         Comparison("Baxter 2016 (16S), CRC", ("CRC",), where=_study("Baxter")),
         Comparison("Zackular 2014 (16S), CRC", ("CRC",), where=_study("Zackular")),

@@ -4,6 +4,7 @@ Each fixture is typed here, a few lines shaped like the public file it stands
 for; no public file is copied into the project.
 """
 
+import warnings
 from pathlib import Path
 
 import biom
@@ -436,16 +437,46 @@ def test_a_rank_table_row_stops_at_its_first_missing_rank(names):
         assert [p.split("__", 1)[0] for p in parts] == list("kpcofgs")[:depth]
 
 
-def test_a_taxonomy_of_another_table_is_named_as_the_likely_cause(tmp_path):
-    # kholoud-mamdouh/16srRNA-analysis-with-qiime2: data/table-dada2.qza beside
-    # a taxonomy.qza of the deblur table; 317 of its 770 features unnamed.
-    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
-    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0]]), ["a1", "zz9"], ["S1", "S2"])
-    with h5py.File(tmp_path / "table.biom", "w") as f:
+def _write_hdf5(table: biom.Table, path: Path) -> Path:
+    with h5py.File(path, "w") as f:
         table.to_hdf5(f, "test")
-    with pytest.raises(gutbalance.errors.FormatError, match=r"1 of 2 features .*'zz9'.* not in the taxonomy given "
+    return path
+
+
+def test_a_taxonomy_naming_fewer_than_half_the_features_is_refused_naming_the_likely_cause(tmp_path):
+    # A taxonomy made from another table's sequences names few of this table's.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    table = biom.Table(np.array([[5.0, 1.0], [3.0, 2.0], [1.0, 1.0]]), ["a1", "zz8", "zz9"], ["S1", "S2"])
+    _write_hdf5(table, tmp_path / "table.biom")
+    with pytest.raises(gutbalance.errors.FormatError, match=r"2 of 3 features .*'zz8'.* not in the taxonomy given "
                        r"beside the table \(.*taxonomy.tsv\): was that taxonomy made from another table"):
         gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+
+
+def test_features_a_taxonomy_leaves_out_are_read_as_unassigned_with_a_warning(tmp_path):
+    # hollyanitamartin/shinyMicrobiota's Jangi et al. 2016 pair: 2 of the
+    # 1,322 features of filt-feature-table.qza are not in hybrid-taxonomy.qza
+    # (at most 0.07 % of a sample); the whole study was refused for them.
+    (tmp_path / "taxonomy.tsv").write_text(GG_FEATURES)
+    counts = np.array([[60.0, 10.0], [30.0, 0.0], [10.0, 0.0], [0.0, 40.0]])
+    table = biom.Table(counts, ["a6", "a4", "zz9", "a7"], ["S1", "S2"])
+    _write_hdf5(table, tmp_path / "table.biom")
+    with pytest.warns(GutBalanceWarning, match=r"1 of 4 features \(ids such as 'zz9'\) are not in the taxonomy given "
+                      r"beside the table \(.*taxonomy.tsv\) and are read as unassigned \(at most 10 % of a sample\)"):
+        cohort = gutbalance.read([tmp_path / "table.biom", tmp_path / "taxonomy.tsv"])
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.10)
+    assert cohort.samples.loc["S2", "unassigned"] == pytest.approx(0.0)
+    genera = cohort.at_rank("genus")
+    assert genera.loc["S1", "g__Bacteroides"] == pytest.approx(0.60)
+    assert genera.loc["S1", "g__Clostridium"] == pytest.approx(0.30)
+    # S2 holds none of the unnamed feature's reads: its row is what the table
+    # gives without that feature.
+    alone = biom.Table(counts[[0, 1, 3]][:, [1]], ["a6", "a4", "a7"], ["S2"])
+    _write_hdf5(alone, tmp_path / "alone.biom")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        reference = gutbalance.read([tmp_path / "alone.biom", tmp_path / "taxonomy.tsv"])
+    pd.testing.assert_series_equal(gutbalance.score(cohort).loc["S2"], gutbalance.score(reference).loc["S2"])
 
 
 # laurichi13/16S-CRC-data genus.csv.csv: samples x SILVA 138 genera, the genus
@@ -935,3 +966,38 @@ def test_a_qiime1_otu_table_with_an_otu_twice_is_refused(tmp_path):
     with pytest.raises(gutbalance.errors.FormatError, match="feature 'OTU_2' appears twice") as err:
         gutbalance.read(path)
     assert (err.value.line, err.value.field) == (6, "#OTU ID")
+
+
+# qqwxp1987/psoriasis_microbiome outputs/differential_abundance/MaAsLin2/
+# features/filtered_data.tsv: MaAsLin2 writes the features it kept with the
+# samples as rows under a first header cell 'feature', MetaPhlAn 4's species
+# (s__ names, SGBs among them) as the header, fractions of each sample.
+MAASLIN_FILTERED = (
+    "feature\ts__GGB2998_SGB3988\ts__Blautia_obeum\ts__Prevotella_copri_clade_A\ts__Prevotella_copri_clade_C\t"
+    "s__Faecalibacterium_prausnitzii\n"
+    "Control.A01\t0\t0.2\t0\t0\t0.5\n"
+    "PsO.A01\t0.1\t0.1\t0.3\t0.2\t0.2\n"
+)
+
+
+def test_a_maaslin2_filtered_table_has_its_samples_as_rows(tmp_path):
+    path = tmp_path / "filtered_data.tsv"
+    path.write_text(MAASLIN_FILTERED)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", GutBalanceWarning)
+        cohort = gutbalance.read(path)
+    said = " | ".join(str(w.message) for w in caught)
+    assert "'Control.A01': abundances add up to 70.00 %" in said
+    assert "'PsO.A01': abundances add up to 90.00 %" in said
+    assert sorted(cohort.sample_names) == ["Control.A01", "PsO.A01"]
+    species = cohort.at_rank("species")
+    assert species.loc["Control.A01"].sum() == pytest.approx(0.7)
+    assert species.loc["PsO.A01"].sum() == pytest.approx(0.9)
+
+
+def test_a_feature_column_of_taxa_still_has_the_taxa_as_rows(tmp_path):
+    # The usual layout under the same header cell: taxa down the first column.
+    path = tmp_path / "features.tsv"
+    path.write_text("feature\tS1\tS2\ns__Blautia_obeum\t0.5\t0.2\ns__Faecalibacterium_prausnitzii\t0.5\t0.8\n")
+    cohort = gutbalance.read(path)
+    assert sorted(cohort.sample_names) == ["S1", "S2"]

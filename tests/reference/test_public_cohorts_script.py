@@ -140,3 +140,47 @@ def test_markdown_marks_an_index_scored_on_fewer_samples():
     assert line.startswith("| x | 10 / 20 | 0.60 (0.50–0.70) |")
     assert "0.60 (0.50–0.70) [n 3 / 4]" in line
     assert "| – |" in line
+
+
+def test_jangi_untreated_comparison_keeps_the_controls_and_leaves_treated_patients_out(tmp_path):
+    """Jangi et al. 2016's QIIME 2 metadata, typed in its shape (a ``#q2:types`` row, treatments spelt
+    several ways): the untreated comparison sets controls against untreated patients only."""
+    script = import_script("validate_public_cohorts")
+    path = tmp_path / "subset_metadata_MS.tsv"
+    path.write_text(
+        "sample-id\tHost_disease\thost_phenotype\n"
+        "#q2:types\tcategorical\tcategorical\n"
+        "SRR1\tHealthy_Control\tHealthy_Control\n"
+        "SRR2\tMultiple_sclerosis_in_remission\tMultiple_Sclerosis_Untreated\n"
+        "SRR3\tMultiple_sclerosis_in_remission\tMultiple_Sclerosis_untreated\n"
+        "SRR4\tMultiple_sclerosis_in_remission\tMultiple_Sclerosis_Interferon\n"
+        "SRR5\tMultiple_sclerosis_in_remission\tMultiple_Sclerosis_-_copaxone\n"
+    )
+    inputs, metadata = script.build_jangi(tmp_path, tmp_path)
+    assert [p.name for p in inputs] == ["filt-feature-table.qza", "hybrid-taxonomy.qza"]
+    assert metadata["run"].tolist() == ["control", "untreated", "untreated", "interferon", "copaxone"]
+    (untreated,) = [c for c in script.COHORTS if c.folder == "jangi2016_ms"][0].comparisons[1:]
+    health = script.comparison_metadata(metadata, untreated)["health"].tolist()
+    assert health == ["healthy", "disease", "disease", "", ""]
+
+
+def test_psoriasis_pairs_are_labelled_from_the_metadata_and_read_with_samples_as_rows(tmp_path):
+    """The psoriasis study's MaAsLin2 table (samples as rows under 'feature') and metadata.txt (an unnamed
+    first column), typed in their shape: each sample's label, and gutbalance reading the table as is."""
+    script = import_script("validate_public_cohorts")
+    (tmp_path / "filtered_data.tsv").write_text(
+        "feature\ts__Blautia_obeum\ts__Faecalibacterium_prausnitzii\n"
+        "Control.A01\t0.4\t0.6\n"
+        "PsO.A01\t0.7\t0.3\n"
+    )
+    (tmp_path / "metadata.txt").write_text(
+        "\tDisease\tFamily\tDataset\n"
+        "Control.A01\tHealthy\tA01\tTrain\n"
+        "Control.C01\tHealthy\tC01\tValidate\n"
+        "PsO.A01\tPsoriasis\tA01\tTrain\n"
+    )
+    inputs, metadata = script.build_psoriasis(tmp_path, tmp_path)
+    assert metadata[["sample", "group", "run"]].values.tolist() == [
+        ["Control.A01", "healthy", "A01"], ["PsO.A01", "psoriasis", "A01"]]
+    cohort = gutbalance.read(inputs[0])
+    assert sorted(cohort.sample_names) == ["Control.A01", "PsO.A01"]

@@ -56,6 +56,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import warnings
 from pathlib import Path
 
 import h5py
@@ -64,8 +65,8 @@ import scipy.sparse as sp
 from biom import Table
 from biom.parse import parse_biom_table
 
-from ..cohort import SampleProfile, parent_links
-from ..errors import FormatError, TaxonomyError
+from ..cohort import Lineage, SampleProfile, parent_links
+from ..errors import FormatError, GutBalanceWarning, TaxonomyError
 from .feature_table import (
     FEATURE_RANK_HINT,
     label_lineage,
@@ -236,16 +237,24 @@ def profiles_from_table(
             "with its FeatureData[Taxonomy] .qza or taxonomy.tsv",
             path=path,
         )
+    unnamed: list[int] = []
     if missing and taxonomy is not None:
-        # Seen on a tutorial's repository: a DADA2 table beside the taxonomy
-        # of the deblur table (317 of 770 features unnamed).
-        raise FormatError(
-            f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not in the taxonomy given "
-            f"beside the table ({', '.join(taxonomy.sources)}): was that taxonomy made from another table's "
-            "sequences (another denoising run, a deblur instead of a DADA2 table)? Classify this table's "
-            "representative sequences, or give the taxonomy that was made from them",
-            path=path,
-        )
+        if 2 * len(missing) > len(ids):
+            # A taxonomy that names fewer than half of the table's features
+            # does not describe this table.
+            raise FormatError(
+                f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not in the taxonomy "
+                f"given beside the table ({', '.join(taxonomy.sources)}): was that taxonomy made from another "
+                "table's sequences (another denoising run, a deblur instead of a DADA2 table)? Classify this "
+                "table's representative sequences, or give the taxonomy that was made from them",
+                path=path,
+            )
+        # A taxonomy made from the representative sequences before the table
+        # was filtered differently (Jangi et al. 2016 as shinyMicrobiota ships
+        # it: 2 of 1,322 features): a feature it never classified has reads of
+        # no known taxon, which is what an unassigned share is.
+        unnamed = [k for k, t in enumerate(texts) if t is None]
+        missing = []
     if missing:
         where = "no taxonomy (no 'taxonomy' observation metadata)"
         raise FormatError(
@@ -255,15 +264,19 @@ def profiles_from_table(
             "or use a table collapsed to taxa",
             path=path,
         )
-    lineages = []
+    lineages: list[Lineage | None] = []
     for k, (feature, text) in enumerate(zip(ids, texts, strict=True)):
-        assert text is not None  # every feature without a lineage was refused above
+        if text is None:  # not in the taxonomy beside the table: unassigned (above)
+            lineages.append(None)
+            continue
         try:
             lineages.append(label_lineage(text, declared=feature_rank if k in by_id else None))
         except TaxonomyError as exc:
             raise FormatError(str(exc), path=path, field=feature) from None
     matrix = sp.csr_matrix(table.matrix_data, dtype=np.float64)
     _check_values(matrix, ids, samples, path)
+    if unnamed:
+        _warn_unnamed(matrix, unnamed, ids, path, taxonomy)
     kind = values_kind(table, matrix, kind, integers=integers)
     profiles = profiles_from_matrix(lineages, matrix, samples, path=path, source_format=source_format, kind=kind)
     sample_metadata = table.metadata(axis="sample")
@@ -272,6 +285,22 @@ def profiles_from_table(
             if about and about.get(ESTIMATED_KEY) and profile.counts is None:
                 profile.counts_estimated_by = str(about[ESTIMATED_KEY])
     return profiles
+
+
+def _warn_unnamed(matrix: sp.csr_matrix, unnamed: list[int], ids: list[str], path: Path, taxonomy) -> None:
+    """One warning for the features a taxonomy beside the table does not
+    name, read as unassigned: how many, and the largest share of a sample's
+    total they hold (each sample's own unassigned share says the rest)."""
+    totals = np.asarray(matrix.sum(axis=0)).ravel()
+    held = np.asarray(matrix[unnamed].sum(axis=0)).ravel()
+    share = np.divide(held, totals, out=np.zeros_like(held), where=totals > 0)
+    warnings.warn(
+        f"{path}: {len(unnamed)} of {len(ids)} features (ids such as {ids[unnamed[0]]!r}) are not in the taxonomy "
+        f"given beside the table ({', '.join(taxonomy.sources)}) and are read as unassigned "
+        f"(at most {100 * float(share.max()):.3g} % of a sample)",
+        GutBalanceWarning,
+        stacklevel=3,
+    )
 
 
 def values_kind(table, matrix: sp.csr_matrix, kind: str | None = None, *, integers: bool = False) -> str | None:

@@ -58,7 +58,11 @@ How the layout is decided
    ``;``/``|`` lineage, binomial, ``Unassigned``, an id of the taxonomy given
    beside the table, an ASV sequence as DADA2's ``seqtab`` names its columns);
    taxa are on the axis that scores higher (rows on a tie), and a first
-   header cell such as ``sample`` means samples are rows.
+   header cell such as ``sample`` means samples are rows.  A first header
+   cell such as ``feature`` or ``OTU ID`` means taxa are rows, unless none of
+   that column's labels looks taxonomic while most of the header's do
+   (MaAsLin2's ``features/filtered_data.tsv``: sample names under
+   ``feature``, MetaPhlAn's ``s__`` names as the header).
 
 taxpasta
 --------
@@ -680,10 +684,16 @@ def _taxa_are_columns(
     first = layout.keys[0]
     if first in _SAMPLE_HEADERS:
         return True
-    if first in _FEATURE_HEADERS or standard_rank(first) is not None:
+    if standard_rank(first) is not None:
         return False
     row_score = np.mean([_is_feature(rec[0], taxonomy) for _, rec in data])
     col_score = np.mean([_is_feature(header[i], taxonomy) for i in layout.data_cols])
+    if first in _FEATURE_HEADERS:
+        # MaAsLin2's features/filtered_data.tsv heads its column of sample
+        # names 'feature' above MetaPhlAn's s__ names as the header: a column
+        # headed as the taxa's that holds no taxon, beside a header of taxa,
+        # holds the samples.
+        return bool(row_score == 0 and col_score > 0.5)
     if feature_rank is not None and row_score == col_score and max(row_score, col_score) < 1:
         # Bare names on both axes (R's write.csv leaves the first header cell
         # empty): sample names would be read as taxa of the declared rank.
