@@ -247,6 +247,34 @@ def weights_table(cal: dict) -> str:
     return "\n".join(lines)
 
 
+def labelled_components(shared: Path) -> tuple:
+    """The labelled sets (cohort, labels), their published indices and every
+    sample's pillar components (the fit's inputs)."""
+    cohort, labels = load_labelled(shared)
+    print(f"{cohort.n_samples} labelled samples in {labels['study'].nunique()} studies", file=sys.stderr)
+    # The published indices alone (gutbalance.score would need the shipped
+    # calibration, which this script may be replacing).
+    table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
+    inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
+    return cohort, labels, table, pillars._components(inputs, pillars.parameters())
+
+
+#: The columns of the held-out table: immune_support, the pillars, the published indices.
+HELD_OUT_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon"]
+
+
+def held_out_table(held: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """``auc_table`` of held-out scores (HELD_OUT_COLUMNS), per study and
+    pooled, 95 % bootstrap interval over people."""
+    return auc_table(held[HELD_OUT_COLUMNS], labels["healthy"] == 1, study=labels["study"], cluster=labels["unit"])
+
+
+#: The labelled sets' files (under ``labelled/``) whose SHA-256 the provenance keeps.
+LABELLED_FILES = ("franzosa2019_ibd/species.tsv", "franzosa2019_ibd/metadata.tsv",
+                  "ihmp_ibdmdb2019/species.tsv", "ihmp_ibdmdb2019/metadata.tsv",
+                  "metaml_pasolli2016/abundance.csv", "metaml_pasolli2016/metadata.csv")
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -267,14 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-table", action="store_true", help="skip the held-out AUC table (bootstrap intervals)")
     args = parser.parse_args(argv)
 
-    cohort, labels = load_labelled(args.shared)
-    print(f"{cohort.n_samples} labelled samples in {labels['study'].nunique()} studies", file=sys.stderr)
-    # The published indices alone (gutbalance.score would need the shipped
-    # calibration, which this script may be replacing).
-    table = pd.concat([family(cohort) for family in SCORE_FAMILIES], axis=1)
-    inputs, _, _ = pillars._prepare(cohort, dysbiosis=table["dysbiosis"].to_numpy())
+    cohort, labels, table, components = labelled_components(args.shared)
     healthy = labels["healthy"].to_numpy() == 1
-    components = pillars._components(inputs, pillars.parameters())
     if args.components:
         components.join(labels).to_csv(args.components, sep="\t")
 
@@ -294,10 +316,7 @@ def main(argv: list[str] | None = None) -> int:
     print("held-out immune_support AUC: " + ", ".join(f"{k} {v:.3f}" for k, v in chosen.items()), file=sys.stderr)
     cal = fit(components, labels, lam_c, lam_p)
 
-    inputs = [args.shared / "labelled" / f for f in (
-        "franzosa2019_ibd/species.tsv", "franzosa2019_ibd/metadata.tsv",
-        "ihmp_ibdmdb2019/species.tsv", "ihmp_ibdmdb2019/metadata.tsv",
-        "metaml_pasolli2016/abundance.csv", "metaml_pasolli2016/metadata.csv")]
+    inputs = [args.shared / "labelled" / f for f in LABELLED_FILES]
     cal["provenance"] = {
         "script": "scripts/calibrate_pillars.py",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -320,14 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_table:
         return 0
     held = held.join(table[["gmhi", "gmwi2", "shannon"]])
-    columns = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon"]
-    loso = auc_table(held[columns], labels["healthy"] == 1, study=labels["study"], cluster=labels["unit"])
+    loso = held_out_table(held, labels)
     text = (
         "Held-out AUC, healthy vs disease (each study scored with weights fitted on the other five; "
-        "95 % bootstrap interval over people):\n\n" + markdown(loso, columns)
+        "95 % bootstrap interval over people):\n\n" + markdown(loso, HELD_OUT_COLUMNS)
     )
     text += ("\n\nPer disease in the IBD studies (held-out immune_support and its pillars, published GMHI and "
-             "GMWI2; each disease against the same controls):\n\n" + subgroup_table(held, labels, columns))
+             "GMWI2; each disease against the same controls):\n\n" + subgroup_table(held, labels, HELD_OUT_COLUMNS))
     text += "\n\nShipped weights (components per pillar; pillars in immune_support):\n\n" + weights_table(cal)
     print(text)
     if args.report:

@@ -36,6 +36,7 @@ import argparse
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -48,6 +49,7 @@ METAML_STUDIES = {
     "sweden": ("Karlsson 2013", "t2d"),
     "france": ("Zeller 2014", "cancer"),
 }
+METAML_SET = "metaml_pasolli2016"
 IBD_SETS = {
     "franzosa2019_ibd": ("Franzosa 2019", "Control"),
     "ihmp_ibdmdb2019": ("iHMP 2019", "nonIBD"),
@@ -96,8 +98,8 @@ def build_inputs(shared: Path, work: Path) -> tuple[list[Path], Path]:
             "subject": m["Subject"],
             "group": m["Study.Group"],
         }))
-    inputs.append(labelled / "metaml_pasolli2016" / "abundance.csv")
-    m = pd.read_csv(labelled / "metaml_pasolli2016" / "metadata.csv", dtype=str)
+    inputs.append(labelled / METAML_SET / "abundance.csv")
+    m = pd.read_csv(labelled / METAML_SET / "metadata.csv", dtype=str)
     study = m["country"].map(lambda c: METAML_STUDIES.get(c, ("", ""))[0])
     disease = m["country"].map(lambda c: METAML_STUDIES.get(c, ("", ""))[1])
     health = pd.Series("", index=m.index)
@@ -134,24 +136,37 @@ def markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def run(shared: Path, work: Path, bootstrap: str = "1000", sets: Sequence[str] | None = None) -> pd.DataFrame:
+    """Steps 1-4: the ``validation.tsv`` of ``gutbalance validate`` on the labelled sets (files in WORK).
+
+    ``sets``: analyse only these sets (folder names; a study's rows depend on its own samples only, the
+    ``pooled`` rows on every set analysed)."""
+    if not (shared / "labelled").is_dir():
+        raise SystemExit(f"no labelled sets at {shared / 'labelled'} (give --shared)")
+    work.mkdir(parents=True, exist_ok=True)
+    inputs, metadata = build_inputs(shared, work)
+    if sets is not None:
+        inputs = [path for name, path in zip([*IBD_SETS, METAML_SET], inputs, strict=True) if name in sets]
+    results = work / "results"
+    _gutbalance("analyze", *map(str, inputs), "-o", str(results), "--reports", "none", "--no-contributions")
+    _gutbalance("validate", str(results), "--metadata", str(metadata), "--label", "health=healthy", "--against",
+                "disease", "--study", "study", "--cluster", "subject", "--bootstrap", bootstrap,
+                "-o", str(work / "validation"))
+    return pd.read_csv(work / "validation" / "validation.tsv", sep="\t")
+
+
+def default_shared() -> Path:
+    """``$GUTBALANCE_SHARED_DATA``, else ``../shared/data`` beside the repository."""
+    return Path(os.environ.get("GUTBALANCE_SHARED_DATA") or ROOT.parent / "shared" / "data")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-validation"))
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("GUTBALANCE_SHARED_DATA")
-                                                            or ROOT.parent / "shared" / "data"))
+    parser.add_argument("--shared", type=Path, default=default_shared())
     parser.add_argument("--bootstrap", default="1000")
     args = parser.parse_args()
-    if not (args.shared / "labelled").is_dir():
-        raise SystemExit(f"no labelled sets at {args.shared / 'labelled'} (give --shared)")
-    args.work.mkdir(parents=True, exist_ok=True)
-    inputs, metadata = build_inputs(args.shared, args.work)
-    results = args.work / "results"
-    _gutbalance("analyze", *map(str, inputs), "-o", str(results), "--reports", "none", "--no-contributions")
-    _gutbalance("validate", str(results), "--metadata", str(metadata), "--label", "health=healthy", "--against",
-                "disease", "--study", "study", "--cluster", "subject", "--bootstrap", args.bootstrap,
-                "-o", str(args.work / "validation"))
-    table = pd.read_csv(args.work / "validation" / "validation.tsv", sep="\t")
-    print(markdown(table))
+    print(markdown(run(args.shared, args.work, args.bootstrap)))
 
 
 if __name__ == "__main__":

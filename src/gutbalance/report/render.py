@@ -41,6 +41,7 @@ from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
 from ..taxonomy import RANKS, parse_lineage
 from ..taxonomy.placement import resolve_lineage
 from . import charts
+from .validity import validity_view
 
 DISCLAIMER = (
     "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
@@ -577,6 +578,7 @@ def render_sample_report(
         not_comparable=not_comparable,
         diversity_rank=rank,
         sources_note=sources_note,
+        validity=validity_view() if pillars_present else None,
         **_page_common(statistics.reference),
     )
 
