@@ -4,6 +4,7 @@ to the same output, and Dask gives byte-identical results."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -242,3 +243,18 @@ def test_a_failed_chunk_leaves_the_previous_outputs(tmp_path, monkeypatch):
     after = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir() if p.is_file()}
     assert after == before
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".scores")]
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_starts_while_port_8787_is_taken(tmp_path):
+    pytest.importorskip("dask.distributed")
+    files = _cohort_files(tmp_path / "in", 2)
+    with socket.socket() as taken:
+        try:
+            taken.bind(("127.0.0.1", 8787))
+            taken.listen()
+        except OSError:
+            pass  # another process holds it already: the case under test either way
+        # filterwarnings=error: distributed's "Port 8787 is already in use" warning would fail the run
+        summary = run([files], tmp_path / "dask", dask="local", jobs=1, chunk_files=2)
+    assert summary.n_samples == 2

@@ -274,8 +274,12 @@ class _DaskExecutor:
             raise FormatError("Dask is not installed: pip install 'gutbalance[dask]'") from exc
         self._cluster = None
         if address == "local":
+            # The scheduler's HTTP server starts even with dashboard_address=None, on
+            # port 8787 unless told otherwise; ":0" takes a free port, so a
+            # dashboard already running on the machine (a notebook's cluster, a
+            # second run) cannot make this one warn or fail.
             self._cluster = LocalCluster(
-                n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=jobs or os.cpu_count() or 1, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             self.client = Client(self._cluster)
         else:
