@@ -166,3 +166,10 @@ def test_kaiju_e_viruses_are_not_read_at_the_tables_rank():
     profile = _profile(_kaiju(rows), "S1.kaiju.txt")
     assert _ids(profile.lineages[1]) == ["k__Viruses"]
     assert not any(t.rank == "genus" for t in profile.lineages[1])
+
+
+def test_kmcp_row_with_a_column_left_out_in_the_middle_says_so():
+    # taxpasta's invalid profile: coverage left out, so refsize reads the empty refname
+    text = KMCP_HEADER + "test_1\t100.000000\t83.97\t1.00\t1.00\t0.00\t114\t114\t25\t13897\t\t2697049\t\tSARS-CoV-2\n"
+    with pytest.raises(FormatError, match=r"line 2, field 'refsize'.*14 of the header's 17 columns: one left out"):
+        _profile(text, "S1.k.profile")

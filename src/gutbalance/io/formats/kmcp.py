@@ -88,12 +88,22 @@ def read(source: Source) -> list[SampleProfile]:
         if len(fields) > len(header) or len(fields) < shortest:
             raise FormatError(f"expected {len(header)} tab-separated columns like the header, found {len(fields)}",
                               path=path, line=lineno)
-        fields += [""] * (len(header) - len(fields))
-        percent = parse_number(fields[col["percentage"]], path=path, line=lineno, field="percentage",
-                               what="percentage", maximum=100.0 * (1 + 1e-6))
-        for column in ("reads", "ureads", "hicureads", "refsize"):
-            if column in col:
-                parse_number(fields[col[column]], path=path, line=lineno, field=column, what=column)
+        short = len(header) - len(fields)
+        fields += [""] * short
+        try:
+            percent = parse_number(fields[col["percentage"]], path=path, line=lineno, field="percentage",
+                                   what="percentage", maximum=100.0 * (1 + 1e-6))
+            for column in ("reads", "ureads", "hicureads", "refsize"):
+                if column in col:
+                    parse_number(fields[col[column]], path=path, line=lineno, field=column, what=column)
+        except FormatError as error:
+            if not short:
+                raise
+            # only the taxonomy columns at the end may be left out: a number
+            # missing before them is a column left out in the middle
+            raise FormatError(f"{error.message} (the row has {len(header) - short} of the header's {len(header)} "
+                              "columns: one left out before the taxonomy columns, so the others are shifted?)",
+                              path=path, line=lineno, field=error.field) from None
         taxpath = fields[col["taxpath"]].split(";") if "taxpath" in col else []
         rows.append((lineno, percent, fields[col["taxid"]].strip(), fields[col["rank"]].strip(),
                      fields[col["taxname"]].strip(), taxpath))
