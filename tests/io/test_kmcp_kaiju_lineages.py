@@ -173,3 +173,11 @@ def test_kmcp_row_with_a_column_left_out_in_the_middle_says_so():
     text = KMCP_HEADER + "test_1\t100.000000\t83.97\t1.00\t1.00\t0.00\t114\t114\t25\t13897\t\t2697049\t\tSARS-CoV-2\n"
     with pytest.raises(FormatError, match=r"line 2, field 'refsize'.*14 of the header's 17 columns: one left out"):
         _profile(text, "S1.k.profile")
+
+
+def test_kaiju_two_outputs_of_one_sample_name_are_refused_not_merged():
+    rows = [(f"{LACHNO};Blautia;NA;", "572511", 500), *UNASSIGNED]
+    text = _kaiju(rows, "run1/S1.kaiju.out") + _kaiju(rows, "run2/S1.kaiju.out").split("\n", 1)[1]
+    with pytest.raises(FormatError, match=r"line 5, field 'file': 'run2/S1.kaiju.out' and 'run1/S1.kaiju.out' "
+                                          r"\(line 2\) are both sample 'S1'"):
+        _profile(text, "both.kaiju.txt")

@@ -17,9 +17,12 @@ def one_rank_lineage(rank: str, name: str) -> Lineage:
     one column whichever format it came in; other ranks as they are."""
     if rank == "species":
         try:
-            return parse_lineage(f"s__{name}")
+            lineage = parse_lineage(f"s__{name}")
         except TaxonomyError:
             pass
+        else:
+            if lineage[-1].rank == "species":  # not a name parse_lineage reads as something else ("\n0")
+                return lineage
     return (taxon(rank, name),)
 
 
@@ -88,6 +91,8 @@ def path_lineage(path: list[str], rank: str | None, name: str) -> Lineage:
     deepest: str | None = rank if own else None
     if names and deepest is None and len(told := _table_ranks(names[-1])) == 1:
         deepest = next(iter(told))
+        if rank is not None and RANK_INDEX[deepest] >= RANK_INDEX[rank]:
+            deepest = None  # a path reaching below the row's own rank is no path of its ancestors
     above: list[Taxon] = []
     if deepest is not None and len(names) == RANK_INDEX[deepest] + 1 and all(
             not (known := _table_ranks(n)) or r in known for r, n in zip(RANKS, names, strict=False)):

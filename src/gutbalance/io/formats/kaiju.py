@@ -36,6 +36,9 @@ How a table becomes profiles:
 * ``percent`` is checked against ``reads``: a table whose rows add up to
   fewer reads than its percentages imply has lost rows (truncated) and is
   refused.
+* A taxon written twice for one file (kaiju2table writes each once: a table
+  pasted into itself) is refused, naming both lines; so are two ``file``
+  entries that name one sample (``a/S1.kaiju.out``, ``b/S1.kaiju.out``).
 * A table whose names are ``taxonid:28901`` (kaiju2table found no name for
   the id in ``names.dmp``) carries taxon ids only and is refused, naming
   Kaiju and saying what to give instead.
@@ -107,6 +110,8 @@ def read(source: Source) -> list[SampleProfile]:
     path = source.path
     rows: list[tuple[int, str, float, float, str, str]] = []  # line, sample, percent, reads, taxid, name
     rank_words: dict[str, int] = {}
+    first_line: dict[tuple[str, str, str], int] = {}  # (file, taxon_id, taxon_name) -> line
+    sample_of: dict[str, tuple[str, int]] = {}  # sample -> (file, line)
     header_seen = False
     for lineno, ln in enumerate(source.all_lines, start=1):
         if not ln.strip():
@@ -134,7 +139,18 @@ def read(source: Source) -> list[SampleProfile]:
         for pattern in (_NOT_ASSIGNED, _FILTERED):
             if (m := pattern.match(raw_name)) is not None:
                 rank_words.setdefault(m.group(1).lower(), lineno)
-        rows.append((lineno, _sample(file_column), percent, reads, taxid, raw_name))
+        key = (file_column, taxid, raw_name)
+        if key in first_line:
+            raise FormatError(f"{raw_name!r} (taxon_id {taxid}) appears twice (first on line {first_line[key]}) for "
+                              f"{file_column!r}: kaiju2table writes each taxon once per file", path=path,
+                              line=lineno, field="taxon_name")
+        first_line[key] = lineno
+        sample = _sample(file_column)
+        other, other_line = sample_of.setdefault(sample, (file_column, lineno))
+        if other != file_column:
+            raise FormatError(f"{file_column!r} and {other!r} (line {other_line}) are both sample {sample!r}: "
+                              "name the Kaiju outputs apart", path=path, line=lineno, field="file")
+        rows.append((lineno, sample, percent, reads, taxid, raw_name))
     if not rows:
         raise FormatError("no rows under the kaiju2table header", path=path, line=1)
     named = [r for r in rows if r[4] != "NA"]

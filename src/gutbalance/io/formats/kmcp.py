@@ -31,6 +31,8 @@ How a profile is built:
 * Abundance = ``percentage`` / 100.  No read counts are kept: KMCP's reads
   are re-assigned between references, so their share need not be the
   reference's percentage.
+* A reference written twice (``kmcp profile`` writes each once: a file
+  pasted into itself) is refused, naming both lines.
 * A profile whose rows carry no ``taxname`` (ids only) is refused, naming
   KMCP and saying what to give instead: the profile made with the taxonomy,
   or KMCP's own MetaPhlAn (``-M``) or CAMI (``-C``) report, which gutbalance
@@ -81,6 +83,7 @@ def read(source: Source) -> list[SampleProfile]:
     col = {c: i for i, c in enumerate(header)}
     shortest = col["rank"]  # a row may leave out the empty taxonomy columns at its end
     rows = []
+    first_line: dict[str, int] = {}
     for lineno, ln in enumerate(lines[1:], start=2):
         if not ln.strip():
             continue
@@ -104,6 +107,11 @@ def read(source: Source) -> list[SampleProfile]:
             raise FormatError(f"{error.message} (the row has {len(header) - short} of the header's {len(header)} "
                               "columns: one left out before the taxonomy columns, so the others are shifted?)",
                               path=path, line=lineno, field=error.field) from None
+        ref = fields[col["ref"]].strip()
+        if ref in first_line:
+            raise FormatError(f"reference {ref!r} appears twice (first on line {first_line[ref]}): kmcp profile "
+                              "writes each reference once", path=path, line=lineno, field="ref")
+        first_line[ref] = lineno
         taxpath = fields[col["taxpath"]].split(";") if "taxpath" in col else []
         rows.append((lineno, percent, fields[col["taxid"]].strip(), fields[col["rank"]].strip(),
                      fields[col["taxname"]].strip(), taxpath))
