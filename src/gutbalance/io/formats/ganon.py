@@ -102,7 +102,7 @@ def read(source: Source) -> list[SampleProfile]:
     """Read one ganon ``.tre`` report into one sample profile."""
     path = source.path
     rows: dict[str, tuple[int, str, str, list[str], float]] = {}  # target -> (line, rank, name, lineage, %)
-    unclassified_seen = False
+    unclassified_line = 0
     for lineno, ln in enumerate(source.all_lines, start=1):
         if not ln.strip():
             continue
@@ -116,9 +116,10 @@ def read(source: Source) -> list[SampleProfile]:
         percent = parse_number(fields[8], path=path, line=lineno, field="cumulative_perc", what="percentage",
                                maximum=100.0 * (1 + 1e-6))
         if rank == "unclassified":
-            if unclassified_seen:
-                raise FormatError("a second unclassified row", path=path, line=lineno, field="rank")
-            unclassified_seen = True
+            if unclassified_line:
+                raise FormatError(f"the unclassified row appears twice (first on line {unclassified_line})",
+                                  path=path, line=lineno, field="rank")
+            unclassified_line = lineno
             continue
         if not rank:
             raise FormatError("empty rank", path=path, line=lineno, field="rank")

@@ -18,8 +18,16 @@ How a table becomes profiles:
   for ``-m``/``-c``): the table says it nowhere else.  A table with neither
   row is refused (its rank cannot be told).
 * A row's taxon is its name, the last entry of a lineage (``NA`` entries
-  skipped); a species keeps the genus its binomial names.  ``Viruses``
-  (kaiju2table's one row for all viral reads without ``-e``) is the domain.
+  skipped), at the table's rank; a species keeps the genus its binomial
+  names.  A lineage (``-p``: every node from NCBI's ``cellular organisms``
+  down, ranks unsaid; ``-l``: the listed ranks, ``NA`` where missing) places
+  the taxon under its names (:func:`..one_rank.path_lineage`: by position
+  when there is one name per rank down to the table's, else the names the
+  lineage table knows), so a taxon the lineage table does not know still
+  hangs where Kaiju puts it.  ``Viruses`` (kaiju2table's one row for all
+  viral reads without ``-e``) is the domain; with ``-e`` each virus is a row
+  at whatever rank it has, so a lineage starting at ``Viruses`` is read
+  without the table's rank: as the deepest taxon the lineage places.
 * Abundance = ``reads`` over the reads of the sample's rows; counts =
   ``reads`` (reads counted by Kaiju).  The rows that name no taxon
   (``unclassified``, ``cannot be assigned ...``, ``belong to ... with less
@@ -28,6 +36,9 @@ How a table becomes profiles:
 * ``percent`` is checked against ``reads``: a table whose rows add up to
   fewer reads than its percentages imply has lost rows (truncated) and is
   refused.
+* A taxon written twice for one file (kaiju2table writes each once: a table
+  pasted into itself) is refused, naming both lines; so are two ``file``
+  entries that name one sample (``a/S1.kaiju.out``, ``b/S1.kaiju.out``).
 * A table whose names are ``taxonid:28901`` (kaiju2table found no name for
   the id in ``names.dmp``) carries taxon ids only and is refused, naming
   Kaiju and saying what to give instead.
@@ -41,7 +52,7 @@ from pathlib import Path
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import standard_rank, taxon
-from ..one_rank import TaxonSums, one_rank_lineage
+from ..one_rank import TaxonSums, one_rank_lineage, path_lineage
 from ..registry import Format, register
 from ..source import Source, parse_number, sample_name_from_path
 
@@ -81,10 +92,17 @@ def _name(raw: str) -> str:
     return named[-1] if named else ""
 
 
-def _lineage(rank: str, name: str) -> Lineage:
+def _lineage(rank: str, raw: str) -> Lineage:
+    name = _name(raw)
     if name == "Viruses":
         return (taxon("domain", name),)
-    return one_rank_lineage(rank, name)
+    if ";" not in raw:
+        return one_rank_lineage(rank, name)
+    path = raw.split(";")
+    if next((p.strip() for p in path if p.strip() not in ("", "NA", "cellular organisms")), "") == "Viruses":
+        # -e: a virus is a row at whatever rank it has, not at the table's
+        return path_lineage(path, None, name) or (taxon("domain", "Viruses"),)
+    return path_lineage(path, rank, name)
 
 
 def read(source: Source) -> list[SampleProfile]:
@@ -92,6 +110,8 @@ def read(source: Source) -> list[SampleProfile]:
     path = source.path
     rows: list[tuple[int, str, float, float, str, str]] = []  # line, sample, percent, reads, taxid, name
     rank_words: dict[str, int] = {}
+    first_line: dict[tuple[str, str, str], int] = {}  # (file, taxon_id, taxon_name) -> line
+    sample_of: dict[str, tuple[str, int]] = {}  # sample -> (file, line)
     header_seen = False
     for lineno, ln in enumerate(source.all_lines, start=1):
         if not ln.strip():
@@ -119,7 +139,18 @@ def read(source: Source) -> list[SampleProfile]:
         for pattern in (_NOT_ASSIGNED, _FILTERED):
             if (m := pattern.match(raw_name)) is not None:
                 rank_words.setdefault(m.group(1).lower(), lineno)
-        rows.append((lineno, _sample(file_column), percent, reads, taxid, raw_name))
+        key = (file_column, taxid, raw_name)
+        if key in first_line:
+            raise FormatError(f"{raw_name!r} (taxon_id {taxid}) appears twice (first on line {first_line[key]}) for "
+                              f"{file_column!r}: kaiju2table writes each taxon once per file", path=path,
+                              line=lineno, field="taxon_name")
+        first_line[key] = lineno
+        sample = _sample(file_column)
+        other, other_line = sample_of.setdefault(sample, (file_column, lineno))
+        if other != file_column:
+            raise FormatError(f"{file_column!r} and {other!r} (line {other_line}) are both sample {sample!r}: "
+                              "name the Kaiju outputs apart", path=path, line=lineno, field="file")
+        rows.append((lineno, sample, percent, reads, taxid, raw_name))
     if not rows:
         raise FormatError("no rows under the kaiju2table header", path=path, line=1)
     named = [r for r in rows if r[4] != "NA"]
@@ -169,7 +200,7 @@ def read(source: Source) -> list[SampleProfile]:
                                   field="taxon_name")
             if reads <= 0:
                 continue
-            found.add(_lineage(rank, name), reads, taxid)
+            found.add(_lineage(rank, raw_name), reads, taxid)
         out.append(SampleProfile(sample=sample, lineages=found.lineages, abundance=[v / total for v in found.values],
                                  unassigned=unassigned / total, counts=found.values, source_file=str(path),
                                  source_format="kaiju", database="Kaiju", taxids=found.taxids))
