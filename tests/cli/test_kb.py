@@ -1,4 +1,4 @@
-"""``gutbalance kb coverage`` over a batch: a file that cannot be read is
+"""``gutbalance kb``: ``coverage`` over a batch, where a file that cannot be read is
 left out and named, the others are still measured."""
 
 from __future__ import annotations
@@ -29,3 +29,14 @@ def test_kb_coverage_leaves_out_a_bad_file_and_measures_the_others(tmp_path):
     assert result.exit_code == 2, result.output
     assert "no input could be read" in result.output
     assert not (tmp_path / "n.tsv").exists()
+
+
+def test_kb_show_names_the_ranks_when_one_is_misspelt():
+    result = CliRunner().invoke(main, ["kb", "show", "Faecalibacterium", "--rank", "genu"])
+    assert result.exit_code == 2
+    assert "'genu' is not one of 'domain', 'phylum', 'class', 'order', 'family', 'genus', 'species', 'strain'" in (
+        result.output
+    )
+    result = CliRunner().invoke(main, ["kb", "show", "Faecalibacterium", "--rank", "Genus", "--max-rank", "family"])
+    assert result.exit_code == 0, result.output
+    assert "genus Faecalibacterium" in result.output

@@ -31,7 +31,8 @@ class Place:
 
     @property
     def where(self) -> str:
-        return f"{self.doc.relative_to(ROOT).as_posix()}:{self.line}"
+        doc = self.doc.relative_to(ROOT).as_posix() if self.doc.is_relative_to(ROOT) else str(self.doc)
+        return f"{doc}:{self.line}"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,17 @@ def commands(docs: list[Path] = DOCS) -> list[Command]:
             words = match.group(1).replace("\n", " ")
             if re.match(r"^(?:\S+=\S+ )*(?:gutbalance(?: |$)|\S*python3? |(?:\./)?(?:scripts|benchmarks)/)", words):
                 found.extend(_commands_in(doc, number, words))
+    return found
+
+
+def commands_in_text(doc: Path, text: str) -> list[Command]:
+    """The ``gutbalance ...`` lines of a plain text (a command's help, whose
+    examples continue a line with ``\\``), ``doc`` naming where it is from."""
+    found: list[Command] = []
+    lines = text.replace("\\\n", " ").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if line.strip().startswith("gutbalance "):
+            found.extend(_commands_in(doc, number, line.strip()))
     return found
 
 

@@ -24,7 +24,7 @@ import pytest
 
 from gutbalance.cli import main
 
-from .markdown import DOCS, ROOT, Command, commands
+from .markdown import DOCS, ROOT, Command, commands, commands_in_text
 
 #: A word that stands for a value the user fills in (``DIR``, ``FILE.tsv``,
 #: ``PROFILES...``, ``…``): not checked against an option's choices.
@@ -144,6 +144,22 @@ def check(command: Command) -> list[str]:
 COMMANDS = commands()
 
 
+def help_examples() -> list[Command]:
+    """The example command lines of every command's own help text."""
+    found: list[Command] = []
+
+    def visit(command: click.Command, ctx: click.Context, name: str) -> None:
+        found.extend(commands_in_text(Path(f"{name} --help"), command.help or ""))
+        if isinstance(command, click.Group):
+            for sub_name in command.list_commands(ctx):
+                sub = command.get_command(ctx, sub_name)
+                assert sub is not None
+                visit(sub, click.Context(sub, parent=ctx, info_name=sub_name), f"{name} {sub_name}")
+
+    visit(main, click.Context(main, info_name="gutbalance"), "gutbalance")
+    return found
+
+
 def test_the_docs_show_commands():
     # the extraction itself: the README's first command and a script with options in a doc are found
     shown = {(c.program, c.args) for c in COMMANDS}
@@ -158,6 +174,13 @@ def test_the_docs_show_commands():
 def test_every_command_of_a_doc_is_accepted(doc):
     wrong = [f"{c.where}: {c.text}\n    {problem}" for c in COMMANDS if c.doc == doc for problem in check(c)]
     assert not wrong, "commands the docs show that would not run as shown:\n" + "\n".join(wrong)
+
+
+def test_every_example_of_a_command_help_is_accepted():
+    examples = help_examples()
+    assert {c.doc.name for c in examples} >= {"gutbalance simulate --help", "gutbalance fit --help"}
+    wrong = [f"{c.where}: {c.text}\n    {problem}" for c in examples for problem in check(c)]
+    assert not wrong, "examples in the commands' help that would not run as shown:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize(

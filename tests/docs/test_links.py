@@ -95,3 +95,10 @@ def test_a_broken_link_file_and_section_are_caught(tmp_path):
         ("scripts/make_example.py", False),
     ]
     assert [section_problem(ref) for ref in section_refs([doc])] == [None, "doc.md has no section 'Fourth'"]
+
+
+def test_the_readme_lists_every_doc():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = readme.split("## Documentation", 1)[1].split("\n## ", 1)[0]
+    missing = [d.name for d in DOCS[1:] if f"`docs/{d.name}`" not in listed]
+    assert not missing, f"docs the README's Documentation list leaves out: {missing}"

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import DataError
 from ..knowledge import cohort_coverage, inheritance_path, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
-from ..taxonomy import lineage_string
+from ..taxonomy import RANKS, lineage_string
 from ..taxonomy import taxon as _taxon
 from ..taxonomy.placement import resolve_lineage
 from .analyze import exit_if_left_out, read_inputs
@@ -25,9 +25,10 @@ def kb() -> None:
 
 @kb.command()
 @click.argument("taxon")
-@click.option("--rank", default=None,
+@click.option("--rank", type=click.Choice(RANKS, case_sensitive=False), default=None,
               help="Rank of TAXON when it is a bare name (default: species for two words, genus for one).")
-@click.option("--max-rank", default="phylum", show_default=True, help="Highest rank to fall back to.")
+@click.option("--max-rank", type=click.Choice(RANKS, case_sensitive=False), default="phylum", show_default=True,
+              help="Highest rank to fall back to.")
 def show(taxon: str, rank: str | None, max_rank: str) -> None:
     """Every trait known for TAXON (a name in any spelling, or a full lineage;
     --rank strain for a named strain such as "Escherichia coli Nissle 1917").
