@@ -1,5 +1,5 @@
-"""``gutbalance kb``: ``coverage`` over a batch, where a file that cannot be read is
-left out and named, the others are still measured."""
+"""``gutbalance kb``: ``coverage`` over a batch leaves out and names a file it
+cannot read and still measures the others; ``show`` names the ranks it takes."""
 
 from __future__ import annotations
 

@@ -39,11 +39,13 @@ class Place:
 class Command(Place):
     """One command as a doc shows it: ``program`` is ``gutbalance`` or the
     script's path from the repository root (``scripts/x.py``); ``args`` are
-    the words after it."""
+    the words after it; ``whole`` when it is a whole command line (a code
+    block's or a help's example), not a command named in prose."""
 
     program: str
     args: tuple[str, ...]
     text: str
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,7 @@ def _words(text: str) -> list[str]:
         return text.split()
 
 
-def _commands_in(doc: Path, number: int, text: str) -> list[Command]:
+def _commands_in(doc: Path, number: int, text: str, whole: bool = False) -> list[Command]:
     found: list[Command] = []
     segment: list[str] = []
     for word in [*_words(text), ";"]:
@@ -110,7 +112,7 @@ def _commands_in(doc: Path, number: int, text: str) -> list[Command]:
             script = _SCRIPT.match(head)
             if head == "gutbalance" or script:
                 program = script.group(1) if script else head
-                found.append(Command(doc, number, program, tuple(rest), " ".join(segment)))
+                found.append(Command(doc, number, program, tuple(rest), " ".join(segment), whole))
         segment = []
     return found
 
@@ -124,7 +126,7 @@ def commands(docs: list[Path] = DOCS) -> list[Command]:
         text = doc.read_text(encoding="utf-8")
         prose, block = _without_fences(text)
         for number, line in block:
-            found.extend(_commands_in(doc, number, line))
+            found.extend(_commands_in(doc, number, line, whole=True))
         for match in _INLINE.finditer(prose):
             number = prose.count("\n", 0, match.start()) + 1
             words = match.group(1).replace("\n", " ")
@@ -140,7 +142,7 @@ def commands_in_text(doc: Path, text: str) -> list[Command]:
     lines = text.replace("\\\n", " ").splitlines()
     for number, line in enumerate(lines, start=1):
         if line.strip().startswith("gutbalance "):
-            found.extend(_commands_in(doc, number, line.strip()))
+            found.extend(_commands_in(doc, number, line.strip(), whole=True))
     return found
 
 

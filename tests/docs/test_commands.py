@@ -105,33 +105,52 @@ def check_gutbalance(args: list[str]) -> list[str]:
     return _check_options(rest, _click_options(command, ctx), path)
 
 
+COMMANDS = commands()
+
+#: Per script, its options (``None``: it takes none) and what its parser
+#: says of each whole command line of the docs (``None``: accepted).
+ScriptOptions = dict[str, tuple[dict[str, tuple[bool, list[str] | None]] | None, dict[tuple[str, ...], str | None]]]
+
+
 @cache
-def script_options() -> dict[str, dict[str, tuple[bool, list[str] | None]] | None]:
+def script_options() -> ScriptOptions:
     """The options of every script and benchmark that uses argparse, from the
-    scripts' own parsers; ``None`` for a script that takes no options."""
+    scripts' own parsers, and their verdict on the docs' whole command lines
+    of them (a code block's: positional arguments and all)."""
     paths = sorted(p.relative_to(ROOT).as_posix() for d in ("scripts", "benchmarks") for p in (ROOT / d).glob("*.py"))
     parsing = [p for p in paths if "argparse" in (ROOT / p).read_text(encoding="utf-8")]
+    lines: dict[str, list[list[str]]] = {}
+    for command in COMMANDS:
+        if command.whole and command.program in parsing:
+            lines.setdefault(command.program, []).append(list(command.args))
     run = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("script_options.py")), *parsing],
-        cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+        input=json.dumps(lines), cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
     )
-    found: dict[str, dict[str, tuple[bool, list[str] | None]] | None] = {p: None for p in paths}
+    found: ScriptOptions = {p: (None, {}) for p in paths}
     for path, known in json.loads(run.stdout.splitlines()[-1]).items():
-        found[path] = None if known is None else {
-            name: (bool(spec["takes_value"]), spec["choices"]) for name, spec in known.items()
-        }
+        if known is not None:
+            options = {name: (bool(spec["takes_value"]), spec["choices"]) for name, spec in known["options"].items()}
+            verdicts = {tuple(args): error for args, error in zip(lines.get(path, []), known["errors"], strict=True)}
+            found[path] = (options, verdicts)
     return found
 
 
 def check_script(program: str, args: list[str]) -> list[str]:
     """What is wrong with ``python PROGRAM ARGS``: a script that does not
-    exist, an option its parser does not have, a value not among its choices."""
+    exist, an option its parser does not have, a value not among its choices,
+    and for a whole command line whatever else its parser refuses (a missing
+    positional argument)."""
     if not (ROOT / program).is_file():
         return [f"{program} does not exist"]
-    known = script_options().get(program)
+    known, verdicts = script_options().get(program, (None, {}))
     if known is None:
         return [f"{program} takes no options (it has no argparse parser)"] if any(map(_is_option, args)) else []
-    return _check_options(args, known, program)
+    problems = _check_options(args, known, program)
+    error = verdicts.get(tuple(args))
+    if not problems and error:
+        problems.append(f"{program}: {error}")
+    return problems
 
 
 def check(command: Command) -> list[str]:
@@ -139,9 +158,6 @@ def check(command: Command) -> list[str]:
     if command.program == "gutbalance":
         return check_gutbalance(list(command.args))
     return check_script(command.program, list(command.args))
-
-
-COMMANDS = commands()
 
 
 def help_examples() -> list[Command]:
@@ -243,3 +259,16 @@ def test_a_made_up_option_in_a_doc_is_caught(tmp_path):
         ["benchmarks/bench_read.py has no option --bogus"],
         [],
     ]
+
+
+def test_a_whole_script_command_line_is_parsed_by_the_script_own_parser():
+    # a code block's command line must satisfy the parser: positional arguments too
+    lines = {"scripts/compare_scores.py": [["before.tsv"], ["before.tsv", "after.tsv"]]}
+    run = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("script_options.py")), "scripts/compare_scores.py"],
+        input=json.dumps(lines), cwd=ROOT, capture_output=True, text=True, check=True, timeout=120,
+    )
+    errors = json.loads(run.stdout.splitlines()[-1])["scripts/compare_scores.py"]["errors"]
+    assert errors == ["compare_scores.py: error: the following arguments are required: after", None]
+    checked = [verdicts for _, verdicts in script_options().values() if verdicts]
+    assert sum(map(len, checked)) >= 10  # the docs' code blocks run scripts with their arguments
