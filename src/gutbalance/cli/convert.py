@@ -19,8 +19,8 @@ from .analyze import exit_if_left_out, feature_rank_option, read_inputs
 @click.option("--format", "format_", default=None, help="Force the input format.")
 @click.option("--to", "to", default=None, help="Force the output format (biom, biom-json, metaphlan-merged, h5ad, ...).")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="CSV/TSV of sample metadata to keep with the profiles (the first column, or 'sample', names "
-                   "the sample): written into .h5ad; the other formats hold abundances only.")
+              help="CSV/TSV of sample metadata to keep with the profiles (its sample column found as `analyze` "
+                   "finds it): kept in an .h5ad output; the other formats do not carry it.")
 @feature_rank_option
 def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None,
             feature_rank: str | None) -> None:
