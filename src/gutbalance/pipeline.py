@@ -271,7 +271,9 @@ class _DaskExecutor:
             # Dask is optional (the dask extra): imported only for a --dask run
             from dask.distributed import Client, LocalCluster
         except ImportError as exc:  # pragma: no cover - depends on the install
-            raise FormatError("Dask is not installed: pip install 'gutbalance[dask]'") from exc
+            raise FormatError(
+                "Dask is not installed: pip install \".[dask]\" in gutbalance's source folder, as `pip install .` was"
+            ) from exc
         self._cluster = None
         if address == "local":
             # The scheduler's HTTP server starts even with dashboard_address=None, on

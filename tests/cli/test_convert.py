@@ -44,3 +44,21 @@ def test_convert_says_estimated_reads_are_not_written_as_counts(tmp_path):
     result = CliRunner().invoke(main, ["convert", str(src), "-o", str(tmp_path / "t.h5ad")])
     assert result.exit_code == 0, result.output
     assert "estimates" not in result.output  # .h5ad keeps them, with the format that made them
+
+
+def test_convert_leaves_out_a_bad_file_and_writes_the_others(tmp_path):
+    good = write_metaphlan(tmp_path / "S1_metaphlan.txt")
+    bad = tmp_path / "S2_metaphlan.txt"
+    bad.write_text("#mpa_v30_CHOCOPhlAn_201901\nk__Bacteria\tnot-a-number\n", encoding="utf-8")
+    out = tmp_path / "cohort.tsv"
+    result = CliRunner().invoke(main, ["convert", str(good), str(bad), "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "1 input(s) could not be read (left out; every other input was used):" in result.output
+    assert str(bad) in result.output
+    assert gutbalance.read(out).sample_names == ["S1"]
+    assert_same_species(gutbalance.read(good), gutbalance.read(out))
+    # nothing readable: no file written, status 2
+    result = CliRunner().invoke(main, ["convert", str(bad), "-o", str(tmp_path / "none.tsv")])
+    assert result.exit_code == 2, result.output
+    assert "no input could be read" in result.output
+    assert not (tmp_path / "none.tsv").exists()

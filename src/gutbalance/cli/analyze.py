@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..cohort import Cohort
 from ..example import example_path
 from ..indices.resolution import DIVERSITY_RANK_CHOICES
 from ..io import Problem, read_batch, read_metadata
@@ -213,12 +214,42 @@ def _say_metadata_match(meta, scored) -> None:
                    f"({missing}{', ...' if (~named).sum() > 3 else ''}); they are in no timeline or group", err=True)
 
 
-def _report_problems(problems: list[Problem]) -> None:
+def _report_problems(problems: list[Problem], where: str = "see problems.tsv") -> None:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        click.echo(f"{len(errors)} input(s) could not be read (see problems.tsv):", err=True)
+        click.echo(f"{len(errors)} input(s) could not be read ({where}):", err=True)
         for p in errors[:10]:
             click.echo(f"  {p.file}: {p.message}", err=True)
+        if len(errors) > 10:
+            click.echo(f"  ... and {len(errors) - 10} more", err=True)
+
+
+def read_inputs(
+    paths: list[str | Path], *, format_: str | None = None, feature_rank: str | None = None
+) -> tuple[Cohort, list[Problem]]:
+    """INPUTS read as ``analyze`` reads them, for the commands that have no
+    problems.tsv (``convert``, ``kb coverage``, ``reference build``): every
+    file that can be read, whatever the others; the warnings printed as they
+    are met; and the files left out.  Exits with status 2, naming why, when
+    no input could be read; the caller says which were left out and exits
+    with 1 once its work is written (:func:`exit_if_left_out`)."""
+    result = read_batch(paths, format=format_, feature_rank=feature_rank)
+    for problem in result.problems:
+        if problem.severity != "error":
+            click.echo(f"gutbalance: {problem.severity}: {problem.file}: {problem.message}", err=True)
+    if result.cohort is None:
+        _report_problems(result.problems, "no profile left")
+        click.echo("gutbalance: error: no input could be read", err=True)
+        sys.exit(2)
+    return result.cohort, result.failed
+
+
+def exit_if_left_out(failed: list[Problem]) -> None:
+    """Name the inputs :func:`read_inputs` left out and exit with status 1,
+    as ``analyze`` does when some inputs could not be read."""
+    if failed:
+        _report_problems(failed, "left out; every other input was used")
+        sys.exit(1)
 
 
 COMMANDS = [analyze]

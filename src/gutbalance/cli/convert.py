@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from ..io import formats as all_formats
-from ..io import read, write
+from ..io import read_metadata, write
 from ..io.registry import counts_estimated_by, format_for_path, get_format, observed_count_samples
-from .analyze import feature_rank_option
+from .analyze import exit_if_left_out, feature_rank_option, read_inputs
 
 
 @click.command()
@@ -18,12 +18,21 @@ from .analyze import feature_rank_option
               help="Output file: .biom (BIOM 2.1), .json (BIOM 1.0), .tsv (merged MetaPhlAn), .h5ad (lossless).")
 @click.option("--format", "format_", default=None, help="Force the input format.")
 @click.option("--to", "to", default=None, help="Force the output format (biom, biom-json, metaphlan-merged, h5ad, ...).")
-@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None)
+@click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV/TSV of sample metadata to keep with the profiles (its sample column found as `analyze` "
+                   "finds it): kept in an .h5ad output; the other formats do not carry it.")
 @feature_rank_option
 def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | None, metadata: Path | None,
             feature_rank: str | None) -> None:
-    """Read INPUTS into one cohort and write it as another format."""
-    cohort = read(list(inputs), format=format_, metadata=metadata, feature_rank=feature_rank)
+    """Read INPUTS into one cohort and write it as another format.
+
+    A file that cannot be read is named with the reason and left out (exit
+    status 1); the others are still written.
+    """
+    meta = None if metadata is None else read_metadata(metadata)
+    cohort, left_out = read_inputs(list(inputs), format_=format_, feature_rank=feature_rank)
+    if meta is not None:
+        cohort = cohort.with_metadata(meta)
     write(cohort, out, format=to)
     click.echo(f"{cohort.n_samples} samples, {cohort.n_taxa} taxa -> {out}", err=True)
     # Said, because a user who converts a profile with read statistics expects counts in the table.
@@ -39,6 +48,7 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
             "instead (a Kraken report of them is refused, a Bracken table unless they are Bracken's; docs/formats.md, Writing)",
             err=True,
         )
+    exit_if_left_out(left_out)
 
 
 @click.command(name="formats")

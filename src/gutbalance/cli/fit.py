@@ -51,7 +51,8 @@ DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 @click.option("--time-unit", type=click.Choice(list(DAYS_PER_UNIT)), default="days", show_default=True,
               help="Unit of the times in the metadata's time column and in the perturbation table (iHMP's week_num: "
                    "weeks); converted to days, the model's unit. --start-day and --after-days are always days.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed of the bootstrap ensemble (--members): the same seed, the same model.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (.npz).")
 def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,

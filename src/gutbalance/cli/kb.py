@@ -10,12 +10,12 @@ import click
 import pandas as pd
 
 from ..errors import DataError
-from ..io import read
 from ..knowledge import cohort_coverage, inheritance_path, lineage_of, load_knowledge, lookup
 from ..outputs import write_table_atomic
-from ..taxonomy import lineage_string
+from ..taxonomy import RANKS, lineage_string
 from ..taxonomy import taxon as _taxon
 from ..taxonomy.placement import resolve_lineage
+from .analyze import exit_if_left_out, read_inputs
 
 
 @click.group()
@@ -25,9 +25,10 @@ def kb() -> None:
 
 @kb.command()
 @click.argument("taxon")
-@click.option("--rank", default=None,
+@click.option("--rank", type=click.Choice(RANKS, case_sensitive=False), default=None,
               help="Rank of TAXON when it is a bare name (default: species for two words, genus for one).")
-@click.option("--max-rank", default="phylum", show_default=True, help="Highest rank to fall back to.")
+@click.option("--max-rank", type=click.Choice(RANKS, case_sensitive=False), default="phylum", show_default=True,
+              help="Highest rank to fall back to.")
 def show(taxon: str, rank: str | None, max_rank: str) -> None:
     """Every trait known for TAXON (a name in any spelling, or a full lineage;
     --rank strain for a named strain such as "Escherichia coli Nissle 1917").
@@ -99,9 +100,11 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
 def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, include_viruses: bool) -> None:
     """Share of each sample's species-level abundance annotated at species or genus level, per pillar.
 
-    Prints the median of every column to stderr.
+    Prints the median of every column to stderr.  A file that cannot be read
+    is named with the reason and left out (exit status 1); the others are
+    still measured.
     """
-    cohort = read(list(inputs), format=format_)
+    cohort, left_out = read_inputs(list(inputs), format_=format_)
     table = cohort_coverage(cohort, include_viruses=include_viruses)
     if out is None:
         table.to_csv(sys.stdout, sep="\t", float_format="%.6g")
@@ -110,6 +113,7 @@ def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, inc
     medians = table.median()
     summary = ", ".join(f"{k} {v:.1%}" for k, v in medians.items())
     click.echo(f"{len(table)} samples; median annotated share: {summary}", err=True)
+    exit_if_left_out(left_out)
 
 
 @kb.command()

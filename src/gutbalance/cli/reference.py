@@ -8,8 +8,9 @@ import click
 import numpy as np
 
 from ..errors import DataError
-from ..io import expand_paths, read, read_metadata
+from ..io import expand_paths, read_metadata
 from ..reference import build_reference, load_reference
+from .analyze import exit_if_left_out, read_inputs
 
 
 @click.group()
@@ -44,10 +45,13 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
 
     Every score of `gutbalance analyze` is computed on the selected samples and
     stored as a distribution; use the file with `gutbalance report --reference`.
+    A file that cannot be read is named with the reason and left out (exit
+    status 1, the reference written from the others).
     """
     meta = read_metadata(metadata, sample_column=sample_column)
     # Folders are searched below their first level; the metadata table may sit among the profiles.
-    cohort = read(expand_paths(list(inputs), exclude=[metadata]), format=format_, metadata=meta)
+    cohort, left_out = read_inputs(list(expand_paths(list(inputs), exclude=[metadata])), format_=format_)
+    cohort = cohort.with_metadata(meta)
     matched = int(cohort.samples.index.isin(meta.index).sum())
     if matched == 0:
         raise DataError(
@@ -82,6 +86,7 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     )
     ref.save(out)
     click.echo(f"{ref.primary.n_people} reference people, {len(ref.scores)} scores -> {out}", err=True)
+    exit_if_left_out(left_out)
 
 
 @reference.command("show")

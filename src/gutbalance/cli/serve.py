@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from ..errors import GutBalanceError
+
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -41,7 +43,10 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         from ..web import create_app, load_settings
         from ..web.db import make_engine, migrate
     except ModuleNotFoundError as exc:  # the web extra is not installed
-        raise click.ClickException(f"the web app needs the 'web' extra (pip install 'gutbalance[web]'): {exc}") from None
+        raise GutBalanceError(
+            f"the web app needs the 'web' extra ({exc}): pip install \".[web]\" in gutbalance's source folder, "
+            "as `pip install .` was"
+        ) from None
     settings = load_settings(
         data_dir=data_dir,
         database_url=database_url,

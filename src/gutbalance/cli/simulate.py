@@ -45,14 +45,16 @@ render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_
 @click.option("--ic", type=int, default=4, show_default=True, help="stein2013: initial condition 0-8 (0-based day-0 columns).")
 @click.option("--sample", default=None, help="Sample of a multi-sample profile.")
 @click.option("--draws", type=int, default=200, show_default=True, help="Ensemble draws over parameter uncertainty (0 = none).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Random seed of the --draws ensemble: the same seed, the same result.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, from_, perturbations, without, start_day,
              ic, sample, draws, seed, outdir):
     """Simulate a gut from PROFILE under interventions.
 
-    Writes OUTPUT/trajectory.tsv (one column per state variable), OUTPUT/pillars.tsv
-    (five pillar scores 0-100 per day) and OUTPUT/simulation.html (plots).
+    Writes OUTPUT/trajectory.tsv (one column per state variable),
+    OUTPUT/simulation.html (plots) and, for the gut-immune model,
+    OUTPUT/pillars.tsv (five pillar scores 0-100 per day).
 
     \b
     Example:
