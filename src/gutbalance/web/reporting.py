@@ -265,6 +265,7 @@ def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None,
             reference=load_reference(),
             timeline_href=subject_href(subject) if subject else None,
             cohort_href=None,
+            read_warnings=ingest.read_warnings(profile_blob),
         )
 
 
