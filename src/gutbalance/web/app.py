@@ -4,6 +4,7 @@ middleware, error pages and the routers together."""
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
@@ -73,8 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
+        # First the scoring workers (another process, warming up on the other
+        # core), then this process's own caches in a thread: the app answers
+        # at once, and the first upload finds them ready.
+        app.state.jobs.prestart()
         migrate(engine)
-        warm_up()
+        threading.Thread(target=warm_up, name="gutbalance-warm-up", daemon=True).start()
         app.state.jobs.start()
         yield
         app.state.jobs.stop()

@@ -312,13 +312,25 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         )
 
 
+_warm = threading.Event()
+
+
 def warm_up() -> None:
     """Do once, at start-up, what the first requests would otherwise all wait
     for at the same time: load the format registry, the healthy reference and
     the tables scoring reads (several seconds), by scoring and rendering one
-    of the shipped example profiles."""
+    of the shipped example profiles.  The server does it in a thread of its
+    own while it already answers (:func:`gutbalance.web.app.create_app`), the
+    scoring workers' fork server before it forks them
+    (:mod:`gutbalance.web.forkserver_preload`)."""
     formats()
     load_reference()
     example = sorted(example_path().glob("*.txt"))[0]
     (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
     prerender(scored, None)
+    _warm.set()
+
+
+def is_warm() -> bool:
+    """Whether :func:`warm_up` has run in this process (or in the one it was forked from)."""
+    return _warm.is_set()
