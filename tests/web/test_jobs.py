@@ -330,14 +330,14 @@ def test_a_batch_that_fails_as_a_whole_is_retried_one_upload_at_a_time():
         pool.close()
 
 
-def _wait_for_page(sample_id: str, seconds: float = 60):
+def _wait_for_page(sample_id: str, seconds: float = 60, *, subject: str = ""):
     from datetime import date
 
     from gutbalance.web import reporting
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        page = reporting._rendered.get((sample_id, date.today().isoformat()))
+        page = reporting._rendered.get((sample_id, date.today().isoformat(), subject))
         if page is not None:
             return page
         time.sleep(0.05)
@@ -354,7 +354,7 @@ def test_the_worker_renders_the_report_the_server_would(client, app, tmp_path):
     content = merged_metaphlan(tmp_path, ["S1", "S2"])
     created = upload(client, alice, content, filename="merged.tsv", subject="P-01").json()
     assert len(created) == 2
-    prerendered_pages = [_wait_for_page(sample["id"]) for sample in created]
+    prerendered_pages = [_wait_for_page(sample["id"], subject="P-01") for sample in created]
     for sample, prerendered in zip(created, prerendered_pages, strict=True):
         reporting.remember(sample["id"], prerendered)
         served = client.get(f"/api/samples/{sample['id']}/report", headers=alice)
