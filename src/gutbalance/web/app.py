@@ -4,7 +4,6 @@ middleware, error pages and the routers together."""
 from __future__ import annotations
 
 import logging
-import threading
 from contextlib import asynccontextmanager
 from importlib import resources
 from urllib.parse import quote
@@ -75,11 +74,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
         # First the scoring workers (another process, warming up on the other
-        # core), then this process's own caches in a thread: the app answers
-        # at once, and the first upload finds them ready.
+        # core), then this process's own caches. Not in a thread: reading a
+        # file records its warnings with warnings.catch_warnings, whose
+        # process-wide state a thread would restore under other requests.
         app.state.jobs.prestart()
         migrate(engine)
-        threading.Thread(target=warm_up, name="gutbalance-warm-up", daemon=True).start()
+        warm_up()
         app.state.jobs.start()
         yield
         app.state.jobs.stop()

@@ -327,9 +327,9 @@ def warm_up() -> None:
     """Do once, at start-up, what the first requests would otherwise all wait
     for at the same time: load the format registry, the healthy reference and
     the tables scoring reads (several seconds), by scoring and rendering one
-    of the shipped example profiles.  The server does it in a thread of its
-    own while it already answers (:func:`gutbalance.web.app.create_app`), the
-    scoring workers' fork server before it forks them
+    of the shipped example profiles.  The server does it when it starts
+    (:func:`gutbalance.web.app.create_app`), the scoring workers' fork
+    server before it forks them
     (:mod:`gutbalance.web.forkserver_preload`)."""
     formats()
     load_reference()
