@@ -1,4 +1,5 @@
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -7,7 +8,7 @@ from click.testing import CliRunner
 
 from gutbalance.cli import main
 from gutbalance.report.files import read_scores
-from tests.helpers import write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
 
 def run(*args):
@@ -333,3 +334,39 @@ def test_a_metaphlan_sample_run_at_genus_keeps_every_percentile_but_its_diversit
         assert sample_page.count('class="percentile">Percentile ') >= 8
         assert "genus-level" not in sample_page
         assert "genus-level" not in cohort_page
+
+
+def test_each_sample_report_lists_what_reading_its_file_warned_of(tmp_path):
+    """problems.tsv's warnings reach the per-sample pages, in words for their
+    reader: a total far from 100 % on its sample's page alone, a file's own
+    warning on the page of each of its samples, none on a clean sample's."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "clean.txt")
+    write_metaphlan(folder / "fractions.txt", {k: v / 100 for k, v in SMALL_COMMUNITY.items()})
+    (folder / "genus_table.tsv").write_text(
+        "taxon\tA\tB\n"
+        "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides\t50.5\t40\n"
+        "\t10\t10\n"
+        "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia\t39.5\t50\n"
+    )
+    out = tmp_path / "out"
+    result = run("analyze", folder, "-o", out, "--reports", "all")
+    assert result.exit_code == 0, result.output
+    problems = pd.read_csv(out / "problems.tsv", sep="\t")
+    assert len(problems) == 2
+    assert set(problems.severity) == {"warning"}
+
+    def said(sample: str) -> str:
+        page = (out / "samples" / f"{sample}.html").read_text()
+        block = re.search(r'<section class="notice read-warnings".*?</section>', page, re.S)
+        return " ".join(re.sub(r"<[^>]+>", " ", block.group(0)).split()) if block else ""
+
+    fractions = said("fractions")
+    assert "Something in the file was unusual." in fractions
+    assert "In the file fractions.txt: abundances add up to 1, not 100" in fractions
+    assert "sample 'fractions'" not in fractions
+    for sample in ("A", "B"):
+        assert "In the file genus_table.tsv: 1 row(s) without a taxon name (lines 3) are counted as unassigned" in said(sample)
+        assert "fractions.txt" not in said(sample)
+    assert said("clean") == ""

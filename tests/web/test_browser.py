@@ -353,3 +353,58 @@ def test_a_phone_shows_what_reading_warned_of_and_how_undated_visits_are_ordered
     page.get_by_role("link", name="R1", exact=True).click()
     page.wait_for_url("**/samples/*")
     assert page.get_by_text("When the file was read").count() == 0
+
+
+#: The words of the page's visible table cells that are split over two lines or more (a word: letters
+#: and digits between spaces, hyphens, underscores and slashes, where a line may break), and how wide
+#: the page is.
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('td, th')) {
+    if (cell.offsetParent === null) continue;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^\\s\\-_\\/]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) split.push(m[0] + ' (' + Math.round(cell.getBoundingClientRect().width) + ' px cell)');
+      }
+    }
+  }
+  return {pageWidth: document.documentElement.scrollWidth, split: split};
+}"""
+
+
+def test_a_phone_never_wraps_a_table_cell_letter_by_letter(server, page, tmp_path, shared_data):
+    """At 375 px, no word of a table cell is split over lines on the pages a
+    clinic uses (the upload's, the list, a sample, its report, the subject
+    and its timeline), and no page is wider than the screen: a table too wide
+    scrolls in its own box.  Before, the sample page's "What it measures"
+    column was 37 px wide (a word a letter a line, the page 59,000 px long),
+    and the list's, the upload page's and the report's dates and names broke
+    mid-word."""
+    kefir = shared_data / "profiles" / "kefir_metaphlan3"
+    archive = tmp_path / "visits.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("Subj001_time1_S1_metaphlan3.txt", "Subj001_time2_S2_metaphlan3.txt"):
+            zf.writestr(f"visits/{name}", (kefir / name).read_text())
+        zf.writestr("visits/samples.tsv", "sample\tsubject\tcollected\nSubj001_time1_S1\tP-0001 Maria Example\t2024-01-10\n"
+                                          "Subj001_time2_S2\tP-0001 Maria Example\t2024-03-05\n")
+        zf.writestr("visits/notes_metaphlan3.txt", "not a profile at all\n")
+    page.set_viewport_size({"width": 375, "height": 800})
+    register_in_browser(server, page, "narrow-user")
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/uploads/*")
+    page.get_by_text("could not be read and was left out").wait_for(timeout=120_000)
+    sample = page.get_by_role("link", name="Subj001_time1_S1", exact=True).get_attribute("href")
+    pages = {"upload": page.url, "samples": f"{server}/samples", "sample": server + sample, "report": f"{server}{sample}/report",
+             "subject": f"{server}/subject?name=P-0001+Maria+Example", "timeline": f"{server}/subject/timeline?name=P-0001+Maria+Example"}
+    for name, url in pages.items():
+        assert page.goto(url).status == 200, name
+        measured = page.evaluate(SPLIT_WORDS)
+        page.screenshot(path=str(tmp_path / f"{name}-375.png"), full_page=True)
+        assert measured["split"] == [], f"{name}: {measured['split'][:10]}"
+        assert measured["pageWidth"] <= 375, name

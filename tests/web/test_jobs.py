@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from gutbalance.errors import GutBalanceError
-from gutbalance.io.source import HDF5_MAGIC
+from gutbalance.io.source import HDF5_MAGIC, InputLimits
 from gutbalance.web import jobs
 from gutbalance.web.models import Job, Sample, User, utcnow
 from tests.bombs import gzip_bomb, qza_bomb
@@ -235,8 +235,6 @@ def test_workers_run_under_their_memory_limit():
     its limit fails with 413 (MemoryError in the worker, not in the server),
     and the worker is replaced for the next job.  (The limit counts the
     address space the worker starts with, about 0.6 GB of imported libraries.)"""
-    from gutbalance.io.source import InputLimits
-
     pool = jobs.WorkerPool(1, 300 * 1024**2)
     text_bomb = gzip_bomb(190, byte=b"0")  # ratio 990, no newline: within 200 MB expanded
     try:
@@ -244,6 +242,21 @@ def test_workers_run_under_their_memory_limit():
             pool.run(text_bomb, "big.txt.gz", InputLimits(max_expanded_bytes=200 * 1024**2), 120)
         assert failure.value.status == 413
         assert "needs more than the 0.3 GB an upload may use" in failure.value.message
+        assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120).samples[0].scores["immune_support"] is not None
+    finally:
+        pool.close()
+
+
+def test_workers_start_with_the_warm_caches_of_their_fork_server():
+    """The fork server warms up once (``gutbalance.web.forkserver_preload``)
+    and each worker forked from it starts with the readers, tables, reference
+    and report templates loaded, instead of loading them itself while the
+    first upload after the server starts waits (seconds per worker)."""
+    pool = jobs.WorkerPool(2, 2 * 1024**3)
+    try:
+        pool.prestart()
+        assert [worker.process is not None for worker in pool.workers] == [True, True]
+        assert [worker.started_warm for worker in pool.workers] == [True, True]
         assert pool.run(single_profile().encode(), "S1.txt", InputLimits(), 120).samples[0].scores["immune_support"] is not None
     finally:
         pool.close()
@@ -304,8 +317,6 @@ def test_uploads_scored_together_equal_each_scored_alone(tmp_path):
 def test_a_batch_that_fails_as_a_whole_is_retried_one_upload_at_a_time():
     """One upload that kills its batch's worker (over the memory limit) fails
     alone; the other uploads of the batch are scored."""
-    from gutbalance.io.source import InputLimits
-
     pool = jobs.WorkerPool(1, 300 * 1024**2)
     text_bomb = gzip_bomb(190, byte=b"0")
     try:
@@ -319,14 +330,14 @@ def test_a_batch_that_fails_as_a_whole_is_retried_one_upload_at_a_time():
         pool.close()
 
 
-def _wait_for_page(sample_id: str, seconds: float = 60):
+def _wait_for_page(sample_id: str, seconds: float = 60, *, subject: str = ""):
     from datetime import date
 
     from gutbalance.web import reporting
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        page = reporting._rendered.get((sample_id, date.today().isoformat()))
+        page = reporting._rendered.get((sample_id, date.today().isoformat(), subject))
         if page is not None:
             return page
         time.sleep(0.05)
@@ -343,7 +354,7 @@ def test_the_worker_renders_the_report_the_server_would(client, app, tmp_path):
     content = merged_metaphlan(tmp_path, ["S1", "S2"])
     created = upload(client, alice, content, filename="merged.tsv", subject="P-01").json()
     assert len(created) == 2
-    prerendered_pages = [_wait_for_page(sample["id"]) for sample in created]
+    prerendered_pages = [_wait_for_page(sample["id"], subject="P-01") for sample in created]
     for sample, prerendered in zip(created, prerendered_pages, strict=True):
         reporting.remember(sample["id"], prerendered)
         served = client.get(f"/api/samples/{sample['id']}/report", headers=alice)

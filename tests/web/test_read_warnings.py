@@ -83,6 +83,27 @@ def test_fractions_in_a_percent_format_are_said_on_the_api_and_the_page(client, 
     assert "When the file was read" not in client.get(f"/samples/{clean['id']}").text
 
 
+def test_the_report_of_a_sample_lists_its_read_warnings_for_a_reader(client, shared_data):
+    """The downloadable (and printed) report says it too, first, in words for
+    its reader: the file named, the sample's own name (the page's) left out."""
+    real = (shared_data / KEFIR).read_text()
+    headers = register(client, "printer")
+    sample = upload(client, headers, as_fractions(real), filename="S1_fractions.txt").json()[0]
+    clean = upload(client, headers, real, filename="S1_percent.txt").json()[0]
+
+    report = client.get(f"/api/samples/{sample['id']}/report", headers=headers)
+    assert report.status_code == 200
+    block = re.search(r'<section class="notice read-warnings".*?</section>', report.text, re.S)
+    assert block is not None
+    words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", block.group(0)))
+    assert "Something in the file was unusual." in words
+    assert f"In the file S1_fractions.txt: {FRACTIONS_WARNING}" in words
+    assert "sample 'S1_fractions'" not in words
+    # before anything else the report says
+    assert report.text.index("read-warnings") < report.text.index('class="cards"')
+    assert "read-warnings" not in client.get(f"/api/samples/{clean['id']}/report", headers=headers).text
+
+
 def test_in_a_zip_only_the_sample_whose_file_is_off_carries_it(client, shared_data, tmp_path):
     real = (shared_data / KEFIR).read_text()
     archive = io.BytesIO()

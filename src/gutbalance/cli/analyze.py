@@ -132,6 +132,23 @@ def analyze(
         sys.exit(1)
 
 
+def _read_warnings(problems: list[Problem], cohort) -> dict[str, list[str]]:
+    """The warnings of ``problems.tsv`` by sample, each led by its file's
+    name, for the sample pages: a sample's own (a total far from 100 %) and
+    its file's (which are each of the file's samples')."""
+    if cohort is None or "source_file" not in cohort.samples:
+        return {}
+    files = cohort.samples["source_file"].astype(str)
+    out: dict[str, list[str]] = {}
+    for problem in problems:
+        if problem.severity != "warning":
+            continue
+        samples = [problem.sample] if problem.sample else list(files.index[files == problem.file])
+        for sample in samples:
+            out.setdefault(str(sample), []).append(f"{Path(problem.file).name}: {problem.message}")
+    return out
+
+
 def _check_metadata_columns(metadata: Path | None, subject_column, time_column, group_columns):
     """Read the metadata and check the columns named on the command line
     before any scoring, so a typo costs seconds, not a whole run."""
@@ -165,7 +182,8 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
     # pipeline keeps none in memory, so they are read again here.  The
     # metadata goes into the saved cohort.h5ad, so `gutbalance report DIR`
     # finds the subject and time columns again.
-    cohort = read_batch(files, format=format_, feature_rank=feature_rank).cohort
+    batch = read_batch(files, format=format_, feature_rank=feature_rank)
+    cohort = batch.cohort
     if cohort is not None and meta is not None:
         cohort = cohort.with_metadata(meta)
     scores = read_scores(out_dir / SCORES_FILE)
@@ -173,7 +191,7 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
     explained = read_contributions(contributions_path) if contributions_path.exists() else None
     if meta is not None:
         _say_metadata_match(meta, scores.index)
-    written = write_reports(out_dir, cohort, scores, explained, None, **options)
+    written = write_reports(out_dir, cohort, scores, explained, None, read_warnings=_read_warnings(batch.problems, cohort), **options)
     if written.left:
         click.echo(left_message(out_dir, written.left, had_manifest=written.had_manifest), err=True)
     if options.get("subject_column") or options.get("subject_pattern"):

@@ -36,17 +36,10 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
 
     The database is created or migrated to the current schema first.
     """
-    try:
-        # the web app needs the web extras (uvicorn, FastAPI, SQLAlchemy): only `serve` loads them
-        import uvicorn
+    # light: neither reads the web extras
+    from ..web import forkserver
+    from ..web.core.config import load_settings
 
-        from ..web import create_app, load_settings
-        from ..web.db import make_engine, migrate
-    except ModuleNotFoundError as exc:  # the web extra is not installed
-        raise GutBalanceError(
-            f"the web app needs the 'web' extra ({exc}): pip install \".[web]\" in gutbalance's source folder, "
-            "as `pip install .` was"
-        ) from None
     settings = load_settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -54,6 +47,22 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         forwarded_allow_ips=forwarded_allow_ips,
         server_processes=workers,
     )
+    if settings.server_processes == 1:
+        # The scoring workers' fork server imports and warms up on the other
+        # core while this process imports the app (several processes: each
+        # starts its own, in its app).
+        forkserver.start()
+    try:
+        # the web app needs the web extras (uvicorn, FastAPI, SQLAlchemy): only `serve` loads them
+        import uvicorn
+
+        from ..web import create_app
+        from ..web.db import make_engine, migrate
+    except ModuleNotFoundError as exc:  # the web extra is not installed
+        raise GutBalanceError(
+            f"the web app needs the 'web' extra ({exc}): pip install \".[web]\" in gutbalance's source folder, "
+            "as `pip install .` was"
+        ) from None
     engine = make_engine(settings.database_url)
     try:
         migrate(engine)  # fail here, with a message, rather than inside the server

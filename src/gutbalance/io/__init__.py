@@ -54,6 +54,9 @@ class Problem:
     file: str
     severity: str
     message: str
+    #: The sample a warning is of alone (a total far from 100 %); "" when it is
+    #: the whole file's (and so each of its samples'). Not a column of ``problems.tsv``.
+    sample: str = ""
 
     def as_row(self) -> dict[str, str]:
         """The problem as a row of ``problems.tsv``."""
@@ -353,7 +356,7 @@ def read_batch(
             # A file the fast path read counts only where the per-file path
             # would have asked the MetaPhlAn sniffer first, and for a new name.
             if done is not None and last_format is single_metaphlan and done.sample not in names:
-                problems.extend(Problem(str(path), "warning", _message_text(m, path)) for m in done.warnings)
+                problems.extend(Problem(str(path), "warning", _message_text(m, path), done.sample) for m in done.warnings)
                 names[done.sample] = done.row["source_file"]
                 builder.seen_samples[done.sample] = done.row["source_file"]
                 run.append(done)
@@ -425,7 +428,7 @@ def _read_batch_file(
                     raise DataError(f"sample name {prof.sample!r} appears twice in the file")
                 inner.add(prof.sample)
                 for message in validate_profile(prof):
-                    problems.append(Problem(str(path), "warning", _message_text(message, path)))
+                    problems.append(Problem(str(path), "warning", _message_text(message, path), prof.sample))
         except GutBalanceError as exc:
             problems.append(Problem(str(path), "error", _message(exc, path)))
             return [], prefer, problems

@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from os import PathLike
@@ -182,6 +182,7 @@ def write_reports(
     figures: bool = True,
     save_cohort: bool = True,
     knowledge_base: str | None = None,
+    read_warnings: Mapping[str, Sequence[str]] | None = None,
 ) -> ReportFiles:
     """Write the cohort report, one report per sample, timelines and figures.
 
@@ -221,6 +222,10 @@ def write_reports(
         now (``analyze``); ``gutbalance report`` passes the one saved in
         ``report_settings.json`` ("" when the run did not record it), and the
         sample pages say, under Methods, where their sources come from.
+    read_warnings
+        What reading each sample's file warned of, by sample (the warnings of
+        ``problems.tsv``, each led by the file's name), listed first on its
+        page; ``analyze`` has them, ``gutbalance report`` does not.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -250,7 +255,7 @@ def write_reports(
         _write_pages(journal, result, out, cohort, scores, contributions, meta, keys, ref, subject_of,
                      chosen_groups=(list(group_columns) if group_columns is not None else grouping_columns(
                          meta, exclude={c for c in (subject_column, time_column) if c})),
-                     figures=figures, sources_note=note)
+                     figures=figures, sources_note=note, read_warnings=read_warnings or {})
         if save_cohort and cohort is not None:
             write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
         settings = {
@@ -298,7 +303,8 @@ def _groups_by_rank(groups: pd.Series | None, scores: pd.DataFrame) -> pd.Series
 
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
                  contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
-                 subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "") -> None:
+                 subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "",
+                 read_warnings: Mapping[str, Sequence[str]]) -> None:
     """Render every page and figure into ``out``, each recorded in ``journal`` as it is written."""
     series = result.timelines
     sample_names = {s: safe_filename(s) for s in scores.index}
@@ -309,6 +315,7 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
         placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
         html = render_sample_report(
             sample, scores, cohort=cohort, contributions=contributions, statistics=placed, sources_note=sources_note,
+            read_warnings=read_warnings.get(sample, ()),
             timeline_href=f"../subjects/{safe_filename(subject)}.html" if subject else None,
         )
         result.sample_reports[sample] = journal.write_text(html, out / "samples" / f"{fname}.html")

@@ -526,8 +526,14 @@ def render_sample_report(
     cohort_href: str | None = "../report.html",
     statistics: SampleStatistics | None = None,
     sources_note: str = "",
+    read_warnings: Sequence[str] = (),
 ) -> str:
     """The HTML report of one sample (a complete, self-contained page).
+
+    ``read_warnings`` are what reading the sample's file warned of (the
+    warnings ``analyze`` lists in ``problems.tsv``, each led by the file's
+    name); the page lists them first, reworded for its reader
+    (:func:`read_warning_text`).
 
     ``sources_note`` says, under Methods, where the Source cells of a page
     rendered without its profiles come from (:func:`listed_trait_calls`).
@@ -579,8 +585,31 @@ def render_sample_report(
         diversity_rank=rank,
         sources_note=sources_note,
         validity=validity_view() if pillars_present else None,
+        read_warnings=[read_warning_text(w, sample=sample) for w in read_warnings],
         **_page_common(statistics.reference),
     )
+
+
+_LED_BY_FILE = re.compile(r"(?P<file>[^:\n]+?)(?P<at>(?:, line \d+)?(?:, field '[^'\n]*')?): (?P<text>.+)", re.DOTALL)
+
+
+def read_warning_text(message: str, *, sample: str) -> str:
+    """A warning from reading a file as a report's reader reads it: the file
+    named in words, the sample's own name (the page's) left out, a capital
+    and a full stop.
+
+    >>> read_warning_text("S1.txt: sample 'S1': abundances add up to 97.00 % instead of 100 %", sample="S1")
+    'In the file S1.txt: abundances add up to 97.00 % instead of 100 %.'
+    >>> read_warning_text("genus.csv, line 4: 1 row(s) without a taxon name are counted as unassigned", sample="A")
+    'In the file genus.csv, at line 4: 1 row(s) without a taxon name are counted as unassigned.'
+    """
+    found = _LED_BY_FILE.fullmatch(message.strip())
+    where, text = (f"In the file {found['file']}{found['at'].replace(', line', ', at line')}: ", found["text"]) if found else ("", message.strip())
+    own = f"sample {sample!r}: "
+    if text.startswith(own):
+        text = text[len(own):]
+    text = text[:1].upper() + text[1:] if not where else text
+    return where + text + ("" if text.endswith(".") else ".")
 
 
 def diversity_rank_of(scores: pd.DataFrame, sample: str) -> str | None:

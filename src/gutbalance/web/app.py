@@ -73,6 +73,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.auth_threads = anyio.CapacityLimiter(AUTH_THREADS)
+        # First the scoring workers (another process, warming up on the other
+        # core), then this process's own caches. Not in a thread: reading a
+        # file records its warnings with warnings.catch_warnings, whose
+        # process-wide state a thread would restore under other requests.
+        app.state.jobs.prestart()
         migrate(engine)
         warm_up()
         app.state.jobs.start()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 from ..errors import UnrecognizedFormatError
 from ..io.registry import get_format
 from . import ingest
-from .models import AuthSession, Job, Sample, Throttle, User
+from .models import AuthSession, Job, Sample, Throttle, User, utcnow
 
 #: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
 #: (see :func:`gutbalance.web.db.session_factory`).
@@ -229,6 +229,26 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
     if not sample_ids:
         return []
     return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
+
+
+def correct_sample(session: Session, *, owner: User, sample_id: str, subject: str | None, collected: date | None) -> Sample | None:
+    """Give the owner's sample this subject and collection date (a clinic
+    mislabelled it); None when there is no such sample of the owner's.
+
+    The values it was uploaded with are kept at its first correction
+    (``uploaded_subject``, ``uploaded_collected``) and ``corrected_at`` says
+    when it was last changed; the same values again change nothing.  Its
+    scores and profile are the file's and do not change."""
+    sample = get_sample(session, owner=owner, sample_id=sample_id)
+    if sample is None:
+        return None
+    if (sample.subject, sample.collected) != (subject, collected):
+        if sample.corrected_at is None:
+            sample.uploaded_subject, sample.uploaded_collected = sample.subject, sample.collected
+        sample.subject, sample.collected = subject, collected
+        sample.corrected_at = utcnow()
+    session.flush()
+    return sample
 
 
 def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:

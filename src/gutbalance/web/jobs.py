@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import atexit
 import logging
-import multiprocessing
 import queue
 import signal
 import threading
@@ -46,12 +45,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError, SizeLimitError
-from ..example import example_path
 from ..io.source import InputLimits
-from . import crud, ingest
+from . import crud, forkserver, ingest
 from .core.config import Settings
 from .models import Job, utcnow
-from .reporting import RenderedReport, prerender, remember
+from .reporting import RenderedReport, is_warm, prerender, remember, warm_up
 
 log = logging.getLogger("gutbalance.web.jobs")
 
@@ -114,8 +112,11 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     limit = memory_bytes if hard == resource.RLIM_INFINITY else min(memory_bytes, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    _warm_up()
-    conn.send(("ready", None))
+    # Forked from a fork server that warmed up (forkserver_preload), the
+    # caches are already loaded and this takes a few milliseconds.
+    inherited = is_warm()
+    warm_up()
+    conn.send(("ready", inherited))
     while True:
         try:
             uploads, subjects = conn.recv()
@@ -176,15 +177,6 @@ def _outcome(result: ingest.ScoredUpload | GutBalanceError) -> tuple:
     return ("ok", result)
 
 
-def _warm_up() -> None:
-    """Load the format registry, the scoring tables and the report's templates
-    once, by scoring a shipped example and rendering its report, so the first
-    real job does not pay for it."""
-    example = sorted(example_path().glob("*.txt"))[0]
-    (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
-    prerender(scored, None)
-
-
 # --- in the server -------------------------------------------------------------
 
 
@@ -209,6 +201,8 @@ class _Worker:
         self.page_ids: list[list[str] | None] | None = None
         #: Batches scored, so that a collector waits for its own batch's pages only.
         self.batches = 0
+        #: The running process started with the fork server's warm caches (it did not load them itself).
+        self.started_warm = False
 
     def _start(self) -> None:
         parent, child = self.context.Pipe()
@@ -222,7 +216,7 @@ class _Worker:
             self._stop()
             raise WorkerFailure(503, "the scoring service is not available; try again later")
         try:
-            parent.recv()
+            self.started_warm = bool(parent.recv()[1])
         except (EOFError, OSError):
             self._stop()
             raise WorkerFailure(503, "the scoring service could not start; try again later") from None
@@ -329,9 +323,9 @@ class WorkerPool:
     """``size`` worker processes; :meth:`run` takes a free one (waiting for it)."""
 
     def __init__(self, size: int, memory_bytes: int) -> None:
-        context = multiprocessing.get_context("forkserver")
-        # Imported once in the fork server, so each worker starts with them loaded.
-        context.set_forkserver_preload(["gutbalance.web.ingest"])
+        # The fork server warms up once, so each worker starts with the
+        # readers, tables, reference and templates loaded.
+        context = forkserver.context()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self.workers = [_Worker(context, memory_bytes) for _ in range(size)]
         for worker in self.workers:
@@ -468,7 +462,6 @@ class JobRunner:
                 return
             self._stopping.clear()
         self.sweep()
-        threading.Thread(target=lambda: shared_pool(self.settings).prestart(), name="gutbalance-jobs-prestart", daemon=True).start()
         for index in range(self.settings.worker_processes):
             thread = threading.Thread(target=self._serve, name=f"gutbalance-jobs-{index}", daemon=True)
             thread.start()
@@ -476,6 +469,13 @@ class JobRunner:
         sweeper = threading.Thread(target=self._sweep_loop, name="gutbalance-jobs-sweep", daemon=True)
         sweeper.start()
         self._threads.append(sweeper)
+
+    def prestart(self) -> None:
+        """Start the worker processes in the background (:meth:`WorkerPool.prestart`):
+        the fork server imports and warms up once, then forks them; the app
+        calls this first when it starts, so that they warm up while it migrates
+        and warms up itself, and are ready before the first upload."""
+        threading.Thread(target=lambda: shared_pool(self.settings).prestart(), name="gutbalance-jobs-prestart", daemon=True).start()
 
     def stop(self, *, seconds: float = 10.0) -> None:
         """Stop taking jobs; wait up to ``seconds`` for the running ones (a

@@ -82,6 +82,12 @@ class Sample(Base):
     #: stored before it was kept.
     contributions: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: When its subject or collection date was last corrected (NULL: never;
+    #: see :func:`gutbalance.web.crud.correct_sample`, migration 0007).
+    corrected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The subject and collection date it was uploaded with, kept at its first correction.
+    uploaded_subject: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    uploaded_collected: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     owner: Mapped[User] = relationship(back_populates="samples")
 

@@ -136,16 +136,18 @@ def _scores_frame(rows: Sequence[dict], names: Sequence[str]) -> pd.DataFrame:
 class RenderedReport:
     """A sample's report page as served: the day printed in its footer, the
     page as zlib-compressed UTF-8 (a report is about 150 KB of text and 20 KB
-    compressed) and its Content-Security-Policy (the hashes of its styles)."""
+    compressed), its Content-Security-Policy (the hashes of its styles) and
+    the subject whose timeline it links to ("" for none)."""
 
     day: str
     compressed: bytes
     csp: str
+    subject: str = ""
 
     @classmethod
-    def of(cls, html: str, *, day: str) -> RenderedReport:
-        """``html``, rendered on ``day``, compressed and with its CSP."""
-        return cls(day, zlib.compress(html.encode("utf-8"), 6), inline_styles_csp(html))
+    def of(cls, html: str, *, day: str, subject: str | None = None) -> RenderedReport:
+        """``html``, rendered on ``day`` for a sample of ``subject``, compressed and with its CSP."""
+        return cls(day, zlib.compress(html.encode("utf-8"), 6), inline_styles_csp(html), subject or "")
 
     def html(self) -> str:
         """The page as text."""
@@ -161,13 +163,18 @@ class RenderedReport:
 
 
 class _RenderedReports:
-    """Rendered reports, keyed by sample id and day, the least recently read
-    dropped first once they take more than ``max_bytes`` (compressed).
+    """Rendered reports, keyed by sample id, day and subject, the least
+    recently read dropped first once they take more than ``max_bytes``
+    (compressed).
 
-    A stored sample never changes (there is no edit, only delete), and the
-    page depends only on it and on the date printed in its footer, so a
-    rendering can be reused until midnight.  Callers check ownership before
-    asking, so a deleted or foreign sample is never served from here.
+    A stored sample's profile and scores never change; its subject may be
+    corrected (:func:`gutbalance.web.crud.correct_sample`), and the page
+    links to that subject's timeline.  So the page depends only on the
+    sample, its subject and the date printed in its footer, and a rendering
+    can be reused until midnight while the subject is the same: a corrected
+    sample's page is rendered again in every server process, whichever one
+    took the correction.  Callers check ownership before asking, so a
+    deleted or foreign sample is never served from here.
 
     Why a byte budget, not a count: a clinic's users read their recent
     samples' reports in turn; with a few hundred pages kept, 50 users of 15
@@ -178,18 +185,18 @@ class _RenderedReports:
 
     def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.max_bytes = max_bytes
-        self._pages: OrderedDict[tuple[str, str], RenderedReport] = OrderedDict()
+        self._pages: OrderedDict[tuple[str, str, str], RenderedReport] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> RenderedReport | None:
+    def get(self, key: tuple[str, str, str]) -> RenderedReport | None:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: tuple[str, str], page: RenderedReport) -> None:
+    def put(self, key: tuple[str, str, str], page: RenderedReport) -> None:
         with self._lock:
             old = self._pages.pop(key, None)
             if old is not None:
@@ -218,13 +225,14 @@ def sample_report(sample: Sample, *, release: Callable[[], object] | None = None
     profile has been read and before rendering, so that rendering holds no
     database connection."""
     day = date.today().isoformat()
-    page = _rendered.get((sample.id, day))
+    key = (sample.id, day, sample.subject or "")
+    page = _rendered.get(key)
     if page is None:
         profile, contributions, scores, subject = sample.profile, sample.contributions, sample.scores, sample.subject
         if release is not None:
             release()
-        page = RenderedReport.of(_render_sample_report(profile, contributions, scores, subject), day=day)
-        _rendered.put((sample.id, day), page)
+        page = RenderedReport.of(_render_sample_report(profile, contributions, scores, subject), day=day, subject=subject)
+        _rendered.put(key, page)
     return page
 
 
@@ -239,12 +247,12 @@ def prerender(scored: ingest.ScoredSample, subject: str | None) -> RenderedRepor
     on the same stored values (done in the worker that scored it, off the
     server's interpreter; see :meth:`gutbalance.web.jobs.JobRunner.run_jobs`)."""
     day = date.today().isoformat()
-    return RenderedReport.of(_render_sample_report(scored.profile, scored.contributions, scored.scores, subject), day=day)
+    return RenderedReport.of(_render_sample_report(scored.profile, scored.contributions, scored.scores, subject), day=day, subject=subject)
 
 
 def remember(sample_id: str, page: RenderedReport) -> None:
-    """Keep ``page`` as the report of the stored sample ``sample_id`` (for the day it was rendered)."""
-    _rendered.put((sample_id, page.day), page)
+    """Keep ``page`` as the report of the stored sample ``sample_id`` (for the day and subject it was rendered for)."""
+    _rendered.put((sample_id, page.day, page.subject), page)
 
 
 def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None, scores: dict, subject: str | None) -> str:
@@ -265,6 +273,7 @@ def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None,
             reference=load_reference(),
             timeline_href=subject_href(subject) if subject else None,
             cohort_href=None,
+            read_warnings=ingest.read_warnings(profile_blob),
         )
 
 
@@ -311,13 +320,25 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         )
 
 
+_warm = threading.Event()
+
+
 def warm_up() -> None:
     """Do once, at start-up, what the first requests would otherwise all wait
     for at the same time: load the format registry, the healthy reference and
     the tables scoring reads (several seconds), by scoring and rendering one
-    of the shipped example profiles."""
+    of the shipped example profiles.  The server does it when it starts
+    (:func:`gutbalance.web.app.create_app`), the scoring workers' fork
+    server before it forks them
+    (:mod:`gutbalance.web.forkserver_preload`)."""
     formats()
     load_reference()
     example = sorted(example_path().glob("*.txt"))[0]
     (scored,) = ingest.score_upload(example.read_bytes(), filename=example.name)
     prerender(scored, None)
+    _warm.set()
+
+
+def is_warm() -> bool:
+    """Whether :func:`warm_up` has run in this process (or in the one it was forked from)."""
+    return _warm.is_set()

@@ -99,6 +99,22 @@ class SampleOut(SampleSummary):
     #: percentages were expected, rows without a taxon name ...); the sample
     #: was scored all the same, and these say what to read with care.
     read_warnings: list[str] = []
+    #: When its subject or collection date was last corrected after upload (``null``: never).
+    corrected_at: UtcDatetime | None = None
+    #: The subject and collection date it was uploaded with (``null`` unless corrected).
+    uploaded_subject: str | None = None
+    uploaded_collected: date | None = None
+
+
+class SampleCorrection(BaseModel):
+    """A correction of a sample's subject and collection date (``PATCH
+    /api/samples/{id}``): a field left out keeps its value, ``null`` or ""
+    clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject: str | None = Field(default=None, max_length=128, description="Who the sample came from, for the timeline")
+    collected: str | None = Field(default=None, max_length=32, description="Collection date, YYYY-MM-DD")
 
 
 class SubjectOut(BaseModel):

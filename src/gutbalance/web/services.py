@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
@@ -79,6 +80,24 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
     except ValueError:
         raise WebError(422, "the collection date must be written YYYY-MM-DD") from None
     return subject, day
+
+
+def correct_sample(
+    session: Session, *, owner: User, sample_id: str, subject: str | None, collected: str | None, keep: Collection[str] = ()
+) -> Sample | None:
+    """Correct the subject and collection date of the owner's sample, read
+    and checked as the upload's fields are (:func:`parse_upload_fields`;
+    empty clears), those named in ``keep`` left as they are; None when
+    there is no such sample of the owner's (see :func:`crud.correct_sample`)."""
+    sample = crud.get_sample(session, owner=owner, sample_id=sample_id)
+    if sample is None:
+        return None
+    if "subject" in keep:
+        subject = sample.subject
+    if "collected" in keep:
+        collected = sample.collected.isoformat() if sample.collected else None
+    new_subject, day = parse_upload_fields(subject, collected)
+    return crud.correct_sample(session, owner=owner, sample_id=sample_id, subject=new_subject, collected=day)
 
 
 #: The name of the upload's field (form and API) that declares the rank of

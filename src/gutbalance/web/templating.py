@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 
 from .core.security import csrf_token, new_csrf_seed
 
@@ -31,6 +32,16 @@ def subject_href(subject: str) -> str:
 
 
 _env.filters["subject_href"] = subject_href
+
+
+def breakable(identifier: str) -> Markup:
+    """``identifier`` (a score's key, ``firmicutes_bacteroidetes_log2``)
+    escaped, with a line-break opportunity after each underscore: a phone
+    wraps it there, never inside a word."""
+    return Markup("_<wbr>").join(identifier.split("_"))
+
+
+_env.filters["breakable"] = breakable
 
 
 def cookie_secure(request: Request) -> bool:

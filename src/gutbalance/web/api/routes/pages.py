@@ -42,6 +42,7 @@ NOTICES = {
     "logged-out-everywhere": "You are logged out on every device, and every API token is revoked.",
     "password-changed": "Your password was changed; every other session and API token has ended.",
     "uploaded": "The file was read and scored.",
+    "corrected": "The subject and collection date were saved; the subject's timeline follows them, the scores stay as they were.",
 }
 
 #: Seconds between reloads of a page that waits for scoring (a meta refresh:
@@ -420,6 +421,23 @@ def sample_json(sample_id: str, user: PageUser, session: SessionDep) -> Response
         media_type="application/json",
         headers={"Content-Disposition": _download_name(sample, "scores.json")},
     )
+
+
+@router.post("/samples/{sample_id}/correct", dependencies=[Csrf])
+def sample_correct(
+    sample_id: str,
+    user: PageUser,
+    session: SessionDep,
+    subject: Annotated[str, Form(max_length=128)] = "",
+    collected: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    """Correct the sample's subject and collection date (the form's two
+    fields; empty clears) and return to its page (404 if there is no such
+    sample of the user's)."""
+    if services.correct_sample(session, owner=user, sample_id=sample_id, subject=subject, collected=collected) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
+    session.commit()
+    return _redirect(f"/samples/{sample_id}?notice=corrected")
 
 
 @router.post("/samples/{sample_id}/delete", dependencies=[Csrf])

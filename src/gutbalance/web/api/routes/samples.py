@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from ....taxonomy import RANKS
 from ... import crud, jobs, services
 from ...reporting import sample_report
-from ...schemas import JobOut, SampleOut, SampleSummary, SubjectOut
+from ...schemas import JobOut, SampleCorrection, SampleOut, SampleSummary, SubjectOut
 from ..deps import ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api", tags=["samples"])
@@ -146,6 +146,23 @@ def get_sample(sample_id: str, user: ApiUser, session: SessionDep) -> SampleOut:
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    return SampleOut.model_validate(services.sample_out(sample))
+
+
+@router.patch("/samples/{sample_id}", response_model=SampleOut)
+def correct_sample(sample_id: str, correction: SampleCorrection, user: ApiUser, session: SessionDep) -> SampleOut:
+    """Correct the sample's subject and/or collection date (a sample
+    mislabelled at upload): the fields given change (``null`` or "" clears
+    one), the others stay; its scores do not change, its subject's timeline
+    follows.  422 for a subject over 128 characters or a date not written
+    YYYY-MM-DD; 404 if it is not the caller's."""
+    sample = services.correct_sample(
+        session, owner=user, sample_id=sample_id, subject=correction.subject, collected=correction.collected,
+        keep={"subject", "collected"} - correction.model_fields_set,
+    )
+    if sample is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    session.commit()
     return SampleOut.model_validate(services.sample_out(sample))
 
 
