@@ -29,4 +29,4 @@ def test_the_sample_page_says_how_far_the_scores_were_tested(client):
     assert view["pooled"] in text
     assert "they never diagnose" in text
     # after the scores, before the delete button
-    assert page.index('<table class="scores">') < page.index('id="validity-heading"') < page.index('action="/samples/')
+    assert page.index('<table class="scores">') < page.index('id="validity-heading"') < page.index('/delete" class="danger"')
