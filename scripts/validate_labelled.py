@@ -33,12 +33,12 @@ Steps (each a public command; the tables are written to WORK, never into the pro
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
+from shared_data import add_shared_argument
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,8 +137,7 @@ def markdown(table: pd.DataFrame) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-validation"))
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("GUTBALANCE_SHARED_DATA")
-                                                            or ROOT.parent / "shared" / "data"))
+    add_shared_argument(parser)
     parser.add_argument("--bootstrap", default="1000")
     args = parser.parse_args()
     if not (args.shared / "labelled").is_dir():
