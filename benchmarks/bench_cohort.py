@@ -36,7 +36,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "scripts"))
+from shared_data import shared_data  # noqa: E402  (GUTBALANCE_SHARED_DATA, else ../shared/data)
+
+SHARED = shared_data()
 
 
 def species_pool() -> list[str]:
@@ -44,7 +47,11 @@ def species_pool() -> list[str]:
     import gutbalance
 
     sources = [SHARED / "profiles" / "kefir_metaphlan3", SHARED / "profiles" / "prebiotics_metaphlan3"]
-    sources = [s for s in sources if s.is_dir()] or [gutbalance.example_path()]
+    sources = [s for s in sources if s.is_dir()]
+    if not sources:
+        print(f"species pool: the built-in examples (no kefir/prebiotics profiles under {SHARED}; "
+              "set GUTBALANCE_SHARED_DATA for the figures' pool)", file=sys.stderr)
+        sources = [gutbalance.example_path()]
     pool: set[str] = set()
     for folder in sources:
         for f in sorted(folder.iterdir()):

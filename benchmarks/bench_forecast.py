@@ -60,7 +60,10 @@ from gutbalance.simulate.forecast import (
 )
 from gutbalance.simulate.longitudinal import Longitudinal, mdsine2_dataset
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dynamics" / "mdsine2_gibson_healthy"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from shared_data import shared_data  # noqa: E402  (GUTBALANCE_SHARED_DATA, else ../shared/data)
+
+DEFAULT_DATA = shared_data() / "dynamics" / "mdsine2_gibson_healthy"
 DEFAULT_METHODS = ("gutbalance-fit", "persistence", "cohort-mean", "elastic-net-glv")
 
 

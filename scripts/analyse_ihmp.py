@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from calibrate_pillars import OUT, auc, leave_one_study_out  # noqa: E402
 from labelled_sets import STUDIES  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 
 def dysbiosis_scores(species: pd.DataFrame, subject: pd.Series, healthy: pd.Series) -> pd.Series:
@@ -56,7 +57,7 @@ def dysbiosis_scores(species: pd.DataFrame, subject: pd.Series, healthy: pd.Seri
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("components", type=Path, help="TSV from calibrate_pillars.py --components")
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     args = parser.parse_args(argv)
 
     table = pd.read_csv(args.components, sep="\t", index_col=0)

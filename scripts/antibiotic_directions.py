@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared_data import require_shared, shared_data
 
 import gutbalance
 from gutbalance.io import read_metadata
@@ -50,7 +51,7 @@ from gutbalance.simulate.gut_immune import ANTIBIOTICS, GRAM_POSITIVE_SHARE, MIC
 from gutbalance.simulate.longitudinal import read_table
 from gutbalance.simulate.pillars import simulated_pillars
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = shared_data()
 BIOBAKERY = "biobakery_workflows/examples/tutorial/stats_vis/input/metaphlan_taxonomic_profiles.tsv"
 MDSINE2 = SHARED / "dynamics" / "mdsine2_gibson_healthy"
 PILLARS = ["nutrients", "barrier", "defense"]
@@ -346,6 +347,8 @@ def main() -> int:
     parser.add_argument("--niche", action="store_true",
                         help="only trace the facultative guild's niche (the open rises, MDSINE2's mice)")
     args = parser.parse_args()
+    if not args.from_table:
+        require_shared()
     if args.niche:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)

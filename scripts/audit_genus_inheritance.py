@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from labelled_sets import load_labelled  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 import gutbalance  # noqa: E402
 from gutbalance.knowledge import load_knowledge  # noqa: E402
@@ -165,7 +166,7 @@ def audit(species_lineages: dict[str, dict[str, str]]) -> pd.DataFrame:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser, required=False)
     parser.add_argument("-o", "--output", type=Path,
                         help="write the full audit here (TSV), and every moved call beside it (.moved.tsv)")
     args = parser.parse_args()

@@ -45,6 +45,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from shared_data import add_shared_argument  # noqa: E402
+
 import gutbalance  # noqa: E402
 from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name, synonym_table  # noqa: E402
 
@@ -175,7 +177,7 @@ def candidate_pairs(names: dict[str, set[str]], *, everything: bool = False
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--all", action="store_true", help="also print the GTDB-only pairs")
     parser.add_argument("--everything", action="store_true",
                         help="every pair sharing an epithet stem (thousands, mostly unrelated species)")

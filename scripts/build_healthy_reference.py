@@ -65,6 +65,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from shared_data import add_shared_argument  # noqa: E402
+
 import gutbalance  # noqa: E402
 from gutbalance.cohort import concat  # noqa: E402
 from gutbalance.io import read_metadata  # noqa: E402
@@ -249,7 +251,7 @@ def webtool_population(shared: Path) -> Population:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("-o", "--out", type=Path, default=ROOT / "src" / "gutbalance" / "reference" / "data" / "healthy_reference.json")
     args = parser.parse_args(argv)
 

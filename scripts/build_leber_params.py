@@ -21,6 +21,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from shared_data import require_shared
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "gutbalance" / "simulate" / "data" / "leber2015_rates.tsv"
 CITATION = "Leber A et al. 2015, PLoS ONE 10:e0134849, doi:10.1371/journal.pone.0134849 (BioModels BIOMD0000000583)"
@@ -80,4 +82,4 @@ def main(shared: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data")
+    main(require_shared(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from bugphyzz_names import repair_name  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 from gutbalance.io import read_profiles  # noqa: E402
 from gutbalance.taxonomy import RANK_INDEX, RANK_PREFIX, parse_lineage, standard_rank, synonym_table, taxon  # noqa: E402
@@ -256,7 +257,7 @@ def write(tree: Tree, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     tree = build(args.shared)

@@ -26,6 +26,8 @@ import csv
 import io
 from pathlib import Path
 
+from shared_data import add_shared_argument
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "gutbalance" / "indices" / "data"
 
@@ -106,7 +108,7 @@ def build_healthy_reference(shared: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     build_gmhi(args.shared)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from shared_data import shared_data
 
 from gutbalance.report.simulation import figures
 from gutbalance.simulate import (
@@ -61,7 +62,7 @@ def main() -> None:
     runs = [("reference composition", "amoxicillin days 0-5", amox, [0.0, 5.0, 14.0, 120.0]),
             ("reference composition", "clindamycin days 0-5 + C. difficile day 5", cdi, [0.0, 5.0, 30.0, 120.0]),
             ("reference composition", "fibre +30%", fib, [0.0, 120.0])]
-    kefir = Path(__file__).resolve().parents[2] / "shared" / "data" / "profiles" / "kefir_metaphlan3"
+    kefir = shared_data() / "profiles" / "kefir_metaphlan3"
     if kefir.is_dir():
         subj004 = next(kefir.glob("Subj004_time1_*.txt"))
         s004 = simulate(subj004, Scenario(days=120, antibiotics=[parse_antibiotic("clindamycin:days=0-7")]), draws=200, seed=1)

@@ -23,6 +23,8 @@ import csv
 import sys
 from pathlib import Path
 
+from shared_data import require_shared
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "src" / "gutbalance" / "simulate" / "data"
 CITATION = "Stein RR et al. 2013, PLoS Comput Biol 9:e1003388, doi:10.1371/journal.pcbi.1003388"
@@ -99,4 +101,4 @@ def main(shared: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data")
+    main(require_shared(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

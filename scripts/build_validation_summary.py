@@ -52,6 +52,7 @@ import calibrate_pillars as cp  # noqa: E402
 import validate_labelled as vl  # noqa: E402
 import validate_public_cohorts as vpc  # noqa: E402
 from labelled_sets import METAML_DISEASE, METAML_STUDIES, STUDIES  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 from gutbalance import pillars  # noqa: E402
 
@@ -173,7 +174,7 @@ def labelled_part(shared: Path, work: Path, bootstrap: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=vl.default_shared())
+    add_shared_argument(parser)
     parser.add_argument("--outside", default="/work/outside-data",
                         help="folder of the fetched public cohorts (report only), or 'none'")
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-validation-summary"))

@@ -76,6 +76,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from labelled_sets import STUDIES, load_labelled  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 from gutbalance import pillars  # noqa: E402
 from gutbalance.knowledge.schema import PILLARS  # noqa: E402
@@ -288,7 +289,7 @@ def _git(*args: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     parser.add_argument("--report", type=Path, help="write the held-out AUC table (markdown) here")
     parser.add_argument("--components", type=Path, help="write every sample's components and labels here (TSV)")

@@ -68,7 +68,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -78,6 +77,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared_data import shared_data
 from skbio.diversity.alpha import shannon
 
 import gutbalance
@@ -89,7 +89,7 @@ from gutbalance.simulate.longitudinal import read_table
 from gutbalance.taxonomy.names import is_unclassified
 
 #: ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere (a worktree), as for the tests.
-SHARED = Path(os.environ.get("GUTBALANCE_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+SHARED = shared_data()
 
 GMWI2_EXAMPLES = (
     "gmwi2_repo/manuscript_raw/data/raw/kefir_metaphlan3_results/gmwi2_conda_result",

@@ -18,20 +18,20 @@ checkout (``PYTHONPATH=that/src``) for the "before" column: only
 from __future__ import annotations
 
 import io
-import os
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared_data import shared_data
 
 import gutbalance
 from gutbalance.indices import sample_type
 from gutbalance.indices.diversity import chao1
 
 #: ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere (a worktree), as for the tests.
-SHARED = Path(os.environ.get("GUTBALANCE_SHARED_DATA") or Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
+SHARED = shared_data()
 DAVID = "mlrepo_david/datasets/david"
 #: Six HMP samples (SRS014459-Stool ... SRS014494-Posterior_fornix) profiled by the MetaPhlAn tutorial,
 #: EcoJulia/BiobakeryUtils.jl @ 5baaedc4 : test/files/metaphlan/.

@@ -60,6 +60,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared_data import shared_data
 
 from gutbalance.simulate import fit_model, mdsine2_dataset
 from gutbalance.simulate.gut_immune import GUILDS
@@ -68,7 +69,7 @@ from gutbalance.simulate.personal import assign_guilds
 from gutbalance.taxonomy.lineage import parse_lineage
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "dynamics" / "mdsine2_gibson_healthy"
+DEFAULT_DATA = shared_data() / "dynamics" / "mdsine2_gibson_healthy"
 OUT = ROOT / "src" / "gutbalance" / "simulate" / "data" / "fitted_susceptibility.tsv"
 DRUGS = {"vancomycin": "vancomycin", "gentamicin": "gentamicin"}
 #: (drug, guild) whose positive net effect (a bloom) is used as it was fitted (see the module docstring)

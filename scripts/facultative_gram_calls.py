@@ -30,12 +30,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from shared_data import require_shared, shared_data
 
 import gutbalance
 from gutbalance import knowledge
 from gutbalance.simulate.personal import DOMAINS, LPS_GUILD, assign_guilds
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED = shared_data()
 SETS = {
     "kefir_metaphlan3": SHARED / "profiles" / "kefir_metaphlan3",
     "prebiotics_metaphlan3": SHARED / "profiles" / "prebiotics_metaphlan3",
@@ -98,6 +99,7 @@ def main() -> int:
     parser.add_argument("--outside", type=Path, default=Path("/work/outside-data"),
                         help="folder with the fetched public data (bioBakery HMP2)")
     args = parser.parse_args()
+    require_shared()
     SETS["biobakery_hmp2"] = args.outside / BIOBAKERY
     frames, anaerobic, pooled_moved = [], [], []
     with warnings.catch_warnings():

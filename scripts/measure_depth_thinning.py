@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 import pandas as pd
+from shared_data import add_shared_argument
 
 import gutbalance
 
@@ -36,7 +37,7 @@ def _score(path: Path) -> pd.DataFrame:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for name, sep, scale in SETS:

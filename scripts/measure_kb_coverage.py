@@ -26,6 +26,8 @@ import scipy.sparse as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from shared_data import add_shared_argument  # noqa: E402
+
 import gutbalance  # noqa: E402
 from gutbalance.knowledge import cohort_coverage, coverage_matrix  # noqa: E402
 
@@ -77,7 +79,7 @@ def write(doc: Path, table: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--write", type=Path, help="replace the coverage table of this markdown file")
     args = parser.parse_args()
     result = measure(args.shared)

@@ -13,10 +13,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-SHARED = ROOT.parent / "shared" / "data"
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from shared_data import require_shared, shared_data  # noqa: E402
 
 from gutbalance.taxonomy import parse_lineage  # noqa: E402
 from gutbalance.taxonomy.placement import is_placed, resolve_lineage  # noqa: E402
+
+SHARED = shared_data()
 
 
 def header_names(path: Path, sep: str) -> list[str]:
@@ -36,6 +40,7 @@ def report(label: str, names: list[str]) -> None:
 
 
 def main() -> int:
+    require_shared()
     report("GMWI webtool median clades", header_names(SHARED / "population" / "gmwi_webtool_medians.csv", ","))
     report("MetAML (Pasolli 2016) columns", header_names(SHARED / "labelled" / "metaml_pasolli2016" / "abundance.csv", ","))
     report("GMHI 25-sample species", row_names(SHARED / "gmhi" / "species_relative_abundances.csv"))

@@ -12,7 +12,6 @@ its terms' inputs (butyrate and SCFA shares, B-vitamin and quinone capacity).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -20,6 +19,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+
+from shared_data import add_shared_argument  # noqa: E402
 
 import gutbalance  # noqa: E402
 from gutbalance.pillars import pillar_scores  # noqa: E402
@@ -29,8 +30,7 @@ FIBRES = ("FS24", "IN24", "GS24", "XS24", "FL24")
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("GUTBALANCE_SHARED_DATA")
-                                                            or ROOT.parent / "shared" / "data"))
+    add_shared_argument(parser)
     args = parser.parse_args()
     cohort = gutbalance.read(args.shared / "profiles" / "prebiotics_metaphlan3")
     result = pillar_scores(cohort, contributions=False)

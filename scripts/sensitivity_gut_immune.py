@@ -28,13 +28,14 @@ import numpy as np
 import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
+from shared_data import shared_data
 
 from gutbalance.simulate import PATHOGENS, PILLARS, Scenario, load_parameters, parse_antibiotic, parse_pathogen
 from gutbalance.simulate.api import person, run_person
 from gutbalance.simulate.parameters import parameter_table
 from gutbalance.simulate.pillars import simulated_pillars
 
-DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "shared" / "data" / "profiles" / "kefir_metaphlan3" / "Subj053_time1_S39_metaphlan3.txt"
+DEFAULT_PROFILE = shared_data() / "profiles" / "kefir_metaphlan3" / "Subj053_time1_S39_metaphlan3.txt"
 
 
 def uncertain_rows(scenario: Scenario, pathogen: str | None) -> pd.DataFrame:

@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import calibrate_pillars as cp  # noqa: E402
 from labelled_sets import STUDIES, load_labelled  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 
 from gutbalance import pillars  # noqa: E402
 from gutbalance.knowledge.schema import PILLARS  # noqa: E402
@@ -133,7 +134,7 @@ def offset_shares(components: pd.DataFrame, labels: pd.DataFrame, cal: dict) -> 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--markdown", action="store_true", help="print the main table as markdown")
     args = parser.parse_args(argv)
 

@@ -68,6 +68,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import calibrate_pillars as cp  # noqa: E402
 from labelled_sets import STUDIES  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 from study_offsets import _auc, labelled_inputs, offsets_table  # noqa: E402
 
 import gutbalance  # noqa: E402
@@ -234,7 +235,7 @@ def gan_report(folder: Path, structures: dict, scorer=structure_scores) -> tuple
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--gan", type=Path, help="the GAN-GMHI folder (report only)")
     parser.add_argument("--thinning", action="store_true",
                         help="also measure each structure's change under depth thinning (as test_depth.py)")

@@ -37,7 +37,6 @@ nutrients that ``tests/pillars/test_depth.py`` bounds (2 and 5 points).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import calibrate_pillars as cp  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 from study_offsets import labelled_inputs  # noqa: E402
 from try_balances import adoption_rule, loso, thinning_report  # noqa: E402
 
@@ -93,8 +93,7 @@ def structure_scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=Path(os.environ.get("GUTBALANCE_SHARED_DATA")
-                                                            or ROOT.parent / "shared" / "data"))
+    add_shared_argument(parser)
     parser.add_argument("--prebiotics", action="store_true", help="also run the prebiotic check under both")
     parser.add_argument("--thinning", action="store_true", help="also measure the depth changes (test_depth.py)")
     args = parser.parse_args(argv)

@@ -86,6 +86,7 @@ import calibrate_pillars as cp  # noqa: E402
 import try_balances as tb  # noqa: E402
 import validate_public_cohorts as vpc  # noqa: E402
 from labelled_sets import STUDIES  # noqa: E402
+from shared_data import add_shared_argument  # noqa: E402
 from study_offsets import labelled_inputs, offsets_table  # noqa: E402
 
 import gutbalance  # noqa: E402
@@ -207,7 +208,7 @@ def public_report(root: Path, work: Path, structures: dict) -> pd.DataFrame:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data")
+    add_shared_argument(parser)
     parser.add_argument("--thinning", action="store_true", help="also the depth-thinning change (test_depth.py)")
     parser.add_argument("--gan", type=Path, help="the GAN-GMHI folder (report only)")
     parser.add_argument("--public", type=Path, help="the folder of validate_public_cohorts.py's cohorts (report only)")

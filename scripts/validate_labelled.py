@@ -33,13 +33,13 @@ Steps (each a public command; the tables are written to WORK, never into the pro
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from shared_data import add_shared_argument
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -155,15 +155,10 @@ def run(shared: Path, work: Path, bootstrap: str = "1000", sets: Sequence[str] |
     return pd.read_csv(work / "validation" / "validation.tsv", sep="\t")
 
 
-def default_shared() -> Path:
-    """``$GUTBALANCE_SHARED_DATA``, else ``../shared/data`` beside the repository."""
-    return Path(os.environ.get("GUTBALANCE_SHARED_DATA") or ROOT.parent / "shared" / "data")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-validation"))
-    parser.add_argument("--shared", type=Path, default=default_shared())
+    add_shared_argument(parser)
     parser.add_argument("--bootstrap", default="1000")
     args = parser.parse_args()
     print(markdown(run(args.shared, args.work, args.bootstrap)))

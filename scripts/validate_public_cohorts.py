@@ -56,8 +56,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from check_public_data import SHARED, reference_gmhi
+from check_public_data import reference_gmhi
 from scipy.stats import mannwhitneyu
+from shared_data import add_shared_argument
 
 SHOWN = ("immune_support", "training", "homeostasis", "nutrients", "barrier", "defense", "gmhi", "gmwi2", "shannon")
 HEALTHY = "healthy"
@@ -582,7 +583,7 @@ def main() -> None:
     parser.add_argument("root", type=Path, help="folder of the fetched cohorts (/work/outside-data)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/gutbalance-public-cohorts"))
     parser.add_argument("--bootstrap", default="1000")
-    parser.add_argument("--shared", type=Path, default=SHARED, help="../shared/data (GMHI's species lists)")
+    add_shared_argument(parser, required=False)  # GMHI's species lists; the check is skipped without them
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     tables, checks, order = [], [], []

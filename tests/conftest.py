@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import import_script
+
 # ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere
-# (a git worktree one level deeper than the checkout the data sits beside).
-SHARED = Path(os.environ.get("GUTBALANCE_SHARED_DATA") or Path(__file__).resolve().parents[1].parent / "shared" / "data")
+# (a git worktree one level deeper than the checkout the data sits beside):
+# found the way every script finds it (scripts/shared_data.py).
+SHARED = import_script("shared_data").shared_data()
 
 
 @pytest.fixture(scope="session")

@@ -80,17 +80,7 @@ def _fit_logistic(data: Longitudinal, perts: list[str], floor: float, scale: flo
     logs = [_log_series(s, floor, scale) for s in subjects]
     signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
     d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
-    plans = []
-    for s, sig in zip(subjects, signals):
-        plan = []
-        for t0, t1 in _segments(s.times, sig):
-            u = np.zeros(p)
-            for start, end, vec in sig:
-                if start <= 0.5 * (t0 + t1) < end:
-                    u = u + vec
-            inside = (s.times >= t0) & (s.times <= t1)
-            plan.append((u, inside, np.append(s.times[inside] - t0, t1 - t0)))
-        plans.append(plan)
+    plans = _segment_plans(subjects, signals, p)
     y_lo = np.log(floor / scale) - np.log(RESEED_BELOW_FLOOR)
     growth, a_diag, thetas, effects = np.empty(d), np.empty(d), np.empty(d), np.zeros((d, p))
     for i in range(d):
@@ -134,19 +124,13 @@ def _log_series(s: SubjectSeries, floor: float, scale: float) -> np.ndarray:
     return np.log(np.maximum(s.values, floor) / scale)
 
 
-def _fit_diagonal(data: Longitudinal, perts: list[str], floor: float, scale: float, *, max_rate: float = 5.0,
-                  effect_ridge: float = 1e-3, after: float | None = 0.0):
-    """Step 1 of the log-linear fit: per taxon ``(K_i, lambda_i, e_ip)`` by trajectory matching."""
-    subjects = list(data.series.values())
-    logs = [_log_series(s, floor, scale) for s in subjects]
-    signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
-    d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
-    # per subject and segment: which perturbations are on, and the offsets of each sample from the segment start
+def _segment_plans(subjects: list[SubjectSeries], signals: list, p: int) -> list[list[tuple]]:
+    """Per subject and segment of constant perturbations: the input ``u`` (length ``p``) that is on,
+    the samples inside the segment, and their offsets from its start with the segment's length last."""
     plans = []
     for s, sig in zip(subjects, signals):
-        segs = _segments(s.times, sig)
         plan = []
-        for t0, t1 in segs:
+        for t0, t1 in _segments(s.times, sig):
             u = np.zeros(p)
             for start, end, vec in sig:
                 if start <= 0.5 * (t0 + t1) < end:
@@ -154,6 +138,17 @@ def _fit_diagonal(data: Longitudinal, perts: list[str], floor: float, scale: flo
             inside = (s.times >= t0) & (s.times <= t1)
             plan.append((u, inside, np.append(s.times[inside] - t0, t1 - t0)))
         plans.append(plan)
+    return plans
+
+
+def _fit_diagonal(data: Longitudinal, perts: list[str], floor: float, scale: float, *, max_rate: float = 5.0,
+                  effect_ridge: float = 1e-3, after: float | None = 0.0):
+    """Step 1 of the log-linear fit: per taxon ``(K_i, lambda_i, e_ip)`` by trajectory matching."""
+    subjects = list(data.series.values())
+    logs = [_log_series(s, floor, scale) for s in subjects]
+    signals = [_indicator(perts, data.schedule(s.subject), after) for s in subjects]
+    d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
+    plans = _segment_plans(subjects, signals, p)
 
     growth = np.empty(d)
     decay = np.empty(d)

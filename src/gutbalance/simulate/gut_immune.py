@@ -588,19 +588,25 @@ class GutImmuneModel:
         L = (1 - b) * S[..., col["inv_D0"]] * G * mucus ** -S[..., col["zeta"]] + HOST_FLOOR
         return B, L
 
+    def _state(self, y: np.ndarray, rows: np.ndarray) -> tuple:
+        """What :meth:`rhs` and :meth:`jacobian` read of the integrated (log) state ``y`` of ``rows``:
+        whether ``rows`` is everyone, the state ``z``, the microbes ``x``, the rows' constants ``S``,
+        the facultative guild's Gram-positive share and the fast host variables ``B``, ``L``."""
+        full = rows.size == self.params.n
+        z = np.exp(y)
+        x = z[:, :N_MIC]
+        S = self._take(self._S, rows, full)
+        share = z[:, _IS]
+        B, L = self.fast_host(x, z[:, _IB], z[:, _IM], S, share)
+        return full, z, x, S, share, B, L
+
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
         """``d log(state) / dt`` of the integrated state (:data:`DYNAMIC`)."""
         p = self.params
-        full = rows.size == p.n
-        z = np.exp(y)
-        x = z[:, :N_MIC]
-        b, E, R, M, imm = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
-        c = z[:, _IC]
-        S = self._take(self._S, rows, full)
+        full, z, x, S, share, B, L = self._state(y, rows)
+        b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
-        share = z[:, _IS]
-        B, L = self.fast_host(x, b, M, S, share)
         if self._shared_A:
             rate = x @ p.interactions[0].T
         else:
@@ -648,17 +654,11 @@ class GutImmuneModel:
         facultative guild's Gram-positive share enters.
         """
         p = self.params
-        full = rows.size == p.n
         m = y.shape[0]
-        z = np.exp(y)
-        x = z[:, :N_MIC]
-        b, E, R, M, imm = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II]
-        c = z[:, _IC]
-        S = self._take(self._S, rows, full)
+        full, z, x, S, share, B, L = self._state(y, rows)
+        b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
-        share = z[:, _IS]
-        B, L = self.fast_host(x, b, M, S, share)
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))

@@ -464,6 +464,19 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
             out[:, out_pos[float(seg_end)], :] = np.exp(y)
 
 
+def _dopri_fill(k, rhs, ya, hcol, rows, ctrl, dead, stats):
+    """Stages 2-7 of a Dormand-Prince step into ``k`` (``(7, m, d)``, stage 1 set; the rows ``dead``
+    held still); returns the fifth-order solution ``y_new``."""
+    m, d = ya.shape
+    flat = k.reshape(7, m * d)  # stage combinations as one BLAS matrix-vector product each
+    for s in range(1, 7):
+        incr = (_A_ROWS[s][:s] @ flat[:s]).reshape(m, d)
+        k[s] = rhs(ya + hcol * incr, rows, ctrl)
+        k[s][dead] = 0.0
+        stats.rhs_rows += m
+    return ya + hcol * (_B @ flat).reshape(m, d)
+
+
 def _dopri_stages(rhs, ya, ha, rows, ctrl, dead, f0, stats):
     """One Dormand-Prince trial step from ``f0 = f(ya)``; returns (y_new, RMS error, f(y_new), h x stiffness)."""
     m, d = ya.shape
@@ -471,12 +484,7 @@ def _dopri_stages(rhs, ya, ha, rows, ctrl, dead, f0, stats):
     flat = k.reshape(7, m * d)
     k[0] = f0
     hcol = ha[:, None]
-    for s in range(1, 7):
-        incr = (_A_ROWS[s][:s] @ flat[:s]).reshape(m, d)
-        k[s] = rhs(ya + hcol * incr, rows, ctrl)
-        k[s][dead] = 0.0
-        stats.rhs_rows += m
-    y_new = ya + hcol * (_B @ flat).reshape(m, d)
+    y_new = _dopri_fill(k, rhs, ya, hcol, rows, ctrl, dead, stats)
     # stiffness detection (Hairer, Norsett & Wanner, Solving ODEs I, sec. IV.2 / their DOPRI5 code):
     # stages 6 and 7 both sit at t + h, so |k7 - k6| / |y7 - y6| estimates the dominant eigenvalue
     y6 = ya + hcol * (_A_ROWS[5][:5] @ flat[:5]).reshape(m, d)
@@ -556,12 +564,7 @@ def _dopri_step(rhs, ya, ha, active, ctrl, dead, fsal, fsal_ok, atol, stats):
             k[0][ok] = fsal[active[ok]]
     k[0][dead] = 0.0
     hcol = ha[:, None]
-    for s in range(1, 7):
-        incr = (_A_ROWS[s][:s] @ flat[:s]).reshape(m, d)
-        k[s] = rhs(ya + hcol * incr, active, ctrl)
-        k[s][dead] = 0.0
-        stats.rhs_rows += m
-    y_new = ya + hcol * (_B @ flat).reshape(m, d)
+    y_new = _dopri_fill(k, rhs, ya, hcol, active, ctrl, dead, stats)
     err = np.max(np.abs(hcol * (_E @ flat).reshape(m, d)), axis=1) / atol
     bad = ~np.isfinite(err) | ~np.all(np.isfinite(y_new), axis=1)
     err[bad] = np.inf

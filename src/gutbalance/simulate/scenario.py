@@ -118,14 +118,19 @@ def _check_keys(fields: dict[str, str], allowed: set[str], spec: str, what: str)
         raise SimulationError(f"{what} {spec!r}: unknown field(s) {', '.join(sorted(extra))}; allowed: {', '.join(sorted(allowed))}")
 
 
+def _course(spec: str, what: str) -> tuple[str, float, float, float | None]:
+    """``NAME:days=A-B[:dose=D]`` (an antibiotic or a probiotic): name, start, end and dose (None: the default)."""
+    name, f = _fields(spec, what)
+    _check_keys(f, {"days", "dose"}, spec, what)
+    if "days" not in f:
+        raise SimulationError(f"{what} {spec!r}: give days=A-B")
+    start, end = _days(f["days"], spec, what)
+    return name, start, end, _number(f["dose"], spec, what) if "dose" in f else None
+
+
 def parse_antibiotic(spec: str) -> AntibioticCourse:
     """``clindamycin:days=0-5[:dose=0.5]``"""
-    name, f = _fields(spec, "antibiotic")
-    _check_keys(f, {"days", "dose"}, spec, "antibiotic")
-    if "days" not in f:
-        raise SimulationError(f"antibiotic {spec!r}: give days=A-B")
-    start, end = _days(f["days"], spec, "antibiotic")
-    dose = _number(f["dose"], spec, "antibiotic") if "dose" in f else None
+    name, start, end, dose = _course(spec, "antibiotic")
     if dose is not None and dose < 0:
         raise SimulationError(f"antibiotic {spec!r}: dose must be >= 0")
     return AntibioticCourse(name, start, end, dose)
@@ -133,12 +138,7 @@ def parse_antibiotic(spec: str) -> AntibioticCourse:
 
 def parse_probiotic(spec: str) -> ProbioticCourse:
     """``bifidobacterium:dose=1e-3:days=0-14``"""
-    name, f = _fields(spec, "probiotic")
-    _check_keys(f, {"days", "dose"}, spec, "probiotic")
-    if "days" not in f:
-        raise SimulationError(f"probiotic {spec!r}: give days=A-B")
-    start, end = _days(f["days"], spec, "probiotic")
-    dose = _number(f["dose"], spec, "probiotic") if "dose" in f else None
+    name, start, end, dose = _course(spec, "probiotic")
     if dose is not None and dose <= 0:
         raise SimulationError(f"probiotic {spec!r}: dose must be > 0")
     return ProbioticCourse(name, start, end, dose)
