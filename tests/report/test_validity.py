@@ -7,6 +7,8 @@ import copy
 import html
 import re
 
+import pytest
+
 from gutbalance.pillars import PILLARS
 from gutbalance.report import render_sample_report
 from gutbalance.report.validity import auc_text, validation_summary, validity_view
@@ -59,6 +61,7 @@ def test_public_figures_leave_out_healthy_against_healthy_and_the_cross_study_se
     assert (view["public"]["n"], view["public"]["low"], view["public"]["high"]) == (2, 0.6, 0.9)
     assert view["public"]["low_study"] == "A, UC"
     assert (view["cross"]["auc"], view["cross"]["gmhi"], view["cross"]["gmwi2"]) == (0.49, 0.78, None)
+    assert view["other_diseases"] is None  # rows without diseases are not counted as other diseases
     summary["public_within_study"], summary["cross_study"] = [], []
     assert validity_view(summary)["public"] is None
     assert validity_view(summary)["cross"] is None
@@ -98,3 +101,29 @@ def test_the_five_confidence_cards_each_say_what_they_measure(report_input):
         assert info.label in page
         assert info.meaning in page
     assert "no description of it yet" not in page
+
+
+def test_other_diseases_are_those_the_scores_were_not_calibrated_on():
+    summary = copy.deepcopy(validation_summary())
+    base = {"low": 0.4, "high": 0.7, "n_healthy": 10, "n_disease": 12, "note": "", "score": "immune_support",
+            "population_only": False}
+    summary["public_within_study"] = [
+        {**base, "study": "A, CD", "auc": 0.9, "diseases": ["CD"]},
+        {**base, "study": "B, all three", "auc": 0.62, "diseases": ["axSpA", "AAU", "CD"]},
+        {**base, "study": "C, MS", "auc": 0.48, "diseases": ["MS"]},
+        {**base, "study": "D, psoriasis", "auc": 0.55, "diseases": ["psoriasis"]},
+    ]
+    other = validity_view(summary)["other_diseases"]
+    assert other == {"diseases": ["multiple sclerosis", "psoriasis"], "low": 0.48, "high": 0.55, "n": 2}
+
+
+def test_the_report_names_the_other_diseases_and_their_figures(report_input):
+    cohort, scores, _ = report_input
+    view = validity_view()
+    other = view["other_diseases"]
+    if other is None:
+        pytest.skip("the shipped summary has no public study of another disease (built with --outside none)")
+    section = _text(_section(render_sample_report("p1_t1", scores, cohort=cohort)))
+    assert (f"In the public studies of other diseases ({', '.join(other['diseases'])}) the immune-support score "
+            f"did little better than chance ({other['low']:.2f} to {other['high']:.2f})") in section
+    assert "for other diseases, ages or kinds of sample they have not been tested" not in section

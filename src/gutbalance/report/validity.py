@@ -23,6 +23,11 @@ from ..score_specs import describe
 #: The score the reports' sentences are about; the table holds every score of the file.
 HEADLINE = "immune_support"
 POOLED = "pooled"
+#: Diseases of the labelled sets the scores were calibrated on (the public tables' codes for them).
+CALIBRATED_DISEASES = frozenset({"CD", "UC", "IBD", "CRC", "T2D", "obesity"})
+#: Readers' names of the public tables' other disease codes.
+DISEASE_NAMES = {"axSpA": "axial spondyloarthritis", "AAU": "acute anterior uveitis",
+                 "MS": "multiple sclerosis", "psoriasis": "psoriasis"}
 
 
 @lru_cache(maxsize=1)
@@ -91,6 +96,13 @@ def validity_view(summary: dict[str, Any] | None = None) -> dict[str, Any]:
                   "high": high["auc"], "high_study": high["study"],
                   "rows": [{"study": r["study"], "n_healthy": r["n_healthy"], "n_disease": r["n_disease"],
                             "auc_text": auc_text(r)} for r in disease_rows]}
+    # public comparisons of diseases the scores were not calibrated on (none of the row's diseases is)
+    other_rows = [r for r in disease_rows if r.get("diseases") and not set(r["diseases"]) & CALIBRATED_DISEASES]
+    other = None
+    if other_rows:
+        names = sorted({DISEASE_NAMES.get(d, d) for r in other_rows for d in r["diseases"]})
+        other = {"diseases": names, "low": min(r["auc"] for r in other_rows),
+                 "high": max(r["auc"] for r in other_rows), "n": len(other_rows)}
     cross = None
     cross_rows = summary.get("cross_study", [])
     if cross_rows:
@@ -110,6 +122,7 @@ def validity_view(summary: dict[str, Any] | None = None) -> dict[str, Any]:
         "table_columns": labels,
         "table": table,
         "public": public,
+        "other_diseases": other,
         "cross": cross,
         "date": str(provenance.get("date", ""))[:10],
         "commit": str(provenance.get("git_commit", ""))[:7],
