@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -72,6 +73,7 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
         return
     for pillar, group in calls.groupby("pillar", sort=False):
         click.echo(f"\n[{pillar}]")
+        rec: Any  # a row of the calls table (pandas types itertuples' rows loosely)
         for rec in group.itertuples(index=False):
             qual = f" ({rec.qualifier})" if rec.qualifier else ""
             click.echo(

@@ -59,13 +59,13 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
             f"(e.g. {cohort.sample_names[0]!r}); choose the metadata column with --sample-column "
             f"(columns: {', '.join(map(str, meta.columns))})"
         )
-    keep = None
+    keep = np.ones(len(cohort.samples), dtype=bool)  # --group is required: every one must match
     for text in groups:
         column, value = _parse_group(text)
         if column not in cohort.samples.columns:
             raise DataError(f"--group: no metadata column {column!r} (columns: {', '.join(map(str, meta.columns))})")
         match = (cohort.samples[column].astype(str) == value).to_numpy()
-        keep = match if keep is None else keep & match
+        keep &= match
     n = int(keep.sum())
     if n < 2:
         raise DataError(f"only {n} sample(s) match {' and '.join(groups)}; a reference needs at least 2")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -72,7 +73,7 @@ def serve(host: str, port: int, data_dir: Path | None, database_url: str | None,
         engine.dispose()
     where = "the database URL given" if database_url else str(settings.data_dir)
     click.echo(f"gutbalance web app on http://{host}:{port}/ (data: {where}); Ctrl-C stops it", err=True)
-    options = {
+    options: dict[str, Any] = {
         "host": host,
         "port": port,
         "server_header": False,
