@@ -231,17 +231,14 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
     return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
-def correct_sample(session: Session, *, owner: User, sample_id: str, subject: str | None, collected: date | None) -> Sample | None:
-    """Give the owner's sample this subject and collection date (a clinic
-    mislabelled it); None when there is no such sample of the owner's.
+def correct_sample(session: Session, sample: Sample, *, subject: str | None, collected: date | None) -> Sample:
+    """Give the sample (one :func:`get_sample` returned) this subject and
+    collection date (a clinic mislabelled it).
 
     The values it was uploaded with are kept at its first correction
     (``uploaded_subject``, ``uploaded_collected``) and ``corrected_at`` says
     when it was last changed; the same values again change nothing.  Its
     scores and profile are the file's and do not change."""
-    sample = get_sample(session, owner=owner, sample_id=sample_id)
-    if sample is None:
-        return None
     if (sample.subject, sample.collected) != (subject, collected):
         if sample.corrected_at is None:
             sample.uploaded_subject, sample.uploaded_collected = sample.subject, sample.collected

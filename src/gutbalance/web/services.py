@@ -97,7 +97,7 @@ def correct_sample(
     if "collected" in keep:
         collected = sample.collected.isoformat() if sample.collected else None
     new_subject, day = parse_upload_fields(subject, collected)
-    return crud.correct_sample(session, owner=owner, sample_id=sample_id, subject=new_subject, collected=day)
+    return crud.correct_sample(session, sample, subject=new_subject, collected=day)
 
 
 #: The name of the upload's field (form and API) that declares the rank of
