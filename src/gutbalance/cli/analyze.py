@@ -139,11 +139,14 @@ def _read_warnings(problems: list[Problem], cohort) -> dict[str, list[str]]:
     if cohort is None or "source_file" not in cohort.samples:
         return {}
     files = cohort.samples["source_file"].astype(str)
+    # grouped once: a cohort of many files, each with a warning, would
+    # otherwise compare every file's warning with every sample's file
+    of_file = {str(file): list(group.index) for file, group in files.groupby(files, sort=False)}
     out: dict[str, list[str]] = {}
     for problem in problems:
         if problem.severity != "warning":
             continue
-        samples = [problem.sample] if problem.sample else list(files.index[files == problem.file])
+        samples = [problem.sample] if problem.sample else of_file.get(str(problem.file), [])
         for sample in samples:
             out.setdefault(str(sample), []).append(f"{Path(problem.file).name}: {problem.message}")
     return out
