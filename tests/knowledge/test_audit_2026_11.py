@@ -5,14 +5,9 @@ docs/knowledge-base.md, "Audits of the curated rows"."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pandas as pd
 
 from gutbalance.knowledge import load_knowledge, lookup
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "audit_sample.py"
 
 
 def facts() -> pd.DataFrame:
@@ -67,13 +62,8 @@ def test_duvallet_shared_response_rows_are_sequence_associations():
     assert call["evidence"] == "genome_analysis"
 
 
-def test_audit_sample_is_reproducible_and_drawn_from_the_curated_tables():
-    spec = importlib.util.spec_from_file_location("audit_sample", SCRIPT)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    drawn = module.claim_rows()
+def test_audit_sample_is_reproducible_and_drawn_from_the_curated_tables(audit_sample):
+    drawn = audit_sample.claim_rows()
     assert {name for name, _, _ in drawn} == {"curated.tsv", "duvallet2017.tsv"}
     assert len(drawn) == len(facts().query("file in ['curated.tsv', 'duvallet2017.tsv']"))
     lines = {(row["file"], int(row["line"])) for _, row in facts().iterrows()}
