@@ -37,7 +37,7 @@ MAX_BYTES = 200 << 20
 
 def excess(lineages, values) -> tuple[float, float]:
     """Largest (child - parent) and (sum of children - parent), as fractions."""
-    parent_row = parent_rows(lineages)
+    parent_row = np.asarray(parent_rows(lineages), dtype=np.int64)
     rows = np.flatnonzero(parent_row >= 0)
     if not len(rows):
         return -np.inf, -np.inf
