@@ -27,14 +27,20 @@ SMALL_COMMUNITY: dict[str, float] = {
 }
 
 
-def metaphlan_text(species: dict[str, float], *, unknown: float | None = None, db: str = "mpa_v30_CHOCOPhlAn_201901") -> str:
-    """A MetaPhlAn 3 profile with every ancestor row, from species percentages."""
+def nested_clades(species: dict[str, float]) -> dict[str, float]:
+    """Every clade of ``species`` (MetaPhlAn lineages) as the sum of its species."""
     clades: dict[str, float] = {}
     for lineage, value in species.items():
         parts = lineage.split("|")
         for depth in range(1, len(parts) + 1):
             key = "|".join(parts[:depth])
             clades[key] = clades.get(key, 0.0) + value
+    return clades
+
+
+def metaphlan_text(species: dict[str, float], *, unknown: float | None = None, db: str = "mpa_v30_CHOCOPhlAn_201901") -> str:
+    """A MetaPhlAn 3 profile with every ancestor row, from species percentages."""
+    clades = nested_clades(species)
     scale = 1.0 if unknown is None else (100.0 - unknown) / 100.0
     lines = [f"#{db}", "#metaphlan test.fastq", "#SampleID\tMetaphlan_Analysis",
              "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species"]

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from .clade_nesting import NESTED_FORMATS, profile_nesting_warnings
 from .errors import DataError, GutBalanceWarning
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
 from .taxonomy.placement import canonical_parent, is_placed, lineage_table, name_anchor, resolve_lineage
@@ -762,7 +763,9 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
 def validate_profile(profile: SampleProfile) -> list[str]:
     """Refuse unusable values (NaN, negative, infinite, unassigned outside 0-1)
     with a :class:`DataError` naming the sample and taxon; return warnings
-    about usable but suspicious ones (a total far from 100 %)."""
+    about usable but suspicious ones (a total far from 100 %; in the formats
+    whose clades hold their children, a clade above its parent:
+    :mod:`gutbalance.clade_nesting`)."""
     values = np.asarray(profile.abundance, dtype=float)
     where = profile.source_file or profile.sample
     if np.isnan(values).any():
@@ -793,7 +796,10 @@ def validate_profile(profile: SampleProfile) -> list[str]:
                 if not any(t.id in reported for t in lin[:-1])
             )
         )
-    return total_warnings(where, profile.sample, top, profile.unassigned)
+    found = total_warnings(where, profile.sample, top, profile.unassigned)
+    if profile.source_format in NESTED_FORMATS:
+        found += profile_nesting_warnings(where, profile.sample, lineages, values)
+    return found
 
 
 def total_warnings(where: str, sample: str, top: float, unassigned: float) -> list[str]:

@@ -21,7 +21,6 @@ from hypothesis import strategies as st
 from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
 from gutbalance.io import read_source
 from gutbalance.io.one_rank import path_lineage
-from gutbalance.io.registry import formats
 from gutbalance.io.source import Source
 from tests.io.test_kmcp_kaiju_lineages import LACHNO, _kmcp
 from tests.io.test_taxprofiler_formats import _ganon, _kaiju, _mgtk, _protal
@@ -104,10 +103,8 @@ def test_a_bad_number_is_refused_naming_file_line_and_field(fmt, data):
     with pytest.raises(FormatError) as caught:
         _read("".join(lines), fmt, name)
     error = caught.value
-    if fmt in ("ganon", "mg-tk", "protal") and index == 0 and token in ("", "x", "1,5"):
-        # headerless: a first row without a number is no row of the format
-        assert (error.path, str(error)) == (name, f"{name}: does not look like {formats()[fmt].description} ({fmt})")
-        return
+    # Headerless formats too (ganon, MG-TK, protal): a first row without a
+    # number is named with its line and field, not "does not look like ...".
     assert (error.path, error.line, error.field) == (name, index + 1, field), str(error)
     assert f"{name}, line {index + 1}, field {field!r}: " in str(error)
 
@@ -148,11 +145,30 @@ def test_a_line_cut_short_names_its_line(fmt, data):
         _sane(outcome)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.sampled_from(sorted(VALID)), st.integers(0, len(BAD_NUMBERS) - 1), st.booleans())
+def test_a_headerless_first_row_without_a_number_is_named_sniffed_or_forced(fmt, which, forced):
+    """ganon, MG-TK and protal files have no header: a first row whose number
+    is none was "not a recognised profile format", a generic table's header,
+    or (forced) "does not look like ..."; now its line and field are named."""
+    name, text, first, numeric = VALID[fmt]
+    lines = text.splitlines(keepends=True)
+    field, column = sorted(numeric.items())[-1]
+    fields = lines[first - 1].rstrip("\n").split("\t")
+    fields[column] = BAD_NUMBERS[which]
+    lines[first - 1] = "\t".join(fields) + "\n"
+    with pytest.raises(FormatError) as caught:
+        _read("".join(lines), fmt if forced else None, name)
+    assert (caught.value.path, caught.value.line, caught.value.field) == (name, first, field), str(caught.value)
+
+
 @settings(max_examples=60, deadline=None)
-@given(st.sampled_from(["ganon", "kaiju", "kmcp"]), st.data())
+@given(st.sampled_from(["ganon", "kaiju", "kmcp", "mg-tk", "protal"]), st.data())
 def test_a_row_written_twice_is_refused_naming_both_lines(fmt, data):
-    """ganon, kaiju2table and KMCP write each target, taxon or reference once:
-    a row twice (a file pasted into itself) would count its reads twice."""
+    """ganon, kaiju2table and KMCP write each target, taxon or reference once,
+    MG-TK each lineage and protal each genome: a row twice (a file pasted
+    into itself) would count its share twice (MG-TK and protal summed it
+    silently before 2026-11-27)."""
     name, text, first, _ = VALID[fmt]
     lines = text.splitlines(keepends=True)
     index = data.draw(st.integers(first - 1, len(lines) - 1), label="line index")

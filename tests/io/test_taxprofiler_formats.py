@@ -272,6 +272,38 @@ def test_mgtk_broken_rows_name_the_line(tmp_path):
         gutbalance.io.read_profiles(path)
 
 
+def test_mgtk_lineage_or_protal_genome_written_twice_is_refused_naming_both_lines(tmp_path):
+    # Both were summed without a word before 2026-11-27 (the Bacteroides row counted twice).
+    path = tmp_path / "S1.profile"
+    lines = _mgtk().splitlines(keepends=True)
+    path.write_text("".join([*lines, lines[0]]))
+    with pytest.raises(FormatError) as caught:
+        gutbalance.io.read_profiles(path)
+    assert str(caught.value) == (
+        f"{path}, line 4, field 'lineage': lineage {LINEAGES[0]!r} appears twice (first on line 1): mg-tk writes "
+        "each lineage once, so its share would be counted twice (a file pasted into itself?)")
+    lines = _protal().splitlines(keepends=True)
+    path.write_text("".join([lines[0], lines[1], lines[0]]))
+    with pytest.raises(FormatError, match=r"line 3, field 'genome': genome 'RS_GCF_000000000.1' appears twice "
+                                          r"\(first on line 1\)"):
+        gutbalance.io.read_profiles(path)
+
+
+@pytest.mark.parametrize(("name", "text"), [("S1.mgtk", _mgtk()), ("S1.protal", _protal()), ("S1.ganon.tre", _ganon())])
+def test_a_headerless_first_row_without_a_number_names_line_and_field(tmp_path, name, text):
+    # It was "not a recognised profile format" (MG-TK), a table headed by the
+    # row (protal, ganon) or, with --format, "does not look like ...".
+    fields = text.splitlines()[0].split("\t")
+    fields[-1] = "abc"
+    path = tmp_path / name
+    path.write_text("\t".join(fields) + "\n" + text.split("\n", 1)[1])
+    field = "cumulative_perc" if name.endswith(".tre") else "fraction"
+    for fmt in (None, {"S1.mgtk": "mg-tk", "S1.protal": "protal", "S1.ganon.tre": "ganon"}[name]):
+        with pytest.raises(FormatError) as caught:
+            gutbalance.io.read_profiles(path, format=fmt)
+        assert str(caught.value) == f"{path}, line 1, field {field!r}: 'abc' is not a number"
+
+
 # --- all of them -------------------------------------------------------------------------
 
 VALID = {"S.ganon.tre": _ganon(), "S.kaiju.txt": _kaiju(), "S.kmcp.profile": _kmcp(

@@ -58,11 +58,12 @@ def _rank(word: str) -> str | None:
     return "strain" if word in _STRAIN_RANKS else standard_rank(word)
 
 
-def _looks_like_row(fields: list[str]) -> bool:
+def _looks_like_row(fields: list[str], *, numbers: bool = True) -> bool:
+    """A ganon row; with ``numbers=False`` whatever its number columns hold."""
     if len(fields) != len(_COLUMNS):
         return False
     rank, target, lineage, name = (f.strip() for f in fields[:4])
-    if not rank or not name or not all(is_number(f) for f in fields[4:]):
+    if not rank or not name or (numbers and not all(is_number(f) for f in fields[4:])):
         return False
     if rank == "unclassified":
         return target == "-" and lineage == "-"
@@ -85,14 +86,17 @@ def _starts_unclassified(fields: list[str]) -> bool:
 def sniff(source: Source) -> bool:
     """Nine columns, the first row the ``unclassified`` or ``root`` row, and
     most of the first 50 rows well formed; or a first row ``unclassified - -``
-    (ganon's alone), whatever its width, so that a report a column short is
-    refused by the reader, naming the line, not read as another table."""
+    (ganon's alone), whatever its width and numbers, so that a report a
+    column short or with a cell that is no number is refused by the reader,
+    naming the line and field, not read as another table (nor refused as
+    "does not look like a ganon report").  The first row's numbers are not
+    asked for either: a ``root`` row with a bad cell is the reader's to name."""
     first = _first_row(source)
     if first is None:
         return False
-    if _starts_unclassified(first) and len(first) != len(_COLUMNS):
+    if _starts_unclassified(first):
         return True
-    if not _looks_like_row(first) or first[0].strip() not in {"unclassified", "root"}:
+    if not _looks_like_row(first, numbers=False) or first[0].strip() not in {"unclassified", "root"}:
         return False
     rows = [ln.rstrip("\r\n").split("\t") for ln in (source.head_lines or []) if ln.strip()][:50]
     return sum(1 for r in rows if _looks_like_row(r)) * 2 >= len(rows)

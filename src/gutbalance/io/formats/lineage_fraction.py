@@ -17,7 +17,8 @@ How a profile is built:
   ``s__?`` (a species it cannot name) becomes the placeholder
   ``Clostridium unclassified`` under its genus, as mOTUs' ``species incertae
   sedis`` does (:mod:`.motus`).  Rows naming one lineage (protal: several genomes of one
-  species) are summed.
+  species) are summed; a lineage written twice in an MG-TK file, or a genome
+  twice in a protal file, is refused naming both lines.
 * Each row is a leaf, so clades are the sums of the rows beneath them;
   abundance = fraction (the rows add up to 1).  The files carry no reads and
   no unassigned share.
@@ -59,12 +60,14 @@ def _unknown_as_placeholder(text: str) -> str:
     return separator.join(parts)
 
 
-def _shape(fields: list[str]) -> int | None:
-    """2 (MG-TK: lineage, fraction), 3 (protal: genome, lineage, fraction) or None."""
-    if len(fields) == 2 and _PREFIXED.match(fields[0].strip()) and "|" not in fields[0] and is_number(fields[1]):
+def _shape(fields: list[str], *, number: bool = True) -> int | None:
+    """2 (MG-TK: lineage, fraction), 3 (protal: genome, lineage, fraction) or
+    None; with ``number=False`` whatever the fraction column holds."""
+    if (len(fields) == 2 and _PREFIXED.match(fields[0].strip()) and "|" not in fields[0]
+            and (not number or is_number(fields[1]))):
         return 2  # ";"-separated: Kraken's and MetaPhlAn's headerless rows are "|"-separated
     if (len(fields) == 3 and fields[0].strip() and not _PREFIXED.match(fields[0].strip())
-            and _PREFIXED.match(fields[1].strip()) and is_number(fields[2])):
+            and _PREFIXED.match(fields[1].strip()) and (not number or is_number(fields[2]))):
         return 3
     return None
 
@@ -75,8 +78,15 @@ def _rows(source: Source) -> list[list[str]]:
 
 def _sniffer(width: int):
     def sniff(source: Source) -> bool:
+        """The first row of the shape, and most of the first 50 rows; the
+        first row's fraction may be no number (when other rows follow), so
+        that the reader refuses it naming the line and field, rather than the
+        file being "not a recognised profile format" or a table whose header
+        is that row."""
         rows = _rows(source)
-        if not rows or _shape(rows[0]) != width:
+        if not rows or _shape(rows[0], number=False) != width:
+            return False
+        if _shape(rows[0]) != width and len(rows) < 2:
             return False
         return sum(1 for r in rows if _shape(r) == width) * 2 >= len(rows)
 
@@ -88,6 +98,10 @@ def _reader(width: int, name: str):
         path = source.path
         lineages: list[Lineage] = []
         values: list[float] = []
+        # MG-TK writes each lineage once, protal each genome once (its genomes
+        # of one species are summed): a row again is a file pasted into itself,
+        # refused as the ganon, Kaiju and KMCP readers refuse theirs.
+        first_line: dict[str, int] = {}
         for lineno, ln in enumerate(source.all_lines, start=1):
             if not ln.strip():
                 continue
@@ -97,6 +111,13 @@ def _reader(width: int, name: str):
                 raise FormatError(f"expected {width} tab-separated columns ({what}), found {len(fields)}",
                                   path=path, line=lineno)
             text = fields[-2].strip()
+            key = text if width == 2 else fields[0].strip()
+            if key in first_line:
+                what, field = ("lineage", "lineage") if width == 2 else ("genome", "genome")
+                raise FormatError(f"{what} {key!r} appears twice (first on line {first_line[key]}): {name} writes "
+                                  f"each {what} once, so its share would be counted twice (a file pasted into itself?)",
+                                  path=path, line=lineno, field=field)
+            first_line[key] = lineno
             try:
                 lineage = parse_lineage(_unknown_as_placeholder(text))
             except TaxonomyError as exc:

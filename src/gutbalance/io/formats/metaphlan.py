@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 
 from ...atomic import write_text_atomic
+from ...clade_nesting import NESTING_TOLERANCE, leaf_name, nesting_warnings
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, TaxonomyError
 from ...taxonomy import RANK_INDEX, parse_lineage
@@ -770,6 +771,8 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
     at = np.minimum(np.searchsorted(reported, wanted), len(reported) - 1)
     bad[of_file[reported[at] != wanted]] = True
 
+    nesting = _nesting_flags(kfile, kcode, fractions, leaf, parent, n_files)
+
     # The sums of validate_profile (roots) and place_profile (roots, placed
     # phyla), added row after row as they add them.
     top = [0.0] * n_files
@@ -806,7 +809,9 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
                         "source_format": "metaphlan",
                         "database": plain.database,
                     },
-                    warnings=total_warnings(where, plain.sample, total, unassigned_list[f]),
+                    warnings=total_warnings(where, plain.sample, total, unassigned_list[f])
+                    + (_nesting_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode)
+                       if f in nesting.files else []),
                     start=starts[f],
                     end=starts[f + 1],
                 )
@@ -814,6 +819,51 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
         f += 1
     given = np.fromiter(map(bool, taxids), dtype=bool, count=len(taxids)) if any(taxids) else None
     return Scan(fast, kcode, fractions, taxids, np.flatnonzero(kept), given)
+
+
+@dataclass
+class _Nesting:
+    """Each kept row's parent row in the scan (-1: none), and the files
+    with a clade or a clade's children above it (:mod:`gutbalance.clade_nesting`)."""
+
+    parent_row: np.ndarray
+    fractions: np.ndarray
+    files: set[int]
+
+
+def _nesting_flags(
+    kfile: np.ndarray, kcode: np.ndarray, fractions: np.ndarray, leaf: np.ndarray, parent: np.ndarray, n_files: int
+) -> _Nesting:
+    """The whole batch's rows at once: a taken file holds each taxon once
+    (else it is not taken), so a row's parent is the row of its file whose
+    taxon is the parent's."""
+    n_ids = len(LINEAGES.ids)
+    key = kfile * n_ids + leaf[kcode]
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    parent_row = np.full(len(kcode), -1, dtype=np.int64)
+    has_parent = np.flatnonzero(parent[kcode] >= 0)
+    if len(has_parent) and len(ordered):
+        wanted = kfile[has_parent] * n_ids + parent[kcode][has_parent]
+        at = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+        found = ordered[at] == wanted
+        parent_row[has_parent[found]] = order[at[found]]
+    rows = np.flatnonzero(parent_row >= 0)
+    parents = parent_row[rows]
+    above = fractions[rows] > fractions[parents] + NESTING_TOLERANCE
+    sums = np.bincount(parents, weights=fractions[rows], minlength=len(fractions))
+    over = sums > fractions + NESTING_TOLERANCE
+    files = set(kfile[rows[above]].tolist()) | set(kfile[over].tolist())
+    return _Nesting(parent_row, fractions, files)
+
+
+def _nesting_warnings(where: str, sample: str, nesting: _Nesting, start: int, end: int, kcode: np.ndarray) -> list[str]:
+    """One flagged file's warnings, made as the per-file path makes them."""
+    local = nesting.parent_row[start:end]
+    local = np.where(local >= 0, local - start, -1)
+    return nesting_warnings(
+        where, sample, nesting.fractions[start:end], local, lambda i: leaf_name(LINEAGES.lineages[int(kcode[start + i])])
+    )
 
 
 def _numbers(values: list[bytes], lengths: np.ndarray, bad: np.ndarray) -> np.ndarray:
