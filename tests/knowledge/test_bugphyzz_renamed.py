@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from gutbalance.knowledge import load_knowledge
+from gutbalance.knowledge import load_knowledge, lookup
+from gutbalance.taxonomy import canonical_name
 from tests.helpers import import_script
 
 build_traits = import_script("build_traits")
@@ -85,6 +86,15 @@ def test_contested_calls_of_lacticaseibacillus_paracasei_are_left_out():
     assert not paracasei.empty  # the Gram stain call came back
     assert not set(paracasei["trait"]) & {"obligate_anaerobe", "facultative_anaerobe", "aerobe", "pathogen",
                                           "pathogenicity_class"}
+
+
+def test_gleimia_europaea_holds_the_rows_of_actinomyces_europaeus():
+    # Synonym table 2026.11.4: one species under one name, bugphyzz and Braccia rows together.
+    assert canonical_name("species", "Actinomyces europaeus") == "Gleimia europaea"
+    assert set(_bugphyzz_rows("Gleimia europaea")["trait"]) == {"gram_negative", "pathogen", "pathogenicity_class"}
+    assert _bugphyzz_rows("Actinomyces europaeus").empty
+    calls = lookup("Actinomyces europaeus", traits=["gram_negative", "h2s_producer"])
+    assert set(calls.loc[calls["resolved_rank"] == "species", "trait"]) == {"gram_negative", "h2s_producer"}
 
 
 @pytest.mark.shared
