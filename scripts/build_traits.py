@@ -8,7 +8,11 @@ provenance in the header:
   animal pathogen, Barcenilla 2000 SCFA measurements and Asnicar 2021 health
   association, from the bugphyzz 2024-02-19 export (CC-BY 4.0).  Each row keeps
   bugphyzz's own per-row source, mapped to that source's DOI; rows whose
-  source has no DOI we could verify (BacMap) are left out.
+  source has no DOI we could verify (BacMap) are left out.  A taxon is kept when
+  its genus reaches human stool under any of its names (``in_stool_genus``);
+  calls that contradict each other are settled by the conflict rule
+  (``resolve_conflicts``, docs/knowledge-base.md, "Renamed species and
+  contradicting bugphyzz calls").
 - ``knowledge/data/vital2014.tsv``  butyrate-pathway genomes (Vital et al. 2014).
 - ``knowledge/data/braccia2021_h2s.tsv``  H2S production (any route) and dissimilatory
   sulfate/sulfite reduction calls (Braccia et al. 2021).
@@ -33,7 +37,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from bugphyzz_names import repair_name  # noqa: E402
 from shared_data import add_shared_argument  # noqa: E402
 
-from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name  # noqa: E402
+from gutbalance.taxonomy import canonical_name, is_unclassified, names_of, normalize_name  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "knowledge" / "data"
 COLUMNS = ["taxon", "rank", "ncbi_taxid", "trait", "value", "qualifier", "evidence", "source", "note", "host",
@@ -103,7 +107,28 @@ def _taxon(rank: str, raw: str) -> str | None:
     return canonical_name(rank, name)
 
 
-def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait) -> list[dict]:
+# Which claim a bugphyzz row makes, for the conflict rule (resolve_conflicts):
+# the claims of one group exclude each other.  Aerophilicity: a strict
+# anaerobe ("anaerobic", "obligately anaerobic", as the import reads them)
+# against an oxygen-tolerant organism (facultatively anaerobic, aerobic,
+# microaerophilic), the split the obligate_anaerobe call makes.  "Aerobic"
+# next to "facultatively anaerobic" is no conflict: compilations call many
+# facultative anaerobes that grow in air aerobic (E. coli has both), and the
+# scores read both as oxygen-tolerant.  Pathogen: the animal pathogen flag, and
+# COGEM class 1, which means no known risk to humans or animals (the
+# pathogenicity_class trait, knowledge/schema.py), so "not a pathogen".
+AERO_CLAIM = {"anaerobic": "anaerobe", "obligately anaerobic": "anaerobe", "facultatively anaerobic": "tolerant",
+              "aerobic": "tolerant", "obligately aerobic": "tolerant", "microaerophilic": "tolerant"}
+GRAM_CLAIM = {"gram stain negative": "negative", "gram stain positive": "positive"}
+CURATION_RANK = {"high": 3, "medium": 2, "low": 1}
+PARTIAL = {"usually", "sometimes", "rarely"}
+
+
+def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait, claim=None, *, class_of_taxon: bool = False) -> list[dict]:
+    """Rows of one bugphyzz file; ``claim(rec)`` gives the (group, claim) a row
+    makes for the conflict rule, or None when it makes no exclusive claim.
+    ``class_of_taxon``: the value is a class of the whole taxon (COGEM), so
+    bugphyzz's Frequency word does not apply to it."""
     rows = []
     for rec in frame.itertuples(index=False):
         rank = str(rec.Rank)
@@ -122,6 +147,11 @@ def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait) -> list[dict]:
         evidence = bugphyzz_evidence(str(rec.Evidence), source)
         frequency = str(getattr(rec, "Frequency", "") or "").strip().lower()
         curation = str(getattr(rec, "Confidence_in_curation", "") or "").strip().lower()
+        # Only a call said of the whole taxon is an exclusive claim: "usually",
+        # "sometimes" or "rarely" already says the taxon is mixed (a genus
+        # whose species differ), so it contradicts no other call.
+        made = claim(rec) if claim is not None and (class_of_taxon or frequency not in PARTIAL) else None
+        group, said = made if made is not None else ("", "")
         for trait, value, qualifier, note in to_trait(rec):
             extra = ""
             if trait != "pathogenicity_class" and value > 0 and frequency in FREQUENCY:
@@ -141,9 +171,20 @@ def _rows_from_bugphyzz(frame: pd.DataFrame, to_trait) -> list[dict]:
                     "host": "human" if source == "Asnicar_2021" else HOST_OF_EVIDENCE[evidence],
                     "strain_specific": "no",
                     "curation": curation if curation in {"high", "medium", "low"} else "",
+                    "claim_group": group,
+                    "claim": said,
                 }
             )
     return rows
+
+
+def said_both_ways(table: pd.DataFrame) -> pd.Series:
+    """Rows of a bugphyzz table whose source says the attribute both holds and
+    does not hold for the same taxon (ProTraits gives "gram stain positive"
+    TRUE and FALSE for *Veillonella parvula*): such a source makes no call."""
+    said = table["Attribute_value"].astype(str).str.upper()
+    key = [table["Taxon_name"], table["Attribute"], table["Attribute_source"]]
+    return said.groupby(key).transform("nunique") > 1
 
 
 def build_bugphyzz(shared: Path) -> pd.DataFrame:
@@ -151,7 +192,7 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
     rows: list[dict] = []
 
     gram = pd.read_csv(base / "gram_stain.csv")
-    gram = gram[gram["Attribute_value"].astype(str).str.upper() == "TRUE"]
+    gram = gram[(gram["Attribute_value"].astype(str).str.upper() == "TRUE") & ~said_both_ways(gram)]
 
     def gram_trait(rec):
         if rec.Attribute == "gram stain negative":
@@ -159,10 +200,11 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         elif rec.Attribute == "gram stain positive":
             yield "gram_negative", 0.0, "", ""
 
-    rows += _rows_from_bugphyzz(gram, gram_trait)
+    rows += _rows_from_bugphyzz(gram, gram_trait, lambda rec: ("gram", GRAM_CLAIM[rec.Attribute])
+                                if rec.Attribute in GRAM_CLAIM else None)
 
     aero = pd.read_csv(base / "aerophilicity.csv")
-    aero = aero[aero["Attribute_value"].astype(str).str.upper() == "TRUE"]
+    aero = aero[(aero["Attribute_value"].astype(str).str.upper() == "TRUE") & ~said_both_ways(aero)]
 
     def aero_trait(rec):
         kind = rec.Attribute
@@ -184,7 +226,8 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         elif kind == "microaerophilic":
             yield "obligate_anaerobe", 0.0, "", ""
 
-    rows += _rows_from_bugphyzz(aero, aero_trait)
+    rows += _rows_from_bugphyzz(aero, aero_trait, lambda rec: ("oxygen", AERO_CLAIM[rec.Attribute])
+                                if rec.Attribute in AERO_CLAIM else None)
 
     cogem = pd.read_csv(base / "COGEM_pathogenicity_rating.csv")
 
@@ -195,14 +238,16 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         # taxa are ordinary commensals that are opportunistic at most.
         yield "pathogenicity_class", float(level), "", ""
 
-    rows += _rows_from_bugphyzz(cogem, cogem_trait)
+    rows += _rows_from_bugphyzz(cogem, cogem_trait, lambda rec: ("pathogen", "no")
+                                if int(rec.Attribute_value) == 1 else None, class_of_taxon=True)
 
     animal = pd.read_csv(base / "animal_pathogen.csv")
 
     def animal_trait(rec):
         yield "pathogen", 1.0 if str(rec.Attribute_value).upper() == "TRUE" else 0.0, "", "animal pathogen; "
 
-    rows += _rows_from_bugphyzz(animal, animal_trait)
+    rows += _rows_from_bugphyzz(animal, animal_trait, lambda rec: (
+        "pathogen", "yes" if str(rec.Attribute_value).upper() == "TRUE" else "no"))
 
     for fname, trait in (("butyrate_producing.csv", "butyrate_producer"), ("acetate_producing.csv", "acetate_producer"),
                          ("lactate_producing.csv", "lactate_producer")):
@@ -235,24 +280,91 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         yield ("asnicar_favourable" if favourable else "asnicar_unfavourable"), 1.0, "", ""
 
     rows += _rows_from_bugphyzz(health, health_trait)
-    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=[*COLUMNS, "claim_group", "claim"])
     frame = frame.drop_duplicates(subset=["taxon", "rank", "trait", "value", "evidence", "source"])
     # Keep genera that reach human stool: bugphyzz's 'host-associated' genus
     # set, every genus seen in the 5,026 stool metagenomes of the GMWI web tool
     # (Chang et al. 2023; the set alone misses Bacteroides), and every genus
     # with a gut-relevant trait row.  Soil and marine taxa would only bloat a
-    # table that is reviewed.
+    # table that is reviewed.  A taxon passes under any of its names: the
+    # sets name genera as bugphyzz and GMWI do, often the genus a species
+    # has left (Actinomyces for Schaalia meyeri, Lactobacillus for the 2020
+    # lactobacilli genera), and reading only the current genus dropped 86
+    # rows of 20 renamed species.
     host = host_associated_genera(shared) | stool_genera(shared) | set(frame.loc[frame["trait"].isin(
         ["butyrate_producer", "acetate_producer", "lactate_producer", "asnicar_favourable",
          "asnicar_unfavourable"]), "taxon"].str.split(" ").str[0])
-    genus_of = frame["taxon"].str.split(" ").str[0]
-    frame = frame[genus_of.isin(host)]
+    frame = frame[[in_stool_genus(taxon, rank, host) for taxon, rank in zip(frame["taxon"], frame["rank"], strict=True)]]
+    frame, contested = resolve_conflicts(frame)
+    for (taxon, rank, group), claims in sorted(contested.items()):
+        print(f"bugphyzz: {rank} {taxon}: {group} contested ({claims}); no call kept")
+    frame = frame[COLUMNS]
     # Lookup uses only the strongest evidence level of a (taxon, trait); weaker
     # rows would never be read, so they are not written.
     order = {"experiment": 0, "genome_analysis": 1, "review_consensus": 2, "model_prediction": 3}
     strength = frame["evidence"].map(order)
     best = strength.groupby([frame["taxon"], frame["rank"], frame["trait"]]).transform("min")
     return frame[strength == best]
+
+
+def resolve_conflicts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str, str], str]]:
+    """The conflict rule for bugphyzz calls that exclude each other.
+
+    Groups of exclusive claims: aerophilicity (strict anaerobe or
+    oxygen-tolerant), Gram stain (positive or negative), pathogen of animals
+    (yes or no).  A claim is a call said of the whole taxon (frequency
+    "always" or not given).  When the claims about one taxon disagree:
+
+    1. claims of high ``Confidence_in_curation`` (bugphyzz's own field) that
+       agree among themselves win, and the contradicting lower-curation rows
+       are dropped;
+    2. otherwise the taxon gets no call of that group from bugphyzz: its value
+       is missing, not a guess, and the lookup falls back on its genus (Gram
+       stain and aerophilicity count fully from a genus row) or a curated row.
+
+    Medium does not overrule low: between the medium-curation compilations
+    and predictions (bacteria-archaea-traits, ProTraits) and the low-curation
+    Microbe Directory nothing in bugphyzz says which is right, and either
+    is wrong in the returned rows (ProTraits, medium, predicts *Alcaligenes
+    faecalis* Gram-positive against The Microbe Directory's Gram-negative;
+    bacteria-archaea-traits, medium, calls *Lacticaseibacillus paracasei*
+    anaerobic against ProTraits' facultatively anaerobic).  The evidence level
+    breaks no tie either: ours is mapped from bugphyzz's codes.  A species is
+    not weighed against its genus's rows: bugphyzz's genus rows have errors of
+    their own (*Bacillus* "anaerobic, always"), and letting them overrule
+    species calls dropped 470 rows, most of them right.  Rows under a taxon's
+    former names are pooled with its current name's (one taxon).
+
+    Returns the kept rows and, per (taxon, rank, group) left without a call,
+    the claims that disagreed.
+    """
+    keyed = frame[frame["claim_group"] != ""].assign(level=lambda f: f["curation"].map(CURATION_RANK).fillna(0))
+    drop: set = set()
+    contested: dict[tuple[str, str, str], str] = {}
+    for (taxon, rank, group), rows in keyed.groupby(["taxon", "rank", "claim_group"], sort=False):
+        if rows["claim"].nunique() < 2:
+            continue
+        top = rows[rows["level"] == CURATION_RANK["high"]]
+        if top["claim"].nunique() == 1:
+            drop.update(rows.index[rows["claim"] != top["claim"].iloc[0]])
+        else:
+            drop.update(rows.index)
+            contested[(taxon, rank, group)] = ", ".join(sorted(set(rows["claim"])))
+    return frame.drop(index=sorted(drop)), contested
+
+
+def in_stool_genus(taxon: str, rank: str, genera: set[str]) -> bool:
+    """Whether ``taxon`` belongs to one of ``genera`` under its current name or
+    any former name the synonym table gives it.
+
+    The filter's purpose is to keep the taxa of genera that reach human stool;
+    a renamed species is the same organism whatever genus its current name
+    carries, so *Schaalia odontolytica* passes as *Actinomyces odontolyticus*
+    and *Lacticaseibacillus paracasei* as *Lactobacillus paracasei*.  Reading
+    the current genus only dropped the rows of every species moved to a genus
+    the sets do not name (docs/knowledge-base.md, "Renamed species").
+    """
+    return any(name.split(" ")[0] in genera for name in names_of(rank, taxon))
 
 
 def stool_genera(shared: Path) -> set[str]:
