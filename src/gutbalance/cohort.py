@@ -694,7 +694,8 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
     written = {lin[-1].id: lin[-1] for lin in lineages}
     taxids = profile.taxids or []
     taxid_of = {lin[-1].id: taxids[i] for i, lin in enumerate(lineages) if i < len(taxids) and taxids[i]}
-    leaves: dict[str, list] = {}
+    # (leaf id, path of clade ids) -> [resolved info, abundance, count]
+    leaves: dict[tuple[str, tuple[str, ...]], list] = {}
     for i, lin in enumerate(lineages):
         value = own[i]
         n = own_counts[i] if own_counts is not None else 0.0
@@ -730,7 +731,7 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
         placed = sum(slot[1] for slot in kept if len(slot[0]) == 2 and is_placed(slot[0]))
         out.placed = min(1.0, placed / total) if total > 0 else float("nan")
         return out
-    clade: dict[str, list] = {}
+    clade: dict[tuple[str, ...], list] = {}  # path of clade ids -> [lineage, abundance, count]
     total = placed = 0.0
     clade_get = clade.get
     for key in sorted(leaves):

@@ -33,9 +33,10 @@ import shutil
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -43,6 +44,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 from tqdm.std import TqdmExperimentalWarning
+
+if TYPE_CHECKING:  # Dask is optional (the dask extra)
+    from distributed import Future as DaskFuture
 
 # tqdm.autonotebook, not tqdm.auto: the same bar (a widget in Jupyter, text
 # elsewhere) without tqdm.auto's asyncio mixin, whose import (asyncio, ssl:
@@ -287,7 +291,7 @@ class _DaskExecutor:
         else:
             self.client = Client(address)
 
-    def submit(self, fn, *args, **kwargs) -> Future:
+    def submit(self, fn, *args, **kwargs) -> DaskFuture[Any]:
         return self.client.submit(fn, *args, pure=False, **kwargs)
 
     def __enter__(self):

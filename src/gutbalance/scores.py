@@ -23,6 +23,7 @@ scores its reference people with :func:`score`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from os import PathLike
 from typing import Any
 
 import numpy as np
@@ -337,7 +338,7 @@ def scores_json_head() -> bytes:
             + orjson.dumps(component_labels()) + b',"samples":{')
 
 
-def scores_json_samples(document: Any, *, path: object = "scores.json") -> dict[str, dict]:
+def scores_json_samples(document: Any, *, path: str | PathLike[str] | None = "scores.json") -> dict[str, Mapping[str, Any]]:
     """``{sample: its entry}`` of a parsed ``scores.json``, with every
     contribution list in the shape :func:`contributions` returns (each
     entry's ``trait`` and ``parts`` named; effects as written, to 1e-6 points).
@@ -363,7 +364,7 @@ def scores_json_samples(document: Any, *, path: object = "scores.json") -> dict[
     if not isinstance(labels, Mapping) or not isinstance(samples, Mapping):
         raise FormatError('expected "components" and "samples" objects', path=path,
                           field="components" if not isinstance(labels, Mapping) else "samples")
-    out: dict[str, dict] = {}
+    out: dict[str, Mapping[str, Any]] = {}
     for sample, entry in samples.items():
         if not isinstance(entry, Mapping):
             continue

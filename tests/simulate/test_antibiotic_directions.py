@@ -325,12 +325,18 @@ def test_mdsine2_vancomycin_bloom_is_the_size_of_the_real_one(shared_data):
     family, taxa = cohort.rank_matrix("family", renormalize=True)
     entero = pd.Series(family[:, list(taxa["name"].astype(str)).index("Enterobacteriaceae")].toarray().ravel(),
                        index=cohort.sample_names).reindex(meta.index)
-    real = float(entero[(meta.time >= 39) & (meta.time <= 42.5)].groupby(meta["subject"]).mean().mean())
-    simulated = []
-    for _, rows in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
+    real_per_mouse = entero[(meta.time >= 39) & (meta.time <= 42.5)].groupby(meta["subject"]).mean()
+    real = float(real_per_mouse.mean())
+    simulated = {}
+    for subject, rows in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
         start = rows.sort_values("time").index[-1]
         result = simulate(cohort, Scenario(days=7, antibiotics=[parse_antibiotic("vancomycin:days=0-7:dose=1")]),
                           sample=start)
-        simulated.append(np.mean([share(result, FAC, d) for d in (4.0, 5.0, 6.0, 7.0)]))
+        simulated[str(subject)] = float(np.mean([share(result, FAC, d) for d in (4.0, 5.0, 6.0, 7.0)]))
     assert 0.15 < real < 0.35
-    assert real / 2 < float(np.mean(simulated)) < real * 2
+    assert real / 2 < float(np.mean(list(simulated.values()))) < real * 2
+    # mice 2-4 carry no facultative member at day 35.5 (their guild starts at the detection limit with the
+    # reference niche) and each match their own bloom; mouse 5 carries one at 0.05 %, whose own-abundance
+    # niche holds the simulated bloom at ~1.5 % against the real 24 % (docs/simulation.md, fifth round)
+    for mouse in ("2", "3", "4"):
+        assert real_per_mouse[mouse] / 2 < simulated[mouse] < real_per_mouse[mouse] * 2, mouse

@@ -171,7 +171,7 @@ def _pulses(scenario: Scenario, params: GutImmuneParameters) -> list[Pulse]:
             vector = params.reference * dose
         else:
             vector = np.zeros(N_MIC)
-            vector[GUILDS.index(entry["guild"])] = dose
+            vector[GUILDS.index(str(entry["guild"]))] = dose
         pulses += [Pulse(float(d), vector) for d in days]
     default_dose = lookup("default_dose", "pathogen")[0]
     for e in scenario.pathogens:

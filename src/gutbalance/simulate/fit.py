@@ -259,7 +259,10 @@ def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *
              after: float | None = 0.0):
     """Elastic-net gradient matching of ``d ln x/dt`` on ``x/scale`` and perturbation indicators."""
 
-    xs, dys, us, groups = [], [], [], []
+    xs: list[np.ndarray] = []
+    dys: list[np.ndarray] = []
+    us: list[np.ndarray] = []
+    group_ids: list[np.ndarray] = []
     for g, s in enumerate(data.series.values()):
         y = _log_series(s, floor, scale)
         dt = np.diff(s.times)
@@ -267,10 +270,10 @@ def _fit_glv(data: Longitudinal, perts: list[str], floor: float, scale: float, *
         xs.append(np.exp(y[:-1]))
         mid = 0.5 * (s.times[:-1] + s.times[1:])
         us.append(_u_matrix(mid, perts, data.schedule(s.subject), after))
-        groups.append(np.full(len(dt), g))
+        group_ids.append(np.full(len(dt), g))
     features = np.hstack([np.vstack(xs), np.vstack(us)])
     target = np.vstack(dys)
-    groups = np.concatenate(groups)
+    groups = np.concatenate(group_ids)
     sd = features.std(axis=0) + 1e-12
     d, p = len(data.taxa), len(perts) * (2 if _has_after(after) else 1)
     growth, a, e = np.zeros(d), np.zeros((d, d)), np.zeros((d, p))
@@ -426,7 +429,7 @@ def fit(
                "after_days": after_days}
     growth, a, e, theta = _fit_once(kind, data, perts, floor, scale, options)
     rng = np.random.default_rng(seed)
-    ens = {"growth": [], "interactions": [], "effects": [], "theta": []}
+    ens: dict[str, list[np.ndarray]] = {"growth": [], "interactions": [], "effects": [], "theta": []}
     for _ in range(members):
         g, aa, ee, th = _fit_once(kind, _resample(data, rng), perts, floor, scale, options,
                                   init=(growth, a, e, theta) if kind == "logistic" else None)

@@ -12,6 +12,7 @@ constant) and the cohort mean (the training subjects' mean log10 trajectory).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +132,7 @@ def forecast_model(
     source: str,
     *,
     perturbations: list[Perturbation] | None = None,
-    without: list[str] = (),
+    without: Sequence[str] = (),
     days: float | None = None,
     sample: str | None = None,
     start_day: float | None = None,

@@ -14,7 +14,7 @@ transplants are pulses added to ``x`` at a given day (:class:`~.integrate.Pulse`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -104,7 +104,7 @@ class GLVModel:
             rate = rate + u * self.susceptibility[drug]
         return x * rate
 
-    def _log_rhs(self, y: np.ndarray, rows: np.ndarray, control: dict[str, float] | None) -> np.ndarray:
+    def _log_rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
         x = np.exp(y)
         rate = x @ self.interactions.T
         rate += self.growth
@@ -120,7 +120,7 @@ class GLVModel:
         *,
         courses: Sequence[Course] = (),
         pulses: Sequence[Pulse] = (),
-        t_eval: Sequence[float] | None = None,
+        t_eval: Sequence[float] | np.ndarray | None = None,
         atol: float = 1e-8,
         stats: IntegrationStats | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -213,7 +213,7 @@ def stein2013_initial_condition(ic: int) -> np.ndarray:
     params, ics = _stein_tables()
     if ic not in ics.index:
         raise SimulationError(f"Stein 2013 initial condition must be 0..{len(ics) - 1}, got {ic}")
-    return ics.loc[ic, params.index.tolist()].to_numpy(dtype=np.float64)
+    return ics.loc[ic][params.index.tolist()].to_numpy(dtype=np.float64)
 
 
 @dataclass(frozen=True)

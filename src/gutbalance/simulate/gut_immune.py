@@ -87,7 +87,7 @@ import numpy as np
 from ..errors import SimulationError
 from .glv import Course
 from .integrate import IntegrationStats, Pulse, integrate_log, to_log
-from .parameters import lookup, rows_of
+from .parameters import lookup, parameter_rows, rows_of
 
 GUILDS = ["butyrate_producers", "bacteroidales", "bifido_lab", "akkermansia", "facultative_pathobionts", "other_commensals"]
 MICROBES = [*GUILDS, "pathogen"]
@@ -278,7 +278,7 @@ def load_parameters(
              key: tuple[str, str] | None = None) -> np.ndarray:
         base = np.full((n, *shape), value, dtype=np.float64)
         noise = None
-        if z is not None and key in z and sd > 0:
+        if z is not None and key is not None and key in z and sd > 0:
             deviate = np.asarray(z[key], dtype=np.float64).reshape((n,) + (1,) * len(shape))
             noise = np.broadcast_to(sd * deviate, base.shape)
         elif rng is not None and sd > 0:
@@ -306,7 +306,7 @@ def load_parameters(
     # guild self-limitation a_ii = s / K_i with the reference niche capacity; calibrate()
     # rescales K_i to the person (the pathogen's own row is derived below from its capacity)
     A[:, _G, _G] = draw(self_lim, sd_self, (N_GUILD,), key=("self_limitation", "*")) / reference[:N_GUILD]
-    for row in rows_of("interaction").itertuples():
+    for row in parameter_rows("interaction"):
         target, _, source = row.target.partition("<-")
         tgt_path, src_path = target in PATHOGENS, source in PATHOGENS
         if (tgt_path and target != pathogen) or (src_path and source != pathogen):
@@ -316,7 +316,7 @@ def load_parameters(
     def per_guild(parameter: str, *, required: bool = True) -> np.ndarray:
         out = np.zeros((n, N_MIC))
         seen = set()
-        for row in rows_of(parameter).itertuples():
+        for row in parameter_rows(parameter):
             if row.target in PATHOGENS and row.target != pathogen:
                 continue
             if row.target in names or row.target == pathogen:
@@ -330,7 +330,7 @@ def load_parameters(
     eps, eps_positive = {}, {}
     for drug in ANTIBIOTICS:
         arr = np.zeros((n, N_MIC))
-        for row in rows_of("susceptibility").itertuples():
+        for row in parameter_rows("susceptibility"):
             d, _, g = row.target.partition(":")
             if d != drug or (g in PATHOGENS and g != pathogen):
                 continue
@@ -733,7 +733,7 @@ class GutImmuneModel:
         *,
         courses: Sequence[Course] = (),
         pulses: Sequence[Pulse] = (),
-        t_eval: Sequence[float] | None = None,
+        t_eval: Sequence[float] | np.ndarray | None = None,
         atol: float = 1e-6,
         out_dtype: type = np.float64,
         stats: IntegrationStats | None = None,

@@ -33,7 +33,7 @@ the segment, so no step ever straddles a discontinuity.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,10 +60,12 @@ _B_LOW = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200, 
 _E = _B - _B_LOW
 _A_ROWS = [np.array(row + [0.0] * (7 - len(row))) for row in _A]
 
+#: the piecewise-constant input of a segment: the signal of each drug given, or None without any
+Control = Mapping[str, float] | None
 #: rhs(y, rows, control) -> dy/dt; y is (m, d) log-state of the people ``rows``.
-RHS = Callable[[np.ndarray, np.ndarray, object], np.ndarray]
+RHS = Callable[[np.ndarray, np.ndarray, Control], np.ndarray]
 #: jacobian(y, rows, control) -> d rhs / d y, shape (m, d, d).
-JAC = Callable[[np.ndarray, np.ndarray, object], np.ndarray]
+JAC = Callable[[np.ndarray, np.ndarray, Control], np.ndarray]
 
 # ROS4: the L-stable 4-stage Rosenbrock method of order 4 with an embedded L-stable
 # order-3 solution (Hairer & Wanner, Solving ODEs II, 2nd ed. 1996, sec. IV.7, Table 7.2,
@@ -136,9 +138,9 @@ def _next_step(err, accept, ha, h_prev, clipped, ta, active, t, *, exponent) -> 
 def integrate_log(
     rhs: RHS,
     y0: np.ndarray,
-    t_eval: Sequence[float],
+    t_eval: Sequence[float] | np.ndarray,
     *,
-    control: Callable[[float], object] = lambda t: None,
+    control: Callable[[float], Control] = lambda t: None,
     breakpoints: Sequence[float] = (),
     pulses: Sequence[Pulse] = (),
     extinct_log: float | None = None,
@@ -229,7 +231,7 @@ def integrate_log(
                 hit = True
         return hit
 
-    out = np.empty((n, t_eval.size, d), dtype=out_dtype)
+    out: np.ndarray = np.empty((n, t_eval.size, d), dtype=out_dtype)
     out_index = {float(t): i for i, t in enumerate(t_eval)}
     y[y < _DEAD_BELOW] = EXTINCT_LOG
     apply_clamp(y)
@@ -298,7 +300,7 @@ def integrate_log(
 def _forward_difference_jacobian(rhs: RHS) -> JAC:
     """A Jacobian by forward differences of ``rhs`` (one evaluation per state component)."""
 
-    def jacobian(y: np.ndarray, rows: np.ndarray, control: object) -> np.ndarray:
+    def jacobian(y: np.ndarray, rows: np.ndarray, control: Control) -> np.ndarray:
         m, d = y.shape
         f0 = rhs(y, rows, control)
         jac = np.empty((m, d, d))

@@ -128,8 +128,7 @@ def read_perturbations(path: str | PathLike[str]) -> list[Perturbation]:
             raise FormatError(f"a perturbation table needs columns name, start, end[, subject]; {col!r} is missing",
                               path=path, line=1)
     out = []
-    for k, row in frame.iterrows():
-        line = int(k) + 2
+    for line, (_, row) in enumerate(frame.iterrows(), start=2):  # line 1 is the header
         try:
             start, end = float(row["start"]), float(row["end"])
         except ValueError:
@@ -370,7 +369,7 @@ def read_rank_taxonomy(path: str | PathLike[str]) -> dict[str, str]:
     empty = lineages[lineages == ""]
     if len(empty) == len(lineages):
         raise FormatError("no feature has a lineage", path=path)
-    return {k: v for k, v in lineages.items() if v}
+    return {str(k): v for k, v in lineages.items() if v}  # feature ids are text (read as str)
 
 
 def read_table(table: str | PathLike[str], taxonomy: str | PathLike[str] | None = None):

@@ -30,6 +30,7 @@ clamp acts on outputs and is counted (``clamped``), so it never hides.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -157,7 +158,7 @@ class FittedModel:
         self,
         x0: np.ndarray,
         times: np.ndarray,
-        schedule: list[Perturbation] = (),
+        schedule: Sequence[Perturbation] = (),
         *,
         member: int | None = None,
         clamp: bool = True,
@@ -182,8 +183,7 @@ class FittedModel:
         if self.kind == "loglinear":
             y = _loglinear_solve(r, a, e, y0, times, signals)
         elif self.kind == "logistic":
-            theta = self.theta if member is None or "theta" not in self.members else self.members["theta"][member]
-            y = _logistic_solve(r, np.diag(a), theta, e, y0, times, signals, self.reseed_log)
+            y = _logistic_solve(r, np.diag(a), self._theta(member), e, y0, times, signals, self.reseed_log)
         else:
             y = self._glv_solve(r, a, e, y0, times, signals)
         x = np.exp(np.clip(y, -700, 700)) * self.scale
@@ -240,10 +240,16 @@ class FittedModel:
         r, a, _ = self.parameters(member)
         if self.kind == "loglinear":
             return np.exp(-r / np.diag(a)) * self.scale
-        theta = self.theta if member is None or "theta" not in self.members else self.members["theta"][member]
-        return (r / -np.diag(a)) ** (1.0 / theta) * self.scale
+        return (r / -np.diag(a)) ** (1.0 / self._theta(member)) * self.scale
 
-    def ensemble(self, x0: np.ndarray, times: np.ndarray, schedule: list[Perturbation] = ()) -> np.ndarray:
+    def _theta(self, member: int | None) -> np.ndarray:
+        """The logistic shape exponents of the central fit, or of bootstrap member ``member`` when it has its own."""
+        if member is not None and "theta" in self.members:
+            return self.members["theta"][member]
+        assert self.theta is not None  # __post_init__ sets it (ones unless given)
+        return self.theta
+
+    def ensemble(self, x0: np.ndarray, times: np.ndarray, schedule: Sequence[Perturbation] = ()) -> np.ndarray:
         """``(members, len(times), taxa)``: every bootstrap member from the same start."""
         if not self.n_members:
             raise SimulationError("this model has no ensemble (fit with members > 0)")
@@ -289,10 +295,10 @@ class FittedModel:
             "start_day": self.start_day,
         }
         arrays = {"growth": self.growth, "interactions": self.interactions, "effects": self.effects,
-                  "noise": self.noise, "caps": self.caps, "theta": self.theta, "meta": np.array(json.dumps(meta))}
+                  "noise": self.noise, "caps": self.caps, "theta": self._theta(None), "meta": np.array(json.dumps(meta))}
         for key, value in self.members.items():
             arrays[f"member_{key}"] = value
-        if self.start_weight is not None:
+        if self.start_weight is not None and self.start_log_mean is not None:  # set together by the fit
             arrays["start_log_mean"] = self.start_log_mean
             arrays["start_weight"] = self.start_weight
         if self.starts:
@@ -328,7 +334,7 @@ class FittedModel:
 def _savez(path: Path, arrays: dict[str, np.ndarray]) -> None:
     # through a file object: given a name, numpy would append ".npz" to it
     with open(path, "wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub lets **kwds reach allow_pickle: bool
 
 
 def load_model(path: str | PathLike[str]) -> FittedModel:

@@ -11,6 +11,7 @@ words), the others in their header.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,6 +84,7 @@ def parameter_table() -> pd.DataFrame:
     """
     table = read_table("gut_immune_parameters.tsv", citations=PARAMETER_CITATIONS)
     values = []
+    row: Any  # a row of text columns (pandas-stubs type itertuples' fields as any scalar)
     for row in table.itertuples():
         if row.value.startswith("leber2015:"):
             reaction, _, param = row.value.removeprefix("leber2015:").partition("/")
@@ -120,6 +122,21 @@ def rows_of(parameter: str) -> pd.DataFrame:
     return table[table["parameter"] == parameter]
 
 
+class ParameterRow(NamedTuple):
+    """One target's row of a parameter: its resolved value and log-normal uncertainty."""
+
+    target: str
+    value: float
+    sd_log: float
+
+
+def parameter_rows(parameter: str) -> list[ParameterRow]:
+    """:func:`rows_of` as typed rows, in the table's order."""
+    rows = rows_of(parameter)
+    return [ParameterRow(str(target), float(value), float(sd))
+            for target, value, sd in zip(rows["target"], rows["value"], rows["sd_log"], strict=True)]
+
+
 @cache
 def probiotic_table() -> pd.DataFrame:
     """The probiotics and transplants ``--probiotic`` accepts (index ``name``), with the guild each adds to and its default daily dose."""
@@ -148,6 +165,7 @@ def gram_stain_lineage() -> dict[tuple[str, str], float]:
     """
     table = read_table("gram_stain_lineage.tsv", citations=GRAM_LINEAGE_CITATIONS)
     calls: dict[tuple[str, str], float] = {}
+    row: Any  # a row of text columns (pandas-stubs type itertuples' fields as any scalar)
     for row in table.itertuples():
         if row.gram_negative not in ("0", "1", ""):
             raise SimulationError(f"gram_stain_lineage.tsv line {row.line}: gram_negative must be 0, 1 or empty "

@@ -66,7 +66,8 @@ DOMAINS = ("Bacteria", "Archaea")
 
 def _taxonomy_rules() -> dict[tuple[str, str], str]:
     table = guild_taxonomy()
-    return {(r.rank, r.taxon.lower()): r.guild for r in table.itertuples()}
+    return {(str(rank), str(taxon).lower()): str(guild)
+            for rank, taxon, guild in zip(table["rank"], table["taxon"], table["guild"], strict=True)}
 
 
 def _kb_traits(taxa: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -151,7 +152,11 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
             problem = str(exc)
     guilds, basis, lps, negative, gram_basis = [], [], [], [], []
     order = ["species", "genus", "family", "order"]
-    for tid, row in taxa.iterrows():
+    for key, row in taxa.iterrows():
+        tid = str(key)  # taxon ids are lineage strings
+        # the knowledge base's calls (one row) and resolved Gram rank of this taxon, when it has it
+        kb_calls = kb.loc[tid] if kb is not None and tid in kb.index else None
+        kb_gram_rank = gram_rank if kb_calls is not None else None
         by_taxonomy = None
         for rank in order:
             name = row.get(rank)
@@ -162,32 +167,30 @@ def assign_guilds(taxa: pd.DataFrame, *, use_knowledge: bool = True) -> pd.DataF
         found = None
         if by_taxonomy is not None and by_taxonomy.startswith("pathogen:"):
             found = (by_taxonomy, "taxonomy")
-        known = kb is not None and tid in kb.index
-        if found is None and known:
+        if found is None and kb_calls is not None:
             for trait, guild in KB_TRAIT_GUILDS:
-                if kb.at[tid, trait] == 1:
+                if kb_calls[trait] == 1:
                     found = (guild, f"knowledge:{trait}")
                     break
         if found is None and by_taxonomy is not None:
             found = (by_taxonomy, "taxonomy")
-        if found is None and known:
-            calls = kb.loc[tid]
-            if calls["obligate_anaerobe"] == 1:
+        if found is None and kb_calls is not None:
+            if kb_calls["obligate_anaerobe"] == 1:
                 # an obligate anaerobe is no facultative bloomer, pathobiont or not (R. gnavus, Bilophila):
                 # the guild's rows are those of facultative anaerobes (Stein's Enterobacteriaceae bloom
                 # under clindamycin, the oxygen response of Byndloss 2017), which it cannot share
                 found = ("other_commensals", "knowledge:obligate_anaerobe")
             for trait in ("pathobiont", "enteric_pathogen", "facultative_anaerobe"):
-                if found is None and calls[trait] == 1:
+                if found is None and kb_calls[trait] == 1:
                     found = (LPS_GUILD, f"knowledge:{trait}")
-            if found is None and calls["obligate_anaerobe"] == 0:
+            if found is None and kb_calls["obligate_anaerobe"] == 0:
                 found = (LPS_GUILD, "knowledge:not_obligate_anaerobe")
         if found is None:
             found = ("other_commensals", "default")
         guilds.append(found[0])
         basis.append(found[1])
-        gram, how = gram_call(row, kb.at[tid, "gram_negative"] if known else np.nan,
-                              gram_rank[tid] if known else "")
+        gram, how = gram_call(row, float(kb_calls["gram_negative"]) if kb_calls is not None else np.nan,
+                              kb_gram_rank[tid] if kb_gram_rank is not None else "")
         lps.append(lps_call(kb, tid, gram) if use_knowledge and problem is None else np.nan)
         negative.append(gram)
         gram_basis.append(how)

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 
 from .. import pillars as _pillars
 from ..cohort import Cohort, SampleProfile, build_cohort
+from ..errors import SimulationError
 from ..taxonomy.lineage import parse_lineage
 from ..taxonomy.ranks import RANK_INDEX
 from .gut_immune import FACULTATIVE, GRAM_POSITIVE_SHARE, MICROBES, N_MIC, STATE
@@ -83,7 +84,12 @@ class VirtualProfiles:
         reps = reps[(~reps["guild"].str.startswith("pathogen:")) | (reps["guild"] == f"pathogen:{pathogen}")]
         guild_of_rep = guild_of_rep.loc[reps.index]
         self.has_profile = cohort is not None
+        guild: pd.Series  # each terminal taxon's guild (index into MICROBES), -1 for none
+        stain: pd.Series
+        taxa: pd.DataFrame | None
         if cohort is not None:
+            if sample is None:
+                raise SimulationError("a virtual profile from a cohort needs the sample it starts from")
             base = cohort.subset([sample])
             own, terminal = base.terminal_matrix(max_rank="species")
             own0 = np.asarray(own.toarray()).ravel()
@@ -92,7 +98,7 @@ class VirtualProfiles:
             stain = pd.Series(np.nan, index=terminal.index)
             if assignment is not None:
                 known = assignment.index.intersection(terminal.index)
-                guild.loc[known] = [MICROBES.index(g) for g in assignment.loc[known, "model_guild"]]
+                guild.loc[known] = np.array([MICROBES.index(g) for g in assignment.loc[known, "model_guild"]], dtype=int)
                 if "gram_negative" in assignment.columns:
                     stain.loc[known] = assignment.loc[known, "gram_negative"].astype(float).to_numpy()
             self.samples = base.samples
@@ -100,7 +106,7 @@ class VirtualProfiles:
         else:
             own0 = np.zeros(0)
             terminal = pd.DataFrame()
-            guild = pd.Series([], dtype=int)
+            guild = pd.Series(np.zeros(0, dtype=int))
             stain = pd.Series([], dtype=float)
             self.samples = pd.DataFrame({"unassigned": [0.0], "source_file": [""], "source_format": ["simulation"],
                                          "database": [""]}, index=pd.Index(["virtual"], name="sample"))
@@ -128,6 +134,8 @@ class VirtualProfiles:
             new = rep_cohort.taxa.index if taxa is None else rep_cohort.taxa.index.difference(taxa.index, sort=False)
             taxa = rep_cohort.taxa.loc[new] if taxa is None else pd.concat([taxa, rep_cohort.taxa.loc[new]])
             X0 = np.concatenate([X0, np.zeros(len(new))])
+        if taxa is None:  # without a profile every guild is lacking, so there are representatives
+            raise SimulationError("a virtual profile needs a profile or representative species")
         self.taxa = taxa
         self.X0 = X0
         # terminal taxa of the union (species and above, any domain) and their guilds
@@ -169,7 +177,7 @@ class VirtualProfiles:
                 rows.append(term_pos[col[node]])
                 cols.append(j)
         self.M = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(term_cols), len(col)))
-        self.den = self.M.T @ self.own0  # (columns,)
+        self.den: np.ndarray = np.asarray(self.M.T @ self.own0)  # (columns,)
 
     def matrix(self, microbes: np.ndarray, start: np.ndarray, share: np.ndarray | None = None,
                share0: np.ndarray | None = None) -> np.ndarray:

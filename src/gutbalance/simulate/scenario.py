@@ -59,9 +59,9 @@ class Scenario:
         for c in self.antibiotics:
             if not 0 <= c.start < c.end <= self.days:
                 raise SimulationError(f"antibiotic {c.name}: days {c.start:g}-{c.end:g} must lie within 0-{self.days:g}")
-        for c in self.probiotics:
-            if not 0 <= c.start <= c.end <= self.days:
-                raise SimulationError(f"probiotic {c.name}: days {c.start:g}-{c.end:g} must lie within 0-{self.days:g}")
+        for p in self.probiotics:
+            if not 0 <= p.start <= p.end <= self.days:
+                raise SimulationError(f"probiotic {p.name}: days {p.start:g}-{p.end:g} must lie within 0-{self.days:g}")
         for e in self.pathogens:
             if not 0 <= e.day <= self.days:
                 raise SimulationError(f"pathogen {e.name}: day {e.day:g} must lie within 0-{self.days:g}")
@@ -73,8 +73,8 @@ class Scenario:
         out = []
         for c in self.antibiotics:
             out.append(f"{c.name} days {c.start:g}-{c.end:g}" + (f" (signal {c.dose:g})" if c.dose is not None else ""))
-        for c in self.probiotics:
-            out.append(f"probiotic {c.name} days {c.start:g}-{c.end:g}" + (f" dose {c.dose:g}" if c.dose is not None else ""))
+        for p in self.probiotics:
+            out.append(f"probiotic {p.name} days {p.start:g}-{p.end:g}" + (f" dose {p.dose:g}" if p.dose is not None else ""))
         for e in self.pathogens:
             out.append(f"pathogen {e.name} on day {e.day:g}" + (f" dose {e.dose:g}" if e.dose is not None else ""))
         if self.fibre:
