@@ -24,7 +24,7 @@ per-file path through :func:`profile_nesting_warnings` (called by
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -109,7 +109,7 @@ def parent_rows(lineages: Sequence[Sequence[Taxon]]) -> list[int]:
 
 
 def profile_nesting_warnings(
-    where: str, sample: str, lineages: Sequence[Sequence[Taxon]], abundance: Sequence[float]
+    where: str, sample: str, lineages: Sequence[Sequence[Taxon]], abundance: Iterable[float]
 ) -> list[str]:
     """:func:`nesting_warnings` for a profile read file by file (a first pass
     in plain Python: most profiles are consistent, and a merged table gives
