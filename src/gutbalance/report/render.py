@@ -41,7 +41,7 @@ from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
 from ..taxonomy import RANKS, parse_lineage
 from ..taxonomy.placement import resolve_lineage
 from . import charts
-from .validity import validity_view
+from .validity import has_tested_scores, validity_view
 
 DISCLAIMER = (
     "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
@@ -584,7 +584,7 @@ def render_sample_report(
         not_comparable=not_comparable,
         diversity_rank=rank,
         sources_note=sources_note,
-        validity=validity_view() if pillars_present else None,
+        validity=validity_view() if has_tested_scores(row.to_dict()) else None,
         read_warnings=[read_warning_text(w, sample=sample) for w in read_warnings],
         **_page_common(statistics.reference),
     )
