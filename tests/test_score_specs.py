@@ -73,3 +73,15 @@ def test_reports_read_the_same_specs():
     assert report.ScoreSpec is report.ScoreInfo
     assert describe("gmhi").short == "GMHI"
     assert describe("dysbiosis").direction == "lower"
+
+
+def test_a_small_value_that_is_not_zero_is_never_shown_as_zero():
+    # a public wastewater-like MetaPhlAn 4 profile (taxpasta's ERR7569997): coverage 0.0023 and
+    # nutrients 0.0142 read "0.00" and "0 / 100" on the sample page, as if nothing were known
+    assert describe("coverage").format(0.002342125051998336) == "0.0023"
+    assert describe("training_confidence").format(0.00033782918946593713) == "0.00034"
+    assert describe("nutrients").format(0.01420578042798626) == "0.014"
+    # a true 0 stays 0, and other values keep the score's digits
+    assert describe("coverage").format(0.0) == "0.00"
+    assert describe("nutrients").format(42.4) == "42"
+    assert describe("shannon").format(3.0912) == "3.09"

@@ -18,6 +18,7 @@ usually considered favourable, never what it means for someone's health.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 
@@ -94,16 +95,29 @@ class ScoreSpec:
         }.get(self.favourable, "Neither high nor low values are good or bad on their own.")
 
     def format(self, value) -> str:
-        """``value`` with this score's digits; "–" when missing or not a number."""
+        """``value`` with this score's digits; "–" when missing or not a number.
+        A value that is not 0 but rounds to it keeps two significant digits:
+        a coverage of 0.0023 read "0.00", as if the knowledge base knew
+        nothing of the profile, beside pillar scores drawn from that 0.23 %.
+
+        >>> describe("coverage").format(0.0023), describe("coverage").format(0.0), describe("coverage").format(0.4567)
+        ('0.0023', '0.00', '0.46')
+        >>> describe("nutrients").format(0.0142), describe("nutrients").format(-0.3), describe("nutrients").format(3e-9)
+        ('0.014', '-0.30', 'under 0.000001')
+        """
         try:
             v = float(value)
         except (TypeError, ValueError):
             return "–"
         if v != v:  # NaN
             return "–"
-        if self.digits == 0:
-            return f"{v:.0f}"
-        return f"{v:.{self.digits}f}"
+        text = f"{v:.{self.digits}f}"
+        if v == 0 or not math.isfinite(v) or float(text) != 0:
+            return text
+        places = 1 - math.floor(math.log10(abs(v)))  # two significant digits
+        if places > 6:
+            return "under 0.000001" if v > 0 else "above -0.000001"
+        return f"{v:.{places}f}"
 
 
 #: The name the reports have used for a ScoreSpec.

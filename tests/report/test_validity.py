@@ -91,6 +91,18 @@ def test_no_section_without_the_immune_support_scores(report_input):
     assert SECTION not in page
 
 
+def test_no_section_for_a_sample_whose_pillars_are_missing(report_input):
+    # the columns are there (a cohort's other samples have them), this sample's numbers are not
+    cohort, scores, _ = report_input
+    empty = scores.copy()
+    empty.loc["p1_t1", ["immune_support", *PILLARS]] = float("nan")
+    assert SECTION not in render_sample_report("p1_t1", empty, cohort=cohort)
+    assert SECTION in render_sample_report("p1_t2", empty, cohort=cohort)
+    one_left = scores.copy()
+    one_left.loc["p1_t1", ["immune_support", *PILLARS[1:]]] = float("nan")
+    assert SECTION in render_sample_report("p1_t1", one_left, cohort=cohort)
+
+
 def test_the_five_confidence_cards_each_say_what_they_measure(report_input):
     cohort, scores, _ = report_input
     page = _text(render_sample_report("p1_t1", scores, cohort=cohort))

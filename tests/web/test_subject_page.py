@@ -52,3 +52,15 @@ def test_dated_samples_are_by_collection_date(client, shared_data):
     assert order_sentence(html) == "2 samples, by collection date."
     assert "the timeline numbers them" not in html
     assert html.index(">Subj001_time1_S1<") < html.index(">Subj001_time2_S2<")
+
+
+def test_samples_sharing_a_date_are_told_how_to_split_in_the_web_apps_terms(client, shared_data):
+    """The timeline of two samples of one date told the web reader to name the
+    arm with ``--subject-column person,arm``, an option of the command line."""
+    page_register(client, "clinic")
+    upload_kefir(client, shared_data, "Subj001_time1_S1", subject="P-07", collected="2026-03-02")
+    upload_kefir(client, shared_data, "Subj001_time2_S2", subject="P-07", collected="2026-03-02")
+    html = client.get("/subject/timeline?name=P-07").text
+    assert "Two or more samples share a time" in html
+    assert "--subject-column" not in html
+    assert "Give each arm its own subject (P-07 A, P-07 B) under" in html

@@ -91,6 +91,12 @@ _KIND_OF_UNIT = {"reads": "counts", "fraction": "fraction"}
 _ELEMENT_TYPE = re.compile(r'"matrix_element_type"\s*:\s*"([A-Za-z]+)"')
 
 
+
+#: How to give a table of feature ids its taxonomy (the web app, which reads
+#: one file at a time, says it in its own words).
+TAXONOMY_PAIR_HINT = ("read the table together with its FeatureData[Taxonomy] .qza or taxonomy.tsv (for example "
+                      "gutbalance.read([table, taxonomy])), or use a table collapsed to taxa")
+
 def _parse_hdf5(data: bytes):
     """The parts of the BIOM table in HDF5 bytes (matrix, ids, metadata), or
     None when the HDF5 file is not BIOM.  Runs in a child process (see
@@ -259,9 +265,7 @@ def profiles_from_table(
         where = "no taxonomy (no 'taxonomy' observation metadata)"
         raise FormatError(
             f"{len(missing)} of {len(ids)} features (ids such as {missing[0]!r}) are not taxa and the table has "
-            f"{where}: gutbalance needs the taxonomy of each feature — read the table together with its "
-            "FeatureData[Taxonomy] .qza or taxonomy.tsv (for example gutbalance.read([table, taxonomy])), "
-            "or use a table collapsed to taxa",
+            f"{where}: gutbalance needs the taxonomy of each feature — {TAXONOMY_PAIR_HINT}",
             path=path,
         )
     lineages: list[Lineage | None] = []

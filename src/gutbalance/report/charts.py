@@ -480,7 +480,10 @@ def timeline_chart(
     if band and math.isfinite(vals[0]):
         y0, y1 = y(vals[0] + band), y(vals[0] - band)
         body.append(f'<rect x="{left}" y="{_n(y0)}" width="{right - left}" height="{_n(max(y1 - y0, 1))}" fill="{REFERENCE_FILL}"/>')
-    path = " ".join(f"{'M' if i == 0 else 'L'}{_n(xs[i])},{_n(y(v))}" for i, v in enumerate(vals) if math.isfinite(v))
+    # the line starts at the first time with a value, not at the first time: a
+    # path led by "L" (the first sample's score missing) is invalid SVG and not drawn
+    drawn = [(xs[i], v) for i, v in enumerate(vals) if math.isfinite(v)]
+    path = " ".join(f"{'M' if k == 0 else 'L'}{_n(px)},{_n(y(v))}" for k, (px, v) in enumerate(drawn))
     if path:
         body.append(f'<path d="{path}" fill="none" stroke="{POSITIVE}" stroke-width="2"/>')
     for i, (t, v) in enumerate(zip(times, vals)):

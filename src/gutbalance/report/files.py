@@ -79,6 +79,11 @@ from .render import (
 
 SETTINGS_FILE = "report_settings.json"
 COHORT_FILE = "cohort.h5ad"
+#: What reading each sample's file warned of, by sample (``{sample: [message, ...]}``,
+#: each message led by its file's name as on the sample page): ``problems.tsv``
+#: names the file of a warning but not the sample a total's warning is of, so
+#: ``gutbalance report`` reads the pages' warnings from here.
+READ_WARNINGS_FILE = "read_warnings.json"
 MANIFEST_FILE = "report_manifest.json"
 #: The files of a rendering still under way (or interrupted), one JSON line each.
 JOURNAL_FILE = "report_manifest.journal"
@@ -225,7 +230,8 @@ def write_reports(
     read_warnings
         What reading each sample's file warned of, by sample (the warnings of
         ``problems.tsv``, each led by the file's name), listed first on its
-        page; ``analyze`` has them, ``gutbalance report`` does not.
+        page; ``analyze`` has them and saves them with the cohort
+        (``read_warnings.json``), where ``gutbalance report`` finds them again.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -258,6 +264,10 @@ def write_reports(
                      figures=figures, sources_note=note, read_warnings=read_warnings or {})
         if save_cohort and cohort is not None:
             write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
+        if save_cohort:
+            # every sample's, none for most: a re-rendering shows what this one did
+            warned = {str(s): list(w) for s, w in (read_warnings or {}).items() if w}
+            write_text_atomic(json.dumps(warned, indent=1, ensure_ascii=False) + "\n", out / READ_WARNINGS_FILE)
         settings = {
             "subject_column": subject_column,
             "time_column": time_column,
@@ -568,6 +578,7 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
             settings = json.loads((out / SETTINGS_FILE).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise FormatError(f"cannot read report settings: {exc}", path=out / SETTINGS_FILE) from None
+    warned = _saved_read_warnings(out / READ_WARNINGS_FILE)
     given = {k: v for k, v in overrides.items() if v is not None}
     # the subjects come from a column or a pattern, the column first: naming
     # one on the command line replaces the other saved with the results
@@ -587,4 +598,22 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
         figures=bool(settings.get("figures", True)),
         save_cohort=False,
         knowledge_base=settings.get("knowledge_base") if isinstance(settings.get("knowledge_base"), str) else "",
+        read_warnings=warned,
     )
+
+
+def _saved_read_warnings(path: Path) -> dict[str, list[str]]:
+    """The read warnings ``analyze`` saved by sample; none from a folder
+    written without them (``--reports none``, or before 2026-11-27)."""
+    if not path.exists():
+        return {}
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(f"cannot read the saved read warnings: {exc}", path=path) from None
+    if not isinstance(saved, dict):
+        raise FormatError("the saved read warnings are not an object of samples", path=path)
+    for sample, messages in saved.items():
+        if not isinstance(messages, list) or not all(isinstance(m, str) for m in messages):
+            raise FormatError(f"sample {sample!r}: the read warnings are not a list of texts", path=path)
+    return saved

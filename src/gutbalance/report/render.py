@@ -41,7 +41,7 @@ from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
 from ..taxonomy import RANKS, parse_lineage
 from ..taxonomy.placement import resolve_lineage
 from . import charts
-from .validity import validity_view
+from .validity import has_tested_scores, validity_view
 
 DISCLAIMER = (
     "This report explains what was found in a stool sample's microbiome and how it compares with other people. "
@@ -584,7 +584,7 @@ def render_sample_report(
         not_comparable=not_comparable,
         diversity_rank=rank,
         sources_note=sources_note,
-        validity=validity_view() if pillars_present else None,
+        validity=validity_view() if has_tested_scores(row.to_dict()) else None,
         read_warnings=[read_warning_text(w, sample=sample) for w in read_warnings],
         **_page_common(statistics.reference),
     )
@@ -646,6 +646,11 @@ def _kind_text(reference: Reference) -> str:
     return describe_kind(reference.primary.kind)
 
 
+#: How a timeline page of ``gutbalance report`` says to split a subject whose samples share a time.
+SPLIT_SUBJECT_HINT = ("Name the arm with the person (<code>--subject-column person,arm</code>) to give each arm "
+                      "its own timeline.")
+
+
 @charts.numbered_page
 def render_timeline_report(
     timeline: Timeline,
@@ -655,12 +660,16 @@ def render_timeline_report(
     cohort_href: str | None = "../report.html",
     ranks: tuple[str, ...] | None = None,
     missing: Mapping[str, str] | None = None,
+    split_subject_hint: str = SPLIT_SUBJECT_HINT,
 ) -> str:
     """The HTML page of one subject's samples over time; ``ranks`` are the
     ranks its samples' diversity was computed at (:func:`diversity_ranks`
     of their scores), which the diversity charts name; ``missing`` says per
     score why its values are missing (:func:`missing_reason`), which a chart
-    without any value says instead of drawing an empty plot."""
+    without any value says instead of drawing an empty plot.
+    ``split_subject_hint`` (HTML) tells, where samples share a time, how to
+    give each arm its own timeline: the command line's option by default, the
+    web app's sample pages there."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
     # the variation that flagged the changes (the subject's kind of input),
     # not the cohort page's reference: band, caption and flags must agree
@@ -694,6 +703,7 @@ def render_timeline_report(
         cohort_href=cohort_href,
         min_abundance=timeline.min_abundance,
         variation=variation,
+        split_subject_hint=Markup(split_subject_hint),
         variation_kind=describe_kind(timeline.reference.primary.kind) if timeline.reference is not None else "",
         **_page_common(reference),
     )

@@ -14,10 +14,13 @@ which were never used to choose anything.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..knowledge.schema import PILLARS
 from ..score_specs import describe
 
 #: The score the reports' sentences are about; the table holds every score of the file.
@@ -28,6 +31,31 @@ CALIBRATED_DISEASES = frozenset({"CD", "UC", "IBD", "CRC", "T2D", "obesity"})
 #: Readers' names of the public tables' other disease codes.
 DISEASE_NAMES = {"axSpA": "axial spondyloarthritis", "AAU": "acute anterior uveitis",
                  "MS": "multiple sclerosis", "psoriasis": "psoriasis"}
+
+
+def has_tested_scores(values: Mapping[Any, Any]) -> bool:
+    """Whether a sample's scores (a scores row, or the web app's stored
+    dict) hold a number for immune_support or a pillar: the scores the
+    section is about. A sample without one (nothing bacterial in it, or its
+    pillars missing with a reason) gets no section in the report or on the
+    web page: its score cards say why there are no scores, and figures of
+    how well scores separate groups would describe nothing shown.
+
+    >>> has_tested_scores({"immune_support": 61.2, "barrier": None})
+    True
+    >>> has_tested_scores({"immune_support": float("nan"), "barrier": None, "shannon": 3.1})
+    False
+    """
+    for key in (HEADLINE, *PILLARS):
+        value = values.get(key)
+        if isinstance(value, bool) or value is None:
+            continue
+        try:
+            if math.isfinite(float(value)):
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 @lru_cache(maxsize=1)

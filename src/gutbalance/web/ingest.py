@@ -42,7 +42,9 @@ from ..errors import (
 )
 from ..io import read_source
 from ..io.archive import check_archive, read_member
+from ..io.biom_table import TAXONOMY_PAIR_HINT
 from ..io.feature_table import FEATURE_RANK_HINT
+from ..io.formats.qza import TAXONOMY_ARTIFACT_HINT
 from ..io.formats.qza import sniff as is_qiime2_artifact
 from ..io.formats.table import METADATA_HINT
 from ..io.registry import FORMATS_LIST_HINT
@@ -73,6 +75,10 @@ FEATURE_RANK_FIELD_HINT = (
 
 #: The library's refusals end with the command line's way out; the web app
 #: says its own instead (or nothing, where it has none): (command line, web).
+#: What a clinic can do with a QIIME 2 table of ASV ids and its taxonomy, which the web app does not pair.
+WEB_TAXONOMY_WAYS = ("collapse the table to taxa (qiime taxa collapse, to genus or species level) and upload that "
+                     "artifact, or score the pair on the command line (gutbalance analyze table.qza taxonomy.qza)")
+
 _WEB_WORDING = (
     ("; use --format to force one", ""),
     ("; use --format to choose", "; the web app cannot tell which"),
@@ -81,6 +87,10 @@ _WEB_WORDING = (
     (METADATA_HINT, "upload the profiles it describes (subjects and dates go in the sample sheet of a zip of profiles)"),
     # a table of bare names: the rank is the upload form's field, not --feature-rank
     (FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT),
+    # a QIIME 2 table of ASV ids and its taxonomy: the library's pairing is of files read together
+    (TAXONOMY_PAIR_HINT, "the web app reads one table at a time and cannot pair it with its taxonomy yet: "
+                         f"{WEB_TAXONOMY_WAYS}"),
+    (TAXONOMY_ARTIFACT_HINT, f"the web app cannot pair it with its table yet: {WEB_TAXONOMY_WAYS}"),
 )
 
 
@@ -304,6 +314,11 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
                 problems.append(UploadProblem(info.filename, exc.message.replace(f"member {info.filename!r} is ", "", 1)))
                 continue
             member = Source.from_bytes(data, name=name, limits=limits)
+            if member.is_zip and is_qiime2_artifact(member):
+                # a table and its taxonomy zipped together: each alone would not do either
+                raise ArchiveError(f"member {info.filename!r} is a QIIME 2 artifact, which is read only uploaded on its "
+                                   f"own; a table of ASV ids needs its taxonomy, which the web app cannot pair yet: "
+                                   f"{WEB_TAXONOMY_WAYS}", path=source.path)
             if member.is_zip:
                 raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
             lines += member.data.count(b"\n")

@@ -36,6 +36,12 @@ from .middleware import CSP
 from .models import Sample
 from .templating import subject_href
 
+#: The timeline's advice where samples share a date, in the web app's terms (the
+#: report's names a command-line option no reader of this page has).
+WEB_SPLIT_SUBJECT_HINT = ("Give each arm its own subject (P-07 A, P-07 B) under \"Correct the subject or collection "
+                          "date\" on each sample's page, and each arm gets its own timeline; the same file uploaded "
+                          "twice can be deleted there.")
+
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
@@ -317,6 +323,7 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         return render_timeline_report(
             found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None,
             ranks=diversity_ranks(frame), missing={k: missing_reason(frame, k) for k in found[0].scores.columns},
+            split_subject_hint=WEB_SPLIT_SUBJECT_HINT,
         )
 
 

@@ -48,6 +48,10 @@ hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
 _TABLE_TYPES = {"FeatureTable[Frequency]": None, "FeatureTable[RelativeFrequency]": "relative"}
 
 
+
+#: What to do with a taxonomy artifact read alone (the web app says it in its own words).
+TAXONOMY_ARTIFACT_HINT = "read it together with its FeatureTable artifact (for example gutbalance.read([table.qza, taxonomy.qza]))"
+
 def sniff(source: Source) -> bool:
     """Whether ``source`` is a QIIME 2 artifact: any ``.qza`` zip, or a zip with a ``<uuid>/metadata.yaml``."""
     if not source.is_zip:
@@ -72,8 +76,7 @@ def read(
     kind_of = artifact.type.replace(" ", "")
     if kind_of == TAXONOMY_TYPE:
         raise FormatError(
-            "a FeatureData[Taxonomy] artifact holds lineages, not abundances; read it together with its "
-            "FeatureTable artifact (for example gutbalance.read([table.qza, taxonomy.qza]))",
+            f"a FeatureData[Taxonomy] artifact holds lineages, not abundances; {TAXONOMY_ARTIFACT_HINT}",
             path=source.path,
         )
     if kind_of not in _TABLE_TYPES:
