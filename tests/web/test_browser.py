@@ -17,6 +17,7 @@ import pytest
 
 from tests.helpers import write_metaphlan
 from tests.web.test_feature_rank import BARE_GENUS_CSV, assert_same_as_cli, cli_scores
+from tests.web.test_qiime2_uploads import PAIR_WAY, cli_pair_scores, pair_files
 from tests.web.test_read_warnings import as_fractions
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -314,6 +315,35 @@ def test_a_lab_declares_the_rank_of_a_bare_genus_table(server, page, tmp_path):
     download = page.request.get(server + "/scores.tsv")
     assert download.status == 200
     assert_same_as_cli(download.text(), cli_scores(tmp_path, BARE_GENUS_CSV))
+
+
+def test_a_lab_uploads_a_qiime2_table_then_zips_it_with_its_taxonomy(server, page, tmp_path):
+    """A table of ASV ids through the form alone is refused saying to zip it
+    with its taxonomy; the zip of the two is scored, and the scores
+    downloaded from the app are the cells ``gutbalance analyze table.qza
+    taxonomy.qza`` writes."""
+    table, taxonomy = pair_files(tmp_path)
+    archive = tmp_path / "pair.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(table, "run1/table.qza")
+        zf.write(taxonomy, "run1/taxonomy.qza")
+    register_in_browser(server, page, "qiime-user")
+    page.locator("input[type=file]").set_input_files(str(table))
+    page.get_by_role("button", name="Upload and score").click()
+    alert = page.get_by_role("alert").filter(has_text="are not taxa")
+    alert.wait_for(timeout=120_000)
+    assert PAIR_WAY in alert.inner_text()
+    page.goto(server + "/samples")
+    assert page.get_by_text("No samples yet").is_visible()
+
+    page.locator("input[type=file]").set_input_files(str(archive))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples?notice=uploaded", timeout=120_000)
+    for name in ("A", "B"):
+        assert page.get_by_role("link", name=name, exact=True).is_visible()
+    download = page.request.get(server + "/scores.tsv")
+    assert download.status == 200
+    assert_same_as_cli(download.text(), cli_pair_scores(tmp_path, table, taxonomy))
 
 
 def test_a_phone_shows_what_reading_warned_of_and_how_undated_visits_are_ordered(server, page, tmp_path, shared_data):

@@ -20,7 +20,10 @@ reader that takes one (``.qza``, BIOM, CSV/TSV: formats with
 ``takes_taxonomy``) gets as its ``taxonomy=`` argument; the readers look
 feature ids up in it, and features with the same lineage are summed.  A
 table of hashes without a taxonomy is refused with a
-:class:`~gutbalance.errors.FormatError` that says so.
+:class:`~gutbalance.errors.FormatError` that says so.  The web app finds the
+taxonomy among the files of an uploaded zip with :func:`source_taxonomy_kind`
+and reads it with :func:`read_taxonomy_source` (content in memory, within
+the upload's limits).
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from .archive import (
     parse_metadata,
     read_member,
 )
-from .source import ZIP_MAGIC, Source, is_number
+from .source import ZIP_MAGIC, InputLimits, Source, is_number
 
 
 @dataclass
@@ -289,31 +292,20 @@ def _is_mothur_header(first_line: str) -> bool:
     return [c.strip().lower() for c in first_line.split("\t")] == _MOTHUR_HEADER
 
 
-def taxonomy_file_kind(path: Path) -> str | None:
-    """'qza', 'tsv', 'ranks' or 'mothur' when ``path`` is a taxonomy
-    artifact, a taxonomy.tsv, a DADA2 / phyloseq taxonomy table or mothur's
-    consensus taxonomy, else None.
+def _is_taxonomy_artifact(zf: zipfile.ZipFile, size: int, path: Path, limits: InputLimits | None = None) -> bool:
+    """Whether an opened zip is a FeatureData[Taxonomy] artifact (its
+    directory checked within ``limits``); raises on an unsafe or broken zip."""
+    infos = check_archive(zf, size, path, limits=limits)
+    metas = [i for i in infos if METADATA_MEMBER.match(i.filename)]
+    if len(metas) != 1:
+        return False
+    meta = parse_metadata(read_member(zf, metas[0], path, limits=limits).decode("utf-8", errors="replace"))
+    return meta.get("type", "").replace(" ", "") == TAXONOMY_TYPE
 
-    Only peeks (the zip directory and metadata.yaml, or the first line); any
-    problem means "not a taxonomy file", and the normal reader reports it."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(4096)
-    except OSError:
-        return None
-    if head.startswith(ZIP_MAGIC):
-        try:
-            if path.stat().st_size > MAX_ARCHIVE_BYTES:
-                return None
-            with zipfile.ZipFile(path) as zf:
-                infos = check_archive(zf, path.stat().st_size, path)
-                metas = [i for i in infos if METADATA_MEMBER.match(i.filename)]
-                if len(metas) != 1:
-                    return None
-                meta = parse_metadata(read_member(zf, metas[0], path).decode("utf-8", errors="replace"))
-        except Exception:  # a peek never raises
-            return None
-        return "qza" if meta.get("type", "").replace(" ", "") == TAXONOMY_TYPE else None
+
+def _text_taxonomy_kind(head: bytes) -> str | None:
+    """'tsv', 'ranks' or 'mothur' when the first bytes of a text file are a
+    taxonomy.tsv's, a DADA2 / phyloseq taxonomy table's or mothur's consensus taxonomy's."""
     first = head.decode("utf-8", errors="replace").lstrip("\ufeff").split("\n", 1)[0].rstrip("\r")
     if _is_mothur_header(first):
         return "mothur"
@@ -331,10 +323,52 @@ def taxonomy_file_kind(path: Path) -> str | None:
     return None
 
 
+def taxonomy_file_kind(path: Path) -> str | None:
+    """'qza', 'tsv', 'ranks' or 'mothur' when ``path`` is a taxonomy
+    artifact, a taxonomy.tsv, a DADA2 / phyloseq taxonomy table or mothur's
+    consensus taxonomy, else None.
+
+    Only peeks (the zip directory and metadata.yaml, or the first line); any
+    problem means "not a taxonomy file", and the normal reader reports it."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
+    if head.startswith(ZIP_MAGIC):
+        try:
+            if path.stat().st_size > MAX_ARCHIVE_BYTES:
+                return None
+            with zipfile.ZipFile(path) as zf:
+                return "qza" if _is_taxonomy_artifact(zf, path.stat().st_size, path) else None
+        except Exception:  # a peek never raises
+            return None
+    return _text_taxonomy_kind(head)
+
+
+def source_taxonomy_kind(source: Source) -> str | None:
+    """:func:`taxonomy_file_kind` of content already in memory (a member of
+    an uploaded zip), its zip directory checked within the source's limits;
+    any problem means "not a taxonomy file"."""
+    if source.is_zip:
+        try:
+            with zipfile.ZipFile(io.BytesIO(source.data)) as zf:
+                return "qza" if _is_taxonomy_artifact(zf, len(source.data), source.path, source.limits) else None
+        except Exception:  # a peek never raises
+            return None
+    return _text_taxonomy_kind(source.data[:4096])
+
+
 def read_taxonomy(path: Path) -> dict[str, str]:
     """Feature id -> lineage from a FeatureData[Taxonomy] .qza, a taxonomy.tsv, a DADA2 / phyloseq taxonomy table
     or mothur's consensus taxonomy."""
-    source = Source.open(path)
+    return read_taxonomy_source(Source.open(path))
+
+
+def read_taxonomy_source(source: Source) -> dict[str, str]:
+    """:func:`read_taxonomy` of an opened source (a file, or a member of an
+    uploaded zip), a .qza read within the source's limits."""
+    path = source.path
     if source.is_zip:
         artifact = open_artifact(source.data, path, limits=source.limits)
         if artifact.type.replace(" ", "") != TAXONOMY_TYPE:

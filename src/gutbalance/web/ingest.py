@@ -39,6 +39,7 @@ from ..errors import (
     FormatError,
     GutBalanceError,
     GutBalanceWarning,
+    SizeLimitError,
 )
 from ..io import read_source
 from ..io.archive import check_archive, read_member
@@ -49,6 +50,7 @@ from ..io.formats.qza import sniff as is_qiime2_artifact
 from ..io.formats.table import METADATA_HINT
 from ..io.registry import FORMATS_LIST_HINT
 from ..io.source import InputLimits, Source, decode_text
+from ..io.taxonomy_file import FeatureTaxonomy, read_taxonomy_source, source_taxonomy_kind
 from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
 
@@ -75,7 +77,10 @@ FEATURE_RANK_FIELD_HINT = (
 
 #: The library's refusals end with the command line's way out; the web app
 #: says its own instead (or nothing, where it has none): (command line, web).
-#: What a clinic can do with a QIIME 2 table of ASV ids and its taxonomy, which the web app does not pair.
+#: How the web app reads a QIIME 2 table of ASV ids: zipped with its taxonomy (:func:`_read_zip_of_profiles`).
+WEB_PAIR_WAY = ("upload one zip holding the table and its FeatureData[Taxonomy] (taxonomy.qza or taxonomy.tsv), "
+                "which are read together as gutbalance analyze table.qza taxonomy.qza reads them")
+#: What else a clinic can do with a table of ASV ids uploaded alone.
 WEB_TAXONOMY_WAYS = ("collapse the table to taxa (qiime taxa collapse, to genus or species level) and upload that "
                      "artifact, or score the pair on the command line (gutbalance analyze table.qza taxonomy.qza)")
 
@@ -88,9 +93,9 @@ _WEB_WORDING = (
     # a table of bare names: the rank is the upload form's field, not --feature-rank
     (FEATURE_RANK_HINT, FEATURE_RANK_FIELD_HINT),
     # a QIIME 2 table of ASV ids and its taxonomy: the library's pairing is of files read together
-    (TAXONOMY_PAIR_HINT, "the web app reads one table at a time and cannot pair it with its taxonomy yet: "
-                         f"{WEB_TAXONOMY_WAYS}"),
-    (TAXONOMY_ARTIFACT_HINT, f"the web app cannot pair it with its table yet: {WEB_TAXONOMY_WAYS}"),
+    (TAXONOMY_PAIR_HINT, f"{WEB_PAIR_WAY}; or {WEB_TAXONOMY_WAYS}"),
+    (TAXONOMY_ARTIFACT_HINT, "upload it in one zip with the FeatureTable it describes (table.qza, a BIOM or TSV "
+                             "feature table), which are read together as gutbalance analyze table.qza taxonomy.qza reads them"),
 )
 
 
@@ -162,13 +167,16 @@ def _read_upload(
     return _ReadUpload(profiles, [(None, None)] * len(profiles))
 
 
-def _read_one(source: Source, *, feature_rank: str | None = None) -> list[SampleProfile]:
+def _read_one(
+    source: Source, *, feature_rank: str | None = None, taxonomy: FeatureTaxonomy | None = None
+) -> list[SampleProfile]:
     """The profiles of one file, each with the warnings ``gutbalance analyze``
-    lists for it in ``problems.tsv`` kept in its ``notes`` (:func:`read_warnings`)."""
+    lists for it in ``problems.tsv`` kept in its ``notes`` (:func:`read_warnings`);
+    ``taxonomy``: the lineages of its feature ids, from a taxonomy file zipped with it."""
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", GutBalanceWarning)
-            profiles = read_source(source, feature_rank=feature_rank)
+            profiles = read_source(source, feature_rank=feature_rank, taxonomy=taxonomy)
     except FormatError as exc:
         message = exc.message
         for command_line, web in _WEB_WORDING:
@@ -277,6 +285,49 @@ def _member_problem(exc: GutBalanceError) -> str:
     return str(exc)
 
 
+def _expanded_size(member: Source) -> int:
+    """What a member of an uploaded zip expands to: of a QIIME 2 artifact,
+    its members together as its directory declares them (checked as its
+    reader checks it, :func:`check_archive`), else its bytes."""
+    if not member.is_zip:
+        return len(member.data)
+    try:
+        with zipfile.ZipFile(io.BytesIO(member.data)) as zf:
+            return sum(info.file_size for info in check_archive(zf, len(member.data), member.path, limits=member.limits))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        return len(member.data)  # a broken artifact: its reader says what is wrong
+
+
+def _zipped_taxonomy(
+    files: list[tuple[zipfile.ZipInfo, Source]], source: Source
+) -> tuple[FeatureTaxonomy | None, list[tuple[zipfile.ZipInfo, Source]]]:
+    """The taxonomy among the files of a zip and the other files: (None, all
+    of them) when it holds none.  A zip with a taxonomy file must hold exactly
+    one feature table besides, which is read with it as the command line
+    reads a table and its taxonomy given together; anything else refuses the
+    archive with what is wrong (only a taxonomy, several tables or
+    taxonomies).  :class:`FormatError` when the taxonomy cannot be read."""
+    found = [(info, member) for info, member in files if source_taxonomy_kind(member) is not None]
+    if not found:
+        return None, files
+    names = ", ".join(repr(info.filename) for info, _ in found)
+    if len(found) > 1:
+        raise ArchiveError(f"the zip archive holds {len(found)} taxonomy files ({names}); a zip with a taxonomy holds "
+                           "one feature table and its one taxonomy", path=source.path)
+    tables = [(info, member) for info, member in files if info is not found[0][0]]
+    if not tables:
+        raise ArchiveError(f"the zip archive holds only the taxonomy {names}: add the feature table it describes "
+                           "(table.qza, a BIOM or TSV feature table) to the zip", path=source.path)
+    if len(tables) > 1:
+        others = ", ".join(repr(info.filename) for info, _ in tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise ArchiveError(f"the zip archive holds the taxonomy {names} and {len(tables)} other files ({others}): a zip "
+                           "with a taxonomy is read as one feature table and its taxonomy; zip each table with its "
+                           "taxonomy and upload the zips one by one", path=source.path)
+    taxonomy = FeatureTaxonomy()
+    taxonomy.add(read_taxonomy_source(found[0][1]), str(found[0][1].path))
+    return taxonomy, tables
+
+
 def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) -> _ReadUpload:
     """Every profile in a zip archive that is not a QIIME 2 artifact (what a
     clinic gets when it zips a folder of profiler outputs), what its sample
@@ -292,7 +343,18 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
     :func:`check_archive`: total expanded size, ratio, unsafe names; each
     member is read within them, and the samples and lines of all members
     together count against the limits of one file), a zip inside the zip,
-    no profile read at all, or a wrong sample sheet."""
+    no profile read at all, or a wrong sample sheet.
+
+    A QIIME 2 table of ASV ids is read zipped with its taxonomy, as
+    ``gutbalance analyze table.qza taxonomy.qza`` reads the two: a zip that
+    holds a taxonomy file (FeatureData[Taxonomy] .qza, taxonomy.tsv, the
+    taxonomy tables :mod:`gutbalance.io.taxonomy_file` reads) holds one
+    feature table besides (and perhaps a sample sheet), see
+    :func:`_zipped_taxonomy`.  The artifacts, zips themselves, are read within
+    the same limits as every member (their directories checked by
+    :func:`check_archive`, each of their members read by :func:`read_member`);
+    any other zip inside the zip, or a QIIME 2 artifact without a taxonomy
+    beside it, refuses the archive."""
     limits = source.limits
     try:
         archive = zipfile.ZipFile(io.BytesIO(source.data))
@@ -303,7 +365,8 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
     with archive:
         members = [info for info in check_archive(archive, len(source.data), source.path, limits=limits) if not _skipped_member(info)]
         profiles: list[SampleProfile] = []
-        lines = 0
+        lines = expanded = 0
+        files: list[tuple[zipfile.ZipInfo, Source]] = []
         for info in members:
             name = f"{source.path.name}/{info.filename}"
             try:
@@ -314,14 +377,16 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
                 problems.append(UploadProblem(info.filename, exc.message.replace(f"member {info.filename!r} is ", "", 1)))
                 continue
             member = Source.from_bytes(data, name=name, limits=limits)
-            if member.is_zip and is_qiime2_artifact(member):
-                # a table and its taxonomy zipped together: each alone would not do either
-                raise ArchiveError(f"member {info.filename!r} is a QIIME 2 artifact, which is read only uploaded on its "
-                                   f"own; a table of ASV ids needs its taxonomy, which the web app cannot pair yet: "
-                                   f"{WEB_TAXONOMY_WAYS}", path=source.path)
-            if member.is_zip:
+            if member.is_zip and not is_qiime2_artifact(member):
                 raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
-            lines += member.data.count(b"\n")
+            expanded += _expanded_size(member)
+            if expanded > limits.max_expanded_bytes:
+                raise SizeLimitError(
+                    f"the files in the archive (QIIME 2 artifacts' members counted) expand to more than {expanded:,} "
+                    f"bytes together, over the limit of {limits.max_expanded_bytes:,} of one upload", path=source.path
+                )
+            if not member.is_zip:  # an artifact's own members are read within the limits by its reader
+                lines += member.data.count(b"\n")
             if limits.max_lines is not None and lines > limits.max_lines:
                 raise ContentLimitError(
                     f"the files in the archive hold more than {limits.max_lines:,} lines together, the limit of one upload", path=source.path
@@ -329,8 +394,15 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
             if _is_sheet(info, member.data):
                 sheets.append((name, member.data))
                 continue
+            files.append((info, member))
+        taxonomy, files = _zipped_taxonomy(files, source)
+        for info, member in files:
+            if member.is_zip and taxonomy is None:
+                raise ArchiveError(f"member {info.filename!r} is a QIIME 2 artifact, which is read uploaded on its own, or "
+                                   f"in a zip that holds one FeatureTable artifact and its taxonomy: {WEB_PAIR_WAY}",
+                                   path=source.path)
             try:
-                read = _read_one(member, feature_rank=feature_rank)
+                read = _read_one(member, feature_rank=feature_rank, taxonomy=taxonomy)
             except (ArchiveError, ContentLimitError):
                 raise  # limits and broken containers are the archive's problem: refuse it whole
             except (FormatError, DataError) as exc:
