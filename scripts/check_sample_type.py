@@ -9,10 +9,10 @@ project.  Each missing input is skipped with a line saying so.  Prints, per
 data set: how many samples are called stool (``stool_like``), not stool, or
 missing; the samples only the gut-evidence rule flags (less than
 ``min_gut_evidence_share`` in the gut core, no other site ahead); the least
-gut-core share of the samples called stool and the least pillar ``coverage``
-(the derivation of ``min_gut_evidence_share`` and ``min_coverage`` in
-``data/sample_checks.tsv``: a tenth of the least of the stool of ../shared/data,
-rounded down to the half percent and the percent) and the samples whose pillars go missing below ``min_coverage``;
+gut-core share of the samples called stool (the derivation of
+``min_gut_evidence_share`` in ``data/sample_checks.tsv``: a tenth of the least
+of the stool of ../shared/data, rounded down to the half percent) and the least
+pillar ``coverage``;
 for the Moving Pictures data (gut, tongue, palms of two people) and
 David et al. 2014 (stool of people, foods, ITS runs) the confusion by what the
 sample is; how many are warned for too few classified reads; and, per input
@@ -108,7 +108,7 @@ def _names(index: pd.Index) -> str:
     return ", ".join(map(str, index[:6])) + (" ..." if len(index) > 6 else "")
 
 
-def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index, pd.Index]:
+def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index]:
     """The gut-evidence and coverage figures of one data set (this checkout only)."""
     limits = sample_type.thresholds()
     shares = sample_type.site_shares(cohort)
@@ -116,15 +116,11 @@ def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index
     elsewhere = shares[list(sample_type.SITES)].max(axis=1)
     alone = gut.index[(gut < limits["min_gut_evidence_share"]) & ~(elsewhere > gut)]
     stool = gut[flag.fillna(False).astype(bool)]
-    pillars = pillar_scores(cohort, contributions=False).scores
-    coverage = pillars["coverage"]
-    # An empty sample (nothing bacterial) has coverage 0 and no confidences: it was missing already.
-    below = coverage.index[(coverage < limits["min_coverage"]) & pillars["training_confidence"].notna()]
+    coverage = pillar_scores(cohort, contributions=False).scores["coverage"]
     text = f"flagged by the gut-evidence rule alone: {len(alone)}" + (f" ({_names(alone)})" if len(alone) else "")
     if len(stool):
         text += f"; least gut-core share of those called stool {stool.min():.4f} ({stool.idxmin()})"
-    text += f"; least coverage {coverage.min():.4f} ({coverage.idxmin()}); pillars missing below min_coverage: {len(below)}"
-    return text + (f" ({_names(below)})" if len(below) else ""), alone, below
+    return text + f"; least coverage {coverage.min():.4f} ({coverage.idxmin()})", alone
 
 
 def main() -> int:
@@ -152,11 +148,11 @@ def main() -> int:
         say(line)
         kinds = _what_it_is(name, flag.index, root)
         if "min_gut_evidence_share" in sample_type.thresholds():
-            text, alone, below = _evidence(cohort, flag)
+            text, alone = _evidence(cohort, flag)
             say("  " + text)
             if kinds is not None:
-                say(f"  by what the sample is: gut-evidence rule alone {kinds[alone].value_counts().to_dict()}, "
-                    f"pillars missing below min_coverage {kinds[below].value_counts().to_dict()}")
+                say(f"  by what the sample is, flagged by the gut-evidence rule alone: "
+                    f"{kinds[alone].value_counts().to_dict()}")
         if kinds is not None:
             table = pd.crosstab(kinds, flag.astype("object").where(flag.notna(), "missing"), dropna=False)
             say("  called stool_like, by what the sample is:\n  " + table.to_string().replace("\n", "\n  "))

@@ -41,7 +41,7 @@ from .indices.resolution import check_asked_rank, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
-from .pillars import PILLARS, component_labels, coverage_floor, pillar_scores
+from .pillars import PILLARS, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
 from .scores_table import (
@@ -278,20 +278,10 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
                 if column in table:
                     out[i][column] = diversity_reason.iat[int(i)]
     pillars = table[["immune_support", *PILLARS]].isna().to_numpy()
-    coverage = table["coverage"].to_numpy(dtype=float)
-    floor = coverage_floor()
-    scored = table[f"{PILLARS[0]}_confidence"].notna().to_numpy()
     for i in np.flatnonzero(pillars.any(axis=1)):
-        reason = (
-            f"the knowledge base knows traits of only {coverage[i]:.2%} of the abundance (less than {floor:.0%}, "
-            "a tenth of the least of real stool): too little of the sample to score"
-            # An empty sample's confidences are missing too; a scant one keeps them.
-            if coverage[i] < floor and scored[i]
-            else "no bacterial or archaeal abundance to score"
-        )
         for column, gone in zip(["immune_support", *PILLARS], pillars[i], strict=True):
             if gone:
-                out[i].setdefault(column, reason)
+                out[i].setdefault(column, "no bacterial or archaeal abundance to score")
     return out
 
 

@@ -56,8 +56,6 @@ from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 from ..indices.gmhi import gmhi_table
 from ..indices.gmwi2 import gmwi2_table
 from ..indices.resolution import MIN_RESOLVED_SHARE
-from ..indices.sample_type import thresholds as sample_thresholds
-from ..json_text import RawJSON
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
@@ -732,13 +730,6 @@ def reweighting(components: pd.DataFrame, cal: dict, pillar: str) -> np.ndarray 
     return factor
 
 
-def coverage_floor() -> float:
-    """Least ``coverage`` for a sample's pillars and immune_support to be
-    scored (``min_coverage`` of ``indices/data/sample_checks.tsv``, measured
-    on the real stool of ../shared/data by ``scripts/check_sample_type.py``)."""
-    return sample_thresholds()["min_coverage"]
-
-
 def pillar_scores(
     cohort: Cohort,
     *,
@@ -780,10 +771,7 @@ def pillar_scores(
         weighted by how specific the knowledge is) and
         ``coverage`` (share of abundance with any trait known at species or
         genus level).  A sample with nothing bacterial or archaeal gets NaN
-        (there is nothing to score); so do the pillars and immune_support of
-        a sample whose coverage is below :func:`coverage_floor` (3 %: the
-        knowledge base knows too little of it), whose confidences and
-        coverage stay.
+        (there is nothing to score).
     """
     prm = parameters()
     cal = calibration()
@@ -810,20 +798,11 @@ def pillar_scores(
         cols = [c for c in scores.columns if c != "coverage"]
         scores.loc[empty, cols] = np.nan
         scores.loc[empty, "coverage"] = 0.0
-    # Too little of the sample known to the knowledge base (below the floor
-    # measured on real stool, data/sample_checks.tsv min_coverage): the
-    # pillars would describe a sliver of it, so they are missing, not scored.
-    scant = ~empty & (scores["coverage"].to_numpy() < coverage_floor())
-    if scant.any():
-        scores.loc[scant, ["immune_support", *PILLARS]] = np.nan
 
     listed = (
         _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top, raw=raw_json)
         if contributions else {}
     )
-    # No score, no taxa listed as moving it.
-    for sample in np.asarray(cohort.sample_names, dtype=object)[scant] if listed else []:
-        listed[sample] = {key: RawJSON(b"[]") if raw_json else [] for key in listed[sample]}
     return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps)
 
 
