@@ -7,7 +7,13 @@ check and Chao1's inputs on every real profile we have.
 docs/tried-on-public-data.md lists; ``../shared/data`` is read from the
 project.  Each missing input is skipped with a line saying so.  Prints, per
 data set: how many samples are called stool (``stool_like``), not stool, or
-missing; for the Moving Pictures data (gut, tongue, palms of two people) and
+missing; the samples only the gut-evidence rule flags (less than
+``min_gut_evidence_share`` in the gut core, no other site ahead); the least
+gut-core share of the samples called stool (the derivation of
+``min_gut_evidence_share`` in ``data/sample_checks.tsv``: a tenth of the least
+of the stool of ../shared/data, rounded down to the half percent) and the least
+pillar ``coverage``;
+for the Moving Pictures data (gut, tongue, palms of two people) and
 David et al. 2014 (stool of people, foods, ITS runs) the confusion by what the
 sample is; how many are warned for too few classified reads; and, per input
 kind with read counts, how many samples get a Chao1.  Run it on an older
@@ -29,6 +35,7 @@ from shared_data import shared_data
 import gutbalance
 from gutbalance.indices import sample_type
 from gutbalance.indices.diversity import chao1
+from gutbalance.pillars import pillar_scores
 
 #: ../shared/data from the project root; GUTBALANCE_SHARED_DATA points elsewhere (a worktree), as for the tests.
 SHARED = shared_data()
@@ -36,6 +43,8 @@ DAVID = "mlrepo_david/datasets/david"
 #: Six HMP samples (SRS014459-Stool ... SRS014494-Posterior_fornix) profiled by the MetaPhlAn tutorial,
 #: EcoJulia/BiobakeryUtils.jl @ 5baaedc4 : test/files/metaphlan/.
 HMP_SITES = "biobakeryutils_jl/test/files/metaphlan"
+#: MetaPhlAn test profiles of taxpasta (taxprofiler/taxpasta : tests/data/metaphlan/).
+TAXPASTA = "taxpasta/tests/data/metaphlan"
 #: name -> (root, paths): "shared" under ../shared/data, else under DATA_ROOT.
 SETS: dict[str, tuple[str, list[str]]] = {
     "kefir (MetaPhlAn 3, stool)": ("shared", ["profiles/kefir_metaphlan3"]),
@@ -58,6 +67,10 @@ SETS: dict[str, tuple[str, list[str]]] = {
     "Kraken report (Bracken's example)": ("outside", ["bracken_repo/sample_data/sample_test.report"]),
     "Bracken species table (same run)": ("outside", ["bracken_repo/sample_data/sample_output_species_abundance.txt"]),
     "mOTUs 3 -c counts (taxpasta)": ("outside", ["taxpasta/tests/data/motus/2612_pe-ERR5766176-db_mOTU.out"]),
+    "taxpasta MetaPhlAn profiles (ERR7569997: mostly Cloacimonas, not gut; ERR7569998; 3 mock communities)": (
+        "outside", [f"{TAXPASTA}/{name}" for name in ("ERR7569997.txt", "ERR7569998.txt", *(
+            f"MOCK_00{i}_{run}_se_metaphlan3-db.metaphlan3_profile.txt"
+            for i in (1, 2, 3) for run in ("Illumina_Hiseq_3000",)))]),
 }
 
 
@@ -91,6 +104,25 @@ def _what_it_is(name: str, samples: pd.Index, root: Path) -> pd.Series | None:
     return None
 
 
+def _names(index: pd.Index) -> str:
+    return ", ".join(map(str, index[:6])) + (" ..." if len(index) > 6 else "")
+
+
+def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index]:
+    """The gut-evidence and coverage figures of one data set (this checkout only)."""
+    limits = sample_type.thresholds()
+    shares = sample_type.site_shares(cohort)
+    gut = shares["gut"]
+    elsewhere = shares[list(sample_type.SITES)].max(axis=1)
+    alone = gut.index[(gut < limits["min_gut_evidence_share"]) & ~(elsewhere > gut)]
+    stool = gut[flag.fillna(False).astype(bool)]
+    coverage = pillar_scores(cohort, contributions=False).scores["coverage"]
+    text = f"flagged by the gut-evidence rule alone: {len(alone)}" + (f" ({_names(alone)})" if len(alone) else "")
+    if len(stool):
+        text += f"; least gut-core share of those called stool {stool.min():.4f} ({stool.idxmin()})"
+    return text + f"; least coverage {coverage.min():.4f} ({coverage.idxmin()})", alone
+
+
 def main() -> int:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/outside-data")
     depth = getattr(sample_type, "classified_reads", None)
@@ -115,6 +147,12 @@ def main() -> int:
             line += f"; Chao1 in {int(values.notna().sum())} of {int(cohort.counted_samples().sum())} read with counts"
         say(line)
         kinds = _what_it_is(name, flag.index, root)
+        if "min_gut_evidence_share" in sample_type.thresholds():
+            text, alone = _evidence(cohort, flag)
+            say("  " + text)
+            if kinds is not None:
+                say(f"  by what the sample is, flagged by the gut-evidence rule alone: "
+                    f"{kinds[alone].value_counts().to_dict()}")
         if kinds is not None:
             table = pd.crosstab(kinds, flag.astype("object").where(flag.notna(), "missing"), dropna=False)
             say("  called stool_like, by what the sample is:\n  " + table.to_string().replace("\n", "\n  "))

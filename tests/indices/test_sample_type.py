@@ -121,7 +121,58 @@ def test_a_bad_marker_row_is_named_by_its_line(row, message):
 
 
 def test_the_thresholds_come_from_the_cited_table():
-    assert thresholds() == {"min_gut_core_share": 0.10, "min_classified_reads": 1250.0}
+    assert thresholds() == {"min_gut_core_share": 0.10, "min_classified_reads": 1250.0,
+                            "min_gut_evidence_share": 0.005}
+
+
+_CLOACIMONAS = ("k__Bacteria|p__Candidatus_Cloacimonetes|c__Candidatus_Cloacimonetes_unclassified|"
+                "o__Candidatus_Cloacimonetes_unclassified|f__Candidatus_Cloacimonadaceae|g__Candidatus_Cloacimonas|"
+                "s__Candidatus_Cloacimonas_acidaminovorans")
+_FLAVONIFRACTOR = ("k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|"
+                   "g__Flavonifractor|s__Flavonifractor_plautii")
+
+
+def test_without_gut_core_genera_a_sample_is_not_stool_even_with_no_other_site():
+    # An anaerobic digester's community: genera of no body site, a trace of the gut core.
+    digester = {_CLOACIMONAS: 99.8, f"{_GENERA[0]}|s__Bacteroides_vulgatus": 0.2}
+    # A dysbiotic stool led by a gut genus outside the core keeps a few % of core genera.
+    bloom = {_FLAVONIFRACTOR: 94.0, f"{_GENERA[0]}|s__Bacteroides_vulgatus": 6.0}
+    flags = stool_like(make_cohort({"digester": digester, "bloom": bloom}))
+    assert flags.loc["digester", "stool_like"] == False  # noqa: E712 - a nullable boolean
+    assert flags.loc["digester", "stool_warning"].startswith(
+        "does not look like stool: only 0.20% of the named genus abundance is in the genera of the healthy stool "
+        "core (the check asks at least 0.5%")
+    assert flags.loc["bloom", "stool_like"] == True  # noqa: E712
+    # One sample's flag is the same alone.
+    assert stool_like(make_cohort({"digester": digester})).loc["digester", "stool_like"] == False  # noqa: E712
+
+
+def test_taxpastas_metaphlan4_err7569997_does_not_look_like_stool():
+    path = OUTSIDE / "taxpasta" / "tests" / "data" / "metaphlan" / "ERR7569997.txt"
+    if not path.is_file():
+        pytest.skip(f"{path} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read([path])
+    shares = site_shares(cohort).iloc[0]
+    assert shares["gut"] < 0.001  # mostly Cloacimonas and unnamed species
+    assert shares[["oral", "skin", "nose", "vagina"]].max() < shares["gut"]  # the other rule let it pass
+    flags = stool_like(cohort).iloc[0]
+    assert flags["stool_like"] == False  # noqa: E712
+    assert "the check asks at least 0.5%" in flags["stool_warning"]
+
+
+@pytest.mark.shared
+def test_the_gut_evidence_floor_is_a_tenth_of_the_least_real_stool(shared_data):
+    least = []
+    for relative in ["labelled/ihmp_ibdmdb2019/species.tsv", "labelled/franzosa2019_ibd/species.tsv"]:
+        path = shared_data / relative
+        if not path.is_file():
+            pytest.skip(f"{path} absent")
+        cohort = _quiet_read([path])
+        flags = stool_like(cohort)["stool_like"]
+        least.append(site_shares(cohort)["gut"][flags.fillna(False).astype(bool)].min())
+    assert min(least) == pytest.approx(0.0605, abs=1e-4)  # iHMP PSM7J17F, the least of ../shared/data
+    # A tenth of it (0.6 %), rounded down to the half percent.
+    assert thresholds()["min_gut_evidence_share"] == pytest.approx(np.floor(min(least) / 10 / 0.005) * 0.005)
 
 
 def _counted(sample: str, reads: dict[str, float], source_format: str = "qza") -> gutbalance.SampleProfile:

@@ -19,7 +19,14 @@ out):
 * the taxa typical of the **mouth, skin, nose and vagina** in healthy adults
   (``data/body_site_markers.tsv``, each row with its source, evidence and host).
 
-A sample is **not** ``stool_like`` when less than ``min_gut_core_share``
+A sample is **not** ``stool_like`` when less than ``min_gut_evidence_share``
+(``data/sample_checks.tsv``, 0.5 %) of its named genus abundance is in the gut
+core, whatever the other sites hold: no positive evidence of a gut community
+(taxpasta's MetaPhlAn 4 profile ERR7569997, mostly *Cloacimonas*: 0.02 %).
+The threshold is measured: a tenth of the lowest share of any sample of
+../shared/data the next rule calls stool (6.05 %, an iHMP IBDMDB run), rounded
+down (``scripts/check_sample_type.py`` prints the figures).  It is also **not**
+``stool_like`` when less than ``min_gut_core_share``
 (``data/sample_checks.tsv``, 10 %) of its named genus abundance is in the gut
 core *and* the taxa of one other body site hold more than the gut core does.
 Healthy stool has most of its abundance in the core (the 457 Zeller et al.
@@ -30,8 +37,8 @@ ulcerative colitis sample: 94 % *Flavonifractor*) stool-like.  Stool dominated
 by dairy or probiotic lactobacilli and streptococci (some samples of the kefir
 study: *Lactobacillus* and *Streptococcus*, no core genus) is flagged, which is
 what it is: unlike the stool the scores describe.  Environmental samples,
-whose genera are neither gut nor body-site genera, are not recognised by this
-check.  Before *Prevotella* was left out of the core (as this text always
+whose genera are neither gut nor body-site genera, are recognised only by the
+first rule (when they hold less than 0.5 % gut-core genera).  Before *Prevotella* was left out of the core (as this text always
 said), 4 of the 9 tongue samples of the QIIME 2 Moving Pictures data passed as
 stool on their oral *Prevotella* (docs/tried-on-public-data.md).
 
@@ -79,7 +86,7 @@ def thresholds() -> dict[str, float]:
             out[str(row["name"])] = float(row["value"])
         except ValueError:
             raise table.error(f"{row['value']!r} is not a number", line=int(row["line"]), column="value") from None
-    for name in ("min_gut_core_share", "min_classified_reads"):
+    for name in ("min_gut_core_share", "min_gut_evidence_share", "min_classified_reads"):
         if name not in out:
             raise table.error(f"no row {name!r}")
     return out
@@ -161,11 +168,23 @@ def stool_like(cohort: Cohort) -> pd.DataFrame:
     gut = shares["gut"].to_numpy()
     known = np.isfinite(gut)
     elsewhere = shares[list(SITES)].to_numpy().max(axis=1, initial=0.0)
-    ok = np.where(known, (gut >= thresholds()["min_gut_core_share"]) | ~(elsewhere > gut), True)
+    limits = thresholds()
+    # Positive evidence of a gut community; NaN (no named genus) compares False, and is not judged.
+    some_gut = ~(gut < limits["min_gut_evidence_share"])
+    ok = np.where(known, ((gut >= limits["min_gut_core_share"]) | ~(elsewhere > gut)) & some_gut, True)
     warnings = []
     for i, row in enumerate(shares.itertuples(index=False)):
         if not known[i] or ok[i]:
             warnings.append("")
+            continue
+        if not some_gut[i] and not elsewhere[i] > row.gut:
+            warnings.append(
+                f"does not look like stool: only {row.gut:.2%} of the named genus abundance is in the genera of the "
+                f"healthy stool core (the check asks at least {limits['min_gut_evidence_share']:.1%}, a tenth of the least "
+                "of real stool), and little "
+                "of it in taxa typical of the mouth, skin, nose or vagina either; the scores were made for stool "
+                "and may not describe this sample"
+            )
             continue
         site_values = {s: getattr(row, s) for s in SITES}
         site = max(site_values, key=site_values.__getitem__)
