@@ -38,9 +38,10 @@ by dairy or probiotic lactobacilli and streptococci (some samples of the kefir
 study: *Lactobacillus* and *Streptococcus*, no core genus) is flagged, which is
 what it is: unlike the stool the scores describe.  Environmental samples,
 whose genera are neither gut nor body-site genera, are recognised only by the
-first rule (when they hold less than 0.5 % gut-core genera).  Before *Prevotella* was left out of the core (as this text always
-said), 4 of the 9 tongue samples of the QIIME 2 Moving Pictures data passed as
-stool on their oral *Prevotella* (docs/tried-on-public-data.md).
+first rule (when they hold less than 0.5 % gut-core genera).  Before
+*Prevotella* was left out of the core (as this text always said), 4 of the 9
+tongue samples of the QIIME 2 Moving Pictures data passed as stool on their
+oral *Prevotella* (docs/tried-on-public-data.md).
 
 This is a plausibility check, not a classifier of body sites: it cannot say
 that a sample *is* oral, only that it does not look like the stool the scores

@@ -91,11 +91,11 @@ _KIND_OF_UNIT = {"reads": "counts", "fraction": "fraction"}
 _ELEMENT_TYPE = re.compile(r'"matrix_element_type"\s*:\s*"([A-Za-z]+)"')
 
 
-
 #: How to give a table of feature ids its taxonomy (the web app, which reads
 #: one file at a time, says it in its own words).
 TAXONOMY_PAIR_HINT = ("read the table together with its FeatureData[Taxonomy] .qza or taxonomy.tsv (for example "
                       "gutbalance.read([table, taxonomy])), or use a table collapsed to taxa")
+
 
 def _parse_hdf5(data: bytes):
     """The parts of the BIOM table in HDF5 bytes (matrix, ids, metadata), or

@@ -75,8 +75,6 @@ FEATURE_RANK_FIELD_HINT = (
     "with the API's upload) and upload the file again"
 )
 
-#: The library's refusals end with the command line's way out; the web app
-#: says its own instead (or nothing, where it has none): (command line, web).
 #: How the web app reads a QIIME 2 table of ASV ids: zipped with its taxonomy (:func:`_read_zip_of_profiles`).
 WEB_PAIR_WAY = ("upload one zip holding the table and its FeatureData[Taxonomy] (taxonomy.qza or taxonomy.tsv), "
                 "which are read together as gutbalance analyze table.qza taxonomy.qza reads them")
@@ -84,6 +82,8 @@ WEB_PAIR_WAY = ("upload one zip holding the table and its FeatureData[Taxonomy] 
 WEB_TAXONOMY_WAYS = ("collapse the table to taxa (qiime taxa collapse, to genus or species level) and upload that "
                      "artifact, or score the pair on the command line (gutbalance analyze table.qza taxonomy.qza)")
 
+#: The library's refusals end with the command line's way out; the web app
+#: says its own instead (or nothing, where it has none): (command line, web).
 _WEB_WORDING = (
     ("; use --format to force one", ""),
     ("; use --format to choose", "; the web app cannot tell which"),

@@ -48,9 +48,9 @@ hdf5_bytes = lazy("gutbalance.io.biom_table:hdf5_bytes")
 _TABLE_TYPES = {"FeatureTable[Frequency]": None, "FeatureTable[RelativeFrequency]": "relative"}
 
 
-
 #: What to do with a taxonomy artifact read alone (the web app says it in its own words).
 TAXONOMY_ARTIFACT_HINT = "read it together with its FeatureTable artifact (for example gutbalance.read([table.qza, taxonomy.qza]))"
+
 
 def sniff(source: Source) -> bool:
     """Whether ``source`` is a QIIME 2 artifact: any ``.qza`` zip, or a zip with a ``<uuid>/metadata.yaml``."""
