@@ -11,8 +11,14 @@ missing; the samples only the gut-evidence rule flags (less than
 ``min_gut_evidence_share`` in the gut core, no other site ahead); the least
 gut-core share of the samples called stool (the derivation of
 ``min_gut_evidence_share`` in ``data/sample_checks.tsv``: a tenth of the least
-of the stool of ../shared/data, rounded down to the half percent) and the least
-pillar ``coverage``;
+of the stool of ../shared/data, rounded down to the half percent), the least
+pillar ``coverage`` and the least ``reach`` (the share of the abundance the
+pillars' knowledge reaches, ``gutbalance.pillars.reached_taxa``) with the
+samples whose pillars go missing below ``min_reach``; at the end, the least
+reach of the stool of ../shared/data (the MDSINE2 mice's 16S table cut at
+genus and at family rank included, without the germ-free days 0 and 0.5 before
+colonisation) and a tenth of it rounded down to the percent (the derivation of
+``min_reach``);
 for the Moving Pictures data (gut, tongue, palms of two people) and
 David et al. 2014 (stool of people, foods, ITS runs) the confusion by what the
 sample is; how many are warned for too few classified reads; and, per input
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import io
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -45,7 +52,10 @@ DAVID = "mlrepo_david/datasets/david"
 HMP_SITES = "biobakeryutils_jl/test/files/metaphlan"
 #: MetaPhlAn test profiles of taxpasta (taxprofiler/taxpasta : tests/data/metaphlan/).
 TAXPASTA = "taxpasta/tests/data/metaphlan"
-#: name -> (root, paths): "shared" under ../shared/data, else under DATA_ROOT.
+#: MDSINE2's healthy-donor gnotobiotic mice (16S ASV counts, SILVA lineages), under ../shared/data.
+MDSINE2 = "dynamics/mdsine2_gibson_healthy"
+#: name -> (root, paths): "shared" under ../shared/data, "mdsine2" (paths: the rank its lineages are cut at)
+#: there too, else under DATA_ROOT.
 SETS: dict[str, tuple[str, list[str]]] = {
     "kefir (MetaPhlAn 3, stool)": ("shared", ["profiles/kefir_metaphlan3"]),
     "prebiotics (in vitro faecal fermentation)": ("shared", ["profiles/prebiotics_metaphlan3"]),
@@ -54,6 +64,9 @@ SETS: dict[str, tuple[str, list[str]]] = {
     "Franzosa 2019 IBD (stool)": ("shared", ["labelled/franzosa2019_ibd/species.tsv"]),
     "iHMP IBDMDB (stool)": ("shared", ["labelled/ihmp_ibdmdb2019/species.tsv"]),
     "MetAML 4 studies (stool)": ("shared", ["labelled/metaml_pasolli2016/abundance.csv"]),
+    "GMWI2 example SRR1761667 (stool)": ("shared", ["gmwi2/SRR1761667_metaphlan.txt"]),
+    "MDSINE2 mice, 16S cut at genus (stool)": ("mdsine2", ["Genus"]),
+    "MDSINE2 mice, 16S cut at family (stool)": ("mdsine2", ["Family"]),
     "GAN-GMHI validation (stool)": ("outside", ["gan_gmhi/tables/validation_abundance.csv"]),
     "bioBakery HMP2 (stool)": ("outside", ["biobakery_workflows/examples/tutorial/stats_vis/input/"
                                            "metaphlan_taxonomic_profiles.tsv"]),
@@ -86,6 +99,21 @@ def _read(paths: list[Path]) -> gutbalance.Cohort:
         return gutbalance.read(paths)
 
 
+def _mdsine2(rank: str) -> gutbalance.Cohort:
+    """MDSINE2's mice with each ASV's SILVA lineage cut at ``rank`` (a 16S genus
+    or family table of stool; the family one is what the simulator's family-rank
+    forecasts score), without days 0 and 0.5: germ-free mice before
+    colonisation, which MDSINE2's protocol leaves out too."""
+    folder = SHARED / MDSINE2
+    taxonomy = pd.read_csv(folder / "silva_species.tsv", sep="\t", index_col=0, dtype=str)
+    with tempfile.TemporaryDirectory() as tmp:
+        cut = Path(tmp) / "taxonomy.tsv"
+        taxonomy.loc[:, "Kingdom":rank].to_csv(cut, sep="\t", index_label="")
+        cohort = _read([folder / "counts.tsv", cut])
+    days = pd.read_csv(folder / "metadata.tsv", sep="\t", index_col=0)["time"].reindex(cohort.sample_names)
+    return cohort.subset(list(days.index[days >= 1]))
+
+
 def _what_it_is(name: str, samples: pd.Index, root: Path) -> pd.Series | None:
     """What each sample is, where the data say so."""
     if name.startswith("Moving Pictures"):
@@ -108,31 +136,41 @@ def _names(index: pd.Index) -> str:
     return ", ".join(map(str, index[:6])) + (" ..." if len(index) > 6 else "")
 
 
-def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index]:
-    """The gut-evidence and coverage figures of one data set (this checkout only)."""
+def _evidence(cohort: gutbalance.Cohort, flag: pd.Series) -> tuple[str, pd.Index, pd.Series | None, pd.Index]:
+    """The gut-evidence, coverage and reach figures of one data set (this checkout only)."""
     limits = sample_type.thresholds()
     shares = sample_type.site_shares(cohort)
     gut = shares["gut"]
     elsewhere = shares[list(sample_type.SITES)].max(axis=1)
     alone = gut.index[(gut < limits["min_gut_evidence_share"]) & ~(elsewhere > gut)]
     stool = gut[flag.fillna(False).astype(bool)]
-    coverage = pillar_scores(cohort, contributions=False).scores["coverage"]
+    result = pillar_scores(cohort, contributions=False)
+    coverage = result.scores["coverage"]
     text = f"flagged by the gut-evidence rule alone: {len(alone)}" + (f" ({_names(alone)})" if len(alone) else "")
     if len(stool):
         text += f"; least gut-core share of those called stool {stool.min():.4f} ({stool.idxmin()})"
-    return text + f"; least coverage {coverage.min():.4f} ({coverage.idxmin()})", alone
+    text += f"; least coverage {coverage.min():.4f} ({coverage.idxmin()})"
+    reach = getattr(result, "reach", None)
+    if reach is None:  # an older checkout
+        return text, alone, None, pd.Index([])
+    # An empty sample (nothing bacterial) was missing already, for that reason.
+    scant = reach.index[(reach < limits["min_reach"]) & result.scores["training_confidence"].notna()]
+    text += (f"; least reach {reach.min():.4f} ({reach.idxmin()}); pillars missing below min_reach: {len(scant)}"
+             + (f" ({_names(scant)})" if len(scant) else ""))
+    return text, alone, reach, scant
 
 
 def main() -> int:
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/work/outside-data")
     depth = getattr(sample_type, "classified_reads", None)
+    stool_reach: list[tuple[float, str, str]] = []
     for name, (where, relative) in SETS.items():
-        base = SHARED if where == "shared" else root
-        paths = [base / r for r in relative]
+        base = root if where == "outside" else SHARED
+        paths = [base / MDSINE2] if where == "mdsine2" else [base / r for r in relative]
         if not all(p.exists() for p in paths):
-            say(f"{name}: skipped, {relative[0]} absent")
+            say(f"{name}: skipped, {paths[0]} absent")
             continue
-        cohort = _read(paths)
+        cohort = _mdsine2(relative[0]) if where == "mdsine2" else _read(paths)
         flag = sample_type.stool_like(cohort)["stool_like"]
         line = (f"{name}: {cohort.n_samples} samples; stool_like True {int((flag == True).sum())}, "  # noqa: E712
                 f"False {int((flag == False).sum())}, missing {int(flag.isna().sum())}")  # noqa: E712
@@ -148,11 +186,14 @@ def main() -> int:
         say(line)
         kinds = _what_it_is(name, flag.index, root)
         if "min_gut_evidence_share" in sample_type.thresholds():
-            text, alone = _evidence(cohort, flag)
+            text, alone, reach, scant = _evidence(cohort, flag)
             say("  " + text)
+            if reach is not None and where != "outside" and "stool" in name:
+                stool_reach.append((float(reach.min()), str(reach.idxmin()), name))
             if kinds is not None:
                 say(f"  by what the sample is, flagged by the gut-evidence rule alone: "
-                    f"{kinds[alone].value_counts().to_dict()}")
+                    f"{kinds[alone].value_counts().to_dict()}, pillars missing below min_reach: "
+                    f"{kinds[scant].value_counts().to_dict()}")
         if kinds is not None:
             table = pd.crosstab(kinds, flag.astype("object").where(flag.notna(), "missing"), dropna=False)
             say("  called stool_like, by what the sample is:\n  " + table.to_string().replace("\n", "\n  "))
@@ -162,6 +203,12 @@ def main() -> int:
                 warned = pd.crosstab(kinds, below.where(reads.notna(), "not checked (no observed reads)"))
                 say("  fewer than the least classified reads (True), by what the sample is:\n  "
                     + warned.to_string().replace("\n", "\n  "))
+    if stool_reach:
+        value, sample, name = min(stool_reach)
+        say(f"least reach of the stool of ../shared/data: {value:.4f} ({sample}, {name}); a tenth of it rounded "
+            f"down to the percent: {np.floor(value / 10 * 100) / 100:.2f} (min_reach in data/sample_checks.tsv: "
+            f"{sample_type.thresholds()['min_reach']:.2f}); then "
+            + ", ".join(f"{v:.3f} ({s}, {n})" for v, s, n in sorted(stool_reach)[1:]))
     return 0
 
 

@@ -41,7 +41,7 @@ from .indices.resolution import check_asked_rank, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
-from .pillars import PILLARS, component_labels, pillar_scores
+from .pillars import EMPTY_REASON, PILLARS, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
 from .scores_table import (
@@ -244,7 +244,7 @@ def score_with_contributions(
         raw_json=raw_json,
     )
     table = pd.concat([result.scores, table], axis=1)
-    missing = _missing(table, reasons, diversity_reason)
+    missing = _missing(table, reasons, diversity_reason, result.missing)
     stool, warned = sample_warnings(cohort)
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS + TRAIL_COLUMNS]
     text = pd.DataFrame({"diversity_rank": table["diversity_rank"]}, index=table.index)
@@ -266,8 +266,13 @@ def score_with_contributions(
     return table, _explain(cohort, result.contributions, gmwi2=gmwi2, missing=missing, warnings=warned, raw=raw_json)
 
 
-def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None) -> list[dict]:
-    """Per sample, ``{column: why it is missing}`` for every NaN score."""
+def _missing(
+    table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reason: pd.Series | None,
+    pillar_reason: pd.Series | None = None,
+) -> list[dict]:
+    """Per sample, ``{column: why it is missing}`` for every NaN score;
+    ``pillar_reason`` is :attr:`PillarResult.missing` (why a sample's pillars
+    are missing: nothing bacterial, or too little reached by the knowledge base)."""
     out: list[dict] = [{} for _ in range(len(table))]
     for column, why in reasons.items():
         for i in np.flatnonzero(why.to_numpy(dtype=object) != ""):
@@ -278,10 +283,12 @@ def _missing(table: pd.DataFrame, reasons: dict[str, pd.Series], diversity_reaso
                 if column in table:
                     out[i][column] = diversity_reason.iat[int(i)]
     pillars = table[["immune_support", *PILLARS]].isna().to_numpy()
+    because = (pillar_reason.to_numpy(dtype=object) if pillar_reason is not None
+               else np.full(len(table), "", dtype=object))
     for i in np.flatnonzero(pillars.any(axis=1)):
         for column, gone in zip(["immune_support", *PILLARS], pillars[i], strict=True):
             if gone:
-                out[i].setdefault(column, "no bacterial or archaeal abundance to score")
+                out[i].setdefault(column, because[i] or EMPTY_REASON)
     return out
 
 

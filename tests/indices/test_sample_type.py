@@ -122,7 +122,7 @@ def test_a_bad_marker_row_is_named_by_its_line(row, message):
 
 def test_the_thresholds_come_from_the_cited_table():
     assert thresholds() == {"min_gut_core_share": 0.10, "min_classified_reads": 1250.0,
-                            "min_gut_evidence_share": 0.005}
+                            "min_gut_evidence_share": 0.005, "min_reach": 0.03}
 
 
 _CLOACIMONAS = ("k__Bacteria|p__Candidatus_Cloacimonetes|c__Candidatus_Cloacimonetes_unclassified|"

@@ -87,7 +87,7 @@ def thresholds() -> dict[str, float]:
             out[str(row["name"])] = float(row["value"])
         except ValueError:
             raise table.error(f"{row['value']!r} is not a number", line=int(row["line"]), column="value") from None
-    for name in ("min_gut_core_share", "min_gut_evidence_share", "min_classified_reads"):
+    for name in ("min_gut_core_share", "min_gut_evidence_share", "min_classified_reads", "min_reach"):
         if name not in out:
             raise table.error(f"no row {name!r}")
     return out

@@ -56,7 +56,9 @@ from ..indices.dysbiosis import dysbiosis as dysbiosis_score
 from ..indices.gmhi import gmhi_table
 from ..indices.gmwi2 import gmwi2_table
 from ..indices.resolution import MIN_RESOLVED_SHARE
-from ..knowledge import load_knowledge, trait_matrix
+from ..indices.sample_type import thresholds as sample_thresholds
+from ..json_text import RawJSON
+from ..knowledge import TraitMatrix, load_knowledge, trait_matrix
 from ..knowledge.schema import PILLARS, TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
 from .contribution_text import expanded, listed_json
@@ -73,6 +75,8 @@ __all__ = [
     "parameters",
     "pillar_scores",
     "pillar_traits",
+    "reach_floor",
+    "reached_taxa",
 ]
 
 #: Domains the knowledge base describes; viruses and eukaryotes are left out
@@ -346,6 +350,11 @@ class PillarResult:
     #: :class:`~gutbalance.json_text.RawJSON` when asked for as text.
     contributions: dict[str, dict[str, Any]]
     components: pd.DataFrame | None = None
+    #: Per sample, the share of the bacterial and archaeal abundance the
+    #: pillars' knowledge reaches (:func:`reached_taxa`); 0 for an empty sample.
+    reach: pd.Series | None = None
+    #: Per sample, why its pillars and immune_support are missing ("" where scored).
+    missing: pd.Series | None = None
 
 
 #: Plain-language names of the traits behind each contribution (reports show them).
@@ -730,6 +739,49 @@ def reweighting(components: pd.DataFrame, cal: dict, pillar: str) -> np.ndarray 
     return factor
 
 
+#: Ranks through which the pillars' knowledge reaches a taxon besides its own:
+#: the fallbacks the pillars lean on (a species' genus and family rows; a
+#: strain's species row).  An order, class or phylum row is a fallback too,
+#: but one that says little of a taxon below it (RANK_CONFIDENCE 0.3-0.1).
+REACH_RANKS: tuple[str, ...] = ("strain", "species", "genus", "family")
+
+
+def reached_taxa(taxa: pd.DataFrame, traits: TraitMatrix) -> np.ndarray:
+    """Per taxon (rows of ``traits``), whether the pillars' knowledge reaches it:
+    a trait some pillar's components read (:func:`pillar_traits`) is known for
+    it at its own rank or through its genus or family (:data:`REACH_RANKS`).
+
+    Unlike ``coverage`` (any trait, found at species or genus rank), this
+    follows the rank of the input: a family-rank profile (a 16S family table,
+    the simulator's MDSINE2 forecasts) is reached through its families' rows.
+    """
+    reads = frozenset().union(*pillar_traits().values())
+    at = traits.resolved_rank[[t for t in traits.resolved_rank.columns if t in reads]].to_numpy(dtype=object)
+    own = taxa["rank"].reindex(traits.resolved_rank.index).to_numpy(dtype=object)[:, None]
+    known = at != ""
+    return (known & (np.isin(at, REACH_RANKS) | (at == own))).any(axis=1)
+
+
+def reach_floor() -> float:
+    """Least share of a sample's abundance the pillars' knowledge must reach
+    for its pillars and immune_support to be scored (``min_reach`` of
+    ``indices/data/sample_checks.tsv``: a tenth of the least reach of the real
+    stool of ../shared/data, rounded down to the percent)."""
+    return sample_thresholds()["min_reach"]
+
+
+def _scant_reason(reach: float, floor: float) -> str:
+    return (
+        f"the knowledge base reaches only {reach:.2%} of the bacterial and archaeal abundance (a trait a pillar "
+        f"reads, known for the taxon itself or its genus or family; the pillars need {floor:.0%}, a tenth of the "
+        "least of real stool): too little of the sample to score"
+    )
+
+
+#: Why the pillars of a sample with nothing bacterial or archaeal are missing.
+EMPTY_REASON = "no bacterial or archaeal abundance to score"
+
+
 def pillar_scores(
     cohort: Cohort,
     *,
@@ -771,7 +823,11 @@ def pillar_scores(
         weighted by how specific the knowledge is) and
         ``coverage`` (share of abundance with any trait known at species or
         genus level).  A sample with nothing bacterial or archaeal gets NaN
-        (there is nothing to score).
+        (there is nothing to score); so do the pillars and immune_support of
+        a sample whose ``reach`` (the share of its abundance the pillars'
+        knowledge reaches, :func:`reached_taxa`) is below
+        :func:`reach_floor`, whose confidences and coverage stay.  ``reach``
+        and ``missing`` (the reason, "" where scored) are per sample.
     """
     prm = parameters()
     cal = calibration()
@@ -798,12 +854,29 @@ def pillar_scores(
         cols = [c for c in scores.columns if c != "coverage"]
         scores.loc[empty, cols] = np.nan
         scores.loc[empty, "coverage"] = 0.0
+    # Too little of the sample reached by the knowledge base (below the floor
+    # measured on real stool, data/sample_checks.tsv min_reach): the pillars
+    # would describe a sliver of it, so they are missing, not scored.
+    reach = np.asarray(P @ reached_taxa(taxa, traits).astype(float)).ravel()
+    floor = reach_floor()
+    scant = ~empty & (reach < floor)
+    if scant.any():
+        scores.loc[scant, ["immune_support", *PILLARS]] = np.nan
+    missing = np.where(empty, EMPTY_REASON, "").astype(object)
+    for i in np.flatnonzero(scant):
+        missing[i] = _scant_reason(float(reach[i]), floor)
 
     listed = (
         _contributions(inputs, comps, taxa, cohort.sample_names, cal, prm, top=top, raw=raw_json)
         if contributions else {}
     )
-    return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps)
+    # No score, no taxa listed as moving it.
+    for sample in np.asarray(cohort.sample_names, dtype=object)[scant] if listed else []:
+        listed[sample] = {key: RawJSON(b"[]") if raw_json else [] for key in listed[sample]}
+    index = scores.index
+    return PillarResult(scores=scores, shares=inputs.F, contributions=listed, components=comps,
+                        reach=pd.Series(reach, index=index, name="reach"),
+                        missing=pd.Series(missing, index=index, name="missing", dtype=object))
 
 
 def _contributions(
