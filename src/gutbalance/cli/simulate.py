@@ -110,6 +110,8 @@ def _write(result, outdir) -> None:
     paths["html"] = write_text_atomic(render_simulation_report(result), Path(outdir) / "simulation.html")
     for kind, path in paths.items():
         click.echo(f"{kind}: {path}")
+    if result.pillars_missing:
+        click.echo(result.pillars_missing)
 
 
 COMMANDS = [simulate]

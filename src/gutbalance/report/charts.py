@@ -609,6 +609,16 @@ def roc_chart(
 # --- simulated trajectories ---------------------------------------------------------------
 
 
+def _finite_runs(finite: np.ndarray) -> list[slice]:
+    """The runs of consecutive True in ``finite``, as slices.
+
+    >>> _finite_runs(np.array([True, True, False, True]))
+    [slice(0, 2, None), slice(3, 4, None)]
+    """
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(int), [0]])))
+    return [slice(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
 def line_chart(
     times: np.ndarray,
     series: dict[str, tuple[np.ndarray, np.ndarray | None, np.ndarray | None]],
@@ -644,7 +654,8 @@ def line_chart(
             y_hi = y_lo + 1
     else:
         allv = np.concatenate(values) if values else np.array([0.0, 1.0])
-        y_lo, y_hi = (float(np.nanmin(allv)), float(np.nanmax(allv))) if ylim is None else ylim
+        allv = allv[np.isfinite(allv)] if np.isfinite(allv).any() else np.array([0.0, 1.0])
+        y_lo, y_hi = (float(allv.min()), float(allv.max())) if ylim is None else ylim
         if y_hi <= y_lo:
             y_hi = y_lo + 1
 
@@ -691,15 +702,19 @@ def line_chart(
                    f'<title>{escape(label)}</title></line>')
     for i, (label, (vals, lo, hi)) in enumerate(series.items()):
         color = SERIES_PALETTE[i % len(SERIES_PALETTE)]
-        if lo is not None and hi is not None:
-            xs = X(t)
-            upper = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, Y(hi)))
-            lower = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs[::-1], Y(lo)[::-1]))
-            out.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.18" stroke="none"/>')
-        pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(X(t), Y(vals)))
-        out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.8"><title>{escape(label)}</title></polyline>')
+        vals = np.asarray(vals, float)
+        # A missing value (a score the sample lacks, NaN) is no point: the line breaks there.
+        for run in _finite_runs(np.isfinite(vals)):
+            if lo is not None and hi is not None and np.isfinite(lo[run]).all() and np.isfinite(hi[run]).all():
+                xs = X(t[run])
+                upper = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, Y(hi[run])))
+                lower = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs[::-1], Y(lo[run])[::-1]))
+                out.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.18" stroke="none"/>')
+            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(X(t[run]), Y(vals[run])))
+            out.append(f'<polyline points="{pts}" fill="none" stroke="{color}" stroke-width="1.8"><title>{escape(label)}</title></polyline>')
         ly = top + 10 + i * 16
+        shown = label if np.isfinite(vals).any() else f"{label} (missing)"
         out.append(f'<line x1="{left + pw + 12}" x2="{left + pw + 30}" y1="{ly}" y2="{ly}" stroke="{color}" stroke-width="3"/>')
-        out.append(f'<text x="{left + pw + 36}" y="{ly + 4}">{escape(label)}</text>')
+        out.append(f'<text x="{left + pw + 36}" y="{ly + 4}">{escape(shown)}</text>')
     out.append("</svg>")
     return Markup("\n".join(out))

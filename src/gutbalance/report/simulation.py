@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..pillars import PILLARS
@@ -111,8 +112,10 @@ def _pillar_table(result, key: list[float]) -> pd.DataFrame | None:
         lo = result.pillar_bands["p05"].set_index("time").loc[key]
         hi = result.pillar_bands["p95"].set_index("time").loc[key]
         for col in lo.columns:
-            pil[col] = [f"{v:.0f} ({a:.0f}-{b:.0f})" for v, a, b in zip(pil[col], lo[col], hi[col])]
-    return pil
+            pil[col] = [f"{v:.0f} ({a:.0f}-{b:.0f})" if np.isfinite(v) else "missing"
+                        for v, a, b in zip(pil[col], lo[col], hi[col])]
+    # A missing score (the page says why, SimulationResult.pillars_missing) is no number.
+    return pil.astype(object).where(pil.notna(), "missing")
 
 
 def _state_table(result, key: list[float]) -> pd.DataFrame:

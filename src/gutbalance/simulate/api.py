@@ -31,7 +31,7 @@ from .gut_immune import (
 from .integrate import Pulse
 from .parameters import lookup, probiotic_table
 from .personal import guild_abundances
-from .pillars import PILLARS, VirtualProfiles, simulated_pillars
+from .pillars import PILLARS, VirtualProfiles, simulated_missing, simulated_pillars
 from .scenario import Scenario
 
 QUANTILES = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
@@ -67,6 +67,10 @@ class SimulationResult:
         ``per_pillar`` the same for each pillar, and ``definition``.
     notes
         Provenance and assumptions worth showing next to the results.
+    pillars_missing
+        Why pillar scores are missing on some days, as ``gutbalance analyze``
+        says it (a profile the knowledge base reaches too little of), with how
+        many days; "" when every day is scored.
     """
 
     model: str
@@ -80,6 +84,7 @@ class SimulationResult:
     recovery: dict | None = None
     subject: str = ""
     notes: list[str] = field(default_factory=list)
+    pillars_missing: str = ""
 
     @property
     def state_columns(self) -> list[str]:
@@ -128,6 +133,19 @@ class SimulationResult:
                         table[f"{col}_{q}"] = frame[col].to_numpy()
             paths["pillars"] = write_table_atomic(table, out / "pillars.tsv", index=False)
         return paths
+
+
+def missing_text(times: np.ndarray, reasons: list[str]) -> str:
+    """What :attr:`SimulationResult.pillars_missing` says: on how many of the
+    days ``times`` the pillars are missing (``reasons``: one per day, "" where
+    scored), from which day, and why (the first day's reason)."""
+    gone = [i for i, why in enumerate(reasons) if why]
+    if not gone:
+        return ""
+    first = gone[0]
+    when = "on every day" if len(gone) == len(reasons) else (
+        f"on {len(gone)} of {len(reasons)} days, from day {float(times[first]):g}")
+    return f"Pillar scores missing {when}: {reasons[first]}"
 
 
 def _frame(times: np.ndarray, values: np.ndarray, columns: list[str]) -> pd.DataFrame:
@@ -325,15 +343,18 @@ def simulate(
     start = person(profile, scenario, sample=sample, guilds=guilds)
     central = load_parameters(1, pathogen=start.pathogen)
     times, states, state0 = run_person(start, central, scenario, atol=atol)
+    central_pillars = simulated_pillars(start.virtual, states[0])
     result = SimulationResult(
         model="gut-immune",
         trajectory=_frame(times, states[0], STATE),
         scenario=scenario,
-        pillars=_frame(times, simulated_pillars(start.virtual, states[0]), PILLARS),
+        pillars=_frame(times, central_pillars, PILLARS),
         start=pd.Series(state0[0], index=STATE),
         subject=start.subject,
         notes=start.notes,
     )
+    if np.isnan(central_pillars).any():
+        result.pillars_missing = missing_text(times, simulated_missing(start.virtual, states[0]))
     if draws:
         if draws < 2:
             raise SimulationError("an ensemble needs at least 2 draws")
@@ -343,7 +364,9 @@ def simulate(
         result.bands = _bands(times, ens, STATE)
         result.pillar_bands = _bands(times, ens_scores, PILLARS)
         result.draws = draws
-        result.recovery = recovery(ens_scores)
+        # No recovery where a draw's first or last day has no pillars to compare (NaN would read "recovered").
+        if not np.isnan(ens_scores[:, [0, -1], :]).any():
+            result.recovery = recovery(ens_scores)
     return result
 
 

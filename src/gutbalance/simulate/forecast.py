@@ -22,9 +22,9 @@ from ..cohort import SampleProfile, build_cohort
 from ..errors import SimulationError
 from ..io import read
 from ..pillars import PILLARS
-from ..scores import score
+from ..scores import parse_missing, score
 from ..taxonomy import parse_lineage
-from .api import SimulationResult, _bands, _frame
+from .api import SimulationResult, _bands, _frame, missing_text
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
 from .scenario import AntibioticCourse, Scenario
 
@@ -185,7 +185,9 @@ def forecast_model(
         result.bands = _bands(times, ens, list(model.taxa) + ["total"])
         result.draws = model.n_members
     if model.lineages and any(model.lineages):
-        result.pillars = composition_pillars(x, model.lineages, times)
+        reasons: list[str] = []
+        result.pillars = composition_pillars(x, model.lineages, times, missing=reasons)
+        result.pillars_missing = missing_text(times, reasons)
         if ensemble and model.n_members:
             per_member = [composition_pillars(e[:, :-1], model.lineages, times) for e in ens]
             stacked = np.stack([p.drop(columns="time").to_numpy() for p in per_member])
@@ -195,8 +197,9 @@ def forecast_model(
     return result
 
 
-def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray):
-    """The five pillars of ``gutbalance analyze`` for each row of ``x`` (taxa with these lineages)."""
+def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray, *, missing: list[str] | None = None):
+    """The five pillars of ``gutbalance analyze`` for each row of ``x`` (taxa with these lineages);
+    ``missing``, when given, is filled with each row's reason for missing pillars ("" where scored)."""
 
     keep = [i for i, lin in enumerate(lineages) if lin]
     parsed = [parse_lineage(lineages[i]) for i in keep]
@@ -205,6 +208,8 @@ def composition_pillars(x: np.ndarray, lineages: list[str], times: np.ndarray):
         total = row.sum()
         profiles.append(SampleProfile(sample=f"t{k}", lineages=parsed, abundance=list(row / total if total > 0 else row)))
     table = score(build_cohort(profiles))
+    if missing is not None:
+        missing.extend(parse_missing(cell).get(PILLARS[0], "") for cell in table["missing"])
     frame = pd.DataFrame({"time": times})
     for col in PILLARS:
         frame[col] = table[col].to_numpy()

@@ -271,6 +271,18 @@ class VirtualProfiles:
         return out.reshape(*lead, len(PILLARS))
 
 
+def simulated_missing(virtual: VirtualProfiles, states: np.ndarray) -> list[str]:
+    """Per day of ``states`` (``(times, 20)``, day 0 first), why its pillars are
+    missing, as :func:`gutbalance.pillars.pillar_scores` says it ("" where scored)."""
+    s = np.asarray(states, dtype=np.float64)
+    share = s[:, STATE.index(GRAM_POSITIVE_SHARE)]
+    start = np.broadcast_to(s[:1, :N_MIC], (len(s), N_MIC))
+    cohort = virtual.cohort(s[:, :N_MIC], start, [f"virtual {i}" for i in range(len(s))], share,
+                            np.broadcast_to(share[:1], share.shape))
+    missing = _pillars.pillar_scores(cohort, contributions=False).missing
+    return [] if missing is None else [str(v) for v in missing]
+
+
 def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarray:
     """The five pillars ``(..., times, 5)`` of simulated states ``(..., times, 20)`` (day 0 first).
 
