@@ -59,12 +59,12 @@ BUGPHYZZ_VERSION = "bugphyzz 2024-02-19 export (waldronlab/bugphyzzExports, CC-B
 # bugphyzz Attribute_source -> (DOI of that source, evidence level when
 # bugphyzz's own code is 'unknown').  BacMap is absent on purpose: no DOI for it
 # was verified, so its rows are not imported.
+BAT_SOURCE = "https://github.com/bacteria-archaea-traits/bacteria-archaea-traits/tree/master/output/prepared_data"
 SOURCE_DOI = {
     "Bergey's Manual": "doi:10.1002/9781118960608",
     "ProTraits": "doi:10.1093/nar/gkw964",
     "The Microbe Directory": "doi:10.12688/gatesopenres.12772.1",
-    "https://github.com/bacteria-archaea-traits/bacteria-archaea-traits/tree/master/output/prepared_data":
-        "doi:10.1038/s41597-020-0497-4",
+    BAT_SOURCE: "doi:10.1038/s41597-020-0497-4",
     "Barcenilla_2000": "doi:10.1128/AEM.66.4.1654-1661.2000",
     "Asnicar_2021": "doi:10.1038/s41591-020-01183-8",
     "HeaverS_2018": "doi:10.1016/j.mib.2017.12.011",
@@ -108,15 +108,27 @@ def _taxon(rank: str, raw: str) -> str | None:
 
 
 # Which claim a bugphyzz row makes, for the conflict rule (resolve_conflicts):
-# the claims of one group exclude each other.  Aerophilicity: a strict
-# anaerobe ("anaerobic", "obligately anaerobic", as the import reads them)
-# against an oxygen-tolerant organism (facultatively anaerobic, aerobic,
-# microaerophilic), the split the obligate_anaerobe call makes.  "Aerobic"
+# the claims of one group exclude each other.  Aerophilicity: an anaerobe
+# ("anaerobic", "obligately anaerobic") against an oxygen-tolerant organism
+# (facultatively anaerobic, aerobic, microaerophilic), the split the
+# obligate_anaerobe call makes; a bacteria-archaea-traits "anaerobic", which
+# writes no strict-anaerobe call (below), still says the taxon is neither a
+# facultative anaerobe nor an aerobe, so it still conflicts with them.  "Aerobic"
 # next to "facultatively anaerobic" is no conflict: compilations call many
 # facultative anaerobes that grow in air aerobic (E. coli has both), and the
 # scores read both as oxygen-tolerant.  Pathogen: the animal pathogen flag, and
 # COGEM class 1, which means no known risk to humans or animals (the
 # pathogenicity_class trait, knowledge/schema.py), so "not a pathogen".
+# bacteria-archaea-traits (Madin et al. 2020, doi:10.1038/s41597-020-0497-4)
+# keeps "anaerobic" (its sources' "anaerobe", "Anaerobic", "AN") apart from
+# "obligate anaerobic" ("Obligate anaerobe", "Strict anaerobe", "strictanaero")
+# and "facultative" (data/conversion_tables/renaming_metabolism.csv of its
+# repository).  The bugphyzz export names only "anaerobic", "aerobic" and
+# "microaerophilic" for it: its "anaerobic" says the taxon is an anaerobe
+# (strict or aerotolerant, as *Cutibacterium acnes*), not that it is a strict
+# one, and its "aerobic" takes in the facultative anaerobes (129 of the 140
+# species ProTraits calls facultatively anaerobic that it also covers, E. coli
+# among them).  docs/knowledge-base.md, "bacteria-archaea-traits' anaerobic".
 AERO_CLAIM = {"anaerobic": "anaerobe", "obligately anaerobic": "anaerobe", "facultatively anaerobic": "tolerant",
               "aerobic": "tolerant", "obligately aerobic": "tolerant", "microaerophilic": "tolerant"}
 GRAM_CLAIM = {"gram stain negative": "negative", "gram stain positive": "positive"}
@@ -213,7 +225,13 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         # (Rigottier-Gois 2013), and 'not obligately anaerobic' alone left them
         # out of every oxygen penalty.  Microaerophiles (Campylobacter) need
         # reduced oxygen and get no aerobe call.
-        if kind in {"anaerobic", "obligately anaerobic"}:
+        if kind == "anaerobic" and rec.Attribute_source == BAT_SOURCE:
+            # bacteria-archaea-traits' "anaerobic" is any anaerobe whose
+            # strictness its source did not state (above AERO_CLAIM): not a
+            # facultative anaerobe, not an aerobe, but no strict-anaerobe call.
+            yield "facultative_anaerobe", 0.0, "", ""
+            yield "aerobe", 0.0, "", ""
+        elif kind in {"anaerobic", "obligately anaerobic"}:
             yield "obligate_anaerobe", 1.0, "", ""
             yield "facultative_anaerobe", 0.0, "", ""
             yield "aerobe", 0.0, "", ""
