@@ -12,7 +12,8 @@ provenance in the header:
   its genus reaches human stool under any of its names (``in_stool_genus``);
   calls that contradict each other are settled by the conflict rule
   (``resolve_conflicts``, docs/knowledge-base.md, "Renamed species and
-  contradicting bugphyzz calls").
+  contradicting bugphyzz calls"); a genus call its own species all contradict
+  is left out (``drop_contradicted_genus_calls``).
 - ``knowledge/data/vital2014.tsv``  butyrate-pathway genomes (Vital et al. 2014).
 - ``knowledge/data/braccia2021_h2s.tsv``  H2S production (any route) and dissimilatory
   sulfate/sulfite reduction calls (Braccia et al. 2021).
@@ -59,12 +60,12 @@ BUGPHYZZ_VERSION = "bugphyzz 2024-02-19 export (waldronlab/bugphyzzExports, CC-B
 # bugphyzz Attribute_source -> (DOI of that source, evidence level when
 # bugphyzz's own code is 'unknown').  BacMap is absent on purpose: no DOI for it
 # was verified, so its rows are not imported.
+BAT_SOURCE = "https://github.com/bacteria-archaea-traits/bacteria-archaea-traits/tree/master/output/prepared_data"
 SOURCE_DOI = {
     "Bergey's Manual": "doi:10.1002/9781118960608",
     "ProTraits": "doi:10.1093/nar/gkw964",
     "The Microbe Directory": "doi:10.12688/gatesopenres.12772.1",
-    "https://github.com/bacteria-archaea-traits/bacteria-archaea-traits/tree/master/output/prepared_data":
-        "doi:10.1038/s41597-020-0497-4",
+    BAT_SOURCE: "doi:10.1038/s41597-020-0497-4",
     "Barcenilla_2000": "doi:10.1128/AEM.66.4.1654-1661.2000",
     "Asnicar_2021": "doi:10.1038/s41591-020-01183-8",
     "HeaverS_2018": "doi:10.1016/j.mib.2017.12.011",
@@ -108,15 +109,27 @@ def _taxon(rank: str, raw: str) -> str | None:
 
 
 # Which claim a bugphyzz row makes, for the conflict rule (resolve_conflicts):
-# the claims of one group exclude each other.  Aerophilicity: a strict
-# anaerobe ("anaerobic", "obligately anaerobic", as the import reads them)
-# against an oxygen-tolerant organism (facultatively anaerobic, aerobic,
-# microaerophilic), the split the obligate_anaerobe call makes.  "Aerobic"
+# the claims of one group exclude each other.  Aerophilicity: an anaerobe
+# ("anaerobic", "obligately anaerobic") against an oxygen-tolerant organism
+# (facultatively anaerobic, aerobic, microaerophilic), the split the
+# obligate_anaerobe call makes; a bacteria-archaea-traits "anaerobic", which
+# writes no strict-anaerobe call (below), still says the taxon is neither a
+# facultative anaerobe nor an aerobe, so it still conflicts with them.  "Aerobic"
 # next to "facultatively anaerobic" is no conflict: compilations call many
 # facultative anaerobes that grow in air aerobic (E. coli has both), and the
 # scores read both as oxygen-tolerant.  Pathogen: the animal pathogen flag, and
 # COGEM class 1, which means no known risk to humans or animals (the
 # pathogenicity_class trait, knowledge/schema.py), so "not a pathogen".
+# bacteria-archaea-traits (Madin et al. 2020, doi:10.1038/s41597-020-0497-4)
+# keeps "anaerobic" (its sources' "anaerobe", "Anaerobic", "AN") apart from
+# "obligate anaerobic" ("Obligate anaerobe", "Strict anaerobe", "strictanaero")
+# and "facultative" (data/conversion_tables/renaming_metabolism.csv of its
+# repository).  The bugphyzz export names only "anaerobic", "aerobic" and
+# "microaerophilic" for it: its "anaerobic" says the taxon is an anaerobe
+# (strict or aerotolerant, as *Cutibacterium acnes*), not that it is a strict
+# one, and its "aerobic" takes in the facultative anaerobes (129 of the 140
+# species ProTraits calls facultatively anaerobic that it also covers, E. coli
+# among them).  docs/knowledge-base.md, "bacteria-archaea-traits' anaerobic".
 AERO_CLAIM = {"anaerobic": "anaerobe", "obligately anaerobic": "anaerobe", "facultatively anaerobic": "tolerant",
               "aerobic": "tolerant", "obligately aerobic": "tolerant", "microaerophilic": "tolerant"}
 GRAM_CLAIM = {"gram stain negative": "negative", "gram stain positive": "positive"}
@@ -213,7 +226,13 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         # (Rigottier-Gois 2013), and 'not obligately anaerobic' alone left them
         # out of every oxygen penalty.  Microaerophiles (Campylobacter) need
         # reduced oxygen and get no aerobe call.
-        if kind in {"anaerobic", "obligately anaerobic"}:
+        if kind == "anaerobic" and rec.Attribute_source == BAT_SOURCE:
+            # bacteria-archaea-traits' "anaerobic" is any anaerobe whose
+            # strictness its source did not state (above AERO_CLAIM): not a
+            # facultative anaerobe, not an aerobe, but no strict-anaerobe call.
+            yield "facultative_anaerobe", 0.0, "", ""
+            yield "aerobe", 0.0, "", ""
+        elif kind in {"anaerobic", "obligately anaerobic"}:
             yield "obligate_anaerobe", 1.0, "", ""
             yield "facultative_anaerobe", 0.0, "", ""
             yield "aerobe", 0.0, "", ""
@@ -298,6 +317,9 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
     frame, contested = resolve_conflicts(frame)
     for (taxon, rank, group), claims in sorted(contested.items()):
         print(f"bugphyzz: {rank} {taxon}: {group} contested ({claims}); no call kept")
+    frame, overruled = drop_contradicted_genus_calls(frame)
+    for (genus, group), (claim, n) in sorted(overruled.items()):
+        print(f"bugphyzz: genus {genus}: {group} call '{claim}' contradicted by {n} of its species; no call kept")
     frame = frame[COLUMNS]
     # Lookup uses only the strongest evidence level of a (taxon, trait); weaker
     # rows would never be read, so they are not written.
@@ -332,7 +354,8 @@ def resolve_conflicts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str
     breaks no tie either: ours is mapped from bugphyzz's codes.  A species is
     not weighed against its genus's rows: bugphyzz's genus rows have errors of
     their own (*Bacillus* "anaerobic, always"), and letting them overrule
-    species calls dropped 470 rows, most of them right.  Rows under a taxon's
+    species calls dropped 470 rows, most of them right (the species judge
+    the genus instead, drop_contradicted_genus_calls).  Rows under a taxon's
     former names are pooled with its current name's (one taxon).
 
     Returns the kept rows and, per (taxon, rank, group) left without a call,
@@ -351,6 +374,57 @@ def resolve_conflicts(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str
             drop.update(rows.index)
             contested[(taxon, rank, group)] = ", ".join(sorted(set(rows["claim"])))
     return frame.drop(index=sorted(drop)), contested
+
+
+# A genus call is left out when at least this many of the genus's species
+# make a call of the same group and none of them agrees (drop_contradicted_genus_calls).
+GENUS_CONTRADICTED_BY = 3
+
+# Genus calls of bugphyzz that the genus's own description contradicts and
+# that the species rule cannot reach (too few species with a call).  Each is
+# dropped, so the genus has no call of that group from bugphyzz; the source
+# is the genus description, read as an abstract (no DOI of it was verified,
+# so it is named here, not written as a row).
+GENUS_CALLS_DROPPED = {
+    # Bergey's row: "obligately aerobic, always".  Cai & Dong 2010, Int J Syst
+    # Evol Microbiol 60:845-849 (the genus description; abstract): "an
+    # obligate anaerobic ... bacterium"; its one species with a bugphyzz call
+    # (C. lentocellum, ProTraits) is obligately anaerobic too.
+    ("Cellulosilyticum", "oxygen"): "Cai & Dong 2010, IJSEM 60:845-849: obligately anaerobic",
+}
+
+
+def drop_contradicted_genus_calls(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[tuple[str, str], tuple[str, int]]]:
+    """Leave out bugphyzz genus calls that the genus's own species contradict.
+
+    Genus rows are the fallback of every species without a call of its own,
+    so a wrong genus row spreads (bugphyzz's *Bacillus* row says "anaerobic,
+    always").  A genus call of an exclusive group (aerophilicity, Gram stain)
+    is dropped when at least ``GENUS_CONTRADICTED_BY`` species of the genus
+    (by current name, after the conflict rule) make a whole-taxon call of the
+    same group and none agrees with the genus: then the genus has no call of
+    that group from bugphyzz (missing, not the species' majority written in
+    its place).  The calls of ``GENUS_CALLS_DROPPED`` are dropped by their
+    cited description.  Returns the kept rows and, per (genus, group)
+    dropped, the genus's claim and the number of species that contradict it.
+    """
+    claims = frame[frame["claim_group"] != ""]
+    species = claims[claims["rank"] == "species"].drop_duplicates(["taxon", "claim_group", "claim"])
+    species = species.assign(genus=species["taxon"].str.split(" ").str[0])
+    genera = claims[claims["rank"] == "genus"].drop_duplicates(["taxon", "claim_group", "claim"])
+    drop: set = set()
+    overruled: dict[tuple[str, str], tuple[str, int]] = {}
+    for (genus, group), rows in genera.groupby(["taxon", "claim_group"], sort=False):
+        if rows["claim"].nunique() != 1:
+            continue
+        claim = rows["claim"].iloc[0]
+        said = species[(species["genus"] == genus) & (species["claim_group"] == group)]
+        against = int((said["claim"] != claim).sum())
+        if (genus, group) in GENUS_CALLS_DROPPED or (against >= GENUS_CONTRADICTED_BY and against == len(said)):
+            overruled[(genus, group)] = (claim, against)
+            drop.update(frame.index[(frame["rank"] == "genus") & (frame["taxon"] == genus)
+                                    & (frame["claim_group"] == group)])
+    return frame.drop(index=sorted(drop)), overruled
 
 
 def in_stool_genus(taxon: str, rank: str, genera: set[str]) -> bool:

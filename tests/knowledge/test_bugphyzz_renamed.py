@@ -71,7 +71,9 @@ def test_a_source_saying_an_attribute_both_ways_makes_no_call():
 
 def test_returned_rows_of_renamed_species_are_in_the_knowledge_base():
     meyeri = _bugphyzz_rows("Schaalia meyeri")
-    assert meyeri.loc[meyeri["trait"] == "obligate_anaerobe", "value"].tolist() == [1.0]
+    # bacteria-archaea-traits' "anaerobic": an anaerobe, neither facultative
+    # nor aerobic, with no strict-anaerobe call (test_bugphyzz_oxygen.py).
+    assert meyeri.loc[meyeri["trait"] == "facultative_anaerobe", "value"].tolist() == [0.0]
     acnes = _bugphyzz_rows("Cutibacterium acnes")
     assert acnes.loc[acnes["trait"] == "gram_negative", "value"].tolist() == [0.0]
     brevis = _bugphyzz_rows("Levilactobacillus brevis")

@@ -1,0 +1,93 @@
+"""bugphyzz oxygen and Gram calls read as their sources mean them (issue 12,
+item 2 of the knowledge-base corrections): bacteria-archaea-traits'
+"anaerobic" is no strict-anaerobe call, and a genus call that the genus's
+own species contradict is left out (docs/knowledge-base.md,
+"bacteria-archaea-traits' anaerobic" and "Genus calls contradicted by their
+species")."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gutbalance.knowledge import load_knowledge, lookup
+from tests.helpers import import_script
+
+build_traits = import_script("build_traits")
+
+BAT = "doi:10.1038/s41597-020-0497-4"
+PROTRAITS = "doi:10.1093/nar/gkw964"
+BERGEY = "doi:10.1002/9781118960608"
+
+
+def _rows(taxon: str, rank: str = "species", source: str | None = None) -> pd.DataFrame:
+    facts = load_knowledge().facts
+    rows = facts[(facts["taxon"] == taxon) & (facts["rank"] == rank)]
+    return rows if source is None else rows[rows["source"] == source]
+
+
+def test_bacteria_archaea_traits_anaerobic_is_no_strict_anaerobe_call():
+    # Cutibacterium acnes is an aerotolerant anaerobe; the database's
+    # "anaerobic" says anaerobe, not strict anaerobe.
+    acnes = _rows("Cutibacterium acnes", source=BAT)
+    assert "obligate_anaerobe" not in set(acnes["trait"])
+    calls = dict(zip(acnes["trait"], acnes["value"], strict=True))
+    assert (calls["facultative_anaerobe"], calls["aerobe"]) == (0.0, 0.0)
+    resolved = lookup("Cutibacterium acnes", traits=["obligate_anaerobe"])
+    assert resolved["resolved_rank"].tolist() != ["species"]
+
+
+def test_a_strict_anaerobe_call_of_another_source_now_decides():
+    # Schaalia meyeri had only the database's "anaerobic": it has no
+    # strict-anaerobe call left, and its genus (Schaalia) has none either.
+    meyeri = _rows("Schaalia meyeri")
+    assert "obligate_anaerobe" not in set(meyeri["trait"])
+    assert lookup("Schaalia meyeri", traits=["obligate_anaerobe"]).empty
+    # Where ProTraits calls the species obligately anaerobic, that call is read.
+    facts = load_knowledge().facts
+    strict = facts[(facts["trait"] == "obligate_anaerobe") & (facts["rank"] == "species")]
+    assert ((strict["source"] == BAT) & (strict["value"] == 1.0)).sum() == 0
+    assert ((strict["source"] == PROTRAITS) & (strict["value"] == 1.0)).sum() > 0
+
+
+def _frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """Rows of (taxon, rank, group, claim) in the builder's frame layout."""
+    return pd.DataFrame([{"taxon": taxon, "rank": rank, "trait": "t", "value": 1.0, "claim_group": group,
+                          "claim": claim} for taxon, rank, group, claim in rows])
+
+
+def test_a_genus_call_every_one_of_three_species_contradicts_is_dropped():
+    frame = _frame([
+        ("Wrong", "genus", "oxygen", "anaerobe"),
+        ("Wrong a", "species", "oxygen", "tolerant"),
+        ("Wrong b", "species", "oxygen", "tolerant"),
+        ("Wrong c", "species", "oxygen", "tolerant"),
+        ("Wrong c", "species", "gram", "positive"),
+        ("Wrong", "genus", "gram", "positive"),
+        ("Two", "genus", "oxygen", "tolerant"),
+        ("Two a", "species", "oxygen", "anaerobe"),
+        ("Two b", "species", "oxygen", "anaerobe"),
+        ("Mixed", "genus", "gram", "negative"),
+        ("Mixed a", "species", "gram", "positive"),
+        ("Mixed b", "species", "gram", "positive"),
+        ("Mixed c", "species", "gram", "positive"),
+        ("Mixed d", "species", "gram", "negative"),
+    ])
+    kept, overruled = build_traits.drop_contradicted_genus_calls(frame)
+    assert overruled == {("Wrong", "oxygen"): ("anaerobe", 3)}
+    genus = kept[kept["rank"] == "genus"]
+    assert set(zip(genus["taxon"], genus["claim_group"], strict=True)) == {
+        ("Wrong", "gram"), ("Two", "oxygen"), ("Mixed", "gram")}
+    assert len(kept[kept["rank"] == "species"]) == 10
+
+
+def test_wrong_bugphyzz_genus_oxygen_calls_are_gone():
+    # Bergey's rows: Bacillus "anaerobic, always" against 130 of its species,
+    # Halomonas "anaerobic" against 43; Cellulosilyticum "obligately aerobic"
+    # against its genus description (Cai & Dong 2010: obligately anaerobic).
+    for genus in ("Bacillus", "Halomonas", "Cellulosilyticum", "Atopobium", "Leptotrichia"):
+        oxygen = _rows(genus, "genus", BERGEY)
+        assert not set(oxygen["trait"]) & {"obligate_anaerobe", "facultative_anaerobe", "aerobe"}, genus
+    # The genus's Gram call is another group and stays.
+    assert _rows("Bacillus", "genus", BERGEY).set_index("trait").loc["gram_negative", "value"] == 0.0
+    # A genus call its species agree with stays (Bacteroides: anaerobic).
+    assert _rows("Bacteroides", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
