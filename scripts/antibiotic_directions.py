@@ -24,10 +24,11 @@ Nothing is copied from the data into the project.  Run::
     python scripts/antibiotic_directions.py [--per-set 60] [--outside /work/outside-data]
     python scripts/antibiotic_directions.py --niche     # only the facultative guild's niche trace (~1 min)
 
-``--niche`` traces the facultative guild's bloom where it stayed small (clindamycin's remaining rises of
-nutrients, MDSINE2's mouse 5 under vancomycin): the guild as ``calibrate`` sets it up (a guild the person
-carries has its own day-0 abundance as its niche capacity) against the same run with the reference niche
-(the capacity an absent guild gets), a counterfactual of the measurement only, not of the model.
+``--niche`` traces the facultative guild's bloom where it stayed small before 2026-11-27's sixth round
+(clindamycin's rises of nutrients, MDSINE2's mouse 5 under vancomycin): the guild as ``calibrate`` sets it
+up (its niche capacity at least the reference abundance, the capacity an absent guild gets) against the
+same run with the old rule (a guild the person carries has its own day-0 abundance as its niche), a
+counterfactual of the measurement only, not of the model.
 """
 
 from __future__ import annotations
@@ -282,24 +283,27 @@ NICHE_DRUGS = ("clindamycin", "metronidazole")
 FACULTATIVE = MICROBES.index("facultative_pathobionts")
 
 
-def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, reference_niche: bool) -> dict:
-    """One central run; with ``reference_niche`` a carried facultative guild gets the reference niche capacity.
+def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, own_niche: bool) -> dict:
+    """One central run; with ``own_niche`` a carried facultative guild gets its own day-0 abundance as its
+    niche capacity, the rule before 2026-11-27's sixth round (a counterfactual, not the model).
 
-    ``calibrate`` multiplies the guild's self-limitation by reference / own abundance (its niche is its own
-    abundance); scaling it by own / reference beforehand leaves the reference niche, as for an absent guild.
+    ``calibrate`` multiplies the guild's self-limitation by reference / max(own, reference) abundance (its
+    niche is at least the reference one); scaling it by reference / own beforehand leaves the own-abundance
+    niche of the old rule for a guild carried below the reference abundance.
     """
     start = person(cohort, scenario, sample=sample)
     params = load_parameters(1, pathogen=start.pathogen)
     own = float(start.x0[FACULTATIVE])
-    if reference_niche and own > 0:
-        params.interactions[:, FACULTATIVE, FACULTATIVE] *= own / float(params.reference[FACULTATIVE])
+    reference = float(params.reference[FACULTATIVE])
+    if own_niche and 0 < own < reference:
+        params.interactions[:, FACULTATIVE, FACULTATIVE] *= reference / own
     times, states, _ = run_person(start, params, scenario)
     guilds = pd.DataFrame(states[0][:, :N_MIC], index=times, columns=MICROBES)[GUILDS]
     shares = guilds.div(guilds.sum(axis=1), axis=0)
     share = shares["facultative_pathobionts"]
     scores = pd.DataFrame(simulated_pillars(start.virtual, states[0]), index=times, columns=ALL_PILLARS)
     change = scores.iloc[-1] - scores.iloc[0]
-    return {"niche": "reference" if reference_niche else "own (as calibrated)",
+    return {"niche": "own (old rule)" if own_niche else "floor (as calibrated)",
             "guild share d0 %": round(share.iloc[0] * 100, 3), f"share d{COURSE} %": round(share.iloc[-1] * 100, 2),
             f"share d4-{COURSE} %": round(share.loc[4.0:float(COURSE)].mean() * 100, 2),
             f"guild fold d{COURSE}": float(f"{guilds['facultative_pathobionts'].iloc[-1] / guilds['facultative_pathobionts'].iloc[0]:.3g}"),
@@ -309,7 +313,8 @@ def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, ref
 
 
 def facultative_niche() -> None:
-    """The open rises and MDSINE2's mouse 5: the facultative guild's bloom with its own and the reference niche."""
+    """The old open rises and MDSINE2's mouse 5: the facultative guild's bloom with its own niche (the old
+    rule) and with the reference floor (the model)."""
     rows = []
     for drug in NICHE_DRUGS:
         for set_name, sample, path in NICHE_CASES:
@@ -318,9 +323,9 @@ def facultative_niche() -> None:
                 continue
             cohort = gutbalance.read(SHARED / path)
             scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
-            for reference_niche in (False, True):
+            for own_niche in (True, False):
                 rows.append({"profile": f"{set_name} {sample}", "drug": drug,
-                             **niche_run(cohort, sample, scenario, reference_niche=reference_niche)})
+                             **niche_run(cohort, sample, scenario, own_niche=own_niche)})
     if (MDSINE2 / "counts.tsv").exists():
         cohort = read_table(MDSINE2 / "counts.tsv", MDSINE2 / "silva_species.tsv")
         meta = read_metadata(MDSINE2 / "metadata.tsv")
@@ -328,10 +333,10 @@ def facultative_niche() -> None:
         scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"vancomycin:days=0-{COURSE}:dose={MOUSE_DOSE}")])
         for subject, frame in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
             start = frame.sort_values("time").index[-1]
-            for reference_niche in (False, True):
+            for own_niche in (True, False):
                 rows.append({"profile": f"MDSINE2 mouse {subject} ({start})", "drug": "vancomycin (mouse dose)",
-                             **niche_run(cohort, start, scenario, reference_niche=reference_niche)})
-    print("\nThe facultative guild's niche: its own day-0 abundance (as calibrated) against the reference niche:")
+                             **niche_run(cohort, start, scenario, own_niche=own_niche)})
+    print("\nThe facultative guild's niche: its own day-0 abundance (the old rule) against the reference floor (the model):")
     print(markdown(pd.DataFrame(rows)))
 
 

@@ -460,7 +460,9 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     Guilds at 0 in ``x0`` (absent from the profile) start at the detection
     limit, held there by immigration against a growth rate the person's
     community keeps negative.  Call once per parameter set (it also sets each
-    guild's niche capacity).
+    guild's niche capacity: its own abundance where the person carries it, else
+    the reference abundance; the facultative guild's is never below the
+    reference abundance).
     """
     if params.growth is not None:
         raise SimulationError("these parameters are already calibrated; load a fresh set")
@@ -477,6 +479,12 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     # so it relaxes back at rate s whatever its size); a guild the person lacks could fill the
     # reference niche once it gets in (K_i = reference abundance)
     capacity = np.where(guilds > 0, guilds, ref[:, :N_GUILD])
+    # the facultative guild's niche is at least the reference one: what bounds a facultative anaerobe's
+    # expansion is the host's supply of respiratory electron acceptors (oxygen, nitrate), not its own
+    # size before a course (Byndloss 2017, doi:10.1126/science.aam9949; Rivera-Chavez 2016,
+    # doi:10.1016/j.chom.2016.03.004).  With its own abundance as the niche a carried trace could bloom
+    # only ~6-10x, less than an absent guild (not monotone in the start; until 2026-11-27, sixth round)
+    capacity[:, _F] = np.maximum(capacity[:, _F], ref[:, _F])
     params.interactions[:, _G, _G] *= ref[:, :N_GUILD] / capacity
     share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
     # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
