@@ -277,3 +277,15 @@ def test_a_gzip_in_the_pair_passing_the_limit_is_refused_by_the_worker(client, t
                                          "100,001 bytes together, over the limit of 100,000 bytes of one upload")
     assert _jobs(client.app) == 1  # queued, then failed in the worker
     assert count_rows(client.app)["samples"] == 0
+
+
+@pytest.mark.parametrize("bad", [b"PK\x03\x04" + b"\x00" * 60, zip_of({"../evil": b"x"})], ids=["no-directory", "unsafe-name"])
+def test_a_broken_artifact_does_not_stop_the_request_counting_the_rest(tmp_path, bad):
+    """An artifact whose directory cannot be read, or that its reader will
+    refuse (a member named '../evil'), counts as its bytes (the worker names
+    what is wrong with it), and the files after it still count."""
+    table, taxonomy, extra = _padding_to_pass(tmp_path)
+    archive = zip_of({"bad.qza": bad, "table.qza": table, "taxonomy.qza": taxonomy,
+                      "notes.txt": b"#" * (extra - 1 - len(bad)) + b"\n"})
+    with pytest.raises(SizeLimitError, match="expand to 100,001 bytes together, over the limit of 100,000 bytes"):
+        check_zip_upload(archive, filename="pair.zip", limits=InputLimits(max_expanded_bytes=PAIR_LIMIT))

@@ -388,8 +388,12 @@ def _declared_expansion(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: P
     try:
         with zipfile.ZipFile(io.BytesIO(bytes(tail))) as artifact:
             return sum(i.file_size for i in check_archive(artifact, info.file_size, path, limits=limits)), True
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        return info.file_size, True  # a broken artifact (or a directory larger than the tail): counted as its bytes
+    except SizeLimitError:
+        raise
+    except (ArchiveError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # a broken or unsafe artifact (or a directory larger than the tail): counted as its bytes, and the
+        # other members still counted; the worker names what is wrong with it
+        return info.file_size, True
 
 
 def _itself(source: Source) -> Source:
