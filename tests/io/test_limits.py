@@ -193,3 +193,16 @@ def test_default_limits_follow_the_environment_each_time(monkeypatch):
     for _ in range(2):
         with pytest.raises(GutBalanceError, match="GUTBALANCE_INPUT_MAX_BYTES must be positive"):
             default_limits()
+
+
+def test_an_archive_over_the_expanded_limit_is_refused_naming_its_whole_size():
+    """The total is the directory's, not the sum at the member that passed
+    the limit: three members of 400 bytes against a limit of 500."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as zf:
+        for name in ("a", "b", "c"):
+            zf.writestr(name, b"x" * 400)
+    with zipfile.ZipFile(buffer) as zf, pytest.raises(SizeLimitError) as refused:
+        archive.check_archive(zf, len(buffer.getvalue()), Path("t.zip"), limits=InputLimits(max_expanded_bytes=500))
+    assert refused.value.message == ("the archive expands to 1,200 bytes, over the limit of 500; "
+                                     "refusing it (a possible archive bomb)")

@@ -1,10 +1,16 @@
-"""Table labels and mothur's taxonomy strings as gutbalance reads them."""
+"""Table labels and mothur's taxonomy strings as gutbalance reads them;
+taxonomy files given together, merged."""
+
+from pathlib import Path
 
 import pytest
 
-from gutbalance.errors import TaxonomyError
+from gutbalance.errors import FormatError, TaxonomyError
+from gutbalance.io import read_batch
 from gutbalance.io.feature_table import label_lineage
-from gutbalance.io.taxonomy_file import mothur_lineage
+from gutbalance.io.source import Source
+from gutbalance.io.taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, merge_taxonomies, mothur_lineage
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text
 
 
 def test_mothurs_silva_rank_fillers_are_placeholders():
@@ -22,3 +28,43 @@ def test_a_feature_id_is_never_a_taxon_name_whatever_rank_is_declared():
             with pytest.raises(TaxonomyError, match="feature id"):
                 label_lineage(label, rank=rank)
     assert [t.id for t in label_lineage("Bacteroides", rank="genus")] == ["g__Bacteroides"]
+
+
+def _tsv(name: str, rows: dict[str, str]) -> Source:
+    text = "Feature ID\tTaxon\n" + "".join(f"{f}\t{t}\n" for f, t in rows.items())
+    return Source(Path(name), text.encode())
+
+
+def test_taxonomies_of_different_features_merge_and_a_conflicting_one_is_left_out_whole():
+    silva = _tsv("silva.tsv", {"a1": "g__Blautia", "a2": "g__Roseburia"})
+    gtdb = _tsv("gtdb.tsv", {"b1": "g__Akkermansia"})
+    # agrees on a1 and adds b2, then classifies a2 otherwise: none of it is used
+    other = _tsv("other.tsv", {"a1": "g__Blautia", "b2": "g__Dorea", "a2": "g__Bacteroides"})
+    taxonomy, errors = merge_taxonomies([(n, n, lambda s=s: s) for n, s in
+                                         (("silva.tsv", silva), ("gtdb.tsv", gtdb), ("other.tsv", other))])
+    assert taxonomy is not None
+    assert taxonomy.lineages == {"a1": "g__Blautia", "a2": "g__Roseburia", "b1": "g__Akkermansia"}
+    assert taxonomy.sources == ["silva.tsv", "gtdb.tsv"]
+    [(key, error)] = errors
+    assert key == "other.tsv"
+    assert isinstance(error, FormatError)
+    assert str(error) == "other.tsv: feature 'a2' is 'g__Bacteroides' here but 'g__Roseburia' in silva.tsv, gtdb.tsv"
+
+
+def test_add_keeps_nothing_of_a_file_with_a_conflict():
+    taxonomy = FeatureTaxonomy()
+    taxonomy.add({"a": "g__Blautia"}, "one.tsv")
+    with pytest.raises(FormatError):
+        taxonomy.add({"b": "g__Dorea", "a": "g__Dorea"}, "two.tsv")
+    assert taxonomy.lineages == {"a": "g__Blautia"}
+    assert taxonomy.sources == ["one.tsv"]
+
+
+def test_a_taxonomy_beside_profiles_that_take_none_is_a_warning_not_used(tmp_path):
+    (tmp_path / "S1.txt").write_text(metaphlan_text(SMALL_COMMUNITY))
+    (tmp_path / "taxonomy.tsv").write_text("Feature ID\tTaxon\na1\tg__Blautia\n")
+    result = read_batch([tmp_path])
+    assert result.cohort is not None
+    assert [(p.file, p.severity, p.message) for p in result.problems] == [
+        (str(tmp_path / "taxonomy.tsv"), "warning", TAXONOMY_NOT_USED)
+    ]

@@ -13,11 +13,15 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from gutbalance.cli import main
+from tests.bombs import qza_bomb
 from tests.helpers import write_metaphlan
 from tests.web.test_feature_rank import BARE_GENUS_CSV, assert_same_as_cli, cli_scores
-from tests.web.test_qiime2_uploads import PAIR_WAY, cli_pair_scores, pair_files
+from tests.web.test_qiime2_uploads import PAIR_WAY, cli_pair_scores, data_member, pair_files
 from tests.web.test_read_warnings import as_fractions
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -438,3 +442,57 @@ def test_a_phone_never_wraps_a_table_cell_letter_by_letter(server, page, tmp_pat
         page.screenshot(path=str(tmp_path / f"{name}-375.png"), full_page=True)
         assert measured["split"] == [], f"{name}: {measured['split'][:10]}"
         assert measured["pageWidth"] <= 375, name
+
+
+def test_a_lab_zips_two_taxonomies_a_clinic_profiles_with_a_taxonomy_then_a_qza_bomb(server, page, tmp_path, shared_data):
+    """Through the form: a table zipped with its taxonomy split in two files
+    is stored with the cells ``analyze`` writes for the three files; MetaPhlAn
+    profiles zipped with a taxonomy are stored and the upload's page lists the
+    taxonomy as not used; a ``.qza`` bomb zipped with a taxonomy is refused at
+    once, by the request, naming its size and the limit."""
+    table, taxonomy = pair_files(tmp_path)
+    header, *rows = data_member(taxonomy, "taxonomy.tsv").decode().splitlines()
+    silva, gtdb = tmp_path / "silva.tsv", tmp_path / "gtdb.tsv"
+    silva.write_text("\n".join([header, *rows[:4]]) + "\n")
+    gtdb.write_text("\n".join([header, *rows[4:]]) + "\n")
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        for path in (table, silva, gtdb):
+            zf.write(path, path.name)
+    register_in_browser(server, page, "two-taxonomies")
+    page.locator("input[type=file]").set_input_files(str(two))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/samples?notice=uploaded", timeout=120_000)
+    download = page.request.get(server + "/scores.tsv")
+    assert download.status == 200
+    out = tmp_path / "cli"
+    done = CliRunner().invoke(main, ["analyze", str(table), str(silva), str(gtdb), "-o", str(out), "--reports", "none", "-j", "1"])
+    assert done.exit_code == 0, done.output
+    assert_same_as_cli(download.text(), pd.read_csv(out / "scores.tsv", sep="\t", dtype=str, keep_default_na=False, index_col=0))
+
+    visits = tmp_path / "visits.zip"
+    kefir = sorted((shared_data / "profiles" / "kefir_metaphlan3").glob("Subj00*_metaphlan3.txt"))[:2]
+    with zipfile.ZipFile(visits, "w") as zf:
+        for path in kefir:
+            zf.write(path, f"visits/{path.name}")
+        zf.writestr("visits/taxonomy.tsv", data_member(taxonomy, "taxonomy.tsv"))
+    page.locator("input[type=file]").set_input_files(str(visits))
+    page.get_by_role("button", name="Upload and score").click()
+    page.wait_for_url("**/uploads/*", timeout=120_000)
+    status = page.get_by_role("status")
+    status.filter(has_text="1 taxonomy file in it was not used").wait_for(timeout=120_000)
+    assert "could not be read" not in status.inner_text()
+    assert page.get_by_role("cell", name="visits/taxonomy.tsv").is_visible()
+    for path in kefir:
+        assert page.get_by_role("link", name=path.name.removesuffix("_metaphlan3.txt"), exact=True).is_visible()
+
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("table.qza", qza_bomb())
+        zf.write(taxonomy, "taxonomy.qza")
+    page.goto(server + "/samples")
+    page.locator("input[type=file]").set_input_files(str(bomb))
+    page.get_by_role("button", name="Upload and score").click()
+    alert = page.get_by_role("alert").filter(has_text="the archive expands to 1,121,976,416 bytes, over the limit of 209,715,200")
+    alert.wait_for(timeout=60_000)
+    assert "/uploads/" not in page.url  # refused by the request: no job, no upload page

@@ -29,7 +29,7 @@ from .formats import h5ad, metaphlan
 from .limits import default_limits
 from .registry import Format, format_for_path, formats, get_format, sniff, verify
 from .source import Source
-from .taxonomy_file import FeatureTaxonomy, split_taxonomy
+from .taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, split_taxonomy
 
 __all__ = [
     "BatchResult",
@@ -166,6 +166,9 @@ def _read_source(
     if not profiles:
         raise FormatError(f"no samples found in {fmt.description}", path=source.path)
     source.limits.check_profiles(profiles, path=source.path)
+    if "taxonomy" in options:
+        assert taxonomy is not None
+        taxonomy.tables.append(str(source.path))
     return profiles, fmt
 
 
@@ -373,6 +376,8 @@ def read_batch(
                 builder.check_name(prof)
                 builder.add(prof)  # validated file by file in _read_batch_file
         _add_run(builder, scan, run)
+    if inputs.taxonomy is not None and not inputs.taxonomy.tables:
+        problems.extend(Problem(source, "warning", TAXONOMY_NOT_USED) for source in inputs.taxonomy.sources)
     if not builder.sample_rows:
         return BatchResult(None, problems)
     cohort = builder.cohort()

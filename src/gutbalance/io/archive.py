@@ -114,12 +114,12 @@ def check_archive(
                 path=path,
             )
         total += info.file_size
-        if total > max_total:
-            raise SizeLimitError(
-                f"the archive expands to more than {total:,} bytes, over the limit of {max_total:,}; "
-                "refusing it (a possible archive bomb)",
-                path=path,
-            )
+    if total > max_total:
+        # the whole directory's total (read above, nothing decompressed), not the sum at the member that passed the limit
+        raise SizeLimitError(
+            f"the archive expands to {total:,} bytes, over the limit of {max_total:,}; refusing it (a possible archive bomb)",
+            path=path,
+        )
     if total > _RATIO_FLOOR and total > max_ratio * max(size, 1):
         raise SizeLimitError(
             f"the archive expands {total:,} bytes from {size:,} (ratio limit {max_ratio}:1); "

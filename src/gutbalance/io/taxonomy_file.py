@@ -32,9 +32,12 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from ..errors import FormatError, GutBalanceError
 from ..taxonomy import RANK_INDEX, RANK_PREFIX, standard_rank
@@ -49,6 +52,8 @@ from .archive import (
 )
 from .source import ZIP_MAGIC, InputLimits, Source, is_number
 
+K = TypeVar("K")
+
 
 @dataclass
 class FeatureTaxonomy:
@@ -57,9 +62,12 @@ class FeatureTaxonomy:
 
     lineages: dict[str, str] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    #: The files read with it by a reader that takes a taxonomy (feature tables).
+    tables: list[str] = field(default_factory=list)
 
     def add(self, mapping: dict[str, str], source: str) -> None:
-        """Add the lineages of one taxonomy file (``source`` names it in errors).
+        """Add the lineages of one taxonomy file (``source`` names it in errors):
+        all of them, or none when one conflicts.
 
         Raises
         ------
@@ -72,8 +80,38 @@ class FeatureTaxonomy:
                 raise FormatError(
                     f"feature {feature!r} is {lineage!r} here but {known!r} in {', '.join(self.sources)}", path=source
                 )
-            self.lineages[feature] = lineage
+        self.lineages.update(mapping)
         self.sources.append(source)
+
+
+#: Of a taxonomy file given beside profiles of which none took it (MetaPhlAn
+#: profiles name their taxa themselves): a warning of ``problems.tsv``, and of
+#: the web app's zip of profiles, a file left out.
+TAXONOMY_NOT_USED = (
+    "not used: no feature table (a QIIME 2, BIOM or TSV table whose feature ids a taxonomy names) was read "
+    "beside this taxonomy; the profiles read name their taxa themselves"
+)
+
+
+def merge_taxonomies(
+    files: Iterable[tuple[K, str, Callable[[], Source]]],
+) -> tuple[FeatureTaxonomy | None, list[tuple[K, GutBalanceError]]]:
+    """The taxonomy files given together, each ``(key, name, open)``, read
+    in order and merged into one :class:`FeatureTaxonomy` (None when none
+    could be read), with the files that could not be read or that classify
+    a feature otherwise than a file before them (each with its error; none of
+    its lineages is used).  What :func:`split_taxonomy` does with the files
+    of the command line, and the web app with those of an uploaded zip."""
+    taxonomy: FeatureTaxonomy | None = None
+    errors: list[tuple[K, GutBalanceError]] = []
+    for key, name, opener in files:
+        try:
+            mapping = read_taxonomy_source(opener())
+            taxonomy = taxonomy or FeatureTaxonomy()
+            taxonomy.add(mapping, name)
+        except GutBalanceError as exc:
+            errors.append((key, exc))
+    return taxonomy, errors
 
 
 def parse_taxonomy_tsv(text: str, path: Path) -> dict[str, str]:
@@ -394,19 +432,15 @@ def split_taxonomy(paths: list[Path]) -> tuple[list[Path], FeatureTaxonomy | Non
     taxonomy
         The merged feature taxonomy, or None when no taxonomy file was given.
     errors
-        Taxonomy files that could not be read, with the error.
+        Taxonomy files that could not be read, or that classify a feature
+        otherwise than a file before them, with the error (:func:`merge_taxonomies`).
     """
     tables: list[Path] = []
-    taxonomy: FeatureTaxonomy | None = None
-    errors: list[tuple[Path, GutBalanceError]] = []
+    found: list[tuple[Path, str, Callable[[], Source]]] = []
     for path in paths:
         if taxonomy_file_kind(Path(path)) is None:
             tables.append(path)
-            continue
-        try:
-            mapping = read_taxonomy(Path(path))
-            taxonomy = taxonomy or FeatureTaxonomy()
-            taxonomy.add(mapping, str(path))
-        except GutBalanceError as exc:
-            errors.append((path, exc))
+        else:
+            found.append((path, str(path), partial(Source.open, Path(path))))
+    taxonomy, errors = merge_taxonomies(found)
     return tables, taxonomy, errors

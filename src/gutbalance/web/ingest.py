@@ -24,6 +24,8 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -48,9 +50,10 @@ from ..io.feature_table import FEATURE_RANK_HINT
 from ..io.formats.qza import TAXONOMY_ARTIFACT_HINT
 from ..io.formats.qza import sniff as is_qiime2_artifact
 from ..io.formats.table import METADATA_HINT
+from ..io.limits import CHUNK_BYTES
 from ..io.registry import FORMATS_LIST_HINT
-from ..io.source import InputLimits, Source, decode_text
-from ..io.taxonomy_file import FeatureTaxonomy, read_taxonomy_source, source_taxonomy_kind
+from ..io.source import ZIP_MAGIC, InputLimits, Source, compression_of, decode_text
+from ..io.taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, merge_taxonomies, source_taxonomy_kind
 from ..reference import with_percentiles, with_percentiles_explained
 from ..taxonomy import lineage_string, parse_lineage
 
@@ -136,12 +139,23 @@ class UploadProblem:
 SHEET_LINE_LEFT_OUT = "among the files read (it may be in a file that could not be read); the line was left out"
 
 
-def count_problems(problems: Sequence[dict[str, str]]) -> tuple[int, int]:
+class ProblemCounts(NamedTuple):
+    """Of a job's problems: files that could not be read, lines of the sample
+    sheet left out, taxonomy files not used (read, but no file took them)."""
+
+    unread: int
+    sheet_lines: int
+    unused: int
+
+
+def count_problems(problems: Sequence[dict[str, str]]) -> ProblemCounts:
     """Of a job's problems (``{"file", "problem"}``), how many files could
-    not be read and how many lines of the sample sheet were left out."""
+    not be read, how many lines of the sample sheet were left out and how
+    many taxonomy files were not used (:data:`TAXONOMY_NOT_USED`)."""
     lines = sum(1 for p in problems if p["problem"].endswith(SHEET_LINE_LEFT_OUT))
-    files = {p["file"] for p in problems if not p["problem"].endswith(SHEET_LINE_LEFT_OUT)}
-    return len(files), lines
+    unused = {p["file"] for p in problems if p["problem"] == TAXONOMY_NOT_USED}
+    files = {p["file"] for p in problems if not p["problem"].endswith(SHEET_LINE_LEFT_OUT)} - unused
+    return ProblemCounts(len(files), lines, len(unused))
 
 
 @dataclass(frozen=True)
@@ -298,34 +312,120 @@ def _expanded_size(member: Source) -> int:
         return len(member.data)  # a broken artifact: its reader says what is wrong
 
 
+def _over_expanded(total: int, limits: InputLimits, path: Path, *, exact: bool) -> SizeLimitError:
+    """The refusal of a zip whose files, the members of its QIIME 2 artifacts
+    counted, expand to ``total`` bytes together (``exact``), or to at least
+    that many (counted until they passed the limit)."""
+    return SizeLimitError(
+        f"the files in the archive (QIIME 2 artifacts' members counted) expand to {'' if exact else 'at least '}"
+        f"{total:,} bytes together, over the limit of {limits.max_expanded_bytes:,} bytes of one upload", path=path
+    )
+
+
+#: How much of the end of a QIIME 2 artifact in an uploaded zip the request
+#: keeps to read its directory (:func:`check_zip_upload`): the directory of
+#: the most members an artifact may have (``MAX_MEMBERS``, 10,000) with names
+#: of 200 characters.
+_DIRECTORY_TAIL = 4 * 1024 * 1024
+
+
+def check_zip_upload(data: bytes, *, filename: str, limits: InputLimits) -> None:
+    """Refuse, in the request and before a job is queued, a zip of profiles
+    whose files and the members of the QIIME 2 artifacts among them expand
+    together to more than ``limits.max_expanded_bytes``, as the worker counts
+    them (:func:`_read_zip_of_profiles`, which keeps its check as the backstop).
+
+    The sizes come from directories: the zip's own for plain files; an
+    artifact's from its own directory, which is at its end, so the artifact is
+    streamed out of the zip a chunk at a time keeping only its last
+    :data:`_DIRECTORY_TAIL` bytes (and checked as its reader checks it,
+    :func:`check_archive`).  A gzip, bz2 or xz file counts 0 (what it expands
+    to is known once decompressed, in the worker), so the total counted here
+    is at most the worker's.  Anything wrong with the zip or a member is left
+    to the worker to name.
+
+    Raises
+    ------
+    SizeLimitError
+        Over the limit (413), naming the total and the limit; also an
+        artifact that is itself a bomb (:func:`check_archive`).
+    """
+    path = Path(filename)
+    if not data.startswith(ZIP_MAGIC) or is_qiime2_artifact(Source(path, data, limits)):
+        return
+    total, exact = 0, True
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in check_archive(archive, len(data), path, limits=limits):
+                if _skipped_member(info):
+                    continue
+                size, known = _declared_expansion(archive, info, Path(f"{path.name}/{info.filename}"), limits)
+                total += size
+                exact = exact and known
+    except SizeLimitError:
+        raise
+    except (ArchiveError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError,
+            RuntimeError, zlib.error):
+        return  # the worker names what is wrong
+    if total > limits.max_expanded_bytes:
+        raise _over_expanded(total, limits, path, exact=exact)
+
+
+def _declared_expansion(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, limits: InputLimits) -> tuple[int, bool]:
+    """What a member of an uploaded zip expands to, as :func:`_expanded_size`
+    counts it, from directories only, and whether that is all of it (a
+    compressed file counts 0: not known)."""
+    with archive.open(info) as fh:
+        head = fh.read(len(ZIP_MAGIC))
+        if compression_of(head):
+            return 0, False
+        if not head.startswith(ZIP_MAGIC):
+            return info.file_size, True
+        tail = bytearray(head)
+        while chunk := fh.read(CHUNK_BYTES):
+            tail += chunk
+            del tail[:-_DIRECTORY_TAIL]
+    try:
+        with zipfile.ZipFile(io.BytesIO(bytes(tail))) as artifact:
+            return sum(i.file_size for i in check_archive(artifact, info.file_size, path, limits=limits)), True
+    except SizeLimitError:
+        raise
+    except (ArchiveError, zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        # a broken or unsafe artifact (or a directory larger than the tail): counted as its bytes, and the
+        # other members still counted; the worker names what is wrong with it
+        return info.file_size, True
+
+
+def _itself(source: Source) -> Source:
+    """A member already in memory, as :func:`merge_taxonomies` opens a file."""
+    return source
+
+
 def _zipped_taxonomy(
     files: list[tuple[zipfile.ZipInfo, Source]], source: Source
-) -> tuple[FeatureTaxonomy | None, list[tuple[zipfile.ZipInfo, Source]]]:
-    """The taxonomy among the files of a zip and the other files: (None, all
-    of them) when it holds none.  A zip with a taxonomy file must hold exactly
-    one feature table besides, which is read with it as the command line
-    reads a table and its taxonomy given together; anything else refuses the
-    archive with what is wrong (only a taxonomy, several tables or
-    taxonomies).  :class:`FormatError` when the taxonomy cannot be read."""
+) -> tuple[FeatureTaxonomy | None, list[tuple[zipfile.ZipInfo, Source]], list[UploadProblem]]:
+    """The taxonomy files among the files of a zip merged into one taxonomy,
+    the other files, and the taxonomy files that could not be used.
+
+    As ``gutbalance analyze`` reads a folder (:func:`gutbalance.io.read_batch`),
+    through the same merge (:func:`~gutbalance.io.taxonomy_file.merge_taxonomies`):
+    every taxonomy file is read and merged in the zip's order, a SILVA and
+    a GTDB taxonomy of different features alike; one that cannot be read,
+    or that classifies a feature otherwise than a file before it, is left
+    out as a problem of its own, with the command line's words, and none of
+    its lineages is used.  Every other file is read with the merged taxonomy
+    (None when the zip holds no taxonomy file or none could be read).  A zip
+    of taxonomy files only is refused."""
     found = [(info, member) for info, member in files if source_taxonomy_kind(member) is not None]
     if not found:
-        return None, files
-    names = ", ".join(repr(info.filename) for info, _ in found)
-    if len(found) > 1:
-        raise ArchiveError(f"the zip archive holds {len(found)} taxonomy files ({names}); a zip with a taxonomy holds "
-                           "one feature table and its one taxonomy", path=source.path)
-    tables = [(info, member) for info, member in files if info is not found[0][0]]
+        return None, files, []
+    tables = [(info, member) for info, member in files if all(info is not t for t, _ in found)]
     if not tables:
+        names = ", ".join(repr(info.filename) for info, _ in found)
         raise ArchiveError(f"the zip archive holds only the taxonomy {names}: add the feature table it describes "
                            "(table.qza, a BIOM or TSV feature table) to the zip", path=source.path)
-    if len(tables) > 1:
-        others = ", ".join(repr(info.filename) for info, _ in tables[:5]) + (", ..." if len(tables) > 5 else "")
-        raise ArchiveError(f"the zip archive holds the taxonomy {names} and {len(tables)} other files ({others}): a zip "
-                           "with a taxonomy is read as one feature table and its taxonomy; zip each table with its "
-                           "taxonomy and upload the zips one by one", path=source.path)
-    taxonomy = FeatureTaxonomy()
-    taxonomy.add(read_taxonomy_source(found[0][1]), str(found[0][1].path))
-    return taxonomy, tables
+    taxonomy, errors = merge_taxonomies((info, str(member.path), partial(_itself, member)) for info, member in found)
+    return taxonomy, tables, [UploadProblem(info.filename, _member_problem(exc)) for info, exc in errors]
 
 
 def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) -> _ReadUpload:
@@ -346,15 +446,19 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
     no profile read at all, or a wrong sample sheet.
 
     A QIIME 2 table of ASV ids is read zipped with its taxonomy, as
-    ``gutbalance analyze table.qza taxonomy.qza`` reads the two: a zip that
-    holds a taxonomy file (FeatureData[Taxonomy] .qza, taxonomy.tsv, the
-    taxonomy tables :mod:`gutbalance.io.taxonomy_file` reads) holds one
-    feature table besides (and perhaps a sample sheet), see
-    :func:`_zipped_taxonomy`.  The artifacts, zips themselves, are read within
-    the same limits as every member (their directories checked by
-    :func:`check_archive`, each of their members read by :func:`read_member`);
-    any other zip inside the zip, or a QIIME 2 artifact without a taxonomy
-    beside it, refuses the archive."""
+    ``gutbalance analyze table.qza taxonomy.qza`` reads the two: the
+    taxonomy files of a zip (FeatureData[Taxonomy] .qza, taxonomy.tsv, the
+    taxonomy tables :mod:`gutbalance.io.taxonomy_file` reads) are merged and
+    every other file is read with them, as ``analyze`` reads a folder, see
+    :func:`_zipped_taxonomy`; a taxonomy that no file took (beside MetaPhlAn
+    profiles) is listed as not used, as ``analyze`` warns of it.  The
+    artifacts, zips themselves, are read within the same limits as every
+    member (their directories checked by :func:`check_archive`, each of their
+    members read by :func:`read_member`), and their members and the other
+    files count together against the expanded limit (checked first in the
+    request, :func:`check_zip_upload`; here again as the backstop); any other
+    zip inside the zip, or a QIIME 2 artifact in a zip without a taxonomy
+    file, refuses the archive."""
     limits = source.limits
     try:
         archive = zipfile.ZipFile(io.BytesIO(source.data))
@@ -367,7 +471,7 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
         profiles: list[SampleProfile] = []
         lines = expanded = 0
         files: list[tuple[zipfile.ZipInfo, Source]] = []
-        for info in members:
+        for number, info in enumerate(members, start=1):
             name = f"{source.path.name}/{info.filename}"
             try:
                 data = read_member(archive, info, source.path, limits=limits)
@@ -380,11 +484,8 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
             if member.is_zip and not is_qiime2_artifact(member):
                 raise ArchiveError(f"member {info.filename!r} is itself a zip archive; upload it on its own", path=source.path)
             expanded += _expanded_size(member)
-            if expanded > limits.max_expanded_bytes:
-                raise SizeLimitError(
-                    f"the files in the archive (QIIME 2 artifacts' members counted) expand to more than {expanded:,} "
-                    f"bytes together, over the limit of {limits.max_expanded_bytes:,} of one upload", path=source.path
-                )
+            if expanded > limits.max_expanded_bytes:  # the request counted what it could (check_zip_upload)
+                raise _over_expanded(expanded, limits, source.path, exact=number == len(members))
             if not member.is_zip:  # an artifact's own members are read within the limits by its reader
                 lines += member.data.count(b"\n")
             if limits.max_lines is not None and lines > limits.max_lines:
@@ -395,9 +496,10 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
                 sheets.append((name, member.data))
                 continue
             files.append((info, member))
-        taxonomy, files = _zipped_taxonomy(files, source)
+        taxonomy, files, left_out = _zipped_taxonomy(files, source)
+        problems.extend(left_out)
         for info, member in files:
-            if member.is_zip and taxonomy is None:
+            if member.is_zip and taxonomy is None and not left_out:  # no taxonomy file in the zip
                 raise ArchiveError(f"member {info.filename!r} is a QIIME 2 artifact, which is read uploaded on its own, or "
                                    f"in a zip that holds one FeatureTable artifact and its taxonomy: {WEB_PAIR_WAY}",
                                    path=source.path)
@@ -410,6 +512,9 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
                 continue
             profiles.extend(read)
             limits.check_profiles(profiles, path=source.path)
+        if taxonomy is not None and not taxonomy.tables:
+            # as analyze lists it in problems.tsv: MetaPhlAn profiles zipped with a taxonomy.tsv
+            problems.extend(UploadProblem(name.split("/", 1)[1], TAXONOMY_NOT_USED) for name in taxonomy.sources)
     if not profiles and problems:
         listed = "; ".join(f"{p.file}: {p.problem}" for p in problems[:5]) + ("; ..." if len(problems) > 5 else "")
         raise ArchiveError(f"none of the {len(problems)} files in the zip archive could be read as a profile ({listed})", path=source.path)

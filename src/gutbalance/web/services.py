@@ -164,7 +164,9 @@ def upload(
     The upload rate (429) is reserved in the database first.  What the file
     costs to look at is bounded here, in the request: the size, then the
     content decompressed a chunk at a time against the upload limits (a bomb
-    is refused at its cap, 413; too many lines, 422), holding one chunk.
+    is refused at its cap, 413; too many lines, 422), holding one chunk; of a
+    zip of profiles, its files and the members of the QIIME 2 artifacts among
+    them together, from their directories (:func:`ingest.check_zip_upload`, 413).
     Reading, scoring and storing happen in a worker process
     (:mod:`gutbalance.web.jobs`).  Returns the job as it stands after up to
     :attr:`Settings.upload_wait_seconds`: done (its samples stored, all or
@@ -181,6 +183,7 @@ def upload(
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
     try:
         expand_bytes(data, name=filename, limits=settings.upload_limits, keep=False)
+        ingest.check_zip_upload(data, filename=filename, limits=settings.upload_limits)
     except SizeLimitError as exc:
         raise WebError(413, str(exc)) from None
     except GutBalanceError as exc:

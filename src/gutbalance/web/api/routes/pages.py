@@ -364,9 +364,9 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
         return _redirect(_after_job(job))
     stored = services.job_samples(session, owner=user, job=job) if job.status == jobs.DONE else []
     waiting = job.status not in jobs.FINISHED
-    unread, sheet_lines = ingest.count_problems(job.problems or [])
+    counts = ingest.count_problems(job.problems or [])
     return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None,
-                                           "unread": unread, "sheet_lines": sheet_lines})
+                                           **counts._asdict()})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
