@@ -234,6 +234,37 @@ def test_kraken1_dash_codes():
     assert profile.unassigned == pytest.approx((98148 + 996) / (98148 + 743870))
 
 
+# The same report on the NCBI taxonomy of 2025 (domain renamed from
+# superkingdom, Viruses an "acellular root"): Kraken 2 codes the ranks it does
+# not know by depth, so Viruses is R1 and, before Kraken 2 knew "domain",
+# Bacteria and Eukaryota are R2 under "cellular organisms" (public reports of
+# 2025 stool and field runs have both shapes).
+NEW_TAXONOMY_CODES = {"Bacteria": "R2", "Eukaryota": "R2", "Viruses": "R1"}
+REPORT_2025 = "\n".join(row(*(*r[:3], NEW_TAXONOMY_CODES.get(r[6], r[3]), *r[4:])) for r in REPORT_ROWS) + "\n"
+
+
+def test_domains_coded_by_depth_read_as_the_domains_they_are():
+    assert "\tR1\t10239\t  Viruses" in REPORT_2025
+    assert "\tR2\t2\t    Bacteria" in REPORT_2025
+    (old,) = read_report(src(REPORT))
+    (new,) = read_report(src(REPORT_2025))
+    assert new.lineages == old.lineages
+    assert new.abundance == old.abundance
+    assert new.unassigned == old.unassigned
+    assert new.taxids == old.taxids
+    assert ids(new)["k__Viruses"][1] == pytest.approx(0.003)
+    assert ids(new)["s__Roseburia intestinalis"][0][0].id == "k__Bacteria"
+
+
+def test_an_r_coded_row_is_a_domain_only_by_ncbi_taxid_and_name():
+    # a database with its own taxids (GTDB-built ones number from 1) may put
+    # taxid 2 on another row: no domain is made of it
+    other = REPORT_2025.replace("\tR2\t2\t    Bacteria", "\tR2\t2\t    Terrabacteria")
+    (profile,) = read_report(src(other))
+    assert "k__Bacteria" not in ids(profile)
+    assert ids(profile)["k__Eukaryota"][1] == pytest.approx(0.013)
+
+
 def test_bracken_report():
     (profile,) = read_source(src(BRACKEN_REPORT, "S7_bracken_species.kreport"))
     assert profile.sample == "S7"

@@ -187,7 +187,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
     ``sample``, ``sample_id``, ``SampleID``, ``#SampleID``, ``run`` whose
     values are unique (in a table of sequencing runs, ``sample`` often names
     the biological sample and repeats, while ``run`` names the profile), else
-    the first column if its values are unique (names are matched exactly, then ignoring case: curated tables write ``Sample``); otherwise the error lists the
+    the first column if its values are unique (also when every named column
+    repeats) (names are matched exactly, then ignoring case: curated tables write ``Sample``); otherwise the error lists the
     columns to choose from.
 
     ``columns`` names the fields the caller needs (a subject or time column).
@@ -220,7 +221,9 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
             # IBD sets put "Dataset" first and "Sample" second).
             folded = {str(c).lower(): c for c in reversed(frame.columns)}
             present = [folded[c.lower()] for c in candidates if c.lower() in folded]
-        present = present or [frame.columns[0]]
+        # a named column that repeats (a table of sequencing runs whose
+        # ``sample_id`` names the biological sample) gives way to a unique first column
+        present = present + [frame.columns[0]] if frame.columns[0] not in present else present
         found = next((c for c in present if not frame[c].duplicated().any()), None)
         if found is None:
             unique = [str(c) for c in frame.columns if not frame[c].duplicated().any()]

@@ -24,7 +24,11 @@ How a report becomes a profile:
   the strain; K (kingdom), R/R1 (root, "cellular organisms") and every other
   numbered code are not standard ranks, so they are left out of lineages, but
   their reads are still inside the clade reads of their standard ancestors.
-  S2 and deeper are folded into their S1 strain the same way.
+  S2 and deeper are folded into their S1 strain the same way.  An NCBI
+  domain written with an R code (Viruses as R1, the "acellular root" of the
+  NCBI taxonomy since 2025; Bacteria, Archaea and Eukaryota as R2 by a Kraken 2
+  that does not know the rank "domain") is the domain it is, so one run reads
+  the same whichever taxonomy its database was built on.
 * Abundance = clade reads / total reads, total = reads of the top-level rows
   (``unclassified`` + ``root``); counts = clade reads.
 * Unassigned = every read outside a domain clade: the unclassified reads and
@@ -108,11 +112,27 @@ def _sample_name(path: Path) -> str:
     return sample_name_from_path(_BRACKEN_REPORT_SUFFIX.sub("", Path(path).name))
 
 
+# The NCBI domains by taxid.  NCBI renamed the rank "superkingdom" to "domain"
+# and gave Viruses the new rank "acellular root" (2025); Kraken 2 codes a rank
+# it does not know by its depth below root, so reports built on that taxonomy
+# write Viruses as R1 (every Kraken 2 release) and, before Kraken 2 knew
+# "domain", Bacteria, Archaea and Eukaryota as R2 under "cellular organisms".
+_NCBI_DOMAINS = {"2": "Bacteria", "2157": "Archaea", "2759": "Eukaryota", "10239": "Viruses"}
+
+
 def _standard_rank(code: str) -> str | None:
     """The standard rank of a Kraken rank code, or None if it has none."""
     if code == "S1":
         return "strain"
     return _CODE_RANK.get(code)
+
+
+def _row_rank(code: str, taxid: str, name: str, parent_lineage: tuple[Taxon, ...]) -> str | None:
+    """The standard rank of a report row: its code's, or "domain" for an NCBI
+    domain (taxid and name both) that a newer taxonomy made an R-coded row."""
+    if code.startswith("R") and not parent_lineage and _NCBI_DOMAINS.get(taxid) == name:
+        return "domain"
+    return _standard_rank(code)
 
 
 def _number(token: str, path: Path, lineno: int, field: str) -> float:
@@ -251,7 +271,7 @@ def _report_rows(source: Source, fields_of=_report_fields) -> list[_Row]:
         if code == "U" and depth != 0:
             raise FormatError("the unclassified row must be at the top level", path=path, line=lineno, field="rank")
         parent_lineage = rows[parent].lineage if parent is not None else ()
-        rank = _standard_rank(code)
+        rank = _row_rank(code, taxid, name, parent_lineage)
         lineage = parent_lineage
         if rank is not None:
             if not normalize_name(name):
