@@ -169,6 +169,22 @@ def test_a_subject_without_any_time_keeps_the_table_order_beside_timed_subjects(
     a, b = timelines(scores, frame)
     assert (a.samples, a.times, a.untimed) == (["a_first", "a_second"], ["1", "2"], [])
     assert (b.samples, b.times) == (["b1", "b5"], ["1", "5"])
+    assert (a.in_input_order, b.in_input_order) == (True, False)
+
+
+def test_a_page_without_times_does_not_say_the_samples_are_in_time_order(tmp_path):
+    # outside5: HMgDB's Zeller runs, a person's page from several runs with
+    # no time column, said "in time order" of the metadata table's order.
+    cohort = make_cohort({"run_b": SMALL_COMMUNITY, "run_a": SMALL_COMMUNITY})
+    meta = pd.DataFrame({"person": ["p", "p"]}, index=["run_b", "run_a"])
+    (untimed,) = timelines(score(cohort), subjects_from_metadata(meta, "person"), cohort=cohort)
+    page = render_timeline_report(untimed)
+    assert "in time order" not in page
+    assert "in the order of the input: none has a time" in page
+    meta["day"] = [2, 1]
+    (timed,) = timelines(score(cohort), subjects_from_metadata(meta, "person", "day"), cohort=cohort, time_name="day")
+    assert timed.samples == ["run_a", "run_b"]
+    assert "samples of the same person, in time order" in render_timeline_report(timed)
 
 
 def test_a_cross_over_person_gets_one_timeline_per_arm_when_the_arm_is_named(tmp_path):

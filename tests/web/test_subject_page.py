@@ -35,6 +35,12 @@ def test_undated_samples_are_said_to_be_in_upload_order(client, shared_data):
     assert "by collection date" not in html
     assert "the timeline numbers them 1, 2, 3" in html
     assert "Read the timeline" in html
+    # the timeline itself says so too, in the app's terms (it said "in time order")
+    timeline = client.get("/subject/timeline?name=P-01").text
+    assert "in time order" not in timeline
+    assert "in the order of the input: none has a time" in timeline
+    assert "Give each sample its collection date under" in timeline
+    assert "--time-column" not in timeline
 
     upload_kefir(client, shared_data, "Subj003_time1_S3", subject="P-01", collected="2024-03-05")
     html = client.get("/subject?name=P-01").text
@@ -52,6 +58,7 @@ def test_dated_samples_are_by_collection_date(client, shared_data):
     assert order_sentence(html) == "2 samples, by collection date."
     assert "the timeline numbers them" not in html
     assert html.index(">Subj001_time1_S1<") < html.index(">Subj001_time2_S2<")
+    assert "samples of the same person, in time order" in client.get("/subject/timeline?name=P-02").text
 
 
 def test_samples_sharing_a_date_are_told_how_to_split_in_the_web_apps_terms(client, shared_data):

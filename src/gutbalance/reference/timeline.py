@@ -62,6 +62,10 @@ class Timeline:
     reference: Reference | None = None
     #: why no measurement variation is known, when the reference has none for this kind
     variation_note: str = ""
+    #: no sample of the subject had a time: ``times`` number them 1, 2, ... in
+    #: the order of the input (the metadata table, the names), which need not
+    #: be the order they were taken
+    in_input_order: bool = False
 
     @property
     def repeated_times(self) -> list[str]:
@@ -153,7 +157,9 @@ def subjects_from_names(names, pattern: str) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by sample, columns ``subject`` and ``time`` (text).
+        Indexed by sample, columns ``subject``, ``time`` (text) and
+        ``time_from_order`` (True for a subject none of whose samples has a
+        time: ``time`` then numbers them in the order they come).
     """
     try:
         regex = re.compile(pattern)
@@ -202,7 +208,8 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
 
     ``subject_column`` may name several columns, comma-separated
     (:func:`subject_columns`): the subject is then their values joined by " / ".
-    Without a time column, samples keep their order in the table.
+    Without a time column, samples keep their order in the table (and
+    ``time_from_order`` says so, as :func:`subjects_from_names` does).
     """
     parts = subject_columns(samples.columns, subject_column)
     if time_column is not None and time_column not in samples.columns:
@@ -234,12 +241,14 @@ def _fill_times(frame: pd.DataFrame) -> pd.DataFrame:
     stays without (None): :func:`timelines` leaves it out and names it, since
     a place guessed among real times would be wrong."""
     frame = frame.copy()
+    frame["time_from_order"] = False
     if frame.empty:
         return frame
     frame["time"] = [None if pd.isna(t) else t for t in frame["time"]]  # NaN or None: one spelling, None
     untimed = frame.groupby("subject")["time"].transform(lambda t: t.isna().all()).astype(bool)
     if untimed.any():
         frame.loc[untimed, "time"] = frame[untimed].groupby("subject").cumcount().add(1).astype(str)
+        frame.loc[untimed, "time_from_order"] = True
     return frame
 
 
@@ -308,6 +317,7 @@ def timelines(
                 min_abundance=min_abundance,
                 time_name=time_name,
                 untimed=all_samples.index[~timed].astype(str).tolist(),
+                in_input_order=bool(all_samples.get("time_from_order", pd.Series(False, index=all_samples.index)).all()),
                 reference=view,
                 variation_note=note,
             )

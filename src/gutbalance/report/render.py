@@ -650,6 +650,9 @@ def _kind_text(reference: Reference) -> str:
 SPLIT_SUBJECT_HINT = ("Name the arm with the person (<code>--subject-column person,arm</code>) to give each arm "
                       "its own timeline.")
 
+#: How a timeline page of ``gutbalance report`` says to place samples that have no time.
+UNTIMED_ORDER_HINT = "Name a metadata column of times or dates (<code>--time-column</code>) to place them in time."
+
 
 @charts.numbered_page
 def render_timeline_report(
@@ -661,6 +664,7 @@ def render_timeline_report(
     ranks: tuple[str, ...] | None = None,
     missing: Mapping[str, str] | None = None,
     split_subject_hint: str = SPLIT_SUBJECT_HINT,
+    untimed_order_hint: str = UNTIMED_ORDER_HINT,
 ) -> str:
     """The HTML page of one subject's samples over time; ``ranks`` are the
     ranks its samples' diversity was computed at (:func:`diversity_ranks`
@@ -669,7 +673,8 @@ def render_timeline_report(
     without any value says instead of drawing an empty plot.
     ``split_subject_hint`` (HTML) tells, where samples share a time, how to
     give each arm its own timeline: the command line's option by default, the
-    web app's sample pages there."""
+    web app's sample pages there; ``untimed_order_hint`` (HTML) likewise tells
+    how to place samples none of which has a time."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
     # the variation that flagged the changes (the subject's kind of input),
     # not the cohort page's reference: band, caption and flags must agree
@@ -704,6 +709,7 @@ def render_timeline_report(
         min_abundance=timeline.min_abundance,
         variation=variation,
         split_subject_hint=Markup(split_subject_hint),
+        untimed_order_hint=Markup(untimed_order_hint),
         variation_kind=describe_kind(timeline.reference.primary.kind) if timeline.reference is not None else "",
         **_page_common(reference),
     )

@@ -42,6 +42,10 @@ WEB_SPLIT_SUBJECT_HINT = ("Give each arm its own subject (P-07 A, P-07 B) under 
                           "date\" on each sample's page, and each arm gets its own timeline; the same file uploaded "
                           "twice can be deleted there.")
 
+#: How the timeline places samples without dates, in the web app's terms.
+WEB_UNTIMED_ORDER_HINT = ("Give each sample its collection date under \"Correct the subject or collection date\" on "
+                          "its page to place them in time.")
+
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL | re.IGNORECASE)
 
 
@@ -310,7 +314,8 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         profiles.append(profile)
     dated = all(s.collected is not None for s in samples)
     times = [s.collected.isoformat() if dated and s.collected is not None else str(i + 1) for i, s in enumerate(samples)]
-    subjects = pd.DataFrame({"subject": subject, "time": times}, index=pd.Index(names, name="sample"))
+    subjects = pd.DataFrame({"subject": subject, "time": times, "time_from_order": not dated},
+                            index=pd.Index(names, name="sample"))
     cohort = ingest.cohort_of(profiles)
     reference = load_reference()
     frame = _scores_frame([s.scores for s in samples], names)
@@ -323,7 +328,7 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
         return render_timeline_report(
             found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None,
             ranks=diversity_ranks(frame), missing={k: missing_reason(frame, k) for k in found[0].scores.columns},
-            split_subject_hint=WEB_SPLIT_SUBJECT_HINT,
+            split_subject_hint=WEB_SPLIT_SUBJECT_HINT, untimed_order_hint=WEB_UNTIMED_ORDER_HINT,
         )
 
 
