@@ -22,13 +22,15 @@ course (day 7) are compared with day 0.  Printed per antibiotic:
 Nothing is copied from the data into the project.  Run::
 
     python scripts/antibiotic_directions.py [--per-set 60] [--outside /work/outside-data]
-    python scripts/antibiotic_directions.py --niche     # only the facultative guild's niche trace (~1 min)
+    python scripts/antibiotic_directions.py --niche     # only the facultative guild's niche trace (~2 min)
 
 ``--niche`` traces the facultative guild's bloom where it stayed small before 2026-11-27's sixth round
-(clindamycin's rises of nutrients, MDSINE2's mouse 5 under vancomycin): the guild as ``calibrate`` sets it
-up (its niche capacity at least the reference abundance, the capacity an absent guild gets) against the
-same run with the old rule (a guild the person carries has its own day-0 abundance as its niche), a
-counterfactual of the measurement only, not of the model.
+(clindamycin's rises of nutrients, MDSINE2's mouse 5 under vancomycin) and the sixth round's two costs
+(the guild 180 days after clindamycin and after ciprofloxacin) under three niche rules: the model's
+(``oxygen``: a carried guild's niche is its own abundance at day 0's butyrate and opens by up to the
+reference abundance as butyrate is lost, seventh round), the sixth round's floor (at least the reference
+abundance) and the rule before it (the own day-0 abundance), the last two counterfactuals of the
+measurement only (``GutImmuneParameters.niche_rule``).
 """
 
 from __future__ import annotations
@@ -283,27 +285,37 @@ NICHE_DRUGS = ("clindamycin", "metronidazole")
 FACULTATIVE = MICROBES.index("facultative_pathobionts")
 
 
-def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, own_niche: bool) -> dict:
-    """One central run; with ``own_niche`` a carried facultative guild gets its own day-0 abundance as its
-    niche capacity, the rule before 2026-11-27's sixth round (a counterfactual, not the model).
+#: the facultative guild's niche rules compared by --niche (GutImmuneParameters.niche_rule; "oxygen" is the model)
+RULES = {"own": "own (old rule)", "floor": "floor (sixth round)", "oxygen": "oxygen (as calibrated)"}
+#: the documented costs of the floor: CSM67UAQ's guild after a drug that releases it and one that clears it
+COST_CASES = [("ihmp_ibdmdb2019", "CSM67UAQ", "labelled/ihmp_ibdmdb2019/species.tsv"),
+              ("kefir_metaphlan3", "Subj030_time1_S18", "profiles/kefir_metaphlan3/Subj030_time1_S18_metaphlan3.txt"),
+              ("franzosa2019_ibd", "PRISM.9030", "labelled/franzosa2019_ibd/species.tsv")]
+COST_DRUGS = ("clindamycin", "ciprofloxacin")
+COST_DAYS = (7.0, 30.0, 90.0, 180.0)
 
-    ``calibrate`` multiplies the guild's self-limitation by reference / max(own, reference) abundance (its
-    niche is at least the reference one); scaling it by reference / own beforehand leaves the own-abundance
-    niche of the old rule for a guild carried below the reference abundance.
-    """
+
+def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, rule: str) -> tuple:
+    """One central run with the facultative guild's niche ``rule`` (``"oxygen"``: the model; ``"floor"``: the
+    sixth round's max(own, reference); ``"own"``: the rule before it, a counterfactual of the measurement only).
+
+    Returns the start, the times, the guilds (frame) and the pillars (frame)."""
     start = person(cohort, scenario, sample=sample)
     params = load_parameters(1, pathogen=start.pathogen)
-    own = float(start.x0[FACULTATIVE])
-    reference = float(params.reference[FACULTATIVE])
-    if own_niche and 0 < own < reference:
-        params.interactions[:, FACULTATIVE, FACULTATIVE] *= reference / own
+    params.niche_rule = rule
     times, states, _ = run_person(start, params, scenario)
     guilds = pd.DataFrame(states[0][:, :N_MIC], index=times, columns=MICROBES)[GUILDS]
+    scores = pd.DataFrame(simulated_pillars(start.virtual, states[0]), index=times, columns=ALL_PILLARS)
+    return start, guilds, scores
+
+
+def niche_row(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, rule: str) -> dict:
+    """The guild's bloom and the pillars at the end of a course under one niche rule."""
+    _, guilds, scores = niche_run(cohort, sample, scenario, rule=rule)
     shares = guilds.div(guilds.sum(axis=1), axis=0)
     share = shares["facultative_pathobionts"]
-    scores = pd.DataFrame(simulated_pillars(start.virtual, states[0]), index=times, columns=ALL_PILLARS)
     change = scores.iloc[-1] - scores.iloc[0]
-    return {"niche": "own (old rule)" if own_niche else "floor (as calibrated)",
+    return {"niche": RULES[rule],
             "guild share d0 %": round(share.iloc[0] * 100, 3), f"share d{COURSE} %": round(share.iloc[-1] * 100, 2),
             f"share d4-{COURSE} %": round(share.loc[4.0:float(COURSE)].mean() * 100, 2),
             f"guild fold d{COURSE}": float(f"{guilds['facultative_pathobionts'].iloc[-1] / guilds['facultative_pathobionts'].iloc[0]:.3g}"),
@@ -312,9 +324,33 @@ def niche_run(cohort: gutbalance.Cohort, sample: str, scenario: Scenario, *, own
             **{f"d {p}": round(float(change[p]), 1) for p in PILLARS}}
 
 
+def niche_costs() -> None:
+    """The floor's two costs under each rule: the guild's fold of day 0 at days 7/30/90/180 after a 7-day
+    course (clindamycin releases it, ciprofloxacin clears its Enterobacteriaceae), the butyrate (reference 1)
+    and the pillars at day 180 minus day 0."""
+    rows = []
+    for set_name, sample, path in COST_CASES:
+        if not (SHARED / path).exists():
+            print(f"{set_name}: skipped, {SHARED / path} absent")
+            continue
+        cohort = gutbalance.read(SHARED / path)
+        for drug in COST_DRUGS:
+            scenario = Scenario(days=int(COST_DAYS[-1]), antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
+            for rule in RULES:
+                start, guilds, scores = niche_run(cohort, sample, scenario, rule=rule)
+                fold = guilds["facultative_pathobionts"] / guilds["facultative_pathobionts"].iloc[0]
+                producers = guilds["butyrate_producers"] / guilds["butyrate_producers"].iloc[0]
+                change = scores.loc[COST_DAYS[-1]] - scores.iloc[0]
+                rows.append({"profile": f"{set_name} {sample}", "drug": drug, "niche": RULES[rule],
+                             **{f"guild fold d{d:.0f}": float(f"{fold.loc[d]:.3g}") for d in COST_DAYS},
+                             "producers fold d180": float(f"{producers.loc[COST_DAYS[-1]]:.3g}"),
+                             **{f"d180 {p}": round(float(change[p]), 1) for p in ALL_PILLARS}})
+    print(f"\nThe facultative guild after a {COURSE}-day course, fold of day 0, and the pillars at day 180 minus day 0:")
+    print(markdown(pd.DataFrame(rows)))
+
+
 def facultative_niche() -> None:
-    """The old open rises and MDSINE2's mouse 5: the facultative guild's bloom with its own niche (the old
-    rule) and with the reference floor (the model)."""
+    """The old open rises and MDSINE2's mouse 5 under the three niche rules, then the floor's costs."""
     rows = []
     for drug in NICHE_DRUGS:
         for set_name, sample, path in NICHE_CASES:
@@ -323,9 +359,9 @@ def facultative_niche() -> None:
                 continue
             cohort = gutbalance.read(SHARED / path)
             scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
-            for own_niche in (True, False):
+            for rule in RULES:
                 rows.append({"profile": f"{set_name} {sample}", "drug": drug,
-                             **niche_run(cohort, sample, scenario, own_niche=own_niche)})
+                             **niche_row(cohort, sample, scenario, rule=rule)})
     if (MDSINE2 / "counts.tsv").exists():
         cohort = read_table(MDSINE2 / "counts.tsv", MDSINE2 / "silva_species.tsv")
         meta = read_metadata(MDSINE2 / "metadata.tsv")
@@ -333,11 +369,13 @@ def facultative_niche() -> None:
         scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"vancomycin:days=0-{COURSE}:dose={MOUSE_DOSE}")])
         for subject, frame in meta[(meta.time >= 30) & (meta.time <= 35.5)].groupby("subject"):
             start = frame.sort_values("time").index[-1]
-            for own_niche in (True, False):
+            for rule in RULES:
                 rows.append({"profile": f"MDSINE2 mouse {subject} ({start})", "drug": "vancomycin (mouse dose)",
-                             **niche_run(cohort, start, scenario, own_niche=own_niche)})
-    print("\nThe facultative guild's niche: its own day-0 abundance (the old rule) against the reference floor (the model):")
+                             **niche_row(cohort, start, scenario, rule=rule)})
+    print("\nThe facultative guild's niche: its own day-0 abundance (the old rule), the reference floor (sixth round) "
+          "and the oxygen-following niche (the model):")
     print(markdown(pd.DataFrame(rows)))
+    niche_costs()
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from gutbalance.simulate import (
     simulate,
 )
 from gutbalance.simulate.glv import Course
-from gutbalance.simulate.gut_immune import DYNAMIC_INDEX
+from gutbalance.simulate.gut_immune import DYNAMIC_INDEX, facultative_niche, oxygen_signal
 
 
 def col(result, name):
@@ -166,3 +166,14 @@ def test_switching_integrator_agrees_with_explicit_one():
     alive = explicit > 1e-9
     assert np.max(np.abs(auto[alive] - explicit[alive]) / explicit[alive]) < 1e-5
     assert np.array_equal(auto == 0, explicit == 0)
+
+
+def test_the_facultative_niche_follows_butyrate_from_day_0():
+    # the niche is the day-0 one at day 0's butyrate and above, opens as butyrate falls, fully without it
+    B = np.array([2.0, 0.5, 0.3, 0.1, 1e-9])
+    opening, oxygen0 = np.full(5, 25.0), np.full(5, oxygen_signal(np.array(0.5)))
+    ratio, _ = facultative_niche(B, opening, oxygen0)
+    assert ratio[0] == 1.0
+    assert ratio[1] == 1.0
+    assert np.all(np.diff(ratio[1:]) > 0)
+    assert ratio[-1] == pytest.approx(26.0, rel=1e-6)

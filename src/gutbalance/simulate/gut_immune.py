@@ -61,6 +61,10 @@ What keeps the dynamics honest (issue 14):
 * **Fibre** raises the niche capacity of fibre-using guilds (more substrate,
   more room) instead of their growth rate, so a guild changes in proportion to
   its own size.
+* **The facultative guild's niche follows the oxygen state**: a carried guild's
+  niche is its own abundance at day 0's butyrate and opens by up to the
+  reference abundance as butyrate is lost (the epithelium releases oxygen and
+  nitrate), closing again as the producers return (:func:`facultative_niche`).
 * **Mucus** thins when the commensal load falls (antibiotics) and thickens back
   over weeks; a thin mucus layer lets effector cells damage the epithelium
   faster and lets more LPS through.
@@ -102,6 +106,8 @@ ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "
 FACULTATIVE = "facultative_pathobionts"
 #: the susceptibility target of that guild's Gram-positive members (``<drug>:facultative_gram_positive``)
 GRAM_POSITIVE_MEMBERS = "facultative_gram_positive"
+#: the facultative guild's niche rules calibrate() knows (GutImmuneParameters.niche_rule)
+NICHE_RULES = ("oxygen", "floor", "own")
 #: a share of exactly 0 is held here so its logarithm is finite (no member of the guild is that rare)
 SHARE_FLOOR = 1e-12
 N_MIC = len(MICROBES)
@@ -176,6 +182,13 @@ class GutImmuneParameters:
     #: LPS potency of the facultative guild's Gram-positive part (its members' calls: 0 for enterococci and
     #: streptococci); the guild's potency is ``(1 - s) lps_f + s lps_gram_positive`` with the share ``s`` now
     lps_gram_positive: float = 0.0
+    #: (n, 2) set by calibrate(): the facultative guild's niche opening ``q = K_anoxic / K_0 - 1`` (its niche
+    #: with no butyrate over its day-0 niche, minus 1) and the day-0 oxygen signal ``O(B_0)`` (:func:`facultative_niche`)
+    facultative_niche_state: np.ndarray | None = None
+    #: the facultative guild's niche rule: "oxygen" (the model: it follows the oxygen/butyrate state); the
+    #: earlier rounds' "floor" (fixed at max(own, reference), sixth round) and "own" (fixed at the own
+    #: abundance) are counterfactuals for scripts/antibiotic_directions.py --niche only
+    niche_rule: str = "oxygen"
 
     @property
     def n(self) -> int:
@@ -205,6 +218,8 @@ class GutImmuneParameters:
             susceptibility_gram_positive={k: v[rows] for k, v in self.susceptibility_gram_positive.items()},
             gram_positive_share=None if self.gram_positive_share is None else self.gram_positive_share[rows],
             lps_gram_positive=self.lps_gram_positive,
+            facultative_niche_state=None if self.facultative_niche_state is None else self.facultative_niche_state[rows],
+            niche_rule=self.niche_rule,
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -379,6 +394,35 @@ def oxygen_signal(B: np.ndarray) -> np.ndarray:
     return (1 - B) / (1 + B)
 
 
+def facultative_niche(B: np.ndarray, opening: np.ndarray, oxygen0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The facultative guild's niche over its day-0 niche, ``K_f(B) / K_0``, and its derivative in ``B``.
+
+    The niche follows the epithelium's supply of respiratory electron acceptors
+    (oxygen, nitrate), which a colonic epithelium starved of butyrate releases
+    and one fed with it withholds (Byndloss 2017, doi:10.1126/science.aam9949;
+    Rivera-Chavez 2016, doi:10.1016/j.chom.2016.03.004; Litvak 2017,
+    doi:10.1016/j.mib.2017.07.003).  It opens with the share ``g`` of the
+    oxygen still withheld at day 0 that the epithelium releases, in the model's
+    own oxygen signal ``O(B)`` (0 at the reference butyrate, 1 with none)::
+
+        K_f(B) = K_0 + (K_anoxic - K_0) g,   g = (O(B) - O(B_0))_+ / (1 - O(B_0))
+
+    so ``K_f = K_0`` (the day-0 niche: day 0 stays an equilibrium) whenever
+    butyrate is at or above its day-0 level, it closes again as butyrate
+    returns, and it is ``K_anoxic`` with no butyrate.  :func:`calibrate` sets
+    ``K_anoxic = K_0 + K_ref`` for a guild the person carries (the reference
+    abundance, the niche an absent guild gets, opens on top of what the guild
+    fills) and ``K_0 = K_ref`` for one they lack.  ``opening`` is
+    ``K_anoxic / K_0 - 1`` (>= 0), ``oxygen0`` is ``O(B_0)``.
+    """
+    headroom = 1.0 - oxygen0
+    released = oxygen_signal(B) - oxygen0
+    g = np.maximum(released, 0.0) / headroom
+    ratio = 1.0 + opening * g
+    d_ratio = np.where(released > 0, opening * (-2.0 / (1.0 + B) ** 2) / headroom, 0.0)
+    return ratio, d_ratio
+
+
 def lps_load(params: GutImmuneParameters, x: np.ndarray, share: np.ndarray | float) -> np.ndarray:
     """Translocatable LPS ``G = sum_g lps_g x_g`` (not normalised) of microbes ``x`` (``(..., 7)``).
 
@@ -461,11 +505,14 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     limit, held there by immigration against a growth rate the person's
     community keeps negative.  Call once per parameter set (it also sets each
     guild's niche capacity: its own abundance where the person carries it, else
-    the reference abundance; the facultative guild's is never below the
-    reference abundance).
+    the reference abundance; a carried facultative guild's niche opens from its
+    own abundance by up to the reference abundance as butyrate is lost, see
+    :func:`facultative_niche`).
     """
     if params.growth is not None:
         raise SimulationError("these parameters are already calibrated; load a fresh set")
+    if params.niche_rule not in NICHE_RULES:
+        raise SimulationError(f"unknown niche rule {params.niche_rule!r}; known: {', '.join(NICHE_RULES)}")
     n = params.n
     x0 = np.broadcast_to(np.asarray(x0, dtype=np.float64), (n, N_MIC)).copy()
     if np.any(x0 < 0) or not np.all(np.isfinite(x0)):
@@ -479,12 +526,9 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     # so it relaxes back at rate s whatever its size); a guild the person lacks could fill the
     # reference niche once it gets in (K_i = reference abundance)
     capacity = np.where(guilds > 0, guilds, ref[:, :N_GUILD])
-    # the facultative guild's niche is at least the reference one: what bounds a facultative anaerobe's
-    # expansion is the host's supply of respiratory electron acceptors (oxygen, nitrate), not its own
-    # size before a course (Byndloss 2017, doi:10.1126/science.aam9949; Rivera-Chavez 2016,
-    # doi:10.1016/j.chom.2016.03.004).  With its own abundance as the niche a carried trace could bloom
-    # only ~6-10x, less than an absent guild (not monotone in the start; until 2026-11-27, sixth round)
-    capacity[:, _F] = np.maximum(capacity[:, _F], ref[:, _F])
+    if params.niche_rule == "floor":  # the sixth round's rule (a counterfactual): never below the reference
+        capacity[:, _F] = np.maximum(capacity[:, _F], ref[:, _F])
+    # (the facultative guild's niche opens from this one with the oxygen state: below)
     params.interactions[:, _G, _G] *= ref[:, :N_GUILD] / capacity
     share = np.zeros(n) if params.gram_positive_share is None else params.gram_positive_share
     # the guild's Gram-negative part starts at the detection limit at least, as an absent guild does:
@@ -499,6 +543,13 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     r[:, _P] = np.where(x0[:, _P] > 0, carried, params.pathogen_growth)
     params.growth = r
     params.baseline = x0[:, :N_GUILD].copy()
+    # the facultative guild's niche follows the oxygen/butyrate state (facultative_niche): its day-0 niche at
+    # day 0's state, opening as butyrate is lost by up to the reference abundance, the niche an epithelium
+    # without butyrate offers a facultative anaerobe that is not there (an absent guild's niche, which stays
+    # that), on top of what the person's guild fills.  Until 2026-11-27 (seventh round) the niche was fixed at
+    # max(own, K_ref) (sixth round), before that at the own abundance.
+    anoxic = np.where((guilds[:, _F] > 0) & (params.niche_rule == "oxygen"), capacity[:, _F] + ref[:, _F], capacity[:, _F])
+    params.facultative_niche_state = np.stack([anoxic / capacity[:, _F] - 1.0, oxygen_signal(host[:, 0])], axis=1)
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
 
@@ -569,9 +620,17 @@ class GutImmuneModel:
         self._V = np.stack([params.growth, params.inflammation, params.oxygen, params.immigration], axis=1)  # (n, 4, 7)
         depletion = s["species_loss_depletion"][:, None]
         self._W = np.stack([diag, fibre_factor, 1.0 / (depletion * params.baseline)], axis=1)  # (n, 3, 6)
+        #: (n, 2) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche)
+        self._niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
+                             else params.facultative_niche_state)
 
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
+
+    def _niche(self, B: np.ndarray, rows: np.ndarray, full: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The facultative guild's niche over its day-0 one and its derivative in ``B`` (:func:`facultative_niche`)."""
+        state = self._take(self._niche_state, rows, full)
+        return facultative_niche(B, state[:, 0], state[:, 1])
 
     def _gram_positive_split(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None) -> np.ndarray:
         """``sum_d (eps+_d - eps_fd) u_d`` per row: how much faster the facultative guild's
@@ -623,6 +682,8 @@ class GutImmuneModel:
         W = self._take(self._W, rows, full)
         xg = x[:, :N_GUILD]
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
+        niche, _ = self._niche(B, rows, full)
+        rate[:, _F] += W[:, 0, _F] * xg[:, _F] / (c[:, _F] * W[:, 1, _F]) * (1.0 / niche - 1.0)
         rate += V[:, 0]
         for drug, u in (control or {}).items():
             if u:
@@ -687,6 +748,12 @@ class GutImmuneModel:
         self_term = W[:, 0] * xg / (c * W[:, 1])
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
+        # the facultative guild's niche K_f(B): its self-limitation is self_term_f / ratio(B)
+        ratio, d_ratio = self._niche(B, rows, full)
+        extra = self_term[:, _F] * (1.0 / ratio - 1.0)
+        jac[:, _F, _F] += extra
+        jac[:, _F, _IC[_F]] -= extra
+        jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
         jac[:, :N_MIC, _IE] = V[:, 1]
         jac[:, _P, _II] = -gamma * imm
         # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p) mu(M)
