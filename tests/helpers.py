@@ -143,3 +143,10 @@ def import_script(name: str) -> ModuleType:
         return importlib.import_module(name)
     finally:
         sys.path.remove(str(SCRIPTS))
+
+
+def claim_rows(columns: tuple[str, ...], rows: list[tuple], **constant) -> pd.DataFrame:
+    """Rows of ``scripts/build_traits.py``'s claim frame (``taxon``, ``rank``,
+    ``trait``, ``value``, ``claim_group``, ``claim``, ``curation``): each row's
+    values for ``columns``, the same ``constant`` values in every row."""
+    return pd.DataFrame([{**constant, **dict(zip(columns, row, strict=True))} for row in rows])

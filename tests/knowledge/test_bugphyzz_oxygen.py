@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gutbalance.knowledge import load_knowledge, lookup
-from tests.helpers import import_script
+from tests.helpers import claim_rows, import_script
 
 build_traits = import_script("build_traits")
 
@@ -51,8 +51,7 @@ def test_a_strict_anaerobe_call_of_another_source_now_decides():
 
 def _frame(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     """Rows of (taxon, rank, group, claim) in the builder's frame layout."""
-    return pd.DataFrame([{"taxon": taxon, "rank": rank, "trait": "t", "value": 1.0, "claim_group": group,
-                          "claim": claim} for taxon, rank, group, claim in rows])
+    return claim_rows(("taxon", "rank", "claim_group", "claim"), rows, trait="t", value=1.0)
 
 
 def test_a_genus_call_every_one_of_three_species_contradicts_is_dropped():

@@ -10,7 +10,7 @@ import pytest
 
 from gutbalance.knowledge import load_knowledge, lookup
 from gutbalance.taxonomy import canonical_name
-from tests.helpers import import_script
+from tests.helpers import claim_rows, import_script
 
 build_traits = import_script("build_traits")
 
@@ -34,8 +34,7 @@ def test_a_renamed_species_passes_the_stool_genus_filter_under_its_former_genus(
 
 def _claims(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     """Rows of (taxon, trait, claim, curation) in the builder's frame layout."""
-    return pd.DataFrame([{"taxon": taxon, "rank": "species", "trait": trait, "value": 1.0, "curation": curation,
-                          "claim_group": "oxygen", "claim": claim} for taxon, trait, claim, curation in rows])
+    return claim_rows(("taxon", "trait", "claim", "curation"), rows, rank="species", value=1.0, claim_group="oxygen")
 
 
 def test_conflict_rule_high_curation_wins_and_otherwise_no_call_is_kept():
