@@ -20,6 +20,21 @@ one), so only :data:`NESTED_FORMATS` are checked.
 Both ways MetaPhlAn files are read use :func:`nesting_warnings`: the
 per-file path through :func:`profile_nesting_warnings` (called by
 ``validate_profile``) and the batch fast path (``io.formats.metaphlan.scan``).
+
+One inconsistency is MetaPhlAn 4's own, not an edit: its ``mpa_vOct22``
+database names some clades (``c__CFGB3069``, ``f__FGB2107``, ``g__Lawsonibacter``)
+under more than one lineage, and a profile writes the clade's rows above the
+species under one of them, with abundances that need not be those of the
+species rows beneath (each species row keeps its own lineage).  In a real merged table of 113
+stool profiles (Ladakis et al. 2024's TUDCA trial; docs/tried-on-public-data.md)
+``k__Bacteria|p__Proteobacteria|c__CFGB3069`` holds 50.8 % of one sample
+under a phylum of 0.4 %, all of it in ``p__Firmicutes|c__CFGB3069|...|
+s__GGB9770_SGB15390``; the phylum rows agree with the species rows' own
+lineages.  :func:`written_twice` finds such clades in one sample (a name
+written under two parent lineages among its rows, as written), and the rows
+above the species that pass through one are set aside: the clades are summed
+again from the species rows beneath them (``cohort.place_profile``), and the
+sample is warned about once (``validate_profile``) instead of as a damaged file.
 """
 
 from __future__ import annotations
@@ -28,7 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
-from .taxonomy import Taxon, lineage_string
+from .taxonomy import RANK_PREFIX, Taxon, lineage_string
 
 #: ``source_format`` of the profiles whose clades hold their children.
 NESTED_FORMATS = frozenset({"metaphlan", "metaphlan-merged", "sylph"})
@@ -126,3 +141,58 @@ def profile_nesting_warnings(
         return []
     return nesting_warnings(where, sample, np.asarray(values, dtype=float), np.asarray(parent_row, dtype=np.int64),
                             lambda i: leaf_name(lineages[i]))
+
+
+def written_twice(lineages: Sequence[Sequence[Taxon]]) -> tuple[list[int], list[tuple[str, list[str]]]]:
+    """The rows to set aside because the profile writes a clade above the
+    species under two parent lineages (see the module docstring), and each
+    such clade with its parent lineages as written (in file order).
+
+    A clade is its rank and name as written; its parent lineage is the row's
+    lineage (as written) above it, for the row itself and for every taxon
+    the row passes through.  Rows of the species and strain ranks are never
+    set aside: they are the leaves the clades are summed from.  Empty for
+    every consistent profile."""
+    keys = [tuple((t.rank, t.original) for t in lin) for lin in lineages]
+    rows = set(keys)
+    # Fast answer for the usual profile: every row's parent lineage is a row
+    # and no clade is a row twice, so no clade can hang under two lineages.
+    leaves = [key[-1] for key in keys if key]
+    if len(set(leaves)) == len(leaves) and all(len(key) < 2 or key[:-1] in rows for key in keys):
+        return [], []
+    parents: dict[tuple[str, str], list[tuple[tuple[str, str], ...]]] = {}
+    for key in keys:
+        for depth in range(len(key)):
+            if key[depth][0] in _LEAF_RANKS:
+                break
+            seen = parents.setdefault(key[depth], [])
+            if key[:depth] not in seen:
+                seen.append(key[:depth])
+    twice = {name for name, above in parents.items() if len(above) > 1}
+    if not twice:
+        return [], []
+    aside = [i for i, key in enumerate(keys)
+             if key and key[-1][0] not in _LEAF_RANKS and any(node in twice for node in key)]
+    named = [
+        (f"{RANK_PREFIX[name[0]]}__{name[1]}", ["|".join(f"{RANK_PREFIX[r]}__{o}" for r, o in above)
+                                                for above in parents[name]])
+        for name in parents if name in twice
+    ]
+    return aside, named
+
+
+#: Ranks whose rows are leaves to :func:`written_twice`: never set aside.
+_LEAF_RANKS = frozenset({"species", "strain"})
+
+
+def written_twice_warning(where: str, sample: str, named: list[tuple[str, list[str]]], n_aside: int) -> str:
+    """The warning for a sample with clades written under two lineages."""
+    name, above = named[0]
+    more = f" ({len(named) - 1} more clades so)" if len(named) > 1 else ""
+    return (
+        f"{where}: sample {sample!r}: clade {name} is written under {len(above)} lineages "
+        f"({' and '.join(above)}){more}, as MetaPhlAn 4's database names some clades under more than one "
+        f"lineage; the rows above the species of such clades disagree with the species rows' own lineages, so "
+        f"{n_aside} of them are set aside and those clades are summed from the species rows, each under its own "
+        "lineage (not a damaged file)"
+    )

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from .clade_nesting import NESTED_FORMATS, profile_nesting_warnings
+from .clade_nesting import NESTED_FORMATS, profile_nesting_warnings, written_twice, written_twice_warning
 from .errors import DataError, GutBalanceWarning
 from .taxonomy import RANK_INDEX, RANKS, Taxon, lineage_string
 from .taxonomy.placement import canonical_parent, is_placed, lineage_table, name_anchor, resolve_lineage
@@ -517,6 +517,13 @@ def place_profile(profile: SampleProfile) -> SampleProfile:
     lineages = profile.lineages
     if not lineages:
         return _with_placed(profile, float("nan"))
+    if profile.source_format in NESTED_FORMATS:
+        aside, _ = written_twice(lineages)
+        if aside:
+            # Clades MetaPhlAn 4 writes under two lineages: summed again from
+            # the species rows beneath them (clade_nesting.written_twice).
+            profile = _without_rows(profile, aside)
+            lineages = profile.lineages
     reported = _reported_ids(profile)
     # Fast path: every parent is reported and is the parent the table gives.
     # This runs for every file of a cohort, so the verdict on each lineage is
@@ -550,6 +557,20 @@ def place_profile(profile: SampleProfile) -> SampleProfile:
 
 _ROW_VERDICTS: dict[int, tuple] = {}
 _ROW_VERDICTS_MAX = 1 << 18
+
+
+def _without_rows(profile: SampleProfile, rows: Sequence[int]) -> SampleProfile:
+    """A copy of ``profile`` without the rows ``rows``."""
+    drop = set(rows)
+    keep = [i for i in range(len(profile.lineages)) if i not in drop]
+    out = _copy(profile)
+    out.lineages = [profile.lineages[i] for i in keep]
+    out.abundance = [profile.abundance[i] for i in keep]
+    if profile.counts is not None:
+        out.counts = [profile.counts[i] for i in keep]
+    if profile.taxids:
+        out.taxids = [profile.taxids[i] for i in keep]
+    return out
 
 
 def _row_verdict(lin: Lineage) -> tuple[bool, str, int]:
@@ -799,6 +820,14 @@ def validate_profile(profile: SampleProfile) -> list[str]:
         )
     found = total_warnings(where, profile.sample, top, profile.unassigned)
     if profile.source_format in NESTED_FORMATS:
+        aside, named = written_twice(lineages)
+        if aside:
+            # MetaPhlAn 4's clades under two lineages: warned about as such,
+            # and the rows place_profile sets aside are not checked.
+            found.append(written_twice_warning(where, profile.sample, named, len(aside)))
+            keep = np.setdiff1d(np.arange(len(lineages)), aside)
+            lineages = [lineages[i] for i in keep.tolist()]
+            values = values[keep]
         found += profile_nesting_warnings(where, profile.sample, lineages, values)
     return found
 

@@ -186,3 +186,86 @@ def test_raising_one_child_above_its_parent_always_warns(rows, rounded, data):
         name = rows[i][0].rsplit("|", 1)[-1]
         assert f"clade {name} (" in found[0]
         assert f"is above its parent {rows[i][0].rsplit('|', 2)[-2]} (" in found[0]
+
+
+#: The shape of Ladakis et al. 2024's MetaPhlAn 4 merged table (sample
+#: S00KA-0015d, typed and cut down): mpa_vOct22 names c__CFGB3069 under two
+#: phyla; its rows down to the genus are written under p__Proteobacteria with
+#: the abundance of its one species, written under p__Firmicutes, and the
+#: phylum rows agree with the species rows' own lineages.
+FIRMI = "k__Bacteria|p__Firmicutes"
+PROTEO = "k__Bacteria|p__Proteobacteria"
+CFGB = "c__CFGB3069|o__OFGB3069|f__FGB3069|g__GGB9770"
+#: Faecalibacterium where the lineage table has it, so that the batch fast
+#: path would take the file if it did not look for a clade written twice.
+FAECALI = f"{FIRMI}|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium"
+ECOLI = f"{PROTEO}|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|g__Escherichia"
+WRITTEN_TWICE = [
+    ("k__Bacteria", 100.0), (FIRMI, 90.0), (PROTEO, 10.0),
+    (f"{FIRMI}|c__Clostridia", 40.0), (f"{PROTEO}|c__Gammaproteobacteria", 10.0), (f"{PROTEO}|c__CFGB3069", 50.0),
+    (f"{FIRMI}|c__Clostridia|o__Clostridiales", 40.0), (f"{PROTEO}|c__Gammaproteobacteria|o__Enterobacterales", 10.0),
+    (f"{PROTEO}|c__CFGB3069|o__OFGB3069", 50.0),
+    (f"{FIRMI}|c__Clostridia|o__Clostridiales|f__Ruminococcaceae", 40.0),
+    (f"{PROTEO}|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae", 10.0),
+    (f"{PROTEO}|c__CFGB3069|o__OFGB3069|f__FGB3069", 50.0),
+    (FAECALI, 40.0), (ECOLI, 10.0), (f"{PROTEO}|{CFGB}", 50.0),
+    (f"{FAECALI}|s__Faecalibacterium_prausnitzii", 40.0), (f"{ECOLI}|s__Escherichia_coli", 10.0),
+    (f"{FIRMI}|{CFGB}|s__GGB9770_SGB15390", 50.0),
+    (f"{FAECALI}|s__Faecalibacterium_prausnitzii|t__SGB15318", 40.0), (f"{ECOLI}|s__Escherichia_coli|t__SGB10068", 10.0),
+    (f"{FIRMI}|{CFGB}|s__GGB9770_SGB15390|t__SGB15390", 50.0),
+]
+MPA4 = ["#mpa_vOct22_CHOCOPhlAnSGB_202212", "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species"]
+
+
+def _phyla_of_classes(cohort, sample: str) -> dict[str, float]:
+    classes = cohort.at_rank("class").loc[sample]
+    out: dict[str, float] = {}
+    for key, value in classes[classes > 0].items():
+        phylum = cohort.taxa.loc[key, "phylum"]
+        out[phylum] = out.get(phylum, 0.0) + float(value)
+    return out
+
+
+def test_a_clade_metaphlan_4_writes_under_two_phyla_is_summed_from_its_species(tmp_path):
+    path = tmp_path / "S15.txt"
+    path.write_text("\n".join([*MPA4, *(f"{clade}\t\t{value!r}\t" for clade, value in WRITTEN_TWICE)]) + "\n")
+    assert metaphlan.scan([path], default_limits()).files[0] is None  # the fast path leaves it to the per-file way
+    fast, slow = _both([path])
+    _equal(fast, slow)
+    cohort = fast.cohort
+    # The 50 % clade is where its species and the phylum rows put it: Firmicutes
+    # (Bacillota), every class inside its phylum; not 50 % of a 10 % Proteobacteria.
+    phyla = cohort.at_rank("phylum").loc["S15"]
+    assert phyla["p__Bacillota"] == 0.9
+    assert phyla["p__Pseudomonadota"] == 0.1
+    assert _phyla_of_classes(cohort, "S15") == {"Bacillota": 0.9, "Pseudomonadota": 0.1}
+    genus = cohort.at_rank("genus").loc["S15"]
+    ggb = [key for key in genus.index if key.endswith("g__GGB9770") and genus[key] > 0]
+    assert len(ggb) == 1
+    assert cohort.taxa.loc[ggb[0], "phylum"] == "Bacillota"
+    assert genus[ggb[0]] == 0.5
+    # One warning saying what it is, not "an edited or damaged file?".
+    assert [p.message for p in fast.problems] == [
+        "sample 'S15': clade c__CFGB3069 is written under 2 lineages (k__Bacteria|p__Proteobacteria and "
+        "k__Bacteria|p__Firmicutes) (3 more clades so), as MetaPhlAn 4's database names some clades under more than "
+        "one lineage; the rows above the species of such clades disagree with the species rows' own lineages, so 4 "
+        "of them are set aside and those clades are summed from the species rows, each under its own lineage (not a "
+        "damaged file)"]
+
+
+def test_in_a_merged_table_only_the_sample_with_the_clade_written_twice_changes(tmp_path):
+    consistent = dict(_nested({SPECIES[0]: 60.0, SPECIES[8]: 40.0}))
+    twice = dict(WRITTEN_TWICE)
+    clades = list(dict.fromkeys([*consistent, *twice]))
+    lines = ["#mpa_vOct22_CHOCOPhlAnSGB_202212", "clade_name\tgood\tS15"]
+    lines += [f"{clade}\t{consistent.get(clade, 0.0)!r}\t{twice.get(clade, 0.0)!r}" for clade in clades]
+    merged = tmp_path / "merged_abundance_table.txt"
+    merged.write_text("\n".join(lines) + "\n")
+    alone = tmp_path / "good.txt"
+    alone.write_text(_profile(sorted(consistent.items(), key=lambda kv: kv[0].count("|"))))
+    both = read_batch([merged])
+    assert [p.message.split(":")[0] for p in both.problems] == ["sample 'S15'"]
+    assert _phyla_of_classes(both.cohort, "S15") == {"Bacillota": 0.9, "Pseudomonadota": 0.1}
+    good = both.cohort.at_rank("species").loc["good"]
+    single = read_batch([alone]).cohort.at_rank("species").loc["good"]
+    assert good[good > 0].to_dict() == single[single > 0].to_dict()

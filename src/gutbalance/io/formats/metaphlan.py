@@ -540,6 +540,9 @@ _NOT_FAST = -2
 _NEW = -3
 #: Clade text (ASCII bytes) -> its code in cohort.LINEAGES, or _UNKNOWN_ROW / _NOT_FAST.
 _CLADES: dict[bytes, int] = {}
+#: LINEAGES code -> the code of its lineage less the last taxon, as written
+#: (-1 for a root, _NOT_FAST when that text is not a fast clade).
+_PARENT_CODES: dict[int, int] = {}
 
 
 @dataclass
@@ -702,7 +705,27 @@ def start_batch() -> None:
     only: a batch holds their codes)."""
     if len(_CLADES) > _MAX_CLADES or len(LINEAGES) > _MAX_CLADES:
         _CLADES.clear()
+        _PARENT_CODES.clear()
         LINEAGES.clear()
+
+
+def _parent_code(text: bytes, code: int) -> int:
+    """The code of the row a clade's parent must be: its text less the last
+    ``|taxon`` (cached by the clade's code)."""
+    found = _PARENT_CODES.get(code)
+    if found is None:
+        cut = text.rfind(b"|")
+        if cut < 0:
+            found = -1
+        else:
+            parent = text[:cut]
+            found = _CLADES.get(parent)
+            if found is None:
+                found = _CLADES[parent] = _clade_code(parent)
+            if found < 0:
+                found = _NOT_FAST
+        _PARENT_CODES[code] = found
+    return found
 
 
 def scan(paths: list[Path], limits: InputLimits) -> Scan:
@@ -770,6 +793,25 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
     wanted = of_file * n_ids + np.concatenate([parent[kcode][has_parent], root[kcode]])
     at = np.minimum(np.searchsorted(reported, wanted), len(reported) - 1)
     bad[of_file[reported[at] != wanted]] = True
+
+    # Each row's parent row as written (not only a row of the parent's id),
+    # and each clade once: else a clade is written under two lineages
+    # (MetaPhlAn 4; clade_nesting.written_twice), which the per-file path sets right.
+    distinct, first_at, back = np.unique(kcode, return_index=True, return_inverse=True)
+    kept_at = np.flatnonzero(kept)[first_at]
+    written_parent = np.fromiter(
+        (_parent_code(clades[i], c) for i, c in zip(kept_at.tolist(), distinct.tolist(), strict=True)),
+        dtype=np.int64, count=len(distinct),
+    )[back]
+    bad[kfile[written_parent == _NOT_FAST]] = True
+    n_codes = len(LINEAGES)
+    rows_written = np.sort(kfile * n_codes + kcode)
+    with_parent = written_parent >= 0
+    wanted_rows = kfile[with_parent] * n_codes + written_parent[with_parent]
+    at = np.minimum(np.searchsorted(rows_written, wanted_rows), len(rows_written) - 1)
+    bad[kfile[with_parent][rows_written[at] != wanted_rows]] = True
+    leaves_twice = np.sort(kfile * n_ids + leaf[kcode])
+    bad[leaves_twice[1:][leaves_twice[1:] == leaves_twice[:-1]] // n_ids] = True
 
     nesting = _nesting_flags(kfile, kcode, fractions, leaf, parent, n_files)
 
