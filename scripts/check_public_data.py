@@ -60,8 +60,10 @@ Checks, each printed as it finishes:
    2026-11-27 (benchpro's CAMI gut runs: MetaPhlAn 4 vJan21 and 3 in CAMI
    layout, MetaPhlAn 4 converted to GTDB, sylph-tax; mothur ``.shared``
    files with their consensus taxonomy, of an animal study and of Baxter et
-   al. 2016's human stool; a level-6 collapsed FeatureTable[Frequency]):
-   see :func:`check_shapes`.
+   al. 2016's human stool; a level-6 collapsed FeatureTable[Frequency]);
+   2026-11-28, two merged MetaPhlAn tables of real stool (MetaPhlAn 4 of
+   Ladakis et al. 2024, MetaPhlAn 2 of Oliver et al. 2021): see
+   :func:`check_shapes`.
 """
 
 from __future__ import annotations
@@ -958,6 +960,11 @@ def check_shapes(root: Path) -> None:
             f"{ {k: float(f'{v:.2g}') for k, v in worst.tail(3).items()} }; phyla only in gutbalance: "
             f"{sorted(set(phyla.columns) - set(expected.columns))}")
     _check_level6_frequency(root)
+    for name, path in MERGED_METAPHLAN.items():
+        if not (root / path).exists():
+            say(f"shapes {name}: skipped, {path} absent")
+            continue
+        _check_merged_metaphlan(name, root / path)
     for name, (shared, taxonomy) in MOTHUR_PAIRS.items():
         if not (root / shared).exists():
             say(f"shapes {name}: skipped, {shared} absent")
@@ -966,6 +973,51 @@ def check_shapes(root: Path) -> None:
 
 
 L6_FREQUENCY = "qiime2_tutorial/gut-table-l6.qza"
+#: Merged MetaPhlAn tables of real stool found 2026-11-28 (branch outside6).
+MERGED_METAPHLAN = {
+    "ladakis2024 (MetaPhlAn 4)": "ladakis2024_mpa4/merged_abundance_table.txt",
+    "oliver2021 (MetaPhlAn 2)": "oliver2021_fiber/merged_metaphlan.txt",
+}
+
+
+def _check_merged_metaphlan(name: str, path: Path) -> None:
+    """A merged MetaPhlAn table: samples read, scored and missing; species
+    Shannon and richness against scikit-bio over the file's ``s__`` rows
+    (MetaPhlAn 4's ``Prevotella_copri_clade_*`` summed into one species and
+    ``_unclassified`` placeholders left out, as gutbalance names them); each
+    phylum against the sum of the species gutbalance puts in it; the clades
+    written under two lineages (clade_nesting.written_twice)."""
+    rows = [ln.split("\t") for ln in path.read_text().splitlines() if ln and not ln.startswith("#")]
+    header, rows = rows[0], rows[1:]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cohort = gutbalance.read(path)
+    scores = score(cohort)
+    twice = sum("is written under" in str(w.message) for w in caught)
+    damaged = sum("an edited or damaged file?" in str(w.message) for w in caught)
+    worst_h, richness_equal, n = 0.0, 0, 0
+    for j, sample in enumerate(header[1:], start=1):
+        species: dict[str, float] = {}
+        for row in rows:
+            leaf = row[0].split("|")[-1]
+            if leaf.startswith("s__") and not leaf.endswith("_unclassified") and float(row[j]) > 0:
+                leaf = "s__Prevotella_copri" if leaf.startswith("s__Prevotella_copri_clade") else leaf
+                species[leaf] = species.get(leaf, 0.0) + float(row[j])
+        if not species:
+            continue
+        n += 1
+        worst_h = max(worst_h, abs(float(scores.loc[sample, "shannon"]) - _shannon_by_rows(list(species.items()))))
+        richness_equal += int(scores.loc[sample, "richness"] == len(species))
+    phyla, species_at = cohort.at_rank("phylum"), cohort.at_rank("species")
+    of_phylum = cohort.taxa.loc[species_at.columns, "phylum"].to_numpy()
+    by_phylum = species_at.T.groupby(of_phylum).sum().T
+    names = cohort.taxa.loc[phyla.columns, "name"].to_numpy()
+    common = [(key, nm) for key, nm in zip(phyla.columns, names, strict=True) if nm in by_phylum.columns]
+    worst_p = max(float((phyla[key] - by_phylum[nm]).abs().max()) for key, nm in common)
+    say(f"shapes {name}: {cohort.n_samples} samples read, {int(scores['immune_support'].notna().sum())} scored, "
+        f"{n} with species; species Shannon vs scikit-bio over the file's s__ rows: {worst_h:.2g}, richness equal in "
+        f"{richness_equal}; phyla vs the sum of their species: {worst_p:.2g}; samples with a clade written under two "
+        f"lineages: {twice}, warned as damaged: {damaged}")
 
 
 def _check_level6_frequency(root: Path) -> None:
