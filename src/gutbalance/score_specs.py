@@ -201,11 +201,13 @@ for _info in (
         summary="Share of the sample's bacteria and archaea that the immune-support scores rest on.",
         meaning=(
             "The fraction (0 to 1) of the sample's bacterial and archaeal abundance made of microbes for which the "
-            "knowledge base holds a fact the immune-support scores read (which microbes train the immune system, "
-            "make butyrate, need an oxygen-free gut, are pathobionts, and the like), known for the microbe itself "
-            "or for its genus or family. The five pillars and immune support rest on this part; below a floor "
-            "measured on real stool (a tenth of its least reach) they are not scored. Unlike coverage, a fact known only for the family counts, so a profile of families is "
-            "reached; a fact known only for an order, class or phylum does not."
+            "knowledge base holds a fact at least one of the immune-support scores reads (which microbes train the "
+            "immune system, make butyrate, need an oxygen-free gut, are pathobionts, and the like), known for the "
+            "microbe itself or for its genus or family. The five pillars and immune support rest on this part; "
+            "below a floor measured on real stool (a tenth of its least reach) they are not scored. Each pillar "
+            "reads its own facts and may rest on less of it: its confidence says how much. Unlike coverage, a fact "
+            "known only for the family counts, so a profile of families is reached; a fact known only for an "
+            "order, class or phylum does not."
         ),
         favourable="higher",
         caveats=(

@@ -27,8 +27,8 @@ def _text(page: str) -> str:
 def test_the_sentence_names_the_share_and_the_rest():
     assert reach_sentence({"kb_reach": 0.64}) == (
         "The immune-support scores rest on the 64 % of this sample's bacteria and archaea that the knowledge base "
-        "describes (a fact the scores read, known for the microbe itself, its genus or its family); of the other "
-        "36 % it knows nothing the scores use.")
+        "describes (a fact at least one of the scores reads, known for the microbe itself, its genus or its family); of "
+        "the other 36 % it knows nothing the scores use.")
     # whole percents that add up to 100, whichever way a half rounds
     for v in (0.645, 0.355, 0.125, 0.5):
         text = reach_sentence({"kb_reach": v})
@@ -62,7 +62,8 @@ def test_the_report_says_it_beside_the_scores_and_with_the_confidences():
     overall, recognised = page.index(said), page.rindex(said)
     assert page.index("Overall immune support") < overall < page.index("The five ways a gut supports immunity")
     assert page.index("What could not be recognised") < recognised
-    assert "Each pillar's confidence below says how specific and how firm the knowledge about that part is." in page
+    assert ("Each pillar reads its own facts (training, for one, only which microbes train the immune system and which "
+            "are pathobionts or pathogens), so it may rest on less of the sample: its confidence below says how much") in page
     assert "Reached by the knowledge base" in page
 
     scant = _text(render_sample_report("scant", scores, cohort=cohort, contributions=contributions))

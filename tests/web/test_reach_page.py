@@ -26,7 +26,7 @@ from tests.web.test_pages import page_register, page_upload
 #: 40 % of a gut species the knowledge base describes, 60 % of a digester's genus it cannot.
 DIGESTER40 = metaphlan_text(_digester(40.0))
 SAID = ("The immune-support scores rest on the 40 % of this sample's bacteria and archaea that the knowledge base "
-        "describes (a fact the scores read, known for the microbe itself, its genus or its family); of the other "
+        "describes (a fact at least one of the scores reads, known for the microbe itself, its genus or its family); of the other "
         "60 % it knows nothing the scores use.")
 OLDER = ("How much of this sample the immune-support scores rest on is not known: the sample was scored before "
          "gutbalance recorded how much of it the knowledge base reaches; upload its file again to see it.")

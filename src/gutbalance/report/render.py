@@ -605,7 +605,7 @@ def _share_text(v: float) -> str:
 
 def reach_sentence(row: Mapping[str, Any]) -> str:
     """What the immune-support scores of a scores row (``{column: value}``)
-    rest on, in words, from its ``kb_reach`` (docs/scoring.md, "Reach"):
+    rest on, in words, from its ``kb_reach`` (docs/scoring.md, "Confidence and coverage"):
     "The immune-support scores rest on the 64 % of this sample's bacteria
     and archaea that the knowledge base describes ...".  Said as a share
     below the floor too (the pillars are then missing), and as not known,
@@ -629,7 +629,7 @@ def reach_sentence(row: Mapping[str, Any]) -> str:
         return (f"The knowledge base describes only {_share_text(v)} of this sample's bacteria and archaea: too "
                 f"little for the immune-support scores, which need at least {_share_text(floor)} (a tenth of the "
                 "least of real stool), so they are not given.")
-    said = ("a fact the scores read, known for the microbe itself, its genus or its family")
+    said = "a fact at least one of the scores reads, known for the microbe itself, its genus or its family"
     if v >= 1.0:
         return (f"The immune-support scores rest on all of this sample's bacteria and archaea: the knowledge base "
                 f"describes every one of them ({said}).")
