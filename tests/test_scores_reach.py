@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+import gutbalance
 from gutbalance.pillars import EMPTY_REASON, pillar_scores
 from gutbalance.pipeline import run
 from gutbalance.scores import parse_missing, score, score_with_contributions
@@ -87,3 +88,10 @@ def test_analyze_writes_it_to_the_tsv_the_parquet_and_the_json(tmp_path):
     pd.testing.assert_series_equal(parquet["kb_reach"], tsv["kb_reach"], check_index=False, check_names=False)
     entries = json.loads((out / "scores.json").read_text(encoding="utf-8"))["samples"]
     assert {name: entry["kb_reach"] for name, entry in entries.items()} == tsv["kb_reach"].to_dict()
+
+
+def test_a_cohort_saved_as_h5ad_gives_the_same_column_back(tmp_path):
+    cohort = make_cohort({"stool": SMALL_COMMUNITY, "digester": _digester(40.0), "phage": _PHAGE})
+    path = tmp_path / "cohort.h5ad"
+    gutbalance.write(cohort, path)
+    pd.testing.assert_series_equal(score(gutbalance.read_h5ad(path))["kb_reach"], score(cohort)["kb_reach"])

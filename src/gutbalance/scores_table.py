@@ -50,7 +50,7 @@ MISSING_COLUMN = "missing"
 WARNINGS_COLUMN = "warnings"
 #: The first columns, in order; the other scores follow.
 #: ``kb_reach`` (beside ``coverage``) is the share of the sample the pillars
-#: rest on (docs/scoring.md, "Reach").
+#: rest on (docs/scoring.md, "Confidence and coverage").
 LEAD_COLUMNS = [
     "immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage", REACH_COLUMN,
 ]
