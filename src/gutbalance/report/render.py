@@ -612,9 +612,9 @@ def reach_sentence(row: Mapping[str, Any]) -> str:
     with the reason, where ``kb_reach`` is missing; "" for a row that has no
     such column (results written before it existed).
 
-    >>> reach_sentence({"kb_reach": 0.6412})[:91]
+    >>> reach_sentence({"kb_reach": 0.6412})[:90]
     "The immune-support scores rest on the 64 % of this sample's bacteria and archaea that the "
-    >>> reach_sentence({"kb_reach": 0.0032})[:80]
+    >>> reach_sentence({"kb_reach": 0.0032})[:79]
     "The knowledge base describes only 0.32 % of this sample's bacteria and archaea:"
     """
     if REACH_COLUMN not in row:
