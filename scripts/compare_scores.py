@@ -12,6 +12,9 @@ synonym-table change renamed are the usual cause.
     python scripts/compare_scores.py BEFORE/scores.tsv AFTER/scores.tsv \
         [--metadata WORK/metadata.tsv] [--inputs PROFILES ...] [--taxa "Lachnospira eligens" ...]
 
+It also says which columns are byte-identical cell by cell, which differ, and
+which were added or removed (a new column must leave the others as they were).
+
 Used for docs/validation.md ("Re-calibrated after synonym table 2026.11.2").
 """
 
@@ -47,6 +50,25 @@ def changes(before: pd.DataFrame, after: pd.DataFrame, groups: pd.Series) -> pd.
     return pd.DataFrame(rows)
 
 
+def column_identity(before: Path, after: Path) -> dict[str, list[str]]:
+    """Which columns the two tables share with every cell the same text
+    (``same``), which differ in some cell or in their samples (``differ``),
+    and which only one of them has (``added``, ``removed``): a new column
+    must leave every other column byte-identical, wherever it is placed."""
+    def cells(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, sep="\t", index_col=0, dtype=str, keep_default_na=False)
+
+    old, new = cells(before), cells(after)
+    shared = [c for c in new.columns if c in old.columns]
+    same_rows = old.index.equals(new.index)
+    return {
+        "same": [c for c in shared if same_rows and old[c].equals(new[c])],
+        "differ": [c for c in shared if not (same_rows and old[c].equals(new[c]))],
+        "added": [c for c in new.columns if c not in old.columns],
+        "removed": [c for c in old.columns if c not in new.columns],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("before", type=Path)
@@ -67,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     table = changes(before, after, groups)
     pd.set_option("display.width", 200)
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
+    identity = column_identity(args.before, args.after)
+    print(f"\ncolumns byte-identical: {len(identity['same'])} of {len(identity['same']) + len(identity['differ'])} shared; "
+          f"differ: {', '.join(identity['differ']) or 'none'}; added: {', '.join(identity['added']) or 'none'}; "
+          f"removed: {', '.join(identity['removed']) or 'none'}")
     pillars = SCORES[:6]
     moved = (after[pillars] - before[pillars]).abs().max(axis=1).sort_values(ascending=False)
     top = moved.head(args.top)

@@ -45,7 +45,7 @@ def test_every_column_of_the_scores_table_has_a_description_and_a_direction(scor
 
 def test_the_reference_holds_exactly_the_scores_meant_for_it(scores_with_counts):
     """A column with ``reference=True`` has percentiles (chao1 only where reads were counted);
-    one with ``reference=False`` (placed) has none."""
+    one with ``reference=False`` (placed, kb_reach: they describe the input) has none."""
     shipped = set(load_reference().primary.distributions)
     numeric = [c for c in scores_with_counts.columns
                if not c.endswith(PERCENTILE_SUFFIX) and not describe(c).text]
@@ -56,7 +56,7 @@ def test_the_reference_holds_exactly_the_scores_meant_for_it(scores_with_counts)
         elif not describe(column).reference:
             assert column not in shipped
             assert f"{column}{PERCENTILE_SUFFIX}" not in scores_with_counts.columns
-    assert {"placed"} == DESCRIPTIVE_COLUMNS
+    assert {"placed", "kb_reach"} == DESCRIPTIVE_COLUMNS
 
 
 def test_one_pillars_tuple_drives_the_descriptions_and_the_validation_page():

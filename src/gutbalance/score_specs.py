@@ -195,6 +195,31 @@ for _info in (
         digits=2,
     ),
     ScoreInfo(
+        key="kb_reach",
+        label="Reached by the knowledge base",
+        group="quality",
+        summary="Share of the sample's bacteria and archaea that the immune-support scores rest on.",
+        meaning=(
+            "The fraction (0 to 1) of the sample's bacterial and archaeal abundance made of microbes for which the "
+            "knowledge base holds a fact at least one of the immune-support scores reads (which microbes train the "
+            "immune system, make butyrate, need an oxygen-free gut, are pathobionts, and the like), known for the "
+            "microbe itself or for its genus or family. The five pillars and immune support rest on this part; "
+            "below a floor measured on real stool (a tenth of its least reach) they are not scored. Each pillar "
+            "reads its own facts and may rest on less of it: its confidence says how much. Unlike coverage, a fact "
+            "known only for the family counts, so a profile of families is reached; a fact known only for an "
+            "order, class or phylum does not."
+        ),
+        favourable="higher",
+        caveats=(
+            "A low reach means the immune-support scores describe only part of the microbiome; the confidences say "
+            "how firm the knowledge about that part is. It describes the input, not health, and has no healthy "
+            "reference values."
+        ),
+        scale=(0.0, 1.0),
+        digits=2,
+        reference=False,
+    ),
+    ScoreInfo(
         key="gmhi",
         label="Gut Microbiome Health Index (GMHI)",
         group="index",
@@ -343,6 +368,7 @@ for _info in (
 _SHORT_LABELS = {
     "immune_support": "Immune support",
     "coverage": "Coverage",
+    "kb_reach": "KB reach",
     "gmhi": "GMHI",
     "gmwi2": "GMWI2",
     "dysbiosis": "Distance from healthy",

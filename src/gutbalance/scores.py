@@ -41,13 +41,14 @@ from .indices.resolution import check_asked_rank, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
-from .pillars import EMPTY_REASON, PILLARS, component_labels, pillar_scores
+from .pillars import EMPTY_REASON, PILLARS, PillarResult, component_labels, pillar_scores
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
 from .scores_table import (
     INDEX_NAME,
     LEAD_COLUMNS,
     MISSING_COLUMN,
+    REACH_COLUMN,
     RESOLVED_RANK_COLUMN,
     TRAIL_COLUMNS,
     WARNINGS_COLUMN,
@@ -176,7 +177,9 @@ def score(cohort: Cohort, *, percentiles: bool = False, diversity_rank: str = "a
 
     Columns: ``immune_support`` and the five pillars (0-100), the published
     indices (``gmhi``, ``gmwi2``), diversity, ratios, ``dysbiosis``, each
-    pillar's ``<pillar>_confidence`` and ``coverage`` (0-1), then the text
+    pillar's ``<pillar>_confidence``, ``coverage`` and ``kb_reach`` (0-1:
+    the share of the bacterial and archaeal abundance the pillars rest on,
+    :func:`gutbalance.pillars.reached_taxa`), then the text
     columns (:data:`TRAIL_COLUMNS`).  The ``<score>_percentile`` columns of
     ``scores.tsv`` come from :func:`gutbalance.reference.with_percentiles`.
     ``percentiles`` is deprecated: ``False`` is what every call does, ``True``
@@ -244,6 +247,7 @@ def score_with_contributions(
         raw_json=raw_json,
     )
     table = pd.concat([result.scores, table], axis=1)
+    table[REACH_COLUMN] = _kb_reach(result)
     missing = _missing(table, reasons, diversity_reason, result.missing)
     stool, warned = sample_warnings(cohort)
     order = LEAD_COLUMNS + [c for c in table.columns if c not in LEAD_COLUMNS + TRAIL_COLUMNS]
@@ -263,7 +267,20 @@ def score_with_contributions(
     table.index.name = INDEX_NAME
     if not explain:
         return table, {}
-    return table, _explain(cohort, result.contributions, gmwi2=gmwi2, missing=missing, warnings=warned, raw=raw_json)
+    return table, _explain(cohort, result.contributions, gmwi2=gmwi2, missing=missing, warnings=warned,
+                           reach=table[REACH_COLUMN].to_numpy(dtype=float), raw=raw_json)
+
+
+def _kb_reach(result: PillarResult) -> np.ndarray:
+    """The ``kb_reach`` column: :attr:`PillarResult.reach` per sample (at most 1), missing
+    (NaN) for a sample with nothing bacterial or archaeal, whose share of
+    nothing is no number (its reason is the pillars', :data:`EMPTY_REASON`)."""
+    if result.reach is None or result.missing is None:
+        raise ValueError("pillar_scores gave no reach")
+    # a share is at most 1: the sum over a normalised row can exceed it by an ulp
+    reach = np.minimum(result.reach.to_numpy(dtype=float), 1.0)
+    reach[result.missing.to_numpy(dtype=object) == EMPTY_REASON] = np.nan
+    return reach
 
 
 def _missing(
@@ -282,11 +299,14 @@ def _missing(
             for column in DIVERSITY_COLUMNS:
                 if column in table:
                     out[i][column] = diversity_reason.iat[int(i)]
-    pillars = table[["immune_support", *PILLARS]].isna().to_numpy()
+    # kb_reach is missing only where the pillars are, for the same reason
+    # (nothing bacterial or archaeal); a reach below the floor is a number.
+    reach = [REACH_COLUMN] if REACH_COLUMN in table else []
+    pillars = table[["immune_support", *PILLARS, *reach]].isna().to_numpy()
     because = (pillar_reason.to_numpy(dtype=object) if pillar_reason is not None
                else np.full(len(table), "", dtype=object))
     for i in np.flatnonzero(pillars.any(axis=1)):
-        for column, gone in zip(["immune_support", *PILLARS], pillars[i], strict=True):
+        for column, gone in zip(["immune_support", *PILLARS, *reach], pillars[i], strict=True):
             if gone:
                 out[i].setdefault(column, because[i] or EMPTY_REASON)
     return out
@@ -294,10 +314,12 @@ def _missing(
 
 def _explain(
     cohort: Cohort, pillars: dict[str, dict], *, gmwi2: pd.DataFrame, missing: list[dict], warnings: list[list[str]],
-    raw: bool = False,
+    reach: np.ndarray, raw: bool = False,
 ) -> dict[str, dict]:
     """Each sample's ``scores.json`` entry; ``gmwi2`` is the cohort's
-    :func:`~gutbalance.indices.gmwi2_table` that the scores were made with."""
+    :func:`~gutbalance.indices.gmwi2_table` that the scores were made with,
+    ``reach`` the ``kb_reach`` column (NaN written ``null``, its reason under
+    ``missing``)."""
     markers = gmhi_contributions(cohort, raw_json=raw)
     taxa = gmwi2_contributions(cohort, raw_json=raw)
     databases = cohort.samples["database"] if "database" in cohort.samples else pd.Series("", index=gmwi2.index)
@@ -313,6 +335,8 @@ def _explain(
         out[sample] = {
             "missing": missing[k],
             "warnings": warnings[k],
+            # what the pillar lists below rest on (the scores table's kb_reach)
+            REACH_COLUMN: None if np.isnan(reach[k]) else float(reach[k]),
             **pillars.get(sample, {}),
             # as text (raw), each entry is the bytes orjson writes for the dictionaries
             "gmhi": (RawJSON(b'{"markers":' + found.text + b"}") if isinstance(found, RawJSON)

@@ -41,11 +41,19 @@ FLOAT_FORMAT = None
 SEPARATOR = "\t"
 LINE_END = "\n"
 
+#: The share (0-1) of a sample's bacterial and archaeal abundance that the
+#: pillars' knowledge reaches (:func:`gutbalance.pillars.reached_taxa`).
+REACH_COLUMN = "kb_reach"
+
 #: The columns that say why a number is missing and what to keep in mind ("" when nothing).
 MISSING_COLUMN = "missing"
 WARNINGS_COLUMN = "warnings"
 #: The first columns, in order; the other scores follow.
-LEAD_COLUMNS = ["immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage"]
+#: ``kb_reach`` (beside ``coverage``) is the share of the sample the pillars
+#: rest on (docs/scoring.md, "Confidence and coverage").
+LEAD_COLUMNS = [
+    "immune_support", *PILLARS, "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage", REACH_COLUMN,
+]
 #: The finest rank each sample resolves, written only by a run with one
 #: diversity rank for every sample (``--diversity-rank genus``): there
 #: ``diversity_rank`` is the rank asked, and this column keeps the sample's

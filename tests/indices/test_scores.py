@@ -20,7 +20,7 @@ from .test_diversity import _random_cohort
 #: The columns the scores issue asks for, first and in this order.
 COLUMNS = [
     "immune_support", "training", "homeostasis", "nutrients", "barrier", "defense",
-    "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage",
+    "gmhi", "gmwi2", "shannon", "simpson", "richness", "evenness", "coverage", "kb_reach",
 ]
 #: Every further score column (each also gets a percentile column).
 MORE = [

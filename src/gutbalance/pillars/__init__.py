@@ -746,16 +746,17 @@ def reweighting(components: pd.DataFrame, cal: dict, pillar: str) -> np.ndarray 
 REACH_RANKS: tuple[str, ...] = ("strain", "species", "genus", "family")
 
 
-def reached_taxa(taxa: pd.DataFrame, traits: TraitMatrix) -> np.ndarray:
+def reached_taxa(taxa: pd.DataFrame, traits: TraitMatrix, *, reads: frozenset[str] | None = None) -> np.ndarray:
     """Per taxon (rows of ``traits``), whether the pillars' knowledge reaches it:
-    a trait some pillar's components read (:func:`pillar_traits`) is known for
-    it at its own rank or through its genus or family (:data:`REACH_RANKS`).
+    a trait some pillar's components read (:func:`pillar_traits`; ``reads``:
+    these traits instead, one pillar's) is known for it at its own rank or
+    through its genus or family (:data:`REACH_RANKS`).
 
     Unlike ``coverage`` (any trait, found at species or genus rank), this
     follows the rank of the input: a family-rank profile (a 16S family table,
     the simulator's MDSINE2 forecasts) is reached through its families' rows.
     """
-    reads = frozenset().union(*pillar_traits().values())
+    reads = frozenset().union(*pillar_traits().values()) if reads is None else reads
     at = traits.resolved_rank[[t for t in traits.resolved_rank.columns if t in reads]].to_numpy(dtype=object)
     own = taxa["rank"].reindex(traits.resolved_rank.index).to_numpy(dtype=object)[:, None]
     known = at != ""

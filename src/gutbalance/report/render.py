@@ -29,7 +29,7 @@ from .._version import __version__
 from ..cohort import Cohort
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
-from ..pillars import component_traits
+from ..pillars import component_traits, reach_floor
 from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
@@ -38,6 +38,7 @@ from ..reference.statistics import CohortStatistics, GroupComparison, diversity_
 from ..reference.timeline import Timeline
 from ..score_specs import GROUPS, ScoreInfo, describe, describe_at_rank, ordered
 from ..scores import DIVERSITY_COLUMNS, parse_missing, parse_warnings
+from ..scores_table import REACH_COLUMN
 from ..taxonomy import RANKS, parse_lineage
 from ..taxonomy.placement import resolve_lineage
 from . import charts
@@ -586,8 +587,57 @@ def render_sample_report(
         sources_note=sources_note,
         validity=validity_view() if has_tested_scores(row.to_dict()) else None,
         read_warnings=[read_warning_text(w, sample=sample) for w in read_warnings],
+        reach=reach_sentence({str(k): v for k, v in row.items()}),
         **_page_common(statistics.reference),
     )
+
+
+def _share_text(v: float) -> str:
+    """A share in percent as a reader reads it: whole percents, a share
+    under 1 % with two decimals (two digits under 0.1 %) and one just under
+    100 % with one (so that neither reads as none or all)."""
+    if 0.0 < v < 0.01:
+        return f"{100.0 * v:.2f} %" if v >= 0.001 else f"{100.0 * v:.2g} %"
+    if 0.99 < v < 1.0:
+        return f"{min(100.0 * v, 99.9):.1f} %"
+    return f"{100.0 * v:.0f} %"
+
+
+def reach_sentence(row: Mapping[str, Any]) -> str:
+    """What the immune-support scores of a scores row (``{column: value}``)
+    rest on, in words, from its ``kb_reach`` (docs/scoring.md, "Confidence and coverage"):
+    "The immune-support scores rest on the 64 % of this sample's bacteria
+    and archaea that the knowledge base describes ...".  Said as a share
+    below the floor too (the pillars are then missing), and as not known,
+    with the reason, where ``kb_reach`` is missing; "" for a row that has no
+    such column (results written before it existed).
+
+    >>> reach_sentence({"kb_reach": 0.6412})[:90]
+    "The immune-support scores rest on the 64 % of this sample's bacteria and archaea that the "
+    >>> reach_sentence({"kb_reach": 0.0032})[:79]
+    "The knowledge base describes only 0.32 % of this sample's bacteria and archaea:"
+    """
+    if REACH_COLUMN not in row:
+        return ""
+    value = row.get(REACH_COLUMN)
+    if not _finite(value):
+        why = parse_missing(row.get("missing", "")).get(REACH_COLUMN, "it could not be computed")
+        return f"How much of this sample the immune-support scores rest on is not known: {why}."
+    v = float(cast(float, value))
+    floor = reach_floor()
+    if v < floor:
+        return (f"The knowledge base describes only {_share_text(v)} of this sample's bacteria and archaea: too "
+                f"little for the immune-support scores, which need at least {_share_text(floor)} (a tenth of the "
+                "least of real stool), so they are not given.")
+    said = "a fact at least one of the scores reads, known for the microbe itself, its genus or its family"
+    if v >= 1.0:
+        return (f"The immune-support scores rest on all of this sample's bacteria and archaea: the knowledge base "
+                f"describes every one of them ({said}).")
+    shown, rest = _share_text(v), _share_text(1.0 - v)
+    if "." not in shown and "." not in rest:  # whole percents that add up to 100
+        rest = f"{100 - int(shown.removesuffix(' %'))} %"
+    return (f"The immune-support scores rest on the {shown} of this sample's bacteria and archaea that the "
+            f"knowledge base describes ({said}); of the other {rest} it knows nothing the scores use.")
 
 
 _LED_BY_FILE = re.compile(r"(?P<file>[^:\n]+?)(?P<at>(?:, line \d+)?(?:, field '[^'\n]*')?): (?P<text>.+)", re.DOTALL)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ....report.render import reach_sentence
 from ....report.validity import has_tested_scores, validity_view
 from ....taxonomy import RANKS
 from ... import accounts, crud, ingest, jobs, services
@@ -376,7 +377,9 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
     sections, warnings = explained_scores(sample.scores)
     context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or ""),
                "read_warnings": ingest.read_warnings(sample.profile),
-               "declared_rank": declared_rank_text(sample.feature_rank)}
+               "declared_rank": declared_rank_text(sample.feature_rank),
+               # what the immune-support scores rest on, in words (the report's sentence)
+               "reach": reach_sentence(sample.scores or {})}
     # "How far these scores have been tested" (its own partial), as the report: not for a
     # sample without an immune-support or pillar score (its cards say why there is none)
     context["validity"] = validity_view() if has_tested_scores(sample.scores or {}) else None
