@@ -88,5 +88,26 @@ def test_wrong_bugphyzz_genus_oxygen_calls_are_gone():
         assert not set(oxygen["trait"]) & {"obligate_anaerobe", "facultative_anaerobe", "aerobe"}, genus
     # The genus's Gram call is another group and stays.
     assert _rows("Bacillus", "genus", BERGEY).set_index("trait").loc["gram_negative", "value"] == 0.0
-    # A genus call its species agree with stays (Bacteroides: anaerobic).
-    assert _rows("Bacteroides", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+    # A genus call its species agree with stays (Alistipes: obligately anaerobic).
+    assert _rows("Alistipes", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+
+
+def test_bergeys_anaerobic_is_no_strict_anaerobe_call():
+    # Bergey's Manual keeps "anaerobic" apart from "obligately anaerobic" in
+    # bugphyzz (309 and 104 rows); its Propionibacterium is "anaerobic to
+    # aerotolerant", which bugphyzz carries as "anaerobic".  The genus row
+    # says anaerobe (neither facultative nor aerobe), not strict anaerobe.
+    for genus in ("Propionibacterium", "Bacteroides", "Bifidobacterium"):
+        calls = _rows(genus, "genus", BERGEY).set_index("trait")["value"]
+        assert "obligate_anaerobe" not in calls.index, genus
+        assert (calls["facultative_anaerobe"], calls["aerobe"]) == (0.0, 0.0), genus
+    # Bergey's "obligately anaerobic" is still a strict-anaerobe call.
+    assert _rows("Eubacterium", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+
+
+def test_cutibacterium_acnes_is_no_strict_anaerobe_through_its_former_genus():
+    # C. acnes is aerotolerant; the Propionibacterium genus row made it a
+    # strict anaerobe.  No source here gives it a strict-anaerobe call now.
+    assert lookup("Cutibacterium acnes", traits=["obligate_anaerobe"]).empty
+    assert lookup("Propionibacterium acnes", traits=["obligate_anaerobe"]).empty
+    assert lookup("Propionibacterium freudenreichii", traits=["obligate_anaerobe"]).empty
