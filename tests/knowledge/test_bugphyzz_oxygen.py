@@ -111,3 +111,22 @@ def test_cutibacterium_acnes_is_no_strict_anaerobe_through_its_former_genus():
     assert lookup("Cutibacterium acnes", traits=["obligate_anaerobe"]).empty
     assert lookup("Propionibacterium acnes", traits=["obligate_anaerobe"]).empty
     assert lookup("Propionibacterium freudenreichii", traits=["obligate_anaerobe"]).empty
+
+
+def test_capnocytophaga_is_no_strict_anaerobe_by_its_genus_description():
+    # Leadbetter et al. 1979 (the genus description): CO2-dependent growth
+    # under either anaerobic or aerobic conditions.  The bugphyzz genus call
+    # stays dropped (4 species "anaerobic" in bacteria-archaea-traits); the
+    # curated rows give the call instead, for the three described species too.
+    leadbetter = "doi:10.1007/BF00408040"
+    for name in ("Capnocytophaga", "Capnocytophaga ochracea", "Capnocytophaga sputigena", "Capnocytophaga gingivalis"):
+        rank = "genus" if " " not in name else "species"
+        calls = lookup(name, rank, traits=["obligate_anaerobe", "facultative_anaerobe"]).set_index("trait")
+        assert (calls.loc["obligate_anaerobe", "value"], calls.loc["facultative_anaerobe", "value"]) == (0.0, 1.0), name
+        assert calls["resolved_rank"].eq(rank).all(), name
+        assert set(calls["sources"]) == {leadbetter}, name
+    assert _rows("Capnocytophaga", "genus", BERGEY)["trait"].tolist() == ["gram_negative"]
+    # A species without rows of its own takes the genus call.
+    oral = lookup("Capnocytophaga sp oral taxon 332", traits=["obligate_anaerobe"])
+    assert oral["value"].tolist() == [0.0]
+    assert oral["resolved_rank"].tolist() == ["genus"]
