@@ -130,6 +130,13 @@ def _taxon(rank: str, raw: str) -> str | None:
 # one, and its "aerobic" takes in the facultative anaerobes (129 of the 140
 # species ProTraits calls facultatively anaerobic that it also covers, E. coli
 # among them).  docs/knowledge-base.md, "bacteria-archaea-traits' anaerobic".
+# Bergey's Manual in bugphyzz keeps the same two words apart ("anaerobic" 309
+# rows, "obligately anaerobic" 104) and its "anaerobic" carries descriptions
+# such as Propionibacterium's "anaerobic to aerotolerant"; bugphyzz's own
+# vocabulary (inst/extdata/attributes.tsv of waldronlab/bugphyzz) defines
+# "anaerobic" as growth without oxygen and only "obligately anaerobic" as
+# unable to live with it.  So "anaerobic" is read alike from every source:
+# anaerobe, strictness not stated (docs/knowledge-base.md, "Bergey's anaerobic").
 AERO_CLAIM = {"anaerobic": "anaerobe", "obligately anaerobic": "anaerobe", "facultatively anaerobic": "tolerant",
               "aerobic": "tolerant", "obligately aerobic": "tolerant", "microaerophilic": "tolerant"}
 GRAM_CLAIM = {"gram stain negative": "negative", "gram stain positive": "positive"}
@@ -226,13 +233,15 @@ def build_bugphyzz(shared: Path) -> pd.DataFrame:
         # (Rigottier-Gois 2013), and 'not obligately anaerobic' alone left them
         # out of every oxygen penalty.  Microaerophiles (Campylobacter) need
         # reduced oxygen and get no aerobe call.
-        if kind == "anaerobic" and rec.Attribute_source == BAT_SOURCE:
-            # bacteria-archaea-traits' "anaerobic" is any anaerobe whose
-            # strictness its source did not state (above AERO_CLAIM): not a
-            # facultative anaerobe, not an aerobe, but no strict-anaerobe call.
+        if kind == "anaerobic":
+            # bugphyzz's "anaerobic" is any anaerobe whose strictness its
+            # source did not state (above AERO_CLAIM), from every source that
+            # uses it (Bergey's Manual and bacteria-archaea-traits; ProTraits
+            # says only "obligately anaerobic"): not a facultative anaerobe,
+            # not an aerobe, but no strict-anaerobe call.
             yield "facultative_anaerobe", 0.0, "", ""
             yield "aerobe", 0.0, "", ""
-        elif kind in {"anaerobic", "obligately anaerobic"}:
+        elif kind == "obligately anaerobic":
             yield "obligate_anaerobe", 1.0, "", ""
             yield "facultative_anaerobe", 0.0, "", ""
             yield "aerobe", 0.0, "", ""

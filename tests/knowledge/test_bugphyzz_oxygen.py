@@ -88,5 +88,45 @@ def test_wrong_bugphyzz_genus_oxygen_calls_are_gone():
         assert not set(oxygen["trait"]) & {"obligate_anaerobe", "facultative_anaerobe", "aerobe"}, genus
     # The genus's Gram call is another group and stays.
     assert _rows("Bacillus", "genus", BERGEY).set_index("trait").loc["gram_negative", "value"] == 0.0
-    # A genus call its species agree with stays (Bacteroides: anaerobic).
-    assert _rows("Bacteroides", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+    # A genus call its species agree with stays (Alistipes: obligately anaerobic).
+    assert _rows("Alistipes", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+
+
+def test_bergeys_anaerobic_is_no_strict_anaerobe_call():
+    # Bergey's Manual keeps "anaerobic" apart from "obligately anaerobic" in
+    # bugphyzz (309 and 104 rows); its Propionibacterium is "anaerobic to
+    # aerotolerant", which bugphyzz carries as "anaerobic".  The genus row
+    # says anaerobe (neither facultative nor aerobe), not strict anaerobe.
+    for genus in ("Propionibacterium", "Bacteroides", "Bifidobacterium"):
+        calls = _rows(genus, "genus", BERGEY).set_index("trait")["value"]
+        assert "obligate_anaerobe" not in calls.index, genus
+        assert (calls["facultative_anaerobe"], calls["aerobe"]) == (0.0, 0.0), genus
+    # Bergey's "obligately anaerobic" is still a strict-anaerobe call.
+    assert _rows("Eubacterium", "genus", BERGEY).set_index("trait").loc["obligate_anaerobe", "value"] == 1.0
+
+
+def test_cutibacterium_acnes_is_no_strict_anaerobe_through_its_former_genus():
+    # C. acnes is aerotolerant; the Propionibacterium genus row made it a
+    # strict anaerobe.  No source here gives it a strict-anaerobe call now.
+    assert lookup("Cutibacterium acnes", traits=["obligate_anaerobe"]).empty
+    assert lookup("Propionibacterium acnes", traits=["obligate_anaerobe"]).empty
+    assert lookup("Propionibacterium freudenreichii", traits=["obligate_anaerobe"]).empty
+
+
+def test_capnocytophaga_is_no_strict_anaerobe_by_its_genus_description():
+    # Leadbetter et al. 1979 (the genus description): CO2-dependent growth
+    # under either anaerobic or aerobic conditions.  The bugphyzz genus call
+    # stays dropped (4 species "anaerobic" in bacteria-archaea-traits); the
+    # curated rows give the call instead, for the three described species too.
+    leadbetter = "doi:10.1007/BF00408040"
+    for name in ("Capnocytophaga", "Capnocytophaga ochracea", "Capnocytophaga sputigena", "Capnocytophaga gingivalis"):
+        rank = "genus" if " " not in name else "species"
+        calls = lookup(name, rank, traits=["obligate_anaerobe", "facultative_anaerobe"]).set_index("trait")
+        assert (calls.loc["obligate_anaerobe", "value"], calls.loc["facultative_anaerobe", "value"]) == (0.0, 1.0), name
+        assert calls["resolved_rank"].eq(rank).all(), name
+        assert set(calls["sources"]) == {leadbetter}, name
+    assert _rows("Capnocytophaga", "genus", BERGEY)["trait"].tolist() == ["gram_negative"]
+    # A species without rows of its own takes the genus call.
+    oral = lookup("Capnocytophaga sp oral taxon 332", traits=["obligate_anaerobe"])
+    assert oral["value"].tolist() == [0.0]
+    assert oral["resolved_rank"].tolist() == ["genus"]
