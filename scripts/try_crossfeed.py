@@ -68,7 +68,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -102,11 +101,9 @@ def shares(inputs) -> tuple[np.ndarray, np.ndarray]:
 
 def present_producers(inputs) -> np.ndarray:
     """Per sample, the harmless producers' share over the taxa whose own
-    share is at least the floor (``present`` structure)."""
-    kept = sp.csr_matrix(inputs.P, copy=True)
-    kept.data[kept.data < GATE_K] = 0.0
-    kept.eliminate_zeros()
-    return np.asarray(kept @ inputs.composite["butyrate_producer"].to_numpy()).ravel()
+    share is at least the floor (``present`` structure; the pillars'
+    :func:`~gutbalance.pillars.present_producers`)."""
+    return pillars.present_producers(inputs.P, inputs.composite["butyrate_producer"].to_numpy())
 
 
 def supply(name: str, inputs) -> np.ndarray:
