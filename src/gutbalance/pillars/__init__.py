@@ -287,8 +287,9 @@ def present_producers(P: sp.csr_matrix, producer: np.ndarray) -> np.ndarray:
     """Per sample, the share of the harmless butyrate producers (``producer``:
     each taxon's ``butyrate_producer`` composite, the columns of ``P``) over
     the taxa whose own share is at least the diversity floor: the producers
-    any common sequencing depth would report (as :func:`floored_cohort`
-    keeps them for GMHI and GMWI2)."""
+    any common sequencing depth would report (:func:`floored_cohort` keeps
+    taxa above the same floor for GMHI and GMWI2, there of the classified
+    abundance, here of the scored bacteria and archaea)."""
     kept = sp.csr_matrix(P, copy=True)
     kept.data[kept.data < DIVERSITY_FLOOR] = 0.0
     kept.eliminate_zeros()
@@ -314,7 +315,7 @@ def crossfeeding_gate(present: np.ndarray) -> np.ndarray:
     because below it a taxon is detected or missed depending on depth: gated
     by every producer, a profile whose producers were all rarer than 0.1 %
     lost 20 nutrients points when a shallower run missed them
-    (docs/validation.md, "Butyrate cross-feeders")."""
+    (docs/validation.md, "Tried, did not help")."""
     present = np.asarray(present, dtype=float)
     return _h(present, DIVERSITY_FLOOR)
 
