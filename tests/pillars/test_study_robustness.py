@@ -156,9 +156,10 @@ def test_imid_variants_are_within_sample_balances_of_forbes_sides():
 
 
 def test_crossfeeders_count_only_as_far_as_there_are_producers_to_feed():
-    """scripts/try_crossfeed.py: supply = P + min(C, P), a cross-feeder that
-    is also a producer counts as a producer, bifidobacteria alone earn no
-    butyrate supply, and only nutrients.butyrate changes (per sample)."""
+    """scripts/try_crossfeed.py: ``bounded`` supply = P + min(C, P), ``gated``
+    P + C P/(P + K), ``ungated`` P + C; a cross-feeder that is also a
+    producer counts as a producer, bifidobacteria alone earn no butyrate
+    supply, and only nutrients.butyrate changes (per sample)."""
     cf = import_script("try_crossfeed")
     # taxa: a producer, a cross-feeder, one that is both (half-weighted producer call)
     composite = {"butyrate_producer": [1.0, 0.0, 0.5], "butyrate_supply": [1.0, 1.0, 1.0]}
@@ -169,12 +170,21 @@ def test_crossfeeders_count_only_as_far_as_there_are_producers_to_feed():
         [0.0, 0.0, 0.4],  # a producer-feeder: 0.2 as producer, its other 0.2 bounded by that
     ])
     inputs = _inputs(P, composite)
-    assert list(cf.bounded_supply(inputs.F)) == pytest.approx([0.2, 0.4, 0.0, 0.4])
+    assert list(cf.supply("bounded", inputs)) == pytest.approx([0.2, 0.4, 0.0, 0.4])
+    assert list(cf.supply("ungated", inputs)) == pytest.approx([0.4, 0.4, 0.9, 0.4])
+    K = pillars.DIVERSITY_FLOOR
+    assert list(cf.supply("gated", inputs)) == pytest.approx(
+        [0.1 + 0.3 * 0.1 / (0.1 + K), 0.3 + 0.1 * 0.3 / (0.3 + K), 0.0, 0.2 + 0.2 * 0.2 / (0.2 + K)])
     components = pd.DataFrame(index=range(4), data={c.key: 0.5 for c in pillars.COMPONENTS})
-    table = cf.variant(inputs, components)
+    table = cf.variant("bounded", inputs, components)
     k = pillars.parameters()["k_butyrate"]
     assert list(table[cf.KEY]) == pytest.approx([0.2 / (0.2 + k), 0.4 / (0.4 + k), 0.0, 0.4 / (0.4 + k)])
     assert table.drop(columns=cf.KEY).equals(components.drop(columns=cf.KEY))
+    # ``present``: the gate counts only producers whose own share is at least the floor
+    rare = np.array([[0.0005, 0.9995, 0.0, 0.0], [0.002, 0.998, 0.0, 0.0]])
+    trace = _inputs(rare, {"butyrate_producer": [1.0, 0.0, 0.0, 0.0], "butyrate_supply": [1.0, 1.0, 0.0, 0.0]})
+    assert list(cf.supply("present", trace)) == pytest.approx([0.0005, 0.002 + 0.998 * 0.002 / (0.002 + K)])
+    assert cf.supply("gated", trace)[0] > 0.3
     # a sample's supply depends on that sample alone
-    alone = cf.bounded_supply(_inputs(P[2:3], composite).F)
-    assert list(alone) == [0.0]
+    for name in ("bounded", "gated", "present"):
+        assert list(cf.supply(name, _inputs(P[2:3], composite))) == [0.0]

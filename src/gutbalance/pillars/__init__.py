@@ -176,7 +176,8 @@ COMPONENTS: tuple[Component, ...] = (
               "the shared response to disease: butyrate producers and health-associated taxa against disease-associated"
               " taxa, pathobionts and pro-inflammatory taxa (Duvallet 2017), as a balance", prior=1 / 8),
     Component("nutrients", "butyrate", "reward",
-              "butyrate supply: butyrate producers and the acetate/lactate makers that feed them",
+              "butyrate supply: butyrate producers and the acetate/lactate makers that feed them, where"
+              " producers are present",
               "butyrate_supply", "k_butyrate", 0.45),
     Component("nutrients", "scfa", "reward", "butyrate or propionate producers, or their feeders", "scfa_producer",
               "k_scfa", 0.25),
@@ -280,6 +281,43 @@ def pillar_traits() -> dict[str, frozenset[str]]:
 #: response: a taxon this rare is detected or missed depending on sequencing
 #: depth, so counting it makes a score follow depth and study.
 DIVERSITY_FLOOR = 0.001
+
+
+def present_producers(P: sp.csr_matrix, producer: np.ndarray) -> np.ndarray:
+    """Per sample, the share of the harmless butyrate producers (``producer``:
+    each taxon's ``butyrate_producer`` composite, the columns of ``P``) over
+    the taxa whose own share is at least the diversity floor: the producers
+    any common sequencing depth would report (:func:`floored_cohort` keeps
+    taxa above the same floor for GMHI and GMWI2, there of the classified
+    abundance, here of the scored bacteria and archaea)."""
+    kept = sp.csr_matrix(P, copy=True)
+    kept.data[kept.data < DIVERSITY_FLOOR] = 0.0
+    kept.eliminate_zeros()
+    return np.asarray(kept @ np.asarray(producer, dtype=float)).ravel()
+
+
+def crossfeeding_gate(present: np.ndarray) -> np.ndarray:
+    r"""Per sample, the part of the butyrate cross-feeders' credit that counts:
+    :math:`P_{\ge} / (P_{\ge} + \varepsilon)`, :math:`P_{\ge}` the harmless
+    butyrate producers' share over the taxa above the floor
+    (:func:`present_producers`), :math:`\varepsilon` the diversity floor.
+
+    Acetate and lactate made by bifidobacteria and lactobacilli raise butyrate
+    output only by feeding butyrate producers (Belenguer et al. 2006,
+    doi:10.1128/AEM.72.5.3593-3599.2006; Rivière et al. 2016,
+    doi:10.3389/fmicb.2016.00979; Louis & Flint 2017,
+    doi:10.1111/1462-2920.13589): with no producer left there is nobody to
+    feed.  The gate asks whether producers are there, not how many (their
+    *share* falls on fibre as the bifidobacteria bloom, so bounding the
+    feeders by it removed the credit where the fermentations measured it):
+    none without a producer above the floor, half with producers at the
+    floor, 91 % at 1 %.  Presence is judged over the taxa above the floor
+    because below it a taxon is detected or missed depending on depth: gated
+    by every producer, a profile whose producers were all rarer than 0.1 %
+    lost 20 nutrients points when a shallower run missed them
+    (docs/validation.md, "Tried, did not help")."""
+    present = np.asarray(present, dtype=float)
+    return _h(present, DIVERSITY_FLOOR)
 
 
 @lru_cache(maxsize=1)
@@ -684,6 +722,13 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     composite = _composite_table(traits.values, weighted)
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
+    # The cross-feeders' part of the butyrate supply counts only as far as
+    # there are producers to feed (crossfeeding_gate); the per-taxon composite
+    # stays ungated and _contributions gates each feeder by its sample's gate.
+    producers = F["butyrate_producer"].to_numpy()
+    feeders = np.maximum(0.0, F["butyrate_supply"].to_numpy() - producers)
+    gate = crossfeeding_gate(present_producers(P, composite["butyrate_producer"].to_numpy()))
+    F["butyrate_supply"] = producers + gate * feeders
     # Capacity grows with the producers' share and saturates (half at
     # k_vitamin_producers): a few producers supply a community (Magnusdottir
     # 2015), but a trace taxon cannot fill it as mere presence did.
@@ -948,7 +993,14 @@ def _contributions(
 
     def share(trait: str) -> np.ndarray:
         if trait not in x_of:
-            x_of[trait] = composite[trait].to_numpy()[cols] * p
+            if trait == "butyrate_supply":
+                # a cross-feeder's part is gated by its sample's producers, as F's (_prepare)
+                producer = composite["butyrate_producer"].to_numpy()[cols]
+                feeder = np.maximum(0.0, composite[trait].to_numpy()[cols] - producer)
+                gate = crossfeeding_gate(present_producers(P, composite["butyrate_producer"].to_numpy()))
+                x_of[trait] = (producer + spread(gate) * feeder) * p
+            else:
+                x_of[trait] = composite[trait].to_numpy()[cols] * p
         return x_of[trait]
 
     def per_total(trait: str, factor: np.ndarray) -> np.ndarray:
