@@ -37,7 +37,7 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
-from .indices.resolution import check_asked_rank, unresolved_reason
+from .indices.resolution import NOTHING_CLASSIFIED, check_asked_rank, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
@@ -90,7 +90,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: st
     :func:`gutbalance.indices.chao1`).  The columns are the same for every
     cohort, so a sample's row never depends on what else was read with it."""
     rank = _diversity_rank(cohort, asked) if rank is None else rank
-    unresolved = f"{unresolved_reason(asked)} (see docs/indices.md, diversity_rank)"
+    empty = ~(cohort.classified() > 0)
     table = alpha_diversity(cohort, rank=rank)
     table["chao1"] = chao1(cohort, rank=rank)
     _, why_not = observed_counts(cohort)
@@ -98,7 +98,10 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: st
         [reason if r else "" for reason, r in zip(why_not, rank, strict=True)], dtype=object
     )
     table["diversity_rank"] = rank
-    table["diversity_missing"] = ["" if r else unresolved for r in rank]
+    table["diversity_missing"] = [
+        "" if r else f"{unresolved_reason(asked, nothing_classified=e)} (see docs/indices.md, diversity_rank)"
+        for r, e in zip(rank, empty, strict=True)
+    ]
     single = (table["richness"] == 1).to_numpy()
     table["evenness_missing"] = np.where(
         single, "one taxon only: evenness (Shannon / ln richness) is 0 / 0", ""
@@ -261,6 +264,10 @@ def score_with_contributions(
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
         table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
+        empty = ~(cohort.classified() > 0)
+        for i in np.flatnonzero(table["placed"].isna().to_numpy()):
+            missing[int(i)]["placed"] = (f"a share of nothing: {NOTHING_CLASSIFIED}" if empty[i]
+                                         else "the input gives no lineage to place its taxa in")
     text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)
@@ -302,11 +309,14 @@ def _missing(
     # kb_reach is missing only where the pillars are, for the same reason
     # (nothing bacterial or archaeal); a reach below the floor is a number.
     reach = [REACH_COLUMN] if REACH_COLUMN in table else []
-    pillars = table[["immune_support", *PILLARS, *reach]].isna().to_numpy()
+    # a pillar's confidence is missing where the pillar has nothing to rest on
+    confidence = [c for c in (f"{p}_confidence" for p in PILLARS) if c in table]
+    pillar_columns = ["immune_support", *PILLARS, *confidence, *reach]
+    pillars = table[pillar_columns].isna().to_numpy()
     because = (pillar_reason.to_numpy(dtype=object) if pillar_reason is not None
                else np.full(len(table), "", dtype=object))
     for i in np.flatnonzero(pillars.any(axis=1)):
-        for column, gone in zip(["immune_support", *PILLARS, *reach], pillars[i], strict=True):
+        for column, gone in zip(pillar_columns, pillars[i], strict=True):
             if gone:
                 out[i].setdefault(column, because[i] or EMPTY_REASON)
     return out

@@ -291,3 +291,28 @@ def test_a_fixed_rank_is_a_parameter_each_row_still_depends_on_its_sample_alone(
 def test_a_diversity_rank_that_is_no_rank_is_refused():
     with pytest.raises(gutbalance.DataError, match=r"diversity rank 'genera': choose one of auto, species, genus"):
         score(make_cohort(STUDY), diversity_rank="genera")
+
+
+#: A merged MetaPhlAn 3 table whose second sample is all UNKNOWN (as 14 samples
+#: of a real merged table are: docs/tried-on-public-data.md, Oliver et al. 2021).
+_ALL_UNKNOWN = "\n".join([
+    "#mpa_v30_CHOCOPhlAn_201901",
+    "clade_name\tA\tB",
+    "UNKNOWN\t0.0\t100.0",
+    *(f"{'|'.join(lineage[:i + 1])}\t{100.0 if i < 6 else share}\t0.0" for lineage, share in [(
+        ("k__Bacteria", "p__Bacteroidetes", "c__Bacteroidia", "o__Bacteroidales", "f__Bacteroidaceae",
+         "g__Bacteroides", "s__Bacteroides_vulgatus"), 100.0)] for i in range(7)),
+]) + "\n"
+
+
+def test_a_sample_with_nothing_classified_says_so_not_that_half_is_unnamed(tmp_path):
+    # "less than half of the classified abundance is named" described a share of nothing
+    path = tmp_path / "merged.tsv"
+    path.write_text(_ALL_UNKNOWN, encoding="utf-8")
+    table = score(gutbalance.read(path))
+    empty = parse_missing(table.loc["B", "missing"])
+    for column in ("shannon", "richness", "gmhi", "gmwi2"):
+        assert "nothing in it is classified: all of its abundance is unassigned" in empty[column], column
+        assert "less than half" not in empty[column], column
+    assert table.loc["A", "diversity_rank"] == "species"
+    assert_missing_only_with_a_reason(table)

@@ -53,7 +53,7 @@ from ..json_text import RawJSON, record_lists
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
-from .resolution import NO_RESOLVED_RANK, diversity_rank
+from .resolution import diversity_rank, no_rank_reasons
 
 #: Median richness of MH species in the top 1 % of samples and of MN species in
 #: the bottom 1 % (Gupta et al. 2020, Supplementary Methods; ``GMHI.R``).
@@ -155,7 +155,7 @@ def gmhi_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.
     no_markers = (richness_mh + richness_mn) == 0
     missing = np.where(
         ~species,
-        np.array([_not_species(r) for r in rank], dtype=object),
+        np.array([_not_species(r, why) for r, why in zip(rank, no_rank_reasons(cohort), strict=True)], dtype=object),
         np.where(no_markers, NO_MARKERS, ""),
     )
     gmhi = np.where(missing == "", gmhi, np.nan)
@@ -180,8 +180,8 @@ NO_MARKERS = (
 )
 
 
-def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else f"no rank ({NO_RESOLVED_RANK})"
+def _not_species(rank: str, no_rank: str) -> str:
+    where = f"only to {rank} rank" if rank else f"no rank ({no_rank})"
     return f"GMHI is defined on species; this sample resolves {where}"
 
 

@@ -52,7 +52,7 @@ from ..json_text import RawJSON, record_lists
 from ..taxonomy import parse_lineage
 from ._data import read_table
 from ._sparse import columns, per_entry
-from .resolution import NO_RESOLVED_RANK, diversity_rank
+from .resolution import diversity_rank, no_rank_reasons
 
 #: Relative abundance (fraction of assigned reads) above which a clade counts
 #: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
@@ -130,7 +130,7 @@ def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd
     rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
     missing = np.where(
         rank != "species",
-        np.array([_not_species(r) for r in rank], dtype=object),
+        np.array([_not_species(r, why) for r, why in zip(rank, no_rank_reasons(cohort), strict=True)], dtype=object),
         np.where(n_taxa == 0, NO_CLADES,
                  np.where(n_taxa < MIN_CLADES_PRESENT, [_few_clades(k) for k in n_taxa], "")),
     )
@@ -168,8 +168,8 @@ def _few_clades(k: int) -> str:
     )
 
 
-def _not_species(rank: str) -> str:
-    where = f"only to {rank} rank" if rank else f"no rank ({NO_RESOLVED_RANK})"
+def _not_species(rank: str, no_rank: str) -> str:
+    where = f"only to {rank} rank" if rank else f"no rank ({no_rank})"
     return f"GMWI2's model is over clades down to species; this sample resolves {where}"
 
 

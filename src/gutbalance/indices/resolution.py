@@ -51,6 +51,10 @@ MIN_RESOLVED_SHARE = 0.5
 #: rank from species to phylum, less than half of its classified abundance is
 #: named (nothing classified at all, or named rows adding up to little of it).
 NO_RESOLVED_RANK = "less than half of the classified abundance is named at any one rank from species to phylum"
+#: Why a sample with nothing classified at all has no diversity_rank: the
+#: "less than half of the classified abundance" of NO_RESOLVED_RANK would
+#: describe a share of nothing.
+NOTHING_CLASSIFIED = "nothing in it is classified: all of its abundance is unassigned"
 #: What a run may ask diversity to be computed at: each sample's finest
 #: resolved rank (``auto``), or one rank for every sample.
 DIVERSITY_RANK_CHOICES = ("auto", *RESOLUTION_RANKS)
@@ -104,8 +108,19 @@ def check_asked_rank(asked: str) -> None:
         raise DataError(f"diversity rank {asked!r}: choose one of {', '.join(DIVERSITY_RANK_CHOICES)}")
 
 
-def unresolved_reason(asked: str = "auto") -> str:
-    """Why a sample has no diversity when ``asked`` found no rank for it."""
+def no_rank_reasons(cohort: Cohort) -> np.ndarray:
+    """Per sample, why it resolves no rank from species to phylum:
+    :data:`NOTHING_CLASSIFIED` where nothing in it is classified, else
+    :data:`NO_RESOLVED_RANK` (only read where the sample has no rank)."""
+    empty = ~(cohort.classified() > 0)
+    return np.where(empty, NOTHING_CLASSIFIED, NO_RESOLVED_RANK).astype(object)
+
+
+def unresolved_reason(asked: str = "auto", *, nothing_classified: bool = False) -> str:
+    """Why a sample has no diversity when ``asked`` found no rank for it
+    (``nothing_classified``: the sample has no classified abundance at all)."""
+    if nothing_classified:
+        return NOTHING_CLASSIFIED
     if asked == "auto":
         return NO_RESOLVED_RANK
     return (f"less than half of the classified abundance is named at {asked} rank, the rank asked for the whole "
