@@ -1,7 +1,7 @@
 """Cohort-scale benchmarks (issue 6).  Run from the repository root:
 
-    python benchmarks/bench_cohort.py            # full: 20,000 files, 100,000-sample cohort
-    python benchmarks/bench_cohort.py --quick    # a smaller smoke run
+    python benchmarks/bench_cohort.py --write-results   # full: 20,000 files, 100,000-sample cohort
+    python benchmarks/bench_cohort.py --quick           # a smaller smoke run, printed only
 
 Measures, in one run, on this machine:
 
@@ -17,7 +17,9 @@ Measures, in one run, on this machine:
 Synthetic profiles are drawn from the species of the real MetaPhlAn 3
 profiles in ../shared/data (lineages as MetaPhlAn writes them) with
 log-normal abundances, 40-160 species each; the seed is fixed.  Results are
-printed as a Markdown table and written to benchmarks/results/cohort.md.
+printed as a Markdown table; only with ``--write-results`` are they also
+written to benchmarks/results/cohort.md (cohort-quick.md with ``--quick``),
+replacing that file, so a trial run never overwrites the recorded figures.
 """
 
 from __future__ import annotations
@@ -156,6 +158,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--files", type=int, default=None)
     parser.add_argument("--cohort", type=int, default=None)
+    parser.add_argument("--write-results", action="store_true",
+                        help="also write the table to benchmarks/results/cohort.md (cohort-quick.md with --quick), "
+                             "replacing it; without it the table is only printed")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -210,10 +215,13 @@ def main() -> None:
     table = header + "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows) + "\n"
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
     text = f"# Cohort benchmark\n\n{time.strftime('%Y-%m-%d')}, {machine}\n\n{table}"
-    out = ROOT / "benchmarks" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / ("cohort-quick.md" if args.quick else "cohort.md")).write_text(text)
     print(text)
+    if args.write_results:
+        out = ROOT / "benchmarks" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        target = out / ("cohort-quick.md" if args.quick else "cohort.md")
+        target.write_text(text)
+        print(f"written to {target}", file=sys.stderr)
 
 
 if __name__ == "__main__":

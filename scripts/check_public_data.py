@@ -6,7 +6,7 @@ Usage::
 
 ``DATA_ROOT`` holds the folders fetched from public repositories as
 docs/tried-on-public-data.md lists them (``gmwi2_repo/``, ``gan_gmhi/``,
-``bracken_repo/``, ``biobakery_workflows/``); whatever is absent is skipped
+``bracken_repo/``, ``biobakery_workflows/``, ``zeller2014_motus3/`` ...); whatever is absent is skipped
 with a line saying so.  Nothing here is copied into the project.
 
 Checks, each printed as it finishes:
@@ -45,7 +45,10 @@ Checks, each printed as it finishes:
    of the same genera with SILVA's lineage cut at genus); Greengenes'
    bracketed genera (``g__[Ruminococcus]`` under Lachnospiraceae) with and
    without the family cut; a folder of the GMWI2 tool's outputs; ``fit`` on
-   iHMP with ``--time-unit weeks`` against the same times made days by hand.
+   iHMP with ``--time-unit weeks`` against the same times made days by hand;
+   HMgDB's table of Zeller et al. 2014's runs as metadata (a unique first
+   column, ``sample_id`` repeating), and each person's first run scored
+   among the first runs against the same run among all 1,261 (byte for byte).
 6. ``time``: following people and simulating them (``--only time`` runs this
    alone).  ``analyze`` with each study's own metadata as it comes (iHMP
    ``Subject``/``week_num`` with missed visits, bioBakery's samples-as-columns
@@ -56,14 +59,17 @@ Checks, each printed as it finishes:
    show after the same perturbation: vancomycin in MDSINE2's mice
    (``../shared/data/dynamics``), starting antibiotics in iHMP, the animal-
    and plant-based diets of David et al. 2014 (as fibre -50 % / +50 %).
+   Zeller et al. 2014's 1,261 mOTUs 3 runs with HMgDB's table
+   (``--subject-column sample_id``: a page per person), each person's first
+   run's day-0 pillars against that run's row.
 8. ``shapes`` (``--only shapes``): profilers and layouts of other labs tried
    2026-11-27 (benchpro's CAMI gut runs: MetaPhlAn 4 vJan21 and 3 in CAMI
    layout, MetaPhlAn 4 converted to GTDB, sylph-tax; mothur ``.shared``
    files with their consensus taxonomy, of an animal study and of Baxter et
-   al. 2016's human stool; a level-6 collapsed FeatureTable[Frequency]);
-   2026-11-28, two merged MetaPhlAn tables of real stool (MetaPhlAn 4 of
-   Ladakis et al. 2024, MetaPhlAn 2 of Oliver et al. 2021): see
-   :func:`check_shapes`.
+   al. 2016's human stool; a level-6 collapsed FeatureTable[Frequency];
+   Zeller et al. 2014's 1,261 mOTUs 3.0.2 CAMI runs); 2026-11-28, two merged
+   MetaPhlAn tables of real stool (MetaPhlAn 4 of Ladakis et al. 2024,
+   MetaPhlAn 2 of Oliver et al. 2021): see :func:`check_shapes`.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 from pathlib import Path
 
@@ -661,6 +668,59 @@ def check_readers(root: Path, out: Path) -> None:
     check_readers_greengenes(root)
     check_readers_gmwi2_outputs(root)
     check_readers_fit_weeks(out)
+    check_readers_zeller(root, out)
+
+
+def _zeller_first_runs(root: Path) -> list[str]:
+    """Each person's first sequencing run in HMgDB's table (pandas: the first
+    ``library_id`` of each ``sample_id``)."""
+    runs = pd.read_csv(root / ZELLER / ZELLER_RUNS, usecols=["library_id", "sample_id"], dtype=str)
+    return runs.drop_duplicates("sample_id")["library_id"].tolist()
+
+
+def check_readers_zeller(root: Path, out: Path) -> None:
+    """HMgDB's table of Zeller et al. 2014's runs as metadata (its unique
+    first column names the runs, ``sample_id`` repeats), and each person's
+    first run scored alone (all first runs together) against the same run
+    among all 1,261: a row depends on its sample only."""
+    folder = root / ZELLER / "profiles"
+    if not folder.is_dir():
+        say(f"readers zeller2014: skipped, {ZELLER} absent")
+        return
+    table = root / ZELLER / ZELLER_RUNS
+    meta = read_metadata(table)
+    raw = pd.read_csv(table, usecols=["library_id", "sample_id", "HMgDB_diagnosis"], dtype=str)
+    files = sorted(folder.glob("*.profile"))
+    named = sum(f.stem in meta.index for f in files)
+    by_first = list(meta.index) == raw["library_id"].tolist()
+    say(f"readers zeller2014 metadata: {len(meta)} rows named by the first column, library_id: {by_first} "
+        f"(unique: {meta.index.is_unique}); "
+        f"{named} of {len(files)} profiles named in it; {raw['sample_id'].nunique()} people; diagnoses "
+        f"{raw.drop_duplicates('sample_id')['HMgDB_diagnosis'].value_counts().to_dict()}")
+    gutbalance_cli = Path(sys.executable).with_name("gutbalance")
+    first = _zeller_first_runs(root)
+    # all runs, also cut into chunks of 100 files; each person's first run
+    targets = {"all": ([folder], []), "all_chunks_of_100": ([folder], ["--chunk-files", "100"]),
+               "first": ([folder / f"{run}.profile" for run in first], [])}
+    rows = {}
+    for name, (inputs, options) in targets.items():
+        target = out / f"zeller2014_{name}_runs"
+        shutil.rmtree(target, ignore_errors=True)
+        started = time.perf_counter()
+        done = subprocess.run([str(gutbalance_cli), "analyze", *map(str, inputs), "-o", str(target), "--reports", "none",
+                               *options], capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
+        lines = (target / "scores.tsv").read_text(encoding="utf-8").splitlines() if done.returncode == 0 else []
+        rows[name] = {line.split("\t", 1)[0]: line for line in lines if not line.startswith("#")}
+        problems = pd.read_csv(target / "problems.tsv", sep="\t") if (target / "problems.tsv").exists() else []
+        say(f"readers zeller2014 analyze {name} runs: exit {done.returncode}, {len(rows[name]) - 1} samples scored, "
+            f"{len(problems)} problems, {seconds:.0f} s")
+    chunked = out / "zeller2014_all_chunks_of_100_runs" / "scores.tsv"
+    same = chunked.exists() and chunked.read_bytes() == (out / "zeller2014_all_runs" / "scores.tsv").read_bytes()
+    say(f"readers zeller2014: all runs in chunks of 100 files vs of 1,000: scores.tsv byte-identical: {same}")
+    differ = [run for run in first if rows["first"].get(run) != rows["all"].get(run)]
+    say(f"readers zeller2014: {len(first)} first runs scored among themselves vs among all 1,261 runs: "
+        f"{len(differ)} rows differ (byte for byte) {differ[:3]}")
 
 
 # --- 8. following people over time, and simulating them ---------------------------
@@ -669,6 +729,9 @@ IHMP = SHARED / "labelled" / "ihmp_ibdmdb2019"
 MDSINE2 = SHARED / "dynamics" / "mdsine2_gibson_healthy"
 BIOBAKERY = "biobakery_workflows/examples/tutorial/stats_vis/input"
 DAVID = "mlrepo_david/datasets/david"
+#: Zeller et al. 2014's mOTUs 3 CAMI runs and HMgDB's table of them (KoslickiLab/L2-UniFrac-Paper)
+ZELLER = "zeller2014_motus3"
+ZELLER_RUNS = "hmgdb_adenoma_bioproject266076.csv"
 PILLARS = ["training", "homeostasis", "nutrients", "barrier", "defense"]
 
 
@@ -692,6 +755,13 @@ def _time_runs(root: Path) -> dict[str, tuple[list[Path], list[str]]]:
                                         "--subject-column", "SubjectFood,Diet", "--time-column", "Day"])
     else:
         say(f"time: David 2014 skipped, {DAVID} absent")
+    if (root / ZELLER).exists():
+        # 1-16 sequencing runs of each person's stool sample: a page per person, the runs in the table's order
+        runs["zeller2014_runs_per_person"] = ([root / ZELLER / "profiles"],
+                                              ["--metadata", str(root / ZELLER / ZELLER_RUNS),
+                                               "--subject-column", "sample_id"])
+    else:
+        say(f"time: Zeller 2014 skipped, {ZELLER} absent")
     return runs
 
 
@@ -701,10 +771,13 @@ def check_time_cli(root: Path, out: Path) -> dict[str, Path]:
     for name, (inputs, options) in _time_runs(root).items():
         target = out / name
         shutil.rmtree(target, ignore_errors=True)
+        started = time.perf_counter()
         done = subprocess.run([str(gutbalance_cli), "analyze", *map(str, inputs), "-o", str(target), *options],
                               capture_output=True, text=True, check=False)
+        seconds = time.perf_counter() - started
         pages = len(list((target / "subjects").glob("*.html"))) if (target / "subjects").exists() else 0
-        say(f"time cli {name}: exit {done.returncode}, {pages} timeline pages")
+        scored = len(pd.read_csv(target / "scores.tsv", sep="\t", comment="#")) if (target / "scores.tsv").exists() else 0
+        say(f"time cli {name}: exit {done.returncode}, {scored} samples scored, {pages} timeline pages, {seconds:.0f} s")
         for line in done.stderr.splitlines():
             if line.startswith(("warning", "timelines", "gutbalance: error", "Error")):
                 say(f"    {line[:300]}")
@@ -752,6 +825,15 @@ def check_time_day0(root: Path, runs: dict[str, Path]) -> None:
             worst, compared, failed = _day0_worst(cohort, scores, cohort.sample_names)
             say(f"time day0 {name}: {compared} profiles simulated, largest |day-0 pillar - analyze| = {worst:.3g}; "
                 f"{len(failed)} refused {failed[:2]}")
+        if "zeller2014_runs_per_person" in runs:
+            # each person's first run (0.2 s a simulation: all 1,261 runs would take minutes)
+            first = _zeller_first_runs(root)
+            cohort = gutbalance.read([root / ZELLER / "profiles" / f"{run}.profile" for run in first])
+            scores = pd.read_csv(runs["zeller2014_runs_per_person"] / "scores.tsv", sep="\t",
+                                 comment="#").set_index("sample")
+            worst, compared, failed = _day0_worst(cohort, scores, cohort.sample_names)
+            say(f"time day0 zeller2014 (each person's first run): {compared} profiles simulated, largest |day-0 pillar"
+                f" - analyze of all 1,261 runs| = {worst:.3g}; {len(failed)} refused {failed[:2]}")
         if kefir.exists():
             cohort = gutbalance.read(sorted(kefir.glob("*.txt")))
             worst, compared, failed = _day0_worst(cohort, gutbalance.score(cohort), cohort.sample_names)
@@ -965,6 +1047,7 @@ def check_shapes(root: Path) -> None:
             say(f"shapes {name}: skipped, {path} absent")
             continue
         _check_merged_metaphlan(name, root / path)
+    _check_zeller_motus(root)
     for name, (shared, taxonomy) in MOTHUR_PAIRS.items():
         if not (root / shared).exists():
             say(f"shapes {name}: skipped, {shared} absent")
@@ -1074,6 +1157,50 @@ MOTHUR_PAIRS = {
     "mothur_baxter2016": ("baxter2016_mothur/glne007.final.an.unique_list.0.03.subsample.0.03.filter.shared",
                           "baxter2016_mothur/glne007.final.an.unique_list.0.03.cons.taxonomy"),
 }
+
+
+def _check_zeller_motus(root: Path) -> None:
+    """Zeller et al. 2014's 1,261 mOTUs 3.0.2 CAMI runs read as one cohort:
+    every rank of every file sums to 100 (the file's own rows), the
+    unassigned share against 100 % minus the superkingdom rows, and species
+    Shannon, Gini-Simpson and richness against scikit-bio / numpy over the
+    file's species rows without the ``uncultured Blautia sp.``-style ones
+    (placeholders, which gutbalance leaves out of diversity by design)."""
+    folder = root / ZELLER / "profiles"
+    if not folder.is_dir():
+        say(f"shapes zeller2014 mOTUs 3 CAMI: skipped, {ZELLER} absent")
+        return
+    files = sorted(folder.glob("*.profile"))
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cohort = gutbalance.read(folder)
+        scores = score(cohort)
+    seconds = time.perf_counter() - started
+    rank_sum = unassigned = worst_shannon = worst_simpson = 0.0
+    richness_differ = []
+    for path in files:
+        rows = [ln.split("\t") for ln in path.read_text().splitlines() if ln and not ln.startswith(("#", "@"))]
+        sums: dict[str, float] = {}
+        for row in rows:
+            sums[row[1]] = sums.get(row[1], 0.0) + float(row[4])
+        rank_sum = max(rank_sum, *(abs(v - 100) for v in sums.values()))
+        unassigned = max(unassigned, abs(float(cohort.samples.loc[path.stem, "unassigned"]) - (1 - sums["superkingdom"] / 100)))
+        species = [(row[3].split("|")[-1], float(row[4])) for row in rows
+                   if row[1] == "species" and not row[3].split("|")[-1].lower().startswith("uncultured ")]
+        grouped: dict[str, float] = {}
+        for name, value in species:
+            grouped[name] = grouped.get(name, 0.0) + value
+        shares = np.array([v for v in grouped.values() if v > 0])
+        shares = shares / shares.sum()
+        worst_shannon = max(worst_shannon, abs(float(shannon(shares)) - float(scores.loc[path.stem, "shannon"])))
+        worst_simpson = max(worst_simpson, abs(float(1 - (shares**2).sum()) - float(scores.loc[path.stem, "simpson"])))
+        if len(shares) != scores.loc[path.stem, "richness"]:
+            richness_differ.append(path.stem)
+    say(f"shapes zeller2014 mOTUs 3 CAMI: {len(scores)} of {len(files)} runs read and scored in {seconds:.1f} s; "
+        f"largest |rank sum - 100| {rank_sum:.2g}; unassigned vs 100 % minus the superkingdom rows {unassigned:.2g}; "
+        f"species Shannon vs scikit-bio over the file's rows without 'uncultured' ones {worst_shannon:.2g}, "
+        f"Gini-Simpson (numpy) {worst_simpson:.2g}; richness differs in {len(richness_differ)} {richness_differ[:3]}")
 
 
 def _check_mothur(name: str, shared: Path, taxonomy: Path) -> None:

@@ -1,6 +1,7 @@
 """The batch pipeline: chunking never changes a number, a killed run resumes
 to the same output, and Dask gives byte-identical results."""
 
+import hashlib
 import json
 import os
 import signal
@@ -14,11 +15,12 @@ import numpy as np
 import pytest
 
 from gutbalance import json_text, pipeline
+from gutbalance.io.taxonomy_file import TAXONOMY_NOT_USED
 from gutbalance.pillars import component_labels
 from gutbalance.pipeline import PARTS_DIR, run
 from gutbalance.report import read_contributions
 from gutbalance.scores import SCORES_JSON_FORMAT
-from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text, write_metaphlan
 
 
 def _cohort_files(folder, n, seed=0):
@@ -42,6 +44,98 @@ def test_chunking_does_not_change_results(tmp_path):
     assert a.n_samples == b.n_samples == 12
     assert (tmp_path / "a" / "scores.tsv").read_bytes() == (tmp_path / "b" / "scores.tsv").read_bytes()
     assert (tmp_path / "a" / "scores.json").read_text() == (tmp_path / "b" / "scores.json").read_text()
+
+
+GENERA = ("Bacteroides", "Blautia", "Roseburia", "Akkermansia", "Faecalibacterium", "Prevotella", "Bifidobacterium")
+
+
+def _tables_with_taxonomy(folder, n, seed=0):
+    """``n`` one-sample feature tables of ASV hashes (as a lab exports them
+    per sample) and one ``taxonomy.tsv`` naming every feature."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir()
+    # ASV hashes, as QIIME 2 names features: no taxon name in them
+    features = {hashlib.md5(f"{genus}{k}".encode()).hexdigest(): f"d__Bacteria; g__{genus}"
+                for genus in GENERA for k in range(2)}
+    for i in range(n):
+        counts = rng.integers(0, 300, size=len(features))
+        rows = "".join(f"{fid}\t{c}\n" for fid, c in zip(features, counts, strict=True))
+        (folder / f"T{i:03d}.tsv").write_text(f"#OTU ID\tS{i:03d}\n{rows}")
+    (folder / "taxonomy.tsv").write_text("Feature ID\tTaxon\n" + "".join(f"{f}\t{t}\n" for f, t in features.items()))
+    return folder
+
+
+def _rows(out):
+    header, *rows = (out / "scores.tsv").read_text().splitlines()
+    return header, {row.split("\t", 1)[0]: row for row in rows}
+
+
+def test_a_taxonomy_applies_to_the_tables_of_every_chunk(tmp_path):
+    # one taxonomy.tsv beside 7 per-sample tables of ASV hashes: cut into
+    # chunks of 3, the taxonomy sits in one chunk; every table must still get it
+    folder = _tables_with_taxonomy(tmp_path / "in", 7)
+    whole = run([folder], tmp_path / "whole", jobs=1, chunk_files=100)
+    chunked = run([folder], tmp_path / "chunked", jobs=2, chunk_files=3)
+    assert (whole.n_samples, chunked.n_samples) == (7, 7)
+    assert chunked.n_chunks == 3  # 7 tables; the taxonomy is not a chunk's file
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (tmp_path / "whole" / name).read_bytes() == (tmp_path / "chunked" / name).read_bytes(), name
+    assert (tmp_path / "chunked" / "problems.tsv").read_text().splitlines()[1:] == []
+    # each table alone with the taxonomy, and all of them in the reverse order, give the same rows
+    header, rows = _rows(tmp_path / "chunked")
+    tables = sorted(folder.glob("T*.tsv"))
+    backwards = run([*reversed(tables), folder / "taxonomy.tsv"], tmp_path / "backwards", jobs=1, chunk_files=2)
+    assert backwards.n_samples == 7
+    assert _rows(tmp_path / "backwards") == (header, rows)
+    for table in tables:
+        out = tmp_path / "alone" / table.stem
+        run([folder / "taxonomy.tsv", table], out, jobs=1, chunk_files=1)
+        alone_header, alone = _rows(out)
+        assert alone_header == header
+        [(sample, row)] = alone.items()
+        assert rows[sample] == row
+
+
+def test_a_taxonomy_no_chunk_used_is_one_warning_and_one_any_chunk_used_is_none(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(4):
+        (folder / f"M{i}.txt").write_text(metaphlan_text(SMALL_COMMUNITY).replace("Metaphlan_Analysis", f"M{i}"))
+    (folder / "taxonomy.tsv").write_text("Feature ID\tTaxon\nf1\tg__Blautia\n")
+    run([folder], tmp_path / "unused", jobs=1, chunk_files=2)
+    problems = (tmp_path / "unused" / "problems.tsv").read_text().splitlines()[1:]
+    assert problems == [f"{folder / 'taxonomy.tsv'}\twarning\t{TAXONOMY_NOT_USED}"]
+    # a table in the last chunk takes it: no warning, though the other chunks took none
+    (folder / "Z.tsv").write_text("#OTU ID\tZ\nf1\t10\n")
+    used = run([folder], tmp_path / "used", jobs=1, chunk_files=2)
+    assert used.n_samples == 5
+    assert (tmp_path / "used" / "problems.tsv").read_text().splitlines()[1:] == []
+    # resumed from saved parts, the run still knows the taxonomy was used
+    again = run([folder], tmp_path / "used", jobs=1, chunk_files=2)
+    assert again.chunks_reused == 3
+    assert (tmp_path / "used" / "problems.tsv").read_text().splitlines()[1:] == []
+
+
+def test_a_bad_taxonomy_is_one_error_whatever_the_chunks(tmp_path):
+    folder = _tables_with_taxonomy(tmp_path / "in", 4)
+    first = next(iter((folder / "taxonomy.tsv").read_text().splitlines()[1:])).split("\t")[0]
+    (folder / "zz_other_taxonomy.tsv").write_text(f"Feature ID\tTaxon\n{first}\tg__Dorea\n")
+    summary = run([folder], tmp_path / "out", jobs=1, chunk_files=1)
+    assert summary.n_samples == 4  # the first taxonomy still applies to every table
+    errors = [p for p in summary.problems if p.severity == "error"]
+    assert [p.file for p in errors] == [str(folder / "zz_other_taxonomy.tsv")]
+    assert "but 'd__Bacteria; g__Bacteroides'" in errors[0].message
+
+
+def test_a_changed_taxonomy_scores_every_chunk_again(tmp_path):
+    folder = _tables_with_taxonomy(tmp_path / "in", 4)
+    run([folder], tmp_path / "out", jobs=1, chunk_files=2)
+    before = (tmp_path / "out" / "scores.tsv").read_bytes()
+    taxonomy = folder / "taxonomy.tsv"
+    taxonomy.write_text(taxonomy.read_text().replace("g__Akkermansia", "g__Faecalibacterium"))
+    again = run([folder], tmp_path / "out", jobs=1, chunk_files=2)
+    assert again.chunks_reused == 0
+    assert (tmp_path / "out" / "scores.tsv").read_bytes() != before
 
 
 def test_second_run_reuses_chunks_and_new_inputs_are_scored(tmp_path):

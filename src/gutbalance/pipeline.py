@@ -61,7 +61,8 @@ from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
 from .indices.resolution import check_asked_rank
-from .io import Problem, expand_paths, read_batch
+from .io import Problem, expand_paths, read_batch, split_batch_taxonomy, taxonomy_not_used
+from .io.taxonomy_file import FeatureTaxonomy
 from .outputs import write_table_atomic
 from .pillars import parameters
 from .reference import load_reference, with_percentiles_explained
@@ -105,25 +106,31 @@ class RunSummary:
 def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True,
     contributions_path: str | None = None, feature_rank: str | None = None, diversity_rank: str = "auto",
-) -> tuple[pd.DataFrame, list[dict], bytes | None, str]:
+    taxonomy: FeatureTaxonomy | None = None, tables_only: bool = False,
+) -> tuple[pd.DataFrame, list[dict], bytes | None, str, int]:
     """Read and score one chunk of files (runs in a worker process).
 
     Returns the scores table, the problems as dicts, one ``"sample": {...}``
     JSON line per sample with its contributions (UTF-8, separated by
     :data:`JSON_SEPARATOR` as in ``scores.json``; empty when not asked
-    for), and the table as TSV text.  The text is made here, in parallel, so
+    for), the table as TSV text, and how many files were read with
+    ``taxonomy``.  The text is made here, in parallel, so
     the final assembly only copies it; the JSON stays bytes from orjson to
     the file, never decoded.  With ``contributions_path`` (a worker on this
     machine) the worker writes those lines to that part file itself and
     returns None for them: they are tens of MB per chunk, which the main
     process would otherwise receive, unpickle and write out again.
     ``diversity_rank``: as for :func:`gutbalance.scores.score`.
+    ``taxonomy`` and ``tables_only``: the run's taxonomy files, read once
+    for every chunk (:func:`~gutbalance.io.split_batch_taxonomy`), and the
+    chunk's files all tables (:func:`~gutbalance.io.read_batch`).
     """
     with _cyclic_gc_paused():
-        result = read_batch(list(files), format=format, feature_rank=feature_rank)
+        result = read_batch(list(files), format=format, feature_rank=feature_rank, taxonomy=taxonomy,
+                            tables_only=tables_only)
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
-            return pd.DataFrame(), problems, b"", ""
+            return pd.DataFrame(), problems, b"", "", result.taxonomy_tables
         table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True,
                                                        diversity_rank=diversity_rank)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
@@ -132,8 +139,8 @@ def score_files(
             lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
         if contributions_path is not None:
             write_bytes_atomic(lines, contributions_path)
-            return table, problems, None, format_scores(table)
-        return table, problems, lines, format_scores(table)
+            return table, problems, None, format_scores(table), result.taxonomy_tables
+        return table, problems, lines, format_scores(table), result.taxonomy_tables
 
 
 @contextlib.contextmanager
@@ -195,11 +202,12 @@ def _package_fingerprint() -> str:
 
 def _chunk_key(
     files: Sequence[Path], format: str | None, contributions: bool, package: str, feature_rank: str | None = None,
-    diversity_rank: str = "auto",
+    diversity_rank: str = "auto", taxonomy_files: Sequence[Path] = (),
 ) -> str:
     """What a saved part was made from: the package version, its code and
     tables (``package``, :func:`_package_fingerprint`, taken once per run),
-    the options, and each file's path, size and time."""
+    the options, and each file's path, size and time, the run's taxonomy
+    files' too (they apply to every chunk)."""
     digest = hashlib.sha256()
     digest.update(
         f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}|{feature_rank}".encode()
@@ -207,6 +215,11 @@ def _chunk_key(
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
+    if taxonomy_files:
+        digest.update(b"|taxonomy")
+        for f in taxonomy_files:
+            st = os.stat(f)
+            digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -222,10 +235,12 @@ def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
 
 
 def _save_part(
-    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes | None, tsv: str
+    parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes | None, tsv: str,
+    taxonomy_tables: int = 0,
 ) -> pa.Table:
     """Save a chunk's result as part ``index``, its marker last (``lines``
-    None: the worker wrote them, see :func:`score_files`); returns the table
+    None: the worker wrote them, see :func:`score_files`; ``taxonomy_tables``:
+    its files read with the run's taxonomy); returns the table
     as Arrow, for the assembly (converting it once, not again after reading
     the part back, saves the main process a tenth of its CPU time)."""
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
@@ -234,7 +249,7 @@ def _save_part(
     write_text_atomic(tsv, tsv_path)
     if lines is not None:
         write_bytes_atomic(lines, contrib_path)
-    marker = {"key": key, "n_samples": len(table), "problems": problems}
+    marker = {"key": key, "n_samples": len(table), "problems": problems, "taxonomy_tables": taxonomy_tables}
     write_text_atomic(json.dumps(marker), marker_path)
     return arrow
 
@@ -342,6 +357,10 @@ def run(
         ``"local"`` for a LocalCluster, or a scheduler address.
     chunk_files
         Files per chunk: the unit of work, of resumption and of memory.
+        Taxonomy files (a QIIME 2 ``FeatureData[Taxonomy]``, a
+        ``taxonomy.tsv`` ...) are not cut into chunks: they are read once
+        and apply to the feature tables of every chunk, so a sample's row
+        does not depend on the chunking or on the other files.
     progress
         Show a progress bar (default: when standard error is a terminal).
     exclude
@@ -366,17 +385,25 @@ def run(
     except FormatError as exc:
         problems.append(Problem(exc.path or "", "error", exc.message))
         files = []
-    chunks = [files[i : i + chunk_files] for i in range(0, len(files), chunk_files)]
+    # The taxonomy files apply to the tables of every chunk: read once here,
+    # given to each chunk, and part of each chunk's key.
+    tables, taxonomy, taxonomy_problems = split_batch_taxonomy(files)
+    problems.extend(taxonomy_problems)
+    taxonomy_files = [f for f in files if taxonomy is not None and str(f) in taxonomy.sources]
+    chunks = [tables[i : i + chunk_files] for i in range(0, len(tables), chunk_files)]
     package = _package_fingerprint()
-    keys = [_chunk_key(chunk, format, contributions, package, feature_rank, diversity_rank) for chunk in chunks]
+    keys = [_chunk_key(chunk, format, contributions, package, feature_rank, diversity_rank, taxonomy_files)
+            for chunk in chunks]
     todo = [i for i, key in enumerate(keys) if not _part_done(parts, i, key)]
     reused = len(chunks) - len(todo)
 
     assembly = _Assembly(out, parts, len(chunks), problems, contributions)
     with assembly:
         _score_chunks(chunks, todo, keys, parts, assembly, format=format, jobs=jobs, dask=dask,
-                      contributions=contributions, progress=progress, n_files=len(files), feature_rank=feature_rank,
-                      diversity_rank=diversity_rank)
+                      contributions=contributions, progress=progress, n_files=len(tables), feature_rank=feature_rank,
+                      diversity_rank=diversity_rank, taxonomy=taxonomy)
+        if taxonomy is not None and not assembly.taxonomy_tables:
+            problems.extend(taxonomy_not_used(taxonomy))
         n_samples = assembly.finish()
     return RunSummary(out, len(files), n_samples, len(chunks), reused, problems, files=list(files))
 
@@ -386,9 +413,11 @@ def _score_chunks(
     format: str | None, jobs: int | None, dask: str | None, contributions: bool, progress: bool | None, n_files: int,
     feature_rank: str | None = None,
     diversity_rank: str = "auto",
+    taxonomy: FeatureTaxonomy | None = None,
 ) -> None:
     """Score the chunks of ``todo``, save each as a part and hand every part
-    (the reused ones too) to ``assembly`` as it is saved."""
+    (the reused ones too) to ``assembly`` as it is saved; every chunk is
+    read with the run's ``taxonomy``."""
     reused = [i for i in range(len(chunks)) if i not in set(todo)]
     for i in reused:
         assembly.saved_part(i)
@@ -404,7 +433,7 @@ def _score_chunks(
             for i in todo:
                 result = score_files([str(f) for f in chunks[i]], format=format, contributions=contributions,
                                      contributions_path=str(_part_paths(parts, i)[2]), feature_rank=feature_rank,
-                                     diversity_rank=diversity_rank)
+                                     diversity_rank=diversity_rank, taxonomy=taxonomy, tables_only=True)
                 assembly.saved_part(i, _save_part(parts, i, keys[i], *result))
                 bar.update(len(chunks[i]))
         elif todo:
@@ -416,7 +445,8 @@ def _score_chunks(
                     local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
                                       contributions=contributions, contributions_path=local_path,
-                                      feature_rank=feature_rank, diversity_rank=diversity_rank)
+                                      feature_rank=feature_rank, diversity_rank=diversity_rank, taxonomy=taxonomy,
+                                      tables_only=True)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
@@ -448,6 +478,8 @@ class _Assembly:
         self.columns: list[str] | None = None
         self.first_header = ""
         self.n_samples = 0
+        #: Files of the parts added so far that were read with the run's taxonomy.
+        self.taxonomy_tables = 0
         self.first_json = True
         self.writer: pq.ParquetWriter | None = None
         self.saved: dict[int, pa.Table | None] = {}
@@ -485,6 +517,7 @@ class _Assembly:
         data_path, tsv_path, contrib_path, marker_path = _part_paths(self.parts, i)
         marker = json.loads(marker_path.read_text(encoding="utf-8"))
         self.problems.extend(Problem(p["file"], p["severity"], p["message"]) for p in marker["problems"])
+        self.taxonomy_tables += marker.get("taxonomy_tables", 0)
         if marker["n_samples"] == 0:
             return
         if arrow is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from gutbalance.errors import FormatError, TaxonomyError
-from gutbalance.io import read_batch
+from gutbalance.io import read_batch, split_batch_taxonomy, taxonomy_not_used
 from gutbalance.io.feature_table import label_lineage
 from gutbalance.io.source import Source
 from gutbalance.io.taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, merge_taxonomies, mothur_lineage
@@ -68,3 +68,32 @@ def test_a_taxonomy_beside_profiles_that_take_none_is_a_warning_not_used(tmp_pat
     assert [(p.file, p.severity, p.message) for p in result.problems] == [
         (str(tmp_path / "taxonomy.tsv"), "warning", TAXONOMY_NOT_USED)
     ]
+
+
+def test_a_taxonomy_read_once_names_the_tables_of_every_batch(tmp_path):
+    (tmp_path / "taxonomy.tsv").write_text("Feature ID\tTaxon\nf1\tg__Blautia\nf2\tg__Bacteroides\n")
+    for i in range(3):
+        (tmp_path / f"T{i}.tsv").write_text(f"#OTU ID\tS{i}\nf1\t{10 + i}\nf2\t5\n")
+    (tmp_path / "M.txt").write_text(metaphlan_text(SMALL_COMMUNITY))
+    tables, taxonomy, problems = split_batch_taxonomy(sorted(tmp_path.iterdir()))
+    assert taxonomy is not None
+    assert problems == []
+    assert [p.name for p in tables] == ["M.txt", "T0.tsv", "T1.tsv", "T2.tsv"]
+    first = read_batch(tables[:2], taxonomy=taxonomy, tables_only=True)
+    second = read_batch(tables[2:], taxonomy=taxonomy, tables_only=True)
+    whole = read_batch([tmp_path])
+    assert (first.taxonomy_tables, second.taxonomy_tables, whole.taxonomy_tables) == (1, 2, 3)
+    assert first.problems == second.problems == whole.problems == []
+    assert first.cohort is not None
+    assert second.cohort is not None
+    assert whole.cohort is not None
+    for batch in (first, second):
+        for sample in batch.cohort.sample_names:
+            ours, all_at_once = (c.at_rank("genus").loc[sample] for c in (batch.cohort, whole.cohort))
+            assert ours[ours > 0].to_dict() == all_at_once[all_at_once > 0].to_dict()
+    # whether it was used is the caller's to say, over all its batches
+    only_metaphlan = read_batch(tables[:1], taxonomy=taxonomy, tables_only=True)
+    assert (only_metaphlan.taxonomy_tables, only_metaphlan.problems) == (0, [])
+    assert [(p.file, p.message) for p in taxonomy_not_used(taxonomy)] == [(str(tmp_path / "taxonomy.tsv"), TAXONOMY_NOT_USED)]
+    with pytest.raises(ValueError, match="tables_only"):
+        read_batch(tables, taxonomy=taxonomy)

@@ -41,6 +41,8 @@ __all__ = [
     "read_metadata",
     "read_profiles",
     "read_source",
+    "split_batch_taxonomy",
+    "taxonomy_not_used",
     "write",
 ]
 
@@ -70,6 +72,9 @@ class BatchResult:
 
     cohort: Cohort | None
     problems: list[Problem] = field(default_factory=list)
+    #: How many of the files were read with the feature taxonomy (tables whose
+    #: feature ids it names): whether a taxonomy given to several batches was used.
+    taxonomy_tables: int = 0
 
     @property
     def failed(self) -> list[Problem]:
@@ -274,12 +279,14 @@ class _Inputs:
 def _inputs(paths: PathLike | Sequence[PathLike]) -> _Inputs:
     """Files, folders and globs expanded (:func:`expand_paths`, which raises
     :class:`FormatError` for a missing one), taxonomy files taken out."""
-    if isinstance(paths, (str, os.PathLike)):
-        paths = [paths]
     # Taxonomy files (FeatureData[Taxonomy] .qza, taxonomy.tsv) are not
     # profiles: they give lineages to the feature tables read with them.
-    files, taxonomy, errors = split_taxonomy(expand_paths(paths))
+    files, taxonomy, errors = split_taxonomy(expand_paths(_as_list(paths)))
     return _Inputs(files, taxonomy, errors)
+
+
+def _as_list(paths: PathLike | Sequence[PathLike]) -> Sequence[PathLike]:
+    return [paths] if isinstance(paths, (str, os.PathLike)) else paths
 
 
 def read(
@@ -326,22 +333,58 @@ def _with_metadata(cohort: Cohort, metadata: PathLike | pd.DataFrame | None) -> 
     return cohort.with_metadata(frame)
 
 
+def split_batch_taxonomy(paths: Sequence[Path]) -> tuple[list[Path], FeatureTaxonomy | None, list[Problem]]:
+    """The taxonomy files among the files of a batch (:func:`expand_paths`)
+    taken out and read once, for a caller that reads the tables in several
+    batches (``gutbalance analyze`` reads a folder in chunks): the tables in
+    order, the merged taxonomy (None when no taxonomy file was given), and
+    an error for each taxonomy file that could not be read.  Each batch is
+    then read with ``read_batch(tables, taxonomy=..., tables_only=True)``,
+    so the taxonomy applies to every table whichever batch it is in, and
+    :func:`taxonomy_not_used` says when none took it."""
+    tables, taxonomy, errors = split_taxonomy(list(paths))
+    return tables, taxonomy, _taxonomy_problems(errors)
+
+
+def taxonomy_not_used(taxonomy: FeatureTaxonomy | None) -> list[Problem]:
+    """The warning of each file of ``taxonomy`` when no table of the batch
+    (or batches) took it: the profiles read name their taxa themselves."""
+    return [] if taxonomy is None else [Problem(source, "warning", TAXONOMY_NOT_USED) for source in taxonomy.sources]
+
+
+def _taxonomy_problems(errors: list[tuple[Path, GutBalanceError]]) -> list[Problem]:
+    return [Problem(str(path), "error", _message(exc, path)) for path, exc in errors]
+
+
 def read_batch(
     paths: PathLike | Sequence[PathLike],
     *,
     format: str | None = None,
     metadata: PathLike | pd.DataFrame | None = None,
     feature_rank: str | None = None,
+    taxonomy: FeatureTaxonomy | None = None,
+    tables_only: bool = False,
 ) -> BatchResult:
     """Read what can be read; every file that cannot is listed with the
     reason (``feature_rank`` as in :func:`read`; a value that is no rank
-    raises, as a usage error does)."""
+    raises, as a usage error does).
+
+    ``tables_only``: the caller took the taxonomy files out of ``paths``
+    itself (:func:`split_batch_taxonomy`) and gives their lineages as
+    ``taxonomy``; every path is read as a profile, and whether the taxonomy
+    was used is the caller's to say (``taxonomy_tables`` of the result).
+    Without it, taxonomy files among ``paths`` are found and read here and
+    ``taxonomy`` must be None.
+    """
     feature_rank = declared_rank(feature_rank)
+    if taxonomy is not None and not tables_only:
+        raise ValueError("a taxonomy given to read_batch needs tables_only=True (split_batch_taxonomy)")
     try:
-        inputs = _inputs(paths)
+        inputs = _Inputs(expand_paths(_as_list(paths)), taxonomy, []) if tables_only else _inputs(paths)
     except FormatError as exc:
         return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
-    problems = [Problem(str(path), "error", _message(exc, path)) for path, exc in inputs.taxonomy_errors]
+    problems = _taxonomy_problems(inputs.taxonomy_errors)
+    tables_before = 0 if inputs.taxonomy is None else len(inputs.taxonomy.tables)
     builder = CohortBuilder()
     names: dict[str, str] = {}
     last_format: Format | None = None
@@ -379,16 +422,17 @@ def read_batch(
                 builder.check_name(prof)
                 builder.add(prof)  # validated file by file in _read_batch_file
         _add_run(builder, scan, run)
-    if inputs.taxonomy is not None and not inputs.taxonomy.tables:
-        problems.extend(Problem(source, "warning", TAXONOMY_NOT_USED) for source in inputs.taxonomy.sources)
+    taxonomy_tables = 0 if inputs.taxonomy is None else len(inputs.taxonomy.tables) - tables_before
+    if not tables_only and not taxonomy_tables:
+        problems.extend(taxonomy_not_used(inputs.taxonomy))
     if not builder.sample_rows:
-        return BatchResult(None, problems)
+        return BatchResult(None, problems, taxonomy_tables)
     cohort = builder.cohort()
     try:
         cohort = _with_metadata(cohort, metadata)
     except GutBalanceError as exc:
         problems.append(Problem(str(metadata), "error", str(exc)))
-    return BatchResult(cohort, problems)
+    return BatchResult(cohort, problems, taxonomy_tables)
 
 
 def _add_run(builder: CohortBuilder, scan: metaphlan.Scan | None, run: list[metaphlan.FastFile]) -> None:
