@@ -313,3 +313,21 @@ def test_a_gmhi_marker_the_lineage_table_does_not_know_still_counts():
     assert any("|s__candidate division TM7" in k for k in key), list(key)
     found = {m["taxon"] for m in gmhi_contributions(cohort)["tm7"]}
     assert "s__candidate division TM7 single cell isolate TM7c" in found
+
+
+def test_the_vitamin_mean_does_not_follow_the_batch_in_the_last_ulp(tmp_path):
+    # Found by the property above once the cross-feeding gate rewrote a
+    # column of the pillars' trait shares: the vitamins' row mean followed the
+    # frame's memory layout, so zz0's nutrients differed in the last ulp
+    # (79.20726280651387 alone, ...388 among the other four).
+    specs = [("unknown_family", 19, False, [8, 10, 31]), ("none", 41, False, [37, 19, 33]),
+             ("unknown_family", 76, True, [28, 31, 1]), ("unknown_family", 16, True, [8, 11, 40]),
+             ("lachno", 69, False, [28, 7, 2])]
+    paths = []
+    for i, (parent, zzfoo, species, background) in enumerate(specs):
+        name, text = _zzfoo_file(f"zz{i}", parent, zzfoo, species, background)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        paths.append(tmp_path / name)
+    alone = _exact(scored(gutbalance.read(paths[0])).loc["zz0"])
+    batch = scored(gutbalance.read([paths[i] for i in (0, 2, 4, 1, 3)]))
+    assert _exact(batch.loc["zz0"]) == alone

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from importlib import resources
 from typing import Any, TypeVar, cast
 
@@ -604,7 +604,10 @@ def _components(inputs: _Inputs, prm: dict[str, float]) -> pd.DataFrame:
             value = community[c.name].to_numpy()
         elif c.kind == "capacity":
             group = B_VITAMINS if c.name == "vitamins" else QUINONES
-            value = N[list(group)].mean(axis=1).to_numpy()
+            # Summed column by column in a fixed order: a row-wise mean over
+            # the frame follows its memory layout, which depends on how many
+            # samples it holds, and a sample's row must not (last ulp).
+            value = reduce(np.add, (N[t].to_numpy(dtype=float) for t in group)) / len(group)
         elif c.name == "mucin_excess":
             value = 1 - _h(np.maximum(0.0, F[c.trait].to_numpy() - prm["mucin_excess_threshold"]), prm[c.k])
         elif c.name == "oral_overgrowth":
