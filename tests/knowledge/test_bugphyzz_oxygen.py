@@ -130,3 +130,26 @@ def test_capnocytophaga_is_no_strict_anaerobe_by_its_genus_description():
     oral = lookup("Capnocytophaga sp oral taxon 332", traits=["obligate_anaerobe"])
     assert oral["value"].tolist() == [0.0]
     assert oral["resolved_rank"].tolist() == ["genus"]
+
+
+def test_strict_anaerobes_get_their_call_back_from_their_descriptions():
+    # kbfix6 read Bergey's "anaerobic" as strictness not stated, so species
+    # whose genus row said only "anaerobic" lost their strict-anaerobe call.
+    # The Roseburia genus description says "Strictly anaerobic." (Bergey's
+    # Manual of Systematic Bacteriology vol. 3) and the P. salivae species
+    # description "obligately anaerobic" (Sakamoto et al. 2004): curated rows.
+    cases = {
+        "Roseburia": ("genus", "genus", "doi:10.1007/b92997"),
+        "Roseburia intestinalis": ("species", "genus", "doi:10.1007/b92997"),
+        "Roseburia inulinivorans": ("species", "genus", "doi:10.1007/b92997"),
+        "Prevotella salivae": ("species", "species", "doi:10.1099/ijs.0.02876-0"),
+    }
+    for name, (rank, resolved, source) in cases.items():
+        call = lookup(name, rank, traits=["obligate_anaerobe"])
+        assert call["value"].tolist() == [1.0], name
+        assert call["resolved_rank"].tolist() == [resolved], name
+        assert call["sources"].tolist() == [source], name
+    # The Bergey's genus rows still say "anaerobic" only: no strict call of
+    # their own, and Prevotella species without a description stay missing.
+    assert "obligate_anaerobe" not in set(_rows("Roseburia", "genus", BERGEY)["trait"])
+    assert lookup("Prevotella buccalis", traits=["obligate_anaerobe"]).empty
