@@ -130,3 +130,36 @@ def test_capnocytophaga_is_no_strict_anaerobe_by_its_genus_description():
     oral = lookup("Capnocytophaga sp oral taxon 332", traits=["obligate_anaerobe"])
     assert oral["value"].tolist() == [0.0]
     assert oral["resolved_rank"].tolist() == ["genus"]
+
+
+def test_strict_anaerobes_get_their_call_back_from_their_descriptions():
+    # kbfix6 read Bergey's "anaerobic" as strictness not stated, so species
+    # whose genus row said only "anaerobic" lost their strict-anaerobe call.
+    # The Roseburia and Allobaculum genus descriptions say "Strictly
+    # anaerobic." (Bergey's Manual of Systematic Bacteriology vol. 3), the Oxalobacter genus
+    # description "obligately anaerobic", the species descriptions of
+    # P. salivae, T. sanguinis and the genital-tract Megasphaera "obligately"
+    # or "strictly anaerobic": curated rows (docs/knowledge-base.md).
+    cases = {
+        "Roseburia": ("genus", "genus", "doi:10.1007/b92997"),
+        "Roseburia intestinalis": ("species", "genus", "doi:10.1007/b92997"),
+        "Roseburia inulinivorans": ("species", "genus", "doi:10.1007/b92997"),
+        "Prevotella salivae": ("species", "species", "doi:10.1099/ijs.0.02876-0"),
+        "Oxalobacter": ("genus", "genus", "doi:10.1007/BF00446731"),
+        "Oxalobacter formigenes": ("species", "genus", "doi:10.1007/BF00446731"),
+        "Turicibacter sanguinis": ("species", "species", "doi:10.1099/00207713-52-4-1263"),
+        "Megasphaera sp BV3C16 1": ("species", "species", "doi:10.1099/ijsem.0.004702"),
+        "Megasphaera genomosp type 1": ("species", "species", "doi:10.1099/ijsem.0.004702"),
+        "Allobaculum stercoricanis": ("species", "genus", "doi:10.1007/b92997"),
+    }
+    for name, (rank, resolved, source) in cases.items():
+        call = lookup(name, rank, traits=["obligate_anaerobe"])
+        assert call["value"].tolist() == [1.0], name
+        assert call["resolved_rank"].tolist() == [resolved], name
+        assert call["sources"].tolist() == [source], name
+    # The Bergey's genus rows still say "anaerobic" only: no strict call of
+    # their own, and species without a description of their own stay missing.
+    for genus in ("Roseburia", "Oxalobacter", "Turicibacter", "Megasphaera", "Allobaculum"):
+        assert "obligate_anaerobe" not in set(_rows(genus, "genus", BERGEY)["trait"]), genus
+    assert lookup("Turicibacter", "genus", traits=["obligate_anaerobe"]).empty
+    assert lookup("Prevotella buccalis", traits=["obligate_anaerobe"]).empty
