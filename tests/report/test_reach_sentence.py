@@ -74,3 +74,13 @@ def test_the_report_says_it_beside_the_scores_and_with_the_confidences():
     older = scores.drop(columns=["kb_reach"])
     assert "immune-support scores rest on" not in _text(render_sample_report("digester", older, cohort=cohort,
                                                                          contributions=contributions))
+
+
+def test_a_tiny_rest_is_said_in_words_never_in_exponent_notation():
+    # the built-in example's diverse sample (kb_reach 0.9999999) read "the 99.9 % ...; of the other 1e-05 %"
+    text = reach_sentence({"kb_reach": 0.9999999})
+    assert "e-0" not in text
+    assert "more than 99.99 % of this sample's bacteria and archaea" in text
+    assert "of the rest, less than 0.001 %, it knows nothing the scores use" in text
+    assert "e-0" not in reach_sentence({"kb_reach": 1e-7})  # below the floor too
+    assert "less than 0.001 % of" in reach_sentence({"kb_reach": 1e-7})

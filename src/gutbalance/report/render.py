@@ -596,6 +596,8 @@ def _share_text(v: float) -> str:
     """A share in percent as a reader reads it: whole percents, a share
     under 1 % with two decimals (two digits under 0.1 %) and one just under
     100 % with one (so that neither reads as none or all)."""
+    if 0.0 < v < 0.000_01:
+        return "less than 0.001 %"  # never in exponent notation (1e-05 %)
     if 0.0 < v < 0.01:
         return f"{100.0 * v:.2f} %" if v >= 0.001 else f"{100.0 * v:.2g} %"
     if 0.99 < v < 1.0:
@@ -634,6 +636,9 @@ def reach_sentence(row: Mapping[str, Any]) -> str:
         return (f"The immune-support scores rest on all of this sample's bacteria and archaea: the knowledge base "
                 f"describes every one of them ({said}).")
     shown, rest = _share_text(v), _share_text(1.0 - v)
+    if rest.startswith("less than"):
+        return (f"The immune-support scores rest on more than 99.99 % of this sample's bacteria and archaea, the "
+                f"part the knowledge base describes ({said}); of the rest, {rest}, it knows nothing the scores use.")
     if "." not in shown and "." not in rest:  # whole percents that add up to 100
         rest = f"{100 - int(shown.removesuffix(' %'))} %"
     return (f"The immune-support scores rest on the {shown} of this sample's bacteria and archaea that the "
