@@ -186,8 +186,9 @@ for _info in (
         group="quality",
         summary="Share of the profile that the knowledge base could say something about.",
         meaning=(
-            "The fraction (0 to 1) of the profile's abundance made of microbes the gutbalance knowledge base has published "
-            "information on. Scores rest only on this part of the profile."
+            "The fraction (0 to 1) of the sample's bacterial and archaeal abundance made of microbes the gutbalance "
+            "knowledge base has published information on at species or genus level. The pillars also draw on facts "
+            "known only for a microbe's family; the reach (kb_reach) measures the part they are computed from."
         ),
         favourable="higher",
         caveats="A low coverage means the scores describe only a small part of the microbiome and are less reliable.",
