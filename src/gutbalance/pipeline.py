@@ -212,15 +212,18 @@ def _chunk_key(
     digest.update(
         f"{__version__}|{package}|{PARTS_LAYOUT}|{format}|{contributions}|{diversity_rank}|{feature_rank}".encode()
     )
+    _digest_files(digest, files)
+    if taxonomy_files:
+        digest.update(b"|taxonomy")
+        _digest_files(digest, taxonomy_files)
+    return digest.hexdigest()
+
+
+def _digest_files(digest: Any, files: Sequence[Path]) -> None:
+    """Each file's path, size and modification time into ``digest``."""
     for f in files:
         st = os.stat(f)
         digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
-    if taxonomy_files:
-        digest.update(b"|taxonomy")
-        for f in taxonomy_files:
-            st = os.stat(f)
-            digest.update(f"|{os.path.abspath(f)}|{st.st_size}|{st.st_mtime_ns}".encode())
-    return digest.hexdigest()
 
 
 def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:

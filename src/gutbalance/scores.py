@@ -37,7 +37,7 @@ from .indices.dysbiosis import dysbiosis
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
-from .indices.resolution import NOTHING_CLASSIFIED, check_asked_rank, unresolved_reason
+from .indices.resolution import NOTHING_CLASSIFIED, check_asked_rank, nothing_classified, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
@@ -90,7 +90,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: st
     :func:`gutbalance.indices.chao1`).  The columns are the same for every
     cohort, so a sample's row never depends on what else was read with it."""
     rank = _diversity_rank(cohort, asked) if rank is None else rank
-    empty = ~(cohort.classified() > 0)
+    empty = nothing_classified(cohort)
     table = alpha_diversity(cohort, rank=rank)
     table["chao1"] = chao1(cohort, rank=rank)
     _, why_not = observed_counts(cohort)
@@ -264,7 +264,7 @@ def score_with_contributions(
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
         table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
-        empty = ~(cohort.classified() > 0)
+        empty = nothing_classified(cohort)
         for i in np.flatnonzero(table["placed"].isna().to_numpy()):
             missing[int(i)]["placed"] = (f"a share of nothing: {NOTHING_CLASSIFIED}" if empty[i]
                                          else "the input gives no lineage to place its taxa in")

@@ -54,7 +54,9 @@ def _inputs(P: np.ndarray, composite: dict[str, list[float]]):
     P = sp.csr_matrix(P)
     comp = pd.DataFrame(composite)
     F = pd.DataFrame(np.asarray(P @ comp.to_numpy()), columns=comp.columns)
-    return pillars._Inputs(P=P, composite=comp, F=F, N=F.iloc[:, :0], community=F.iloc[:, :0])
+    # the gate is the pillars' (_prepare); these tests read F and P only
+    return pillars._Inputs(P=P, composite=comp, F=F, N=F.iloc[:, :0], community=F.iloc[:, :0],
+                           gate=np.ones(P.shape[0]))
 
 
 def test_presence_balance_counts_carriers_above_the_floor():

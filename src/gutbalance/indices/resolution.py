@@ -108,12 +108,16 @@ def check_asked_rank(asked: str) -> None:
         raise DataError(f"diversity rank {asked!r}: choose one of {', '.join(DIVERSITY_RANK_CHOICES)}")
 
 
+def nothing_classified(cohort: Cohort) -> np.ndarray:
+    """Per sample, whether nothing in it is classified (all of it unassigned)."""
+    return ~(cohort.classified() > 0)
+
+
 def no_rank_reasons(cohort: Cohort) -> np.ndarray:
     """Per sample, why it resolves no rank from species to phylum:
     :data:`NOTHING_CLASSIFIED` where nothing in it is classified, else
     :data:`NO_RESOLVED_RANK` (only read where the sample has no rank)."""
-    empty = ~(cohort.classified() > 0)
-    return np.where(empty, NOTHING_CLASSIFIED, NO_RESOLVED_RANK).astype(object)
+    return np.where(nothing_classified(cohort), NOTHING_CLASSIFIED, NO_RESOLVED_RANK).astype(object)
 
 
 def unresolved_reason(asked: str = "auto", *, nothing_classified: bool = False) -> str:

@@ -262,7 +262,8 @@ def component_traits() -> dict[str, frozenset[str]]:
     n = len(F)
     # the same community values in every block: community components read no share
     community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, rows)), n // rows))
-    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=composite, F=F, N=F[capacity], community=community)
+    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=composite, F=F, N=F[capacity], community=community,
+                     gate=np.ones(n))
     comps = _components(inputs, parameters())
     reads_share = changed(comps[list(COMPONENT_KEYS)].to_numpy(dtype=float), len(shares))  # shares x components
     uses = (reads_trait.astype(int) @ reads_share.astype(int)) > 0  # traits x components
@@ -582,6 +583,9 @@ class _Inputs:
     F: pd.DataFrame
     N: pd.DataFrame
     community: pd.DataFrame
+    #: Per sample, the part of the cross-feeders' butyrate credit that counts
+    #: (:func:`crossfeeding_gate`), computed once for F and the contributions.
+    gate: np.ndarray
 
 
 def _oral_excess(F: pd.DataFrame, prm: dict[str, float]) -> np.ndarray:
@@ -739,7 +743,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     N = _h(F[capacity_cols], parameters()["k_vitamin_producers"])
     community = _community(dysbiosis, gmhi, gmwi2, applicable=species)
     community.index = cohort.samples.index
-    return _Inputs(P=P, composite=composite, F=F, N=N, community=community), taxa, traits
+    return _Inputs(P=P, composite=composite, F=F, N=N, community=community, gate=gate), taxa, traits
 
 
 def weigh(components: pd.DataFrame, cal: dict | None = None) -> pd.DataFrame:
@@ -1000,8 +1004,7 @@ def _contributions(
                 # a cross-feeder's part is gated by its sample's producers, as F's (_prepare)
                 producer = composite["butyrate_producer"].to_numpy()[cols]
                 feeder = np.maximum(0.0, composite[trait].to_numpy()[cols] - producer)
-                gate = crossfeeding_gate(present_producers(P, composite["butyrate_producer"].to_numpy()))
-                x_of[trait] = (producer + spread(gate) * feeder) * p
+                x_of[trait] = (producer + spread(inputs.gate) * feeder) * p
             else:
                 x_of[trait] = composite[trait].to_numpy()[cols] * p
         return x_of[trait]

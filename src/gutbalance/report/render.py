@@ -594,8 +594,9 @@ def render_sample_report(
 
 def _share_text(v: float) -> str:
     """A share in percent as a reader reads it: whole percents, a share
-    under 1 % with two decimals (two digits under 0.1 %) and one just under
-    100 % with one (so that neither reads as none or all)."""
+    under 1 % with two decimals (two digits under 0.1 %, "less than
+    0.001 %" below that) and one just under 100 % with one (so that neither
+    reads as none or all)."""
     if 0.0 < v < 0.000_01:
         return "less than 0.001 %"  # never in exponent notation (1e-05 %)
     if 0.0 < v < 0.01:
