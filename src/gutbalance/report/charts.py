@@ -167,6 +167,16 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _lines(text: str, limit: int, *, most: int) -> list[str]:
+    """``text`` wrapped at word breaks into lines of ``limit`` characters, at
+    most ``most`` of them; the last is cut with "…" when more would follow."""
+    lines = textwrap.wrap(" ".join(str(text).split()), limit, break_long_words=True, break_on_hyphens=False)
+    if len(lines) > most:
+        lines = lines[:most]
+        lines[-1] = lines[-1][: limit - 2].rstrip() + " …"
+    return lines
+
+
 def _svg(width: float, height: float, title: str, desc: str, body: list[str], cls: str = "chart") -> Markup:
     uid = _uid("c")
     head = (
@@ -398,7 +408,7 @@ def _composition_colour(label: str, i: int) -> str:
 
 
 def hbar_chart(
-    items: Sequence[tuple[str, float]],
+    items: Sequence[tuple[str | tuple[str, str], float]],
     *,
     title: str,
     desc: str,
@@ -408,10 +418,19 @@ def hbar_chart(
     label_chars: int = 38,
     font: int = 12,
 ) -> Markup:
-    """Horizontal bars, one per item; negative values go left of zero (diverging)."""
+    """Horizontal bars, one per item; negative values go left of zero (diverging).
+
+    An item's label is a name, or a ``(name, detail)`` pair: the detail is
+    written smaller beneath the name, wrapped on at most two lines (a taxon
+    and the trait it acts through), so that neither is cut to share a line;
+    the full text is the bar's tooltip."""
     if not items:
         return _svg(width, 24, title, desc, [_text(8, 16, "nothing to show", fill=MUTED)])
-    label_w = min(label_chars, max(len(str(lbl)) for lbl, _ in items)) * font * 0.56 + 12
+    labels = [(lbl, "") if isinstance(lbl, str) else lbl for lbl, _ in items]
+    longest = max(len(str(name)) for name, _ in labels)
+    if any(detail for _, detail in labels):
+        longest = label_chars  # a detail wraps to the full width
+    label_w = min(label_chars, longest) * font * 0.56 + 12
     vals = [v for _, v in items]
     lo = min(0.0, min(vals))
     hi = max(0.0, max(vals))
@@ -423,20 +442,25 @@ def hbar_chart(
 
     zero = sc(0.0)
     body = []
-    row = 20
-    for k, (label, v) in enumerate(items):
-        y = 6 + k * row
+    y = 6
+    for (name, detail), (_, v) in zip(labels, items, strict=True):
+        # a detail wraps onto at most two lines beneath its name; a bar stands beside the name
+        details = _lines(detail, int(label_chars * font / (font - 1)), most=2) if detail else []
         x0, x1 = sorted((zero, sc(v)))
         colour = NEGATIVE if v < 0 else POSITIVE
-        body.append(f"<g><title>{escape(label)}: {escape(show(v))}{escape(unit)}</title>")
-        body.append(_text(label_w - 6, y + 11, _short(label, label_chars), anchor="end", size=font))
+        full = f"{name}: {detail}" if detail else str(name)
+        body.append(f"<g><title>{escape(full)}: {escape(show(v))}{escape(unit)}</title>")
+        body.append(_text(label_w - 6, y + 11, _short(name, label_chars), anchor="end", size=font))
+        for i, line in enumerate(details):
+            body.append(_text(label_w - 6, y + 24 + 13 * i, line, anchor="end", size=font - 1, fill=MUTED))
         body.append(f'<rect x="{_n(x0)}" y="{y}" width="{_n(max(x1 - x0, 1))}" height="14" fill="{colour}"/>')
         tx = x1 + 4 if v >= 0 else x0 - 4
         body.append(_text(tx, y + 11, f"{show(v)}{unit}", anchor="start" if v >= 0 else "end", size=font, fill=MUTED))
         body.append("</g>")
+        y += 20 + 13 * len(details) + (4 if details else 0)
     if lo < 0:
-        body.append(f'<line x1="{_n(zero)}" x2="{_n(zero)}" y1="2" y2="{6 + len(items) * row}" stroke="{MUTED}"/>')
-    return _svg(width, 10 + len(items) * row, title, desc, body, cls="chart hbar")
+        body.append(f'<line x1="{_n(zero)}" x2="{_n(zero)}" y1="2" y2="{_n(y)}" stroke="{MUTED}"/>')
+    return _svg(width, y + 4, title, desc, body, cls="chart hbar")
 
 
 # --- over time ---------------------------------------------------------------------------

@@ -350,13 +350,13 @@ def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) 
     return pos, neg, note
 
 
-def _bar_label(row: dict[str, Any]) -> str:
-    """``Taxon: trait`` for one bar; a taxon acting through several traits
-    names the largest and says how many more."""
+def _bar_label(row: dict[str, Any]) -> tuple[str, str]:
+    """``(taxon, trait)`` for one bar, drawn on two lines; a taxon acting
+    through several traits names the largest and says how many more."""
     parts = row.get("parts") or []
-    trait = str(parts[0].get("trait", "")) if parts else row.get("trait", "")
-    more = f" +{len(parts) - 1}" if len(parts) > 1 else ""
-    return f"{row['taxon']}: {trait}{more}" if trait else str(row["taxon"])
+    trait = str(parts[0].get("trait", "")) if parts else str(row.get("trait", ""))
+    more = f" (and {len(parts) - 1} more)" if len(parts) > 1 else ""
+    return str(row["taxon"]), f"{trait}{more}" if trait else ""
 
 
 def score_card(
