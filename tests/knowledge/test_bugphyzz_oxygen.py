@@ -183,3 +183,20 @@ def test_anaerococcus_is_a_strict_anaerobe_by_its_genus_description():
     assert "obligate_anaerobe" not in set(_rows("Anaerococcus", "genus", BERGEY)["trait"])
     # Bacteroides stays missing: its chapter says only "Anaerobic."
     assert lookup("Bacteroides", "genus", traits=["obligate_anaerobe"]).empty
+
+
+def test_selenomonas_is_a_strict_anaerobe_by_its_genus_description():
+    # Bergey's genus description of Selenomonas says "Strictly anaerobic."
+    # (vol. 3, and the first edition before it); bugphyzz carries the online
+    # manual's genus row as "anaerobic" only. Species without a call of their
+    # own take the genus row; those with one keep it (ProTraits, strict too).
+    vol3 = "doi:10.1007/b92997"
+    for name in ("Selenomonas artemidis", "Selenomonas bovis", "Selenomonas infelix"):
+        call = lookup(name, traits=["obligate_anaerobe"])
+        assert call["value"].tolist() == [1.0], name
+        assert call["resolved_rank"].tolist() == ["genus"], name
+        assert call["sources"].tolist() == [vol3], name
+    own = lookup("Selenomonas sputigena", traits=["obligate_anaerobe"])
+    assert own["resolved_rank"].tolist() == ["species"]
+    assert own["sources"].tolist() == [PROTRAITS]
+    assert "obligate_anaerobe" not in set(_rows("Selenomonas", "genus", BERGEY)["trait"])
