@@ -163,3 +163,40 @@ def test_strict_anaerobes_get_their_call_back_from_their_descriptions():
         assert "obligate_anaerobe" not in set(_rows(genus, "genus", BERGEY)["trait"]), genus
     assert lookup("Turicibacter", "genus", traits=["obligate_anaerobe"]).empty
     assert lookup("Prevotella buccalis", traits=["obligate_anaerobe"]).empty
+
+
+def test_anaerococcus_is_a_strict_anaerobe_by_its_genus_description():
+    # The Anaerococcus chapter of Bergey's Manual of Systematics of Archaea
+    # and Bacteria says "Strictly anaerobic."; bugphyzz carries the same
+    # manual's genus row as "anaerobic" only. A curated genus row gives the
+    # three stool species of the GMWI table their strict call back.
+    chapter = "doi:10.1002/9781118960608.gbm00712"
+    genus = lookup("Anaerococcus", "genus", traits=["obligate_anaerobe"])
+    assert genus["value"].tolist() == [1.0]
+    assert genus["sources"].tolist() == [chapter]
+    for name in ("Anaerococcus lactolyticus", "Anaerococcus obesiensis", "Anaerococcus tetradius"):
+        call = lookup(name, traits=["obligate_anaerobe"])
+        assert call["value"].tolist() == [1.0], name
+        assert call["resolved_rank"].tolist() == ["genus"], name
+        assert call["sources"].tolist() == [chapter], name
+    # The bugphyzz row of the same manual still makes no strict call.
+    assert "obligate_anaerobe" not in set(_rows("Anaerococcus", "genus", BERGEY)["trait"])
+    # Bacteroides stays missing: its chapter says only "Anaerobic."
+    assert lookup("Bacteroides", "genus", traits=["obligate_anaerobe"]).empty
+
+
+def test_selenomonas_is_a_strict_anaerobe_by_its_genus_description():
+    # Bergey's genus description of Selenomonas says "Strictly anaerobic."
+    # (vol. 3, and the first edition before it); bugphyzz carries the online
+    # manual's genus row as "anaerobic" only. Species without a call of their
+    # own take the genus row; those with one keep it (ProTraits, strict too).
+    vol3 = "doi:10.1007/b92997"
+    for name in ("Selenomonas artemidis", "Selenomonas bovis", "Selenomonas infelix"):
+        call = lookup(name, traits=["obligate_anaerobe"])
+        assert call["value"].tolist() == [1.0], name
+        assert call["resolved_rank"].tolist() == ["genus"], name
+        assert call["sources"].tolist() == [vol3], name
+    own = lookup("Selenomonas sputigena", traits=["obligate_anaerobe"])
+    assert own["resolved_rank"].tolist() == ["species"]
+    assert own["sources"].tolist() == [PROTRAITS]
+    assert "obligate_anaerobe" not in set(_rows("Selenomonas", "genus", BERGEY)["trait"])
