@@ -46,7 +46,7 @@ from shared_data import require_shared, shared_data
 
 import gutbalance
 from gutbalance.io import read_metadata
-from gutbalance.pillars import calibration, component_values, parameters
+from gutbalance.pillars import calibration, component_values, parameters, pillar_scores
 from gutbalance.simulate import PILLARS as ALL_PILLARS
 from gutbalance.simulate import Scenario, load_parameters, parse_antibiotic, simulate
 from gutbalance.simulate.api import person, run_person
@@ -378,6 +378,54 @@ def facultative_niche() -> None:
     niche_costs()
 
 
+def trace_rises(sets, table: pd.DataFrame, drug: str) -> None:
+    """Why ``drug`` raises nutrients where it does: each rise's guild shares of the bacteria, the model's
+    own bacterial load and host butyrate, the terms, the producers the cross-feeding gate sees, the taxa
+    that carry the butyrate term, and the producers' fold without the competition the model assumes
+    between guilds (a counterfactual of the measurement only, never a setting)."""
+    rises = table[(table["drug"] == drug) & (table["d_nutrients"] > FLAT)]
+    print(f"\n{drug}: {len(rises)} rises of nutrients, traced")
+    weights = calibration()["components"]["nutrients"]
+    producers = MICROBES.index("butyrate_producers")
+    for row in rises.itertuples():
+        cohort = sets[row.set][0]
+        scenario = Scenario(days=COURSE, antibiotics=[parse_antibiotic(f"{drug}:days=0-{COURSE}")])
+        start = person(cohort, scenario, sample=row.sample)
+        states = {}
+        for label in ("model", "no competition on the producers"):
+            params = load_parameters(1, pathogen=start.pathogen)
+            if label != "model":
+                params.interactions[:, producers, [j for j in range(N_MIC) if j != producers]] = 0.0
+            _, s, _ = run_person(start, params, scenario)
+            states[label] = s[0][[0, -1]]
+        st = states["model"]
+        share = st[:, STATE.index(GRAM_POSITIVE_SHARE)]
+        virtual = start.virtual.cohort(st[:, :N_MIC], st[[0, 0], :N_MIC], ["day 0", f"day {COURSE}"], share,
+                                       share[[0, 0]])
+        comps = component_values(virtual)
+        bacteria = st[:, :len(GUILDS)]
+        load = bacteria.sum(axis=1)
+        host = st[:, STATE.index("butyrate")]
+        print(f"\n{row.set} {row.sample}: nutrients {row.d_nutrients:+.1f}; bacterial load x{load[1] / load[0]:.2g}, "
+              f"host butyrate x{host[1] / host[0]:.2g} (the pillar scores shares, not load)")
+        lines = [{"guild": g, "share day 0 %": round(100 * bacteria[0, i] / load[0], 3),
+                  f"share day {COURSE} %": round(100 * bacteria[1, i] / load[1], 3),
+                  "fold": f"x{bacteria[1, i] / bacteria[0, i]:.3g}"} for i, g in enumerate(GUILDS)]
+        print(markdown(pd.DataFrame(lines)))
+        print("terms (points): " + "; ".join(
+            f"{c} {100 * w * comps[f'nutrients.{c}'].iloc[0]:.2f} -> {100 * w * comps[f'nutrients.{c}'].iloc[1]:.2f}"
+            for c, w in weights.items()))
+        result = pillar_scores(virtual, top=6)
+        for day in virtual.sample_names:
+            carriers = [f"{e['taxon']} {e['effect']:+.1f}" for e in result.contributions[day]["nutrients"]]
+            print(f"largest effects on nutrients, {day}: " + "; ".join(carriers))
+        alt = states["no competition on the producers"]
+        print(f"producers x{st[1, producers] / st[0, producers]:.2g} "
+              f"({100 * bacteria[1, producers] / load[1]:.2f} % of the bacteria at day {COURSE}); without the assumed "
+              f"competition on them x{alt[1, producers] / alt[0, producers]:.2g} "
+              f"({100 * alt[1, producers] / alt[1, :len(GUILDS)].sum():.2f} %)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--per-set", type=int, default=60, help="profiles drawn from each large set")
@@ -389,6 +437,8 @@ def main() -> int:
                         help="summarise a table written by --save instead of simulating again")
     parser.add_argument("--niche", action="store_true",
                         help="only trace the facultative guild's niche (the open rises, MDSINE2's mice)")
+    parser.add_argument("--rises", metavar="DRUG", default=None,
+                        help="trace DRUG's rises of nutrients (with --from-table: the profiles of that table)")
     args = parser.parse_args()
     if not args.from_table:
         require_shared()
@@ -399,6 +449,11 @@ def main() -> int:
         return 0
     if args.from_table:
         table = pd.read_csv(args.from_table, sep="\t")
+        if args.rises:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", gutbalance.GutBalanceWarning)
+                trace_rises(profile_sets(args.outside, args.per_set, args.seed), table, args.rises)
+            return 0
         summarise(table)
         summarise_terms(table)
         return 0
@@ -411,6 +466,8 @@ def main() -> int:
             table.to_csv(args.save, sep="\t", index=False)
         summarise(table)
         summarise_terms(table)
+        if args.rises:
+            trace_rises(sets, table, args.rises)
         mdsine2_vancomycin()
     print(f"\n{time.perf_counter() - started:.0f} s")
     return 0
