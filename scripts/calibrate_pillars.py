@@ -63,6 +63,8 @@ import hashlib
 import json
 import subprocess
 import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import product
 from pathlib import Path
 
@@ -87,6 +89,26 @@ OUT = ROOT / "src" / "gutbalance" / "pillars" / "data" / "calibration.json"
 LAMBDAS = (1e-3, 1e-2, 1e-1, 1.0)
 #: Share of every weight kept at its literature prior (see the module docstring).
 LITERATURE_SHARE = 1.0 / 3.0
+
+
+@contextmanager
+def components_listed(listed: Sequence[pillars.Component]) -> Iterator[None]:
+    """Within the block, ``listed`` stands in for the shipped pillar components
+    (for the scripts that try another structure), then the shipped ones are
+    put back.  ``COMPONENTS`` is set in every module of ``gutbalance.pillars``
+    that holds it, not only in the package that re-exports it: the components
+    are computed in ``pillars.components`` and their priors read in
+    ``pillars.weights``, each from its own name."""
+    shipped = pillars.COMPONENTS
+    holders = [module for name, module in list(sys.modules.items())
+               if name.split(".")[:2] == ["gutbalance", "pillars"] and getattr(module, "COMPONENTS", None) is shipped]
+    for module in holders:
+        module.COMPONENTS = listed
+    try:
+        yield
+    finally:
+        for module in holders:
+            module.COMPONENTS = shipped
 
 
 def auc(score: np.ndarray, healthy: np.ndarray) -> float:

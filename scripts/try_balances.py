@@ -161,11 +161,8 @@ def structure_scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[
     scores = {}
     for name, (kind, cal) in structures.items():
         components, listed = (base, SHIPPED) if kind == "shipped" else balances(kind, inputs, base)
-        pillars.COMPONENTS = listed
-        try:
+        with cp.components_listed(listed):
             scores[name] = pillars.weigh(components, cal)["immune_support"].to_numpy()
-        finally:
-            pillars.COMPONENTS = SHIPPED
     return scores, table
 
 
@@ -248,13 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     diagnostics = {}
     for kind in VARIANTS:
         table, listed = balances(kind, inputs, components)
-        pillars.COMPONENTS = listed
-        try:
+        with cp.components_listed(listed):
             held, lams = loso(table, labels)
             results[kind] = cp.auc_rows(held, labels, ["immune_support"])["immune_support"]
             structures[kind] = (kind, cp.fit(table, labels, *lams))
-        finally:
-            pillars.COMPONENTS = SHIPPED
         diagnostics[kind] = offsets_table(table[list(PAIRS)], labels)
 
     pd.set_option("display.width", 250)

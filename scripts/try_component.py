@@ -65,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     extra = dataclasses.replace(template, pillar=pillar, name=name,
                                 prior=template.prior if args.prior is None else args.prior)
     components[key] = components[source]
-    pillars.COMPONENTS = (*pillars.COMPONENTS, extra)
-    after = loso_table(components, labels)
+    with cp.components_listed((*pillars.COMPONENTS, extra)):
+        after = loso_table(components, labels)
 
     out = pd.DataFrame({"shipped": before, f"+ {key}": after})
     out["change"] = out.iloc[:, 1] - out.iloc[:, 0]

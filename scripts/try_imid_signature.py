@@ -158,11 +158,8 @@ def _scores(cohort: gutbalance.Cohort, structures: dict) -> tuple[dict[str, pd.D
     out = {}
     for name, (kind, cal) in structures.items():
         components, listed = (base, SHIPPED) if kind == "shipped" else variant(kind, inputs, taxa, base)[:2]
-        pillars.COMPONENTS = listed
-        try:
+        with cp.components_listed(listed):
             out[name] = pillars.weigh(components, cal)
-        finally:
-            pillars.COMPONENTS = SHIPPED
     return out, table
 
 
@@ -223,14 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     diagnostics = {}
     for kind in VARIANTS:
         table, listed, shares = variant(kind, inputs, taxa, components)
-        pillars.COMPONENTS = listed
-        try:
+        with cp.components_listed(listed):
             held, lams = tb.loso(table, labels)
             results[kind] = cp.auc_rows(held, labels, ["immune_support"])["immune_support"]
             structures[kind] = (kind, cp.fit(table, labels, *lams))
             chosen[kind] = lams
-        finally:
-            pillars.COMPONENTS = SHIPPED
         new = "homeostasis.shared_response" if kind == "A" else IMID_BALANCE.key
         diagnostics[kind] = offsets_table(table[[new]].rename(columns={new: f"{new} ({kind})"}), labels)
 

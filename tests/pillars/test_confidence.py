@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-import gutbalance.pillars as pillars
+import gutbalance.pillars.inputs as pillar_inputs
 from gutbalance.knowledge import trait_matrix
 from gutbalance.knowledge.schema import PILLARS, TRAITS
 from gutbalance.pillars import COMPONENTS, component_traits, component_values, pillar_scores, pillar_traits
@@ -74,7 +74,7 @@ def _perturbed(monkeypatch, *, values_of: str | None = None, confidence_only: st
             conf[confidence_only] = 1.0
         return replace(matrix, values=values, confidence=conf, weight=weight)
 
-    monkeypatch.setattr(pillars, "trait_matrix", lookup)
+    monkeypatch.setattr(pillar_inputs, "trait_matrix", lookup)
 
 
 COMMUNITY = {"mixed": {lineage: 100.0 / len(POOL) for lineage in POOL.values()},

@@ -1,6 +1,6 @@
 """The contribution lists of ``scores.json``, written as JSON text from arrays.
 
-:func:`gutbalance.pillars._contributions` computes every (sample, taxon)
+:func:`gutbalance.pillars.explain._contributions` computes every (sample, taxon)
 effect of every component as arrays aligned with the stored entries of the
 cohort's sparse matrix.  This module turns those arrays into each sample's
 list of the ``top`` taxa and the whole-community entries, in the lean shape
