@@ -228,6 +228,26 @@ def test_dask_local_cluster_is_byte_identical(tmp_path):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
 
 
+@pytest.mark.slow
+def test_dask_sends_the_taxonomy_once_and_is_byte_identical(tmp_path):
+    dask = pytest.importorskip("dask")
+    folder = _tables_with_taxonomy(tmp_path / "in", 6)
+    # a taxonomy of ~150 kB pickled, as a SILVA taxonomy names far more features than the tables use
+    extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
+                    for k in range(2000))
+    with (folder / "taxonomy.tsv").open("a") as fh:
+        fh.write(extra)
+    run([folder], tmp_path / "local", jobs=1, chunk_files=2)
+    # Dask warns (an error here: filterwarnings) when one submit's graph is over the threshold:
+    # the taxonomy pickled into every chunk's task was; scattered once, no task carries it
+    with dask.config.set({"distributed.admin.large-graph-warning-threshold": "64kB"}):
+        summary = run([folder], tmp_path / "dask", dask="local", jobs=2, chunk_files=2)
+    assert (summary.n_samples, summary.n_chunks) == (6, 3)
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+    assert (tmp_path / "dask" / "problems.tsv").read_text().splitlines()[1:] == []
+
+
 def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

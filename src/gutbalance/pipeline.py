@@ -34,7 +34,7 @@ import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +124,12 @@ def score_files(
     ``taxonomy`` and ``tables_only``: the run's taxonomy files, read once
     for every chunk (:func:`~gutbalance.io.split_batch_taxonomy`), and the
     chunk's files all tables (:func:`~gutbalance.io.read_batch`).
+    The tasks of a worker may share one taxonomy (scattered once on Dask):
+    each chunk records the tables it read with it in a list of its own and
+    never changes the shared object.
     """
+    if taxonomy is not None:
+        taxonomy = replace(taxonomy, tables=[])  # the lineages are shared, not copied
     with _cyclic_gc_paused():
         result = read_batch(list(files), format=format, feature_rank=feature_rank, taxonomy=taxonomy,
                             tables_only=tables_only)
@@ -312,6 +317,15 @@ class _DaskExecutor:
     def submit(self, fn, *args, **kwargs) -> DaskFuture[Any]:
         return self.client.submit(fn, *args, pure=False, **kwargs)
 
+    def share(self, value: Any) -> DaskFuture[Any]:
+        """``value`` sent once to every worker; the future stands for it in
+        each task's arguments (Dask hands the task the worker's copy), instead
+        of the value pickled into every task.  Wrapped in a list, as
+        ``scatter`` would cut a sequence or mapping into one future per
+        element; ``hash=False``: no tokenising of a large object."""
+        [future] = self.client.scatter([value], broadcast=True, hash=False)
+        return future
+
     def __enter__(self):
         return self
 
@@ -442,13 +456,16 @@ def _score_chunks(
         elif todo:
             executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
             with executor as pool:
+                # On Dask the run's taxonomy (a SILVA taxonomy is hundreds of MB in
+                # memory) goes to each worker once, not pickled into every chunk's task.
+                shared = pool.share(taxonomy) if isinstance(pool, _DaskExecutor) and taxonomy is not None else taxonomy
                 futures = {}
                 for i in todo:
                     # a Dask worker may be on another machine: it sends its contributions back
                     local_path = None if dask else str(_part_paths(parts, i)[2])
                     fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
                                       contributions=contributions, contributions_path=local_path,
-                                      feature_rank=feature_rank, diversity_rank=diversity_rank, taxonomy=taxonomy,
+                                      feature_rank=feature_rank, diversity_rank=diversity_rank, taxonomy=shared,
                                       tables_only=True)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):

@@ -75,3 +75,41 @@ def test_validate_errors_name_the_problem(results, args, message):
                                   *args, "-o", str(results / "bad")])
     assert r.exit_code == 2
     assert message in r.output
+
+
+QUALITY_COLUMNS = {"coverage", "kb_reach", "placed", "training_confidence", "homeostasis_confidence",
+                   "nutrients_confidence", "barrier_confidence", "defense_confidence"}
+
+
+def test_validate_leaves_quality_columns_out_of_the_scores(results):
+    r = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+            "--bootstrap", "20", "-o", results / "val3")
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(results / "val3" / "validation.tsv", sep="\t")
+    assert not QUALITY_COLUMNS & set(table.score)
+    assert not any(s.endswith("_percentile") for s in table.score)
+    assert {"immune_support", "training", "defense", "gmhi", "gmwi2", "shannon", "richness", "dysbiosis"} <= set(table.score)
+    assert not (results / "val3" / "validation_quality.tsv").exists()
+    assert "Quality columns" not in (results / "val3" / "validation.html").read_text()
+
+
+def test_validate_quality_writes_them_apart_as_a_batch_check(results):
+    out = results / "val4"
+    r = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+            "--against", "bad", "--study", "study", "--bootstrap", "20", "--quality", "-o", out)
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(out / "validation.tsv", sep="\t")
+    quality = pd.read_csv(out / "validation_quality.tsv", sep="\t")
+    assert list(quality.columns[:7]) == ["score", "study", "auc", "low", "high", "n_label", "n_against"]
+    assert set(quality.score) == QUALITY_COLUMNS
+    assert not QUALITY_COLUMNS & set(table.score)
+    assert set(quality.study) == {"A", "B", "pooled"}
+    # the same AUC as a score's: the coverage of ok (p0-p2) against bad (p3, p4), pooled
+    scores = pd.read_csv(results / "results" / "scores.tsv", sep="\t", index_col=0)
+    row = quality[(quality.score == "coverage") & (quality.study == "pooled")].iloc[0]
+    expected = auc(scores.loc[["p0", "p1", "p2", "p3", "p4"], "coverage"].to_numpy(),
+                   np.array([True, True, True, False, False]))
+    assert row.auc == pytest.approx(expected)
+    html = " ".join((out / "validation.html").read_text().split())
+    assert "Quality columns: a check for batch differences, not scores" in html
+    assert "does not mean the groups differ in health" in html

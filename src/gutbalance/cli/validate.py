@@ -1,4 +1,14 @@
-"""``gutbalance validate``: AUC of every score between two labelled groups, per study and pooled."""
+"""``gutbalance validate``: AUC of every score between two labelled groups, per study and pooled.
+
+The scores are the immune-support score, the pillars, the published indices,
+diversity and ratios.  The columns that describe how much of a profile could
+be used (``coverage``, ``kb_reach``, ``placed``, the ``*_confidence``
+columns: ``ScoreSpec.group == "quality"``) are not scores: an AUC of theirs
+tells whether the groups differ in depth, profiler or database (a batch
+confound), not in health.  They are left out of ``validation.tsv`` and, with
+``--quality``, written apart to ``validation_quality.tsv`` under their own
+heading of the page.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +29,11 @@ auc_table = lazy("gutbalance.reference.validation:auc_table")
 roc_curves = lazy("gutbalance.reference.validation:roc_curves")
 score_columns = lazy("gutbalance.report.render:score_columns")
 render_validation_report = lazy("gutbalance.report.validation:render_validation_report")
+describe = lazy("gutbalance.score_specs:describe")
+
+#: The ``ScoreSpec.group`` of columns that describe the input, not score it.
+QUALITY_GROUP = "quality"
+QUALITY_FILE = "validation_quality.tsv"
 
 
 def _values(text: str) -> list[str]:
@@ -41,10 +56,14 @@ def _values(text: str) -> list[str]:
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap resamples for the interval.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
+@click.option("--quality", "with_quality", is_flag=True, default=False,
+              help="Also the AUCs of the quality columns (coverage, kb_reach, placed, *_confidence), apart in "
+                   f"{QUALITY_FILE} and their own section of the page: a check that the groups do not differ in "
+                   "depth or processing (a batch confound), not a health signal.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for validation.tsv and validation.html.")
 def validate(results: Path, metadata: Path, label_spec: str, against_spec: str | None, study_column: str | None,
-             cluster_column: str | None, n_boot: int, seed: int, out_dir: Path) -> None:
+             cluster_column: str | None, n_boot: int, seed: int, with_quality: bool, out_dir: Path) -> None:
     """AUC with a bootstrap 95 % interval of every score in RESULTS/scores.tsv
     (a folder from `gutbalance analyze`) for --label against --against.
 
@@ -52,6 +71,9 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     sample); with --label the healthy group, AUC above 0.5 means "higher in
     healthy". Writes DIR/validation.tsv (score, study, auc, low, high,
     n_label, n_against, note) and DIR/validation.html with ROC curves.
+    Quality columns (coverage, kb_reach, placed, *_confidence) are not
+    scores and are left out; --quality writes their AUCs apart, to
+    DIR/validation_quality.tsv, as a batch-confounding check.
     Scores explain; they do not diagnose.
     """
     column, sep, label_text = label_spec.partition("=")
@@ -83,19 +105,29 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     labels = _labels(is_label, is_against)
     study = meta[study_column].reindex(scores.index) if study_column else None
     cluster = meta[cluster_column].reindex(scores.index) if cluster_column else None
-    keys = score_columns(scores)
+    columns = score_columns(scores)
+    keys = [k for k in columns if describe(k).group != QUALITY_GROUP]
+    quality_keys = [k for k in columns if describe(k).group == QUALITY_GROUP] if with_quality else []
     table = auc_table(scores[keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
     curves = roc_curves(scores[keys], labels, study=study)
+    quality = (auc_table(scores[quality_keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
+               if quality_keys else None)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table_atomic(table.set_index("score"), out_dir / "validation.tsv")
+    if quality is not None:
+        write_table_atomic(quality.set_index("score"), out_dir / QUALITY_FILE)
     against_text = ",".join(against_values) if against_values else f"other {column}"
     html = render_validation_report(table, curves, label=f"{column} = {','.join(label_values)}", against=against_text,
-                                    study_column=study_column, cluster_column=cluster_column, results=str(results), n_boot=n_boot, level=0.95)
+                                    study_column=study_column, cluster_column=cluster_column, results=str(results), n_boot=n_boot, level=0.95,
+                                    quality=quality)
     write_text_atomic(html, out_dir / "validation.html")
     n_label, n_against = int(is_label.sum()), int(is_against.sum())
     click.echo(f"{len(keys)} scores, {n_label} label vs {n_against} against samples "
                f"({len(scores) - len(matched)} scored samples not in the metadata) -> {out_dir / 'validation.tsv'}",
                err=True)
+    if quality is not None:
+        click.echo(f"{len(quality_keys)} quality columns (a batch-confounding check, not scores) -> "
+                   f"{out_dir / QUALITY_FILE}", err=True)
     pooled = table[(table["score"] == "immune_support") & (table["study"] == "pooled")]
     if len(pooled):
         row = pooled.iloc[0]

@@ -53,7 +53,7 @@ from ..json_text import RawJSON, record_lists
 from ..taxonomy import canonical_name
 from ._data import read_table
 from ._sparse import columns, indicator, per_entry, segment_sum
-from .resolution import diversity_rank, no_rank_reasons
+from .resolution import diversity_rank, not_species_reasons
 
 #: Median richness of MH species in the top 1 % of samples and of MN species in
 #: the bottom 1 % (Gupta et al. 2020, Supplementary Methods; ``GMHI.R``).
@@ -150,14 +150,9 @@ def gmhi_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd.
     psi_mh = richness_mh / R_PRIME_MH * shannon_mh
     psi_mn = richness_mn / R_PRIME_MN * shannon_mn
     gmhi = np.log10((psi_mh + PSEUDOCOUNT) / (psi_mn + PSEUDOCOUNT))
-    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
-    species = rank == "species"
+    not_species = not_species_reasons(cohort, resolved_rank, "GMHI is defined on species")
     no_markers = (richness_mh + richness_mn) == 0
-    missing = np.where(
-        ~species,
-        np.array([_not_species(r, why) for r, why in zip(rank, no_rank_reasons(cohort), strict=True)], dtype=object),
-        np.where(no_markers, NO_MARKERS, ""),
-    )
+    missing = np.where(not_species != "", not_species, np.where(no_markers, NO_MARKERS, ""))
     gmhi = np.where(missing == "", gmhi, np.nan)
     return pd.DataFrame(
         {
@@ -178,11 +173,6 @@ NO_MARKERS = (
     "none of the 50 GMHI marker species is present, so the index has no evidence either way "
     "(both psi are 0; the formula would return its pseudocount, 0)"
 )
-
-
-def _not_species(rank: str, no_rank: str) -> str:
-    where = f"only to {rank} rank" if rank else f"no rank ({no_rank})"
-    return f"GMHI is defined on species; this sample resolves {where}"
 
 
 def gmhi(cohort: Cohort) -> pd.Series:

@@ -52,7 +52,7 @@ from ..json_text import RawJSON, record_lists
 from ..taxonomy import parse_lineage
 from ._data import read_table
 from ._sparse import columns, per_entry
-from .resolution import diversity_rank, no_rank_reasons
+from .resolution import diversity_rank, not_species_reasons
 
 #: Relative abundance (fraction of assigned reads) above which a clade counts
 #: as present (Chang et al. 2024; ``presence_cutoff`` of the reference tool).
@@ -127,10 +127,10 @@ def gmwi2_table(cohort: Cohort, *, resolved_rank: pd.Series | None = None) -> pd
     cols = cohort.taxa.index.get_indexer(pd.Index(table["taxon"]))
     in_profile = np.diff(columns(cohort.X, cols[cols >= 0]).indptr)
     n_taxa = np.diff(A.indptr)
-    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    not_species = not_species_reasons(cohort, resolved_rank, "GMWI2's model is over clades down to species")
     missing = np.where(
-        rank != "species",
-        np.array([_not_species(r, why) for r, why in zip(rank, no_rank_reasons(cohort), strict=True)], dtype=object),
+        not_species != "",
+        not_species,
         np.where(n_taxa == 0, NO_CLADES,
                  np.where(n_taxa < MIN_CLADES_PRESENT, [_few_clades(k) for k in n_taxa], "")),
     )
@@ -166,11 +166,6 @@ def _few_clades(k: int) -> str:
         f"only {k} of the 95 GMWI2 model clades {'is' if k == 1 else 'are'} present (at least {MIN_CLADES_PRESENT} "
         "needed): the model weighs a whole stool community, and this profile holds too little of one"
     )
-
-
-def _not_species(rank: str, no_rank: str) -> str:
-    where = f"only to {rank} rank" if rank else f"no rank ({no_rank})"
-    return f"GMWI2's model is over clades down to species; this sample resolves {where}"
 
 
 def _note(database: str, matched: int, total: int) -> str:

@@ -120,6 +120,21 @@ def no_rank_reasons(cohort: Cohort) -> np.ndarray:
     return np.where(nothing_classified(cohort), NOTHING_CLASSIFIED, NO_RESOLVED_RANK).astype(object)
 
 
+def not_species_reasons(cohort: Cohort, resolved_rank: pd.Series, definition: str) -> np.ndarray:
+    """Per sample, "" where ``resolved_rank`` (its ``auto`` diversity rank) is
+    species, else why an index defined on species (GMHI, GMWI2) has no value:
+    ``definition`` (what the index is defined on) and the rank the sample
+    resolves to, or why it resolves none (:func:`no_rank_reasons`), e.g.
+    "GMHI is defined on species; this sample resolves only to genus rank".
+    """
+    rank = resolved_rank.reindex(cohort.samples.index).fillna("").to_numpy(dtype=object)
+    reasons = [
+        "" if r == "species" else f"{definition}; this sample resolves " + (f"only to {r} rank" if r else f"no rank ({why})")
+        for r, why in zip(rank, no_rank_reasons(cohort), strict=True)
+    ]
+    return np.array(reasons, dtype=object)
+
+
 def unresolved_reason(asked: str = "auto", *, nothing_classified: bool = False) -> str:
     """Why a sample has no diversity when ``asked`` found no rank for it
     (``nothing_classified``: the sample has no classified abundance at all)."""

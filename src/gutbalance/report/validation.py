@@ -40,8 +40,14 @@ def render_validation_report(
     level: float,
     headline: Sequence[str] = HEADLINE_SCORES,
     pillars: Sequence[str] = PILLAR_SCORES,
+    quality: pd.DataFrame | None = None,
 ) -> str:
-    """One self-contained HTML page: the AUC table and ROC curves per study."""
+    """One self-contained HTML page: the AUC table and ROC curves per study.
+
+    ``quality``, when given, is the :func:`~gutbalance.reference.validation.auc_table`
+    of the quality columns (coverage, kb_reach, ...), shown apart under its own
+    heading as a batch-confounding check, never beside the scores.
+    """
     studies = list(dict.fromkeys(table["study"]))
     studies = [s for s in studies if s != POOLED] + ([POOLED] if POOLED in studies else [])
     sections = []
@@ -75,6 +81,7 @@ def render_validation_report(
         n_boot=n_boot,
         level=level,
         pooled=POOLED,
+        quality=None if quality is None else quality.to_dict("records"),
         **_page_common(None),
     )
 
