@@ -13,9 +13,11 @@ arguments).  Nothing is run beyond that: no command does its work here.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -123,10 +125,14 @@ def script_options() -> ScriptOptions:
     for command in COMMANDS:
         if command.whole and command.program in parsing:
             lines.setdefault(command.program, []).append(list(command.args))
-    run = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("script_options.py")), *parsing],
-        input=json.dumps(lines), cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
-    )
+    # the commands are checked for their options, not for the data they read: a
+    # script's --shared defaults to the shared data, which a machine without it lacks
+    with tempfile.TemporaryDirectory() as somewhere:
+        run = subprocess.run(
+            [sys.executable, str(Path(__file__).with_name("script_options.py")), *parsing],
+            input=json.dumps(lines), cwd=ROOT, capture_output=True, text=True, check=True, timeout=300,
+            env={**os.environ, "GUTBALANCE_SHARED_DATA": somewhere},
+        )
     found: ScriptOptions = {p: (None, {}) for p in paths}
     for path, known in json.loads(run.stdout.splitlines()[-1]).items():
         if known is not None:
