@@ -372,3 +372,18 @@ def test_dask_local_cluster_starts_while_port_8787_is_taken(tmp_path):
         # filterwarnings=error: distributed's "Port 8787 is already in use" warning would fail the run
         summary = run([files], tmp_path / "dask", dask="local", jobs=1, chunk_files=2)
     assert summary.n_samples == 2
+
+
+def test_a_mistyped_path_among_the_inputs_is_a_problem_and_the_others_are_scored(tmp_path):
+    # One missing file or empty pattern used to end the run before any input
+    # was read ("no input could be read"), losing every good file with it.
+    good = write_metaphlan(tmp_path / "S1_profile.txt")
+    missing = tmp_path / "S2_profle.txt"
+    pattern = str(tmp_path / "nothing_*.biom")
+    summary = run([good, missing, pattern], tmp_path / "out", jobs=1)
+    assert summary.n_samples == 1
+    problems = (tmp_path / "out" / "problems.tsv").read_text().splitlines()[1:]
+    assert problems == [f"{missing}\terror\tno such file or folder", f"{pattern}\terror\tthe pattern matches no file"]
+    alone = run([good], tmp_path / "alone", jobs=1)
+    assert alone.n_samples == 1
+    assert (tmp_path / "out" / "scores.tsv").read_bytes() == (tmp_path / "alone" / "scores.tsv").read_bytes()

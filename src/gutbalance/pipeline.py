@@ -61,7 +61,7 @@ from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
 from .indices.resolution import check_asked_rank
-from .io import Problem, expand_paths, read_batch, split_batch_taxonomy, taxonomy_not_used
+from .io import Problem, expand_inputs, read_batch, split_batch_taxonomy, taxonomy_not_used
 from .io.taxonomy_file import FeatureTaxonomy
 from .outputs import write_table_atomic
 from .pillars import parameters
@@ -397,11 +397,8 @@ def run(
     parts = out / PARTS_DIR
     parts.mkdir(exist_ok=True)
     problems: list[Problem] = []
-    try:
-        files = expand_paths(inputs, exclude=[out, *exclude])
-    except FormatError as exc:
-        problems.append(Problem(exc.path or "", "error", exc.message))
-        files = []
+    files, missing = expand_inputs(inputs, exclude=[out, *exclude])
+    problems.extend(missing)
     # The taxonomy files apply to the tables of every chunk: read once here,
     # given to each chunk, and part of each chunk's key.
     tables, taxonomy, taxonomy_problems = split_batch_taxonomy(files)

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from gutbalance.io import BatchResult, read_batch
 from gutbalance.io.formats import metaphlan
 from gutbalance.io.limits import default_limits
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text
 
 #: MetaPhlAn 3 species lineages; Zzfoo is a genus the lineage table does not know,
 #: Eubacterium rectale a renamed species, D16 a placeholder genus.
@@ -227,3 +228,17 @@ def test_every_metaphlan_file_of_the_shared_data(shared_data):
     _equal(*_both(paths))
     # One at a time and in reverse: the first file and the order never change a sample.
     _equal(*_both(paths[::-1]))
+
+
+def test_a_missing_input_of_a_batch_is_named_and_the_others_still_read(tmp_path):
+    # read_batch (convert, kb coverage, reference build) gave up on the whole
+    # batch for one mistyped path.
+    good = tmp_path / "S1.txt"
+    good.write_text(metaphlan_text(SMALL_COMMUNITY))
+    result = read_batch([good, tmp_path / "S2.txt", str(tmp_path / "none_*.txt"), good])
+    assert result.cohort is not None
+    assert result.cohort.sample_names == ["S1"]
+    assert [(p.file, p.message) for p in result.failed] == [
+        (str(tmp_path / "S2.txt"), "no such file or folder"),
+        (str(tmp_path / "none_*.txt"), "the pattern matches no file"),
+    ]

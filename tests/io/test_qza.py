@@ -19,6 +19,7 @@ from gutbalance.io.formats import qza
 from gutbalance.io.registry import get_format
 from gutbalance.io.source import Source
 from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, species_abundances
+from tests.io.test_kraken import BRACKEN_REPORT, REPORT
 
 UUID = "0b8c8c5e-1111-4222-8333-944455556666"
 TABLE_META = f"uuid: {UUID}\ntype: FeatureTable[Frequency]\nformat: BIOMV210DirFmt\n"
@@ -232,3 +233,47 @@ def test_fuzz_random_bytes(data):
 @given(st.integers(0, len(VALID) - 1), st.binary(min_size=1, max_size=8))
 def test_fuzz_mutated_archive(pos, patch):
     _attempt(VALID[:pos] + patch + VALID[pos + len(patch) :])
+
+
+# QIIME 2's Kraken 2 plugin (q2-moshpit/q2-annotate) keeps its reports in a
+# SampleData[Kraken2Report % Properties('reads')] artifact, data/<sample>/report.txt
+# (q2-types' Kraken2ReportDirectoryFormat). It was refused as "a QIIME 2
+# SampleData[Kraken2Report % Properties('reads')] artifact is not a taxonomic profile".
+READS_TYPE = "SampleData[Kraken2Report % Properties('reads')]"
+
+
+def _reports_artifact(tmp_path, files, type_=READS_TYPE):
+    path = tmp_path / "kraken2-reports.qza"
+    path.write_bytes(archive.artifact_bytes(type_, "Kraken2ReportDirectoryFormat",
+                                            {name: text.encode() for name, text in files.items()}))
+    return path
+
+
+@pytest.mark.parametrize("layout", ["{}/report.txt", "{}.report.txt"])
+def test_kraken2_reports_of_reads_read_as_the_same_reports_given_as_files(tmp_path, layout):
+    path = _reports_artifact(tmp_path, {layout.format("S1"): REPORT, layout.format("S2"): BRACKEN_REPORT})
+    cohort = gutbalance.read(path)
+    assert cohort.sample_names == ["S1", "S2"]
+    (tmp_path / "S1.kreport").write_text(REPORT)
+    (tmp_path / "S2.kreport").write_text(BRACKEN_REPORT)
+    files = gutbalance.read([tmp_path / "S1.kreport", tmp_path / "S2.kreport"])
+    columns = ["sample", "taxon", "rank", "abundance", "counts"]
+    inside = cohort.to_long().sort_values(columns[:2]).reset_index(drop=True)[columns]
+    alone = files.to_long().sort_values(columns[:2]).reset_index(drop=True)[columns]
+    assert len(inside) > 20
+    assert inside.equals(alone)
+
+
+@pytest.mark.parametrize(
+    ("type_", "files", "message"),
+    [
+        ("SampleData[Kraken2Report % Properties('mags')]", {"S1/m1_report.txt": REPORT}, "contigs or MAGs"),
+        ('SampleData[Kraken2Report % Properties("contigs")]', {"S1/report.txt": REPORT}, "contigs or MAGs"),
+        (READS_TYPE, {"S1/m1_report.txt": REPORT, "S1/m2_report.txt": REPORT}, "more than one report"),
+        (READS_TYPE, {"S1/notes.txt": "x"}, "holds no Kraken 2 report"),
+        (READS_TYPE, {"S1/report.txt": "sample\tvalue\nS1\t3\n"}, "does not look like"),
+    ],
+)
+def test_kraken2_report_artifacts_of_other_things_are_refused_saying_why(tmp_path, type_, files, message):
+    with pytest.raises(FormatError, match=message):
+        gutbalance.read(_reports_artifact(tmp_path, files, type_))

@@ -332,3 +332,44 @@ def test_fuzz_random_bytes(data):
 )
 def test_fuzz_mutated_table(pos, cut, insert):
     _attempt((VALID[:pos] + insert + VALID[pos + cut :]).encode("utf-8", "surrogatepass"))
+
+
+# A table written without its header line, as a lab cut a Bracken species
+# table down to names and fractions (CSB5/AD-caregiver-manuscript,
+# data/raw/braken_out/*.bracken.s.tsv: 'Cutibacterium_acnes<TAB>0.46908'):
+# the first taxon was taken for the header and the fraction for a sample name.
+HEADERLESS = "Cutibacterium_acnes\t0.46908\nStaphylococcus_epidermidis\t0.2\nCorynebacterium_kroppenstedtii\t0.1\n"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        HEADERLESS,
+        HEADERLESS.replace("\t", ","),
+        # a genus table: the first cell is a bare genus, not a species name
+        "Cutibacterium\t0.47296\nStaphylococcus\t0.2\nCorynebacterium\t0.1\n",
+        # counts of two samples: whole numbers, but the first cell names a species
+        "Cutibacterium acnes\t158881\t2233\nStaphylococcus epidermidis\t200\t30\n",
+    ],
+)
+def test_a_table_without_its_header_line_is_refused_not_read_with_a_taxon_lost(tmp_path, text):
+    path = _write(tmp_path, "MBT272.bracken.s.tsv", text)
+    with pytest.raises(FormatError) as err:
+        gutbalance.read(path)
+    assert err.value.line == 1
+    assert "is a row, not a header" in err.value.message
+    assert "add a header line" in err.value.message
+
+
+def test_the_same_rows_under_a_header_are_read_whole(tmp_path):
+    path = _write(tmp_path, "MBT272.tsv", "taxon\tMBT272\n" + HEADERLESS + "Micrococcus_luteus\t0.23092\n")
+    cohort = gutbalance.read(path, feature_rank="species")
+    assert cohort.sample_names == ["MBT272"]
+    assert _species(cohort)["MBT272"]["s__Cutibacterium acnes"] == pytest.approx(0.46908)
+
+
+def test_whole_numbers_heading_the_columns_of_a_headed_table_are_sample_ids(tmp_path):
+    # '#OTU ID' above the taxa: the numbers are the samples' names
+    text = "#OTU ID\t1001\t1002\ng__Bacteroides\t30\t10\ng__Blautia\t70\t90\n"
+    cohort = gutbalance.read(_write(tmp_path, "ids.tsv", text))
+    assert cohort.sample_names == ["1001", "1002"]

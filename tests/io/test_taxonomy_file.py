@@ -97,3 +97,27 @@ def test_a_taxonomy_read_once_names_the_tables_of_every_batch(tmp_path):
     assert [(p.file, p.message) for p in taxonomy_not_used(taxonomy)] == [(str(tmp_path / "taxonomy.tsv"), TAXONOMY_NOT_USED)]
     with pytest.raises(ValueError, match="tables_only"):
         read_batch(tables, taxonomy=taxonomy)
+
+
+def test_a_qiime2_kraken2_table_of_taxids_reads_with_its_taxonomy(tmp_path):
+    # q2-moshpit's estimate-bracken: features are NCBI taxids, the taxonomy
+    # writes NCBI's kingdom under the domain and 'd__Unclassified' for feature 0
+    # (the lineages as a stool run's taxonomy printed them, Choudhury 2025).
+    # They were refused: "rank domain out of order".
+    (tmp_path / "taxonomy.tsv").write_text(
+        "Feature ID\tTaxon\n"
+        "821\td__Bacteria;k__Bacteria;p__Bacteroidota;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;"
+        "g__Phocaeicola;s__Phocaeicola vulgatus\n"
+        "853\td__Bacteria;k__Bacillati;p__Bacillota;c__Clostridia;o__Eubacteriales;f__Oscillospiraceae;"
+        "g__Faecalibacterium;s__Faecalibacterium prausnitzii\n"
+        "0\td__Unclassified\n"
+    )
+    (tmp_path / "table.tsv").write_text("#OTU ID\tS54\n821\t600\n853\t300\n0\t100\n")
+    result = read_batch([tmp_path / "table.tsv", tmp_path / "taxonomy.tsv"])
+    assert result.failed == []
+    cohort = result.cohort
+    assert cohort is not None
+    assert cohort.sample_names == ["S54"]
+    species = cohort.at_rank("species").iloc[0]
+    assert species["s__Faecalibacterium prausnitzii"] == pytest.approx(0.3)
+    assert species.sum() == pytest.approx(0.9)  # feature 0 is the unassigned share

@@ -118,3 +118,39 @@ def test_every_chain_of_the_shipped_table_reaches_a_domain():
     table = lineage_table()
     unrooted = [tid for tid in table.parents if table_lineage(tid)[0].rank != "domain"]
     assert unrooted == []
+
+
+# QIIME 2's Kraken 2 plugin (q2-moshpit, now q2-annotate) writes its taxonomy
+# with NCBI's kingdom under the domain, and fills a rank NCBI's lineage lacks
+# with the taxon below it (its own test data, q2_moshpit/kraken2/tests/data/
+# kraken2-reports-select/kraken2_taxonomy.tsv and bracken-report-with-
+# unclassified/taxonomy.csv; on the NCBI taxonomy of 2025, k__Bacillati).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "d__Bacteria;k__Bacteria;p__Actinomycetota;c__Actinomycetes;o__Mycobacteriales;"
+            "f__Mycobacteriaceae;g__Mycobacterium;s__Mycobacterium avium",
+            ["k__Bacteria", "p__Actinomycetota", "c__Actinomycetes", "o__Mycobacteriales", "f__Mycobacteriaceae",
+             "g__Mycobacterium", "s__Mycobacterium avium"],
+        ),
+        (
+            "d__Bacteria;k__Bacillati;p__Bacillota;c__Clostridia;o__Eubacteriales;f__containing g__Zzgenus;"
+            "g__Zzgenus;s__Zzgenus fooi",
+            ["k__Bacteria", "p__Bacillota", "c__Clostridia", "o__Eubacteriales", "g__Zzgenus", "s__Zzgenus fooi"],
+        ),
+        (
+            "d__Viruses;k__Heunggongvirae;p__Uroviricota;c__Caudoviricetes;o__containing g__Myrnavirus;"
+            "f__containing g__Myrnavirus;g__Myrnavirus;s__Myrnavirus myrna",
+            ["k__Viruses", "p__Uroviricota", "c__Caudoviricetes", "g__Myrnavirus", "s__Myrnavirus myrna"],
+        ),
+    ],
+)
+def test_qiime2_kraken2_taxonomy_kingdom_and_containing_placeholders(text, expected):
+    assert [t.id for t in parse_lineage(text)] == expected
+
+
+def test_a_kingdom_without_a_domain_before_it_is_still_the_domain():
+    assert [t.id for t in parse_lineage("k__Bacteria; p__Firmicutes")] == ["k__Bacteria", "p__Bacillota"]
+    with pytest.raises(TaxonomyError, match="out of order"):
+        parse_lineage("k__Bacteria;d__Bacteria;p__Firmicutes")

@@ -34,6 +34,7 @@ from .taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, split_taxonomy
 __all__ = [
     "BatchResult",
     "Problem",
+    "expand_inputs",
     "expand_paths",
     "formats",
     "read",
@@ -121,6 +122,32 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
         else:
             raise FormatError("no such file or folder", path=text)
     return out
+
+
+def expand_inputs(
+    inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
+) -> tuple[list[Path], list[Problem]]:
+    """:func:`expand_paths` input by input, for a batch: a path that does not
+    exist, or a pattern that matches no file, is a problem naming it, and
+    every other input is still expanded (one mistyped path among a study's
+    folders does not lose the rest). The files are those
+    :func:`expand_paths` gives for the inputs that exist, in its order."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    seen: set[str] = set()
+    excluded = list(exclude)
+    for item in inputs:
+        try:
+            found = expand_paths([item], exclude=excluded)
+        except FormatError as exc:
+            problems.append(Problem(exc.path or os.fspath(item), "error", exc.message))
+            continue
+        for f in found:
+            key = os.path.abspath(f)
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files, problems
 
 
 def read_source(
@@ -379,11 +406,9 @@ def read_batch(
     feature_rank = declared_rank(feature_rank)
     if taxonomy is not None and not tables_only:
         raise ValueError("a taxonomy given to read_batch needs tables_only=True (split_batch_taxonomy)")
-    try:
-        inputs = _Inputs(expand_paths(_as_list(paths)), taxonomy, []) if tables_only else _inputs(paths)
-    except FormatError as exc:
-        return BatchResult(None, [Problem(exc.path or "", "error", exc.message)])
-    problems = _taxonomy_problems(inputs.taxonomy_errors)
+    files, missing = expand_inputs(_as_list(paths))
+    inputs = _Inputs(files, taxonomy, []) if tables_only else _Inputs(*split_taxonomy(files))
+    problems = missing + _taxonomy_problems(inputs.taxonomy_errors)
     tables_before = 0 if inputs.taxonomy is None else len(inputs.taxonomy.tables)
     builder = CohortBuilder()
     names: dict[str, str] = {}

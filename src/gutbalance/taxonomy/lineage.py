@@ -17,6 +17,10 @@ _ROOT_NAMES = {"root", "cellular organisms", "r__root", "life"}
 # A rank slot written without its letter (MetaPhlAn 2 curated tables:
 # ``o__Clostridiales|__|__|s__Clostridiales_bacterium_1_7_47FAA``).
 _EMPTY_SLOT = re.compile(r"^_+$")
+# QIIME 2's Kraken 2 taxonomy (q2-moshpit/q2-annotate) fills a rank the NCBI
+# lineage lacks with the taxon below it: ``o__containing g__Myrnavirus``,
+# ``f__containing s__Gordonia phage Trax``. No taxon is named at that rank.
+_CONTAINING = re.compile(r"^containing [a-zA-Z]__")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,12 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
     (``k__A; p__B``), SILVA/GTDB (``d__A;p__B``, ``D_0__A;D_1__B``) or plain
     (``Bacteria;Bacillota;...``) way.
 
+    A ``k__`` after a ``d__`` is NCBI's kingdom (``d__Bacteria;k__Bacillati;
+    p__Bacillota``, QIIME 2's Kraken 2 taxonomy) and is left out; alone,
+    ``k__`` is the domain, as MetaPhlAn and Greengenes write it. That
+    taxonomy's ``containing`` placeholders (``f__containing g__X``: no family
+    in NCBI's lineage of X) name no taxon and are skipped as empty ranks are.
+
     Ranks without a name (``g__``, or ``__`` with no letter) are skipped: the
     taxon hangs from the nearest named rank above it, and no genus is guessed
     from the species name where the input said the genus is not known.
@@ -70,6 +80,8 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
 
     >>> [t.id for t in parse_lineage("k__Bacteria|p__Firmicutes|g__Eubacterium|s__Eubacterium_rectale")]
     ['k__Bacteria', 'p__Bacillota', 'g__Eubacterium', 's__Agathobacter rectalis']
+    >>> [t.id for t in parse_lineage("d__Bacteria;k__Bacillati;p__Bacillota;g__Faecalibacterium")]
+    ['k__Bacteria', 'p__Bacillota', 'g__Faecalibacterium']
     """
     parts = [p.strip() for p in _split(text.strip().strip('"'))]
     parts = [p for p in parts if p]
@@ -80,6 +92,7 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
     empty_slot = False
     if any(prefixed):
         last_index = -1
+        domain_letter = False
         for part, m in zip(parts, prefixed, strict=True):
             if m is None:
                 if part.lower() in _ROOT_NAMES:
@@ -89,6 +102,15 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
                     continue
                 raise TaxonomyError(f"lineage {text!r}: {part!r} has no rank prefix")
             letter, silva_level, name = m.groups()
+            if letter is not None and letter.lower() == "k" and domain_letter:
+                # NCBI's rank "kingdom" under a d__ domain, as QIIME 2's
+                # Kraken 2 plugin writes its taxonomy (q2-moshpit/q2-annotate:
+                # d__Bacteria;k__Bacteria;p__... and, on the NCBI taxonomy of
+                # 2025, k__Bacillati): not a standard rank, left out as Kraken's
+                # K rows are (Kraken reports, kreport2mpa's k__).
+                continue
+            if letter is not None and letter.lower() == "d":
+                domain_letter = True
             if silva_level is not None:
                 level = int(silva_level)
                 rank = RANKS[level] if level < len(RANKS) else None
@@ -97,7 +119,7 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
             name = name.strip()
             if rank is None:
                 continue  # r__root, or a rank outside the standard ones
-            if not name:
+            if not name or _CONTAINING.match(name):
                 empty_slot = True
                 continue
             index = RANK_INDEX[rank]

@@ -10,6 +10,7 @@ from . import (
     kmcp,  # noqa: F401
     kraken,  # noqa: F401
     kraken_mpa,  # noqa: F401
+    lfs_pointer,  # noqa: F401
     lineage_fraction,  # noqa: F401
     metaphlan,  # noqa: F401
     motus,  # noqa: F401

@@ -19,12 +19,28 @@ lineages, so the single file reads back on its own; :func:`write_artifacts`
 can instead write hashed feature ids plus a ``FeatureData[Taxonomy]``
 artifact, the way QIIME 2 pipelines keep them.  The artifacts carry no
 provenance folder, so QIIME 2 itself may decline to load them.
+
+Kraken 2 reports
+----------------
+QIIME 2's Kraken 2 plugin (q2-moshpit, now q2-annotate, of the QIIME 2
+metagenome distribution) keeps the per-sample Kraken 2 (``classify-kraken2``)
+and Bracken (``estimate-bracken``) reports of reads in a
+``SampleData[Kraken2Report % Properties('reads')]`` artifact, one report a
+sample: ``data/<sample>/report.txt`` (q2-types' ``Kraken2ReportDirectoryFormat``:
+member names ending ``report.txt`` or ``report.tsv``; an imported folder may
+hold ``data/<sample>.report.txt``).  Each report is read by the Kraken
+reader, as the same report given as a file is, and named after its sample.
+Reports of contigs or MAGs (``Properties('contigs')``/``('mags')``, or several
+reports under one sample) count assembled sequences, not a sample's reads,
+and are refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -33,7 +49,7 @@ from ...cohort import SampleProfile
 from ...errors import FormatError
 from ...lazy import lazy
 from ..archive import MAX_MEMBERS, METADATA_MEMBER, TAXONOMY_TYPE, artifact_bytes, open_artifact
-from ..registry import Format, register, writes_counts
+from ..registry import Format, get_format, register, verify, writes_counts
 from ..source import Source
 from ..taxonomy_file import FeatureTaxonomy
 
@@ -79,6 +95,8 @@ def read(
             f"a FeatureData[Taxonomy] artifact holds lineages, not abundances; {TAXONOMY_ARTIFACT_HINT}",
             path=source.path,
         )
+    if kind_of.startswith(KRAKEN2_REPORT_TYPE):
+        return _kraken2_reports(artifact, source)
     if kind_of not in _TABLE_TYPES:
         if kind_of.startswith("FeatureTable["):
             hint = ""
@@ -102,6 +120,59 @@ def read(
         table, path=source.path, source_format="qza", kind=_TABLE_TYPES[kind_of], taxonomy=taxonomy,
         integers=declared_integers(inner), feature_rank=feature_rank,
     )
+
+
+#: QIIME 2's type of Kraken 2 (and Bracken) reports, before its properties.
+KRAKEN2_REPORT_TYPE = "SampleData[Kraken2Report"
+_REPORT_MEMBER = re.compile(r"report\.(?:txt|tsv)$")
+
+
+def _kraken2_reports(artifact, source: Source) -> list[SampleProfile]:
+    """The samples of a ``SampleData[Kraken2Report]`` artifact of reads (see
+    the module docstring), each report read by the Kraken reader."""
+    kind = artifact.type.replace(" ", "").replace('"', "'")
+    if "%" in kind and "'reads'" not in kind:
+        raise FormatError(
+            f"a {artifact.type} artifact holds Kraken 2 reports of contigs or MAGs, which count assembled "
+            "sequences, not a sample's reads: give the reports of the reads (classify-kraken2 of the reads, "
+            "SampleData[Kraken2Report % Properties('reads')]) or their Bracken reports",
+            path=source.path,
+        )
+    prefix = f"{artifact.root}/data/"
+    reports: dict[str, str] = {}
+    for name in sorted(artifact.zip.namelist()):
+        if not name.startswith(prefix) or not _REPORT_MEMBER.search(name):
+            continue
+        relative = name[len(prefix):]
+        parts = relative.split("/")
+        if len(parts) == 2:
+            sample = parts[0]  # <sample>/report.txt (<sample>/<mag>_report.txt for MAGs)
+        elif len(parts) == 1:
+            sample = re.sub(r"[._]?report\.(?:txt|tsv)$", "", parts[0])  # an imported <sample>.report.txt
+        else:
+            raise FormatError(f"the {artifact.type} artifact has a report at {relative!r}, not at "
+                              "data/<sample>/report.txt", path=source.path)
+        if not sample:
+            raise FormatError(f"the report {relative!r} names no sample", path=source.path)
+        if sample in reports:
+            raise FormatError(
+                f"sample {sample!r} has more than one report ({reports[sample]}, {relative}): reports of "
+                "contigs or MAGs, which count assembled sequences, not the sample's reads; give the reports of "
+                "the reads",
+                path=source.path,
+            )
+        reports[sample] = relative
+    if not reports:
+        raise FormatError(f"the {artifact.type} artifact holds no Kraken 2 report (data/<sample>/report.txt)",
+                          path=source.path)
+    kraken = get_format("kraken")
+    assert kraken.read is not None
+    profiles: list[SampleProfile] = []
+    for sample, relative in reports.items():
+        inner = Source(source.path / relative, artifact.member(f"data/{relative}"), source.limits)
+        verify(kraken, inner)
+        profiles.extend(dataclasses.replace(p, sample=sample) for p in kraken.read(inner))
+    return profiles
 
 
 # --- writing -----------------------------------------------------------------
@@ -144,7 +215,7 @@ def write(cohort, path: Path) -> None:
 register(
     Format(
         "qza",
-        "a QIIME 2 artifact (.qza): FeatureTable[Frequency|RelativeFrequency]",
+        "a QIIME 2 artifact (.qza): FeatureTable[Frequency|RelativeFrequency], SampleData[Kraken2Report] of reads",
         sniff,
         read,
         write,

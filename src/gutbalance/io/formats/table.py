@@ -574,6 +574,7 @@ def _read_wide(
     (``kind``: ``"counts"`` where the file's format says so, as mothur's does)."""
     _check_widths(data, len(header), path)
     layout = _wide_layout(header, header_line, path)
+    _refuse_headerless(header, header_line, layout, taxonomy, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
     if _taxa_are_columns(layout, data, header, taxonomy, feature_rank=feature_rank, path=path):
         samples = _sample_rows(data, header, path)
@@ -665,6 +666,34 @@ def _wide_layout(header: list[str], header_line: int, path: Path) -> _WideLayout
 #: An amplicon sequence variant written out as its sequence (DADA2's
 #: ``seqtab``: sequences as column names); IUPAC codes allowed.
 _SEQUENCE = re.compile(r"^[ACGTUNRYKMSWBDHV]{50,}$", re.IGNORECASE)
+
+
+def _refuse_headerless(
+    header: list[str], header_line: int, layout: _WideLayout, taxonomy: FeatureTaxonomy | None, path: Path
+) -> None:
+    """Refuse a table whose first line is a row, not a header.
+
+    A table written without its header (``Cutibacterium_acnes<TAB>0.46908``,
+    a Bracken species table cut down to its names and fractions) would
+    otherwise lose its first taxon to the header and be scored as a sample
+    named after that taxon's abundance. The first line is taken for a row
+    when every value column is headed by a number and either the first cell
+    names a taxon or one of those numbers is not a whole number (whole
+    numbers can be sample ids: ``#OTU ID<TAB>1001<TAB>1002``)."""
+    if layout.lineage_col is not None or layout.rank_columns:
+        return
+    cells = [header[i] for i in layout.data_cols]
+    if not all(_NUMBER.match(c) for c in cells):
+        return
+    if not (_is_feature(header[0], taxonomy) or any(not _INTEGER.match(c) for c in cells)):
+        return
+    raise FormatError(
+        f"the first line ({header[0]!r}, {cells[0]!r}) is a row, not a header: the value "
+        f"column{'s are' if len(cells) > 1 else ' is'} headed by a number, so the file has no header line and its "
+        "first taxon would be lost; add a header line naming the taxon column and each sample "
+        "(taxon<TAB>SAMPLE_NAME)",
+        path=path, line=header_line, field=header[0] or "first column",
+    )
 
 
 def _is_feature(label: str, taxonomy: FeatureTaxonomy | None) -> bool:
