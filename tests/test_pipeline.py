@@ -231,6 +231,10 @@ def test_dask_local_cluster_is_byte_identical(tmp_path):
 @pytest.mark.slow
 def test_dask_sends_the_taxonomy_once_and_is_byte_identical(tmp_path):
     dask = pytest.importorskip("dask")
+    # distributed's defaults must be in dask's config before config.set: set on a key
+    # absent before it, set's exit removes the whole "distributed" section an import
+    # inside the block added, and every later Dask run of this process fails
+    pytest.importorskip("dask.distributed")
     folder = _tables_with_taxonomy(tmp_path / "in", 6)
     # a taxonomy of ~150 kB pickled, as a SILVA taxonomy names far more features than the tables use
     extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
