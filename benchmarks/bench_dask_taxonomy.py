@@ -12,8 +12,8 @@ jobs=2)``, a LocalCluster of 2 single-threaded workers, with
 ``--chunk-files`` tables per chunk, in a child process; this process samples
 the RSS of that child and of every process under it (scheduler and client
 in the child, 2 nannies, 2 workers) every 50 ms and reports the peaks.  The
-same input is then scored without Dask (``jobs=1``) and the outputs are
-compared byte for byte.
+same input is then scored by the local process pool (``jobs=2``) and
+without either (``jobs=1``), and the outputs are compared byte for byte.
 
 The synthetic input is fixed by ``--seed``; which gutbalance runs is the
 one ``import gutbalance`` finds (its path is printed).
@@ -111,9 +111,10 @@ def main() -> None:
         make_input(folder, args.features, args.tables, args.seed)
         size = (folder / "taxonomy.tsv").stat().st_size / 2**20
         dask = measured_run(folder, Path(tmp) / "dask", dask="local", jobs=2, chunk_files=args.chunk_files)
+        pool = measured_run(folder, Path(tmp) / "pool", dask="", jobs=2, chunk_files=args.chunk_files)
         alone = measured_run(folder, Path(tmp) / "alone", dask="", jobs=1, chunk_files=args.chunk_files)
-        same = all((Path(tmp) / "dask" / n).read_bytes() == (Path(tmp) / "alone" / n).read_bytes()
-                   for n in ("scores.tsv", "scores.json", "problems.tsv"))
+        same = all((Path(tmp) / run / n).read_bytes() == (Path(tmp) / "alone" / n).read_bytes()
+                   for run in ("dask", "pool") for n in ("scores.tsv", "scores.json", "problems.tsv"))
     text = "\n".join([
         f"gutbalance: {where}",
         f"input: {args.tables} one-sample tables x {FEATURES_PER_TABLE} ASVs, taxonomy.tsv of {args.features:,} "
@@ -124,6 +125,8 @@ def main() -> None:
         "|---|---|---|---|---|",
         f"| Dask LocalCluster, 2 workers | {dask['seconds']:.1f} | {dask['total']:.0f} | {dask['main']:.0f} | "
         f"{dask['worker']:.0f} |",
+        f"| jobs=2, local process pool | {pool['seconds']:.1f} | {pool['total']:.0f} | {pool['main']:.0f} | "
+        f"{pool['worker']:.0f} |",
         f"| jobs=1, no Dask | {alone['seconds']:.1f} | {alone['total']:.0f} | {alone['main']:.0f} | - |",
         "",
         f"outputs byte-identical (scores.tsv, scores.json, problems.tsv): {same}",
@@ -132,7 +135,7 @@ def main() -> None:
     if args.write_results:
         RESULTS.write_text(f"# Dask run with a large taxonomy (`benchmarks/bench_dask_taxonomy.py`)\n\n{text}\n")
     if not same:
-        raise SystemExit("the Dask run's outputs differ from the run without Dask")
+        raise SystemExit("the Dask or process-pool run's outputs differ from the run in one process")
 
 
 if __name__ == "__main__":

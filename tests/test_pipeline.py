@@ -4,11 +4,13 @@ to the same output, and Dask gives byte-identical results."""
 import hashlib
 import json
 import os
+import pickle
 import signal
 import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -250,6 +252,35 @@ def test_dask_sends_the_taxonomy_once_and_is_byte_identical(tmp_path):
     for name in ("scores.tsv", "scores.json", "problems.tsv"):
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
     assert (tmp_path / "dask" / "problems.tsv").read_text().splitlines()[1:] == []
+
+
+class _MeasuredPool(ProcessPoolExecutor):
+    """The local process pool, recording how many bytes each task's call pickles to."""
+
+    task_bytes: list[int] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        type(self).task_bytes.append(len(pickle.dumps((fn, args, kwargs))))
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_the_local_pool_gives_each_worker_the_taxonomy_once_and_is_byte_identical(tmp_path, monkeypatch):
+    folder = _tables_with_taxonomy(tmp_path / "in", 6)
+    # a taxonomy of ~150 kB pickled, as a SILVA taxonomy names far more features than the tables use
+    extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
+                    for k in range(2000))
+    with (folder / "taxonomy.tsv").open("a") as fh:
+        fh.write(extra)
+    run([folder], tmp_path / "alone", jobs=1, chunk_files=2)
+    monkeypatch.setattr(_MeasuredPool, "task_bytes", [])
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _MeasuredPool)
+    summary = run([folder], tmp_path / "pool", jobs=2, chunk_files=2)
+    assert (summary.n_samples, summary.n_chunks) == (6, 3)
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (tmp_path / "alone" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes(), name
+    # the taxonomy pickled into every chunk's task made each over 100 kB; now a task names its files
+    assert len(_MeasuredPool.task_bytes) == 3
+    assert max(_MeasuredPool.task_bytes) < 4_000
 
 
 def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):

@@ -32,7 +32,7 @@ import os
 import shutil
 import sys
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -284,10 +284,28 @@ def _warm_caches() -> None:
     lineage_table()
 
 
-def _local_executor(jobs: int | None):
+#: The run's taxonomy in a worker of the local process pool, given once when
+#: the worker starts (:func:`_local_executor`) and read by
+#: :func:`_score_files_with_run_taxonomy`.
+_run_taxonomy: FeatureTaxonomy | None = None
+
+
+def _set_run_taxonomy(taxonomy: FeatureTaxonomy | None) -> None:
+    global _run_taxonomy
+    _run_taxonomy = taxonomy
+
+
+def _score_files_with_run_taxonomy(files: list[str], **options: Any) -> tuple:
+    """:func:`score_files` with the taxonomy this worker was started with."""
+    return score_files(files, taxonomy=_run_taxonomy, **options)
+
+
+def _local_executor(jobs: int | None, taxonomy: FeatureTaxonomy | None = None):
     jobs = jobs or os.cpu_count() or 1
     _warm_caches()
-    return ProcessPoolExecutor(max_workers=jobs)
+    # The run's taxonomy (a SILVA taxonomy is hundreds of MB in memory) goes to
+    # each worker once as it starts, not pickled into every chunk's task.
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_set_run_taxonomy, initargs=(taxonomy,))
 
 
 class _DaskExecutor:
@@ -451,19 +469,24 @@ def _score_chunks(
                 assembly.saved_part(i, _save_part(parts, i, keys[i], *result))
                 bar.update(len(chunks[i]))
         elif todo:
-            executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs)
+            executor = _DaskExecutor(dask, jobs) if dask else _local_executor(jobs, taxonomy)
             with executor as pool:
-                # On Dask the run's taxonomy (a SILVA taxonomy is hundreds of MB in
-                # memory) goes to each worker once, not pickled into every chunk's task.
-                shared = pool.share(taxonomy) if isinstance(pool, _DaskExecutor) and taxonomy is not None else taxonomy
+                # The run's taxonomy (a SILVA taxonomy is hundreds of MB in memory) goes
+                # to each worker once, not pickled into every chunk's task: scattered
+                # on Dask, given to each local worker as it starts.
+                task: Callable[..., Any]
+                if isinstance(pool, _DaskExecutor):
+                    task, shared = score_files, {"taxonomy": pool.share(taxonomy) if taxonomy is not None else None}
+                else:
+                    task, shared = _score_files_with_run_taxonomy, {}
                 futures = {}
                 for i in todo:
                     # a Dask worker may be on another machine: it sends its contributions back
                     local_path = None if dask else str(_part_paths(parts, i)[2])
-                    fut = pool.submit(score_files, [str(f) for f in chunks[i]], format=format,
+                    fut = pool.submit(task, [str(f) for f in chunks[i]], format=format,
                                       contributions=contributions, contributions_path=local_path,
-                                      feature_rank=feature_rank, diversity_rank=diversity_rank, taxonomy=shared,
-                                      tables_only=True)
+                                      feature_rank=feature_rank, diversity_rank=diversity_rank, tables_only=True,
+                                      **shared)
                     futures[fut] = i
                 for fut in _as_completed(list(futures), dask is not None):
                     i = futures[fut]
