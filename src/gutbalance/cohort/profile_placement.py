@@ -7,6 +7,7 @@ process's catalogue of lineages met by the batch reader (:data:`LINEAGES`).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -205,20 +206,9 @@ def _with_placed(profile: SampleProfile, placed: float) -> SampleProfile:
 
 
 def _copy(profile: SampleProfile) -> SampleProfile:
-    return SampleProfile(
-        sample=profile.sample,
-        lineages=profile.lineages,
-        abundance=profile.abundance,
-        unassigned=profile.unassigned,
-        counts=profile.counts,
-        source_file=profile.source_file,
-        source_format=profile.source_format,
-        database=profile.database,
-        taxids=profile.taxids,
-        notes=list(profile.notes),
-        placed=profile.placed,
-        counts_estimated_by=profile.counts_estimated_by,
-    )
+    """A new profile of the same fields (so none is missed when one is added),
+    with its own list of notes and no cached tree check."""
+    return dataclasses.replace(profile, notes=list(profile.notes))
 
 
 # How far the reported children of a clade may exceed it before the profile
