@@ -67,6 +67,18 @@ def _tables_with_taxonomy(folder, n, seed=0):
     return folder
 
 
+def _tables_with_large_taxonomy(folder, n):
+    """:func:`_tables_with_taxonomy` whose taxonomy also names 2,000 features
+    no table has (about 150 kB pickled), as a SILVA taxonomy names far more
+    features than a study's tables use."""
+    _tables_with_taxonomy(folder, n)
+    extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
+                    for k in range(2000))
+    with (folder / "taxonomy.tsv").open("a") as fh:
+        fh.write(extra)
+    return folder
+
+
 def _rows(out):
     header, *rows = (out / "scores.tsv").read_text().splitlines()
     return header, {row.split("\t", 1)[0]: row for row in rows}
@@ -237,12 +249,7 @@ def test_dask_sends_the_taxonomy_once_and_is_byte_identical(tmp_path):
     # absent before it, set's exit removes the whole "distributed" section an import
     # inside the block added, and every later Dask run of this process fails
     pytest.importorskip("dask.distributed")
-    folder = _tables_with_taxonomy(tmp_path / "in", 6)
-    # a taxonomy of ~150 kB pickled, as a SILVA taxonomy names far more features than the tables use
-    extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
-                    for k in range(2000))
-    with (folder / "taxonomy.tsv").open("a") as fh:
-        fh.write(extra)
+    folder = _tables_with_large_taxonomy(tmp_path / "in", 6)
     run([folder], tmp_path / "local", jobs=1, chunk_files=2)
     # Dask warns (an error here: filterwarnings) when one submit's graph is over the threshold:
     # the taxonomy pickled into every chunk's task was; scattered once, no task carries it
@@ -265,12 +272,7 @@ class _MeasuredPool(ProcessPoolExecutor):
 
 
 def test_the_local_pool_gives_each_worker_the_taxonomy_once_and_is_byte_identical(tmp_path, monkeypatch):
-    folder = _tables_with_taxonomy(tmp_path / "in", 6)
-    # a taxonomy of ~150 kB pickled, as a SILVA taxonomy names far more features than the tables use
-    extra = "".join(f"x{k:06d}\td__Bacteria; p__Bacillota; c__Clostridia; g__Genus{k}; s__Species_{k}\n"
-                    for k in range(2000))
-    with (folder / "taxonomy.tsv").open("a") as fh:
-        fh.write(extra)
+    folder = _tables_with_large_taxonomy(tmp_path / "in", 6)
     run([folder], tmp_path / "alone", jobs=1, chunk_files=2)
     monkeypatch.setattr(_MeasuredPool, "task_bytes", [])
     monkeypatch.setattr(pipeline, "ProcessPoolExecutor", _MeasuredPool)
