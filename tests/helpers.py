@@ -12,6 +12,7 @@ import pandas as pd
 
 import gutbalance
 from gutbalance.reference import with_percentiles
+from gutbalance.scores import parse_warnings
 from gutbalance.taxonomy import parse_lineage
 
 #: A small, plausible gut community (MetaPhlAn 3 lineages, percent of sample).
@@ -150,3 +151,10 @@ def claim_rows(columns: tuple[str, ...], rows: list[tuple], **constant) -> pd.Da
     ``trait``, ``value``, ``claim_group``, ``claim``, ``curation``): each row's
     values for ``columns``, the same ``constant`` values in every row."""
     return pd.DataFrame([{**constant, **dict(zip(columns, row, strict=True))} for row in rows])
+
+
+def warnings_besides_shallow(text: object) -> list[str]:
+    """The warnings of a ``warnings`` cell other than the shallow-profile one,
+    which every small hand-made profile gets (it reports no taxon under the
+    index floor; :func:`gutbalance.pillars.shallow_profile_warnings`)."""
+    return [w for w in parse_warnings(text) if not w.startswith("no taxon under ")]

@@ -41,7 +41,7 @@ from .indices.resolution import NOTHING_CLASSIFIED, check_asked_rank, nothing_cl
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
-from .pillars import EMPTY_REASON, PILLARS, PillarResult, component_labels, pillar_scores
+from .pillars import EMPTY_REASON, PILLARS, PillarResult, component_labels, pillar_scores, shallow_profile_warnings
 from .pillars.contribution_text import expanded
 from .score_specs import descriptive_columns
 from .scores_table import (
@@ -154,7 +154,10 @@ DESCRIPTIVE_COLUMNS = descriptive_columns()
 def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
     """``stool_like`` and the warnings about the input itself, per sample."""
     stool = stool_like(cohort)
-    texts = [[w for w in pair if w] for pair in zip(stool["stool_warning"], depth_warnings(cohort), strict=True)]
+    texts = [
+        [w for w in found if w]
+        for found in zip(stool["stool_warning"], depth_warnings(cohort), shallow_profile_warnings(cohort), strict=True)
+    ]
     samples = cohort.samples
     if "source_format" in samples:
         unassigned = samples["unassigned"].to_numpy(dtype=float)

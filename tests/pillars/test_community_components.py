@@ -6,7 +6,8 @@ not a made-up "neutral" half of their weight (docs/scoring.md)."""
 import numpy as np
 import pytest
 
-from gutbalance.pillars import COMPONENTS, calibration, pillar_scores
+from gutbalance.pillars import COMPONENTS, INDEX_FLOOR, calibration, pillar_scores, shallow_profile_warnings
+from gutbalance.scores import score
 from tests.helpers import make_cohort
 from tests.pillars.test_properties import POOL
 
@@ -61,3 +62,34 @@ def test_the_bars_name_no_missing_index_and_add_up_to_the_score(result, sample):
                          if c.pillar == "homeostasis" and c.kind == "penalty") / present
     total = sum(e["effect"] for e in entries) + baseline
     assert total == pytest.approx(result.scores.loc[sample, "homeostasis"], abs=1e-4)
+
+
+def _with_rare(share: float) -> dict[str, float]:
+    """SPECIES plus Bifidobacterium adolescentis (one of GMHI's health
+    markers) at ``share`` of the community."""
+    rare = POOL["bifido"]
+    total = sum(SPECIES.values())
+    return {**{k: v * (1 - share) for k, v in SPECIES.items()}, rare: total * share}
+
+
+def test_the_indices_count_markers_down_to_the_index_floor_only():
+    """A marker species between the index floor (0.03 %) and 0.1 % counts in
+    the GMHI component; one under the floor does not."""
+    cohort = make_cohort({"none": _with_rare(0.0), "above": _with_rare(2 * INDEX_FLOOR),
+                          "under": _with_rare(INDEX_FLOOR / 3)})
+    comps = pillar_scores(cohort, top=1000).components
+    gmhi = comps["homeostasis.gmhi"]
+    assert gmhi["above"] > gmhi["none"] + 0.1
+    assert gmhi["under"] == pytest.approx(gmhi["none"], abs=1e-9)
+
+
+def test_a_profile_with_nothing_under_the_floor_is_warned_about():
+    cohort = make_cohort({"shallow": SPECIES, "deep": _with_rare(INDEX_FLOOR / 3), "genera": GENERA})
+    warned = dict(zip(cohort.sample_names, shallow_profile_warnings(cohort), strict=True))
+    assert "no taxon under 0.03% is reported" in warned["shallow"]
+    assert warned["deep"] == ""
+    # a genus table is outside what the indices describe: nothing to warn about
+    assert warned["genera"] == ""
+    table = score(cohort)
+    assert "homeostasis may read lower" in table.loc["shallow", "warnings"]
+    assert "homeostasis may read lower" not in table.loc["deep", "warnings"]

@@ -20,10 +20,17 @@ import gutbalance
 from gutbalance.pillars import PILLARS
 
 #: Largest change (points of 0-100) any pillar or immune_support may show
-#: when taxa under 0.01 % / 0.1 % are removed (measured worst cases on all
-#: 220 + 838 labelled profiles: 1.2 and 2.5 points;
-#: scripts/measure_depth_thinning.py).
+#: when taxa under 0.01 % / 0.1 % are removed.  Homeostasis counts GMHI's and
+#: GMWI2's marker species down to the index floor (0.03 %), so a run that
+#: misses everything under 0.1 % loses the markers in between: measured worst
+#: cases on all 220 + 838 labelled profiles, 0.01 %: every score under 0.33
+#: points; 0.1 %: homeostasis 14.2 / 18.9, immune_support 6.4 / 8.6, the other
+#: pillars at most 4.1 (scripts/measure_depth_thinning.py).
 BOUNDS = {1e-4: 2.0, 1e-3: 5.0}
+WORST_AT_0_1_PERCENT = {"homeostasis": 20.0, "immune_support": 10.0}
+#: ... and the 95th percentile of the change at 0.1 % (measured 9.8 / 10.0
+#: for homeostasis, 4.5 / 4.7 for immune_support).
+P95_AT_0_1_PERCENT = {"homeostasis": 12.0, "immune_support": 6.0}
 SETS = [("franzosa2019_ibd/species.tsv", "\t", 1.0), ("metaml_pasolli2016/abundance.csv", ",", 100.0)]
 SCORES = ["immune_support", *PILLARS]
 
@@ -59,7 +66,18 @@ def test_thinning_moves_no_pillar_beyond_the_bound(labelled, floor):
     full, thinned = labelled
     change = (thinned[floor][SCORES] - full.loc[thinned[floor].index, SCORES]).abs()
     worst = change.max()
-    assert (worst < BOUNDS[floor]).all(), worst.to_dict()
+    bound = pd.Series(BOUNDS[floor], index=SCORES)
+    if floor == 1e-3:
+        bound.update(pd.Series(WORST_AT_0_1_PERCENT))
+    assert (worst < bound).all(), worst.to_dict()
+
+
+def test_most_profiles_move_little_at_the_coarser_thinning(labelled):
+    full, thinned = labelled
+    thin = thinned[1e-3]
+    for score, bound in P95_AT_0_1_PERCENT.items():
+        change = (thin[score] - full.loc[thin.index, score]).abs()
+        assert change.quantile(0.95) < bound, (score, change.quantile(0.95))
 
 
 def test_thinning_does_move_the_depth_following_measures(labelled):

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +30,7 @@ from gutbalance.reference import (
 from gutbalance.reference.comparability import diversity_rank_note
 from gutbalance.reference.variation import SRD_FACTOR, within_subject_sd
 from gutbalance.scores import DESCRIPTIVE_COLUMNS, DIVERSITY_COLUMNS, score, score_with_contributions
-from tests.helpers import SMALL_COMMUNITY, make_cohort, scored
+from tests.helpers import SMALL_COMMUNITY, make_cohort, scored, warnings_besides_shallow
 
 
 @settings(max_examples=60, deadline=None)
@@ -199,10 +202,6 @@ def test_shipped_reference_covers_every_score_column():
 @pytest.mark.shared
 @pytest.mark.slow
 def test_shipped_reference_is_what_the_script_builds(shared_data, tmp_path):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     out = tmp_path / "ref.json"
     subprocess.run(
@@ -239,7 +238,10 @@ def test_reference_runs_land_in_the_middle_of_the_shipped_reference(zeller_runs)
     for column in ("richness", "shannon", "gmwi2"):
         median = table[f"{column}_percentile"].median()
         assert 40 <= median <= 60, (column, median)
-    assert (table["warnings"].fillna("") == "").all()  # mOTUs species-level: comparable, stool-like
+    # mOTUs species-level: comparable, stool-like.  (mOTUs' precision mode
+    # reports no taxon under 0.03 % in about a fifth of these runs, which
+    # the shallow-profile warning says.)
+    assert table["warnings"].map(warnings_besides_shallow).map(len).eq(0).all()
 
 
 def test_percentiles_only_against_the_same_kind_of_input():

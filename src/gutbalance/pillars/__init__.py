@@ -65,6 +65,7 @@ from .components import TRAIT_LABELS as TRAIT_LABELS
 from .components import shared_response as shared_response
 from .constants import B_VITAMINS as B_VITAMINS
 from .constants import DIVERSITY_FLOOR as DIVERSITY_FLOOR
+from .constants import INDEX_FLOOR as INDEX_FLOOR
 from .constants import PARAMETER_CITATIONS as PARAMETER_CITATIONS
 from .constants import QUINONES as QUINONES
 from .constants import _h as _h
@@ -81,6 +82,7 @@ from .inputs import floored_cohort as floored_cohort
 from .inputs import gmhi_unit as gmhi_unit
 from .inputs import gmwi2_unit as gmwi2_unit
 from .inputs import present_producers as present_producers
+from .inputs import shallow_profile_warnings as shallow_profile_warnings
 from .reach import REACH_RANKS as REACH_RANKS
 from .reach import component_traits, pillar_traits, reach_floor, reached_taxa
 from .weights import calibration, weigh

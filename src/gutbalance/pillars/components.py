@@ -64,9 +64,9 @@ COMPONENTS: tuple[Component, ...] = (
               "species more common in disease (Asnicar 2021, GMHI)", "disease_associated", "k_balance", 1 / 8),
     Component("homeostasis", "reference_similarity", "community",
               "similarity of the genera to the healthy reference (1 - dysbiosis)", prior=1 / 8),
-    Component("homeostasis", "gmhi", "community", "Gut Microbiome Health Index over taxa above 0.1 % (as 0-1)",
+    Component("homeostasis", "gmhi", "community", "Gut Microbiome Health Index over taxa above 0.03 % (as 0-1)",
               prior=1 / 8),
-    Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 over taxa above 0.1 % (as 0-1)",
+    Component("homeostasis", "gmwi2", "community", "Gut Microbiome Wellness Index 2 over taxa above 0.03 % (as 0-1)",
               prior=1 / 8),
     Component("homeostasis", "shared_response", "community",
               "the shared response to disease: butyrate producers and health-associated taxa against disease-associated"

@@ -22,7 +22,7 @@ from ..indices.resolution import MIN_RESOLVED_SHARE
 from ..knowledge import load_knowledge, trait_matrix
 from ..knowledge.schema import TRAITS
 from ..taxonomy.ranks import RANK_INDEX, RANKS
-from .constants import B_VITAMINS, DIVERSITY_FLOOR, QUINONES, _h, parameters
+from .constants import B_VITAMINS, DIVERSITY_FLOOR, INDEX_FLOOR, QUINONES, _h, parameters
 
 #: Domains the knowledge base describes; viruses and eukaryotes are left out
 #: of the denominator (their share is reported as not covered).
@@ -266,7 +266,20 @@ def _community(dysbiosis, gmhi, gmwi2, *, applicable=None) -> pd.DataFrame:
     return out
 
 
-def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
+def _own_below(cohort: Cohort, floor: float) -> tuple[sp.csr_matrix, pd.DataFrame, np.ndarray]:
+    """Each taxon's *own* abundance (:meth:`Cohort.terminal_matrix` down to
+    the deepest rank the cohort has), the taxa of its columns, and which of
+    its stored entries are below ``floor`` of the sample's classified
+    abundance."""
+    deepest = max(RANK_INDEX[r] for r in cohort.taxa["rank"].unique()) if cohort.n_taxa else 0
+    own, taxa = cohort.terminal_matrix(max_rank=RANKS[deepest])
+    own = sp.csr_matrix(own, copy=True)
+    classified = np.maximum(cohort.classified(), 1e-300)
+    below = own.data < floor * np.repeat(classified, np.diff(own.indptr))
+    return own, taxa, below
+
+
+def floored_cohort(cohort: Cohort, floor: float = INDEX_FLOOR) -> Cohort:
     """The cohort as a profiler would report it at any common sequencing
     depth: every taxon whose *own* abundance (:meth:`Cohort.terminal_matrix`)
     is below ``floor`` of the sample's classified abundance is removed, and
@@ -276,11 +289,8 @@ def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
     floored cohort depth-robust: a genus made of many rare species does not
     cross the floor because a shallower run missed some of them, so the
     clades GMWI2 counts above the floor do not follow depth."""
-    deepest = max(RANK_INDEX[r] for r in cohort.taxa["rank"].unique()) if cohort.n_taxa else 0
-    own, taxa = cohort.terminal_matrix(max_rank=RANKS[deepest])
-    own = sp.csr_matrix(own, copy=True)
-    classified = np.maximum(cohort.classified(), 1e-300)
-    own.data[own.data < floor * np.repeat(classified, np.diff(own.indptr))] = 0.0
+    own, taxa, below = _own_below(cohort, floor)
+    own.data[below] = 0.0
     own.eliminate_zeros()
     # Self-or-ancestor indicator: clade abundance = own abundance summed over
     # every descendant (the tree is at most len(RANKS) deep).
@@ -302,6 +312,39 @@ def floored_cohort(cohort: Cohort, floor: float = DIVERSITY_FLOOR) -> Cohort:
     return Cohort(X, samples=cohort.samples, taxa=cohort.taxa)
 
 
+def _index_applicable(cohort: Cohort) -> np.ndarray:
+    """Per sample, whether the GMHI and GMWI2 components describe it: at
+    least :data:`MIN_RESOLVED_SHARE` of its classified abundance is at
+    species rank (see :func:`_prepare`)."""
+    is_species = (cohort.taxa["rank"] == "species").to_numpy(dtype=float)
+    at_species = np.asarray(cohort.X @ is_species).ravel()
+    return at_species >= MIN_RESOLVED_SHARE * cohort.classified()
+
+
+def shallow_profile_warnings(cohort: Cohort) -> list[str]:
+    """Per sample, a warning ("" when none) where the profile reports no
+    taxon under the index floor although the GMHI and GMWI2 components
+    describe it: a shallow run, a profiler that reports only the commoner
+    taxa (mOTUs' precision mode, in about a fifth of Zeller 2014's runs) or a
+    report that lists only those misses the marker species the components
+    count between its detection limit and the floor, so homeostasis can read
+    lower than a more sensitive profile of the same stool would (up to 19
+    points when everything under 0.1 % is missing, tests/pillars/test_depth.py).
+    A deep profile of a community of few species can show the same (4 of
+    Franzosa 2019's 220 profiles, 7 of iHMP's 386)."""
+    own, _, below = _own_below(cohort, INDEX_FLOOR)
+    rows = np.repeat(np.arange(own.shape[0]), np.diff(own.indptr))
+    has_rare = np.bincount(rows[below], minlength=own.shape[0]) > 0
+    has_any = np.diff(own.indptr) > 0
+    warn = has_any & ~has_rare & _index_applicable(cohort)
+    return [
+        f"no taxon under {INDEX_FLOOR:.2%} is reported: where the run was shallow, or the profiler or the report "
+        "leaves out the rarer taxa, homeostasis may read lower than a more sensitive profile of the same sample "
+        "would (GMHI's and GMWI2's rarer marker species are not seen)" if w else ""
+        for w in warn
+    ]
+
+
 def _prepare(cohort: Cohort, *, dysbiosis=None):
     own, taxa = _own_abundance(cohort)
     # scipy-stubs type a sparse != as bool; it is a sparse boolean matrix.  (Not
@@ -315,7 +358,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
         dysbiosis = dysbiosis_score(cohort).to_numpy()
     # GMHI and GMWI2 count markers present above 0.001 % and 0.00001, so on
     # the full profile they follow sequencing depth; their components use
-    # the published formulas over the clades above the diversity floor.
+    # the published formulas over the clades above the index floor.
     floored = floored_cohort(cohort)
     gmhi = gmhi_table(floored)["gmhi"].to_numpy()
     gmwi2 = gmwi2_table(floored)["gmwi2"].to_numpy()
@@ -327,9 +370,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     # taxon is an unclassified species falls short of that test once a
     # shallower run drops its rare named species, and a component that came
     # and went with depth moved homeostasis by 16 points.
-    is_species = (cohort.taxa["rank"] == "species").to_numpy(dtype=float)
-    at_species = np.asarray(cohort.X @ is_species).ravel()
-    species = at_species >= MIN_RESOLVED_SHARE * cohort.classified()
+    species = _index_applicable(cohort)
     traits = trait_matrix(taxa, list(TRAITS))
     weighted = traits.weighted()
     composite = _composite_table(traits.values, weighted)
