@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import gutbalance
+from gutbalance.pillars import SHALLOW_PROFILE_WARNING
 from gutbalance.reference import with_percentiles
 from gutbalance.scores import parse_warnings
 from gutbalance.taxonomy import parse_lineage
@@ -157,4 +158,4 @@ def warnings_besides_shallow(text: object) -> list[str]:
     """The warnings of a ``warnings`` cell other than the shallow-profile one,
     which every small hand-made profile gets (it reports no taxon under the
     index floor; :func:`gutbalance.pillars.shallow_profile_warnings`)."""
-    return [w for w in parse_warnings(text) if not w.startswith("no taxon under ")]
+    return [w for w in parse_warnings(text) if not w.startswith(SHALLOW_PROFILE_WARNING)]

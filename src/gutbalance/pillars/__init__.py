@@ -72,6 +72,7 @@ from .constants import _h as _h
 from .constants import parameters
 from .explain import _contributions
 from .inputs import SCORED_DOMAINS as SCORED_DOMAINS
+from .inputs import SHALLOW_PROFILE_WARNING as SHALLOW_PROFILE_WARNING
 from .inputs import _composite_table as _composite_table
 from .inputs import _composite_traits as _composite_traits
 from .inputs import _Inputs as _Inputs

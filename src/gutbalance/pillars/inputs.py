@@ -321,6 +321,10 @@ def _index_applicable(cohort: Cohort) -> np.ndarray:
     return at_species >= MIN_RESOLVED_SHARE * cohort.classified()
 
 
+#: How the shallow-profile warning begins (:func:`shallow_profile_warnings`).
+SHALLOW_PROFILE_WARNING = f"no taxon under {INDEX_FLOOR:.2%} is reported"
+
+
 def shallow_profile_warnings(cohort: Cohort) -> list[str]:
     """Per sample, a warning ("" when none) where the profile reports no
     taxon under the index floor although the GMHI and GMWI2 components
@@ -338,7 +342,7 @@ def shallow_profile_warnings(cohort: Cohort) -> list[str]:
     has_any = np.diff(own.indptr) > 0
     warn = has_any & ~has_rare & _index_applicable(cohort)
     return [
-        f"no taxon under {INDEX_FLOOR:.2%} is reported: where the run was shallow, or the profiler or the report "
+        f"{SHALLOW_PROFILE_WARNING}: where the run was shallow, or the profiler or the report "
         "leaves out the rarer taxa, homeostasis may read lower than a more sensitive profile of the same sample "
         "would (GMHI's and GMWI2's rarer marker species are not seen)" if w else ""
         for w in warn

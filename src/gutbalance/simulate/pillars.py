@@ -230,9 +230,10 @@ class VirtualProfiles:
         if self.has_profile:
             # A row at its own start is the measured profile, exactly: the
             # products above can miss it by an ulp, and a taxon at exactly a
-            # threshold (0.1 %, the index floor of the GMWI2 part of homeostasis then, written as
-            # 0.10000 by MetaPhlAn) then drops below it (bioBakery HMP2 sample
-            # HSM7CZ2E: homeostasis 62.95 at day 0 against analyze's 63.97).
+            # threshold (then the GMWI2 part of homeostasis' index floor of
+            # 0.1 %, written as 0.10000 by MetaPhlAn) then drops below it
+            # (bioBakery HMP2 sample HSM7CZ2E: homeostasis 62.95 at day 0
+            # against analyze's 63.97).
             X[np.all(x == x0, axis=1)] = self.X0
         return X
 
