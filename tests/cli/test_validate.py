@@ -113,3 +113,28 @@ def test_validate_quality_writes_them_apart_as_a_batch_check(results):
     html = " ".join((out / "validation.html").read_text().split())
     assert "Quality columns: a check for batch differences, not scores" in html
     assert "does not mean the groups differ in health" in html
+
+
+def test_validate_per_person_counts_each_person_once(results):
+    meta = results / "meta_people.tsv"
+    pd.DataFrame({"Sample": [f"p{i}" for i in range(6)], "group": ["ok", "ok", "ok", "bad", "bad", "other"],
+                  "person": ["A", "A", "B", "C", "D", "E"]}).to_csv(meta, sep="\t", index=False)
+    out = results / "val_people"
+    r = run("validate", results / "results", "--metadata", meta, "--label", "group=ok", "--against", "bad",
+            "--cluster", "person", "--per-person", "--bootstrap", "20", "-o", out)
+    assert r.exit_code == 0, r.output
+    assert "2 label vs 2 against people" in r.output
+    table = pd.read_csv(out / "validation.tsv", sep="\t")
+    row = table[(table.score == "shannon") & (table.study == "pooled")].iloc[0]
+    assert (row.n_label, row.n_against) == (2, 2)
+    scores = pd.read_csv(results / "results" / "scores.tsv", sep="\t", index_col=0)["shannon"]
+    people = np.array([np.median(scores[["p0", "p1"]]), scores["p2"], scores["p3"], scores["p4"]])
+    assert row.auc == pytest.approx(auc(people, np.array([True, True, False, False])))
+    assert "median of their samples" in (out / "validation.html").read_text()
+
+
+def test_validate_per_person_needs_the_person_column(results):
+    r = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+            "--per-person", "-o", results / "val_nobody")
+    assert r.exit_code != 0
+    assert "--cluster" in r.output

@@ -9,7 +9,7 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 from gutbalance.errors import DataError
-from gutbalance.reference.validation import POOLED, auc, auc_interval, auc_table, roc_curve, roc_curves
+from gutbalance.reference.validation import POOLED, auc, auc_interval, auc_table, per_person, roc_curve, roc_curves
 
 
 def pairwise_auc(scores, labels):
@@ -132,3 +132,43 @@ def test_auc_table_draws_no_interval_for_a_group_under_five():
     assert "only 1 label sample(s)" in table.loc["tiny", "note"]
     assert np.isfinite(table.loc["five", "low"])
     assert table.loc["five", "note"] == ""
+
+
+def test_per_person_takes_each_persons_median_and_counts_people_once():
+    # A has three samples (one missing), B one, C two: one row each.
+    scores = pd.DataFrame({"s": [1.0, 5.0, np.nan, 2.0, 7.0, 9.0]}, index=list("abcdef"))
+    labels = pd.Series([True, True, True, True, False, False], index=scores.index)
+    person = pd.Series(["A", "A", "A", "B", "C", "C"], index=scores.index)
+    out, lab, study = per_person(scores, labels, person)
+    assert list(out.index) == ["A", "B", "C"]
+    assert out["s"].tolist() == [3.0, 2.0, 8.0]
+    assert lab.tolist() == [True, True, False]
+    assert study is None
+    table = auc_table(out, lab, n_boot=10)
+    assert table["n_label"].iloc[0] == 2
+    assert table["n_against"].iloc[0] == 1
+    assert table["auc"].iloc[0] == 0.0  # both healthy people score below the one patient
+
+
+def test_per_person_splits_a_person_whose_label_changed_and_keeps_their_study():
+    scores = pd.DataFrame({"s": [1.0, 3.0, 4.0]}, index=["x1", "x2", "y1"])
+    labels = pd.Series([True, False, True], index=scores.index)
+    person = pd.Series(["X", "X", "Y"], index=scores.index)
+    study = pd.Series(["S1", "S1", "S2"], index=scores.index)
+    out, lab, st = per_person(scores, labels, person, study)
+    assert list(out.index) == ["X (label)", "X (against)", "Y"]
+    assert lab.tolist() == [True, False, True]
+    assert st.tolist() == ["S1", "S1", "S2"]
+
+
+def test_per_person_leaves_out_samples_without_label_or_person_and_refuses_two_studies():
+    scores = pd.DataFrame({"s": [1.0, 2.0, 3.0]}, index=["a", "b", "c"])
+    labels = pd.Series([True, pd.NA, False], index=scores.index, dtype="boolean")
+    person = pd.Series(["A", "B", None], index=scores.index)
+    out, lab, _ = per_person(scores, labels, person)
+    assert list(out.index) == ["A"]
+    with pytest.raises(DataError, match="2 studies"):
+        per_person(scores, pd.Series([True, True, False], index=scores.index), pd.Series(["A", "A", "B"], index=scores.index),
+                   pd.Series(["S1", "S2", "S1"], index=scores.index))
+    with pytest.raises(DataError, match="names a person"):
+        per_person(scores, labels, pd.Series([None, None, None], index=scores.index, dtype="object"))

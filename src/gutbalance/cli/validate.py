@@ -27,6 +27,7 @@ from ..scores_table import SCORES_FILE, read_scores
 # the AUC statistics (scipy.stats) and the page are imported when validating, not for `validate --help`
 auc_table = lazy("gutbalance.reference.validation:auc_table")
 roc_curves = lazy("gutbalance.reference.validation:roc_curves")
+per_person = lazy("gutbalance.reference.validation:per_person")
 score_columns = lazy("gutbalance.report.render:score_columns")
 render_validation_report = lazy("gutbalance.report.validation:render_validation_report")
 describe = lazy("gutbalance.score_specs:describe")
@@ -53,6 +54,9 @@ def _values(text: str) -> list[str]:
               help="Metadata column naming the study: AUCs per study and pooled over all.")
 @click.option("--cluster", "cluster_column", default=None, metavar="COLUMN",
               help="Metadata column naming the person: the bootstrap resamples people, not samples.")
+@click.option("--per-person", "by_person", is_flag=True, default=False,
+              help="With --cluster: one value per person (the median of their samples), so that each person "
+                   "counts once in the AUC, not each sample.")
 @click.option("--bootstrap", "n_boot", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap resamples for the interval.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed of the bootstrap.")
@@ -63,7 +67,8 @@ def _values(text: str) -> list[str]:
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for validation.tsv and validation.html.")
 def validate(results: Path, metadata: Path, label_spec: str, against_spec: str | None, study_column: str | None,
-             cluster_column: str | None, n_boot: int, seed: int, with_quality: bool, out_dir: Path) -> None:
+             cluster_column: str | None, by_person: bool, n_boot: int, seed: int, with_quality: bool,
+             out_dir: Path) -> None:
     """AUC with a bootstrap 95 % interval of every score in RESULTS/scores.tsv
     (a folder from `gutbalance analyze`) for --label against --against.
 
@@ -76,6 +81,8 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     DIR/validation_quality.tsv, as a batch-confounding check.
     Scores explain; they do not diagnose.
     """
+    if by_person and cluster_column is None:
+        raise click.BadParameter("needs --cluster, the metadata column naming the person", param_hint="--per-person")
     column, sep, label_text = label_spec.partition("=")
     if not sep or not column.strip() or not _values(label_text):
         raise click.BadParameter("give COLUMN=VALUE[,VALUE]", param_hint="--label")
@@ -108,6 +115,11 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     columns = score_columns(scores)
     keys = [k for k in columns if describe(k).group != QUALITY_GROUP]
     quality_keys = [k for k in columns if describe(k).group == QUALITY_GROUP] if with_quality else []
+    unit, unmatched = "sample", len(scores) - len(matched)
+    if by_person:
+        # each row a person: the bootstrap then resamples people without a cluster column
+        scores, labels, study = per_person(scores[keys + quality_keys], labels, cluster, study)
+        cluster, unit = None, "person"
     table = auc_table(scores[keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
     curves = roc_curves(scores[keys], labels, study=study)
     quality = (auc_table(scores[quality_keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
@@ -119,11 +131,11 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     against_text = ",".join(against_values) if against_values else f"other {column}"
     html = render_validation_report(table, curves, label=f"{column} = {','.join(label_values)}", against=against_text,
                                     study_column=study_column, cluster_column=cluster_column, results=str(results), n_boot=n_boot, level=0.95,
-                                    quality=quality)
+                                    quality=quality, unit=unit)
     write_text_atomic(html, out_dir / "validation.html")
-    n_label, n_against = int(is_label.sum()), int(is_against.sum())
-    click.echo(f"{len(keys)} scores, {n_label} label vs {n_against} against samples "
-               f"({len(scores) - len(matched)} scored samples not in the metadata) -> {out_dir / 'validation.tsv'}",
+    n_label, n_against = int((labels == True).sum()), int((labels == False).sum())  # noqa: E712 (nullable)
+    click.echo(f"{len(keys)} scores, {n_label} label vs {n_against} against {'people' if by_person else 'samples'} "
+               f"({unmatched} scored samples not in the metadata) -> {out_dir / 'validation.tsv'}",
                err=True)
     if quality is not None:
         click.echo(f"{len(quality_keys)} quality columns (a batch-confounding check, not scores) -> "

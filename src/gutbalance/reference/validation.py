@@ -35,7 +35,8 @@ from scipy.stats import rankdata
 
 from ..errors import DataError
 
-__all__ = ["POOLED", "VALIDATION_COLUMNS", "auc", "auc_interval", "auc_table", "roc_curve", "roc_curves", "study_subsets"]
+__all__ = ["POOLED", "VALIDATION_COLUMNS", "auc", "auc_interval", "auc_table", "per_person", "roc_curve", "roc_curves",
+           "study_subsets"]
 
 #: The ``study`` value of the row computed over every study together.
 POOLED = "pooled"
@@ -233,6 +234,49 @@ def auc_table(
                 notes.append(f"{int((~finite).sum())} sample(s) with no value left out")
             rows.append((column, name, value, low, high, n1, n0, "; ".join(notes)))
     return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
+def per_person(
+    scores: pd.DataFrame,
+    labels: pd.Series,
+    person: pd.Series,
+    study: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.Series, pd.Series | None]:
+    """One row per person and group: the median of each score over the
+    person's samples, so that every person counts once in the AUC (repeated
+    samples of a few people otherwise weigh as much as many people).
+
+    A person with samples in both groups (a label that changed over time)
+    gives one row per group, ``"<person> (label)"`` and ``"<person>
+    (against)"``.  Samples without a label or a person are left out; a score
+    a person has no value of is missing for them (the median skips missing
+    samples).  ``study`` must name one study per person and group.
+
+    Returns the aggregated scores, labels and study (``None`` without one),
+    indexed by person.
+    """
+    lab = pd.Series(labels).reindex(scores.index)
+    who = pd.Series(person).reindex(scores.index).astype("string").str.strip()
+    keep = (lab.notna() & who.notna() & (who != "")).to_numpy(dtype=bool)
+    if not keep.any():
+        raise DataError("no labelled sample names a person: check the metadata column given for the person")
+    lab, who = lab[keep].astype(bool), who[keep].astype(str)
+    both = set(who[lab]) & set(who[~lab])
+    unit = pd.Series([f"{w} ({'label' if y else 'against'})" if w in both else w
+                      for w, y in zip(who, lab, strict=True)], index=who.index)
+    values = scores.loc[unit.index].apply(pd.to_numeric, errors="coerce")
+    out = values.groupby(unit, sort=False).median()
+    out_labels = lab.groupby(unit, sort=False).first().reindex(out.index)
+    out_study = None
+    if study is not None:
+        st = pd.Series(study).reindex(unit.index).astype("string")
+        spread = st.groupby(unit, sort=False).nunique(dropna=True)
+        if (spread > 1).any():
+            name = spread.index[spread > 1][0]
+            raise DataError(f"person {name!r} has samples in {int(spread[name])} studies: one person, one study")
+        out_study = st.groupby(unit, sort=False).first().reindex(out.index)
+    out.index.name = "person"
+    return out, out_labels, out_study
 
 
 def study_subsets(labels: pd.Series, study: pd.Series | None = None) -> list[tuple[str, pd.Index]]:

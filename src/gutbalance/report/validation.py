@@ -41,12 +41,15 @@ def render_validation_report(
     headline: Sequence[str] = HEADLINE_SCORES,
     pillars: Sequence[str] = PILLAR_SCORES,
     quality: pd.DataFrame | None = None,
+    unit: str = "sample",
 ) -> str:
     """One self-contained HTML page: the AUC table and ROC curves per study.
 
     ``quality``, when given, is the :func:`~gutbalance.reference.validation.auc_table`
     of the quality columns (coverage, kb_reach, ...), shown apart under its own
     heading as a batch-confounding check, never beside the scores.
+    ``unit`` is what each AUC pair compares: ``sample``, or ``person`` when
+    each person's samples were summarised by their median first.
     """
     studies = list(dict.fromkeys(table["study"]))
     studies = [s for s in studies if s != POOLED] + ([POOLED] if POOLED in studies else [])
@@ -77,6 +80,7 @@ def render_validation_report(
         against=against,
         study_column=study_column,
         cluster_column=cluster_column,
+        unit=unit,
         results=results,
         n_boot=n_boot,
         level=level,
