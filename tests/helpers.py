@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 import gutbalance
+from gutbalance.knowledge import load_knowledge
 from gutbalance.pillars import SHALLOW_PROFILE_WARNING
 from gutbalance.reference import with_percentiles
 from gutbalance.scores import parse_warnings
@@ -159,3 +160,14 @@ def warnings_besides_shallow(text: object) -> list[str]:
     which every small hand-made profile gets (it reports no taxon under the
     index floor; :func:`gutbalance.pillars.shallow_profile_warnings`)."""
     return [w for w in parse_warnings(text) if not w.startswith(SHALLOW_PROFILE_WARNING)]
+
+
+def kb_row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
+    """The one knowledge-base fact of ``taxon`` for ``trait`` (from ``source``
+    when given); fails unless exactly one matches."""
+    table = load_knowledge().facts
+    hits = table[(table["taxon"] == taxon) & (table["trait"] == trait)]
+    if source is not None:
+        hits = hits[hits["source"] == source]
+    assert len(hits) == 1, (taxon, trait, source)
+    return hits.iloc[0]

@@ -16,6 +16,7 @@ import pandas as pd
 from gutbalance.citations import read_data_table
 from gutbalance.knowledge import load_knowledge
 from gutbalance.pillars import PARAMETER_CITATIONS
+from tests.helpers import kb_row
 
 PARAMETERS = Path(__file__).resolve().parents[2] / "src" / "gutbalance" / "pillars" / "data" / "parameters.tsv"
 MAGNUSDOTTIR = "doi:10.3389/fgene.2015.00148"
@@ -26,15 +27,6 @@ def facts() -> pd.DataFrame:
     return load_knowledge().facts
 
 
-def row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
-    table = facts()
-    hits = table[(table["taxon"] == taxon) & (table["trait"] == trait)]
-    if source is not None:
-        hits = hits[hits["source"] == source]
-    assert len(hits) == 1, (taxon, trait, source)
-    return hits.iloc[0]
-
-
 def test_effects_once_copied_from_the_note_are_filled_from_the_abstract():
     for taxon, trait, words in (("Klebsiella pneumoniae", "pathobiont", "genetically susceptible host"),
                                 ("Faecalibacterium prausnitzii", "anti_inflammatory", "TNBS colitis"),
@@ -42,7 +34,7 @@ def test_effects_once_copied_from_the_note_are_filled_from_the_abstract():
                                 ("Lachnospiraceae", "treg_induction", "clusters IV and XIVa"),
                                 ("Oscillospiraceae", "treg_induction", "clusters IV and XIVa"),
                                 ("Ruminococcaceae", "treg_induction", "clusters IV and XIVa")):
-        call = row(taxon, trait)
+        call = kb_row(taxon, trait)
         assert NOT_REREAD not in call["effect"], taxon
         assert "abstract read" in call["effect"], taxon
         assert words in call["effect"], taxon
@@ -51,7 +43,7 @@ def test_effects_once_copied_from_the_note_are_filled_from_the_abstract():
 def test_e_coli_pathobiont_note_says_what_the_oxygen_perspective_shows_and_what_is_assumed():
     # Rigottier-Gois 2013 (abstract): facultative anaerobes, Enterobacteriaceae included, rise in IBD;
     # the pathotype list is not in it.
-    call = row("Escherichia coli", "pathobiont")
+    call = kb_row("Escherichia coli", "pathobiont")
     assert call["source"] == "doi:10.1038/ismej.2013.80"
     assert "facultative anaerobes" in call["note"]
     assert "not in the abstract" in call["note"]
@@ -60,13 +52,13 @@ def test_e_coli_pathobiont_note_says_what_the_oxygen_perspective_shows_and_what_
 
 
 def test_f_prausnitzii_anti_inflammatory_says_one_strain_was_tested():
-    call = row("Faecalibacterium prausnitzii", "anti_inflammatory")
+    call = kb_row("Faecalibacterium prausnitzii", "anti_inflammatory")
     assert "one cultured strain" in call["note"]
     assert "assumed" in call["note"]
 
 
 def test_agathobacter_butyrate_cites_a_review_that_names_its_species_and_no_major():
-    call = row("Agathobacter", "butyrate_producer")
+    call = kb_row("Agathobacter", "butyrate_producer")
     assert call["source"] == "doi:10.1111/j.1574-6968.2009.01514.x"
     assert "Eubacterium rectale" in call["note"]
     assert call["note"].startswith("butyrate-producing genus")
@@ -82,7 +74,7 @@ def test_every_magnusdottir_row_says_its_taxon_was_not_checked():
 
 
 def test_e_coli_menaquinone_cites_a_measurement_instead_of_the_unreached_manual():
-    call = row("Escherichia coli", "menaquinone_synthesis")
+    call = kb_row("Escherichia coli", "menaquinone_synthesis")
     assert call["source"] == "doi:10.1007/BF00422294"
     assert call["evidence"] == "experiment"
     assert call["host"] == "in_vitro"
@@ -91,7 +83,7 @@ def test_e_coli_menaquinone_cites_a_measurement_instead_of_the_unreached_manual(
 
 
 def test_acinetobacter_on_the_who_list_is_an_assumed_enteric_pathogen_value():
-    call = row("Acinetobacter baumannii", "enteric_pathogen", source="doi:10.1016/S1473-3099(17)30753-3")
+    call = kb_row("Acinetobacter baumannii", "enteric_pathogen", source="doi:10.1016/S1473-3099(17)30753-3")
     assert call["value"] == 0.5
     assert "assumed judgement" in call["note"]
 

@@ -8,23 +8,13 @@ docs/knowledge-base.md, "Effects re-read from the sources". One host changed
 
 from __future__ import annotations
 
-import pandas as pd
-
 from gutbalance.knowledge import load_knowledge
 from gutbalance.knowledge.loading import evidence_weights
+from tests.helpers import kb_row
 
 VATANEN = "doi:10.1016/j.cell.2016.04.007"
 GEVERS = "doi:10.1016/j.chom.2014.02.005"
 KIM = "doi:10.1038/s41586-019-1501-z"
-
-
-def row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
-    table = load_knowledge().facts
-    hits = table[(table["taxon"] == taxon) & (table["trait"] == trait)]
-    if source is not None:
-        hits = hits[hits["source"] == source]
-    assert len(hits) == 1, (taxon, trait, source)
-    return hits.iloc[0]
 
 
 def test_no_effect_is_a_copy_of_the_note_or_recalled():
@@ -40,26 +30,26 @@ def test_e_coli_lps_rows_describe_e_coli_not_the_bacteroides_lps_that_silences_i
     for taxon, trait in (("Escherichia coli", "lps_tlr4_agonist"), ("Escherichia coli", "lps_producer"),
                          ("Enterobacteriaceae", "lps_tlr4_agonist"), ("Enterobacterales", "lps_tlr4_agonist"),
                          ("Enterobacterales", "lps_producer")):
-        call = row(taxon, trait, VATANEN)
+        call = kb_row(taxon, trait, VATANEN)
         assert "B. dorei inhibits" not in call["effect"], taxon
         assert "abstract read" in call["effect"], taxon
-    assert "potent innate immune activator" in row("Escherichia coli", "lps_tlr4_agonist", VATANEN)["effect"]
+    assert "potent innate immune activator" in kb_row("Escherichia coli", "lps_tlr4_agonist", VATANEN)["effect"]
 
 
 def test_bacteroidales_families_say_which_one_was_tested():
-    assert "belongs to this family" in row("Bacteroidaceae", "lps_tlr4_agonist", VATANEN)["effect"]
+    assert "belongs to this family" in kb_row("Bacteroidaceae", "lps_tlr4_agonist", VATANEN)["effect"]
     for family in ("Tannerellaceae", "Prevotellaceae"):
-        assert "not tested" in row(family, "lps_tlr4_agonist", VATANEN)["effect"], family
+        assert "not tested" in kb_row(family, "lps_tlr4_agonist", VATANEN)["effect"], family
 
 
 def test_ruminococcus_faecis_lantibiotic_was_shown_in_vitro_only():
     # Kim et al. 2019: R. faecis strains with a similar lantibiotic inhibit VRE
     # in vitro; the mouse experiment was with Blautia producta BPSCSK.
-    call = row("Mediterraneibacter faecis", "colonisation_resistance", KIM)
+    call = kb_row("Mediterraneibacter faecis", "colonisation_resistance", KIM)
     assert call["host"] == "in_vitro"
     assert "BPSCSK" not in call["effect"]
     assert "in vitro" in call["effect"]
-    assert row("Blautia producta", "colonisation_resistance", KIM)["host"] == "mouse"
+    assert kb_row("Blautia producta", "colonisation_resistance", KIM)["host"] == "mouse"
 
 
 def test_the_host_correction_moves_no_weight():
@@ -68,12 +58,12 @@ def test_the_host_correction_moves_no_weight():
 
 
 def test_gnavus_in_spondyloarthritis_tracks_activity_only_with_a_history_of_ibd():
-    call = row("Mediterraneibacter gnavus", "pro_inflammatory", "doi:10.1136/annrheumdis-2016-211064")
+    call = kb_row("Mediterraneibacter gnavus", "pro_inflammatory", "doi:10.1136/annrheumdis-2016-211064")
     assert "history of IBD" in call["effect"]
 
 
 def test_gevers_families_carry_the_whole_axis_and_where_it_was_seen():
     for family in ("Enterobacterales", "Pasteurellaceae", "Veillonellaceae", "Fusobacteriaceae"):
-        effect = row(family, "pro_inflammatory", GEVERS)["effect"]
+        effect = kb_row(family, "pro_inflammatory", GEVERS)["effect"]
         assert "rectal mucosa" in effect, family
         assert "Erysipelotrichales" in effect, family
