@@ -403,10 +403,12 @@ def build_table(cohort):
     if (estimated != "").any():
         for entry, name in zip(about, estimated.tolist(), strict=True):
             entry[ESTIMATED_KEY] = str(name)
-    if "database" in cohort.samples:
-        for entry, database in zip(about, cohort.samples["database"].fillna("").astype(str), strict=True):
-            if database:
-                entry[DATABASE_KEY] = database
+    databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else None
+    if databases is not None and (databases != "").any():
+        # Every sample has the key ("" where its profile named none): BIOM
+        # wants the same metadata categories for all samples.
+        for entry, database in zip(about, databases, strict=True):
+            entry[DATABASE_KEY] = database
     return Table(
         matrix,
         ids,
