@@ -21,7 +21,8 @@ from gutbalance.io import biom_table
 from gutbalance.io.formats import biom as biom_format
 from gutbalance.io.registry import get_format
 from gutbalance.io.source import Source
-from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, species_abundances
+from gutbalance.reference import with_percentiles
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, metaphlan_text, species_abundances
 
 LINEAGES = [
     ["k__Bacteria", "p__Firmicutes", "c__Clostridia", "o__Clostridiales", "f__Ruminococcaceae", "g__Faecalibacterium", "s__prausnitzii"],
@@ -388,3 +389,31 @@ def test_an_hdf5_table_stored_as_integers_holds_counts():
             f.create_dataset(f"{axis}/matrix/data", data=values.astype(np.int64))
     profiles = biom_format.read(Source(Path("int.biom"), buffer.getvalue()))
     assert [p.counts for p in profiles] == [[60.0, 40.0], [40.0, 60.0]]
+
+
+@pytest.mark.parametrize("name", ["table.biom", "table.json", "table.qza"])
+def test_a_converted_profile_keeps_its_database_and_percentiles(tmp_path, name):
+    """A MetaPhlAn 3 cohort converted to BIOM or QIIME 2 lost its database
+    (found converting the 44 kefir profiles, 2026-11-28): read back as a table
+    of unknown profiler, every sample lost its 19 percentiles and got "percentiles
+    not comparable" in place of the MetaPhlAn version caveat."""
+    profile = tmp_path / "S1.txt"
+    profile.write_text(metaphlan_text(SMALL_COMMUNITY), encoding="utf-8")
+    cohort = gutbalance.read([profile])
+    database = cohort.samples["database"].iloc[0]
+    assert database.startswith("mpa_v3")
+    gutbalance.write(cohort, tmp_path / name)
+    again = gutbalance.read([tmp_path / name])
+    assert list(again.samples["database"]) == [database]
+    before = with_percentiles(gutbalance.score(cohort), cohort)
+    after = with_percentiles(gutbalance.score(again), again)
+    assert before.loc["S1", "warnings"] == after.loc["S1", "warnings"]
+    assert before.loc["S1", "immune_support_percentile"] == pytest.approx(after.loc["S1", "immune_support_percentile"])
+    assert not np.isnan(after.loc["S1", "immune_support_percentile"])
+
+
+def test_a_table_from_elsewhere_names_no_database(tmp_path):
+    cohort = make_cohort({"S1": SMALL_COMMUNITY})
+    gutbalance.write(cohort, tmp_path / "table.biom")
+    about = Table.from_hdf5(h5py.File(tmp_path / "table.biom", "r")).metadata(axis="sample")[0]
+    assert biom_table.DATABASE_KEY not in about

@@ -14,7 +14,8 @@ from gutbalance.errors import FormatError, GutBalanceError
 from gutbalance.io.formats import table
 from gutbalance.io.registry import get_format, sniff
 from gutbalance.io.source import Source
-from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, species_abundances
+from gutbalance.reference import with_percentiles
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, make_cohort, metaphlan_text, species_abundances
 
 #: These tables are whole percentages (30 + 50 + 20), which a table that says
 #: nothing else reads as percentages with a warning that they may be 100 reads
@@ -373,3 +374,28 @@ def test_whole_numbers_heading_the_columns_of_a_headed_table_are_sample_ids(tmp_
     text = "#OTU ID\t1001\t1002\ng__Bacteroides\t30\t10\ng__Blautia\t70\t90\n"
     cohort = gutbalance.read(_write(tmp_path, "ids.tsv", text))
     assert cohort.sample_names == ["1001", "1002"]
+
+
+def test_the_long_table_keeps_each_samples_database(tmp_path):
+    """A MetaPhlAn cohort written as the long CSV came back of unknown
+    profiler (found converting 527 MetAML profiles, 2026-11-28): 523 samples
+    lost their percentiles.  The ``profiler_database`` column keeps it."""
+    profile = tmp_path / "S1.txt"
+    profile.write_text(metaphlan_text(SMALL_COMMUNITY, db="mpa_v20_m200"), encoding="utf-8")
+    cohort = gutbalance.read([profile])
+    gutbalance.write(cohort, tmp_path / "long.csv")
+    assert (tmp_path / "long.csv").read_text(encoding="utf-8").splitlines()[0].endswith(",profiler_database")
+    again = gutbalance.read([tmp_path / "long.csv"])
+    assert list(again.samples["database"]) == ["mpa_v20_m200"]
+    before = with_percentiles(gutbalance.score(cohort), cohort)
+    after = with_percentiles(gutbalance.score(again), again)
+    assert not np.isnan(after.loc["S1", "immune_support_percentile"])
+    assert after.loc["S1", "immune_support_percentile"] == pytest.approx(before.loc["S1", "immune_support_percentile"])
+
+
+def test_a_long_table_naming_two_databases_for_one_sample_is_refused(tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text("sample,lineage,clade_abundance,profiler_database\n"
+                    "S1,k__Bacteria,1.0,mpa_v20_m200\nS1,k__Bacteria|p__Bacillota,1.0,mpa_v30\n", encoding="utf-8")
+    with pytest.raises(FormatError, match=r"line 3.*profiler_database|profiler_database.*line 3|database 'mpa_v20_m200'"):
+        gutbalance.read([path])

@@ -85,6 +85,11 @@ _TAXONOMY_KEYS = ("taxonomy", "Taxonomy", "taxon", "Taxon", "lineage", "Lineage"
 #: or ``fraction``), and whose estimated reads they replace (a format name).
 UNIT_KEY = "abundance_unit"
 ESTIMATED_KEY = "counts_estimated_by"
+#: ... and the profiler database the sample's profile named (MetaPhlAn's
+#: ``mpa_v31_CHOCOPhlAn_201901``, ``motus``), so that a table converted from a
+#: profile keeps the profiler family its percentiles and caveats depend on
+#: (:func:`gutbalance.reference.comparability.profiler_family`).
+DATABASE_KEY = "profiler_database"
 _KIND_OF_UNIT = {"reads": "counts", "fraction": "fraction"}
 #: BIOM 1.0's declared type of the matrix values (biom-format parses an
 #: ``int`` table into floats and forgets it, so the text is asked).
@@ -288,6 +293,8 @@ def profiles_from_table(
         for profile, about in zip(profiles, sample_metadata, strict=True):
             if about and about.get(ESTIMATED_KEY) and profile.counts is None:
                 profile.counts_estimated_by = str(about[ESTIMATED_KEY])
+            if about and about.get(DATABASE_KEY) and not profile.database:
+                profile.database = str(about[DATABASE_KEY])
     return profiles
 
 
@@ -396,6 +403,12 @@ def build_table(cohort):
     if (estimated != "").any():
         for entry, name in zip(about, estimated.tolist(), strict=True):
             entry[ESTIMATED_KEY] = str(name)
+    databases = cohort.samples["database"].fillna("").astype(str) if "database" in cohort.samples else None
+    if databases is not None and (databases != "").any():
+        # Every sample has the key ("" where its profile named none): BIOM
+        # wants the same metadata categories for all samples.
+        for entry, database in zip(about, databases, strict=True):
+            entry[DATABASE_KEY] = database
     return Table(
         matrix,
         ids,

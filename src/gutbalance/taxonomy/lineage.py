@@ -226,6 +226,30 @@ def _binomial(parents: list[Taxon], name: str) -> str:
     return f"{genus.original.replace(' ', '_')}_{name}"
 
 
+def lineage_to_write(text: str) -> str:
+    """``text`` (a lineage the MetaPhlAn way) as a writer must write it for
+    :func:`parse_lineage` to read back the same taxa.
+
+    A species placed without a genus (MetaPhlAn 2's ``g__Clostridiales_noname|
+    s__Bacteroides_pectinophilus`` is placed under its order, the placeholder
+    naming no genus) would come back under the genus its binomial names
+    (``g__Bacteroides``), a second ``g__Bacteroides`` beside the real one; an
+    empty ``g__`` slot says the genus is not known, so none is guessed.
+
+    >>> lineage_to_write("k__Bacteria|o__Clostridiales|s__Bacteroides_pectinophilus")
+    'k__Bacteria|o__Clostridiales|g__|s__Bacteroides_pectinophilus'
+    >>> lineage_to_write("k__Bacteria|g__Blautia|s__Blautia_obeum")
+    'k__Bacteria|g__Blautia|s__Blautia_obeum'
+    """
+    parts = text.split("|")
+    at = next((i for i, part in enumerate(parts) if part.startswith("s__")), None)
+    if at is None or any(part.startswith("g__") for part in parts):
+        return text
+    if not any(t.rank == "genus" for t in parse_lineage(text)):
+        return text
+    return "|".join([*parts[:at], "g__", *parts[at:]])
+
+
 def lineage_string(taxa: tuple[Taxon, ...], *, original: bool = False, sep: str = "|") -> str:
     """Write a lineage the MetaPhlAn way (``k__Bacteria|p__Bacillota``)."""
     if original:

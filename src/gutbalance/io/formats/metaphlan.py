@@ -48,7 +48,7 @@ from ...atomic import write_text_atomic
 from ...clade_nesting import NESTING_TOLERANCE, leaf_name, nesting_warnings
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, TaxonomyError
-from ...taxonomy import RANK_INDEX, parse_lineage
+from ...taxonomy import RANK_INDEX, lineage_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
 from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path
@@ -934,6 +934,24 @@ def _order(cohort, row: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.lexsort((-values, depth))
 
 
+def _lineages_to_write(cohort) -> np.ndarray:
+    """Each taxon's lineage as written, so that reading it back gives the
+    same lineage (:func:`gutbalance.taxonomy.lineage_to_write`)."""
+    return np.array([lineage_to_write(str(text)) for text in cohort.taxa["lineage"]], dtype=object)
+
+
+def _merged_database(cohort) -> str:
+    """The database line of a merged table: the samples' database when they
+    all name the same one (``mpa_v30_CHOCOPhlAn_201901``), which the reader
+    and the percentiles' version caveat rely on; else none known."""
+    databases = {str(db or "") for db in cohort.samples["database"]} if "database" in cohort.samples else {""}
+    if len(databases) == 1:
+        (database,) = databases
+        if database.startswith("mpa_") or database.startswith("v") and "CHOCOPhlAn" in database:
+            return database
+    return "mpa_written_by_gutbalance"
+
+
 def metaphlan_lines(cohort, i: int) -> list[str]:
     """One sample as a MetaPhlAn 3 profile (percentages, full precision)."""
     sample = cohort.samples.iloc[i]
@@ -950,7 +968,7 @@ def metaphlan_lines(cohort, i: int) -> list[str]:
     start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
     cols = cohort.X.indices[start:end]
     vals = cohort.X.data[start:end]
-    lineage = cohort.taxa["lineage"].to_numpy()
+    lineage = _lineages_to_write(cohort)
     taxid = cohort.taxa["taxid"].to_numpy()
     for k in _order(cohort, cols, vals):
         if vals[k] > 0:
@@ -961,11 +979,11 @@ def metaphlan_lines(cohort, i: int) -> list[str]:
 def metaphlan_merged_lines(cohort) -> list[str]:
     """All samples as one merged MetaPhlAn table."""
     X = cohort.X.tocsc()
-    lineage = cohort.taxa["lineage"].to_numpy()
+    lineage = _lineages_to_write(cohort)
     depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()
-    order = np.lexsort((lineage, depth))
+    order = np.lexsort((cohort.taxa["lineage"].to_numpy(), depth))
     dense_unknown = 100.0 * cohort.samples["unassigned"].to_numpy(dtype=float)
-    out = ["#mpa_written_by_gutbalance", "clade_name\t" + "\t".join(cohort.sample_names)]
+    out = [f"#{_merged_database(cohort)}", "clade_name\t" + "\t".join(cohort.sample_names)]
     if (dense_unknown > 0).any():
         out.append("UNKNOWN\t" + "\t".join(repr(float(v)) for v in dense_unknown))
     for j in order:

@@ -15,10 +15,13 @@ What is accepted
 ``taxonomy``, ``clade_name``, ``species``, ``feature`` ...) and a value column
 (``abundance``, ``relative_abundance``, ``percent`` ... and/or ``counts``,
 ``reads``).  This is what :func:`write` produces:
-``sample,lineage,clade_abundance[,clade_counts][,counts_estimated_by]``, the
-last column naming, for a sample whose reads a profiler estimated (MetaPhlAn,
+``sample,lineage,clade_abundance[,clade_counts][,counts_estimated_by][,profiler_database]``,
+``counts_estimated_by`` naming, for a sample whose reads a profiler estimated (MetaPhlAn,
 Bracken, mOTUs), the format whose estimates they were: its relative
-abundances are written instead, and the reason Chao1 is missing is kept.
+abundances are written instead, and the reason Chao1 is missing is kept;
+``profiler_database`` the database the sample's profile named
+(``mpa_v31_CHOCOPhlAn_201901``), which its percentiles and their caveats
+depend on.
 
 Taxa are written as lineages the Greengenes (``k__A; p__B``), SILVA/GTDB
 (``d__A;p__B``), MetaPhlAn (``k__A|p__B``) or plain (``Bacteria;Firmicutes``)
@@ -440,6 +443,8 @@ def _read_long(
     v_col, c_col = columns.get("value"), columns.get("counts")
     e_col = columns.get("estimated_by")
     estimated_by: dict[str, str] = {}
+    d_col = columns.get("database")
+    databases: dict[str, str] = {}
     rank = standard_rank(_header_key(header[t_col]))
     samples: dict[str, int] = {}
     taxa: dict[str, int] = {}
@@ -454,13 +459,13 @@ def _read_long(
         if not sample:
             raise FormatError("empty sample name", path=path, line=line, field=header[s_col])
         j = samples.setdefault(sample, len(samples))
-        if e_col is not None:
-            by = record[e_col].strip()
-            if estimated_by.setdefault(sample, by) != by:
-                raise FormatError(
-                    f"sample {sample!r} is said to have reads estimated by {estimated_by[sample]!r} and by {by!r}",
-                    path=path, line=line, field=header[e_col],
-                )
+        for column, said, what, again in ((d_col, databases, "to come from database", "from"),
+                                          (e_col, estimated_by, "to have reads estimated by", "by")):
+            if column is not None:
+                value = record[column].strip()
+                if said.setdefault(sample, value) != value:
+                    raise FormatError(f"sample {sample!r} is said {what} {said[sample]!r} and {again} {value!r}",
+                                      path=path, line=line, field=header[column])
         if name not in taxa:
             taxa[name] = len(taxa)
             taxa_lines.append(line)
@@ -496,6 +501,7 @@ def _read_long(
     for profile in profiles:
         if profile.counts is None:  # estimates are never read as counts
             profile.counts_estimated_by = estimated_by.get(profile.sample, "")
+        profile.database = databases.get(profile.sample, "")
     return profiles
 
 
@@ -513,6 +519,8 @@ def _long_columns(header: list[str]) -> dict[str, int] | None:
             found["counts"] = i
         elif key == "counts_estimated_by" and "estimated_by" not in found:
             found["estimated_by"] = i
+        elif key == "profiler_database" and "database" not in found:
+            found["database"] = i
     if "sample" in found and "taxon" in found and ("value" in found or "counts" in found):
         return found
     return None
@@ -795,7 +803,9 @@ def long_rows(cohort) -> list[list[str]]:
     reader takes them as given) and an ``UNKNOWN`` row for the unassigned
     share, values at full precision; and ``counts_estimated_by`` on every
     row when a sample's reads were a profiler's estimates (the format's name,
-    "" for the other samples), whose relative abundances are written instead."""
+    "" for the other samples), whose relative abundances are written instead;
+    ``profiler_database`` on every row when a sample's profile named its
+    database ("" for the other samples)."""
     X = cohort.X.tocsr()
     counts = cohort.counts.tocsr() if writes_counts(cohort) else None  # never a profiler's estimates
     lineage = cohort.taxa["lineage"].to_numpy()
@@ -804,10 +814,15 @@ def long_rows(cohort) -> list[list[str]]:
     carry = bool((estimated != "").any())
     if carry:
         header.append("counts_estimated_by")
+    databases = (cohort.samples["database"].fillna("").astype(str).to_numpy() if "database" in cohort.samples
+                 else np.full(cohort.n_samples, "", dtype=object))
+    named = bool((databases != "").any())
+    if named:
+        header.append("profiler_database")
     out = [header]
     unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
     for i, sample in enumerate(cohort.sample_names):
-        tail = [str(estimated[i])] if carry else []
+        tail = ([str(estimated[i])] if carry else []) + ([str(databases[i])] if named else [])
         if unassigned[i] > 0:
             row = [sample, "UNKNOWN", repr(float(unassigned[i]))]
             if counts is not None:

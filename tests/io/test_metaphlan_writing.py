@@ -1,0 +1,113 @@
+"""A merged MetaPhlAn table written by gutbalance reads back to the profiles it was written from.
+
+Found by converting 527 real MetaPhlAn 2 profiles of MetAML's table (SegataLab/metaml) to a
+merged table and analysing it again (docs/tried-on-public-data.md, 2026-11-28): the
+database line was lost (so MetaPhlAn 3 samples lost their percentiles' version caveat), and
+a species placed under its order (MetaPhlAn 2's ``g__Clostridiales_noname|
+s__Bacteroides_pectinophilus``) was written without a genus, read back under a guessed
+``g__Bacteroides`` beside the real one, and the real genus row was set aside as a clade
+written twice: pillars moved by up to 8e-6 points.
+"""
+
+import numpy as np
+import pytest
+
+import gutbalance
+from gutbalance.taxonomy import lineage_to_write, parse_lineage
+
+BACTEROIDETES = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides"
+CLOSTRIDIALES = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales"
+NONAME = f"{CLOSTRIDIALES}|f__Clostridiales_noname|g__Clostridiales_noname"
+# A MetaPhlAn 2 profile as MetaPhlAn writes it: every clade rounded on its own,
+# so g__Bacteroides is 1e-5 % above the sum of its species.
+METAPHLAN2 = {
+    "k__Bacteria": 100.0,
+    "k__Bacteria|p__Bacteroidetes": 60.00001,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia": 60.00001,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales": 60.00001,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae": 60.00001,
+    BACTEROIDETES: 60.00001,
+    f"{BACTEROIDETES}|s__Bacteroides_uniformis": 35.0,
+    f"{BACTEROIDETES}|s__Bacteroides_dorei": 25.0,
+    "k__Bacteria|p__Firmicutes": 39.99999,
+    "k__Bacteria|p__Firmicutes|c__Clostridia": 39.99999,
+    CLOSTRIDIALES: 39.99999,
+    f"{CLOSTRIDIALES}|f__Ruminococcaceae": 30.0,
+    f"{CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium": 30.0,
+    f"{CLOSTRIDIALES}|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii": 30.0,
+    f"{CLOSTRIDIALES}|f__Clostridiales_noname": 9.99999,
+    NONAME: 9.99999,
+    f"{NONAME}|s__Bacteroides_pectinophilus": 9.99999,
+}
+
+
+def _merged(path, database: str, samples: dict[str, dict[str, float]]):
+    clades = list(next(iter(samples.values())))
+    lines = [f"#{database}", "clade_name\t" + "\t".join(samples)]
+    lines += [clade + "\t" + "\t".join(repr(s[clade]) for s in samples.values()) for clade in clades]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _clade(cohort: gutbalance.Cohort, taxon: str) -> np.ndarray:
+    return cohort.X[:, list(cohort.taxa.index).index(taxon)].toarray().ravel()
+
+
+@pytest.fixture
+def metaphlan2(tmp_path):
+    return gutbalance.read([_merged(tmp_path / "mpa2.tsv", "mpa_v20_m200", {"S1": METAPHLAN2, "S2": METAPHLAN2})])
+
+
+def test_a_species_without_genus_is_written_with_an_empty_genus_slot(metaphlan2, tmp_path):
+    written = tmp_path / "out.tsv"
+    gutbalance.write(metaphlan2, written)
+    rows = [line.split("\t")[0] for line in written.read_text(encoding="utf-8").splitlines()]
+    assert f"{CLOSTRIDIALES}|g__|s__Bacteroides_pectinophilus".replace("Firmicutes", "Bacillota") in rows
+    # No second g__Bacteroides: every row naming that genus is the real one.
+    assert all("p__Bacteroidota" in row for row in rows if "g__Bacteroides" in row)
+
+
+def test_the_merged_table_reads_back_to_the_same_clades_and_scores(metaphlan2, tmp_path):
+    written = tmp_path / "out.tsv"
+    gutbalance.write(metaphlan2, written)
+    again = gutbalance.read([written])
+    assert list(again.taxa.index) == list(metaphlan2.taxa.index)
+    # The genus row of the file (60.00001 %), not the sum of its species (60 %).
+    assert _clade(metaphlan2, "g__Bacteroides") == pytest.approx([0.6000001] * 2, abs=1e-15)
+    assert _clade(again, "g__Bacteroides") == pytest.approx(_clade(metaphlan2, "g__Bacteroides"), abs=1e-15)
+    np.testing.assert_allclose(again.X.toarray(), metaphlan2.X.toarray(), rtol=0, atol=1e-15)
+    before, after = gutbalance.score(metaphlan2), gutbalance.score(again)
+    numbers = before.select_dtypes("number").columns
+    np.testing.assert_allclose(after[numbers].to_numpy(float), before[numbers].to_numpy(float), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("database", ["mpa_v20_m200", "mpa_v31_CHOCOPhlAn_201901", "mpa_vJan21_CHOCOPhlAnSGB_202103"])
+def test_the_merged_table_keeps_the_database_line(tmp_path, database):
+    cohort = gutbalance.read([_merged(tmp_path / "in.tsv", database, {"S1": METAPHLAN2})])
+    written = tmp_path / "out.tsv"
+    gutbalance.write(cohort, written)
+    assert written.read_text(encoding="utf-8").splitlines()[0] == f"#{database}"
+    assert list(gutbalance.read([written]).samples["database"]) == [database]
+
+
+def test_samples_of_two_databases_name_none(tmp_path):
+    one = gutbalance.read([_merged(tmp_path / "a.tsv", "mpa_v20_m200", {"S1": METAPHLAN2})])
+    two = gutbalance.read([_merged(tmp_path / "b.tsv", "mpa_v31_CHOCOPhlAn_201901", {"S2": METAPHLAN2})])
+    both = gutbalance.read([tmp_path / "a.tsv", tmp_path / "b.tsv"])
+    assert set(both.samples["database"]) == {one.samples["database"].iloc[0], two.samples["database"].iloc[0]}
+    written = tmp_path / "out.tsv"
+    gutbalance.write(both, written)
+    assert written.read_text(encoding="utf-8").splitlines()[0] == "#mpa_written_by_gutbalance"
+
+
+def test_lineage_to_write_reads_back_to_the_same_taxa():
+    for text in (
+        "k__Bacteria|p__Bacillota|c__Clostridia|o__Clostridiales|s__Bacteroides_pectinophilus",
+        "k__Bacteria|p__Bacillota|c__Clostridia|o__Clostridiales|s__Bacteroides_pectinophilus|t__GCF_000155855",
+        "k__Bacteria|p__Bacteroidota|g__Bacteroides|s__Bacteroides_dorei",
+        "k__Bacteria|p__Bacillota",
+        "k__Viruses|s__Escherichia_virus_Lambda",
+    ):
+        written = lineage_to_write(text)
+        kept = [t for t in parse_lineage(text) if t.rank != "genus" or f"g__{t.original}" in text]
+        assert [t.id for t in parse_lineage(written)] == [t.id for t in kept]
