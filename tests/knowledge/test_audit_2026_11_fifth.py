@@ -52,11 +52,19 @@ def test_coprococcus_butyrate_cites_a_review_that_names_the_genus_and_no_major()
 
 
 def test_vatanen_lps_effects_are_filled_from_the_abstract():
-    for taxon in ("Prevotellaceae", "Escherichia coli", "Enterobacteriaceae"):
-        call = row(taxon, "lps_tlr4_agonist")
-        assert call["source"] == VATANEN
-        assert NOT_REREAD not in call["effect"], taxon
-        assert "abstract read" in call["effect"], taxon
+    rows = facts()[facts()["source"] == VATANEN]
+    assert {"Prevotellaceae", "Escherichia coli", "Enterobacteriaceae", "Enterobacterales"} <= set(rows["taxon"])
+    for _, call in rows.iterrows():
+        if call["trait"] == "lps_tlr4_agonist" or NOT_REREAD in call["effect"]:
+            assert NOT_REREAD not in call["effect"], (call["taxon"], call["trait"])
+            assert "abstract read" in call["effect"], (call["taxon"], call["trait"])
+
+
+def test_vatanen_acylation_words_are_marked_wherever_they_stand():
+    rows = facts()[facts()["source"] == VATANEN]
+    acylation = rows[rows["note"].str.contains("acylat")]
+    assert len(acylation) >= 5
+    assert acylation["note"].str.contains("not in the abstract").all(), acylation["taxon"].tolist()
 
 
 def test_e_coli_lps_effect_is_about_e_coli_lps_not_b_dorei():
