@@ -20,7 +20,8 @@ drawn row can be found again in the file at the commit the audit names.
 
 The audit of issue 12 (second round) used the defaults; the third round drew
 ``--seed 20261128 -n 20``, the fourth ``--seed 20261129 -n 20 --derived 4
---parameters 3``.  Their tables are in docs/knowledge-base.md
+--parameters 3``, the fifth ``--seed 20261130 -n 20 --derived 5 --parameters 3``
+(rows audited before were skipped by hand, by taxon and trait).  Their tables are in docs/knowledge-base.md
 ("Audits of the curated rows").
 """
 

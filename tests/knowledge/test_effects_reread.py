@@ -37,7 +37,7 @@ def test_e_coli_lps_rows_describe_e_coli_not_the_bacteroides_lps_that_silences_i
 
 
 def test_bacteroidales_families_say_which_one_was_tested():
-    assert "belongs to this family" in kb_row("Bacteroidaceae", "lps_tlr4_agonist", VATANEN)["effect"]
+    assert "Bacteroides LPS tested" in kb_row("Bacteroidaceae", "lps_tlr4_agonist", VATANEN)["effect"]
     for family in ("Tannerellaceae", "Prevotellaceae"):
         assert "not tested" in kb_row(family, "lps_tlr4_agonist", VATANEN)["effect"], family
 
