@@ -1,4 +1,4 @@
-"""Reading and writing users, samples, login sessions and throttle counters.
+"""Reading and writing users, samples, login sessions, throttle counters and the audit log.
 Every function takes the session and keyword arguments only; every sample
 query is scoped by its owner, so a sample of another user is simply not found."""
 

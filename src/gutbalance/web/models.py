@@ -1,4 +1,4 @@
-"""The tables: users, their samples, their login sessions and the shared
+"""The tables: users, their samples, their login sessions, their audit log and the shared
 throttle counters (SQLAlchemy 2 declarative models).
 
 A sample keeps what is needed to show it (its scores, as JSON so that new
