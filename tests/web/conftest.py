@@ -53,6 +53,8 @@ def database_url(request, tmp_path: Path) -> str:
                 conn.execute(text("DELETE FROM throttles"))
             if conn.execute(text("SELECT to_regclass('jobs')")).scalar() is not None:
                 conn.execute(text("DELETE FROM jobs"))
+            if conn.execute(text("SELECT to_regclass('audit_events')")).scalar() is not None:
+                conn.execute(text("DELETE FROM audit_events"))
             conn.execute(text("DELETE FROM users"))
     engine.dispose()
     return url

@@ -415,7 +415,7 @@ def test_a_phone_never_wraps_a_table_cell_letter_by_letter(server, page, tmp_pat
     """At 375 px, no word of a table cell is split over lines on the pages a
     clinic uses (the upload's, the list, a sample, its report, the subject
     and its timeline), and no page is wider than the screen: a table too wide
-    scrolls in its own box.  Before, the sample page's "What it measures"
+    scrolls in its own box (the account's activity table too).  Before, the sample page's "What it measures"
     column was 37 px wide (a word a letter a line, the page 59,000 px long),
     and the list's, the upload page's and the report's dates and names broke
     mid-word."""
@@ -435,7 +435,9 @@ def test_a_phone_never_wraps_a_table_cell_letter_by_letter(server, page, tmp_pat
     page.get_by_text("could not be read and was left out").wait_for(timeout=120_000)
     sample = page.get_by_role("link", name="Subj001_time1_S1", exact=True).get_attribute("href")
     pages = {"upload": page.url, "samples": f"{server}/samples", "sample": server + sample, "report": f"{server}{sample}/report",
-             "subject": f"{server}/subject?name=P-0001+Maria+Example", "timeline": f"{server}/subject/timeline?name=P-0001+Maria+Example"}
+             "subject": f"{server}/subject?name=P-0001+Maria+Example", "timeline": f"{server}/subject/timeline?name=P-0001+Maria+Example",
+             # last: its activity table lists the views and the upload above
+             "account": f"{server}/account"}
     for name, url in pages.items():
         assert page.goto(url).status == 200, name
         measured = page.evaluate(SPLIT_WORDS)

@@ -1,4 +1,4 @@
-"""Reading and writing users, samples, login sessions and throttle counters.
+"""Reading and writing users, samples, login sessions, throttle counters and the audit log.
 Every function takes the session and keyword arguments only; every sample
 query is scoped by its owner, so a sample of another user is simply not found."""
 
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer, joinedload
 from ..errors import UnrecognizedFormatError
 from ..io.registry import get_format
 from . import ingest
-from .models import AuthSession, Job, Sample, Throttle, User, utcnow
+from .models import AuditEvent, AuthSession, Job, Sample, Throttle, User, utcnow
 
 #: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
 #: (see :func:`gutbalance.web.db.session_factory`).
@@ -55,6 +55,7 @@ def delete_user(session: Session, *, user: User) -> None:
     """Delete the user and, explicitly, every sample they hold (not relying on
     the database honouring ON DELETE CASCADE)."""
     session.execute(delete(Sample).where(Sample.owner_id == user.id))
+    session.execute(delete(AuditEvent).where(AuditEvent.owner_id == user.id))
     session.execute(delete(Job).where(Job.owner_id == user.id))
     session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
     session.execute(delete(User).where(User.id == user.id))
@@ -102,6 +103,7 @@ def add_scored_samples(
         session.add(sample)
         session.flush()
         ids.append(sample.id)
+        record_sample_event(session, sample=sample, action=UPLOAD, via="worker", detail=filename or item.source_file)
     return ids
 
 
@@ -248,11 +250,54 @@ def correct_sample(session: Session, sample: Sample, *, subject: str | None, col
     return sample
 
 
-def delete_sample(session: Session, *, owner: User, sample_id: str) -> bool:
-    """Delete the owner's sample with this id; whether there was one."""
+def delete_sample(session: Session, *, owner: User, sample_id: str, via: str) -> bool:
+    """Delete the owner's sample with this id, recording the deletion in the
+    audit log (``via``: ``page`` or ``api``); whether there was one."""
+    name = session.scalar(select(Sample.name).where(Sample.id == sample_id, Sample.owner_id == owner.id))
+    if name is None:
+        return False
     result = session.execute(delete(Sample).where(Sample.id == sample_id, Sample.owner_id == owner.id))
     session.info[FORGET_DELETED] = True
-    return affected_rows(result) > 0
+    if affected_rows(result) == 0:
+        return False
+    record_event(session, owner_id=owner.id, action=DELETE, via=via, sample_id=sample_id, sample_name=name)
+    return True
+
+
+# --- the audit log -------------------------------------------------------------
+
+#: The actions the audit log records.
+UPLOAD, VIEW, DOWNLOAD, CORRECT, DELETE = "upload", "view", "download", "correct", "delete"
+
+
+def record_event(
+    session: Session, *, owner_id: str, action: str, via: str, sample_id: str | None = None, sample_name: str = "", detail: str = ""
+) -> None:
+    """Add one event to the owner's audit log; the caller commits (with the
+    change it records, or right away for a view or download)."""
+    session.add(AuditEvent(owner_id=owner_id, action=action, via=via, sample_id=sample_id, sample_name=sample_name[:255], detail=detail[:255]))
+
+
+def counted(n: int) -> str:
+    """``1 sample``, ``2 samples``: how many samples a download of several held."""
+    return f"{n} sample{'' if n == 1 else 's'}"
+
+
+def record_sample_event(session: Session, *, sample: Sample, action: str, via: str, detail: str = "") -> None:
+    """:func:`record_event` for one sample, named by its id and name."""
+    record_event(session, owner_id=sample.owner_id, action=action, via=via, sample_id=sample.id, sample_name=sample.name, detail=detail)
+
+
+def list_events(session: Session, *, owner: User, limit: int, offset: int = 0) -> list[AuditEvent]:
+    """A page of the owner's audit log, newest first."""
+    query = (select(AuditEvent).where(AuditEvent.owner_id == owner.id)
+             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
+    return list(session.scalars(query))
+
+
+def count_events(session: Session, *, owner: User) -> int:
+    """How many events the owner's audit log holds."""
+    return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.owner_id == owner.id)) or 0
 
 
 # --- login sessions ------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The tables: users, their samples, their login sessions and the shared
+"""The tables: users, their samples, their login sessions, their audit log and the shared
 throttle counters (SQLAlchemy 2 declarative models).
 
 A sample keeps what is needed to show it (its scores, as JSON so that new
@@ -165,3 +165,29 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """One thing done with an account's samples: an upload that stored a
+    sample, a sample viewed, a download, a correction, a deletion; who did it
+    (the account, through a browser page or an API token) and when.
+
+    The sample is named by its id and name as they were, not by a foreign
+    key: the event of a deletion outlives the sample.  The events go with the
+    account when it is deleted (see :func:`gutbalance.web.crud.delete_user`)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_owner_at", "owner_id", "at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    owner_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: upload, view, download, correct or delete.
+    action: Mapped[str] = mapped_column(String(16))
+    #: How: ``page`` (a logged-in browser) or ``api`` (a bearer token); ``worker`` for an upload's samples stored.
+    via: Mapped[str] = mapped_column(String(16))
+    #: The sample's id and name when it happened (NULL id: all the account's samples at once, an export).
+    sample_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sample_name: Mapped[str] = mapped_column(String(255), default="")
+    #: What was seen or downloaded (``report``, ``scores.tsv``, ``export.zip``) or the uploaded file's name.
+    detail: Mapped[str] = mapped_column(String(255), default="")

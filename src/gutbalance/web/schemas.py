@@ -62,6 +62,23 @@ class UserOut(BaseModel):
     created_at: UtcDatetime
 
 
+class AuditEventOut(BaseModel):
+    """One entry of the account's audit log: when, what was done (``upload``,
+    ``view``, ``download``, ``correct``, ``delete``), how (``page``: a
+    logged-in browser, ``api``: a token, ``worker``: an upload's samples
+    stored), which sample (its id and name then; ``sample_id`` null for a
+    download of all the samples at once) and what was seen or downloaded."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    at: UtcDatetime
+    action: str
+    via: str
+    sample_id: str | None
+    sample_name: str
+    detail: str
+
+
 class Token(BaseModel):
     """A bearer token for the API and how many seconds it is valid."""
 

@@ -83,12 +83,13 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
 
 
 def correct_sample(
-    session: Session, *, owner: User, sample_id: str, subject: str | None, collected: str | None, keep: Collection[str] = ()
+    session: Session, *, owner: User, sample_id: str, subject: str | None, collected: str | None, via: str, keep: Collection[str] = ()
 ) -> Sample | None:
     """Correct the subject and collection date of the owner's sample, read
     and checked as the upload's fields are (:func:`parse_upload_fields`;
     empty clears), those named in ``keep`` left as they are; None when
-    there is no such sample of the owner's (see :func:`crud.correct_sample`)."""
+    there is no such sample of the owner's (see :func:`crud.correct_sample`).
+    The correction goes into the audit log (``via``: ``page`` or ``api``)."""
     sample = crud.get_sample(session, owner=owner, sample_id=sample_id)
     if sample is None:
         return None
@@ -97,7 +98,9 @@ def correct_sample(
     if "collected" in keep:
         collected = sample.collected.isoformat() if sample.collected else None
     new_subject, day = parse_upload_fields(subject, collected)
-    return crud.correct_sample(session, sample, subject=new_subject, collected=day)
+    corrected = crud.correct_sample(session, sample, subject=new_subject, collected=day)
+    crud.record_sample_event(session, sample=sample, action=crud.CORRECT, via=via)
+    return corrected
 
 
 #: The name of the upload's field (form and API) that declares the rank of
@@ -336,10 +339,13 @@ def sample_record(sample: Sample) -> dict[str, Any]:
     }
 
 
-def export_zip(session: Session, *, user: User) -> bytes:
+def export_zip(session: Session, *, user: User, via: str) -> bytes:
     """Everything the app holds about ``user``: account, samples with their
-    scores, and each parsed profile (enough to import them elsewhere)."""
+    scores, and each parsed profile (enough to import them elsewhere).  The
+    download goes into the audit log (``via``: ``page`` or ``api``) with
+    the number of samples it held; the caller commits."""
     samples = crud.list_samples(session, owner=user, profiles=True)
+    crud.record_event(session, owner_id=user.id, action=crud.DOWNLOAD, via=via, detail=f"export.zip ({crud.counted(len(samples))})")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         account = {

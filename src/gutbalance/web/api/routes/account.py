@@ -3,10 +3,12 @@ delete everything."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 
 from ... import accounts, crud, services
-from ...schemas import PasswordChange, PasswordConfirmation, Token, UserOut
+from ...schemas import AuditEventOut, PasswordChange, PasswordConfirmation, Token, UserOut
 from ..deps import API_AUDIENCE, ApiUser, SessionDep, SettingsDep
 
 router = APIRouter(prefix="/api/account", tags=["account"])
@@ -16,6 +18,25 @@ router = APIRouter(prefix="/api/account", tags=["account"])
 def me(user: ApiUser) -> UserOut:
     """The caller's account: id, username and when it was created."""
     return UserOut(id=user.id, username=user.username, created_at=user.created_at)
+
+
+@router.get("/audit", response_model=list[AuditEventOut])
+def audit(
+    request: Request,
+    response: Response,
+    user: ApiUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Events per page")] = services.SAMPLES_PAGE,
+    offset: Annotated[int, Query(ge=0, description="Events of the log to skip")] = 0,
+) -> list[AuditEventOut]:
+    """One page of the account's audit log, newest first: every upload that
+    stored a sample, every view of a sample's scores or report, every
+    download, correction and deletion, with when, how and which sample.
+    ``X-Total-Count`` and ``Link`` as for ``/api/samples``."""
+    events = crud.list_events(session, owner=user, limit=limit, offset=offset)
+    total = crud.count_events(session, owner=user)
+    response.headers.update(services.page_links(request.url, services.ListPage(items=events, total=total, limit=limit, offset=offset)))
+    return [AuditEventOut.model_validate(e) for e in events]
 
 
 @router.post("/password", response_model=Token)
@@ -35,8 +56,10 @@ def change_password(body: PasswordChange, request: Request, user: ApiUser, sessi
 def export(user: ApiUser, session: SessionDep) -> Response:
     """A zip of everything held for the caller: account.json, samples.json
     (details and scores), scores.tsv and profiles/<id>.json (the parsed profiles)."""
+    body = services.export_zip(session, user=user, via="api")
+    session.commit()  # the download recorded
     return Response(
-        services.export_zip(session, user=user),
+        body,
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="gutbalance-export.zip"'},
     )

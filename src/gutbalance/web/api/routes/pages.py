@@ -49,6 +49,10 @@ NOTICES = {
 #: Seconds between reloads of a page that waits for scoring (a meta refresh:
 #: the Content-Security-Policy allows no inline script).
 REFRESH_SECONDS = 2
+#: How these routes are reached, for the audit log.
+_VIA = "page"
+#: Audit events shown on the account page (newest first; the API pages through them all).
+AUDIT_SHOWN = 100
 
 
 def _safe_next(target: str | None) -> str:
@@ -92,10 +96,15 @@ def _end_browser_session(request: Request, response: Response) -> None:
     set_csrf_cookie(request, response, new_csrf_seed())
 
 
-def _own_sample(session, user, sample_id: str):
+def _own_sample(session, user, sample_id: str, *, action: str | None = None, detail: str = ""):
+    """The user's sample (404 if there is none); with ``action``, the view or
+    download recorded in the audit log and committed."""
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
+    if action is not None:
+        crud.record_sample_event(session, sample=sample, action=action, via=_VIA, detail=detail)
+        session.commit()
     return sample
 
 
@@ -187,7 +196,10 @@ def logout_everywhere(request: Request, session: SessionDep, user: PageUser) -> 
 
 def _account_page(request: Request, session, user, *, error: str | None = None, password_error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
     count = crud.count_samples(session, owner=user)
-    context = {"sample_count": count, "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
+    events = crud.list_events(session, owner=user, limit=AUDIT_SHOWN)
+    live = {s.id for s in crud.get_samples(session, owner=user, sample_ids=[e.sample_id for e in events if e.sample_id])}
+    context = {"sample_count": count, "events": events, "live_ids": live,
+               "event_count": crud.count_events(session, owner=user), "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
     return render(request, "account.html", context, status_code=status_code)
 
 
@@ -228,8 +240,10 @@ def account_password(
 @router.get("/account/export.zip")
 def account_export(user: PageUser, session: SessionDep) -> Response:
     """Download every sample of the account, with its scores, as one zip file."""
+    body = services.export_zip(session, user=user, via=_VIA)
+    session.commit()  # the download recorded
     return Response(
-        services.export_zip(session, user=user),
+        body,
         media_type="application/zip",
         headers={"Content-Disposition": 'attachment; filename="gutbalance-export.zip"'},
     )
@@ -373,7 +387,7 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
 def sample_page(request: Request, sample_id: str, user: PageUser, session: SessionDep, notice: str | None = None) -> Response:
     """One sample: its details, scores and links to its report and downloads (404 if not the user's)."""
-    sample = _own_sample(session, user, sample_id)
+    sample = _own_sample(session, user, sample_id, action=crud.VIEW, detail="sample page")
     sections, warnings = explained_scores(sample.scores)
     context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or ""),
                "read_warnings": ingest.read_warnings(sample.profile),
@@ -389,8 +403,7 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
 def sample_report(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """The sample's report as an HTML page, its styles inline."""
-    sample = _own_sample(session, user, sample_id)
-    session.commit()  # hand the connection back before rendering
+    sample = _own_sample(session, user, sample_id, action=crud.VIEW, detail="report")  # committed: the connection handed back before rendering
     return rendered_report(sample, release=session.commit).response()
 
 
@@ -402,14 +415,14 @@ def _download_name(sample, suffix: str) -> str:
 @router.get("/samples/{sample_id}/report.html")
 def sample_report_download(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """The sample's report as an HTML file to download."""
-    sample = _own_sample(session, user, sample_id)
+    sample = _own_sample(session, user, sample_id, action=crud.DOWNLOAD, detail="report.html")
     return rendered_report(sample, release=session.commit).response(headers={"Content-Disposition": _download_name(sample, "report.html")})
 
 
 @router.get("/samples/{sample_id}/scores.tsv")
 def sample_tsv(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """The sample's scores as a one-row TSV file to download."""
-    sample = _own_sample(session, user, sample_id)
+    sample = _own_sample(session, user, sample_id, action=crud.DOWNLOAD, detail="scores.tsv")
     return Response(
         services.scores_tsv([sample]),
         media_type="text/tab-separated-values; charset=utf-8",
@@ -420,7 +433,7 @@ def sample_tsv(sample_id: str, user: PageUser, session: SessionDep) -> Response:
 @router.get("/samples/{sample_id}/scores.json")
 def sample_json(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """The sample's details and scores as a JSON file to download."""
-    sample = _own_sample(session, user, sample_id)
+    sample = _own_sample(session, user, sample_id, action=crud.DOWNLOAD, detail="scores.json")
     return Response(
         json.dumps(services.sample_record(sample), indent=2),
         media_type="application/json",
@@ -439,7 +452,7 @@ def sample_correct(
     """Correct the sample's subject and collection date (the form's two
     fields; empty clears) and return to its page (404 if there is no such
     sample of the user's)."""
-    if services.correct_sample(session, owner=user, sample_id=sample_id, subject=subject, collected=collected) is None:
+    if services.correct_sample(session, owner=user, sample_id=sample_id, subject=subject, collected=collected, via=_VIA) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
     session.commit()
     return _redirect(f"/samples/{sample_id}?notice=corrected")
@@ -448,7 +461,7 @@ def sample_correct(
 @router.post("/samples/{sample_id}/delete", dependencies=[Csrf])
 def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Response:
     """Delete one of the user's samples (404 if there is no such sample) and return to the list."""
-    if not crud.delete_sample(session, owner=user, sample_id=sample_id):
+    if not crud.delete_sample(session, owner=user, sample_id=sample_id, via=_VIA):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
     session.commit()
     return _redirect("/samples?notice=deleted")
@@ -457,8 +470,11 @@ def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Respon
 @router.get("/scores.tsv")
 def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
     """The scores of all the user's samples as one TSV file to download."""
+    samples = crud.list_samples(session, owner=user)
+    crud.record_event(session, owner_id=user.id, action=crud.DOWNLOAD, via=_VIA, detail=f"scores.tsv ({crud.counted(len(samples))})")
+    session.commit()
     return Response(
-        services.scores_tsv(crud.list_samples(session, owner=user)),
+        services.scores_tsv(samples),
         media_type="text/tab-separated-values; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="gutbalance-scores.tsv"'},
     )

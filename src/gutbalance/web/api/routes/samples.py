@@ -16,6 +16,8 @@ from ..deps import ApiUser, SessionDep, SettingsDep
 router = APIRouter(prefix="/api", tags=["samples"])
 
 _NOT_FOUND = "no such sample"
+#: How these routes are reached, for the audit log.
+_VIA = "api"
 
 
 def _job_response(session, user, job) -> Response:
@@ -146,6 +148,8 @@ def get_sample(sample_id: str, user: ApiUser, session: SessionDep) -> SampleOut:
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    crud.record_sample_event(session, sample=sample, action=crud.VIEW, via=_VIA, detail="scores")
+    session.commit()
     return SampleOut.model_validate(services.sample_out(sample))
 
 
@@ -157,7 +161,7 @@ def correct_sample(sample_id: str, correction: SampleCorrection, user: ApiUser, 
     follows.  422 for a subject over 128 characters or a date not written
     YYYY-MM-DD; 404 if it is not the caller's."""
     sample = services.correct_sample(
-        session, owner=user, sample_id=sample_id, subject=correction.subject, collected=correction.collected,
+        session, owner=user, sample_id=sample_id, subject=correction.subject, collected=correction.collected, via=_VIA,
         keep={"subject", "collected"} - correction.model_fields_set,
     )
     if sample is None:
@@ -172,6 +176,8 @@ def get_sample_tsv(sample_id: str, user: ApiUser, session: SessionDep) -> Respon
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    crud.record_sample_event(session, sample=sample, action=crud.DOWNLOAD, via=_VIA, detail="scores.tsv")
+    session.commit()
     return PlainTextResponse(services.scores_tsv([sample]), media_type="text/tab-separated-values; charset=utf-8")
 
 
@@ -181,14 +187,15 @@ def get_sample_report(sample_id: str, user: ApiUser, session: SessionDep) -> Res
     sample = crud.get_sample(session, owner=user, sample_id=sample_id)
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    session.commit()  # hand the connection back before rendering
+    crud.record_sample_event(session, sample=sample, action=crud.VIEW, via=_VIA, detail="report")
+    session.commit()  # the view recorded, and the connection handed back before rendering
     return sample_report(sample, release=session.commit).response()
 
 
 @router.delete("/samples/{sample_id}", status_code=status.HTTP_204_NO_CONTENT)
 def delete_sample(sample_id: str, user: ApiUser, session: SessionDep) -> Response:
     """Delete the sample and everything stored with it."""
-    if not crud.delete_sample(session, owner=user, sample_id=sample_id):
+    if not crud.delete_sample(session, owner=user, sample_id=sample_id, via=_VIA):
         raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
     session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
