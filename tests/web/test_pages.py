@@ -246,7 +246,9 @@ def test_account_deletion_through_the_page(client, app):
     page_upload(client, single_profile())
     other = register(client, "bob")
     upload(client, other, single_profile())
-    token = csrf_of(client.get("/account").text)
+    account = client.get("/account").text
+    assert "Deletes your account and its one sample for good." in account
+    token = csrf_of(account)
     wrong = client.post("/account/delete", data={"csrf_token": token, "password": "not it at all"})
     assert wrong.status_code == 403
     assert count_rows(app) == {"users": 2, "samples": 2}
