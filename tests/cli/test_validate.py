@@ -1,5 +1,7 @@
 """gutbalance validate: a results folder and a metadata table in, validation.tsv and .html out."""
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -138,3 +140,21 @@ def test_validate_per_person_needs_the_person_column(results):
             "--per-person", "-o", results / "val_nobody")
     assert r.exit_code != 0
     assert "--cluster" in r.output
+
+
+def test_validate_warns_when_compared_samples_do_not_look_like_stool(results, tmp_path):
+    # analyze's stool check marks a skin or mouth profile stool_like False; a copy
+    # of the results with one "ok" sample so marked stands in for such a cohort.
+    copy = tmp_path / "results"
+    shutil.copytree(results / "results", copy)
+    table = pd.read_csv(copy / "scores.tsv", sep="\t", index_col=0)
+    table["stool_like"] = table["stool_like"].astype(object)
+    table.loc["p0", "stool_like"] = False
+    table.to_csv(copy / "scores.tsv", sep="\t")
+    r = run("validate", copy, "--metadata", results / "meta.tsv", "--label", "group=ok", "--against", "bad",
+            "--bootstrap", "20", "-o", tmp_path / "val")
+    assert r.exit_code == 0, r.output
+    assert "1 compared sample(s) do not look like stool (stool_like False: 1 label, 0 against; e.g. p0)" in r.output
+    clean = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
+                "--against", "bad", "--bootstrap", "20", "-o", tmp_path / "val2")
+    assert "do not look like stool" not in clean.output

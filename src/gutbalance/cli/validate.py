@@ -115,6 +115,7 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     columns = score_columns(scores)
     keys = [k for k in columns if describe(k).group != QUALITY_GROUP]
     quality_keys = [k for k in columns if describe(k).group == QUALITY_GROUP] if with_quality else []
+    _warn_not_stool(scores, labels)
     unit, unmatched = "sample", len(scores) - len(matched)
     if by_person:
         # each row a person: the bootstrap then resamples people without a cluster column
@@ -144,6 +145,24 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     if len(pooled):
         row = pooled.iloc[0]
         click.echo(f"immune_support pooled AUC {row.auc:.3f} ({row.low:.3f}-{row.high:.3f})", err=True)
+
+
+def _warn_not_stool(scores: pd.DataFrame, labels: pd.Series) -> None:
+    """Say how many compared samples `analyze` found not to look like stool
+    (``stool_like`` False): a skin or mouth sample among the healthy ones
+    makes an AUC of body site, not of health."""
+    if "stool_like" not in scores.columns:
+        return
+    compared = labels.notna().to_numpy(dtype=bool)
+    not_stool = (scores["stool_like"] == False).fillna(False).to_numpy(dtype=bool) & compared  # noqa: E712 (nullable)
+    if not not_stool.any():
+        return
+    in_label = int((not_stool & (labels == True).fillna(False).to_numpy(dtype=bool)).sum())  # noqa: E712
+    in_against = int(not_stool.sum()) - in_label
+    names = ", ".join(map(str, scores.index[not_stool][:3]))
+    click.echo(f"warning: {int(not_stool.sum())} compared sample(s) do not look like stool (stool_like False: "
+               f"{in_label} label, {in_against} against; e.g. {names}); their AUCs compare body sites as much as "
+               "health: leave them out of the metadata to compare stool alone", err=True)
 
 
 def _labels(is_label, is_against):
