@@ -288,6 +288,15 @@ def record_sample_event(session: Session, *, sample: Sample, action: str, via: s
     record_event(session, owner_id=sample.owner_id, action=action, via=via, sample_id=sample.id, sample_name=sample.name, detail=detail)
 
 
+def open_sample(session: Session, *, owner: User, sample_id: str, action: str, via: str, detail: str = "") -> Sample | None:
+    """The owner's sample with this id (``None`` if there is none), its view
+    or download (``action``) recorded in the audit log; the caller commits."""
+    sample = get_sample(session, owner=owner, sample_id=sample_id)
+    if sample is not None:
+        record_sample_event(session, sample=sample, action=action, via=via, detail=detail)
+    return sample
+
+
 def list_events(session: Session, *, owner: User, limit: int, offset: int = 0) -> list[AuditEvent]:
     """A page of the owner's audit log, newest first."""
     query = (select(AuditEvent).where(AuditEvent.owner_id == owner.id)

@@ -947,13 +947,15 @@ def _merged_database(cohort) -> str:
     databases = {str(db or "") for db in cohort.samples["database"]} if "database" in cohort.samples else {""}
     if len(databases) == 1:
         (database,) = databases
-        if database.startswith("mpa_") or database.startswith("v") and "CHOCOPhlAn" in database:
+        if database.startswith("mpa_") or (database.startswith("v") and "CHOCOPhlAn" in database):
             return database
     return "mpa_written_by_gutbalance"
 
 
-def metaphlan_lines(cohort, i: int) -> list[str]:
-    """One sample as a MetaPhlAn 3 profile (percentages, full precision)."""
+def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[str]:
+    """One sample as a MetaPhlAn 3 profile (percentages, full precision);
+    ``lineage``: :func:`_lineages_to_write` of the cohort, when the caller
+    writes several samples and has it already."""
     sample = cohort.samples.iloc[i]
     db = str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
     out = [
@@ -968,7 +970,7 @@ def metaphlan_lines(cohort, i: int) -> list[str]:
     start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
     cols = cohort.X.indices[start:end]
     vals = cohort.X.data[start:end]
-    lineage = _lineages_to_write(cohort)
+    lineage = _lineages_to_write(cohort) if lineage is None else lineage
     taxid = cohort.taxa["taxid"].to_numpy()
     for k in _order(cohort, cols, vals):
         if vals[k] > 0:
@@ -1004,8 +1006,9 @@ def write_single(cohort, path: Path) -> None:
         write_text_atomic("\n".join(metaphlan_lines(cohort, 0)) + "\n", path)
         return
     path.mkdir(parents=True, exist_ok=True)
+    lineage = _lineages_to_write(cohort)  # once, not once per sample
     for i, name in enumerate(cohort.sample_names):
-        write_text_atomic("\n".join(metaphlan_lines(cohort, i)) + "\n", path / f"{name}_profile.txt")
+        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineage)) + "\n", path / f"{name}_profile.txt")
 
 
 def write_merged(cohort, path: Path) -> None:

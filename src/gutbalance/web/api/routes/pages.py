@@ -99,11 +99,11 @@ def _end_browser_session(request: Request, response: Response) -> None:
 def _own_sample(session, user, sample_id: str, *, action: str | None = None, detail: str = ""):
     """The user's sample (404 if there is none); with ``action``, the view or
     download recorded in the audit log and committed."""
-    sample = crud.get_sample(session, owner=user, sample_id=sample_id)
+    sample = (crud.get_sample(session, owner=user, sample_id=sample_id) if action is None
+              else crud.open_sample(session, owner=user, sample_id=sample_id, action=action, via=_VIA, detail=detail))
     if sample is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such sample.")
     if action is not None:
-        crud.record_sample_event(session, sample=sample, action=action, via=_VIA, detail=detail)
         session.commit()
     return sample
 

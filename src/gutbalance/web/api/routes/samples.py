@@ -20,6 +20,16 @@ _NOT_FOUND = "no such sample"
 _VIA = "api"
 
 
+def _opened(session, user, sample_id: str, *, action: str, detail: str):
+    """The caller's sample (404 if it is not theirs), its view or download
+    recorded in the audit log and committed."""
+    sample = crud.open_sample(session, owner=user, sample_id=sample_id, action=action, via=_VIA, detail=detail)
+    if sample is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
+    session.commit()
+    return sample
+
+
 def _job_response(session, user, job) -> Response:
     """201 with the samples of a finished job; 207 with the job (the ids of
     the samples stored and, in ``problems``, the files of the zip that could
@@ -145,11 +155,7 @@ def list_subjects(
 @router.get("/samples/{sample_id}", response_model=SampleOut)
 def get_sample(sample_id: str, user: ApiUser, session: SessionDep) -> SampleOut:
     """One sample with its scores (404 if it is not the caller's)."""
-    sample = crud.get_sample(session, owner=user, sample_id=sample_id)
-    if sample is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    crud.record_sample_event(session, sample=sample, action=crud.VIEW, via=_VIA, detail="scores")
-    session.commit()
+    sample = _opened(session, user, sample_id, action=crud.VIEW, detail="scores")
     return SampleOut.model_validate(services.sample_out(sample))
 
 
@@ -173,22 +179,14 @@ def correct_sample(sample_id: str, correction: SampleCorrection, user: ApiUser, 
 @router.get("/samples/{sample_id}/scores.tsv", response_class=PlainTextResponse)
 def get_sample_tsv(sample_id: str, user: ApiUser, session: SessionDep) -> Response:
     """One sample's scores as a TSV file (404 if it is not the caller's)."""
-    sample = crud.get_sample(session, owner=user, sample_id=sample_id)
-    if sample is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    crud.record_sample_event(session, sample=sample, action=crud.DOWNLOAD, via=_VIA, detail="scores.tsv")
-    session.commit()
+    sample = _opened(session, user, sample_id, action=crud.DOWNLOAD, detail="scores.tsv")
     return PlainTextResponse(services.scores_tsv([sample]), media_type="text/tab-separated-values; charset=utf-8")
 
 
 @router.get("/samples/{sample_id}/report", response_class=HTMLResponse)
 def get_sample_report(sample_id: str, user: ApiUser, session: SessionDep) -> Response:
     """The sample's report as an HTML page."""
-    sample = crud.get_sample(session, owner=user, sample_id=sample_id)
-    if sample is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, _NOT_FOUND)
-    crud.record_sample_event(session, sample=sample, action=crud.VIEW, via=_VIA, detail="report")
-    session.commit()  # the view recorded, and the connection handed back before rendering
+    sample = _opened(session, user, sample_id, action=crud.VIEW, detail="report")  # committed: the connection handed back before rendering
     return sample_report(sample, release=session.commit).response()
 
 
