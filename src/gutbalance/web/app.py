@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from .api.deps import AUTH_THREADS, LoginRequired, refuse_control_characters
 from .api.routes import account, auth, pages, samples
+from .audit_writer import AuditWriter
 from .core.config import Settings, load_settings
 from .db import make_engine, migrate, session_factory
 from .jobs import JobRunner
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs.start()
         yield
         app.state.jobs.stop()
+        app.state.audit.close()
         engine.dispose()
 
     app = FastAPI(
@@ -98,7 +100,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.audit = AuditWriter(engine)
+    app.state.sessions = session_factory(engine, audit=app.state.audit)
     app.state.guards = Guards.from_settings(settings)
     app.state.jobs = JobRunner(settings, app.state.sessions)
 

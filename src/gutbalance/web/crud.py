@@ -21,6 +21,9 @@ from .models import AuditEvent, AuthSession, Job, Sample, Throttle, User, utcnow
 #: Set in ``session.info`` by deletions; the commit then checkpoints SQLite's WAL
 #: (see :func:`gutbalance.web.db.session_factory`).
 FORGET_DELETED = "forget_deleted"
+#: ``session.info`` key of the :class:`~gutbalance.web.audit_writer.AuditWriter`
+#: that writes views and downloads in batches (see :func:`record_access`).
+AUDIT_WRITER = "audit_writer"
 
 
 
@@ -54,6 +57,8 @@ def create_user(session: Session, *, username: str, password_hash: str) -> User:
 def delete_user(session: Session, *, user: User) -> None:
     """Delete the user and, explicitly, every sample they hold (not relying on
     the database honouring ON DELETE CASCADE)."""
+    if (writer := session.info.get(AUDIT_WRITER)) is not None:
+        writer.forget(user.id)
     session.execute(delete(Sample).where(Sample.owner_id == user.id))
     session.execute(delete(AuditEvent).where(AuditEvent.owner_id == user.id))
     session.execute(delete(Job).where(Job.owner_id == user.id))
@@ -273,9 +278,23 @@ UPLOAD, VIEW, DOWNLOAD, CORRECT, DELETE = "upload", "view", "download", "correct
 def record_event(
     session: Session, *, owner_id: str, action: str, via: str, sample_id: str | None = None, sample_name: str = "", detail: str = ""
 ) -> None:
-    """Add one event to the owner's audit log; the caller commits (with the
-    change it records, or right away for a view or download)."""
+    """Add one change (an upload, a correction, a deletion) to the owner's
+    audit log, in the transaction of the change it records; the caller commits."""
     session.add(AuditEvent(owner_id=owner_id, action=action, via=via, sample_id=sample_id, sample_name=sample_name[:255], detail=detail[:255]))
+
+
+def record_access(
+    session: Session, *, owner_id: str, action: str, via: str, sample_id: str | None = None, sample_name: str = "", detail: str = ""
+) -> None:
+    """Add one view or download to the owner's audit log.  Through the
+    session's audit writer when it has one (written within a quarter of a
+    second, in a batch: a view is not a write transaction of its own), else
+    as :func:`record_event` (the caller commits)."""
+    writer = session.info.get(AUDIT_WRITER)
+    if writer is None:
+        record_event(session, owner_id=owner_id, action=action, via=via, sample_id=sample_id, sample_name=sample_name, detail=detail)
+    else:
+        writer.add(owner_id=owner_id, action=action, via=via, sample_id=sample_id, sample_name=sample_name, detail=detail)
 
 
 def counted(n: int) -> str:
@@ -290,15 +309,22 @@ def record_sample_event(session: Session, *, sample: Sample, action: str, via: s
 
 def open_sample(session: Session, *, owner: User, sample_id: str, action: str, via: str, detail: str = "") -> Sample | None:
     """The owner's sample with this id (``None`` if there is none), its view
-    or download (``action``) recorded in the audit log; the caller commits."""
+    or download (``action``) recorded in the audit log (:func:`record_access`)."""
     sample = get_sample(session, owner=owner, sample_id=sample_id)
     if sample is not None:
-        record_sample_event(session, sample=sample, action=action, via=via, detail=detail)
+        record_access(session, owner_id=sample.owner_id, action=action, via=via, sample_id=sample.id, sample_name=sample.name, detail=detail)
     return sample
+
+
+def _written(session: Session) -> None:
+    # the log is read: the views and downloads waiting in the writer first
+    if (writer := session.info.get(AUDIT_WRITER)) is not None:
+        writer.flush()
 
 
 def list_events(session: Session, *, owner: User, limit: int, offset: int = 0) -> list[AuditEvent]:
     """A page of the owner's audit log, newest first."""
+    _written(session)
     query = (select(AuditEvent).where(AuditEvent.owner_id == owner.id)
              .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit).offset(offset))
     return list(session.scalars(query))
@@ -306,6 +332,7 @@ def list_events(session: Session, *, owner: User, limit: int, offset: int = 0) -
 
 def count_events(session: Session, *, owner: User) -> int:
     """How many events the owner's audit log holds."""
+    _written(session)
     return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.owner_id == owner.id)) or 0
 
 

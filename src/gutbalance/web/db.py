@@ -14,7 +14,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import GutBalanceError
-from .crud import FORGET_DELETED
+from .audit_writer import AuditWriter
+from .crud import AUDIT_WRITER, FORGET_DELETED
 
 #: Connections per engine: one for each of the threads that run sync
 #: endpoints (anyio's default limit), so no request waits for the pool.
@@ -57,11 +58,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE - 10, pool_timeout=60)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+def session_factory(engine: Engine, *, audit: AuditWriter | None = None) -> sessionmaker[Session]:
     """Sessions on ``engine``.  On SQLite, a commit that deleted user data
     (flagged by :mod:`~gutbalance.web.crud`) is followed by a WAL checkpoint,
-    so the deleted rows' old pages do not stay readable in ``-wal``."""
-    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    so the deleted rows' old pages do not stay readable in ``-wal``.  With
+    ``audit``, views and downloads go into the audit log through it, in batches
+    (without, each is written with the session's commit)."""
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info={} if audit is None else {AUDIT_WRITER: audit})
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(factory, "after_commit")

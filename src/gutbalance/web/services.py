@@ -345,7 +345,7 @@ def export_zip(session: Session, *, user: User, via: str) -> bytes:
     download goes into the audit log (``via``: ``page`` or ``api``) with
     the number of samples it held; the caller commits."""
     samples = crud.list_samples(session, owner=user, profiles=True)
-    crud.record_event(session, owner_id=user.id, action=crud.DOWNLOAD, via=via, detail=f"export.zip ({crud.counted(len(samples))})")
+    crud.record_access(session, owner_id=user.id, action=crud.DOWNLOAD, via=via, detail=f"export.zip ({crud.counted(len(samples))})")
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         account = {

@@ -471,7 +471,7 @@ def sample_delete(sample_id: str, user: PageUser, session: SessionDep) -> Respon
 def all_scores_tsv(user: PageUser, session: SessionDep) -> Response:
     """The scores of all the user's samples as one TSV file to download."""
     samples = crud.list_samples(session, owner=user)
-    crud.record_event(session, owner_id=user.id, action=crud.DOWNLOAD, via=_VIA, detail=f"scores.tsv ({crud.counted(len(samples))})")
+    crud.record_access(session, owner_id=user.id, action=crud.DOWNLOAD, via=_VIA, detail=f"scores.tsv ({crud.counted(len(samples))})")
     session.commit()
     return Response(
         services.scores_tsv(samples),
