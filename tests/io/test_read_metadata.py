@@ -41,3 +41,13 @@ def test_nothing_unique_is_refused_naming_the_file_and_columns(tmp_path: Path) -
     message = str(caught.value)
     assert "repeats.csv" in message
     assert "no column names each sample once (sample_id, library_id repeat)" in message
+
+
+def test_values_lose_the_spaces_around_them(tmp_path: Path) -> None:
+    # MetAML's disease column writes "-" and " -"; GAN-GMHI's phenotypes end in a space
+    path = tmp_path / "meta.tsv"
+    path.write_text("sample\tdisease\tage\nA\t -\t 31\nB\t-\t40 \nC\tHealthy \t NA\n", encoding="utf-8")
+    meta = read_metadata(path)
+    assert meta["disease"].tolist() == ["-", "-", "Healthy"]
+    assert meta["age"].tolist()[:2] == [31, 40]
+    assert meta["age"].isna().tolist() == [False, False, True]

@@ -13,6 +13,7 @@ from gutbalance.reference.comparability import PROFILER_COLUMN
 from gutbalance.reference.sample import sample_statistics
 from gutbalance.reference.statistics import (
     cohort_statistics,
+    compare_column,
     compare_groups,
     diversity_ranks,
     grouping_columns,
@@ -47,6 +48,21 @@ def test_grouping_columns_need_two_groups_of_three():
     meta = pd.DataFrame({"arm": list("aaabbb"), "tiny": list("aaaaab"), "age": [1.5, 2, 3, 4, 5, 6],
                          "id": list("abcdef"), "source_file": list("aaabbb")})
     assert grouping_columns(meta) == ["arm"]
+
+
+def test_a_word_for_no_value_is_no_group():
+    # MetAML's disease column: "-" (and " -") where the study did not say; NA, n/a and "" likewise
+    index = [f"s{i}" for i in range(12)]
+    meta = pd.DataFrame({"disease": ["n"] * 3 + ["cirrhosis"] * 3 + ["-", " -", "NA", "n/a", "", " - "],
+                         "only_one": ["n"] * 3 + ["-"] * 9}, index=index)
+    assert grouping_columns(meta) == ["disease"]
+    scores = pd.DataFrame({"a": np.arange(12.0)}, index=index)
+    tests = compare_groups(scores, meta["disease"])
+    assert tests[["group_a", "group_b", "n_a", "n_b"]].values.tolist() == [["cirrhosis", "n", 3, 3]]
+    compared = compare_column(scores, ["a"], meta["disease"], "disease")
+    assert compared.counts == [("cirrhosis", 3), ("n", 3)]
+    assert compared.levels == ["cirrhosis", "n"]
+    assert [label for label, _ in compared.values["a"]] == ["cirrhosis", "n"]
 
 
 def test_summary_is_numpy_quantiles_of_the_finite_values():

@@ -279,9 +279,12 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
     frame.index.name = "sample"
     frame.columns.name = None
     for c in frame.columns:
+        # " -" and "-", "Healthy " and "Healthy" are one value to whoever wrote
+        # them (MetAML's disease column has both; GAN-GMHI's phenotypes end in spaces)
+        frame[c] = frame[c].str.strip()
         # a number column with "NA" for a missing value (R's write.table) is
         # still numbers: week_num must sort as numbers, not as text
-        given = ~frame[c].str.strip().str.lower().isin(MISSING_TEXT)
+        given = ~frame[c].str.lower().isin(MISSING_TEXT)
         converted = pd.to_numeric(frame[c].where(given), errors="coerce")
         if converted.notna().sum() == given.sum() and given.any():
             frame[c] = converted

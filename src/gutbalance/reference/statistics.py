@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..io import MISSING_TEXT
 from ..scores import DIVERSITY_COLUMNS
 from ..taxonomy import RANKS
 from .comparability import diversity_rank_note, kind_note, mask_rows, sample_kinds_of
@@ -51,6 +52,14 @@ REFERENCES = (
 )
 
 
+def group_labels(groups: pd.Series) -> pd.Series:
+    """Each sample's group as text; a sample whose value is missing (empty,
+    or a word for "no value" such as ``NA`` or ``-``, :data:`~gutbalance.io.MISSING_TEXT`)
+    is in no group and left out."""
+    labels = groups.dropna().astype(str).str.strip()
+    return labels[~labels.str.lower().isin(MISSING_TEXT)]
+
+
 def grouping_columns(metadata: pd.DataFrame, *, exclude=()) -> list[str]:
     """Metadata columns that split the samples into 2 to MAX_GROUPS groups,
     at least two of which have MIN_GROUP_SIZE samples or more."""
@@ -61,9 +70,7 @@ def grouping_columns(metadata: pd.DataFrame, *, exclude=()) -> list[str]:
         series = metadata[col]
         if pd.api.types.is_float_dtype(series):
             continue  # measurements (age, BMI), not groups
-        values = series.dropna().astype(str)
-        values = values[values.str.strip() != ""]
-        counts = values.value_counts()
+        counts = group_labels(series).value_counts()
         if 2 <= len(counts) <= MAX_GROUPS and (counts >= MIN_GROUP_SIZE).sum() >= 2:
             out.append(str(col))
     return out
@@ -90,8 +97,7 @@ def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
         Columns: score, group_a, group_b, n_a, n_b, median_a, median_b, u,
         p, rank_biserial, q.  Empty when fewer than two groups are large enough.
     """
-    labels = groups.reindex(scores.index)
-    labels = labels[labels.notna() & (labels.astype(str).str.strip() != "")].astype(str)
+    labels = group_labels(groups.reindex(scores.index))
     counts = labels.value_counts()
     levels = sorted(counts[counts >= MIN_GROUP_SIZE].index)
     rows = []
@@ -289,8 +295,7 @@ def _by_rank(scores: pd.DataFrame, key: str, groups: pd.Series, ranks: Sequence[
             continue
         # the samples with a value, per group: a group of 3 without Chao1 is no group of 3 for Chao1
         valued = at_rank[np.isfinite(scores.loc[at_rank, key].to_numpy(dtype=float))]
-        labels = groups.reindex(valued).dropna().astype(str)
-        counts = labels[labels.str.strip() != ""].value_counts().sort_index()
+        counts = group_labels(groups.reindex(valued)).value_counts().sort_index()
         sizes = ", ".join(f"{lvl} {n}" for lvl, n in counts.items())
         short.append(f"at {rank} rank ({'samples with a value: ' + sizes if sizes else 'no sample in a group has a value'})")
     columns = ["score", "group_a", "group_b", "n_a", "n_b", "median_a", "median_b", "u", "p", "rank_biserial", "rank"]
@@ -317,7 +322,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     chart row is a group at one rank), and not at all where no rank has two
     groups large enough, with the reason in ``notes``.  The Benjamini-Hochberg
     q is over every test of the column, those within ranks included."""
-    groups = groups.reindex(scores.index)
+    groups = group_labels(groups.reindex(scores.index)).reindex(scores.index)
     ranks = diversity_ranks(scores) or ()
     split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
     notes: dict[str, str] = {}
