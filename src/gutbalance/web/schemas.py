@@ -16,6 +16,8 @@ def _as_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,64}$"
+#: :data:`USERNAME_PATTERN` in words, as a refusal names it.
+USERNAME_RULE = "a username has 3-64 letters, digits or _ . @ + - (no spaces)"
 
 
 class Credentials(BaseModel):
