@@ -69,7 +69,9 @@ class AuditEventOut(BaseModel):
     ``view``, ``download``, ``correct``, ``delete``), how (``page``: a
     logged-in browser, ``api``: a token, ``worker``: an upload's samples
     stored), which sample (its id and name then; ``sample_id`` null for a
-    download of all the samples at once) and what was seen or downloaded."""
+    download of all the samples at once), what was seen or downloaded, and
+    whether the sample is still held (``sample_exists``: false once it was
+    deleted, when ``/api/samples/{sample_id}`` is 404; null without a sample)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -79,6 +81,9 @@ class AuditEventOut(BaseModel):
     sample_id: str | None
     sample_name: str
     detail: str
+    sample_exists: bool | None = Field(
+        default=None, description="Whether the account still holds the sample (false once deleted); null for a row without a sample"
+    )
 
 
 class Token(BaseModel):
