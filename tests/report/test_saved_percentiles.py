@@ -157,6 +157,9 @@ def test_a_sample_whose_profiler_nothing_tells_gets_no_percentile():
     ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level or MetaPhlAn, "
      "species-level profiles, this sample is Kraken, species-level", "Kraken"),
     ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level profiles, "
+     "this sample is a profile whose file does not name its profiler, genus-level", "unknown"),
+    # as outputs written before 2026-11-28 said it
+    ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level profiles, "
      "this sample is an unnamed profiler, genus-level", "unknown"),
     ("percentiles against MetaPhlAn 2 profiles, this sample is MetaPhlAn 4: the databases name different "
      "species, so read its percentiles as a rough guide", "MetaPhlAn"),
