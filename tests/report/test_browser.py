@@ -97,24 +97,47 @@ def test_hostile_names_show_as_text(browser, reports):
     visit.page.close()
     cohort = Visit(browser, reports.cohort_report)
     cohort.assert_clean()
-    link = cohort.page.get_by_role("link", name=XSS_NAME)
-    assert link.count() == 1
-    assert link.get_attribute("href") == f"samples/{safe_filename(XSS_NAME)}.html"
+    links = cohort.page.get_by_role("link", name=XSS_NAME)
+    assert links.count() == 3  # one row in each table of all samples
+    assert {links.nth(k).get_attribute("href") for k in range(3)} == {f"samples/{safe_filename(XSS_NAME)}.html"}
     cohort.page.close()
 
 
 def test_cohort_table_sorts(browser, reports, report_input):
     _, scores, _ = report_input
     visit = Visit(browser, reports.cohort_report)
-    header = visit.page.locator("table.scores thead th").filter(has_text="Shannon")
+    header = visit.page.locator("#table-diversity thead th").filter(has_text="Shannon")
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "ascending"
-    shown = visit.page.locator("table.scores tbody tr td:first-child").all_inner_texts()
+    shown = visit.page.locator("#table-diversity tbody tr td:first-child").all_inner_texts()
     assert shown == scores["shannon"].sort_values(kind="stable").index.tolist()
     header.locator("button").click()
     assert header.get_attribute("aria-sort") == "descending"
-    shown = visit.page.locator("table.scores tbody tr td:first-child").all_inner_texts()
+    shown = visit.page.locator("#table-diversity tbody tr td:first-child").all_inner_texts()
     assert shown[0] == scores["shannon"].idxmax()
+    # each table sorts on its own
+    assert visit.page.locator("#table-scores tbody tr td:first-child").all_inner_texts() == scores.index.tolist()
+    visit.assert_clean()
+    visit.page.close()
+
+
+def test_the_cohort_tables_fit_a_laptop_window(browser, reports):
+    # one table of every score was 3,055 px wide on the kefir cohort and scrolled sideways in its
+    # 960 px box at 1,400 px; each table of all samples now fits without scrolling
+    visit = Visit(browser, reports.cohort_report, width=1400)
+    assert visit.page.evaluate("document.documentElement.scrollWidth") <= 1400
+    boxes = visit.page.evaluate(
+        "[...document.querySelectorAll('section[aria-labelledby=sec-table] .table-wrap')]"
+        ".map(b => [b.querySelector('table').id, b.scrollWidth, b.clientWidth])"
+    )
+    assert [b[0] for b in boxes] == ["table-scores", "table-diversity", "table-basis"]
+    for table, wide, box in boxes:
+        assert wide <= box, f"{table} is {wide}px wide in a {box}px box"
+    # every score is a column of exactly one table (one distribution card a score)
+    titles = visit.page.locator("section[aria-labelledby=sec-table] thead th abbr").evaluate_all("hs => hs.map(h => h.title)")
+    cards = visit.page.locator("section[aria-labelledby=sec-dist] h3").all_inner_texts()
+    assert sorted(titles) == sorted(cards)
+    assert len(titles) >= 20
     visit.assert_clean()
     visit.page.close()
 

@@ -271,3 +271,20 @@ def test_a_garbled_taxon_id_in_a_saved_file_is_left_out_not_fatal():
     table = lineages_of_ids(["g__", "|", "s__Bacteroides fragilis"])
     assert table.index.tolist() == ["s__Bacteroides fragilis"]
     assert table.loc["s__Bacteroides fragilis", "family"] == "Bacteroidaceae"
+
+
+def test_a_table_that_names_no_profiler_is_called_so_and_given_none(tmp_path):
+    # a plain CSV (the iHMP table's kind) names no profiler: the pages and scores.tsv said
+    # "this sample is an unnamed profiler"; they say what is true and name none
+    (tmp_path / "genus.csv").write_text(GENUS_TABLE, encoding="utf-8")
+    _run(["analyze", str(tmp_path / "genus.csv"), "-o", str(tmp_path / "out")])
+    out = tmp_path / "out"
+    sample = _text((out / "samples" / "g_A.html").read_text(encoding="utf-8"))
+    assert "this sample is a profile whose file does not name its profiler, genus-level" in sample
+    cohort = _text((out / "report.html").read_text(encoding="utf-8"))
+    assert "these samples are profiles whose files do not name their profiler, genus-level" in cohort
+    table = (out / "scores.tsv").read_text(encoding="utf-8")
+    assert table.count("this sample is a profile whose file does not name its profiler, genus-level") == 2
+    for text in (sample, cohort, table, (out / "scores.json").read_text(encoding="utf-8")):
+        assert "unnamed profiler" not in text
+        assert "this sample is unknown" not in text

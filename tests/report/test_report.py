@@ -458,7 +458,9 @@ def test_a_cohort_report_of_samples_without_comparable_percentiles_shows_none_of
     assert "percentile among the healthy reference people" not in html
     assert "These samples are not compared with healthy people: percentiles not comparable" in html
     # the kinds said once, counted
-    assert "these samples are an unnamed profiler, genus-level (4) and Kraken, species-level (3)" in html
+    assert ("these samples are profiles whose files do not name their profiler, genus-level (4) and Kraken, species-level (3)"
+            in html)
+    assert "unnamed profiler" not in html  # no profiler is named: none is invented either
     svgs = [p for p in files.figures if p.suffix == ".svg"]
     assert svgs
     assert not any("healthy reference" in p.read_text(encoding="utf-8") for p in svgs)

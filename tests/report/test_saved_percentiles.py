@@ -31,7 +31,7 @@ from tests.helpers import SMALL_COMMUNITY, make_cohort, scored, write_metaphlan
 
 _CARD = re.compile(r'<h3 id="score-([^"]+)">.*?<p class="percentile">(.*?)</p>', re.DOTALL)
 _ROW = re.compile(r'<tr><td class="name" data-value="([^"]*)">.*?</td>\s*(.*?)</tr>', re.DOTALL)
-_CELL = re.compile(r'<td class="num"[^>]*>(.*?)</td>', re.DOTALL)
+_CELL = re.compile(r'<td class="num" data-score="([^"]+)"[^>]*>(.*?)</td>', re.DOTALL)
 _SHOWN = re.compile(r'<span class="muted small">\((\d+)\)</span>')
 
 
@@ -55,12 +55,15 @@ def sample_page_percentiles(page: str) -> dict[str, str]:
 
 
 def cohort_page_percentiles(page: str, keys: list[str]) -> dict[str, dict[str, int | None]]:
-    """``{sample: {score: the bracketed percentile of its cell, None without one}}`` of the cohort page."""
+    """``{sample: {score: the bracketed percentile of its cell, None without one}}`` of the cohort page
+    (a sample's row in each of its tables of all samples, each score's cell in one of them)."""
     out: dict[str, dict[str, int | None]] = {}
     for sample, cells in _ROW.findall(page):
-        shown = [_SHOWN.search(c) for c in _CELL.findall(cells)]
-        assert len(shown) == len(keys)
-        out[html.unescape(sample)] = {k: int(m.group(1)) if m else None for k, m in zip(keys, shown, strict=True)}
+        row = out.setdefault(html.unescape(sample), {})
+        for key, cell in _CELL.findall(cells):
+            assert key not in row, (sample, key)
+            row[key] = int(m.group(1)) if (m := _SHOWN.search(cell)) else None
+    assert all(set(row) == set(keys) for row in out.values())
     return out
 
 
@@ -153,6 +156,9 @@ def test_a_sample_whose_profiler_nothing_tells_gets_no_percentile():
 @pytest.mark.parametrize(("note", "profiler"), [
     ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level or MetaPhlAn, "
      "species-level profiles, this sample is Kraken, species-level", "Kraken"),
+    ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level profiles, "
+     "this sample is a profile whose file does not name its profiler, genus-level", "unknown"),
+    # as outputs written before 2026-11-28 said it
     ("percentiles not comparable: the reference (Healthy reference) is mOTUs, species-level profiles, "
      "this sample is an unnamed profiler, genus-level", "unknown"),
     ("percentiles against MetaPhlAn 2 profiles, this sample is MetaPhlAn 4: the databases name different "

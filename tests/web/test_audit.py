@@ -59,6 +59,7 @@ def test_the_api_records_who_uploaded_viewed_downloaded_corrected_and_deleted(cl
         ("upload", "worker", sid, FIRST),
     ]
     assert {e["sample_name"] for e in events if e["sample_id"]} == {"Subj001_time1_S1"}  # the deleted sample is still named
+    assert [e["sample_exists"] for e in events] == [False, None, False, False, False, False, False]
     times = [e["at"] for e in events]
     assert times == sorted(times, reverse=True)
     assert all(t.endswith(("Z", "+00:00")) for t in times)
@@ -69,6 +70,26 @@ def test_the_api_records_who_uploaded_viewed_downloaded_corrected_and_deleted(cl
     assert 'rel="next"' in paged.headers["Link"]
     assert 'rel="prev"' in paged.headers["Link"]
     assert client.get("/api/account/audit").status_code == 401
+
+
+def test_the_api_says_which_samples_of_the_log_are_still_held(client, shared_data):
+    headers = register(client, "clinic")
+    kept = upload(client, headers, (shared_data / KEFIR / FIRST).read_bytes(), filename=FIRST).json()[0]["id"]
+    gone = upload(client, headers, (shared_data / KEFIR / SECOND).read_bytes(), filename=SECOND).json()[0]["id"]
+    assert client.get(f"/api/samples/{gone}", headers=headers).status_code == 200
+    assert client.get(f"/api/samples/{kept}", headers=headers).status_code == 200
+    before = client.get("/api/account/audit", headers=headers).json()
+    assert {(e["sample_id"], e["sample_exists"]) for e in before} == {(kept, True), (gone, True)}
+    assert client.delete(f"/api/samples/{gone}", headers=headers).status_code == 204
+
+    events = client.get("/api/account/audit", headers=headers).json()
+    assert [(e["action"], e["sample_id"], e["sample_exists"]) for e in events] == [
+        ("delete", gone, False), ("view", kept, True), ("view", gone, False), ("upload", gone, False), ("upload", kept, True),
+    ]
+    # the fields clients read before are all still there, with the same values
+    assert all(set(e) == {"at", "action", "via", "sample_id", "sample_name", "detail", "sample_exists"} for e in events)
+    assert [(e["action"], e["sample_id"]) for e in events[1:]] == [(b["action"], b["sample_id"]) for b in before]
+    assert client.get(f"/api/samples/{gone}", headers=headers).status_code == 404  # what sample_exists=false tells
 
 
 def test_another_user_neither_sees_the_log_nor_leaves_a_trace_in_it(client, app, shared_data):
@@ -99,16 +120,18 @@ def test_the_account_page_shows_the_activity_and_the_account_takes_it_along(clie
     page = client.get("/account").text
     rows = re.findall(r"<tr>\s*<td class=\"nowrap\">[^<]+</td>\s*<td>([^<]+)</td>\s*<td>(.*?)</td>\s*<td>([^<]*)</td>\s*<td>([^<]+)</td>", page, re.S)
     assert [(what, re.sub(r"<[^>]+>", "", sample), detail, how) for what, sample, detail, how in rows] == [
-        ("deleted", "Subj001_time2_S2", "", "browser as clinic"),
+        ("deleted", "Subj001_time2_S2 (deleted)", "", "browser as clinic"),
         ("downloaded", "all samples", "scores.tsv (2 samples)", "browser as clinic"),
         ("viewed", "Subj001_time1_S1", "report", "browser as clinic"),
         ("downloaded", "Subj001_time1_S1", "scores.json", "browser as clinic"),
-        ("viewed", "Subj001_time2_S2", "sample page", "browser as clinic"),
-        ("uploaded", "Subj001_time2_S2", SECOND, "upload as clinic"),
+        ("viewed", "Subj001_time2_S2 (deleted)", "sample page", "browser as clinic"),
+        ("uploaded", "Subj001_time2_S2 (deleted)", SECOND, "upload as clinic"),
         ("uploaded", "Subj001_time1_S1", FIRST, "upload as clinic"),
     ]
-    assert f'href="{kept_url}"' in page  # a sample still held is linked
-    assert f'href="{gone_url}"' not in page  # a deleted one is named, not linked
+    # a sample still held is linked, every row of it; a deleted one is named, marked and not linked
+    assert page.count(f'<a href="{kept_url}">Subj001_time1_S1</a>') == 3
+    assert f'href="{gone_url}"' not in page
+    assert page.count('Subj001_time2_S2 <span class="deleted">(deleted)</span>') == 3
     assert "7 events, newest first" in page
 
     assert client.post("/account/delete", data={"password": PASSWORD, "csrf_token": csrf_of(page)}, follow_redirects=False).status_code == 303

@@ -142,6 +142,16 @@ def test_register_upload_report_delete(server, page, tmp_path):
     assert page.get_by_text("No samples yet").is_visible()
     assert page.goto(sample_url).status == 404
 
+    # the activity names the deleted sample, marked so, and links to no 404
+    page.goto(server + "/account")
+    rows = page.locator("table.audit tbody tr")
+    assert rows.count() >= 3
+    for k in range(rows.count()):
+        sample_cell = rows.nth(k).locator("td").nth(2)
+        assert sample_cell.inner_text() == "S1 (deleted)"
+        assert sample_cell.locator("a").count() == 0
+    assert page.locator(f'a[href="{sample_url.removeprefix(server)}"]').count() == 0
+
     csp_problems = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
     assert csp_problems == [], csp_problems
     assert [p for p in problems if "404" not in p] == []

@@ -63,6 +63,14 @@ from ..scores import DIVERSITY_COLUMNS, parse_warnings
 from ..scores_table import PERCENTILE_SUFFIX, RESOLVED_RANK_COLUMN
 
 UNKNOWN = "unknown"
+#: A sample of :data:`UNKNOWN` profiler in words: its file (a plain CSV or TSV
+#: table, a BIOM table without a profiler in its metadata) does not say which
+#: profiler made it, and none is guessed.  Outputs written before 2026-11-28
+#: said "an unnamed profiler" (:data:`_UNNAMED_BEFORE`, still read back).
+UNNAMED_PROFILER = "a profile whose file does not name its profiler"
+#: :data:`UNNAMED_PROFILER` of several samples.
+UNNAMED_PROFILERS = "profiles whose files do not name their profiler"
+_UNNAMED_BEFORE = "an unnamed profiler"
 #: The column of the scores frame given to the pages (never of a saved table) with each
 #: sample's profiler family as its run saved it (:func:`saved_profiler`; "" untold): the
 #: kind of a sample whose profiles are not at hand.
@@ -152,12 +160,13 @@ def diversity_rank_note(rank: str, kind: dict | None) -> str:
 
 
 def describe(kind: dict | None) -> str:
-    """A kind (``{"profiler", "rank"}``) in words, e.g. "metaphlan, species-level"."""
+    """A kind (``{"profiler", "rank"}``) in words, e.g. "metaphlan, species-level",
+    or "a profile whose file does not name its profiler, genus-level" (:data:`UNNAMED_PROFILER`)."""
     if not kind:
         return "unknown kind"
     profiler = kind.get("profiler") or UNKNOWN
     rank = kind.get("rank") or "no"
-    return f"{profiler if profiler != UNKNOWN else 'an unnamed profiler'}, {rank}-level"
+    return f"{profiler if profiler != UNKNOWN else UNNAMED_PROFILER}, {rank}-level"
 
 
 def against_text(n_profiles: int, kind: dict | None, *, healthy: bool = True) -> str:
@@ -205,7 +214,7 @@ def saved_profiler(warnings: str, percentiles_against: str | None = None,
         return kind["profiler"]
     for note in parse_warnings(warnings):
         if note.startswith("percentiles not comparable") and (match := _KIND_OF_SAMPLE.search(note)):
-            return UNKNOWN if match["profiler"] == "an unnamed profiler" else match["profiler"]
+            return UNKNOWN if match["profiler"] in (UNNAMED_PROFILER, _UNNAMED_BEFORE) else match["profiler"]
         if _THIS_VERSION.match(note):
             return "MetaPhlAn"
     if shipped is None or saved_percentiles is None or values is None:

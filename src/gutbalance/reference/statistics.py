@@ -30,7 +30,14 @@ from scipy import stats
 from ..io import MISSING_TEXT
 from ..scores import DIVERSITY_COLUMNS
 from ..taxonomy import RANKS
-from .comparability import diversity_rank_note, kind_note, mask_rows, sample_kinds_of
+from .comparability import (
+    UNNAMED_PROFILER,
+    UNNAMED_PROFILERS,
+    diversity_rank_note,
+    kind_note,
+    mask_rows,
+    sample_kinds_of,
+)
 from .core import PERCENTILE_SUFFIX, SUMMARY_QUANTILES, Reference
 from .sample import distribution_summary
 
@@ -262,11 +269,13 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
         return ""
     counts = pd.Series(list(kind_notes)).value_counts(sort=True)
     if len(counts) == 1:  # the cohort page speaks of all its samples
-        return str(counts.index[0]).replace(_THIS_SAMPLE, ", these samples are ")
+        return str(counts.index[0]).replace(_THIS_SAMPLE + UNNAMED_PROFILER, _THIS_SAMPLE + UNNAMED_PROFILERS).replace(
+            _THIS_SAMPLE, ", these samples are ")
     # the notes of not_comparable_notes differ only in the sample's kind: said once, the kinds counted
     heads = {str(note).partition(_THIS_SAMPLE)[0] for note in counts.index}
     if len(heads) == 1 and all(_THIS_SAMPLE in str(note) for note in counts.index):
-        kinds = " and ".join(f"{str(note).partition(_THIS_SAMPLE)[2]} ({n})" for note, n in counts.items())
+        kinds = " and ".join(f"{str(note).partition(_THIS_SAMPLE)[2].replace(UNNAMED_PROFILER, UNNAMED_PROFILERS)} ({n})"
+                             for note, n in counts.items())
         return f"{heads.pop()}, these samples are {kinds}"
     return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 

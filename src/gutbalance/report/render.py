@@ -842,6 +842,35 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
     return {"column": col, "scores": per_score, "counts": comparison.counts, "notes": notes}
 
 
+#: The cohort page's tables of all samples, one a topic, so that each fits a
+#: laptop's window (one table of 25 columns was 3,055 px wide and scrolled
+#: sideways in its 960 px box): id, title, and the score groups it shows.
+#: A group not named here goes to the last table.
+SAMPLE_TABLES = (
+    ("scores", "Scores", ("overall", "pillar", "index")),
+    ("diversity", "Diversity and ratios", ("diversity", "ratio")),
+    ("basis", "What the scores rest on", ("quality", "other")),
+)
+
+
+def _sample_tables(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: CohortStatistics, sample_href) -> list[dict]:
+    """The tables of all samples (:data:`SAMPLE_TABLES`), each with its columns' infos
+    and every sample's row of them; tables without a column are left out."""
+    rows = _table_rows(scores, infos, statistics, sample_href)
+    named = {g for _, _, groups in SAMPLE_TABLES for g in groups}
+    tables = []
+    for k, (table_id, title, groups) in enumerate(SAMPLE_TABLES):
+        last = k == len(SAMPLE_TABLES) - 1
+        columns = [j for j, info in enumerate(infos) if info.group in groups or (last and info.group not in named)]
+        if not columns:
+            continue
+        tables.append({
+            "id": table_id, "title": title, "infos": [infos[j] for j in columns], "diversity": "diversity" in groups,
+            "rows": [{**row, "cells": [row["cells"][j] for j in columns]} for row in rows],
+        })
+    return tables
+
+
 def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: CohortStatistics, sample_href) -> list[dict]:
     """The sortable table: every sample's value and percentile of every score, and the rank of its diversity."""
     rows = []
@@ -910,7 +939,7 @@ def render_cohort_report(
         profiler_note=_cohort_profiler_note(scores, statistics),
         n_samples=len(scores),
         infos=infos,
-        table_rows=_table_rows(scores, infos, statistics, sample_href),
+        sample_tables=_sample_tables(scores, infos, statistics, sample_href),
         distributions=[_distribution_card(i, scores[i.key].astype(float), statistics, figures,
                                           samples=mixed_box if mixed and i.group == "diversity" else "all samples",
                                           mixed=mixed and i.group == "diversity",

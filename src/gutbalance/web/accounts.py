@@ -21,7 +21,7 @@ from . import crud, throttles
 from .core.config import Settings
 from .core.security import AddressRefusals, HashingBusy, make_token, new_session_id, password_problem
 from .models import User
-from .schemas import USERNAME_PATTERN
+from .schemas import USERNAME_PATTERN, USERNAME_RULE
 from .services import Guards, WebError
 from .throttles import Limit, refund
 from .throttles import key as _key
@@ -99,7 +99,7 @@ def register(session: Session, *, settings: Settings, guards: Guards, username: 
     """
     username = normalize_username(username)
     if not re.fullmatch(USERNAME_PATTERN, username):
-        raise WebError(422, "a username has 3-64 letters, digits or _ . @ + -")
+        raise WebError(422, USERNAME_RULE)
     limits = [
         Limit(_key("register", address), settings.registrations_per_window, settings.registration_window_seconds, remember=("register", address))
     ]

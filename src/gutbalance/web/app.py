@@ -4,8 +4,10 @@ middleware, error pages and the routers together."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 
 import anyio
@@ -24,6 +26,7 @@ from .db import make_engine, migrate, session_factory
 from .jobs import JobRunner
 from .middleware import BodySizeLimit, FrontDoor, SecurityHeaders, add_security_headers
 from .reporting import warm_up
+from .schemas import USERNAME_RULE
 from .services import Guards, WebError
 from .templating import render
 
@@ -44,6 +47,54 @@ _GENERIC = {
     429: "Too many requests; please wait a little.",
     503: "The server is busy; please try again in a moment.",
 }
+
+
+#: Plain words for a field whose pydantic rule is not enough to say what is wanted.
+_FIELD_RULES = {("username", "string_pattern_mismatch"): USERNAME_RULE}
+
+#: A field's problem by pydantic's error type; ``{name}`` is the field, the rest its rule.
+_KIND_WORDS = {
+    "missing": "{name} is missing",
+    "string_too_short": "{name} has at least {min_length} characters",
+    "string_too_long": "{name} has at most {max_length} characters",
+    "string_type": "{name} is text (a JSON string)",
+    "extra_forbidden": "'{field}' is not a field of this request",
+    "string_pattern_mismatch": "{name} is not in the expected form",
+}
+
+
+def _field_reason(err: dict[str, Any]) -> str:
+    """One field's problem in words, naming the rule it broke, never its value."""
+    field = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "header", "cookie"))
+    kind, ctx = err.get("type", ""), err.get("ctx") or {}
+    if (rule := _FIELD_RULES.get((field, kind))) is not None:
+        return rule
+    name = f"a {field}" if field in ("username", "password") else f"'{field}'"
+    if (words := _KIND_WORDS.get(kind)) is not None:
+        return words.format(name=name, field=field, min_length=ctx.get("min_length"), max_length=ctx.get("max_length"))
+    return f"{name}: {str(err.get('msg', 'not valid')).lower()}"
+
+
+def invalid_request_message(errors: Sequence[Any], *, content_type: str) -> str:
+    """Why a request was refused (422), in plain words: each broken rule by its
+    field, or what is wrong with the body as a whole; the input is never echoed."""
+    reasons: list[str] = []
+    for err in errors:
+        loc, kind = tuple(err.get("loc", ())), err.get("type", "")
+        if kind == "json_invalid":
+            where = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+            reason = f"the body is not valid JSON ({(err.get('ctx') or {}).get('error', 'cannot be decoded')}{where})"
+        elif loc == ("body",) and kind == "missing":
+            reason = "the body is missing: send a JSON object with Content-Type: application/json"
+        elif loc == ("body",):
+            sent = content_type.split(";")[0].strip() or "no Content-Type"
+            reason = ("the body must be a JSON object sent with Content-Type: application/json"
+                      + ("" if sent == "application/json" else f" (this one was sent as {sent})"))
+        else:
+            reason = _field_reason(err)
+        if reason not in reasons:
+            reasons.append(reason)
+    return "; ".join(reasons) if reasons else _GENERIC[422]
 
 
 def _wants_json(request: Request) -> bool:
@@ -147,10 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
-        # Name the fields, never echo the input back.
-        fields = sorted({".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")) for err in exc.errors()})
-        message = "invalid or missing: " + ", ".join(f for f in fields if f) if any(fields) else _GENERIC[422]
-        return _error(request, 422, message)
+        return _error(request, 422, invalid_request_message(exc.errors(), content_type=request.headers.get("content-type", "")))
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> Response:

@@ -4,7 +4,7 @@ query is scoped by its owner, so a sample of another user is simply not found.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
@@ -236,6 +236,15 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
     if not sample_ids:
         return []
     return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
+
+
+def held_sample_ids(session: Session, *, owner: User, sample_ids: Iterable[str | None]) -> set[str]:
+    """Those of ``sample_ids`` (``None`` ignored) that name samples the owner
+    still holds: the audit log names samples deleted since, whose pages are gone."""
+    wanted = {i for i in sample_ids if i}
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Sample.id).where(Sample.owner_id == owner.id, Sample.id.in_(wanted))))
 
 
 def correct_sample(session: Session, sample: Sample, *, subject: str | None, collected: date | None) -> Sample:

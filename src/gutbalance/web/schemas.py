@@ -16,6 +16,8 @@ def _as_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,64}$"
+#: :data:`USERNAME_PATTERN` in words, as a refusal names it.
+USERNAME_RULE = "a username has 3-64 letters, digits or _ . @ + - (no spaces)"
 
 
 class Credentials(BaseModel):
@@ -67,7 +69,9 @@ class AuditEventOut(BaseModel):
     ``view``, ``download``, ``correct``, ``delete``), how (``page``: a
     logged-in browser, ``api``: a token, ``worker``: an upload's samples
     stored), which sample (its id and name then; ``sample_id`` null for a
-    download of all the samples at once) and what was seen or downloaded."""
+    download of all the samples at once), what was seen or downloaded, and
+    whether the sample is still held (``sample_exists``: false once it was
+    deleted, when ``/api/samples/{sample_id}`` is 404; null without a sample)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -77,6 +81,9 @@ class AuditEventOut(BaseModel):
     sample_id: str | None
     sample_name: str
     detail: str
+    sample_exists: bool | None = Field(
+        default=None, description="Whether the account still holds the sample (false once deleted); null for a row without a sample"
+    )
 
 
 class Token(BaseModel):

@@ -31,12 +31,17 @@ def audit(
 ) -> list[AuditEventOut]:
     """One page of the account's audit log, newest first: every upload that
     stored a sample, every view of a sample's scores or report, every
-    download, correction and deletion, with when, how and which sample.
+    download, correction and deletion, with when, how and which sample
+    (``sample_exists`` false for a sample deleted since).
     ``X-Total-Count`` and ``Link`` as for ``/api/samples``."""
     events = crud.list_events(session, owner=user, limit=limit, offset=offset)
     total = crud.count_events(session, owner=user)
     response.headers.update(services.page_links(request.url, services.ListPage(items=events, total=total, limit=limit, offset=offset)))
-    return [AuditEventOut.model_validate(e) for e in events]
+    held = crud.held_sample_ids(session, owner=user, sample_ids=[e.sample_id for e in events])
+    return [
+        AuditEventOut.model_validate(e).model_copy(update={"sample_exists": None if e.sample_id is None else e.sample_id in held})
+        for e in events
+    ]
 
 
 @router.post("/password", response_model=Token)

@@ -197,7 +197,7 @@ def logout_everywhere(request: Request, session: SessionDep, user: PageUser) -> 
 def _account_page(request: Request, session, user, *, error: str | None = None, password_error: str | None = None, status_code: int = 200, notice: str | None = None) -> Response:
     count = crud.count_samples(session, owner=user)
     events = crud.list_events(session, owner=user, limit=AUDIT_SHOWN)
-    live = {s.id for s in crud.get_samples(session, owner=user, sample_ids=[e.sample_id for e in events if e.sample_id])}
+    live = crud.held_sample_ids(session, owner=user, sample_ids=[e.sample_id for e in events])
     context = {"sample_count": count, "events": events, "live_ids": live,
                "event_count": crud.count_events(session, owner=user), "error": error, "password_error": password_error, "notice": NOTICES.get(notice or "")}
     return render(request, "account.html", context, status_code=status_code)
