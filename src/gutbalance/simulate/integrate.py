@@ -402,15 +402,20 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
             f_end = np.empty_like(ya)  # f at y_new (DOPRI5's last stage; filled for ROS4 after acceptance)
             h_rho = np.zeros(active.size)  # DOPRI5's h x (dominant eigenvalue) estimate
             with np.errstate(all="ignore"):
-                for mode, sel in ((False, ~is_ros), (True, is_ros)):
-                    if not sel.any():
-                        continue
-                    if mode:
-                        y_new[sel], err[sel] = _ros4_step(rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel],
-                                                          jac_cur[active[sel]], eye, stats)
+                n_ros = int(np.count_nonzero(is_ros))
+                if n_ros in (0, active.size):  # one method for every active row: no split and merge
+                    if n_ros:
+                        y_new, err = _ros4_step(rhs, ya, ha, active, ctrl, dead, fa, jac_cur[active], eye, stats)
                     else:
-                        y_new[sel], err[sel], f_end[sel], h_rho[sel] = _dopri_stages(
-                            rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel], stats)
+                        y_new, err, f_end, h_rho = _dopri_stages(rhs, ya, ha, active, ctrl, dead, fa, stats)
+                else:
+                    for mode, sel in ((False, ~is_ros), (True, is_ros)):
+                        if mode:
+                            y_new[sel], err[sel] = _ros4_step(rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel],
+                                                              fa[sel], jac_cur[active[sel]], eye, stats)
+                        else:
+                            y_new[sel], err[sel], f_end[sel], h_rho[sel] = _dopri_stages(
+                                rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel], stats)
                 err /= atol
             err[~np.isfinite(err) | ~np.all(np.isfinite(y_new), axis=1)] = np.inf
             accept = err <= 1.0
