@@ -122,6 +122,11 @@ _IS = DYNAMIC.index(GRAM_POSITIVE_SHARE)
 _F = MICROBES.index(FACULTATIVE)
 _G = np.arange(N_GUILD)
 _P = N_MIC - 1
+#: the integrated state from immunity on (immunity, the capacities, the Gram-positive share) has no
+#: off-diagonal entry among itself in :meth:`GutImmuneModel.jacobian` (immunity: its own and the
+#: pathogen's; a capacity: its own and its guild's; the share: its own), so ROS4 eliminates it
+#: before inverting (integrate_log's ``diagonal_from``)
+_DIAGONAL_FROM = _II
 
 SCALARS = [
     "effector_decay", "treg_decay", "barrier_repair", "barrier_reference",
@@ -902,6 +907,7 @@ class GutImmuneModel:
             stats=stats,
             method=method,
             jacobian=getattr(self, "jacobian", None) if method != "dopri5" else None,
+            diagonal_from=_DIAGONAL_FROM,
         )
         states = np.empty((*dyn.shape[:2], len(STATE)), dtype=out_dtype)
         # DYNAMIC_INDEX as three slices (the same copy; fancy indexing of the last axis is slower)
