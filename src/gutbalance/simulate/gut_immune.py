@@ -122,6 +122,11 @@ _IS = DYNAMIC.index(GRAM_POSITIVE_SHARE)
 _F = MICROBES.index(FACULTATIVE)
 _G = np.arange(N_GUILD)
 _P = N_MIC - 1
+#: the integrated state from immunity on (immunity, the capacities, the Gram-positive share) has no
+#: off-diagonal entry among itself in :meth:`GutImmuneModel.jacobian` (immunity: its own and the
+#: pathogen's; a capacity: its own and its guild's; the share: its own), so ROS4 eliminates it
+#: before inverting (integrate_log's ``diagonal_from``)
+_DIAGONAL_FROM = _II
 
 SCALARS = [
     "effector_decay", "treg_decay", "barrier_repair", "barrier_reference",
@@ -623,22 +628,32 @@ class GutImmuneModel:
         #: (n, 2) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche)
         self._niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
                              else params.facultative_niche_state)
+        # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
+        # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
+        # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
+        # rhs() evaluated at every call before, so its results are unchanged to the last bit).
+        S = self._S.T
+        col = self._col
+        derived = [1 + S[col["kappa"]], 1 + S[col["theta"]], 1 - S[col["tonic"]], 1 - S[col["ell"]],
+                   1 - S[col["s0"]], 1 + S[col["K"]], 1 - S[col["beta"]], 1 + S[col["K_M"]],
+                   S[col["k_W"]] * S[col["I_min"]], 1.0 - self._niche_state[:, 1]]
+        self._pack = np.concatenate([self._S, self._V.reshape(params.n, -1), self._W.reshape(params.n, -1),
+                                     self._niche_state, np.stack(derived, axis=1)], axis=1)
 
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
 
-    def _niche(self, B: np.ndarray, rows: np.ndarray, full: bool) -> tuple[np.ndarray, np.ndarray]:
-        """The facultative guild's niche over its day-0 one and its derivative in ``B`` (:func:`facultative_niche`)."""
-        state = self._take(self._niche_state, rows, full)
-        return facultative_niche(B, state[:, 0], state[:, 1])
-
-    def _gram_positive_split(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None) -> np.ndarray:
+    def _gram_positive_split(self, rows: np.ndarray, full: bool,
+                             control: Mapping[str, float] | None) -> np.ndarray | None:
         """``sum_d (eps+_d - eps_fd) u_d`` per row: how much faster the facultative guild's
-        Gram-positive part grows than its Gram-negative part under the drugs given (0 without)."""
+        Gram-positive part grows than its Gram-negative part under the drugs given (None when no
+        drug given separates them: the split is 0 and adds nothing)."""
         p = self.params
-        split = np.zeros(rows.size)
+        split = None
         for drug, u in (control or {}).items():
             if u and drug in p.susceptibility_gram_positive:
+                if split is None:
+                    split = np.zeros(rows.size)
                 split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
                               - self._take(p.susceptibility[drug], rows, full)[:, _F])
         return split
@@ -657,61 +672,83 @@ class GutImmuneModel:
 
     def _state(self, y: np.ndarray, rows: np.ndarray) -> tuple:
         """What :meth:`rhs` and :meth:`jacobian` read of the integrated (log) state ``y`` of ``rows``:
-        whether ``rows`` is everyone, the state ``z``, the microbes ``x``, the rows' constants ``S``,
-        the facultative guild's Gram-positive share and the fast host variables ``B``, ``L``."""
+        whether ``rows`` is everyone, the state ``z``, the microbes ``x``, the rows' constants
+        (``S``, ``V``, ``W``, the niche state and the derived columns ``const``: views of one gather
+        of ``_pack``), the facultative guild's Gram-positive share, the fast host variables ``B``,
+        ``L``, the barrier damage ``d = (1 - b) / (1 - b0)`` and the mucus factor ``mu = M^-zeta``.
+
+        ``B`` and ``L`` are :meth:`fast_host`'s expressions, written out so that ``d`` and ``mu``
+        (which the right-hand side needs again) are evaluated once."""
         full = rows.size == self.params.n
+        m = rows.size
         z = np.exp(y)
         x = z[:, :N_MIC]
-        S = self._take(self._S, rows, full)
+        P = self._take(self._pack, rows, full)
+        ns = len(self._col)
+        nv = ns + 4 * N_MIC + 3 * N_GUILD
+        S = P[:, :ns]
+        V = P[:, ns:ns + 4 * N_MIC].reshape(m, 4, N_MIC)
+        W = P[:, ns + 4 * N_MIC:nv].reshape(m, 3, N_GUILD)
+        niche_state = P[:, nv:nv + 2]
+        const = P[:, nv + 2:]
         share = z[:, _IS]
-        B, L = self.fast_host(x, z[:, _IB], z[:, _IM], S, share)
-        return full, z, x, S, share, B, L
+        p = self.params
+        col = self._col
+        B = (x @ p.butyrate_yield) * self.inv_P_ref * S[:, col["fib_B"]] + HOST_FLOOR
+        G = lps_load(p, x, share) * self.inv_G_ref
+        d = (1 - z[:, _IB]) * S[:, col["inv_D0"]]
+        mu = z[:, _IM] ** -S[:, col["zeta"]]
+        L = d * G * mu + HOST_FLOOR
+        return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
 
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
         """``d log(state) / dt`` of the integrated state (:data:`DYNAMIC`)."""
         p = self.params
-        full, z, x, S, share, B, L = self._state(y, rows)
+        full, z, x, S, V, W, niche_state, const, share, B, L, d, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
+        one_kappa, one_theta, one_tonic, one_ell, one_s0, one_K, one_beta, one_KM, kW_Imin, headroom = const.T
         if self._shared_A:
             rate = x @ p.interactions[0].T
         else:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
-        V = self._take(self._V, rows, full)
-        W = self._take(self._W, rows, full)
         xg = x[:, :N_GUILD]
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
-        niche, _ = self._niche(B, rows, full)
+        # the niche ratio of facultative_niche() (without its derivative, which only the Jacobian needs)
+        oxygen = oxygen_signal(B)
+        niche = 1.0 + niche_state[:, 0] * (np.maximum(oxygen - niche_state[:, 1], 0.0) / headroom)
         rate[:, _F] += W[:, 0, _F] * xg[:, _F] / (c[:, _F] * W[:, 1, _F]) * (1.0 / niche - 1.0)
         rate += V[:, 0]
         for drug, u in (control or {}).items():
             if u:
                 rate += u * self._take(p.susceptibility[drug], rows, full)
-        split = self._gram_positive_split(rows, full, control)  # the guild's two parts under the drugs
-        rate[:, _F] += share * split
+        # the guild's two parts under the drugs (None: no drug given separates them, the split is 0)
+        split = self._gram_positive_split(rows, full, control)
+        if split is not None:
+            rate[:, _F] += share * split
         rate += V[:, 1] * np.log(E)[:, None]
-        rate += V[:, 2] * oxygen_signal(B)[:, None]
+        rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
         rate[:, _P] -= gamma * imm
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
         path = x[:, _P]
-        d = (1 - b) * inv_D0
-        support = s0 + (1 - s0) * B * (1 + K) / (B + K)
-        h = (1 + kappa) / (1 + kappa * R)
-        mu = M ** -zeta
-        out[:, _IB] = k_rep * (1 - b) * support / b - k_dmg * (E + delta * path) * mu
-        act = tonic + (1 - tonic) * (ell * L + (1 - ell) * d) + iota * path
-        out[:, _IE] = k_E * (act * (1 + theta) / (act + theta) * h / E - 1)
-        out[:, _IR] = k_R * ((beta * B + (1 - beta) * C + HOST_FLOOR) / R - 1)
-        out[:, _IM] = k_M * (_mucus_target(xg.sum(axis=1), K_M) / M - 1)
+        support = s0 + one_s0 * B * one_K / (B + K)
+        h = one_kappa / (1 + kappa * R)
+        one_b = 1 - b
+        out[:, _IB] = k_rep * one_b * support / b - k_dmg * (E + delta * path) * mu
+        act = tonic + one_tonic * (ell * L + one_ell * d) + iota * path
+        out[:, _IE] = k_E * (act * one_theta / (act + theta) * h / E - 1)
+        out[:, _IR] = k_R * ((beta * B + one_beta * C + HOST_FLOOR) / R - 1)
+        N = xg.sum(axis=1)
+        out[:, _IM] = k_M * (N * one_KM / (N + K_M) / M - 1)
         pp = path * inv_scale
-        out[:, _II] = (k_I * pp / (1 + pp) + k_W * I_min) / imm - k_W
+        out[:, _II] = (k_I * pp / (1 + pp) + kW_Imin) / imm - k_W
         deficit = np.maximum(0.0, 1.0 - xg * W[:, 2] / c)
         out[:, _IC] = rho[:, None] * (1.0 / c - 1.0) - lam[:, None] * deficit**2
-        out[:, _IS] = (1.0 - share) * split
+        out[:, _IS] = 0.0 if split is None else (1.0 - share) * split
         return out
 
     def jacobian(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
@@ -724,7 +761,7 @@ class GutImmuneModel:
         """
         p = self.params
         m = y.shape[0]
-        full, z, x, S, share, B, L = self._state(y, rows)
+        full, z, x, S, V, W, niche_state, _, share, B, L, _, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
          k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
@@ -739,17 +776,14 @@ class GutImmuneModel:
         dG_share = x[:, _F] * share * (p.lps_gram_positive - p.lps_potency[_F]) * self.inv_G_ref
         dG[:, _F] += dG_share
         dC = x * p.tolerogenic * self.inv_C_ref
-        mu = M ** -zeta
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
-        V = self._take(self._V, rows, full)
-        W = self._take(self._W, rows, full)
         jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
         self_term = W[:, 0] * xg / (c * W[:, 1])
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
         # the facultative guild's niche K_f(B): its self-limitation is self_term_f / ratio(B)
-        ratio, d_ratio = self._niche(B, rows, full)
+        ratio, d_ratio = facultative_niche(B, niche_state[:, 0], niche_state[:, 1])
         extra = self_term[:, _F] * (1.0 / ratio - 1.0)
         jac[:, _F, _F] += extra
         jac[:, _F, _IC[_F]] -= extra
@@ -797,8 +831,9 @@ class GutImmuneModel:
         jac[:, _IC, _G] = loss
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
         split = self._gram_positive_split(rows, full, control)
-        jac[:, _F, _IS] = share * split
-        jac[:, _IS, _IS] = -share * split
+        if split is not None:
+            jac[:, _F, _IS] = share * split
+            jac[:, _IS, _IS] = -share * split
         return jac
 
     def run(
@@ -872,9 +907,13 @@ class GutImmuneModel:
             stats=stats,
             method=method,
             jacobian=getattr(self, "jacobian", None) if method != "dopri5" else None,
+            diagonal_from=_DIAGONAL_FROM,
         )
         states = np.empty((*dyn.shape[:2], len(STATE)), dtype=out_dtype)
-        states[..., DYNAMIC_INDEX] = dyn
+        # DYNAMIC_INDEX as three slices (the same copy; fancy indexing of the last axis is slower)
+        states[..., :N_MIC] = dyn[..., :N_MIC]
+        states[..., STATE.index("barrier")] = dyn[..., _IB]
+        states[..., STATE.index("effector"):] = dyn[..., _IE:]
         B, L = self.fast_host(dyn[..., :N_MIC], dyn[..., _IB], dyn[..., _IM], self._S[:, None, :], dyn[..., _IS])
         states[..., STATE.index("butyrate")] = B
         states[..., STATE.index("lps")] = L

@@ -153,6 +153,7 @@ def integrate_log(
     stats: IntegrationStats | None = None,
     method: str = "dopri5",
     jacobian: JAC | None = None,
+    diagonal_from: int | None = None,
 ) -> np.ndarray:
     """Integrate ``d y / d t = rhs(y)`` for every row of ``y0`` (log-space).
 
@@ -188,6 +189,13 @@ def integrate_log(
     jacobian
         ``jacobian(y, rows, control)`` -> ``(m, d, d)`` Jacobian of ``rhs`` with
         respect to ``y`` (``ros4`` only; default: forward differences).
+    diagonal_from
+        The components from this one on have no off-diagonal Jacobian entry
+        among themselves (each depends on itself and on the components before
+        only).  ROS4 then solves its linear systems by eliminating them first
+        (a Schur complement): a smaller matrix to invert, the same solution up
+        to round-off.  Checked at every step; a step whose Jacobian breaks it
+        is solved with the full matrix.
 
     Returns
     -------
@@ -243,7 +251,8 @@ def integrate_log(
         _adaptive(rhs, jacobian or _forward_difference_jacobian(rhs), y, t_eval, jumps, out, switching=method == "auto",
                   control=control, apply_pulses=apply_pulses, apply_clamp=apply_clamp,
                   extinct=extinct if clamp else None, extinct_log=extinct_log, atol=atol, first_step=first_step,
-                  max_step=max_step, max_steps=max_steps, stats=stats)
+                  max_step=max_step, max_steps=max_steps, stats=stats,
+                  block=None if diagonal_from is None else _Block(diagonal_from))
         return out
 
     h = np.full(n, min(first_step, max_step), dtype=np.float64)
@@ -325,7 +334,7 @@ _STIFF_H_RHO = 3.25
 
 
 def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply_pulses, apply_clamp, extinct,
-              extinct_log, atol, first_step, max_step, max_steps, stats):
+              extinct_log, atol, first_step, max_step, max_steps, stats, block=None):
     """Per-row adaptive integration with dense output; ROS4 only, or switching DOPRI5 <-> ROS4 (fills ``out``).
 
     Every row keeps ``f`` at its current point (the first stage of either
@@ -402,15 +411,21 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
             f_end = np.empty_like(ya)  # f at y_new (DOPRI5's last stage; filled for ROS4 after acceptance)
             h_rho = np.zeros(active.size)  # DOPRI5's h x (dominant eigenvalue) estimate
             with np.errstate(all="ignore"):
-                for mode, sel in ((False, ~is_ros), (True, is_ros)):
-                    if not sel.any():
-                        continue
-                    if mode:
-                        y_new[sel], err[sel] = _ros4_step(rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel],
-                                                          jac_cur[active[sel]], eye, stats)
+                n_ros = int(np.count_nonzero(is_ros))
+                if n_ros in (0, active.size):  # one method for every active row: no split and merge
+                    if n_ros:
+                        y_new, err = _ros4_step(rhs, ya, ha, active, ctrl, dead, fa, jac_cur[active], eye, stats,
+                                                block)
                     else:
-                        y_new[sel], err[sel], f_end[sel], h_rho[sel] = _dopri_stages(
-                            rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel], stats)
+                        y_new, err, f_end, h_rho = _dopri_stages(rhs, ya, ha, active, ctrl, dead, fa, stats)
+                else:
+                    for mode, sel in ((False, ~is_ros), (True, is_ros)):
+                        if mode:
+                            y_new[sel], err[sel] = _ros4_step(rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel],
+                                                              fa[sel], jac_cur[active[sel]], eye, stats, block)
+                        else:
+                            y_new[sel], err[sel], f_end[sel], h_rho[sel] = _dopri_stages(
+                                rhs, ya[sel], ha[sel], active[sel], ctrl, dead[sel], fa[sel], stats)
                 err /= atol
             err[~np.isfinite(err) | ~np.all(np.isfinite(y_new), axis=1)] = np.inf
             accept = err <= 1.0
@@ -496,11 +511,52 @@ def _dopri_stages(rhs, ya, ha, rows, ctrl, dead, f0, stats):
     return y_new, _rms(hcol * (_E @ flat).reshape(m, d)), k[6], np.nan_to_num(h_rho, nan=0.0)
 
 
-def _ros4_step(rhs, ya, ha, rows, ctrl, dead, f0, jac, eye, stats):
-    """One ROS4 trial step from ``f0 = f(ya)`` and the Jacobian there; returns (y_new, max-norm error)."""
+@dataclass(frozen=True)
+class _Block:
+    """ROS4's linear systems split at component ``split``: the components from ``split`` on have no
+    off-diagonal Jacobian entry among themselves (``diagonal_from`` of :func:`integrate_log`)."""
+
+    split: int
+
+    def solver(self, g: np.ndarray) -> Callable[[np.ndarray], np.ndarray] | None:
+        """``b -> g^-1 b`` for the ``(m, d, d)`` matrices ``g`` by block elimination, or None where a row
+        of ``g`` breaks the split (an off-diagonal entry among the tail).  Raises LinAlgError like inv."""
+        c = self.split
+        g_dd = g[:, c:, c:]
+        gd = np.diagonal(g_dd, axis1=1, axis2=2)
+        if np.count_nonzero(g_dd) != np.count_nonzero(gd):
+            return None
+        # tail D, core C: b_D = g_DD k_D + g_DC k_C gives k_D = (b_D - g_DC k_C) / g_DD, and
+        # (g_CC - g_CD g_DD^-1 g_DC) k_C = b_C - g_CD g_DD^-1 b_D
+        g_dc = g[:, c:, :c] / gd[:, :, None]
+        g_cd = g[:, :c, c:]
+        s_inv = np.linalg.inv(g[:, :c, :c] - np.matmul(g_cd, g_dc))
+
+        def solve(b: np.ndarray) -> np.ndarray:
+            k = np.empty_like(b)
+            b_d = b[:, c:] / gd
+            k_c = np.matmul(s_inv, (b[:, :c] - np.matmul(g_cd, b_d[:, :, None])[:, :, 0])[:, :, None])
+            k[:, :c] = k_c[:, :, 0]
+            k[:, c:] = b_d - np.matmul(g_dc, k_c)[:, :, 0]
+            return k
+
+        return solve
+
+
+def _ros4_step(rhs, ya, ha, rows, ctrl, dead, f0, jac, eye, stats, block=None):
+    """One ROS4 trial step from ``f0 = f(ya)`` and the Jacobian there; returns (y_new, max-norm error).
+
+    ``block`` (a :class:`_Block`): solve the stages' linear systems by eliminating its tail of
+    components first (a smaller matrix to invert)."""
     m, d = ya.shape
+    g = eye / (ha * _ROS_GAMMA)[:, None, None] - jac
     try:
-        g_inv = np.linalg.inv(eye / (ha * _ROS_GAMMA)[:, None, None] - jac)
+        solve = block.solver(g) if block is not None else None
+        if solve is None:
+            g_inv = np.linalg.inv(g)
+
+            def solve(b: np.ndarray) -> np.ndarray:
+                return np.matmul(g_inv, b[:, :, None])[:, :, 0]
     except np.linalg.LinAlgError:  # singular for some row: reject the step (it is retried shorter)
         return np.full_like(ya, np.nan), np.full(m, np.inf)
     k = np.empty((4, m, d))
@@ -513,7 +569,7 @@ def _ros4_step(rhs, ya, ha, rows, ctrl, dead, f0, jac, eye, stats):
             f_stage[dead] = 0.0
             stats.rhs_rows += m
         b = f_stage + (_ROS_C[i, :i] @ flat[:i]).reshape(m, d) * inv_h if i else f_stage
-        k[i] = np.matmul(g_inv, b[:, :, None])[:, :, 0]
+        k[i] = solve(b)
     flat = k.reshape(4, m * d)
     y_new = ya + (_ROS_M @ flat).reshape(m, d)
     return y_new, _rms((_ROS_E @ flat).reshape(m, d))
