@@ -662,13 +662,22 @@ class GutImmuneModel:
                   share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Butyrate and translocated LPS in quasi-steady state (see module docstring);
         ``share``: the facultative guild's Gram-positive share (:func:`lps_load`)."""
+        B, L, _, _ = self._host_terms(x, b, mucus, S, share)
+        return B, L
+
+    def _host_terms(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray,
+                    share: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`fast_host`'s ``B`` and ``L`` with the barrier damage ``d = (1 - b) / (1 - b0)``
+        and the mucus factor ``mu = M^-zeta`` they are made of (the right-hand side needs them again)."""
         p = self.params
         col = self._col
         # weights in the state's dtype: a float32 trajectory is not copied to float64 for a dot product
         B = (x @ p.butyrate_yield.astype(x.dtype, copy=False)) * self.inv_P_ref * S[..., col["fib_B"]] + HOST_FLOOR
         G = lps_load(p, x, share) * self.inv_G_ref
-        L = (1 - b) * S[..., col["inv_D0"]] * G * mucus ** -S[..., col["zeta"]] + HOST_FLOOR
-        return B, L
+        d = (1 - b) * S[..., col["inv_D0"]]
+        mu = mucus ** -S[..., col["zeta"]]
+        L = d * G * mu + HOST_FLOOR
+        return B, L, d, mu
 
     def _state(self, y: np.ndarray, rows: np.ndarray) -> tuple:
         """What :meth:`rhs` and :meth:`jacobian` read of the integrated (log) state ``y`` of ``rows``:
@@ -677,8 +686,7 @@ class GutImmuneModel:
         of ``_pack``), the facultative guild's Gram-positive share, the fast host variables ``B``,
         ``L``, the barrier damage ``d = (1 - b) / (1 - b0)`` and the mucus factor ``mu = M^-zeta``.
 
-        ``B`` and ``L`` are :meth:`fast_host`'s expressions, written out so that ``d`` and ``mu``
-        (which the right-hand side needs again) are evaluated once."""
+        ``d`` and ``mu`` come with ``B`` and ``L`` (:meth:`_host_terms`), evaluated once."""
         full = rows.size == self.params.n
         m = rows.size
         z = np.exp(y)
@@ -692,13 +700,7 @@ class GutImmuneModel:
         niche_state = P[:, nv:nv + 2]
         const = P[:, nv + 2:]
         share = z[:, _IS]
-        p = self.params
-        col = self._col
-        B = (x @ p.butyrate_yield) * self.inv_P_ref * S[:, col["fib_B"]] + HOST_FLOOR
-        G = lps_load(p, x, share) * self.inv_G_ref
-        d = (1 - z[:, _IB]) * S[:, col["inv_D0"]]
-        mu = z[:, _IM] ** -S[:, col["zeta"]]
-        L = d * G * mu + HOST_FLOOR
+        B, L, d, mu = self._host_terms(x, z[:, _IB], z[:, _IM], S, share)
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
 
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
