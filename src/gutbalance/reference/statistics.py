@@ -268,15 +268,15 @@ def _not_comparable(kind_notes: Sequence[str]) -> str:
     if not kind_notes or not all(kind_notes):
         return ""
     counts = pd.Series(list(kind_notes)).value_counts(sort=True)
-    if len(counts) == 1:  # the cohort page speaks of all its samples
-        return str(counts.index[0]).replace(_THIS_SAMPLE + UNNAMED_PROFILER, _THIS_SAMPLE + UNNAMED_PROFILERS).replace(
-            _THIS_SAMPLE, ", these samples are ")
-    # the notes of not_comparable_notes differ only in the sample's kind: said once, the kinds counted
+    # the notes of not_comparable_notes differ only in the sample's kind, after _THIS_SAMPLE
     heads = {str(note).partition(_THIS_SAMPLE)[0] for note in counts.index}
     if len(heads) == 1 and all(_THIS_SAMPLE in str(note) for note in counts.index):
-        kinds = " and ".join(f"{str(note).partition(_THIS_SAMPLE)[2].replace(UNNAMED_PROFILER, UNNAMED_PROFILERS)} ({n})"
-                             for note, n in counts.items())
+        # said once of all the samples, each kind in the plural, counted when there are several
+        plural = [str(note).partition(_THIS_SAMPLE)[2].replace(UNNAMED_PROFILER, UNNAMED_PROFILERS) for note in counts.index]
+        kinds = plural[0] if len(counts) == 1 else " and ".join(f"{kind} ({n})" for kind, n in zip(plural, counts, strict=True))
         return f"{heads.pop()}, these samples are {kinds}"
+    if len(counts) == 1:  # the cohort page speaks of all its samples
+        return str(counts.index[0])
     return "; ".join(f"{n} samples: {note}" for note, n in counts.items())
 
 
