@@ -5,6 +5,7 @@ started on a free local port."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from gutbalance.cli import main
+from gutbalance.web.schemas import USERNAME_PATTERN
 from tests.bombs import qza_bomb
 from tests.helpers import write_metaphlan
 from tests.web.test_feature_rank import BARE_GENUS_CSV, assert_same_as_cli, cli_scores
@@ -102,6 +104,20 @@ def register_in_browser(server: str, page, username: str) -> None:
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Register").click()
     page.wait_for_url(server + "/samples")
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["ana", "Ana.Smith-2", "x@y.z+1", "a_b", "ab", "Ana Smith", "ana/b", "éva", "a" * 64, "a" * 65, "a\\b"],
+)
+def test_the_register_form_checks_the_username_as_the_server_does(server, page, username):
+    # Chromium compiles a pattern attribute with the v flag and ignores one
+    # that does not compile, so only the browser can say the form checks it
+    page.goto(server + "/register")
+    field = page.get_by_label("Username")
+    field.evaluate("(input, value) => { input.value = value; }", username)
+    valid = field.evaluate("input => input.validity.valid")
+    assert valid == bool(re.fullmatch(USERNAME_PATTERN, username))
 
 
 def test_register_upload_report_delete(server, page, tmp_path):

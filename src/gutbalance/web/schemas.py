@@ -16,8 +16,13 @@ def _as_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,64}$"
-#: :data:`USERNAME_PATTERN` in words, as a refusal names it.
-USERNAME_RULE = "a username has 3-64 letters, digits or _ . @ + - (no spaces)"
+#: The same rule as an HTML ``pattern`` attribute: anchored by the browser,
+#: and ``-`` escaped because browsers compile patterns with the ``v`` flag.
+USERNAME_HTML_PATTERN = r"[A-Za-z0-9_.@+\-]{3,64}"
+#: :data:`USERNAME_PATTERN` in words: the register form states it.
+USERNAME_CHARACTERS = "3-64 letters, digits or _ . @ + - (no spaces)"
+#: ... and a refusal names it.
+USERNAME_RULE = "a username has " + USERNAME_CHARACTERS
 
 
 class Credentials(BaseModel):

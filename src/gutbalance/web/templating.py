@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from .core.security import csrf_token, new_csrf_seed
+from .schemas import USERNAME_CHARACTERS, USERNAME_HTML_PATTERN
 
 CSRF_COOKIE = "gb_csrf"
 SESSION_COOKIE = "gb_session"
@@ -42,6 +43,8 @@ def breakable(identifier: str) -> Markup:
 
 
 _env.filters["breakable"] = breakable
+# The register form states and checks the rule the server enforces, from the one place it is written.
+_env.globals.update(username_pattern=USERNAME_HTML_PATTERN, username_characters=USERNAME_CHARACTERS)
 
 
 def cookie_secure(request: Request) -> bool:
