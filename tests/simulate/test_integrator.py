@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from gutbalance.errors import SimulationError
-from gutbalance.simulate import GLVModel, Pulse, integrate_log
+from gutbalance.simulate import GLVModel, GutImmuneModel, Pulse, calibrate, integrate_log, load_parameters
 from gutbalance.simulate.glv import Course
-from gutbalance.simulate.integrate import _Block
+from gutbalance.simulate.integrate import IntegrationStats, _Block
 
 
 def logistic_model(r=1.0, k=2.0, threshold=1e-12):
@@ -112,3 +112,25 @@ def test_block_elimination_solves_like_the_full_matrix():
     np.testing.assert_allclose(solve(b), np.linalg.solve(g, b[:, :, None])[:, :, 0], rtol=1e-12, atol=1e-12)
     g[2, split, split + 1] = 0.5  # one row breaks the structure: no block solve, the caller inverts g
     assert _Block(split).solver(g) is None
+
+
+@pytest.mark.parametrize("person", [1599, 1827])
+def test_switching_leaves_dopri5_where_its_steps_are_stability_bound(person):
+    # two people of benchmarks/bench_simulate.py's draw whose accepted DOPRI5
+    # steps sat at half the edge of its stability region after the amoxicillin
+    # course (the controller doubling into the edge and halving back): they
+    # never passed the stiffness test on accepted steps and took 1,306 and
+    # 1,099 trial steps in "auto", against 475 and 557 in ROS4 alone
+    rng = np.random.default_rng(1)
+    params = load_parameters(2000, rng=rng)
+    guilds = rng.dirichlet(params.reference[:6] * 50, size=2000)
+    one = params.take(slice(person, person + 1))
+    state0 = calibrate(one, np.concatenate([guilds[person:person + 1], np.zeros((1, 1))], axis=1))
+    iterations = {}
+    for method in ("auto", "ros4", "dopri5"):
+        stats = IntegrationStats()
+        GutImmuneModel(one).run(state0, 365, courses=[Course("amoxicillin", 10.0, 17.0, 0.5)], method=method,
+                                stats=stats)
+        iterations[method] = stats.iterations
+    assert iterations["dopri5"] > 1.5 * iterations["ros4"]  # the person is stiff
+    assert iterations["auto"] <= 1.1 * min(iterations["ros4"], iterations["dopri5"])

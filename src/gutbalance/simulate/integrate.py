@@ -350,7 +350,7 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
     DOPRI5 (transients resolved by accuracy, where the explicit 5th-order pair
     takes longer steps); a row in DOPRI5 mode goes to ROS4 (with ``h = 2 x``
     its DOPRI5 step) when Hairer's stiffness test says the explicit step is
-    capped by stability, not accuracy.
+    capped by stability, not accuracy, on an accepted or a rejected step.
     """
     n, d = y.shape
     eye = np.eye(d)
@@ -370,6 +370,15 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
         stats.rhs_rows += rows.size
         f[ys < _DEAD_BELOW] = 0.0  # an extinct component does not move
         return f
+
+    def switch(rows_: np.ndarray, *, to_ros: bool) -> None:
+        """Move ``rows_`` to the other method, each keeping its last step of the one it leaves."""
+        if rows_.size:
+            h_last = h[rows_].copy()
+            h[rows_] = np.maximum(h_other[rows_], 2 * h_last) if to_ros else h_other[rows_]
+            h_other[rows_] = h_last
+            ros[rows_] = to_ros
+            since_switch[rows_] = 0
 
     def clamp_out(values: np.ndarray) -> np.ndarray:
         if extinct is not None:
@@ -465,13 +474,15 @@ def _adaptive(rhs, jacobian, y, t_eval, stops, out, *, switching, control, apply
                     # (h rho > 3.25, Hairer's test), after probe_every DOPRI5 steps
                     stiff = h_rho[accept] > _STIFF_H_RHO
                     go_ros = acc_rows[~acc_ros & stiff & (since_switch[acc_rows] >= probe_every[acc_rows])]
-                    for rows_, to_ros in ((go_dopri, False), (go_ros, True)):
-                        if rows_.size:
-                            h_last = h[rows_].copy()
-                            h[rows_] = np.maximum(h_other[rows_], 2 * h_last) if to_ros else h_other[rows_]
-                            h_other[rows_] = h_last
-                            ros[rows_] = to_ros
-                            since_switch[rows_] = 0
+                    switch(go_dopri, to_ros=False)
+                    switch(go_ros, to_ros=True)
+            if switching and not accept.all():
+                # a DOPRI5 step rejected beyond the edge of its stability region is the
+                # plainest sign of stiffness: without this, a row whose accepted steps
+                # sit at half the edge (the controller doubling into it and halving
+                # back) never passes the test above and stays in DOPRI5 for good
+                rej = active[~accept & ~is_ros & (h_rho > _STIFF_H_RHO)]
+                switch(rej[since_switch[rej] >= probe_every[rej]], to_ros=True)
             active = active[t[active] < seg_end]
         t[:] = seg_end
         if apply_pulses(float(seg_end)):
