@@ -3,10 +3,12 @@ read: the file is named and left out, the reference is built from the others."""
 
 from __future__ import annotations
 
+import numpy as np
 from click.testing import CliRunner
 
 from gutbalance.cli import main
 from gutbalance.reference import Reference
+from gutbalance.scores_table import read_scores
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
 
@@ -26,3 +28,30 @@ def test_reference_build_leaves_out_a_bad_file(tmp_path):
     assert "1 input(s) could not be read (left out; every other input was used):" in result.output
     assert str(folder / "S4_metaphlan.txt") in result.output
     assert Reference.load(out).primary.n_people == 3
+
+
+def test_reference_build_reads_a_bare_genus_table_at_the_declared_rank(tmp_path):
+    # a 16S lab's samples x genera table: bare names, the rank said nowhere in the file
+    table = tmp_path / "genus.csv"
+    table.write_text(
+        "SampleID,Bacteroides,Faecalibacterium,Blautia,Escherichia-Shigella,Roseburia\n"
+        "A,400,300,150,20,130\nB,350,200,250,90,110\nC,500,150,200,10,140\nD,100,100,100,600,100\n",
+        encoding="utf-8",
+    )
+    meta = tmp_path / "metadata.csv"
+    meta.write_text("SampleID,Diagnosis\nA,Normal\nB,Normal\nC,Normal\nD,Cancer\n", encoding="utf-8")
+    build = ["reference", "build", str(table), "--metadata", str(meta), "--group", "Diagnosis=Normal"]
+    refused = CliRunner().invoke(main, [*build, "-o", str(tmp_path / "no.json")])
+    assert refused.exit_code != 0
+    assert "reference build --feature-rank genus" in refused.output  # the refusal names this command's option
+    out = tmp_path / "ref.json"
+    result = CliRunner().invoke(main, [*build, "--feature-rank", "genus", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    analyzed = CliRunner().invoke(main, ["analyze", str(table), "--feature-rank", "genus", "--reports", "none",
+                                         "-o", str(tmp_path / "scores")])
+    assert analyzed.exit_code == 0, analyzed.output
+    scores = read_scores(tmp_path / "scores" / "scores.tsv")
+    reference = Reference.load(out)
+    assert reference.primary.n_people == 3
+    shannon = reference.primary.distributions["shannon"].values
+    np.testing.assert_allclose(np.sort(shannon), np.sort(scores.loc[["A", "B", "C"], "shannon"].to_numpy()))

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import DataError
 from ..io import expand_paths, read_metadata
 from ..reference import build_reference, load_reference
-from .analyze import exit_if_left_out, read_inputs
+from .analyze import exit_if_left_out, feature_rank_option, read_inputs
 
 
 @click.group()
@@ -39,8 +39,10 @@ def _parse_group(text: str) -> tuple[str, str]:
 @click.option("--description", default=None, help="Who the reference people are (shown in reports).")
 @click.option("--source", default="", help="Where the data come from (citation, accession).")
 @click.option("--format", "format_", default=None, help="Force the input format.")
+@feature_rank_option
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Reference file to write (.json).")
-def build(inputs, metadata, sample_column, groups, subject_column, name, description, source, format_, out) -> None:
+def build(inputs, metadata, sample_column, groups, subject_column, name, description, source, format_, feature_rank,
+          out) -> None:
     """Build a reference from the samples in INPUTS whose metadata match --group.
 
     Every score of `gutbalance analyze` is computed on the selected samples and
@@ -50,7 +52,8 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     """
     meta = read_metadata(metadata, sample_column=sample_column)
     # Folders are searched below their first level; the metadata table may sit among the profiles.
-    cohort, left_out = read_inputs(list(expand_paths(list(inputs), exclude=[metadata])), format_=format_)
+    cohort, left_out = read_inputs(list(expand_paths(list(inputs), exclude=[metadata])), format_=format_,
+                                   feature_rank=feature_rank)
     cohort = cohort.with_metadata(meta)
     matched = int(cohort.samples.index.isin(meta.index).sum())
     if matched == 0:
