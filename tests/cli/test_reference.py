@@ -55,3 +55,22 @@ def test_reference_build_reads_a_bare_genus_table_at_the_declared_rank(tmp_path)
     assert reference.primary.n_people == 3
     shannon = reference.primary.distributions["shannon"].values
     np.testing.assert_allclose(np.sort(shannon), np.sort(scores.loc[["A", "B", "C"], "shannon"].to_numpy()))
+
+
+def test_reference_build_of_two_kinds_says_which_in_words(tmp_path):
+    for k in (1, 2, 3):
+        write_metaphlan(tmp_path / f"S{k}_metaphlan.txt", SMALL_COMMUNITY)
+    # the same species in a CSV table, whose file names no profiler
+    rows = [",".join(["sample", *SMALL_COMMUNITY])]
+    rows += [",".join([name, *map(str, SMALL_COMMUNITY.values())]) for name in ("T1", "T2")]
+    (tmp_path / "table.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    meta = tmp_path / "meta.csv"
+    meta.write_text("sample,group\nS1,c\nS2,c\nS3,c\nT1,c\nT2,c\n", encoding="utf-8")
+    inputs = [str(tmp_path / name) for name in ("S1_metaphlan.txt", "S2_metaphlan.txt", "S3_metaphlan.txt", "table.csv")]
+    result = CliRunner().invoke(main, ["reference", "build", *inputs, "--metadata", str(meta), "--group", "group=c",
+                                       "-o", str(tmp_path / "ref.json")])
+    assert result.exit_code != 0
+    assert ("these samples are MetaPhlAn, species-level (3) and profiles whose files do not name their profiler, "
+            "species-level (2): build one reference per kind") in " ".join(result.output.split())
+    assert "unknown" not in result.output
+    assert not (tmp_path / "ref.json").exists()

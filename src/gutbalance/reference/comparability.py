@@ -169,6 +169,12 @@ def describe(kind: dict | None) -> str:
     return f"{profiler if profiler != UNKNOWN else UNNAMED_PROFILER}, {rank}-level"
 
 
+def describe_plural(kind: dict | None) -> str:
+    """:func:`describe` of several samples of one kind, e.g. "profiles whose files do not
+    name their profiler, species-level" (:data:`UNNAMED_PROFILERS`)."""
+    return describe(kind).replace(UNNAMED_PROFILER, UNNAMED_PROFILERS)
+
+
 def against_text(n_profiles: int, kind: dict | None, *, healthy: bool = True) -> str:
     """What a percentile is measured against, e.g. "539 healthy MetaPhlAn runs (species level)"
     (:attr:`gutbalance.reference.core.Population.against`; :func:`kind_from_against` reads it back)."""

@@ -59,6 +59,7 @@ from .comparability import (
     UNKNOWN,
     against_text,
     describe,
+    describe_plural,
     diversity_rank_note,
     kind_ranks,
     not_comparable_notes,
@@ -624,10 +625,11 @@ def build_reference(
     if kind is None:
         kinds = sample_kinds(cohort.samples, diversity_rank(cohort)).value_counts()
         counted = cast("Iterable[tuple[tuple[str, str], int]]", kinds.items())  # (profiler, rank) -> samples
-        listed = ", ".join(f"{n} {p or '?'}/{r or 'no rank'}" for (p, r), n in counted)
+        listed = " and ".join(f"{describe_plural({'profiler': p, 'rank': r})} ({n})" for (p, r), n in counted)
         raise DataError(
             "a reference must be one kind of input (one profiler family at one rank), "
-            f"so its percentiles compare like with like; these samples are {listed}"
+            f"so its percentiles compare like with like; these samples are {listed}: build one reference "
+            "per kind, from that kind's files"
         )
     # Every run is one profile of the distribution, as a user's sample is one run.
     table = _scores_only(score_function(cohort))
