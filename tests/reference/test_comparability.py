@@ -6,7 +6,7 @@ import pandas as pd
 
 import gutbalance
 from gutbalance.reference import load_reference
-from gutbalance.reference.comparability import saved_profiler, saved_profilers
+from gutbalance.reference.comparability import UNKNOWN, against_text, kind_from_against, saved_profiler, saved_profilers
 from gutbalance.scores_table import PERCENTILE_SUFFIX
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
@@ -42,3 +42,14 @@ def test_each_row_is_read_from_its_own_saved_percentiles_whatever_the_other_rows
     assert told["s2"] == "mOTUs"
     assert saved_profilers(saved, shipped=None).tolist() == ["", "", "", "", "", "mOTUs"]
     assert saved_profilers(pd.DataFrame(index=pd.Index([], name="sample")), shipped=reference).empty
+
+
+def test_a_population_of_profiles_naming_no_profiler_is_said_in_words():
+    kind = {"profiler": UNKNOWN, "rank": "genus"}
+    text = against_text(251, kind)
+    assert text == "251 healthy profiles whose files do not name their profiler (genus level)"
+    assert kind_from_against(text) == kind
+    # the words results saved before still read back
+    assert kind_from_against("251 healthy unknown runs (genus level)") == kind
+    assert kind_from_against(against_text(3, {"profiler": UNKNOWN, "rank": ""}, healthy=False)) == {
+        "profiler": UNKNOWN, "rank": ""}

@@ -181,10 +181,14 @@ def against_text(n_profiles: int, kind: dict | None, *, healthy: bool = True) ->
     kind = kind or {}
     profiler = kind.get("profiler") or "reference"
     rank = f" ({kind['rank']} level)" if kind.get("rank") else ""
-    return f"{n_profiles} {'healthy ' if healthy else ''}{profiler} runs{rank}"
+    healthy_ = "healthy " if healthy else ""
+    if profiler == UNKNOWN:  # not "251 healthy unknown runs"
+        return f"{n_profiles} {healthy_}{UNNAMED_PROFILERS}{rank}"
+    return f"{n_profiles} {healthy_}{profiler} runs{rank}"
 
 
 _AGAINST = re.compile(r"^\d+ (?:healthy )?(?P<profiler>.+) runs(?: \((?P<rank>[^()]+) level\))?$")
+_AGAINST_UNNAMED = re.compile(rf"^\d+ (?:healthy )?{UNNAMED_PROFILERS}(?: \((?P<rank>[^()]+) level\))?$")
 _KIND_OF_SAMPLE = re.compile(r", this sample is (?P<profiler>.+), (?P<rank>[^,]+)-level$")
 _THIS_VERSION = re.compile(r"^percentiles against MetaPhlAn \d profiles, this sample is MetaPhlAn \d")
 
@@ -196,7 +200,9 @@ def kind_from_against(text: str) -> dict[str, str] | None:
     >>> kind_from_against("539 healthy MetaPhlAn runs (species level)")
     {'profiler': 'MetaPhlAn', 'rank': 'species'}
     """
-    match = _AGAINST.match(str(text or ""))
+    if match := _AGAINST_UNNAMED.match(str(text or "")):
+        return {"profiler": UNKNOWN, "rank": match["rank"] or ""}
+    match = _AGAINST.match(str(text or ""))  # also "... unknown runs ...", as written before 2026-11-28
     if match is None or match["profiler"] == "reference":
         return None
     return {"profiler": match["profiler"], "rank": match["rank"] or ""}
