@@ -85,6 +85,16 @@ def write_scores(table: pd.DataFrame, path: str | PathLike[str]) -> Path:
     return write_text_atomic(format_scores(table), Path(path))
 
 
+def read_sample_names(path: str | PathLike[str]) -> pd.Index:
+    """The samples of a saved scores table, in its order (the first column alone: a
+    cohort's whole table is not parsed to learn who is in it)."""
+    try:
+        names = pd.read_csv(path, sep=SEPARATOR, usecols=[0], dtype=str, keep_default_na=False).iloc[:, 0]
+    except FileNotFoundError:
+        raise FormatError("no such file", path=Path(path)) from None
+    return pd.Index(names, name=INDEX_NAME)
+
+
 def read_scores(path: str | PathLike[str], *, percentiles: bool = False) -> pd.DataFrame:
     """A saved scores table, index :data:`INDEX_NAME` (str), as :func:`write_scores` wrote it.
 

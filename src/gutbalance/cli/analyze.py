@@ -13,7 +13,7 @@ from ..indices.resolution import DIVERSITY_RANK_CHOICES
 from ..io import Problem, read_batch, read_metadata
 from ..lazy import lazy
 from ..pipeline import DEFAULT_CHUNK_FILES, run
-from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_scores
+from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_sample_names, read_scores
 from ..taxonomy import RANKS
 
 #: What ``--feature-rank`` (analyze, convert) accepts: the standard ranks.
@@ -114,6 +114,8 @@ def analyze(
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
+    if meta is not None:
+        say_metadata_match(meta, read_sample_names(out_dir / SCORES_FILE))
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
         _write_reports(summary.files, out_dir, format_, meta, feature_rank=feature_rank, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
@@ -192,8 +194,6 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
     scores = read_scores(out_dir / SCORES_FILE)
     contributions_path = out_dir / CONTRIBUTIONS_FILE
     explained = read_contributions(contributions_path) if contributions_path.exists() else None
-    if meta is not None:
-        _say_metadata_match(meta, scores.index)
     written = write_reports(out_dir, cohort, scores, explained, None, read_warnings=_read_warnings(batch.problems, cohort), **options)
     if written.left:
         click.echo(left_message(out_dir, written.left, had_manifest=written.had_manifest), err=True)
@@ -214,7 +214,7 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
                        "of their subject's timeline (named on its page)", err=True)
 
 
-def _say_metadata_match(meta, scored) -> None:
+def say_metadata_match(meta, scored) -> None:
     """Say when the metadata does not name the scored samples: otherwise a
     misnamed sample column only shows as reports without timelines or groups."""
     scored = scored.astype(str)

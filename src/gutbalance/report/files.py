@@ -246,6 +246,7 @@ def write_reports(
     kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings", PROFILER_COLUMN)
     scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
+    _require_columns(meta, subject_column=subject_column, time_column=time_column, group_columns=group_columns)
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)
               if subjects is not None else [])
@@ -532,6 +533,25 @@ def left_reports(out_dir: str | PathLike[str]) -> list[Path]:
                     and _stamp(p) in listed[p.relative_to(out).as_posix()])]
 
 
+def _require_columns(meta: pd.DataFrame, *, subject_column: str | None, time_column: str | None,
+                     group_columns: Sequence[str] | None) -> None:
+    """Refuse, before any page is written, metadata columns the samples do not have; results
+    saved without metadata (``analyze --reports none`` saves none) say where to give it."""
+    named = [*([subject_column] if subject_column else []), *([time_column] if time_column else []),
+             *(group_columns or [])]
+    if not named:
+        return
+    if len(meta.columns) == 0:
+        raise DataError(
+            f"no sample metadata to find {', '.join(map(repr, named))} in: these results hold none "
+            "(gutbalance analyze saves it with the reports); give it with gutbalance report --metadata FILE"
+        )
+    columns = ", ".join(map(str, meta.columns))
+    for column in group_columns or []:
+        if column not in meta.columns:
+            raise DataError(f"no metadata column {column!r} to compare groups by (columns: {columns})")
+
+
 def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, subject_pattern) -> pd.DataFrame | None:
     if subject_column:
         return subjects_from_metadata(meta, subject_column, time_column)
@@ -558,12 +578,14 @@ def read_contributions(path: str | PathLike[str]) -> dict[str, Any]:
     return scores_json_samples(data, path=path)
 
 
-def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
+def rerender(out_dir: str | PathLike[str], metadata: pd.DataFrame | None = None, **overrides) -> ReportFiles:
     """Re-render every report in ``out_dir`` from its saved results.
 
     Uses ``scores.tsv``, ``scores.json`` (contributions, optional),
     ``cohort.h5ad`` (optional) and ``report_settings.json`` (optional);
-    keyword arguments override the saved settings.
+    keyword arguments override the saved settings.  ``metadata``: sample
+    metadata besides what ``cohort.h5ad`` holds (results saved without
+    reports hold none), as :func:`write_reports` takes it.
     """
     out = Path(out_dir)
     # the saved percentiles tell the population of a sample whose profiles are not at hand
@@ -589,7 +611,7 @@ def rerender(out_dir: str | PathLike[str], **overrides) -> ReportFiles:
         settings.pop("subject_pattern", None)
     settings.update(given)
     return write_reports(
-        out, cohort, scores, contributions,
+        out, cohort, scores, contributions, metadata,
         reference=settings.get("reference"),
         subject_column=settings.get("subject_column"),
         time_column=settings.get("time_column"),

@@ -1,0 +1,61 @@
+"""``gutbalance report`` on results saved without reports or metadata
+(``analyze --reports none``): metadata given afterwards, named columns
+checked before any page is written."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from gutbalance.cli import main
+from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+
+
+def scored_without_reports(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for k, scale in enumerate([1.0, 0.8, 1.2, 0.9], start=1):
+        write_metaphlan(folder / f"S{k}_metaphlan.txt", {t: v * scale ** i for i, (t, v) in enumerate(SMALL_COMMUNITY.items())})
+    meta = tmp_path / "metadata.csv"
+    meta.write_text("sample,arm\nS1,fibre\nS2,fibre\nS3,placebo\nS4,placebo\n", encoding="utf-8")
+    out = tmp_path / "results"
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(meta), "--reports", "none", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out, meta
+
+
+def test_report_groups_results_saved_without_metadata_once_it_is_given(tmp_path):
+    out, meta = scored_without_reports(tmp_path)
+    refused = CliRunner().invoke(main, ["report", str(out), "--group-by", "arm", "--no-figures"])
+    assert refused.exit_code != 0
+    assert "these results hold none" in refused.output
+    assert "gutbalance report --metadata FILE" in refused.output
+    assert "Traceback" not in refused.output
+    assert not (out / "report.html").exists()
+    assert not (out / "samples").exists()
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--group-by", "arm", "--no-figures"])
+    assert result.exit_code == 0, result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "placebo" in page
+    assert "fibre" in page
+
+
+def test_report_refuses_a_group_column_the_metadata_does_not_have(tmp_path):
+    out, meta = scored_without_reports(tmp_path)
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--group-by", "Arm", "--no-figures"])
+    assert result.exit_code != 0
+    assert "no metadata column 'Arm' to compare groups by (columns: arm)" in result.output
+    assert not (out / "report.html").exists()
+
+
+def test_metadata_naming_no_scored_sample_is_said_with_or_without_reports(tmp_path):
+    out, _ = scored_without_reports(tmp_path)
+    other = tmp_path / "other.csv"
+    other.write_text("id,arm\nX1,fibre\nX2,placebo\n", encoding="utf-8")
+    folder = tmp_path / "profiles"
+    analyzed = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(other), "--reports", "none",
+                                         "-o", str(tmp_path / "again")])
+    assert analyzed.exit_code == 0, analyzed.output
+    assert "the metadata names none of the 4 scored samples" in analyzed.output
+    reported = CliRunner().invoke(main, ["report", str(out), "--metadata", str(other), "--no-figures"])
+    assert reported.exit_code == 0, reported.output
+    assert "the metadata names none of the 4 scored samples" in reported.output
