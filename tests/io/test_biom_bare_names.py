@@ -35,7 +35,7 @@ from gutbalance.io.archive import artifact_bytes
 OUTSIDE = Path(os.environ.get("GUTBALANCE_OUTSIDE_DATA") or "/work/outside-data")
 TUTORIAL_L6 = OUTSIDE / "qiime2_tutorial" / "comp-gut-table-l6.qza"
 
-REFUSAL = r"cannot tell the rank of 'Bacteroides'.*--feature-rank genus; gutbalance\.read\(\.\.\., feature_rank='genus'\)"
+REFUSAL = r"cannot tell the rank of 'Bacteroides'.*--feature-rank genus of gutbalance analyze.*; gutbalance\.read\(\.\.\., feature_rank='genus'\)"
 
 
 def _hdf5_bytes(table: Table) -> bytes:

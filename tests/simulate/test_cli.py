@@ -71,3 +71,32 @@ def test_bad_specs_give_one_line_errors(tmp_path, args, message):
     assert result.exit_code == 2
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+GENUS_TABLE = ("SampleID,Bacteroides,Faecalibacterium,Blautia,Escherichia-Shigella,Roseburia,Bifidobacterium\n"
+               "A,400,300,150,20,130,40\nB,350,200,250,90,110,5\n")
+
+
+def test_a_bare_genus_table_starts_at_analyzes_pillars_once_its_rank_is_declared(tmp_path):
+    table = tmp_path / "genus.csv"
+    table.write_text(GENUS_TABLE, encoding="utf-8")
+    run = ["simulate", str(table), "--sample", "B", "--antibiotic", "amoxicillin:days=0-5", "--days", "10",
+           "--draws", "0"]
+    refused = CliRunner().invoke(main, [*run, "-o", str(tmp_path / "no")])
+    assert refused.exit_code != 0
+    assert "reference build or simulate" in refused.output  # the refusal names this command's option
+    result = CliRunner().invoke(main, [*run, "--feature-rank", "genus", "-o", str(tmp_path / "sim")])
+    assert result.exit_code == 0, result.output
+    analyzed = CliRunner().invoke(main, ["analyze", str(table), "--feature-rank", "genus", "--reports", "none",
+                                         "-o", str(tmp_path / "scores")])
+    assert analyzed.exit_code == 0, analyzed.output
+    scores = pd.read_csv(tmp_path / "scores" / "scores.tsv", sep="\t", index_col=0)
+    day0 = pd.read_csv(tmp_path / "sim" / "pillars.tsv", sep="\t").iloc[0]
+    for pillar in PILLARS:
+        assert day0[pillar] == pytest.approx(scores.loc["B", pillar], abs=1e-9)
+
+
+def test_feature_rank_is_for_a_profile_of_the_gut_immune_model(tmp_path):
+    result = CliRunner().invoke(main, ["simulate", "--model", "stein2013", "--feature-rank", "genus", "-o", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "--feature-rank declares the rank of a PROFILE's bare names for the gut-immune model" in result.output

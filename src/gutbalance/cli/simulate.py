@@ -8,7 +8,9 @@ import click
 
 from ..atomic import write_text_atomic
 from ..errors import SimulationError
+from ..io import read
 from ..lazy import lazy
+from .analyze import feature_rank_option
 
 # The simulator (scikit-learn) and its page are imported when a simulation
 # runs, not for `simulate --help`.
@@ -44,12 +46,13 @@ render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_
 @click.option("--start-day", type=float, default=None, help="Fitted model from a profile file: its day on the data's clock.")
 @click.option("--ic", type=int, default=4, show_default=True, help="stein2013: initial condition 0-8 (0-based day-0 columns).")
 @click.option("--sample", default=None, help="Sample of a multi-sample profile.")
+@feature_rank_option
 @click.option("--draws", type=int, default=200, show_default=True, help="Ensemble draws over parameter uncertainty (0 = none).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed of the --draws ensemble: the same seed, the same result.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, from_, perturbations, without, start_day,
-             ic, sample, draws, seed, outdir):
+             ic, sample, feature_rank, draws, seed, outdir):
     """Simulate a gut from PROFILE under interventions.
 
     Writes OUTPUT/trajectory.tsv (one column per state variable),
@@ -65,6 +68,8 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
       gutbalance simulate --model mice.npz --from 2-D1AM --without Gentamicin \\
           --perturbation "Vancomycin:days=40-44" -o whatif/
     """
+    if feature_rank and (model != "gut-immune" or profile is None):
+        raise SimulationError("--feature-rank declares the rank of a PROFILE's bare names for the gut-immune model")
     if model not in ("gut-immune", "stein2013"):
         _simulate_fitted(model, profile, from_, perturbations, without, days, sample, start_day,
                          antibiotics or probiotics or pathogens or fibre, outdir)
@@ -85,7 +90,8 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
     else:
         if draws < 0:
             raise SimulationError("--draws must be >= 0")
-        result = run_model(profile, scenario, sample=sample, draws=draws, seed=seed)
+        start = read(profile, feature_rank=feature_rank) if feature_rank else profile
+        result = run_model(start, scenario, sample=sample, draws=draws, seed=seed)
     _write(result, outdir)
 
 

@@ -85,8 +85,8 @@ _FEATURE_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d+|[ACGTU
 #: names (the end of the refusal of a bare name).  The web app, where the
 #: option is a field of the upload form, replaces it with its own words.
 FEATURE_RANK_HINT = (
-    "declare the rank of the table's bare names (gutbalance analyze, convert or reference build "
-    "--feature-rank genus; "
+    "declare the rank of the table's bare names (--feature-rank genus of gutbalance analyze, "
+    "convert, reference build or simulate; "
     "gutbalance.read(..., feature_rank='genus'))"
 )
 
