@@ -40,3 +40,14 @@ def test_kb_show_names_the_ranks_when_one_is_misspelt():
     result = CliRunner().invoke(main, ["kb", "show", "Faecalibacterium", "--rank", "Genus", "--max-rank", "family"])
     assert result.exit_code == 0, result.output
     assert "genus Faecalibacterium" in result.output
+
+
+def test_kb_coverage_of_a_bare_genus_table_says_it_has_no_species(tmp_path):
+    table = tmp_path / "genus.csv"
+    table.write_text("SampleID,Bacteroides,Faecalibacterium,Blautia\nA,400,300,150\nB,350,200,250\n", encoding="utf-8")
+    out = tmp_path / "coverage.tsv"
+    result = CliRunner().invoke(main, ["kb", "coverage", str(table), "--feature-rank", "genus", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 samples, none with species-level abundance: coverage is measured on species" in result.output
+    assert "nan" not in result.output
+    assert pd.read_csv(out, sep="\t", index_col=0)["annotated"].isna().all()  # missing, never a made-up 0

@@ -16,7 +16,7 @@ from ..outputs import write_table_atomic
 from ..taxonomy import RANKS, lineage_string
 from ..taxonomy import taxon as _taxon
 from ..taxonomy.placement import resolve_lineage
-from .analyze import exit_if_left_out, read_inputs
+from .analyze import exit_if_left_out, feature_rank_option, read_inputs
 
 
 @click.group()
@@ -98,23 +98,33 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the TSV here instead of stdout.")
 @click.option("--format", "format_", default=None, help="Force an input format instead of sniffing.")
+@feature_rank_option
 @click.option("--include-viruses", is_flag=True, help="Count viral (phage) abundance in the denominator.")
-def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, include_viruses: bool) -> None:
+def coverage(inputs: tuple[str, ...], out: Path | None, format_: str | None, feature_rank: str | None,
+             include_viruses: bool) -> None:
     """Share of each sample's species-level abundance annotated at species or genus level, per pillar.
 
     Prints the median of every column to stderr.  A file that cannot be read
     is named with the reason and left out (exit status 1); the others are
     still measured.
     """
-    cohort, left_out = read_inputs(list(inputs), format_=format_)
+    cohort, left_out = read_inputs(list(inputs), format_=format_, feature_rank=feature_rank)
     table = cohort_coverage(cohort, include_viruses=include_viruses)
     if out is None:
         table.to_csv(sys.stdout, sep="\t", float_format="%.6g")
     else:
         write_table_atomic(table, out)
-    medians = table.median()
-    summary = ", ".join(f"{k} {v:.1%}" for k, v in medians.items())
-    click.echo(f"{len(table)} samples; median annotated share: {summary}", err=True)
+    measured = table["annotated"].notna()
+    if not measured.any():
+        # not "annotated nan%": a table without species says nothing of species-level coverage
+        click.echo(f"{len(table)} samples, none with species-level abundance: coverage is measured on species; "
+                   "the kb_reach column of gutbalance analyze says how much of a profile at any rank the "
+                   "knowledge base reaches", err=True)
+    else:
+        medians = table[measured].median()
+        summary = ", ".join(f"{k} {v:.1%}" for k, v in medians.items())
+        unmeasured = f" ({int((~measured).sum())} without species-level abundance left out)" if not measured.all() else ""
+        click.echo(f"{len(table)} samples; median annotated share: {summary}{unmeasured}", err=True)
     exit_if_left_out(left_out)
 
 
