@@ -44,7 +44,7 @@ def test_reference_build_reads_a_bare_genus_table_at_the_declared_rank(tmp_path)
     refused = CliRunner().invoke(main, [*build, "-o", str(tmp_path / "no.json")])
     assert refused.exit_code != 0
     # the refusal names this command's option
-    assert "--feature-rank genus of gutbalance analyze, convert, reference build or simulate" in refused.output
+    assert "--feature-rank genus of gutbalance analyze, convert, kb coverage, reference build or simulate" in refused.output
     out = tmp_path / "ref.json"
     result = CliRunner().invoke(main, [*build, "--feature-rank", "genus", "-o", str(out)])
     assert result.exit_code == 0, result.output

@@ -86,7 +86,7 @@ _FEATURE_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d+|[ACGTU
 #: option is a field of the upload form, replaces it with its own words.
 FEATURE_RANK_HINT = (
     "declare the rank of the table's bare names (--feature-rank genus of gutbalance analyze, "
-    "convert, reference build or simulate; "
+    "convert, kb coverage, reference build or simulate; "
     "gutbalance.read(..., feature_rank='genus'))"
 )
 
