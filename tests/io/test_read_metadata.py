@@ -40,7 +40,17 @@ def test_nothing_unique_is_refused_naming_the_file_and_columns(tmp_path: Path) -
         read_metadata(path)
     message = str(caught.value)
     assert "repeats.csv" in message
-    assert "no column names each sample once (sample_id, library_id repeat)" in message
+    assert "no column names each sample once ('sample_id' repeats 'S1'; 'library_id' repeats 'L1')" in message
+    # nothing to choose among: say what the table needs, not "choose the sample column"
+    assert "give each sample one row, named in the first column or one headed 'sample'" in message
+    assert "choose" not in message
+
+
+def test_a_refusal_of_repeats_names_the_columns_that_would_do(tmp_path: Path) -> None:
+    path = tmp_path / "repeats.csv"
+    path.write_text("library_id,sample_id,barcode\nL1,S1,AC\nL1,S1,GT\nL2,S2,TT\n")
+    with pytest.raises(FormatError, match="choose the sample column among: barcode"):
+        read_metadata(path)
 
 
 def test_values_lose_the_spaces_around_them(tmp_path: Path) -> None:

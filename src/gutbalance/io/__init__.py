@@ -259,9 +259,11 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
         found = next((c for c in present if not frame[c].duplicated().any()), None)
         if found is None:
             unique = [str(c) for c in frame.columns if not frame[c].duplicated().any()]
+            repeats = "; ".join(f"{c!r} repeats {frame.loc[frame[c].duplicated(), c].iloc[0]!r}" for c in present)
             raise FormatError(
-                f"no column names each sample once ({', '.join(present)} repeat); choose the sample column"
-                + (f" among: {', '.join(unique)}" if unique else ""),
+                f"no column names each sample once ({repeats}); "
+                + (f"choose the sample column among: {', '.join(unique)}" if unique
+                   else "give each sample one row, named in the first column or one headed 'sample'"),
                 path=path,
             )
         col = found
