@@ -22,7 +22,11 @@ drawn row can be found again in the file at the commit the audit names.
 ``--unaudited`` lists the rows of ``curated.tsv`` that no audit table of
 docs/knowledge-base.md names (matched by taxon and trait, since line numbers
 move between audits), plus every row that still says its source was "not
-re-read", in a random order of the seed; ``-n`` keeps the first N (0: all).
+re-read", in a random order of the seed; after them, in an order of their
+own, the rows of a taxon with several rows of one trait (*M. gnavus*
+pro-inflammatory in IBD and in spondyloarthritis) whose own row no table
+names by its context or its source's author.  ``-n`` keeps the first N (0:
+all).
 
 The audit of issue 12 (second round) used the defaults; the third round drew
 ``--seed 20261128 -n 20``, the fourth ``--seed 20261129 -n 20 --derived 4
@@ -61,6 +65,7 @@ TRAIT_WORDS = (
     ("facultative anaerobe", "facultative_anaerobe"),
     ("bloom marker", "enterobacteriaceae"),
     ("cobalamin", "vitamin_b12_synthesis"),
+    ("pantothenate", "vitamin_b5_synthesis"),
     ("acetate", "acetate_producer"),
     ("colonisation resistance", "colonisation_resistance"),
 )
@@ -122,20 +127,32 @@ def plain(name: str) -> str:
     return " ".join(re.sub(r"[.\-]", " ", name).lower().split())
 
 
-def unaudited_rows() -> list[tuple[str, int, dict[str, str]]]:
-    """Rows of curated.tsv that no audit table names, and every row still saying its source was not re-read."""
+def unaudited_rows() -> tuple[list[tuple[str, int, dict[str, str]]], list[tuple[str, int, dict[str, str]]]]:
+    """Rows of curated.tsv no audit table names, and every row still saying its source was not re-read; then,
+    apart, the rows of a taxon with several rows of one trait whose own row no table names."""
     rows = claim_rows((DATA / "curated.tsv",))
     taxa = {fields["taxon"] for _, _, fields in rows}
-    audited = set()
+    claims: dict[tuple[str, str], list[str]] = {}
     for match in AUDITED.finditer(DOCS.read_text(encoding="utf-8")):
         claim = match["claim"]
-        audited.add((claim_taxon(claim, taxa), claim_trait(claim)))
-    return [
-        (name, number, fields)
-        for name, number, fields in rows
-        if (fields["taxon"], fields["trait"]) not in audited
-        or any(NOT_REREAD in fields.get(key, "") for key in ("note", "effect"))
-    ]
+        claims.setdefault((claim_taxon(claim, taxa), claim_trait(claim)), []).append(claim)
+    pairs = [(fields["taxon"], fields["trait"]) for _, _, fields in rows]
+    labels = {fields["id"]: fields["short"] for _, _, fields in claim_rows((DATA / "sources.tsv",))}
+
+    def own_row_named(fields: dict[str, str]) -> bool:
+        """The table names this row of the pair: its context or an author of its source."""
+        marks = [fields.get("qualifier", "").partition("=")[2], *re.findall(r"[A-Z][\w-]{2,}", labels[fields["source"]])]
+        return any(mark and mark in claim for claim in claims[(fields["taxon"], fields["trait"])] for mark in marks)
+
+    left, twins = [], []
+    for row in rows:
+        fields = row[2]
+        pair = (fields["taxon"], fields["trait"])
+        if pair not in claims or any(NOT_REREAD in fields.get(key, "") for key in ("note", "effect")):
+            left.append(row)
+        elif pairs.count(pair) > 1 and not own_row_named(fields):
+            twins.append(row)
+    return left, twins
 
 
 def main() -> None:
@@ -147,13 +164,15 @@ def main() -> None:
     parser.add_argument("--unaudited", action="store_true", help="the curated rows no audit has checked, in a random order")
     args = parser.parse_args()
     if args.unaudited:
-        left = unaudited_rows()
-        order = random.Random(args.seed).sample(range(len(left)), len(left))
-        order = order[: args.n] if args.n else order
-        print(f"# {len(order)} of {len(left)} curated rows no audit names (or not re-read), seed {args.seed}, in drawn order")
+        left, twins = unaudited_rows()
+        # the twins follow in an order of their own, so adding them leaves the order of the rest as it was
+        drawn = [left[i] for i in random.Random(args.seed).sample(range(len(left)), len(left))]
+        drawn += [twins[i] for i in random.Random(f"{args.seed}-twins").sample(range(len(twins)), len(twins))]
+        drawn = drawn[: args.n] if args.n else drawn
+        print(f"# {len(drawn)} of {len(left) + len(twins)} curated rows: {len(left)} no audit names (or not re-read), "
+              f"then {len(twins)} of a taxon's several rows of one trait; seed {args.seed}, in drawn order")
         print("\t".join(("order", "file", "line", *SHOWN)))
-        for rank, index in enumerate(order, start=1):
-            name, number, fields = left[index]
+        for rank, (name, number, fields) in enumerate(drawn, start=1):
             print("\t".join((str(rank), name, str(number), *(fields.get(key, "") for key in SHOWN))))
         return
     rows = claim_rows()
