@@ -59,3 +59,24 @@ def test_metadata_naming_no_scored_sample_is_said_with_or_without_reports(tmp_pa
     reported = CliRunner().invoke(main, ["report", str(out), "--metadata", str(other), "--no-figures"])
     assert reported.exit_code == 0, reported.output
     assert "the metadata names none of the 4 scored samples" in reported.output
+
+
+def test_the_sample_column_is_chosen_where_several_could_name_the_samples(tmp_path):
+    out, _ = scored_without_reports(tmp_path)
+    # a run table: 'sample' names the person and repeats, 'run' is no column here, 'profile' names the files' samples
+    meta = tmp_path / "runs.csv"
+    meta.write_text("sample,profile,arm\nP1,S1,fibre\nP1,S2,fibre\nP2,S3,placebo\nP2,S4,placebo\n", encoding="utf-8")
+    # found alone: the first unique column would be 'profile', but say so explicitly as a lab would
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--sample-column", "profile",
+                                       "--group-by", "arm", "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "placebo" in (out / "report.html").read_text(encoding="utf-8")
+    folder = tmp_path / "profiles"
+    analyzed = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(meta), "--sample-column", "arm",
+                                         "--reports", "none", "-o", str(tmp_path / "again")])
+    assert analyzed.exit_code != 0
+    assert "sample 'fibre' appears more than once" in analyzed.output
+    validated = CliRunner().invoke(main, ["validate", str(out), "--metadata", str(meta), "--sample-column", "profile",
+                                          "--label", "arm=fibre", "--bootstrap", "20", "-o", str(tmp_path / "v")])
+    assert validated.exit_code == 0, validated.output
+    assert "2 label vs 2 against samples" in validated.output

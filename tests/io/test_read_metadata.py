@@ -49,7 +49,7 @@ def test_nothing_unique_is_refused_naming_the_file_and_columns(tmp_path: Path) -
 def test_a_refusal_of_repeats_names_the_columns_that_would_do(tmp_path: Path) -> None:
     path = tmp_path / "repeats.csv"
     path.write_text("library_id,sample_id,barcode\nL1,S1,AC\nL1,S1,GT\nL2,S2,TT\n")
-    with pytest.raises(FormatError, match="choose the sample column among: barcode"):
+    with pytest.raises(FormatError, match=r"choose the sample column \(--sample-column; .*\) among: barcode"):
         read_metadata(path)
 
 

@@ -25,6 +25,12 @@ feature_rank_option = click.option(
          "'SampleID, Lysinibacillus, UCG-002'); lineages, g__-prefixed names, binomials and a column "
          "headed by its rank keep their own.")
 
+#: The one ``--sample-column`` option of the commands that read a metadata table.
+sample_column_option = click.option(
+    "--sample-column", default=None,
+    help="Metadata column naming the samples (default: sample, sample_id, SampleID, #SampleID or run, "
+         "the first whose values are unique, else the first column).")
+
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
 remove_reports = lazy("gutbalance.report:remove_reports")
@@ -52,6 +58,7 @@ REPORT_LIMIT = 2000
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata; the first column (or 'sample') names the sample. Samples as "
                    "columns (bioBakery, MaAsLin) are turned around when the named columns are its rows.")
+@sample_column_option
 @click.option("--example", is_flag=True, help="Analyse the built-in example profiles.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="Worker processes (default: all cores).")
 @click.option("--dask", default=None, metavar="local|tcp://HOST:PORT",
@@ -80,6 +87,7 @@ def analyze(
     format_: str | None,
     feature_rank: str | None,
     metadata: Path | None,
+    sample_column: str | None,
     example: bool,
     jobs: int | None,
     dask: str | None,
@@ -104,7 +112,7 @@ def analyze(
         paths.append(str(example_path()))
     if not paths:
         raise click.UsageError("give at least one input (or --example)")
-    meta = _check_metadata_columns(metadata, subject_column, time_column, group_columns)
+    meta = _check_metadata_columns(metadata, sample_column, subject_column, time_column, group_columns)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
                   contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),
                   feature_rank=feature_rank, diversity_rank=diversity_rank)
@@ -154,13 +162,15 @@ def _read_warnings(problems: list[Problem], cohort) -> dict[str, list[str]]:
     return out
 
 
-def _check_metadata_columns(metadata: Path | None, subject_column, time_column, group_columns):
+def _check_metadata_columns(metadata: Path | None, sample_column, subject_column, time_column, group_columns):
     """Read the metadata and check the columns named on the command line
     before any scoring, so a typo costs seconds, not a whole run."""
     named = [("--subject-column", subject_column), ("--time-column", time_column),
              *(("--group-column", g) for g in group_columns)]
     named = [(option, column) for option, column in named if column]
     if metadata is None:
+        if sample_column:
+            named.insert(0, ("--sample-column", sample_column))
         if named:
             raise click.UsageError(f"{named[0][0]} {named[0][1]!r} needs --metadata (the table that has that column)")
         return None
@@ -168,7 +178,7 @@ def _check_metadata_columns(metadata: Path | None, subject_column, time_column, 
     # timeline per person and arm of a cross-over study)
     needed = [(option, part.strip()) for option, column in named
               for part in (column.split(",") if option == "--subject-column" and "," in column else [column])]
-    meta = read_metadata(metadata, columns=[column for _, column in needed])
+    meta = read_metadata(metadata, sample_column=sample_column, columns=[column for _, column in needed])
     if subject_column and subject_column in meta.columns:
         needed = named
     for option, column in needed:

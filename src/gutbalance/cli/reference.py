@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import DataError
 from ..io import expand_paths, read_metadata
 from ..reference import build_reference, load_reference
-from .analyze import exit_if_left_out, feature_rank_option, read_inputs
+from .analyze import exit_if_left_out, feature_rank_option, read_inputs, sample_column_option
 
 
 @click.group()
@@ -29,7 +29,7 @@ def _parse_group(text: str) -> tuple[str, str]:
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CSV/TSV of sample metadata (the labels that pick the reference people).")
-@click.option("--sample-column", default=None, help="Metadata column naming the samples (default: sample, run, ... or the first).")
+@sample_column_option
 @click.option("--group", "groups", multiple=True, required=True,
               help="COLUMN=VALUE that selects reference samples, e.g. diagnosis=control (repeat to require several).")
 @click.option("--subject", "subject_column", default=None,

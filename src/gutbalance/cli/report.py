@@ -9,7 +9,7 @@ import click
 from ..io import read_metadata
 from ..lazy import lazy
 from ..scores_table import SCORES_FILE, read_sample_names
-from .analyze import say_metadata_match
+from .analyze import sample_column_option, say_metadata_match
 
 # the reports (Jinja, scipy.stats) are imported when rendered, not for `report --help`
 rerender = lazy("gutbalance.report:rerender")
@@ -21,6 +21,7 @@ left_message = lazy("gutbalance.report:left_message")
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="CSV/TSV of sample metadata, for results saved without it (analyze --reports none); the sample "
                    "column is found as analyze finds it.")
+@sample_column_option
 @click.option("--subject-column", default=None, help="Metadata column naming the subject (person) of each sample.")
 @click.option("--time-column", default=None, help="Metadata column giving each sample's time point (number or date).")
 @click.option("--subject-pattern", default=None,
@@ -29,16 +30,18 @@ left_message = lazy("gutbalance.report:left_message")
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Reference file from `gutbalance reference build` (default: the shipped healthy reference).")
 @click.option("--no-figures", is_flag=True, help="Do not export SVG/PNG figures.")
-def report(results: Path, metadata, subject_column, time_column, subject_pattern, group_by, reference,
+def report(results: Path, metadata, sample_column, subject_column, time_column, subject_pattern, group_by, reference,
            no_figures) -> None:
     """Re-render RESULTS/report.html, samples/ and subjects/ from the saved
     scores.tsv, scores.json and cohort.h5ad of `gutbalance analyze -o RESULTS`.
 
     Options override the settings saved with the results.  Reports explain; they do not diagnose.
     """
+    if sample_column and not metadata:
+        raise click.UsageError("--sample-column names a column of --metadata FILE")
     meta = None
     if metadata:
-        meta = read_metadata(metadata)
+        meta = read_metadata(metadata, sample_column=sample_column)
         say_metadata_match(meta, read_sample_names(results / SCORES_FILE))
     files = rerender(
         results,

@@ -23,6 +23,7 @@ from ..io import read_metadata
 from ..lazy import lazy
 from ..outputs import write_table_atomic
 from ..scores_table import SCORES_FILE, read_scores
+from .analyze import sample_column_option
 
 # the AUC statistics (scipy.stats) and the page are imported when validating, not for `validate --help`
 auc_table = lazy("gutbalance.reference.validation:auc_table")
@@ -46,6 +47,7 @@ def _values(text: str) -> list[str]:
 @click.option("--metadata", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="CSV/TSV of sample metadata; the sample column is found as `analyze` finds it "
                    "(sample, sample_id, SampleID, #SampleID, run, ignoring case; else the first column).")
+@sample_column_option
 @click.option("--label", "label_spec", required=True, metavar="COLUMN=VALUE[,VALUE]",
               help="The group a good score should rank higher (e.g. Study.Group=Control,nonIBD).")
 @click.option("--against", "against_spec", default=None, metavar="VALUE[,VALUE]",
@@ -66,7 +68,7 @@ def _values(text: str) -> list[str]:
                    "depth or processing (a batch confound), not a health signal.")
 @click.option("-o", "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for validation.tsv and validation.html.")
-def validate(results: Path, metadata: Path, label_spec: str, against_spec: str | None, study_column: str | None,
+def validate(results: Path, metadata: Path, sample_column: str | None, label_spec: str, against_spec: str | None, study_column: str | None,
              cluster_column: str | None, by_person: bool, n_boot: int, seed: int, with_quality: bool,
              out_dir: Path) -> None:
     """AUC with a bootstrap 95 % interval of every score in RESULTS/scores.tsv
@@ -89,7 +91,7 @@ def validate(results: Path, metadata: Path, label_spec: str, against_spec: str |
     column = column.strip()
     label_values = _values(label_text)
     scores = read_scores(results / SCORES_FILE)
-    meta = read_metadata(metadata)
+    meta = read_metadata(metadata, sample_column=sample_column)
     for name, col in (("--label", column), ("--study", study_column), ("--cluster", cluster_column)):
         if col is not None and col not in meta.columns:
             raise DataError(f"{metadata}: no metadata column {col!r} (for {name}); columns: {', '.join(map(str, meta.columns))}")

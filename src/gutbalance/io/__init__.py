@@ -262,7 +262,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
             repeats = "; ".join(f"{c!r} repeats {frame.loc[frame[c].duplicated(), c].iloc[0]!r}" for c in present)
             raise FormatError(
                 f"no column names each sample once ({repeats}); "
-                + (f"choose the sample column among: {', '.join(unique)}" if unique
+                + (f"choose the sample column (--sample-column; read_metadata(..., sample_column=)) among: "
+                   f"{', '.join(unique)}" if unique
                    else "give each sample one row, named in the first column or one headed 'sample'"),
                 path=path,
             )
