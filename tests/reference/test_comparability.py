@@ -5,8 +5,15 @@ import numpy as np
 import pandas as pd
 
 import gutbalance
-from gutbalance.reference import load_reference
-from gutbalance.reference.comparability import UNKNOWN, against_text, kind_from_against, saved_profiler, saved_profilers
+from gutbalance.reference import build_reference, load_reference, with_percentiles
+from gutbalance.reference.comparability import (
+    UNKNOWN,
+    UNNAMED_CAVEAT,
+    against_text,
+    kind_from_against,
+    saved_profiler,
+    saved_profilers,
+)
 from gutbalance.scores_table import PERCENTILE_SUFFIX
 from tests.helpers import SMALL_COMMUNITY, make_cohort
 
@@ -53,3 +60,36 @@ def test_a_population_of_profiles_naming_no_profiler_is_said_in_words():
     assert kind_from_against("251 healthy unknown runs (genus level)") == kind
     assert kind_from_against(against_text(3, {"profiler": UNKNOWN, "rank": ""}, healthy=False)) == {
         "profiler": UNKNOWN, "rank": ""}
+
+
+GENUS_TABLE = ("SampleID,Bacteroides,Faecalibacterium,Blautia,Escherichia-Shigella,Roseburia,Bifidobacterium\n"
+               "A,400,300,150,20,130,40\nB,350,200,250,90,110,5\nC,500,150,200,10,140,60\nD,100,100,100,600,100,1\n")
+
+
+def test_a_labs_own_reference_of_tables_naming_no_profiler_places_its_samples(tmp_path):
+    # a 16S lab builds its healthy reference from its own genus table: its samples, which
+    # name no profiler either, get percentiles against it, with the caveat that nothing checks the pipeline
+    path = tmp_path / "genus.csv"
+    path.write_text(GENUS_TABLE, encoding="utf-8")
+    cohort = gutbalance.read(path, feature_rank="genus")
+    reference = build_reference(cohort.subset(np.array([True, True, True, False])), name="lab", description="lab controls",
+                                source="this lab")
+    assert reference.primary.kind == {"profiler": UNKNOWN, "rank": "genus"}
+    table = with_percentiles(gutbalance.score(cohort), cohort, reference=reference)
+    assert table["immune_support_percentile"].notna().all()
+    assert all(UNNAMED_CAVEAT in warning for warning in table["warnings"])
+    # a MetaPhlAn sample is not placed against it, and the note reads in words
+    metaphlan = make_cohort({"stool": SMALL_COMMUNITY})
+    metaphlan.samples["source_format"] = "metaphlan"
+    placed = with_percentiles(gutbalance.score(metaphlan), metaphlan, reference=reference)
+    assert placed["immune_support_percentile"].isna().all()
+    assert ("percentiles not comparable: the reference (lab) is profiles whose files do not name their profiler, "
+            "genus-level, this sample is MetaPhlAn, species-level") in placed.loc["stool", "warnings"]
+
+
+def test_tables_naming_no_profiler_are_still_placed_against_no_shipped_population():
+    cohort = make_cohort({"table": SMALL_COMMUNITY})
+    table = with_percentiles(gutbalance.score(cohort), cohort)
+    assert table.filter(like="_percentile").isna().all(axis=None)
+    assert "percentiles not comparable" in table.loc["table", "warnings"]
+    assert UNNAMED_CAVEAT not in table.loc["table", "warnings"]

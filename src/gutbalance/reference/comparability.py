@@ -38,7 +38,9 @@ Profiler families are read from what the file says: the format
 (``metaphlan``, ``kraken``, ``bracken``, ``motus``, ``sylph``, ``ganon``,
 ``kaiju``, ``kmcp``, ``mg-tk``, ``protal``: :data:`_FAMILY_BY_FORMAT`) and,
 for CAMI and tables, the database line (``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
-is of unknown kind and is compared with nothing.
+is of unknown kind: it is compared only with a population of such profiles at its rank (none in the shipped
+reference; one a lab built with ``gutbalance reference build`` from its own tables), and its warnings then say
+that such profiles compare like with like only when one pipeline made both (:data:`UNNAMED_CAVEAT`).
 
 A results folder may lack the profiles (``analyze --reports none``, then
 ``gutbalance report DIR``; ``cohort.h5ad`` deleted), yet its pages must place
@@ -71,6 +73,11 @@ UNNAMED_PROFILER = "a profile whose file does not name its profiler"
 #: :data:`UNNAMED_PROFILER` of several samples.
 UNNAMED_PROFILERS = "profiles whose files do not name their profiler"
 _UNNAMED_BEFORE = "an unnamed profiler"
+#: The warning of a sample of :data:`UNKNOWN` profiler given percentiles against a population
+#: of such profiles (a reference a lab built from its own tables): nothing checks that one
+#: pipeline made both.
+UNNAMED_CAVEAT = ("percentiles against profiles whose files, like this sample's, do not name their profiler: "
+                  "they compare like with like only if one pipeline (profiler, database, settings) made both")
 #: The column of the scores frame given to the pages (never of a saved table) with each
 #: sample's profiler family as its run saved it (:func:`saved_profiler`; "" untold): the
 #: kind of a sample whose profiles are not at hand.
@@ -303,15 +310,20 @@ def not_comparable_notes(kinds: pd.DataFrame, reference, reference_label: str) -
         reference_kinds = [p.kind for p in reference.healthy_populations] if reference.primary.kind else []
     if not reference_kinds:
         return [""] * len(kinds)
-    wanted = {(k.get("profiler"), k.get("rank")) for k in reference_kinds if k}
-    have = " or ".join(describe(k) for k in reference_kinds)
+    wanted = {(k.get("profiler") or UNKNOWN, k.get("rank")) for k in reference_kinds if k}
+    if any((k or {}).get("profiler", UNKNOWN) in ("", UNKNOWN) for k in reference_kinds):
+        # not "is a profile whose file does not name its profiler, genus-level profiles"
+        have = " or ".join(describe_plural(k) if (k or {}).get("profiler", UNKNOWN) in ("", UNKNOWN)
+                           else f"{describe(k)} profiles" for k in reference_kinds)
+    else:
+        have = " or ".join(describe(k) for k in reference_kinds) + " profiles"
     notes = []
     for profiler, rank in kinds.itertuples(index=False):
-        if (profiler, rank) in wanted and profiler != UNKNOWN:
+        if (profiler or UNKNOWN, rank) in wanted:
             notes.append("")
         else:
             notes.append(
-                f"percentiles not comparable: the {reference_label} is {have} profiles, "
+                f"percentiles not comparable: the {reference_label} is {have}, "
                 f"this sample is {describe({'profiler': profiler, 'rank': rank})}"
             )
     return notes

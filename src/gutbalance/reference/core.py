@@ -57,6 +57,7 @@ from ..scores import (
 from ..scores_table import PERCENTILE_SUFFIX
 from .comparability import (
     UNKNOWN,
+    UNNAMED_CAVEAT,
     against_text,
     describe,
     describe_plural,
@@ -256,11 +257,13 @@ class Reference:
         primary has no kind (built before kinds were recorded) serves every kind."""
         if not self.primary.kind:
             return self.primary
-        if not kind or (kind.get("profiler") or UNKNOWN) == UNKNOWN:
+        if not kind:
             return None
-        want = (kind.get("profiler"), kind.get("rank"))
+        # profiles that name no profiler find only a population of such profiles: one a lab
+        # built from its own tables (the shipped reference has none), with a caveat (unnamed_caveat)
+        want = (kind.get("profiler") or UNKNOWN, kind.get("rank"))
         for pop in self.healthy_populations:
-            if pop.kind and (pop.kind.get("profiler"), pop.kind.get("rank")) == want:
+            if pop.kind and (pop.kind.get("profiler") or UNKNOWN, pop.kind.get("rank")) == want:
                 return pop
         return None
 
@@ -468,6 +471,8 @@ def comparable_percentiles(
             said = []
             if databases is not None and str(profiler) == "MetaPhlAn":
                 said.append(version_caveat(str(databases.iat[i] or ""), str(pop.characteristics.get("profiler", ""))))
+            if str(profiler) == UNKNOWN:
+                said.append(UNNAMED_CAVEAT)
             # diversity at another rank than the population's is not ranked against it
             other_rank = diversity_rank_note(str(at.iat[i]), pop.kind)
             if other_rank:
