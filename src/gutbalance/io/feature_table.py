@@ -78,7 +78,9 @@ UNASSIGNED_NAMES = frozenset(
 )
 _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
-_BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
+# a genus and an epithet; the genus may be an older ICTV phage genus with digits
+# (MetaPhlAn 2's s__C2likevirus_unclassified, s__T4likevirus_unclassified)
+_BINOMIAL = re.compile(r"^\[?(?:[A-Z][a-z]+|[A-Z][A-Za-z0-9]*virus)\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
 _PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
 _FEATURE_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d+|[ACGTUN]{30,})$", re.IGNORECASE)
 #: How the command line and the library declare the rank of a table's bare
@@ -158,7 +160,8 @@ def label_lineage(
     rank = rank or declared
     if rank is not None:
         found = taxon(rank, text)
-        if rank in ("species", "strain") and not found.unclassified and (silva_genus or " " not in found.name):
+        one_word = " " not in found.name and not names_virus(found.name)
+        if rank in ("species", "strain") and not found.unclassified and (silva_genus or one_word):
             what = "SILVA's name of a genus" if silva_genus else "one word"
             raise TaxonomyError(
                 f"{text!r} is {what}, not a {rank} name (a species name is a genus and an epithet, "
@@ -173,6 +176,11 @@ def label_lineage(
         f"rank (species, genus, ...), or {FEATURE_RANK_HINT}"
     )
 
+
+# ICTV's genus, subfamily, family and order endings, phages and plasmids: names of
+# NCBI species (Kraken 2's 'Mosigvirus JS09', 'Microviridae IME-16') that no 16S
+# database such as SILVA has
+_NOT_16S = re.compile(r"(?i)(?:virus|viridae|virinae|virales|phage)\b|^plasmid\b")
 
 _SILVA_GENUS = (
     # Clostridium_sensu_stricto_1
@@ -189,13 +197,30 @@ def silva_genus_label(label: str) -> bool:
     Latin name of its own: ``Clostridium_sensu_stricto_1``,
     ``[Eubacterium]_coprostanoligenes_group``, ``Lachnospiraceae_UCG-004``,
     ``Prevotella_9``.  Such a label is no species, though the first two read
-    like binomials.
+    like binomials.  A virus, phage or plasmid is never one (SILVA holds 16S
+    genes): NCBI's species ``Mosigvirus JS09``, ``Cyanophage PSS2`` or
+    ``Plasmid R46``, as Kraken 2 names them, are written the same way.
 
     >>> silva_genus_label("Clostridium sensu stricto 1"), silva_genus_label("Bacteroides fragilis")
     (True, False)
     """
     text = re.sub(r"[\s_]+", " ", label.strip().strip('"')).strip()
+    if names_virus(text):
+        return False
     return any(p.match(text) for p in _SILVA_GENUS)
+
+
+def names_virus(label: str) -> bool:
+    """Whether a label names a virus, phage or plasmid the way NCBI (and so
+    Kraken 2) does: ICTV's endings (``Mosigvirus JS09``, ``Lausannevirus``,
+    ``Microviridae IME-16``), a phage or plasmid, or an isolate with a slash
+    (``BtRf-AlphaCoV/YN2012``).  Such a species may be one word, and is never
+    a SILVA genus label.
+
+    >>> names_virus("Lausannevirus"), names_virus("Bacteroides")
+    (True, False)
+    """
+    return bool(_NOT_16S.search(label)) or "/" in label
 
 
 def looks_like_feature_id(label: str) -> bool:

@@ -424,7 +424,11 @@ def _lineage_from_rank_columns(record: list[str], columns: list[tuple[int, str]]
     for i, rank in sorted(columns, key=lambda c: RANK_INDEX[c[1]]):
         name = record[i].strip() if i < len(record) else ""
         if not name or name.upper() == "NA":
-            break
+            # a rank the taxonomy leaves empty (kraken-biom's NCBI lineages: no class
+            # between Cyanobacteria and Synechococcales, no genus for some phages): the
+            # ranks below still name it; an epithet without its genus is left out when
+            # the lineage is parsed
+            continue
         name = strip_rank_prefix(name)
         parts.append(f"{'kpcofgst'[RANK_INDEX[rank]]}__{name}")
     return "|".join(parts) if parts else "Unassigned"
