@@ -173,6 +173,8 @@ _METADATA_HEADERS = {
     "age", "sex", "gender", "bmi", "country", "diagnosis", "disease", "study", "study_group", "study_name",
     "subject", "subject_id", "subjectid", "participant", "patient", "phenotype", "bodysite", "body_site",
     "antibiotic", "antibiotics", "visit", "visit_num", "week_num", "date", "collection_date", "group", "treatment",
+    # an SRA/CZ ID style sample sheet (naobservatory/illumina_pilot's metadata_complete.csv)
+    "host", "host_organism", "sample_type", "collection_location", "notes",
 }
 #: What a metadata sheet given as a profile is told to do instead.
 METADATA_HINT = "give it with --metadata FILE beside the profiles"
