@@ -52,6 +52,11 @@ def test_a_one_word_virus_is_a_species_name(name):
     assert found.rank == "species"
 
 
+def test_a_bacterium_with_a_slash_in_its_strain_is_no_virus():
+    assert not names_virus("Ruminococcus sp. SR1/5")
+    assert not names_virus("Coprococcus sp. ART55/1")
+
+
 @pytest.mark.parametrize("label", ["Prevotella_9", "Lachnospiraceae_NK4A136_group", "Clostridium sensu stricto 1",
                                    "Lachnospiraceae UCG-004"])
 def test_silva_genus_labels_are_still_refused_as_species(label):

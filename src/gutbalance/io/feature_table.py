@@ -213,14 +213,15 @@ def silva_genus_label(label: str) -> bool:
 def names_virus(label: str) -> bool:
     """Whether a label names a virus, phage or plasmid the way NCBI (and so
     Kraken 2) does: ICTV's endings (``Mosigvirus JS09``, ``Lausannevirus``,
-    ``Microviridae IME-16``), a phage or plasmid, or an isolate with a slash
-    (``BtRf-AlphaCoV/YN2012``).  Such a species may be one word, and is never
-    a SILVA genus label.
+    ``Microviridae IME-16``), a phage or plasmid, or a one-word isolate with
+    a slash (``BtRf-AlphaCoV/YN2012``; a bacterium's ``sp. SR1/5`` is not one).
+    Such a species may be one word, and is never a SILVA genus label.
 
-    >>> names_virus("Lausannevirus"), names_virus("Bacteroides")
-    (True, False)
+    >>> names_virus("Lausannevirus"), names_virus("Bacteroides"), names_virus("Ruminococcus sp. SR1/5")
+    (True, False, False)
     """
-    return bool(_NOT_16S.search(label)) or "/" in label
+    text = label.strip()
+    return bool(_NOT_16S.search(text)) or ("/" in text and " " not in text)
 
 
 def looks_like_feature_id(label: str) -> bool:
