@@ -52,6 +52,17 @@ def test_a_one_word_virus_is_a_species_name(name):
     assert found.rank == "species"
 
 
+def test_a_kraken_biom_tsv_of_taxids_says_where_the_names_are(tmp_path):
+    # yamunanunavath/CRC-Project's kraken2_profile.tsv (kraken-biom --fmt tsv)
+    path = tmp_path / "kraken2_profile.tsv"
+    path.write_text("# Constructed from biom file\n#OTU ID\tkraken2_report\n3085636\t10786.0\n186803\t568946.0\n")
+    with pytest.raises(FormatError, match=r"'3085636' is a feature id .*NCBI taxids: kraken-biom's BIOM or JSON"):
+        gutbalance.read(path)
+    with pytest.raises(TaxonomyError) as info:
+        label_lineage("a1b2c3d4e5f60718293a4b5c6d7e8f90")  # an ASV hash: no word of taxids
+    assert "taxid" not in str(info.value)
+
+
 def test_a_bacterium_with_a_slash_in_its_strain_is_no_virus():
     assert not names_virus("Ruminococcus sp. SR1/5")
     assert not names_virus("Coprococcus sp. ART55/1")

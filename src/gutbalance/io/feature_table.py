@@ -150,9 +150,12 @@ def label_lineage(
         return parse_lineage(text)
     if looks_like_feature_id(text):
         # whatever rank is declared: a hash, a number or a sequence names no taxon
+        # kraken-biom's TSV names its rows by NCBI taxid and leaves the names out
+        taxids = "; whole numbers are often NCBI taxids: kraken-biom's BIOM or JSON output carries the names" \
+            if text.isdigit() else ""
         raise TaxonomyError(
             f"{text!r} is a feature id (an ASV/OTU id or sequence), not a taxon name: "
-            "give the table's taxonomy beside it (a taxonomy .qza or .tsv)"
+            f"give the table's taxonomy beside it (a taxonomy .qza or .tsv){taxids}"
         )
     silva_genus = silva_genus_label(text)
     if rank is None and not silva_genus and _BINOMIAL.match(text):
