@@ -16,8 +16,13 @@ from gutbalance.errors import FormatError
         ("sample-id,bodysite,disease,age,gender\nHV-10,stool,Healthy,45.0,female\n",
          "bodysite, disease, age, gender"),
         ("#SampleID\tdiagnosis\tsex\tage\r\nS1\tCD\tF\t38\r\n", "diagnosis, sex, age"),
+        # naobservatory/illumina_pilot's sheet beside its Kraken 2 reports: it was "'Human' is not a number"
+        ("Sample Name,Host Organism,Sample Type,Collection Date,Collection Location,Vol,Conc,Notes\n"
+         "221014Esv_D22-10170,Human,Environmental,2020-05,USA,13,0.8,PEG 2\n"
+         "221014Esv_D22-10172,Human,Environmental,2020-05,USA,13,0.068,Tap water (PEG)\n",
+         "Host Organism, Sample Type, Collection Date, Collection Location, Notes"),
     ],
-    ids=["labelled-set", "metaml", "qiime2-crlf"],
+    ids=["labelled-set", "metaml", "qiime2-crlf", "sample-sheet"],
 )
 def test_metadata_sheet_is_refused_naming_its_columns(tmp_path: Path, text: str, columns: str) -> None:
     path = tmp_path / "metadata.tsv"

@@ -224,6 +224,47 @@ def test_a_strain_counts_under_its_species_the_table_does_not_know(tmp_path):
     assert ids(alone) == ids(strain)
 
 
+# A real Kraken 2 report of stool (yamunanunavath/CRC-Project, SRR31649983):
+# NCBI keeps a strain's old name under the species' new one.  The strain's
+# first two words name another species the table knows (Clostridium
+# saccharolyticum, Mycobacterium chelonae), which took the strain's reads away
+# from Lacrimispora saccharolytica and Mycobacteroides chelonae.
+_KRAKEN_OLD_STRAIN_NAMES = (
+    " 20.00\t200\t200\tU\t0\tunclassified\n"
+    " 80.00\t800\t0\tR\t1\troot\n"
+    " 80.00\t800\t0\tD\t2\t  Bacteria\n"
+    " 70.00\t700\t0\tP\t1239\t    Bacillota\n"
+    " 70.00\t700\t0\tC\t186801\t      Clostridia\n"
+    " 70.00\t700\t0\tO\t3085636\t        Lachnospirales\n"
+    " 70.00\t700\t0\tF\t186803\t          Lachnospiraceae\n"
+    " 70.00\t700\t0\tG\t2719231\t            Lacrimispora\n"
+    " 70.00\t700\t600\tS\t84030\t              Lacrimispora saccharolytica\n"
+    " 10.00\t100\t100\tS1\t610130\t                [Clostridium] saccharolyticum WM1\n"
+    " 10.00\t100\t0\tP\t201174\t    Actinomycetota\n"
+    " 10.00\t100\t0\tC\t1760\t      Actinomycetes\n"
+    " 10.00\t100\t0\tO\t85007\t        Mycobacteriales\n"
+    " 10.00\t100\t0\tF\t1762\t          Mycobacteriaceae\n"
+    " 10.00\t100\t0\tG\t670516\t            Mycobacteroides\n"
+    " 10.00\t100\t80\tS\t1774\t              Mycobacteroides chelonae\n"
+    "  2.00\t20\t20\tS1\t1774999\t                [Mycobacterium] chelonae subsp. gwanakae\n"
+)
+
+
+def test_a_strain_filed_under_its_species_stays_there_whatever_its_old_name(tmp_path):
+    path = tmp_path / "kraken2_report.txt"
+    path.write_text(_KRAKEN_OLD_STRAIN_NAMES)
+    (profile,) = read_profiles(path)
+    placed = place_profile(profile)
+    values = {lin[-1].id: v for lin, v in zip(placed.lineages, placed.abundance, strict=True)}
+    assert values["s__Lacrimispora saccharolytica"] == pytest.approx(0.7)  # its clade reads / all reads
+    assert values["s__Mycobacteroides chelonae"] == pytest.approx(0.1)
+    assert "s__Clostridium saccharolyticum" not in values
+    assert "s__Mycobacterium chelonae" not in values
+    strain = next(lin for lin in placed.lineages if lin[-1].name == "Clostridium saccharolyticum WM1")
+    assert ids(strain)[-3:] == ["g__Lacrimispora", "s__Lacrimispora saccharolytica",
+                                "t__Clostridium saccharolyticum WM1"]
+
+
 def test_a_bare_name_after_a_higher_taxon_gets_no_genus_of_that_name():
     """ "Firmicutes bacterium CAG:41" in a Bracken table or a CSV of names: its
     first word is a phylum (the table knows it) or a family/order by its

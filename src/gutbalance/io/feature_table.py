@@ -78,7 +78,9 @@ UNASSIGNED_NAMES = frozenset(
 )
 _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
-_BINOMIAL = re.compile(r"^\[?[A-Z][a-z]+\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
+# a genus and an epithet; the genus may be an older ICTV phage genus with digits
+# (MetaPhlAn 2's s__C2likevirus_unclassified, s__T4likevirus_unclassified)
+_BINOMIAL = re.compile(r"^\[?(?:[A-Z][a-z]+|[A-Z][A-Za-z0-9]*virus)\]?[ _](?:sp\.?|[a-z][a-z\-]+)(?:[ _].*)?$")
 _PLAIN_PART = re.compile(r"^[A-Za-z\[][\w .\-\[\]()'/]*$")
 _FEATURE_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64}|\d+|[ACGTUN]{30,})$", re.IGNORECASE)
 #: How the command line and the library declare the rank of a table's bare
@@ -149,9 +151,12 @@ def label_lineage(
         return parse_lineage(text)
     if looks_like_feature_id(text):
         # whatever rank is declared: a hash, a number or a sequence names no taxon
+        # kraken-biom's TSV names its rows by NCBI taxid and leaves the names out
+        taxids = "; whole numbers are often NCBI taxids: kraken-biom's BIOM or JSON output carries the names" \
+            if text.isdigit() else ""
         raise TaxonomyError(
             f"{text!r} is a feature id (an ASV/OTU id or sequence), not a taxon name: "
-            "give the table's taxonomy beside it (a taxonomy .qza or .tsv)"
+            f"give the table's taxonomy beside it (a taxonomy .qza or .tsv){taxids}"
         )
     silva_genus = silva_genus_label(text)
     if rank is None and not silva_genus and _BINOMIAL.match(text):
@@ -159,7 +164,8 @@ def label_lineage(
     rank = rank or declared
     if rank is not None:
         found = taxon(rank, text)
-        if rank in ("species", "strain") and not found.unclassified and (silva_genus or " " not in found.name):
+        one_word = " " not in found.name and not names_virus(found.name)
+        if rank in ("species", "strain") and not found.unclassified and (silva_genus or one_word):
             what = "SILVA's name of a genus" if silva_genus else "one word"
             raise TaxonomyError(
                 f"{text!r} is {what}, not a {rank} name (a species name is a genus and an epithet, "
@@ -174,6 +180,11 @@ def label_lineage(
         f"rank (species, genus, ...), or {FEATURE_RANK_HINT}"
     )
 
+
+# ICTV's genus, subfamily, family and order endings, phages and plasmids: names of
+# NCBI species (Kraken 2's 'Mosigvirus JS09', 'Microviridae IME-16') that no 16S
+# database such as SILVA has
+_NOT_16S = re.compile(r"(?i)(?:virus|viridae|virinae|virales|phage)\b|^plasmid\b")
 
 _SILVA_GENUS = (
     # Clostridium_sensu_stricto_1
@@ -190,13 +201,31 @@ def silva_genus_label(label: str) -> bool:
     Latin name of its own: ``Clostridium_sensu_stricto_1``,
     ``[Eubacterium]_coprostanoligenes_group``, ``Lachnospiraceae_UCG-004``,
     ``Prevotella_9``.  Such a label is no species, though the first two read
-    like binomials.
+    like binomials.  A virus, phage or plasmid is never one (SILVA holds 16S
+    genes): NCBI's species ``Mosigvirus JS09``, ``Cyanophage PSS2`` or
+    ``Plasmid R46``, as Kraken 2 names them, are written the same way.
 
     >>> silva_genus_label("Clostridium sensu stricto 1"), silva_genus_label("Bacteroides fragilis")
     (True, False)
     """
     text = re.sub(r"[\s_]+", " ", label.strip().strip('"')).strip()
+    if names_virus(text):
+        return False
     return any(p.match(text) for p in _SILVA_GENUS)
+
+
+def names_virus(label: str) -> bool:
+    """Whether a label names a virus, phage or plasmid the way NCBI (and so
+    Kraken 2) does: ICTV's endings (``Mosigvirus JS09``, ``Lausannevirus``,
+    ``Microviridae IME-16``), a phage or plasmid, or a one-word isolate with
+    a slash (``BtRf-AlphaCoV/YN2012``; a bacterium's ``sp. SR1/5`` is not one).
+    Such a species may be one word, and is never a SILVA genus label.
+
+    >>> names_virus("Lausannevirus"), names_virus("Bacteroides"), names_virus("Ruminococcus sp. SR1/5")
+    (True, False, False)
+    """
+    text = label.strip()
+    return bool(_NOT_16S.search(text)) or ("/" in text and " " not in text)
 
 
 def looks_like_feature_id(label: str) -> bool:

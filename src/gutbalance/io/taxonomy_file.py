@@ -186,8 +186,12 @@ def _rank_table_header(line: str, data_line: str | None = None) -> tuple[str, li
             data = None if data_line is None else _split(data_line, delimiter)
             if data is None or len(data) != len(cells):
                 continue
+            # the row's id again under an id header (phyloseq's tax_table of a kraken-biom
+            # table ends with an 'OTU' column of the NCBI taxids that name the rows)
+            others = [i for i in others if not (cells[i].lower() in _RANK_TABLE_ID_CELLS - {""}
+                                                and data[i] == data[0])]
             extra = [data[i] for i in others if data[i] and data[i].upper() not in {"NA", "NAN", "NONE"}]
-            if not extra or any(is_number(c) for c in extra):
+            if others and (not extra or any(is_number(c) for c in extra)):
                 continue
         return delimiter, cells, start, n_ranks
     return None
@@ -203,7 +207,7 @@ def _first_two_lines(lines: list[str]) -> tuple[int | None, str, str | None]:
 
 def parse_rank_table(text: str, path: Path) -> dict[str, str]:
     """Feature id -> lineage from a DADA2 / phyloseq taxonomy table (one column
-    per rank; the lineage stops at the first empty or ``NA`` rank; a
+    per rank; an empty or ``NA`` rank is left out of the lineage; a
     ``Species`` epithet becomes a binomial with its genus when the lineage is
     parsed; annotation columns after the ranks are not read)."""
     lines = text.lstrip("\ufeff").splitlines()
@@ -230,10 +234,13 @@ def parse_rank_table(text: str, path: Path) -> dict[str, str]:
         parts = []
         for k in order:
             name = fields[start + k].strip()
-            if not name or name.upper() in {"NA", "NAN", "NONE"}:
-                break
             rank = ranks[k]
             assert rank is not None
+            if not name or name.upper() in {"NA", "NAN", "NONE"}:
+                # a rank left empty above named ones (NCBI has no class for Synechococcales,
+                # no genus for some phages); a Species epithet without its genus is left
+                # out when the lineage is parsed
+                continue
             parts.append(f"{RANK_PREFIX[rank]}__{name}")
         mapping[feature] = "; ".join(parts) if parts else "Unassigned"
     if not mapping:

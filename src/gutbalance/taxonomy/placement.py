@@ -203,6 +203,12 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
         if node.id in parents:
             head = table_lineage(node.id)
         else:
+            if node.rank == "strain" and i > 0 and lineage[i - 1].rank == "species":
+                # A strain the input files under its species stays there: NCBI (so
+                # Kraken 2) keeps old names for strains, "[Clostridium] saccharolyticum
+                # WM1" under Lacrimispora saccharolytica, whose first two words name
+                # another species of the table.
+                continue
             anchor = name_anchor(node)
             if not anchor:
                 continue

@@ -256,9 +256,16 @@ def _check_complete(source: Source) -> list[str]:
     text = source.text
     lines = source.all_lines
     if text and not text.endswith(("\n", "\r")):
-        raise FormatError(
-            "the file ends mid-line (no final newline): it looks truncated", path=source.path, line=len(lines)
-        )
+        message = "the file ends mid-line (no final newline): it looks truncated"
+        fields = [len(ln.split("\t")) for ln in lines if ln.strip()]
+        if len(fields) >= 2 and fields[-1] == fields[-2]:
+            # a whole last row, the final newline left out (a spreadsheet or editor saved it):
+            # still refused, since a file cut inside its last number looks the same
+            message += (
+                f"; its last line has all {fields[-1]} fields of the line before, so if the file is whole, "
+                "end it with a newline (`echo >> FILE`) and read it again"
+            )
+        raise FormatError(message, path=source.path, line=len(lines))
     return lines
 
 

@@ -173,6 +173,8 @@ _METADATA_HEADERS = {
     "age", "sex", "gender", "bmi", "country", "diagnosis", "disease", "study", "study_group", "study_name",
     "subject", "subject_id", "subjectid", "participant", "patient", "phenotype", "bodysite", "body_site",
     "antibiotic", "antibiotics", "visit", "visit_num", "week_num", "date", "collection_date", "group", "treatment",
+    # an SRA/CZ ID style sample sheet (naobservatory/illumina_pilot's metadata_complete.csv)
+    "host", "host_organism", "sample_type", "collection_location", "notes",
 }
 #: What a metadata sheet given as a profile is told to do instead.
 METADATA_HINT = "give it with --metadata FILE beside the profiles"
@@ -424,7 +426,11 @@ def _lineage_from_rank_columns(record: list[str], columns: list[tuple[int, str]]
     for i, rank in sorted(columns, key=lambda c: RANK_INDEX[c[1]]):
         name = record[i].strip() if i < len(record) else ""
         if not name or name.upper() == "NA":
-            break
+            # a rank the taxonomy leaves empty (kraken-biom's NCBI lineages: no class
+            # between Cyanobacteria and Synechococcales, no genus for some phages): the
+            # ranks below still name it; an epithet without its genus is left out when
+            # the lineage is parsed
+            continue
         name = strip_rank_prefix(name)
         parts.append(f"{'kpcofgst'[RANK_INDEX[rank]]}__{name}")
     return "|".join(parts) if parts else "Unassigned"
