@@ -17,6 +17,7 @@ WEXLER_2007 = "doi:10.1128/CMR.00008-07"
 WICK_SEARS_2010 = "doi:10.1097/QCO.0b013e32833da1eb"
 REICHARDT_2014 = "doi:10.1038/ismej.2014.14"
 ARIAS_MURRAY_2012 = "doi:10.1038/nrmicro2761"
+VAN_BEILEN_2016 = "doi:10.3389/fmicb.2016.01339"
 
 
 def row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
@@ -104,3 +105,16 @@ def test_lactococcus_folate_names_the_paper_that_shows_it():
     fact = row("Lactococcus lactis", "vitamin_b9_synthesis")
     assert "Sybesma et al. 2003" in fact["note"]
     assert fact["evidence"] == "review_consensus"
+
+
+def test_escherichia_coli_ubiquinone_cites_a_paper_whose_abstract_was_read():
+    fact = row("Escherichia coli", "ubiquinone_synthesis")
+    assert fact["source"] == VAN_BEILEN_2016
+    # the same level and host as the manual it replaces: the weight of the call does not move
+    assert (fact["evidence"], fact["host"], fact["strain_specific"], fact["value"]) == ("experiment", "in_vitro", "no", 1.0)
+    assert "genus description" not in fact["effect"]
+    assert "that Q-8 is the main aerobic quinone is not in the abstract" in fact["note"]
+
+
+def test_bacteroides_fragilis_mucin_says_the_review_names_no_species():
+    assert "names no species, so the species call is not checked" in row("Bacteroides fragilis", "mucin_degrader")["note"]
