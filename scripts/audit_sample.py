@@ -32,7 +32,8 @@ The audit of issue 12 (second round) used the defaults; the third round drew
 ``--seed 20261128 -n 20``, the fourth ``--seed 20261129 -n 20 --derived 4
 --parameters 3``, the fifth ``--seed 20261130 -n 20 --derived 5 --parameters 3``
 (rows audited before were skipped by hand, by taxon and trait); the sixth
-``--unaudited --seed 20261131``.  Their tables are in docs/knowledge-base.md
+``--unaudited --seed 20261131``, the seventh ``--unaudited --seed 20261201``
+(all 68 rows it listed, so the list is now empty).  Their tables are in docs/knowledge-base.md
 ("Audits of the curated rows").
 """
 
@@ -68,6 +69,9 @@ TRAIT_WORDS = (
     ("pantothenate", "vitamin_b5_synthesis"),
     ("acetate", "acetate_producer"),
     ("colonisation resistance", "colonisation_resistance"),
+    ("pyridoxine", "vitamin_b6_synthesis"),
+    ("thiamin", "vitamin_b1_synthesis"),
+    ("ubiquinone", "ubiquinone_synthesis"),
 )
 NOT_REREAD = "not re-read"
 SHOWN = ("taxon", "rank", "trait", "value", "evidence", "source", "host", "strain_specific")
@@ -99,7 +103,8 @@ def claim_trait(words: str) -> str:
     spelled = lowered.replace("-", "_").replace(" ", "_")
     for trait in ("enteric_pathogen", "oral_taxon", "pathobiont", "mucin_degrader", "probiotic", "anti_inflammatory",
                   "pro_inflammatory", "butyrate_producer", "th17_induction", "treg_induction",
-                  "menaquinone_synthesis", "obligate_anaerobe", "sulfate_reducer"):
+                  "menaquinone_synthesis", "obligate_anaerobe", "sulfate_reducer", "th1_induction",
+                  "beneficial_commensal"):
         if trait in spelled:
             return trait
     raise SystemExit(f"{DOCS.name}: no trait recognised in audit row {words!r}")

@@ -38,7 +38,21 @@ def row(taxon: str, trait: str) -> pd.Series:
     return fact
 
 
-def test_the_unaudited_list_leaves_out_what_the_audit_tables_name(audit_sample):
+@pytest.fixture
+def tables_of_the_sixth_audit(audit_sample, tmp_path, monkeypatch):
+    """The audit tables as the sixth audit left them: docs/knowledge-base.md without the seventh audit's table,
+    which names every row this audit's list still held (tests/knowledge/test_audit_2026_11_seventh.py)."""
+    text = audit_sample.DOCS.read_text(encoding="utf-8")
+    start = text.index("**Seventh audit, 2026-11-28**")
+    end = text.index("## bugphyzz oxygen calls", start)
+    docs = tmp_path / "knowledge-base.md"
+    docs.write_text(text[:start] + text[end:], encoding="utf-8")
+    monkeypatch.setattr(audit_sample, "DOCS", docs)
+    return audit_sample
+
+
+def test_the_unaudited_list_leaves_out_what_the_audit_tables_name(tables_of_the_sixth_audit):
+    audit_sample = tables_of_the_sixth_audit
     left, twins = audit_sample.unaudited_rows()
     pairs = {(fields["taxon"], fields["trait"]) for _, _, fields in left}
     # named by earlier audit tables, each under its own spelling of the taxon or trait
@@ -59,7 +73,8 @@ def test_the_unaudited_list_leaves_out_what_the_audit_tables_name(audit_sample):
     assert ("Mediterraneibacter gnavus", "doi:10.1186/s13073-017-0490-5") not in twin_sources
 
 
-def test_the_unaudited_list_is_drawn_in_a_reproducible_order(audit_sample, capsys, monkeypatch):
+def test_the_unaudited_list_is_drawn_in_a_reproducible_order(tables_of_the_sixth_audit, capsys, monkeypatch):
+    audit_sample = tables_of_the_sixth_audit
     orders = []
     for _ in range(2):
         monkeypatch.setattr("sys.argv", ["audit_sample.py", "--unaudited", "--seed", "20261131", "-n", "5"])
