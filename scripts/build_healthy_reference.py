@@ -70,6 +70,7 @@ from shared_data import add_shared_argument  # noqa: E402
 import gutbalance  # noqa: E402
 from gutbalance.cohort import concat  # noqa: E402
 from gutbalance.io import read_metadata  # noqa: E402
+from gutbalance.reference.age import age_characteristics, ages_in_years  # noqa: E402
 from gutbalance.reference.core import Distribution, Population, build_reference  # noqa: E402
 
 ZELLER_CITATION = (
@@ -141,6 +142,10 @@ METAPHLAN_SETS = [
      "PLoS Comput Biol 12:e1004977. doi:10.1371/journal.pcbi.1004977 (MetAML data as kept in repository "
      "michalkoziarski/GMHI-TNB)"),
 ]
+#: Each labelled set's age column (years: the two IBD sets say so in ``Age.Units``,
+#: MetAML's ``age`` is in years); iHMP's is the age at consent, its runs follow a person ~1 year.
+AGE_COLUMNS = {"franzosa2019_ibd": "Age", "ihmp_ibdmdb2019": "consent_age", "metaml_pasolli2016": "age"}
+
 #: Written into the cohort's ``database`` column: the labelled tables do not
 #: name their profiler, the studies do (MetaPhlAn 2, mpa_v20).
 METAPHLAN2_DATABASE = "MetaPhlAn 2 (mpa_v20), as published with the study"
@@ -174,6 +179,9 @@ def metaphlan_cohort(shared: Path):
         cohort.samples["subject"] = (meta[subject_col] if subject_col else meta.index.to_series()).to_numpy()
         if "country" in meta:
             cohort.samples["country"] = meta["country"].to_numpy()
+        if "Age.Units" in meta and not (meta["Age.Units"].dropna() == "Years").all():
+            raise SystemExit(f"{base / meta_name}: ages not all in years ({sorted(set(meta['Age.Units'].dropna()))})")
+        cohort.samples["age"] = meta[AGE_COLUMNS[folder]].to_numpy()
         cohort.samples["database"] = METAPHLAN2_DATABASE
         selections[folder] = f"{column} == {healthy}"
         parts.append(cohort)
@@ -199,6 +207,8 @@ def metaphlan_population(shared: Path) -> Population:
     runs = subjects.value_counts()
     n_people = int(subjects.nunique())
     countries = samples["country"].dropna().value_counts().sort_index() if "country" in samples else pd.Series(dtype=int)
+    # one age per person (their first run's; iHMP: the age at consent, the same on every run)
+    ages = ages_in_years(samples.assign(person=subjects.to_numpy()), "age").groupby(subjects.to_numpy()).first()
     chars = {
         "profiler": "MetaPhlAn 2",
         "source_format": str(samples["source_format"].iloc[0]),
@@ -207,6 +217,8 @@ def metaphlan_population(shared: Path) -> Population:
         "runs_per_person_range": [int(runs.min()), int(runs.max())],
         "country_metaml": {k: int(v) for k, v in countries.items()},
         "family_note": "MetaPhlAn 2, 3 and 4 samples are compared with this population (one profiler family)",
+        **age_characteristics(ages),
+        "age_source": "Franzosa: Age; iHMP: consent_age (age at consent); MetAML: age (not recorded for its Danish people)",
     }
     reference = build_reference(
         cohort,

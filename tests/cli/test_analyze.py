@@ -370,3 +370,19 @@ def test_each_sample_report_lists_what_reading_its_file_warned_of(tmp_path):
         assert "In the file genus_table.tsv: 1 row(s) without a taxon name (lines 3) are counted as unassigned" in said(sample)
         assert "fractions.txt" not in said(sample)
     assert said("clean") == ""
+
+
+def test_age_column_is_checked_before_scoring(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    write_metaphlan(folder / "S1_metaphlan.txt", SMALL_COMMUNITY)
+    needs = CliRunner().invoke(main, ["analyze", str(folder), "--age-column", "age", "-o", str(tmp_path / "a")])
+    assert needs.exit_code == 2
+    assert "--age-column 'age' needs --metadata" in needs.output
+    meta = tmp_path / "metadata.csv"
+    meta.write_text("sample,age_months\nS1,18\n", encoding="utf-8")
+    misnamed = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(meta), "--age-column", "age:months",
+                                         "-o", str(tmp_path / "b")])
+    assert misnamed.exit_code == 2
+    assert "no column 'age'" in misnamed.output
+    assert not (tmp_path / "b" / "scores.tsv").exists()

@@ -75,3 +75,27 @@ def test_reference_build_of_two_kinds_says_which_in_words(tmp_path):
             "species-level (2): build one reference per kind") in " ".join(result.output.split())
     assert "unknown" not in result.output
     assert not (tmp_path / "ref.json").exists()
+
+
+def test_reference_build_records_the_age_range_of_its_people(tmp_path):
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    for k, scale in enumerate([1.0, 0.9, 1.1, 0.8], start=1):
+        write_metaphlan(folder / f"S{k}_metaphlan.txt", {t: v * scale for t, v in SMALL_COMMUNITY.items()})
+    meta = tmp_path / "metadata.tsv"
+    # S1 and S2 one person (the first sample's age counts once), S4 no age, S5 not selected
+    meta.write_text("sample\tdiagnosis\tperson\tage_months\nS1\tcontrol\tA\t30\nS2\tcontrol\tA\t31\n"
+                    "S3\tcontrol\tB\t90\nS4\tcontrol\tC\tunknown\nS5\tcase\tD\t600\n", encoding="utf-8")
+    out = tmp_path / "ref.json"
+    result = CliRunner().invoke(main, ["reference", "build", str(folder), "--metadata", str(meta), "--group",
+                                       "diagnosis=control", "--subject", "person", "--age-column", "age_months:months",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ages 2.5-7.5 years (known for 2 of 3 people)" in result.output
+    chars = Reference.load(out).primary.characteristics
+    assert chars["age_range"] == [2.5, 7.5]
+    assert (chars["age_known"], chars["age_people"], chars["age_median"]) == (2, 3, 5.0)
+    refused = CliRunner().invoke(main, ["reference", "build", str(folder), "--metadata", str(meta), "--group",
+                                        "diagnosis=control", "--age-column", "Age", "-o", str(tmp_path / "r2.json")])
+    assert refused.exit_code != 0
+    assert "no metadata column 'Age' to read ages from" in refused.output

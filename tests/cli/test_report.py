@@ -4,23 +4,30 @@ checked before any page is written."""
 
 from __future__ import annotations
 
+import json
+
 from click.testing import CliRunner
 
 from gutbalance.cli import main
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
 
 
-def scored_without_reports(tmp_path):
+def analyzed(tmp_path, metadata: str, *options: str):
+    """Four MetaPhlAn samples S1-S4 scored into ``tmp_path/results`` with ``metadata`` (CSV text)."""
     folder = tmp_path / "profiles"
     folder.mkdir()
     for k, scale in enumerate([1.0, 0.8, 1.2, 0.9], start=1):
         write_metaphlan(folder / f"S{k}_metaphlan.txt", {t: v * scale ** i for i, (t, v) in enumerate(SMALL_COMMUNITY.items())})
     meta = tmp_path / "metadata.csv"
-    meta.write_text("sample,arm\nS1,fibre\nS2,fibre\nS3,placebo\nS4,placebo\n", encoding="utf-8")
+    meta.write_text(metadata, encoding="utf-8")
     out = tmp_path / "results"
-    result = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(meta), "--reports", "none", "-o", str(out)])
+    result = CliRunner().invoke(main, ["analyze", str(folder), "--metadata", str(meta), *options, "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out, meta
+
+
+def scored_without_reports(tmp_path):
+    return analyzed(tmp_path, "sample,arm\nS1,fibre\nS2,fibre\nS3,placebo\nS4,placebo\n", "--reports", "none")
 
 
 def test_report_groups_results_saved_without_metadata_once_it_is_given(tmp_path):
@@ -80,3 +87,57 @@ def test_the_sample_column_is_chosen_where_several_could_name_the_samples(tmp_pa
                                           "--label", "arm=fibre", "--bootstrap", "20", "-o", str(tmp_path / "v")])
     assert validated.exit_code == 0, validated.output
     assert "2 label vs 2 against samples" in validated.output
+
+
+def _aged_run(tmp_path):
+    # S1 an infant (508 days), S2 on the shipped MetaPhlAn population's youngest age (6 years), S3 an adult,
+    # S4 no age; the unit is the option's, not the column name's
+    out, _ = analyzed(tmp_path, "sample,age_days\nS1,508\nS2,2191.5\nS3,18000\nS4,NA\n",
+                      "--age-column", "age_days:days", "--reports", "all")
+    return out
+
+
+def _page(out, sample):
+    return (out / "samples" / f"{sample}.html").read_text(encoding="utf-8")
+
+
+def test_age_column_notes_samples_outside_the_reference_ages_and_report_keeps_it(tmp_path):
+    out = _aged_run(tmp_path)
+    scores_before = (out / "scores.tsv").read_bytes()
+    infant = _page(out, "S1")
+    assert "Read with care.</strong> This person is 1.4 years old; the healthy reference people were 6-84 years old" in infant
+    assert "(ages known for 373 of 461 people)" in infant
+    assert "doi:10.1038/nature11053" in infant
+    assert "doi:10.1038/s41586-018-0617-x" in infant
+    for sample in ("S2", "S3", "S4"):  # on the range's end, inside, no age
+        assert "This person is" not in _page(out, sample)
+    cohort = (out / "report.html").read_text(encoding="utf-8")
+    assert "1 of 4 samples (1 have no age) are of people outside the ages" in cohort
+    assert json.loads((out / "report_settings.json").read_text(encoding="utf-8"))["age_column"] == "age_days:days"
+    # gutbalance report DIR renders from the saved settings: the note stays, the scores do not move
+    result = CliRunner().invoke(main, ["report", str(out), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "This person is 1.4 years old" in _page(out, "S1")
+    assert (out / "scores.tsv").read_bytes() == scores_before
+    # --age-column on report replaces the saved one; its unit is the option's (years), never the column name's
+    result = CliRunner().invoke(main, ["report", str(out), "--no-figures", "--age-column", "age_days"])
+    assert result.exit_code == 0, result.output
+    assert "This person is 508 years old" in _page(out, "S1")
+    assert "3 of 4 samples (1 have no age) are of people outside the ages" in (out / "report.html").read_text(encoding="utf-8")
+    assert json.loads((out / "report_settings.json").read_text(encoding="utf-8"))["age_column"] == "age_days"
+
+
+def test_without_an_age_column_no_page_speaks_of_ages(tmp_path):
+    out, meta = scored_without_reports(tmp_path)
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "This person is" not in _page(out, "S1")
+    assert json.loads((out / "report_settings.json").read_text(encoding="utf-8"))["age_column"] is None
+
+
+def test_report_refuses_an_age_column_the_metadata_lacks(tmp_path):
+    out, meta = scored_without_reports(tmp_path)
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--age-column", "age", "--no-figures"])
+    assert result.exit_code != 0
+    assert "no metadata column 'age' to read ages from (columns: arm" in result.output
+    assert "Traceback" not in result.output

@@ -31,6 +31,14 @@ sample_column_option = click.option(
     help="Metadata column naming the samples (default: sample, sample_id, SampleID, #SampleID or run, "
          "the first whose values are unique, else the first column).")
 
+#: The one ``--age-column`` option of the commands that write or build against the reference (analyze, report,
+#: reference build).
+age_column_option = click.option(
+    "--age-column", default=None, metavar="COLUMN[:years|months|days]",
+    help="Metadata column of each sample's age, with its unit (default years; the unit is never guessed): a sample "
+         "older or younger than the healthy reference people gets a 'Read with care' note on its page, and the "
+         "cohort page counts them. Scores and percentiles do not change. Non-numbers and NA are no age.")
+
 # the reports (Jinja, scipy.stats) are imported when written, not for `analyze --help`
 write_reports = lazy("gutbalance.report:write_reports")
 remove_reports = lazy("gutbalance.report:remove_reports")
@@ -44,6 +52,7 @@ REPORT_JOURNAL = "report_manifest.journal"
 #: Where report pages go (``report.html`` and the folders of ``gutbalance.report.files``).
 REPORT_PLACES = ("report.html", "samples", "subjects", "figures")
 read_contributions = lazy("gutbalance.report:read_contributions")
+parse_age_column = lazy("gutbalance.reference.age:parse_age_column")
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000
@@ -78,6 +87,7 @@ REPORT_LIMIT = 2000
               help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
 @click.option("--group-column", "group_columns", multiple=True,
               help="Metadata column to compare groups by in the cohort report (repeatable).")
+@age_column_option
 @click.option("--diversity-rank", type=click.Choice(list(DIVERSITY_RANK_CHOICES)), default="auto", show_default=True,
               help="Rank of richness, Shannon and the other diversity columns: each sample's finest resolved rank "
                    "(auto), or one rank for the whole study (a sample not resolving it gets them missing, with why).")
@@ -99,6 +109,7 @@ def analyze(
     time_column: str | None,
     subject_pattern: str | None,
     group_columns: tuple[str, ...],
+    age_column: str | None,
     diversity_rank: str,
 ) -> None:
     """Score every sample in INPUTS (files, folders or globs).
@@ -112,7 +123,7 @@ def analyze(
         paths.append(str(example_path()))
     if not paths:
         raise click.UsageError("give at least one input (or --example)")
-    meta = _check_metadata_columns(metadata, sample_column, subject_column, time_column, group_columns)
+    meta = _check_metadata_columns(metadata, sample_column, subject_column, time_column, group_columns, age_column)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
                   contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),
                   feature_rank=feature_rank, diversity_rank=diversity_rank)
@@ -126,7 +137,7 @@ def analyze(
         say_metadata_match(meta, read_sample_names(out_dir / SCORES_FILE))
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
         _write_reports(summary.files, out_dir, format_, meta, feature_rank=feature_rank, subject_column=subject_column, time_column=time_column,
-                       subject_pattern=subject_pattern, group_columns=list(group_columns) or None)
+                       subject_pattern=subject_pattern, group_columns=list(group_columns) or None, age_column=age_column)
         click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
     else:
         if reports == "auto":
@@ -162,11 +173,13 @@ def _read_warnings(problems: list[Problem], cohort) -> dict[str, list[str]]:
     return out
 
 
-def _check_metadata_columns(metadata: Path | None, sample_column, subject_column, time_column, group_columns):
+def _check_metadata_columns(metadata: Path | None, sample_column, subject_column, time_column, group_columns,
+                            age_column=None):
     """Read the metadata and check the columns named on the command line
     before any scoring, so a typo costs seconds, not a whole run."""
     named = [("--subject-column", subject_column), ("--time-column", time_column),
-             *(("--group-column", g) for g in group_columns)]
+             *(("--group-column", g) for g in group_columns),
+             ("--age-column", parse_age_column(age_column)[0] if age_column else None)]
     named = [(option, column) for option, column in named if column]
     if metadata is None:
         if sample_column:

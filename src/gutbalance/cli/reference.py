@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import DataError
 from ..io import expand_paths, read_metadata
 from ..reference import build_reference, load_reference
+from ..reference.age import age_characteristics, ages_in_years
 from .analyze import exit_if_left_out, feature_rank_option, read_inputs, sample_column_option
 
 
@@ -41,8 +42,11 @@ def _parse_group(text: str) -> tuple[str, str]:
 @click.option("--format", "format_", default=None, help="Force the input format.")
 @feature_rank_option
 @click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Reference file to write (.json).")
+@click.option("--age-column", default=None, metavar="COLUMN[:years|months|days]",
+              help="Metadata column of each reference person's age, with its unit (default years): the reference "
+                   "records its people's age range, and reports note samples outside it.")
 def build(inputs, metadata, sample_column, groups, subject_column, name, description, source, format_, feature_rank,
-          out) -> None:
+          out, age_column) -> None:
     """Build a reference from the samples in INPUTS whose metadata match --group.
 
     Every score of `gutbalance analyze` is computed on the selected samples and
@@ -51,6 +55,8 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
     status 1, the reference written from the others).
     """
     meta = read_metadata(metadata, sample_column=sample_column)
+    if age_column:
+        ages_in_years(meta, age_column)  # a misnamed column refused before any profile is read
     # Folders are searched below their first level; the metadata table may sit among the profiles.
     cohort, left_out = read_inputs(list(expand_paths(list(inputs), exclude=[metadata])), format_=format_,
                                    feature_rank=feature_rank)
@@ -78,6 +84,12 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
         if subject_column not in selected.samples.columns:
             raise DataError(f"--subject: no metadata column {subject_column!r}")
         subjects = selected.samples[subject_column].astype(str)
+    characteristics = {"selection": " and ".join(groups), "source_format": str(selected.samples["source_format"].iloc[0])}
+    if age_column:
+        ages = ages_in_years(selected.samples, age_column)
+        # one age per person (their first sample's) when people gave several samples
+        characteristics.update(age_characteristics(ages.groupby(subjects.to_numpy()).first() if subjects is not None
+                                                   else ages))
     ref = build_reference(
         selected,
         name=name,
@@ -85,10 +97,14 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
         description=description or f"{n} samples with {' and '.join(groups)}",
         source=source or f"user cohort: {', '.join(map(str, inputs))}",
         subjects=subjects,
-        characteristics={"selection": " and ".join(groups), "source_format": str(selected.samples["source_format"].iloc[0])},
+        characteristics=characteristics,
     )
     ref.save(out)
     click.echo(f"{ref.primary.n_people} reference people, {len(ref.scores)} scores -> {out}", err=True)
+    if age_column:
+        known, lo_hi = characteristics["age_known"], characteristics.get("age_range")
+        ages_said = f"ages {lo_hi[0]:g}-{lo_hi[1]:g} years" if lo_hi else "no ages"
+        click.echo(f"{ages_said} (known for {known} of {characteristics['age_people']} people)", err=True)
     exit_if_left_out(left_out)
 
 

@@ -9,7 +9,7 @@ import click
 from ..io import read_metadata
 from ..lazy import lazy
 from ..scores_table import SCORES_FILE, read_sample_names
-from .analyze import sample_column_option, say_metadata_match
+from .analyze import age_column_option, sample_column_option, say_metadata_match
 
 # the reports (Jinja, scipy.stats) are imported when rendered, not for `report --help`
 rerender = lazy("gutbalance.report:rerender")
@@ -30,8 +30,9 @@ left_message = lazy("gutbalance.report:left_message")
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Reference file from `gutbalance reference build` (default: the shipped healthy reference).")
 @click.option("--no-figures", is_flag=True, help="Do not export SVG/PNG figures.")
+@age_column_option
 def report(results: Path, metadata, sample_column, subject_column, time_column, subject_pattern, group_by, reference,
-           no_figures) -> None:
+           no_figures, age_column) -> None:
     """Re-render RESULTS/report.html, samples/ and subjects/ from the saved
     scores.tsv, scores.json and cohort.h5ad of `gutbalance analyze -o RESULTS`.
 
@@ -52,6 +53,7 @@ def report(results: Path, metadata, sample_column, subject_column, time_column, 
         group_columns=list(group_by) or None,
         reference=str(reference) if reference else None,
         figures=False if no_figures else None,
+        age_column=age_column,
     )
     stale = f"; {len(files.removed)} pages and figures of the previous rendering removed" if files.removed else ""
     click.echo(

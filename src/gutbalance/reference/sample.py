@@ -21,6 +21,7 @@ import pandas as pd
 
 from ..cohort import Cohort
 from ..scores import DIVERSITY_COLUMNS
+from .age import age_note
 from .comparability import comparability_note, profiler_family, sample_diversity_note, sample_reference
 from .core import Reference
 
@@ -99,6 +100,9 @@ class SampleStatistics:
     #: Why its diversity columns have no percentiles although its other scores have
     #: (diversity asked at another rank than the population's; "" otherwise).
     diversity_not_comparable: str = ""
+    #: The caveat when the sample's age is outside the ages of its population (:func:`gutbalance.reference.age.age_note`;
+    #: "" when inside, not known, or without percentiles).
+    age_note: str = ""
 
 
 def _finite(v) -> bool:
@@ -199,6 +203,7 @@ def sample_statistics(
     keys: Sequence[str],
     cohort: Cohort | None = None,
     reference: Reference | None = None,
+    age: float | None = None,
 ) -> SampleStatistics:
     """Everything the page of ``sample`` shows that has to be computed.
 
@@ -217,6 +222,10 @@ def sample_statistics(
         (its composition and kind of input); None when not at hand.
     reference
         The healthy reference; None for no percentiles.
+    age
+        The sample's age in years (None or NaN: not known); outside the ages
+        of its population the page says so (``age_note``), the percentiles
+        are unchanged.
     """
     row = scores.loc[sample]
     # the healthy population of the sample's own kind of input is the one drawn
@@ -234,4 +243,5 @@ def sample_statistics(
         profiler_note=None if not_comparable else profiler_note(cohort, sample, chosen),
         composition=composition(cohort, sample) if cohort is not None else None,
         diversity_not_comparable=other_rank,
+        age_note=age_note(age, chosen.primary.characteristics) if chosen is not None and not not_comparable else "",
     )

@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pandas as pd
 
@@ -58,6 +58,7 @@ from ..atomic import PendingFile, write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
+from ..reference.age import ages_in_years
 from ..reference.comparability import PROFILER_COLUMN, saved_profilers
 from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
@@ -69,6 +70,7 @@ from ..scores_table import CONTRIBUTIONS_FILE, RESOLVED_RANK_COLUMN, SCORES_FILE
 from .figures import score_figure
 from .render import (
     Contributions,
+    cohort_age_note,
     missing_reason,
     render_cohort_report,
     render_sample_report,
@@ -188,6 +190,7 @@ def write_reports(
     save_cohort: bool = True,
     knowledge_base: str | None = None,
     read_warnings: Mapping[str, Sequence[str]] | None = None,
+    age_column: str | None = None,
 ) -> ReportFiles:
     """Write the cohort report, one report per sample, timelines and figures.
 
@@ -232,6 +235,12 @@ def write_reports(
         ``problems.tsv``, each led by the file's name), listed first on its
         page; ``analyze`` has them and saves them with the cohort
         (``read_warnings.json``), where ``gutbalance report`` finds them again.
+    age_column
+        ``COLUMN[:years|months|days]``: the metadata column of each sample's
+        age (unit years unless named; :func:`gutbalance.reference.age.parse_age_column`).
+        A sample whose age is outside the ages of its healthy population gets
+        a "Read with care" note, and the cohort page counts them; no score or
+        percentile changes.  Saved with the settings.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -247,6 +256,7 @@ def write_reports(
     scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     _require_columns(meta, subject_column=subject_column, time_column=time_column, group_columns=group_columns)
+    ages = ages_in_years(meta, age_column) if age_column else None
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)
               if subjects is not None else [])
@@ -262,7 +272,7 @@ def write_reports(
         _write_pages(journal, result, out, cohort, scores, contributions, meta, keys, ref, subject_of,
                      chosen_groups=(list(group_columns) if group_columns is not None else grouping_columns(
                          meta, exclude={c for c in (subject_column, time_column) if c})),
-                     figures=figures, sources_note=note, read_warnings=read_warnings or {})
+                     figures=figures, sources_note=note, read_warnings=read_warnings or {}, ages=ages)
         if save_cohort and cohort is not None:
             write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
         if save_cohort:
@@ -276,6 +286,7 @@ def write_reports(
             "group_columns": list(group_columns) if group_columns is not None else None,
             "reference": None if reference is None or isinstance(reference, Reference) else str(reference),
             "figures": figures,
+            "age_column": age_column,
             # the knowledge base the run's scores and contributions were computed with,
             # kept by every re-rendering ("" when not known)
             "knowledge_base": run_knowledge,
@@ -315,15 +326,18 @@ def _groups_by_rank(groups: pd.Series | None, scores: pd.DataFrame) -> pd.Series
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
                  contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
                  subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "",
-                 read_warnings: Mapping[str, Sequence[str]]) -> None:
+                 read_warnings: Mapping[str, Sequence[str]], ages: pd.Series | None = None) -> None:
     """Render every page and figure into ``out``, each recorded in ``journal`` as it is written."""
     series = result.timelines
     sample_names = {s: safe_filename(s) for s in scores.index}
     if len(set(sample_names.values())) != len(sample_names):  # pragma: no cover - sha256 prefix collision
         raise DataError("two sample names map to the same report file name")
+    outside = 0
     for sample, fname in sample_names.items():
         subject = subject_of.get(sample)
-        placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref)
+        age = float(cast(float, ages.at[sample])) if ages is not None else None
+        placed = sample_statistics(sample, scores, keys=keys, cohort=cohort, reference=ref, age=age)
+        outside += bool(placed.age_note)
         html = render_sample_report(
             sample, scores, cohort=cohort, contributions=contributions, statistics=placed, sources_note=sources_note,
             read_warnings=read_warnings.get(sample, ()),
@@ -357,7 +371,8 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
             )
             result.figures.extend(paths)
             figure_links[key] = {p.suffix.lstrip("."): f"figures/{p.name}" for p in paths}
-    html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links)
+    age_text = cohort_age_note(outside, len(scores), int(ages.notna().sum())) if ages is not None else ""
+    html = render_cohort_report(scores, statistics, timelines=series, figures=figure_links, age_note=age_text)
     journal.write_text(html, result.cohort_report)
 
 
@@ -621,6 +636,7 @@ def rerender(out_dir: str | PathLike[str], metadata: pd.DataFrame | None = None,
         save_cohort=False,
         knowledge_base=settings.get("knowledge_base") if isinstance(settings.get("knowledge_base"), str) else "",
         read_warnings=warned,
+        age_column=settings.get("age_column") if isinstance(settings.get("age_column"), str) else None,
     )
 
 

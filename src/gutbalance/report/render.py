@@ -30,6 +30,7 @@ from ..cohort import Cohort
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
 from ..pillars import component_traits, reach_floor
+from ..reference.age import AGE_SOURCES
 from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
@@ -528,8 +529,14 @@ def render_sample_report(
     statistics: SampleStatistics | None = None,
     sources_note: str = "",
     read_warnings: Sequence[str] = (),
+    age: float | None = None,
 ) -> str:
     """The HTML report of one sample (a complete, self-contained page).
+
+    ``age`` is the sample's age in years (None: not known; only used when
+    ``statistics`` is not given, which carries its own): outside the ages of
+    the healthy population the page says so under "Read with care"
+    (:func:`gutbalance.reference.age.age_note`); the percentiles stay as they are.
 
     ``read_warnings`` are what reading the sample's file warned of (the
     warnings ``analyze`` lists in ``problems.tsv``, each led by the file's
@@ -545,7 +552,8 @@ def render_sample_report(
     are computed here from ``scores``, ``cohort`` and ``reference`` first.
     """
     if statistics is None:
-        statistics = sample_statistics(sample, scores, keys=score_columns(scores), cohort=cohort, reference=reference)
+        statistics = sample_statistics(sample, scores, keys=score_columns(scores), cohort=cohort, reference=reference,
+                                       age=age)
     row = scores.loc[sample]
     contrib = (contributions or {}).get(sample, {}) or {}
     missing = parse_missing(row.get("missing", ""))
@@ -573,6 +581,8 @@ def render_sample_report(
     references = sorted({r for c in cards for r in c.info.references})
     return environment().get_template("sample.html").render(
         profiler_note=statistics.profiler_note,
+        age_note=statistics.age_note,
+        age_sources=AGE_SOURCES,
         sample_warnings=sample_warnings,
         sample=sample,
         sections=sections,
@@ -910,6 +920,16 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
     return profiler_note
 
 
+def cohort_age_note(outside: int, n_samples: int, n_aged: int) -> str:
+    """The cohort page's count of samples whose age is outside their healthy population's ages ("" for none)."""
+    if not outside:
+        return ""
+    unknown = f" ({n_samples - n_aged} have no age)" if n_aged < n_samples else ""
+    return (f"{outside} of {n_samples} samples{unknown} are of people outside the ages of the healthy reference "
+            "people they are compared with: their percentiles compare them with people of other ages, whose gut "
+            "microbiome is expected to differ (each sample's page says how). The percentiles are not adjusted for age.")
+
+
 @charts.numbered_page
 def render_cohort_report(
     scores: pd.DataFrame,
@@ -920,8 +940,12 @@ def render_cohort_report(
     subject_href=None,
     figures: Mapping[str, Mapping[str, str]] | None = None,
     script_url: str | None = None,
+    age_note: str = "",
 ) -> str:
     """The cohort page: distributions, a sortable table, group comparisons.
+
+    ``age_note`` says how many samples are outside the ages of their healthy
+    population (:func:`cohort_age_note`; "" for none or no ages given).
 
     Rendering only: percentiles, quantiles and group tests come computed in
     ``statistics`` (:func:`gutbalance.reference.statistics.cohort_statistics`).
@@ -937,6 +961,8 @@ def render_cohort_report(
     missing = {i.key: missing_reason(scores, i.key) for i in infos}  # once per score, not per chart
     return environment().get_template("cohort.html").render(
         profiler_note=_cohort_profiler_note(scores, statistics),
+        age_note=age_note,
+        age_sources=AGE_SOURCES,
         n_samples=len(scores),
         infos=infos,
         sample_tables=_sample_tables(scores, infos, statistics, sample_href),
