@@ -105,3 +105,9 @@ def test_the_shipped_healthy_populations_record_their_ages():
     metaphlan = ref.populations["metaphlan_healthy_controls"].characteristics
     assert ranges["metaphlan_healthy_controls"] == (6.0, 84.0)
     assert (metaphlan["age_known"], metaphlan["age_people"]) == (373, 461)
+
+
+def test_one_year_is_said_in_the_singular():
+    note = age_note(1.0, {"age_range": [25.0, 84.0]})
+    assert note.startswith("This person is 1 year old;")
+    assert age_note(2.0, {"age_range": [25.0, 84.0]}).startswith("This person is 2 years old;")

@@ -122,7 +122,8 @@ def age_note(age: float | None, characteristics: Mapping[str, Any]) -> str:
     if age is None or not math.isfinite(age):
         return ""
     ages = population_ages(characteristics)
-    person = f"This person is {years_text(age)} years old"
+    said = years_text(age)
+    person = f"This person is {said} {'year' if said == '1' else 'years'} old"
     if ages is None:
         if age >= ADULT_AGE:
             return ""
