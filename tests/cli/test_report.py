@@ -39,6 +39,9 @@ def test_report_groups_results_saved_without_metadata_once_it_is_given(tmp_path)
     assert "Traceback" not in refused.output
     assert not (out / "report.html").exists()
     assert not (out / "samples").exists()
+    aged = CliRunner().invoke(main, ["report", str(out), "--age-column", "age_days:days", "--no-figures"])
+    assert aged.exit_code != 0
+    assert "no sample metadata to find 'age_days' in: these results hold none" in aged.output
     result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--group-by", "arm", "--no-figures"])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")

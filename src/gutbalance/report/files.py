@@ -58,7 +58,7 @@ from ..atomic import PendingFile, write_text_atomic
 from ..cohort import Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
-from ..reference.age import ages_in_years
+from ..reference.age import ages_in_years, parse_age_column
 from ..reference.comparability import PROFILER_COLUMN, saved_profilers
 from ..reference.core import Reference, load_reference
 from ..reference.sample import sample_statistics
@@ -255,7 +255,8 @@ def write_reports(
     kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings", PROFILER_COLUMN)
     scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
-    _require_columns(meta, subject_column=subject_column, time_column=time_column, group_columns=group_columns)
+    _require_columns(meta, subject_column=subject_column, time_column=time_column, group_columns=group_columns,
+                     age_column=parse_age_column(age_column)[0] if age_column else None)
     ages = ages_in_years(meta, age_column) if age_column else None
     subjects = _subjects(scores.index, meta, subject_column, time_column, subject_pattern)
     series = (timelines(scores, subjects, cohort=cohort, reference=ref, time_name=time_column)
@@ -549,11 +550,10 @@ def left_reports(out_dir: str | PathLike[str]) -> list[Path]:
 
 
 def _require_columns(meta: pd.DataFrame, *, subject_column: str | None, time_column: str | None,
-                     group_columns: Sequence[str] | None) -> None:
+                     group_columns: Sequence[str] | None, age_column: str | None) -> None:
     """Refuse, before any page is written, metadata columns the samples do not have; results
     saved without metadata (``analyze --reports none`` saves none) say where to give it."""
-    named = [*([subject_column] if subject_column else []), *([time_column] if time_column else []),
-             *(group_columns or [])]
+    named = [c for c in (subject_column, time_column, age_column) if c] + list(group_columns or [])
     if not named:
         return
     if len(meta.columns) == 0:
