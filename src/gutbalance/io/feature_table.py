@@ -399,6 +399,7 @@ def profiles_from_matrix(
     kind: str | None = None,
     database: str = "",
     clades: bool = False,
+    exclusive: bool = False,
 ) -> list[SampleProfile]:
     """Sample profiles from a features x samples matrix.
 
@@ -423,6 +424,10 @@ def profiles_from_matrix(
         reported a parent below the sum of its children (round-off, or a CAMI
         profile normalising each rank on its own), instead of deciding from
         the numbers whether the table is hierarchical.
+    exclusive
+        The input says each row is its own share, never a clade total
+        (SingleM's unfilled coverage): a parent row is not compared with its
+        children to decide, since a small profile's numbers can look nested.
     """
     V = sp.csr_matrix(values, dtype=np.float64)
     C = None if counts is None else sp.csr_matrix(counts, dtype=np.float64)
@@ -464,7 +469,7 @@ def profiles_from_matrix(
     for ids in position:
         ancestors.append([position[ids[:d]] for d in range(len(ids) - 1, 0, -1) if ids[:d] in position])
     nearest = [a[0] if a else -1 for a in ancestors]
-    hierarchical = n_unique > 0 and (clades or _is_hierarchical(unique, nearest, own))
+    hierarchical = n_unique > 0 and not exclusive and (clades or _is_hierarchical(unique, nearest, own))
     top = np.array([k for k, p in enumerate(nearest) if p < 0], dtype=np.int64)
 
     def clades_and_totals(M: sp.csr_matrix, unassigned: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:

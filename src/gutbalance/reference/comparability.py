@@ -36,7 +36,7 @@ against a species richness distribution compares two ranks, not two people.
 
 Profiler families are read from what the file says: the format
 (``metaphlan``, ``kraken``, ``bracken``, ``motus``, ``sylph``, ``ganon``,
-``kaiju``, ``kmcp``, ``mg-tk``, ``protal``: :data:`_FAMILY_BY_FORMAT`) and,
+``kaiju``, ``kmcp``, ``mg-tk``, ``protal``, ``singlem``: :data:`_FAMILY_BY_FORMAT`) and,
 for CAMI and tables, the database line (``motus``, ``mpa_v``).  A BIOM or CSV table that does not name its profiler
 is of unknown kind: it is compared only with a population of such profiles at its rank (none in the shipped
 reference; one a lab built with ``gutbalance reference build`` from its own tables), and its warnings then say
@@ -86,12 +86,12 @@ PROFILER_COLUMN = "profiler"
 #: Kraken 2, KrakenUniq and Bracken are one family (one database and k-mer
 #: classification; Bracken re-estimates Kraken's reads); the others are each
 #: their own method and database (sylph-tax's GTDB genomes, ganon's and KMCP's
-#: reference genomes, Kaiju's proteins, MG-TK's and protal's marker genes).
+#: reference genomes, Kaiju's proteins, MG-TK's, protal's and SingleM's marker genes).
 _FAMILY_BY_FORMAT = {
     "metaphlan": "MetaPhlAn", "metaphlan-merged": "MetaPhlAn",
     "kraken": "Kraken", "kraken-mpa": "Kraken", "krakenuniq": "Kraken", "bracken": "Kraken",
     "motus": "mOTUs", "sylph": "sylph", "ganon": "ganon", "kaiju": "Kaiju", "kmcp": "KMCP",
-    "mg-tk": "MG-TK", "protal": "protal",
+    "mg-tk": "MG-TK", "protal": "protal", "singlem": "SingleM",
 }
 _FAMILY_BY_DATABASE = [
     (re.compile(r"motus", re.IGNORECASE), "mOTUs"),

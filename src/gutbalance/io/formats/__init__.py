@@ -15,5 +15,6 @@ from . import (
     metaphlan,  # noqa: F401
     motus,  # noqa: F401
     qza,  # noqa: F401
+    singlem,  # noqa: F401
     table,  # noqa: F401
 )
