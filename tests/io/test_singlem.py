@@ -118,9 +118,9 @@ def test_a_lineage_not_from_root_and_a_bad_coverage_name_line_and_field(tmp_path
         gutbalance.read(path)
 
 
-def test_an_otu_table_is_refused_naming_singlem_condense(tmp_path):
+def test_an_otu_table_is_refused_naming_the_profile_to_give(tmp_path):
     path = tmp_path / "S1_pipe.tsv"
     path.write_text("gene\tsample\tsequence\tnum_hits\tcoverage\ttaxonomy\n"
                     f"S3.1.ribosomal_protein_L2_rplB\tS1\tGAGCTTTATCCC\t31\t50.88\t{_LACHNO}\n")
-    with pytest.raises(FormatError, match=r"line 1.*SingleM OTU table.*singlem condense"):
+    with pytest.raises(FormatError, match=r"line 1.*SingleM OTU table.*not a taxonomic profile: give the profile `singlem pipe -p` wrote"):
         gutbalance.read(path)

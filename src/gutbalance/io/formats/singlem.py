@@ -33,7 +33,9 @@ How a profile is built:
 * SingleM's OTU tables (``singlem pipe --otu-table``: ``gene sample sequence
   num_hits coverage taxonomy``, one row per marker-gene window sequence) are
   not profiles: the same community is in them once per marker gene.  They are
-  refused naming ``singlem condense``, which makes the profile from them.
+  refused saying to give the profile of ``singlem pipe -p`` (``singlem
+  condense`` makes one only from archive OTU tables, its ``reference/
+  singlem-condense.md``).
 """
 
 from __future__ import annotations
@@ -71,8 +73,8 @@ def read(source: Source) -> list[SampleProfile]:
     if _header(source) == OTU_TABLE_HEADER:
         raise FormatError(
             "this is a SingleM OTU table (one row per marker-gene sequence: the community once per marker gene), "
-            "not a taxonomic profile: give the profile `singlem pipe -p` wrote, or make one from this table with "
-            "`singlem condense --input-otu-table FILE -p profile.tsv`",
+            "not a taxonomic profile: give the profile `singlem pipe -p` wrote (`singlem condense -p` makes one "
+            "only from archive OTU tables, `singlem pipe --archive-otu-table`, not from this plain table)",
             path=path,
             line=header_line,
         )
