@@ -959,7 +959,8 @@ def check_shapes(root: Path) -> None:
     does); ganon's unassigned share against the file's; mothur: phyla against a
     pandas sum of the shared file by the taxonomy's phylum, Shannon against
     scikit-bio over gutbalance's vector at each sample's rank without
-    placeholders; the file's own OTU sizes against the shared file."""
+    placeholders; the file's own OTU sizes against the shared file; SingleM
+    (:func:`_check_singlem`)."""
     folder = root / BENCHPRO
     if not folder.is_dir():
         say(f"shapes benchpro: skipped, {BENCHPRO} absent")
@@ -1048,6 +1049,7 @@ def check_shapes(root: Path) -> None:
             continue
         _check_merged_metaphlan(name, root / path)
     _check_zeller_motus(root)
+    _check_singlem(root)
     for name, (shared, taxonomy) in MOTHUR_PAIRS.items():
         if not (root / shared).exists():
             say(f"shapes {name}: skipped, {shared} absent")
@@ -1201,6 +1203,60 @@ def _check_zeller_motus(root: Path) -> None:
         f"largest |rank sum - 100| {rank_sum:.2g}; unassigned vs 100 % minus the superkingdom rows {unassigned:.2g}; "
         f"species Shannon vs scikit-bio over the file's rows without 'uncultured' ones {worst_shannon:.2g}, "
         f"Gini-Simpson (numpy) {worst_simpson:.2g}; richness differs in {len(richness_differ)} {richness_differ[:3]}")
+
+
+SINGLEM = "singlem_hrgm_gut/pipe"
+#: Species the lineage table knows under a newer name than GTDB r214's in the SingleM runs.
+_SINGLEM_RENAMED = {"Prevotella copri": "Segatella copri", "Ruminococcus gnavus": "Mediterraneibacter gnavus"}
+
+
+def _check_singlem(root: Path) -> None:
+    """The SingleM microbial-fraction paper's 20 human faecal profiles (10
+    people at 5 and 0.5 Gbp): every domain and species share against pandas'
+    filled coverage (the row and every row beneath it) over the file's total
+    coverage (GTDB suffixes merged, two species under the lineage table's
+    newer names), species Shannon against scikit-bio and richness against a
+    count over the same rows, and each OTU table refused."""
+    folder = root / SINGLEM
+    if not folder.is_dir():
+        say(f"shapes singlem: skipped, {SINGLEM} absent")
+        return
+    worst = {"domain": 0.0, "species": 0.0, "shannon": 0.0}
+    richness_differ: list[str] = []
+    profiles = sorted(folder.glob("*_pipe_profile.tsv.gz"))
+    for path in profiles:
+        table = pd.read_csv(path, sep="\t")
+        parts = table["taxonomy"].str.split("; ")
+        total = table["coverage"].sum()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cohort = gutbalance.read(path)
+            scores = score(cohort)
+        long = cohort.to_long()
+        long.index = cohort.taxa.loc[long["taxon"], "name"].to_numpy()  # ids of unplaced taxa are their path
+        for rank, depth in (("domain", 1), ("species", 7)):
+            deep = parts.str.len() > depth
+            names = parts[deep].str[depth].str[3:].map(_gtdb_plain).replace(_SINGLEM_RENAMED)
+            expected = table.loc[deep, "coverage"].groupby(names.to_numpy()).sum() / total
+            ours = long.loc[long["rank"] == rank, "abundance"]
+            both = pd.concat([expected, ours], axis=1).fillna(0.0)
+            worst[rank] = max(worst[rank], float((both.iloc[:, 0] - both.iloc[:, 1]).abs().max()))
+            if rank == "species":
+                shares = expected.to_numpy() / expected.sum()
+                worst["shannon"] = max(worst["shannon"], abs(float(shannon(shares)) - float(scores["shannon"].iloc[0])))
+                if len(expected) != scores["richness"].iloc[0]:
+                    richness_differ.append(path.name)
+    refused = 0
+    otu_tables = sorted(p for p in folder.glob("*_pipe.tsv.gz"))
+    for path in otu_tables:
+        try:
+            gutbalance.read(path)
+        except gutbalance.GutBalanceError as exc:
+            refused += "SingleM OTU table" in str(exc)
+    say(f"shapes singlem: {len(profiles)} profiles read; largest difference against pandas' filled coverage over the "
+        f"total: domains {worst['domain']:.2g}, species {worst['species']:.2g}; species Shannon vs scikit-bio "
+        f"{worst['shannon']:.2g}; richness differs in {len(richness_differ)}; {refused} of {len(otu_tables)} OTU "
+        "tables refused as SingleM OTU tables")
 
 
 def _check_mothur(name: str, shared: Path, taxonomy: Path) -> None:
