@@ -124,3 +124,14 @@ def test_an_otu_table_is_refused_naming_the_profile_to_give(tmp_path):
                     f"S3.1.ribosomal_protein_L2_rplB\tS1\tGAGCTTTATCCC\t31\t50.88\t{_LACHNO}\n")
     with pytest.raises(FormatError, match=r"line 1.*SingleM OTU table.*not a taxonomic profile: give the profile `singlem pipe -p` wrote"):
         gutbalance.read(path)
+
+
+@pytest.mark.parametrize(("header", "row"), [
+    ("sample\tbacterial_archaeal_bases\tmetagenome_size\tread_fraction\twarning", "S1\t4934091565\t5132358298\t96.14%\t"),
+    ("sample\ttaxonomy\tbase_contribution", "S1\td__Bacteria\t9110572.98"),
+])
+def test_microbial_fraction_tables_are_refused_saying_what_they_are(tmp_path, header, row):
+    path = tmp_path / "S1_read_fraction.tsv"
+    path.write_text(f"{header}\n{row}\n")
+    with pytest.raises(FormatError, match=r"line 1.*SingleM's microbial fraction.*not a taxonomic profile"):
+        gutbalance.read(path)

@@ -35,7 +35,11 @@ How a profile is built:
   not profiles: the same community is in them once per marker gene.  They are
   refused saying to give the profile of ``singlem pipe -p`` (``singlem
   condense`` makes one only from archive OTU tables, its ``reference/
-  singlem-condense.md``).
+  singlem-condense.md``).  So are ``singlem microbial_fraction``'s tables
+  (``sample bacterial_archaeal_bases metagenome_size read_fraction ...`` and,
+  per taxon, ``sample taxonomy base_contribution``): the share of the reads
+  from bacteria and archaea, not a profile (before 2026-11-28 they were
+  "'96.14%' is not a number" and "feature 'S1' appears twice").
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ from ..source import Source, parse_number
 
 PROFILE_HEADER = ("sample", "coverage", "taxonomy")
 OTU_TABLE_HEADER = ("gene", "sample", "sequence", "num_hits", "coverage", "taxonomy")
+#: ``singlem microbial_fraction`` (``read_fraction`` before SingleM 0.17): the share of a
+#: metagenome's bases from bacteria and archaea, and with
+#: ``--output-per-taxon-read-fractions`` the bases each taxon accounts for.
+FRACTION_HEADER_START = ("sample", "bacterial_archaeal_bases")
+PER_TAXON_FRACTION_HEADER = ("sample", "taxonomy", "base_contribution")
 
 
 def _header(source: Source) -> tuple[str, ...] | None:
@@ -58,11 +67,25 @@ def _header(source: Source) -> tuple[str, ...] | None:
     return None if first is None else tuple(f.strip() for f in first.rstrip("\r\n").split("\t"))
 
 
+def _not_a_profile(header: tuple[str, ...] | None) -> str:
+    """What a SingleM output other than the profile is, or ""."""
+    if header == OTU_TABLE_HEADER:
+        return ("this is a SingleM OTU table (one row per marker-gene sequence: the community once per marker gene), "
+                "not a taxonomic profile")
+    if header is not None and (header[:2] == FRACTION_HEADER_START or header == PER_TAXON_FRACTION_HEADER):
+        return ("this is SingleM's microbial fraction (singlem microbial_fraction / read_fraction: the share of the "
+                "metagenome's bases from bacteria and archaea" + (", and the bases each taxon accounts for"
+                                                                   if header == PER_TAXON_FRACTION_HEADER else "")
+                + "), not a taxonomic profile")
+    return ""
+
+
 def sniff(source: Source) -> bool:
-    """SingleM's profile header ``sample coverage taxonomy``, or its OTU
-    table's (``gene sample sequence num_hits coverage taxonomy``, recognised
-    so that it is refused saying what it is)."""
-    return _header(source) in (PROFILE_HEADER, OTU_TABLE_HEADER)
+    """SingleM's profile header ``sample coverage taxonomy``, or the header
+    of another SingleM output (an OTU table, ``microbial_fraction``'s
+    tables), recognised so that it is refused saying what it is."""
+    header = _header(source)
+    return header == PROFILE_HEADER or bool(_not_a_profile(header))
 
 
 def read(source: Source) -> list[SampleProfile]:
@@ -70,11 +93,11 @@ def read(source: Source) -> list[SampleProfile]:
     path = source.path
     lines = source.all_lines
     header_line = next(i for i, ln in enumerate(lines, start=1) if ln.strip())
-    if _header(source) == OTU_TABLE_HEADER:
+    other = _not_a_profile(_header(source))
+    if other:
         raise FormatError(
-            "this is a SingleM OTU table (one row per marker-gene sequence: the community once per marker gene), "
-            "not a taxonomic profile: give the profile `singlem pipe -p` wrote (`singlem condense -p` makes one "
-            "only from archive OTU tables, `singlem pipe --archive-otu-table`, not from this plain table)",
+            f"{other}: give the profile `singlem pipe -p` wrote (`singlem condense -p` makes one only from archive "
+            "OTU tables, `singlem pipe --archive-otu-table`)",
             path=path,
             line=header_line,
         )
