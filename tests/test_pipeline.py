@@ -424,3 +424,20 @@ def test_a_mistyped_path_among_the_inputs_is_a_problem_and_the_others_are_scored
     alone = run([good], tmp_path / "alone", jobs=1)
     assert alone.n_samples == 1
     assert (tmp_path / "out" / "scores.tsv").read_bytes() == (tmp_path / "alone" / "scores.tsv").read_bytes()
+
+
+def test_a_file_named_as_input_and_as_metadata_is_read_but_one_found_in_a_folder_is_not(tmp_path):
+    # A QIIME 2 barplot CSV holds both the profiles and the sample metadata;
+    # given as input and as --metadata, it was left out as the metadata table
+    # and the run said "no input could be read" without naming it.
+    folder = tmp_path / "study"
+    folder.mkdir()
+    write_metaphlan(folder / "S1_profile.txt")
+    metadata = folder / "samples.tsv"
+    metadata.write_text("sample\tbody_site\tsubject\nS1\tgut\tP1\nS2\tpalm\tP2\n")
+    assert run([folder], tmp_path / "walked", jobs=1, exclude=[metadata]).n_samples == 1
+    assert (tmp_path / "walked" / "problems.tsv").read_text().splitlines()[1:] == []
+    named = run([folder / "S1_profile.txt", metadata], tmp_path / "named", jobs=1, exclude=[metadata])
+    assert named.n_samples == 1
+    problems = (tmp_path / "named" / "problems.tsv").read_text().splitlines()[1:]
+    assert len(problems) == 1 and problems[0].startswith(f"{metadata}\terror\t")  # read, and said not a profile

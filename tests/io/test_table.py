@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gutbalance
-from gutbalance.errors import FormatError, GutBalanceError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
 from gutbalance.io.formats import table
 from gutbalance.io.registry import get_format, sniff
 from gutbalance.io.source import Source
@@ -399,3 +399,43 @@ def test_a_long_table_naming_two_databases_for_one_sample_is_refused(tmp_path):
                     "S1,k__Bacteria,1.0,mpa_v20_m200\nS1,k__Bacteria|p__Bacillota,1.0,mpa_v30\n", encoding="utf-8")
     with pytest.raises(FormatError, match=r"line 3.*profiler_database|profiler_database.*line 3|database 'mpa_v20_m200'"):
         gutbalance.read([path])
+
+
+_BARPLOT_TAXA = [
+    "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides;s__uniformis",
+    "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium;s__prausnitzii",
+    "Unassigned;__;__;__;__;__;__",
+]
+
+
+def _barplot_csv(path: Path) -> Path:
+    """``qiime taxa barplot``'s "Download CSV" at level 7, in the shape of the
+    Moving Pictures tutorial's ``level-7.csv``: samples under ``index``, a
+    column per collapsed taxon, then the barplot's sample metadata."""
+    header = ["index", *_BARPLOT_TAXA, "barcode-sequence", "body-site", "year", "subject"]
+    rows = [["L1S105", "60.0", "30.0", "10.0", "AGTGCGATGCGT", "gut", "2009.0", "subject-1"],
+            ["L2S155", "10.0", "0.0", "90.0", "ACGATGCGACCA", "left palm", "2009.0", "subject-2"]]
+    path.write_text("\n".join(",".join(r) for r in [header, *rows]) + "\n")
+    return path
+
+
+def test_a_qiime2_barplot_csv_reads_the_taxa_and_leaves_its_metadata_columns_out(tmp_path):
+    # Before: "a table of sample metadata (columns body-site, subject), not a profile".
+    path = _barplot_csv(tmp_path / "level-7.csv")
+    with pytest.warns(GutBalanceWarning, match=r"the 4 columns after the taxa \(barcode-sequence, body-site, year, "
+                                               r"subject\) are sample metadata.*--metadata"):
+        cohort = gutbalance.read(path)
+    assert list(cohort.sample_names) == ["L1S105", "L2S155"]
+    species = cohort.at_rank("species")
+    names = cohort.taxa.loc[species.columns, "name"]
+    assert dict(zip(names, species.loc["L1S105"], strict=True)) == pytest.approx(
+        {"Bacteroides uniformis": 0.6, "Faecalibacterium prausnitzii": 0.3})
+    assert cohort.samples.loc["L2S155", "unassigned"] == pytest.approx(0.9)
+    assert not any(n in set(cohort.taxa["name"]) for n in ("year", "subject", "body-site"))
+
+
+def test_taxa_after_a_non_lineage_column_are_not_cut_as_metadata(tmp_path):
+    # Only the barplot's shape: a taxon column after a metadata column is no such table.
+    path = tmp_path / "mixed.csv"
+    path.write_text(f"index,{_BARPLOT_TAXA[0]},body-site,{_BARPLOT_TAXA[1]}\nL1S105,60.0,gut,40.0\n")
+    assert table._trailing_metadata(path.read_text().splitlines()[0].split(",")) is None

@@ -87,18 +87,22 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
     """Files, folders (every file below them, hidden files and folders
     skipped) and glob patterns, in a stable order, each once.
 
-    ``exclude`` names files or folders to leave out (the metadata table, the
-    output folder of a run inside its input folder).
+    ``exclude`` names files or folders that folders and patterns leave out
+    (the metadata table beside the profiles, the output folder of a run
+    inside its input folder).  A file named itself as an input is kept even
+    so: it is meant as both (a QIIME 2 barplot CSV holds the profiles and,
+    after them, the sample metadata), and leaving out the only input said
+    "no input could be read" without naming it.
     """
     out: list[Path] = []
     skip = {os.path.abspath(os.fspath(p)) for p in exclude}
-    seen: set[str] = set(skip)
+    seen: set[str] = set()
 
-    def add(p: str) -> None:
+    def add(p: str, *, named: bool = False) -> None:
         # A cohort folder can hold 100,000 files: compare absolute path
         # strings rather than resolving every one through the file system.
         key = os.path.abspath(p)
-        if key not in seen:
+        if key not in seen and (named or key not in skip):
             seen.add(key)
             out.append(Path(p))
 
@@ -111,7 +115,7 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
                 for name in sorted(f for f in files if not f.startswith(".")):
                     add(os.path.join(root, name))
         elif os.path.exists(text):
-            add(text)
+            add(text, named=True)
         elif any(ch in text for ch in "*?["):
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:

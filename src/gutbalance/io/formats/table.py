@@ -192,6 +192,32 @@ def _metadata_sheet(header: list[str], data: list[tuple[int, list[str]]]) -> lis
     return named if words else []
 
 
+#: A column header that is a prefixed lineage, as QIIME 2 heads its collapsed
+#: taxa (``k__Bacteria;p__Firmicutes;...``, ``d__Bacteria;...``,
+#: ``Unassigned;__;__``).
+_PREFIXED_LINEAGE_HEADER = re.compile(r"^(?:[kd]__|Unassigned(?:$|;))")
+
+
+def _trailing_metadata(header: list[str]) -> int | None:
+    """Where the sample metadata of a samples-as-rows table of taxa begins,
+    or None: ``qiime taxa barplot``'s "Download CSV" (``level-7.csv``)
+    writes the samples as rows under ``index``, a column per collapsed
+    taxon, then the sample metadata given to the barplot (``body-site``,
+    ``subject``, ``year`` ...).  Only that shape: a first column of sample
+    names, lineage columns from the second on, and after the last of them
+    only columns that are not lineages."""
+    key = _header_key(header[0])
+    if key != "index" and key not in _SAMPLE_HEADERS:
+        return None
+    lineage = [bool(_PREFIXED_LINEAGE_HEADER.match(h.strip())) for h in header]
+    if len(header) < 3 or not lineage[1]:
+        return None
+    start = lineage.index(False, 1) if False in lineage[1:] else len(header)
+    if start == len(header) or any(lineage[start:]):
+        return None
+    return start
+
+
 def _split_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     """Records with the (1-based) line each starts on."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
@@ -567,6 +593,16 @@ def read(
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
         return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
+    if kind is None and taxonomy is None and (start := _trailing_metadata(header)) is not None:
+        trailing = header[start:]
+        warnings.warn(
+            f"{path}: the {len(trailing)} columns after the taxa ({', '.join(trailing[:6])}"
+            f"{', ...' if len(trailing) > 6 else ''}) are sample metadata, as QIIME 2's taxa barplot CSV writes them, "
+            "not taxa: left out of the profiles; give the file with --metadata FILE as well to use them",
+            GutBalanceWarning,
+            stacklevel=2,
+        )
+        header, data = header[:start], [(line, rec[:start]) for line, rec in data]
     if kind is None and taxonomy is None and (named := _metadata_sheet(header, data)):
         raise FormatError(f"a table of sample metadata (columns {', '.join(named[:6])}), not a profile: "
                           f"{METADATA_HINT}", path=path, line=header_line)
