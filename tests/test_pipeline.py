@@ -440,4 +440,5 @@ def test_a_file_named_as_input_and_as_metadata_is_read_but_one_found_in_a_folder
     named = run([folder / "S1_profile.txt", metadata], tmp_path / "named", jobs=1, exclude=[metadata])
     assert named.n_samples == 1
     problems = (tmp_path / "named" / "problems.tsv").read_text().splitlines()[1:]
-    assert len(problems) == 1 and problems[0].startswith(f"{metadata}\terror\t")  # read, and said not a profile
+    assert len(problems) == 1
+    assert problems[0].startswith(f"{metadata}\terror\t")  # read, and said not a profile
