@@ -11,7 +11,7 @@ import lzma
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -306,6 +306,23 @@ class Source:
     def lines(self) -> list[str]:
         """A copy of :attr:`all_lines` that the caller may change."""
         return list(self.all_lines)
+
+
+def tab_rows(
+    lines: Sequence[str], columns: Sequence[str], *, path: str | Path | None, start: int = 1
+) -> Iterator[tuple[int, list[str]]]:
+    """``(line number, fields)`` of each non-empty line of a tab-separated
+    layout with a fixed set of ``columns`` (``lines`` numbered from
+    ``start``); a line of another width is refused naming it and the
+    columns, as a cut or hand-edited file is."""
+    for lineno, ln in enumerate(lines, start=start):
+        if not ln.strip():
+            continue
+        fields = ln.rstrip("\r\n").split("\t")
+        if len(fields) != len(columns):
+            raise FormatError(f"expected {len(columns)} tab-separated columns ({', '.join(columns)}), "
+                              f"found {len(fields)}", path=path, line=lineno)
+        yield lineno, fields
 
 
 def is_number(text: str) -> bool:

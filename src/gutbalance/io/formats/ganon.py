@@ -45,7 +45,7 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, normalize_name, standard_rank, taxon
 from ..registry import Format, register
-from ..source import Source, is_number, parse_number, sample_name_from_path
+from ..source import Source, is_number, parse_number, sample_name_from_path, tab_rows
 
 _COLUMNS = ("rank", "target", "lineage", "name", "unique", "shared", "children", "cumulative", "cumulative_perc")
 _LINEAGE = re.compile(r"^[^\s|]*(?:\|[^\s|]*)*[^\s|]$")
@@ -107,13 +107,7 @@ def read(source: Source) -> list[SampleProfile]:
     path = source.path
     rows: dict[str, tuple[int, str, str, list[str], float]] = {}  # target -> (line, rank, name, lineage, %)
     unclassified_line = 0
-    for lineno, ln in enumerate(source.all_lines, start=1):
-        if not ln.strip():
-            continue
-        fields = ln.rstrip("\r\n").split("\t")
-        if len(fields) != len(_COLUMNS):
-            raise FormatError(f"expected {len(_COLUMNS)} tab-separated columns ({', '.join(_COLUMNS)}), "
-                              f"found {len(fields)}", path=path, line=lineno)
+    for lineno, fields in tab_rows(source.all_lines, _COLUMNS, path=path):
         rank, target, lineage, name = (f.strip() for f in fields[:4])
         for column, value in zip(_COLUMNS[4:8], fields[4:8], strict=True):
             parse_number(value, path=path, line=lineno, field=column, what="read count")

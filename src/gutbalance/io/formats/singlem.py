@@ -51,7 +51,7 @@ from ...errors import FormatError, TaxonomyError
 from ...taxonomy import parse_lineage
 from ..feature_table import profiles_from_matrix
 from ..registry import Format, register
-from ..source import Source, parse_number
+from ..source import Source, parse_number, tab_rows
 
 PROFILE_HEADER = ("sample", "coverage", "taxonomy")
 OTU_TABLE_HEADER = ("gene", "sample", "sequence", "num_hits", "coverage", "taxonomy")
@@ -105,13 +105,7 @@ def read(source: Source) -> list[SampleProfile]:
     lineage_row: dict[tuple[str, ...], int] = {}
     lineages: list[Lineage | None] = []
     cells: dict[tuple[int, int], tuple[float, int]] = {}  # (row, sample) -> (coverage, line)
-    for lineno, ln in enumerate(lines[header_line:], start=header_line + 1):
-        if not ln.strip():
-            continue
-        fields = ln.rstrip("\r\n").split("\t")
-        if len(fields) != len(PROFILE_HEADER):
-            raise FormatError(f"expected {len(PROFILE_HEADER)} tab-separated columns ({', '.join(PROFILE_HEADER)}), "
-                              f"found {len(fields)}", path=path, line=lineno)
+    for lineno, fields in tab_rows(lines[header_line:], PROFILE_HEADER, path=path, start=header_line + 1):
         sample, taxonomy = fields[0].strip(), fields[2].strip()
         if not sample:
             raise FormatError("empty sample name", path=path, line=lineno, field="sample")
