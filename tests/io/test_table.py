@@ -439,3 +439,14 @@ def test_taxa_after_a_non_lineage_column_are_not_cut_as_metadata(tmp_path):
     path = tmp_path / "mixed.csv"
     path.write_text(f"index,{_BARPLOT_TAXA[0]},body-site,{_BARPLOT_TAXA[1]}\nL1S105,60.0,gut,40.0\n")
     assert table._trailing_metadata(path.read_text().splitlines()[0].split(",")) is None
+
+
+def test_an_unknown_column_after_the_taxa_is_the_unassigned_share_not_metadata(tmp_path):
+    # A samples-as-rows table ending with MetaPhlAn's UNKNOWN column was cut as
+    # "the columns after the taxa (UNKNOWN) are sample metadata" while this rule was written.
+    path = tmp_path / "rows.tsv"
+    path.write_text(f"sample\t{_BARPLOT_TAXA[0]}\t{_BARPLOT_TAXA[1]}\tUNKNOWN\nS1\t0.5\t0.3\t0.2\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", GutBalanceWarning)
+        cohort = gutbalance.read(path)
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.2)

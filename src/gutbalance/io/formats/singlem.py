@@ -55,7 +55,7 @@ from ..source import Source, parse_number, tab_rows
 
 PROFILE_HEADER = ("sample", "coverage", "taxonomy")
 OTU_TABLE_HEADER = ("gene", "sample", "sequence", "num_hits", "coverage", "taxonomy")
-#: ``singlem microbial_fraction`` (``read_fraction`` before SingleM 0.17): the share of a
+#: ``singlem microbial_fraction`` (``read_fraction`` in earlier SingleM releases): the share of a
 #: metagenome's bases from bacteria and archaea, and with
 #: ``--output-per-taxon-read-fractions`` the bases each taxon accounts for.
 FRACTION_HEADER_START = ("sample", "bacterial_archaeal_bases")

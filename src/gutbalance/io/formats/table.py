@@ -97,6 +97,7 @@ from ...errors import FormatError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, standard_rank
 from ..feature_table import (
     has_rank_prefix,
+    is_unassigned,
     label_lineage,
     looks_taxonomic,
     profiles_from_matrix,
@@ -195,7 +196,7 @@ def _metadata_sheet(header: list[str], data: list[tuple[int, list[str]]]) -> lis
 #: A column header that is a prefixed lineage, as QIIME 2 heads its collapsed
 #: taxa (``k__Bacteria;p__Firmicutes;...``, ``d__Bacteria;...``,
 #: ``Unassigned;__;__``).
-_PREFIXED_LINEAGE_HEADER = re.compile(r"^(?:[kd]__|Unassigned(?:$|;))")
+_PREFIXED_LINEAGE_HEADER = re.compile(r"^(?:[kd]__|Unassigned;)")
 
 
 def _trailing_metadata(header: list[str]) -> int | None:
@@ -209,7 +210,8 @@ def _trailing_metadata(header: list[str]) -> int | None:
     key = _header_key(header[0])
     if key != "index" and key not in _SAMPLE_HEADERS:
         return None
-    lineage = [bool(_PREFIXED_LINEAGE_HEADER.match(h.strip())) for h in header]
+    # the unassigned column (UNKNOWN, Unassigned;__) is the profile's, wherever it stands
+    lineage = [bool(_PREFIXED_LINEAGE_HEADER.match(h.strip())) or is_unassigned(h) for h in header]
     if len(header) < 3 or not lineage[1]:
         return None
     start = lineage.index(False, 1) if False in lineage[1:] else len(header)
@@ -596,8 +598,9 @@ def read(
     if kind is None and taxonomy is None and (start := _trailing_metadata(header)) is not None:
         trailing = header[start:]
         warnings.warn(
-            f"{path}: the {len(trailing)} columns after the taxa ({', '.join(trailing[:6])}"
-            f"{', ...' if len(trailing) > 6 else ''}) are sample metadata, as QIIME 2's taxa barplot CSV writes them, "
+            f"{path}: {'the column' if len(trailing) == 1 else f'the {len(trailing)} columns'} after the taxa "
+            f"({', '.join(trailing[:6])}{', ...' if len(trailing) > 6 else ''}) "
+            f"{'is' if len(trailing) == 1 else 'are'} sample metadata, as QIIME 2's taxa barplot CSV writes them, "
             "not taxa: left out of the profiles; give the file with --metadata FILE as well to use them",
             GutBalanceWarning,
             stacklevel=2,
