@@ -157,7 +157,7 @@ def claim_rows(columns: tuple[str, ...], rows: list[tuple], **constant) -> pd.Da
 
 def warnings_besides_shallow(text: object) -> list[str]:
     """The warnings of a ``warnings`` cell other than the shallow-profile one,
-    which every small hand-made profile gets (it reports no taxon under the
+    which every small hand-made profile gets (it reports no species under the
     index floor; :func:`gutbalance.pillars.shallow_profile_warnings`)."""
     return [w for w in parse_warnings(text) if not w.startswith(SHALLOW_PROFILE_WARNING)]
 

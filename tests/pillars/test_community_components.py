@@ -86,10 +86,23 @@ def test_the_indices_count_markers_down_to_the_index_floor_only():
 def test_a_profile_with_nothing_under_the_floor_is_warned_about():
     cohort = make_cohort({"shallow": SPECIES, "deep": _with_rare(INDEX_FLOOR / 3), "genera": GENERA})
     warned = dict(zip(cohort.sample_names, shallow_profile_warnings(cohort), strict=True))
-    assert "no taxon under 0.03% is reported" in warned["shallow"]
+    assert "no species under 0.03% is reported" in warned["shallow"]
     assert warned["deep"] == ""
     # a genus table is outside what the indices describe: nothing to warn about
     assert warned["genera"] == ""
     table = score(cohort)
-    assert "homeostasis may read lower" in table.loc["shallow", "warnings"]
-    assert "homeostasis may read lower" not in table.loc["deep", "warnings"]
+    assert "homeostasis may read higher or lower" in table.loc["shallow", "warnings"]
+    assert "homeostasis may read higher or lower" not in table.loc["deep", "warnings"]
+
+
+def test_a_rare_row_above_species_does_not_hide_a_shallow_profile():
+    """The markers the indices count are species; a profiler that places
+    what it cannot resolve at a higher rank (SingleM at 0.5 Gbp: rarest
+    species 0.25 %, a domain's own share under 0.03 %) reports rare
+    higher-rank rows however shallow the run, so only species decide."""
+    rare_genus = POOL["bifido"].rsplit("|s__", 1)[0]
+    cohort = make_cohort({"shallow": {**SPECIES, rare_genus: INDEX_FLOOR / 3 * 100},
+                          "deep": {**_with_rare(INDEX_FLOOR / 3), rare_genus: INDEX_FLOOR / 3 * 100}})
+    warned = dict(zip(cohort.sample_names, shallow_profile_warnings(cohort), strict=True))
+    assert "no species under 0.03% is reported" in warned["shallow"]
+    assert warned["deep"] == ""

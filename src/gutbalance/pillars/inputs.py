@@ -322,29 +322,39 @@ def _index_applicable(cohort: Cohort) -> np.ndarray:
 
 
 #: How the shallow-profile warning begins (:func:`shallow_profile_warnings`).
-SHALLOW_PROFILE_WARNING = f"no taxon under {INDEX_FLOOR:.2%} is reported"
+SHALLOW_PROFILE_WARNING = f"no species under {INDEX_FLOOR:.2%} is reported"
 
 
 def shallow_profile_warnings(cohort: Cohort) -> list[str]:
     """Per sample, a warning ("" when none) where the profile reports no
-    taxon under the index floor although the GMHI and GMWI2 components
+    species under the index floor although the GMHI and GMWI2 components
     describe it: a shallow run, a profiler that reports only the commoner
     taxa (mOTUs' precision mode, in about a fifth of Zeller 2014's runs) or a
     report that lists only those misses the marker species the components
     count between its detection limit and the floor, so homeostasis can read
-    lower than a more sensitive profile of the same stool would (up to 19
-    points when everything under 0.1 % is missing, tests/pillars/test_depth.py).
-    A deep profile of a community of few species can show the same (4 of
-    Franzosa 2019's 220 profiles, 7 of iHMP's 386)."""
-    own, _, below = _own_below(cohort, INDEX_FLOOR)
+    otherwise than a more sensitive profile of the same stool would: lower
+    by up to 19 points when everything under 0.1 % is removed
+    (tests/pillars/test_depth.py), higher when the rarer species missed are
+    disease-associated (SingleM's profiles of ten people at 0.5 and 5 Gbp,
+    docs/tried-on-public-data.md: homeostasis 9.5 points higher at 0.5 Gbp
+    on average, at most 20).  A deep profile of a community of few species
+    can show the same (4 of Franzosa 2019's 220 profiles, 7 of iHMP's 386).
+
+    Species, not any taxon: the markers are species, and a profiler that
+    places reads at higher ranks when it cannot resolve them (SingleM at
+    0.5 Gbp: its rarest species at 0.25 %, a domain's own share under 0.03 %)
+    reports rare higher-rank rows however shallow the run."""
+    own, taxa, below = _own_below(cohort, INDEX_FLOOR)
+    is_species = (taxa["rank"] == "species").to_numpy()
+    rare_species = below & is_species[own.indices]
     rows = np.repeat(np.arange(own.shape[0]), np.diff(own.indptr))
-    has_rare = np.bincount(rows[below], minlength=own.shape[0]) > 0
+    has_rare = np.bincount(rows[rare_species], minlength=own.shape[0]) > 0
     has_any = np.diff(own.indptr) > 0
     warn = has_any & ~has_rare & _index_applicable(cohort)
     return [
         f"{SHALLOW_PROFILE_WARNING}: where the run was shallow, or the profiler or the report "
-        "leaves out the rarer taxa, homeostasis may read lower than a more sensitive profile of the same sample "
-        "would (GMHI's and GMWI2's rarer marker species are not seen)" if w else ""
+        "leaves out the rarer taxa, homeostasis may read higher or lower than a more sensitive profile of the "
+        "same sample would (GMHI's and GMWI2's rarer marker species are not seen)" if w else ""
         for w in warn
     ]
 
