@@ -18,6 +18,7 @@ WICK_SEARS_2010 = "doi:10.1097/QCO.0b013e32833da1eb"
 REICHARDT_2014 = "doi:10.1038/ismej.2014.14"
 ARIAS_MURRAY_2012 = "doi:10.1038/nrmicro2761"
 VAN_BEILEN_2016 = "doi:10.3389/fmicb.2016.01339"
+LEBLANC_2013 = "doi:10.1016/j.copbio.2012.08.005"
 
 
 def row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
@@ -102,7 +103,7 @@ def test_bacteroides_menaquinones_say_the_cited_chapter_names_no_quinone():
 
 
 def test_lactococcus_folate_names_the_paper_that_shows_it():
-    fact = row("Lactococcus lactis", "vitamin_b9_synthesis")
+    fact = row("Lactococcus lactis", "vitamin_b9_synthesis", LEBLANC_2013)
     assert "Sybesma et al. 2003" in fact["note"]
     assert fact["evidence"] == "review_consensus"
 

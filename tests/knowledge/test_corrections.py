@@ -163,3 +163,28 @@ def test_cross_feeding_credit_for_bifidobacteria_and_lactobacilli():
     assert longum["value"] == 1
     assert longum["resolved_rank"] == "genus"
     assert call("Lactobacillus acidophilus", "butyrate_crossfeeding")["value"] == 1
+
+
+# --- issue 12 item 2, branch kbfix8: an identifier confirmed -----------------------------
+
+FOLATE_CULTIVATION_2003 = "doi:10.1128/aem.69.8.4542-4548.2003"
+
+
+def test_lactococcus_lactis_folate_is_an_experiment_from_the_folate_screen_of_2003():
+    # The 2003 screen of lactic acid bacteria (Appl Environ Microbiol 69:4542, abstract):
+    # "Lactococcus lactis, Streptococcus thermophilus, and Leuconostoc spp. all produced
+    # folate". The call read is that culture measurement, no longer only LeBlanc's review,
+    # whose abstract names no species.
+    folate = call("Lactococcus lactis", "vitamin_b9_synthesis")
+    assert folate is not None
+    assert folate["value"] == 1.0
+    assert folate["evidence"] == "experiment"
+    assert folate["sources"] == FOLATE_CULTIVATION_2003
+    assert folate["host"] == "in_vitro"
+    # the abstract says it of the species, not of chosen strains
+    assert folate["strain_specific"] == "no"
+    # the review's row stays, as the audit tables name it
+    facts = load_knowledge().facts
+    leblanc = facts[(facts["taxon"] == "Lactococcus lactis") & (facts["trait"] == "vitamin_b9_synthesis")
+                    & (facts["source"] == "doi:10.1016/j.copbio.2012.08.005")]
+    assert len(leblanc) == 1
