@@ -8,13 +8,20 @@ copied.  Before the reader, such a profile was refused as "line 3, field
 "'S1' is not a number", neither naming SingleM.
 """
 
+import contextlib
 import math
+import warnings
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gutbalance
-from gutbalance.errors import FormatError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning
+from gutbalance.io import read_source
 from gutbalance.io.feature_table import profiles_from_matrix
+from gutbalance.io.source import Source
 from gutbalance.reference.comparability import profiler_family
 from gutbalance.taxonomy import parse_lineage
 from tests.helpers import scored
@@ -135,3 +142,25 @@ def test_microbial_fraction_tables_are_refused_saying_what_they_are(tmp_path, he
     path.write_text(f"{header}\n{row}\n")
     with pytest.raises(FormatError, match=r"line 1.*SingleM's microbial fraction.*not a taxonomic profile"):
         gutbalance.read(path)
+
+
+def _attempt(data: bytes, fmt) -> None:
+    # A mutated profile may be read (with our own warnings) or refused with
+    # our own error; anything else (an IndexError, a ValueError) fails.
+    with contextlib.suppress(GutBalanceError), warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        read_source(Source(Path("fuzz_profile.tsv"), data), format=fmt)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, 2000), st.integers(0, 40), st.text(max_size=20), st.sampled_from([None, "singlem"]))
+def test_mutated_profiles_raise_only_our_errors(pos, cut, insert, fmt):
+    text = _profile()
+    pos = min(pos, len(text))
+    _attempt((text[:pos] + insert + text[pos + cut:]).encode("utf-8", "surrogatepass"), fmt)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000))
+def test_random_bytes_read_as_singlem_raise_only_our_errors(data):
+    _attempt(b"sample\tcoverage\ttaxonomy\n" + data, "singlem")
