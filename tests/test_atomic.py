@@ -77,7 +77,8 @@ def test_every_output_of_analyze_gets_the_umask_mode(tmp_path, umask):
         write_metaphlan(inputs / f"{name}.txt", SMALL_COMMUNITY, unknown=unknown)
     out = tmp_path / "out"
     result = CliRunner().invoke(
-        main, ["analyze", str(inputs), "-o", str(out), "-j", "1", "--subject-pattern", r"(Subj\d+)_time(\d+)"],
+        main, ["analyze", str(inputs), "-o", str(out), "-j", "1", "--subject-pattern", r"(Subj\d+)_time(\d+)",
+               "--figures"],
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output

@@ -33,6 +33,33 @@ def test_analyze_example(tmp_path):
     assert "\tnan" not in text.lower()
 
 
+def test_figures_are_exported_on_request_and_kept_by_a_re_rendering(tmp_path):
+    # The exported SVG/PNG figures (for papers and slides) cost most of a small
+    # rendering's time; the pages draw their own charts, so figures are asked for.
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "a.txt")
+    write_metaphlan(folder / "b.txt", unknown=10.0)
+    plain, drawn = tmp_path / "plain", tmp_path / "drawn"
+    assert run("analyze", folder, "-o", plain, "-j", "1").exit_code == 0
+    assert (plain / "report.html").exists()
+    assert not (plain / "figures").exists()
+    assert "figures/immune_support.svg" not in (plain / "report.html").read_text(encoding="utf-8")
+
+    assert run("analyze", folder, "-o", drawn, "-j", "1", "--figures").exit_code == 0
+    assert {p.name for p in (drawn / "figures").iterdir()} >= {"immune_support.svg", "immune_support.png"}
+    assert "figures/immune_support.svg" in (drawn / "report.html").read_text(encoding="utf-8")
+    # a re-rendering keeps the saved choice; --no-figures removes what the last one drew
+    assert run("report", drawn).exit_code == 0
+    assert (drawn / "figures" / "immune_support.png").exists()
+    result = run("report", drawn, "--no-figures")
+    assert result.exit_code == 0, result.output
+    assert not (drawn / "figures" / "immune_support.png").exists()
+    assert "figures/immune_support.svg" not in (drawn / "report.html").read_text(encoding="utf-8")
+    assert run("report", drawn).exit_code == 0
+    assert not (drawn / "figures" / "immune_support.png").exists()
+
+
 def test_bad_files_are_listed_and_good_ones_scored(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -216,18 +217,23 @@ def test_one_rank_is_compared_as_before(tmp_path):
     assert [lbl for lbl, _ in comparison.values["richness"]] == ["A", "B"]
 
 
-def test_the_exported_figure_with_every_value_missing_says_why(metaphlan_cohort):
-    figure = (metaphlan_cohort / "figures" / "chao1.svg").read_text(encoding="utf-8")
+def test_the_exported_figure_with_every_value_missing_says_why(metaphlan_cohort, tmp_path):
+    # figures are drawn on request: `report --figures` on results analysed without them
+    assert not (metaphlan_cohort / "figures").exists()
+    out = tmp_path / "out"
+    shutil.copytree(metaphlan_cohort, out)
+    _run(["report", str(out), "--figures"])
+    figure = (out / "figures" / "chao1.svg").read_text(encoding="utf-8")
     words = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", figure)).split())
     assert "No value to draw: the input gives relative abundances, not read counts" in words
-    assert (metaphlan_cohort / "figures" / "chao1.png").stat().st_size > 0
+    assert (out / "figures" / "chao1.png").stat().st_size > 0
 
 
 def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_group_and_rank(tmp_path):
     root = _two_rank_cohort(tmp_path)
     out = root / "out"
     _run(["analyze", str(root / "genus.csv"), *map(str, sorted(root.glob("mpa_*.txt"))), "-o", str(out),
-          "--metadata", str(root / "meta.tsv"), "--group-column", "arm"])
+          "--metadata", str(root / "meta.tsv"), "--group-column", "arm", "--figures"])
     richness = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", (out / "figures" / "richness.svg").read_text())).split())
     for row in ("A, genus (n=3)", "B, genus (n=3)", "A, species (n=3)", "B, species (n=3)"):
         assert row in richness
@@ -269,7 +275,7 @@ def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_rank_with_or_w
         tmp_path / "meta.tsv", sep="\t", index=False)
     inputs = [str(tmp_path / "genus.csv"), *map(str, sorted(tmp_path.glob("mpa_*.txt"))), "--feature-rank", "genus"]
 
-    _run(["analyze", *inputs, "-o", str(tmp_path / "plain")])
+    _run(["analyze", *inputs, "-o", str(tmp_path / "plain"), "--figures"])
     scores = pd.read_csv(tmp_path / "plain" / "scores.tsv", sep="\t", index_col=0)
     assert scores["diversity_rank"].value_counts().to_dict() == {"genus": 6, "species": 6}
     richness = _figure_words(tmp_path / "plain" / "figures" / "richness.svg")
@@ -282,7 +288,7 @@ def test_the_exported_figures_of_a_two_rank_cohort_draw_a_box_per_rank_with_or_w
     assert "By <span class=\"name\">counted" not in (tmp_path / "plain" / "report.html").read_text(encoding="utf-8")
 
     _run(["analyze", *inputs, "-o", str(tmp_path / "groups"), "--metadata", str(tmp_path / "meta.tsv"),
-          "--group-column", "arm"])
+          "--group-column", "arm", "--figures"])
     richness = _figure_words(tmp_path / "groups" / "figures" / "richness.svg")
     boxes = re.findall(r"(\w+), (genus|species) \(n=(\d+)\)", richness)
     assert sorted(boxes) == [("A", "genus", "3"), ("A", "species", "3"), ("B", "genus", "2"), ("B", "species", "2")]

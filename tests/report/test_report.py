@@ -116,7 +116,7 @@ def test_contribution_shapes_are_normalised():
 def test_write_reports_escapes_everything_and_names_files_safely(report_input, tmp_path):
     cohort, scores, contributions = report_input
     files = write_reports(tmp_path, cohort, scores[["shannon", "gmhi"]], contributions, subject_column="person",
-                          time_column="visit", group_columns=["arm"])
+                          time_column="visit", group_columns=["arm"], figures=True)
     assert files.cohort_report.exists()
     assert set(files.sample_reports) == set(scores.index)
     assert len(files.figures) == 4
@@ -334,7 +334,8 @@ def test_a_rendering_removes_its_own_stale_pages_and_nothing_else(report_input, 
 
     cohort, scores, contributions = report_input
     write_table_atomic(scores, tmp_path / "scores.tsv")
-    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit")
+    first = write_reports(tmp_path, cohort, scores, contributions, subject_column="person", time_column="visit",
+                          figures=True)
     old_subject = first.timeline_reports["p1"]
     assert old_subject.exists()
     assert first.figures
@@ -446,7 +447,7 @@ def test_a_cohort_report_of_samples_without_comparable_percentiles_shows_none_of
     reference = load_reference()
     notes = {s: comparability_note(cohort, scores, s, reference) for s in kinds}
     assert all(n.startswith("percentiles not comparable") for n in notes.values()), notes  # the reference decides
-    files = write_reports(tmp_path, cohort, scores, group_columns=["arm"])
+    files = write_reports(tmp_path, cohort, scores, group_columns=["arm"], figures=True)
     html = files.cohort_report.read_text(encoding="utf-8")
     assert "By <span" in html  # the group charts are there, to be checked
     charts = " ".join(re.findall(r"<svg.*?</svg>", html, flags=re.S))

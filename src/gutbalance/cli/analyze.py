@@ -87,6 +87,9 @@ REPORT_LIMIT = 2000
               help=r"Subject (and time) from sample names, e.g. 'Subj(\d+)_time(\d+)'.")
 @click.option("--group-column", "group_columns", multiple=True,
               help="Metadata column to compare groups by in the cohort report (repeatable).")
+@click.option("--figures/--no-figures", default=False, show_default=True,
+              help="Also export each score's cohort figure as SVG and PNG (figures/, matplotlib), for papers and "
+                   "slides; the pages draw their own charts either way.")
 @age_column_option
 @click.option("--diversity-rank", type=click.Choice(list(DIVERSITY_RANK_CHOICES)), default="auto", show_default=True,
               help="Rank of richness, Shannon and the other diversity columns: each sample's finest resolved rank "
@@ -109,6 +112,7 @@ def analyze(
     time_column: str | None,
     subject_pattern: str | None,
     group_columns: tuple[str, ...],
+    figures: bool,
     age_column: str | None,
     diversity_rank: str,
 ) -> None:
@@ -137,7 +141,8 @@ def analyze(
         say_metadata_match(meta, read_sample_names(out_dir / SCORES_FILE))
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
         _write_reports(summary.files, out_dir, format_, meta, feature_rank=feature_rank, subject_column=subject_column, time_column=time_column,
-                       subject_pattern=subject_pattern, group_columns=list(group_columns) or None, age_column=age_column)
+                       subject_pattern=subject_pattern, group_columns=list(group_columns) or None, age_column=age_column,
+                       figures=figures)
         click.echo(f"reports -> {out_dir / 'report.html'}", err=True)
     else:
         if reports == "auto":

@@ -29,10 +29,12 @@ left_message = lazy("gutbalance.report:left_message")
 @click.option("--group-by", "group_by", multiple=True, help="Metadata column to compare groups by (repeatable).")
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Reference file from `gutbalance reference build` (default: the shipped healthy reference).")
-@click.option("--no-figures", is_flag=True, help="Do not export SVG/PNG figures.")
+@click.option("--figures/--no-figures", default=None,
+              help="Export (or stop exporting, removing the earlier ones) each score's cohort figure as SVG and PNG "
+                   "(default: as the results were last rendered).")
 @age_column_option
 def report(results: Path, metadata, sample_column, subject_column, time_column, subject_pattern, group_by, reference,
-           no_figures, age_column) -> None:
+           figures, age_column) -> None:
     """Re-render RESULTS/report.html, samples/ and subjects/ from the saved
     scores.tsv, scores.json and cohort.h5ad of `gutbalance analyze -o RESULTS`.
 
@@ -52,7 +54,7 @@ def report(results: Path, metadata, sample_column, subject_column, time_column, 
         subject_pattern=subject_pattern,
         group_columns=list(group_by) or None,
         reference=str(reference) if reference else None,
-        figures=False if no_figures else None,
+        figures=figures,
         age_column=age_column,
     )
     stale = f"; {len(files.removed)} pages and figures of the previous rendering removed" if files.removed else ""

@@ -186,7 +186,7 @@ def write_reports(
     time_column: str | None = None,
     subject_pattern: str | None = None,
     group_columns: Sequence[str] | None = None,
-    figures: bool = True,
+    figures: bool = False,
     save_cohort: bool = True,
     knowledge_base: str | None = None,
     read_warnings: Mapping[str, Sequence[str]] | None = None,
@@ -221,7 +221,9 @@ def write_reports(
     group_columns
         Metadata columns to compare groups by; None picks columns with 2 to 6 groups.
     figures
-        Also export cohort figures as SVG and PNG (matplotlib).
+        Also export cohort figures as SVG and PNG (matplotlib): on request
+        only, since they take most of a small rendering's time (some 0.3 s
+        per score) and the pages draw their own charts.
     save_cohort
         Save ``cohort.h5ad`` so ``gutbalance report`` can re-render.
     knowledge_base
@@ -632,7 +634,7 @@ def rerender(out_dir: str | PathLike[str], metadata: pd.DataFrame | None = None,
         time_column=settings.get("time_column"),
         subject_pattern=settings.get("subject_pattern"),
         group_columns=settings.get("group_columns"),
-        figures=bool(settings.get("figures", True)),
+        figures=bool(settings.get("figures", False)),
         save_cohort=False,
         knowledge_base=settings.get("knowledge_base") if isinstance(settings.get("knowledge_base"), str) else "",
         read_warnings=warned,
