@@ -33,13 +33,19 @@ def test_analyze_example(tmp_path):
     assert "\tnan" not in text.lower()
 
 
-def test_figures_are_exported_on_request_and_kept_by_a_re_rendering(tmp_path):
-    # The exported SVG/PNG figures (for papers and slides) cost most of a small
-    # rendering's time; the pages draw their own charts, so figures are asked for.
+def _two_profiles(tmp_path):
+    """A folder of two small MetaPhlAn profiles, a and b."""
     folder = tmp_path / "in"
     folder.mkdir()
     write_metaphlan(folder / "a.txt")
     write_metaphlan(folder / "b.txt", unknown=10.0)
+    return folder
+
+
+def test_figures_are_exported_on_request_and_kept_by_a_re_rendering(tmp_path):
+    # The exported SVG/PNG figures (for papers and slides) cost most of a small
+    # rendering's time; the pages draw their own charts, so figures are asked for.
+    folder = _two_profiles(tmp_path)
     plain, drawn = tmp_path / "plain", tmp_path / "drawn"
     assert run("analyze", folder, "-o", plain, "-j", "1").exit_code == 0
     assert (plain / "report.html").exists()
@@ -317,10 +323,7 @@ def test_a_metaphlan_sample_run_at_genus_keeps_every_percentile_but_its_diversit
     # pillars, GMHI and GMWI2 are those of a default run, and so are their
     # percentiles (its population is still the species-level MetaPhlAn one);
     # its genus diversity is not ranked against species diversity.
-    folder = tmp_path / "in"
-    folder.mkdir()
-    write_metaphlan(folder / "a.txt")
-    write_metaphlan(folder / "b.txt", unknown=10.0)
+    folder = _two_profiles(tmp_path)
     default, genus = tmp_path / "default", tmp_path / "genus"
     assert run("analyze", folder, "-o", default, "-j", "1").exit_code == 0
     result = run("analyze", folder, "-o", genus, "-j", "1", "--diversity-rank", "genus")
