@@ -81,6 +81,7 @@ def add_scored_samples(
     collected: date | None = None,
     filename: str = "",
     feature_rank: str | None = None,
+    age_years: float | None = None,
 ) -> list[str]:
     """Add every sample a worker scored for one upload, with its stored
     contributions; the ids in file order.  Nothing is committed here: the
@@ -101,6 +102,7 @@ def add_scored_samples(
             source_format=item.source_format[:64],
             database=item.database[:255],
             feature_rank=declared_rank(item.source_format, feature_rank),
+            age_years=item.age_years if item.age_years is not None else age_years,
             scores=item.scores,
             profile=item.profile,
             contributions=item.contributions,
@@ -128,13 +130,14 @@ def declared_rank(source_format: str, feature_rank: str | None) -> str | None:
 
 def create_job(
     session: Session, *, owner: User, upload: bytes, filename: str, subject: str | None, collected: date | None,
-    feature_rank: str | None = None,
+    feature_rank: str | None = None, age_years: float | None = None,
 ) -> Job:
     """Add a queued scoring job holding the uploaded bytes (flushed, so it has
-    its id) and the rank declared for its bare taxon names; the caller commits."""
+    its id), the rank declared for its bare taxon names and the age the form
+    gave (years); the caller commits."""
     job = Job(
         owner_id=owner.id, upload=upload, filename=filename[:255], subject=subject, collected=collected,
-        feature_rank=feature_rank, status="queued",
+        feature_rank=feature_rank, age_years=age_years, status="queued",
     )
     session.add(job)
     session.flush()

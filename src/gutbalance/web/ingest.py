@@ -55,6 +55,7 @@ from ..io.registry import FORMATS_LIST_HINT
 from ..io.source import ZIP_MAGIC, InputLimits, Source, compression_of, decode_text
 from ..io.taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, merge_taxonomies, source_taxonomy_kind
 from ..reference import with_percentiles, with_percentiles_explained
+from ..reference.age import AGE_UNITS
 from ..taxonomy import lineage_string, parse_lineage
 
 PROFILE_VERSION = 1
@@ -120,8 +121,36 @@ def read_upload(
     return _read_upload(data, filename=filename, limits=limits, feature_rank=feature_rank).profiles
 
 
-#: What a sample sheet gives one sample: its subject and collection date (None where not given).
-SheetEntry = tuple[str | None, str | None]
+#: What a sample sheet gives one sample: its subject, collection date and age
+#: in years (None where not given).
+SheetEntry = tuple[str | None, str | None, float | None]
+#: No sheet, or a sample the sheet does not name.
+NO_SHEET_ENTRY: SheetEntry = (None, None, None)
+#: The oldest age an upload may give, in years (older is a typo or a wrong unit).
+MAX_AGE_YEARS = 130.0
+#: The sample sheet's age columns, by unit (one per sheet).
+SHEET_AGE_COLUMNS = {f"age_{unit}": unit for unit in AGE_UNITS}
+
+
+def age_in_years(text: str, unit: str) -> float:
+    """An age written as a number in ``unit`` (years, months or days), in years.
+
+    :class:`ValueError` says what is wrong (not a number, negative, older
+    than :data:`MAX_AGE_YEARS`), without repeating the value.
+
+    >>> age_in_years("8", "months")
+    0.6666666666666666
+    """
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"not a number of {unit}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"not a number of {unit} of 0 or more")
+    years = number * AGE_UNITS[unit]
+    if years > MAX_AGE_YEARS:
+        raise ValueError(f"more than {MAX_AGE_YEARS:.0f} years (is the unit {unit} right?)")
+    return years
 
 
 @dataclass(frozen=True)
@@ -178,7 +207,7 @@ def _read_upload(
     if source.is_zip and not is_qiime2_artifact(source):
         return _read_zip_of_profiles(source, feature_rank=feature_rank)
     profiles = _read_one(source, feature_rank=feature_rank)
-    return _ReadUpload(profiles, [(None, None)] * len(profiles))
+    return _ReadUpload(profiles, [NO_SHEET_ENTRY] * len(profiles))
 
 
 def _read_one(
@@ -237,17 +266,18 @@ def _is_sheet(info: zipfile.ZipInfo, data: bytes) -> bool:
         return False
     first = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").lower()
     fields = {f.strip().strip('"') for f in first.replace(",", "\t").split("\t")}
-    return "sample" in fields and bool(fields & {"subject", "collected", "date"})
+    return "sample" in fields and bool(fields & {"subject", "collected", "date", *SHEET_AGE_COLUMNS})
 
 
 def _sample_sheet(
     data: bytes, *, path: str, profiles: list[SampleProfile], unread: list[UploadProblem] | None = None
 ) -> list[SheetEntry]:
-    """Per profile, the subject and date a sample sheet gives it.
+    """Per profile, the subject, date and age a sample sheet gives it.
 
-    The sheet has a header naming ``sample`` and ``subject`` and/or
-    ``collected`` (or ``date``, written YYYY-MM-DD), tab- or comma-separated;
-    an empty cell leaves the upload form's value.  Every sample it names must
+    The sheet has a header naming ``sample`` and ``subject``, ``collected``
+    (or ``date``, written YYYY-MM-DD) or one age column (``age_years``,
+    ``age_months`` or ``age_days``: the unit is the column's), tab- or
+    comma-separated; an empty cell leaves the upload form's value.  Every sample it names must
     be in the upload, once; :class:`FormatError` names the line and field.
     Where some files of the upload could not be read (``unread``, not
     empty), a sample the sheet names and no file read holds may be in one of
@@ -258,6 +288,9 @@ def _sample_sheet(
     rows = csv.reader(io.StringIO(text), dialect=dialect)
     header = [h.strip().lower() for h in next(rows)]
     header = ["collected" if h == "date" else h for h in header]
+    ages = [h for h in header if h in SHEET_AGE_COLUMNS]
+    if len(ages) > 1:
+        raise FormatError(f"{len(ages)} age columns ({', '.join(ages)}): keep one, in the unit of its name", path=path, line=1)
     counts: dict[str, int] = {}
     for p in profiles:
         counts[p.sample] = counts.get(p.sample, 0) + 1
@@ -287,8 +320,14 @@ def _sample_sheet(
                 collected = date.fromisoformat(collected).isoformat()
             except ValueError:
                 raise FormatError(f"{collected!r} is not a date written YYYY-MM-DD", path=path, line=number, field="collected") from None
-        given[sample] = (subject, collected)
-    return [given.get(p.sample, (None, None)) for p in profiles]
+        age = None
+        if ages and (text := cells.get(ages[0], "")):
+            try:
+                age = age_in_years(text, SHEET_AGE_COLUMNS[ages[0]])
+            except ValueError as exc:
+                raise FormatError(f"the age is {exc}", path=path, line=number, field=ages[0]) from None
+        given[sample] = (subject, collected, age)
+    return [given.get(p.sample, NO_SHEET_ENTRY) for p in profiles]
 
 
 def _member_problem(exc: GutBalanceError) -> str:
@@ -526,7 +565,7 @@ def _read_zip_of_profiles(source: Source, *, feature_rank: str | None = None) ->
         unread = list(problems)
         entries = _sample_sheet(sheets[0][1], path=sheets[0][0], profiles=profiles, unread=unread)
         return _ReadUpload(profiles, entries, unread)
-    return _ReadUpload(profiles, [(None, None)] * len(profiles), problems)
+    return _ReadUpload(profiles, [NO_SHEET_ENTRY] * len(profiles), problems)
 
 
 @dataclass(frozen=True)
@@ -547,6 +586,8 @@ class ScoredSample:
     #: sheet gives the sample; None: the upload form's.
     subject: str | None = None
     collected: str | None = None
+    #: The age in years the sample sheet gives it; None: the upload form's.
+    age_years: float | None = None
 
 
 @dataclass(frozen=True)
@@ -602,7 +643,8 @@ def score_uploads(uploads: Sequence[Upload | tuple]) -> list[ScoredUpload | GutB
     scored = iter(_scored(profiles))
     return [
         r if isinstance(r, GutBalanceError)
-        else ScoredUpload([dataclasses.replace(next(scored), subject=subject, collected=day) for subject, day in r.sheet], r.problems)
+        else ScoredUpload([dataclasses.replace(next(scored), subject=subject, collected=day, age_years=age)
+                      for subject, day, age in r.sheet], r.problems)
         for r in read
     ]
 

@@ -49,7 +49,7 @@ from ..io.source import InputLimits
 from . import crud, forkserver, ingest
 from .core.config import Settings
 from .models import Job, utcnow
-from .reporting import RenderedReport, is_warm, prerender, remember, warm_up
+from .reporting import PageContext, RenderedReport, is_warm, prerender, remember, warm_up
 
 log = logging.getLogger("gutbalance.web.jobs")
 
@@ -86,6 +86,8 @@ class _Claimed:
     collected: date | None
     #: The rank declared for the upload's bare taxon names (None: not declared).
     feature_rank: str | None = None
+    #: The age in years the upload form gave (None: not given).
+    age_years: float | None = None
 
 
 class WorkerFailure(Exception):
@@ -119,7 +121,7 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
     conn.send(("ready", inherited))
     while True:
         try:
-            uploads, subjects = conn.recv()
+            uploads, pages_for = conn.recv()
         except (EOFError, OSError):
             return
         out_of_memory = False
@@ -140,14 +142,14 @@ def _worker_main(conn: Any, memory_bytes: int) -> None:
         conn.send(reply)
         if out_of_memory:
             return  # after a MemoryError the heap may be in pieces: start afresh
-        if subjects is not None and reply[0] == "ok":
+        if pages_for is not None and reply[0] == "ok":
             # After the scores went back (their jobs are done meanwhile): the
             # report pages, so that the server does not render them itself.
-            conn.send(("pages", [_pages(result, subject, conn) for result, subject in zip(results, subjects, strict=True)]))
+            conn.send(("pages", [_pages(result, context, conn) for result, context in zip(results, pages_for, strict=True)]))
         del results
 
 
-def _pages(result: ingest.ScoredUpload | GutBalanceError, subject: str | None, conn: Any) -> list[RenderedReport | None] | None:
+def _pages(result: ingest.ScoredUpload | GutBalanceError, context: PageContext, conn: Any) -> list[RenderedReport | None] | None:
     """The report pages of one upload's samples (None for an upload that
     failed or holds more than :data:`PRERENDER_SAMPLES` samples; a page not
     rendered is None and is rendered when first read).
@@ -162,7 +164,8 @@ def _pages(result: ingest.ScoredUpload | GutBalanceError, subject: str | None, c
             pages.append(None)
             continue
         try:
-            pages.append(prerender(scored, scored.subject or subject))
+            pages.append(prerender(scored, scored.subject or context.subject,
+                                   scored.age_years if scored.age_years is not None else context.age_years))
         except Exception:  # the page is rendered on its first request instead, with the error there
             log.exception("pre-rendering the report of %s failed", scored.name)
             pages.append(None)
@@ -183,7 +186,7 @@ def _outcome(result: ingest.ScoredUpload | GutBalanceError) -> tuple:
 class _Worker:
     """One worker process and the pipe to it; restarted when it dies or is killed.
 
-    After a batch scored with ``subjects`` the worker renders the reports of
+    After a batch scored with ``pages_for`` the worker renders the reports of
     its samples and sends them in one message, which arrives while the
     worker is already idle again: :meth:`collect_pages` (in a thread of its
     own) or the next :meth:`run` (whose batch stops the rendering, see
@@ -231,20 +234,20 @@ class _Worker:
             self._start()
 
     def run(
-        self, uploads: list[ingest.Upload], seconds: float, *, subjects: list[str | None] | None = None
+        self, uploads: list[ingest.Upload], seconds: float, *, pages_for: list[PageContext] | None = None
     ) -> list[ingest.ScoredUpload | WorkerFailure]:
         """Each upload's scored samples, or why it failed; :class:`WorkerFailure`
-        when the whole batch failed (time, memory, a crash).  With ``subjects``
-        (one per upload) the worker goes on to render the samples' reports:
+        when the whole batch failed (time, memory, a crash).  With ``pages_for``
+        (one per upload: the subject and age its pages are for) the worker goes on to render the samples' reports:
         set :attr:`page_ids` once they are stored."""
         with self.lock:
             self._ensure_started()
             try:
-                self.conn.send((uploads, subjects))
+                self.conn.send((uploads, pages_for))
                 self._receive_pages(seconds)  # the last batch's, cut short by this one
                 if self.process is None:  # the worker died rendering them: this batch goes to a new one
                     self._ensure_started()
-                    self.conn.send((uploads, subjects))
+                    self.conn.send((uploads, pages_for))
                 if not self.conn.poll(seconds):
                     self._stop()
                     raise WorkerFailure(422, f"reading and scoring the file took longer than {seconds:g} s, the limit for one upload")
@@ -257,7 +260,7 @@ class _Worker:
                 ) from None
             if reply[0] == "ok":
                 self.batches += 1
-                self.pages_due = subjects is not None
+                self.pages_due = pages_for is not None
                 self.page_ids = None
                 return [result if kind == "ok" else WorkerFailure(result, rest[0]) for kind, result, *rest in reply[1]]
             if reply[3]:  # the worker is ending (after a MemoryError): the next job gets a new one
@@ -346,7 +349,7 @@ class WorkerPool:
         uploads: list[ingest.Upload],
         seconds: float,
         *,
-        subjects: list[str | None] | None = None,
+        pages_for: list[PageContext] | None = None,
         store: Callable[[list[ingest.ScoredUpload | WorkerFailure]], list[list[str] | None]] | None = None,
     ) -> list[ingest.ScoredUpload | WorkerFailure]:
         """Several uploads in one worker (see :func:`gutbalance.web.ingest.score_uploads`):
@@ -356,8 +359,8 @@ class WorkerPool:
 
         With ``store``, the results are handed to it before the worker is
         free again (it stores them and answers, per upload, the ids of the
-        samples stored, or None); with ``subjects`` too (each upload's
-        subject), the worker then renders the stored samples' reports, kept
+        samples stored, or None); with ``pages_for`` too (each upload's
+        subject and age), the worker then renders the stored samples' reports, kept
         for the report pages (:func:`gutbalance.web.reporting.remember`), so
         that the first reading of a report costs the server nothing.  Its
         next batch goes first: the pages not rendered by then are rendered
@@ -366,7 +369,7 @@ class WorkerPool:
         collect, batch = False, 0
         try:
             try:
-                results = worker.run(uploads, seconds, subjects=subjects if store is not None else None)
+                results = worker.run(uploads, seconds, pages_for=pages_for if store is not None else None)
             except WorkerFailure as failure:
                 if len(uploads) == 1:
                     results = [failure]
@@ -572,7 +575,7 @@ class JobRunner:
             pool.run_batch(
                 [ingest.Upload(job.data, job.filename, limits, job.feature_rank) for job in group],
                 self.settings.worker_seconds,
-                subjects=[job.subject for job in group],
+                pages_for=[PageContext(job.subject, job.age_years) for job in group],
                 store=store,
             )
 
@@ -595,7 +598,8 @@ class JobRunner:
                 return []
             jobs = {job.id: job for job in session.scalars(select(Job).where(Job.id.in_(won)))}
             return [
-                _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected, job.feature_rank)
+                _Claimed(job.id, job.upload, job.filename, job.owner_id, job.subject, job.collected, job.feature_rank,
+                         job.age_years)
                 for job in (jobs.get(job_id) for job_id in won)
                 if job is not None and job.upload is not None
             ]
@@ -608,7 +612,7 @@ class JobRunner:
             with self.sessions() as session:
                 ids = crud.add_scored_samples(
                     session, owner_id=job.owner_id, scored=scored.samples, subject=job.subject, collected=job.collected, filename=job.filename,
-                    feature_rank=job.feature_rank,
+                    feature_rank=job.feature_rank, age_years=job.age_years,
                 )
                 done = session.execute(
                     update(Job)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -72,6 +72,12 @@ class Sample(Base):
     #: QIIME 2 or CSV table); NULL when none was declared or the format names
     #: the rank of each taxon itself (MetaPhlAn).
     feature_rank: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The person's age in years when the sample was taken, as the upload gave
+    #: it (the form's age and unit, or the sample sheet's ``age_years``,
+    #: ``age_months`` or ``age_days``); NULL when not given.  It changes no
+    #: score: the report says when it lies outside the ages of the healthy
+    #: reference people (:func:`gutbalance.reference.age.age_note`, migration 0010).
+    age_years: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: One row of :func:`gutbalance.scores.score` ({column: number or null}).
     scores: Mapped[dict] = mapped_column(JSON)
     #: The parsed profile, zlib-compressed JSON.
@@ -151,6 +157,8 @@ class Job(Base):
     #: when not declared.  Kept with the job so that a job run again (after
     #: its server process died) reads the file the same way.
     feature_rank: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: The age in years the upload form gave for its samples (None: not given).
+    age_years: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: The file as uploaded (compressed if it was), until the job ends.
     upload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     #: Why it failed (safe to show) and the HTTP status that says so (413, 422, 500, 503).

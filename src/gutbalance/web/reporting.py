@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -239,9 +240,10 @@ def sample_report(sample: Sample, *, release: Callable[[], object] | None = None
     page = _rendered.get(key)
     if page is None:
         profile, contributions, scores, subject = sample.profile, sample.contributions, sample.scores, sample.subject
+        age = sample.age_years
         if release is not None:
             release()
-        page = RenderedReport.of(_render_sample_report(profile, contributions, scores, subject), day=day, subject=subject)
+        page = RenderedReport.of(_render_sample_report(profile, contributions, scores, subject, age), day=day, subject=subject)
         _rendered.put(key, page)
     return page
 
@@ -251,13 +253,23 @@ def sample_report_html(sample: Sample) -> str:
     return sample_report(sample).html()
 
 
-def prerender(scored: ingest.ScoredSample, subject: str | None) -> RenderedReport:
+class PageContext(NamedTuple):
+    """What an upload's report pages are rendered for besides its samples:
+    the subject and the age (years) the upload form gave (None: not given)."""
+
+    subject: str | None
+    age_years: float | None = None
+
+
+def prerender(scored: ingest.ScoredSample, subject: str | None, age_years: float | None = None) -> RenderedReport:
     """The report page of a sample just scored, as :func:`sample_report` will
-    render it once the sample is stored with ``subject``: the same function
-    on the same stored values (done in the worker that scored it, off the
-    server's interpreter; see :meth:`gutbalance.web.jobs.JobRunner.run_jobs`)."""
+    render it once the sample is stored with ``subject`` and ``age_years``:
+    the same function on the same stored values (done in the worker that
+    scored it, off the server's interpreter; see
+    :meth:`gutbalance.web.jobs.JobRunner.run_jobs`)."""
     day = date.today().isoformat()
-    return RenderedReport.of(_render_sample_report(scored.profile, scored.contributions, scored.scores, subject), day=day, subject=subject)
+    return RenderedReport.of(_render_sample_report(scored.profile, scored.contributions, scored.scores, subject, age_years),
+                             day=day, subject=subject)
 
 
 def remember(sample_id: str, page: RenderedReport) -> None:
@@ -265,7 +277,8 @@ def remember(sample_id: str, page: RenderedReport) -> None:
     _rendered.put((sample_id, page.day, page.subject), page)
 
 
-def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None, scores: dict, subject: str | None) -> str:
+def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None, scores: dict, subject: str | None,
+                          age_years: float | None) -> str:
     profile = ingest.unpack_profile(profile_blob)
     cohort = ingest.cohort_of([profile])
     # The contributions stored when the sample was scored; samples stored
@@ -284,6 +297,8 @@ def _render_sample_report(profile_blob: bytes, contributions_blob: bytes | None,
             timeline_href=subject_href(subject) if subject else None,
             cohort_href=None,
             read_warnings=ingest.read_warnings(profile_blob),
+            # outside the reference people's ages the page says so, as `gutbalance report --age-column` does
+            age=age_years,
         )
 
 

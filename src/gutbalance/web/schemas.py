@@ -123,6 +123,9 @@ class SampleOut(SampleSummary):
     #: table whose format reads it (``null``: none declared, or a format whose
     #: taxa name their ranks).
     feature_rank: str | None = None
+    #: The person's age in years when the sample was taken, as the upload
+    #: gave it (``null``: not given); it changes no score.
+    age_years: float | None = None
     #: What was suspicious when the file was read (the warnings ``gutbalance
     #: analyze`` lists in ``problems.tsv``: abundances adding up to 1 where
     #: percentages were expected, rows without a taxon name ...); the sample
@@ -176,6 +179,8 @@ class JobOut(BaseModel):
     collected: date | None
     #: The rank declared for the file's bare taxon names (``genus``), or null.
     feature_rank: str | None = None
+    #: The age in years the upload gave (for the samples its sheet gives none), or null.
+    age_years: float | None = None
     created_at: UtcDatetime
     started_at: UtcDatetime | None
     finished_at: UtcDatetime | None

@@ -129,6 +129,32 @@ def parse_feature_rank(value: str | None) -> str | None:
     return rank
 
 
+#: The upload's fields (form and API) of the person's age and its unit.
+AGE_FIELD = "age"
+AGE_UNIT_FIELD = "age_unit"
+
+
+def parse_age(value: str | None, unit: str | None) -> float | None:
+    """The age the upload gives, in years (``8`` with unit ``months``: 0.667),
+    None when the field is absent or empty (not given).  The unit is years
+    unless ``unit`` names months or days; it is never guessed from the number.
+
+    Raises :class:`WebError` 422 naming the field and the rule (without
+    echoing the value).
+    """
+    text = (value or "").strip()
+    name = (unit or "").strip().lower() or "years"
+    if name not in ingest.SHEET_AGE_COLUMNS.values():
+        raise WebError(422, f"{AGE_UNIT_FIELD} is not a unit of age: give years, months or days")
+    if not text:
+        return None
+    try:
+        return ingest.age_in_years(text, name)
+    except ValueError as exc:
+        raise WebError(422, f"{AGE_FIELD} (the person's age in {AGE_UNIT_FIELD}) is {exc}; "
+                       "or leave it empty") from None
+
+
 def receive_upload(stream: BinaryIO, *, settings: Settings) -> bytes:
     """The uploaded bytes, refusing (413) more than :attr:`Settings.max_upload_bytes`.
 
@@ -156,13 +182,17 @@ def upload(
     subject: str | None,
     collected: str | None,
     feature_rank: str | None = None,
+    age: str | None = None,
+    age_unit: str | None = None,
 ) -> Job:
     """Check an upload and its form fields and queue it for scoring; wait a
     little for the result.  The one upload path of the API and the pages.
 
     ``feature_rank`` is the rank declared for the file's bare taxon names
     (:func:`parse_feature_rank`), stored with the job and given to the reader
-    as :func:`gutbalance.read`'s ``feature_rank``.
+    as :func:`gutbalance.read`'s ``feature_rank``.  ``age`` and ``age_unit``
+    (:func:`parse_age`) are the person's age, stored with each sample that
+    the upload's sample sheet gives no age of.
 
     The upload rate (429) is reserved in the database first.  What the file
     costs to look at is bounded here, in the request: the size, then the
@@ -177,6 +207,7 @@ def upload(
     """
     subject, day = parse_upload_fields(subject, collected)
     rank = parse_feature_rank(feature_rank)
+    age_years = parse_age(age, age_unit)
     owner_id = owner.id
     if wait := throttles.reserve(session, [upload_limit(settings, owner_id)]):
         raise _too_many(wait, "uploads")
@@ -193,7 +224,8 @@ def upload(
         raise WebError(422, str(exc)) from None
     if runner.backlog() >= settings.max_queued_jobs:
         raise WebError(503, "too many uploads are waiting to be scored; try again in a minute", headers={"Retry-After": "60"})
-    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=day, feature_rank=rank)
+    job = crud.create_job(session, owner=owner, upload=data, filename=filename, subject=subject, collected=day, feature_rank=rank,
+                           age_years=age_years)
     session.commit()
     del data
     runner.submit(job.id)
@@ -297,6 +329,7 @@ def job_record(job: Job) -> dict[str, Any]:
         "subject": job.subject,
         "collected": job.collected.isoformat() if job.collected else None,
         "feature_rank": job.feature_rank,
+        "age_years": job.age_years,
         "created_at": job.created_at,
         "started_at": job.started_at,
         "finished_at": job.finished_at,

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ....reference.age import AGE_UNITS, years_text
 from ....report.render import reach_sentence
 from ....report.validity import has_tested_scores, validity_view
 from ....taxonomy import RANKS
@@ -286,7 +287,7 @@ def _numbered_page(fetch: Callable[..., services.ListPage], page: int) -> servic
 
 def _samples_page(
     request: Request, session, user, *, page: int = 1, error: str | None = None, status_code: int = 200, notice: str | None = None,
-    feature_rank: str = "",
+    feature_rank: str = "", age: str = "", age_unit: str = "years",
 ) -> Response:
     pending = crud.list_unfinished_jobs(session, owner=user)
     listed = _numbered_page(partial(services.samples_page, session, owner=user), page)
@@ -306,6 +307,10 @@ def _samples_page(
         "ranks": RANKS,
         "rank_label": services.FEATURE_RANK_LABEL,
         "feature_rank": feature_rank,
+        # the age and its unit, kept as given when the upload is refused
+        "age": age,
+        "age_units": list(AGE_UNITS),
+        "age_unit": age_unit,
     }
     return render(request, "samples.html", context, status_code=status_code)
 
@@ -336,6 +341,8 @@ def samples_upload(
     subject: Annotated[str, Form(max_length=200)] = "",
     collected: Annotated[str, Form(max_length=32)] = "",
     feature_rank: Annotated[str, Form(max_length=32)] = "",
+    age: Annotated[str, Form(max_length=32)] = "",
+    age_unit: Annotated[str, Form(max_length=16)] = "years",
 ) -> Response:
     """Queue an uploaded profile for scoring and go to its samples (or its progress page).
 
@@ -344,12 +351,13 @@ def samples_upload(
     try:
         job = services.upload(
             session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected,
-            feature_rank=feature_rank,
+            feature_rank=feature_rank, age=age, age_unit=age_unit,
         )
         if job.status == jobs.FAILED:
             raise WebError(job.error_status or 422, job.error or "the file could not be read")
     except WebError as exc:
-        response = _samples_page(request, session, user, error=exc.message, status_code=exc.status, feature_rank=feature_rank)
+        response = _samples_page(request, session, user, error=exc.message, status_code=exc.status, feature_rank=feature_rank,
+                                 age=age, age_unit=age_unit if age_unit in AGE_UNITS else "years")
         response.headers.update(exc.headers)
         return response
     return _redirect(_after_job(job))
@@ -392,6 +400,7 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
     context = {"sample": sample, "sections": sections, "warnings": warnings, "notice": NOTICES.get(notice or ""),
                "read_warnings": ingest.read_warnings(sample.profile),
                "declared_rank": declared_rank_text(sample.feature_rank),
+               "age_text": f"{years_text(sample.age_years)} years" if sample.age_years is not None else "",
                # what the immune-support scores rest on, in words (the report's sentence)
                "reach": reach_sentence(sample.scores or {})}
     # "How far these scores have been tested" (its own partial), as the report: not for a

@@ -81,6 +81,12 @@ def upload_samples(
             "Lineages and prefixed names (`g__Blautia`) keep their own rank.",
         ),
     ] = None,
+    age: Annotated[
+        str | None,
+        Form(max_length=32, description="The person's age when the sample was taken, a number in `age_unit` (optional). "
+             "It changes no score; outside the ages of the healthy reference people the report says so."),
+    ] = None,
+    age_unit: Annotated[str | None, Form(max_length=16, description="years (default), months or days")] = None,
 ) -> Response:
     """Queue the file for reading and scoring: all its samples or none, but
     a zip of profiles keeps the samples of the files it could read.
@@ -93,11 +99,11 @@ def upload_samples(
     name in the archive and the problem; the job's ``problems`` say the same
     when polled.  413 when the file or its decompressed content is over the
     limits, 422 naming the problem when it cannot be read (for a zip: none
-    of its files, or the archive itself) or when ``feature_rank`` is no
-    rank, 503 when too many uploads are waiting."""
+    of its files, or the archive itself), when ``feature_rank`` is no
+    rank or ``age`` no age in ``age_unit``, 503 when too many uploads are waiting."""
     job = services.upload(
         session, settings=settings, runner=request.app.state.jobs, owner=user, stream=file.file, filename=file.filename, subject=subject, collected=collected,
-        feature_rank=feature_rank,
+        feature_rank=feature_rank, age=age, age_unit=age_unit,
     )
     return _job_response(session, user, job)
 
