@@ -7,7 +7,10 @@ PostgreSQL; the form in a real headless Chromium."""
 from __future__ import annotations
 
 import html
+import io
+import json
 import re
+import zipfile
 
 import pandas as pd
 import pytest
@@ -126,6 +129,9 @@ def test_a_sample_sheet_gives_each_sample_its_own_age(client):
     ages = {s["name"]: s["age_years"] for s in response.json()}
     # the sheet's age first; an empty cell or a sample it does not name keeps the form's
     assert ages == {"S1": EIGHT_MONTHS, "S2": 30.0, "S3": 30.0}
+    # the account export holds what the app holds
+    export = zipfile.ZipFile(io.BytesIO(client.get("/api/account/export", headers=alice).content))
+    assert {s["name"]: s["age_years"] for s in json.loads(export.read("samples.json"))} == ages
 
 
 @pytest.mark.parametrize(

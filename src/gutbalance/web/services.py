@@ -364,6 +364,7 @@ def sample_record(sample: Sample) -> dict[str, Any]:
         "name": sample.name,
         "subject": sample.subject,
         "collected": sample.collected.isoformat() if sample.collected else None,
+        "age_years": sample.age_years,
         "source_file": sample.source_file,
         "source_format": sample.source_format,
         "database": sample.database,
