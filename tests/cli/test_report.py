@@ -115,7 +115,7 @@ def test_age_column_notes_samples_outside_the_reference_ages_and_report_keeps_it
     for sample in ("S2", "S3", "S4"):  # on the range's end, inside, no age
         assert "This person is" not in _page(out, sample)
     cohort = (out / "report.html").read_text(encoding="utf-8")
-    assert "1 of 4 samples (1 have no age) are of people outside the ages" in cohort
+    assert "1 of 4 samples (1 has no age) are of people outside the ages" in cohort
     assert json.loads((out / "report_settings.json").read_text(encoding="utf-8"))["age_column"] == "age_days:days"
     # gutbalance report DIR renders from the saved settings: the note stays, the scores do not move
     result = CliRunner().invoke(main, ["report", str(out), "--no-figures"])
@@ -126,7 +126,7 @@ def test_age_column_notes_samples_outside_the_reference_ages_and_report_keeps_it
     result = CliRunner().invoke(main, ["report", str(out), "--no-figures", "--age-column", "age_days"])
     assert result.exit_code == 0, result.output
     assert "This person is 508 years old" in _page(out, "S1")
-    assert "3 of 4 samples (1 have no age) are of people outside the ages" in (out / "report.html").read_text(encoding="utf-8")
+    assert "3 of 4 samples (1 has no age) are of people outside the ages" in (out / "report.html").read_text(encoding="utf-8")
     assert json.loads((out / "report_settings.json").read_text(encoding="utf-8"))["age_column"] == "age_days"
 
 

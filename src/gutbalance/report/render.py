@@ -921,10 +921,15 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
 
 
 def cohort_age_note(outside: int, n_samples: int, n_aged: int) -> str:
-    """The cohort page's count of samples whose age is outside their healthy population's ages ("" for none)."""
+    """The cohort page's count of samples whose age is outside their healthy population's ages ("" for none).
+
+    >>> cohort_age_note(1, 4, 3)[:40], cohort_age_note(1, 5, 3)[:41]
+    ('1 of 4 samples (1 has no age) are of peo', '1 of 5 samples (2 have no age) are of pe')
+    """
     if not outside:
         return ""
-    unknown = f" ({n_samples - n_aged} have no age)" if n_aged < n_samples else ""
+    missing = n_samples - n_aged
+    unknown = f" ({missing} {'has' if missing == 1 else 'have'} no age)" if missing else ""
     return (f"{outside} of {n_samples} samples{unknown} are of people outside the ages of the healthy reference "
             "people they are compared with: their percentiles compare them with people of other ages, whose gut "
             "microbiome is expected to differ (each sample's page says how). The percentiles are not adjusted for age.")
