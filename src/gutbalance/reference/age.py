@@ -41,6 +41,31 @@ AGE_SOURCES = (
 )
 
 
+#: The oldest age a person's age may be given as, in years (older is a typo or a wrong unit).
+MAX_AGE_YEARS = 130.0
+
+
+def age_in_years(text: str, unit: str) -> float:
+    """An age written as a number in ``unit`` (years, months or days), in years.
+
+    :class:`ValueError` says what is wrong (not a number, negative, older
+    than :data:`MAX_AGE_YEARS`), without repeating the value.
+
+    >>> age_in_years("8", "months")
+    0.6666666666666666
+    """
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"not a number of {unit}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"not a number of {unit} of 0 or more")
+    years = number * AGE_UNITS[unit]
+    if years > MAX_AGE_YEARS:
+        raise ValueError(f"more than {MAX_AGE_YEARS:.0f} years (is the unit {unit} right?)")
+    return years
+
+
 def parse_age_column(spec: str) -> tuple[str, str]:
     """``COLUMN[:years|months|days]`` -> ``(column, unit)``, the unit years by default.
 

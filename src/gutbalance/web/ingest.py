@@ -55,7 +55,7 @@ from ..io.registry import FORMATS_LIST_HINT
 from ..io.source import ZIP_MAGIC, InputLimits, Source, compression_of, decode_text
 from ..io.taxonomy_file import TAXONOMY_NOT_USED, FeatureTaxonomy, merge_taxonomies, source_taxonomy_kind
 from ..reference import with_percentiles, with_percentiles_explained
-from ..reference.age import AGE_UNITS
+from ..reference.age import AGE_UNITS, age_in_years
 from ..taxonomy import lineage_string, parse_lineage
 
 PROFILE_VERSION = 1
@@ -126,31 +126,8 @@ def read_upload(
 SheetEntry = tuple[str | None, str | None, float | None]
 #: No sheet, or a sample the sheet does not name.
 NO_SHEET_ENTRY: SheetEntry = (None, None, None)
-#: The oldest age an upload may give, in years (older is a typo or a wrong unit).
-MAX_AGE_YEARS = 130.0
 #: The sample sheet's age columns, by unit (one per sheet).
 SHEET_AGE_COLUMNS = {f"age_{unit}": unit for unit in AGE_UNITS}
-
-
-def age_in_years(text: str, unit: str) -> float:
-    """An age written as a number in ``unit`` (years, months or days), in years.
-
-    :class:`ValueError` says what is wrong (not a number, negative, older
-    than :data:`MAX_AGE_YEARS`), without repeating the value.
-
-    >>> age_in_years("8", "months")
-    0.6666666666666666
-    """
-    try:
-        number = float(text)
-    except ValueError:
-        raise ValueError(f"not a number of {unit}") from None
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"not a number of {unit} of 0 or more")
-    years = number * AGE_UNITS[unit]
-    if years > MAX_AGE_YEARS:
-        raise ValueError(f"more than {MAX_AGE_YEARS:.0f} years (is the unit {unit} right?)")
-    return years
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import GutBalanceError, SizeLimitError
 from ..io.source import expand_bytes
+from ..reference.age import AGE_UNITS, age_in_years
 from ..scores_table import SCORES_FILE, format_scores
 from ..taxonomy import RANKS, standard_rank
 from . import crud, ingest, throttles
@@ -144,12 +145,12 @@ def parse_age(value: str | None, unit: str | None) -> float | None:
     """
     text = (value or "").strip()
     name = (unit or "").strip().lower() or "years"
-    if name not in ingest.SHEET_AGE_COLUMNS.values():
+    if name not in AGE_UNITS:
         raise WebError(422, f"{AGE_UNIT_FIELD} is not a unit of age: give years, months or days")
     if not text:
         return None
     try:
-        return ingest.age_in_years(text, name)
+        return age_in_years(text, name)
     except ValueError as exc:
         raise WebError(422, f"{AGE_FIELD} (the person's age in {AGE_UNIT_FIELD}) is {exc}; "
                        "or leave it empty") from None
