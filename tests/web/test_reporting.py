@@ -1,5 +1,6 @@
 """The sample page's score lines name the rank a diversity number was counted at."""
 
+from gutbalance.web import ingest, reporting
 from gutbalance.web.reporting import explained_scores
 
 
@@ -28,3 +29,15 @@ def test_a_row_stored_before_the_rank_was_kept_reads_as_registered():
 def test_a_missing_richness_keeps_its_reason_and_names_no_rank_it_lacks():
     labels = _labels({"richness": None, "diversity_rank": None, "missing": None, "warnings": None})
     assert "species" not in labels["richness"][0].lower()
+
+
+def test_a_second_warm_up_in_the_same_process_does_not_score_the_example_again(monkeypatch):
+    """Every app a process makes (the tests make hundreds) and every worker
+    forked from a warm fork server calls warm_up; the caches it fills are the
+    process's, so only the first call may score and render the example."""
+    reporting.warm_up()
+    assert reporting.is_warm()
+    scored = []
+    monkeypatch.setattr(ingest, "score_upload", lambda *args, **kwargs: scored.append(args) or [])
+    reporting.warm_up()
+    assert scored == []

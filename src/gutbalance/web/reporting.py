@@ -357,7 +357,14 @@ def warm_up() -> None:
     of the shipped example profiles.  The server does it when it starts
     (:func:`gutbalance.web.app.create_app`), the scoring workers' fork
     server before it forks them
-    (:mod:`gutbalance.web.forkserver_preload`)."""
+    (:mod:`gutbalance.web.forkserver_preload`).
+
+    Once is enough per process: the caches it fills live as long as the
+    process, so a second call (another app in the same process, a worker
+    forked from a warm fork server) returns at once instead of scoring and
+    rendering the example again (a quarter of a second each time)."""
+    if _warm.is_set():
+        return
     formats()
     load_reference()
     example = sorted(example_path().glob("*.txt"))[0]
