@@ -23,7 +23,7 @@ from gutbalance.web.db import make_engine
 from tests.helpers import write_metaphlan
 from tests.web.conftest import count_rows, register, single_profile, upload
 from tests.web.test_api import zip_of
-from tests.web.test_browser import CHROMIUM, page, register_in_browser, server  # noqa: F401 (fixtures)
+from tests.web.test_browser import CHROMIUM, browser, page, register_in_browser, server  # noqa: F401 (fixtures)
 from tests.web.test_declared_rank_page import _alembic
 from tests.web.test_pages import page_register, page_upload
 

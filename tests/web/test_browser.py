@@ -17,6 +17,7 @@ import httpx
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from playwright.sync_api import sync_playwright
 
 from gutbalance.cli import main
 from gutbalance.web.schemas import USERNAME_PATTERN
@@ -83,18 +84,27 @@ def server(tmp_path_factory):
         log.close()
 
 
-@pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium for the module: launching one takes a second or two, and
+    each test still starts clean in a context of its own (``page``)."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        yield page
-        context.close()
-        browser.close()
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page in a fresh browser context: no cookies, storage or cache of
+    another test."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
 
 
 def register_in_browser(server: str, page, username: str) -> None:
