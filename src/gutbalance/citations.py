@@ -73,8 +73,9 @@ LEGACY_EVIDENCE: dict[str, tuple[str, str]] = {
 #: Where the evidence of a row comes from.  ``human``: people (cohorts, trials,
 #: human samples); ``mouse``/``other_animal``: animal experiments, gnotobiotic
 #: included; ``in_vitro``: cultures, cell lines, biochemistry; ``in_silico``:
-#: genome analysis or prediction; ``mixed``: a review pooling several.
-HOSTS: tuple[str, ...] = ("human", "mouse", "other_animal", "in_vitro", "in_silico", "mixed")
+#: genome analysis or prediction; ``mixed``: a review pooling several;
+#: ``environment``: communities outside any host (sewage, water, soil).
+HOSTS: tuple[str, ...] = ("human", "mouse", "other_animal", "in_vitro", "in_silico", "mixed", "environment")
 #: A source identifier: a DOI or a PubMed id.
 SOURCE_PATTERN = re.compile(r"^(doi:10\.\d{4,9}/\S+|pmid:\d+)$")
 #: A DOI or PubMed id anywhere in a text (a header comment).

@@ -467,7 +467,7 @@ for _info in (
         summary="Whether the profile looks like a stool sample (gut core genera against body-site taxa).",
         meaning=(
             "False when little of the named genus abundance is in the healthy gut core and the taxa of another "
-            "body site (mouth, skin, nose, vagina) hold more; empty when no genus is named. Prevotella counts "
+            "body site (mouth, skin, nose, vagina) or of sewage hold more; empty when no genus is named. Prevotella counts "
             "through its species: oral species to the mouth, P. copri to the gut. The scores were made for stool."
         ),
     ),

@@ -160,6 +160,59 @@ def test_taxpastas_metaphlan4_err7569997_does_not_look_like_stool():
     assert "the check asks at least 0.5%" in flags["stool_warning"]
 
 
+_PROTEO = "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria"
+#: Untreated sewage influent as the shotgun surveys describe it: a few % of human
+#: faecal genera, more of the sewer-pipe residents, the rest aquatic genera of no site.
+SEWAGE = {
+    f"{_GENERA[0]}|s__Bacteroides_vulgatus": 4.0,
+    f"{_GENERA[1]}|s__Faecalibacterium_prausnitzii": 3.0,
+    f"{_PROTEO}|o__Pseudomonadales|f__Moraxellaceae|g__Acinetobacter|s__Acinetobacter_johnsonii": 9.0,
+    f"{_PROTEO}|o__Aeromonadales|f__Aeromonadaceae|g__Aeromonas|s__Aeromonas_media": 4.0,
+    "k__Bacteria|p__Proteobacteria|c__Epsilonproteobacteria|o__Campylobacterales|f__Arcobacteraceae|"
+    "g__Aliarcobacter|s__Aliarcobacter_cryaerophilus": 2.0,
+    "k__Bacteria|p__Proteobacteria|c__Betaproteobacteria|o__Burkholderiales|f__Comamonadaceae|g__Acidovorax|"
+    "s__Acidovorax_delafieldii": 78.0,
+}
+
+
+def test_sewage_is_not_stool_but_stool_with_a_little_acinetobacter_is():
+    # Before the sewer genera were a site, 7 % gut core with no body site ahead passed as stool.
+    stool = {**{name: 0.98 * value for name, value in SMALL_COMMUNITY.items()},
+             f"{_PROTEO}|o__Pseudomonadales|f__Moraxellaceae|g__Acinetobacter|s__Acinetobacter_johnsonii": 2.0}
+    flags = stool_like(make_cohort({"influent": SEWAGE, "stool": stool}))
+    assert flags.loc["influent", "stool_like"] == False  # noqa: E712 - a nullable boolean
+    assert flags.loc["influent", "stool_warning"] == (
+        "does not look like stool: only 7.0% of the named genus abundance is in the genera of the healthy stool "
+        "core; 15% is in taxa typical of sewage and sewer pipes; the scores were made for stool and may not "
+        "describe this sample")
+    assert flags.loc["stool", "stool_like"] == True  # noqa: E712
+    shares = site_shares(make_cohort({"influent": SEWAGE}))
+    assert shares.loc["influent", "sewage"] == pytest.approx(0.15)
+    assert shares.loc["influent", "gut"] == pytest.approx(0.07)
+
+
+def test_the_sewer_genera_cite_their_source_and_host():
+    markers = marker_taxa()
+    assert markers["sewage"] == {"g__Arcobacter", "g__Aliarcobacter", "g__Acinetobacter", "g__Aeromonas",
+                                 "g__Trichococcus"}
+    assert not markers["sewage"] & markers["gut"]
+
+
+def test_three_real_wastewater_metagenomes_are_not_stool():
+    folder = OUTSIDE / "wastewater_kraken2"
+    paths = sorted(folder.glob("*_kraken2_report.txt"))
+    if len(paths) != 3:
+        pytest.skip(f"{folder} absent (docs/tried-on-public-data.md says how to fetch it)")
+    cohort = _quiet_read(paths)
+    shares = site_shares(cohort)
+    # As much gut core as the least of real stool (6.05 %), more of the sewer residents.
+    assert shares["gut"].between(0.06, 0.09).all()
+    assert (shares["sewage"] > 0.13).all()
+    flags = stool_like(cohort)
+    assert not flags["stool_like"].any()
+    assert flags["stool_warning"].str.contains("typical of sewage and sewer pipes").all()
+
+
 @pytest.mark.shared
 def test_the_gut_evidence_floor_is_a_tenth_of_the_least_real_stool(shared_data):
     least = []

@@ -16,8 +16,12 @@ out):
   through its species only: *P. copri* and *P. stercorea* (isolated from
   faeces) to the gut, the oral *Prevotella* species (Dewhirst et al. 2010) to
   the mouth, the rest of it to neither;
-* the taxa typical of the **mouth, skin, nose and vagina** in healthy adults
-  (``data/body_site_markers.tsv``, each row with its source, evidence and host).
+* the taxa typical of the **mouth, skin, nose and vagina** in healthy adults,
+  and of **sewage** (*Arcobacter*, *Acinetobacter*, *Aeromonas*,
+  *Trichococcus*: the sewer-pipe residents that dominate sewage influent and
+  are not major members of human faeces, McLellan & Roguet 2019,
+  doi:10.1016/j.copbio.2018.12.010) (``data/body_site_markers.tsv``, each
+  row with its source, evidence and host).
 
 A sample is **not** ``stool_like`` when less than ``min_gut_evidence_share``
 (``data/sample_checks.tsv``, 0.5 %) of its named genus abundance is in the gut
@@ -36,9 +40,13 @@ dysbiotic stool dominated by one gut genus outside the core (a QIIME 2
 ulcerative colitis sample: 94 % *Flavonifractor*) stool-like.  Stool dominated
 by dairy or probiotic lactobacilli and streptococci (some samples of the kefir
 study: *Lactobacillus* and *Streptococcus*, no core genus) is flagged, which is
-what it is: unlike the stool the scores describe.  Environmental samples,
-whose genera are neither gut nor body-site genera, are recognised only by the
-first rule (when they hold less than 0.5 % gut-core genera).  Before
+what it is: unlike the stool the scores describe.  Sewage carries human
+faecal bacteria (6-8 % of the named genus abundance in the gut core in three
+real wastewater metagenomes, as much as the least of real stool) but more of
+the sewer residents (14-16 % there), so the second rule calls it not stool.
+Other environmental samples, whose genera are neither gut, body-site nor
+sewer genera, are recognised only by the first rule (when they hold less than
+0.5 % gut-core genera).  Before
 *Prevotella* was left out of the core (as this text always said), 4 of the 9
 tongue samples of the QIIME 2 Moving Pictures data passed as stool on their
 oral *Prevotella* (docs/tried-on-public-data.md).
@@ -70,8 +78,9 @@ from ..taxonomy import canonical_name
 from ._data import read_table
 from .diversity import observed_counts
 
-SITES = ("oral", "skin", "nose", "vagina")
-_SITE_WORDS = {"oral": "the mouth", "skin": "skin", "nose": "the nose", "vagina": "the vagina"}
+SITES = ("oral", "skin", "nose", "vagina", "sewage")
+_SITE_WORDS = {"oral": "the mouth", "skin": "skin", "nose": "the nose", "vagina": "the vagina",
+               "sewage": "sewage and sewer pipes"}
 #: How the rows of the two tables of this module cite their evidence.
 CHECK_CITATIONS = Citations(evidence="evidence", source="source", host="host")
 
@@ -183,7 +192,7 @@ def stool_like(cohort: Cohort) -> pd.DataFrame:
                 f"does not look like stool: only {row.gut:.2%} of the named genus abundance is in the genera of the "
                 f"healthy stool core (the check asks at least {limits['min_gut_evidence_share']:.1%}, a tenth of the least "
                 "of real stool), and little "
-                "of it in taxa typical of the mouth, skin, nose or vagina either; the scores were made for stool "
+                "of it in taxa typical of the mouth, skin, nose, vagina or sewage either; the scores were made for stool "
                 "and may not describe this sample"
             )
             continue
