@@ -4,6 +4,8 @@ of any size, MetaPhlAn header variants, empty ranks, unnamed rows, the
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 import gutbalance
@@ -206,3 +208,44 @@ def test_a_feature_taxonomy_is_an_argument_of_the_readers(tmp_path):
     assert sorted(lin[-1].id for lin in profile.lineages) == ["g__Bacteroides", "g__Blautia"]
     with pytest.raises(FormatError, match="cannot tell the rank"):
         read_profiles(path)
+
+
+def test_qiime1_summarize_taxa_other_rows_are_not_genera(tmp_path):
+    """A summarize_taxa.py L6 table (RDP names, "Other" for the levels a read's
+    lineage does not reach): only named genera count, as an independent count
+    of the table's rows says."""
+    table = tmp_path / "otu_table_L6.txt"
+    rows = {
+        "Bacteria;Bacteroidetes;Bacteroidia;Bacteroidales;Bacteroidaceae;Bacteroides": (0.30, 0.20),
+        "Bacteria;Bacteroidetes;Bacteroidia;Bacteroidales;Rikenellaceae;Alistipes": (0.10, 0.0),
+        "Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Roseburia": (0.12, 0.10),
+        "Bacteria;Firmicutes;Clostridia;Clostridiales;Ruminococcaceae;Faecalibacterium": (0.20, 0.25),
+        "Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Other": (0.18, 0.20),
+        "Bacteria;Firmicutes;Clostridia;Clostridiales;Other;Other": (0.06, 0.05),
+        "Bacteria;Bacteroidetes;Other;Other;Other;Other": (0.04, 0.20),
+    }
+    table.write_text("Taxon\tA\tB\n" + "".join(f"{name}\t{a}\t{b}\n" for name, (a, b) in rows.items()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        scores = gutbalance.score(gutbalance.read([table]))
+    named_genera = {sample: sum(1 for name, values in rows.items()
+                                if not name.endswith("Other") and values[i] > 0) for i, sample in enumerate("AB")}
+    assert scores.loc["A", "diversity_rank"] == "genus"  # 72 % named at genus
+    assert scores.loc["A", "richness"] == named_genera["A"] == 4
+    assert scores.loc["A", "stool_like"] == True  # noqa: E712 - a nullable boolean
+    # B names only 55 % at genus: still genus, three genera, never the placeholders
+    assert scores.loc["B", "richness"] == named_genera["B"] == 3
+
+
+def test_a_reports_other_row_is_the_rest_not_a_genus(tmp_path):
+    """A lab's genus report with a remainder row "Other" (semicolons and decimal
+    commas, as a European spreadsheet saves it)."""
+    path = tmp_path / "report.csv"
+    path.write_bytes("\ufeffTaxon;Sample A\r\nBacteroides;35,2\r\nFaecalibacterium;12,5\r\nRoseburia;4,2\r\n"
+                     "Other;48,1\r\n".encode())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        cohort = gutbalance.read([path], feature_rank="genus")
+        scores = gutbalance.score(cohort)
+    assert not cohort.taxa.index.str.contains("Other").any()
+    assert scores.loc["Sample A", "richness"] == 3

@@ -63,6 +63,26 @@ def test_unclassified_placeholders():
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # QIIME 1's summarize_taxa.py, RDP names without prefixes: a Lachnospiraceae of no known genus
+        ("Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Other",
+         [("k__Bacteria", False), ("p__Bacillota", False), ("c__Clostridia", False), ("o__Clostridiales", False),
+          ("f__Lachnospiraceae", False), ("g__Other", True)]),
+        # ... with Greengenes prefixes: the levels it does not reach are empty, the taxon hangs from the class
+        ("k__Bacteria;p__Firmicutes;c__Clostridia;Other;Other;Other",
+         [("k__Bacteria", False), ("p__Bacillota", False), ("c__Clostridia", False)]),
+        ("Root;k__Bacteria;Other;Other;Other;Other", [("k__Bacteria", False)]),
+    ],
+)
+def test_qiime1_other_is_a_level_the_lineage_does_not_reach(text, expected):
+    # Before, the first gave a genus named "Other" (counted in richness, in the named genera of the
+    # stool check) and the others were refused: "'Other' has no rank prefix".
+    assert [(t.id, t.unclassified) for t in parse_lineage(text)] == expected
+    assert is_unclassified("Other") and is_unclassified("Others")
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia|s__Roseburia_hominis",

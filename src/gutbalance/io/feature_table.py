@@ -74,7 +74,9 @@ from ..taxonomy.placement import lineage_table, table_lineage
 
 #: Names that mean "not assigned to any taxon" (compared lower-cased).
 UNASSIGNED_NAMES = frozenset(
-    {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified"}
+    {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified",
+     # a report's remainder row, and QIIME 1's summarize_taxa.py for reads of no domain
+     "other", "others"}
 )
 _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")

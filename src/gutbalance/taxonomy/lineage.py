@@ -97,7 +97,8 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
             if m is None:
                 if part.lower() in _ROOT_NAMES:
                     continue
-                if _EMPTY_SLOT.match(part):
+                if _EMPTY_SLOT.match(part) or is_unclassified(part):
+                    # QIIME 1's summarize_taxa.py: k__Bacteria;p__Firmicutes;Other;Other
                     empty_slot = True
                     continue
                 raise TaxonomyError(f"lineage {text!r}: {part!r} has no rank prefix")

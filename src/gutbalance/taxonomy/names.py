@@ -26,6 +26,12 @@ _UNCLASSIFIED_WORDS = {
     "ambiguous taxa",
     "incertae sedis",
     "incertae_sedis",
+    # QIIME 1's summarize_taxa.py writes "Other" for a level the lineage does
+    # not reach (Bacteria;Firmicutes;Clostridia;Clostridiales;Lachnospiraceae;Other
+    # is a Lachnospiraceae of no known genus), and reports "Other(s)" for the
+    # rest of the abundance; no taxon is called Other.
+    "other",
+    "others",
 }
 
 # GTDB splits polyphyletic groups with alphabetic suffixes: Firmicutes_A,
