@@ -79,7 +79,8 @@ def test_qiime1_other_is_a_level_the_lineage_does_not_reach(text, expected):
     # Before, the first gave a genus named "Other" (counted in richness, in the named genera of the
     # stool check) and the others were refused: "'Other' has no rank prefix".
     assert [(t.id, t.unclassified) for t in parse_lineage(text)] == expected
-    assert is_unclassified("Other") and is_unclassified("Others")
+    assert is_unclassified("Other")
+    assert is_unclassified("Others")
 
 
 @pytest.mark.parametrize(
