@@ -477,3 +477,20 @@ def test_comment_line_with_trailing_tabs_stays_a_comment(tmp_path):
     for k, (lineage, values) in enumerate(GG.items()):
         lines.append(f"{k:032x}\t{values[0]}\t{values[1]}\t{lineage}")
     _assert_expected(gutbalance.read(_write(tmp_path, "otu.tsv", "\n".join(lines) + "\n")))
+
+
+@pytest.mark.parametrize("root", ["Unassigned", "No_blast_hit", "No blast hit"])
+def test_qiime1_unassigned_rows_are_unassigned_not_a_genus(tmp_path, root):
+    # QIIME 1's summarize_taxa writes reads its classifier could not place as
+    # 'Unassigned;Other;...' (RDP, uclust) or 'No_blast_hit;Other;...' (BLAST,
+    # as in a public course repository's L6 table). The second was read as a
+    # domain 'No blast hit' with a genus 'Other' counted in richness.
+    text = (
+        "Taxon\tS1\n"
+        "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides\t0.6\n"
+        "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium\t0.3\n"
+        f"{root};Other;Other;Other;Other;Other\t0.1\n"
+    )
+    cohort = gutbalance.read(_write(tmp_path, "L6.tsv", text))
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.1)
+    assert sorted(cohort.taxa.loc[cohort.taxa["rank"] == "genus", "name"]) == ["Bacteroides", "Faecalibacterium"]
