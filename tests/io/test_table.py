@@ -450,3 +450,47 @@ def test_an_unknown_column_after_the_taxa_is_the_unassigned_share_not_metadata(t
         warnings.simplefilter("error", GutBalanceWarning)
         cohort = gutbalance.read(path)
     assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.2)
+
+
+def test_commented_header_narrower_than_rows_is_refused_naming_it(tmp_path):
+    # A per-sample OTU list as a public course repository holds it: the header
+    # starts with '#' and names four fields, but each row spreads its lineage
+    # over one tab-separated cell per rank. Taking the first data row for the
+    # header read 'Bacteria;' as a sample name; the header line must be named.
+    text = (
+        "#Database_OTU\tCount\tAbundance\tTaxonomy\n"
+        "151374\t1\t5.5e-05\tBacteria;\tProteobacteria;\tAlphaproteobacteria;\tSphingomonadales;\totu_151374\n"
+        "4297955\t3\t2.2e-05\tBacteria;\tFirmicutes;\tNegativicutes;\tSelenomonadales;\totu_4297955\n"
+    )
+    path = _write(tmp_path, "D1.txt", text)
+    with pytest.raises(FormatError) as info:
+        gutbalance.read(path)
+    assert info.value.line == 1
+    message = str(info.value)
+    assert "'#Database_OTU, Count, Abundance, Taxonomy' names 4 fields but line 2 has 8" in message
+
+
+def test_comment_line_with_trailing_tabs_stays_a_comment(tmp_path):
+    # '# Constructed from biom file' followed by a tab per column (a spreadsheet
+    # saved it) has one named field: a comment, not a header of another width.
+    lines = ["# Constructed from biom file\t\t\t\t", "#OTU ID\tS1\tS2\ttaxonomy"]
+    for k, (lineage, values) in enumerate(GG.items()):
+        lines.append(f"{k:032x}\t{values[0]}\t{values[1]}\t{lineage}")
+    _assert_expected(gutbalance.read(_write(tmp_path, "otu.tsv", "\n".join(lines) + "\n")))
+
+
+@pytest.mark.parametrize("root", ["Unassigned", "No_blast_hit", "No blast hit"])
+def test_qiime1_unassigned_rows_are_unassigned_not_a_genus(tmp_path, root):
+    # QIIME 1's summarize_taxa writes reads its classifier could not place as
+    # 'Unassigned;Other;...' (RDP, uclust) or 'No_blast_hit;Other;...' (BLAST,
+    # as in a public course repository's L6 table). The second was read as a
+    # domain 'No blast hit' with a genus 'Other' counted in richness.
+    text = (
+        "Taxon\tS1\n"
+        "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides\t0.6\n"
+        "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium\t0.3\n"
+        f"{root};Other;Other;Other;Other;Other\t0.1\n"
+    )
+    cohort = gutbalance.read(_write(tmp_path, "L6.tsv", text))
+    assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.1)
+    assert sorted(cohort.taxa.loc[cohort.taxa["rank"] == "genus", "name"]) == ["Bacteroides", "Faecalibacterium"]

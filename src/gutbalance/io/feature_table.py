@@ -76,7 +76,9 @@ from ..taxonomy.placement import lineage_table, table_lineage
 UNASSIGNED_NAMES = frozenset(
     {"unassigned", "unknown", "unclassified", "unclassified_reads", "no hit", "no_hit", "unmapped", "unidentified",
      # a report's remainder row, and QIIME 1's summarize_taxa.py for reads of no domain
-     "other", "others"}
+     "other", "others",
+     # QIIME 1's assign_taxonomy.py -m blast: 'No_blast_hit;Other;Other;...' in summarize_taxa tables
+     "no blast hit", "no_blast_hit"}
 )
 _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")

@@ -267,6 +267,34 @@ def _table_lines(text: str) -> tuple[list[str], int]:
     return lines[first:], first
 
 
+def _refuse_commented_header_of_other_width(text: str, skipped: int, first_row: str, delim: str, path: Path) -> None:
+    """Refuse a '#' header naming several columns when the rows have another width.
+
+    ``_table_lines`` keeps the last '#' line as the header only when it splits
+    like the rows; otherwise the first data row silently became the header
+    (a per-sample OTU list whose lineage runs over one cell per rank read
+    'Bacteria;' as a sample).  A comment names one thing at most, so a '#'
+    line with two or more named fields is a header, and a mismatch is an error.
+    """
+    if skipped == 0:
+        return
+    comment_lines = [(i, ln) for i, ln in enumerate(text.splitlines()[:skipped]) if ln.strip()]
+    if not comment_lines:
+        return
+    index, comment = comment_lines[-1]
+    named = [c for c in next(csv.reader([comment], delimiter=delim, quotechar='"')) if c.strip()]
+    width = len(next(csv.reader([first_row], delimiter=delim, quotechar='"')))
+    if len(named) >= 2 and len(named) != width:
+        shown = ", ".join(c.strip() for c in named)
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        raise FormatError(
+            f"the header {shown!r} names {len(named)} fields but line {skipped + 1} has {width}: "
+            "a lineage spread over one column per rank? Join it into one column (ranks separated by ';')",
+            path=path,
+            line=index + 1,
+        )
+
+
 def sniff(source: Source) -> bool:
     """Whether ``source`` splits into a table with a header and numbers (the generic fallback)."""
     lines = source.head_lines
@@ -575,6 +603,7 @@ def read(
     delim = _choose_delimiter(body[:_SCAN_LINES])
     if delim is None:
         raise FormatError("cannot find the column separator (tab, comma or semicolon)", path=path, line=skipped + 1)
+    _refuse_commented_header_of_other_width(source.text, skipped, body[0], delim, path)
     try:
         records = _split_records("\n".join(lines), delim)
     except FormatError as exc:
