@@ -252,8 +252,8 @@ def _choose_delimiter(lines: list[str]) -> str | None:
     return None if best is None else best[2]
 
 
-def _table_lines(text: str) -> tuple[list[str], int]:
-    """Lines from the header on, and how many comment lines were skipped."""
+def _table_lines(text: str) -> tuple[list[str], int, list[str]]:
+    """Lines from the header on, how many comment lines were skipped, and those lines."""
     lines = text.splitlines()
     first = 0
     while first < len(lines) and (lines[first].startswith("#") or not lines[first].strip()):
@@ -264,10 +264,10 @@ def _table_lines(text: str) -> tuple[list[str], int]:
         delim = _choose_delimiter([lines[comments[-1]], *lines[first : first + 3]])
         if delim is not None:
             first = comments[-1]
-    return lines[first:], first
+    return lines[first:], first, lines[:first]
 
 
-def _refuse_commented_header_of_other_width(text: str, skipped: int, first_row: str, delim: str, path: Path) -> None:
+def _refuse_commented_header_of_other_width(skipped_lines: list[str], first_row: str, delim: str, path: Path) -> None:
     """Refuse a '#' header naming several columns when the rows have another width.
 
     ``_table_lines`` keeps the last '#' line as the header only when it splits
@@ -276,9 +276,8 @@ def _refuse_commented_header_of_other_width(text: str, skipped: int, first_row: 
     'Bacteria;' as a sample).  A comment names one thing at most, so a '#'
     line with two or more named fields is a header, and a mismatch is an error.
     """
-    if skipped == 0:
-        return
-    comment_lines = [(i, ln) for i, ln in enumerate(text.splitlines()[:skipped]) if ln.strip()]
+    skipped = len(skipped_lines)
+    comment_lines = [(i, ln) for i, ln in enumerate(skipped_lines) if ln.strip()]
     if not comment_lines:
         return
     index, comment = comment_lines[-1]
@@ -300,7 +299,7 @@ def sniff(source: Source) -> bool:
     lines = source.head_lines
     if not lines:
         return False
-    body, _ = _table_lines("\n".join(lines))
+    body, _, _ = _table_lines("\n".join(lines))
     body = [ln for ln in body if ln.strip()][:_SCAN_LINES]
     if len(body) < 2 or body[0].lstrip().startswith(("{", "<", "@", ">")):
         return False
@@ -596,14 +595,14 @@ def read(
     samples x genera table headed by genus names; a standard rank, checked
     by :func:`gutbalance.io.read_source`)."""
     path = source.path
-    lines, skipped = _table_lines(source.text)
+    lines, skipped, skipped_lines = _table_lines(source.text)
     body = [ln for ln in lines if ln.strip()]
     if len(body) < 2:
         raise FormatError("a table needs a header and at least one row", path=path)
     delim = _choose_delimiter(body[:_SCAN_LINES])
     if delim is None:
         raise FormatError("cannot find the column separator (tab, comma or semicolon)", path=path, line=skipped + 1)
-    _refuse_commented_header_of_other_width(source.text, skipped, body[0], delim, path)
+    _refuse_commented_header_of_other_width(skipped_lines, body[0], delim, path)
     try:
         records = _split_records("\n".join(lines), delim)
     except FormatError as exc:
