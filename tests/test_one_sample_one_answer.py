@@ -331,3 +331,58 @@ def test_the_vitamin_mean_does_not_follow_the_batch_in_the_last_ulp(tmp_path):
     alone = _exact(scored(gutbalance.read(paths[0])).loc["zz0"])
     batch = scored(gutbalance.read([paths[i] for i in (0, 2, 4, 1, 3)]))
     assert _exact(batch.loc["zz0"]) == alone
+
+
+def _kraken_strain_report(species: str, genus: str, family: str) -> str:
+    """A Kraken 2 report whose named strain, Mycoplasma mobile 163K, sits under
+    ``species`` of ``genus`` of ``family``: NCBI moved the species in 2018, and
+    databases built before and after file the strain under either."""
+    return _kraken_report(
+        [
+            (0, 0, "U", 0, 0, "unclassified"),
+            (1000, 0, "R", 1, 0, "root"),
+            (1000, 0, "D", 2, 1, "Bacteria"),
+            (500, 0, "P", 544448, 2, "Mycoplasmatota"),
+            (500, 0, "C", 31969, 3, "Mollicutes"),
+            (500, 0, "O", 2085, 4, "Mycoplasmatales"),
+            (500, 0, "F", 2092, 5, family),
+            (500, 0, "G", 2093, 6, genus),
+            (500, 100, "S", 2118, 7, species),
+            (400, 400, "S1", 267748, 8, "Mycoplasma mobile 163K"),
+            (500, 0, "P", 1239, 2, "Bacillota"),
+            (500, 0, "C", 186801, 3, "Clostridia"),
+            (500, 0, "O", 186802, 4, "Eubacteriales"),
+            (500, 0, "F", 216572, 5, "Oscillospiraceae"),
+            (500, 0, "G", 216851, 6, "Faecalibacterium"),
+            (500, 500, "S", 853, 7, "Faecalibacterium prausnitzii"),
+        ]
+    )
+
+
+def test_a_named_strain_under_another_species_in_another_file_keeps_its_own_lineage(tmp_path):
+    # Found on real reports (docs/tried-on-public-data.md): a wastewater and a
+    # stool Kraken 2 report, built on NCBI taxonomies of different years, file
+    # "Mycoplasma mobile 163K" under Mycoplasma and Mesomycoplasma.  The
+    # strain's name places it, so it had one column whose lineage came from
+    # whichever file was read first.
+    old = tmp_path / "old.kreport"
+    new = tmp_path / "new.kreport"
+    old.write_text(_kraken_strain_report("Mycoplasma mobile", "Mycoplasma", "Mycoplasmataceae"), encoding="utf-8")
+    new.write_text(
+        _kraken_strain_report("Mesomycoplasma mobile", "Mesomycoplasma", "Metamycoplasmataceae"), encoding="utf-8"
+    )
+    alone = {path: gutbalance.read(path) for path in (old, new)}
+    for batch in ([old, new], [new, old]):
+        cohort = gutbalance.read(batch)
+        strains = cohort.taxa[cohort.taxa["name"] == "Mycoplasma mobile 163K"]
+        assert sorted(strains["genus"]) == ["Mesomycoplasma", "Mycoplasma"]
+        for path, single in alone.items():
+            sample = single.sample_names[0]
+            assert _lineages_of(cohort, sample) == _lineages_of(single, sample), path.name
+            assert _exact(scored(cohort).loc[sample]) == _exact(scored(single).loc[sample]), path.name
+
+
+def _lineages_of(cohort: gutbalance.Cohort, sample: str) -> list[str]:
+    """The lineages of the taxa a sample holds, sorted."""
+    row = cohort.X[cohort.sample_names.index(sample)].toarray().ravel()
+    return sorted(cohort.taxa["lineage"].to_numpy()[row > 0])

@@ -12,17 +12,27 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from ..taxonomy import RANKS, Taxon, lineage_string
+from ..taxonomy import RANKS, lineage_string
 from ..taxonomy.placement import lineage_table, name_anchor
 from .model import Lineage
 
 _TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "parent", "taxid", *RANKS]
 
 
-def _is_anchored(node: Taxon, parents: dict[str, str]) -> bool:
-    """Whether a taxon's ancestors are fixed whoever reports it: the lineage
-    table knows it, or its name places it (``s__Bacteroides novelspecies``)."""
-    return node.id in parents or bool(name_anchor(node))
+def _is_anchored(lineage: Lineage, depth: int, parents: dict[str, str]) -> bool:
+    """Whether the ancestors of ``lineage[depth]`` are fixed whoever reports
+    it: the lineage table knows it, or its name places it (``s__Bacteroides
+    novelspecies``) and the input does not file it elsewhere.  A strain the
+    input files under a species keeps that species (:func:`gutbalance.taxonomy.placement.resolve_lineage`:
+    NCBI keeps old names for strains), and two inputs built on NCBI
+    taxonomies of different years file "Mycoplasma mobile 163K" under
+    Mycoplasma and Mesomycoplasma: its parents are part of its column."""
+    node = lineage[depth]
+    if node.id in parents:
+        return True
+    if node.rank == "strain" and depth > 0 and lineage[depth - 1].rank == "species":
+        return False
+    return bool(name_anchor(node))
 
 
 #: Joins the ids of a column key (:func:`column_key`).
@@ -34,9 +44,10 @@ def column_key(lineage: Lineage) -> str:
     """The column of a (resolved) lineage's taxon in every cohort.
 
     A taxon whose ancestors are fixed by the lineage table (it is in the table,
-    or its name places it) is keyed by its feature id, so its column is the
-    same in every input.  A taxon the table does not know keeps the parents
-    its input gave, and two inputs may give different ones: it is keyed by
+    or its name places it and the input does not file it under a species) is
+    keyed by its feature id, so its column is the same in every input.  A
+    taxon the table does not know keeps the parents its input gave, and two
+    inputs may give different ones: it is keyed by
     the ids from its nearest anchored ancestor down to itself, joined by
     ``|`` (``f__Lachnospiraceae|g__Zzfoo``, ``s__Faecalibacterium
     prausnitzii|t__SGB15318``; from the root when no ancestor is anchored), so
@@ -53,11 +64,11 @@ def column_key(lineage: Lineage) -> str:
     """
     parents = lineage_table().parents
     leaf = lineage[-1]
-    if len(lineage) == 1 or _is_anchored(leaf, parents):
+    if len(lineage) == 1 or _is_anchored(lineage, len(lineage) - 1, parents):
         return leaf.id
     start = 0
     for depth in range(len(lineage) - 2, -1, -1):
-        if _is_anchored(lineage[depth], parents):
+        if _is_anchored(lineage, depth, parents):
             start = depth
             break
     return _KEY_SEP.join(t.id for t in lineage[start:])
