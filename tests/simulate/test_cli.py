@@ -8,8 +8,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import gutbalance
 from gutbalance.cli import main
+from gutbalance.scores import SEPARATOR
 from gutbalance.simulate import PILLARS, STATE
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text
+from tests.indices.test_sample_type import TONGUE
 
 
 @pytest.fixture
@@ -100,3 +104,24 @@ def test_feature_rank_is_for_a_profile_of_the_gut_immune_model(tmp_path):
     result = CliRunner().invoke(main, ["simulate", "--model", "stein2013", "--feature-rank", "genus", "-o", str(tmp_path)])
     assert result.exit_code != 0
     assert "--feature-rank declares the rank of a PROFILE's bare names for the gut-immune model" in result.output
+
+
+def test_a_profile_that_is_not_stool_is_simulated_with_analyzes_warning(tmp_path):
+    # The model is a gut's and its day 0 is the profile scored as analyze
+    # scores it: a tongue swab must not start a simulation without a word.
+    tongue, stool = tmp_path / "tongue.txt", tmp_path / "stool.txt"
+    tongue.write_text(metaphlan_text(TONGUE), encoding="utf-8")
+    stool.write_text(metaphlan_text(SMALL_COMMUNITY), encoding="utf-8")
+    said = gutbalance.score(gutbalance.read(tongue))["warnings"].iloc[0].split(SEPARATOR)
+    assert any("does not look like stool" in warning for warning in said)
+    result = CliRunner().invoke(main, ["simulate", str(tongue), "--draws", "0", "--days", "10", "-o", str(tmp_path / "t")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [f"warning: tongue: {warning}" for warning in said]
+    page = (tmp_path / "t" / "simulation.html").read_text(encoding="utf-8")
+    assert "Does not look like stool" in page
+    result = CliRunner().invoke(main, ["simulate", str(stool), "--draws", "0", "--days", "10", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.output
+    said = gutbalance.score(gutbalance.read(stool))["warnings"].iloc[0].split(SEPARATOR)
+    assert result.stderr.splitlines() == [f"warning: stool: {warning}" for warning in said]
+    assert "stool" not in result.stderr.replace("warning: stool:", "")
+    assert "look like stool" not in (tmp_path / "s" / "simulation.html").read_text(encoding="utf-8")

@@ -112,6 +112,8 @@ def _simulate_fitted(model_path, profile, from_, perturbations, without, days, s
 
 def _write(result, outdir) -> None:
     """The result's tables and its page (simulation.html), each path on its own line."""
+    for warning in result.warnings:
+        click.echo(f"warning: {result.subject}: {warning}", err=True)
     paths = result.write(outdir)
     paths["html"] = write_text_atomic(render_simulation_report(result), Path(outdir) / "simulation.html")
     for kind, path in paths.items():

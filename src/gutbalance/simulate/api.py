@@ -14,6 +14,7 @@ from ..errors import SimulationError
 from ..io import read
 from ..outputs import write_table_atomic
 from ..reference import load_reference
+from ..scores import sample_warnings
 from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initial_conditions
 from .gut_immune import (
     ANTIBIOTICS,
@@ -67,6 +68,10 @@ class SimulationResult:
         ``per_pillar`` the same for each pillar, and ``definition``.
     notes
         Provenance and assumptions worth showing next to the results.
+    warnings
+        What ``gutbalance analyze`` warns of the starting profile (one that
+        does not look like stool, too shallow, mostly unclassified reads):
+        the model is a gut's, and its day 0 is that profile scored.
     pillars_missing
         Why pillar scores are missing on some days, as ``gutbalance analyze``
         says it (a profile the knowledge base reaches too little of), with how
@@ -85,6 +90,7 @@ class SimulationResult:
     subject: str = ""
     notes: list[str] = field(default_factory=list)
     pillars_missing: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def state_columns(self) -> list[str]:
@@ -221,6 +227,7 @@ class Person:
     gram_positive_share: float | None  # of the facultative guild, from the person's taxa
     subject: str
     notes: list[str]
+    warnings: list[str] = field(default_factory=list)  # analyze's warnings of the profile (scores.sample_warnings)
 
 
 def person(
@@ -234,6 +241,7 @@ def person(
     scenario = scenario or Scenario()
     carried = None
     notes: list[str] = []
+    warnings: list[str] = []
     subject = "healthy reference composition"
     assignment = None
     if profile is not None and guilds is not None:
@@ -243,6 +251,8 @@ def person(
             profile = read(profile)
         x0, carried, assignment = guild_abundances(profile, sample, slot=_exposure(scenario))
         subject = sample or profile.sample_names[0]
+        # The sample alone, as analyze judges it: never a neighbour's verdict.
+        warnings = sample_warnings(profile.subset([subject]))[1][0]
         for name, share in assignment.attrs["displaced"].items():
             # a few 16S reads called Salmonella must not forbid a C. difficile scenario
             notes.append(f"The profile's {name} ({share * 100:.2g}% of the bacteria) is kept with the other commensals: "
@@ -278,7 +288,7 @@ def person(
                                                          assignment.attrs.get("lps_potency_gram_positive"))
     positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
     return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, gram_positive_share=positive,
-                  subject=subject, notes=notes)
+                  subject=subject, notes=notes, warnings=warnings)
 
 
 def run_person(
@@ -352,6 +362,7 @@ def simulate(
         start=pd.Series(state0[0], index=STATE),
         subject=start.subject,
         notes=start.notes,
+        warnings=start.warnings,
     )
     if np.isnan(central_pillars).any():
         result.pillars_missing = missing_text(times, simulated_missing(start.virtual, states[0]))
