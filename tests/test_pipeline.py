@@ -202,7 +202,7 @@ def _listed(root):
 
 
 def test_killed_run_resumes_to_the_same_output(tmp_path):
-    files = _cohort_files(tmp_path / "in", 80)
+    files = _cohort_files(tmp_path / "in", 40)
     reference = tmp_path / "reference"
     run([files], reference, jobs=1, chunk_files=2)
 
