@@ -249,3 +249,53 @@ def test_a_reports_other_row_is_the_rest_not_a_genus(tmp_path):
         scores = gutbalance.score(cohort)
     assert not cohort.taxa.index.str.contains("Other").any()
     assert scores.loc["Sample A", "richness"] == 3
+
+
+#: A QIIME 2 species table of stool as Greengenes names it (Moving Pictures'
+#: level-7 shape): the radish and squash of a meal as mitochondria, a plant's
+#: chloroplast, and a true cyanobacterium that stays.
+_ORGANELLE_TABLE = {
+    "k__Bacteria;p__Bacteroidetes;c__Bacteroidia;o__Bacteroidales;f__Bacteroidaceae;g__Bacteroides;s__uniformis":
+        (40.0, 30.0),
+    "k__Bacteria;p__Firmicutes;c__Clostridia;o__Clostridiales;f__Ruminococcaceae;g__Faecalibacterium;s__prausnitzii":
+        (30.0, 40.0),
+    "k__Bacteria;p__Proteobacteria;c__Alphaproteobacteria;o__Rickettsiales;f__mitochondria;g__Raphanus;s__sativus":
+        (10.0, 0.0),
+    "k__Bacteria;p__Proteobacteria;c__Alphaproteobacteria;o__Rickettsiales;f__mitochondria;g__Cucurbita;s__pepo":
+        (5.0, 0.0),
+    "k__Bacteria;p__Cyanobacteria;c__Chloroplast;o__Streptophyta;f__;g__;s__": (5.0, 10.0),
+    "k__Bacteria;p__Cyanobacteria;c__Synechococcophycideae;o__Synechococcales;f__Synechococcaceae;g__Synechococcus;"
+    "s__": (0.0, 10.0),
+    "Unassigned;__;__;__;__;__;__": (10.0, 10.0),
+}
+
+
+def test_chloroplast_and_mitochondria_rows_are_host_or_diet_dna_not_bacteria(tmp_path):
+    # Before 2026-11-29 "Raphanus sativus" and "Cucurbita pepo" were bacterial
+    # species of sample A, counted in its richness and Shannon.
+    path = tmp_path / "level-7.csv"
+    columns = list(_ORGANELLE_TABLE)
+    path.write_text("index," + ",".join(columns) + "\n"
+                    + "".join(f"{s}," + ",".join(str(_ORGANELLE_TABLE[c][i]) for c in columns) + "\n"
+                              for i, s in enumerate("AB")))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        cohort = gutbalance.read(path)
+    names = set(cohort.taxa["name"])
+    assert not names & {"Raphanus", "Raphanus sativus", "Cucurbita", "Cucurbita pepo", "Chloroplast", "Streptophyta"}
+    assert "Synechococcus" in names  # a cyanobacterium is a bacterium
+    # unassigned = the organelles plus the Unassigned row, as a sum of the table's rows says
+    organelle = {s: sum(v[i] for c, v in _ORGANELLE_TABLE.items() if "mitochondria" in c or "Chloroplast" in c)
+                 for i, s in enumerate("AB")}
+    assert cohort.samples.loc["A", "unassigned"] == pytest.approx((organelle["A"] + 10.0) / 100, abs=1e-12)
+    assert cohort.samples.loc["B", "unassigned"] == pytest.approx((organelle["B"] + 10.0) / 100, abs=1e-12)
+    species = cohort.at_rank("species")
+    assert (species.loc["A"] > 0).sum() == 2
+    # A genus table with DADA2's bare SILVA names gives its organelles the same way.
+    genus = tmp_path / "genus.csv"
+    genus.write_text("genus,C\nBacteroides,60\nFaecalibacterium,25\nMitochondria,10\nChloroplast,5\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        bare = gutbalance.read(genus)
+    assert bare.samples.loc["C", "unassigned"] == pytest.approx(0.15, abs=1e-12)
+    assert set(bare.at_rank("genus").columns) == {"g__Bacteroides", "g__Faecalibacterium"}

@@ -80,6 +80,13 @@ UNASSIGNED_NAMES = frozenset(
      # QIIME 1's assign_taxonomy.py -m blast: 'No_blast_hit;Other;Other;...' in summarize_taxa tables
      "no blast hit", "no_blast_hit"}
 )
+#: 16S databases file the host's and the diet's organelles under Bacteria
+#: (Greengenes ``c__Chloroplast``, ``f__mitochondria``; SILVA ``o__Chloroplast``,
+#: ``f__Mitochondria``, with the plant as "genus": ``g__Triticum_aestivum_(bread_wheat)``).
+#: Their reads are not of the bacterial community: QIIME 2's tutorials filter
+#: them out before any diversity (``qiime taxa filter-table --p-exclude
+#: mitochondria,chloroplast``), so a table's rows of them are its unassigned share.
+ORGANELLE_NAMES = frozenset({"chloroplast", "chloroplasts", "mitochondria", "mitochondrion"})
 _PREFIX = re.compile(r"(?:^|[;|,])\s*\"?\s*(?:[a-zA-Z]|D_\d)__")
 _FIRST_PREFIX = re.compile(r"^\s*(?:[a-zA-Z]|D_\d)__\s*")
 # a genus and an epithet; the genus may be an older ICTV phage genus with digits
@@ -103,6 +110,18 @@ def is_unassigned(label: str) -> bool:
     first = re.split(r"[;|]", text, maxsplit=1)[0]
     first = _FIRST_PREFIX.sub("", first).strip()
     return first.lower() in UNASSIGNED_NAMES or (first == "" and bool(_FIRST_PREFIX.match(text)))
+
+
+def is_organelle(lineage: Lineage) -> bool:
+    """Whether a lineage is a 16S database's chloroplast or mitochondria
+    (:data:`ORGANELLE_NAMES` at class, order or family: host or diet DNA).
+
+    >>> is_organelle(parse_lineage("k__Bacteria;p__Cyanobacteria;c__Chloroplast;o__Streptophyta"))
+    True
+    >>> is_organelle(parse_lineage("k__Bacteria;p__Cyanobacteria;c__Cyanobacteriia;o__Synechococcales"))
+    False
+    """
+    return any(node.rank in ("class", "order", "family") and node.name.lower() in ORGANELLE_NAMES for node in lineage)
 
 
 def looks_taxonomic(label: str) -> bool:
@@ -149,10 +168,11 @@ def label_lineage(
     text = label.strip().strip('"').strip()
     if not text:
         raise TaxonomyError("empty taxon name")
-    if is_unassigned(text):
+    if is_unassigned(text) or text.lower() in ORGANELLE_NAMES:
         return None
     if _PREFIX.search(text) or ";" in text or "|" in text:
-        return parse_lineage(text)
+        lineage = parse_lineage(text)
+        return None if is_organelle(lineage) else lineage
     if looks_like_feature_id(text):
         # whatever rank is declared: a hash, a number or a sequence names no taxon
         # kraken-biom's TSV names its rows by NCBI taxid and leaves the names out
