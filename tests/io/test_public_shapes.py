@@ -419,6 +419,18 @@ def test_dada2_sequence_table_alone_says_what_to_give_beside_it(tmp_path):
     assert "seqtab.nochim.csv" in str(info.value)
 
 
+def test_dada2_sequence_table_beside_another_runs_taxonomy_says_the_taxonomy_does_not_name_it(tmp_path):
+    # The seafood study's seqtab.nochim.csv beside its older taxa.csv: the
+    # message said the table had that taxonomy "naming it".
+    (tmp_path / "seqtab.nochim.csv").write_text(DADA2_SEQTAB)
+    other_run = DADA2_TAXA.replace(SEQ_A, SEQ_A[::-1]).replace(SEQ_B, SEQ_B[::-1])
+    (tmp_path / "taxa.csv").write_text(other_run)
+    with pytest.raises(gutbalance.errors.FormatError,
+                       match=r"ASV sequence and the taxonomy given beside it \(.*taxa.csv\) does not name it: "
+                             r"give this table's own taxonomy"):
+        gutbalance.read([tmp_path / "seqtab.nochim.csv", tmp_path / "taxa.csv"])
+
+
 # A rank table row leaves out its missing ranks (it stopped at the first one
 # until 2026-11-28: NCBI lineages of kraken-biom tables leave ranks empty above
 # named ones): tests/io/test_kraken_tables_as_labs_save_them.py fuzzes it.

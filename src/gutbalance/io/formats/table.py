@@ -435,10 +435,13 @@ def _resolve(
         if taxonomy is not None and key in taxonomy.lineages:
             key = taxonomy.lineages[key]
         elif _SEQUENCE.match(key):
-            where = f"the taxonomy given beside it ({', '.join(taxonomy.sources)})" if taxonomy else "no taxonomy"
+            # Given a taxonomy that does not name the sequence, it is most often the
+            # taxonomy of another run (seqtab.nochim.csv beside an older taxa.csv).
+            where = (f"the taxonomy given beside it ({', '.join(taxonomy.sources)}) does not name it: give this "
+                     "table's own taxonomy" if taxonomy else "no taxonomy names it: read the table together with its taxonomy")
             raise FormatError(
-                f"feature {key[:24]}... is an ASV sequence and the table has {where} naming it: read the table "
-                "together with its taxonomy (DADA2's assignTaxonomy table written as CSV, a QIIME 2 taxonomy.qza "
+                f"feature {key[:24]}... is an ASV sequence and {where} "
+                "(DADA2's assignTaxonomy table written as CSV, a QIIME 2 taxonomy.qza "
                 "or taxonomy.tsv), for example gutbalance analyze seqtab.csv taxa.csv",
                 path=path,
                 line=where_line,
