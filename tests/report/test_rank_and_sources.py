@@ -181,7 +181,7 @@ def assert_same_contribution_tables(a: Path, b: Path) -> int:
             assert rows[0] == ["Microbe", "Effect on the score", "Why (trait)", "Source"]
             for row, other in zip(rows, theirs[caption], strict=True):
                 assert row == other, (page.name, caption)
-                assert row[3], (page.name, caption, row)  # no empty Source cell
+                assert row[3] and row[3] != "none recorded", (page.name, caption, row)  # every effect has its source
                 compared += len(row)
     return compared
 
@@ -288,3 +288,23 @@ def test_a_table_that_names_no_profiler_is_called_so_and_given_none(tmp_path):
     for text in (sample, cohort, table, (out / "scores.json").read_text(encoding="utf-8")):
         assert "unnamed profiler" not in text
         assert "this sample is unknown" not in text
+
+
+def test_a_taxon_whose_column_key_holds_its_parents_cites_its_source_with_and_without_the_profiles(tmp_path):
+    # A real wastewater Kraken 2 report: Sorangium cellulosum, under a genus
+    # the lineage table does not know, is a butyrate producer by Vital et al.
+    # 2014; its column key holds its parents, scores.json names it by its
+    # feature id, and the page rendered with the profiles said "none recorded".
+    order = "k__Bacteria;p__Proteobacteria;c__Deltaproteobacteria;o__Myxococcales;f__Polyangiaceae"
+    rows = {f"{order};g__Sorangium;s__Sorangium cellulosum": 30.0,
+            **{lineage.replace("|", ";"): 70.0 * share / 100 for lineage, share in SMALL_COMMUNITY.items()}}
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "profile.tsv").write_text(
+        "#OTU ID\tww\n" + "".join(f"{lineage}\t{value!r}\n" for lineage, value in rows.items()))
+    _run(["analyze", str(tmp_path / "in" / "profile.tsv"), "-o", str(tmp_path / "out")])
+    cells = [row for rows_ in contribution_tables(_page(tmp_path / "out", "ww")).values() for row in rows_[1:]
+             if row[0] == "Sorangium cellulosum"]
+    assert cells, "Sorangium cellulosum is not listed"
+    assert all("10.1128/mBio.00889-14" in row[3] for row in cells if "butyrate" in row[2]), cells
+    copy = _without_profiles(tmp_path / "out", tmp_path)
+    assert assert_same_contribution_tables(tmp_path / "out", copy) > 50

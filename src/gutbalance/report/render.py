@@ -21,12 +21,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .._version import __version__
-from ..cohort import Cohort
+from ..cohort import Cohort, feature_id, feature_ids
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
 from ..pillars import component_traits, reach_floor
@@ -220,15 +221,24 @@ def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None) -> TraitCalls:
+def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None, sample: str | None = None) -> TraitCalls:
     """The knowledge base's calls for every taxon a sample's contribution
     lists name, resolved on the cohort's lineages as scoring resolved them.
 
+    The lists name each taxon by its feature id (``s__Sorangium
+    cellulosum``), not its column key, which for a taxon the lineage table
+    does not fix holds its parents
+    (``o__Myxococcales|f__Polyangiaceae|g__Sorangium|s__Sorangium
+    cellulosum``): the calls are those of the column of that id that
+    ``sample`` holds (a sample holds one column of each id), keyed by the id.
+
     Without the cohort (``gutbalance report`` of a folder without
     ``cohort.h5ad``) each taxon's lineage is rebuilt from its id alone
-    (:func:`lineages_of_ids`): the id is the cohort's column key, which is a
-    function of the resolved lineage, so the calls, and the Source cells,
-    are those of the page ``analyze`` rendered with the profiles."""
+    (:func:`lineages_of_ids`): for a taxon the lineage table knows or its
+    name places, that is the lineage scoring used, so the calls and the
+    Source cells are those of the page ``analyze`` rendered; for one whose
+    parents came from its input, the id keeps only its name, and the calls
+    are what the knowledge base says of that name."""
     ids = {
         str(e.get("id", ""))
         for value in contributions.values() if isinstance(value, (list, tuple))
@@ -238,8 +248,17 @@ def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None) 
         return {}
     if cohort is None:
         return trait_sources(lineages_of_ids(sorted(ids)), list(TRAITS))
-    present = [i for i in cohort.taxa.index if i in ids]
-    return trait_sources(cohort.taxa.loc[present], list(TRAITS)) if present else {}
+    keys = cohort.taxa.index
+    wanted = np.isin(feature_ids(keys), sorted(ids))
+    if sample is not None and sample in cohort.samples.index:
+        row = cohort.X[cohort.samples.index.get_loc(sample)].tocsr()
+        held = np.zeros(len(keys), dtype=bool)
+        held[row.indices[row.data > 0]] = True
+        wanted &= held
+    if not wanted.any():
+        return {}
+    calls = trait_sources(cohort.taxa.iloc[np.flatnonzero(wanted)], list(TRAITS))
+    return {feature_id(key): found for key, found in calls.items()}
 
 
 def lineages_of_ids(ids: Sequence[str]) -> pd.DataFrame:
@@ -561,7 +580,7 @@ def render_sample_report(
     not_comparable = statistics.not_comparable
     if not_comparable:
         sample_warnings.append(not_comparable[0].upper() + not_comparable[1:])
-    calls = listed_trait_calls(contrib, cohort)
+    calls = listed_trait_calls(contrib, cohort, sample)
     rank = diversity_rank_of(scores, sample)
     cards = [
         score_card(position, sample=sample, contributions=contrib.get(position.key),
