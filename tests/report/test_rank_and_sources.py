@@ -181,7 +181,8 @@ def assert_same_contribution_tables(a: Path, b: Path) -> int:
             assert rows[0] == ["Microbe", "Effect on the score", "Why (trait)", "Source"]
             for row, other in zip(rows, theirs[caption], strict=True):
                 assert row == other, (page.name, caption)
-                assert row[3] and row[3] != "none recorded", (page.name, caption, row)  # every effect has its source
+                assert row[3], (page.name, caption, row)  # no empty Source cell
+                assert row[3] != "none recorded", (page.name, caption, row)  # every effect has its source
                 compared += len(row)
     return compared
 
