@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..taxonomy import RANKS, lineage_string
-from ..taxonomy.placement import lineage_table, name_anchor
+from ..taxonomy.placement import kept_under_its_input_species, lineage_table, name_anchor
 from .model import Lineage
 
 _TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "parent", "taxid", *RANKS]
@@ -22,17 +22,14 @@ _TAXA_COLUMNS = ["rank", "name", "original", "unclassified", "lineage", "parent"
 def _is_anchored(lineage: Lineage, depth: int, parents: dict[str, str]) -> bool:
     """Whether the ancestors of ``lineage[depth]`` are fixed whoever reports
     it: the lineage table knows it, or its name places it (``s__Bacteroides
-    novelspecies``) and the input does not file it elsewhere.  A strain the
-    input files under a species keeps that species (:func:`gutbalance.taxonomy.placement.resolve_lineage`:
-    NCBI keeps old names for strains), and two inputs built on NCBI
-    taxonomies of different years file "Mycoplasma mobile 163K" under
-    Mycoplasma and Mesomycoplasma: its parents are part of its column."""
+    novelspecies``) and its input does not keep it under a species of its own
+    (:func:`~gutbalance.taxonomy.placement.kept_under_its_input_species`: two
+    inputs built on NCBI taxonomies of different years file "Mycoplasma
+    mobile 163K" under Mycoplasma and Mesomycoplasma)."""
     node = lineage[depth]
     if node.id in parents:
         return True
-    if node.rank == "strain" and depth > 0 and lineage[depth - 1].rank == "species":
-        return False
-    return bool(name_anchor(node))
+    return not kept_under_its_input_species(lineage, depth) and bool(name_anchor(node))
 
 
 #: Joins the ids of a column key (:func:`column_key`).

@@ -27,7 +27,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .._version import __version__
-from ..cohort import Cohort, feature_id, feature_ids
+from ..cohort import Cohort, feature_id
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
 from ..pillars import component_traits, reach_floor
@@ -248,16 +248,18 @@ def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None, 
         return {}
     if cohort is None:
         return trait_sources(lineages_of_ids(sorted(ids)), list(TRAITS))
-    keys = cohort.taxa.index
-    wanted = np.isin(feature_ids(keys), sorted(ids))
+    columns: np.ndarray
     if sample is not None and sample in cohort.samples.index:
-        row = cohort.X[cohort.samples.index.get_loc(sample)].tocsr()
-        held = np.zeros(len(keys), dtype=bool)
-        held[row.indices[row.data > 0]] = True
-        wanted &= held
-    if not wanted.any():
+        # Only the sample's own columns: one page, not the whole cohort's taxa.
+        row = cohort.X[cohort.samples.index.get_loc(sample)]
+        columns = row.indices[row.data > 0]
+    else:
+        columns = np.arange(cohort.n_taxa)
+    keys = cohort.taxa.index[columns]
+    chosen = [column for column, key in zip(columns.tolist(), keys, strict=True) if feature_id(key) in ids]
+    if not chosen:
         return {}
-    calls = trait_sources(cohort.taxa.iloc[np.flatnonzero(wanted)], list(TRAITS))
+    calls = trait_sources(cohort.taxa.iloc[chosen], list(TRAITS))
     return {feature_id(key): found for key, found in calls.items()}
 
 

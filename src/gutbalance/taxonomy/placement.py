@@ -182,6 +182,16 @@ def named_above_genus(word: str) -> bool:
     return any(taxon(rank, word).id in known for rank in RANKS[: RANK_INDEX["genus"]])
 
 
+def kept_under_its_input_species(lineage: Lineage, depth: int) -> bool:
+    """Whether ``lineage[depth]`` is a strain its input files under a species,
+    where it stays whatever its name says: NCBI (so Kraken 2) keeps old names
+    for strains, "[Clostridium] saccharolyticum WM1" under Lacrimispora
+    saccharolytica, whose first two words name another species of the table.
+    Its parents are then its input's (:func:`resolve_lineage`), and part of
+    its column (:func:`gutbalance.cohort.column_key`)."""
+    return lineage[depth].rank == "strain" and depth > 0 and lineage[depth - 1].rank == "species"
+
+
 def resolve_lineage(lineage: Lineage) -> Lineage:
     """The lineage a taxon gets in every cohort.
 
@@ -203,11 +213,7 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
         if node.id in parents:
             head = table_lineage(node.id)
         else:
-            if node.rank == "strain" and i > 0 and lineage[i - 1].rank == "species":
-                # A strain the input files under its species stays there: NCBI (so
-                # Kraken 2) keeps old names for strains, "[Clostridium] saccharolyticum
-                # WM1" under Lacrimispora saccharolytica, whose first two words name
-                # another species of the table.
+            if kept_under_its_input_species(lineage, i):
                 continue
             anchor = name_anchor(node)
             if not anchor:
