@@ -168,6 +168,29 @@ def test_recovery_can_stay_incomplete_and_the_ensemble_says_how_likely():
     assert untouched.recovery["probability"] == 0
 
 
+@pytest.mark.parametrize("dose", ["bifidobacterium:dose=2:days={a}-{b}", "fmt:days={a}-{b}"])
+def test_a_dose_on_day_0_is_read_like_the_same_dose_a_day_later(dose):
+    # fault: fold changes were taken from day 0's row, the state after a day-0 dose, so once the dose
+    # washed out the person's own bifidobacteria read as lost for good (homeostasis 56 against 62 at
+    # day 90, every guild back at its measured value) and an FMT on day 0 lowered training and homeostasis
+    cohort = gutbalance.read(EXAMPLES[0])
+    measured = score(cohort).loc[cohort.sample_names[0], PILLARS].to_numpy(dtype=float)
+    day0 = simulate(cohort, Scenario(days=61, probiotics=[parse_probiotic(dose.format(a=0, b=1))]))
+    day1 = simulate(cohort, Scenario(days=61, probiotics=[parse_probiotic(dose.format(a=1, b=2))]))
+    now, later = day0.pillars.set_index("time"), day1.pillars.set_index("time")
+    for t in (0.0, 1.0, 30.0, 60.0):
+        np.testing.assert_allclose(now.loc[t, PILLARS], later.loc[t + 1, PILLARS], rtol=0, atol=0.5, err_msg=str(t))
+    np.testing.assert_allclose(now.loc[60.0, PILLARS], measured, rtol=0, atol=0.5)
+    np.testing.assert_allclose(later.loc[0.0, PILLARS], measured, rtol=0, atol=1e-9)
+
+
+def test_recovery_after_a_dose_on_day_0_is_judged_against_the_measured_gut():
+    cohort = gutbalance.read(EXAMPLES[0])
+    dosed = simulate(cohort, Scenario(days=90, probiotics=[parse_probiotic("bifidobacterium:dose=2:days=0-3")]),
+                     draws=8, seed=1)
+    assert dosed.recovery["probability"] == 0
+
+
 def test_fibre_does_not_wipe_out_the_facultative_guild_or_multiply_producers(shared_data):
     # fault: fibre +30 % drives Enterobacteriaceae extinct; Subj004 producers x31
     for start in (None, kefir(shared_data, "Subj004_time1"), kefir(shared_data, "Subj007_time1")):

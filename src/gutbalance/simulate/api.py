@@ -18,6 +18,7 @@ from ..scores import sample_warnings
 from .glv import Course, stein2013, stein2013_initial_condition, stein2013_initial_conditions
 from .gut_immune import (
     ANTIBIOTICS,
+    GRAM_POSITIVE_SHARE,
     GUILDS,
     HOST,
     MICROBES,
@@ -205,6 +206,23 @@ def _pulses(scenario: Scenario, params: GutImmuneParameters) -> list[Pulse]:
     return pulses
 
 
+def before_day0_doses(states: np.ndarray, state0: np.ndarray, pulses: list[Pulse]) -> np.ndarray:
+    """The microbes ``(n, 7)`` of the measured state: day 0's row of ``states``
+    (``(n, times, 20)``) with every guild dosed on day 0 taken from ``state0``
+    (``(n, 20)``), the state before the dose.
+
+    The other guilds keep day 0's row, not ``state0``: a row at its own start
+    scores as the measured profile exactly (:meth:`~.pillars.VirtualProfiles.matrix`).
+    """
+    start = np.array(states[:, 0, :N_MIC], dtype=np.float64)
+    dosed = np.zeros(N_MIC, dtype=bool)
+    for p in pulses:
+        if p.time == 0.0:
+            dosed |= np.any(np.reshape(np.asarray(p.amount, dtype=np.float64), (-1, N_MIC)) > 0, axis=0)
+    start[:, dosed] = np.asarray(state0, dtype=np.float64)[:, :N_MIC][:, dosed]
+    return start
+
+
 def _courses(scenario: Scenario) -> list[Course]:
     default_signal = lookup("course_signal", "antibiotic")[0]
     courses = []
@@ -282,8 +300,11 @@ def person(
     pathogen = _pathogen_name(scenario, carried)
     virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
                               assignment, pathogen)
+    dosed_on_day0 = any(c.start == 0 for c in scenario.probiotics) or any(e.day == 0 for e in scenario.pathogens)
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
-                 "by its guild's simulated change (day 0 = the measured profile).")
+                 "by its guild's simulated change from the measured profile "
+                 + ("(day 0 already holds the dose given on day 0, as trajectory.tsv does; recovery is judged "
+                    "against the measured profile)." if dosed_on_day0 else "(day 0 = the measured profile)."))
     potency = (None, None) if assignment is None else (assignment.attrs.get("lps_potency_gram_negative"),
                                                          assignment.attrs.get("lps_potency_gram_positive"))
     positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
@@ -353,7 +374,9 @@ def simulate(
     start = person(profile, scenario, sample=sample, guilds=guilds)
     central = load_parameters(1, pathogen=start.pathogen)
     times, states, state0 = run_person(start, central, scenario, atol=atol)
-    central_pillars = simulated_pillars(start.virtual, states[0])
+    doses = _pulses(scenario, central)
+    measured = before_day0_doses(states, state0, doses)
+    central_pillars = simulated_pillars(start.virtual, states[0], measured[0])
     result = SimulationResult(
         model="gut-immune",
         trajectory=_frame(times, states[0], STATE),
@@ -365,33 +388,39 @@ def simulate(
         warnings=start.warnings,
     )
     if np.isnan(central_pillars).any():
-        result.pillars_missing = missing_text(times, simulated_missing(start.virtual, states[0]))
+        result.pillars_missing = missing_text(times, simulated_missing(start.virtual, states[0], measured[0]))
     if draws:
         if draws < 2:
             raise SimulationError("an ensemble needs at least 2 draws")
         params = load_parameters(draws, pathogen=start.pathogen, rng=np.random.default_rng(seed))
-        _, ens, _ = run_person(start, params, scenario, atol=atol, out_dtype=np.float32)
-        ens_scores = simulated_pillars(start.virtual, ens)
+        _, ens, ens0 = run_person(start, params, scenario, atol=atol, out_dtype=np.float32)
+        ens_start = before_day0_doses(ens, ens0, _pulses(scenario, params))
+        ens_scores = simulated_pillars(start.virtual, ens, ens_start)
         result.bands = _bands(times, ens, STATE)
         result.pillar_bands = _bands(times, ens_scores, PILLARS)
         result.draws = draws
         # No recovery where a draw's first or last day has no pillars to compare (NaN would read "recovered").
-        if not np.isnan(ens_scores[:, [0, -1], :]).any():
-            result.recovery = recovery(ens_scores)
+        # Recovered means back to the measured gut, not to the gut just after a dose given on day 0.
+        share0 = ens[:, 0, STATE.index(GRAM_POSITIVE_SHARE)].astype(np.float64)
+        baseline = start.virtual.scores(ens_start, ens_start, share0, share0)
+        if not (np.isnan(baseline).any() or np.isnan(ens_scores[:, -1, :]).any()):
+            result.recovery = recovery(ens_scores, baseline)
     return result
 
 
-def recovery(scores: np.ndarray) -> dict:
+def recovery(scores: np.ndarray, baseline: np.ndarray | None = None) -> dict:
     """Share of ensemble draws (``scores``: draws x times x pillars) not recovered on the last day.
 
-    A pillar has not recovered when on the last day it is below its day-0
-    value by more than its smallest real difference in the shipped healthy
-    reference (the change re-sequencing the same sample can make;
-    :mod:`gutbalance.reference`); a draw has not recovered when any pillar has not.
+    A pillar has not recovered when on the last day it is below its measured
+    day-0 value (``baseline``, draws x pillars: the pillars before any dose
+    given on day 0; default day 0's row) by more than its smallest real
+    difference in the shipped healthy reference (the change re-sequencing the
+    same sample can make; :mod:`gutbalance.reference`); a draw has not
+    recovered when any pillar has not.
     """
     variation = load_reference().variation
     srd = np.array([float(variation[name].smallest_real_difference) for name in PILLARS])
-    lost = scores[:, -1, :] < scores[:, 0, :] - srd
+    lost = scores[:, -1, :] < (scores[:, 0, :] if baseline is None else baseline) - srd
     return {
         "probability": float(np.mean(lost.any(axis=1))),
         "per_pillar": {name: float(np.mean(lost[:, k])) for k, name in enumerate(PILLARS)},

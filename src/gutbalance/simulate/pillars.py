@@ -272,20 +272,27 @@ class VirtualProfiles:
         return out.reshape(*lead, len(PILLARS))
 
 
-def simulated_missing(virtual: VirtualProfiles, states: np.ndarray) -> list[str]:
+def simulated_missing(virtual: VirtualProfiles, states: np.ndarray, start: np.ndarray | None = None) -> list[str]:
     """Per day of ``states`` (``(times, 20)``, day 0 first), why its pillars are
-    missing, as :func:`gutbalance.pillars.pillar_scores` says it ("" where scored)."""
+    missing, as :func:`gutbalance.pillars.pillar_scores` says it ("" where scored).
+    ``start`` (``(7,)``): the microbes before any dose of day 0 (:func:`simulated_pillars`)."""
     s = np.asarray(states, dtype=np.float64)
     share = s[:, STATE.index(GRAM_POSITIVE_SHARE)]
-    start = np.broadcast_to(s[:1, :N_MIC], (len(s), N_MIC))
+    start = np.broadcast_to(s[:1, :N_MIC] if start is None else np.asarray(start, dtype=np.float64), (len(s), N_MIC))
     cohort = virtual.cohort(s[:, :N_MIC], start, [f"virtual {i}" for i in range(len(s))], share,
                             np.broadcast_to(share[:1], share.shape))
     missing = _pillars.pillar_scores(cohort, contributions=False).missing
     return [] if missing is None else [str(v) for v in missing]
 
 
-def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarray:
+def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
     """The five pillars ``(..., times, 5)`` of simulated states ``(..., times, 20)`` (day 0 first).
+
+    ``start`` (``(..., 7)``) holds the microbes the fold changes are taken from:
+    the measured state before any dose given on day 0.  Day 0's row of
+    ``states`` is the state *after* such a dose (:func:`~.integrate.integrate_log`),
+    and a fold change from it would read the person's own microbes as lost for
+    good once the dose washes out.  Default: day 0's row (no dose on day 0).
 
     The composition part is :meth:`VirtualProfiles.scores`.  The barrier pillar
     is a product of factors that each threaten or support the lining; the
@@ -297,7 +304,8 @@ def simulated_pillars(virtual: VirtualProfiles, states: np.ndarray) -> np.ndarra
     """
     s = np.asarray(states, dtype=np.float64)
     share = s[..., STATE.index(GRAM_POSITIVE_SHARE)]
-    scores = virtual.scores(s[..., :N_MIC], s[..., :1, :N_MIC], share, share[..., :1])
+    x0 = s[..., :1, :N_MIC] if start is None else np.asarray(start, dtype=np.float64)[..., None, :]
+    scores = virtual.scores(s[..., :N_MIC], x0, share, share[..., :1])
     lining = np.ones(s.shape[:-1])
     for name in ("barrier", "mucus"):
         v = s[..., STATE.index(name)]
