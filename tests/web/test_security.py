@@ -332,6 +332,22 @@ def test_the_data_folder_is_created_private(tmp_path):
     assert (tmp_path / "new" / "data" / "secret_key").stat().st_mode & 0o777 == 0o600
 
 
+
+def test_the_database_is_private_in_a_folder_made_beforehand(tmp_path):
+    # fault: a data folder the clinic made in advance (0755) kept the SQLite
+    # database and its write-ahead log readable by every user of the machine
+    folder = tmp_path / "srv" / "gutbalance"
+    folder.mkdir(parents=True)
+    folder.chmod(0o755)
+    settings = load_settings(data_dir=folder, **CHEAP_HASHING)
+    with TestClient(create_app(settings)) as client:
+        response = upload(client, register(client, "alice"), single_profile())
+        assert response.status_code in (201, 202), response.text
+        files = {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()}
+    assert files["gutbalance.sqlite3"] == 0o600
+    assert all(mode & 0o077 == 0 for mode in files.values()), files
+
+
 # --- item 3: sessions that end ---------------------------------------------------
 
 

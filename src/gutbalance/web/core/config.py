@@ -8,6 +8,7 @@ in the data folder (mode 0600) so tokens survive a restart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import time
@@ -193,16 +194,31 @@ def load_settings(**overrides: object) -> Settings:
     values["data_dir"] = Path(values["data_dir"]).expanduser()
     settings = replace(base, **values)
     # Private when we create it (0700): the SQLite database in it holds every
-    # user's uploads, password hashes and sessions, and SQLite creates its
-    # files readable by all (0644 under the usual umask).  A folder that
-    # already exists is left as its owner set it.
+    # user's uploads, password hashes and sessions.  A folder that already
+    # exists is left as its owner set it, so the database file is made
+    # private itself (below).
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not settings.database_url:
-        settings = replace(settings, database_url=f"sqlite:///{settings.data_dir / 'gutbalance.sqlite3'}")
+        database = settings.data_dir / "gutbalance.sqlite3"
+        _create_private(database)
+        settings = replace(settings, database_url=f"sqlite:///{database}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_stored_secret(settings.data_dir))
     bytes.fromhex(settings.secret_key)  # fail at start-up, not at the first login
     return settings
+
+
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600), unless it exists.
+
+    SQLite would create the database readable by all (0644 under the usual
+    umask), and it gives its write-ahead log and shared-memory files the
+    database file's permissions: an empty file is a new database to it, so
+    creating it 0600 first keeps all three private, whatever the folder's
+    permissions.
+    """
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _stored_secret(data_dir: Path) -> str:
