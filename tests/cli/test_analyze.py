@@ -1,6 +1,9 @@
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -83,6 +86,28 @@ def test_bad_files_are_listed_and_good_ones_scored(tmp_path):
     errors = problems[problems.severity == "error"]
     assert sorted(errors.file.map(lambda f: f.rsplit("/", 1)[-1])) == ["binary.bin", "empty.txt", "truncated.txt"]
     assert errors.message.str.len().min() > 10
+
+
+def test_a_pipe_and_a_name_of_megabytes_are_problems_and_the_good_file_is_scored(tmp_path):
+    # faults: a 50 MB taxon name asked for 58 GiB when the cohort was built and lost every
+    # file of the run; a shell's <(cat FILE) crashed the run (not seekable); a named pipe,
+    # peeked at and then opened again, waited for a writer for good
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "good.txt")
+    long_name = "k__Bacteria|p__Bacillota|s__" + "A" * 20_000
+    write_metaphlan(folder / "long.txt", {**SMALL_COMMUNITY, long_name: 1.0})
+    os.mkfifo(folder / "pipe.txt")
+    os.mkfifo(tmp_path / "named.txt")
+    done = subprocess.run([sys.executable, "-m", "gutbalance", "analyze", folder, tmp_path / "named.txt",
+                           "-o", tmp_path / "out", "--reports", "none"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert list(read_scores(tmp_path / "out" / "scores.tsv").index) == ["good"]
+    problems = pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t").set_index("file")["message"]
+    problems.index = problems.index.map(lambda f: f.rsplit("/", 1)[-1])
+    assert "a taxon of 20,000 characters" in problems["long.txt"]
+    assert "pipe" in problems["pipe.txt"]
+    assert "pipe" in problems["named.txt"]
 
 
 def test_problems_name_the_file_once_then_line_and_field(tmp_path):

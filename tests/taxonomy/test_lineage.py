@@ -175,3 +175,10 @@ def test_a_kingdom_without_a_domain_before_it_is_still_the_domain():
     assert [t.id for t in parse_lineage("k__Bacteria; p__Firmicutes")] == ["k__Bacteria", "p__Bacillota"]
     with pytest.raises(TaxonomyError, match="out of order"):
         parse_lineage("k__Bacteria;d__Bacteria;p__Firmicutes")
+
+
+def test_a_lineage_of_megabytes_is_refused_before_it_is_parsed():
+    # a parent name of megabytes inside a lineage string: a broken file, not a taxon
+    with pytest.raises(TaxonomyError, match="a lineage of 80,039 characters"):
+        parse_lineage("k__Bacteria|p__" + "A" * 80_000 + "|s__Bacteroides fragilis")
+    assert parse_lineage("k__Bacteria|g__" + "A" * 9_000)[-1].name == "A" * 9_000

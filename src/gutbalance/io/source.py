@@ -11,6 +11,7 @@ import lzma
 import math
 import os
 import re
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -170,7 +171,15 @@ def read_bytes(path: str | os.PathLike[str], *, limits: InputLimits | None = Non
     path = Path(path)
     limits = limits or default_limits()
     try:
-        size = path.stat().st_size
+        status = path.stat()
+        if stat.S_ISDIR(status.st_mode):
+            raise IsADirectoryError(path)
+        if not stat.S_ISREG(status.st_mode):
+            # A pipe (a shell's <(zcat ...)) cannot be read again, nor sought back to its start after
+            # its first bytes are sniffed; a named one that is opened twice waits for a writer for good.
+            raise FormatError("is a pipe, socket or device, not a file: save its content to a file and give that",
+                              path=path)
+        size = status.st_size
         if size > limits.max_bytes:
             raise SizeLimitError(f"file is {size:,} bytes, over the limit of {limits.max_bytes:,}", path=path)
         with path.open("rb") as fh:

@@ -375,6 +375,9 @@ def taxonomy_file_kind(path: Path) -> str | None:
 
     Only peeks (the zip directory and metadata.yaml, or the first line); any
     problem means "not a taxonomy file", and the normal reader reports it."""
+    if not path.is_file():
+        # a named pipe would block here for a writer, and the peek would eat its content
+        return None
     try:
         with path.open("rb") as fh:
             head = fh.read(4096)

@@ -59,6 +59,12 @@ def _split(text: str) -> list[str]:
     return [text]
 
 
+#: Longest lineage text parsed (characters): eight ranks of the longest names
+#: :data:`gutbalance.io.limits.MAX_NAME_CHARACTERS` allows (a leaf of taxonomy,
+#: which gutbalance.io imports, so the figure is written here).
+MAX_LINEAGE_CHARACTERS = 8 * 10_000
+
+
 @lru_cache(maxsize=1 << 18)
 def parse_lineage(text: str) -> tuple[Taxon, ...]:
     """Parse a lineage written the MetaPhlAn (``k__A|p__B``), Greengenes
@@ -83,6 +89,9 @@ def parse_lineage(text: str) -> tuple[Taxon, ...]:
     >>> [t.id for t in parse_lineage("d__Bacteria;k__Bacillati;p__Bacillota;g__Faecalibacterium")]
     ['k__Bacteria', 'p__Bacillota', 'g__Faecalibacterium']
     """
+    if len(text) > MAX_LINEAGE_CHARACTERS:
+        raise TaxonomyError(f"a lineage of {len(text):,} characters ({text[:40]!r}...), over the limit of "
+                            f"{MAX_LINEAGE_CHARACTERS:,}: the file looks broken")
     parts = [p.strip() for p in _split(text.strip().strip('"'))]
     parts = [p for p in parts if p]
     if not parts:

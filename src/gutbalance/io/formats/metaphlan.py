@@ -599,6 +599,8 @@ def plain_bytes(path: Path, limits: InputLimits) -> bytes | None:
     if limits.max_lines is not None or (limits.max_samples is not None and limits.max_samples < 1):
         return None
     cap = min(limits.max_bytes, limits.max_expanded_bytes)
+    if not os.path.isfile(path):
+        return None  # a named pipe would block here for a writer, and this read would eat its content
     try:
         with open(path, "rb") as fh:
             if os.fstat(fh.fileno()).st_size > cap:
