@@ -418,3 +418,15 @@ def test_a_clade_rounded_past_100_reads_back(tmp_path):
     )
     with pytest.raises(FormatError, match="above 100"):
         read(src(METAPHLAN4_CAMI.replace("Bacteria\t100.0\n", "Bacteria\t100.01\n", 1)))
+
+
+def test_a_row_written_twice_is_refused_with_both_lines():
+    # fault: a repeated row was summed in silently (a real mOTUs CAMI profile with its E. coli
+    # row repeated: immune_support 53.85 -> 50.07); one path under two taxids is still summed
+    row = MOTUS.splitlines()[-1]
+    with pytest.raises(FormatError, match=r"line 20, field 'TAXPATHSN'.*'Bacteroides uniformis' repeats line 19"):
+        read(src(MOTUS + row + "\n"))
+    (profile,) = read(src(MOTUS + row.replace("820\t", "821\t", 1) + "\n"))
+    uniformis = [a for lineage, a in zip(profile.lineages, profile.abundance, strict=True)
+                 if lineage[-1].name == "Bacteroides uniformis"]
+    assert uniformis == [pytest.approx(0.5)]

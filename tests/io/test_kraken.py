@@ -707,3 +707,11 @@ def test_a_krakenuniq_report_is_refused_naming_line_and_field(tmp_path, edit, li
     with pytest.raises(FormatError) as err:
         gutbalance.read(path)
     assert (err.value.line, err.value.field) == (line, field)
+
+
+def test_a_bracken_row_written_twice_is_refused_with_both_lines():
+    # fault: a repeated row was summed in silently and the scores moved (Bracken's sample table with
+    # its Bacillus cereus row repeated: immune_support 37.67 -> 36.67)
+    repeated = BRACKEN_TABLE + BRACKEN_TABLE.splitlines()[2] + "\n"
+    with pytest.raises(FormatError, match=r"line 5, field 'taxonomy_id'.*'Roseburia intestinalis' repeats line 3"):
+        read_table(src(repeated, "S3.bracken"))

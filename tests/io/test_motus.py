@@ -127,3 +127,15 @@ def test_round_trip_through_other_formats_keeps_an_unplaceable_species(tmp_path,
         for key in before.columns[before.iloc[0] > 0]:
             assert after.loc["S1", key] == pytest.approx(before.loc["S1", key], abs=1e-12)
     assert cohort.at_rank("genus").loc["S1", "g__Halobacterium"] == pytest.approx(9 / 109)
+
+
+def test_a_cluster_written_twice_is_refused_and_two_clusters_of_one_name_are_summed(tmp_path):
+    # fault: a repeated line was summed in silently, and the scores moved
+    path = tmp_path / "S1.motus"
+    path.write_text(_text([*ROWS, ROWS[1]]))
+    with pytest.raises(FormatError, match=r"line 12.*'Ruminococcus bromii \[ref_mOTU_v3_00853\]' repeats line 5"):
+        gutbalance.io.read_profiles(path)
+    path.write_text(_text())
+    (profile,) = gutbalance.io.read_profiles(path)
+    copri = [a for lineage, a in zip(profile.lineages, profile.abundance, strict=True) if "copri" in lineage[-1].name]
+    assert copri == [pytest.approx(36 / 100)]

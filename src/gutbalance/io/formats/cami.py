@@ -29,7 +29,8 @@ How a profile is built:
   rows below it, which must add up to its percentage.  Names are kept as
   written (mOTUs' ``Firmicutes bacterium CAG:110 [meta_mOTU_v3_12345]``,
   ``unassigned``); normalising them is the taxonomy module's job.
-* Abundance = percentage / 100.  Rows repeating a lineage are summed.
+* Abundance = percentage / 100.  Rows repeating a lineage under another taxid are
+  summed; a row repeating another's taxid, rank and lineage is refused (a line written twice).
 * Unassigned = 100 % minus the sum at the top rank present (superkingdom in
   every real profile), floored at 0.
 * ``@SampleID: unnamed sample`` (mOTUs' default), ``Metaphlan_Analysis``
@@ -110,8 +111,10 @@ class _Block:
     ncols: int = 0
     ranks: tuple[str, ...] = DEFAULT_RANKS
     standard: tuple[str | None, ...] = ()
-    #: rows by their TAXPATHSN: [lineage, fraction, taxid]; equal paths are summed
+    #: rows by their TAXPATHSN: [lineage, fraction, taxid]; equal paths (under two taxids) are summed
     taxa: dict[str, list] = field(default_factory=dict)
+    #: the line of each (TAXID, RANK, TAXPATHSN) read so far: a second one is a repeated line
+    row_lines: dict[tuple[str, str, str], int] = field(default_factory=dict)
     rank_totals: dict[int, float] = field(default_factory=dict)
     rows: int = 0
     #: percentages of the rows under each TAXPATHSN prefix, one rank down
@@ -183,6 +186,13 @@ def _add_row(block: _Block, line: str, path: Path, lineno: int) -> None:
             line=lineno,
             field="TAXPATHSN",
         )
+    # The same taxon twice (taxid, rank and path) is a line written twice, not two taxa:
+    # summing it changed the scores silently (mOTUs ERR479131 with its E. coli row
+    # repeated: immune_support 53.85 -> 50.07).  One path under two taxids is still summed.
+    row_key = (fields[col["TAXID"]].strip(), rank, fields[col["TAXPATHSN"]])
+    if (first := block.row_lines.setdefault(row_key, lineno)) != lineno:
+        raise FormatError(f"the taxon {names[-1].strip()!r} repeats line {first}", path=path, line=lineno,
+                          field="TAXPATHSN")
     block.rows += 1
     parent_key = "|".join(names[:position])
     block.below[parent_key] = block.below.get(parent_key, 0.0) + value

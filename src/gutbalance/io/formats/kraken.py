@@ -499,6 +499,7 @@ def read_table(source: Source) -> list[SampleProfile]:
     reads: list[float] = []
     taxids: list[str] = []
     level: tuple[str, int] | None = None
+    seen: dict[str, int] = {}
     for lineno, ln in enumerate(lines[header_line + 1 :], start=header_line + 2):
         if not ln.strip():
             continue
@@ -526,6 +527,10 @@ def read_table(source: Source) -> list[SampleProfile]:
                 field="taxonomy_lvl",
             )
         rank = _level_rank(code, path, lineno)
+        # A taxon listed twice is a line written twice: summing it changed the scores silently.
+        if (first := seen.setdefault(taxid or name, lineno)) != lineno:
+            raise FormatError(f"the taxon {name!r} repeats line {first}", path=path, line=lineno,
+                              field="taxonomy_id" if taxid else "name")
         for col in (3, 4, 6):
             _number(fields[col], path, lineno, _BRACKEN_COLUMNS[col])
         new_est = _number(fields[5], path, lineno, "new_est_reads")

@@ -24,7 +24,8 @@ How a profile is built:
   genus its binomial names, as ``s__Genus_species`` does in other formats); ``X species incertae
   sedis`` (mOTUs' name for a cluster below X that has no species) becomes the
   placeholder ``X unclassified``; ``unassigned`` (``-1`` in mOTUs 2) is the
-  unassigned share.  Clusters with the same name are summed.
+  unassigned share.  Clusters with the same name are summed; a row repeating
+  another's whole name (its cluster id too) is refused (a line written twice).
 * Values are read counts when ``calc_motu`` was given ``-c``, else relative
   abundances (each sample adds up to 1 with the unassigned row); without the
   comment, decided from the totals as for any feature table.
@@ -113,6 +114,7 @@ def read(source: Source) -> list[SampleProfile]:
         kind = "counts" if re.search(r"\bcalc_motu\b[^|]*\s-c\b", flags) else "fraction"
     lineages: list[Lineage | None] = []
     values: list[list[float]] = []
+    first_line: dict[str, int] = {}
     for lineno, ln in enumerate(lines[k + 1:], start=k + 2):
         if not ln.strip() or ln.startswith("#"):
             continue
@@ -123,6 +125,9 @@ def read(source: Source) -> list[SampleProfile]:
         raw = fields[0].strip()
         if not raw:
             raise FormatError("empty taxon name", path=path, line=lineno, field=columns[0])
+        # two clusters of one name are summed, but one cluster twice (its id too) is a line written twice
+        if (first := first_line.setdefault(raw, lineno)) != lineno:
+            raise FormatError(f"the taxon {raw!r} repeats line {first}", path=path, line=lineno, field=columns[0])
         lineages.append(None if raw.lower() in _UNASSIGNED else one_rank_lineage(rank, _name(raw)))
         row = [parse_number(v, path=path, line=lineno, field=samples[j], what="abundance")
                for j, v in enumerate(fields[first_sample:])]
