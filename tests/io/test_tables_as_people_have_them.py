@@ -299,3 +299,17 @@ def test_chloroplast_and_mitochondria_rows_are_host_or_diet_dna_not_bacteria(tmp
         bare = gutbalance.read(genus)
     assert bare.samples.loc["C", "unassigned"] == pytest.approx(0.15, abs=1e-12)
     assert set(bare.at_rank("genus").columns) == {"g__Bacteroides", "g__Faecalibacterium"}
+
+
+def test_empty_value_cells_are_zero_with_one_warning_naming_the_first(tmp_path):
+    # fault: a cell emptied by mistake moved the scores without a word, while 'NA' was refused
+    zeros = "taxon,A,B\ns__Bacteroides fragilis,30.5,0\ns__Faecalibacterium prausnitzii,69.5,40.5\ns__Escherichia coli,0,59.5\n"
+    (tmp_path / "zeros.csv").write_text(zeros)
+    (tmp_path / "blanks.csv").write_text(zeros.replace(",30.5,0\n", ",30.5, \n").replace(",0,59.5\n", ",,59.5\n"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blanks = gutbalance.read(tmp_path / "blanks.csv")
+    messages = [str(w.message) for w in caught if issubclass(w.category, GutBalanceWarning) and "empty value cell" in str(w.message)]
+    assert len(messages) == 1
+    assert "line 2, field 'B': 2 empty value cells read as 0" in messages[0]
+    assert (blanks.X != gutbalance.read(tmp_path / "zeros.csv").X).nnz == 0

@@ -821,15 +821,32 @@ def _taxa_are_columns(
 def _wide_values(
     data: list[tuple[int, list[str]]], header: list[str], data_cols: list[int], delim: str, path: Path
 ) -> np.ndarray:
-    """The value cells as numbers, rows x value columns (an empty cell is 0)."""
+    """The value cells as numbers, rows x value columns.
+
+    An empty cell is 0, as a spreadsheet's or pandas' pivot leaves a taxon a
+    sample does not have; but a cell emptied by mistake moves the scores
+    too, so the file gets one warning counting them and naming the first.
+    """
     cells = [rec[i] for _, rec in data for i in data_cols]
     numbers = _Numbers(cells, delim, path)
     values = np.zeros((len(data), len(data_cols)))
+    empty = 0
+    first: tuple[int, str] | None = None
     for r, (line, record) in enumerate(data):
         for c, i in enumerate(data_cols):
             cell = record[i]
-            if cell:
+            if cell.strip():
                 values[r, c] = _parse_cell(numbers, cell, path, line, header[i])
+            else:
+                empty += 1
+                first = first or (line, header[i])
+    if first is not None:
+        warnings.warn(
+            f"{path}, line {first[0]}, field {first[1]!r}: {empty:,} empty value cell{'s' if empty > 1 else ''} read "
+            "as 0 (this is the first); write 0 where a taxon was not seen, so that a cell emptied by mistake stands out",
+            GutBalanceWarning,
+            stacklevel=2,
+        )
     return values
 
 
