@@ -34,6 +34,7 @@ from .cohort import Cohort
 from .errors import FormatError
 from .indices.diversity import alpha_diversity, chao1, observed_counts
 from .indices.dysbiosis import dysbiosis
+from .indices.dysbiosis import missing_reason as dysbiosis_missing
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
@@ -132,8 +133,10 @@ def ratio_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
 
 
 def dysbiosis_scores(cohort: Cohort, rank: pd.Series | None = None) -> pd.DataFrame:
-    """dysbiosis: Bray-Curtis dissimilarity from the healthy reference."""
-    return dysbiosis(cohort).to_frame()
+    """dysbiosis: Bray-Curtis dissimilarity from the healthy reference (missing, with
+    ``dysbiosis_missing``, for a sample with no classified genus)."""
+    score = dysbiosis(cohort)
+    return pd.concat([score, dysbiosis_missing(score)], axis=1)
 
 
 #: The families of published indices and statistics, in column order.  Each
@@ -314,7 +317,9 @@ def _missing(
     reach = [REACH_COLUMN] if REACH_COLUMN in table else []
     # a pillar's confidence is missing where the pillar has nothing to rest on
     confidence = [c for c in (f"{p}_confidence" for p in PILLARS) if c in table]
-    pillar_columns = ["immune_support", *PILLARS, *confidence, *reach]
+    # coverage is a number wherever there is something bacterial (0 when the knowledge base names none of it)
+    coverage = ["coverage"] if "coverage" in table else []
+    pillar_columns = ["immune_support", *PILLARS, *confidence, *coverage, *reach]
     pillars = table[pillar_columns].isna().to_numpy()
     because = (pillar_reason.to_numpy(dtype=object) if pillar_reason is not None
                else np.full(len(table), "", dtype=object))

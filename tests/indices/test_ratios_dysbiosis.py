@@ -6,8 +6,12 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import braycurtis
 
-from gutbalance.indices.dysbiosis import dysbiosis, healthy_reference
+import gutbalance
+from gutbalance.indices.dysbiosis import NO_GENUS, dysbiosis, healthy_reference
 from gutbalance.indices.ratios import PSEUDOCOUNT, log2_ratios
+from gutbalance.pillars import EMPTY_REASON
+from gutbalance.scores import parse_missing
+from gutbalance.taxonomy.lineage import parse_lineage
 from tests.helpers import make_cohort
 
 FIRM = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|s__Faecalibacterium_prausnitzii"
@@ -81,6 +85,27 @@ def test_dysbiosis_is_bray_curtis_to_the_reference():
     x = np.array([0.5 if g in (reference.index[0], "g__Escherichia") else 0.0 for g in ids])
     r = reference.reindex(ids, fill_value=0.0).to_numpy()
     assert score["half"] == pytest.approx(braycurtis(x, r), abs=1e-12)
+
+
+def test_dysbiosis_and_coverage_are_missing_where_there_is_nothing_to_measure():
+    # faults: a family-level table and a sample with nothing classified read dysbiosis 1.0
+    # ("nothing in common" with the healthy genera, which no genus was there to show), and the
+    # empty sample's coverage 0.0, a share of nothing
+    families = {"k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae": 60.0,
+                "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae": 40.0}
+    cohort = gutbalance.build_cohort([
+        gutbalance.SampleProfile("families", [parse_lineage(k) for k in families], [v / 100 for v in families.values()]),
+        gutbalance.SampleProfile("nothing", [], [], unassigned=1.0),
+        gutbalance.SampleProfile("genus", [parse_lineage(ECOLI)], [1.0]),
+    ])
+    table = gutbalance.score(cohort)
+    assert table["dysbiosis"].isna().to_dict() == {"families": True, "nothing": True, "genus": False}
+    for sample in ("families", "nothing"):
+        assert parse_missing(table.loc[sample, "missing"])["dysbiosis"] == NO_GENUS
+    assert np.isnan(table.loc["nothing", "coverage"])
+    assert parse_missing(table.loc["nothing", "missing"])["coverage"] == EMPTY_REASON
+    assert table.loc["families", "coverage"] == 0.0  # something bacterial, none of it at genus or species
+    assert table.loc[["families", "genus"], "homeostasis"].notna().all()
 
 
 @pytest.mark.shared

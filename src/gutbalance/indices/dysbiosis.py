@@ -26,7 +26,7 @@ by healthy people, so the median profile at genus rank actually describes a
 typical healthy gut; (2) genus names are much more stable across MetaPhlAn
 versions and profilers than species names.  Placeholders (``noname``,
 ``unclassified``) are left out on both sides because their content differs
-between database versions.  A sample without any classified genus scores 1.
+between database versions.  A sample without any classified genus has none (missing).
 
 The reference table is ``indices/data/healthy_reference_genus.tsv`` (built by
 ``scripts/build_reference_tables.py``); names are matched through
@@ -60,7 +60,14 @@ def healthy_reference() -> pd.Series:
 
 def dysbiosis(cohort: Cohort) -> pd.Series:
     """Bray-Curtis dissimilarity of each sample's genus composition from the
-    healthy reference (a Series named ``dysbiosis``, 0 to 1, never NaN)."""
+    healthy reference (a Series named ``dysbiosis``, 0 to 1).
+
+    Missing (NaN) for a sample with no classified genus (a family-level
+    table, a sample with nothing classified): a composition of nothing
+    compared with the reference is no distance (it read 1, "nothing in
+    common", which no genus was there to show).  :func:`missing_reason`
+    says why.
+    """
     taxa = cohort.taxa
     genera = np.flatnonzero(((taxa["rank"] == RANK) & ~taxa["unclassified"].astype(bool)).to_numpy())
     total = cohort.X @ indicator(cohort.n_taxa, genera)
@@ -76,5 +83,14 @@ def dysbiosis(cohort: Cohort) -> pd.Series:
     # sum_j |x_j - r_j| = sum_{j in ref} r_j + sum_{j in ref, x_j > 0} (|x_j - r_j| - r_j)
     #                     + (1 - sum_{j in ref} x_j)        [genera outside the reference]
     l1 = 1.0 + segment_sum(np.abs(x - r_nz) - r_nz, R.indptr) + 1.0 - segment_sum(x, R.indptr)
-    score = np.where(total > 0, np.clip(l1 / 2.0, 0.0, 1.0), 1.0)
+    score = np.where(total > 0, np.clip(l1 / 2.0, 0.0, 1.0), np.nan)
     return pd.Series(score, index=cohort.samples.index, name="dysbiosis")
+
+
+#: Why ``dysbiosis`` is missing: the sample has no classified genus.
+NO_GENUS = "no classified genus in this sample to compare with the healthy reference's genera"
+
+
+def missing_reason(score: pd.Series) -> pd.Series:
+    """``dysbiosis_missing``: :data:`NO_GENUS` where :func:`dysbiosis` is missing, else ""."""
+    return pd.Series(np.where(score.isna(), NO_GENUS, ""), index=score.index, name="dysbiosis_missing", dtype=object)

@@ -205,12 +205,11 @@ def pillar_scores(
     annotated = traits.annotated().any(axis=1).to_numpy(dtype=float)
     scores["coverage"] = np.asarray(P @ annotated).ravel()
     # An empty sample (nothing bacterial) has no evidence for any score: its
-    # pillars are missing, not 0; coverage is a true 0.
+    # pillars are missing, not 0, and so is its coverage, a share of nothing
+    # (it read 0.0, as if the knowledge base knew none of a sample that held none).
     empty = np.asarray(P.sum(axis=1)).ravel() == 0
     if empty.any():
-        cols = [c for c in scores.columns if c != "coverage"]
-        scores.loc[empty, cols] = np.nan
-        scores.loc[empty, "coverage"] = 0.0
+        scores.loc[empty, :] = np.nan
     # Too little of the sample reached by the knowledge base (below the floor
     # measured on real stool, data/sample_checks.tsv min_reach): the pillars
     # would describe a sliver of it, so they are missing, not scored.
