@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import gutbalance
-from gutbalance.pillars import EMPTY_REASON, pillar_scores
+from gutbalance.pillars import EMPTY_REASON, PILLARS, pillar_scores
 from gutbalance.pipeline import run
 from gutbalance.scores import parse_missing, score, score_with_contributions
 from gutbalance.scores_table import LEAD_COLUMNS, REACH_COLUMN, read_scores
@@ -95,3 +95,11 @@ def test_a_cohort_saved_as_h5ad_gives_the_same_column_back(tmp_path):
     path = tmp_path / "cohort.h5ad"
     gutbalance.write(cohort, path)
     pd.testing.assert_series_equal(score(gutbalance.read_h5ad(path))["kb_reach"], score(cohort)["kb_reach"])
+
+
+@pytest.mark.shared
+def test_shares_are_at_most_one_on_a_real_biom_table(shared_data):
+    # fault: a sum over a normalised row exceeded 1 by an ulp (BIOM sample CD_4: coverage 1.0000000000000002)
+    table = score(gutbalance.read(shared_data / "formats" / "qiime2" / "full_taxonomy_mock_feature_table.biom"))
+    shares = table[["coverage", "kb_reach", *(f"{p}_confidence" for p in PILLARS)]]
+    assert (shares.max() <= 1.0).all(), shares.max()

@@ -34,8 +34,9 @@ def _parse_group(text: str) -> tuple[str, str]:
 @click.option("--group", "groups", multiple=True, required=True,
               help="COLUMN=VALUE that selects reference samples, e.g. diagnosis=control (repeat to require several).")
 @click.option("--subject", "subject_column", default=None,
-              help="Metadata column naming the person, when people were sequenced more than once: runs are averaged "
-                   "per person and their spread gives each score's technical variation.")
+              help="Metadata column naming the person, when people were sequenced more than once: every run stays "
+                   "one point of the distributions, the people are counted, and the spread of each person's runs "
+                   "gives each score's technical variation (without it, each sample counts as a person).")
 @click.option("--name", default="custom_reference", show_default=True, help="Short name of the reference.")
 @click.option("--description", default=None, help="Who the reference people are (shown in reports).")
 @click.option("--source", default="", help="Where the data come from (citation, accession).")
@@ -100,7 +101,9 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
         characteristics=characteristics,
     )
     ref.save(out)
-    click.echo(f"{ref.primary.n_people} reference people, {len(ref.scores)} scores -> {out}", err=True)
+    people = (f"{ref.primary.n_people} reference people" if subjects is not None
+              else f"{n} reference samples, each counted as a person (give --subject when people gave several)")
+    click.echo(f"{people}, {len(ref.scores)} scores -> {out}", err=True)
     if age_column:
         known, lo_hi = characteristics["age_known"], characteristics.get("age_range")
         ages_said = f"ages {lo_hi[0]:g}-{lo_hi[1]:g} years" if lo_hi else "no ages"

@@ -201,9 +201,10 @@ def pillar_scores(
     for pillar in PILLARS:
         cols = [t for t in conf.columns if t in reads[pillar]]
         best = conf[cols].max(axis=1).to_numpy(dtype=float)
-        scores[f"{pillar}_confidence"] = np.asarray(P @ best).ravel()
+        # shares are at most 1: a sum over a normalised row can exceed it by an ulp (BIOM CD_4: 1.0000000000000002)
+        scores[f"{pillar}_confidence"] = np.minimum(np.asarray(P @ best).ravel(), 1.0)
     annotated = traits.annotated().any(axis=1).to_numpy(dtype=float)
-    scores["coverage"] = np.asarray(P @ annotated).ravel()
+    scores["coverage"] = np.minimum(np.asarray(P @ annotated).ravel(), 1.0)
     # An empty sample (nothing bacterial) has no evidence for any score: its
     # pillars are missing, not 0, and so is its coverage, a share of nothing
     # (it read 0.0, as if the knowledge base knew none of a sample that held none).
