@@ -88,6 +88,9 @@ _WRITTEN_AS: dict[str, Format] = {}
 #: full list (the web app, which has no such command, drops it).
 FORMATS_LIST_HINT = " and the others `gutbalance formats` lists"
 
+#: The end-of-archive record that opens a zip holding no file (``PK\x05\x06``).
+_EMPTY_ZIP = b"PK\x05\x06"
+
 def register(fmt: Format) -> Format:
     """Add a format to the registry (each format module calls this once on import).
 
@@ -272,7 +275,14 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
         for f in formats().values():
             if f.diagnose is not None and (problem := f.diagnose(source)) is not None:
                 raise problem
-        if source.head_lines is None and not (source.is_hdf5 or source.is_zip):
+        if source.data.startswith(_EMPTY_ZIP):
+            raise UnrecognizedFormatError("an empty zip archive: it holds no file", path=source.path)
+        if source.is_zip:
+            # a QIIME 2 artifact is a zip that a format above recognised; any other zip is a folder packed
+            raise UnrecognizedFormatError(
+                "a zip archive that is not a QIIME 2 artifact (.qza): unpack it and give the folder (the web app "
+                "reads a zip of profiles as it is)", path=source.path)
+        if source.head_lines is None and not source.is_hdf5:
             raise UnrecognizedFormatError("binary content that is not a known profile format", path=source.path)
         if not source.data.strip():
             raise UnrecognizedFormatError("the file is empty", path=source.path)

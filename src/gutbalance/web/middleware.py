@@ -137,7 +137,11 @@ class BodySizeLimit:
         says what the limit is and what to do, and leads back to the upload
         form (it was ``{"detail": ...}`` as raw text in the browser)."""
         path = scope["path"]
-        if path.startswith("/api/") or path not in self.upload_paths:
+        if path in self.upload_paths and path.startswith("/api/"):
+            # the limit, as the page says it (the upload's own check says the same of a file just over it)
+            mb = self.upload_file_limit // (1024 * 1024)
+            body, media = f'{{"detail":"the file is larger than {mb} MB"}}'.encode(), b"application/json"
+        elif path.startswith("/api/") or path not in self.upload_paths:
             body, media = b'{"detail":"request body too large"}', b"application/json"
         else:
             mb = self.upload_file_limit // (1024 * 1024)

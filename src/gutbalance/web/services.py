@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, BinaryIO
 
 import pandas as pd
@@ -67,10 +68,15 @@ def _too_many(wait: int, what: str) -> WebError:
     return WebError(429, f"too many {what}; try again in {wait} s", headers={"Retry-After": str(wait)})
 
 
+#: A date written YYYY-MM-DD, whether or not the calendar has that day.
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str | None, date | None]:
     """The upload form's subject (trimmed) and collection date (``YYYY-MM-DD``), None when empty.
 
-    Raises :class:`WebError` 422 for a subject over 128 characters or a malformed date.
+    Raises :class:`WebError` 422 for a subject over 128 characters, a malformed date,
+    a date the calendar does not have (2024-02-30) or one after tomorrow.
     """
     subject = (subject or "").strip() or None
     if subject is not None and len(subject) > 128:
@@ -79,7 +85,11 @@ def parse_upload_fields(subject: str | None, collected: str | None) -> tuple[str
     try:
         day = date.fromisoformat(text) if text else None
     except ValueError:
+        if _ISO_DAY.fullmatch(text):
+            raise WebError(422, "the collection date is not a day of the calendar (YYYY-MM-DD)") from None
         raise WebError(422, "the collection date must be written YYYY-MM-DD") from None
+    if day is not None and day > date.today() + timedelta(days=1):  # a day of slack for the time zones
+        raise WebError(422, "the collection date lies in the future")
     return subject, day
 
 
@@ -213,9 +223,9 @@ def upload(
     if wait := throttles.reserve(session, [upload_limit(settings, owner_id)]):
         raise _too_many(wait, "uploads")
     data = receive_upload(stream, settings=settings)
-    if not data.strip():
-        raise WebError(422, "the file is empty")
     filename = (filename or "upload").replace("\\", "/").rsplit("/", 1)[-1][:255] or "upload"
+    if not data.strip():
+        raise WebError(422, f"{filename}: the file is empty")
     try:
         expand_bytes(data, name=filename, limits=settings.upload_limits, keep=False)
         ingest.check_zip_upload(data, filename=filename, limits=settings.upload_limits)
