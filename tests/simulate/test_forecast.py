@@ -25,6 +25,7 @@ from gutbalance.simulate.longitudinal import (
     rank_lineages,
     read_perturbations,
 )
+from tests.helpers import write_metaphlan
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +180,16 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
         assert pillars[["training", "homeostasis", "nutrients", "barrier", "defense"]].notna().all().all()
         assert "<svg" in (out / "simulation.html").read_text()
         totals[label] = traj
+    # From a person's profile: the page says its day 0 is the model's part of the profile (it said "the
+    # measured profile" while its pillars were those of 10 % of it), and the notes name what the model lacks.
+    profile = write_metaphlan(tmp_path / "person.txt")
+    result = runner.invoke(main, ["simulate", "--model", str(model), "--from", str(profile), "--start-day", "1",
+                                  "-o", str(tmp_path / "person")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "person" / "simulation.html").read_text()
+    assert "day 0 = the start of the forecast, the profile&#39;s taxa that the fitted model has" in page
+    assert "day 0 = the measured profile" not in page
+    assert "Left out, not in the model:" in page
     # leaving vancomycin out changes the forecast after day 35.5 and not before
     a, b = totals["as-trained"], totals["no-vancomycin"]
     before, after = a["time"] < 35.5, a["time"] > 37

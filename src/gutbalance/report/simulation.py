@@ -129,6 +129,17 @@ def _rows(frame: pd.DataFrame) -> dict[str, Any]:
     return {"columns": [str(c) for c in frame.columns], "rows": frame.to_numpy(dtype=object).tolist()}
 
 
+def _day0(result) -> str:
+    """What the pillars' day 0 is: the measured profile only where the model starts from all of it."""
+    if result.model == "fitted":
+        # a fitted model's taxa hold only part of a profile (its notes say how much): not analyze's day 0
+        return "day 0 = the start of the forecast, the profile's taxa that the fitted model has"
+    scenario = result.scenario
+    if any(c.start == 0 for c in scenario.probiotics) or any(e.day == 0 for e in scenario.pathogens):
+        return "day 0 = the measured profile with the dose given on day 0; changes are taken from the measured profile"
+    return "day 0 = the measured profile"
+
+
 @charts.numbered_page
 def render_simulation_report(result) -> str:
     """The self-contained HTML page of one :class:`~gutbalance.simulate.SimulationResult`."""
@@ -149,6 +160,7 @@ def render_simulation_report(result) -> str:
         days=f"{result.scenario.days:g}",
         pillars=_rows(pillars) if pillars is not None else None,
         banded=result.pillar_bands is not None,
+        day0=_day0(result),
         recovery=recovery,
         states=_rows(_state_table(result, key)),
         figures=figures(result),

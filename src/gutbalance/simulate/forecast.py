@@ -23,7 +23,7 @@ from ..errors import SimulationError
 from ..io import read
 from ..pillars import PILLARS
 from ..scores import parse_missing, score
-from ..taxonomy import parse_lineage
+from ..taxonomy import canonical_name, parse_lineage
 from .api import SimulationResult, _bands, _frame, missing_text
 from .longitudinal import Longitudinal, Perturbation, SubjectSeries
 from .scenario import AntibioticCourse, Scenario
@@ -92,6 +92,16 @@ def parse_perturbation(text: str) -> Perturbation:
     return Perturbation(match["name"], start, end)
 
 
+def _profile_names(rank: str, model_taxon: str) -> list[str]:
+    """The names a profile's ``rank`` table gives the model's taxon: its current name, and
+    for a SILVA name joining genera it cannot tell apart (``Escherichia-Shigella``) each
+    of them, so that NCBI's *Escherichia* is found in SILVA's taxon."""
+    parts = model_taxon.split("-")
+    if len(parts) > 1 and all(p[:1].isupper() and p[1:].isalpha() for p in parts):
+        return [canonical_name(rank, p) for p in parts]
+    return [canonical_name(rank, model_taxon)]
+
+
 def _start_from(model, source: str, *, sample: str | None, start_day: float | None):
     """``(values, day, subject, label, notes)`` for a training sample id or a profile file."""
 
@@ -113,11 +123,20 @@ def _start_from(model, source: str, *, sample: str | None, start_day: float | No
     matrix, taxa = cohort.rank_matrix(rank)
     row = np.asarray(matrix[cohort.sample_names.index(name)].todense()).ravel()
     by_name = dict(zip(taxa["name"].astype(str), row))
-    values = np.array([by_name.get(t, 0.0) for t in model.taxa])
+    values = np.zeros(len(model.taxa))
+    used: set[str] = set()
+    for k, taxon in enumerate(model.taxa):
+        for profile_name in _profile_names(rank, str(taxon)):
+            if profile_name in by_name and profile_name not in used:
+                values[k] += by_name[profile_name]
+                used.add(profile_name)
     covered = values.sum()
     if covered <= 0:
         raise SimulationError(f"none of the model's {len(model.taxa)} {rank} taxa is in {path} ({name})")
     notes = [f"{covered * 100:.1f}% of {name}'s abundance is in the model's {len(model.taxa)} taxa; the rest is left out."]
+    left = sorted(((v, t) for t, v in by_name.items() if t not in used and v >= 0.01), reverse=True)[:5]
+    if left:
+        notes.append("Left out, not in the model: " + ", ".join(f"{t} {v * 100:.1f}%" for v, t in left) + ".")
     relative = values / covered
     totals = [v[2].sum() for v in model.starts.values()]
     load = float(np.median(totals)) if model.units.startswith(("16S", "absolute")) else 1.0
