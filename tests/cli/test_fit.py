@@ -71,3 +71,19 @@ def test_a_time_unit_other_than_days_or_weeks_is_a_usage_error(ihmp_shaped):
                                        str(ihmp_shaped / "x.npz")])
     assert result.exit_code == 2
     assert "'months' is not one of 'days', 'weeks'" in result.output
+
+
+def test_subjects_picks_who_is_fitted_and_an_unknown_one_is_a_usage_error(ihmp_shaped):
+    # fault: MDSINE2's metadata lists replicate groups (M2-D10, times 0-5 = replicate indices) as
+    # subjects, and fit, run as the README showed, fitted them as mice with no way to leave them out
+    three = _fit(ihmp_shaped, "weeks", "--time-unit", "weeks", "--subjects", "C3001, C3002,C3003")
+    assert sorted({s for s, _, _ in three.starts.values()}) == ["C3001", "C3002", "C3003"]
+    every = _fit(ihmp_shaped, "weeks", "--time-unit", "weeks")
+    assert not np.array_equal(three.growth, every.growth)
+    result = CliRunner().invoke(main, ["fit", str(ihmp_shaped / "counts.tsv"), "--metadata", str(ihmp_shaped / "weeks.tsv"),
+                                       "--perturbations", str(ihmp_shaped / "weeks_perts.tsv"), "--subject-column",
+                                       "Subject", "--time-column", "week_num", "--subjects", "C3001,M2-D10",
+                                       "-o", str(ihmp_shaped / "x.npz")])
+    assert result.exit_code == 2
+    assert "--subjects: no subject M2-D10" in result.output
+    assert "it has C3001, C3002, C3003, C3004" in result.output

@@ -51,12 +51,15 @@ DAYS_PER_UNIT = {"days": 1.0, "weeks": 7.0}
 @click.option("--time-unit", type=click.Choice(list(DAYS_PER_UNIT)), default="days", show_default=True,
               help="Unit of the times in the metadata's time column and in the perturbation table (iHMP's week_num: "
                    "weeks); converted to days, the model's unit. --start-day and --after-days are always days.")
+@click.option("--subjects", default=None,
+              help="Fit only these subjects, comma-separated (MDSINE2's metadata also lists replicate groups such "
+                   "as M2-D10 as subjects: --subjects 2,3,4,5 keeps its perturbed mice).")
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Random seed of the bootstrap ensemble (--members): the same seed, the same model.")
 @click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (.npz).")
 def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min_abundance, min_samples, start_day,
-        after_days, subject_column, time_column, time_unit, seed, output):
+        after_days, subject_column, time_column, time_unit, subjects, seed, output):
     """Learn dynamics with perturbation effects from TABLE's time series.
 
     Writes OUTPUT (a .npz model file: taxa, growth rates, interactions,
@@ -66,7 +69,7 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
     \b
     Example:
       gutbalance fit counts.tsv --taxonomy silva_species.tsv --metadata metadata.tsv \\
-          --perturbations perturbations.tsv --qpcr qpcr.tsv --start-day 1 -o mice.npz
+          --perturbations perturbations.tsv --qpcr qpcr.tsv --start-day 1 --subjects 2,3,4,5 -o mice.npz
     """
     cohort = read_table(table, taxonomy)
     meta = read_metadata(metadata)
@@ -79,6 +82,16 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
         meta = times.assign(time=times["time"] * days)
         subject_column, time_column = "subject", "time"
         windows = [replace(p, start=p.start * days, end=p.end * days) for p in windows]
+    if subjects is not None:
+        wanted = [s.strip() for s in subjects.split(",") if s.strip()]
+        times = sample_times(meta, path=str(metadata), subject_column=subject_column, time_column=time_column)
+        known = list(dict.fromkeys(times["subject"].astype(str)))
+        unknown = [s for s in wanted if s not in known]
+        if unknown or not wanted:
+            raise click.UsageError(f"--subjects: no subject {', '.join(unknown) or '(none given)'} in {metadata}; "
+                                   f"it has {', '.join(known[:20])}")
+        meta = times[times["subject"].astype(str).isin(wanted)]
+        subject_column, time_column = "subject", "time"
     data = from_cohort(cohort, meta, windows, qpcr=read_qpcr(qpcr) if qpcr else None,
                        rank=rank, min_abundance=min_abundance, min_samples=min_samples, start_day=start_day,
                        source=str(table), metadata_path=str(metadata), subject_column=subject_column,
@@ -94,7 +107,8 @@ def fit(table, taxonomy, metadata, perturbations, qpcr, rank, kind, members, min
     model.save(output)
     left = data.provenance.get("left_out", {})
     click.echo(f"model: {output}")
-    click.echo(f"{model.kind} model of {len(model.taxa)} {rank} taxa from {len(data.subjects)} subject(s), "
+    shown = ", ".join(map(str, list(data.subjects)[:12])) + (", ..." if len(data.subjects) > 12 else "")
+    click.echo(f"{model.kind} model of {len(model.taxa)} {rank} taxa from {len(data.subjects)} subject(s) ({shown}), "
                f"{model.provenance['time_points']} time points; perturbations: {', '.join(model.perturbations) or 'none'}; "
                f"{model.n_members} bootstrap members; {model.provenance['fit_seconds']:g} s"
                + ("; left out: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in left.items() if v) if any(left.values()) else ""))
