@@ -110,6 +110,18 @@ def test_auc_table_notes_missing_group_and_unlabelled_samples():
         auc_table(scores, pd.Series([None] * 4, index=index, dtype="boolean"))
 
 
+def test_a_study_without_a_group_is_told_apart_from_a_group_without_values():
+    # fault: a study with no label sample at all read "no label sample with a value of x", as if its
+    # values were missing
+    index = ["a", "b", "c", "d"]
+    scores = pd.DataFrame({"x": [np.nan, 2.0, 1.0, 0.5]}, index=index)
+    labels = pd.Series([True, False, False, False], index=index, dtype="boolean")
+    study = pd.Series(["A", "A", "B", "B"], index=index)
+    notes = auc_table(scores, labels, study=study, n_boot=20).set_index("study")["note"]
+    assert notes["A"].startswith("no label sample with a value of x")
+    assert notes["B"] == "this study has no label sample"
+
+
 def test_roc_curves_keyed_by_score_and_study():
     index = list("abcd")
     scores = pd.DataFrame({"x": [4.0, 3.0, 2.0, 1.0]}, index=index)

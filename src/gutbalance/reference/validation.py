@@ -216,7 +216,13 @@ def auc_table(
             n1, n0 = int(y.sum()), int((~y).sum())
             notes = []
             if n1 == 0 or n0 == 0:
-                notes.append(f"no {'label' if n1 == 0 else 'against'} sample with a value of {column}")
+                side = "label" if n1 == 0 else "against"
+                # a study without one of the groups is not a study of missing values: say which it is
+                labelled = lab.reindex(members).to_numpy(dtype=bool)
+                if not (labelled if side == "label" else ~labelled).any():
+                    notes.append(f"this study has no {side} sample")
+                else:
+                    notes.append(f"no {side} sample with a value of {column}")
                 value, low, high = float("nan"), float("nan"), float("nan")
             else:
                 value = auc(v, y)
