@@ -35,3 +35,14 @@ def test_parsing():
 def test_bad_specs(call):
     with pytest.raises(SimulationError):
         call()
+
+
+@pytest.mark.parametrize(("kind", "spec", "words"), [
+    ("antibiotics", "amoxicillin:days=5-2", "antibiotic amoxicillin: the course ends on day 2, not after it starts (day 5)"),
+    ("probiotics", "bifidobacterium:days=5-2", "probiotic bifidobacterium: the course ends on day 2, before it starts (day 5)"),
+])
+def test_a_course_written_backwards_says_so(kind, spec, words):
+    # fault: days=5-2 was told "must lie within 0-5", which 5 and 2 both do
+    parse = parse_antibiotic if kind == "antibiotics" else parse_probiotic
+    with pytest.raises(SimulationError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        Scenario(days=30, **{kind: [parse(spec)]})

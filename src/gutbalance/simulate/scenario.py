@@ -57,9 +57,15 @@ class Scenario:
         if not self.days > 0:
             raise SimulationError("the number of days must be positive")
         for c in self.antibiotics:
+            if c.end <= c.start:
+                raise SimulationError(f"antibiotic {c.name}: the course ends on day {c.end:g}, not after it starts "
+                                      f"(day {c.start:g}): write days=START-END")
             if not 0 <= c.start < c.end <= self.days:
                 raise SimulationError(f"antibiotic {c.name}: days {c.start:g}-{c.end:g} must lie within 0-{self.days:g}")
         for p in self.probiotics:
+            if p.end < p.start:
+                raise SimulationError(f"probiotic {p.name}: the course ends on day {p.end:g}, before it starts "
+                                      f"(day {p.start:g}): write days=START-END")
             if not 0 <= p.start <= p.end <= self.days:
                 raise SimulationError(f"probiotic {p.name}: days {p.start:g}-{p.end:g} must lie within 0-{self.days:g}")
         for e in self.pathogens:
