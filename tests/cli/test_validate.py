@@ -159,3 +159,16 @@ def test_validate_warns_when_compared_samples_do_not_look_like_stool(results, tm
     clean = run("validate", results / "results", "--metadata", results / "meta.tsv", "--label", "group=ok",
                 "--against", "bad", "--bootstrap", "20", "-o", tmp_path / "val2")
     assert "do not look like stool" not in clean.output
+
+
+def test_compared_samples_the_results_lack_are_counted_and_named(results):
+    # fault: five metadata samples absent from the results were left out without a word
+    meta = results / "meta_extra.tsv"
+    pd.DataFrame({"Sample": [f"p{i}" for i in range(6)] + ["p9", "q1"], "group": ["ok", "ok", "ok", "bad", "bad", "other",
+                                                                                  "ok", "none"]}
+                 ).to_csv(meta, sep="\t", index=False)
+    r = run("validate", results / "results", "--metadata", meta, "--label", "group=ok", "--against", "bad",
+            "--bootstrap", "20", "-o", results / "val_extra")
+    assert r.exit_code == 0, r.output
+    assert "warning: 1 sample(s) of the compared groups in the metadata are not in" in r.output
+    assert "(e.g. p9)" in r.output

@@ -118,6 +118,7 @@ def validate(results: Path, metadata: Path, sample_column: str | None, label_spe
     keys = [k for k in columns if describe(k).group != QUALITY_GROUP]
     quality_keys = [k for k in columns if describe(k).group == QUALITY_GROUP] if with_quality else []
     _warn_not_stool(scores, labels)
+    _warn_absent(meta[column], label_values, against_values, scores.index, results / SCORES_FILE)
     unit, unmatched = "sample", len(scores) - len(matched)
     if by_person:
         # each row a person: the bootstrap then resamples people without a cluster column
@@ -165,6 +166,19 @@ def _warn_not_stool(scores: pd.DataFrame, labels: pd.Series) -> None:
     click.echo(f"warning: {int(not_stool.sum())} compared sample(s) do not look like stool (stool_like False: "
                f"{in_label} label, {in_against} against; e.g. {names}); their AUCs compare body sites as much as "
                "health: leave them out of the metadata to compare stool alone", err=True)
+
+
+def _warn_absent(group: pd.Series, label_values, against_values, scored: pd.Index, scores_path) -> None:
+    """Say how many samples of the compared groups the metadata lists but the results lack:
+    a mistyped name, or a file that could not be read, would otherwise leave them out unseen."""
+    group = group.astype("string").str.strip()
+    compared = group.isin(label_values) | (group.isin(against_values) if against_values
+                                           else group.notna() & (group != ""))
+    absent = group.index[compared.fillna(False).to_numpy(dtype=bool) & ~group.index.isin(scored)]
+    if len(absent):
+        click.echo(f"warning: {len(absent)} sample(s) of the compared groups in the metadata are not in {scores_path} "
+                   f"(e.g. {', '.join(map(str, absent[:3]))}) and are left out: a mistyped name, or a file that could "
+                   "not be read (problems.tsv)", err=True)
 
 
 def _labels(is_label, is_against):
