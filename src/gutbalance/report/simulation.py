@@ -134,8 +134,7 @@ def _day0(result) -> str:
     if result.model == "fitted":
         # a fitted model's taxa hold only part of a profile (its notes say how much): not analyze's day 0
         return "day 0 = the start of the forecast, the profile's taxa that the fitted model has"
-    scenario = result.scenario
-    if any(c.start == 0 for c in scenario.probiotics) or any(e.day == 0 for e in scenario.pathogens):
+    if result.scenario.doses_on_day0():
         return "day 0 = the measured profile with the dose given on day 0; changes are taken from the measured profile"
     return "day 0 = the measured profile"
 

@@ -300,11 +300,10 @@ def person(
     pathogen = _pathogen_name(scenario, carried)
     virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
                               assignment, pathogen)
-    dosed_on_day0 = any(c.start == 0 for c in scenario.probiotics) or any(e.day == 0 for e in scenario.pathogens)
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change from the measured profile "
                  + ("(day 0 already holds the dose given on day 0, as trajectory.tsv does; recovery is judged "
-                    "against the measured profile)." if dosed_on_day0 else "(day 0 = the measured profile)."))
+                    "against the measured profile)." if scenario.doses_on_day0() else "(day 0 = the measured profile)."))
     potency = (None, None) if assignment is None else (assignment.attrs.get("lps_potency_gram_negative"),
                                                          assignment.attrs.get("lps_potency_gram_positive"))
     positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
@@ -401,8 +400,10 @@ def simulate(
         result.draws = draws
         # No recovery where a draw's first or last day has no pillars to compare (NaN would read "recovered").
         # Recovered means back to the measured gut, not to the gut just after a dose given on day 0.
-        share0 = ens[:, 0, STATE.index(GRAM_POSITIVE_SHARE)].astype(np.float64)
-        baseline = start.virtual.scores(ens_start, ens_start, share0, share0)
+        baseline = ens_scores[:, 0, :]
+        if scenario.doses_on_day0():
+            share0 = ens[:, 0, STATE.index(GRAM_POSITIVE_SHARE)].astype(np.float64)
+            baseline = start.virtual.scores(ens_start, ens_start, share0, share0)
         if not (np.isnan(baseline).any() or np.isnan(ens_scores[:, -1, :]).any()):
             result.recovery = recovery(ens_scores, baseline)
     return result

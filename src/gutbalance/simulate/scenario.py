@@ -74,6 +74,10 @@ class Scenario:
         if self.fibre <= -1:
             raise SimulationError("fibre change must be above -100%")
 
+    def doses_on_day0(self) -> bool:
+        """Whether a probiotic, transplant or pathogen is given on day 0 (day 0's row then holds the dose)."""
+        return any(p.start == 0 for p in self.probiotics) or any(e.day == 0 for e in self.pathogens)
+
     def describe(self) -> list[str]:
         """One line per intervention, in words (``["no intervention"]`` when there is none)."""
         out = []
