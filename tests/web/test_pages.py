@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -374,3 +375,52 @@ def test_a_table_without_a_named_profiler_says_why_it_has_no_percentiles(client,
     assert "Healthy reference: middle half between" not in report
     assert '<th scope="row">Healthy reference</th>' not in report
     assert "Percentiles on this page are against" not in report
+
+def test_login_goes_back_to_a_page_not_to_a_forms_action(client):
+    """A ``next`` that is a form's POST-only path (a delete or an upload sent
+    without a session) leads after login to the page above it: the path
+    itself ended on a 404."""
+    page_register(client)
+    sample_url = page_upload(client, single_profile()).headers["location"].split("?")[0]
+    client.cookies.delete("gb_session")
+    response = client.post(f"{sample_url}/delete", data={"csrf_token": csrf_of(client.get("/login").text)}, follow_redirects=False)
+    assert response.headers["location"] == f"/login?next={quote(f'{sample_url}/delete', safe='')}"
+    for action, page in [(f"{sample_url}/delete", sample_url), (f"{sample_url}/correct", sample_url), ("/samples/upload", "/samples"),
+                         ("/account/password", "/account"), ("/logout", "/samples"), ("/samples?page=2", "/samples?page=2")]:
+        token = csrf_of(client.get("/login", params={"next": action}).text)
+        response = client.post("/login", data={"username": "alice", "password": PASSWORD, "csrf_token": token, "next": action},
+                               follow_redirects=False)
+        assert response.headers["location"] == page, action
+        assert client.get(page).status_code == 200, page
+        client.cookies.delete("gb_session")
+
+
+def test_the_upload_page_counts_the_samples_deleted_since(client):
+    """An upload whose sample was deleted says so, instead of "0 samples of
+    this upload were read, scored and stored"."""
+    page_register(client, "dora")
+    members = {"S1_metaphlan.txt": single_profile().encode(), "empty.txt": b""}
+    job_url = page_upload(client, zip_of(members), filename="visit.zip").headers["location"]
+    assert job_url.startswith("/uploads/")
+    (sample_id,) = re.findall(r'href="/samples/([0-9a-f]{32})"', client.get(job_url).text)
+    token = csrf_of(client.get(f"/samples/{sample_id}").text)
+    assert client.post(f"/samples/{sample_id}/delete", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    page = client.get(job_url)
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "1 sample of this upload was read, scored and stored (it was deleted since); 1 file in it could not be read" in text
+    assert "<caption>Samples stored</caption>" not in text
+
+
+def test_a_downloaded_table_quotes_text_a_spreadsheet_would_run(client):
+    """A sample name and a subject starting with "=", "@" ... are written
+    with a leading apostrophe into the TSV downloads (a spreadsheet runs them
+    as formulas); the JSON keeps them as they are."""
+    page_register(client, "erin")
+    sample_url = page_upload(client, single_profile(), filename="@SUM(1)_metaphlan.txt", subject="=1+1").headers["location"].split("?")[0]
+    for url in ("/scores.tsv", f"{sample_url}/scores.tsv"):
+        header, row = client.get(url).text.splitlines()[:2]
+        cells = dict(zip(header.split("\t"), row.split("\t"), strict=True))
+        assert (cells["sample"], cells["subject"]) == ("'@SUM(1)", "'=1+1"), url
+    record = client.get(f"{sample_url}/scores.json").json()
+    assert (record["name"], record["subject"]) == ("@SUM(1)", "=1+1")

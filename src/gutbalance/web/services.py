@@ -364,8 +364,36 @@ def scores_table(samples: list[Sample]) -> pd.DataFrame:
 
 
 def scores_tsv(samples: list[Sample]) -> str:
-    """:func:`scores_table` as text, spelled as ``gutbalance analyze`` writes ``scores.tsv``."""
-    return format_scores(scores_table(samples), index=False)
+    """:func:`scores_table` as text, spelled as ``gutbalance analyze`` writes
+    ``scores.tsv``, but with text cells a spreadsheet would run as a formula
+    quoted (:func:`spreadsheet_safe`): these downloads are opened by people,
+    and a sample's name comes from a file another lab wrote."""
+    table = scores_table(samples)
+    for column in table.select_dtypes(include=["object", "string"]).columns:
+        table[column] = table[column].map(spreadsheet_safe)
+    return format_scores(table, index=False)
+
+
+#: First characters that make a spreadsheet read a cell as a formula
+#: (OWASP, "CSV Injection"; tab and carriage return end a cell early).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """``value`` with a leading apostrophe when it is text that a spreadsheet
+    would run as a formula (``=HYPERLINK(...)``, ``@SUM(...)``); numbers,
+    numeric text ("-1") and other text unchanged.
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-1"), spreadsheet_safe("S1"), spreadsheet_safe(2.5)
+    ("'=1+1", '-1', 'S1', 2.5)
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
 
 
 def sample_record(sample: Sample) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Response, UploadFile, status
 from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.routing import Match
 
 from ....reference.age import AGE_UNITS, years_text
 from ....report.render import reach_sentence
@@ -57,11 +58,34 @@ AUDIT_SHOWN = 100
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths (no scheme, no host, no ``//``) are followed after login."""
+    """Where to go after login: only same-site paths (no scheme, no host, no
+    ``//``), and only pages a browser can GET.  A form's POST-only path (a
+    delete sent with the session gone) becomes the nearest page above it
+    (``/samples/ID/delete`` -> ``/samples/ID``): going back to it ended on a
+    404 (an outside check, 2026-11-29)."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/samples"
     parts = urlsplit(target)
-    return "/samples" if parts.scheme or parts.netloc else target
+    if parts.scheme or parts.netloc:
+        return "/samples"
+    path = parts.path
+    while not _a_page(path):
+        path = path.rstrip("/").rsplit("/", 1)[0]
+        if not path:
+            return "/samples"
+    return target if path == parts.path else path
+
+
+def _a_page(path: str) -> bool:
+    """Whether ``path`` is one of these pages: the first route of this router
+    whose path it matches answers a GET.  (The router would serve a GET of ``/samples/upload``, a
+    POST-only path, as the page of a sample called "upload": a 404.)"""
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+    for route in router.routes:
+        match, _ = route.matches(scope)
+        if match != Match.NONE:
+            return match == Match.FULL
+    return False
 
 
 def _redirect(url: str) -> RedirectResponse:
@@ -383,13 +407,16 @@ def upload_page(request: Request, job_id: str, user: PageUser, session: SessionD
     job = crud.get_job(session, owner=user, job_id=job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "There is no such upload.")
-    if job.status == jobs.DONE and not job.problems:
-        return _redirect(_after_job(job))
     stored = services.job_samples(session, owner=user, job=job) if job.status == jobs.DONE else []
+    # Samples the user deleted since are counted apart: "0 samples stored"
+    # read as if the upload had stored nothing (an outside check, 2026-11-29).
+    deleted = len(job.sample_ids or []) - len(stored) if job.status == jobs.DONE else 0
+    if job.status == jobs.DONE and not job.problems and not deleted:
+        return _redirect(_after_job(job))
     waiting = job.status not in jobs.FINISHED
     counts = ingest.count_problems(job.problems or [])
-    return render(request, "upload.html", {"job": job, "stored": stored, "refresh": REFRESH_SECONDS if waiting else None,
-                                           **counts._asdict()})
+    return render(request, "upload.html", {"job": job, "stored": stored, "deleted": deleted,
+                                           "refresh": REFRESH_SECONDS if waiting else None, **counts._asdict()})
 
 
 @router.get("/samples/{sample_id}", response_class=HTMLResponse)
