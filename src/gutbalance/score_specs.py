@@ -119,6 +119,29 @@ class ScoreSpec:
             return "under 0.000001" if v > 0 else "above -0.000001"
         return f"{v:.{places}f}"
 
+    def format_change(self, before, after) -> str:
+        """``after - before`` as the difference of the two values as
+        :meth:`format` shows them, signed, so that a row of a table adds up:
+        61.4 and 63.5 shown as 61 and 64 read "+3", not the "+2" of the
+        exact 2.1 (an outside check, 2026-11-29).  Whether a change is beyond
+        measurement variation is still judged on the exact values.
+
+        >>> describe("immune_support").format_change(61.4, 63.5), describe("immune_support").format_change(70.2, 70.4)
+        ('+3', '+0')
+        >>> describe("nutrients").format_change(0.0142, 0.5), describe("nutrients").format_change(1.0, float("nan"))
+        ('+0.486', '–')
+        """
+        shown = [self.format(before), self.format(after)]
+        if "–" in shown:
+            return "–"
+        try:
+            b, a = (float(text) for text in shown)
+        except ValueError:  # "under 0.000001": the exact values
+            b, a = float(before), float(after)
+        places = max([self.digits] + [len(text.partition(".")[2]) for text in shown])
+        change = round(a - b, places)
+        return f"{change + 0.0:+.{places}f}"  # + 0.0: no "-0"
+
 
 #: The name the reports have used for a ScoreSpec.
 ScoreInfo = ScoreSpec

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -283,3 +285,24 @@ def test_a_fixed_diversity_rank_flags_no_diversity_change_by_species_run_variati
     assert {"shannon", "richness"} <= set(auto.variation)
     assert not set(DIVERSITY_COLUMNS) & set(genus.variation)
     assert {k: v for k, v in auto.variation.items() if k not in DIVERSITY_COLUMNS} == genus.variation
+
+
+def test_a_change_adds_up_with_the_values_shown_beside_it():
+    """Before 61.4 and after 63.5 are shown as 61 and 64: the change reads
+    +3, not the +2 of the exact 2.1 (the row did not add up)."""
+    meta = pd.DataFrame({"person": ["p", "p"], "day": [1, 2]}, index=["a", "b"])
+    scores = pd.DataFrame({"immune_support": [61.4, 63.5]}, index=meta.index)
+    (timeline,) = timelines(scores, subjects_from_metadata(meta, "person", "day"), time_name="day")
+    cells = re.findall(r'<td class="num">([^<]*)</td>', render_timeline_report(timeline))
+    assert cells[:3] == ["61", "64", "+3"]
+
+
+def test_without_a_known_variation_the_headline_judges_nothing():
+    """No measurement variation known: the page says the changes were not
+    judged, not "0 changes ... are larger than measurement variation"."""
+    meta = pd.DataFrame({"person": ["p", "p"], "day": [1, 2]}, index=["a", "b"])
+    scores = pd.DataFrame({"immune_support": [20.0, 90.0]}, index=meta.index)
+    (timeline,) = timelines(scores, subjects_from_metadata(meta, "person", "day"), time_name="day")
+    page = re.sub(r"\s+", " ", render_timeline_report(timeline))
+    assert "<strong>0</strong> changes" not in page
+    assert "<strong>Not judged:</strong> whether the changes between time points are larger than measurement variation cannot be said" in page
