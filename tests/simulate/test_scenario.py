@@ -46,3 +46,9 @@ def test_a_course_written_backwards_says_so(kind, spec, words):
     parse = parse_antibiotic if kind == "antibiotics" else parse_probiotic
     with pytest.raises(SimulationError, match=words.replace("(", r"\(").replace(")", r"\)")):
         Scenario(days=30, **{kind: [parse(spec)]})
+
+
+def test_a_probiotic_dose_above_the_whole_gut_is_refused_and_one_of_it_is_not():
+    with pytest.raises(SimulationError, match=r"dose must be at most 1: it is the fraction of the gut's whole bacterial load"):
+        parse_probiotic("fmt:dose=2:days=0-3")
+    assert parse_probiotic("fmt:dose=1:days=0-3").dose == 1.0

@@ -151,6 +151,13 @@ def parse_probiotic(spec: str) -> ProbioticCourse:
     name, start, end, dose = _course(spec, "probiotic")
     if dose is not None and dose <= 0:
         raise SimulationError(f"probiotic {spec!r}: dose must be > 0")
+    if dose is not None and dose > 1:
+        # dose=2 (twice the whole gut's load every day) ran without a word
+        # (an outside check, 2026-11-29); a transplant's default is 0.1
+        raise SimulationError(
+            f"probiotic {spec!r}: dose must be at most 1: it is the fraction of the gut's whole bacterial load "
+            "given each day (a capsule of 1e10 CFU is about 2.6e-4, the 'fmt' default 0.1)"
+        )
     return ProbioticCourse(name, start, end, dose)
 
 
