@@ -125,3 +125,19 @@ def test_a_profile_that_is_not_stool_is_simulated_with_analyzes_warning(tmp_path
     assert result.stderr.splitlines() == [f"warning: stool: {warning}" for warning in said]
     assert "stool" not in result.stderr.replace("warning: stool:", "")
     assert "look like stool" not in (tmp_path / "s" / "simulation.html").read_text(encoding="utf-8")
+
+
+MERGED_WITH_ONE_BROKEN_SAMPLE = "\n".join([
+    "#mpa_v30_CHOCOPhlAn_201901", "clade_name\tNCBI_tax_id\tA\tB", "k__Bacteria\t2\t100.0\t100.0",
+    "k__Bacteria|p__Firmicutes\t2|1239\t60.0\t40.0", "k__Bacteria|p__Bacteroidetes\t2|976\t40.0\t60.0",
+    "k__Bacteria|p__Firmicutes|c__Clostridia\t2|1239|186801\t60.0\t70.0",  # B's class outgrows its phylum
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia\t2|976|200643\t40.0\t30.0", ""])
+
+
+@pytest.mark.parametrize(("sample", "warned"), [("A", False), ("B", True)])
+def test_a_merged_table_warns_only_about_the_simulated_sample(tmp_path, sample, warned):
+    profile = tmp_path / "merged.tsv"
+    profile.write_text(MERGED_WITH_ONE_BROKEN_SAMPLE, encoding="utf-8")
+    result = CliRunner().invoke(main, ["simulate", str(profile), "--sample", sample, "--days", "5", "-o", str(tmp_path / "sim")])
+    assert result.exit_code == 0, result.output
+    assert ("sample 'B': clade c__Clostridia (70 %) is above its parent" in result.stderr) is warned

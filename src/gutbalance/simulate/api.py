@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings as pywarnings  # 'warnings' is a list of text in this module
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -248,6 +249,24 @@ class Person:
     warnings: list[str] = field(default_factory=list)  # analyze's warnings of the profile (scores.sample_warnings)
 
 
+def _read_for(path, sample: str | None) -> Cohort:
+    """The profile file at ``path``, read whole, warning only about the
+    simulated sample (``sample``, else the first) and about the file:
+    ``simulate --sample A`` on a merged table printed every other sample's
+    warnings (an outside check, 2026-11-29)."""
+    with pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        cohort = read(path)
+    subject = sample if sample is not None else cohort.sample_names[0]
+    others = [f"sample {name!r}" for name in cohort.sample_names if name != subject]
+    for warning in caught:
+        text = str(warning.message)
+        if f"sample {subject!r}" not in text and any(other in text for other in others):
+            continue
+        pywarnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    return cohort
+
+
 def person(
     profile: Cohort | str | PathLike[str] | None = None,
     scenario: Scenario | None = None,
@@ -266,7 +285,7 @@ def person(
         raise SimulationError("give a profile or guild abundances, not both")
     if profile is not None:
         if not isinstance(profile, Cohort):
-            profile = read(profile)
+            profile = _read_for(profile, sample)
         x0, carried, assignment = guild_abundances(profile, sample, slot=_exposure(scenario))
         subject = sample or profile.sample_names[0]
         # The sample alone, as analyze judges it: never a neighbour's verdict.
