@@ -285,6 +285,28 @@ def test_the_local_pool_gives_each_worker_the_taxonomy_once_and_is_byte_identica
     assert max(_MeasuredPool.task_bytes) < 4_000
 
 
+def test_which_of_two_samples_of_one_name_is_kept_does_not_depend_on_the_order_of_the_inputs(tmp_path):
+    """Two different profiles both called "same": the one of the input first
+    in path order is scored, and the outputs are the same bytes whichever
+    order the inputs are named in (the first one named used to win)."""
+    first, second = dict(SMALL_COMMUNITY), dict(SMALL_COMMUNITY)
+    key = next(iter(second))
+    second[key] *= 5
+    for name, community in (("a", first), ("b", second)):
+        (tmp_path / f"{name}.txt").write_text(metaphlan_text(community).replace("Metaphlan_Analysis", "same"))
+    alone = run([tmp_path / "a.txt"], tmp_path / "alone", jobs=1)
+    assert alone.n_samples == 1
+    for order in ("ab", "ba"):
+        summary = run([tmp_path / f"{name}.txt" for name in order], tmp_path / order, jobs=1, chunk_files=1)
+        assert summary.n_samples == 1
+        assert [p.message for p in summary.problems if "more than one input" in p.message] == [
+            "sample name 'same' appears in more than one input; the one of the input first in path order was kept "
+            "(rename one of them to score both)"]
+    for name in ("scores.tsv", "scores.json", "problems.tsv"):
+        assert (tmp_path / "ab" / name).read_bytes() == (tmp_path / "ba" / name).read_bytes(), name
+    assert (tmp_path / "ab" / "scores.tsv").read_bytes() == (tmp_path / "alone" / "scores.tsv").read_bytes()
+
+
 def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()

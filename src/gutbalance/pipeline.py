@@ -385,7 +385,10 @@ def run(
     Parameters
     ----------
     inputs
-        Files, folders or glob patterns.
+        Files, folders or glob patterns, taken in the order of their paths
+        (so the rows, and which of two samples of one name is kept, do not
+        depend on the order they are named in); a folder's files in its
+        sorted order.
     jobs
         Worker processes (default: all cores). ``jobs=1`` runs in this process.
     dask
@@ -415,7 +418,10 @@ def run(
     parts = out / PARTS_DIR
     parts.mkdir(exist_ok=True)
     problems: list[Problem] = []
-    files, missing = expand_inputs(inputs, exclude=[out, *exclude])
+    # The inputs in path order, whatever order they were named in: the rows,
+    # and which of two samples of one name is kept, must not depend on it.
+    ordered = sorted(inputs, key=lambda item: os.path.abspath(os.fspath(item)))
+    files, missing = expand_inputs(ordered, exclude=[out, *exclude])
     problems.extend(missing)
     # The taxonomy files apply to the tables of every chunk: read once here,
     # given to each chunk, and part of each chunk's key.
@@ -571,7 +577,8 @@ class _Assembly:
         kept: bytes | None = None  # the contributions of the kept samples, when not all are
         for name in np.asarray(names, dtype=object)[~keep]:
             self.problems.append(
-                Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the first was kept")
+                Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the one of the input "
+                        "first in path order was kept (rename one of them to score both)")
             )
         if self.columns is None:
             self.columns = [c for c in arrow.column_names if c != index_column]
