@@ -232,6 +232,8 @@ def metaphlan_population(shared: Path) -> Population:
         source="; ".join(c for *_, c in METAPHLAN_SETS),
         subjects=subjects,
         characteristics=chars,
+        # the people with several profiles are iHMP's, sampled weeks apart
+        repeats="samples",
     )
     population = reference.primary
     # the run-to-run variation of this population (the iHMP nonIBD people)

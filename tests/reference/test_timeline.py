@@ -21,6 +21,7 @@ from gutbalance.reference import (
     subjects_from_names,
     timelines,
 )
+from gutbalance.reference.variation import REPEATS
 from gutbalance.report import render_timeline_report
 from gutbalance.scores import DESCRIPTIVE_COLUMNS, score
 from tests.helpers import SMALL_COMMUNITY, make_cohort, write_metaphlan
@@ -66,6 +67,21 @@ def test_subjects_from_metadata_and_numeric_time_order():
 def _reference_with_srd(score_name: str, srd: float) -> Reference:
     pop = Population("p", "p", "", "", 2, {score_name: Distribution.from_values([0.0, 1.0])})
     return Reference("r", "", pop, variation={score_name: TechnicalVariation(srd / 2.77, srd, 2, 4)})
+
+
+def test_a_step_between_two_samples_of_one_time_is_never_flagged():
+    """Replicates at one time differ by 2.5 (> the smallest real difference
+    1.0): no change over time, so not flagged, not counted, and said so; the
+    page used to flag it beside its note that it is not a change."""
+    scores = pd.DataFrame({"x": [1.0, 3.5, 6.0]}, index=["t1", "t1b", "t2"])
+    subjects = pd.DataFrame({"subject": ["p"] * 3, "time": ["1", "1", "2"]}, index=scores.index)
+    (line,) = timelines(scores, subjects, reference=_reference_with_srd("x", 1.0), time_name="visit")
+    assert line.changes["beyond_variation"].tolist() == [None, True, True]
+    assert line.changes["same_time"].tolist() == [True, False, False]
+    assert line.n_beyond == 1
+    page = re.sub(r"\s+", " ", render_timeline_report(line))
+    assert page.count("not judged: same visit, not a change over time") == 1
+    assert "<strong>1</strong> change between consecutive time points is larger" in page
 
 
 def test_changes_are_flagged_against_the_smallest_real_difference():
@@ -306,3 +322,29 @@ def test_without_a_known_variation_the_headline_judges_nothing():
     page = re.sub(r"\s+", " ", render_timeline_report(timeline))
     assert "<strong>0</strong> changes" not in page
     assert "<strong>Not judged:</strong> whether the changes between time points are larger than measurement variation cannot be said" in page
+
+
+@pytest.mark.parametrize(("repeats", "said", "not_said"), [
+    ("runs", "Runs of the same DNA measure only technical noise", "taken weeks apart"),
+    ("samples", "Samples of the same person taken weeks apart hold the ordinary changes of a healthy gut", "same DNA"),
+])
+def test_the_methods_say_what_the_reference_peoples_repeats_were(repeats, said, not_said):
+    """MetaPhlAn timelines are judged by iHMP people's stool samples of other
+    weeks, not by runs of one sample: every page called them "runs of the same
+    DNA" and a change within them "certainly not a measurable change"."""
+    pop = Population("p", "p", "", "", 2, {"x": Distribution.from_values([0.0, 1.0])})
+    variation = {"x": TechnicalVariation(1.0, 2.77, 2, 4, REPEATS[repeats], repeats)}
+    scores = pd.DataFrame({"x": [1.0, 5.0]}, index=["t1", "t2"])
+    subjects = pd.DataFrame({"subject": ["p"] * 2, "time": ["1", "2"]}, index=scores.index)
+    (line,) = timelines(scores, subjects, reference=Reference("r", "", pop, variation=variation))
+    page = re.sub(r"\s+", " ", render_timeline_report(line))
+    assert said in page
+    assert not_said not in page
+
+
+def test_the_shipped_reference_says_its_metaphlan_repeats_are_samples_of_other_weeks():
+    reference = load_reference()
+    assert {tv.repeats for tv in reference.variation.values()} == {"runs"}  # Zeller's runs of one sample
+    metaphlan = reference.populations["metaphlan_healthy_controls"]
+    assert {tv.repeats for tv in metaphlan.variation.values()} == {"samples"}  # iHMP, weeks apart
+    assert all("taken days to weeks apart" in tv.method for tv in metaphlan.variation.values())

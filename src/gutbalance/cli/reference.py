@@ -37,6 +37,10 @@ def _parse_group(text: str) -> tuple[str, str]:
               help="Metadata column naming the person, when people were sequenced more than once: every run stays "
                    "one point of the distributions, the people are counted, and the spread of each person's runs "
                    "gives each score's technical variation (without it, each sample counts as a person).")
+@click.option("--repeats", type=click.Choice(["runs", "samples"]), default="runs", show_default=True,
+              help="What a --subject person's several profiles are: sequencing runs of one sample (their spread is "
+                   "technical variation) or stool samples of other days (it holds the person's own day-to-day "
+                   "variation too); the timelines' Methods say which.")
 @click.option("--name", default="custom_reference", show_default=True, help="Short name of the reference.")
 @click.option("--description", default=None, help="Who the reference people are (shown in reports).")
 @click.option("--source", default="", help="Where the data come from (citation, accession).")
@@ -46,8 +50,8 @@ def _parse_group(text: str) -> tuple[str, str]:
 @click.option("--age-column", default=None, metavar="COLUMN[:years|months|days]",
               help="Metadata column of each reference person's age, with its unit (default years): the reference "
                    "records its people's age range, and reports note samples outside it.")
-def build(inputs, metadata, sample_column, groups, subject_column, name, description, source, format_, feature_rank,
-          out, age_column) -> None:
+def build(inputs, metadata, sample_column, groups, subject_column, repeats, name, description, source, format_,
+          feature_rank, out, age_column) -> None:
     """Build a reference from the samples in INPUTS whose metadata match --group.
 
     Every score of `gutbalance analyze` is computed on the selected samples and
@@ -99,6 +103,7 @@ def build(inputs, metadata, sample_column, groups, subject_column, name, descrip
         source=source or f"user cohort: {', '.join(map(str, inputs))}",
         subjects=subjects,
         characteristics=characteristics,
+        repeats=repeats,
     )
     ref.save(out)
     people = (f"{ref.primary.n_people} reference people" if subjects is not None

@@ -603,6 +603,7 @@ def build_reference(
     label: str | None = None,
     characteristics: Mapping[str, Any] | None = None,
     score_function=None,
+    repeats: str = "runs",
 ) -> Reference:
     """Build a reference from the cohort of reference people.
 
@@ -621,6 +622,10 @@ def build_reference(
         input (:func:`cohort_kind`); the reference records it.
     score_function
         The scoring function (default :func:`gutbalance.scores.score`).
+    repeats
+        What a person's several profiles are: ``runs`` (sequencing runs of
+        one sample: technical variation) or ``samples`` (stool samples of
+        other days: their own variation too); see :func:`technical_variation`.
     """
     if score_function is None:
         score_function = score
@@ -640,7 +645,7 @@ def build_reference(
     table = _scores_only(score_function(cohort))
     variation: dict[str, TechnicalVariation] = {}
     if subjects is not None:
-        variation = technical_variation(table, subjects.reindex(table.index))
+        variation = technical_variation(table, subjects.reindex(table.index), repeats=repeats)
     distributions = {}
     for col in table.columns:
         if str(col).endswith(PERCENTILE_SUFFIX):

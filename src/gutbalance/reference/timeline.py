@@ -366,7 +366,11 @@ def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference |
         for i, j in pairs:
             before, after = table.iloc[i][col], table.iloc[j][col]
             delta = after - before if np.isfinite(before) and np.isfinite(after) else np.nan
-            beyond = None if tv is None or not np.isfinite(delta) else tv.exceeds(delta)
+            # Two samples of one time (replicates, two arms under one subject):
+            # their difference is no change over time, so it is never flagged
+            # (it was, beside the page's note saying so; an outside check).
+            same_time = times[i] == times[j]
+            beyond = None if tv is None or not np.isfinite(delta) or same_time else tv.exceeds(delta)
             rows.append(
                 {
                     "score": str(col),
@@ -380,11 +384,12 @@ def _score_changes(table: pd.DataFrame, times: list[str], reference: Reference |
                     "delta": delta,
                     "smallest_real_difference": None if tv is None else tv.smallest_real_difference,
                     "beyond_variation": beyond,
+                    "same_time": same_time,
                 }
             )
     return pd.DataFrame(rows, columns=[
         "score", "from_sample", "to_sample", "from_time", "to_time", "overall",
-        "before", "after", "delta", "smallest_real_difference", "beyond_variation",
+        "before", "after", "delta", "smallest_real_difference", "beyond_variation", "same_time",
     ])
 
 

@@ -54,6 +54,17 @@ METHOD = (
     "of an unchanged sample (Bland & Altman 1986, doi:10.1016/S0140-6736(86)90837-8; "
     "Bland & Altman 1996, doi:10.1136/bmj.313.7059.744)."
 )
+#: The same for repeats that are stool samples of one person taken on other
+#: days: their spread holds the person's own day-to-day variation as well.
+METHOD_SAMPLES = (
+    "Within-subject standard deviation from one-way ANOVA over repeated stool samples of the same person, "
+    "taken days to weeks apart; smallest real difference = 1.96 x sqrt(2) x s_w, the 95% limits of agreement "
+    "for two samples of a person whose gut varied no more than these people's did from sample to sample "
+    "(Bland & Altman 1986, doi:10.1016/S0140-6736(86)90837-8; Bland & Altman 1996, doi:10.1136/bmj.313.7059.744)."
+)
+#: What a reference person's repeated profiles are: ``runs`` of one sample
+#: (technical variation only) or stool ``samples`` of other days.
+REPEATS = {"runs": METHOD, "samples": METHOD_SAMPLES}
 
 
 @dataclass(frozen=True)
@@ -65,6 +76,8 @@ class TechnicalVariation:
     n_subjects: int
     n_measurements: int
     method: str = METHOD
+    #: ``runs`` (sequencing runs of one sample) or ``samples`` (stool samples of other days)
+    repeats: str = "runs"
 
     def exceeds(self, delta: float) -> bool:
         """Is a change of ``delta`` larger than measurement variation?"""
@@ -78,6 +91,7 @@ class TechnicalVariation:
             "n_subjects": self.n_subjects,
             "n_measurements": self.n_measurements,
             "method": self.method,
+            "repeats": self.repeats,
         }
 
     @classmethod
@@ -89,6 +103,7 @@ class TechnicalVariation:
             n_subjects=int(data["n_subjects"]),
             n_measurements=int(data["n_measurements"]),
             method=str(data.get("method", METHOD)),
+            repeats=str(data.get("repeats", "runs")),
         )
 
 
@@ -109,7 +124,7 @@ def within_subject_sd(values: pd.Series, subjects: pd.Series) -> tuple[float, in
     return sw, len(replicated), len(frame)
 
 
-def technical_variation(scores: pd.DataFrame, subjects: pd.Series) -> dict[str, TechnicalVariation]:
+def technical_variation(scores: pd.DataFrame, subjects: pd.Series, *, repeats: str = "runs") -> dict[str, TechnicalVariation]:
     """Technical variation of every numeric score column.
 
     Parameters
@@ -118,7 +133,13 @@ def technical_variation(scores: pd.DataFrame, subjects: pd.Series) -> dict[str, 
         One row per measurement (sequencing run).
     subjects
         Subject of each row (same index as ``scores``).
+    repeats
+        What a subject's rows are (:data:`REPEATS`): ``runs`` of one sample,
+        or stool ``samples`` of other days (then the variation includes the
+        person's own, and the reports say so).
     """
+    if repeats not in REPEATS:
+        raise DataError(f"repeats must be one of {', '.join(REPEATS)}, not {repeats!r}")
     subjects = subjects.reindex(scores.index)
     out = {}
     for col in scores.columns:
@@ -128,5 +149,5 @@ def technical_variation(scores: pd.DataFrame, subjects: pd.Series) -> dict[str, 
             sw, n_subj, n_meas = within_subject_sd(scores[col], subjects)
         except DataError:
             continue
-        out[str(col)] = TechnicalVariation(sw, SRD_FACTOR * sw, n_subj, n_meas)
+        out[str(col)] = TechnicalVariation(sw, SRD_FACTOR * sw, n_subj, n_meas, REPEATS[repeats], repeats)
     return out
