@@ -441,3 +441,33 @@ def test_age_column_is_checked_before_scoring(tmp_path):
     assert misnamed.exit_code == 2
     assert "no column 'age'" in misnamed.output
     assert not (tmp_path / "b" / "scores.tsv").exists()
+
+
+def test_an_unknown_format_is_one_usage_error_before_any_reading(tmp_path):
+    folder = _two_profiles(tmp_path)
+    result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "out"), "--format", "metaphlan4"])
+    assert result.exit_code == 2
+    assert result.output.count("unknown format 'metaphlan4'") == 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_folder_is_named_with_its_problem(tmp_path):
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "sub" / ".hidden").write_text("x")
+    good = _two_profiles(tmp_path)
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "empty"), str(good), "-o", str(tmp_path / "out"),
+                                       "--reports", "none"])
+    assert result.exit_code == 1
+    problems = pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t")
+    assert problems.values.tolist() == [[str(tmp_path / "empty"), "error", "the folder holds no file to read (hidden "
+                                         "files, the --metadata table and the output folder are left out)"]]
+    assert len(read_scores(tmp_path / "out" / "scores.tsv")) == 2
+
+
+def test_the_metadata_table_is_left_out_when_its_folder_is_reached_through_a_link(tmp_path):
+    folder = _two_profiles(tmp_path)
+    pd.DataFrame({"sample": ["a", "b"], "group": ["x", "y"]}).to_csv(folder / "meta.tsv", sep="\t", index=False)
+    (tmp_path / "link").symlink_to(folder, target_is_directory=True)
+    result = run("analyze", tmp_path / "link", "-o", tmp_path / "out", "--metadata", folder / "meta.tsv", "--reports", "none")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t").empty

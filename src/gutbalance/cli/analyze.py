@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from ..cohort import Cohort
+from ..errors import UnrecognizedFormatError
 from ..example import example_path
 from ..indices.resolution import DIVERSITY_RANK_CHOICES
-from ..io import Problem, read_batch, read_metadata
+from ..io import Problem, get_format, read_batch, read_metadata
 from ..lazy import lazy
 from ..pipeline import DEFAULT_CHUNK_FILES, run
 from ..scores_table import CONTRIBUTIONS_FILE, SCORES_FILE, read_sample_names, read_scores
@@ -127,6 +128,13 @@ def analyze(
         paths.append(str(example_path()))
     if not paths:
         raise click.UsageError("give at least one input (or --example)")
+    if format_:
+        # a usage error, once, before any reading: it was an error per file
+        # (44 times for the kefir folder) in problems.tsv (an outside check)
+        try:
+            get_format(format_)
+        except UnrecognizedFormatError as exc:
+            raise click.BadParameter(exc.message, param_hint="--format") from None
     meta = _check_metadata_columns(metadata, sample_column, subject_column, time_column, group_columns, age_column)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
                   contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),

@@ -95,14 +95,16 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
     "no input could be read" without naming it.
     """
     out: list[Path] = []
-    skip = {os.path.abspath(os.fspath(p)) for p in exclude}
+    # Excluded by their real paths as well: a --metadata table reached through
+    # a symbolic link to its folder was read as a profile (an outside check).
+    skip = {os.path.abspath(os.fspath(p)) for p in exclude} | {os.path.realpath(os.fspath(p)) for p in exclude}
     seen: set[str] = set()
 
-    def add(p: str, *, named: bool = False) -> None:
+    def add(p: str, *, named: bool = False, real: str | None = None) -> None:
         # A cohort folder can hold 100,000 files: compare absolute path
         # strings rather than resolving every one through the file system.
         key = os.path.abspath(p)
-        if key not in seen and (named or key not in skip):
+        if key not in seen and (named or (key not in skip and real not in skip)):
             seen.add(key)
             out.append(Path(p))
 
@@ -110,10 +112,20 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
         text = os.fspath(item)
         if os.path.isdir(text):
             # Profiles often sit a level or two down (study/profiles/run.txt).
+            # The folder's real path is resolved once; its files' real paths
+            # follow from it (os.walk does not follow links further down).
+            real_base = os.path.realpath(text)
+
+            def real(path: str, base: str = text, real_base: str = real_base) -> str:
+                return os.path.normpath(real_base + path[len(base):])
+
             for root, dirs, files in os.walk(text):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and os.path.abspath(os.path.join(root, d)) not in skip)
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                                 and os.path.abspath(os.path.join(root, d)) not in skip
+                                 and real(os.path.join(root, d)) not in skip)
                 for name in sorted(f for f in files if not f.startswith(".")):
-                    add(os.path.join(root, name))
+                    path = os.path.join(root, name)
+                    add(path, real=real(path))
         elif os.path.exists(text):
             add(text, named=True)
         elif any(ch in text for ch in "*?["):
@@ -146,6 +158,11 @@ def expand_inputs(
         except FormatError as exc:
             problems.append(Problem(exc.path or os.fspath(item), "error", exc.message))
             continue
+        if not found and os.path.isdir(os.fspath(item)):
+            # said, as a missing path is: "no input could be read" named
+            # nothing (an outside check, 2026-11-29)
+            problems.append(Problem(os.fspath(item), "error", "the folder holds no file to read (hidden files, the "
+                                    "--metadata table and the output folder are left out)"))
         for f in found:
             key = os.path.abspath(f)
             if key not in seen:
