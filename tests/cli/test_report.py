@@ -42,7 +42,8 @@ def test_report_groups_results_saved_without_metadata_once_it_is_given(tmp_path)
     aged = CliRunner().invoke(main, ["report", str(out), "--age-column", "age_days:days", "--no-figures"])
     assert aged.exit_code != 0
     assert "no sample metadata to find 'age_days' in: these results hold none" in aged.output
-    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--group-by", "arm", "--no-figures"])
+    # --group-column, as analyze spells it, is the same option (it was refused)
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--group-column", "arm", "--no-figures"])
     assert result.exit_code == 0, result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "placebo" in page

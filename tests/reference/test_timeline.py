@@ -348,3 +348,14 @@ def test_the_shipped_reference_says_its_metaphlan_repeats_are_samples_of_other_w
     metaphlan = reference.populations["metaphlan_healthy_controls"]
     assert {tv.repeats for tv in metaphlan.variation.values()} == {"samples"}  # iHMP, weeks apart
     assert all("taken days to weeks apart" in tv.method for tv in metaphlan.variation.values())
+
+
+@pytest.mark.parametrize(("subject", "time", "said"), [
+    ("persn", "day", "no metadata column 'persn' for the subject (columns: person, day)"),
+    ("person", "dya", "no metadata column 'dya' for the time (columns: person, day)"),
+])
+def test_a_wrong_subject_or_time_column_is_refused_naming_the_columns_there_are(subject, time, said):
+    meta = pd.DataFrame({"person": ["p", "p"], "day": [1, 2]}, index=["a", "b"])
+    with pytest.raises(DataError) as refused:
+        subjects_from_metadata(meta, subject, time)
+    assert str(refused.value) == said

@@ -26,7 +26,8 @@ left_message = lazy("gutbalance.report:left_message")
 @click.option("--time-column", default=None, help="Metadata column giving each sample's time point (number or date).")
 @click.option("--subject-pattern", default=None,
               help=r"Regular expression on sample names: first group subject, second time, e.g. 'Subj(\d+)_time(\d+)'.")
-@click.option("--group-by", "group_by", multiple=True, help="Metadata column to compare groups by (repeatable).")
+@click.option("--group-by", "--group-column", "group_by", multiple=True,
+              help="Metadata column to compare groups by (repeatable; --group-column, as analyze spells it, too).")
 @click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Reference file from `gutbalance reference build` (default: the shipped healthy reference).")
 @click.option("--figures/--no-figures", default=None,

@@ -199,8 +199,15 @@ def subject_columns(columns, subject_column: str) -> list[str]:
     parts = [part.strip() for part in subject_column.split(",")]
     missing = [part for part in parts if part not in columns]
     if len(parts) < 2 or missing:
-        raise DataError(f"no metadata column {missing[0] if len(parts) > 1 else subject_column!r} for the subject")
+        raise DataError(f"no metadata column {missing[0] if len(parts) > 1 else subject_column!r} for the subject "
+                        f"(columns: {_listed(columns)})")
     return parts
+
+
+def _listed(columns) -> str:
+    """The metadata's columns for a message, the first 20 of them."""
+    names = [str(c) for c in columns]
+    return ", ".join(names[:20]) + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
 
 
 def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_column: str | None = None) -> pd.DataFrame:
@@ -213,7 +220,7 @@ def subjects_from_metadata(samples: pd.DataFrame, subject_column: str, time_colu
     """
     parts = subject_columns(samples.columns, subject_column)
     if time_column is not None and time_column not in samples.columns:
-        raise DataError(f"no metadata column {time_column!r} for the time")
+        raise DataError(f"no metadata column {time_column!r} for the time (columns: {_listed(samples.columns)})")
     given = pd.concat([samples[c].map(_subject_text) for c in parts], axis=1)
     keep = ~given.apply(lambda c: c.str.lower().isin(MISSING_TEXT)).any(axis=1)
     subject = given[keep].agg(" / ".join, axis=1) if len(parts) > 1 else given.iloc[:, 0][keep]
