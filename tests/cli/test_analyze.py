@@ -471,3 +471,13 @@ def test_the_metadata_table_is_left_out_when_its_folder_is_reached_through_a_lin
     result = run("analyze", tmp_path / "link", "-o", tmp_path / "out", "--metadata", folder / "meta.tsv", "--reports", "none")
     assert result.exit_code == 0, result.output
     assert pd.read_csv(tmp_path / "out" / "problems.tsv", sep="\t").empty
+
+
+def test_an_age_column_with_an_unknown_unit_says_the_unit_is_wrong(tmp_path):
+    folder = _two_profiles(tmp_path)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tage\na\t30\nb\t40\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "out"), "--metadata", str(meta),
+                                       "--age-column", "age:weeks"])
+    assert result.exit_code == 2
+    assert "'weeks' is not a unit of age: give years, months or days (age:months)" in result.output

@@ -54,6 +54,7 @@ REPORT_JOURNAL = "report_manifest.journal"
 REPORT_PLACES = ("report.html", "samples", "subjects", "figures")
 read_contributions = lazy("gutbalance.report:read_contributions")
 parse_age_column = lazy("gutbalance.reference.age:parse_age_column")
+unit_hint = lazy("gutbalance.reference.age:unit_hint")
 
 #: Largest cohort that gets HTML reports without --reports all.
 REPORT_LIMIT = 2000
@@ -209,8 +210,9 @@ def _check_metadata_columns(metadata: Path | None, sample_column, subject_column
         needed = named
     for option, column in needed:
         if column not in meta.columns:
+            hint = unit_hint(age_column, meta.columns) if option == "--age-column" else ""
             raise click.BadParameter(
-                f"no column {column!r} in {metadata} (columns: {', '.join(map(str, meta.columns))})",
+                f"no column {column!r} in {metadata} (columns: {', '.join(map(str, meta.columns))}){hint}",
                 param_hint=option,
             )
     return meta

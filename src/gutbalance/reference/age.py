@@ -87,6 +87,19 @@ def parse_age_column(spec: str) -> tuple[str, str]:
     return column, unit
 
 
+def unit_hint(spec: str, columns) -> str:
+    """Why ``spec`` named no column, when the part after its last colon is
+    no unit but the part before it is a column (``age:weeks``); else "".
+
+    >>> unit_hint("age:weeks", ["age"]), unit_hint("agee", ["age"])
+    ("; 'weeks' is not a unit of age: give years, months or days (age:months)", '')
+    """
+    column, sep, unit = spec.rpartition(":")
+    if not sep or column.strip() not in {str(c) for c in columns}:
+        return ""
+    return f"; {unit.strip()!r} is not a unit of age: give {', '.join(list(AGE_UNITS)[:-1])} or {list(AGE_UNITS)[-1]} ({column.strip()}:months)"
+
+
 def ages_in_years(metadata: pd.DataFrame, spec: str) -> pd.Series:
     """Each sample's age in years from the column ``spec`` names (NaN: no age).
 
@@ -95,7 +108,7 @@ def ages_in_years(metadata: pd.DataFrame, spec: str) -> pd.Series:
     column, unit = parse_age_column(spec)
     if column not in metadata.columns:
         columns = ", ".join(map(str, metadata.columns)) or "none"
-        raise DataError(f"no metadata column {column!r} to read ages from (columns: {columns})")
+        raise DataError(f"no metadata column {column!r} to read ages from (columns: {columns}){unit_hint(spec, metadata.columns)}")
     raw = metadata[column]
     text = raw.astype(str).str.strip()
     values = pd.to_numeric(text.where(~text.str.lower().isin(MISSING_TEXT) & raw.notna()), errors="coerce")
