@@ -481,3 +481,23 @@ def test_an_age_column_with_an_unknown_unit_says_the_unit_is_wrong(tmp_path):
                                        "--age-column", "age:weeks"])
     assert result.exit_code == 2
     assert "'weeks' is not a unit of age: give years, months or days (age:months)" in result.output
+
+
+def test_a_subject_left_without_a_timeline_and_a_pattern_matching_nothing_are_said(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a1", "a2", "b1", "b2"):
+        write_metaphlan(folder / f"{name}.txt")
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tperson\twk\na1\tA\t1\na2\tA\t\nb1\tB\t1\nb2\tB\t2\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "out"), "--metadata", str(meta),
+                                       "--subject-column", "person", "--time-column", "wk", "-j", "1"])
+    assert result.exit_code == 0, result.output
+    assert ("warning: 1 subject(s) of two or more samples get no timeline: fewer than two of their samples have a wk "
+            "(subject A: a2 without one)") in result.stderr
+    assert "(1 subjects with two or more samples)" in result.stderr
+    result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "pattern"), "-j", "1",
+                                       "--subject-pattern", r"Person(\d+)_v(\d+)"])
+    assert result.exit_code == 0, result.output
+    assert r"warning: --subject-pattern 'Person(\d+)_v(\d+)' matches none of the 4 sample names (e.g. 'a1')" in result.stderr
+    assert "timelines ->" not in result.stderr

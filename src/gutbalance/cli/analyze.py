@@ -236,8 +236,19 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
     if written.left:
         click.echo(left_message(out_dir, written.left, had_manifest=written.had_manifest), err=True)
     if options.get("subject_column") or options.get("subject_pattern"):
-        click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
-                   err=True)
+        if written.timelines:
+            click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
+                       err=True)
+        elif options.get("subject_pattern") and not written.subject_samples:
+            click.echo(f"warning: --subject-pattern '{options['subject_pattern']}' matches none of the {len(scores)} "
+                       f"sample names (e.g. {scores.index[0]!r}): no timeline", err=True)
+        else:
+            click.echo("no timeline: no subject has two or more samples with a time", err=True)
+        if written.without_timeline:
+            subject, samples = next(iter(written.without_timeline.items()))
+            click.echo(f"warning: {len(written.without_timeline)} subject(s) of two or more samples get no timeline: "
+                       f"fewer than two of their samples have a {options.get('time_column') or 'time'} (subject "
+                       f"{subject}: {', '.join(samples[:3])} without one)", err=True)
         repeated = [t for t in written.timelines if t.repeated_times]
         if repeated:
             first = repeated[0]

@@ -102,6 +102,11 @@ class ReportFiles:
     timeline_reports: dict[str, Path] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
     timelines: list[Timeline] = field(default_factory=list)
+    #: Samples given a subject (by the metadata's subject column or the name pattern).
+    subject_samples: int = 0
+    #: Subjects with two or more samples but fewer than two with a time, so no
+    #: timeline: each with its samples that have no time.
+    without_timeline: dict[str, list[str]] = field(default_factory=dict)
     #: Pages and figures of the previous rendering not written again, and removed.
     removed: list[Path] = field(default_factory=list)
     #: Files in the report's places (``report.html``, ``samples/``, ``subjects/``,
@@ -267,6 +272,9 @@ def write_reports(
 
     result = ReportFiles(cohort_report=out / "report.html", timelines=series,
                          had_manifest=(out / MANIFEST_FILE).exists() or (out / JOURNAL_FILE).exists())
+    if subjects is not None:
+        result.subject_samples = int(subjects.index.isin(scores.index).sum())
+        result.without_timeline = _without_timeline(subjects[subjects.index.isin(scores.index)])
     current = knowledge_fingerprint()
     run_knowledge = current if knowledge_base is None else knowledge_base
     note = "" if knowledge_base is None else sources_note(run_knowledge, current, profiles=cohort is not None)
@@ -567,6 +575,17 @@ def _require_columns(meta: pd.DataFrame, *, subject_column: str | None, time_col
     for column in group_columns or []:
         if column not in meta.columns:
             raise DataError(f"no metadata column {column!r} to compare groups by (columns: {columns})")
+
+
+def _without_timeline(subjects: pd.DataFrame) -> dict[str, list[str]]:
+    """Subjects of two or more samples of which fewer than two have a time:
+    they get no timeline, which went unsaid (an outside check, 2026-11-29)."""
+    out = {}
+    for subject, group in subjects.groupby("subject", sort=True):
+        timed = group["time"].notna()
+        if len(group) >= 2 and timed.sum() < 2:
+            out[str(subject)] = group.index[~timed].astype(str).tolist()
+    return out
 
 
 def _subjects(index: pd.Index, meta: pd.DataFrame, subject_column, time_column, subject_pattern) -> pd.DataFrame | None:
