@@ -11,7 +11,7 @@ missing; the samples only the gut-evidence rule flags (less than
 ``min_gut_evidence_share`` in the gut core, no other site ahead); the least
 gut-core share of the samples called stool (the derivation of
 ``min_gut_evidence_share`` in ``data/sample_checks.tsv``: a tenth of the least
-of the stool of ../shared/data, rounded down to the half percent), the least
+of the stool of ../shared/data, rounded to the nearest half percent), the least
 pillar ``coverage`` and the least ``reach`` (the share of the abundance the
 pillars' knowledge reaches, ``gutbalance.pillars.reached_taxa``) with the
 samples whose pillars go missing below ``min_reach``; at the end, the least
