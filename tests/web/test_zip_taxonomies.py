@@ -71,9 +71,10 @@ def test_a_feature_classified_otherwise_leaves_that_taxonomy_out_in_the_clis_wor
     table, taxonomy = pair_files(tmp_path)
     header, *rows = data_member(taxonomy, "taxonomy.tsv").decode().splitlines()
     feature = rows[-1].split("\t")[0]
+    # named so that path order (analyze's) and the zip's order (the web app's) agree: silva first
     other = tmp_path / "other.tsv"  # the first half only, then the last feature as another genus
     other.write_text("\n".join([header, *rows[: len(rows) // 2], f"{feature}\td__Bacteria; p__Bacillota; g__Blautia"]) + "\n")
-    silva = tmp_path / "silva.tsv"  # the other half: the features the left-out file would have added
+    silva = tmp_path / "a_silva.tsv"  # the other half: the features the left-out file would have added
     silva.write_text("\n".join([header, *rows[len(rows) // 2 :]]) + "\n")
     expected, problems = _cli(tmp_path, table, silva, other, exit_code=1)
     assert list(problems["file"]) == [str(other), str(table)]
@@ -81,11 +82,11 @@ def test_a_feature_classified_otherwise_leaves_that_taxonomy_out_in_the_clis_wor
     cli_words = problems["message"].iloc[0]
     assert cli_words.startswith(f"feature {feature!r} is 'd__Bacteria; p__Bacillota; g__Blautia' here but ")
     assert "not in the taxonomy" in problems["message"].iloc[1]  # the first half's features are unassigned
-    archive = zip_of({"table.qza": table.read_bytes(), "silva.tsv": silva.read_bytes(), "other.tsv": other.read_bytes()})
+    archive = zip_of({"table.qza": table.read_bytes(), "a_silva.tsv": silva.read_bytes(), "other.tsv": other.read_bytes()})
     response = upload(client, headers, archive, filename="conflict.zip")
     assert response.status_code == 207, response.text
     job = response.json()
-    assert job["problems"] == [{"file": "other.tsv", "problem": cli_words.replace(str(silva), "conflict.zip/silva.tsv")}]
+    assert job["problems"] == [{"file": "other.tsv", "problem": cli_words.replace(str(silva), "conflict.zip/a_silva.tsv")}]
     samples = [client.get(f"/api/samples/{i}", headers=headers).json() for i in job["samples"]]
     assert_stored_as_cli(client, headers, samples, expected)
 
