@@ -61,7 +61,7 @@ from ._version import __version__
 from .atomic import PendingFile, write_atomic, write_bytes_atomic, write_text_atomic
 from .errors import FormatError
 from .indices.resolution import check_asked_rank
-from .io import Problem, expand_inputs, read_batch, split_batch_taxonomy, taxonomy_not_used
+from .io import RESULTS_PARTS_DIR, Problem, expand_inputs, read_batch, split_batch_taxonomy, taxonomy_not_used
 from .io.taxonomy_file import FeatureTaxonomy
 from .outputs import write_table_atomic
 from .pillars import parameters
@@ -70,7 +70,7 @@ from .scores import SCORES_JSON_TAIL, score_with_contributions, scores_json_head
 from .scores_table import CONTRIBUTIONS_FILE, LINE_END, SCORES_FILE, SCORES_PARQUET_FILE, format_scores
 from .taxonomy.placement import lineage_table
 
-PARTS_DIR = ".gutbalance-parts"
+PARTS_DIR = RESULTS_PARTS_DIR
 #: Between two samples of ``scores.json`` (one per line), and of a part's
 #: contributions: a part is copied into ``scores.json`` as it is.  JSON text
 #: never holds a raw newline, so this splits a part's samples apart again.

@@ -259,7 +259,7 @@ def test_metadata_that_names_no_scored_sample_is_said(tmp_path):
                  "--subject-column", "person")
     assert result.exit_code == 0, result.output
     assert "the metadata names none of the 2 scored samples" in result.output
-    assert "(0 subjects with two or more samples)" in result.output
+    assert "no timeline: no subject has two or more samples with a time" in result.output
     meta.write_text("sample\tperson\ns1\tp1\n")
     result = run("analyze", tmp_path / "s1.txt", tmp_path / "s2.txt", "-o", tmp_path / "out2", "--metadata", meta,
                  "--subject-column", "person")
@@ -501,3 +501,26 @@ def test_a_subject_left_without_a_timeline_and_a_pattern_matching_nothing_are_sa
     assert result.exit_code == 0, result.output
     assert r"warning: --subject-pattern 'Person(\d+)_v(\d+)' matches none of the 4 sample names (e.g. 'a1')" in result.stderr
     assert "timelines ->" not in result.stderr
+
+
+def test_a_second_run_into_a_folder_of_other_results_says_what_it_replaced(tmp_path):
+    folder = _two_profiles(tmp_path)
+    assert run("analyze", folder, "-o", tmp_path / "out", "--reports", "none").exit_code == 0
+    other = tmp_path / "other"
+    other.mkdir()
+    write_metaphlan(other / "c.txt")
+    result = CliRunner().invoke(main, ["analyze", str(other), "-o", str(tmp_path / "out"), "--reports", "none"])
+    assert result.exit_code == 0, result.output
+    assert (f"warning: {tmp_path / 'out'} held the scores of 2 sample(s) this run did not score (e.g. 'a'); its "
+            "results are now this run's alone: give another -o to keep both") in result.stderr
+    again = CliRunner().invoke(main, ["analyze", str(other), "-o", str(tmp_path / "out"), "--reports", "none"])
+    assert "held the scores" not in again.stderr  # the same inputs again: nothing replaced
+
+
+def test_an_earlier_results_folder_inside_the_input_folder_is_not_read_as_profiles(tmp_path):
+    folder = _two_profiles(tmp_path)
+    assert run("analyze", folder, "-o", folder / "results").exit_code == 0
+    result = run("analyze", folder, "-o", folder / "results_v2")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(folder / "results_v2" / "problems.tsv", sep="\t").empty
+    assert sorted(read_scores(folder / "results_v2" / "scores.tsv").index) == ["a", "b"]

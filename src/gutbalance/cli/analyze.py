@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..cohort import Cohort
-from ..errors import UnrecognizedFormatError
+from ..errors import GutBalanceError, UnrecognizedFormatError
 from ..example import example_path
 from ..indices.resolution import DIVERSITY_RANK_CHOICES
 from ..io import Problem, get_format, read_batch, read_metadata
@@ -137,6 +137,7 @@ def analyze(
         except UnrecognizedFormatError as exc:
             raise click.BadParameter(exc.message, param_hint="--format") from None
     meta = _check_metadata_columns(metadata, sample_column, subject_column, time_column, group_columns, age_column)
+    earlier = _earlier_samples(out_dir / SCORES_FILE)
     summary = run(paths, out_dir, format=format_, jobs=jobs, dask=dask, chunk_files=chunk_files,
                   contributions=contributions, progress=progress, exclude=[metadata] if metadata else (),
                   feature_rank=feature_rank, diversity_rank=diversity_rank)
@@ -146,6 +147,11 @@ def analyze(
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
+    scored = set(read_sample_names(out_dir / SCORES_FILE).astype(str)) if earlier else set()
+    if gone := [name for name in earlier if name not in scored]:
+        # the folder's results are this run's: say what went (an outside check, 2026-11-29)
+        click.echo(f"warning: {out_dir} held the scores of {len(gone)} sample(s) this run did not score (e.g. "
+                   f"{gone[0]!r}); its results are now this run's alone: give another -o to keep both", err=True)
     if meta is not None:
         say_metadata_match(meta, read_sample_names(out_dir / SCORES_FILE))
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
@@ -165,6 +171,17 @@ def analyze(
     if summary.failed:
         _report_problems(summary.problems)
         sys.exit(1)
+
+
+def _earlier_samples(scores_path: Path) -> list[str]:
+    """The samples an earlier run left in the output folder (none when there
+    is no readable scores table)."""
+    if not scores_path.is_file():
+        return []
+    try:
+        return [str(name) for name in read_sample_names(scores_path)]
+    except (OSError, ValueError, GutBalanceError):
+        return []
 
 
 def _read_warnings(problems: list[Problem], cohort) -> dict[str, list[str]]:

@@ -35,6 +35,7 @@ __all__ = [
     "BatchResult",
     "Problem",
     "expand_inputs",
+    "RESULTS_PARTS_DIR",
     "expand_paths",
     "formats",
     "read",
@@ -83,13 +84,21 @@ class BatchResult:
         return [p for p in self.problems if p.severity == "error"]
 
 
+#: The folder of saved parts that ``gutbalance analyze`` keeps in its output
+#: folder: a folder holding one is a results folder, never profiles.
+RESULTS_PARTS_DIR = ".gutbalance-parts"
+
+
 def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()) -> list[Path]:
     """Files, folders (every file below them, hidden files and folders
     skipped) and glob patterns, in a stable order, each once.
 
     ``exclude`` names files or folders that folders and patterns leave out
     (the metadata table beside the profiles, the output folder of a run
-    inside its input folder).  A file named itself as an input is kept even
+    inside its input folder).  A folder below an input folder that holds
+    gutbalance's saved parts (:data:`RESULTS_PARTS_DIR`) is an earlier run's
+    results and is left out too: its ``scores.tsv`` and ``cohort.h5ad`` were
+    read as profiles (an outside check, 2026-11-29).  A file named itself as an input is kept even
     so: it is meant as both (a QIIME 2 barplot CSV holds the profiles and,
     after them, the sample metadata), and leaving out the only input said
     "no input could be read" without naming it.
@@ -122,7 +131,8 @@ def expand_paths(inputs: Iterable[PathLike], *, exclude: Iterable[PathLike] = ()
             for root, dirs, files in os.walk(text):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                                  and os.path.abspath(os.path.join(root, d)) not in skip
-                                 and real(os.path.join(root, d)) not in skip)
+                                 and real(os.path.join(root, d)) not in skip
+                                 and not os.path.isdir(os.path.join(root, d, RESULTS_PARTS_DIR)))
                 for name in sorted(f for f in files if not f.startswith(".")):
                     path = os.path.join(root, name)
                     add(path, real=real(path))
