@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from gutbalance.cli import main
 from gutbalance.report.files import read_scores
 from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+from tests.indices.test_sample_type import TONGUE
 
 
 def run(*args):
@@ -524,3 +525,17 @@ def test_an_earlier_results_folder_inside_the_input_folder_is_not_read_as_profil
     assert result.exit_code == 0, result.output
     assert pd.read_csv(folder / "results_v2" / "problems.tsv", sep="\t").empty
     assert sorted(read_scores(folder / "results_v2" / "scores.tsv").index) == ["a", "b"]
+
+
+def test_the_cohort_page_says_which_samples_do_not_look_like_stool(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_metaphlan(folder / "stool.txt")
+    write_metaphlan(folder / "tongue.txt", TONGUE)
+    result = run("analyze", folder, "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    page = re.sub(r"\s+", " ", (tmp_path / "out" / "report.html").read_text(encoding="utf-8"))
+    assert ("<strong>Read with care: not stool.</strong> 1 of 2 samples (tongue) does not look like stool "
+            "(<code>stool_like</code> False in <code>scores.tsv</code>") in page
+    scores = read_scores(tmp_path / "out" / "scores.tsv")
+    assert scores["stool_like"].astype(str).to_dict() == {"stool": "True", "tongue": "False"}

@@ -259,7 +259,7 @@ def write_reports(
     # diversity_rank, resolved_rank (a run at one diversity rank) and warnings say each
     # sample's kind of input, which picks its healthy population (or none) in the pages,
     # and whether its diversity is at that population's rank; missing says why a card has no number
-    kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings", PROFILER_COLUMN)
+    kept = ("diversity_rank", RESOLVED_RANK_COLUMN, "missing", "warnings", PROFILER_COLUMN, "stool_like")
     scores = scores[keys + [c for c in kept if c in scores.columns]]
     meta = _metadata_frame(cohort, metadata, scores.index)
     _require_columns(meta, subject_column=subject_column, time_column=time_column, group_columns=group_columns,

@@ -957,6 +957,21 @@ def cohort_age_note(outside: int, n_samples: int, n_aged: int) -> str:
 
 
 @charts.numbered_page
+def not_stool_samples(scores: pd.DataFrame) -> list[str]:
+    """The samples ``analyze`` found not to look like stool (``stool_like``
+    False), for the cohort page's notice: each sample page said so, the
+    cohort page did not, and showed their percentiles against healthy stool
+    without a word (an outside check, 2026-11-29).
+
+    >>> not_stool_samples(pd.DataFrame({"stool_like": [True, False, None]}, index=["a", "b", "c"]))
+    ['b']
+    """
+    if "stool_like" not in scores.columns:
+        return []
+    flags = scores["stool_like"].map(lambda v: v is False or v is np.False_ or str(v) == "False")
+    return [str(s) for s in scores.index[flags.to_numpy(dtype=bool)]]
+
+
 def render_cohort_report(
     scores: pd.DataFrame,
     statistics: CohortStatistics,
@@ -988,6 +1003,7 @@ def render_cohort_report(
     return environment().get_template("cohort.html").render(
         profiler_note=_cohort_profiler_note(scores, statistics),
         age_note=age_note,
+        not_stool=not_stool_samples(scores),
         age_sources=AGE_SOURCES,
         n_samples=len(scores),
         infos=infos,
