@@ -147,13 +147,14 @@ def analyze(
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
-    scored = set(read_sample_names(out_dir / SCORES_FILE).astype(str)) if earlier else set()
+    names = read_sample_names(out_dir / SCORES_FILE) if earlier or meta is not None else None
+    scored = set(names.astype(str)) if earlier and names is not None else set()
     if gone := [name for name in earlier if name not in scored]:
         # the folder's results are this run's: say what went (an outside check, 2026-11-29)
         click.echo(f"warning: {out_dir} held the scores of {len(gone)} sample(s) this run did not score (e.g. "
                    f"{gone[0]!r}); its results are now this run's alone: give another -o to keep both", err=True)
     if meta is not None:
-        say_metadata_match(meta, read_sample_names(out_dir / SCORES_FILE))
+        say_metadata_match(meta, names)
     if reports == "all" or (reports == "auto" and summary.n_samples <= REPORT_LIMIT):
         _write_reports(summary.files, out_dir, format_, meta, feature_rank=feature_rank, subject_column=subject_column, time_column=time_column,
                        subject_pattern=subject_pattern, group_columns=list(group_columns) or None, age_column=age_column,

@@ -968,8 +968,8 @@ def not_stool_samples(scores: pd.DataFrame) -> list[str]:
     """
     if "stool_like" not in scores.columns:
         return []
-    flags = scores["stool_like"].map(lambda v: v is False or v is np.False_ or str(v) == "False")
-    return [str(s) for s in scores.index[flags.to_numpy(dtype=bool)]]
+    flags = scores["stool_like"].astype(str) == "False"  # bool, or text read back; NA is no verdict
+    return [str(s) for s in scores.index[flags.to_numpy()]]
 
 
 def render_cohort_report(
