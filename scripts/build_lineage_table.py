@@ -56,7 +56,7 @@ from gutbalance.taxonomy import RANK_INDEX, RANK_PREFIX, parse_lineage, standard
 from gutbalance.taxonomy.lineage import Taxon  # noqa: E402
 
 OUT = ROOT / "src" / "gutbalance" / "taxonomy" / "data" / "lineages.tsv.gz"
-VERSION = "2026.11.7"
+VERSION = "2026.11.8"
 
 SOURCES = {
     "gmwi2": "doi:10.1038/s41467-024-51651-9 GMWI2 coefficients, MetaPhlAn 3 mpa_v30 clades (danielchang2002/GMWI2, MIT)",

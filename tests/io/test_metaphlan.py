@@ -179,3 +179,23 @@ def test_repeated_clade_after_unknown_names_both_lines(tmp_path):
     with pytest.raises(FormatError, match="repeats line 5") as info:
         gutbalance.read(tmp_path / "r.txt", format="metaphlan")
     assert info.value.line == 6
+
+
+def test_metaphlan4_prevotella_copri_clades_stay_apart(tmp_path):
+    # MetaPhlAn 4 keeps the four clades of the P. copri complex apart (Tett et
+    # al. 2019); they were merged into one species, losing richness and Shannon.
+    clades = {"A": 30.0, "B": 20.0, "C": 10.0, "G": 5.0}
+    lines = ["#mpa_vOct22_CHOCOPhlAnSGB_202212", "#clade_name\tclade_taxid\trelative_abundance\tadditional_species"]
+    stem = "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Prevotellaceae|g__Prevotella"
+    lines += [f"{stem}|s__Prevotella_copri_clade_{c}\t2|976|200643|171549|171552|838|165179\t{v}\t" for c, v in clades.items()]
+    lines.append("k__Bacteria|p__Firmicutes|c__Clostridia|o__Eubacteriales|f__Oscillospiraceae|g__Faecalibacterium|"
+                 "s__Faecalibacterium_prausnitzii\t2|1239|186801|186802|216572|216851|853\t35.0\t")
+    path = tmp_path / "copri.txt"
+    path.write_text("\n".join(lines) + "\n")
+    cohort = gutbalance.read(path)
+    species = cohort.at_rank("species")
+    copri = sorted(c for c in species.columns if "copri" in c)
+    assert [c.rsplit(" ", 1)[-1] for c in copri] == ["A", "B", "C", "G"]
+    assert species.iloc[0][copri].tolist() == pytest.approx([0.30, 0.20, 0.10, 0.05])
+    scores = gutbalance.score(cohort)
+    assert scores["richness"].iloc[0] == 5

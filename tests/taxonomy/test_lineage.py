@@ -17,6 +17,14 @@ from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name,
         ("Clostridium_sp_CAG_58", "Clostridium sp CAG 58"),
         ("  Lachnospiraceae_bacterium_A4 ", "Lachnospiraceae bacterium A4"),
         ('"Escherichia coli"', "Escherichia coli"),
+        ("Clostridium_AQ innocuum_B", "Clostridium innocuum"),
+        # Letters that are not GTDB suffixes name different organisms: MetaPhlAn
+        # 4's Prevotella copri clades, unnamed species, viruses.
+        ("Prevotella_copri_clade_A", "Prevotella copri clade A"),
+        ("Streptococcus_sp_NM", "Streptococcus sp NM"),
+        ("Pseudomonas_virus_EL", "Pseudomonas virus EL"),
+        # A suffix inside an underscore-joined GTDB name is not a word of it.
+        ("Bacillus_A_cereus_AD", "Bacillus A cereus"),
     ],
 )
 def test_normalize_name(raw, expected):

@@ -164,16 +164,28 @@ def lineage_of(name: str, rank: str = "species") -> dict[str, str]:
 #: where its markers cannot tell the members apart.
 _GROUP_SUFFIX = " group"
 _BINOMIAL = re.compile(r"[A-Z][a-z]+ [a-z]+")
+#: How MetaPhlAn 4 writes the clades of a species complex that its database
+#: keeps apart: s__Prevotella_copri_clade_A ... _G (the P. copri complex of
+#: Tett et al. 2019, doi:10.1016/j.chom.2019.08.018).  Each clade is a species
+#: of its own for diversity, and takes the complex's rows, which come from
+#: studies that could not tell the clades apart.
+_CLADE = re.compile(r"([A-Z][a-z]+ [a-z]+) clade [A-Za-z0-9]+")
 
 
 def species_group_namesake(name: str) -> str:
-    """The species a species group is named after (``""`` for any other name).
+    """The species a species group or a clade of a species complex is named
+    after (``""`` for any other name).
 
     >>> species_group_namesake("Pseudomonas aeruginosa group")
     'Pseudomonas aeruginosa'
+    >>> species_group_namesake("Segatella copri clade A")
+    'Segatella copri'
     >>> species_group_namesake("Pseudomonas aeruginosa")
     ''
     """
+    clade = _CLADE.fullmatch(name)
+    if clade:
+        return canonical_name("species", clade.group(1))
     if not name.endswith(_GROUP_SUFFIX):
         return ""
     base = name[: -len(_GROUP_SUFFIX)].strip()

@@ -34,13 +34,36 @@ _UNCLASSIFIED_WORDS = {
     "others",
 }
 
-# GTDB splits polyphyletic groups with alphabetic suffixes: Firmicutes_A,
-# Clostridium_AQ, Faecalibacterium prausnitzii_C.  One or two capitals after an
-# underscore that ends a word; numbers (strain designations) are left alone.
-_GTDB_SUFFIX = re.compile(r"(?<=[a-z])_[A-Z]{1,2}(?=$|\s)")
 _BRACKETS = re.compile(r"[\[\]]")
 _SPACES = re.compile(r"\s+")
 _CANDIDATUS = re.compile(r"^(candidatus|ca\.)\s+", re.IGNORECASE)
+
+# GTDB splits polyphyletic groups with alphabetic suffixes: Firmicutes_A,
+# Clostridium_AQ, Faecalibacterium prausnitzii_C.  One or two capitals after an
+# underscore that ends a word; numbers (strain designations) are left alone.
+# GTDB puts them on a genus (or higher) name and on a species epithet only, so
+# only the first two words of a name can carry one.  The same letters elsewhere
+# name different organisms and are kept: MetaPhlAn 4's four Prevotella copri
+# clades (s__Prevotella_copri_clade_A ... _G, Tett et al. 2019,
+# doi:10.1016/j.chom.2019.08.018), unnamed species (Streptococcus_sp_NM) and
+# viruses (Pseudomonas_virus_EL).
+_GTDB_SUFFIX = re.compile(r"(?<=[a-z])_[A-Z]{1,2}(?=$|\s)")
+_WORD = re.compile(r"[^\s_]+")
+_SUFFIX_WORD = re.compile(r"[A-Z]{1,2}")
+_NOT_GTDB_SUFFIXED = frozenset({"sp", "spp", "clade", "group", "cluster", "complex", "virus", "phage", "bacterium", "str"})
+
+
+def _drop_gtdb_suffixes(name: str) -> str:
+    def drop(match: re.Match[str]) -> str:
+        head = _GTDB_SUFFIX.sub("", name[: match.start()]).replace("_", " ").strip()
+        # A suffix inside an underscore-joined name (Bacillus_A_cereus_AD) is
+        # not a word of the name.
+        words = [w for w in _WORD.findall(_CANDIDATUS.sub("", head)) if not _SUFFIX_WORD.fullmatch(w)]
+        if len(words) > 2 or (words and words[-1].lower() in _NOT_GTDB_SUFFIXED):
+            return match.group(0)
+        return ""
+
+    return _GTDB_SUFFIX.sub(drop, name)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -58,9 +81,11 @@ def normalize_name(raw: str) -> str:
     'Firmicutes'
     >>> normalize_name("Candidatus_Saccharibacteria")
     'Saccharibacteria'
+    >>> normalize_name("Prevotella_copri_clade_A")
+    'Prevotella copri clade A'
     """
     name = raw.strip().strip("\"'")
-    name = _GTDB_SUFFIX.sub("", name)
+    name = _drop_gtdb_suffixes(name)
     name = _BRACKETS.sub("", name)
     name = name.replace("_", " ")
     name = _SPACES.sub(" ", name).strip()
