@@ -171,3 +171,15 @@ def kb_row(taxon: str, trait: str, source: str | None = None) -> pd.Series:
         hits = hits[hits["source"] == source]
     assert len(hits) == 1, (taxon, trait, source)
     return hits.iloc[0]
+
+
+def read_warnings(path) -> list[str]:
+    """``gutbalance.read(path)``'s own warnings (GutBalanceWarning), as texts."""
+    import warnings
+
+    from gutbalance.errors import GutBalanceWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gutbalance.read(path)
+    return [str(w.message) for w in caught if issubclass(w.category, GutBalanceWarning)]

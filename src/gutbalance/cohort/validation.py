@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..clade_nesting import NESTED_FORMATS, profile_nesting_warnings, written_twice, written_twice_warning
+from ..clade_nesting import (
+    NESTED_FORMATS,
+    lost_rows_warnings,
+    parent_rows,
+    profile_nesting_warnings,
+    rows_below,
+    written_twice,
+    written_twice_warning,
+)
 from ..errors import DataError
 from ..taxonomy import lineage_string
 from .model import SampleProfile
@@ -58,6 +66,9 @@ def validate_profile(profile: SampleProfile) -> list[str]:
     found = total_warnings(where, profile.sample, top, profile.unassigned)
     if profile.source_format in NESTED_FORMATS:
         aside, named = written_twice(lineages)
+        # What lies beneath a row is judged over every row, as written: the
+        # species of a clade written twice hang under its other lineage.
+        below = rows_below(lineages, values)
         if aside:
             # MetaPhlAn 4's clades under two lineages: warned about as such,
             # and the rows place_profile sets aside are not checked.
@@ -65,6 +76,9 @@ def validate_profile(profile: SampleProfile) -> list[str]:
             keep = np.setdiff1d(np.arange(len(lineages)), aside)
             lineages = [lineages[i] for i in keep.tolist()]
             values = values[keep]
+            below = below[keep]
+        found += lost_rows_warnings(where, profile.sample, values, np.asarray(parent_rows(lineages), dtype=np.int64),
+                                    below, lineages.__getitem__)
         found += profile_nesting_warnings(where, profile.sample, lineages, values)
     return found
 
