@@ -14,6 +14,10 @@ Writes, each with its citation in the header:
   the dysbiosis score: per-genus median relative abundance over the healthy
   stool metagenomes of the GMWI web tool (Chang et al. 2023), placeholders
   (``_noname``, ``_unclassified``) removed, renormalised to sum 1.
+* ``mpa2_species_genus.tsv``: the genus MetaPhlAn 2 files each species under,
+  from the MetaPhlAn 2 lineages of the Franzosa 2019 and iHMP species tables
+  (``../shared/data/labelled``), so that dysbiosis compares a sample with the
+  healthy reference in the reference's own genera.
 
 The tables are facts from the papers (lists, coefficients, medians); the script
 only reshapes them, so re-running it gives byte-identical files.
@@ -106,6 +110,38 @@ def build_healthy_reference(shared: Path) -> None:
     _write(OUT / "healthy_reference_genus.tsv", HEALTHY_HEADER, ["genus", "median", "reference"], rows)
 
 
+MPA2_GENUS_HEADER = """\
+# The genus MetaPhlAn 2 files each species under, for the dysbiosis score
+# source: the MetaPhlAn 2 lineages (k__...|g__...|s__...) of the species tables of Franzosa EA, Sirota-Madi A,
+#   Avila-Pacheco J, et al. Gut microbiome structure and metabolic activity in inflammatory bowel disease.
+#   Nat Microbiol 2019;4:293-305. doi:10.1038/s41564-018-0306-4 and Lloyd-Price J, Arze C, Ananthakrishnan AN, et al.
+#   Multi-omics of the gut microbial ecosystem in inflammatory bowel diseases. Nature 2019;569:655-662.
+#   doi:10.1038/s41586-019-1237-9 (borenstein-lab/microbiome-metabolome-curated-data, MIT licence).
+# evidence: database fact (MetaPhlAn 2's taxonomy); derived by scripts/build_reference_tables.py.
+# The healthy reference of healthy_reference_genus.tsv is in MetaPhlAn 2's genera: Eubacterium rectale under
+#   g__Eubacterium, Ruminococcus gnavus under g__Blautia, species of no named genus under a placeholder
+#   (g__Lachnospiraceae_noname), which the reference leaves out. Later databases and profilers file many of
+#   these species elsewhere (MetaPhlAn 3: E. rectale under g__Lachnospiraceae_unclassified).
+# species, genus: MetaPhlAn 2 names as written (without s__ and g__).
+"""
+
+
+def build_mpa2_species_genus(shared: Path) -> None:
+    genus_of: dict[str, str] = {}
+    for study in ("franzosa2019_ibd", "ihmp_ibdmdb2019"):
+        with open(shared / "labelled" / study / "species.tsv", encoding="utf-8") as handle:
+            header = handle.readline().rstrip("\n").split("\t")
+        for clade in header[1:]:
+            ranks = dict(part.split("__", 1) for part in clade.split("|") if "__" in part)
+            if "s" not in ranks or "g" not in ranks:
+                continue
+            known = genus_of.setdefault(ranks["s"], ranks["g"])
+            if known != ranks["g"]:
+                raise SystemExit(f"{ranks['s']} is under g__{known} and g__{ranks['g']} in MetaPhlAn 2's lineages")
+    rows = [[species, genus_of[species]] for species in sorted(genus_of)]
+    _write(OUT / "mpa2_species_genus.tsv", MPA2_GENUS_HEADER, ["species", "genus"], rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_shared_argument(parser)
@@ -114,6 +150,7 @@ def main() -> None:
     build_gmhi(args.shared)
     build_gmwi2(args.shared)
     build_healthy_reference(args.shared)
+    build_mpa2_species_genus(args.shared)
 
 
 if __name__ == "__main__":

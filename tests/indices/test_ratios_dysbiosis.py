@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.spatial.distance import braycurtis
 
@@ -11,6 +12,7 @@ from gutbalance.indices.dysbiosis import NO_GENUS, dysbiosis, healthy_reference
 from gutbalance.indices.ratios import PSEUDOCOUNT, log2_ratios
 from gutbalance.pillars import EMPTY_REASON
 from gutbalance.scores import parse_missing
+from gutbalance.taxonomy import canonical_name
 from gutbalance.taxonomy.lineage import parse_lineage
 from tests.helpers import make_cohort
 
@@ -108,13 +110,51 @@ def test_dysbiosis_and_coverage_are_missing_where_there_is_nothing_to_measure():
     assert table.loc[["families", "genus"], "homeostasis"].notna().all()
 
 
-@pytest.mark.shared
-def test_dysbiosis_matches_scipy_on_real_profiles(kefir_cohort):
-    matrix, taxa = kefir_cohort.rank_matrix("genus", include_unclassified=False, renormalize=True)
+def _braycurtis_to_reference(genera: pd.DataFrame) -> np.ndarray:
+    """scipy's Bray-Curtis of each row (genus ids, placeholders already out) to the reference."""
     reference = healthy_reference()
-    ids = list(dict.fromkeys(list(taxa.index) + list(reference.index)))
-    sample = np.zeros((kefir_cohort.n_samples, len(ids)))
-    sample[:, : len(taxa)] = matrix.toarray()
+    ids = list(dict.fromkeys([*genera.columns, *reference.index]))
     r = reference.reindex(ids, fill_value=0.0).to_numpy()
-    expected = [braycurtis(row, r) for row in sample]
-    np.testing.assert_allclose(dysbiosis(kefir_cohort).to_numpy(), expected, rtol=0, atol=1e-12)
+    x = genera.reindex(columns=ids, fill_value=0.0).to_numpy()
+    return np.array([braycurtis(row / row.sum(), r) for row in x])
+
+
+MPA2_RECTALE = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Eubacteriaceae|g__Eubacterium|s__Eubacterium_rectale"
+MPA3_RECTALE = ("k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Lachnospiraceae_unclassified"
+                "|s__Eubacterium_rectale")
+GTDB_GNAVUS = ("k__Bacteria|p__Firmicutes|c__Clostridia|o__Lachnospirales|f__Lachnospiraceae|g__Mediterraneibacter"
+               "|s__Mediterraneibacter_gnavus")
+MPA2_GNAVUS = "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia|s__Ruminococcus_gnavus"
+
+
+def test_dysbiosis_counts_a_species_in_the_reference_genus_wherever_the_input_files_it():
+    # The healthy reference is in MetaPhlAn 2's genera (E. rectale under Eubacterium, R. gnavus under
+    # Blautia); MetaPhlAn 3 files E. rectale under a placeholder genus, which left it out of the
+    # composition (a MetaPhlAn 2 profile read 0.035 higher than over its own genus rows, up to 0.16).
+    cohort = make_cohort({
+        "mpa2": {MPA2_RECTALE: 40.0, MPA2_GNAVUS: 10.0, BACT: 50.0},
+        "mpa3": {MPA3_RECTALE: 40.0, GTDB_GNAVUS: 10.0, BACT: 50.0},
+    })
+    score = dysbiosis(cohort)
+    assert score["mpa3"] == pytest.approx(score["mpa2"], abs=1e-12)
+    expected = _braycurtis_to_reference(pd.DataFrame(
+        [[40.0, 10.0, 50.0]], columns=["g__Eubacterium", "g__Blautia", "g__Bacteroides"]))
+    assert score["mpa2"] == pytest.approx(expected[0], abs=1e-12)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("study", ["franzosa2019_ibd", "ihmp_ibdmdb2019"])
+def test_dysbiosis_of_metaphlan2_profiles_is_over_their_own_genera(shared_data, study):
+    # An independent recomputation: each species summed under the genus of its own MetaPhlAn 2
+    # lineage as the file writes it, placeholders left out, scipy's Bray-Curtis to the reference.
+    path = shared_data / "labelled" / study / "species.tsv"
+    table = pd.read_csv(path, sep="\t", index_col=0)
+    genus = {c: next((p for p in c.split("|") if p.startswith("g__")), "g__unclassified") for c in table.columns}
+    genera = table.T.groupby(pd.Series(genus)).sum().T
+    genera = genera[[g for g in genera.columns if not g.endswith(("_unclassified", "_noname"))]]
+    genera.columns = ["g__" + canonical_name("genus", g.removeprefix("g__")) for g in genera.columns]
+    genera = genera.T.groupby(level=0).sum().T
+    scored = dysbiosis(gutbalance.read(path))
+    has_genus = genera.sum(axis=1) > 0
+    np.testing.assert_allclose(scored[has_genus.index[has_genus]].to_numpy(),
+                               _braycurtis_to_reference(genera[has_genus]), rtol=0, atol=1e-9)
