@@ -38,7 +38,7 @@ from .indices.dysbiosis import missing_reason as dysbiosis_missing
 from .indices.gmhi import gmhi_contributions, gmhi_table
 from .indices.gmwi2 import gmwi2_contributions, gmwi2_table
 from .indices.ratios import log2_ratios
-from .indices.resolution import NOTHING_CLASSIFIED, check_asked_rank, nothing_classified, unresolved_reason
+from .indices.resolution import NO_ABUNDANCE, check_asked_rank, empty_reasons, unresolved_reason
 from .indices.resolution import diversity_rank as _diversity_rank  # score()'s keyword of that name hides it
 from .indices.sample_type import depth_warnings, stool_like
 from .json_text import RawJSON
@@ -91,7 +91,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: st
     :func:`gutbalance.indices.chao1`).  The columns are the same for every
     cohort, so a sample's row never depends on what else was read with it."""
     rank = _diversity_rank(cohort, asked) if rank is None else rank
-    empty = nothing_classified(cohort)
+    empty = empty_reasons(cohort)
     table = alpha_diversity(cohort, rank=rank)
     table["chao1"] = chao1(cohort, rank=rank)
     _, why_not = observed_counts(cohort)
@@ -100,7 +100,7 @@ def diversity_scores(cohort: Cohort, rank: pd.Series | None = None, *, asked: st
     )
     table["diversity_rank"] = rank
     table["diversity_missing"] = [
-        "" if r else f"{unresolved_reason(asked, nothing_classified=e)} (see docs/indices.md, diversity_rank)"
+        "" if r else f"{unresolved_reason(asked, empty=e)} (see docs/indices.md, diversity_rank)"
         for r, e in zip(rank, empty, strict=True)
     ]
     single = (table["richness"] == 1).to_numpy()
@@ -270,10 +270,15 @@ def score_with_contributions(
     if "placed" in cohort.samples:
         # Share of the classified abundance placed into a lineage (cohort.place_profile).
         table["placed"] = cohort.samples["placed"].to_numpy(dtype=float)
-        empty = nothing_classified(cohort)
+        empty = empty_reasons(cohort)
         for i in np.flatnonzero(table["placed"].isna().to_numpy()):
-            missing[int(i)]["placed"] = (f"a share of nothing: {NOTHING_CLASSIFIED}" if empty[i]
+            missing[int(i)]["placed"] = (f"a share of nothing: {empty[i]}" if empty[i]
                                          else "the input gives no lineage to place its taxa in")
+    # A sample with no abundance at all (an empty column) misses every score for
+    # that one reason; the scores' own reasons ("no taxon placed at phylum rank")
+    # would send the reader looking for a problem in taxa it does not have.
+    for i in np.flatnonzero(empty_reasons(cohort) == NO_ABUNDANCE):
+        missing[int(i)] = dict.fromkeys(missing[int(i)], NO_ABUNDANCE)
     text[MISSING_COLUMN] = [SEPARATOR.join(f"{k}: {v}" for k, v in m.items()) for m in missing]
     text[WARNINGS_COLUMN] = [SEPARATOR.join(w) for w in warned]
     table = table.join(text)

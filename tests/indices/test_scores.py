@@ -316,3 +316,26 @@ def test_a_sample_with_nothing_classified_says_so_not_that_half_is_unnamed(tmp_p
         assert "less than half" not in empty[column], column
     assert table.loc["A", "diversity_rank"] == "species"
     assert_missing_only_with_a_reason(table)
+
+
+def test_an_empty_column_of_a_merged_table_is_warned_and_misses_every_score_for_that_reason(tmp_path):
+    # A sample whose every value is 0 read as one "nothing to place: the input gives no
+    # lineage", "resolves no rank", "no taxon placed at phylum rank" ... and no warning.
+    lines = ["#mpa_v30_CHOCOPhlAn_201901", "clade_name\tA\tB"]
+    clade = ""
+    for part in ["k__Bacteria", "p__Firmicutes", "c__Clostridia", "o__Clostridiales", "f__Ruminococcaceae",
+                 "g__Faecalibacterium"]:
+        clade = f"{clade}|{part}" if clade else part
+        lines.append(f"{clade}\t100\t0")
+    lines.append(f"{clade}|s__Faecalibacterium_prausnitzii\t100\t0")
+    path = tmp_path / "merged.tsv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.warns(gutbalance.GutBalanceWarning, match="sample 'B': every abundance is 0 .an empty column.."):
+        cohort = gutbalance.read(path)
+    table = score(cohort)
+    reasons = parse_missing(table.loc["B", "missing"])
+    assert {"immune_support", "shannon", "gmhi", "dysbiosis", "firmicutes_bacteroidetes_log2", "placed"} <= set(reasons)
+    assert set(reasons.values()) == {"it holds no abundance: every value of it in the input is 0"}
+    assert table.loc["B", ["immune_support", "shannon", "gmhi", "dysbiosis"]].isna().all()
+    assert parse_missing(table.loc["A", "missing"]).get("placed") is None
+    assert_missing_only_with_a_reason(table)

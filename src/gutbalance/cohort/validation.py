@@ -87,6 +87,11 @@ def total_warnings(where: str, sample: str, top: float, unassigned: float) -> li
     """The warning of :func:`validate_profile` about a total far from 100 %
     (``top``: the sum of the topmost reported clades, as a fraction), or none."""
     total = top + unassigned
+    if not top > 0 and not unassigned > 0:
+        return [
+            f"{where}: sample {sample!r}: every abundance is 0 (an empty column?): it holds nothing to score, "
+            "so its scores are missing"
+        ]
     if top > 0 and abs(total - 1.0) > TOTAL_TOLERANCE:
         message = f"{where}: sample {sample!r}: abundances add up to {100 * total:.2f} % instead of 100 %"
         if abs(100 * total - 1.0) <= 100 * TOTAL_TOLERANCE:

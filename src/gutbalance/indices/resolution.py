@@ -55,6 +55,9 @@ NO_RESOLVED_RANK = "less than half of the classified abundance is named at any o
 #: "less than half of the classified abundance" of NO_RESOLVED_RANK would
 #: describe a share of nothing.
 NOTHING_CLASSIFIED = "nothing in it is classified: all of its abundance is unassigned"
+#: Why a sample whose every value is 0 (an empty column of a merged table) has
+#: no scores: it holds nothing, classified or unassigned.
+NO_ABUNDANCE = "it holds no abundance: every value of it in the input is 0"
 #: What a run may ask diversity to be computed at: each sample's finest
 #: resolved rank (``auto``), or one rank for every sample.
 DIVERSITY_RANK_CHOICES = ("auto", *RESOLUTION_RANKS)
@@ -108,16 +111,30 @@ def check_asked_rank(asked: str) -> None:
         raise DataError(f"diversity rank {asked!r}: choose one of {', '.join(DIVERSITY_RANK_CHOICES)}")
 
 
+def empty_reasons(cohort: Cohort) -> np.ndarray:
+    """Per sample, why nothing in it is classified: :data:`NO_ABUNDANCE` where
+    every value is 0 (nothing unassigned either), :data:`NOTHING_CLASSIFIED`
+    where all of it is unassigned, "" where something is classified."""
+    held = np.asarray(cohort.X.sum(axis=1)).ravel() > 0
+    unassigned = cohort.samples["unassigned"].to_numpy(dtype=float)
+    out = np.full(cohort.n_samples, "", dtype=object)
+    out[~(cohort.classified() > 0) | ~held] = NOTHING_CLASSIFIED
+    out[~held & ~(unassigned > 0)] = NO_ABUNDANCE
+    return out
+
+
 def nothing_classified(cohort: Cohort) -> np.ndarray:
-    """Per sample, whether nothing in it is classified (all of it unassigned)."""
-    return ~(cohort.classified() > 0)
+    """Per sample, whether nothing in it is classified (all of it unassigned,
+    or every value 0)."""
+    return empty_reasons(cohort) != ""
 
 
 def no_rank_reasons(cohort: Cohort) -> np.ndarray:
-    """Per sample, why it resolves no rank from species to phylum:
-    :data:`NOTHING_CLASSIFIED` where nothing in it is classified, else
+    """Per sample, why it resolves no rank from species to phylum: its
+    :func:`empty_reasons` where nothing in it is classified, else
     :data:`NO_RESOLVED_RANK` (only read where the sample has no rank)."""
-    return np.where(nothing_classified(cohort), NOTHING_CLASSIFIED, NO_RESOLVED_RANK).astype(object)
+    empty = empty_reasons(cohort)
+    return np.where(empty != "", empty, NO_RESOLVED_RANK).astype(object)
 
 
 def not_species_reasons(cohort: Cohort, resolved_rank: pd.Series, definition: str) -> np.ndarray:
@@ -135,11 +152,12 @@ def not_species_reasons(cohort: Cohort, resolved_rank: pd.Series, definition: st
     return np.array(reasons, dtype=object)
 
 
-def unresolved_reason(asked: str = "auto", *, nothing_classified: bool = False) -> str:
+def unresolved_reason(asked: str = "auto", *, empty: str = "") -> str:
     """Why a sample has no diversity when ``asked`` found no rank for it
-    (``nothing_classified``: the sample has no classified abundance at all)."""
-    if nothing_classified:
-        return NOTHING_CLASSIFIED
+    (``empty``: its :func:`empty_reasons`, why it has no classified abundance
+    at all, "" where it has some)."""
+    if empty:
+        return empty
     if asked == "auto":
         return NO_RESOLVED_RANK
     return (f"less than half of the classified abundance is named at {asked} rank, the rank asked for the whole "
