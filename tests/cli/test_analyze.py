@@ -213,7 +213,7 @@ def test_metadata_with_samples_as_columns_gives_timelines(tmp_path):
                  "--metadata", meta, "--subject-column", "subject", "--time-column", "visit")
     assert result.exit_code == 0, result.output
     assert "timelines -> " in result.output
-    assert "(1 subjects with two or more samples)" in result.output
+    assert "(1 subject with two or more samples)" in result.output
     page = (out / "subjects" / "P1.html").read_text()
     assert page.index("p1_b") < page.index("p1_a")  # V2 before V10
     assert "visit</th>" in page
@@ -236,8 +236,8 @@ def test_two_arms_of_one_person_are_warned_about_and_split_by_person_comma_arm(t
     result = run("analyze", *files, "-o", tmp_path / "one", "--metadata", meta, "--subject-column", "person",
                  "--time-column", "day")
     assert result.exit_code == 0, result.output
-    assert "1 subjects have two or more samples at the same time (subject p: a0, b0 at 0)" in result.output
-    assert "1 samples have no day and are left out" in result.output
+    assert "1 subject has two or more samples at the same time (subject p: a0, b0 at 0)" in result.output
+    assert "1 sample has no day and is left out" in result.output
     page = (tmp_path / "one" / "subjects" / "p.html").read_text()
     assert "Two or more samples share a day" in page
     assert "Left out, no day given" in page
@@ -245,7 +245,7 @@ def test_two_arms_of_one_person_are_warned_about_and_split_by_person_comma_arm(t
                  "--time-column", "day")
     assert result.exit_code == 0, result.output
     assert "same time" not in result.output
-    assert "(1 subjects with two or more samples)" in result.output  # p / animal has one timed sample
+    assert "(1 subject with two or more samples)" in result.output  # p / animal has one timed sample
     result = run("analyze", *files, "-o", tmp_path / "typo", "--metadata", meta, "--subject-column", "person,arms")
     assert result.exit_code == 2
     assert "no column 'arms'" in result.output
@@ -494,9 +494,9 @@ def test_a_subject_left_without_a_timeline_and_a_pattern_matching_nothing_are_sa
     result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "out"), "--metadata", str(meta),
                                        "--subject-column", "person", "--time-column", "wk", "-j", "1"])
     assert result.exit_code == 0, result.output
-    assert ("warning: 1 subject(s) of two or more samples get no timeline: fewer than two of their samples have a wk "
+    assert ("warning: 1 subject of two or more samples gets no timeline: fewer than two of their samples have a wk "
             "(subject A: a2 without one)") in result.stderr
-    assert "(1 subjects with two or more samples)" in result.stderr
+    assert "(1 subject with two or more samples)" in result.stderr
     result = CliRunner().invoke(main, ["analyze", str(folder), "-o", str(tmp_path / "pattern"), "-j", "1",
                                        "--subject-pattern", r"Person(\d+)_v(\d+)"])
     assert result.exit_code == 0, result.output
@@ -539,3 +539,27 @@ def test_the_cohort_page_says_which_samples_do_not_look_like_stool(tmp_path):
             "(<code>stool_like</code> False in <code>scores.tsv</code>") in page
     scores = read_scores(tmp_path / "out" / "scores.tsv")
     assert scores["stool_like"].astype(str).to_dict() == {"stool": "True", "tongue": "False"}
+
+
+def test_a_timeline_says_which_samples_are_not_stool_and_which_scores_they_lack(tmp_path):
+    # The timeline page showed a tongue sample and a one-species sample beside stool without a
+    # word: its steps read "not known", its charts had gaps.
+    write_metaphlan(tmp_path / "t0.txt")
+    write_metaphlan(tmp_path / "t1.txt", TONGUE)
+    single = {"k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Ruminococcaceae|g__Faecalibacterium|"
+              "s__Faecalibacterium_prausnitzii": 100.0}
+    write_metaphlan(tmp_path / "t2.txt", single)
+    meta = tmp_path / "meta.tsv"
+    meta.write_text("sample\tsubject\tday\nt0\tP\t0\nt1\tP\t7\nt2\tP\t14\n")
+    out = tmp_path / "out"
+    result = run("analyze", tmp_path / "t0.txt", tmp_path / "t1.txt", tmp_path / "t2.txt", "-o", out, "--no-figures",
+                 "--metadata", meta, "--subject-column", "subject", "--time-column", "day")
+    assert result.exit_code == 0, result.output
+    page = (out / "subjects" / "P.html").read_text()
+    assert "Read with care</th>" in page
+    rows = {m.group(1): m.group(2) for m in re.finditer(r'html">(t\d)</a></td><td>([^<]*)</td>', page)}
+    assert rows["t0"] == ""
+    assert rows["t1"].startswith("does not look like stool")
+    assert "no Evenness" in rows["t2"] or "no evenness" in rows["t2"].lower()
+    assert "one taxon only" in rows["t2"]
+    assert "no value at one of the two times (see Samples)" in page

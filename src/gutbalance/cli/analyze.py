@@ -255,8 +255,8 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
         click.echo(left_message(out_dir, written.left, had_manifest=written.had_manifest), err=True)
     if options.get("subject_column") or options.get("subject_pattern"):
         if written.timelines:
-            click.echo(f"timelines -> {out_dir / 'subjects'} ({len(written.timelines)} subjects with two or more samples)",
-                       err=True)
+            click.echo(f"timelines -> {out_dir / 'subjects'} ({_count(len(written.timelines), 'subject')} with two or "
+                       "more samples)", err=True)
         elif options.get("subject_pattern") and not written.subject_samples:
             click.echo(f"warning: --subject-pattern '{options['subject_pattern']}' matches none of the {len(scores)} "
                        f"sample names (e.g. {scores.index[0]!r}): no timeline", err=True)
@@ -264,21 +264,29 @@ def _write_reports(files, out_dir: Path, format_, meta, *, feature_rank=None, **
             click.echo("no timeline: no subject has two or more samples with a time", err=True)
         if written.without_timeline:
             subject, samples = next(iter(written.without_timeline.items()))
-            click.echo(f"warning: {len(written.without_timeline)} subject(s) of two or more samples get no timeline: "
+            n = len(written.without_timeline)
+            click.echo(f"warning: {_count(n, 'subject')} of two or more samples {'gets' if n == 1 else 'get'} no timeline: "
                        f"fewer than two of their samples have a {options.get('time_column') or 'time'} (subject "
                        f"{subject}: {', '.join(samples[:3])} without one)", err=True)
         repeated = [t for t in written.timelines if t.repeated_times]
         if repeated:
             first = repeated[0]
             shared = [s for s, t in zip(first.samples, first.times) if t == first.repeated_times[0]]
-            click.echo(f"warning: {len(repeated)} subjects have two or more samples at the same time (subject "
+            click.echo(f"warning: {_count(len(repeated), 'subject')} {'has' if len(repeated) == 1 else 'have'} two or more "
+                       f"samples at the same time (subject "
                        f"{first.subject}: {', '.join(shared)} at {first.repeated_times[0]}); steps between them are not "
                        "changes over time: if people were followed in several arms, name the arm too "
                        "(--subject-column person,arm)", err=True)
         untimed = sum(len(t.untimed) for t in written.timelines)
         if untimed:
-            click.echo(f"warning: {untimed} samples have no {options.get('time_column') or 'time'} and are left out "
+            click.echo(f"warning: {_count(untimed, 'sample')} {'has' if untimed == 1 else 'have'} no "
+                       f"{options.get('time_column') or 'time'} and {'is' if untimed == 1 else 'are'} left out "
                        "of their subject's timeline (named on its page)", err=True)
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 subject``, ``2 subjects``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def say_metadata_match(meta, scored) -> None:

@@ -77,6 +77,7 @@ from .render import (
     render_timeline_report,
     safe_filename,
     score_columns,
+    timeline_notes,
 )
 
 SETTINGS_FILE = "report_settings.json"
@@ -358,7 +359,8 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
     for t in series:
         subject_scores = scores.loc[t.samples]
         html = render_timeline_report(t, reference=ref, ranks=diversity_ranks(subject_scores),
-                                      missing={k: missing_reason(subject_scores, k) for k in t.scores.columns})
+                                      missing={k: missing_reason(subject_scores, k) for k in t.scores.columns},
+                                      notes=timeline_notes(subject_scores, list(t.scores.columns)))
         result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
     statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)

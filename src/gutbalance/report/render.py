@@ -32,6 +32,7 @@ from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_sources
 from ..pillars import component_traits, reach_floor
 from ..reference.age import AGE_SOURCES
+from ..reference.comparability import UNKNOWN, profiler_family
 from ..reference.comparability import describe as describe_kind
 from ..reference.core import PERCENTILE_SUFFIX, Reference
 from ..reference.sample import Composition, SampleStatistics, ScorePosition, sample_statistics
@@ -752,6 +753,7 @@ def render_timeline_report(
     missing: Mapping[str, str] | None = None,
     split_subject_hint: str = SPLIT_SUBJECT_HINT,
     untimed_order_hint: str = UNTIMED_ORDER_HINT,
+    notes: Mapping[str, str] | None = None,
 ) -> str:
     """The HTML page of one subject's samples over time; ``ranks`` are the
     ranks its samples' diversity was computed at (:func:`diversity_ranks`
@@ -761,7 +763,9 @@ def render_timeline_report(
     ``split_subject_hint`` (HTML) tells, where samples share a time, how to
     give each arm its own timeline: the command line's option by default, the
     web app's sample pages there; ``untimed_order_hint`` (HTML) likewise tells
-    how to place samples none of which has a time."""
+    how to place samples none of which has a time.  ``notes`` says per sample
+    what its row of the samples table should warn of (:func:`timeline_notes`:
+    not stool, scores it has no value of and why)."""
     sample_href = sample_href or (lambda s: f"../samples/{safe_filename(s)}.html")
     # the variation that flagged the changes (the subject's kind of input),
     # not the cohort page's reference: band, caption and flags must agree
@@ -797,9 +801,37 @@ def render_timeline_report(
         variation=variation,
         split_subject_hint=Markup(split_subject_hint),
         untimed_order_hint=Markup(untimed_order_hint),
+        notes={k: v for k, v in (notes or {}).items() if v},
         variation_kind=describe_kind(timeline.reference.primary.kind) if timeline.reference is not None else "",
         **_page_common(reference),
     )
+
+
+def timeline_notes(scores: pd.DataFrame, keys: Sequence[str]) -> dict[str, str]:
+    """What a timeline's reader should know of each sample, from its row of
+    ``scores``: that it does not look like stool (``stool_like``), and which of
+    ``keys`` it has no value of while other samples have one (the gaps in the
+    charts), and why (its ``missing`` cell).  A score no sample has is left to
+    its chart, which says why.  "" where nothing needs saying.
+
+    >>> timeline_notes(pd.DataFrame({"shannon": [2.0, None], "stool_like": [True, False],
+    ...                              "missing": ["", "shannon: one taxon only"]}, index=["a", "b"]), ["shannon"])
+    {'a': '', 'b': 'does not look like stool (its page says why); no Shannon diversity: one taxon only'}
+    """
+    notes: dict[str, str] = {}
+    flagged = set(not_stool_samples(scores))
+    keys = [k for k in keys if k in scores.columns
+            and pd.to_numeric(scores[k], errors="coerce").map(_finite).astype(bool).any()]
+    for sample, row in scores.iterrows():
+        parts = ["does not look like stool (its page says why)"] if sample in flagged else []
+        reasons = parse_missing(row.get("missing", ""))
+        gone: dict[str, list[str]] = {}
+        for key in keys:
+            if not _finite(pd.to_numeric(row[key], errors="coerce")):
+                gone.setdefault(reasons.get(key, "no reason recorded"), []).append(describe(key).label)
+        parts += [f"no {', '.join(labels)}: {why}" for why, labels in gone.items()]
+        notes[str(sample)] = "; ".join(parts)
+    return notes
 
 
 def missing_reason(scores: pd.DataFrame, key: str) -> str:
@@ -923,10 +955,18 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
     profiler_note = None
     if reference is not None and meta is not None and "source_format" in meta.columns:
         ref_format = str(reference.primary.characteristics.get("source_format") or "")
-        formats = sorted({str(f) for f in meta["source_format"].dropna() if str(f)})
-        if ref_format and formats and formats != [ref_format]:
+        databases = meta["database"] if "database" in meta.columns else pd.Series("", index=meta.index)
+        # By profiler family, as each sample's own note judges it: MetaPhlAn 3
+        # profiles against a MetaPhlAn 2 population are one profiler (a version
+        # difference has its own caveat in the warnings), not "a different profiler".
+        families = sorted({
+            profiler_family(str(f), str(d or "")) if profiler_family(str(f), str(d or "")) != UNKNOWN else str(f)
+            for f, d in zip(meta["source_format"], databases, strict=True) if isinstance(f, str) and f
+        })
+        ref_family = (reference.primary.kind or {}).get("profiler") or profiler_family(ref_format, "")
+        if ref_format and families and families != [ref_family]:
             profiler_note = (
-                f"These profiles ({', '.join(formats)}) were made with a different profiler from the healthy reference "
+                f"These profiles ({', '.join(families)}) were made with a different profiler from the healthy reference "
                 f"({reference.primary.characteristics.get('profiler', ref_format)}); richness and the published indices "
                 "shift between profilers, so read percentiles as a rough guide."
             )

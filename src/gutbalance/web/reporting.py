@@ -30,7 +30,7 @@ from ..reference import load_reference, timelines
 from ..reference.statistics import diversity_ranks
 from ..report import render_sample_report, render_timeline_report
 from ..report.charts import page_ids
-from ..report.render import missing_reason, percentile_sentence
+from ..report.render import missing_reason, percentile_sentence, timeline_notes
 from ..score_specs import GROUPS, RANK_WORDS, ScoreSpec, describe_at_rank, ordered
 from . import ingest
 from .middleware import CSP
@@ -344,6 +344,7 @@ def timeline_html(subject: str, samples: Sequence[Sample]) -> str | None:
             found[0], reference=reference, sample_href=lambda name: f"/samples/{id_of[name]}", cohort_href=None,
             ranks=diversity_ranks(frame), missing={k: missing_reason(frame, k) for k in found[0].scores.columns},
             split_subject_hint=WEB_SPLIT_SUBJECT_HINT, untimed_order_hint=WEB_UNTIMED_ORDER_HINT,
+            notes=timeline_notes(frame, list(found[0].scores.columns)),
         )
 
 
