@@ -23,6 +23,8 @@ from gutbalance.taxonomy import canonical_name, is_unclassified, normalize_name,
         ("Prevotella_copri_clade_A", "Prevotella copri clade A"),
         ("Streptococcus_sp_NM", "Streptococcus sp NM"),
         ("Pseudomonas_virus_EL", "Pseudomonas virus EL"),
+        ("Human_mastadenovirus_C", "Human mastadenovirus C"),
+        ("Rotavirus_A", "Rotavirus A"),
         # A suffix inside an underscore-joined GTDB name is not a word of it.
         ("Bacillus_A_cereus_AD", "Bacillus A cereus"),
     ],

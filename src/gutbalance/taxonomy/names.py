@@ -46,7 +46,7 @@ _CANDIDATUS = re.compile(r"^(candidatus|ca\.)\s+", re.IGNORECASE)
 # name different organisms and are kept: MetaPhlAn 4's four Prevotella copri
 # clades (s__Prevotella_copri_clade_A ... _G, Tett et al. 2019,
 # doi:10.1016/j.chom.2019.08.018), unnamed species (Streptococcus_sp_NM) and
-# viruses (Pseudomonas_virus_EL).
+# viruses (Pseudomonas_virus_EL, Human_mastadenovirus_C, Rotavirus_A).
 _GTDB_SUFFIX = re.compile(r"(?<=[a-z])_[A-Z]{1,2}(?=$|\s)")
 _WORD = re.compile(r"[^\s_]+")
 _SUFFIX_WORD = re.compile(r"[A-Z]{1,2}")
@@ -59,7 +59,9 @@ def _drop_gtdb_suffixes(name: str) -> str:
         # A suffix inside an underscore-joined name (Bacillus_A_cereus_AD) is
         # not a word of the name.
         words = [w for w in _WORD.findall(_CANDIDATUS.sub("", head)) if not _SUFFIX_WORD.fullmatch(w)]
-        if len(words) > 2 or (words and words[-1].lower() in _NOT_GTDB_SUFFIXED):
+        last = words[-1].lower() if words else ""
+        # ICTV names letter their species: Human mastadenovirus C, Rotavirus A.
+        if len(words) > 2 or last in _NOT_GTDB_SUFFIXED or last.endswith(("virus", "phage")):
             return match.group(0)
         return ""
 
