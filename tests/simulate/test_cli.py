@@ -141,3 +141,12 @@ def test_a_merged_table_warns_only_about_the_simulated_sample(tmp_path, sample, 
     result = CliRunner().invoke(main, ["simulate", str(profile), "--sample", sample, "--days", "5", "-o", str(tmp_path / "sim")])
     assert result.exit_code == 0, result.output
     assert ("sample 'B': clade c__Clostridia (70 %) is above its parent" in result.stderr) is warned
+
+
+def test_a_negative_seed_is_a_usage_error_not_a_traceback(tmp_path):
+    profile = tmp_path / "p.txt"
+    profile.write_text(metaphlan_text(SMALL_COMMUNITY))
+    result = CliRunner().invoke(main, ["simulate", str(profile), "--days", "5", "--draws", "2", "--seed", "-1",
+                                       "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "Invalid value for '--seed': -1 is not in the range x>=0" in result.output

@@ -52,3 +52,11 @@ def test_a_probiotic_dose_above_the_whole_gut_is_refused_and_one_of_it_is_not():
     with pytest.raises(SimulationError, match=r"dose must be at most 1: it is the fraction of the gut's whole bacterial load"):
         parse_probiotic("fmt:dose=2:days=0-3")
     assert parse_probiotic("fmt:dose=1:days=0-3").dose == 1.0
+
+
+@pytest.mark.parametrize("days", [float("inf"), float("nan"), 36_501.0, 0.0])
+def test_days_beyond_reason_are_refused_not_a_traceback(days):
+    # --days inf ended in NumPy's "Maximum allowed size exceeded"
+    with pytest.raises(SimulationError, match="the number of days must be"):
+        Scenario(days=days)
+    assert Scenario(days=36_500.0).days == 36_500.0

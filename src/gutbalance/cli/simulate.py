@@ -48,7 +48,7 @@ render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_
 @click.option("--sample", default=None, help="Sample of a multi-sample profile.")
 @feature_rank_option
 @click.option("--draws", type=int, default=200, show_default=True, help="Ensemble draws over parameter uncertainty (0 = none).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Random seed of the --draws ensemble: the same seed, the same result.")
 @click.option("-o", "--output", "outdir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output directory.")
 def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, from_, perturbations, without, start_day,
