@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from ..errors import SimulationError
 
-
 #: The longest run a scenario may ask: a hundred years of days (36,500 took
 #: 32 s here with the gut-immune model).
 MAX_DAYS = 36_500
