@@ -198,32 +198,58 @@ def written_twice_warning(where: str, sample: str, named: list[tuple[str, list[s
     )
 
 
-#: Share of a sample's bacterial and archaeal abundance that may stop above
-#: the species rank before a warning (:func:`lost_rows_warnings`).  MetaPhlAn
-#: writes every clade down to its species, so in a whole profile nothing
-#: stops above them but a placeholder genus (MetaPhlAn 2's
-#: ``g__Propionibacteriaceae_unclassified``, not counted) and rounding.
-#: Measured on 1,941 real profiles of ../shared/data and /work/outside-data
-#: (MetaPhlAn 2, 3 and 4, single and merged): the share was 0 in every one
-#: (a top clade's rows short of it by rounding, below NESTING_TOLERANCE, do
-#: not count).  MetaPhlAn writes each rank's rows largest first, so a cut
-#: loses the smallest clades of a rank; 0.1 % keeps quiet about a cut that
-#: lost only traces.
+#: Share of a sample's bacterial and archaeal abundance that its deepest rows
+#: (its species) may fall short of its top clades before a warning
+#: (:func:`lost_rows_warnings`).  MetaPhlAn writes every clade down to its
+#: species, so in a whole profile the species rows add up to the domains but
+#: for rounding and a placeholder genus without species (MetaPhlAn 2's
+#: ``g__Propionibacteriaceae_unclassified``, not counted).  Measured on 1,926
+#: real profiles of ../shared/data and /work/outside-data (MetaPhlAn 2, 3 and
+#: 4, single and merged): the largest shortfall was 3e-6.  MetaPhlAn writes
+#: each rank's rows largest first, so a cut loses the smallest clades of a
+#: rank; 0.1 % keeps quiet about a cut that lost only traces.
 LOST_ROWS_TOLERANCE = 1e-3
 
 _SPECIES = RANK_INDEX["species"]
+_GENUS = RANK_INDEX["genus"]
+_DOMAINS = ("Bacteria", "Archaea")
 
 
-def _deepest(level: np.ndarray, present: np.ndarray) -> np.ndarray | None:
-    """The rows at the deepest rank a sample reaches (species and strains
-    both count as species: MetaPhlAn 2 writes strains under some species
-    only), or None for a sample that reaches no rank below the domain."""
+def lost_share(
+    values: np.ndarray, level: np.ndarray, bacterial: np.ndarray, domain_row: np.ndarray, root: np.ndarray,
+    placeholder: np.ndarray, has_below: np.ndarray, *, expects_species: bool,
+) -> tuple[float, float, int]:
+    """One sample's shortfall: (lost, top, target rank index), ``lost`` the
+    bacterial and archaeal abundance of its top clades that no row at the
+    target rank accounts for.  The target is the species where the sample
+    reaches them or where its file is a profiler's that always does
+    (``expects_species``: MetaPhlAn, sylph) and its rows reach the genus,
+    else the deepest rank reached (a genus table).  The top is the domain rows where written, else the rows
+    with no parent.  (0, 0, -1) for a sample not judged: nothing in it, or
+    rows at one rank only (MetaPhlAn's ``--tax_lev g``)."""
+    present = (values > 0) & bacterial
     if not present.any():
-        return None
-    deepest = min(int(level[present].max()), _SPECIES)
-    if deepest <= RANK_INDEX["domain"]:
-        return None
-    return level >= deepest
+        return 0.0, 0.0, -1
+    # strains hang under their species rows: they count as reaching the species, not on top of it
+    reached = np.unique(np.minimum(level, _SPECIES)[present])
+    if len(reached) < 2:
+        return 0.0, 0.0, -1
+    # A profiler that always writes the species (expects_species) is judged at
+    # them once its rows reach the genus: a file of kingdom-to-genus rows is a
+    # cut one.  Above the genus the deepest rank reached is judged, so a hand-made
+    # table of phyla under a MetaPhlAn header is not called cut.
+    target = _SPECIES if expects_species and reached.max() >= _GENUS else int(reached.max())
+    tops = domain_row & bacterial
+    if not (tops & (values > 0)).any():
+        tops = root & bacterial
+    top = float(values[tops].sum())
+    if top <= 0:
+        return 0.0, 0.0, -1
+    counted = float(values[present & (level == target)].sum())
+    # A placeholder one rank up with nothing beneath is how MetaPhlAn 2 writes
+    # a genus of no species ("g__Propionibacteriaceae_unclassified").
+    early = float(values[present & placeholder & ~has_below & (level == target - 1)].sum())
+    return max(0.0, top - counted - early), top, target
 
 
 def lost_rows_warnings(
@@ -233,58 +259,48 @@ def lost_rows_warnings(
     parent_row: np.ndarray,
     has_below: np.ndarray,
     lineages: Callable[[int], Sequence[Taxon]],
+    *,
+    expects_species: bool = False,
 ) -> list[str]:
     """The warning for a sample whose deepest rows (its species, or its
-    genera in a table that stops there) do not account for its clades:
-    abundance of a clade above them with no row beneath it, or of a top
-    clade beyond the rows under it.  That is what a profile cut
-    at a line boundary looks like (MetaPhlAn writes rank after rank, so the
-    rows lost are the deepest; a merged table loses whole subtrees), and the
-    total check cannot see it because the top clades are all there.
+    genera in a table that stops there) do not add up to its top clades, by
+    more than :data:`LOST_ROWS_TOLERANCE`.  That is what a profile cut at a
+    line boundary looks like (MetaPhlAn writes rank after rank, so the rows
+    lost are the deepest; a merged table loses whole subtrees), and the total
+    check cannot see it because the top clades are all there.
 
     ``values`` the fractions, ``parent_row`` each row's parent row as written
     (-1: none), ``has_below`` whether any row's lineage passes through the
-    row (as written), ``lineages`` a row's lineage.  Only Bacteria and
-    Archaea count (MetaPhlAn's viruses skip ranks), and a placeholder
-    (``g__Propionibacteriaceae_unclassified``) may end a lineage early."""
+    row (as written), ``lineages`` a row's lineage, ``expects_species`` as
+    for :func:`lost_share`.  Only Bacteria and Archaea count (MetaPhlAn's
+    viruses skip ranks)."""
     values = np.asarray(values, dtype=float)
     n = len(values)
     if not n:
         return []
-    level = np.fromiter((RANK_INDEX[lineages(i)[-1].rank] for i in range(n)), dtype=np.int64, count=n)
-    deep = _deepest(level, values > 0)
-    if deep is None:
+    rows = [lineages(i) for i in range(n)]
+    level = np.fromiter((RANK_INDEX[lin[-1].rank] for lin in rows), dtype=np.int64, count=n)
+    bacterial = np.fromiter((lin[0].name in _DOMAINS for lin in rows), dtype=bool, count=n)
+    domain_row = np.fromiter((len(lin) == 1 for lin in rows), dtype=bool, count=n)
+    placeholder = np.fromiter((lin[-1].unclassified for lin in rows), dtype=bool, count=n)
+    has_below = np.asarray(has_below, dtype=bool)
+    root = np.asarray(parent_row, dtype=np.int64) < 0
+    lost, top, target = lost_share(values, level, bacterial, domain_row, root, placeholder, has_below,
+                                   expects_species=expects_species)
+    if target < 0 or lost <= LOST_ROWS_TOLERANCE * top:
         return []
-    bacterial = np.fromiter((lineages(i)[0].name in ("Bacteria", "Archaea") for i in range(n)), dtype=bool, count=n)
-    parent_row = np.asarray(parent_row, dtype=np.int64)
-    roots = (parent_row < 0) & bacterial
-    top = float(values[roots].sum())
-    if top <= 0:
-        return []
-    placeholder = np.fromiter((lineages(i)[-1].unclassified for i in range(n)), dtype=bool, count=n)
-    stuck = np.flatnonzero((values > 0) & ~np.asarray(has_below, dtype=bool) & ~deep & bacterial & ~placeholder)
-    child = np.flatnonzero(parent_row >= 0)
-    sums = np.bincount(parent_row[child], weights=values[child], minlength=n)
-    short = np.where(roots & np.asarray(has_below, dtype=bool), values - sums, 0.0)
-    # Rounding: MetaPhlAn writes each clade rounded on its own (NESTING_TOLERANCE).
-    short = np.where(short > NESTING_TOLERANCE, short, 0.0)
-    lost = float(values[stuck].sum() + short.sum())
-    if lost <= LOST_ROWS_TOLERANCE * top:
-        return []
-    rank = RANKS[int(level[deep].min())]
-    parts = []
+    rank = RANKS[target]
+    stuck = np.flatnonzero((values > 0) & bacterial & ~has_below & ~placeholder & (np.minimum(level, _SPECIES) < target))
     if len(stuck):
-        first = int(stuck[0])
-        more = f" and {len(stuck) - 1} more" if len(stuck) > 1 else ""
-        parts.append(f"{leaf_name(lineages(first))} ({_percent(values[first])}){more} with no row beneath")
-    if short.sum() > 0:
-        first = int(np.argmax(short))
-        parts.append(f"{leaf_name(lineages(first))} {_percent(short[first])} beyond the clades under it")
+        first = int(stuck[np.argmax(values[stuck])])  # the largest, the first in file order among equals
+        more = f" and {len(stuck) - 1} more clades" if len(stuck) > 1 else ""
+        detail = f"{leaf_name(rows[first])} ({_percent(values[first])}){more} with no row beneath"
+    else:
+        detail = f"its {rank} rows add up to {_percent(top - lost)} where its top clades hold {_percent(top)}"
     return [
         f"{where}: sample {sample!r}: {100 * lost / top:.2f} % of the bacterial and archaeal abundance has no "
-        f"{rank} rows beneath it, where the rest reaches the {rank}: {'; '.join(parts)}. This format writes "
-        "every clade down to the deepest rank, so rows look lost (a file cut short?); it is scored as written, "
-        f"and scores that read {rank} miss that share"
+        f"{rank} row beneath it: {detail}. This format writes every clade down to the {rank}, so rows look "
+        f"lost (a file cut short?); it is scored as written, and scores that read the {rank} miss that share"
     ]
 
 

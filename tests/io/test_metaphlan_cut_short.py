@@ -18,7 +18,7 @@ COMMUNITY = {SPECIES[0]: 30.0, SPECIES[1]: 20.0, SPECIES[2]: 15.0, SPECIES[3]: 1
 
 
 def _lost(result) -> list[str]:
-    return [p.message for p in result.problems if "rows beneath it" in p.message]
+    return [p.message for p in result.problems if "row beneath it" in p.message]
 
 
 def _cut(text: str, drop: int) -> str:
@@ -34,10 +34,10 @@ def test_a_profile_cut_between_its_species_rows_is_warned_on_both_paths(tmp_path
     assert metaphlan.scan([path], default_limits()).files[0] is not None  # the fast path takes it
     fast, slow = _both([path])
     _equal(fast, slow)
-    expected = ("sample 'cut': 23.00 % of the bacterial and archaeal abundance has no species rows beneath it, where the "
-                "rest reaches the species: g__Bifidobacterium (10 %) and 2 more with no row beneath. This format writes "
-                "every clade down to the deepest rank, so rows look lost (a file cut short?); it is scored as written, "
-                "and scores that read species miss that share")
+    expected = ("sample 'cut': 23.00 % of the bacterial and archaeal abundance has no species row beneath it: "
+                "g__Bifidobacterium (10 %) and 2 more clades with no row beneath. This format writes every clade "
+                "down to the species, so rows look lost (a file cut short?); it is scored as written, and scores "
+                "that read the species miss that share")
     assert _lost(fast) == [expected]
     assert fast.cohort is not None
     assert fast.cohort.n_samples == 1
@@ -53,15 +53,18 @@ def test_a_profile_cut_between_its_genus_rows_names_the_genus(tmp_path):
     fast, slow = _both([path])
     _equal(fast, slow)
     (message,) = _lost(fast)
-    assert "13.00 % of the bacterial and archaeal abundance has no genus rows beneath it" in message
-    assert "f__Enterobacteriaceae (8 %) and 1 more with no row beneath" in message
+    # A MetaPhlAn profile always reaches the species: one that stops above them is cut, whatever rank it reached.
+    assert "100.00 % of the bacterial and archaeal abundance has no species row beneath it" in message
+    assert "g__Bacteroides (35 %) and" in message  # the largest clade left without its species
 
 
 def test_a_whole_profile_and_a_genus_table_are_not_warned(tmp_path):
     whole = tmp_path / "whole.txt"
     whole.write_text(metaphlan_text(COMMUNITY))
+    # A genus table in MetaPhlAn's layout, no database line: it stops at genera by design.
     genera = tmp_path / "genera.txt"
-    genera.write_text("".join(line for line in metaphlan_text(COMMUNITY).splitlines(keepends=True) if "|s__" not in line))
+    genera.write_text("".join(line for line in metaphlan_text(COMMUNITY).splitlines(keepends=True)
+                              if "|s__" not in line and not line.startswith("#mpa")))
     # A cut that loses only rounding-sized rows stays quiet (0.05 % < 0.1 %).
     small = tmp_path / "small.txt"
     small.write_text(_cut(metaphlan_text({**COMMUNITY, SPECIES[4]: 0.05}), 1))
@@ -77,9 +80,10 @@ def test_a_merged_table_that_lost_a_phylum_is_warned(tmp_path):
     kept = sorted((r[0], r[2]) for r in rows if "p__Proteobacteria" not in r[0])
     path = tmp_path / "merged.tsv"
     path.write_text("clade_name\tA\tB\n" + "".join(f"{c}\t{v}\t{v}\n" for c, v in kept))
-    lost = [m for m in read_warnings(path) if "rows beneath it" in m]
+    lost = [m for m in read_warnings(path) if "row beneath it" in m]
     assert len(lost) == 2
-    assert "k__Bacteria 8 % beyond the clades under it" in lost[0]
+    assert "8.00 % of the bacterial and archaeal abundance has no species row beneath it: its species rows add up " \
+           "to 92 % where its top clades hold 100 %" in lost[0]
 
 
 def test_real_profiles_are_not_warned_and_a_real_profile_cut_short_is(shared_data, tmp_path):

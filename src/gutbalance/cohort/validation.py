@@ -77,8 +77,10 @@ def validate_profile(profile: SampleProfile) -> list[str]:
             lineages = [lineages[i] for i in keep.tolist()]
             values = values[keep]
             below = below[keep]
+        # A file that names its MetaPhlAn (or sylph) database comes from a
+        # profiler that writes every clade down to the species.
         found += lost_rows_warnings(where, profile.sample, values, np.asarray(parent_rows(lineages), dtype=np.int64),
-                                    below, lineages.__getitem__)
+                                    below, lineages.__getitem__, expects_species=bool(profile.database))
         found += profile_nesting_warnings(where, profile.sample, lineages, values)
     return found
 

@@ -862,7 +862,8 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
                         "database": plain.database,
                     },
                     warnings=total_warnings(where, plain.sample, total, unassigned_list[f])
-                    + (_lost_rows_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode)
+                    + (_lost_rows_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode,
+                                           expects_species=bool(plain.database))
                        if f in lost else [])
                     + (_nesting_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode)
                        if f in nesting.files else []),
@@ -916,42 +917,29 @@ _SPECIES = RANK_INDEX["species"]
 
 def _lost_rows_flags(kfile: np.ndarray, kcode: np.ndarray, nesting: _Nesting) -> set[int]:
     """The files :func:`lost_rows_warnings` may warn about, for the whole
-    batch at once (a taken file writes each clade once, under its parent row,
-    so a row with nothing beneath it is a row no row names as parent)."""
+    batch at once: those whose species rows fall short of their domain rows,
+    and those without either (the per-file rule decides; a whole MetaPhlAn
+    profile is none of these, so the batch pays for the damaged files only)."""
     if not len(kcode):
         return set()
     distinct, back = np.unique(kcode, return_inverse=True)
     facts = np.array(
-        [(min(RANK_INDEX[lin[-1].rank], _SPECIES), lin[0].name in ("Bacteria", "Archaea"), lin[-1].unclassified)
+        [(RANK_INDEX[lin[-1].rank] == _SPECIES, lin[0].name in ("Bacteria", "Archaea") and len(lin) == 1,
+          lin[0].name in ("Bacteria", "Archaea"))
          for lin in (LINEAGES.lineages[c] for c in distinct.tolist())],
-        dtype=np.int64,
+        dtype=bool,
     ).reshape(len(distinct), 3)[back]
-    level = facts[:, 0]
-    bacterial, placeholder = facts[:, 1].astype(bool), facts[:, 2].astype(bool)
+    species, domain, bacterial = facts.T
     values = nesting.fractions
-    parent_row = nesting.parent_row
-    has_below = np.zeros(len(kcode), dtype=bool)
-    has_below[parent_row[(parent_row >= 0) & (values > 0)]] = True
     n_files = int(kfile.max()) + 1
-    # Each file's deepest rank among its rows of positive abundance (clade_nesting._deepest).
-    deepest = np.zeros(n_files, dtype=np.int64)
-    np.maximum.at(deepest, kfile[values > 0], level[values > 0])
-    deep = level >= deepest[kfile]
-    roots = (parent_row < 0) & bacterial
-    top = np.bincount(kfile[roots], weights=values[roots], minlength=n_files)
-    child = parent_row >= 0
-    sums = np.bincount(parent_row[child], weights=values[child], minlength=len(values))
-    short = np.where(roots & has_below, values - sums, 0.0)
-    short = np.where(short > NESTING_TOLERANCE, short, 0.0)
-    stuck = (values > 0) & ~has_below & ~deep & bacterial & ~placeholder
-    lost = np.bincount(kfile, weights=np.where(stuck, values, 0.0) + short, minlength=n_files)
-    # A little below the tolerance: the per-file warning decides, summed as it sums.
-    flagged = (deepest > RANK_INDEX["domain"]) & (top > 0) & (lost > 0.5 * LOST_ROWS_TOLERANCE * top)
+    top = np.bincount(kfile[domain], weights=values[domain], minlength=n_files)
+    counted = np.bincount(kfile[species & bacterial], weights=values[species & bacterial], minlength=n_files)
+    flagged = (top <= 0) | (counted <= 0) | (top - counted > 0.5 * LOST_ROWS_TOLERANCE * top)
     return set(np.flatnonzero(flagged).tolist())
 
 
 def _lost_rows_warnings(
-    where: str, sample: str, nesting: _Nesting, start: int, end: int, kcode: np.ndarray
+    where: str, sample: str, nesting: _Nesting, start: int, end: int, kcode: np.ndarray, *, expects_species: bool
 ) -> list[str]:
     """One flagged file's warning, made as the per-file path makes it."""
     local = nesting.parent_row[start:end]
@@ -960,7 +948,8 @@ def _lost_rows_warnings(
     has_below = np.zeros(end - start, dtype=bool)
     has_below[local[(local >= 0) & (values > 0)]] = True
     return lost_rows_warnings(
-        where, sample, values, local, has_below, lambda i: LINEAGES.lineages[int(kcode[start + i])]
+        where, sample, values, local, has_below, lambda i: LINEAGES.lineages[int(kcode[start + i])],
+        expects_species=expects_species,
     )
 
 
