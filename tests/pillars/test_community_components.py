@@ -106,3 +106,17 @@ def test_a_rare_row_above_species_does_not_hide_a_shallow_profile():
     warned = dict(zip(cohort.sample_names, shallow_profile_warnings(cohort), strict=True))
     assert "no species under 0.03% is reported" in warned["shallow"]
     assert warned["deep"] == ""
+
+
+def test_metaphlan4_strain_rows_carry_their_species_rare_or_not():
+    """MetaPhlAn 4 writes each species' whole share again in its t__SGB row,
+    so the species row keeps no own abundance: a deep MetaPhlAn 4 profile
+    was warned as if it reported no species under the floor (58 of 113 real
+    Ladakis 2024 profiles, each with 14-89 such species)."""
+    deep = _with_rare(INDEX_FLOOR / 3)
+    with_sgbs = {**deep, **{f"{k}|t__SGB{i}": v for i, (k, v) in enumerate(deep.items())}}
+    shallow = {**SPECIES, **{f"{k}|t__SGB{i}": v for i, (k, v) in enumerate(SPECIES.items())}}
+    cohort = make_cohort({"deep": with_sgbs, "shallow": shallow})
+    warned = dict(zip(cohort.sample_names, shallow_profile_warnings(cohort), strict=True))
+    assert warned["deep"] == ""
+    assert "no species under 0.03% is reported" in warned["shallow"]
