@@ -150,3 +150,14 @@ def test_a_negative_seed_is_a_usage_error_not_a_traceback(tmp_path):
                                        "-o", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "Invalid value for '--seed': -1 is not in the range x>=0" in result.output
+
+
+def test_a_pathogen_dose_above_the_whole_gut_is_refused(tmp_path):
+    # --pathogen c_difficile:day=3:dose=5 ran, five times the gut's whole load, where a probiotic's is refused
+    profile = tmp_path / "p.txt"
+    profile.write_text(metaphlan_text(SMALL_COMMUNITY))
+    args = ["simulate", str(profile), "--days", "5", "--draws", "0", "-o", str(tmp_path / "out"), "--pathogen"]
+    result = CliRunner().invoke(main, [*args, "c_difficile:day=3:dose=5"])
+    assert result.exit_code != 0
+    assert "pathogen c_difficile: dose must be at most 1 in the gut-immune model" in result.output
+    assert CliRunner().invoke(main, [*args, "c_difficile:day=3:dose=1"]).exit_code == 0

@@ -201,6 +201,14 @@ def _pulses(scenario: Scenario, params: GutImmuneParameters) -> list[Pulse]:
         pulses += [Pulse(float(d), vector) for d in days]
     default_dose = lookup("default_dose", "pathogen")[0]
     for e in scenario.pathogens:
+        if e.dose is not None and e.dose > 1:
+            # dose=5 (five times the gut's whole load) ran without a word (an outside
+            # check, 2026-11-29), where a probiotic's is refused; the Stein model's
+            # inoculum is in its own units and is not bounded here
+            raise SimulationError(
+                f"pathogen {e.name}: dose must be at most 1 in the gut-immune model: it is the fraction of the "
+                f"gut's whole bacterial load brought in (default {default_dose:g})"
+            )
         vector = np.zeros(N_MIC)
         vector[-1] = default_dose if e.dose is None else e.dose
         pulses.append(Pulse(e.day, vector))
