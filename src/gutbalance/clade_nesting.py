@@ -212,7 +212,8 @@ LOST_ROWS_TOLERANCE = 1e-3
 
 _SPECIES = RANK_INDEX["species"]
 _GENUS = RANK_INDEX["genus"]
-_DOMAINS = ("Bacteria", "Archaea")
+#: The domains the lost-rows check counts (MetaPhlAn's viruses skip ranks).
+COUNTED_DOMAINS = ("Bacteria", "Archaea")
 
 
 def lost_share(
@@ -257,7 +258,7 @@ def lost_rows_warnings(
     sample: str,
     values: np.ndarray,
     parent_row: np.ndarray,
-    has_below: np.ndarray,
+    has_below: Callable[[], np.ndarray],
     lineages: Callable[[int], Sequence[Taxon]],
     *,
     expects_species: bool = False,
@@ -270,8 +271,9 @@ def lost_rows_warnings(
     check cannot see it because the top clades are all there.
 
     ``values`` the fractions, ``parent_row`` each row's parent row as written
-    (-1: none), ``has_below`` whether any row's lineage passes through the
-    row (as written), ``lineages`` a row's lineage, ``expects_species`` as
+    (-1: none), ``has_below`` gives whether any row's lineage passes through
+    the row (as written; asked only of a sample that falls short, since
+    every whole profile passes without it), ``lineages`` a row's lineage, ``expects_species`` as
     for :func:`lost_share`.  Only Bacteria and Archaea count (MetaPhlAn's
     viruses skip ranks)."""
     values = np.asarray(values, dtype=float)
@@ -280,17 +282,23 @@ def lost_rows_warnings(
         return []
     rows = [lineages(i) for i in range(n)]
     level = np.fromiter((RANK_INDEX[lin[-1].rank] for lin in rows), dtype=np.int64, count=n)
-    bacterial = np.fromiter((lin[0].name in _DOMAINS for lin in rows), dtype=bool, count=n)
+    bacterial = np.fromiter((lin[0].name in COUNTED_DOMAINS for lin in rows), dtype=bool, count=n)
     domain_row = np.fromiter((len(lin) == 1 for lin in rows), dtype=bool, count=n)
     placeholder = np.fromiter((lin[-1].unclassified for lin in rows), dtype=bool, count=n)
-    has_below = np.asarray(has_below, dtype=bool)
     root = np.asarray(parent_row, dtype=np.int64) < 0
-    lost, top, target = lost_share(values, level, bacterial, domain_row, root, placeholder, has_below,
-                                   expects_species=expects_species)
+    # First as if every row had rows beneath (the largest shortfall it can be):
+    # a whole profile passes here without the lineage walk of has_below.
+    lost, top, target = lost_share(values, level, bacterial, domain_row, root, placeholder,
+                                   np.ones(n, dtype=bool), expects_species=expects_species)
     if target < 0 or lost <= LOST_ROWS_TOLERANCE * top:
         return []
+    below = np.asarray(has_below(), dtype=bool)
+    lost, top, target = lost_share(values, level, bacterial, domain_row, root, placeholder, below,
+                                   expects_species=expects_species)
+    if lost <= LOST_ROWS_TOLERANCE * top:
+        return []
     rank = RANKS[target]
-    stuck = np.flatnonzero((values > 0) & bacterial & ~has_below & ~placeholder & (np.minimum(level, _SPECIES) < target))
+    stuck = np.flatnonzero((values > 0) & bacterial & ~below & ~placeholder & (np.minimum(level, _SPECIES) < target))
     if len(stuck):
         first = int(stuck[np.argmax(values[stuck])])  # the largest, the first in file order among equals
         more = f" and {len(stuck) - 1} more clades" if len(stuck) > 1 else ""

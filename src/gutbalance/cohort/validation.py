@@ -66,9 +66,7 @@ def validate_profile(profile: SampleProfile) -> list[str]:
     found = total_warnings(where, profile.sample, top, profile.unassigned)
     if profile.source_format in NESTED_FORMATS:
         aside, named = written_twice(lineages)
-        # What lies beneath a row is judged over every row, as written: the
-        # species of a clade written twice hang under its other lineage.
-        below = rows_below(lineages, values)
+        every_row = (lineages, values)
         if aside:
             # MetaPhlAn 4's clades under two lineages: warned about as such,
             # and the rows place_profile sets aside are not checked.
@@ -76,11 +74,14 @@ def validate_profile(profile: SampleProfile) -> list[str]:
             keep = np.setdiff1d(np.arange(len(lineages)), aside)
             lineages = [lineages[i] for i in keep.tolist()]
             values = values[keep]
-            below = below[keep]
         # A file that names its MetaPhlAn (or sylph) database comes from a
         # profiler that writes every clade down to the species.
+        kept = keep if aside else slice(None)
+        # What lies beneath a row is judged over every row, as written: the
+        # species of a clade written twice hang under its other lineage.
         found += lost_rows_warnings(where, profile.sample, values, np.asarray(parent_rows(lineages), dtype=np.int64),
-                                    below, lineages.__getitem__, expects_species=bool(profile.database))
+                                    lambda: rows_below(*every_row)[kept], lineages.__getitem__,
+                                    expects_species=bool(profile.database))
         found += profile_nesting_warnings(where, profile.sample, lineages, values)
     return found
 

@@ -960,7 +960,7 @@ def _cohort_profiler_note(scores: pd.DataFrame, statistics: CohortStatistics) ->
         # profiles against a MetaPhlAn 2 population are one profiler (a version
         # difference has its own caveat in the warnings), not "a different profiler".
         families = sorted({
-            profiler_family(str(f), str(d or "")) if profiler_family(str(f), str(d or "")) != UNKNOWN else str(f)
+            family if (family := profiler_family(str(f), str(d or ""))) != UNKNOWN else str(f)
             for f, d in zip(meta["source_format"], databases, strict=True) if isinstance(f, str) and f
         })
         ref_family = (reference.primary.kind or {}).get("profiler") or profiler_family(ref_format, "")

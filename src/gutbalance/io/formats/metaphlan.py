@@ -45,7 +45,14 @@ from pathlib import Path
 import numpy as np
 
 from ...atomic import write_text_atomic
-from ...clade_nesting import LOST_ROWS_TOLERANCE, NESTING_TOLERANCE, leaf_name, lost_rows_warnings, nesting_warnings
+from ...clade_nesting import (
+    COUNTED_DOMAINS,
+    LOST_ROWS_TOLERANCE,
+    NESTING_TOLERANCE,
+    leaf_name,
+    lost_rows_warnings,
+    nesting_warnings,
+)
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, TaxonomyError
 from ...taxonomy import RANK_INDEX, lineage_to_write, parse_lineage
@@ -924,8 +931,8 @@ def _lost_rows_flags(kfile: np.ndarray, kcode: np.ndarray, nesting: _Nesting) ->
         return set()
     distinct, back = np.unique(kcode, return_inverse=True)
     facts = np.array(
-        [(RANK_INDEX[lin[-1].rank] == _SPECIES, lin[0].name in ("Bacteria", "Archaea") and len(lin) == 1,
-          lin[0].name in ("Bacteria", "Archaea"))
+        [(RANK_INDEX[lin[-1].rank] == _SPECIES, lin[0].name in COUNTED_DOMAINS and len(lin) == 1,
+          lin[0].name in COUNTED_DOMAINS)
          for lin in (LINEAGES.lineages[c] for c in distinct.tolist())],
         dtype=bool,
     ).reshape(len(distinct), 3)[back]
@@ -945,8 +952,13 @@ def _lost_rows_warnings(
     local = nesting.parent_row[start:end]
     local = np.where(local >= 0, local - start, -1)
     values = nesting.fractions[start:end]
-    has_below = np.zeros(end - start, dtype=bool)
-    has_below[local[(local >= 0) & (values > 0)]] = True
+
+    def has_below() -> np.ndarray:
+        # a taken file writes each clade once, under its parent row
+        out = np.zeros(end - start, dtype=bool)
+        out[local[(local >= 0) & (values > 0)]] = True
+        return out
+
     return lost_rows_warnings(
         where, sample, values, local, has_below, lambda i: LINEAGES.lineages[int(kcode[start + i])],
         expects_species=expects_species,
