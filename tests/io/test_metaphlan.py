@@ -1,7 +1,9 @@
+import warnings
+
 import pytest
 
 import gutbalance
-from gutbalance.errors import FormatError, GutBalanceError, UnrecognizedFormatError
+from gutbalance.errors import FormatError, GutBalanceError, GutBalanceWarning, UnrecognizedFormatError
 from gutbalance.io.formats.metaphlan import sniff_merged, sniff_single
 from gutbalance.io.source import Source
 from tests.helpers import SMALL_COMMUNITY, metaphlan_text, write_metaphlan
@@ -77,6 +79,22 @@ def test_merged_table(tmp_path):
     assert cohort.sample_names == ["S1", "S2"]
     assert cohort.at_rank("phylum").loc["S2", "p__Bacteroidota"] == pytest.approx(0.7)
     assert cohort.samples.loc["S1", "unassigned"] == pytest.approx(0.1)
+
+
+def test_merged_table_empty_cells_are_zero_with_one_warning(tmp_path):
+    # fault: a merged table made by an outer join in pandas (a clade one sample
+    # lacks written as an empty cell) was refused whole, while its CSV copy was scored
+    zeros = MERGED.replace("\t0.0\t70.0\n", "\t0\t70.0\n")
+    (tmp_path / "zeros.tsv").write_text(zeros)
+    (tmp_path / "blanks.tsv").write_text(zeros.replace("\t0.0\n", "\t\n").replace("\t0\t70.0\n", "\t \t70.0\n"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        blanks = gutbalance.read(tmp_path / "blanks.tsv")
+    messages = [str(w.message) for w in caught if issubclass(w.category, GutBalanceWarning)]
+    assert len(messages) == 1
+    assert "blanks.tsv, line 3, field 'S2': 2 empty value cells read as 0" in messages[0]
+    assert (blanks.X != gutbalance.read(tmp_path / "zeros.tsv").X).nnz == 0
+    assert blanks.samples["unassigned"].tolist() == pytest.approx([0.1, 0.0])
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,14 @@ import math
 import os
 import re
 import stat
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from ..errors import ContentLimitError, FormatError, SizeLimitError
+from ..errors import ContentLimitError, FormatError, GutBalanceWarning, SizeLimitError
 from .archive import check_zip_bytes
 from .limits import (
     CHUNK_BYTES,
@@ -373,6 +374,22 @@ def parse_number(
     if maximum is not None and value > maximum:
         raise FormatError(f"{what} {value} is above {maximum:g}", path=path, line=line, field=field)
     return value
+
+
+def warn_empty_cells(path: str | Path | None, first: tuple[int, str], count: int) -> None:
+    """Warn that ``count`` empty value cells of a table were read as 0,
+    naming the first (line, field).
+
+    An empty cell is 0 as a spreadsheet or an outer join in pandas (which
+    writes a missing value as an empty cell) leaves a taxon a sample does not
+    have; but a cell emptied by mistake moves the scores too, so the file gets
+    one warning (the same in every format that reads empty cells)."""
+    warnings.warn(
+        f"{path}, line {first[0]}, field {first[1]!r}: {count:,} empty value cell{'s' if count > 1 else ''} read "
+        "as 0 (this is the first); write 0 where a taxon was not seen, so that a cell emptied by mistake stands out",
+        GutBalanceWarning,
+        stacklevel=3,
+    )
 
 
 _SAMPLE_SUFFIX = re.compile(

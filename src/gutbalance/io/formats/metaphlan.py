@@ -58,7 +58,7 @@ from ...errors import FormatError, GutBalanceError, TaxonomyError
 from ...taxonomy import RANK_INDEX, lineage_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
-from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path
+from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path, warn_empty_cells
 
 _UNKNOWN = {"UNKNOWN", "UNCLASSIFIED", "unclassified", "UNASSIGNED"}
 _SINGLE_HEADERS = {"clade_name", "#clade_name"}
@@ -491,9 +491,16 @@ class _MergedRows:
 def _merged_rows(
     lines: list[str], header_index: int, header: list[str], first_value: int, samples: list[str], path: Path
 ) -> _MergedRows:
-    """Every clade row below the header: lineages, values per sample, UNKNOWN and taxids."""
+    """Every clade row below the header: lineages, values per sample, UNKNOWN and taxids.
+
+    An empty value cell is 0, with one warning for the file, as the other
+    tables read it: a merged table made by an outer join in pandas writes a
+    clade one sample does not have as an empty cell (an outside check,
+    2026-11-29: such a table was refused whole, its CSV copy was scored)."""
     rows = _MergedRows(columns=[[] for _ in samples], unknown=[0.0] * len(samples))
     seen: dict[str, int] = {}
+    empty = 0
+    first_empty: tuple[int, str] | None = None
     for lineno, ln in enumerate(lines[header_index + 1 :], start=header_index + 2):
         if not ln.strip() or ln.startswith("#"):
             continue
@@ -503,7 +510,14 @@ def _merged_rows(
                 f"expected {len(header)} columns like the header, found {len(fields)}", path=path, line=lineno
             )
         clade = fields[0].strip()
-        vals = [_number(v, path, lineno, samples[j]) for j, v in enumerate(fields[first_value:])]
+        vals: list[float] = []
+        for j, cell in enumerate(fields[first_value:]):
+            if cell.strip():
+                vals.append(_number(cell, path, lineno, samples[j]))
+            else:
+                vals.append(0.0)
+                empty += 1
+                first_empty = first_empty or (lineno, samples[j])
         if clade in _UNKNOWN:
             rows.unknown = [u + v for u, v in zip(rows.unknown, vals, strict=True)]
             continue
@@ -516,6 +530,8 @@ def _merged_rows(
         rows.taxids.append(fields[1].rsplit("|", 1)[-1].strip() if first_value == 2 else "")
         for j, v in enumerate(vals):
             rows.columns[j].append(v / 100.0)
+    if first_empty is not None:
+        warn_empty_cells(path, first_empty, empty)
     return rows
 
 

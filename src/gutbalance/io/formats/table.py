@@ -105,7 +105,7 @@ from ..feature_table import (
     unassigned_count,
 )
 from ..registry import Format, counts_estimated_by, register, writes_counts
-from ..source import Source
+from ..source import Source, warn_empty_cells
 from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
@@ -823,9 +823,8 @@ def _wide_values(
 ) -> np.ndarray:
     """The value cells as numbers, rows x value columns.
 
-    An empty cell is 0, as a spreadsheet's or pandas' pivot leaves a taxon a
-    sample does not have; but a cell emptied by mistake moves the scores
-    too, so the file gets one warning counting them and naming the first.
+    An empty cell is 0, with one warning for the file
+    (:func:`~gutbalance.io.source.warn_empty_cells`).
     """
     cells = [rec[i] for _, rec in data for i in data_cols]
     numbers = _Numbers(cells, delim, path)
@@ -841,12 +840,7 @@ def _wide_values(
                 empty += 1
                 first = first or (line, header[i])
     if first is not None:
-        warnings.warn(
-            f"{path}, line {first[0]}, field {first[1]!r}: {empty:,} empty value cell{'s' if empty > 1 else ''} read "
-            "as 0 (this is the first); write 0 where a taxon was not seen, so that a cell emptied by mistake stands out",
-            GutBalanceWarning,
-            stacklevel=2,
-        )
+        warn_empty_cells(path, first, empty)
     return values
 
 
