@@ -98,7 +98,7 @@ def read_sample_names(path: str | PathLike[str]) -> pd.Index:
 def read_scores(path: str | PathLike[str], *, percentiles: bool = False) -> pd.DataFrame:
     """A saved scores table, index :data:`INDEX_NAME` (str), as :func:`write_scores` wrote it.
 
-    Numbers are floats with :data:`MISSING_VALUE` (or an empty cell) as NaN;
+    Numbers are floats with :data:`MISSING_VALUE`, an empty cell or another word for a missing number (``nan``, ``N/A``, ``null``) as NaN;
     the text columns are str (``""`` stays ``""``); ``stool_like`` is a
     nullable boolean. The ``*_percentile`` columns are dropped unless
     ``percentiles`` (the reports recompute them against their reference).
@@ -113,7 +113,7 @@ def read_scores(path: str | PathLike[str], *, percentiles: bool = False) -> pd.D
         text_types: dict[Any, Any] = {0: str, **{c: str for c in TEXT_COLUMNS}}
         table = pd.read_csv(
             path, sep=SEPARATOR, index_col=0, dtype=text_types,
-            keep_default_na=False, na_values={c: [MISSING_VALUE, ""] for c in _numeric_header(path)},
+            keep_default_na=False, na_values={c: _MISSING_TOKENS for c in _numeric_header(path)},
             # pandas' own parser can be one unit in the last place off
             # (0.9315294988807805 read as ...804); Python's is exact
             float_precision="round_trip",
@@ -129,6 +129,13 @@ def read_scores(path: str | PathLike[str], *, percentiles: bool = False) -> pd.D
     if percentiles:
         return table
     return table[[c for c in table.columns if not str(c).endswith(PERCENTILE_SUFFIX)]]
+
+
+#: What reads as a missing number: gutbalance writes MISSING_VALUE, but a table
+#: rewritten by Python's csv module or by hand holds "nan" or "N/A" (an outside
+#: check: a column with "nan" cells was read as text and left out of
+#: `gutbalance validate` without a word).
+_MISSING_TOKENS = [MISSING_VALUE, "", "nan", "NaN", "NAN", "N/A", "n/a", "null", "NULL", "None", "none"]
 
 
 def _numeric_header(path: Path) -> list[str]:

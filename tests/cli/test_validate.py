@@ -172,3 +172,104 @@ def test_compared_samples_the_results_lack_are_counted_and_named(results):
     assert r.exit_code == 0, r.output
     assert "warning: 1 sample(s) of the compared groups in the metadata are not in" in r.output
     assert "(e.g. p9)" in r.output
+
+
+@pytest.fixture
+def synthetic(tmp_path):
+    """A scores table of 24 samples (12 healthy, 12 not) written as a rewritten
+    table may hold it, and the folder it is in."""
+    rng = np.random.default_rng(1)
+    names = [f"s{i:02d}" for i in range(24)]
+    healthy = np.array([i < 12 for i in range(24)])
+    scores = pd.DataFrame({"sample": names, "immune_support": rng.normal(50, 10, 24) + 8 * healthy,
+                           "shannon": rng.normal(3, 0.5, 24)})
+    (tmp_path / "results").mkdir()
+    scores.to_csv(tmp_path / "results" / "scores.tsv", sep="\t", index=False)
+    meta = pd.DataFrame({"sample": names, "group": np.where(healthy, "healthy", "disease")})
+    return tmp_path, meta
+
+
+def test_words_for_no_value_are_in_no_group(synthetic):
+    # fault: 'NA', 'n/a', '-' and 'none' in the --label column were counted in the default
+    # against group, as patients (MetAML's disease row holds '-' 27 times)
+    path, meta = synthetic
+    meta.loc[[12, 13, 14, 15], "group"] = ["NA", "n/a", "-", "none"]
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+    r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                  "--label", "group=healthy", "--bootstrap", "20", "-o", str(path / "v")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(path / "v" / "validation.tsv", sep="\t")
+    assert set(table.n_against) == {8}
+    assert "12 label vs 8 against samples" in r.output
+
+
+def test_samples_without_a_study_are_said_and_not_counted(synthetic):
+    # fault: the summary line counted samples --study had left out, without a word
+    path, meta = synthetic
+    meta["study"] = "A"
+    meta.loc[[0, 1, 20], "study"] = ["", "NA", "-"]
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+    r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                  "--label", "group=healthy", "--study", "study", "--bootstrap", "20",
+                                  "-o", str(path / "v")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(path / "v" / "validation.tsv", sep="\t", keep_default_na=False)
+    assert set(table.study) == {"A", "pooled"}  # no study named 'NA'
+    assert set(zip(table.n_label, table.n_against)) == {(10, 11)}
+    assert "3 compared sample(s) have no study value" in r.output
+    assert "10 label vs 11 against samples" in r.output
+
+
+def test_samples_without_a_person_are_each_their_own(synthetic):
+    # fault: every sample without a person was one "nan" person, resampled as one
+    # block (an interval of 0.37-0.61 became 0.00-0.51), and --per-person dropped them
+    path, meta = synthetic
+    meta.to_csv(path / "plain.tsv", sep="\t", index=False)
+    meta["person"] = ""
+    meta.loc[0, "person"] = "p0"
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+
+    def pooled(metadata, *extra):
+        r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / metadata),
+                                      "--label", "group=healthy", "--bootstrap", "200", *extra,
+                                      "-o", str(path / "v")])
+        assert r.exit_code == 0, r.output
+        table = pd.read_csv(path / "v" / "validation.tsv", sep="\t")
+        return table[table.score == "immune_support"].iloc[0], r.output
+
+    plain, _ = pooled("plain.tsv")
+    clustered, said = pooled("meta.tsv", "--cluster", "person")
+    assert (clustered.low, clustered.high) == (plain.low, plain.high)
+    assert "23 compared sample(s) have no person value" in said
+    people, said = pooled("meta.tsv", "--cluster", "person", "--per-person")
+    assert (people.n_label, people.n_against) == (12, 12)
+    assert people.auc == pytest.approx(plain.auc)
+
+
+def test_a_score_column_with_nan_words_is_kept(synthetic):
+    # fault: a column with 'nan' cells (Python's csv module writes them) was read
+    # as text and left out of validation.tsv without a word
+    path, meta = synthetic
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+    scores = pd.read_csv(path / "results" / "scores.tsv", sep="\t", dtype=str)
+    scores.loc[[3, 15], "shannon"] = ["nan", "N/A"]
+    scores.to_csv(path / "results" / "scores.tsv", sep="\t", index=False)
+    r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                  "--label", "group=healthy", "--bootstrap", "20", "-o", str(path / "v")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(path / "v" / "validation.tsv", sep="\t").set_index("score")
+    assert (table.loc["shannon", "n_label"], table.loc["shannon", "n_against"]) == (11, 11)
+    assert "2 sample(s) with no value left out" in table.loc["shannon", "note"]
+
+
+def test_qiime2_directive_rows_are_not_samples(synthetic):
+    # fault: QIIME 2 metadata's '#q2:types' row was read as a sample of the default against group
+    path, meta = synthetic
+    text = "sample-id\tgroup\n#q2:types\tcategorical\n# a comment\tx\n" + meta.to_csv(sep="\t", index=False,
+                                                                                       header=False)
+    (path / "meta.tsv").write_text(text)
+    r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                  "--label", "group=healthy", "--bootstrap", "20", "-o", str(path / "v")])
+    assert r.exit_code == 0, r.output
+    assert "#q2:types" not in r.output
+    assert "12 label vs 12 against samples" in r.output

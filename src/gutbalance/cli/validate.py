@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..atomic import write_text_atomic
 from ..errors import DataError
-from ..io import read_metadata
+from ..io import MISSING_TEXT, read_metadata
 from ..lazy import lazy
 from ..outputs import write_table_atomic
 from ..scores_table import SCORES_FILE, read_scores
@@ -100,20 +100,33 @@ def validate(results: Path, metadata: Path, sample_column: str | None, label_spe
         raise DataError(f"{metadata}: no sample name matches {results / SCORES_FILE} "
                         f"(metadata samples look like {', '.join(map(str, meta.index[:3]))}; "
                         f"scores like {', '.join(map(str, scores.index[:3]))})")
-    group = meta[column].reindex(scores.index).astype("string").str.strip()
+    # Values as written (an explicit --label/--against value matches them), and
+    # with the words for "no value" (NA, n/a, -) as missing: such a sample is in
+    # no group by default (an outside check: MetAML's '-' was counted as disease).
+    written = meta[column].reindex(scores.index).astype("string").str.strip()
+    group = _given(written)
     against_values = _values(against_spec) if against_spec else None
     overlap = set(label_values) & set(against_values or [])
     if overlap:
         raise click.BadParameter(f"{', '.join(sorted(overlap))} is in both --label and --against", param_hint="--against")
     for value in [*label_values, *(against_values or [])]:
-        if not (group == value).any():
+        if not (written == value).any():
             raise DataError(f"{metadata}: no scored sample has {column} = {value!r} "
                             f"(values: {', '.join(sorted(group.dropna().unique())[:12])})")
-    is_label = group.isin(label_values)
-    is_against = group.isin(against_values) if against_values else group.notna() & (group != "") & ~is_label
+    is_label = written.isin(label_values)
+    is_against = written.isin(against_values) if against_values else group.notna() & ~is_label
     labels = _labels(is_label, is_against)
-    study = meta[study_column].reindex(scores.index) if study_column else None
-    cluster = meta[cluster_column].reindex(scores.index) if cluster_column else None
+    study = _given(meta[study_column].reindex(scores.index)) if study_column else None
+    if study is not None:
+        # a sample without a study is in no study's row and so not in the pooled
+        # one either: out of the comparison, counted and said
+        unplaced = labels.notna() & study.isna()
+        if unplaced.any():
+            click.echo(f"warning: {int(unplaced.sum())} compared sample(s) have no {study_column} value "
+                       f"(e.g. {', '.join(map(str, labels.index[unplaced.to_numpy(dtype=bool)][:3]))}) "
+                       "and are left out of every row", err=True)
+            labels = labels.mask(unplaced.to_numpy(dtype=bool))
+    cluster = _persons(meta[cluster_column].reindex(scores.index), labels, cluster_column) if cluster_column else None
     columns = score_columns(scores)
     keys = [k for k in columns if describe(k).group != QUALITY_GROUP]
     quality_keys = [k for k in columns if describe(k).group == QUALITY_GROUP] if with_quality else []
@@ -124,9 +137,10 @@ def validate(results: Path, metadata: Path, sample_column: str | None, label_spe
         # each row a person: the bootstrap then resamples people without a cluster column
         scores, labels, study = per_person(scores[keys + quality_keys], labels, cluster, study)
         cluster, unit = None, "person"
-    table = auc_table(scores[keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
+    table = auc_table(scores[keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed, unit=unit)
     curves = roc_curves(scores[keys], labels, study=study)
-    quality = (auc_table(scores[quality_keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed)
+    quality = (auc_table(scores[quality_keys], labels, study=study, cluster=cluster, n_boot=n_boot, seed=seed,
+                         unit=unit)
                if quality_keys else None)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_table_atomic(table.set_index("score"), out_dir / "validation.tsv")
@@ -147,7 +161,8 @@ def validate(results: Path, metadata: Path, sample_column: str | None, label_spe
     pooled = table[(table["score"] == "immune_support") & (table["study"] == "pooled")]
     if len(pooled):
         row = pooled.iloc[0]
-        click.echo(f"immune_support pooled AUC {row.auc:.3f} ({row.low:.3f}-{row.high:.3f})", err=True)
+        interval = f"{row.low:.3f}-{row.high:.3f}" if pd.notna(row.low) else "no interval: " + row.note
+        click.echo(f"immune_support pooled AUC {row.auc:.3f} ({interval})", err=True)
 
 
 def _warn_not_stool(scores: pd.DataFrame, labels: pd.Series) -> None:
@@ -171,14 +186,36 @@ def _warn_not_stool(scores: pd.DataFrame, labels: pd.Series) -> None:
 def _warn_absent(group: pd.Series, label_values, against_values, scored: pd.Index, scores_path) -> None:
     """Say how many samples of the compared groups the metadata lists but the results lack:
     a mistyped name, or a file that could not be read, would otherwise leave them out unseen."""
-    group = group.astype("string").str.strip()
-    compared = group.isin(label_values) | (group.isin(against_values) if against_values
-                                           else group.notna() & (group != ""))
+    written = group.astype("string").str.strip()
+    compared = written.isin(label_values) | (written.isin(against_values) if against_values
+                                             else _given(written).notna())
     absent = group.index[compared.fillna(False).to_numpy(dtype=bool) & ~group.index.isin(scored)]
     if len(absent):
         click.echo(f"warning: {len(absent)} sample(s) of the compared groups in the metadata are not in {scores_path} "
                    f"(e.g. {', '.join(map(str, absent[:3]))}) and are left out: a mistyped name, or a file that could "
                    "not be read (problems.tsv)", err=True)
+
+
+def _given(values: pd.Series) -> pd.Series:
+    """Text stripped, with the words for "no value" (:data:`~gutbalance.io.MISSING_TEXT`) missing."""
+    text = values.astype("string").str.strip()
+    return text.mask(text.str.lower().isin(MISSING_TEXT))
+
+
+def _persons(values: pd.Series, labels: pd.Series, column: str) -> pd.Series:
+    """The person of each sample; a compared sample without one is a person of
+    its own (one unit of the bootstrap, one row of --per-person), said once.
+    Taken together as one "person" they were resampled as one block, which
+    turned an interval of 0.37-0.61 into 0.00-0.51 (an outside check)."""
+    who = _given(values)
+    alone = (labels.notna() & who.isna()).to_numpy(dtype=bool)
+    if alone.any():
+        click.echo(f"warning: {int(alone.sum())} compared sample(s) have no {column} value "
+                   f"(e.g. {', '.join(map(str, labels.index[alone][:3]))}): each counts as a person of its own",
+                   err=True)
+        who = who.copy()
+        who[alone] = [f"{name} (no {column})" for name in labels.index[alone]]
+    return who
 
 
 def _labels(is_label, is_against):

@@ -267,6 +267,12 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise FormatError(f"cannot read metadata table: {exc}", path=path) from None
+    # QIIME 2 metadata: lines below the header whose first cell starts with '#'
+    # are comments or directives ('#q2:types  categorical  numeric'), not
+    # samples (an outside check: '#q2:types' joined a compared group, and its
+    # type words kept a column of numbers from reading as numbers)
+    if len(frame.columns):
+        frame = frame[~frame[frame.columns[0]].str.startswith("#")].reset_index(drop=True)
     if frame.empty:
         raise FormatError("metadata table has no rows", path=path)
     candidates = [sample_column] if sample_column else ["sample", "sample_id", "SampleID", "#SampleID", "run"]

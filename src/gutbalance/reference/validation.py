@@ -170,6 +170,7 @@ def auc_table(
     n_boot: int = 1000,
     level: float = 0.95,
     seed: int = 0,
+    unit: str = "sample",
 ) -> pd.DataFrame:
     """AUC with a bootstrap interval of every score, per study and pooled.
 
@@ -186,10 +187,13 @@ def auc_table(
         out.  Without ``study`` there is one ``pooled`` row per score.
     cluster
         Per sample, the person (or other unit) whose samples are resampled
-        together by the bootstrap.
+        together by the bootstrap; a sample without one is a unit of its own.
     n_boot, level, seed
         Bootstrap replicates, interval level, random seed (the table is
         deterministic for a seed).
+    unit
+        What a row of ``scores`` is, for the notes ("sample", or "person"
+        for :func:`per_person`'s rows).
 
     Returns
     -------
@@ -204,7 +208,13 @@ def auc_table(
     subsets = study_subsets(lab, None if study is None else pd.Series(study))
     if len(subsets[-1][1]) == 0:
         raise DataError("no sample has both a label and a study: check the metadata's sample names and columns")
-    cl = pd.Series(cluster).reindex(frame.index).astype(str) if cluster is not None else None
+    cl = None
+    if cluster is not None:
+        # a sample without a cluster is a unit of its own: all of them as one
+        # "nan" cluster were resampled as one block (an outside check)
+        cl = pd.Series(cluster).reindex(frame.index).astype(object)
+        alone = cl.isna().to_numpy()
+        cl[alone] = [("no cluster", name) for name in frame.index[alone]]
     rows = []
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
@@ -220,9 +230,9 @@ def auc_table(
                 # a study without one of the groups is not a study of missing values: say which it is
                 labelled = lab.reindex(members).to_numpy(dtype=bool)
                 if not (labelled if side == "label" else ~labelled).any():
-                    notes.append(f"this study has no {side} sample")
+                    notes.append(f"this study has no {side} {unit}")
                 else:
-                    notes.append(f"no {side} sample with a value of {column}")
+                    notes.append(f"no {side} {unit} with a value of {column}")
                 value, low, high = float("nan"), float("nan"), float("nan")
             else:
                 value = auc(v, y)
@@ -230,16 +240,20 @@ def auc_table(
                     # Resampling one or two samples gives an interval such as 1.00-1.00, which reads as
                     # certainty; the AUC is kept (it is what the data say), its interval is not drawn.
                     small = "label" if n1 <= n0 else "against"
-                    notes.append(f"only {min(n1, n0)} {small} sample(s) with a value of {column}: "
+                    notes.append(f"only {min(n1, n0)} {small} {_plural(unit)} with a value of {column}: "
                                  f"no interval below {MIN_GROUP_FOR_INTERVAL} per group")
                     low, high = float("nan"), float("nan")
                 else:
                     groups = None if cl is None else cl.reindex(members).to_numpy()[finite]
                     low, high = auc_interval(v, y, cluster=groups, n_boot=n_boot, level=level, seed=seed)
             if (~finite).any():
-                notes.append(f"{int((~finite).sum())} sample(s) with no value left out")
+                notes.append(f"{int((~finite).sum())} {_plural(unit)} with no value left out")
             rows.append((column, name, value, low, high, n1, n0, "; ".join(notes)))
     return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
+def _plural(unit: str) -> str:
+    return "people" if unit == "person" else f"{unit}(s)"
 
 
 def per_person(
