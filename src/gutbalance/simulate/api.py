@@ -64,10 +64,11 @@ class SimulationResult:
     scenario
         What was simulated.
     recovery
-        Over the ensemble: ``probability`` that the gut has not recovered by
-        the last day (``immune_support``, the mean of the five pillars, below its
-        day-0 value by more than its smallest real difference ``threshold``),
-        ``per_pillar`` the same for each pillar, and ``definition``.
+        Over the ensemble (:func:`recovery`): ``probability`` that the gut has
+        not recovered by the last day (any pillar below its measured day-0
+        value by more than its smallest real difference in the healthy
+        reference), ``per_pillar`` the same for each pillar, ``thresholds``
+        (those differences) and ``definition``.
     notes
         Provenance and assumptions worth showing next to the results.
     warnings
