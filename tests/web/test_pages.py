@@ -412,6 +412,30 @@ def test_the_upload_page_counts_the_samples_deleted_since(client):
     assert "<caption>Samples stored</caption>" not in text
 
 
+def test_the_page_of_an_upload_read_whole_counts_a_deleted_sample(client, app):
+    """An upload with no file left out, one of whose samples was deleted
+    since: its page (reached from the browser's history) said nothing but a
+    500, its list of files left out being None (an outside check)."""
+    from sqlalchemy import select
+
+    from gutbalance.web.models import Job
+
+    page_register(client, "gina")
+    members = {"S1_metaphlan.txt": single_profile().encode(), "S2_metaphlan.txt": single_profile().encode()}
+    assert page_upload(client, zip_of(members), filename="visits.zip").status_code == 303
+    with app.state.sessions() as session:
+        (job_id,) = session.scalars(select(Job.id)).all()
+    ids = re.findall(r'href="/samples/([0-9a-f]{32})"', client.get(f"/uploads/{job_id}", follow_redirects=True).text)
+    token = csrf_of(client.get(f"/samples/{ids[0]}").text)
+    assert client.post(f"/samples/{ids[0]}/delete", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    page = client.get(f"/uploads/{job_id}")
+    assert page.status_code == 200
+    text = re.sub(r"\s+", " ", page.text)
+    assert "2 samples of this upload were read, scored and stored (1 of them was deleted since)." in text
+    assert "Files left out" not in text
+    assert "<caption>Samples stored</caption>" in text
+
+
 def test_a_downloaded_table_quotes_text_a_spreadsheet_would_run(client):
     """A sample name and a subject starting with "=", "@" ... are written
     with a leading apostrophe into the TSV downloads (a spreadsheet runs them
