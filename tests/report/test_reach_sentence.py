@@ -13,6 +13,8 @@ from __future__ import annotations
 import html as _html
 import re
 
+import pytest
+
 from gutbalance.report.render import reach_sentence, render_sample_report
 from gutbalance.scores import score_with_contributions
 from tests.helpers import SMALL_COMMUNITY, make_cohort
@@ -36,8 +38,13 @@ def test_the_sentence_names_the_share_and_the_rest():
         assert shown + rest == 100, text
     # neither none nor all where some is, or some is not
     assert "only 0.40 % of" in reach_sentence({"kb_reach": 0.004})  # below the floor: said as too little
-    assert "the 99.9 % of" in reach_sentence({"kb_reach": 0.99996})
-    assert "of the other 0.004 %" in reach_sentence({"kb_reach": 0.99996})
+    assert "on more than 99.9 % of" in reach_sentence({"kb_reach": 0.99996})
+    assert "of the rest, 0.004 %," in reach_sentence({"kb_reach": 0.99996})
+    # fault: "the 99.9 %" beside "the other 0.002 %" (kb_reach 0.99998), which do not add up
+    for v in (0.9954, 0.991, 0.999):
+        text = reach_sentence({"kb_reach": v})
+        shown, rest = (float(n) for n in re.findall(r"([\d.]+) %", text))
+        assert shown + rest == pytest.approx(100.0), text
     assert reach_sentence({"kb_reach": 1.0}).startswith("The immune-support scores rest on all of this sample's")
 
 

@@ -669,11 +669,15 @@ def reach_sentence(row: Mapping[str, Any]) -> str:
         return (f"The immune-support scores rest on all of this sample's bacteria and archaea: the knowledge base "
                 f"describes every one of them ({said}).")
     shown, rest = _share_text(v), _share_text(1.0 - v)
-    if rest.startswith("less than"):
-        return (f"The immune-support scores rest on more than 99.99 % of this sample's bacteria and archaea, the "
+    if rest.startswith("less than") or v > 0.999:
+        # "the 99.9 %" beside "the other 0.002 %" did not add up (an outside check)
+        above = "99.99 %" if rest.startswith("less than") else "99.9 %"
+        return (f"The immune-support scores rest on more than {above} of this sample's bacteria and archaea, the "
                 f"part the knowledge base describes ({said}); of the rest, {rest}, it knows nothing the scores use.")
     if "." not in shown and "." not in rest:  # whole percents that add up to 100
         rest = f"{100 - int(shown.removesuffix(' %'))} %"
+    elif v > 0.99:  # 99.5 % and 0.5 %, not 0.46 %
+        rest = f"{100 - float(shown.removesuffix(' %')):.1f} %"
     return (f"The immune-support scores rest on the {shown} of this sample's bacteria and archaea that the "
             f"knowledge base describes ({said}); of the other {rest} it knows nothing the scores use.")
 
