@@ -216,6 +216,21 @@ _GENUS = RANK_INDEX["genus"]
 COUNTED_DOMAINS = ("Bacteria", "Archaea")
 
 
+#: How the MetaPhlAn writers (``gutbalance convert``) head a profile that no
+#: MetaPhlAn made (``#written_by_gutbalance_from_kraken``): the profiler's
+#: format follows.  Such a file nests its clades, but a Kraken clade holds reads
+#: of its own, with no species beneath, so the lost-rows check does not apply
+#: to it; and its percentiles are its profiler's, not MetaPhlAn's
+#: (:func:`gutbalance.reference.comparability.profiler_family`).
+WRITTEN_FROM = "written_by_gutbalance_from_"
+
+
+def written_from_another_profiler(database: str) -> bool:
+    """Whether ``database`` is :data:`WRITTEN_FROM`'s marker: a MetaPhlAn-style
+    file gutbalance wrote from another profiler's profile."""
+    return str(database or "").startswith(WRITTEN_FROM)
+
+
 def lost_share(
     values: np.ndarray, level: np.ndarray, bacterial: np.ndarray, domain_row: np.ndarray, root: np.ndarray,
     placeholder: np.ndarray, has_below: np.ndarray, *, expects_species: bool,

@@ -1,9 +1,11 @@
+import warnings
+
 import pytest
 from click.testing import CliRunner
 
 import gutbalance
 from gutbalance.cli import main
-from tests.helpers import SMALL_COMMUNITY, assert_same_species, write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, assert_same_species, metaphlan_text, write_metaphlan
 from tests.io.test_estimated_counts import _read_stats_profile
 
 
@@ -62,3 +64,31 @@ def test_convert_leaves_out_a_bad_file_and_writes_the_others(tmp_path):
     assert result.exit_code == 2, result.output
     assert "no input could be read" in result.output
     assert not (tmp_path / "none.tsv").exists()
+
+
+def test_a_kraken_report_written_as_metaphlan_reads_back_as_kraken(tmp_path):
+    # fault: a Kraken report converted to a merged MetaPhlAn table was headed
+    # '#mpa_written_by_gutbalance' and read back as MetaPhlAn's: compared with
+    # healthy MetaPhlAn runs, and called cut short (its genera hold reads of
+    # their own, with no species beneath)
+    from gutbalance.reference.comparability import profiler_family
+    from tests.io.test_kraken import REPORT
+
+    report = tmp_path / "S1.kreport"
+    report.write_text(REPORT)
+    merged, single = tmp_path / "merged.tsv", tmp_path / "single.txt"
+    for target, to in ((merged, "metaphlan-merged"), (single, "metaphlan")):
+        r = CliRunner().invoke(main, ["convert", str(report), "-o", str(target), "--to", to])
+        assert r.exit_code == 0, r.output
+        assert target.read_text().startswith("#written_by_gutbalance_from_kraken\n")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            back = gutbalance.read(target)
+        assert not [w for w in caught if "beneath" in str(w.message)]
+        (fmt, db), = back.samples[["source_format", "database"]].itertuples(index=False)
+        assert profiler_family(fmt, db) == "Kraken"
+    # MetaPhlAn's own profiles keep their database line
+    mpa = tmp_path / "S2_metaphlan.txt"
+    mpa.write_text(metaphlan_text(SMALL_COMMUNITY))
+    assert CliRunner().invoke(main, ["convert", str(mpa), "-o", str(tmp_path / "m.tsv")]).exit_code == 0
+    assert (tmp_path / "m.tsv").read_text().startswith("#mpa_v30_CHOCOPhlAn_201901\n")

@@ -14,6 +14,7 @@ from ..clade_nesting import (
     parent_rows,
     profile_nesting_warnings,
     rows_below,
+    written_from_another_profiler,
     written_twice,
     written_twice_warning,
 )
@@ -79,9 +80,15 @@ def validate_profile(profile: SampleProfile) -> list[str]:
         kept = keep if aside else slice(None)
         # What lies beneath a row is judged over every row, as written: the
         # species of a clade written twice hang under its other lineage.
-        found += lost_rows_warnings(where, profile.sample, values, np.asarray(parent_rows(lineages), dtype=np.int64),
-                                    lambda: rows_below(*every_row)[kept], lineages.__getitem__,
-                                    expects_species=bool(profile.database))
+        # A MetaPhlAn-style file gutbalance wrote from another profiler's profile
+        # nests like one, but its clades hold reads of their own (Kraken's genus
+        # rows): nothing beneath them is lost (an outside check: a converted
+        # Kraken report read as "15.66 % ... has no species row beneath it").
+        if not written_from_another_profiler(profile.database):
+            found += lost_rows_warnings(where, profile.sample, values,
+                                        np.asarray(parent_rows(lineages), dtype=np.int64),
+                                        lambda: rows_below(*every_row)[kept], lineages.__getitem__,
+                                        expects_species=bool(profile.database))
         found += profile_nesting_warnings(where, profile.sample, lineages, values)
     return found
 

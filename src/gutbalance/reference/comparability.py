@@ -61,6 +61,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..clade_nesting import WRITTEN_FROM, written_from_another_profiler
 from ..scores import DIVERSITY_COLUMNS, parse_warnings
 from ..scores_table import PERCENTILE_SUFFIX, RESOLVED_RANK_COLUMN
 
@@ -101,7 +102,14 @@ _FAMILY_BY_DATABASE = [
 
 
 def profiler_family(source_format: str, database: str) -> str:
-    """The profiler family of one input ('MetaPhlAn', 'mOTUs', 'Kraken', 'sylph', ... or 'unknown')."""
+    """The profiler family of one input ('MetaPhlAn', 'mOTUs', 'Kraken', 'sylph', ... or 'unknown').
+
+    A MetaPhlAn-style file gutbalance wrote from another profiler's profile
+    says which (``written_by_gutbalance_from_kraken``: Kraken; "mixed", or a
+    format that names no profiler: unknown), whatever format read it.
+    """
+    if written_from_another_profiler(database):
+        return _FAMILY_BY_FORMAT.get(str(database).removeprefix(WRITTEN_FROM).lower(), UNKNOWN)
     family = _FAMILY_BY_FORMAT.get(str(source_format or "").lower())
     if family:
         return family

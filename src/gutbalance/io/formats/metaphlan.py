@@ -49,9 +49,11 @@ from ...clade_nesting import (
     COUNTED_DOMAINS,
     LOST_ROWS_TOLERANCE,
     NESTING_TOLERANCE,
+    WRITTEN_FROM,
     leaf_name,
     lost_rows_warnings,
     nesting_warnings,
+    written_from_another_profiler,
 )
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, TaxonomyError
@@ -241,7 +243,7 @@ def sniff_merged(source: Source) -> bool:
 
 def _database(lines: list[str]) -> str:
     for ln in lines:
-        if ln.startswith("#mpa_") or ln.startswith("#v") and "CHOCOPhlAn" in ln:
+        if ln.startswith(("#mpa_", "#" + WRITTEN_FROM)) or ln.startswith("#v") and "CHOCOPhlAn" in ln:
             return ln[1:].strip()
     return ""
 
@@ -887,7 +889,7 @@ def scan(paths: list[Path], limits: InputLimits) -> Scan:
                     warnings=total_warnings(where, plain.sample, total, unassigned_list[f])
                     + (_lost_rows_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode,
                                            expects_species=bool(plain.database))
-                       if f in lost else [])
+                       if f in lost and not written_from_another_profiler(plain.database) else [])
                     + (_nesting_warnings(where, plain.sample, nesting, starts[f], starts[f + 1], kcode)
                        if f in nesting.files else []),
                     start=starts[f],
@@ -1022,14 +1024,45 @@ def _lineages_to_write(cohort) -> np.ndarray:
     return np.array([lineage_to_write(str(text)) for text in cohort.taxa["lineage"]], dtype=object)
 
 
+def _is_metaphlan_database(database: str) -> bool:
+    return database.startswith("mpa_") or (database.startswith("v") and "CHOCOPhlAn" in database)
+
+
+def _origin(cohort, rows: list[int]) -> str:
+    """:data:`~gutbalance.clade_nesting.WRITTEN_FROM`'s marker for samples
+    ``rows`` when any of them is not MetaPhlAn's (by its format or its
+    database), naming their one format (``..._from_kraken``) or "mixed";
+    "" when all are MetaPhlAn's.  Without it a converted Kraken report read
+    back as MetaPhlAn's: compared with healthy MetaPhlAn runs (richness
+    percentile 100 for 11,382 Kraken species) and called cut short (an
+    outside check)."""
+    samples = cohort.samples.iloc[rows]
+    formats = samples["source_format"].fillna("").astype(str) if "source_format" in samples else None
+    databases = samples["database"].fillna("").astype(str) if "database" in samples else None
+    if formats is None:
+        return ""
+    theirs = [f in ("metaphlan", "metaphlan-merged") or (databases is not None and _is_metaphlan_database(d))
+              for f, d in zip(formats, databases if databases is not None else [""] * len(formats), strict=True)]
+    if all(theirs):
+        return ""
+    # a marker read back keeps naming the profiler it came from
+    named = {f if not written_from_another_profiler(d) else d.removeprefix(WRITTEN_FROM)
+             for f, d in zip(formats, databases if databases is not None else [""] * len(formats), strict=True)}
+    return WRITTEN_FROM + (named.pop() if len(named) == 1 else "mixed")
+
+
 def _merged_database(cohort) -> str:
     """The database line of a merged table: the samples' database when they
     all name the same one (``mpa_v30_CHOCOPhlAn_201901``), which the reader
-    and the percentiles' version caveat rely on; else none known."""
+    and the percentiles' version caveat rely on; the origin marker when some
+    sample is not MetaPhlAn's (:func:`_origin`); else none known."""
+    origin = _origin(cohort, list(range(cohort.n_samples)))
+    if origin:
+        return origin
     databases = {str(db or "") for db in cohort.samples["database"]} if "database" in cohort.samples else {""}
     if len(databases) == 1:
         (database,) = databases
-        if database.startswith("mpa_") or (database.startswith("v") and "CHOCOPhlAn" in database):
+        if _is_metaphlan_database(database):
             return database
     return "mpa_written_by_gutbalance"
 
@@ -1039,7 +1072,7 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
     ``lineage``: :func:`_lineages_to_write` of the cohort, when the caller
     writes several samples and has it already."""
     sample = cohort.samples.iloc[i]
-    db = str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
+    db = _origin(cohort, [i]) or str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
     out = [
         f"#{db}",
         "#written by gutbalance",
