@@ -715,3 +715,15 @@ def test_a_bracken_row_written_twice_is_refused_with_both_lines():
     repeated = BRACKEN_TABLE + BRACKEN_TABLE.splitlines()[2] + "\n"
     with pytest.raises(FormatError, match=r"line 5, field 'taxonomy_id'.*'Roseburia intestinalis' repeats line 3"):
         read_table(src(repeated, "S3.bracken"))
+
+
+@pytest.mark.parametrize("second", [REPORT, REPORT.split("\n", 1)[1]])
+def test_two_reports_in_one_file_are_refused_naming_both_lines(second):
+    # fault: `cat a.report b.report` was read as one sample, its reads doubled or two samples mixed
+    # (Bracken's sample_test.report twice: immune_support 38.22 -> 37.58, chao1 437.9 -> 403)
+    first_rows = len(REPORT_ROWS)
+    first = "unclassified" if second == REPORT else "root"
+    where = 1 if second == REPORT else 2
+    with pytest.raises(FormatError, match=rf"line {first_rows + 1}, field 'name'.*a second top-level '{first}' "
+                                          rf"row \(the first is line {where}\)"):
+        read_report(src(REPORT + second, "S1.kreport"))

@@ -207,6 +207,7 @@ def _report_rows(source: Source, fields_of=_report_fields) -> list[_Row]:
     stack: list[int] = []  # row index of the current ancestor at each depth
     width = None
     first_line = 0
+    top_rows: dict[str, int] = {}  # the line of each top-level row, by taxid ("unclassified" for U)
     for lineno, fields in fields_of(source):
         if width is None:
             if len(fields) not in (6, 8):
@@ -251,6 +252,16 @@ def _report_rows(source: Source, fields_of=_report_fields) -> list[_Row]:
                 field="name",
             )
         depth = indent // 2
+        if depth == 0:
+            # Two reports written into one file (cat a.report b.report) repeat
+            # the top rows; read as one sample they doubled its reads or mixed
+            # two samples without a word (an outside check)
+            key = "unclassified" if code == "U" else taxid
+            if key in top_rows:
+                raise FormatError(
+                    f"a second top-level {name!r} row (the first is line {top_rows[key]}): two reports in one "
+                    "file? give each report as a file of its own", path=path, line=lineno, field="name")
+            top_rows[key] = lineno
         if depth and not stack:
             raise FormatError(
                 "the first row is indented; a report starts at the top level", path=path, line=lineno, field="name"
