@@ -727,3 +727,22 @@ def test_two_reports_in_one_file_are_refused_naming_both_lines(second):
     with pytest.raises(FormatError, match=rf"line {first_rows + 1}, field 'name'.*a second top-level '{first}' "
                                           rf"row \(the first is line {where}\)"):
         read_report(src(REPORT + second, "S1.kreport"))
+
+
+def test_a_strain_stays_under_the_species_its_report_indents_it_under():
+    # fault: "Leuconostoc gasicomitatum LMG 18811", a strain the lineage table files under
+    # L. gelidum, went there with its reads, out of the species the report put it under
+    # (a real report: richness 11,382 where its named species rows are 11,381)
+    rows = [(0.0, 0, 0, "U", 0, 0, "unclassified"), (100.0, 300, 0, "R", 1, 0, "root"),
+            (100.0, 300, 0, "D", 2, 1, "Bacteria"), (100.0, 300, 0, "P", 1239, 2, "Firmicutes"),
+            (100.0, 300, 0, "C", 91061, 3, "Bacilli"), (100.0, 300, 0, "O", 186826, 4, "Lactobacillales"),
+            (100.0, 300, 0, "F", 81850, 5, "Leuconostocaceae"), (100.0, 300, 0, "G", 1243, 6, "Leuconostoc"),
+            (70.0, 210, 140, "S", 115778, 7, "Leuconostoc gasicomitatum"),
+            (23.0, 70, 70, "S1", 762550, 8, "Leuconostoc gasicomitatum LMG 18811"),
+            (30.0, 90, 90, "S", 1249, 7, "Leuconostoc gelidum")]
+    cohort = gutbalance.build_cohort(read_source(src("\n".join(row(*r) for r in rows) + "\n")))
+    species = cohort.at_rank("species").iloc[0]
+    assert species["s__Leuconostoc gasicomitatum"] == pytest.approx(0.7)
+    assert species["s__Leuconostoc gelidum"] == pytest.approx(0.3)
+    strain = cohort.taxa[cohort.taxa["rank"] == "strain"]
+    assert strain["lineage"].str.contains("s__Leuconostoc_gasicomitatum|t__", regex=False).all()

@@ -26,10 +26,10 @@ def _is_anchored(lineage: Lineage, depth: int, parents: dict[str, str]) -> bool:
     (:func:`~gutbalance.taxonomy.placement.kept_under_its_input_species`: two
     inputs built on NCBI taxonomies of different years file "Mycoplasma
     mobile 163K" under Mycoplasma and Mesomycoplasma)."""
+    if kept_under_its_input_species(lineage, depth):
+        return False
     node = lineage[depth]
-    if node.id in parents:
-        return True
-    return not kept_under_its_input_species(lineage, depth) and bool(name_anchor(node))
+    return node.id in parents or bool(name_anchor(node))
 
 
 #: Joins the ids of a column key (:func:`column_key`).

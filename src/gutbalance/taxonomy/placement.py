@@ -184,7 +184,7 @@ def named_above_genus(word: str) -> bool:
 
 def kept_under_its_input_species(lineage: Lineage, depth: int) -> bool:
     """Whether ``lineage[depth]`` is a strain its input files under a species,
-    where it stays whatever its name says: NCBI (so Kraken 2) keeps old names
+    where it stays whatever its name or the lineage table says: NCBI (so Kraken 2) keeps old names
     for strains, "[Clostridium] saccharolyticum WM1" under Lacrimispora
     saccharolytica, whose first two words name another species of the table.
     Its parents are then its input's (:func:`resolve_lineage`), and part of
@@ -210,11 +210,15 @@ def resolve_lineage(lineage: Lineage) -> Lineage:
         lineage = tuple(with_binomial_genus(lineage))
     for i in range(len(lineage) - 1, -1, -1):
         node = lineage[i]
+        # A strain stays under the species its input files it under, also one
+        # the table knows under another species: Kraken's "Leuconostoc
+        # gasicomitatum LMG 18811" indented under L. gasicomitatum went to the
+        # table's L. gelidum, taking its reads from the species (an outside check)
+        if kept_under_its_input_species(lineage, i):
+            continue
         if node.id in parents:
             head = table_lineage(node.id)
         else:
-            if kept_under_its_input_species(lineage, i):
-                continue
             anchor = name_anchor(node)
             if not anchor:
                 continue
