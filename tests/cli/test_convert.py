@@ -92,3 +92,18 @@ def test_a_kraken_report_written_as_metaphlan_reads_back_as_kraken(tmp_path):
     mpa.write_text(metaphlan_text(SMALL_COMMUNITY))
     assert CliRunner().invoke(main, ["convert", str(mpa), "-o", str(tmp_path / "m.tsv")]).exit_code == 0
     assert (tmp_path / "m.tsv").read_text().startswith("#mpa_v30_CHOCOPhlAn_201901\n")
+
+
+def test_a_bracken_table_says_the_reads_above_species_it_leaves_out(tmp_path):
+    # fault: a Kraken report converted to .bracken lost every read above the species without a word
+    from tests.io.test_kraken import REPORT
+
+    report = tmp_path / "S1.kreport"
+    report.write_text(REPORT)
+    r = CliRunner().invoke(main, ["convert", str(report), "-o", str(tmp_path / "S1.bracken")])
+    assert r.exit_code == 0, r.output
+    # classified: 8,530 reads less 20 at root and 30 above the domains; species hold 5,500 of them
+    assert "1 of 1 samples have reads above the species" in r.output
+    assert f"{100 * (1 - 5500 / 8480):.2f} % of its classified reads" in r.output
+    again = CliRunner().invoke(main, ["convert", str(tmp_path / "S1.bracken"), "-o", str(tmp_path / "S2.bracken")])
+    assert "above the species" not in again.output
