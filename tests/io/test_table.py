@@ -436,6 +436,20 @@ def test_a_qiime2_barplot_csv_reads_the_taxa_and_leaves_its_metadata_columns_out
     assert not any(n in set(cohort.taxa["name"]) for n in ("year", "subject", "body-site"))
 
 
+def test_a_qiime2_barplot_csv_beside_a_taxonomy_is_read_as_alone(tmp_path):
+    # fault: with a taxonomy file in the same batch (a QIIME 2 folder), the barplot CSV was
+    # refused at its first metadata column ("'AGTGCGATGCGT' is not a number")
+    path = _barplot_csv(tmp_path / "level-7.csv")
+    (tmp_path / "taxonomy.tsv").write_text("Feature ID\tTaxon\tConfidence\n"
+                                           "f1\tk__Bacteria; p__Firmicutes\t0.9\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        alone = gutbalance.read(path)
+        beside = gutbalance.read([path, tmp_path / "taxonomy.tsv"])
+    assert list(beside.sample_names) == list(alone.sample_names)
+    assert (beside.at_rank("species") - alone.at_rank("species")).abs().to_numpy().max() == 0
+
+
 def test_taxa_after_a_non_lineage_column_are_not_cut_as_metadata(tmp_path):
     # Only the barplot's shape: a taxon column after a metadata column is no such table.
     path = tmp_path / "mixed.csv"

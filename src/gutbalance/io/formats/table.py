@@ -626,7 +626,10 @@ def read(
         value_cells = [rec[i] for _, rec in data for i in idx if i < len(rec)]
         numbers = _Numbers(value_cells, delim, path)
         return _read_long(data, header, long_columns, numbers, path, taxonomy, feature_rank)
-    if kind is None and taxonomy is None and (start := _trailing_metadata(header)) is not None:
+    # Whether or not a taxonomy came with the batch: the barplot's columns are
+    # lineages, which no taxonomy renames (an outside check: level-7.csv beside
+    # a taxonomy .qza was refused at its 'barcode-sequence' column)
+    if kind is None and (start := _trailing_metadata(header)) is not None:
         trailing = header[start:]
         warnings.warn(
             f"{path}: {'the column' if len(trailing) == 1 else f'the {len(trailing)} columns'} after the taxa "
