@@ -67,6 +67,7 @@ from biom.parse import parse_biom_table
 
 from ..cohort import Lineage, SampleProfile, parent_links
 from ..errors import FormatError, GutBalanceWarning, TaxonomyError
+from ..taxonomy import lineages_to_write
 from .feature_table import (
     FEATURE_RANK_HINT,
     label_lineage,
@@ -383,7 +384,7 @@ def build_table(cohort):
     source = cohort.counts if use_counts else cohort.X
     own = own_values(cohort, source)
     kept = np.flatnonzero(np.diff(own.tocsc().indptr) > 0)
-    lineages = cohort.taxa["lineage"].astype(str).to_numpy()[kept]
+    lineages = lineages_to_write(cohort.taxa["lineage"])[kept]
     matrix = own[:, kept].T.tocsr()
     ids = [lin.replace("|", ";") for lin in lineages]
     metadata = [{"taxonomy": lin.split("|")} for lin in lineages]

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from ..errors import TaxonomyError
 from .names import is_unclassified
 from .ranks import PREFIX_RANK, RANK_INDEX, RANK_PREFIX, RANKS
@@ -258,6 +260,15 @@ def lineage_to_write(text: str) -> str:
     if not any(t.rank == "genus" for t in parse_lineage(text)):
         return text
     return "|".join([*parts[:at], "g__", *parts[at:]])
+
+
+def lineages_to_write(texts) -> np.ndarray:
+    """:func:`lineage_to_write` of each lineage text (a cohort's
+    ``taxa["lineage"]``), for the writers of every format that carries a
+    lineage (MetaPhlAn, BIOM, the long CSV): a species placed without a genus
+    came back from BIOM and CSV under a genus guessed from its name
+    (Kraken's "Coxiella-like endosymbiont" under g__Coxiella-like; an outside check)."""
+    return np.array([lineage_to_write(str(text)) for text in texts], dtype=object)
 
 
 def lineage_string(taxa: tuple[Taxon, ...], *, original: bool = False, sep: str = "|") -> str:

@@ -57,7 +57,7 @@ from ...clade_nesting import (
 )
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, TaxonomyError
-from ...taxonomy import RANK_INDEX, lineage_to_write, parse_lineage
+from ...taxonomy import RANK_INDEX, lineages_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
 from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path, warn_empty_cells
@@ -1021,7 +1021,7 @@ def _order(cohort, row: np.ndarray, values: np.ndarray) -> np.ndarray:
 def _lineages_to_write(cohort) -> np.ndarray:
     """Each taxon's lineage as written, so that reading it back gives the
     same lineage (:func:`gutbalance.taxonomy.lineage_to_write`)."""
-    return np.array([lineage_to_write(str(text)) for text in cohort.taxa["lineage"]], dtype=object)
+    return lineages_to_write(cohort.taxa["lineage"])
 
 
 def _is_metaphlan_database(database: str) -> bool:

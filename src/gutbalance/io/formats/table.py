@@ -94,7 +94,7 @@ import scipy.sparse as sp
 from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning, TaxonomyError
-from ...taxonomy import RANK_INDEX, standard_rank
+from ...taxonomy import RANK_INDEX, lineages_to_write, standard_rank
 from ..feature_table import (
     has_rank_prefix,
     is_unassigned,
@@ -898,7 +898,7 @@ def long_rows(cohort) -> list[list[str]]:
     database ("" for the other samples)."""
     X = cohort.X.tocsr()
     counts = cohort.counts.tocsr() if writes_counts(cohort) else None  # never a profiler's estimates
-    lineage = cohort.taxa["lineage"].to_numpy()
+    lineage = lineages_to_write(cohort.taxa["lineage"])
     header = ["sample", "lineage", "clade_abundance"] + (["clade_counts"] if counts is not None else [])
     estimated = counts_estimated_by(cohort)
     carry = bool((estimated != "").any())
