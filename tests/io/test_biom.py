@@ -417,3 +417,15 @@ def test_a_table_from_elsewhere_names_no_database(tmp_path):
     gutbalance.write(cohort, tmp_path / "table.biom")
     about = Table.from_hdf5(h5py.File(tmp_path / "table.biom", "r")).metadata(axis="sample")[0]
     assert biom_table.DATABASE_KEY not in about
+
+
+def test_an_hdf5_table_whose_shape_disagrees_with_its_ids_says_so():
+    # fault: biom-format read it as "Duplicate observation IDs", which it does not have
+    table = Table(np.array([[1.0, 2.0], [3.0, 4.0]]), ["s__Bacteroides fragilis", "s__Escherichia coli"], ["A", "B"])
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        table.to_hdf5(f, "test")
+        f.attrs["shape"] = [3, 2]
+    with pytest.raises(FormatError, match=r"shape attribute says 3 observations x 2 samples, but it holds 2 "
+                                          r"observation ids and 2 sample ids"):
+        _read(Source(Path("t.biom"), buffer.getvalue()))

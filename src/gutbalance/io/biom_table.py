@@ -112,6 +112,14 @@ def _parse_hdf5(data: bytes):
         url = url.decode() if isinstance(url, bytes) else str(url)
         if not ("biom" in url or ("format-version" in f.attrs and "observation" in f and "sample" in f)):
             return None
+        # biom-format reads a shape that disagrees with the ids as "Duplicate
+        # observation IDs" (an outside check): say what is wrong
+        shape = [int(n) for n in np.asarray(f.attrs.get("shape", ())).ravel()]
+        counted = [len(f[f"{axis}/ids"]) if f"{axis}/ids" in f else None for axis in ("observation", "sample")]
+        if len(shape) == 2 and None not in counted and shape != counted:
+            return {"error": f"its shape attribute says {shape[0]} observations x {shape[1]} samples, but it "
+                             f"holds {counted[0]} observation ids and {counted[1]} sample ids (a corrupt or edited "
+                             "file?)", "field": "shape"}
         table = parse_biom_table(f)
         dtype = getattr(f.get("observation/matrix/data"), "dtype", None)
         integers = dtype is not None and np.issubdtype(dtype, np.integer)
@@ -139,6 +147,8 @@ def hdf5_table(source: Source):
     if cached is None:
         try:
             parts = run_isolated(_parse_hdf5, source.data, path=source.path, what="HDF5 file")
+            if parts is not None and "error" in parts:
+                raise FormatError(parts["error"], path=source.path, field=parts["field"])
             if parts is not None:
                 source.__dict__["_biom_integers"] = parts["integers"]
                 parts = Table(
