@@ -436,6 +436,20 @@ def test_the_page_of_an_upload_read_whole_counts_a_deleted_sample(client, app):
     assert "<caption>Samples stored</caption>" in text
 
 
+def test_a_profile_uploaded_twice_is_said_on_both_pages(client):
+    """The same file uploaded again was stored without a word, and the
+    timeline read the two as two visits (an outside check)."""
+    page_register(client, "hana")
+    first = page_upload(client, single_profile(), subject="P-7", collected="2024-05-01").headers["location"].split("?")[0]
+    second = page_upload(client, single_profile(), subject="P-7", collected="2024-05-03").headers["location"].split("?")[0]
+    other = page_upload(client, single_profile(), filename="S9_metaphlan.txt").headers["location"].split("?")[0]
+    text = re.sub(r"\s+", " ", client.get(second).text)
+    assert "The same profile, under the same name, is stored once more:" in text
+    assert f'<a href="{first}">uploaded ' in text
+    assert f'<a href="{second}">' in re.sub(r"\s+", " ", client.get(first).text)
+    assert "The same profile" not in client.get(other).text
+
+
 def test_a_downloaded_table_quotes_text_a_spreadsheet_would_run(client):
     """A sample name and a subject starting with "=", "@" ... are written
     with a leading apostrophe into the TSV downloads (a spreadsheet runs them

@@ -241,6 +241,19 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
     return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
+def same_profile_samples(session: Session, *, owner: User, sample: Sample) -> list[Any]:
+    """The owner's other samples of the same name and the same profile as
+    ``sample`` (the same file uploaded again), oldest first: ``id``,
+    ``created_at``, ``collected``.  Said on the sample's page, since a
+    timeline reads two uploads of one file as two visits (an outside check)."""
+    return list(session.execute(
+        select(Sample.id, Sample.created_at, Sample.collected)
+        .where(Sample.owner_id == owner.id, Sample.name == sample.name, Sample.id != sample.id,
+               Sample.profile == sample.profile)
+        .order_by(Sample.created_at, Sample.id)
+    ))
+
+
 def held_sample_ids(session: Session, *, owner: User, sample_ids: Iterable[str | None]) -> set[str]:
     """Those of ``sample_ids`` (``None`` ignored) that name samples the owner
     still holds: the audit log names samples deleted since, whose pages are gone."""

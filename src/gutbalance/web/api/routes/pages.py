@@ -429,7 +429,8 @@ def sample_page(request: Request, sample_id: str, user: PageUser, session: Sessi
                "declared_rank": declared_rank_text(sample.feature_rank),
                "age_text": f"{years_text(sample.age_years)} years" if sample.age_years is not None else "",
                # what the immune-support scores rest on, in words (the report's sentence)
-               "reach": reach_sentence(sample.scores or {})}
+               "reach": reach_sentence(sample.scores or {}),
+               "twins": crud.same_profile_samples(session, owner=user, sample=sample)}
     # "How far these scores have been tested" (its own partial), as the report: not for a
     # sample without an immune-support or pillar score (its cards say why there is none)
     context["validity"] = validity_view() if has_tested_scores(sample.scores or {}) else None
