@@ -102,7 +102,8 @@ def test_merged_table_empty_cells_are_zero_with_one_warning(tmp_path):
     [
         (metaphlan_text(SMALL_COMMUNITY).replace("\t100.0\t", "\tabc\t", 1), "line 5.*not a number"),
         (metaphlan_text(SMALL_COMMUNITY).replace("\t100.0\t", "\t-1.0\t", 1), "line 5.*negative"),
-        (metaphlan_text(SMALL_COMMUNITY).replace("\t100.0\t", "\tnan\t", 1), "line 5.*NaN"),
+        (metaphlan_text(SMALL_COMMUNITY).replace("\t100.0\t", "\tnan\t", 1), "line 5.*NaN: write 0 for a taxon"),
+        (metaphlan_text(SMALL_COMMUNITY).replace("\t100.0\t", "\tNA\t", 1), "line 5.*'NA' is not a number: write 0"),
         ("#mpa_v30\n#clade_name\tNCBI_tax_id\trelative_abundance\nk__Bacteria\t2\n", "line 3.*truncated"),
     ],
 )

@@ -349,6 +349,13 @@ def is_number(text: str) -> bool:
     return True
 
 
+#: What to do about a missing value in a profile (a merge in R or pandas
+#: writes NA or NaN for a taxon one sample lacks): the reader refuses it
+#: rather than guess whether it means "not seen" or "not measured".
+MISSING_VALUE_HINT = ("write 0 for a taxon a sample does not have (a merge of tables writes NA or NaN there), and "
+                      "leave out a sample that was not measured")
+
+
 def parse_number(
     token: str,
     *,
@@ -364,9 +371,10 @@ def parse_number(
     try:
         value = float(token)
     except ValueError:
-        raise FormatError(f"{token.strip()!r} is not a number", path=path, line=line, field=field) from None
+        hint = f": {MISSING_VALUE_HINT}" if token.strip().lower() in ("na", "n/a", "null", "none", "-") else ""
+        raise FormatError(f"{token.strip()!r} is not a number{hint}", path=path, line=line, field=field) from None
     if math.isnan(value):
-        raise FormatError(f"{what} is NaN", path=path, line=line, field=field)
+        raise FormatError(f"{what} is NaN: {MISSING_VALUE_HINT}", path=path, line=line, field=field)
     if math.isinf(value):
         raise FormatError(f"{what} is infinite", path=path, line=line, field=field)
     if value < 0:

@@ -105,7 +105,7 @@ from ..feature_table import (
     unassigned_count,
 )
 from ..registry import Format, counts_estimated_by, register, writes_counts
-from ..source import Source, warn_empty_cells
+from ..source import MISSING_VALUE_HINT, Source, warn_empty_cells
 from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
@@ -356,7 +356,8 @@ class _Numbers:
 
 def _check_value(value: float, cell: str, path: Path, line: int, field: str) -> float:
     if math.isnan(value):
-        raise FormatError(f"{cell.strip()!r} is not a number (missing values are not allowed)", path=path, line=line, field=field)
+        raise FormatError(f"{cell.strip()!r} is not a number (missing values are not allowed: {MISSING_VALUE_HINT})",
+                          path=path, line=line, field=field)
     if math.isinf(value):
         raise FormatError("infinite abundance", path=path, line=line, field=field)
     if value < 0:
