@@ -178,7 +178,10 @@ def assert_same_contribution_tables(a: Path, b: Path) -> int:
         assert list(ours) == list(theirs), page.name
         for caption, rows in ours.items():
             assert len(rows) == len(theirs[caption]), (page.name, caption)
-            assert rows[0] == ["Microbe", "Effect on the score", "Why (trait)", "Source"]
+            # GMHI's markers are listed with their share of the sample, not an effect in points
+            effect = ("Share of the sample (+ marker of health, − marker of disease)" if caption.endswith("(GMHI)")
+                      else "Effect on the score")
+            assert rows[0] == ["Microbe", effect, "Why (trait)", "Source"], caption
             for row, other in zip(rows, theirs[caption], strict=True):
                 assert row == other, (page.name, caption)
                 assert row[3], (page.name, caption, row)  # no empty Source cell

@@ -170,7 +170,7 @@ def test_unknown_score_columns_render_generically(report_input):
     html = render_sample_report("p1_t1", table, cohort=cohort)
     assert "Brand new index" in html
     assert "Other scores" in html
-    assert "No healthy reference values for this score yet." in html
+    assert "No healthy reference values for this score." in html
 
 
 def test_pillar_columns_render_with_their_contributions(report_input):

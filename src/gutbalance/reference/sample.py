@@ -44,6 +44,10 @@ def distribution_summary(dist) -> dict[str, float] | None:
     return dict(dist.summary)
 
 
+#: A species-level genome bin without a name (MetaPhlAn 4's SGBs).
+_GENOME_BIN = r"(?:^GGB\d+|\bSGB\d+$)"
+
+
 @dataclass
 class ScorePosition:
     """One score of one sample placed against the sample's healthy population."""
@@ -184,7 +188,11 @@ def composition(cohort: Cohort, sample: str) -> Composition | None:
     grow, gtaxa = _row(cohort, "genus", i, include_unclassified=False)
     genera = [(str(gtaxa["name"].iloc[k]), float(grow[k])) for k in np.argsort(-grow)[:TOP_GENERA] if grow[k] > 0]
     srow, staxa = _row(cohort, "species", i)
-    unclassified = staxa["unclassified"].to_numpy(dtype=bool)
+    # MetaPhlAn 4's genome bins ("GGB9534 SGB14937", "Oscillospiraceae
+    # unclassified SGB4196") are species without a name too: the sentence
+    # said 0 % of a profile whose unnamed bins held 37.5 % (an outside check)
+    unclassified = staxa["unclassified"].to_numpy(dtype=bool) | staxa["name"].astype(str).str.contains(
+        _GENOME_BIN, regex=True).to_numpy(dtype=bool)
     species_total = float(srow.sum())
     return Composition(
         unassigned=unassigned,

@@ -151,7 +151,7 @@ def time_label(t, name: str | None = None) -> str:
 
 
 #: The number formats as Jinja filters, registered by the report environment.
-FILTERS = {"num": number, "pct": percent, "timelabel": time_label, "cell": cell, "sig": signed}
+FILTERS = {"num": number, "pct": percent, "share": share_text, "timelabel": time_label, "cell": cell, "sig": signed}
 
 
 # --- SVG building blocks -------------------------------------------------------------------

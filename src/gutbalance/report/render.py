@@ -139,7 +139,7 @@ def score_columns(scores: pd.DataFrame) -> list[str]:
 def percentile_sentence(p: float | None) -> str:
     """A percentile against the healthy reference in words."""
     if p is None or not _finite(p):
-        return "No healthy reference values for this score yet."
+        return "No healthy reference values for this score."
     p = float(p)
     if p <= 0.0:
         return "Percentile 0: lower than every person of the healthy reference."
@@ -169,6 +169,11 @@ class ScoreCard:
     negative: list[dict[str, Any]] = field(default_factory=list)
     contributions_chart: Markup | None = None
     note: str = ""
+    #: What the contribution bars of this score add up to, said under them
+    #: (a pillar's penalties count from full marks; only the largest are listed).
+    contributions_note: str = ""
+    #: The heading of the contributions table's number column.
+    effect_heading: str = "Effect on the score"
 
 
 _RANK_NAMES = {"k": "kingdom", "d": "domain", "p": "phylum", "c": "class", "o": "order", "f": "family", "g": "genus", "s": "species", "t": "strain"}
@@ -356,14 +361,21 @@ def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) 
             continue
         if not math.isfinite(effect) or effect == 0:
             continue
+        parts = [p for p in item.get("parts", []) or [] if isinstance(p, Mapping)]
+        trait = str(item.get("trait", "") or "")
+        if item.get("taxon") == "Whole community" and [str(p.get("component", "")) for p in parts] == [
+                "homeostasis.shared_response"]:
+            # a constant, not something this community did (an outside check)
+            trait = NEUTRAL_HALF
+            parts = [{**parts[0], "trait": NEUTRAL_HALF}]
         rows.append(
             {
                 "taxon": display_taxon(item.get("taxon", "")),
                 "effect": effect,
-                "trait": str(item.get("trait", "") or ""),
+                "trait": trait,
                 "source": str(item.get("source", "") or ""),
                 "entry": item,
-                "parts": [p for p in item.get("parts", []) or [] if isinstance(p, Mapping)],
+                "parts": parts,
             }
         )
     pos = sorted((r for r in rows if r["effect"] > 0), key=lambda r: -r["effect"])[:limit]
@@ -371,6 +383,32 @@ def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) 
     for r in pos + neg:  # only the listed entries are looked up
         r["sources"] = entry_sources(r.pop("entry"), calls or {})
     return pos, neg, note
+
+
+#: Said under every pillar's bars (and in their chart's description): why the
+#: bars do not add up to the score (an outside check found the reason only in
+#: the chart's hidden description).
+CONTRIBUTIONS_NOTE = (
+    "The bars do not add up to the score: a penalty counts from full marks (a community without the harmful trait "
+    "scores them all) and each lowering bar is what its microbe costs from there; the shared response to disease "
+    "starts from its neutral half, the same for every sample; and only the largest effects are listed.")
+#: The number column of GMHI's table: a marker's share of the sample, not points.
+GMHI_HEADING = "Share of the sample (+ marker of health, − marker of disease)"
+GMHI_BARS = ("each bar is the marker species' share of the sample, to the right for a species more often found in "
+             "healthy people, to the left for one more often found in people with disease; GMHI compares the two "
+             "groups' richness and diversity, so a bar is not an effect in points.")
+#: The trait of the shared response's neutral half (listed once for the whole community).
+NEUTRAL_HALF = ("the neutral half of the shared response to disease: the same for every sample, the point its "
+                "microbes' bars raise or lower it from")
+
+
+def _largest(n: int, noun: str) -> str:
+    """How many of the largest are shown: "No effect", "The largest effect",
+    "The 3 largest effects" (the list is cut to the largest, so a count of
+    all would be false)."""
+    if n == 0:
+        return f"No {noun}"
+    return f"The largest {noun}" if n == 1 else f"The {n} largest {noun}s"
 
 
 def _bar_label(row: dict[str, Any]) -> tuple[str, str]:
@@ -434,10 +472,11 @@ def score_card(
                 items,
                 title=f"What raised and lowered {info.label}, in points",
                 desc=(
-                    f"{len(pos)} microbes or community properties raise and {len(neg)} lower {info.label} for sample "
-                    f"{sample}; each bar is its effect in points of the 0-100 score (right raises, left lowers), with "
-                    "the trait it acts through. Penalties are counted from full marks for a community without the "
-                    "harmful trait. The table below lists them with their sources."
+                    f"{_largest(len(pos), 'effect')} that raise{'s' if len(pos) == 1 else ''} and "
+                    f"{_largest(len(neg), 'effect')} that lower{'s' if len(neg) == 1 else ''} {info.label} for sample "
+                    f"{sample}, of microbes or community properties; each bar is "
+                    "its effect in points of the 0-100 score (right raises, left lowers), with the trait it acts "
+                    f"through. {CONTRIBUTIONS_NOTE} The table below lists them with their sources."
                 ),
                 digits=1,
                 unit=" pts",
@@ -450,8 +489,11 @@ def score_card(
                 items,
                 title=f"Microbes behind {info.label}",
                 desc=(
-                    f"{len(pos)} microbes raise and {len(neg)} lower {info.label} for sample {sample}; "
-                    "bars to the right raise the score, to the left lower it. The table below lists them with their sources."
+                    f"{_largest(len(pos), 'microbe')} that raise{'s' if len(pos) == 1 else ''} and "
+                    f"{_largest(len(neg), 'microbe')} that lower{'s' if len(neg) == 1 else ''} {info.label} for sample "
+                    f"{sample}; "
+                    + (GMHI_BARS if position.key == "gmhi" else "bars to the right raise the score, to the left lower it.")
+                    + " The table below lists them with their sources."
                 ),
                 digits=None,
                 width=400,
@@ -464,7 +506,7 @@ def score_card(
     elif position.has_reference:
         percentile_text = percentile_sentence(percentile)
     else:
-        percentile_text = "No healthy reference values for this score yet."
+        percentile_text = "No healthy reference values for this score."
     return ScoreCard(
         info=info,
         value=float(value) if _finite(value) else float("nan"),
@@ -479,6 +521,8 @@ def score_card(
         negative=neg,
         contributions_chart=contrib_chart,
         note=note,
+        contributions_note=CONTRIBUTIONS_NOTE if contrib_chart is not None and in_points else "",
+        effect_heading=GMHI_HEADING if position.key == "gmhi" else "Effect on the score",
     )
 
 
