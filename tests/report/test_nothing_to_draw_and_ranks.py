@@ -200,6 +200,10 @@ def test_diversity_is_compared_within_each_rank_and_refused_across(tmp_path):
     # Chao1 has no value at species rank (MetaPhlAn gives no read counts): compared at genus rank only
     assert ("Chao1 richness estimate of species or genera by arm : compared within each rank of the diversity; "
             "not at species rank (no sample in a group has a value)") in text
+    # a group chart's description counts the values its median is of, not the group's samples
+    # (the genus-table half of each arm has no GMHI; it said "n = 6")
+    (gmhi_desc,) = re.findall(r"<desc[^>]*>(Gut Microbiome Health Index \(GMHI\) per group of arm[^<]*)</desc>", page)
+    assert re.fullmatch(r".*A median \S+ \(n = 3\); B median \S+ \(n = 3\)\.", html.unescape(gmhi_desc))
     # no test row of a diversity score by kind
     groups = page[page.index("By <span class=\"name\">kind</span>"):]
     assert "Species or genus richness</td><td class=\"name\" data-value=\"16S vs WGS\"" not in groups

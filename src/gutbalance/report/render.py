@@ -924,6 +924,11 @@ def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortSta
             "figures": (figures or {}).get(info.key), "missing": missing}
 
 
+def _n_values(values: Sequence[Any]) -> int:
+    """How many of ``values`` are numbers (a missing score is NaN or None)."""
+    return sum(1 for v in values if _finite(v))
+
+
 def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], statistics: CohortStatistics,
                       mixed_ranks: bool = False, missing: Mapping[str, str] | None = None) -> dict[str, Any]:
     """One grouping column: per score, the tests and a chart of every group (without
@@ -944,7 +949,10 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
         chart = charts.distribution_chart(
             [(lvl, v, boxes[lvl]) for lvl, v in data], title=f"{info.label} by {col}",
             desc=f"{info.label} per group of {col}: "
-            + "; ".join(f"{lvl} median {info.format(medians[lvl]) if len(v) else '–'} (n = {len(v)})" for lvl, v in data) + ".",
+            # n: the values the median is of, not the group's size (an outside check: "n = 43" beside a
+            # table of 5 with a GMHI)
+            + "; ".join(f"{lvl} median {info.format(medians[lvl]) if _n_values(v) else '–'} (n = {_n_values(v)})"
+                        for lvl, v in data) + ".",
             reference=None if mixed_ranks and info.group == "diversity" else statistics.reference_summaries.get(info.key),
             scale=info.scale, digits=info.digits,
             missing=(missing or {}).get(info.key, ""),
