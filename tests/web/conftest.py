@@ -39,7 +39,20 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that uses the database runs on SQLite and PostgreSQL, but
+    for a module whose ``DATABASES`` names SQLite alone: one that reads
+    uploads and renders pages through the same queries as the others
+    (``test_api``, ``test_jobs``, ``test_pages``, ``test_paging``, the
+    migrations and the security tests keep both), so that the second database
+    does not double the CI time of tests of file formats."""
+    if "database_url" in metafunc.fixturenames:
+        kinds = getattr(metafunc.module, "DATABASES", ("sqlite", "postgres"))
+        metafunc.parametrize("database_url", [k if k == "sqlite" else pytest.param(k, marks=pytest.mark.postgres)
+                                              for k in kinds], indirect=True)
+
+
+@pytest.fixture
 def database_url(request, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"

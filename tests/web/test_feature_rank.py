@@ -30,6 +30,9 @@ from tests.web.conftest import register, single_profile, upload
 from tests.web.test_api import zip_of
 from tests.web.test_pages import csrf_of, page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 #: A samples x genera table of read counts with bare SILVA 138 genus names,
 #: shaped as the CRC study's genus.csv (SampleID, then one column per genus):
 #: nothing in it says what rank the names are.

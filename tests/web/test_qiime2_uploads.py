@@ -35,6 +35,9 @@ from tests.web.conftest import CHEAP_HASHING, WAIT_FOR_SCORING, count_rows, regi
 from tests.web.test_api import zip_of
 from tests.web.test_feature_rank import assert_same_as_cli
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 QIIME2 = "formats/qiime2"
 OUTSIDE = Path(os.environ.get("GUTBALANCE_OUTSIDE_DATA") or "/work/outside-data")
 PAIR_WAY = ("upload one zip holding the table and its FeatureData[Taxonomy] (taxonomy.qza or taxonomy.tsv), "

@@ -10,6 +10,9 @@ from tests.helpers import metaphlan_text
 from tests.web.test_declared_rank_page import _sample_ids
 from tests.web.test_pages import page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 #: An anaerobic digester's community: Cloacimonas, which no trait names, and 1 % of a gut species.
 DIGESTER = metaphlan_text({
     "k__Bacteria|p__Candidatus_Cloacimonetes|c__Candidatus_Cloacimonetes_unclassified|"

@@ -23,6 +23,9 @@ from tests.web.conftest import register, upload
 from tests.web.test_declared_rank_page import _alembic, _sample_ids
 from tests.web.test_pages import page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 #: 40 % of a gut species the knowledge base describes, 60 % of a digester's genus it cannot.
 DIGESTER40 = metaphlan_text(_digester(40.0))
 SAID = ("The immune-support scores rest on the 40 % of this sample's bacteria and archaea that the knowledge base "

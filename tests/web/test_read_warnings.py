@@ -18,6 +18,9 @@ from gutbalance.cli import main
 from tests.web.conftest import PASSWORD, register, upload
 from tests.web.test_pages import csrf_of
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 KEFIR = "profiles/kefir_metaphlan3/Subj001_time1_S1_metaphlan3.txt"
 FRACTIONS_WARNING = "abundances add up to 1, not 100: they look like fractions"
 

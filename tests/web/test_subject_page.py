@@ -9,6 +9,9 @@ import re
 
 from tests.web.test_pages import page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 KEFIR = "profiles/kefir_metaphlan3"
 
 

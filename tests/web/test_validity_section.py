@@ -12,6 +12,9 @@ from tests.web.conftest import single_profile
 from tests.web.test_declared_rank_page import _sample_ids
 from tests.web.test_pages import page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 
 def _section(page: str) -> str:
     start = page.index('<h2 id="validity-heading">')

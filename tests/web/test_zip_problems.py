@@ -17,6 +17,9 @@ from tests.web.conftest import register, single_profile, upload
 from tests.web.test_api import zip_of
 from tests.web.test_pages import page_register, page_upload
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 
 def _negative(text: str) -> str:
     """``text`` with the abundance of its first species made negative."""

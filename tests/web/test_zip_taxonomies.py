@@ -25,6 +25,9 @@ from tests.web.test_api import zip_of
 from tests.web.test_pages import page_register, page_upload
 from tests.web.test_qiime2_uploads import assert_stored_as_cli, data_member, pair_files
 
+#: Upload formats and pages over the same queries as test_api: SQLite alone (conftest.py).
+DATABASES = ("sqlite",)
+
 
 def _cli(tmp_path: Path, *inputs: Path, exit_code: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``gutbalance analyze INPUTS``' scores.tsv (every cell as written) and
