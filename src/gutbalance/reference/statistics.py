@@ -60,10 +60,14 @@ REFERENCES = (
 
 
 def group_labels(groups: pd.Series) -> pd.Series:
-    """Each sample's group as text; a sample whose value is missing (empty,
+    """Each sample's group as text (whole numbers without ".0"); a sample whose value is missing (empty,
     or a word for "no value" such as ``NA`` or ``-``, :data:`~gutbalance.io.MISSING_TEXT`)
     is in no group and left out."""
-    labels = groups.dropna().astype(str).str.strip()
+    given = groups.dropna()
+    if pd.api.types.is_float_dtype(given) and np.all(np.mod(given.to_numpy(dtype=float), 1) == 0):
+        # a column of whole numbers with a missing value reads as floats: "1", not "1.0"
+        given = given.astype("int64")
+    labels = given.astype(str).str.strip()
     return labels[~labels.str.lower().isin(MISSING_TEXT)]
 
 
@@ -88,6 +92,17 @@ def rank_biserial(u_a: float, n_a: int, n_b: int) -> float:
     return 2.0 * u_a / (n_a * n_b) - 1.0
 
 
+def ordered_levels(labels) -> list[str]:
+    """Group labels in reading order: as numbers when every one is a number
+    (1, 2, 10: a dose or a week), else as text (an outside check found
+    "1, 10, 2")."""
+    labels = [str(label) for label in labels]
+    try:
+        return sorted(labels, key=lambda label: (float(label), label))
+    except ValueError:
+        return sorted(labels)
+
+
 def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     """Mann-Whitney U, rank-biserial r and BH q for every score and group pair.
 
@@ -106,7 +121,7 @@ def compare_groups(scores: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     """
     labels = group_labels(groups.reindex(scores.index))
     counts = labels.value_counts()
-    levels = sorted(counts[counts >= MIN_GROUP_SIZE].index)
+    levels = ordered_levels(counts[counts >= MIN_GROUP_SIZE].index)
     rows = []
     for col in scores.columns:
         if not pd.api.types.is_numeric_dtype(scores[col]) or pd.api.types.is_bool_dtype(scores[col]):
@@ -344,7 +359,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
             notes[key] = note
     table = pd.concat([p for p in parts if len(p)] or [whole], ignore_index=True)
     table["q"] = stats.false_discovery_control(table["p"].to_numpy(dtype=float), method="bh") if len(table) else []
-    levels = sorted(groups.dropna().astype(str).unique())
+    levels = ordered_levels(groups.dropna().astype(str).unique())
     tests, values, medians, summaries = {}, {}, {}, {}
     for key in keys:
         rows = cast("list[dict[str, Any]]", table[table["score"] == key].to_dict("records"))  # text column names
@@ -361,7 +376,7 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         # a group without a value (GMHI of a genus-level 16S table) has no median, and says nothing on the terminal
         medians[key] = {lbl: float(np.nanmedian(v)) if np.isfinite(v).any() else float("nan") for lbl, v in values[key]}
         summaries[key] = {lbl: summary(v) for lbl, v in values[key]}
-    counts = groups.dropna().astype(str).value_counts().sort_index()
+    counts = groups.dropna().astype(str).value_counts().reindex(levels)
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
                            values=values, medians=medians, summaries=summaries, notes=notes)
 

@@ -909,7 +909,15 @@ def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortSta
     the chart says where it has nothing to draw."""
     summ = statistics.summaries.get(info.key)
     ref_summary = None if mixed else statistics.reference_summaries.get(info.key)
-    desc = f"{info.label} of {int(values.notna().sum())} samples"
+    n_with, n = int(values.notna().sum()), len(values)
+    partial = ""
+    if 0 < n_with < n:
+        # "all samples" beside a box of 19 of 104 (an outside check): the box says whose values it holds,
+        # and the card why the others have none
+        samples = f"{n_with} of {n} samples" if samples == "all samples" else f"{samples} ({n_with} of {n})"
+        partial = (f"{n - n_with} of {n} samples have no value"
+                   + (f": {missing}" if missing else "") + ".")
+    desc = f"{info.label} of {n_with} samples"
     if summ:
         desc += f": median {info.format(summ['p50'])}, middle half {info.format(summ['p25'])} to {info.format(summ['p75'])}"
     if ref_summary:
@@ -921,7 +929,8 @@ def _distribution_card(info: ScoreInfo, values: pd.Series, statistics: CohortSta
         reference=ref_summary, scale=info.scale, digits=info.digits, missing=missing,
     )
     return {"info": info, "chart": chart, "summary": summ, "reference": ref_summary,
-            "figures": (figures or {}).get(info.key), "missing": missing}
+            "figures": (figures or {}).get(info.key), "missing": missing, "partial": partial,
+            "who": "These samples" if not partial else f"These samples ({n_with} of {n})"}
 
 
 def _n_values(values: Sequence[Any]) -> int:
