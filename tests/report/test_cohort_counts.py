@@ -29,6 +29,7 @@ def test_groups_no_group_and_partial_values_are_counted(tmp_path):
     assert "6 of 12 samples have no value" in text
     assert "These samples (6 of 12)" in text
     assert "in bold below 0.05" in text
+    assert "only where each has 3 samples or more with a value of it" in text
 
 
 def test_numeric_labels_sort_as_numbers():
