@@ -35,3 +35,13 @@ def test_groups_no_group_and_partial_values_are_counted(tmp_path):
 def test_numeric_labels_sort_as_numbers():
     assert ordered_levels(["1", "10", "2"]) == ["1", "2", "10"]
     assert ordered_levels(["b", "10", "a"]) == ["10", "a", "b"]
+
+
+def test_a_long_group_label_keeps_its_rank():
+    # fault: the boxes of one group at species, genus and family all read "Multiple_sclerosis_in…"
+    from gutbalance.report.charts import _short_group
+
+    labels = [_short_group(f"Multiple_sclerosis_in_remission, {rank}", 22) for rank in ("species", "genus", "family")]
+    assert labels == ["Multiple_scl…, species", "Multiple_scler…, genus", "Multiple_scle…, family"]
+    assert all(len(label) <= 22 for label in labels)
+    assert _short_group("A, genus", 22) == "A, genus"

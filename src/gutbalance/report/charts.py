@@ -167,6 +167,21 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+#: The ranks a group label of a diversity chart ends with ("A, genus").
+_RANK_SUFFIXES = ("domain", "kingdom", "phylum", "class", "order", "family", "genus", "species", "strain")
+
+
+def _short_group(text: str, limit: int) -> str:
+    """A group label cut to ``limit`` characters keeping the rank it ends with
+    ("Multiple_sclerosi…, genus"): boxes of one group at three ranks all read
+    "Multiple_sclerosis_in…" when the rank was cut off (an outside check)."""
+    text = str(text)
+    head, sep, rank = text.rpartition(", ")
+    if len(text) <= limit or not sep or rank not in _RANK_SUFFIXES:
+        return _short(text, limit)
+    return _short(head, max(limit - len(rank) - 2, 4)) + sep + rank
+
+
 def _lines(text: str, limit: int, *, most: int) -> list[str]:
     """``text`` wrapped at word breaks into lines of ``limit`` characters, at
     most ``most`` of them; the last is cut with "…" when more would follow."""
@@ -561,7 +576,7 @@ def distribution_chart(
     rows = ([("healthy reference", None)] if reference else []) + list(clean)
     rng = np.random.default_rng(0)  # fixed jitter: the same data draw the same picture
     for lbl, arr in rows:
-        body.append(_text(label_w - 6, y + 15, _short(lbl, 22), anchor="end", size=12))
+        body.append(_text(label_w - 6, y + 15, _short_group(lbl, 22), anchor="end", size=12))
         if arr is None:
             s = reference
             fill = REFERENCE_FILL
