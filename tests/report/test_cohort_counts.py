@@ -30,6 +30,9 @@ def test_groups_no_group_and_partial_values_are_counted(tmp_path):
     assert "These samples (6 of 12)" in text
     assert "in bold below 0.05" in text
     assert "only where each has 3 samples or more with a value of it" in text
+    # a missing cell of the table says why on hover
+    page = (out / "report.html").read_text()
+    assert re.search(r'data-score="gmhi" data-value="" title="Missing: GMHI is defined on species[^"]*">', page)
 
 
 def test_numeric_labels_sort_as_numbers():

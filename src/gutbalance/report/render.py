@@ -1004,12 +1004,15 @@ def _table_rows(scores: pd.DataFrame, infos: Sequence[ScoreInfo], statistics: Co
     rows = []
     for sample in scores.index:
         rank = diversity_rank_of(scores, str(sample))
+        # a missing cell says why on hover, as the sample's page does (an outside check: a bare "–")
+        why = parse_missing(scores.at[sample, "missing"]) if "missing" in scores.columns else {}
         cells = []
         for info in infos:
             v = scores.at[sample, info.key]
             p = percentile_of(statistics.percentiles, sample, info.key)
             cells.append({"value": float(cast(float, v)) if _finite(v) else None, "text": info.format(v),
-                          "percentile": p if _finite(p) else None})
+                          "percentile": p if _finite(p) else None,
+                          "why": "" if _finite(v) else str(why.get(info.key, ""))})
         rows.append({"sample": str(sample), "href": sample_href(str(sample)), "cells": cells, "rank": rank or ""})
     return rows
 
