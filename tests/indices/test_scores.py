@@ -10,6 +10,7 @@ import pytest
 
 import gutbalance
 from gutbalance.errors import UnrecognizedFormatError
+from gutbalance.reference import with_percentiles as ranked_against_reference
 from gutbalance.scores import contributions, parse_missing, score
 from tests.helpers import MIXED_RANK_STUDY as STUDY
 from tests.helpers import SMALL_COMMUNITY, make_cohort, scored, warnings_besides_shallow
@@ -339,3 +340,6 @@ def test_an_empty_column_of_a_merged_table_is_warned_and_misses_every_score_for_
     assert table.loc["B", ["immune_support", "shannon", "gmhi", "dysbiosis"]].isna().all()
     assert parse_missing(table.loc["A", "missing"]).get("placed") is None
     assert_missing_only_with_a_reason(table)
+    # nothing to rank, so no "percentiles not comparable ... no-level" beside its reason
+    ranked = ranked_against_reference(table, cohort)
+    assert "percentiles not comparable" not in str(ranked.loc["B", "warnings"])

@@ -479,6 +479,15 @@ def comparable_percentiles(
                 table.iloc[i, diversity] = np.nan
                 said.append(other_rank)
             notes[i] = SEPARATOR.join(n for n in said if n)
+    # A sample with no score at all (an empty column of a merged table) has
+    # nothing a percentile could rank: its own warning says why, and "percentiles
+    # not comparable ... no-level" beside it only sent the reader looking for a
+    # profiler problem (a left-alone item of 2026-11-29)
+    scored = [c for c in scores.columns if str(c) in known and _is_score(scores[c])]
+    if scored:
+        for i in np.flatnonzero(scores[scored].apply(pd.to_numeric, errors="coerce").isna().all(axis=1).to_numpy()):
+            notes[int(i)] = ""
+            against[int(i)] = ""
     return table, notes, against
 
 
