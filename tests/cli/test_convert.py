@@ -87,6 +87,10 @@ def test_a_kraken_report_written_as_metaphlan_reads_back_as_kraken(tmp_path):
         assert not [w for w in caught if "beneath" in str(w.message)]
         (fmt, db), = back.samples[["source_format", "database"]].itertuples(index=False)
         assert profiler_family(fmt, db) == "Kraken"
+        # converted once more, it still says whose it is
+        again = tmp_path / f"again_{target.name}"
+        assert CliRunner().invoke(main, ["convert", str(target), "-o", str(again), "--to", to]).exit_code == 0
+        assert again.read_text().startswith("#written_by_gutbalance_from_kraken\n")
     # MetaPhlAn's own profiles keep their database line
     mpa = tmp_path / "S2_metaphlan.txt"
     mpa.write_text(metaphlan_text(SMALL_COMMUNITY))

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..atomic import write_text_atomic
 from ..errors import DataError
-from ..io import MISSING_TEXT, read_metadata
+from ..io import read_metadata
 from ..lazy import lazy
 from ..outputs import write_table_atomic
 from ..scores_table import SCORES_FILE, read_scores
@@ -32,6 +32,7 @@ per_person = lazy("gutbalance.reference.validation:per_person")
 score_columns = lazy("gutbalance.report.render:score_columns")
 render_validation_report = lazy("gutbalance.report.validation:render_validation_report")
 describe = lazy("gutbalance.score_specs:describe")
+group_labels = lazy("gutbalance.reference.statistics:group_labels")
 
 #: The ``ScoreSpec.group`` of columns that describe the input, not score it.
 QUALITY_GROUP = "quality"
@@ -197,9 +198,9 @@ def _warn_absent(group: pd.Series, label_values, against_values, scored: pd.Inde
 
 
 def _given(values: pd.Series) -> pd.Series:
-    """Text stripped, with the words for "no value" (:data:`~gutbalance.io.MISSING_TEXT`) missing."""
-    text = values.astype("string").str.strip()
-    return text.mask(text.str.lower().isin(MISSING_TEXT))
+    """Text stripped, with the words for "no value" (:data:`~gutbalance.io.MISSING_TEXT`) missing:
+    the groups of :func:`~gutbalance.reference.statistics.group_labels`, on every sample."""
+    return group_labels(values).reindex(values.index).astype("string")
 
 
 def _persons(values: pd.Series, labels: pd.Series, column: str) -> pd.Series:

@@ -446,7 +446,8 @@ def comparable_percentiles(
     kinds = sample_kinds(samples.reindex(scores.index), rank.reindex(scores.index))
     at = (rank if diversity_rank is None else diversity_rank).reindex(scores.index).fillna("").astype(str)
     known = {k for pop in ref.healthy_populations for k in pop.distributions}
-    columns = [f"{c}{PERCENTILE_SUFFIX}" for c in scores.columns if str(c) in known and _is_score(scores[c])]
+    scored = [c for c in scores.columns if str(c) in known and _is_score(scores[c])]
+    columns = [f"{c}{PERCENTILE_SUFFIX}" for c in scored]
     table = pd.DataFrame(np.nan, index=scores.index, columns=columns, dtype=float)
     notes = [""] * len(scores)
     against = [""] * len(scores)
@@ -483,7 +484,6 @@ def comparable_percentiles(
     # nothing a percentile could rank: its own warning says why, and "percentiles
     # not comparable ... no-level" beside it only sent the reader looking for a
     # profiler problem (a left-alone item of 2026-11-29)
-    scored = [c for c in scores.columns if str(c) in known and _is_score(scores[c])]
     if scored:
         for i in np.flatnonzero(scores[scored].apply(pd.to_numeric, errors="coerce").isna().all(axis=1).to_numpy()):
             notes[int(i)] = ""

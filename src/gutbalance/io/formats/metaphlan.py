@@ -1037,18 +1037,19 @@ def _origin(cohort, rows: list[int]) -> str:
     percentile 100 for 11,382 Kraken species) and called cut short (an
     outside check)."""
     samples = cohort.samples.iloc[rows]
-    formats = samples["source_format"].fillna("").astype(str) if "source_format" in samples else None
-    databases = samples["database"].fillna("").astype(str) if "database" in samples else None
-    if formats is None:
+    if "source_format" not in samples:
         return ""
-    theirs = [f in ("metaphlan", "metaphlan-merged") or (databases is not None and _is_metaphlan_database(d))
-              for f, d in zip(formats, databases if databases is not None else [""] * len(formats), strict=True)]
-    if all(theirs):
+    formats = samples["source_format"].fillna("").astype(str).tolist()
+    databases = samples["database"].fillna("").astype(str).tolist() if "database" in samples else [""] * len(formats)
+    # a marker read back keeps naming the profiler it came from (a second conversion
+    # of a converted Kraken report is still Kraken's)
+    named = [d.removeprefix(WRITTEN_FROM) if written_from_another_profiler(d) else f
+             for f, d in zip(formats, databases, strict=True)]
+    if all(n in ("metaphlan", "metaphlan-merged") or _is_metaphlan_database(d)
+           for n, d in zip(named, databases, strict=True)):
         return ""
-    # a marker read back keeps naming the profiler it came from
-    named = {f if not written_from_another_profiler(d) else d.removeprefix(WRITTEN_FROM)
-             for f, d in zip(formats, databases if databases is not None else [""] * len(formats), strict=True)}
-    return WRITTEN_FROM + (named.pop() if len(named) == 1 else "mixed")
+    kinds = set(named)
+    return WRITTEN_FROM + (kinds.pop() if len(kinds) == 1 else "mixed")
 
 
 def _merged_database(cohort) -> str:
