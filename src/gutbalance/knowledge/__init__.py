@@ -34,6 +34,7 @@ from __future__ import annotations
 from .loading import KnowledgeBase, Source, load_knowledge, load_tables, read_bibliography, read_facts
 from .lookup import (
     COVERAGE_RANKS,
+    CitedCall,
     TraitMatrix,
     annotate,
     cohort_coverage,
@@ -42,6 +43,7 @@ from .lookup import (
     lineage_of,
     lookup,
     preload,
+    trait_calls,
     trait_matrix,
     trait_sources,
 )
@@ -49,6 +51,7 @@ from .schema import EVIDENCE_LEVELS, EVIDENCE_WEIGHT, KB_RANKS, PILLARS, RANK_CO
 
 __all__ = [
     "COVERAGE_RANKS",
+    "CitedCall",
     "EVIDENCE_LEVELS",
     "EVIDENCE_WEIGHT",
     "KB_RANKS",
@@ -71,6 +74,7 @@ __all__ = [
     "preload",
     "read_bibliography",
     "read_facts",
+    "trait_calls",
     "trait_matrix",
     "trait_sources",
 ]

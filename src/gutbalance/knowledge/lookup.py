@@ -563,6 +563,44 @@ def trait_matrix(
     return result
 
 
+@dataclass(frozen=True)
+class CitedCall:
+    """A taxon's call on one trait as scoring resolved it, with what a report
+    says of it: the value, its sources, the rank of the row it came from (a
+    species may take its genus's row) and the evidence's level, host and
+    strain-specificity."""
+
+    value: float
+    sources: tuple[str, ...]
+    rank: str = ""
+    evidence: str = ""
+    host: str = ""
+    strain_specific: str = ""
+
+
+def trait_calls(
+    taxa: pd.DataFrame,
+    traits: list[str] | None = None,
+    *,
+    max_rank: str = "phylum",
+    kb: KnowledgeBase | None = None,
+) -> dict[str, dict[str, CitedCall]]:
+    """``{taxon: {trait: CitedCall}}`` for every taxon of ``taxa`` and every
+    trait it is annotated with, resolved exactly as :func:`trait_matrix`
+    resolves it for scoring (same lineage, same fallback): what a report
+    cites and names beside a taxon's effect on a score."""
+    kb = kb or load_knowledge()
+    wanted = list(traits) if traits else list(TRAITS)
+    nodes = _resolved_nodes(kb)
+    return {
+        str(taxon): {
+            trait: CitedCall(call.value, call.sources, rank, call.evidence, call.host, call.strain_specific)
+            for trait, (rank, _name, call) in _resolve(lineage, wanted, nodes, max_rank).items()
+        }
+        for taxon, lineage in zip(taxa.index, _taxa_lineages(taxa), strict=True)
+    }
+
+
 def trait_sources(
     taxa: pd.DataFrame,
     traits: list[str] | None = None,
@@ -570,17 +608,10 @@ def trait_sources(
     max_rank: str = "phylum",
     kb: KnowledgeBase | None = None,
 ) -> dict[str, dict[str, tuple[float, tuple[str, ...]]]]:
-    """``{taxon: {trait: (value, sources)}}`` for every taxon of ``taxa`` and
-    every trait it is annotated with, resolved exactly as :func:`trait_matrix`
-    resolves it for scoring (same lineage, same fallback): what a report
-    cites beside a taxon's effect on a score."""
-    kb = kb or load_knowledge()
-    wanted = list(traits) if traits else list(TRAITS)
-    nodes = _resolved_nodes(kb)
-    return {
-        str(taxon): {trait: (call.value, call.sources) for trait, (_rank, _name, call) in _resolve(lineage, wanted, nodes, max_rank).items()}
-        for taxon, lineage in zip(taxa.index, _taxa_lineages(taxa), strict=True)
-    }
+    """``{taxon: {trait: (value, sources)}}``: :func:`trait_calls` without
+    the rank and the evidence's details."""
+    return {taxon: {trait: (c.value, c.sources) for trait, c in calls.items()}
+            for taxon, calls in trait_calls(taxa, traits, max_rank=max_rank, kb=kb).items()}
 
 
 def annotate(taxa: pd.DataFrame, traits: list[str] | None = None, *, kb: KnowledgeBase | None = None) -> pd.DataFrame:

@@ -133,6 +133,57 @@ TRAITS: dict[str, Trait] = {
     )
 }
 
+#: Each trait in a few plain words, as a report names it beside a taxon's
+#: effect on a score ("Klebsiella pneumoniae: pathobiont, Enterobacterales"):
+#: what the taxon is or does, not the component it counts in.
+TRAIT_PHRASES: dict[str, str] = {
+    "beneficial_commensal": "beneficial commensal",
+    "probiotic": "probiotic species",
+    "treg_induction": "induces regulatory T cells",
+    "th17_induction": "induces Th17 cells",
+    "th1_induction": "induces Th1 cells",
+    "pathobiont": "pathobiont",
+    "anti_inflammatory": "anti-inflammatory",
+    "pro_inflammatory": "pro-inflammatory",
+    "gmhi_health_prevalent": "GMHI health-prevalent species",
+    "gmhi_health_scarce": "GMHI health-scarce species",
+    "asnicar_favourable": "favourable species (Asnicar 2021)",
+    "asnicar_unfavourable": "unfavourable species (Asnicar 2021)",
+    "sphingolipid_producer": "makes sphingolipids",
+    "shared_disease_response": "genus enriched in several diseases (Duvallet 2017)",
+    "butyrate_producer": "makes butyrate",
+    "propionate_producer": "makes propionate",
+    "acetate_producer": "makes acetate",
+    "lactate_producer": "makes lactate",
+    "butyrate_crossfeeding": "feeds butyrate producers",
+    "vitamin_b1_synthesis": "makes vitamin B1",
+    "vitamin_b2_synthesis": "makes vitamin B2",
+    "vitamin_b3_synthesis": "makes vitamin B3",
+    "vitamin_b5_synthesis": "makes vitamin B5",
+    "vitamin_b6_synthesis": "makes vitamin B6",
+    "vitamin_b7_synthesis": "makes biotin (B7)",
+    "vitamin_b9_synthesis": "makes folate (B9)",
+    "vitamin_b12_synthesis": "makes vitamin B12",
+    "menaquinone_synthesis": "makes vitamin K2",
+    "ubiquinone_synthesis": "makes coenzyme Q",
+    "mucin_degrader": "degrades mucus",
+    "akkermansia": "Akkermansia",
+    "h2s_producer": "makes hydrogen sulfide",
+    "sulfate_reducer": "reduces sulfate to hydrogen sulfide",
+    "gram_negative": "Gram-negative",
+    "lps_producer": "has an LPS outer membrane",
+    "lps_tlr4_agonist": "strongly inflammatory LPS",
+    "obligate_anaerobe": "strict anaerobe",
+    "facultative_anaerobe": "facultative anaerobe",
+    "aerobe": "aerobe",
+    "pathogen": "pathogen or opportunist (broad flag)",
+    "enteric_pathogen": "enteric pathogen",
+    "pathogenicity_class": "risk class",
+    "enterobacteriaceae": "Enterobacterales",
+    "oral_taxon": "mouth microbe",
+    "colonisation_resistance": "keeps pathogens out",
+}
+
 #: The evidence levels a knowledge-base fact may have (of the one vocabulary
 #: of :mod:`gutbalance.citations`), strongest first, with the weight they get
 #: in confidence.  The weights are assumed (ordinal judgement, not measured); see the docs.

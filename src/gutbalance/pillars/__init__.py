@@ -85,7 +85,7 @@ from .inputs import gmwi2_unit as gmwi2_unit
 from .inputs import present_producers as present_producers
 from .inputs import shallow_profile_warnings as shallow_profile_warnings
 from .reach import REACH_RANKS as REACH_RANKS
-from .reach import component_traits, pillar_traits, reach_floor, reached_taxa
+from .reach import component_directions, component_traits, pillar_traits, reach_floor, reached_taxa
 from .weights import calibration, weigh
 from .weights import prior_calibration as prior_calibration
 from .weights import reweighting as reweighting
@@ -97,6 +97,7 @@ __all__ = [
     "Component",
     "PillarResult",
     "calibration",
+    "component_directions",
     "component_traits",
     "component_labels",
     "component_values",

@@ -77,6 +77,45 @@ def component_traits() -> dict[str, frozenset[str]]:
             for j, key in enumerate(COMPONENT_KEYS)}
 
 
+@lru_cache(maxsize=1)
+def component_directions() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Per component, ``(raising, lowering)``: the knowledge-base traits that
+    raise its value when a taxon has them, and those that lower it.
+
+    A contribution bar names the traits of its taxon that gave its effect:
+    a positive part the taxon's raising traits, a negative part its lowering
+    ones, so a harmful taxon's bar in the harm penalty says "pathobiont" or
+    "Enterobacterales" rather than every trait the component reads, and a
+    pathobiont's own gate on a reward (which lowers it) is not named as the
+    reason for credit.  Probed like :func:`component_traits`, one taxon per
+    sample holding half of it: each trait set to 0 and to 1 over random
+    values of the others, the sign of the change of the component."""
+    rng = np.random.default_rng(1)
+    rows = _PROBE_ROWS
+    traits = list(TRAITS)
+    base = rng.uniform(0.05, 0.95, (rows, len(traits)))
+    blocks = []
+    for j in range(len(traits)):
+        for value in (0.0, 1.0):
+            block = base.copy()
+            block[:, j] = value
+            blocks.append(block)
+    values = pd.DataFrame(np.vstack(blocks), columns=traits)
+    F = _composite_table(values, values) * 0.5
+    capacity = [*B_VITAMINS, *QUINONES]
+    n = len(F)
+    community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, rows)), n // rows))
+    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=F, F=F, N=F[capacity], community=community, gate=np.ones(n))
+    comps = _components(inputs, parameters())[list(COMPONENT_KEYS)].to_numpy(dtype=float)
+    change = comps.reshape(len(traits), 2, rows, len(COMPONENT_KEYS))
+    step = change[:, 1] - change[:, 0]  # traits x rows x components: trait 1 minus trait 0
+    raises = (step > 1e-12).any(axis=1)
+    lowers = (step < -1e-12).any(axis=1)
+    return {key: (frozenset(t for t, r in zip(traits, raises[:, j], strict=True) if r),
+                  frozenset(t for t, r in zip(traits, lowers[:, j], strict=True) if r))
+            for j, key in enumerate(COMPONENT_KEYS)}
+
+
 def pillar_traits() -> dict[str, frozenset[str]]:
     """The knowledge-base traits each pillar's score reads (over all its
     components, whatever their calibrated weight): what its confidence covers."""

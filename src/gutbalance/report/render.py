@@ -29,7 +29,7 @@ from markupsafe import Markup
 from .._version import __version__
 from ..cohort import Cohort, feature_id
 from ..errors import TaxonomyError
-from ..knowledge import TRAITS, trait_sources
+from ..knowledge import TRAITS, trait_calls
 from ..pillars import component_traits, reach_floor
 from ..reference.age import AGE_SOURCES
 from ..reference.comparability import UNKNOWN, profiler_family
@@ -45,6 +45,7 @@ from ..scores_table import REACH_COLUMN
 from ..taxonomy import RANKS, parse_lineage
 from ..taxonomy.placement import resolve_lineage
 from . import charts
+from .trait_words import TraitCalls, own_traits
 from .validity import has_tested_scores, validity_view
 
 DISCLAIMER = (
@@ -194,11 +195,6 @@ COMMUNITY_SOURCES = {
     "homeostasis.reference_similarity": DYSBIOSIS_SOURCES,
 }
 
-#: ``{taxon id: {trait: (value, sources)}}``: the knowledge base's calls for
-#: the taxa a report lists (:func:`gutbalance.knowledge.trait_sources`).
-TraitCalls = Mapping[str, Mapping[str, tuple[float, tuple[str, ...]]]]
-
-
 def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
     """The citations behind one contribution entry: its own ``source`` when
     it has one (GMHI, GMWI2, older files); else, for each component it acts
@@ -221,9 +217,9 @@ def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
             found.extend(COMMUNITY_SOURCES.get(component, ()))
             continue
         for trait in sorted(reads.get(component, ())):
-            value, sources = known.get(trait, (0.0, ()))
-            if value == value and value != 0:  # NaN and 0 gave no effect
-                found.extend(sources)
+            call = known.get(trait)
+            if call is not None and call.value == call.value and call.value != 0:  # NaN and 0 gave no effect
+                found.extend(call.sources)
     return list(dict.fromkeys(found))
 
 
@@ -253,7 +249,7 @@ def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None, 
     if not ids:
         return {}
     if cohort is None:
-        return trait_sources(lineages_of_ids(sorted(ids)), list(TRAITS))
+        return trait_calls(lineages_of_ids(sorted(ids)), list(TRAITS))
     columns: np.ndarray
     if sample is not None and sample in cohort.samples.index:
         # Only the sample's own columns: one page, not the whole cohort's taxa.
@@ -265,7 +261,7 @@ def listed_trait_calls(contributions: Mapping[str, Any], cohort: Cohort | None, 
     chosen = [column for column, key in zip(columns.tolist(), keys, strict=True) if feature_id(key) in ids]
     if not chosen:
         return {}
-    calls = trait_sources(cohort.taxa.iloc[chosen], list(TRAITS))
+    calls = trait_calls(cohort.taxa.iloc[chosen], list(TRAITS))
     return {feature_id(key): found for key, found in calls.items()}
 
 
@@ -381,8 +377,37 @@ def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) 
     pos = sorted((r for r in rows if r["effect"] > 0), key=lambda r: -r["effect"])[:limit]
     neg = sorted((r for r in rows if r["effect"] < 0), key=lambda r: r["effect"])[:limit]
     for r in pos + neg:  # only the listed entries are looked up
-        r["sources"] = entry_sources(r.pop("entry"), calls or {})
+        entry = r.pop("entry")
+        r["sources"] = entry_sources(entry, calls or {})
+        _name_own_traits(r, str(entry.get("id", "") or ""), calls or {})
     return pos, neg, note
+
+
+def _name_own_traits(row: dict[str, Any], taxon: str, calls: TraitCalls) -> None:
+    """Give each part of a listed taxon's effect the taxon's own traits that
+    made it (``"own"``: :func:`~gutbalance.report.trait_words.own_traits`),
+    and the row's ``trait`` text with them: "component: own traits", parts
+    joined with their points when there are several."""
+    parts = []
+    for part in row["parts"]:
+        try:
+            effect = float(part.get("effect", 0.0))
+        except (TypeError, ValueError):
+            effect = 0.0
+        own = own_traits(taxon, str(part.get("component", "")), effect, calls) if taxon else ""
+        parts.append({**part, "own": own})
+    row["parts"] = parts
+    if not parts:
+        return
+
+    def said(part: Mapping[str, Any]) -> str:
+        label = str(part.get("trait", "") or "")
+        return f"{label}: {part['own']}" if part["own"] and label else (label or part["own"])
+
+    if len(parts) == 1:
+        row["trait"] = said(parts[0])
+    else:
+        row["trait"] = "; ".join(f"{said(p)} ({float(p.get('effect', 0.0) or 0.0):+.1f})" for p in parts)
 
 
 #: Said under every pillar's bars (and in their chart's description): why the
@@ -412,12 +437,19 @@ def _largest(n: int, noun: str) -> str:
 
 
 def _bar_label(row: dict[str, Any]) -> tuple[str, str]:
-    """``(taxon, trait)`` for one bar, drawn on two lines; a taxon acting
-    through several traits names the largest and says how many more."""
+    """``(taxon, detail)`` for one bar, the detail drawn on two lines: the
+    taxon's own traits that made its largest part (what it is), how many more
+    parts it acts through, then the score's part it counts in (cut first when
+    the lines are full; the tooltip and the table keep it whole)."""
     parts = row.get("parts") or []
-    trait = str(parts[0].get("trait", "")) if parts else str(row.get("trait", ""))
     more = f" (and {len(parts) - 1} more)" if len(parts) > 1 else ""
-    return str(row["taxon"]), f"{trait}{more}" if trait else ""
+    if not parts:
+        trait = str(row.get("trait", ""))
+        return str(row["taxon"]), f"{trait}{more}" if trait else ""
+    own, label = str(parts[0].get("own", "") or ""), str(parts[0].get("trait", "") or "")
+    if own:
+        return str(row["taxon"]), f"{own}{more} — {label}" if label else f"{own}{more}"
+    return str(row["taxon"]), f"{label}{more}" if label else ""
 
 
 def score_card(
@@ -475,8 +507,9 @@ def score_card(
                     f"{_largest(len(pos), 'effect')} that raise{'s' if len(pos) == 1 else ''} and "
                     f"{_largest(len(neg), 'effect')} that lower{'s' if len(neg) == 1 else ''} {info.label} for sample "
                     f"{sample}, of microbes or community properties; each bar is "
-                    "its effect in points of the 0-100 score (right raises, left lowers), with the trait it acts "
-                    f"through. {CONTRIBUTIONS_NOTE} The table below lists them with their sources."
+                    "its effect in points of the 0-100 score (right raises, left lowers), with the microbe's own "
+                    "trait that made it and the part of the score it counts in. "
+                    f"{CONTRIBUTIONS_NOTE} The table below lists them with their sources."
                 ),
                 digits=1,
                 unit=" pts",
