@@ -184,3 +184,19 @@ def test_per_person_leaves_out_samples_without_label_or_person_and_refuses_two_s
                    pd.Series(["S1", "S2", "S1"], index=scores.index))
     with pytest.raises(DataError, match="names a person"):
         per_person(scores, labels, pd.Series([None, None, None], index=scores.index, dtype="object"))
+
+
+def test_samples_without_a_person_never_crash_the_clustered_bootstrap():
+    """Scores of samples the cluster series does not list (a results folder
+    holding more samples than the metadata, as the labelled sets' does) made
+    ``auc_table`` fail: the units of their own were assigned as a list of
+    tuples, which pandas reads as a 2-D array (session 30, the labelled sets)."""
+    rng = np.random.default_rng(0)
+    names = [f"s{i}" for i in range(40)]
+    scores = pd.DataFrame({"x": rng.normal(size=40)}, index=names)
+    labels = pd.Series([True] * 20 + [False] * 20, index=names)
+    cluster = pd.Series({f"s{i}": f"p{i // 2}" for i in range(10)})
+    table = auc_table(scores, labels, cluster=cluster, n_boot=50)
+    unclustered = auc_table(scores, labels, n_boot=50)
+    assert table.loc[0, "auc"] == unclustered.loc[0, "auc"]
+    assert np.isfinite(table.loc[0, "low"])

@@ -212,9 +212,13 @@ def auc_table(
     if cluster is not None:
         # a sample without a cluster is a unit of its own: all of them as one
         # "nan" cluster were resampled as one block (an outside check)
-        cl = pd.Series(cluster).reindex(frame.index).astype(object)
-        alone = cl.isna().to_numpy()
-        cl[alone] = [("no cluster", name) for name in frame.index[alone]]
+        units = pd.Series(cluster).reindex(frame.index).astype(object).to_numpy()
+        alone = pd.isna(units)
+        # filled element by element: a list of tuples given to a masked
+        # assignment is read as a 2-D array (a crash on the labelled sets)
+        for i in np.flatnonzero(alone):
+            units[i] = ("no cluster", frame.index[i])
+        cl = pd.Series(units, index=frame.index, dtype=object)
     rows = []
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
