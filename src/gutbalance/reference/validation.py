@@ -217,7 +217,7 @@ def auc_table(
         # filled element by element: a list of tuples given to a masked
         # assignment is read as a 2-D array (a crash on the labelled sets)
         for i in np.flatnonzero(alone):
-            units[i] = ("no cluster", frame.index[i])
+            units[i] = ("no cluster", frame.index[int(i)])
         cl = pd.Series(units, index=frame.index, dtype=object)
     rows = []
     for column in frame.columns:
