@@ -14,15 +14,17 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+import gutbalance.io
 from gutbalance import json_text, pipeline
 from gutbalance.io.taxonomy_file import TAXONOMY_NOT_USED
 from gutbalance.pillars import component_labels
 from gutbalance.pipeline import PARTS_DIR, run
 from gutbalance.report import read_contributions
 from gutbalance.scores import SCORES_JSON_FORMAT
-from tests.helpers import SMALL_COMMUNITY, metaphlan_text, write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, make_cohort, metaphlan_text, write_metaphlan
 
 
 def _cohort_files(folder, n, seed=0):
@@ -299,9 +301,9 @@ def test_which_of_two_samples_of_one_name_is_kept_does_not_depend_on_the_order_o
     for order in ("ab", "ba"):
         summary = run([tmp_path / f"{name}.txt" for name in order], tmp_path / order, jobs=1, chunk_files=1)
         assert summary.n_samples == 1
-        assert [p.message for p in summary.problems if "more than one input" in p.message] == [
-            "sample name 'same' appears in more than one input; the one of the input first in path order was kept "
-            "(rename one of them to score both)"]
+        assert [(p.file, p.message) for p in summary.problems if "is also in" in p.message] == [
+            (str(tmp_path / "b.txt"), f"sample name 'same' is also in {tmp_path / 'a.txt'}, read first: this file's "
+             "'same' was left out (rename one of them to score both)")]
     for name in ("scores.tsv", "scores.json", "problems.tsv"):
         assert (tmp_path / "ab" / name).read_bytes() == (tmp_path / "ba" / name).read_bytes(), name
     assert (tmp_path / "ab" / "scores.tsv").read_bytes() == (tmp_path / "alone" / "scores.tsv").read_bytes()
@@ -315,11 +317,40 @@ def test_a_sample_name_repeated_across_chunks_keeps_the_first(tmp_path):
         (folder / f"{name}.txt").write_text(text.replace("#SampleID\tMetaphlan_Analysis", "#SampleID\tsame"))
     summary = run([folder], tmp_path / "out", jobs=1, chunk_files=1)
     assert summary.n_samples == 1
-    assert sum("appears in more than one input" in p.message for p in summary.problems) == 2
+    assert sum("is also in" in p.message for p in summary.problems) == 2
     tsv = (tmp_path / "out" / "scores.tsv").read_text().splitlines()
     assert len(tsv) == 2
     assert tsv[1].startswith("same\t")
     assert list(json.loads((tmp_path / "out" / "scores.json").read_text())["samples"]) == ["same"]
+
+
+def test_a_merged_table_sharing_one_name_with_another_input_keeps_its_other_samples(tmp_path):
+    """A re-sequenced sample in a file of its own beside the merged table that
+    also holds it: the merged table's nine other samples were lost, or not,
+    depending on the chunk size and the files' names (an outside check).
+    Now only the repeated sample is left out, whatever the chunking."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    communities = {}
+    for i in range(10):
+        community = dict(SMALL_COMMUNITY)
+        key = list(community)[i % len(community)]
+        community[key] *= 1 + i
+        total = sum(community.values())
+        communities[f"P{i}"] = {k: 100.0 * v / total for k, v in community.items()}
+    merged = gutbalance.io.write(make_cohort(communities), folder / "b_merged.tsv")
+    (folder / "a_rerun.txt").write_text(metaphlan_text(communities["P2"]).replace("Metaphlan_Analysis", "P2"))
+    results = {}
+    for chunk in (None, 1):
+        out = tmp_path / f"out{chunk}"
+        summary = run([folder], out, jobs=1, **({} if chunk is None else {"chunk_files": chunk}))
+        assert summary.n_samples == 10
+        (problem,) = [p for p in summary.problems if "is also in" in p.message]
+        assert problem.file == str(merged)
+        assert problem.message.startswith(f"sample name 'P2' is also in {folder / 'a_rerun.txt'}, read first")
+        results[chunk] = pd.read_csv(out / "scores.tsv", sep="\t", index_col=0)
+    assert sorted(results[None].index) == sorted(["P2", *(f"P{i}" for i in range(10) if i != 2)])
+    pd.testing.assert_frame_equal(results[None].sort_index(), results[1].sort_index())
 
 
 def test_scores_json_holds_each_samples_contributions_once_in_input_order(tmp_path):

@@ -107,7 +107,7 @@ def score_files(
     files: Sequence[str], *, format: str | None = None, contributions: bool = True,
     contributions_path: str | None = None, feature_rank: str | None = None, diversity_rank: str = "auto",
     taxonomy: FeatureTaxonomy | None = None, tables_only: bool = False,
-) -> tuple[pd.DataFrame, list[dict], bytes | None, str, int]:
+) -> tuple[pd.DataFrame, list[dict], bytes | None, str, int, list[str]]:
     """Read and score one chunk of files (runs in a worker process).
 
     Returns the scores table, the problems as dicts, one ``"sample": {...}``
@@ -116,7 +116,8 @@ def score_files(
     for), the table as TSV text, and how many files were read with
     ``taxonomy``.  The text is made here, in parallel, so
     the final assembly only copies it; the JSON stays bytes from orjson to
-    the file, never decoded.  With ``contributions_path`` (a worker on this
+    the file, never decoded.  Last, the input file of each row (what the
+    assembly names when another chunk already scored a sample of that name).  With ``contributions_path`` (a worker on this
     machine) the worker writes those lines to that part file itself and
     returns None for them: they are tens of MB per chunk, which the main
     process would otherwise receive, unpickle and write out again.
@@ -135,7 +136,7 @@ def score_files(
                             tables_only=tables_only)
         problems = [p.as_row() for p in result.problems]
         if result.cohort is None:
-            return pd.DataFrame(), problems, b"", "", result.taxonomy_tables
+            return pd.DataFrame(), problems, b"", "", result.taxonomy_tables, []
         table, explained = score_with_contributions(result.cohort, explain=contributions, raw_json=True,
                                                        diversity_rank=diversity_rank)
         table, explained = with_percentiles_explained(table, explained, result.cohort)
@@ -144,8 +145,11 @@ def score_files(
             lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
         if contributions_path is not None:
             write_bytes_atomic(lines, contributions_path)
-            return table, problems, None, format_scores(table), result.taxonomy_tables
-        return table, problems, lines, format_scores(table), result.taxonomy_tables
+        sources = [str(f) for f in result.cohort.samples["source_file"].reindex(table.index).fillna("")]
+        if contributions_path is not None:
+            write_bytes_atomic(lines, contributions_path)
+            return table, problems, None, format_scores(table), result.taxonomy_tables, sources
+        return table, problems, lines, format_scores(table), result.taxonomy_tables, sources
 
 
 @contextlib.contextmanager
@@ -244,11 +248,12 @@ def _part_paths(parts: Path, index: int) -> tuple[Path, Path, Path, Path]:
 
 def _save_part(
     parts: Path, index: int, key: str, table: pd.DataFrame, problems: list[dict], lines: bytes | None, tsv: str,
-    taxonomy_tables: int = 0,
+    taxonomy_tables: int = 0, sources: Sequence[str] = (),
 ) -> pa.Table:
     """Save a chunk's result as part ``index``, its marker last (``lines``
     None: the worker wrote them, see :func:`score_files`; ``taxonomy_tables``:
-    its files read with the run's taxonomy); returns the table
+    its files read with the run's taxonomy; ``sources``: each row's input
+    file); returns the table
     as Arrow, for the assembly (converting it once, not again after reading
     the part back, saves the main process a tenth of its CPU time)."""
     data_path, tsv_path, contrib_path, marker_path = _part_paths(parts, index)
@@ -257,7 +262,8 @@ def _save_part(
     write_text_atomic(tsv, tsv_path)
     if lines is not None:
         write_bytes_atomic(lines, contrib_path)
-    marker = {"key": key, "n_samples": len(table), "problems": problems, "taxonomy_tables": taxonomy_tables}
+    marker = {"key": key, "n_samples": len(table), "problems": problems, "taxonomy_tables": taxonomy_tables,
+              "sources": list(sources)}
     write_text_atomic(json.dumps(marker), marker_path)
     return arrow
 
@@ -520,7 +526,8 @@ class _Assembly:
     def __init__(self, out: Path, parts: Path, n_chunks: int, problems: list[Problem], contributions: bool) -> None:
         self.out, self.parts, self.n_chunks = out, parts, n_chunks
         self.problems, self.contributions = problems, contributions
-        self.seen: set[str] = set()
+        #: every sample name added so far, with the input it came from
+        self.seen: dict[str, str] = {}
         self.columns: list[str] | None = None
         self.first_header = ""
         self.n_samples = 0
@@ -575,10 +582,13 @@ class _Assembly:
         header, _, body = tsv_path.read_text(encoding="utf-8").partition(LINE_END)
         keep = np.array([n not in self.seen for n in names], dtype=bool) if self.seen else np.ones(len(names), dtype=bool)
         kept: bytes | None = None  # the contributions of the kept samples, when not all are
-        for name in np.asarray(names, dtype=object)[~keep]:
+        sources = marker.get("sources") or [""] * len(names)  # a part saved before sources were kept
+        for name, source in zip(np.asarray(names, dtype=object)[~keep], np.asarray(sources, dtype=object)[~keep],
+                                strict=True):
+            first = self.seen[name] or "an input read first"
             self.problems.append(
-                Problem(str(name), "error", f"sample name {name!r} appears in more than one input; the one of the input "
-                        "first in path order was kept (rename one of them to score both)")
+                Problem(source or str(name), "error", f"sample name {name!r} is also in {first}, read first: this "
+                        f"file's {name!r} was left out (rename one of them to score both)")
             )
         if self.columns is None:
             self.columns = [c for c in arrow.column_names if c != index_column]
@@ -600,7 +610,8 @@ class _Assembly:
         if self.writer is None:
             self.writer = self._open.enter_context(pq.ParquetWriter(self.pq_out.tmp, arrow.schema))
         self.writer.write_table(arrow.cast(self.writer.schema))
-        self.seen.update(names)
+        self.seen.update(zip(names, sources if keep.all() else
+                             [s for s, k in zip(sources, keep, strict=True) if k], strict=True))
         self.n_samples += len(names)
         if self.contributions and (kept if kept is not None else contrib_path.stat().st_size):
             self.js.write(b"\n" if self.first_json else JSON_SEPARATOR)

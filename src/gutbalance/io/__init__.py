@@ -542,13 +542,24 @@ def _read_batch_file(
                                          feature_rank=feature_rank)
             inner: set[str] = set()
             for prof in found:
-                if prof.sample in names:
-                    raise DataError(f"sample name {prof.sample!r} is also in {names[prof.sample]}")
                 if prof.sample in inner:
                     raise DataError(f"sample name {prof.sample!r} appears twice in the file")
                 inner.add(prof.sample)
+            kept = []
+            for prof in found:
+                if prof.sample in names:
+                    # only this sample is left out: a merged table sharing one
+                    # name with an earlier input lost all its other samples
+                    # (an outside check)
+                    problems.append(Problem(
+                        str(path), "error",
+                        f"sample name {prof.sample!r} is also in {names[prof.sample]}, read first: this file's "
+                        f"{prof.sample!r} was left out (rename one of them to score both)", prof.sample))
+                    continue
                 for message in validate_profile(prof):
                     problems.append(Problem(str(path), "warning", _message_text(message, path), prof.sample))
+                kept.append(prof)
+            found = kept
         except GutBalanceError as exc:
             problems.append(Problem(str(path), "error", _message(exc, path)))
             return [], prefer, problems
