@@ -518,6 +518,22 @@ def test_a_second_run_into_a_folder_of_other_results_says_what_it_replaced(tmp_p
     assert "held the scores" not in again.stderr  # the same inputs again: nothing replaced
 
 
+def test_a_run_that_reads_nothing_says_the_folders_scores_are_an_earlier_runs(tmp_path):
+    # fault (an outside check): the earlier run's scores.tsv and pages stayed beside
+    # the new problems.tsv without a word, a folder that looked complete
+    folder = _two_profiles(tmp_path)
+    assert run("analyze", folder, "-o", tmp_path / "out", "--reports", "none").exit_code == 0
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    result = CliRunner().invoke(main, ["analyze", str(empty), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert (f"note: {tmp_path / 'out' / 'scores.tsv'} and the pages beside it are an earlier run's (2 sample(s)), "
+            "left as they were; problems.tsv is this run's") in result.stderr
+    assert (tmp_path / "out" / "scores.tsv").exists()  # kept: a mistyped path must not cost the results
+    fresh = CliRunner().invoke(main, ["analyze", str(empty), "-o", str(tmp_path / "fresh")])
+    assert "earlier run" not in fresh.stderr
+
+
 def test_an_earlier_results_folder_inside_the_input_folder_is_not_read_as_profiles(tmp_path):
     folder = _two_profiles(tmp_path)
     assert run("analyze", folder, "-o", folder / "results").exit_code == 0

@@ -144,6 +144,11 @@ def analyze(
     if summary.n_samples == 0:
         _report_problems(summary.problems)
         click.echo("gutbalance: error: no input could be read", err=True)
+        if earlier:
+            # kept, not deleted (a mistyped path must not cost a cohort's results),
+            # but said: the folder looked complete beside this run's problems.tsv
+            click.echo(f"note: {out_dir / SCORES_FILE} and the pages beside it are an earlier run's "
+                       f"({len(earlier)} sample(s)), left as they were; problems.tsv is this run's", err=True)
         sys.exit(2)
     reused = f" ({summary.chunks_reused} of {summary.n_chunks} chunks reused)" if summary.chunks_reused else ""
     click.echo(f"{summary.n_samples} samples scored -> {out_dir / SCORES_FILE}{reused}", err=True)
@@ -336,6 +341,11 @@ def read_inputs(
     if result.cohort is None:
         _report_problems(result.problems, "no profile left")
         click.echo("gutbalance: error: no input could be read", err=True)
+        if earlier:
+            # kept, not deleted (a mistyped path must not cost a cohort's results),
+            # but said: the folder looked complete beside this run's problems.tsv
+            click.echo(f"note: {out_dir / SCORES_FILE} and the pages beside it are an earlier run's "
+                       f"({len(earlier)} sample(s)), left as they were; problems.tsv is this run's", err=True)
         sys.exit(2)
     return result.cohort, result.failed
 
