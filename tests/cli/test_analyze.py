@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from gutbalance.cli import main
 from gutbalance.report.files import read_scores
-from tests.helpers import SMALL_COMMUNITY, write_metaphlan
+from tests.helpers import SMALL_COMMUNITY, metaphlan_text, write_metaphlan
 from tests.indices.test_sample_type import TONGUE
 
 
@@ -532,6 +532,23 @@ def test_a_run_that_reads_nothing_says_the_folders_scores_are_an_earlier_runs(tm
     assert (tmp_path / "out" / "scores.tsv").exists()  # kept: a mistyped path must not cost the results
     fresh = CliRunner().invoke(main, ["analyze", str(empty), "-o", str(tmp_path / "fresh")])
     assert "earlier run" not in fresh.stderr
+
+
+def test_the_terminal_says_when_problems_tsv_holds_warnings(tmp_path):
+    # fault (an outside check): a profile cut short was scored with exit 0 and not a
+    # word on the terminal; its warning lived only in problems.tsv
+    lines = metaphlan_text(SMALL_COMMUNITY).splitlines(keepends=True)
+    cut = tmp_path / "cut.txt"
+    cut.write_text("".join(line for line in lines if "|s__" not in line))
+    result = CliRunner().invoke(main, ["analyze", str(cut), "-o", str(tmp_path / "out"), "--reports", "none"])
+    assert result.exit_code == 0, result.output
+    problems = (tmp_path / "out" / "problems.tsv").read_text().splitlines()
+    assert len(problems) >= 2
+    assert f"warning: problems.tsv holds {len(problems) - 1} warning(s) about how the inputs read (first: {cut}:" in (
+        result.stderr)
+    clean = CliRunner().invoke(main, ["analyze", str(write_metaphlan(tmp_path / "ok.txt")), "-o", str(tmp_path / "ok"),
+                                      "--reports", "none"])
+    assert "problems.tsv holds" not in clean.stderr
 
 
 def test_an_earlier_results_folder_inside_the_input_folder_is_not_read_as_profiles(tmp_path):

@@ -174,6 +174,12 @@ def analyze(
             click.echo(f"{len(removed)} report pages and figures of an earlier run removed", err=True)
         if any((out_dir / place).exists() for place in REPORT_PLACES) and (left := left_reports(out_dir)):
             click.echo(left_message(out_dir, left, had_manifest=listed), err=True)
+    if read_warnings := [p for p in summary.problems if p.severity == "warning"]:
+        # said on the terminal too: a lost-rows or cut-short warning lived only in
+        # problems.tsv, and a run that exits 0 looked clean (an outside check)
+        first = read_warnings[0]
+        click.echo(f"warning: problems.tsv holds {len(read_warnings)} warning(s) about how the inputs read (first: "
+                   f"{first.file}: {first.message})", err=True)
     if summary.failed:
         _report_problems(summary.problems)
         sys.exit(1)
