@@ -347,11 +347,6 @@ def read_inputs(
     if result.cohort is None:
         _report_problems(result.problems, "no profile left")
         click.echo("gutbalance: error: no input could be read", err=True)
-        if earlier:
-            # kept, not deleted (a mistyped path must not cost a cohort's results),
-            # but said: the folder looked complete beside this run's problems.tsv
-            click.echo(f"note: {out_dir / SCORES_FILE} and the pages beside it are an earlier run's "
-                       f"({len(earlier)} sample(s)), left as they were; problems.tsv is this run's", err=True)
         sys.exit(2)
     return result.cohort, result.failed
 
