@@ -57,8 +57,12 @@ from .scores_table import (
 
 #: Between the entries of the ``missing`` and ``warnings`` text (reasons contain ";").
 SEPARATOR = " | "
-#: A Kraken report with more unclassified reads than this gets a warning.
-MAX_UNCLASSIFIED_KRAKEN = 0.5
+#: A profile with more of it unclassified than this gets a warning (a Kraken
+#: report's unclassified reads; MetaPhlAn's UNCLASSIFIED/UNKNOWN row and
+#: the other profilers' unassigned share: a river metagenome read by
+#: MetaPhlAn 4 was 95 % UNCLASSIFIED and scored without a word, an outside check).
+MAX_UNCLASSIFIED = 0.5
+MAX_UNCLASSIFIED_KRAKEN = MAX_UNCLASSIFIED
 #: The scores computed at each sample's ``diversity_rank`` (missing together
 #: when the sample has none); their percentiles need a healthy population
 #: whose diversity is at that rank (:mod:`gutbalance.reference.comparability`).
@@ -165,9 +169,10 @@ def sample_warnings(cohort: Cohort) -> tuple[pd.Series, list[list[str]]]:
     if "source_format" in samples:
         unassigned = samples["unassigned"].to_numpy(dtype=float)
         kraken = (samples["source_format"].astype(str) == "kraken").to_numpy()
-        for i in np.flatnonzero(kraken & (unassigned > MAX_UNCLASSIFIED_KRAKEN)):
+        for i in np.flatnonzero(unassigned > MAX_UNCLASSIFIED):
+            what = "of the reads are unclassified" if kraken[i] else "of the profile is unclassified by its profiler"
             texts[i].append(
-                f"{unassigned[i]:.0%} of the reads are unclassified: the scores describe only the classified "
+                f"{unassigned[i]:.0%} {what}: the scores describe only the classified "
                 f"{1 - unassigned[i]:.0%}, which may not be the community"
             )
     return stool["stool_like"], texts
