@@ -49,13 +49,16 @@ def test_segatella_copri_is_no_propionate_producer_though_its_genus_row_says_so(
     assert composite.loc["s__Segatella stercorea", "scfa_producer"] > 0.5
 
 
-def test_clostridium_perfringens_is_half_an_enteric_pathogen_as_its_enterotoxigenic_strains_are():
+def test_clostridium_perfringens_stays_a_pathogen_that_earns_no_butyrate_credit():
+    """The reviewer's 0.5 was tried and not adopted: a harmful taxon's butyrate
+    is no credit (issue 12), and at 0.5 a Franzosa IBD sample with 17 %
+    C. perfringens rose from 1 to 48 nutrients points."""
     fact = row("Clostridium perfringens", "enteric_pathogen")
-    assert (fact["value"], fact["strain_specific"]) == (0.5, "yes")
+    assert (fact["value"], fact["strain_specific"]) == (1.0, "no")
+    assert "kept at 1 in the eighth audit" in fact["note"]
     composite = _composite("s__Clostridium perfringens")
-    assert composite.loc["s__Clostridium perfringens", "harmless"] == 0.5
-    # the recognised agent of its own disease stays a pathogen
-    assert row("Clostridioides difficile", "enteric_pathogen")["value"] == 1.0
+    assert composite.loc["s__Clostridium perfringens", "harmless"] == 0.0
+    assert composite.loc["s__Clostridium perfringens", "butyrate_producer"] == 0.0
 
 
 def test_nissle_1917_says_it_makes_colibactin():
