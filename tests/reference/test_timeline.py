@@ -169,6 +169,10 @@ def test_a_missed_visit_leaves_that_sample_out_instead_of_sorting_the_visits_as_
         (["V10", "V2", "V1"], ["V1", "V2", "V10"]),
         (["day 14", "day 7", "baseline"], ["baseline", "day 7", "day 14"]),
         (["-7", "0", "-14"], ["-14", "-7", "0"]),
+        # a baseline before the intervention: "day -7" came last (an outside check)
+        (["day 0", "day 7", "day -7"], ["day -7", "day 0", "day 7"]),
+        (["D0", "D7", "D-7"], ["D-7", "D0", "D7"]),
+        (["visit-10", "visit-2", "visit-1"], ["visit-1", "visit-2", "visit-10"]),  # a hyphen that joins
         (["2014-12-10", "2014-09-30", "2015-01-02"], ["2014-09-30", "2014-12-10", "2015-01-02"]),
     ],
 )
@@ -280,6 +284,18 @@ def test_numeric_dates_are_read_one_way_for_the_whole_column(labels, expected):
     scores = pd.DataFrame({"x": np.arange(len(labels), dtype=float)}, index=meta.index)
     (line,) = timelines(scores, subjects_from_metadata(meta, "person", "date"))
     assert line.times == expected
+
+
+def test_dates_are_read_one_way_for_the_whole_column_not_per_person():
+    # an outside check: the kefir dates are day first (30's 25/04/2015), but
+    # person 1's 10/01/2015 and 02/03/2015, read on their own, were month first
+    meta = pd.DataFrame({"person": ["1", "1", "30", "30"],
+                         "date": ["10/01/2015", "02/03/2015", "25/04/2015", "20/06/2015"]},
+                        index=["a", "b", "c", "d"])
+    scores = pd.DataFrame({"x": np.arange(4.0)}, index=meta.index)
+    first, second = timelines(scores, subjects_from_metadata(meta, "person", "date"))
+    assert first.times == ["10/01/2015", "02/03/2015"]
+    assert second.times == ["25/04/2015", "20/06/2015"]
 
 
 def test_a_fixed_diversity_rank_flags_no_diversity_change_by_species_run_variation():

@@ -94,9 +94,25 @@ def _time_key(values: pd.Series) -> pd.Series:
         dates = pd.to_datetime(values, errors="coerce", format="mixed")
     if dates.notna().all():
         return dates
-    order = sorted(values.astype(str).unique(), key=_natural_key)
+    labels = values.astype(str).unique()
+    below_zero = _minus_signs(labels)
+    order = sorted(labels, key=lambda text: _natural_key(text, negative=text in below_zero))
     rank = {text: i for i, text in enumerate(order)}
     return values.astype(str).map(rank)
+
+
+#: A label's first number, with what stands before it and a hyphen (or minus) right before it.
+_FIRST_NUMBER = re.compile(r"^(?P<head>.*?)(?P<minus>[-\u2212]?)\s*(?P<number>\d+(?:\.\d+)?)")
+
+
+def _minus_signs(labels) -> set[str]:
+    """The labels whose first number is below zero: "day -7" or "D-7" where
+    the column also writes that word without a hyphen ("day 0", "D7"), so
+    the hyphen is a minus (a baseline before the intervention).  Where every
+    label has it ("visit-1", "visit-2") it joins word and number."""
+    found = [(text, _FIRST_NUMBER.match(text.strip().lower())) for text in labels]
+    plain = {m["head"].strip(" _-") for _, m in found if m and not m["minus"]}
+    return {text for text, m in found if m and m["minus"] and m["head"].strip(" _-") in plain}
 
 
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
@@ -127,11 +143,22 @@ def _numeric_dates(values: pd.Series) -> pd.Series | None:
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 
 
-def _natural_key(text: str) -> tuple:
+def _natural_key(text: str, *, negative: bool = False) -> tuple:
+    """``text`` as a tuple that sorts its numbers as numbers; ``negative``:
+    its first number is below zero (:func:`_minus_signs`), and the hyphen
+    before it is taken out of the text so "day -7" compares with "day 0"."""
+    text = text.strip().lower()
+    if negative:
+        m = _FIRST_NUMBER.match(text)
+        if m:
+            text = m["head"].rstrip(" _-") + " " + text[m.start("number"):]
     # re.split with one group alternates text and number, so the tuples of any
     # two labels compare text with text and number with number
-    parts = _NUMBER.split(text.strip().lower())
-    return tuple(float(part) if i % 2 else part for i, part in enumerate(parts))
+    parts = [part.strip(" _-") if i % 2 == 0 else part for i, part in enumerate(_NUMBER.split(text))]
+    key = [float(part) if i % 2 else part for i, part in enumerate(parts)]
+    if negative and len(key) > 1:
+        key[1] = -key[1]
+    return tuple(key)
 
 
 
@@ -297,13 +324,25 @@ def timelines(
         matrix, taxa = cohort.rank_matrix("species", include_unclassified=False, renormalize=True)
         species = (matrix.tocsr(), taxa["name"].astype(str).to_numpy(), pd.Index(cohort.samples.index))
     out = []
+    # The times are read once for the whole column, as the docs say: read per
+    # subject, one person's 10/01/2015 and 02/03/2015 (no field above 12) were
+    # taken month first while the column is day first (25/04/2015), and their
+    # timeline ran backwards (an outside check).  Times numbered from the
+    # input order (a subject without any) are keyed apart.
+    given = subjects["time"].notna()
+    if "time_from_order" in subjects:
+        given &= ~subjects["time_from_order"].fillna(False).astype(bool)
+    column_key = _time_key(subjects.loc[given, "time"].astype(str)) if given.any() else pd.Series(dtype=float)
     # subjects in the order of the numbers they hold: 1, 2, ..., 10, not 1, 10, 2
     for subject, all_samples in sorted(subjects.groupby("subject"), key=lambda item: _natural_key(str(item[0]))):
         timed = all_samples["time"].notna()
         group = all_samples[timed]
         if len(group) < 2:
             continue
-        key = _time_key(group["time"].astype(str))
+        if group.index.isin(column_key.index).all():
+            key = column_key.reindex(group.index)
+        else:
+            key = _time_key(group["time"].astype(str))
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
