@@ -155,9 +155,9 @@ def _natural_key(text: str, *, negative: bool = False) -> tuple:
     # re.split with one group alternates text and number, so the tuples of any
     # two labels compare text with text and number with number
     parts = [part.strip(" _-") if i % 2 == 0 else part for i, part in enumerate(_NUMBER.split(text))]
-    key = [float(part) if i % 2 else part for i, part in enumerate(parts)]
+    key: list[float | str] = [float(part) if i % 2 else part for i, part in enumerate(parts)]
     if negative and len(key) > 1:
-        key[1] = -key[1]
+        key[1] = -float(key[1])
     return tuple(key)
 
 
