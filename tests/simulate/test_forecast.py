@@ -180,6 +180,11 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
         assert pillars[["training", "homeostasis", "nutrients", "barrier", "defense"]].notna().all().all()
         assert "<svg" in (out / "simulation.html").read_text()
         totals[label] = traj
+    # a what-if window past the forecast's end is refused: it was applied while the page read "no intervention"
+    result = runner.invoke(main, ["simulate", "--model", str(model), "--from", "2-D1AM", "-o", str(tmp_path / "past"),
+                                  "--perturbation", "Vancomycin:days=30-200"])
+    assert result.exit_code == 2
+    assert "runs past the forecast's end" in result.output
     # From a person's profile: the page says its day 0 is the model's part of the profile (it said "the
     # measured profile" while its pillars were those of 10 % of it), and the notes name what the model lacks.
     profile = write_metaphlan(tmp_path / "person.txt")
@@ -187,7 +192,8 @@ def test_fit_and_simulate_what_ifs_on_real_mice(mice_slice, tmp_path):
                                   "-o", str(tmp_path / "person")])
     assert result.exit_code == 0, result.output
     page = (tmp_path / "person" / "simulation.html").read_text()
-    assert "day 0 = the start of the forecast, the profile&#39;s taxa that the fitted model has" in page
+    # the data's clock: the forecast starts on day 1, and the page said "day 0" (an outside check)
+    assert "day 1 = the start of the forecast, the profile&#39;s taxa that the fitted model has" in page
     assert "day 0 = the measured profile" not in page
     assert "Left out, not in the model:" in page
     # leaving vancomycin out changes the forecast after day 35.5 and not before

@@ -132,8 +132,10 @@ def _rows(frame: pd.DataFrame) -> dict[str, Any]:
 def _day0(result) -> str:
     """What the pillars' day 0 is: the measured profile only where the model starts from all of it."""
     if result.model == "fitted":
-        # a fitted model's taxa hold only part of a profile (its notes say how much): not analyze's day 0
-        return "day 0 = the start of the forecast, the profile's taxa that the fitted model has"
+        # a fitted model's taxa hold only part of a profile (its notes say how much): not analyze's day 0;
+        # its days are the data's clock, so the first row is the start day, not 0 (an outside check)
+        first = float(result.trajectory["time"].iloc[0]) if len(result.trajectory) else 0.0
+        return f"day {first:g} = the start of the forecast, the profile's taxa that the fitted model has"
     if result.scenario.doses_on_day0():
         return "day 0 = the measured profile with the dose given on day 0; changes are taken from the measured profile"
     return "day 0 = the measured profile"

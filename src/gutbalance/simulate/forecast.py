@@ -180,6 +180,13 @@ def forecast_model(
     end = float(days) if days is not None else float(last)
     if not end > day0:
         raise SimulationError(f"the forecast must end after its start (day {day0:g})")
+    if perturbations is not None:
+        # a window past the end was applied but left off the page's scenario, which
+        # then read "no intervention" (an outside check); the gut-immune model refuses it too
+        for p in schedule:
+            if p.end > end:
+                raise SimulationError(f"--perturbation {p.name}:days={p.start:g}-{p.end:g} runs past the forecast's end "
+                                      f"(day {end:g}): end it by day {end:g}, or forecast longer with --days")
     times = np.unique(np.concatenate([np.arange(day0, end, 0.5), [end]]))
     start = model.start_estimate(values, day0)
     if model.start_day is not None and abs(day0 - model.start_day) <= 0.25 and model.start_weight is not None:
