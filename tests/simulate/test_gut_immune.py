@@ -131,6 +131,23 @@ def test_probiotic_and_fmt_add_to_the_guilds():
     assert col(fmt, "butyrate")[0] < 1e-3 < 0.05 < col(fmt, "butyrate")[-1]
 
 
+def test_a_probiotic_says_it_is_its_guild_not_its_strain(tmp_path):
+    """An outside check: --probiotic bifidobacterium, lactobacillus and
+    lacticaseibacillus gave byte-identical results, and a bifidobacterium
+    course raised the person's Lactococcus, without a word on the page."""
+    from gutbalance.simulate import parse_probiotic
+    from tests.helpers import write_metaphlan
+
+    profile = write_metaphlan(tmp_path / "p.txt")
+    result = simulate(profile, scenario=Scenario(days=20, probiotics=[parse_probiotic("lactobacillus:days=1-8")]),
+                      draws=0)
+    (said,) = [n for n in result.notes if n.startswith("Probiotic lactobacillus")]
+    assert "the model follows guilds, not strains" in said
+    assert "bifido_lab guild (as bifidobacterium, lacticaseibacillus would: the same trajectory)" in said
+    plain = simulate(profile, scenario=Scenario(days=20), draws=0)
+    assert not any(n.startswith("Probiotic") for n in plain.notes)
+
+
 def test_unknown_names_are_simulation_errors():
     with pytest.raises(SimulationError, match="unknown antibiotic"):
         simulate(scenario=Scenario(days=10, antibiotics=[parse_antibiotic("penicillin-x:days=0-2")]))

@@ -328,6 +328,20 @@ def person(
     pathogen = _pathogen_name(scenario, carried)
     virtual = VirtualProfiles(profile if assignment is not None else None, subject if assignment is not None else None,
                               assignment, pathogen)
+    if scenario.probiotics:
+        # an outside check: --probiotic bifidobacterium and lactobacillus gave the same bytes,
+        # and a bifidobacterium course raised the person's Lactococcus; the page did not say why
+        table = probiotic_table()
+        for course in scenario.probiotics:
+            guild = str(table.loc[course.name, "guild"]) if course.name in table.index else "?"
+            if guild == "donor":
+                continue  # the transplant's limits are said with the pillars (docs/simulation.md)
+            same = sorted(n for n in table.index if str(table.loc[n, "guild"]) == guild and n != course.name)
+            notes.append(
+                f"Probiotic {course.name}: the model follows guilds, not strains, so the dose joins the {guild} guild "
+                + (f"(as {', '.join(same)} would: the same trajectory) " if same else "")
+                + "and its pillars rescale the person's own taxa of that guild; a genus the person lacks does not "
+                  "appear in the scored profile.")
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change from the measured profile "
                  + ("(day 0 already holds the dose given on day 0, as trajectory.tsv does; recovery is judged "
