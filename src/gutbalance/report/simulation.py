@@ -77,8 +77,9 @@ def figures(result) -> list[tuple[str, Any]]:
                               log=True, shading=shading, markers=markers),
         ))
         figs.append((
-            "Host state relative to the healthy reference (barrier: intact fraction; immunity: share of a full "
-            "pathogen-specific response)." + band_note,
+            "Host state relative to the healthy reference (barrier: intact fraction; immunity: the pathogen-specific "
+            "response, 1 where it clears the pathogen at its nominal daily rate; it keeps building while the pathogen "
+            "stays, so it can pass 1)." + band_note,
             charts.line_chart(t, series(result.host_columns), title="Butyrate, barrier, LPS, effector, Treg, mucus and immunity",
                               ylabel="relative to reference", log=True, shading=shading, markers=markers),
         ))

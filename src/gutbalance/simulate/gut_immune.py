@@ -11,7 +11,11 @@ State (in this order, see :data:`STATE`)::
 Microbes are in units of the healthy reference total load; host variables are
 relative to the healthy reference state (= 1), except ``barrier``, the intact
 fraction of the epithelium (reference ``b0``), and ``immunity``, the
-pathogen-specific (adaptive) response (0 = none, 1 = full).  ``capacity`` is the
+pathogen-specific (adaptive) response, 0 = none, in units where it clears
+the pathogen at ``pathogen_clearance`` per day at 1; it keeps building while
+the pathogen persists, towards ``immunity_induction / immunity_waning`` (27),
+so a long colonisation takes it above 1 (an outside check found 2.65 on day
+47 of a C. difficile run, where the page said "share of a full response").  ``capacity`` is the
 share of a guild's niche capacity its surviving species still fill (1 at the
 start).  ``facultative_gram_positive_share`` is the part of the facultative
 guild in Gram-positive members (enterococci, streptococci), from the person's
