@@ -192,6 +192,14 @@ def test_a_subject_without_any_time_keeps_the_table_order_beside_timed_subjects(
     assert (a.samples, a.times, a.untimed) == (["a_first", "a_second"], ["1", "2"], [])
     assert (b.samples, b.times) == (["b1", "b5"], ["1", "5"])
     assert (a.in_input_order, b.in_input_order) == (True, False)
+    # the input-order numbers are not days: labelled plainly, and the page asks for the column's values
+    # (it wrote "day 1 -> day 2" and asked for --time-column, already given: an outside check)
+    named = timelines(scores, frame, time_name="day")
+    assert (named[0].time_name, named[0].untimed_column) == (None, "day")
+    assert (named[1].time_name, named[1].untimed_column) == ("day", "")
+    page = render_timeline_report(named[0])
+    assert "None of them has a value in the <code>day</code> column" in page
+    assert "--time-column" not in page
 
 
 def test_a_page_without_times_does_not_say_the_samples_are_in_time_order(tmp_path):

@@ -66,6 +66,9 @@ class Timeline:
     #: the order of the input (the metadata table, the names), which need not
     #: be the order they were taken
     in_input_order: bool = False
+    #: the time column named (``time_name``) when it has no value for any of the
+    #: subject's samples: their numbers 1, 2, ... are then not times of that column
+    untimed_column: str = ""
 
     @property
     def repeated_times(self) -> list[str]:
@@ -344,6 +347,7 @@ def timelines(
         else:
             key = _time_key(group["time"].astype(str))
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
+        in_order = bool(all_samples.get("time_from_order", pd.Series(False, index=all_samples.index)).all())
         names = ordered.index.astype(str).tolist()
         table = scores.loc[names, score_cols]
         view, note = _subject_reference(reference, cohort, scores, names[0])
@@ -361,9 +365,11 @@ def timelines(
                 changes=changes,
                 taxa_changes=taxa_changes,
                 min_abundance=min_abundance,
-                time_name=time_name,
+                # numbers from the input order are not times of the column: "day 1 -> day 2" read as days
+                time_name=None if in_order else time_name,
                 untimed=all_samples.index[~timed].astype(str).tolist(),
-                in_input_order=bool(all_samples.get("time_from_order", pd.Series(False, index=all_samples.index)).all()),
+                in_input_order=in_order,
+                untimed_column=(time_name or "") if in_order else "",
                 reference=view,
                 variation_note=note,
             )

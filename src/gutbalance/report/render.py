@@ -24,7 +24,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .._version import __version__
 from ..cohort import Cohort, feature_id
@@ -881,7 +881,10 @@ def render_timeline_report(
         min_abundance=timeline.min_abundance,
         variation=variation,
         split_subject_hint=Markup(split_subject_hint),
-        untimed_order_hint=Markup(untimed_order_hint),
+        untimed_order_hint=Markup(
+            f"None of them has a value in the <code>{escape(timeline.untimed_column)}</code> column: fill it in to "
+            "place them in time." if timeline.untimed_column and untimed_order_hint == UNTIMED_ORDER_HINT
+            else untimed_order_hint),
         notes={k: v for k, v in (notes or {}).items() if v},
         variation_kind=describe_kind(timeline.reference.primary.kind) if timeline.reference is not None else "",
         **_page_common(reference),
