@@ -1,6 +1,6 @@
 """The eighth audit of the knowledge base (2026-11-29, an outside reviewer,
 ``scripts/audit_sample.py --seed 30 -n 25``); see docs/knowledge-base.md,
-"Eighth audit". Each test pins a correction against the cited source and
+"Audits of the curated rows" (the eighth). Each test pins a correction against the cited source and
 fails on the tables before it."""
 
 from __future__ import annotations

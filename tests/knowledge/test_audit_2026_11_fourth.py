@@ -42,13 +42,12 @@ def test_effects_once_copied_from_the_note_are_filled_from_the_abstract():
 
 def test_e_coli_pathobiont_note_says_what_the_oxygen_perspective_shows_and_what_is_assumed():
     # Rigottier-Gois 2013 (abstract): facultative anaerobes, Enterobacteriaceae included, rise in IBD;
-    # the pathotype list is not in it.
+    # the pathotype list is not in it.  The eighth audit found it never calls E. coli a pathobiont and
+    # re-cited the row (tests/knowledge/test_audit_2026_11_eighth.py); the note keeps what it said.
     call = kb_row("Escherichia coli", "pathobiont")
-    assert call["source"] == "doi:10.1038/ismej.2013.80"
+    assert call["source"] != "doi:10.1038/ismej.2013.80"
+    assert "until the eighth audit it cited Rigottier-Gois 2013" in call["note"]
     assert "facultative anaerobes" in call["note"]
-    assert "not in the abstract" in call["note"]
-    assert "assumed" in call["note"]
-    assert "pathotypes" not in call["effect"]
 
 
 def test_f_prausnitzii_anti_inflammatory_says_one_strain_was_tested():
