@@ -143,8 +143,6 @@ def score_files(
         lines = b""
         if contributions:
             lines = JSON_SEPARATOR.join([_json(sample) + b":" + json_text.dumps(explained[sample]) for sample in table.index])
-        if contributions_path is not None:
-            write_bytes_atomic(lines, contributions_path)
         sources = [str(f) for f in result.cohort.samples["source_file"].reindex(table.index).fillna("")]
         if contributions_path is not None:
             write_bytes_atomic(lines, contributions_path)

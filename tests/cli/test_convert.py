@@ -55,7 +55,7 @@ def test_convert_leaves_out_a_bad_file_and_writes_the_others(tmp_path):
     out = tmp_path / "cohort.tsv"
     result = CliRunner().invoke(main, ["convert", str(good), str(bad), "-o", str(out)])
     assert result.exit_code == 1, result.output
-    assert "1 input(s) could not be read (left out; every other input was used):" in result.output
+    assert "1 input(s) or sample(s) could not be used (left out; every other input was used):" in result.output
     assert str(bad) in result.output
     assert gutbalance.read(out).sample_names == ["S1"]
     assert_same_species(gutbalance.read(good), gutbalance.read(out))

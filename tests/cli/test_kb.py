@@ -19,7 +19,7 @@ def test_kb_coverage_leaves_out_a_bad_file_and_measures_the_others(tmp_path):
     out = tmp_path / "coverage.tsv"
     result = CliRunner().invoke(main, ["kb", "coverage", str(folder), "-o", str(out)])
     assert result.exit_code == 1, result.output
-    assert "1 input(s) could not be read (left out; every other input was used):" in result.output
+    assert "1 input(s) or sample(s) could not be used (left out; every other input was used):" in result.output
     assert f"{folder / 'notes.txt'}: not a recognised profile format" in result.output
     table = pd.read_csv(out, sep="\t", index_col=0)
     assert sorted(table.index) == ["S1", "S2"]

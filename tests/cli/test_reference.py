@@ -25,7 +25,7 @@ def test_reference_build_leaves_out_a_bad_file(tmp_path):
         main, ["reference", "build", str(folder), "--metadata", str(meta), "--group", "diagnosis=control", "-o", str(out)]
     )
     assert result.exit_code == 1, result.output
-    assert "1 input(s) could not be read (left out; every other input was used):" in result.output
+    assert "1 input(s) or sample(s) could not be used (left out; every other input was used):" in result.output
     assert str(folder / "S4_metaphlan.txt") in result.output
     assert Reference.load(out).primary.n_people == 3
 

@@ -58,7 +58,13 @@ def test_clostridium_perfringens_stays_a_pathogen_that_earns_no_butyrate_credit(
     assert "kept at 1 in the eighth audit" in fact["note"]
     composite = _composite("s__Clostridium perfringens")
     assert composite.loc["s__Clostridium perfringens", "harmless"] == 0.0
-    assert composite.loc["s__Clostridium perfringens", "butyrate_producer"] == 0.0
+    # every credit it could earn: its butyrate supply and the health side of the shared response too
+    # (decided on the weighted calls, these were a fifth: an outside review)
+    for name in ("s__Clostridium perfringens", "s__Clostridioides difficile"):
+        shares = _composite(name).loc[name]
+        assert (shares["butyrate_producer"], shares["butyrate_supply"], shares["health_response"],
+                shares["scfa_producer"]) == (0.0, 0.0, 0.0, 0.0), name
+        assert shares["disease_response"] > 0
 
 
 def test_nissle_1917_says_it_makes_colibactin():

@@ -77,3 +77,22 @@ def test_escherichia_coli_vitamins_earn_no_credit():
     """E. coli is a pathobiont call: like its butyrate-free neighbours, its B vitamins do not count."""
     result = run(ecoli={**BASE, ECOLI: 20.0}, base=BASE)
     assert result.shares.loc["ecoli", "vitamin_b1_synthesis"] == 0.0
+
+
+def test_the_training_penalty_weighs_a_pathobiont_call_by_its_evidence():
+    """Issue 12 item 2: mouse-only and strain-level evidence weigh less in the
+    scores.  K. pneumoniae's pathobiont call (gnotobiotic mice, particular
+    strains) counted in full in training's penalty while the defense harm
+    index counted it at its weight; both read the weighted call now, and who
+    is harmful (no credit) is still the call's."""
+    kleb = "k__Bacteria|p__Proteobacteria|c__Gammaproteobacteria|o__Enterobacterales|f__Enterobacteriaceae|g__Klebsiella|s__Klebsiella_pneumoniae"
+    result = run(kleb={**BASE, kleb: 10.0})
+    from gutbalance.knowledge import trait_matrix
+    from gutbalance.report.render import lineages_of_ids
+
+    weight = trait_matrix(lineages_of_ids(["s__Klebsiella pneumoniae"]), ["pathobiont"]).weighted()
+    w = float(weight.iloc[0]["pathobiont"])
+    assert w < 0.5
+    share = result.shares.loc["kleb", "pathobiont_or_pathogen"]
+    raw_share = 10.0 / (sum(BASE.values()) + 10.0)
+    assert share < 0.6 * raw_share  # at most the weighted call's share (plus weaker calls of the base)

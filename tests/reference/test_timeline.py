@@ -306,6 +306,28 @@ def test_dates_are_read_one_way_for_the_whole_column_not_per_person():
     assert second.times == ["25/04/2015", "20/06/2015"]
 
 
+def test_a_column_of_dates_and_labels_keeps_each_subjects_dates_in_order():
+    # a review of the whole-column reading: one label ("baseline") made the whole
+    # column text, and every subject's d/m/y dates sorted by day of month
+    meta = pd.DataFrame({"person": ["A", "A", "B", "B", "C", "C"],
+                         "time": ["10/01/2015", "02/03/2015", "25/04/2015", "01/05/2016", "week 2", "baseline"]},
+                        index=list("abcdef"))
+    scores = pd.DataFrame({"x": np.arange(6.0)}, index=meta.index)
+    a, b, c = timelines(scores, subjects_from_metadata(meta, "person", "time"))
+    assert a.times == ["10/01/2015", "02/03/2015"]  # day first, as B's 25/04 says for the column
+    assert b.times == ["25/04/2015", "01/05/2016"]
+    assert c.times == ["baseline", "week 2"]
+
+
+def test_a_hyphen_in_one_subjects_labels_is_not_read_as_a_minus_because_of_another_subject():
+    meta = pd.DataFrame({"person": ["A", "A", "A", "B", "B"],
+                         "visit": ["visit-3", "visit-1", "visit-2", "visit 2", "visit 1"]}, index=list("abcde"))
+    scores = pd.DataFrame({"x": np.arange(5.0)}, index=meta.index)
+    a, b = timelines(scores, subjects_from_metadata(meta, "person", "visit"))
+    assert a.times == ["visit-1", "visit-2", "visit-3"]
+    assert b.times == ["visit 1", "visit 2"]
+
+
 def test_a_fixed_diversity_rank_flags_no_diversity_change_by_species_run_variation():
     # The healthy runs' variation measured species diversity: a subject whose
     # diversity was asked at genus has no diversity change judged by it, and

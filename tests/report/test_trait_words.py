@@ -70,7 +70,7 @@ def test_where_the_evidence_comes_from_is_said():
     said = own_traits("s__X", "training.immunomodulatory", 1.0, calls)
     assert said == "induces regulatory T cells (in mice; shown for some strains; from its genus)"
     # a metabolic trait is not an effect on the host: no host words, and a genus row of a genus-conserved trait is no fallback
-    assert own_traits("s__X", "barrier.butyrate", 1.0, calls) == "makes butyrate (partly: 0.5)"
+    assert own_traits("s__X", "barrier.butyrate", 1.0, calls) == "makes butyrate (call 0.5 of 1)"
 
 
 def _visible(page: str) -> str:

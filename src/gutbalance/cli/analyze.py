@@ -324,7 +324,8 @@ def say_metadata_match(meta, scored) -> None:
 def _report_problems(problems: list[Problem], where: str = "see problems.tsv") -> None:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
-        click.echo(f"{len(errors)} input(s) could not be read ({where}):", err=True)
+        # a left-out repeated sample name is an error of a file whose other samples were scored
+        click.echo(f"{len(errors)} input(s) or sample(s) could not be used ({where}):", err=True)
         for p in errors[:10]:
             click.echo(f"  {p.file}: {p.message}", err=True)
         if len(errors) > 10:

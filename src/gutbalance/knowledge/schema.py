@@ -138,7 +138,7 @@ TRAITS: dict[str, Trait] = {
 #: what the taxon is or does, not the component it counts in.
 TRAIT_PHRASES: dict[str, str] = {
     "beneficial_commensal": "beneficial commensal",
-    "probiotic": "probiotic species",
+    "probiotic": "probiotic",
     "treg_induction": "induces regulatory T cells",
     "th17_induction": "induces Th17 cells",
     "th1_induction": "induces Th1 cells",

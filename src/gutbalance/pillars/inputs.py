@@ -93,7 +93,13 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     # the Treg induction by butyrate and propionate was shown for the
     # metabolites in mice (Furusawa 2013, Arpaia 2013), not for every producer.
     out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
-    out["pathobiont_or_pathogen"] = harmful
+    # The training penalty weighs each call by its evidence, as the defense harm
+    # index does: K. pneumoniae's pathobiont call rests on gnotobiotic mice and
+    # strain-level findings (weight 0.3), and counted in full here while the
+    # defense penalty counted it at its weight (issue 12 item 2: mouse-only and
+    # strain-level evidence weigh less in the scores).  Who is harmful (the
+    # gate above) stays the calls'.
+    out["pathobiont_or_pathogen"] = v[["pathobiont", "enteric_pathogen"]].max(axis=1)
     out["harmless"] = harmless
     # Sphingolipid producers: Bacteroides sphingolipids keep the colon
     # uninflamed in gnotobiotic mice and are lower in IBD stool (Brown 2019);
@@ -148,7 +154,7 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
 
 def _composite_table(values: pd.DataFrame, weighted: pd.DataFrame) -> pd.DataFrame:
     """Every composite trait the components read (taxa x composite, 0..1)."""
-    composite = pd.concat([_composite_traits(values, weighted), _health_association_traits(weighted)], axis=1)
+    composite = pd.concat([_composite_traits(values, weighted), _health_association_traits(values, weighted)], axis=1)
     return composite.loc[:, ~composite.columns.duplicated()]
 
 
@@ -171,11 +177,16 @@ def _own_abundance(cohort: Cohort) -> tuple[sp.csr_matrix, pd.DataFrame]:
     return sp.csr_matrix(own @ move)[:, keep], taxa.iloc[keep]
 
 
-def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
+def _health_association_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None) -> pd.DataFrame:
     """The homeostasis traits, kept apart so each is its own component:
     curated (anti/pro-inflammatory effect) and population associations
-    (Asnicar et al. 2021 favourable/unfavourable; GMHI health-prevalent/scarce)."""
-    v = values.fillna(0.0).clip(0.0, 1.0)
+    (Asnicar et al. 2021 favourable/unfavourable; GMHI health-prevalent/scarce).
+    ``values`` are the calls, ``weighted`` the calls times their evidence
+    weight (what credit and penalties use); who is harmful is decided on the
+    calls, as in :func:`_composite_traits`: decided on the weighted calls, a
+    C. perfringens (a review's call, weight 0.8) was a fifth harmless and
+    earned a fifth of its butyrate supply (an outside review, 2026-11-29)."""
+    v = (values if weighted is None else weighted).fillna(0.0).clip(0.0, 1.0)
     harmful = values[["pathobiont", "enteric_pathogen"]].fillna(0.0).clip(0.0, 1.0).max(axis=1)
     harmless = 1.0 - harmful
     return pd.DataFrame(
@@ -204,8 +215,9 @@ def _health_association_traits(values: pd.DataFrame) -> pd.DataFrame:
             # labelled studies, AUC 0.46-0.58; docs/scoring.md).
             "health_response": v[["butyrate_producer", "asnicar_favourable", "gmhi_health_prevalent",
                                   "anti_inflammatory"]].max(axis=1) * harmless,
-            "disease_response": pd.concat([v[["shared_disease_response", "asnicar_unfavourable", "gmhi_health_scarce",
-                                              "pro_inflammatory"]], harmful], axis=1).max(axis=1),
+            # a harmful taxon's weight on the disease side is its evidence-weighted call
+            "disease_response": v[["shared_disease_response", "asnicar_unfavourable", "gmhi_health_scarce",
+                                   "pro_inflammatory", "pathobiont", "enteric_pathogen"]].max(axis=1),
         },
         index=values.index,
     )

@@ -85,23 +85,32 @@ class Timeline:
         return int((flags == True).sum())  # noqa: E712 - the column holds True/False/None
 
 
-def _time_key(values: pd.Series) -> pd.Series:
+def _time_key(values: pd.Series, *, day_first: bool | None = None) -> pd.Series:
     """Numbers sort as numbers, dates as dates, anything else as text with
     the numbers in it compared as numbers ("V2" before "V10", "day 7" before
-    "day 14")."""
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all():
-        return numeric
-    dates = _numeric_dates(values)
-    if dates is None:
-        dates = pd.to_datetime(values, errors="coerce", format="mixed")
-    if dates.notna().all():
-        return dates
+    "day 14").  ``day_first``: how d/m/y dates are read (decided over the
+    whole column, :func:`_day_first`; None: over ``values``)."""
+    key = _number_or_date_key(values, day_first=day_first)
+    if key is not None:
+        return key
     labels = values.astype(str).unique()
     below_zero = _minus_signs(labels)
     order = sorted(labels, key=lambda text: _natural_key(text, negative=text in below_zero))
     rank = {text: i for i, text in enumerate(order)}
     return values.astype(str).map(rank)
+
+
+def _number_or_date_key(values: pd.Series, *, day_first: bool | None = None) -> pd.Series | None:
+    """``values`` as numbers, or as dates, when every one reads so; else None."""
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all():
+        return numeric
+    dates = _numeric_dates(values, day_first=day_first)
+    if dates is None:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed")
+    if dates.notna().all():
+        return dates
+    return None
 
 
 #: A label's first number, with what stands before it and a hyphen (or minus) right before it.
@@ -121,7 +130,22 @@ def _minus_signs(labels) -> set[str]:
 _NUMERIC_DATE = re.compile(r"^\s*(\d{1,2})([/.-])(\d{1,2})\2(\d{2}|\d{4})\s*$")
 
 
-def _numeric_dates(values: pd.Series) -> pd.Series | None:
+def _day_first(values) -> bool | None:
+    """Whether the d/m/y or m/d/y dates among ``values`` are day first (see
+    :func:`_numeric_dates`); None when none is written so, or both fields
+    exceed 12 somewhere."""
+    found = [m for m in (_NUMERIC_DATE.match(str(v)) for v in values) if m]
+    if not found:
+        return None
+    a = np.array([int(m.group(1)) for m in found])
+    b = np.array([int(m.group(3)) for m in found])
+    if (a > 12).any() and (b > 12).any():
+        return None
+    dotted = all(m.group(2) == "." for m in found)
+    return bool((a > 12).any()) or (dotted and not (b > 12).any())
+
+
+def _numeric_dates(values: pd.Series, *, day_first: bool | None = None) -> pd.Series | None:
     """Dates written d/m/y or m/d/y (``/``, ``.`` or ``-``), read one way for
     the whole column: day first when a first field exceeds 12 (25/04/2015) or
     the fields are dotted (19.08.2014, the European way), month first when a
@@ -133,10 +157,12 @@ def _numeric_dates(values: pd.Series) -> pd.Series | None:
         return None
     a = np.array([int(m.group(1)) for m in found if m])
     b = np.array([int(m.group(3)) for m in found if m])
-    if (a > 12).any() and (b > 12).any():
-        return None
-    dotted = all(m.group(2) == "." for m in found if m)
-    day_first = bool((a > 12).any()) or (dotted and not (b > 12).any())
+    if day_first is None:
+        day_first = _day_first(values)
+        if day_first is None:
+            return None
+    elif (b > 12).any() if day_first else (a > 12).any():
+        return None  # the column's reading cannot hold these
     years = np.array([int(m.group(4)) for m in found if m])
     years = np.where(years < 100, np.where(years < 70, 2000 + years, 1900 + years), years)
     parts = pd.DataFrame({"year": years, "month": b if day_first else a, "day": a if day_first else b})
@@ -335,17 +361,21 @@ def timelines(
     given = subjects["time"].notna()
     if "time_from_order" in subjects:
         given &= ~subjects["time_from_order"].fillna(False).astype(bool)
-    column_key = _time_key(subjects.loc[given, "time"].astype(str)) if given.any() else pd.Series(dtype=float)
+    given_times = subjects.loc[given, "time"].astype(str)
+    day_first = _day_first(given_times)
+    # one key over the column where every time is a number or a date; labels
+    # ("baseline", "week 2") are ordered per subject, with the column's date reading
+    column_key = _number_or_date_key(given_times, day_first=day_first) if given.any() else None
     # subjects in the order of the numbers they hold: 1, 2, ..., 10, not 1, 10, 2
     for subject, all_samples in sorted(subjects.groupby("subject"), key=lambda item: _natural_key(str(item[0]))):
         timed = all_samples["time"].notna()
         group = all_samples[timed]
         if len(group) < 2:
             continue
-        if group.index.isin(column_key.index).all():
+        if column_key is not None and group.index.isin(column_key.index).all():
             key = column_key.reindex(group.index)
         else:
-            key = _time_key(group["time"].astype(str))
+            key = _time_key(group["time"].astype(str), day_first=day_first)
         ordered = group.assign(_key=key.to_numpy()).sort_values("_key", kind="stable")
         in_order = bool(all_samples.get("time_from_order", pd.Series(False, index=all_samples.index)).all())
         names = ordered.index.astype(str).tolist()

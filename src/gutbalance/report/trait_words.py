@@ -64,7 +64,9 @@ def own_traits(taxon: str, component: str, effect: float, calls: TraitCalls) -> 
             continue
         notes = []
         if 0 < call.value < 1:
-            notes.append(f"partly: {call.value:.2g}")
+            # a 0.5 of "only some strains", a genus's share of genomes, or a graded
+            # value (F. prausnitzii's butyrate 0.8): the call's own number, not "partly"
+            notes.append(f"call {call.value:.2g} of 1")
         if TRAITS[trait].host_effect and call.host in _HOST_WORDS:
             notes.append(_HOST_WORDS[call.host])
         if call.strain_specific == "yes" and own_rank != "strain":

@@ -332,13 +332,13 @@ def person(
         # an outside check: --probiotic bifidobacterium and lactobacillus gave the same bytes,
         # and a bifidobacterium course raised the person's Lactococcus; the page did not say why
         table = probiotic_table()
-        for course in scenario.probiotics:
-            guild = str(table.loc[course.name, "guild"]) if course.name in table.index else "?"
+        for name in dict.fromkeys(course.name for course in scenario.probiotics):  # once per probiotic
+            guild = str(table.loc[name, "guild"]) if name in table.index else "?"
             if guild == "donor":
                 continue  # the transplant's limits are said with the pillars (docs/simulation.md)
-            same = sorted(n for n in table.index if str(table.loc[n, "guild"]) == guild and n != course.name)
+            same = sorted(n for n in table.index if str(table.loc[n, "guild"]) == guild and n != name)
             notes.append(
-                f"Probiotic {course.name}: the model follows guilds, not strains, so the dose joins the {guild} guild "
+                f"Probiotic {name}: the model follows guilds, not strains, so the dose joins the {guild} guild "
                 + (f"(as {', '.join(same)} would: the same trajectory) " if same else "")
                 + "and its pillars rescale the person's own taxa of that guild; a genus the person lacks does not "
                   "appear in the scored profile.")

@@ -198,8 +198,11 @@ def forecast_model(
     if clamped:
         notes.append(f"{clamped} forecast values were held within the observed range (floor {model.floor:g}, each taxon's "
                      "largest observed value, the largest observed total).")
-    scenario = Scenario(days=end, antibiotics=[AntibioticCourse(p.name, p.start, p.end) for p in schedule
-                                               if 0 <= p.start < p.end <= end])
+    # every window the forecast applies is named, cut to the forecast's days: the model's own
+    # schedule may run past --days (Vancomycin 35.5-42.5 in a 40-day forecast was applied and left
+    # off the page: a review)
+    scenario = Scenario(days=end, antibiotics=[AntibioticCourse(p.name, max(p.start, 0.0), min(p.end, end))
+                                               for p in schedule if max(p.start, 0.0) < min(p.end, end)])
     notes.insert(0, f"Fitted {model.kind} model ({model.provenance.get('fitted', '?')}, data {model.provenance.get('data', '?')}, "
                     f"{len(model.taxa)} taxa, {model.units}); days are the data's clock; schedule: "
                     + ("; ".join(f"{p.name} days {p.start:g}-{p.end:g}" for p in schedule) or "none") + ".")
