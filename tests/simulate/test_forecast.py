@@ -211,3 +211,9 @@ def test_simulate_fitted_model_errors(mice_slice, tmp_path):
     result = runner.invoke(main, ["simulate", "--model", str(tmp_path / "absent.npz"), "--from", "x", "-o", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "model file" in result.output
+    text = tmp_path / "profile.txt"
+    text.write_text("#clade_name\tabundance\nk__Bacteria\t100\n")
+    result = runner.invoke(main, ["simulate", "--model", str(text), "--from", "x", "-o", str(tmp_path / "x")])
+    assert result.exit_code == 2
+    assert "not a NumPy .npz archive" in result.output
+    assert "allow_pickle" not in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
@@ -146,6 +148,9 @@ def test_a_probiotic_says_it_is_its_guild_not_its_strain(tmp_path):
     assert "bifido_lab guild (as bifidobacterium, lacticaseibacillus would: the same trajectory)" in said
     plain = simulate(profile, scenario=Scenario(days=20), draws=0)
     assert not any(n.startswith("Probiotic") for n in plain.notes)
+    # the page says what the numbers rest on (only docs/simulation.md did: an outside check)
+    (rest,) = [n for n in plain.notes if n.startswith("Parameters:")]
+    assert re.match(r"Parameters: \d+ of the model's \d+ are assumed", rest)
 
 
 def test_unknown_names_are_simulation_errors():

@@ -17,6 +17,12 @@ def test_parsing():
     assert parse_pathogen("c_difficile:day=7").day == 7.0
     assert parse_fibre("+30%") == pytest.approx(0.3)
     assert parse_fibre("-20") == pytest.approx(-0.2)
+    assert parse_fibre("+0.5%") == pytest.approx(0.005)
+    with pytest.raises(SimulationError, match=r"write \+30% for a 30 % change"):
+        parse_fibre("0.3")  # read as 0.3 % until an outside check
+    with pytest.raises(SimulationError, match="dose must be at most 2"):
+        parse_antibiotic("vancomycin:days=0-7:dose=20")
+    assert parse_antibiotic("vancomycin:days=0-7:dose=2").dose == 2.0
 
 
 @pytest.mark.parametrize(

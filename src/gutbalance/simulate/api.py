@@ -32,7 +32,7 @@ from .gut_immune import (
     load_parameters,
 )
 from .integrate import Pulse
-from .parameters import lookup, probiotic_table
+from .parameters import lookup, parameter_table, probiotic_table
 from .personal import guild_abundances
 from .pillars import PILLARS, VirtualProfiles, simulated_missing, simulated_pillars
 from .scenario import Scenario
@@ -342,6 +342,13 @@ def person(
                 + (f"(as {', '.join(same)} would: the same trajectory) " if same else "")
                 + "and its pillars rescale the person's own taxa of that guild; a genus the person lacks does not "
                   "appear in the scored profile.")
+    # what the numbers rest on, on the page itself (an outside check: only docs/simulation.md said it)
+    evidence = parameter_table()["evidence"].astype(str)
+    assumed = int(evidence.str.startswith("assumed").sum())
+    notes.append(f"Parameters: {assumed} of the model's {len(evidence)} are assumed (magnitudes judged, directions "
+                 "from the literature), the others fitted to mouse time series or derived (gut_immune_parameters.tsv, "
+                 "docs/simulation.md); the model follows seven guilds, not species, and holds fungi and viruses "
+                 "constant. A scenario shows what these assumptions imply, not what will happen.")
     notes.append("Pillar scores: the scoring of gutbalance analyze applied to the profile with every taxon rescaled "
                  "by its guild's simulated change from the measured profile "
                  + ("(day 0 already holds the dose given on day 0, as trajectory.tsv does; recovery is judged "

@@ -311,8 +311,12 @@ class FittedModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 arrays = {k: data[k] for k in data.files}
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise FormatError(f"not a gutbalance model file ({exc})", path=path) from None
+        except ValueError:
+            # numpy's own text advised allow_pickle=True for a text file (an outside check): never for a model
+            raise FormatError("not a gutbalance model file: not a NumPy .npz archive, as gutbalance fit writes",
+                              path=path) from None
         try:
             meta = json.loads(str(arrays.pop("meta")))
         except (KeyError, ValueError):

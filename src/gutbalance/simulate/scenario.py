@@ -145,11 +145,23 @@ def _course(spec: str, what: str) -> tuple[str, float, float, float | None]:
     return name, start, end, _number(f["dose"], spec, what) if "dose" in f else None
 
 
+#: The largest antibiotic signal per day a course may give: twice the signal the
+#: susceptibilities were fitted or assumed at (1, Stein 2013's mouse dose).
+MAX_ANTIBIOTIC_SIGNAL = 2.0
+
+
 def parse_antibiotic(spec: str) -> AntibioticCourse:
     """``clindamycin:days=0-5[:dose=0.5]``"""
     name, start, end, dose = _course(spec, "antibiotic")
     if dose is not None and dose < 0:
         raise SimulationError(f"antibiotic {spec!r}: dose must be >= 0")
+    if dose is not None and dose > MAX_ANTIBIOTIC_SIGNAL:
+        # dose=20 took the facultative guild to 3.6 times a whole healthy gut without
+        # a word (an outside check): the model is linear in the signal far beyond its data
+        raise SimulationError(
+            f"antibiotic {spec!r}: dose must be at most {MAX_ANTIBIOTIC_SIGNAL:g}: it is the drug signal per day, "
+            "whose susceptibilities were fitted or assumed at 1 (Stein 2013's mouse dose; the default course is 0.5)"
+        )
     return AntibioticCourse(name, start, end, dose)
 
 
@@ -182,11 +194,17 @@ def parse_pathogen(spec: str) -> PathogenExposure:
 
 
 def parse_fibre(spec: str) -> float:
-    """``+30%`` -> 0.3, ``-20%`` -> -0.2."""
-    m = re.fullmatch(rf"\s*({_NUMBER})\s*%?\s*", spec or "")
+    """``+30%`` -> 0.3, ``-20%`` -> -0.2; a bare number is a percentage too
+    (``30``), but one between -1 and 1 is refused: ``0.3`` read as 0.3 % where
+    30 % was meant (an outside check)."""
+    m = re.fullmatch(rf"\s*({_NUMBER})\s*(%?)\s*", spec or "")
     if not m:
         raise SimulationError(f"fibre change {spec!r}: expected a percentage such as +30%")
-    value = float(m.group(1)) / 100.0
+    number = float(m.group(1))
+    if not m.group(2) and number != 0 and abs(number) < 1:
+        raise SimulationError(f"fibre change {spec!r}: a percentage is meant; write {number * 100:+g}% for a "
+                              f"{abs(number) * 100:g} % change, or {number:+g}% for {abs(number):g} %")
+    value = number / 100.0
     if value <= -1:
         raise SimulationError("fibre change must be above -100%")
     return value
