@@ -19,7 +19,7 @@ import numpy as np
 
 from ..cohort import Cohort, SampleProfile
 from ..errors import FormatError, GutBalanceError, UnrecognizedFormatError
-from .source import Source
+from .source import Source, first_binary_byte
 
 Sniffer = Callable[["Source"], bool]
 Diagnose = Callable[["Source"], "FormatError | None"]
@@ -283,7 +283,8 @@ def sniff(source: Source, *, prefer: Format | None = None) -> Format:
                 "a zip archive that is not a QIIME 2 artifact (.qza): unpack it and give the folder (the web app "
                 "reads a zip of profiles as it is)", path=source.path)
         if source.head_lines is None and not source.is_hdf5:
-            raise UnrecognizedFormatError("binary content that is not a known profile format", path=source.path)
+            raise UnrecognizedFormatError("binary content that is not a known profile format"
+                                          + first_binary_byte(source.data), path=source.path)
         if not source.data.strip():
             raise UnrecognizedFormatError("the file is empty", path=source.path)
         raise UnrecognizedFormatError(

@@ -75,6 +75,21 @@ def looks_binary(head: bytes) -> bool:
     return b"\x00" in sample or controls > max(8, len(sample) // 100)
 
 
+def first_binary_byte(data: bytes) -> str:
+    """Where the first byte no text file holds is, for the error that refuses
+    the file (a NUL-damaged profile was refused without a place: an outside
+    check): ``" (a NUL byte at line 3, byte 120 of the file)"``, or "" when the
+    head holds none (many control bytes, not one)."""
+    sample = data[:HEAD_BYTES]
+    positions = [i for i in (sample.find(bytes([b])) for b in _BINARY_CONTROL) if i >= 0]
+    if not positions:
+        return ""
+    at = min(positions)
+    what = "a NUL byte" if sample[at] == 0 else f"a control byte 0x{sample[at]:02x}"
+    line = sample[:at].count(b"\n") + 1
+    return f" ({what} at line {line}, byte {at + 1} of the file: a damaged or non-text file)"
+
+
 def _line_count(chunk: bytes) -> int:
     # Old Mac files end lines with a bare CR; count whichever ending the chunk uses.
     return max(chunk.count(b"\n"), chunk.count(b"\r"))
