@@ -51,3 +51,13 @@ def test_kb_coverage_of_a_bare_genus_table_says_it_has_no_species(tmp_path):
     assert "2 samples, none with species-level abundance: coverage is measured on species" in result.output
     assert "nan" not in result.output
     assert pd.read_csv(out, sep="\t", index_col=0)["annotated"].isna().all()  # missing, never a made-up 0
+
+
+def test_kb_show_says_when_merged_rows_disagree_on_the_strain_flag():
+    # an outside review: M. gnavus's two pro-inflammatory rows (one strain-level, one
+    # not) showed "strain-specific" while the weight averaged them
+    result = CliRunner().invoke(main, ["kb", "show", "Mediterraneibacter gnavus"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("pro_inflammatory ="))
+    assert "strain-specific in 1 of 2 rows" in lines[at + 1]

@@ -84,7 +84,9 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
             if rec.host:
                 where.append(f"host of the evidence: {rec.host}")
             if rec.strain_specific:
-                where.append("strain-specific" if rec.strain_specific == "yes" else "not strain-specific")
+                flag = str(rec.strain_specific)
+                where.append({"yes": "strain-specific", "no": "not strain-specific"}.get(
+                    flag, f"strain-specific in {flag}"))
             if rec.effect:
                 where.append(f"effect: {rec.effect}")
             if where:

@@ -65,6 +65,24 @@ class Call:
     factor: float = 1.0
 
 
+def _merged_strain_flag(flags: list[str]) -> str:
+    """The strain flag of rows merged into one call: "yes" or "no" where they
+    agree, else how many say "yes" ("1 of 2 rows"): "yes if any row is" hid
+    that M. gnavus's pro-inflammatory rows disagree while the weight averaged
+    them (an outside review).
+
+    >>> _merged_strain_flag(["yes", "no"]), _merged_strain_flag(["yes", "yes"]), _merged_strain_flag(["", ""])
+    ('1 of 2 rows', 'yes', '')
+    """
+    given = [f for f in flags if f]
+    if not given:
+        return ""
+    yes = sum(f == "yes" for f in given)
+    if yes in (0, len(given)):
+        return "yes" if yes else "no"
+    return f"{yes} of {len(given)} rows"
+
+
 def call_weight(trait: str, at_rank: str, call: Call, weights: EvidenceWeights | None = None) -> float:
     """How much ``call`` (resolved at ``at_rank``) counts in the scores, 0..1."""
     if trait in UNWEIGHTED_TRAITS:
@@ -113,7 +131,7 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
             qualifier="; ".join(q for q in dict.fromkeys(r[6] for r in best) if q),
             note=" | ".join(n for n in dict.fromkeys(r[7] for r in best) if n),
             host=", ".join(h for h in dict.fromkeys(r[8] for r in best) if h),
-            strain_specific="yes" if any(r[9] == "yes" for r in best) else ("no" if any(r[9] for r in best) else ""),
+            strain_specific=_merged_strain_flag([r[9] for r in best]),
             effect="; ".join(e for e in dict.fromkeys(r[10] for r in best) if e),
             factor=float(sum(factors) / len(factors)),
         )

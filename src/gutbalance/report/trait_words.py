@@ -69,8 +69,9 @@ def own_traits(taxon: str, component: str, effect: float, calls: TraitCalls) -> 
             notes.append(f"call {call.value:.2g} of 1")
         if TRAITS[trait].host_effect and call.host in _HOST_WORDS:
             notes.append(_HOST_WORDS[call.host])
-        if call.strain_specific == "yes" and own_rank != "strain":
-            notes.append("shown for some strains")
+        if call.strain_specific and call.strain_specific != "no" and own_rank != "strain":
+            notes.append("shown for some strains" + ("" if call.strain_specific == "yes"
+                                                      else f" in {call.strain_specific}"))
         if _beyond(call.rank, TRAITS[trait].conserved) and own_rank != call.rank:
             # a genus's or family's row above the rank the trait holds at (not
             # Enterobacterales, an order's trait, nor a genus's anaerobiosis)
