@@ -65,6 +65,10 @@ def compression_of(head: bytes) -> str | None:
 _BINARY_CONTROL = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
 
 
+#: Any one of them.
+_BINARY_BYTE = re.compile(b"[" + re.escape(_BINARY_CONTROL) + b"]")
+
+
 def looks_binary(head: bytes) -> bool:
     """True for content that is neither text nor a binary profile format
     (HDF5 for BIOM 2.1, zip for ``.qza``): what :func:`decode_text` refuses."""
@@ -81,10 +85,10 @@ def first_binary_byte(data: bytes) -> str:
     check): ``" (a NUL byte at line 3, byte 120 of the file)"``, or "" when the
     head holds none (many control bytes, not one)."""
     sample = data[:HEAD_BYTES]
-    positions = [i for i in (sample.find(bytes([b])) for b in _BINARY_CONTROL) if i >= 0]
-    if not positions:
+    found = _BINARY_BYTE.search(sample)
+    if found is None:
         return ""
-    at = min(positions)
+    at = found.start()
     what = "a NUL byte" if sample[at] == 0 else f"a control byte 0x{sample[at]:02x}"
     line = sample[:at].count(b"\n") + 1
     return f" ({what} at line {line}, byte {at + 1} of the file: a damaged or non-text file)"

@@ -25,6 +25,29 @@ from .inputs import _community, _composite_table, _Inputs
 _PROBE_ROWS = 64
 
 
+def _probe_blocks(base: np.ndarray, *, with_base: bool = True) -> np.ndarray:
+    """Blocks of probe rows: the base rows (unless ``with_base`` is False),
+    then per column the base with that column set to 0, then to 1."""
+    blocks = [base] if with_base else []
+    for j in range(base.shape[1]):
+        for value in (0.0, 1.0):
+            block = base.copy()
+            block[:, j] = value
+            blocks.append(block)
+    return np.vstack(blocks)
+
+
+def _probed_components(F: pd.DataFrame, composite: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
+    """Every component (columns in :data:`COMPONENT_KEYS` order) of probe rows
+    whose trait shares are ``F``; the same community values in every block of
+    :data:`_PROBE_ROWS` rows (community components read no share)."""
+    n = len(F)
+    community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, _PROBE_ROWS)), n // _PROBE_ROWS))
+    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=composite, F=F, N=F[[*B_VITAMINS, *QUINONES]],
+                     community=community, gate=np.ones(n))
+    return _components(inputs, parameters())[list(COMPONENT_KEYS)].to_numpy(dtype=float)
+
+
 @lru_cache(maxsize=1)
 def component_traits() -> dict[str, frozenset[str]]:
     """The knowledge-base traits each component reads, ``{pillar.name: traits}``.
@@ -42,16 +65,6 @@ def component_traits() -> dict[str, frozenset[str]]:
     rng = np.random.default_rng(0)
     rows = _PROBE_ROWS
 
-    def probe(base: np.ndarray) -> np.ndarray:
-        """Blocks: the base rows, then per column the base with it set to 0, then to 1."""
-        blocks = [base]
-        for j in range(base.shape[1]):
-            for value in (0.0, 1.0):
-                block = base.copy()
-                block[:, j] = value
-                blocks.append(block)
-        return np.vstack(blocks)
-
     def changed(out: np.ndarray, n_inputs: int) -> np.ndarray:
         """inputs x outputs: whether setting the input changed the output in any row."""
         blocks = out.reshape(1 + 2 * n_inputs, rows, out.shape[1])
@@ -59,19 +72,13 @@ def component_traits() -> dict[str, frozenset[str]]:
         return moved.reshape(n_inputs, 2 * rows, out.shape[1]).any(axis=1)
 
     traits = list(TRAITS)
-    values = pd.DataFrame(probe(rng.uniform(0.05, 0.95, (rows, len(traits)))), columns=traits)
+    values = pd.DataFrame(_probe_blocks(rng.uniform(0.05, 0.95, (rows, len(traits)))), columns=traits)
     composite = _composite_table(values, values)
     reads_trait = changed(composite.to_numpy(dtype=float), len(traits))  # traits x composite
     shares = list(composite.columns)
-    F = pd.DataFrame(probe(rng.uniform(0.05, 0.95, (rows, len(shares)))), columns=shares)
-    capacity = [*B_VITAMINS, *QUINONES]
-    n = len(F)
-    # the same community values in every block: community components read no share
-    community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, rows)), n // rows))
-    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=composite, F=F, N=F[capacity], community=community,
-                     gate=np.ones(n))
-    comps = _components(inputs, parameters())
-    reads_share = changed(comps[list(COMPONENT_KEYS)].to_numpy(dtype=float), len(shares))  # shares x components
+    F = pd.DataFrame(_probe_blocks(rng.uniform(0.05, 0.95, (rows, len(shares)))), columns=shares)
+    comps = _probed_components(F, composite, rng)
+    reads_share = changed(comps, len(shares))  # shares x components
     uses = (reads_trait.astype(int) @ reads_share.astype(int)) > 0  # traits x components
     return {key: frozenset(t for t, used in zip(traits, uses[:, j], strict=True) if used)
             for j, key in enumerate(COMPONENT_KEYS)}
@@ -93,20 +100,10 @@ def component_directions() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
     rng = np.random.default_rng(1)
     rows = _PROBE_ROWS
     traits = list(TRAITS)
-    base = rng.uniform(0.05, 0.95, (rows, len(traits)))
-    blocks = []
-    for j in range(len(traits)):
-        for value in (0.0, 1.0):
-            block = base.copy()
-            block[:, j] = value
-            blocks.append(block)
-    values = pd.DataFrame(np.vstack(blocks), columns=traits)
+    values = pd.DataFrame(_probe_blocks(rng.uniform(0.05, 0.95, (rows, len(traits))), with_base=False),
+                          columns=traits)
     F = _composite_table(values, values) * 0.5
-    capacity = [*B_VITAMINS, *QUINONES]
-    n = len(F)
-    community = _community(*np.tile(rng.uniform(0.05, 0.95, (3, rows)), n // rows))
-    inputs = _Inputs(P=sp.csr_matrix((n, 0)), composite=F, F=F, N=F[capacity], community=community, gate=np.ones(n))
-    comps = _components(inputs, parameters())[list(COMPONENT_KEYS)].to_numpy(dtype=float)
+    comps = _probed_components(F, F, rng)
     change = comps.reshape(len(traits), 2, rows, len(COMPONENT_KEYS))
     step = change[:, 1] - change[:, 0]  # traits x rows x components: trait 1 minus trait 0
     raises = (step > 1e-12).any(axis=1)
