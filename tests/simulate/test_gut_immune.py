@@ -220,3 +220,26 @@ def test_the_facultative_niche_follows_butyrate_from_day_0():
     assert ratio[1] == 1.0
     assert np.all(np.diff(ratio[1:]) > 0)
     assert ratio[-1] == pytest.approx(26.0, rel=1e-6)
+
+
+def test_an_inflamed_persons_facultative_guild_follows_falling_inflammation_without_dying_out():
+    # Kefir Subj031's guilds: 56 % facultative (E. coli and streptococci), an inflamed start (effector
+    # 2.3).  +30 % fibre lowers the effector; while inflammation was a growth-rate term, the growth it
+    # had supplied at day 0 turned into a loss larger than self-limitation can give back and the guild
+    # fell to 1e-5 of its start (2026-11-29).  As the niche it opens (host nitrate), the guild shrinks
+    # in proportion to it.
+    params = load_parameters(1)
+    params.with_lps_potency("facultative_pathobionts", 1.0)
+    params.with_gram_positive_lps(0.0)
+    params.with_gram_positive_share(0.91)
+    state0 = calibrate(params, np.array([0.16, 0.0015, 0.13, 0.0015, 0.56, 0.15, 0.0]))
+    _, states = GutImmuneModel(params, fibre=0.3).run(state0, 90)
+    effector = states[0, :, STATE.index("effector")]
+    guild = states[0, :, STATE.index("facultative_pathobionts")]
+    assert effector[0] > 2
+    assert effector[-1] < 0.5 * effector[0]
+    assert 0.2 * guild[0] < guild.min()
+    assert guild[-1] < 0.7 * guild[0]
+    # the facultative guild answers inflammation through its niche only; the pathogen keeps its growth term
+    assert params.inflammation[0, STATE.index("facultative_pathobionts")] == 0
+    assert params.inflammation_niche[0, STATE.index("facultative_pathobionts")] > 0

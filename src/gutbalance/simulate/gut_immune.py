@@ -21,8 +21,10 @@ start).  ``facultative_gram_positive_share`` is the part of the facultative
 guild in Gram-positive members (enterococci, streptococci), from the person's
 taxa at the start.  Equations (docs/simulation.md)::
 
-    dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + f_g F)) - 1) + sum_d eps_gd u_d(t)
-                   + phi_g ln E + omega_g O(B)) + m_g                          (guilds)
+    dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + F)^f_g (E / E_0)^psi_g) - 1)
+                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
+              (inflammation: the obligate anaerobes' phi_g < 0, a growth term; the facultative guild's
+              psi_f > 0, the niche host nitrate opens, relative to day 0's effector E_0; each has only one)
     dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I)
     O(B)    = (1 - B) / (1 + B)   (epithelial oxygen: 1 without butyrate, 0 at the reference, -> -1 saturated)
     B       = P (1 + sigma F) / P_ref                       P = sum_g yield_g x_g
@@ -168,7 +170,9 @@ class GutImmuneParameters:
     pathogen: str
     interactions: np.ndarray  # (n, 7, 7)
     fibre_capacity: np.ndarray  # (n, 7)
-    inflammation: np.ndarray  # (n, 7)
+    #: (n, 7) growth-rate response to log effector activity: the pathogen's only (Salmonella's inflammation
+    #: fuels its own growth); the guilds respond through their niche (``inflammation_niche``)
+    inflammation: np.ndarray
     oxygen: np.ndarray  # (n, 7)
     immigration: np.ndarray  # (n, 7), pathogen 0
     susceptibility: dict[str, np.ndarray]  # drug -> (n, 7)
@@ -198,6 +202,11 @@ class GutImmuneParameters:
     #: earlier rounds' "floor" (fixed at max(own, reference), sixth round) and "own" (fixed at the own
     #: abundance) are counterfactuals for scripts/antibiotic_directions.py --niche only
     niche_rule: str = "oxygen"
+    #: (n, 6) exponent of each guild's niche capacity in effector activity relative to day 0, ``(E / E_0)^value``
+    #: (zero without the table's rows)
+    inflammation_niche: np.ndarray | None = None
+    #: (n,) log effector activity at day 0, ``ln E_0``, set by calibrate()
+    log_effector0: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -229,6 +238,8 @@ class GutImmuneParameters:
             lps_gram_positive=self.lps_gram_positive,
             facultative_niche_state=None if self.facultative_niche_state is None else self.facultative_niche_state[rows],
             niche_rule=self.niche_rule,
+            inflammation_niche=None if self.inflammation_niche is None else self.inflammation_niche[rows],
+            log_effector0=None if self.log_effector0 is None else self.log_effector0[rows],
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -367,7 +378,11 @@ def load_parameters(
     targets = _scalar_targets(pathogen)
     scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS, key=(name, targets[name]))
                for name in SCALARS}
-    inflammation = per_guild("inflammation_response")
+    # inflammation acts on the pathogen's growth and on the guilds' niches (inflammation_niche_response)
+    inflammation = per_guild("inflammation_response", required=False)
+    if not any(row.target == pathogen for row in parameter_rows("inflammation_response")):
+        raise SimulationError(f"parameter 'inflammation_response' missing for {pathogen}")
+    inflammation_niche = per_guild("inflammation_niche_response", required=False)[:, :N_GUILD]
     oxygen = per_guild("oxygen_response")
     growth = draw(*lookup("pathogen_growth", pathogen), key=("pathogen_growth", pathogen))
     # The pathogen's self-limitation: alone, at its fastest possible net growth (intrinsic rate,
@@ -383,6 +398,7 @@ def load_parameters(
         fibre_capacity=per_guild("fibre_capacity_response", required=False),
         inflammation=inflammation,
         oxygen=oxygen,
+        inflammation_niche=inflammation_niche,
         immigration=per_guild("immigration", required=False),
         susceptibility=eps,
         susceptibility_gram_positive=eps_positive,
@@ -559,6 +575,7 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     # max(own, K_ref) (sixth round), before that at the own abundance.
     anoxic = np.where((guilds[:, _F] > 0) & (params.niche_rule == "oxygen"), capacity[:, _F] + ref[:, _F], capacity[:, _F])
     params.facultative_niche_state = np.stack([anoxic / capacity[:, _F] - 1.0, oxygen_signal(host[:, 0])], axis=1)
+    params.log_effector0 = np.log(host[:, 3])
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
 
@@ -625,13 +642,19 @@ class GutImmuneModel:
         fibre_factor = np.exp(params.fibre_capacity[:, :N_GUILD] * log_fibre)
         # per-person vectors of the microbial rate, stacked so one gather serves them all:
         # growth, inflammation response, oxygen response, immigration (7 each); then per guild:
-        # self-limitation, fibre capacity factor, 1 / (depletion share x baseline abundance)
+        # self-limitation, fibre capacity factor, 1 / (depletion share x baseline abundance), the niche's
+        # exponent in effector activity
         self._V = np.stack([params.growth, params.inflammation, params.oxygen, params.immigration], axis=1)  # (n, 4, 7)
         depletion = s["species_loss_depletion"][:, None]
-        self._W = np.stack([diag, fibre_factor, 1.0 / (depletion * params.baseline)], axis=1)  # (n, 3, 6)
-        #: (n, 2) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche)
-        self._niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
-                             else params.facultative_niche_state)
+        niche_exponent = (np.zeros((params.n, N_GUILD)) if params.inflammation_niche is None
+                          else params.inflammation_niche)
+        self._W = np.stack([diag, fibre_factor, 1.0 / (depletion * params.baseline), niche_exponent], axis=1)  # (n, 4, 6)
+        #: (n, 3) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche), and the
+        #: day-0 log effector activity the guilds' niches are relative to
+        niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
+                       else params.facultative_niche_state)
+        log_effector0 = np.zeros(params.n) if params.log_effector0 is None else params.log_effector0
+        self._niche_state = np.concatenate([niche_state, log_effector0[:, None]], axis=1)
         # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
         # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
         # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
@@ -697,15 +720,33 @@ class GutImmuneModel:
         x = z[:, :N_MIC]
         P = self._take(self._pack, rows, full)
         ns = len(self._col)
-        nv = ns + 4 * N_MIC + 3 * N_GUILD
+        nv = ns + 4 * N_MIC + 4 * N_GUILD
         S = P[:, :ns]
         V = P[:, ns:ns + 4 * N_MIC].reshape(m, 4, N_MIC)
-        W = P[:, ns + 4 * N_MIC:nv].reshape(m, 3, N_GUILD)
-        niche_state = P[:, nv:nv + 2]
-        const = P[:, nv + 2:]
+        W = P[:, ns + 4 * N_MIC:nv].reshape(m, 4, N_GUILD)
+        niche_state = P[:, nv:nv + 3]
+        const = P[:, nv + 3:]
         share = z[:, _IS]
         B, L, d, mu = self._host_terms(x, z[:, _IB], z[:, _IM], S, share)
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
+
+    @staticmethod
+    def _inflammation_niche(E: np.ndarray, W: np.ndarray, niche_state: np.ndarray) -> np.ndarray:
+        """Each guild's niche factor from inflammation, ``(E / E_0)^phi_g`` (``(m, 6)``; 1 at day 0).
+
+        Inflammation offers the facultative anaerobes a resource, host-derived
+        nitrate to respire (Winter 2013, doi:10.1126/science.1232467), so it
+        scales their niche, as fibre scales the fibre users', and the guild
+        follows it in proportion to its size.  As a growth-rate term (until
+        2026-11-29) a person calibrated in an inflamed state, whose
+        inflammation then fell, lost more growth than self-limitation could
+        give back: +30 % fibre took an inflamed profile's facultative guild
+        from 56 % to 0.001 %.  The obligate anaerobes' suppression by
+        inflammation (Lupp 2007) is inhibition, not a resource, and stays a
+        growth-rate term (``inflammation_response``): it is negative, so a
+        person's recovery from inflammation cannot drive it past extinction.
+        """
+        return np.exp(W[:, 3] * (np.log(E) - niche_state[:, 2])[:, None])
 
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
         """``d log(state) / dt`` of the integrated state (:data:`DYNAMIC`)."""
@@ -720,11 +761,13 @@ class GutImmuneModel:
         else:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
         xg = x[:, :N_GUILD]
-        rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / (c * W[:, 1]) - 1.0)
+        # each guild's niche: its surviving species (c), fibre, and inflammation relative to day 0
+        capacity = c * W[:, 1] * self._inflammation_niche(E, W, niche_state)
+        rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
         # the niche ratio of facultative_niche() (without its derivative, which only the Jacobian needs)
         oxygen = oxygen_signal(B)
         niche = 1.0 + niche_state[:, 0] * (np.maximum(oxygen - niche_state[:, 1], 0.0) / headroom)
-        rate[:, _F] += W[:, 0, _F] * xg[:, _F] / (c[:, _F] * W[:, 1, _F]) * (1.0 / niche - 1.0)
+        rate[:, _F] += W[:, 0, _F] * xg[:, _F] / capacity[:, _F] * (1.0 / niche - 1.0)
         rate += V[:, 0]
         for drug, u in (control or {}).items():
             if u:
@@ -785,7 +828,7 @@ class GutImmuneModel:
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
         jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
-        self_term = W[:, 0] * xg / (c * W[:, 1])
+        self_term = W[:, 0] * xg / (c * W[:, 1] * self._inflammation_niche(E, W, niche_state))
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
         # the facultative guild's niche K_f(B): its self-limitation is self_term_f / ratio(B)
@@ -794,7 +837,11 @@ class GutImmuneModel:
         jac[:, _F, _F] += extra
         jac[:, _F, _IC[_F]] -= extra
         jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
+        # effector: the pathogen's growth term, and each guild's niche (E / E_0)^phi in its self-limitation
         jac[:, :N_MIC, _IE] = V[:, 1]
+        whole = self_term.copy()
+        whole[:, _F] += extra
+        jac[:, _G, _IE] -= W[:, 3] * whole
         jac[:, _P, _II] = -gamma * imm
         # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p) mu(M)
         support = s0 + (1 - s0) * B * (1 + K) / (B + K)
