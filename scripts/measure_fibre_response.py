@@ -1,6 +1,7 @@
 """How far a lasting fibre change moves each guild of real profiles (a check, not a test).
 
-Run: ``python scripts/measure_fibre_response.py [--fibre 0.3] [--days 90]`` (about a minute).
+Run: ``python scripts/measure_fibre_response.py [--fibre 0.3] [--days 90] [--courses]`` (about a
+minute; ``--courses`` adds 7-day courses of each antibiotic, about 3 minutes more).
 Simulates each kefir and prebiotic profile of ``../shared/data/profiles`` (65
 people) under the fibre change with the central parameters, and prints, per
 guild, the median and smallest day-``days``/day-0 ratio and how many profiles
@@ -9,6 +10,12 @@ moved most.  A guild that is a person's equilibrium should move in proportion
 to what fibre changes, not go extinct (2026-11-29: an inflamed profile's
 facultative guild fell from 56 % to 0.001 % under +30 % fibre while
 inflammation was a growth-rate term).
+
+``--courses`` prints, per antibiotic (days 0-7, 120 days), the largest total
+microbial load any profile reaches (units of the healthy total load) and the
+facultative guild's largest and day-120 fold change: the overfill of the
+known limit in docs/simulation.md ("Known limit (2026-11-29): a guild that
+fills the gut can overfill it").
 """
 
 from __future__ import annotations
@@ -18,14 +25,15 @@ import argparse
 import numpy as np
 from shared_data import shared_data
 
-from gutbalance.simulate import Scenario, simulate
-from gutbalance.simulate.gut_immune import GUILDS
+from gutbalance.simulate import Scenario, parse_antibiotic, simulate
+from gutbalance.simulate.gut_immune import ANTIBIOTICS, GUILDS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fibre", type=float, default=0.3)
     parser.add_argument("--days", type=float, default=90.0)
+    parser.add_argument("--courses", action="store_true", help="also 7-day courses of each antibiotic")
     args = parser.parse_args()
     root = shared_data() / "profiles"
     files = sorted((root / "kefir_metaphlan3").glob("*.txt")) + sorted((root / "prebiotics_metaphlan3").glob("*.txt"))
@@ -48,6 +56,24 @@ def main() -> None:
     for i in np.argsort(r[:, f])[:5]:
         e0, e1, x0 = effector[i]
         print(f"  {files[i].name}: {x0:.3g}, x{r[i, f]:.3g}, {e0:.2f} -> {e1:.2f}")
+    if args.courses:
+        courses(files)
+
+
+def courses(files: list) -> None:
+    print("\n| antibiotic (days 0-7) | largest total load | profile | facultative largest fold: median, max "
+          "| facultative day 120 / day 0: max |")
+    print("|---|---:|---|---:|---:|")
+    for drug in ANTIBIOTICS:
+        rows = []
+        for path in files:
+            t = simulate(path, Scenario(days=120, antibiotics=[parse_antibiotic(f"{drug}:days=0-7")]), draws=0).trajectory
+            guild = t["facultative_pathobionts"]
+            rows.append((t[GUILDS].sum(axis=1).max(), guild.max() / guild.iloc[0], guild.iloc[-1] / guild.iloc[0], path.name))
+        worst = max(rows)
+        folds = np.array([row[1] for row in rows])
+        print(f"| {drug} | {worst[0]:.2f} | {worst[3].split('_metaphlan')[0]} | {np.median(folds):.3g}, {folds.max():.3g} "
+              f"| {max(row[2] for row in rows):.3g} |")
 
 
 if __name__ == "__main__":
