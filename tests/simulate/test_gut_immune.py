@@ -21,7 +21,7 @@ from gutbalance.simulate import (
     simulate,
 )
 from gutbalance.simulate.glv import Course
-from gutbalance.simulate.gut_immune import _DIAGONAL_FROM, DYNAMIC_INDEX, facultative_niche, oxygen_signal
+from gutbalance.simulate.gut_immune import _DIAGONAL_FROM, DYNAMIC_INDEX, GUILDS, facultative_niche, oxygen_signal
 from gutbalance.simulate.integrate import integrate_log, to_log
 
 
@@ -130,7 +130,14 @@ def test_probiotic_and_fmt_add_to_the_guilds():
     # the recipient's own community is its steady state and holds a guild it lacked out only weakly
     # (immigration balance): donor producers fade over months, they do not vanish at once
     assert producers[-1] > 1000 * producers[0]
-    assert col(fmt, "butyrate")[0] < 1e-3 < 0.05 < col(fmt, "butyrate")[-1]
+    # (0.05 until 2026-11-29: the donor producers then had room above the gut's capacity; they now
+    # displace the residents, and fade a little faster)
+    assert col(fmt, "butyrate")[0] < 1e-3 < 0.03 < col(fmt, "butyrate")[-1]
+    # the transplant takes the load above the gut's capacity only while it is given
+    load = fmt.trajectory[GUILDS].sum(axis=1).to_numpy()
+    days = fmt.trajectory["time"].to_numpy()
+    assert load[days <= 4].max() > 1.05
+    assert load[days >= 7].max() < 1.01
 
 
 def test_a_probiotic_says_it_is_its_guild_not_its_strain(tmp_path):
@@ -222,17 +229,23 @@ def test_the_facultative_niche_follows_butyrate_from_day_0():
     assert ratio[-1] == pytest.approx(26.0, rel=1e-6)
 
 
+def _kefir_person(guilds: list[float], *, gram_positive_share: float):
+    """Central parameters calibrated to a kefir profile's guilds, its facultative guild as the profile
+    path builds it (Gram-negative members' LPS 1, Gram-positive members' 0, their share of the guild)."""
+    params = load_parameters(1)
+    params.with_lps_potency("facultative_pathobionts", 1.0)
+    params.with_gram_positive_lps(0.0)
+    params.with_gram_positive_share(gram_positive_share)
+    return params, calibrate(params, np.array(guilds))
+
+
 def test_an_inflamed_persons_facultative_guild_follows_falling_inflammation_without_dying_out():
     # Kefir Subj031's guilds: 56 % facultative (E. coli and streptococci), an inflamed start (effector
     # 2.3).  +30 % fibre lowers the effector; while inflammation was a growth-rate term, the growth it
     # had supplied at day 0 turned into a loss larger than self-limitation can give back and the guild
     # fell to 1e-5 of its start (2026-11-29).  As the niche it opens (host nitrate), the guild shrinks
     # in proportion to it.
-    params = load_parameters(1)
-    params.with_lps_potency("facultative_pathobionts", 1.0)
-    params.with_gram_positive_lps(0.0)
-    params.with_gram_positive_share(0.91)
-    state0 = calibrate(params, np.array([0.16, 0.0015, 0.13, 0.0015, 0.56, 0.15, 0.0]))
+    params, state0 = _kefir_person([0.16, 0.0015, 0.13, 0.0015, 0.56, 0.15, 0.0], gram_positive_share=0.91)
     _, states = GutImmuneModel(params, fibre=0.3).run(state0, 90)
     effector = states[0, :, STATE.index("effector")]
     guild = states[0, :, STATE.index("facultative_pathobionts")]
@@ -243,3 +256,18 @@ def test_an_inflamed_persons_facultative_guild_follows_falling_inflammation_with
     # the facultative guild answers inflammation through its niche only; the pathogen keeps its growth term
     assert params.inflammation[0, STATE.index("facultative_pathobionts")] == 0
     assert params.inflammation_niche[0, STATE.index("facultative_pathobionts")] > 0
+
+
+def test_a_guild_that_fills_the_gut_cannot_overfill_it():
+    # Kefir Subj011 (time 2): 97 % of its bacteria in the facultative guild, nearly all enterococci.
+    # Vancomycin clears them and the fitted mouse row makes the guild's few Gram-negatives bloom; without
+    # a shared capacity the guild grew to 8.5 times the healthy total load (2026-11-29).
+    params, state0 = _kefir_person([0.0, 0.0, 0.031, 0.0, 0.969, 0.0, 0.0], gram_positive_share=0.9998)
+    model = GutImmuneModel(params)
+    _, states = model.run(state0, 60, courses=[Course("vancomycin", 0.0, 7.0)])
+    load = states[0, :, :len(GUILDS)].sum(axis=1)
+    assert load.max() < 1.5 * state0[0, :len(GUILDS)].sum()
+    assert model.gut_capacity[0] == pytest.approx(state0[0, :7].sum())
+    # the Gram-negative part still replaces the Gram-positive part (the bloom the mice show)
+    share = states[0, :, STATE.index("facultative_gram_positive_share")]
+    assert share[7] < 0.5

@@ -22,10 +22,13 @@ guild in Gram-positive members (enterococci, streptococci), from the person's
 taxa at the start.  Equations (docs/simulation.md)::
 
     dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + F)^f_g (E / E_0)^psi_g) - 1)
-                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
+                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B) - chi (N / N_cap - 1)_+) + m_g    (guilds)
               (inflammation: the obligate anaerobes' phi_g < 0, a growth term; the facultative guild's
               psi_f > 0, the niche host nitrate opens, relative to day 0's effector E_0; each has only one)
-    dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I)
+    dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I
+                   - chi (N / N_cap - 1)_+)
+    N = sum_i x_i (all microbes),  N_cap = sum_g x0_g (1 + F)^f_g + x0_p   (the gut's capacity: day 0's load,
+              each guild's part scaled by fibre as its niche is)
     O(B)    = (1 - B) / (1 + B)   (epithelial oxygen: 1 without butyrate, 0 at the reference, -> -1 saturated)
     B       = P (1 + sigma F) / P_ref                       P = sum_g yield_g x_g
     L       = (1 - b) / (1 - b0) G / G_ref mu(M)            G = sum_g lps_g x_g,  mu(M) = M^-zeta
@@ -64,6 +67,11 @@ What keeps the dynamics honest (issue 14):
   over a week or two of colonisation and wanes over months, and a pathogen
   self-limitation derived so that the pathogen alone, at its fastest possible
   growth, fills at most the gut's carrying capacity (the healthy total load).
+* **A shared capacity**: above the load the gut held at day 0 (scaled by
+  fibre, which raises faecal bacterial mass) every microbe loses growth alike
+  (``crowding_rate``), so a drug's growth gain for a resistant guild fills
+  the room its competitors leave, not more (until 2026-11-29 a guild that
+  was most of a profile grew to 8.5 times the healthy total load).
 * **Fibre** raises the niche capacity of fibre-using guilds (more substrate,
   more room) instead of their growth rate, so a guild changes in proportion to
   its own size.
@@ -140,7 +148,7 @@ SCALARS = [
     "fibre_butyrate_response", "pathogen_immunogenicity", "pathogen_epithelial_damage", "pathogen_scale",
     "mucus_renewal", "mucus_half_load", "mucus_protection",
     "immunity_induction", "immunity_waning", "immunity_baseline", "pathogen_clearance", "pathogen_capacity",
-    "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit",
+    "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit", "crowding_rate",
 ]
 
 #: Numerical floor of the host signals' targets (relative to the reference): butyrate with
@@ -207,6 +215,9 @@ class GutImmuneParameters:
     inflammation_niche: np.ndarray | None = None
     #: (n,) log effector activity at day 0, ``ln E_0``, set by calibrate()
     log_effector0: np.ndarray | None = None
+    #: (n,) the pathogen's load at day 0 (0 unless the person carries it), set by calibrate(): part of the
+    #: gut's capacity (:meth:`GutImmuneModel.gut_capacity`)
+    pathogen0: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -240,6 +251,7 @@ class GutImmuneParameters:
             niche_rule=self.niche_rule,
             inflammation_niche=None if self.inflammation_niche is None else self.inflammation_niche[rows],
             log_effector0=None if self.log_effector0 is None else self.log_effector0[rows],
+            pathogen0=None if self.pathogen0 is None else self.pathogen0[rows],
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -576,6 +588,7 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     anoxic = np.where((guilds[:, _F] > 0) & (params.niche_rule == "oxygen"), capacity[:, _F] + ref[:, _F], capacity[:, _F])
     params.facultative_niche_state = np.stack([anoxic / capacity[:, _F] - 1.0, oxygen_signal(host[:, 0])], axis=1)
     params.log_effector0 = np.log(host[:, 3])
+    params.pathogen0 = x0[:, _P].copy()
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
 
@@ -634,6 +647,7 @@ class GutImmuneModel:
             "inv_scale": 1.0 / s["pathogen_scale"],
             "lam": s["species_loss_rate"],
             "rho": s["species_return_rate"],
+            "crowd": s["crowding_rate"],
         }
         self._col = {k: i for i, k in enumerate(cols)}
         self._S = np.stack([np.broadcast_to(np.asarray(cols[k], dtype=np.float64), (params.n,)) for k in cols], axis=1)
@@ -654,7 +668,11 @@ class GutImmuneModel:
         niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
                        else params.facultative_niche_state)
         log_effector0 = np.zeros(params.n) if params.log_effector0 is None else params.log_effector0
-        self._niche_state = np.concatenate([niche_state, log_effector0[:, None]], axis=1)
+        #: (n,) the total microbial load the gut holds: day 0's, each guild's part scaled by fibre as its niche is
+        self.gut_capacity = (params.baseline * fibre_factor).sum(axis=1) + (
+            0.0 if params.pathogen0 is None else params.pathogen0)
+        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], 1.0 / self.gut_capacity[:, None]],
+                                           axis=1)
         # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
         # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
         # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
@@ -724,8 +742,8 @@ class GutImmuneModel:
         S = P[:, :ns]
         V = P[:, ns:ns + 4 * N_MIC].reshape(m, 4, N_MIC)
         W = P[:, ns + 4 * N_MIC:nv].reshape(m, 4, N_GUILD)
-        niche_state = P[:, nv:nv + 3]
-        const = P[:, nv + 3:]
+        niche_state = P[:, nv:nv + 4]
+        const = P[:, nv + 4:]
         share = z[:, _IS]
         B, L, d, mu = self._host_terms(x, z[:, _IB], z[:, _IM], S, share)
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
@@ -754,7 +772,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, const, share, B, L, d, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd) = S.T
         one_kappa, one_theta, one_tonic, one_ell, one_s0, one_K, one_beta, one_KM, kW_Imin, headroom = const.T
         if self._shared_A:
             rate = x @ p.interactions[0].T
@@ -780,6 +798,8 @@ class GutImmuneModel:
         rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
         rate[:, _P] -= gamma * imm
+        # crowding: above the load the gut holds, every microbe loses growth alike
+        rate -= (crowd * np.maximum(x.sum(axis=1) * niche_state[:, 3] - 1.0, 0.0))[:, None]
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
@@ -813,7 +833,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, _, share, B, L, _, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd) = S.T
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
@@ -839,6 +859,9 @@ class GutImmuneModel:
         jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
         # effector: the pathogen's growth term, and each guild's niche (E / E_0)^phi in its self-limitation
         jac[:, :N_MIC, _IE] = V[:, 1]
+        # crowding, -crowd (N / N_cap - 1)_+ in every microbe's rate: d/d ln x_h = -crowd x_h / N_cap above it
+        crowded = np.where(x.sum(axis=1) * niche_state[:, 3] > 1.0, crowd * niche_state[:, 3], 0.0)
+        jac[:, :N_MIC, :N_MIC] -= crowded[:, None, None] * x[:, None, :]
         whole = self_term.copy()
         whole[:, _F] += extra
         jac[:, _G, _IE] -= W[:, 3] * whole
