@@ -255,6 +255,8 @@ class Person:
     gram_positive_share: float | None  # of the facultative guild, from the person's taxa
     subject: str
     notes: list[str]
+    #: enterococci's share of the facultative guild's Gram-positive part, from the person's taxa (None: no part)
+    enterococcal_share: float | None = None
     warnings: list[str] = field(default_factory=list)  # analyze's warnings of the profile (scores.sample_warnings)
 
 
@@ -356,8 +358,9 @@ def person(
     potency = (None, None) if assignment is None else (assignment.attrs.get("lps_potency_gram_negative"),
                                                          assignment.attrs.get("lps_potency_gram_positive"))
     positive = None if assignment is None else assignment.attrs.get("gram_positive_share")
+    enterococcal = None if assignment is None else assignment.attrs.get("enterococcal_share")
     return Person(x0=x0, pathogen=pathogen, virtual=virtual, lps_potency=potency, gram_positive_share=positive,
-                  subject=subject, notes=notes, warnings=warnings)
+                  enterococcal_share=enterococcal, subject=subject, notes=notes, warnings=warnings)
 
 
 def run_person(
@@ -380,6 +383,8 @@ def run_person(
         params.with_gram_positive_lps(positive)
     if start.gram_positive_share is not None:
         params.with_gram_positive_share(start.gram_positive_share)
+    if start.enterococcal_share is not None:
+        params.with_enterococcal_share(start.enterococcal_share)
     state0 = calibrate(params, params.reference if start.x0 is None else start.x0)
     model = GutImmuneModel(params, fibre=scenario.fibre)
     times, states = model.run(state0, scenario.days, courses=_courses(scenario), pulses=_pulses(scenario, params),

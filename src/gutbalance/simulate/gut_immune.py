@@ -120,6 +120,9 @@ ANTIBIOTICS = ["clindamycin", "amoxicillin", "ciprofloxacin", "metronidazole", "
 FACULTATIVE = "facultative_pathobionts"
 #: the susceptibility target of that guild's Gram-positive members (``<drug>:facultative_gram_positive``)
 GRAM_POSITIVE_MEMBERS = "facultative_gram_positive"
+#: the susceptibility target of the enterococci among them where a drug separates them from the
+#: streptococci (``<drug>:enterococci``; the ``facultative_gram_positive`` row is then the streptococci's)
+ENTEROCOCCI = "enterococci"
 #: the facultative guild's niche rules calibrate() knows (GutImmuneParameters.niche_rule)
 NICHE_RULES = ("oxygen", "floor", "own")
 #: a share of exactly 0 is held here so its logarithm is finite (no member of the guild is that rare)
@@ -149,6 +152,7 @@ SCALARS = [
     "mucus_renewal", "mucus_half_load", "mucus_protection",
     "immunity_induction", "immunity_waning", "immunity_baseline", "pathogen_clearance", "pathogen_capacity",
     "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit", "crowding_rate",
+    "share_return_rate",
 ]
 
 #: Numerical floor of the host signals' targets (relative to the reference): butyrate with
@@ -200,6 +204,12 @@ class GutImmuneParameters:
     susceptibility_gram_positive: dict[str, np.ndarray] = field(default_factory=dict)
     #: (n,) Gram-positive share of the facultative guild at the start (0 without a profile)
     gram_positive_share: np.ndarray | None = None
+    #: drug -> (n,): susceptibility of enterococci among those members, for the drugs that separate them
+    #: from the streptococci (intrinsic resistance); with_enterococcal_share() mixes it into the part's
+    susceptibility_enterococci: dict[str, np.ndarray] = field(default_factory=dict)
+    #: drug -> (n,): the streptococci's (the ``facultative_gram_positive`` row) for those drugs, kept so the
+    #: part's value can be mixed again from it
+    susceptibility_streptococci: dict[str, np.ndarray] = field(default_factory=dict)
     #: LPS potency of the facultative guild's Gram-positive part (its members' calls: 0 for enterococci and
     #: streptococci); the guild's potency is ``(1 - s) lps_f + s lps_gram_positive`` with the share ``s`` now
     lps_gram_positive: float = 0.0
@@ -218,6 +228,9 @@ class GutImmuneParameters:
     #: (n,) the pathogen's load at day 0 (0 unless the person carries it), set by calibrate(): part of the
     #: gut's capacity (:meth:`GutImmuneModel.gut_capacity`)
     pathogen0: np.ndarray | None = None
+    #: (n,) the facultative guild's Gram-positive share at day 0 as integrated (floored), set by calibrate():
+    #: the share returns towards it after a drug moved it (``share_return_rate``)
+    share0: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -246,12 +259,15 @@ class GutImmuneParameters:
             baseline=None if self.baseline is None else self.baseline[rows],
             susceptibility_gram_positive={k: v[rows] for k, v in self.susceptibility_gram_positive.items()},
             gram_positive_share=None if self.gram_positive_share is None else self.gram_positive_share[rows],
+            susceptibility_enterococci={k: v[rows] for k, v in self.susceptibility_enterococci.items()},
+            susceptibility_streptococci={k: v[rows] for k, v in self.susceptibility_streptococci.items()},
             lps_gram_positive=self.lps_gram_positive,
             facultative_niche_state=None if self.facultative_niche_state is None else self.facultative_niche_state[rows],
             niche_rule=self.niche_rule,
             inflammation_niche=None if self.inflammation_niche is None else self.inflammation_niche[rows],
             log_effector0=None if self.log_effector0 is None else self.log_effector0[rows],
             pathogen0=None if self.pathogen0 is None else self.pathogen0[rows],
+            share0=None if self.share0 is None else self.share0[rows],
         )
 
     def with_lps_potency(self, guild: str, potency: float) -> None:
@@ -296,6 +312,24 @@ class GutImmuneParameters:
         if not 0 <= share <= 1:
             raise SimulationError(f"Gram-positive share of the facultative guild must be within 0-1, got {share}")
         self.gram_positive_share = np.full(self.n, float(share))
+
+    def with_enterococcal_share(self, share: float) -> None:
+        """Set the enterococci's share of the facultative guild's Gram-positive part (this person's members).
+
+        For a drug with a ``<drug>:enterococci`` row the part's susceptibility
+        becomes the abundance-weighted mean of the streptococci's
+        (``<drug>:facultative_gram_positive``) and the enterococci's: clindamycin
+        inhibits streptococci while enterococci are intrinsically resistant to it
+        (EUCAST expert rules, Leclercq 2013, doi:10.1111/j.1469-0691.2011.03703.x).
+        The part stays one population (a mean rate, as the guild is one of its
+        members).
+        """
+        if not 0 <= share <= 1:
+            raise SimulationError(f"enterococcal share of the facultative guild's Gram-positive part must be within 0-1, "
+                                  f"got {share}")
+        for drug, resistant in self.susceptibility_enterococci.items():
+            self.susceptibility_gram_positive[drug] = (
+                (1.0 - share) * self.susceptibility_streptococci[drug] + share * resistant)
 
 
 def load_parameters(
@@ -374,7 +408,7 @@ def load_parameters(
             raise SimulationError(f"parameter {parameter!r} missing for {', '.join(missing)}")
         return out
 
-    eps, eps_positive = {}, {}
+    eps, eps_positive, eps_enterococci = {}, {}, {}
     for drug in ANTIBIOTICS:
         arr = np.zeros((n, N_MIC))
         for row in parameter_rows("susceptibility"):
@@ -384,9 +418,14 @@ def load_parameters(
             value = draw(row.value, row.sd_log, key=("susceptibility", row.target))
             if g == GRAM_POSITIVE_MEMBERS:
                 eps_positive[drug] = value
+            elif g == ENTEROCOCCI:
+                eps_enterococci[drug] = value
             else:
                 arr[:, guild_key(g)] = value
         eps[drug] = arr
+    if unpaired := sorted(set(eps_enterococci) - set(eps_positive)):
+        raise SimulationError(f"susceptibility rows '<drug>:{ENTEROCOCCI}' need a '<drug>:{GRAM_POSITIVE_MEMBERS}' "
+                              f"row (the streptococci's): missing for {', '.join(unpaired)}")
     targets = _scalar_targets(pathogen)
     scalars = {name: draw(*lookup(name, targets[name]), fraction=name in FRACTIONS, key=(name, targets[name]))
                for name in SCALARS}
@@ -414,6 +453,8 @@ def load_parameters(
         immigration=per_guild("immigration", required=False),
         susceptibility=eps,
         susceptibility_gram_positive=eps_positive,
+        susceptibility_enterococci=eps_enterococci,
+        susceptibility_streptococci={drug: eps_positive[drug].copy() for drug in eps_enterococci},
         scalars=scalars,
         pathogen_growth=growth,
         butyrate_yield=per_guild("butyrate_yield", required=False)[0],
@@ -423,6 +464,12 @@ def load_parameters(
         reference=reference,
         extinction_threshold=lookup("extinction_threshold", "microbes")[0],
     )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    """Log-odds of a share in (0, 1] (a share of exactly 1 is held just below it, as SHARE_FLOOR holds 0 above)."""
+    p = np.minimum(p, 1.0 - SHARE_FLOOR)
+    return np.log(p) - np.log1p(-p)
 
 
 def oxygen_signal(B: np.ndarray) -> np.ndarray:
@@ -589,6 +636,7 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     params.facultative_niche_state = np.stack([anoxic / capacity[:, _F] - 1.0, oxygen_signal(host[:, 0])], axis=1)
     params.log_effector0 = np.log(host[:, 3])
     params.pathogen0 = x0[:, _P].copy()
+    params.share0 = share.copy()
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
 
@@ -648,6 +696,7 @@ class GutImmuneModel:
             "lam": s["species_loss_rate"],
             "rho": s["species_return_rate"],
             "crowd": s["crowding_rate"],
+            "k_s": s["share_return_rate"],
         }
         self._col = {k: i for i, k in enumerate(cols)}
         self._S = np.stack([np.broadcast_to(np.asarray(cols[k], dtype=np.float64), (params.n,)) for k in cols], axis=1)
@@ -671,8 +720,9 @@ class GutImmuneModel:
         #: (n,) the total microbial load the gut holds: day 0's, each guild's part scaled by fibre as its niche is
         self.gut_capacity = (params.baseline * fibre_factor).sum(axis=1) + (
             0.0 if params.pathogen0 is None else params.pathogen0)
-        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], 1.0 / self.gut_capacity[:, None]],
-                                           axis=1)
+        share0 = np.full(params.n, SHARE_FLOOR) if params.share0 is None else params.share0
+        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], 1.0 / self.gut_capacity[:, None],
+                                            share0[:, None]], axis=1)
         # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
         # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
         # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
@@ -742,8 +792,8 @@ class GutImmuneModel:
         S = P[:, :ns]
         V = P[:, ns:ns + 4 * N_MIC].reshape(m, 4, N_MIC)
         W = P[:, ns + 4 * N_MIC:nv].reshape(m, 4, N_GUILD)
-        niche_state = P[:, nv:nv + 4]
-        const = P[:, nv + 4:]
+        niche_state = P[:, nv:nv + 5]
+        const = P[:, nv + 5:]
         share = z[:, _IS]
         B, L, d, mu = self._host_terms(x, z[:, _IB], z[:, _IM], S, share)
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
@@ -772,7 +822,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, const, share, B, L, d, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd, k_s) = S.T
         one_kappa, one_theta, one_tonic, one_ell, one_s0, one_K, one_beta, one_KM, kW_Imin, headroom = const.T
         if self._shared_A:
             rate = x @ p.interactions[0].T
@@ -817,7 +867,13 @@ class GutImmuneModel:
         out[:, _II] = (k_I * pp / (1 + pp) + kW_Imin) / imm - k_W
         deficit = np.maximum(0.0, 1.0 - xg * W[:, 2] / c)
         out[:, _IC] = rho[:, None] * (1.0 / c - 1.0) - lam[:, None] * deficit**2
-        out[:, _IS] = 0.0 if split is None else (1.0 - share) * split
+        # d logit(s)/dt: while a drug separates the parts, its split (what it selects, the re-acquired
+        # included); otherwise the log-odds return towards day 0's, as the part a course cleared is
+        # re-acquired and regrows (share_return_rate)
+        if split is None:
+            out[:, _IS] = (1.0 - share) * k_s * (_logit(niche_state[:, 4]) - _logit(share))
+        else:
+            out[:, _IS] = (1.0 - share) * split
         return out
 
     def jacobian(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
@@ -833,7 +889,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, _, share, B, L, _, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd, k_s) = S.T
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
@@ -910,6 +966,8 @@ class GutImmuneModel:
         if split is not None:
             jac[:, _F, _IS] = share * split
             jac[:, _IS, _IS] = -share * split
+        else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
+            jac[:, _IS, _IS] = -share * k_s * (_logit(niche_state[:, 4]) - _logit(share)) - k_s
         return jac
 
     def run(

@@ -58,6 +58,8 @@ KB_TRAIT_GUILDS = [
 #: knowledge-base calls that make a taxon without a more specific guild a facultative pathobiont
 KB_FACULTATIVE = ["pathobiont", "enteric_pathogen", "facultative_anaerobe", "obligate_anaerobe"]
 KB_LPS = ["lps_tlr4_agonist", "gram_negative", "lps_producer"]
+#: the genus whose members of the facultative guild's Gram-positive part take the ``<drug>:enterococci`` rows
+ENTEROCOCCUS = "Enterococcus"
 #: the guild whose LPS potency comes from its members
 LPS_GUILD = "facultative_pathobionts"
 #: scored domains (as gutbalance.pillars)
@@ -278,6 +280,12 @@ def guild_abundances(cohort: Cohort, sample: str | None = None, *, use_knowledge
     # (None when no member's stain is known: the model's default, the representative E. coli's part)
     assignment.attrs["gram_positive_share"] = (
         float(np.average(called["gram_negative"] == 0, weights=called["abundance"])) if len(called) else None)
+    # the Gram-positive part's enterococci: intrinsically resistant to clindamycin where streptococci are
+    # not (EUCAST expert rules, Leclercq 2013), so the part's response to such a drug is its make-up's
+    positive = called[called["gram_negative"] == 0]
+    assignment.attrs["enterococcal_share"] = (
+        float(np.average(taxa.loc[positive.index, "genus"].eq(ENTEROCOCCUS).to_numpy(), weights=positive["abundance"]))
+        if len(positive) else None)
     assignment.attrs["gram_unknown_share"] = (
         float(members.loc[members["gram_negative"].isna(), "abundance"].sum() / members["abundance"].sum())
         if len(members) else None)
