@@ -13,9 +13,9 @@ inflammation was a growth-rate term).
 
 ``--courses`` prints, per antibiotic (days 0-7, 120 days), the largest total
 microbial load any profile reaches (units of the healthy total load) and the
-facultative guild's largest and day-120 fold change (docs/simulation.md, "A
-shared capacity (2026-11-29)": without it a guild that was most of a profile
-grew to 8.5 times the healthy total load).
+facultative guild's largest and day-120 fold change: the overfill of the
+known limit in docs/simulation.md ("Known limit (2026-11-29): a guild that
+fills the gut can overfill it").
 """
 
 from __future__ import annotations

@@ -448,7 +448,7 @@ def test_clindamycin_inhibits_streptococci_not_enterococci_and_amoxicillin_both(
         return gram_positive_part(result, 7.0) / gram_positive_part(result, 0.0)
 
     # clindamycin: the streptococci are cleared; the enterococci are not inhibited (they lose ground only to
-    # the guild's Enterobacteriaceae, whose fitted bloom is faster: 0.27 of their start by day 7)
+    # the guild's Enterobacteriaceae, whose fitted bloom is faster: 0.66 of their start by day 7)
     assert fold(streptococci, "clindamycin") < 1e-3
     assert fold(enterococci, "clindamycin") > 0.1
     # amoxicillin: both fall (0.30 by day 7: the guild's niche, opened by the butyrate producers' loss, slows it)
@@ -462,12 +462,12 @@ def test_a_part_of_the_guild_a_course_cleared_comes_back():
     # "better" for good; people re-acquire E. coli within 4 weeks (de Lastours 2012, PMID 22930806)
     base = {BACTEROIDES + "Bacteroides_vulgatus": 0.45, FAECALI: 0.2, ROSEBURIA: 0.1, ALISTIPES: 0.1}
     result = simulate(profile({**base, ECOLI: 0.1, EFAECIUM: 0.05}),
-                      Scenario(days=60, antibiotics=[parse_antibiotic("ciprofloxacin:days=0-7")]))
+                      Scenario(days=120, antibiotics=[parse_antibiotic("ciprofloxacin:days=0-7")]))
     share = result.trajectory.set_index("time")["facultative_gram_positive_share"]
     assert share[0.0] == pytest.approx(1 / 3, rel=0.05)
     assert share[7.0] > 0.9  # the course cleared the Enterobacteriaceae
     assert share[60.0] == pytest.approx(share[0.0], abs=0.05)  # and they are back
     # training, raised by the loss of the Enterobacteriaceae (52 -> 71 by day 14), falls back with them
-    # (57 by day 60, the guild still regrowing; it stayed at 78 without the return)
+    # (63 by day 60 and 55 by day 120, the guild still regrowing; it stayed at 78 without the return)
     training = result.pillars.set_index("time")["training"]
-    assert training[60.0] - training[0.0] < 0.5 * (training[14.0] - training[0.0])
+    assert training[120.0] - training[0.0] < 0.25 * (training[14.0] - training[0.0])

@@ -22,13 +22,10 @@ guild in Gram-positive members (enterococci, streptococci), from the person's
 taxa at the start.  Equations (docs/simulation.md)::
 
     dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + F)^f_g (E / E_0)^psi_g) - 1)
-                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B) - chi (N / N_cap - 1)_+) + m_g    (guilds)
+                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
               (inflammation: the obligate anaerobes' phi_g < 0, a growth term; the facultative guild's
               psi_f > 0, the niche host nitrate opens, relative to day 0's effector E_0; each has only one)
-    dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I
-                   - chi (N / N_cap - 1)_+)
-    N = sum_i x_i (all microbes),  N_cap = sum_g x0_g (1 + F)^f_g + x0_p   (the gut's capacity: day 0's load,
-              each guild's part scaled by fibre as its niche is)
+    dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I)
     O(B)    = (1 - B) / (1 + B)   (epithelial oxygen: 1 without butyrate, 0 at the reference, -> -1 saturated)
     B       = P (1 + sigma F) / P_ref                       P = sum_g yield_g x_g
     L       = (1 - b) / (1 - b0) G / G_ref mu(M)            G = sum_g lps_g x_g,  mu(M) = M^-zeta
@@ -67,11 +64,6 @@ What keeps the dynamics honest (issue 14):
   over a week or two of colonisation and wanes over months, and a pathogen
   self-limitation derived so that the pathogen alone, at its fastest possible
   growth, fills at most the gut's carrying capacity (the healthy total load).
-* **A shared capacity**: above the load the gut held at day 0 (scaled by
-  fibre, which raises faecal bacterial mass) every microbe loses growth alike
-  (``crowding_rate``), so a drug's growth gain for a resistant guild fills
-  the room its competitors leave, not more (until 2026-11-29 a guild that
-  was most of a profile grew to 8.5 times the healthy total load).
 * **Fibre** raises the niche capacity of fibre-using guilds (more substrate,
   more room) instead of their growth rate, so a guild changes in proportion to
   its own size.
@@ -151,8 +143,7 @@ SCALARS = [
     "fibre_butyrate_response", "pathogen_immunogenicity", "pathogen_epithelial_damage", "pathogen_scale",
     "mucus_renewal", "mucus_half_load", "mucus_protection",
     "immunity_induction", "immunity_waning", "immunity_baseline", "pathogen_clearance", "pathogen_capacity",
-    "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit", "crowding_rate",
-    "share_return_rate",
+    "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit", "share_return_rate",
 ]
 
 #: Numerical floor of the host signals' targets (relative to the reference): butyrate with
@@ -225,9 +216,6 @@ class GutImmuneParameters:
     inflammation_niche: np.ndarray | None = None
     #: (n,) log effector activity at day 0, ``ln E_0``, set by calibrate()
     log_effector0: np.ndarray | None = None
-    #: (n,) the pathogen's load at day 0 (0 unless the person carries it), set by calibrate(): part of the
-    #: gut's capacity (:meth:`GutImmuneModel.gut_capacity`)
-    pathogen0: np.ndarray | None = None
     #: (n,) the facultative guild's Gram-positive share at day 0 as integrated (floored), set by calibrate():
     #: the share returns towards it after a drug moved it (``share_return_rate``)
     share0: np.ndarray | None = None
@@ -266,7 +254,6 @@ class GutImmuneParameters:
             niche_rule=self.niche_rule,
             inflammation_niche=None if self.inflammation_niche is None else self.inflammation_niche[rows],
             log_effector0=None if self.log_effector0 is None else self.log_effector0[rows],
-            pathogen0=None if self.pathogen0 is None else self.pathogen0[rows],
             share0=None if self.share0 is None else self.share0[rows],
         )
 
@@ -635,7 +622,6 @@ def calibrate(params: GutImmuneParameters, x0: np.ndarray) -> np.ndarray:
     anoxic = np.where((guilds[:, _F] > 0) & (params.niche_rule == "oxygen"), capacity[:, _F] + ref[:, _F], capacity[:, _F])
     params.facultative_niche_state = np.stack([anoxic / capacity[:, _F] - 1.0, oxygen_signal(host[:, 0])], axis=1)
     params.log_effector0 = np.log(host[:, 3])
-    params.pathogen0 = x0[:, _P].copy()
     params.share0 = share.copy()
     return np.concatenate([x0, host, np.ones((n, N_GUILD)), share[:, None]], axis=1)
 
@@ -695,7 +681,6 @@ class GutImmuneModel:
             "inv_scale": 1.0 / s["pathogen_scale"],
             "lam": s["species_loss_rate"],
             "rho": s["species_return_rate"],
-            "crowd": s["crowding_rate"],
             "k_s": s["share_return_rate"],
         }
         self._col = {k: i for i, k in enumerate(cols)}
@@ -717,12 +702,8 @@ class GutImmuneModel:
         niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
                        else params.facultative_niche_state)
         log_effector0 = np.zeros(params.n) if params.log_effector0 is None else params.log_effector0
-        #: (n,) the total microbial load the gut holds: day 0's, each guild's part scaled by fibre as its niche is
-        self.gut_capacity = (params.baseline * fibre_factor).sum(axis=1) + (
-            0.0 if params.pathogen0 is None else params.pathogen0)
         share0 = np.full(params.n, SHARE_FLOOR) if params.share0 is None else params.share0
-        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], 1.0 / self.gut_capacity[:, None],
-                                            share0[:, None]], axis=1)
+        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], share0[:, None]], axis=1)
         # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
         # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
         # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
@@ -792,8 +773,8 @@ class GutImmuneModel:
         S = P[:, :ns]
         V = P[:, ns:ns + 4 * N_MIC].reshape(m, 4, N_MIC)
         W = P[:, ns + 4 * N_MIC:nv].reshape(m, 4, N_GUILD)
-        niche_state = P[:, nv:nv + 5]
-        const = P[:, nv + 5:]
+        niche_state = P[:, nv:nv + 4]
+        const = P[:, nv + 4:]
         share = z[:, _IS]
         B, L, d, mu = self._host_terms(x, z[:, _IB], z[:, _IM], S, share)
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
@@ -822,7 +803,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, const, share, B, L, d, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd, k_s) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s) = S.T
         one_kappa, one_theta, one_tonic, one_ell, one_s0, one_K, one_beta, one_KM, kW_Imin, headroom = const.T
         if self._shared_A:
             rate = x @ p.interactions[0].T
@@ -848,8 +829,6 @@ class GutImmuneModel:
         rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
         rate[:, _P] -= gamma * imm
-        # crowding: above the load the gut holds, every microbe loses growth alike
-        rate -= (crowd * np.maximum(x.sum(axis=1) * niche_state[:, 3] - 1.0, 0.0))[:, None]
         out = np.empty_like(y)
         out[:, :N_MIC] = rate
         C = (x @ p.tolerogenic) * self.inv_C_ref
@@ -871,7 +850,7 @@ class GutImmuneModel:
         # included); otherwise the log-odds return towards day 0's, as the part a course cleared is
         # re-acquired and regrows (share_return_rate)
         if split is None:
-            out[:, _IS] = (1.0 - share) * k_s * (_logit(niche_state[:, 4]) - _logit(share))
+            out[:, _IS] = (1.0 - share) * k_s * (_logit(niche_state[:, 3]) - _logit(share))
         else:
             out[:, _IS] = (1.0 - share) * split
         return out
@@ -889,7 +868,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, _, share, B, L, _, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, crowd, k_s) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s) = S.T
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
@@ -915,9 +894,6 @@ class GutImmuneModel:
         jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
         # effector: the pathogen's growth term, and each guild's niche (E / E_0)^phi in its self-limitation
         jac[:, :N_MIC, _IE] = V[:, 1]
-        # crowding, -crowd (N / N_cap - 1)_+ in every microbe's rate: d/d ln x_h = -crowd x_h / N_cap above it
-        crowded = np.where(x.sum(axis=1) * niche_state[:, 3] > 1.0, crowd * niche_state[:, 3], 0.0)
-        jac[:, :N_MIC, :N_MIC] -= crowded[:, None, None] * x[:, None, :]
         whole = self_term.copy()
         whole[:, _F] += extra
         jac[:, _G, _IE] -= W[:, 3] * whole
@@ -967,7 +943,7 @@ class GutImmuneModel:
             jac[:, _F, _IS] = share * split
             jac[:, _IS, _IS] = -share * split
         else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
-            jac[:, _IS, _IS] = -share * k_s * (_logit(niche_state[:, 4]) - _logit(share)) - k_s
+            jac[:, _IS, _IS] = -share * k_s * (_logit(niche_state[:, 3]) - _logit(share)) - k_s
         return jac
 
     def run(
