@@ -781,7 +781,7 @@ class GutImmuneModel:
 
     @staticmethod
     def _inflammation_niche(E: np.ndarray, W: np.ndarray, niche_state: np.ndarray) -> np.ndarray:
-        """Each guild's niche factor from inflammation, ``(E / E_0)^phi_g`` (``(m, 6)``; 1 at day 0).
+        """Each guild's niche factor from inflammation, ``(E / E_0)^psi_g`` (``(m, 6)``; 1 at day 0).
 
         Inflammation offers the facultative anaerobes a resource, host-derived
         nitrate to respire (Winter 2013, doi:10.1126/science.1232467), so it
