@@ -697,13 +697,14 @@ class GutImmuneModel:
         niche_exponent = (np.zeros((params.n, N_GUILD)) if params.inflammation_niche is None
                           else params.inflammation_niche)
         self._W = np.stack([diag, fibre_factor, 1.0 / (depletion * params.baseline), niche_exponent], axis=1)  # (n, 4, 6)
-        #: (n, 3) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche), and the
-        #: day-0 log effector activity the guilds' niches are relative to
+        #: (n, 4) the facultative guild's niche opening and day-0 oxygen signal (facultative_niche), the
+        #: day-0 log effector activity the guilds' niches are relative to, and the day-0 share's log-odds
         niche_state = (np.zeros((params.n, 2)) if params.facultative_niche_state is None
                        else params.facultative_niche_state)
         log_effector0 = np.zeros(params.n) if params.log_effector0 is None else params.log_effector0
         share0 = np.full(params.n, SHARE_FLOOR) if params.share0 is None else params.share0
-        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], share0[:, None]], axis=1)
+        # the day-0 share as its log-odds, the form the share's return reads (a constant: not per call)
+        self._niche_state = np.concatenate([niche_state, log_effector0[:, None], _logit(share0)[:, None]], axis=1)
         # Everything rhs() and jacobian() read per person, side by side in one (n, _PACK_WIDTH) array, so
         # the rows of a subset of people are one gather instead of one per array: the scalars (_S), _V,
         # _W, the niche state and constant parts of the right-hand side's terms (the same expressions
@@ -780,8 +781,8 @@ class GutImmuneModel:
         return full, z, x, S, V, W, niche_state, const, share, B, L, d, mu
 
     @staticmethod
-    def _inflammation_niche(E: np.ndarray, W: np.ndarray, niche_state: np.ndarray) -> np.ndarray:
-        """Each guild's niche factor from inflammation, ``(E / E_0)^psi_g`` (``(m, 6)``; 1 at day 0).
+    def _inflammation_niche(log_E: np.ndarray, W: np.ndarray, niche_state: np.ndarray) -> np.ndarray:
+        """Each guild's niche factor from inflammation, ``(E / E_0)^psi_g`` (``(m, 6)``; 1 at day 0), from ``ln E``.
 
         Inflammation offers the facultative anaerobes a resource, host-derived
         nitrate to respire (Winter 2013, doi:10.1126/science.1232467), so it
@@ -795,7 +796,7 @@ class GutImmuneModel:
         growth-rate term (``inflammation_response``): it is negative, so a
         person's recovery from inflammation cannot drive it past extinction.
         """
-        return np.exp(W[:, 3] * (np.log(E) - niche_state[:, 2])[:, None])
+        return np.exp(W[:, 3] * (log_E - niche_state[:, 2])[:, None])
 
     def rhs(self, y: np.ndarray, rows: np.ndarray, control: Mapping[str, float] | None) -> np.ndarray:
         """``d log(state) / dt`` of the integrated state (:data:`DYNAMIC`)."""
@@ -810,8 +811,9 @@ class GutImmuneModel:
         else:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
         xg = x[:, :N_GUILD]
+        log_E = np.log(E)
         # each guild's niche: its surviving species (c), fibre, and inflammation relative to day 0
-        capacity = c * W[:, 1] * self._inflammation_niche(E, W, niche_state)
+        capacity = c * W[:, 1] * self._inflammation_niche(log_E, W, niche_state)
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
         # the niche ratio of facultative_niche() (without its derivative, which only the Jacobian needs)
         oxygen = oxygen_signal(B)
@@ -825,7 +827,7 @@ class GutImmuneModel:
         split = self._gram_positive_split(rows, full, control)
         if split is not None:
             rate[:, _F] += share * split
-        rate += V[:, 1] * np.log(E)[:, None]
+        rate += V[:, 1] * log_E[:, None]
         rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
         rate[:, _P] -= gamma * imm
@@ -850,7 +852,7 @@ class GutImmuneModel:
         # included); otherwise the log-odds return towards day 0's, as the part a course cleared is
         # re-acquired and regrows (share_return_rate)
         if split is None:
-            out[:, _IS] = (1.0 - share) * k_s * (_logit(niche_state[:, 3]) - _logit(share))
+            out[:, _IS] = (1.0 - share) * k_s * (niche_state[:, 3] - _logit(share))
         else:
             out[:, _IS] = (1.0 - share) * split
         return out
@@ -883,7 +885,7 @@ class GutImmuneModel:
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
         jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
-        self_term = W[:, 0] * xg / (c * W[:, 1] * self._inflammation_niche(E, W, niche_state))
+        self_term = W[:, 0] * xg / (c * W[:, 1] * self._inflammation_niche(np.log(E), W, niche_state))
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
         # the facultative guild's niche K_f(B): its self-limitation is self_term_f / ratio(B)
@@ -892,7 +894,7 @@ class GutImmuneModel:
         jac[:, _F, _F] += extra
         jac[:, _F, _IC[_F]] -= extra
         jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
-        # effector: the pathogen's growth term, and each guild's niche (E / E_0)^phi in its self-limitation
+        # effector: the pathogen's growth term, and each guild's niche (E / E_0)^psi in its self-limitation
         jac[:, :N_MIC, _IE] = V[:, 1]
         whole = self_term.copy()
         whole[:, _F] += extra
@@ -943,7 +945,7 @@ class GutImmuneModel:
             jac[:, _F, _IS] = share * split
             jac[:, _IS, _IS] = -share * split
         else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
-            jac[:, _IS, _IS] = -share * k_s * (_logit(niche_state[:, 3]) - _logit(share)) - k_s
+            jac[:, _IS, _IS] = -share * k_s * (niche_state[:, 3] - _logit(share)) - k_s
         return jac
 
     def run(
