@@ -207,15 +207,36 @@ def test_fuzz_rank_columns_give_a_profile_or_a_clear_error(tmp_path_factory, nam
         assert cohort.at_rank("genus").loc["G1"].sum() <= 1.0 + 1e-9
 
 
-def test_a_merged_metaphlan_table_without_its_final_newline_says_how_to_read_it(tmp_path):
+def test_a_merged_metaphlan_table_without_its_final_newline_is_read_with_a_warning(tmp_path):
+    # A merged table whose whole last row lacks its newline (re-saved by a person or a script) is read, as the
+    # CSV reader reads it; the warning says that a copy cut inside the last number looks the same.
     rows = ["ID\tG1\tG2", "k__Bacteria\t100\t100", "k__Bacteria|p__Firmicutes\t100\t100",
             "k__Bacteria|p__Firmicutes|c__Clostridia\t100\t100"]
     whole = tmp_path / "metaphlan2_counts.tsv"
     whole.write_text("\r\n".join(rows))
-    with pytest.raises(FormatError, match=r"looks truncated; its last line has all 3 fields .*end it with a newline"):
-        gutbalance.read(whole)
+    with pytest.warns(GutBalanceWarning, match=r"line 4: the table does not end with a newline.* all 3 fields"):
+        cohort = gutbalance.read(whole)
+    ended = tmp_path / "ended.tsv"
+    ended.write_text("\r\n".join(rows) + "\r\n")
+    assert cohort.at_rank("class").equals(gutbalance.read(ended).at_rank("class"))
     cut = tmp_path / "cut.tsv"
-    cut.write_text("\r\n".join(rows)[:-4])
-    with pytest.raises(FormatError, match=r"looks truncated") as info:
+    cut.write_text("\r\n".join(rows)[:-4])  # cut before the last field
+    with pytest.raises(FormatError, match=r"line 4.*looks truncated; its last line has 2 fields, the line before 3"):
+        gutbalance.read(cut)
+
+
+def test_a_single_metaphlan_profile_without_its_final_newline_is_still_refused(tmp_path):
+    # MetaPhlAn writes the newline, and a copy cut inside the free-text additional_species column keeps every
+    # field while the rows after it are gone; a single profile is refused either way, saying how to read a whole one.
+    text = ("#mpa_v30_CHOCOPhlAn_201901\n#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species\n"
+            "k__Bacteria\t2\t100.0\t\nk__Bacteria|p__Firmicutes\t2|1239\t100.0\t\n"
+            "k__Bacteria|p__Firmicutes|c__Clostridia\t2|1239|186801\t100.0\t\n")
+    whole = tmp_path / "whole_profile.txt"
+    whole.write_text(text.rstrip("\n"))  # the last row keeps its empty fourth field
+    with pytest.raises(FormatError, match=r"line 5.*looks truncated; its last line has all 4 fields .*end it with a newline"):
+        gutbalance.read(whole)
+    cut = tmp_path / "cut_profile.txt"
+    cut.write_text(text[: text.rindex("|c__Clostridia") + 8])
+    with pytest.raises(FormatError, match=r"cut_profile.txt.*line 5.*looks truncated; its last line has 1 fields") as info:
         gutbalance.read(cut)
     assert "end it with a newline" not in str(info.value)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from itertools import repeat
 from pathlib import Path
@@ -56,7 +57,7 @@ from ...clade_nesting import (
     written_from_another_profiler,
 )
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
-from ...errors import FormatError, GutBalanceError, TaxonomyError
+from ...errors import FormatError, GutBalanceError, GutBalanceWarning, TaxonomyError
 from ...taxonomy import RANK_INDEX, lineages_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
@@ -259,21 +260,40 @@ def _lineage(token: str, path: Path, lineno: int):
         raise FormatError(str(exc), path=path, line=lineno, field="clade_name") from None
 
 
-def _check_complete(source: Source) -> list[str]:
-    """MetaPhlAn ends every file with a newline; one that stops mid-line was cut
-    short (an interrupted copy or download), and its last row can't be trusted."""
+def _check_complete(source: Source, *, merged: bool) -> list[str]:
+    """MetaPhlAn ends every file with a newline; one that stops mid-line may
+    have been cut short (an interrupted copy or download).
+
+    A last line with fewer fields than the line before was cut: refused.  A
+    last line with all its fields is read in a merged table, with a warning
+    that says what cannot be told: merged tables are assembled and re-saved
+    by people (DIABIMMUNE's public ``metaphlan2_counts.tsv`` has CRLF and no
+    final newline), and their last field is a number.  A single profile is
+    MetaPhlAn's own output, whose last field (``additional_species``) is free
+    text, so a copy cut inside it keeps every field while the rows after it
+    are gone: still refused, saying how to read a whole file."""
     text = source.text
     lines = source.all_lines
     if text and not text.endswith(("\n", "\r")):
-        message = "the file ends mid-line (no final newline): it looks truncated"
         fields = [len(ln.split("\t")) for ln in lines if ln.strip()]
-        if len(fields) >= 2 and fields[-1] == fields[-2]:
-            # a whole last row, the final newline left out (a spreadsheet or editor saved it):
-            # still refused, since a file cut inside its last number looks the same
+        whole = len(fields) >= 2 and fields[-1] == fields[-2]
+        if whole and merged:
+            warnings.warn(
+                f"{source.path}, line {len(lines)}: the table does not end with a newline; its last line has all "
+                f"{fields[-1]} fields and was read, but if the file was cut short inside that line's last number, "
+                "that clade's abundance is wrong",
+                GutBalanceWarning,
+                stacklevel=3,
+            )
+            return lines
+        message = "the file ends mid-line (no final newline): it looks truncated"
+        if whole:
             message += (
                 f"; its last line has all {fields[-1]} fields of the line before, so if the file is whole, "
                 "end it with a newline (`echo >> FILE`) and read it again"
             )
+        elif len(fields) >= 2:
+            message += f"; its last line has {fields[-1]} fields, the line before {fields[-2]}"
         raise FormatError(message, path=source.path, line=len(lines))
     return lines
 
@@ -296,7 +316,7 @@ def read_sylph(source: Source) -> list[SampleProfile]:
 
 def _read_single(source: Source, source_format: str) -> list[SampleProfile]:
     path = source.path
-    lines = _check_complete(source)
+    lines = _check_complete(source, merged=False)
     header = _header_fields(lines)
     columns = _single_columns(header)
     database = _database(lines[:10]) or ("sylph-tax" if _is_sylph(header) else "")
@@ -432,7 +452,7 @@ def _nothing_assigned(sample: str, unknown: float, path: Path) -> FormatError:
 def read_merged(source: Source) -> list[SampleProfile]:
     """A merged MetaPhlAn table: one profile per sample column."""
     path = source.path
-    lines = _check_complete(source)
+    lines = _check_complete(source, merged=True)
     database = _database(lines[:5])
     header_index, header = _merged_header(lines, path)
     first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
