@@ -66,6 +66,31 @@ def crossfeeding_gate(present: np.ndarray) -> np.ndarray:
     return _h(present, DIVERSITY_FLOOR)
 
 
+#: Ranks whose ``probiotic`` rows are immune claims the training pillar credits.
+PROBIOTIC_IMMUNE_RANKS: tuple[str, ...] = ("strain", "species")
+
+
+def species_probiotic_calls(weighted: pd.DataFrame, resolved_rank: pd.DataFrame) -> pd.DataFrame:
+    """``weighted`` with the ``probiotic`` calls that came from a genus (or
+    higher) row set to 0.
+
+    The genus rows (*Bifidobacterium*, *Lactobacillus* and its 2020 splits)
+    state the ISAPP consensus's core benefits shared by well-studied species
+    (Hill et al. 2014, doi:10.1038/nrgastro.2014.66); the consensus counts
+    immunological effects among the strain-specific ones, so a genus row is
+    no immune-training claim for a species the profile names (audit G).  The
+    rows still say which taxa belong to the probiotic genera (``kb show``, the
+    simulator's bifidobacteria-and-lactobacilli guild); the species and
+    strain rows (LGG, *E. coli* Nissle 1917, and the species shown to lack
+    the trait) carry their own human evidence and count as before."""
+    if "probiotic" not in weighted.columns:
+        return weighted
+    out = weighted.copy()
+    genus_or_above = ~resolved_rank["probiotic"].isin(PROBIOTIC_IMMUNE_RANKS)
+    out.loc[genus_or_above & out["probiotic"].notna(), "probiotic"] = 0.0
+    return out
+
+
 def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per-taxon values of the composite traits the formulas use (0..1).
 
@@ -89,7 +114,8 @@ def _composite_traits(values: pd.DataFrame, weighted: pd.DataFrame | None = None
     out = pd.DataFrame(index=values.index)
     # Immune training: Treg-inducing, immune-maturing and probiotic commensals,
     # each weighted by its evidence (a genus extension of a strain's effect, or
-    # a mouse-only result, counts less).  SCFA producers are not counted here:
+    # a mouse-only result, counts less; a genus probiotic row not at all:
+    # species_probiotic_calls).  SCFA producers are not counted here:
     # the Treg induction by butyrate and propionate was shown for the
     # metabolites in mice (Furusawa 2013, Arpaia 2013), not for every producer.
     out["immunomodulatory"] = v[["treg_induction", "beneficial_commensal", "probiotic"]].max(axis=1) * harmless
@@ -402,7 +428,7 @@ def _prepare(cohort: Cohort, *, dysbiosis=None):
     # and went with depth moved homeostasis by 16 points.
     species = _index_applicable(cohort)
     traits = trait_matrix(taxa, list(TRAITS))
-    weighted = traits.weighted()
+    weighted = species_probiotic_calls(traits.weighted(), traits.resolved_rank)
     composite = _composite_table(traits.values, weighted)
     V = composite.to_numpy(dtype=float)
     F = pd.DataFrame(np.asarray(P @ V), index=cohort.samples.index, columns=composite.columns)
