@@ -162,7 +162,12 @@ def test_a_carried_trace_of_the_facultative_guild_blooms_at_least_as_much_as_non
                           TURICIBACTER: 0.02 - trace / 2, ECOLI: trace})
         t = course(cohort, drug, dose=dose).trajectory.set_index("time")["facultative_pathobionts"]
         loads.append(float(t.loc[7.0]))
-    assert all(later >= earlier for earlier, later in zip(loads, loads[1:], strict=False)), loads
+    # Since the niche's opening and the drugs' release fill only the room the others leave (2026-11-29),
+    # an absent guild and a trace bloom into the same room: the absent guild's reference niche is its
+    # day-0 niche, the trace's is an opening, so the absent one may end a little ahead (within 10 %; the
+    # fault was a 1,000-fold gap)
+    assert all(later >= 0.9 * earlier for earlier, later in zip(loads, loads[1:], strict=False)), loads
+    assert loads[2:] == sorted(loads[2:]), loads
     assert loads[1] > 100 * 1e-4  # a trace blooms more than 100-fold (x5.6 with its own niche, clindamycin)
 
 
@@ -471,3 +476,21 @@ def test_a_part_of_the_guild_a_course_cleared_comes_back():
     # (63 by day 60 and 55 by day 120, the guild still regrowing; it stayed at 78 without the return)
     training = result.pillars.set_index("time")["training"]
     assert training[120.0] - training[0.0] < 0.25 * (training[14.0] - training[0.0])
+
+
+@pytest.mark.parametrize("drug", ["vancomycin", "clindamycin"])
+def test_a_guild_that_was_most_of_the_gut_does_not_grow_past_the_whole_load(drug):
+    # fault (known limit of 2026-11-29): a drug's release was a plain growth rate and the niche inflammation
+    # and oxygen open had no bound, so kefir Subj011 (97 % enterococci) reached 8.5 times the whole load under
+    # vancomycin and Subj031 (56 % E. coli and streptococci) 2.1, held for weeks. Both now fill only the room
+    # the other guilds leave (docs/simulation.md, "The release is bounded by the room the drug leaves")
+    cohort = profile({ECOLI: 0.30, STREPTOCOCCUS: 0.30, BACTEROIDES + "Bacteroides_vulgatus": 0.15,
+                      FAECALI: 0.12, ROSEBURIA: 0.08, ALISTIPES: 0.05})
+    trajectory = course(cohort, drug).trajectory.set_index("time")
+    guilds = trajectory[[g for g in MICROBES if g != "pathogen"]]
+    load = guilds.sum(axis=1)
+    # 5.7 (vancomycin) and 5.1 (clindamycin) before; what is left (1.31, 1.28) is the facultative guild's
+    # oxygen growth term, a growth rate that the bound does not reach (docs/simulation.md)
+    assert load.max() < 1.35 * load.loc[0.0], load.max() / load.loc[0.0]
+    # the bloom is still there: the Enterobacteriaceae take the room the anaerobes leave
+    assert share(course(cohort, drug), FAC, 7.0) > 0.8

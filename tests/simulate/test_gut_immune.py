@@ -21,7 +21,7 @@ from gutbalance.simulate import (
     simulate,
 )
 from gutbalance.simulate.glv import Course
-from gutbalance.simulate.gut_immune import _DIAGONAL_FROM, DYNAMIC_INDEX, facultative_niche, oxygen_signal
+from gutbalance.simulate.gut_immune import _DIAGONAL_FROM, DYNAMIC_INDEX, N_GUILD, facultative_niche, oxygen_signal
 from gutbalance.simulate.integrate import integrate_log, to_log
 
 
@@ -169,13 +169,20 @@ def test_analytic_jacobian_matches_finite_differences():
     params.with_gram_positive_share(0.4)  # the facultative guild's Gram-positive share enters under vancomycin
     state0 = calibrate(params, np.array([0.3, 0.4, 0.05, 0.02, 0.01, 0.2, 1e-4]))
     model = GutImmuneModel(params, fibre=0.2)
-    y = np.log(state0[:, DYNAMIC_INDEX]) + np.random.default_rng(6).normal(0, 0.3, (4, len(DYNAMIC_INDEX)))
-    y[:, -1] = np.log(0.4) + np.random.default_rng(7).normal(0, 0.3, 4)  # a share stays below 1
     rows = np.arange(4)
-    for control in (None, {"clindamycin": 0.7}, {"vancomycin": 0.5, "ciprofloxacin": 0.3}):
-        analytic = model.jacobian(y, rows, control)
-        numeric = _forward_difference_jacobian(model.rhs)(y, rows, control)
-        np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5 * np.abs(numeric).max())
+    # guilds about at their day-0 load (mostly full) and thinned by half (room for the drugs' release)
+    for thinned in (0.0, -0.7):
+        y = np.log(state0[:, DYNAMIC_INDEX]) + np.random.default_rng(6).normal(0, 0.3, (4, len(DYNAMIC_INDEX)))
+        y[:, :N_GUILD] += thinned
+        y[:, -1] = np.log(0.4) + np.random.default_rng(7).normal(0, 0.3, 4)  # a share stays below 1
+        for control in (None, {"clindamycin": 0.7}, {"vancomycin": 0.5, "ciprofloxacin": 0.3}):
+            analytic = model.jacobian(y, rows, control)
+            numeric = _forward_difference_jacobian(model.rhs)(y, rows, control)
+            np.testing.assert_allclose(analytic, numeric, rtol=1e-4, atol=1e-5 * np.abs(numeric).max())
+            if control:  # the drugs' own part (the release's block included) to the finite differences' precision
+                own = analytic - model.jacobian(y, rows, None)
+                numeric_own = numeric - _forward_difference_jacobian(model.rhs)(y, rows, None)
+                np.testing.assert_allclose(own, numeric_own, rtol=1e-4, atol=1e-6 * np.abs(numeric_own).max())
 
 
 def test_jacobian_tail_is_diagonal_and_its_elimination_changes_nothing():

@@ -22,7 +22,13 @@ guild in Gram-positive members (enterococci, streptococci), from the person's
 taxa at the start.  Equations (docs/simulation.md)::
 
     dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + F)^f_g (E / E_0)^psi_g) - 1)
-                   + sum_d eps_gd u_d(t) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
+                   + D_g - (D_g)_+ (1 - room) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
+    D_g     = sum_d eps_gd u_d(t)   (the drugs' drive; its positive part is competitive release, which
+              acts as the room the drug's victims leave, room (1 + h) / (room + h), room = (1 - N / N_0)_+,
+              N_0 day 0's commensal load)
+              (the facultative guild's niche factor is Q = 1 + (g - 1) room where its opening
+              g = (E / E_0)^psi_f K_f(B) / K_0 exceeds 1, Q = g where it closes: what inflammation and oxygen
+              open, the guild fills only as far as the others leave room)
               (inflammation: the obligate anaerobes' phi_g < 0, a growth term; the facultative guild's
               psi_f > 0, the niche host nitrate opens, relative to day 0's effector E_0; each has only one)
     dx_p/dt = x_p (r_p + sum_h a_ph x_h + sum_d eps_pd u_d(t) + phi_p ln E + omega_p O(B) - gamma I)
@@ -144,6 +150,7 @@ SCALARS = [
     "mucus_renewal", "mucus_half_load", "mucus_protection",
     "immunity_induction", "immunity_waning", "immunity_baseline", "pathogen_clearance", "pathogen_capacity",
     "species_loss_rate", "species_return_rate", "species_loss_depletion", "detection_limit", "share_return_rate",
+    "release_half_room",
 ]
 
 #: Numerical floor of the host signals' targets (relative to the reference): butyrate with
@@ -453,6 +460,43 @@ def load_parameters(
     )
 
 
+def _room(N: np.ndarray, inv_N0: np.ndarray) -> np.ndarray:
+    """The share of the person's day-0 commensal load that is empty, ``(1 - N / N_0)_+``.
+
+    A drug's positive term on a guild (the fitted mouse rows: clindamycin's and
+    vancomycin's bloom of the facultative anaerobes) is competitive release,
+    growth into the room the drug's victims leave; as a plain growth rate it
+    let a guild that was most of a gut grow to 8.5 times the whole load
+    (docs/simulation.md, "The release is bounded by the room the drug
+    leaves").  Limited by room, it is nothing at day 0 and at most what the
+    cleared guilds vacated."""
+    return np.maximum(0.0, 1.0 - N * inv_N0)
+
+
+def _release(room: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of a drug's competitive release that acts, ``room (1 + h) / (room + h)``, and its
+    derivative in ``room``.
+
+    All of it in an empty gut, none in a full one (``room`` of :func:`_room`); ``h``
+    (``release_half_room``, assumed) sets how early it fades as the gut fills.  Proportional to the
+    room (``h`` large) it slowed MDSINE2's vancomycin bloom, whose release was fitted while the mice's
+    guts emptied, to 0.11 of the bacteria against the real 0.27 (docs/simulation.md)."""
+    return room * (1 + h) / (room + h), (1 + h) * h / (room + h) ** 2
+
+
+def _opened(g: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The facultative guild's niche factor ``Q`` over its day-0 niche from the opening ``g`` the
+    host offers (inflammation's ``(E / E_0)^psi`` times the oxygen niche), and ``dQ / dg``.
+
+    A niche that closes (``g < 1``: butyrate or calm above day 0's) closes in full; one that opens
+    opens only into the room the other guilds leave, ``Q = 1 + (g - 1) room``: host nitrate and
+    oxygen feed a bloom, they do not add to the gut's room (with the opening unbounded, a guild
+    that was most of a gut grew to twice the whole load; docs/simulation.md, "The release is
+    bounded by the room the drug leaves")."""
+    above = g > 1.0
+    return np.where(above, 1.0 + (g - 1.0) * room, g), np.where(above, room, 1.0)
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     """Log-odds of a share in (0, 1] (a share of exactly 1 is held just below it, as SHARE_FLOOR holds 0 above)."""
     p = np.minimum(p, 1.0 - SHARE_FLOOR)
@@ -682,6 +726,9 @@ class GutImmuneModel:
             "lam": s["species_loss_rate"],
             "rho": s["species_return_rate"],
             "k_s": s["share_return_rate"],
+            "h_rel": s["release_half_room"],
+            # 1 / the person's day-0 commensal load: the room a drug's competitive release can fill
+            "inv_N0": 1.0 / params.baseline.sum(axis=1),
         }
         self._col = {k: i for i, k in enumerate(cols)}
         self._S = np.stack([np.broadcast_to(np.asarray(cols[k], dtype=np.float64), (params.n,)) for k in cols], axis=1)
@@ -734,6 +781,21 @@ class GutImmuneModel:
                 split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
                               - self._take(p.susceptibility[drug], rows, full)[:, _F])
         return split
+
+    def _drug_drive(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None,
+                    share: np.ndarray, split: np.ndarray | None) -> np.ndarray | None:
+        """``sum_d eps_gd u_d`` per row and microbe (the facultative guild's with its Gram-positive
+        part's ``s * split``); None when no drug is given."""
+        p = self.params
+        drive = None
+        for drug, u in (control or {}).items():
+            if u:
+                term = u * self._take(p.susceptibility[drug], rows, full)
+                drive = term if drive is None else drive + term
+        if drive is not None and split is not None:
+            drive = drive.copy()
+            drive[:, _F] += share * split
+        return drive
 
     def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray,
                   share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -804,7 +866,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, const, share, B, L, d, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s, h_rel, inv_N0) = S.T
         one_kappa, one_theta, one_tonic, one_ell, one_s0, one_K, one_beta, one_KM, kW_Imin, headroom = const.T
         if self._shared_A:
             rate = x @ p.interactions[0].T
@@ -812,21 +874,25 @@ class GutImmuneModel:
             rate = np.einsum("mij,mj->mi", self._take(p.interactions, rows, full), x)
         xg = x[:, :N_GUILD]
         log_E = np.log(E)
-        # each guild's niche: its surviving species (c), fibre, and inflammation relative to day 0
+        N = xg.sum(axis=1)
+        room = _room(N, inv_N0)
+        # each guild's niche: its surviving species (c), fibre, and inflammation relative to day 0; the
+        # facultative guild's opening (inflammation times the oxygen niche of facultative_niche(), without
+        # its derivative, which only the Jacobian needs) fills at most the room the others leave
         capacity = c * W[:, 1] * self._inflammation_niche(log_E, W, niche_state)
-        rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
-        # the niche ratio of facultative_niche() (without its derivative, which only the Jacobian needs)
         oxygen = oxygen_signal(B)
         niche = 1.0 + niche_state[:, 0] * (np.maximum(oxygen - niche_state[:, 1], 0.0) / headroom)
-        rate[:, _F] += W[:, 0, _F] * xg[:, _F] / capacity[:, _F] * (1.0 / niche - 1.0)
+        opening = capacity[:, _F] / (c[:, _F] * W[:, 1, _F]) * niche
+        capacity[:, _F] = c[:, _F] * W[:, 1, _F] * _opened(opening, room)[0]
+        rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
         rate += V[:, 0]
-        for drug, u in (control or {}).items():
-            if u:
-                rate += u * self._take(p.susceptibility[drug], rows, full)
-        # the guild's two parts under the drugs (None: no drug given separates them, the split is 0)
+        # the drugs: each guild's drive (the facultative guild's by its two parts; None: no drug given
+        # separates them, the split is 0), its positive part a competitive release limited by room
         split = self._gram_positive_split(rows, full, control)
-        if split is not None:
-            rate[:, _F] += share * split
+        drive = self._drug_drive(rows, full, control, share, split)
+        if drive is not None:
+            rate += drive
+            rate[:, :N_GUILD] -= np.maximum(drive[:, :N_GUILD], 0.0) * (1.0 - _release(room, h_rel)[0])[:, None]
         rate += V[:, 1] * log_E[:, None]
         rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
@@ -842,7 +908,6 @@ class GutImmuneModel:
         act = tonic + one_tonic * (ell * L + one_ell * d) + iota * path
         out[:, _IE] = k_E * (act * one_theta / (act + theta) * h / E - 1)
         out[:, _IR] = k_R * ((beta * B + one_beta * C + HOST_FLOOR) / R - 1)
-        N = xg.sum(axis=1)
         out[:, _IM] = k_M * (N * one_KM / (N + K_M) / M - 1)
         pp = path * inv_scale
         out[:, _II] = (k_I * pp / (1 + pp) + kW_Imin) / imm - k_W
@@ -870,7 +935,7 @@ class GutImmuneModel:
         full, z, x, S, V, W, niche_state, _, share, B, L, _, mu = self._state(y, rows)
         b, E, R, M, imm, c = z[:, _IB], z[:, _IE], z[:, _IR], z[:, _IM], z[:, _II], z[:, _IC]
         (k_E, k_R, k_rep, k_dmg, inv_D0, K, s0, kappa, ell, tonic, theta, beta, fib_B, iota, delta,
-         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s) = S.T
+         k_M, K_M, zeta, k_I, k_W, I_min, gamma, inv_scale, lam, rho, k_s, h_rel, inv_N0) = S.T
         xg = x[:, :N_GUILD]
         path = x[:, _P]
         jac = np.zeros((m, len(DYNAMIC), len(DYNAMIC)))
@@ -885,20 +950,28 @@ class GutImmuneModel:
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
         jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
-        self_term = W[:, 0] * xg / (c * W[:, 1] * self._inflammation_niche(np.log(E), W, niche_state))
+        N = xg.sum(axis=1)
+        room = _room(N, inv_N0)
+        # d room / d ln x_h = -x_h / N_0 while the gut has room (0 when it is full)
+        d_room = np.where(room > 0.0, -inv_N0, 0.0)[:, None] * xg
+        phi = self._inflammation_niche(np.log(E), W, niche_state)
+        # the facultative guild's niche: Q = opened(g, room), g = phi_f ratio(B) (rhs)
+        ratio, d_ratio = facultative_niche(B, niche_state[:, 0], niche_state[:, 1])
+        g = phi[:, _F] * ratio
+        Q, dQ_dg = _opened(g, room)
+        niche = phi.copy()
+        niche[:, _F] = Q
+        self_term = W[:, 0] * xg / (c * W[:, 1] * niche)
         jac[:, _G, _G] += self_term - W[:, 0] * xg - V[:, 3, :N_GUILD] / xg
         jac[:, _G, _IC] = -self_term
-        # the facultative guild's niche K_f(B): its self-limitation is self_term_f / ratio(B)
-        ratio, d_ratio = facultative_niche(B, niche_state[:, 0], niche_state[:, 1])
-        extra = self_term[:, _F] * (1.0 / ratio - 1.0)
-        jac[:, _F, _F] += extra
-        jac[:, _F, _IC[_F]] -= extra
-        jac[:, _F, :N_MIC] += (-self_term[:, _F] * d_ratio / ratio**2)[:, None] * dB
+        # through Q: d rate_f / d ln y = -self_term_f (dQ / d ln y) / Q
+        q_f = self_term[:, _F] / Q
+        jac[:, _F, :N_MIC] -= (q_f * dQ_dg * phi[:, _F] * d_ratio)[:, None] * dB
+        jac[:, _F, :N_GUILD] -= (q_f * np.maximum(g - 1.0, 0.0))[:, None] * d_room
         # effector: the pathogen's growth term, and each guild's niche (E / E_0)^psi in its self-limitation
         jac[:, :N_MIC, _IE] = V[:, 1]
-        whole = self_term.copy()
-        whole[:, _F] += extra
-        jac[:, _G, _IE] -= W[:, 3] * whole
+        jac[:, _G, _IE] -= W[:, 3] * self_term
+        jac[:, _F, _IE] += W[:, 3, _F] * self_term[:, _F] - q_f * dQ_dg * W[:, 3, _F] * g
         jac[:, _P, _II] = -gamma * imm
         # barrier: f_b = k_rep (1 - b) s(B) / b - k_dmg (E + delta p) mu(M)
         support = s0 + (1 - s0) * B * (1 + K) / (B + K)
@@ -927,7 +1000,6 @@ class GutImmuneModel:
         jac[:, _IR, :N_MIC] = (k_R / R)[:, None] * (beta[:, None] * dB + (1 - beta)[:, None] * dC)
         jac[:, _IR, _IR] = -k_R * target / R
         # mucus: f_M = k_M (T(N) / M - 1)
-        N = xg.sum(axis=1)
         jac[:, _IM, :N_GUILD] = (k_M / M * (1 + K_M) * K_M / (N + K_M) ** 2)[:, None] * xg
         jac[:, _IM, _IM] = -k_M * _mucus_target(N, K_M) / M
         # immunity: f_I = (k_I s(p) + k_W I_min) / I - k_W,  s(p) = p / (1 + p)
@@ -941,8 +1013,16 @@ class GutImmuneModel:
         jac[:, _IC, _G] = loss
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
         split = self._gram_positive_split(rows, full, control)
+        drive = self._drug_drive(rows, full, control, share, split)
+        # the release: rate_g -= max(D_g, 0) (1 - room(N)), room = (1 - N / N_0)_+
+        released = None
+        if drive is not None:
+            positive = np.maximum(drive[:, :N_GUILD], 0.0)
+            release, d_release = _release(room, h_rel)
+            jac[:, :N_GUILD, :N_GUILD] += positive[:, :, None] * (d_release[:, None] * d_room)[:, None, :]
+            released = np.where(drive[:, _F] > 0.0, release, 1.0)
         if split is not None:
-            jac[:, _F, _IS] = share * split
+            jac[:, _F, _IS] = share * split * (1.0 if released is None else released)
             jac[:, _IS, _IS] = -share * split
         else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
             jac[:, _IS, _IS] = -share * k_s * (niche_state[:, 3] - _logit(share)) - k_s
