@@ -11,6 +11,7 @@ from gutbalance.knowledge import TRAITS, trait_calls, trait_matrix
 from gutbalance.pillars import pillar_scores
 from gutbalance.pillars.inputs import _composite_table, species_probiotic_calls
 from gutbalance.report.render import lineages_of_ids
+from gutbalance.report.trait_words import own_traits
 from tests.helpers import make_cohort
 from tests.knowledge.test_audit_2026_11_sixth import curated_facts
 from tests.pillars.test_properties import POOL
@@ -80,3 +81,19 @@ def test_the_scores_read_the_genus_probiotic_rows_as_no_training_credit():
     assert result.shares.loc["rhamnosus", "immunomodulatory"] == pytest.approx(0.2 * 0.5)
     # the simulator's guild membership still reads the genus rows
     assert trait_matrix(lineages_of_ids(["s__Bifidobacterium adolescentis"]), ["probiotic"]).values.iloc[0, 0] == 1.0
+
+
+def test_a_genus_probiotic_row_lends_training_no_confidence_and_no_words():
+    # an outside audit of the change: training_confidence still counted the genus rows' confidence (0.112
+    # here), and the report named "probiotic (from its genus)" as a reason for B. bifidum's training credit
+    base = {POOL["vulgatus"]: 40.0, POOL["uniformis"]: 30.0, POOL["alistipes"]: 10.0}
+    profiles = {"adolescentis": {**base, f"{BIFIDO}|s__Bifidobacterium_adolescentis": 20.0},
+                "rhamnosus": {**base, f"{LACTO}|s__Lactobacillus_rhamnosus": 20.0}}
+    scores = pillar_scores(make_cohort(profiles), contributions=False).scores
+    assert scores.loc["adolescentis", "training_confidence"] == 0.0
+    assert scores.loc["rhamnosus", "training_confidence"] > 0.1  # LGG's own row lends it
+    calls = trait_calls(lineages_of_ids(["s__Bifidobacterium bifidum", "s__Lactobacillus rhamnosus"]), list(TRAITS))
+    said = own_traits("s__Bifidobacterium bifidum", "training.immunomodulatory", 4.3, calls)
+    assert "probiotic" not in said
+    assert "regulatory T cells" in said
+    assert own_traits("s__Lactobacillus rhamnosus", "training.immunomodulatory", 1.0, calls).startswith("probiotic")

@@ -71,13 +71,14 @@ from .constants import QUINONES as QUINONES
 from .constants import _h as _h
 from .constants import parameters
 from .explain import _contributions
+from .inputs import PROBIOTIC_IMMUNE_RANKS as PROBIOTIC_IMMUNE_RANKS
 from .inputs import SCORED_DOMAINS as SCORED_DOMAINS
 from .inputs import SHALLOW_PROFILE_WARNING as SHALLOW_PROFILE_WARNING
 from .inputs import _composite_table as _composite_table
 from .inputs import _composite_traits as _composite_traits
 from .inputs import _Inputs as _Inputs
 from .inputs import _own_abundance as _own_abundance
-from .inputs import _prepare
+from .inputs import _prepare, species_probiotic_calls
 from .inputs import crossfeeding_gate as crossfeeding_gate
 from .inputs import floored_cohort as floored_cohort
 from .inputs import gmhi_unit as gmhi_unit
@@ -197,7 +198,8 @@ def pillar_scores(
     # Confidence: abundance-weighted best confidence over the traits each
     # pillar's components read, wherever the knowledge base files them
     # (training's pathobiont penalty reads enteric_pathogen, a defense trait).
-    conf = traits.confidence
+    # A genus probiotic row feeds no score, so it lends training no confidence either.
+    conf = species_probiotic_calls(traits.confidence, traits.resolved_rank)
     reads = pillar_traits()
     for pillar in PILLARS:
         cols = [t for t in conf.columns if t in reads[pillar]]

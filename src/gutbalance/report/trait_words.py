@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from ..knowledge import KB_RANKS, TRAITS, CitedCall
 from ..knowledge.schema import TRAIT_PHRASES
-from ..pillars import component_directions
+from ..pillars import PROBIOTIC_IMMUNE_RANKS, component_directions
 from ..taxonomy.ranks import PREFIX_RANK
 
 #: ``{taxon id: {trait: CitedCall}}``: the knowledge base's calls for the
@@ -62,6 +62,8 @@ def own_traits(taxon: str, component: str, effect: float, calls: TraitCalls) -> 
         call = known.get(trait)
         if call is None or call.value != call.value or call.value == 0:
             continue
+        if trait == "probiotic" and call.rank not in PROBIOTIC_IMMUNE_RANKS:
+            continue  # a genus row gives no immune-training credit (pillars.inputs.species_probiotic_calls)
         notes = []
         if 0 < call.value < 1:
             # a 0.5 of "only some strains", a genus's share of genomes, or a graded

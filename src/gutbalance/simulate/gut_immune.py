@@ -767,35 +767,39 @@ class GutImmuneModel:
     def _take(self, arr: np.ndarray, rows: np.ndarray, full: bool) -> np.ndarray:
         return arr if full else arr[rows]
 
-    def _gram_positive_split(self, rows: np.ndarray, full: bool,
-                             control: Mapping[str, float] | None) -> np.ndarray | None:
-        """``sum_d (eps+_d - eps_fd) u_d`` per row: how much faster the facultative guild's
-        Gram-positive part grows than its Gram-negative part under the drugs given (None when no
-        drug given separates them: the split is 0 and adds nothing)."""
-        p = self.params
-        split = None
-        for drug, u in (control or {}).items():
-            if u and drug in p.susceptibility_gram_positive:
-                if split is None:
-                    split = np.zeros(rows.size)
-                split += u * (self._take(p.susceptibility_gram_positive[drug], rows, full)
-                              - self._take(p.susceptibility[drug], rows, full)[:, _F])
-        return split
+    def _drug_terms(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """The drugs given, per row: ``D = sum_d eps_gd u_d`` and its positive terms
+        ``P = sum_d (eps_gd)_+ u_d`` per microbe (``(m, 7)``), then for the facultative guild's two
+        parts the split ``sum_d (eps+_d - eps_fd) u_d`` and its positive terms' difference
+        ``sum_d ((eps+_d)_+ - (eps_fd)_+) u_d`` over the drugs that separate them (zeros when none
+        does); None when no drug is given.
 
-    def _drug_drive(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None,
-                    share: np.ndarray, split: np.ndarray | None) -> np.ndarray | None:
-        """``sum_d eps_gd u_d`` per row and microbe (the facultative guild's with its Gram-positive
-        part's ``s * split``); None when no drug is given."""
+        Each drug's positive term is a competitive release that acts only as far as the gut has room
+        (:func:`_release`); it is scaled term by term, for each part of the facultative guild apart,
+        so one drug's release never cancels another drug's killing (an outside audit: netted, a
+        ciprofloxacin course given with vancomycin lost its killing of the Enterobacteriaceae)."""
         p = self.params
-        drive = None
-        for drug, u in (control or {}).items():
-            if u:
-                term = u * self._take(p.susceptibility[drug], rows, full)
-                drive = term if drive is None else drive + term
-        if drive is not None and split is not None:
-            drive = drive.copy()
-            drive[:, _F] += share * split
-        return drive
+        given = [(drug, u) for drug, u in (control or {}).items() if u]
+        if not given:
+            return None
+        m = rows.size
+        drive, positive = np.zeros((m, N_MIC)), np.zeros((m, N_MIC))
+        split, split_positive = np.zeros(m), np.zeros(m)
+        for drug, u in given:
+            eps = self._take(p.susceptibility[drug], rows, full)
+            drive += u * eps
+            positive += u * np.maximum(eps, 0.0)
+            if drug in p.susceptibility_gram_positive:
+                plus = self._take(p.susceptibility_gram_positive[drug], rows, full)
+                split += u * (plus - eps[:, _F])
+                split_positive += u * (np.maximum(plus, 0.0) - np.maximum(eps[:, _F], 0.0))
+        return drive, positive, split, split_positive
+
+    def _separates(self, control: Mapping[str, float] | None) -> bool:
+        """Whether a drug given separates the facultative guild's two parts (its share then follows
+        the drugs' split instead of returning towards day 0's)."""
+        return any(u and drug in self.params.susceptibility_gram_positive for drug, u in (control or {}).items())
 
     def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray,
                   share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -886,13 +890,19 @@ class GutImmuneModel:
         capacity[:, _F] = c[:, _F] * W[:, 1, _F] * _opened(opening, room)[0]
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
         rate += V[:, 0]
-        # the drugs: each guild's drive (the facultative guild's by its two parts; None: no drug given
-        # separates them, the split is 0), its positive part a competitive release limited by room
-        split = self._gram_positive_split(rows, full, control)
-        drive = self._drug_drive(rows, full, control, share, split)
-        if drive is not None:
+        # the drugs: each term eps u, its positive ones (competitive release) acting as the gut has room,
+        # term by term; the facultative guild's by its two parts (split: the Gram-positive part's extra
+        # rate, what the share follows while a drug separates them)
+        terms = self._drug_terms(rows, full, control)
+        split = None
+        if terms is not None:
+            drive, positive, raw_split, split_positive = terms
+            unreleased = 1.0 - _release(room, h_rel)[0]
             rate += drive
-            rate[:, :N_GUILD] -= np.maximum(drive[:, :N_GUILD], 0.0) * (1.0 - _release(room, h_rel)[0])[:, None]
+            rate[:, :N_GUILD] -= positive[:, :N_GUILD] * unreleased[:, None]
+            if self._separates(control):
+                split = raw_split - split_positive * unreleased
+                rate[:, _F] += share * split
         rate += V[:, 1] * log_E[:, None]
         rate += V[:, 2] * oxygen[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
@@ -927,8 +937,8 @@ class GutImmuneModel:
 
         Columns are derivatives with respect to log-states, so a microbe's
         column carries its density ``x_h`` (``d/d ln x_h = x_h d/d x_h``).  The
-        antibiotic input is constant within a segment; it appears only where the
-        facultative guild's Gram-positive share enters.
+        antibiotic input is constant within a segment; it appears where the
+        facultative guild's Gram-positive share enters and through the release's room.
         """
         p = self.params
         m = y.shape[0]
@@ -1012,17 +1022,19 @@ class GutImmuneModel:
         jac[:, _IC, _IC] = -rho[:, None] / c - loss
         jac[:, _IC, _G] = loss
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
-        split = self._gram_positive_split(rows, full, control)
-        drive = self._drug_drive(rows, full, control, share, split)
-        # the release: rate_g -= max(D_g, 0) (1 - room(N)), room = (1 - N / N_0)_+
-        released = None
-        if drive is not None:
-            positive = np.maximum(drive[:, :N_GUILD], 0.0)
+        # the release: rate_g = ... + D_g - P_g (1 - rel(room)) (+ s split for f), split = S - S+ (1 - rel),
+        # room = (1 - N / N_0)_+; f_s = (1 - s) split while a drug separates the parts
+        terms = self._drug_terms(rows, full, control)
+        if terms is not None:
+            _, positive, raw_split, split_positive = terms
             release, d_release = _release(room, h_rel)
-            jac[:, :N_GUILD, :N_GUILD] += positive[:, :, None] * (d_release[:, None] * d_room)[:, None, :]
-            released = np.where(drive[:, _F] > 0.0, release, 1.0)
-        if split is not None:
-            jac[:, _F, _IS] = share * split * (1.0 if released is None else released)
+            d_rel = d_release[:, None] * d_room  # d rel / d ln x_h over the guilds
+            jac[:, :N_GUILD, :N_GUILD] += positive[:, :N_GUILD, None] * d_rel[:, None, :]
+        if terms is not None and self._separates(control):
+            split = raw_split - split_positive * (1.0 - release)
+            jac[:, _F, :N_GUILD] += (share * split_positive)[:, None] * d_rel
+            jac[:, _F, _IS] = share * split
+            jac[:, _IS, :N_GUILD] += ((1.0 - share) * split_positive)[:, None] * d_rel
             jac[:, _IS, _IS] = -share * split
         else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
             jac[:, _IS, _IS] = -share * k_s * (niche_state[:, 3] - _logit(share)) - k_s

@@ -281,7 +281,7 @@ def _check_complete(source: Source, *, merged: bool) -> list[str]:
             warnings.warn(
                 f"{source.path}, line {len(lines)}: the table does not end with a newline; its last line has all "
                 f"{fields[-1]} fields and was read, but if the file was cut short inside that line's last number, "
-                "that clade's abundance is wrong",
+                "that clade's abundance is wrong and any rows after it are missing",
                 GutBalanceWarning,
                 stacklevel=3,
             )
