@@ -454,7 +454,9 @@ def test_clindamycin_inhibits_streptococci_not_enterococci_and_amoxicillin_both(
 
     # clindamycin: the streptococci are cleared; the enterococci are not inhibited (they lose ground only to
     # the guild's Enterobacteriaceae, whose fitted bloom is faster: 0.66 of their start by day 7)
-    assert fold(streptococci, "clindamycin") < 1e-3
+    # (0.0019 since each part's release acts apart: the streptococci die at their own rate, no longer also
+    # at the Enterobacteriaceae's unreleased bloom rate, an outside audit's finding)
+    assert fold(streptococci, "clindamycin") < 5e-3
     assert fold(enterococci, "clindamycin") > 0.1
     # amoxicillin: both fall (0.30 by day 7: the guild's niche, opened by the butyrate producers' loss, slows it)
     assert fold(streptococci, "amoxicillin") < 0.5

@@ -22,10 +22,10 @@ guild in Gram-positive members (enterococci, streptococci), from the person's
 taxa at the start.  Equations (docs/simulation.md)::
 
     dx_g/dt = x_g (r_g + sum_h a_gh x_h + a_gg x_g (1 / (c_g (1 + F)^f_g (E / E_0)^psi_g) - 1)
-                   + D_g - (D_g)_+ (1 - room) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
-    D_g     = sum_d eps_gd u_d(t)   (the drugs' drive; its positive part is competitive release, which
-              acts as the room the drug's victims leave, room (1 + h) / (room + h), room = (1 - N / N_0)_+,
-              N_0 day 0's commensal load)
+                   + sum_d u_d(t) (eps_gd - (eps_gd)_+ (1 - rel)) + phi_g ln E + omega_g O(B)) + m_g    (guilds)
+    rel     = room (1 + h) / (room + h),  room = (1 - N / N_0)_+, N_0 day 0's commensal load
+              (a drug's positive term is competitive release: it acts as the room its victims leave, each
+              drug and each part of the facultative guild apart)
               (the facultative guild's niche factor is Q = 1 + (g - 1) room where its opening
               g = (E / E_0)^psi_f K_f(B) / K_0 exceeds 1, Q = g where it closes: what inflammation and oxygen
               open, the guild fills only as far as the others leave room)
@@ -42,8 +42,9 @@ taxa at the start.  Equations (docs/simulation.md)::
     dR/dt   = k_R (beta B + (1 - beta) C / C_ref - R)       C = sum_g tol_g x_g
     dI/dt   = k_I p / (1 + p) + k_W (I_min - I)
     dc_g/dt = rho (1 - c_g) - lambda c_g (1 - x_g / (theta c_g x0_g))_+^2
-    ds/dt   = s (1 - s) sum_d (eps+_d - eps_fd) u_d(t)     (s: Gram-positive share of the facultative guild f;
-              its drug term is sum_d (eps_fd + s (eps+_d - eps_fd)) u_d(t), eps+ = <drug>:facultative_gram_positive)
+    ds/dt   = s (1 - s) sum_d (e(eps+_d) - e(eps_fd)) u_d(t)     (s: Gram-positive share of the facultative guild f;
+              its drug term is sum_d (e(eps_fd) + s (e(eps+_d) - e(eps_fd))) u_d(t), eps+ = <drug>:facultative_gram_positive,
+              e(eps) = eps - (eps)_+ (1 - rel), each part's term released apart)
     h(R) = (1 + kappa) / (1 + kappa R),   sat(a) = a (1 + theta) / (a + theta),
     p = pathogen / pathogen_scale,
     k_dmg = k_rep (1 - b0) / b0  (so the reference state is a steady state)
