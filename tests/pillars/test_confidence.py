@@ -101,12 +101,18 @@ def test_every_trait_a_component_reads_is_counted_in_its_pillars_confidence(monk
     cohort = make_cohort({"mixed": COMMUNITY["mixed"]})
     read = {pillar: set().union(*(component_traits()[c.key] for c in COMPONENTS if c.pillar == pillar)) for pillar in PILLARS}
     assert read == {pillar: set(traits) for pillar, traits in pillar_traits().items()}
+    # a genus probiotic row feeds no score and lends no confidence (audit G): B. adolescentis's share
+    own, taxa = pillar_inputs._own_abundance(cohort)
+    probiotic_rank = trait_matrix(taxa, ["probiotic"]).resolved_rank["probiotic"].to_numpy()
+    from_genus = (probiotic_rank != "") & ~np.isin(probiotic_rank, pillar_inputs.PROBIOTIC_IMMUNE_RANKS)
+    genus_share = float(own.toarray()[0] @ from_genus / own.toarray()[0].sum())
+    assert genus_share > 0  # the test's community holds such a taxon
     for trait in sorted(TRAITS):
         with monkeypatch.context() as m:
             _perturbed(m, confidence_only=trait)
             scores = pillar_scores(cohort, contributions=False).scores
         for pillar in PILLARS:
-            expected = 1.0 if trait in read[pillar] else 0.0
+            expected = (1.0 - (genus_share if trait == "probiotic" else 0.0)) if trait in read[pillar] else 0.0
             assert scores.loc["mixed", f"{pillar}_confidence"] == pytest.approx(expected), (pillar, trait)
 
 

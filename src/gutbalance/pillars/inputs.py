@@ -86,7 +86,8 @@ def species_probiotic_calls(weighted: pd.DataFrame, resolved_rank: pd.DataFrame)
     if "probiotic" not in weighted.columns:
         return weighted
     out = weighted.copy()
-    genus_or_above = ~resolved_rank["probiotic"].isin(PROBIOTIC_IMMUNE_RANKS)
+    rank = resolved_rank["probiotic"]
+    genus_or_above = (rank != "") & ~rank.isin(PROBIOTIC_IMMUNE_RANKS)  # "": no call, nothing to take away
     out.loc[genus_or_above & out["probiotic"].notna(), "probiotic"] = 0.0
     return out
 
