@@ -691,6 +691,8 @@ class GutImmuneModel:
             raise SimulationError("fibre change must be above -100%")
         self.params = params
         self.fibre = float(fibre)
+        #: each drug's positive susceptibility terms (competitive release, :meth:`_drug_terms`), once
+        self._susceptibility_positive = {drug: np.maximum(eps, 0.0) for drug, eps in params.susceptibility.items()}
         s = params.scalars
         ref = params.reference
         self.inv_P_ref = 1.0 / (ref @ params.butyrate_yield)
@@ -769,38 +771,35 @@ class GutImmuneModel:
         return arr if full else arr[rows]
 
     def _drug_terms(self, rows: np.ndarray, full: bool, control: Mapping[str, float] | None
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None] | None:
         """The drugs given, per row: ``D = sum_d eps_gd u_d`` and its positive terms
         ``P = sum_d (eps_gd)_+ u_d`` per microbe (``(m, 7)``), then for the facultative guild's two
         parts the split ``sum_d (eps+_d - eps_fd) u_d`` and its positive terms' difference
-        ``sum_d ((eps+_d)_+ - (eps_fd)_+) u_d`` over the drugs that separate them (zeros when none
-        does); None when no drug is given.
+        ``sum_d ((eps+_d)_+ - (eps_fd)_+) u_d`` (both None when no drug given separates the parts:
+        the share then returns towards day 0's); None when no drug is given.
 
         Each drug's positive term is a competitive release that acts only as far as the gut has room
         (:func:`_release`); it is scaled term by term, for each part of the facultative guild apart,
         so one drug's release never cancels another drug's killing (an outside audit: netted, a
         ciprofloxacin course given with vancomycin lost its killing of the Enterobacteriaceae)."""
         p = self.params
-        given = [(drug, u) for drug, u in (control or {}).items() if u]
-        if not given:
-            return None
-        m = rows.size
-        drive, positive = np.zeros((m, N_MIC)), np.zeros((m, N_MIC))
-        split, split_positive = np.zeros(m), np.zeros(m)
-        for drug, u in given:
+        drive = positive = split = split_positive = None
+        for drug, u in (control or {}).items():
+            if not u:
+                continue
             eps = self._take(p.susceptibility[drug], rows, full)
-            drive += u * eps
-            positive += u * np.maximum(eps, 0.0)
+            eps_pos = self._take(self._susceptibility_positive[drug], rows, full)
+            drive = u * eps if drive is None else drive + u * eps
+            positive = u * eps_pos if positive is None else positive + u * eps_pos
             if drug in p.susceptibility_gram_positive:
                 plus = self._take(p.susceptibility_gram_positive[drug], rows, full)
-                split += u * (plus - eps[:, _F])
-                split_positive += u * (np.maximum(plus, 0.0) - np.maximum(eps[:, _F], 0.0))
+                d_split = u * (plus - eps[:, _F])
+                d_split_pos = u * (np.maximum(plus, 0.0) - eps_pos[:, _F])
+                split = d_split if split is None else split + d_split
+                split_positive = d_split_pos if split_positive is None else split_positive + d_split_pos
+        if drive is None or positive is None:
+            return None
         return drive, positive, split, split_positive
-
-    def _separates(self, control: Mapping[str, float] | None) -> bool:
-        """Whether a drug given separates the facultative guild's two parts (its share then follows
-        the drugs' split instead of returning towards day 0's)."""
-        return any(u and drug in self.params.susceptibility_gram_positive for drug, u in (control or {}).items())
 
     def fast_host(self, x: np.ndarray, b: np.ndarray, mucus: np.ndarray, S: np.ndarray,
                   share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -884,11 +883,11 @@ class GutImmuneModel:
         # each guild's niche: its surviving species (c), fibre, and inflammation relative to day 0; the
         # facultative guild's opening (inflammation times the oxygen niche of facultative_niche(), without
         # its derivative, which only the Jacobian needs) fills at most the room the others leave
-        capacity = c * W[:, 1] * self._inflammation_niche(log_E, W, niche_state)
+        phi = self._inflammation_niche(log_E, W, niche_state)
         oxygen = oxygen_signal(B)
         niche = 1.0 + niche_state[:, 0] * (np.maximum(oxygen - niche_state[:, 1], 0.0) / headroom)
-        opening = capacity[:, _F] / (c[:, _F] * W[:, 1, _F]) * niche
-        capacity[:, _F] = c[:, _F] * W[:, 1, _F] * _opened(opening, room)[0]
+        phi[:, _F] = _opened(phi[:, _F] * niche, room)[0]
+        capacity = c * W[:, 1] * phi
         rate[:, :N_GUILD] += W[:, 0] * xg * (1.0 / capacity - 1.0)
         rate += V[:, 0]
         # the drugs: each term eps u, its positive ones (competitive release) acting as the gut has room,
@@ -901,7 +900,7 @@ class GutImmuneModel:
             unreleased = 1.0 - _release(room, h_rel)[0]
             rate += drive
             rate[:, :N_GUILD] -= positive[:, :N_GUILD] * unreleased[:, None]
-            if self._separates(control):
+            if raw_split is not None and split_positive is not None:
                 split = raw_split - split_positive * unreleased
                 rate[:, _F] += share * split
         rate += V[:, 1] * log_E[:, None]
@@ -1026,18 +1025,20 @@ class GutImmuneModel:
         # the release: rate_g = ... + D_g - P_g (1 - rel(room)) (+ s split for f), split = S - S+ (1 - rel),
         # room = (1 - N / N_0)_+; f_s = (1 - s) split while a drug separates the parts
         terms = self._drug_terms(rows, full, control)
+        separated = False
         if terms is not None:
             _, positive, raw_split, split_positive = terms
             release, d_release = _release(room, h_rel)
             d_rel = d_release[:, None] * d_room  # d rel / d ln x_h over the guilds
             jac[:, :N_GUILD, :N_GUILD] += positive[:, :N_GUILD, None] * d_rel[:, None, :]
-        if terms is not None and self._separates(control):
-            split = raw_split - split_positive * (1.0 - release)
-            jac[:, _F, :N_GUILD] += (share * split_positive)[:, None] * d_rel
-            jac[:, _F, _IS] = share * split
-            jac[:, _IS, :N_GUILD] += ((1.0 - share) * split_positive)[:, None] * d_rel
-            jac[:, _IS, _IS] = -share * split
-        else:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
+            if raw_split is not None and split_positive is not None:
+                separated = True
+                split = raw_split - split_positive * (1.0 - release)
+                jac[:, _F, :N_GUILD] += (share * split_positive)[:, None] * d_rel
+                jac[:, _F, _IS] = share * split
+                jac[:, _IS, :N_GUILD] += ((1.0 - share) * split_positive)[:, None] * d_rel
+                jac[:, _IS, _IS] = -share * split
+        if not separated:  # f_s = (1 - s) k_s (logit s_0 - logit s): d/d ln s = -s k_s (logit s_0 - logit s) - k_s
             jac[:, _IS, _IS] = -share * k_s * (niche_state[:, 3] - _logit(share)) - k_s
         return jac
 
