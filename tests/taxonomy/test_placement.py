@@ -135,13 +135,15 @@ def test_build_script_reproduces_the_committed_table(shared_data, tmp_path):
 
 # The shape of Bracken's species table (bracken -o; sample_data/
 # sample_output_species_abundance.txt of its repository): bare names, genera
-# (Nostoc, Cyanothece) the lineage table does not know.
+# (Nostoc, Cyanothece) the lineage table does not know.  Its rows, with the
+# fractions of a table of these four alone (rows taken out of a larger
+# table are warned about as missing).
 _BRACKEN_TABLE = (
     "name\ttaxonomy_id\ttaxonomy_lvl\tkraken_assigned_reads\tadded_reads\tnew_est_reads\tfraction_total_reads\n"
-    "Streptococcus suis\t1307\tS\t22\t1\t23\t0.00000\n"
-    "Nostoc punctiforme\t63737\tS\t180\t20\t200\t0.00001\n"
-    "Cyanothece sp. ATCC 51142\t43989\tS\t90\t10\t100\t0.00001\n"
-    "Propionibacterium phage P100_A\t1134848\tS\t5\t0\t5\t0.00000\n"
+    "Streptococcus suis\t1307\tS\t22\t1\t23\t0.07012\n"
+    "Nostoc punctiforme\t63737\tS\t180\t20\t200\t0.60976\n"
+    "Cyanothece sp. ATCC 51142\t43989\tS\t90\t10\t100\t0.30488\n"
+    "Propionibacterium phage P100_A\t1134848\tS\t5\t0\t5\t0.01524\n"
 )
 
 

@@ -228,11 +228,31 @@ def _read_source(
         raise FormatError(f"cannot be read as {fmt.description}: {exc}", path=source.path) from exc
     if not profiles:
         raise FormatError(f"no samples found in {fmt.description}", path=source.path)
+    if fmt.ends_with_newline:
+        _warn_if_cut(source)
     source.limits.check_profiles(profiles, path=source.path)
     if "taxonomy" in options:
         assert taxonomy is not None
         taxonomy.tables.append(str(source.path))
     return profiles, fmt
+
+
+def _warn_if_cut(source: Source) -> None:
+    """A line format's file that does not end with a newline was read whole,
+    but may have been cut short inside its last value (an interrupted copy or
+    download), which still parses: a number cut to its first digits, a name
+    to its first letters, and every row after it gone.  Nothing in the file
+    tells that from a file saved without its final newline by hand, so it is
+    read, with a warning that says what cannot be told."""
+    text = source.text
+    if text and not text.endswith(("\n", "\r")):
+        warnings.warn(
+            f"{source.path}, line {len(source.all_lines)}: the file does not end with a newline, as the tools "
+            "that write this format end it; it was read, but if it was cut short inside that last line, its "
+            "last value is wrong and any rows after it are missing",
+            GutBalanceWarning,
+            stacklevel=3,
+        )
 
 
 def read_profiles(

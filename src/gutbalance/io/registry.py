@@ -63,6 +63,13 @@ class Format:
     #: (``chao1_missing``, :func:`estimated_counts_reason`) for such a sample
     #: and for one read back from a file written from it.
     estimated_counts: str = ""
+    #: A text format of lines that every tool writing it ends with a newline,
+    #: the last line included: a file that stops mid-line may have been cut
+    #: short inside its last value, which still parses.  The reading layer
+    #: reads it with a warning (:func:`gutbalance.io._warn_if_cut`).  False
+    #: for binary and JSON formats, and for MetaPhlAn's, whose readers judge
+    #: it themselves (a profile's free-text last field is refused).
+    ends_with_newline: bool = False
 
 
 @dataclass(frozen=True)

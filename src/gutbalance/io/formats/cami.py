@@ -426,5 +426,6 @@ register(
         write,
         extensions=(".profile",),
         priority=30,
+        ends_with_newline=True,
     )
 )

@@ -164,5 +164,6 @@ register(
         read,
         None,
         priority=30,
+        ends_with_newline=True,
     )
 )

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,7 +87,7 @@ import numpy as np
 
 from ...atomic import write_text_atomic
 from ...cohort import Lineage, SampleProfile
-from ...errors import FormatError
+from ...errors import FormatError, GutBalanceWarning
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, counts_estimated_by, observed_count_samples, register
 from ..source import Source, parse_number, sample_name_from_path
@@ -511,6 +512,8 @@ def read_table(source: Source) -> list[SampleProfile]:
     taxids: list[str] = []
     level: tuple[str, int] | None = None
     seen: dict[str, int] = {}
+    every_est = 0.0
+    largest: tuple[float, float, int] | None = None  # (new_est_reads, fraction_total_reads, line)
     for lineno, ln in enumerate(lines[header_line + 1 :], start=header_line + 2):
         if not ln.strip():
             continue
@@ -542,9 +545,13 @@ def read_table(source: Source) -> list[SampleProfile]:
         if (first := seen.setdefault(taxid or name, lineno)) != lineno:
             raise FormatError(f"the taxon {name!r} repeats line {first}", path=path, line=lineno,
                               field="taxonomy_id" if taxid else "name")
-        for col in (3, 4, 6):
+        for col in (3, 4):
             _number(fields[col], path, lineno, _BRACKEN_COLUMNS[col])
         new_est = _number(fields[5], path, lineno, "new_est_reads")
+        fraction = _number(fields[6], path, lineno, "fraction_total_reads")
+        every_est += new_est
+        if largest is None or fraction > largest[1]:
+            largest = (new_est, fraction, lineno)
         if new_est <= 0:
             continue
         lineages.append((taxon(rank, name),))
@@ -553,6 +560,7 @@ def read_table(source: Source) -> list[SampleProfile]:
     total = sum(reads)
     if not lineages or total <= 0:
         raise FormatError("no taxa with reads: empty or truncated Bracken table", path=path)
+    _warn_if_rows_missing(every_est, largest, path)
     return [
         SampleProfile(
             sample=_sample_name(path),
@@ -566,6 +574,38 @@ def read_table(source: Source) -> list[SampleProfile]:
             taxids=taxids,
         )
     ]
+
+
+#: Bracken writes ``fraction_total_reads`` to 5 decimals; whole tables of
+#: Bracken 2.x hold 99.76-99.998 % of the reads their fractions imply (two
+#: skin tables of 2,250-2,320 species and the Bracken repository's sample).
+_BRACKEN_FRACTION_STEP = 5e-6
+_BRACKEN_ROWS_HOLD = 0.98
+
+
+def _warn_if_rows_missing(every_est: float, largest: tuple[float, float, int] | None, path: Path) -> None:
+    """Each row's ``fraction_total_reads`` is its ``new_est_reads`` over the
+    reads of the whole table, so the largest row tells that total (to the 5
+    decimals Bracken writes).  Rows that hold less of it than a whole table
+    does are missing: a file cut short (a table whose last line was cut
+    inside its last number still parses) or rows removed by hand.  Read with a
+    warning, as shares of the rows present, as the Kraken report is not: the
+    report's clade counts are its own tree, which a cut leaves inconsistent."""
+    if largest is None:
+        return
+    new_est, fraction, lineno = largest
+    if new_est <= 0 or fraction <= 0:
+        return
+    implied = new_est / (fraction + _BRACKEN_FRACTION_STEP)  # the smallest total the rounding allows
+    if every_est < _BRACKEN_ROWS_HOLD * implied:
+        warnings.warn(
+            f"{path}: the rows' new_est_reads add up to {every_est:.10g}, {100 * every_est / implied:.1f} % of "
+            f"the at least {implied:.0f} reads that line {lineno}'s fraction_total_reads implies for the whole "
+            "table: rows are missing (a file cut short, or rows removed). It is scored as written, as shares of "
+            "the rows present",
+            GutBalanceWarning,
+            stacklevel=4,
+        )
 
 
 # --- writing ------------------------------------------------------------------
@@ -830,6 +870,7 @@ register(
         write_report,
         extensions=(".kreport", ".kreport2"),
         priority=30,
+        ends_with_newline=True,
     )
 )
 register(
@@ -839,6 +880,7 @@ register(
         sniff_krakenuniq,
         read_krakenuniq,
         priority=30,
+        ends_with_newline=True,
     )
 )
 register(
@@ -855,5 +897,6 @@ register(
             "threshold (-t, 10 by default) are dropped (Lu et al. 2017, doi:10.7717/peerj-cs.104): Chao1 needs "
             "observed singletons and doubletons"
         ),
+        ends_with_newline=True,
     )
 )

@@ -188,5 +188,6 @@ register(
         None,
         extensions=(".mpa",),
         priority=30,
+        ends_with_newline=True,
     )
 )

@@ -136,6 +136,6 @@ def _reader(width: int, name: str):
 
 
 register(Format("mg-tk", "an MG-TK profile (GTDB lineage; fraction, no header)", _sniffer(2),
-                _reader(2, "mg-tk"), None, priority=30))
+                _reader(2, "mg-tk"), None, priority=30, ends_with_newline=True))
 register(Format("protal", "a protal profile (genome; GTDB lineage; fraction, no header)", _sniffer(3),
-                _reader(3, "protal"), None, priority=30))
+                _reader(3, "protal"), None, priority=30, ends_with_newline=True))

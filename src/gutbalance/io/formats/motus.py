@@ -155,5 +155,6 @@ register(
             "reported only when several marker genes are seen (-g) (Milanese et al. 2019, "
             "doi:10.1038/s41467-019-08844-4): Chao1 needs observed singletons and doubletons"
         ),
+        ends_with_newline=True,
     )
 )
