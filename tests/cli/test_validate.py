@@ -273,3 +273,45 @@ def test_qiime2_directive_rows_are_not_samples(synthetic):
     assert r.exit_code == 0, r.output
     assert "#q2:types" not in r.output
     assert "12 label vs 12 against samples" in r.output
+
+
+@pytest.mark.parametrize(("healthy", "disease"), [("1", "0"), ("01", "02")])
+def test_a_label_coded_as_numbers_is_matched_as_written(synthetic, healthy, disease):
+    # fault (outside check): with a metadata row missing, the 0/1 label column was read as numbers,
+    # reindexed onto the scores with a gap, and written back as '1.0': `--label y=1` found no sample;
+    # '01' was read as 1. The grouping columns are compared as written.
+    path, meta = synthetic
+    meta["y"] = np.where(meta.group == "healthy", healthy, disease)
+    meta["study"] = np.where(np.arange(24) % 2 == 0, "1", "2")
+    meta.iloc[1:].to_csv(path / "meta.tsv", sep="\t", index=False)  # s00 not in the metadata
+    r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                  "--label", f"y={healthy}", "--against", disease, "--study", "study",
+                                  "--bootstrap", "20", "-o", str(path / "v")])
+    assert r.exit_code == 0, r.output
+    table = pd.read_csv(path / "v" / "validation.tsv", sep="\t", dtype={"study": str})
+    assert "11 label vs 12 against samples" in r.output
+    assert set(table.study) == {"1", "2", "pooled"}
+
+
+def test_a_pooled_auc_of_studies_that_each_hold_one_group_says_so(synthetic):
+    # fault (outside check): with every study of one group, the pooled AUC (GMWI2 0.848 on GAN-GMHI's
+    # table without Wirbel 2019) compared only samples of different studies, and its note was empty
+    path, meta = synthetic
+    meta["study"] = np.where(meta.group == "healthy", "H", np.where(np.arange(24) % 2 == 0, "D1", "D2"))
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+
+    def pooled_note():
+        r = CliRunner().invoke(main, ["validate", str(path / "results"), "--metadata", str(path / "meta.tsv"),
+                                      "--label", "group=healthy", "--study", "study", "--bootstrap", "20",
+                                      "-o", str(path / "v")])
+        assert r.exit_code == 0, r.output
+        table = pd.read_csv(path / "v" / "validation.tsv", sep="\t", keep_default_na=False)
+        return table[(table.score == "immune_support") & (table.study == "pooled")].iloc[0].note
+
+    assert pooled_note().startswith("no study holds both groups: every pair the pooled AUC compares is of two")
+    meta.loc[[0, 1], "study"] = "D1"  # D1 now holds 2 healthy and 6 disease samples: 8 of 24
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+    assert pooled_note().startswith("only 8 of the 24 compared sample(s) are in a study that holds both groups")
+    meta.loc[[2, 3, 4, 5], "study"] = "D2"  # D2: 4 healthy, 6 disease; 18 of 24 in mixed studies
+    meta.to_csv(path / "meta.tsv", sep="\t", index=False)
+    assert pooled_note() == ""

@@ -92,7 +92,10 @@ def validate(results: Path, metadata: Path, sample_column: str | None, label_spe
     column = column.strip()
     label_values = _values(label_text)
     scores = read_scores(results / SCORES_FILE)
-    meta = read_metadata(metadata, sample_column=sample_column)
+    # the grouping columns as written: a label coded 1 or 01 is matched as the user types it (read as
+    # numbers, a column with missing rows turned 1 into '1.0': an outside check)
+    meta = read_metadata(metadata, sample_column=sample_column,
+                         as_written=[c for c in (column, study_column, cluster_column) if c is not None])
     for name, col in (("--label", column), ("--study", study_column), ("--cluster", cluster_column)):
         if col is not None and col not in meta.columns:
             raise DataError(f"{metadata}: no metadata column {col!r} (for {name}); columns: {', '.join(map(str, meta.columns))}")

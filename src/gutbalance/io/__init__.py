@@ -263,7 +263,9 @@ def read_profiles(
     return read_source(Source.open(path), format=format, taxonomy=taxonomy, feature_rank=feature_rank)
 
 
-def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: Sequence[str] = ()) -> pd.DataFrame:
+def read_metadata(
+    path: PathLike, *, sample_column: str | None = None, columns: Sequence[str] = (), as_written: Sequence[str] = ()
+) -> pd.DataFrame:
     """Sample metadata from a CSV/TSV file, indexed by sample name.
 
     The sample column is ``sample_column`` if given, else the first of
@@ -278,6 +280,11 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
     A table that holds them as *rows* instead, with one column per sample (the
     layout of bioBakery's and MaAsLin's metadata files: ``sample  S1  S2`` over
     ``subject  C3001  C3002``), is turned around so that samples are rows.
+
+    A column of numbers (``NA`` and the other words for no value aside) is
+    read as numbers, except the columns ``as_written`` names, whose values
+    stay the text written (group codes such as ``1`` or ``01`` that a user
+    names on the command line as written).
     """
     source = Source.open(path)
     text = source.text
@@ -342,6 +349,8 @@ def read_metadata(path: PathLike, *, sample_column: str | None = None, columns: 
         # " -" and "-", "Healthy " and "Healthy" are one value to whoever wrote
         # them (MetAML's disease column has both; GAN-GMHI's phenotypes end in spaces)
         frame[c] = frame[c].str.strip()
+        if c in as_written:
+            continue
         # a number column with "NA" for a missing value (R's write.table) is
         # still numbers: week_num must sort as numbers, not as text
         given = ~frame[c].str.lower().isin(MISSING_TEXT)

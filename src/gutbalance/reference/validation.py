@@ -219,6 +219,7 @@ def auc_table(
         for i in np.flatnonzero(alone):
             units[i] = ("no cluster", frame.index[int(i)])
         cl = pd.Series(units, index=frame.index, dtype=object)
+    across = _across_studies_note(lab, subsets, unit)
     rows = []
     for column in frame.columns:
         values = pd.to_numeric(frame[column], errors="coerce")
@@ -252,8 +253,37 @@ def auc_table(
                     low, high = auc_interval(v, y, cluster=groups, n_boot=n_boot, level=level, seed=seed)
             if (~finite).any():
                 notes.append(f"{int((~finite).sum())} {_plural(unit)} with no value left out")
+            if name == POOLED and across and np.isfinite(value):
+                notes.append(across)
             rows.append((column, name, value, low, high, n1, n0, "; ".join(notes)))
     return pd.DataFrame(rows, columns=VALIDATION_COLUMNS)
+
+
+def _across_studies_note(labels: pd.Series, subsets: list[tuple[str, pd.Index]], unit: str) -> str:
+    """The pooled row's note where most compared samples are in a study that holds one group only.
+
+    Their pairs are all between two studies, so the pooled AUC measures what differs between the
+    studies (country, depth, profiler) as much as the groups: with GAN-GMHI's validation table
+    without Wirbel 2019 (every study one group), GMWI2 pooled at 0.848 while no study could be
+    evaluated (an outside check).  Where every study holds both groups the pooled AUC mixes
+    within- and between-study pairs of like make-up, and nothing is said."""
+    studies = subsets[:-1]
+    if len(studies) < 2:
+        return ""
+    compared = len(subsets[-1][1])
+    mixed = 0
+    for _, members in studies:
+        y = labels.reindex(members).to_numpy(dtype=bool)
+        if y.any() and not y.all():
+            mixed += len(members)
+    if 2 * mixed >= compared:
+        return ""
+    if mixed == 0:
+        return ("no study holds both groups: every pair the pooled AUC compares is of two studies, so it "
+                "follows what differs between the studies as much as the groups")
+    return (f"only {mixed} of the {compared} compared {_plural(unit)} are in a study that holds both groups; "
+            "the others are compared across studies only, so the pooled AUC follows what differs between the "
+            "studies as much as the groups")
 
 
 def _plural(unit: str) -> str:
