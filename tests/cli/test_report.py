@@ -145,3 +145,28 @@ def test_report_refuses_an_age_column_the_metadata_lacks(tmp_path):
     assert result.exit_code != 0
     assert "no metadata column 'age' to read ages from (columns: arm" in result.output
     assert "Traceback" not in result.output
+
+
+def test_metadata_given_again_replaces_the_columns_saved_at_analyze(tmp_path):
+    # fault (outside check): `report --metadata NEW` kept the saved value of every column analyze had joined,
+    # so a corrected day was ignored without a word while a column only the new file had was read
+    import re
+
+    out, meta = analyzed(tmp_path, "sample,person,day\nS1,A,1\nS2,A,2\nS3,A,3\nS4,A,4\n",
+                         "--subject-column", "person", "--time-column", "day", "--no-figures")
+
+    def days(page):
+        return re.findall(r'<td class="when">([^<]*)</td><td class="name"><a href="../samples/(S\d).html"', page)
+
+    assert days((out / "subjects" / "A.html").read_text(encoding="utf-8")) == [
+        ("1", "S1"), ("2", "S2"), ("3", "S3"), ("4", "S4")]
+    corrected = tmp_path / "corrected.csv"
+    corrected.write_text("sample,person,day,source_file\nS1,A,1,x\nS2,A,5,x\nS3,A,3,x\nS4,A,4,x\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(corrected), "--subject-column", "person",
+                                       "--time-column", "day", "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert days((out / "subjects" / "A.html").read_text(encoding="utf-8")) == [
+        ("1", "S1"), ("3", "S3"), ("4", "S4"), ("5", "S2")]
+    # what the profiles give is not metadata's to replace
+    page = (out / "samples" / "S1.html").read_text(encoding="utf-8")
+    assert "S1_metaphlan.txt" in page

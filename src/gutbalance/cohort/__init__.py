@@ -48,7 +48,7 @@ in any cohort; the batch reader's :data:`LINEAGES`), ``validation``
 from __future__ import annotations
 
 from ..errors import GutBalanceWarning as GutBalanceWarning
-from .build import CohortBuilder, build_cohort
+from .build import PROFILE_COLUMNS, CohortBuilder, build_cohort
 from .model import Cohort, Lineage, SampleProfile, concat, normalize_rows, parent_links
 from .profile_placement import LINEAGES, LineageCatalog, place_profile
 from .profile_placement import _rebuild as _rebuild
@@ -58,6 +58,7 @@ from .validation import TOTAL_TOLERANCE, total_warnings, validate_profile
 
 __all__ = [
     "LINEAGES",
+    "PROFILE_COLUMNS",
     "TOTAL_TOLERANCE",
     "Cohort",
     "CohortBuilder",

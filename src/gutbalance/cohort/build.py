@@ -57,6 +57,12 @@ def _text(raw: str | bytes) -> str:
     return raw.decode("ascii") if isinstance(raw, bytes) else raw
 
 
+#: The columns of ``Cohort.samples`` that the profiles themselves give (the
+#: rest is metadata joined onto them): what a metadata file cannot replace.
+PROFILE_COLUMNS = ("unassigned", "placed", "source_file", "source_format", "database", "counts_estimated_by",
+                   "counted")
+
+
 class CohortBuilder:
     """:func:`build_cohort` one profile, or one block of placed rows, at a time.
 

@@ -55,7 +55,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..atomic import PendingFile, write_text_atomic
-from ..cohort import Cohort
+from ..cohort import PROFILE_COLUMNS, Cohort
 from ..errors import DataError, FormatError
 from ..io import read_h5ad, write
 from ..reference.age import ages_in_years, parse_age_column
@@ -163,6 +163,12 @@ def sources_note(saved: str, current: str, *, profiles: bool) -> str:
 
 
 def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index: pd.Index) -> pd.DataFrame:
+    """The saved cohort's sample table with ``metadata`` (a file given again) joined on.
+
+    The file's columns replace the saved ones of the same name (the metadata
+    joined at analyze time): a re-rendered page kept the old times of
+    samples whose day the new file had corrected (an outside check).  What
+    the profiles give (:data:`~gutbalance.cohort.PROFILE_COLUMNS`) stays."""
     frames = []
     if cohort is not None:
         frames.append(cohort.samples)
@@ -170,7 +176,8 @@ def _metadata_frame(cohort: Cohort | None, metadata: pd.DataFrame | None, index:
         meta = metadata.copy()
         meta.index = meta.index.astype(str)
         if frames:
-            meta = meta.drop(columns=[c for c in meta.columns if c in frames[0].columns])
+            meta = meta.drop(columns=[c for c in meta.columns if c in PROFILE_COLUMNS])
+            frames[0] = frames[0].drop(columns=[c for c in meta.columns if c in frames[0].columns])
         frames.append(meta)
     if not frames:
         return pd.DataFrame(index=index)
