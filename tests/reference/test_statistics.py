@@ -17,6 +17,7 @@ from gutbalance.reference.statistics import (
     compare_groups,
     diversity_ranks,
     grouping_columns,
+    per_person_in_groups,
     summary,
 )
 from tests.helpers import SMALL_COMMUNITY, make_cohort
@@ -165,3 +166,36 @@ def test_what_gutbalance_records_of_each_input_is_never_a_grouping():
                          "counts_estimated_by": ["metaphlan"] * 4 + ["kraken"] * 4, "arm": list("ABABABAB")},
                         index=[f"s{i}" for i in range(8)])
     assert grouping_columns(meta) == ["arm"]
+
+
+def test_a_person_sampled_again_counts_once_per_group():
+    # fault (outside check): the cohort page tested 43 post- against 38 pre-intervention samples of 18
+    # people as independent (evenness p = 0.0005, bold); one value per person gives p = 0.018
+    rng = np.random.default_rng(3)
+    rows, groups, persons = [], [], []
+    for person in range(8):
+        for group, shift in (("pre", 0.0), ("post", 1.0)):
+            for _ in range(1 + person % 3):  # 1-3 samples per person and group
+                rows.append(person + shift + rng.normal(0, 0.1))
+                groups.append(group)
+                persons.append(f"P{person}")
+    persons[0] = ""  # a sample without a person is a person of its own
+    index = pd.Index([f"s{i}" for i in range(len(rows))])
+    scores = pd.DataFrame({"shannon": rows, "diversity_rank": "species"}, index=index)
+    table, labels = per_person_in_groups(scores, pd.Series(groups, index=index), pd.Series(persons, index=index))
+    assert len(table) == 16  # P0's pre sample is now s0's own: 7 people x 2 groups, P0 post, s0 pre
+    expected = (scores.assign(person=[p or s for p, s in zip(persons, index, strict=True)], group=groups)
+                .groupby(["person", "group"])["shannon"].median())
+    assert sorted(table["shannon"]) == pytest.approx(sorted(expected))
+    comparison = compare_column(scores, ["shannon"], pd.Series(groups, index=index), "arm",
+                                pd.Series(persons, index=index))
+    assert comparison.unit == "person"
+    assert dict(comparison.counts) == {"post": 8, "pre": 8}
+    assert comparison.grouped_samples == len(rows)
+    (row,) = comparison.tests["shannon"]
+    values = table.assign(group=labels.to_numpy())
+    direct = stats.mannwhitneyu(values[values.group == "post"]["shannon"], values[values.group == "pre"]["shannon"],
+                                alternative="two-sided")
+    assert (row["n_a"], row["n_b"]) == (8, 8)
+    assert row["p"] == pytest.approx(direct.pvalue)
+    assert compare_column(scores, ["shannon"], pd.Series(groups, index=index), "arm").unit == "sample"

@@ -192,6 +192,11 @@ class GroupComparison:
     #: diversity scores of a cohort whose samples' diversity is at several ranks
     #: (:func:`compare_column`); a score refused has no entry in ``tests``.
     notes: dict[str, str] = field(default_factory=dict)
+    #: What a value of ``values`` and a count of ``counts`` is: ``"sample"``, or ``"person"`` (the
+    #: median of a person's samples in the group, :func:`per_person_in_groups`).
+    unit: str = "sample"
+    #: How many samples are in a group (of ``counts``' people, when ``unit`` is ``"person"``).
+    grouped_samples: int = 0
 
 
 @dataclass
@@ -336,8 +341,37 @@ def _by_rank(scores: pd.DataFrame, key: str, groups: pd.Series, ranks: Sequence[
                    f"or more ({where})")
 
 
-def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series, column: str) -> GroupComparison:
+def per_person_in_groups(scores: pd.DataFrame, groups: pd.Series, persons: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """One row per person and group: the median of each numeric score over the person's samples in
+    the group (and at one diversity rank, where ``diversity_rank`` says), and the rows' groups.
+
+    Repeated samples of one person are not independent: tested as samples, 43 post- against 38
+    pre-intervention samples of 18 people gave p = 0.0005 where one value per person gives 0.018
+    (an outside check on Oliver et al. 2021).  A sample without a person is a person of its own; a
+    person sampled in both groups gives one row to each."""
+    labels = group_labels(groups.reindex(scores.index))
+    who = pd.Series(persons).reindex(labels.index).astype("string").str.strip()
+    who = who.where(who.notna() & (who != ""), pd.Series(labels.index, index=labels.index, dtype="string"))
+    keys = [who.rename("_person"), labels.rename("_group")]
+    if "diversity_rank" in scores.columns:
+        keys.append(scores.loc[labels.index, "diversity_rank"].fillna("").astype(str).rename("diversity_rank"))
+    numeric = [c for c in scores.columns
+               if pd.api.types.is_numeric_dtype(scores[c]) and not pd.api.types.is_bool_dtype(scores[c])]
+    table = scores.loc[labels.index, numeric].astype(float).groupby(keys, sort=True).median().reset_index()
+    table.index = pd.Index([" | ".join(map(str, row)) for row in table[[k.name for k in keys]].itertuples(index=False)])
+    if "diversity_rank" in table.columns:
+        table["diversity_rank"] = table["diversity_rank"].replace("", None)
+    return table.drop(columns=["_person", "_group"]), table["_group"]
+
+
+def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series, column: str,
+                   persons: pd.Series | None = None) -> GroupComparison:
     """The groups of one metadata column: Mann-Whitney tests (:func:`compare_groups`), values and medians per group.
+
+    With ``persons`` (each sample's person: the subject column of a cohort
+    followed over time) every person counts once per group, as the median of
+    their samples there (:func:`per_person_in_groups`), and the comparison's
+    ``unit`` is ``"person"``.
 
     A diversity score (``DIVERSITY_COLUMNS``) of a cohort whose samples'
     diversity is at several ranks (a MetaPhlAn profile beside a 16S genus
@@ -346,6 +380,11 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
     chart row is a group at one rank), and not at all where no rank has two
     groups large enough, with the reason in ``notes``.  The Benjamini-Hochberg
     q is over every test of the column, those within ranks included."""
+    unit = "sample"
+    grouped_samples = int(group_labels(groups.reindex(scores.index)).size)
+    if persons is not None:
+        scores, groups = per_person_in_groups(scores, groups, persons)
+        unit = "person"
     groups = group_labels(groups.reindex(scores.index)).reindex(scores.index)
     ranks = diversity_ranks(scores) or ()
     split = [k for k in keys if k in DIVERSITY_COLUMNS] if len(ranks) > 1 else []
@@ -378,7 +417,8 @@ def compare_column(scores: pd.DataFrame, keys: Sequence[str], groups: pd.Series,
         summaries[key] = {lbl: summary(v) for lbl, v in values[key]}
     counts = groups.dropna().astype(str).value_counts().reindex(levels)
     return GroupComparison(column=str(column), counts=[(str(level), int(n)) for level, n in counts.items()], levels=levels, tests=tests,
-                           values=values, medians=medians, summaries=summaries, notes=notes)
+                           values=values, medians=medians, summaries=summaries, notes=notes, unit=unit,
+                           grouped_samples=grouped_samples)
 
 
 def cohort_statistics(
@@ -388,6 +428,7 @@ def cohort_statistics(
     metadata: pd.DataFrame | None = None,
     reference: Reference | None = None,
     group_columns: Sequence[str] | None = None,
+    persons: pd.Series | None = None,
 ) -> CohortStatistics:
     """Everything the cohort report shows that has to be computed.
 
@@ -407,6 +448,10 @@ def cohort_statistics(
     group_columns
         Metadata columns to compare groups by; None picks them
         (:func:`grouping_columns`).
+    persons
+        Each sample's person, where samples repeat people (a subject
+        column): groups are then compared one value per person
+        (:func:`compare_column`).
     """
     keys = list(keys)
     meta = metadata if metadata is not None else pd.DataFrame(index=scores.index)
@@ -417,7 +462,7 @@ def cohort_statistics(
     shown = drawn if not not_comparable else None  # the population whose figures the page draws
     if group_columns is None:
         group_columns = grouping_columns(meta.reindex(scores.index))
-    comparisons = [compare_column(scores, keys, meta[col], col) for col in group_columns if col in meta.columns]
+    comparisons = [compare_column(scores, keys, meta[col], col, persons) for col in group_columns if col in meta.columns]
     return CohortStatistics(
         keys=keys,
         percentiles=pct,

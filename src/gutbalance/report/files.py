@@ -291,7 +291,9 @@ def write_reports(
         _write_pages(journal, result, out, cohort, scores, contributions, meta, keys, ref, subject_of,
                      chosen_groups=(list(group_columns) if group_columns is not None else grouping_columns(
                          meta, exclude={c for c in (subject_column, time_column) if c})),
-                     figures=figures, sources_note=note, read_warnings=read_warnings or {}, ages=ages)
+                     figures=figures, sources_note=note, read_warnings=read_warnings or {}, ages=ages,
+                     # a person followed over time counts once per group (repeated samples are not independent)
+                     persons=subjects["subject"].reindex(scores.index) if subjects is not None else None)
         if save_cohort and cohort is not None:
             write(cohort, out / COHORT_FILE, format="h5ad")  # atomic, as every writer
         if save_cohort:
@@ -345,8 +347,10 @@ def _groups_by_rank(groups: pd.Series | None, scores: pd.DataFrame) -> pd.Series
 def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Cohort | None, scores: pd.DataFrame,
                  contributions: Contributions | None, meta: pd.DataFrame, keys: list[str], ref: Reference | None,
                  subject_of: dict[str, str], *, chosen_groups: list[str], figures: bool, sources_note: str = "",
-                 read_warnings: Mapping[str, Sequence[str]], ages: pd.Series | None = None) -> None:
-    """Render every page and figure into ``out``, each recorded in ``journal`` as it is written."""
+                 read_warnings: Mapping[str, Sequence[str]], ages: pd.Series | None = None,
+                 persons: pd.Series | None = None) -> None:
+    """Render every page and figure into ``out``, each recorded in ``journal`` as it is written;
+    ``persons``: each sample's subject, whose repeated samples the group tests count once."""
     series = result.timelines
     sample_names = {s: safe_filename(s) for s in scores.index}
     if len(set(sample_names.values())) != len(sample_names):  # pragma: no cover - sha256 prefix collision
@@ -370,7 +374,8 @@ def _write_pages(journal: _Journal, result: ReportFiles, out: Path, cohort: Coho
                                       notes=timeline_notes(subject_scores, list(t.scores.columns)))
         result.timeline_reports[t.subject] = journal.write_text(html, out / "subjects" / f"{safe_filename(t.subject)}.html")
 
-    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups)
+    statistics = cohort_statistics(scores, keys=keys, metadata=meta, reference=ref, group_columns=chosen_groups,
+                                   persons=persons)
     # the figures draw the population the cohort page draws, and none where no sample is comparable with it
     drawn = statistics.reference if not statistics.not_comparable else None
     figure_links: dict[str, dict[str, str]] = {}

@@ -1003,7 +1003,8 @@ def _comparison_block(comparison: GroupComparison, infos: Sequence[ScoreInfo], s
             missing=(missing or {}).get(info.key, ""),
         )
         per_score.append({"info": info, "rows": rows, "chart": chart})
-    return {"column": col, "scores": per_score, "counts": comparison.counts, "notes": notes}
+    return {"column": col, "scores": per_score, "counts": comparison.counts, "notes": notes, "unit": comparison.unit,
+            "grouped_samples": comparison.grouped_samples}
 
 
 #: The cohort page's tables of all samples, one a topic, so that each fits a
