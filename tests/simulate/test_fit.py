@@ -180,3 +180,31 @@ def test_loglinear_with_a_taxon_that_barely_relaxes_stays_stable():
     model = fit(data, kind="loglinear", members=0, scale=SCALE, floor=1e5, min_decay=0.05)
     assert np.all(np.diag(model.interactions) <= -0.05 + 1e-12)
     assert model.spectral_abscissa() <= -0.05 + 1e-9
+
+
+def test_first_day_is_the_datas_first_not_the_first_subjects():
+    # fault (outside check): a profile file forecast from the first subject read's first day (2, where
+    # that subject had no day-1 sample) instead of the data's (1), shifting the schedule by a day
+    starts = [[1e6, 3e5, 2e8], [5e7, 1e6, 1e7]]
+    data = _synthetic(_logistic_solver, _logistic_params(), starts)
+    first = data.series["m0"]
+    data.series["m0"] = SubjectSeries("m0", first.times[2:], first.values[2:], first.observed[2:])
+    assert next(iter(data.series.values())).times[0] == 2.0
+    model = fit(data, kind="logistic", members=0, scale=SCALE, floor=1e3)
+    assert model.provenance["first_day"] == 1.0
+
+
+def test_an_after_phase_no_sample_reached_is_not_learned_not_a_certain_zero():
+    # fault (outside check): every after-phase row of a model whose last sample fell inside the
+    # perturbation read effect 0, sd 0, p05 0, p95 0: never learned, shown as certain
+    data = _synthetic(_logistic_solver, _logistic_params(), [[1e6, 3e5, 2e8], [5e7, 1e6, 1e7]])
+    for name, s in list(data.series.items()):
+        keep = s.times <= 40.0  # the drug runs 35-42: its after-phase is never sampled
+        data.series[name] = SubjectSeries(name, s.times[keep], s.values[keep], s.observed[keep])
+    model = fit(data, kind="logistic", members=2, scale=SCALE, floor=1e3, after_days=7.0)
+    effects = model.perturbation_effects().set_index(["perturbation", "phase", "taxon"]).sort_index()
+    assert effects.loc[("diet", "after"), "learned"].all()  # diet 20-27, sampled after it
+    assert effects.loc[("drug", "during"), "learned"].all()
+    unlearned = effects.loc[("drug", "after")]
+    assert not unlearned["learned"].any()
+    assert unlearned[["effect", "sd", "p05", "p95"]].isna().all().all()

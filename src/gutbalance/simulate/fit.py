@@ -342,6 +342,20 @@ def _start_prior(model: FittedModel, data: Longitudinal):
     return day, starts.mean(axis=0), np.full(len(model.taxa), float(weight))
 
 
+def _learned_columns(data: Longitudinal, perts: list[str], after: float | None) -> list[bool]:
+    """Per effect column (each perturbation while on, then each after-phase): whether a subject's
+    samples span a stretch of time in which it is on.  A column no training sample reaches keeps its
+    zero start: not learned, and said so (:meth:`~.model.FittedModel.perturbation_effects`)."""
+    subjects = list(data.series.values())
+    p = len(perts) * (2 if _has_after(after) else 1)
+    plans = _segment_plans(subjects, [_indicator(perts, data.schedule(s.subject), after) for s in subjects], p)
+    on = np.zeros(p, dtype=bool)
+    for plan in plans:
+        for u, _, _ in plan:
+            on |= u != 0
+    return on.tolist()
+
+
 def _fit_once(kind, data, perts, floor, scale, options, init=None):
     after = options["after_days"]
     if kind == "logistic":
@@ -446,7 +460,9 @@ def fit(
         theta=theta, after_days=after_days)
     start_day, start_log_mean, start_weight = _start_prior(model, data)
     seconds = _time.perf_counter() - t_start
-    first = next(iter(data.series.values()))
+    # the data's first day, over every subject: the first subject read may start later (an outside check:
+    # a profile file then started a day after the data's first samples, shifting the schedule by a day)
+    first_day = min(float(s.times[0]) for s in data.series.values())
     return FittedModel(
         kind=kind, taxa=list(data.taxa), perturbations=perts, growth=growth, interactions=a, effects=e, noise=noise,
         scale=scale, floor=floor, caps=all_values.max(axis=0), total_cap=float(all_values.sum(axis=1).max()),
@@ -457,10 +473,10 @@ def fit(
                 for s in data.series.values() for k, (t, smp) in enumerate(zip(s.times, s.samples or [""] * len(s.times)))},
         provenance={
             **data.provenance, "subjects": data.subjects, "time_points": int(sum(len(s.times) for s in data.series.values())),
-            "first_day": float(first.times[0]), "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
+            "first_day": first_day, "fitted": datetime.now(UTC).isoformat(timespec="seconds"),
             "gutbalance": __version__, "kind": kind, "members": members, "floor": floor, "scale": scale,
             "interaction_ridge": interaction_ridge, "min_decay": min_decay, "l1_ratio": l1_ratio, "seed": seed,
-            "after_days": after_days,
+            "after_days": after_days, "effects_learned": _learned_columns(data, perts, after_days),
             "fit_seconds": round(seconds, 2),
         },
     )

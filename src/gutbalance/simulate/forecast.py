@@ -142,8 +142,12 @@ def _start_from(model, source: str, *, sample: str | None, start_day: float | No
     load = float(np.median(totals)) if model.units.startswith(("16S", "absolute")) else 1.0
     if load != 1.0:
         notes.append(f"Absolute load not measured: relative abundances x the training samples' median total ({load:.3g}).")
-    day = model.provenance.get("first_day", 0.0) if start_day is None else start_day
-    return relative * load, float(day), None, f"{path.name} ({name})", notes
+    if start_day is None:
+        day = float(model.provenance.get("first_day", 0.0))
+        notes.append(f"Started on day {day:g}, the training data's first day (--start-day gives another).")
+    else:
+        day = float(start_day)
+    return relative * load, day, None, f"{path.name} ({name})", notes
 
 
 def forecast_model(

@@ -260,21 +260,30 @@ class FittedModel:
 
         Columns ``taxon``, ``lineage``, ``perturbation``, ``phase`` (``"during"``,
         or ``"after"`` for the after-phase of ``after_days``), ``effect``, ``sd``,
-        ``p05``, ``p95`` (NaN spread without an ensemble).
+        ``p05``, ``p95`` (NaN spread without an ensemble), ``learned``.
+
+        A phase no training sample reached (an after-phase beyond the last
+        sample) was not learned: its forecasts use no effect, and its row
+        is ``learned`` False with every number missing, not a certain zero
+        (an outside check).  Models fitted before 2026-11-30 do not record
+        it: ``learned`` is missing.
         """
         rows = []
         ens = self.members.get("effects") if self.members else None
         n = len(self.perturbations)
+        learned = self.provenance.get("effects_learned")
         for col in range(self.effects.shape[1]):
             name, phase = self.perturbations[col % n], ("during" if col < n else "after")
+            known = bool(learned[col]) if learned is not None else None
             for i, taxon in enumerate(self.taxa):
-                spread = ens[:, i, col] if ens is not None else None
+                spread = ens[:, i, col] if ens is not None and known is not False else None
                 rows.append({
                     "taxon": taxon, "lineage": self.lineages[i] if self.lineages else "", "perturbation": name,
-                    "phase": phase, "effect": float(self.effects[i, col]),
+                    "phase": phase, "effect": float(self.effects[i, col]) if known is not False else np.nan,
                     "sd": float(np.std(spread)) if spread is not None else np.nan,
                     "p05": float(np.quantile(spread, 0.05)) if spread is not None else np.nan,
                     "p95": float(np.quantile(spread, 0.95)) if spread is not None else np.nan,
+                    "learned": known,
                 })
         return pd.DataFrame(rows)
 
