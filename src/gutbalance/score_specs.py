@@ -142,6 +142,32 @@ class ScoreSpec:
         change = round(a - b, places)
         return f"{change + 0.0:+.{places}f}"  # + 0.0: no "-0"
 
+    def exact_change_note(self, before, after, smallest: float | None, beyond: bool | None) -> str:
+        """What the exact values say where the rounded ones seem to contradict the verdict on a
+        change (:meth:`format_change` against ``smallest``, the smallest real difference as
+        :meth:`format` shows it), "" elsewhere: a coverage shown 0.97 -> 0.99, change +0.02,
+        smallest real difference 0.02, was "yes, larger" without a word (an outside check).
+
+        >>> describe("coverage").exact_change_note(0.9749, 0.9901, 0.0151, True)
+        'by the exact values: +0.0152 against 0.0151'
+        >>> describe("coverage").exact_change_note(0.90, 0.99, 0.02, True)
+        ''
+        """
+        if beyond is None or smallest is None:
+            return ""
+        try:
+            shown = abs(float(self.format_change(before, after)))
+            limit = float(self.format(smallest))
+            change = float(after) - float(before)
+        except (TypeError, ValueError):
+            return ""
+        if (shown > limit) == bool(beyond):
+            return ""
+        for places in range(self.digits + 1, self.digits + 7):
+            if (round(abs(change), places) > round(smallest, places)) == bool(beyond):
+                break
+        return f"by the exact values: {change:+.{places}f} against {smallest:.{places}f}"
+
 
 #: The name the reports have used for a ScoreSpec.
 ScoreInfo = ScoreSpec
