@@ -170,3 +170,13 @@ def test_metadata_given_again_replaces_the_columns_saved_at_analyze(tmp_path):
     # what the profiles give is not metadata's to replace
     page = (out / "samples" / "S1.html").read_text(encoding="utf-8")
     assert "S1_metaphlan.txt" in page
+
+
+def test_metadata_rows_without_a_scored_sample_are_said(tmp_path):
+    # fault (outside check): metadata rows whose profile was not given or not read were not mentioned, and a
+    # subject's timeline went from 4 samples to 2 without a word
+    out, meta = analyzed(tmp_path, "sample,arm\nS1,fibre\nS2,fibre\nS3,placebo\nS4,placebo\nS5,placebo\nS6,fibre\n",
+                         "--reports", "none")
+    result = CliRunner().invoke(main, ["report", str(out), "--metadata", str(meta), "--no-figures"])
+    assert result.exit_code == 0, result.output
+    assert "note: 2 metadata row(s) name no scored sample (S5, S6): profiles not given, not read" in result.output

@@ -305,6 +305,13 @@ def say_metadata_match(meta, scored) -> None:
     misnamed sample column only shows as reports without timelines or groups."""
     scored = scored.astype(str)
     named = scored.isin(meta.index.astype(str))
+    unscored = meta.index.astype(str)[~meta.index.astype(str).isin(scored)]
+    if named.any() and len(unscored):
+        # a profile not given or not read leaves its subject's timeline shorter without a word (an outside
+        # check: Oliver et al. 2021's WF_10 and WF_201-204; subject 12's timeline went from 4 samples to 2)
+        click.echo(f"note: {len(unscored)} metadata row(s) name no scored sample ({', '.join(unscored[:5])}"
+                   f"{', ...' if len(unscored) > 5 else ''}): profiles not given, not read (problems.tsv) or named "
+                   "otherwise; timelines and groups are of the scored samples only", err=True)
     if named.all():
         return
     missing = ", ".join(scored[~named][:3])
