@@ -491,9 +491,10 @@ def test_a_guild_that_was_most_of_the_gut_does_not_grow_past_the_whole_load(drug
     trajectory = course(cohort, drug).trajectory.set_index("time")
     guilds = trajectory[[g for g in MICROBES if g != "pathogen"]]
     load = guilds.sum(axis=1)
-    # 5.7 (vancomycin) and 5.1 (clindamycin) before; what is left (1.31, 1.28) is the facultative guild's
-    # oxygen growth term, a growth rate that the bound does not reach (docs/simulation.md)
-    assert load.max() < 1.35 * load.loc[0.0], load.max() / load.loc[0.0]
+    # 5.7 (vancomycin) and 5.1 (clindamycin) before; then 1.31 and 1.28, the facultative guild's oxygen
+    # growth term, a growth rate the bound did not reach; since its rise is released as the gut has room
+    # too, the load never exceeds day 0's (docs/simulation.md, "Oxygen's growth is bounded by the room too")
+    assert load.max() <= 1.001 * load.loc[0.0], load.max() / load.loc[0.0]
     # the bloom is still there: the Enterobacteriaceae take the room the anaerobes leave
     assert share(course(cohort, drug), FAC, 7.0) > 0.8
 

@@ -498,6 +498,22 @@ def _opened(g: np.ndarray, room: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(above, 1.0 + (g - 1.0) * room, g), np.where(above, room, 1.0)
 
 
+def _oxygen_gain(V: np.ndarray, oxygen: np.ndarray, niche_state: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each guild's growth from the epithelial oxygen it respires beyond day 0's,
+    ``(omega_g)_+ (O(B) - O(B_0))_+``, and whether it is positive (``(n, N_GUILD)`` each).
+
+    The oxygen response ``omega_g O(B)`` is a growth rate; its rise after a course cleared the
+    butyrate producers let the facultative guild of a gut that was mostly Enterobacteriaceae and
+    streptococci grow to 1.31 times the whole day-0 load (docs/simulation.md, "Oxygen's growth is
+    bounded by the room too").  Oxygen is a resource to the guilds that respire it (``omega > 0``):
+    their rise is released as the gut has room (:func:`_release`).  The day-0 part, which the
+    person's steady state holds, stays; so does oxygen's harm to the obligate anaerobes (``omega <
+    0``), which is inhibition, not a resource, as inflammation's is (:meth:`GutImmuneModel._inflammation_niche`)."""
+    gain = np.maximum(V[:, 2, :N_GUILD], 0.0) * (oxygen - niche_state[:, 1])[:, None]
+    positive = gain > 0.0
+    return np.where(positive, gain, 0.0), positive
+
+
 def _logit(p: np.ndarray) -> np.ndarray:
     """Log-odds of a share in (0, 1] (a share of exactly 1 is held just below it, as SHARE_FLOOR holds 0 above)."""
     p = np.minimum(p, 1.0 - SHARE_FLOOR)
@@ -893,11 +909,11 @@ class GutImmuneModel:
         # the drugs: each term eps u, its positive ones (competitive release) acting as the gut has room,
         # term by term; the facultative guild's by its two parts (split: the Gram-positive part's extra
         # rate, what the share follows while a drug separates them)
+        unreleased = 1.0 - _release(room, h_rel)[0]
         terms = self._drug_terms(rows, full, control)
         split = None
         if terms is not None:
             drive, positive, raw_split, split_positive = terms
-            unreleased = 1.0 - _release(room, h_rel)[0]
             rate += drive
             rate[:, :N_GUILD] -= positive[:, :N_GUILD] * unreleased[:, None]
             if raw_split is not None and split_positive is not None:
@@ -905,6 +921,9 @@ class GutImmuneModel:
                 rate[:, _F] += share * split
         rate += V[:, 1] * log_E[:, None]
         rate += V[:, 2] * oxygen[:, None]
+        # what oxygen beyond day 0's adds to a guild's growth acts as the gut has room, as a drug's release
+        # does: respiration lets a guild take the room the others leave, it does not add to the gut's
+        rate[:, :N_GUILD] -= _oxygen_gain(V, oxygen, niche_state)[0] * unreleased[:, None]
         rate[:, :N_GUILD] += V[:, 3, :N_GUILD] / xg
         rate[:, _P] -= gamma * imm
         out = np.empty_like(y)
@@ -1024,12 +1043,19 @@ class GutImmuneModel:
         # the facultative guild's Gram-positive share s: rate_f += s D, f_s = (1 - s) D, D = sum (eps+ - eps) u
         # the release: rate_g = ... + D_g - P_g (1 - rel(room)) (+ s split for f), split = S - S+ (1 - rel),
         # room = (1 - N / N_0)_+; f_s = (1 - s) split while a drug separates the parts
+        release, d_release = _release(room, h_rel)
+        d_rel = d_release[:, None] * d_room  # d rel / d ln x_h over the guilds
+        # oxygen's gain beyond day 0: rate_g -= gain_g+ (1 - rel), gain_g = omega_g (O(B) - O(B_0)),
+        # d O / d ln x_h = -2 / (1 + B)^2 dB_h
+        gain, gaining = _oxygen_gain(V, oxygen_signal(B), niche_state)
+        d_oxygen = -(2 / (1 + B) ** 2)[:, None] * dB
+        jac[:, :N_GUILD, :N_MIC] -= (np.where(gaining, V[:, 2, :N_GUILD], 0.0) * (1.0 - release)[:, None])[
+            :, :, None] * d_oxygen[:, None, :]
+        jac[:, :N_GUILD, :N_GUILD] += gain[:, :, None] * d_rel[:, None, :]
         terms = self._drug_terms(rows, full, control)
         separated = False
         if terms is not None:
             _, positive, raw_split, split_positive = terms
-            release, d_release = _release(room, h_rel)
-            d_rel = d_release[:, None] * d_room  # d rel / d ln x_h over the guilds
             jac[:, :N_GUILD, :N_GUILD] += positive[:, :N_GUILD, None] * d_rel[:, None, :]
             if raw_split is not None and split_positive is not None:
                 separated = True
