@@ -430,3 +430,37 @@ def test_a_row_written_twice_is_refused_with_both_lines():
     uniformis = [a for lineage, a in zip(profile.lineages, profile.abundance, strict=True)
                  if lineage[-1].name == "Bacteroides uniformis"]
     assert uniformis == [pytest.approx(0.5)]
+
+
+def test_a_sample_with_nothing_classified_is_written_so_that_it_reads_back(tmp_path):
+    # fault (outside check): convert wrote a 100 %-unclassified sample (Oliver et al. 2021's WF_1) as a block
+    # without rows, which the reader refused as a cut file, losing every sample of the file with it
+    source = tmp_path / "two.tsv"
+    source.write_text("clade_name\tWF_1\tWF_11\n"
+                      "k__Bacteria\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes|c__Bacteroidia\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides"
+                      "\t0\t100\n"
+                      "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae|g__Bacteroides|"
+                      "s__Bacteroides_uniformis\t0\t100\n")
+    result = CliRunner().invoke(main, ["convert", str(source), "-o", str(tmp_path / "two.profile"), "--to", "cami"])
+    assert result.exit_code == 0, result.output
+    assert "# nothing classified in this sample" in (tmp_path / "two.profile").read_text()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GutBalanceWarning)
+        back = {p.sample: p for p in gutbalance.io.read_profiles(tmp_path / "two.profile")}
+    assert set(back) == {"WF_1", "WF_11"}
+    assert back["WF_1"].lineages == []
+    assert back["WF_1"].unassigned == 1.0
+    assert back["WF_11"].abundance[-1] == pytest.approx(1.0)
+
+
+def test_a_block_without_rows_followed_by_another_sample_has_nothing_classified():
+    # another tool's empty sample is not a cut file when the next sample follows it
+    empty_first = TWO_SAMPLES[: TWO_SAMPLES.index("2\tsuperkingdom")] + TWO_SAMPLES[TWO_SAMPLES.index("@SampleID:gut_B"):]
+    profiles = {p.sample: p for p in read(src(empty_first.replace("gut_A", "gut_empty")))}
+    assert profiles["gut_empty"].lineages == []
+    assert profiles["gut_empty"].unassigned == 1.0

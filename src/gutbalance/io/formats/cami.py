@@ -101,11 +101,18 @@ def sniff(source: Source) -> bool:
     return False
 
 
+#: The line the writer puts in the block of a sample with nothing classified
+#: (a block without rows is otherwise read as a cut file when it is the last).
+NOTHING_CLASSIFIED = "# nothing classified in this sample"
+
+
 @dataclass
 class _Block:
     """One sample of a CAMI file while it is being read."""
 
     line: int
+    #: the block says it holds no row on purpose (:data:`NOTHING_CLASSIFIED`)
+    empty_said: bool = False
     headers: dict[str, str] = field(default_factory=dict)
     columns: dict[str, int] | None = None
     ncols: int = 0
@@ -267,6 +274,8 @@ def read(source: Source) -> list[SampleProfile]:
         if not ln.strip():
             continue
         if ln.startswith("#"):
+            if ln.strip() == NOTHING_CLASSIFIED and current is not None and current.columns is not None:
+                current.empty_said = True
             comments.append(ln)
             continue
         if ln.startswith("@@"):
@@ -295,7 +304,9 @@ def read(source: Source) -> list[SampleProfile]:
     for block in blocks:
         if block.columns is None:
             raise FormatError("a sample without its @@TAXID header and rows (truncated file?)", path=path, line=block.line)
-        if block.rows == 0:
+        # a sample with nothing classified has no row: so written by us (the line that says so), or
+        # followed by the next sample; the last block without rows and without that line is a cut file
+        if block.rows == 0 and not block.empty_said and block is blocks[-1]:
             raise FormatError("a sample without rows (truncated file?)", path=path, line=block.line)
         _check_nameless(block, path)
     return _profiles(blocks, path, comments)
@@ -384,6 +395,8 @@ def profile_lines(cohort) -> list[str]:
         ]
         start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
         cols, vals = cohort.X.indices[start:end], cohort.X.data[start:end]
+        if not (vals > 0).any():
+            out.append(NOTHING_CLASSIFIED)
         for k in np.lexsort((-vals, depth[cols])):
             c, value = cols[k], vals[k]
             if value <= 0:
