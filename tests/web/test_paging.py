@@ -111,8 +111,13 @@ def test_api_page_defaults_and_limits(client, app):
     assert beyond.status_code == 200
     assert beyond.json() == []
     assert beyond.headers["X-Total-Count"] == str(len(ordered))
-    for bad in ("limit=0", f"limit={services.MAX_SAMPLES_PAGE + 1}", "offset=-1", "limit=ten"):
+    for bad in ("limit=0", f"limit={services.MAX_SAMPLES_PAGE + 1}", "offset=-1", "limit=ten",
+                # beyond the 64-bit integers the database binds: a 500 before (an outside check)
+                f"offset={2**63}", f"offset={services.MAX_OFFSET + 1}"):
         assert client.get(f"/api/samples?{bad}", headers=alice).status_code == 422, bad
+    for listing in ("/api/subjects", "/api/account/audit"):
+        assert client.get(f"{listing}?offset={2**63}", headers=alice).status_code == 422, listing
+    assert client.get(f"/api/samples?offset={services.MAX_OFFSET}", headers=alice).json() == []
     # one subject's samples are paged the same way
     subject = next(r.subject for r in ordered if r.subject)
     mine = client.get("/api/samples", headers=alice, params={"subject": subject, "limit": 3})

@@ -253,6 +253,9 @@ def upload(
 #: (an account may hold a hundred thousand samples).
 SAMPLES_PAGE = 100
 MAX_SAMPLES_PAGE = 1000
+#: The largest ``offset`` a list of the API takes: beyond any account, and within the 64-bit
+#: integers SQLite and PostgreSQL bind (a larger one was a 500: an outside check).
+MAX_OFFSET = 10**12
 #: Subjects the ``/samples`` page lists before linking to the ``/subjects`` pages.
 SUBJECTS_SHOWN = 50
 

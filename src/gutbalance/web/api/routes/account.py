@@ -27,7 +27,7 @@ def audit(
     user: ApiUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Events per page")] = services.SAMPLES_PAGE,
-    offset: Annotated[int, Query(ge=0, description="Events of the log to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=services.MAX_OFFSET, description="Events of the log to skip")] = 0,
 ) -> list[AuditEventOut]:
     """One page of the account's audit log, newest first: every upload that
     stored a sample, every view of a sample's scores or report, every

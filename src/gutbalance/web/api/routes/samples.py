@@ -127,7 +127,7 @@ def list_samples(
     session: SessionDep,
     subject: str | None = None,
     limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Samples per page")] = services.SAMPLES_PAGE,
-    offset: Annotated[int, Query(ge=0, description="Samples of the list to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=services.MAX_OFFSET, description="Samples of the list to skip")] = 0,
 ) -> list[SampleSummary]:
     """One page of the caller's samples (optionally of one subject), in a
     stable order: those with a subject first, by subject, then by collection
@@ -149,7 +149,7 @@ def list_subjects(
     user: ApiUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=services.MAX_SAMPLES_PAGE, description="Subjects per page")] = services.SAMPLES_PAGE,
-    offset: Annotated[int, Query(ge=0, description="Subjects of the list to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=services.MAX_OFFSET, description="Subjects of the list to skip")] = 0,
 ) -> list[SubjectOut]:
     """One page of the subjects the caller named, by name, with the number
     of samples of each; ``X-Total-Count`` and ``Link`` as for ``/api/samples``."""
