@@ -462,3 +462,21 @@ def test_a_downloaded_table_quotes_text_a_spreadsheet_would_run(client):
         assert (cells["sample"], cells["subject"]) == ("'@SUM(1)", "'=1+1"), url
     record = client.get(f"{sample_url}/scores.json").json()
     assert (record["name"], record["subject"]) == ("@SUM(1)", "=1+1")
+
+
+def test_a_profile_uploaded_alone_and_again_in_a_zip_is_said(client):
+    """The note compared the stored profiles with the file each was read
+    from, which a zip's member names differently (``batch.zip/S1_metaphlan.txt``):
+    the same file uploaded alone and inside a zip went unsaid (an outside check)."""
+    import io
+    import zipfile
+
+    page_register(client, "ines")
+    alone = page_upload(client, single_profile()).headers["location"].split("?")[0]
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("S1_metaphlan.txt", single_profile())
+    zipped = page_upload(client, archive.getvalue(), filename="batch.zip", follow=True)
+    assert zipped.status_code == 200
+    text = re.sub(r"\s+", " ", client.get(alone).text)
+    assert "The same profile, under the same name, is stored once more:" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -241,17 +241,37 @@ def get_samples(session: Session, *, owner: User, sample_ids: Sequence[str]) -> 
     return list(session.scalars(select(Sample).options(*_BLOBS).where(Sample.owner_id == owner.id, Sample.id.in_(list(sample_ids)))))
 
 
-def same_profile_samples(session: Session, *, owner: User, sample: Sample) -> list[Any]:
+class Twin(NamedTuple):
+    """Another upload of a sample's profile (:func:`same_profile_samples`)."""
+
+    id: str
+    created_at: datetime
+    collected: date | None
+
+
+def same_profile_samples(session: Session, *, owner: User, sample: Sample) -> list[Twin]:
     """The owner's other samples of the same name and the same profile as
     ``sample`` (the same file uploaded again), oldest first: ``id``,
     ``created_at``, ``collected``.  Said on the sample's page, since a
-    timeline reads two uploads of one file as two visits (an outside check)."""
-    return list(session.execute(
-        select(Sample.id, Sample.created_at, Sample.collected)
-        .where(Sample.owner_id == owner.id, Sample.name == sample.name, Sample.id != sample.id,
-               Sample.profile == sample.profile)
+    timeline reads two uploads of one file as two visits (an outside check).
+
+    The profiles are compared without the file they came from: one file
+    uploaded alone and again inside a zip (``batch.zip/S1.txt``) is the same
+    profile (a second outside check found the note missing there)."""
+    measured = _measured(sample.profile)
+    rows = session.execute(
+        select(Sample.id, Sample.created_at, Sample.collected, Sample.profile)
+        .where(Sample.owner_id == owner.id, Sample.name == sample.name, Sample.id != sample.id)
         .order_by(Sample.created_at, Sample.id)
-    ))
+    )
+    return [Twin(row.id, row.created_at, row.collected) for row in rows if _measured(row.profile) == measured]
+
+
+def _measured(blob: bytes) -> dict[str, Any]:
+    """A stored profile without the name of the file it was read from."""
+    record = ingest.profile_record(blob)
+    record.pop("source_file", None)
+    return record
 
 
 def held_sample_ids(session: Session, *, owner: User, sample_ids: Iterable[str | None]) -> set[str]:
