@@ -61,3 +61,13 @@ def test_kb_show_says_when_merged_rows_disagree_on_the_strain_flag():
     lines = result.output.splitlines()
     at = next(i for i, line in enumerate(lines) if line.strip().startswith("pro_inflammatory ="))
     assert "strain-specific in 1 of 2 rows" in lines[at + 1]
+
+
+def test_kb_show_names_the_curation_level_its_weight_holds():
+    # fault (outside check): B. fragilis's gram_negative weight 0.48 held bugphyzz's curation "low" (x 0.6),
+    # which nothing shown explained
+    result = CliRunner().invoke(main, ["kb", "show", "Bacteroides fragilis"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("gram_negative = 1"))
+    assert "bugphyzz curation: low" in lines[at + 1]

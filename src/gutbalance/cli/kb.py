@@ -35,8 +35,9 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
     --rank strain for a named strain such as "Escherichia coli Nissle 1917").
 
     Each call shows its weight in the scores (evidence x rank fallback x host
-    of the evidence x strain-specificity), the host of the evidence, whether
-    it is strain-specific and the effect as the source gives it.
+    of the evidence x strain-specificity x bugphyzz's curation level), the
+    host of the evidence, whether it is strain-specific, bugphyzz's curation
+    level and the effect as the source gives it.
     """
     bare = not any(mark in taxon for mark in ("|", ";", "__"))
     if rank is None:
@@ -87,6 +88,9 @@ def show(taxon: str, rank: str | None, max_rank: str) -> None:
                 flag = str(rec.strain_specific)
                 where.append({"yes": "strain-specific", "no": "not strain-specific"}.get(
                     flag, f"strain-specific in {flag}"))
+            if rec.curation:
+                # a factor of the weight (an outside check: B. fragilis's 0.48 was not explained by what was shown)
+                where.append(f"bugphyzz curation: {rec.curation}")
             if rec.effect:
                 where.append(f"effect: {rec.effect}")
             if where:

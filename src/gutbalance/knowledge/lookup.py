@@ -61,7 +61,9 @@ class Call:
     host: str = ""
     strain_specific: str = ""
     effect: str = ""
-    #: evidence x host x strain factor of the rows behind the call (rank comes in at lookup).
+    #: bugphyzz's curation level of the rows behind the call ("high", "medium", "low"; "" for curated rows)
+    curation: str = ""
+    #: evidence x host x strain x curation factor of the rows behind the call (rank comes in at lookup).
     factor: float = 1.0
 
 
@@ -133,6 +135,7 @@ def _resolved_nodes(kb: KnowledgeBase) -> dict[tuple[str, str], dict[str, Call]]
             host=", ".join(h for h in dict.fromkeys(r[8] for r in best) if h),
             strain_specific=_merged_strain_flag([r[9] for r in best]),
             effect="; ".join(e for e in dict.fromkeys(r[10] for r in best) if e),
+            curation=", ".join(c for c in dict.fromkeys(r[11] for r in best) if c),
             factor=float(sum(factors) / len(factors)),
         )
         out.setdefault((rank, taxon), {})[trait] = call
@@ -456,13 +459,14 @@ def lookup(
                 "host": call.host,
                 "strain_specific": call.strain_specific,
                 "effect": call.effect,
+                "curation": call.curation,
                 "sources": ", ".join(call.sources),
                 "qualifier": call.qualifier,
                 "note": call.note,
             }
         )
     columns = ["trait", "pillar", "value", "confidence", "weight", "resolved_rank", "resolved_taxon", "evidence", "host",
-               "strain_specific", "effect", "sources", "qualifier", "note"]
+               "strain_specific", "effect", "curation", "sources", "qualifier", "note"]
     return pd.DataFrame(rows, columns=columns)
 
 
