@@ -181,6 +181,7 @@ def test_an_estimator_unknown_here_is_named_in_the_reason(tmp_path):
 
 
 @pytest.mark.parametrize("name", ["table.biom", "table.json", "table.qza", "long.csv", "S1.kreport"])
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_observed_reads_are_still_written_as_counts(tmp_path, name):
     report = tmp_path / "S1.kreport2"
     report.write_text(KRAKEN_REPORT, encoding="utf-8")

@@ -410,6 +410,7 @@ def _cohort_with_unknown():
     return gutbalance.build_cohort(records)
 
 
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_report_round_trip(tmp_path):
     cohort = with_reads(_cohort_with_unknown())
     out = gutbalance.write(cohort, tmp_path / "reports", format="kraken")
@@ -426,6 +427,7 @@ def test_report_round_trip(tmp_path):
     assert sniff_report(src(text))
 
 
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_report_round_trip_keeps_counts(tmp_path):
     cohort = gutbalance.build_cohort(read_report(src(REPORT)))
     gutbalance.write(cohort, tmp_path / "S1.kreport", format="kraken")
@@ -439,6 +441,7 @@ def test_report_round_trip_keeps_counts(tmp_path):
     assert "1520\t1520\tU\t0\tunclassified" in (tmp_path / "S1.kreport").read_text()
 
 
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_report_round_trip_keeps_taxa_keyed_by_lineage(tmp_path):
     # a genus the lineage table does not know is keyed by its lineage
     # ("f__Lachnospiraceae|g__Zzfoo"); the writer used to look its children's
@@ -551,6 +554,7 @@ def test_a_bracken_table_converts_to_a_bracken_table_with_its_own_estimates(tmp_
 
 
 @pytest.mark.parametrize(("fmt", "suffix"), [("kraken", ".kreport"), ("bracken", ".bracken")])
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_fractional_counts_are_refused_naming_the_sample_and_taxon(tmp_path, fmt, suffix):
     # A table that says it holds counts but holds 12.5: neither file holds fractions
     # of reads, and rounding would change the profile unsaid.
@@ -576,6 +580,7 @@ def test_table_needs_species(tmp_path):
 
 
 @pytest.mark.shared
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_cami_profiles_to_kraken_and_back(shared_data, tmp_path):
     folder = shared_data / "profiles" / "zeller2014_motus3_controls" / "profiles"
     cohort = with_reads(gutbalance.read(sorted(folder.glob("*.profile"))[:4]))

@@ -58,6 +58,7 @@ EXPECTED_FORMAT = {
 
 
 @pytest.mark.parametrize("name", sorted(WRITERS))
+@pytest.mark.filterwarnings("ignore:.*have no NCBI taxid:gutbalance.errors.GutBalanceWarning")  # written as 0, said
 def test_same_species_after_round_trip(original, tmp_path, name):
     path = WRITERS[name](original, tmp_path)
     back = gutbalance.read(path)
