@@ -4,6 +4,7 @@ cannot read and still measures the others; ``show`` names the ranks it takes."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from gutbalance.cli import main
@@ -53,21 +54,20 @@ def test_kb_coverage_of_a_bare_genus_table_says_it_has_no_species(tmp_path):
     assert pd.read_csv(out, sep="\t", index_col=0)["annotated"].isna().all()  # missing, never a made-up 0
 
 
-def test_kb_show_says_when_merged_rows_disagree_on_the_strain_flag():
-    # an outside review: M. gnavus's two pro-inflammatory rows (one strain-level, one
-    # not) showed "strain-specific" while the weight averaged them
-    result = CliRunner().invoke(main, ["kb", "show", "Mediterraneibacter gnavus"])
+@pytest.mark.parametrize(
+    ("taxon", "call", "said"),
+    [
+        # an outside review: M. gnavus's two pro-inflammatory rows (one strain-level, one
+        # not) showed "strain-specific" while the weight averaged them
+        ("Mediterraneibacter gnavus", "pro_inflammatory =", "strain-specific in 1 of 2 rows"),
+        # an outside check: B. fragilis's gram_negative weight 0.48 held bugphyzz's curation "low"
+        # (x 0.6), which nothing shown explained
+        ("Bacteroides fragilis", "gram_negative = 1", "bugphyzz curation: low"),
+    ],
+)
+def test_kb_show_says_what_a_calls_weight_holds(taxon, call, said):
+    result = CliRunner().invoke(main, ["kb", "show", taxon])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.strip().startswith("pro_inflammatory ="))
-    assert "strain-specific in 1 of 2 rows" in lines[at + 1]
-
-
-def test_kb_show_names_the_curation_level_its_weight_holds():
-    # fault (outside check): B. fragilis's gram_negative weight 0.48 held bugphyzz's curation "low" (x 0.6),
-    # which nothing shown explained
-    result = CliRunner().invoke(main, ["kb", "show", "Bacteroides fragilis"])
-    assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    at = next(i for i, line in enumerate(lines) if line.strip().startswith("gram_negative = 1"))
-    assert "bugphyzz curation: low" in lines[at + 1]
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith(call))
+    assert said in lines[at + 1]
