@@ -208,3 +208,18 @@ def test_an_after_phase_no_sample_reached_is_not_learned_not_a_certain_zero():
     unlearned = effects.loc[("drug", "after")]
     assert not unlearned["learned"].any()
     assert unlearned[["effect", "sd", "p05", "p95"]].isna().all().all()
+
+
+def test_a_forecast_past_the_training_data_says_so():
+    # fault (outside check): a 12-day forecast of a model trained on days 1-6 did not say that its last six days
+    # extrapolate
+    from gutbalance.simulate.forecast import forecast_model
+
+    model = fit(_synthetic(_logistic_solver, _logistic_params(), [[1e6, 3e5, 2e8], [5e7, 1e6, 1e7]]),
+                kind="logistic", members=0, scale=SCALE, floor=1e3)
+    source = next(iter(model.starts))
+    within = forecast_model(model, source, ensemble=False)
+    assert not any("past the training data" in n for n in within.notes)
+    beyond = forecast_model(model, source, days=80.0, ensemble=False)
+    assert "Days 60-80 lie past the training data's last sample (day 60): the forecast there extrapolates" \
+        " what the model learned." in beyond.notes

@@ -191,6 +191,11 @@ def forecast_model(
             if p.end > end:
                 raise SimulationError(f"--perturbation {p.name}:days={p.start:g}-{p.end:g} runs past the forecast's end "
                                       f"(day {end:g}): end it by day {end:g}, or forecast longer with --days")
+    if model.starts and end > last:
+        # beyond the training data the model extrapolates: its dynamics were learned on the days it saw
+        # (an outside check: a 12-day forecast of a model trained on days 1-6 did not say so)
+        notes.append(f"Days {last:g}-{end:g} lie past the training data's last sample (day {last:g}): the "
+                     "forecast there extrapolates what the model learned.")
     times = np.unique(np.concatenate([np.arange(day0, end, 0.5), [end]]))
     start = model.start_estimate(values, day0)
     if model.start_day is not None and abs(day0 - model.start_day) <= 0.25 and model.start_weight is not None:
