@@ -978,7 +978,9 @@ class GutImmuneModel:
         dC = x * p.tolerogenic * self.inv_C_ref
         # microbes: rate_g = r_g + sum_h a_gh x_h + a_gg x_g (1/(c_g F_g) - 1) + ... + m_g / x_g
         A = p.interactions[0][None] if self._shared_A else self._take(p.interactions, rows, full)
-        jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] - V[:, 2, :, None] * (2 / (1 + B) ** 2)[:, None, None] * dB[:, None, :]
+        # d O(B) / d ln x_h = -2 / (1 + B)^2 dB_h: the oxygen response's, and below its gain's
+        d_oxygen = -(2 / (1 + B) ** 2)[:, None] * dB
+        jac[:, :N_MIC, :N_MIC] = A * x[:, None, :] + V[:, 2, :, None] * d_oxygen[:, None, :]
         N = xg.sum(axis=1)
         room = _room(N, inv_N0)
         # d room / d ln x_h = -x_h / N_0 while the gut has room (0 when it is full)
@@ -1045,10 +1047,8 @@ class GutImmuneModel:
         # room = (1 - N / N_0)_+; f_s = (1 - s) split while a drug separates the parts
         release, d_release = _release(room, h_rel)
         d_rel = d_release[:, None] * d_room  # d rel / d ln x_h over the guilds
-        # oxygen's gain beyond day 0: rate_g -= gain_g+ (1 - rel), gain_g = omega_g (O(B) - O(B_0)),
-        # d O / d ln x_h = -2 / (1 + B)^2 dB_h
+        # oxygen's gain beyond day 0: rate_g -= gain_g+ (1 - rel), gain_g = omega_g (O(B) - O(B_0))
         gain, gaining = _oxygen_gain(V, oxygen_signal(B), niche_state)
-        d_oxygen = -(2 / (1 + B) ** 2)[:, None] * dB
         jac[:, :N_GUILD, :N_MIC] -= (np.where(gaining, V[:, 2, :N_GUILD], 0.0) * (1.0 - release)[:, None])[
             :, :, None] * d_oxygen[:, None, :]
         jac[:, :N_GUILD, :N_GUILD] += gain[:, :, None] * d_rel[:, None, :]
