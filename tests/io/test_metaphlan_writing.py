@@ -62,9 +62,9 @@ def test_a_species_without_genus_is_written_with_an_empty_genus_slot(metaphlan2,
     written = tmp_path / "out.tsv"
     gutbalance.write(metaphlan2, written)
     rows = [line.split("\t")[0] for line in written.read_text(encoding="utf-8").splitlines()]
-    assert f"{CLOSTRIDIALES}|g__|s__Bacteroides_pectinophilus".replace("Firmicutes", "Bacillota") in rows
+    assert f"{CLOSTRIDIALES}|g__|s__Bacteroides_pectinophilus" in rows
     # No second g__Bacteroides: every row naming that genus is the real one.
-    assert all("p__Bacteroidota" in row for row in rows if "g__Bacteroides" in row)
+    assert all("p__Bacteroidetes" in row for row in rows if "g__Bacteroides" in row)
 
 
 def test_the_merged_table_reads_back_to_the_same_clades_and_scores(metaphlan2, tmp_path):
@@ -100,6 +100,86 @@ def test_samples_of_two_databases_name_none(tmp_path):
     assert written.read_text(encoding="utf-8").splitlines()[0] == "#mpa_written_by_gutbalance"
 
 
+# A MetaPhlAn 3 profile whose names the current taxonomy renames (p__Firmicutes is
+# p__Bacillota, Ruminococcus gnavus is Mediterraneibacter gnavus), as MetaPhlAn 3
+# writes them (R. gnavus under g__Blautia).
+METAPHLAN3 = {
+    "k__Bacteria": 100.0,
+    "k__Bacteria|p__Firmicutes": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae": 70.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia": 20.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Blautia|"
+    "s__Ruminococcus_gnavus": 20.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia": 50.0,
+    "k__Bacteria|p__Firmicutes|c__Clostridia|o__Clostridiales|f__Lachnospiraceae|g__Roseburia|"
+    "s__Roseburia_intestinalis": 50.0,
+    "k__Bacteria|p__Bacteroidetes": 30.0,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia": 30.0,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales": 30.0,
+    "k__Bacteria|p__Bacteroidetes|c__Bacteroidia|o__Bacteroidales|f__Bacteroidaceae": 30.0,
+    BACTEROIDETES: 30.0,
+    f"{BACTEROIDETES}|s__Bacteroides_uniformis": 30.0,
+}
+
+
+def _single(path, database: str, clades: dict[str, float]):
+    lines = [f"#{database}", "#clade_name\tNCBI_tax_id\trelative_abundance\tadditional_species"]
+    lines += [f"{clade}\t\t{value!r}\t" for clade, value in clades.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _written_clades(path) -> list[str]:
+    return [ln.split("\t")[0] for ln in path.read_text(encoding="utf-8").splitlines() if not ln.startswith("#")]
+
+
+@pytest.mark.parametrize("to", ["metaphlan", "metaphlan-merged"])
+def test_a_metaphlan_profile_is_written_back_in_its_own_names(tmp_path, to):
+    """Tools that match MetaPhlAn's clade names found none of the current ones:
+    GMWI2's published rule gave 0.129 for a converted MetaPhlAn 3 profile whose
+    GMWI2 is 1.835 (the GMWI2 repository's SRR1761666; an outside check)."""
+    cohort = gutbalance.read([_single(tmp_path / "in.txt", "mpa_v30_CHOCOPhlAn_201901", METAPHLAN3)])
+    assert "s__Mediterraneibacter gnavus" in cohort.taxa.index  # read under its current name
+    written = tmp_path / "out.txt"
+    gutbalance.write(cohort, written, format=to)
+    assert sorted(c for c in _written_clades(written) if c != "clade_name") == sorted(METAPHLAN3)
+    again = gutbalance.read([written])
+    assert list(again.taxa.index) == list(cohort.taxa.index)
+    np.testing.assert_allclose(again.X.toarray(), cohort.X.toarray(), rtol=0, atol=1e-15)
+
+
+def test_a_kraken_report_is_written_in_current_names(tmp_path):
+    """Not MetaPhlAn's: no MetaPhlAn names to give back, and the origin line says so."""
+    report = tmp_path / "k.kreport"
+    report.write_text(
+        "100.00\t1000\t0\tR\t1\troot\n"
+        "100.00\t1000\t0\tD\t2\t  Bacteria\n"
+        "100.00\t1000\t0\tP\t1239\t    Bacillota\n"
+        "100.00\t1000\t1000\tS\t33038\t      [Ruminococcus] gnavus\n",
+        encoding="utf-8",
+    )
+    written = tmp_path / "out.txt"
+    gutbalance.write(gutbalance.read([report]), written, format="metaphlan")
+    assert written.read_text(encoding="utf-8").startswith("#written_by_gutbalance_from_kraken")
+    assert any("p__Bacillota" in c for c in _written_clades(written))
+
+
+def test_a_taxon_read_under_two_spellings_keeps_its_current_name(tmp_path):
+    old = {k.replace("Ruminococcus_gnavus", "Mediterraneibacter_gnavus"): v for k, v in METAPHLAN3.items()}
+    a = _single(tmp_path / "a.txt", "mpa_v30_CHOCOPhlAn_201901", METAPHLAN3)
+    b = _single(tmp_path / "b.txt", "mpa_v30_CHOCOPhlAn_201901", old)
+    both = gutbalance.read([a, b])
+    assert both.taxa.loc["s__Mediterraneibacter gnavus", "original"] == "Mediterraneibacter_gnavus; Ruminococcus_gnavus"
+    written = tmp_path / "out.tsv"
+    gutbalance.write(both, written)
+    clades = _written_clades(written)
+    assert [c.rsplit("|", 1)[-1] for c in clades if "gnavus" in c] == ["s__Mediterraneibacter_gnavus"]
+    assert "k__Bacteria|p__Firmicutes" in clades
+    np.testing.assert_allclose(gutbalance.read([written]).X.toarray(), both.X.toarray(), rtol=0, atol=1e-15)
+
+
 def test_lineage_to_write_reads_back_to_the_same_taxa():
     for text in (
         "k__Bacteria|p__Bacillota|c__Clostridia|o__Clostridiales|s__Bacteroides_pectinophilus",
@@ -111,3 +191,15 @@ def test_lineage_to_write_reads_back_to_the_same_taxa():
         written = lineage_to_write(text)
         kept = [t for t in parse_lineage(text) if t.rank != "genus" or f"g__{t.original}" in text]
         assert [t.id for t in parse_lineage(written)] == [t.id for t in kept]
+
+
+def test_real_metaphlan_3_profiles_are_written_back_in_their_own_clade_names(shared_data, tmp_path):
+    files = sorted((shared_data / "profiles" / "kefir_metaphlan3").glob("*_metaphlan3.txt"))[:8]
+    cohort = gutbalance.read(files)
+    out = tmp_path / "out"
+    gutbalance.write(cohort, out, format="metaphlan")
+    for path, name in zip(files, cohort.sample_names, strict=True):
+        read = [ln.split("\t")[0] for ln in path.read_text(encoding="utf-8").splitlines()
+                if ln and not ln.startswith("#")]
+        written = _written_clades(out / f"{name}_profile.txt")
+        assert sorted(c for c in written if c != "UNKNOWN") == sorted(c for c in read if c != "UNKNOWN")

@@ -44,6 +44,7 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ...atomic import write_text_atomic
 from ...clade_nesting import (
@@ -58,7 +59,7 @@ from ...clade_nesting import (
 )
 from ...cohort import LINEAGES, TOTAL_TOLERANCE, Lineage, SampleProfile, total_warnings
 from ...errors import FormatError, GutBalanceError, GutBalanceWarning, TaxonomyError
-from ...taxonomy import RANK_INDEX, lineages_to_write, parse_lineage
+from ...taxonomy import RANK_INDEX, RANK_PREFIX, lineages_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
 from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path, warn_empty_cells
@@ -1038,10 +1039,44 @@ def _order(cohort, row: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.lexsort((-values, depth))
 
 
-def _lineages_to_write(cohort) -> np.ndarray:
+def _lineages_to_write(cohort, *, as_read: bool = False) -> np.ndarray:
     """Each taxon's lineage as written, so that reading it back gives the
-    same lineage (:func:`gutbalance.taxonomy.lineage_to_write`)."""
-    return lineages_to_write(cohort.taxa["lineage"])
+    same lineage (:func:`gutbalance.taxonomy.lineage_to_write`).
+
+    ``as_read``: in the names the input wrote (``p__Firmicutes``,
+    ``s__Ruminococcus_gnavus``), not the current ones (``p__Bacillota``,
+    ``s__Mediterraneibacter_gnavus``); for samples that were MetaPhlAn's,
+    whose database line the file keeps.  Tools that match MetaPhlAn's own
+    clade names (GMWI2's model, GMHI's species list) found none of the
+    current names (an outside check: GMWI2 of a converted MetaPhlAn 3 file
+    fell to its intercept).  A level read under several spellings, which one
+    name cannot give back, keeps the current name."""
+    taxa = cohort.taxa
+    if not as_read:
+        return lineages_to_write(taxa["lineage"])
+    written = {
+        taxon: f"{RANK_PREFIX[rank]}__{(name if '; ' in original else original).replace(' ', '_')}"
+        for taxon, rank, name, original in zip(
+            taxa.index, taxa["rank"], taxa["name"], taxa["original"].astype(str), strict=True)
+    }
+    parent = dict(zip(taxa.index, taxa["parent"], strict=True))
+
+    def chain(taxon: str, current: str) -> str:
+        parts = []
+        while taxon:
+            if taxon not in written:  # a parent not in the table: the current lineage
+                return current
+            parts.append(written[taxon])
+            taxon = parent[taxon]
+        return "|".join(reversed(parts))
+
+    out = lineages_to_write([chain(t, c) for t, c in zip(taxa.index, taxa["lineage"], strict=True)])
+    # two taxa under one old name (a table's own duplicates the reader kept apart)
+    # would be one clade written twice: those keep their current names
+    repeated = pd.Series(out).duplicated(keep=False).to_numpy()
+    if repeated.any():
+        out[repeated] = lineages_to_write(taxa["lineage"].to_numpy()[repeated])
+    return out
 
 
 def _is_metaphlan_database(database: str) -> bool:
@@ -1093,7 +1128,8 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
     ``lineage``: :func:`_lineages_to_write` of the cohort, when the caller
     writes several samples and has it already."""
     sample = cohort.samples.iloc[i]
-    db = _origin(cohort, [i]) or str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
+    origin = _origin(cohort, [i])
+    db = origin or str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
     out = [
         f"#{db}",
         "#written by gutbalance",
@@ -1106,7 +1142,8 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
     start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
     cols = cohort.X.indices[start:end]
     vals = cohort.X.data[start:end]
-    lineage = _lineages_to_write(cohort) if lineage is None else lineage
+    if lineage is None:
+        lineage = _lineages_to_write(cohort, as_read=not origin)
     taxid = cohort.taxa["taxid"].to_numpy()
     for k in _order(cohort, cols, vals):
         if vals[k] > 0:
@@ -1117,7 +1154,7 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
 def metaphlan_merged_lines(cohort) -> list[str]:
     """All samples as one merged MetaPhlAn table."""
     X = cohort.X.tocsc()
-    lineage = _lineages_to_write(cohort)
+    lineage = _lineages_to_write(cohort, as_read=not _origin(cohort, list(range(cohort.n_samples))))
     depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()
     order = np.lexsort((cohort.taxa["lineage"].to_numpy(), depth))
     dense_unknown = 100.0 * cohort.samples["unassigned"].to_numpy(dtype=float)
@@ -1142,9 +1179,12 @@ def write_single(cohort, path: Path) -> None:
         write_text_atomic("\n".join(metaphlan_lines(cohort, 0)) + "\n", path)
         return
     path.mkdir(parents=True, exist_ok=True)
-    lineage = _lineages_to_write(cohort)  # once, not once per sample
+    lineages: dict[bool, np.ndarray] = {}  # once, not once per sample
     for i, name in enumerate(cohort.sample_names):
-        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineage)) + "\n", path / f"{name}_profile.txt")
+        as_read = not _origin(cohort, [i])
+        if as_read not in lineages:
+            lineages[as_read] = _lineages_to_write(cohort, as_read=as_read)
+        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineages[as_read])) + "\n", path / f"{name}_profile.txt")
 
 
 def write_merged(cohort, path: Path) -> None:
