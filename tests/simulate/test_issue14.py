@@ -163,7 +163,8 @@ def test_recovery_can_stay_incomplete_and_the_ensemble_says_how_likely():
     assert 0 < probability <= 1
     assert probability == max(result.recovery["per_pillar"].values()) or probability > 0
     html = render_simulation_report(result)
-    assert "did not recover" in html
+    assert "parameter draws" in html
+    assert "had not recovered" in html
     untouched = simulate(scenario=Scenario(days=180), draws=16, seed=1)
     assert untouched.recovery["probability"] == 0
 

@@ -44,7 +44,7 @@ render_simulation_report = lazy("gutbalance.report.simulation:render_simulation_
               help="Fitted model: the schedule for the what-if (replaces the training subject's; repeat for several).")
 @click.option("--without", "without", multiple=True, metavar="NAME", help="Fitted model: leave this perturbation out.")
 @click.option("--start-day", type=float, default=None, help="Fitted model from a profile file: its day on the data's clock.")
-@click.option("--ic", type=int, default=4, show_default=True, help="stein2013: initial condition 0-8 (0-based day-0 columns).")
+@click.option("--ic", type=int, default=None, help="stein2013: initial condition 0-8 (0-based day-0 columns; default 4).")
 @click.option("--sample", default=None, help="Sample of a multi-sample profile.")
 @feature_rank_option
 @click.option("--draws", type=int, default=200, show_default=True, help="Ensemble draws over parameter uncertainty (0 = none).")
@@ -68,6 +68,9 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
       gutbalance simulate --model mice.npz --from 2-D1AM --without Gentamicin \\
           --perturbation "Vancomycin:days=40-44" -o whatif/
     """
+    if ic is not None and model != "stein2013":
+        # was silently ignored (an outside check)
+        raise SimulationError("--ic chooses the stein2013 model's initial condition; the other models start from a profile")
     if feature_rank and (model != "gut-immune" or profile is None):
         raise SimulationError("--feature-rank declares the rank of a PROFILE's bare names for the gut-immune model")
     if model not in ("gut-immune", "stein2013"):
@@ -86,7 +89,7 @@ def simulate(profile, antibiotics, probiotics, fibre, pathogens, days, model, fr
     if model == "stein2013":
         if profile is not None:
             raise SimulationError("--model stein2013 starts from the experiment's initial conditions (--ic), not a profile")
-        result = simulate_stein(scenario, ic=ic)
+        result = simulate_stein(scenario, ic=4 if ic is None else ic)
     else:
         if draws < 0:
             raise SimulationError("--draws must be >= 0")

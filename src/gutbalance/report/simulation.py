@@ -138,8 +138,42 @@ def _day0(result) -> str:
         first = float(result.trajectory["time"].iloc[0]) if len(result.trajectory) else 0.0
         return f"day {first:g} = the start of the forecast, the profile's taxa that the fitted model has"
     if result.scenario.doses_on_day0():
-        return "day 0 = the measured profile with the dose given on day 0; changes are taken from the measured profile"
+        return ("day 0 = the measured profile plus the dose given on day 0, so it differs from `gutbalance analyze`'s "
+                "scores of the file; changes are taken from the measured profile")
     return "day 0 = the measured profile"
+
+
+#: A pillar that rises by more than this many points over an antibiotic course is explained on the page.
+COURSE_RISE_POINTS = 5.0
+
+
+def course_rises(result) -> list[str]:
+    """A sentence for each antibiotic course over which a pillar rose by more than
+    :data:`COURSE_RISE_POINTS` (median over the draws): a reader took ciprofloxacin's
+    training 34 → 88 for the drug helping (an outside check).  The scores count the
+    share of what is left; a course that kills the Enterobacteriaceae and
+    streptococci the pillars count against raises them while it thins the gut."""
+    if result.pillars is None:
+        return []
+    frame = result.pillars.set_index("time")
+    t = frame.index.to_numpy(dtype=float)
+    out = []
+    for course in result.scenario.antibiotics:
+        start, end = (float(t[np.argmin(np.abs(t - d))]) for d in (course.start, course.end))
+        rose = [(col, frame.at[start, col], frame.at[end, col]) for col in PILLARS if col in frame]
+        rose = [(c, a, b) for c, a, b in rose if np.isfinite(a) and np.isfinite(b) and b - a > COURSE_RISE_POINTS]
+        if not rose:
+            continue
+        listed = ", ".join(f"{c} {a:.0f} → {b:.0f}" for c, a, b in rose)
+        out.append(
+            f"Over the {course.name} course (days {course.start:g}-{course.end:g}) {listed}. This does not mean the "
+            f"drug helps: the scores rate the share of the microbes that are left, and the drug killed more of those "
+            f"the pillars count against (Enterobacteriaceae, streptococci, other pathobionts) than of the rest. "
+            f"Antibiotics thin the gut as a whole and can leave it open to pathogens such as C. difficile "
+            f"(Dethlefsen & Relman 2011, doi:10.1073/pnas.1000087107; Buffie et al. 2012, doi:10.1128/IAI.05496-11); "
+            f"the state table below shows the loads."
+        )
+    return out
 
 
 @charts.numbered_page
@@ -150,8 +184,11 @@ def render_simulation_report(result) -> str:
     recovery = None
     if pillars is not None and result.recovery is not None:
         rec = result.recovery
+        not_recovered = round(rec["probability"] * result.draws)
         recovery = {
-            "percent": f"{rec['probability'] * 100:.0f}",
+            "sentence": (f"All {result.draws} parameter draws recovered" if not_recovered == 0 else
+                         f"{not_recovered} of the {result.draws} parameter draws "
+                         f"({rec['probability'] * 100:.0f}%) had not recovered"),
             "definition": rec["definition"],
             "per_pillar": ", ".join(f"{k} {v * 100:.0f}%" for k, v in rec["per_pillar"].items()),
         }
@@ -164,6 +201,7 @@ def render_simulation_report(result) -> str:
         banded=result.pillar_bands is not None,
         day0=_day0(result),
         recovery=recovery,
+        course_rises=course_rises(result),
         states=_rows(_state_table(result, key)),
         figures=figures(result),
         disclaimer=SIMULATION_DISCLAIMER,

@@ -115,15 +115,24 @@ class SimulationResult:
         return list(HOST) if self.model == "gut-immune" else []
 
     def key_days(self) -> list[float]:
-        """The simulated days nearest to day 0, the end of each antibiotic course, two weeks after each
-        pathogen exposure and the last day: the columns of the report's tables."""
+        """The simulated days nearest to day 0, the end of each antibiotic and probiotic course, two
+        weeks after each pathogen exposure, the pathogen's peak and the last day: the columns of the
+        report's tables.  The peak is there because it may come weeks after the exposure (*C. difficile*
+        after clindamycin peaked on day 32, which the tables missed; an outside check)."""
         days = [0.0]
         for c in self.scenario.antibiotics:
             days.append(c.end)
+        for p in self.scenario.probiotics:
+            days.append(p.end)
+        t = self.trajectory["time"].to_numpy()
         for e in self.scenario.pathogens:
             days.append(e.day + 14)
+        if self.scenario.pathogens and "pathogen" in self.trajectory:
+            after = t >= min(e.day for e in self.scenario.pathogens)
+            load = self.trajectory["pathogen"].to_numpy()[after]
+            if len(load) and load.max() > 0:
+                days.append(float(t[after][int(np.argmax(load))]))
         days.append(float(self.trajectory["time"].iloc[-1]))
-        t = self.trajectory["time"].to_numpy()
         return sorted({float(t[np.argmin(np.abs(t - d))]) for d in days})
 
     def write(self, directory: str | PathLike[str]) -> dict[str, Path]:
