@@ -1,4 +1,4 @@
-"""One root for every error gutbalance raises on purpose, and the one warning.
+"""One root for every error gutbalance raises on purpose, and the warnings.
 
 Errors from dependencies (pandas, h5py, biom, zipfile, ...) are translated at
 the boundary where they happen, so callers only ever need to catch
@@ -143,3 +143,14 @@ class SimulationError(GutBalanceError):
 
 class GutBalanceWarning(UserWarning):
     """Something about the input is suspicious but usable (reported, not fatal)."""
+
+
+class SampleLeftOutWarning(GutBalanceWarning):
+    """One sample of a file of several could not be read and was left out; the
+    file's other samples are read.  A batch lists it among its errors
+    (``problems.tsv``), naming the sample."""
+
+    def __init__(self, message: str, sample: str) -> None:
+        super().__init__(message)
+        self.sample = sample
+

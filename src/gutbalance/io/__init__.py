@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..cohort import Cohort, CohortBuilder, SampleProfile, build_cohort, validate_profile
-from ..errors import DataError, FormatError, GutBalanceError, GutBalanceWarning
+from ..errors import DataError, FormatError, GutBalanceError, GutBalanceWarning, SampleLeftOutWarning
 
 # Importing the formats package registers every built-in format (before the
 # name ``formats`` is bound to the registry's function below).
@@ -593,7 +593,11 @@ def _read_batch_file(
             problems.append(Problem(str(path), "error", _message(exc, path)))
             return [], prefer, problems
     for w in caught:
-        if issubclass(w.category, GutBalanceWarning):
+        if issubclass(w.category, SampleLeftOutWarning):
+            # a sample the file could not give: an error of that sample, the file's others read
+            sample = getattr(w.message, "sample", "")
+            problems.append(Problem(str(path), "error", _message_text(str(w.message), path), sample))
+        elif issubclass(w.category, GutBalanceWarning):
             # the file has a column of its own, as for an error (the readers' warnings start with it)
             problems.append(Problem(str(path), "warning", _message_text(str(w.message), path)))
     return found, prefer, problems

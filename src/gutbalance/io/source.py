@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import IO
 
-from ..errors import ContentLimitError, FormatError, GutBalanceWarning, SizeLimitError
+from ..errors import ContentLimitError, FormatError, GutBalanceWarning, SampleLeftOutWarning, SizeLimitError
 from .archive import check_zip_bytes
 from .limits import (
     CHUNK_BYTES,
@@ -449,3 +449,32 @@ def motus_version(comments: list[str]) -> str:
             taxonomy = next((p for p in parts if p.lower().startswith("taxonomy:")), None)
             return "; ".join(p for p in (version, taxonomy) if p)
     return ""
+
+
+def warn_duplicate_samples(names: list[str], path: str | Path | None, line: int, *, what: str = "column") -> set[str]:
+    """Warn, once per name, about sample names a table repeats, and return
+    them: which of the repeated columns is that sample cannot be told, so all
+    of them are left out and the table's other samples read (refused when
+    there are none) (a merged table
+    of MetAML headed by its sampleID row, 243 names repeated, was refused
+    whole: none of its 3,367 other samples scored; an outside check)."""
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(position)
+    repeated = {name: at for name, at in seen.items() if len(at) > 1}
+    others = len(names) - sum(len(at) for at in repeated.values())
+    if repeated and not others:
+        raise FormatError(f"every sample {what}'s name repeats: {', '.join(sorted(repeated))}", path=path, line=line)
+    for name, at in repeated.items():
+        where = ", ".join(map(str, at[:5])) + (" ..." if len(at) > 5 else "")
+        warnings.warn(
+            SampleLeftOutWarning(
+                f"{path}, line {line}: sample {what} {name!r} appears {len(at)} times (sample {what}s {where}): "
+                f"which is {name!r} cannot be told, so all {len(at)} are left out and the table's "
+                f"{others} other sample{'s are' if others != 1 else ' is'} read (give each its own name to score "
+                "them)",
+                name,
+            ),
+            stacklevel=3,
+        )
+    return set(repeated)

@@ -62,7 +62,15 @@ from ...errors import FormatError, GutBalanceError, GutBalanceWarning, TaxonomyE
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, lineages_to_write, parse_lineage
 from ..limits import InputLimits
 from ..registry import Format, register
-from ..source import HEAD_BYTES, Source, compression_of, parse_number, sample_name_from_path, warn_empty_cells
+from ..source import (
+    HEAD_BYTES,
+    Source,
+    compression_of,
+    parse_number,
+    sample_name_from_path,
+    warn_duplicate_samples,
+    warn_empty_cells,
+)
 
 _UNKNOWN = {"UNKNOWN", "UNCLASSIFIED", "unclassified", "UNASSIGNED"}
 _SINGLE_HEADERS = {"clade_name", "#clade_name"}
@@ -457,12 +465,14 @@ def read_merged(source: Source) -> list[SampleProfile]:
     database = _database(lines[:5])
     header_index, header = _merged_header(lines, path)
     first_value = 2 if len(header) > 2 and header[1].lower() in _TAXID_HEADERS else 1
-    samples = _merged_samples(header[first_value:], header_index + 1, path)
+    samples, repeated = _merged_samples(header[first_value:], header_index + 1, path)
     rows = _merged_rows(lines, header_index, header, first_value, samples, path)
     if not rows.lineages:
         raise FormatError("no clade rows: empty or truncated merged table", path=path)
     out = []
     for j, sample in enumerate(samples):
+        if sample in repeated:
+            continue
         keep = [i for i, v in enumerate(rows.columns[j]) if v > 0]
         out.append(
             SampleProfile(
@@ -487,16 +497,14 @@ def _merged_header(lines: list[str], path: Path) -> tuple[int, list[str]]:
     return found
 
 
-def _merged_samples(samples: list[str], header_line: int, path: Path) -> list[str]:
-    """The sample columns, each named and once."""
+def _merged_samples(samples: list[str], header_line: int, path: Path) -> tuple[list[str], set[str]]:
+    """The sample columns, each named, and the names repeated (left out, with
+    a warning each: :func:`~gutbalance.io.source.warn_duplicate_samples`)."""
     if not samples:
         raise FormatError("merged table has no sample columns", path=path, line=header_line)
-    dup = {s for s in samples if samples.count(s) > 1}
-    if dup:
-        raise FormatError(f"duplicate sample columns: {', '.join(sorted(dup))}", path=path, line=header_line)
     if any(not s for s in samples):
         raise FormatError("a sample column has no name", path=path, line=header_line)
-    return samples
+    return samples, warn_duplicate_samples(samples, path, header_line)
 
 
 @dataclass

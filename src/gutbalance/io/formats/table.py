@@ -105,7 +105,7 @@ from ..feature_table import (
     unassigned_count,
 )
 from ..registry import Format, counts_estimated_by, register, writes_counts
-from ..source import MISSING_VALUE_HINT, Source, warn_empty_cells
+from ..source import MISSING_VALUE_HINT, Source, warn_duplicate_samples, warn_empty_cells
 from ..taxonomy_file import FeatureTaxonomy
 
 # --- reading text tables ----------------------------------------------------
@@ -669,9 +669,12 @@ def _read_wide(
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
         return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table", kind=kind)
-    samples = _sample_columns(header, layout.data_cols, header_line, path)
+    samples, repeated = _sample_columns(header, layout.data_cols, header_line, path)
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
+    if repeated:
+        kept = [j for j, s in enumerate(samples) if s not in repeated]
+        values, samples = values[:, kept], [samples[j] for j in kept]
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table", kind=kind)
 
 
@@ -862,15 +865,13 @@ def _sample_rows(data: list[tuple[int, list[str]]], header: list[str], path: Pat
     return samples
 
 
-def _sample_columns(header: list[str], data_cols: list[int], header_line: int, path: Path) -> list[str]:
-    """Sample names along the header, each named and once."""
+def _sample_columns(header: list[str], data_cols: list[int], header_line: int, path: Path) -> tuple[list[str], set[str]]:
+    """Sample names along the header, each named, and the names repeated
+    (left out, with a warning each: :func:`~gutbalance.io.source.warn_duplicate_samples`)."""
     samples = [header[i].strip() for i in data_cols]
     if any(not s for s in samples):
         raise FormatError("a sample column has no name", path=path, line=header_line)
-    dup = sorted({s for s in samples if samples.count(s) > 1})
-    if dup:
-        raise FormatError(f"duplicate sample columns: {', '.join(dup)}", path=path, line=header_line, field=dup[0])
-    return samples
+    return samples, warn_duplicate_samples(samples, path, header_line)
 
 
 def _row_labels(layout: _WideLayout, header: list[str], data: list[tuple[int, list[str]]]) -> _Labels:
