@@ -88,7 +88,13 @@ class ScoreSpec:
 
     @property
     def direction_text(self) -> str:
-        """The direction in words, for the reports."""
+        """The direction in words, for the reports.  A quality column says how
+        much of the profile the scores could use, not how healthy it is (a
+        reader took "more favourable" on a confidence card for health; an
+        outside check)."""
+        if self.group == "quality":
+            return ("This says how much of the profile the scores could use, not how healthy the gut is: higher "
+                    "values mean the scores rest on more of it.")
         return {
             "higher": "Higher values are usually considered more favourable.",
             "lower": "Lower values are usually considered more favourable.",
@@ -211,7 +217,7 @@ for _info in (
         scale=(0.0, 100.0),
         digits=0,
     ),
-    _pillar("training", "Training", "Are there enough beneficial microbes to teach the immune system friend from foe?",
+    _pillar("training", "Training", "Does the microbiome teach the immune system friend from foe, with few pathobionts to mislead it?",
             "pathobionts and pathogens, which count against it, and, with a smaller weight (in the studies the weights were "
             "checked on they were not consistently higher in healthy people), Bifidobacterium, Treg-inducing Clostridia, "
             "Bacteroides fragilis and other beneficial microbes."),

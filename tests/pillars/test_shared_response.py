@@ -79,8 +79,33 @@ def test_its_points_are_split_over_the_taxa_of_each_side():
     assert parts["Faecalibacterium prausnitzii"] > 0
     assert parts["Veillonella parvula"] < 0
     assert parts["Escherichia coli"] < 0
-    assert parts["Whole community"] == pytest.approx(50 * w)
-    assert sum(parts.values()) == pytest.approx(100 * w * result.components.loc["s", key])
+    assert "Whole community" not in parts  # its midpoint is the pillar's neutral entry
+    assert sum(parts.values()) + 50 * w == pytest.approx(100 * w * result.components.loc["s", key])
+
+
+def test_the_balances_are_signed_from_their_neutral_midpoint():
+    """GMHI and GMWI2 below 0 lower homeostasis from the midpoint that the
+    three balances share (an outside check: a GMWI2 of -0.57 was a bar raising
+    the score by 7 points), and the entries still add up to the score."""
+    from gutbalance.pillars import calibration, gmwi2_unit
+
+    # GMWI2's two most negative species (Chang et al. 2024's model)
+    profile = {POOL["vulgatus"]: 40.0, VEILLONELLA: 20.0, POOL["ecoli"]: 20.0,
+               "k__Bacteria|p__Firmicutes|c__Negativicutes|o__Veillonellales|f__Veillonellaceae|g__Dialister|"
+               "s__Dialister_pneumosintes": 10.0,
+               "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|"
+               "s__Lactobacillus_salivarius": 10.0}
+    result = pillar_scores(make_cohort({"s": profile}), top=1000)
+    weights = calibration()["components"]["homeostasis"]
+    entries = {p["component"]: p["effect"] for e in result.contributions["s"]["homeostasis"]
+               if e["taxon"] == "Whole community" for p in e["parts"]}
+    assert entries["homeostasis.neutral"] == pytest.approx(
+        50 * (weights["shared_response"] + weights["gmhi"] + weights["gmwi2"]), abs=1e-6)
+    unit = result.components.loc["s", "homeostasis.gmwi2"]
+    assert unit < 0.5
+    assert entries["homeostasis.gmwi2"] == pytest.approx(100 * weights["gmwi2"] * (unit - 0.5), abs=1e-6)
+    assert entries["homeostasis.gmwi2"] < 0
+    assert gmwi2_unit(0.0) == 0.5
 
 
 #: The genera File S3 of Duvallet 2017 (repository cduvallet/microbiomeHD,

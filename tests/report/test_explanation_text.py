@@ -51,3 +51,47 @@ def test_metaphlan4_genome_bins_count_as_species_without_a_name():
                         "s__GGB9534_SGB14937": 25.0}))
     shares = re.findall(r"named species were found; ([\d.]+) % of the species-level profile", page)
     assert shares == ["25.0"]  # 0.0 before
+
+
+def test_a_quality_card_does_not_call_its_higher_values_favourable():
+    """A reader took "Higher values are usually considered more favourable" on a
+    confidence card for a statement about health (an outside check, 2026-11-30)."""
+    from gutbalance.score_specs import describe
+
+    for key in ("coverage", "kb_reach", "training_confidence"):
+        info = describe(key)
+        assert info.group == "quality"
+        assert "favourable" not in info.direction_text
+        assert "not how healthy" in info.direction_text
+    assert "more favourable" in describe("immune_support").direction_text
+
+
+def test_a_negative_gmwi2_is_a_bar_that_lowers_homeostasis():
+    """GMWI2 below 0 is "more like the non-healthy group" on its card; its bar
+    lowered nothing (an outside check: +7.3 points for a GMWI2 of -0.57)."""
+    page = _page({
+        "k__Bacteria|p__Firmicutes|c__Negativicutes|o__Veillonellales|f__Veillonellaceae|g__Dialister|"
+        "s__Dialister_pneumosintes": 20.0,
+        "k__Bacteria|p__Firmicutes|c__Bacilli|o__Lactobacillales|f__Lactobacillaceae|g__Lactobacillus|"
+        "s__Lactobacillus_salivarius": 20.0,
+    })
+    text = _text(page)
+    rows = re.findall(r"Whole community\s*([+−-]\d+\.\d) points\s*Gut Microbiome Wellness Index 2", text)
+    assert rows
+    assert all(r[0] in "−-" for r in rows)
+
+
+def test_a_pillar_of_low_confidence_says_so_beside_its_score():
+    """Training 81 with confidence 0.02 read as "enough beneficial microbes" (an
+    outside check): the card says what the score then rests on."""
+    from gutbalance.report.render import LOW_CONFIDENCE
+
+    cohort = make_cohort({"S1": SMALL_COMMUNITY})
+    scores, contributions = score_with_contributions(cohort)
+    assert scores.loc["S1", "barrier_confidence"] >= LOW_CONFIDENCE
+    plain = _text(render_sample_report("S1", scores, cohort=cohort, contributions=contributions))
+    assert "Read with care: the knowledge Barrier reads" not in plain
+    low = scores.copy()
+    low.loc["S1", "barrier_confidence"] = 0.02
+    text = _text(render_sample_report("S1", low, cohort=cohort, contributions=contributions))
+    assert "Read with care: the knowledge Barrier reads covers little of this sample (confidence 0.02 of 1)" in text

@@ -61,6 +61,7 @@ from ..json_text import RawJSON
 from ..knowledge.schema import PILLARS
 from .components import COMPONENT_KEYS as COMPONENT_KEYS
 from .components import COMPONENTS, Component, _components, component_labels, component_values
+from .components import NEUTRAL_LABEL as NEUTRAL_LABEL
 from .components import TRAIT_LABELS as TRAIT_LABELS
 from .components import shared_response as shared_response
 from .constants import B_VITAMINS as B_VITAMINS

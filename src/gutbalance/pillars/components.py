@@ -104,10 +104,31 @@ COMPONENTS: tuple[Component, ...] = (
 COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
 
 
+#: The community components that are a balance, 0.5 where neither side wins
+#: (the shared response with neither side present, GMHI 0, GMWI2 0): their
+#: points are listed as the neutral midpoint, the same for every sample, and
+#: what the community moves them from it, signed.
+NEUTRAL_AT_HALF = ("shared_response", "gmhi", "gmwi2")
+
+
+def neutral_key(pillar: str) -> str:
+    """The contribution key of ``pillar``'s neutral midpoints (:data:`NEUTRAL_AT_HALF`)."""
+    return f"{pillar}.neutral"
+
+
+#: The label of a pillar's neutral midpoints in the contribution lists.
+NEUTRAL_LABEL = ("the neutral midpoint of the balances (shared response to disease, GMHI, GMWI2): the same for "
+                 "every sample, the point the community raises or lowers them from")
+
+
 def component_labels() -> dict[str, str]:
-    """``{component key: its plain-language name}`` of every component: the
-    legend of the contribution lists (``scores.json``'s ``"components"``)."""
-    return {c.key: c.label for c in COMPONENTS}
+    """``{component key: its plain-language name}`` of every component, and of
+    each pillar's neutral midpoints: the legend of the contribution lists
+    (``scores.json``'s ``"components"``)."""
+    labels = {c.key: c.label for c in COMPONENTS}
+    for pillar in dict.fromkeys(c.pillar for c in COMPONENTS if c.name in NEUTRAL_AT_HALF):
+        labels[neutral_key(pillar)] = NEUTRAL_LABEL
+    return labels
 
 
 #: Plain-language names of the traits behind each contribution (reports show them).

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..cohort import feature_ids
 from ..knowledge.schema import PILLARS
-from .components import COMPONENTS, component_labels
+from .components import COMPONENTS, NEUTRAL_AT_HALF, component_labels
 from .constants import B_VITAMINS, DIVERSITY_FLOOR, QUINONES
 from .contribution_text import expanded, listed_json
 from .inputs import _Inputs
@@ -42,10 +42,13 @@ def _contributions(
     vitamin's producer share) share each vitamin's points the same way.  The
     shared response, :math:`1/2 + (G - D) / (2 (G + D + 2\varepsilon))`, is
     split exactly over the taxa of its health side (positive) and disease
-    side (negative), its neutral half listed once for the whole community.
-    Community components (the healthy-reference similarity, GMHI, GMWI2) are
-    properties of the whole community and are listed once, as
-    ``"taxon": "Whole community"``.
+    side (negative).  Community components (the healthy-reference similarity,
+    GMHI, GMWI2) are properties of the whole community and are listed once, as
+    ``"taxon": "Whole community"``; GMHI and GMWI2, balances at 0.5 where
+    neither side wins, signed from that midpoint.  The midpoints of the
+    balances (:data:`~gutbalance.pillars.components.NEUTRAL_AT_HALF`) are one
+    whole-community entry per pillar, ``"<pillar>.neutral"``, the same for
+    every sample.
 
     Each pillar's list holds the ``top`` taxa with the largest effects either
     way (one entry per taxon: its effects through every component summed,
@@ -108,6 +111,7 @@ def _contributions(
         # a component that cannot describe a sample (NaN) lends its weight to
         # the others (weigh): their points grow by the same factor
         renorm = reweighting(comps, cal, pillar)
+        neutral = None
         for c in COMPONENTS:
             w = weights.get(c.name, 0.0)
             if c.pillar != pillar or w <= 0:
@@ -122,10 +126,16 @@ def _contributions(
                                    + 2.0 * DIVERSITY_FLOOR)
                 side = composite["health_response"].to_numpy() - composite["disease_response"].to_numpy()
                 taxon_points[pillar][c.name] = spread(100.0 * w / half_span) * (side[cols] * p)
-                community_points[pillar][c.name] = np.full(len(value), 50.0 * w)
-                continue
-            if c.kind == "community":
+            elif c.kind == "community" and c.name in NEUTRAL_AT_HALF:
+                # signed: a GMWI2 below 0 lowers the score from the midpoint (it was
+                # a bar raising it by 7 points; an outside check)
+                community_points[pillar][c.name] = 100.0 * w * (value - 0.5)
+            elif c.kind == "community":
                 community_points[pillar][c.name] = 100.0 * w * value
+            if c.name in NEUTRAL_AT_HALF:
+                half = np.where(np.isnan(value), 0.0, 50.0 * w)
+                neutral = half if neutral is None else neutral + half
+            if c.kind == "community":
                 continue
             if c.kind == "capacity":
                 group = B_VITAMINS if c.name == "vitamins" else QUINONES
@@ -136,6 +146,8 @@ def _contributions(
             else:
                 points = spread(per_total(c.trait, 100.0 * w * value)) * share(c.trait)
             taxon_points[pillar][c.name] = points
+        if neutral is not None:
+            community_points[pillar]["neutral"] = neutral
         if renorm is not None:
             spread_renorm = spread(renorm)
             taxon_points[pillar] = {k: v * spread_renorm for k, v in taxon_points[pillar].items()}

@@ -30,7 +30,7 @@ from .._version import __version__
 from ..cohort import Cohort, feature_id
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_calls
-from ..pillars import component_traits, reach_floor
+from ..pillars import NEUTRAL_LABEL, component_traits, reach_floor
 from ..reference.age import AGE_SOURCES
 from ..reference.comparability import UNKNOWN, profiler_family
 from ..reference.comparability import describe as describe_kind
@@ -193,6 +193,8 @@ COMMUNITY_SOURCES = {
     "homeostasis.gmwi2": (GMWI2_SOURCE,),
     "homeostasis.shared_response": (SHARED_RESPONSE_SOURCE,),
     "homeostasis.reference_similarity": DYSBIOSIS_SOURCES,
+    # the midpoint of the three balances (pillars.components.NEUTRAL_AT_HALF)
+    "homeostasis.neutral": (SHARED_RESPONSE_SOURCE, GMHI_SOURCE, GMWI2_SOURCE),
 }
 
 def entry_sources(item: Mapping[str, Any], calls: TraitCalls) -> list[str]:
@@ -359,11 +361,13 @@ def _contributions(items: Any, limit: int = 8, calls: TraitCalls | None = None) 
             continue
         parts = [p for p in item.get("parts", []) or [] if isinstance(p, Mapping)]
         trait = str(item.get("trait", "") or "")
-        if item.get("taxon") == "Whole community" and [str(p.get("component", "")) for p in parts] == [
-                "homeostasis.shared_response"]:
+        if item.get("taxon") == "Whole community" and parts and all(
+                str(p.get("component", "")).endswith(".neutral")
+                # results saved before 2026-11-30 list the shared response's half as its own entry
+                or str(p.get("component", "")) == "homeostasis.shared_response" for p in parts):
             # a constant, not something this community did (an outside check)
             trait = NEUTRAL_HALF
-            parts = [{**parts[0], "trait": NEUTRAL_HALF}]
+            parts = [{**p, "trait": NEUTRAL_HALF} for p in parts]
         rows.append(
             {
                 "taxon": display_taxon(item.get("taxon", "")),
@@ -415,16 +419,16 @@ def _name_own_traits(row: dict[str, Any], taxon: str, calls: TraitCalls) -> None
 #: the chart's hidden description).
 CONTRIBUTIONS_NOTE = (
     "The bars do not add up to the score: a penalty counts from full marks (a community without the harmful trait "
-    "scores them all) and each lowering bar is what its microbe costs from there; the shared response to disease "
-    "starts from its neutral half, the same for every sample; and only the largest effects are listed.")
+    "scores them all) and each lowering bar is what its microbe costs from there; the balances (the shared response "
+    "to disease, GMHI, GMWI2) start from their neutral midpoint, the same for every sample; and only the largest "
+    "effects are listed.")
 #: The number column of GMHI's table: a marker's share of the sample, not points.
 GMHI_HEADING = "Share of the sample (+ marker of health, − marker of disease)"
 GMHI_BARS = ("each bar is the marker species' share of the sample, to the right for a species more often found in "
              "healthy people, to the left for one more often found in people with disease; GMHI compares the two "
              "groups' richness and diversity, so a bar is not an effect in points.")
-#: The trait of the shared response's neutral half (listed once for the whole community).
-NEUTRAL_HALF = ("the neutral half of the shared response to disease: the same for every sample, the point its "
-                "microbes' bars raise or lower it from")
+#: The trait of the balances' neutral midpoint (listed once for the whole community).
+NEUTRAL_HALF = NEUTRAL_LABEL
 
 
 def _largest(n: int, noun: str) -> str:
@@ -452,6 +456,28 @@ def _bar_label(row: dict[str, Any]) -> tuple[str, str]:
     return str(row["taxon"]), f"{label}{more}" if label else ""
 
 
+#: A pillar whose confidence is below this gets a note on its card: a reader
+#: read training 81 with confidence 0.02 as "enough beneficial microbes"
+#: (an outside check, 2026-11-30).  A judgement: a tenth of the sample.
+LOW_CONFIDENCE = 0.1
+
+
+def _confidence_of(row: Any, key: str) -> float | None:
+    """A pillar's ``<key>_confidence`` in ``row``, when it has a number."""
+    try:
+        value = float(row.get(f"{key}_confidence"))
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def low_confidence_note(label: str, confidence: float) -> str:
+    """The card's note for a pillar of low confidence."""
+    return (f"Read with care: the knowledge {label} reads covers little of this sample (confidence "
+            f"{confidence:.2f} of 1), so the score says more about what was not found (the harmful microbes it counts "
+            "against, which start it from full marks) than about microbes known to help.")
+
+
 def score_card(
     position: ScorePosition,
     *,
@@ -461,8 +487,12 @@ def score_card(
     not_comparable: str = "",
     calls: TraitCalls | None = None,
     rank: str | None = None,
+    confidence: float | None = None,
 ) -> ScoreCard:
     """One score of one sample, as computed in ``position``: value, place against the reference, taxa.
+
+    ``confidence``: a pillar's ``<pillar>_confidence``; below
+    :data:`LOW_CONFIDENCE` the card says so beside the score.
 
     ``missing`` is why the value is missing (shown instead of a number);
     ``not_comparable`` why the sample has no percentile against this reference;
@@ -493,6 +523,8 @@ def score_card(
         missing=missing,
     )
     pos, neg, note = _contributions(contributions, calls=calls)
+    if confidence is not None and confidence < LOW_CONFIDENCE and _finite(value):
+        note = " ".join(filter(None, [low_confidence_note(info.label, confidence), note]))
     contrib_chart = None
     in_points = info.group in ("overall", "pillar")
     if pos or neg:
@@ -665,6 +697,7 @@ def render_sample_report(
     cards = [
         score_card(position, sample=sample, contributions=contrib.get(position.key),
                    missing=missing.get(position.key, ""), calls=calls, rank=rank,
+                   confidence=_confidence_of(row, position.key),
                    not_comparable=(statistics.diversity_not_comparable
                                    if position.key in DIVERSITY_COLUMNS and not not_comparable
                                    and statistics.diversity_not_comparable else not_comparable))
