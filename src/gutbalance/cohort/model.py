@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from ..errors import DataError, GutBalanceWarning
 from ..taxonomy import RANK_INDEX, RANKS, Taxon
+from ..taxonomy.placement import placed_with
 
 Lineage = tuple[Taxon, ...]
 
@@ -48,6 +49,11 @@ class SampleProfile:
     #: estimated reads this sample had before a writer wrote its relative
     #: abundances instead, as the written file says; "" when it says nothing.
     counts_estimated_by: str = ""
+    #: Set by the reader of a cohort gutbalance placed and saved (``.h5ad``):
+    #: :func:`place_profile` keeps it as it is.  Placed again, a Kraken
+    #: report's clades were summed in another order and came back up to
+    #: 1.9e-14 off (an outside check).
+    placed_before: bool = False
 
 
 class Cohort:
@@ -261,7 +267,8 @@ class Cohort:
         var = self.taxa.copy()
         layers = {} if self.counts is None else {"counts": self.counts}
         adata = ad.AnnData(X=self.X, obs=_strings_for_h5(obs), var=_strings_for_h5(var), layers=layers)
-        adata.uns["gutbalance"] = {"model": "cohort", "version": 1}
+        # the tables it was placed with: read back under the same ones, it is kept as placed (io.formats.h5ad)
+        adata.uns["gutbalance"] = {"model": "cohort", "version": 1, "placed_with": placed_with()}
         return adata
 
     @classmethod

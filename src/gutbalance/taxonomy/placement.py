@@ -244,3 +244,9 @@ def table_versions() -> dict[str, str]:
     """Versions of the lineage table and of the synonym table it was built with."""
     table = lineage_table()
     return {"lineages": table.version, "synonyms": table.synonyms_version, "synonyms_now": synonym_table().version}
+
+
+def placed_with() -> str:
+    """One text naming the tables a cohort is placed with (:func:`table_versions`):
+    a cohort saved under the same text is placed as it would be now."""
+    return ";".join(f"{k}={v}" for k, v in sorted(table_versions().items()))

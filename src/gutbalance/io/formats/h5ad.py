@@ -26,6 +26,7 @@ from ...atomic import write_atomic
 from ...cohort import Cohort, SampleProfile
 from ...errors import FormatError
 from ...taxonomy import RANK_INDEX, Taxon
+from ...taxonomy.placement import placed_with
 from ..isolate import run_isolated
 from ..registry import Format, register
 from ..source import Source
@@ -62,7 +63,9 @@ def _parse(data: bytes) -> dict[str, Any] | None:
             return None
         adata = read_elem(f)
     counts = adata.layers.get("counts", None)
+    saved = adata.uns.get("gutbalance", {}) if hasattr(adata.uns, "get") else {}
     return {
+        "placed_with": str(saved.get("placed_with", "")) if hasattr(saved, "get") else "",
         "X": sp.csr_matrix(adata.X),
         "obs": pd.DataFrame(adata.obs),
         "var": pd.DataFrame(adata.var),
@@ -80,6 +83,7 @@ def _load(source: Source) -> Cohort | None | FormatError:
         adata = ad.AnnData(X=parts["X"], obs=parts["obs"], var=parts["var"])
         if parts["counts"] is not None:
             adata.layers["counts"] = parts["counts"]
+        source.__dict__["_h5ad_placed_now"] = parts["placed_with"] == placed_with()
         return Cohort.from_anndata(adata)
     except FormatError as exc:
         return exc
@@ -150,6 +154,9 @@ def read(source: Source) -> list[SampleProfile]:
     if cohort is None:
         raise FormatError("an HDF5 file, but not a Cohort saved by gutbalance (.h5ad)", path=source.path)
     lineages = _lineages(cohort.taxa, source.path)
+    # saved under the tables of this version: kept as placed, so it reads back bit
+    # for bit (placed again, a Kraken report's clade sums moved by 1.9e-14)
+    placed_now = bool(source.__dict__.get("_h5ad_placed_now", False))
     samples = cohort.samples
     X = cohort.X.tocsr()
     counts = None if cohort.counts is None else cohort.counts.tocsr()
@@ -183,6 +190,7 @@ def read(source: Source) -> list[SampleProfile]:
                 taxids=None if taxids is None else [taxids[c] for c in cols],
                 placed=float(placed[r]),
                 counts_estimated_by=str(estimated[r] or "") if estimated[r] == estimated[r] else "",  # NaN: none
+                placed_before=placed_now,
             )
         )
     return out
