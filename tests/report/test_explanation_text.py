@@ -95,3 +95,22 @@ def test_a_pillar_of_low_confidence_says_so_beside_its_score():
     low.loc["S1", "barrier_confidence"] = 0.02
     text = _text(render_sample_report("S1", low, cohort=cohort, contributions=contributions))
     assert "Read with care: the knowledge Barrier reads covers little of this sample (confidence 0.02 of 1)" in text
+
+
+def test_the_phyla_say_which_are_not_bacteria_and_which_are_no_phylum():
+    """'Viruses unclassified 23.7 %' was listed among the "Phyla (large groups of
+    bacteria)" (an outside check)."""
+    from gutbalance.reference.sample import composition
+
+    virus = "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales|f__Siphoviridae|" \
+            "g__Siphoviridae_unclassified|s__Lactobacillus_phage_A2"
+    yeast = "k__Eukaryota|p__Ascomycota|c__Saccharomycetes|o__Saccharomycetales|f__Saccharomycetaceae|" \
+            "g__Saccharomyces|s__Saccharomyces_cerevisiae"
+    profile = {**{k: 0.8 * v for k, v in SMALL_COMMUNITY.items()}, virus: 15.0, yeast: 5.0}
+    cohort = make_cohort({"S1": profile})
+    names = [name for name, _ in composition(cohort, "S1").phyla]
+    assert "Viruses: phylum not named" in names
+    assert "Ascomycota (Eukaryota)" in names
+    assert "Bacteroidota" in names
+    page = render_sample_report("S1", score_with_contributions(cohort)[0], cohort=cohort)
+    assert "Phyla (large groups of microbes)" in page

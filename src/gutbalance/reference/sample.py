@@ -168,6 +168,18 @@ def _row(cohort: Cohort, rank: str, i: int, *, include_unclassified: bool = True
     return np.asarray(matrix[i].todense()).ravel(), taxa
 
 
+def _phylum_name(taxon: pd.Series) -> str:
+    """A phylum as the composition lists it: a placeholder ("Viruses
+    unclassified", which a page listed as a phylum of bacteria; an outside
+    check) is its domain's phylum not named, and a phylum outside the bacteria
+    and archaea names its domain."""
+    domain = str(taxon.get("domain", "") or "")
+    if bool(taxon.get("unclassified", False)):
+        return f"{domain or 'unknown domain'}: phylum not named"
+    name = str(taxon["name"])
+    return name if domain in ("", "Bacteria", "Archaea") else f"{name} ({domain})"
+
+
 def composition(cohort: Cohort, sample: str) -> Composition | None:
     """The phyla, most abundant named genera and named species of ``sample`` (None when the cohort has no such sample)."""
     if sample not in cohort.samples.index:
@@ -175,7 +187,7 @@ def composition(cohort: Cohort, sample: str) -> Composition | None:
     i = int(cohort.samples.index.get_indexer(pd.Index([sample]))[0])
     unassigned = float(cohort.samples["unassigned"].iloc[i]) if "unassigned" in cohort.samples else 0.0
     row, taxa = _row(cohort, "phylum", i)
-    phyla = [(str(taxa["name"].iloc[k]), float(row[k])) for k in np.argsort(-row) if row[k] > 0]
+    phyla = [(_phylum_name(taxa.iloc[k]), float(row[k])) for k in np.argsort(-row) if row[k] > 0]
     items = phyla[:TOP_PHYLA]
     other = sum(v for _, v in phyla[TOP_PHYLA:])
     # what was assigned to a domain but to no phylum
