@@ -131,3 +131,35 @@ def test_a_species_without_a_genus_comes_back_without_one(tmp_path, suffix):
     before, after = gutbalance.read(report), gutbalance.read(tmp_path / f"back{suffix}")
     assert list(before.at_rank("genus").columns) == list(after.at_rank("genus").columns) == []
     assert_same_species(before, after)
+
+
+def test_a_sample_name_cannot_write_outside_the_output_folder(tmp_path):
+    """A merged table headed "../escaped" wrote escaped_profile.txt beside the
+    output folder (an outside check, 2026-11-30)."""
+    table = tmp_path / "evil.tsv"
+    table.write_text("#mpa_v30_CHOCOPhlAn_201901\nclade_name\t../escaped\tB\nk__Bacteria\t100\t100\n"
+                     "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    out = tmp_path / "out" / "per"
+    run = CliRunner().invoke(main, ["convert", str(table), "-o", str(out), "--to", "metaphlan"])
+    assert run.exit_code == 0, run.output
+    assert sorted(p.name for p in out.iterdir()) == [".._escaped_profile.txt", "B_profile.txt"]
+    assert not (tmp_path / "out" / "escaped_profile.txt").exists()
+
+
+def test_a_folder_as_the_output_file_is_a_one_line_error(tmp_path):
+    profile = write_metaphlan(tmp_path / "s.txt")
+    folder = tmp_path / "existing"
+    folder.mkdir()
+    run = CliRunner().invoke(main, ["convert", str(profile), "-o", str(folder), "--to", "biom"])
+    assert run.exit_code == 2
+    assert "is a folder: give the name of a file" in run.output
+    assert "Traceback" not in run.output
+
+
+def test_the_output_cannot_be_an_input(tmp_path):
+    profile = write_metaphlan(tmp_path / "s.txt")
+    before = profile.read_bytes()
+    run = CliRunner().invoke(main, ["convert", str(profile), "-o", str(profile), "--to", "metaphlan"])
+    assert run.exit_code == 2
+    assert "is one of the INPUTS" in run.output
+    assert profile.read_bytes() == before

@@ -62,9 +62,10 @@ def test_a_species_without_genus_is_written_with_an_empty_genus_slot(metaphlan2,
     written = tmp_path / "out.tsv"
     gutbalance.write(metaphlan2, written)
     rows = [line.split("\t")[0] for line in written.read_text(encoding="utf-8").splitlines()]
-    assert f"{CLOSTRIDIALES}|g__|s__Bacteroides_pectinophilus" in rows
+    # placed again (the noname genus is no genus): written in the current names
+    assert f"{CLOSTRIDIALES}|g__|s__Bacteroides_pectinophilus".replace("Firmicutes", "Bacillota") in rows
     # No second g__Bacteroides: every row naming that genus is the real one.
-    assert all("p__Bacteroidetes" in row for row in rows if "g__Bacteroides" in row)
+    assert all("p__Bacteroidota" in row for row in rows if "g__Bacteroides" in row)
 
 
 def test_the_merged_table_reads_back_to_the_same_clades_and_scores(metaphlan2, tmp_path):
@@ -148,6 +149,36 @@ def test_a_metaphlan_profile_is_written_back_in_its_own_names(tmp_path, to):
     again = gutbalance.read([written])
     assert list(again.taxa.index) == list(cohort.taxa.index)
     np.testing.assert_allclose(again.X.toarray(), cohort.X.toarray(), rtol=0, atol=1e-15)
+
+
+def test_a_profile_placed_again_is_written_in_current_names(metaphlan2, tmp_path):
+    """Its clades above the species are sums over the placed tree, not its file's
+    rows: under the file's names they would say what the file did not (an outside
+    check: MetaPhlAn 4's Phocaeicola species under the placed g__Bacteroides gave
+    that old name 61.0 % where the file said 13.8 %)."""
+    assert metaphlan2.samples["placed_again"].tolist() == [True, True]
+    written = tmp_path / "out.tsv"
+    gutbalance.write(metaphlan2, written)
+    clades = _written_clades(written)
+    assert not any("p__Firmicutes" in c or "p__Bacteroidetes" in c for c in clades)
+    again = gutbalance.read([written])
+    np.testing.assert_allclose(again.X.toarray(), metaphlan2.X.toarray(), rtol=0, atol=1e-15)
+
+
+def test_an_ancestor_row_the_file_left_out_is_not_a_move(tmp_path):
+    """MetaPhlAn 3 writes some viral clades without their family row (the GMWI2
+    repository's SRR1761666: g__P1virus, no f__Myoviridae): completing the tree
+    moves nothing, so the file's names are kept."""
+    virus = "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales|f__Myoviridae|g__P1virus"
+    rows = {**{k: 0.9 * v for k, v in METAPHLAN3.items()}, "k__Viruses": 10.0,
+            "k__Viruses|p__Viruses_unclassified": 10.0, "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified": 10.0,
+            "k__Viruses|p__Viruses_unclassified|c__Viruses_unclassified|o__Caudovirales": 10.0,
+            virus: 10.0, f"{virus}|s__Escherichia_virus_P1": 10.0}
+    cohort = gutbalance.read([_single(tmp_path / "in.txt", "mpa_v30_CHOCOPhlAn_201901", rows)])
+    assert "placed_again" not in cohort.samples
+    written = tmp_path / "out.txt"
+    gutbalance.write(cohort, written, format="metaphlan")
+    assert "k__Bacteria|p__Firmicutes" in _written_clades(written)
 
 
 def test_a_kraken_report_is_written_in_current_names(tmp_path):

@@ -30,6 +30,9 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
     A file that cannot be read is named with the reason and left out (exit
     status 1); the others are still written.
     """
+    if any(Path(i).is_file() and Path(i).resolve() == out.resolve() for i in inputs):
+        # the input was replaced by its conversion, without a word (an outside check)
+        raise click.BadParameter(f"{out} is one of the INPUTS: write the conversion to another file", param_hint="-o")
     meta = None if metadata is None else read_metadata(metadata)
     cohort, left_out = read_inputs(list(inputs), format_=format_, feature_rank=feature_rank)
     if meta is not None:
@@ -51,6 +54,12 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
         )
     if written_as.name == "bracken":
         _say_reads_above_species(cohort)
+        click.echo(
+            "note: a Bracken table's kraken_assigned_reads and added_reads are not kept by gutbalance: each species "
+            "is written with new_est_reads in kraken_assigned_reads and 0 added_reads (new_est_reads and "
+            "fraction_total_reads are the table's numbers)",
+            err=True,
+        )
     exit_if_left_out(left_out)
 
 

@@ -60,7 +60,7 @@ def _text(raw: str | bytes) -> str:
 #: The columns of ``Cohort.samples`` that the profiles themselves give (the
 #: rest is metadata joined onto them): what a metadata file cannot replace.
 PROFILE_COLUMNS = ("unassigned", "placed", "source_file", "source_format", "database", "counts_estimated_by",
-                   "counted")
+                   "counted", "placed_again")
 
 
 class CohortBuilder:
@@ -142,6 +142,9 @@ class CohortBuilder:
         if profile.counts_estimated_by:
             # Only where a file says so: the samples table of every other cohort is unchanged.
             row["counts_estimated_by"] = profile.counts_estimated_by
+        if profile.placed_again:
+            # only where it happened, as above (the MetaPhlAn writer reads it)
+            row["placed_again"] = True
         self.sample_rows.append(row)
 
     def add_placed(
@@ -220,6 +223,8 @@ class CohortBuilder:
         samples = pd.DataFrame(sample_rows).set_index("sample")
         if "counts_estimated_by" in samples:
             samples["counts_estimated_by"] = samples["counts_estimated_by"].fillna("").astype(str)
+        if "placed_again" in samples:
+            samples["placed_again"] = samples["placed_again"].fillna(False).astype(bool)
         if self.any_counts:
             # Counts of the samples that have them; the rows of the others stay
             # empty and ``counted`` says which is which, so a sample's chao1 does

@@ -54,6 +54,11 @@ class SampleProfile:
     #: report's clades were summed in another order and came back up to
     #: 1.9e-14 off (an outside check).
     placed_before: bool = False
+    #: Set by :func:`place_profile` when it placed the profile's taxa again
+    #: (a lineage other than the table's, clades written under two lineages):
+    #: its clades above the leaves are then sums over the placed tree, not the
+    #: file's own rows, so a writer must not give them the file's names.
+    placed_again: bool = False
 
 
 class Cohort:

@@ -85,6 +85,7 @@ def place_profile(profile: SampleProfile) -> SampleProfile:
             # Clades MetaPhlAn 4 writes under two lineages: summed again from
             # the species rows beneath them (clade_nesting.written_twice).
             profile = _without_rows(profile, aside)
+            profile.placed_again = True
             lineages = profile.lineages
     reported = _reported_ids(profile)
     # Fast path: every parent is reported and is the parent the table gives.
@@ -295,6 +296,7 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
     taxid_of = {lin[-1].id: taxids[i] for i, lin in enumerate(lineages) if i < len(taxids) and taxids[i]}
     # (leaf id, path of clade ids) -> [resolved info, abundance, count]
     leaves: dict[tuple[str, tuple[str, ...]], list] = {}
+    moved = False
     for i, lin in enumerate(lineages):
         value = own[i]
         n = own_counts[i] if own_counts is not None else 0.0
@@ -311,6 +313,8 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
         # The resolved leaf and its path: the same name under two resolved
         # parents stays two leaves; sorted by leaf id first, as ever.
         key = (info[1][-1].id, tuple(node_id for node_id, _ in info[2]))
+        # a taxon hung elsewhere than its file put it (not only an ancestor row added)
+        moved = moved or key[1] != paths[i]
         slot = leaves.get(key)
         if slot is None:
             leaves[key] = [info, value, n]
@@ -318,6 +322,7 @@ def _rebuild(profile: SampleProfile, reported: set[str]) -> SampleProfile:
             slot[1] += value
             slot[2] += n
     out = _copy(profile)
+    out.placed_again = profile.placed_again or moved
     if not leaves_only:
         kept = [[leaves[k][0][1], *leaves[k][1:]] for k in sorted(leaves)]
         out.lineages = [slot[0] for slot in kept]

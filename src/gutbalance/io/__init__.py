@@ -628,7 +628,11 @@ def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
     fmt = get_format(format) if format else format_for_path(path)
     if fmt.write is None:
         raise FormatError(f"gutbalance cannot write {fmt.description}", path=path)
-    fmt.write(cohort, path)
+    try:
+        fmt.write(cohort, path)
+    except IsADirectoryError:
+        # was a traceback (an outside check)
+        raise FormatError(f"is a folder: give the name of a file to write {fmt.description} to", path=path) from None
     return path
 
 

@@ -478,3 +478,10 @@ def warn_duplicate_samples(names: list[str], path: str | Path | None, line: int,
             stacklevel=3,
         )
     return set(repeated)
+
+
+def safe_file_name(sample: str) -> str:
+    """``sample`` as the name of a file in the writer's folder: no path
+    separator or NUL, so a sample named ``../escaped`` cannot write outside it
+    (the per-sample MetaPhlAn writer let it; an outside check)."""
+    return re.sub(r"[/\\\x00]", "_", sample) or "sample"

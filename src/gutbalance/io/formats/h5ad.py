@@ -170,6 +170,7 @@ def read(source: Source) -> list[SampleProfile]:
     placed = column("placed", float("nan"))
     files, fmts, dbs = column("source_file", ""), column("source_format", ""), column("database", "")
     estimated = column("counts_estimated_by", "")
+    again = column("placed_again", False)
     out = []
     for r, sample in enumerate(samples.index.astype(str)):
         cols = X.indices[X.indptr[r] : X.indptr[r + 1]]
@@ -191,6 +192,7 @@ def read(source: Source) -> list[SampleProfile]:
                 placed=float(placed[r]),
                 counts_estimated_by=str(estimated[r] or "") if estimated[r] == estimated[r] else "",  # NaN: none
                 placed_before=placed_now,
+                placed_again=bool(again[r]) if again[r] == again[r] else False,  # NaN: not
             )
         )
     return out

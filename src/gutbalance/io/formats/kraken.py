@@ -90,7 +90,7 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, counts_estimated_by, observed_count_samples, register
-from ..source import Source, parse_number, sample_name_from_path
+from ..source import Source, parse_number, safe_file_name, sample_name_from_path
 
 _RANK_CODE = re.compile(r"^(?:([URDKPCOFGS])(\d{0,3})|-)$")
 _CODE_RANK = {"D": "domain", "P": "phylum", "C": "class", "O": "order", "F": "family", "G": "genus", "S": "species"}
@@ -618,10 +618,6 @@ def _reads_text(value: float) -> str:
     return repr(value)
 
 
-def _safe_file_name(sample: str) -> str:
-    return re.sub(r"[/\\\x00]", "_", sample) or "sample"
-
-
 def _parents(cohort) -> np.ndarray:
     """Column of each taxon's nearest standard-rank ancestor (-1 for none).
 
@@ -831,7 +827,7 @@ def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
         return
     path.mkdir(parents=True, exist_ok=True)
     for name, text in texts.items():
-        write_text_atomic(text, path / f"{_safe_file_name(name)}{suffix}")
+        write_text_atomic(text, path / f"{safe_file_name(name)}{suffix}")
 
 
 def write_report(cohort, path: Path) -> None:
