@@ -224,7 +224,7 @@ class CohortBuilder:
         if "counts_estimated_by" in samples:
             samples["counts_estimated_by"] = samples["counts_estimated_by"].fillna("").astype(str)
         if "placed_again" in samples:
-            samples["placed_again"] = samples["placed_again"].fillna(False).astype(bool)
+            samples["placed_again"] = samples["placed_again"].eq(True)  # NaN (not placed again) is False
         if self.any_counts:
             # Counts of the samples that have them; the rows of the others stay
             # empty and ``counted`` says which is which, so a sample's chao1 does

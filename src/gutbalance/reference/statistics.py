@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..cohort import PROFILE_COLUMNS
 from ..io import MISSING_TEXT
 from ..scores import DIVERSITY_COLUMNS
 from ..taxonomy import RANKS
@@ -48,8 +49,9 @@ MAX_GROUPS = 6
 #: Columns a Cohort's samples table has of its own (``gutbalance.cohort``), never groupings:
 #: ``counted`` (True for a table of read counts, False for a relative profile) once split a
 #: cohort of a genus count table and MetaPhlAn profiles into "groups" to compare.
-BUILTIN_COLUMNS = frozenset({"unassigned", "placed", "source_file", "source_format", "database", "counted",
-                             "counts_estimated_by", "n_runs"})
+#: One list with the columns a metadata file cannot replace (``placed_again``, added to that list
+#: alone, split a cohort of MetaPhlAn 2 and genus tables into "groups" here).
+BUILTIN_COLUMNS = frozenset({*PROFILE_COLUMNS, "n_runs"})
 
 REFERENCES = (
     "Mann HB, Whitney DR (1947) Ann Math Stat 18:50-60. doi:10.1214/aoms/1177730491",

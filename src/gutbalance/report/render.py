@@ -628,7 +628,7 @@ def _metadata_rows(cohort: Cohort | None, sample: str) -> list[tuple[str, str]]:
     row = cohort.samples.loc[sample]
     out = []
     for col, v in row.items():
-        if col in ("unassigned",):
+        if col in ("unassigned", "placed_again"):  # the second is for the MetaPhlAn writer, not a reader
             continue
         if v is None or (isinstance(v, float) and not math.isfinite(v)) or str(v) == "":
             continue

@@ -1098,7 +1098,7 @@ def _as_read(cohort, rows: list[int]) -> bool:
         return False
     if "placed_again" not in cohort.samples:
         return True
-    return not cohort.samples["placed_again"].iloc[rows].fillna(False).astype(bool).any()
+    return not cohort.samples["placed_again"].iloc[rows].eq(True).any()
 
 
 def _is_metaphlan_database(database: str) -> bool:
