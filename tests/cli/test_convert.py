@@ -163,3 +163,36 @@ def test_the_output_cannot_be_an_input(tmp_path):
     assert run.exit_code == 2
     assert "is one of the INPUTS" in run.output
     assert profile.read_bytes() == before
+
+
+def test_two_samples_of_one_file_name_are_refused(tmp_path):
+    table = tmp_path / "names.tsv"
+    table.write_text("#mpa_v30_CHOCOPhlAn_201901\nclade_name\ta/b\ta_b\nk__Bacteria\t100\t100\n"
+                     "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    run = CliRunner().invoke(main, ["convert", str(table), "-o", str(tmp_path / "out"), "--to", "metaphlan"])
+    assert run.exit_code == 2
+    assert "samples 'a/b' and 'a_b' would both be written to the file 'a_b'" in run.output
+
+
+def test_an_input_folder_and_a_file_inside_it_are_not_outputs(tmp_path):
+    folder = tmp_path / "g1"
+    folder.mkdir()
+    first = write_metaphlan(folder / "S1_profile.txt")
+    before = first.read_bytes()
+    for out in (folder, first):
+        run = CliRunner().invoke(main, ["convert", str(folder), "-o", str(out), "--to", "metaphlan"])
+        assert run.exit_code == 2, run.output
+        assert "is one of the INPUTS or in one of their folders" in run.output
+    assert first.read_bytes() == before
+
+
+def test_several_samples_to_an_existing_file_is_a_one_line_error(tmp_path):
+    table = tmp_path / "two.tsv"
+    table.write_text("#mpa_v30_CHOCOPhlAn_201901\nclade_name\tA\tB\nk__Bacteria\t100\t100\n"
+                     "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    existing = tmp_path / "existing.txt"
+    existing.write_text("x", encoding="utf-8")
+    run = CliRunner().invoke(main, ["convert", str(table), "-o", str(existing), "--to", "metaphlan"])
+    assert run.exit_code == 2
+    assert "give the name of a folder" in run.output
+    assert "Traceback" not in run.output

@@ -207,7 +207,9 @@ def test_a_taxon_read_under_two_spellings_keeps_its_current_name(tmp_path):
     gutbalance.write(both, written)
     clades = _written_clades(written)
     assert [c.rsplit("|", 1)[-1] for c in clades if "gnavus" in c] == ["s__Mediterraneibacter_gnavus"]
-    assert "k__Bacteria|p__Firmicutes" in clades
+    # the whole table in current names: old names beside new ones would disagree
+    assert "k__Bacteria|p__Bacillota" in clades
+    assert not any("p__Firmicutes" in c for c in clades)
     np.testing.assert_allclose(gutbalance.read([written]).X.toarray(), both.X.toarray(), rtol=0, atol=1e-15)
 
 
@@ -234,3 +236,17 @@ def test_real_metaphlan_3_profiles_are_written_back_in_their_own_clade_names(sha
                 if ln and not ln.startswith("#")]
         written = _written_clades(out / f"{name}_profile.txt")
         assert sorted(c for c in written if c != "UNKNOWN") == sorted(c for c in read if c != "UNKNOWN")
+
+
+def test_a_lineage_is_never_old_names_above_a_new_one(tmp_path):
+    """A taxon read under two spellings puts the table in current names, every
+    lineage whole (an outside review: Absiella dolichum came out as
+    g__Absiella|s__Amedibacillus_dolichus)."""
+    old = {k.replace("Ruminococcus_gnavus", "Mediterraneibacter_gnavus"): v for k, v in METAPHLAN3.items()}
+    a = _single(tmp_path / "a.txt", "mpa_v30_CHOCOPhlAn_201901", METAPHLAN3)
+    b = _single(tmp_path / "b.txt", "mpa_v30_CHOCOPhlAn_201901", old)
+    written = tmp_path / "out.tsv"
+    gutbalance.write(gutbalance.read([a, b]), written)
+    (gnavus,) = [c for c in _written_clades(written) if "gnavus" in c]
+    assert gnavus.startswith("k__Bacteria|p__Bacillota|")
+    assert "p__Firmicutes" not in gnavus

@@ -114,3 +114,17 @@ def test_the_phyla_say_which_are_not_bacteria_and_which_are_no_phylum():
     assert "Bacteroidota" in names
     page = render_sample_report("S1", score_with_contributions(cohort)[0], cohort=cohort)
     assert "Phyla (large groups of microbes)" in page
+
+
+def test_the_low_confidence_note_of_a_pillar_without_penalties_does_not_speak_of_them():
+    """Nutrients counts nothing against a sample (an outside review)."""
+    from gutbalance.report.render import low_confidence_note
+
+    assert "harmful microbes" in low_confidence_note("Training", 0.02)
+    assert "harmful microbes" not in low_confidence_note("Nutrients", 0.06, penalties=False)
+    cohort = make_cohort({"S1": SMALL_COMMUNITY})
+    scores, contributions = score_with_contributions(cohort)
+    low = scores.copy()
+    low.loc["S1", "nutrients_confidence"] = 0.06
+    text = _text(render_sample_report("S1", low, cohort=cohort, contributions=contributions))
+    assert "Nutrients reads covers little of this sample (confidence 0.06 of 1), so a low score may mean only" in text

@@ -30,9 +30,10 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
     A file that cannot be read is named with the reason and left out (exit
     status 1); the others are still written.
     """
-    if any(Path(i).is_file() and Path(i).resolve() == out.resolve() for i in inputs):
+    if _overwrites_an_input(out, inputs):
         # the input was replaced by its conversion, without a word (an outside check)
-        raise click.BadParameter(f"{out} is one of the INPUTS: write the conversion to another file", param_hint="-o")
+        raise click.BadParameter(f"{out} is one of the INPUTS or in one of their folders: write the conversion "
+                                 "elsewhere", param_hint="-o")
     meta = None if metadata is None else read_metadata(metadata)
     cohort, left_out = read_inputs(list(inputs), format_=format_, feature_rank=feature_rank)
     if meta is not None:
@@ -61,6 +62,22 @@ def convert(inputs: tuple[str, ...], out: Path, format_: str | None, to: str | N
             err=True,
         )
     exit_if_left_out(left_out)
+
+
+def _overwrites_an_input(out: Path, inputs: tuple[str, ...]) -> bool:
+    """Whether writing ``out`` could replace an input: ``out`` is an input file
+    or folder, or a file already inside an input folder (``-o g1`` for the
+    folder g1 of profiles wrote its per-sample files over them; an outside
+    review)."""
+    target = out.resolve()
+    for given in inputs:
+        path = Path(given)
+        if not path.exists():
+            continue
+        source = path.resolve()
+        if target == source or (source.is_dir() and source in target.parents and target.exists()):
+            return True
+    return False
 
 
 def _say_reads_above_species(cohort) -> None:

@@ -633,6 +633,10 @@ def write(cohort: Cohort, path: PathLike, *, format: str | None = None) -> Path:
     except IsADirectoryError:
         # was a traceback (an outside check)
         raise FormatError(f"is a folder: give the name of a file to write {fmt.description} to", path=path) from None
+    except (FileExistsError, NotADirectoryError):
+        # a folder of per-sample files asked for where a file is (an outside review)
+        raise FormatError(f"is a file: {fmt.description} of several samples is written as a folder of files; "
+                          "give the name of a folder", path=path) from None
     return path
 
 

@@ -485,3 +485,17 @@ def safe_file_name(sample: str) -> str:
     separator or NUL, so a sample named ``../escaped`` cannot write outside it
     (the per-sample MetaPhlAn writer let it; an outside check)."""
     return re.sub(r"[/\\\x00]", "_", sample) or "sample"
+
+
+def safe_file_names(samples: list[str], path: str | Path | None = None) -> list[str]:
+    """:func:`safe_file_name` of each sample, refused when two come out the same
+    (``a/b`` and ``a_b``: one file was silently written over the other; an
+    outside review)."""
+    names = [safe_file_name(s) for s in samples]
+    seen: dict[str, str] = {}
+    for sample, name in zip(samples, names, strict=True):
+        if name in seen:
+            raise FormatError(f"samples {seen[name]!r} and {sample!r} would both be written to the file {name!r}: "
+                              "rename one of them", path=path)
+        seen[name] = sample
+    return names

@@ -118,7 +118,7 @@ def neutral_key(pillar: str) -> str:
 
 #: The label of a pillar's neutral midpoints in the contribution lists.
 NEUTRAL_LABEL = ("the neutral midpoint of the balances (shared response to disease, GMHI, GMWI2): the same for "
-                 "every sample, the point the community raises or lowers them from")
+                 "every sample that has them, the point the community raises or lowers them from")
 
 
 def component_labels() -> dict[str, str]:

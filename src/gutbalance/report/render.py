@@ -30,7 +30,7 @@ from .._version import __version__
 from ..cohort import Cohort, feature_id
 from ..errors import TaxonomyError
 from ..knowledge import TRAITS, trait_calls
-from ..pillars import NEUTRAL_LABEL, component_traits, reach_floor
+from ..pillars import COMPONENTS, NEUTRAL_LABEL, component_traits, reach_floor
 from ..reference.age import AGE_SOURCES
 from ..reference.comparability import UNKNOWN, profiler_family
 from ..reference.comparability import describe as describe_kind
@@ -471,11 +471,16 @@ def _confidence_of(row: Any, key: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def low_confidence_note(label: str, confidence: float) -> str:
-    """The card's note for a pillar of low confidence."""
-    return (f"Read with care: the knowledge {label} reads covers little of this sample (confidence "
-            f"{confidence:.2f} of 1), so the score says more about what was not found (the harmful microbes it counts "
-            "against, which start it from full marks) than about microbes known to help.")
+def low_confidence_note(label: str, confidence: float, *, penalties: bool = True) -> str:
+    """The card's note for a pillar of low confidence; ``penalties``: whether
+    the pillar counts harmful microbes against the sample (nutrients does not:
+    its low score may only mean little is known; an outside review)."""
+    start = (f"Read with care: the knowledge {label} reads covers little of this sample (confidence "
+             f"{confidence:.2f} of 1), so ")
+    if penalties:
+        return start + ("the score says more about what was not found (the harmful microbes it counts against, which "
+                        "start it from full marks) than about microbes known to help.")
+    return start + "a low score may mean only that little of the sample is known to help here, not that it does not."
 
 
 def score_card(
@@ -524,7 +529,8 @@ def score_card(
     )
     pos, neg, note = _contributions(contributions, calls=calls)
     if confidence is not None and confidence < LOW_CONFIDENCE and _finite(value):
-        note = " ".join(filter(None, [low_confidence_note(info.label, confidence), note]))
+        penalties = any(c.pillar == position.key and c.kind == "penalty" for c in COMPONENTS)
+        note = " ".join(filter(None, [low_confidence_note(info.label, confidence, penalties=penalties), note]))
     contrib_chart = None
     in_points = info.group in ("overall", "pillar")
     if pos or neg:

@@ -83,7 +83,7 @@ def _load(source: Source) -> Cohort | None | FormatError:
         adata = ad.AnnData(X=parts["X"], obs=parts["obs"], var=parts["var"])
         if parts["counts"] is not None:
             adata.layers["counts"] = parts["counts"]
-        source.__dict__["_h5ad_placed_now"] = parts["placed_with"] == placed_with()
+        source.__dict__["_h5ad_placed_with"] = parts["placed_with"]
         return Cohort.from_anndata(adata)
     except FormatError as exc:
         return exc
@@ -148,6 +148,11 @@ def _lineages(taxa: pd.DataFrame, path: Path) -> list[tuple[Taxon, ...]]:
     return [lineage(i) for i in range(len(taxa))]
 
 
+def _true(value: object) -> bool:
+    """A saved flag: True, or the text "True" (a column of mixed values is saved as text)."""
+    return value is True or (isinstance(value, (bool, np.bool_)) and bool(value)) or str(value) == "True"
+
+
 def read(source: Source) -> list[SampleProfile]:
     """Each sample of a saved Cohort as the clades it had (lineages rebuilt from ``parent``)."""
     cohort = _cohort(source)
@@ -155,8 +160,13 @@ def read(source: Source) -> list[SampleProfile]:
         raise FormatError("an HDF5 file, but not a Cohort saved by gutbalance (.h5ad)", path=source.path)
     lineages = _lineages(cohort.taxa, source.path)
     # saved under the tables of this version: kept as placed, so it reads back bit
-    # for bit (placed again, a Kraken report's clade sums moved by 1.9e-14)
-    placed_now = bool(source.__dict__.get("_h5ad_placed_now", False))
+    # for bit (placed again, a Kraken report's clade sums moved by 1.9e-14); not
+    # when its taxa no longer form the saved tree (a parent missing: an AnnData
+    # cut to its species in scanpy keeps the stamp; an outside review)
+    taxa = cohort.taxa
+    closed = bool(taxa["parent"].fillna("").astype(str).map(lambda p: p == "" or p in taxa.index).all())
+    stamped = source.__dict__.get("_h5ad_placed_with", "")
+    placed_now = closed and stamped == placed_with()
     samples = cohort.samples
     X = cohort.X.tocsr()
     counts = None if cohort.counts is None else cohort.counts.tocsr()
@@ -170,7 +180,9 @@ def read(source: Source) -> list[SampleProfile]:
     placed = column("placed", float("nan"))
     files, fmts, dbs = column("source_file", ""), column("source_format", ""), column("database", "")
     estimated = column("counts_estimated_by", "")
-    again = column("placed_again", False)
+    # a file of an earlier version (no stamp) does not say which samples were placed
+    # again: taken as all, so the MetaPhlAn writer keeps their current names
+    again = [_true(v) or not stamped for v in column("placed_again", False)]
     out = []
     for r, sample in enumerate(samples.index.astype(str)):
         cols = X.indices[X.indptr[r] : X.indptr[r + 1]]
@@ -192,7 +204,7 @@ def read(source: Source) -> list[SampleProfile]:
                 placed=float(placed[r]),
                 counts_estimated_by=str(estimated[r] or "") if estimated[r] == estimated[r] else "",  # NaN: none
                 placed_before=placed_now,
-                placed_again=bool(again[r]) if again[r] == again[r] else False,  # NaN: not
+                placed_again=again[r],
             )
         )
     return out

@@ -90,7 +90,7 @@ from ...cohort import Lineage, SampleProfile
 from ...errors import FormatError, GutBalanceWarning
 from ...taxonomy import RANK_INDEX, RANK_PREFIX, RANKS, Taxon, normalize_name, taxon
 from ..registry import Format, counts_estimated_by, observed_count_samples, register
-from ..source import Source, parse_number, safe_file_name, sample_name_from_path
+from ..source import Source, parse_number, safe_file_names, sample_name_from_path
 
 _RANK_CODE = re.compile(r"^(?:([URDKPCOFGS])(\d{0,3})|-)$")
 _CODE_RANK = {"D": "domain", "P": "phylum", "C": "class", "O": "order", "F": "family", "G": "genus", "S": "species"}
@@ -825,9 +825,10 @@ def _write_per_sample(cohort, path: Path, lines_of, suffix: str) -> None:
     if cohort.n_samples == 1 and path.suffix:
         write_text_atomic(next(iter(texts.values())), path)
         return
+    files = safe_file_names(list(texts), path)
     path.mkdir(parents=True, exist_ok=True)
-    for name, text in texts.items():
-        write_text_atomic(text, path / f"{safe_file_name(name)}{suffix}")
+    for file, text in zip(files, texts.values(), strict=True):
+        write_text_atomic(text, path / f"{file}{suffix}")
 
 
 def write_report(cohort, path: Path) -> None:

@@ -67,7 +67,7 @@ from ..source import (
     Source,
     compression_of,
     parse_number,
-    safe_file_name,
+    safe_file_names,
     sample_name_from_path,
     warn_duplicate_samples,
     warn_empty_cells,
@@ -1058,24 +1058,30 @@ def _lineages_to_write(cohort, *, as_read: bool = False) -> np.ndarray:
     whose database line the file keeps.  Tools that match MetaPhlAn's own
     clade names (GMWI2's model, GMHI's species list) found none of the
     current names (an outside check: GMWI2 of a converted MetaPhlAn 3 file
-    fell to its intercept).  A level read under several spellings, which one
-    name cannot give back, keeps the current name."""
+    fell to its intercept).  A cohort with a taxon read under several
+    spellings, which one name cannot give back, is written in current names
+    whole: one taxon in current names beside old ones gave lineages that
+    disagree (g__Absiella|s__Amedibacillus_dolichus; p__Bacillota beside
+    p__Firmicutes over one c__Clostridia; an outside review).  So the names
+    depend on the spellings of the run's other samples, as a taxon's one
+    column in the cohort does."""
     taxa = cohort.taxa
-    if not as_read:
+    originals = taxa["original"].astype(str)
+    if not as_read or originals.str.contains("; ", regex=False).any():
         return lineages_to_write(taxa["lineage"])
-    written = {
-        taxon: f"{RANK_PREFIX[rank]}__{(name if '; ' in original else original).replace(' ', '_')}"
-        for taxon, rank, name, original in zip(
-            taxa.index, taxa["rank"], taxa["name"], taxa["original"].astype(str), strict=True)
+    written: dict[str, str | None] = {
+        taxon: f"{RANK_PREFIX[rank]}__{original.replace(' ', '_')}"
+        for taxon, rank, original in zip(taxa.index, taxa["rank"], originals, strict=True)
     }
     parent = dict(zip(taxa.index, taxa["parent"], strict=True))
 
     def chain(taxon: str, current: str) -> str:
-        parts = []
+        parts: list[str] = []
         while taxon:
-            if taxon not in written:  # a parent not in the table: the current lineage
+            name = written.get(taxon)  # a parent not in the table: the current lineage
+            if name is None:
                 return current
-            parts.append(written[taxon])
+            parts.append(name)
             taxon = parent[taxon]
         return "|".join(reversed(parts))
 
@@ -1200,14 +1206,14 @@ def write_single(cohort, path: Path) -> None:
     if cohort.n_samples == 1 and path.suffix:
         write_text_atomic("\n".join(metaphlan_lines(cohort, 0)) + "\n", path)
         return
+    files = safe_file_names(list(cohort.sample_names), path)
     path.mkdir(parents=True, exist_ok=True)
     lineages: dict[bool, np.ndarray] = {}  # once, not once per sample
-    for i, name in enumerate(cohort.sample_names):
+    for i, name in enumerate(files):
         as_read = _as_read(cohort, [i])
         if as_read not in lineages:
             lineages[as_read] = _lineages_to_write(cohort, as_read=as_read)
-        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineages[as_read])) + "\n",
-                          path / f"{safe_file_name(name)}_profile.txt")
+        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineages[as_read])) + "\n", path / f"{name}_profile.txt")
 
 
 def write_merged(cohort, path: Path) -> None:
