@@ -165,10 +165,15 @@ def test_the_output_cannot_be_an_input(tmp_path):
     assert profile.read_bytes() == before
 
 
+def _two_samples(path, first: str, second: str):
+    """A merged MetaPhlAn table of two samples named ``first`` and ``second``."""
+    path.write_text(f"#mpa_v30_CHOCOPhlAn_201901\nclade_name\t{first}\t{second}\nk__Bacteria\t100\t100\n"
+                    "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    return path
+
+
 def test_two_samples_of_one_file_name_are_refused(tmp_path):
-    table = tmp_path / "names.tsv"
-    table.write_text("#mpa_v30_CHOCOPhlAn_201901\nclade_name\ta/b\ta_b\nk__Bacteria\t100\t100\n"
-                     "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    table = _two_samples(tmp_path / "names.tsv", "a/b", "a_b")
     run = CliRunner().invoke(main, ["convert", str(table), "-o", str(tmp_path / "out"), "--to", "metaphlan"])
     assert run.exit_code == 2
     assert "samples 'a/b' and 'a_b' would both be written to the file 'a_b'" in run.output
@@ -187,9 +192,7 @@ def test_an_input_folder_and_a_file_inside_it_are_not_outputs(tmp_path):
 
 
 def test_several_samples_to_an_existing_file_is_a_one_line_error(tmp_path):
-    table = tmp_path / "two.tsv"
-    table.write_text("#mpa_v30_CHOCOPhlAn_201901\nclade_name\tA\tB\nk__Bacteria\t100\t100\n"
-                     "k__Bacteria|p__Firmicutes\t100\t100\n", encoding="utf-8")
+    table = _two_samples(tmp_path / "two.tsv", "A", "B")
     existing = tmp_path / "existing.txt"
     existing.write_text("x", encoding="utf-8")
     run = CliRunner().invoke(main, ["convert", str(table), "-o", str(existing), "--to", "metaphlan"])
