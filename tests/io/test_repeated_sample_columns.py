@@ -24,9 +24,11 @@ MERGED = (
     "s__Bacteroides_uniformis\t40\t70\t90\t50\n"
 )
 WIDE = "taxon,A,B,A,C\nFaecalibacterium prausnitzii,6,3,1,5\nBacteroides uniformis,4,7,9,5\n"
+# the same, samples as rows
+ROWS = "sample,Faecalibacterium prausnitzii,Bacteroides uniformis\nA,6,4\nB,3,7\nA,1,9\nC,5,5\n"
 
 
-@pytest.mark.parametrize(("name", "text"), [("merged.tsv", MERGED), ("wide.csv", WIDE)])
+@pytest.mark.parametrize(("name", "text"), [("merged.tsv", MERGED), ("wide.csv", WIDE), ("rows.csv", ROWS)])
 def test_only_the_repeated_name_is_left_out(tmp_path, name, text):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
@@ -36,7 +38,8 @@ def test_only_the_repeated_name_is_left_out(tmp_path, name, text):
     assert cohort.sample_names == ["B", "C"]
     (left_out,) = [w.message for w in caught if isinstance(w.message, SampleLeftOutWarning)]
     assert left_out.sample == "A"
-    assert "sample column 'A' appears 2 times (sample columns 1, 3)" in str(left_out)
+    assert "'A' appears 2 times (sample " in str(left_out)
+    assert "s 1, 3)" in str(left_out)
     assert "2 other samples are read" in str(left_out)
     alone = tmp_path / "alone.csv"
     alone.write_text("taxon,B\nFaecalibacterium prausnitzii,3\nBacteroides uniformis,7\n", encoding="utf-8")

@@ -665,10 +665,14 @@ def _read_wide(
     _refuse_headerless(header, header_line, layout, taxonomy, path)
     values = _wide_values(data, header, layout.data_cols, delim, path)
     if _taxa_are_columns(layout, data, header, taxonomy, feature_rank=feature_rank, path=path):
-        samples = _sample_rows(data, header, path)
+        samples, repeated = _sample_rows(data, header, header_line, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
-        return profiles_from_matrix(lineages, values.T, samples, path=path, source_format="table", kind=kind)
+        matrix = values.T
+        if repeated:
+            kept = [j for j, s in enumerate(samples) if s not in repeated]
+            matrix, samples = matrix[:, kept], [samples[j] for j in kept]
+        return profiles_from_matrix(lineages, matrix, samples, path=path, source_format="table", kind=kind)
     samples, repeated = _sample_columns(header, layout.data_cols, header_line, path)
     lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
                         feature_rank=feature_rank)
@@ -851,18 +855,17 @@ def _wide_values(
     return values
 
 
-def _sample_rows(data: list[tuple[int, list[str]]], header: list[str], path: Path) -> list[str]:
-    """Sample names down the first column, each named and once."""
+def _sample_rows(
+    data: list[tuple[int, list[str]]], header: list[str], header_line: int, path: Path
+) -> tuple[list[str], set[str]]:
+    """Sample names down the first column, each named, and the names repeated
+    (left out, with a warning each, as a repeated sample column is)."""
     samples = [rec[0].strip() for _, rec in data]
     sample_field = header[0] or "first column"
-    seen: dict[str, int] = {}
     for (line, _), name in zip(data, samples, strict=True):
         if not name:
             raise FormatError("empty sample name", path=path, line=line, field=sample_field)
-        if name in seen:
-            raise FormatError(f"sample {name!r} repeats line {seen[name]}", path=path, line=line, field=sample_field)
-        seen[name] = line
-    return samples
+    return samples, warn_duplicate_samples(samples, path, header_line, what="row")
 
 
 def _sample_columns(header: list[str], data_cols: list[int], header_line: int, path: Path) -> tuple[list[str], set[str]]:
