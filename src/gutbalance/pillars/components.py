@@ -106,8 +106,8 @@ COMPONENT_KEYS: tuple[str, ...] = tuple(c.key for c in COMPONENTS)
 
 #: The community components that are a balance, 0.5 where neither side wins
 #: (the shared response with neither side present, GMHI 0, GMWI2 0): their
-#: points are listed as the neutral midpoint, the same for every sample, and
-#: what the community moves them from it, signed.
+#: points are listed as the neutral midpoint, the same for every sample that
+#: has them, and what the community moves them from it, signed.
 NEUTRAL_AT_HALF = ("shared_response", "gmhi", "gmwi2")
 
 

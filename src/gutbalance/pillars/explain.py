@@ -48,7 +48,7 @@ def _contributions(
     neither side wins, signed from that midpoint.  The midpoints of the
     balances (:data:`~gutbalance.pillars.components.NEUTRAL_AT_HALF`) are one
     whole-community entry per pillar, ``"<pillar>.neutral"``, the same for
-    every sample.
+    every sample that has them all.
 
     Each pillar's list holds the ``top`` taxa with the largest effects either
     way (one entry per taxon: its effects through every component summed,
@@ -117,25 +117,24 @@ def _contributions(
             if c.pillar != pillar or w <= 0:
                 continue
             value = comps[c.key].to_numpy()
+            if c.name in NEUTRAL_AT_HALF:
+                # a balance, 0.5 where neither side wins: its midpoint goes to the one constant
+                # entry, and what the community moves it from there is signed (a GMWI2 below 0
+                # was a bar raising the score by 7 points; an outside check)
+                half = np.where(np.isnan(value), 0.0, 50.0 * w)
+                neutral = half if neutral is None else neutral + half
             if c.name == "shared_response":
                 # (G + e) / (G + D + 2e) = 1/2 + (G - D) / (2 (G + D + 2e)): given the sample's
                 # totals, linear in each taxon's part of G - D, so a taxon's bar is its exact
-                # share of the points above (health side) or below (disease side) the neutral
-                # half, which is listed once for the whole community.
+                # share of the points above (health side) or below (disease side) the midpoint.
                 half_span = 2.0 * (F["health_response"].to_numpy() + F["disease_response"].to_numpy()
                                    + 2.0 * DIVERSITY_FLOOR)
                 side = composite["health_response"].to_numpy() - composite["disease_response"].to_numpy()
                 taxon_points[pillar][c.name] = spread(100.0 * w / half_span) * (side[cols] * p)
-            elif c.kind == "community" and c.name in NEUTRAL_AT_HALF:
-                # signed: a GMWI2 below 0 lowers the score from the midpoint (it was
-                # a bar raising it by 7 points; an outside check)
-                community_points[pillar][c.name] = 100.0 * w * (value - 0.5)
-            elif c.kind == "community":
-                community_points[pillar][c.name] = 100.0 * w * value
-            if c.name in NEUTRAL_AT_HALF:
-                half = np.where(np.isnan(value), 0.0, 50.0 * w)
-                neutral = half if neutral is None else neutral + half
+                continue
             if c.kind == "community":
+                signed = value - 0.5 if c.name in NEUTRAL_AT_HALF else value
+                community_points[pillar][c.name] = 100.0 * w * signed
                 continue
             if c.kind == "capacity":
                 group = B_VITAMINS if c.name == "vitamins" else QUINONES

@@ -420,8 +420,8 @@ def _name_own_traits(row: dict[str, Any], taxon: str, calls: TraitCalls) -> None
 CONTRIBUTIONS_NOTE = (
     "The bars do not add up to the score: a penalty counts from full marks (a community without the harmful trait "
     "scores them all) and each lowering bar is what its microbe costs from there; the balances (the shared response "
-    "to disease, GMHI, GMWI2) start from their neutral midpoint, the same for every sample; and only the largest "
-    "effects are listed.")
+    "to disease, GMHI, GMWI2) start from their neutral midpoint, the same for every sample that has them; and only "
+    "the largest effects are listed.")
 #: The number column of GMHI's table: a marker's share of the sample, not points.
 GMHI_HEADING = "Share of the sample (+ marker of health, − marker of disease)"
 GMHI_BARS = ("each bar is the marker species' share of the sample, to the right for a species more often found in "

@@ -149,7 +149,7 @@ COURSE_RISE_POINTS = 5.0
 
 def course_rises(result) -> list[str]:
     """A sentence for each antibiotic course over which a pillar rose by more than
-    :data:`COURSE_RISE_POINTS` (median over the draws): a reader took ciprofloxacin's
+    :data:`COURSE_RISE_POINTS` (central parameters, as the tables' numbers): a reader took ciprofloxacin's
     training 34 → 88 for the drug helping (an outside check).  The scores count the
     share of what is left; a course that kills the Enterobacteriaceae and
     streptococci the pillars count against raises them while it thins the gut."""

@@ -14,6 +14,7 @@ included.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -63,9 +64,9 @@ def _parse(data: bytes) -> dict[str, Any] | None:
             return None
         adata = read_elem(f)
     counts = adata.layers.get("counts", None)
-    saved = adata.uns.get("gutbalance", {}) if hasattr(adata.uns, "get") else {}
+    saved = adata.uns.get("gutbalance", {})
     return {
-        "placed_with": str(saved.get("placed_with", "")) if hasattr(saved, "get") else "",
+        "placed_with": str(saved.get("placed_with", "")) if isinstance(saved, Mapping) else "",
         "X": sp.csr_matrix(adata.X),
         "obs": pd.DataFrame(adata.obs),
         "var": pd.DataFrame(adata.var),
@@ -149,8 +150,9 @@ def _lineages(taxa: pd.DataFrame, path: Path) -> list[tuple[Taxon, ...]]:
 
 
 def _true(value: object) -> bool:
-    """A saved flag: True, or the text "True" (a column of mixed values is saved as text)."""
-    return value is True or (isinstance(value, (bool, np.bool_)) and bool(value)) or str(value) == "True"
+    """A saved flag: True (a bool of Python or NumPy), or the text "True" (a
+    column of mixed values is saved as text)."""
+    return str(value) == "True"
 
 
 def read(source: Source) -> list[SampleProfile]:

@@ -1094,13 +1094,13 @@ def _lineages_to_write(cohort, *, as_read: bool = False) -> np.ndarray:
     return out
 
 
-def _as_read(cohort, rows: list[int]) -> bool:
+def _as_read(cohort, rows: list[int], origin: str) -> bool:
     """Whether samples ``rows`` can be written in the names their files used:
-    all MetaPhlAn's (:func:`_origin`) and none placed again, whose clades
-    above the leaves are sums over the placed tree (MetaPhlAn 4's *Phocaeicola*
-    species under the placed ``g__Bacteroides`` gave that old name 61.0 %
-    where its file said 13.8 %; an outside check)."""
-    if _origin(cohort, rows):
+    all MetaPhlAn's (``origin``, their :func:`_origin`, is "") and none placed
+    again, whose clades above the leaves are sums over the placed tree
+    (MetaPhlAn 4's *Phocaeicola* species under the placed ``g__Bacteroides``
+    gave that old name 61.0 % where its file said 13.8 %; an outside check)."""
+    if origin:
         return False
     if "placed_again" not in cohort.samples:
         return True
@@ -1151,10 +1151,11 @@ def _merged_database(cohort) -> str:
     return "mpa_written_by_gutbalance"
 
 
-def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[str]:
+def metaphlan_lines(cohort, i: int, lineages: dict[bool, np.ndarray] | None = None) -> list[str]:
     """One sample as a MetaPhlAn 3 profile (percentages, full precision);
-    ``lineage``: :func:`_lineages_to_write` of the cohort, when the caller
-    writes several samples and has it already."""
+    ``lineages``: :func:`_lineages_to_write` of the cohort by ``as_read``,
+    filled as needed, when the caller writes several samples (once, not once
+    per sample)."""
     sample = cohort.samples.iloc[i]
     origin = _origin(cohort, [i])
     db = origin or str(sample.get("database") or "") or "mpa_unknown_written_by_gutbalance"
@@ -1170,8 +1171,11 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
     start, end = cohort.X.indptr[i], cohort.X.indptr[i + 1]
     cols = cohort.X.indices[start:end]
     vals = cohort.X.data[start:end]
-    if lineage is None:
-        lineage = _lineages_to_write(cohort, as_read=_as_read(cohort, [i]))
+    as_read = _as_read(cohort, [i], origin)
+    lineages = {} if lineages is None else lineages
+    if as_read not in lineages:
+        lineages[as_read] = _lineages_to_write(cohort, as_read=as_read)
+    lineage = lineages[as_read]
     taxid = cohort.taxa["taxid"].to_numpy()
     for k in _order(cohort, cols, vals):
         if vals[k] > 0:
@@ -1182,7 +1186,8 @@ def metaphlan_lines(cohort, i: int, lineage: np.ndarray | None = None) -> list[s
 def metaphlan_merged_lines(cohort) -> list[str]:
     """All samples as one merged MetaPhlAn table."""
     X = cohort.X.tocsc()
-    lineage = _lineages_to_write(cohort, as_read=_as_read(cohort, list(range(cohort.n_samples))))
+    everyone = list(range(cohort.n_samples))
+    lineage = _lineages_to_write(cohort, as_read=_as_read(cohort, everyone, _origin(cohort, everyone)))
     depth = cohort.taxa["rank"].map(RANK_INDEX).to_numpy()
     order = np.lexsort((cohort.taxa["lineage"].to_numpy(), depth))
     dense_unknown = 100.0 * cohort.samples["unassigned"].to_numpy(dtype=float)
@@ -1208,12 +1213,9 @@ def write_single(cohort, path: Path) -> None:
         return
     files = safe_file_names(list(cohort.sample_names), path)
     path.mkdir(parents=True, exist_ok=True)
-    lineages: dict[bool, np.ndarray] = {}  # once, not once per sample
+    lineages: dict[bool, np.ndarray] = {}
     for i, name in enumerate(files):
-        as_read = _as_read(cohort, [i])
-        if as_read not in lineages:
-            lineages[as_read] = _lineages_to_write(cohort, as_read=as_read)
-        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineages[as_read])) + "\n", path / f"{name}_profile.txt")
+        write_text_atomic("\n".join(metaphlan_lines(cohort, i, lineages)) + "\n", path / f"{name}_profile.txt")
 
 
 def write_merged(cohort, path: Path) -> None:

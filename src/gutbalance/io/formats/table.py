@@ -668,15 +668,12 @@ def _read_wide(
         samples, repeated = _sample_rows(data, header, header_line, path)
         labels = _Labels([header[i] for i in layout.data_cols], layout.data_cols, "")
         lineages = _resolve(labels, path, transposed=True, taxonomy=taxonomy, feature_rank=feature_rank)
-        matrix = values.T
-        if repeated:
-            kept = [j for j, s in enumerate(samples) if s not in repeated]
-            matrix, samples = matrix[:, kept], [samples[j] for j in kept]
-        return profiles_from_matrix(lineages, matrix, samples, path=path, source_format="table", kind=kind)
-    samples, repeated = _sample_columns(header, layout.data_cols, header_line, path)
-    lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
-                        feature_rank=feature_rank)
-    if repeated:
+        values = values.T
+    else:
+        samples, repeated = _sample_columns(header, layout.data_cols, header_line, path)
+        lineages = _resolve(_row_labels(layout, header, data), path, transposed=False, taxonomy=taxonomy,
+                            feature_rank=feature_rank)
+    if repeated:  # left out, each with its warning
         kept = [j for j, s in enumerate(samples) if s not in repeated]
         values, samples = values[:, kept], [samples[j] for j in kept]
     return profiles_from_matrix(lineages, values, samples, path=path, source_format="table", kind=kind)
